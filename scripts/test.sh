@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite, set-up included: system packages, test servers, formatting, lints, unit
+# and integration tests (against a real keychain and real MCP servers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-test-deps.sh
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+scripts/with-keychain.sh cargo test --workspace --all-targets --locked

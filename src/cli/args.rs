@@ -1,0 +1,289 @@
+//! The `lanyard` command line: every command, flag and help text, and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use lanyard::profile::SourceId;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  failure not covered below (including a tool that reported an error)
+  2  usage error (bad flags or arguments)
+  3  connection error: the server could not be reached or broke the protocol
+  4  sign-in needed: run `lanyard connect <id>`
+  5  profile error: the profile file or a profile is invalid, or a source does not exist
+  6  keychain error: the OS keychain is missing, locked or refused access
+
+Environment:
+  LANYARD_CONFIG_DIR  folder of profiles.toml (default: the OS config folder + /lanyard)
+  LANYARD_DATA_DIR    folder of logs (default: the OS data folder + /lanyard)
+  LANYARD_KEYCHAIN    secret-service (default on Linux) or keyutils (kernel keyring, forgets at reboot)
+  LANYARD_LOG         log filter for stderr, e.g. debug or lanyard=trace (default: warn)";
+
+/// Keeps your MCP server connections and their credentials in one place.
+#[derive(Debug, Parser)]
+#[command(name = "lanyard", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, list, show, edit or remove connection profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Create profiles from a Claude Desktop, Cursor or VS Code MCP config file.
+    Import(ImportArgs),
+    /// List the tools a source offers (after its tool filters).
+    Tools(ToolsArgs),
+    /// Call one tool of a source and print its result.
+    Call(CallArgs),
+    /// Show each source's state, or one source's.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a profile: `--url` for an HTTP or SSE server, or `-- <command> [args...]` for stdio.
+    #[command(after_help = "\
+Examples:
+  lanyard profile add everything -- npx -y @modelcontextprotocol/server-everything
+  lanyard profile add remote --url https://mcp.example.com/mcp --header-secret Authorization
+  lanyard profile add local --url http://127.0.0.1:3001/mcp --header 'X-Team: ${TEAM:-core}'
+
+Secrets are never taken as plain command-line values: --header-secret and --env-secret read the
+value from standard input (one line each, in the order given) or ask on a terminal, and the
+--*-env flags read it from an environment variable. The value goes to the OS keychain; the
+profile keeps only a reference.")]
+    Add(AddArgs),
+    /// List profiles.
+    List(JsonFlag),
+    /// Show one profile (secrets show as references, with whether they are set).
+    Show(ShowArgs),
+    /// Change a profile. Flags given replace those settings; others stay.
+    Edit(EditArgs),
+    /// Remove a profile and its secrets from the keychain.
+    #[command(visible_alias = "remove")]
+    Rm(RmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The source id: lowercase letters, digits, `-` and `_`.
+    pub id: SourceId,
+    #[command(flatten)]
+    pub settings: ProfileSettings,
+    /// The command and arguments of a stdio server, after `--`.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub id: SourceId,
+    #[command(flatten)]
+    pub settings: ProfileSettings,
+    /// Enable the source.
+    #[arg(long, conflicts_with = "disable")]
+    pub enable: bool,
+    /// Disable the source (agents no longer see it).
+    #[arg(long)]
+    pub disable: bool,
+    /// Remove a header (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub remove_header: Vec<String>,
+    /// Remove an environment variable (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub remove_env: Vec<String>,
+    /// Replace the command and arguments of a stdio server, after `--`.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// Settings shared by `profile add`, `profile edit` and the one-off `--url` mode.
+#[derive(Debug, Args, Default)]
+pub struct ProfileSettings {
+    /// Display name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Server URL (streamable HTTP or SSE).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Transport for --url. `sse` is the deprecated HTTP+SSE transport of MCP 2024-11-05.
+    #[arg(long, value_enum)]
+    pub transport: Option<HttpTransport>,
+    /// A header sent to the server, `Name: value`; `${VAR}` and `${VAR:-default}` expand at
+    /// connect time (repeatable). Credentials belong in --header-secret or a ${VAR}.
+    #[arg(long, value_name = "NAME: VALUE")]
+    pub header: Vec<String>,
+    /// A secret header: its value is read from stdin (or asked for) and kept in the keychain.
+    #[arg(long, value_name = "NAME")]
+    pub header_secret: Vec<String>,
+    /// A secret header whose value is read now from an environment variable and kept in the
+    /// keychain.
+    #[arg(long, value_name = "NAME=VAR")]
+    pub header_secret_env: Vec<String>,
+    /// An environment variable for a stdio server, `NAME=value` (`${VAR}` expands at start).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// A secret environment variable: its value is read from stdin (or asked for) and kept in
+    /// the keychain.
+    #[arg(long, value_name = "NAME")]
+    pub env_secret: Vec<String>,
+    /// A secret environment variable read now from another environment variable.
+    #[arg(long, value_name = "NAME=VAR")]
+    pub env_secret_env: Vec<String>,
+    /// Working folder for a stdio server.
+    #[arg(long)]
+    pub cwd: Option<PathBuf>,
+    /// Seconds allowed to start and initialize the connection.
+    #[arg(long, value_name = "SECONDS")]
+    pub connect_timeout: Option<u64>,
+    /// Seconds allowed for one request.
+    #[arg(long, value_name = "SECONDS")]
+    pub request_timeout: Option<u64>,
+    /// Only these tools are exposed (repeatable).
+    #[arg(long, value_name = "TOOL")]
+    pub include: Vec<String>,
+    /// These tools are hidden and cannot be called (repeatable).
+    #[arg(long, value_name = "TOOL")]
+    pub exclude: Vec<String>,
+    /// Expose a tool under another name, `tool=alias` (repeatable).
+    #[arg(long, value_name = "TOOL=ALIAS")]
+    pub alias: Vec<String>,
+    /// Replace a tool's description, `tool=text` (repeatable).
+    #[arg(long, value_name = "TOOL=TEXT")]
+    pub description: Vec<String>,
+    #[command(flatten)]
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HttpTransport {
+    Http,
+    Sse,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthKind {
+    None,
+    Headers,
+    Oauth,
+    ClientCredentials,
+    Passthrough,
+}
+
+/// How the source authenticates. Sign-in itself is `lanyard connect`.
+#[derive(Debug, Args, Default)]
+pub struct AuthSettings {
+    /// Auth kind (default: `headers` when headers are given, else `none`).
+    #[arg(long, value_enum)]
+    pub auth: Option<AuthKind>,
+    /// A pre-registered OAuth client id (oauth, client-credentials).
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// Read the OAuth client secret from this environment variable into the keychain.
+    #[arg(long, value_name = "VAR")]
+    pub client_secret_env: Option<String>,
+    /// A Client ID Metadata Document URL (oauth).
+    #[arg(long, value_name = "URL")]
+    pub client_metadata_url: Option<String>,
+    /// Scopes to request, space-separated.
+    #[arg(long, value_name = "SCOPES")]
+    pub scope: Option<String>,
+    /// A fixed loopback port for the sign-in redirect (oauth).
+    #[arg(long, value_name = "PORT")]
+    pub redirect_port: Option<u16>,
+    /// Do not send the RFC 8707 `resource` parameter (oauth; Entra v2 rejects it).
+    #[arg(long)]
+    pub no_resource_param: bool,
+    /// An extra authorization request parameter, `name=value`, e.g. `prompt=select_account`.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub auth_param: Vec<String>,
+    /// The token endpoint (client-credentials; discovered when left out).
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// Header that carries an extra service token (client-credentials).
+    #[arg(long, value_name = "NAME")]
+    pub service_token_header: Option<String>,
+    /// Read the extra service token from this environment variable into the keychain.
+    #[arg(long, value_name = "VAR")]
+    pub service_token_env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub id: SourceId,
+    /// Print JSON instead of TOML.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    pub id: SourceId,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// claude_desktop_config.json, ~/.cursor/mcp.json, .vscode/mcp.json, ...
+    pub file: PathBuf,
+    /// Show what would be imported without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which server a one-shot command talks to: a saved source, or a URL given right here.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// The source id (or use --url for a server without a saved profile).
+    #[arg(required_unless_present = "url")]
+    pub id: Option<SourceId>,
+    #[command(flatten)]
+    pub adhoc: ProfileSettings,
+}
+
+#[derive(Debug, Args)]
+pub struct ToolsArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Print JSON (the tools as the MCP `tools/list` result shapes them).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The source id, then the tool; with --url, only the tool.
+    #[arg(required = true, num_args = 1..=2, value_name = "ID] [TOOL")]
+    pub positional: Vec<String>,
+    #[command(flatten)]
+    pub adhoc: ProfileSettings,
+    /// The tool's arguments as a JSON object.
+    #[arg(long, value_name = "JSON")]
+    pub args: Option<String>,
+    /// Print the whole result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    pub id: Option<SourceId>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,76 @@
+//! The `lanyard` command: parse, call the engine, print. No engine logic lives here.
+
+mod args;
+mod exit;
+mod profile_cmd;
+mod settings;
+mod status_cmd;
+mod use_cmd;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, ProfileCommand};
+use exit::{Exit, classify};
+
+/// Runs the command line and returns the process's exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return Exit::Failure.into();
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            classify(&err).into()
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<()> {
+    let engine = lanyard::Engine::open()?;
+    match command {
+        Command::Profile(ProfileCommand::Add(args)) => profile_cmd::add(&engine, args).await,
+        Command::Profile(ProfileCommand::List(args)) => profile_cmd::list(&engine, args.json),
+        Command::Profile(ProfileCommand::Show(args)) => profile_cmd::show(&engine, args).await,
+        Command::Profile(ProfileCommand::Edit(args)) => profile_cmd::edit(&engine, args).await,
+        Command::Profile(ProfileCommand::Rm(args)) => profile_cmd::remove(&engine, args).await,
+        Command::Import(args) => profile_cmd::import(&engine, args).await,
+        Command::Tools(args) => use_cmd::tools(&engine, args).await,
+        Command::Call(args) => use_cmd::call(&engine, args).await,
+        Command::Status(args) => status_cmd::status(&engine, args).await,
+    }
+}
+
+/// Logs go to stderr, quiet by default (`LANYARD_LOG` raises them), so stdout stays clean for
+/// `--json` and for an agent's stdio stream.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LANYARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// Prints a progress line on a terminal; stays quiet when stderr is a file or a pipe.
+fn progress(message: &str) {
+    if std::io::stderr().is_terminal() {
+        eprintln!("{message}");
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! `lanyard profile ...` and `lanyard import`: editing the profile file and the vault together.
+
+use anyhow::Result;
+use serde_json::json;
+
+use lanyard::Engine;
+use lanyard::profile::{ConfigValue, Profile, ProfileError, Transport, import_file};
+use lanyard::source::redact_url_query;
+use lanyard::vault::VaultKey;
+
+use super::args::{AddArgs, EditArgs, ImportArgs, RmArgs, ShowArgs};
+use super::exit::UsageError;
+use super::print_json;
+use super::settings::{apply, new_profile};
+
+pub async fn add(engine: &Engine, args: AddArgs) -> Result<()> {
+    let (profile, secrets) = new_profile(args.id, &args.settings, &args.command)?;
+    warn_if_deprecated(&profile);
+    let (id, target, count) = (profile.id().clone(), describe(&profile), secrets.len());
+    engine.add_profile(profile, secrets).await?;
+    println!("Added source `{id}` ({target}).");
+    if count > 0 {
+        println!("Stored {count} secret(s) in the {} keychain.", keychain_name(engine));
+    }
+    Ok(())
+}
+
+pub fn list(engine: &Engine, json: bool) -> Result<()> {
+    let file = engine.load()?;
+    if json {
+        let rows: Vec<_> = file.profiles().map(summary_json).collect();
+        return print_json(&rows);
+    }
+    if file.sources.is_empty() {
+        println!("No sources yet. Add one with `lanyard profile add` or `lanyard import`.");
+        return Ok(());
+    }
+    println!("{:<20} {:<24} {:<16} {:<8} TARGET", "ID", "NAME", "TRANSPORT", "ENABLED");
+    for profile in file.profiles() {
+        println!(
+            "{:<20} {:<24} {:<16} {:<8} {}",
+            profile.id().as_str(),
+            profile.display_name(),
+            profile.transport.kind().to_string(),
+            if profile.enabled { "yes" } else { "no" },
+            redact_url_query(&profile.transport.target()),
+        );
+    }
+    Ok(())
+}
+
+pub async fn show(engine: &Engine, args: ShowArgs) -> Result<()> {
+    let profile = engine.profile(&args.id)?;
+    let mut secrets = serde_json::Map::new();
+    for reference in profile.secret_refs() {
+        let set = engine.vault().get(&VaultKey::source_secret(profile.id(), reference)).await?.is_some();
+        secrets.insert(reference.to_string(), json!(if set { "set" } else { "not set" }));
+    }
+    if args.json {
+        let mut value = serde_json::to_value(&profile)?;
+        value["id"] = json!(profile.id());
+        value["secrets"] = secrets.into();
+        return print_json(&value);
+    }
+    let mut single = lanyard::profile::ProfileFile::default();
+    single.sources.insert(profile.id().clone(), profile.clone());
+    let text = single.to_toml();
+    let body = text.lines().filter(|l| !l.starts_with('#') && !l.starts_with("version")).collect::<Vec<_>>();
+    println!("{}", body.join("\n").trim());
+    if !secrets.is_empty() {
+        println!("\n# secrets in the {} keychain", keychain_name(engine));
+        for (reference, state) in secrets {
+            println!("#   {reference}: {}", state.as_str().unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+pub async fn edit(engine: &Engine, args: EditArgs) -> Result<()> {
+    let mut changed = engine.profile(&args.id)?;
+    let secrets = apply(&mut changed, &args.settings)?;
+    if args.enable {
+        changed.enabled = true;
+    }
+    if args.disable {
+        changed.enabled = false;
+    }
+    match &mut changed.transport {
+        Transport::Http { headers, .. } | Transport::Sse { headers, .. } => {
+            remove_named(headers, &args.remove_header, "header")?;
+            if !args.remove_env.is_empty() || !args.command.is_empty() {
+                return Err(UsageError::new("--remove-env and a command apply to stdio sources").into());
+            }
+        }
+        Transport::Stdio { env, command, args: command_args, .. } => {
+            remove_named(env, &args.remove_env, "environment variable")?;
+            if !args.remove_header.is_empty() {
+                return Err(UsageError::new("--remove-header applies to --url sources").into());
+            }
+            if let Some((program, rest)) = args.command.split_first() {
+                *command = program.clone();
+                *command_args = rest.to_vec();
+            }
+        }
+    }
+    let profile = engine.edit_profile(&args.id, secrets, |profile| *profile = changed).await?;
+    println!("Updated source `{}` ({}).", profile.id(), describe(&profile));
+    Ok(())
+}
+
+fn remove_named(
+    map: &mut std::collections::BTreeMap<String, ConfigValue>,
+    names: &[String],
+    what: &str,
+) -> Result<()> {
+    for name in names {
+        if map.remove(name).is_none() {
+            return Err(UsageError::new(format!("there is no {what} `{name}` to remove")).into());
+        }
+    }
+    Ok(())
+}
+
+pub async fn remove(engine: &Engine, args: RmArgs) -> Result<()> {
+    let profile = engine.remove_profile(&args.id).await?;
+    println!("Removed source `{}` and its secrets.", profile.id());
+    Ok(())
+}
+
+pub async fn import(engine: &Engine, args: ImportArgs) -> Result<()> {
+    let report = import_file(&args.file)?;
+    let existing = engine.load()?;
+    let mut imported = Vec::new();
+    let mut skipped: Vec<(String, String)> =
+        report.skipped.iter().map(|s| (s.name.clone(), s.reason.clone())).collect();
+    for entry in report.profiles {
+        let id = entry.profile.id().clone();
+        let name = entry.profile.display_name().to_owned();
+        if existing.get(&id).is_some() {
+            skipped.push((name, format!("a source `{id}` already exists")));
+            continue;
+        }
+        let row = json!({
+            "id": id, "name": name, "transport": entry.profile.transport.kind(),
+            "secrets": entry.secrets.len(), "notes": entry.notes,
+        });
+        if !args.dry_run {
+            match engine.add_profile(entry.profile, entry.secrets).await {
+                Ok(()) => {}
+                Err(lanyard::Error::Profile(ProfileError::AlreadyExists { .. })) => {
+                    skipped.push((name, format!("a source `{id}` already exists")));
+                    continue;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        imported.push(row);
+    }
+    if args.json {
+        let skipped: Vec<_> =
+            skipped.iter().map(|(name, reason)| json!({"name": name, "reason": reason})).collect();
+        return print_json(&json!({"dry_run": args.dry_run, "imported": imported, "skipped": skipped}));
+    }
+    let verb = if args.dry_run { "Would import" } else { "Imported" };
+    println!("{verb} {} source(s) from {}.", imported.len(), args.file.display());
+    for row in &imported {
+        println!(
+            "  + {} ({}), {} secret(s) to the keychain",
+            row["id"].as_str().unwrap_or_default(),
+            row["transport"].as_str().unwrap_or_default(),
+            row["secrets"]
+        );
+        for note in row["notes"].as_array().into_iter().flatten() {
+            println!("      note: {}", note.as_str().unwrap_or_default());
+        }
+    }
+    for (name, reason) in &skipped {
+        println!("  - skipped `{name}`: {reason}");
+    }
+    Ok(())
+}
+
+fn summary_json(profile: &Profile) -> serde_json::Value {
+    let kind = profile.transport.kind();
+    json!({
+        "id": profile.id(),
+        "name": profile.display_name(),
+        "enabled": profile.enabled,
+        "transport": kind,
+        "deprecated_transport": kind.is_deprecated(),
+        "target": redact_url_query(&profile.transport.target()),
+        "auth": profile.auth.kind_name(),
+    })
+}
+
+fn describe(profile: &Profile) -> String {
+    format!("{}: {}", profile.transport.kind(), redact_url_query(&profile.transport.target()))
+}
+
+fn warn_if_deprecated(profile: &Profile) {
+    if profile.transport.kind().is_deprecated() {
+        eprintln!(
+            "warning: the SSE transport is deprecated by the MCP spec; use streamable HTTP if the server offers it"
+        );
+    }
+}
+
+fn keychain_name(engine: &Engine) -> String {
+    serde_json::to_value(engine.vault().kind())
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -1,0 +1,345 @@
+//! Turns command-line settings into a profile and the secrets that go with it, for `profile add`,
+//! `profile edit` and the one-off `--url` mode. Secret values are read here, from stdin, a
+//! terminal prompt or the environment, and never from an argument.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, Result};
+
+use lanyard::Secret;
+use lanyard::profile::{
+    Auth, ClientCredentialsSettings, ConfigValue, OAuthSettings, Profile, SecretRef, SourceId, Transport,
+};
+
+use super::args::{AuthKind, HttpTransport, ProfileSettings};
+use super::exit::UsageError;
+
+/// Secrets read from the command line's sources, to be stored with the profile.
+pub type NewSecrets = Vec<(SecretRef, Secret)>;
+
+/// Builds a new profile from `settings` and, for stdio, `command`.
+pub fn new_profile(
+    id: SourceId,
+    settings: &ProfileSettings,
+    command: &[String],
+) -> Result<(Profile, NewSecrets)> {
+    let transport = match (&settings.url, command.split_first()) {
+        (Some(_), Some(_)) => {
+            return Err(UsageError::new("give either --url or a command after `--`, not both").into());
+        }
+        (None, None) => {
+            return Err(UsageError::new(
+                "give --url <url> for an HTTP server, or `-- <command> [args...]` for stdio",
+            )
+            .into());
+        }
+        (Some(url), None) => match settings.transport {
+            Some(HttpTransport::Sse) => Transport::Sse { url: url.clone(), headers: BTreeMap::new() },
+            Some(HttpTransport::Http) | None => {
+                Transport::Http { url: url.clone(), headers: BTreeMap::new() }
+            }
+        },
+        (None, Some((program, args))) => Transport::Stdio {
+            command: program.clone(),
+            args: args.to_vec(),
+            env: BTreeMap::new(),
+            cwd: None,
+        },
+    };
+    let mut profile = Profile::new(id, transport);
+    let secrets = apply(&mut profile, settings)?;
+    Ok((profile, secrets))
+}
+
+/// Applies every setting given on the command line to `profile`, returning new secrets.
+pub fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<NewSecrets> {
+    let mut secrets = Vec::new();
+    if let Some(name) = &settings.name {
+        profile.name = Some(name.clone());
+    }
+    let is_stdio = matches!(profile.transport, Transport::Stdio { .. });
+    if let Some(url) = &settings.url {
+        match &mut profile.transport {
+            Transport::Http { url: old, .. } | Transport::Sse { url: old, .. } => *old = url.clone(),
+            Transport::Stdio { .. } => {
+                return Err(UsageError::new("--url does not apply to a stdio source").into());
+            }
+        }
+    }
+    if let Some(kind) = settings.transport {
+        let (url, headers) = match &profile.transport {
+            Transport::Http { url, headers } | Transport::Sse { url, headers } => {
+                (url.clone(), headers.clone())
+            }
+            Transport::Stdio { .. } => {
+                return Err(UsageError::new("--transport does not apply to a stdio source").into());
+            }
+        };
+        profile.transport = match kind {
+            HttpTransport::Http => Transport::Http { url, headers },
+            HttpTransport::Sse => Transport::Sse { url, headers },
+        };
+    }
+
+    let any_header = !settings.header.is_empty()
+        || !settings.header_secret.is_empty()
+        || !settings.header_secret_env.is_empty();
+    let any_env =
+        !settings.env.is_empty() || !settings.env_secret.is_empty() || !settings.env_secret_env.is_empty();
+    if any_header && is_stdio {
+        return Err(UsageError::new("headers apply to --url sources; a stdio server takes --env").into());
+    }
+    if (any_env || settings.cwd.is_some()) && !is_stdio {
+        return Err(UsageError::new("--env and --cwd apply to stdio sources").into());
+    }
+
+    let mut stdin = SecretInput::new();
+    match &mut profile.transport {
+        Transport::Http { headers, .. } | Transport::Sse { headers, .. } => {
+            for header in &settings.header {
+                let (name, value) = header
+                    .split_once(':')
+                    .map(|(n, v)| (n.trim(), v.trim()))
+                    .filter(|(n, _)| !n.is_empty())
+                    .ok_or_else(|| UsageError::new(format!("--header `{header}`: expected `Name: value`")))?;
+                refuse_plain_credential(name, value, "--header-secret")?;
+                headers.insert(name.to_owned(), ConfigValue::Text(value.to_owned()));
+            }
+            for name in &settings.header_secret {
+                let reference = SecretRef::header(name);
+                secrets.push((reference.clone(), stdin.read(&format!("Value of header {name}"))?));
+                headers.insert(name.clone(), ConfigValue::Secret(reference));
+            }
+            for pair in &settings.header_secret_env {
+                let (name, value) = from_env(pair, "--header-secret-env")?;
+                let reference = SecretRef::header(&name);
+                secrets.push((reference.clone(), value));
+                headers.insert(name, ConfigValue::Secret(reference));
+            }
+        }
+        Transport::Stdio { env, cwd, .. } => {
+            for pair in &settings.env {
+                let (name, value) = pair
+                    .split_once('=')
+                    .filter(|(n, _)| !n.is_empty())
+                    .ok_or_else(|| UsageError::new(format!("--env `{pair}`: expected `NAME=value`")))?;
+                refuse_plain_credential(name, value, "--env-secret")?;
+                env.insert(name.to_owned(), ConfigValue::Text(value.to_owned()));
+            }
+            for name in &settings.env_secret {
+                let reference = SecretRef::env(name);
+                secrets.push((reference.clone(), stdin.read(&format!("Value of {name}"))?));
+                env.insert(name.clone(), ConfigValue::Secret(reference));
+            }
+            for pair in &settings.env_secret_env {
+                let (name, value) = from_env(pair, "--env-secret-env")?;
+                let reference = SecretRef::env(&name);
+                secrets.push((reference.clone(), value));
+                env.insert(name, ConfigValue::Secret(reference));
+            }
+            if let Some(dir) = &settings.cwd {
+                *cwd = Some(dir.clone());
+            }
+        }
+    }
+    if let Some(seconds) = settings.connect_timeout {
+        profile.timeouts.connect_secs = seconds;
+    }
+    if let Some(seconds) = settings.request_timeout {
+        profile.timeouts.request_secs = seconds;
+    }
+    if !settings.include.is_empty() {
+        profile.tools.include = settings.include.clone();
+    }
+    if !settings.exclude.is_empty() {
+        profile.tools.exclude = settings.exclude.clone();
+    }
+    for pair in &settings.alias {
+        let (tool, alias) = split_pair(pair, "--alias", "tool=alias")?;
+        profile.tools.alias.insert(tool, alias);
+    }
+    for pair in &settings.description {
+        let (tool, text) = split_pair(pair, "--description", "tool=text")?;
+        profile.tools.description.insert(tool, text);
+    }
+    apply_auth(profile, settings, any_header, &mut secrets)?;
+    Ok(secrets)
+}
+
+fn apply_auth(
+    profile: &mut Profile,
+    settings: &ProfileSettings,
+    any_header: bool,
+    secrets: &mut NewSecrets,
+) -> Result<()> {
+    let auth = &settings.auth;
+    let kind = match (auth.auth, &profile.auth) {
+        (Some(kind), _) => kind,
+        (None, Auth::None) if any_header => AuthKind::Headers,
+        (None, _) => return refuse_auth_flags_without_kind(settings),
+    };
+    let scopes = auth.scope.as_ref().map(|s| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+    profile.auth = match kind {
+        AuthKind::None => Auth::None,
+        AuthKind::Headers => Auth::Headers,
+        AuthKind::Passthrough => Auth::Passthrough,
+        AuthKind::Oauth => {
+            let mut oauth = match &profile.auth {
+                Auth::OAuth(existing) => existing.clone(),
+                _ => OAuthSettings { resource_param: true, ..OAuthSettings::default() },
+            };
+            if let Some(id) = &auth.client_id {
+                oauth.client_id = Some(id.clone());
+            }
+            if let Some(var) = &auth.client_secret_env {
+                secrets.push((SecretRef::client_secret(), env_secret(var, "--client-secret-env")?));
+                oauth.client_secret = Some(SecretRef::client_secret());
+            }
+            if let Some(url) = &auth.client_metadata_url {
+                oauth.client_metadata_url = Some(url.clone());
+            }
+            if scopes.is_some() {
+                oauth.scopes = scopes;
+            }
+            if let Some(port) = auth.redirect_port {
+                oauth.redirect_port = Some(port);
+            }
+            if auth.no_resource_param {
+                oauth.resource_param = false;
+            }
+            for pair in &auth.auth_param {
+                let (name, value) = split_pair(pair, "--auth-param", "name=value")?;
+                oauth.extra_params.insert(name, value);
+            }
+            Auth::OAuth(oauth)
+        }
+        AuthKind::ClientCredentials => {
+            let existing = match &profile.auth {
+                Auth::ClientCredentials(existing) => Some(existing.clone()),
+                _ => None,
+            };
+            let client_id = auth
+                .client_id
+                .clone()
+                .or_else(|| existing.as_ref().map(|e| e.client_id.clone()))
+                .ok_or_else(|| UsageError::new("--auth client-credentials needs --client-id"))?;
+            let mut cc = existing.unwrap_or(ClientCredentialsSettings {
+                token_url: None,
+                client_id: client_id.clone(),
+                client_secret: SecretRef::client_secret(),
+                scopes: None,
+                service_token_header: None,
+                service_token: None,
+            });
+            cc.client_id = client_id;
+            match &auth.client_secret_env {
+                Some(var) => {
+                    secrets.push((SecretRef::client_secret(), env_secret(var, "--client-secret-env")?))
+                }
+                None if !matches!(profile.auth, Auth::ClientCredentials(_)) => {
+                    return Err(
+                        UsageError::new("--auth client-credentials needs --client-secret-env VAR").into()
+                    );
+                }
+                None => {}
+            }
+            if let Some(url) = &auth.token_url {
+                cc.token_url = Some(url.clone());
+            }
+            if scopes.is_some() {
+                cc.scopes = scopes;
+            }
+            if let Some(header) = &auth.service_token_header {
+                cc.service_token_header = Some(header.clone());
+            }
+            if let Some(var) = &auth.service_token_env {
+                secrets.push((SecretRef::service_token(), env_secret(var, "--service-token-env")?));
+                cc.service_token = Some(SecretRef::service_token());
+            }
+            Auth::ClientCredentials(cc)
+        }
+    };
+    Ok(())
+}
+
+fn refuse_auth_flags_without_kind(settings: &ProfileSettings) -> Result<()> {
+    let auth = &settings.auth;
+    let given = auth.client_id.is_some()
+        || auth.client_secret_env.is_some()
+        || auth.client_metadata_url.is_some()
+        || auth.scope.is_some()
+        || auth.redirect_port.is_some()
+        || auth.no_resource_param
+        || !auth.auth_param.is_empty()
+        || auth.token_url.is_some()
+        || auth.service_token_header.is_some()
+        || auth.service_token_env.is_some();
+    if given {
+        return Err(UsageError::new("OAuth flags need --auth oauth or --auth client-credentials").into());
+    }
+    Ok(())
+}
+
+/// Refuses a literal value for a header or variable whose name says it holds a credential:
+/// it would be written in clear to the profile file.
+fn refuse_plain_credential(name: &str, value: &str, secret_flag: &str) -> Result<()> {
+    let lower = name.to_ascii_lowercase();
+    let looks_secret =
+        ["authorization", "cookie", "token", "secret", "password", "api-key", "api_key", "apikey"]
+            .iter()
+            .any(|word| lower.contains(word));
+    if looks_secret && !value.is_empty() && !value.contains("${") {
+        return Err(UsageError::new(format!(
+            "`{name}` looks like a credential; a plain value would be saved in clear. Use {secret_flag} {name} \
+             (kept in the keychain) or a `${{VAR}}` reference expanded at connect time"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn split_pair(pair: &str, flag: &str, shape: &str) -> Result<(String, String)> {
+    pair.split_once('=')
+        .filter(|(key, _)| !key.is_empty())
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .ok_or_else(|| UsageError::new(format!("{flag} `{pair}`: expected `{shape}`")).into())
+}
+
+fn from_env(pair: &str, flag: &str) -> Result<(String, Secret)> {
+    let (name, var) = split_pair(pair, flag, "NAME=VAR")?;
+    Ok((name, env_secret(&var, flag)?))
+}
+
+fn env_secret(var: &str, flag: &str) -> Result<Secret> {
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => Ok(Secret::new(value)),
+        _ => Err(UsageError::new(format!("{flag}: environment variable `{var}` is not set or empty")).into()),
+    }
+}
+
+/// Reads secret values: one line of stdin each, or a prompt without echo on a terminal.
+struct SecretInput {
+    interactive: bool,
+}
+
+impl SecretInput {
+    fn new() -> Self {
+        Self { interactive: std::io::stdin().is_terminal() }
+    }
+
+    fn read(&mut self, label: &str) -> Result<Secret> {
+        let value = if self.interactive {
+            rpassword::prompt_password(format!("{label}: "))
+                .context("reading the secret from the terminal")?
+        } else {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).context("reading the secret from stdin")?;
+            line.trim_end_matches(['\n', '\r']).to_owned()
+        };
+        if value.is_empty() {
+            return Err(UsageError::new(format!("{label}: no value given on stdin")).into());
+        }
+        Ok(Secret::new(value))
+    }
+}

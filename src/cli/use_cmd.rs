@@ -1,0 +1,115 @@
+//! `lanyard tools` and `lanyard call`: one connection, one request, the answer printed.
+//! A saved source is named by its id; `--url` talks to a server without saving anything.
+
+use anyhow::{Context, Result};
+use rmcp::model::{CallToolResult, ContentBlock};
+
+use lanyard::Engine;
+use lanyard::profile::SourceId;
+use lanyard::upstream::Upstream;
+
+use super::args::{CallArgs, ProfileSettings, ToolsArgs};
+use super::exit::{ToolReportedError, UsageError};
+use super::settings::new_profile;
+use super::{print_json, progress};
+
+const ONE_OFF_ID: &str = "one-off";
+
+pub async fn tools(engine: &Engine, args: ToolsArgs) -> Result<()> {
+    let upstream = connect(engine, args.target.id, &args.target.adhoc).await?;
+    let listed = upstream.list_tools().await;
+    upstream.close().await;
+    let tools = listed?;
+    if args.json {
+        return print_json(&serde_json::json!({ "tools": tools }));
+    }
+    let width = tools.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    for tool in &tools {
+        let description = tool.description.as_deref().unwrap_or_default();
+        let first_line = description.lines().next().unwrap_or_default();
+        println!("{:<width$}  {first_line}", tool.name);
+    }
+    if tools.is_empty() {
+        println!("(this source exposes no tools)");
+    }
+    Ok(())
+}
+
+pub async fn call(engine: &Engine, args: CallArgs) -> Result<()> {
+    let (id, tool) = match (args.adhoc.url.is_some(), args.positional.as_slice()) {
+        (true, [tool]) => (None, tool.clone()),
+        (false, [id, tool]) => (Some(id.parse::<SourceId>()?), tool.clone()),
+        (true, _) => return Err(UsageError::new("with --url, give only the tool name").into()),
+        (false, _) => return Err(UsageError::new("give the source id and the tool name").into()),
+    };
+    let arguments = match &args.args {
+        None => None,
+        Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(map)) => Some(map),
+            Ok(_) => {
+                return Err(
+                    UsageError::new("--args must be a JSON object, e.g. '{\"message\": \"hi\"}'").into()
+                );
+            }
+            Err(err) => return Err(UsageError::new(format!("--args is not valid JSON: {err}")).into()),
+        },
+    };
+    let upstream = connect(engine, id, &args.adhoc).await?;
+    let called = upstream.call_tool(&tool, arguments).await;
+    upstream.close().await;
+    let result = called?;
+    if args.json {
+        print_json(&result)?;
+    } else {
+        print_result(&result)?;
+    }
+    if result.is_error == Some(true) {
+        return Err(ToolReportedError.into());
+    }
+    Ok(())
+}
+
+async fn connect(engine: &Engine, id: Option<SourceId>, adhoc: &ProfileSettings) -> Result<Upstream> {
+    match id {
+        Some(id) => {
+            if adhoc.url.is_some() {
+                return Err(UsageError::new("give a source id or --url, not both").into());
+            }
+            progress(&format!("Connecting to `{id}`…"));
+            Ok(engine.connect(&id).await?)
+        }
+        None => {
+            let one_off: SourceId = ONE_OFF_ID.parse().context("the one-off id is a valid slug")?;
+            let (profile, secrets) = new_profile(one_off, adhoc, &[])?;
+            progress("Connecting…");
+            Ok(engine.connect_unsaved(&profile, &secrets).await?)
+        }
+    }
+}
+
+/// Prints a tool result for people: text as text, structured content as JSON, other content
+/// kinds as a one-line summary.
+fn print_result(result: &CallToolResult) -> Result<()> {
+    for content in &result.content {
+        match content {
+            ContentBlock::Text(text) => println!("{}", text.text),
+            ContentBlock::Image(image) => {
+                println!("[image: {}, {} bytes base64]", image.mime_type, image.data.len())
+            }
+            ContentBlock::Audio(audio) => {
+                println!("[audio: {}, {} bytes base64]", audio.mime_type, audio.data.len())
+            }
+            ContentBlock::Resource(resource) => {
+                println!("[resource: {}]", serde_json::to_string(&resource.resource)?)
+            }
+            ContentBlock::ResourceLink(link) => println!("[resource link: {}]", link.uri),
+            other => println!("{}", serde_json::to_string(other)?),
+        }
+    }
+    if result.content.is_empty()
+        && let Some(structured) = &result.structured_content
+    {
+        print_json(structured)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Tool filters: which of a source's tools agents see, under which names and descriptions.
+//!
+//! The same rules serve `lanyard tools`, `lanyard call` and the bridge, so what a person sees in a
+//! list is exactly what an agent can call: a tool hidden by `include`/`exclude` cannot be called
+//! under any name, and an aliased tool is called by its alias only.
+
+use std::borrow::Cow;
+
+use rmcp::model::Tool;
+
+use crate::profile::ToolFilter;
+
+/// Why a tool name given by a caller does not lead to an upstream tool.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FilterError {
+    #[error("tool `{name}` is hidden by this source's tool filter (include/exclude)")]
+    Hidden { name: String },
+    #[error("tool `{name}` is exposed under its alias `{alias}`; call it by that name")]
+    CalledByUpstreamName { name: String, alias: String },
+}
+
+impl ToolFilter {
+    /// Whether the upstream tool `name` passes `include` and `exclude`.
+    pub fn allows(&self, name: &str) -> bool {
+        let included = self.include.is_empty() || self.include.iter().any(|n| n == name);
+        included && !self.exclude.iter().any(|n| n == name)
+    }
+
+    /// The name agents see for the upstream tool `name`, if it is exposed at all.
+    pub fn exposed_name<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.allows(name).then(|| self.alias.get(name).map(String::as_str).unwrap_or(name))
+    }
+
+    /// The upstream name behind the name an agent called, or why it cannot be called.
+    pub fn upstream_name<'a>(&'a self, exposed: &'a str) -> Result<&'a str, FilterError> {
+        if let Some((upstream, _)) = self.alias.iter().find(|(_, alias)| *alias == exposed) {
+            return if self.allows(upstream) {
+                Ok(upstream)
+            } else {
+                Err(FilterError::Hidden { name: exposed.to_owned() })
+            };
+        }
+        if let Some(alias) = self.alias.get(exposed).filter(|_| self.allows(exposed)) {
+            return Err(FilterError::CalledByUpstreamName { name: exposed.to_owned(), alias: alias.clone() });
+        }
+        if self.allows(exposed) { Ok(exposed) } else { Err(FilterError::Hidden { name: exposed.to_owned() }) }
+    }
+
+    /// Applies the filter to one listed tool: `None` when hidden, else the tool as agents see it.
+    pub fn apply(&self, mut tool: Tool) -> Option<Tool> {
+        let upstream = tool.name.to_string();
+        let exposed = self.exposed_name(&upstream)?.to_owned();
+        if let Some(description) = self.description.get(&upstream) {
+            tool.description = Some(Cow::Owned(description.clone()));
+        }
+        tool.name = Cow::Owned(exposed);
+        Some(tool)
+    }
+
+    /// Applies the filter to a whole list, keeping the upstream order.
+    pub fn apply_all(&self, tools: impl IntoIterator<Item = Tool>) -> Vec<Tool> {
+        tools.into_iter().filter_map(|tool| self.apply(tool)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn tool(name: &str) -> Tool {
+        Tool::new(name.to_owned(), format!("{name} upstream"), Arc::new(serde_json::Map::new()))
+    }
+
+    fn filter() -> ToolFilter {
+        ToolFilter {
+            include: vec![],
+            exclude: vec!["rm".into()],
+            alias: [("echo".to_owned(), "say".to_owned())].into(),
+            description: [("add".to_owned(), "Adds two numbers".to_owned())].into(),
+        }
+    }
+
+    #[test]
+    fn excluded_tool_is_not_listed_and_cannot_be_called() {
+        let f = filter();
+        let names: Vec<_> = f.apply_all([tool("rm"), tool("add")]).into_iter().map(|t| t.name).collect();
+        assert_eq!(names, vec!["add"], "rm is excluded");
+        assert_eq!(f.upstream_name("rm"), Err(FilterError::Hidden { name: "rm".into() }));
+    }
+
+    #[test]
+    fn include_list_hides_everything_else() {
+        let f = ToolFilter { include: vec!["add".into()], ..ToolFilter::default() };
+        assert!(f.allows("add"));
+        assert!(!f.allows("echo"), "echo is not in include");
+        assert!(f.upstream_name("echo").is_err(), "a tool outside include cannot be called");
+    }
+
+    #[test]
+    fn alias_renames_and_maps_back() {
+        let f = filter();
+        let listed = f.apply(tool("echo")).expect("echo is exposed");
+        assert_eq!(listed.name, "say");
+        assert_eq!(f.upstream_name("say"), Ok("echo"), "the alias routes to the upstream tool");
+        assert_eq!(
+            f.upstream_name("echo"),
+            Err(FilterError::CalledByUpstreamName { name: "echo".into(), alias: "say".into() }),
+            "the upstream name of an aliased tool is not callable"
+        );
+    }
+
+    #[test]
+    fn description_override_replaces_upstream_text() {
+        let listed = filter().apply(tool("add")).expect("add is exposed");
+        assert_eq!(listed.description.as_deref(), Some("Adds two numbers"));
+    }
+
+    #[test]
+    fn alias_of_an_excluded_tool_is_hidden_too() {
+        let f = ToolFilter {
+            exclude: vec!["echo".into()],
+            alias: [("echo".to_owned(), "say".to_owned())].into(),
+            ..ToolFilter::default()
+        };
+        assert!(f.upstream_name("say").is_err(), "an excluded tool stays hidden behind its alias");
+    }
+}

@@ -1,0 +1,17 @@
+//! Lanyard's engine: profiles, the vault of secrets, connections to MCP servers.
+//!
+//! Everything that does not need a window lives here, so that the `lanyard` CLI, the bridge and
+//! the desktop shell are thin callers of one library, and most tests run without a display.
+//! Imports point one way: front-ends use this crate's public API; this crate never knows them.
+
+pub mod engine;
+pub mod filter;
+pub mod paths;
+pub mod profile;
+pub mod secret;
+pub mod source;
+pub mod upstream;
+pub mod vault;
+
+pub use engine::{Engine, Error};
+pub use secret::Secret;

@@ -1,0 +1,385 @@
+//! The profile file: one TOML file, `profiles.toml` in the config folder, with a format version.
+//!
+//! Reading never changes the file, and a file that does not parse is reported with its path, line
+//! and column and left exactly as it was. Writing goes to a temporary file in the same folder that
+//! is then renamed over the old one, so a crash or a full disk never leaves half a file; the file
+//! is private to its owner (mode 0600). Read-modify-write cycles take an advisory lock so that two
+//! `lanyard` processes editing profiles at once do not lose each other's changes.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{Profile, SourceId};
+use super::validate::{Problem, validate};
+
+/// The format version this build reads and writes.
+pub const CURRENT_VERSION: u32 = 1;
+
+const FILE_NAME: &str = "profiles.toml";
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    pub version: u32,
+    #[serde(default)]
+    pub sources: BTreeMap<SourceId, Profile>,
+}
+
+impl Default for ProfileFile {
+    fn default() -> Self {
+        Self { version: CURRENT_VERSION, sources: BTreeMap::new() }
+    }
+}
+
+impl ProfileFile {
+    /// Parses the text of a profile file; `path` is only used in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ProfileError> {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            version: Option<toml::Value>,
+        }
+        let syntax = |err: toml::de::Error| ProfileError::Parse {
+            path: path.to_owned(),
+            location: err.span().map(|span| Location::of(text, span.start)),
+            message: err.message().to_owned(),
+        };
+        let version = toml::from_str::<VersionOnly>(text).map_err(syntax)?.version;
+        match version {
+            Some(toml::Value::Integer(v)) if v == i64::from(CURRENT_VERSION) => {}
+            Some(toml::Value::Integer(v)) => {
+                return Err(ProfileError::UnsupportedVersion { path: path.to_owned(), found: v });
+            }
+            Some(_) | None => return Err(ProfileError::MissingVersion { path: path.to_owned() }),
+        }
+        let mut file: ProfileFile = toml::from_str(text).map_err(syntax)?;
+        for (id, profile) in &mut file.sources {
+            profile.id = Some(id.clone());
+            validate(profile).map_err(|problem| ProfileError::Invalid {
+                path: path.to_owned(),
+                location: locate_source(text, id),
+                id: id.clone(),
+                problem,
+            })?;
+        }
+        Ok(file)
+    }
+
+    /// The TOML text of this file.
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string_pretty(self).expect("profiles are plain data and always serialize");
+        format!("# Lanyard connection profiles. Secrets are not kept here but in the OS keychain.\n{body}")
+    }
+
+    pub fn get(&self, id: &SourceId) -> Option<&Profile> {
+        self.sources.get(id)
+    }
+
+    pub fn profiles(&self) -> impl Iterator<Item = &Profile> {
+        self.sources.values()
+    }
+
+    /// Adds a new profile; an existing id is an error rather than an overwrite.
+    pub fn insert(&mut self, profile: Profile) -> Result<(), ProfileError> {
+        validate(&profile)
+            .map_err(|problem| ProfileError::InvalidNew { id: profile.id().clone(), problem })?;
+        let id = profile.id().clone();
+        if self.sources.contains_key(&id) {
+            return Err(ProfileError::AlreadyExists { id });
+        }
+        self.sources.insert(id, profile);
+        Ok(())
+    }
+
+    /// Replaces an existing profile.
+    pub fn replace(&mut self, profile: Profile) -> Result<(), ProfileError> {
+        validate(&profile)
+            .map_err(|problem| ProfileError::InvalidNew { id: profile.id().clone(), problem })?;
+        let slot = self
+            .sources
+            .get_mut(profile.id())
+            .ok_or_else(|| ProfileError::NotFound { id: profile.id().clone() })?;
+        *slot = profile;
+        Ok(())
+    }
+
+    /// Removes a profile and returns it, so its secrets can be removed too.
+    pub fn remove(&mut self, id: &SourceId) -> Result<Profile, ProfileError> {
+        self.sources.remove(id).ok_or_else(|| ProfileError::NotFound { id: id.clone() })
+    }
+}
+
+/// A line and column, both counted from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Location {
+    fn of(text: &str, offset: usize) -> Self {
+        let before = &text[..offset.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Self { line, column }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+fn at(location: &Option<Location>) -> String {
+    location.map(|l| format!(":{l}")).unwrap_or_default()
+}
+
+/// Where the table of source `id` starts, for errors found after parsing.
+fn locate_source(text: &str, id: &SourceId) -> Option<Location> {
+    let header = format!("[sources.{id}");
+    let quoted = format!("[sources.\"{id}\"");
+    text.find(&header).or_else(|| text.find(&quoted)).map(|offset| Location::of(text, offset))
+}
+
+/// What went wrong with the profile file or a change to it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    #[error("{path}{loc}: {message}\nThe file was left unchanged; fix it by hand and try again.", path = path.display(), loc = at(location))]
+    Parse { path: PathBuf, location: Option<Location>, message: String },
+    #[error("{path}: the file has no `version = {CURRENT_VERSION}` line at the top; add it", path = path.display())]
+    MissingVersion { path: PathBuf },
+    #[error("{path}: format version {found} is not supported by this Lanyard (it reads version {CURRENT_VERSION}); upgrade Lanyard or restore a backup", path = path.display())]
+    UnsupportedVersion { path: PathBuf, found: i64 },
+    #[error("{path}{loc}: source `{id}`: {problem}", path = path.display(), loc = at(location))]
+    Invalid { path: PathBuf, location: Option<Location>, id: SourceId, problem: Problem },
+    #[error("source `{id}`: {problem}")]
+    InvalidNew { id: SourceId, problem: Problem },
+    #[error("no source named `{id}`; `lanyard profile list` shows the sources there are")]
+    NotFound { id: SourceId },
+    #[error(
+        "a source named `{id}` already exists; pick another id or remove it first with `lanyard profile rm {id}`"
+    )]
+    AlreadyExists { id: SourceId },
+    #[error("{path}: cannot {action}: {err}", path = path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        err: io::Error,
+    },
+}
+
+/// The profile file on disk.
+#[derive(Debug, Clone)]
+pub struct ProfileStore {
+    path: PathBuf,
+}
+
+impl ProfileStore {
+    /// The file in Lanyard's config folder (`LANYARD_CONFIG_DIR` overrides it).
+    pub fn open_default() -> Self {
+        Self::at(crate::paths::config_dir().join(FILE_NAME))
+    }
+
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the file; a file that does not exist yet reads as empty.
+    pub fn load(&self) -> Result<ProfileFile, ProfileError> {
+        match fs::read_to_string(&self.path) {
+            Ok(text) => ProfileFile::parse(&text, &self.path),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(ProfileFile::default()),
+            Err(err) => Err(self.io("read", err)),
+        }
+    }
+
+    /// Loads, changes and saves the file under a lock, so concurrent edits are not lost.
+    /// Nothing is written when `change` fails.
+    pub fn update<T>(
+        &self,
+        change: impl FnOnce(&mut ProfileFile) -> Result<T, ProfileError>,
+    ) -> Result<T, ProfileError> {
+        let _lock = self.lock()?;
+        let mut file = self.load()?;
+        let result = change(&mut file)?;
+        self.save(&file)?;
+        Ok(result)
+    }
+
+    /// Writes the whole file atomically with mode 0600.
+    pub fn save(&self, file: &ProfileFile) -> Result<(), ProfileError> {
+        let dir = self.dir();
+        fs::create_dir_all(dir).map_err(|err| self.io("create its folder", err))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".profiles.").suffix(".tmp");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
+        let mut temp =
+            builder.tempfile_in(dir).map_err(|err| self.io("create a temporary file beside it", err))?;
+        temp.write_all(file.to_toml().as_bytes()).map_err(|err| self.io("write", err))?;
+        temp.as_file().sync_all().map_err(|err| self.io("write", err))?;
+        temp.persist(&self.path).map_err(|err| self.io("replace", err.error))?;
+        Ok(())
+    }
+
+    fn dir(&self) -> &Path {
+        self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+    }
+
+    fn lock(&self) -> Result<File, ProfileError> {
+        fs::create_dir_all(self.dir()).map_err(|err| self.io("create its folder", err))?;
+        let lock_path = self.path.with_extension("toml.lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|err| self.io("create its lock file", err))?;
+        lock.lock().map_err(|err| self.io("lock", err))?;
+        Ok(lock)
+    }
+
+    fn io(&self, action: &'static str, err: io::Error) -> ProfileError {
+        ProfileError::Io { path: self.path.clone(), action, err }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{Auth, ConfigValue, SecretRef, Transport};
+
+    const EXAMPLE: &str = r#"
+version = 1
+
+[sources.everything]
+name = "Everything"
+transport = { type = "stdio", command = "npx", args = ["-y", "@modelcontextprotocol/server-everything"] }
+
+[sources.github]
+auth = { kind = "oauth", scopes = ["repo"] }
+
+[sources.github.transport]
+type = "http"
+url = "https://api.example.com/mcp"
+
+[sources.github.transport.headers]
+X-Api-Key = { secret = "header/X-Api-Key" }
+X-Team = "${TEAM:-core}"
+
+[sources.github.tools]
+exclude = ["delete_repo"]
+alias = { create_issue = "new_issue" }
+"#;
+
+    fn parse(text: &str) -> Result<ProfileFile, ProfileError> {
+        ProfileFile::parse(text, Path::new("profiles.toml"))
+    }
+
+    #[test]
+    fn example_parses_into_the_model() {
+        let file = parse(EXAMPLE).expect("the example is valid");
+        let github = file.get(&"github".parse().unwrap()).expect("github is there");
+        assert_eq!(github.id().as_str(), "github", "the id comes from the table key");
+        let Transport::Http { headers, .. } = &github.transport else { panic!("github is http") };
+        assert_eq!(headers["X-Api-Key"], ConfigValue::Secret(SecretRef("header/X-Api-Key".into())));
+        assert_eq!(headers["X-Team"], ConfigValue::Text("${TEAM:-core}".into()), "kept unexpanded");
+        assert!(
+            matches!(&github.auth, Auth::OAuth(o) if o.scopes.as_deref() == Some(&["repo".to_owned()][..]))
+        );
+        assert_eq!(github.tools.exclude, vec!["delete_repo"]);
+        assert!(file.get(&"everything".parse().unwrap()).unwrap().enabled, "enabled by default");
+    }
+
+    #[test]
+    fn round_trip_keeps_everything() {
+        let file = parse(EXAMPLE).unwrap();
+        let again = parse(&file.to_toml()).expect("what we write, we read");
+        assert_eq!(file, again, "save + load must not change a profile");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_its_line() {
+        let text = "version = 1\n[sources.a]\ntransport = { type = \"http\", url = \"http://x\" }\ncolour = \"red\"\n";
+        let err = parse(text).unwrap_err();
+        let ProfileError::Parse { location: Some(location), message, .. } = &err else {
+            panic!("expected a parse error, got {err:?}")
+        };
+        assert_eq!(location.line, 4, "colour is on line 4: {err}");
+        assert!(message.contains("colour"), "the message names the unknown key: {err}");
+    }
+
+    #[test]
+    fn syntax_error_reports_line_and_column() {
+        let err = parse("version = 1\n[sources.a\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("profiles.toml:2:"), "path:line:column first: {text}");
+        assert!(text.contains("left unchanged"), "says the file was not touched: {text}");
+    }
+
+    #[test]
+    fn unknown_transport_type_is_named() {
+        let err = parse("version = 1\n[sources.a]\ntransport = { type = \"carrier-pigeon\" }\n").unwrap_err();
+        assert!(err.to_string().contains("carrier-pigeon"), "names the bad value: {err}");
+    }
+
+    #[test]
+    fn bad_source_id_is_rejected() {
+        let err =
+            parse("version = 1\n[sources.Bad_Id]\ntransport = { type = \"http\", url = \"http://x\" }\n")
+                .unwrap_err();
+        assert!(err.to_string().contains("Bad_Id"), "names the bad id: {err}");
+    }
+
+    #[test]
+    fn missing_and_future_versions_are_refused() {
+        assert!(matches!(parse("[sources]\n").unwrap_err(), ProfileError::MissingVersion { .. }));
+        assert!(matches!(
+            parse("version = 9\n").unwrap_err(),
+            ProfileError::UnsupportedVersion { found: 9, .. }
+        ));
+    }
+
+    #[test]
+    fn save_is_atomic_private_and_loadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(dir.path().join("profiles.toml"));
+        let file = parse(EXAMPLE).unwrap();
+        store.save(&file).unwrap();
+        assert_eq!(store.load().unwrap(), file, "what was saved loads back");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(store.path()).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "the profile file is private to its owner");
+        }
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temporary files left behind: {leftovers:?}");
+    }
+
+    #[test]
+    fn failed_update_leaves_the_file_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(dir.path().join("profiles.toml"));
+        let broken = "version = 1\n[sources.a\n";
+        fs::write(store.path(), broken).unwrap();
+        let err = store.update(|_| Ok(())).unwrap_err();
+        assert!(matches!(err, ProfileError::Parse { .. }), "a broken file is reported: {err}");
+        assert_eq!(fs::read_to_string(store.path()).unwrap(), broken, "and never rewritten");
+    }
+}

@@ -1,0 +1,21 @@
+//! Connection profiles: the model, the profile file, `${VAR}` expansion, resolution against the
+//! vault, and import from IDE config files.
+
+mod expand;
+mod file;
+mod import;
+mod model;
+mod resolve;
+mod validate;
+
+pub use expand::{ExpandError, expand, variables};
+pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore};
+pub use import::{ImportError, ImportReport, ImportedProfile, Skipped, import_file, parse_import};
+pub use model::{
+    Auth, ClientCredentialsSettings, ConfigValue, InvalidSourceId, OAuthSettings, Profile, SecretRef,
+    SourceId, Timeouts, ToolFilter, Transport, TransportKind,
+};
+pub use resolve::{
+    ResolveError, Resolved, ResolvedTransport, SecretSource, parse_http_url, resolve, resolve_with,
+};
+pub use validate::{Problem, is_portable_tool_name};

@@ -1,0 +1,434 @@
+//! The profile model: what one MCP server is and how to reach it.
+//!
+//! These types are both the in-memory model and the on-disk TOML shape, so that the file a person
+//! edits by hand and the model the engine uses cannot drift apart. Every table denies unknown keys:
+//! a typo in the file is an error with a line number, never a setting silently ignored. Nothing in
+//! here holds a secret; a secret is a [`SecretRef`] naming a vault entry of the same source.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A source's id: a slug of lowercase letters, digits, `-` and `_`, 1 to 40 characters, starting
+/// with a letter or digit. Ids name vault entries, log files and bridge routes, and prefix tool
+/// names in the merged server (which clients cap at 64 characters), hence the limits.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SourceId(String);
+
+impl SourceId {
+    pub const MAX_LEN: usize = 40;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a string is not a valid [`SourceId`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{given}` is not a valid source id: use 1 to {max} lowercase letters, digits, `-` or `_`, starting with a letter or digit",
+    max = SourceId::MAX_LEN
+)]
+pub struct InvalidSourceId {
+    pub given: String,
+}
+
+impl FromStr for SourceId {
+    type Err = InvalidSourceId;
+
+    fn from_str(given: &str) -> Result<Self, Self::Err> {
+        let valid_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+        let starts_well = given.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        if starts_well && given.len() <= Self::MAX_LEN && given.chars().all(valid_char) {
+            Ok(Self(given.to_owned()))
+        } else {
+            Err(InvalidSourceId { given: given.to_owned() })
+        }
+    }
+}
+
+impl fmt::Display for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for SourceId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SourceId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        raw.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The name of a secret inside its source's part of the vault, e.g. `header/X-Api-Key`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretRef(pub String);
+
+impl SecretRef {
+    pub fn header(name: &str) -> Self {
+        Self(format!("header/{name}"))
+    }
+    pub fn env(name: &str) -> Self {
+        Self(format!("env/{name}"))
+    }
+    pub fn client_secret() -> Self {
+        Self("oauth/client-secret".to_owned())
+    }
+    pub fn service_token() -> Self {
+        Self("oauth/service-token".to_owned())
+    }
+}
+
+impl fmt::Display for SecretRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A header or environment value: text (expanded for `${VAR}` at connect time) or a reference to
+/// a secret in the vault. In TOML: `"Bearer ${TOKEN}"` or `{ secret = "header/Authorization" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigValue {
+    Text(String),
+    Secret(SecretRef),
+}
+
+impl Serialize for ConfigValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Self::Text(text) => serializer.serialize_str(text),
+            Self::Secret(reference) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("secret", reference)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ConfigValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ConfigValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(r#"a string, or a table `{ secret = "<name>" }` naming a vault entry"#)
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<ConfigValue, E> {
+                Ok(ConfigValue::Text(text.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ConfigValue, A::Error> {
+                let mut reference = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "secret" if reference.is_none() => reference = Some(map.next_value::<String>()?),
+                        "secret" => return Err(serde::de::Error::duplicate_field("secret")),
+                        other => return Err(serde::de::Error::unknown_field(other, &["secret"])),
+                    }
+                }
+                let reference = reference.ok_or_else(|| serde::de::Error::missing_field("secret"))?;
+                Ok(ConfigValue::Secret(SecretRef(reference)))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// One MCP server and everything needed to reach it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The key of the profile's table in the file; filled in on load.
+    #[serde(skip)]
+    pub id: Option<SourceId>,
+    /// Shown in lists; defaults to the id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub enabled: bool,
+    pub transport: Transport,
+    #[serde(default, skip_serializing_if = "Auth::is_none")]
+    pub auth: Auth,
+    #[serde(default, skip_serializing_if = "Timeouts::is_default")]
+    pub timeouts: Timeouts,
+    #[serde(default, skip_serializing_if = "ToolFilter::is_empty")]
+    pub tools: ToolFilter,
+}
+
+impl Profile {
+    pub fn new(id: SourceId, transport: Transport) -> Self {
+        Self {
+            id: Some(id),
+            name: None,
+            enabled: true,
+            transport,
+            auth: Auth::None,
+            timeouts: Timeouts::default(),
+            tools: ToolFilter::default(),
+        }
+    }
+
+    /// The profile's id. Every profile that came from a file or a constructor has one.
+    pub fn id(&self) -> &SourceId {
+        self.id.as_ref().expect("a profile gets its id when it is loaded or built")
+    }
+
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(self.id().as_str())
+    }
+
+    /// Every vault entry this profile's settings point at, for removal and for checks.
+    pub fn secret_refs(&self) -> Vec<&SecretRef> {
+        let values = match &self.transport {
+            Transport::Stdio { env, .. } => env.values(),
+            Transport::Http { headers, .. } | Transport::Sse { headers, .. } => headers.values(),
+        };
+        let mut refs: Vec<&SecretRef> = values
+            .filter_map(|value| match value {
+                ConfigValue::Secret(reference) => Some(reference),
+                ConfigValue::Text(_) => None,
+            })
+            .collect();
+        match &self.auth {
+            Auth::OAuth(oauth) => refs.extend(oauth.client_secret.as_ref()),
+            Auth::ClientCredentials(cc) => {
+                refs.push(&cc.client_secret);
+                refs.extend(cc.service_token.as_ref());
+            }
+            Auth::None | Auth::Headers | Auth::Passthrough => {}
+        }
+        refs
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+/// How to reach the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Transport {
+    /// A child process speaking MCP on stdin/stdout.
+    Stdio {
+        command: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        args: Vec<String>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        env: BTreeMap<String, ConfigValue>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cwd: Option<PathBuf>,
+    },
+    /// Streamable HTTP (MCP 2025-03-26 and later).
+    Http {
+        url: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        headers: BTreeMap<String, ConfigValue>,
+    },
+    /// HTTP with server-sent events (MCP 2024-11-05). Deprecated by the spec, still served by some.
+    Sse {
+        url: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        headers: BTreeMap<String, ConfigValue>,
+    },
+}
+
+/// The transport's kind, for lists and status lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportKind {
+    Stdio,
+    Http,
+    Sse,
+}
+
+impl TransportKind {
+    pub fn is_deprecated(self) -> bool {
+        self == Self::Sse
+    }
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Stdio => "stdio",
+            Self::Http => "http",
+            Self::Sse => "sse (deprecated)",
+        })
+    }
+}
+
+impl Transport {
+    pub fn kind(&self) -> TransportKind {
+        match self {
+            Self::Stdio { .. } => TransportKind::Stdio,
+            Self::Http { .. } => TransportKind::Http,
+            Self::Sse { .. } => TransportKind::Sse,
+        }
+    }
+
+    /// Where it goes, for lists: the URL, or the command line.
+    pub fn target(&self) -> String {
+        match self {
+            Self::Stdio { command, args, .. } => std::iter::once(command.as_str())
+                .chain(args.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Self::Http { url, .. } | Self::Sse { url, .. } => url.clone(),
+        }
+    }
+}
+
+/// How the source proves who is calling. Only the shape lives here; the flows live in `oauth/`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Auth {
+    /// No credentials.
+    #[default]
+    None,
+    /// Static credentials carried in the transport's `headers` (text with `${VAR}`, or secrets).
+    Headers,
+    /// Per-user sign-in: OAuth authorization code with PKCE, as the MCP authorization spec says.
+    #[serde(rename = "oauth")]
+    OAuth(OAuthSettings),
+    /// A service account: OAuth client credentials grant.
+    ClientCredentials(ClientCredentialsSettings),
+    /// The agent's own `Authorization` header is forwarded to this source (HTTP bridge only).
+    Passthrough,
+}
+
+impl Auth {
+    pub fn is_none(&self) -> bool {
+        matches!(self, Self::None)
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Headers => "headers",
+            Self::OAuth(_) => "oauth",
+            Self::ClientCredentials(_) => "client_credentials",
+            Self::Passthrough => "passthrough",
+        }
+    }
+}
+
+/// Settings for per-user sign-in, including the switches for servers that bend the rules.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSettings {
+    /// A pre-registered client id; without one, Lanyard registers itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The pre-registered client's secret, in the vault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<SecretRef>,
+    /// A Client ID Metadata Document URL, used when the server supports them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_metadata_url: Option<String>,
+    /// Scopes to request instead of the ones the server suggests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// A fixed loopback redirect port (pre-registered clients need one); ephemeral otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_port: Option<u16>,
+    /// Send the RFC 8707 `resource` parameter (some servers, such as Entra v2, reject it).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub resource_param: bool,
+    /// Extra authorization request parameters, such as `login_hint` or `prompt`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra_params: BTreeMap<String, String>,
+}
+
+/// Settings for a service account (client credentials grant).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientCredentialsSettings {
+    /// The token endpoint; discovered from the server's metadata when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    pub client_id: String,
+    pub client_secret: SecretRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// An extra service token sent in the named header with every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_token_header: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_token: Option<SecretRef>,
+}
+
+/// Time limits, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    /// Starting the process or opening the connection, through `initialize`.
+    #[serde(default = "Timeouts::default_connect")]
+    pub connect_secs: u64,
+    /// One request, such as `tools/call`.
+    #[serde(default = "Timeouts::default_request")]
+    pub request_secs: u64,
+}
+
+impl Timeouts {
+    fn default_connect() -> u64 {
+        30
+    }
+    fn default_request() -> u64 {
+        120
+    }
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+    pub fn connect(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.connect_secs)
+    }
+    pub fn request(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_secs)
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self { connect_secs: Self::default_connect(), request_secs: Self::default_request() }
+    }
+}
+
+/// Which tools a source exposes, and under which names and descriptions.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolFilter {
+    /// When not empty, only these tools (by their upstream names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// These tools are hidden and cannot be called.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Upstream name -> the name agents see.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub alias: BTreeMap<String, String>,
+    /// Upstream name -> the description agents see.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub description: BTreeMap<String, String>,
+}
+
+impl ToolFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}

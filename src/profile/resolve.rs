@@ -1,0 +1,154 @@
+//! Turns a saved profile into what a connection needs: variables expanded from the environment
+//! and secret references read from the vault. This happens at connect time, so a profile never
+//! stores an expanded value, and a missing variable or secret is reported against the profile
+//! and the field that needed it.
+
+use std::path::PathBuf;
+
+use url::Url;
+
+use super::expand::{ExpandError, expand};
+use super::model::{ConfigValue, Profile, SecretRef, SourceId, Timeouts, ToolFilter, Transport};
+use crate::secret::Secret;
+use crate::vault::{Vault, VaultError, VaultKey};
+
+/// A profile ready to connect: every value final, secrets still wrapped.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub id: SourceId,
+    pub transport: ResolvedTransport,
+    pub timeouts: Timeouts,
+    pub tools: ToolFilter,
+}
+
+/// A transport with every value final. Header and environment values are all [`Secret`]s,
+/// because any of them may carry a credential.
+#[derive(Debug, Clone)]
+pub enum ResolvedTransport {
+    Stdio { command: String, args: Vec<String>, env: Vec<(String, Secret)>, cwd: Option<PathBuf> },
+    Http { url: Url, headers: Vec<(String, Secret)> },
+    Sse { url: Url, headers: Vec<(String, Secret)> },
+}
+
+/// Why a profile could not be made ready to connect.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResolveError {
+    #[error("source `{id}`, {field}: {err}")]
+    Expand { id: SourceId, field: String, err: ExpandError },
+    #[error("source `{id}`, {field}: `{given}` is not a valid URL ({err})")]
+    BadUrl { id: SourceId, field: String, given: String, err: url::ParseError },
+    #[error("source `{id}`, {field}: only http and https URLs are supported, not `{scheme}:`")]
+    UnsupportedScheme { id: SourceId, field: String, scheme: String },
+    #[error(
+        "source `{id}`, {field}: the secret `{reference}` is not in the keychain; set it with `lanyard profile edit {id} ...` or remove the reference"
+    )]
+    MissingSecret { id: SourceId, field: String, reference: SecretRef },
+    #[error("source `{id}`: {err}")]
+    Vault { id: SourceId, err: VaultError },
+}
+
+/// Resolves `profile` against the process environment and `vault`.
+pub async fn resolve(profile: &Profile, vault: &Vault) -> Result<Resolved, ResolveError> {
+    resolve_with(profile, &SecretSource::Vault(vault), |name| std::env::var(name).ok()).await
+}
+
+/// Where secret references are looked up.
+pub enum SecretSource<'a> {
+    /// The keychain, for saved profiles.
+    Vault(&'a Vault),
+    /// Values held in memory only, for one-off connections that keep nothing.
+    Memory(&'a [(SecretRef, Secret)]),
+}
+
+/// [`resolve`] with explicit secret and variable lookups.
+pub async fn resolve_with(
+    profile: &Profile,
+    secrets: &SecretSource<'_>,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Resolved, ResolveError> {
+    let id = profile.id().clone();
+    let text = |field: &str, value: &str| {
+        expand(value, &lookup).map_err(|err| ResolveError::Expand {
+            id: id.clone(),
+            field: field.to_owned(),
+            err,
+        })
+    };
+    let transport = match &profile.transport {
+        Transport::Stdio { command, args, env, cwd } => {
+            let command = text("command", command)?;
+            let args = args
+                .iter()
+                .enumerate()
+                .map(|(index, arg)| text(&format!("args[{index}]"), arg))
+                .collect::<Result<_, _>>()?;
+            let cwd = match cwd {
+                Some(dir) => Some(PathBuf::from(text("cwd", &dir.to_string_lossy())?)),
+                None => None,
+            };
+            let mut resolved_env = Vec::with_capacity(env.len());
+            for (name, value) in env {
+                let field = format!("env.{name}");
+                resolved_env.push((name.clone(), value_of(&id, &field, value, secrets, &text).await?));
+            }
+            ResolvedTransport::Stdio { command, args, env: resolved_env, cwd }
+        }
+        Transport::Http { url, headers } | Transport::Sse { url, headers } => {
+            let url = parse_http_url(&id, "url", &text("url", url)?)?;
+            let mut resolved_headers = Vec::with_capacity(headers.len());
+            for (name, value) in headers {
+                let field = format!("headers.{name}");
+                resolved_headers.push((name.clone(), value_of(&id, &field, value, secrets, &text).await?));
+            }
+            match profile.transport {
+                Transport::Sse { .. } => ResolvedTransport::Sse { url, headers: resolved_headers },
+                _ => ResolvedTransport::Http { url, headers: resolved_headers },
+            }
+        }
+    };
+    Ok(Resolved { id, transport, timeouts: profile.timeouts, tools: profile.tools.clone() })
+}
+
+async fn value_of(
+    id: &SourceId,
+    field: &str,
+    value: &ConfigValue,
+    secrets: &SecretSource<'_>,
+    text: &impl Fn(&str, &str) -> Result<String, ResolveError>,
+) -> Result<Secret, ResolveError> {
+    let reference = match value {
+        ConfigValue::Text(raw) => return Ok(Secret::new(text(field, raw)?)),
+        ConfigValue::Secret(reference) => reference,
+    };
+    let found = match secrets {
+        SecretSource::Vault(vault) => vault
+            .get(&VaultKey::source_secret(id, reference))
+            .await
+            .map_err(|err| ResolveError::Vault { id: id.clone(), err })?,
+        SecretSource::Memory(values) => values.iter().find(|(r, _)| r == reference).map(|(_, v)| v.clone()),
+    };
+    found.ok_or_else(|| ResolveError::MissingSecret {
+        id: id.clone(),
+        field: field.to_owned(),
+        reference: reference.clone(),
+    })
+}
+
+/// Parses an upstream URL, accepting only http and https.
+pub fn parse_http_url(id: &SourceId, field: &str, given: &str) -> Result<Url, ResolveError> {
+    let url = Url::parse(given).map_err(|err| ResolveError::BadUrl {
+        id: id.clone(),
+        field: field.to_owned(),
+        given: given.to_owned(),
+        err,
+    })?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        scheme => Err(ResolveError::UnsupportedScheme {
+            id: id.clone(),
+            field: field.to_owned(),
+            scheme: scheme.to_owned(),
+        }),
+    }
+}

@@ -1,0 +1,324 @@
+//! What can go wrong talking to one MCP server, in words that say what to do next.
+//!
+//! One enum for every transport, so callers handle a dead server the same way whether it was a
+//! child process or a URL. Variants carry the source id and, for HTTP, the URL's origin only:
+//! never a full URL (its query may hold a token), a header value or a response body beyond a short
+//! snippet. Callers that only need to pick a reaction (exit code, UI badge) use
+//! [`UpstreamError::kind`] instead of matching every variant.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::ExitStatus;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::filter::FilterError;
+use crate::profile::SourceId;
+
+/// The scheme, host and port of a URL: enough to say where, never what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn of(url: &Url) -> Self {
+        Self(url.origin().ascii_serialization())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For the rare error without a URL behind it.
+    pub(super) fn unknown() -> Self {
+        Self("the server".to_owned())
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a caller should do about an [`UpstreamError`], without matching every variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UpstreamErrorKind {
+    /// The profile cannot work as written: a missing command or folder, an invalid header.
+    Config,
+    /// The server could not be reached, or went away.
+    Connection,
+    /// The server wants credentials: sign in, or fix the configured ones.
+    NeedsSignIn,
+    /// Something answered, but not in MCP.
+    Protocol,
+    /// A time limit ran out.
+    Timeout,
+    /// The caller asked for something this source does not offer (a hidden or unknown tool).
+    Usage,
+    /// The server understood the request and answered it with an error.
+    Tool,
+}
+
+/// Why talking to one MCP server failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpstreamError {
+    #[error(
+        "source `{id}`: command `{command}` was not found; install it, or give its full path in the profile (it is looked up in PATH)"
+    )]
+    CommandNotFound { id: SourceId, command: String },
+
+    #[error("source `{id}`: the working directory `{}` does not exist; fix `cwd` in the profile", dir.display())]
+    WorkingDirMissing { id: SourceId, dir: PathBuf },
+
+    #[error("source `{id}`: could not start `{command}`: {err}")]
+    Spawn {
+        id: SourceId,
+        command: String,
+        #[source]
+        err: std::io::Error,
+    },
+
+    #[error("source `{id}`: could not open the server's log file `{}`: {err}", path.display())]
+    Log {
+        id: SourceId,
+        path: PathBuf,
+        #[source]
+        err: std::io::Error,
+    },
+
+    #[error("{}", ProcessExitedMessage { id, status, stderr_tail, log })]
+    ProcessExited {
+        id: SourceId,
+        /// `None` when the process closed its output but had not exited yet.
+        status: Option<ExitStatus>,
+        /// The last lines it wrote to stderr during this run, possibly empty.
+        stderr_tail: String,
+        /// The file holding its whole stderr.
+        log: PathBuf,
+    },
+
+    #[error("source `{id}`: header `{name}` has an invalid name or value; fix it in the profile")]
+    InvalidHeader { id: SourceId, name: String },
+
+    #[error("source `{id}`: could not set up the HTTP client: {err}")]
+    HttpClient {
+        id: SourceId,
+        #[source]
+        err: reqwest::Error,
+    },
+
+    #[error("source `{id}`: {origin} refused the connection; is the server running, and is the port right?")]
+    ConnectionRefused { id: SourceId, origin: Origin },
+
+    #[error("source `{id}`: could not reach {origin}; check the host name and your network")]
+    Unreachable {
+        id: SourceId,
+        origin: Origin,
+        #[source]
+        err: reqwest::Error,
+    },
+
+    #[error(
+        "source `{id}`: the TLS handshake with {origin} failed; if the server speaks plain HTTP use an http:// URL, otherwise check its certificate"
+    )]
+    Tls {
+        id: SourceId,
+        origin: Origin,
+        #[source]
+        err: reqwest::Error,
+    },
+
+    #[error("{}", NotMcpMessage { id, origin, status: *status, content_type, problem: *problem })]
+    NotMcp { id: SourceId, origin: Origin, status: u16, content_type: Option<String>, problem: NotMcpProblem },
+
+    #[error(
+        "source `{id}`: the server wants credentials (HTTP 401/403); sign in, or check the configured headers"
+    )]
+    Unauthorized { id: SourceId, www_authenticate: Option<String> },
+
+    #[error(
+        "source `{id}`: the server did not finish connecting within {} s; raise `timeouts.connect_secs` if it is just slow",
+        limit.as_secs_f64()
+    )]
+    ConnectTimeout { id: SourceId, limit: Duration },
+
+    #[error(
+        "source `{id}`: `{method}` got no answer within {} s; raise `timeouts.request_secs` if the server is just slow",
+        limit.as_secs_f64()
+    )]
+    RequestTimeout { id: SourceId, method: &'static str, limit: Duration },
+
+    #[error("source `{id}`: the server answered `{method}` with error {code}: {message}")]
+    JsonRpc { id: SourceId, method: &'static str, code: i32, message: String },
+
+    #[error("source `{id}`: {err}")]
+    ToolHidden {
+        id: SourceId,
+        #[source]
+        err: FilterError,
+    },
+
+    #[error("source `{id}`: the server has no tool `{name}`; list its tools with `lanyard tools {id}`")]
+    ToolNotFound { id: SourceId, name: String },
+
+    #[error("{}", SseEndpointMessage { id, origin, problem })]
+    SseEndpoint { id: SourceId, origin: Origin, problem: SseEndpointProblem },
+
+    #[error(
+        "source `{id}`: the server's answer did not follow MCP ({err}); check the URL and the transport type"
+    )]
+    Protocol {
+        id: SourceId,
+        #[source]
+        err: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    #[error("source `{id}`: the connection to the server was lost; connect again")]
+    Disconnected { id: SourceId },
+}
+
+/// How an HTTP answer showed it was not MCP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotMcpProblem {
+    /// An error status such as 404 or 500.
+    Status,
+    /// A success status with a body that is not JSON-RPC or an event stream.
+    Body,
+}
+
+/// What was wrong with a legacy SSE server's `endpoint` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SseEndpointProblem {
+    /// The stream ended or broke before it named an endpoint.
+    Missing,
+    /// The event's data is not a URL.
+    Invalid,
+    /// The endpoint is on another origin; posting there would send our headers elsewhere.
+    OtherOrigin(Origin),
+}
+
+impl UpstreamError {
+    pub fn kind(&self) -> UpstreamErrorKind {
+        use UpstreamErrorKind as Kind;
+        match self {
+            Self::CommandNotFound { .. }
+            | Self::WorkingDirMissing { .. }
+            | Self::InvalidHeader { .. }
+            | Self::HttpClient { .. }
+            | Self::Log { .. } => Kind::Config,
+            Self::Spawn { .. }
+            | Self::ProcessExited { .. }
+            | Self::ConnectionRefused { .. }
+            | Self::Unreachable { .. }
+            | Self::Tls { .. }
+            | Self::Disconnected { .. } => Kind::Connection,
+            Self::NotMcp { .. } | Self::SseEndpoint { .. } | Self::Protocol { .. } => Kind::Protocol,
+            Self::Unauthorized { .. } => Kind::NeedsSignIn,
+            Self::ConnectTimeout { .. } | Self::RequestTimeout { .. } => Kind::Timeout,
+            Self::ToolHidden { .. } | Self::ToolNotFound { .. } => Kind::Usage,
+            Self::JsonRpc { .. } => Kind::Tool,
+        }
+    }
+
+    /// The source the error is about.
+    pub fn source_id(&self) -> &SourceId {
+        match self {
+            Self::CommandNotFound { id, .. }
+            | Self::WorkingDirMissing { id, .. }
+            | Self::Spawn { id, .. }
+            | Self::Log { id, .. }
+            | Self::ProcessExited { id, .. }
+            | Self::InvalidHeader { id, .. }
+            | Self::HttpClient { id, .. }
+            | Self::ConnectionRefused { id, .. }
+            | Self::Unreachable { id, .. }
+            | Self::Tls { id, .. }
+            | Self::NotMcp { id, .. }
+            | Self::Unauthorized { id, .. }
+            | Self::ConnectTimeout { id, .. }
+            | Self::RequestTimeout { id, .. }
+            | Self::JsonRpc { id, .. }
+            | Self::ToolHidden { id, .. }
+            | Self::ToolNotFound { id, .. }
+            | Self::SseEndpoint { id, .. }
+            | Self::Protocol { id, .. }
+            | Self::Disconnected { id } => id,
+        }
+    }
+}
+
+struct ProcessExitedMessage<'a> {
+    id: &'a SourceId,
+    status: &'a Option<ExitStatus>,
+    stderr_tail: &'a str,
+    log: &'a PathBuf,
+}
+
+impl fmt::Display for ProcessExitedMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.status {
+            Some(status) => write!(f, "source `{}`: the server process exited ({status})", self.id)?,
+            None => write!(f, "source `{}`: the server process closed its output without exiting", self.id)?,
+        }
+        if self.stderr_tail.is_empty() {
+            write!(f, "; it wrote nothing to stderr (log: {})", self.log.display())
+        } else {
+            write!(f, "; the end of its stderr (full log: {}):\n{}", self.log.display(), self.stderr_tail)
+        }
+    }
+}
+
+struct NotMcpMessage<'a> {
+    id: &'a SourceId,
+    origin: &'a Origin,
+    status: u16,
+    content_type: &'a Option<String>,
+    problem: NotMcpProblem,
+}
+
+impl fmt::Display for NotMcpMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let content_type = self.content_type.as_deref().unwrap_or("no content type");
+        write!(f, "source `{}`: {} answered HTTP {} ({content_type})", self.id, self.origin, self.status)?;
+        match self.problem {
+            NotMcpProblem::Status => f.write_str(", not MCP"),
+            NotMcpProblem::Body => f.write_str(" with a body that is not MCP (JSON-RPC)"),
+        }?;
+        f.write_str(
+            "; check the URL's path (often /mcp, or /sse for the legacy transport) and the transport type",
+        )
+    }
+}
+
+struct SseEndpointMessage<'a> {
+    id: &'a SourceId,
+    origin: &'a Origin,
+    problem: &'a SseEndpointProblem,
+}
+
+impl fmt::Display for SseEndpointMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (id, origin) = (self.id, self.origin);
+        match self.problem {
+            SseEndpointProblem::Missing => write!(
+                f,
+                "source `{id}`: the SSE stream from {origin} ended without an `endpoint` event; is this a legacy SSE MCP server? Try the `http` transport"
+            ),
+            SseEndpointProblem::Invalid => {
+                write!(
+                    f,
+                    "source `{id}`: the SSE server at {origin} sent an `endpoint` event that is not a URL"
+                )
+            }
+            SseEndpointProblem::OtherOrigin(other) => write!(
+                f,
+                "source `{id}`: the SSE server at {origin} asked to post messages to {other}, another origin; refused so that the profile's headers stay with {origin}"
+            ),
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! One connection to one MCP server, over stdio, streamable HTTP or legacy SSE.
+//!
+//! An [`Upstream`] is made from a resolved profile and is connected from the start: `connect`
+//! returns only after the `initialize` handshake. Every request is bounded by the profile's
+//! request timeout, and every tool name passes the profile's tool filter on the way in and out,
+//! so a hidden tool is refused here before the server hears of it. Errors from all three
+//! transports come back as one [`UpstreamError`]. Dropping an `Upstream` ends the session and
+//! kills a stdio child; [`Upstream::close`] does the same politely.
+
+mod classify;
+mod error;
+mod http;
+mod sse;
+mod stdio;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
+    PaginatedRequestParams, Prompt, ProtocolVersion, Resource, ServerPeerInfo, Tool,
+};
+use rmcp::service::RunningService;
+use rmcp::{RoleClient, ServiceError, ServiceExt};
+use tracing::{Instrument, debug, info, info_span, instrument};
+
+use self::classify::{Diagnosis, Target};
+pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError, UpstreamErrorKind};
+use self::stdio::StdioChild;
+pub use self::stdio::stderr_log_path;
+use crate::profile::{Resolved, ResolvedTransport, SourceId, ToolFilter, TransportKind};
+
+/// How long a closing server gets to exit by itself before it is killed.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// How long to wait for a child whose output closed to report its exit status.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
+/// A server that keeps handing out cursors past this many pages is broken.
+const MAX_PAGES: usize = 1000;
+
+/// A live MCP session with one server.
+pub struct Upstream {
+    target: Target,
+    transport: TransportKind,
+    tools: ToolFilter,
+    request_timeout: Duration,
+    service: RunningService<RoleClient, ClientConfig>,
+    server_info: Option<Arc<ServerPeerInfo>>,
+    /// The server process, for stdio.
+    child: Option<StdioChild>,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("id", &self.target.id)
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A transport ready for the handshake, with what the handshake's failure needs to be explained.
+enum Connecting {
+    Stdio(stdio::StdioTransport, StdioChild),
+    Http(rmcp::transport::StreamableHttpClientTransport<reqwest::Client>, reqwest::Client, url::Url),
+    Sse(sse::SseTransport),
+}
+
+impl Upstream {
+    /// Connects and completes the `initialize` handshake within the profile's connect timeout.
+    /// A stdio server's stderr goes to `<source-id>.stderr.log` in [`crate::paths::log_dir`].
+    pub async fn connect(resolved: Resolved) -> Result<Upstream, UpstreamError> {
+        Self::connect_with_log_dir(resolved, &crate::paths::log_dir()).await
+    }
+
+    /// [`Upstream::connect`], with a stdio server's stderr log in `log_dir` instead.
+    pub async fn connect_with_log_dir(resolved: Resolved, log_dir: &Path) -> Result<Upstream, UpstreamError> {
+        let span =
+            info_span!("connect", source = %resolved.id, transport = %transport_kind(&resolved.transport));
+        Self::connect_inner(resolved, log_dir).instrument(span).await
+    }
+
+    async fn connect_inner(resolved: Resolved, log_dir: &Path) -> Result<Upstream, UpstreamError> {
+        let Resolved { id, transport, timeouts, tools } = resolved;
+        let limit = timeouts.connect();
+        let kind = transport_kind(&transport);
+        let target = target_of(&id, &transport);
+        let (service, child) =
+            match tokio::time::timeout(limit, handshake(&target, transport, limit, log_dir)).await {
+                Ok(connected) => connected?,
+                Err(_) => return Err(UpstreamError::ConnectTimeout { id, limit }),
+            };
+        let server_info = service.peer().peer_info();
+        match server_info.as_ref().and_then(|info| info.server_info.as_ref()) {
+            Some(server) => info!(server = %server.name, version = %server.version, "connected"),
+            None => info!("connected"),
+        }
+        Ok(Upstream {
+            target,
+            transport: kind,
+            tools,
+            request_timeout: timeouts.request(),
+            service,
+            server_info,
+            child,
+        })
+    }
+
+    pub fn id(&self) -> &SourceId {
+        &self.target.id
+    }
+
+    pub fn transport(&self) -> TransportKind {
+        self.transport
+    }
+
+    /// The server process's id, for stdio.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(StdioChild::pid)
+    }
+
+    /// What the server said about itself in the handshake.
+    pub fn server_info(&self) -> Option<&ServerPeerInfo> {
+        self.server_info.as_deref()
+    }
+
+    /// Every tool, across all pages, as agents see them: filtered, renamed, re-described.
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn list_tools(&self) -> Result<Vec<Tool>, UpstreamError> {
+        let peer = self.service.peer();
+        let tools = self
+            .all_pages("tools/list", |cursor| async move {
+                let page =
+                    peer.list_tools(Some(PaginatedRequestParams::default().with_cursor(cursor))).await?;
+                Ok((page.tools, page.next_cursor))
+            })
+            .await?;
+        let listed = tools.len();
+        let tools = self.tools.apply_all(tools);
+        debug!(listed, exposed = tools.len(), "listed tools");
+        Ok(tools)
+    }
+
+    /// Calls a tool by the name agents see. A name the filter hides is refused without asking
+    /// the server. A tool's own failure (`isError`) is a normal result, not an error.
+    #[instrument(skip_all, fields(source = %self.target.id, tool = exposed_name))]
+    pub async fn call_tool(
+        &self,
+        exposed_name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<CallToolResult, UpstreamError> {
+        let upstream_name = self
+            .tools
+            .upstream_name(exposed_name)
+            .map_err(|err| UpstreamError::ToolHidden { id: self.target.id.clone(), err })?;
+        let mut params = CallToolRequestParams::new(upstream_name.to_owned());
+        params.arguments = arguments;
+        let result = self.request("tools/call", self.service.call_tool(params)).await;
+        match result {
+            Err(UpstreamError::JsonRpc { code, message, .. }) if is_unknown_tool(code, &message) => {
+                Err(UpstreamError::ToolNotFound { id: self.target.id.clone(), name: exposed_name.to_owned() })
+            }
+            other => {
+                if let Ok(result) = &other {
+                    debug!(is_error = result.is_error.unwrap_or(false), "tool answered");
+                }
+                other
+            }
+        }
+    }
+
+    /// Every resource, across all pages.
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn list_resources(&self) -> Result<Vec<Resource>, UpstreamError> {
+        let peer = self.service.peer();
+        let resources = self
+            .all_pages("resources/list", |cursor| async move {
+                let page =
+                    peer.list_resources(Some(PaginatedRequestParams::default().with_cursor(cursor))).await?;
+                Ok((page.resources, page.next_cursor))
+            })
+            .await?;
+        debug!(count = resources.len(), "listed resources");
+        Ok(resources)
+    }
+
+    /// Every prompt, across all pages.
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn list_prompts(&self) -> Result<Vec<Prompt>, UpstreamError> {
+        let peer = self.service.peer();
+        let prompts = self
+            .all_pages("prompts/list", |cursor| async move {
+                let page =
+                    peer.list_prompts(Some(PaginatedRequestParams::default().with_cursor(cursor))).await?;
+                Ok((page.prompts, page.next_cursor))
+            })
+            .await?;
+        debug!(count = prompts.len(), "listed prompts");
+        Ok(prompts)
+    }
+
+    /// Ends the session: closes the transport (an HTTP session is deleted, a child's stdin is
+    /// closed), gives a child a moment to exit, then kills it.
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn close(self) {
+        let Upstream { mut service, child, .. } = self;
+        match service.close_with_timeout(CLOSE_GRACE).await {
+            Ok(Some(_)) => debug!("session closed"),
+            Ok(None) => debug!("session did not close in time; dropping it"),
+            Err(err) => debug!(%err, "session task failed while closing"),
+        }
+        if let Some(child) = child {
+            child.shutdown(CLOSE_GRACE).await;
+        }
+        info!("disconnected");
+    }
+
+    /// Runs one request within the request timeout and words its failure.
+    async fn request<T>(
+        &self,
+        method: &'static str,
+        call: impl Future<Output = Result<T, ServiceError>>,
+    ) -> Result<T, UpstreamError> {
+        debug!(method, "request");
+        match tokio::time::timeout(self.request_timeout, call).await {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(err)) => Err(self.failure(classify::service_error(&self.target, method, err)).await),
+            Err(_) => Err(UpstreamError::RequestTimeout {
+                id: self.target.id.clone(),
+                method,
+                limit: self.request_timeout,
+            }),
+        }
+    }
+
+    /// Collects every page of a list, each page bounded by the request timeout.
+    async fn all_pages<T, F, Fut>(&self, method: &'static str, page: F) -> Result<Vec<T>, UpstreamError>
+    where
+        F: Fn(Option<String>) -> Fut,
+        Fut: Future<Output = Result<(Vec<T>, Option<String>), ServiceError>>,
+    {
+        let mut items = Vec::new();
+        let mut cursor = None;
+        for _ in 0..MAX_PAGES {
+            let (mut batch, next) = self.request(method, page(cursor)).await?;
+            items.append(&mut batch);
+            match next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(items),
+            }
+        }
+        Err(UpstreamError::Protocol {
+            id: self.target.id.clone(),
+            err: format!("`{method}` was still paging after {MAX_PAGES} pages").into(),
+        })
+    }
+
+    /// A closed transport on stdio usually means the server died: say how.
+    async fn failure(&self, diagnosis: Diagnosis) -> UpstreamError {
+        match (&diagnosis, &self.child) {
+            (Diagnosis::Closed, Some(child)) => child.exited_error(&self.target.id, EXIT_GRACE).await,
+            _ => diagnosis.into_error(&self.target),
+        }
+    }
+}
+
+/// Opens the transport and runs the handshake.
+async fn handshake(
+    target: &Target,
+    transport: ResolvedTransport,
+    connect_timeout: Duration,
+    log_dir: &Path,
+) -> Result<(RunningService<RoleClient, ClientConfig>, Option<StdioChild>), UpstreamError> {
+    let connecting = match transport {
+        ResolvedTransport::Stdio { command, args, env, cwd } => {
+            let launch = stdio::Launch { command: &command, args: &args, env: &env, cwd: cwd.as_deref() };
+            let (transport, child) = stdio::spawn(&target.id, launch, log_dir).await?;
+            Connecting::Stdio(transport, child)
+        }
+        ResolvedTransport::Http { url, headers } => {
+            let client = http::client(target, &headers, connect_timeout)?;
+            Connecting::Http(http::streamable(client.clone(), &url), client, url)
+        }
+        ResolvedTransport::Sse { url, headers } => {
+            let client = http::client(target, &headers, connect_timeout)?;
+            Connecting::Sse(sse::connect(target, client, &url).await?)
+        }
+    };
+    let config = client_config();
+    match connecting {
+        Connecting::Stdio(transport, child) => match config.serve(transport).await {
+            Ok(service) => Ok((service, Some(child))),
+            Err(err) => Err(match classify::init_error(target, err) {
+                Diagnosis::Closed => child.exited_error(&target.id, EXIT_GRACE).await,
+                diagnosis => diagnosis.into_error(target),
+            }),
+        },
+        Connecting::Http(transport, client, url) => match config.serve(transport).await {
+            Ok(service) => Ok((service, None)),
+            Err(err) => Err(match classify::init_error(target, err) {
+                Diagnosis::OddHttpAnswer(fallback) => {
+                    http::explain_answer(target, &client, &url, fallback).await
+                }
+                diagnosis => diagnosis.into_error(target),
+            }),
+        },
+        Connecting::Sse(transport) => match config.serve(transport).await {
+            Ok(service) => Ok((service, None)),
+            Err(err) => Err(classify::init_error(target, err).into_error(target)),
+        },
+    }
+}
+
+/// Who we are in the handshake. The protocol version is the newest that still has `initialize`,
+/// which every server released so far understands.
+fn client_config() -> ClientConfig {
+    let mut config = ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new("lanyard", env!("CARGO_PKG_VERSION")),
+    );
+    config.protocol_version = ProtocolVersion::LATEST_WITH_INITIALIZE;
+    config
+}
+
+fn target_of(id: &SourceId, transport: &ResolvedTransport) -> Target {
+    let url = match transport {
+        ResolvedTransport::Stdio { .. } => None,
+        ResolvedTransport::Http { url, .. } | ResolvedTransport::Sse { url, .. } => Some(url),
+    };
+    Target {
+        id: id.clone(),
+        origin: url.map(Origin::of),
+        https: url.is_some_and(|url| url.scheme() == "https"),
+    }
+}
+
+fn transport_kind(transport: &ResolvedTransport) -> TransportKind {
+    match transport {
+        ResolvedTransport::Stdio { .. } => TransportKind::Stdio,
+        ResolvedTransport::Http { .. } => TransportKind::Http,
+        ResolvedTransport::Sse { .. } => TransportKind::Sse,
+    }
+}
+
+/// Whether a `tools/call` error says the tool does not exist. Servers answer an unknown tool with
+/// "invalid params" (-32602) and a message saying "not found" (rmcp, the TypeScript SDK).
+fn is_unknown_tool(code: i32, message: &str) -> bool {
+    code == rmcp::model::ErrorCode::INVALID_PARAMS.0 && message.to_ascii_lowercase().contains("not found")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_can_be_shared_between_tasks() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        fn assert_send<T: Send>(_: T) {}
+        assert_send_sync::<Upstream>();
+        // Compile-time only: the bridge spawns these futures on a multi-threaded runtime.
+        let _check = |upstream: &'static Upstream| {
+            assert_send(upstream.list_tools());
+            assert_send(upstream.call_tool("tool", None));
+            assert_send(upstream.list_resources());
+            assert_send(upstream.list_prompts());
+        };
+    }
+
+    #[test]
+    fn unknown_tool_errors_are_recognised() {
+        assert!(is_unknown_tool(-32602, "tool not found"), "rmcp's wording");
+        assert!(is_unknown_tool(-32602, "Tool nope not found"), "the TypeScript SDK's wording");
+        assert!(!is_unknown_tool(-32603, "tool not found"), "an internal error is not an unknown tool");
+        assert!(!is_unknown_tool(-32602, "missing field `a`"), "bad arguments are not an unknown tool");
+    }
+}

@@ -1,0 +1,223 @@
+//! `lanyard-test-server`: a small MCP server built with rmcp, for Lanyard's integration tests and
+//! bridge benchmarks.
+//!
+//! It starts in milliseconds (server-everything under Node takes most of a second), answers
+//! without doing any work, and can misbehave on request, so tests can reach error paths that a
+//! well-behaved server never shows. It is a test fixture: nothing here is shipped.
+//!
+//! ```text
+//! lanyard-test-server stdio                 MCP on stdin/stdout
+//! lanyard-test-server http                  streamable HTTP on 127.0.0.1:<free port>; prints
+//!                                           `listening on http://127.0.0.1:<port>/mcp`
+//! options:
+//!   --exit-after-start                      write a line to stderr and exit with status 3
+//!                                           before answering anything
+//! ```
+//! Tools: `echo {message}`, `add {a, b}`, `fail` (a JSON-RPC error), `sleep {ms}`. One resource
+//! (`test://greeting`) and one prompt (`greet {name?}`).
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{
+    CallToolResult, ContentBlock, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
+    ListPromptsResult, ListResourcesResult, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, Role,
+    ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt, schemars, tool, tool_handler, tool_router};
+
+/// The exit status of `--exit-after-start`, so tests can check it is reported.
+const EARLY_EXIT_STATUS: u8 = 3;
+const GREETING_URI: &str = "test://greeting";
+const GREETING: &str = "hello from lanyard-test-server";
+
+#[derive(Debug, Clone)]
+struct TestServer {
+    tool_router: ToolRouter<Self>,
+}
+
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+struct EchoArgs {
+    /// The text to send back.
+    message: String,
+}
+
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+struct AddArgs {
+    a: i64,
+    b: i64,
+}
+
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+struct SleepArgs {
+    /// How long to wait before answering, in milliseconds.
+    ms: u64,
+}
+
+#[tool_router]
+impl TestServer {
+    fn new() -> Self {
+        Self { tool_router: Self::tool_router() }
+    }
+
+    #[tool(description = "Sends the message back unchanged")]
+    fn echo(&self, Parameters(EchoArgs { message }): Parameters<EchoArgs>) -> String {
+        message
+    }
+
+    #[tool(description = "Adds two integers")]
+    fn add(&self, Parameters(AddArgs { a, b }): Parameters<AddArgs>) -> Result<CallToolResult, ErrorData> {
+        let sum = a.checked_add(b).ok_or_else(|| ErrorData::invalid_params("the sum overflows", None))?;
+        Ok(CallToolResult::success(vec![ContentBlock::text(sum.to_string())]))
+    }
+
+    #[tool(description = "Always fails with a JSON-RPC internal error")]
+    fn fail(&self) -> Result<CallToolResult, ErrorData> {
+        Err(ErrorData::internal_error("the fail tool always fails", None))
+    }
+
+    #[tool(description = "Waits the given number of milliseconds, then answers")]
+    async fn sleep(&self, Parameters(SleepArgs { ms }): Parameters<SleepArgs>) -> String {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        format!("slept {ms} ms")
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for TestServer {
+    fn get_info(&self) -> ServerConfig {
+        let capabilities =
+            ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build();
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new("lanyard-test-server", env!("CARGO_PKG_VERSION")))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let greeting = Resource::new(GREETING_URI, "greeting").with_description("A fixed greeting");
+        Ok(ListResourcesResult::with_all_items(vec![greeting]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        if request.uri != GREETING_URI {
+            return Err(ErrorData::resource_not_found(format!("no resource {}", request.uri), None));
+        }
+        Ok(ReadResourceResult::new(vec![ResourceContents::text(GREETING, GREETING_URI)]).into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let name = PromptArgument::new("name");
+        Ok(ListPromptsResult::with_all_items(vec![Prompt::new(
+            "greet",
+            Some("Greets someone by name"),
+            Some(vec![name]),
+        )]))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        if request.name != "greet" {
+            return Err(ErrorData::invalid_params(format!("prompt {} not found", request.name), None));
+        }
+        let name = request
+            .arguments
+            .as_ref()
+            .and_then(|args| args.get("name"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("you");
+        Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, format!("Say hello to {name}."))])
+            .into())
+    }
+}
+
+enum Mode {
+    Stdio,
+    Http,
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: lanyard-test-server (stdio | http) [--exit-after-start]");
+    ExitCode::from(2)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut mode = None;
+    let mut exit_after_start = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "stdio" => mode = Some(Mode::Stdio),
+            "http" => mode = Some(Mode::Http),
+            "--exit-after-start" => exit_after_start = true,
+            _ => return usage(),
+        }
+    }
+    let Some(mode) = mode else { return usage() };
+    if exit_after_start {
+        eprintln!("lanyard-test-server: exiting on purpose (--exit-after-start)");
+        return ExitCode::from(EARLY_EXIT_STATUS);
+    }
+    let served = match mode {
+        Mode::Stdio => serve_stdio().await,
+        Mode::Http => serve_http().await,
+    };
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("lanyard-test-server: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve_stdio() -> Result<(), Box<dyn std::error::Error>> {
+    eprintln!("lanyard-test-server: serving MCP on stdio");
+    let running = TestServer::new().serve(rmcp::transport::stdio()).await?;
+    running.waiting().await?;
+    Ok(())
+}
+
+async fn serve_http() -> Result<(), Box<dyn std::error::Error>> {
+    use axum::serve::ListenerExt as _;
+
+    let service: StreamableHttpService<TestServer, LocalSessionManager> = StreamableHttpService::new(
+        || Ok(TestServer::new()),
+        Default::default(),
+        StreamableHttpServerConfig::default(),
+    );
+    let router = axum::Router::new().nest_service("/mcp", service);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    // Nagle plus delayed ACK would stall every call by tens of milliseconds.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "listening on http://127.0.0.1:{port}/mcp")?;
+        stdout.flush()?;
+    }
+    axum::serve(listener, router).await?;
+    Ok(())
+}

@@ -1,0 +1,334 @@
+//! The `lanyard` binary end to end: profiles, the keychain, real MCP servers, exit codes.
+//! Each test gets its own config and data folders; secrets go to the real Secret Service that
+//! `scripts/with-keychain.sh` provides.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// A private Lanyard home: its own profile file and logs.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("a temp dir") }
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    fn profile_file(&self) -> PathBuf {
+        self.config_dir().join("profiles.toml")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lanyard"));
+        command
+            .args(args)
+            .env("LANYARD_CONFIG_DIR", self.config_dir())
+            .env("LANYARD_DATA_DIR", self.dir.path().join("data"))
+            .env_remove("LANYARD_LOG")
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command(args).output().expect("lanyard runs"))
+    }
+
+    fn run_with_stdin(&self, args: &[&str], input: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("lanyard runs");
+        child.stdin.take().expect("stdin is piped").write_all(input.as_bytes()).expect("write stdin");
+        Run::from(child.wait_with_output().expect("lanyard finishes"))
+    }
+}
+
+/// One finished `lanyard` run.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "expected success\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    fn fails_with(self, code: i32, needle: &str) -> Self {
+        assert_eq!(self.code, code, "wrong exit code\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert!(self.stderr.contains(needle), "stderr should mention `{needle}`:\n{}", self.stderr);
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.stdout))
+    }
+}
+
+fn everything_js() -> String {
+    crate::support::everything_js().display().to_string()
+}
+
+async fn everything_over_http() -> (crate::support::ChildGuard, String) {
+    crate::support::start_everything(crate::support::Everything::StreamableHttp)
+        .await
+        .expect("server-everything starts")
+}
+
+fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Reads a secret back through the Secret Service itself (`secret-tool`), not through Lanyard.
+fn keychain_lookup(account: &str) -> Option<String> {
+    let output = Command::new("secret-tool")
+        .args(["lookup", "service", "lanyard", "username", account])
+        .output()
+        .expect("secret-tool runs (package libsecret-tools)");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+#[test]
+fn stdio_profile_lists_tools_and_calls_echo() {
+    let home = Home::new();
+    home.run(&["profile", "add", "everything", "--", "node", &everything_js(), "stdio"]).ok();
+    let listed = home.run(&["tools", "everything", "--json"]).ok().json();
+    let names: Vec<&str> =
+        listed["tools"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+    assert!(names.contains(&"echo"), "server-everything offers echo: {names:?}");
+
+    let called = home.run(&["call", "everything", "echo", "--args", r#"{"message":"hello lanyard"}"#]).ok();
+    assert!(called.stdout.contains("hello lanyard"), "echo echoes: {}", called.stdout);
+
+    let log = home.dir.path().join("data/logs/everything.stderr.log");
+    assert!(log.exists(), "the server's stderr goes to its per-source log at {}", log.display());
+}
+
+#[tokio::test]
+async fn http_profile_lists_tools_and_calls_echo() {
+    let (_server, url) = everything_over_http().await;
+    let home = Home::new();
+    home.run(&["profile", "add", "web", "--url", &url]).ok();
+    let called =
+        home.run(&["call", "web", "echo", "--args", r#"{"message":"over http"}"#, "--json"]).ok().json();
+    let text = called["content"][0]["text"].as_str().unwrap_or_default();
+    assert!(text.contains("over http"), "echo over streamable HTTP: {called}");
+}
+
+#[tokio::test]
+async fn one_off_url_mode_keeps_nothing() {
+    let (_server, url) = everything_over_http().await;
+    let home = Home::new();
+    let run = home.run(&["tools", "--url", &url]).ok();
+    assert!(run.stdout.contains("echo"), "tools of a URL without a profile: {}", run.stdout);
+    assert!(!home.profile_file().exists(), "the one-off mode must not write a profile file");
+}
+
+#[test]
+fn header_secret_goes_to_the_keychain_not_the_file() {
+    let home = Home::new();
+    let id = unique("sec");
+    let planted = format!("planted-{}", unique("value"));
+    home.run_with_stdin(
+        &["profile", "add", &id, "--url", "http://127.0.0.1:9/mcp", "--header-secret", "X-Api-Key"],
+        &format!("{planted}\n"),
+    )
+    .ok();
+    let file = std::fs::read_to_string(home.profile_file()).expect("profile file written");
+    assert!(!file.contains(&planted), "the secret must never be written to the profile file:\n{file}");
+    assert!(file.contains("header/X-Api-Key"), "the file keeps a reference:\n{file}");
+    let account = format!("source:{id}/header/X-Api-Key");
+    assert_eq!(
+        keychain_lookup(&account).as_deref(),
+        Some(planted.as_str()),
+        "the Secret Service holds the value"
+    );
+
+    let shown = home.run(&["profile", "show", &id, "--json"]).ok();
+    assert!(!shown.stdout.contains(&planted), "profile show must not print the secret");
+    assert_eq!(shown.json()["secrets"]["header/X-Api-Key"], "set");
+
+    home.run(&["profile", "rm", &id]).ok();
+    assert_eq!(keychain_lookup(&account), None, "removing a profile removes its secrets");
+}
+
+#[test]
+fn plain_credential_on_the_command_line_is_refused() {
+    let home = Home::new();
+    home.run(&[
+        "profile",
+        "add",
+        "x",
+        "--url",
+        "http://127.0.0.1:9/mcp",
+        "--header",
+        "Authorization: Bearer abc",
+    ])
+    .fails_with(2, "--header-secret");
+    assert!(!home.profile_file().exists(), "nothing written after a refused command");
+}
+
+#[test]
+fn malformed_profile_file_names_line_and_is_left_untouched() {
+    let home = Home::new();
+    std::fs::create_dir_all(home.config_dir()).unwrap();
+    let broken =
+        "version = 1\n\n[sources.a]\ntransport = { type = \"http\", url = \"http://x\" }\ncolour = \"red\"\n";
+    std::fs::write(home.profile_file(), broken).unwrap();
+    let expected = format!("{}:5:", home.profile_file().display());
+    home.run(&["profile", "list"]).fails_with(5, &expected);
+    home.run(&["profile", "add", "b", "--url", "http://127.0.0.1:9/mcp"]).fails_with(5, "colour");
+    assert_eq!(
+        std::fs::read_to_string(home.profile_file()).unwrap(),
+        broken,
+        "the broken file is never rewritten"
+    );
+}
+
+#[test]
+fn unset_variable_names_profile_and_variable() {
+    let home = Home::new();
+    home.run(&[
+        "profile",
+        "add",
+        "envy",
+        "--url",
+        "http://127.0.0.1:9/mcp",
+        "--header",
+        "X-Team: ${LANYARD_TEST_UNSET_VAR}",
+    ])
+    .ok();
+    let run = home.run(&["tools", "envy"]).fails_with(5, "LANYARD_TEST_UNSET_VAR");
+    assert!(run.stderr.contains("envy"), "names the source: {}", run.stderr);
+    let with_default = home.run(&["profile", "show", "envy"]).ok();
+    assert!(with_default.stdout.contains("${LANYARD_TEST_UNSET_VAR}"), "kept unexpanded in the file");
+}
+
+#[test]
+fn excluded_tool_is_neither_listed_nor_callable() {
+    let home = Home::new();
+    home.run(&[
+        "profile",
+        "add",
+        "ev",
+        "--exclude",
+        "echo",
+        "--alias",
+        "get-sum=sum",
+        "--",
+        "node",
+        &everything_js(),
+        "stdio",
+    ])
+    .ok();
+    let tools = home.run(&["tools", "ev", "--json"]).ok().json();
+    let names: Vec<&str> =
+        tools["tools"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+    assert!(!names.contains(&"echo"), "echo is excluded: {names:?}");
+    assert!(
+        names.contains(&"sum") && !names.contains(&"get-sum"),
+        "get-sum is listed as its alias: {names:?}"
+    );
+    home.run(&["call", "ev", "echo", "--args", r#"{"message":"x"}"#]).fails_with(2, "hidden");
+    let sum = home.run(&["call", "ev", "sum", "--args", r#"{"a":2,"b":3}"#]).ok();
+    assert!(sum.stdout.contains('5'), "the alias routes to get-sum: {}", sum.stdout);
+}
+
+#[test]
+fn import_claude_desktop_config() {
+    let home = Home::new();
+    let suffix = unique("imp");
+    let config = home.dir.path().join("claude_desktop_config.json");
+    let planted = format!("ghp-{suffix}");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"mcpServers": {{
+                "Everything {suffix}": {{"command": "node", "args": ["{js}", "stdio"], "env": {{"API_TOKEN": "{planted}"}}}},
+                "broken": {{"args": []}}
+            }}}}"#,
+            js = everything_js()
+        ),
+    )
+    .unwrap();
+    let report = home.run(&["import", config.to_str().unwrap(), "--json"]).ok().json();
+    let id = format!("everything-{suffix}");
+    assert_eq!(report["imported"][0]["id"], id.as_str(), "imported under a slug of its name: {report}");
+    assert_eq!(report["skipped"][0]["name"], "broken", "the broken entry is reported: {report}");
+    let file = std::fs::read_to_string(home.profile_file()).unwrap();
+    assert!(!file.contains(&planted), "the imported token is not in the profile file");
+    assert_eq!(keychain_lookup(&format!("source:{id}/env/API_TOKEN")).as_deref(), Some(planted.as_str()));
+    home.run(&["call", &id, "echo", "--args", r#"{"message":"imported"}"#]).ok();
+    home.run(&["profile", "rm", &id]).ok();
+}
+
+#[test]
+fn command_not_found_is_a_connection_error() {
+    let home = Home::new();
+    home.run(&["profile", "add", "ghost", "--", "lanyard-no-such-command-xyz"]).ok();
+    home.run(&["tools", "ghost"]).fails_with(3, "lanyard-no-such-command-xyz");
+}
+
+#[test]
+fn connection_refused_is_a_connection_error() {
+    let port = crate::support::free_port().expect("a free port");
+    let home = Home::new();
+    home.run(&["tools", "--url", &format!("http://127.0.0.1:{port}/mcp")]).fails_with(3, "127.0.0.1");
+}
+
+#[test]
+fn unknown_source_and_bad_arguments() {
+    let home = Home::new();
+    home.run(&["tools", "nope"]).fails_with(5, "no source named `nope`");
+    home.run(&["profile", "add", "Bad Id", "--url", "http://x"]).fails_with(2, "not a valid source id");
+    home.run(&["profile", "add", "both", "--url", "http://x", "--", "cmd"]).fails_with(2, "not both");
+    home.run(&["profile", "add", "ftp", "--url", "ftp://x"]).fails_with(5, "ftp");
+    home.run(&["call", "x", "echo", "--args", "[1]"]).fails_with(2, "JSON object");
+}
+
+#[test]
+fn status_and_list_speak_json() {
+    let home = Home::new();
+    home.run(&["profile", "add", "legacy", "--url", "http://127.0.0.1:9/sse", "--transport", "sse"]).ok();
+    let list = home.run(&["profile", "list", "--json"]).ok().json();
+    assert_eq!(list[0]["transport"], "sse");
+    assert_eq!(list[0]["deprecated_transport"], true, "sse is marked deprecated");
+    let status = home.run(&["status", "--json"]).ok().json();
+    assert_eq!(status["keychain"], "secret-service", "status names the keychain in use: {status}");
+    assert_eq!(status["sources"][0]["state"], "ready");
+    home.run(&["profile", "edit", "legacy", "--disable"]).ok();
+    let status = home.run(&["status", "legacy", "--json"]).ok().json();
+    assert_eq!(status["sources"][0]["state"], "disabled", "edit --disable is reflected: {status}");
+    home.run(&["tools", "legacy"]).fails_with(5, "disabled");
+}
