@@ -11,7 +11,7 @@ Exit codes:
   0  success
   1  failure not covered below (including a tool that reported an error)
   2  usage error (bad flags or arguments)
-  3  connection error: the server could not be reached or broke the protocol
+  3  connection error: the server could not be started or reached, or broke the protocol
   4  sign-in needed: run `lanyard connect <id>`
   5  profile error: the profile file or a profile is invalid, or a source does not exist
   6  keychain error: the OS keychain is missing, locked or refused access

@@ -14,11 +14,7 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
             "sources": rows,
         }));
     }
-    println!(
-        "keychain: {}   profiles: {}",
-        serde_json::to_value(engine.vault().kind())?.as_str().unwrap_or("?"),
-        engine.profile_store().path().display()
-    );
+    println!("keychain: {}   profiles: {}", engine.vault().kind(), engine.profile_store().path().display());
     if rows.is_empty() {
         println!("No sources yet. Add one with `lanyard profile add` or `lanyard import`.");
     }

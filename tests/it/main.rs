@@ -4,4 +4,4 @@
 mod cli;
 mod support;
 mod upstream;
-mod vault; // TEMP (vault engineer): removed after the run
+mod vault;
