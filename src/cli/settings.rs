@@ -97,47 +97,22 @@ pub fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<NewSec
     let mut stdin = SecretInput::new();
     match &mut profile.transport {
         Transport::Http { headers, .. } | Transport::Sse { headers, .. } => {
-            for header in &settings.header {
-                let (name, value) = header
-                    .split_once(':')
-                    .map(|(n, v)| (n.trim(), v.trim()))
-                    .filter(|(n, _)| !n.is_empty())
-                    .ok_or_else(|| UsageError::new(format!("--header `{header}`: expected `Name: value`")))?;
-                refuse_plain_credential(name, value, "--header-secret")?;
-                headers.insert(name.to_owned(), ConfigValue::Text(value.to_owned()));
-            }
-            for name in &settings.header_secret {
-                let reference = SecretRef::header(name);
-                secrets.push((reference.clone(), stdin.read(&format!("Value of header {name}"))?));
-                headers.insert(name.clone(), ConfigValue::Secret(reference));
-            }
-            for pair in &settings.header_secret_env {
-                let (name, value) = from_env(pair, "--header-secret-env")?;
-                let reference = SecretRef::header(&name);
-                secrets.push((reference.clone(), value));
-                headers.insert(name, ConfigValue::Secret(reference));
-            }
+            let flags = ValueFlags {
+                plain: (&settings.header, ':', "--header", "Name: value"),
+                from_stdin: (&settings.header_secret, "--header-secret"),
+                from_env: (&settings.header_secret_env, "--header-secret-env"),
+                reference: SecretRef::header,
+            };
+            flags.apply(headers, &mut secrets, &mut stdin)?;
         }
         Transport::Stdio { env, cwd, .. } => {
-            for pair in &settings.env {
-                let (name, value) = pair
-                    .split_once('=')
-                    .filter(|(n, _)| !n.is_empty())
-                    .ok_or_else(|| UsageError::new(format!("--env `{pair}`: expected `NAME=value`")))?;
-                refuse_plain_credential(name, value, "--env-secret")?;
-                env.insert(name.to_owned(), ConfigValue::Text(value.to_owned()));
-            }
-            for name in &settings.env_secret {
-                let reference = SecretRef::env(name);
-                secrets.push((reference.clone(), stdin.read(&format!("Value of {name}"))?));
-                env.insert(name.clone(), ConfigValue::Secret(reference));
-            }
-            for pair in &settings.env_secret_env {
-                let (name, value) = from_env(pair, "--env-secret-env")?;
-                let reference = SecretRef::env(&name);
-                secrets.push((reference.clone(), value));
-                env.insert(name, ConfigValue::Secret(reference));
-            }
+            let flags = ValueFlags {
+                plain: (&settings.env, '=', "--env", "NAME=value"),
+                from_stdin: (&settings.env_secret, "--env-secret"),
+                from_env: (&settings.env_secret_env, "--env-secret-env"),
+                reference: SecretRef::env,
+            };
+            flags.apply(env, &mut secrets, &mut stdin)?;
             if let Some(dir) = &settings.cwd {
                 *cwd = Some(dir.clone());
             }
@@ -165,6 +140,48 @@ pub fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<NewSec
     }
     apply_auth(profile, settings, any_header, &mut secrets)?;
     Ok(secrets)
+}
+
+/// The three ways to give a header or an environment variable: plain text, a secret from stdin
+/// and a secret from another variable. Headers and env take the same flags with other names.
+struct ValueFlags<'a> {
+    /// The values, the separator between name and value, the flag and the expected shape.
+    plain: (&'a [String], char, &'static str, &'static str),
+    from_stdin: (&'a [String], &'static str),
+    from_env: (&'a [String], &'static str),
+    reference: fn(&str) -> SecretRef,
+}
+
+impl ValueFlags<'_> {
+    fn apply(
+        &self,
+        map: &mut BTreeMap<String, ConfigValue>,
+        secrets: &mut NewSecrets,
+        stdin: &mut SecretInput,
+    ) -> Result<()> {
+        let (values, separator, flag, shape) = self.plain;
+        for given in values {
+            let (name, value) = given
+                .split_once(separator)
+                .map(|(n, v)| (n.trim(), v.trim()))
+                .filter(|(n, _)| !n.is_empty())
+                .ok_or_else(|| UsageError::new(format!("{flag} `{given}`: expected `{shape}`")))?;
+            refuse_plain_credential(name, value, self.from_stdin.1)?;
+            map.insert(name.to_owned(), ConfigValue::Text(value.to_owned()));
+        }
+        for name in self.from_stdin.0 {
+            let reference = (self.reference)(name);
+            secrets.push((reference.clone(), stdin.read(&format!("Value of {name}"))?));
+            map.insert(name.clone(), ConfigValue::Secret(reference));
+        }
+        for pair in self.from_env.0 {
+            let (name, value) = from_env(pair, self.from_env.1)?;
+            let reference = (self.reference)(&name);
+            secrets.push((reference.clone(), value));
+            map.insert(name, ConfigValue::Secret(reference));
+        }
+        Ok(())
+    }
 }
 
 fn apply_auth(

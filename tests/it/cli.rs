@@ -332,3 +332,19 @@ fn status_and_list_speak_json() {
     assert_eq!(status["sources"][0]["state"], "disabled", "edit --disable is reflected: {status}");
     home.run(&["tools", "legacy"]).fails_with(5, "disabled");
 }
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let home = Home::new();
+    home.run(&["profile", "add", "everything", "--", "node", &everything_js(), "stdio"]).ok();
+    let mut child = home
+        .command(&["tools", "everything"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lanyard runs");
+    drop(child.stdout.take()); // like `lanyard tools everything | head -0`
+    let run = Run::from(child.wait_with_output().expect("lanyard finishes"));
+    assert!(!run.stderr.contains("panicked"), "a closed pipe is not a crash: {}", run.stderr);
+    assert_eq!(run.code, 0, "a closed pipe ends quietly: {}", run.stderr);
+}
