@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, set-up included: system packages, test servers, formatting, lints, unit
-# and integration tests (against a real keychain and real MCP servers).
+# and integration tests (against a real keychain and real MCP servers), and the desktop app's
+# front-end tests and end-to-end test in its real window.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
+scripts/app-deps.sh                 # WebKitGTK, Xvfb, WebKitWebDriver; the front end's npm packages
+(cd ui && npm run --silent build)   # the app embeds ui/dist, so it exists before cargo builds
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 tests/node/oauth-fixture.check.sh   # the OAuth test fixture still behaves as the tests expect
 scripts/with-keychain.sh cargo test --workspace --all-targets --locked
+scripts/app-test.sh                 # front-end unit tests, then the app end to end under Xvfb

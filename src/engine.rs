@@ -6,12 +6,14 @@
 //! adding writes secrets first and the profile last; removing drops the profile first and its
 //! secrets after.
 
+use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
+use crate::profile::{Auth, Resolved, ResolvedTransport};
 use crate::profile::{
-    Profile, ProfileError, ProfileFile, ProfileStore, ResolveError, SecretRef, SecretSource, SourceId,
-    resolve, resolve_with,
+    ImportError, Profile, ProfileError, ProfileFile, ProfileStore, ResolveError, SecretRef, SecretSource,
+    Skipped, SourceId, import_file, resolve, resolve_with,
 };
 use crate::secret::Secret;
-use crate::source::{SourceState, SourceStatus, uses_sign_in};
+use crate::source::{SourceState, SourceStatus, TokenStatus, uses_sign_in, uses_tokens};
 use crate::upstream::{Upstream, UpstreamError};
 use crate::vault::{Vault, VaultError, VaultKey};
 
@@ -27,8 +29,21 @@ pub enum Error {
     Resolve(#[from] ResolveError),
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
     #[error("source `{id}` is disabled; enable it with `lanyard profile edit {id} --enable`")]
     Disabled { id: SourceId },
+    #[error(transparent)]
+    Import(#[from] ImportError),
+}
+
+/// What [`Engine::import_config`] did.
+#[derive(Debug, Default)]
+pub struct ImportOutcome {
+    /// The sources created, in file order.
+    pub added: Vec<SourceId>,
+    /// Entries not imported, with the reason.
+    pub skipped: Vec<Skipped>,
 }
 
 /// Profiles and the vault, together.
@@ -113,6 +128,7 @@ impl Engine {
             self.vault.delete(&VaultKey::source_secret(id, reference)).await?;
         }
         self.vault.delete(&VaultKey::source_tokens(id)).await?;
+        oauth::activity::forget(&oauth::activity::default_dir(), id);
         Ok(profile)
     }
 
@@ -125,22 +141,198 @@ impl Engine {
         self.connect_profile(&profile).await
     }
 
+    /// A saved, enabled source made ready to connect (variables expanded, secrets read), without
+    /// connecting: what the bridge needs to pass messages through.
+    pub async fn resolve_source(&self, id: &SourceId) -> Result<crate::profile::Resolved, Error> {
+        let profile = self.profile(id)?;
+        if !profile.enabled {
+            return Err(Error::Disabled { id: id.clone() });
+        }
+        let mut resolved = resolve(&profile, &self.vault).await?;
+        self.attach_credentials(&profile, &mut resolved, None).await?;
+        Ok(resolved)
+    }
+
     /// Connects to a saved profile's settings.
+    /// For a source with OAuth or client credentials, a fresh bearer token goes along; when the
+    /// server refuses it (401), the token is renewed once and the connection tried again.
     pub async fn connect_profile(&self, profile: &Profile) -> Result<Upstream, Error> {
-        let resolved = resolve(profile, &self.vault).await?;
-        Ok(Upstream::connect(resolved).await?)
+        let base = resolve(profile, &self.vault).await?;
+        let mut resolved = base.clone();
+        let bearer = self.attach_credentials(profile, &mut resolved, None).await?;
+        match (Upstream::connect(resolved).await, bearer) {
+            (Err(err @ UpstreamError::Unauthorized { .. }), Some(_)) if is_step_up(&err) => {
+                Err(self.refusal(profile, err).await)
+            }
+            (Err(UpstreamError::Unauthorized { .. }), Some(refused)) => {
+                tracing::debug!(source = %profile.id(), "the server refused the token; renewing it once");
+                let mut retry = base;
+                self.attach_credentials(profile, &mut retry, Some(&refused)).await?;
+                Ok(Upstream::connect(retry).await?)
+            }
+            (connected, _) => Ok(connected?),
+        }
+    }
+
+    /// Calls a tool of a saved source on a fresh connection (the CLI's `lanyard call`). A
+    /// `403 insufficient_scope` becomes [`OAuthError::NeedsMoreScope`], see [`Engine::refusal`].
+    pub async fn call_tool(
+        &self,
+        id: &SourceId,
+        name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<rmcp::model::CallToolResult, Error> {
+        let upstream = self.connect(id).await?;
+        let called = upstream.call_tool(name, arguments).await;
+        upstream.close().await;
+        match called {
+            Ok(result) => Ok(result),
+            Err(err) => Err(self.refusal(&self.profile(id)?, err).await),
+        }
+    }
+
+    /// What an upstream error means for a signed-in source. A `403 insufficient_scope` is
+    /// recorded as a pending step-up and reported as [`OAuthError::NeedsMoreScope`] (or
+    /// [`OAuthError::ScopeNotGranted`] past the bound); it never starts a sign-in, because this
+    /// runs on background paths too. Any other error comes back as it was.
+    pub async fn refusal(&self, profile: &Profile, err: UpstreamError) -> Error {
+        let challenged = match &err {
+            UpstreamError::Unauthorized { www_authenticate: Some(header), .. } if uses_sign_in(profile) => {
+                oauth::step_up::insufficient_scope(header)
+            }
+            _ => None,
+        };
+        match challenged {
+            Some(scopes) => self.credentials().note_insufficient_scope(profile, scopes).await.into(),
+            None => err.into(),
+        }
+    }
+
+    /// The token manager for this engine's vault: fresh bearer tokens for OAuth sources.
+    pub fn credentials(&self) -> Credentials<'_> {
+        Credentials::new(&self.vault)
+    }
+
+    /// Adds `Authorization: Bearer <token>` (and a service token header) for a source whose
+    /// auth is OAuth or client credentials; returns the bearer token added. `refused` is a
+    /// token the server just rejected, which forces a renewal.
+    pub async fn attach_credentials(
+        &self,
+        profile: &Profile,
+        resolved: &mut Resolved,
+        refused: Option<&Secret>,
+    ) -> Result<Option<Secret>, Error> {
+        if !uses_tokens(profile) {
+            return Ok(None);
+        }
+        let (url, headers) = match &mut resolved.transport {
+            ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
+                (url.clone(), headers)
+            }
+            ResolvedTransport::Stdio { .. } => {
+                return Err(OAuthError::NotHttp { id: profile.id().clone() }.into());
+            }
+        };
+        let bearer = self.credentials().bearer(profile, &url, refused).await?;
+        set_header(headers, "Authorization", Secret::new(format!("Bearer {}", bearer.expose())));
+        if let Auth::ClientCredentials(cc) = &profile.auth
+            && let (Some(name), Some(reference)) = (&cc.service_token_header, &cc.service_token)
+        {
+            let key = VaultKey::source_secret(profile.id(), reference);
+            let token = self.vault.get(&key).await?.ok_or_else(|| OAuthError::MissingClientSecret {
+                id: profile.id().clone(),
+                reference: reference.clone(),
+            })?;
+            set_header(headers, name, token);
+        }
+        Ok(Some(bearer))
+    }
+
+    /// Signs a source in: the browser flow for OAuth (only on the person's request), a new
+    /// token for client credentials. Replaces any tokens it had.
+    pub async fn sign_in(&self, id: &SourceId, options: SignInOptions) -> Result<StoredTokens, Error> {
+        let profile = self.profile(id)?;
+        if !profile.enabled {
+            return Err(Error::Disabled { id: id.clone() });
+        }
+        let resolved = resolve(&profile, &self.vault).await?;
+        let url = match &resolved.transport {
+            ResolvedTransport::Http { url, .. } | ResolvedTransport::Sse { url, .. } => url.clone(),
+            ResolvedTransport::Stdio { .. } => return Err(OAuthError::NotHttp { id: id.clone() }.into()),
+        };
+        let http = oauth::http_client();
+        let signed_in = match &profile.auth {
+            Auth::OAuth(settings) => oauth::sign_in(&http, &self.vault, id, &url, settings, options).await,
+            Auth::ClientCredentials(settings) => {
+                oauth::client_credentials(&http, &self.vault, id, &url, settings).await
+            }
+            other => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }.into()),
+        };
+        oauth::activity::note_sign_in(&oauth::activity::default_dir(), id, signed_in.as_ref().map(drop));
+        Ok(signed_in?)
+    }
+
+    /// Forgets a source's tokens, revoking them first where the server offers it.
+    pub async fn disconnect(&self, id: &SourceId) -> Result<Disconnected, Error> {
+        let profile = self.profile(id)?;
+        Ok(oauth::disconnect(&oauth::http_client(), &self.vault, &profile).await?)
     }
 
     /// Connects to a profile that is not saved, with its secrets in memory: the CLI's one-off
-    /// `--url` mode, which keeps nothing.
+    /// `--url` mode, which keeps nothing. An OAuth profile signs in first with `sign_in` (the
+    /// person ran the command, so a browser may open); its registration and tokens live in an
+    /// in-memory vault that is gone when this returns, never in the keychain.
     pub async fn connect_unsaved(
         &self,
         profile: &Profile,
         secrets: &[(SecretRef, Secret)],
+        sign_in: Option<SignInOptions>,
     ) -> Result<Upstream, Error> {
         let lookup = |name: &str| std::env::var(name).ok();
-        let resolved = resolve_with(profile, &SecretSource::Memory(secrets), lookup).await?;
+        let mut resolved = resolve_with(profile, &SecretSource::Memory(secrets), lookup).await?;
+        if let (Auth::OAuth(settings), Some(options)) = (&profile.auth, sign_in) {
+            let id = profile.id();
+            let (url, headers) = match &mut resolved.transport {
+                ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
+                    (url.clone(), headers)
+                }
+                ResolvedTransport::Stdio { .. } => return Err(OAuthError::NotHttp { id: id.clone() }.into()),
+            };
+            let memory = Vault::mock();
+            let tokens = oauth::sign_in(&oauth::http_client(), &memory, id, &url, settings, options).await?;
+            let bearer = Secret::new(format!("Bearer {}", tokens.access_token.expose()));
+            set_header(headers, "Authorization", bearer);
+        }
         Ok(Upstream::connect(resolved).await?)
+    }
+
+    /// Lists a saved source's tools the way an agent sees them (filters applied): connect,
+    /// `tools/list`, close. The app's *Test* button; nothing is kept running.
+    pub async fn list_tools(&self, id: &SourceId) -> Result<Vec<rmcp::model::Tool>, Error> {
+        let upstream = self.connect(id).await?;
+        let listed = upstream.list_tools().await;
+        upstream.close().await;
+        Ok(listed?)
+    }
+
+    /// Imports every server of an MCP client config file (Claude Desktop, Cursor, VS Code) whose
+    /// id is free, secrets into the vault. A clash with an existing source is reported as
+    /// skipped, never overwritten.
+    pub async fn import_config(&self, path: &std::path::Path) -> Result<ImportOutcome, Error> {
+        let report = import_file(path)?;
+        let mut outcome = ImportOutcome { added: Vec::new(), skipped: report.skipped };
+        for entry in report.profiles {
+            let id = entry.profile.id().clone();
+            let name = entry.profile.display_name().to_owned();
+            match self.add_profile(entry.profile, entry.secrets).await {
+                Ok(()) => outcome.added.push(id),
+                Err(Error::Profile(ProfileError::AlreadyExists { .. })) => {
+                    outcome.skipped.push(Skipped { name, reason: format!("a source `{id}` already exists") })
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(outcome)
     }
 
     /// The state of every source, or of one.
@@ -152,7 +344,11 @@ impl Engine {
         let mut rows = Vec::new();
         for profile in file.profiles().filter(|p| only.is_none_or(|id| p.id() == id)) {
             let state = self.state_of(profile).await?;
-            rows.push(SourceStatus::new(profile, state));
+            let mut row = SourceStatus::new(profile, state);
+            if uses_tokens(profile) {
+                row.activity = oauth::activity::load(&oauth::activity::default_dir(), profile.id());
+            }
+            rows.push(row);
         }
         Ok(rows)
     }
@@ -166,10 +362,30 @@ impl Engine {
                 return Ok(SourceState::MissingSecret { reference: reference.clone() });
             }
         }
-        if uses_sign_in(profile) && self.vault.get(&VaultKey::source_tokens(profile.id())).await?.is_none() {
-            return Ok(SourceState::NeedsSignIn);
+        if !uses_tokens(profile) {
+            return Ok(SourceState::Ready);
         }
-        Ok(SourceState::Ready)
+        let tokens = match StoredTokens::load(&self.vault, profile.id()).await {
+            Ok(tokens) => tokens,
+            Err(OAuthError::CorruptTokens { .. }) => return Ok(SourceState::TokensUnreadable),
+            Err(err) => return Err(err.into()),
+        };
+        let usable = |t: &StoredTokens| t.is_fresh(oauth::DEFAULT_MARGIN) || t.can_refresh();
+        if let Some(tokens) = tokens.as_ref().filter(|t| uses_sign_in(profile) && usable(t)) {
+            let scopes = oauth::step_up::missing(tokens);
+            if !scopes.is_empty() {
+                return Ok(SourceState::NeedsMoreScope { tokens: TokenStatus::of(tokens), scopes });
+            }
+        }
+        Ok(match tokens {
+            None if uses_sign_in(profile) => SourceState::NeedsSignIn,
+            None => SourceState::Ready,
+            Some(tokens) if tokens.is_fresh(oauth::DEFAULT_MARGIN) => {
+                SourceState::Connected { tokens: TokenStatus::of(&tokens) }
+            }
+            Some(tokens) if uses_sign_in(profile) && !tokens.can_refresh() => SourceState::NeedsSignIn,
+            Some(tokens) => SourceState::Expiring { tokens: TokenStatus::of(&tokens) },
+        })
     }
 
     async fn store_secrets(&self, id: &SourceId, secrets: &[(SecretRef, Secret)]) -> Result<(), Error> {
@@ -187,5 +403,38 @@ impl Engine {
                 tracing::warn!(source = %id, %reference, %err, "could not remove a secret from the keychain");
             }
         }
+    }
+}
+
+/// Whether an upstream refusal is a `403 insufficient_scope` (step-up), not an expired token.
+fn is_step_up(err: &UpstreamError) -> bool {
+    matches!(err, UpstreamError::Unauthorized { www_authenticate: Some(header), .. }
+        if oauth::step_up::insufficient_scope(header).is_some())
+}
+
+/// Sets a header, replacing one of the same name (any case).
+fn set_header(headers: &mut Vec<(String, Secret)>, name: &str, value: Secret) {
+    headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
+    headers.push((name.to_owned(), value));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn import_config_adds_new_sources_and_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(ProfileStore::at(dir.path().join("profiles.toml")), Vault::mock());
+        let config = dir.path().join("claude_desktop_config.json");
+        std::fs::write(&config, r#"{"mcpServers": {"files": {"command": "node", "args": ["x.js"]}}}"#)
+            .unwrap();
+
+        let first = engine.import_config(&config).await.unwrap();
+        assert_eq!(first.added, vec!["files".parse::<SourceId>().unwrap()], "a new id is imported");
+        let second = engine.import_config(&config).await.unwrap();
+        assert!(second.added.is_empty(), "an id that exists must not be imported again");
+        assert_eq!(second.skipped.len(), 1, "the clash is reported as skipped: {:?}", second.skipped);
+        assert!(engine.profile(&"files".parse().unwrap()).is_ok(), "the first import is kept");
     }
 }

@@ -4,8 +4,10 @@
 //! the desktop shell are thin callers of one library, and most tests run without a display.
 //! Imports point one way: front-ends use this crate's public API; this crate never knows them.
 
+pub mod bridge;
 pub mod engine;
 pub mod filter;
+pub mod oauth;
 pub mod paths;
 pub mod profile;
 pub mod secret;

@@ -3,9 +3,11 @@
 
 use serde::Serialize;
 
+use crate::oauth::activity::TokenActivity;
+use crate::oauth::{Account, Grant, StoredTokens};
 use crate::profile::{Auth, Profile, SecretRef, SourceId, TransportKind};
 
-/// Where a source stands. Sign-in states arrive with the OAuth flows.
+/// Where a source stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -16,8 +18,65 @@ pub enum SourceState {
     Ready,
     /// A secret the profile refers to is not in the vault.
     MissingSecret { reference: SecretRef },
-    /// The source uses per-user sign-in and holds no tokens yet.
+    /// The source uses per-user sign-in and holds no usable tokens: none yet, or the sign-in
+    /// expired.
     NeedsSignIn,
+    /// Holds an access token that is valid beyond the refresh margin.
+    Connected { tokens: TokenStatus },
+    /// The access token has expired or expires within the refresh margin; it is renewed on the
+    /// next use (refresh token, or a new client credentials request).
+    Expiring { tokens: TokenStatus },
+    /// The tokens in the keychain cannot be read; signing in again replaces them.
+    TokensUnreadable,
+    /// Signed in, but the server answered `403 insufficient_scope` asking for `scopes` that the
+    /// sign-in did not grant; `lanyard reconnect` requests them (never a background path).
+    NeedsMoreScope { tokens: TokenStatus, scopes: Vec<String> },
+}
+
+/// What `lanyard status` shows about a source's tokens: never the tokens themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenStatus {
+    pub issuer: String,
+    pub scopes: Vec<String>,
+    /// `authorization_code` (a person signed in) or `client_credentials` (a service account).
+    pub grant: Grant,
+    /// When the access token expires, Unix seconds; `None` when the server did not say.
+    pub access_expires_at: Option<u64>,
+    pub has_refresh_token: bool,
+    /// When the refresh token expires, Unix seconds, when the server said.
+    pub refresh_expires_at: Option<u64>,
+    /// When the tokens were last obtained or refreshed, Unix seconds.
+    pub obtained_at: u64,
+    /// Who signed in, when the server said (ID token claims).
+    pub account: Option<Account>,
+}
+
+impl TokenStatus {
+    pub fn of(tokens: &StoredTokens) -> Self {
+        Self {
+            issuer: tokens.issuer.clone(),
+            scopes: tokens.scopes.clone(),
+            grant: tokens.grant,
+            access_expires_at: tokens.expires_at,
+            has_refresh_token: tokens.refresh_token.is_some(),
+            refresh_expires_at: tokens.refresh_expires_at,
+            obtained_at: tokens.obtained_at,
+            account: tokens.account.clone(),
+        }
+    }
+}
+
+/// "in 4m 10s", "2h 5m ago": a Unix time relative to now, for status lines.
+pub fn relative_time(at: u64) -> String {
+    let now = crate::oauth::now();
+    let (delta, future) = if at >= now { (at - now, true) } else { (now - at, false) };
+    let text = match delta {
+        0..60 => format!("{delta}s"),
+        60..3600 => format!("{}m {}s", delta / 60, delta % 60),
+        3600..86400 => format!("{}h {}m", delta / 3600, delta % 3600 / 60),
+        _ => format!("{}d {}h", delta / 86400, delta % 86400 / 3600),
+    };
+    if future { format!("in {text}") } else { format!("{text} ago") }
 }
 
 impl SourceState {
@@ -28,6 +87,13 @@ impl SourceState {
             Self::Ready => "ready".to_owned(),
             Self::MissingSecret { reference } => format!("missing secret `{reference}`"),
             Self::NeedsSignIn => "needs sign-in".to_owned(),
+            Self::Connected { tokens } => match tokens.access_expires_at {
+                Some(at) => format!("connected (expires {})", relative_time(at)),
+                None => "connected".to_owned(),
+            },
+            Self::Expiring { .. } => "expiring (renewed on next use)".to_owned(),
+            Self::TokensUnreadable => "tokens unreadable".to_owned(),
+            Self::NeedsMoreScope { scopes, .. } => format!("needs more scope ({})", scopes.join(" ")),
         }
     }
 
@@ -39,7 +105,12 @@ impl SourceState {
             Self::MissingSecret { reference } => {
                 Some(format!("store it again with `lanyard profile edit {id}` (secret `{reference}`)"))
             }
-            Self::NeedsSignIn => Some(format!("run `lanyard connect {id}`")),
+            Self::NeedsSignIn | Self::TokensUnreadable => Some(format!("run `lanyard connect {id}`")),
+            Self::NeedsMoreScope { scopes, .. } => Some(format!(
+                "run `lanyard reconnect {id}` to sign in again and grant `{}`",
+                scopes.join(" ")
+            )),
+            Self::Connected { .. } | Self::Expiring { .. } => None,
         }
     }
 }
@@ -57,6 +128,9 @@ pub struct SourceStatus {
     #[serde(flatten)]
     pub state: SourceState,
     pub hint: Option<String>,
+    /// The last refresh result and the last sign-in or refresh error, for sources with tokens.
+    #[serde(flatten)]
+    pub activity: TokenActivity,
 }
 
 impl SourceStatus {
@@ -72,6 +146,7 @@ impl SourceStatus {
             auth: profile.auth.kind_name(),
             hint: state.hint(profile.id()),
             state,
+            activity: TokenActivity::default(),
         }
     }
 }
@@ -94,9 +169,21 @@ pub fn uses_sign_in(profile: &Profile) -> bool {
     matches!(profile.auth, Auth::OAuth(_))
 }
 
+/// Whether a profile's auth kind keeps OAuth tokens (signed in, or a service account's).
+pub fn uses_tokens(profile: &Profile) -> bool {
+    matches!(profile.auth, Auth::OAuth(_) | Auth::ClientCredentials(_))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = crate::oauth::now();
+        assert!(relative_time(now + 250).starts_with("in 4m "), "minutes ahead");
+        assert_eq!(relative_time(now - 7500), "2h 5m ago", "hours behind");
+    }
 
     #[test]
     fn query_strings_never_reach_status() {

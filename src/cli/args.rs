@@ -43,6 +43,55 @@ pub enum Command {
     Call(CallArgs),
     /// Show each source's state, or one source's.
     Status(StatusArgs),
+    /// Sign a source in (opens the browser for OAuth; gets a token for client credentials).
+    Connect(ConnectArgs),
+    /// Sign a source in again, replacing its tokens.
+    Reconnect(ConnectArgs),
+    /// Forget a source's tokens, revoking them at the server where it allows.
+    Disconnect(DisconnectArgs),
+    /// Serve one source to an agent over stdio (for an IDE's MCP `command` config).
+    Bridge(BridgeArgs),
+    /// Serve every source over streamable HTTP on 127.0.0.1, at /mcp/<source>.
+    Serve(ServeArgs),
+    /// Print the token agents send to `lanyard serve` (made on first use, kept in the keychain).
+    BridgeToken,
+    /// Print the MCP config snippet that points an IDE at `lanyard bridge`.
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BridgeArgs {
+    /// The source to serve.
+    pub id: SourceId,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Every request needs `Authorization: Bearer <token>` (see `lanyard bridge-token`), a loopback
+Host with this port, and, when a browser sends one, a loopback Origin. The first line on stdout
+is `listening on http://127.0.0.1:<port>`.")]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = lanyard::bridge::DEFAULT_PORT)]
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IdeArg {
+    ClaudeDesktop,
+    Cursor,
+    Vscode,
+    Zed,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The IDE or agent to configure.
+    #[arg(value_enum)]
+    pub client: IdeArg,
+    /// Only these sources (repeatable; default: every enabled source).
+    #[arg(long = "source", value_name = "ID")]
+    pub sources: Vec<SourceId>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -286,4 +335,21 @@ pub struct StatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    pub id: SourceId,
+    /// Do not open a browser: print the sign-in URL and read the address the browser ended on
+    /// from standard input (for machines without a browser).
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Seconds allowed to finish signing in.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DisconnectArgs {
+    pub id: SourceId,
 }

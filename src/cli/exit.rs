@@ -4,6 +4,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use lanyard::oauth::{OAuthError, OAuthErrorKind};
 use lanyard::profile::{ImportError, ProfileError, ResolveError};
 use lanyard::upstream::UpstreamError;
 use lanyard::vault::VaultError;
@@ -73,6 +74,9 @@ pub fn classify(err: &anyhow::Error) -> Exit {
                 _ => Exit::Profile,
             };
         }
+        if let Some(oauth) = cause.downcast_ref::<OAuthError>() {
+            return exit_for_oauth(oauth);
+        }
         if let Some(upstream) = cause.downcast_ref::<UpstreamError>() {
             return exit_for_upstream(upstream);
         }
@@ -83,6 +87,7 @@ pub fn classify(err: &anyhow::Error) -> Exit {
                 lanyard::Error::Resolve(ResolveError::Vault { .. }) => Exit::Keychain,
                 lanyard::Error::Resolve(_) => Exit::Profile,
                 lanyard::Error::Upstream(upstream) => exit_for_upstream(upstream),
+                lanyard::Error::OAuth(oauth) => exit_for_oauth(oauth),
                 _ => Exit::Failure,
             };
         }
@@ -97,5 +102,15 @@ fn exit_for_upstream(err: &UpstreamError) -> Exit {
         Kind::Usage => Exit::Usage,
         Kind::Tool => Exit::Failure,
         _ => Exit::Connection,
+    }
+}
+
+fn exit_for_oauth(err: &OAuthError) -> Exit {
+    match err.kind() {
+        OAuthErrorKind::NeedsSignIn => Exit::SignInNeeded,
+        OAuthErrorKind::Config => Exit::Profile,
+        OAuthErrorKind::Connection => Exit::Connection,
+        OAuthErrorKind::Keychain => Exit::Keychain,
+        _ => Exit::Failure,
     }
 }

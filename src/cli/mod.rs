@@ -1,6 +1,8 @@
 //! The `lanyard` command: parse, call the engine, print. No engine logic lives here.
 
 mod args;
+mod auth_cmd;
+mod bridge_cmd;
 mod exit;
 mod profile_cmd;
 mod settings;
@@ -48,6 +50,13 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Tools(args) => use_cmd::tools(&engine, args).await,
         Command::Call(args) => use_cmd::call(&engine, args).await,
         Command::Status(args) => status_cmd::status(&engine, args).await,
+        Command::Connect(args) => auth_cmd::connect(&engine, args, false).await,
+        Command::Reconnect(args) => auth_cmd::connect(&engine, args, true).await,
+        Command::Disconnect(args) => auth_cmd::disconnect(&engine, args).await,
+        Command::Bridge(args) => bridge_cmd::bridge(&engine, args).await,
+        Command::Serve(args) => bridge_cmd::serve(engine, args).await,
+        Command::BridgeToken => bridge_cmd::token(&engine).await,
+        Command::Config(args) => bridge_cmd::config(&engine, args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `lanyard status`: each source's state, with what to do about it.
 
 use lanyard::Engine;
+use lanyard::source::{SourceState, relative_time};
 
 use super::args::StatusArgs;
 use super::print_json;
@@ -26,6 +27,33 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
             row.state.summary(),
             row.target
         );
+        if let SourceState::Connected { tokens }
+        | SourceState::Expiring { tokens }
+        | SourceState::NeedsMoreScope { tokens, .. } = &row.state
+        {
+            let scopes = if tokens.scopes.is_empty() { "(none)".to_owned() } else { tokens.scopes.join(" ") };
+            println!("{:<20} issuer {}  scopes {scopes}", "", tokens.issuer);
+            if let Some(account) = tokens.account.as_ref().and_then(|a| a.label()) {
+                println!("{:<20} signed in as {account}", "");
+            }
+            let access = tokens.access_expires_at.map_or("no expiry given".to_owned(), relative_time);
+            let refresh = match (tokens.has_refresh_token, tokens.refresh_expires_at) {
+                (false, _) => "none".to_owned(),
+                (true, Some(at)) => format!("expires {}", relative_time(at)),
+                (true, None) => "held".to_owned(),
+            };
+            println!("{:<20} access token expires {access}  refresh token {refresh}", "");
+        }
+        if let Some(refresh) = &row.activity.last_refresh {
+            let outcome = if refresh.ok { "ok" } else { "failed" };
+            println!("{:<20} last refresh {outcome}, {}", "", relative_time(refresh.at));
+        }
+        if let Some(error) = &row.activity.last_error {
+            println!("{:<20} last error {}: {}", "", relative_time(error.at), error.message);
+            if let Some(hint) = error.hint.as_ref().filter(|h| row.hint.as_ref() != Some(*h)) {
+                println!("{:<20}   -> {hint}", "");
+            }
+        }
         if let Some(hint) = &row.hint {
             println!("{:<20} -> {hint}", "");
         }

@@ -1,5 +1,6 @@
 //! `lanyard tools` and `lanyard call`: one connection, one request, the answer printed.
-//! A saved source is named by its id; `--url` talks to a server without saving anything.
+//! A saved source is named by its id; `--url` talks to a server without saving anything (with
+//! `--auth oauth` it signs in first, keeping the registration and tokens in memory only).
 
 use anyhow::{Context, Result};
 use rmcp::model::{CallToolResult, ContentBlock};
@@ -54,10 +55,21 @@ pub async fn call(engine: &Engine, args: CallArgs) -> Result<()> {
             Err(err) => return Err(UsageError::new(format!("--args is not valid JSON: {err}")).into()),
         },
     };
-    let upstream = connect(engine, id, &args.adhoc).await?;
-    let called = upstream.call_tool(&tool, arguments).await;
-    upstream.close().await;
-    let result = called?;
+    let result = match id {
+        Some(id) => {
+            if args.adhoc.url.is_some() {
+                return Err(UsageError::new("give a source id or --url, not both").into());
+            }
+            progress(&format!("Connecting to `{id}`…"));
+            engine.call_tool(&id, &tool, arguments).await?
+        }
+        None => {
+            let upstream = connect(engine, None, &args.adhoc).await?;
+            let called = upstream.call_tool(&tool, arguments).await;
+            upstream.close().await;
+            called?
+        }
+    };
     if args.json {
         print_json(&result)?;
     } else {
@@ -82,7 +94,9 @@ async fn connect(engine: &Engine, id: Option<SourceId>, adhoc: &ProfileSettings)
             let one_off: SourceId = ONE_OFF_ID.parse().context("the one-off id is a valid slug")?;
             let (profile, secrets) = new_profile(one_off, adhoc, &[])?;
             progress("Connecting…");
-            Ok(engine.connect_unsaved(&profile, &secrets).await?)
+            // `--auth oauth` signs in as part of this command; nothing of it is kept.
+            let sign_in = super::auth_cmd::sign_in_options(false, lanyard::oauth::DEFAULT_TIMEOUT);
+            Ok(engine.connect_unsaved(&profile, &secrets, Some(sign_in)).await?)
         }
     }
 }

@@ -19,7 +19,7 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// Where a failed operation was going: enough to name it in an error.
 #[derive(Debug, Clone)]
-pub(super) struct Target {
+pub(crate) struct Target {
     pub id: SourceId,
     /// The URL's origin, for HTTP transports.
     pub origin: Option<Origin>,
@@ -150,7 +150,7 @@ fn sse_send_error(target: &Target, err: SseSendError) -> Diagnosis {
 }
 
 /// A reqwest failure: refused, unreachable, TLS, or something else on the way.
-pub(super) fn reqwest_error(target: &Target, err: reqwest::Error) -> UpstreamError {
+pub(crate) fn reqwest_error(target: &Target, err: reqwest::Error) -> UpstreamError {
     let err = err.without_url();
     let id = target.id.clone();
     let origin = origin(target);

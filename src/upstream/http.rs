@@ -20,13 +20,13 @@ use super::error::{NotMcpProblem, UpstreamError};
 use crate::secret::Secret;
 
 /// The largest single message accepted from a server, over either HTTP transport.
-pub(super) const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 /// How much of a body is read to tell what it is.
 const PROBE_BODY_BYTES: usize = 64 * 1024;
 const MAX_REDIRECTS: usize = 5;
 
 /// A client that sends `headers` with every request.
-pub(super) fn client(
+pub(crate) fn client(
     target: &Target,
     headers: &[(String, Secret)],
     connect_timeout: Duration,
@@ -150,7 +150,7 @@ impl Answer {
 }
 
 /// Reads at most `limit` bytes of a body; `None` if it is longer or breaks off.
-pub(super) async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Option<Vec<u8>> {
+pub(crate) async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Option<Vec<u8>> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.ok()? {
         if body.len() + chunk.len() > limit {

@@ -26,10 +26,12 @@ use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServiceError, ServiceExt};
 use tracing::{Instrument, debug, info, info_span, instrument};
 
-use self::classify::{Diagnosis, Target};
+use self::classify::Diagnosis;
+pub(crate) use self::classify::{Target, reqwest_error};
 pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError, UpstreamErrorKind};
-use self::stdio::StdioChild;
+pub(crate) use self::http::{MAX_MESSAGE_BYTES, client as http_client, read_bounded};
 pub use self::stdio::stderr_log_path;
+pub(crate) use self::stdio::{Launch, StdioChild, spawn_pipes};
 use crate::profile::{Resolved, ResolvedTransport, SourceId, ToolFilter, TransportKind};
 
 /// How long a closing server gets to exit by itself before it is killed.
@@ -323,7 +325,7 @@ fn client_config() -> ClientConfig {
     config
 }
 
-fn target_of(id: &SourceId, transport: &ResolvedTransport) -> Target {
+pub(crate) fn target_of(id: &SourceId, transport: &ResolvedTransport) -> Target {
     let url = match transport {
         ResolvedTransport::Stdio { .. } => None,
         ResolvedTransport::Http { url, .. } | ResolvedTransport::Sse { url, .. } => Some(url),

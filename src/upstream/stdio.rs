@@ -31,7 +31,7 @@ pub(super) type StdioTransport = AsyncRwTransport<RoleClient, ChildStdout, Child
 
 /// The running child, as seen from its connection.
 #[derive(Debug)]
-pub(super) struct StdioChild {
+pub(crate) struct StdioChild {
     pid: Option<u32>,
     exit: watch::Receiver<Option<ExitStatus>>,
     /// Dropping this tells the watcher to kill the child.
@@ -42,7 +42,7 @@ pub(super) struct StdioChild {
 }
 
 /// What to start: the resolved `command`, `args`, `env` and `cwd` of a stdio profile.
-pub(super) struct Launch<'a> {
+pub(crate) struct Launch<'a> {
     pub command: &'a str,
     pub args: &'a [String],
     pub env: &'a [(String, Secret)],
@@ -60,6 +60,16 @@ pub(super) async fn spawn(
     launch: Launch<'_>,
     log_dir: &Path,
 ) -> Result<(StdioTransport, StdioChild), UpstreamError> {
+    let (stdin, stdout, child) = spawn_pipes(id, launch, log_dir).await?;
+    Ok((AsyncRwTransport::new_client(stdout, stdin), child))
+}
+
+/// [`spawn`] without rmcp on top: the child's raw stdin and stdout, for the bridge's line pipe.
+pub(crate) async fn spawn_pipes(
+    id: &SourceId,
+    launch: Launch<'_>,
+    log_dir: &Path,
+) -> Result<(ChildStdin, ChildStdout, StdioChild), UpstreamError> {
     if let Some(dir) = launch.cwd.filter(|dir| !dir.is_dir()) {
         return Err(UpstreamError::WorkingDirMissing { id: id.clone(), dir: dir.to_owned() });
     }
@@ -113,8 +123,7 @@ pub(super) async fn spawn(
         }
     });
 
-    let transport = AsyncRwTransport::new_client(stdout, stdin);
-    Ok((transport, StdioChild { pid, exit, _kill: kill, log, log_start }))
+    Ok((stdin, stdout, StdioChild { pid, exit, _kill: kill, log, log_start }))
 }
 
 /// Opens the log for appending, marks the start of this run, and says where the run begins.

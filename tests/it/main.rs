@@ -1,7 +1,10 @@
 //! Lanyard's integration tests: one binary, one module per data path, all against real parts
 //! started by `support/`.
 
+mod bridge;
 mod cli;
+mod oauth;
+mod oauth_cli;
 mod support;
 mod upstream;
 mod vault;

@@ -6,6 +6,9 @@
 //! when their guard drops, so a failing test leaves nothing running.
 #![allow(dead_code, reason = "each test module uses a different part of the support code")]
 
+pub mod bridge_home;
+pub mod oauth_fixture;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

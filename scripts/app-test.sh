@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The desktop app's tests: the front end's type check and unit tests (vitest), then the
+# end-to-end test in the real window, under Xvfb, driven through tauri-driver + WebKitWebDriver,
+# inside a private keychain session and with an empty temporary profile folder.
+# Screenshots land in target/e2e-screens/; with UPDATE_SCREENSHOTS=1 they are also copied to
+# docs/screenshots/ (the ones the README shows).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/app-deps.sh
+(cd ui && npm run --silent check && npx vitest run --reporter=dot)
+scripts/app-build.sh
+tauri_driver=$(scripts/app-tauri-driver.sh)
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+mkdir -p "$scratch/config" "$scratch/data"
+screens="$PWD/target/e2e-screens"
+rm -rf "$screens"
+
+RUST_LOG="${RUST_LOG:-warn}" \
+LANYARD_APP_BIN="$PWD/target/debug/lanyard-app" \
+TAURI_DRIVER="$tauri_driver" \
+EVERYTHING_JS="$PWD/tests/node/node_modules/@modelcontextprotocol/server-everything/dist/index.js" \
+SCREENS_DIR="$screens" \
+LANYARD_CONFIG_DIR="$scratch/config" \
+LANYARD_DATA_DIR="$scratch/data" \
+    scripts/with-keychain.sh xvfb-run -a -s "-screen 0 1280x800x24" node ui/e2e/app.e2e.mjs
+
+if [ "${UPDATE_SCREENSHOTS:-}" = 1 ]; then
+    mkdir -p docs/screenshots
+    cp "$screens"/*.png docs/screenshots/
+fi

@@ -1,0 +1,26 @@
+//! The commands the web view may call, one file per area. Each command converts its arguments,
+//! makes one engine call and maps the error into a [`UiError`]: nothing else. Logic that a
+//! command seems to need belongs in the engine (`src/engine.rs`).
+
+pub mod import;
+pub mod sources;
+pub mod tools;
+
+use lanyard::Engine;
+
+use crate::ui_error::UiError;
+
+/// The engine as the app holds it. Opening it can fail (an unknown `LANYARD_KEYCHAIN` value, a
+/// store this system lacks); the window still opens and every command answers with the reason,
+/// so "no keychain" is a state the person sees, not a crash.
+pub struct AppEngine(Result<Engine, UiError>);
+
+impl AppEngine {
+    pub fn open() -> Self {
+        Self(Engine::open().map_err(UiError::from))
+    }
+
+    pub fn get(&self) -> Result<&Engine, UiError> {
+        self.0.as_ref().map_err(Clone::clone)
+    }
+}

@@ -1,0 +1,113 @@
+//! The one error type the web view receives: a kind the UI branches on, and a message in plain
+//! words that it shows. Each engine error is mapped to a kind on purpose, here and nowhere else;
+//! the UI never parses message text. Messages come from the engine's own `Display`, which by
+//! design never contains a secret (secrets are a type without `Display`).
+
+use lanyard::profile::{InvalidSourceId, ProfileError, ResolveError};
+use lanyard::upstream::UpstreamErrorKind;
+use lanyard::vault::VaultError;
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Only the cases the UI does something different for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = crate::wire::TS_DIR)]
+pub enum UiErrorKind {
+    /// The server wants a (new) sign-in: offer Connect / Reconnect.
+    NeedsSignIn,
+    /// The keychain is locked, missing or refused access: say how to unlock it.
+    KeychainLocked,
+    /// The profile cannot work as written: point at the form.
+    InvalidProfile,
+    /// The server could not be reached, went away or timed out: offer to try again.
+    Unreachable,
+    Other,
+}
+
+/// What a failed command sends to the web view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = crate::wire::TS_DIR)]
+pub struct UiError {
+    pub kind: UiErrorKind,
+    pub message: String,
+}
+
+impl UiError {
+    pub fn new(kind: UiErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+}
+
+impl From<lanyard::Error> for UiError {
+    fn from(err: lanyard::Error) -> Self {
+        use UiErrorKind as K;
+        let kind = match &err {
+            lanyard::Error::Profile(ProfileError::Io { .. }) => K::Other,
+            lanyard::Error::Profile(_) => K::InvalidProfile,
+            lanyard::Error::Disabled { .. } => K::InvalidProfile,
+            lanyard::Error::Vault(vault) => vault_kind(vault),
+            lanyard::Error::Resolve(ResolveError::Vault { err, .. }) => vault_kind(err),
+            lanyard::Error::Resolve(_) => K::InvalidProfile,
+            lanyard::Error::Import(_) => K::InvalidProfile,
+            lanyard::Error::Upstream(upstream) => match upstream.kind() {
+                UpstreamErrorKind::NeedsSignIn => K::NeedsSignIn,
+                UpstreamErrorKind::Connection | UpstreamErrorKind::Timeout => K::Unreachable,
+                UpstreamErrorKind::Config => K::InvalidProfile,
+                _ => K::Other,
+            },
+            _ => K::Other,
+        };
+        Self::new(kind, err.to_string())
+    }
+}
+
+/// A keychain that cannot be used right now (locked, absent, refusing) is one state for the UI;
+/// a misconfigured `LANYARD_KEYCHAIN` or a damaged entry is something else.
+fn vault_kind(err: &VaultError) -> UiErrorKind {
+    match err {
+        VaultError::Locked { .. }
+        | VaultError::NoSecretService { .. }
+        | VaultError::Open { .. }
+        | VaultError::AccessDenied { .. } => UiErrorKind::KeychainLocked,
+        _ => UiErrorKind::Other,
+    }
+}
+
+impl From<InvalidSourceId> for UiError {
+    fn from(err: InvalidSourceId) -> Self {
+        Self::new(UiErrorKind::InvalidProfile, err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lanyard::profile::SourceId;
+
+    #[test]
+    fn errors_map_to_the_kind_the_ui_branches_on() {
+        let id: SourceId = "gh".parse().unwrap();
+        let missing: UiError = lanyard::Error::Profile(ProfileError::NotFound { id: id.clone() }).into();
+        assert_eq!(missing.kind, UiErrorKind::InvalidProfile, "an unknown source is a profile problem");
+        let disabled: UiError = lanyard::Error::Disabled { id }.into();
+        assert_eq!(disabled.kind, UiErrorKind::InvalidProfile, "a disabled source is a profile setting");
+        assert!(
+            disabled.message.contains("disabled"),
+            "the message says what happened: {}",
+            disabled.message
+        );
+        let bad_id: UiError = "Not An Id".parse::<SourceId>().unwrap_err().into();
+        assert_eq!(bad_id.kind, UiErrorKind::InvalidProfile, "a bad id is a form problem");
+    }
+
+    #[test]
+    fn the_wire_shape_is_kind_and_message() {
+        let err = UiError::new(UiErrorKind::KeychainLocked, "unlock it");
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "KeychainLocked", "message": "unlock it"}),
+            "the UI reads these two fields"
+        );
+    }
+}

@@ -1,0 +1,313 @@
+//! The shapes that cross the IPC boundary: `camelCase` structs of the shell's own, built from
+//! engine types at the edge, so the engine can change without the UI noticing and the UI never
+//! sees an engine type by accident. None of them can hold a secret: a secret value only travels
+//! inward (in [`NewSource`]) and goes straight to the vault.
+//!
+//! The TypeScript twins in `ui/src/api/generated/` are written from these by ts-rs when
+//! `cargo test -p lanyard-app` runs; the UI type-checks against them, so a change here that the
+//! UI does not follow fails `npm run check`.
+
+use std::collections::BTreeMap;
+
+use lanyard::Secret;
+use lanyard::engine::ImportOutcome;
+use lanyard::profile::{Auth, ConfigValue, Profile, SecretRef, SourceId, Transport, TransportKind};
+use lanyard::source::{SourceState, SourceStatus, TokenStatus};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::ui_error::{UiError, UiErrorKind};
+
+/// Where ts-rs writes the TypeScript types, relative to `src-tauri/bindings/`.
+pub const TS_DIR: &str = "../../ui/src/api/generated/";
+
+/// One row of the sources list.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct SourceView {
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub transport: TransportView,
+    /// The URL (query removed) or the command line.
+    pub target: String,
+    /// The auth kind's name, for display only.
+    pub auth: String,
+    pub state: StateView,
+    /// What to do about the state, in words, when there is something to do.
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub enum TransportView {
+    Stdio,
+    Http,
+    /// Deprecated by the MCP spec, still served by some.
+    Sse,
+}
+
+/// The engine's `SourceState`, mapped at the edge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub enum StateView {
+    Disabled,
+    Ready,
+    MissingSecret {
+        reference: String,
+    },
+    NeedsSignIn,
+    /// Signed in; the access token is valid.
+    Connected {
+        tokens: TokensView,
+    },
+    /// Signed in, but the access token expires soon and no refresh token can renew it.
+    Expiring {
+        tokens: TokensView,
+    },
+    /// A state this build of the app does not know yet; `summary` says it in words.
+    Other {
+        summary: String,
+    },
+}
+
+impl From<&SourceState> for StateView {
+    fn from(state: &SourceState) -> Self {
+        match state {
+            SourceState::Disabled => Self::Disabled,
+            SourceState::Ready => Self::Ready,
+            SourceState::MissingSecret { reference } => {
+                Self::MissingSecret { reference: reference.to_string() }
+            }
+            SourceState::NeedsSignIn => Self::NeedsSignIn,
+            SourceState::Connected { tokens } => Self::Connected { tokens: tokens.into() },
+            SourceState::Expiring { tokens } => Self::Expiring { tokens: tokens.into() },
+            other => Self::Other { summary: other.summary() },
+        }
+    }
+}
+
+/// What the app may know about a source's tokens: never the tokens themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct TokensView {
+    pub issuer: String,
+    pub scopes: Vec<String>,
+    /// Unix seconds; `null` when the server did not say.
+    #[ts(type = "number | null")]
+    pub access_expires_at: Option<u64>,
+    pub has_refresh_token: bool,
+}
+
+impl From<&TokenStatus> for TokensView {
+    fn from(tokens: &TokenStatus) -> Self {
+        Self {
+            issuer: tokens.issuer.clone(),
+            scopes: tokens.scopes.clone(),
+            access_expires_at: tokens.access_expires_at,
+            has_refresh_token: tokens.has_refresh_token,
+        }
+    }
+}
+
+impl From<TransportKind> for TransportView {
+    fn from(kind: TransportKind) -> Self {
+        match kind {
+            TransportKind::Stdio => Self::Stdio,
+            TransportKind::Http => Self::Http,
+            TransportKind::Sse => Self::Sse,
+        }
+    }
+}
+
+impl From<SourceStatus> for SourceView {
+    fn from(row: SourceStatus) -> Self {
+        Self {
+            id: row.id.to_string(),
+            name: row.name,
+            enabled: row.enabled,
+            transport: row.transport.into(),
+            target: row.target,
+            auth: row.auth.to_owned(),
+            state: (&row.state).into(),
+            hint: row.hint,
+        }
+    }
+}
+
+/// One tool, as agents see it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct ToolView {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+impl ToolView {
+    pub fn new(name: &str, description: Option<&str>) -> Self {
+        Self { name: name.to_owned(), description: description.map(str::to_owned) }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct ImportView {
+    pub added: Vec<String>,
+    pub skipped: Vec<SkippedView>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct SkippedView {
+    pub name: String,
+    pub reason: String,
+}
+
+impl From<ImportOutcome> for ImportView {
+    fn from(outcome: ImportOutcome) -> Self {
+        Self {
+            added: outcome.added.iter().map(ToString::to_string).collect(),
+            skipped: outcome
+                .skipped
+                .into_iter()
+                .map(|s| SkippedView { name: s.name, reason: s.reason })
+                .collect(),
+        }
+    }
+}
+
+/// The add form's content. Values marked `secret` are stored in the vault and the profile keeps
+/// only a reference to them.
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export, export_to = TS_DIR)]
+pub struct NewSource {
+    pub id: String,
+    pub name: Option<String>,
+    pub transport: NewTransport,
+}
+
+#[derive(Debug, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub enum NewTransport {
+    Stdio { command: String, args: Vec<String>, env: Vec<NamedValue> },
+    Http { url: String, headers: Vec<NamedValue> },
+    Sse { url: String, headers: Vec<NamedValue> },
+}
+
+/// A header or environment variable from the form.
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export, export_to = TS_DIR)]
+pub struct NamedValue {
+    pub name: String,
+    pub value: String,
+    pub secret: bool,
+}
+
+impl NewSource {
+    /// The profile to save and the secrets that go into the vault beside it. This is argument
+    /// conversion only; the engine validates the profile when it is added.
+    pub fn into_profile(self) -> Result<(Profile, Vec<(SecretRef, Secret)>), UiError> {
+        let id: SourceId = self.id.trim().parse()?;
+        let mut secrets = Vec::new();
+        let mut collect = |values: Vec<NamedValue>, reference: fn(&str) -> SecretRef| {
+            let mut out = BTreeMap::new();
+            for NamedValue { name, value, secret } in values {
+                let name = name.trim().to_owned();
+                if secret {
+                    let r = reference(&name);
+                    secrets.push((r.clone(), Secret::new(value)));
+                    out.insert(name, ConfigValue::Secret(r));
+                } else {
+                    out.insert(name, ConfigValue::Text(value));
+                }
+            }
+            out
+        };
+        let (transport, has_headers) = match self.transport {
+            NewTransport::Stdio { command, args, env } => {
+                let env = collect(env, SecretRef::env);
+                (Transport::Stdio { command: command.trim().to_owned(), args, env, cwd: None }, false)
+            }
+            NewTransport::Http { url, headers } => {
+                let headers = collect(headers, SecretRef::header);
+                let has = !headers.is_empty();
+                (Transport::Http { url: url.trim().to_owned(), headers }, has)
+            }
+            NewTransport::Sse { url, headers } => {
+                let headers = collect(headers, SecretRef::header);
+                let has = !headers.is_empty();
+                (Transport::Sse { url: url.trim().to_owned(), headers }, has)
+            }
+        };
+        let mut profile = Profile::new(id, transport);
+        profile.name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        if has_headers {
+            profile.auth = Auth::Headers;
+        }
+        if secrets.iter().any(|(_, value)| value.is_empty()) {
+            return Err(UiError::new(
+                UiErrorKind::InvalidProfile,
+                "a secret value is empty; type it in, or remove the row",
+            ));
+        }
+        Ok((profile, secrets))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_header_values_become_vault_references() {
+        let form = NewSource {
+            id: "remote".into(),
+            name: Some(" Remote ".into()),
+            transport: NewTransport::Http {
+                url: "https://mcp.example.com/mcp".into(),
+                headers: vec![
+                    NamedValue { name: "X-Api-Key".into(), value: "planted-secret".into(), secret: true },
+                    NamedValue { name: "X-Team".into(), value: "core".into(), secret: false },
+                ],
+            },
+        };
+        let (profile, secrets) = form.into_profile().unwrap();
+        assert_eq!(secrets.len(), 1, "only the secret header goes to the vault");
+        assert_eq!(secrets[0].0, SecretRef::header("X-Api-Key"));
+        let saved = format!("{profile:?}");
+        assert!(!saved.contains("planted-secret"), "the profile must not hold the secret: {saved}");
+        assert_eq!(profile.name.as_deref(), Some("Remote"));
+        assert_eq!(profile.auth, Auth::Headers, "headers mean header auth");
+    }
+
+    #[test]
+    fn a_bad_id_is_an_invalid_profile() {
+        let form = NewSource {
+            id: "Bad Id".into(),
+            name: None,
+            transport: NewTransport::Stdio { command: "x".into(), args: vec![], env: vec![] },
+        };
+        assert_eq!(form.into_profile().unwrap_err().kind, UiErrorKind::InvalidProfile);
+    }
+
+    #[test]
+    fn states_serialize_with_a_kind_tag() {
+        let json = serde_json::to_value(StateView::MissingSecret { reference: "header/X".into() }).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "missingSecret", "reference": "header/X"}),
+            "the UI switches on `kind`"
+        );
+    }
+}

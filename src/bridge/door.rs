@@ -1,0 +1,162 @@
+//! The door of `lanyard serve`: who may use the local HTTP bridge.
+//!
+//! Every request is checked here before anything else happens: `Host` must be a loopback name or
+//! address with our port (a DNS-rebinding page reaches us under its own host name), `Origin`, when
+//! a browser sends one, must be a loopback origin (another web page must not drive the bridge),
+//! and `Authorization: Bearer <bridge token>` must match (other local users and processes must
+//! not). A refused request gets 403 (Host, Origin) or 401 (token) and reaches no upstream.
+
+use axum::http::{HeaderMap, StatusCode, header};
+
+use crate::secret::Secret;
+
+/// Why a request was turned away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// `Host` is missing or not a loopback name with our port.
+    Host,
+    /// `Origin` is present and not a loopback origin.
+    Origin,
+    /// No bearer token.
+    MissingToken,
+    /// A bearer token that is not this install's.
+    WrongToken,
+}
+
+impl Refusal {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Refusal::Host | Refusal::Origin => StatusCode::FORBIDDEN,
+            Refusal::MissingToken | Refusal::WrongToken => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::Host => "the Host header must be 127.0.0.1, localhost or [::1] with this port",
+            Refusal::Origin => {
+                "requests from web pages are not allowed; only loopback origins may call the bridge"
+            }
+            Refusal::MissingToken => {
+                "missing bridge token: send `Authorization: Bearer <token>` (see `lanyard bridge-token`)"
+            }
+            Refusal::WrongToken => "wrong bridge token (see `lanyard bridge-token`)",
+        }
+    }
+}
+
+const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
+
+/// Checks one request's headers; `port` is the port we listen on.
+pub(crate) fn check(headers: &HeaderMap, port: u16, token: &Secret) -> Result<(), Refusal> {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).ok_or(Refusal::Host)?;
+    if !is_loopback_authority(host, Some(port)) {
+        return Err(Refusal::Host);
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().map_err(|_| Refusal::Origin)?;
+        let authority = origin.strip_prefix("http://").ok_or(Refusal::Origin)?;
+        if !is_loopback_authority(authority, None) {
+            return Err(Refusal::Origin);
+        }
+    }
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .ok_or(Refusal::MissingToken)?;
+    if super::token::matches(token, given.trim().as_bytes()) { Ok(()) } else { Err(Refusal::WrongToken) }
+}
+
+/// `host[:port]` where host is loopback and, when `port` is given, the port is exactly that.
+fn is_loopback_authority(authority: &str, port: Option<u16>) -> bool {
+    let (host, given_port) = match authority.rsplit_once(':') {
+        Some((host, p)) if !host.is_empty() && !p.contains(']') => (host, Some(p)),
+        _ => (authority, None),
+    };
+    let host_ok = LOOPBACK_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(host));
+    let port_ok = match (port, given_port) {
+        (Some(expected), Some(given)) => given.parse::<u16>().ok() == Some(expected),
+        (Some(_), None) => false,
+        (None, Some(given)) => given.parse::<u16>().is_ok(),
+        (None, None) => true,
+    };
+    host_ok && port_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    const PORT: u16 = 7587;
+
+    fn token() -> Secret {
+        Secret::new("t0ken")
+    }
+
+    #[test]
+    fn loopback_with_token_passes() {
+        for host in ["127.0.0.1:7587", "localhost:7587", "[::1]:7587", "LOCALHOST:7587"] {
+            let h = headers(&[("host", host), ("authorization", "Bearer t0ken")]);
+            assert_eq!(check(&h, PORT, &token()), Ok(()), "{host} is loopback");
+        }
+        let h = headers(&[
+            ("host", "127.0.0.1:7587"),
+            ("origin", "http://localhost:5173"),
+            ("authorization", "Bearer t0ken"),
+        ]);
+        assert_eq!(check(&h, PORT, &token()), Ok(()), "a loopback origin is fine");
+    }
+
+    #[test]
+    fn rebinding_hosts_and_wrong_ports_are_refused() {
+        for host in [
+            "evil.example:7587",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "127.0.0.1.evil.example:7587",
+            "localhost:7587x",
+        ] {
+            let h = headers(&[("host", host), ("authorization", "Bearer t0ken")]);
+            assert_eq!(check(&h, PORT, &token()), Err(Refusal::Host), "{host} must be refused");
+        }
+        assert_eq!(check(&headers(&[("authorization", "Bearer t0ken")]), PORT, &token()), Err(Refusal::Host));
+    }
+
+    #[test]
+    fn foreign_origins_are_refused() {
+        for origin in [
+            "https://evil.example",
+            "http://evil.example:7587",
+            "null",
+            "https://127.0.0.1:7587",
+            "http://localhost.evil:1",
+        ] {
+            let h =
+                headers(&[("host", "127.0.0.1:7587"), ("origin", origin), ("authorization", "Bearer t0ken")]);
+            assert_eq!(check(&h, PORT, &token()), Err(Refusal::Origin), "{origin} must be refused");
+        }
+    }
+
+    #[test]
+    fn tokens_are_required_and_compared() {
+        let h = headers(&[("host", "127.0.0.1:7587")]);
+        assert_eq!(check(&h, PORT, &token()), Err(Refusal::MissingToken));
+        let h = headers(&[("host", "127.0.0.1:7587"), ("authorization", "Bearer nope")]);
+        assert_eq!(check(&h, PORT, &token()), Err(Refusal::WrongToken));
+        let h = headers(&[("host", "127.0.0.1:7587"), ("authorization", "Basic t0ken")]);
+        assert_eq!(check(&h, PORT, &token()), Err(Refusal::MissingToken), "only bearer tokens count");
+        assert_eq!(Refusal::WrongToken.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(Refusal::Origin.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -1,0 +1,156 @@
+//! A quick look at JSON-RPC messages without rebuilding them.
+//!
+//! The pass-through bridge forwards the bytes it received. It only needs to know, per message,
+//! whether it is a request, a notification or a response, its id and its method: enough to apply
+//! tool filters, to answer in-flight requests when an upstream dies, and to route answers. Ids are
+//! compared by their JSON text ([`IdKey`]), so `1` and `"1"` stay different, as JSON-RPC wants.
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::profile::SourceId;
+
+/// JSON-RPC's "invalid params", used for a tool the filter hides.
+pub(crate) const INVALID_PARAMS: i32 = -32602;
+/// The server-error code used when the upstream cannot be reached or failed.
+pub(crate) const UPSTREAM_FAILED: i32 = -32000;
+/// The upstream wants credentials that Lanyard could not provide.
+pub(crate) const SIGN_IN_NEEDED: i32 = -32001;
+/// JSON-RPC's "parse error", for a line that is not JSON.
+pub(crate) const PARSE_ERROR: i32 = -32700;
+
+/// The id of a request as its JSON text: a map key that keeps `1` and `"1"` apart.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct IdKey(String);
+
+impl IdKey {
+    pub fn of(id: &Value) -> Self {
+        Self(id.to_string())
+    }
+}
+
+/// What one message is, as far as routing needs to know.
+#[derive(Debug, Clone)]
+pub(crate) struct Peeked {
+    pub id: Option<Value>,
+    pub method: Option<String>,
+    /// `params._meta.progressToken` of a request, or `params.progressToken` of a progress
+    /// notification: how progress finds its way back to the right HTTP stream.
+    pub progress_token: Option<Value>,
+}
+
+impl Peeked {
+    pub fn is_request(&self) -> bool {
+        self.method.is_some() && self.id.is_some()
+    }
+
+    pub fn is_response(&self) -> bool {
+        self.method.is_none() && self.id.is_some()
+    }
+
+    pub fn method_is(&self, method: &str) -> bool {
+        self.method.as_deref() == Some(method)
+    }
+
+    /// The id of a request, as a key.
+    pub fn request_key(&self) -> Option<IdKey> {
+        self.is_request().then(|| self.id.as_ref().map(IdKey::of)).flatten()
+    }
+
+    /// The id of a response, as a key.
+    pub fn response_key(&self) -> Option<IdKey> {
+        self.is_response().then(|| self.id.as_ref().map(IdKey::of)).flatten()
+    }
+}
+
+#[derive(Deserialize)]
+struct Shape {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    params: Option<ParamsShape>,
+}
+
+#[derive(Deserialize)]
+struct ParamsShape {
+    #[serde(default, rename = "_meta")]
+    meta: Option<MetaShape>,
+    #[serde(default, rename = "progressToken")]
+    progress_token: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct MetaShape {
+    #[serde(default, rename = "progressToken")]
+    progress_token: Option<Value>,
+}
+
+impl From<Shape> for Peeked {
+    fn from(shape: Shape) -> Self {
+        let progress_token = shape.params.and_then(|params| {
+            params.progress_token.or_else(|| params.meta.and_then(|meta| meta.progress_token))
+        });
+        // `"id": null` only appears on error responses to unparsable requests.
+        Peeked { id: shape.id, method: shape.method, progress_token }
+    }
+}
+
+/// The messages in `raw`: one, or several for a batch. `None` when it is not JSON-RPC-shaped.
+pub(crate) fn peek(raw: &[u8]) -> Option<Vec<Peeked>> {
+    let first = raw.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first == b'[' {
+        let shapes: Vec<Shape> = serde_json::from_slice(raw).ok()?;
+        Some(shapes.into_iter().map(Peeked::from).collect())
+    } else {
+        let shape: Shape = serde_json::from_slice(raw).ok()?;
+        Some(vec![shape.into()])
+    }
+}
+
+/// A JSON-RPC error response for request `id`, whose message names the source.
+pub(crate) fn error_reply(id: &Value, code: i32, message: &str, source: &SourceId) -> Bytes {
+    let reply = json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": { "code": code, "message": message, "data": { "source": source.as_str() } },
+    });
+    Bytes::from(serde_json::to_vec(&reply).expect("a JSON value serializes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_told_apart() {
+        let request = &peek(br#"{"jsonrpc":"2.0","id":7,"method":"tools/list"}"#).unwrap()[0];
+        assert!(request.is_request(), "id + method is a request");
+        let note = &peek(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap()[0];
+        assert!(!note.is_request() && !note.is_response(), "method without id is a notification");
+        let response = &peek(br#"{"jsonrpc":"2.0","id":"7","result":{}}"#).unwrap()[0];
+        assert!(response.is_response(), "id without method is a response");
+        assert_ne!(request.request_key(), response.response_key(), "7 and \"7\" are different ids");
+    }
+
+    #[test]
+    fn progress_tokens_are_found_in_requests_and_notifications() {
+        let call = &peek(br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","_meta":{"progressToken":5}}}"#)
+            .unwrap()[0];
+        assert_eq!(call.progress_token, Some(json!(5)), "a request's token sits in _meta");
+        let note = &peek(br#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":5,"progress":1}}"#)
+            .unwrap()[0];
+        assert_eq!(note.progress_token, Some(json!(5)), "a notification's token sits in params");
+    }
+
+    #[test]
+    fn batches_and_garbage() {
+        assert_eq!(
+            peek(br#"[{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","method":"b"}]"#).unwrap().len(),
+            2
+        );
+        assert!(peek(b"not json").is_none(), "garbage is not a message");
+    }
+}

@@ -1,0 +1,276 @@
+//! A raw streamable HTTP client at the message level, for a stdio agent talking to an HTTP
+//! upstream.
+//!
+//! Each agent message is POSTed as it came (`Accept: application/json, text/event-stream`); the
+//! answer is a JSON body or an event stream whose events are handed to the agent as they arrive.
+//! The upstream's `Mcp-Session-Id` and the negotiated `MCP-Protocol-Version` go with every later
+//! request; after `notifications/initialized` a GET stream carries server-initiated messages when
+//! the server offers one; closing DELETEs the session. `initialize` is awaited before anything else
+//! is sent (its answer names the session); every other POST runs on its own task, so slow calls
+//! do not hold up fast ones. Credentials come from [`Credentials::headers`] per request.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
+use serde_json::Value;
+use tokio_util::sync::{CancellationToken, DropGuard};
+use tracing::debug;
+use url::Url;
+
+use super::super::BridgeError;
+use super::super::credentials::Credentials;
+use super::super::jsonrpc::{IdKey, Peeked, peek};
+use super::super::pipe::Shared;
+use crate::profile::Resolved;
+use crate::upstream::{MAX_MESSAGE_BYTES, NotMcpProblem, Origin, Target, UpstreamError, reqwest_error};
+
+pub(crate) const SESSION_ID: &str = "mcp-session-id";
+pub(crate) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
+const ACCEPT_BOTH: &str = "application/json, text/event-stream";
+const DELETE_GRACE: Duration = Duration::from_secs(2);
+
+pub(crate) struct HttpLink {
+    inner: Arc<Inner>,
+    _stop: DropGuard,
+}
+
+struct Inner {
+    target: Target,
+    url: Url,
+    client: reqwest::Client,
+    credentials: Arc<Credentials>,
+    shared: Arc<Shared>,
+    generation: u64,
+    session: Mutex<Session>,
+    stop: CancellationToken,
+}
+
+#[derive(Default, Clone)]
+struct Session {
+    id: Option<HeaderValue>,
+    protocol: Option<HeaderValue>,
+}
+
+impl HttpLink {
+    pub fn open(
+        resolved: &Resolved,
+        url: Url,
+        client: reqwest::Client,
+        credentials: Arc<Credentials>,
+        shared: Arc<Shared>,
+        generation: u64,
+    ) -> Self {
+        let stop = CancellationToken::new();
+        let inner = Inner {
+            target: crate::upstream::target_of(&resolved.id, &resolved.transport),
+            url,
+            client,
+            credentials,
+            shared,
+            generation,
+            session: Mutex::new(Session::default()),
+            stop: stop.clone(),
+        };
+        HttpLink { inner: Arc::new(inner), _stop: stop.drop_guard() }
+    }
+
+    pub async fn send(&self, raw: Bytes, peeked: &[Peeked]) -> Result<(), BridgeError> {
+        let initialize =
+            peeked.iter().find(|p| p.is_request() && p.method_is("initialize")).and_then(Peeked::request_key);
+        let initialized = peeked.iter().any(|p| p.method_is("notifications/initialized"));
+        let requests: Vec<IdKey> = peeked.iter().filter_map(Peeked::request_key).collect();
+        let inner = Arc::clone(&self.inner);
+        if initialize.is_some() {
+            inner.post(raw, requests, initialize).await;
+            return Ok(());
+        }
+        tokio::spawn(async move {
+            inner.post(raw, requests, None).await;
+            if initialized {
+                inner.listen().await;
+            }
+        });
+        Ok(())
+    }
+
+    pub async fn close(self) {
+        let inner = Arc::clone(&self.inner);
+        drop(self); // stops the GET stream and in-flight posts
+        inner.delete().await;
+    }
+}
+
+impl Inner {
+    fn id(&self) -> &crate::profile::SourceId {
+        &self.target.id
+    }
+
+    /// Every request carries the session, the protocol version and fresh credentials.
+    async fn headers(&self) -> Result<HeaderMap, BridgeError> {
+        let mut headers = self.credentials.headers().await?;
+        let session = self.session.lock().expect("session lock").clone();
+        if let Some(id) = session.id {
+            headers.insert(SESSION_ID, id);
+        }
+        if let Some(protocol) = session.protocol {
+            headers.insert(PROTOCOL_VERSION, protocol);
+        }
+        Ok(headers)
+    }
+
+    /// POSTs one message and hands on what comes back. Failures answer `requests` with an error.
+    async fn post(&self, raw: Bytes, requests: Vec<IdKey>, initialize: Option<IdKey>) {
+        let headers = match self.headers().await {
+            Ok(headers) => headers,
+            Err(err) => return self.shared.fail(&requests, &err),
+        };
+        let had_session = headers.contains_key(SESSION_ID);
+        let sent = self
+            .client
+            .post(self.url.as_str())
+            .headers(headers)
+            .header(ACCEPT, ACCEPT_BOTH)
+            .header(CONTENT_TYPE, "application/json")
+            .body(raw)
+            .send();
+        let response = tokio::select! {
+            _ = self.stop.cancelled() => return,
+            response = sent => response,
+        };
+        let response = match response {
+            Ok(response) => response,
+            Err(err) => {
+                self.shared.mark_dead(self.generation);
+                return self.shared.fail(&requests, &reqwest_error(&self.target, err).into());
+            }
+        };
+        let status = response.status();
+        if let Some(key) = &initialize {
+            debug!(source = %self.id(), %status, "initialize answered");
+            let _ = key;
+            if let Some(session) = response.headers().get(SESSION_ID) {
+                self.session.lock().expect("session lock").id = Some(session.clone());
+            }
+        }
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            let www_authenticate =
+                response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let err = UpstreamError::Unauthorized { id: self.id().clone(), www_authenticate };
+            return self.shared.fail(&requests, &err.into());
+        }
+        if status == StatusCode::NOT_FOUND && had_session {
+            // The server forgot the session: start over on the next request.
+            self.shared.mark_dead(self.generation);
+            let err = UpstreamError::Disconnected { id: self.id().clone() };
+            return self.shared.fail(&requests, &err.into());
+        }
+        let content_type =
+            response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        if !status.is_success() {
+            return self.shared.fail(&requests, &self.not_mcp(status, &content_type, NotMcpProblem::Status));
+        }
+        if content_type.starts_with("text/event-stream") {
+            self.read_events(response, initialize.as_ref()).await;
+        } else if content_type.starts_with("application/json") {
+            match crate::upstream::read_bounded(response, MAX_MESSAGE_BYTES).await {
+                Some(body) if !body.is_empty() => self.deliver(Bytes::from(body), initialize.as_ref()),
+                Some(_) => {}
+                None => {
+                    let err = UpstreamError::Disconnected { id: self.id().clone() };
+                    return self.shared.fail(&requests, &err.into());
+                }
+            }
+        } else if !requests.is_empty() {
+            return self.shared.fail(&requests, &self.not_mcp(status, &content_type, NotMcpProblem::Body));
+        }
+        // Whatever is still unanswered will not be answered on this stream.
+        let err = UpstreamError::Disconnected { id: self.id().clone() };
+        self.shared.fail(&requests, &err.into());
+    }
+
+    fn not_mcp(&self, status: StatusCode, content_type: &str, problem: NotMcpProblem) -> BridgeError {
+        UpstreamError::NotMcp {
+            id: self.id().clone(),
+            origin: self.target.origin.clone().unwrap_or_else(|| Origin::of(&self.url)),
+            status: status.as_u16(),
+            content_type: (!content_type.is_empty()).then(|| content_type.chars().take(100).collect()),
+            problem,
+        }
+        .into()
+    }
+
+    /// Hands each event of an SSE answer to the agent until the stream ends.
+    async fn read_events(&self, response: reqwest::Response, initialize: Option<&IdKey>) {
+        let bytes = response.bytes_stream().map(|chunk| chunk.map(std::io::Cursor::new));
+        let mut events = std::pin::pin!(sse_stream::SseByteStream::new(bytes));
+        loop {
+            let event = tokio::select! {
+                _ = self.stop.cancelled() => return,
+                event = events.next() => event,
+            };
+            match event {
+                Some(Ok(event)) => {
+                    if let Some(data) = event.data.filter(|d| !d.trim().is_empty()) {
+                        self.deliver(Bytes::from(data), initialize);
+                    }
+                }
+                Some(Err(err)) => {
+                    debug!(source = %self.id(), %err, "the event stream broke");
+                    return;
+                }
+                None => return,
+            }
+        }
+    }
+
+    /// One message (or batch) from the upstream. The answer to `initialize` also names the
+    /// protocol version that later requests must carry.
+    fn deliver(&self, raw: Bytes, initialize: Option<&IdKey>) {
+        if let Some(key) = initialize
+            && let Some(peeked) = peek(&raw)
+            && peeked.iter().any(|p| p.response_key().as_ref() == Some(key))
+            && let Ok(value) = serde_json::from_slice::<Value>(&raw)
+            && let Some(version) = value.pointer("/result/protocolVersion").and_then(Value::as_str)
+            && let Ok(header) = HeaderValue::from_str(version)
+        {
+            self.session.lock().expect("session lock").protocol = Some(header);
+        }
+        self.shared.on_upstream_message(raw);
+    }
+
+    /// The GET stream for server-initiated messages, if the server offers one.
+    async fn listen(&self) {
+        let Ok(headers) = self.headers().await else { return };
+        let sent =
+            self.client.get(self.url.as_str()).headers(headers).header(ACCEPT, "text/event-stream").send();
+        let response = tokio::select! {
+            _ = self.stop.cancelled() => return,
+            response = sent => response,
+        };
+        match response {
+            Ok(response) if response.status().is_success() => {
+                debug!(source = %self.id(), "listening for server messages");
+                self.read_events(response, None).await;
+            }
+            Ok(response) => debug!(source = %self.id(), status = %response.status(), "no GET stream"),
+            Err(err) => debug!(source = %self.id(), err = %err.without_url(), "no GET stream"),
+        }
+    }
+
+    /// Ends the upstream session, if there is one.
+    async fn delete(&self) {
+        if self.session.lock().expect("session lock").id.is_none() {
+            return;
+        }
+        let Ok(headers) = self.headers().await else { return };
+        let sent = self.client.delete(self.url.as_str()).headers(headers).send();
+        match tokio::time::timeout(DELETE_GRACE, sent).await {
+            Ok(Ok(response)) => debug!(source = %self.id(), status = %response.status(), "session deleted"),
+            _ => debug!(source = %self.id(), "could not delete the session"),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! What agents talk to: `lanyard bridge <source>` on stdio and `lanyard serve` on loopback HTTP.
+//!
+//! The per-source bridge is a pass-through: JSON-RPC messages are forwarded as they came, both
+//! ways, and only tool filters touch them (see [`rewrite`]). That keeps it cheap and lets methods,
+//! notifications and protocol versions it has never heard of flow unharmed. Four paths:
+//!
+//! | agent | upstream | how |
+//! |---|---|---|
+//! | stdio | stdio | a line pipe to the child ([`pipe`] + `link::stdio`) |
+//! | stdio | HTTP | a message-level streamable HTTP client ([`pipe`] + `link::http`) |
+//! | HTTP | stdio | one child per agent session, `Mcp-Session-Id` minted here ([`session`]) |
+//! | HTTP | HTTP | an HTTP-level forward, headers swapped and bodies streamed ([`forward`]) |
+//!
+//! The HTTP listener is a door ([`door`]): loopback only, the install's bridge token ([`token`]),
+//! `Host` and `Origin` checked, all before any upstream is touched. Credentials for HTTP upstreams
+//! come from one function per request ([`credentials`]), where OAuth tokens will plug in.
+
+mod credentials;
+mod door;
+mod forward;
+mod ide;
+mod jsonrpc;
+mod link;
+mod pipe;
+mod rewrite;
+mod serve;
+mod session;
+mod stdio_agent;
+mod token;
+
+use std::net::SocketAddr;
+
+pub use ide::{IdeClient, ide_snippet};
+pub use serve::{DEFAULT_PORT, Server, serve};
+pub use stdio_agent::run_stdio;
+pub use token::bridge_token;
+
+use crate::profile::SourceId;
+use crate::upstream::UpstreamError;
+use crate::vault::VaultError;
+
+/// What can go wrong in the bridge. Errors about one request go back to the agent as JSON-RPC
+/// errors with this text; the rest end the bridge.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BridgeError {
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    #[error(
+        "source `{id}`: the bridge does not pass legacy SSE sources through yet; use `lanyard call`, or switch the source to streamable HTTP (`lanyard profile edit {id} --transport http`) if the server offers it"
+    )]
+    SseNotSupported { id: SourceId },
+    #[error(transparent)]
+    Engine(Box<crate::Error>),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(
+        "cannot listen on {addr}: {err}; is another `lanyard serve` running? Pick another port with --port"
+    )]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        err: std::io::Error,
+    },
+    #[error("the agent's standard input or output failed: {err}")]
+    AgentIo {
+        #[source]
+        err: std::io::Error,
+    },
+}
+
+impl From<crate::Error> for BridgeError {
+    fn from(err: crate::Error) -> Self {
+        match err {
+            crate::Error::Upstream(err) => BridgeError::Upstream(err),
+            other => BridgeError::Engine(Box::new(other)),
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! One agent session passed through to one source, message by message.
+//!
+//! A [`Pipe`] takes the agent's messages in arrival order ([`Pipe::on_agent_message`]) and hands the
+//! upstream's messages to a channel the caller drains towards the agent. In between it keeps only
+//! what pass-through needs: which agent requests are in flight (so an upstream that dies answers
+//! each of them with an error naming the source instead of leaving the agent hanging), which of
+//! them are `tools/list` (so their answers get filtered), and the agent's own `initialize`, which
+//! it replays to a restarted upstream so the next request works without the agent noticing.
+//! The upstream end is a [`Link`]: a line pipe to a child process, or a streamable HTTP client.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+use super::BridgeError;
+use super::credentials::Credentials;
+use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, SIGN_IN_NEEDED, UPSTREAM_FAILED, error_reply, peek};
+use super::link::Link;
+use super::rewrite::{Outbound, Rewriter};
+use crate::profile::{Resolved, ResolvedTransport, SourceId};
+use crate::upstream::{UpstreamError, UpstreamErrorKind};
+
+/// What a pipe and its link's tasks share: the way to the agent and the bookkeeping.
+pub(crate) struct Shared {
+    rewriter: Rewriter,
+    to_agent: mpsc::UnboundedSender<Bytes>,
+    state: std::sync::Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The current link's generation; it goes up at every (re)connect.
+    generation: u64,
+    /// Whether the current link has been reported dead.
+    dead: bool,
+    inflight: HashMap<IdKey, Value>,
+    lists: HashSet<IdKey>,
+    /// The agent's `initialize` and `notifications/initialized`, replayed to a new upstream.
+    initialize: Option<Bytes>,
+    initialized: Option<Bytes>,
+    /// The answer awaited by a replayed `initialize`, which the agent must not see.
+    replay: Option<(IdKey, oneshot::Sender<Bytes>)>,
+}
+
+impl Shared {
+    pub fn source(&self) -> &SourceId {
+        self.rewriter.source()
+    }
+
+    /// A message from the upstream: filtered if it answers a `tools/list`, then sent to the agent.
+    pub fn on_upstream_message(&self, raw: Bytes) {
+        let Some(peeked) = peek(&raw) else {
+            warn!(source = %self.source(), "the upstream sent something that is not JSON-RPC; dropped");
+            return;
+        };
+        let raw = {
+            let mut state = self.state.lock().expect("pipe state lock");
+            if let Some(key) = peeked.first().and_then(Peeked::response_key)
+                && state.replay.as_ref().is_some_and(|(awaited, _)| *awaited == key)
+            {
+                if let Some((_, answer)) = state.replay.take() {
+                    let _ = answer.send(raw);
+                }
+                return;
+            }
+            for key in peeked.iter().filter_map(Peeked::response_key) {
+                state.inflight.remove(&key);
+            }
+            let state = &mut *state;
+            self.rewriter.inbound(raw, &peeked, &mut state.lists)
+        };
+        let _ = self.to_agent.send(raw);
+    }
+
+    /// Answers those of `ids` still in flight with `err`.
+    pub fn fail(&self, ids: &[IdKey], err: &BridgeError) {
+        let answered: Vec<Value> = {
+            let mut state = self.state.lock().expect("pipe state lock");
+            ids.iter()
+                .filter_map(|key| {
+                    state.lists.remove(key);
+                    state.inflight.remove(key)
+                })
+                .collect()
+        };
+        self.answer_with(answered, err);
+    }
+
+    /// The link of `generation` is gone: answer everything in flight, reconnect on the next
+    /// request.
+    pub fn link_closed(&self, generation: u64, err: &BridgeError) {
+        let answered: Vec<Value> = {
+            let mut state = self.state.lock().expect("pipe state lock");
+            if state.generation != generation || state.dead {
+                return;
+            }
+            state.dead = true;
+            state.replay = None;
+            state.lists.clear();
+            state.inflight.drain().map(|(_, id)| id).collect()
+        };
+        info!(source = %self.source(), in_flight = answered.len(), "the upstream went away: {err}");
+        self.answer_with(answered, err);
+    }
+
+    /// Marks the link of `generation` dead without answering anything else.
+    pub fn mark_dead(&self, generation: u64) {
+        let mut state = self.state.lock().expect("pipe state lock");
+        if state.generation == generation {
+            state.dead = true;
+        }
+    }
+
+    fn answer_with(&self, ids: Vec<Value>, err: &BridgeError) {
+        if ids.is_empty() {
+            return;
+        }
+        let code = match err {
+            BridgeError::Upstream(up) if up.kind() == UpstreamErrorKind::NeedsSignIn => SIGN_IN_NEEDED,
+            _ => UPSTREAM_FAILED,
+        };
+        let message = format!("{err} (Lanyard reconnects on the next request)");
+        for id in ids {
+            let _ = self.to_agent.send(error_reply(&id, code, &message, self.source()));
+        }
+    }
+}
+
+/// One agent session with one source.
+pub(crate) struct Pipe {
+    resolved: Resolved,
+    log_dir: PathBuf,
+    credentials: Arc<Credentials>,
+    http: Option<reqwest::Client>,
+    shared: Arc<Shared>,
+    link: tokio::sync::Mutex<Option<Link>>,
+    replays: AtomicU64,
+}
+
+impl Pipe {
+    /// A pipe for `resolved`, and the channel of messages for the agent. Nothing is started
+    /// until the agent's first message.
+    pub fn new(
+        resolved: Resolved,
+        log_dir: PathBuf,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<Bytes>), BridgeError> {
+        let (to_agent, from_pipe) = mpsc::unbounded_channel();
+        let rewriter = Rewriter::new(resolved.id.clone(), resolved.tools.clone());
+        let (credentials, http) = match &resolved.transport {
+            ResolvedTransport::Http { headers, .. } | ResolvedTransport::Sse { headers, .. } => {
+                let target = crate::upstream::target_of(&resolved.id, &resolved.transport);
+                let client = crate::upstream::http_client(&target, &[], resolved.timeouts.connect())?;
+                (Credentials::from_headers(&resolved.id, headers)?, Some(client))
+            }
+            ResolvedTransport::Stdio { .. } => (Credentials::none(&resolved.id), None),
+        };
+        let shared = Arc::new(Shared { rewriter, to_agent, state: std::sync::Mutex::new(State::default()) });
+        let pipe = Pipe {
+            resolved,
+            log_dir,
+            credentials: Arc::new(credentials),
+            http,
+            shared,
+            link: tokio::sync::Mutex::new(None),
+            replays: AtomicU64::new(0),
+        };
+        Ok((pipe, from_pipe))
+    }
+
+    pub fn source(&self) -> &SourceId {
+        &self.resolved.id
+    }
+
+    /// A message from the agent (one JSON-RPC message or batch, without its line end).
+    pub async fn on_agent_message(&self, raw: Bytes) {
+        let Some(peeked) = peek(&raw) else {
+            let reply = error_reply(&Value::Null, PARSE_ERROR, "the message is not JSON-RPC", self.source());
+            let _ = self.shared.to_agent.send(reply);
+            return;
+        };
+        let raw = match self.shared.rewriter.outbound(raw, &peeked) {
+            Outbound::Forward(raw) => raw,
+            Outbound::Refuse(reply) => {
+                debug!(source = %self.source(), "refused a call of a hidden tool");
+                let _ = self.shared.to_agent.send(reply);
+                return;
+            }
+        };
+        let requests: Vec<IdKey> = peeked.iter().filter_map(Peeked::request_key).collect();
+        let is_initialize = peeked.iter().any(|p| p.is_request() && p.method_is("initialize"));
+        {
+            let mut state = self.shared.state.lock().expect("pipe state lock");
+            for p in &peeked {
+                if let (Some(key), Some(id)) = (p.request_key(), p.id.clone()) {
+                    if p.method_is("tools/list") {
+                        state.lists.insert(key.clone());
+                    }
+                    state.inflight.insert(key, id);
+                }
+                if p.is_request() && p.method_is("initialize") {
+                    state.initialize = Some(raw.clone());
+                } else if p.method_is("notifications/initialized") {
+                    state.initialized = Some(raw.clone());
+                }
+            }
+        }
+        let mut link = self.link.lock().await;
+        let dead = {
+            let state = self.shared.state.lock().expect("pipe state lock");
+            state.dead
+        };
+        if dead && let Some(old) = link.take() {
+            tokio::spawn(old.close());
+        }
+        if link.is_none() {
+            match self.connect(!is_initialize).await {
+                Ok(fresh) => *link = Some(fresh),
+                Err(err) => {
+                    warn!(source = %self.source(), "could not reach the upstream: {err}");
+                    self.shared.fail(&requests, &err);
+                    return;
+                }
+            }
+        }
+        let current = link.as_ref().expect("connected just above");
+        if let Err(err) = current.send(raw, &peeked).await {
+            let generation = self.shared.state.lock().expect("pipe state lock").generation;
+            self.shared.link_closed(generation, &err);
+        }
+    }
+
+    /// Opens a new link, replaying the agent's handshake when `replay` and one was seen.
+    async fn connect(&self, replay: bool) -> Result<Link, BridgeError> {
+        let generation = {
+            let mut state = self.shared.state.lock().expect("pipe state lock");
+            state.generation += 1;
+            state.dead = false;
+            state.generation
+        };
+        let link = Link::open(
+            &self.resolved,
+            &self.log_dir,
+            self.http.clone(),
+            Arc::clone(&self.credentials),
+            Arc::clone(&self.shared),
+            generation,
+        )
+        .await?;
+        let handshake = {
+            let state = self.shared.state.lock().expect("pipe state lock");
+            (state.initialize.clone(), state.initialized.clone())
+        };
+        if let (true, (Some(initialize), initialized)) = (replay, handshake) {
+            self.replay(&link, initialize, initialized).await?;
+            info!(source = %self.source(), "reconnected to the upstream");
+        }
+        Ok(link)
+    }
+
+    /// Sends the agent's `initialize` again under an id of our own, swallows its answer, and
+    /// sends `notifications/initialized`.
+    async fn replay(
+        &self,
+        link: &Link,
+        initialize: Bytes,
+        initialized: Option<Bytes>,
+    ) -> Result<(), BridgeError> {
+        let id = Value::String(format!("lanyard-reconnect-{}", self.replays.fetch_add(1, Ordering::Relaxed)));
+        let mut message: Value = serde_json::from_slice(&initialize).map_err(|_| self.lost())?;
+        message["id"] = id.clone();
+        let message = Bytes::from(serde_json::to_vec(&message).expect("a JSON value serializes"));
+        let (tx, rx) = oneshot::channel();
+        self.shared.state.lock().expect("pipe state lock").replay = Some((IdKey::of(&id), tx));
+        let peeked = peek(&message).unwrap_or_default();
+        link.send(message, &peeked).await?;
+        let limit = self.resolved.timeouts.connect();
+        let answer = match tokio::time::timeout(limit, rx).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(_)) => return Err(self.lost()),
+            Err(_) => return Err(UpstreamError::ConnectTimeout { id: self.source().clone(), limit }.into()),
+        };
+        if let Ok(Value::Object(reply)) = serde_json::from_slice::<Value>(&answer)
+            && let Some(error) = reply.get("error")
+        {
+            return Err(UpstreamError::JsonRpc {
+                id: self.source().clone(),
+                method: "initialize",
+                code: error.get("code").and_then(Value::as_i64).unwrap_or_default() as i32,
+                message: error.get("message").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            }
+            .into());
+        }
+        if let Some(initialized) = initialized {
+            let peeked = peek(&initialized).unwrap_or_default();
+            link.send(initialized, &peeked).await?;
+        }
+        Ok(())
+    }
+
+    fn lost(&self) -> BridgeError {
+        UpstreamError::Disconnected { id: self.source().clone() }.into()
+    }
+
+    /// Ends the session upstream: an HTTP session is deleted, a child's stdin closed and the
+    /// child given a moment before it is killed.
+    pub async fn close(&self) {
+        if let Some(link) = self.link.lock().await.take() {
+            link.close().await;
+        }
+    }
+}

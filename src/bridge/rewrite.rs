@@ -1,0 +1,262 @@
+//! Tool filters applied to messages in flight: the only place the pass-through bridge changes a
+//! message.
+//!
+//! Going up, a `tools/call` by an alias gets its upstream name back, and a call of a hidden tool is
+//! answered here with a JSON-RPC error, so the upstream never hears of it. Coming down, the result
+//! of a `tools/list` request loses hidden tools and shows aliases and replaced descriptions. Every
+//! other message, and every field this module does not name, passes byte for byte; a source
+//! without a filter costs one peek per message and no copy. The name rules themselves are
+//! [`ToolFilter`]'s, shared with `lanyard tools` and `lanyard call`.
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::jsonrpc::{INVALID_PARAMS, IdKey, Peeked, error_reply};
+use crate::profile::{SourceId, ToolFilter};
+use crate::upstream::UpstreamError;
+
+/// One source's tool filter, ready to apply to raw messages.
+#[derive(Debug, Clone)]
+pub(crate) struct Rewriter {
+    source: SourceId,
+    tools: ToolFilter,
+    /// False when the filter changes nothing: messages then pass without a second look.
+    active: bool,
+}
+
+/// What to do with a message from the agent.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    /// Send this (the original bytes, or with aliases mapped back) upstream.
+    Forward(Bytes),
+    /// Do not send anything upstream; answer the agent with this instead.
+    Refuse(Bytes),
+}
+
+impl Rewriter {
+    pub fn new(source: SourceId, tools: ToolFilter) -> Self {
+        let active = tools != ToolFilter::default();
+        Self { source, tools, active }
+    }
+
+    pub fn source(&self) -> &SourceId {
+        &self.source
+    }
+
+    /// Whether `tools/list` answers need rewriting at all.
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// Applies the filter to a message (or batch) from the agent. A batch that calls a hidden
+    /// tool is refused as a whole, each of its requests answered with an error: sending the rest
+    /// would need answers merged from two places.
+    pub fn outbound(&self, raw: Bytes, peeked: &[Peeked]) -> Outbound {
+        if !self.active || !peeked.iter().any(|p| p.method_is("tools/call")) {
+            return Outbound::Forward(raw);
+        }
+        let Ok(mut value) = serde_json::from_slice::<Value>(&raw) else {
+            return Outbound::Forward(raw);
+        };
+        let mut refusals: Vec<(Value, String)> = Vec::new();
+        let mut changed = false;
+        let mut each = |message: &mut Value| {
+            if message.get("method").and_then(Value::as_str) != Some("tools/call") {
+                return;
+            }
+            let id = message.get("id").cloned().unwrap_or(Value::Null);
+            let Some(name) = message.pointer("/params/name").and_then(Value::as_str).map(str::to_owned)
+            else {
+                return; // malformed: the upstream says so in its own words
+            };
+            match self.tools.upstream_name(&name) {
+                Ok(upstream) if upstream == name => {}
+                Ok(upstream) => {
+                    message["params"]["name"] = Value::String(upstream.to_owned());
+                    changed = true;
+                }
+                Err(err) => {
+                    let err = UpstreamError::ToolHidden { id: self.source.clone(), err };
+                    refusals.push((id, err.to_string()));
+                }
+            }
+        };
+        match &mut value {
+            Value::Array(items) => items.iter_mut().for_each(&mut each),
+            message => each(message),
+        }
+        if refusals.is_empty() {
+            return if changed {
+                Outbound::Forward(Bytes::from(serde_json::to_vec(&value).expect("a JSON value serializes")))
+            } else {
+                Outbound::Forward(raw)
+            };
+        }
+        match value {
+            Value::Array(items) => {
+                let refused: HashSet<IdKey> = refusals.iter().map(|(id, _)| IdKey::of(id)).collect();
+                let replies: Vec<Value> = items
+                    .iter()
+                    .filter(|m| m.get("method").is_some())
+                    .filter_map(|m| m.get("id").cloned())
+                    .map(|id| {
+                        let message = match refusals.iter().find(|(r, _)| IdKey::of(r) == IdKey::of(&id)) {
+                            Some((_, message)) => message.clone(),
+                            None if refused.is_empty() => unreachable!("refusals is not empty"),
+                            None => format!(
+                                "source `{}`: this batch was not sent because it calls a hidden tool; send the requests separately",
+                                self.source
+                            ),
+                        };
+                        serde_json::from_slice(&error_reply(&id, INVALID_PARAMS, &message, &self.source))
+                            .expect("error_reply makes JSON")
+                    })
+                    .collect();
+                Outbound::Refuse(Bytes::from(serde_json::to_vec(&replies).expect("a JSON value serializes")))
+            }
+            _ => {
+                let (id, message) = refusals.swap_remove(0);
+                Outbound::Refuse(error_reply(&id, INVALID_PARAMS, &message, &self.source))
+            }
+        }
+    }
+
+    /// Applies the filter to a message (or batch) from the upstream: answers to the `tools/list`
+    /// requests in `lists` are rewritten, and their ids removed from it. Anything else passes.
+    pub fn inbound(&self, raw: Bytes, peeked: &[Peeked], lists: &mut HashSet<IdKey>) -> Bytes {
+        if !self.active || lists.is_empty() {
+            return raw;
+        }
+        let hits: Vec<IdKey> =
+            peeked.iter().filter_map(Peeked::response_key).filter(|key| lists.contains(key)).collect();
+        if hits.is_empty() {
+            return raw;
+        }
+        for key in &hits {
+            lists.remove(key);
+        }
+        let Ok(mut value) = serde_json::from_slice::<Value>(&raw) else {
+            return raw;
+        };
+        let mut each = |message: &mut Value| {
+            let is_hit = message.get("id").is_some_and(|id| hits.contains(&IdKey::of(id)));
+            if let (true, Some(Value::Array(tools))) = (is_hit, message.pointer_mut("/result/tools")) {
+                self.filter_tools(tools);
+            }
+        };
+        match &mut value {
+            Value::Array(items) => items.iter_mut().for_each(&mut each),
+            message => each(message),
+        }
+        Bytes::from(serde_json::to_vec(&value).expect("a JSON value serializes"))
+    }
+
+    /// Hides, renames and re-describes listed tools, keeping every other field as it came.
+    fn filter_tools(&self, tools: &mut Vec<Value>) {
+        tools.retain_mut(|tool| {
+            let Some(name) = tool.get("name").and_then(Value::as_str).map(str::to_owned) else {
+                return true;
+            };
+            let Some(exposed) = self.tools.exposed_name(&name).map(str::to_owned) else {
+                return false;
+            };
+            if let Some(description) = self.tools.description.get(&name) {
+                tool["description"] = Value::String(description.clone());
+            }
+            tool["name"] = Value::String(exposed);
+            true
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::jsonrpc::peek;
+    use super::*;
+
+    fn rewriter() -> Rewriter {
+        Rewriter::new(
+            "src".parse().unwrap(),
+            ToolFilter {
+                exclude: vec!["rm".into()],
+                alias: [("echo".to_owned(), "say".to_owned())].into(),
+                description: [("add".to_owned(), "Adds".to_owned())].into(),
+                ..ToolFilter::default()
+            },
+        )
+    }
+
+    fn out(r: &Rewriter, text: &str) -> Outbound {
+        let raw = Bytes::from(text.to_owned());
+        let peeked = peek(&raw).unwrap();
+        r.outbound(raw, &peeked)
+    }
+
+    #[test]
+    fn alias_is_mapped_back_and_other_fields_kept() {
+        let sent = out(
+            &rewriter(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"say","arguments":{"message":"hi"},"x-new":1}}"#,
+        );
+        let Outbound::Forward(bytes) = sent else { panic!("an alias call goes upstream") };
+        let value: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(value["params"]["name"], "echo", "the alias becomes the upstream name");
+        assert_eq!(value["params"]["x-new"], 1, "unknown fields survive");
+    }
+
+    #[test]
+    fn hidden_tool_is_refused_with_the_request_id() {
+        let Outbound::Refuse(reply) =
+            out(&rewriter(), r#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"rm"}}"#)
+        else {
+            panic!("a hidden tool is refused")
+        };
+        let value: Value = serde_json::from_slice(&reply).unwrap();
+        assert_eq!(value["id"], "a", "the reply answers the request");
+        assert_eq!(value["error"]["code"], INVALID_PARAMS);
+        assert!(
+            value["error"]["message"].as_str().unwrap().contains("source `src`"),
+            "names the source: {value}"
+        );
+    }
+
+    #[test]
+    fn untouched_messages_keep_their_bytes() {
+        let text = r#"{"jsonrpc":"2.0","id":1, "method":"tools/call","params":{"name":"add"}}"#;
+        let Outbound::Forward(bytes) = out(&rewriter(), text) else { panic!("add is allowed") };
+        assert_eq!(&bytes[..], text.as_bytes(), "a call that needs no change is forwarded byte for byte");
+    }
+
+    #[test]
+    fn list_answers_are_filtered() {
+        let r = rewriter();
+        let raw = Bytes::from_static(br#"{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"rm"},{"name":"echo","description":"e","inputSchema":{}},{"name":"add","description":"old"}],"nextCursor":"c2"}}"#);
+        let peeked = peek(&raw).unwrap();
+        let mut lists: HashSet<IdKey> = [IdKey::of(&serde_json::json!(3))].into();
+        let value: Value = serde_json::from_slice(&r.inbound(raw, &peeked, &mut lists)).unwrap();
+        let names: Vec<&str> = value["result"]["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["say", "add"], "rm hidden, echo aliased");
+        assert_eq!(value["result"]["tools"][1]["description"], "Adds", "description replaced");
+        assert_eq!(value["result"]["nextCursor"], "c2", "the cursor passes");
+        assert!(lists.is_empty(), "the answered list is forgotten");
+    }
+
+    #[test]
+    fn batch_with_a_hidden_call_is_refused_whole() {
+        let Outbound::Refuse(reply) = out(
+            &rewriter(),
+            r#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"rm"}},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#,
+        ) else {
+            panic!("refused")
+        };
+        let value: Value = serde_json::from_slice(&reply).unwrap();
+        assert_eq!(value.as_array().map(Vec::len), Some(2), "each request gets an answer: {value}");
+    }
+}

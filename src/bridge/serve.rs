@@ -1,0 +1,157 @@
+//! `lanyard serve`: the bridge over streamable HTTP on 127.0.0.1, `/mcp/<source>` per source.
+//!
+//! The listener binds loopback only and sets `TCP_NODELAY` on every accepted socket (Nagle plus
+//! delayed ACK would stall each call of a Node agent by ~45 ms). Every request passes the
+//! [`door`](super::door) first. A source is resolved (variables, vault secrets) on its first
+//! request and kept for the life of the server: a changed profile takes effect after a restart.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::serve::ListenerExt;
+use tracing::{debug, info, warn};
+
+use super::BridgeError;
+use super::door;
+use super::forward::Forwarder;
+use super::session::Sessions;
+use crate::Engine;
+use crate::profile::{ProfileError, ResolvedTransport, SourceId};
+use crate::secret::Secret;
+
+/// The port `lanyard serve` listens on unless told otherwise (`--port`).
+pub const DEFAULT_PORT: u16 = 7587;
+
+/// A bound, not yet running, bridge server.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    state: Arc<Door>,
+}
+
+/// What every request handler shares.
+struct Door {
+    engine: Engine,
+    token: Secret,
+    port: u16,
+    log_dir: PathBuf,
+    routes: tokio::sync::Mutex<HashMap<SourceId, Arc<Route>>>,
+}
+
+enum Route {
+    Http(Forwarder),
+    Stdio(Sessions),
+}
+
+/// Binds 127.0.0.1:`port` (0 for a free one) with the install's bridge token.
+pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server, BridgeError> {
+    let token = super::bridge_token(engine.vault()).await?;
+    let wanted = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let listener =
+        tokio::net::TcpListener::bind(wanted).await.map_err(|err| BridgeError::Bind { addr: wanted, err })?;
+    let addr = listener.local_addr().map_err(|err| BridgeError::Bind { addr: wanted, err })?;
+    let state = Arc::new(Door {
+        engine,
+        token,
+        port: addr.port(),
+        log_dir,
+        routes: tokio::sync::Mutex::new(HashMap::new()),
+    });
+    Ok(Server { listener, addr, state })
+}
+
+impl Server {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until the process ends (or the future is dropped).
+    pub async fn run(self) -> Result<(), BridgeError> {
+        let Server { listener, addr, state } = self;
+        let router = Router::new()
+            .route("/mcp/{source}", any(per_source))
+            .fallback(|| async { (StatusCode::NOT_FOUND, "not found; sources are at /mcp/<source>") })
+            .layer(middleware::from_fn_with_state(Arc::clone(&state), check_door))
+            .with_state(Arc::clone(&state));
+        let listener = listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                debug!(%err, "could not set TCP_NODELAY");
+            }
+        });
+        info!(%addr, "bridge listening");
+        let served = axum::serve(listener, router).await;
+        for route in state.routes.lock().await.values() {
+            if let Route::Stdio(sessions) = &**route {
+                sessions.close_all().await;
+            }
+        }
+        served.map_err(|err| BridgeError::Bind { addr, err })
+    }
+}
+
+/// Refuses a request that fails the door, before anything else looks at it.
+async fn check_door(State(state): State<Arc<Door>>, request: Request, next: Next) -> Response {
+    match door::check(request.headers(), state.port, &state.token) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => {
+            debug!(?refusal, "request refused at the door");
+            (refusal.status(), refusal.message()).into_response()
+        }
+    }
+}
+
+async fn per_source(
+    State(state): State<Arc<Door>>,
+    Path(source): Path<String>,
+    request: Request,
+) -> Response {
+    let Ok(id) = source.parse::<SourceId>() else {
+        return (StatusCode::NOT_FOUND, "not a source id").into_response();
+    };
+    let route = match state.route(&id).await {
+        Ok(route) => route,
+        Err(err) => {
+            let status = match &err {
+                BridgeError::Engine(engine)
+                    if matches!(**engine, crate::Error::Profile(ProfileError::NotFound { .. })) =>
+                {
+                    StatusCode::NOT_FOUND
+                }
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            warn!(source = %id, "cannot serve the source: {err}");
+            return (status, err.to_string()).into_response();
+        }
+    };
+    match &*route {
+        Route::Http(forwarder) => forwarder.handle(request).await,
+        Route::Stdio(sessions) => sessions.handle(request).await,
+    }
+}
+
+impl Door {
+    /// The route of a source, made on first use.
+    async fn route(&self, id: &SourceId) -> Result<Arc<Route>, BridgeError> {
+        let mut routes = self.routes.lock().await;
+        if let Some(route) = routes.get(id) {
+            return Ok(Arc::clone(route));
+        }
+        let resolved = self.engine.resolve_source(id).await?;
+        let route = match &resolved.transport {
+            ResolvedTransport::Http { .. } => Route::Http(Forwarder::new(&resolved)?),
+            ResolvedTransport::Stdio { .. } => Route::Stdio(Sessions::new(resolved, self.log_dir.clone())),
+            ResolvedTransport::Sse { .. } => return Err(BridgeError::SseNotSupported { id: id.clone() }),
+        };
+        let route = Arc::new(route);
+        routes.insert(id.clone(), Arc::clone(&route));
+        Ok(route)
+    }
+}

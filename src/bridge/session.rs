@@ -1,0 +1,283 @@
+//! HTTP agent to stdio upstream: one child per agent session, bridged to streamable HTTP.
+//!
+//! An `initialize` POST without a session starts a child (through a [`Pipe`], so filters,
+//! restarts and error answers work as on stdio) and mints the `Mcp-Session-Id` the agent uses from
+//! then on. A POST holding requests is answered with an event stream that carries the answers to
+//! those requests and closes after the last one (`initialize` is answered with plain JSON); a POST
+//! of notifications or responses gets 202. What the server sends on its own goes, in this order of
+//! preference, to the stream of the request whose progress token it carries, to the agent's GET
+//! stream, or to any open request stream. DELETE stops the child.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::UnboundedReceiverStream;
+use tracing::debug;
+
+use super::BridgeError;
+use super::forward::json;
+use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, error_reply, peek};
+use super::link::SESSION_ID;
+use super::pipe::Pipe;
+use crate::profile::Resolved;
+use crate::upstream::MAX_MESSAGE_BYTES;
+
+/// The live agent sessions of one stdio source.
+pub(crate) struct Sessions {
+    resolved: Resolved,
+    log_dir: PathBuf,
+    live: Mutex<HashMap<String, Arc<Session>>>,
+}
+
+struct Session {
+    pipe: Pipe,
+    routes: Arc<Mutex<Routes>>,
+}
+
+/// Where the server's messages go.
+#[derive(Default)]
+struct Routes {
+    /// Each request's answer stream, by request id.
+    waiting: HashMap<IdKey, mpsc::UnboundedSender<Bytes>>,
+    /// Progress token -> the request that carried it.
+    progress: HashMap<IdKey, IdKey>,
+    /// The agent's GET stream.
+    listener: Option<mpsc::UnboundedSender<Bytes>>,
+}
+
+impl Sessions {
+    pub fn new(resolved: Resolved, log_dir: PathBuf) -> Self {
+        Self { resolved, log_dir, live: Mutex::new(HashMap::new()) }
+    }
+
+    pub async fn handle(&self, request: Request) -> Response {
+        let session_id = request.headers().get(SESSION_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let session =
+            session_id.as_ref().and_then(|id| self.live.lock().expect("sessions lock").get(id).cloned());
+        if session_id.is_some() && session.is_none() {
+            return (StatusCode::NOT_FOUND, "unknown or ended session; initialize again").into_response();
+        }
+        match *request.method() {
+            Method::POST => self.post(request, session_id, session).await,
+            Method::GET => match session {
+                Some(session) => session.listen(),
+                None => (StatusCode::BAD_REQUEST, "GET needs an Mcp-Session-Id").into_response(),
+            },
+            Method::DELETE => match session_id {
+                Some(id) => {
+                    let removed = self.live.lock().expect("sessions lock").remove(&id);
+                    if let Some(session) = removed {
+                        session.pipe.close().await;
+                    }
+                    StatusCode::OK.into_response()
+                }
+                None => (StatusCode::BAD_REQUEST, "DELETE needs an Mcp-Session-Id").into_response(),
+            },
+            _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+        }
+    }
+
+    async fn post(
+        &self,
+        request: Request,
+        session_id: Option<String>,
+        session: Option<Arc<Session>>,
+    ) -> Response {
+        let body = match axum::body::to_bytes(request.into_body(), MAX_MESSAGE_BYTES).await {
+            Ok(body) => body,
+            Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "the message is too large").into_response(),
+        };
+        let Some(peeked) = peek(&body) else {
+            let reply = error_reply(
+                &serde_json::Value::Null,
+                PARSE_ERROR,
+                "the body is not JSON-RPC",
+                &self.resolved.id,
+            );
+            return json(StatusCode::BAD_REQUEST, reply);
+        };
+        let initialize = peeked.iter().find(|p| p.is_request() && p.method_is("initialize"));
+        let (session_id, session) = match (session_id, session, initialize) {
+            (Some(id), Some(session), _) => (id, session),
+            (None, _, Some(_)) => match self.start() {
+                Ok(started) => started,
+                Err(err) => {
+                    let ids: Vec<_> =
+                        peeked.iter().filter(|p| p.is_request()).filter_map(|p| p.id.clone()).collect();
+                    return super::forward::failure(&self.resolved.id, &ids, &err);
+                }
+            },
+            _ => {
+                return (StatusCode::BAD_REQUEST, "missing Mcp-Session-Id; send initialize first")
+                    .into_response();
+            }
+        };
+        let requests: Vec<&Peeked> = peeked.iter().filter(|p| p.is_request()).collect();
+        if requests.is_empty() {
+            session.pipe.on_agent_message(body).await;
+            return StatusCode::ACCEPTED.into_response();
+        }
+        let (answers, mut rx) = mpsc::unbounded_channel();
+        {
+            let mut routes = session.routes.lock().expect("routes lock");
+            for request in &requests {
+                let key = request.request_key().expect("a request has an id");
+                if let Some(token) = &request.progress_token {
+                    routes.progress.insert(IdKey::of(token), key.clone());
+                }
+                routes.waiting.insert(key, answers.clone());
+            }
+        }
+        drop(answers);
+        session.pipe.on_agent_message(body).await;
+        let session_header = HeaderValue::from_str(&session_id).expect("session ids are hex");
+        if initialize.is_some() {
+            let mut last = None;
+            while let Some(message) = rx.recv().await {
+                last = Some(message);
+            }
+            let Some(answer) = last else {
+                return (StatusCode::BAD_GATEWAY, "the server ended before answering initialize")
+                    .into_response();
+            };
+            let mut response = json(StatusCode::OK, answer);
+            response.headers_mut().insert(SESSION_ID, session_header);
+            return response;
+        }
+        let pending = requests.iter().filter_map(|r| Some((r.request_key()?, r.id.clone()?))).collect();
+        let guard = CancelOnDrop { session: Arc::clone(&session), pending };
+        let mut response = sse(rx, Some(guard));
+        response.headers_mut().insert(SESSION_ID, session_header);
+        response
+    }
+
+    /// Starts a session (its child starts with the `initialize` message).
+    fn start(&self) -> Result<(String, Arc<Session>), BridgeError> {
+        let (pipe, from_pipe) = Pipe::new(self.resolved.clone(), self.log_dir.clone())?;
+        let routes = Arc::new(Mutex::new(Routes::default()));
+        tokio::spawn(route(from_pipe, Arc::clone(&routes)));
+        let session = Arc::new(Session { pipe, routes });
+        let id = session_id();
+        self.live.lock().expect("sessions lock").insert(id.clone(), Arc::clone(&session));
+        debug!(source = %self.resolved.id, "agent session started");
+        Ok((id, session))
+    }
+
+    /// Ends every session (and its child).
+    pub async fn close_all(&self) {
+        let all: Vec<_> = self.live.lock().expect("sessions lock").drain().map(|(_, s)| s).collect();
+        for session in all {
+            session.pipe.close().await;
+        }
+    }
+}
+
+impl Session {
+    fn listen(&self) -> Response {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.routes.lock().expect("routes lock").listener = Some(tx);
+        sse(rx, None)
+    }
+}
+
+/// Cancels, upstream, the requests of an answer stream the agent dropped before their answers
+/// came (an agent that goes away mid-call should not leave the server working for nobody).
+struct CancelOnDrop {
+    session: Arc<Session>,
+    pending: Vec<(IdKey, serde_json::Value)>,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        let unanswered: Vec<serde_json::Value> = {
+            let mut routes = self.session.routes.lock().expect("routes lock");
+            self.pending
+                .iter()
+                .filter(|(key, _)| routes.waiting.remove(key).is_some())
+                .map(|(_, id)| id.clone())
+                .collect()
+        };
+        if unanswered.is_empty() {
+            return;
+        }
+        let session = Arc::clone(&self.session);
+        tokio::spawn(async move {
+            for id in unanswered {
+                debug!("the agent left mid-call; cancelling the request upstream");
+                session.pipe.on_agent_message(cancelled(&id)).await;
+            }
+        });
+    }
+}
+
+/// `notifications/cancelled` for request `id`.
+pub(crate) fn cancelled(id: &serde_json::Value) -> Bytes {
+    let note = serde_json::json!({
+        "jsonrpc": "2.0",
+        "method": "notifications/cancelled",
+        "params": { "requestId": id, "reason": "the agent disconnected" },
+    });
+    Bytes::from(note.to_string())
+}
+
+/// Sends each message from the server to the stream that should carry it.
+async fn route(mut from_pipe: mpsc::UnboundedReceiver<Bytes>, routes: Arc<Mutex<Routes>>) {
+    while let Some(message) = from_pipe.recv().await {
+        let peeked = peek(&message).unwrap_or_default();
+        let mut routes = routes.lock().expect("routes lock");
+        let answered: Vec<IdKey> = peeked.iter().filter_map(Peeked::response_key).collect();
+        let mut target = None;
+        for key in &answered {
+            if let Some(stream) = routes.waiting.remove(key) {
+                target.get_or_insert(stream);
+            }
+            routes.progress.retain(|_, request| request != key);
+        }
+        if answered.is_empty() {
+            let by_token = peeked
+                .iter()
+                .filter_map(|p| p.progress_token.as_ref())
+                .find_map(|token| routes.progress.get(&IdKey::of(token)))
+                .and_then(|request| routes.waiting.get(request))
+                .cloned();
+            target = by_token
+                .or_else(|| routes.listener.clone().filter(|l| !l.is_closed()))
+                .or_else(|| routes.waiting.values().find(|s| !s.is_closed()).cloned());
+        }
+        match target {
+            Some(stream) => {
+                let _ = stream.send(message);
+            }
+            None => debug!("a server message had no open stream to go to; dropped"),
+        }
+    }
+}
+
+/// An event stream of `messages`, ending when their senders are gone; `guard` is dropped with it.
+fn sse(messages: mpsc::UnboundedReceiver<Bytes>, guard: Option<CancelOnDrop>) -> Response {
+    let events = UnboundedReceiverStream::new(messages).map(move |message| {
+        let _keep = &guard;
+        let data = String::from_utf8_lossy(&message).into_owned();
+        sse_stream::Sse::default().event("message").data(data).encode().map_err(std::io::Error::other)
+    });
+    (
+        [(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")],
+        Body::from_stream(events),
+    )
+        .into_response()
+}
+
+/// A fresh, unguessable session id.
+fn session_id() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,89 @@
+//! `lanyard bridge <source>`: the agent on our stdin and stdout, one JSON-RPC message per line.
+//!
+//! Our stdout carries nothing but the agent's messages (logs go to stderr, a stdio server's stderr
+//! to its log file). Lines are read in order and handed to the [`Pipe`] one at a time, which keeps
+//! the agent's order upstream; answers are written as they come. End of input ends the session
+//! upstream (HTTP session deleted, child stopped) and the bridge.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tracing::info;
+
+use super::BridgeError;
+use super::pipe::Pipe;
+use crate::profile::Resolved;
+
+/// How long answers still queued for the agent get to be written after its input ended.
+const DRAIN_GRACE: Duration = Duration::from_secs(1);
+/// Agent lines read ahead of the pipe.
+const READ_AHEAD: usize = 64;
+
+/// Runs the bridge for one source on this process's stdin and stdout until stdin ends.
+///
+/// Both ends run on plain threads with blocking I/O: tokio's stdin and stdout hand every read
+/// and write to its blocking pool, a thread hop per message that showed up in the p99.
+pub async fn run_stdio(resolved: Resolved, log_dir: &Path) -> Result<(), BridgeError> {
+    let source = resolved.id.clone();
+    let (pipe, to_agent) = Pipe::new(resolved, log_dir.to_owned())?;
+    info!(%source, "bridge started");
+    let writer = tokio::task::spawn_blocking(move || write_lines(to_agent));
+    let (lines, mut agent_lines) = mpsc::channel(READ_AHEAD);
+    // Detached: a read blocked on a silent agent must not keep the process alive at exit.
+    std::thread::Builder::new()
+        .name("lanyard-stdin".into())
+        .spawn(move || read_lines(lines))
+        .map_err(|err| BridgeError::AgentIo { err })?;
+    let outcome = loop {
+        match agent_lines.recv().await {
+            None => break Ok(()),
+            Some(Ok(line)) => pipe.on_agent_message(line).await,
+            Some(Err(err)) => break Err(BridgeError::AgentIo { err }),
+        }
+    };
+    info!(%source, "the agent closed its input; ending the session");
+    pipe.close().await;
+    drop(pipe);
+    let _ = tokio::time::timeout(DRAIN_GRACE, writer).await;
+    outcome
+}
+
+/// Reads the agent's lines, skipping blank ones, until end of input or a failure.
+fn read_lines(lines: mpsc::Sender<std::io::Result<Bytes>>) {
+    let mut input = std::io::stdin().lock();
+    let mut line = Vec::with_capacity(4096);
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => return,
+            Ok(_) => {
+                let text = line.trim_ascii();
+                if !text.is_empty() && lines.blocking_send(Ok(Bytes::copy_from_slice(text))).is_err() {
+                    return;
+                }
+            }
+            Err(err) => {
+                let _ = lines.blocking_send(Err(err));
+                return;
+            }
+        }
+    }
+}
+
+/// Writes each message for the agent as one line, flushing when no more are queued.
+fn write_lines(mut to_agent: mpsc::UnboundedReceiver<Bytes>) {
+    let mut output = std::io::BufWriter::new(std::io::stdout().lock());
+    while let Some(message) = to_agent.blocking_recv() {
+        let written = output
+            .write_all(&message)
+            .and_then(|()| output.write_all(b"\n"))
+            .and_then(|()| if to_agent.is_empty() { output.flush() } else { Ok(()) });
+        if written.is_err() {
+            return; // the agent is gone
+        }
+    }
+    let _ = output.flush();
+}

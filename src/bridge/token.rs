@@ -1,0 +1,72 @@
+//! The bridge token: the one secret a local agent needs to use `lanyard serve`.
+//!
+//! It is made once per install from the operating system's CSPRNG (32 bytes, hex), kept in the
+//! vault under [`VaultKey::bridge_token`], shown by `lanyard bridge-token`, and compared in
+//! constant time. When two processes create it at once, both read back what the keychain kept,
+//! so they end up agreeing on one value.
+
+use crate::secret::Secret;
+use crate::vault::{Vault, VaultError, VaultKey};
+
+const TOKEN_BYTES: usize = 32;
+
+/// The install's bridge token, created on first use.
+pub async fn bridge_token(vault: &Vault) -> Result<Secret, VaultError> {
+    let key = VaultKey::bridge_token();
+    if let Some(token) = vault.get(&key).await?.filter(|t| !t.is_empty()) {
+        return Ok(token);
+    }
+    vault.set(&key, &new_token()).await?;
+    let stored = vault.get(&key).await?;
+    Ok(stored.expect("the bridge token was just written"))
+}
+
+/// A fresh random token.
+fn new_token() -> Secret {
+    let mut bytes = zeroize::Zeroizing::new([0u8; TOKEN_BYTES]);
+    getrandom::fill(bytes.as_mut()).expect("the operating system's random source works");
+    let mut text = String::with_capacity(TOKEN_BYTES * 2);
+    for byte in bytes.iter() {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    Secret::new(text)
+}
+
+/// Whether `given` equals `token`, taking the same time wherever they differ.
+pub(crate) fn matches(token: &Secret, given: &[u8]) -> bool {
+    let expected = token.expose().as_bytes();
+    if expected.len() != given.len() {
+        return false;
+    }
+    expected.iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_hex() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.expose().len(), 64, "32 bytes as hex");
+        assert!(a.expose().bytes().all(|c| c.is_ascii_hexdigit()), "hex only");
+        assert_ne!(a, b, "two tokens differ");
+    }
+
+    #[test]
+    fn comparison_needs_the_exact_token() {
+        let token = Secret::new("abc123");
+        assert!(matches(&token, b"abc123"), "the token matches itself");
+        assert!(!matches(&token, b"abc124"), "one byte off fails");
+        assert!(!matches(&token, b"abc12"), "a prefix fails");
+        assert!(!matches(&token, b""), "empty fails");
+    }
+
+    #[tokio::test]
+    async fn created_once_then_kept() {
+        let vault = Vault::mock();
+        let first = bridge_token(&vault).await.expect("created");
+        let again = bridge_token(&vault).await.expect("read back");
+        assert_eq!(first, again, "the token is made once and kept");
+    }
+}

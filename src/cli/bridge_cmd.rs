@@ -1,0 +1,58 @@
+//! `lanyard bridge`, `serve`, `bridge-token` and `config`: thin callers of [`lanyard::bridge`].
+
+use std::io::Write;
+
+use anyhow::Context;
+use lanyard::Engine;
+use lanyard::bridge::{self, IdeClient};
+
+use super::args::{BridgeArgs, ConfigArgs, IdeArg, ServeArgs};
+
+/// MCP on our stdin/stdout for one source. Our stdout is the agent's stream: nothing else is
+/// printed to it.
+pub async fn bridge(engine: &Engine, args: BridgeArgs) -> anyhow::Result<()> {
+    let resolved = engine.resolve_source(&args.id).await?;
+    bridge::run_stdio(resolved, &lanyard::paths::log_dir()).await?;
+    Ok(())
+}
+
+pub async fn serve(engine: Engine, args: ServeArgs) -> anyhow::Result<()> {
+    let server = bridge::serve(engine, args.port, lanyard::paths::log_dir()).await?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "listening on http://{}", server.local_addr())?;
+        stdout.flush()?;
+    }
+    tokio::select! {
+        served = server.run() => served.context("the bridge server stopped")?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
+
+pub async fn token(engine: &Engine) -> anyhow::Result<()> {
+    let token = bridge::bridge_token(engine.vault()).await?;
+    // Printing it is the point of this command.
+    println!("{}", token.expose());
+    Ok(())
+}
+
+pub fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
+    let file = engine.load()?;
+    let sources = if args.sources.is_empty() {
+        file.profiles().filter(|p| p.enabled).map(|p| p.id().clone()).collect()
+    } else {
+        for id in &args.sources {
+            engine.profile(id)?;
+        }
+        args.sources
+    };
+    let program = std::env::current_exe().context("find the lanyard executable")?;
+    let client = match args.client {
+        IdeArg::ClaudeDesktop => IdeClient::ClaudeDesktop,
+        IdeArg::Cursor => IdeClient::Cursor,
+        IdeArg::Vscode => IdeClient::Vscode,
+        IdeArg::Zed => IdeClient::Zed,
+    };
+    super::print_json(&bridge::ide_snippet(client, &program.to_string_lossy(), &sources))
+}

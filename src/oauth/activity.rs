@@ -1,0 +1,130 @@
+//! The last refresh result and the last sign-in or refresh error of each source, with their
+//! times, for `lanyard status` and the app.
+//!
+//! Kept as a small JSON file per source in `<data dir>/oauth-activity/`, not in the keychain:
+//! nothing in it is secret (error messages carry ids, origins and OAuth codes only, never a token
+//! or a URL query), and it must outlive tokens that a refused refresh deletes. Writes replace the
+//! file through a rename, so a reader in another process never sees half of one. Recording is
+//! best effort: failing to write it is logged and never fails the refresh it describes.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{OAuthError, OAuthErrorKind};
+use super::tokens::now;
+use crate::profile::SourceId;
+
+/// What happened lately to a source's tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenActivity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_refresh: Option<RefreshRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<ErrorRecord>,
+}
+
+/// The outcome of the last refresh (or client credentials renewal).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    /// Unix seconds.
+    pub at: u64,
+    pub ok: bool,
+}
+
+/// The last error while signing in or refreshing, worded for the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorRecord {
+    /// Unix seconds.
+    pub at: u64,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl ErrorRecord {
+    pub fn of(err: &OAuthError, id: &SourceId) -> Self {
+        let hint = match err.kind() {
+            OAuthErrorKind::NeedsSignIn => Some(format!("run `lanyard connect {id}`")),
+            OAuthErrorKind::Connection => {
+                Some("check that the server is reachable; the next use tries again".to_owned())
+            }
+            OAuthErrorKind::Keychain => Some("check that the keychain is unlocked".to_owned()),
+            _ => None,
+        };
+        Self { at: now(), message: err.to_string(), hint }
+    }
+}
+
+/// The folder of the activity files.
+pub fn default_dir() -> PathBuf {
+    crate::paths::data_dir().join("oauth-activity")
+}
+
+fn file(dir: &Path, id: &SourceId) -> PathBuf {
+    dir.join(format!("{id}.json"))
+}
+
+/// The activity of `id`; empty when nothing was recorded or the file is unreadable.
+pub fn load(dir: &Path, id: &SourceId) -> TokenActivity {
+    std::fs::read(file(dir, id))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// Records a refresh outcome (and the error, when it failed).
+pub fn note_refresh(dir: &Path, id: &SourceId, result: Result<(), &OAuthError>) {
+    update(dir, id, |activity| {
+        activity.last_refresh = Some(RefreshRecord { at: now(), ok: result.is_ok() });
+        if let Err(err) = result {
+            activity.last_error = Some(ErrorRecord::of(err, id));
+        }
+    });
+}
+
+/// Records a sign-in outcome: an error is kept; a success clears the last error it fixed.
+pub fn note_sign_in(dir: &Path, id: &SourceId, result: Result<(), &OAuthError>) {
+    update(dir, id, |activity| {
+        activity.last_error = result.err().map(|err| ErrorRecord::of(err, id));
+    });
+}
+
+/// Forgets a source's activity (its profile was removed).
+pub fn forget(dir: &Path, id: &SourceId) {
+    let _ = std::fs::remove_file(file(dir, id));
+}
+
+fn update(dir: &Path, id: &SourceId, change: impl FnOnce(&mut TokenActivity)) {
+    let mut activity = load(dir, id);
+    change(&mut activity);
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer(&mut temp, &activity)?;
+        temp.persist(file(dir, id)).map_err(|err| err.error)?;
+        Ok(())
+    };
+    if let Err(err) = write() {
+        tracing::warn!(source = %id, %err, "could not record the token activity");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_refresh_is_kept_with_its_hint_and_a_sign_in_clears_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let id: SourceId = "s".parse().unwrap();
+        assert_eq!(load(dir.path(), &id), TokenActivity::default(), "nothing recorded yet");
+        let err = OAuthError::NeedsSignIn { id: id.clone() };
+        note_refresh(dir.path(), &id, Err(&err));
+        let activity = load(dir.path(), &id);
+        assert_eq!(activity.last_refresh.map(|r| r.ok), Some(false), "the failed refresh is recorded");
+        let error = activity.last_error.expect("the error is recorded");
+        assert!(error.hint.is_some_and(|h| h.contains("lanyard connect s")), "with a hint");
+        note_sign_in(dir.path(), &id, Ok(()));
+        assert!(load(dir.path(), &id).last_error.is_none(), "a sign-in clears the error it fixed");
+    }
+}

@@ -1,0 +1,310 @@
+//! Fresh bearer tokens for a source: the one place that decides when to refresh, and makes sure
+//! only one refresh per source runs at a time, across every Lanyard process.
+//!
+//! A rotating refresh token used twice gets the user signed out by many servers (reuse
+//! detection revokes the grant). So a refresh takes an exclusive lock on a per-source file in
+//! `<data dir>/locks/` (`File::lock`, an advisory OS lock that also serializes threads of one
+//! process, and is released if the process dies), then re-reads the vault, because another
+//! process may have refreshed while this one waited; only if the tokens there still need it
+//! does it refresh. The rotated refresh token is stored before the new access token is handed
+//! out. A refused refresh (`invalid_grant`) deletes the tokens, so the source reads as *needs
+//! sign-in*; a dead dynamic registration (`invalid_client`) is dropped too. Each refresh's
+//! outcome is noted in `activity` for `lanyard status`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tracing::{debug, info, instrument};
+use url::Url;
+
+use super::error::{OAuthError, Step};
+use super::http::{ClientAuth, post_form, refusal};
+use super::tokens::{StoredTokens, TokenAnswer};
+use super::{activity, client_credentials, registration, step_up};
+use crate::profile::{Auth, OAuthSettings, Profile, SourceId};
+use crate::secret::Secret;
+use crate::upstream::Origin;
+use crate::vault::{Vault, VaultKey};
+
+/// Refresh this long before the access token expires.
+pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
+
+/// Hands out fresh bearer tokens for sources, refreshing them when needed.
+#[derive(Debug)]
+pub struct Credentials<'a> {
+    vault: &'a Vault,
+    http: reqwest::Client,
+    lock_dir: PathBuf,
+    activity_dir: PathBuf,
+    margin: Duration,
+}
+
+impl<'a> Credentials<'a> {
+    /// Locks live in `<data dir>/locks`; the margin is [`DEFAULT_MARGIN`].
+    pub fn new(vault: &'a Vault) -> Self {
+        Self {
+            vault,
+            http: super::http::client(),
+            lock_dir: crate::paths::data_dir().join("locks"),
+            activity_dir: activity::default_dir(),
+            margin: DEFAULT_MARGIN,
+        }
+    }
+
+    pub fn with_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    pub fn with_lock_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.lock_dir = dir.into();
+        self
+    }
+
+    pub fn margin(&self) -> Duration {
+        self.margin
+    }
+
+    /// A bearer token for `profile`'s server at `mcp_url`, refreshed first if it expires within
+    /// the margin. `refused` is a token the server just answered 401 to: it is not handed out
+    /// again, and a refresh happens unless another process already replaced it.
+    #[instrument(skip_all, fields(source = %profile.id()))]
+    pub async fn bearer(
+        &self,
+        profile: &Profile,
+        mcp_url: &Url,
+        refused: Option<&Secret>,
+    ) -> Result<Secret, OAuthError> {
+        let id = profile.id();
+        let usable =
+            |tokens: &StoredTokens| tokens.is_fresh(self.margin) && refused != Some(&tokens.access_token);
+        match (&profile.auth, StoredTokens::load(self.vault, id).await?) {
+            (_, Some(tokens)) if usable(&tokens) => return Ok(tokens.access_token),
+            (Auth::OAuth(_), None) => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
+            (Auth::OAuth(_) | Auth::ClientCredentials(_), _) => {}
+            (other, _) => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }),
+        }
+        let _lock = SourceLock::acquire(&self.lock_dir, id).await?;
+        // Another process may have renewed while this one waited for the lock.
+        let current = StoredTokens::load(self.vault, id).await?;
+        if let Some(tokens) = current.as_ref().filter(|t| usable(t)) {
+            debug!("another process renewed the tokens");
+            return Ok(tokens.access_token.clone());
+        }
+        let renewed = match (&profile.auth, current) {
+            (Auth::ClientCredentials(settings), _) => {
+                client_credentials::fetch(&self.http, self.vault, id, mcp_url, settings).await
+            }
+            (Auth::OAuth(settings), Some(tokens)) => self.refresh(id, settings, tokens).await,
+            _ => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
+        };
+        activity::note_refresh(&self.activity_dir, id, renewed.as_ref().map(drop));
+        Ok(renewed?.access_token)
+    }
+
+    /// Records a `403 insufficient_scope` for `profile`'s source: the challenged scopes join the
+    /// tokens' step-up record (under the refresh lock, so a concurrent refresh's rotated token is
+    /// never overwritten), and the error to report comes back. Never signs in: see `step_up`.
+    #[instrument(skip_all, fields(source = %profile.id()))]
+    pub async fn note_insufficient_scope(&self, profile: &Profile, challenged: Vec<String>) -> OAuthError {
+        let id = profile.id();
+        match self.record_step_up(id, challenged).await {
+            Ok(err) | Err(err) => err,
+        }
+    }
+
+    async fn record_step_up(&self, id: &SourceId, challenged: Vec<String>) -> Result<OAuthError, OAuthError> {
+        let _lock = SourceLock::acquire(&self.lock_dir, id).await?;
+        let Some(mut tokens) = StoredTokens::load(self.vault, id).await? else {
+            return Ok(OAuthError::NeedsSignIn { id: id.clone() });
+        };
+        let step_up = step_up::record(tokens.step_up.as_ref(), challenged);
+        let wanted = if step_up.scopes.is_empty() { tokens.scopes.clone() } else { step_up.scopes.clone() };
+        let attempts = step_up.attempts;
+        if tokens.step_up.as_ref() != Some(&step_up) {
+            tokens.step_up = Some(step_up);
+            tokens.save(self.vault, id).await?;
+        }
+        info!(source = %id, attempts, "the server asked for more scope");
+        Ok(if attempts >= step_up::MAX_STEP_UPS {
+            OAuthError::ScopeNotGranted { id: id.clone(), scopes: wanted, attempts }
+        } else {
+            OAuthError::NeedsMoreScope { id: id.clone(), scopes: wanted }
+        })
+    }
+
+    /// Uses the refresh token, under the lock. Stores the result before returning it.
+    async fn refresh(
+        &self,
+        id: &SourceId,
+        settings: &OAuthSettings,
+        tokens: StoredTokens,
+    ) -> Result<StoredTokens, OAuthError> {
+        let Some(refresh_token) = tokens.refresh_token.clone().filter(|_| tokens.can_refresh()) else {
+            StoredTokens::delete(self.vault, id).await?;
+            return Err(OAuthError::NeedsSignIn { id: id.clone() });
+        };
+        let auth = client_auth(self.vault, id, settings, &tokens).await?;
+        let mut fields = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
+        if let Some(resource) = &tokens.resource {
+            fields.push(("resource", resource));
+        }
+        let step = Step::Refresh;
+        let origin = Origin::of(&tokens.token_endpoint);
+        let (status, body) = post_form(&self.http, id, step, &tokens.token_endpoint, &auth, &fields).await?;
+        if !(200..300).contains(&status) {
+            return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body)).await);
+        }
+        let renewed = TokenAnswer::parse(id, &origin, step, &body)?.renew(&tokens);
+        // Rotation safety: the new refresh token is in the vault before anyone uses the new
+        // access token. If this write fails, the error is returned and nothing is handed out.
+        renewed.save(self.vault, id).await?;
+        info!(source = %id, rotated = renewed.refresh_token != tokens.refresh_token, "tokens refreshed");
+        Ok(renewed)
+    }
+
+    /// What a refused refresh means for the stored state.
+    async fn refused(&self, id: &SourceId, tokens: &StoredTokens, err: OAuthError) -> OAuthError {
+        let code = match &err {
+            OAuthError::Refused { code, .. } => code.clone(),
+            _ => return err,
+        };
+        match code.as_str() {
+            "invalid_grant" => {
+                if let Err(err) = StoredTokens::delete(self.vault, id).await {
+                    return err;
+                }
+                OAuthError::SignInExpired { id: id.clone(), code }
+            }
+            "invalid_client" => {
+                let dynamic = registration::load(self.vault, id, &tokens.issuer)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|client| client.auth.client_id() == tokens.client_id);
+                if !dynamic {
+                    return err;
+                }
+                if let Err(err) = registration::forget(self.vault, id, &tokens.issuer).await {
+                    return err;
+                }
+                if let Err(err) = StoredTokens::delete(self.vault, id).await {
+                    return err;
+                }
+                OAuthError::RegistrationDropped { id: id.clone(), issuer: tokens.issuer.clone() }
+            }
+            _ => err,
+        }
+    }
+}
+
+/// How the client that got `tokens` authenticates: the profile's pre-registered secret, the
+/// dynamic registration's secret, or none.
+pub async fn client_auth(
+    vault: &Vault,
+    id: &SourceId,
+    settings: &OAuthSettings,
+    tokens: &StoredTokens,
+) -> Result<ClientAuth, OAuthError> {
+    let client_id = tokens.client_id.clone();
+    if tokens.client_auth_method == "none" {
+        return Ok(ClientAuth::None { client_id });
+    }
+    let secret = if settings.client_id.as_deref() == Some(client_id.as_str()) {
+        match &settings.client_secret {
+            Some(reference) => vault
+                .get(&VaultKey::source_secret(id, reference))
+                .await
+                .map_err(|err| OAuthError::Vault { id: id.clone(), err })?,
+            None => None,
+        }
+    } else {
+        match registration::load(vault, id, &tokens.issuer).await? {
+            Some(client) if client.auth.client_id() == client_id => match client.auth {
+                ClientAuth::Basic { secret, .. } | ClientAuth::Post { secret, .. } => Some(secret),
+                ClientAuth::None { .. } => None,
+            },
+            _ => None,
+        }
+    };
+    Ok(match secret {
+        None => ClientAuth::None { client_id },
+        Some(secret) if tokens.client_auth_method == "client_secret_post" => {
+            ClientAuth::Post { client_id, secret }
+        }
+        Some(secret) => ClientAuth::Basic { client_id, secret },
+    })
+}
+
+/// An exclusive lock on one source's lock file; released when dropped (the file closes).
+struct SourceLock {
+    _file: std::fs::File,
+}
+
+impl SourceLock {
+    async fn acquire(dir: &Path, id: &SourceId) -> Result<Self, OAuthError> {
+        let path = dir.join(format!("{id}.lock"));
+        let blocking_path = path.clone();
+        let locked = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+            if let Some(parent) = blocking_path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let file =
+                std::fs::File::options().create(true).truncate(false).write(true).open(&blocking_path)?;
+            file.lock()?;
+            Ok(file)
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|result| result);
+        match locked {
+            Ok(file) => Ok(Self { _file: file }),
+            Err(err) => Err(OAuthError::Lock { id: id.clone(), path, err }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn source_lock_is_exclusive() {
+        let dir = tempfile::tempdir().unwrap();
+        let id: SourceId = "s".parse().unwrap();
+        let inside = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..6 {
+            let (dir, id, inside, most) = (dir.path().to_owned(), id.clone(), inside.clone(), most.clone());
+            tasks.push(tokio::spawn(async move {
+                let _lock = SourceLock::acquire(&dir, &id).await.unwrap();
+                let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::task::yield_now().await;
+                std::thread::sleep(Duration::from_millis(5));
+                inside.fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 1, "never two holders of one source's lock at once");
+    }
+}
+
+#[cfg(test)]
+mod send_check {
+    #[allow(dead_code)]
+    fn bearer_is_send(
+        c: &super::Credentials<'static>,
+        p: &'static crate::profile::Profile,
+        u: &'static url::Url,
+    ) {
+        fn send<T: Send>(_: T) {}
+        send(c.bearer(p, u, None));
+    }
+}

@@ -1,0 +1,468 @@
+//! Finding a server's authorization server, as the MCP authorization spec orders it.
+//!
+//! 1. Probe the MCP URL without a token; a 401 carries a `WWW-Authenticate` challenge.
+//! 2. Protected resource metadata (RFC 9728): the challenge's `resource_metadata` URL first, then
+//!    the well-known URLs, path-suffixed before root.
+//! 3. Authorization server metadata of the first listed server: RFC 8414 path-inserted, OpenID
+//!    Connect path-inserted, OpenID Connect path-appended (or the two root forms for an issuer
+//!    without a path). Its `issuer` must equal the one asked for (RFC 8414 3.3), and every
+//!    endpoint must be https or loopback http.
+//!
+//! Kept apart from the flows because both sign-in and client credentials need it, and because
+//! the URL orders are exactly what servers disagree on: they are pure functions with unit tests.
+//! The PKCE requirement is checked by the sign-in flow, not here, since the client credentials
+//! grant does not use PKCE.
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, WWW_AUTHENTICATE};
+use serde::Deserialize;
+use tracing::{debug, instrument};
+use url::Url;
+
+use super::challenge::{self, BearerChallenge};
+use super::error::{OAuthError, Problem, Step};
+use super::http::{self, bad, endpoint, parse_json, read_limited, unreachable};
+use crate::profile::SourceId;
+use crate::upstream::Origin;
+
+/// RFC 9728 protected resource metadata, the parts Lanyard uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResourceMetadata {
+    pub resource: String,
+    #[serde(default)]
+    pub authorization_servers: Vec<String>,
+    #[serde(default)]
+    pub scopes_supported: Option<Vec<String>>,
+}
+
+/// RFC 8414 / OpenID Connect discovery metadata, endpoints checked.
+#[derive(Debug, Clone)]
+pub struct ServerMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: Option<Url>,
+    pub token_endpoint: Url,
+    pub registration_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<Url>,
+    pub code_challenge_methods_supported: Vec<String>,
+    pub authorization_response_iss_parameter_supported: bool,
+    pub client_id_metadata_document_supported: bool,
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    pub scopes_supported: Option<Vec<String>>,
+}
+
+impl ServerMetadata {
+    pub fn supports_s256(&self) -> bool {
+        self.code_challenge_methods_supported.iter().any(|method| method == "S256")
+    }
+
+    /// Whether the token endpoint takes `method` (RFC 8414: absent means `client_secret_basic`).
+    pub fn takes_auth_method(&self, method: &str) -> bool {
+        match &self.token_endpoint_auth_methods_supported {
+            Some(methods) => methods.iter().any(|m| m == method),
+            None => method == "client_secret_basic",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct RawServerMetadata {
+    issuer: Option<String>,
+    authorization_endpoint: Option<String>,
+    token_endpoint: Option<String>,
+    registration_endpoint: Option<String>,
+    revocation_endpoint: Option<String>,
+    #[serde(default)]
+    code_challenge_methods_supported: Vec<String>,
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
+    #[serde(default)]
+    client_id_metadata_document_supported: bool,
+    token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    scopes_supported: Option<Vec<String>>,
+}
+
+/// Everything discovery found for one MCP server.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    /// The canonical URI of the MCP server, for the RFC 8707 `resource` parameter.
+    pub resource: String,
+    pub resource_metadata: Option<ResourceMetadata>,
+    pub server: ServerMetadata,
+    /// What the 401 challenge asked for, if there was one.
+    pub challenge: Option<BearerChallenge>,
+}
+
+impl Discovery {
+    /// The scopes to ask for, as the spec orders them: the profile's override, the challenge's
+    /// `scope`, the resource metadata's `scopes_supported`; none when nobody says.
+    pub fn scopes(&self, overridden: Option<&[String]>) -> Vec<String> {
+        overridden
+            .map(<[String]>::to_vec)
+            .or_else(|| self.challenge.as_ref().and_then(|c| c.scope.clone()))
+            .or_else(|| self.resource_metadata.as_ref().and_then(|m| m.scopes_supported.clone()))
+            .unwrap_or_default()
+    }
+}
+
+/// The canonical URI of an MCP server (MCP spec, RFC 8707): no fragment, no query.
+pub fn canonical_resource(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    url.set_query(None);
+    let text = url.to_string();
+    if url.path() == "/" { text.trim_end_matches('/').to_owned() } else { text }
+}
+
+/// The well-known protected resource metadata URLs for `mcp_url`, in the order the spec says:
+/// path-suffixed (when the URL has a path), then root.
+pub fn resource_metadata_urls(mcp_url: &Url) -> Vec<Url> {
+    let origin = mcp_url.origin().ascii_serialization();
+    let path = mcp_url.path().trim_end_matches('/');
+    let mut urls = Vec::new();
+    if !path.is_empty() {
+        urls.extend(Url::parse(&format!("{origin}/.well-known/oauth-protected-resource{path}")));
+    }
+    urls.extend(Url::parse(&format!("{origin}/.well-known/oauth-protected-resource")));
+    urls
+}
+
+/// The authorization server metadata URLs for `issuer`, in the order the MCP spec says.
+pub fn server_metadata_urls(issuer: &Url) -> Vec<Url> {
+    let origin = issuer.origin().ascii_serialization();
+    let path = issuer.path().trim_end_matches('/');
+    let candidates = if path.is_empty() {
+        vec![
+            format!("{origin}/.well-known/oauth-authorization-server"),
+            format!("{origin}/.well-known/openid-configuration"),
+        ]
+    } else {
+        vec![
+            format!("{origin}/.well-known/oauth-authorization-server{path}"),
+            format!("{origin}/.well-known/openid-configuration{path}"),
+            format!("{origin}{path}/.well-known/openid-configuration"),
+        ]
+    };
+    candidates.iter().filter_map(|raw| Url::parse(raw).ok()).collect()
+}
+
+/// Whether a resource metadata document's `resource` covers `mcp_url`: the same URI, or a
+/// prefix of it on the same origin (servers that publish their origin as the resource).
+pub fn resource_covers(resource: &str, mcp_url: &Url) -> bool {
+    let Ok(resource_url) = Url::parse(resource) else { return false };
+    if resource_url.origin() != mcp_url.origin() {
+        return false;
+    }
+    let wanted = canonical_resource(mcp_url);
+    let given = canonical_resource(&resource_url);
+    wanted == given || wanted.starts_with(&format!("{}/", given.trim_end_matches('/')))
+}
+
+/// Whether two issuer identifiers are the same (RFC 8414 3.3; a trailing slash is forgiven).
+fn same_issuer(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// Runs discovery for the MCP server at `mcp_url`.
+#[instrument(skip_all, fields(source = %id))]
+pub async fn discover(http: &reqwest::Client, id: &SourceId, mcp_url: &Url) -> Result<Discovery, OAuthError> {
+    let challenge = probe(http, id, mcp_url).await?;
+    let resource_metadata = find_resource_metadata(http, id, mcp_url, challenge.as_ref()).await?;
+    let issuer = resource_metadata
+        .authorization_servers
+        .first()
+        .ok_or_else(|| OAuthError::NoAuthorizationServer { id: id.clone() })?;
+    let server = server_metadata(http, id, issuer).await?;
+    Ok(Discovery {
+        resource: resource_metadata.resource.clone(),
+        resource_metadata: Some(resource_metadata),
+        server,
+        challenge,
+    })
+}
+
+/// The first request, without a token. A 401 gives the challenge; any other answer gives none
+/// (discovery then tries the well-known URLs).
+async fn probe(
+    http: &reqwest::Client,
+    id: &SourceId,
+    mcp_url: &Url,
+) -> Result<Option<BearerChallenge>, OAuthError> {
+    let origin = Origin::of(mcp_url);
+    let initialize = serde_json::json!({
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {
+            "protocolVersion": rmcp::model::ProtocolVersion::LATEST_WITH_INITIALIZE.as_str(),
+            "capabilities": {},
+            "clientInfo": { "name": "lanyard", "version": env!("CARGO_PKG_VERSION") }
+        }
+    });
+    let response = http
+        .post(mcp_url.as_str())
+        .header(ACCEPT, "application/json, text/event-stream")
+        .header(CONTENT_TYPE, "application/json")
+        .body(initialize.to_string())
+        .send()
+        .await
+        .map_err(|err| unreachable(id, &origin, Step::Probe, err))?;
+    let status = response.status();
+    let headers: Vec<String> = response
+        .headers()
+        .get_all(WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok().map(str::to_owned))
+        .collect();
+    debug!(status = status.as_u16(), challenges = headers.len(), "probed");
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        return Ok(challenge::bearer(headers.iter().map(String::as_str)));
+    }
+    Ok(None)
+}
+
+async fn find_resource_metadata(
+    http: &reqwest::Client,
+    id: &SourceId,
+    mcp_url: &Url,
+    challenge: Option<&BearerChallenge>,
+) -> Result<ResourceMetadata, OAuthError> {
+    let mut candidates = Vec::new();
+    if let Some(raw) = challenge.and_then(|c| c.resource_metadata.as_deref()) {
+        let from = Origin::of(mcp_url);
+        candidates.push(endpoint(id, &from, Step::Probe, "resource_metadata", raw)?);
+    }
+    candidates.extend(resource_metadata_urls(mcp_url));
+    for url in candidates {
+        let Some(metadata) = fetch_json::<ResourceMetadata>(http, id, &url, Step::ResourceMetadata).await?
+        else {
+            continue;
+        };
+        if !resource_covers(&metadata.resource, mcp_url) {
+            return Err(OAuthError::ResourceMismatch {
+                id: id.clone(),
+                expected: canonical_resource(mcp_url),
+                found: metadata.resource,
+            });
+        }
+        debug!(servers = metadata.authorization_servers.len(), "found protected resource metadata");
+        return Ok(metadata);
+    }
+    Err(OAuthError::NoResourceMetadata { id: id.clone(), origin: Origin::of(mcp_url) })
+}
+
+/// Fetches and checks the metadata of the authorization server `issuer`.
+#[instrument(skip_all, fields(source = %id))]
+pub async fn server_metadata(
+    http: &reqwest::Client,
+    id: &SourceId,
+    issuer: &str,
+) -> Result<ServerMetadata, OAuthError> {
+    let issuer_url = Url::parse(issuer)
+        .map_err(|_| OAuthError::NoServerMetadata { id: id.clone(), issuer: issuer.to_owned() })?;
+    if !http::is_safe_endpoint(&issuer_url) {
+        return Err(OAuthError::InsecureEndpoint {
+            id: id.clone(),
+            what: "authorization server",
+            origin: Origin::of(&issuer_url),
+        });
+    }
+    for url in server_metadata_urls(&issuer_url) {
+        let Some(raw) = fetch_json::<RawServerMetadata>(http, id, &url, Step::ServerMetadata).await? else {
+            continue;
+        };
+        return check_server_metadata(id, issuer, &Origin::of(&url), raw);
+    }
+    Err(OAuthError::NoServerMetadata { id: id.clone(), issuer: issuer.to_owned() })
+}
+
+fn check_server_metadata(
+    id: &SourceId,
+    issuer: &str,
+    from: &Origin,
+    raw: RawServerMetadata,
+) -> Result<ServerMetadata, OAuthError> {
+    let step = Step::ServerMetadata;
+    let found = raw.issuer.ok_or_else(|| bad(id, from, step, Problem::Missing("issuer")))?;
+    if !same_issuer(&found, issuer) {
+        return Err(OAuthError::IssuerMismatch { id: id.clone(), expected: issuer.to_owned(), found });
+    }
+    let optional = |what: &'static str, raw: Option<String>| -> Result<Option<Url>, OAuthError> {
+        raw.map(|raw| endpoint(id, from, step, what, &raw)).transpose()
+    };
+    let token_endpoint =
+        raw.token_endpoint.ok_or_else(|| bad(id, from, step, Problem::Missing("token_endpoint")))?;
+    Ok(ServerMetadata {
+        issuer: found,
+        authorization_endpoint: optional("authorization_endpoint", raw.authorization_endpoint)?,
+        token_endpoint: endpoint(id, from, step, "token_endpoint", &token_endpoint)?,
+        registration_endpoint: optional("registration_endpoint", raw.registration_endpoint)?,
+        revocation_endpoint: optional("revocation_endpoint", raw.revocation_endpoint)?,
+        code_challenge_methods_supported: raw.code_challenge_methods_supported,
+        authorization_response_iss_parameter_supported: raw.authorization_response_iss_parameter_supported,
+        client_id_metadata_document_supported: raw.client_id_metadata_document_supported,
+        token_endpoint_auth_methods_supported: raw.token_endpoint_auth_methods_supported,
+        scopes_supported: raw.scopes_supported,
+    })
+}
+
+/// GETs a JSON document. `None` when the server says it has none there (4xx), so the caller
+/// tries the next URL; other failures are errors.
+async fn fetch_json<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    id: &SourceId,
+    url: &Url,
+    step: Step,
+) -> Result<Option<T>, OAuthError> {
+    let origin = Origin::of(url);
+    let response = http
+        .get(url.as_str())
+        .header(ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|err| unreachable(id, &origin, step, err))?;
+    let status = response.status();
+    debug!(%origin, status = status.as_u16(), %step, "fetched metadata");
+    if status.is_client_error() || status.is_redirection() {
+        return Ok(None);
+    }
+    if !status.is_success() {
+        return Err(OAuthError::HttpStatus { id: id.clone(), origin, step, status: status.as_u16() });
+    }
+    let body = read_limited(id, &origin, step, response).await?;
+    parse_json(id, &origin, step, &body).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(raw: &str) -> Url {
+        Url::parse(raw).unwrap()
+    }
+
+    fn strings(urls: Vec<Url>) -> Vec<String> {
+        urls.into_iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn resource_metadata_urls_try_path_then_root() {
+        assert_eq!(
+            strings(resource_metadata_urls(&url("https://mcp.example.com/public/mcp?x=1"))),
+            [
+                "https://mcp.example.com/.well-known/oauth-protected-resource/public/mcp",
+                "https://mcp.example.com/.well-known/oauth-protected-resource",
+            ],
+            "path-suffixed first, query dropped"
+        );
+        assert_eq!(
+            strings(resource_metadata_urls(&url("https://mcp.example.com/"))),
+            ["https://mcp.example.com/.well-known/oauth-protected-resource"],
+            "a root URL has only the root form"
+        );
+    }
+
+    #[test]
+    fn server_metadata_urls_follow_the_spec_order() {
+        assert_eq!(
+            strings(server_metadata_urls(&url("https://auth.example.com/tenant1"))),
+            [
+                "https://auth.example.com/.well-known/oauth-authorization-server/tenant1",
+                "https://auth.example.com/.well-known/openid-configuration/tenant1",
+                "https://auth.example.com/tenant1/.well-known/openid-configuration",
+            ],
+            "an issuer with a path: RFC 8414 inserted, OIDC inserted, OIDC appended"
+        );
+        assert_eq!(
+            strings(server_metadata_urls(&url("https://auth.example.com"))),
+            [
+                "https://auth.example.com/.well-known/oauth-authorization-server",
+                "https://auth.example.com/.well-known/openid-configuration",
+            ],
+            "an issuer without a path"
+        );
+        assert_eq!(
+            strings(server_metadata_urls(&url("https://auth.example.com/t/"))),
+            strings(server_metadata_urls(&url("https://auth.example.com/t"))),
+            "a trailing slash does not change the URLs"
+        );
+    }
+
+    #[test]
+    fn resource_must_cover_the_server() {
+        let mcp = url("https://mcp.example.com/mcp");
+        assert!(resource_covers("https://mcp.example.com/mcp", &mcp), "the same URI");
+        assert!(resource_covers("https://mcp.example.com", &mcp), "the origin as the resource");
+        assert!(resource_covers("https://mcp.example.com/", &mcp), "the origin with a slash");
+        assert!(!resource_covers("https://evil.example.com/mcp", &mcp), "another origin");
+        assert!(
+            !resource_covers("https://mcp.example.com/mc", &mcp),
+            "a string prefix that is not a path prefix"
+        );
+        assert!(!resource_covers("not a url", &mcp), "garbage");
+    }
+
+    #[test]
+    fn canonical_resource_drops_query_fragment_and_root_slash() {
+        assert_eq!(
+            canonical_resource(&url("HTTPS://MCP.example.com/mcp?a=b#c")),
+            "https://mcp.example.com/mcp"
+        );
+        assert_eq!(canonical_resource(&url("https://mcp.example.com/")), "https://mcp.example.com");
+    }
+
+    fn raw(issuer: &str) -> RawServerMetadata {
+        serde_json::from_value(serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": "https://auth.example.com/authorize",
+            "token_endpoint": "https://auth.example.com/token",
+            "code_challenge_methods_supported": ["S256"],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn server_metadata_is_checked() {
+        let id: SourceId = "s".parse().unwrap();
+        let from = Origin::of(&url("https://auth.example.com"));
+        let ok =
+            check_server_metadata(&id, "https://auth.example.com", &from, raw("https://auth.example.com/"))
+                .expect("a trailing slash on the issuer is forgiven");
+        assert!(ok.supports_s256(), "S256 is read");
+        assert!(ok.takes_auth_method("client_secret_basic"), "basic is the default method");
+        let err =
+            check_server_metadata(&id, "https://auth.example.com", &from, raw("https://evil.example.com"))
+                .expect_err("another issuer");
+        assert!(matches!(err, OAuthError::IssuerMismatch { .. }), "{err:?}");
+        let mut insecure = raw("https://auth.example.com");
+        insecure.token_endpoint = Some("http://auth.example.com/token".into());
+        let err = check_server_metadata(&id, "https://auth.example.com", &from, insecure)
+            .expect_err("http token endpoint");
+        assert!(
+            matches!(err, OAuthError::InsecureEndpoint { what: "token_endpoint", .. }),
+            "plain http off loopback is refused: {err:?}"
+        );
+    }
+
+    #[test]
+    fn scopes_follow_override_then_challenge_then_metadata() {
+        let server = check_server_metadata(
+            &"s".parse().unwrap(),
+            "https://auth.example.com",
+            &Origin::of(&url("https://auth.example.com")),
+            raw("https://auth.example.com"),
+        )
+        .unwrap();
+        let mut discovery = Discovery {
+            resource: "https://mcp.example.com/mcp".into(),
+            resource_metadata: Some(ResourceMetadata {
+                resource: "https://mcp.example.com/mcp".into(),
+                authorization_servers: vec![],
+                scopes_supported: Some(vec!["all".into()]),
+            }),
+            server,
+            challenge: Some(BearerChallenge { scope: Some(vec!["read".into()]), ..Default::default() }),
+        };
+        assert_eq!(discovery.scopes(None), ["read"], "the challenge wins over scopes_supported");
+        assert_eq!(discovery.scopes(Some(&["mine".into()])), ["mine"], "the profile overrides both");
+        discovery.challenge = None;
+        assert_eq!(discovery.scopes(None), ["all"], "scopes_supported without a challenge scope");
+    }
+}

@@ -1,0 +1,390 @@
+//! What can go wrong signing in and keeping a source's tokens fresh, worded for the person who
+//! has to fix it.
+//!
+//! One enum for the whole `oauth` module, so the CLI and the app pick a reaction (exit code, UI
+//! badge) from [`OAuthError::kind`] and never from the text. Variants carry the source id, the
+//! origin of the server involved and the OAuth error code; never a URL with a query, a token or a
+//! response body. Errors caused by a server that bends the rules name the per-profile switch that
+//! works around it (`--scope`, `--no-resource-param`, `--redirect-port`, `--client-id`).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::profile::SourceId;
+use crate::upstream::Origin;
+use crate::vault::VaultError;
+
+/// An OAuth error code from a server (`invalid_grant`, `access_denied`, ...), as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthErrorCode(pub String);
+
+impl OAuthErrorCode {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What to do about this code, naming the profile switch that fixes a server-specific one.
+    pub fn hint(&self, id: &SourceId) -> String {
+        match self.0.as_str() {
+            "invalid_scope" => format!(
+                "the server refused the requested scopes: choose others with `lanyard profile edit {id} --scope '<scopes>'`"
+            ),
+            "invalid_target" => format!(
+                "the server refused the `resource` parameter (RFC 8707): if it does not support it, run `lanyard profile edit {id} --no-resource-param`"
+            ),
+            "invalid_client" | "unauthorized_client" => format!(
+                "the server does not accept Lanyard's client: check `--client-id`/`--client-secret-env` with `lanyard profile edit {id}`, or remove them so Lanyard registers itself"
+            ),
+            "invalid_redirect_uri" => format!(
+                "the server refused the loopback redirect URI: if the client is pre-registered with a fixed port, set it with `lanyard profile edit {id} --redirect-port <port>`"
+            ),
+            "access_denied" => format!("the sign-in was refused; run `lanyard connect {id}` to try again"),
+            "invalid_grant" => format!("the sign-in is no longer valid; run `lanyard connect {id}`"),
+            "temporarily_unavailable" | "server_error" => {
+                "the server has a problem; try again later".to_owned()
+            }
+            _ => format!("run `lanyard connect {id}` to try again"),
+        }
+    }
+}
+
+impl fmt::Display for OAuthErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which request of the flow an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Step {
+    /// The first, unauthenticated request to the MCP server.
+    Probe,
+    /// RFC 9728 protected resource metadata.
+    ResourceMetadata,
+    /// RFC 8414 / OpenID Connect authorization server metadata.
+    ServerMetadata,
+    /// RFC 7591 dynamic client registration.
+    Registration,
+    /// The token endpoint, exchanging an authorization code.
+    CodeExchange,
+    /// The token endpoint, refreshing.
+    Refresh,
+    /// The token endpoint, client credentials grant.
+    ClientCredentials,
+    /// RFC 7009 revocation.
+    Revocation,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Probe => "first MCP request",
+            Self::ResourceMetadata => "protected resource metadata",
+            Self::ServerMetadata => "authorization server metadata",
+            Self::Registration => "client registration",
+            Self::CodeExchange => "authorization code exchange",
+            Self::Refresh => "token refresh",
+            Self::ClientCredentials => "client credentials token request",
+            Self::Revocation => "token revocation",
+        })
+    }
+}
+
+/// What was wrong with metadata, a token response or a callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// The body is not the JSON object expected (serde's complaint, which never quotes values).
+    NotJson(String),
+    /// A required field is absent.
+    Missing(&'static str),
+    /// A field holds an unusable URL.
+    BadUrl(&'static str),
+    /// The body is larger than [`super::http::MAX_BODY`].
+    TooLarge,
+    /// The token type is not `Bearer`.
+    NotBearer(String),
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotJson(why) => write!(f, "not the expected JSON: {why}"),
+            Self::Missing(field) => write!(f, "`{field}` is missing"),
+            Self::BadUrl(field) => write!(f, "`{field}` is not a valid URL"),
+            Self::TooLarge => f.write_str("the answer is larger than 1 MiB"),
+            Self::NotBearer(kind) => write!(f, "the token type is `{kind}`, not `Bearer`"),
+        }
+    }
+}
+
+/// What a caller should do about an [`OAuthError`], without matching every variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OAuthErrorKind {
+    /// The person has to sign in (again): `lanyard connect <id>`.
+    NeedsSignIn,
+    /// The profile or the server's setup is wrong; a profile switch or the server's admin fixes it.
+    Config,
+    /// A server could not be reached or answered nonsense; trying later may work.
+    Connection,
+    /// The keychain failed.
+    Keychain,
+    /// The sign-in was abandoned, refused or tampered with.
+    SignIn,
+}
+
+/// Why signing in, refreshing or revoking failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OAuthError {
+    #[error("source `{id}` needs sign-in: run `lanyard connect {id}`")]
+    NeedsSignIn { id: SourceId },
+
+    #[error(
+        "source `{id}`: the sign-in expired and the server refused the refresh token ({code}); run `lanyard connect {id}` to sign in again"
+    )]
+    SignInExpired { id: SourceId, code: OAuthErrorCode },
+
+    #[error(
+        "source `{id}`: authorization server {issuer} no longer knows Lanyard's client registration (invalid_client), so it was dropped; run `lanyard connect {id}` to register again and sign in"
+    )]
+    RegistrationDropped { id: SourceId, issuer: String },
+
+    #[error(
+        "source `{id}`: the server wants more permission than this sign-in granted (scopes `{}`); run `lanyard reconnect {id}` to sign in again and grant it",
+        scopes.join(" ")
+    )]
+    NeedsMoreScope { id: SourceId, scopes: Vec<String> },
+
+    #[error(
+        "source `{id}`: the server still asks for scopes `{}` after {attempts} sign-ins that requested them, so another sign-in will not help; the account may not be allowed them: ask the server's administrator, or choose other scopes with `lanyard profile edit {id} --scope '<scopes>'`",
+        scopes.join(" ")
+    )]
+    ScopeNotGranted { id: SourceId, scopes: Vec<String>, attempts: u32 },
+
+    #[error(
+        "source `{id}`: the client secret `{reference}` is not in the keychain; store it with `lanyard profile edit {id} --client-secret-env VAR`"
+    )]
+    MissingClientSecret { id: SourceId, reference: crate::profile::SecretRef },
+
+    #[error(
+        "source `{id}` does not use sign-in (its auth is `{auth}`); set `--auth oauth` or `--auth client-credentials` with `lanyard profile edit {id}`"
+    )]
+    NotOAuth { id: SourceId, auth: &'static str },
+
+    #[error("source `{id}`: sign-in needs an HTTP or SSE server URL, and this source runs a local command")]
+    NotHttp { id: SourceId },
+
+    #[error(
+        "source `{id}`: could not reach {origin} for the {step}; check that the server is running and the URL is right"
+    )]
+    Unreachable {
+        id: SourceId,
+        origin: Origin,
+        step: Step,
+        #[source]
+        err: reqwest::Error,
+    },
+
+    #[error("source `{id}`: {origin} answered the {step} with HTTP {status}")]
+    HttpStatus { id: SourceId, origin: Origin, step: Step, status: u16 },
+
+    #[error("source `{id}`: the {step} from {origin} is unusable: {problem}")]
+    BadAnswer { id: SourceId, origin: Origin, step: Step, problem: Problem },
+
+    #[error(
+        "source `{id}`: {origin} publishes no protected resource metadata (RFC 9728) at its `WWW-Authenticate` URL nor at the well-known URLs, so Lanyard cannot find its authorization server"
+    )]
+    NoResourceMetadata { id: SourceId, origin: Origin },
+
+    #[error(
+        "source `{id}`: the protected resource metadata is for `{found}`, not for this server (`{expected}`); refusing to sign in to another server's authorization server"
+    )]
+    ResourceMismatch { id: SourceId, expected: String, found: String },
+
+    #[error("source `{id}`: the protected resource metadata names no authorization server")]
+    NoAuthorizationServer { id: SourceId },
+
+    #[error(
+        "source `{id}`: authorization server {issuer} publishes no metadata at the RFC 8414 or OpenID Connect well-known URLs"
+    )]
+    NoServerMetadata { id: SourceId, issuer: String },
+
+    #[error(
+        "source `{id}`: the authorization server metadata says issuer `{found}`, but it was fetched for `{expected}`; refusing it"
+    )]
+    IssuerMismatch { id: SourceId, expected: String, found: String },
+
+    #[error(
+        "source `{id}`: authorization server {issuer} does not advertise PKCE with S256 (`code_challenge_methods_supported`), which the MCP spec requires; refusing to sign in"
+    )]
+    NoPkce { id: SourceId, issuer: String },
+
+    #[error(
+        "source `{id}`: the {what} `{origin}` is neither https nor a loopback address; refusing to send credentials there"
+    )]
+    InsecureEndpoint { id: SourceId, what: &'static str, origin: Origin },
+
+    #[error(
+        "source `{id}`: authorization server {issuer} offers neither dynamic client registration nor Client ID Metadata Documents; register a client there and set it with `lanyard profile edit {id} --client-id <id>` (and `--client-secret-env VAR` if it has a secret)"
+    )]
+    NoRegistration { id: SourceId, issuer: String },
+
+    #[error("source `{id}`: {origin} refused the {step} ({code}): {}", code.hint(id))]
+    Refused { id: SourceId, origin: Origin, step: Step, code: OAuthErrorCode },
+
+    #[error("source `{id}`: the sign-in in the browser ended with `{code}`: {}", code.hint(id))]
+    AuthorizationFailed { id: SourceId, code: OAuthErrorCode },
+
+    #[error(
+        "source `{id}`: port {port} on 127.0.0.1 is busy, so the sign-in redirect cannot be received; close the program using it, or pick another port with `lanyard profile edit {id} --redirect-port <port>`"
+    )]
+    RedirectPortBusy {
+        id: SourceId,
+        port: u16,
+        #[source]
+        err: std::io::Error,
+    },
+
+    #[error("source `{id}`: could not listen on 127.0.0.1 for the sign-in redirect")]
+    Listener {
+        id: SourceId,
+        #[source]
+        err: std::io::Error,
+    },
+
+    #[error(
+        "source `{id}`: the authorization URL is not https (or http on loopback), so it is not opened; check the server's metadata"
+    )]
+    UnsafeAuthorizationUrl { id: SourceId, origin: Origin },
+
+    #[error(
+        "source `{id}`: could not start the browser `{command}`; open the URL printed above by hand, or use `--no-browser`"
+    )]
+    Browser {
+        id: SourceId,
+        command: String,
+        #[source]
+        err: std::io::Error,
+    },
+
+    #[error(
+        "source `{id}`: the sign-in did not finish within {} s; run `lanyard connect {id}` again (`--timeout` allows more time)",
+        limit.as_secs()
+    )]
+    TimedOut { id: SourceId, limit: Duration },
+
+    #[error(
+        "source `{id}`: the sign-in answer carried the wrong `state`, so it may not come from the sign-in Lanyard started; ignored it and stopped. Run `lanyard connect {id}` again"
+    )]
+    StateMismatch { id: SourceId },
+
+    #[error(
+        "source `{id}`: the sign-in answer came from issuer `{}`, not `{expected}` (RFC 9207 `iss` check), a sign of a mix-up attack; stopped. Run `lanyard connect {id}` again",
+        found.as_deref().unwrap_or("(none)")
+    )]
+    IssuerMixUp { id: SourceId, expected: String, found: Option<String> },
+
+    #[error(
+        "source `{id}`: the sign-in answer has neither a `code` nor an `error`; paste the whole address the browser ended on"
+    )]
+    BadCallback { id: SourceId },
+
+    #[error("source `{id}`: the paste-back input ended before a sign-in answer was given")]
+    PasteBackClosed { id: SourceId },
+
+    #[error("source `{id}`: the stored tokens cannot be read ({problem}); run `lanyard connect {id}`")]
+    CorruptTokens { id: SourceId, problem: String },
+
+    #[error("source `{id}`: could not lock `{}` to refresh the tokens alone", path.display())]
+    Lock {
+        id: SourceId,
+        path: PathBuf,
+        #[source]
+        err: std::io::Error,
+    },
+
+    #[error("source `{id}`: {err}")]
+    Vault {
+        id: SourceId,
+        #[source]
+        err: VaultError,
+    },
+}
+
+impl OAuthError {
+    pub fn kind(&self) -> OAuthErrorKind {
+        use OAuthErrorKind as Kind;
+        match self {
+            Self::NeedsSignIn { .. }
+            | Self::SignInExpired { .. }
+            | Self::RegistrationDropped { .. }
+            | Self::NeedsMoreScope { .. } => Kind::NeedsSignIn,
+            Self::MissingClientSecret { .. } | Self::ScopeNotGranted { .. } => Kind::Config,
+            Self::NotOAuth { .. }
+            | Self::NotHttp { .. }
+            | Self::NoResourceMetadata { .. }
+            | Self::ResourceMismatch { .. }
+            | Self::NoAuthorizationServer { .. }
+            | Self::NoServerMetadata { .. }
+            | Self::IssuerMismatch { .. }
+            | Self::NoPkce { .. }
+            | Self::InsecureEndpoint { .. }
+            | Self::NoRegistration { .. }
+            | Self::RedirectPortBusy { .. }
+            | Self::UnsafeAuthorizationUrl { .. } => Kind::Config,
+            Self::Refused { code, .. } if code.as_str() == "invalid_grant" => Kind::NeedsSignIn,
+            Self::Refused { code, .. } if code.as_str() == "temporarily_unavailable" => Kind::Connection,
+            Self::Refused { .. } => Kind::Config,
+            Self::Unreachable { .. }
+            | Self::HttpStatus { .. }
+            | Self::BadAnswer { .. }
+            | Self::Listener { .. } => Kind::Connection,
+            Self::Vault { .. } => Kind::Keychain,
+            Self::CorruptTokens { .. } => Kind::NeedsSignIn,
+            Self::AuthorizationFailed { .. }
+            | Self::Browser { .. }
+            | Self::TimedOut { .. }
+            | Self::StateMismatch { .. }
+            | Self::IssuerMixUp { .. }
+            | Self::BadCallback { .. }
+            | Self::PasteBackClosed { .. }
+            | Self::Lock { .. } => Kind::SignIn,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id() -> SourceId {
+        "github".parse().unwrap()
+    }
+
+    #[test]
+    fn server_specific_codes_name_their_switch() {
+        let hint = |code: &str| OAuthErrorCode(code.to_owned()).hint(&id());
+        assert!(hint("invalid_scope").contains("--scope"), "invalid_scope points at --scope");
+        assert!(
+            hint("invalid_target").contains("--no-resource-param"),
+            "invalid_target points at the resource switch"
+        );
+        assert!(hint("invalid_client").contains("--client-id"), "invalid_client points at the client id");
+        assert!(
+            hint("invalid_redirect_uri").contains("--redirect-port"),
+            "a refused redirect points at the port"
+        );
+    }
+
+    #[test]
+    fn refused_refresh_reads_as_sign_in_needed() {
+        let err = OAuthError::SignInExpired { id: id(), code: OAuthErrorCode("invalid_grant".into()) };
+        assert_eq!(err.kind(), OAuthErrorKind::NeedsSignIn, "an expired sign-in needs a new one");
+        let text = err.to_string();
+        assert!(text.contains("invalid_grant") && text.contains("lanyard connect github"), "{text}");
+    }
+}

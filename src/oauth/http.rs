@@ -1,0 +1,269 @@
+//! The HTTP rules every OAuth request follows: one client without redirects, every body read with
+//! a size limit, every endpoint checked before credentials go to it, and OAuth error bodies
+//! turned into codes.
+//!
+//! Redirects are not followed because a metadata or token request that is redirected could carry
+//! a client secret or a code to a server nobody named; well-behaved servers answer in place.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::{OAuthError, OAuthErrorCode, Problem, Step};
+use crate::profile::SourceId;
+use crate::secret::Secret;
+use crate::upstream::Origin;
+
+/// The largest metadata, registration or token answer read.
+pub const MAX_BODY: usize = 1024 * 1024;
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The client for every OAuth request: no redirects, a time limit, Nagle off.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(TIMEOUT)
+        .connect_timeout(Duration::from_secs(10))
+        .tcp_nodelay(true)
+        .user_agent(concat!("lanyard/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
+/// Whether `url` names this machine: `localhost` or a loopback address.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Whether credentials may go to `url`: https, or http to this machine only.
+pub fn is_safe_endpoint(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => is_loopback(url),
+        _ => false,
+    }
+}
+
+/// Parses an endpoint from metadata and checks that credentials may go there.
+/// `from` and `step` say where the URL was read, for the error.
+pub fn endpoint(
+    id: &SourceId,
+    from: &Origin,
+    step: Step,
+    what: &'static str,
+    raw: &str,
+) -> Result<Url, OAuthError> {
+    let url = Url::parse(raw).map_err(|_| bad(id, from, step, Problem::BadUrl(what)))?;
+    if is_safe_endpoint(&url) {
+        Ok(url)
+    } else {
+        Err(OAuthError::InsecureEndpoint { id: id.clone(), what, origin: Origin::of(&url) })
+    }
+}
+
+/// Reads at most [`MAX_BODY`] bytes of a body.
+pub async fn read_limited(
+    id: &SourceId,
+    origin: &Origin,
+    step: Step,
+    mut response: reqwest::Response,
+) -> Result<Vec<u8>, OAuthError> {
+    if response.content_length().is_some_and(|length| length > MAX_BODY as u64) {
+        return Err(bad(id, origin, step, Problem::TooLarge));
+    }
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY {
+                    return Err(bad(id, origin, step, Problem::TooLarge));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(err) => {
+                return Err(OAuthError::Unreachable {
+                    id: id.clone(),
+                    origin: origin.clone(),
+                    step,
+                    err: err.without_url(),
+                });
+            }
+        }
+    }
+}
+
+/// Parses a JSON body, wording serde's complaint without quoting the body.
+pub fn parse_json<T: DeserializeOwned>(
+    id: &SourceId,
+    origin: &Origin,
+    step: Step,
+    body: &[u8],
+) -> Result<T, OAuthError> {
+    // serde's message can quote a value (a token sent as the wrong type), so only the kind of
+    // failure and its position are kept.
+    serde_json::from_slice(body).map_err(|err| {
+        let why = match err.classify() {
+            serde_json::error::Category::Data => "a field has the wrong type or is missing",
+            _ => "the body is not JSON",
+        };
+        bad(
+            id,
+            origin,
+            step,
+            Problem::NotJson(format!("{why} (line {}, column {})", err.line(), err.column())),
+        )
+    })
+}
+
+pub fn bad(id: &SourceId, origin: &Origin, step: Step, problem: Problem) -> OAuthError {
+    OAuthError::BadAnswer { id: id.clone(), origin: origin.clone(), step, problem }
+}
+
+pub fn unreachable(id: &SourceId, origin: &Origin, step: Step, err: reqwest::Error) -> OAuthError {
+    OAuthError::Unreachable { id: id.clone(), origin: origin.clone(), step, err: err.without_url() }
+}
+
+/// An OAuth error body (RFC 6749 5.2).
+#[derive(Debug, serde::Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
+/// The error for a failed answer: the OAuth error code when the body has one, else the status.
+pub fn refusal(id: &SourceId, origin: &Origin, step: Step, status: u16, body: &[u8]) -> OAuthError {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(parsed) if !parsed.error.is_empty() && parsed.error.len() < 100 => OAuthError::Refused {
+            id: id.clone(),
+            origin: origin.clone(),
+            step,
+            code: OAuthErrorCode(parsed.error),
+        },
+        _ => OAuthError::HttpStatus { id: id.clone(), origin: origin.clone(), step, status },
+    }
+}
+
+/// How the client proves itself at the token endpoint.
+#[derive(Debug, Clone)]
+pub enum ClientAuth {
+    /// A public client: `client_id` in the form.
+    None { client_id: String },
+    /// `client_secret_basic`: HTTP Basic with the id and secret.
+    Basic { client_id: String, secret: Secret },
+    /// `client_secret_post`: id and secret in the form.
+    Post { client_id: String, secret: Secret },
+}
+
+impl ClientAuth {
+    /// The RFC 7591 name of the method.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Self::None { .. } => "none",
+            Self::Basic { .. } => "client_secret_basic",
+            Self::Post { .. } => "client_secret_post",
+        }
+    }
+
+    pub fn client_id(&self) -> &str {
+        match self {
+            Self::None { client_id } | Self::Basic { client_id, .. } | Self::Post { client_id, .. } => {
+                client_id
+            }
+        }
+    }
+}
+
+/// The form of a token-like request, with the client's id (and secret, for `client_secret_post`).
+fn form_body(auth: &ClientAuth, fields: &[(&str, &str)]) -> zeroize::Zeroizing<String> {
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields {
+        form.append_pair(name, value);
+    }
+    match auth {
+        ClientAuth::None { client_id } => {
+            form.append_pair("client_id", client_id);
+        }
+        ClientAuth::Post { client_id, secret } => {
+            form.append_pair("client_id", client_id);
+            // The secret leaves its wrapper into the request body.
+            form.append_pair("client_secret", secret.expose());
+        }
+        ClientAuth::Basic { .. } => {}
+    }
+    zeroize::Zeroizing::new(form.finish())
+}
+
+/// Posts a form to a token-like endpoint (token, revocation) with the client's authentication.
+/// Returns the status and the body, read with the size limit.
+pub async fn post_form(
+    http: &reqwest::Client,
+    id: &SourceId,
+    step: Step,
+    endpoint: &Url,
+    auth: &ClientAuth,
+    fields: &[(&str, &str)],
+) -> Result<(u16, Vec<u8>), OAuthError> {
+    let origin = Origin::of(endpoint);
+    let mut request = http
+        .post(endpoint.as_str())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let ClientAuth::Basic { client_id, secret } = auth {
+        // RFC 6749 2.3.1: both parts are form-encoded before Basic encoding.
+        let user: String = url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+        let pass: String = url::form_urlencoded::byte_serialize(secret.expose().as_bytes()).collect();
+        request = request.basic_auth(user, Some(pass));
+    }
+    let body = form_body(auth, fields);
+    let response = request
+        .body(body.as_str().to_owned())
+        .send()
+        .await
+        .map_err(|err| unreachable(id, &origin, step, err))?;
+    let status = response.status().as_u16();
+    let body = read_limited(id, &origin, step, response).await?;
+    Ok((status, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_loopback_http_is_safe() {
+        let safe = |raw: &str| is_safe_endpoint(&Url::parse(raw).unwrap());
+        assert!(safe("https://auth.example.com/token"), "https anywhere");
+        assert!(safe("http://127.0.0.1:9/token"), "http on loopback v4");
+        assert!(safe("http://[::1]:9/token"), "http on loopback v6");
+        assert!(safe("http://localhost/token"), "http on localhost");
+        assert!(!safe("http://auth.example.com/token"), "plain http elsewhere is refused");
+        assert!(!safe("javascript:alert(1)"), "other schemes are refused");
+        assert!(!safe("file:///etc/passwd"), "file URLs are refused");
+    }
+
+    #[test]
+    fn error_bodies_become_codes() {
+        let id: SourceId = "s".parse().unwrap();
+        let origin = Origin::of(&Url::parse("https://a.example").unwrap());
+        let err = refusal(
+            &id,
+            &origin,
+            Step::Refresh,
+            400,
+            br#"{"error":"invalid_grant","error_description":"x"}"#,
+        );
+        assert!(
+            matches!(&err, OAuthError::Refused { code, .. } if code.as_str() == "invalid_grant"),
+            "the code is kept: {err:?}"
+        );
+        let err = refusal(&id, &origin, Step::Refresh, 502, b"<html>bad gateway</html>");
+        assert!(matches!(err, OAuthError::HttpStatus { status: 502, .. }), "no code: the status: {err:?}");
+    }
+}

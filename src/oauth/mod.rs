@@ -1,0 +1,48 @@
+//! Sign-in and tokens for sources that use OAuth: discovery, client registration, the
+//! authorization code flow with PKCE over a loopback redirect, client credentials, refresh,
+//! revocation, and the token model. Callers use [`Credentials`] for a fresh bearer token,
+//! [`sign_in`] when the person clicks Connect, and [`disconnect`] when they click Disconnect.
+//!
+//! **Why Lanyard owns the flow** instead of using rmcp's `transport::auth` or the `oauth2`
+//! crate: the per-profile switches for servers that bend the rules (no `resource` parameter,
+//! extra authorization parameters, a fixed redirect port, a scopes override), the RFC 9207 `iss`
+//! check, the cross-process refresh lock with a re-read of the vault, and the vault layout
+//! (registrations per issuer, tokens per source, secrets typed) all sit between the steps that
+//! those libraries run as one unit; adapting their stores and state machines took more code than
+//! the few form posts and JSON documents the protocol needs. The HTTP rules (no redirects, 1 MiB
+//! bodies, https-or-loopback endpoints) live in one module, so every request follows them.
+//!
+//! Module map, one job each: `challenge` (parse `WWW-Authenticate`), `discovery` (RFC 9728 and
+//! RFC 8414 in the spec's order), `registration` (pre-registered, Client ID Metadata Document,
+//! RFC 7591), `pkce`, `browser` (opening the URL without a shell), `redirect` (loopback listener
+//! and paste-back, `state`/`iss` checks), `authorize` (the sign-in), `client_credentials`,
+//! `credentials` (refresh under a per-source lock), `step_up` (`403 insufficient_scope`, acted on
+//! only by an explicit sign-in), `account` (who signed in, from the ID token), `activity` (last
+//! refresh and last error, for status), `revoke`, `tokens`
+//! (the stored model), `http` (shared request rules), `error`.
+
+mod account;
+pub mod activity;
+mod authorize;
+mod browser;
+pub mod challenge;
+mod client_credentials;
+mod credentials;
+pub mod discovery;
+mod error;
+mod http;
+mod pkce;
+mod redirect;
+mod registration;
+mod revoke;
+pub mod step_up;
+mod tokens;
+
+pub use authorize::{DEFAULT_TIMEOUT, ShowUrl, SignInOptions, sign_in};
+pub use browser::{Browser, UserAgent};
+pub use client_credentials::fetch as client_credentials;
+pub use credentials::{Credentials, DEFAULT_MARGIN};
+pub use error::{OAuthError, OAuthErrorCode, OAuthErrorKind, Problem, Step};
+pub use http::{MAX_BODY, client as http_client};
+pub use revoke::{Disconnected, disconnect};
+pub use tokens::{Account, Grant, StepUp, StoredTokens, now};

@@ -1,0 +1,239 @@
+//! Which OAuth client Lanyard is at an authorization server, in the MCP spec's order:
+//! a pre-registered client from the profile, else a Client ID Metadata Document URL when the
+//! profile has one and the server supports them, else dynamic registration (RFC 7591).
+//!
+//! Dynamic registrations are kept in the vault per issuer (`VaultKey::registration`), because a
+//! registration belongs to the authorization server, not to a source: two sources behind the
+//! same server share one, and a source whose server moves to another issuer registers anew. A
+//! registration the server no longer knows (`invalid_client`) is dropped with [`forget`].
+
+use serde::{Deserialize, Serialize};
+use tracing::{info, instrument};
+use url::Url;
+
+use super::discovery::ServerMetadata;
+use super::error::{OAuthError, Problem, Step};
+use super::http::{ClientAuth, bad, parse_json, read_limited, refusal, unreachable};
+use crate::profile::{OAuthSettings, SourceId};
+use crate::secret::Secret;
+use crate::upstream::Origin;
+use crate::vault::{Vault, VaultKey};
+
+/// Where the client came from; decides whether it may be dropped and re-registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKind {
+    PreRegistered,
+    MetadataDocument,
+    Dynamic,
+}
+
+/// The client for one sign-in or refresh.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub auth: ClientAuth,
+    pub kind: ClientKind,
+}
+
+/// A dynamic registration as kept in the vault (inside a [`Secret`]: it may hold a secret).
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
+    #[serde(default)]
+    token_endpoint_auth_method: Option<String>,
+}
+
+impl Drop for Stored {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.client_secret.zeroize();
+    }
+}
+
+/// The client to use at `server` for source `id`, registering when needed.
+#[instrument(skip_all, fields(source = %id))]
+pub async fn client_for(
+    http: &reqwest::Client,
+    vault: &Vault,
+    id: &SourceId,
+    settings: &OAuthSettings,
+    server: &ServerMetadata,
+    redirect_uri: &Url,
+) -> Result<Client, OAuthError> {
+    if let Some(client) = configured(vault, id, settings, server).await? {
+        return Ok(client);
+    }
+    if let Some(url) =
+        settings.client_metadata_url.as_ref().filter(|_| server.client_id_metadata_document_supported)
+    {
+        return Ok(Client {
+            auth: ClientAuth::None { client_id: url.clone() },
+            kind: ClientKind::MetadataDocument,
+        });
+    }
+    if let Some(stored) = load(vault, id, &server.issuer).await? {
+        return Ok(stored);
+    }
+    register(http, vault, id, server, redirect_uri).await
+}
+
+/// The pre-registered client of a profile, with its secret from the vault.
+pub async fn configured(
+    vault: &Vault,
+    id: &SourceId,
+    settings: &OAuthSettings,
+    server: &ServerMetadata,
+) -> Result<Option<Client>, OAuthError> {
+    let Some(client_id) = settings.client_id.clone() else { return Ok(None) };
+    let secret = match &settings.client_secret {
+        Some(reference) => vault
+            .get(&VaultKey::source_secret(id, reference))
+            .await
+            .map_err(|err| OAuthError::Vault { id: id.clone(), err })?,
+        None => None,
+    };
+    let auth = with_secret(client_id, secret, |method| server.takes_auth_method(method));
+    Ok(Some(Client { auth, kind: ClientKind::PreRegistered }))
+}
+
+/// Basic when the server takes it, else post; a public client without a secret.
+pub fn with_secret(client_id: String, secret: Option<Secret>, takes: impl Fn(&str) -> bool) -> ClientAuth {
+    match secret {
+        None => ClientAuth::None { client_id },
+        Some(secret) if !takes("client_secret_basic") && takes("client_secret_post") => {
+            ClientAuth::Post { client_id, secret }
+        }
+        Some(secret) => ClientAuth::Basic { client_id, secret },
+    }
+}
+
+/// The dynamic registration kept for `issuer`.
+pub async fn load(vault: &Vault, id: &SourceId, issuer: &str) -> Result<Option<Client>, OAuthError> {
+    let key = VaultKey::registration(issuer);
+    let Some(text) = vault.get(&key).await.map_err(|err| OAuthError::Vault { id: id.clone(), err })? else {
+        return Ok(None);
+    };
+    let Ok(mut stored) = serde_json::from_str::<Stored>(text.expose()) else {
+        // Unreadable: register again rather than fail forever.
+        return Ok(None);
+    };
+    let secret = stored.client_secret.take().map(Secret::new);
+    let method =
+        stored.token_endpoint_auth_method.clone().unwrap_or_else(|| "client_secret_basic".to_owned());
+    let client_id = std::mem::take(&mut stored.client_id);
+    let auth = with_secret(client_id, secret, |m| m == method);
+    Ok(Some(Client { auth, kind: ClientKind::Dynamic }))
+}
+
+/// Drops the dynamic registration kept for `issuer` (the server no longer knows it).
+pub async fn forget(vault: &Vault, id: &SourceId, issuer: &str) -> Result<(), OAuthError> {
+    info!(source = %id, "dropping a client registration the server refused");
+    vault
+        .delete(&VaultKey::registration(issuer))
+        .await
+        .map(drop)
+        .map_err(|err| OAuthError::Vault { id: id.clone(), err })
+}
+
+#[derive(Deserialize)]
+struct Registered {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    token_endpoint_auth_method: Option<String>,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.client_secret.zeroize();
+    }
+}
+
+/// RFC 7591 registration as a native public client with a loopback redirect.
+async fn register(
+    http: &reqwest::Client,
+    vault: &Vault,
+    id: &SourceId,
+    server: &ServerMetadata,
+    redirect_uri: &Url,
+) -> Result<Client, OAuthError> {
+    let step = Step::Registration;
+    let Some(endpoint) = &server.registration_endpoint else {
+        return Err(OAuthError::NoRegistration { id: id.clone(), issuer: server.issuer.clone() });
+    };
+    let origin = Origin::of(endpoint);
+    let request = serde_json::json!({
+        "client_name": "Lanyard",
+        "application_type": "native",
+        "redirect_uris": [redirect_uri.as_str()],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+    });
+    let response = http
+        .post(endpoint.as_str())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .json(&request)
+        .send()
+        .await
+        .map_err(|err| unreachable(id, &origin, step, err))?;
+    let status = response.status().as_u16();
+    let body = read_limited(id, &origin, step, response).await?;
+    if !(200..300).contains(&status) {
+        return Err(refusal(id, &origin, step, status, &body));
+    }
+    let mut registered: Registered = parse_json(id, &origin, step, &body)?;
+    let client_id =
+        registered.client_id.take().ok_or_else(|| bad(id, &origin, step, Problem::Missing("client_id")))?;
+    let method = registered.token_endpoint_auth_method.clone().unwrap_or_else(|| "none".to_owned());
+    let stored = Stored {
+        client_id: client_id.clone(),
+        client_secret: registered.client_secret.take(),
+        token_endpoint_auth_method: Some(method.clone()),
+    };
+    let text = Secret::new(serde_json::to_string(&stored).expect("a registration serializes"));
+    vault
+        .set(&VaultKey::registration(&server.issuer), &text)
+        .await
+        .map_err(|err| OAuthError::Vault { id: id.clone(), err })?;
+    info!(source = %id, %origin, "registered a client");
+    let secret = stored.client_secret.clone().map(Secret::new);
+    Ok(Client { auth: with_secret(client_id, secret, |m| m == method), kind: ClientKind::Dynamic })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_goes_where_the_server_takes_it() {
+        let basic = with_secret("c".into(), Some(Secret::new("s")), |m| m == "client_secret_basic");
+        assert!(matches!(basic, ClientAuth::Basic { .. }), "basic when offered");
+        let post = with_secret("c".into(), Some(Secret::new("s")), |m| m == "client_secret_post");
+        assert!(matches!(post, ClientAuth::Post { .. }), "post when only post is offered");
+        let public = with_secret("c".into(), None, |_| true);
+        assert!(matches!(public, ClientAuth::None { .. }), "no secret: a public client");
+    }
+
+    #[tokio::test]
+    async fn registrations_are_kept_per_issuer() {
+        let vault = Vault::mock();
+        let id: SourceId = "s".parse().unwrap();
+        let stored = Stored {
+            client_id: "abc".into(),
+            client_secret: Some("shh".into()),
+            token_endpoint_auth_method: Some("client_secret_post".into()),
+        };
+        let text = Secret::new(serde_json::to_string(&stored).unwrap());
+        vault.set(&VaultKey::registration("https://a.example"), &text).await.unwrap();
+        let found = load(&vault, &id, "https://a.example").await.unwrap().expect("kept for its issuer");
+        assert!(
+            matches!(&found.auth, ClientAuth::Post { client_id, secret } if client_id == "abc" && secret.expose() == "shh"),
+            "the registered secret and method are reused: {found:?}"
+        );
+        assert!(load(&vault, &id, "https://b.example").await.unwrap().is_none(), "another issuer has none");
+        forget(&vault, &id, "https://a.example").await.unwrap();
+        assert!(load(&vault, &id, "https://a.example").await.unwrap().is_none(), "forgotten");
+    }
+}

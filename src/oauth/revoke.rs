@@ -1,0 +1,87 @@
+//! Disconnect: revoke a source's tokens where the server offers it (RFC 7009), then forget them.
+//!
+//! The refresh token is revoked first (which ends the whole grant at most servers), then the
+//! access token. A failed revocation does not keep the tokens: the person asked to disconnect,
+//! so the tokens are deleted either way and the outcome says whether the server heard of it.
+
+use tracing::{info, instrument, warn};
+
+use super::credentials::client_auth;
+use super::error::{OAuthError, Step};
+use super::http::{ClientAuth, post_form, refusal};
+use super::registration::with_secret;
+use super::tokens::StoredTokens;
+use crate::profile::{Auth, Profile};
+use crate::upstream::Origin;
+use crate::vault::{Vault, VaultKey};
+
+/// What a disconnect did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Disconnected {
+    /// There were no tokens.
+    NothingStored,
+    /// Tokens deleted; the server offers no revocation endpoint.
+    Forgotten,
+    /// Tokens revoked at the server and deleted.
+    Revoked,
+    /// Tokens deleted, but the server did not confirm the revocation.
+    RevocationFailed(OAuthError),
+}
+
+/// Revokes and deletes `profile`'s tokens.
+#[instrument(skip_all, fields(source = %profile.id()))]
+pub async fn disconnect(
+    http: &reqwest::Client,
+    vault: &Vault,
+    profile: &Profile,
+) -> Result<Disconnected, OAuthError> {
+    let id = profile.id();
+    let Some(tokens) = StoredTokens::load(vault, id).await? else {
+        return Ok(Disconnected::NothingStored);
+    };
+    let outcome = match &tokens.revocation_endpoint {
+        None => Disconnected::Forgotten,
+        Some(endpoint) => {
+            let auth = match &profile.auth {
+                Auth::OAuth(settings) => client_auth(vault, id, settings, &tokens).await?,
+                Auth::ClientCredentials(settings) => {
+                    let secret = vault
+                        .get(&VaultKey::source_secret(id, &settings.client_secret))
+                        .await
+                        .map_err(|err| OAuthError::Vault { id: id.clone(), err })?;
+                    let method = tokens.client_auth_method.clone();
+                    with_secret(tokens.client_id.clone(), secret, |m| m == method)
+                }
+                _ => ClientAuth::None { client_id: tokens.client_id.clone() },
+            };
+            let mut result = Ok(());
+            let kinds = [
+                ("refresh_token", tokens.refresh_token.as_ref()),
+                ("access_token", Some(&tokens.access_token)),
+            ];
+            for (hint, token) in kinds {
+                let Some(token) = token else { continue };
+                let fields = [("token", token.expose()), ("token_type_hint", hint)];
+                let step = Step::Revocation;
+                match post_form(http, id, step, endpoint, &auth, &fields).await {
+                    Ok((status, _)) if (200..300).contains(&status) => {}
+                    Ok((status, body)) => {
+                        result = Err(refusal(id, &Origin::of(endpoint), step, status, &body))
+                    }
+                    Err(err) => result = Err(err),
+                }
+            }
+            match result {
+                Ok(()) => Disconnected::Revoked,
+                Err(err) => {
+                    warn!(source = %id, error = %err, "revocation failed; forgetting the tokens anyway");
+                    Disconnected::RevocationFailed(err)
+                }
+            }
+        }
+    };
+    StoredTokens::delete(vault, id).await?;
+    info!(source = %id, "disconnected");
+    Ok(outcome)
+}

@@ -1,0 +1,411 @@
+//! The token model: what a source holds after signing in, how it is kept in the vault, and how a
+//! token endpoint's answer becomes one.
+//!
+//! A source's tokens are one vault entry (`VaultKey::source_tokens`): a JSON document that lives
+//! only inside a [`Secret`], so it is never logged or written to a file. Expiry is kept as an
+//! absolute time (`expires_at`, Unix seconds), computed when the answer arrives, because a
+//! relative `expires_in` means nothing once stored. The endpoints and the client id travel with
+//! the tokens, so a refresh needs no discovery and a process that only refreshes stays cheap.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::error::{OAuthError, Problem, Step};
+use super::http::{bad, parse_json};
+use crate::profile::SourceId;
+use crate::secret::Secret;
+use crate::upstream::Origin;
+use crate::vault::{Vault, VaultKey};
+
+/// How the tokens were obtained, which decides how they are renewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    /// A person signed in (authorization code + PKCE); renewed with the refresh token.
+    AuthorizationCode,
+    /// A service account; renewed by asking again.
+    ClientCredentials,
+}
+
+/// A source's tokens and what is needed to renew and revoke them.
+#[derive(Debug, Clone)]
+pub struct StoredTokens {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    /// When the access token expires, in Unix seconds; `None` when the server did not say.
+    pub expires_at: Option<u64>,
+    /// When the refresh token expires, if the server said (`refresh_expires_in`, non-standard).
+    pub refresh_expires_at: Option<u64>,
+    pub scopes: Vec<String>,
+    pub issuer: String,
+    pub token_endpoint: Url,
+    pub revocation_endpoint: Option<Url>,
+    pub client_id: String,
+    /// How the client authenticates at the token endpoint: `none`, `client_secret_basic` or
+    /// `client_secret_post`. The secret itself stays where it was (profile secret or registration).
+    pub client_auth_method: String,
+    /// The RFC 8707 resource the tokens are for, when it was sent.
+    pub resource: Option<String>,
+    pub grant: Grant,
+    /// When these tokens arrived, Unix seconds.
+    pub obtained_at: u64,
+    /// Scopes a server asked for with `403 insufficient_scope` that the next sign-in requests.
+    pub step_up: Option<StepUp>,
+    /// Who signed in, when the server said (ID token claims).
+    pub account: Option<Account>,
+}
+
+/// A pending step-up: scopes the server asked for beyond the granted ones, and how many
+/// sign-ins have asked for them already (the bound, [`super::step_up::MAX_STEP_UPS`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepUp {
+    pub scopes: Vec<String>,
+    pub attempts: u32,
+}
+
+/// The signed-in account, from the ID token's claims. Shown, never trusted for access decisions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Account {
+    /// The best name to show: email, else name, else subject.
+    pub fn label(&self) -> Option<&str> {
+        self.email.as_deref().or(self.name.as_deref()).or(self.sub.as_deref())
+    }
+}
+
+/// The vault document. Private, so that the token strings exist outside a [`Secret`] only
+/// while being (de)serialized here.
+#[derive(Serialize, Deserialize)]
+struct Document {
+    version: u32,
+    access_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_expires_at: Option<u64>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    issuer: String,
+    token_endpoint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revocation_endpoint: Option<String>,
+    client_id: String,
+    #[serde(default = "public_client")]
+    client_auth_method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resource: Option<String>,
+    grant: Grant,
+    obtained_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    step_up: Option<StepUp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<Account>,
+}
+
+fn public_client() -> String {
+    "none".to_owned()
+}
+
+impl Drop for Document {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.access_token.zeroize();
+        if let Some(token) = self.refresh_token.as_mut() {
+            token.zeroize();
+        }
+    }
+}
+
+impl StoredTokens {
+    /// Whether the access token is still good for `margin` from now. A token without an expiry
+    /// is trusted until the server refuses it.
+    pub fn is_fresh(&self, margin: Duration) -> bool {
+        self.expires_at.is_none_or(|at| at > now().saturating_add(margin.as_secs()))
+    }
+
+    /// Whether a refresh token is held and not known to be expired.
+    pub fn can_refresh(&self) -> bool {
+        self.refresh_token.is_some() && self.refresh_expires_at.is_none_or(|at| at > now())
+    }
+
+    /// The tokens of `id`, or `None` when it has none.
+    pub async fn load(vault: &Vault, id: &SourceId) -> Result<Option<Self>, OAuthError> {
+        let stored = vault
+            .get(&VaultKey::source_tokens(id))
+            .await
+            .map_err(|err| OAuthError::Vault { id: id.clone(), err })?;
+        let Some(stored) = stored else { return Ok(None) };
+        let document: Document =
+            serde_json::from_str(stored.expose()).map_err(|err| OAuthError::CorruptTokens {
+                id: id.clone(),
+                problem: format!("line {}, column {}", err.line(), err.column()),
+            })?;
+        Self::from_document(document).map(Some).ok_or_else(|| OAuthError::CorruptTokens {
+            id: id.clone(),
+            problem: "an endpoint is not a URL".to_owned(),
+        })
+    }
+
+    /// Stores these tokens as `id`'s, replacing what was there.
+    pub async fn save(&self, vault: &Vault, id: &SourceId) -> Result<(), OAuthError> {
+        let document = self.to_document();
+        let text = Secret::new(serde_json::to_string(&document).expect("the token document serializes"));
+        vault
+            .set(&VaultKey::source_tokens(id), &text)
+            .await
+            .map_err(|err| OAuthError::Vault { id: id.clone(), err })
+    }
+
+    /// Removes `id`'s tokens; `true` if there were some.
+    pub async fn delete(vault: &Vault, id: &SourceId) -> Result<bool, OAuthError> {
+        vault
+            .delete(&VaultKey::source_tokens(id))
+            .await
+            .map_err(|err| OAuthError::Vault { id: id.clone(), err })
+    }
+
+    fn from_document(mut document: Document) -> Option<Self> {
+        let token_endpoint = Url::parse(&document.token_endpoint).ok()?;
+        let revocation_endpoint = match document.revocation_endpoint.take() {
+            Some(raw) => Some(Url::parse(&raw).ok()?),
+            None => None,
+        };
+        Some(Self {
+            access_token: Secret::new(std::mem::take(&mut document.access_token)),
+            refresh_token: document.refresh_token.take().map(Secret::new),
+            expires_at: document.expires_at,
+            refresh_expires_at: document.refresh_expires_at,
+            scopes: std::mem::take(&mut document.scopes),
+            issuer: std::mem::take(&mut document.issuer),
+            token_endpoint,
+            revocation_endpoint,
+            client_id: std::mem::take(&mut document.client_id),
+            client_auth_method: std::mem::take(&mut document.client_auth_method),
+            resource: document.resource.take(),
+            grant: document.grant,
+            obtained_at: document.obtained_at,
+            step_up: document.step_up.take(),
+            account: document.account.take(),
+        })
+    }
+
+    fn to_document(&self) -> Document {
+        Document {
+            version: 1,
+            access_token: self.access_token.expose().to_owned(),
+            refresh_token: self.refresh_token.as_ref().map(|t| t.expose().to_owned()),
+            expires_at: self.expires_at,
+            refresh_expires_at: self.refresh_expires_at,
+            scopes: self.scopes.clone(),
+            issuer: self.issuer.clone(),
+            token_endpoint: self.token_endpoint.to_string(),
+            revocation_endpoint: self.revocation_endpoint.as_ref().map(Url::to_string),
+            client_id: self.client_id.clone(),
+            client_auth_method: self.client_auth_method.clone(),
+            resource: self.resource.clone(),
+            grant: self.grant,
+            obtained_at: self.obtained_at,
+            step_up: self.step_up.clone(),
+            account: self.account.clone(),
+        }
+    }
+}
+
+/// A successful token endpoint answer (RFC 6749 5.1).
+#[derive(Debug)]
+pub struct TokenAnswer {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    pub expires_in: Option<u64>,
+    pub refresh_expires_in: Option<u64>,
+    /// The granted scopes, when the server said (RFC 6749: absent means as requested).
+    pub scope: Option<Vec<String>>,
+    /// An OpenID Connect ID token, when `openid` was requested.
+    pub id_token: Option<Secret>,
+}
+
+#[derive(Deserialize)]
+struct RawAnswer {
+    access_token: Option<String>,
+    token_type: Option<String>,
+    refresh_token: Option<String>,
+    expires_in: Option<serde_json::Value>,
+    refresh_expires_in: Option<serde_json::Value>,
+    scope: Option<String>,
+    id_token: Option<String>,
+}
+
+impl Drop for RawAnswer {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.access_token.zeroize();
+        self.refresh_token.zeroize();
+        self.id_token.zeroize();
+    }
+}
+
+/// A number of seconds, sent as a number or (by some servers) as a string.
+fn seconds(value: Option<&serde_json::Value>) -> Option<u64> {
+    match value? {
+        serde_json::Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+impl TokenAnswer {
+    /// Parses a 2xx token endpoint body.
+    pub fn parse(id: &SourceId, origin: &Origin, step: Step, body: &[u8]) -> Result<Self, OAuthError> {
+        let mut raw: RawAnswer = parse_json(id, origin, step, body)?;
+        let access_token = raw.access_token.take().filter(|t| !t.is_empty());
+        let access_token =
+            access_token.ok_or_else(|| bad(id, origin, step, Problem::Missing("access_token")))?;
+        if let Some(kind) = raw.token_type.as_deref().filter(|kind| !kind.eq_ignore_ascii_case("bearer")) {
+            return Err(bad(id, origin, step, Problem::NotBearer(kind.chars().take(40).collect())));
+        }
+        Ok(Self {
+            access_token: Secret::new(access_token),
+            refresh_token: raw.refresh_token.take().filter(|t| !t.is_empty()).map(Secret::new),
+            expires_in: seconds(raw.expires_in.as_ref()),
+            refresh_expires_in: seconds(raw.refresh_expires_in.as_ref()),
+            scope: raw.scope.as_deref().map(|s| s.split_ascii_whitespace().map(str::to_owned).collect()),
+            id_token: raw.id_token.take().filter(|t| !t.is_empty()).map(Secret::new),
+        })
+    }
+
+    /// Renewed tokens: this answer over `previous`. A refresh token that did not rotate is kept,
+    /// and scopes not reported stay as they were.
+    pub fn renew(self, previous: &StoredTokens) -> StoredTokens {
+        let at = now();
+        let keeps_refresh = self.refresh_token.is_none();
+        StoredTokens {
+            access_token: self.access_token,
+            refresh_token: self.refresh_token.or_else(|| previous.refresh_token.clone()),
+            expires_at: self.expires_in.map(|s| at.saturating_add(s)),
+            refresh_expires_at: match self.refresh_expires_in {
+                Some(s) => Some(at.saturating_add(s)),
+                None if keeps_refresh => previous.refresh_expires_at,
+                None => None,
+            },
+            scopes: self.scope.unwrap_or_else(|| previous.scopes.clone()),
+            obtained_at: at,
+            ..previous.clone()
+        }
+    }
+}
+
+/// Now, in Unix seconds.
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> StoredTokens {
+        StoredTokens {
+            access_token: Secret::new("at-1"),
+            refresh_token: Some(Secret::new("rt-1")),
+            expires_at: Some(now() + 3600),
+            refresh_expires_at: None,
+            scopes: vec!["a".into()],
+            issuer: "https://as.example".into(),
+            token_endpoint: Url::parse("https://as.example/token").unwrap(),
+            revocation_endpoint: None,
+            client_id: "c".into(),
+            client_auth_method: "none".into(),
+            resource: Some("https://mcp.example/mcp".into()),
+            grant: Grant::AuthorizationCode,
+            obtained_at: now(),
+            step_up: None,
+            account: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn tokens_round_trip_through_the_vault() {
+        let vault = Vault::mock();
+        let id: SourceId = "s".parse().unwrap();
+        assert!(StoredTokens::load(&vault, &id).await.unwrap().is_none(), "nothing stored yet");
+        sample().save(&vault, &id).await.unwrap();
+        let back = StoredTokens::load(&vault, &id).await.unwrap().expect("stored");
+        assert_eq!(back.access_token.expose(), "at-1", "the access token survives");
+        assert_eq!(
+            back.refresh_token.as_ref().map(Secret::expose),
+            Some("rt-1"),
+            "the refresh token survives"
+        );
+        assert_eq!(back.resource.as_deref(), Some("https://mcp.example/mcp"), "the resource survives");
+        assert!(!format!("{back:?}").contains("at-1"), "Debug never shows a token");
+    }
+
+    #[test]
+    fn freshness_uses_the_margin() {
+        let mut tokens = sample();
+        tokens.expires_at = Some(now() + 30);
+        assert!(tokens.is_fresh(Duration::from_secs(10)), "30 s left, 10 s margin");
+        assert!(!tokens.is_fresh(Duration::from_secs(60)), "30 s left, 60 s margin");
+        tokens.expires_at = None;
+        assert!(tokens.is_fresh(Duration::from_secs(60)), "no expiry: trusted until refused");
+    }
+
+    #[test]
+    fn renewal_keeps_an_unrotated_refresh_token() {
+        let origin = Origin::of(&Url::parse("https://as.example").unwrap());
+        let id: SourceId = "s".parse().unwrap();
+        let answer = TokenAnswer::parse(
+            &id,
+            &origin,
+            Step::Refresh,
+            br#"{"access_token":"at-2","token_type":"bearer","expires_in":"60"}"#,
+        )
+        .unwrap();
+        let renewed = answer.renew(&sample());
+        assert_eq!(renewed.access_token.expose(), "at-2", "the new access token");
+        assert_eq!(
+            renewed.refresh_token.as_ref().map(Secret::expose),
+            Some("rt-1"),
+            "no rotation: old one kept"
+        );
+        assert!(renewed.expires_at.is_some_and(|at| at <= now() + 60), "expires_in as a string is read");
+        let rotated = TokenAnswer::parse(
+            &id,
+            &origin,
+            Step::Refresh,
+            br#"{"access_token":"at-3","refresh_token":"rt-2"}"#,
+        )
+        .unwrap()
+        .renew(&sample());
+        assert_eq!(rotated.refresh_token.as_ref().map(Secret::expose), Some("rt-2"), "rotation replaces it");
+    }
+
+    #[test]
+    fn unusable_answers_are_refused() {
+        let origin = Origin::of(&Url::parse("https://as.example").unwrap());
+        let id: SourceId = "s".parse().unwrap();
+        let err = TokenAnswer::parse(&id, &origin, Step::Refresh, br#"{"token_type":"Bearer"}"#).unwrap_err();
+        assert!(
+            matches!(err, OAuthError::BadAnswer { problem: Problem::Missing("access_token"), .. }),
+            "{err:?}"
+        );
+        let err =
+            TokenAnswer::parse(&id, &origin, Step::Refresh, br#"{"access_token":"x","token_type":"DPoP"}"#)
+                .unwrap_err();
+        assert!(matches!(err, OAuthError::BadAnswer { problem: Problem::NotBearer(_), .. }), "{err:?}");
+        let err = TokenAnswer::parse(&id, &origin, Step::Refresh, b"<html>").unwrap_err();
+        assert!(!err.to_string().contains("<html>"), "the body is never quoted: {err}");
+    }
+}

@@ -1,0 +1,360 @@
+//! The local bridge end to end (issue 4): the TypeScript SDK client as the agent, reaching
+//! server-everything and `lanyard-test-server` through `lanyard bridge` (stdio) and
+//! `lanyard serve` (streamable HTTP), in all four transport pairings; the door of the HTTP
+//! bridge; and an upstream that dies in the middle of a call.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout};
+
+use crate::support::bridge_home::{CountingUpstream, Home, bridge_token, run_agent, start_serve};
+use crate::support::{Everything, everything_js, start_everything, test_server_bin};
+
+/// The filter every server-everything source gets: `get-env` hidden, `echo` exposed as `say`,
+/// `get-sum` re-described.
+const FILTER: [&str; 6] = [
+    "--exclude",
+    "get-env",
+    "--alias",
+    "echo=say",
+    "--description",
+    "get-sum=Adds two numbers (re-described)",
+];
+
+/// What the agent does on every path: list, call by alias, call a hidden tool, watch progress,
+/// answer a sampling request from the server, and send a method nobody knows.
+fn plan(connect: Value) -> Value {
+    let mut plan = json!({
+        "echo": { "tool": "say", "message": "hello through lanyard" },
+        "hidden": "get-env",
+        "progress": { "tool": "trigger-long-running-operation", "arguments": { "duration": 0.2, "steps": 2 } },
+        "sampling": { "tool": "trigger-sampling-request", "arguments": { "prompt": "ping" } },
+        "unknown": "lanyard/no-such-method",
+    });
+    plan.as_object_mut().unwrap().extend(connect.as_object().unwrap().clone());
+    plan
+}
+
+/// Checks a report of [`plan`] against source `source`.
+#[track_caller]
+fn assert_pass_through(report: &Value, source: &str) {
+    let tools: Vec<&str> =
+        report["tools"].as_array().expect("tools listed").iter().filter_map(Value::as_str).collect();
+    assert!(tools.contains(&"say"), "echo is listed under its alias: {tools:?}");
+    assert!(!tools.contains(&"echo"), "the upstream name of an aliased tool is not listed: {tools:?}");
+    assert!(!tools.contains(&"get-env"), "an excluded tool is not listed: {tools:?}");
+    assert_eq!(
+        report["descriptions"]["get-sum"], "Adds two numbers (re-described)",
+        "the description override shows"
+    );
+    assert_eq!(report["echo"], "Echo: hello through lanyard", "the alias reaches the upstream echo tool");
+    let hidden = report["hidden"]["message"].as_str().unwrap_or_default();
+    assert_eq!(report["hidden"]["code"], -32602, "a hidden tool is refused as invalid params: {report}");
+    assert!(
+        hidden.contains(&format!("source `{source}`")) && hidden.contains("hidden"),
+        "the refusal names the source and says why: {hidden}"
+    );
+    // The SDK drops a progress notification that arrives in the same read as the final answer
+    // (it handles notifications a tick later), so only the first one is certain.
+    let progress = report["progress"]["notifications"].as_array().cloned().unwrap_or_default();
+    assert!(
+        progress.first() == Some(&json!(1)) && progress.len() <= 2,
+        "progress notifications pass through, in order: {progress:?}"
+    );
+    assert!(
+        report["progress"]["text"].as_str().unwrap_or_default().contains("completed"),
+        "the long-running call finishes: {report}"
+    );
+    assert!(
+        report["sampling"].as_str().unwrap_or_default().contains("sampled by the bridge-agent"),
+        "a server-to-client sampling request and its answer pass through: {report}"
+    );
+    assert_eq!(
+        report["unknown"]["code"], -32601,
+        "an unknown method gets the upstream's own error: {report}"
+    );
+}
+
+#[tokio::test]
+async fn stdio_agent_to_stdio_upstream_passes_everything_through() {
+    let home = Home::new();
+    let js = everything_js().display().to_string();
+    let mut args = vec!["ev-stdio"];
+    args.extend_from_slice(&FILTER);
+    args.extend_from_slice(&["--", "node", &js, "stdio"]);
+    home.add(&args).await;
+    let connect = json!({ "stdio": { "command": crate::support::bridge_home::lanyard_bin(), "args": ["bridge", "ev-stdio"] } });
+    let report = run_agent(&home, &plan(connect)).await.expect("the agent runs");
+    assert_pass_through(&report, "ev-stdio");
+}
+
+#[tokio::test]
+async fn stdio_agent_to_http_upstream_passes_everything_through() {
+    let (_server, url) =
+        start_everything(Everything::StreamableHttp).await.expect("server-everything starts");
+    let home = Home::new();
+    let mut args = vec!["ev-http", "--url", &url];
+    args.extend_from_slice(&FILTER);
+    home.add(&args).await;
+    let connect = json!({ "stdio": { "command": crate::support::bridge_home::lanyard_bin(), "args": ["bridge", "ev-http"] } });
+    let report = run_agent(&home, &plan(connect)).await.expect("the agent runs");
+    assert_pass_through(&report, "ev-http");
+}
+
+#[tokio::test]
+async fn http_agent_to_stdio_upstream_passes_everything_through() {
+    let home = Home::new();
+    let js = everything_js().display().to_string();
+    let mut args = vec!["ev-stdio"];
+    args.extend_from_slice(&FILTER);
+    args.extend_from_slice(&["--", "node", &js, "stdio"]);
+    home.add(&args).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let connect = json!({ "http": { "url": format!("{base}/mcp/ev-stdio"), "token": bridge_token() } });
+    let report = run_agent(&home, &plan(connect)).await.expect("the agent runs");
+    assert_pass_through(&report, "ev-stdio");
+}
+
+#[tokio::test]
+async fn http_agent_to_http_upstream_passes_everything_through() {
+    let (_server, url) =
+        start_everything(Everything::StreamableHttp).await.expect("server-everything starts");
+    let home = Home::new();
+    let mut args = vec!["ev-http", "--url", &url];
+    args.extend_from_slice(&FILTER);
+    home.add(&args).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let connect = json!({ "http": { "url": format!("{base}/mcp/ev-http"), "token": bridge_token() } });
+    let report = run_agent(&home, &plan(connect)).await.expect("the agent runs");
+    assert_pass_through(&report, "ev-http");
+}
+
+#[tokio::test]
+async fn the_door_refuses_before_any_upstream_is_touched() {
+    let upstream = CountingUpstream::start().await.expect("the counting upstream starts");
+    let home = Home::new();
+    home.add(&["counted", "--url", &upstream.url]).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let port = base.rsplit(':').next().unwrap().to_owned();
+    let url = format!("{base}/mcp/counted");
+    let token = bridge_token();
+    let body = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list" }).to_string();
+    let client = reqwest::Client::new();
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut request = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body.clone());
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let bearer = format!("Bearer {token}");
+    type Headers = Vec<(&'static str, String)>;
+    let cases: Vec<(&str, Headers, u16)> = vec![
+        ("no token", vec![], 401),
+        ("wrong token", vec![("authorization", "Bearer not-the-token".to_owned())], 401),
+        (
+            "foreign origin",
+            vec![("authorization", bearer.clone()), ("origin", "https://evil.example".to_owned())],
+            403,
+        ),
+        (
+            "rebinding host",
+            vec![("authorization", bearer.clone()), ("host", format!("attacker.example:{port}"))],
+            403,
+        ),
+        (
+            "loopback host, wrong port",
+            vec![("authorization", bearer.clone()), ("host", "127.0.0.1:1".to_owned())],
+            403,
+        ),
+    ];
+    for (what, headers, status) in cases {
+        let answer = post(headers).await.expect("the bridge answers");
+        assert_eq!(answer.status().as_u16(), status, "{what} must be refused with {status}");
+        assert_eq!(upstream.hits(), 0, "{what}: a refused request must not reach the upstream");
+    }
+    // The same request with the token and a loopback origin does go through: the counter works.
+    let answer = post(vec![("authorization", bearer), ("origin", "http://localhost:3000".to_owned())])
+        .await
+        .expect("the bridge answers");
+    assert!(answer.status().is_success(), "an admitted request gets an answer (a JSON-RPC error here)");
+    let reply: Value = answer.json().await.expect("a JSON-RPC reply");
+    assert!(
+        reply["error"]["message"].as_str().unwrap_or_default().contains("source `counted`"),
+        "an upstream failure comes back as a JSON-RPC error naming the source: {reply}"
+    );
+    assert_eq!(upstream.hits(), 1, "the admitted request reached the upstream exactly once");
+}
+
+/// `lanyard bridge <id>` driven line by line, for checks finer than an SDK client shows.
+struct RawBridge {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl RawBridge {
+    fn start(home: &Home, id: &str) -> Self {
+        let mut child = home
+            .lanyard(&["bridge", id])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("lanyard bridge starts");
+        let stdin = child.stdin.take().unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Self { child, stdin, lines }
+    }
+
+    async fn send(&mut self, message: Value) {
+        let line = format!("{message}\n");
+        self.stdin.write_all(line.as_bytes()).await.expect("write to the bridge");
+        self.stdin.flush().await.expect("flush");
+    }
+
+    /// The next line the bridge writes, as text.
+    async fn next_line(&mut self) -> String {
+        tokio::time::timeout(Duration::from_secs(30), self.lines.next_line())
+            .await
+            .expect("the bridge answers in time")
+            .expect("read the bridge's stdout")
+            .expect("the bridge's stdout stays open")
+    }
+
+    /// The next message with `id`, skipping notifications.
+    async fn answer_to(&mut self, id: Value) -> Value {
+        loop {
+            let line = self.next_line().await;
+            let message: Value = serde_json::from_str(&line).expect("the bridge writes only JSON-RPC lines");
+            if message.get("id") == Some(&id) && message.get("method").is_none() {
+                return message;
+            }
+        }
+    }
+
+    async fn initialize(&mut self) -> Value {
+        self.send(initialize(0)).await;
+        let answer = self.answer_to(json!(0)).await;
+        self.send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" })).await;
+        answer
+    }
+}
+
+fn initialize(id: u64) -> Value {
+    json!({
+        "jsonrpc": "2.0", "id": id, "method": "initialize",
+        "params": { "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "raw", "version": "1" } }
+    })
+}
+
+/// The process ids of `pid`'s children (every thread's), from /proc.
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("read /proc/<pid>/task").flatten() {
+        let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        found.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+    }
+    found
+}
+
+#[tokio::test]
+async fn upstream_killed_mid_call_answers_with_the_source_and_the_next_call_works() {
+    let home = Home::new();
+    let server = test_server_bin().display().to_string();
+    home.add(&["dies", "--", &server, "stdio"]).await;
+    let mut bridge = RawBridge::start(&home, "dies");
+    bridge.initialize().await;
+    let bridge_pid = bridge.child.id().expect("the bridge runs");
+    let children = children_of(bridge_pid);
+    assert_eq!(children.len(), 1, "the bridge runs one server process: {children:?}");
+
+    bridge.send(json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": { "name": "sleep", "arguments": { "ms": 60000 } } })).await;
+    // A ping answered after the sleep was sent proves the call is in flight at the server.
+    bridge.send(json!({ "jsonrpc": "2.0", "id": 3, "method": "ping" })).await;
+    bridge.answer_to(json!(3)).await;
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &children[0].to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success(), "the server process could be killed");
+
+    let failed = bridge.answer_to(json!(2)).await;
+    let message = failed["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("source `dies`"),
+        "the in-flight call is answered with an error naming the source: {failed}"
+    );
+    assert!(message.contains("exited"), "the error says the server process exited: {message}");
+
+    bridge.send(json!({ "jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": { "name": "echo", "arguments": { "message": "back" } } })).await;
+    let answer = bridge.answer_to(json!(4)).await;
+    assert_eq!(
+        answer["result"]["content"][0]["text"], "back",
+        "the next call restarts the server and works: {answer}"
+    );
+    let now = children_of(bridge_pid);
+    assert_eq!(now.len(), 1, "exactly one server process runs after the restart: {now:?}");
+    assert_ne!(now[0], children[0], "it is a new process");
+}
+
+#[tokio::test]
+async fn unknown_methods_and_their_errors_pass_byte_for_byte() {
+    let requests = [
+        json!({ "jsonrpc": "2.0", "id": 7, "method": "lanyard/unknown", "params": { "x": 1 } }),
+        json!({ "jsonrpc": "2.0", "id": "s", "method": "tools/call", "params": { "name": "fail" } }),
+    ];
+    // What the server says directly...
+    let mut direct = tokio::process::Command::new(test_server_bin())
+        .arg("stdio")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the test server starts");
+    let mut direct_in = direct.stdin.take().unwrap();
+    let mut direct_out = BufReader::new(direct.stdout.take().unwrap()).lines();
+    let mut send_direct = async |message: &Value| {
+        direct_in.write_all(format!("{message}\n").as_bytes()).await.unwrap();
+    };
+    send_direct(&initialize(0)).await;
+    direct_out.next_line().await.unwrap();
+    send_direct(&json!({ "jsonrpc": "2.0", "method": "notifications/initialized" })).await;
+    let mut expected = Vec::new();
+    for request in &requests {
+        send_direct(request).await;
+        expected.push(direct_out.next_line().await.unwrap().expect("the server answers"));
+    }
+    // ...is what the agent gets through the bridge, to the byte.
+    let home = Home::new();
+    home.add(&["plain", "--", &test_server_bin().display().to_string(), "stdio"]).await;
+    let mut bridge = RawBridge::start(&home, "plain");
+    bridge.initialize().await;
+    for (request, expected) in requests.iter().zip(&expected) {
+        bridge.send(request.clone()).await;
+        let got = bridge.next_line().await;
+        assert_eq!(&got, expected, "the upstream's answer to {request} must pass unchanged");
+    }
+}
+
+#[tokio::test]
+async fn config_prints_a_snippet_that_runs_the_bridge() {
+    let home = Home::new();
+    home.add(&["one", "--url", "http://127.0.0.1:9/mcp"]).await;
+    let output = home.lanyard(&["config", "claude-desktop"]).output().await.expect("lanyard runs");
+    assert!(output.status.success(), "config succeeds: {}", String::from_utf8_lossy(&output.stderr));
+    let snippet: Value = serde_json::from_slice(&output.stdout).expect("the snippet is JSON");
+    assert_eq!(
+        snippet["mcpServers"]["one"]["args"],
+        json!(["bridge", "one"]),
+        "the entry runs `lanyard bridge one`: {snippet}"
+    );
+}

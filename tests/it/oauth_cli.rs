@@ -1,0 +1,270 @@
+//! The sign-in gaps of issue 3 closed, proven through the real `lanyard` binary against the OAuth
+//! fixture (`tests/node/oauth-fixture.mjs`), with `$BROWSER` pointing at the curl script:
+//! step-up on `403 insufficient_scope` (only on an explicit `reconnect`, bounded), a dropped
+//! registration after `invalid_client`, one refresh for several processes at once, the
+//! signed-in account and the last refresh in `lanyard status`, and sign-in in the one-off
+//! `--url` mode that keeps nothing.
+//! Issue 3: "Sign-in that follows the MCP authorization spec".
+
+use std::collections::BTreeSet;
+use std::process::{Output, Stdio};
+
+use lanyard::profile::SourceId;
+use lanyard::vault::VaultKey;
+use serde_json::{Value, json};
+
+use crate::oauth::{Cleanup, Home, unique_id, vault};
+use crate::support::oauth_fixture::OAuthFixture;
+
+/// A saved OAuth source in its own Lanyard home, signed in through the CLI.
+struct CliSource {
+    fixture: OAuthFixture,
+    home: Home,
+    text: String,
+    _cleanup: Cleanup,
+}
+
+impl CliSource {
+    async fn connected(tag: &str) -> Self {
+        let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
+        let home = Home { dir: tempfile::tempdir().expect("a temp dir") };
+        let id = unique_id(tag);
+        let cleanup = Cleanup(vec![
+            format!("source:{id}/oauth/tokens"),
+            format!("issuer:{}/registration", fixture.issuer),
+        ]);
+        let source = Self { text: id.to_string(), fixture, home, _cleanup: cleanup };
+        source.expect(&["profile", "add", &source.text, "--url", &source.fixture.mcp, "--auth", "oauth"], 0);
+        let (stdout, _) = source.expect(&["connect", &source.text], 0);
+        assert!(stdout.contains("is connected"), "the CLI sign-in works: {stdout}");
+        source
+    }
+
+    /// Runs `lanyard <args>` and checks its exit code; returns stdout and stderr.
+    fn expect(&self, args: &[&str], want: i32) -> (String, String) {
+        let (code, stdout, stderr) = self.home.run(args);
+        assert_eq!(code, want, "`lanyard {}`\nstdout: {stdout}\nstderr: {stderr}", args.join(" "));
+        (stdout, stderr)
+    }
+
+    /// This source's row of `lanyard status --json`.
+    fn status(&self) -> Value {
+        let (stdout, _) = self.expect(&["status", &self.text, "--json"], 0);
+        let status: Value = serde_json::from_str(&stdout).expect("status --json is JSON");
+        status["sources"][0].clone()
+    }
+
+    async fn count(&self, pointer: &str) -> u64 {
+        self.fixture.count(pointer).await.expect("the fixture's stats answer")
+    }
+
+    /// The scopes of the last authorization request the fixture saw.
+    async fn last_requested_scopes(&self) -> BTreeSet<String> {
+        let stats = self.fixture.stats().await.expect("the fixture's stats answer");
+        let last = stats["authorization_log"].as_array().and_then(|log| log.last()).cloned();
+        let scope = last.as_ref().and_then(|entry| entry["scope"].as_str()).unwrap_or_default();
+        scope.split_ascii_whitespace().map(str::to_owned).collect()
+    }
+}
+
+fn set(scopes: &[&str]) -> BTreeSet<String> {
+    scopes.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn issue_3_step_up_waits_for_reconnect_which_requests_the_union() {
+    let source = CliSource::connected("stepup").await;
+    let id = &source.text;
+    let sign_ins = source.count("/authorization_requests").await;
+    assert_eq!(sign_ins, 1, "connect signed in once");
+
+    let (_, stderr) = source.expect(&["call", id, "admin"], 4);
+    assert!(
+        stderr.contains(&format!("lanyard reconnect {id}")),
+        "the 403 names the command that grants more scope: {stderr}"
+    );
+    assert!(stderr.contains("mcp:admin"), "and the scope the server asked for: {stderr}");
+    assert_eq!(
+        source.count("/authorization_requests").await,
+        sign_ins,
+        "a call that meets 403 insufficient_scope never starts a sign-in by itself"
+    );
+    assert_eq!(source.count("/mcp/forbidden").await, 1, "the server refused the call once");
+
+    let row = source.status();
+    assert_eq!(row["state"], "needs_more_scope", "status shows the pending step-up: {row}");
+    assert!(
+        row["scopes"].as_array().is_some_and(|s| s.contains(&json!("mcp:admin"))),
+        "status names the wanted scope: {row}"
+    );
+    assert!(
+        row["hint"].as_str().is_some_and(|h| h.contains(&format!("lanyard reconnect {id}"))),
+        "status says what to do: {row}"
+    );
+
+    source.expect(&["reconnect", id], 0);
+    assert_eq!(
+        source.last_requested_scopes().await,
+        set(&["openid", "mcp:read", "mcp:write", "mcp:admin"]),
+        "reconnect asks for the union of the held and the challenged scopes"
+    );
+    let (stdout, _) = source.expect(&["call", id, "admin"], 0);
+    assert!(stdout.contains("admin ok for alice"), "after the step-up the admin tool works: {stdout}");
+    let row = source.status();
+    assert_eq!(row["state"], "connected", "the step-up is no longer pending: {row}");
+    assert_eq!(row["tokens"]["account"]["sub"], "alice", "status names the signed-in account: {row}");
+    let (stdout, _) = source.expect(&["status", id], 0);
+    assert!(stdout.contains("signed in as alice"), "the text status names the account: {stdout}");
+}
+
+#[tokio::test]
+async fn issue_3_step_up_is_bounded_when_the_server_never_grants_the_scope() {
+    let source = CliSource::connected("stepupbound").await;
+    let id = &source.text;
+    source
+        .fixture
+        .control("consent", json!({"deny_scopes": ["mcp:admin"]}))
+        .await
+        .expect("the fixture takes the consent setting");
+
+    source.expect(&["call", id, "admin"], 4);
+    source.expect(&["reconnect", id], 0);
+    assert!(
+        source.last_requested_scopes().await.contains("mcp:admin"),
+        "the first step-up sign-in asks for mcp:admin"
+    );
+    let (_, stderr) = source.expect(&["call", id, "admin"], 4);
+    assert!(stderr.contains("lanyard reconnect"), "one more sign-in is still worth trying: {stderr}");
+    source.expect(&["reconnect", id], 0);
+    let (_, stderr) = source.expect(&["call", id, "admin"], 5);
+    assert!(
+        stderr.contains("after 2 sign-ins") && stderr.contains("administrator"),
+        "past the bound Lanyard stops suggesting sign-ins and says who can help: {stderr}"
+    );
+    assert_eq!(
+        source.count("/authorization_requests").await,
+        3,
+        "only connect and the two explicit reconnects signed in"
+    );
+    let (stdout, _) = source.expect(&["call", id, "whoami"], 0);
+    assert!(stdout.contains("\"sub\":\"alice\""), "tools that need no more scope keep working: {stdout}");
+}
+
+#[tokio::test]
+async fn issue_3_invalid_client_on_refresh_drops_the_registration_and_connect_registers_anew() {
+    let source = CliSource::connected("invalidclient").await;
+    let id = &source.text;
+    let key = VaultKey::registration(&source.fixture.issuer);
+    assert!(
+        vault().get(&key).await.expect("the keychain answers").is_some(),
+        "the dynamic registration is kept per issuer"
+    );
+    assert_eq!(source.count("/registrations").await, 1, "one registration so far");
+
+    source.fixture.control("forget-clients", json!({})).await.expect("the fixture forgets its clients");
+    source.fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+    let (_, stderr) = source.expect(&["call", id, "whoami"], 4);
+    assert!(
+        stderr.contains("invalid_client") && stderr.contains(&format!("lanyard connect {id}")),
+        "the refusal is explained with the command that fixes it: {stderr}"
+    );
+    assert_eq!(
+        source.fixture.stats().await.unwrap()["token_results"]["refresh_token"]["errors"]["invalid_client"],
+        1,
+        "the refresh was refused with invalid_client"
+    );
+    assert!(
+        vault().get(&key).await.expect("the keychain answers").is_none(),
+        "the dead registration was dropped from the keychain"
+    );
+    let row = source.status();
+    assert_eq!(row["state"], "needs_sign_in", "without a client the source needs sign-in: {row}");
+    assert_eq!(row["last_refresh"]["ok"], false, "status shows the failed refresh: {row}");
+    assert!(
+        row["last_error"]["message"].as_str().is_some_and(|m| m.contains("invalid_client")),
+        "status keeps the last error: {row}"
+    );
+    assert!(row["last_error"]["at"].is_u64(), "with its time: {row}");
+
+    source.expect(&["connect", id], 0);
+    assert_eq!(source.count("/registrations").await, 2, "the next sign-in registered anew");
+    let (stdout, _) = source.expect(&["call", id, "whoami"], 0);
+    assert!(stdout.contains("\"sub\":\"alice\""), "the new registration's tokens work: {stdout}");
+    assert!(source.status()["last_error"].is_null(), "the sign-in cleared the error it fixed");
+}
+
+#[tokio::test]
+async fn issue_3_six_processes_after_expiry_refresh_exactly_once() {
+    let source = CliSource::connected("processes").await;
+    let id = &source.text;
+    source.fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            source
+                .home
+                .command(&["call", id, "whoami"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("lanyard starts")
+        })
+        .collect();
+    let outputs = tokio::task::spawn_blocking(move || {
+        children.into_iter().map(|child| child.wait_with_output().expect("lanyard ends")).collect::<Vec<_>>()
+    })
+    .await
+    .expect("the waiting thread ends");
+    for Output { status, stdout, stderr } in &outputs {
+        let (stdout, stderr) = (String::from_utf8_lossy(stdout), String::from_utf8_lossy(stderr));
+        assert_eq!(status.code(), Some(0), "every call succeeds\nstdout: {stdout}\nstderr: {stderr}");
+        assert!(stdout.contains("\"sub\":\"alice\""), "every call ran as the user: {stdout}");
+    }
+    assert_eq!(
+        source.count("/token_requests/refresh_token").await,
+        1,
+        "six processes after one expiry: one refresh, the others re-read the keychain under the lock"
+    );
+    let stats = source.fixture.stats().await.unwrap();
+    assert_eq!(stats["token_results"]["refresh_token"]["error"], 0, "no refresh was refused: {stats}");
+    let row = source.status();
+    assert_eq!(row["last_refresh"]["ok"], true, "status shows the last refresh worked: {row}");
+    let (stdout, _) = source.expect(&["status", id], 0);
+    assert!(stdout.contains("last refresh ok"), "the text status shows it too: {stdout}");
+}
+
+#[tokio::test]
+async fn issue_3_one_off_url_mode_signs_in_and_keeps_nothing() {
+    let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
+    let home = Home { dir: tempfile::tempdir().expect("a temp dir") };
+    let one_off: SourceId = "one-off".parse().unwrap();
+    let _cleanup = Cleanup(vec![format!("issuer:{}/registration", fixture.issuer)]);
+
+    let (code, stdout, stderr) = home.run(&["tools", "--url", &fixture.mcp, "--auth", "oauth"]);
+    assert_eq!(code, 0, "the one-off command signs in and lists\nstdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        stdout.contains("whoami") && stdout.contains("admin"),
+        "the protected tools are listed: {stdout}"
+    );
+    assert!(stderr.contains("http://127.0.0.1"), "the sign-in URL is printed: {stderr}");
+    assert_eq!(fixture.count("/registrations").await.unwrap(), 1, "it registered a client for the flow");
+    assert_eq!(
+        fixture.count("/token_requests/authorization_code").await.unwrap(),
+        1,
+        "it exchanged one code"
+    );
+
+    let keychain = vault();
+    assert!(
+        keychain.get(&VaultKey::registration(&fixture.issuer)).await.unwrap().is_none(),
+        "the registration was not kept in the keychain"
+    );
+    assert!(
+        keychain.get(&VaultKey::source_tokens(&one_off)).await.unwrap().is_none(),
+        "the tokens were not kept in the keychain"
+    );
+    assert!(
+        !home.dir.path().join("config/profiles.toml").exists(),
+        "no profile was written for the one-off server"
+    );
+}

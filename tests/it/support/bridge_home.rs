@@ -1,0 +1,162 @@
+//! What the bridge tests share: a private Lanyard home to add sources to, the install's bridge
+//! token, `lanyard serve` on a free port, the TypeScript SDK agent, and an upstream that counts
+//! the requests that reach it.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+use super::ChildGuard;
+
+/// How long one agent run may take before the test fails.
+const AGENT_DEADLINE: Duration = Duration::from_secs(60);
+
+/// A private Lanyard home: its own profile file and logs (the keychain is the session's).
+pub struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("a temp dir") }
+    }
+
+    pub fn envs(&self) -> [(&'static str, PathBuf); 2] {
+        [
+            ("LANYARD_CONFIG_DIR", self.dir.path().join("config")),
+            ("LANYARD_DATA_DIR", self.dir.path().join("data")),
+        ]
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.dir.path().join("data").join("logs")
+    }
+
+    /// `lanyard <args>` in this home, as a tokio command.
+    pub fn lanyard(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(lanyard_bin());
+        command.args(args).envs(self.envs()).env_remove("LANYARD_LOG").kill_on_drop(true);
+        command
+    }
+
+    /// Runs `lanyard profile add <args>` and fails the test if it fails.
+    pub async fn add(&self, args: &[&str]) {
+        let mut full = vec!["profile", "add"];
+        full.extend_from_slice(args);
+        let output = self.lanyard(&full).stdin(Stdio::null()).output().await.expect("lanyard runs");
+        assert!(
+            output.status.success(),
+            "profile add {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+pub fn lanyard_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_lanyard")
+}
+
+/// The install's bridge token, made once for the whole test run through `lanyard bridge-token`,
+/// so that parallel tests never race to create it.
+pub fn bridge_token() -> String {
+    static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TOKEN
+        .get_or_init(|| {
+            let output = std::process::Command::new(lanyard_bin())
+                .arg("bridge-token")
+                .env_remove("LANYARD_LOG")
+                .output()
+                .expect("lanyard bridge-token runs");
+            assert!(
+                output.status.success(),
+                "lanyard bridge-token failed (run under scripts/with-keychain.sh): {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        })
+        .clone()
+}
+
+/// `lanyard serve --port 0` in `home`, and its base URL (`http://127.0.0.1:<port>`).
+pub async fn start_serve(home: &Home) -> anyhow::Result<(ChildGuard, String)> {
+    bridge_token();
+    let mut child = home
+        .lanyard(&["serve", "--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("start lanyard serve")?;
+    let stdout = child.stdout.take().context("stdout is piped")?;
+    let guard = ChildGuard::new(child);
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(30), BufReader::new(stdout).read_line(&mut line))
+        .await
+        .context("lanyard serve did not print its address in time")?
+        .context("read the address line")?;
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .with_context(|| format!("unexpected first line {line:?}"))?;
+    Ok((guard, url.to_owned()))
+}
+
+/// Runs tests/node/bridge-agent.mjs (the TypeScript SDK client) with `plan`; returns its report.
+pub async fn run_agent(home: &Home, plan: &Value) -> anyhow::Result<Value> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node/bridge-agent.mjs");
+    let output = tokio::time::timeout(
+        AGENT_DEADLINE,
+        Command::new("node")
+            .arg(&script)
+            .arg(plan.to_string())
+            .envs(home.envs())
+            .env_remove("LANYARD_LOG")
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .context("the agent did not finish in time")?
+    .context("run node")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: Value = serde_json::from_str(stdout.trim()).with_context(|| {
+        format!("the agent printed no JSON: {stdout}\nstderr: {}", String::from_utf8_lossy(&output.stderr))
+    })?;
+    if let Some(fatal) = report.get("fatal") {
+        bail!("the agent failed: {fatal}\nstderr: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(report)
+}
+
+/// An HTTP "upstream" that counts every request and answers 500: whatever reaches it shows.
+pub struct CountingUpstream {
+    pub url: String,
+    hits: Arc<AtomicUsize>,
+}
+
+impl CountingUpstream {
+    pub async fn start() -> anyhow::Result<Self> {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&hits);
+        let router = axum::Router::new().fallback(move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "counted")
+            }
+        });
+        let addr = super::serve(router).await?;
+        Ok(Self { url: format!("http://{addr}/mcp"), hits })
+    }
+
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,105 @@
+// An MCP agent built on the official TypeScript SDK, for Lanyard's bridge tests.
+//
+//   node bridge-agent.mjs '<json plan>'
+//
+// The plan says how to connect and what to do:
+//   { "stdio": { "command": "...", "args": [...] } }  or  { "http": { "url": "...", "token": "..." } }
+//   "echo":    { "tool": "echo", "message": "hi" }        call a tool that echoes
+//   "hidden":  "tool-name"                              call a tool that should be refused
+//   "progress": { "tool": "trigger-long-running-operation", "arguments": {...} }
+//   "sampling": { "tool": "trigger-sampling-request", "arguments": {...} }
+//   "unknown": "some/method"                            send a request no server knows
+// It prints one JSON object with what happened, e.g. {"tools": [...], "echo": "hi", ...}, and
+// exits 0; an unexpected failure prints {"fatal": "..."} and exits 1. Everything passes the
+// process environment on, so the Rust test controls LANYARD_CONFIG_DIR and friends.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CreateMessageRequestSchema, ResultSchema } from "@modelcontextprotocol/sdk/types.js";
+
+const SAMPLING_REPLY = "sampled by the bridge-agent";
+
+const plan = JSON.parse(process.argv[2] ?? "{}");
+const out = {};
+
+function errorOf(err) {
+  return { code: err?.code ?? null, message: String(err?.message ?? err) };
+}
+
+async function main() {
+  const client = new Client(
+    { name: "lanyard-bridge-agent", version: "1.0.0" },
+    { capabilities: { sampling: {} } },
+  );
+  client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+    model: "bridge-agent",
+    role: "assistant",
+    content: { type: "text", text: SAMPLING_REPLY },
+  }));
+  let transport;
+  if (plan.stdio) {
+    transport = new StdioClientTransport({
+      command: plan.stdio.command,
+      args: plan.stdio.args ?? [],
+      env: { ...process.env },
+      stderr: "inherit",
+    });
+  } else if (plan.http) {
+    const headers = plan.http.token ? { Authorization: `Bearer ${plan.http.token}` } : {};
+    transport = new StreamableHTTPClientTransport(new URL(plan.http.url), { requestInit: { headers } });
+  } else {
+    throw new Error("the plan needs `stdio` or `http`");
+  }
+  await client.connect(transport);
+  out.server = client.getServerVersion()?.name ?? null;
+
+  const listed = await client.listTools();
+  out.tools = listed.tools.map((t) => t.name);
+  out.descriptions = Object.fromEntries(listed.tools.map((t) => [t.name, t.description ?? null]));
+
+  if (plan.echo) {
+    const result = await client.callTool({ name: plan.echo.tool, arguments: { message: plan.echo.message } });
+    out.echo = result.content?.[0]?.text ?? null;
+  }
+  if (plan.hidden) {
+    try {
+      await client.callTool({ name: plan.hidden, arguments: {} });
+      out.hidden = { called: true };
+    } catch (err) {
+      out.hidden = errorOf(err);
+    }
+  }
+  if (plan.progress) {
+    const seen = [];
+    const result = await client.callTool(
+      { name: plan.progress.tool, arguments: plan.progress.arguments ?? {} },
+      undefined,
+      { onprogress: (p) => seen.push(p.progress) },
+    );
+    out.progress = { notifications: seen, text: result.content?.[0]?.text ?? null };
+  }
+  if (plan.sampling) {
+    const result = await client.callTool({ name: plan.sampling.tool, arguments: plan.sampling.arguments ?? {} });
+    out.sampling = result.content?.[0]?.text ?? null;
+  }
+  if (plan.unknown) {
+    try {
+      await client.request({ method: plan.unknown, params: {} }, ResultSchema);
+      out.unknown = { answered: true };
+    } catch (err) {
+      out.unknown = errorOf(err);
+    }
+  }
+  await client.close();
+}
+
+main().then(
+  () => {
+    process.stdout.write(JSON.stringify(out) + "\n");
+    process.exit(0);
+  },
+  (err) => {
+    process.stdout.write(JSON.stringify({ ...out, fatal: String(err?.stack ?? err) }) + "\n");
+    process.exit(1);
+  },
+);

@@ -1,0 +1,91 @@
+// Page objects: what a person can see and do in each view, by data-testid. The scenario reads as
+// steps; selectors live here only.
+const tid = (id) => `[data-testid="${id}"]`;
+
+export class SourcesPage {
+  constructor(session) {
+    this.s = session;
+  }
+  async open() {
+    await this.s.find(tid("sources-view"));
+    return this;
+  }
+  async isEmpty() {
+    return (await this.s.findAll(tid("sources-empty"))).length === 1;
+  }
+  row(id) {
+    return tid(`source-row-${id}`);
+  }
+  /** The badge code of a source's row (`ready`, `disabled`, ...), or null when it is not listed. */
+  async badge(id) {
+    const rows = await this.s.findAll(`${this.row(id)} ${tid("source-badge")}`);
+    return rows.length ? rows[0].attribute("data-code") : null;
+  }
+  async badgeText(id) {
+    return (await this.s.find(`${this.row(id)} ${tid("source-badge")}`)).text();
+  }
+  async add() {
+    await (await this.s.find(tid("add-source"))).click();
+    return new FormPage(this.s);
+  }
+  async openSource(id) {
+    await (await this.s.find(`${this.row(id)} ${tid("source-open")}`)).click();
+    return new DetailPage(this.s);
+  }
+}
+
+export class FormPage {
+  constructor(session) {
+    this.s = session;
+  }
+  async fill(testid, value) {
+    await (await this.s.find(tid(testid))).type(value);
+  }
+  async addStdio({ id, name, command, args }) {
+    await this.fill("field-id", id);
+    if (name) await this.fill("field-name", name);
+    await this.fill("field-command", command);
+    await this.fill("field-args", args.join("\n"));
+  }
+  async save() {
+    await (await this.s.find(tid("save-source"))).click();
+  }
+  async error(field) {
+    return (await this.s.find(tid(`error-${field}`))).text();
+  }
+}
+
+export class DetailPage {
+  constructor(session) {
+    this.s = session;
+  }
+  async badge() {
+    return (await this.s.find(tid("detail-badge"))).attribute("data-code");
+  }
+  async test() {
+    await (await this.s.find(tid("test-source"))).click();
+  }
+  async toolNames() {
+    const tools = await this.s.findAll(tid("tool"));
+    return Promise.all(tools.map((t) => t.attribute("data-name")));
+  }
+  async lastError() {
+    const found = await this.s.findAll(tid("detail-error-message"));
+    return found.length ? found[0].text() : null;
+  }
+  async toggleEnabled() {
+    await (await this.s.find(tid("toggle-enabled"))).click();
+  }
+  async remove() {
+    // Each click re-renders the view, so the button is looked up again every time.
+    await (await this.s.find(tid("remove-source"))).click();
+    await this.s.waitFor("the remove confirmation", async () =>
+      (await (await this.s.find(tid("remove-source"))).text()).includes("again"),
+    );
+    await (await this.s.find(tid("remove-source"))).click();
+  }
+  async back() {
+    await (await this.s.find(tid("back"))).click();
+    return new SourcesPage(this.s);
+  }
+}

@@ -1,0 +1,28 @@
+// An error in plain words, with a line on what to do that depends on its kind.
+import type { UiError } from "../api";
+import { h } from "../lib/dom";
+
+export function advice(error: UiError): string | null {
+  switch (error.kind) {
+    case "KeychainLocked":
+      return "Unlock your keychain (log in to the desktop session or open your keyring app), then try again.";
+    case "NeedsSignIn":
+      return "The server wants a sign-in. Sign-in from the app is coming; for now run `lanyard connect` in a terminal.";
+    case "Unreachable":
+      return "Check that the server is running and reachable, then try again.";
+    case "InvalidProfile":
+      return "Fix the source's settings and try again.";
+    case "Other":
+      return null;
+  }
+}
+
+export function errorBanner(error: UiError, testid = "error-banner"): HTMLElement {
+  const tip = advice(error);
+  return h(
+    "div",
+    { class: "banner error", role: "alert", "data-testid": testid, "data-kind": error.kind },
+    h("p", { "data-testid": `${testid}-message` }, error.message),
+    tip ? h("p", { class: "muted" }, tip) : null,
+  );
+}

@@ -1,0 +1,104 @@
+// The add form's model: the draft the person types, its checks (shown inline, field by field),
+// and the wire value sent to the shell. The engine checks again when it saves; these checks are
+// there so mistakes show while typing, not after a round trip.
+import type { NamedValue, NewSource, TransportView } from "../api";
+
+export interface Row {
+  name: string;
+  value: string;
+  secret: boolean;
+}
+
+export interface Draft {
+  id: string;
+  name: string;
+  transport: TransportView;
+  command: string;
+  /** One argument per line, so spaces inside an argument need no quoting. */
+  args: string;
+  url: string;
+  rows: Row[];
+}
+
+export type Field = "id" | "command" | "url" | `row.${number}.name` | `row.${number}.value`;
+export type Errors = Partial<Record<Field, string>>;
+
+export function emptyDraft(): Draft {
+  return { id: "", name: "", transport: "stdio", command: "", args: "", url: "", rows: [] };
+}
+
+const ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const ENV_NAME = /^[^=\0]+$/;
+
+export function validate(draft: Draft): Errors {
+  const errors: Errors = {};
+  const id = draft.id.trim();
+  if (id === "") errors.id = "Give the source an id, e.g. github.";
+  else if (!ID.test(id))
+    errors.id = "Use 1 to 40 lowercase letters, digits, - or _, starting with a letter or digit.";
+
+  if (draft.transport === "stdio") {
+    if (draft.command.trim() === "") errors.command = "Give the program to start, e.g. npx or a full path.";
+  } else {
+    const url = draft.url.trim();
+    if (url === "") errors.url = "Give the server's URL, e.g. https://mcp.example.com/mcp.";
+    else if (!url.includes("${")) {
+      const problem = urlProblem(url);
+      if (problem) errors.url = problem;
+    }
+  }
+
+  const seen = new Set<string>();
+  draft.rows.forEach((row, i) => {
+    const name = row.name.trim();
+    const valid = draft.transport === "stdio" ? ENV_NAME.test(name) : HEADER_NAME.test(name);
+    if (name === "") errors[`row.${i}.name`] = "Give a name, or remove the row.";
+    else if (!valid)
+      errors[`row.${i}.name`] =
+        draft.transport === "stdio" ? "Not a valid variable name." : "Not a valid HTTP header name.";
+    else if (seen.has(name.toLowerCase())) errors[`row.${i}.name`] = "Given twice.";
+    seen.add(name.toLowerCase());
+    if (row.secret && row.value === "") errors[`row.${i}.value`] = "Type the secret, or remove the row.";
+  });
+  return errors;
+}
+
+function urlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return "Not a URL; it should look like https://mcp.example.com/mcp.";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "Use an http:// or https:// URL.";
+  if (url.hostname === "") return "The URL has no host.";
+  return undefined;
+}
+
+export function isValid(errors: Errors): boolean {
+  return Object.keys(errors).length === 0;
+}
+
+/** The wire value for `add_source`. Call only with a draft that validates. */
+export function toNewSource(draft: Draft): NewSource {
+  const values: NamedValue[] = draft.rows.map((r) => ({ name: r.name.trim(), value: r.value, secret: r.secret }));
+  const name = draft.name.trim() === "" ? null : draft.name.trim();
+  const id = draft.id.trim();
+  switch (draft.transport) {
+    case "stdio":
+      return {
+        id,
+        name,
+        transport: {
+          kind: "stdio",
+          command: draft.command.trim(),
+          args: draft.args.split("\n").map((a) => a.trim()).filter((a) => a !== ""),
+          env: values,
+        },
+      };
+    case "http":
+    case "sse":
+      return { id, name, transport: { kind: draft.transport, url: draft.url.trim(), headers: values } };
+  }
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it, vi } from "vitest";
+import type { NewSource } from "../../api";
+import { formView, type FormProps } from "./form-view";
+
+function render(over: Partial<FormProps> = {}) {
+  const props: FormProps = {
+    onSubmit: vi.fn(async () => undefined),
+    onCancel: vi.fn(),
+    ...over,
+  };
+  const el = formView(props);
+  document.body.replaceChildren(el);
+  return { el, props };
+}
+const q = <T extends HTMLElement = HTMLInputElement>(el: HTMLElement, id: string) =>
+  el.querySelector<T>(`[data-testid="${id}"]`)!;
+function type(el: HTMLElement, id: string, value: string) {
+  const input = q(el, id);
+  input.value = value;
+  input.dispatchEvent(new Event("input"));
+  input.dispatchEvent(new Event("blur"));
+}
+const submit = async (el: HTMLElement) => {
+  el.dispatchEvent(new Event("submit", { cancelable: true }));
+  await Promise.resolve();
+};
+
+describe("add source form", () => {
+  it("shows no errors before anything is touched", () => {
+    const { el } = render();
+    expect([...el.querySelectorAll<HTMLElement>(".field-error")].every((e) => e.hidden)).toBe(true);
+  });
+
+  it("missing command: shown inline on submit, nothing sent", async () => {
+    const { el, props } = render();
+    type(el, "field-id", "everything");
+    await submit(el);
+    expect(q(el, "error-command").textContent).toMatch(/program/);
+    expect(q(el, "field-command").getAttribute("aria-invalid")).toBe("true");
+    expect(props.onSubmit).not.toHaveBeenCalled();
+  });
+
+  it("bad URL: shown as soon as the field is left", () => {
+    const { el } = render();
+    const select = q<HTMLSelectElement>(el, "field-transport");
+    select.value = "http";
+    select.dispatchEvent(new Event("change"));
+    expect(q(el, "stdio-fields").hidden).toBe(true);
+    type(el, "field-url", "mcp.example.com");
+    expect(q(el, "error-url").textContent).toMatch(/Not a URL/);
+    type(el, "field-url", "https://mcp.example.com/mcp");
+    expect(q(el, "error-url").hidden).toBe(true);
+  });
+
+  it("sends a stdio source with its arguments, one per line", async () => {
+    const { el, props } = render();
+    type(el, "field-id", "everything");
+    type(el, "field-command", "node");
+    const args = q<HTMLTextAreaElement>(el, "field-args");
+    args.value = "/srv/index.js\nstdio";
+    args.dispatchEvent(new Event("input"));
+    await submit(el);
+    expect(props.onSubmit).toHaveBeenCalledWith({
+      id: "everything",
+      name: null,
+      transport: { kind: "stdio", command: "node", args: ["/srv/index.js", "stdio"], env: [] },
+    } satisfies NewSource);
+  });
+
+  it("a secret header uses a password field and is sent flagged secret", async () => {
+    const { el, props } = render();
+    const select = q<HTMLSelectElement>(el, "field-transport");
+    select.value = "http";
+    select.dispatchEvent(new Event("change"));
+    type(el, "field-id", "remote");
+    type(el, "field-url", "https://mcp.example.com/mcp");
+    q(el, "add-row").click();
+    expect(q(el, "row-0-value").type).toBe("password");
+    type(el, "row-0-name", "X-Api-Key");
+    type(el, "row-0-value", "k");
+    await submit(el);
+    expect(props.onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({ transport: { kind: "http", url: "https://mcp.example.com/mcp", headers: [{ name: "X-Api-Key", value: "k", secret: true }] } }),
+    );
+  });
+
+  it("shows the shell's error when saving fails", async () => {
+    const onSubmit = vi.fn(async () => ({ kind: "InvalidProfile" as const, message: "a source named `x` already exists" }));
+    const { el } = render({ onSubmit });
+    type(el, "field-id", "x");
+    type(el, "field-command", "node");
+    await submit(el);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(q(el, "form-error-message").textContent).toContain("already exists");
+  });
+
+  it("Escape cancels", () => {
+    const { el, props } = render();
+    el.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+    expect(props.onCancel).toHaveBeenCalled();
+  });
+});

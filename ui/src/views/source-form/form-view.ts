@@ -1,0 +1,243 @@
+// The add-source form. It owns its draft while open: fields update the draft, errors show under
+// the field once it was touched (or after a submit attempt), secrets use password inputs and are
+// sent once, to be stored in the keychain; the shell never sends them back.
+import type { NewSource, TransportView, UiError } from "../../api";
+import { errorBanner } from "../../components/error-banner";
+import { h } from "../../lib/dom";
+import { emptyDraft, isValid, toNewSource, validate, type Draft, type Errors, type Field } from "../../lib/validate";
+
+export interface FormProps {
+  initial?: Draft;
+  /** Saves; resolves with an error to show, or nothing when saved. */
+  onSubmit(source: NewSource): Promise<UiError | undefined>;
+  onCancel(): void;
+}
+
+export function formView(props: FormProps): HTMLElement {
+  const draft: Draft = structuredClone(props.initial ?? emptyDraft());
+  const touched = new Set<string>();
+  let submitted = false;
+  const serverError = h("div", { "data-testid": "form-server-error" });
+  const fieldErrors = new Map<string, HTMLElement>();
+
+  const errorSlot = (field: Field) => {
+    const el = h("p", { class: "field-error", id: `err-${field.replace(/\./g, "-")}`, "data-testid": `error-${field}` });
+    fieldErrors.set(field, el);
+    return el;
+  };
+
+  const refresh = () => {
+    const errors: Errors = validate(draft);
+    for (const [field, el] of fieldErrors) {
+      const message = submitted || touched.has(field) ? errors[field as Field] : undefined;
+      el.textContent = message ?? "";
+      el.hidden = !message;
+      const input = form.querySelector<HTMLElement>(`[data-field="${field}"]`);
+      input?.setAttribute("aria-invalid", message ? "true" : "false");
+      if (message) input?.setAttribute("aria-describedby", el.id);
+      else input?.removeAttribute("aria-describedby");
+    }
+    return errors;
+  };
+
+  const bind = <E extends HTMLInputElement | HTMLTextAreaElement>(field: Field, input: E, set: (v: string) => void): E => {
+    input.dataset.field = field;
+    input.addEventListener("input", () => {
+      set(input.value);
+      refresh();
+    });
+    input.addEventListener("blur", () => {
+      touched.add(field);
+      refresh();
+    });
+    return input;
+  };
+
+  const text = (id: string, value: string, attrs: Record<string, string> = {}) =>
+    h("input", { id, type: "text", value, autocomplete: "off", spellcheck: "false", ...attrs });
+
+  const idInput = bind("id", text("f-id", draft.id, { "data-testid": "field-id", placeholder: "github" }), (v) => (draft.id = v));
+  const nameInput = text("f-name", draft.name, { "data-testid": "field-name", placeholder: "GitHub" });
+  nameInput.addEventListener("input", () => (draft.name = nameInput.value));
+  const commandInput = bind(
+    "command",
+    text("f-command", draft.command, { "data-testid": "field-command", placeholder: "npx" }),
+    (v) => (draft.command = v),
+  );
+  const argsInput = h("textarea", { id: "f-args", rows: "3", "data-testid": "field-args", spellcheck: "false" });
+  argsInput.value = draft.args;
+  argsInput.addEventListener("input", () => (draft.args = argsInput.value));
+  const urlInput = bind(
+    "url",
+    text("f-url", draft.url, { "data-testid": "field-url", placeholder: "https://mcp.example.com/mcp", inputmode: "url" }),
+    (v) => (draft.url = v),
+  );
+
+  const transportSelect = h(
+    "select",
+    { id: "f-transport", "data-testid": "field-transport" },
+    h("option", { value: "stdio" }, "stdio (a local program)"),
+    h("option", { value: "http" }, "Streamable HTTP"),
+    h("option", { value: "sse" }, "SSE (deprecated)"),
+  );
+  transportSelect.value = draft.transport;
+
+  const stdioFields = h(
+    "div",
+    { class: "group", "data-testid": "stdio-fields" },
+    h("label", { for: "f-command" }, "Command"),
+    commandInput,
+    errorSlot("command"),
+    h("label", { for: "f-args" }, "Arguments, one per line"),
+    argsInput,
+  );
+  const httpFields = h(
+    "div",
+    { class: "group", "data-testid": "http-fields" },
+    h("label", { for: "f-url" }, "URL"),
+    urlInput,
+    errorSlot("url"),
+  );
+  const rowsTitle = h("h2", {});
+  const rowsBox = h("div", { class: "rows", "data-testid": "rows" });
+
+  const renderRows = () => {
+    rowsTitle.textContent = draft.transport === "stdio" ? "Environment variables" : "Headers";
+    for (const key of [...fieldErrors.keys()]) if (key.startsWith("row.")) fieldErrors.delete(key);
+    rowsBox.replaceChildren(
+      ...draft.rows.map((row, i) => {
+        const name = bind(
+          `row.${i}.name`,
+          text(`f-row-${i}-name`, row.name, { "data-testid": `row-${i}-name`, "aria-label": "Name" }),
+          (v) => (row.name = v),
+        );
+        const value = bind(
+          `row.${i}.value`,
+          h("input", {
+            id: `f-row-${i}-value`,
+            type: row.secret ? "password" : "text",
+            value: row.value,
+            autocomplete: "off",
+            "data-testid": `row-${i}-value`,
+            "aria-label": row.secret ? "Secret value" : "Value",
+          }),
+          (v) => (row.value = v),
+        );
+        const secret = h("input", {
+          type: "checkbox",
+          id: `f-row-${i}-secret`,
+          checked: row.secret,
+          "data-testid": `row-${i}-secret`,
+        });
+        secret.addEventListener("change", () => {
+          row.secret = secret.checked;
+          value.type = row.secret ? "password" : "text";
+          refresh();
+        });
+        const remove = h(
+          "button",
+          {
+            type: "button",
+            class: "link",
+            "aria-label": `Remove row ${i + 1}`,
+            onclick: () => {
+              draft.rows.splice(i, 1);
+              renderRows();
+            },
+          },
+          "Remove",
+        );
+        return h(
+          "div",
+          { class: "row", "data-testid": `row-${i}` },
+          name,
+          value,
+          h("label", { class: "check", for: `f-row-${i}-secret` }, secret, "Secret (keychain)"),
+          remove,
+          errorSlot(`row.${i}.name`),
+          errorSlot(`row.${i}.value`),
+        );
+      }),
+    );
+    refresh();
+  };
+
+  const showTransport = () => {
+    const stdio = draft.transport === "stdio";
+    stdioFields.hidden = !stdio;
+    httpFields.hidden = stdio;
+    renderRows();
+  };
+  transportSelect.addEventListener("change", () => {
+    draft.transport = transportSelect.value as TransportView;
+    showTransport();
+  });
+
+  const saveButton = h("button", { type: "submit", class: "primary", "data-testid": "save-source" }, "Add source");
+  const form = h(
+    "form",
+    {
+      class: "view form",
+      novalidate: true,
+      "data-testid": "source-form",
+      "aria-labelledby": "form-title",
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        submitted = true;
+        const errors = refresh();
+        if (!isValid(errors)) {
+          form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+          return;
+        }
+        saveButton.disabled = true;
+        saveButton.textContent = "Saving…";
+        const failed = await props.onSubmit(toNewSource(draft));
+        saveButton.disabled = false;
+        saveButton.textContent = "Add source";
+        serverError.replaceChildren(...(failed ? [errorBanner(failed, "form-error")] : []));
+      },
+      onkeydown: (e: Event) => {
+        if ((e as KeyboardEvent).key === "Escape") props.onCancel();
+      },
+    },
+    h("header", { class: "bar" }, h("h1", { id: "form-title", tabindex: "-1" }, "Add a source")),
+    serverError,
+    h(
+      "div",
+      { class: "group" },
+      h("label", { for: "f-id" }, "Id"),
+      idInput,
+      errorSlot("id"),
+      h("label", { for: "f-name" }, "Name (optional)"),
+      nameInput,
+      h("label", { for: "f-transport" }, "Transport"),
+      transportSelect,
+    ),
+    stdioFields,
+    httpFields,
+    rowsTitle,
+    rowsBox,
+    h(
+      "button",
+      {
+        type: "button",
+        class: "link",
+        "data-testid": "add-row",
+        onclick: () => {
+          draft.rows.push({ name: "", value: "", secret: draft.transport !== "stdio" });
+          renderRows();
+          rowsBox.querySelector<HTMLInputElement>(`#f-row-${draft.rows.length - 1}-name`)?.focus();
+        },
+      },
+      "+ Add a row",
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      saveButton,
+      h("button", { type: "button", "data-testid": "cancel", onclick: () => props.onCancel() }, "Cancel"),
+    ),
+  );
+  showTransport();
+  return form;
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it, vi } from "vitest";
+import type { SourceView } from "../../api";
+import type { TestOutcome } from "../../lib/badge";
+import { disabled, needsSignIn, source } from "../../lib/fixtures";
+import { sourcesView, type SourcesProps } from "./sources-view";
+
+function render(over: Partial<SourcesProps> = {}) {
+  const props: SourcesProps = {
+    sources: [],
+    tests: new Map(),
+    onOpen: vi.fn(),
+    onMainAction: vi.fn(),
+    onAdd: vi.fn(),
+    onImport: vi.fn(),
+    ...over,
+  };
+  const el = sourcesView(props);
+  document.body.replaceChildren(el);
+  return { el, props };
+}
+const q = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+const row = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-testid="source-row-${id}"]`)!;
+
+describe("sources view", () => {
+  it("empty: says so and still offers Add and Import", () => {
+    const { el, props } = render();
+    expect(q(el, "sources-empty")?.textContent).toContain("No sources yet");
+    q(el, "add-source")!.click();
+    expect(props.onAdd).toHaveBeenCalled();
+    expect(q(el, "import-form")).not.toBeNull();
+  });
+
+  it("loading: shows a placeholder, not the empty state", () => {
+    const { el } = render({ sources: null });
+    expect(q(el, "sources-loading")).not.toBeNull();
+    expect(q(el, "sources-empty")).toBeNull();
+  });
+
+  it("ready: a row with name, transport, badge Ready and Test as main action", () => {
+    const s = source();
+    const { el, props } = render({ sources: [s] });
+    const r = row(el, "everything");
+    expect(r.querySelector('[data-testid="source-open"]')?.textContent).toBe("Everything");
+    expect(r.querySelector('[data-testid="source-transport"]')?.textContent).toBe("stdio");
+    expect(r.querySelector('[data-testid="source-badge"]')?.textContent).toBe("Ready");
+    const action = r.querySelector<HTMLButtonElement>('[data-testid="source-action"]')!;
+    expect(action.textContent).toBe("Test");
+    action.click();
+    expect(props.onMainAction).toHaveBeenCalledWith(s);
+  });
+
+  it("connected: after a successful Test the badge says Connected", () => {
+    const tests = new Map<string, TestOutcome>([["everything", { kind: "ok", tools: [], at: new Date() }]]);
+    const { el } = render({ sources: [source()], tests });
+    expect(row(el, "everything").dataset.state).toBe("connected");
+  });
+
+  it("testing: the main action is disabled while a Test runs", () => {
+    const tests = new Map<string, TestOutcome>([["everything", { kind: "running" }]]);
+    const { el } = render({ sources: [source()], tests });
+    const action = row(el, "everything").querySelector<HTMLButtonElement>('[data-testid="source-action"]')!;
+    expect(action.disabled).toBe(true);
+    expect(action.textContent).toBe("Testing…");
+  });
+
+  it("needs sign-in, disabled and error rows each show their own badge and action", () => {
+    const failed = new Map<string, TestOutcome>([
+      ["broken", { kind: "failed", error: { kind: "Unreachable", message: "refused" }, at: new Date() }],
+    ]);
+    const sources: SourceView[] = [needsSignIn(), { ...disabled(), id: "off" }, source({ id: "broken", name: "Broken" })];
+    const { el } = render({ sources, tests: failed });
+    expect(row(el, "github").dataset.state).toBe("needs-sign-in");
+    expect(row(el, "github").querySelector('[data-testid="source-action"]')?.textContent).toBe("Details");
+    expect(row(el, "off").dataset.state).toBe("disabled");
+    expect(row(el, "off").querySelector('[data-testid="source-action"]')?.textContent).toBe("Enable");
+    expect(row(el, "broken").dataset.state).toBe("error");
+  });
+
+  it("error: a failed load shows the message and what to do for its kind", () => {
+    const { el } = render({ error: { kind: "KeychainLocked", message: "the Secret Service is locked" } });
+    const banner = q(el, "error-banner")!;
+    expect(banner.dataset.kind).toBe("KeychainLocked");
+    expect(banner.textContent).toContain("the Secret Service is locked");
+    expect(banner.textContent).toContain("Unlock your keychain");
+  });
+
+  it("import: submits the typed path and shows what was added and skipped", () => {
+    const { el, props } = render({ imported: { added: ["a"], skipped: [{ name: "b", reason: "exists" }] } });
+    (q(el, "import-path") as HTMLInputElement).value = " /tmp/claude.json ";
+    q(el, "import-form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(props.onImport).toHaveBeenCalledWith("/tmp/claude.json");
+    expect(q(el, "import-result")?.textContent).toContain("Imported 1 source(s): a");
+    expect(q(el, "import-result")?.textContent).toContain("Skipped b: exists");
+  });
+});
