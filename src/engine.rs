@@ -142,15 +142,16 @@ impl Engine {
     }
 
     /// A saved, enabled source made ready to connect (variables expanded, secrets read), without
-    /// connecting: what the bridge needs to pass messages through.
-    pub async fn resolve_source(&self, id: &SourceId) -> Result<crate::profile::Resolved, Error> {
+    /// connecting and without a bearer token: what the bridge needs to pass messages through. The
+    /// bridge asks [`Engine::credentials`] for a token per request instead, so that a long session
+    /// outlives its tokens.
+    pub async fn resolve_source(&self, id: &SourceId) -> Result<(Profile, Resolved), Error> {
         let profile = self.profile(id)?;
         if !profile.enabled {
             return Err(Error::Disabled { id: id.clone() });
         }
-        let mut resolved = resolve(&profile, &self.vault).await?;
-        self.attach_credentials(&profile, &mut resolved, None).await?;
-        Ok(resolved)
+        let resolved = resolve(&profile, &self.vault).await?;
+        Ok((profile, resolved))
     }
 
     /// Connects to a saved profile's settings.
@@ -235,17 +236,25 @@ impl Engine {
         };
         let bearer = self.credentials().bearer(profile, &url, refused).await?;
         set_header(headers, "Authorization", Secret::new(format!("Bearer {}", bearer.expose())));
-        if let Auth::ClientCredentials(cc) = &profile.auth
-            && let (Some(name), Some(reference)) = (&cc.service_token_header, &cc.service_token)
-        {
-            let key = VaultKey::source_secret(profile.id(), reference);
-            let token = self.vault.get(&key).await?.ok_or_else(|| OAuthError::MissingClientSecret {
-                id: profile.id().clone(),
-                reference: reference.clone(),
-            })?;
-            set_header(headers, name, token);
+        if let Some((name, token)) = self.service_token_header(profile).await? {
+            set_header(headers, &name, token);
         }
         Ok(Some(bearer))
+    }
+
+    /// The extra service token a client-credentials profile sends in a header of its own, read
+    /// from the vault; `None` for every other profile.
+    pub async fn service_token_header(&self, profile: &Profile) -> Result<Option<(String, Secret)>, Error> {
+        let Auth::ClientCredentials(cc) = &profile.auth else { return Ok(None) };
+        let (Some(name), Some(reference)) = (&cc.service_token_header, &cc.service_token) else {
+            return Ok(None);
+        };
+        let key = VaultKey::source_secret(profile.id(), reference);
+        let token = self.vault.get(&key).await?.ok_or_else(|| OAuthError::MissingClientSecret {
+            id: profile.id().clone(),
+            reference: reference.clone(),
+        })?;
+        Ok(Some((name.clone(), token)))
     }
 
     /// Signs a source in: the browser flow for OAuth (only on the person's request), a new

@@ -1,48 +1,239 @@
-//! Where the bridge gets the credentials for one request to an HTTP upstream.
+//! Where the bridge gets the credentials for one request to an HTTP upstream, and what it does
+//! when the upstream refuses them.
 //!
-//! [`Credentials::headers`] is called once per request, on purpose: today it hands out the
-//! profile's headers (from the vault, resolved once); sign-in will make it return a fresh OAuth
-//! access token (refreshed when close to expiry) without any caller changing. The agent's own
-//! `Authorization` never reaches an upstream: callers drop it before adding these.
+//! [`Credentials::send`] is the only way the bridge talks to an HTTP upstream, so every request
+//! carries fresh credentials: the profile's headers, plus for OAuth and client-credentials
+//! sources a bearer token from the engine's token manager ([`crate::oauth::Credentials`]). The
+//! token is kept in memory until it comes within the refresh margin of its expiry, so the
+//! keychain is read once per token, not once per call. A 401 to a token we added renews it
+//! (refresh, or a new service token; one refresh per source across processes, the token manager
+//! sees to that) and sends the request once more, so an agent never notices an expiry. A source
+//! that needs sign-in is never signed in from here: the request fails with an error that names
+//! the source and the command that fixes it.
+//!
+//! With `auth = passthrough`, the agent's own `Authorization` header goes to the upstream
+//! unchanged (the door has already taken the bridge token out of the request); every other
+//! source gets only Lanyard's credentials, and the agent's `Authorization` never reaches it.
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use tracing::debug;
+use url::Url;
 
 use super::BridgeError;
-use crate::profile::SourceId;
+use crate::Engine;
+use crate::oauth::{AccessToken, OAuthError};
+use crate::profile::{Auth, Profile, Resolved, ResolvedTransport, SourceId};
 use crate::secret::Secret;
 use crate::upstream::UpstreamError;
 
 /// The credentials of one source, as HTTP headers.
-#[derive(Debug)]
 pub(crate) struct Credentials {
     id: SourceId,
     headers: HeaderMap,
+    bearer: Bearer,
 }
 
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+/// Where the `Authorization` header comes from.
+enum Bearer {
+    /// Nowhere, or from the profile's own headers.
+    Profile,
+    /// The agent's own header, forwarded unchanged (`auth = passthrough`).
+    Agent,
+    /// The token manager: OAuth sign-in or client credentials.
+    Tokens(Box<Tokens>),
+}
+
+/// An OAuth source's access token, kept between requests.
+struct Tokens {
+    engine: Arc<Engine>,
+    profile: Profile,
+    url: Url,
+    held: Mutex<Option<Held>>,
+    /// One renewal at a time in this process; the token manager's lock covers other processes.
+    renewing: tokio::sync::Mutex<()>,
+}
+
+#[derive(Clone)]
+struct Held {
+    token: Secret,
+    header: HeaderValue,
+    expires_at: Option<u64>,
+}
+
+impl Held {
+    fn new(access: AccessToken, id: &SourceId) -> Result<Self, BridgeError> {
+        let mut header = HeaderValue::from_str(&format!("Bearer {}", access.token.expose()))
+            .map_err(|_| UpstreamError::InvalidHeader { id: id.clone(), name: "Authorization".into() })?;
+        header.set_sensitive(true);
+        Ok(Self { token: access.token, header, expires_at: access.expires_at })
+    }
+
+    fn is_fresh(&self, margin: Duration) -> bool {
+        self.expires_at.is_none_or(|at| at > crate::oauth::now().saturating_add(margin.as_secs()))
+    }
+}
+
+/// What [`Credentials::send`] got back: the upstream's answer, or the transport error.
+pub(crate) type Sent = Result<reqwest::Response, reqwest::Error>;
+
 impl Credentials {
-    /// The profile's headers, checked once here so that a bad one is a configuration error.
-    pub fn from_headers(id: &SourceId, headers: &[(String, Secret)]) -> Result<Self, UpstreamError> {
-        let mut map = HeaderMap::with_capacity(headers.len());
-        for (name, value) in headers {
-            let invalid = || UpstreamError::InvalidHeader { id: id.clone(), name: name.clone() };
-            let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
-            // The value leaves its wrapper here, into a header marked sensitive.
-            let mut header_value = HeaderValue::from_str(value.expose()).map_err(|_| invalid())?;
-            header_value.set_sensitive(true);
-            map.append(header_name, header_value);
+    /// The credentials of `resolved`, a source whose saved profile is `profile`. The profile's
+    /// headers are checked once here, so that a bad one is a configuration error.
+    pub async fn new(
+        engine: &Arc<Engine>,
+        profile: &Profile,
+        resolved: &Resolved,
+    ) -> Result<Self, BridgeError> {
+        let id = &resolved.id;
+        let (url, headers) = match &resolved.transport {
+            ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
+                (url, headers)
+            }
+            ResolvedTransport::Stdio { .. } => return Ok(Self::none(id)),
+        };
+        let mut headers = headers.clone();
+        if let Some((name, token)) = engine.service_token_header(profile).await? {
+            headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
+            headers.push((name, token));
         }
-        Ok(Self { id: id.clone(), headers: map })
+        let bearer = match &profile.auth {
+            Auth::OAuth(_) | Auth::ClientCredentials(_) => Bearer::Tokens(Box::new(Tokens {
+                engine: Arc::clone(engine),
+                profile: profile.clone(),
+                url: url.clone(),
+                held: Mutex::new(None),
+                renewing: tokio::sync::Mutex::new(()),
+            })),
+            Auth::Passthrough => Bearer::Agent,
+            Auth::None | Auth::Headers => Bearer::Profile,
+        };
+        Ok(Self { id: id.clone(), headers: header_map(id, &headers)?, bearer })
     }
 
     /// No credentials (a stdio source gets its secrets in its environment instead).
     pub fn none(id: &SourceId) -> Self {
-        Self { id: id.clone(), headers: HeaderMap::new() }
+        Self { id: id.clone(), headers: HeaderMap::new(), bearer: Bearer::Profile }
     }
 
-    /// The headers to add to the next request to this source's upstream.
-    pub async fn headers(&self) -> Result<HeaderMap, BridgeError> {
-        // The OAuth token manager plugs in here (fresh token, refresh within a margin).
-        let _ = &self.id;
-        Ok(self.headers.clone())
+    /// Whether the agent's own `Authorization` header goes to this source.
+    pub fn passes_agent_authorization(&self) -> bool {
+        matches!(self.bearer, Bearer::Agent)
     }
+
+    /// Sends one request: `build` gets the credential headers and returns the request with
+    /// everything else added (it may be called twice, so it must be cheap to repeat). A 401 to a
+    /// token Lanyard added renews the token and sends once more. The outer error is a credential
+    /// problem (sign-in needed, keychain); the inner result is what the upstream did.
+    pub async fn send(
+        &self,
+        build: impl Fn(HeaderMap) -> reqwest::RequestBuilder,
+    ) -> Result<Sent, BridgeError> {
+        let Bearer::Tokens(tokens) = &self.bearer else {
+            return Ok(build(self.headers.clone()).send().await);
+        };
+        let held = tokens.current(&self.id).await?;
+        let sent = build(self.with_bearer(&held)).send().await;
+        match &sent {
+            Ok(answer) if answer.status() == StatusCode::UNAUTHORIZED => {
+                debug!(source = %self.id, "the upstream refused the token; renewing it once");
+                let renewed = tokens.renew(&self.id, &held.token).await?;
+                Ok(build(self.with_bearer(&renewed)).send().await)
+            }
+            _ => Ok(sent),
+        }
+    }
+
+    /// Why the upstream's 401 or 403 answer refused a request, as the error for the agent. A
+    /// `403 insufficient_scope` to a signed-in source is recorded as a pending step-up (the
+    /// person grants it with Reconnect); nothing here opens a browser.
+    pub async fn refusal(&self, www_authenticate: Option<String>) -> BridgeError {
+        if let Bearer::Tokens(tokens) = &self.bearer
+            && let Some(header) = &www_authenticate
+            && let Some(scopes) = crate::oauth::step_up::insufficient_scope(header)
+            && matches!(tokens.profile.auth, Auth::OAuth(_))
+        {
+            let err = tokens.engine.credentials().note_insufficient_scope(&tokens.profile, scopes).await;
+            return crate::Error::from(err).into();
+        }
+        UpstreamError::Unauthorized { id: self.id.clone(), www_authenticate }.into()
+    }
+
+    fn with_bearer(&self, held: &Held) -> HeaderMap {
+        let mut headers = self.headers.clone();
+        headers.insert(AUTHORIZATION, held.header.clone());
+        headers
+    }
+}
+
+impl Tokens {
+    /// The held token while it is fresh; otherwise one from the token manager.
+    async fn current(&self, id: &SourceId) -> Result<Held, BridgeError> {
+        let margin = crate::oauth::DEFAULT_MARGIN;
+        if let Some(held) = self.held().filter(|held| held.is_fresh(margin)) {
+            return Ok(held);
+        }
+        let _renewing = self.renewing.lock().await;
+        if let Some(held) = self.held().filter(|held| held.is_fresh(margin)) {
+            return Ok(held); // renewed by another request while this one waited
+        }
+        self.fetch(id, None).await
+    }
+
+    /// A token other than `refused`, which the upstream just answered 401 to.
+    async fn renew(&self, id: &SourceId, refused: &Secret) -> Result<Held, BridgeError> {
+        let _renewing = self.renewing.lock().await;
+        let margin = crate::oauth::DEFAULT_MARGIN;
+        if let Some(held) = self.held().filter(|held| &held.token != refused && held.is_fresh(margin)) {
+            return Ok(held); // renewed by another request while this one waited
+        }
+        self.fetch(id, Some(refused)).await
+    }
+
+    async fn fetch(&self, id: &SourceId, refused: Option<&Secret>) -> Result<Held, BridgeError> {
+        let access = self.engine.credentials().access(&self.profile, &self.url, refused).await;
+        let held = match access {
+            Ok(access) => Held::new(access, id)?,
+            Err(err) => {
+                self.forget();
+                return Err(token_error(err));
+            }
+        };
+        *self.held.lock().expect("token lock") = Some(held.clone());
+        Ok(held)
+    }
+
+    fn held(&self) -> Option<Held> {
+        self.held.lock().expect("token lock").clone()
+    }
+
+    fn forget(&self) {
+        *self.held.lock().expect("token lock") = None;
+    }
+}
+
+fn token_error(err: OAuthError) -> BridgeError {
+    crate::Error::from(err).into()
+}
+
+fn header_map(id: &SourceId, headers: &[(String, Secret)]) -> Result<HeaderMap, BridgeError> {
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let invalid = || UpstreamError::InvalidHeader { id: id.clone(), name: name.clone() };
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+        // The value leaves its wrapper here, into a header marked sensitive.
+        let mut header_value = HeaderValue::from_str(value.expose()).map_err(|_| invalid())?;
+        header_value.set_sensitive(true);
+        map.append(header_name, header_value);
+    }
+    Ok(map)
 }

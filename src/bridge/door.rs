@@ -3,8 +3,13 @@
 //! Every request is checked here before anything else happens: `Host` must be a loopback name or
 //! address with our port (a DNS-rebinding page reaches us under its own host name), `Origin`, when
 //! a browser sends one, must be a loopback origin (another web page must not drive the bridge),
-//! and `Authorization: Bearer <bridge token>` must match (other local users and processes must
-//! not). A refused request gets 403 (Host, Origin) or 401 (token) and reaches no upstream.
+//! and the bridge token must match (other local users and processes must not). A refused request
+//! gets 403 (Host, Origin) or 401 (token) and reaches no upstream.
+//!
+//! The token travels as `Authorization: Bearer <token>`, or in `Lanyard-Bridge-Token: <token>`
+//! for an agent that needs `Authorization` for its own credential (sources with
+//! `auth = passthrough`). Whichever header carried it is removed once the request is admitted, so
+//! the bridge token can never be forwarded to an upstream.
 
 use axum::http::{HeaderMap, StatusCode, header};
 
@@ -38,7 +43,7 @@ impl Refusal {
                 "requests from web pages are not allowed; only loopback origins may call the bridge"
             }
             Refusal::MissingToken => {
-                "missing bridge token: send `Authorization: Bearer <token>` (see `lanyard bridge-token`)"
+                "missing bridge token: send `Authorization: Bearer <token>` or `Lanyard-Bridge-Token: <token>` (see `lanyard bridge-token`)"
             }
             Refusal::WrongToken => "wrong bridge token (see `lanyard bridge-token`)",
         }
@@ -46,6 +51,18 @@ impl Refusal {
 }
 
 const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
+
+/// The header that carries the bridge token when `Authorization` is the agent's own.
+pub(crate) const BRIDGE_TOKEN_HEADER: &str = "lanyard-bridge-token";
+
+/// Checks one request (see [`check`]) and, when it may pass, takes the bridge token out of it.
+pub(crate) fn admit(headers: &mut HeaderMap, port: u16, token: &Secret) -> Result<(), Refusal> {
+    check(headers, port, token)?;
+    if headers.remove(BRIDGE_TOKEN_HEADER).is_none() {
+        headers.remove(header::AUTHORIZATION);
+    }
+    Ok(())
+}
 
 /// Checks one request's headers; `port` is the port we listen on.
 pub(crate) fn check(headers: &HeaderMap, port: u16, token: &Secret) -> Result<(), Refusal> {
@@ -60,11 +77,14 @@ pub(crate) fn check(headers: &HeaderMap, port: u16, token: &Secret) -> Result<()
             return Err(Refusal::Origin);
         }
     }
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .ok_or(Refusal::MissingToken)?;
+    let given = match headers.get(BRIDGE_TOKEN_HEADER) {
+        Some(value) => value.to_str().ok(),
+        None => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))),
+    }
+    .ok_or(Refusal::MissingToken)?;
     if super::token::matches(token, given.trim().as_bytes()) { Ok(()) } else { Err(Refusal::WrongToken) }
 }
 
@@ -158,5 +178,35 @@ mod tests {
         assert_eq!(check(&h, PORT, &token()), Err(Refusal::MissingToken), "only bearer tokens count");
         assert_eq!(Refusal::WrongToken.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(Refusal::Origin.status(), StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn admitted_requests_lose_the_bridge_token_and_keep_the_agents_own() {
+        let mut h = headers(&[("host", "127.0.0.1:7587"), ("authorization", "Bearer t0ken")]);
+        assert_eq!(admit(&mut h, PORT, &token()), Ok(()));
+        assert!(h.get("authorization").is_none(), "the bridge token must not stay in the request");
+
+        let mut h = headers(&[
+            ("host", "127.0.0.1:7587"),
+            ("lanyard-bridge-token", "t0ken"),
+            ("authorization", "Bearer agents-own"),
+        ]);
+        assert_eq!(admit(&mut h, PORT, &token()), Ok(()));
+        assert!(h.get("lanyard-bridge-token").is_none(), "the bridge token header must be removed");
+        assert_eq!(
+            h["authorization"], "Bearer agents-own",
+            "the agent's own credential stays for passthrough"
+        );
+
+        let mut h = headers(&[
+            ("host", "127.0.0.1:7587"),
+            ("lanyard-bridge-token", "nope"),
+            ("authorization", "Bearer t0ken"),
+        ]);
+        assert_eq!(
+            admit(&mut h, PORT, &token()),
+            Err(Refusal::WrongToken),
+            "with the token header present, Authorization is the agent's and does not open the door"
+        );
     }
 }

@@ -23,34 +23,37 @@ use url::Url;
 
 use super::BridgeError;
 use super::credentials::Credentials;
-use super::jsonrpc::{IdKey, Peeked, SIGN_IN_NEEDED, UPSTREAM_FAILED, error_reply, peek};
+use super::jsonrpc::{IdKey, Peeked, error_reply, peek};
 use super::rewrite::{Outbound, Rewriter};
 use crate::profile::{Resolved, ResolvedTransport};
-use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, UpstreamErrorKind, reqwest_error};
+use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, reqwest_error};
 
 /// Agent request headers that go upstream; every other header stays here.
 const REQUEST_HEADERS: [&str; 5] =
     ["accept", "content-type", "mcp-session-id", "mcp-protocol-version", "last-event-id"];
 /// Upstream answer headers that go back to the agent.
-const RESPONSE_HEADERS: [&str; 3] = ["content-type", "mcp-session-id", "cache-control"];
+const RESPONSE_HEADERS: [&str; 4] = ["content-type", "mcp-session-id", "cache-control", "www-authenticate"];
+/// The agent's own credential, forwarded only to a source with `auth = passthrough` (the door
+/// has already removed the bridge token from the request).
+const AGENT_AUTHORIZATION: &str = "authorization";
 
 pub(crate) struct Forwarder {
     target: Target,
     url: Url,
     client: reqwest::Client,
-    credentials: Credentials,
+    credentials: Arc<Credentials>,
     rewriter: Rewriter,
 }
 
 impl Forwarder {
-    pub fn new(resolved: &Resolved) -> Result<Self, BridgeError> {
-        let ResolvedTransport::Http { url, headers } = &resolved.transport else {
+    pub fn new(resolved: &Resolved, credentials: Credentials) -> Result<Self, BridgeError> {
+        let ResolvedTransport::Http { url, .. } = &resolved.transport else {
             unreachable!("the forwarder serves streamable HTTP sources only");
         };
         let target = crate::upstream::target_of(&resolved.id, &resolved.transport);
         let client = crate::upstream::http_client(&target, &[], resolved.timeouts.connect())?;
         Ok(Self {
-            credentials: Credentials::from_headers(&resolved.id, headers)?,
+            credentials: Arc::new(credentials),
             rewriter: Rewriter::new(resolved.id.clone(), resolved.tools.clone()),
             target,
             url: url.clone(),
@@ -85,29 +88,40 @@ impl Forwarder {
                 outgoing = Some(bytes); // not JSON-RPC: the upstream says so in its own words
             }
         }
-        let credentials = match self.credentials.headers().await {
-            Ok(headers) => headers,
-            Err(err) => return self.failed(&requests, &err),
-        };
         let method = match reqwest::Method::from_bytes(parts.method.as_str().as_bytes()) {
             Ok(method) => method,
             Err(_) => return StatusCode::METHOD_NOT_ALLOWED.into_response(),
         };
-        let mut sent_headers = kept(&parts.headers, &REQUEST_HEADERS);
-        sent_headers.extend(credentials);
-        let mut upstream = self.client.request(method, self.url.as_str()).headers(sent_headers.clone());
-        if let Some(bytes) = outgoing {
-            upstream = upstream.body(bytes);
+        let mut agent_headers = kept(&parts.headers, &REQUEST_HEADERS);
+        if self.credentials.passes_agent_authorization() {
+            agent_headers.extend(kept(&parts.headers, &[AGENT_AUTHORIZATION]));
         }
-        let answer = match upstream.send().await {
-            Ok(answer) => answer,
-            Err(err) => return self.failed(&requests, &reqwest_error(&self.target, err).into()),
+        let build = |credentials: HeaderMap| {
+            let mut headers = agent_headers.clone();
+            headers.extend(credentials);
+            let request = self.client.request(method.clone(), self.url.as_str()).headers(headers);
+            match &outgoing {
+                Some(bytes) => request.body(bytes.clone()),
+                None => request,
+            }
+        };
+        let answer = match self.credentials.send(build).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(err)) => return self.failed(&requests, &reqwest_error(&self.target, err).into()),
+            Err(err) => return self.failed(&requests, &err),
         };
         let status = answer.status();
-        if matches!(status, reqwest::StatusCode::UNAUTHORIZED | reqwest::StatusCode::FORBIDDEN) {
+        if self.credentials.passes_agent_authorization() {
+            // The agent holds the credential: its challenge is the agent's to answer.
+        } else if matches!(status, reqwest::StatusCode::UNAUTHORIZED | reqwest::StatusCode::FORBIDDEN) {
             // Never pass the upstream's challenge on: the agent would try to sign in to us.
-            let err = UpstreamError::Unauthorized { id: self.target.id.clone(), www_authenticate: None };
-            return self.failed(&requests, &err.into());
+            let www_authenticate = answer
+                .headers()
+                .get(header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let err = self.credentials.refusal(www_authenticate).await;
+            return self.failed(&requests, &err);
         }
         if status.is_server_error() {
             // An agent shows "HTTP 500" without saying which server; say it, and what it was.
@@ -135,7 +149,8 @@ impl Forwarder {
             let guard = (!requests.is_empty()).then(|| CancelOnDrop {
                 client: self.client.clone(),
                 url: self.url.clone(),
-                headers: sent_headers,
+                credentials: Arc::clone(&self.credentials),
+                headers: agent_headers,
                 requests: requests.clone(),
                 done: Arc::new(AtomicBool::new(false)),
             });
@@ -198,6 +213,8 @@ impl Forwarder {
 struct CancelOnDrop {
     client: reqwest::Client,
     url: Url,
+    credentials: Arc<Credentials>,
+    /// The agent's headers that went with the request (session, protocol version).
     headers: HeaderMap,
     requests: Vec<Value>,
     done: Arc<AtomicBool>,
@@ -226,19 +243,26 @@ impl Drop for CancelOnDrop {
         if self.done.load(Ordering::Acquire) {
             return;
         }
-        let (client, url, mut headers) = (self.client.clone(), self.url.clone(), self.headers.clone());
+        let (client, url, credentials) =
+            (self.client.clone(), self.url.clone(), Arc::clone(&self.credentials));
+        let mut headers = self.headers.clone();
         headers.remove(header::CONTENT_TYPE);
         let requests = std::mem::take(&mut self.requests);
         tokio::spawn(async move {
             for id in requests {
-                let sent = client
-                    .post(url.as_str())
-                    .headers(headers.clone())
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(super::session::cancelled(&id))
-                    .send()
-                    .await;
-                tracing::debug!(ok = sent.is_ok(), "the agent left mid-call; cancelled the request upstream");
+                let body = super::session::cancelled(&id);
+                let build = |credentials: HeaderMap| {
+                    let mut all = headers.clone();
+                    all.extend(credentials);
+                    client
+                        .post(url.as_str())
+                        .headers(all)
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                };
+                let sent = credentials.send(build).await;
+                let ok = matches!(sent, Ok(Ok(_)));
+                tracing::debug!(ok, "the agent left mid-call; cancelled the request upstream");
             }
         });
     }
@@ -247,10 +271,7 @@ impl Drop for CancelOnDrop {
 /// Answers the requests of a POST with an error naming the source; with no request to answer,
 /// a 502 with the same text.
 pub(crate) fn failure(source: &crate::profile::SourceId, requests: &[Value], err: &BridgeError) -> Response {
-    let code = match err {
-        BridgeError::Upstream(up) if up.kind() == UpstreamErrorKind::NeedsSignIn => SIGN_IN_NEEDED,
-        _ => UPSTREAM_FAILED,
-    };
+    let code = err.json_rpc_code();
     let message = err.to_string();
     match requests {
         [] => (StatusCode::BAD_GATEWAY, message).into_response(),

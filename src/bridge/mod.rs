@@ -69,6 +69,27 @@ pub enum BridgeError {
     },
 }
 
+impl BridgeError {
+    /// Whether the person has to sign in (again) before this source works: the agent gets
+    /// [`jsonrpc::SIGN_IN_NEEDED`] and a message naming the command, never a browser window.
+    pub fn needs_sign_in(&self) -> bool {
+        match self {
+            BridgeError::Upstream(err) => err.kind() == crate::upstream::UpstreamErrorKind::NeedsSignIn,
+            BridgeError::Engine(err) => match &**err {
+                crate::Error::OAuth(err) => err.kind() == crate::oauth::OAuthErrorKind::NeedsSignIn,
+                crate::Error::Upstream(err) => err.kind() == crate::upstream::UpstreamErrorKind::NeedsSignIn,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The JSON-RPC error code an agent gets for this error.
+    pub(crate) fn json_rpc_code(&self) -> i32 {
+        if self.needs_sign_in() { jsonrpc::SIGN_IN_NEEDED } else { jsonrpc::UPSTREAM_FAILED }
+    }
+}
+
 impl From<crate::Error> for BridgeError {
     fn from(err: crate::Error) -> Self {
         match err {

@@ -20,11 +20,11 @@ use tracing::{debug, info, warn};
 
 use super::BridgeError;
 use super::credentials::Credentials;
-use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, SIGN_IN_NEEDED, UPSTREAM_FAILED, error_reply, peek};
+use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, error_reply, peek};
 use super::link::Link;
 use super::rewrite::{Outbound, Rewriter};
 use crate::profile::{Resolved, ResolvedTransport, SourceId};
-use crate::upstream::{UpstreamError, UpstreamErrorKind};
+use crate::upstream::UpstreamError;
 
 /// What a pipe and its link's tasks share: the way to the agent and the bookkeeping.
 pub(crate) struct Shared {
@@ -121,11 +121,12 @@ impl Shared {
         if ids.is_empty() {
             return;
         }
-        let code = match err {
-            BridgeError::Upstream(up) if up.kind() == UpstreamErrorKind::NeedsSignIn => SIGN_IN_NEEDED,
-            _ => UPSTREAM_FAILED,
+        let code = err.json_rpc_code();
+        let message = if err.needs_sign_in() {
+            err.to_string()
+        } else {
+            format!("{err} (Lanyard reconnects on the next request)")
         };
-        let message = format!("{err} (Lanyard reconnects on the next request)");
         for id in ids {
             let _ = self.to_agent.send(error_reply(&id, code, &message, self.source()));
         }
@@ -144,27 +145,27 @@ pub(crate) struct Pipe {
 }
 
 impl Pipe {
-    /// A pipe for `resolved`, and the channel of messages for the agent. Nothing is started
-    /// until the agent's first message.
+    /// A pipe for `resolved` with its `credentials` (see [`Credentials::new`]), and the channel
+    /// of messages for the agent. Nothing is started until the agent's first message.
     pub fn new(
         resolved: Resolved,
+        credentials: Arc<Credentials>,
         log_dir: PathBuf,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Bytes>), BridgeError> {
         let (to_agent, from_pipe) = mpsc::unbounded_channel();
         let rewriter = Rewriter::new(resolved.id.clone(), resolved.tools.clone());
-        let (credentials, http) = match &resolved.transport {
-            ResolvedTransport::Http { headers, .. } | ResolvedTransport::Sse { headers, .. } => {
+        let http = match &resolved.transport {
+            ResolvedTransport::Http { .. } | ResolvedTransport::Sse { .. } => {
                 let target = crate::upstream::target_of(&resolved.id, &resolved.transport);
-                let client = crate::upstream::http_client(&target, &[], resolved.timeouts.connect())?;
-                (Credentials::from_headers(&resolved.id, headers)?, Some(client))
+                Some(crate::upstream::http_client(&target, &[], resolved.timeouts.connect())?)
             }
-            ResolvedTransport::Stdio { .. } => (Credentials::none(&resolved.id), None),
+            ResolvedTransport::Stdio { .. } => None,
         };
         let shared = Arc::new(Shared { rewriter, to_agent, state: std::sync::Mutex::new(State::default()) });
         let pipe = Pipe {
             resolved,
             log_dir,
-            credentials: Arc::new(credentials),
+            credentials,
             http,
             shared,
             link: tokio::sync::Mutex::new(None),

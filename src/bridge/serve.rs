@@ -20,6 +20,7 @@ use axum::serve::ListenerExt;
 use tracing::{debug, info, warn};
 
 use super::BridgeError;
+use super::credentials::Credentials;
 use super::door;
 use super::forward::Forwarder;
 use super::session::Sessions;
@@ -39,7 +40,7 @@ pub struct Server {
 
 /// What every request handler shares.
 struct Door {
-    engine: Engine,
+    engine: Arc<Engine>,
     token: Secret,
     port: u16,
     log_dir: PathBuf,
@@ -59,7 +60,7 @@ pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server
         tokio::net::TcpListener::bind(wanted).await.map_err(|err| BridgeError::Bind { addr: wanted, err })?;
     let addr = listener.local_addr().map_err(|err| BridgeError::Bind { addr: wanted, err })?;
     let state = Arc::new(Door {
-        engine,
+        engine: Arc::new(engine),
         token,
         port: addr.port(),
         log_dir,
@@ -98,8 +99,8 @@ impl Server {
 }
 
 /// Refuses a request that fails the door, before anything else looks at it.
-async fn check_door(State(state): State<Arc<Door>>, request: Request, next: Next) -> Response {
-    match door::check(request.headers(), state.port, &state.token) {
+async fn check_door(State(state): State<Arc<Door>>, mut request: Request, next: Next) -> Response {
+    match door::admit(request.headers_mut(), state.port, &state.token) {
         Ok(()) => next.run(request).await,
         Err(refusal) => {
             debug!(?refusal, "request refused at the door");
@@ -144,9 +145,12 @@ impl Door {
         if let Some(route) = routes.get(id) {
             return Ok(Arc::clone(route));
         }
-        let resolved = self.engine.resolve_source(id).await?;
+        let (profile, resolved) = self.engine.resolve_source(id).await?;
         let route = match &resolved.transport {
-            ResolvedTransport::Http { .. } => Route::Http(Forwarder::new(&resolved)?),
+            ResolvedTransport::Http { .. } => {
+                let credentials = Credentials::new(&self.engine, &profile, &resolved).await?;
+                Route::Http(Forwarder::new(&resolved, credentials)?)
+            }
             ResolvedTransport::Stdio { .. } => Route::Stdio(Sessions::new(resolved, self.log_dir.clone())),
             ResolvedTransport::Sse { .. } => return Err(BridgeError::SseNotSupported { id: id.clone() }),
         };

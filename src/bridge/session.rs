@@ -23,6 +23,7 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tracing::debug;
 
 use super::BridgeError;
+use super::credentials::Credentials;
 use super::forward::json;
 use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, error_reply, peek};
 use super::link::SESSION_ID;
@@ -161,7 +162,8 @@ impl Sessions {
 
     /// Starts a session (its child starts with the `initialize` message).
     fn start(&self) -> Result<(String, Arc<Session>), BridgeError> {
-        let (pipe, from_pipe) = Pipe::new(self.resolved.clone(), self.log_dir.clone())?;
+        let credentials = Arc::new(Credentials::none(&self.resolved.id)); // a child's secrets are in its env
+        let (pipe, from_pipe) = Pipe::new(self.resolved.clone(), credentials, self.log_dir.clone())?;
         let routes = Arc::new(Mutex::new(Routes::default()));
         tokio::spawn(route(from_pipe, Arc::clone(&routes)));
         let session = Arc::new(Session { pipe, routes });

@@ -7,6 +7,7 @@
 
 use std::io::{BufRead, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,8 +15,10 @@ use tokio::sync::mpsc;
 use tracing::info;
 
 use super::BridgeError;
+use super::credentials::Credentials;
 use super::pipe::Pipe;
-use crate::profile::Resolved;
+use crate::Engine;
+use crate::profile::SourceId;
 
 /// How long answers still queued for the agent get to be written after its input ended.
 const DRAIN_GRACE: Duration = Duration::from_secs(1);
@@ -26,9 +29,11 @@ const READ_AHEAD: usize = 64;
 ///
 /// Both ends run on plain threads with blocking I/O: tokio's stdin and stdout hand every read
 /// and write to its blocking pool, a thread hop per message that showed up in the p99.
-pub async fn run_stdio(resolved: Resolved, log_dir: &Path) -> Result<(), BridgeError> {
+pub async fn run_stdio(engine: Arc<Engine>, id: &SourceId, log_dir: &Path) -> Result<(), BridgeError> {
+    let (profile, resolved) = engine.resolve_source(id).await?;
+    let credentials = Credentials::new(&engine, &profile, &resolved).await?;
     let source = resolved.id.clone();
-    let (pipe, to_agent) = Pipe::new(resolved, log_dir.to_owned())?;
+    let (pipe, to_agent) = Pipe::new(resolved, Arc::new(credentials), log_dir.to_owned())?;
     info!(%source, "bridge started");
     let writer = tokio::task::spawn_blocking(move || write_lines(to_agent));
     let (lines, mut agent_lines) = mpsc::channel(READ_AHEAD);

@@ -29,6 +29,20 @@ use crate::vault::{Vault, VaultKey};
 /// Refresh this long before the access token expires.
 pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
 
+/// An access token handed out by [`Credentials::access`], with its expiry.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub token: Secret,
+    /// Unix seconds; `None` when the server did not say.
+    pub expires_at: Option<u64>,
+}
+
+impl AccessToken {
+    fn of(tokens: StoredTokens) -> Self {
+        Self { token: tokens.access_token, expires_at: tokens.expires_at }
+    }
+}
+
 /// Hands out fresh bearer tokens for sources, refreshing them when needed.
 #[derive(Debug)]
 pub struct Credentials<'a> {
@@ -68,29 +82,42 @@ impl<'a> Credentials<'a> {
     /// A bearer token for `profile`'s server at `mcp_url`, refreshed first if it expires within
     /// the margin. `refused` is a token the server just answered 401 to: it is not handed out
     /// again, and a refresh happens unless another process already replaced it.
-    #[instrument(skip_all, fields(source = %profile.id()))]
     pub async fn bearer(
         &self,
         profile: &Profile,
         mcp_url: &Url,
         refused: Option<&Secret>,
     ) -> Result<Secret, OAuthError> {
+        Ok(self.access(profile, mcp_url, refused).await?.token)
+    }
+
+    /// Like [`Credentials::bearer`], with the token's expiry, for callers that keep the token
+    /// in memory between requests (the bridge) and must know when to ask again.
+    #[instrument(skip_all, fields(source = %profile.id()))]
+    pub async fn access(
+        &self,
+        profile: &Profile,
+        mcp_url: &Url,
+        refused: Option<&Secret>,
+    ) -> Result<AccessToken, OAuthError> {
         let id = profile.id();
         let usable =
             |tokens: &StoredTokens| tokens.is_fresh(self.margin) && refused != Some(&tokens.access_token);
         match (&profile.auth, StoredTokens::load(self.vault, id).await?) {
-            (_, Some(tokens)) if usable(&tokens) => return Ok(tokens.access_token),
+            (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(tokens)),
             (Auth::OAuth(_), None) => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
             (Auth::OAuth(_) | Auth::ClientCredentials(_), _) => {}
             (other, _) => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }),
         }
         let _lock = SourceLock::acquire(&self.lock_dir, id).await?;
         // Another process may have renewed while this one waited for the lock.
-        let current = StoredTokens::load(self.vault, id).await?;
-        if let Some(tokens) = current.as_ref().filter(|t| usable(t)) {
-            debug!("another process renewed the tokens");
-            return Ok(tokens.access_token.clone());
-        }
+        let current = match StoredTokens::load(self.vault, id).await? {
+            Some(tokens) if usable(&tokens) => {
+                debug!("another process renewed the tokens");
+                return Ok(AccessToken::of(tokens));
+            }
+            current => current,
+        };
         let renewed = match (&profile.auth, current) {
             (Auth::ClientCredentials(settings), _) => {
                 client_credentials::fetch(&self.http, self.vault, id, mcp_url, settings).await
@@ -99,7 +126,7 @@ impl<'a> Credentials<'a> {
             _ => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
         };
         activity::note_refresh(&self.activity_dir, id, renewed.as_ref().map(drop));
-        Ok(renewed?.access_token)
+        Ok(AccessToken::of(renewed?))
     }
 
     /// Records a `403 insufficient_scope` for `profile`'s source: the challenged scopes join the

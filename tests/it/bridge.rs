@@ -194,14 +194,14 @@ async fn the_door_refuses_before_any_upstream_is_touched() {
 }
 
 /// `lanyard bridge <id>` driven line by line, for checks finer than an SDK client shows.
-struct RawBridge {
-    child: Child,
+pub(crate) struct RawBridge {
+    pub(crate) child: Child,
     stdin: ChildStdin,
     lines: Lines<BufReader<ChildStdout>>,
 }
 
 impl RawBridge {
-    fn start(home: &Home, id: &str) -> Self {
+    pub(crate) fn start(home: &Home, id: &str) -> Self {
         let mut child = home
             .lanyard(&["bridge", id])
             .stdin(Stdio::piped())
@@ -214,7 +214,7 @@ impl RawBridge {
         Self { child, stdin, lines }
     }
 
-    async fn send(&mut self, message: Value) {
+    pub(crate) async fn send(&mut self, message: Value) {
         let line = format!("{message}\n");
         self.stdin.write_all(line.as_bytes()).await.expect("write to the bridge");
         self.stdin.flush().await.expect("flush");
@@ -230,7 +230,7 @@ impl RawBridge {
     }
 
     /// The next message with `id`, skipping notifications.
-    async fn answer_to(&mut self, id: Value) -> Value {
+    pub(crate) async fn answer_to(&mut self, id: Value) -> Value {
         loop {
             let line = self.next_line().await;
             let message: Value = serde_json::from_str(&line).expect("the bridge writes only JSON-RPC lines");
@@ -240,7 +240,7 @@ impl RawBridge {
         }
     }
 
-    async fn initialize(&mut self) -> Value {
+    pub(crate) async fn initialize(&mut self) -> Value {
         self.send(initialize(0)).await;
         let answer = self.answer_to(json!(0)).await;
         self.send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" })).await;
@@ -248,7 +248,7 @@ impl RawBridge {
     }
 }
 
-fn initialize(id: u64) -> Value {
+pub(crate) fn initialize(id: u64) -> Value {
     json!({
         "jsonrpc": "2.0", "id": id, "method": "initialize",
         "params": { "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "raw", "version": "1" } }

@@ -2,6 +2,7 @@
 //! started by `support/`.
 
 mod bridge;
+mod bridge_oauth;
 mod cli;
 mod oauth;
 mod oauth_cli;

@@ -7,7 +7,7 @@
 //! request; after `notifications/initialized` a GET stream carries server-initiated messages when
 //! the server offers one; closing DELETEs the session. `initialize` is awaited before anything else
 //! is sent (its answer names the session); every other POST runs on its own task, so slow calls
-//! do not hold up fast ones. Credentials come from [`Credentials::headers`] per request.
+//! do not hold up fast ones. Credentials come from [`Credentials::send`] per request.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,7 +22,7 @@ use tracing::debug;
 use url::Url;
 
 use super::super::BridgeError;
-use super::super::credentials::Credentials;
+use super::super::credentials::{Credentials, Sent};
 use super::super::jsonrpc::{IdKey, Peeked, peek};
 use super::super::pipe::Shared;
 use crate::profile::Resolved;
@@ -109,44 +109,48 @@ impl Inner {
         &self.target.id
     }
 
-    /// Every request carries the session, the protocol version and fresh credentials.
-    async fn headers(&self) -> Result<HeaderMap, BridgeError> {
-        let mut headers = self.credentials.headers().await?;
+    /// Sends one request with the session, the protocol version and fresh credentials; `build`
+    /// gets those headers (see [`Credentials::send`] for the renewal on a 401).
+    async fn send(&self, build: impl Fn(HeaderMap) -> reqwest::RequestBuilder) -> Result<Sent, BridgeError> {
         let session = self.session.lock().expect("session lock").clone();
+        let mut headers = HeaderMap::new();
         if let Some(id) = session.id {
             headers.insert(SESSION_ID, id);
         }
         if let Some(protocol) = session.protocol {
             headers.insert(PROTOCOL_VERSION, protocol);
         }
-        Ok(headers)
+        self.credentials
+            .send(|credentials| {
+                let mut all = headers.clone();
+                all.extend(credentials);
+                build(all)
+            })
+            .await
     }
 
     /// POSTs one message and hands on what comes back. Failures answer `requests` with an error.
     async fn post(&self, raw: Bytes, requests: Vec<IdKey>, initialize: Option<IdKey>) {
-        let headers = match self.headers().await {
-            Ok(headers) => headers,
-            Err(err) => return self.shared.fail(&requests, &err),
-        };
-        let had_session = headers.contains_key(SESSION_ID);
-        let sent = self
-            .client
-            .post(self.url.as_str())
-            .headers(headers)
-            .header(ACCEPT, ACCEPT_BOTH)
-            .header(CONTENT_TYPE, "application/json")
-            .body(raw)
-            .send();
+        let had_session = self.session.lock().expect("session lock").id.is_some();
+        let sent = self.send(|headers| {
+            self.client
+                .post(self.url.as_str())
+                .headers(headers)
+                .header(ACCEPT, ACCEPT_BOTH)
+                .header(CONTENT_TYPE, "application/json")
+                .body(raw.clone())
+        });
         let response = tokio::select! {
             _ = self.stop.cancelled() => return,
             response = sent => response,
         };
         let response = match response {
-            Ok(response) => response,
-            Err(err) => {
+            Ok(Ok(response)) => response,
+            Ok(Err(err)) => {
                 self.shared.mark_dead(self.generation);
                 return self.shared.fail(&requests, &reqwest_error(&self.target, err).into());
             }
+            Err(err) => return self.shared.fail(&requests, &err),
         };
         let status = response.status();
         if let Some(key) = &initialize {
@@ -159,8 +163,8 @@ impl Inner {
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
             let www_authenticate =
                 response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let err = UpstreamError::Unauthorized { id: self.id().clone(), www_authenticate };
-            return self.shared.fail(&requests, &err.into());
+            let err = self.credentials.refusal(www_authenticate).await;
+            return self.shared.fail(&requests, &err);
         }
         if status == StatusCode::NOT_FOUND && had_session {
             // The server forgot the session: start over on the next request.
@@ -244,20 +248,21 @@ impl Inner {
 
     /// The GET stream for server-initiated messages, if the server offers one.
     async fn listen(&self) {
-        let Ok(headers) = self.headers().await else { return };
-        let sent =
-            self.client.get(self.url.as_str()).headers(headers).header(ACCEPT, "text/event-stream").send();
+        let sent = self.send(|headers| {
+            self.client.get(self.url.as_str()).headers(headers).header(ACCEPT, "text/event-stream")
+        });
         let response = tokio::select! {
             _ = self.stop.cancelled() => return,
             response = sent => response,
         };
         match response {
-            Ok(response) if response.status().is_success() => {
+            Ok(Ok(response)) if response.status().is_success() => {
                 debug!(source = %self.id(), "listening for server messages");
                 self.read_events(response, None).await;
             }
-            Ok(response) => debug!(source = %self.id(), status = %response.status(), "no GET stream"),
-            Err(err) => debug!(source = %self.id(), err = %err.without_url(), "no GET stream"),
+            Ok(Ok(response)) => debug!(source = %self.id(), status = %response.status(), "no GET stream"),
+            Ok(Err(err)) => debug!(source = %self.id(), err = %err.without_url(), "no GET stream"),
+            Err(err) => debug!(source = %self.id(), "no GET stream: {err}"),
         }
     }
 
@@ -266,10 +271,11 @@ impl Inner {
         if self.session.lock().expect("session lock").id.is_none() {
             return;
         }
-        let Ok(headers) = self.headers().await else { return };
-        let sent = self.client.delete(self.url.as_str()).headers(headers).send();
+        let sent = self.send(|headers| self.client.delete(self.url.as_str()).headers(headers));
         match tokio::time::timeout(DELETE_GRACE, sent).await {
-            Ok(Ok(response)) => debug!(source = %self.id(), status = %response.status(), "session deleted"),
+            Ok(Ok(Ok(response))) => {
+                debug!(source = %self.id(), status = %response.status(), "session deleted")
+            }
             _ => debug!(source = %self.id(), "could not delete the session"),
         }
     }

@@ -21,11 +21,18 @@ const AGENT_DEADLINE: Duration = Duration::from_secs(60);
 /// A private Lanyard home: its own profile file and logs (the keychain is the session's).
 pub struct Home {
     dir: tempfile::TempDir,
+    /// `$BROWSER` for `lanyard connect` in this home, when sign-in is part of the test.
+    browser: Option<PathBuf>,
 }
 
 impl Home {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("a temp dir") }
+        Self { dir: tempfile::tempdir().expect("a temp dir"), browser: None }
+    }
+
+    /// A home whose `lanyard connect` signs in through `browser` (a scripted user agent).
+    pub fn with_browser(browser: PathBuf) -> Self {
+        Self { browser: Some(browser), ..Self::new() }
     }
 
     pub fn envs(&self) -> [(&'static str, PathBuf); 2] {
@@ -43,6 +50,9 @@ impl Home {
     pub fn lanyard(&self, args: &[&str]) -> Command {
         let mut command = Command::new(lanyard_bin());
         command.args(args).envs(self.envs()).env_remove("LANYARD_LOG").kill_on_drop(true);
+        if let Some(browser) = &self.browser {
+            command.env("BROWSER", browser);
+        }
         command
     }
 
@@ -139,21 +149,31 @@ pub async fn run_agent(home: &Home, plan: &Value) -> anyhow::Result<Value> {
 pub struct CountingUpstream {
     pub url: String,
     hits: Arc<AtomicUsize>,
+    authorizations: Arc<std::sync::Mutex<Vec<Option<String>>>>,
 }
 
 impl CountingUpstream {
     pub async fn start() -> anyhow::Result<Self> {
         let hits = Arc::new(AtomicUsize::new(0));
-        let counter = Arc::clone(&hits);
-        let router = axum::Router::new().fallback(move || {
-            let counter = Arc::clone(&counter);
+        let authorizations = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (counter, seen) = (Arc::clone(&hits), Arc::clone(&authorizations));
+        let router = axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
+            let (counter, seen) = (Arc::clone(&counter), Arc::clone(&seen));
             async move {
                 counter.fetch_add(1, Ordering::SeqCst);
+                let authorization =
+                    headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                seen.lock().unwrap().push(authorization);
                 (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "counted")
             }
         });
         let addr = super::serve(router).await?;
-        Ok(Self { url: format!("http://{addr}/mcp"), hits })
+        Ok(Self { url: format!("http://{addr}/mcp"), hits, authorizations })
+    }
+
+    /// The `Authorization` header of each request that reached this upstream, in order.
+    pub fn authorizations(&self) -> Vec<Option<String>> {
+        self.authorizations.lock().unwrap().clone()
     }
 
     pub fn hits(&self) -> usize {
