@@ -120,6 +120,11 @@ impl Credentials {
         Ok(Self { id: id.clone(), headers: header_map(id, &headers)?, bearer })
     }
 
+    /// Fixed headers and nothing else (the hub's bridge token, for a bridge going through it).
+    pub fn fixed(id: &SourceId, headers: &[(String, Secret)]) -> Result<Self, BridgeError> {
+        Ok(Self { id: id.clone(), headers: header_map(id, headers)?, bearer: Bearer::Profile })
+    }
+
     /// No credentials (a stdio source gets its secrets in its environment instead).
     pub fn none(id: &SourceId) -> Self {
         Self { id: id.clone(), headers: HeaderMap::new(), bearer: Bearer::Profile }

@@ -66,6 +66,21 @@ pub(crate) fn admit(headers: &mut HeaderMap, port: u16, token: &Secret) -> Resul
 
 /// Checks one request's headers; `port` is the port we listen on.
 pub(crate) fn check(headers: &HeaderMap, port: u16, token: &Secret) -> Result<(), Refusal> {
+    check_host_and_origin(headers, port)?;
+    let given = match headers.get(BRIDGE_TOKEN_HEADER) {
+        Some(value) => value.to_str().ok(),
+        None => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))),
+    }
+    .ok_or(Refusal::MissingToken)?;
+    if super::token::matches(token, given.trim().as_bytes()) { Ok(()) } else { Err(Refusal::WrongToken) }
+}
+
+/// The part of [`check`] that needs no token: `Host` and `Origin`. The hub's proof endpoint
+/// (see `hub`) passes this alone, since proving the token's knowledge is its whole point.
+pub(crate) fn check_host_and_origin(headers: &HeaderMap, port: u16) -> Result<(), Refusal> {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).ok_or(Refusal::Host)?;
     if !is_loopback_authority(host, Some(port)) {
         return Err(Refusal::Host);
@@ -77,15 +92,7 @@ pub(crate) fn check(headers: &HeaderMap, port: u16, token: &Secret) -> Result<()
             return Err(Refusal::Origin);
         }
     }
-    let given = match headers.get(BRIDGE_TOKEN_HEADER) {
-        Some(value) => value.to_str().ok(),
-        None => headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))),
-    }
-    .ok_or(Refusal::MissingToken)?;
-    if super::token::matches(token, given.trim().as_bytes()) { Ok(()) } else { Err(Refusal::WrongToken) }
+    Ok(())
 }
 
 /// `host[:port]` where host is loopback and, when `port` is given, the port is exactly that.

@@ -18,6 +18,7 @@
 mod credentials;
 mod door;
 mod forward;
+mod hub;
 mod ide;
 mod jsonrpc;
 mod link;

@@ -23,6 +23,7 @@ use super::BridgeError;
 use super::credentials::Credentials;
 use super::door;
 use super::forward::Forwarder;
+use super::hub;
 use super::session::Sessions;
 use crate::Engine;
 use crate::profile::{ProfileError, ResolvedTransport, SourceId};
@@ -88,7 +89,13 @@ impl Server {
             }
         });
         info!(%addr, "bridge listening");
+        let announced = hub::announce(&crate::paths::data_dir(), addr.port())
+            .inspect_err(
+                |err| warn!(%err, "cannot announce the hub; `lanyard bridge` processes will not use it"),
+            )
+            .ok();
         let served = axum::serve(listener, router).await;
+        drop(announced);
         for route in state.routes.lock().await.values() {
             if let Route::Stdio(sessions) = &**route {
                 sessions.close_all().await;
@@ -98,14 +105,29 @@ impl Server {
     }
 }
 
-/// Refuses a request that fails the door, before anything else looks at it.
+/// Refuses a request that fails the door, before anything else looks at it. The hub's proof
+/// endpoint is answered here, behind the Host and Origin checks but without the token.
 async fn check_door(State(state): State<Arc<Door>>, mut request: Request, next: Next) -> Response {
+    if request.uri().path() == hub::PROOF_PATH {
+        return prove_hub(&state, &request);
+    }
     match door::admit(request.headers_mut(), state.port, &state.token) {
         Ok(()) => next.run(request).await,
         Err(refusal) => {
             debug!(?refusal, "request refused at the door");
             (refusal.status(), refusal.message()).into_response()
         }
+    }
+}
+
+fn prove_hub(state: &Door, request: &Request) -> Response {
+    if let Err(refusal) = door::check_host_and_origin(request.headers(), state.port) {
+        return (refusal.status(), refusal.message()).into_response();
+    }
+    let nonce = request.uri().query().and_then(|q| q.strip_prefix("nonce=")).unwrap_or_default();
+    match hub::prove(&state.token, nonce) {
+        Some(proof) => (StatusCode::NO_CONTENT, [(hub::PROOF_HEADER, proof)]).into_response(),
+        None => (StatusCode::BAD_REQUEST, "nonce: 16 to 128 hex digits").into_response(),
     }
 }
 

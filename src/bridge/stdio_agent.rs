@@ -16,22 +16,65 @@ use tracing::info;
 
 use super::BridgeError;
 use super::credentials::Credentials;
+use super::hub;
 use super::pipe::Pipe;
 use crate::Engine;
-use crate::profile::SourceId;
+use crate::profile::{Resolved, ResolvedTransport, SourceId, ToolFilter};
+use crate::secret::Secret;
+use url::Url;
 
 /// How long answers still queued for the agent get to be written after its input ended.
 const DRAIN_GRACE: Duration = Duration::from_secs(1);
 /// Agent lines read ahead of the pipe.
 const READ_AHEAD: usize = 64;
 
+/// The source as the hub serves it (`/mcp/<id>`, with the bridge token), when a hub runs. The
+/// hub applies the source's tool filters and credentials, so this end adds none.
+async fn through_hub(engine: &Engine, id: &SourceId) -> Result<Option<(Resolved, Credentials)>, BridgeError> {
+    let profile = engine.profile(id)?;
+    if !profile.enabled {
+        return Err(crate::Error::Disabled { id: id.clone() }.into());
+    }
+    let data_dir = crate::paths::data_dir();
+    if !hub::announced(&data_dir) {
+        return Ok(None);
+    }
+    let token = super::bridge_token(engine.vault()).await?;
+    let Some(addr) = hub::find(&data_dir, &token).await else { return Ok(None) };
+    info!(source = %id, %addr, "serving through the hub");
+    let url =
+        Url::parse(&format!("http://{addr}/mcp/{id}")).expect("a loopback URL with a source id is valid");
+    let headers = vec![("Authorization".to_owned(), Secret::new(format!("Bearer {}", token.expose())))];
+    let credentials = Credentials::fixed(id, &headers)?;
+    let transport = ResolvedTransport::Http { url, headers: Vec::new() };
+    let resolved =
+        Resolved { id: id.clone(), transport, timeouts: profile.timeouts, tools: ToolFilter::default() };
+    Ok(Some((resolved, credentials)))
+}
+
 /// Runs the bridge for one source on this process's stdin and stdout until stdin ends.
 ///
 /// Both ends run on plain threads with blocking I/O: tokio's stdin and stdout hand every read
 /// and write to its blocking pool, a thread hop per message that showed up in the p99.
-pub async fn run_stdio(engine: Arc<Engine>, id: &SourceId, log_dir: &Path) -> Result<(), BridgeError> {
-    let (profile, resolved) = engine.resolve_source(id).await?;
-    let credentials = Credentials::new(&engine, &profile, &resolved).await?;
+///
+/// With `use_hub`, a running hub (see `hub`) serves the source and this process only pipes the
+/// agent's messages to it; otherwise, or when no hub proves itself, this process connects to the
+/// source itself.
+pub async fn run_stdio(
+    engine: Arc<Engine>,
+    id: &SourceId,
+    log_dir: &Path,
+    use_hub: bool,
+) -> Result<(), BridgeError> {
+    let hub = if use_hub { through_hub(&engine, id).await? } else { None };
+    let (resolved, credentials) = match hub {
+        Some(through_hub) => through_hub,
+        None => {
+            let (profile, resolved) = engine.resolve_source(id).await?;
+            let credentials = Credentials::new(&engine, &profile, &resolved).await?;
+            (resolved, credentials)
+        }
+    };
     let source = resolved.id.clone();
     let (pipe, to_agent) = Pipe::new(resolved, Arc::new(credentials), log_dir.to_owned())?;
     info!(%source, "bridge started");

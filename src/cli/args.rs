@@ -63,6 +63,10 @@ pub enum Command {
 pub struct BridgeArgs {
     /// The source to serve.
     pub id: SourceId,
+    /// Connect to the source from this process even when `lanyard serve` or the desktop app
+    /// runs (by default the bridge goes through it, so that one process refreshes the tokens).
+    #[arg(long)]
+    pub no_hub: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,8 @@ use super::args::{BridgeArgs, ConfigArgs, IdeArg, ServeArgs};
 /// MCP on our stdin/stdout for one source. Our stdout is the agent's stream: nothing else is
 /// printed to it.
 pub async fn bridge(engine: Engine, args: BridgeArgs) -> anyhow::Result<()> {
-    bridge::run_stdio(std::sync::Arc::new(engine), &args.id, &lanyard::paths::log_dir()).await?;
+    let engine = std::sync::Arc::new(engine);
+    bridge::run_stdio(engine, &args.id, &lanyard::paths::log_dir(), !args.no_hub).await?;
     Ok(())
 }
 

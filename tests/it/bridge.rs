@@ -202,13 +202,18 @@ pub(crate) struct RawBridge {
 
 impl RawBridge {
     pub(crate) fn start(home: &Home, id: &str) -> Self {
-        let mut child = home
-            .lanyard(&["bridge", id])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("lanyard bridge starts");
+        Self::spawn(home.lanyard(&["bridge", id]).stderr(Stdio::inherit()))
+    }
+
+    /// `lanyard bridge <id>` with its INFO log written to `log`.
+    pub(crate) fn start_logged(home: &Home, id: &str, log: &std::path::Path) -> Self {
+        let file = std::fs::File::create(log).expect("create the bridge's log file");
+        Self::spawn(home.lanyard(&["bridge", id]).env("LANYARD_LOG", "info").stderr(file))
+    }
+
+    fn spawn(command: &mut tokio::process::Command) -> Self {
+        let mut child =
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("lanyard bridge starts");
         let stdin = child.stdin.take().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
         Self { child, stdin, lines }

@@ -244,3 +244,80 @@ async fn issue_4_passthrough_forwards_the_agents_authorization_to_that_source_on
         "any other source gets neither the agent's credential nor the bridge token"
     );
 }
+
+/// Ten `lanyard bridge` processes start at once on a source whose token the server has just
+/// expired; each initializes and calls a tool. Returns the bridges' logs.
+async fn ten_bridges_after_expiry(source: &SignedIn) -> Vec<String> {
+    source.fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let mut bridges: Vec<RawBridge> = (0..10)
+        .map(|n| RawBridge::start_logged(&source.home, &source.id, &logs.path().join(format!("{n}.log"))))
+        .collect();
+    for bridge in &mut bridges {
+        bridge.send(initialize(0)).await;
+    }
+    for bridge in &mut bridges {
+        let init = bridge.answer_to(json!(0)).await;
+        assert!(init.get("result").is_some(), "every bridge initializes: {init}");
+        bridge.send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" })).await;
+        bridge.send(call_whoami(1)).await;
+    }
+    for bridge in &mut bridges {
+        let answer = bridge.answer_to(json!(1)).await;
+        assert_eq!(subject(&answer).as_deref(), Some("alice"), "every bridge's call succeeds: {answer}");
+    }
+    drop(bridges);
+    (0..10)
+        .map(|n| std::fs::read_to_string(logs.path().join(format!("{n}.log"))).unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn issue_4_ten_bridges_without_a_hub_refresh_exactly_once() {
+    let source = SignedIn::new("ten-direct").await;
+    let logs = ten_bridges_after_expiry(&source).await;
+    assert_eq!(
+        source.refreshes().await,
+        1,
+        "the cross-process lock lets one bridge refresh; the others use its rotated tokens"
+    );
+    assert!(
+        logs.iter().all(|log| !log.contains("through the hub")),
+        "with no hub running, every bridge serves the source itself: {logs:?}"
+    );
+}
+
+#[tokio::test]
+async fn issue_4_ten_bridges_go_through_the_running_hub_which_refreshes_once() {
+    let source = SignedIn::new("ten-hub").await;
+    let (_hub, _) = start_serve(&source.home).await.expect("lanyard serve starts");
+    let logs = ten_bridges_after_expiry(&source).await;
+    assert_eq!(source.refreshes().await, 1, "the hub refreshed once for all ten bridges");
+    assert!(
+        logs.iter().all(|log| log.contains("serving through the hub")),
+        "every bridge found the hub and went through it: {logs:?}"
+    );
+}
+
+#[tokio::test]
+async fn issue_4_a_stale_hub_announcement_gets_no_bridge_token() {
+    let home = Home::new();
+    let server = crate::support::test_server_bin().display().to_string();
+    home.add(&["local", "--", &server, "stdio"]).await;
+    // A program that is not a hub now listens on the port a stale announcement names.
+    let impostor = CountingUpstream::start().await.expect("a listener starts");
+    let port = impostor.url.trim_start_matches("http://127.0.0.1:").split('/').next().unwrap().to_owned();
+    let data = home.envs()[1].1.clone();
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("hub.json"), format!("{{\"port\":{port},\"pid\":1}}")).unwrap();
+
+    let mut bridge = RawBridge::start(&home, "local");
+    let init = bridge.initialize().await;
+    assert!(init.get("result").is_some(), "the bridge serves the source itself: {init}");
+    let token = bridge_token();
+    assert!(impostor.hits() >= 1, "the bridge did ask the announced port for its proof");
+    assert!(
+        impostor.authorizations().iter().all(|seen| seen.as_deref().is_none_or(|a| !a.contains(&token))),
+        "the bridge token never goes to a listener that did not prove it is the hub"
+    );
+}
