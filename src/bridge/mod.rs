@@ -20,6 +20,7 @@ mod door;
 mod forward;
 mod hub;
 mod ide;
+mod ide_file;
 mod jsonrpc;
 mod link;
 mod pipe;
@@ -32,6 +33,7 @@ mod token;
 use std::net::SocketAddr;
 
 pub use ide::{IdeClient, ide_snippet};
+pub use ide_file::{IdeConfigError, Written, default_config_path, write_config};
 pub use serve::{DEFAULT_PORT, Server, serve};
 pub use stdio_agent::run_stdio;
 pub use token::bridge_token;

@@ -96,6 +96,14 @@ pub struct ConfigArgs {
     /// Only these sources (repeatable; default: every enabled source).
     #[arg(long = "source", value_name = "ID")]
     pub sources: Vec<SourceId>,
+    /// Merge the snippet into the client's config file (other entries kept, the old file backed
+    /// up beside it as `<file>.lanyard-backup`) instead of printing it.
+    #[arg(long)]
+    pub write: bool,
+    /// The config file for --write (default: the client's usual one; VS Code's is
+    /// `.vscode/mcp.json` in the current folder).
+    #[arg(long, value_name = "PATH", requires = "write")]
+    pub file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -54,5 +54,24 @@ pub fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
         IdeArg::Vscode => IdeClient::Vscode,
         IdeArg::Zed => IdeClient::Zed,
     };
-    super::print_json(&bridge::ide_snippet(client, &program.to_string_lossy(), &sources))
+    let snippet = bridge::ide_snippet(client, &program.to_string_lossy(), &sources);
+    if !args.write {
+        return super::print_json(&snippet);
+    }
+    let path = match args.file {
+        Some(path) => path,
+        None => bridge::default_config_path(client).ok_or(bridge::IdeConfigError::NoDefaultPath)?,
+    };
+    let written = bridge::write_config(&path, &snippet)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "wrote {}", written.path.display())?;
+    if let Some(backup) = &written.backup {
+        writeln!(stdout, "the previous file is kept as {}", backup.display())?;
+    }
+    for (what, names) in [("added", &written.added), ("replaced", &written.replaced)] {
+        if !names.is_empty() {
+            writeln!(stdout, "{what}: {}", names.join(", "))?;
+        }
+    }
+    Ok(())
 }

@@ -223,7 +223,7 @@ fn slug(name: &str) -> Option<SourceId> {
 }
 
 /// Removes `//` and `/* */` comments and trailing commas (VS Code's files are JSON with comments).
-fn strip_jsonc(text: &str) -> String {
+pub(crate) fn strip_jsonc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     let mut in_string = false;

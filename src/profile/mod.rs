@@ -10,6 +10,7 @@ mod validate;
 
 pub use expand::{ExpandError, expand, variables};
 pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore};
+pub(crate) use import::strip_jsonc;
 pub use import::{ImportError, ImportReport, ImportedProfile, Skipped, import_file, parse_import};
 pub use model::{
     Auth, ClientCredentialsSettings, ConfigValue, InvalidSourceId, OAuthSettings, Profile, SecretRef,

@@ -363,3 +363,52 @@ async fn config_prints_a_snippet_that_runs_the_bridge() {
         "the entry runs `lanyard bridge one`: {snippet}"
     );
 }
+
+#[tokio::test]
+async fn config_write_merges_into_the_clients_file_and_the_entry_works() {
+    let home = Home::new();
+    let server = test_server_bin().display().to_string();
+    home.add(&["local", "--", &server, "stdio"]).await;
+    let file = tempfile::tempdir().expect("a temp dir");
+    let path = file.path().join("mcp.json");
+    let before = r#"{"mcpServers": {"mine": {"command": "my-server"}}, "other": true}"#;
+    std::fs::write(&path, before).unwrap();
+
+    let output = home
+        .lanyard(&["config", "cursor", "--write", "--file", &path.display().to_string()])
+        .output()
+        .await
+        .expect("lanyard runs");
+    assert!(output.status.success(), "config --write succeeds: {}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("added: local"), "it says what it added: {stdout}");
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        written["mcpServers"]["mine"]["command"], "my-server",
+        "the person's own server is kept: {written}"
+    );
+    assert_eq!(written["other"], true, "other settings are kept: {written}");
+    let backup =
+        std::fs::read_to_string(file.path().join("mcp.json.lanyard-backup")).expect("a backup exists");
+    assert_eq!(backup, before, "the backup is the previous file");
+
+    // The entry, run the way the IDE would run it, is a working bridge.
+    let entry = &written["mcpServers"]["local"];
+    let args: Vec<&str> = entry["args"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let mut command = tokio::process::Command::new(entry["command"].as_str().unwrap());
+    command
+        .args(&args)
+        .envs(home.envs())
+        .env_remove("LANYARD_LOG")
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    let mut bridge = RawBridge::spawn(&mut command);
+    let init = bridge.initialize().await;
+    assert!(init.get("result").is_some(), "the written entry starts a working bridge: {init}");
+    bridge.send(json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list" })).await;
+    let listed = bridge.answer_to(json!(1)).await;
+    assert!(
+        listed["result"]["tools"].as_array().is_some_and(|tools| !tools.is_empty()),
+        "and lists the source's tools: {listed}"
+    );
+}
