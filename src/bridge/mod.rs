@@ -38,7 +38,6 @@ pub use serve::{DEFAULT_PORT, Server, serve};
 pub use stdio_agent::run_stdio;
 pub use token::bridge_token;
 
-use crate::profile::SourceId;
 use crate::upstream::UpstreamError;
 use crate::vault::VaultError;
 
@@ -49,10 +48,6 @@ use crate::vault::VaultError;
 pub enum BridgeError {
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
-    #[error(
-        "source `{id}`: the bridge does not pass legacy SSE sources through yet; use `lanyard call`, or switch the source to streamable HTTP (`lanyard profile edit {id} --transport http`) if the server offers it"
-    )]
-    SseNotSupported { id: SourceId },
     #[error(transparent)]
     Engine(Box<crate::Error>),
     #[error(transparent)]

@@ -49,8 +49,10 @@ struct Door {
 }
 
 enum Route {
+    /// Streamable HTTP upstream: forwarded at the HTTP level.
     Http(Forwarder),
-    Stdio(Sessions),
+    /// Stdio or legacy SSE upstream: one upstream session per agent session.
+    Sessions(Sessions),
 }
 
 /// Binds 127.0.0.1:`port` (0 for a free one) with the install's bridge token.
@@ -97,7 +99,7 @@ impl Server {
         let served = axum::serve(listener, router).await;
         drop(announced);
         for route in state.routes.lock().await.values() {
-            if let Route::Stdio(sessions) = &**route {
+            if let Route::Sessions(sessions) = &**route {
                 sessions.close_all().await;
             }
         }
@@ -156,7 +158,7 @@ async fn per_source(
     };
     match &*route {
         Route::Http(forwarder) => forwarder.handle(request).await,
-        Route::Stdio(sessions) => sessions.handle(request).await,
+        Route::Sessions(sessions) => sessions.handle(request).await,
     }
 }
 
@@ -173,8 +175,10 @@ impl Door {
                 let credentials = Credentials::new(&self.engine, &profile, &resolved).await?;
                 Route::Http(Forwarder::new(&resolved, credentials)?)
             }
-            ResolvedTransport::Stdio { .. } => Route::Stdio(Sessions::new(resolved, self.log_dir.clone())),
-            ResolvedTransport::Sse { .. } => return Err(BridgeError::SseNotSupported { id: id.clone() }),
+            ResolvedTransport::Stdio { .. } | ResolvedTransport::Sse { .. } => {
+                let credentials = Credentials::new(&self.engine, &profile, &resolved).await?;
+                Route::Sessions(Sessions::new(resolved, credentials, self.log_dir.clone()))
+            }
         };
         let route = Arc::new(route);
         routes.insert(id.clone(), Arc::clone(&route));

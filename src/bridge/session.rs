@@ -34,6 +34,7 @@ use crate::upstream::MAX_MESSAGE_BYTES;
 /// The live agent sessions of one stdio source.
 pub(crate) struct Sessions {
     resolved: Resolved,
+    credentials: Arc<Credentials>,
     log_dir: PathBuf,
     live: Mutex<HashMap<String, Arc<Session>>>,
 }
@@ -55,8 +56,10 @@ struct Routes {
 }
 
 impl Sessions {
-    pub fn new(resolved: Resolved, log_dir: PathBuf) -> Self {
-        Self { resolved, log_dir, live: Mutex::new(HashMap::new()) }
+    /// Sessions with `resolved`'s upstream: a stdio child (no `credentials`, its secrets are in
+    /// its environment) or a legacy SSE server, one upstream session per agent session.
+    pub fn new(resolved: Resolved, credentials: Credentials, log_dir: PathBuf) -> Self {
+        Self { resolved, credentials: Arc::new(credentials), log_dir, live: Mutex::new(HashMap::new()) }
     }
 
     pub async fn handle(&self, request: Request) -> Response {
@@ -162,7 +165,7 @@ impl Sessions {
 
     /// Starts a session (its child starts with the `initialize` message).
     fn start(&self) -> Result<(String, Arc<Session>), BridgeError> {
-        let credentials = Arc::new(Credentials::none(&self.resolved.id)); // a child's secrets are in its env
+        let credentials = Arc::clone(&self.credentials);
         let (pipe, from_pipe) = Pipe::new(self.resolved.clone(), credentials, self.log_dir.clone())?;
         let routes = Arc::new(Mutex::new(Routes::default()));
         tokio::spawn(route(from_pipe, Arc::clone(&routes)));

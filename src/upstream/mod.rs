@@ -10,7 +10,7 @@
 mod classify;
 mod error;
 mod http;
-mod sse;
+pub(crate) mod sse;
 mod stdio;
 
 use std::future::Future;

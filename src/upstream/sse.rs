@@ -31,7 +31,7 @@ const POST_ANSWER_BYTES: usize = 64 * 1024;
 /// Messages waiting for rmcp before the reader stops reading the stream.
 const INCOMING_BUFFER: usize = 64;
 
-type Events = Pin<Box<dyn Stream<Item = Result<Sse, sse_stream::Error>> + Send>>;
+pub(crate) type Events = Pin<Box<dyn Stream<Item = Result<Sse, sse_stream::Error>> + Send>>;
 
 /// A connected legacy SSE session: the event stream being read, and where to POST.
 pub(super) struct SseTransport {
@@ -79,13 +79,28 @@ pub(super) async fn connect(
         source = %target.id,
         "this source uses the legacy HTTP+SSE transport (MCP 2024-11-05), which the MCP spec deprecates; switch it to `http` (streamable HTTP) once the server offers it"
     );
-    let response = client
-        .get(url.as_str())
-        .header(ACCEPT, "text/event-stream")
-        .header(CACHE_CONTROL, "no-cache")
-        .send()
-        .await
-        .map_err(|err| reqwest_error(target, err))?;
+    let response = stream_request(&client, url).send().await.map_err(|err| reqwest_error(target, err))?;
+    let (endpoint, events) = open_events(target, url, response).await?;
+
+    let (incoming_tx, incoming) = mpsc::channel(INCOMING_BUFFER);
+    let stop = CancellationToken::new();
+    tokio::spawn(read_messages(target.clone(), events, incoming_tx, stop.clone()));
+    Ok(SseTransport { client, endpoint: Arc::new(endpoint), incoming, stop_reader: Some(stop.drop_guard()) })
+}
+
+/// The GET that opens a legacy SSE session's event stream.
+pub(crate) fn stream_request(client: &reqwest::Client, url: &Url) -> reqwest::RequestBuilder {
+    client.get(url.as_str()).header(ACCEPT, "text/event-stream").header(CACHE_CONTROL, "no-cache")
+}
+
+/// Checks the answer to [`stream_request`] and reads its events up to the `endpoint` one:
+/// the message endpoint (on the SSE URL's origin) and the events that follow, each within
+/// [`MAX_MESSAGE_BYTES`]. The bridge uses this too, handling the messages as raw bytes.
+pub(crate) async fn open_events(
+    target: &Target,
+    url: &Url,
+    response: reqwest::Response,
+) -> Result<(Url, Events), UpstreamError> {
     let answer = Answer::of(&response);
     if let Some(err) = answer.refusal(target) {
         return Err(err);
@@ -96,11 +111,7 @@ pub(super) async fn connect(
     let mut events = events_of(response.bytes_stream(), MAX_MESSAGE_BYTES);
     let endpoint = endpoint_of(target, url, &mut events).await?;
     debug!("the SSE server named its message endpoint");
-
-    let (incoming_tx, incoming) = mpsc::channel(INCOMING_BUFFER);
-    let stop = CancellationToken::new();
-    tokio::spawn(read_messages(target.clone(), events, incoming_tx, stop.clone()));
-    Ok(SseTransport { client, endpoint: Arc::new(endpoint), incoming, stop_reader: Some(stop.drop_guard()) })
+    Ok((endpoint, events))
 }
 
 /// Decodes a body into events, refusing any event over `max` bytes. The count runs over the

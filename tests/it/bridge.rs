@@ -1,6 +1,7 @@
 //! The local bridge end to end (issue 4): the TypeScript SDK client as the agent, reaching
 //! server-everything and `lanyard-test-server` through `lanyard bridge` (stdio) and
-//! `lanyard serve` (streamable HTTP), in all four transport pairings; the door of the HTTP
+//! `lanyard serve` (streamable HTTP), in all four transport pairings and from both kinds of agent
+//! to a legacy SSE upstream; the door of the HTTP
 //! bridge; and an upstream that dies in the middle of a call.
 
 use std::process::Stdio;
@@ -102,6 +103,31 @@ async fn stdio_agent_to_http_upstream_passes_everything_through() {
     let connect = json!({ "stdio": { "command": crate::support::bridge_home::lanyard_bin(), "args": ["bridge", "ev-http"] } });
     let report = run_agent(&home, &plan(connect)).await.expect("the agent runs");
     assert_pass_through(&report, "ev-http");
+}
+
+#[tokio::test]
+async fn stdio_agent_to_legacy_sse_upstream_passes_everything_through() {
+    let (_server, url) = start_everything(Everything::Sse).await.expect("server-everything starts");
+    let home = Home::new();
+    let mut args = vec!["ev-sse", "--url", &url, "--transport", "sse"];
+    args.extend_from_slice(&FILTER);
+    home.add(&args).await;
+    let connect = json!({ "stdio": { "command": crate::support::bridge_home::lanyard_bin(), "args": ["bridge", "ev-sse"] } });
+    let report = run_agent(&home, &plan(connect)).await.expect("the agent runs");
+    assert_pass_through(&report, "ev-sse");
+}
+
+#[tokio::test]
+async fn http_agent_to_legacy_sse_upstream_passes_everything_through() {
+    let (_server, url) = start_everything(Everything::Sse).await.expect("server-everything starts");
+    let home = Home::new();
+    let mut args = vec!["ev-sse-http", "--url", &url, "--transport", "sse"];
+    args.extend_from_slice(&FILTER);
+    home.add(&args).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let connect = json!({ "http": { "url": format!("{base}/mcp/ev-sse-http"), "token": bridge_token() } });
+    let report = run_agent(&home, &plan(connect)).await.expect("the agent runs");
+    assert_pass_through(&report, "ev-sse-http");
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! The upstream end of a [`Pipe`](super::pipe::Pipe): a line pipe to a child process, or a
-//! streamable HTTP client working at the message level.
+//! streamable HTTP or legacy SSE client working at the message level.
 //!
 //! A link delivers whatever the upstream sends to [`Shared::on_upstream_message`] and reports its own
 //! death through [`Shared::link_closed`] (or, for one failed HTTP request, [`Shared::fail`]),
@@ -7,6 +7,7 @@
 //! touches a newer one. Dropping a link stops its tasks (and kills a child).
 
 mod http;
+mod sse;
 mod stdio;
 
 pub(crate) use http::SESSION_ID;
@@ -25,6 +26,7 @@ use crate::profile::{Resolved, ResolvedTransport};
 pub(crate) enum Link {
     Stdio(stdio::StdioLink),
     Http(http::HttpLink),
+    Sse(sse::SseLink),
 }
 
 impl Link {
@@ -51,7 +53,12 @@ impl Link {
                     generation,
                 )))
             }
-            ResolvedTransport::Sse { .. } => Err(BridgeError::SseNotSupported { id: resolved.id.clone() }),
+            ResolvedTransport::Sse { url, .. } => {
+                let client = client.expect("an SSE source has a client");
+                let link = sse::SseLink::open(resolved, url.clone(), client, credentials, shared, generation)
+                    .await?;
+                Ok(Link::Sse(link))
+            }
         }
     }
 
@@ -60,6 +67,10 @@ impl Link {
         match self {
             Link::Stdio(link) => link.send(raw).await,
             Link::Http(link) => link.send(raw, peeked).await,
+            Link::Sse(link) => {
+                link.send(raw, peeked);
+                Ok(())
+            }
         }
     }
 
@@ -67,6 +78,7 @@ impl Link {
         match self {
             Link::Stdio(link) => link.close().await,
             Link::Http(link) => link.close().await,
+            Link::Sse(link) => drop(link), // ending the stream ends the session
         }
     }
 }
