@@ -11,6 +11,9 @@
 //! | HTTP | stdio | one child per agent session, `Mcp-Session-Id` minted here ([`session`]) |
 //! | HTTP | HTTP | an HTTP-level forward, headers swapped and bodies streamed ([`forward`]) |
 //!
+//! The merged server ([`merged`]) is the exception: one MCP server over every enabled source, with
+//! tools and prompts named `<source>__<name>`, served by `lanyard bridge --all` and at `/mcp`.
+//!
 //! The HTTP listener is a door ([`door`]): loopback only, the install's bridge token ([`token`]),
 //! `Host` and `Origin` checked, all before any upstream is touched. Credentials for HTTP upstreams
 //! come from one function per request ([`credentials`]), where OAuth tokens will plug in.
@@ -21,6 +24,7 @@ mod forward;
 mod ide;
 mod jsonrpc;
 mod link;
+mod merged;
 mod pipe;
 mod rewrite;
 mod serve;
@@ -31,6 +35,7 @@ mod token;
 use std::net::SocketAddr;
 
 pub use ide::{IdeClient, ide_snippet};
+pub use merged::{MergedError, run_stdio as run_stdio_merged};
 pub use serve::{DEFAULT_PORT, Server, serve};
 pub use stdio_agent::run_stdio;
 pub use token::bridge_token;
@@ -62,6 +67,8 @@ pub enum BridgeError {
         #[source]
         err: std::io::Error,
     },
+    #[error(transparent)]
+    Merged(Box<MergedError>),
     #[error("the agent's standard input or output failed: {err}")]
     AgentIo {
         #[source]

@@ -8,10 +8,14 @@ use lanyard::bridge::{self, IdeClient};
 
 use super::args::{BridgeArgs, ConfigArgs, IdeArg, ServeArgs};
 
-/// MCP on our stdin/stdout for one source. Our stdout is the agent's stream: nothing else is
+/// MCP on our stdin/stdout for one source, or for all of them merged (`--all`). Our stdout is the agent's stream: nothing else is
 /// printed to it.
-pub async fn bridge(engine: &Engine, args: BridgeArgs) -> anyhow::Result<()> {
-    let resolved = engine.resolve_source(&args.id).await?;
+pub async fn bridge(engine: Engine, args: BridgeArgs) -> anyhow::Result<()> {
+    let Some(id) = args.id else {
+        bridge::run_stdio_merged(engine).await?;
+        return Ok(());
+    };
+    let resolved = engine.resolve_source(&id).await?;
     bridge::run_stdio(resolved, &lanyard::paths::log_dir()).await?;
     Ok(())
 }

@@ -53,7 +53,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Connect(args) => auth_cmd::connect(&engine, args, false).await,
         Command::Reconnect(args) => auth_cmd::connect(&engine, args, true).await,
         Command::Disconnect(args) => auth_cmd::disconnect(&engine, args).await,
-        Command::Bridge(args) => bridge_cmd::bridge(&engine, args).await,
+        Command::Bridge(args) => bridge_cmd::bridge(engine, args).await,
         Command::Serve(args) => bridge_cmd::serve(engine, args).await,
         Command::BridgeToken => bridge_cmd::token(&engine).await,
         Command::Config(args) => bridge_cmd::config(&engine, args),
