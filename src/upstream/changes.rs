@@ -3,7 +3,11 @@
 //!
 //! It is the client side of the session: besides the handshake's client info it only turns the
 //! three list-changed notifications into [`ListChanged`] values on a broadcast channel. Nobody
-//! listening is normal; a lagging listener only loses change signals, never requests.
+//! listening is normal; a lagging listener only loses change signals, never requests. The first
+//! subscription is made with the channel, so a change the server reports right after the
+//! handshake (before anyone could subscribe) still reaches the first listener.
+
+use std::sync::{Mutex, PoisonError};
 
 use rmcp::ClientHandler;
 use rmcp::model::ClientConfig;
@@ -27,15 +31,19 @@ pub enum ListChanged {
 pub(crate) struct Listener {
     config: ClientConfig,
     changes: broadcast::Sender<ListChanged>,
+    /// The subscription made with the channel, for the first caller of [`Listener::subscribe`].
+    first: Mutex<Option<broadcast::Receiver<ListChanged>>>,
 }
 
 impl Listener {
     pub(crate) fn new(config: ClientConfig) -> Self {
-        Self { config, changes: broadcast::channel(BUFFER).0 }
+        let (changes, first) = broadcast::channel(BUFFER);
+        Self { config, changes, first: Mutex::new(Some(first)) }
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<ListChanged> {
-        self.changes.subscribe()
+        let first = self.first.lock().unwrap_or_else(PoisonError::into_inner).take();
+        first.unwrap_or_else(|| self.changes.subscribe())
     }
 
     fn note(&self, change: ListChanged) {

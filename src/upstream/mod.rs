@@ -240,7 +240,8 @@ impl Upstream {
         self.request("prompts/get", self.service.get_prompt(params)).await
     }
 
-    /// Signals each time the server says its tool, prompt or resource list changed.
+    /// Signals each time the server says its tool, prompt or resource list changed. The first
+    /// receiver also holds the signals sent since the handshake.
     pub fn list_changes(&self) -> tokio::sync::broadcast::Receiver<ListChanged> {
         self.service.service().subscribe()
     }

@@ -3,6 +3,7 @@
 
 mod bridge;
 mod cli;
+mod merged;
 mod oauth;
 mod oauth_cli;
 mod support;

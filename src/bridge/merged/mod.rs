@@ -115,9 +115,11 @@ impl From<MergedError> for BridgeError {
 /// Runs the merged server on this process's stdin and stdout until the agent closes its input.
 pub async fn run_stdio(engine: Engine) -> Result<(), BridgeError> {
     let merged = Arc::new(Merged::new(Arc::new(engine)));
+    // The session subscribes to list changes before any upstream can report one.
+    let server = MergedServer::new(Arc::clone(&merged));
     merged.sources().warm_up();
     info!("merged bridge started");
-    let running = MergedServer::new(Arc::clone(&merged))
+    let running = server
         .serve(rmcp::transport::stdio())
         .await
         .map_err(|err| MergedError::AgentSession { err: Box::new(err) })?;

@@ -242,15 +242,19 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// One agent session's handler. Dropping it (the session ended) stops its change forwarder.
 pub(crate) struct MergedServer {
     merged: Arc<Merged>,
+    /// Subscribed when the session is made, so a change that comes before the agent's
+    /// `initialized` is still told once it is.
+    changes: Mutex<Option<broadcast::Receiver<ListChanged>>>,
     session: CancellationToken,
     _ended: DropGuard,
 }
 
 impl MergedServer {
     pub(crate) fn new(merged: Arc<Merged>) -> Self {
+        let changes = Mutex::new(Some(merged.sources().changes()));
         let session = CancellationToken::new();
         let _ended = session.clone().drop_guard();
-        Self { merged, session, _ended }
+        Self { merged, changes, session, _ended }
     }
 }
 
@@ -294,8 +298,9 @@ impl ServerHandler for MergedServer {
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        let changes = self.merged.sources().changes();
-        tokio::spawn(forward_changes(context.peer, changes, self.session.clone()));
+        if let Some(changes) = lock(&self.changes).take() {
+            tokio::spawn(forward_changes(context.peer, changes, self.session.clone()));
+        }
     }
 
     async fn list_tools(
