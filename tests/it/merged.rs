@@ -32,7 +32,7 @@ async fn two_sources(home: &Home) {
 
 /// `lanyard bridge --all` driven line by line.
 struct Agent {
-    _child: Child,
+    child: Child,
     stdin: ChildStdin,
     lines: Lines<BufReader<ChildStdout>>,
     next_id: u64,
@@ -51,7 +51,7 @@ impl Agent {
             .expect("lanyard bridge --all starts");
         let stdin = child.stdin.take().expect("stdin is piped");
         let lines = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
-        let mut agent = Self { _child: child, stdin, lines, next_id: 1, notifications: Vec::new() };
+        let mut agent = Self { child, stdin, lines, next_id: 1, notifications: Vec::new() };
         let init = agent
             .request(
                 "initialize",
@@ -282,4 +282,45 @@ async fn serve_merges_every_source_at_mcp_behind_the_door() {
         report["read"]["test://greeting"], "hello from lanyard-test-server",
         "a resource of kit is reachable over HTTP: {report}"
     );
+}
+
+/// The process ids of `pid`'s children (every thread's), from /proc.
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("read /proc/<pid>/task").flatten() {
+        let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        found.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_source_whose_server_died_is_started_again_on_the_next_call() {
+    let home = Home::new();
+    let server = test_server_bin().display().to_string();
+    home.add(&["kit", "--", &server, "stdio"]).await;
+    let mut agent = Agent::start(&home).await;
+    let first = agent.call("kit__echo", json!({ "message": "one" })).await;
+    assert_eq!(text(&first), "one", "the source answers before it dies: {first}");
+    let bridge = agent.child.id().expect("the bridge runs");
+    let before = children_of(bridge);
+    assert_eq!(before.len(), 1, "the merged bridge runs one server process: {before:?}");
+    let killed =
+        std::process::Command::new("kill").args(["-9", &before[0].to_string()]).status().expect("kill runs");
+    assert!(killed.success(), "the server process could be killed");
+
+    // The call right after the kill may still see the old session end (and then names the
+    // source); the one after it must reach a new server.
+    let racing = agent.call("kit__echo", json!({ "message": "two" })).await;
+    if racing.get("error").is_some() {
+        let message = racing["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("`kit`"), "a failure right after the kill names the source: {racing}");
+        let again = agent.call("kit__echo", json!({ "message": "three" })).await;
+        assert_eq!(text(&again), "three", "the next call starts the server again: {again}");
+    } else {
+        assert_eq!(text(&racing), "two", "the call reached a new server: {racing}");
+    }
+    let after = children_of(bridge);
+    assert_eq!(after.len(), 1, "exactly one server process runs after the restart: {after:?}");
+    assert_ne!(after[0], before[0], "it is a new process");
 }
