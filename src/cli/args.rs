@@ -60,11 +60,14 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "\
+#[command(
+    override_usage = "lanyard bridge <ID>\n       lanyard bridge --all",
+    after_help = "\
 With --all, tools and prompts are named `<source>__<name>` (only A-Z a-z 0-9 _ -, at most 64
 characters; a name that had to be cleaned, was too long or collides gets `_` and 8 hex digits of
 a hash); resources keep their URIs. Sources that are disabled, need sign-in or are down are left
-out, with the reason logged on stderr.")]
+out, with the reason logged on stderr."
+)]
 pub struct BridgeArgs {
     /// The source to serve.
     #[arg(required_unless_present = "all")]

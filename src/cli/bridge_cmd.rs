@@ -12,6 +12,9 @@ use super::args::{BridgeArgs, ConfigArgs, IdeArg, ServeArgs};
 /// printed to it.
 pub async fn bridge(engine: Engine, args: BridgeArgs) -> anyhow::Result<()> {
     let Some(id) = args.id else {
+        // A profile file that does not parse stops here, with its exit code, rather than at the
+        // agent's first list.
+        engine.load()?;
         bridge::run_stdio_merged(engine).await?;
         return Ok(());
     };

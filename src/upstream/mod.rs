@@ -415,6 +415,9 @@ mod tests {
             assert_send(upstream.call_tool("tool", None));
             assert_send(upstream.list_resources());
             assert_send(upstream.list_prompts());
+            assert_send(upstream.list_resource_templates());
+            assert_send(upstream.read_resource("test://x"));
+            assert_send(upstream.get_prompt("prompt", None));
         };
     }
 
