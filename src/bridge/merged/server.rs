@@ -47,6 +47,13 @@ enum Offer {
     Resources,
 }
 
+/// What a merged name stands for.
+#[derive(Clone, Copy)]
+enum Named {
+    Tool,
+    Prompt,
+}
+
 impl Merged {
     pub(crate) fn new(engine: Arc<crate::Engine>) -> Self {
         Self {
@@ -146,17 +153,17 @@ impl Merged {
     }
 
     /// Where a merged tool or prompt name leads: the table of the last list, else a fresh list.
-    async fn route(&self, kind: Offer, name: &str) -> Result<Route, MergedError> {
+    async fn route(&self, kind: Named, name: &str) -> Result<Route, MergedError> {
         let table = |merged: &Self| match kind {
-            Offer::Prompts => Arc::clone(&lock(&merged.prompts)),
-            _ => Arc::clone(&lock(&merged.tools)),
+            Named::Tool => Arc::clone(&lock(&merged.tools)),
+            Named::Prompt => Arc::clone(&lock(&merged.prompts)),
         };
         if let Some(route) = table(self).get(name) {
             return Ok(route.clone());
         }
         match kind {
-            Offer::Prompts => drop(self.list_prompts().await?),
-            _ => drop(self.list_tools().await?),
+            Named::Tool => drop(self.list_tools().await?),
+            Named::Prompt => drop(self.list_prompts().await?),
         }
         if let Some(route) = table(self).get(name) {
             return Ok(route.clone());
@@ -166,8 +173,8 @@ impl Merged {
             self.sources.get(&id).await?;
         }
         Err(match kind {
-            Offer::Prompts => MergedError::UnknownPrompt { name: name.to_owned() },
-            _ => MergedError::UnknownTool { name: name.to_owned() },
+            Named::Tool => MergedError::UnknownTool { name: name.to_owned() },
+            Named::Prompt => MergedError::UnknownPrompt { name: name.to_owned() },
         })
     }
 
@@ -176,7 +183,7 @@ impl Merged {
         name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> Result<rmcp::model::CallToolResult, MergedError> {
-        let route = self.route(Offer::Tools, name).await?;
+        let route = self.route(Named::Tool, name).await?;
         let upstream = self.sources.get(&route.source).await?;
         match upstream.call_tool(&route.name, arguments).await {
             Ok(result) => Ok(result),
@@ -189,7 +196,7 @@ impl Merged {
         name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> Result<rmcp::model::GetPromptResult, MergedError> {
-        let route = self.route(Offer::Prompts, name).await?;
+        let route = self.route(Named::Prompt, name).await?;
         let upstream = self.sources.get(&route.source).await?;
         match upstream.get_prompt(&route.name, arguments).await {
             Ok(result) => Ok(result),
