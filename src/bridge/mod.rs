@@ -11,6 +11,9 @@
 //! | HTTP | stdio | one child per agent session, `Mcp-Session-Id` minted here ([`session`]) |
 //! | HTTP | HTTP | an HTTP-level forward, headers swapped and bodies streamed ([`forward`]) |
 //!
+//! The merged server ([`merged`]) is the exception: one MCP server over every enabled source, with
+//! tools and prompts named `<source>__<name>`, served by `lanyard bridge --all` and at `/mcp`.
+//!
 //! The HTTP listener is a door ([`door`]): loopback only, the install's bridge token ([`token`]),
 //! `Host` and `Origin` checked, all before any upstream is touched. Credentials for HTTP upstreams
 //! come from one function per request ([`credentials`]), where OAuth tokens will plug in.
@@ -23,6 +26,7 @@ mod ide;
 mod ide_file;
 mod jsonrpc;
 mod link;
+mod merged;
 mod pipe;
 mod rewrite;
 mod serve;
@@ -34,6 +38,7 @@ use std::net::SocketAddr;
 
 pub use ide::{IdeClient, ide_snippet};
 pub use ide_file::{IdeConfigError, Written, default_config_path, write_config};
+pub use merged::{MergedError, run_stdio as run_stdio_merged};
 pub use serve::{DEFAULT_PORT, Server, serve};
 pub use stdio_agent::run_stdio;
 pub use token::bridge_token;
@@ -60,6 +65,8 @@ pub enum BridgeError {
         #[source]
         err: std::io::Error,
     },
+    #[error(transparent)]
+    Merged(Box<MergedError>),
     #[error("the agent's standard input or output failed: {err}")]
     AgentIo {
         #[source]

@@ -1,4 +1,5 @@
-//! `lanyard serve`: the bridge over streamable HTTP on 127.0.0.1, `/mcp/<source>` per source.
+//! `lanyard serve`: the bridge over streamable HTTP on 127.0.0.1, `/mcp/<source>` per source and
+//! every enabled source merged at `/mcp` (see [`merged`](super::merged)).
 //!
 //! The listener binds loopback only and sets `TCP_NODELAY` on every accepted socket (Nagle plus
 //! delayed ACK would stall each call of a Node agent by ~45 ms). Every request passes the
@@ -24,6 +25,7 @@ use super::credentials::Credentials;
 use super::door;
 use super::forward::Forwarder;
 use super::hub;
+use super::merged::{self, Merged};
 use super::session::Sessions;
 use crate::Engine;
 use crate::profile::{ProfileError, ResolvedTransport, SourceId};
@@ -42,6 +44,8 @@ pub struct Server {
 /// What every request handler shares.
 struct Door {
     engine: Arc<Engine>,
+    /// The merged server's upstreams, connected on its first request.
+    merged: Arc<Merged>,
     token: Secret,
     port: u16,
     log_dir: PathBuf,
@@ -62,8 +66,10 @@ pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server
     let listener =
         tokio::net::TcpListener::bind(wanted).await.map_err(|err| BridgeError::Bind { addr: wanted, err })?;
     let addr = listener.local_addr().map_err(|err| BridgeError::Bind { addr: wanted, err })?;
+    let engine = Arc::new(engine);
     let state = Arc::new(Door {
-        engine: Arc::new(engine),
+        merged: Arc::new(Merged::new(Arc::clone(&engine))),
+        engine,
         token,
         port: addr.port(),
         log_dir,
@@ -80,9 +86,14 @@ impl Server {
     /// Serves until the process ends (or the future is dropped).
     pub async fn run(self) -> Result<(), BridgeError> {
         let Server { listener, addr, state } = self;
+        let sessions_end = tokio_util::sync::CancellationToken::new();
+        let all = merged::service(Arc::clone(&state.merged), sessions_end.clone());
         let router = Router::new()
             .route("/mcp/{source}", any(per_source))
-            .fallback(|| async { (StatusCode::NOT_FOUND, "not found; sources are at /mcp/<source>") })
+            .route_service("/mcp", all)
+            .fallback(|| async {
+                (StatusCode::NOT_FOUND, "not found; sources are at /mcp/<source>, all of them merged at /mcp")
+            })
             .layer(middleware::from_fn_with_state(Arc::clone(&state), check_door))
             .with_state(Arc::clone(&state));
         let listener = listener.tap_io(|tcp| {
@@ -98,6 +109,8 @@ impl Server {
             .ok();
         let served = axum::serve(listener, router).await;
         drop(announced);
+        sessions_end.cancel();
+        state.merged.sources().close().await;
         for route in state.routes.lock().await.values() {
             if let Route::Sessions(sessions) = &**route {
                 sessions.close_all().await;

@@ -49,9 +49,9 @@ pub enum Command {
     Reconnect(ConnectArgs),
     /// Forget a source's tokens, revoking them at the server where it allows.
     Disconnect(DisconnectArgs),
-    /// Serve one source to an agent over stdio (for an IDE's MCP `command` config).
+    /// Serve one source, or every enabled source merged (`--all`), to an agent over stdio.
     Bridge(BridgeArgs),
-    /// Serve every source over streamable HTTP on 127.0.0.1, at /mcp/<source>.
+    /// Serve every source over streamable HTTP on 127.0.0.1, at /mcp/<source>, all merged at /mcp.
     Serve(ServeArgs),
     /// Print the token agents send to `lanyard serve` (made on first use, kept in the keychain).
     BridgeToken,
@@ -60,9 +60,21 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "lanyard bridge <ID>\n       lanyard bridge --all",
+    after_help = "\
+With --all, tools and prompts are named `<source>__<name>` (only A-Z a-z 0-9 _ -, at most 64
+characters; a name that had to be cleaned, was too long or collides gets `_` and 8 hex digits of
+a hash); resources keep their URIs. Sources that are disabled, need sign-in or are down are left
+out, with the reason logged on stderr."
+)]
 pub struct BridgeArgs {
     /// The source to serve.
-    pub id: SourceId,
+    #[arg(required_unless_present = "all")]
+    pub id: Option<SourceId>,
+    /// Serve every enabled source as one merged MCP server.
+    #[arg(long, conflicts_with = "id")]
+    pub all: bool,
     /// Connect to the source from this process even when `lanyard serve` or the desktop app
     /// runs (by default the bridge goes through it, so that one process refreshes the tokens).
     #[arg(long)]

@@ -8,11 +8,18 @@ use lanyard::bridge::{self, IdeClient};
 
 use super::args::{BridgeArgs, ConfigArgs, IdeArg, ServeArgs};
 
-/// MCP on our stdin/stdout for one source. Our stdout is the agent's stream: nothing else is
+/// MCP on our stdin/stdout for one source, or for all of them merged (`--all`). Our stdout is the agent's stream: nothing else is
 /// printed to it.
 pub async fn bridge(engine: Engine, args: BridgeArgs) -> anyhow::Result<()> {
+    let Some(id) = args.id else {
+        // A profile file that does not parse stops here, with its exit code, rather than at the
+        // agent's first list.
+        engine.load()?;
+        bridge::run_stdio_merged(engine).await?;
+        return Ok(());
+    };
     let engine = std::sync::Arc::new(engine);
-    bridge::run_stdio(engine, &args.id, &lanyard::paths::log_dir(), !args.no_hub).await?;
+    bridge::run_stdio(engine, &id, &lanyard::paths::log_dir(), !args.no_hub).await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! transports come back as one [`UpstreamError`]. Dropping an `Upstream` ends the session and
 //! kills a stdio child; [`Upstream::close`] does the same politely.
 
+mod changes;
 mod classify;
 mod error;
 mod http;
@@ -19,13 +20,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
-    PaginatedRequestParams, Prompt, ProtocolVersion, Resource, ServerPeerInfo, Tool,
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, GetPromptRequestParams,
+    GetPromptResult, Implementation, PaginatedRequestParams, Prompt, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate, ServerPeerInfo, Tool,
 };
 use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServiceError, ServiceExt};
 use tracing::{Instrument, debug, info, info_span, instrument};
 
+pub use self::changes::ListChanged;
+use self::changes::Listener;
 use self::classify::Diagnosis;
 pub(crate) use self::classify::{Target, reqwest_error};
 pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError, UpstreamErrorKind};
@@ -47,7 +51,7 @@ pub struct Upstream {
     transport: TransportKind,
     tools: ToolFilter,
     request_timeout: Duration,
-    service: RunningService<RoleClient, ClientConfig>,
+    service: RunningService<RoleClient, Listener>,
     server_info: Option<Arc<ServerPeerInfo>>,
     /// The server process, for stdio.
     child: Option<StdioChild>,
@@ -202,6 +206,51 @@ impl Upstream {
         Ok(prompts)
     }
 
+    /// Every resource template, across all pages.
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn list_resource_templates(&self) -> Result<Vec<ResourceTemplate>, UpstreamError> {
+        let peer = self.service.peer();
+        let templates = self
+            .all_pages("resources/templates/list", |cursor| async move {
+                let page = peer
+                    .list_resource_templates(Some(PaginatedRequestParams::default().with_cursor(cursor)))
+                    .await?;
+                Ok((page.resource_templates, page.next_cursor))
+            })
+            .await?;
+        debug!(count = templates.len(), "listed resource templates");
+        Ok(templates)
+    }
+
+    /// Reads one resource by its URI.
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn read_resource(&self, uri: &str) -> Result<ReadResourceResult, UpstreamError> {
+        self.request("resources/read", self.service.read_resource(ReadResourceRequestParams::new(uri))).await
+    }
+
+    /// Gets one prompt by its name, with its arguments.
+    #[instrument(skip_all, fields(source = %self.target.id, prompt = name))]
+    pub async fn get_prompt(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<GetPromptResult, UpstreamError> {
+        let mut params = GetPromptRequestParams::new(name);
+        params.arguments = arguments;
+        self.request("prompts/get", self.service.get_prompt(params)).await
+    }
+
+    /// Signals each time the server says its tool, prompt or resource list changed. The first
+    /// receiver also holds the signals sent since the handshake.
+    pub fn list_changes(&self) -> tokio::sync::broadcast::Receiver<ListChanged> {
+        self.service.service().subscribe()
+    }
+
+    /// Whether the session has ended (the server went away or the transport closed).
+    pub fn is_closed(&self) -> bool {
+        self.service.is_closed() || self.service.is_transport_closed()
+    }
+
     /// Ends the session: closes the transport (an HTTP session is deleted, a child's stdin is
     /// closed), gives a child a moment to exit, then kills it.
     #[instrument(skip_all, fields(source = %self.target.id))]
@@ -273,7 +322,7 @@ async fn handshake(
     transport: ResolvedTransport,
     connect_timeout: Duration,
     log_dir: &Path,
-) -> Result<(RunningService<RoleClient, ClientConfig>, Option<StdioChild>), UpstreamError> {
+) -> Result<(RunningService<RoleClient, Listener>, Option<StdioChild>), UpstreamError> {
     let connecting = match transport {
         ResolvedTransport::Stdio { command, args, env, cwd } => {
             let launch = stdio::Launch { command: &command, args: &args, env: &env, cwd: cwd.as_deref() };
@@ -289,7 +338,7 @@ async fn handshake(
             Connecting::Sse(sse::connect(target, client, &url).await?)
         }
     };
-    let config = client_config();
+    let config = Listener::new(client_config());
     match connecting {
         Connecting::Stdio(transport, child) => match config.serve(transport).await {
             Ok(service) => Ok((service, Some(child))),
@@ -366,6 +415,9 @@ mod tests {
             assert_send(upstream.call_tool("tool", None));
             assert_send(upstream.list_resources());
             assert_send(upstream.list_prompts());
+            assert_send(upstream.list_resource_templates());
+            assert_send(upstream.read_resource("test://x"));
+            assert_send(upstream.get_prompt("prompt", None));
         };
     }
 

@@ -9,6 +9,9 @@
 //   "progress": { "tool": "trigger-long-running-operation", "arguments": {...} }
 //   "sampling": { "tool": "trigger-sampling-request", "arguments": {...} }
 //   "unknown": "some/method"                            send a request no server knows
+//   "calls":   [{ "tool": "t", "arguments": {...} }]   call each tool; report text, isError or error
+//   "prompt":  { "name": "p", "arguments": {...} }     list prompts, then get this one
+//   "resources": ["uri", ...]                          list resources, then read each
 // It prints one JSON object with what happened, e.g. {"tools": [...], "echo": "hi", ...}, and
 // exits 0; an unexpected failure prints {"fatal": "..."} and exits 1. Everything passes the
 // process environment on, so the Rust test controls LANYARD_CONFIG_DIR and friends.
@@ -88,6 +91,34 @@ async function main() {
       out.unknown = { answered: true };
     } catch (err) {
       out.unknown = errorOf(err);
+    }
+  }
+  if (plan.calls) {
+    out.calls = [];
+    for (const call of plan.calls) {
+      try {
+        const result = await client.callTool({ name: call.tool, arguments: call.arguments ?? {} });
+        out.calls.push({ text: result.content?.[0]?.text ?? null, isError: result.isError ?? false });
+      } catch (err) {
+        out.calls.push({ error: errorOf(err) });
+      }
+    }
+  }
+  if (plan.prompt) {
+    out.prompts = (await client.listPrompts()).prompts.map((p) => p.name);
+    const got = await client.getPrompt({ name: plan.prompt.name, arguments: plan.prompt.arguments ?? {} });
+    out.prompt = got.messages?.[0]?.content?.text ?? null;
+  }
+  if (plan.resources) {
+    out.resourceList = (await client.listResources()).resources.map((r) => r.uri);
+    out.read = {};
+    for (const uri of plan.resources) {
+      try {
+        const read = await client.readResource({ uri });
+        out.read[uri] = read.contents?.[0]?.text ?? null;
+      } catch (err) {
+        out.read[uri] = errorOf(err);
+      }
     }
   }
   await client.close();

@@ -1,0 +1,141 @@
+//! The merged server: every enabled source behind one MCP server, so an agent needs one entry.
+//!
+//! Unlike the per-source bridge, this is an MCP server of its own (rmcp): it lists the tools,
+//! prompts and resources of every source that is up, under merged names, and routes
+//! `tools/call`, `prompts/get` and `resources/read` to the source they came from. It is served by
+//! `lanyard bridge --all` (stdio, [`run_stdio`]) and at `/mcp` of `lanyard serve` ([`service`],
+//! behind the same door as `/mcp/<source>`).
+//!
+//! - **Names.** Tools and prompts are `<source>__<name>`, cleaned to `[A-Za-z0-9_-]`, at most 64
+//!   characters, with a hash suffix when cleaned, cut or colliding: the rule is in [`naming`].
+//! - **Resources** keep their upstream URI (resource links in tool results stay readable); a URI
+//!   is routed to the source that listed it, and a URI nobody listed (one built from a resource
+//!   template, say) is tried on each source that offers resources, in id order.
+//! - **Sources that are down** (disabled, needing sign-in, unreachable) are left out of the lists
+//!   with the reason logged; a call to one of their names gets that reason as its error. They
+//!   never fail the whole list. See [`sources`] for connecting and retrying.
+//! - **Changes.** When an upstream sends `notifications/tools/list_changed` (or the prompt or
+//!   resource variant), or a source that was down joins, every agent session gets the matching
+//!   `list_changed` notification and lists again.
+//!
+//! Everything else an upstream might send (progress, logging, sampling and elicitation requests)
+//! does not cross the merge: use the per-source bridge for a server that needs it.
+
+mod naming;
+mod routing;
+mod server;
+mod sources;
+
+use std::sync::Arc;
+
+use rmcp::ServiceExt;
+use rmcp::model::ErrorData;
+use rmcp::transport::StreamableHttpServerConfig;
+use rmcp::transport::streamable_http_server::StreamableHttpService;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+pub(crate) use self::server::Merged;
+use self::server::MergedServer;
+use super::BridgeError;
+use crate::Engine;
+use crate::profile::SourceId;
+use crate::upstream::{UpstreamError, UpstreamErrorKind};
+
+/// Why the merged server could not answer a request. Each goes back to the agent as a JSON-RPC
+/// error with this text.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MergedError {
+    #[error("no source offers a tool `{name}`; list the tools again (names are `<source>__<tool>`)")]
+    UnknownTool { name: String },
+    #[error("no source offers a prompt `{name}`; list the prompts again (names are `<source>__<prompt>`)")]
+    UnknownPrompt { name: String },
+    #[error("no source offers the resource `{uri}`")]
+    UnknownResource { uri: String },
+    #[error("there is no source `{id}`; see `lanyard profile list`")]
+    UnknownSource { id: SourceId },
+    #[error("source `{id}` is disabled; enable it with `lanyard profile edit {id} --enable`")]
+    Disabled { id: SourceId },
+    #[error("{err} (so source `{id}` is left out of the merged server)")]
+    Unavailable {
+        id: SourceId,
+        #[source]
+        err: Arc<crate::Error>,
+    },
+    #[error(transparent)]
+    Source(Box<crate::Error>),
+    #[error("cannot read the sources: {err}")]
+    Profiles {
+        #[source]
+        err: Arc<crate::Error>,
+    },
+    #[error("the agent's MCP session could not start: {err}")]
+    AgentSession {
+        #[source]
+        err: Box<rmcp::service::ServerInitializeError>,
+    },
+}
+
+impl From<crate::Error> for MergedError {
+    fn from(err: crate::Error) -> Self {
+        MergedError::Source(Box::new(err))
+    }
+}
+
+impl From<MergedError> for ErrorData {
+    fn from(err: MergedError) -> Self {
+        let message = err.to_string();
+        match &err {
+            MergedError::UnknownTool { .. } | MergedError::UnknownPrompt { .. } => {
+                ErrorData::invalid_params(message, None)
+            }
+            MergedError::UnknownResource { .. } => ErrorData::resource_not_found(message, None),
+            MergedError::Source(inner) => match &**inner {
+                crate::Error::Upstream(UpstreamError::JsonRpc { code, .. }) => {
+                    ErrorData::new(rmcp::model::ErrorCode(*code), message, None)
+                }
+                crate::Error::Upstream(upstream) if upstream.kind() == UpstreamErrorKind::Usage => {
+                    ErrorData::invalid_params(message, None)
+                }
+                _ => ErrorData::internal_error(message, None),
+            },
+            _ => ErrorData::internal_error(message, None),
+        }
+    }
+}
+
+impl From<MergedError> for BridgeError {
+    fn from(err: MergedError) -> Self {
+        BridgeError::Merged(Box::new(err))
+    }
+}
+
+/// Runs the merged server on this process's stdin and stdout until the agent closes its input.
+pub async fn run_stdio(engine: Engine) -> Result<(), BridgeError> {
+    let merged = Arc::new(Merged::new(Arc::new(engine)));
+    // The session subscribes to list changes before any upstream can report one.
+    let server = MergedServer::new(Arc::clone(&merged));
+    merged.sources().warm_up();
+    info!("merged bridge started");
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|err| MergedError::AgentSession { err: Box::new(err) })?;
+    let _ = running.waiting().await;
+    info!("the agent closed its input; ending every session");
+    merged.sources().close().await;
+    Ok(())
+}
+
+/// The merged server as a streamable HTTP service, for `lanyard serve`'s `/mcp`. Host, Origin
+/// and the bridge token are checked by the door in front of it, so rmcp's own Host check is off.
+pub(crate) fn service(
+    merged: Arc<Merged>,
+    cancel: CancellationToken,
+) -> StreamableHttpService<MergedServer, LocalSessionManager> {
+    let mut config = StreamableHttpServerConfig::default().disable_allowed_hosts();
+    config.cancellation_token = cancel;
+    StreamableHttpService::new(move || Ok(MergedServer::new(Arc::clone(&merged))), Default::default(), config)
+}

@@ -1,0 +1,368 @@
+//! The merged server's MCP handler: merged lists out, routed calls in.
+//!
+//! [`Merged`] is shared by every agent session (one per stdio bridge, one per HTTP session of
+//! `lanyard serve`), so all sessions see the same upstream connections and the same names. The
+//! routing tables are replaced whole by each list and read under a short lock that is never held
+//! across an `.await`. A call whose name is in no table (an agent that calls without listing,
+//! or a table from before a change) lists once more before giving up.
+
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures::future::join_all;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, Prompt, ReadResourceRequestParams, ReadResourceResponse, Resource,
+    ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::{NotificationContext, Peer, RequestContext};
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use tokio::sync::broadcast;
+use tokio_util::sync::{CancellationToken, DropGuard};
+use tracing::{debug, warn};
+
+use super::MergedError;
+use super::routing::{self, Owners, Route, Table};
+use super::sources::Sources;
+use crate::profile::SourceId;
+use crate::upstream::{ListChanged, Upstream, UpstreamError};
+
+const INSTRUCTIONS: &str = "Every enabled Lanyard source in one server. Tools and prompts are named \
+`<source>__<name>`; resources keep their own URIs.";
+
+/// The upstreams and the routing tables of the last lists.
+pub(crate) struct Merged {
+    sources: Arc<Sources>,
+    tools: Mutex<Arc<Table>>,
+    prompts: Mutex<Arc<Table>>,
+    resources: Mutex<Arc<Owners>>,
+}
+
+/// Which capability a source must have declared for a list to be asked of it.
+#[derive(Clone, Copy)]
+enum Offer {
+    Tools,
+    Prompts,
+    Resources,
+}
+
+/// What a merged name stands for.
+#[derive(Clone, Copy)]
+enum Named {
+    Tool,
+    Prompt,
+}
+
+impl Merged {
+    pub(crate) fn new(engine: Arc<crate::Engine>) -> Self {
+        Self {
+            sources: Arc::new(Sources::new(engine)),
+            tools: Mutex::default(),
+            prompts: Mutex::default(),
+            resources: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn sources(&self) -> &Arc<Sources> {
+        &self.sources
+    }
+
+    /// The connected sources that declared `offer` (a server that declared nothing is asked).
+    async fn offering(&self, offer: Offer) -> Result<Vec<(SourceId, Arc<Upstream>)>, MergedError> {
+        let connected = self.sources.connected().await?;
+        Ok(connected
+            .into_iter()
+            .filter(|(_, upstream)| {
+                upstream.server_info().is_none_or(|info| match offer {
+                    Offer::Tools => info.capabilities.tools.is_some(),
+                    Offer::Prompts => info.capabilities.prompts.is_some(),
+                    Offer::Resources => info.capabilities.resources.is_some(),
+                })
+            })
+            .collect())
+    }
+
+    /// Asks every source offering `offer` for a list at once; a source whose list fails is left
+    /// out with the reason logged.
+    async fn gather<T, F, Fut>(
+        &self,
+        offer: Offer,
+        what: &str,
+        list: F,
+    ) -> Result<Vec<(SourceId, Vec<T>)>, MergedError>
+    where
+        F: Fn(Arc<Upstream>) -> Fut,
+        Fut: Future<Output = Result<Vec<T>, UpstreamError>>,
+    {
+        let sources = self.offering(offer).await?;
+        let lists = join_all(sources.into_iter().map(|(id, upstream)| {
+            let listed = list(upstream);
+            async move { (id, listed.await) }
+        }))
+        .await;
+        Ok(lists
+            .into_iter()
+            .filter_map(|(id, listed)| match listed {
+                Ok(items) => Some((id, items)),
+                Err(err) => {
+                    warn!(source = %id, "{what} left out of the merged list: {err}");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    pub(crate) async fn list_tools(&self) -> Result<Vec<Tool>, MergedError> {
+        let lists = self.gather(Offer::Tools, "tools", |u| async move { u.list_tools().await }).await?;
+        let (tools, table) = routing::merge(
+            lists,
+            |tool: &Tool| tool.name.to_string(),
+            |tool, name| tool.name = Cow::Owned(name),
+        );
+        debug!(tools = tools.len(), "merged tool list");
+        *lock(&self.tools) = Arc::new(table);
+        Ok(tools)
+    }
+
+    pub(crate) async fn list_prompts(&self) -> Result<Vec<Prompt>, MergedError> {
+        let lists = self.gather(Offer::Prompts, "prompts", |u| async move { u.list_prompts().await }).await?;
+        let (prompts, table) =
+            routing::merge(lists, |prompt: &Prompt| prompt.name.clone(), |prompt, name| prompt.name = name);
+        *lock(&self.prompts) = Arc::new(table);
+        Ok(prompts)
+    }
+
+    pub(crate) async fn list_resources(&self) -> Result<Vec<Resource>, MergedError> {
+        let lists =
+            self.gather(Offer::Resources, "resources", |u| async move { u.list_resources().await }).await?;
+        let (resources, owners) = routing::merge_resources(lists);
+        *lock(&self.resources) = Arc::new(owners);
+        Ok(resources)
+    }
+
+    pub(crate) async fn list_resource_templates(
+        &self,
+    ) -> Result<Vec<rmcp::model::ResourceTemplate>, MergedError> {
+        let lists =
+            self.gather(Offer::Resources, "resource templates", |u| async move {
+                u.list_resource_templates().await
+            })
+            .await?;
+        Ok(lists.into_iter().flat_map(|(_, templates)| templates).collect())
+    }
+
+    /// Where a merged tool or prompt name leads: the table of the last list, else a fresh list.
+    async fn route(&self, kind: Named, name: &str) -> Result<Route, MergedError> {
+        let table = |merged: &Self| match kind {
+            Named::Tool => Arc::clone(&lock(&merged.tools)),
+            Named::Prompt => Arc::clone(&lock(&merged.prompts)),
+        };
+        if let Some(route) = table(self).get(name) {
+            return Ok(route.clone());
+        }
+        match kind {
+            Named::Tool => drop(self.list_tools().await?),
+            Named::Prompt => drop(self.list_prompts().await?),
+        }
+        if let Some(route) = table(self).get(name) {
+            return Ok(route.clone());
+        }
+        // Not listed: if the name belongs to a source that is down, say why.
+        if let Some(id) = self.sources.owner_of(name).await {
+            self.sources.get(&id).await?;
+        }
+        Err(match kind {
+            Named::Tool => MergedError::UnknownTool { name: name.to_owned() },
+            Named::Prompt => MergedError::UnknownPrompt { name: name.to_owned() },
+        })
+    }
+
+    pub(crate) async fn call_tool(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<rmcp::model::CallToolResult, MergedError> {
+        let route = self.route(Named::Tool, name).await?;
+        let upstream = self.sources.get(&route.source).await?;
+        match upstream.call_tool(&route.name, arguments).await {
+            Ok(result) => Ok(result),
+            Err(err) => Err(self.refusal(&route.source, err).await),
+        }
+    }
+
+    pub(crate) async fn get_prompt(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<rmcp::model::GetPromptResult, MergedError> {
+        let route = self.route(Named::Prompt, name).await?;
+        let upstream = self.sources.get(&route.source).await?;
+        match upstream.get_prompt(&route.name, arguments).await {
+            Ok(result) => Ok(result),
+            Err(err) => Err(self.refusal(&route.source, err).await),
+        }
+    }
+
+    /// Reads a resource from the source that listed it; a URI nobody listed is tried on every
+    /// source that offers resources, in id order, and the first answer wins.
+    pub(crate) async fn read_resource(
+        &self,
+        uri: &str,
+    ) -> Result<rmcp::model::ReadResourceResult, MergedError> {
+        let mut owner = lock(&self.resources).get(uri).cloned();
+        if owner.is_none() {
+            self.list_resources().await?;
+            owner = lock(&self.resources).get(uri).cloned();
+        }
+        if let Some(id) = owner {
+            let upstream = self.sources.get(&id).await?;
+            return match upstream.read_resource(uri).await {
+                Ok(result) => Ok(result),
+                Err(err) => Err(self.refusal(&id, err).await),
+            };
+        }
+        for (id, upstream) in self.offering(Offer::Resources).await? {
+            match upstream.read_resource(uri).await {
+                Ok(result) => return Ok(result),
+                Err(err) => debug!(source = %id, "the source could not read an unlisted URI: {err}"),
+            }
+        }
+        Err(MergedError::UnknownResource { uri: uri.to_owned() })
+    }
+
+    /// An upstream error in the engine's words (a `403 insufficient_scope` becomes "needs more
+    /// scope", as for `lanyard call`).
+    async fn refusal(&self, id: &SourceId, err: UpstreamError) -> MergedError {
+        let engine = self.sources.engine();
+        match engine.profile(id) {
+            Ok(profile) => engine.refusal(&profile, err).await.into(),
+            Err(_) => crate::Error::from(err).into(),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One agent session's handler. Dropping it (the session ended) stops its change forwarder.
+pub(crate) struct MergedServer {
+    merged: Arc<Merged>,
+    /// Subscribed when the session is made, so a change that comes before the agent's
+    /// `initialized` is still told once it is.
+    changes: Mutex<Option<broadcast::Receiver<ListChanged>>>,
+    session: CancellationToken,
+    _ended: DropGuard,
+}
+
+impl MergedServer {
+    pub(crate) fn new(merged: Arc<Merged>) -> Self {
+        let changes = Mutex::new(Some(merged.sources().changes()));
+        let session = CancellationToken::new();
+        let _ended = session.clone().drop_guard();
+        Self { merged, changes, session, _ended }
+    }
+}
+
+/// Sends the agent a `list_changed` for every change an upstream reports, until the session ends.
+async fn forward_changes(
+    peer: Peer<RoleServer>,
+    mut changes: broadcast::Receiver<ListChanged>,
+    ended: CancellationToken,
+) {
+    loop {
+        let change = tokio::select! {
+            () = ended.cancelled() => return,
+            change = changes.recv() => change,
+        };
+        let sent = match change {
+            Ok(ListChanged::Prompts) => peer.notify_prompt_list_changed().await,
+            Ok(ListChanged::Resources) => peer.notify_resource_list_changed().await,
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => peer.notify_tool_list_changed().await,
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if let Err(err) = sent {
+            debug!(%err, "could not tell the agent a list changed; the session is gone");
+            return;
+        }
+    }
+}
+
+impl ServerHandler for MergedServer {
+    fn get_info(&self) -> ServerConfig {
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tool_list_changed()
+            .enable_prompts()
+            .enable_prompts_list_changed()
+            .enable_resources()
+            .enable_resources_list_changed()
+            .build();
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new("lanyard", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        if let Some(changes) = lock(&self.changes).take() {
+            tokio::spawn(forward_changes(context.peer, changes, self.session.clone()));
+        }
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.merged.list_tools().await?))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        Ok(self.merged.call_tool(&request.name, request.arguments).await?.into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(self.merged.list_prompts().await?))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        Ok(self.merged.get_prompt(&request.name, request.arguments).await?.into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(self.merged.list_resources().await?))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(self.merged.list_resource_templates().await?))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        Ok(self.merged.read_resource(&request.uri).await?.into())
+    }
+}

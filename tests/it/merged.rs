@@ -1,0 +1,326 @@
+//! The merged server (issue 4): every enabled source behind one MCP server. Driven as agents
+//! drive it: `lanyard bridge --all` over stdio line by line, and `/mcp` of `lanyard serve` with
+//! the TypeScript SDK client, against server-everything and `lanyard-test-server`, with a source
+//! whose command does not exist and a disabled one beside them.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout};
+
+use crate::support::bridge_home::{Home, bridge_token, run_agent, start_serve};
+use crate::support::{everything_js, test_server_bin};
+
+/// How long one answer may take; server-everything starts in about a second on an idle machine.
+const ANSWER_DEADLINE: Duration = Duration::from_secs(60);
+
+/// What MCP clients accept as a tool or prompt name: `^[A-Za-z0-9_-]{1,64}$`.
+fn acceptable(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// `ev` (server-everything) and `kit` (lanyard-test-server, `echo` aliased to `say`), both stdio.
+async fn two_sources(home: &Home) {
+    let js = everything_js().display().to_string();
+    home.add(&["ev", "--", "node", &js, "stdio"]).await;
+    let server = test_server_bin().display().to_string();
+    home.add(&["kit", "--alias", "echo=say", "--", &server, "stdio"]).await;
+}
+
+/// `lanyard bridge --all` driven line by line.
+struct Agent {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+    next_id: u64,
+    /// Notifications seen so far, in order.
+    notifications: Vec<Value>,
+}
+
+impl Agent {
+    async fn start(home: &Home) -> Self {
+        let mut child = home
+            .lanyard(&["bridge", "--all"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("lanyard bridge --all starts");
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let lines = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
+        let mut agent = Self { child, stdin, lines, next_id: 1, notifications: Vec::new() };
+        let init = agent
+            .request(
+                "initialize",
+                json!({ "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "merged-test", "version": "1" } }),
+            )
+            .await;
+        assert_eq!(
+            init["result"]["serverInfo"]["name"], "lanyard",
+            "the merged server introduces itself: {init}"
+        );
+        agent.send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" })).await;
+        agent
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.stdin.write_all(format!("{message}\n").as_bytes()).await.expect("write to the bridge");
+        self.stdin.flush().await.expect("flush to the bridge");
+    }
+
+    /// The next message the bridge writes.
+    async fn next(&mut self) -> Value {
+        let line = tokio::time::timeout(ANSWER_DEADLINE, self.lines.next_line())
+            .await
+            .expect("the merged bridge answers in time")
+            .expect("read the bridge's stdout")
+            .expect("the bridge's stdout stays open");
+        serde_json::from_str(&line)
+            .unwrap_or_else(|err| panic!("stdout carries only JSON-RPC ({err}): {line}"))
+    }
+
+    /// Sends a request and returns its answer, keeping the notifications that come before it.
+    async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })).await;
+        loop {
+            let message = self.next().await;
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+            if message.get("id").is_none() {
+                self.notifications.push(message);
+            }
+        }
+    }
+
+    async fn tool_names(&mut self) -> Vec<String> {
+        let listed = self.request("tools/list", json!({})).await;
+        names(&listed["result"]["tools"])
+    }
+
+    async fn call(&mut self, tool: &str, arguments: Value) -> Value {
+        self.request("tools/call", json!({ "name": tool, "arguments": arguments })).await
+    }
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .filter_map(|item| item["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn text(answer: &Value) -> &str {
+    answer["result"]["content"][0]["text"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn bridge_all_lists_every_source_prefixed_and_routes_each_call() {
+    let home = Home::new();
+    two_sources(&home).await;
+    home.add(&["broken", "--", "/nonexistent/lanyard-merged-test-command"]).await;
+    let server = test_server_bin().display().to_string();
+    home.add(&["off", "--", &server, "stdio"]).await;
+    let disabled =
+        home.lanyard(&["profile", "edit", "off", "--disable"]).output().await.expect("lanyard runs");
+    assert!(disabled.status.success(), "disable `off`: {}", String::from_utf8_lossy(&disabled.stderr));
+
+    let mut agent = Agent::start(&home).await;
+    let tools = agent.tool_names().await;
+    for expected in ["ev__echo", "ev__get-sum", "kit__say", "kit__add"] {
+        assert!(tools.iter().any(|t| t == expected), "`{expected}` is in the merged list: {tools:?}");
+    }
+    assert!(!tools.iter().any(|t| t == "kit__echo"), "kit's alias applies before prefixing: {tools:?}");
+    assert!(
+        !tools.iter().any(|t| t.starts_with("broken__") || t.starts_with("off__")),
+        "a broken and a disabled source are left out of the list: {tools:?}"
+    );
+    let bad: Vec<&String> = tools.iter().filter(|t| !acceptable(t)).collect();
+    assert!(bad.is_empty(), "every merged name is one clients accept: {bad:?}");
+
+    let sum = agent.call("kit__add", json!({ "a": 2, "b": 3 })).await;
+    assert_eq!(text(&sum), "5", "kit__add is routed to lanyard-test-server's add: {sum}");
+    let echo = agent.call("ev__echo", json!({ "message": "merged" })).await;
+    assert_eq!(text(&echo), "Echo: merged", "ev__echo is routed to server-everything's echo: {echo}");
+    let said = agent.call("kit__say", json!({ "message": "by alias" })).await;
+    assert_eq!(text(&said), "by alias", "an aliased tool is called by its merged alias: {said}");
+
+    let broken = agent.call("broken__anything", json!({})).await;
+    let message = broken["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`broken`") && message.contains("not found"),
+        "a call to a source that cannot start names it and says why: {broken}"
+    );
+    let off = agent.call("off__echo", json!({ "message": "x" })).await;
+    let message = off["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`off`") && message.contains("disabled"), "a disabled source says so: {off}");
+    let unknown = agent.call("nobody__nothing", json!({})).await;
+    assert_eq!(unknown["error"]["code"], -32602, "a name no source offers is invalid params: {unknown}");
+
+    // The broken source never took the others down: they still answer after its failures.
+    let again = agent.call("ev__echo", json!({ "message": "still here" })).await;
+    assert_eq!(text(&again), "Echo: still here", "the working sources keep working: {again}");
+}
+
+#[tokio::test]
+async fn bridge_all_reaches_prompts_and_resources_of_each_source() {
+    let home = Home::new();
+    two_sources(&home).await;
+    let mut agent = Agent::start(&home).await;
+
+    let prompts = agent.request("prompts/list", json!({})).await;
+    let prompt_names = names(&prompts["result"]["prompts"]);
+    for expected in ["ev__simple-prompt", "kit__greet"] {
+        assert!(prompt_names.iter().any(|p| p == expected), "`{expected}` is listed: {prompt_names:?}");
+    }
+    let greet =
+        agent.request("prompts/get", json!({ "name": "kit__greet", "arguments": { "name": "Ada" } })).await;
+    assert_eq!(
+        greet["result"]["messages"][0]["content"]["text"], "Say hello to Ada.",
+        "kit__greet reaches lanyard-test-server's prompt with its arguments: {greet}"
+    );
+    let simple = agent.request("prompts/get", json!({ "name": "ev__simple-prompt" })).await;
+    assert_eq!(
+        simple["result"]["messages"][0]["content"]["text"], "This is a simple prompt without arguments.",
+        "ev__simple-prompt reaches server-everything: {simple}"
+    );
+
+    let resources = agent.request("resources/list", json!({})).await;
+    let uris: Vec<&str> = resources["result"]["resources"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a resource list: {resources}"))
+        .iter()
+        .filter_map(|r| r["uri"].as_str())
+        .collect();
+    let document = "demo://resource/static/document/architecture.md";
+    for expected in ["test://greeting", document] {
+        assert!(uris.contains(&expected), "`{expected}` keeps its URI in the merged list: {uris:?}");
+    }
+    let read =
+        |answer: &Value| answer["result"]["contents"][0]["text"].as_str().unwrap_or_default().to_owned();
+    let greeting = agent.request("resources/read", json!({ "uri": "test://greeting" })).await;
+    assert_eq!(read(&greeting), "hello from lanyard-test-server", "routed to kit: {greeting}");
+    let doc = agent.request("resources/read", json!({ "uri": document })).await;
+    assert!(read(&doc).starts_with("# Everything Server"), "routed to server-everything: {doc}");
+    // A URI from one of server-everything's templates was never listed: it is found by asking.
+    let templated = agent.request("resources/read", json!({ "uri": "demo://resource/dynamic/text/1" })).await;
+    assert!(
+        read(&templated).starts_with("Resource 1:"),
+        "an unlisted URI still reaches its source: {templated}"
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_tool_list_change_reaches_the_agent() {
+    // server-everything registers more tools once its client is initialized, and says so with
+    // `notifications/tools/list_changed`; the merged server must pass that on.
+    let home = Home::new();
+    let js = everything_js().display().to_string();
+    home.add(&["ev", "--", "node", &js, "stdio"]).await;
+    let mut agent = Agent::start(&home).await;
+    let is_change = |message: &Value| message["method"] == "notifications/tools/list_changed";
+    // Nothing else is written unasked, so waiting for the next message waits for the change
+    // (`next` fails the test after its deadline).
+    while !agent.notifications.iter().any(is_change) {
+        let message = agent.next().await;
+        assert!(message.get("id").is_none(), "only notifications come unasked: {message}");
+        agent.notifications.push(message);
+    }
+    let tools = agent.tool_names().await;
+    assert!(
+        tools.iter().any(|t| t == "ev__echo"),
+        "the list after the change still has ev's tools: {tools:?}"
+    );
+}
+
+#[tokio::test]
+async fn serve_merges_every_source_at_mcp_behind_the_door() {
+    let home = Home::new();
+    two_sources(&home).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let url = format!("{base}/mcp");
+
+    let refused = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list" }).to_string())
+        .send()
+        .await
+        .expect("lanyard serve answers");
+    assert_eq!(refused.status().as_u16(), 401, "/mcp without the bridge token is refused at the door");
+
+    let plan = json!({
+        "http": { "url": url, "token": bridge_token() },
+        "calls": [
+            { "tool": "kit__add", "arguments": { "a": 40, "b": 2 } },
+            { "tool": "ev__echo", "arguments": { "message": "over http" } },
+        ],
+        "prompt": { "name": "ev__simple-prompt" },
+        "resources": ["test://greeting"],
+    });
+    let report = run_agent(&home, &plan).await.expect("the SDK agent runs against /mcp");
+    let tools: Vec<&str> =
+        report["tools"].as_array().expect("tools listed").iter().filter_map(Value::as_str).collect();
+    for expected in ["ev__echo", "kit__say", "kit__add"] {
+        assert!(tools.contains(&expected), "`{expected}` is in the merged list over HTTP: {tools:?}");
+    }
+    assert_eq!(report["server"], "lanyard", "the SDK client sees the merged server: {report}");
+    assert_eq!(report["calls"][0]["text"], "42", "kit__add is routed over HTTP: {report}");
+    assert_eq!(report["calls"][1]["text"], "Echo: over http", "ev__echo is routed over HTTP: {report}");
+    assert_eq!(
+        report["prompt"], "This is a simple prompt without arguments.",
+        "a prompt of server-everything is reachable over HTTP: {report}"
+    );
+    assert_eq!(
+        report["read"]["test://greeting"], "hello from lanyard-test-server",
+        "a resource of kit is reachable over HTTP: {report}"
+    );
+}
+
+/// The process ids of `pid`'s children (every thread's), from /proc.
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("read /proc/<pid>/task").flatten() {
+        let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        found.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_source_whose_server_died_is_started_again_on_the_next_call() {
+    let home = Home::new();
+    let server = test_server_bin().display().to_string();
+    home.add(&["kit", "--", &server, "stdio"]).await;
+    let mut agent = Agent::start(&home).await;
+    let first = agent.call("kit__echo", json!({ "message": "one" })).await;
+    assert_eq!(text(&first), "one", "the source answers before it dies: {first}");
+    let bridge = agent.child.id().expect("the bridge runs");
+    let before = children_of(bridge);
+    assert_eq!(before.len(), 1, "the merged bridge runs one server process: {before:?}");
+    let killed =
+        std::process::Command::new("kill").args(["-9", &before[0].to_string()]).status().expect("kill runs");
+    assert!(killed.success(), "the server process could be killed");
+
+    // The call right after the kill may still see the old session end (and then names the
+    // source); the one after it must reach a new server.
+    let racing = agent.call("kit__echo", json!({ "message": "two" })).await;
+    if racing.get("error").is_some() {
+        let message = racing["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("`kit`"), "a failure right after the kill names the source: {racing}");
+        let again = agent.call("kit__echo", json!({ "message": "three" })).await;
+        assert_eq!(text(&again), "three", "the next call starts the server again: {again}");
+    } else {
+        assert_eq!(text(&racing), "two", "the call reached a new server: {racing}");
+    }
+    let after = children_of(bridge);
+    assert_eq!(after.len(), 1, "exactly one server process runs after the restart: {after:?}");
+    assert_ne!(after[0], before[0], "it is a new process");
+}
