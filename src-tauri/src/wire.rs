@@ -11,7 +11,11 @@ use std::collections::BTreeMap;
 
 use lanyard::Secret;
 use lanyard::engine::ImportOutcome;
-use lanyard::profile::{Auth, ConfigValue, Profile, SecretRef, SourceId, Transport, TransportKind};
+use lanyard::oauth::activity::{ErrorRecord, RefreshRecord, TokenActivity};
+use lanyard::oauth::{Disconnected, Grant};
+use lanyard::profile::{
+    Auth, ConfigValue, OAuthSettings, Profile, SecretRef, SourceId, Transport, TransportKind,
+};
 use lanyard::source::{SourceState, SourceStatus, TokenStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -37,6 +41,8 @@ pub struct SourceView {
     pub state: StateView,
     /// What to do about the state, in words, when there is something to do.
     pub hint: Option<String>,
+    /// The last refresh and the last sign-in or refresh error, for sources with tokens.
+    pub activity: ActivityView,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -64,10 +70,18 @@ pub enum StateView {
     Connected {
         tokens: TokensView,
     },
-    /// Signed in, but the access token expires soon and no refresh token can renew it.
+    /// The access token has expired or expires within the refresh margin; the next use renews
+    /// it (refresh token, or a new client credentials request).
     Expiring {
         tokens: TokensView,
     },
+    /// Signed in, but the server asked for `scopes` the sign-in did not grant: Reconnect.
+    NeedsMoreScope {
+        tokens: TokensView,
+        scopes: Vec<String>,
+    },
+    /// The stored tokens cannot be read; signing in again replaces them.
+    TokensUnreadable,
     /// A state this build of the app does not know yet; `summary` says it in words.
     Other {
         summary: String,
@@ -85,6 +99,10 @@ impl From<&SourceState> for StateView {
             SourceState::NeedsSignIn => Self::NeedsSignIn,
             SourceState::Connected { tokens } => Self::Connected { tokens: tokens.into() },
             SourceState::Expiring { tokens } => Self::Expiring { tokens: tokens.into() },
+            SourceState::NeedsMoreScope { tokens, scopes } => {
+                Self::NeedsMoreScope { tokens: tokens.into(), scopes: scopes.clone() }
+            }
+            SourceState::TokensUnreadable => Self::TokensUnreadable,
             other => Self::Other { summary: other.summary() },
         }
     }
@@ -97,10 +115,20 @@ impl From<&SourceState> for StateView {
 pub struct TokensView {
     pub issuer: String,
     pub scopes: Vec<String>,
+    /// `true` when a person signed in; `false` for a service account (client credentials).
+    pub signed_in_by_person: bool,
     /// Unix seconds; `null` when the server did not say.
     #[ts(type = "number | null")]
     pub access_expires_at: Option<u64>,
     pub has_refresh_token: bool,
+    /// Unix seconds; `null` when the server did not say.
+    #[ts(type = "number | null")]
+    pub refresh_expires_at: Option<u64>,
+    /// When the tokens were last obtained or refreshed, Unix seconds.
+    #[ts(type = "number")]
+    pub obtained_at: u64,
+    /// Who signed in (email, else name, else subject), when the server said.
+    pub account: Option<String>,
 }
 
 impl From<&TokenStatus> for TokensView {
@@ -108,8 +136,85 @@ impl From<&TokenStatus> for TokensView {
         Self {
             issuer: tokens.issuer.clone(),
             scopes: tokens.scopes.clone(),
+            signed_in_by_person: tokens.grant == Grant::AuthorizationCode,
             access_expires_at: tokens.access_expires_at,
             has_refresh_token: tokens.has_refresh_token,
+            refresh_expires_at: tokens.refresh_expires_at,
+            obtained_at: tokens.obtained_at,
+            account: tokens.account.as_ref().and_then(|a| a.label()).map(str::to_owned),
+        }
+    }
+}
+
+/// What happened lately to a source's tokens; nothing secret is in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct ActivityView {
+    pub last_refresh: Option<RefreshView>,
+    pub last_error: Option<ErrorView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct RefreshView {
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub at: u64,
+    pub ok: bool,
+}
+
+/// The last sign-in or refresh error, in the engine's words, with what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct ErrorView {
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub at: u64,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl From<TokenActivity> for ActivityView {
+    fn from(activity: TokenActivity) -> Self {
+        Self {
+            last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok }| RefreshView { at, ok }),
+            last_error: activity.last_error.map(|ErrorRecord { at, message, hint }| ErrorView {
+                at,
+                message,
+                hint,
+            }),
+        }
+    }
+}
+
+/// What Disconnect did. The tokens are gone from the keychain in every case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub enum DisconnectView {
+    /// There were no tokens.
+    NothingStored,
+    /// Forgotten; the server offers no revocation.
+    Forgotten,
+    /// Revoked at the server and forgotten.
+    Revoked,
+    /// Forgotten, but the server did not confirm the revocation; `reason` says why.
+    RevocationFailed { reason: String },
+    /// An outcome this build of the app does not know yet.
+    Other,
+}
+
+impl From<Disconnected> for DisconnectView {
+    fn from(outcome: Disconnected) -> Self {
+        match outcome {
+            Disconnected::NothingStored => Self::NothingStored,
+            Disconnected::Forgotten => Self::Forgotten,
+            Disconnected::Revoked => Self::Revoked,
+            Disconnected::RevocationFailed(err) => Self::RevocationFailed { reason: err.to_string() },
+            _ => Self::Other,
         }
     }
 }
@@ -135,6 +240,7 @@ impl From<SourceStatus> for SourceView {
             auth: row.auth.to_owned(),
             state: (&row.state).into(),
             hint: row.hint,
+            activity: row.activity.into(),
         }
     }
 }
@@ -193,6 +299,18 @@ pub struct NewSource {
     pub id: String,
     pub name: Option<String>,
     pub transport: NewTransport,
+    /// Per-user sign-in (OAuth in the browser); `null` for none or header credentials.
+    pub oauth: Option<NewOAuth>,
+}
+
+/// The sign-in settings the form offers; everything else keeps the engine's defaults
+/// (the server's suggested scopes, dynamic registration, an ephemeral loopback redirect).
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export, export_to = TS_DIR)]
+pub struct NewOAuth {
+    /// Scopes to request instead of the server's suggestion; empty for the suggestion.
+    pub scopes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, TS)]
@@ -252,7 +370,16 @@ impl NewSource {
         };
         let mut profile = Profile::new(id, transport);
         profile.name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        if has_headers {
+        if let Some(oauth) = self.oauth {
+            let scopes: Vec<String> =
+                oauth.scopes.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+            profile.auth = Auth::OAuth(OAuthSettings {
+                scopes: (!scopes.is_empty()).then_some(scopes),
+                // The same default as a profile file without the key: send RFC 8707 `resource`.
+                resource_param: true,
+                ..OAuthSettings::default()
+            });
+        } else if has_headers {
             profile.auth = Auth::Headers;
         }
         if secrets.iter().any(|(_, value)| value.is_empty()) {
@@ -281,6 +408,7 @@ mod tests {
                     NamedValue { name: "X-Team".into(), value: "core".into(), secret: false },
                 ],
             },
+            oauth: None,
         };
         let (profile, secrets) = form.into_profile().unwrap();
         assert_eq!(secrets.len(), 1, "only the secret header goes to the vault");
@@ -297,6 +425,7 @@ mod tests {
             id: "Bad Id".into(),
             name: None,
             transport: NewTransport::Stdio { command: "x".into(), args: vec![], env: vec![] },
+            oauth: None,
         };
         assert_eq!(form.into_profile().unwrap_err().kind, UiErrorKind::InvalidProfile);
     }
@@ -309,5 +438,69 @@ mod tests {
             serde_json::json!({"kind": "missingSecret", "reference": "header/X"}),
             "the UI switches on `kind`"
         );
+    }
+
+    #[test]
+    fn an_oauth_form_asks_for_sign_in_with_the_resource_parameter() {
+        let form = NewSource {
+            id: "remote".into(),
+            name: None,
+            transport: NewTransport::Http { url: "https://mcp.example.com/mcp".into(), headers: vec![] },
+            oauth: Some(NewOAuth { scopes: vec![" mcp:read ".into(), "".into()] }),
+        };
+        let (profile, secrets) = form.into_profile().unwrap();
+        assert!(secrets.is_empty(), "an OAuth source has no secret of its own before sign-in");
+        let Auth::OAuth(settings) = &profile.auth else {
+            panic!("expected OAuth auth, got {:?}", profile.auth)
+        };
+        assert!(settings.resource_param, "RFC 8707 `resource` is sent unless a profile turns it off");
+        assert_eq!(
+            settings.scopes.as_deref(),
+            Some(&["mcp:read".to_owned()][..]),
+            "scopes trimmed, blanks dropped"
+        );
+
+        let form = NewSource {
+            id: "remote".into(),
+            name: None,
+            transport: NewTransport::Http { url: "https://mcp.example.com/mcp".into(), headers: vec![] },
+            oauth: Some(NewOAuth { scopes: vec![] }),
+        };
+        let Auth::OAuth(settings) = form.into_profile().unwrap().0.auth else { panic!("expected OAuth") };
+        assert_eq!(settings.scopes, None, "no scopes typed means the server's suggestion");
+    }
+
+    #[test]
+    fn token_status_reaches_the_ui_without_the_tokens() {
+        let status = TokenStatus {
+            issuer: "https://as.example".into(),
+            scopes: vec!["mcp:read".into()],
+            grant: Grant::AuthorizationCode,
+            access_expires_at: Some(1_900_000_000),
+            has_refresh_token: true,
+            refresh_expires_at: None,
+            obtained_at: 1_800_000_000,
+            account: Some(lanyard::oauth::Account { sub: Some("alice".into()), email: None, name: None }),
+        };
+        let view = TokensView::from(&status);
+        assert_eq!(
+            view.account.as_deref(),
+            Some("alice"),
+            "the account label is the best name the server gave"
+        );
+        assert!(view.signed_in_by_person, "an authorization code grant is a person's sign-in");
+        let json =
+            serde_json::to_value(StateView::NeedsMoreScope { tokens: view, scopes: vec!["admin".into()] })
+                .unwrap();
+        assert_eq!(json["kind"], "needsMoreScope", "the UI switches on `kind`");
+        assert_eq!(json["tokens"]["accessExpiresAt"], 1_900_000_000u64, "camelCase expiry for the countdown");
+    }
+
+    #[test]
+    fn disconnect_outcomes_map_one_to_one() {
+        assert_eq!(DisconnectView::from(Disconnected::Revoked), DisconnectView::Revoked);
+        assert_eq!(DisconnectView::from(Disconnected::NothingStored), DisconnectView::NothingStored);
+        let json = serde_json::to_value(DisconnectView::from(Disconnected::Forgotten)).unwrap();
+        assert_eq!(json, serde_json::json!({"kind": "forgotten"}), "tagged like the other wire enums");
     }
 }
