@@ -4,16 +4,16 @@ import { countdownEl, tickCountdowns } from "./countdown";
 
 describe("countdown element", () => {
   it("ticks in place: text and tone follow the clock without a re-render", () => {
-    const el = countdownEl(tokens({ accessExpiresAt: 1_000 + 301 }), 1_000);
+    const el = countdownEl(tokens({ accessExpiresAt: 1_000 + 121 }), 1_000);
     const root = document.createElement("div");
     root.append(el);
-    expect(el.textContent).toBe("expires in 5m 1s");
+    expect(el.textContent).toBe("expires in 2m 1s");
     expect(el.classList.contains("ok")).toBe(true);
     tickCountdowns(root, 1_002);
-    expect(el.textContent, "two seconds later").toBe("expires in 4m 59s");
-    expect(el.classList.contains("warn"), "under 5 minutes it warns").toBe(true);
+    expect(el.textContent, "two seconds later").toBe("expires in 1m 59s");
+    expect(el.classList.contains("warn"), "under 2 minutes it warns").toBe(true);
     expect(el.classList.contains("ok"), "and no longer looks calm").toBe(false);
-    tickCountdowns(root, 1_400);
+    tickCountdowns(root, 1_220);
     expect(el.dataset.expired).toBe("true");
     expect(el.textContent).toBe("expired 1m 39s ago, renewed on next use");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { badgeFor, mainActionFor, tokensOf } from "./badge";
+import { badgeFor, mainActionFor, todoFor, tokensOf } from "./badge";
 import { connected, disabled, needsSignIn, signInExpired, source, tokens } from "./fixtures";
 
 const at = new Date(0);
@@ -88,5 +88,15 @@ describe("tokensOf", () => {
     expect(tokensOf(connected())?.issuer).toBe("https://as.example");
     expect(tokensOf(source({ state: { kind: "expiring", tokens: tokens() } }))).toBeDefined();
     expect(tokensOf(needsSignIn())).toBeUndefined();
+  });
+});
+
+describe("todoFor", () => {
+  it("names the button when a sign-in is the fix, the engine's hint otherwise", () => {
+    expect(todoFor(needsSignIn())).toBe("click Connect to sign in with your browser.");
+    expect(todoFor(signInExpired())).toBe("click Reconnect to sign in with your browser.");
+    expect(todoFor(disabled())).toContain("--enable");
+    expect(todoFor(connected()), "nothing to do while connected").toBeNull();
+    expect(todoFor(needsSignIn(), undefined, { kind: "waiting", url: "u" }), "nothing new while waiting").toBeNull();
   });
 });

@@ -133,6 +133,19 @@ export function mainActionFor(source: SourceView, test?: TestOutcome, signIn?: S
   }
 }
 
+/**
+ * What to do, in the app's words: for a source whose fix is a sign-in, the button to click; else
+ * the engine's hint (which names the CLI command, also right for the app's settings).
+ */
+export function todoFor(source: SourceView, test?: TestOutcome, signIn?: SignInProgress): string | null {
+  const action = mainActionFor(source, test, signIn);
+  if (action.kind === "connect" || action.kind === "reconnect") {
+    return `click ${action.label} to sign in with your browser.`;
+  }
+  if (action.kind === "busy" || action.kind === "disconnect") return null;
+  return source.hint;
+}
+
 export function transportLabel(source: SourceView): string {
   switch (source.transport) {
     case "stdio":

@@ -3,8 +3,9 @@
 // shell (reading status touches the keychain), and every boundary is tested without a window.
 import type { Tone } from "./badge";
 
-/** Below this many seconds left, the countdown turns to a warning. */
-export const SOON_SECS = 5 * 60;
+/** Below this many seconds left, the countdown turns to a warning (the engine renews a token
+ *  one minute before it expires, so a warning means renewal is near or overdue). */
+export const SOON_SECS = 2 * 60;
 
 export interface Countdown {
   text: string;

@@ -67,7 +67,9 @@ describe("source detail", () => {
   it("needs sign-in: shows the engine's hint and offers Connect", () => {
     const { el, props } = render({ source: needsSignIn() });
     expect(q(el, "detail-badge")?.dataset.code).toBe("needs-sign-in");
-    expect(q(el, "detail-hint")?.textContent).toContain("lanyard connect github");
+    expect(q(el, "detail-hint")?.textContent, "the app's own words: a button, not a command").toBe(
+      "To do: click Connect to sign in with your browser.",
+    );
     expect(q(el, "token-facts"), "no tokens, no token facts").toBeNull();
     const button = q(el, "sign-in-action")!;
     expect(button.textContent).toBe("Connect");
@@ -84,7 +86,7 @@ describe("source detail", () => {
     const { el, props } = render({ source: connected({ accessExpiresAt: 1_800_000_045 }) });
     expect(q(el, "detail-badge")?.dataset.code).toBe("connected");
     expect(q(el, "detail-expiry")?.textContent).toBe("expires in 45s");
-    expect(q(el, "detail-expiry")?.classList.contains("warn"), "under 5 minutes warns").toBe(true);
+    expect(q(el, "detail-expiry")?.classList.contains("warn"), "under 2 minutes warns").toBe(true);
     expect(q(el, "detail-scopes")?.dataset.scopes).toBe("mcp:read mcp:write");
     expect(q(el, "fact-issuer")?.textContent).toBe("https://as.example");
     expect(q(el, "fact-account")?.textContent).toBe("alice@example.com");

@@ -9,6 +9,7 @@ import { lastTokenError, tokenFacts } from "../../components/token-facts";
 import {
   badgeFor,
   mainActionFor,
+  todoFor,
   tokensOf,
   transportLabel,
   usesSignIn,
@@ -40,6 +41,7 @@ export function detailView(props: DetailProps): HTMLElement {
   const badge = badgeFor(source, test, props.signIn);
   const running = test?.kind === "running";
   const tokens = tokensOf(source);
+  const todo = todoFor(source, test, props.signIn);
   return h(
     "section",
     { class: "view", "data-testid": "detail-view", "data-source": source.id, "aria-labelledby": "detail-title" },
@@ -67,7 +69,7 @@ export function detailView(props: DetailProps): HTMLElement {
       ? h("div", {}, h("h2", {}, "Sign-in"), h("dl", { class: "facts", "data-testid": "token-facts" }, tokenFacts(tokens, props.now)))
       : null,
     signInStatus(props.signIn),
-    source.hint ? h("p", { class: "hint", "data-testid": "detail-hint" }, `To do: ${source.hint}`) : null,
+    todo ? h("p", { class: "hint", "data-testid": "detail-hint" }, `To do: ${todo}`) : null,
     lastTokenError(source.activity, "detail-token-error"),
     test?.kind === "failed"
       ? h(
