@@ -36,8 +36,8 @@ pub struct SourceView {
     pub transport: TransportView,
     /// The URL (query removed) or the command line.
     pub target: String,
-    /// The auth kind's name, for display only.
-    pub auth: String,
+    /// How the source proves who it is; the UI offers Connect for `oauth`.
+    pub auth: AuthView,
     pub state: StateView,
     /// What to do about the state, in words, when there is something to do.
     pub hint: Option<String>,
@@ -53,6 +53,39 @@ pub enum TransportView {
     Http,
     /// Deprecated by the MCP spec, still served by some.
     Sse,
+}
+
+/// The engine's auth kinds, as the UI branches on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub enum AuthView {
+    None,
+    /// Static credentials in headers or environment variables.
+    Headers,
+    /// A person signs in with the browser: Connect / Reconnect / Disconnect.
+    #[serde(rename = "oauth")]
+    OAuth,
+    /// A service account (client credentials): tokens without a browser.
+    ClientCredentials,
+    /// The agent's own credentials are passed through.
+    Passthrough,
+    /// A kind this build of the app does not know yet.
+    Other,
+}
+
+impl AuthView {
+    /// From the engine's `Auth::kind_name` (what `SourceStatus` carries).
+    fn from_kind_name(name: &str) -> Self {
+        match name {
+            "none" => Self::None,
+            "headers" => Self::Headers,
+            "oauth" => Self::OAuth,
+            "client_credentials" => Self::ClientCredentials,
+            "passthrough" => Self::Passthrough,
+            _ => Self::Other,
+        }
+    }
 }
 
 /// The engine's `SourceState`, mapped at the edge.
@@ -237,7 +270,7 @@ impl From<SourceStatus> for SourceView {
             enabled: row.enabled,
             transport: row.transport.into(),
             target: row.target,
-            auth: row.auth.to_owned(),
+            auth: AuthView::from_kind_name(row.auth),
             state: (&row.state).into(),
             hint: row.hint,
             activity: row.activity.into(),
@@ -494,6 +527,35 @@ mod tests {
                 .unwrap();
         assert_eq!(json["kind"], "needsMoreScope", "the UI switches on `kind`");
         assert_eq!(json["tokens"]["accessExpiresAt"], 1_900_000_000u64, "camelCase expiry for the countdown");
+    }
+
+    #[test]
+    fn every_engine_auth_kind_has_its_own_view() {
+        use lanyard::profile::ClientCredentialsSettings;
+        let cc = ClientCredentialsSettings {
+            token_url: None,
+            client_id: "c".into(),
+            client_secret: SecretRef::header("x"),
+            scopes: None,
+            service_token_header: None,
+            service_token: None,
+        };
+        let kinds = [
+            (Auth::None, AuthView::None),
+            (Auth::Headers, AuthView::Headers),
+            (Auth::OAuth(OAuthSettings::default()), AuthView::OAuth),
+            (Auth::ClientCredentials(cc), AuthView::ClientCredentials),
+            (Auth::Passthrough, AuthView::Passthrough),
+        ];
+        for (auth, view) in kinds {
+            assert_eq!(
+                AuthView::from_kind_name(auth.kind_name()),
+                view,
+                "{} maps to its own view",
+                auth.kind_name()
+            );
+        }
+        assert_eq!(serde_json::to_value(AuthView::OAuth).unwrap(), "oauth", "the UI compares this spelling");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 import * as api from "./api";
 import type { NewSource, SourceView, UiError } from "./api";
 import { tickCountdowns } from "./components/countdown";
-import { mainActionFor, type SignInProgress, type TestOutcome } from "./lib/badge";
+import { isBusy, mainActionFor, type SignInProgress, type TestOutcome } from "./lib/badge";
 import { nowSecs } from "./lib/countdown";
 import { disconnected } from "./lib/disconnected";
 import { nextReadIn } from "./lib/schedule";
@@ -47,7 +47,11 @@ export class App {
         this.signIns.set(id, { kind: "waiting", url });
         this.render();
       });
-      await api.onEvent("sourcesChanged", () => void this.reload());
+      // A change this window made itself is re-read when its command returns; reading once
+      // is enough (each read touches the keychain).
+      await api.onEvent("sourcesChanged", ({ id }) => {
+        if (!isBusy(this.signIns.get(id))) void this.reload();
+      });
     } catch (err) {
       // Without events the app still works: every move re-reads status itself.
       this.error = api.toUiError(err);
@@ -75,13 +79,14 @@ export class App {
     this.render(true);
   }
 
-  /** Re-renders the current view. Focus stays on the same control when it still exists. */
+  /** Re-renders the current view. Focus stays on the same control (of the same row) when it
+   *  still exists. */
   private render(moveFocus = false): void {
-    const focused = (document.activeElement as HTMLElement | null)?.dataset?.testid;
+    const focused = focusPath(document.activeElement);
     const view = this.view();
     this.root.replaceChildren(view);
     if (moveFocus) view.querySelector<HTMLElement>("h1")?.focus();
-    else if (focused) view.querySelector<HTMLElement>(`[data-testid="${focused}"]`)?.focus();
+    else if (focused) view.querySelector<HTMLElement>(focused)?.focus();
   }
 
   private view(): HTMLElement {
@@ -241,4 +246,12 @@ export class App {
     }
     await this.reload();
   }
+}
+
+/** A selector for the focused control: its test id, inside its row's when it has one. */
+function focusPath(el: Element | null): string | undefined {
+  const id = el instanceof HTMLElement ? el.dataset.testid : undefined;
+  if (!id) return undefined;
+  const row = el?.closest<HTMLElement>("[data-testid^='source-row-']")?.dataset.testid;
+  return row && row !== id ? `[data-testid="${row}"] [data-testid="${id}"]` : `[data-testid="${id}"]`;
 }

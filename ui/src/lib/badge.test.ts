@@ -71,7 +71,7 @@ describe("mainActionFor", () => {
   });
   it("offers Disconnect while connected, and Test to a service account", () => {
     expect(mainActionFor(connected())).toEqual({ kind: "disconnect", label: "Disconnect" });
-    const service = source({ auth: "client_credentials", state: { kind: "connected", tokens: tokens() } });
+    const service = source({ auth: "clientCredentials", state: { kind: "connected", tokens: tokens() } });
     expect(mainActionFor(service).kind, "a service account needs no browser").toBe("test");
   });
   it("is busy while a sign-in or a disconnect runs", () => {

@@ -146,6 +146,23 @@ export function todoFor(source: SourceView, test?: TestOutcome, signIn?: SignInP
   return source.hint;
 }
 
+export function authLabel(source: SourceView): string {
+  switch (source.auth) {
+    case "none":
+      return "none";
+    case "headers":
+      return "credentials in headers or environment";
+    case "oauth":
+      return "sign-in with the browser (OAuth)";
+    case "clientCredentials":
+      return "service account (OAuth client credentials)";
+    case "passthrough":
+      return "the agent's own credentials, passed through";
+    case "other":
+      return "other";
+  }
+}
+
 export function transportLabel(source: SourceView): string {
   switch (source.transport) {
     case "stdio":

@@ -89,6 +89,7 @@ describe("source detail", () => {
     expect(q(el, "detail-expiry")?.classList.contains("warn"), "under 2 minutes warns").toBe(true);
     expect(q(el, "detail-scopes")?.dataset.scopes).toBe("mcp:read mcp:write");
     expect(q(el, "fact-issuer")?.textContent).toBe("https://as.example");
+    expect(q(el, "fact-auth")?.textContent).toContain("OAuth");
     expect(q(el, "fact-account")?.textContent).toBe("alice@example.com");
     const button = q(el, "sign-in-action")!;
     expect(button.dataset.action).toBe("disconnect");

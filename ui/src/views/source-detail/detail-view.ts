@@ -7,6 +7,7 @@ import { errorBanner } from "../../components/error-banner";
 import { signInStatus } from "../../components/sign-in-status";
 import { lastTokenError, tokenFacts } from "../../components/token-facts";
 import {
+  authLabel,
   badgeFor,
   mainActionFor,
   todoFor,
@@ -63,7 +64,7 @@ export function detailView(props: DetailProps): HTMLElement {
       h("dt", {}, source.transport === "stdio" ? "Command" : "URL"),
       h("dd", { class: "mono" }, source.target),
       h("dt", {}, "Auth"),
-      h("dd", {}, source.auth),
+      h("dd", { "data-testid": "fact-auth" }, authLabel(source)),
     ),
     tokens
       ? h("div", {}, h("h2", {}, "Sign-in"), h("dl", { class: "facts", "data-testid": "token-facts" }, tokenFacts(tokens, props.now)))
