@@ -96,6 +96,10 @@ describe("todoFor", () => {
     expect(todoFor(needsSignIn())).toBe("click Connect to sign in with your browser.");
     expect(todoFor(signInExpired())).toBe("click Reconnect to sign in with your browser.");
     expect(todoFor(disabled())).toContain("--enable");
+    const more = source({ auth: "oauth", state: { kind: "needsMoreScope", tokens: tokens(), scopes: ["mcp:admin"] } });
+    expect(todoFor(more), "the scope the server asked for is named").toBe(
+      "click Reconnect to sign in again and grant mcp:admin.",
+    );
     expect(todoFor(connected()), "nothing to do while connected").toBeNull();
     expect(todoFor(needsSignIn(), undefined, { kind: "waiting", url: "u" }), "nothing new while waiting").toBeNull();
   });
