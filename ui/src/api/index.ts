@@ -1,6 +1,6 @@
 // One typed function per shell command. The wire types in ./generated are written by ts-rs from
-// src-tauri/src/wire.rs and ui_error.rs (`cargo test -p lanyard-app`), so a change on the Rust
-// side that this code does not follow fails the type check.
+// src-tauri/src/wire/, ui_error.rs and events.rs (`cargo test -p lanyard-app`), so a change on
+// the Rust side that this code does not follow fails the type check.
 import { call } from "./call";
 import type { DisconnectView } from "./generated/DisconnectView";
 import type { ImportView } from "./generated/ImportView";
