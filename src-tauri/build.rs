@@ -25,6 +25,8 @@ fn main() {
         "remove_source",
         "list_tools",
         "import_config",
+        "sign_in",
+        "disconnect",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(commands))
         .expect("tauri-build failed (tauri.conf.json, capabilities/ or icons/)");

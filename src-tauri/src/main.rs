@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod events;
 mod ui_error;
 mod wire;
 
@@ -28,6 +29,8 @@ fn main() {
             commands::sources::remove_source,
             commands::tools::list_tools,
             commands::import::import_config,
+            commands::sign_in::sign_in,
+            commands::sign_in::disconnect,
         ])
         .run(tauri::generate_context!())
         .expect("the Lanyard window could not start");

@@ -3,6 +3,7 @@
 //! the UI never parses message text. Messages come from the engine's own `Display`, which by
 //! design never contains a secret (secrets are a type without `Display`).
 
+use lanyard::oauth::{OAuthError, OAuthErrorKind};
 use lanyard::profile::{InvalidSourceId, ProfileError, ResolveError};
 use lanyard::upstream::UpstreamErrorKind;
 use lanyard::vault::VaultError;
@@ -21,6 +22,9 @@ pub enum UiErrorKind {
     InvalidProfile,
     /// The server could not be reached, went away or timed out: offer to try again.
     Unreachable,
+    /// A sign-in in the browser did not complete (abandoned, refused, timed out, or its answer
+    /// did not match): offer Connect again.
+    SignInFailed,
     Other,
 }
 
@@ -55,6 +59,7 @@ impl From<lanyard::Error> for UiError {
                 UpstreamErrorKind::Config => K::InvalidProfile,
                 _ => K::Other,
             },
+            lanyard::Error::OAuth(oauth) => oauth_kind(oauth),
             _ => K::Other,
         };
         Self::new(kind, err.to_string())
@@ -69,6 +74,18 @@ fn vault_kind(err: &VaultError) -> UiErrorKind {
         | VaultError::NoSecretService { .. }
         | VaultError::Open { .. }
         | VaultError::AccessDenied { .. } => UiErrorKind::KeychainLocked,
+        _ => UiErrorKind::Other,
+    }
+}
+
+/// Sign-in and refresh errors, by what the person can do about them.
+fn oauth_kind(err: &OAuthError) -> UiErrorKind {
+    match err.kind() {
+        OAuthErrorKind::NeedsSignIn => UiErrorKind::NeedsSignIn,
+        OAuthErrorKind::Config => UiErrorKind::InvalidProfile,
+        OAuthErrorKind::Connection => UiErrorKind::Unreachable,
+        OAuthErrorKind::Keychain => UiErrorKind::KeychainLocked,
+        OAuthErrorKind::SignIn => UiErrorKind::SignInFailed,
         _ => UiErrorKind::Other,
     }
 }
@@ -98,6 +115,25 @@ mod tests {
         );
         let bad_id: UiError = "Not An Id".parse::<SourceId>().unwrap_err().into();
         assert_eq!(bad_id.kind, UiErrorKind::InvalidProfile, "a bad id is a form problem");
+    }
+
+    #[test]
+    fn sign_in_errors_map_to_what_the_person_can_do() {
+        let id: SourceId = "gh".parse().unwrap();
+        let refused: UiError = lanyard::Error::OAuth(OAuthError::NeedsSignIn { id: id.clone() }).into();
+        assert_eq!(refused.kind, UiErrorKind::NeedsSignIn, "a refused refresh offers Reconnect");
+        let timed_out: UiError = lanyard::Error::OAuth(OAuthError::TimedOut {
+            id: id.clone(),
+            limit: std::time::Duration::from_secs(300),
+        })
+        .into();
+        assert_eq!(timed_out.kind, UiErrorKind::SignInFailed, "an abandoned sign-in offers Connect again");
+        let not_http: UiError = lanyard::Error::OAuth(OAuthError::NotHttp { id }).into();
+        assert_eq!(
+            not_http.kind,
+            UiErrorKind::InvalidProfile,
+            "sign-in on a stdio source is a profile problem"
+        );
     }
 
     #[test]

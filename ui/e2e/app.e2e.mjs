@@ -1,16 +1,24 @@
 // End to end, in the real app window (Xvfb + tauri-driver + WebKitWebDriver): starting from an
 // empty profile folder, add a stdio source for server-everything through the form, see it Ready,
-// Test it and find `echo`, disable it, remove it. Screenshots of each state go to $SCREENS_DIR.
+// Test it and find `echo`, disable it, remove it. Then a real OAuth flow against the project's
+// fixture (oidc-provider + a protected MCP server): add an HTTP source with browser sign-in,
+// Connect (the engine opens $BROWSER, a scripted user agent that follows the redirects to the
+// engine's loopback listener), see Connected with a live countdown and the scopes, force expiry
+// at the fixture and see Test renew the token, revoke server-side and see Needs sign-in,
+// Reconnect, Disconnect. Screenshots of each state go to $SCREENS_DIR.
 //
 // Run through scripts/app-test.sh, which builds the app, installs tauri-driver and sets up the
 // display, the keychain session and the temporary profile folder. Environment:
 //   LANYARD_APP_BIN  the app binary          TAURI_DRIVER     the tauri-driver binary
 //   EVERYTHING_JS    server-everything's dist/index.js      SCREENS_DIR  where screenshots go
 //   LANYARD_CONFIG_DIR  must be an empty temporary folder
+//   NODE22, OAUTH_FIXTURE  Node 22 and tests/node/oauth-fixture.mjs
+//   BROWSER          tests/it/support/browser.sh, inherited by the app (the engine runs it)
 import assert from "node:assert/strict";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { startDriver } from "./driver.mjs";
+import { startOAuthFixture } from "./oauth-fixture.mjs";
 import { DetailPage, FormPage, SourcesPage } from "./pages.mjs";
 
 const env = (name) => {
@@ -22,6 +30,9 @@ const app = env("LANYARD_APP_BIN");
 const everything = env("EVERYTHING_JS");
 const screens = env("SCREENS_DIR");
 const configDir = env("LANYARD_CONFIG_DIR");
+env("BROWSER"); // read by the app's engine, not here: without it a real browser would open
+/** How long a sign-in through the scripted browser may take (discovery, registration, redirects). */
+const SIGN_IN_MS = 30_000;
 
 const steps = [];
 const step = async (name, fn) => {
@@ -35,6 +46,7 @@ const step = async (name, fn) => {
 await mkdir(screens, { recursive: true });
 assert.deepEqual(await readdir(configDir), [], "the test must start from an empty profile folder");
 
+const fixture = await startOAuthFixture({ node: env("NODE22"), script: env("OAUTH_FIXTURE") });
 const driver = await startDriver({ tauriDriver: env("TAURI_DRIVER") });
 let session;
 try {
@@ -103,8 +115,122 @@ try {
     assert.equal(await sources.badge("everything"), null, "the removed source must not be listed");
   });
 
+  const tokenRequests = async (grant) => (await fixture.stats()).token_requests[grant] ?? 0;
+  let connectedUntil = 0;
+
+  await step("an HTTP source with browser sign-in is listed as Needs sign-in, offering Connect", async () => {
+    const form = await sources.add();
+    await form.addHttpWithSignIn({ id: "fixture", name: "OAuth fixture", url: fixture.mcp });
+    await form.save();
+    sources = await new SourcesPage(session).open();
+    await session.waitFor("the new row", async () => (await sources.badge("fixture")) === "needs-sign-in");
+    assert.equal(await sources.action("fixture"), "connect", "a source that never signed in offers Connect");
+    assert.equal(await sources.expiry("fixture"), null, "without tokens there is no countdown");
+    await shot("06-needs-sign-in");
+  });
+
+  await step("Connect opens the browser and waits for it, showing the sign-in URL", async () => {
+    // Hold the code exchange at the fixture for a moment, so that the waiting state stays on
+    // screen long enough to be seen; the test polls for it and never sleeps itself.
+    await fixture.post("token-failures", { count: 1, delay_ms: 4000, grant_type: "authorization_code" });
+    const detail = await sources.openSource("fixture");
+    await detail.clickSignIn();
+    const url = await session.waitFor("the sign-in URL", () => detail.signInUrl(), SIGN_IN_MS);
+    assert.ok(url.startsWith(fixture.issuer), `the browser is sent to the fixture's issuer: ${url}`);
+    const redirect = new URL(url).searchParams.get("redirect_uri") ?? "";
+    assert.match(redirect, /^http:\/\/127\.0\.0\.1:\d+\/callback$/, "the answer goes to the engine's loopback listener");
+    assert.equal(await detail.badge(), "signing-in", "the badge says a sign-in is under way");
+    assert.equal(await detail.signInAction(), "busy", "a second sign-in cannot start meanwhile");
+    await shot("07-signing-in");
+  });
+
+  await step("the sign-in ends Connected, with a live expiry countdown and the granted scopes", async () => {
+    const detail = new DetailPage(session);
+    await session.waitFor(
+      "Connected",
+      async () => {
+        const failed = await detail.signInError();
+        if (failed) throw new Error(`sign-in failed: ${failed}`);
+        return (await detail.badge()) === "connected";
+      },
+      SIGN_IN_MS,
+    );
+    assert.equal(await tokenRequests("authorization_code"), 1, "one code exchange for one Connect");
+    const first = await detail.expiry();
+    assert.match(first.text, /^expires in \d+m \d+s$/, "the access token's expiry, counted down");
+    const left = first.at - Date.now() / 1000;
+    assert.ok(left > 0 && left <= 305, `the fixture issues 300 s tokens; ${left} s left`);
+    await session.waitFor("the countdown to tick", async () => (await detail.expiry()).text !== first.text, 5_000);
+    const scopes = await detail.scopes();
+    assert.ok(scopes.includes("mcp:read") && scopes.includes("mcp:write"), `granted scopes shown: ${scopes}`);
+    assert.equal(await detail.signInAction(), "disconnect", "a connected source offers Disconnect");
+    connectedUntil = first.at;
+    await shot("08-connected-detail");
+    sources = await detail.back();
+    await session.waitFor("the Connected row", async () => (await sources.badge("fixture")) === "connected");
+    assert.match((await sources.expiry("fixture")) ?? "", /^expires in /, "the list shows the countdown too");
+    assert.deepEqual(await sources.scopes("fixture"), scopes, "and the same scopes");
+    assert.equal(await sources.action("fixture"), "disconnect");
+    await shot("09-connected");
+  });
+
+  await step("forced expiry at the fixture: Test renews the token, as an agent's call would", async () => {
+    const refreshes = await tokenRequests("refresh_token");
+    const { expired } = await fixture.post("expire-access-tokens");
+    assert.ok(expired >= 1, "the fixture expired the access token it issued");
+    const detail = await sources.openSource("fixture");
+    await detail.test();
+    const tools = await session.waitFor("the tool list", async () => {
+      const error = await detail.lastError();
+      if (error) throw new Error(`Test failed: ${error}`);
+      const names = await detail.toolNames();
+      return names.length ? names : null;
+    });
+    assert.ok(tools.includes("echo"), `the fixture's MCP server offers echo; the list was ${tools.join(", ")}`);
+    assert.equal(await tokenRequests("refresh_token"), refreshes + 1, "the refused token is refreshed exactly once");
+    const renewed = await session.waitFor("the renewed expiry", async () => {
+      const e = await detail.expiry();
+      return e.at > connectedUntil ? e : null;
+    });
+    assert.equal(await detail.badge(), "connected", "renewed, still Connected");
+    connectedUntil = renewed.at;
+  });
+
+  await step("server-side revocation: Test finds the sign-in gone; Needs sign-in, Reconnect", async () => {
+    await fixture.post("revoke-all");
+    const detail = new DetailPage(session);
+    await detail.test();
+    await session.waitFor("Needs sign-in", async () => (await detail.badge()) === "needs-sign-in");
+    assert.equal(await detail.signInAction(), "reconnect", "a sign-in that ran out offers Reconnect");
+    const error = await session.waitFor("the last token error", () => detail.tokenError());
+    assert.match(error, /invalid_grant/, `the refused refresh is named: ${error}`);
+    sources = await detail.back();
+    await session.waitFor("the row", async () => (await sources.badge("fixture")) === "needs-sign-in");
+    assert.equal(await sources.action("fixture"), "reconnect");
+    await shot("10-revoked");
+  });
+
+  await step("Reconnect from the list signs in again: Connected", async () => {
+    await sources.clickAction("fixture");
+    await session.waitFor("Connected again", async () => (await sources.badge("fixture")) === "connected", SIGN_IN_MS);
+    assert.equal(await tokenRequests("authorization_code"), 2, "a second code exchange for Reconnect");
+    assert.match((await sources.expiry("fixture")) ?? "", /^expires in /, "a fresh countdown");
+  });
+
+  await step("Disconnect revokes the tokens at the server and offers Connect again", async () => {
+    const revocations = (await fixture.stats()).revocations;
+    await sources.clickAction("fixture");
+    await session.waitFor("the disconnected row", async () => (await sources.action("fixture")) === "connect");
+    assert.equal(await sources.badge("fixture"), "needs-sign-in", "without tokens the source needs a sign-in");
+    assert.ok((await fixture.stats()).revocations > revocations, "the server was asked to revoke the tokens");
+    const notice = await (await session.find('[data-testid="notice"]')).text();
+    assert.match(notice, /revoked/, `the outcome is announced: ${notice}`);
+    assert.equal(await sources.expiry("fixture"), null, "no tokens, no countdown");
+  });
+
   console.log(`e2e: ${steps.length} steps passed; screenshots in ${screens}`);
 } finally {
   await session?.delete();
   await driver.stop();
+  await fixture.stop();
 }

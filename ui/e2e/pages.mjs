@@ -24,6 +24,22 @@ export class SourcesPage {
   async badgeText(id) {
     return (await this.s.find(`${this.row(id)} ${tid("source-badge")}`)).text();
   }
+  /** The row's main action (`test`, `connect`, `reconnect`, `disconnect`, `busy`, ...). */
+  async action(id) {
+    return (await this.s.find(`${this.row(id)} ${tid("source-action")}`)).attribute("data-action");
+  }
+  async clickAction(id) {
+    await (await this.s.find(`${this.row(id)} ${tid("source-action")}`)).click();
+  }
+  /** The row's expiry countdown text, or null when the row shows none. */
+  async expiry(id) {
+    const found = await this.s.findAll(`${this.row(id)} ${tid("expiry")}`);
+    return found.length ? found[0].text() : null;
+  }
+  async scopes(id) {
+    const found = await this.s.findAll(`${this.row(id)} ${tid("scopes")}`);
+    return found.length ? (await found[0].attribute("data-scopes")).split(" ") : null;
+  }
   async add() {
     await (await this.s.find(tid("add-source"))).click();
     return new FormPage(this.s);
@@ -46,6 +62,17 @@ export class FormPage {
     if (name) await this.fill("field-name", name);
     await this.fill("field-command", command);
     await this.fill("field-args", args.join("\n"));
+  }
+  /** Picks an option of a <select> the way a person does: by clicking it. */
+  async select(testid, value) {
+    await (await this.s.find(`${tid(testid)} option[value="${value}"]`)).click();
+  }
+  async addHttpWithSignIn({ id, name, url }) {
+    await this.fill("field-id", id);
+    if (name) await this.fill("field-name", name);
+    await this.select("field-transport", "http");
+    await this.fill("field-url", url);
+    await this.select("field-sign-in", "oauth");
   }
   async save() {
     await (await this.s.find(tid("save-source"))).click();
@@ -71,6 +98,39 @@ export class DetailPage {
   }
   async lastError() {
     const found = await this.s.findAll(tid("detail-error-message"));
+    return found.length ? found[0].text() : null;
+  }
+  /** The sign-in button's action (`connect`, `reconnect`, `disconnect`, `busy`), or null. */
+  async signInAction() {
+    const found = await this.s.findAll(tid("sign-in-action"));
+    return found.length ? found[0].attribute("data-action") : null;
+  }
+  async clickSignIn() {
+    await (await this.s.find(tid("sign-in-action"))).click();
+  }
+  /** The sign-in URL shown while the browser has it, or null. */
+  async signInUrl() {
+    const found = await this.s.findAll(tid("sign-in-url"));
+    return found.length ? found[0].text() : null;
+  }
+  async signInError() {
+    const found = await this.s.findAll(tid("sign-in-error-message"));
+    return found.length ? found[0].text() : null;
+  }
+  /** The expiry countdown: its text and the Unix time it counts to. */
+  async expiry() {
+    const el = await this.s.find(tid("detail-expiry"));
+    return { text: await el.text(), at: Number(await el.attribute("data-expires-at")) };
+  }
+  async scopes() {
+    return (await (await this.s.find(tid("detail-scopes"))).attribute("data-scopes")).split(" ");
+  }
+  async tokenError() {
+    const found = await this.s.findAll(tid("detail-token-error-message"));
+    return found.length ? found[0].text() : null;
+  }
+  async notice() {
+    const found = await this.s.findAll(tid("notice"));
     return found.length ? found[0].text() : null;
   }
   async toggleEnabled() {

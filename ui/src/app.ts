@@ -1,8 +1,15 @@
 // The app's state and its moves: which view is open, the sources as last loaded, what each Test
-// said. Every change re-renders the current view into the root; views are pure renderers.
+// said, where each sign-in stands. Every change re-renders the current view into the root; views
+// are pure renderers. Status is re-read after each move, when the shell says a source changed,
+// when the window comes back into view, and on a modest schedule (`lib/schedule.ts`); between
+// reads the countdowns tick on their own, with no call to the shell.
 import * as api from "./api";
 import type { NewSource, SourceView, UiError } from "./api";
-import type { TestOutcome } from "./lib/badge";
+import { tickCountdowns } from "./components/countdown";
+import { isBusy, mainActionFor, type SignInProgress, type TestOutcome } from "./lib/badge";
+import { nowSecs } from "./lib/countdown";
+import { disconnected } from "./lib/disconnected";
+import { nextReadIn } from "./lib/schedule";
 import { detailView } from "./views/source-detail/detail-view";
 import { formView } from "./views/source-form/form-view";
 import { sourcesView } from "./views/sources/sources-view";
@@ -13,18 +20,46 @@ export class App {
   private route: Route = { view: "list" };
   private sources: SourceView[] | null = null;
   private tests = new Map<string, TestOutcome>();
+  private signIns = new Map<string, SignInProgress>();
   private error: UiError | undefined;
+  private notice: string | undefined;
   private imported: api.ImportView | undefined;
   private confirmingRemove = false;
+  private nextRead: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly root: HTMLElement) {}
 
   async start(): Promise<void> {
     this.render();
+    await this.listen();
+    setInterval(() => tickCountdowns(this.root, nowSecs()), 1000);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") void this.reload();
+    });
     await this.reload();
   }
 
+  /** The shell's events: a sign-in's URL while the browser has it, and "status changed". */
+  private async listen(): Promise<void> {
+    try {
+      await api.onEvent("signInWaiting", ({ id, url }) => {
+        if (this.signIns.get(id)?.kind !== "starting") return;
+        this.signIns.set(id, { kind: "waiting", url });
+        this.render();
+      });
+      // A change this window made itself is re-read when its command returns; reading once
+      // is enough (each read touches the keychain).
+      await api.onEvent("sourcesChanged", ({ id }) => {
+        if (!isBusy(this.signIns.get(id))) void this.reload();
+      });
+    } catch (err) {
+      // Without events the app still works: every move re-reads status itself.
+      this.error = api.toUiError(err);
+    }
+  }
+
   private async reload(): Promise<void> {
+    clearTimeout(this.nextRead);
     try {
       this.sources = await api.listSources();
       this.error = undefined;
@@ -32,19 +67,26 @@ export class App {
       this.error = err as UiError;
       this.sources ??= [];
     }
-    this.render();
+    this.nextRead = setTimeout(() => void this.reload(), nextReadIn(this.sources, nowSecs()) * 1000);
+    // The form owns its draft while open; a background read must not wipe what is typed.
+    if (this.route.view !== "add") this.render();
   }
 
   private go(route: Route): void {
     this.route = route;
     this.confirmingRemove = false;
+    this.notice = undefined;
     this.render(true);
   }
 
+  /** Re-renders the current view. Focus stays on the same control (of the same row) when it
+   *  still exists. */
   private render(moveFocus = false): void {
+    const focused = focusPath(document.activeElement);
     const view = this.view();
     this.root.replaceChildren(view);
     if (moveFocus) view.querySelector<HTMLElement>("h1")?.focus();
+    else if (focused) view.querySelector<HTMLElement>(focused)?.focus();
   }
 
   private view(): HTMLElement {
@@ -61,9 +103,14 @@ export class App {
         return detailView({
           source,
           test: this.tests.get(source.id),
+          signIn: this.signIns.get(source.id),
+          now: nowSecs(),
+          notice: this.notice,
           confirmingRemove: this.confirmingRemove,
           onBack: () => this.go({ view: "list" }),
           onTest: () => void this.test(source.id),
+          onSignIn: () => void this.signIn(source.id),
+          onDisconnect: () => void this.disconnect(source.id),
           onToggle: () => void this.setEnabled(source.id, !source.enabled),
           onRemove: () => void this.remove(source.id),
         });
@@ -73,21 +120,30 @@ export class App {
     return sourcesView({
       sources: this.sources,
       tests: this.tests,
+      signIns: this.signIns,
+      now: nowSecs(),
       error: this.error,
+      notice: this.notice,
       imported: this.imported,
       onOpen: (id) => this.go({ view: "detail", id }),
       onAdd: () => this.go({ view: "add" }),
       onImport: (path) => void this.importFrom(path),
       onMainAction: (source) => {
-        switch (source.state.kind) {
-          case "disabled":
+        const action = mainActionFor(source, this.tests.get(source.id), this.signIns.get(source.id));
+        switch (action.kind) {
+          case "enable":
             return void this.setEnabled(source.id, true);
-          case "ready":
-          case "connected":
-          case "expiring":
+          case "test":
             this.go({ view: "detail", id: source.id });
             return void this.test(source.id);
-          default:
+          case "connect":
+          case "reconnect":
+            return void this.signIn(source.id);
+          case "disconnect":
+            return void this.disconnect(source.id);
+          case "busy":
+            return;
+          case "details":
             return this.go({ view: "detail", id: source.id });
         }
       },
@@ -116,7 +172,39 @@ export class App {
     } catch (err) {
       this.tests.set(id, { kind: "failed", error: err as UiError, at: new Date() });
     }
+    // A Test may have refreshed the tokens, or found the sign-in gone: read status again.
+    await this.reload();
+  }
+
+  /** Connect and Reconnect: the browser sign-in, through the engine. */
+  private async signIn(id: string): Promise<void> {
+    this.signIns.set(id, { kind: "starting" });
+    this.notice = undefined;
     this.render();
+    try {
+      const tokens = await api.signIn(id);
+      this.signIns.delete(id);
+      this.tests.delete(id);
+      const who = tokens.account ? ` as ${tokens.account}` : "";
+      this.notice = `Signed in${who}.`;
+    } catch (err) {
+      this.signIns.set(id, { kind: "failed", error: err as UiError, at: new Date() });
+    }
+    await this.reload();
+  }
+
+  private async disconnect(id: string): Promise<void> {
+    this.signIns.set(id, { kind: "disconnecting" });
+    this.render();
+    try {
+      this.notice = disconnected(await api.disconnect(id));
+      this.signIns.delete(id);
+      this.tests.delete(id);
+    } catch (err) {
+      this.signIns.delete(id);
+      this.error = err as UiError;
+    }
+    await this.reload();
   }
 
   private async setEnabled(id: string, enabled: boolean): Promise<void> {
@@ -138,6 +226,7 @@ export class App {
     try {
       await api.removeSource(id);
       this.tests.delete(id);
+      this.signIns.delete(id);
       this.route = { view: "list" };
     } catch (err) {
       this.error = err as UiError;
@@ -157,4 +246,12 @@ export class App {
     }
     await this.reload();
   }
+}
+
+/** A selector for the focused control: its test id, inside its row's when it has one. */
+function focusPath(el: Element | null): string | undefined {
+  const id = el instanceof HTMLElement ? el.dataset.testid : undefined;
+  if (!id) return undefined;
+  const row = el?.closest<HTMLElement>("[data-testid^='source-row-']")?.dataset.testid;
+  return row && row !== id ? `[data-testid="${row}"] [data-testid="${id}"]` : `[data-testid="${id}"]`;
 }

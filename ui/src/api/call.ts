@@ -4,7 +4,14 @@ import { invoke } from "@tauri-apps/api/core";
 import type { UiError } from "./generated/UiError";
 import type { UiErrorKind } from "./generated/UiErrorKind";
 
-const KINDS: readonly UiErrorKind[] = ["NeedsSignIn", "KeychainLocked", "InvalidProfile", "Unreachable", "Other"];
+const KINDS: readonly UiErrorKind[] = [
+  "NeedsSignIn",
+  "KeychainLocked",
+  "InvalidProfile",
+  "Unreachable",
+  "SignInFailed",
+  "Other",
+];
 
 /** Whether a value has the UiError wire shape. */
 export function isUiError(value: unknown): value is UiError {

@@ -7,7 +7,9 @@ export function advice(error: UiError): string | null {
     case "KeychainLocked":
       return "Unlock your keychain (log in to the desktop session or open your keyring app), then try again.";
     case "NeedsSignIn":
-      return "The server wants a sign-in. Sign-in from the app is coming; for now run `lanyard connect` in a terminal.";
+      return "The server wants a new sign-in: click Reconnect.";
+    case "SignInFailed":
+      return "The sign-in did not finish. Click Connect to try again, and complete it in the browser.";
     case "Unreachable":
       return "Check that the server is running and reachable, then try again.";
     case "InvalidProfile":

@@ -1,14 +1,28 @@
 // What a source's row shows: the badge (label + tone) and the one main action. Pure functions of
-// the engine's state and what the last Test said, so every state is tested without a window.
-import type { SourceView, ToolView, UiError } from "../api";
+// the engine's state, what the last Test said and where a sign-in stands, so every state is
+// tested without a window.
+import type { SourceView, TokensView, ToolView, UiError } from "../api";
 
 export type Tone = "ok" | "warn" | "error" | "muted";
+
+export type BadgeCode =
+  | "ready"
+  | "connected"
+  | "expiring"
+  | "needs-sign-in"
+  | "needs-more-scope"
+  | "tokens-unreadable"
+  | "signing-in"
+  | "missing-secret"
+  | "error"
+  | "disabled"
+  | "unknown";
 
 export interface Badge {
   label: string;
   tone: Tone;
   /** Stable across wording changes: tests and E2E select on this. */
-  code: "ready" | "connected" | "expiring" | "needs-sign-in" | "missing-secret" | "error" | "disabled" | "unknown";
+  code: BadgeCode;
 }
 
 /** The outcome of the last Test of a source during this session, if any. */
@@ -17,12 +31,44 @@ export type TestOutcome =
   | { kind: "ok"; tools: ToolView[]; at: Date }
   | { kind: "failed"; error: UiError; at: Date };
 
-export function badgeFor(source: SourceView, test?: TestOutcome): Badge {
+/**
+ * A Connect / Reconnect / Disconnect the person started during this session. `waiting` holds the
+ * sign-in URL the browser was given; a success is not kept (the status says Connected).
+ */
+export type SignInProgress =
+  | { kind: "starting" }
+  | { kind: "waiting"; url: string }
+  | { kind: "disconnecting" }
+  | { kind: "failed"; error: UiError; at: Date };
+
+/** Whether a sign-in or disconnect is under way. */
+export const isBusy = (progress?: SignInProgress): boolean =>
+  progress !== undefined && progress.kind !== "failed";
+
+/** The token status of a source that holds tokens, whatever its state. */
+export function tokensOf(source: SourceView): TokensView | undefined {
+  const state = source.state;
+  return state.kind === "connected" || state.kind === "expiring" || state.kind === "needsMoreScope"
+    ? state.tokens
+    : undefined;
+}
+
+/** Whether the source signs in with a person's browser (OAuth), so Connect applies. */
+export const usesSignIn = (source: SourceView): boolean => source.auth === "oauth";
+
+export function badgeFor(source: SourceView, test?: TestOutcome, signIn?: SignInProgress): Badge {
+  if (source.state.kind !== "disabled" && (signIn?.kind === "starting" || signIn?.kind === "waiting")) {
+    return { label: "Signing in…", tone: "muted", code: "signing-in" };
+  }
   switch (source.state.kind) {
     case "disabled":
       return { label: "Disabled", tone: "muted", code: "disabled" };
     case "needsSignIn":
       return { label: "Needs sign-in", tone: "warn", code: "needs-sign-in" };
+    case "needsMoreScope":
+      return { label: "Needs more scope", tone: "warn", code: "needs-more-scope" };
+    case "tokensUnreadable":
+      return { label: "Sign in again", tone: "error", code: "tokens-unreadable" };
     case "missingSecret":
       return { label: "Missing secret", tone: "error", code: "missing-secret" };
     case "ready":
@@ -34,27 +80,89 @@ export function badgeFor(source: SourceView, test?: TestOutcome): Badge {
       if (test?.kind === "ok") return { label: "Connected", tone: "ok", code: "connected" };
       return { label: "Ready", tone: "ok", code: "ready" };
     case "connected":
-      return { label: "Connected", tone: "ok", code: "connected" };
     case "expiring":
-      return { label: "Expiring soon", tone: "warn", code: "expiring" };
+      if (test?.kind === "failed" && test.error.kind === "NeedsSignIn") {
+        return { label: "Needs sign-in", tone: "warn", code: "needs-sign-in" };
+      }
+      return source.state.kind === "connected"
+        ? { label: "Connected", tone: "ok", code: "connected" }
+        : { label: "Expiring soon", tone: "warn", code: "expiring" };
     case "other":
       return { label: source.state.summary, tone: "muted", code: "unknown" };
   }
 }
 
-export type MainAction = { kind: "test" | "enable" | "details"; label: string };
+export type MainActionKind = "test" | "enable" | "details" | "connect" | "reconnect" | "disconnect" | "busy";
+export type MainAction = { kind: MainActionKind; label: string };
 
-/** The row's main action. Connect/Reconnect arrive with the engine's sign-in. */
-export function mainActionFor(source: SourceView): MainAction {
+/**
+ * The row's main action. A source that signs in with the browser offers *Connect* when it never
+ * did (or was disconnected), *Reconnect* when its sign-in ran out, failed or lacks scope, and
+ * *Disconnect* while connected; other sources offer *Test*.
+ */
+export function mainActionFor(source: SourceView, test?: TestOutcome, signIn?: SignInProgress): MainAction {
+  if (source.state.kind === "disabled") return { kind: "enable", label: "Enable" };
+  if (signIn?.kind === "starting" || signIn?.kind === "waiting") {
+    return { kind: "busy", label: "Waiting for the browser…" };
+  }
+  if (signIn?.kind === "disconnecting") return { kind: "busy", label: "Disconnecting…" };
+  if (!usesSignIn(source)) {
+    switch (source.state.kind) {
+      case "ready":
+      case "connected":
+      case "expiring":
+        return { kind: "test", label: "Test" };
+      default:
+        return { kind: "details", label: "Details" };
+    }
+  }
+  const refused = test?.kind === "failed" && test.error.kind === "NeedsSignIn";
   switch (source.state.kind) {
-    case "disabled":
-      return { kind: "enable", label: "Enable" };
-    case "ready":
     case "connected":
     case "expiring":
-      return { kind: "test", label: "Test" };
+      return refused ? { kind: "reconnect", label: "Reconnect" } : { kind: "disconnect", label: "Disconnect" };
+    case "needsMoreScope":
+    case "tokensUnreadable":
+      return { kind: "reconnect", label: "Reconnect" };
+    case "needsSignIn": {
+      const failedBefore = signIn?.kind === "failed" || source.activity.lastError !== null || refused;
+      return failedBefore ? { kind: "reconnect", label: "Reconnect" } : { kind: "connect", label: "Connect" };
+    }
     default:
       return { kind: "details", label: "Details" };
+  }
+}
+
+/**
+ * What to do, in the app's words: for a source whose fix is a sign-in, the button to click; else
+ * the engine's hint (which names the CLI command, also right for the app's settings).
+ */
+export function todoFor(source: SourceView, test?: TestOutcome, signIn?: SignInProgress): string | null {
+  const action = mainActionFor(source, test, signIn);
+  if (action.kind === "reconnect" && source.state.kind === "needsMoreScope") {
+    return `click Reconnect to sign in again and grant ${source.state.scopes.join(" ")}.`;
+  }
+  if (action.kind === "connect" || action.kind === "reconnect") {
+    return `click ${action.label} to sign in with your browser.`;
+  }
+  if (action.kind === "busy" || action.kind === "disconnect") return null;
+  return source.hint;
+}
+
+export function authLabel(source: SourceView): string {
+  switch (source.auth) {
+    case "none":
+      return "none";
+    case "headers":
+      return "credentials in headers or environment";
+    case "oauth":
+      return "sign-in with the browser (OAuth)";
+    case "clientCredentials":
+      return "service account (OAuth client credentials)";
+    case "passthrough":
+      return "the agent's own credentials, passed through";
+    case "other":
+      return "other";
   }
 }
 

@@ -1,5 +1,5 @@
 // Sample wire values for tests, one per state the views must handle.
-import type { SourceView } from "../api";
+import type { SourceView, TokensView } from "../api";
 
 export function source(overrides: Partial<SourceView> = {}): SourceView {
   return {
@@ -11,6 +11,7 @@ export function source(overrides: Partial<SourceView> = {}): SourceView {
     auth: "none",
     state: { kind: "ready" },
     hint: null,
+    activity: { lastRefresh: null, lastError: null },
     ...overrides,
   };
 }
@@ -21,13 +22,46 @@ export const disabled = () =>
     state: { kind: "disabled" },
     hint: "enable it with `lanyard profile edit everything --enable`",
   });
-export const needsSignIn = () =>
+
+const oauthSource = (overrides: Partial<SourceView>) =>
   source({
     id: "github",
     name: "GitHub",
     transport: "http",
     target: "https://api.example.com/mcp",
     auth: "oauth",
-    state: { kind: "needsSignIn" },
-    hint: "run `lanyard connect github`",
+    ...overrides,
+  });
+
+export const needsSignIn = (overrides: Partial<SourceView> = {}) =>
+  oauthSource({ state: { kind: "needsSignIn" }, hint: "run `lanyard connect github`", ...overrides });
+
+export function tokens(overrides: Partial<TokensView> = {}): TokensView {
+  return {
+    issuer: "https://as.example",
+    scopes: ["mcp:read", "mcp:write"],
+    signedInByPerson: true,
+    accessExpiresAt: 1_800_000_300,
+    hasRefreshToken: true,
+    refreshExpiresAt: null,
+    obtainedAt: 1_800_000_000,
+    account: "alice@example.com",
+    ...overrides,
+  };
+}
+
+export const connected = (overrides: Partial<TokensView> = {}, source: Partial<SourceView> = {}) =>
+  oauthSource({ state: { kind: "connected", tokens: tokens(overrides) }, ...source });
+
+/** Signed in once; the last refresh was refused, so the engine asks for a new sign-in. */
+export const signInExpired = () =>
+  needsSignIn({
+    activity: {
+      lastRefresh: { at: 1_800_000_100, ok: false },
+      lastError: {
+        at: 1_800_000_100,
+        message: "source `github`: the sign-in expired and the server refused the refresh token (invalid_grant)",
+        hint: "run `lanyard connect github`",
+      },
+    },
   });

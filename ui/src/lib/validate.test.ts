@@ -53,6 +53,7 @@ describe("toNewSource", () => {
       id: "everything",
       name: null,
       transport: { kind: "stdio", command: "node", args: ["server.js", "--flag value"], env: [{ name: "K", value: "v", secret: true }] },
+      oauth: null,
     });
   });
   it("sends headers for http and sse", () => {
@@ -61,6 +62,22 @@ describe("toNewSource", () => {
       id: "remote",
       name: "Remote",
       transport: { kind: "sse", url: "https://mcp.example.com/mcp", headers: [{ name: "X-Team", value: "core", secret: false }] },
+      oauth: null,
     });
+  });
+  it("asks for a browser sign-in with the scopes typed, or the server's when none", () => {
+    expect(toNewSource(http({ signIn: "oauth", scopes: " mcp:read  mcp:write " })).oauth).toEqual({
+      scopes: ["mcp:read", "mcp:write"],
+    });
+    expect(toNewSource(http({ signIn: "oauth" })).oauth, "empty means the server's suggestion").toEqual({ scopes: [] });
+    expect(toNewSource(stdio({ signIn: "oauth" })).oauth, "a local program never signs in").toBeNull();
+  });
+});
+
+describe("validate, sign-in", () => {
+  it("accepts scope tokens and refuses quotes", () => {
+    expect(validate(http({ signIn: "oauth", scopes: "mcp:read openid" }))).toEqual({});
+    expect(validate(http({ signIn: "oauth", scopes: 'mcp:"read"' })).scopes).toMatch(/quotes/);
+    expect(validate(http({ signIn: "none", scopes: 'mcp:"read"' })).scopes, "ignored without sign-in").toBeUndefined();
   });
 });

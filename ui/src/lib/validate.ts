@@ -9,10 +9,16 @@ export interface Row {
   secret: boolean;
 }
 
+/** How an HTTP or SSE source proves who it is: nothing or headers, or a browser sign-in. */
+export type SignIn = "none" | "oauth";
+
 export interface Draft {
   id: string;
   name: string;
   transport: TransportView;
+  signIn: SignIn;
+  /** Scopes to request instead of the server's suggestion, space-separated; usually empty. */
+  scopes: string;
   command: string;
   /** One argument per line, so spaces inside an argument need no quoting. */
   args: string;
@@ -20,16 +26,18 @@ export interface Draft {
   rows: Row[];
 }
 
-export type Field = "id" | "command" | "url" | `row.${number}.name` | `row.${number}.value`;
+export type Field = "id" | "command" | "url" | "scopes" | `row.${number}.name` | `row.${number}.value`;
 export type Errors = Partial<Record<Field, string>>;
 
 export function emptyDraft(): Draft {
-  return { id: "", name: "", transport: "stdio", command: "", args: "", url: "", rows: [] };
+  return { id: "", name: "", transport: "stdio", signIn: "none", scopes: "", command: "", args: "", url: "", rows: [] };
 }
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ENV_NAME = /^[^=\0]+$/;
+/** RFC 6749 scope tokens: printable ASCII without space, `"` or `\`. */
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 export function validate(draft: Draft): Errors {
   const errors: Errors = {};
@@ -46,6 +54,9 @@ export function validate(draft: Draft): Errors {
     else if (!url.includes("${")) {
       const problem = urlProblem(url);
       if (problem) errors.url = problem;
+    }
+    if (draft.signIn === "oauth" && !scopeList(draft.scopes).every((scope) => SCOPE.test(scope))) {
+      errors.scopes = "Separate scopes with spaces; a scope has no quotes or backslashes.";
     }
   }
 
@@ -76,6 +87,10 @@ function urlProblem(text: string): string | undefined {
   return undefined;
 }
 
+function scopeList(text: string): string[] {
+  return text.split(/\s+/).filter((scope) => scope !== "");
+}
+
 export function isValid(errors: Errors): boolean {
   return Object.keys(errors).length === 0;
 }
@@ -96,9 +111,15 @@ export function toNewSource(draft: Draft): NewSource {
           args: draft.args.split("\n").map((a) => a.trim()).filter((a) => a !== ""),
           env: values,
         },
+        oauth: null,
       };
     case "http":
     case "sse":
-      return { id, name, transport: { kind: draft.transport, url: draft.url.trim(), headers: values } };
+      return {
+        id,
+        name,
+        transport: { kind: draft.transport, url: draft.url.trim(), headers: values },
+        oauth: draft.signIn === "oauth" ? { scopes: scopeList(draft.scopes) } : null,
+      };
   }
 }

@@ -4,4 +4,4 @@ import type { TokensView } from "./TokensView";
 /**
  * The engine's `SourceState`, mapped at the edge.
  */
-export type StateView = { "kind": "disabled" } | { "kind": "ready" } | { "kind": "missingSecret", reference: string, } | { "kind": "needsSignIn" } | { "kind": "connected", tokens: TokensView, } | { "kind": "expiring", tokens: TokensView, } | { "kind": "other", summary: string, };
+export type StateView = { "kind": "disabled" } | { "kind": "ready" } | { "kind": "missingSecret", reference: string, } | { "kind": "needsSignIn" } | { "kind": "connected", tokens: TokensView, } | { "kind": "expiring", tokens: TokensView, } | { "kind": "needsMoreScope", tokens: TokensView, scopes: Array<string>, } | { "kind": "tokensUnreadable" } | { "kind": "other", summary: string, };

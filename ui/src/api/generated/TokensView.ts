@@ -5,6 +5,22 @@
  */
 export type TokensView = { issuer: string, scopes: Array<string>, 
 /**
+ * `true` when a person signed in; `false` for a service account (client credentials).
+ */
+signedInByPerson: boolean, 
+/**
  * Unix seconds; `null` when the server did not say.
  */
-accessExpiresAt: number | null, hasRefreshToken: boolean, };
+accessExpiresAt: number | null, hasRefreshToken: boolean, 
+/**
+ * Unix seconds; `null` when the server did not say.
+ */
+refreshExpiresAt: number | null, 
+/**
+ * When the tokens were last obtained or refreshed, Unix seconds.
+ */
+obtainedAt: number, 
+/**
+ * Who signed in (email, else name, else subject), when the server said.
+ */
+account: string | null, };

@@ -1,14 +1,17 @@
 import { describe, expect, it, vi } from "vitest";
 import type { TestOutcome } from "../../lib/badge";
-import { disabled, needsSignIn, source } from "../../lib/fixtures";
+import { connected, disabled, needsSignIn, signInExpired, source, tokens } from "../../lib/fixtures";
 import { detailView, type DetailProps } from "./detail-view";
 
 function render(over: Partial<DetailProps> = {}) {
   const props: DetailProps = {
     source: source(),
+    now: 1_800_000_000,
     confirmingRemove: false,
     onBack: vi.fn(),
     onTest: vi.fn(),
+    onSignIn: vi.fn(),
+    onDisconnect: vi.fn(),
     onToggle: vi.fn(),
     onRemove: vi.fn(),
     ...over,
@@ -61,10 +64,75 @@ describe("source detail", () => {
     expect(q(el, "last-error")?.textContent).toContain("reachable");
   });
 
-  it("needs sign-in: shows the engine's hint", () => {
-    const { el } = render({ source: needsSignIn() });
+  it("needs sign-in: shows the engine's hint and offers Connect", () => {
+    const { el, props } = render({ source: needsSignIn() });
     expect(q(el, "detail-badge")?.dataset.code).toBe("needs-sign-in");
-    expect(q(el, "detail-hint")?.textContent).toContain("lanyard connect github");
+    expect(q(el, "detail-hint")?.textContent, "the app's own words: a button, not a command").toBe(
+      "To do: click Connect to sign in with your browser.",
+    );
+    expect(q(el, "token-facts"), "no tokens, no token facts").toBeNull();
+    const button = q(el, "sign-in-action")!;
+    expect(button.textContent).toBe("Connect");
+    button.click();
+    expect(props.onSignIn).toHaveBeenCalled();
+    expect(props.onDisconnect).not.toHaveBeenCalled();
+  });
+
+  it("a source without sign-in has no Connect button", () => {
+    expect(q(render().el, "sign-in-action")).toBeNull();
+  });
+
+  it("connected: countdown, scopes, issuer, account, and Disconnect", () => {
+    const { el, props } = render({ source: connected({ accessExpiresAt: 1_800_000_045 }) });
+    expect(q(el, "detail-badge")?.dataset.code).toBe("connected");
+    expect(q(el, "detail-expiry")?.textContent).toBe("expires in 45s");
+    expect(q(el, "detail-expiry")?.classList.contains("warn"), "under 2 minutes warns").toBe(true);
+    expect(q(el, "detail-scopes")?.dataset.scopes).toBe("mcp:read mcp:write");
+    expect(q(el, "fact-issuer")?.textContent).toBe("https://as.example");
+    expect(q(el, "fact-auth")?.textContent).toContain("OAuth");
+    expect(q(el, "fact-account")?.textContent).toBe("alice@example.com");
+    const button = q(el, "sign-in-action")!;
+    expect(button.dataset.action).toBe("disconnect");
+    button.click();
+    expect(props.onDisconnect).toHaveBeenCalled();
+    expect(props.onSignIn).not.toHaveBeenCalled();
+  });
+
+  it("waiting for the browser: says so with the sign-in URL as text, button off", () => {
+    const url = "https://as.example/auth?client_id=c&state=s";
+    const { el } = render({ source: needsSignIn(), signIn: { kind: "waiting", url } });
+    expect(q(el, "detail-badge")?.dataset.code).toBe("signing-in");
+    expect(q(el, "sign-in-url")?.textContent).toBe(url);
+    expect(el.querySelector(`a[href]`), "the URL must not be a link that loads in the app window").toBeNull();
+    expect((q(el, "sign-in-action") as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("sign-in failed: shows why, with advice, and offers Reconnect", () => {
+    const signIn = {
+      kind: "failed",
+      error: { kind: "SignInFailed", message: "source `github`: nobody finished the sign-in within 5m" },
+      at: new Date(),
+    } as const;
+    const { el } = render({ source: needsSignIn(), signIn });
+    expect(q(el, "sign-in-error-message")?.textContent).toContain("nobody finished");
+    expect(q(el, "sign-in-failed")?.textContent).toContain("try again");
+    expect(q(el, "sign-in-action")?.textContent).toBe("Reconnect");
+  });
+
+  it("sign-in expired: the last token error with its time and hint, and Reconnect", () => {
+    const { el } = render({ source: signInExpired() });
+    expect(q(el, "detail-token-error")?.dataset.at).toBe("1800000100");
+    expect(q(el, "detail-token-error-message")?.textContent).toContain("refused the refresh token");
+    expect(q(el, "detail-token-error-hint")?.textContent).toContain("lanyard connect github");
+    expect(q(el, "sign-in-action")?.dataset.action).toBe("reconnect");
+  });
+
+  it("needs more scope: shows the tokens held and offers Reconnect", () => {
+    const s = needsSignIn({ state: { kind: "needsMoreScope", tokens: tokens(), scopes: ["mcp:admin"] } });
+    const { el } = render({ source: s });
+    expect(q(el, "detail-badge")?.dataset.code).toBe("needs-more-scope");
+    expect(q(el, "token-facts")).not.toBeNull();
+    expect(q(el, "sign-in-action")?.dataset.action).toBe("reconnect");
   });
 
   it("disabled: Test is off and the toggle says Enable", () => {

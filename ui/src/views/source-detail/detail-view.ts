@@ -1,25 +1,48 @@
-// One source: its settings in words, the last error with what to do, the tools it offers
-// (listed by Test, through the same engine path an agent uses), Enable/Disable and Remove.
+// One source: its settings in words; for a source that signs in, its token status (live expiry
+// countdown, scopes, issuer, account), Connect / Reconnect / Disconnect and where a sign-in
+// stands; the last error with what to do; the tools it offers (listed by Test, through the same
+// engine path an agent uses); Enable/Disable and Remove.
 import type { SourceView } from "../../api";
-import { badgeFor, transportLabel, type TestOutcome } from "../../lib/badge";
-import { h } from "../../lib/dom";
 import { errorBanner } from "../../components/error-banner";
+import { signInStatus } from "../../components/sign-in-status";
+import { lastTokenError, tokenFacts } from "../../components/token-facts";
+import {
+  authLabel,
+  badgeFor,
+  mainActionFor,
+  todoFor,
+  tokensOf,
+  transportLabel,
+  usesSignIn,
+  type SignInProgress,
+  type TestOutcome,
+} from "../../lib/badge";
+import { h } from "../../lib/dom";
 
 export interface DetailProps {
   source: SourceView;
   test?: TestOutcome;
+  signIn?: SignInProgress;
+  /** Unix seconds, for the countdown's first frame. */
+  now: number;
+  /** A short outcome to announce (e.g. what Disconnect did). */
+  notice?: string;
   /** The Remove button asked "are you sure?" and waits for the second click. */
   confirmingRemove: boolean;
   onBack(): void;
   onTest(): void;
+  onSignIn(): void;
+  onDisconnect(): void;
   onToggle(): void;
   onRemove(): void;
 }
 
 export function detailView(props: DetailProps): HTMLElement {
   const { source, test } = props;
-  const badge = badgeFor(source, test);
+  const badge = badgeFor(source, test, props.signIn);
   const running = test?.kind === "running";
+  const tokens = tokensOf(source);
+  const todo = todoFor(source, test, props.signIn);
   return h(
     "section",
     { class: "view", "data-testid": "detail-view", "data-source": source.id, "aria-labelledby": "detail-title" },
@@ -30,6 +53,7 @@ export function detailView(props: DetailProps): HTMLElement {
       h("h1", { id: "detail-title", tabindex: "-1" }, source.name),
       h("span", { class: `badge ${badge.tone}`, "data-testid": "detail-badge", "data-code": badge.code }, badge.label),
     ),
+    props.notice ? h("p", { class: "notice", role: "status", "data-testid": "notice" }, props.notice) : null,
     h(
       "dl",
       { class: "facts" },
@@ -40,9 +64,14 @@ export function detailView(props: DetailProps): HTMLElement {
       h("dt", {}, source.transport === "stdio" ? "Command" : "URL"),
       h("dd", { class: "mono" }, source.target),
       h("dt", {}, "Auth"),
-      h("dd", {}, source.auth),
+      h("dd", { "data-testid": "fact-auth" }, authLabel(source)),
     ),
-    source.hint ? h("p", { class: "hint", "data-testid": "detail-hint" }, `To do: ${source.hint}`) : null,
+    tokens
+      ? h("div", {}, h("h2", {}, "Sign-in"), h("dl", { class: "facts", "data-testid": "token-facts" }, tokenFacts(tokens, props.now)))
+      : null,
+    signInStatus(props.signIn),
+    todo ? h("p", { class: "hint", "data-testid": "detail-hint" }, `To do: ${todo}`) : null,
+    lastTokenError(source.activity, "detail-token-error"),
     test?.kind === "failed"
       ? h(
           "div",
@@ -54,10 +83,11 @@ export function detailView(props: DetailProps): HTMLElement {
     h(
       "div",
       { class: "actions" },
+      signInButton(props),
       h(
         "button",
         {
-          class: "primary",
+          class: usesSignIn(source) ? undefined : "primary",
           "data-testid": "test-source",
           disabled: running || !source.enabled,
           title: source.enabled ? undefined : "Enable the source to test it",
@@ -77,6 +107,25 @@ export function detailView(props: DetailProps): HTMLElement {
       ),
     ),
     tools(test),
+  );
+}
+
+/** Connect / Reconnect / Disconnect, for a source that signs in with the browser. */
+function signInButton(props: DetailProps): HTMLElement | null {
+  const { source } = props;
+  if (!usesSignIn(source) || !source.enabled) return null;
+  const action = mainActionFor(source, props.test, props.signIn);
+  const kind = action.kind === "busy" || action.kind === "disconnect" || action.kind === "reconnect" ? action.kind : "connect";
+  return h(
+    "button",
+    {
+      class: kind === "disconnect" ? undefined : "primary",
+      "data-testid": "sign-in-action",
+      "data-action": kind,
+      disabled: kind === "busy",
+      onclick: () => (kind === "disconnect" ? props.onDisconnect() : props.onSignIn()),
+    },
+    kind === "busy" ? action.label : kind === "connect" ? "Connect" : action.label,
   );
 }
 

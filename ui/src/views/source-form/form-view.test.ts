@@ -64,6 +64,7 @@ describe("add source form", () => {
       id: "everything",
       name: null,
       transport: { kind: "stdio", command: "node", args: ["/srv/index.js", "stdio"], env: [] },
+      oauth: null,
     } satisfies NewSource);
   });
 
@@ -81,6 +82,25 @@ describe("add source form", () => {
     await submit(el);
     expect(props.onSubmit).toHaveBeenCalledWith(
       expect.objectContaining({ transport: { kind: "http", url: "https://mcp.example.com/mcp", headers: [{ name: "X-Api-Key", value: "k", secret: true }] } }),
+    );
+  });
+
+  it("an HTTP source can ask for a browser sign-in, with optional scopes", async () => {
+    const { el, props } = render();
+    expect(q(el, "oauth-fields").hidden, "sign-in settings only show for HTTP and SSE").toBe(true);
+    const select = q<HTMLSelectElement>(el, "field-transport");
+    select.value = "http";
+    select.dispatchEvent(new Event("change"));
+    const signIn = q<HTMLSelectElement>(el, "field-sign-in");
+    signIn.value = "oauth";
+    signIn.dispatchEvent(new Event("change"));
+    expect(q(el, "oauth-fields").hidden, "choosing OAuth shows the scopes field").toBe(false);
+    type(el, "field-id", "fixture");
+    type(el, "field-url", "http://127.0.0.1:4000/mcp");
+    type(el, "field-scopes", "mcp:read");
+    await submit(el);
+    expect(props.onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({ id: "fixture", oauth: { scopes: ["mcp:read"] } }),
     );
   });
 

@@ -4,7 +4,16 @@
 import type { NewSource, TransportView, UiError } from "../../api";
 import { errorBanner } from "../../components/error-banner";
 import { h } from "../../lib/dom";
-import { emptyDraft, isValid, toNewSource, validate, type Draft, type Errors, type Field } from "../../lib/validate";
+import {
+  emptyDraft,
+  isValid,
+  toNewSource,
+  validate,
+  type Draft,
+  type Errors,
+  type Field,
+  type SignIn,
+} from "../../lib/validate";
 
 export interface FormProps {
   initial?: Draft;
@@ -73,6 +82,27 @@ export function formView(props: FormProps): HTMLElement {
     (v) => (draft.url = v),
   );
 
+  const scopesInput = bind(
+    "scopes",
+    text("f-scopes", draft.scopes, { "data-testid": "field-scopes", placeholder: "the server's suggestion" }),
+    (v) => (draft.scopes = v),
+  );
+  const signInSelect = h(
+    "select",
+    { id: "f-sign-in", "data-testid": "field-sign-in" },
+    h("option", { value: "none" }, "None, or credentials in headers below"),
+    h("option", { value: "oauth" }, "Sign in with the browser (OAuth)"),
+  );
+  signInSelect.value = draft.signIn;
+  const oauthFields = h(
+    "div",
+    { "data-testid": "oauth-fields" },
+    h("label", { for: "f-scopes" }, "Scopes (optional, separated by spaces)"),
+    scopesInput,
+    errorSlot("scopes"),
+    h("p", { class: "muted" }, "After adding it, click Connect: the sign-in opens in your browser."),
+  );
+
   const transportSelect = h(
     "select",
     { id: "f-transport", "data-testid": "field-transport" },
@@ -97,6 +127,9 @@ export function formView(props: FormProps): HTMLElement {
     h("label", { for: "f-url" }, "URL"),
     urlInput,
     errorSlot("url"),
+    h("label", { for: "f-sign-in" }, "Sign-in"),
+    signInSelect,
+    oauthFields,
   );
   const rowsTitle = h("h2", {});
   const rowsBox = h("div", { class: "rows", "data-testid": "rows" });
@@ -166,8 +199,13 @@ export function formView(props: FormProps): HTMLElement {
     const stdio = draft.transport === "stdio";
     stdioFields.hidden = !stdio;
     httpFields.hidden = stdio;
+    oauthFields.hidden = stdio || draft.signIn !== "oauth";
     renderRows();
   };
+  signInSelect.addEventListener("change", () => {
+    draft.signIn = signInSelect.value as SignIn;
+    showTransport();
+  });
   transportSelect.addEventListener("change", () => {
     draft.transport = transportSelect.value as TransportView;
     showTransport();

@@ -1,13 +1,15 @@
 import { describe, expect, it, vi } from "vitest";
 import type { SourceView } from "../../api";
-import type { TestOutcome } from "../../lib/badge";
-import { disabled, needsSignIn, source } from "../../lib/fixtures";
+import type { SignInProgress, TestOutcome } from "../../lib/badge";
+import { connected, disabled, needsSignIn, signInExpired, source } from "../../lib/fixtures";
 import { sourcesView, type SourcesProps } from "./sources-view";
 
 function render(over: Partial<SourcesProps> = {}) {
   const props: SourcesProps = {
     sources: [],
     tests: new Map(),
+    signIns: new Map(),
+    now: 1_800_000_000,
     onOpen: vi.fn(),
     onMainAction: vi.fn(),
     onAdd: vi.fn(),
@@ -70,7 +72,7 @@ describe("sources view", () => {
     const sources: SourceView[] = [needsSignIn(), { ...disabled(), id: "off" }, source({ id: "broken", name: "Broken" })];
     const { el } = render({ sources, tests: failed });
     expect(row(el, "github").dataset.state).toBe("needs-sign-in");
-    expect(row(el, "github").querySelector('[data-testid="source-action"]')?.textContent).toBe("Details");
+    expect(row(el, "github").querySelector('[data-testid="source-action"]')?.textContent).toBe("Connect");
     expect(row(el, "off").dataset.state).toBe("disabled");
     expect(row(el, "off").querySelector('[data-testid="source-action"]')?.textContent).toBe("Enable");
     expect(row(el, "broken").dataset.state).toBe("error");
@@ -91,5 +93,50 @@ describe("sources view", () => {
     expect(props.onImport).toHaveBeenCalledWith("/tmp/claude.json");
     expect(q(el, "import-result")?.textContent).toContain("Imported 1 source(s): a");
     expect(q(el, "import-result")?.textContent).toContain("Skipped b: exists");
+  });
+
+  it("connected with sign-in: countdown, scopes and account under the row, Disconnect as action", () => {
+    const s = connected({ accessExpiresAt: 1_800_000_250 });
+    const { el, props } = render({ sources: [s] });
+    const r = row(el, "github");
+    expect(r.dataset.state).toBe("connected");
+    expect(r.querySelector('[data-testid="expiry"]')?.textContent).toBe("expires in 4m 10s");
+    expect(r.querySelector<HTMLElement>('[data-testid="scopes"]')?.dataset.scopes).toBe("mcp:read mcp:write");
+    expect(r.querySelector('[data-testid="account"]')?.textContent).toBe("alice@example.com");
+    const action = r.querySelector<HTMLButtonElement>('[data-testid="source-action"]')!;
+    expect(action.dataset.action).toBe("disconnect");
+    action.click();
+    expect(props.onMainAction).toHaveBeenCalledWith(s);
+  });
+
+  it("a source without tokens has no token line", () => {
+    const { el } = render({ sources: [source()] });
+    expect(row(el, "everything").querySelector('[data-testid="token-line"]')).toBeNull();
+  });
+
+  it("sign-in expired: Reconnect, and the last error with its hint under the row", () => {
+    const { el } = render({ sources: [signInExpired()] });
+    const r = row(el, "github");
+    expect(r.dataset.state).toBe("needs-sign-in");
+    expect(r.querySelector<HTMLElement>('[data-testid="source-action"]')?.dataset.action).toBe("reconnect");
+    expect(r.querySelector('[data-testid="row-token-error-message"]')?.textContent).toContain("invalid_grant");
+    expect(r.querySelector('[data-testid="row-token-error-hint"]')?.textContent).toContain("lanyard connect github");
+  });
+
+  it("signing in: the row waits for the browser and its action is off", () => {
+    const signIns = new Map<string, SignInProgress>([["github", { kind: "waiting", url: "https://as.example/auth" }]]);
+    const { el } = render({ sources: [needsSignIn()], signIns });
+    const r = row(el, "github");
+    expect(r.dataset.state).toBe("signing-in");
+    expect(r.querySelector('[data-testid="row-waiting"]')).not.toBeNull();
+    const action = r.querySelector<HTMLButtonElement>('[data-testid="source-action"]')!;
+    expect(action.disabled, "a second click must not start a second sign-in").toBe(true);
+    expect(action.textContent).toBe("Waiting for the browser…");
+  });
+
+  it("a notice (what Disconnect did) is announced", () => {
+    const { el } = render({ sources: [needsSignIn()], notice: "Disconnected: revoked." });
+    expect(q(el, "notice")?.getAttribute("role")).toBe("status");
+    expect(q(el, "notice")?.textContent).toBe("Disconnected: revoked.");
   });
 });

@@ -1,15 +1,24 @@
-// The sources list: one row per source with name, transport, status badge and its main action,
-// plus Add and Import. Renders from the state it is given; the app owns the state.
+// The sources list: one row per source with name, transport, status badge and its main action
+// (Test, Connect, Reconnect, Disconnect, Enable), and under it, for a source with tokens, the
+// expiry countdown, the granted scopes and the last token error; plus Add and Import. Renders
+// from the state it is given; the app owns the state.
 import type { ImportView, SourceView, UiError } from "../../api";
-import { badgeFor, mainActionFor, transportLabel, type TestOutcome } from "../../lib/badge";
-import { h } from "../../lib/dom";
+import { countdownEl } from "../../components/countdown";
 import { errorBanner } from "../../components/error-banner";
+import { lastTokenError, scopesEl } from "../../components/token-facts";
+import { badgeFor, mainActionFor, tokensOf, transportLabel, type SignInProgress, type TestOutcome } from "../../lib/badge";
+import { h } from "../../lib/dom";
 
 export interface SourcesProps {
   /** `null` while the first load runs. */
   sources: SourceView[] | null;
   tests: ReadonlyMap<string, TestOutcome>;
+  signIns: ReadonlyMap<string, SignInProgress>;
+  /** Unix seconds, for the countdowns' first frame (they tick on their own afterwards). */
+  now: number;
   error?: UiError;
+  /** A short outcome to announce (e.g. what Disconnect did). */
+  notice?: string;
   imported?: ImportView;
   onOpen(id: string): void;
   onMainAction(source: SourceView): void;
@@ -49,6 +58,7 @@ export function sourcesView(props: SourcesProps): HTMLElement {
       h("button", { class: "primary", "data-testid": "add-source", onclick: () => props.onAdd() }, "Add source"),
     ),
     props.error ? errorBanner(props.error) : null,
+    props.notice ? h("p", { class: "notice", role: "status", "data-testid": "notice" }, props.notice) : null,
     props.imported ? importSummary(props.imported) : null,
     body(props),
     importForm,
@@ -73,9 +83,11 @@ function body(props: SourcesProps): HTMLElement {
 }
 
 function row(source: SourceView, props: SourcesProps): HTMLElement {
-  const badge = badgeFor(source, props.tests.get(source.id));
-  const action = mainActionFor(source);
-  const running = props.tests.get(source.id)?.kind === "running";
+  const test = props.tests.get(source.id);
+  const signIn = props.signIns.get(source.id);
+  const badge = badgeFor(source, test, signIn);
+  const action = mainActionFor(source, test, signIn);
+  const running = test?.kind === "running";
   return h(
     "li",
     { class: "source-row", "data-testid": `source-row-${source.id}`, "data-state": badge.code },
@@ -93,11 +105,30 @@ function row(source: SourceView, props: SourcesProps): HTMLElement {
         class: "action",
         "data-testid": "source-action",
         "data-action": action.kind,
-        disabled: running,
+        disabled: running || action.kind === "busy",
         onclick: () => props.onMainAction(source),
       },
       running ? "Testing…" : action.label,
     ),
+    tokenLine(source, signIn, props.now),
+  );
+}
+
+/** Under the row: the countdown and scopes of a source with tokens, a sign-in waiting for the
+ *  browser, and the last token error. Nothing for a source without any of these. */
+function tokenLine(source: SourceView, signIn: SignInProgress | undefined, now: number): HTMLElement | null {
+  const tokens = tokensOf(source);
+  const waiting = signIn?.kind === "starting" || signIn?.kind === "waiting";
+  const error = lastTokenError(source.activity, "row-token-error");
+  if (!tokens && !waiting && !error) return null;
+  return h(
+    "div",
+    { class: "token-line", "data-testid": "token-line" },
+    waiting ? h("span", { "data-testid": "row-waiting" }, "Waiting for the browser to finish the sign-in…") : null,
+    tokens ? countdownEl(tokens, now) : null,
+    tokens ? scopesEl(tokens.scopes) : null,
+    tokens?.account ? h("span", { class: "muted", "data-testid": "account" }, tokens.account) : null,
+    error,
   );
 }
 

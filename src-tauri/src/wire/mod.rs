@@ -11,12 +11,18 @@ use std::collections::BTreeMap;
 
 use lanyard::Secret;
 use lanyard::engine::ImportOutcome;
-use lanyard::profile::{Auth, ConfigValue, Profile, SecretRef, SourceId, Transport, TransportKind};
-use lanyard::source::{SourceState, SourceStatus, TokenStatus};
+use lanyard::profile::{
+    Auth, ConfigValue, OAuthSettings, Profile, SecretRef, SourceId, Transport, TransportKind,
+};
+use lanyard::source::{SourceState, SourceStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::ui_error::{UiError, UiErrorKind};
+
+mod tokens;
+
+pub use tokens::{ActivityView, DisconnectView, TokensView};
 
 /// Where ts-rs writes the TypeScript types, relative to `src-tauri/bindings/`.
 pub const TS_DIR: &str = "../../ui/src/api/generated/";
@@ -32,11 +38,13 @@ pub struct SourceView {
     pub transport: TransportView,
     /// The URL (query removed) or the command line.
     pub target: String,
-    /// The auth kind's name, for display only.
-    pub auth: String,
+    /// How the source proves who it is; the UI offers Connect for `oauth`.
+    pub auth: AuthView,
     pub state: StateView,
     /// What to do about the state, in words, when there is something to do.
     pub hint: Option<String>,
+    /// The last refresh and the last sign-in or refresh error, for sources with tokens.
+    pub activity: ActivityView,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -47,6 +55,39 @@ pub enum TransportView {
     Http,
     /// Deprecated by the MCP spec, still served by some.
     Sse,
+}
+
+/// The engine's auth kinds, as the UI branches on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub enum AuthView {
+    None,
+    /// Static credentials in headers or environment variables.
+    Headers,
+    /// A person signs in with the browser: Connect / Reconnect / Disconnect.
+    #[serde(rename = "oauth")]
+    OAuth,
+    /// A service account (client credentials): tokens without a browser.
+    ClientCredentials,
+    /// The agent's own credentials are passed through.
+    Passthrough,
+    /// A kind this build of the app does not know yet.
+    Other,
+}
+
+impl AuthView {
+    /// From the engine's `Auth::kind_name` (what `SourceStatus` carries).
+    fn from_kind_name(name: &str) -> Self {
+        match name {
+            "none" => Self::None,
+            "headers" => Self::Headers,
+            "oauth" => Self::OAuth,
+            "client_credentials" => Self::ClientCredentials,
+            "passthrough" => Self::Passthrough,
+            _ => Self::Other,
+        }
+    }
 }
 
 /// The engine's `SourceState`, mapped at the edge.
@@ -64,10 +105,18 @@ pub enum StateView {
     Connected {
         tokens: TokensView,
     },
-    /// Signed in, but the access token expires soon and no refresh token can renew it.
+    /// The access token has expired or expires within the refresh margin; the next use renews
+    /// it (refresh token, or a new client credentials request).
     Expiring {
         tokens: TokensView,
     },
+    /// Signed in, but the server asked for `scopes` the sign-in did not grant: Reconnect.
+    NeedsMoreScope {
+        tokens: TokensView,
+        scopes: Vec<String>,
+    },
+    /// The stored tokens cannot be read; signing in again replaces them.
+    TokensUnreadable,
     /// A state this build of the app does not know yet; `summary` says it in words.
     Other {
         summary: String,
@@ -85,31 +134,11 @@ impl From<&SourceState> for StateView {
             SourceState::NeedsSignIn => Self::NeedsSignIn,
             SourceState::Connected { tokens } => Self::Connected { tokens: tokens.into() },
             SourceState::Expiring { tokens } => Self::Expiring { tokens: tokens.into() },
+            SourceState::NeedsMoreScope { tokens, scopes } => {
+                Self::NeedsMoreScope { tokens: tokens.into(), scopes: scopes.clone() }
+            }
+            SourceState::TokensUnreadable => Self::TokensUnreadable,
             other => Self::Other { summary: other.summary() },
-        }
-    }
-}
-
-/// What the app may know about a source's tokens: never the tokens themselves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = TS_DIR)]
-pub struct TokensView {
-    pub issuer: String,
-    pub scopes: Vec<String>,
-    /// Unix seconds; `null` when the server did not say.
-    #[ts(type = "number | null")]
-    pub access_expires_at: Option<u64>,
-    pub has_refresh_token: bool,
-}
-
-impl From<&TokenStatus> for TokensView {
-    fn from(tokens: &TokenStatus) -> Self {
-        Self {
-            issuer: tokens.issuer.clone(),
-            scopes: tokens.scopes.clone(),
-            access_expires_at: tokens.access_expires_at,
-            has_refresh_token: tokens.has_refresh_token,
         }
     }
 }
@@ -132,9 +161,10 @@ impl From<SourceStatus> for SourceView {
             enabled: row.enabled,
             transport: row.transport.into(),
             target: row.target,
-            auth: row.auth.to_owned(),
+            auth: AuthView::from_kind_name(row.auth),
             state: (&row.state).into(),
             hint: row.hint,
+            activity: row.activity.into(),
         }
     }
 }
@@ -193,6 +223,18 @@ pub struct NewSource {
     pub id: String,
     pub name: Option<String>,
     pub transport: NewTransport,
+    /// Per-user sign-in (OAuth in the browser); `null` for none or header credentials.
+    pub oauth: Option<NewOAuth>,
+}
+
+/// The sign-in settings the form offers; everything else keeps the engine's defaults
+/// (the server's suggested scopes, dynamic registration, an ephemeral loopback redirect).
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export, export_to = TS_DIR)]
+pub struct NewOAuth {
+    /// Scopes to request instead of the server's suggestion; empty for the suggestion.
+    pub scopes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, TS)]
@@ -252,7 +294,16 @@ impl NewSource {
         };
         let mut profile = Profile::new(id, transport);
         profile.name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        if has_headers {
+        if let Some(oauth) = self.oauth {
+            let scopes: Vec<String> =
+                oauth.scopes.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+            profile.auth = Auth::OAuth(OAuthSettings {
+                scopes: (!scopes.is_empty()).then_some(scopes),
+                // The same default as a profile file without the key: send RFC 8707 `resource`.
+                resource_param: true,
+                ..OAuthSettings::default()
+            });
+        } else if has_headers {
             profile.auth = Auth::Headers;
         }
         if secrets.iter().any(|(_, value)| value.is_empty()) {
@@ -281,6 +332,7 @@ mod tests {
                     NamedValue { name: "X-Team".into(), value: "core".into(), secret: false },
                 ],
             },
+            oauth: None,
         };
         let (profile, secrets) = form.into_profile().unwrap();
         assert_eq!(secrets.len(), 1, "only the secret header goes to the vault");
@@ -297,6 +349,7 @@ mod tests {
             id: "Bad Id".into(),
             name: None,
             transport: NewTransport::Stdio { command: "x".into(), args: vec![], env: vec![] },
+            oauth: None,
         };
         assert_eq!(form.into_profile().unwrap_err().kind, UiErrorKind::InvalidProfile);
     }
@@ -309,5 +362,64 @@ mod tests {
             serde_json::json!({"kind": "missingSecret", "reference": "header/X"}),
             "the UI switches on `kind`"
         );
+    }
+
+    #[test]
+    fn an_oauth_form_asks_for_sign_in_with_the_resource_parameter() {
+        let form = NewSource {
+            id: "remote".into(),
+            name: None,
+            transport: NewTransport::Http { url: "https://mcp.example.com/mcp".into(), headers: vec![] },
+            oauth: Some(NewOAuth { scopes: vec![" mcp:read ".into(), "".into()] }),
+        };
+        let (profile, secrets) = form.into_profile().unwrap();
+        assert!(secrets.is_empty(), "an OAuth source has no secret of its own before sign-in");
+        let Auth::OAuth(settings) = &profile.auth else {
+            panic!("expected OAuth auth, got {:?}", profile.auth)
+        };
+        assert!(settings.resource_param, "RFC 8707 `resource` is sent unless a profile turns it off");
+        assert_eq!(
+            settings.scopes.as_deref(),
+            Some(&["mcp:read".to_owned()][..]),
+            "scopes trimmed, blanks dropped"
+        );
+
+        let form = NewSource {
+            id: "remote".into(),
+            name: None,
+            transport: NewTransport::Http { url: "https://mcp.example.com/mcp".into(), headers: vec![] },
+            oauth: Some(NewOAuth { scopes: vec![] }),
+        };
+        let Auth::OAuth(settings) = form.into_profile().unwrap().0.auth else { panic!("expected OAuth") };
+        assert_eq!(settings.scopes, None, "no scopes typed means the server's suggestion");
+    }
+
+    #[test]
+    fn every_engine_auth_kind_has_its_own_view() {
+        use lanyard::profile::ClientCredentialsSettings;
+        let cc = ClientCredentialsSettings {
+            token_url: None,
+            client_id: "c".into(),
+            client_secret: SecretRef::header("x"),
+            scopes: None,
+            service_token_header: None,
+            service_token: None,
+        };
+        let kinds = [
+            (Auth::None, AuthView::None),
+            (Auth::Headers, AuthView::Headers),
+            (Auth::OAuth(OAuthSettings::default()), AuthView::OAuth),
+            (Auth::ClientCredentials(cc), AuthView::ClientCredentials),
+            (Auth::Passthrough, AuthView::Passthrough),
+        ];
+        for (auth, view) in kinds {
+            assert_eq!(
+                AuthView::from_kind_name(auth.kind_name()),
+                view,
+                "{} maps to its own view",
+                auth.kind_name()
+            );
+        }
+        assert_eq!(serde_json::to_value(AuthView::OAuth).unwrap(), "oauth", "the UI compares this spelling");
     }
 }

@@ -1,0 +1,56 @@
+//! Connect / Reconnect and Disconnect: the engine's sign-in and disconnect, started by a click.
+//!
+//! Sign-in opens the browser through the engine (`$BROWSER` or the platform opener, never a
+//! shell); the answer comes back to the engine's loopback listener, not to the web view. While
+//! it runs, the authorization URL is announced with [`AppEvent::SignInWaiting`] so the window can
+//! show it; when either command ends, [`AppEvent::SourcesChanged`] tells the window to re-read
+//! status. The result crossing back is the token *status*, never a token.
+
+use std::sync::Arc;
+
+use lanyard::oauth::{Browser, DEFAULT_TIMEOUT, ShowUrl, SignInOptions};
+use lanyard::profile::SourceId;
+use lanyard::source::TokenStatus;
+use tauri::{AppHandle, State};
+
+use super::AppEngine;
+use crate::events::{AppEvent, SignInWaiting, SourceRef};
+use crate::ui_error::UiError;
+use crate::wire::{DisconnectView, TokensView};
+
+/// Signs a source in (Connect and Reconnect alike: a new sign-in replaces the tokens held, and
+/// asks for any scope a server's step-up challenge added).
+#[tauri::command]
+pub async fn sign_in(
+    id: String,
+    app: AppHandle,
+    engine: State<'_, AppEngine>,
+) -> Result<TokensView, UiError> {
+    let id: SourceId = id.parse()?;
+    let (announce, source) = (app.clone(), id.to_string());
+    let show_url: ShowUrl = Arc::new(move |url| {
+        AppEvent::SignInWaiting(SignInWaiting { id: source.clone(), url: url.to_string() }).emit(&announce);
+    });
+    let options = SignInOptions {
+        browser: Browser::FromEnv,
+        paste_back: None,
+        timeout: DEFAULT_TIMEOUT,
+        show_url: Some(show_url),
+    };
+    let signed_in = engine.get()?.sign_in(&id, options).await;
+    AppEvent::SourcesChanged(SourceRef { id: id.to_string() }).emit(&app);
+    Ok(TokensView::from(&TokenStatus::of(&signed_in?)))
+}
+
+/// Forgets a source's tokens, revoking them first where the server offers it.
+#[tauri::command]
+pub async fn disconnect(
+    id: String,
+    app: AppHandle,
+    engine: State<'_, AppEngine>,
+) -> Result<DisconnectView, UiError> {
+    let id: SourceId = id.parse()?;
+    let outcome = engine.get()?.disconnect(&id).await;
+    AppEvent::SourcesChanged(SourceRef { id: id.to_string() }).emit(&app);
+    Ok(outcome?.into())
+}

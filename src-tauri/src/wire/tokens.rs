@@ -1,0 +1,163 @@
+//! The sign-in side of the wire: what a source's tokens look like to the window (their status,
+//! never the tokens), what happened to them lately, and what Disconnect did. Separate from the
+//! sources and form types because it follows the engine's `oauth` model, which changes on its
+//! own schedule.
+
+use lanyard::oauth::activity::{ErrorRecord, RefreshRecord, TokenActivity};
+use lanyard::oauth::{Disconnected, Grant};
+use lanyard::source::TokenStatus;
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::TS_DIR;
+
+/// What the app may know about a source's tokens: never the tokens themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct TokensView {
+    pub issuer: String,
+    pub scopes: Vec<String>,
+    /// `true` when a person signed in; `false` for a service account (client credentials).
+    pub signed_in_by_person: bool,
+    /// Unix seconds; `null` when the server did not say.
+    #[ts(type = "number | null")]
+    pub access_expires_at: Option<u64>,
+    pub has_refresh_token: bool,
+    /// Unix seconds; `null` when the server did not say.
+    #[ts(type = "number | null")]
+    pub refresh_expires_at: Option<u64>,
+    /// When the tokens were last obtained or refreshed, Unix seconds.
+    #[ts(type = "number")]
+    pub obtained_at: u64,
+    /// Who signed in (email, else name, else subject), when the server said.
+    pub account: Option<String>,
+}
+
+impl From<&TokenStatus> for TokensView {
+    fn from(tokens: &TokenStatus) -> Self {
+        Self {
+            issuer: tokens.issuer.clone(),
+            scopes: tokens.scopes.clone(),
+            signed_in_by_person: tokens.grant == Grant::AuthorizationCode,
+            access_expires_at: tokens.access_expires_at,
+            has_refresh_token: tokens.has_refresh_token,
+            refresh_expires_at: tokens.refresh_expires_at,
+            obtained_at: tokens.obtained_at,
+            account: tokens.account.as_ref().and_then(|a| a.label()).map(str::to_owned),
+        }
+    }
+}
+
+/// What happened lately to a source's tokens; nothing secret is in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct ActivityView {
+    pub last_refresh: Option<RefreshView>,
+    pub last_error: Option<ErrorView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct RefreshView {
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub at: u64,
+    pub ok: bool,
+}
+
+/// The last sign-in or refresh error, in the engine's words, with what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct ErrorView {
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub at: u64,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl From<TokenActivity> for ActivityView {
+    fn from(activity: TokenActivity) -> Self {
+        Self {
+            last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok }| RefreshView { at, ok }),
+            last_error: activity.last_error.map(|ErrorRecord { at, message, hint }| ErrorView {
+                at,
+                message,
+                hint,
+            }),
+        }
+    }
+}
+
+/// What Disconnect did. The tokens are gone from the keychain in every case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub enum DisconnectView {
+    /// There were no tokens.
+    NothingStored,
+    /// Forgotten; the server offers no revocation.
+    Forgotten,
+    /// Revoked at the server and forgotten.
+    Revoked,
+    /// Forgotten, but the server did not confirm the revocation; `reason` says why.
+    RevocationFailed { reason: String },
+    /// An outcome this build of the app does not know yet.
+    Other,
+}
+
+impl From<Disconnected> for DisconnectView {
+    fn from(outcome: Disconnected) -> Self {
+        match outcome {
+            Disconnected::NothingStored => Self::NothingStored,
+            Disconnected::Forgotten => Self::Forgotten,
+            Disconnected::Revoked => Self::Revoked,
+            Disconnected::RevocationFailed(err) => Self::RevocationFailed { reason: err.to_string() },
+            _ => Self::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::StateView;
+
+    #[test]
+    fn token_status_reaches_the_ui_without_the_tokens() {
+        let status = TokenStatus {
+            issuer: "https://as.example".into(),
+            scopes: vec!["mcp:read".into()],
+            grant: Grant::AuthorizationCode,
+            access_expires_at: Some(1_900_000_000),
+            has_refresh_token: true,
+            refresh_expires_at: None,
+            obtained_at: 1_800_000_000,
+            account: Some(lanyard::oauth::Account { sub: Some("alice".into()), email: None, name: None }),
+        };
+        let view = TokensView::from(&status);
+        assert_eq!(
+            view.account.as_deref(),
+            Some("alice"),
+            "the account label is the best name the server gave"
+        );
+        assert!(view.signed_in_by_person, "an authorization code grant is a person's sign-in");
+        let json =
+            serde_json::to_value(StateView::NeedsMoreScope { tokens: view, scopes: vec!["admin".into()] })
+                .unwrap();
+        assert_eq!(json["kind"], "needsMoreScope", "the UI switches on `kind`");
+        assert_eq!(json["tokens"]["accessExpiresAt"], 1_900_000_000u64, "camelCase expiry for the countdown");
+    }
+
+    #[test]
+    fn disconnect_outcomes_map_one_to_one() {
+        assert_eq!(DisconnectView::from(Disconnected::Revoked), DisconnectView::Revoked);
+        assert_eq!(DisconnectView::from(Disconnected::NothingStored), DisconnectView::NothingStored);
+        let json = serde_json::to_value(DisconnectView::from(Disconnected::Forgotten)).unwrap();
+        assert_eq!(json, serde_json::json!({"kind": "forgotten"}), "tagged like the other wire enums");
+    }
+}

@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { SourceView } from "./api";
+import { setInvoke } from "./api/call";
+import { setListen } from "./api/events";
+import { App } from "./app";
+import { connected, needsSignIn, tokens } from "./lib/fixtures";
+
+// The App's moves against a fake shell: which commands run, when status is read again, and what
+// the events do. The views themselves are tested in their own folders.
+describe("App, signing in", () => {
+  let status: SourceView[];
+  let reads: number;
+  let finishSignIn: ((value: unknown) => void) | undefined;
+  const handlers = new Map<string, (payload: unknown) => void>();
+  let root: HTMLElement;
+
+  beforeEach(async () => {
+    vi.useFakeTimers();
+    status = [needsSignIn()];
+    reads = 0;
+    handlers.clear();
+    setInvoke(async (command) => {
+      switch (command) {
+        case "list_sources":
+          reads += 1;
+          return structuredClone(status);
+        case "sign_in":
+          return new Promise((resolve) => (finishSignIn = resolve));
+        default:
+          throw new Error(`unexpected command ${command}`);
+      }
+    });
+    setListen(async (name, handler) => {
+      handlers.set(name, handler);
+      return () => handlers.delete(name);
+    });
+    root = document.createElement("div");
+    document.body.replaceChildren(root);
+    await new App(root).start();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const row = () => root.querySelector<HTMLElement>('[data-testid="source-row-github"]')!;
+  const action = () => row().querySelector<HTMLButtonElement>('[data-testid="source-action"]')!;
+
+  it("Connect waits for the browser, then shows Connected after one status read", async () => {
+    expect(action().dataset.action).toBe("connect");
+    const before = reads;
+    action().click();
+    handlers.get("signInWaiting")!({ id: "github", url: "https://as.example/auth" });
+    expect(row().dataset.state, "the badge follows the sign-in at once").toBe("signing-in");
+    expect(action().disabled, "no second sign-in while one runs").toBe(true);
+
+    status = [connected()];
+    handlers.get("sourcesChanged")!({ id: "github" });
+    finishSignIn!(tokens());
+    await vi.waitFor(() => expect(row().dataset.state).toBe("connected"));
+    expect(reads - before, "this window's own change is read once, not once more for its event").toBe(1);
+    expect(root.querySelector('[data-testid="notice"]')?.textContent).toBe("Signed in as alice@example.com.");
+  });
+
+  it("a change made elsewhere (the shell's event) is read at once", async () => {
+    const before = reads;
+    status = [connected()];
+    handlers.get("sourcesChanged")!({ id: "github" });
+    await vi.waitFor(() => expect(row().dataset.state).toBe("connected"));
+    expect(reads - before).toBe(1);
+  });
+
+  it("status is read again on a schedule, and the countdown ticks between reads", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    status = [connected({ accessExpiresAt: now + 3600 })];
+    handlers.get("sourcesChanged")!({ id: "github" });
+    await vi.waitFor(() => expect(row().dataset.state).toBe("connected"));
+    const before = reads;
+    const expiry = () => row().querySelector('[data-testid="expiry"]')!.textContent;
+    const first = expiry();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(expiry(), "the countdown moves without a read").not.toBe(first);
+    expect(reads, "no read within the period").toBe(before);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(reads - before, "one read per period").toBe(1);
+  });
+});

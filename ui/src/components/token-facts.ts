@@ -1,0 +1,53 @@
+// What a signed-in source holds, at a glance: the expiry countdown, the granted scopes, the
+// issuer and the account; and the last sign-in or refresh error with its time and what to do.
+// Shared by the list (compact) and the detail view (full). Nothing here is secret: the wire
+// carries token status, never a token.
+import type { ActivityView, TokensView } from "../api";
+import { clockTime } from "../lib/countdown";
+import { h } from "../lib/dom";
+import { countdownEl } from "./countdown";
+
+/** The scopes as chips; "none" when the server granted none. */
+export function scopesEl(scopes: readonly string[], testid = "scopes"): HTMLElement {
+  return h(
+    "span",
+    { class: "scopes", "data-testid": testid, "data-scopes": scopes.join(" ") },
+    scopes.length === 0 ? h("span", { class: "muted" }, "no scopes") : scopes.map((s) => h("code", { class: "scope" }, s)),
+  );
+}
+
+/** The full token facts, as rows of the detail view's fact list. */
+export function tokenFacts(tokens: TokensView, now: number): HTMLElement[] {
+  const facts: [string, HTMLElement | string][] = [
+    ["Access token", countdownEl(tokens, now, "detail-expiry")],
+    ["Scopes", scopesEl(tokens.scopes, "detail-scopes")],
+    ["Issuer", tokens.issuer],
+  ];
+  if (tokens.account) facts.push(["Account", tokens.account]);
+  facts.push([
+    "Renewal",
+    !tokens.signedInByPerson
+      ? "a new token is requested when needed (service account)"
+      : tokens.hasRefreshToken
+        ? "refresh token held; renewed shortly before expiry"
+        : "no refresh token: sign in again when it expires",
+  ]);
+  facts.push(["Obtained", clockTime(tokens.obtainedAt)]);
+  return facts.flatMap(([term, value]) => [
+    h("dt", {}, term),
+    h("dd", { "data-testid": `fact-${term.toLowerCase().replace(/ /g, "-")}` }, value),
+  ]);
+}
+
+/** The last refresh error with its time and hint, or nothing when there is none. */
+export function lastTokenError(activity: ActivityView, testid = "token-error"): HTMLElement | null {
+  const error = activity.lastError;
+  if (!error) return null;
+  return h(
+    "div",
+    { class: "token-error", "data-testid": testid, "data-at": String(error.at) },
+    h("span", { class: "when" }, `Last error at ${clockTime(error.at)}: `),
+    h("span", { "data-testid": `${testid}-message` }, error.message),
+    error.hint ? h("span", { class: "muted", "data-testid": `${testid}-hint` }, ` (${error.hint})`) : null,
+  );
+}

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { connected, source } from "./fixtures";
+import { MIN_SECS, PERIOD_SECS, nextReadIn } from "./schedule";
+
+const now = 1_800_000_000;
+
+describe("nextReadIn", () => {
+  it("reads on the usual period when nothing expires soon", () => {
+    expect(nextReadIn([], now)).toBe(PERIOD_SECS);
+    expect(nextReadIn([source(), connected({ accessExpiresAt: now + 3600 })], now)).toBe(PERIOD_SECS);
+  });
+  it("reads just after the earliest expiry within the period", () => {
+    const sources = [connected({ accessExpiresAt: now + 30 }), connected({ accessExpiresAt: now + 20 })];
+    expect(nextReadIn(sources, now)).toBe(21);
+  });
+  it("never reads more often than the floor, and ignores tokens already expired", () => {
+    expect(nextReadIn([connected({ accessExpiresAt: now + 1 })], now)).toBe(MIN_SECS);
+    expect(nextReadIn([connected({ accessExpiresAt: now - 100 })], now)).toBe(PERIOD_SECS);
+  });
+});
