@@ -26,8 +26,9 @@ use crate::secret::Secret;
 pub(crate) const PROOF_PATH: &str = "/lanyard/hub";
 /// The header the proof comes back in.
 pub(crate) const PROOF_HEADER: &str = "lanyard-hub-proof";
-/// How long a bridge waits for the hub's proof before serving the source itself.
-const PROOF_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long a bridge waits for the hub's proof before serving the source itself. Generous: a
+/// hub busy starting many bridges at once is still the right owner (a dead port answers at once).
+const PROOF_TIMEOUT: Duration = Duration::from_secs(5);
 const FILE_NAME: &str = "hub.json";
 
 #[derive(Debug, Serialize, Deserialize)]
