@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine: the keychain (gnome-keyring on a
-# private D-Bus session) and the real MCP and OAuth servers the integration tests run against.
+# private D-Bus session), a forward proxy (tinyproxy, started by the tests on loopback only when they
+# need it) and the real MCP and OAuth servers the integration tests run against.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(dbus gnome-keyring libsecret-tools keyutils curl)
+packages=(dbus gnome-keyring libsecret-tools keyutils curl tinyproxy)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -269,7 +269,7 @@ impl Engine {
             ResolvedTransport::Http { url, .. } | ResolvedTransport::Sse { url, .. } => url.clone(),
             ResolvedTransport::Stdio { .. } => return Err(OAuthError::NotHttp { id: id.clone() }.into()),
         };
-        let http = oauth::http_client();
+        let http = oauth::http_client()?;
         let signed_in = match &profile.auth {
             Auth::OAuth(settings) => oauth::sign_in(&http, &self.vault, id, &url, settings, options).await,
             Auth::ClientCredentials(settings) => {
@@ -284,7 +284,7 @@ impl Engine {
     /// Forgets a source's tokens, revoking them first where the server offers it.
     pub async fn disconnect(&self, id: &SourceId) -> Result<Disconnected, Error> {
         let profile = self.profile(id)?;
-        Ok(oauth::disconnect(&oauth::http_client(), &self.vault, &profile).await?)
+        Ok(oauth::disconnect(&oauth::http_client()?, &self.vault, &profile).await?)
     }
 
     /// Connects to a profile that is not saved, with its secrets in memory: the CLI's one-off
@@ -308,7 +308,7 @@ impl Engine {
                 ResolvedTransport::Stdio { .. } => return Err(OAuthError::NotHttp { id: id.clone() }.into()),
             };
             let memory = Vault::mock();
-            let tokens = oauth::sign_in(&oauth::http_client(), &memory, id, &url, settings, options).await?;
+            let tokens = oauth::sign_in(&oauth::http_client()?, &memory, id, &url, settings, options).await?;
             let bearer = Secret::new(format!("Bearer {}", tokens.access_token.expose()));
             set_header(headers, "Authorization", bearer);
         }

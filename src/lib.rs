@@ -7,6 +7,7 @@
 pub mod bridge;
 pub mod engine;
 pub mod filter;
+pub mod net;
 pub mod oauth;
 pub mod paths;
 pub mod profile;

@@ -47,7 +47,6 @@ impl AccessToken {
 #[derive(Debug)]
 pub struct Credentials<'a> {
     vault: &'a Vault,
-    http: reqwest::Client,
     lock_dir: PathBuf,
     activity_dir: PathBuf,
     margin: Duration,
@@ -58,7 +57,6 @@ impl<'a> Credentials<'a> {
     pub fn new(vault: &'a Vault) -> Self {
         Self {
             vault,
-            http: super::http::client(),
             lock_dir: crate::paths::data_dir().join("locks"),
             activity_dir: activity::default_dir(),
             margin: DEFAULT_MARGIN,
@@ -120,7 +118,7 @@ impl<'a> Credentials<'a> {
         };
         let renewed = match (&profile.auth, current) {
             (Auth::ClientCredentials(settings), _) => {
-                client_credentials::fetch(&self.http, self.vault, id, mcp_url, settings).await
+                client_credentials::fetch(&super::http::client()?, self.vault, id, mcp_url, settings).await
             }
             (Auth::OAuth(settings), Some(tokens)) => self.refresh(id, settings, tokens).await,
             _ => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
@@ -178,7 +176,8 @@ impl<'a> Credentials<'a> {
         }
         let step = Step::Refresh;
         let origin = Origin::of(&tokens.token_endpoint);
-        let (status, body) = post_form(&self.http, id, step, &tokens.token_endpoint, &auth, &fields).await?;
+        let (status, body) =
+            post_form(&super::http::client()?, id, step, &tokens.token_endpoint, &auth, &fields).await?;
         if !(200..300).contains(&status) {
             return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body)).await);
         }

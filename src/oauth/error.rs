@@ -143,6 +143,15 @@ pub enum OAuthError {
     #[error("source `{id}` needs sign-in: run `lanyard connect {id}`")]
     NeedsSignIn { id: SourceId },
 
+    #[error(transparent)]
+    Network(#[from] crate::net::NetError),
+
+    #[error("could not set up the HTTP client for sign-in: {err}")]
+    HttpClient {
+        #[source]
+        err: reqwest::Error,
+    },
+
     #[error(
         "source `{id}`: the sign-in expired and the server refused the refresh token ({code}); run `lanyard connect {id}` to sign in again"
     )]
@@ -324,6 +333,7 @@ impl OAuthError {
             | Self::RegistrationDropped { .. }
             | Self::NeedsMoreScope { .. } => Kind::NeedsSignIn,
             Self::MissingClientSecret { .. } | Self::ScopeNotGranted { .. } => Kind::Config,
+            Self::Network(_) | Self::HttpClient { .. } => Kind::Config,
             Self::NotOAuth { .. }
             | Self::NotHttp { .. }
             | Self::NoResourceMetadata { .. }

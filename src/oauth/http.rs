@@ -21,15 +21,15 @@ pub const MAX_BODY: usize = 1024 * 1024;
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The client for every OAuth request: no redirects, a time limit, Nagle off.
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+pub fn client() -> Result<reqwest::Client, OAuthError> {
+    crate::net::client_builder()?
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(10))
         .tcp_nodelay(true)
         .user_agent(concat!("lanyard/", env!("CARGO_PKG_VERSION")))
         .build()
-        .unwrap_or_default()
+        .map_err(|err| OAuthError::HttpClient { err: err.without_url() })
 }
 
 /// Whether `url` names this machine: `localhost` or a loopback address.

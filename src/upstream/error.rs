@@ -103,6 +103,9 @@ pub enum UpstreamError {
     #[error("source `{id}`: header `{name}` has an invalid name or value; fix it in the profile")]
     InvalidHeader { id: SourceId, name: String },
 
+    #[error("source `{id}`: {err}")]
+    Network { id: SourceId, err: crate::net::NetError },
+
     #[error("source `{id}`: could not set up the HTTP client: {err}")]
     HttpClient {
         id: SourceId,
@@ -210,6 +213,7 @@ impl UpstreamError {
             | Self::WorkingDirMissing { .. }
             | Self::InvalidHeader { .. }
             | Self::HttpClient { .. }
+            | Self::Network { .. }
             | Self::Log { .. } => Kind::Config,
             Self::Spawn { .. }
             | Self::ProcessExited { .. }
@@ -235,6 +239,7 @@ impl UpstreamError {
             | Self::ProcessExited { id, .. }
             | Self::InvalidHeader { id, .. }
             | Self::HttpClient { id, .. }
+            | Self::Network { id, .. }
             | Self::ConnectionRefused { id, .. }
             | Self::Unreachable { id, .. }
             | Self::Tls { id, .. }

@@ -40,7 +40,8 @@ pub(crate) fn client(
         header_value.set_sensitive(true);
         map.insert(header_name, header_value);
     }
-    reqwest::Client::builder()
+    crate::net::client_builder()
+        .map_err(|err| UpstreamError::Network { id: target.id.clone(), err })?
         .default_headers(map)
         .tcp_nodelay(true)
         .connect_timeout(connect_timeout)

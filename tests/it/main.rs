@@ -5,6 +5,7 @@ mod bridge;
 mod bridge_oauth;
 mod cli;
 mod merged;
+mod network;
 mod oauth;
 mod oauth_cli;
 mod support;

@@ -28,7 +28,7 @@ pub struct ChildGuard {
 }
 
 impl ChildGuard {
-    fn new(child: Child) -> Self {
+    pub fn new(child: Child) -> Self {
         Self { child }
     }
 

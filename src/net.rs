@@ -1,0 +1,150 @@
+//! The network posture every outbound HTTP client shares: proxies and extra trusted CAs.
+//!
+//! Corporate networks reach the internet through a proxy and often run a private PKI, so every
+//! client Lanyard builds (upstreams, discovery, token calls) starts from [`client_builder`]:
+//! - `HTTPS_PROXY`, `HTTP_PROXY` and `ALL_PROXY` (or their lower-case forms) are honoured, with
+//!   `NO_PROXY`; loopback (`localhost`, `127.0.0.0/8`, `::1`) never goes through a proxy, because
+//!   a local MCP server, the bridge and the sign-in redirect live there.
+//! - TLS trusts the operating system's store, plus the PEM bundle named by `LANYARD_CA_BUNDLE`
+//!   for a private PKI.
+//!
+//! The environment is read once per process. A value that cannot be used is an error naming the
+//! variable, never silently ignored: a proxy setting that is dropped would send traffic around
+//! the proxy. A proxy URL may carry a password, so it never appears in an error or a log.
+
+use std::sync::OnceLock;
+
+use reqwest::{Certificate, NoProxy, Proxy};
+
+/// Always excluded from proxying, whatever `NO_PROXY` says.
+const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
+/// The variable naming an extra CA bundle (PEM).
+pub const CA_BUNDLE_VAR: &str = "LANYARD_CA_BUNDLE";
+
+/// Why the network settings from the environment cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetError {
+    #[error("`{variable}` is not a usable proxy URL; fix or unset it (e.g. `http://proxy.example:3128`)")]
+    InvalidProxy { variable: &'static str },
+    #[error("`{CA_BUNDLE_VAR}` names {path}, which cannot be read ({reason}); fix the path or unset it")]
+    CaBundleUnreadable { path: String, reason: String },
+    #[error("`{CA_BUNDLE_VAR}` names {path}, which holds no PEM certificate; give a PEM bundle or unset it")]
+    CaBundleInvalid { path: String },
+}
+
+/// What the environment asks for, read once.
+#[derive(Debug)]
+struct Settings {
+    proxies: Vec<Proxy>,
+    extra_roots: Vec<Certificate>,
+}
+
+/// A client builder with the proxies and trusted CAs of this process's environment.
+pub fn client_builder() -> Result<reqwest::ClientBuilder, NetError> {
+    static SETTINGS: OnceLock<Result<Settings, NetError>> = OnceLock::new();
+    let settings = SETTINGS.get_or_init(|| Settings::from_env(&|name| std::env::var(name).ok())).as_ref();
+    let settings = settings.map_err(Clone::clone)?;
+    let mut builder = reqwest::Client::builder().no_proxy();
+    for proxy in &settings.proxies {
+        builder = builder.proxy(proxy.clone());
+    }
+    if !settings.proxies.is_empty() {
+        // Some proxies (tinyproxy among them) answer a second request on a kept-alive client
+        // connection with 400; through a proxy, each request opens its own connection.
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    if !settings.extra_roots.is_empty() {
+        builder = builder.tls_certs_merge(settings.extra_roots.iter().cloned());
+    }
+    Ok(builder)
+}
+
+impl Settings {
+    fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Result<Self, NetError> {
+        let either = |upper: &'static str, lower: &'static str| {
+            var(upper)
+                .filter(|v| !v.is_empty())
+                .map(|v| (upper, v))
+                .or_else(|| var(lower).filter(|v| !v.is_empty()).map(|v| (lower, v)))
+        };
+        let no_proxy = match either("NO_PROXY", "no_proxy") {
+            Some((_, list)) => format!("{list},{LOOPBACK}"),
+            None => LOOPBACK.to_owned(),
+        };
+        let mut proxies = Vec::new();
+        type Make = fn(&str) -> reqwest::Result<Proxy>;
+        let kinds: [(&'static str, &'static str, Make); 3] = [
+            ("HTTPS_PROXY", "https_proxy", |url| Proxy::https(url)),
+            ("HTTP_PROXY", "http_proxy", |url| Proxy::http(url)),
+            ("ALL_PROXY", "all_proxy", |url| Proxy::all(url)),
+        ];
+        for (upper, lower, make) in kinds {
+            if let Some((variable, url)) = either(upper, lower) {
+                let valid = url::Url::parse(&url).is_ok_and(|u| u.has_host());
+                let proxy = make(&url).ok().filter(|_| valid).ok_or(NetError::InvalidProxy { variable })?;
+                proxies.push(proxy.no_proxy(NoProxy::from_string(&no_proxy)));
+            }
+        }
+        let extra_roots = match var(CA_BUNDLE_VAR).filter(|v| !v.is_empty()) {
+            Some(path) => read_bundle(&path)?,
+            None => Vec::new(),
+        };
+        Ok(Self { proxies, extra_roots })
+    }
+}
+
+fn read_bundle(path: &str) -> Result<Vec<Certificate>, NetError> {
+    let pem = std::fs::read(path).map_err(|err| NetError::CaBundleUnreadable {
+        path: path.to_owned(),
+        reason: err.kind().to_string(),
+    })?;
+    match Certificate::from_pem_bundle(&pem) {
+        Ok(certs) if !certs.is_empty() => Ok(certs),
+        _ => Err(NetError::CaBundleInvalid { path: path.to_owned() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, NetError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::from_env(&|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn no_variables_means_no_proxy_and_no_extra_roots() {
+        let s = settings(&[]).expect("an empty environment is fine");
+        assert!(s.proxies.is_empty() && s.extra_roots.is_empty(), "{s:?}");
+    }
+
+    #[test]
+    fn each_proxy_variable_is_taken_upper_case_first() {
+        let s = settings(&[("HTTPS_PROXY", "http://p:3128"), ("http_proxy", "http://q:3128")]).unwrap();
+        assert_eq!(s.proxies.len(), 2, "one proxy per scheme variable: {s:?}");
+    }
+
+    #[test]
+    fn a_broken_proxy_url_is_an_error_naming_the_variable_not_the_value() {
+        let err = settings(&[("HTTPS_PROXY", "::not a url with s3cret")]).expect_err("refused");
+        assert_eq!(err, NetError::InvalidProxy { variable: "HTTPS_PROXY" });
+        assert!(!err.to_string().contains("s3cret"), "the value may hold a password: {err}");
+    }
+
+    #[test]
+    fn a_missing_or_empty_ca_bundle_is_an_error_naming_the_path() {
+        let err = settings(&[(CA_BUNDLE_VAR, "/nonexistent/ca.pem")]).expect_err("refused");
+        assert!(matches!(err, NetError::CaBundleUnreadable { .. }), "{err:?}");
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "no certificate here\n").unwrap();
+        let err = settings(&[(CA_BUNDLE_VAR, empty.to_str().unwrap())]).expect_err("refused");
+        assert!(matches!(err, NetError::CaBundleInvalid { .. }), "{err:?}");
+        assert!(err.to_string().contains("empty.pem"), "{err}");
+    }
+}
