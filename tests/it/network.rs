@@ -1,6 +1,7 @@
 //! Networks people actually have (issue 7): a forward proxy from the environment is used for
 //! upstreams, never for loopback, and a proxy setting that cannot be used is an error naming the
-//! variable. The proxy is Debian's tinyproxy, started on 127.0.0.1 by the test.
+//! variable; a server whose certificate comes from a private CA is trusted with `LANYARD_CA_BUNDLE`
+//! and only then. The proxy is Debian's tinyproxy, started on 127.0.0.1 by the test.
 //!
 //! A loopback URL never goes through a proxy, so the upstream is addressed as `0.0.0.0:<port>`:
 //! not a loopback name to Lanyard's rules, yet the same local server to the kernel, so the test
@@ -95,4 +96,93 @@ fn issue_7_an_unusable_proxy_setting_is_an_error_naming_the_variable() {
     assert_ne!(code, 0, "the command fails");
     assert!(stderr.contains("HTTP_PROXY"), "the error names the variable: {stderr}");
     assert!(!stderr.contains("p4ssword"), "and never repeats the value, which may hold a password: {stderr}");
+}
+
+/// `openssl` makes a test CA and a certificate for 127.0.0.1 signed by it, in `dir`.
+fn make_test_ca(dir: &Path) {
+    let run = |args: &[&str]| {
+        let status = Command::new("openssl").args(args).current_dir(dir).stderr(Stdio::null()).status();
+        assert!(status.expect("openssl runs").success(), "openssl {args:?}");
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Lanyard Test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.join("ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "srv.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+}
+
+#[tokio::test]
+async fn issue_7_a_server_of_a_private_ca_is_trusted_only_with_the_bundle() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    make_test_ca(dir.path());
+    let port = free_port().expect("a free port");
+    // A plain HTTPS server (Node's own) that answers every request with 404: enough to tell a
+    // finished TLS handshake from a refused certificate.
+    let script = format!(
+        "const fs=require('fs');require('https').createServer({{key:fs.readFileSync('srv.key'),cert:fs.readFileSync('srv.pem')}},(q,s)=>{{s.writeHead(404,{{'content-type':'text/plain'}});s.end('not here')}}).listen({port},'127.0.0.1')"
+    );
+    let child = tokio::process::Command::new("node")
+        .args(["-e", &script])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let _server = ChildGuard::new(child);
+    wait_for_port(port).await.expect("the HTTPS server listens");
+    let url = format!("https://127.0.0.1:{port}/mcp");
+
+    let (code, _, stderr) = tools(&url, &[]);
+    assert_ne!(code, 0, "an unknown issuer is refused");
+    assert!(stderr.contains("TLS handshake"), "the refusal is about the certificate: {stderr}");
+
+    let bundle = dir.path().join("ca.pem");
+    let (code, _, stderr) = tools(&url, &[("LANYARD_CA_BUNDLE", bundle.to_str().unwrap())]);
+    assert_ne!(code, 0, "the server is not an MCP server, so the command still fails");
+    assert!(!stderr.contains("TLS handshake"), "with the bundle the certificate is trusted: {stderr}");
+    assert!(stderr.contains("404"), "and the server's own answer comes through: {stderr}");
 }
