@@ -5,6 +5,8 @@
 //! Imports point one way: front-ends use this crate's public API; this crate never knows them.
 
 pub mod bridge;
+pub mod diagnostics;
+pub mod doctor;
 pub mod engine;
 pub mod filter;
 pub mod net;

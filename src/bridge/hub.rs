@@ -97,6 +97,17 @@ pub(crate) async fn find(data_dir: &Path, token: &Secret) -> Option<SocketAddr> 
     }
 }
 
+/// The address of this install's running hub, if one runs and proves itself; never creates the
+/// bridge token (for `lanyard doctor`, which only looks).
+pub async fn running_hub(engine: &crate::Engine) -> Option<SocketAddr> {
+    let data_dir = crate::paths::data_dir();
+    if !announced(&data_dir) {
+        return None;
+    }
+    let token = engine.vault().get(&crate::vault::VaultKey::bridge_token()).await.ok()??;
+    find(&data_dir, &token).await
+}
+
 /// The proof for `nonce`: hex HMAC-SHA256 keyed with the bridge token. `None` for a nonce that
 /// is not 16 to 128 hex digits, so the endpoint cannot be made to sign arbitrary data.
 pub(crate) fn prove(token: &Secret, nonce: &str) -> Option<String> {

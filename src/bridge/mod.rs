@@ -36,6 +36,7 @@ mod token;
 
 use std::net::SocketAddr;
 
+pub use hub::running_hub;
 pub use ide::{IdeClient, ide_snippet};
 pub use ide_file::{IdeConfigError, Written, default_config_path, write_config};
 pub use merged::{MergedError, run_stdio as run_stdio_merged};

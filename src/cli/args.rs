@@ -57,6 +57,21 @@ pub enum Command {
     BridgeToken,
     /// Print the MCP config snippet that points an IDE at `lanyard bridge`.
     Config(ConfigArgs),
+    /// Check the keychain, the bridge port, each source and the IDE configs; say what to fix.
+    Doctor(DoctorArgs),
+    /// Print a redacted bundle (versions, OS, sources without secrets, recent activity, doctor)
+    /// to attach to a bug report.
+    Diagnostics(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print JSON instead of text (`diagnostics` always prints JSON).
+    #[arg(long)]
+    pub json: bool,
+    /// The bridge port to check.
+    #[arg(long, default_value_t = lanyard::bridge::DEFAULT_PORT)]
+    pub port: u16,
 }
 
 #[derive(Debug, Args)]

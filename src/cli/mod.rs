@@ -3,6 +3,7 @@
 mod args;
 mod auth_cmd;
 mod bridge_cmd;
+mod doctor_cmd;
 mod exit;
 mod profile_cmd;
 mod settings;
@@ -57,6 +58,8 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => bridge_cmd::serve(engine, args).await,
         Command::BridgeToken => bridge_cmd::token(&engine).await,
         Command::Config(args) => bridge_cmd::config(&engine, args),
+        Command::Doctor(args) => doctor_cmd::doctor(&engine, args).await,
+        Command::Diagnostics(args) => doctor_cmd::diagnostics(&engine, args).await,
     }
 }
 

@@ -4,6 +4,7 @@
 mod bridge;
 mod bridge_oauth;
 mod cli;
+mod doctor;
 mod merged;
 mod network;
 mod oauth;
