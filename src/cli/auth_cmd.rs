@@ -17,8 +17,9 @@ pub async fn connect(engine: &Engine, args: ConnectArgs, again: bool) -> Result<
     let id = &args.id;
     if !again {
         let status = engine.status(Some(id)).await?;
-        if let Some(SourceState::Connected { .. } | SourceState::Expiring { .. }) =
-            status.first().map(|row| &row.state)
+        if let Some(
+            SourceState::Connected { .. } | SourceState::Expiring { .. } | SourceState::Refreshing { .. },
+        ) = status.first().map(|row| &row.state)
         {
             println!("`{id}` is already connected; `lanyard reconnect {id}` signs in again.");
             return Ok(());

@@ -1,7 +1,7 @@
 //! `lanyard status`: each source's state, with what to do about it.
 
 use lanyard::Engine;
-use lanyard::source::{SourceState, relative_time};
+use lanyard::source::relative_time;
 
 use super::args::StatusArgs;
 use super::print_json;
@@ -27,10 +27,7 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
             row.state.summary(),
             row.target
         );
-        if let SourceState::Connected { tokens }
-        | SourceState::Expiring { tokens }
-        | SourceState::NeedsMoreScope { tokens, .. } = &row.state
-        {
+        if let Some(tokens) = row.state.tokens() {
             let scopes = if tokens.scopes.is_empty() { "(none)".to_owned() } else { tokens.scopes.join(" ") };
             println!("{:<20} issuer {}  scopes {scopes}", "", tokens.issuer);
             if let Some(account) = tokens.account.as_ref().and_then(|a| a.label()) {

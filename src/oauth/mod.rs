@@ -41,7 +41,7 @@ mod tokens;
 pub use authorize::{DEFAULT_TIMEOUT, ShowUrl, SignInOptions, sign_in};
 pub use browser::{Browser, UserAgent};
 pub use client_credentials::fetch as client_credentials;
-pub use credentials::{AccessToken, Credentials, DEFAULT_MARGIN};
+pub use credentials::{AccessToken, Credentials, DEFAULT_MARGIN, default_lock_dir, refresh_in_flight};
 pub use error::{OAuthError, OAuthErrorCode, OAuthErrorKind, Problem, Step};
 pub use http::{MAX_BODY, client as http_client};
 pub use revoke::{Disconnected, disconnect};

@@ -268,3 +268,61 @@ async fn issue_3_one_off_url_mode_signs_in_and_keeps_nothing() {
         "no profile was written for the one-off server"
     );
 }
+
+#[tokio::test]
+async fn issue_3_status_shows_refreshing_while_another_process_holds_the_refresh_lock() {
+    let source = CliSource::connected("refreshing").await;
+    let id = &source.text;
+    let lock_dir = source.home.dir.path().join("data/locks");
+    std::fs::create_dir_all(&lock_dir).expect("the lock folder can be made");
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_dir.join(format!("{id}.lock")))
+        .expect("the lock file opens");
+    lock.lock().expect("this test process takes the source's refresh lock");
+
+    let row = source.status();
+    assert_eq!(row["state"], "refreshing", "a held refresh lock reads as a refresh in flight: {row}");
+    assert_eq!(row["tokens"]["issuer"], source.fixture.issuer, "the tokens are still shown: {row}");
+    let (stdout, _) = source.expect(&["status", id], 0);
+    assert!(stdout.contains("refreshing"), "the text status says it too: {stdout}");
+
+    drop(lock);
+    assert_eq!(source.status()["state"], "connected", "once the lock is free the source is connected again");
+}
+
+#[tokio::test]
+async fn issue_3_a_refresh_that_fails_on_a_server_error_is_an_error_state_that_keeps_the_refresh_token() {
+    let source = CliSource::connected("refresherror").await;
+    let id = &source.text;
+    source
+        .fixture
+        .control("token-failures", json!({"count": 1, "status": 503, "grant_type": "refresh_token"}))
+        .await
+        .expect("the fixture arms a refresh failure");
+    source.fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+
+    let (code, _, stderr) = source.home.run(&["call", id, "whoami"]);
+    assert_ne!(code, 0, "the call cannot succeed while the refresh fails: {stderr}");
+    assert_ne!(code, 4, "a server error is not a reason to sign in again: {stderr}");
+
+    let row = source.status();
+    assert_eq!(row["state"], "error", "a failed refresh that kept the tokens is the error state: {row}");
+    assert_eq!(row["tokens"]["has_refresh_token"], true, "the refresh token is kept: {row}");
+    assert!(
+        row["error"]["message"].as_str().is_some_and(|m| m.contains("temporarily_unavailable")),
+        "the state carries the last error: {row}"
+    );
+    assert!(row["error"]["at"].is_u64(), "with its time: {row}");
+    assert!(row["hint"].as_str().is_some_and(|h| !h.is_empty()), "and a hint: {row}");
+    let (stdout, _) = source.expect(&["status", id], 0);
+    assert!(stdout.contains("error, retrying on next use"), "the text status says it retries: {stdout}");
+
+    let (stdout, _) = source.expect(&["call", id, "whoami"], 0);
+    assert!(stdout.contains("\"sub\":\"alice\""), "the next use refreshes with the kept token: {stdout}");
+    let row = source.status();
+    assert_eq!(row["state"], "connected", "a refresh that worked ends the error state: {row}");
+    assert_eq!(row["last_refresh"]["ok"], true, "and is the last refresh: {row}");
+}

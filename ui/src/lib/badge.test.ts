@@ -34,6 +34,12 @@ describe("badgeFor, signed-in sources", () => {
     expect(badgeFor(source({ state: { kind: "connected", tokens } })).code).toBe("connected");
     expect(badgeFor(source({ state: { kind: "expiring", tokens } }))).toMatchObject({ code: "expiring", tone: "warn" });
   });
+  it("shows a refresh in flight, and a failed refresh as an error that retries", () => {
+    expect(badgeFor(source({ state: { kind: "refreshing", tokens } }))).toMatchObject({ code: "refreshing", tone: "ok" });
+    const error = { kind: "error", tokens, message: "down", hint: null, at: 0 } as const;
+    expect(badgeFor(source({ state: error }))).toMatchObject({ code: "error", tone: "error" });
+    expect(badgeFor(source({ state: error })).label).toContain("retrying");
+  });
 });
 
 describe("mainActionFor", () => {

@@ -8,7 +8,16 @@ export interface Badge {
   label: string;
   tone: Tone;
   /** Stable across wording changes: tests and E2E select on this. */
-  code: "ready" | "connected" | "expiring" | "needs-sign-in" | "missing-secret" | "error" | "disabled" | "unknown";
+  code:
+    | "ready"
+    | "connected"
+    | "expiring"
+    | "refreshing"
+    | "needs-sign-in"
+    | "missing-secret"
+    | "error"
+    | "disabled"
+    | "unknown";
 }
 
 /** The outcome of the last Test of a source during this session, if any. */
@@ -37,6 +46,10 @@ export function badgeFor(source: SourceView, test?: TestOutcome): Badge {
       return { label: "Connected", tone: "ok", code: "connected" };
     case "expiring":
       return { label: "Expiring soon", tone: "warn", code: "expiring" };
+    case "refreshing":
+      return { label: "Refreshing", tone: "ok", code: "refreshing" };
+    case "error":
+      return { label: "Error, retrying on next use", tone: "error", code: "error" };
     case "other":
       return { label: source.state.summary, tone: "muted", code: "unknown" };
   }
