@@ -271,6 +271,8 @@ impl Engine {
             ResolvedTransport::Stdio { .. } => return Err(OAuthError::NotHttp { id: id.clone() }.into()),
         };
         let http = oauth::http_client();
+        // `lanyard status` in another process shows the URL while this flow waits for it.
+        let options = oauth::pending::recording(options, oauth::pending::default_dir(), id);
         let signed_in = match &profile.auth {
             Auth::OAuth(settings) => oauth::sign_in(&http, &self.vault, id, &url, settings, options).await,
             Auth::ClientCredentials(settings) => {
@@ -361,6 +363,9 @@ impl Engine {
             let state = self.state_of(profile, &activity).await?;
             let mut row = SourceStatus::new(profile, state);
             row.activity = activity;
+            if uses_sign_in(profile) {
+                row.pending_sign_in = oauth::pending::load(&oauth::pending::default_dir(), profile.id());
+            }
             rows.push(row);
         }
         Ok(rows)

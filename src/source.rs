@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::oauth::activity::{ErrorRecord, TokenActivity};
+use crate::oauth::pending::PendingSignIn;
 use crate::oauth::{Account, Grant, StoredTokens};
 use crate::profile::{Auth, Profile, SecretRef, SourceId, TransportKind};
 
@@ -156,6 +157,9 @@ pub struct SourceStatus {
     /// The last refresh result and the last sign-in or refresh error, for sources with tokens.
     #[serde(flatten)]
     pub activity: TokenActivity,
+    /// The sign-in a `lanyard connect` (or the app) is waiting for right now, with its URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_sign_in: Option<PendingSignIn>,
 }
 
 impl SourceStatus {
@@ -172,6 +176,7 @@ impl SourceStatus {
             hint: state.hint(profile.id()),
             state,
             activity: TokenActivity::default(),
+            pending_sign_in: None,
         }
     }
 }

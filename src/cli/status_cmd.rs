@@ -51,6 +51,16 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
                 println!("{:<20}   -> {hint}", "");
             }
         }
+        if let Some(pending) = &row.pending_sign_in {
+            println!(
+                "{:<20} sign-in pending (started {}, gives up {}); open:\n{:<20}   {}",
+                "",
+                relative_time(pending.started_at),
+                relative_time(pending.expires_at),
+                "",
+                pending.url
+            );
+        }
         if let Some(hint) = &row.hint {
             println!("{:<20} -> {hint}", "");
         }

@@ -7,7 +7,7 @@
 //! Issue 3: "Sign-in that follows the MCP authorization spec".
 
 use std::collections::BTreeSet;
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use lanyard::profile::SourceId;
 use lanyard::vault::VaultKey;
@@ -325,4 +325,101 @@ async fn issue_3_a_refresh_that_fails_on_a_server_error_is_an_error_state_that_k
     let row = source.status();
     assert_eq!(row["state"], "connected", "a refresh that worked ends the error state: {row}");
     assert_eq!(row["last_refresh"]["ok"], true, "and is the last refresh: {row}");
+}
+
+/// Polls `lanyard status <id> --json` until `ready` accepts the row, within a deadline.
+fn poll_status(home: &Home, id: &str, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (code, stdout, stderr) = home.run(&["status", id, "--json"]);
+        assert_eq!(code, 0, "status runs\nstdout: {stdout}\nstderr: {stderr}");
+        let status: Value = serde_json::from_str(&stdout).expect("status --json is JSON");
+        let row = status["sources"][0].clone();
+        if ready(&row) {
+            return row;
+        }
+        assert!(std::time::Instant::now() < deadline, "status never showed {what}: {row}");
+    }
+}
+
+/// Waits for a child `lanyard` within a deadline; returns its exit code and stderr.
+async fn finish(child: std::process::Child) -> (Option<i32>, String) {
+    let waited = tokio::task::spawn_blocking(move || child.wait_with_output());
+    let output = tokio::time::timeout(std::time::Duration::from_secs(30), waited)
+        .await
+        .expect("lanyard ends in time")
+        .expect("the waiting thread ends")
+        .expect("lanyard's output is read");
+    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[tokio::test]
+async fn issue_3_status_shows_the_pending_sign_in_url_until_the_flow_ends() {
+    let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
+    let home = Home { dir: tempfile::tempdir().expect("a temp dir") };
+    let id = unique_id("pending");
+    let text = id.to_string();
+    let _cleanup =
+        Cleanup(vec![format!("source:{id}/oauth/tokens"), format!("issuer:{}/registration", fixture.issuer)]);
+    let (code, _, stderr) = home.run(&["profile", "add", &text, "--url", &fixture.mcp, "--auth", "oauth"]);
+    assert_eq!(code, 0, "the profile is added: {stderr}");
+    let record = home.dir.path().join(format!("data/sign-ins/{id}.json"));
+    // A browser that opens nothing, so the flow waits for the person.
+    let waiting = || {
+        home.command(&["connect", &text, "--timeout", "120"])
+            .env("BROWSER", "true")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("lanyard connect starts")
+    };
+    let has_pending = |row: &Value| row["pending_sign_in"].is_object();
+
+    // Ctrl-C ends the flow and removes its record.
+    let child = waiting();
+    let row = poll_status(&home, &text, "the pending sign-in", has_pending);
+    let url = row["pending_sign_in"]["url"].as_str().expect("the pending sign-in has its URL").to_owned();
+    assert!(url.starts_with(&format!("{}/auth?", fixture.issuer)), "the authorization URL: {url}");
+    assert!(url.contains("state=") && url.contains("code_challenge_method=S256"), "the whole URL: {url}");
+    assert!(row["pending_sign_in"]["expires_at"].is_u64(), "with the end of the wait: {row}");
+    assert_eq!(row["state"], "needs_sign_in", "the state itself is unchanged: {row}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&record).expect("the record is a file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the pending sign-in is readable by its owner only");
+    }
+    let (code, stdout, _) = home.run(&["status", &text]);
+    assert_eq!(code, 0, "text status runs");
+    assert!(
+        stdout.contains("sign-in pending") && stdout.contains(&url),
+        "the text status shows it: {stdout}"
+    );
+    let interrupted =
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(interrupted.success(), "SIGINT is delivered");
+    let (code, stderr) = finish(child).await;
+    assert_ne!(code, Some(0), "an interrupted sign-in does not succeed: {stderr}");
+    assert!(stderr.contains("cancelled"), "it says the sign-in was cancelled: {stderr}");
+    assert!(!record.exists(), "Ctrl-C removes the pending record");
+
+    // A process killed outright leaves its record, which status ignores.
+    let mut child = waiting();
+    poll_status(&home, &text, "the second pending sign-in", has_pending);
+    child.kill().expect("the child is killed");
+    finish(child).await;
+    assert!(record.exists(), "a killed process cannot remove its record");
+    let row = poll_status(&home, &text, "any row", |_| true);
+    assert!(row["pending_sign_in"].is_null(), "a record whose process is gone is ignored: {row}");
+
+    // A flow that times out removes its record.
+    let timed_out = home
+        .command(&["connect", &text, "--timeout", "1"])
+        .env("BROWSER", "true")
+        .output()
+        .expect("lanyard connect runs");
+    let stderr = String::from_utf8_lossy(&timed_out.stderr);
+    assert!(!timed_out.status.success(), "with no answer the sign-in times out: {stderr}");
+    assert!(stderr.contains("did not finish within 1 s"), "it says it timed out: {stderr}");
+    assert!(!record.exists(), "a timed-out flow removes its record");
 }
