@@ -7,6 +7,7 @@ mod cli;
 mod merged;
 mod oauth;
 mod oauth_cli;
+mod oauth_clients;
 mod support;
 mod upstream;
 mod vault;
