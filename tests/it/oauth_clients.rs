@@ -265,3 +265,111 @@ async fn issue_3_a_client_id_metadata_document_is_used_when_the_server_supports_
     assert_eq!(refresh["client_id"], document, "the refresh names the same client: {refresh}");
     assert!(refresh["status"].as_u64().is_some_and(|s| s < 300), "and was accepted: {refresh}");
 }
+
+#[tokio::test]
+async fn issue_3_server_refusals_name_the_profile_switch_that_fixes_them() {
+    let bench = Bench::new("refusals").await;
+    let port = free_port();
+    let client = bench
+        .pre_register(json!({
+            "redirect_uris": [format!("http://127.0.0.1:{port}/callback")],
+            "token_endpoint_auth_method": "client_secret_basic",
+        }))
+        .await;
+    let client_id = client["client_id"].as_str().expect("the fixture names the client").to_owned();
+    let port_text = port.to_string();
+
+    // The wrong secret: the code exchange is refused with invalid_client.
+    bench.expect(
+        &[
+            "profile",
+            "add",
+            &bench.id,
+            "--url",
+            &bench.fixture.mcp,
+            "--auth",
+            "oauth",
+            "--client-id",
+            &client_id,
+            "--client-secret-env",
+            "WRONG_SECRET",
+            "--redirect-port",
+            &port_text,
+        ],
+        &[("WRONG_SECRET", "not-the-secret")],
+        0,
+    );
+    let (code, _, stderr) = bench.run(&["connect", &bench.id], &[]);
+    assert_eq!(code, 5, "a refused client is a profile problem (exit 5): {stderr}");
+    assert!(
+        stderr.contains("invalid_client") && stderr.contains("--client-id"),
+        "invalid_client is shown with the client switches: {stderr}"
+    );
+
+    // The right client on another port than the one it was registered with: the authorization
+    // server shows its error in the browser and never redirects back, so the flow times out.
+    let other_port = free_port().to_string();
+    bench.expect(&["profile", "rm", &bench.id], &[], 0);
+    bench.expect(
+        &[
+            "profile",
+            "add",
+            &bench.id,
+            "--url",
+            &bench.fixture.mcp,
+            "--auth",
+            "oauth",
+            "--client-id",
+            &client_id,
+            "--redirect-port",
+            &other_port,
+        ],
+        &[],
+        0,
+    );
+    let (code, _, stderr) = bench.run(&["connect", &bench.id, "--timeout", "2"], &[]);
+    assert_ne!(code, 0, "the sign-in cannot finish: {stderr}");
+    assert!(
+        stderr.contains("did not finish") && stderr.contains("--redirect-port"),
+        "a pre-registered client's timeout points at the redirect port: {stderr}"
+    );
+    let stats = bench.stats().await;
+    assert_eq!(
+        stats["token_requests"]["authorization_code"], 1,
+        "the rejected redirect URI produced no code (only the first attempt reached the token endpoint): {stats}"
+    );
+}
+
+#[tokio::test]
+async fn issue_3_a_refused_scope_names_the_scope_switch() {
+    let bench = Bench::new("badscope").await;
+    bench.expect(
+        &["profile", "add", &bench.id, "--url", &bench.fixture.mcp, "--auth", "oauth", "--scope", "mcp:read"],
+        &[],
+        0,
+    );
+    // oidc-provider drops scopes it does not know rather than refusing them, so the token
+    // endpoint is made to answer as a stricter server does (RFC 6749 5.2).
+    bench
+        .fixture
+        .control(
+            "token-failures",
+            json!({"count": 1, "status": 400, "error": "invalid_scope", "grant_type": "authorization_code"}),
+        )
+        .await
+        .expect("the fixture arms the refusal");
+    let (code, _, stderr) = bench.run(&["connect", &bench.id], &[]);
+    assert_eq!(code, 5, "a refused scope is a profile problem (exit 5): {stderr}");
+    assert!(
+        stderr.contains("invalid_scope")
+            && stderr.contains(&format!("lanyard profile edit {} --scope", bench.id)),
+        "invalid_scope is shown with the scope switch: {stderr}"
+    );
+    let row = serde_json::from_str::<Value>(&bench.expect(&["status", &bench.id, "--json"], &[], 0).0)
+        .expect("status --json is JSON")["sources"][0]
+        .clone();
+    assert!(
+        row["last_error"]["hint"].as_str().is_some_and(|h| h.contains("--scope")),
+        "status keeps the refusal with the same switch: {row}"
+    );
+}
