@@ -3,7 +3,9 @@
 //! registered beforehand (public, or confidential with its secret from `--client-secret-env`)
 //! with the fixed redirect port it was registered with (`--redirect-port`), a busy fixed port as
 //! a clear error rather than a silent switch, and a Client ID Metadata Document URL
-//! (`--client-metadata-url`) at a server that supports them.
+//! (`--client-metadata-url`) at a server that supports them; and the per-profile switches for
+//! servers that bend the rules (`--auth-param`, `--no-resource-param`), and the errors that name
+//! them.
 //! Issue 3: "Sign-in that follows the MCP authorization spec".
 
 use serde_json::{Value, json};
@@ -372,4 +374,47 @@ async fn issue_3_a_refused_scope_names_the_scope_switch() {
         row["last_error"]["hint"].as_str().is_some_and(|h| h.contains("--scope")),
         "status keeps the refusal with the same switch: {row}"
     );
+}
+
+#[tokio::test]
+async fn issue_3_extra_parameters_and_no_resource_reach_the_server_as_the_profile_says() {
+    let bench = Bench::new("switches").await;
+    bench.expect(
+        &[
+            "profile",
+            "add",
+            &bench.id,
+            "--url",
+            &bench.fixture.mcp,
+            "--auth",
+            "oauth",
+            "--auth-param",
+            "login_hint=alice@fixture.invalid",
+            "--auth-param",
+            "state=not-this-one",
+            "--no-resource-param",
+        ],
+        &[],
+        0,
+    );
+    // The extra `state` would fail the sign-in's `state` check if it replaced Lanyard's own.
+    let (stdout, _) = bench.expect(&["connect", &bench.id], &[], 0);
+    assert!(stdout.contains("is connected"), "the sign-in works without `resource`: {stdout}");
+    let stats = bench.stats().await;
+    let authorization = &stats["authorization_log"][0];
+    assert_eq!(
+        authorization["login_hint"], "alice@fixture.invalid",
+        "an extra authorization parameter reaches the server: {authorization}"
+    );
+    assert_eq!(
+        authorization["resource"],
+        json!([]),
+        "no `resource` in the authorization request: {authorization}"
+    );
+    let exchange = stats["token_log"]
+        .as_array()
+        .and_then(|log| log.iter().find(|e| e["grant_type"] == "authorization_code").cloned())
+        .expect("the code exchange was logged");
+    assert_eq!(exchange["resource"], json!([]), "nor in the token request: {exchange}");
+    assert!(exchange["status"].as_u64().is_some_and(|s| s < 300), "the code was exchanged: {exchange}");
 }

@@ -151,7 +151,7 @@ function freshStats() {
     token_results: {},
     token_log: [], // [{ at, grant_type, client_id, resource[], scope, status, error }]
     authorization_requests: 0,
-    authorization_log: [], // [{ at, client_id, redirect_uri, resource[], scope, code_challenge_method, state_present }]
+    authorization_log: [], // [{ at, client_id, redirect_uri, resource[], scope, code_challenge_method, state_present, login_hint }]
     registrations: 0,
     registered_clients: [], // public metadata of dynamically registered clients
     metadata_document_fetches: 0, // Client ID Metadata Documents looked up by the AS
@@ -691,6 +691,7 @@ async function asHandler(req, res) {
         scope: q.get('scope'),
         code_challenge_method: q.get('code_challenge_method'),
         state_present: q.has('state'),
+        login_hint: q.get('login_hint'),
       });
     }
     if (path === '/token/introspection') stats.introspections += 1;
