@@ -5,10 +5,11 @@
 //! a clear error rather than a silent switch, and a Client ID Metadata Document URL
 //! (`--client-metadata-url`) at a server that supports them; and the per-profile switches for
 //! servers that bend the rules (`--auth-param`, `--no-resource-param`), and the errors that name
-//! them.
+//! them. Also a service account (client credentials) with an extra service token in a header.
 //! Issue 3: "Sign-in that follows the MCP authorization spec".
 
 use serde_json::{Value, json};
+use sha2::Digest;
 
 use crate::oauth::{Cleanup, Home, unique_id};
 use crate::support::oauth_fixture::OAuthFixture;
@@ -417,4 +418,53 @@ async fn issue_3_extra_parameters_and_no_resource_reach_the_server_as_the_profil
         .expect("the code exchange was logged");
     assert_eq!(exchange["resource"], json!([]), "nor in the token request: {exchange}");
     assert!(exchange["status"].as_u64().is_some_and(|s| s < 300), "the code was exchanged: {exchange}");
+}
+
+#[tokio::test]
+async fn issue_3_a_service_account_sends_its_extra_service_token_in_the_named_header() {
+    let bench = Bench::new("servicetoken").await;
+    let planted = format!("svc-{}", bench.id);
+    let secret = bench.fixture.cc_client_secret.clone();
+    let client_id = bench.fixture.cc_client_id.clone();
+    bench.expect(
+        &[
+            "profile",
+            "add",
+            &bench.id,
+            "--url",
+            &bench.fixture.mcp,
+            "--auth",
+            "client-credentials",
+            "--client-id",
+            &client_id,
+            "--client-secret-env",
+            "CC_SECRET",
+            "--scope",
+            "mcp:read",
+            "--service-token-header",
+            "X-Service-Token",
+            "--service-token-env",
+            "SVC_TOKEN",
+        ],
+        &[("CC_SECRET", &secret), ("SVC_TOKEN", &planted)],
+        0,
+    );
+    let (stdout, stderr) = bench.expect(&["call", &bench.id, "whoami"], &[], 0);
+    assert!(
+        stdout.contains(&format!("\"client_id\":\"{client_id}\"")),
+        "the service client's token: {stdout}"
+    );
+    let stats = bench.stats().await;
+    assert!(
+        stats["mcp"]["service_token_requests"].as_u64().is_some_and(|n| n >= 1),
+        "the server saw the service token header: {stats}"
+    );
+    let sha: String = sha2::Sha256::digest(planted.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(stats["mcp"]["service_token_sha256"], sha.as_str(), "with the stored value: {stats}");
+    assert!(!stderr.contains(&planted), "the service token is never logged");
+    for file in bench.home.files() {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).into_owned();
+        assert!(!text.contains(&planted), "the service token was written to {}", file.display());
+    }
+    bench.expect(&["profile", "rm", &bench.id], &[], 0);
 }

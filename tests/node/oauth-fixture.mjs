@@ -160,7 +160,11 @@ function freshStats() {
     introspections: 0,
     revocations: 0,
     discovery: { openid_configuration: 0, oauth_authorization_server: 0 },
-    mcp: { requests: 0, ok: 0, unauthorized: 0, forbidden: 0, tool_calls: {} },
+    // service_token_*: requests with an `X-Service-Token` header, and the SHA-256 of the last one
+    mcp: {
+      requests: 0, ok: 0, unauthorized: 0, forbidden: 0, tool_calls: {},
+      service_token_requests: 0, service_token_sha256: null,
+    },
   };
 }
 let stats = freshStats();
@@ -1057,6 +1061,13 @@ async function mcpHandler(req, res) {
     if (path !== '/mcp') return sendJson(res, 404, { error: 'not found' });
 
     stats.mcp.requests += 1;
+    // An extra service token in a header of its own (client credentials with a service token):
+    // counted, and only a hash of it kept, so a test can check the value without it being logged.
+    const serviceToken = req.headers['x-service-token'];
+    if (typeof serviceToken === 'string') {
+      stats.mcp.service_token_requests += 1;
+      stats.mcp.service_token_sha256 = crypto.createHash('sha256').update(serviceToken).digest('hex');
+    }
     const auth = await authenticate(req);
     if (auth.missing) return unauthorized(res);
     if (!auth.authInfo) return unauthorized(res, 'invalid_token', auth.reason);
