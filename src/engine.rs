@@ -6,6 +6,7 @@
 //! adding writes secrets first and the profile last; removing drops the profile first and its
 //! secrets after.
 
+use crate::oauth::activity::TokenActivity;
 use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
 use crate::profile::{Auth, Resolved, ResolvedTransport};
 use crate::profile::{
@@ -13,7 +14,7 @@ use crate::profile::{
     Skipped, SourceId, import_file, resolve, resolve_with,
 };
 use crate::secret::Secret;
-use crate::source::{SourceState, SourceStatus, TokenStatus, uses_sign_in, uses_tokens};
+use crate::source::{SourceState, SourceStatus, TokenStatus, refresh_failure, uses_sign_in, uses_tokens};
 use crate::upstream::{Upstream, UpstreamError};
 use crate::vault::{Vault, VaultError, VaultKey};
 
@@ -270,6 +271,8 @@ impl Engine {
             ResolvedTransport::Stdio { .. } => return Err(OAuthError::NotHttp { id: id.clone() }.into()),
         };
         let http = oauth::http_client()?;
+        // `lanyard status` in another process shows the URL while this flow waits for it.
+        let options = oauth::pending::recording(options, oauth::pending::default_dir(), id);
         let signed_in = match &profile.auth {
             Auth::OAuth(settings) => oauth::sign_in(&http, &self.vault, id, &url, settings, options).await,
             Auth::ClientCredentials(settings) => {
@@ -352,17 +355,23 @@ impl Engine {
         }
         let mut rows = Vec::new();
         for profile in file.profiles().filter(|p| only.is_none_or(|id| p.id() == id)) {
-            let state = self.state_of(profile).await?;
+            let activity = if uses_tokens(profile) {
+                oauth::activity::load(&oauth::activity::default_dir(), profile.id())
+            } else {
+                TokenActivity::default()
+            };
+            let state = self.state_of(profile, &activity).await?;
             let mut row = SourceStatus::new(profile, state);
-            if uses_tokens(profile) {
-                row.activity = oauth::activity::load(&oauth::activity::default_dir(), profile.id());
+            row.activity = activity;
+            if uses_sign_in(profile) {
+                row.pending_sign_in = oauth::pending::load(&oauth::pending::default_dir(), profile.id());
             }
             rows.push(row);
         }
         Ok(rows)
     }
 
-    async fn state_of(&self, profile: &Profile) -> Result<SourceState, Error> {
+    async fn state_of(&self, profile: &Profile, activity: &TokenActivity) -> Result<SourceState, Error> {
         if !profile.enabled {
             return Ok(SourceState::Disabled);
         }
@@ -379,6 +388,14 @@ impl Engine {
             Err(OAuthError::CorruptTokens { .. }) => return Ok(SourceState::TokensUnreadable),
             Err(err) => return Err(err.into()),
         };
+        if let Some(tokens) = &tokens {
+            if oauth::refresh_in_flight(&oauth::default_lock_dir(), profile.id()) {
+                return Ok(SourceState::Refreshing { tokens: TokenStatus::of(tokens) });
+            }
+            if let Some(error) = refresh_failure(tokens, activity) {
+                return Ok(SourceState::Error { tokens: TokenStatus::of(tokens), error: error.clone() });
+            }
+        }
         let usable = |t: &StoredTokens| t.is_fresh(oauth::DEFAULT_MARGIN) || t.can_refresh();
         if let Some(tokens) = tokens.as_ref().filter(|t| uses_sign_in(profile) && usable(t)) {
             let scopes = oauth::step_up::missing(tokens);

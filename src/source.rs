@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::oauth::activity::TokenActivity;
+use crate::oauth::activity::{ErrorRecord, TokenActivity};
+use crate::oauth::pending::PendingSignIn;
 use crate::oauth::{Account, Grant, StoredTokens};
 use crate::profile::{Auth, Profile, SecretRef, SourceId, TransportKind};
 
@@ -31,6 +32,14 @@ pub enum SourceState {
     /// Signed in, but the server answered `403 insufficient_scope` asking for `scopes` that the
     /// sign-in did not grant; `lanyard reconnect` requests them (never a background path).
     NeedsMoreScope { tokens: TokenStatus, scopes: Vec<String> },
+    /// A refresh of these tokens is in flight right now (another process, or this one, holds the
+    /// source's refresh lock); the next use waits for it and takes its result.
+    Refreshing { tokens: TokenStatus },
+    /// The last refresh failed for a reason other than a refused grant (the authorization server
+    /// was down, answered 5xx or nonsense, the keychain failed). The tokens, refresh token
+    /// included, are kept, and the next use tries again. `error` is that failure, with its time
+    /// and hint (the same record as the row's `last_error`).
+    Error { tokens: TokenStatus, error: ErrorRecord },
 }
 
 /// What `lanyard status` shows about a source's tokens: never the tokens themselves.
@@ -80,6 +89,18 @@ pub fn relative_time(at: u64) -> String {
 }
 
 impl SourceState {
+    /// The tokens behind the state, for the states that hold some.
+    pub fn tokens(&self) -> Option<&TokenStatus> {
+        match self {
+            Self::Connected { tokens }
+            | Self::Expiring { tokens }
+            | Self::NeedsMoreScope { tokens, .. }
+            | Self::Refreshing { tokens }
+            | Self::Error { tokens, .. } => Some(tokens),
+            _ => None,
+        }
+    }
+
     /// A short plain-words line for lists.
     pub fn summary(&self) -> String {
         match self {
@@ -94,6 +115,8 @@ impl SourceState {
             Self::Expiring { .. } => "expiring (renewed on next use)".to_owned(),
             Self::TokensUnreadable => "tokens unreadable".to_owned(),
             Self::NeedsMoreScope { scopes, .. } => format!("needs more scope ({})", scopes.join(" ")),
+            Self::Refreshing { .. } => "refreshing".to_owned(),
+            Self::Error { error, .. } => format!("error, retrying on next use ({})", relative_time(error.at)),
         }
     }
 
@@ -110,7 +133,10 @@ impl SourceState {
                 "run `lanyard reconnect {id}` to sign in again and grant `{}`",
                 scopes.join(" ")
             )),
-            Self::Connected { .. } | Self::Expiring { .. } => None,
+            Self::Error { error, .. } => Some(error.hint.clone().unwrap_or_else(|| {
+                format!("the next use tries again; if it keeps failing, run `lanyard reconnect {id}`")
+            })),
+            Self::Connected { .. } | Self::Expiring { .. } | Self::Refreshing { .. } => None,
         }
     }
 }
@@ -131,6 +157,9 @@ pub struct SourceStatus {
     /// The last refresh result and the last sign-in or refresh error, for sources with tokens.
     #[serde(flatten)]
     pub activity: TokenActivity,
+    /// The sign-in a `lanyard connect` (or the app) is waiting for right now, with its URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_sign_in: Option<PendingSignIn>,
 }
 
 impl SourceStatus {
@@ -147,6 +176,7 @@ impl SourceStatus {
             hint: state.hint(profile.id()),
             state,
             activity: TokenActivity::default(),
+            pending_sign_in: None,
         }
     }
 }
@@ -162,6 +192,14 @@ pub fn redact_url_query(target: &str) -> String {
         }
         _ => target.to_owned(),
     }
+}
+
+/// The failure of the last refresh of `tokens`, when it failed after they were obtained and left
+/// them in place (a refused grant deletes them, so that case reads as *needs sign-in* instead).
+/// A later sign-in or successful refresh, here or in another process, makes it moot.
+pub fn refresh_failure<'a>(tokens: &StoredTokens, activity: &'a TokenActivity) -> Option<&'a ErrorRecord> {
+    let refresh = activity.last_refresh.as_ref().filter(|r| !r.ok && r.at >= tokens.obtained_at)?;
+    activity.last_error.as_ref().filter(|e| e.at >= refresh.at)
 }
 
 /// Whether a profile's auth kind keeps sign-in tokens in the vault.
@@ -191,5 +229,64 @@ mod tests {
         assert!(!shown.contains("planted"), "the query was shown: {shown}");
         assert_eq!(redact_url_query("https://x.example/mcp"), "https://x.example/mcp");
         assert_eq!(redact_url_query("npx -y server"), "npx -y server", "a command line is left alone");
+    }
+
+    fn tokens_obtained_at(at: u64) -> StoredTokens {
+        StoredTokens {
+            access_token: crate::Secret::new("a"),
+            refresh_token: Some(crate::Secret::new("r")),
+            expires_at: Some(at + 60),
+            refresh_expires_at: None,
+            scopes: Vec::new(),
+            issuer: "https://as.example".into(),
+            token_endpoint: url::Url::parse("https://as.example/token").unwrap(),
+            revocation_endpoint: None,
+            client_id: "c".into(),
+            client_auth_method: "none".into(),
+            resource: None,
+            grant: Grant::AuthorizationCode,
+            obtained_at: at,
+            step_up: None,
+            account: None,
+        }
+    }
+
+    #[test]
+    fn a_failed_refresh_newer_than_the_tokens_is_an_error_state() {
+        use crate::oauth::activity::RefreshRecord;
+        let error = ErrorRecord { at: 200, message: "down".into(), hint: Some("later".into()) };
+        let failed = TokenActivity {
+            last_refresh: Some(RefreshRecord { at: 200, ok: false }),
+            last_error: Some(error.clone()),
+        };
+        assert_eq!(
+            refresh_failure(&tokens_obtained_at(100), &failed),
+            Some(&error),
+            "tokens older than the failed refresh are in the error state"
+        );
+        assert_eq!(
+            refresh_failure(&tokens_obtained_at(300), &failed),
+            None,
+            "tokens obtained after the failure (a sign-in, another process's refresh) are not"
+        );
+        let ok = TokenActivity { last_refresh: Some(RefreshRecord { at: 200, ok: true }), ..failed.clone() };
+        assert_eq!(refresh_failure(&tokens_obtained_at(100), &ok), None, "a refresh that worked is no error");
+        let cleared = TokenActivity { last_error: None, ..failed };
+        assert_eq!(refresh_failure(&tokens_obtained_at(100), &cleared), None, "a cleared error is none");
+    }
+
+    #[test]
+    fn the_error_state_says_it_retries_and_keeps_its_hint() {
+        let tokens = TokenStatus::of(&tokens_obtained_at(100));
+        let error =
+            ErrorRecord { at: crate::oauth::now(), message: "down".into(), hint: Some("check it".into()) };
+        let state = SourceState::Error { tokens, error };
+        assert!(state.summary().starts_with("error, retrying on next use"), "{}", state.summary());
+        let id: SourceId = "s".parse().unwrap();
+        assert_eq!(state.hint(&id).as_deref(), Some("check it"), "the recorded hint is the state's hint");
+        let json = serde_json::to_value(&state).unwrap();
+        assert_eq!(json["state"], "error", "the JSON state name: {json}");
+        assert_eq!(json["error"]["message"], "down", "the JSON carries the error: {json}");
+        assert!(json["tokens"]["has_refresh_token"] == true, "the refresh token is kept: {json}");
     }
 }

@@ -125,6 +125,7 @@ mod tests {
         let timed_out: UiError = lanyard::Error::OAuth(OAuthError::TimedOut {
             id: id.clone(),
             limit: std::time::Duration::from_secs(300),
+            pre_registered: false,
         })
         .into();
         assert_eq!(timed_out.kind, UiErrorKind::SignInFailed, "an abandoned sign-in offers Connect again");

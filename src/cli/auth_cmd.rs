@@ -17,15 +17,21 @@ pub async fn connect(engine: &Engine, args: ConnectArgs, again: bool) -> Result<
     let id = &args.id;
     if !again {
         let status = engine.status(Some(id)).await?;
-        if let Some(SourceState::Connected { .. } | SourceState::Expiring { .. }) =
-            status.first().map(|row| &row.state)
+        if let Some(
+            SourceState::Connected { .. } | SourceState::Expiring { .. } | SourceState::Refreshing { .. },
+        ) = status.first().map(|row| &row.state)
         {
             println!("`{id}` is already connected; `lanyard reconnect {id}` signs in again.");
             return Ok(());
         }
     }
     let options = sign_in_options(args.no_browser, Duration::from_secs(args.timeout));
-    let tokens = engine.sign_in(id, options).await?;
+    // On Ctrl-C the sign-in is dropped, which closes its listener and removes its pending
+    // record, before the command ends.
+    let tokens = tokio::select! {
+        signed_in = engine.sign_in(id, options) => signed_in?,
+        _ = tokio::signal::ctrl_c() => anyhow::bail!("the sign-in of `{id}` was cancelled"),
+    };
     let expiry =
         tokens.expires_at.map(|at| format!(", token expires {}", relative_time(at))).unwrap_or_default();
     let scopes = if tokens.scopes.is_empty() { "none".to_owned() } else { tokens.scopes.join(" ") };

@@ -1,7 +1,7 @@
 //! `lanyard status`: each source's state, with what to do about it.
 
 use lanyard::Engine;
-use lanyard::source::{SourceState, relative_time};
+use lanyard::source::relative_time;
 
 use super::args::StatusArgs;
 use super::print_json;
@@ -27,10 +27,7 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
             row.state.summary(),
             row.target
         );
-        if let SourceState::Connected { tokens }
-        | SourceState::Expiring { tokens }
-        | SourceState::NeedsMoreScope { tokens, .. } = &row.state
-        {
+        if let Some(tokens) = row.state.tokens() {
             let scopes = if tokens.scopes.is_empty() { "(none)".to_owned() } else { tokens.scopes.join(" ") };
             println!("{:<20} issuer {}  scopes {scopes}", "", tokens.issuer);
             if let Some(account) = tokens.account.as_ref().and_then(|a| a.label()) {
@@ -53,6 +50,16 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
             if let Some(hint) = error.hint.as_ref().filter(|h| row.hint.as_ref() != Some(*h)) {
                 println!("{:<20}   -> {hint}", "");
             }
+        }
+        if let Some(pending) = &row.pending_sign_in {
+            println!(
+                "{:<20} sign-in pending (started {}, gives up {}); open:\n{:<20}   {}",
+                "",
+                relative_time(pending.started_at),
+                relative_time(pending.expires_at),
+                "",
+                pending.url
+            );
         }
         if let Some(hint) = &row.hint {
             println!("{:<20} -> {hint}", "");

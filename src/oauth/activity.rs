@@ -44,6 +44,8 @@ pub struct ErrorRecord {
 impl ErrorRecord {
     pub fn of(err: &OAuthError, id: &SourceId) -> Self {
         let hint = match err.kind() {
+            // A server's refusal names the per-profile switch that fixes it.
+            _ if let OAuthError::Refused { code, .. } = err => Some(code.hint(id)),
             OAuthErrorKind::NeedsSignIn => Some(format!("run `lanyard connect {id}`")),
             OAuthErrorKind::Connection => {
                 Some("check that the server is reachable; the next use tries again".to_owned())

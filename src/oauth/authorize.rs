@@ -129,9 +129,11 @@ pub async fn sign_in(
             None => redirect.receive(id, &expected).await,
         }
     };
-    let code = tokio::time::timeout(options.timeout, wait)
-        .await
-        .map_err(|_| OAuthError::TimedOut { id: id.clone(), limit: options.timeout })??;
+    let code = tokio::time::timeout(options.timeout, wait).await.map_err(|_| OAuthError::TimedOut {
+        id: id.clone(),
+        limit: options.timeout,
+        pre_registered: client.kind == ClientKind::PreRegistered,
+    })??;
 
     let mut fields = vec![
         ("grant_type", "authorization_code"),

@@ -57,7 +57,7 @@ impl<'a> Credentials<'a> {
     pub fn new(vault: &'a Vault) -> Self {
         Self {
             vault,
-            lock_dir: crate::paths::data_dir().join("locks"),
+            lock_dir: default_lock_dir(),
             activity_dir: activity::default_dir(),
             margin: DEFAULT_MARGIN,
         }
@@ -262,6 +262,19 @@ pub async fn client_auth(
     })
 }
 
+/// The folder of the per-source refresh locks.
+pub fn default_lock_dir() -> PathBuf {
+    crate::paths::data_dir().join("locks")
+}
+
+/// Whether some process (this one included) holds `id`'s refresh lock right now: a refresh (or a
+/// step-up record) of that source is in flight. Never waits: it only tries the lock and lets go.
+/// A lock file that does not exist, or cannot be opened, means nothing is in flight.
+pub fn refresh_in_flight(lock_dir: &Path, id: &SourceId) -> bool {
+    let Ok(file) = std::fs::File::open(lock_dir.join(format!("{id}.lock"))) else { return false };
+    matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
+}
+
 /// An exclusive lock on one source's lock file; released when dropped (the file closes).
 struct SourceLock {
     _file: std::fs::File,
@@ -319,6 +332,17 @@ mod tests {
             task.await.unwrap();
         }
         assert_eq!(most.load(Ordering::SeqCst), 1, "never two holders of one source's lock at once");
+    }
+
+    #[tokio::test]
+    async fn a_held_lock_reads_as_a_refresh_in_flight_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let id: SourceId = "s".parse().unwrap();
+        assert!(!refresh_in_flight(dir.path(), &id), "no lock file: nothing in flight");
+        let lock = SourceLock::acquire(dir.path(), &id).await.unwrap();
+        assert!(refresh_in_flight(dir.path(), &id), "a held lock means a refresh is in flight");
+        drop(lock);
+        assert!(!refresh_in_flight(dir.path(), &id), "a released lock (or a dead holder) means none");
     }
 }
 

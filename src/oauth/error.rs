@@ -120,6 +120,13 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The rest of a timed-out sign-in's message when the client was pre-registered.
+fn pre_registered_timeout_hint(id: &SourceId) -> String {
+    format!(
+        ". If the browser showed an error about the client or its redirect URI, the server knows this client under another id or redirect port: check them with `lanyard profile edit {id} --client-id <id> --redirect-port <port>`"
+    )
+}
+
 /// What a caller should do about an [`OAuthError`], without matching every variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -281,10 +288,18 @@ pub enum OAuthError {
     },
 
     #[error(
-        "source `{id}`: the sign-in did not finish within {} s; run `lanyard connect {id}` again (`--timeout` allows more time)",
-        limit.as_secs()
+        "source `{id}`: the sign-in did not finish within {} s; run `lanyard connect {id}` again (`--timeout` allows more time){}",
+        limit.as_secs(),
+        if *pre_registered { pre_registered_timeout_hint(id) } else { String::new() }
     )]
-    TimedOut { id: SourceId, limit: Duration },
+    TimedOut {
+        id: SourceId,
+        limit: Duration,
+        /// The client was the profile's pre-registered one, whose redirect URI the server may
+        /// know with another port: an authorization server shows such an error in the browser
+        /// and never redirects back (RFC 6749 4.1.2.1), so the timeout is all Lanyard sees.
+        pre_registered: bool,
+    },
 
     #[error(
         "source `{id}`: the sign-in answer carried the wrong `state`, so it may not come from the sign-in Lanyard started; ignored it and stopped. Run `lanyard connect {id}` again"
@@ -387,6 +402,49 @@ mod tests {
         assert!(
             hint("invalid_redirect_uri").contains("--redirect-port"),
             "a refused redirect points at the port"
+        );
+    }
+
+    #[test]
+    fn server_refusals_are_shown_with_the_switch_that_fixes_them() {
+        let origin = Origin::of(&url::Url::parse("https://as.example/token").unwrap());
+        let code = |c: &str| OAuthErrorCode(c.to_owned());
+        let scope = OAuthError::AuthorizationFailed { id: id(), code: code("invalid_scope") }.to_string();
+        assert!(scope.contains("invalid_scope") && scope.contains("--scope"), "{scope}");
+        let client = OAuthError::Refused {
+            id: id(),
+            origin: origin.clone(),
+            step: Step::CodeExchange,
+            code: code("invalid_client"),
+        }
+        .to_string();
+        assert!(client.contains("invalid_client") && client.contains("--client-id"), "{client}");
+        let redirect = OAuthError::Refused {
+            id: id(),
+            origin: origin.clone(),
+            step: Step::Registration,
+            code: code("invalid_redirect_uri"),
+        }
+        .to_string();
+        assert!(
+            redirect.contains("--redirect-port"),
+            "a refused redirect URI names the port switch: {redirect}"
+        );
+        let target =
+            OAuthError::Refused { id: id(), origin, step: Step::CodeExchange, code: code("invalid_target") }
+                .to_string();
+        assert!(target.contains("--no-resource-param"), "a refused resource names its switch: {target}");
+    }
+
+    #[test]
+    fn a_timed_out_pre_registered_sign_in_points_at_the_client_switches() {
+        let limit = Duration::from_secs(5);
+        let pre = OAuthError::TimedOut { id: id(), limit, pre_registered: true }.to_string();
+        assert!(pre.contains("--redirect-port") && pre.contains("--client-id"), "{pre}");
+        let dynamic = OAuthError::TimedOut { id: id(), limit, pre_registered: false }.to_string();
+        assert!(
+            !dynamic.contains("--redirect-port"),
+            "a registered-here client's redirect is its own: {dynamic}"
         );
     }
 

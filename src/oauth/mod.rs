@@ -18,7 +18,7 @@
 //! and paste-back, `state`/`iss` checks), `authorize` (the sign-in), `client_credentials`,
 //! `credentials` (refresh under a per-source lock), `step_up` (`403 insufficient_scope`, acted on
 //! only by an explicit sign-in), `account` (who signed in, from the ID token), `activity` (last
-//! refresh and last error, for status), `revoke`, `tokens`
+//! refresh and last error, for status), `pending` (the sign-in a flow waits for, for status), `revoke`, `tokens`
 //! (the stored model), `http` (shared request rules), `error`.
 
 mod account;
@@ -31,6 +31,7 @@ mod credentials;
 pub mod discovery;
 mod error;
 mod http;
+pub mod pending;
 mod pkce;
 mod redirect;
 mod registration;
@@ -41,7 +42,7 @@ mod tokens;
 pub use authorize::{DEFAULT_TIMEOUT, ShowUrl, SignInOptions, sign_in};
 pub use browser::{Browser, UserAgent};
 pub use client_credentials::fetch as client_credentials;
-pub use credentials::{AccessToken, Credentials, DEFAULT_MARGIN};
+pub use credentials::{AccessToken, Credentials, DEFAULT_MARGIN, default_lock_dir, refresh_in_flight};
 pub use error::{OAuthError, OAuthErrorCode, OAuthErrorKind, Problem, Step};
 pub use http::{MAX_BODY, client as http_client};
 pub use revoke::{Disconnected, disconnect};

@@ -216,6 +216,63 @@ mod tests {
         assert!(matches!(public, ClientAuth::None { .. }), "no secret: a public client");
     }
 
+    fn server(cimd: bool) -> ServerMetadata {
+        ServerMetadata {
+            issuer: "https://as.example".into(),
+            authorization_endpoint: Some(Url::parse("https://as.example/authorize").unwrap()),
+            token_endpoint: Url::parse("https://as.example/token").unwrap(),
+            registration_endpoint: None,
+            revocation_endpoint: None,
+            code_challenge_methods_supported: vec!["S256".into()],
+            authorization_response_iss_parameter_supported: true,
+            client_id_metadata_document_supported: cimd,
+            token_endpoint_auth_methods_supported: None,
+            scopes_supported: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn clients_are_chosen_in_the_spec_order() {
+        let vault = Vault::mock();
+        let id: SourceId = "s".parse().unwrap();
+        let http = reqwest::Client::new();
+        let redirect = Url::parse("http://127.0.0.1:5555/callback").unwrap();
+        let document = "https://client.example/lanyard.json".to_owned();
+        let both = OAuthSettings {
+            client_id: Some("pre".into()),
+            client_metadata_url: Some(document.clone()),
+            ..OAuthSettings::default()
+        };
+        let chosen = client_for(&http, &vault, &id, &both, &server(true), &redirect).await.unwrap();
+        assert_eq!(chosen.kind, ClientKind::PreRegistered, "a pre-registered client comes first");
+        assert_eq!(chosen.auth.client_id(), "pre", "with the profile's id");
+
+        let cimd = OAuthSettings { client_metadata_url: Some(document.clone()), ..OAuthSettings::default() };
+        let chosen = client_for(&http, &vault, &id, &cimd, &server(true), &redirect).await.unwrap();
+        assert_eq!(chosen.kind, ClientKind::MetadataDocument, "then a metadata document the server supports");
+        assert_eq!(chosen.auth.client_id(), document, "whose URL is the client id");
+        assert!(matches!(chosen.auth, ClientAuth::None { .. }), "a metadata-document client is public");
+
+        let err = client_for(&http, &vault, &id, &cimd, &server(false), &redirect).await.unwrap_err();
+        assert!(
+            matches!(err, OAuthError::NoRegistration { .. }),
+            "a server without metadata-document support gets dynamic registration, here unavailable: {err:?}"
+        );
+        let stored =
+            Stored { client_id: "dyn".into(), client_secret: None, token_endpoint_auth_method: None };
+        let text = Secret::new(serde_json::to_string(&stored).unwrap());
+        vault.set(&VaultKey::registration("https://as.example"), &text).await.unwrap();
+        let chosen = client_for(&http, &vault, &id, &cimd, &server(false), &redirect).await.unwrap();
+        assert_eq!(chosen.kind, ClientKind::Dynamic, "the kept dynamic registration is reused");
+        assert_eq!(chosen.auth.client_id(), "dyn", "the registered id");
+        let chosen = client_for(&http, &vault, &id, &cimd, &server(true), &redirect).await.unwrap();
+        assert_eq!(
+            chosen.kind,
+            ClientKind::MetadataDocument,
+            "a metadata document still wins over a kept registration when the server supports it"
+        );
+    }
+
     #[tokio::test]
     async fn registrations_are_kept_per_issuer() {
         let vault = Vault::mock();

@@ -9,6 +9,7 @@ mod merged;
 mod network;
 mod oauth;
 mod oauth_cli;
+mod oauth_clients;
 mod support;
 mod upstream;
 mod vault;

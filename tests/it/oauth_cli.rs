@@ -7,7 +7,7 @@
 //! Issue 3: "Sign-in that follows the MCP authorization spec".
 
 use std::collections::BTreeSet;
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use lanyard::profile::SourceId;
 use lanyard::vault::VaultKey;
@@ -267,4 +267,159 @@ async fn issue_3_one_off_url_mode_signs_in_and_keeps_nothing() {
         !home.dir.path().join("config/profiles.toml").exists(),
         "no profile was written for the one-off server"
     );
+}
+
+#[tokio::test]
+async fn issue_3_status_shows_refreshing_while_another_process_holds_the_refresh_lock() {
+    let source = CliSource::connected("refreshing").await;
+    let id = &source.text;
+    let lock_dir = source.home.dir.path().join("data/locks");
+    std::fs::create_dir_all(&lock_dir).expect("the lock folder can be made");
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_dir.join(format!("{id}.lock")))
+        .expect("the lock file opens");
+    lock.lock().expect("this test process takes the source's refresh lock");
+
+    let row = source.status();
+    assert_eq!(row["state"], "refreshing", "a held refresh lock reads as a refresh in flight: {row}");
+    assert_eq!(row["tokens"]["issuer"], source.fixture.issuer, "the tokens are still shown: {row}");
+    let (stdout, _) = source.expect(&["status", id], 0);
+    assert!(stdout.contains("refreshing"), "the text status says it too: {stdout}");
+
+    drop(lock);
+    assert_eq!(source.status()["state"], "connected", "once the lock is free the source is connected again");
+}
+
+#[tokio::test]
+async fn issue_3_a_refresh_that_fails_on_a_server_error_is_an_error_state_that_keeps_the_refresh_token() {
+    let source = CliSource::connected("refresherror").await;
+    let id = &source.text;
+    source
+        .fixture
+        .control("token-failures", json!({"count": 1, "status": 503, "grant_type": "refresh_token"}))
+        .await
+        .expect("the fixture arms a refresh failure");
+    source.fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+
+    let (code, _, stderr) = source.home.run(&["call", id, "whoami"]);
+    assert_ne!(code, 0, "the call cannot succeed while the refresh fails: {stderr}");
+    assert_ne!(code, 4, "a server error is not a reason to sign in again: {stderr}");
+
+    let row = source.status();
+    assert_eq!(row["state"], "error", "a failed refresh that kept the tokens is the error state: {row}");
+    assert_eq!(row["tokens"]["has_refresh_token"], true, "the refresh token is kept: {row}");
+    assert!(
+        row["error"]["message"].as_str().is_some_and(|m| m.contains("temporarily_unavailable")),
+        "the state carries the last error: {row}"
+    );
+    assert!(row["error"]["at"].is_u64(), "with its time: {row}");
+    assert!(row["hint"].as_str().is_some_and(|h| !h.is_empty()), "and a hint: {row}");
+    let (stdout, _) = source.expect(&["status", id], 0);
+    assert!(stdout.contains("error, retrying on next use"), "the text status says it retries: {stdout}");
+
+    let (stdout, _) = source.expect(&["call", id, "whoami"], 0);
+    assert!(stdout.contains("\"sub\":\"alice\""), "the next use refreshes with the kept token: {stdout}");
+    let row = source.status();
+    assert_eq!(row["state"], "connected", "a refresh that worked ends the error state: {row}");
+    assert_eq!(row["last_refresh"]["ok"], true, "and is the last refresh: {row}");
+}
+
+/// Polls `lanyard status <id> --json` until `ready` accepts the row, within a deadline.
+fn poll_status(home: &Home, id: &str, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (code, stdout, stderr) = home.run(&["status", id, "--json"]);
+        assert_eq!(code, 0, "status runs\nstdout: {stdout}\nstderr: {stderr}");
+        let status: Value = serde_json::from_str(&stdout).expect("status --json is JSON");
+        let row = status["sources"][0].clone();
+        if ready(&row) {
+            return row;
+        }
+        assert!(std::time::Instant::now() < deadline, "status never showed {what}: {row}");
+    }
+}
+
+/// Waits for a child `lanyard` within a deadline; returns its exit code and stderr.
+async fn finish(child: std::process::Child) -> (Option<i32>, String) {
+    let waited = tokio::task::spawn_blocking(move || child.wait_with_output());
+    let output = tokio::time::timeout(std::time::Duration::from_secs(30), waited)
+        .await
+        .expect("lanyard ends in time")
+        .expect("the waiting thread ends")
+        .expect("lanyard's output is read");
+    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[tokio::test]
+async fn issue_3_status_shows_the_pending_sign_in_url_until_the_flow_ends() {
+    let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
+    let home = Home { dir: tempfile::tempdir().expect("a temp dir") };
+    let id = unique_id("pending");
+    let text = id.to_string();
+    let _cleanup =
+        Cleanup(vec![format!("source:{id}/oauth/tokens"), format!("issuer:{}/registration", fixture.issuer)]);
+    let (code, _, stderr) = home.run(&["profile", "add", &text, "--url", &fixture.mcp, "--auth", "oauth"]);
+    assert_eq!(code, 0, "the profile is added: {stderr}");
+    let record = home.dir.path().join(format!("data/sign-ins/{id}.json"));
+    // A browser that opens nothing, so the flow waits for the person.
+    let waiting = || {
+        home.command(&["connect", &text, "--timeout", "120"])
+            .env("BROWSER", "true")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("lanyard connect starts")
+    };
+    let has_pending = |row: &Value| row["pending_sign_in"].is_object();
+
+    // Ctrl-C ends the flow and removes its record.
+    let child = waiting();
+    let row = poll_status(&home, &text, "the pending sign-in", has_pending);
+    let url = row["pending_sign_in"]["url"].as_str().expect("the pending sign-in has its URL").to_owned();
+    assert!(url.starts_with(&format!("{}/auth?", fixture.issuer)), "the authorization URL: {url}");
+    assert!(url.contains("state=") && url.contains("code_challenge_method=S256"), "the whole URL: {url}");
+    assert!(row["pending_sign_in"]["expires_at"].is_u64(), "with the end of the wait: {row}");
+    assert_eq!(row["state"], "needs_sign_in", "the state itself is unchanged: {row}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&record).expect("the record is a file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the pending sign-in is readable by its owner only");
+    }
+    let (code, stdout, _) = home.run(&["status", &text]);
+    assert_eq!(code, 0, "text status runs");
+    assert!(
+        stdout.contains("sign-in pending") && stdout.contains(&url),
+        "the text status shows it: {stdout}"
+    );
+    let interrupted =
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(interrupted.success(), "SIGINT is delivered");
+    let (code, stderr) = finish(child).await;
+    assert_ne!(code, Some(0), "an interrupted sign-in does not succeed: {stderr}");
+    assert!(stderr.contains("cancelled"), "it says the sign-in was cancelled: {stderr}");
+    assert!(!record.exists(), "Ctrl-C removes the pending record");
+
+    // A process killed outright leaves its record, which status ignores.
+    let mut child = waiting();
+    poll_status(&home, &text, "the second pending sign-in", has_pending);
+    child.kill().expect("the child is killed");
+    finish(child).await;
+    assert!(record.exists(), "a killed process cannot remove its record");
+    let row = poll_status(&home, &text, "any row", |_| true);
+    assert!(row["pending_sign_in"].is_null(), "a record whose process is gone is ignored: {row}");
+
+    // A flow that times out removes its record.
+    let timed_out = home
+        .command(&["connect", &text, "--timeout", "1"])
+        .env("BROWSER", "true")
+        .output()
+        .expect("lanyard connect runs");
+    let stderr = String::from_utf8_lossy(&timed_out.stderr);
+    assert!(!timed_out.status.success(), "with no answer the sign-in times out: {stderr}");
+    assert!(stderr.contains("did not finish within 1 s"), "it says it timed out: {stderr}");
+    assert!(!record.exists(), "a timed-out flow removes its record");
 }

@@ -151,15 +151,20 @@ function freshStats() {
     token_results: {},
     token_log: [], // [{ at, grant_type, client_id, resource[], scope, status, error }]
     authorization_requests: 0,
-    authorization_log: [], // [{ at, client_id, redirect_uri, resource[], scope, code_challenge_method, state_present }]
+    authorization_log: [], // [{ at, client_id, redirect_uri, resource[], scope, code_challenge_method, state_present, login_hint }]
     registrations: 0,
     registered_clients: [], // public metadata of dynamically registered clients
+    metadata_document_fetches: 0, // Client ID Metadata Documents looked up by the AS
     logins: 0,
     consent: { approved: 0, denied: 0 },
     introspections: 0,
     revocations: 0,
     discovery: { openid_configuration: 0, oauth_authorization_server: 0 },
-    mcp: { requests: 0, ok: 0, unauthorized: 0, forbidden: 0, tool_calls: {} },
+    // service_token_*: requests with an `X-Service-Token` header, and the SHA-256 of the last one
+    mcp: {
+      requests: 0, ok: 0, unauthorized: 0, forbidden: 0, tool_calls: {},
+      service_token_requests: 0, service_token_sha256: null,
+    },
   };
 }
 let stats = freshStats();
@@ -174,6 +179,7 @@ const pushLog = (list, entry) => {
 // ------------------------------------------------------------------------------------------------
 
 const store = new Map(); // `${model}:${id}` -> { model, payload, expiresAt (ms) }
+const metadataDocuments = new Map(); // Client ID Metadata Document URL -> its JSON document
 // Entries outlive their token's `exp` a little so oidc-provider reports "expired" rather than
 // "not found" (both are invalid_grant / inactive; the message is just clearer).
 const STORE_SLACK_MS = 60_000;
@@ -351,6 +357,19 @@ const provider = new Provider(issuer, {
     id_token_signed_response_alg: 'RS256',
   },
 
+  // Outgoing fetches of oidc-provider are only ever for Client ID Metadata Documents here: a
+  // document the test registered is answered from memory (no TLS, no DNS for its https URL);
+  // any other URL is a 404, so nothing leaves the machine.
+  async fetch(url) {
+    const document = metadataDocuments.get(String(url));
+    stats.metadata_document_fetches += 1;
+    if (!document) return new Response('not found', { status: 404 });
+    return new Response(JSON.stringify(document), {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'max-age=30' },
+    });
+  },
+
   // Authorization code only (OAuth 2.1): no implicit or hybrid response types.
   responseTypes: ['code'],
 
@@ -392,6 +411,10 @@ const provider = new Provider(issuer, {
       },
     },
     clientCredentials: { enabled: true },
+    // OAuth Client ID Metadata Documents (draft-02, experimental in oidc-provider): a client_id
+    // that is an https URL names the client's metadata document. Documents are served from
+    // memory (`fetch` below), as registered through POST /__fixture/client-metadata-documents.
+    clientIdMetadataDocument: { enabled: true, ack: 'draft-02' },
     // Off so no client gets sender-constrained (DPoP) tokens the MCP server would not check.
     dPoP: { enabled: false },
     // RFC 8707. Access tokens are OPAQUE (oidc-provider's default format) and audience-bound to the
@@ -672,6 +695,7 @@ async function asHandler(req, res) {
         scope: q.get('scope'),
         code_challenge_method: q.get('code_challenge_method'),
         state_present: q.has('state'),
+        login_hint: q.get('login_hint'),
       });
     }
     if (path === '/token/introspection') stats.introspections += 1;
@@ -706,6 +730,16 @@ async function asHandler(req, res) {
 //                                         expires now; refresh tokens stay valid
 //   POST /__fixture/forget-clients       drop every dynamically registered client (the AS "lost"
 //                                         them: their client_id is now invalid_client)
+//   POST /__fixture/clients              pre-register a client as an administrator would:
+//                                         {"redirect_uris":["http://127.0.0.1:PORT/callback"],
+//                                          "token_endpoint_auth_method":"none"|"client_secret_basic"
+//                                          |"client_secret_post", "application_type":"web"|"native",
+//                                          "client_id":"..."}; answers {client_id, client_secret?}.
+//                                         A `web` client (the default) matches its redirect URI
+//                                         exactly, port included; `native` matches any loopback port
+//   POST /__fixture/client-metadata-documents  {"client_id":"https://...", "redirect_uris":[...]}
+//                                         serves a Client ID Metadata Document for that URL
+//                                         (a public native client unless the body says otherwise)
 //
 // Parameters may come as a JSON body or as query parameters (?mode=deny), whichever is handier.
 
@@ -747,6 +781,8 @@ const CONTROL_ENDPOINTS = [
   'POST /__fixture/revoke-all [?sub=alice]',
   'POST /__fixture/expire-access-tokens',
   'POST /__fixture/forget-clients',
+  'POST /__fixture/clients {"redirect_uris","token_endpoint_auth_method","application_type","client_id"}',
+  'POST /__fixture/client-metadata-documents {"client_id":"https://...","redirect_uris",...}',
 ];
 
 function storeEntriesOf(models) {
@@ -844,6 +880,45 @@ async function handleControl(req, res, url) {
       }
       log(`forgot ${n} registered clients`);
       return sendJson(res, 200, { forgotten: n });
+    }
+
+    case 'POST /__fixture/clients': {
+      const method = p.token_endpoint_auth_method ?? 'none';
+      const metadata = {
+        client_id: p.client_id ?? `fixture-pre-${crypto.randomBytes(6).toString('hex')}`,
+        client_name: 'pre-registered by the test',
+        application_type: p.application_type ?? 'web',
+        redirect_uris: p.redirect_uris,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: method,
+        ...(method === 'none' ? {} : { client_secret: randomSecret() }),
+      };
+      try {
+        await provider.Client.validate(metadata);
+      } catch (err) {
+        return sendJson(res, 400, { error: err.error ?? 'invalid_client_metadata', error_description: err.error_description ?? String(err.message ?? err) });
+      }
+      store.set(`Client:${metadata.client_id}`, { model: 'Client', payload: metadata, expiresAt: Infinity });
+      log(`pre-registered client ${metadata.client_id} (${metadata.application_type}, ${method}, redirect_uris ${JSON.stringify(metadata.redirect_uris)})`);
+      return sendJson(res, 200, { client_id: metadata.client_id, client_secret: metadata.client_secret });
+    }
+
+    case 'POST /__fixture/client-metadata-documents': {
+      if (typeof p.client_id !== 'string' || !p.client_id.startsWith('https://')) {
+        return sendJson(res, 400, { error: 'client_id must be an https URL' });
+      }
+      const document = {
+        client_name: 'client from a metadata document',
+        application_type: 'native',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+        ...p,
+      };
+      metadataDocuments.set(p.client_id, document);
+      log(`serving a client metadata document for ${p.client_id}`);
+      return sendJson(res, 200, document);
     }
 
     default:
@@ -986,6 +1061,13 @@ async function mcpHandler(req, res) {
     if (path !== '/mcp') return sendJson(res, 404, { error: 'not found' });
 
     stats.mcp.requests += 1;
+    // An extra service token in a header of its own (client credentials with a service token):
+    // counted, and only a hash of it kept, so a test can check the value without it being logged.
+    const serviceToken = req.headers['x-service-token'];
+    if (typeof serviceToken === 'string') {
+      stats.mcp.service_token_requests += 1;
+      stats.mcp.service_token_sha256 = crypto.createHash('sha256').update(serviceToken).digest('hex');
+    }
     const auth = await authenticate(req);
     if (auth.missing) return unauthorized(res);
     if (!auth.authInfo) return unauthorized(res, 'invalid_token', auth.reason);

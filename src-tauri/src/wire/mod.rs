@@ -117,6 +117,20 @@ pub enum StateView {
     },
     /// The stored tokens cannot be read; signing in again replaces them.
     TokensUnreadable,
+    /// A refresh of the tokens is in flight (another process holds the source's refresh lock).
+    Refreshing {
+        tokens: TokensView,
+    },
+    /// The last refresh failed (server down, 5xx); the tokens are kept and the next use retries.
+    Error {
+        tokens: TokensView,
+        message: String,
+        /// What to do about it, when the engine knows.
+        hint: Option<String>,
+        /// When it failed, Unix seconds.
+        #[ts(type = "number")]
+        at: u64,
+    },
     /// A state this build of the app does not know yet; `summary` says it in words.
     Other {
         summary: String,
@@ -138,6 +152,13 @@ impl From<&SourceState> for StateView {
                 Self::NeedsMoreScope { tokens: tokens.into(), scopes: scopes.clone() }
             }
             SourceState::TokensUnreadable => Self::TokensUnreadable,
+            SourceState::Refreshing { tokens } => Self::Refreshing { tokens: tokens.into() },
+            SourceState::Error { tokens, error } => Self::Error {
+                tokens: tokens.into(),
+                message: error.message.clone(),
+                hint: error.hint.clone(),
+                at: error.at,
+            },
             other => Self::Other { summary: other.summary() },
         }
     }
@@ -421,5 +442,26 @@ mod tests {
             );
         }
         assert_eq!(serde_json::to_value(AuthView::OAuth).unwrap(), "oauth", "the UI compares this spelling");
+    }
+
+    #[test]
+    fn an_error_state_reaches_the_ui_with_its_message_hint_and_time() {
+        let tokens = TokensView {
+            issuer: "https://as.example".into(),
+            scopes: vec![],
+            signed_in_by_person: true,
+            access_expires_at: None,
+            has_refresh_token: true,
+            refresh_expires_at: None,
+            obtained_at: 1,
+            account: None,
+        };
+        let state = StateView::Error { tokens, message: "down".into(), hint: Some("later".into()), at: 7 };
+        let json = serde_json::to_value(state).unwrap();
+        assert_eq!(json["kind"], "error", "the UI switches on `kind`: {json}");
+        assert_eq!(json["message"], "down", "the last error's message: {json}");
+        assert_eq!(json["hint"], "later", "its hint: {json}");
+        assert_eq!(json["at"], 7, "its time: {json}");
+        assert_eq!(json["tokens"]["hasRefreshToken"], true, "the refresh token is kept: {json}");
     }
 }

@@ -48,6 +48,12 @@ describe("badgeFor, signed-in sources", () => {
     expect(badgeFor(needsSignIn(), undefined, { kind: "waiting", url: "https://as.example/a" }).code).toBe("signing-in");
     expect(badgeFor(disabled(), undefined, { kind: "starting" }).code).toBe("disabled");
   });
+  it("shows a refresh in flight, and a failed refresh as an error that retries", () => {
+    expect(badgeFor(source({ state: { kind: "refreshing", tokens: tokens() } }))).toMatchObject({ code: "refreshing", tone: "ok" });
+    const error = { kind: "error", tokens: tokens(), message: "down", hint: null, at: 0 } as const;
+    expect(badgeFor(source({ state: error }))).toMatchObject({ code: "error", tone: "error" });
+    expect(badgeFor(source({ state: error })).label).toContain("retrying");
+  });
 });
 
 describe("mainActionFor", () => {

@@ -9,6 +9,7 @@ export type BadgeCode =
   | "ready"
   | "connected"
   | "expiring"
+  | "refreshing"
   | "needs-sign-in"
   | "needs-more-scope"
   | "tokens-unreadable"
@@ -48,9 +49,16 @@ export const isBusy = (progress?: SignInProgress): boolean =>
 /** The token status of a source that holds tokens, whatever its state. */
 export function tokensOf(source: SourceView): TokensView | undefined {
   const state = source.state;
-  return state.kind === "connected" || state.kind === "expiring" || state.kind === "needsMoreScope"
-    ? state.tokens
-    : undefined;
+  switch (state.kind) {
+    case "connected":
+    case "expiring":
+    case "refreshing":
+    case "error":
+    case "needsMoreScope":
+      return state.tokens;
+    default:
+      return undefined;
+  }
 }
 
 /** Whether the source signs in with a person's browser (OAuth), so Connect applies. */
@@ -87,6 +95,10 @@ export function badgeFor(source: SourceView, test?: TestOutcome, signIn?: SignIn
       return source.state.kind === "connected"
         ? { label: "Connected", tone: "ok", code: "connected" }
         : { label: "Expiring soon", tone: "warn", code: "expiring" };
+    case "refreshing":
+      return { label: "Refreshing", tone: "ok", code: "refreshing" };
+    case "error":
+      return { label: "Error, retrying on next use", tone: "error", code: "error" };
     case "other":
       return { label: source.state.summary, tone: "muted", code: "unknown" };
   }
@@ -111,6 +123,8 @@ export function mainActionFor(source: SourceView, test?: TestOutcome, signIn?: S
       case "ready":
       case "connected":
       case "expiring":
+      case "refreshing":
+      case "error":
         return { kind: "test", label: "Test" };
       default:
         return { kind: "details", label: "Details" };
@@ -120,6 +134,8 @@ export function mainActionFor(source: SourceView, test?: TestOutcome, signIn?: S
   switch (source.state.kind) {
     case "connected":
     case "expiring":
+    case "refreshing":
+    case "error":
       return refused ? { kind: "reconnect", label: "Reconnect" } : { kind: "disconnect", label: "Disconnect" };
     case "needsMoreScope":
     case "tokensUnreadable":

@@ -4,4 +4,12 @@ import type { TokensView } from "./TokensView";
 /**
  * The engine's `SourceState`, mapped at the edge.
  */
-export type StateView = { "kind": "disabled" } | { "kind": "ready" } | { "kind": "missingSecret", reference: string, } | { "kind": "needsSignIn" } | { "kind": "connected", tokens: TokensView, } | { "kind": "expiring", tokens: TokensView, } | { "kind": "needsMoreScope", tokens: TokensView, scopes: Array<string>, } | { "kind": "tokensUnreadable" } | { "kind": "other", summary: string, };
+export type StateView = { "kind": "disabled" } | { "kind": "ready" } | { "kind": "missingSecret", reference: string, } | { "kind": "needsSignIn" } | { "kind": "connected", tokens: TokensView, } | { "kind": "expiring", tokens: TokensView, } | { "kind": "needsMoreScope", tokens: TokensView, scopes: Array<string>, } | { "kind": "tokensUnreadable" } | { "kind": "refreshing", tokens: TokensView, } | { "kind": "error", tokens: TokensView, message: string, 
+/**
+ * What to do about it, when the engine knows.
+ */
+hint: string | null, 
+/**
+ * When it failed, Unix seconds.
+ */
+at: number, } | { "kind": "other", summary: string, };
