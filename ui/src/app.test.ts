@@ -26,6 +26,8 @@ describe("App, signing in", () => {
           return structuredClone(status);
         case "sign_in":
           return new Promise((resolve) => (finishSignIn = resolve));
+        case "hub_status":
+          return { kind: "running", address: "127.0.0.1:7587" };
         default:
           throw new Error(`unexpected command ${command}`);
       }
