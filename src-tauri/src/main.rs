@@ -29,6 +29,7 @@ fn main() {
         .manage(AppEngine::open())
         .setup(|app| {
             app.manage(Hub::start(app.handle().clone()));
+            quit_on_terminate(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -56,4 +57,23 @@ fn main() {
             }
         }
     });
+}
+
+/// SIGTERM (a session logging out, `kill`) quits the app the way closing its window does, so the
+/// hub is stopped and its announcement taken back on that path too.
+fn quit_on_terminate(app: tauri::AppHandle) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                if terminate.recv().await.is_some() {
+                    app.exit(0);
+                }
+            }
+            Err(err) => tracing::debug!(%err, "cannot watch for SIGTERM"),
+        }
+    });
+    #[cfg(not(unix))]
+    drop(app);
 }

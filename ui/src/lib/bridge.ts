@@ -23,7 +23,7 @@ export function hubSummary(hub: HubView | null): HubSummary {
         tone: "warn",
         advice:
           `To let this app host the bridge, stop whatever holds port ${hub.reason.port} (for example ` +
-          "`lanyard serve`) and restart Lanyard, or start it with LANYARD_BRIDGE_PORT set to another port.",
+          "lanyard serve) and restart Lanyard, or start it with LANYARD_BRIDGE_PORT set to another port.",
       };
     case "badPortSetting":
       return { code: "failed", label: "Not running", tone: "error", advice: "Fix LANYARD_BRIDGE_PORT and restart Lanyard." };

@@ -83,8 +83,9 @@ function hubSection(props: BridgeProps): HTMLElement {
     h(
       "p",
       { class: "muted" },
-      "While the bridge runs here, `lanyard bridge` processes started by your IDEs go through this app, so each " +
-        "source's tokens are refreshed in one place.",
+      "While the bridge runs here, the ",
+      h("code", {}, "lanyard bridge"),
+      " processes your IDEs start go through this app, so each source's tokens are refreshed in one place.",
     ),
   );
 }
@@ -123,8 +124,13 @@ function tokenSection(props: BridgeProps): HTMLElement {
     h(
       "p",
       { class: "muted" },
-      "Every HTTP request needs it, as `Authorization: Bearer <token>` (or `Lanyard-Bridge-Token: <token>`). " +
-        "IDEs that run `lanyard bridge` need nothing.",
+      "Every HTTP request needs it, as ",
+      h("code", {}, "Authorization: Bearer <token>"),
+      " (or ",
+      h("code", {}, "Lanyard-Bridge-Token: <token>"),
+      "). IDEs that run ",
+      h("code", {}, "lanyard bridge"),
+      " need none.",
     ),
     h(
       "div",
@@ -216,7 +222,9 @@ function cliLine(c: IdeConfigView): HTMLElement {
     h(
       "p",
       { class: "muted" },
-      "The snippet says plain `lanyard`, which works only if the IDE finds it on its PATH. Install the lanyard CLI beside the app or on PATH to write the config.",
+      "The snippet says plain ",
+      h("code", {}, "lanyard"),
+      ", which works only if the IDE finds it on its PATH. Install the lanyard CLI beside the app or on PATH to write the config.",
     ),
   );
 }
