@@ -31,6 +31,7 @@ fn main() {
         "reveal_bridge_token",
         "ide_config",
         "write_ide_config",
+        "set_health",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(commands))
         .expect("tauri-build failed (tauri.conf.json, capabilities/ or icons/)");

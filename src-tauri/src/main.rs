@@ -1,7 +1,8 @@
 //! Lanyard's desktop app: wiring only. The engine is opened once and handed to the commands as
 //! Tauri state; every command lives in `commands/` and makes one engine call. The app also hosts
-//! the hub (`hub.rs`: the engine's HTTP bridge, with its own engine) from start to quit. Nothing
-//! here reads the keychain, the network or the profile file itself: that is the engine's job.
+//! the hub (`hub.rs`: the engine's HTTP bridge, with its own engine) from start to quit, and the
+//! tray icon with the sources' health (`tray.rs`). Nothing here reads the keychain, the network
+//! or the profile file itself: that is the engine's job.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -9,6 +10,7 @@ mod cli_binary;
 mod commands;
 mod events;
 mod hub;
+mod tray;
 mod ui_error;
 mod wire;
 
@@ -29,6 +31,7 @@ fn main() {
         .manage(AppEngine::open())
         .setup(|app| {
             app.manage(Hub::start(app.handle().clone()));
+            app.manage(tray::AppTray::build(app.handle()));
             quit_on_terminate(app.handle().clone());
             Ok(())
         })
@@ -45,6 +48,7 @@ fn main() {
             commands::bridge::reveal_bridge_token,
             commands::bridge::ide_config,
             commands::bridge::write_ide_config,
+            commands::health::set_health,
         ])
         .build(tauri::generate_context!())
         .expect("the Lanyard window could not start");

@@ -11,6 +11,7 @@ import { tickCountdowns } from "./components/countdown";
 import { isBusy, mainActionFor, type SignInProgress, type TestOutcome } from "./lib/badge";
 import { nowSecs } from "./lib/countdown";
 import { disconnected } from "./lib/disconnected";
+import { healthOf } from "./lib/health";
 import { nextReadIn } from "./lib/schedule";
 import { detailView } from "./views/source-detail/detail-view";
 import { formView } from "./views/source-form/form-view";
@@ -28,6 +29,8 @@ export class App {
   private imported: api.ImportView | undefined;
   private confirmingRemove = false;
   private nextRead: ReturnType<typeof setTimeout> | undefined;
+  /** What the tray icon was last told. */
+  private health: api.HealthView | undefined;
   // The form owns its draft while open; a change of the hub must not wipe what is typed.
   private readonly bridge = new BridgePanel(() => {
     if (this.route.view !== "add") this.render();
@@ -76,8 +79,18 @@ export class App {
       this.sources ??= [];
     }
     this.nextRead = setTimeout(() => void this.reload(), nextReadIn(this.sources, nowSecs()) * 1000);
+    this.showHealth();
     // The form owns its draft while open; a background read must not wipe what is typed.
     if (this.route.view !== "add") this.render();
+  }
+
+  /** The tray icon follows the worst state among the sources, when it changed. */
+  private showHealth(): void {
+    const health = healthOf(this.sources ?? [], this.tests, this.signIns);
+    if (health === this.health) return;
+    this.health = health;
+    // Without a tray (or a shell) the window works the same.
+    api.setHealth(health).catch(() => (this.health = undefined));
   }
 
   private go(route: Route): void {

@@ -22,6 +22,8 @@ describe("App, bridge panel", () => {
       switch (command) {
         case "list_sources":
           return [source()];
+        case "set_health":
+          return null;
         case "hub_status":
           return { kind: "starting" };
         case "reveal_bridge_token":

@@ -3,6 +3,7 @@
 // the Rust side that this code does not follow fails the type check.
 import { call } from "./call";
 import type { DisconnectView } from "./generated/DisconnectView";
+import type { HealthView } from "./generated/HealthView";
 import type { HubView } from "./generated/HubView";
 import type { IdeClientView } from "./generated/IdeClientView";
 import type { IdeConfigView } from "./generated/IdeConfigView";
@@ -14,7 +15,7 @@ import type { ToolView } from "./generated/ToolView";
 import type { WrittenView } from "./generated/WrittenView";
 
 export type { DisconnectView, ImportView, NewSource, SourceView, TokensView, ToolView };
-export type { HubView, IdeClientView, IdeConfigView, WrittenView };
+export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
 export type { HubFailureView } from "./generated/HubFailureView";
 export type { ActivityView } from "./generated/ActivityView";
@@ -44,3 +45,5 @@ export const hubStatus = () => call<HubView>("hub_status");
 export const revealBridgeToken = () => call<string>("reveal_bridge_token");
 export const ideConfig = (client: IdeClientView) => call<IdeConfigView>("ide_config", { client });
 export const writeIdeConfig = (client: IdeClientView) => call<WrittenView>("write_ide_config", { client });
+/** Tells the tray icon the sources' overall health (no engine call). */
+export const setHealth = (health: HealthView) => call<void>("set_health", { health });
