@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the desktop app needs to build, run and be tested on a fresh Debian machine:
 # WebKitGTK and its headers (the Tauri shell), librsvg (icons), libayatana-appindicator (the tray
-# icon), Xvfb + xauth (a display for
-# headless runs), WebKitWebDriver (E2E), imagemagick (screenshots of the X display), and the
-# front end's npm packages. Safe to run again: it installs only what is missing.
+# icon), Xvfb + xauth (a display for headless runs), WebKitWebDriver (E2E), imagemagick
+# (screenshots of the X display), and the front end's npm packages. Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
