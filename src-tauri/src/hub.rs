@@ -58,7 +58,8 @@ impl std::fmt::Display for HubFailure {
             Self::PortTaken { port } => write!(
                 f,
                 "port {port} on 127.0.0.1 is already in use, most likely by `lanyard serve` or another \
-                 Lanyard window; agents' `lanyard bridge` go through that one (or connect on their own)"
+                 Lanyard window; the `lanyard bridge` processes agents start use that one (or connect \
+                 on their own)"
             ),
             Self::BadPortSetting { value } => {
                 write!(f, "{PORT_VAR} is set to `{value}`, which is not a port number (0 to 65535)")

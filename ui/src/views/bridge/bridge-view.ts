@@ -80,13 +80,6 @@ function hubSection(props: BridgeProps): HTMLElement {
           summary.advice ? h("p", { class: "muted", "data-testid": "hub-advice" }, summary.advice) : null,
         )
       : null,
-    h(
-      "p",
-      { class: "muted" },
-      "While the bridge runs here, the ",
-      h("code", {}, "lanyard bridge"),
-      " processes your IDEs start go through this app, so each source's tokens are refreshed in one place.",
-    ),
   );
 }
 
@@ -111,6 +104,13 @@ function running(address: string, sources: SourceView[] | null): HTMLElement {
           ),
         )
       : h("p", { class: "muted", "data-testid": "no-sources" }, "No enabled sources yet: add one to serve it."),
+    h(
+      "p",
+      { class: "muted" },
+      "The ",
+      h("code", {}, "lanyard bridge"),
+      " processes your IDEs start go through this app while it runs, so each source's tokens are refreshed in one place.",
+    ),
   );
 }
 
