@@ -9,6 +9,7 @@ import type { IdeClientView } from "./generated/IdeClientView";
 import type { IdeConfigView } from "./generated/IdeConfigView";
 import type { ImportView } from "./generated/ImportView";
 import type { NewSource } from "./generated/NewSource";
+import type { RevealedToken } from "./generated/RevealedToken";
 import type { SourceView } from "./generated/SourceView";
 import type { TokensView } from "./generated/TokensView";
 import type { ToolView } from "./generated/ToolView";
@@ -42,7 +43,7 @@ export const disconnect = (id: string) => call<DisconnectView>("disconnect", { i
 /** Where the hub (the HTTP bridge the app hosts) stands. */
 export const hubStatus = () => call<HubView>("hub_status");
 /** The bridge token: only on the person's explicit Reveal click, never kept in a list or a log. */
-export const revealBridgeToken = () => call<string>("reveal_bridge_token");
+export const revealBridgeToken = () => call<RevealedToken>("reveal_bridge_token");
 export const ideConfig = (client: IdeClientView) => call<IdeConfigView>("ide_config", { client });
 export const writeIdeConfig = (client: IdeClientView) => call<WrittenView>("write_ide_config", { client });
 /** Tells the tray icon the sources' overall health (no engine call). */
