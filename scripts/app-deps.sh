@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the desktop app needs to build, run and be tested on a fresh Debian machine:
-# WebKitGTK and its headers (the Tauri shell), librsvg (icons), Xvfb + xauth (a display for
-# headless runs), WebKitWebDriver (E2E), imagemagick (screenshots of the X display), and the
-# front end's npm packages. Safe to run again: it installs only what is missing.
+# WebKitGTK and its headers (the Tauri shell), librsvg (icons), libayatana-appindicator (the tray
+# icon), Xvfb + xauth (a display for headless runs), WebKitWebDriver (E2E), imagemagick
+# (screenshots of the X display), and the front end's npm packages. Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick)
+packages=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver imagemagick)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -17,5 +17,5 @@ printf 'version = 1\n\n[sources.everything]\ntransport = { type = "stdio", comma
     > "$scratch/config/profiles.toml"
 echo "lanyard-app ($profile build), $(nproc) cores, $(uname -sr)"
 LANYARD_APP_BIN="$PWD/target/$profile/lanyard-app" TAURI_DRIVER="$tauri_driver" \
-LANYARD_CONFIG_DIR="$scratch/config" LANYARD_DATA_DIR="$scratch/data" \
+LANYARD_CONFIG_DIR="$scratch/config" LANYARD_DATA_DIR="$scratch/data" LANYARD_BRIDGE_PORT=0 \
     scripts/with-keychain.sh xvfb-run -a -s "-screen 0 1280x800x24" node ui/e2e/measure.mjs

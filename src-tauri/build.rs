@@ -27,6 +27,11 @@ fn main() {
         "import_config",
         "sign_in",
         "disconnect",
+        "hub_status",
+        "reveal_bridge_token",
+        "ide_config",
+        "write_ide_config",
+        "set_health",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(commands))
         .expect("tauri-build failed (tauri.conf.json, capabilities/ or icons/)");

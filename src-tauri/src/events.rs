@@ -3,13 +3,14 @@
 //! `listen` calls are checked against the names and payloads here.
 //!
 //! Events only say *that* something changed (and, for a sign-in, the URL the person is asked to
-//! open); the UI then re-reads status through a command. No event carries a token or a secret.
+//! open; for the hub, its new state); the UI then re-reads status through a command. No event
+//! carries a token or a secret.
 
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 use ts_rs::TS;
 
-use crate::wire::TS_DIR;
+use crate::wire::{HubView, TS_DIR};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "event", content = "payload", rename_all = "camelCase")]
@@ -19,6 +20,8 @@ pub enum AppEvent {
     SourcesChanged(SourceRef),
     /// A sign-in handed `url` to the browser and waits for its answer on the loopback redirect.
     SignInWaiting(SignInWaiting),
+    /// The hub (the HTTP bridge the app hosts) started, failed or stopped.
+    HubChanged(HubView),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -44,6 +47,7 @@ impl AppEvent {
         match self {
             Self::SourcesChanged(_) => "sourcesChanged",
             Self::SignInWaiting(_) => "signInWaiting",
+            Self::HubChanged(_) => "hubChanged",
         }
     }
 
@@ -54,6 +58,7 @@ impl AppEvent {
         let sent = match self {
             Self::SourcesChanged(payload) => app.emit(name, payload),
             Self::SignInWaiting(payload) => app.emit(name, payload),
+            Self::HubChanged(payload) => app.emit(name, payload),
         };
         if let Err(err) = sent {
             tracing::debug!(event = name, %err, "could not send an event to the window");
@@ -74,7 +79,11 @@ mod tests {
         for event in events {
             let json = serde_json::to_value(&event).unwrap();
             assert_eq!(json["event"], event.name(), "the TypeScript union and the emitted name must agree");
-            assert_eq!(json["payload"]["id"], "gh", "every payload names its source");
+            assert_eq!(json["payload"]["id"], "gh", "every source event names its source");
         }
+        let hub = AppEvent::HubChanged(HubView::Starting);
+        let json = serde_json::to_value(&hub).unwrap();
+        assert_eq!(json["event"], hub.name(), "the hub's event too");
+        assert_eq!(json["payload"]["kind"], "starting", "its payload is the hub's state");
     }
 }

@@ -1,15 +1,22 @@
 //! Lanyard's desktop app: wiring only. The engine is opened once and handed to the commands as
-//! Tauri state; every command lives in `commands/` and makes one engine call. Nothing here reads
-//! the keychain, the network or the profile file itself: that is the engine's job.
+//! Tauri state; every command lives in `commands/` and makes one engine call. The app also hosts
+//! the hub (`hub.rs`: the engine's HTTP bridge, with its own engine) from start to quit, and the
+//! tray icon with the sources' health (`tray.rs`). Nothing here reads the keychain, the network
+//! or the profile file itself: that is the engine's job.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod cli_binary;
 mod commands;
 mod events;
+mod hub;
+mod tray;
 mod ui_error;
 mod wire;
 
 use commands::AppEngine;
+use hub::Hub;
+use tauri::Manager;
 
 fn main() {
     tracing_subscriber::fmt()
@@ -20,8 +27,14 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
 
-    tauri::Builder::default()
+    let app = tauri::Builder::default()
         .manage(AppEngine::open())
+        .setup(|app| {
+            app.manage(Hub::start(app.handle().clone()));
+            app.manage(tray::AppTray::build(app.handle()));
+            quit_on_terminate(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::sources::list_sources,
             commands::sources::add_source,
@@ -31,7 +44,40 @@ fn main() {
             commands::import::import_config,
             commands::sign_in::sign_in,
             commands::sign_in::disconnect,
+            commands::bridge::hub_status,
+            commands::bridge::reveal_bridge_token,
+            commands::bridge::ide_config,
+            commands::bridge::write_ide_config,
+            commands::health::set_health,
         ])
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())
         .expect("the Lanyard window could not start");
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            // Agents' bridges must not find a hub that is going away: stop it and take its
+            // announcement back before the process ends.
+            if let Some(hub) = app.try_state::<Hub>() {
+                hub.stop();
+            }
+        }
+    });
+}
+
+/// SIGTERM (a session logging out, `kill`) quits the app the way closing its window does, so the
+/// hub is stopped and its announcement taken back on that path too.
+fn quit_on_terminate(app: tauri::AppHandle) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                if terminate.recv().await.is_some() {
+                    app.exit(0);
+                }
+            }
+            Err(err) => tracing::debug!(%err, "cannot watch for SIGTERM"),
+        }
+    });
+    #[cfg(not(unix))]
+    drop(app);
 }

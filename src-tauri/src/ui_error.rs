@@ -3,6 +3,7 @@
 //! the UI never parses message text. Messages come from the engine's own `Display`, which by
 //! design never contains a secret (secrets are a type without `Display`).
 
+use lanyard::bridge::IdeConfigError;
 use lanyard::oauth::{OAuthError, OAuthErrorKind};
 use lanyard::profile::{InvalidSourceId, ProfileError, ResolveError};
 use lanyard::upstream::UpstreamErrorKind;
@@ -90,6 +91,20 @@ fn oauth_kind(err: &OAuthError) -> UiErrorKind {
     }
 }
 
+impl From<VaultError> for UiError {
+    fn from(err: VaultError) -> Self {
+        lanyard::Error::Vault(err).into()
+    }
+}
+
+/// An IDE's config file that cannot be merged into (broken JSON, comments, not writable): the
+/// message names the file and says what to do; the UI has nothing else to offer than showing it.
+impl From<IdeConfigError> for UiError {
+    fn from(err: IdeConfigError) -> Self {
+        Self::new(UiErrorKind::Other, err.to_string())
+    }
+}
+
 impl From<InvalidSourceId> for UiError {
     fn from(err: InvalidSourceId) -> Self {
         Self::new(UiErrorKind::InvalidProfile, err.to_string())
@@ -135,6 +150,13 @@ mod tests {
             UiErrorKind::InvalidProfile,
             "sign-in on a stdio source is a profile problem"
         );
+    }
+
+    #[test]
+    fn ide_config_errors_keep_their_words() {
+        let refused: UiError =
+            IdeConfigError::HasComments { path: std::path::PathBuf::from("/c/settings.json") }.into();
+        assert!(refused.message.contains("settings.json"), "the message names the file: {}", refused.message);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 // End to end, in the real app window (Xvfb + tauri-driver + WebKitWebDriver): starting from an
 // empty profile folder, add a stdio source for server-everything through the form, see it Ready,
-// Test it and find `echo`, disable it, remove it. Then a real OAuth flow against the project's
+// Test it and find `echo`; open the bridge panel, see the hub the app hosts Running, reveal the
+// bridge token (the CLI's `lanyard bridge-token` must agree), prove the hub serves the source with
+// an MCP initialize from Node's fetch, and write Claude Desktop's config into the scratch config
+// folder; then disable the source, remove it. Then a real OAuth flow against the project's
 // fixture (oidc-provider + a protected MCP server): add an HTTP source with browser sign-in,
 // Connect (the engine opens $BROWSER, a scripted user agent that follows the redirects to the
 // engine's loopback listener), see Connected with a live countdown and the scopes, force expiry
@@ -14,12 +17,21 @@
 //   LANYARD_CONFIG_DIR  must be an empty temporary folder
 //   NODE22, OAUTH_FIXTURE  Node 22 and tests/node/oauth-fixture.mjs
 //   BROWSER          tests/it/support/browser.sh, inherited by the app (the engine runs it)
+//   LANYARD_CLI_BIN  the `lanyard` CLI, beside the app    LANYARD_DATA_DIR  a temporary folder
+//   LANYARD_BRIDGE_PORT  0, so the app's hub takes a free port (never a fixed one in tests)
+//   XDG_CONFIG_HOME  a temporary folder (scripts/with-keychain.sh), where Claude Desktop's file goes
 import assert from "node:assert/strict";
-import { mkdir, readdir } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { startDriver } from "./driver.mjs";
 import { startOAuthFixture } from "./oauth-fixture.mjs";
-import { DetailPage, FormPage, SourcesPage } from "./pages.mjs";
+import { endSession, initialize } from "./mcp.mjs";
+import { BridgePage, DetailPage, FormPage, SourcesPage } from "./pages.mjs";
 
 const env = (name) => {
   const value = process.env[name];
@@ -30,6 +42,10 @@ const app = env("LANYARD_APP_BIN");
 const everything = env("EVERYTHING_JS");
 const screens = env("SCREENS_DIR");
 const configDir = env("LANYARD_CONFIG_DIR");
+const dataDir = env("LANYARD_DATA_DIR");
+const cli = env("LANYARD_CLI_BIN");
+const xdgConfig = env("XDG_CONFIG_HOME");
+assert.equal(env("LANYARD_BRIDGE_PORT"), "0", "the app's hub must take a free port in tests");
 env("BROWSER"); // read by the app's engine, not here: without it a real browser would open
 /** How long a sign-in through the scripted browser may take (discovery, registration, redirects). */
 const SIGN_IN_MS = 30_000;
@@ -47,190 +63,291 @@ await mkdir(screens, { recursive: true });
 assert.deepEqual(await readdir(configDir), [], "the test must start from an empty profile folder");
 
 const fixture = await startOAuthFixture({ node: env("NODE22"), script: env("OAUTH_FIXTURE") });
-const driver = await startDriver({ tauriDriver: env("TAURI_DRIVER") });
-let session;
 try {
-  session = await driver.session(app);
-  const shot = (name) => session.screenshot(join(screens, `${name}.png`));
-  let sources = new SourcesPage(session);
+  const driver = await startDriver({ tauriDriver: env("TAURI_DRIVER") });
+  let session;
+  try {
+    session = await driver.session(app);
+    const shot = (name) => session.screenshot(join(screens, `${name}.png`));
+    let sources = new SourcesPage(session);
 
-  await step("the window opens on an empty sources list", async () => {
-    await sources.open();
-    await session.waitFor("the empty state", () => sources.isEmpty());
-    await shot("01-empty");
-  });
+    await step("the window opens on an empty sources list", async () => {
+      await sources.open();
+      await session.waitFor("the empty state", () => sources.isEmpty());
+      await shot("01-empty");
+    });
 
-  await step("the form shows inline errors for a missing command", async () => {
-    const form = await sources.add();
-    await form.fill("field-id", "everything");
-    await form.save();
-    const message = await session.waitFor("the command error", () => form.error("command"));
-    assert.match(message, /program/, "a stdio source without a command must be refused inline");
-    await shot("02-form-error");
-  });
+    await step("the form shows inline errors for a missing command", async () => {
+      const form = await sources.add();
+      await form.fill("field-id", "everything");
+      await form.save();
+      const message = await session.waitFor("the command error", () => form.error("command"));
+      assert.match(message, /program/, "a stdio source without a command must be refused inline");
+      await shot("02-form-error");
+    });
 
-  await step("adding a stdio source for server-everything lists it as Ready", async () => {
-    const form = new FormPage(session);
-    await form.addStdio({ id: "everything", name: "Everything", command: process.execPath, args: [everything] });
-    await form.save();
-    sources = await new SourcesPage(session).open();
-    const badge = await session.waitFor("the new row", () => sources.badge("everything"));
-    assert.equal(badge, "ready", "a new stdio source without secrets is ready to connect");
-    assert.equal(await sources.badgeText("everything"), "Ready");
-    await shot("03-ready");
-  });
+    await step("adding a stdio source for server-everything lists it as Ready", async () => {
+      const form = new FormPage(session);
+      await form.addStdio({ id: "everything", name: "Everything", command: process.execPath, args: [everything] });
+      await form.save();
+      sources = await new SourcesPage(session).open();
+      const badge = await session.waitFor("the new row", () => sources.badge("everything"));
+      assert.equal(badge, "ready", "a new stdio source without secrets is ready to connect");
+      assert.equal(await sources.badgeText("everything"), "Ready");
+      await shot("03-ready");
+    });
 
-  await step("Test lists the tools through the engine, echo among them", async () => {
-    const detail = await sources.openSource("everything");
-    await detail.test();
-    const tools = await session.waitFor(
-      "the tool list",
-      async () => {
+    await step("Test lists the tools through the engine, echo among them", async () => {
+      const detail = await sources.openSource("everything");
+      await detail.test();
+      const tools = await session.waitFor(
+        "the tool list",
+        async () => {
+          const error = await detail.lastError();
+          if (error) throw new Error(`Test failed: ${error}`);
+          const names = await detail.toolNames();
+          return names.length ? names : null;
+        },
+        45_000,
+      );
+      assert.ok(tools.includes("echo"), `server-everything offers echo; the list was ${tools.join(", ")}`);
+      assert.equal(await detail.badge(), "connected", "a successful Test shows Connected");
+      await shot("04-tools");
+    });
+
+    await step("the bridge panel: hub Running; the revealed token is the CLI's; /mcp/<id> answers initialize", async () => {
+      sources = await new DetailPage(session).back();
+      await session.waitFor("the hub to run", async () => (await sources.hubState()) === "running");
+      const bridge = await sources.openBridge();
+      await session.waitFor("Running", async () => {
+        const failed = await bridge.hubFailure();
+        if (failed) throw new Error(`the hub did not start: ${failed}`);
+        return (await bridge.hubState()) === "running";
+      });
+      const address = await bridge.address();
+      assert.match(address, /^127\.0\.0\.1:\d+$/, "the hub listens on loopback");
+      assert.equal(await bridge.mergedUrl(), `http://${address}/mcp`, "the merged server's address");
+      const url = await bridge.sourceUrl("everything");
+      assert.equal(url, `http://${address}/mcp/everything`, "one address per enabled source");
+      const announced = JSON.parse(await readFile(join(dataDir, "hub.json"), "utf8"));
+      assert.equal(`127.0.0.1:${announced.port}`, address, "the hub is announced for `lanyard bridge` processes");
+      assert.equal(await bridge.tokenShown(), false, "the token is hidden until Reveal");
+      await bridge.pickClient("claudeDesktop");
+      assert.equal(await bridge.cli(), "found", "the lanyard CLI beside the app is found");
+      const snippet = JSON.parse(await bridge.snippet());
+      assert.deepEqual(
+        snippet.mcpServers.everything,
+        { command: cli, args: ["bridge", "everything"] },
+        "Claude Desktop's entry runs `lanyard bridge everything`",
+      );
+      await shot("11-bridge");
+
+      const token = await bridge.reveal();
+      const { stdout } = await promisify(execFile)(cli, ["bridge-token"], { env: process.env });
+      assert.equal(token, stdout.trim(), "the revealed token is the install's, as `lanyard bridge-token` prints it");
+      const refused = await initialize(url, null);
+      assert.equal(refused.status, 401, "without the token the hub refuses");
+      const { status, session: mcpSession, answer } = await initialize(url, token);
+      assert.equal(status, 200, "with the token the hub admits the request");
+      assert.ok(answer?.result?.serverInfo, `server-everything answers initialize through the hub: ${JSON.stringify(answer)}`);
+      assert.ok(mcpSession, "the hub gives the agent a session");
+      await endSession(url, token, mcpSession);
+      await bridge.hide();
+      assert.equal(await bridge.tokenShown(), false, "Hide hides it again");
+    });
+
+    await step("Write to config merges Claude Desktop's file and says what it did", async () => {
+      // Only ever into the scratch config folder that scripts/with-keychain.sh made, never a real one.
+      assert.ok(xdgConfig.startsWith(tmpdir()), `XDG_CONFIG_HOME must be a temporary folder: ${xdgConfig}`);
+      const bridge = new BridgePage(session);
+      const file = join(xdgConfig, "Claude", "claude_desktop_config.json");
+      const where = await bridge.configPath();
+      assert.ok(where.includes(file), `the panel names the file it writes: ${where}`);
+      const result = await bridge.writeConfig();
+      assert.match(result, /Added: everything\./, `the outcome names the added source: ${result}`);
+      assert.match(result, /no backup/, "a new file needs no backup");
+      const written = JSON.parse(await readFile(file, "utf8"));
+      assert.deepEqual(written.mcpServers.everything.args, ["bridge", "everything"], "the file holds the entry");
+      sources = await bridge.back();
+      await sources.openSource("everything");
+    });
+
+    await step("disabling shows Disabled in the detail and the list", async () => {
+      const detail = new DetailPage(session);
+      await detail.toggleEnabled();
+      await session.waitFor("the Disabled badge", async () => (await detail.badge()) === "disabled");
+      sources = await detail.back();
+      await session.waitFor("the Disabled row", async () => (await sources.badge("everything")) === "disabled");
+      await shot("05-disabled");
+    });
+
+    await step("removing it empties the list again", async () => {
+      const detail = await sources.openSource("everything");
+      await detail.remove();
+      sources = await new SourcesPage(session).open();
+      await session.waitFor("the empty state", () => sources.isEmpty());
+      assert.equal(await sources.badge("everything"), null, "the removed source must not be listed");
+    });
+
+    const tokenRequests = async (grant) => (await fixture.stats()).token_requests[grant] ?? 0;
+    let connectedUntil = 0;
+
+    await step("an HTTP source with browser sign-in is listed as Needs sign-in, offering Connect", async () => {
+      const form = await sources.add();
+      await form.addHttpWithSignIn({ id: "fixture", name: "OAuth fixture", url: fixture.mcp });
+      await form.save();
+      sources = await new SourcesPage(session).open();
+      await session.waitFor("the new row", async () => (await sources.badge("fixture")) === "needs-sign-in");
+      assert.equal(await sources.action("fixture"), "connect", "a source that never signed in offers Connect");
+      assert.equal(await sources.expiry("fixture"), null, "without tokens there is no countdown");
+      await shot("06-needs-sign-in");
+    });
+
+    await step("Connect opens the browser and waits for it, showing the sign-in URL", async () => {
+      // Hold the code exchange at the fixture for a moment, so that the waiting state stays on
+      // screen long enough to be seen; the test polls for it and never sleeps itself.
+      await fixture.post("token-failures", { count: 1, delay_ms: 4000, grant_type: "authorization_code" });
+      const detail = await sources.openSource("fixture");
+      await detail.clickSignIn();
+      const url = await session.waitFor("the sign-in URL", () => detail.signInUrl(), SIGN_IN_MS);
+      assert.ok(url.startsWith(fixture.issuer), `the browser is sent to the fixture's issuer: ${url}`);
+      const redirect = new URL(url).searchParams.get("redirect_uri") ?? "";
+      assert.match(redirect, /^http:\/\/127\.0\.0\.1:\d+\/callback$/, "the answer goes to the engine's loopback listener");
+      assert.equal(await detail.badge(), "signing-in", "the badge says a sign-in is under way");
+      assert.equal(await detail.signInAction(), "busy", "a second sign-in cannot start meanwhile");
+      await shot("07-signing-in");
+    });
+
+    await step("the sign-in ends Connected, with a live expiry countdown and the granted scopes", async () => {
+      const detail = new DetailPage(session);
+      await session.waitFor(
+        "Connected",
+        async () => {
+          const failed = await detail.signInError();
+          if (failed) throw new Error(`sign-in failed: ${failed}`);
+          return (await detail.badge()) === "connected";
+        },
+        SIGN_IN_MS,
+      );
+      assert.equal(await tokenRequests("authorization_code"), 1, "one code exchange for one Connect");
+      const first = await detail.expiry();
+      assert.match(first.text, /^expires in \d+m \d+s$/, "the access token's expiry, counted down");
+      const left = first.at - Date.now() / 1000;
+      assert.ok(left > 0 && left <= 305, `the fixture issues 300 s tokens; ${left} s left`);
+      await session.waitFor("the countdown to tick", async () => (await detail.expiry()).text !== first.text, 5_000);
+      const scopes = await detail.scopes();
+      assert.ok(scopes.includes("mcp:read") && scopes.includes("mcp:write"), `granted scopes shown: ${scopes}`);
+      assert.equal(await detail.signInAction(), "disconnect", "a connected source offers Disconnect");
+      connectedUntil = first.at;
+      await shot("08-connected-detail");
+      sources = await detail.back();
+      await session.waitFor("the Connected row", async () => (await sources.badge("fixture")) === "connected");
+      assert.match((await sources.expiry("fixture")) ?? "", /^expires in /, "the list shows the countdown too");
+      assert.deepEqual(await sources.scopes("fixture"), scopes, "and the same scopes");
+      assert.equal(await sources.action("fixture"), "disconnect");
+      await shot("09-connected");
+    });
+
+    await step("forced expiry at the fixture: Test renews the token, as an agent's call would", async () => {
+      const refreshes = await tokenRequests("refresh_token");
+      const { expired } = await fixture.post("expire-access-tokens");
+      assert.ok(expired >= 1, "the fixture expired the access token it issued");
+      const detail = await sources.openSource("fixture");
+      await detail.test();
+      const tools = await session.waitFor("the tool list", async () => {
         const error = await detail.lastError();
         if (error) throw new Error(`Test failed: ${error}`);
         const names = await detail.toolNames();
         return names.length ? names : null;
-      },
-      45_000,
-    );
-    assert.ok(tools.includes("echo"), `server-everything offers echo; the list was ${tools.join(", ")}`);
-    assert.equal(await detail.badge(), "connected", "a successful Test shows Connected");
-    await shot("04-tools");
-  });
-
-  await step("disabling shows Disabled in the detail and the list", async () => {
-    const detail = new DetailPage(session);
-    await detail.toggleEnabled();
-    await session.waitFor("the Disabled badge", async () => (await detail.badge()) === "disabled");
-    sources = await detail.back();
-    await session.waitFor("the Disabled row", async () => (await sources.badge("everything")) === "disabled");
-    await shot("05-disabled");
-  });
-
-  await step("removing it empties the list again", async () => {
-    const detail = await sources.openSource("everything");
-    await detail.remove();
-    sources = await new SourcesPage(session).open();
-    await session.waitFor("the empty state", () => sources.isEmpty());
-    assert.equal(await sources.badge("everything"), null, "the removed source must not be listed");
-  });
-
-  const tokenRequests = async (grant) => (await fixture.stats()).token_requests[grant] ?? 0;
-  let connectedUntil = 0;
-
-  await step("an HTTP source with browser sign-in is listed as Needs sign-in, offering Connect", async () => {
-    const form = await sources.add();
-    await form.addHttpWithSignIn({ id: "fixture", name: "OAuth fixture", url: fixture.mcp });
-    await form.save();
-    sources = await new SourcesPage(session).open();
-    await session.waitFor("the new row", async () => (await sources.badge("fixture")) === "needs-sign-in");
-    assert.equal(await sources.action("fixture"), "connect", "a source that never signed in offers Connect");
-    assert.equal(await sources.expiry("fixture"), null, "without tokens there is no countdown");
-    await shot("06-needs-sign-in");
-  });
-
-  await step("Connect opens the browser and waits for it, showing the sign-in URL", async () => {
-    // Hold the code exchange at the fixture for a moment, so that the waiting state stays on
-    // screen long enough to be seen; the test polls for it and never sleeps itself.
-    await fixture.post("token-failures", { count: 1, delay_ms: 4000, grant_type: "authorization_code" });
-    const detail = await sources.openSource("fixture");
-    await detail.clickSignIn();
-    const url = await session.waitFor("the sign-in URL", () => detail.signInUrl(), SIGN_IN_MS);
-    assert.ok(url.startsWith(fixture.issuer), `the browser is sent to the fixture's issuer: ${url}`);
-    const redirect = new URL(url).searchParams.get("redirect_uri") ?? "";
-    assert.match(redirect, /^http:\/\/127\.0\.0\.1:\d+\/callback$/, "the answer goes to the engine's loopback listener");
-    assert.equal(await detail.badge(), "signing-in", "the badge says a sign-in is under way");
-    assert.equal(await detail.signInAction(), "busy", "a second sign-in cannot start meanwhile");
-    await shot("07-signing-in");
-  });
-
-  await step("the sign-in ends Connected, with a live expiry countdown and the granted scopes", async () => {
-    const detail = new DetailPage(session);
-    await session.waitFor(
-      "Connected",
-      async () => {
-        const failed = await detail.signInError();
-        if (failed) throw new Error(`sign-in failed: ${failed}`);
-        return (await detail.badge()) === "connected";
-      },
-      SIGN_IN_MS,
-    );
-    assert.equal(await tokenRequests("authorization_code"), 1, "one code exchange for one Connect");
-    const first = await detail.expiry();
-    assert.match(first.text, /^expires in \d+m \d+s$/, "the access token's expiry, counted down");
-    const left = first.at - Date.now() / 1000;
-    assert.ok(left > 0 && left <= 305, `the fixture issues 300 s tokens; ${left} s left`);
-    await session.waitFor("the countdown to tick", async () => (await detail.expiry()).text !== first.text, 5_000);
-    const scopes = await detail.scopes();
-    assert.ok(scopes.includes("mcp:read") && scopes.includes("mcp:write"), `granted scopes shown: ${scopes}`);
-    assert.equal(await detail.signInAction(), "disconnect", "a connected source offers Disconnect");
-    connectedUntil = first.at;
-    await shot("08-connected-detail");
-    sources = await detail.back();
-    await session.waitFor("the Connected row", async () => (await sources.badge("fixture")) === "connected");
-    assert.match((await sources.expiry("fixture")) ?? "", /^expires in /, "the list shows the countdown too");
-    assert.deepEqual(await sources.scopes("fixture"), scopes, "and the same scopes");
-    assert.equal(await sources.action("fixture"), "disconnect");
-    await shot("09-connected");
-  });
-
-  await step("forced expiry at the fixture: Test renews the token, as an agent's call would", async () => {
-    const refreshes = await tokenRequests("refresh_token");
-    const { expired } = await fixture.post("expire-access-tokens");
-    assert.ok(expired >= 1, "the fixture expired the access token it issued");
-    const detail = await sources.openSource("fixture");
-    await detail.test();
-    const tools = await session.waitFor("the tool list", async () => {
-      const error = await detail.lastError();
-      if (error) throw new Error(`Test failed: ${error}`);
-      const names = await detail.toolNames();
-      return names.length ? names : null;
+      });
+      assert.ok(tools.includes("echo"), `the fixture's MCP server offers echo; the list was ${tools.join(", ")}`);
+      assert.equal(await tokenRequests("refresh_token"), refreshes + 1, "the refused token is refreshed exactly once");
+      const renewed = await session.waitFor("the renewed expiry", async () => {
+        const e = await detail.expiry();
+        return e.at > connectedUntil ? e : null;
+      });
+      assert.equal(await detail.badge(), "connected", "renewed, still Connected");
+      connectedUntil = renewed.at;
     });
-    assert.ok(tools.includes("echo"), `the fixture's MCP server offers echo; the list was ${tools.join(", ")}`);
-    assert.equal(await tokenRequests("refresh_token"), refreshes + 1, "the refused token is refreshed exactly once");
-    const renewed = await session.waitFor("the renewed expiry", async () => {
-      const e = await detail.expiry();
-      return e.at > connectedUntil ? e : null;
+
+    await step("server-side revocation: Test finds the sign-in gone; Needs sign-in, Reconnect", async () => {
+      await fixture.post("revoke-all");
+      const detail = new DetailPage(session);
+      await detail.test();
+      await session.waitFor("Needs sign-in", async () => (await detail.badge()) === "needs-sign-in");
+      assert.equal(await detail.signInAction(), "reconnect", "a sign-in that ran out offers Reconnect");
+      const error = await session.waitFor("the last token error", () => detail.tokenError());
+      assert.match(error, /invalid_grant/, `the refused refresh is named: ${error}`);
+      sources = await detail.back();
+      await session.waitFor("the row", async () => (await sources.badge("fixture")) === "needs-sign-in");
+      assert.equal(await sources.action("fixture"), "reconnect");
+      await shot("10-revoked");
     });
-    assert.equal(await detail.badge(), "connected", "renewed, still Connected");
-    connectedUntil = renewed.at;
-  });
 
-  await step("server-side revocation: Test finds the sign-in gone; Needs sign-in, Reconnect", async () => {
-    await fixture.post("revoke-all");
-    const detail = new DetailPage(session);
-    await detail.test();
-    await session.waitFor("Needs sign-in", async () => (await detail.badge()) === "needs-sign-in");
-    assert.equal(await detail.signInAction(), "reconnect", "a sign-in that ran out offers Reconnect");
-    const error = await session.waitFor("the last token error", () => detail.tokenError());
-    assert.match(error, /invalid_grant/, `the refused refresh is named: ${error}`);
-    sources = await detail.back();
-    await session.waitFor("the row", async () => (await sources.badge("fixture")) === "needs-sign-in");
-    assert.equal(await sources.action("fixture"), "reconnect");
-    await shot("10-revoked");
-  });
+    await step("Reconnect from the list signs in again: Connected", async () => {
+      await sources.clickAction("fixture");
+      await session.waitFor("Connected again", async () => (await sources.badge("fixture")) === "connected", SIGN_IN_MS);
+      assert.equal(await tokenRequests("authorization_code"), 2, "a second code exchange for Reconnect");
+      assert.match((await sources.expiry("fixture")) ?? "", /^expires in /, "a fresh countdown");
+    });
 
-  await step("Reconnect from the list signs in again: Connected", async () => {
-    await sources.clickAction("fixture");
-    await session.waitFor("Connected again", async () => (await sources.badge("fixture")) === "connected", SIGN_IN_MS);
-    assert.equal(await tokenRequests("authorization_code"), 2, "a second code exchange for Reconnect");
-    assert.match((await sources.expiry("fixture")) ?? "", /^expires in /, "a fresh countdown");
-  });
+    await step("Disconnect revokes the tokens at the server and offers Connect again", async () => {
+      const revocations = (await fixture.stats()).revocations;
+      await sources.clickAction("fixture");
+      await session.waitFor("the disconnected row", async () => (await sources.action("fixture")) === "connect");
+      assert.equal(await sources.badge("fixture"), "needs-sign-in", "without tokens the source needs a sign-in");
+      assert.ok((await fixture.stats()).revocations > revocations, "the server was asked to revoke the tokens");
+      const notice = await (await session.find('[data-testid="notice"]')).text();
+      assert.match(notice, /revoked/, `the outcome is announced: ${notice}`);
+      assert.equal(await sources.expiry("fixture"), null, "no tokens, no countdown");
+    });
 
-  await step("Disconnect revokes the tokens at the server and offers Connect again", async () => {
-    const revocations = (await fixture.stats()).revocations;
-    await sources.clickAction("fixture");
-    await session.waitFor("the disconnected row", async () => (await sources.action("fixture")) === "connect");
-    assert.equal(await sources.badge("fixture"), "needs-sign-in", "without tokens the source needs a sign-in");
-    assert.ok((await fixture.stats()).revocations > revocations, "the server was asked to revoke the tokens");
-    const notice = await (await session.find('[data-testid="notice"]')).text();
-    assert.match(notice, /revoked/, `the outcome is announced: ${notice}`);
-    assert.equal(await sources.expiry("fixture"), null, "no tokens, no countdown");
-  });
+    await step("quitting the app (SIGTERM) stops the hub and takes its announcement back", async () => {
+      const announcement = join(dataDir, "hub.json");
+      const { pid, port } = JSON.parse(await readFile(announcement, "utf8"));
+      process.kill(pid, "SIGTERM");
+      await session.waitFor("the announcement to go", async () => !existsSync(announcement), 10_000);
+      const closed = await fetch(`http://127.0.0.1:${port}/mcp`, { method: "POST" }).then(
+        () => false,
+        () => true,
+      );
+      assert.ok(closed, "nothing listens on the hub's port any more");
+    });
+  } finally {
+    await session?.delete();
+    await driver.stop();
+  }
 
-  console.log(`e2e: ${steps.length} steps passed; screenshots in ${screens}`);
+  // A second start of the app while its port is taken (as by `lanyard serve`): the window works,
+  // and the bridge panel says the port is in use, and why.
+  const holder = createServer();
+  await new Promise((resolve) => holder.listen(0, "127.0.0.1", resolve));
+  const takenPort = holder.address().port;
+  const secondDriver = await startDriver({
+    tauriDriver: env("TAURI_DRIVER"),
+    env: { ...process.env, LANYARD_BRIDGE_PORT: String(takenPort) },
+  });
+  let second;
+  try {
+    second = await secondDriver.session(app);
+    await step("with the port taken the app still opens, and the bridge panel says why", async () => {
+      const sources = await new SourcesPage(second).open();
+      await second.waitFor("the hub's failure", async () => (await sources.hubState()) === "port-taken");
+      await second.waitFor("the sources list", async () => (await sources.badge("fixture")) !== null);
+      const bridge = await sources.openBridge();
+      assert.equal(await bridge.hubState(), "port-taken");
+      const message = await bridge.hubFailure();
+      assert.match(message, new RegExp(`port ${takenPort}\\b.*in use`), `the panel names the port: ${message}`);
+      assert.equal(await bridge.address(), null, "no address while the hub does not run");
+      await second.waitFor("the snippet", async () => (await bridge.snippet()).includes("fixture"));
+      await second.screenshot(join(screens, "12-port-taken.png"));
+    });
+  } finally {
+    await second?.delete();
+    await secondDriver.stop();
+    holder.close();
+  }
 } finally {
-  await session?.delete();
-  await driver.stop();
   await fixture.stop();
 }
+console.log(`e2e: ${steps.length} steps passed; screenshots in ${screens}`);

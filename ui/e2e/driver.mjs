@@ -1,6 +1,7 @@
 // Starts tauri-driver on free loopback ports and opens a session on the Lanyard app binary.
 // tauri-driver starts WebKitWebDriver, which starts the app with TAURI_WEBVIEW_AUTOMATION=true;
-// the app inherits this process's environment (LANYARD_CONFIG_DIR, the keychain session, DISPLAY).
+// the app inherits the driver's environment (by default this process's: LANYARD_CONFIG_DIR, the
+// keychain session, DISPLAY).
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { Session, sleep } from "./webdriver.mjs";
@@ -16,11 +17,12 @@ function freePort() {
   });
 }
 
-export async function startDriver({ tauriDriver, log = process.stderr }) {
+export async function startDriver({ tauriDriver, log = process.stderr, env = process.env }) {
   const port = await freePort();
   const nativePort = await freePort();
   const child = spawn(tauriDriver, ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", "pipe", "pipe"],
+    env,
   });
   child.stdout.on("data", (d) => log.write(`[tauri-driver] ${d}`));
   child.stderr.on("data", (d) => log.write(`[tauri-driver] ${d}`));

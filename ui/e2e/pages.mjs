@@ -48,6 +48,83 @@ export class SourcesPage {
     await (await this.s.find(`${this.row(id)} ${tid("source-open")}`)).click();
     return new DetailPage(this.s);
   }
+  /** The hub's state on the Bridge button (`starting`, `running`, `port-taken`, `failed`). */
+  async hubState() {
+    return (await this.s.find(tid("open-bridge"))).attribute("data-hub");
+  }
+  async openBridge() {
+    await (await this.s.find(tid("open-bridge"))).click();
+    await this.s.find(tid("bridge-view"));
+    return new BridgePage(this.s);
+  }
+}
+
+export class BridgePage {
+  constructor(session) {
+    this.s = session;
+  }
+  /** The hub badge's code (`starting`, `running`, `port-taken`, `failed`). */
+  async hubState() {
+    return (await this.s.find(tid("hub-badge"))).attribute("data-code");
+  }
+  async hubFailure() {
+    const found = await this.s.findAll(tid("hub-failed-message"));
+    return found.length ? found[0].text() : null;
+  }
+  /** `127.0.0.1:<port>`, or null while the hub does not run. */
+  async address() {
+    const found = await this.s.findAll(tid("hub-address"));
+    return found.length ? found[0].attribute("data-address") : null;
+  }
+  async mergedUrl() {
+    return (await this.s.find(tid("hub-address"))).text();
+  }
+  async sourceUrl(id) {
+    return (await this.s.find(`${tid("source-url")}[data-source="${id}"]`)).text();
+  }
+  async tokenShown() {
+    return (await this.s.findAll(tid("bridge-token"))).length === 1;
+  }
+  async reveal() {
+    await (await this.s.find(tid("reveal-token"))).click();
+    return this.s.waitFor("the revealed token", async () => {
+      const found = await this.s.findAll(tid("bridge-token"));
+      return found.length ? found[0].text() : null;
+    });
+  }
+  async hide() {
+    await (await this.s.find(tid("hide-token"))).click();
+  }
+  async pickClient(id) {
+    await (await this.s.find(tid(`client-${id}`))).click();
+    await this.s.waitFor(`${id}'s config`, async () => {
+      const found = await this.s.findAll(tid("ide-config"));
+      return found.length > 0 && (await found[0].attribute("data-client")) === id;
+    });
+  }
+  async snippet() {
+    return (await this.s.find(tid("ide-snippet"))).text();
+  }
+  /** `found` or `missing`. */
+  async cli() {
+    return (await this.s.find(tid("cli"))).attribute("data-cli");
+  }
+  async configPath() {
+    return (await this.s.find(tid("config-path"))).text();
+  }
+  async writeConfig() {
+    await (await this.s.find(tid("write-config"))).click();
+    return this.s.waitFor("the write outcome", async () => {
+      const failed = await this.s.findAll(tid("write-error-message"));
+      if (failed.length) throw new Error(`Write to config failed: ${await failed[0].text()}`);
+      const found = await this.s.findAll(tid("write-result"));
+      return found.length ? found[0].text() : null;
+    });
+  }
+  async back() {
+    await (await this.s.find(tid("back"))).click();
+    return new SourcesPage(this.s);
+  }
 }
 
 export class FormPage {

@@ -10,6 +10,7 @@ import { connected, needsSignIn, tokens } from "./lib/fixtures";
 describe("App, signing in", () => {
   let status: SourceView[];
   let reads: number;
+  let calls: { command: string; args?: Record<string, unknown> }[];
   let finishSignIn: ((value: unknown) => void) | undefined;
   const handlers = new Map<string, (payload: unknown) => void>();
   let root: HTMLElement;
@@ -18,14 +19,20 @@ describe("App, signing in", () => {
     vi.useFakeTimers();
     status = [needsSignIn()];
     reads = 0;
+    calls = [];
     handlers.clear();
-    setInvoke(async (command) => {
+    setInvoke(async (command, args) => {
+      calls.push({ command, args });
       switch (command) {
         case "list_sources":
           reads += 1;
           return structuredClone(status);
         case "sign_in":
           return new Promise((resolve) => (finishSignIn = resolve));
+        case "set_health":
+          return null;
+        case "hub_status":
+          return { kind: "running", address: "127.0.0.1:7587" };
         default:
           throw new Error(`unexpected command ${command}`);
       }
@@ -57,6 +64,17 @@ describe("App, signing in", () => {
     await vi.waitFor(() => expect(row().dataset.state).toBe("connected"));
     expect(reads - before, "this window's own change is read once, not once more for its event").toBe(1);
     expect(root.querySelector('[data-testid="notice"]')?.textContent).toBe("Signed in as alice@example.com.");
+  });
+
+  it("the tray is told the health when it changes, not on every read", async () => {
+    const told = () => calls.filter((c) => c.command === "set_health").map((c) => c.args?.health);
+    expect(told(), "a source waits for its first sign-in").toEqual(["needsSignIn"]);
+    status = [connected()];
+    handlers.get("sourcesChanged")!({ id: "github" });
+    await vi.waitFor(() => expect(told()).toEqual(["needsSignIn", "allGood"]));
+    handlers.get("sourcesChanged")!({ id: "github" });
+    await vi.waitFor(() => expect(reads).toBeGreaterThan(2));
+    expect(told(), "the same health is not sent again").toEqual(["needsSignIn", "allGood"]);
   });
 
   it("a change made elsewhere (the shell's event) is read at once", async () => {

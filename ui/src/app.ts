@@ -2,19 +2,22 @@
 // said, where each sign-in stands. Every change re-renders the current view into the root; views
 // are pure renderers. Status is re-read after each move, when the shell says a source changed,
 // when the window comes back into view, and on a modest schedule (`lib/schedule.ts`); between
-// reads the countdowns tick on their own, with no call to the shell.
+// reads the countdowns tick on their own, with no call to the shell. The bridge panel keeps its
+// own state and moves (`bridge-panel.ts`).
 import * as api from "./api";
 import type { NewSource, SourceView, UiError } from "./api";
+import { BridgePanel } from "./bridge-panel";
 import { tickCountdowns } from "./components/countdown";
 import { isBusy, mainActionFor, type SignInProgress, type TestOutcome } from "./lib/badge";
 import { nowSecs } from "./lib/countdown";
 import { disconnected } from "./lib/disconnected";
+import { healthOf } from "./lib/health";
 import { nextReadIn } from "./lib/schedule";
 import { detailView } from "./views/source-detail/detail-view";
 import { formView } from "./views/source-form/form-view";
 import { sourcesView } from "./views/sources/sources-view";
 
-type Route = { view: "list" } | { view: "detail"; id: string } | { view: "add" };
+type Route = { view: "list" } | { view: "detail"; id: string } | { view: "add" } | { view: "bridge" };
 
 export class App {
   private route: Route = { view: "list" };
@@ -26,12 +29,19 @@ export class App {
   private imported: api.ImportView | undefined;
   private confirmingRemove = false;
   private nextRead: ReturnType<typeof setTimeout> | undefined;
+  /** What the tray icon was last told. */
+  private health: api.HealthView | undefined;
+  // The form owns its draft while open; a change of the hub must not wipe what is typed.
+  private readonly bridge = new BridgePanel(() => {
+    if (this.route.view !== "add") this.render();
+  });
 
   constructor(private readonly root: HTMLElement) {}
 
   async start(): Promise<void> {
     this.render();
     await this.listen();
+    void this.bridge.readHub();
     setInterval(() => tickCountdowns(this.root, nowSecs()), 1000);
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") void this.reload();
@@ -52,6 +62,7 @@ export class App {
       await api.onEvent("sourcesChanged", ({ id }) => {
         if (!isBusy(this.signIns.get(id))) void this.reload();
       });
+      await api.onEvent("hubChanged", (hub) => this.bridge.setHub(hub));
     } catch (err) {
       // Without events the app still works: every move re-reads status itself.
       this.error = api.toUiError(err);
@@ -68,12 +79,24 @@ export class App {
       this.sources ??= [];
     }
     this.nextRead = setTimeout(() => void this.reload(), nextReadIn(this.sources, nowSecs()) * 1000);
+    this.showHealth();
     // The form owns its draft while open; a background read must not wipe what is typed.
     if (this.route.view !== "add") this.render();
   }
 
+  /** The tray icon follows the worst state among the sources, when it changed. */
+  private showHealth(): void {
+    const health = healthOf(this.sources ?? [], this.tests, this.signIns);
+    if (health === this.health) return;
+    this.health = health;
+    // Without a tray (or a shell) the window works the same.
+    api.setHealth(health).catch(() => (this.health = undefined));
+  }
+
   private go(route: Route): void {
+    if (this.route.view === "bridge") this.bridge.close();
     this.route = route;
+    if (route.view === "bridge") void this.bridge.open();
     this.confirmingRemove = false;
     this.notice = undefined;
     this.render(true);
@@ -91,6 +114,7 @@ export class App {
 
   private view(): HTMLElement {
     const route = this.route;
+    if (route.view === "bridge") return this.bridge.view(this.sources, () => this.go({ view: "list" }));
     if (route.view === "add") {
       return formView({
         onSubmit: (source) => this.add(source),
@@ -125,6 +149,8 @@ export class App {
       error: this.error,
       notice: this.notice,
       imported: this.imported,
+      hub: this.bridge.hubState,
+      onBridge: () => this.go({ view: "bridge" }),
       onOpen: (id) => this.go({ view: "detail", id }),
       onAdd: () => this.go({ view: "add" }),
       onImport: (path) => void this.importFrom(path),

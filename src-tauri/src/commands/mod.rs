@@ -2,6 +2,8 @@
 //! makes one engine call and maps the error into a [`UiError`]: nothing else. Logic that a
 //! command seems to need belongs in the engine (`src/engine.rs`).
 
+pub mod bridge;
+pub mod health;
 pub mod import;
 pub mod sign_in;
 pub mod sources;

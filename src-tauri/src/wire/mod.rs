@@ -20,8 +20,14 @@ use ts_rs::TS;
 
 use crate::ui_error::{UiError, UiErrorKind};
 
+mod bridge;
+mod health;
 mod tokens;
 
+pub use bridge::{
+    CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView, app_config_path,
+};
+pub use health::HealthView;
 pub use tokens::{ActivityView, DisconnectView, TokensView};
 
 /// Where ts-rs writes the TypeScript types, relative to `src-tauri/bindings/`.

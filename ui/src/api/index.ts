@@ -3,13 +3,22 @@
 // the Rust side that this code does not follow fails the type check.
 import { call } from "./call";
 import type { DisconnectView } from "./generated/DisconnectView";
+import type { HealthView } from "./generated/HealthView";
+import type { HubView } from "./generated/HubView";
+import type { IdeClientView } from "./generated/IdeClientView";
+import type { IdeConfigView } from "./generated/IdeConfigView";
 import type { ImportView } from "./generated/ImportView";
 import type { NewSource } from "./generated/NewSource";
+import type { RevealedToken } from "./generated/RevealedToken";
 import type { SourceView } from "./generated/SourceView";
 import type { TokensView } from "./generated/TokensView";
 import type { ToolView } from "./generated/ToolView";
+import type { WrittenView } from "./generated/WrittenView";
 
 export type { DisconnectView, ImportView, NewSource, SourceView, TokensView, ToolView };
+export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
+export type { CliView } from "./generated/CliView";
+export type { HubFailureView } from "./generated/HubFailureView";
 export type { ActivityView } from "./generated/ActivityView";
 export type { AppEvent } from "./generated/AppEvent";
 export type { NewOAuth } from "./generated/NewOAuth";
@@ -31,3 +40,11 @@ export const importConfig = (path: string) => call<ImportView>("import_config", 
 /** Connect and Reconnect: the engine's browser sign-in; resolves when it is done. */
 export const signIn = (id: string) => call<TokensView>("sign_in", { id });
 export const disconnect = (id: string) => call<DisconnectView>("disconnect", { id });
+/** Where the hub (the HTTP bridge the app hosts) stands. */
+export const hubStatus = () => call<HubView>("hub_status");
+/** The bridge token: only on the person's explicit Reveal click, never kept in a list or a log. */
+export const revealBridgeToken = () => call<RevealedToken>("reveal_bridge_token");
+export const ideConfig = (client: IdeClientView) => call<IdeConfigView>("ide_config", { client });
+export const writeIdeConfig = (client: IdeClientView) => call<WrittenView>("write_ide_config", { client });
+/** Tells the tray icon the sources' overall health (no engine call). */
+export const setHealth = (health: HealthView) => call<void>("set_health", { health });

@@ -14,6 +14,8 @@ function render(over: Partial<SourcesProps> = {}) {
     onMainAction: vi.fn(),
     onAdd: vi.fn(),
     onImport: vi.fn(),
+    hub: null,
+    onBridge: vi.fn(),
     ...over,
   };
   const el = sourcesView(props);

@@ -1,11 +1,12 @@
 // The sources list: one row per source with name, transport, status badge and its main action
 // (Test, Connect, Reconnect, Disconnect, Enable), and under it, for a source with tokens, the
-// expiry countdown, the granted scopes and the last token error; plus Add and Import. Renders
-// from the state it is given; the app owns the state.
-import type { ImportView, SourceView, UiError } from "../../api";
+// expiry countdown, the granted scopes and the last token error; plus Add, Import and the way to
+// the bridge panel (with the hub's state). Renders from the state it is given; the app owns it.
+import type { HubView, ImportView, SourceView, UiError } from "../../api";
 import { countdownEl } from "../../components/countdown";
 import { errorBanner } from "../../components/error-banner";
 import { lastTokenError, scopesEl } from "../../components/token-facts";
+import { hubSummary } from "../../lib/bridge";
 import { badgeFor, mainActionFor, tokensOf, transportLabel, type SignInProgress, type TestOutcome } from "../../lib/badge";
 import { h } from "../../lib/dom";
 
@@ -20,10 +21,13 @@ export interface SourcesProps {
   /** A short outcome to announce (e.g. what Disconnect did). */
   notice?: string;
   imported?: ImportView;
+  /** The hub's state for the Bridge button; `null` until the shell answers. */
+  hub: HubView | null;
   onOpen(id: string): void;
   onMainAction(source: SourceView): void;
   onAdd(): void;
   onImport(path: string): void;
+  onBridge(): void;
 }
 
 export function sourcesView(props: SourcesProps): HTMLElement {
@@ -55,6 +59,7 @@ export function sourcesView(props: SourcesProps): HTMLElement {
       "header",
       { class: "bar" },
       h("h1", { id: "sources-title", tabindex: "-1" }, "Sources"),
+      bridgeButton(props),
       h("button", { class: "primary", "data-testid": "add-source", onclick: () => props.onAdd() }, "Add source"),
     ),
     props.error ? errorBanner(props.error) : null,
@@ -62,6 +67,17 @@ export function sourcesView(props: SourcesProps): HTMLElement {
     props.imported ? importSummary(props.imported) : null,
     body(props),
     importForm,
+  );
+}
+
+/** The way to the bridge panel, saying whether the bridge runs. */
+function bridgeButton(props: SourcesProps): HTMLElement {
+  const summary = hubSummary(props.hub);
+  return h(
+    "button",
+    { "data-testid": "open-bridge", "data-hub": summary.code, onclick: () => props.onBridge() },
+    "Bridge ",
+    h("span", { class: `badge ${summary.tone}` }, summary.label),
   );
 }
 
