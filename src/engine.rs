@@ -6,6 +6,7 @@
 //! adding writes secrets first and the profile last; removing drops the profile first and its
 //! secrets after.
 
+use crate::activity_log::{self, Event};
 use crate::oauth::activity::TokenActivity;
 use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
 use crate::profile::{Auth, Resolved, ResolvedTransport};
@@ -130,6 +131,7 @@ impl Engine {
         }
         self.vault.delete(&VaultKey::source_tokens(id)).await?;
         oauth::activity::forget(&oauth::activity::default_dir(), id);
+        activity_log::forget(id);
         Ok(profile)
     }
 
@@ -159,6 +161,16 @@ impl Engine {
     /// For a source with OAuth or client credentials, a fresh bearer token goes along; when the
     /// server refuses it (401), the token is renewed once and the connection tried again.
     pub async fn connect_profile(&self, profile: &Profile) -> Result<Upstream, Error> {
+        let connected = self.connect_profile_once(profile).await;
+        let event = match &connected {
+            Ok(_) => Event::Connected,
+            Err(err) => Event::ConnectFailed { error: err.to_string() },
+        };
+        activity_log::record(profile.id(), event);
+        connected
+    }
+
+    async fn connect_profile_once(&self, profile: &Profile) -> Result<Upstream, Error> {
         let base = resolve(profile, &self.vault).await?;
         let mut resolved = base.clone();
         let bearer = self.attach_credentials(profile, &mut resolved, None).await?;
@@ -281,13 +293,25 @@ impl Engine {
             other => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }.into()),
         };
         oauth::activity::note_sign_in(&oauth::activity::default_dir(), id, signed_in.as_ref().map(drop));
+        let event = match &signed_in {
+            Ok(_) => Event::SignedIn,
+            Err(err) => Event::SignInFailed { error: err.to_string() },
+        };
+        activity_log::record(id, event);
         Ok(signed_in?)
     }
 
     /// Forgets a source's tokens, revoking them first where the server offers it.
     pub async fn disconnect(&self, id: &SourceId) -> Result<Disconnected, Error> {
         let profile = self.profile(id)?;
-        Ok(oauth::disconnect(&oauth::http_client()?, &self.vault, &profile).await?)
+        let outcome = oauth::disconnect(&oauth::http_client()?, &self.vault, &profile).await?;
+        if !matches!(outcome, Disconnected::NothingStored) {
+            activity_log::record(
+                id,
+                Event::Disconnected { revoked: matches!(outcome, Disconnected::Revoked) },
+            );
+        }
+        Ok(outcome)
     }
 
     /// Connects to a profile that is not saved, with its secrets in memory: the CLI's one-off

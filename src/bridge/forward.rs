@@ -25,6 +25,7 @@ use super::BridgeError;
 use super::credentials::Credentials;
 use super::jsonrpc::{IdKey, Peeked, error_reply, peek};
 use super::rewrite::{Outbound, Rewriter};
+use crate::activity_log::{self, AgentKind, Event};
 use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, reqwest_error};
 
@@ -73,6 +74,9 @@ impl Forwarder {
             };
             if let Some(peeked) = peek(&bytes) {
                 requests = peeked.iter().filter(|p| p.is_request()).filter_map(|p| p.id.clone()).collect();
+                if peeked.iter().any(|p| p.is_request() && p.method_is("initialize")) {
+                    activity_log::record(&self.target.id, Event::BridgeSession { agent: AgentKind::Http });
+                }
                 if self.rewriter.is_active() {
                     lists = peeked
                         .iter()

@@ -28,6 +28,7 @@ use super::forward::json;
 use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, error_reply, peek};
 use super::link::SESSION_ID;
 use super::pipe::Pipe;
+use crate::activity_log::{AgentKind, Event};
 use crate::profile::Resolved;
 use crate::upstream::MAX_MESSAGE_BYTES;
 
@@ -165,6 +166,7 @@ impl Sessions {
 
     /// Starts a session (its child starts with the `initialize` message).
     fn start(&self) -> Result<(String, Arc<Session>), BridgeError> {
+        crate::activity_log::record(&self.resolved.id, Event::BridgeSession { agent: AgentKind::Http });
         let credentials = Arc::clone(&self.credentials);
         let (pipe, from_pipe) = Pipe::new(self.resolved.clone(), credentials, self.log_dir.clone())?;
         let routes = Arc::new(Mutex::new(Routes::default()));

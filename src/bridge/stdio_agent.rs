@@ -19,6 +19,7 @@ use super::credentials::Credentials;
 use super::hub;
 use super::pipe::Pipe;
 use crate::Engine;
+use crate::activity_log::AgentKind;
 use crate::profile::{Resolved, ResolvedTransport, SourceId, ToolFilter};
 use crate::secret::Secret;
 use url::Url;
@@ -70,6 +71,11 @@ pub async fn run_stdio(
     let (resolved, credentials) = match hub {
         Some(through_hub) => through_hub,
         None => {
+            // Through a hub, the hub records the session.
+            crate::activity_log::record(
+                id,
+                crate::activity_log::Event::BridgeSession { agent: AgentKind::Stdio },
+            );
             let (profile, resolved) = engine.resolve_source(id).await?;
             let credentials = Credentials::new(&engine, &profile, &resolved).await?;
             (resolved, credentials)

@@ -57,11 +57,24 @@ pub enum Command {
     BridgeToken,
     /// Print the MCP config snippet that points an IDE at `lanyard bridge`.
     Config(ConfigArgs),
+    /// Show what happened to a source: connects, sign-ins, refreshes, disconnects, bridge sessions.
+    Logs(LogsArgs),
     /// Check the keychain, the bridge port, each source and the IDE configs; say what to fix.
     Doctor(DoctorArgs),
     /// Print a redacted bundle (versions, OS, sources without secrets, recent activity, doctor)
     /// to attach to a bug report.
     Diagnostics(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    pub id: SourceId,
+    /// How many of the newest entries to show.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,12 +1,14 @@
-//! `lanyard doctor` and `lanyard diagnostics`: thin callers of [`lanyard::doctor`] and
-//! [`lanyard::diagnostics`].
+//! `lanyard logs`, `lanyard doctor` and `lanyard diagnostics`: thin callers of
+//! [`lanyard::activity_log`], [`lanyard::doctor`] and [`lanyard::diagnostics`].
 
 use std::io::Write;
 
 use lanyard::Engine;
 use lanyard::doctor::{Outcome, Report};
 
-use super::args::DoctorArgs;
+use lanyard::activity_log::{self, Event};
+
+use super::args::{DoctorArgs, LogsArgs};
 
 /// Prints every finding; fails (exit 1) when one of them is a problem.
 pub async fn doctor(engine: &Engine, args: DoctorArgs) -> anyhow::Result<()> {
@@ -45,6 +47,37 @@ fn print_text(report: &Report) -> anyhow::Result<()> {
         if let Some(fix) = &finding.fix {
             writeln!(out, "         fix: {fix}")?;
         }
+    }
+    Ok(())
+}
+
+/// A source's activity, newest last.
+pub fn logs(engine: &Engine, args: LogsArgs) -> anyhow::Result<()> {
+    engine.profile(&args.id)?; // an unknown id is an error, not an empty log
+    let entries = activity_log::read(&activity_log::default_dir(), &args.id, args.limit);
+    if args.json {
+        return super::print_json(&entries);
+    }
+    let mut out = std::io::stdout().lock();
+    if entries.is_empty() {
+        writeln!(out, "nothing recorded for `{}` yet", args.id)?;
+    }
+    for entry in &entries {
+        let what = match &entry.event {
+            Event::Connected => "connected".to_owned(),
+            Event::ConnectFailed { error } => format!("connect failed: {error}"),
+            Event::SignedIn => "signed in".to_owned(),
+            Event::SignInFailed { error } => format!("sign-in failed: {error}"),
+            Event::Refreshed => "tokens renewed".to_owned(),
+            Event::RefreshFailed { error } => format!("renewal failed: {error}"),
+            Event::Disconnected { revoked: true } => "disconnected (tokens revoked at the server)".to_owned(),
+            Event::Disconnected { revoked: false } => "disconnected (tokens forgotten)".to_owned(),
+            Event::BridgeSession { agent } => {
+                format!("an agent connected through the bridge ({agent:?})").to_lowercase()
+            }
+            other => format!("{other:?}"),
+        };
+        writeln!(out, "{:>12}  {what}", lanyard::source::relative_time(entry.at))?;
     }
     Ok(())
 }

@@ -58,6 +58,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => bridge_cmd::serve(engine, args).await,
         Command::BridgeToken => bridge_cmd::token(&engine).await,
         Command::Config(args) => bridge_cmd::config(&engine, args),
+        Command::Logs(args) => doctor_cmd::logs(&engine, args),
         Command::Doctor(args) => doctor_cmd::doctor(&engine, args).await,
         Command::Diagnostics(args) => doctor_cmd::diagnostics(&engine, args).await,
     }

@@ -124,6 +124,11 @@ impl<'a> Credentials<'a> {
             _ => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
         };
         activity::note_refresh(&self.activity_dir, id, renewed.as_ref().map(drop));
+        let event = match &renewed {
+            Ok(_) => crate::activity_log::Event::Refreshed,
+            Err(err) => crate::activity_log::Event::RefreshFailed { error: err.to_string() },
+        };
+        crate::activity_log::record(id, event);
         Ok(AccessToken::of(renewed?))
     }
 

@@ -423,3 +423,40 @@ async fn issue_3_status_shows_the_pending_sign_in_url_until_the_flow_ends() {
     assert!(stderr.contains("did not finish within 1 s"), "it says it timed out: {stderr}");
     assert!(!record.exists(), "a timed-out flow removes its record");
 }
+
+/// Issue 7, "Seeing what happened": `lanyard logs` tells a source's story in order, and the
+/// log holds no token.
+#[tokio::test]
+async fn issue_7_logs_tell_the_sign_in_refresh_and_disconnect_without_a_token() {
+    let source = CliSource::connected("logs").await;
+    let id = &source.text;
+    source.expect(&["call", id, "whoami"], 0);
+    source.fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+    source.expect(&["call", id, "whoami"], 0);
+    let tokens = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "lanyard", "username", &format!("source:{id}/oauth/tokens")])
+        .output()
+        .expect("secret-tool runs");
+    let tokens: Value = serde_json::from_slice(&tokens.stdout).expect("the tokens document is JSON");
+    source.expect(&["disconnect", id], 0);
+
+    let (stdout, _) = source.expect(&["logs", id, "--json"], 0);
+    let entries: Vec<Value> = serde_json::from_str(&stdout).expect("logs --json is JSON");
+    let events: Vec<&str> = entries.iter().filter_map(|e| e["event"].as_str()).collect();
+    assert_eq!(
+        events,
+        ["signed_in", "connected", "refreshed", "connected", "disconnected"],
+        "the story in order: {entries:?}"
+    );
+    assert_eq!(entries[4]["revoked"], true, "the disconnect revoked at the server: {entries:?}");
+    let (text, _) = source.expect(&["logs", id], 0);
+    assert!(text.contains("tokens renewed") && text.contains("ago"), "the text form reads naturally: {text}");
+
+    let log =
+        std::fs::read_to_string(source.home.dir.path().join("data/activity").join(format!("{id}.jsonl")))
+            .expect("the log file exists");
+    for field in ["access_token", "refresh_token"] {
+        let token = tokens[field].as_str().unwrap_or_else(|| panic!("{field} was stored: {tokens}"));
+        assert!(!log.contains(token), "the {field} must not reach the activity log");
+    }
+}
