@@ -308,6 +308,10 @@ pub struct AuthSettings {
     /// Do not send the RFC 8707 `resource` parameter (oauth; Entra v2 rejects it).
     #[arg(long)]
     pub no_resource_param: bool,
+    /// Accept discovered OAuth endpoints in a private network (10.x, 192.168.x, localhost, ...)
+    /// although the MCP server is public (oauth, client-credentials).
+    #[arg(long)]
+    pub allow_private_network: bool,
     /// An extra authorization request parameter, `name=value`, e.g. `prompt=select_account`.
     #[arg(long, value_name = "NAME=VALUE")]
     pub auth_param: Vec<String>,

@@ -225,6 +225,9 @@ fn apply_auth(
             if auth.no_resource_param {
                 oauth.resource_param = false;
             }
+            if auth.allow_private_network {
+                oauth.allow_private_network = true;
+            }
             for pair in &auth.auth_param {
                 let (name, value) = split_pair(pair, "--auth-param", "name=value")?;
                 oauth.extra_params.insert(name, value);
@@ -248,6 +251,7 @@ fn apply_auth(
                 scopes: None,
                 service_token_header: None,
                 service_token: None,
+                allow_private_network: false,
             });
             cc.client_id = client_id;
             match &auth.client_secret_env {
@@ -266,6 +270,9 @@ fn apply_auth(
             }
             if scopes.is_some() {
                 cc.scopes = scopes;
+            }
+            if auth.allow_private_network {
+                cc.allow_private_network = true;
             }
             if let Some(header) = &auth.service_token_header {
                 cc.service_token_header = Some(header.clone());
@@ -288,6 +295,7 @@ fn refuse_auth_flags_without_kind(settings: &ProfileSettings) -> Result<()> {
         || auth.scope.is_some()
         || auth.redirect_port.is_some()
         || auth.no_resource_param
+        || auth.allow_private_network
         || !auth.auth_param.is_empty()
         || auth.token_url.is_some()
         || auth.service_token_header.is_some()

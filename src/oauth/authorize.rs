@@ -76,6 +76,7 @@ pub async fn sign_in(
     options: SignInOptions,
 ) -> Result<StoredTokens, OAuthError> {
     let discovery = discover(http, id, mcp_url).await?;
+    super::private_net::check(id, mcp_url, &discovery, settings.allow_private_network)?;
     let server = &discovery.server;
     if !server.supports_s256() {
         return Err(OAuthError::NoPkce { id: id.clone(), issuer: server.issuer.clone() });

@@ -52,6 +52,7 @@ pub async fn fetch(
         }
         None => {
             let discovery = discover(http, id, mcp_url).await?;
+            super::private_net::check(id, mcp_url, &discovery, settings.allow_private_network)?;
             let server = &discovery.server;
             let auth = with_secret(settings.client_id.clone(), Some(secret), |m| server.takes_auth_method(m));
             let scopes = discovery.scopes(None);

@@ -245,6 +245,11 @@ pub enum OAuthError {
     InsecureEndpoint { id: SourceId, what: &'static str, origin: Origin },
 
     #[error(
+        "source `{id}`: the server's metadata points the {what} at `{origin}`, an address in a private network, while the MCP server is public; refusing it. If that is intended (a company-internal authorization server), allow it with `lanyard profile edit {id} --allow-private-network`"
+    )]
+    PrivateNetwork { id: SourceId, what: &'static str, origin: Origin },
+
+    #[error(
         "source `{id}`: authorization server {issuer} offers neither dynamic client registration nor Client ID Metadata Documents; register a client there and set it with `lanyard profile edit {id} --client-id <id>` (and `--client-secret-env VAR` if it has a secret)"
     )]
     NoRegistration { id: SourceId, issuer: String },
@@ -358,6 +363,7 @@ impl OAuthError {
             | Self::IssuerMismatch { .. }
             | Self::NoPkce { .. }
             | Self::InsecureEndpoint { .. }
+            | Self::PrivateNetwork { .. }
             | Self::NoRegistration { .. }
             | Self::RedirectPortBusy { .. }
             | Self::UnsafeAuthorizationUrl { .. } => Kind::Config,

@@ -33,6 +33,7 @@ mod error;
 mod http;
 pub mod pending;
 mod pkce;
+mod private_net;
 mod redirect;
 mod registration;
 mod revoke;

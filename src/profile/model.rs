@@ -353,6 +353,9 @@ pub struct OAuthSettings {
     /// Extra authorization request parameters, such as `login_hint` or `prompt`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra_params: BTreeMap<String, String>,
+    /// Accept discovered endpoints in a private network although the MCP server is public.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_private_network: bool,
 }
 
 /// Settings for a service account (client credentials grant).
@@ -371,6 +374,9 @@ pub struct ClientCredentialsSettings {
     pub service_token_header: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_token: Option<SecretRef>,
+    /// Accept discovered endpoints in a private network although the MCP server is public.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_private_network: bool,
 }
 
 /// Time limits, in seconds.

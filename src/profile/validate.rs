@@ -196,6 +196,7 @@ mod tests {
             scopes: None,
             service_token_header: None,
             service_token: None,
+            allow_private_network: false,
         };
         profile.auth = Auth::ClientCredentials(cc.clone());
         assert_eq!(

@@ -334,6 +334,7 @@ async fn client_credentials_get_a_service_token() {
             scopes: Some(vec!["mcp:read".into()]),
             service_token_header: None,
             service_token: None,
+            allow_private_network: false,
         })
     })
     .await;

@@ -431,6 +431,7 @@ mod tests {
             scopes: None,
             service_token_header: None,
             service_token: None,
+            allow_private_network: false,
         };
         let kinds = [
             (Auth::None, AuthView::None),
