@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The .deb, installed into a clean root with `dpkg -x` (no system change): it holds the app, the
+# `lanyard` CLI on the package's PATH, a desktop entry and icons, declares the app's version, and
+# the CLI runs from it (`--version`, and `status --json` against an empty profile folder in a
+# private keychain session). Builds the package first with scripts/package.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/package.sh deb >/dev/null
+deb=$(ls -1t target/release/bundle/deb/*.deb | head -n 1)
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+dpkg -x "$deb" "$root"
+
+fail() { echo "package-test: $*" >&2; exit 1; }
+want_version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+[ "$(dpkg-deb -f "$deb" Version)" = "$want_version" ] || fail "the package's version is not $want_version"
+dpkg-deb -f "$deb" Depends | grep -q libwebkit2gtk-4.1 || fail "the package does not depend on WebKitGTK"
+[ -x "$root/usr/bin/lanyard-app" ] || fail "no app binary in /usr/bin"
+[ -x "$root/usr/bin/lanyard" ] || fail "no lanyard CLI in /usr/bin"
+ls "$root"/usr/share/applications/*.desktop >/dev/null 2>&1 || fail "no desktop entry"
+grep -q '^Exec=lanyard-app' "$root"/usr/share/applications/*.desktop || fail "the desktop entry does not start the app"
+ls "$root"/usr/share/icons/hicolor/*/apps/* >/dev/null 2>&1 || fail "no icons"
+
+printed=$("$root/usr/bin/lanyard" --version)
+[ "$printed" = "lanyard $want_version" ] || fail "lanyard --version printed '$printed'"
+home=$(mktemp -d)
+status=$(LANYARD_CONFIG_DIR="$home/config" LANYARD_DATA_DIR="$home/data" \
+    scripts/with-keychain.sh "$root/usr/bin/lanyard" status --json)
+rm -rf "$home"
+printf '%s' "$status" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["sources"] == [], d' \
+    || fail "status --json from the package did not print an empty source list: $status"
+echo "package-test: $(basename "$deb") holds the app and the CLI; lanyard $want_version runs from it"
