@@ -4,6 +4,7 @@
 mod bridge;
 mod bridge_oauth;
 mod cli;
+mod hostile;
 mod merged;
 mod oauth;
 mod oauth_cli;
