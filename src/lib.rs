@@ -7,6 +7,8 @@
 pub mod bridge;
 pub mod engine;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod oauth;
 pub mod paths;
 pub mod profile;
