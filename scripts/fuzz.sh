@@ -49,6 +49,7 @@ for target in "${targets[@]}"; do
     else
         summary+=("$(printf '%-18s %10s runs %8s exec/s %6s MB peak RSS' "$target" "${runs:-?}" "${rate:-?}" "${rss:-?}")")
     fi
+    echo "${summary[-1]}"
 done
 
 echo
