@@ -10,6 +10,8 @@ pub mod diagnostics;
 pub mod doctor;
 pub mod engine;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod net;
 pub mod oauth;
 pub mod paths;

@@ -24,7 +24,7 @@ mod forward;
 mod hub;
 mod ide;
 mod ide_file;
-mod jsonrpc;
+pub(crate) mod jsonrpc;
 mod link;
 mod merged;
 mod pipe;

@@ -14,7 +14,7 @@
 //! grant does not use PKCE.
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, WWW_AUTHENTICATE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use serde::Deserialize;
 use tracing::{debug, instrument};
 use url::Url;
@@ -230,22 +230,41 @@ async fn find_resource_metadata(
         candidates.push(endpoint(id, &from, Step::Probe, "resource_metadata", raw)?);
     }
     candidates.extend(resource_metadata_urls(mcp_url));
+    let mut redirected = None;
     for url in candidates {
-        let Some(metadata) = fetch_json::<ResourceMetadata>(http, id, &url, Step::ResourceMetadata).await?
-        else {
-            continue;
+        let body = match fetch(http, id, &url, Step::ResourceMetadata).await? {
+            Fetched::Body(body) => body,
+            Fetched::Absent => continue,
+            Fetched::Redirected(refused) => {
+                redirected.get_or_insert(refused);
+                continue;
+            }
         };
-        if !resource_covers(&metadata.resource, mcp_url) {
-            return Err(OAuthError::ResourceMismatch {
-                id: id.clone(),
-                expected: canonical_resource(mcp_url),
-                found: metadata.resource,
-            });
-        }
+        let metadata = parse_resource_metadata(id, mcp_url, &Origin::of(&url), &body)?;
         debug!(servers = metadata.authorization_servers.len(), "found protected resource metadata");
         return Ok(metadata);
     }
-    Err(OAuthError::NoResourceMetadata { id: id.clone(), origin: Origin::of(mcp_url) })
+    Err(redirected
+        .unwrap_or_else(|| OAuthError::NoResourceMetadata { id: id.clone(), origin: Origin::of(mcp_url) }))
+}
+
+/// Parses a protected resource metadata body fetched from `from` and checks that it is about
+/// `mcp_url` (RFC 9728 3.3).
+pub(crate) fn parse_resource_metadata(
+    id: &SourceId,
+    mcp_url: &Url,
+    from: &Origin,
+    body: &[u8],
+) -> Result<ResourceMetadata, OAuthError> {
+    let metadata: ResourceMetadata = parse_json(id, from, Step::ResourceMetadata, body)?;
+    if !resource_covers(&metadata.resource, mcp_url) {
+        return Err(OAuthError::ResourceMismatch {
+            id: id.clone(),
+            expected: canonical_resource(mcp_url),
+            found: http::shown(&metadata.resource, 200),
+        });
+    }
+    Ok(metadata)
 }
 
 /// Fetches and checks the metadata of the authorization server `issuer`.
@@ -262,15 +281,32 @@ pub async fn server_metadata(
             id: id.clone(),
             what: "authorization server",
             origin: Origin::of(&issuer_url),
+            from: None,
         });
     }
+    let mut redirected = None;
     for url in server_metadata_urls(&issuer_url) {
-        let Some(raw) = fetch_json::<RawServerMetadata>(http, id, &url, Step::ServerMetadata).await? else {
-            continue;
-        };
-        return check_server_metadata(id, issuer, &Origin::of(&url), raw);
+        match fetch(http, id, &url, Step::ServerMetadata).await? {
+            Fetched::Body(body) => return parse_server_metadata(id, issuer, &Origin::of(&url), &body),
+            Fetched::Absent => {}
+            Fetched::Redirected(refused) => {
+                redirected.get_or_insert(refused);
+            }
+        }
     }
-    Err(OAuthError::NoServerMetadata { id: id.clone(), issuer: issuer.to_owned() })
+    Err(redirected
+        .unwrap_or_else(|| OAuthError::NoServerMetadata { id: id.clone(), issuer: issuer.to_owned() }))
+}
+
+/// Parses an authorization server metadata body fetched from `from` for `issuer`, and checks its
+/// issuer and endpoints.
+pub(crate) fn parse_server_metadata(
+    id: &SourceId,
+    issuer: &str,
+    from: &Origin,
+    body: &[u8],
+) -> Result<ServerMetadata, OAuthError> {
+    check_server_metadata(id, issuer, from, parse_json(id, from, Step::ServerMetadata, body)?)
 }
 
 fn check_server_metadata(
@@ -282,6 +318,7 @@ fn check_server_metadata(
     let step = Step::ServerMetadata;
     let found = raw.issuer.ok_or_else(|| bad(id, from, step, Problem::Missing("issuer")))?;
     if !same_issuer(&found, issuer) {
+        let found = http::shown(&found, 200);
         return Err(OAuthError::IssuerMismatch { id: id.clone(), expected: issuer.to_owned(), found });
     }
     let optional = |what: &'static str, raw: Option<String>| -> Result<Option<Url>, OAuthError> {
@@ -303,14 +340,18 @@ fn check_server_metadata(
     })
 }
 
-/// GETs a JSON document. `None` when the server says it has none there (4xx), so the caller
-/// tries the next URL; other failures are errors.
-async fn fetch_json<T: serde::de::DeserializeOwned>(
-    http: &reqwest::Client,
-    id: &SourceId,
-    url: &Url,
-    step: Step,
-) -> Result<Option<T>, OAuthError> {
+/// What a metadata URL gave.
+enum Fetched {
+    /// A 2xx body, read within the size limit.
+    Body(Vec<u8>),
+    /// A 4xx: nothing here, try the next URL.
+    Absent,
+    /// A 3xx, not followed (a redirect could lead anywhere); reported if no other URL answers.
+    Redirected(OAuthError),
+}
+
+/// GETs a metadata document. Other statuses and failures are errors.
+async fn fetch(http: &reqwest::Client, id: &SourceId, url: &Url, step: Step) -> Result<Fetched, OAuthError> {
     let origin = Origin::of(url);
     let response = http
         .get(url.as_str())
@@ -320,14 +361,29 @@ async fn fetch_json<T: serde::de::DeserializeOwned>(
         .map_err(|err| unreachable(id, &origin, step, err))?;
     let status = response.status();
     debug!(%origin, status = status.as_u16(), %step, "fetched metadata");
-    if status.is_client_error() || status.is_redirection() {
-        return Ok(None);
+    if status.is_redirection() {
+        // Only the target's origin is named: its path and query are the server's to choose.
+        let to = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|location| url.join(location).ok())
+            .map(|target| Origin::of(&target));
+        return Ok(Fetched::Redirected(OAuthError::Redirected {
+            id: id.clone(),
+            origin,
+            step,
+            status: status.as_u16(),
+            to,
+        }));
+    }
+    if status.is_client_error() {
+        return Ok(Fetched::Absent);
     }
     if !status.is_success() {
         return Err(OAuthError::HttpStatus { id: id.clone(), origin, step, status: status.as_u16() });
     }
-    let body = read_limited(id, &origin, step, response).await?;
-    parse_json(id, &origin, step, &body).map(Some)
+    read_limited(id, &origin, step, response).await.map(Fetched::Body)
 }
 
 #[cfg(test)]

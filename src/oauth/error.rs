@@ -208,6 +208,12 @@ pub enum OAuthError {
     #[error("source `{id}`: {origin} answered the {step} with HTTP {status}")]
     HttpStatus { id: SourceId, origin: Origin, step: Step, status: u16 },
 
+    #[error(
+        "source `{id}`: {origin} answered the {step} with a redirect (HTTP {status}) to {}; Lanyard does not follow redirects while signing in, since they could lead credentials to a server nobody named: the server has to answer at the URL itself",
+        to.as_ref().map_or("an unreadable address", Origin::as_str)
+    )]
+    Redirected { id: SourceId, origin: Origin, step: Step, status: u16, to: Option<Origin> },
+
     #[error("source `{id}`: the {step} from {origin} is unusable: {problem}")]
     BadAnswer { id: SourceId, origin: Origin, step: Step, problem: Problem },
 
@@ -240,9 +246,10 @@ pub enum OAuthError {
     NoPkce { id: SourceId, issuer: String },
 
     #[error(
-        "source `{id}`: the {what} `{origin}` is neither https nor a loopback address; refusing to send credentials there"
+        "source `{id}`: the {what} `{origin}`{} is neither https nor a loopback address; refusing to send credentials there",
+        from.as_ref().map(|from| format!(" named by {from}")).unwrap_or_default()
     )]
-    InsecureEndpoint { id: SourceId, what: &'static str, origin: Origin },
+    InsecureEndpoint { id: SourceId, what: &'static str, origin: Origin, from: Option<Origin> },
 
     #[error(
         "source `{id}`: the server's metadata points the {what} at `{origin}`, an address in a private network, while the MCP server is public; refusing it. If that is intended (a company-internal authorization server), allow it with `lanyard profile edit {id} --allow-private-network`"
@@ -370,6 +377,7 @@ impl OAuthError {
             Self::Refused { code, .. } if code.as_str() == "invalid_grant" => Kind::NeedsSignIn,
             Self::Refused { code, .. } if code.as_str() == "temporarily_unavailable" => Kind::Connection,
             Self::Refused { .. } => Kind::Config,
+            Self::Redirected { .. } => Kind::Config,
             Self::Unreachable { .. }
             | Self::HttpStatus { .. }
             | Self::BadAnswer { .. }

@@ -64,7 +64,12 @@ pub fn endpoint(
     if is_safe_endpoint(&url) {
         Ok(url)
     } else {
-        Err(OAuthError::InsecureEndpoint { id: id.clone(), what, origin: Origin::of(&url) })
+        Err(OAuthError::InsecureEndpoint {
+            id: id.clone(),
+            what,
+            origin: Origin::of(&url),
+            from: Some(from.clone()),
+        })
     }
 }
 
@@ -123,6 +128,13 @@ pub fn parse_json<T: DeserializeOwned>(
     })
 }
 
+/// Text from a server as it may appear in an error: at most `max` characters, control
+/// characters replaced by `\u{fffd}`, so a hostile server cannot write terminal escape sequences
+/// or fake lines into Lanyard's output.
+pub fn shown(text: &str, max: usize) -> String {
+    text.chars().take(max).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()
+}
+
 pub fn bad(id: &SourceId, origin: &Origin, step: Step, problem: Problem) -> OAuthError {
     OAuthError::BadAnswer { id: id.clone(), origin: origin.clone(), step, problem }
 }
@@ -144,7 +156,7 @@ pub fn refusal(id: &SourceId, origin: &Origin, step: Step, status: u16, body: &[
             id: id.clone(),
             origin: origin.clone(),
             step,
-            code: OAuthErrorCode(parsed.error),
+            code: OAuthErrorCode(shown(&parsed.error, 100)),
         },
         _ => OAuthError::HttpStatus { id: id.clone(), origin: origin.clone(), step, status },
     }
@@ -246,6 +258,29 @@ mod tests {
         assert!(!safe("http://auth.example.com/token"), "plain http elsewhere is refused");
         assert!(!safe("javascript:alert(1)"), "other schemes are refused");
         assert!(!safe("file:///etc/passwd"), "file URLs are refused");
+    }
+
+    #[test]
+    fn server_text_cannot_write_escapes_or_lines() {
+        assert_eq!(shown("invalid_grant", 100), "invalid_grant", "ordinary text is kept");
+        assert_eq!(
+            shown("a\u{1b}]0;pwned\u{7}\nb", 100),
+            "a\u{fffd}]0;pwned\u{fffd}\u{fffd}b",
+            "ESC, BEL and newlines are replaced"
+        );
+        assert_eq!(shown(&"x".repeat(500), 200).len(), 200, "long text is cut");
+        let id: SourceId = "s".parse().unwrap();
+        let origin = Origin::of(&Url::parse("https://a.example").unwrap());
+        let err = refusal(&id, &origin, Step::Refresh, 400, br#"{"error":"bad\u001b[2J"}"#);
+        assert!(!err.to_string().contains('\u{1b}'), "an error code cannot clear the screen: {err:?}");
+    }
+
+    #[test]
+    fn opaque_urls_are_named_by_their_scheme() {
+        let origin = |raw: &str| Origin::of(&Url::parse(raw).unwrap()).as_str().to_owned();
+        assert_eq!(origin("file:///etc/passwd"), "file:", "not the opaque origin's `null`");
+        assert_eq!(origin("javascript:alert(document.cookie)"), "javascript:", "no script text");
+        assert_eq!(origin("https://a.example:8443/x?code=1"), "https://a.example:8443", "origin only");
     }
 
     #[test]

@@ -21,7 +21,7 @@
 //! refresh and last error, for status), `pending` (the sign-in a flow waits for, for status), `revoke`, `tokens`
 //! (the stored model), `http` (shared request rules), `error`.
 
-mod account;
+pub(crate) mod account;
 pub mod activity;
 mod authorize;
 mod browser;
@@ -30,15 +30,15 @@ mod client_credentials;
 mod credentials;
 pub mod discovery;
 mod error;
-mod http;
+pub(crate) mod http;
 pub mod pending;
 mod pkce;
 mod private_net;
-mod redirect;
+pub(crate) mod redirect;
 mod registration;
 mod revoke;
 pub mod step_up;
-mod tokens;
+pub(crate) mod tokens;
 
 pub use authorize::{DEFAULT_TIMEOUT, ShowUrl, SignInOptions, sign_in};
 pub use browser::{Browser, UserAgent};

@@ -17,6 +17,7 @@ use tracing::debug;
 use url::Url;
 
 use super::error::{OAuthError, OAuthErrorCode};
+use super::http::shown;
 use crate::profile::SourceId;
 use crate::secret::Secret;
 
@@ -43,11 +44,20 @@ impl Answer {
                 "code" => answer.code = Some(Secret::new(value.into_owned())),
                 "state" => answer.state = Some(value.into_owned()),
                 "iss" => answer.iss = Some(value.into_owned()),
-                "error" => answer.error = Some(value.chars().take(100).collect()),
+                "error" => answer.error = Some(shown(&value, 100)),
                 _ => {}
             }
         }
         answer
+    }
+
+    /// The answer in one pasted line: the whole address the browser ended on, or its query.
+    pub fn from_pasted(line: &str) -> Self {
+        let text = line.trim();
+        match Url::parse(text) {
+            Ok(url) => Self::from_query(url.query().unwrap_or_default()),
+            Err(_) => Self::from_query(text.split_once('?').map_or(text, |(_, q)| q)),
+        }
     }
 }
 
@@ -72,7 +82,7 @@ pub fn check(id: &SourceId, answer: Answer, expected: &Expected) -> Result<Secre
             return Err(OAuthError::IssuerMixUp {
                 id: id.clone(),
                 expected: expected.issuer.clone(),
-                found: Some(iss.chars().take(200).collect()),
+                found: Some(shown(iss, 200)),
             });
         }
         None if expected.iss_required => {
@@ -185,15 +195,17 @@ async fn read_target(mut stream: TcpStream) -> Option<(TcpStream, String)> {
         }
     };
     tokio::time::timeout(REQUEST_DEADLINE, read).await.ok()??;
+    let target = request_target(&head)?.to_owned();
+    Some((stream, target))
+}
+
+/// The target of a GET request, from its head; `None` for any other request line.
+pub(crate) fn request_target(head: &[u8]) -> Option<&str> {
     let line = head.split(|b| *b == b'\n').next()?;
     let line = std::str::from_utf8(line).ok()?.trim_end();
     let mut parts = line.split(' ');
     let (method, target) = (parts.next()?, parts.next()?);
-    if method != "GET" {
-        return None;
-    }
-    let target = target.to_owned();
-    Some((stream, target))
+    (method == "GET").then_some(target)
 }
 
 async fn respond(mut stream: TcpStream, status: &str, title: &str, message: &str) {
@@ -230,12 +242,7 @@ pub async fn read_pasted(
         if n == 0 {
             return Err(OAuthError::PasteBackClosed { id: id.clone() });
         }
-        let text = line.trim();
-        let query = match Url::parse(text) {
-            Ok(url) => url.query().unwrap_or_default().to_owned(),
-            Err(_) => text.split_once('?').map_or(text, |(_, q)| q).to_owned(),
-        };
-        let answer = Answer::from_query(&query);
+        let answer = Answer::from_pasted(&line);
         if answer.code.is_some() || answer.error.is_some() {
             return check(id, answer, expected);
         }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::error::{OAuthError, Problem, Step};
-use super::http::{bad, parse_json};
+use super::http::{bad, parse_json, shown};
 use crate::profile::SourceId;
 use crate::secret::Secret;
 use crate::upstream::Origin;
@@ -273,7 +273,7 @@ impl TokenAnswer {
         let access_token =
             access_token.ok_or_else(|| bad(id, origin, step, Problem::Missing("access_token")))?;
         if let Some(kind) = raw.token_type.as_deref().filter(|kind| !kind.eq_ignore_ascii_case("bearer")) {
-            return Err(bad(id, origin, step, Problem::NotBearer(kind.chars().take(40).collect())));
+            return Err(bad(id, origin, step, Problem::NotBearer(shown(kind, 40))));
         }
         Ok(Self {
             access_token: Secret::new(access_token),

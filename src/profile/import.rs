@@ -264,9 +264,7 @@ pub(crate) fn strip_jsonc(text: &str) -> String {
                 }
             }
             (',', _) => {
-                let rest: String = chars.clone().collect();
-                let next_token = rest.trim_start().chars().next();
-                if !matches!(next_token, Some('}') | Some(']')) {
+                if !matches!(next_token(chars.clone()), Some('}') | Some(']')) {
                     out.push(c);
                 }
             }
@@ -274,6 +272,27 @@ pub(crate) fn strip_jsonc(text: &str) -> String {
         }
     }
     out
+}
+
+/// The next character that is neither white space nor inside a comment. Looks only as far as
+/// that character, so that a file of many commas is read in linear time.
+fn next_token(mut chars: impl Iterator<Item = char>) -> Option<char> {
+    let mut chars = std::iter::from_fn(move || chars.next()).peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            (c, _) if c.is_whitespace() => {}
+            ('/', Some('/')) => {
+                chars.find(|&next| next == '\n')?;
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                let mut last = ' ';
+                chars.find(|&next| std::mem::replace(&mut last, next) == '*' && next == '/')?;
+            }
+            _ => return Some(c),
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -374,5 +393,23 @@ mod tests {
             strip_jsonc(r#"{"a": "http://x // not a comment", /* c */ "b": [1,],}"#),
             r#"{"a": "http://x // not a comment",  "b": [1]}"#
         );
+    }
+
+    #[test]
+    fn a_trailing_comma_before_a_comment_is_removed() {
+        // Issue 6: VS Code accepts `[1, // last\n]`; the comma used to stay and break the JSON.
+        let text = "{\"servers\": {\"a\": {\"command\": \"x\"}, // the last one\n /* really */ }}";
+        let report = parse(text);
+        assert_eq!(report.profiles.len(), 1, "the entry before the comment is imported");
+    }
+
+    #[test]
+    fn many_commas_are_stripped_in_linear_time() {
+        // Issue 6: each comma used to copy the rest of the file to look past it, so a 1 MB file of
+        // commas took minutes. 200 000 commas: instant now, tens of minutes before.
+        let text = format!("[{}1]", "1,".repeat(200_000));
+        let stripped = strip_jsonc(&text);
+        assert_eq!(stripped.len(), text.len(), "no comma here is a trailing one");
+        assert_eq!(strip_jsonc("[1, /* a */ // b\n ]"), "[1  \n ]", "a comma before comments and `]` goes");
     }
 }

@@ -21,8 +21,13 @@ use crate::profile::SourceId;
 pub struct Origin(String);
 
 impl Origin {
+    /// The scheme, host and port of `url`. A URL without such an origin (`file:`, `data:`,
+    /// `javascript:`) is named by its scheme alone, since the rest may be anything.
     pub fn of(url: &Url) -> Self {
-        Self(url.origin().ascii_serialization())
+        match url.origin() {
+            origin @ url::Origin::Tuple(..) => Self(origin.ascii_serialization()),
+            url::Origin::Opaque(_) => Self(format!("{}:", url.scheme())),
+        }
     }
 
     pub fn as_str(&self) -> &str {
