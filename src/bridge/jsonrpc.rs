@@ -17,6 +17,8 @@ pub(crate) const INVALID_PARAMS: i32 = -32602;
 pub(crate) const UPSTREAM_FAILED: i32 = -32000;
 /// The upstream wants credentials that Lanyard could not provide.
 pub(crate) const SIGN_IN_NEEDED: i32 = -32001;
+/// JSON-RPC's "invalid request", for a message over the size limit.
+pub(crate) const INVALID_REQUEST: i32 = -32600;
 /// JSON-RPC's "parse error", for a line that is not JSON.
 pub(crate) const PARSE_ERROR: i32 = -32700;
 

@@ -25,6 +25,7 @@ mod hub;
 mod ide;
 mod ide_file;
 pub(crate) mod jsonrpc;
+mod lines;
 mod link;
 mod merged;
 mod pipe;

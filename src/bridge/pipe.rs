@@ -20,7 +20,7 @@ use tracing::{debug, info, warn};
 
 use super::BridgeError;
 use super::credentials::Credentials;
-use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, error_reply, peek};
+use super::jsonrpc::{INVALID_REQUEST, IdKey, PARSE_ERROR, Peeked, error_reply, peek};
 use super::link::Link;
 use super::rewrite::{Outbound, Rewriter};
 use crate::profile::{Resolved, ResolvedTransport, SourceId};
@@ -176,6 +176,12 @@ impl Pipe {
 
     pub fn source(&self) -> &SourceId {
         &self.resolved.id
+    }
+
+    /// Answers a message from the agent that was too large to read (its id is unknown).
+    pub fn refuse_oversized(&self) {
+        let message = "the message is larger than 16 MiB and was dropped";
+        let _ = self.shared.to_agent.send(error_reply(&Value::Null, INVALID_REQUEST, message, self.source()));
     }
 
     /// A message from the agent (one JSON-RPC message or batch, without its line end).

@@ -5,7 +5,7 @@
 //! the agent's order upstream; answers are written as they come. End of input ends the session
 //! upstream (HTTP session deleted, child stopped) and the bridge.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,11 +17,13 @@ use tracing::info;
 use super::BridgeError;
 use super::credentials::Credentials;
 use super::hub;
+use super::lines::{Line, read_line};
 use super::pipe::Pipe;
 use crate::Engine;
 use crate::activity_log::AgentKind;
 use crate::profile::{Resolved, ResolvedTransport, SourceId, ToolFilter};
 use crate::secret::Secret;
+use crate::upstream::MAX_MESSAGE_BYTES;
 use url::Url;
 
 /// How long answers still queued for the agent get to be written after its input ended.
@@ -93,8 +95,9 @@ pub async fn run_stdio(
         .map_err(|err| BridgeError::AgentIo { err })?;
     let outcome = loop {
         match agent_lines.recv().await {
-            None => break Ok(()),
-            Some(Ok(line)) => pipe.on_agent_message(line).await,
+            None | Some(Ok(Line::End)) => break Ok(()),
+            Some(Ok(Line::Message(line))) => pipe.on_agent_message(line).await,
+            Some(Ok(Line::TooLarge)) => pipe.refuse_oversized(),
             Some(Err(err)) => break Err(BridgeError::AgentIo { err }),
         }
     };
@@ -105,24 +108,16 @@ pub async fn run_stdio(
     outcome
 }
 
-/// Reads the agent's lines, skipping blank ones, until end of input or a failure.
-fn read_lines(lines: mpsc::Sender<std::io::Result<Bytes>>) {
+/// Reads the agent's lines, skipping blank ones and capping their size, until end of input or a
+/// failure.
+fn read_lines(lines: mpsc::Sender<std::io::Result<Line>>) {
     let mut input = std::io::stdin().lock();
-    let mut line = Vec::with_capacity(4096);
+    let mut buf = Vec::with_capacity(4096);
     loop {
-        line.clear();
-        match input.read_until(b'\n', &mut line) {
-            Ok(0) => return,
-            Ok(_) => {
-                let text = line.trim_ascii();
-                if !text.is_empty() && lines.blocking_send(Ok(Bytes::copy_from_slice(text))).is_err() {
-                    return;
-                }
-            }
-            Err(err) => {
-                let _ = lines.blocking_send(Err(err));
-                return;
-            }
+        let line = read_line(&mut input, &mut buf, MAX_MESSAGE_BYTES);
+        let last = !matches!(line, Ok(Line::Message(_) | Line::TooLarge));
+        if lines.blocking_send(line).is_err() || last {
+            return;
         }
     }
 }

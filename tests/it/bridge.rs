@@ -438,3 +438,26 @@ async fn config_write_merges_into_the_clients_file_and_the_entry_works() {
         "and lists the source's tools: {listed}"
     );
 }
+
+/// Issue 6, "no unbounded memory": a line over the 16 MiB cap from the agent is answered with an
+/// error and skipped, and the session goes on.
+#[tokio::test]
+async fn an_oversized_agent_message_is_refused_and_the_session_goes_on() {
+    let home = Home::new();
+    let server = test_server_bin().display().to_string();
+    home.add(&["big", "--", &server, "stdio"]).await;
+    let mut bridge = RawBridge::start(&home, "big");
+    bridge.initialize().await;
+    let huge = format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\",\"pad\":\"{}\"}}",
+        "x".repeat(17 * 1024 * 1024)
+    );
+    bridge.stdin.write_all(huge.as_bytes()).await.expect("write the huge line");
+    bridge.stdin.write_all(b"\n").await.unwrap();
+    bridge.send(json!({ "jsonrpc": "2.0", "id": 8, "method": "ping" })).await;
+    let refused: Value = serde_json::from_str(&bridge.next_line().await).expect("a JSON-RPC line");
+    assert_eq!(refused["error"]["code"], -32600, "the oversized message is refused: {refused}");
+    assert_eq!(refused["id"], Value::Null, "its id could not be read: {refused}");
+    let answered = bridge.answer_to(json!(8)).await;
+    assert!(answered.get("result").is_some(), "the next message is served as usual: {answered}");
+}

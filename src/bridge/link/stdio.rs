@@ -7,15 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::io::{AsyncWriteExt, BufReader, BufWriter};
 use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, DropGuard};
-use tracing::debug;
+use tracing::{debug, warn};
 
 use super::super::BridgeError;
+use super::super::lines::{Line, read_line_async};
 use super::super::pipe::Shared;
 use crate::profile::{Resolved, ResolvedTransport};
-use crate::upstream::{Launch, StdioChild, UpstreamError, spawn_pipes};
+use crate::upstream::{Launch, MAX_MESSAGE_BYTES, StdioChild, UpstreamError, spawn_pipes};
 
 /// How long a child gets to report its exit status after its output closed.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
@@ -72,18 +73,21 @@ impl StdioLink {
             let mut stdout = BufReader::new(stdout);
             let mut line = Vec::with_capacity(4096);
             loop {
-                line.clear();
                 let read = tokio::select! {
                     _ = reader_stop.cancelled() => return,
-                    read = stdout.read_until(b'\n', &mut line) => read,
+                    read = read_line_async(&mut stdout, &mut line, MAX_MESSAGE_BYTES) => read,
                 };
                 match read {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        let text = line.trim_ascii();
-                        if !text.is_empty() {
-                            shared.on_upstream_message(Bytes::copy_from_slice(text));
-                        }
+                    Ok(Line::End) | Err(_) => break,
+                    Ok(Line::Message(raw)) => shared.on_upstream_message(raw),
+                    Ok(Line::TooLarge) => {
+                        // Which request it answered is unknown: the server is treated as broken,
+                        // so every call in flight gets an error and the next one a new server.
+                        warn!(source = %id, "the server wrote a message over the size limit");
+                        let err =
+                            UpstreamError::Protocol { id: id.clone(), err: "a message over 16 MiB".into() };
+                        shared.link_closed(generation, &BridgeError::Upstream(err));
+                        break;
                     }
                 }
             }
