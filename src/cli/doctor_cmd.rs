@@ -77,7 +77,13 @@ pub fn logs(engine: &Engine, args: LogsArgs) -> anyhow::Result<()> {
             }
             other => format!("{other:?}"),
         };
-        writeln!(out, "{:>12}  {what}", lanyard::source::relative_time(entry.at))?;
+        // An entry is never in the future; one from this very second reads "just now".
+        let when = if entry.at >= lanyard::oauth::now() {
+            "just now".to_owned()
+        } else {
+            lanyard::source::relative_time(entry.at)
+        };
+        writeln!(out, "{when:>12}  {what}")?;
     }
     Ok(())
 }
