@@ -6,17 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver imagemagick)
-missing=()
-for package in "${packages[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+scripts/apt-install.sh libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver imagemagick
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
     (cd ui && npm ci --no-audit --no-fund --loglevel=error)

@@ -6,16 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(dbus gnome-keyring libsecret-tools keyutils curl tinyproxy openssl)
-missing=()
-for package in "${packages[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+scripts/apt-install.sh dbus gnome-keyring libsecret-tools keyutils curl tinyproxy openssl
 
 (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)

@@ -43,20 +43,20 @@ pub(crate) fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize)
 
 fn skip_rest(input: &mut impl BufRead) -> std::io::Result<()> {
     loop {
-        let available = input.fill_buf()?;
-        if available.is_empty() {
+        let (used, done) = skip_step(input.fill_buf()?);
+        input.consume(used);
+        if done {
             return Ok(());
         }
-        match available.iter().position(|&b| b == b'\n') {
-            Some(at) => {
-                input.consume(at + 1);
-                return Ok(());
-            }
-            None => {
-                let all = available.len();
-                input.consume(all);
-            }
-        }
+    }
+}
+
+/// How much of `available` belongs to the line being skipped, and whether the line ends there
+/// (its newline found, or the input ended).
+fn skip_step(available: &[u8]) -> (usize, bool) {
+    match available.iter().position(|&b| b == b'\n') {
+        Some(at) => (at + 1, true),
+        None => (available.len(), available.is_empty()),
     }
 }
 
@@ -74,19 +74,10 @@ pub(crate) async fn read_line_async(
         }
         if buf.len() > max && buf.last() != Some(&b'\n') {
             loop {
-                let available = input.fill_buf().await?;
-                if available.is_empty() {
+                let (used, done) = skip_step(input.fill_buf().await?);
+                input.consume(used);
+                if done {
                     break;
-                }
-                match available.iter().position(|&b| b == b'\n') {
-                    Some(at) => {
-                        input.consume(at + 1);
-                        break;
-                    }
-                    None => {
-                        let all = available.len();
-                        input.consume(all);
-                    }
                 }
             }
             return Ok(Line::TooLarge);

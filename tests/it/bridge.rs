@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use crate::support::bridge_home::{CountingUpstream, Home, bridge_token, run_agent, start_serve};
-use crate::support::{Everything, everything_js, start_everything, test_server_bin};
+use crate::support::{Everything, children_of, everything_js, start_everything, test_server_bin};
 
 /// The filter every server-everything source gets: `get-env` hidden, `echo` exposed as `say`,
 /// `get-sum` re-described.
@@ -284,16 +284,6 @@ pub(crate) fn initialize(id: u64) -> Value {
         "jsonrpc": "2.0", "id": id, "method": "initialize",
         "params": { "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "raw", "version": "1" } }
     })
-}
-
-/// The process ids of `pid`'s children (every thread's), from /proc.
-fn children_of(pid: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("read /proc/<pid>/task").flatten() {
-        let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-        found.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
-    }
-    found
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use crate::support::bridge_home::{Home, bridge_token, run_agent, start_serve};
-use crate::support::{everything_js, test_server_bin};
+use crate::support::{children_of, everything_js, test_server_bin};
 
 /// How long one answer may take; server-everything starts in about a second on an idle machine.
 const ANSWER_DEADLINE: Duration = Duration::from_secs(60);
@@ -282,16 +282,6 @@ async fn serve_merges_every_source_at_mcp_behind_the_door() {
         report["read"]["test://greeting"], "hello from lanyard-test-server",
         "a resource of kit is reachable over HTTP: {report}"
     );
-}
-
-/// The process ids of `pid`'s children (every thread's), from /proc.
-fn children_of(pid: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("read /proc/<pid>/task").flatten() {
-        let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-        found.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
-    }
-    found
 }
 
 #[tokio::test]

@@ -183,3 +183,13 @@ pub async fn serve(router: axum::Router) -> anyhow::Result<SocketAddr> {
 pub fn scratch_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("create a temp dir")
 }
+
+/// The process ids of `pid`'s children (every thread's), from /proc.
+pub fn children_of(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("read /proc/<pid>/task").flatten() {
+        let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        found.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+    }
+    found
+}
