@@ -7,6 +7,12 @@
 //! direct), the time from spawning `lanyard bridge` to the first answered `tools/list` (upstream
 //! already running), and the resident memory of the bridge processes. Under `cargo test` it does
 //! nothing: timings are measured, never asserted.
+//!
+//! Throughput on a shared 2-core machine moves from run to run, so each path and its direct
+//! baseline are measured in alternating rounds and the ratio reported is the median of the
+//! per-round ratios. Beside it, the CPU time each process spends per call at concurrency 16
+//! (from `/proc/<pid>/task/*/schedstat`): unlike calls per second it hardly depends on what else
+//! the machine is doing, so it shows where a path's cost lies.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -27,6 +33,8 @@ use tokio::process::{Child, Command};
 const WARMUP: usize = 200;
 const LATENCY_CALLS: usize = 2000;
 const THROUGHPUT_CALLS: usize = 4000;
+/// Alternating rounds of direct and bridged throughput runs.
+const ROUNDS: usize = 3;
 const STARTS: usize = 10;
 
 type Client = RunningService<RoleClient, ()>;
@@ -152,18 +160,151 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Nanoseconds on a CPU so far, summed over the threads of `pid` (0 for this process).
+fn cpu_ns(pid: u32) -> u64 {
+    let dir = if pid == 0 { "/proc/self/task".to_owned() } else { format!("/proc/{pid}/task") };
+    let Ok(tasks) = std::fs::read_dir(dir) else { return 0 };
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Context switches so far, summed over the threads of `pid`: each is a thread put to sleep or
+/// woken, the main cost of passing a message between threads and processes.
+fn switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
+/// The processes whose CPU time a path is charged with: the agent (this process), Lanyard (if
+/// in the path) and the upstream server.
+#[derive(Clone, Copy)]
+struct Processes {
+    lanyard: Option<u32>,
+    upstream: Option<u32>,
+}
+
+/// CPU microseconds per call, per process.
+#[derive(Default, Clone, Copy)]
+struct CpuPerCall {
+    agent: f64,
+    lanyard: f64,
+    upstream: f64,
+    /// Lanyard's context switches per call.
+    lanyard_switches: f64,
+}
+
+impl CpuPerCall {
+    fn total(&self) -> f64 {
+        self.agent + self.lanyard + self.upstream
+    }
+}
+
+/// Calls per second at concurrency 16, and the CPU each process spent per call.
+async fn loaded(peer: &Peer<RoleClient>, processes: Processes) -> anyhow::Result<(f64, CpuPerCall)> {
+    let sample = || {
+        (
+            cpu_ns(0),
+            processes.lanyard.map_or(0, cpu_ns),
+            processes.upstream.map_or(0, cpu_ns),
+            processes.lanyard.map_or(0, switches),
+        )
+    };
+    let before = sample();
+    let rate = throughput(peer, 16).await?;
+    let after = sample();
+    let per_call = |a: u64, b: u64| (b.saturating_sub(a)) as f64 / 1e3 / THROUGHPUT_CALLS as f64;
+    let cpu = CpuPerCall {
+        agent: per_call(before.0, after.0),
+        lanyard: per_call(before.1, after.1),
+        upstream: per_call(before.2, after.2),
+        lanyard_switches: (after.3.saturating_sub(before.3)) as f64 / THROUGHPUT_CALLS as f64,
+    };
+    Ok((rate, cpu))
+}
+
 struct PathResult {
     p50: f64,
     p99: f64,
     c1: f64,
     c16: f64,
+    /// Median over the rounds of this path's c=16 rate over its baseline's in the same round.
+    c16_ratio: f64,
+    cpu: CpuPerCall,
 }
 
-async fn measure(peer: &Peer<RoleClient>) -> anyhow::Result<PathResult> {
-    let (p50, p99) = latency(peer).await?;
-    let c1 = throughput(peer, 1).await?;
-    let c16 = throughput(peer, 16).await?;
-    Ok(PathResult { p50, p99, c1, c16 })
+/// One round: the baseline's rate and CPU, then the path's.
+type Round = ((f64, CpuPerCall), (f64, CpuPerCall));
+
+/// A path and its baseline, measured in alternating rounds.
+async fn compare(
+    base: (&Peer<RoleClient>, Processes),
+    path: (&Peer<RoleClient>, Processes),
+) -> anyhow::Result<(PathResult, PathResult)> {
+    let (base_p50, base_p99) = latency(base.0).await?;
+    let (path_p50, path_p99) = latency(path.0).await?;
+    let base_c1 = throughput(base.0, 1).await?;
+    let path_c1 = throughput(path.0, 1).await?;
+    let mut rounds: Vec<Round> = Vec::new();
+    for _ in 0..ROUNDS {
+        let base_round = loaded(base.0, base.1).await?;
+        let path_round = loaded(path.0, path.1).await?;
+        rounds.push((base_round, path_round));
+    }
+    let mut ratios: Vec<f64> = rounds.iter().map(|((b, _), (p, _))| p / b).collect();
+    ratios.sort_by(f64::total_cmp);
+    let median_ratio = ratios[ratios.len() / 2];
+    let mean = |pick: &dyn Fn(&Round) -> (f64, CpuPerCall)| {
+        let n = rounds.len() as f64;
+        let (mut rate, mut cpu) = (0.0, CpuPerCall::default());
+        for round in &rounds {
+            let (r, c) = pick(round);
+            rate += r / n;
+            cpu.agent += c.agent / n;
+            cpu.lanyard += c.lanyard / n;
+            cpu.upstream += c.upstream / n;
+            cpu.lanyard_switches += c.lanyard_switches / n;
+        }
+        (rate, cpu)
+    };
+    let (base_c16, base_cpu) = mean(&|(b, _)| *b);
+    let (path_c16, path_cpu) = mean(&|(_, p)| *p);
+    Ok((
+        PathResult {
+            p50: base_p50,
+            p99: base_p99,
+            c1: base_c1,
+            c16: base_c16,
+            c16_ratio: 1.0,
+            cpu: base_cpu,
+        },
+        PathResult {
+            p50: path_p50,
+            p99: path_p99,
+            c1: path_c1,
+            c16: path_c16,
+            c16_ratio: median_ratio,
+            cpu: path_cpu,
+        },
+    ))
+}
+
+/// The first child process of `pid` (the stdio upstream `lanyard serve` started).
+fn child_of(pid: u32) -> Option<u32> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("children")).ok())
+        .find_map(|children| children.split_whitespace().next()?.parse().ok())
 }
 
 async fn run() -> anyhow::Result<()> {
@@ -183,20 +324,22 @@ async fn run() -> anyhow::Result<()> {
     home.run(&["profile", "add", "bench-http", "--url", &upstream_url]).await?;
     home.run(&["profile", "add", "bench-stdio", "--", &server_path, "stdio"]).await?;
 
-    // Direct HTTP, and stdio agent -> lanyard bridge -> HTTP upstream.
+    let upstream_http_pid = upstream_http.id();
     let direct_http = http_client(&upstream_url, None).await?;
-    let direct_http_r = measure(direct_http.peer()).await?;
-    direct_http.cancel().await?;
+    let direct_http_processes = Processes { lanyard: None, upstream: upstream_http_pid };
 
+    // stdio agent -> lanyard bridge -> HTTP upstream, against direct HTTP.
     let bridge =
         home.command(&["bridge", "bench-http"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
     let (via_bridge, bridge_child) = stdio_client(bridge).await?;
-    let bridge_r = measure(via_bridge.peer()).await?;
+    let bridge_processes = Processes { lanyard: bridge_child.id(), upstream: upstream_http_pid };
+    let (direct_http_r, bridge_r) =
+        compare((direct_http.peer(), direct_http_processes), (via_bridge.peer(), bridge_processes)).await?;
     let bridge_rss = bridge_child.id().and_then(rss_kib);
     via_bridge.cancel().await?;
     drop(bridge_child);
 
-    // Direct stdio, and HTTP agent -> lanyard serve -> stdio upstream.
+    // HTTP agent -> lanyard serve -> stdio upstream, against direct stdio.
     let direct = Command::new(&server)
         .arg("stdio")
         .stdin(Stdio::piped())
@@ -205,22 +348,26 @@ async fn run() -> anyhow::Result<()> {
         .kill_on_drop(true)
         .spawn()?;
     let (direct_stdio, direct_child) = stdio_client(direct).await?;
-    let direct_stdio_r = measure(direct_stdio.peer()).await?;
-    direct_stdio.cancel().await?;
-    drop(direct_child);
-
+    let direct_stdio_processes = Processes { lanyard: None, upstream: direct_child.id() };
     let mut serve =
         home.command(&["serve", "--port", "0"]).stdin(Stdio::null()).stdout(Stdio::piped()).spawn()?;
     let base = listening(&mut serve).await?;
     let via_serve = http_client(&format!("{base}/mcp/bench-stdio"), Some(&token)).await?;
-    let serve_r = measure(via_serve.peer()).await?;
+    let serve_processes = Processes { lanyard: serve.id(), upstream: serve.id().and_then(child_of) };
+    let (direct_stdio_r, serve_r) =
+        compare((direct_stdio.peer(), direct_stdio_processes), (via_serve.peer(), serve_processes)).await?;
     let serve_rss = serve.id().and_then(rss_kib);
     via_serve.cancel().await?;
+    direct_stdio.cancel().await?;
+    drop(direct_child);
 
-    // HTTP agent -> lanyard serve -> HTTP upstream (the HTTP-level forward), for completeness.
+    // HTTP agent -> lanyard serve -> HTTP upstream (the HTTP-level forward), against direct HTTP.
     let via_forward = http_client(&format!("{base}/mcp/bench-http"), Some(&token)).await?;
-    let forward_r = measure(via_forward.peer()).await?;
+    let forward_processes = Processes { lanyard: serve.id(), upstream: upstream_http_pid };
+    let (direct_http_again, forward_r) =
+        compare((direct_http.peer(), direct_http_processes), (via_forward.peer(), forward_processes)).await?;
     via_forward.cancel().await?;
+    direct_http.cancel().await?;
     drop(serve);
 
     // Start: spawn `lanyard bridge` (upstream already running) until tools/list is answered.
@@ -243,12 +390,12 @@ async fn run() -> anyhow::Result<()> {
     );
     println!();
     println!(
-        "| path | p50 µs | p99 µs | added p50 µs | added p99 µs | calls/s c=1 | ratio | calls/s c=16 | ratio |"
+        "| path | p50 µs | p99 µs | added p50 µs | added p99 µs | calls/s c=1 | ratio | calls/s c=16 | ratio (median of {ROUNDS} rounds) | CPU µs/call c=16: agent / lanyard / upstream = total | lanyard switches/call |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let row = |name: &str, r: &PathResult, base: &PathResult| {
         println!(
-            "| {name} | {:.0} | {:.0} | {:+.0} | {:+.0} | {:.0} | {:.2} | {:.0} | {:.2} |",
+            "| {name} | {:.0} | {:.0} | {:+.0} | {:+.0} | {:.0} | {:.2} | {:.0} | {:.2} | {:.0} / {:.0} / {:.0} = {:.0} | {:.1} |",
             r.p50,
             r.p99,
             r.p50 - base.p50,
@@ -256,12 +403,18 @@ async fn run() -> anyhow::Result<()> {
             r.c1,
             r.c1 / base.c1,
             r.c16,
-            r.c16 / base.c16
+            r.c16_ratio,
+            r.cpu.agent,
+            r.cpu.lanyard,
+            r.cpu.upstream,
+            r.cpu.total(),
+            r.cpu.lanyard_switches,
         )
     };
     row("direct HTTP (rmcp client -> test server)", &direct_http_r, &direct_http_r);
     row("stdio agent -> lanyard bridge -> HTTP upstream", &bridge_r, &direct_http_r);
-    row("HTTP agent -> lanyard serve -> HTTP upstream", &forward_r, &direct_http_r);
+    row("direct HTTP, measured beside the forward", &direct_http_again, &direct_http_again);
+    row("HTTP agent -> lanyard serve -> HTTP upstream", &forward_r, &direct_http_again);
     row("direct stdio (rmcp client -> test server child)", &direct_stdio_r, &direct_stdio_r);
     row("HTTP agent -> lanyard serve -> stdio upstream", &serve_r, &direct_stdio_r);
     println!();

@@ -1,7 +1,8 @@
 //! One agent session passed through to one source, message by message.
 //!
 //! A [`Pipe`] takes the agent's messages in arrival order ([`Pipe::on_agent_message`]) and hands the
-//! upstream's messages to a channel the caller drains towards the agent. In between it keeps only
+//! upstream's messages to the caller's [`ToAgent`], straight from the task that read them: no
+//! channel and task in between, which would cost a thread wake-up per message. In between it keeps only
 //! what pass-through needs: which agent requests are in flight (so an upstream that dies answers
 //! each of them with an error naming the source instead of leaving the agent hanging), which of
 //! them are `tools/list` (so their answers get filtered), and the agent's own `initialize`, which
@@ -26,10 +27,22 @@ use super::rewrite::{Outbound, Rewriter};
 use crate::profile::{Resolved, ResolvedTransport, SourceId};
 use crate::upstream::UpstreamError;
 
+/// Where the messages for the agent go. Called from the link's tasks, so it must not block.
+pub(crate) trait ToAgent: Send + Sync + 'static {
+    fn send(&self, message: Bytes);
+}
+
+impl ToAgent for mpsc::UnboundedSender<Bytes> {
+    fn send(&self, message: Bytes) {
+        // A closed channel means the agent is gone; its session ends on its side.
+        let _ = mpsc::UnboundedSender::send(self, message);
+    }
+}
+
 /// What a pipe and its link's tasks share: the way to the agent and the bookkeeping.
 pub(crate) struct Shared {
     rewriter: Rewriter,
-    to_agent: mpsc::UnboundedSender<Bytes>,
+    to_agent: Box<dyn ToAgent>,
     state: std::sync::Mutex<State>,
 }
 
@@ -75,7 +88,7 @@ impl Shared {
             let state = &mut *state;
             self.rewriter.inbound(raw, &peeked, &mut state.lists)
         };
-        let _ = self.to_agent.send(raw);
+        self.to_agent.send(raw);
     }
 
     /// Answers those of `ids` still in flight with `err`.
@@ -128,7 +141,7 @@ impl Shared {
             format!("{err} (Lanyard reconnects on the next request)")
         };
         for id in ids {
-            let _ = self.to_agent.send(error_reply(&id, code, &message, self.source()));
+            self.to_agent.send(error_reply(&id, code, &message, self.source()));
         }
     }
 }
@@ -145,14 +158,15 @@ pub(crate) struct Pipe {
 }
 
 impl Pipe {
-    /// A pipe for `resolved` with its `credentials` (see [`Credentials::new`]), and the channel
-    /// of messages for the agent. Nothing is started until the agent's first message.
+    /// A pipe for `resolved` with its `credentials` (see [`Credentials::new`]), sending the
+    /// agent's messages to `to_agent`. Nothing is started until the agent's first message.
     pub fn new(
         resolved: Resolved,
         credentials: Arc<Credentials>,
         log_dir: PathBuf,
-    ) -> Result<(Self, mpsc::UnboundedReceiver<Bytes>), BridgeError> {
-        let (to_agent, from_pipe) = mpsc::unbounded_channel();
+        to_agent: impl ToAgent,
+    ) -> Result<Self, BridgeError> {
+        let to_agent: Box<dyn ToAgent> = Box::new(to_agent);
         let rewriter = Rewriter::new(resolved.id.clone(), resolved.tools.clone());
         let http = match &resolved.transport {
             ResolvedTransport::Http { .. } | ResolvedTransport::Sse { .. } => {
@@ -171,7 +185,7 @@ impl Pipe {
             link: tokio::sync::Mutex::new(None),
             replays: AtomicU64::new(0),
         };
-        Ok((pipe, from_pipe))
+        Ok(pipe)
     }
 
     pub fn source(&self) -> &SourceId {
@@ -181,21 +195,21 @@ impl Pipe {
     /// Answers a message from the agent that was too large to read (its id is unknown).
     pub fn refuse_oversized(&self) {
         let message = "the message is larger than 16 MiB and was dropped";
-        let _ = self.shared.to_agent.send(error_reply(&Value::Null, INVALID_REQUEST, message, self.source()));
+        self.shared.to_agent.send(error_reply(&Value::Null, INVALID_REQUEST, message, self.source()));
     }
 
     /// A message from the agent (one JSON-RPC message or batch, without its line end).
     pub async fn on_agent_message(&self, raw: Bytes) {
         let Some(peeked) = peek(&raw) else {
             let reply = error_reply(&Value::Null, PARSE_ERROR, "the message is not JSON-RPC", self.source());
-            let _ = self.shared.to_agent.send(reply);
+            self.shared.to_agent.send(reply);
             return;
         };
         let raw = match self.shared.rewriter.outbound(raw, &peeked) {
             Outbound::Forward(raw) => raw,
             Outbound::Refuse(reply) => {
                 debug!(source = %self.source(), "refused a call of a hidden tool");
-                let _ = self.shared.to_agent.send(reply);
+                self.shared.to_agent.send(reply);
                 return;
             }
         };

@@ -2,11 +2,14 @@
 //!
 //! An `initialize` POST without a session starts a child (through a [`Pipe`], so filters,
 //! restarts and error answers work as on stdio) and mints the `Mcp-Session-Id` the agent uses from
-//! then on. A POST holding requests is answered with an event stream that carries the answers to
-//! those requests and closes after the last one (`initialize` is answered with plain JSON); a POST
-//! of notifications or responses gets 202. What the server sends on its own goes, in this order of
-//! preference, to the stream of the request whose progress token it carries, to the agent's GET
-//! stream, or to any open request stream. DELETE stops the child.
+//! then on. A POST holding one request is answered with plain JSON when the first thing the server
+//! sends back is the answer (the common case, and the cheapest for both ends to frame and parse);
+//! otherwise, and for batches, with an event stream that carries the answers and what precedes
+//! them, and closes after the last one. A POST of notifications or responses gets 202. What the
+//! server sends on its own goes, in this order of preference, to the stream of the request whose
+//! progress token it carries, to the agent's GET stream, or to any open request stream. Messages
+//! are routed by the task that read them from the server (see [`ToAgent`]). DELETE stops the
+//! child.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -27,7 +30,7 @@ use super::credentials::Credentials;
 use super::forward::json;
 use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, error_reply, peek};
 use super::link::SESSION_ID;
-use super::pipe::Pipe;
+use super::pipe::{Pipe, ToAgent};
 use crate::activity_log::{AgentKind, Event};
 use crate::profile::Resolved;
 use crate::upstream::MAX_MESSAGE_BYTES;
@@ -110,6 +113,7 @@ impl Sessions {
             return json(StatusCode::BAD_REQUEST, reply);
         };
         let initialize = peeked.iter().find(|p| p.is_request() && p.method_is("initialize"));
+        let is_initialize = initialize.is_some();
         let (session_id, session) = match (session_id, session, initialize) {
             (Some(id), Some(session), _) => (id, session),
             (None, _, Some(_)) => match self.start() {
@@ -142,9 +146,14 @@ impl Sessions {
             }
         }
         drop(answers);
+        let pending: Vec<(IdKey, serde_json::Value)> =
+            requests.iter().filter_map(|r| Some((r.request_key()?, r.id.clone()?))).collect();
+        // Armed before the message goes upstream: an agent that leaves while we wait cancels it
+        // (`initialize` is never cancelled).
+        let guard = (!is_initialize).then(|| CancelOnDrop { session: Arc::clone(&session), pending });
         session.pipe.on_agent_message(body).await;
         let session_header = HeaderValue::from_str(&session_id).expect("session ids are hex");
-        if initialize.is_some() {
+        if is_initialize {
             let mut last = None;
             while let Some(message) = rx.recv().await {
                 last = Some(message);
@@ -157,9 +166,20 @@ impl Sessions {
             response.headers_mut().insert(SESSION_ID, session_header);
             return response;
         }
-        let pending = requests.iter().filter_map(|r| Some((r.request_key()?, r.id.clone()?))).collect();
-        let guard = CancelOnDrop { session: Arc::clone(&session), pending };
-        let mut response = sse(rx, Some(guard));
+        let mut first = None;
+        if let Some(CancelOnDrop { pending, .. }) = &guard
+            && let [only] = pending.as_slice()
+        {
+            match rx.recv().await {
+                Some(message) if is_answer_to(&message, &only.0) => {
+                    let mut response = json(StatusCode::OK, message);
+                    response.headers_mut().insert(SESSION_ID, session_header);
+                    return response;
+                }
+                message => first = message,
+            }
+        }
+        let mut response = sse(first, rx, guard);
         response.headers_mut().insert(SESSION_ID, session_header);
         response
     }
@@ -168,9 +188,9 @@ impl Sessions {
     fn start(&self) -> Result<(String, Arc<Session>), BridgeError> {
         crate::activity_log::record(&self.resolved.id, Event::BridgeSession { agent: AgentKind::Http });
         let credentials = Arc::clone(&self.credentials);
-        let (pipe, from_pipe) = Pipe::new(self.resolved.clone(), credentials, self.log_dir.clone())?;
         let routes = Arc::new(Mutex::new(Routes::default()));
-        tokio::spawn(route(from_pipe, Arc::clone(&routes)));
+        let sink = RouteSink(Arc::clone(&routes));
+        let pipe = Pipe::new(self.resolved.clone(), credentials, self.log_dir.clone(), sink)?;
         let session = Arc::new(Session { pipe, routes });
         let id = session_id();
         self.live.lock().expect("sessions lock").insert(id.clone(), Arc::clone(&session));
@@ -191,7 +211,7 @@ impl Session {
     fn listen(&self) -> Response {
         let (tx, rx) = mpsc::unbounded_channel();
         self.routes.lock().expect("routes lock").listener = Some(tx);
-        sse(rx, None)
+        sse(None, rx, None)
     }
 }
 
@@ -235,11 +255,18 @@ pub(crate) fn cancelled(id: &serde_json::Value) -> Bytes {
     Bytes::from(note.to_string())
 }
 
+/// Whether `message` is the answer to request `key` (and nothing else).
+fn is_answer_to(message: &Bytes, key: &IdKey) -> bool {
+    matches!(peek(message).as_deref(), Some([only]) if only.response_key().as_ref() == Some(key))
+}
+
 /// Sends each message from the server to the stream that should carry it.
-async fn route(mut from_pipe: mpsc::UnboundedReceiver<Bytes>, routes: Arc<Mutex<Routes>>) {
-    while let Some(message) = from_pipe.recv().await {
+struct RouteSink(Arc<Mutex<Routes>>);
+
+impl ToAgent for RouteSink {
+    fn send(&self, message: Bytes) {
         let peeked = peek(&message).unwrap_or_default();
-        let mut routes = routes.lock().expect("routes lock");
+        let mut routes = self.0.lock().expect("routes lock");
         let answered: Vec<IdKey> = peeked.iter().filter_map(Peeked::response_key).collect();
         let mut target = None;
         for key in &answered {
@@ -268,9 +295,15 @@ async fn route(mut from_pipe: mpsc::UnboundedReceiver<Bytes>, routes: Arc<Mutex<
     }
 }
 
-/// An event stream of `messages`, ending when their senders are gone; `guard` is dropped with it.
-fn sse(messages: mpsc::UnboundedReceiver<Bytes>, guard: Option<CancelOnDrop>) -> Response {
-    let events = UnboundedReceiverStream::new(messages).map(move |message| {
+/// An event stream of `first` (if any), then `messages`, ending when their senders are gone;
+/// `guard` is dropped with it.
+fn sse(
+    first: Option<Bytes>,
+    messages: mpsc::UnboundedReceiver<Bytes>,
+    guard: Option<CancelOnDrop>,
+) -> Response {
+    let messages = futures::stream::iter(first).chain(UnboundedReceiverStream::new(messages));
+    let events = messages.map(move |message| {
         let _keep = &guard;
         let data = String::from_utf8_lossy(&message).into_owned();
         sse_stream::Sse::default().event("message").data(data).encode().map_err(std::io::Error::other)

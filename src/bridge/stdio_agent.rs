@@ -84,7 +84,8 @@ pub async fn run_stdio(
         }
     };
     let source = resolved.id.clone();
-    let (pipe, to_agent) = Pipe::new(resolved, Arc::new(credentials), log_dir.to_owned())?;
+    let (for_agent, to_agent) = mpsc::unbounded_channel();
+    let pipe = Pipe::new(resolved, Arc::new(credentials), log_dir.to_owned(), for_agent)?;
     info!(%source, "bridge started");
     let writer = tokio::task::spawn_blocking(move || write_lines(to_agent));
     let (lines, mut agent_lines) = mpsc::channel(READ_AHEAD);

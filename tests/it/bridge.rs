@@ -451,3 +451,49 @@ async fn an_oversized_agent_message_is_refused_and_the_session_goes_on() {
     let answered = bridge.answer_to(json!(8)).await;
     assert!(answered.get("result").is_some(), "the next message is served as usual: {answered}");
 }
+
+/// An HTTP agent's single call to a stdio source is answered with plain JSON when the answer is
+/// the first thing the server sends (cheaper to frame and parse than an event stream). Calls whose
+/// progress comes first still get a stream: see `http_agent_to_stdio_upstream_passes_everything_through`.
+#[tokio::test]
+async fn http_agent_gets_a_single_answer_as_json() {
+    let home = Home::new();
+    home.add(&["plain-json", "--", &test_server_bin().display().to_string(), "stdio"]).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let url = format!("{base}/mcp/plain-json");
+    let client = reqwest::Client::new();
+    let bearer = format!("Bearer {}", bridge_token());
+    let post = |session: Option<String>, body: Value| {
+        let mut request = client
+            .post(&url)
+            .header("authorization", &bearer)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body.to_string());
+        if let Some(session) = session {
+            request = request.header("mcp-session-id", session);
+        }
+        request.send()
+    };
+    let init = json!({ "jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } } });
+    let answer = post(None, init).await.expect("initialize is answered");
+    let session = answer.headers().get("mcp-session-id").expect("a session id").to_str().unwrap().to_owned();
+    let initialized = json!({ "jsonrpc": "2.0", "method": "notifications/initialized" });
+    post(Some(session.clone()), initialized).await.expect("initialized is accepted");
+
+    let call = |id: u64, message: &str| {
+        json!({ "jsonrpc": "2.0", "id": id, "method": "tools/call",
+                "params": { "name": "echo", "arguments": { "message": message } } })
+    };
+    let answer = post(Some(session.clone()), call(1, "one")).await.expect("the call is answered");
+    let content_type = answer.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("application/json"), "a single answer comes as JSON: {content_type}");
+    let reply: Value = answer.json().await.expect("a JSON-RPC answer");
+    assert_eq!(reply["id"], json!(1));
+    assert_eq!(reply["result"]["content"][0]["text"], json!("one"), "{reply}");
+
+    let answer = post(Some(session), call(2, "two")).await.expect("the call is answered");
+    let reply: Value = answer.json().await.expect("a JSON-RPC answer");
+    assert_eq!(reply["result"]["content"][0]["text"], json!("two"), "the session goes on: {reply}");
+}
