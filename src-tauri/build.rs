@@ -24,6 +24,8 @@ fn main() {
         "set_enabled",
         "remove_source",
         "list_tools",
+        "tool_choices",
+        "set_tool_choices",
         "import_config",
         "sign_in",
         "disconnect",

@@ -41,6 +41,8 @@ fn main() {
             commands::sources::set_enabled,
             commands::sources::remove_source,
             commands::tools::list_tools,
+            commands::tools::tool_choices,
+            commands::tools::set_tool_choices,
             commands::import::import_config,
             commands::sign_in::sign_in,
             commands::sign_in::disconnect,

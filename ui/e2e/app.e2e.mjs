@@ -30,7 +30,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { startDriver } from "./driver.mjs";
 import { startOAuthFixture } from "./oauth-fixture.mjs";
-import { endSession, initialize } from "./mcp.mjs";
+import { endSession, initialize, listToolNames } from "./mcp.mjs";
 import { BridgePage, DetailPage, FormPage, SourcesPage } from "./pages.mjs";
 
 const env = (name) => {
@@ -115,6 +115,35 @@ try {
       await shot("04-tools");
     });
 
+    await step("the tool editor: hide get-env, alias echo as say; Test lists what agents see", async () => {
+      const detail = new DetailPage(session);
+      const upstream = await detail.editTools();
+      assert.ok(upstream.includes("echo") && upstream.includes("get-env"), `the server's own tools: ${upstream.join(", ")}`);
+      await detail.aliasTool("echo", "get-sum");
+      const clash = await session.waitFor("the inline alias error", () => detail.aliasError("echo"));
+      assert.match(clash, /already the name/, `an alias that another shown tool has is refused inline: ${clash}`);
+      await detail.aliasTool("echo", "say");
+      await session.waitFor("the error to go", async () => (await detail.aliasError("echo")) === null);
+      await detail.toggleTool("get-env");
+      await detail.saveTools();
+      const tools = await session.waitFor(
+        "the tools agents see",
+        async () => {
+          const error = await detail.lastError();
+          if (error) throw new Error(`Test after saving failed: ${error}`);
+          const names = await detail.toolNames();
+          return names.includes("say") ? names : null;
+        },
+        45_000,
+      );
+      assert.ok(!tools.includes("echo"), `echo is listed under its alias only: ${tools.join(", ")}`);
+      assert.ok(!tools.includes("get-env"), `get-env is hidden: ${tools.join(", ")}`);
+      const saved = await readFile(join(configDir, "profiles.toml"), "utf8");
+      assert.match(saved, /exclude = \["get-env"\]/, `the profile holds the exclusion: ${saved}`);
+      assert.match(saved, /echo = "say"/, `and the alias: ${saved}`);
+      await shot("13-tool-filters");
+    });
+
     await step("the bridge panel: hub Running; the revealed token is the CLI's; /mcp/<id> answers initialize", async () => {
       sources = await new DetailPage(session).back();
       await session.waitFor("the hub to run", async () => (await sources.hubState()) === "running");
@@ -151,6 +180,9 @@ try {
       assert.equal(status, 200, "with the token the hub admits the request");
       assert.ok(answer?.result?.serverInfo, `server-everything answers initialize through the hub: ${JSON.stringify(answer)}`);
       assert.ok(mcpSession, "the hub gives the agent a session");
+      const agentTools = await listToolNames(url, token, mcpSession);
+      assert.ok(agentTools.includes("say"), `the hub lists echo under its alias: ${agentTools.join(", ")}`);
+      assert.ok(!agentTools.includes("echo") && !agentTools.includes("get-env"), `and hides the rest: ${agentTools.join(", ")}`);
       await endSession(url, token, mcpSession);
       await bridge.hide();
       assert.equal(await bridge.tokenShown(), false, "Hide hides it again");

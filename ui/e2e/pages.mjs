@@ -210,6 +210,35 @@ export class DetailPage {
     const found = await this.s.findAll(tid("notice"));
     return found.length ? found[0].text() : null;
   }
+  /** Opens the tool editor and waits for the server's tools; returns their upstream names. */
+  async editTools() {
+    await (await this.s.find(tid("edit-tools"))).click();
+    return this.s.waitFor(
+      "the tool editor's rows",
+      async () => {
+        const failed = await this.s.findAll(tid("tool-editor-error-message"));
+        if (failed.length) throw new Error(`the tool editor failed: ${await failed[0].text()}`);
+        const rows = await this.s.findAll(tid("tool-choice"));
+        return rows.length ? Promise.all(rows.map((r) => r.attribute("data-name"))) : null;
+      },
+      45_000,
+    );
+  }
+  /** Clicks a tool's Show-to-agents toggle. */
+  async toggleTool(name) {
+    await (await this.s.find(tid(`tool-exposed-${name}`))).click();
+  }
+  async aliasTool(name, alias) {
+    // `type` clears the field first.
+    await (await this.s.find(tid(`tool-alias-${name}`))).type(alias);
+  }
+  async aliasError(name) {
+    const el = await this.s.find(tid(`tool-alias-error-${name}`));
+    return (await el.text()) || null;
+  }
+  async saveTools() {
+    await (await this.s.find(tid("save-tools"))).click();
+  }
   async toggleEnabled() {
     await (await this.s.find(tid("toggle-enabled"))).click();
   }

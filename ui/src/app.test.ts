@@ -3,7 +3,7 @@ import type { SourceView } from "./api";
 import { setInvoke } from "./api/call";
 import { setListen } from "./api/events";
 import { App } from "./app";
-import { connected, needsSignIn, tokens } from "./lib/fixtures";
+import { connected, needsSignIn, source, tokens } from "./lib/fixtures";
 
 // The App's moves against a fake shell: which commands run, when status is read again, and what
 // the events do. The views themselves are tested in their own folders.
@@ -98,5 +98,64 @@ describe("App, signing in", () => {
     expect(reads, "no read within the period").toBe(before);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(reads - before, "one read per period").toBe(1);
+  });
+});
+
+describe("App, editing tool filters", () => {
+  let calls: { command: string; args?: Record<string, unknown> }[];
+  let root: HTMLElement;
+
+  beforeEach(async () => {
+    calls = [];
+    setInvoke(async (command, args) => {
+      calls.push({ command, args });
+      switch (command) {
+        case "list_sources":
+          return [source()];
+        case "tool_choices":
+          return [
+            { name: "echo", upstreamDescription: "Echoes", exposed: true, alias: null, description: null },
+            { name: "add", upstreamDescription: null, exposed: true, alias: null, description: null },
+          ];
+        case "set_tool_choices":
+          return null;
+        case "list_tools":
+          return [{ name: "say", description: "Echoes" }];
+        case "set_health":
+          return null;
+        case "hub_status":
+          return { kind: "running", address: "127.0.0.1:7587" };
+        default:
+          throw new Error(`unexpected command ${command}`);
+      }
+    });
+    setListen(async () => () => {});
+    root = document.createElement("div");
+    document.body.replaceChildren(root);
+    await new App(root).start();
+  });
+
+  const q = <T extends HTMLElement = HTMLElement>(id: string) => root.querySelector<T>(`[data-testid="${id}"]`);
+
+  it("lists the server's tools, saves the choices, then lists what agents see", async () => {
+    q('source-row-everything"] [data-testid="source-open')!.click();
+    q("edit-tools")!.click();
+    await vi.waitFor(() => expect(q("tool-alias-echo")).not.toBeNull());
+    const alias = q<HTMLInputElement>("tool-alias-echo")!;
+    alias.value = "say";
+    alias.dispatchEvent(new Event("input"));
+    q<HTMLInputElement>("tool-exposed-add")!.click();
+    q("save-tools")!.click();
+    await vi.waitFor(() => expect(q("notice")?.textContent).toMatch(/Tool filters saved/));
+    const saved = calls.find((c) => c.command === "set_tool_choices");
+    expect(saved?.args).toEqual({
+      id: "everything",
+      choices: [
+        { name: "echo", exposed: true, alias: "say", description: null },
+        { name: "add", exposed: false, alias: null, description: null },
+      ],
+    });
+    await vi.waitFor(() => expect(root.querySelector('[data-testid="tool"]')?.getAttribute("data-name")).toBe("say"));
+    expect(q("edit-tools"), "the editor closes after saving").not.toBeNull();
   });
 });

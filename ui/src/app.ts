@@ -13,6 +13,7 @@ import { nowSecs } from "./lib/countdown";
 import { disconnected } from "./lib/disconnected";
 import { healthOf } from "./lib/health";
 import { nextReadIn } from "./lib/schedule";
+import { aliasErrors, draftsFrom, toChoices, type ToolEditor } from "./lib/tool-filters";
 import { detailView } from "./views/source-detail/detail-view";
 import { formView } from "./views/source-form/form-view";
 import { sourcesView } from "./views/sources/sources-view";
@@ -24,6 +25,7 @@ export class App {
   private sources: SourceView[] | null = null;
   private tests = new Map<string, TestOutcome>();
   private signIns = new Map<string, SignInProgress>();
+  private toolEditors = new Map<string, ToolEditor>();
   private error: UiError | undefined;
   private notice: string | undefined;
   private imported: api.ImportView | undefined;
@@ -137,6 +139,13 @@ export class App {
           onDisconnect: () => void this.disconnect(source.id),
           onToggle: () => void this.setEnabled(source.id, !source.enabled),
           onRemove: () => void this.remove(source.id),
+          toolEditor: this.toolEditors.get(source.id),
+          onEditTools: () => void this.editTools(source.id),
+          onSaveTools: () => void this.saveTools(source.id),
+          onCancelTools: () => {
+            this.toolEditors.delete(source.id);
+            this.render();
+          },
         });
       }
       this.route = { view: "list" };
@@ -202,6 +211,40 @@ export class App {
     await this.reload();
   }
 
+  /** Opens the tool editor: the server's tools before the filter, listed through the engine. */
+  private async editTools(id: string): Promise<void> {
+    this.toolEditors.set(id, { kind: "loading" });
+    this.render();
+    try {
+      const drafts = draftsFrom(await api.toolChoices(id));
+      this.toolEditors.set(id, { kind: "editing", drafts, saving: false });
+    } catch (err) {
+      this.toolEditors.set(id, { kind: "failed", error: err as UiError });
+    }
+    // Listing may have renewed the tokens or found the sign-in gone.
+    await this.reload();
+  }
+
+  /** Saves the tool filter into the profile, then lists the tools again as agents see them. */
+  private async saveTools(id: string): Promise<void> {
+    const editor = this.toolEditors.get(id);
+    if (editor?.kind !== "editing" || Object.keys(aliasErrors(editor.drafts)).length > 0) return;
+    editor.saving = true;
+    editor.error = undefined;
+    this.render();
+    try {
+      await api.setToolChoices(id, toChoices(editor.drafts));
+    } catch (err) {
+      editor.saving = false;
+      editor.error = err as UiError;
+      this.render();
+      return;
+    }
+    this.toolEditors.delete(id);
+    this.notice = "Tool filters saved. Agents that connect from now on see these tools.";
+    await this.test(id);
+  }
+
   /** Connect and Reconnect: the browser sign-in, through the engine. */
   private async signIn(id: string): Promise<void> {
     this.signIns.set(id, { kind: "starting" });
@@ -253,6 +296,7 @@ export class App {
       await api.removeSource(id);
       this.tests.delete(id);
       this.signIns.delete(id);
+      this.toolEditors.delete(id);
       this.route = { view: "list" };
     } catch (err) {
       this.error = err as UiError;

@@ -23,12 +23,14 @@ use crate::ui_error::{UiError, UiErrorKind};
 mod bridge;
 mod health;
 mod tokens;
+mod tools;
 
 pub use bridge::{
     CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView, app_config_path,
 };
 pub use health::HealthView;
 pub use tokens::{ActivityView, DisconnectView, TokensView};
+pub use tools::{ToolChoiceInput, ToolChoiceView};
 
 /// Where ts-rs writes the TypeScript types, relative to `src-tauri/bindings/`.
 pub const TS_DIR: &str = "../../ui/src/api/generated/";

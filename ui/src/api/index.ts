@@ -12,10 +12,13 @@ import type { NewSource } from "./generated/NewSource";
 import type { RevealedToken } from "./generated/RevealedToken";
 import type { SourceView } from "./generated/SourceView";
 import type { TokensView } from "./generated/TokensView";
+import type { ToolChoiceInput } from "./generated/ToolChoiceInput";
+import type { ToolChoiceView } from "./generated/ToolChoiceView";
 import type { ToolView } from "./generated/ToolView";
 import type { WrittenView } from "./generated/WrittenView";
 
 export type { DisconnectView, ImportView, NewSource, SourceView, TokensView, ToolView };
+export type { ToolChoiceInput, ToolChoiceView };
 export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
 export type { HubFailureView } from "./generated/HubFailureView";
@@ -36,6 +39,10 @@ export const addSource = (source: NewSource) => call<void>("add_source", { sourc
 export const setEnabled = (id: string, enabled: boolean) => call<void>("set_enabled", { id, enabled });
 export const removeSource = (id: string) => call<void>("remove_source", { id });
 export const listTools = (id: string) => call<ToolView[]>("list_tools", { id });
+/** Every tool the server lists, before the source's filter, with the filter's say on each. */
+export const toolChoices = (id: string) => call<ToolChoiceView[]>("tool_choices", { id });
+export const setToolChoices = (id: string, choices: ToolChoiceInput[]) =>
+  call<void>("set_tool_choices", { id, choices });
 export const importConfig = (path: string) => call<ImportView>("import_config", { path });
 /** Connect and Reconnect: the engine's browser sign-in; resolves when it is done. */
 export const signIn = (id: string) => call<TokensView>("sign_in", { id });

@@ -14,6 +14,9 @@ function render(over: Partial<DetailProps> = {}) {
     onDisconnect: vi.fn(),
     onToggle: vi.fn(),
     onRemove: vi.fn(),
+    onEditTools: vi.fn(),
+    onSaveTools: vi.fn(),
+    onCancelTools: vi.fn(),
     ...over,
   };
   const el = detailView(props);

@@ -1,7 +1,8 @@
 // One source: its settings in words; for a source that signs in, its token status (live expiry
 // countdown, scopes, issuer, account), Connect / Reconnect / Disconnect and where a sign-in
 // stands; the last error with what to do; the tools it offers (listed by Test, through the same
-// engine path an agent uses); Enable/Disable and Remove.
+// engine path an agent uses) and the tool editor (which of them agents see, under which names);
+// Enable/Disable and Remove.
 import type { SourceView } from "../../api";
 import { errorBanner } from "../../components/error-banner";
 import { signInStatus } from "../../components/sign-in-status";
@@ -18,6 +19,8 @@ import {
   type TestOutcome,
 } from "../../lib/badge";
 import { h } from "../../lib/dom";
+import type { ToolEditor } from "../../lib/tool-filters";
+import { toolEditorView } from "./tool-editor";
 
 export interface DetailProps {
   source: SourceView;
@@ -35,6 +38,11 @@ export interface DetailProps {
   onDisconnect(): void;
   onToggle(): void;
   onRemove(): void;
+  /** Where the tool editor stands; absent while closed. */
+  toolEditor?: ToolEditor;
+  onEditTools(): void;
+  onSaveTools(): void;
+  onCancelTools(): void;
 }
 
 export function detailView(props: DetailProps): HTMLElement {
@@ -107,6 +115,13 @@ export function detailView(props: DetailProps): HTMLElement {
       ),
     ),
     tools(test),
+    toolEditorView({
+      editor: props.toolEditor,
+      enabled: source.enabled,
+      onEdit: () => props.onEditTools(),
+      onSave: () => props.onSaveTools(),
+      onCancel: () => props.onCancelTools(),
+    }),
   );
 }
 
