@@ -21,6 +21,8 @@ fn main() {
     let commands = tauri_build::AppManifest::new().commands(&[
         "list_sources",
         "add_source",
+        "source_settings",
+        "edit_source",
         "set_enabled",
         "remove_source",
         "list_tools",

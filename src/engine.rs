@@ -124,6 +124,18 @@ impl Engine {
         Ok(after)
     }
 
+    /// Which of a profile's secret references the vault holds a value for: an edit form says
+    /// "set" or "not set" for each, and never reads the value out.
+    pub async fn stored_secrets(&self, profile: &Profile) -> Result<Vec<SecretRef>, Error> {
+        let mut stored = Vec::new();
+        for reference in profile.secret_refs() {
+            if self.vault.get(&VaultKey::source_secret(profile.id(), reference)).await?.is_some() {
+                stored.push(reference.clone());
+            }
+        }
+        Ok(stored)
+    }
+
     /// Removes a profile, then its secrets and tokens. Returns the removed profile.
     pub async fn remove_profile(&self, id: &SourceId) -> Result<Profile, Error> {
         let profile = self.profiles.update(|file| file.remove(id))?;

@@ -334,6 +334,36 @@ try {
       assert.equal(await sources.expiry("fixture"), null, "no tokens, no countdown");
     });
 
+    await step("Edit: a new URL and a secret header; the secret goes to the keychain, the window only hears \"set\"", async () => {
+      const planted = "e2e-planted-header-secret";
+      const detail = await sources.openSource("fixture");
+      const form = await detail.edit();
+      assert.equal(await form.value("field-url"), fixture.mcp, "the form starts from the saved URL");
+      const plantedQuery = "e2e-planted-query";
+      const moved = `${fixture.mcp.replace("127.0.0.1", "localhost")}?key=${plantedQuery}`;
+      await form.fill("field-url", "not a url");
+      await form.save();
+      const message = await session.waitFor("the URL error", () => form.error("url"));
+      assert.match(message, /URL/, `a bad URL is refused inline: ${message}`);
+      await form.fill("field-url", moved);
+      await form.addSecretRow("X-Api-Key", planted);
+      await form.save();
+      const shown = moved.split("?")[0];
+      await session.waitFor("the detail with the new URL", async () => (await detail.target()) === `${shown}?…`);
+      const saved = await readFile(join(configDir, "profiles.toml"), "utf8");
+      assert.ok(saved.includes(moved), `the profile holds the new URL: ${saved}`);
+      assert.match(saved, /X-Api-Key = \{ secret = "header\/X-Api-Key" \}/, `the header is a keychain reference: ${saved}`);
+      assert.ok(!saved.includes(planted), "the secret is not in the profile file");
+      const again = await detail.edit();
+      assert.equal(await again.value("field-url"), shown, "a URL's query (which may hold a key) stays out of the window");
+      assert.ok(await session.find('[data-testid="url-hidden-note"]'), "the form says the URL has a part it does not show");
+      assert.equal(await again.value("row-0-value"), "", "the secret never comes back into the window");
+      assert.match(await again.placeholder("row-0-value"), /^set/, "only that it is set");
+      await shot("14-edit");
+      await (await session.find('[data-testid="cancel"]')).click();
+      sources = await new DetailPage(session).back();
+    });
+
     await step("quitting the app (SIGTERM) stops the hub and takes its announcement back", async () => {
       const announcement = join(dataDir, "hub.json");
       const { pid, port } = JSON.parse(await readFile(announcement, "utf8"));

@@ -154,6 +154,18 @@ export class FormPage {
   async save() {
     await (await this.s.find(tid("save-source"))).click();
   }
+  async value(testid) {
+    return (await this.s.find(tid(testid))).property("value");
+  }
+  async placeholder(testid) {
+    return (await this.s.find(tid(testid))).attribute("placeholder");
+  }
+  async addSecretRow(name, value) {
+    await (await this.s.find(tid("add-row"))).click();
+    const i = (await this.s.findAll('[data-testid^="row-"][data-testid$="-name"]')).length - 1;
+    await this.fill(`row-${i}-name`, name);
+    await this.fill(`row-${i}-value`, value);
+  }
   async error(field) {
     return (await this.s.find(tid(`error-${field}`))).text();
   }
@@ -209,6 +221,14 @@ export class DetailPage {
   async notice() {
     const found = await this.s.findAll(tid("notice"));
     return found.length ? found[0].text() : null;
+  }
+  async target() {
+    return (await this.s.find(tid("fact-target"))).text();
+  }
+  async edit() {
+    await (await this.s.find(tid("edit-source"))).click();
+    await this.s.find(tid("source-form"));
+    return new FormPage(this.s);
   }
   /** Opens the tool editor and waits for the server's tools; returns their upstream names. */
   async editTools() {

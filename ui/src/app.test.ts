@@ -118,7 +118,15 @@ describe("App, editing tool filters", () => {
             { name: "add", upstreamDescription: null, exposed: true, alias: null, description: null },
           ];
         case "set_tool_choices":
+        case "edit_source":
           return null;
+        case "source_settings":
+          return {
+            id: "everything",
+            name: "Everything",
+            transport: { kind: "stdio", command: "node", args: ["server.js"], env: [{ name: "KEY", value: null, secret: true, set: true }], cwd: null },
+            auth: { kind: "none" },
+          };
         case "list_tools":
           return [{ name: "say", description: "Echoes" }];
         case "set_health":
@@ -157,5 +165,63 @@ describe("App, editing tool filters", () => {
     });
     await vi.waitFor(() => expect(root.querySelector('[data-testid="tool"]')?.getAttribute("data-name")).toBe("say"));
     expect(q("edit-tools"), "the editor closes after saving").not.toBeNull();
+  });
+});
+
+describe("App, editing a source", () => {
+  let calls: { command: string; args?: Record<string, unknown> }[];
+  let root: HTMLElement;
+
+  beforeEach(async () => {
+    calls = [];
+    setInvoke(async (command, args) => {
+      calls.push({ command, args });
+      switch (command) {
+        case "list_sources":
+          return [source()];
+        case "source_settings":
+          return {
+            id: "everything",
+            name: "Everything",
+            transport: { kind: "stdio", command: "node", args: ["server.js"], env: [{ name: "KEY", value: null, secret: true, set: true }], cwd: null },
+            auth: { kind: "none" },
+          };
+        case "edit_source":
+        case "set_health":
+          return null;
+        case "hub_status":
+          return { kind: "running", address: "127.0.0.1:7587" };
+        default:
+          throw new Error(`unexpected command ${command}`);
+      }
+    });
+    setListen(async () => () => {});
+    root = document.createElement("div");
+    document.body.replaceChildren(root);
+    await new App(root).start();
+  });
+
+  const q = <T extends HTMLElement = HTMLInputElement>(id: string) => root.querySelector<T>(`[data-testid="${id}"]`);
+
+  it("Edit fills the form from the saved settings; saving goes back to the detail with a notice", async () => {
+    q('source-row-everything"] [data-testid="source-open')!.click();
+    q("edit-source")!.click();
+    await vi.waitFor(() => expect(q("source-form")).not.toBeNull());
+    expect(q("field-command")!.value).toBe("node");
+    expect(q("row-0-value")!.value, "the secret is never in the window").toBe("");
+    const command = q("field-command")!;
+    command.value = "node22";
+    command.dispatchEvent(new Event("input"));
+    q("source-form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    await vi.waitFor(() => expect(q("notice")?.textContent).toMatch(/^Saved/));
+    expect(q("detail-view"), "back in the detail").not.toBeNull();
+    const sent = calls.find((c) => c.command === "edit_source")?.args?.source as { transport: unknown };
+    expect(sent.transport).toEqual({
+      kind: "stdio",
+      command: "node22",
+      args: ["server.js"],
+      env: [{ name: "KEY", value: "", secret: true }],
+      cwd: null,
+    });
   });
 });

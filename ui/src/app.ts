@@ -13,12 +13,18 @@ import { nowSecs } from "./lib/countdown";
 import { disconnected } from "./lib/disconnected";
 import { healthOf } from "./lib/health";
 import { nextReadIn } from "./lib/schedule";
+import { draftFrom, type Draft } from "./lib/validate";
 import { aliasErrors, draftsFrom, toChoices, type ToolEditor } from "./lib/tool-filters";
 import { detailView } from "./views/source-detail/detail-view";
 import { formView } from "./views/source-form/form-view";
 import { sourcesView } from "./views/sources/sources-view";
 
-type Route = { view: "list" } | { view: "detail"; id: string } | { view: "add" } | { view: "bridge" };
+type Route =
+  | { view: "list" }
+  | { view: "detail"; id: string }
+  | { view: "add" }
+  | { view: "edit"; id: string; draft: Draft }
+  | { view: "bridge" };
 
 export class App {
   private route: Route = { view: "list" };
@@ -35,7 +41,7 @@ export class App {
   private health: api.HealthView | undefined;
   // The form owns its draft while open; a change of the hub must not wipe what is typed.
   private readonly bridge = new BridgePanel(() => {
-    if (this.route.view !== "add") this.render();
+    if (!this.inForm()) this.render();
   });
 
   constructor(private readonly root: HTMLElement) {}
@@ -83,7 +89,11 @@ export class App {
     this.nextRead = setTimeout(() => void this.reload(), nextReadIn(this.sources, nowSecs()) * 1000);
     this.showHealth();
     // The form owns its draft while open; a background read must not wipe what is typed.
-    if (this.route.view !== "add") this.render();
+    if (!this.inForm()) this.render();
+  }
+
+  private inForm(): boolean {
+    return this.route.view === "add" || this.route.view === "edit";
   }
 
   /** The tray icon follows the worst state among the sources, when it changed. */
@@ -123,6 +133,14 @@ export class App {
         onCancel: () => this.go({ view: "list" }),
       });
     }
+    if (route.view === "edit") {
+      return formView({
+        initial: route.draft,
+        editing: true,
+        onSubmit: (source) => this.saveEdit(source),
+        onCancel: () => this.go({ view: "detail", id: route.id }),
+      });
+    }
     if (route.view === "detail") {
       const source = this.sources?.find((s) => s.id === route.id);
       if (source) {
@@ -139,6 +157,7 @@ export class App {
           onDisconnect: () => void this.disconnect(source.id),
           onToggle: () => void this.setEnabled(source.id, !source.enabled),
           onRemove: () => void this.remove(source.id),
+          onEdit: () => void this.openEdit(source.id),
           toolEditor: this.toolEditors.get(source.id),
           onEditTools: () => void this.editTools(source.id),
           onSaveTools: () => void this.saveTools(source.id),
@@ -193,6 +212,34 @@ export class App {
     }
     this.imported = undefined;
     this.route = { view: "list" };
+    await this.reload();
+    this.root.querySelector<HTMLElement>("h1")?.focus();
+    return undefined;
+  }
+
+  /** Opens the edit form on the source's saved settings (secrets only as set / not set). */
+  private async openEdit(id: string): Promise<void> {
+    try {
+      const draft = draftFrom(await api.sourceSettings(id));
+      this.go({ view: "edit", id, draft });
+    } catch (err) {
+      this.error = err as UiError;
+      this.tests.set(id, { kind: "failed", error: err as UiError, at: new Date() });
+      this.render();
+    }
+  }
+
+  private async saveEdit(source: NewSource): Promise<UiError | undefined> {
+    try {
+      await api.editSource(source);
+    } catch (err) {
+      return err as UiError;
+    }
+    // What a Test found describes the old settings.
+    this.tests.delete(source.id);
+    this.toolEditors.delete(source.id);
+    this.route = { view: "detail", id: source.id };
+    this.notice = "Saved. Agents that connect from now on use these settings.";
     await this.reload();
     this.root.querySelector<HTMLElement>("h1")?.focus();
     return undefined;

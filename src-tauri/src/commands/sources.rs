@@ -1,11 +1,11 @@
-//! Sources: list with status, add, enable/disable, remove.
+//! Sources: list with status, add, read for editing and edit, enable/disable, remove.
 
 use lanyard::profile::SourceId;
 use tauri::State;
 
 use super::AppEngine;
 use crate::ui_error::UiError;
-use crate::wire::{NewSource, SourceView};
+use crate::wire::{NewSource, SourceSettings, SourceView};
 
 #[tauri::command]
 pub async fn list_sources(engine: State<'_, AppEngine>) -> Result<Vec<SourceView>, UiError> {
@@ -19,6 +19,27 @@ pub async fn list_sources(engine: State<'_, AppEngine>) -> Result<Vec<SourceView
 pub async fn add_source(source: NewSource, engine: State<'_, AppEngine>) -> Result<(), UiError> {
     let (profile, secrets) = source.into_profile()?;
     Ok(engine.get()?.add_profile(profile, secrets).await?)
+}
+
+/// A saved source's settings for the edit form: secrets only as "set" / "not set".
+#[tauri::command]
+pub async fn source_settings(id: String, engine: State<'_, AppEngine>) -> Result<SourceSettings, UiError> {
+    let id: SourceId = id.parse()?;
+    let engine = engine.get()?;
+    let profile = engine.profile(&id)?;
+    let stored = engine.stored_secrets(&profile).await?;
+    Ok(SourceSettings::new(&profile, &stored))
+}
+
+/// Saves the edit form. New secret values go straight to the vault; a blank one keeps the stored
+/// secret, and secrets the profile no longer refers to are removed by the engine.
+#[tauri::command]
+pub async fn edit_source(source: NewSource, engine: State<'_, AppEngine>) -> Result<(), UiError> {
+    let id: SourceId = source.id.trim().parse()?;
+    let engine = engine.get()?;
+    let (profile, secrets) = source.into_edit(&engine.profile(&id)?)?;
+    engine.edit_profile(&id, secrets, |saved| *saved = profile).await?;
+    Ok(())
 }
 
 #[tauri::command]

@@ -10,6 +10,7 @@ import type { IdeConfigView } from "./generated/IdeConfigView";
 import type { ImportView } from "./generated/ImportView";
 import type { NewSource } from "./generated/NewSource";
 import type { RevealedToken } from "./generated/RevealedToken";
+import type { SourceSettings } from "./generated/SourceSettings";
 import type { SourceView } from "./generated/SourceView";
 import type { TokensView } from "./generated/TokensView";
 import type { ToolChoiceInput } from "./generated/ToolChoiceInput";
@@ -18,7 +19,8 @@ import type { ToolView } from "./generated/ToolView";
 import type { WrittenView } from "./generated/WrittenView";
 
 export type { DisconnectView, ImportView, NewSource, SourceView, TokensView, ToolView };
-export type { ToolChoiceInput, ToolChoiceView };
+export type { ToolChoiceInput, ToolChoiceView, SourceSettings };
+export type { SettingRow } from "./generated/SettingRow";
 export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
 export type { HubFailureView } from "./generated/HubFailureView";
@@ -36,6 +38,9 @@ export { onEvent, setListen } from "./events";
 
 export const listSources = () => call<SourceView[]>("list_sources");
 export const addSource = (source: NewSource) => call<void>("add_source", { source });
+/** A saved source's settings for the edit form; secrets only as set / not set. */
+export const sourceSettings = (id: string) => call<SourceSettings>("source_settings", { id });
+export const editSource = (source: NewSource) => call<void>("edit_source", { source });
 export const setEnabled = (id: string, enabled: boolean) => call<void>("set_enabled", { id, enabled });
 export const removeSource = (id: string) => call<void>("remove_source", { id });
 export const listTools = (id: string) => call<ToolView[]>("list_tools", { id });

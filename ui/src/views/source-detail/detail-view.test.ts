@@ -14,6 +14,7 @@ function render(over: Partial<DetailProps> = {}) {
     onDisconnect: vi.fn(),
     onToggle: vi.fn(),
     onRemove: vi.fn(),
+    onEdit: vi.fn(),
     onEditTools: vi.fn(),
     onSaveTools: vi.fn(),
     onCancelTools: vi.fn(),
@@ -25,6 +26,14 @@ function render(over: Partial<DetailProps> = {}) {
 const q = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
 describe("source detail", () => {
+  it("Edit opens the form, and the tool editor is offered", () => {
+    const { el, props } = render();
+    q(el, "edit-source")!.click();
+    expect(props.onEdit).toHaveBeenCalled();
+    q(el, "edit-tools")!.click();
+    expect(props.onEditTools).toHaveBeenCalled();
+  });
+
   it("ready, untested: Test is offered, no tools or error yet", () => {
     const { el, props } = render();
     expect(q(el, "detail-badge")?.dataset.code).toBe("ready");

@@ -38,6 +38,8 @@ export interface DetailProps {
   onDisconnect(): void;
   onToggle(): void;
   onRemove(): void;
+  /** Opens the edit form. */
+  onEdit(): void;
   /** Where the tool editor stands; absent while closed. */
   toolEditor?: ToolEditor;
   onEditTools(): void;
@@ -70,7 +72,7 @@ export function detailView(props: DetailProps): HTMLElement {
       h("dt", {}, "Transport"),
       h("dd", {}, transportLabel(source)),
       h("dt", {}, source.transport === "stdio" ? "Command" : "URL"),
-      h("dd", { class: "mono" }, source.target),
+      h("dd", { class: "mono", "data-testid": "fact-target" }, source.target),
       h("dt", {}, "Auth"),
       h("dd", { "data-testid": "fact-auth" }, authLabel(source)),
     ),
@@ -103,6 +105,7 @@ export function detailView(props: DetailProps): HTMLElement {
         },
         running ? "Testing…" : "Test",
       ),
+      h("button", { "data-testid": "edit-source", onclick: () => props.onEdit() }, "Edit"),
       h(
         "button",
         { "data-testid": "toggle-enabled", onclick: () => props.onToggle() },
