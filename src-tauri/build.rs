@@ -31,6 +31,7 @@ fn main() {
         "import_config",
         "sign_in",
         "disconnect",
+        "cancel_sign_in",
         "hub_status",
         "reveal_bridge_token",
         "ide_config",

@@ -10,6 +10,7 @@ mod cli_binary;
 mod commands;
 mod events;
 mod hub;
+mod sign_ins;
 mod tray;
 mod ui_error;
 mod wire;
@@ -29,6 +30,7 @@ fn main() {
 
     let app = tauri::Builder::default()
         .manage(AppEngine::open())
+        .manage(sign_ins::WaitingSignIns::default())
         .setup(|app| {
             app.manage(Hub::start(app.handle().clone()));
             app.manage(tray::AppTray::build(app.handle()));
@@ -48,6 +50,7 @@ fn main() {
             commands::import::import_config,
             commands::sign_in::sign_in,
             commands::sign_in::disconnect,
+            commands::sign_in::cancel_sign_in,
             commands::bridge::hub_status,
             commands::bridge::reveal_bridge_token,
             commands::bridge::ide_config,

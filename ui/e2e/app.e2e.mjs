@@ -8,7 +8,9 @@
 // Connect (the engine opens $BROWSER, a scripted user agent that follows the redirects to the
 // engine's loopback listener), see Connected with a live countdown and the scopes, force expiry
 // at the fixture and see Test renew the token, revoke server-side and see Needs sign-in,
-// Reconnect, Disconnect. Screenshots of each state go to $SCREENS_DIR.
+// Reconnect, Disconnect, cancel a sign-in that waits, edit the source's URL and add a secret
+// header. Before the bridge steps, the tool editor hides a tool and aliases another, and the hub's
+// tools/list shows the result. Screenshots of each state go to $SCREENS_DIR.
 //
 // Run through scripts/app-test.sh, which builds the app, installs tauri-driver and sets up the
 // display, the keychain session and the temporary profile folder. Environment:
@@ -17,14 +19,16 @@
 //   LANYARD_CONFIG_DIR  must be an empty temporary folder
 //   NODE22, OAUTH_FIXTURE  Node 22 and tests/node/oauth-fixture.mjs
 //   BROWSER          tests/it/support/browser.sh, inherited by the app (the engine runs it)
+//   LANYARD_TEST_BROWSER_HOLD  a path in a temporary folder; while that file exists the scripted
+//                    browser never finishes a sign-in (for Cancel)
 //   LANYARD_CLI_BIN  the `lanyard` CLI, beside the app    LANYARD_DATA_DIR  a temporary folder
 //   LANYARD_BRIDGE_PORT  0, so the app's hub takes a free port (never a fixed one in tests)
 //   XDG_CONFIG_HOME  a temporary folder (scripts/with-keychain.sh), where Claude Desktop's file goes
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -49,6 +53,17 @@ assert.equal(env("LANYARD_BRIDGE_PORT"), "0", "the app's hub must take a free po
 env("BROWSER"); // read by the app's engine, not here: without it a real browser would open
 /** How long a sign-in through the scripted browser may take (discovery, registration, redirects). */
 const SIGN_IN_MS = 30_000;
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+const listening = (port) =>
+  new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 
 const steps = [];
 const step = async (name, fn) => {
@@ -334,6 +349,33 @@ try {
       assert.equal(await sources.expiry("fixture"), null, "no tokens, no countdown");
     });
 
+    await step("Cancel stops a sign-in that waits for the browser: the loopback listener closes, nothing is kept", async () => {
+      const hold = env("LANYARD_TEST_BROWSER_HOLD");
+      await writeFile(hold, "");
+      try {
+        const exchanges = await tokenRequests("authorization_code");
+        const detail = await sources.openSource("fixture");
+        await detail.clickSignIn();
+        const url = await session.waitFor("the sign-in URL", () => detail.signInUrl(), SIGN_IN_MS);
+        const port = Number(new URL(new URL(url).searchParams.get("redirect_uri")).port);
+        assert.ok(await listening(port), "the engine waits for the answer on its loopback listener");
+        const pending = join(dataDir, "sign-ins", "fixture.json");
+        assert.ok(existsSync(pending), "`lanyard status` can see the pending sign-in meanwhile");
+        await (await session.find('[data-testid="cancel-sign-in"]')).click();
+        const notice = await session.waitFor("the cancel notice", () => detail.notice());
+        assert.equal(notice, "Sign-in cancelled.");
+        assert.equal(await detail.signInAction(), "connect", "Connect is offered again");
+        assert.equal(await detail.signInError(), null, "a cancel is not shown as a failure");
+        await session.waitFor("the listener to close", async () => !(await listening(port)));
+        assert.ok(!existsSync(pending), "the pending sign-in record is gone");
+        assert.equal(await tokenRequests("authorization_code"), exchanges, "no code was exchanged");
+        await shot("15-sign-in-cancelled");
+        sources = await detail.back();
+      } finally {
+        await rm(hold, { force: true });
+      }
+    });
+
     await step("Edit: a new URL and a secret header; the secret goes to the keychain, the window only hears \"set\"", async () => {
       const planted = "e2e-planted-header-secret";
       const detail = await sources.openSource("fixture");
@@ -352,7 +394,7 @@ try {
       await session.waitFor("the detail with the new URL", async () => (await detail.target()) === `${shown}?…`);
       const saved = await readFile(join(configDir, "profiles.toml"), "utf8");
       assert.ok(saved.includes(moved), `the profile holds the new URL: ${saved}`);
-      assert.match(saved, /X-Api-Key = \{ secret = "header\/X-Api-Key" \}/, `the header is a keychain reference: ${saved}`);
+      assert.match(saved, /X-Api-Key\]\s*secret = "header\/X-Api-Key"/, `the header is a keychain reference: ${saved}`);
       assert.ok(!saved.includes(planted), "the secret is not in the profile file");
       const again = await detail.edit();
       assert.equal(await again.value("field-url"), shown, "a URL's query (which may hold a key) stays out of the window");

@@ -12,6 +12,7 @@ describe("App, signing in", () => {
   let reads: number;
   let calls: { command: string; args?: Record<string, unknown> }[];
   let finishSignIn: ((value: unknown) => void) | undefined;
+  let failSignIn: ((reason: unknown) => void) | undefined;
   const handlers = new Map<string, (payload: unknown) => void>();
   let root: HTMLElement;
 
@@ -28,7 +29,13 @@ describe("App, signing in", () => {
           reads += 1;
           return structuredClone(status);
         case "sign_in":
-          return new Promise((resolve) => (finishSignIn = resolve));
+          return new Promise((resolve, reject) => {
+            finishSignIn = resolve;
+            failSignIn = reject;
+          });
+        case "cancel_sign_in":
+          failSignIn?.({ kind: "Cancelled", message: "the sign-in of `github` was cancelled" });
+          return true;
         case "set_health":
           return null;
         case "hub_status":
@@ -64,6 +71,17 @@ describe("App, signing in", () => {
     await vi.waitFor(() => expect(row().dataset.state).toBe("connected"));
     expect(reads - before, "this window's own change is read once, not once more for its event").toBe(1);
     expect(root.querySelector('[data-testid="notice"]')?.textContent).toBe("Signed in as alice@example.com.");
+  });
+
+  it("Cancel stops a waiting sign-in: Connect is offered again, no error shown", async () => {
+    row().querySelector<HTMLElement>('[data-testid="source-open"]')!.click();
+    root.querySelector<HTMLElement>('[data-testid="sign-in-action"]')!.click();
+    handlers.get("signInWaiting")!({ id: "github", url: "https://as.example/auth" });
+    root.querySelector<HTMLElement>('[data-testid="cancel-sign-in"]')!.click();
+    await vi.waitFor(() => expect(root.querySelector('[data-testid="notice"]')?.textContent).toBe("Sign-in cancelled."));
+    expect(calls.filter((c) => c.command === "cancel_sign_in").map((c) => c.args)).toEqual([{ id: "github" }]);
+    expect(root.querySelector('[data-testid="sign-in-failed"]'), "a cancel is no failure").toBeNull();
+    expect(root.querySelector<HTMLElement>('[data-testid="sign-in-action"]')?.dataset.action).toBe("connect");
   });
 
   it("the tray is told the health when it changes, not on every read", async () => {

@@ -155,6 +155,7 @@ export class App {
           onTest: () => void this.test(source.id),
           onSignIn: () => void this.signIn(source.id),
           onDisconnect: () => void this.disconnect(source.id),
+          onCancelSignIn: () => void api.cancelSignIn(source.id).catch((err) => (this.error = err as UiError)),
           onToggle: () => void this.setEnabled(source.id, !source.enabled),
           onRemove: () => void this.remove(source.id),
           onEdit: () => void this.openEdit(source.id),
@@ -304,7 +305,12 @@ export class App {
       const who = tokens.account ? ` as ${tokens.account}` : "";
       this.notice = `Signed in${who}.`;
     } catch (err) {
-      this.signIns.set(id, { kind: "failed", error: err as UiError, at: new Date() });
+      if ((err as UiError).kind === "Cancelled") {
+        this.signIns.delete(id);
+        this.notice = "Sign-in cancelled.";
+      } else {
+        this.signIns.set(id, { kind: "failed", error: err as UiError, at: new Date() });
+      }
     }
     await this.reload();
   }

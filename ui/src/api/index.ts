@@ -51,6 +51,8 @@ export const setToolChoices = (id: string, choices: ToolChoiceInput[]) =>
 export const importConfig = (path: string) => call<ImportView>("import_config", { path });
 /** Connect and Reconnect: the engine's browser sign-in; resolves when it is done. */
 export const signIn = (id: string) => call<TokensView>("sign_in", { id });
+/** Stops a sign-in that waits; its `signIn` call then fails with kind `Cancelled`. */
+export const cancelSignIn = (id: string) => call<boolean>("cancel_sign_in", { id });
 export const disconnect = (id: string) => call<DisconnectView>("disconnect", { id });
 /** Where the hub (the HTTP bridge the app hosts) stands. */
 export const hubStatus = () => call<HubView>("hub_status");

@@ -15,6 +15,7 @@ function render(over: Partial<DetailProps> = {}) {
     onToggle: vi.fn(),
     onRemove: vi.fn(),
     onEdit: vi.fn(),
+    onCancelSignIn: vi.fn(),
     onEditTools: vi.fn(),
     onSaveTools: vi.fn(),
     onCancelTools: vi.fn(),
@@ -117,6 +118,17 @@ describe("source detail", () => {
     expect(q(el, "sign-in-url")?.textContent).toBe(url);
     expect(el.querySelector(`a[href]`), "the URL must not be a link that loads in the app window").toBeNull();
     expect((q(el, "sign-in-action") as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("waiting for the browser: Cancel stops the sign-in; no Cancel once it failed", () => {
+    const { el, props } = render({ source: needsSignIn(), signIn: { kind: "waiting", url: "https://as.example/auth" } });
+    q(el, "cancel-sign-in")!.click();
+    expect(props.onCancelSignIn).toHaveBeenCalledOnce();
+    const failed = render({
+      source: needsSignIn(),
+      signIn: { kind: "failed", error: { kind: "SignInFailed", message: "x" }, at: new Date() },
+    }).el;
+    expect(q(failed, "cancel-sign-in")).toBeNull();
   });
 
   it("sign-in failed: shows why, with advice, and offers Reconnect", () => {

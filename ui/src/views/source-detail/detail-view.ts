@@ -36,6 +36,8 @@ export interface DetailProps {
   onTest(): void;
   onSignIn(): void;
   onDisconnect(): void;
+  /** Stops a sign-in that waits for the browser. */
+  onCancelSignIn(): void;
   onToggle(): void;
   onRemove(): void;
   /** Opens the edit form. */
@@ -79,7 +81,7 @@ export function detailView(props: DetailProps): HTMLElement {
     tokens
       ? h("div", {}, h("h2", {}, "Sign-in"), h("dl", { class: "facts", "data-testid": "token-facts" }, tokenFacts(tokens, props.now)))
       : null,
-    signInStatus(props.signIn),
+    signInStatus(props.signIn, () => props.onCancelSignIn()),
     todo ? h("p", { class: "hint", "data-testid": "detail-hint" }, `To do: ${todo}`) : null,
     lastTokenError(source.activity, "detail-token-error"),
     test?.kind === "failed"
