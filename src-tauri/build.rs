@@ -37,6 +37,9 @@ fn main() {
         "ide_config",
         "write_ide_config",
         "set_health",
+        "start_at_login",
+        "set_start_at_login",
+        "notify_sign_in_needed",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(commands))
         .expect("tauri-build failed (tauri.conf.json, capabilities/ or icons/)");

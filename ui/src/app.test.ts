@@ -37,7 +37,10 @@ describe("App, signing in", () => {
           failSignIn?.({ kind: "Cancelled", message: "the sign-in of `github` was cancelled" });
           return true;
         case "set_health":
+        case "notify_sign_in_needed":
           return null;
+        case "start_at_login":
+          return false;
         case "hub_status":
           return { kind: "running", address: "127.0.0.1:7587" };
         default:
@@ -93,6 +96,25 @@ describe("App, signing in", () => {
     handlers.get("sourcesChanged")!({ id: "github" });
     await vi.waitFor(() => expect(reads).toBeGreaterThan(2));
     expect(told(), "the same health is not sent again").toEqual(["needsSignIn", "allGood"]);
+  });
+
+  it("a source that turns to needing a sign-in is notified once, not on every read", async () => {
+    const notified = () => calls.filter((c) => c.command === "notify_sign_in_needed").map((c) => c.args?.names);
+    status = [connected()];
+    handlers.get("sourcesChanged")!({ id: "github" });
+    await vi.waitFor(() => expect(row().dataset.state).toBe("connected"));
+    expect(notified(), "signing in is no news").toEqual([]);
+    status = [needsSignIn()];
+    handlers.get("sourcesChanged")!({ id: "github" });
+    await vi.waitFor(() => expect(notified()).toEqual([["GitHub"]]));
+    const reads0 = reads;
+    handlers.get("sourcesChanged")!({ id: "github" });
+    await vi.waitFor(() => expect(reads).toBeGreaterThan(reads0));
+    expect(notified(), "still needing it is not news either").toEqual([["GitHub"]]);
+  });
+
+  it("Start at login is read at start and offered, off", async () => {
+    await vi.waitFor(() => expect(root.querySelector<HTMLInputElement>('[data-testid="start-at-login"]')?.checked).toBe(false));
   });
 
   it("a change made elsewhere (the shell's event) is read at once", async () => {

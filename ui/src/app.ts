@@ -13,6 +13,7 @@ import { nowSecs } from "./lib/countdown";
 import { disconnected } from "./lib/disconnected";
 import { healthOf } from "./lib/health";
 import { nextReadIn } from "./lib/schedule";
+import { newlyNeedingSignIn } from "./lib/sign-in-alerts";
 import { draftFrom, type Draft } from "./lib/validate";
 import { aliasErrors, draftsFrom, toChoices, type ToolEditor } from "./lib/tool-filters";
 import { detailView } from "./views/source-detail/detail-view";
@@ -32,6 +33,9 @@ export class App {
   private tests = new Map<string, TestOutcome>();
   private signIns = new Map<string, SignInProgress>();
   private toolEditors = new Map<string, ToolEditor>();
+  /** Sources this window is signing out itself: their change is no news to notify. */
+  private signingOut = new Set<string>();
+  private startAtLogin: boolean | null = null;
   private error: UiError | undefined;
   private notice: string | undefined;
   private imported: api.ImportView | undefined;
@@ -50,6 +54,7 @@ export class App {
     this.render();
     await this.listen();
     void this.bridge.readHub();
+    void this.readStartAtLogin();
     setInterval(() => tickCountdowns(this.root, nowSecs()), 1000);
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") void this.reload();
@@ -80,8 +85,11 @@ export class App {
   private async reload(): Promise<void> {
     clearTimeout(this.nextRead);
     try {
+      const before = this.sources;
       this.sources = await api.listSources();
       this.error = undefined;
+      this.notifySignInNeeded(newlyNeedingSignIn(before, this.sources, this.signingOut));
+      this.signingOut.clear();
     } catch (err) {
       this.error = err as UiError;
       this.sources ??= [];
@@ -94,6 +102,31 @@ export class App {
 
   private inForm(): boolean {
     return this.route.view === "add" || this.route.view === "edit";
+  }
+
+  /** A desktop notification, once per source that turned to needing a sign-in. */
+  private notifySignInNeeded(names: string[]): void {
+    // Without a notification service the window says the same in its badges.
+    if (names.length > 0) api.notifySignInNeeded(names).catch(() => {});
+  }
+
+  private async readStartAtLogin(): Promise<void> {
+    try {
+      this.startAtLogin = await api.startAtLogin();
+    } catch {
+      // A desktop that cannot say offers no setting.
+      this.startAtLogin = null;
+    }
+    if (!this.inForm()) this.render();
+  }
+
+  private async setStartAtLogin(enabled: boolean): Promise<void> {
+    try {
+      this.startAtLogin = await api.setStartAtLogin(enabled);
+    } catch (err) {
+      this.error = err as UiError;
+    }
+    this.render();
   }
 
   /** The tray icon follows the worst state among the sources, when it changed. */
@@ -180,6 +213,8 @@ export class App {
       imported: this.imported,
       hub: this.bridge.hubState,
       onBridge: () => this.go({ view: "bridge" }),
+      startAtLogin: this.startAtLogin,
+      onStartAtLogin: (enabled) => void this.setStartAtLogin(enabled),
       onOpen: (id) => this.go({ view: "detail", id }),
       onAdd: () => this.go({ view: "add" }),
       onImport: (path) => void this.importFrom(path),
@@ -317,6 +352,7 @@ export class App {
 
   private async disconnect(id: string): Promise<void> {
     this.signIns.set(id, { kind: "disconnecting" });
+    this.signingOut.add(id);
     this.render();
     try {
       this.notice = disconnected(await api.disconnect(id));

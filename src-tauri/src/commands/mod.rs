@@ -3,6 +3,7 @@
 //! command seems to need belongs in the engine (`src/engine.rs`).
 
 pub mod bridge;
+pub mod desktop;
 pub mod health;
 pub mod import;
 pub mod sign_in;

@@ -60,5 +60,10 @@ export const hubStatus = () => call<HubView>("hub_status");
 export const revealBridgeToken = () => call<RevealedToken>("reveal_bridge_token");
 export const ideConfig = (client: IdeClientView) => call<IdeConfigView>("ide_config", { client });
 export const writeIdeConfig = (client: IdeClientView) => call<WrittenView>("write_ide_config", { client });
+/** Whether the app starts at login, and turning it on or off (answers the new setting). */
+export const startAtLogin = () => call<boolean>("start_at_login");
+export const setStartAtLogin = (enabled: boolean) => call<boolean>("set_start_at_login", { enabled });
+/** A desktop notification that these sources need a new sign-in. */
+export const notifySignInNeeded = (names: string[]) => call<void>("notify_sign_in_needed", { names });
 /** Tells the tray icon the sources' overall health (no engine call). */
 export const setHealth = (health: HealthView) => call<void>("set_health", { health });
