@@ -25,7 +25,7 @@
 //   LANYARD_BRIDGE_PORT  0, so the app's hub takes a free port (never a fixed one in tests)
 //   XDG_CONFIG_HOME  a temporary folder (scripts/with-keychain.sh), where Claude Desktop's file goes
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
@@ -404,6 +404,47 @@ try {
       await shot("14-edit");
       await (await session.find('[data-testid="cancel"]')).click();
       sources = await new DetailPage(session).back();
+    });
+
+    await step("Start at login is off by default; turning it on writes the login item, off removes it", async () => {
+      const home = env("HOME");
+      assert.ok(home.startsWith(tmpdir()), `HOME must be a temporary folder here: ${home}`);
+      const item = join(home, ".config", "autostart", "Lanyard.desktop");
+      sources = await new SourcesPage(session).open();
+      await session.waitFor("the setting", async () => (await session.findAll('[data-testid="start-at-login"]')).length === 1);
+      assert.equal(await sources.startAtLogin(), false, "off by default");
+      assert.ok(!existsSync(item), "no login item before it is asked for");
+      await sources.toggleStartAtLogin();
+      await session.waitFor("the login item", async () => existsSync(item));
+      const entry = await readFile(item, "utf8");
+      assert.ok(entry.includes(`Exec=${app}`), `the login item starts this app: ${entry}`);
+      await session.waitFor("the box ticked", () => sources.startAtLogin());
+      await sources.toggleStartAtLogin();
+      await session.waitFor("the login item to go", async () => !existsSync(item));
+    });
+
+    await step("closing the window keeps the hub answering; a second start shows the one window and exits", async () => {
+      const { pid, port } = JSON.parse(await readFile(join(dataDir, "hub.json"), "utf8"));
+      const xWindow = async (...args) =>
+        (await promisify(execFile)("/usr/bin/python3", [join(import.meta.dirname, "x-window.py"), ...args])).stdout.trim();
+      assert.equal(await xWindow("state", String(pid)), "shown");
+      await xWindow("close", String(pid));
+      await session.waitFor("the window to hide", async () => (await xWindow("state", String(pid))) === "hidden");
+      const { stdout } = await promisify(execFile)(cli, ["bridge-token"], { env: process.env });
+      const merged = `http://127.0.0.1:${port}/mcp`;
+      const hubAnswer = await initialize(merged, stdout.trim());
+      assert.equal(hubAnswer.status, 200, "the hub still answers agents with the window closed");
+      assert.ok(hubAnswer.answer?.result?.serverInfo, `the merged server answers initialize: ${JSON.stringify(hubAnswer.answer)}`);
+      await endSession(merged, stdout.trim(), hubAnswer.session);
+      assert.ok(existsSync(join(dataDir, "hub.json")), "and stays announced");
+
+      const second = spawn(app, [], { env: process.env, stdio: "ignore" });
+      const code = await new Promise((resolve) => second.once("exit", (c) => resolve(c)));
+      assert.equal(code, 0, "the second start hands over to the running app and exits");
+      await session.waitFor("the window to show again", async () => (await xWindow("state", String(pid))) === "shown");
+      const again = JSON.parse(await readFile(join(dataDir, "hub.json"), "utf8"));
+      assert.equal(again.pid, pid, "one app, the same hub");
+      await new SourcesPage(session).open();
     });
 
     await step("quitting the app (SIGTERM) stops the hub and takes its announcement back", async () => {

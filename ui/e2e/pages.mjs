@@ -52,6 +52,13 @@ export class SourcesPage {
   async hubState() {
     return (await this.s.find(tid("open-bridge"))).attribute("data-hub");
   }
+  /** Whether the Start at login box is ticked. */
+  async startAtLogin() {
+    return (await (await this.s.find(tid("start-at-login"))).property("checked")) === true;
+  }
+  async toggleStartAtLogin() {
+    await (await this.s.find(tid("start-at-login"))).click();
+  }
   async openBridge() {
     await (await this.s.find(tid("open-bridge"))).click();
     await this.s.find(tid("bridge-view"));
