@@ -18,7 +18,8 @@ tauri_driver=$(scripts/app-tauri-driver.sh)
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$scratch/config" "$scratch/data" "$scratch/home"
+# A home folder as a desktop session has one: with its ~/.config.
+mkdir -p "$scratch/config" "$scratch/data" "$scratch/home/.config"
 screens="$PWD/target/e2e-screens"
 rm -rf "$screens"
 

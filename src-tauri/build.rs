@@ -26,6 +26,7 @@ fn main() {
         "set_enabled",
         "remove_source",
         "list_tools",
+        "source_activity",
         "tool_choices",
         "set_tool_choices",
         "import_config",

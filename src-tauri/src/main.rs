@@ -52,6 +52,7 @@ fn main() {
             commands::sources::set_enabled,
             commands::sources::remove_source,
             commands::tools::list_tools,
+            commands::activity::source_activity,
             commands::tools::tool_choices,
             commands::tools::set_tool_choices,
             commands::import::import_config,

@@ -338,6 +338,21 @@ try {
       assert.match((await sources.expiry("fixture")) ?? "", /^expires in /, "a fresh countdown");
     });
 
+    await step("the detail's Activity lists the sign-ins, the renewal and the refused refresh, newest first", async () => {
+      const detail = await sources.openSource("fixture");
+      const kinds = await session.waitFor("the activity log", async () => {
+        const k = await detail.activityKinds();
+        return k.filter((x) => x === "signedIn").length >= 2 ? k : null;
+      });
+      assert.equal(kinds[0], "signedIn", `the Reconnect is the newest entry: ${kinds.join(", ")}`);
+      assert.ok(kinds.includes("refreshed"), `the forced renewal is listed: ${kinds.join(", ")}`);
+      assert.ok(kinds.includes("refreshFailed"), `the refused refresh is listed: ${kinds.join(", ")}`);
+      const text = await detail.activityText();
+      assert.match(text, /invalid_grant/, "the refusal is named");
+      await shot("16-activity");
+      sources = await detail.back();
+    });
+
     await step("Disconnect revokes the tokens at the server and offers Connect again", async () => {
       const revocations = (await fixture.stats()).revocations;
       await sources.clickAction("fixture");
@@ -415,7 +430,11 @@ try {
       assert.equal(await sources.startAtLogin(), false, "off by default");
       assert.ok(!existsSync(item), "no login item before it is asked for");
       await sources.toggleStartAtLogin();
-      await session.waitFor("the login item", async () => existsSync(item));
+      await session.waitFor("the login item", async () => {
+        const failed = await session.findAll('[data-testid="error-banner-message"]');
+        if (failed.length) throw new Error(`Start at login failed: ${await failed[0].text()}`);
+        return existsSync(item);
+      });
       const entry = await readFile(item, "utf8");
       assert.ok(entry.includes(`Exec=${app}`), `the login item starts this app: ${entry}`);
       await session.waitFor("the box ticked", () => sources.startAtLogin());

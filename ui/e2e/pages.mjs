@@ -229,6 +229,14 @@ export class DetailPage {
     const found = await this.s.findAll(tid("notice"));
     return found.length ? found[0].text() : null;
   }
+  /** The activity entries' kinds, newest first, once the log was read. */
+  async activityKinds() {
+    const entries = await this.s.findAll(tid("activity-entry"));
+    return Promise.all(entries.map((e) => e.attribute("data-kind")));
+  }
+  async activityText() {
+    return (await this.s.find(tid("activity"))).text();
+  }
   async target() {
     return (await this.s.find(tid("fact-target"))).text();
   }

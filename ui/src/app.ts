@@ -36,6 +36,8 @@ export class App {
   /** Sources this window is signing out itself: their change is no news to notify. */
   private signingOut = new Set<string>();
   private startAtLogin: boolean | null = null;
+  /** The open source's activity log, newest first, as last read. */
+  private activity = new Map<string, api.LogEntryView[]>();
   private error: UiError | undefined;
   private notice: string | undefined;
   private imported: api.ImportView | undefined;
@@ -95,6 +97,7 @@ export class App {
       this.sources ??= [];
     }
     this.nextRead = setTimeout(() => void this.reload(), nextReadIn(this.sources, nowSecs()) * 1000);
+    if (this.route.view === "detail") await this.readActivity(this.route.id);
     this.showHealth();
     // The form owns its draft while open; a background read must not wipe what is typed.
     if (!this.inForm()) this.render();
@@ -102,6 +105,15 @@ export class App {
 
   private inForm(): boolean {
     return this.route.view === "add" || this.route.view === "edit";
+  }
+
+  /** The open source's activity log (a local file read; no keychain, no network). */
+  private async readActivity(id: string): Promise<void> {
+    try {
+      this.activity.set(id, await api.sourceActivity(id));
+    } catch {
+      // The log is best effort in the engine too; the detail view works without it.
+    }
   }
 
   /** A desktop notification, once per source that turned to needing a sign-in. */
@@ -142,6 +154,7 @@ export class App {
     if (this.route.view === "bridge") this.bridge.close();
     this.route = route;
     if (route.view === "bridge") void this.bridge.open();
+    if (route.view === "detail") void this.readActivity(route.id).then(() => this.route === route && this.render());
     this.confirmingRemove = false;
     this.notice = undefined;
     this.render(true);
@@ -193,6 +206,7 @@ export class App {
           onRemove: () => void this.remove(source.id),
           onEdit: () => void this.openEdit(source.id),
           toolEditor: this.toolEditors.get(source.id),
+          activity: this.activity.get(source.id),
           onEditTools: () => void this.editTools(source.id),
           onSaveTools: () => void this.saveTools(source.id),
           onCancelTools: () => {

@@ -13,12 +13,14 @@ use lanyard::source::{SourceState, SourceStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod activity_log;
 mod bridge;
 mod form;
 mod health;
 mod tokens;
 mod tools;
 
+pub use activity_log::LogEntryView;
 pub use bridge::{
     CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView, app_config_path,
 };

@@ -9,6 +9,7 @@ import type { IdeClientView } from "./generated/IdeClientView";
 import type { IdeConfigView } from "./generated/IdeConfigView";
 import type { ImportView } from "./generated/ImportView";
 import type { NewSource } from "./generated/NewSource";
+import type { LogEntryView } from "./generated/LogEntryView";
 import type { RevealedToken } from "./generated/RevealedToken";
 import type { SourceSettings } from "./generated/SourceSettings";
 import type { SourceView } from "./generated/SourceView";
@@ -19,7 +20,7 @@ import type { ToolView } from "./generated/ToolView";
 import type { WrittenView } from "./generated/WrittenView";
 
 export type { DisconnectView, ImportView, NewSource, SourceView, TokensView, ToolView };
-export type { ToolChoiceInput, ToolChoiceView, SourceSettings };
+export type { ToolChoiceInput, ToolChoiceView, SourceSettings, LogEntryView };
 export type { SettingRow } from "./generated/SettingRow";
 export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
@@ -48,6 +49,8 @@ export const listTools = (id: string) => call<ToolView[]>("list_tools", { id });
 export const toolChoices = (id: string) => call<ToolChoiceView[]>("tool_choices", { id });
 export const setToolChoices = (id: string, choices: ToolChoiceInput[]) =>
   call<void>("set_tool_choices", { id, choices });
+/** The newest entries of a source's activity log, newest first. */
+export const sourceActivity = (id: string) => call<LogEntryView[]>("source_activity", { id });
 export const importConfig = (path: string) => call<ImportView>("import_config", { path });
 /** Connect and Reconnect: the engine's browser sign-in; resolves when it is done. */
 export const signIn = (id: string) => call<TokensView>("sign_in", { id });

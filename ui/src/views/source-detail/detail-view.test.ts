@@ -35,6 +35,21 @@ describe("source detail", () => {
     expect(props.onEditTools).toHaveBeenCalled();
   });
 
+  it("activity: reading, nothing yet, and entries newest first with failures marked", () => {
+    expect(q(render().el, "activity")?.textContent).toContain("Reading");
+    expect(q(render({ activity: [] }).el, "activity-empty")).not.toBeNull();
+    const { el } = render({
+      activity: [
+        { at: 1_800_000_100, event: { kind: "refreshFailed", error: "token endpoint down" } },
+        { at: 1_800_000_000, event: { kind: "signedIn" } },
+      ],
+    });
+    const entries = [...el.querySelectorAll<HTMLElement>('[data-testid="activity-entry"]')];
+    expect(entries.map((e) => e.dataset.kind)).toEqual(["refreshFailed", "signedIn"]);
+    expect(entries[0]!.textContent).toContain("token endpoint down");
+    expect(entries[0]!.classList.contains("failed")).toBe(true);
+  });
+
   it("ready, untested: Test is offered, no tools or error yet", () => {
     const { el, props } = render();
     expect(q(el, "detail-badge")?.dataset.code).toBe("ready");

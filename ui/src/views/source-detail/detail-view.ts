@@ -3,7 +3,8 @@
 // stands; the last error with what to do; the tools it offers (listed by Test, through the same
 // engine path an agent uses) and the tool editor (which of them agents see, under which names);
 // Enable/Disable and Remove.
-import type { SourceView } from "../../api";
+import type { LogEntryView, SourceView } from "../../api";
+import { activityList } from "../../components/activity-list";
 import { errorBanner } from "../../components/error-banner";
 import { signInStatus } from "../../components/sign-in-status";
 import { lastTokenError, tokenFacts } from "../../components/token-facts";
@@ -42,6 +43,8 @@ export interface DetailProps {
   onRemove(): void;
   /** Opens the edit form. */
   onEdit(): void;
+  /** The newest activity log entries; absent until read. */
+  activity?: LogEntryView[];
   /** Where the tool editor stands; absent while closed. */
   toolEditor?: ToolEditor;
   onEditTools(): void;
@@ -127,6 +130,7 @@ export function detailView(props: DetailProps): HTMLElement {
       onSave: () => props.onSaveTools(),
       onCancel: () => props.onCancelTools(),
     }),
+    activityList(props.activity),
   );
 }
 
