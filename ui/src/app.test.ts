@@ -78,6 +78,7 @@ describe("App, signing in", () => {
 
   it("Cancel stops a waiting sign-in: Connect is offered again, no error shown", async () => {
     row().querySelector<HTMLElement>('[data-testid="source-open"]')!.click();
+    await vi.waitFor(() => expect(root.querySelector('[data-testid="detail-view"]')).not.toBeNull());
     root.querySelector<HTMLElement>('[data-testid="sign-in-action"]')!.click();
     handlers.get("signInWaiting")!({ id: "github", url: "https://as.example/auth" });
     root.querySelector<HTMLElement>('[data-testid="cancel-sign-in"]')!.click();
@@ -187,6 +188,7 @@ describe("App, editing tool filters", () => {
 
   it("lists the server's tools, saves the choices, then lists what agents see", async () => {
     q('source-row-everything"] [data-testid="source-open')!.click();
+    await vi.waitFor(() => expect(q("detail-view")).not.toBeNull());
     q("edit-tools")!.click();
     await vi.waitFor(() => expect(q("tool-alias-echo")).not.toBeNull());
     const alias = q<HTMLInputElement>("tool-alias-echo")!;
@@ -245,6 +247,7 @@ describe("App, editing a source", () => {
 
   it("Edit fills the form from the saved settings; saving goes back to the detail with a notice", async () => {
     q('source-row-everything"] [data-testid="source-open')!.click();
+    await vi.waitFor(() => expect(q("detail-view")).not.toBeNull());
     q("edit-source")!.click();
     await vi.waitFor(() => expect(q("source-form")).not.toBeNull());
     expect(q("field-command")!.value).toBe("node");

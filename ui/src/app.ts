@@ -107,6 +107,12 @@ export class App {
     return this.route.view === "add" || this.route.view === "edit";
   }
 
+  /** Opens a source's detail with its activity log read first, so the view renders once. */
+  private async openDetail(id: string): Promise<void> {
+    await this.readActivity(id);
+    this.go({ view: "detail", id });
+  }
+
   /** The open source's activity log (a local file read; no keychain, no network). */
   private async readActivity(id: string): Promise<void> {
     try {
@@ -154,7 +160,6 @@ export class App {
     if (this.route.view === "bridge") this.bridge.close();
     this.route = route;
     if (route.view === "bridge") void this.bridge.open();
-    if (route.view === "detail") void this.readActivity(route.id).then(() => this.route === route && this.render());
     this.confirmingRemove = false;
     this.notice = undefined;
     this.render(true);
@@ -229,7 +234,7 @@ export class App {
       onBridge: () => this.go({ view: "bridge" }),
       startAtLogin: this.startAtLogin,
       onStartAtLogin: (enabled) => void this.setStartAtLogin(enabled),
-      onOpen: (id) => this.go({ view: "detail", id }),
+      onOpen: (id) => void this.openDetail(id),
       onAdd: () => this.go({ view: "add" }),
       onImport: (path) => void this.importFrom(path),
       onMainAction: (source) => {
@@ -248,7 +253,7 @@ export class App {
           case "busy":
             return;
           case "details":
-            return this.go({ view: "detail", id: source.id });
+            return void this.openDetail(source.id);
         }
       },
     });
