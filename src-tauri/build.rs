@@ -34,6 +34,7 @@ fn main() {
         "disconnect",
         "cancel_sign_in",
         "hub_status",
+        "hub_agents",
         "reveal_bridge_token",
         "ide_config",
         "write_ide_config",

@@ -11,11 +11,11 @@
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use lanyard::Engine;
-use lanyard::bridge::{self, BridgeError};
+use lanyard::bridge::{self, Agents, BridgeError};
 use tauri::AppHandle;
 use tokio::sync::{oneshot, watch};
 
@@ -75,6 +75,8 @@ pub struct Hub {
     state: watch::Receiver<HubState>,
     /// Taken (and so dropped) once, when the app quits; its task then ends.
     stop: Mutex<Option<oneshot::Sender<()>>>,
+    /// The agent sessions the server serves, once it runs.
+    agents: Arc<OnceLock<Arc<Agents>>>,
 }
 
 impl Hub {
@@ -84,6 +86,8 @@ impl Hub {
         let (state_tx, state) = watch::channel(HubState::Starting);
         let (stop, stopped) = oneshot::channel::<()>();
         let port = wanted_port(std::env::var_os(PORT_VAR));
+        let agents = Arc::new(OnceLock::new());
+        let serving = Arc::clone(&agents);
         tauri::async_runtime::spawn(async move {
             let set = |next: HubState| {
                 tracing::info!(state = ?next, "bridge hub");
@@ -91,12 +95,17 @@ impl Hub {
                 state_tx.send_replace(next);
             };
             tokio::select! {
-                () = host(port, &set) => {}
+                () = host(port, &set, &serving) => {}
                 // The app quits: dropping `host` drops the server and its announcement.
                 _ = stopped => {}
             }
         });
-        Self { state, stop: Mutex::new(Some(stop)) }
+        Self { state, stop: Mutex::new(Some(stop)), agents }
+    }
+
+    /// The agent sessions the hub serves; `None` while it does not run.
+    pub fn agents(&self) -> Option<Arc<Agents>> {
+        matches!(self.state(), HubState::Running { .. }).then(|| self.agents.get().cloned()).flatten()
     }
 
     pub fn state(&self) -> HubState {
@@ -120,7 +129,7 @@ impl Hub {
 }
 
 /// Runs the server until it ends; reports each step through `set`.
-async fn host(port: Result<u16, HubFailure>, set: &impl Fn(HubState)) {
+async fn host(port: Result<u16, HubFailure>, set: &impl Fn(HubState), agents: &OnceLock<Arc<Agents>>) {
     let failed = |reason| set(HubState::Failed { reason });
     let port = match port {
         Ok(port) => port,
@@ -134,6 +143,7 @@ async fn host(port: Result<u16, HubFailure>, set: &impl Fn(HubState)) {
         Ok(server) => server,
         Err(err) => return failed(start_failure(&err)),
     };
+    let _ = agents.set(server.agents());
     set(HubState::Running { address: server.local_addr() });
     let message = match server.run().await {
         Ok(()) => "the listener closed".to_owned(),

@@ -60,6 +60,7 @@ fn main() {
             commands::sign_in::disconnect,
             commands::sign_in::cancel_sign_in,
             commands::bridge::hub_status,
+            commands::bridge::hub_agents,
             commands::bridge::reveal_bridge_token,
             commands::bridge::ide_config,
             commands::bridge::write_ide_config,

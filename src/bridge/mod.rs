@@ -18,6 +18,7 @@
 //! `Host` and `Origin` checked, all before any upstream is touched. Credentials for HTTP upstreams
 //! come from one function per request ([`credentials`]), where OAuth tokens will plug in.
 
+mod agents;
 mod credentials;
 mod door;
 mod forward;
@@ -37,6 +38,7 @@ mod token;
 
 use std::net::SocketAddr;
 
+pub use agents::{AgentCount, AgentRoute, Agents, RECENT as AGENTS_RECENT};
 pub use hub::running_hub;
 pub use ide::{IdeClient, ide_snippet};
 pub use ide_file::{IdeConfigError, Written, default_config_path, write_config};

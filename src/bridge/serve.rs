@@ -21,6 +21,7 @@ use axum::serve::ListenerExt;
 use tracing::{debug, info, warn};
 
 use super::BridgeError;
+use super::agents::{self, Agents};
 use super::credentials::Credentials;
 use super::door;
 use super::forward::Forwarder;
@@ -50,6 +51,8 @@ struct Door {
     port: u16,
     log_dir: PathBuf,
     routes: tokio::sync::Mutex<HashMap<SourceId, Arc<Route>>>,
+    /// The agent sessions seen at the door.
+    agents: Arc<Agents>,
 }
 
 enum Route {
@@ -74,6 +77,7 @@ pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server
         port: addr.port(),
         log_dir,
         routes: tokio::sync::Mutex::new(HashMap::new()),
+        agents: Arc::new(Agents::default()),
     });
     Ok(Server { listener, addr, state })
 }
@@ -81,6 +85,11 @@ pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server
 impl Server {
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The agent sessions this server serves, readable while it runs.
+    pub fn agents(&self) -> Arc<Agents> {
+        Arc::clone(&self.state.agents)
     }
 
     /// Serves until the process ends (or the future is dropped).
@@ -127,12 +136,32 @@ async fn check_door(State(state): State<Arc<Door>>, mut request: Request, next: 
         return prove_hub(&state, &request);
     }
     match door::admit(request.headers_mut(), state.port, &state.token) {
-        Ok(()) => next.run(request).await,
+        Ok(()) => count_agent(&state.agents, request, next).await,
         Err(refusal) => {
             debug!(?refusal, "request refused at the door");
             (refusal.status(), refusal.message()).into_response()
         }
     }
+}
+
+/// Runs an admitted request and notes its MCP session: seen, or ended by a `DELETE`.
+async fn count_agent(agents: &Agents, request: Request, next: Next) -> Response {
+    let route = agents::route_of(request.uri().path());
+    let ending = request.method() == axum::http::Method::DELETE;
+    let asked = session_of(request.headers());
+    let response = next.run(request).await;
+    if let Some((route, session)) = route.zip(asked.or_else(|| session_of(response.headers()))) {
+        if ending && response.status().is_success() {
+            agents.ended(route, &session);
+        } else if response.status().is_success() {
+            agents.seen(route, &session, std::time::Instant::now());
+        }
+    }
+    response
+}
+
+fn session_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers.get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 fn prove_hub(state: &Door, request: &Request) -> Response {

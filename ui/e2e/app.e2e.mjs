@@ -198,7 +198,9 @@ try {
       const agentTools = await listToolNames(url, token, mcpSession);
       assert.ok(agentTools.includes("say"), `the hub lists echo under its alias: ${agentTools.join(", ")}`);
       assert.ok(!agentTools.includes("echo") && !agentTools.includes("get-env"), `and hides the rest: ${agentTools.join(", ")}`);
+      await session.waitFor("the agent in Connected agents", async () => (await bridge.agents()).everything === 1);
       await endSession(url, token, mcpSession);
+      await session.waitFor("the ended session to go", async () => (await bridge.agents()).everything === undefined);
       await bridge.hide();
       assert.equal(await bridge.tokenShown(), false, "Hide hides it again");
     });

@@ -89,6 +89,14 @@ export class BridgePage {
   async sourceUrl(id) {
     return (await this.s.find(`${tid("source-url")}[data-source="${id}"]`)).text();
   }
+  /** Refreshes Connected agents and returns `{ <source or "merged">: sessions }`. */
+  async agents() {
+    await (await this.s.find(tid("refresh-agents"))).click();
+    const routes = await this.s.findAll(tid("agent-route"));
+    const out = {};
+    for (const r of routes) out[await r.attribute("data-source")] = Number(await r.attribute("data-sessions"));
+    return out;
+  }
   async tokenShown() {
     return (await this.s.findAll(tid("bridge-token"))).length === 1;
   }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 mod activity_log;
+mod agents;
 mod bridge;
 mod form;
 mod health;
@@ -21,6 +22,7 @@ mod tokens;
 mod tools;
 
 pub use activity_log::LogEntryView;
+pub use agents::AgentsView;
 pub use bridge::{
     CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView, app_config_path,
 };

@@ -2,6 +2,7 @@
 // src-tauri/src/wire/, ui_error.rs and events.rs (`cargo test -p lanyard-app`), so a change on
 // the Rust side that this code does not follow fails the type check.
 import { call } from "./call";
+import type { AgentsView } from "./generated/AgentsView";
 import type { DisconnectView } from "./generated/DisconnectView";
 import type { HealthView } from "./generated/HealthView";
 import type { HubView } from "./generated/HubView";
@@ -20,7 +21,7 @@ import type { ToolView } from "./generated/ToolView";
 import type { WrittenView } from "./generated/WrittenView";
 
 export type { DisconnectView, ImportView, NewSource, SourceView, TokensView, ToolView };
-export type { ToolChoiceInput, ToolChoiceView, SourceSettings, LogEntryView };
+export type { ToolChoiceInput, ToolChoiceView, SourceSettings, LogEntryView, AgentsView };
 export type { SettingRow } from "./generated/SettingRow";
 export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
@@ -59,6 +60,8 @@ export const cancelSignIn = (id: string) => call<boolean>("cancel_sign_in", { id
 export const disconnect = (id: string) => call<DisconnectView>("disconnect", { id });
 /** Where the hub (the HTTP bridge the app hosts) stands. */
 export const hubStatus = () => call<HubView>("hub_status");
+/** The agent sessions the hub served recently, per route. */
+export const hubAgents = () => call<AgentsView>("hub_agents");
 /** The bridge token: only on the person's explicit Reveal click, never kept in a list or a log. */
 export const revealBridgeToken = () => call<RevealedToken>("reveal_bridge_token");
 export const ideConfig = (client: IdeClientView) => call<IdeConfigView>("ide_config", { client });
