@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use lanyard::Engine;
-use lanyard::bridge::{self, Agents, BridgeError};
+use lanyard::bridge::{self, Agents, BridgeError, SourceRoutes};
+use lanyard::profile::SourceId;
 use tauri::AppHandle;
 use tokio::sync::{oneshot, watch};
 
@@ -75,8 +76,14 @@ pub struct Hub {
     state: watch::Receiver<HubState>,
     /// Taken (and so dropped) once, when the app quits; its task then ends.
     stop: Mutex<Option<oneshot::Sender<()>>>,
-    /// The agent sessions the server serves, once it runs.
-    agents: Arc<OnceLock<Arc<Agents>>>,
+    /// The server's handles, once it runs.
+    serving: Arc<OnceLock<Serving>>,
+}
+
+/// What the app reads from and tells a running server.
+struct Serving {
+    agents: Arc<Agents>,
+    routes: SourceRoutes,
 }
 
 impl Hub {
@@ -86,8 +93,8 @@ impl Hub {
         let (state_tx, state) = watch::channel(HubState::Starting);
         let (stop, stopped) = oneshot::channel::<()>();
         let port = wanted_port(std::env::var_os(PORT_VAR));
-        let agents = Arc::new(OnceLock::new());
-        let serving = Arc::clone(&agents);
+        let serving = Arc::new(OnceLock::new());
+        let handles = Arc::clone(&serving);
         tauri::async_runtime::spawn(async move {
             let set = |next: HubState| {
                 tracing::info!(state = ?next, "bridge hub");
@@ -95,17 +102,28 @@ impl Hub {
                 state_tx.send_replace(next);
             };
             tokio::select! {
-                () = host(port, &set, &serving) => {}
+                () = host(port, &set, &handles) => {}
                 // The app quits: dropping `host` drops the server and its announcement.
                 _ = stopped => {}
             }
         });
-        Self { state, stop: Mutex::new(Some(stop)), agents }
+        Self { state, stop: Mutex::new(Some(stop)), serving }
     }
 
     /// The agent sessions the hub serves; `None` while it does not run.
     pub fn agents(&self) -> Option<Arc<Agents>> {
-        matches!(self.state(), HubState::Running { .. }).then(|| self.agents.get().cloned()).flatten()
+        self.running().map(|serving| Arc::clone(&serving.agents))
+    }
+
+    /// Tells the hub that `id`'s profile changed: agents' next sessions get the new settings.
+    pub async fn source_changed(&self, id: &SourceId) {
+        if let Some(serving) = self.running() {
+            serving.routes.forget(id).await;
+        }
+    }
+
+    fn running(&self) -> Option<&Serving> {
+        matches!(self.state(), HubState::Running { .. }).then(|| self.serving.get()).flatten()
     }
 
     pub fn state(&self) -> HubState {
@@ -129,7 +147,7 @@ impl Hub {
 }
 
 /// Runs the server until it ends; reports each step through `set`.
-async fn host(port: Result<u16, HubFailure>, set: &impl Fn(HubState), agents: &OnceLock<Arc<Agents>>) {
+async fn host(port: Result<u16, HubFailure>, set: &impl Fn(HubState), serving: &OnceLock<Serving>) {
     let failed = |reason| set(HubState::Failed { reason });
     let port = match port {
         Ok(port) => port,
@@ -143,7 +161,7 @@ async fn host(port: Result<u16, HubFailure>, set: &impl Fn(HubState), agents: &O
         Ok(server) => server,
         Err(err) => return failed(start_failure(&err)),
     };
-    let _ = agents.set(server.agents());
+    let _ = serving.set(Serving { agents: server.agents(), routes: server.routes() });
     set(HubState::Running { address: server.local_addr() });
     let message = match server.run().await {
         Ok(()) => "the listener closed".to_owned(),

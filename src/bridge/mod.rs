@@ -43,7 +43,7 @@ pub use hub::running_hub;
 pub use ide::{IdeClient, ide_snippet};
 pub use ide_file::{IdeConfigError, Written, default_config_path, write_config};
 pub use merged::{MergedError, run_stdio as run_stdio_merged};
-pub use serve::{DEFAULT_PORT, Server, serve};
+pub use serve::{DEFAULT_PORT, Server, SourceRoutes, serve};
 pub use stdio_agent::run_stdio;
 pub use token::bridge_token;
 

@@ -4,7 +4,9 @@
 //! The listener binds loopback only and sets `TCP_NODELAY` on every accepted socket (Nagle plus
 //! delayed ACK would stall each call of a Node agent by ~45 ms). Every request passes the
 //! [`door`](super::door) first. A source is resolved (variables, vault secrets) on its first
-//! request and kept for the life of the server: a changed profile takes effect after a restart.
+//! request and kept for the life of the server: a changed profile takes effect after a restart,
+//! or at the source's next request once its owner calls [`SourceRoutes::forget`] (the app does
+//! after each edit it makes). Sessions under way keep the route they started on until they end.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -85,6 +87,11 @@ pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server
 impl Server {
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The handle that makes the server resolve a source again after its profile changed.
+    pub fn routes(&self) -> SourceRoutes {
+        SourceRoutes(Arc::clone(&self.state))
     }
 
     /// The agent sessions this server serves, readable while it runs.
@@ -201,6 +208,21 @@ async fn per_source(
     match &*route {
         Route::Http(forwarder) => forwarder.handle(request).await,
         Route::Sessions(sessions) => sessions.handle(request).await,
+    }
+}
+
+/// A running server's per-source routes, to be made again from the profile.
+#[derive(Clone)]
+pub struct SourceRoutes(Arc<Door>);
+
+impl SourceRoutes {
+    /// Forgets `id`'s route: its next new session resolves the source from the profile again. A
+    /// session already under way keeps its route (and a stdio child) until it ends; an agent
+    /// whose session the new route does not know is told so (404) and starts a new one.
+    pub async fn forget(&self, id: &SourceId) {
+        if self.0.routes.lock().await.remove(id).is_some() {
+            debug!(source = %id, "route forgotten; the next request resolves the source again");
+        }
     }
 }
 

@@ -159,7 +159,7 @@ try {
       await shot("13-tool-filters");
     });
 
-    await step("the bridge panel: hub Running; the revealed token is the CLI's; /mcp/<id> answers initialize", async () => {
+    await step("the bridge panel: hub Running; the token is the CLI's; /mcp/<id> serves the filtered tools; agents counted; a new filter reaches the next session", async () => {
       sources = await new DetailPage(session).back();
       await session.waitFor("the hub to run", async () => (await sources.hubState()) === "running");
       const bridge = await sources.openBridge();
@@ -203,6 +203,19 @@ try {
       await session.waitFor("the ended session to go", async () => (await bridge.agents()).everything === undefined);
       await bridge.hide();
       assert.equal(await bridge.tokenShown(), false, "Hide hides it again");
+
+      // A filter changed while the hub runs reaches the agents' next session.
+      const detail = await (await bridge.back()).openSource("everything");
+      await detail.editTools();
+      await detail.toggleTool("get-env");
+      await detail.saveTools();
+      await session.waitFor("get-env listed again", async () => (await detail.toolNames()).includes("get-env"), 45_000);
+      const panel = await (await detail.back()).openBridge();
+      const next = await initialize(url, token);
+      const nextTools = await listToolNames(url, token, next.session);
+      assert.ok(nextTools.includes("get-env") && nextTools.includes("say"), `the hub's next session has the new filter: ${nextTools.join(", ")}`);
+      await endSession(url, token, next.session);
+      await panel.pickClient("claudeDesktop");
     });
 
     await step("Write to config merges Claude Desktop's file and says what it did", async () => {

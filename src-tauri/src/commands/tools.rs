@@ -7,6 +7,7 @@ use lanyard::profile::SourceId;
 use tauri::State;
 
 use super::AppEngine;
+use crate::hub::Hub;
 use crate::ui_error::UiError;
 use crate::wire::{ToolChoiceInput, ToolChoiceView, ToolView};
 
@@ -33,9 +34,12 @@ pub async fn set_tool_choices(
     id: String,
     choices: Vec<ToolChoiceInput>,
     engine: State<'_, AppEngine>,
+    hub: State<'_, Hub>,
 ) -> Result<(), UiError> {
     let id: SourceId = id.parse()?;
     let choices: Vec<ToolChoice> = choices.into_iter().map(ToolChoice::from).collect();
     engine.get()?.set_tool_choices(&id, &choices).await?;
+    // Agents' next sessions through the hub get the new filter.
+    hub.source_changed(&id).await;
     Ok(())
 }
