@@ -8,9 +8,13 @@
 // Connect (the engine opens $BROWSER, a scripted user agent that follows the redirects to the
 // engine's loopback listener), see Connected with a live countdown and the scopes, force expiry
 // at the fixture and see Test renew the token, revoke server-side and see Needs sign-in,
-// Reconnect, Disconnect, cancel a sign-in that waits, edit the source's URL and add a secret
-// header. Before the bridge steps, the tool editor hides a tool and aliases another, and the hub's
-// tools/list shows the result. Screenshots of each state go to $SCREENS_DIR.
+// Reconnect, see the detail's Activity, Disconnect, cancel a sign-in that waits, edit the
+// source's URL and add a secret header. Before the bridge steps, the tool editor hides a tool and
+// aliases another, and the hub's tools/list shows the result; the bridge panel counts the agent's
+// session, and a filter changed while the hub runs reaches its next session. Last in the first
+// app: Start at login on and off (a login item in the temporary HOME), closing the window (a
+// WM_DELETE_WINDOW message, ui/e2e/x-window.py) keeps the hub answering, and a second start of the
+// app shows the one window and exits. Screenshots of each state go to $SCREENS_DIR.
 //
 // Run through scripts/app-test.sh, which builds the app, installs tauri-driver and sets up the
 // display, the keychain session and the temporary profile folder. Environment:
@@ -24,6 +28,7 @@
 //   LANYARD_CLI_BIN  the `lanyard` CLI, beside the app    LANYARD_DATA_DIR  a temporary folder
 //   LANYARD_BRIDGE_PORT  0, so the app's hub takes a free port (never a fixed one in tests)
 //   XDG_CONFIG_HOME  a temporary folder (scripts/with-keychain.sh), where Claude Desktop's file goes
+//   HOME             a temporary folder with a .config, where Start at login writes its login item
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
