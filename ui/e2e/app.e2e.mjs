@@ -145,6 +145,8 @@ try {
       await detail.aliasTool("echo", "say");
       await session.waitFor("the error to go", async () => (await detail.aliasError("echo")) === null);
       await detail.toggleTool("get-env");
+      await session.execute('document.querySelector(\'[data-testid="tool-editor"]\').scrollIntoView()');
+      await shot("13-tool-filters");
       await detail.saveTools();
       const tools = await session.waitFor(
         "the tools agents see",
@@ -161,7 +163,6 @@ try {
       const saved = await readFile(join(configDir, "profiles.toml"), "utf8");
       assert.match(saved, /exclude = \["get-env"\]/, `the profile holds the exclusion: ${saved}`);
       assert.match(saved, /echo = "say"/, `and the alias: ${saved}`);
-      await shot("13-tool-filters");
     });
 
     await step("the bridge panel: hub Running; the token is the CLI's; /mcp/<id> serves the filtered tools; agents counted; a new filter reaches the next session", async () => {

@@ -117,7 +117,13 @@ export function formView(props: FormProps): HTMLElement {
   const oauthFields = h(
     "div",
     { "data-testid": "oauth-fields" },
-    h("p", { class: "muted" }, "After adding it, click Connect: the sign-in opens in your browser."),
+    h(
+      "p",
+      { class: "muted" },
+      props.editing
+        ? "Changed scopes take effect at the next sign-in: click Reconnect after saving."
+        : "After adding it, click Connect: the sign-in opens in your browser.",
+    ),
   );
   const clientIdInput = bind(
     "clientId",
