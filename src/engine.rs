@@ -7,6 +7,7 @@
 //! secrets after.
 
 use crate::activity_log::{self, Event};
+use crate::filter::ToolChoice;
 use crate::oauth::activity::TokenActivity;
 use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
 use crate::profile::{Auth, Resolved, ResolvedTransport};
@@ -121,6 +122,18 @@ impl Engine {
             before.secret_refs().into_iter().filter(|r| !still_used.contains(r)).cloned().collect::<Vec<_>>();
         self.forget_secrets(id, dropped.iter()).await;
         Ok(after)
+    }
+
+    /// Which of a profile's secret references the vault holds a value for: an edit form says
+    /// "set" or "not set" for each, and never reads the value out.
+    pub async fn stored_secrets(&self, profile: &Profile) -> Result<Vec<SecretRef>, Error> {
+        let mut stored = Vec::new();
+        for reference in profile.secret_refs() {
+            if self.vault.get(&VaultKey::source_secret(profile.id(), reference)).await?.is_some() {
+                stored.push(reference.clone());
+            }
+        }
+        Ok(stored)
     }
 
     /// Removes a profile, then its secrets and tokens. Returns the removed profile.
@@ -351,6 +364,33 @@ impl Engine {
         Ok(listed?)
     }
 
+    /// A saved source's tools as the server lists them, before its filter, with what the filter
+    /// says about each: the app's tool editor. Connects the way an agent's request does
+    /// (credentials, renewal on 401), lists, closes.
+    pub async fn tool_choices(&self, id: &SourceId) -> Result<Vec<(rmcp::model::Tool, ToolChoice)>, Error> {
+        let mut profile = self.profile(id)?;
+        if !profile.enabled {
+            return Err(Error::Disabled { id: id.clone() });
+        }
+        let filter = std::mem::take(&mut profile.tools);
+        let upstream = self.connect_profile(&profile).await?;
+        let listed = upstream.list_tools().await;
+        upstream.close().await;
+        Ok(listed?
+            .into_iter()
+            .map(|tool| {
+                let choice = filter.choice(&tool.name);
+                (tool, choice)
+            })
+            .collect())
+    }
+
+    /// Saves a source's tool filter with `choices` applied (see [`ToolFilter::with_choices`](crate::profile::ToolFilter::with_choices));
+    /// the profile is validated (aliases clients accept, no alias twice) before it is written.
+    pub async fn set_tool_choices(&self, id: &SourceId, choices: &[ToolChoice]) -> Result<Profile, Error> {
+        self.edit_profile(id, Vec::new(), |profile| profile.tools = profile.tools.with_choices(choices)).await
+    }
+
     /// Imports every server of an MCP client config file (Claude Desktop, Cursor, VS Code) whose
     /// id is free, secrets into the vault. A clash with an existing source is reported as
     /// skipped, never overwritten.
@@ -486,5 +526,34 @@ mod tests {
         assert!(second.added.is_empty(), "an id that exists must not be imported again");
         assert_eq!(second.skipped.len(), 1, "the clash is reported as skipped: {:?}", second.skipped);
         assert!(engine.profile(&"files".parse().unwrap()).is_ok(), "the first import is kept");
+    }
+
+    #[tokio::test]
+    async fn tool_choices_are_saved_and_a_bad_alias_is_refused_unsaved() {
+        use crate::profile::Transport;
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(ProfileStore::at(dir.path().join("profiles.toml")), Vault::mock());
+        let id: SourceId = "tools".parse().unwrap();
+        let transport =
+            Transport::Stdio { command: "x".into(), args: vec![], env: Default::default(), cwd: None };
+        engine.add_profile(Profile::new(id.clone(), transport), Vec::new()).await.unwrap();
+        let choice = |name: &str, exposed, alias: &str| ToolChoice {
+            name: name.into(),
+            exposed,
+            alias: Some(alias.into()),
+            description: None,
+        };
+
+        engine.set_tool_choices(&id, &[choice("echo", true, "say"), choice("rm", false, "")]).await.unwrap();
+        let saved = engine.profile(&id).unwrap().tools;
+        assert_eq!(saved.exclude, vec!["rm".to_owned()], "the hidden tool is saved as excluded");
+        assert_eq!(saved.alias.get("echo").map(String::as_str), Some("say"), "the alias is saved");
+
+        let refused = engine.set_tool_choices(&id, &[choice("add", true, "say")]).await;
+        assert!(
+            matches!(refused, Err(Error::Profile(ProfileError::InvalidNew { .. }))),
+            "an alias used twice is refused: {refused:?}"
+        );
+        assert_eq!(engine.profile(&id).unwrap().tools, saved, "a refused change writes nothing");
     }
 }

@@ -62,6 +62,66 @@ impl ToolFilter {
     pub fn apply_all(&self, tools: impl IntoIterator<Item = Tool>) -> Vec<Tool> {
         tools.into_iter().filter_map(|tool| self.apply(tool)).collect()
     }
+
+    /// What the filter says about the upstream tool `name`, as an editor shows it.
+    pub fn choice(&self, name: &str) -> ToolChoice {
+        ToolChoice {
+            name: name.to_owned(),
+            exposed: self.allows(name),
+            alias: self.alias.get(name).cloned(),
+            description: self.description.get(name).cloned(),
+        }
+    }
+
+    /// The filter with `choices` applied, one upstream tool each. Entries for tools that are not
+    /// among the choices (say, a tool the server stopped listing for now) are kept as they were.
+    /// A filter written as an `include` list stays one, so tools the server adds later stay
+    /// hidden; otherwise hidden tools go to `exclude`, so added tools show. An include list left
+    /// empty would mean "everything", so then the hidden tools go to `exclude` instead.
+    pub fn with_choices(&self, choices: &[ToolChoice]) -> ToolFilter {
+        let mut next = self.clone();
+        let include_mode = !self.include.is_empty();
+        let named = |list: &mut Vec<String>| list.retain(|n| !choices.iter().any(|c| &c.name == n));
+        named(&mut next.include);
+        named(&mut next.exclude);
+        for choice in choices {
+            let name = choice.name.clone();
+            match (include_mode, choice.exposed) {
+                (true, true) => next.include.push(name.clone()),
+                (false, false) => next.exclude.push(name.clone()),
+                _ => {}
+            }
+            set_or_remove(&mut next.alias, &name, choice.alias.as_deref());
+            set_or_remove(&mut next.description, &name, choice.description.as_deref());
+        }
+        if include_mode && next.include.is_empty() {
+            next.exclude.extend(choices.iter().filter(|c| !c.exposed).map(|c| c.name.clone()));
+        }
+        next
+    }
+}
+
+/// One upstream tool's place in a [`ToolFilter`]: shown or hidden, its alias and its
+/// description override (`None`: the upstream's own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolChoice {
+    /// The upstream name.
+    pub name: String,
+    pub exposed: bool,
+    pub alias: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Keeps `value` under `name`, trimmed; blank or absent removes the entry.
+fn set_or_remove(map: &mut std::collections::BTreeMap<String, String>, name: &str, value: Option<&str>) {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(value) => {
+            map.insert(name.to_owned(), value.to_owned());
+        }
+        None => {
+            map.remove(name);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -116,6 +176,56 @@ mod tests {
     fn description_override_replaces_upstream_text() {
         let listed = filter().apply(tool("add")).expect("add is exposed");
         assert_eq!(listed.description.as_deref(), Some("Adds two numbers"));
+    }
+
+    fn pick(name: &str, exposed: bool, alias: Option<&str>) -> ToolChoice {
+        ToolChoice { name: name.into(), exposed, alias: alias.map(Into::into), description: None }
+    }
+
+    #[test]
+    fn choices_round_trip_through_the_filter() {
+        let f = filter();
+        let rm = f.choice("rm");
+        assert!(!rm.exposed, "rm is excluded");
+        let echo = f.choice("echo");
+        assert_eq!(echo.alias.as_deref(), Some("say"), "echo's alias is shown");
+        assert_eq!(f.with_choices(&[rm, echo, f.choice("add")]), f, "unchanged choices change nothing");
+    }
+
+    #[test]
+    fn choices_in_exclude_mode_hide_by_exclude_and_keep_other_entries() {
+        let f = filter();
+        let next = f.with_choices(&[pick("rm", true, None), pick("add", false, Some(" plus "))]);
+        assert_eq!(next.exclude, vec!["add".to_owned()], "rm shown again, add hidden");
+        assert!(next.include.is_empty(), "an exclude filter stays one");
+        assert_eq!(next.alias.get("add").map(String::as_str), Some("plus"), "aliases are trimmed");
+        assert_eq!(
+            next.alias.get("echo").map(String::as_str),
+            Some("say"),
+            "a tool not in the choices keeps its alias"
+        );
+        assert_eq!(
+            next.description.get("add").map(String::as_str),
+            None,
+            "a blank description override goes back to the upstream's"
+        );
+    }
+
+    #[test]
+    fn choices_in_include_mode_keep_an_include_list() {
+        let f = ToolFilter { include: vec!["add".into()], ..ToolFilter::default() };
+        let next =
+            f.with_choices(&[pick("add", true, None), pick("echo", true, None), pick("rm", false, None)]);
+        assert_eq!(next.include, vec!["add".to_owned(), "echo".to_owned()], "shown tools are included");
+        assert!(next.exclude.is_empty(), "nothing needs excluding in include mode");
+        assert!(!next.allows("new-tool"), "a tool the server adds later stays hidden");
+    }
+
+    #[test]
+    fn hiding_every_included_tool_does_not_show_everything() {
+        let f = ToolFilter { include: vec!["add".into()], ..ToolFilter::default() };
+        let next = f.with_choices(&[pick("add", false, None), pick("echo", false, None)]);
+        assert!(!next.allows("add") && !next.allows("echo"), "hidden stays hidden: {next:?}");
     }
 
     #[test]

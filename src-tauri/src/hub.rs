@@ -11,11 +11,12 @@
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use lanyard::Engine;
-use lanyard::bridge::{self, BridgeError};
+use lanyard::bridge::{self, Agents, BridgeError, SourceRoutes};
+use lanyard::profile::SourceId;
 use tauri::AppHandle;
 use tokio::sync::{oneshot, watch};
 
@@ -75,6 +76,14 @@ pub struct Hub {
     state: watch::Receiver<HubState>,
     /// Taken (and so dropped) once, when the app quits; its task then ends.
     stop: Mutex<Option<oneshot::Sender<()>>>,
+    /// The server's handles, once it runs.
+    serving: Arc<OnceLock<Serving>>,
+}
+
+/// What the app reads from and tells a running server.
+struct Serving {
+    agents: Arc<Agents>,
+    routes: SourceRoutes,
 }
 
 impl Hub {
@@ -84,6 +93,8 @@ impl Hub {
         let (state_tx, state) = watch::channel(HubState::Starting);
         let (stop, stopped) = oneshot::channel::<()>();
         let port = wanted_port(std::env::var_os(PORT_VAR));
+        let serving = Arc::new(OnceLock::new());
+        let handles = Arc::clone(&serving);
         tauri::async_runtime::spawn(async move {
             let set = |next: HubState| {
                 tracing::info!(state = ?next, "bridge hub");
@@ -91,12 +102,28 @@ impl Hub {
                 state_tx.send_replace(next);
             };
             tokio::select! {
-                () = host(port, &set) => {}
+                () = host(port, &set, &handles) => {}
                 // The app quits: dropping `host` drops the server and its announcement.
                 _ = stopped => {}
             }
         });
-        Self { state, stop: Mutex::new(Some(stop)) }
+        Self { state, stop: Mutex::new(Some(stop)), serving }
+    }
+
+    /// The agent sessions the hub serves; `None` while it does not run.
+    pub fn agents(&self) -> Option<Arc<Agents>> {
+        self.running().map(|serving| Arc::clone(&serving.agents))
+    }
+
+    /// Tells the hub that `id`'s profile changed: agents' next sessions get the new settings.
+    pub async fn source_changed(&self, id: &SourceId) {
+        if let Some(serving) = self.running() {
+            serving.routes.forget(id).await;
+        }
+    }
+
+    fn running(&self) -> Option<&Serving> {
+        matches!(self.state(), HubState::Running { .. }).then(|| self.serving.get()).flatten()
     }
 
     pub fn state(&self) -> HubState {
@@ -120,7 +147,7 @@ impl Hub {
 }
 
 /// Runs the server until it ends; reports each step through `set`.
-async fn host(port: Result<u16, HubFailure>, set: &impl Fn(HubState)) {
+async fn host(port: Result<u16, HubFailure>, set: &impl Fn(HubState), serving: &OnceLock<Serving>) {
     let failed = |reason| set(HubState::Failed { reason });
     let port = match port {
         Ok(port) => port,
@@ -134,6 +161,7 @@ async fn host(port: Result<u16, HubFailure>, set: &impl Fn(HubState)) {
         Ok(server) => server,
         Err(err) => return failed(start_failure(&err)),
     };
+    let _ = serving.set(Serving { agents: server.agents(), routes: server.routes() });
     set(HubState::Running { address: server.local_addr() });
     let message = match server.run().await {
         Ok(()) => "the listener closed".to_owned(),

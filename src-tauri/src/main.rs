@@ -1,7 +1,8 @@
 //! Lanyard's desktop app: wiring only. The engine is opened once and handed to the commands as
 //! Tauri state; every command lives in `commands/` and makes one engine call. The app also hosts
 //! the hub (`hub.rs`: the engine's HTTP bridge, with its own engine) from start to quit, and the
-//! tray icon with the sources' health (`tray.rs`). Nothing here reads the keychain, the network
+//! tray icon with the sources' health (`tray.rs`); one instance runs at a time, and closing the
+//! window keeps it (and the hub) running in the tray (`lifecycle.rs`). Nothing here reads the keychain, the network
 //! or the profile file itself: that is the engine's job.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -10,6 +11,8 @@ mod cli_binary;
 mod commands;
 mod events;
 mod hub;
+mod lifecycle;
+mod sign_ins;
 mod tray;
 mod ui_error;
 mod wire;
@@ -28,7 +31,13 @@ fn main() {
         .init();
 
     let app = tauri::Builder::default()
+        // First, so that a second start hands over to the running app before anything else runs.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| lifecycle::show_main(app)))
+        .plugin(tauri_plugin_autostart::Builder::new().app_name("Lanyard").build())
+        .plugin(tauri_plugin_notification::init())
+        .on_window_event(lifecycle::on_window_event)
         .manage(AppEngine::open())
+        .manage(sign_ins::WaitingSignIns::default())
         .setup(|app| {
             app.manage(Hub::start(app.handle().clone()));
             app.manage(tray::AppTray::build(app.handle()));
@@ -38,17 +47,27 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             commands::sources::list_sources,
             commands::sources::add_source,
+            commands::sources::source_settings,
+            commands::sources::edit_source,
             commands::sources::set_enabled,
             commands::sources::remove_source,
             commands::tools::list_tools,
+            commands::activity::source_activity,
+            commands::tools::tool_choices,
+            commands::tools::set_tool_choices,
             commands::import::import_config,
             commands::sign_in::sign_in,
             commands::sign_in::disconnect,
+            commands::sign_in::cancel_sign_in,
             commands::bridge::hub_status,
+            commands::bridge::hub_agents,
             commands::bridge::reveal_bridge_token,
             commands::bridge::ide_config,
             commands::bridge::write_ide_config,
             commands::health::set_health,
+            commands::desktop::start_at_login,
+            commands::desktop::set_start_at_login,
+            commands::desktop::notify_sign_in_needed,
         ])
         .build(tauri::generate_context!())
         .expect("the Lanyard window could not start");

@@ -9,7 +9,7 @@
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
-use tauri::{AppHandle, Manager, Wry};
+use tauri::{AppHandle, Wry};
 
 use crate::wire::HealthView;
 
@@ -31,6 +31,11 @@ impl AppTray {
                 Self(None)
             }
         }
+    }
+
+    /// Whether this desktop has the tray (so a closed window can be brought back from it).
+    pub fn is_present(&self) -> bool {
+        self.0.is_some()
     }
 
     /// Shows `health`; without a tray there is nothing to show it on.
@@ -58,13 +63,7 @@ impl Tray {
             .tooltip(label(HealthView::AllGood))
             .menu(&menu)
             .on_menu_event(|app, event| match event.id().as_ref() {
-                "show" => {
-                    if let Some(window) = app.get_webview_window("main") {
-                        let _ = window.show();
-                        let _ = window.unminimize();
-                        let _ = window.set_focus();
-                    }
-                }
+                "show" => crate::lifecycle::show_main(app),
                 "quit" => app.exit(0),
                 _ => {}
             })

@@ -26,6 +26,8 @@ pub enum UiErrorKind {
     /// A sign-in in the browser did not complete (abandoned, refused, timed out, or its answer
     /// did not match): offer Connect again.
     SignInFailed,
+    /// The person stopped it (a sign-in's Cancel): nothing to report.
+    Cancelled,
     Other,
 }
 

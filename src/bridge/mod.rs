@@ -18,6 +18,7 @@
 //! `Host` and `Origin` checked, all before any upstream is touched. Credentials for HTTP upstreams
 //! come from one function per request ([`credentials`]), where OAuth tokens will plug in.
 
+mod agents;
 mod credentials;
 mod door;
 mod forward;
@@ -37,11 +38,12 @@ mod token;
 
 use std::net::SocketAddr;
 
+pub use agents::{AgentCount, AgentRoute, Agents, RECENT as AGENTS_RECENT};
 pub use hub::running_hub;
 pub use ide::{IdeClient, ide_snippet};
 pub use ide_file::{IdeConfigError, Written, default_config_path, write_config};
 pub use merged::{MergedError, run_stdio as run_stdio_merged};
-pub use serve::{DEFAULT_PORT, Server, serve};
+pub use serve::{DEFAULT_PORT, Server, SourceRoutes, serve};
 pub use stdio_agent::run_stdio;
 pub use token::bridge_token;
 

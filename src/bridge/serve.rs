@@ -4,7 +4,9 @@
 //! The listener binds loopback only and sets `TCP_NODELAY` on every accepted socket (Nagle plus
 //! delayed ACK would stall each call of a Node agent by ~45 ms). Every request passes the
 //! [`door`](super::door) first. A source is resolved (variables, vault secrets) on its first
-//! request and kept for the life of the server: a changed profile takes effect after a restart.
+//! request and kept for the life of the server: a changed profile takes effect after a restart,
+//! or at the source's next request once its owner calls [`SourceRoutes::forget`] (the app does
+//! after each edit it makes). Sessions under way keep the route they started on until they end.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -21,6 +23,7 @@ use axum::serve::ListenerExt;
 use tracing::{debug, info, warn};
 
 use super::BridgeError;
+use super::agents::{self, Agents};
 use super::credentials::Credentials;
 use super::door;
 use super::forward::Forwarder;
@@ -50,6 +53,8 @@ struct Door {
     port: u16,
     log_dir: PathBuf,
     routes: tokio::sync::Mutex<HashMap<SourceId, Arc<Route>>>,
+    /// The agent sessions seen at the door.
+    agents: Arc<Agents>,
 }
 
 enum Route {
@@ -74,6 +79,7 @@ pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server
         port: addr.port(),
         log_dir,
         routes: tokio::sync::Mutex::new(HashMap::new()),
+        agents: Arc::new(Agents::default()),
     });
     Ok(Server { listener, addr, state })
 }
@@ -81,6 +87,16 @@ pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server
 impl Server {
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The handle that makes the server resolve a source again after its profile changed.
+    pub fn routes(&self) -> SourceRoutes {
+        SourceRoutes(Arc::clone(&self.state))
+    }
+
+    /// The agent sessions this server serves, readable while it runs.
+    pub fn agents(&self) -> Arc<Agents> {
+        Arc::clone(&self.state.agents)
     }
 
     /// Serves until the process ends (or the future is dropped).
@@ -127,12 +143,32 @@ async fn check_door(State(state): State<Arc<Door>>, mut request: Request, next: 
         return prove_hub(&state, &request);
     }
     match door::admit(request.headers_mut(), state.port, &state.token) {
-        Ok(()) => next.run(request).await,
+        Ok(()) => count_agent(&state.agents, request, next).await,
         Err(refusal) => {
             debug!(?refusal, "request refused at the door");
             (refusal.status(), refusal.message()).into_response()
         }
     }
+}
+
+/// Runs an admitted request and notes its MCP session: seen, or ended by a `DELETE`.
+async fn count_agent(agents: &Agents, request: Request, next: Next) -> Response {
+    let route = agents::route_of(request.uri().path());
+    let ending = request.method() == axum::http::Method::DELETE;
+    let asked = session_of(request.headers());
+    let response = next.run(request).await;
+    if let Some((route, session)) = route.zip(asked.or_else(|| session_of(response.headers()))) {
+        if ending && response.status().is_success() {
+            agents.ended(route, &session);
+        } else if response.status().is_success() {
+            agents.seen(route, &session, std::time::Instant::now());
+        }
+    }
+    response
+}
+
+fn session_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers.get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 fn prove_hub(state: &Door, request: &Request) -> Response {
@@ -172,6 +208,21 @@ async fn per_source(
     match &*route {
         Route::Http(forwarder) => forwarder.handle(request).await,
         Route::Sessions(sessions) => sessions.handle(request).await,
+    }
+}
+
+/// A running server's per-source routes, to be made again from the profile.
+#[derive(Clone)]
+pub struct SourceRoutes(Arc<Door>);
+
+impl SourceRoutes {
+    /// Forgets `id`'s route: its next new session resolves the source from the profile again. A
+    /// session already under way keeps its route (and a stdio child) until it ends; an agent
+    /// whose session the new route does not know is told so (404) and starts a new one.
+    pub async fn forget(&self, id: &SourceId) {
+        if self.0.routes.lock().await.remove(id).is_some() {
+            debug!(source = %id, "route forgotten; the next request resolves the source again");
+        }
     }
 }
 

@@ -8,7 +8,13 @@
 // Connect (the engine opens $BROWSER, a scripted user agent that follows the redirects to the
 // engine's loopback listener), see Connected with a live countdown and the scopes, force expiry
 // at the fixture and see Test renew the token, revoke server-side and see Needs sign-in,
-// Reconnect, Disconnect. Screenshots of each state go to $SCREENS_DIR.
+// Reconnect, see the detail's Activity, Disconnect, cancel a sign-in that waits, edit the
+// source's URL and add a secret header. Before the bridge steps, the tool editor hides a tool and
+// aliases another, and the hub's tools/list shows the result; the bridge panel counts the agent's
+// session, and a filter changed while the hub runs reaches its next session. Last in the first
+// app: Start at login on and off (a login item in the temporary HOME), closing the window (a
+// WM_DELETE_WINDOW message, ui/e2e/x-window.py) keeps the hub answering, and a second start of the
+// app shows the one window and exits. Screenshots of each state go to $SCREENS_DIR.
 //
 // Run through scripts/app-test.sh, which builds the app, installs tauri-driver and sets up the
 // display, the keychain session and the temporary profile folder. Environment:
@@ -17,20 +23,23 @@
 //   LANYARD_CONFIG_DIR  must be an empty temporary folder
 //   NODE22, OAUTH_FIXTURE  Node 22 and tests/node/oauth-fixture.mjs
 //   BROWSER          tests/it/support/browser.sh, inherited by the app (the engine runs it)
+//   LANYARD_TEST_BROWSER_HOLD  a path in a temporary folder; while that file exists the scripted
+//                    browser never finishes a sign-in (for Cancel)
 //   LANYARD_CLI_BIN  the `lanyard` CLI, beside the app    LANYARD_DATA_DIR  a temporary folder
 //   LANYARD_BRIDGE_PORT  0, so the app's hub takes a free port (never a fixed one in tests)
 //   XDG_CONFIG_HOME  a temporary folder (scripts/with-keychain.sh), where Claude Desktop's file goes
+//   HOME             a temporary folder with a .config, where Start at login writes its login item
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startDriver } from "./driver.mjs";
 import { startOAuthFixture } from "./oauth-fixture.mjs";
-import { endSession, initialize } from "./mcp.mjs";
+import { endSession, initialize, listToolNames } from "./mcp.mjs";
 import { BridgePage, DetailPage, FormPage, SourcesPage } from "./pages.mjs";
 
 const env = (name) => {
@@ -49,6 +58,17 @@ assert.equal(env("LANYARD_BRIDGE_PORT"), "0", "the app's hub must take a free po
 env("BROWSER"); // read by the app's engine, not here: without it a real browser would open
 /** How long a sign-in through the scripted browser may take (discovery, registration, redirects). */
 const SIGN_IN_MS = 30_000;
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+const listening = (port) =>
+  new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 
 const steps = [];
 const step = async (name, fn) => {
@@ -115,7 +135,37 @@ try {
       await shot("04-tools");
     });
 
-    await step("the bridge panel: hub Running; the revealed token is the CLI's; /mcp/<id> answers initialize", async () => {
+    await step("the tool editor: hide get-env, alias echo as say; Test lists what agents see", async () => {
+      const detail = new DetailPage(session);
+      const upstream = await detail.editTools();
+      assert.ok(upstream.includes("echo") && upstream.includes("get-env"), `the server's own tools: ${upstream.join(", ")}`);
+      await detail.aliasTool("echo", "get-sum");
+      const clash = await session.waitFor("the inline alias error", () => detail.aliasError("echo"));
+      assert.match(clash, /already the name/, `an alias that another shown tool has is refused inline: ${clash}`);
+      await detail.aliasTool("echo", "say");
+      await session.waitFor("the error to go", async () => (await detail.aliasError("echo")) === null);
+      await detail.toggleTool("get-env");
+      await session.execute('document.querySelector(\'[data-testid="tool-editor"]\').scrollIntoView()');
+      await shot("13-tool-filters");
+      await detail.saveTools();
+      const tools = await session.waitFor(
+        "the tools agents see",
+        async () => {
+          const error = await detail.lastError();
+          if (error) throw new Error(`Test after saving failed: ${error}`);
+          const names = await detail.toolNames();
+          return names.includes("say") ? names : null;
+        },
+        45_000,
+      );
+      assert.ok(!tools.includes("echo"), `echo is listed under its alias only: ${tools.join(", ")}`);
+      assert.ok(!tools.includes("get-env"), `get-env is hidden: ${tools.join(", ")}`);
+      const saved = await readFile(join(configDir, "profiles.toml"), "utf8");
+      assert.match(saved, /exclude = \["get-env"\]/, `the profile holds the exclusion: ${saved}`);
+      assert.match(saved, /echo = "say"/, `and the alias: ${saved}`);
+    });
+
+    await step("the bridge panel: hub Running; the token is the CLI's; /mcp/<id> serves the filtered tools; agents counted; a new filter reaches the next session", async () => {
       sources = await new DetailPage(session).back();
       await session.waitFor("the hub to run", async () => (await sources.hubState()) === "running");
       const bridge = await sources.openBridge();
@@ -151,9 +201,27 @@ try {
       assert.equal(status, 200, "with the token the hub admits the request");
       assert.ok(answer?.result?.serverInfo, `server-everything answers initialize through the hub: ${JSON.stringify(answer)}`);
       assert.ok(mcpSession, "the hub gives the agent a session");
+      const agentTools = await listToolNames(url, token, mcpSession);
+      assert.ok(agentTools.includes("say"), `the hub lists echo under its alias: ${agentTools.join(", ")}`);
+      assert.ok(!agentTools.includes("echo") && !agentTools.includes("get-env"), `and hides the rest: ${agentTools.join(", ")}`);
+      await session.waitFor("the agent in Connected agents", async () => (await bridge.agents()).everything === 1);
       await endSession(url, token, mcpSession);
+      await session.waitFor("the ended session to go", async () => (await bridge.agents()).everything === undefined);
       await bridge.hide();
       assert.equal(await bridge.tokenShown(), false, "Hide hides it again");
+
+      // A filter changed while the hub runs reaches the agents' next session.
+      const detail = await (await bridge.back()).openSource("everything");
+      await detail.editTools();
+      await detail.toggleTool("get-env");
+      await detail.saveTools();
+      await session.waitFor("get-env listed again", async () => (await detail.toolNames()).includes("get-env"), 45_000);
+      const panel = await (await detail.back()).openBridge();
+      const next = await initialize(url, token);
+      const nextTools = await listToolNames(url, token, next.session);
+      assert.ok(nextTools.includes("get-env") && nextTools.includes("say"), `the hub's next session has the new filter: ${nextTools.join(", ")}`);
+      await endSession(url, token, next.session);
+      await panel.pickClient("claudeDesktop");
     });
 
     await step("Write to config merges Claude Desktop's file and says what it did", async () => {
@@ -291,6 +359,21 @@ try {
       assert.match((await sources.expiry("fixture")) ?? "", /^expires in /, "a fresh countdown");
     });
 
+    await step("the detail's Activity lists the sign-ins, the renewal and the refused refresh, newest first", async () => {
+      const detail = await sources.openSource("fixture");
+      const kinds = await session.waitFor("the activity log", async () => {
+        const k = await detail.activityKinds();
+        return k.filter((x) => x === "signedIn").length >= 2 ? k : null;
+      });
+      assert.equal(kinds[0], "signedIn", `the Reconnect is the newest entry: ${kinds.join(", ")}`);
+      assert.ok(kinds.includes("refreshed"), `the forced renewal is listed: ${kinds.join(", ")}`);
+      assert.ok(kinds.includes("refreshFailed"), `the refused refresh is listed: ${kinds.join(", ")}`);
+      const text = await detail.activityText();
+      assert.match(text, /invalid_grant/, "the refusal is named");
+      await shot("16-activity");
+      sources = await detail.back();
+    });
+
     await step("Disconnect revokes the tokens at the server and offers Connect again", async () => {
       const revocations = (await fixture.stats()).revocations;
       await sources.clickAction("fixture");
@@ -300,6 +383,108 @@ try {
       const notice = await (await session.find('[data-testid="notice"]')).text();
       assert.match(notice, /revoked/, `the outcome is announced: ${notice}`);
       assert.equal(await sources.expiry("fixture"), null, "no tokens, no countdown");
+    });
+
+    await step("Cancel stops a sign-in that waits for the browser: the loopback listener closes, nothing is kept", async () => {
+      const hold = env("LANYARD_TEST_BROWSER_HOLD");
+      await writeFile(hold, "");
+      try {
+        const exchanges = await tokenRequests("authorization_code");
+        const detail = await sources.openSource("fixture");
+        await detail.clickSignIn();
+        const url = await session.waitFor("the sign-in URL", () => detail.signInUrl(), SIGN_IN_MS);
+        const port = Number(new URL(new URL(url).searchParams.get("redirect_uri")).port);
+        assert.ok(await listening(port), "the engine waits for the answer on its loopback listener");
+        const pending = join(dataDir, "sign-ins", "fixture.json");
+        assert.ok(existsSync(pending), "`lanyard status` can see the pending sign-in meanwhile");
+        await (await session.find('[data-testid="cancel-sign-in"]')).click();
+        const notice = await session.waitFor("the cancel notice", () => detail.notice());
+        assert.equal(notice, "Sign-in cancelled.");
+        assert.equal(await detail.signInAction(), "connect", "Connect is offered again");
+        assert.equal(await detail.signInError(), null, "a cancel is not shown as a failure");
+        await session.waitFor("the listener to close", async () => !(await listening(port)));
+        assert.ok(!existsSync(pending), "the pending sign-in record is gone");
+        assert.equal(await tokenRequests("authorization_code"), exchanges, "no code was exchanged");
+        await shot("15-sign-in-cancelled");
+        sources = await detail.back();
+      } finally {
+        await rm(hold, { force: true });
+      }
+    });
+
+    await step("Edit: a new URL and a secret header; the secret goes to the keychain, the window only hears \"set\"", async () => {
+      const planted = "e2e-planted-header-secret";
+      const detail = await sources.openSource("fixture");
+      const form = await detail.edit();
+      assert.equal(await form.value("field-url"), fixture.mcp, "the form starts from the saved URL");
+      const plantedQuery = "e2e-planted-query";
+      const moved = `${fixture.mcp.replace("127.0.0.1", "localhost")}?key=${plantedQuery}`;
+      await form.fill("field-url", "not a url");
+      await form.save();
+      const message = await session.waitFor("the URL error", () => form.error("url"));
+      assert.match(message, /URL/, `a bad URL is refused inline: ${message}`);
+      await form.fill("field-url", moved);
+      await form.addSecretRow("X-Api-Key", planted);
+      await form.save();
+      const shown = moved.split("?")[0];
+      await session.waitFor("the detail with the new URL", async () => (await detail.target()) === `${shown}?…`);
+      const saved = await readFile(join(configDir, "profiles.toml"), "utf8");
+      assert.ok(saved.includes(moved), `the profile holds the new URL: ${saved}`);
+      assert.match(saved, /X-Api-Key\]\s*secret = "header\/X-Api-Key"/, `the header is a keychain reference: ${saved}`);
+      assert.ok(!saved.includes(planted), "the secret is not in the profile file");
+      const again = await detail.edit();
+      assert.equal(await again.value("field-url"), shown, "a URL's query (which may hold a key) stays out of the window");
+      assert.ok(await session.find('[data-testid="url-hidden-note"]'), "the form says the URL has a part it does not show");
+      assert.equal(await again.value("row-0-value"), "", "the secret never comes back into the window");
+      assert.match(await again.placeholder("row-0-value"), /^set/, "only that it is set");
+      await shot("14-edit");
+      await (await session.find('[data-testid="cancel"]')).click();
+      sources = await new DetailPage(session).back();
+    });
+
+    await step("Start at login is off by default; turning it on writes the login item, off removes it", async () => {
+      const home = env("HOME");
+      assert.ok(home.startsWith(tmpdir()), `HOME must be a temporary folder here: ${home}`);
+      const item = join(home, ".config", "autostart", "Lanyard.desktop");
+      sources = await new SourcesPage(session).open();
+      await session.waitFor("the setting", async () => (await session.findAll('[data-testid="start-at-login"]')).length === 1);
+      assert.equal(await sources.startAtLogin(), false, "off by default");
+      assert.ok(!existsSync(item), "no login item before it is asked for");
+      await sources.toggleStartAtLogin();
+      await session.waitFor("the login item", async () => {
+        const failed = await session.findAll('[data-testid="error-banner-message"]');
+        if (failed.length) throw new Error(`Start at login failed: ${await failed[0].text()}`);
+        return existsSync(item);
+      });
+      const entry = await readFile(item, "utf8");
+      assert.ok(entry.includes(`Exec=${app}`), `the login item starts this app: ${entry}`);
+      await session.waitFor("the box ticked", () => sources.startAtLogin());
+      await sources.toggleStartAtLogin();
+      await session.waitFor("the login item to go", async () => !existsSync(item));
+    });
+
+    await step("closing the window keeps the hub answering; a second start shows the one window and exits", async () => {
+      const { pid, port } = JSON.parse(await readFile(join(dataDir, "hub.json"), "utf8"));
+      const xWindow = async (...args) =>
+        (await promisify(execFile)("/usr/bin/python3", [join(import.meta.dirname, "x-window.py"), ...args])).stdout.trim();
+      assert.equal(await xWindow("state", String(pid)), "shown");
+      await xWindow("close", String(pid));
+      await session.waitFor("the window to hide", async () => (await xWindow("state", String(pid))) === "hidden");
+      const { stdout } = await promisify(execFile)(cli, ["bridge-token"], { env: process.env });
+      const merged = `http://127.0.0.1:${port}/mcp`;
+      const hubAnswer = await initialize(merged, stdout.trim());
+      assert.equal(hubAnswer.status, 200, "the hub still answers agents with the window closed");
+      assert.ok(hubAnswer.answer?.result?.serverInfo, `the merged server answers initialize: ${JSON.stringify(hubAnswer.answer)}`);
+      await endSession(merged, stdout.trim(), hubAnswer.session);
+      assert.ok(existsSync(join(dataDir, "hub.json")), "and stays announced");
+
+      const second = spawn(app, [], { env: process.env, stdio: "ignore" });
+      const code = await new Promise((resolve) => second.once("exit", (c) => resolve(c)));
+      assert.equal(code, 0, "the second start hands over to the running app and exits");
+      await session.waitFor("the window to show again", async () => (await xWindow("state", String(pid))) === "shown");
+      const again = JSON.parse(await readFile(join(dataDir, "hub.json"), "utf8"));
+      assert.equal(again.pid, pid, "one app, the same hub");
+      await new SourcesPage(session).open();
     });
 
     await step("quitting the app (SIGTERM) stops the hub and takes its announcement back", async () => {

@@ -31,6 +31,40 @@ export async function initialize(url, token, timeoutMs = 30_000) {
   }
 }
 
+/** Finishes the handshake of `session` and asks for `tools/list`; resolves to the tool names. */
+export async function listToolNames(url, token, session, timeoutMs = 30_000) {
+  const headers = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    authorization: `Bearer ${token}`,
+    "mcp-session-id": session,
+    "mcp-protocol-version": "2025-06-18",
+  };
+  const initialized = await fetch(url, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  });
+  await initialized.body?.cancel();
+  const id = 2;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ jsonrpc: "2.0", id, method: "tools/list", params: {} }),
+      signal: abort.signal,
+    });
+    if (!res.ok) throw new Error(`tools/list: HTTP ${res.status}: ${await res.text()}`);
+    const answer = await readAnswer(res, id);
+    if (!answer.result) throw new Error(`tools/list failed: ${JSON.stringify(answer)}`);
+    return answer.result.tools.map((tool) => tool.name);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Ends an MCP session (so the hub stops the upstream child it started for it). */
 export async function endSession(url, token, session) {
   await fetch(url, { method: "DELETE", headers: { authorization: `Bearer ${token}`, "mcp-session-id": session } });

@@ -52,6 +52,13 @@ export class SourcesPage {
   async hubState() {
     return (await this.s.find(tid("open-bridge"))).attribute("data-hub");
   }
+  /** Whether the Start at login box is ticked. */
+  async startAtLogin() {
+    return (await (await this.s.find(tid("start-at-login"))).property("checked")) === true;
+  }
+  async toggleStartAtLogin() {
+    await (await this.s.find(tid("start-at-login"))).click();
+  }
   async openBridge() {
     await (await this.s.find(tid("open-bridge"))).click();
     await this.s.find(tid("bridge-view"));
@@ -81,6 +88,14 @@ export class BridgePage {
   }
   async sourceUrl(id) {
     return (await this.s.find(`${tid("source-url")}[data-source="${id}"]`)).text();
+  }
+  /** Refreshes Connected agents and returns `{ <source or "merged">: sessions }`. */
+  async agents() {
+    await (await this.s.find(tid("refresh-agents"))).click();
+    const routes = await this.s.findAll(tid("agent-route"));
+    const out = {};
+    for (const r of routes) out[await r.attribute("data-source")] = Number(await r.attribute("data-sessions"));
+    return out;
   }
   async tokenShown() {
     return (await this.s.findAll(tid("bridge-token"))).length === 1;
@@ -154,6 +169,18 @@ export class FormPage {
   async save() {
     await (await this.s.find(tid("save-source"))).click();
   }
+  async value(testid) {
+    return (await this.s.find(tid(testid))).property("value");
+  }
+  async placeholder(testid) {
+    return (await this.s.find(tid(testid))).attribute("placeholder");
+  }
+  async addSecretRow(name, value) {
+    await (await this.s.find(tid("add-row"))).click();
+    const i = (await this.s.findAll('[data-testid^="row-"][data-testid$="-name"]')).length - 1;
+    await this.fill(`row-${i}-name`, name);
+    await this.fill(`row-${i}-value`, value);
+  }
   async error(field) {
     return (await this.s.find(tid(`error-${field}`))).text();
   }
@@ -209,6 +236,51 @@ export class DetailPage {
   async notice() {
     const found = await this.s.findAll(tid("notice"));
     return found.length ? found[0].text() : null;
+  }
+  /** The activity entries' kinds, newest first, once the log was read. */
+  async activityKinds() {
+    const entries = await this.s.findAll(tid("activity-entry"));
+    return Promise.all(entries.map((e) => e.attribute("data-kind")));
+  }
+  async activityText() {
+    return (await this.s.find(tid("activity"))).text();
+  }
+  async target() {
+    return (await this.s.find(tid("fact-target"))).text();
+  }
+  async edit() {
+    await (await this.s.find(tid("edit-source"))).click();
+    await this.s.find(tid("source-form"));
+    return new FormPage(this.s);
+  }
+  /** Opens the tool editor and waits for the server's tools; returns their upstream names. */
+  async editTools() {
+    await (await this.s.find(tid("edit-tools"))).click();
+    return this.s.waitFor(
+      "the tool editor's rows",
+      async () => {
+        const failed = await this.s.findAll(tid("tool-editor-error-message"));
+        if (failed.length) throw new Error(`the tool editor failed: ${await failed[0].text()}`);
+        const rows = await this.s.findAll(tid("tool-choice"));
+        return rows.length ? Promise.all(rows.map((r) => r.attribute("data-name"))) : null;
+      },
+      45_000,
+    );
+  }
+  /** Clicks a tool's Show-to-agents toggle. */
+  async toggleTool(name) {
+    await (await this.s.find(tid(`tool-exposed-${name}`))).click();
+  }
+  async aliasTool(name, alias) {
+    // `type` clears the field first.
+    await (await this.s.find(tid(`tool-alias-${name}`))).type(alias);
+  }
+  async aliasError(name) {
+    const el = await this.s.find(tid(`tool-alias-error-${name}`));
+    return (await el.text()) || null;
+  }
+  async saveTools() {
+    await (await this.s.find(tid("save-tools"))).click();
   }
   async toggleEnabled() {
     await (await this.s.find(tid("toggle-enabled"))).click();

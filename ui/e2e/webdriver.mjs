@@ -113,6 +113,10 @@ export class Element {
   attribute(name) {
     return this.cmd("GET", `/attribute/${encodeURIComponent(name)}`);
   }
+  /** A DOM property, such as an input's current `value`. */
+  property(name) {
+    return this.cmd("GET", `/property/${encodeURIComponent(name)}`);
+  }
   async find(css) {
     const e = await this.cmd("POST", "/element", { using: "css selector", value: css });
     return new Element(this.session, refId(e));

@@ -13,17 +13,31 @@ import { nowSecs } from "./lib/countdown";
 import { disconnected } from "./lib/disconnected";
 import { healthOf } from "./lib/health";
 import { nextReadIn } from "./lib/schedule";
+import { newlyNeedingSignIn } from "./lib/sign-in-alerts";
+import { draftFrom, type Draft } from "./lib/validate";
+import { aliasErrors, draftsFrom, toChoices, type ToolEditor } from "./lib/tool-filters";
 import { detailView } from "./views/source-detail/detail-view";
 import { formView } from "./views/source-form/form-view";
 import { sourcesView } from "./views/sources/sources-view";
 
-type Route = { view: "list" } | { view: "detail"; id: string } | { view: "add" } | { view: "bridge" };
+type Route =
+  | { view: "list" }
+  | { view: "detail"; id: string }
+  | { view: "add" }
+  | { view: "edit"; id: string; draft: Draft }
+  | { view: "bridge" };
 
 export class App {
   private route: Route = { view: "list" };
   private sources: SourceView[] | null = null;
   private tests = new Map<string, TestOutcome>();
   private signIns = new Map<string, SignInProgress>();
+  private toolEditors = new Map<string, ToolEditor>();
+  /** Sources this window is signing out itself: their change is no news to notify. */
+  private signingOut = new Set<string>();
+  private startAtLogin: boolean | null = null;
+  /** The open source's activity log, newest first, as last read. */
+  private activity = new Map<string, api.LogEntryView[]>();
   private error: UiError | undefined;
   private notice: string | undefined;
   private imported: api.ImportView | undefined;
@@ -33,7 +47,7 @@ export class App {
   private health: api.HealthView | undefined;
   // The form owns its draft while open; a change of the hub must not wipe what is typed.
   private readonly bridge = new BridgePanel(() => {
-    if (this.route.view !== "add") this.render();
+    if (!this.inForm()) this.render();
   });
 
   constructor(private readonly root: HTMLElement) {}
@@ -42,6 +56,7 @@ export class App {
     this.render();
     await this.listen();
     void this.bridge.readHub();
+    void this.readStartAtLogin();
     setInterval(() => tickCountdowns(this.root, nowSecs()), 1000);
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") void this.reload();
@@ -72,16 +87,64 @@ export class App {
   private async reload(): Promise<void> {
     clearTimeout(this.nextRead);
     try {
+      const before = this.sources;
       this.sources = await api.listSources();
       this.error = undefined;
+      this.notifySignInNeeded(newlyNeedingSignIn(before, this.sources, this.signingOut));
+      this.signingOut.clear();
     } catch (err) {
       this.error = err as UiError;
       this.sources ??= [];
     }
     this.nextRead = setTimeout(() => void this.reload(), nextReadIn(this.sources, nowSecs()) * 1000);
+    if (this.route.view === "detail") await this.readActivity(this.route.id);
     this.showHealth();
     // The form owns its draft while open; a background read must not wipe what is typed.
-    if (this.route.view !== "add") this.render();
+    if (!this.inForm()) this.render();
+  }
+
+  private inForm(): boolean {
+    return this.route.view === "add" || this.route.view === "edit";
+  }
+
+  /** Opens a source's detail with its activity log read first, so the view renders once. */
+  private async openDetail(id: string): Promise<void> {
+    await this.readActivity(id);
+    this.go({ view: "detail", id });
+  }
+
+  /** The open source's activity log (a local file read; no keychain, no network). */
+  private async readActivity(id: string): Promise<void> {
+    try {
+      this.activity.set(id, await api.sourceActivity(id));
+    } catch {
+      // The log is best effort in the engine too; the detail view works without it.
+    }
+  }
+
+  /** A desktop notification, once per source that turned to needing a sign-in. */
+  private notifySignInNeeded(names: string[]): void {
+    // Without a notification service the window says the same in its badges.
+    if (names.length > 0) api.notifySignInNeeded(names).catch(() => {});
+  }
+
+  private async readStartAtLogin(): Promise<void> {
+    try {
+      this.startAtLogin = await api.startAtLogin();
+    } catch {
+      // A desktop that cannot say offers no setting.
+      this.startAtLogin = null;
+    }
+    if (!this.inForm()) this.render();
+  }
+
+  private async setStartAtLogin(enabled: boolean): Promise<void> {
+    try {
+      this.startAtLogin = await api.setStartAtLogin(enabled);
+    } catch (err) {
+      this.error = err as UiError;
+    }
+    this.render();
   }
 
   /** The tray icon follows the worst state among the sources, when it changed. */
@@ -121,6 +184,14 @@ export class App {
         onCancel: () => this.go({ view: "list" }),
       });
     }
+    if (route.view === "edit") {
+      return formView({
+        initial: route.draft,
+        editing: true,
+        onSubmit: (source) => this.saveEdit(source),
+        onCancel: () => this.go({ view: "detail", id: route.id }),
+      });
+    }
     if (route.view === "detail") {
       const source = this.sources?.find((s) => s.id === route.id);
       if (source) {
@@ -135,8 +206,18 @@ export class App {
           onTest: () => void this.test(source.id),
           onSignIn: () => void this.signIn(source.id),
           onDisconnect: () => void this.disconnect(source.id),
+          onCancelSignIn: () => void api.cancelSignIn(source.id).catch((err) => (this.error = err as UiError)),
           onToggle: () => void this.setEnabled(source.id, !source.enabled),
           onRemove: () => void this.remove(source.id),
+          onEdit: () => void this.openEdit(source.id),
+          toolEditor: this.toolEditors.get(source.id),
+          activity: this.activity.get(source.id),
+          onEditTools: () => void this.editTools(source.id),
+          onSaveTools: () => void this.saveTools(source.id),
+          onCancelTools: () => {
+            this.toolEditors.delete(source.id);
+            this.render();
+          },
         });
       }
       this.route = { view: "list" };
@@ -151,7 +232,9 @@ export class App {
       imported: this.imported,
       hub: this.bridge.hubState,
       onBridge: () => this.go({ view: "bridge" }),
-      onOpen: (id) => this.go({ view: "detail", id }),
+      startAtLogin: this.startAtLogin,
+      onStartAtLogin: (enabled) => void this.setStartAtLogin(enabled),
+      onOpen: (id) => void this.openDetail(id),
       onAdd: () => this.go({ view: "add" }),
       onImport: (path) => void this.importFrom(path),
       onMainAction: (source) => {
@@ -170,7 +253,7 @@ export class App {
           case "busy":
             return;
           case "details":
-            return this.go({ view: "detail", id: source.id });
+            return void this.openDetail(source.id);
         }
       },
     });
@@ -189,6 +272,34 @@ export class App {
     return undefined;
   }
 
+  /** Opens the edit form on the source's saved settings (secrets only as set / not set). */
+  private async openEdit(id: string): Promise<void> {
+    try {
+      const draft = draftFrom(await api.sourceSettings(id));
+      this.go({ view: "edit", id, draft });
+    } catch (err) {
+      this.error = err as UiError;
+      this.tests.set(id, { kind: "failed", error: err as UiError, at: new Date() });
+      this.render();
+    }
+  }
+
+  private async saveEdit(source: NewSource): Promise<UiError | undefined> {
+    try {
+      await api.editSource(source);
+    } catch (err) {
+      return err as UiError;
+    }
+    // What a Test found describes the old settings.
+    this.tests.delete(source.id);
+    this.toolEditors.delete(source.id);
+    this.route = { view: "detail", id: source.id };
+    this.notice = "Saved. Agents that connect from now on use these settings.";
+    await this.reload();
+    this.root.querySelector<HTMLElement>("h1")?.focus();
+    return undefined;
+  }
+
   private async test(id: string): Promise<void> {
     this.tests.set(id, { kind: "running" });
     this.render();
@@ -200,6 +311,40 @@ export class App {
     }
     // A Test may have refreshed the tokens, or found the sign-in gone: read status again.
     await this.reload();
+  }
+
+  /** Opens the tool editor: the server's tools before the filter, listed through the engine. */
+  private async editTools(id: string): Promise<void> {
+    this.toolEditors.set(id, { kind: "loading" });
+    this.render();
+    try {
+      const drafts = draftsFrom(await api.toolChoices(id));
+      this.toolEditors.set(id, { kind: "editing", drafts, saving: false });
+    } catch (err) {
+      this.toolEditors.set(id, { kind: "failed", error: err as UiError });
+    }
+    // Listing may have renewed the tokens or found the sign-in gone.
+    await this.reload();
+  }
+
+  /** Saves the tool filter into the profile, then lists the tools again as agents see them. */
+  private async saveTools(id: string): Promise<void> {
+    const editor = this.toolEditors.get(id);
+    if (editor?.kind !== "editing" || Object.keys(aliasErrors(editor.drafts)).length > 0) return;
+    editor.saving = true;
+    editor.error = undefined;
+    this.render();
+    try {
+      await api.setToolChoices(id, toChoices(editor.drafts));
+    } catch (err) {
+      editor.saving = false;
+      editor.error = err as UiError;
+      this.render();
+      return;
+    }
+    this.toolEditors.delete(id);
+    this.notice = "Tool filters saved. Agents that connect from now on see these tools.";
+    await this.test(id);
   }
 
   /** Connect and Reconnect: the browser sign-in, through the engine. */
@@ -214,13 +359,19 @@ export class App {
       const who = tokens.account ? ` as ${tokens.account}` : "";
       this.notice = `Signed in${who}.`;
     } catch (err) {
-      this.signIns.set(id, { kind: "failed", error: err as UiError, at: new Date() });
+      if ((err as UiError).kind === "Cancelled") {
+        this.signIns.delete(id);
+        this.notice = "Sign-in cancelled.";
+      } else {
+        this.signIns.set(id, { kind: "failed", error: err as UiError, at: new Date() });
+      }
     }
     await this.reload();
   }
 
   private async disconnect(id: string): Promise<void> {
     this.signIns.set(id, { kind: "disconnecting" });
+    this.signingOut.add(id);
     this.render();
     try {
       this.notice = disconnected(await api.disconnect(id));
@@ -253,6 +404,7 @@ export class App {
       await api.removeSource(id);
       this.tests.delete(id);
       this.signIns.delete(id);
+      this.toolEditors.delete(id);
       this.route = { view: "list" };
     } catch (err) {
       this.error = err as UiError;

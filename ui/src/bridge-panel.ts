@@ -3,7 +3,7 @@
 // the chosen IDE's config and what Write to config did. Leaving the panel forgets the revealed
 // token, so it is on screen only while the person looks at it.
 import * as api from "./api";
-import type { HubView, IdeClientView, SourceView, UiError } from "./api";
+import type { AgentsView, HubView, IdeClientView, SourceView, UiError } from "./api";
 import type { ConfigState, CopyOutcome, TokenReveal, WriteState } from "./lib/bridge";
 import { copyText } from "./lib/clipboard";
 import { bridgeView } from "./views/bridge/bridge-view";
@@ -15,6 +15,7 @@ export class BridgePanel {
   private config: ConfigState = { kind: "loading" };
   private write: WriteState | undefined;
   private copied: CopyOutcome | undefined;
+  private agents: AgentsView | null = null;
 
   /** `render` re-draws the app when the panel's state changes. */
   constructor(private readonly render: () => void) {}
@@ -34,7 +35,7 @@ export class BridgePanel {
   async open(): Promise<void> {
     this.write = undefined;
     this.copied = undefined;
-    await Promise.all([this.readHub(), this.loadConfig()]);
+    await Promise.all([this.readHub(), this.loadConfig(), this.readAgents()]);
   }
 
   /** Leaving the panel: the revealed token goes. */
@@ -67,7 +68,19 @@ export class BridgePanel {
         void this.loadConfig();
       },
       onWrite: () => void this.writeConfig(),
+      agents: this.agents,
+      onRefreshAgents: () => void this.readAgents(),
     });
+  }
+
+  /** The agents the hub served recently (on opening the panel and on Refresh). */
+  private async readAgents(): Promise<void> {
+    try {
+      this.agents = await api.hubAgents();
+    } catch {
+      this.agents = { recentMinutes: 10, routes: [] };
+    }
+    this.render();
   }
 
   /** Asks the shell where the hub stands (at start and on opening the panel). */

@@ -15,12 +15,18 @@ use crate::cli_binary;
 use crate::hub::Hub;
 use crate::ui_error::{UiError, UiErrorKind};
 use crate::wire::{
-    CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView, app_config_path,
+    AgentsView, CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView, app_config_path,
 };
 
 #[tauri::command]
 pub fn hub_status(hub: State<'_, Hub>) -> HubView {
     (&hub.state()).into()
+}
+
+/// The agents the hub serves right now (none while it does not run).
+#[tauri::command]
+pub fn hub_agents(hub: State<'_, Hub>) -> AgentsView {
+    AgentsView::new(hub.agents().map(|agents| agents.active(std::time::Instant::now())).unwrap_or_default())
 }
 
 /// The install's bridge token, for the person who clicked *Reveal*. Never sent otherwise.

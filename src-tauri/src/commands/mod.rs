@@ -2,7 +2,9 @@
 //! makes one engine call and maps the error into a [`UiError`]: nothing else. Logic that a
 //! command seems to need belongs in the engine (`src/engine.rs`).
 
+pub mod activity;
 pub mod bridge;
+pub mod desktop;
 pub mod health;
 pub mod import;
 pub mod sign_in;

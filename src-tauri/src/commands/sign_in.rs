@@ -4,7 +4,8 @@
 //! shell); the answer comes back to the engine's loopback listener, not to the web view. While
 //! it runs, the authorization URL is announced with [`AppEvent::SignInWaiting`] so the window can
 //! show it; when either command ends, [`AppEvent::SourcesChanged`] tells the window to re-read
-//! status. The result crossing back is the token *status*, never a token.
+//! status. The result crossing back is the token *status*, never a token. *Cancel* stops a
+//! sign-in that waits ([`WaitingSignIns`]); it then ends with [`UiErrorKind::Cancelled`].
 
 use std::sync::Arc;
 
@@ -15,7 +16,8 @@ use tauri::{AppHandle, State};
 
 use super::AppEngine;
 use crate::events::{AppEvent, SignInWaiting, SourceRef};
-use crate::ui_error::UiError;
+use crate::sign_ins::WaitingSignIns;
+use crate::ui_error::{UiError, UiErrorKind};
 use crate::wire::{DisconnectView, TokensView};
 
 /// Signs a source in (Connect and Reconnect alike: a new sign-in replaces the tokens held, and
@@ -25,8 +27,10 @@ pub async fn sign_in(
     id: String,
     app: AppHandle,
     engine: State<'_, AppEngine>,
+    waiting: State<'_, WaitingSignIns>,
 ) -> Result<TokensView, UiError> {
     let id: SourceId = id.parse()?;
+    let mut cancel = waiting.begin(id.as_str());
     let (announce, source) = (app.clone(), id.to_string());
     let show_url: ShowUrl = Arc::new(move |url| {
         AppEvent::SignInWaiting(SignInWaiting { id: source.clone(), url: url.to_string() }).emit(&announce);
@@ -37,9 +41,22 @@ pub async fn sign_in(
         timeout: DEFAULT_TIMEOUT,
         show_url: Some(show_url),
     };
-    let signed_in = engine.get()?.sign_in(&id, options).await;
+    let signed_in = tokio::select! {
+        signed_in = engine.get()?.sign_in(&id, options) => Some(signed_in),
+        () = cancel.cancelled() => None,
+    };
     AppEvent::SourcesChanged(SourceRef { id: id.to_string() }).emit(&app);
-    Ok(TokensView::from(&TokenStatus::of(&signed_in?)))
+    match signed_in {
+        Some(signed_in) => Ok(TokensView::from(&TokenStatus::of(&signed_in?))),
+        None => Err(UiError::new(UiErrorKind::Cancelled, format!("the sign-in of `{id}` was cancelled"))),
+    }
+}
+
+/// Stops a sign-in of `id` that waits for the browser (or for the server's answer); false when
+/// none runs. Nothing is stored and the loopback listener closes.
+#[tauri::command]
+pub fn cancel_sign_in(id: String, waiting: State<'_, WaitingSignIns>) -> bool {
+    waiting.cancel(&id)
 }
 
 /// Forgets a source's tokens, revoking them first where the server offers it.

@@ -1,11 +1,12 @@
-//! Sources: list with status, add, enable/disable, remove.
+//! Sources: list with status, add, read for editing and edit, enable/disable, remove.
 
 use lanyard::profile::SourceId;
 use tauri::State;
 
 use super::AppEngine;
+use crate::hub::Hub;
 use crate::ui_error::UiError;
-use crate::wire::{NewSource, SourceView};
+use crate::wire::{NewSource, SourceSettings, SourceView};
 
 #[tauri::command]
 pub async fn list_sources(engine: State<'_, AppEngine>) -> Result<Vec<SourceView>, UiError> {
@@ -21,16 +22,53 @@ pub async fn add_source(source: NewSource, engine: State<'_, AppEngine>) -> Resu
     Ok(engine.get()?.add_profile(profile, secrets).await?)
 }
 
+/// A saved source's settings for the edit form: secrets only as "set" / "not set".
 #[tauri::command]
-pub async fn set_enabled(id: String, enabled: bool, engine: State<'_, AppEngine>) -> Result<(), UiError> {
+pub async fn source_settings(id: String, engine: State<'_, AppEngine>) -> Result<SourceSettings, UiError> {
     let id: SourceId = id.parse()?;
-    engine.get()?.edit_profile(&id, Vec::new(), |profile| profile.enabled = enabled).await?;
+    let engine = engine.get()?;
+    let profile = engine.profile(&id)?;
+    let stored = engine.stored_secrets(&profile).await?;
+    Ok(SourceSettings::new(&profile, &stored))
+}
+
+/// Saves the edit form. New secret values go straight to the vault; a blank one keeps the stored
+/// secret, and secrets the profile no longer refers to are removed by the engine.
+#[tauri::command]
+pub async fn edit_source(
+    source: NewSource,
+    engine: State<'_, AppEngine>,
+    hub: State<'_, Hub>,
+) -> Result<(), UiError> {
+    let id: SourceId = source.id.trim().parse()?;
+    let engine = engine.get()?;
+    let (profile, secrets) = source.into_edit(&engine.profile(&id)?)?;
+    engine.edit_profile(&id, secrets, |saved| *saved = profile).await?;
+    hub.source_changed(&id).await;
     Ok(())
 }
 
 #[tauri::command]
-pub async fn remove_source(id: String, engine: State<'_, AppEngine>) -> Result<(), UiError> {
+pub async fn set_enabled(
+    id: String,
+    enabled: bool,
+    engine: State<'_, AppEngine>,
+    hub: State<'_, Hub>,
+) -> Result<(), UiError> {
+    let id: SourceId = id.parse()?;
+    engine.get()?.edit_profile(&id, Vec::new(), |profile| profile.enabled = enabled).await?;
+    hub.source_changed(&id).await;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn remove_source(
+    id: String,
+    engine: State<'_, AppEngine>,
+    hub: State<'_, Hub>,
+) -> Result<(), UiError> {
     let id: SourceId = id.parse()?;
     engine.get()?.remove_profile(&id).await?;
+    hub.source_changed(&id).await;
     Ok(())
 }

@@ -7,28 +7,29 @@
 //! `cargo test -p lanyard-app` runs; the UI type-checks against them, so a change here that the
 //! UI does not follow fails `npm run check`.
 
-use std::collections::BTreeMap;
-
-use lanyard::Secret;
 use lanyard::engine::ImportOutcome;
-use lanyard::profile::{
-    Auth, ConfigValue, OAuthSettings, Profile, SecretRef, SourceId, Transport, TransportKind,
-};
+use lanyard::profile::TransportKind;
 use lanyard::source::{SourceState, SourceStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::ui_error::{UiError, UiErrorKind};
-
+mod activity_log;
+mod agents;
 mod bridge;
+mod form;
 mod health;
 mod tokens;
+mod tools;
 
+pub use activity_log::LogEntryView;
+pub use agents::AgentsView;
 pub use bridge::{
     CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView, app_config_path,
 };
+pub use form::{NewSource, SourceSettings};
 pub use health::HealthView;
 pub use tokens::{ActivityView, DisconnectView, TokensView};
+pub use tools::{ToolChoiceInput, ToolChoiceView};
 
 /// Where ts-rs writes the TypeScript types, relative to `src-tauri/bindings/`.
 pub const TS_DIR: &str = "../../ui/src/api/generated/";
@@ -241,145 +242,11 @@ impl From<ImportOutcome> for ImportView {
     }
 }
 
-/// The add form's content. Values marked `secret` are stored in the vault and the profile keeps
-/// only a reference to them.
-#[derive(Debug, Deserialize, TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export, export_to = TS_DIR)]
-pub struct NewSource {
-    pub id: String,
-    pub name: Option<String>,
-    pub transport: NewTransport,
-    /// Per-user sign-in (OAuth in the browser); `null` for none or header credentials.
-    pub oauth: Option<NewOAuth>,
-}
-
-/// The sign-in settings the form offers; everything else keeps the engine's defaults
-/// (the server's suggested scopes, dynamic registration, an ephemeral loopback redirect).
-#[derive(Debug, Deserialize, TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export, export_to = TS_DIR)]
-pub struct NewOAuth {
-    /// Scopes to request instead of the server's suggestion; empty for the suggestion.
-    pub scopes: Vec<String>,
-}
-
-#[derive(Debug, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
-#[ts(export, export_to = TS_DIR)]
-pub enum NewTransport {
-    Stdio { command: String, args: Vec<String>, env: Vec<NamedValue> },
-    Http { url: String, headers: Vec<NamedValue> },
-    Sse { url: String, headers: Vec<NamedValue> },
-}
-
-/// A header or environment variable from the form.
-#[derive(Debug, Deserialize, TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export, export_to = TS_DIR)]
-pub struct NamedValue {
-    pub name: String,
-    pub value: String,
-    pub secret: bool,
-}
-
-impl NewSource {
-    /// The profile to save and the secrets that go into the vault beside it. This is argument
-    /// conversion only; the engine validates the profile when it is added.
-    pub fn into_profile(self) -> Result<(Profile, Vec<(SecretRef, Secret)>), UiError> {
-        let id: SourceId = self.id.trim().parse()?;
-        let mut secrets = Vec::new();
-        let mut collect = |values: Vec<NamedValue>, reference: fn(&str) -> SecretRef| {
-            let mut out = BTreeMap::new();
-            for NamedValue { name, value, secret } in values {
-                let name = name.trim().to_owned();
-                if secret {
-                    let r = reference(&name);
-                    secrets.push((r.clone(), Secret::new(value)));
-                    out.insert(name, ConfigValue::Secret(r));
-                } else {
-                    out.insert(name, ConfigValue::Text(value));
-                }
-            }
-            out
-        };
-        let (transport, has_headers) = match self.transport {
-            NewTransport::Stdio { command, args, env } => {
-                let env = collect(env, SecretRef::env);
-                (Transport::Stdio { command: command.trim().to_owned(), args, env, cwd: None }, false)
-            }
-            NewTransport::Http { url, headers } => {
-                let headers = collect(headers, SecretRef::header);
-                let has = !headers.is_empty();
-                (Transport::Http { url: url.trim().to_owned(), headers }, has)
-            }
-            NewTransport::Sse { url, headers } => {
-                let headers = collect(headers, SecretRef::header);
-                let has = !headers.is_empty();
-                (Transport::Sse { url: url.trim().to_owned(), headers }, has)
-            }
-        };
-        let mut profile = Profile::new(id, transport);
-        profile.name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        if let Some(oauth) = self.oauth {
-            let scopes: Vec<String> =
-                oauth.scopes.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-            profile.auth = Auth::OAuth(OAuthSettings {
-                scopes: (!scopes.is_empty()).then_some(scopes),
-                // The same default as a profile file without the key: send RFC 8707 `resource`.
-                resource_param: true,
-                ..OAuthSettings::default()
-            });
-        } else if has_headers {
-            profile.auth = Auth::Headers;
-        }
-        if secrets.iter().any(|(_, value)| value.is_empty()) {
-            return Err(UiError::new(
-                UiErrorKind::InvalidProfile,
-                "a secret value is empty; type it in, or remove the row",
-            ));
-        }
-        Ok((profile, secrets))
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use lanyard::profile::{Auth, OAuthSettings, SecretRef};
+
     use super::*;
-
-    #[test]
-    fn secret_header_values_become_vault_references() {
-        let form = NewSource {
-            id: "remote".into(),
-            name: Some(" Remote ".into()),
-            transport: NewTransport::Http {
-                url: "https://mcp.example.com/mcp".into(),
-                headers: vec![
-                    NamedValue { name: "X-Api-Key".into(), value: "planted-secret".into(), secret: true },
-                    NamedValue { name: "X-Team".into(), value: "core".into(), secret: false },
-                ],
-            },
-            oauth: None,
-        };
-        let (profile, secrets) = form.into_profile().unwrap();
-        assert_eq!(secrets.len(), 1, "only the secret header goes to the vault");
-        assert_eq!(secrets[0].0, SecretRef::header("X-Api-Key"));
-        let saved = format!("{profile:?}");
-        assert!(!saved.contains("planted-secret"), "the profile must not hold the secret: {saved}");
-        assert_eq!(profile.name.as_deref(), Some("Remote"));
-        assert_eq!(profile.auth, Auth::Headers, "headers mean header auth");
-    }
-
-    #[test]
-    fn a_bad_id_is_an_invalid_profile() {
-        let form = NewSource {
-            id: "Bad Id".into(),
-            name: None,
-            transport: NewTransport::Stdio { command: "x".into(), args: vec![], env: vec![] },
-            oauth: None,
-        };
-        assert_eq!(form.into_profile().unwrap_err().kind, UiErrorKind::InvalidProfile);
-    }
 
     #[test]
     fn states_serialize_with_a_kind_tag() {
@@ -389,36 +256,6 @@ mod tests {
             serde_json::json!({"kind": "missingSecret", "reference": "header/X"}),
             "the UI switches on `kind`"
         );
-    }
-
-    #[test]
-    fn an_oauth_form_asks_for_sign_in_with_the_resource_parameter() {
-        let form = NewSource {
-            id: "remote".into(),
-            name: None,
-            transport: NewTransport::Http { url: "https://mcp.example.com/mcp".into(), headers: vec![] },
-            oauth: Some(NewOAuth { scopes: vec![" mcp:read ".into(), "".into()] }),
-        };
-        let (profile, secrets) = form.into_profile().unwrap();
-        assert!(secrets.is_empty(), "an OAuth source has no secret of its own before sign-in");
-        let Auth::OAuth(settings) = &profile.auth else {
-            panic!("expected OAuth auth, got {:?}", profile.auth)
-        };
-        assert!(settings.resource_param, "RFC 8707 `resource` is sent unless a profile turns it off");
-        assert_eq!(
-            settings.scopes.as_deref(),
-            Some(&["mcp:read".to_owned()][..]),
-            "scopes trimmed, blanks dropped"
-        );
-
-        let form = NewSource {
-            id: "remote".into(),
-            name: None,
-            transport: NewTransport::Http { url: "https://mcp.example.com/mcp".into(), headers: vec![] },
-            oauth: Some(NewOAuth { scopes: vec![] }),
-        };
-        let Auth::OAuth(settings) = form.into_profile().unwrap().0.auth else { panic!("expected OAuth") };
-        assert_eq!(settings.scopes, None, "no scopes typed means the server's suggestion");
     }
 
     #[test]

@@ -10,6 +10,7 @@ const KINDS: readonly UiErrorKind[] = [
   "InvalidProfile",
   "Unreachable",
   "SignInFailed",
+  "Cancelled",
   "Other",
 ];
 

@@ -2,6 +2,7 @@
 // src-tauri/src/wire/, ui_error.rs and events.rs (`cargo test -p lanyard-app`), so a change on
 // the Rust side that this code does not follow fails the type check.
 import { call } from "./call";
+import type { AgentsView } from "./generated/AgentsView";
 import type { DisconnectView } from "./generated/DisconnectView";
 import type { HealthView } from "./generated/HealthView";
 import type { HubView } from "./generated/HubView";
@@ -9,13 +10,19 @@ import type { IdeClientView } from "./generated/IdeClientView";
 import type { IdeConfigView } from "./generated/IdeConfigView";
 import type { ImportView } from "./generated/ImportView";
 import type { NewSource } from "./generated/NewSource";
+import type { LogEntryView } from "./generated/LogEntryView";
 import type { RevealedToken } from "./generated/RevealedToken";
+import type { SourceSettings } from "./generated/SourceSettings";
 import type { SourceView } from "./generated/SourceView";
 import type { TokensView } from "./generated/TokensView";
+import type { ToolChoiceInput } from "./generated/ToolChoiceInput";
+import type { ToolChoiceView } from "./generated/ToolChoiceView";
 import type { ToolView } from "./generated/ToolView";
 import type { WrittenView } from "./generated/WrittenView";
 
 export type { DisconnectView, ImportView, NewSource, SourceView, TokensView, ToolView };
+export type { ToolChoiceInput, ToolChoiceView, SourceSettings, LogEntryView, AgentsView };
+export type { SettingRow } from "./generated/SettingRow";
 export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
 export type { HubFailureView } from "./generated/HubFailureView";
@@ -33,18 +40,36 @@ export { onEvent, setListen } from "./events";
 
 export const listSources = () => call<SourceView[]>("list_sources");
 export const addSource = (source: NewSource) => call<void>("add_source", { source });
+/** A saved source's settings for the edit form; secrets only as set / not set. */
+export const sourceSettings = (id: string) => call<SourceSettings>("source_settings", { id });
+export const editSource = (source: NewSource) => call<void>("edit_source", { source });
 export const setEnabled = (id: string, enabled: boolean) => call<void>("set_enabled", { id, enabled });
 export const removeSource = (id: string) => call<void>("remove_source", { id });
 export const listTools = (id: string) => call<ToolView[]>("list_tools", { id });
+/** Every tool the server lists, before the source's filter, with the filter's say on each. */
+export const toolChoices = (id: string) => call<ToolChoiceView[]>("tool_choices", { id });
+export const setToolChoices = (id: string, choices: ToolChoiceInput[]) =>
+  call<void>("set_tool_choices", { id, choices });
+/** The newest entries of a source's activity log, newest first. */
+export const sourceActivity = (id: string) => call<LogEntryView[]>("source_activity", { id });
 export const importConfig = (path: string) => call<ImportView>("import_config", { path });
 /** Connect and Reconnect: the engine's browser sign-in; resolves when it is done. */
 export const signIn = (id: string) => call<TokensView>("sign_in", { id });
+/** Stops a sign-in that waits; its `signIn` call then fails with kind `Cancelled`. */
+export const cancelSignIn = (id: string) => call<boolean>("cancel_sign_in", { id });
 export const disconnect = (id: string) => call<DisconnectView>("disconnect", { id });
 /** Where the hub (the HTTP bridge the app hosts) stands. */
 export const hubStatus = () => call<HubView>("hub_status");
+/** The agent sessions the hub served recently, per route. */
+export const hubAgents = () => call<AgentsView>("hub_agents");
 /** The bridge token: only on the person's explicit Reveal click, never kept in a list or a log. */
 export const revealBridgeToken = () => call<RevealedToken>("reveal_bridge_token");
 export const ideConfig = (client: IdeClientView) => call<IdeConfigView>("ide_config", { client });
 export const writeIdeConfig = (client: IdeClientView) => call<WrittenView>("write_ide_config", { client });
+/** Whether the app starts at login, and turning it on or off (answers the new setting). */
+export const startAtLogin = () => call<boolean>("start_at_login");
+export const setStartAtLogin = (enabled: boolean) => call<boolean>("set_start_at_login", { enabled });
+/** A desktop notification that these sources need a new sign-in. */
+export const notifySignInNeeded = (names: string[]) => call<void>("notify_sign_in_needed", { names });
 /** Tells the tray icon the sources' overall health (no engine call). */
 export const setHealth = (health: HealthView) => call<void>("set_health", { health });

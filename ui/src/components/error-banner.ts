@@ -14,6 +14,7 @@ export function advice(error: UiError): string | null {
       return "Check that the server is running and reachable, then try again.";
     case "InvalidProfile":
       return "Fix the source's settings and try again.";
+    case "Cancelled":
     case "Other":
       return null;
   }

@@ -3,4 +3,8 @@
 /**
  * A header or environment variable from the form.
  */
-export type NamedValue = { name: string, value: string, secret: boolean, };
+export type NamedValue = { name: string, 
+/**
+ * For a secret being edited, blank keeps the stored value.
+ */
+value: string, secret: boolean, };

@@ -29,6 +29,8 @@ function render(over: Partial<BridgeProps> = {}) {
     onCopy: vi.fn(),
     onPickClient: vi.fn(),
     onWrite: vi.fn(),
+    agents: { recentMinutes: 10, routes: [] },
+    onRefreshAgents: vi.fn(),
     ...over,
   };
   const el = bridgeView(props);
@@ -38,6 +40,23 @@ function render(over: Partial<BridgeProps> = {}) {
 const q = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
 describe("bridge view", () => {
+  it("connected agents: none, then per route, and Refresh; not while the hub is down", () => {
+    const { el, props } = render();
+    expect(q(el, "agents-none")?.textContent).toBe("No agent has used the bridge in the last 10 minutes.");
+    q(el, "refresh-agents")!.click();
+    expect(props.onRefreshAgents).toHaveBeenCalled();
+    const some = render({
+      agents: { recentMinutes: 10, routes: [{ source: null, sessions: 1 }, { source: "everything", sessions: 2 }] },
+    }).el;
+    const routes = [...some.querySelectorAll<HTMLElement>('[data-testid="agent-route"]')];
+    expect(routes.map((r) => [r.dataset.source, r.dataset.sessions])).toEqual([
+      ["merged", "1"],
+      ["everything", "2"],
+    ]);
+    expect(routes[1]!.textContent).toBe("everything: 2 sessions");
+    expect(q(render({ hub: { kind: "starting" } }).el, "agents"), "no hub, no agents").toBeNull();
+  });
+
   it("running: the merged address and one address per enabled source", () => {
     const { el } = render();
     expect(q(el, "hub-badge")?.dataset.code).toBe("running");

@@ -2,7 +2,7 @@
 // source at /mcp/<id>), the bridge token (hidden until Reveal; the only secret this window ever
 // shows, and only on that click), and the config each IDE needs, to copy or to write into the
 // IDE's own file. Renders from the state it is given; `bridge-panel.ts` owns the state.
-import type { HubView, IdeClientView, IdeConfigView, SourceView } from "../../api";
+import type { HubView, IdeClientView, IdeConfigView, SourceView, AgentsView } from "../../api";
 import { errorBanner } from "../../components/error-banner";
 import {
   CLIENTS,
@@ -17,6 +17,7 @@ import {
   type TokenReveal,
   type WriteState,
 } from "../../lib/bridge";
+import { agentsList } from "../../components/agents-list";
 import { h } from "../../lib/dom";
 
 export interface BridgeProps {
@@ -34,6 +35,9 @@ export interface BridgeProps {
   onCopy(what: CopyOutcome["what"], text: string): void;
   onPickClient(client: IdeClientView): void;
   onWrite(): void;
+  /** The agents the hub served recently; `null` until read. */
+  agents: AgentsView | null;
+  onRefreshAgents(): void;
 }
 
 export function bridgeView(props: BridgeProps): HTMLElement {
@@ -54,6 +58,7 @@ export function bridgeView(props: BridgeProps): HTMLElement {
       h("h1", { id: "bridge-title", tabindex: "-1" }, "Bridge"),
     ),
     hubSection(props),
+    props.hub?.kind === "running" ? agentsList(props.agents, () => props.onRefreshAgents()) : null,
     tokenSection(props),
     configSection(props),
   );

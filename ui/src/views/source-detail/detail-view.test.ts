@@ -14,6 +14,11 @@ function render(over: Partial<DetailProps> = {}) {
     onDisconnect: vi.fn(),
     onToggle: vi.fn(),
     onRemove: vi.fn(),
+    onEdit: vi.fn(),
+    onCancelSignIn: vi.fn(),
+    onEditTools: vi.fn(),
+    onSaveTools: vi.fn(),
+    onCancelTools: vi.fn(),
     ...over,
   };
   const el = detailView(props);
@@ -22,6 +27,29 @@ function render(over: Partial<DetailProps> = {}) {
 const q = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
 describe("source detail", () => {
+  it("Edit opens the form, and the tool editor is offered", () => {
+    const { el, props } = render();
+    q(el, "edit-source")!.click();
+    expect(props.onEdit).toHaveBeenCalled();
+    q(el, "edit-tools")!.click();
+    expect(props.onEditTools).toHaveBeenCalled();
+  });
+
+  it("activity: reading, nothing yet, and entries newest first with failures marked", () => {
+    expect(q(render().el, "activity")?.textContent).toContain("Reading");
+    expect(q(render({ activity: [] }).el, "activity-empty")).not.toBeNull();
+    const { el } = render({
+      activity: [
+        { at: 1_800_000_100, event: { kind: "refreshFailed", error: "token endpoint down" } },
+        { at: 1_800_000_000, event: { kind: "signedIn" } },
+      ],
+    });
+    const entries = [...el.querySelectorAll<HTMLElement>('[data-testid="activity-entry"]')];
+    expect(entries.map((e) => e.dataset.kind)).toEqual(["refreshFailed", "signedIn"]);
+    expect(entries[0]!.textContent).toContain("token endpoint down");
+    expect(entries[0]!.classList.contains("failed")).toBe(true);
+  });
+
   it("ready, untested: Test is offered, no tools or error yet", () => {
     const { el, props } = render();
     expect(q(el, "detail-badge")?.dataset.code).toBe("ready");
@@ -105,6 +133,17 @@ describe("source detail", () => {
     expect(q(el, "sign-in-url")?.textContent).toBe(url);
     expect(el.querySelector(`a[href]`), "the URL must not be a link that loads in the app window").toBeNull();
     expect((q(el, "sign-in-action") as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("waiting for the browser: Cancel stops the sign-in; no Cancel once it failed", () => {
+    const { el, props } = render({ source: needsSignIn(), signIn: { kind: "waiting", url: "https://as.example/auth" } });
+    q(el, "cancel-sign-in")!.click();
+    expect(props.onCancelSignIn).toHaveBeenCalledOnce();
+    const failed = render({
+      source: needsSignIn(),
+      signIn: { kind: "failed", error: { kind: "SignInFailed", message: "x" }, at: new Date() },
+    }).el;
+    expect(q(failed, "cancel-sign-in")).toBeNull();
   });
 
   it("sign-in failed: shows why, with advice, and offers Reconnect", () => {

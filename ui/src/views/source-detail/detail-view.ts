@@ -1,8 +1,10 @@
 // One source: its settings in words; for a source that signs in, its token status (live expiry
 // countdown, scopes, issuer, account), Connect / Reconnect / Disconnect and where a sign-in
 // stands; the last error with what to do; the tools it offers (listed by Test, through the same
-// engine path an agent uses); Enable/Disable and Remove.
-import type { SourceView } from "../../api";
+// engine path an agent uses) and the tool editor (which of them agents see, under which names);
+// Enable/Disable and Remove.
+import type { LogEntryView, SourceView } from "../../api";
+import { activityList } from "../../components/activity-list";
 import { errorBanner } from "../../components/error-banner";
 import { signInStatus } from "../../components/sign-in-status";
 import { lastTokenError, tokenFacts } from "../../components/token-facts";
@@ -18,6 +20,8 @@ import {
   type TestOutcome,
 } from "../../lib/badge";
 import { h } from "../../lib/dom";
+import type { ToolEditor } from "../../lib/tool-filters";
+import { toolEditorView } from "./tool-editor";
 
 export interface DetailProps {
   source: SourceView;
@@ -33,8 +37,19 @@ export interface DetailProps {
   onTest(): void;
   onSignIn(): void;
   onDisconnect(): void;
+  /** Stops a sign-in that waits for the browser. */
+  onCancelSignIn(): void;
   onToggle(): void;
   onRemove(): void;
+  /** Opens the edit form. */
+  onEdit(): void;
+  /** The newest activity log entries; absent until read. */
+  activity?: LogEntryView[];
+  /** Where the tool editor stands; absent while closed. */
+  toolEditor?: ToolEditor;
+  onEditTools(): void;
+  onSaveTools(): void;
+  onCancelTools(): void;
 }
 
 export function detailView(props: DetailProps): HTMLElement {
@@ -62,14 +77,14 @@ export function detailView(props: DetailProps): HTMLElement {
       h("dt", {}, "Transport"),
       h("dd", {}, transportLabel(source)),
       h("dt", {}, source.transport === "stdio" ? "Command" : "URL"),
-      h("dd", { class: "mono" }, source.target),
+      h("dd", { class: "mono", "data-testid": "fact-target" }, source.target),
       h("dt", {}, "Auth"),
       h("dd", { "data-testid": "fact-auth" }, authLabel(source)),
     ),
     tokens
       ? h("div", {}, h("h2", {}, "Sign-in"), h("dl", { class: "facts", "data-testid": "token-facts" }, tokenFacts(tokens, props.now)))
       : null,
-    signInStatus(props.signIn),
+    signInStatus(props.signIn, () => props.onCancelSignIn()),
     todo ? h("p", { class: "hint", "data-testid": "detail-hint" }, `To do: ${todo}`) : null,
     lastTokenError(source.activity, "detail-token-error"),
     test?.kind === "failed"
@@ -95,6 +110,7 @@ export function detailView(props: DetailProps): HTMLElement {
         },
         running ? "Testing…" : "Test",
       ),
+      h("button", { "data-testid": "edit-source", onclick: () => props.onEdit() }, "Edit"),
       h(
         "button",
         { "data-testid": "toggle-enabled", onclick: () => props.onToggle() },
@@ -107,6 +123,14 @@ export function detailView(props: DetailProps): HTMLElement {
       ),
     ),
     tools(test),
+    toolEditorView({
+      editor: props.toolEditor,
+      enabled: source.enabled,
+      onEdit: () => props.onEditTools(),
+      onSave: () => props.onSaveTools(),
+      onCancel: () => props.onCancelTools(),
+    }),
+    activityList(props.activity),
   );
 }
 

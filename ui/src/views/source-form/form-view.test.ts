@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { NewSource } from "../../api";
+import { emptyDraft } from "../../lib/validate";
 import { formView, type FormProps } from "./form-view";
 
 function render(over: Partial<FormProps> = {}) {
@@ -63,8 +64,9 @@ describe("add source form", () => {
     expect(props.onSubmit).toHaveBeenCalledWith({
       id: "everything",
       name: null,
-      transport: { kind: "stdio", command: "node", args: ["/srv/index.js", "stdio"], env: [] },
+      transport: { kind: "stdio", command: "node", args: ["/srv/index.js", "stdio"], env: [], cwd: null },
       oauth: null,
+      clientCredentials: null,
     } satisfies NewSource);
   });
 
@@ -118,5 +120,64 @@ describe("add source form", () => {
     const { el, props } = render();
     el.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
     expect(props.onCancel).toHaveBeenCalled();
+  });
+});
+
+describe("edit source form", () => {
+  const saved = () => ({
+    ...emptyDraft(),
+    id: "remote",
+    transport: "http" as const,
+    url: "https://old.example/mcp",
+    rows: [{ name: "X-Api-Key", value: "", secret: true, stored: true }],
+  });
+
+  it("fixes the id, says a stored secret is set, and saves with it blank", async () => {
+    const { el, props } = render({ initial: saved(), editing: true });
+    expect(q(el, "field-id").readOnly, "the id cannot change").toBe(true);
+    expect(el.querySelector("h1")?.textContent).toBe("Edit remote");
+    expect(q(el, "save-source").textContent).toBe("Save changes");
+    const secret = q(el, "row-0-value");
+    expect(secret.type).toBe("password");
+    expect(secret.value, "no secret value in the window").toBe("");
+    expect(secret.placeholder).toMatch(/^set/);
+    expect(q(el, "url-hidden-note"), "no hidden URL part in this one").toBeNull();
+    type(el, "field-url", "https://new.example/mcp");
+    await submit(el);
+    expect(props.onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({
+        transport: { kind: "http", url: "https://new.example/mcp", headers: [{ name: "X-Api-Key", value: "", secret: true }] },
+      }),
+    );
+  });
+
+  it("a bad URL is refused inline, nothing sent; a hidden URL part is mentioned", async () => {
+    const { el, props } = render({ initial: { ...saved(), urlHidden: true }, editing: true });
+    expect(el.querySelector('[data-testid="url-hidden-note"]')?.textContent).toMatch(/kept/);
+    type(el, "field-url", "ftp://old.example");
+    await submit(el);
+    expect(q(el, "error-url").textContent).toMatch(/http/);
+    expect(props.onSubmit).not.toHaveBeenCalled();
+  });
+
+  it("client credentials: its fields show for the choice, secrets in password fields", async () => {
+    const { el, props } = render({ initial: { ...saved(), rows: [] }, editing: true });
+    expect(q(el, "client-credentials-fields").hidden).toBe(true);
+    const signIn = q<HTMLSelectElement>(el, "field-sign-in");
+    signIn.value = "clientCredentials";
+    signIn.dispatchEvent(new Event("change"));
+    expect(q(el, "client-credentials-fields").hidden).toBe(false);
+    expect(q(el, "field-client-secret").type).toBe("password");
+    expect(q(el, "field-service-token").type).toBe("password");
+    await submit(el);
+    expect(q(el, "error-clientId").textContent).toMatch(/client id/);
+    type(el, "field-client-id", "svc");
+    type(el, "field-client-secret", "cs");
+    await submit(el);
+    expect(props.onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({
+        clientCredentials: { clientId: "svc", clientSecret: "cs", scopes: [], serviceTokenHeader: "", serviceToken: "" },
+      }),
+    );
   });
 });

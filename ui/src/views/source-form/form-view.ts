@@ -1,6 +1,7 @@
-// The add-source form. It owns its draft while open: fields update the draft, errors show under
+// The add and edit form. It owns its draft while open: fields update the draft, errors show under
 // the field once it was touched (or after a submit attempt), secrets use password inputs and are
-// sent once, to be stored in the keychain; the shell never sends them back.
+// sent once, to be stored in the keychain; the shell never sends them back. Editing, the id is
+// fixed, and a stored secret shows as "set": left blank it is kept, typed over it is replaced.
 import type { NewSource, TransportView, UiError } from "../../api";
 import { errorBanner } from "../../components/error-banner";
 import { h } from "../../lib/dom";
@@ -17,6 +18,8 @@ import {
 
 export interface FormProps {
   initial?: Draft;
+  /** Editing a saved source: the id is fixed and stored secrets may stay blank. */
+  editing?: boolean;
   /** Saves; resolves with an error to show, or nothing when saved. */
   onSubmit(source: NewSource): Promise<UiError | undefined>;
   onCancel(): void;
@@ -66,6 +69,20 @@ export function formView(props: FormProps): HTMLElement {
     h("input", { id, type: "text", value, autocomplete: "off", spellcheck: "false", ...attrs });
 
   const idInput = bind("id", text("f-id", draft.id, { "data-testid": "field-id", placeholder: "github" }), (v) => (draft.id = v));
+  if (props.editing) idInput.readOnly = true;
+  const secretInput = (id: string, testid: string, value: string, stored: boolean, set: (v: string) => void, field: Field) =>
+    bind(
+      field,
+      h("input", {
+        id,
+        type: "password",
+        value,
+        autocomplete: "off",
+        "data-testid": testid,
+        placeholder: stored ? "set; type to replace" : "not set",
+      }),
+      set,
+    );
   const nameInput = text("f-name", draft.name, { "data-testid": "field-name", placeholder: "GitHub" });
   nameInput.addEventListener("input", () => (draft.name = nameInput.value));
   const commandInput = bind(
@@ -76,6 +93,8 @@ export function formView(props: FormProps): HTMLElement {
   const argsInput = h("textarea", { id: "f-args", rows: "3", "data-testid": "field-args", spellcheck: "false" });
   argsInput.value = draft.args;
   argsInput.addEventListener("input", () => (draft.args = argsInput.value));
+  const cwdInput = text("f-cwd", draft.cwd, { "data-testid": "field-cwd", placeholder: "Lanyard's own" });
+  cwdInput.addEventListener("input", () => (draft.cwd = cwdInput.value));
   const urlInput = bind(
     "url",
     text("f-url", draft.url, { "data-testid": "field-url", placeholder: "https://mcp.example.com/mcp", inputmode: "url" }),
@@ -92,15 +111,69 @@ export function formView(props: FormProps): HTMLElement {
     { id: "f-sign-in", "data-testid": "field-sign-in" },
     h("option", { value: "none" }, "None, or credentials in headers below"),
     h("option", { value: "oauth" }, "Sign in with the browser (OAuth)"),
+    h("option", { value: "clientCredentials" }, "Service account (OAuth client credentials)"),
   );
   signInSelect.value = draft.signIn;
   const oauthFields = h(
     "div",
     { "data-testid": "oauth-fields" },
+    h(
+      "p",
+      { class: "muted" },
+      props.editing
+        ? "Changed scopes take effect at the next sign-in: click Reconnect after saving."
+        : "After adding it, click Connect: the sign-in opens in your browser.",
+    ),
+  );
+  const clientIdInput = bind(
+    "clientId",
+    text("f-client-id", draft.clientId, { "data-testid": "field-client-id" }),
+    (v) => (draft.clientId = v),
+  );
+  const clientSecretInput = secretInput(
+    "f-client-secret",
+    "field-client-secret",
+    draft.clientSecret,
+    draft.clientSecretStored,
+    (v) => (draft.clientSecret = v),
+    "clientSecret",
+  );
+  const serviceHeaderInput = bind(
+    "serviceTokenHeader",
+    text("f-service-header", draft.serviceTokenHeader, { "data-testid": "field-service-header", placeholder: "none" }),
+    (v) => (draft.serviceTokenHeader = v),
+  );
+  const serviceTokenInput = secretInput(
+    "f-service-token",
+    "field-service-token",
+    draft.serviceToken,
+    draft.serviceTokenStored,
+    (v) => (draft.serviceToken = v),
+    "serviceToken",
+  );
+  const ccFields = h(
+    "div",
+    { "data-testid": "client-credentials-fields" },
+    h("label", { for: "f-client-id" }, "Client id"),
+    clientIdInput,
+    errorSlot("clientId"),
+    h("label", { for: "f-client-secret" }, "Client secret (stored in the keychain)"),
+    clientSecretInput,
+    errorSlot("clientSecret"),
+    h("label", { for: "f-service-header" }, "Service token header (optional)"),
+    serviceHeaderInput,
+    errorSlot("serviceTokenHeader"),
+    h("label", { for: "f-service-token" }, "Service token (stored in the keychain)"),
+    serviceTokenInput,
+    errorSlot("serviceToken"),
+    h("p", { class: "muted" }, "The token endpoint is found from the server; tokens come without a browser."),
+  );
+  const scopesFields = h(
+    "div",
+    { "data-testid": "scopes-fields" },
     h("label", { for: "f-scopes" }, "Scopes (optional, separated by spaces)"),
     scopesInput,
     errorSlot("scopes"),
-    h("p", { class: "muted" }, "After adding it, click Connect: the sign-in opens in your browser."),
   );
 
   const transportSelect = h(
@@ -120,16 +193,27 @@ export function formView(props: FormProps): HTMLElement {
     errorSlot("command"),
     h("label", { for: "f-args" }, "Arguments, one per line"),
     argsInput,
+    h("label", { for: "f-cwd" }, "Working folder (optional)"),
+    cwdInput,
   );
   const httpFields = h(
     "div",
     { class: "group", "data-testid": "http-fields" },
     h("label", { for: "f-url" }, "URL"),
     urlInput,
+    draft.urlHidden
+      ? h(
+          "p",
+          { class: "muted", "data-testid": "url-hidden-note" },
+          "The saved URL has a part not shown here (a query or a password); it is kept while the URL stays as it is.",
+        )
+      : null,
     errorSlot("url"),
     h("label", { for: "f-sign-in" }, "Sign-in"),
     signInSelect,
     oauthFields,
+    ccFields,
+    scopesFields,
   );
   const rowsTitle = h("h2", {});
   const rowsBox = h("div", { class: "rows", "data-testid": "rows" });
@@ -152,6 +236,7 @@ export function formView(props: FormProps): HTMLElement {
             value: row.value,
             autocomplete: "off",
             "data-testid": `row-${i}-value`,
+            placeholder: row.secret && row.stored ? "set; type to replace" : undefined,
             "aria-label": row.secret ? "Secret value" : "Value",
           }),
           (v) => (row.value = v),
@@ -200,6 +285,8 @@ export function formView(props: FormProps): HTMLElement {
     stdioFields.hidden = !stdio;
     httpFields.hidden = stdio;
     oauthFields.hidden = stdio || draft.signIn !== "oauth";
+    ccFields.hidden = stdio || draft.signIn !== "clientCredentials";
+    scopesFields.hidden = stdio || draft.signIn === "none";
     renderRows();
   };
   signInSelect.addEventListener("change", () => {
@@ -211,7 +298,8 @@ export function formView(props: FormProps): HTMLElement {
     showTransport();
   });
 
-  const saveButton = h("button", { type: "submit", class: "primary", "data-testid": "save-source" }, "Add source");
+  const saveLabel = props.editing ? "Save changes" : "Add source";
+  const saveButton = h("button", { type: "submit", class: "primary", "data-testid": "save-source" }, saveLabel);
   const form = h(
     "form",
     {
@@ -231,14 +319,14 @@ export function formView(props: FormProps): HTMLElement {
         saveButton.textContent = "Saving…";
         const failed = await props.onSubmit(toNewSource(draft));
         saveButton.disabled = false;
-        saveButton.textContent = "Add source";
+        saveButton.textContent = saveLabel;
         serverError.replaceChildren(...(failed ? [errorBanner(failed, "form-error")] : []));
       },
       onkeydown: (e: Event) => {
         if ((e as KeyboardEvent).key === "Escape") props.onCancel();
       },
     },
-    h("header", { class: "bar" }, h("h1", { id: "form-title", tabindex: "-1" }, "Add a source")),
+    h("header", { class: "bar" }, h("h1", { id: "form-title", tabindex: "-1" }, props.editing ? `Edit ${draft.id}` : "Add a source")),
     serverError,
     h(
       "div",

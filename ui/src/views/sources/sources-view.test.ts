@@ -16,6 +16,8 @@ function render(over: Partial<SourcesProps> = {}) {
     onImport: vi.fn(),
     hub: null,
     onBridge: vi.fn(),
+    startAtLogin: false,
+    onStartAtLogin: vi.fn(),
     ...over,
   };
   const el = sourcesView(props);
@@ -32,6 +34,15 @@ describe("sources view", () => {
     q(el, "add-source")!.click();
     expect(props.onAdd).toHaveBeenCalled();
     expect(q(el, "import-form")).not.toBeNull();
+  });
+
+  it("Start at login: shown as it is set, off by default, and toggled", () => {
+    const { el, props } = render({ startAtLogin: false });
+    const box = el.querySelector<HTMLInputElement>('[data-testid="start-at-login"]')!;
+    expect(box.checked).toBe(false);
+    box.click();
+    expect(props.onStartAtLogin).toHaveBeenCalledWith(true);
+    expect(render({ startAtLogin: null }).el.querySelector('[data-testid="start-at-login"]'), "unknown: not offered").toBeNull();
   });
 
   it("loading: shows a placeholder, not the empty state", () => {

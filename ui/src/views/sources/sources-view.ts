@@ -1,7 +1,7 @@
 // The sources list: one row per source with name, transport, status badge and its main action
 // (Test, Connect, Reconnect, Disconnect, Enable), and under it, for a source with tokens, the
 // expiry countdown, the granted scopes and the last token error; plus Add, Import and the way to
-// the bridge panel (with the hub's state). Renders from the state it is given; the app owns it.
+// the bridge panel (with the hub's state), and the Start at login setting. Renders from the state it is given; the app owns it.
 import type { HubView, ImportView, SourceView, UiError } from "../../api";
 import { countdownEl } from "../../components/countdown";
 import { errorBanner } from "../../components/error-banner";
@@ -28,6 +28,9 @@ export interface SourcesProps {
   onAdd(): void;
   onImport(path: string): void;
   onBridge(): void;
+  /** Whether the app starts at login; `null` while unknown (or on a desktop that cannot say). */
+  startAtLogin: boolean | null;
+  onStartAtLogin(enabled: boolean): void;
 }
 
 export function sourcesView(props: SourcesProps): HTMLElement {
@@ -67,6 +70,24 @@ export function sourcesView(props: SourcesProps): HTMLElement {
     props.imported ? importSummary(props.imported) : null,
     body(props),
     importForm,
+    startAtLogin(props),
+  );
+}
+
+/** The login item: off until the person turns it on. */
+function startAtLogin(props: SourcesProps): HTMLElement | null {
+  if (props.startAtLogin === null) return null;
+  const box = h("input", {
+    type: "checkbox",
+    id: "start-at-login",
+    checked: props.startAtLogin,
+    "data-testid": "start-at-login",
+  });
+  box.addEventListener("change", () => props.onStartAtLogin(box.checked));
+  return h(
+    "p",
+    { class: "setting" },
+    h("label", { class: "check", for: "start-at-login" }, box, "Start Lanyard at login (the bridge is then ready for agents)"),
   );
 }
 

@@ -1,0 +1,83 @@
+//! A source's activity log as the detail view lists it: the engine's entries, mapped one to one.
+//! Redacted by construction upstream (the engine's events carry only its own error messages), so
+//! nothing here needs filtering.
+
+use lanyard::activity_log::{AgentKind, Entry, Event};
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::TS_DIR;
+
+/// One thing that happened to a source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct LogEntryView {
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub at: u64,
+    pub event: LogEventView,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub enum LogEventView {
+    Connected,
+    ConnectFailed {
+        error: String,
+    },
+    SignedIn,
+    SignInFailed {
+        error: String,
+    },
+    Refreshed,
+    RefreshFailed {
+        error: String,
+    },
+    Disconnected {
+        revoked: bool,
+    },
+    /// An agent started a session through the bridge, over stdio or HTTP.
+    BridgeSession {
+        over_http: bool,
+    },
+    /// An event this build of the app does not know yet.
+    Other,
+}
+
+impl From<Entry> for LogEntryView {
+    fn from(entry: Entry) -> Self {
+        let event = match entry.event {
+            Event::Connected => LogEventView::Connected,
+            Event::ConnectFailed { error } => LogEventView::ConnectFailed { error },
+            Event::SignedIn => LogEventView::SignedIn,
+            Event::SignInFailed { error } => LogEventView::SignInFailed { error },
+            Event::Refreshed => LogEventView::Refreshed,
+            Event::RefreshFailed { error } => LogEventView::RefreshFailed { error },
+            Event::Disconnected { revoked } => LogEventView::Disconnected { revoked },
+            Event::BridgeSession { agent } => {
+                LogEventView::BridgeSession { over_http: agent == AgentKind::Http }
+            }
+            _ => LogEventView::Other,
+        };
+        Self { at: entry.at, event }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_reach_the_ui_with_a_kind_and_their_time() {
+        let entry = Entry { at: 7, event: Event::RefreshFailed { error: "server down".into() } };
+        let json = serde_json::to_value(LogEntryView::from(entry)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"at": 7, "event": {"kind": "refreshFailed", "error": "server down"}})
+        );
+        let session = Entry { at: 8, event: Event::BridgeSession { agent: AgentKind::Http } };
+        assert_eq!(LogEntryView::from(session).event, LogEventView::BridgeSession { over_http: true });
+    }
+}

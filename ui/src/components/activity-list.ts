@@ -1,0 +1,31 @@
+// The Activity section of a source's detail: the newest entries of its activity log (connects,
+// sign-ins, renewals, disconnects, agents' bridge sessions), each with its time.
+import type { LogEntryView } from "../api";
+import { activityLine, isFailure } from "../lib/activity";
+import { h } from "../lib/dom";
+
+/** `entries` newest first; `undefined` while not read yet. */
+export function activityList(entries: LogEntryView[] | undefined): HTMLElement {
+  return h(
+    "div",
+    { class: "activity", "data-testid": "activity" },
+    h("h2", {}, "Activity"),
+    entries === undefined
+      ? h("p", { class: "muted" }, "Reading…")
+      : entries.length === 0
+        ? h("p", { class: "muted", "data-testid": "activity-empty" }, "Nothing has happened to this source yet.")
+        : h(
+            "ul",
+            {},
+            entries.map((entry) =>
+              h(
+                "li",
+                { "data-testid": "activity-entry", "data-kind": entry.event.kind, class: isFailure(entry) ? "failed" : undefined },
+                h("time", { datetime: new Date(entry.at * 1000).toISOString() }, new Date(entry.at * 1000).toLocaleString()),
+                " ",
+                activityLine(entry),
+              ),
+            ),
+          ),
+  );
+}

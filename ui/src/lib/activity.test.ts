@@ -1,0 +1,14 @@
+import { describe, expect, it } from "vitest";
+import { activityLine, isFailure } from "./activity";
+
+describe("activity lines", () => {
+  it("say each event in words, failures with the engine's message", () => {
+    expect(activityLine({ at: 1, event: { kind: "signedIn" } })).toBe("Signed in");
+    const failed = { at: 1, event: { kind: "refreshFailed" as const, error: "server down" } };
+    expect(activityLine(failed)).toBe("Renewing the tokens failed: server down");
+    expect(isFailure(failed)).toBe(true);
+    expect(activityLine({ at: 1, event: { kind: "disconnected", revoked: true } })).toMatch(/revoked/);
+    expect(activityLine({ at: 1, event: { kind: "bridgeSession", overHttp: false } })).toMatch(/stdio/);
+    expect(isFailure({ at: 1, event: { kind: "connected" } })).toBe(false);
+  });
+});
