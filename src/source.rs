@@ -116,7 +116,12 @@ impl SourceState {
             Self::TokensUnreadable => "tokens unreadable".to_owned(),
             Self::NeedsMoreScope { scopes, .. } => format!("needs more scope ({})", scopes.join(" ")),
             Self::Refreshing { .. } => "refreshing".to_owned(),
-            Self::Error { error, .. } => format!("error, retrying on next use ({})", relative_time(error.at)),
+            Self::Error { error, .. } => match error.retry_at.filter(|at| *at > crate::oauth::now()) {
+                Some(at) => {
+                    format!("error, retrying {} (failed {})", relative_time(at), relative_time(error.at))
+                }
+                None => format!("error, retrying on next use ({})", relative_time(error.at)),
+            },
         }
     }
 
@@ -254,9 +259,10 @@ mod tests {
     #[test]
     fn a_failed_refresh_newer_than_the_tokens_is_an_error_state() {
         use crate::oauth::activity::RefreshRecord;
-        let error = ErrorRecord { at: 200, message: "down".into(), hint: Some("later".into()) };
+        let error =
+            ErrorRecord { at: 200, message: "down".into(), hint: Some("later".into()), retry_at: None };
         let failed = TokenActivity {
-            last_refresh: Some(RefreshRecord { at: 200, ok: false }),
+            last_refresh: Some(RefreshRecord { at: 200, ok: false, failures: 1 }),
             last_error: Some(error.clone()),
         };
         assert_eq!(
@@ -269,7 +275,10 @@ mod tests {
             None,
             "tokens obtained after the failure (a sign-in, another process's refresh) are not"
         );
-        let ok = TokenActivity { last_refresh: Some(RefreshRecord { at: 200, ok: true }), ..failed.clone() };
+        let ok = TokenActivity {
+            last_refresh: Some(RefreshRecord { at: 200, ok: true, failures: 0 }),
+            ..failed.clone()
+        };
         assert_eq!(refresh_failure(&tokens_obtained_at(100), &ok), None, "a refresh that worked is no error");
         let cleared = TokenActivity { last_error: None, ..failed };
         assert_eq!(refresh_failure(&tokens_obtained_at(100), &cleared), None, "a cleared error is none");
@@ -278,8 +287,12 @@ mod tests {
     #[test]
     fn the_error_state_says_it_retries_and_keeps_its_hint() {
         let tokens = TokenStatus::of(&tokens_obtained_at(100));
-        let error =
-            ErrorRecord { at: crate::oauth::now(), message: "down".into(), hint: Some("check it".into()) };
+        let error = ErrorRecord {
+            at: crate::oauth::now(),
+            message: "down".into(),
+            hint: Some("check it".into()),
+            retry_at: None,
+        };
         let state = SourceState::Error { tokens, error };
         assert!(state.summary().starts_with("error, retrying on next use"), "{}", state.summary());
         let id: SourceId = "s".parse().unwrap();

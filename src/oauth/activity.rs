@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::{OAuthError, OAuthErrorKind};
+use super::retry;
 use super::tokens::now;
 use crate::profile::SourceId;
 
@@ -30,6 +31,10 @@ pub struct RefreshRecord {
     /// Unix seconds.
     pub at: u64,
     pub ok: bool,
+    /// Transient failures in a row up to this one (server down, 5xx, timeout), which set the
+    /// backoff (see `retry`); 0 after a success or a failure that is not worth retrying.
+    #[serde(default)]
+    pub failures: u32,
 }
 
 /// The last error while signing in or refreshing, worded for the person.
@@ -39,6 +44,9 @@ pub struct ErrorRecord {
     pub at: u64,
     pub message: String,
     pub hint: Option<String>,
+    /// When the next refresh may be tried, Unix seconds, after a transient failure (backoff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<u64>,
 }
 
 impl ErrorRecord {
@@ -53,7 +61,7 @@ impl ErrorRecord {
             OAuthErrorKind::Keychain => Some("check that the keychain is unlocked".to_owned()),
             _ => None,
         };
-        Self { at: now(), message: err.to_string(), hint }
+        Self { at: now(), message: err.to_string(), hint, retry_at: None }
     }
 }
 
@@ -74,12 +82,22 @@ pub fn load(dir: &Path, id: &SourceId) -> TokenActivity {
         .unwrap_or_default()
 }
 
-/// Records a refresh outcome (and the error, when it failed).
+/// Records a refresh outcome (and the error, when it failed). A transient failure counts one
+/// more in a row and sets when the next attempt may happen (see `retry`).
 pub fn note_refresh(dir: &Path, id: &SourceId, result: Result<(), &OAuthError>) {
     update(dir, id, |activity| {
-        activity.last_refresh = Some(RefreshRecord { at: now(), ok: result.is_ok() });
+        let before = activity.last_refresh.as_ref().filter(|r| !r.ok).map_or(0, |r| r.failures);
+        let failures = match result {
+            Err(err) if retry::is_transient(err) => before.saturating_add(1),
+            _ => 0,
+        };
+        activity.last_refresh = Some(RefreshRecord { at: now(), ok: result.is_ok(), failures });
         if let Err(err) = result {
-            activity.last_error = Some(ErrorRecord::of(err, id));
+            let mut error = ErrorRecord::of(err, id);
+            if failures > 0 {
+                error.retry_at = Some(error.at.saturating_add(retry::delay(failures)));
+            }
+            activity.last_error = Some(error);
         }
     });
 }

@@ -9,7 +9,9 @@
 //! does it refresh. The rotated refresh token is stored before the new access token is handed
 //! out. A refused refresh (`invalid_grant`) deletes the tokens, so the source reads as *needs
 //! sign-in*; a dead dynamic registration (`invalid_client`) is dropped too. Each refresh's
-//! outcome is noted in `activity` for `lanyard status`.
+//! outcome is noted in `activity` for `lanyard status`. A refresh that failed on the server's
+//! side (down, slow, 5xx) keeps the tokens and is not tried again before its backoff runs out
+//! (`retry`); meanwhile an access token that has not expired yet is still handed out.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,7 +22,7 @@ use url::Url;
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, post_form, refusal};
 use super::tokens::{StoredTokens, TokenAnswer};
-use super::{activity, client_credentials, registration, step_up};
+use super::{activity, client_credentials, registration, retry, step_up};
 use crate::profile::{Auth, OAuthSettings, Profile, SourceId};
 use crate::secret::Secret;
 use crate::upstream::Origin;
@@ -116,6 +118,16 @@ impl<'a> Credentials<'a> {
             }
             current => current,
         };
+        // While the server has trouble, an access token that has not expired yet keeps working.
+        let fallback = current
+            .as_ref()
+            .filter(|tokens| still_valid(tokens, refused))
+            .map(|tokens| AccessToken { token: tokens.access_token.clone(), expires_at: tokens.expires_at });
+        let obtained_at = current.as_ref().map(|tokens| tokens.obtained_at);
+        if let Some(retry_at) = retry::held_back_until(&activity::load(&self.activity_dir, id), obtained_at) {
+            debug!(retry_at, "the last refresh failed; waiting out its backoff");
+            return fallback.ok_or(OAuthError::RetryLater { id: id.clone(), retry_at });
+        }
         let renewed = match (&profile.auth, current) {
             (Auth::ClientCredentials(settings), _) => {
                 client_credentials::fetch(&super::http::client()?, self.vault, id, mcp_url, settings).await
@@ -129,7 +141,14 @@ impl<'a> Credentials<'a> {
             Err(err) => crate::activity_log::Event::RefreshFailed { error: err.to_string() },
         };
         crate::activity_log::record(id, event);
-        Ok(AccessToken::of(renewed?))
+        match renewed {
+            Ok(tokens) => Ok(AccessToken::of(tokens)),
+            Err(err) if retry::is_transient(&err) && fallback.is_some() => {
+                info!(source = %id, "the refresh failed for now; the current access token is still valid");
+                Ok(fallback.expect("checked just above"))
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// Records a `403 insufficient_scope` for `profile`'s source: the challenged scopes join the
@@ -227,6 +246,13 @@ impl<'a> Credentials<'a> {
             _ => err,
         }
     }
+}
+
+/// Whether `tokens`' access token can still be used while a refresh is impossible: the server did
+/// not just refuse it, and it has an expiry that is still ahead (the margin is for refreshing
+/// early, not a limit on use).
+fn still_valid(tokens: &StoredTokens, refused: Option<&Secret>) -> bool {
+    refused != Some(&tokens.access_token) && tokens.expires_at.is_some_and(|at| at > super::tokens::now())
 }
 
 /// How the client that got `tokens` authenticates: the profile's pre-registered secret, the

@@ -335,6 +335,14 @@ pub enum OAuthError {
     #[error("source `{id}`: the stored tokens cannot be read ({problem}); run `lanyard connect {id}`")]
     CorruptTokens { id: SourceId, problem: String },
 
+    /// The last refresh failed on the server's side and its backoff has not run out: nothing was
+    /// sent. The tokens, refresh token included, are kept.
+    #[error(
+        "source `{id}`: the last token refresh failed (the authorization server was unreachable or had trouble); Lanyard keeps the sign-in and tries again {}",
+        crate::source::relative_time(*retry_at)
+    )]
+    RetryLater { id: SourceId, retry_at: u64 },
+
     #[error("source `{id}`: could not lock `{}` to refresh the tokens alone", path.display())]
     Lock {
         id: SourceId,
@@ -381,6 +389,7 @@ impl OAuthError {
             Self::Unreachable { .. }
             | Self::HttpStatus { .. }
             | Self::BadAnswer { .. }
+            | Self::RetryLater { .. }
             | Self::Listener { .. } => Kind::Connection,
             Self::Vault { .. } => Kind::Keychain,
             Self::CorruptTokens { .. } => Kind::NeedsSignIn,
