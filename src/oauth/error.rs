@@ -383,7 +383,9 @@ impl OAuthError {
             | Self::RedirectPortBusy { .. }
             | Self::UnsafeAuthorizationUrl { .. } => Kind::Config,
             Self::Refused { code, .. } if code.as_str() == "invalid_grant" => Kind::NeedsSignIn,
-            Self::Refused { code, .. } if code.as_str() == "temporarily_unavailable" => Kind::Connection,
+            Self::Refused { code, .. } if matches!(code.as_str(), "temporarily_unavailable" | "server_error") => {
+                Kind::Connection
+            }
             Self::Refused { .. } => Kind::Config,
             Self::Redirected { .. } => Kind::Config,
             Self::Unreachable { .. }
