@@ -42,7 +42,7 @@ impl OAuthErrorCode {
             "access_denied" => format!("the sign-in was refused; run `lanyard connect {id}` to try again"),
             "invalid_grant" => format!("the sign-in is no longer valid; run `lanyard connect {id}`"),
             "temporarily_unavailable" | "server_error" => {
-                "the server has a problem; try again later".to_owned()
+                "the server has a problem for now; Lanyard keeps the sign-in and tries again later".to_owned()
             }
             _ => format!("run `lanyard connect {id}` to try again"),
         }
@@ -383,7 +383,9 @@ impl OAuthError {
             | Self::RedirectPortBusy { .. }
             | Self::UnsafeAuthorizationUrl { .. } => Kind::Config,
             Self::Refused { code, .. } if code.as_str() == "invalid_grant" => Kind::NeedsSignIn,
-            Self::Refused { code, .. } if matches!(code.as_str(), "temporarily_unavailable" | "server_error") => {
+            Self::Refused { code, .. }
+                if matches!(code.as_str(), "temporarily_unavailable" | "server_error") =>
+            {
                 Kind::Connection
             }
             Self::Refused { .. } => Kind::Config,

@@ -84,8 +84,13 @@ impl Source {
 
     /// `lanyard connect <id>` through the scripted browser; fails the test if it fails.
     async fn connect(&self) {
-        let connected =
-            self.home.lanyard(&["connect", &self.id]).stdin(Stdio::null()).output().await.expect("lanyard runs");
+        let connected = self
+            .home
+            .lanyard(&["connect", &self.id])
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .expect("lanyard runs");
         assert!(
             connected.status.success(),
             "`lanyard connect` signs in through the scripted browser: {}",
@@ -124,10 +129,10 @@ impl Source {
 
 /// `id`'s row of `lanyard status <id> --json` in `home`.
 async fn status_row(home: &Home, id: &str) -> Value {
-    let output = home.lanyard(&["status", id, "--json"]).stdin(Stdio::null()).output().await.expect("lanyard runs");
-    let status: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-        panic!("status --json is JSON: {}", String::from_utf8_lossy(&output.stderr))
-    });
+    let output =
+        home.lanyard(&["status", id, "--json"]).stdin(Stdio::null()).output().await.expect("lanyard runs");
+    let status: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("status --json is JSON: {}", String::from_utf8_lossy(&output.stderr)));
     status["sources"][0].clone()
 }
 
@@ -160,7 +165,10 @@ impl Agent {
         if let Some(session) = &self.session {
             request = request.header("mcp-session-id", session);
         }
-        let answer = request.send().await.expect("lanyard serve answers");
+        let answer = match request.send().await {
+            Ok(answer) => answer,
+            Err(err) => return json!({ "transport_error": err.to_string() }),
+        };
         let status = answer.status().as_u16();
         if let Some(session) = answer.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()) {
             self.session = Some(session.to_owned());
@@ -216,7 +224,8 @@ fn error_message(answer: &Value) -> String {
 
 /// Sends `signal` (`-STOP`, `-CONT`, `-KILL`) to a process this test started.
 fn signal(pid: u32, signal: &str) {
-    let sent = std::process::Command::new("kill").args([signal, &pid.to_string()]).status().expect("kill runs");
+    let sent =
+        std::process::Command::new("kill").args([signal, &pid.to_string()]).status().expect("kill runs");
     assert!(sent.success(), "kill {signal} {pid} worked");
 }
 
@@ -233,7 +242,8 @@ impl RecordingBrowser {
         let log = dir.path().join("opened.log");
         std::fs::write(&script, format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", log.display()))
             .expect("write the browser script");
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("make it executable");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            .expect("make it executable");
         Self { dir }
     }
 

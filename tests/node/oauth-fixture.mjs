@@ -162,6 +162,9 @@ function freshStats() {
     // outcome of token requests by grant_type: { ok, error, injected } and error codes seen
     token_results: {},
     token_log: [], // [{ at, grant_type, client_id, resource[], scope, status, error }]
+    // tokens issued by grant_type, counted when the server issues them: also when the client
+    // left before the answer reached it (a rotated refresh token the client never saw)
+    tokens_issued: {},
     authorization_requests: 0,
     authorization_log: [], // [{ at, client_id, redirect_uri, resource[], scope, code_challenge_method, state_present, login_hint }]
     registrations: 0,
@@ -518,7 +521,11 @@ provider.on('grant.error', (ctx, err) => {
   if (entry) entry.error = err.error;
   log(`token error: ${err.error} (${err.error_description ?? ''}${err.error_detail ? `; ${err.error_detail}` : ''})`);
 });
-provider.on('grant.success', (ctx) => verbose(`token issued: grant_type=${ctx.oidc.params.grant_type}`));
+provider.on('grant.success', (ctx) => {
+  const grantType = ctx.oidc.params.grant_type;
+  stats.tokens_issued[grantType] = (stats.tokens_issued[grantType] ?? 0) + 1;
+  verbose(`token issued: grant_type=${grantType}`);
+});
 provider.on('registration_create.success', (_ctx, client) => {
   stats.registrations += 1;
   const meta = client.metadata();

@@ -39,7 +39,11 @@ async fn issue_6_clock_skew_a_token_lanyard_thinks_valid_is_refreshed_and_replay
     assert_eq!(refusals(&source).await - refused_before, 1, "and the request replayed once, not looped");
 
     let cli = source.home.lanyard(&["call", &source.id, "whoami", "--json"]).output().await.unwrap();
-    assert!(cli.status.success(), "`lanyard call` uses the renewed token: {}", String::from_utf8_lossy(&cli.stderr));
+    assert!(
+        cli.status.success(),
+        "`lanyard call` uses the renewed token: {}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
 }
 
 #[tokio::test]
@@ -47,7 +51,11 @@ async fn issue_6_tokens_without_expires_in_work_and_are_refreshed_on_401() {
     let source = Source::sign_in("no-expiry", &[], Some(json!({ "omit_expires_in": true }))).await;
     let row = source.status().await;
     assert_eq!(row["state"], "connected", "a token without an expiry is usable: {row}");
-    assert_eq!(row["tokens"]["access_expires_at"], Value::Null, "no expiry was given, none is made up: {row}");
+    assert_eq!(
+        row["tokens"]["access_expires_at"],
+        Value::Null,
+        "no expiry was given, none is made up: {row}"
+    );
 
     let (_serve, base) = start_serve(&source.home).await.expect("lanyard serve starts");
     let mut agent = Agent::new(&base, &source.id);
@@ -55,13 +63,21 @@ async fn issue_6_tokens_without_expires_in_work_and_are_refreshed_on_401() {
     for round in 1..=2 {
         let before = agent.call(round * 10, "whoami", json!({})).await;
         assert_eq!(subject(&before).as_deref(), Some("alice"), "round {round}: the token works: {before}");
-        source.fixture().control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+        source
+            .fixture()
+            .control("expire-access-tokens", json!({}))
+            .await
+            .expect("the fixture expires tokens");
         let after = agent.call(round * 10 + 1, "whoami", json!({})).await;
         assert_eq!(subject(&after).as_deref(), Some("alice"), "round {round}: the 401 was handled: {after}");
         assert_eq!(source.refreshes().await, round, "round {round}: one refresh per refused token");
     }
     let row = source.status().await;
-    assert_eq!(row["tokens"]["access_expires_at"], Value::Null, "the refreshed token has no expiry either: {row}");
+    assert_eq!(
+        row["tokens"]["access_expires_at"],
+        Value::Null,
+        "the refreshed token has no expiry either: {row}"
+    );
     assert_eq!(row["tokens"]["has_refresh_token"], true, "the rotated refresh token was kept: {row}");
 }
 

@@ -1,1 +1,137 @@
-//! placeholder
+//! The keychain gone or locked under a running `lanyard serve`: the agent and `lanyard status`
+//! get errors that say what is wrong and what to do, no token is ever written anywhere else
+//! (no plaintext fallback), and the source works again, without a sign-in, once the keychain is
+//! back. Runs in a keychain of its own (`support::private_keychain`), so that stopping its daemon
+//! disturbs no other test.
+
+use std::ffi::OsString;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{Agent, error_message, files_under, poll, subject};
+use crate::oauth::unique_id;
+use crate::support::bridge_home::{Home, start_serve_with};
+use crate::support::oauth_fixture::{OAuthFixture, browser_script};
+use crate::support::private_keychain::PrivateKeychain;
+
+/// `lanyard <args>` in `home`, pointed at the private keychain.
+async fn lanyard(home: &Home, envs: &[(&'static str, OsString)], args: &[&str]) -> std::process::Output {
+    home.lanyard(args)
+        .envs(envs.iter().map(|(k, v)| (*k, v)))
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("lanyard runs")
+}
+
+/// The token strings of a stored token document.
+fn tokens_in(document: &str) -> Vec<String> {
+    let parsed: Value = serde_json::from_str(document).expect("the stored tokens are a JSON document");
+    ["access_token", "refresh_token"]
+        .iter()
+        .filter_map(|field| parsed[field].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Calls `whoami` on new sessions until one succeeds.
+async fn until_it_works(base: &str, id: &str, token: &str, what: &str) {
+    poll(what, Duration::from_millis(500), || async {
+        let mut agent = Agent::with_token(base, id, token.to_owned());
+        if agent.initialize().await.get("result").is_none() {
+            return None;
+        }
+        (subject(&agent.call(1, "whoami", json!({})).await).as_deref() == Some("alice")).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn issue_6_keychain_gone_or_locked_mid_run_gives_clear_errors_keeps_no_plaintext_and_recovers() {
+    let mut keychain = PrivateKeychain::start().await.expect("a private keychain starts");
+    let envs = keychain.envs();
+    let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
+    let home = Home::with_browser(browser_script());
+    let id = unique_id("keychain").to_string();
+    let added =
+        lanyard(&home, &envs, &["profile", "add", &id, "--url", &fixture.mcp, "--auth", "oauth"]).await;
+    assert!(added.status.success(), "profile add: {}", String::from_utf8_lossy(&added.stderr));
+    let connected = lanyard(&home, &envs, &["connect", &id]).await;
+    assert!(connected.status.success(), "connect: {}", String::from_utf8_lossy(&connected.stderr));
+    let token = lanyard(&home, &envs, &["bridge-token"]).await;
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let (_serve, base) =
+        start_serve_with(&home, &PrivateKeychain::env_refs(&envs)).await.expect("lanyard serve starts");
+    let mut agent = Agent::with_token(&base, &id, token.clone());
+    assert!(agent.initialize().await.get("result").is_some(), "the session starts");
+    let first = agent.call(1, "whoami", json!({})).await;
+    assert_eq!(subject(&first).as_deref(), Some("alice"), "the source works: {first}");
+    let account = format!("source:{id}/oauth/tokens");
+    let mut seen = tokens_in(&keychain.lookup(&account).await.expect("the tokens are in the keychain"));
+
+    // The keyring daemon goes away; the next call needs the keychain (the token was refused).
+    keychain.stop_daemon().await;
+    fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+    let gone = agent.call(2, "whoami", json!({})).await;
+    let message = error_message(&gone);
+    assert!(message.contains(&format!("`{id}`")), "the agent's error names the source: {gone}");
+    assert!(message.contains("Secret Service"), "and says the keychain is what failed: {gone}");
+    assert!(
+        message.contains("gnome-keyring") || message.contains("running"),
+        "and what to do about it: {message}"
+    );
+    let status = lanyard(&home, &envs, &["status", &id]).await;
+    assert_eq!(status.status.code(), Some(6), "`lanyard status` fails with the keychain exit code");
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert!(stderr.contains("Secret Service"), "and says the Secret Service is gone: {stderr}");
+
+    keychain.start_daemon().await.expect("the keyring daemon starts again");
+    until_it_works(&base, &id, &token, "the source to work again with the keychain back").await;
+    assert_eq!(
+        fixture.count("/token_requests/refresh_token").await.unwrap(),
+        1,
+        "the refused token was refreshed once, after the keychain came back"
+    );
+    seen.extend(tokens_in(&keychain.lookup(&account).await.expect("the renewed tokens are in the keychain")));
+
+    // The keyring is locked.
+    keychain.lock().await.expect("the keyring locks");
+    fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+    let mut locked_agent = Agent::with_token(&base, &id, token.clone());
+    let locked = locked_agent.initialize().await;
+    let message = error_message(&locked);
+    assert!(message.contains(&format!("`{id}`")), "the agent's error names the source: {locked}");
+    assert!(message.contains("locked") && message.contains("unlock"), "it says: locked, unlock it: {locked}");
+    let status = lanyard(&home, &envs, &["status", &id]).await;
+    assert_eq!(status.status.code(), Some(6), "`lanyard status` fails with the keychain exit code");
+    assert!(String::from_utf8_lossy(&status.stderr).contains("unlock"), "and says to unlock it");
+
+    keychain.stop_daemon().await;
+    keychain.start_daemon().await.expect("the keyring daemon starts again, unlocking the keyring");
+    until_it_works(&base, &id, &token, "the source to work again once the keyring is unlocked").await;
+    assert_eq!(
+        fixture.count("/authorization_requests").await.unwrap(),
+        1,
+        "no sign-in beyond the first `lanyard connect`"
+    );
+    seen.extend(tokens_in(&keychain.lookup(&account).await.expect("the tokens are in the keychain")));
+
+    // No plaintext fallback: no token is in any file Lanyard wrote, nor in the keyring's files.
+    let [(_, config), (_, data)] = home.envs();
+    let mut files = files_under(&config);
+    files.extend(files_under(&data));
+    files.extend(files_under(&keychain.keyring_dir()));
+    assert!(!files.is_empty(), "there are files to search");
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in &seen {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a token is written in plain text in {}",
+                file.display()
+            );
+        }
+    }
+}

@@ -53,19 +53,25 @@ async fn issue_6_a_profile_file_broken_by_hand_under_a_running_bridge_keeps_it_s
     assert_eq!(status.status.code(), Some(5), "`lanyard status` fails with the profile error code");
     let stderr = String::from_utf8_lossy(&status.stderr);
     assert!(stderr.contains(&where_), "`lanyard status` names the file and line {where_}: {stderr}");
-    let edit = home.lanyard(&["profile", "edit", "steady", "--name", "x"]).stdin(Stdio::null()).output().await;
+    let edit =
+        home.lanyard(&["profile", "edit", "steady", "--name", "x"]).stdin(Stdio::null()).output().await;
     assert!(!edit.unwrap().status.success(), "an edit through Lanyard refuses to touch the broken file");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), broken, "the broken file is never rewritten");
 
     // Fixed by hand, with a new source added the same way.
-    let fixed = format!("{valid}\n[sources.added.transport]\ntype = \"stdio\"\ncommand = \"{server}\"\nargs = [\"stdio\"]\n");
+    let fixed = format!(
+        "{valid}\n[sources.added.transport]\ntype = \"stdio\"\ncommand = \"{server}\"\nargs = [\"stdio\"]\n"
+    );
     std::fs::write(&file, fixed).expect("the file is fixed by hand");
     let mut added = Agent::new(&base, "added");
     assert!(added.initialize().await.get("result").is_some(), "the source added by hand is served");
     let hello = added.call(1, "echo", json!({ "message": "hand-made" })).await;
     assert_eq!(echoed(&hello), Some("hand-made"), "and works: {hello}");
     let mut later = Agent::new(&base, "later");
-    assert!(later.initialize().await.get("result").is_some(), "the source refused while broken is served now");
+    assert!(
+        later.initialize().await.get("result").is_some(),
+        "the source refused while broken is served now"
+    );
     let last = agent.call(3, "echo", json!({ "message": "after" })).await;
     assert_eq!(echoed(&last), Some("after"), "the first session never noticed: {last}");
 }

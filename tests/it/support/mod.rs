@@ -8,6 +8,7 @@
 
 pub mod bridge_home;
 pub mod oauth_fixture;
+pub mod private_keychain;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
