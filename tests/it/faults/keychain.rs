@@ -39,9 +39,7 @@ fn tokens_in(document: &str) -> Vec<String> {
 async fn until_it_works(base: &str, id: &str, token: &str, what: &str) {
     poll(what, Duration::from_millis(500), || async {
         let mut agent = Agent::with_token(base, id, token.to_owned());
-        if agent.initialize().await.get("result").is_none() {
-            return None;
-        }
+        agent.initialize().await.get("result")?;
         (subject(&agent.call(1, "whoami", json!({})).await).as_deref() == Some("alice")).then_some(())
     })
     .await;
