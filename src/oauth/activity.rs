@@ -55,9 +55,10 @@ impl ErrorRecord {
             // A server's refusal names the per-profile switch that fixes it.
             _ if let OAuthError::Refused { code, .. } = err => Some(code.hint(id)),
             OAuthErrorKind::NeedsSignIn => Some(format!("run `lanyard connect {id}`")),
-            OAuthErrorKind::Connection => {
-                Some("check that the server is reachable; the next use tries again".to_owned())
-            }
+            OAuthErrorKind::Connection => Some(
+                "check that the server is reachable; Lanyard keeps the sign-in and tries again later"
+                    .to_owned(),
+            ),
             OAuthErrorKind::Keychain => Some("check that the keychain is unlocked".to_owned()),
             _ => None,
         };

@@ -37,11 +37,18 @@ pub struct AccessToken {
     pub token: Secret,
     /// Unix seconds; `None` when the server did not say.
     pub expires_at: Option<u64>,
+    /// When to ask for a renewal, Unix seconds (see [`StoredTokens::renew_at`]); `None` when the
+    /// server gave no expiry.
+    pub renew_at: Option<u64>,
 }
 
 impl AccessToken {
-    fn of(tokens: StoredTokens) -> Self {
-        Self { token: tokens.access_token, expires_at: tokens.expires_at }
+    fn of(tokens: &StoredTokens, margin: Duration) -> Self {
+        Self {
+            token: tokens.access_token.clone(),
+            expires_at: tokens.expires_at,
+            renew_at: tokens.renew_at(margin),
+        }
     }
 }
 
@@ -104,7 +111,7 @@ impl<'a> Credentials<'a> {
         let usable =
             |tokens: &StoredTokens| tokens.is_fresh(self.margin) && refused != Some(&tokens.access_token);
         match (&profile.auth, StoredTokens::load(self.vault, id).await?) {
-            (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(tokens)),
+            (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(&tokens, self.margin)),
             (Auth::OAuth(_), None) => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
             (Auth::OAuth(_) | Auth::ClientCredentials(_), _) => {}
             (other, _) => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }),
@@ -114,7 +121,7 @@ impl<'a> Credentials<'a> {
         let current = match StoredTokens::load(self.vault, id).await? {
             Some(tokens) if usable(&tokens) => {
                 debug!("another process renewed the tokens");
-                return Ok(AccessToken::of(tokens));
+                return Ok(AccessToken::of(&tokens, self.margin));
             }
             current => current,
         };
@@ -122,7 +129,7 @@ impl<'a> Credentials<'a> {
         let fallback = current
             .as_ref()
             .filter(|tokens| still_valid(tokens, refused))
-            .map(|tokens| AccessToken { token: tokens.access_token.clone(), expires_at: tokens.expires_at });
+            .map(|tokens| AccessToken::of(tokens, self.margin));
         let obtained_at = current.as_ref().map(|tokens| tokens.obtained_at);
         if let Some(retry_at) = retry::held_back_until(&activity::load(&self.activity_dir, id), obtained_at) {
             debug!(retry_at, "the last refresh failed; waiting out its backoff");
@@ -142,7 +149,7 @@ impl<'a> Credentials<'a> {
         };
         crate::activity_log::record(id, event);
         match renewed {
-            Ok(tokens) => Ok(AccessToken::of(tokens)),
+            Ok(tokens) => Ok(AccessToken::of(&tokens, self.margin)),
             Err(err) if retry::is_transient(&err) && fallback.is_some() => {
                 info!(source = %id, "the refresh failed for now; the current access token is still valid");
                 Ok(fallback.expect("checked just above"))

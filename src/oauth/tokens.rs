@@ -129,10 +129,20 @@ impl Drop for Document {
 }
 
 impl StoredTokens {
-    /// Whether the access token is still good for `margin` from now. A token without an expiry
-    /// is trusted until the server refuses it.
+    /// Whether the access token needs no renewal yet (see [`StoredTokens::renew_at`]). A token
+    /// without an expiry is trusted until the server refuses it.
     pub fn is_fresh(&self, margin: Duration) -> bool {
-        self.expires_at.is_none_or(|at| at > now().saturating_add(margin.as_secs()))
+        self.renew_at(margin).is_none_or(|at| at > now())
+    }
+
+    /// When to renew the access token, Unix seconds: `margin` before it expires, or half-way
+    /// through its life when that comes later, so that a token that lives less than twice the
+    /// margin is not renewed on every use. `None` when the server gave no expiry.
+    pub fn renew_at(&self, margin: Duration) -> Option<u64> {
+        self.expires_at.map(|at| {
+            let lifetime = at.saturating_sub(self.obtained_at);
+            at.saturating_sub(margin.as_secs().min(lifetime / 2))
+        })
     }
 
     /// Whether a refresh token is held and not known to be expired.
@@ -355,11 +365,24 @@ mod tests {
     #[test]
     fn freshness_uses_the_margin() {
         let mut tokens = sample();
+        tokens.obtained_at = now() - 3600;
         tokens.expires_at = Some(now() + 30);
         assert!(tokens.is_fresh(Duration::from_secs(10)), "30 s left, 10 s margin");
         assert!(!tokens.is_fresh(Duration::from_secs(60)), "30 s left, 60 s margin");
         tokens.expires_at = None;
         assert!(tokens.is_fresh(Duration::from_secs(60)), "no expiry: trusted until refused");
+    }
+
+    #[test]
+    fn a_token_shorter_lived_than_the_margin_is_renewed_half_way() {
+        let mut tokens = sample();
+        tokens.obtained_at = now();
+        tokens.expires_at = Some(now() + 40);
+        assert_eq!(tokens.renew_at(Duration::from_secs(60)), Some(now() + 20), "half-way through 40 s");
+        assert!(tokens.is_fresh(Duration::from_secs(60)), "a fresh 40 s token is not renewed at once");
+        tokens.obtained_at = now() - 30;
+        tokens.expires_at = Some(now() + 10);
+        assert!(!tokens.is_fresh(Duration::from_secs(60)), "past half-way it is renewed");
     }
 
     #[test]

@@ -32,8 +32,8 @@ fn assert_retrying_with_the_refresh_token(row: &Value) {
 
 #[tokio::test]
 async fn issue_6_authorization_server_down_during_refresh_backs_off_and_recovers_when_it_returns() {
-    // 75 s tokens: Lanyard renews 60 s before expiry, so after 15 s the token needs a refresh.
-    let mut source = Source::sign_in("as-down", &["--access-ttl", "75"], None).await;
+    // 30 s tokens: Lanyard renews them half-way, so after 15 s the token needs a refresh.
+    let mut source = Source::sign_in("as-down", &["--access-ttl", "30"], None).await;
     let (_serve, base) = start_serve(&source.home).await.expect("lanyard serve starts");
     let first = whoami_once(&base, &source.id).await;
     assert_eq!(subject(&first).as_deref(), Some("alice"), "the source works before the outage: {first}");

@@ -83,8 +83,8 @@ async fn issue_6_tokens_without_expires_in_work_and_are_refreshed_on_401() {
 
 #[tokio::test]
 async fn issue_6_laptop_sleep_past_expiry_then_twenty_agents_make_one_refresh_and_open_no_browser() {
-    // 75 s tokens: Lanyard renews 60 s before expiry, so 15 s after the sign-in it wants a refresh.
-    let source = Source::sign_in("sleep", &["--access-ttl", "75"], None).await;
+    // 30 s tokens: Lanyard renews them half-way, so 15 s after the sign-in it wants a refresh.
+    let source = Source::sign_in("sleep", &["--access-ttl", "30"], None).await;
     let browser = RecordingBrowser::new();
     let (serve, base) = start_serve_with(&source.home, &[("BROWSER", browser.script().as_os_str())])
         .await
@@ -118,4 +118,30 @@ async fn issue_6_laptop_sleep_past_expiry_then_twenty_agents_make_one_refresh_an
         1,
         "no sign-in beyond the first `lanyard connect`"
     );
+}
+
+#[tokio::test]
+async fn issue_6_tokens_that_live_less_than_the_refresh_margin_are_not_refreshed_on_every_call() {
+    // 40 s tokens against Lanyard's 60 s refresh margin: renewed half-way, not on every use.
+    let source = Source::sign_in("short-lived", &["--access-ttl", "40"], None).await;
+    let row = source.status().await;
+    assert_eq!(row["state"], "connected", "a fresh 40 s token reads as connected, not expiring: {row}");
+    let (_serve, base) = start_serve(&source.home).await.expect("lanyard serve starts");
+    let mut agent = Agent::new(&base, &source.id);
+    assert!(agent.initialize().await.get("result").is_some(), "the session starts");
+    for n in 1..=5 {
+        let answer = agent.call(n, "whoami", json!({})).await;
+        assert_eq!(subject(&answer).as_deref(), Some("alice"), "call {n} works: {answer}");
+    }
+    assert_eq!(source.refreshes().await, 0, "five calls on a fresh short-lived token, no refresh");
+
+    poll("the token to pass half its life", Duration::from_secs(1), || async {
+        (source.status().await["state"] == "expiring").then_some(())
+    })
+    .await;
+    for n in 6..=8 {
+        let answer = agent.call(n, "whoami", json!({})).await;
+        assert_eq!(subject(&answer).as_deref(), Some("alice"), "call {n} works: {answer}");
+    }
+    assert_eq!(source.refreshes().await, 1, "past half-way, one refresh, and the new token is reused");
 }
