@@ -24,8 +24,9 @@ pub enum SourceState {
     NeedsSignIn,
     /// Holds an access token that is valid beyond the refresh margin.
     Connected { tokens: TokenStatus },
-    /// The access token has expired or expires within the refresh margin; it is renewed on the
-    /// next use (refresh token, or a new client credentials request).
+    /// The access token has expired or is due for renewal (within the refresh margin of its
+    /// expiry, or past half of a short life); it is renewed on the next use (refresh token, or a
+    /// new client credentials request).
     Expiring { tokens: TokenStatus },
     /// The tokens in the keychain cannot be read; signing in again replaces them.
     TokensUnreadable,

@@ -21,7 +21,7 @@ use url::Url;
 
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, post_form, refusal};
-use super::tokens::{StoredTokens, TokenAnswer};
+use super::tokens::{Renewal, StoredTokens, TokenAnswer};
 use super::{activity, client_credentials, registration, retry, step_up};
 use crate::profile::{Auth, OAuthSettings, Profile, SourceId};
 use crate::secret::Secret;
@@ -30,6 +30,10 @@ use crate::vault::{Vault, VaultKey};
 
 /// Refresh this long before the access token expires.
 pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
+
+/// When every Lanyard process renews a token: [`DEFAULT_MARGIN`] before it expires, or half-way
+/// through its life when that is shorter than twice the margin.
+pub const DEFAULT_RENEWAL: Renewal = Renewal::Before(DEFAULT_MARGIN);
 
 /// An access token handed out by [`Credentials::access`], with its expiry.
 #[derive(Debug, Clone)]
@@ -43,11 +47,11 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
-    fn of(tokens: &StoredTokens, margin: Duration) -> Self {
+    fn of(tokens: &StoredTokens, renewal: Renewal) -> Self {
         Self {
             token: tokens.access_token.clone(),
             expires_at: tokens.expires_at,
-            renew_at: tokens.renew_at(margin),
+            renew_at: tokens.renew_at(renewal),
         }
     }
 }
@@ -58,22 +62,24 @@ pub struct Credentials<'a> {
     vault: &'a Vault,
     lock_dir: PathBuf,
     activity_dir: PathBuf,
-    margin: Duration,
+    renewal: Renewal,
 }
 
 impl<'a> Credentials<'a> {
-    /// Locks live in `<data dir>/locks`; the margin is [`DEFAULT_MARGIN`].
+    /// Locks live in `<data dir>/locks`; tokens are renewed [`DEFAULT_MARGIN`] before they
+    /// expire, or half-way through a shorter life ([`DEFAULT_RENEWAL`]).
     pub fn new(vault: &'a Vault) -> Self {
         Self {
             vault,
             lock_dir: default_lock_dir(),
             activity_dir: activity::default_dir(),
-            margin: DEFAULT_MARGIN,
+            renewal: DEFAULT_RENEWAL,
         }
     }
 
+    /// Renews tokens exactly `margin` before they expire, however short their life.
     pub fn with_margin(mut self, margin: Duration) -> Self {
-        self.margin = margin;
+        self.renewal = Renewal::Exactly(margin);
         self
     }
 
@@ -82,8 +88,8 @@ impl<'a> Credentials<'a> {
         self
     }
 
-    pub fn margin(&self) -> Duration {
-        self.margin
+    pub fn renewal(&self) -> Renewal {
+        self.renewal
     }
 
     /// A bearer token for `profile`'s server at `mcp_url`, refreshed first if it expires within
@@ -109,9 +115,9 @@ impl<'a> Credentials<'a> {
     ) -> Result<AccessToken, OAuthError> {
         let id = profile.id();
         let usable =
-            |tokens: &StoredTokens| tokens.is_fresh(self.margin) && refused != Some(&tokens.access_token);
+            |tokens: &StoredTokens| tokens.is_fresh(self.renewal) && refused != Some(&tokens.access_token);
         match (&profile.auth, StoredTokens::load(self.vault, id).await?) {
-            (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(&tokens, self.margin)),
+            (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(&tokens, self.renewal)),
             (Auth::OAuth(_), None) => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
             (Auth::OAuth(_) | Auth::ClientCredentials(_), _) => {}
             (other, _) => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }),
@@ -121,7 +127,7 @@ impl<'a> Credentials<'a> {
         let current = match StoredTokens::load(self.vault, id).await? {
             Some(tokens) if usable(&tokens) => {
                 debug!("another process renewed the tokens");
-                return Ok(AccessToken::of(&tokens, self.margin));
+                return Ok(AccessToken::of(&tokens, self.renewal));
             }
             current => current,
         };
@@ -129,7 +135,7 @@ impl<'a> Credentials<'a> {
         let fallback = current
             .as_ref()
             .filter(|tokens| still_valid(tokens, refused))
-            .map(|tokens| AccessToken::of(tokens, self.margin));
+            .map(|tokens| AccessToken::of(tokens, self.renewal));
         let obtained_at = current.as_ref().map(|tokens| tokens.obtained_at);
         if let Some(retry_at) = retry::held_back_until(&activity::load(&self.activity_dir, id), obtained_at) {
             debug!(retry_at, "the last refresh failed; waiting out its backoff");
@@ -149,7 +155,7 @@ impl<'a> Credentials<'a> {
         };
         crate::activity_log::record(id, event);
         match renewed {
-            Ok(tokens) => Ok(AccessToken::of(&tokens, self.margin)),
+            Ok(tokens) => Ok(AccessToken::of(&tokens, self.renewal)),
             Err(err) if retry::is_transient(&err) && fallback.is_some() => {
                 info!(source = %id, "the refresh failed for now; the current access token is still valid");
                 Ok(fallback.expect("checked just above"))

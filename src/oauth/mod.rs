@@ -45,8 +45,10 @@ pub(crate) mod tokens;
 pub use authorize::{DEFAULT_TIMEOUT, ShowUrl, SignInOptions, sign_in};
 pub use browser::{Browser, UserAgent};
 pub use client_credentials::fetch as client_credentials;
-pub use credentials::{AccessToken, Credentials, DEFAULT_MARGIN, default_lock_dir, refresh_in_flight};
+pub use credentials::{
+    AccessToken, Credentials, DEFAULT_MARGIN, DEFAULT_RENEWAL, default_lock_dir, refresh_in_flight,
+};
 pub use error::{OAuthError, OAuthErrorCode, OAuthErrorKind, Problem, Step};
 pub use http::{MAX_BODY, client as http_client};
 pub use revoke::{Disconnected, disconnect};
-pub use tokens::{Account, Grant, StepUp, StoredTokens, now};
+pub use tokens::{Account, Grant, Renewal, StepUp, StoredTokens, now};

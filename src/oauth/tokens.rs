@@ -57,6 +57,16 @@ pub struct StoredTokens {
     pub account: Option<Account>,
 }
 
+/// When an access token is renewed, relative to its expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// This long before it expires, or half-way through its life when that comes later, so that
+    /// a token that lives less than twice the margin is not renewed on every use.
+    Before(Duration),
+    /// Exactly this long before it expires, however short its life.
+    Exactly(Duration),
+}
+
 /// A pending step-up: scopes the server asked for beyond the granted ones, and how many
 /// sign-ins have asked for them already (the bound, [`super::step_up::MAX_STEP_UPS`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,17 +141,18 @@ impl Drop for Document {
 impl StoredTokens {
     /// Whether the access token needs no renewal yet (see [`StoredTokens::renew_at`]). A token
     /// without an expiry is trusted until the server refuses it.
-    pub fn is_fresh(&self, margin: Duration) -> bool {
-        self.renew_at(margin).is_none_or(|at| at > now())
+    pub fn is_fresh(&self, renewal: Renewal) -> bool {
+        self.renew_at(renewal).is_none_or(|at| at > now())
     }
 
-    /// When to renew the access token, Unix seconds: `margin` before it expires, or half-way
-    /// through its life when that comes later, so that a token that lives less than twice the
-    /// margin is not renewed on every use. `None` when the server gave no expiry.
-    pub fn renew_at(&self, margin: Duration) -> Option<u64> {
+    /// When to renew the access token, Unix seconds; `None` when the server gave no expiry.
+    pub fn renew_at(&self, renewal: Renewal) -> Option<u64> {
         self.expires_at.map(|at| {
-            let lifetime = at.saturating_sub(self.obtained_at);
-            at.saturating_sub(margin.as_secs().min(lifetime / 2))
+            let before = match renewal {
+                Renewal::Before(margin) => margin.as_secs().min(at.saturating_sub(self.obtained_at) / 2),
+                Renewal::Exactly(margin) => margin.as_secs(),
+            };
+            at.saturating_sub(before)
         })
     }
 
@@ -367,10 +378,13 @@ mod tests {
         let mut tokens = sample();
         tokens.obtained_at = now() - 3600;
         tokens.expires_at = Some(now() + 30);
-        assert!(tokens.is_fresh(Duration::from_secs(10)), "30 s left, 10 s margin");
-        assert!(!tokens.is_fresh(Duration::from_secs(60)), "30 s left, 60 s margin");
+        assert!(tokens.is_fresh(Renewal::Before(Duration::from_secs(10))), "30 s left, 10 s margin");
+        assert!(!tokens.is_fresh(Renewal::Before(Duration::from_secs(60))), "30 s left, 60 s margin");
         tokens.expires_at = None;
-        assert!(tokens.is_fresh(Duration::from_secs(60)), "no expiry: trusted until refused");
+        assert!(
+            tokens.is_fresh(Renewal::Before(Duration::from_secs(60))),
+            "no expiry: trusted until refused"
+        );
     }
 
     #[test]
@@ -378,11 +392,13 @@ mod tests {
         let mut tokens = sample();
         tokens.obtained_at = now();
         tokens.expires_at = Some(now() + 40);
-        assert_eq!(tokens.renew_at(Duration::from_secs(60)), Some(now() + 20), "half-way through 40 s");
-        assert!(tokens.is_fresh(Duration::from_secs(60)), "a fresh 40 s token is not renewed at once");
+        let default = Renewal::Before(Duration::from_secs(60));
+        assert_eq!(tokens.renew_at(default), Some(now() + 20), "half-way through 40 s");
+        assert!(tokens.is_fresh(default), "a fresh 40 s token is not renewed at once");
+        assert!(!tokens.is_fresh(Renewal::Exactly(Duration::from_secs(60))), "unless asked to be exact");
         tokens.obtained_at = now() - 30;
         tokens.expires_at = Some(now() + 10);
-        assert!(!tokens.is_fresh(Duration::from_secs(60)), "past half-way it is renewed");
+        assert!(!tokens.is_fresh(default), "past half-way it is renewed");
     }
 
     #[test]
