@@ -15,6 +15,7 @@ mod expiry;
 mod keychain;
 mod killed;
 mod profile_file;
+mod upstream;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
