@@ -7,7 +7,8 @@
 //! process, and is released if the process dies), then re-reads the vault, because another
 //! process may have refreshed while this one waited; only if the tokens there still need it
 //! does it refresh. The rotated refresh token is stored before the new access token is handed
-//! out. A refused refresh (`invalid_grant`) deletes the tokens, so the source reads as *needs
+//! out, and when the keychain refuses it, it is held in memory until the keychain takes it. A
+//! refused refresh (`invalid_grant`) deletes the tokens, so the source reads as *needs
 //! sign-in*; a dead dynamic registration (`invalid_client`) is dropped too. Each refresh's
 //! outcome is noted in `activity` for `lanyard status`. A refresh that failed on the server's
 //! side (down, slow, 5xx) keeps the tokens and is not tried again before its backoff runs out
@@ -16,7 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tracing::{debug, info, instrument};
+use tracing::{debug, info, instrument, warn};
 use url::Url;
 
 use super::error::{OAuthError, Step};
@@ -219,9 +220,12 @@ impl<'a> Credentials<'a> {
             return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body)).await);
         }
         let renewed = TokenAnswer::parse(id, &origin, step, &body)?.renew(&tokens);
-        // Rotation safety: the new refresh token is in the vault before anyone uses the new
-        // access token. If this write fails, the error is returned and nothing is handed out.
-        renewed.save(self.vault, id).await?;
+        // Rotation safety: the server has spent the old refresh token, so the new one is in the
+        // vault before anyone uses the new access token; if the keychain refuses it (locked, its
+        // daemon gone), it is held in memory and written on a later read, never dropped.
+        if let Err(err) = renewed.save_or_hold(self.vault, id).await {
+            warn!(source = %id, %err, "the rotated tokens are held in memory until the keychain takes them");
+        }
         info!(source = %id, rotated = renewed.refresh_token != tokens.refresh_token, "tokens refreshed");
         Ok(renewed)
     }

@@ -189,6 +189,18 @@ impl StoredTokens {
             .map_err(|err| OAuthError::Vault { id: id.clone(), err })
     }
 
+    /// Stores renewed tokens whose predecessors the server has already spent: if the keychain
+    /// refuses them they are held in this process's memory until it takes them (see
+    /// [`Vault::set_or_hold`]), and the refusal is returned to be reported.
+    pub async fn save_or_hold(&self, vault: &Vault, id: &SourceId) -> Result<(), OAuthError> {
+        let document = self.to_document();
+        let text = Secret::new(serde_json::to_string(&document).expect("the token document serializes"));
+        vault
+            .set_or_hold(&VaultKey::source_tokens(id), &text)
+            .await
+            .map_err(|err| OAuthError::Vault { id: id.clone(), err })
+    }
+
     /// Removes `id`'s tokens; `true` if there were some.
     pub async fn delete(vault: &Vault, id: &SourceId) -> Result<bool, OAuthError> {
         vault

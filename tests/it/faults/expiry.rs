@@ -83,8 +83,9 @@ async fn issue_6_tokens_without_expires_in_work_and_are_refreshed_on_401() {
 
 #[tokio::test]
 async fn issue_6_laptop_sleep_past_expiry_then_twenty_agents_make_one_refresh_and_open_no_browser() {
-    // 30 s tokens: Lanyard renews them half-way, so 15 s after the sign-in it wants a refresh.
-    let source = Source::sign_in("sleep", &["--access-ttl", "30"], None).await;
+    // 60 s tokens: Lanyard renews them half-way, so 30 s after the sign-in it wants a refresh,
+    // and the renewed token serves every agent for 30 s.
+    let source = Source::sign_in("sleep", &["--access-ttl", "60"], None).await;
     let browser = RecordingBrowser::new();
     let (serve, base) = start_serve_with(&source.home, &[("BROWSER", browser.script().as_os_str())])
         .await

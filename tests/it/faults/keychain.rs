@@ -133,3 +133,66 @@ async fn issue_6_keychain_gone_or_locked_mid_run_gives_clear_errors_keeps_no_pla
         }
     }
 }
+
+#[tokio::test]
+async fn issue_6_keychain_locked_while_a_rotating_refresh_is_in_flight_loses_no_token() {
+    let mut keychain = PrivateKeychain::start().await.expect("a private keychain starts");
+    let envs = keychain.envs();
+    let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
+    let home = Home::with_browser(browser_script());
+    let id = unique_id("keychain-rotate").to_string();
+    let added =
+        lanyard(&home, &envs, &["profile", "add", &id, "--url", &fixture.mcp, "--auth", "oauth"]).await;
+    assert!(added.status.success(), "profile add: {}", String::from_utf8_lossy(&added.stderr));
+    let connected = lanyard(&home, &envs, &["connect", &id]).await;
+    assert!(connected.status.success(), "connect: {}", String::from_utf8_lossy(&connected.stderr));
+    let token = lanyard(&home, &envs, &["bridge-token"]).await;
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let (_serve, base) =
+        start_serve_with(&home, &PrivateKeychain::env_refs(&envs)).await.expect("lanyard serve starts");
+
+    // The refresh reads the keychain, waits on a slow server, and the keyring locks meanwhile:
+    // the server rotates the refresh token, and the keychain refuses the new one.
+    fixture
+        .control("token-failures", json!({ "count": 1, "delay_ms": 6000, "grant_type": "refresh_token" }))
+        .await
+        .expect("the fixture arms the slow refresh");
+    fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+    let (agent_base, agent_id, agent_token) = (base.clone(), id.clone(), token.clone());
+    let agent = tokio::spawn(async move {
+        let mut agent = Agent::with_token(&agent_base, &agent_id, agent_token);
+        let init = agent.initialize().await;
+        if init.get("result").is_none() {
+            return init;
+        }
+        agent.call(1, "whoami", json!({})).await
+    });
+    poll("the refresh to reach the server", Duration::from_millis(50), || async {
+        (fixture.count("/token_requests/refresh_token").await.unwrap_or(0) >= 1).then_some(())
+    })
+    .await;
+    keychain.lock().await.expect("the keyring locks");
+    let answer = agent.await.expect("the agent task ends");
+    assert_eq!(
+        subject(&answer).as_deref(),
+        Some("alice"),
+        "the renewed tokens are held while the keychain refuses them, and the call goes through: {answer}"
+    );
+    let status = lanyard(&home, &envs, &["status", &id]).await;
+    assert_eq!(status.status.code(), Some(6), "meanwhile `lanyard status` reports the locked keychain");
+
+    keychain.stop_daemon().await;
+    keychain.start_daemon().await.expect("the keyring daemon starts again, unlocking the keyring");
+    fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+    until_it_works(&base, &id, &token, "the source to refresh with the held refresh token").await;
+    let stats = fixture.stats().await.expect("the fixture's stats answer");
+    assert_eq!(
+        stats["token_results"]["refresh_token"]["errors"]["invalid_grant"],
+        Value::Null,
+        "no spent refresh token was ever presented again: {stats}"
+    );
+    assert_eq!(stats["tokens_issued"]["refresh_token"], 2, "two rotations, both kept: {stats}");
+    let stored = keychain.lookup(&format!("source:{id}/oauth/tokens")).await.expect("the tokens are stored");
+    assert_eq!(tokens_in(&stored).len(), 2, "the keychain holds the latest tokens again");
+    assert_eq!(fixture.count("/authorization_requests").await.unwrap(), 1, "no sign-in was needed");
+}
