@@ -265,6 +265,7 @@ mod tests {
         let failed = TokenActivity {
             last_refresh: Some(RefreshRecord { at: 200, ok: false, failures: 1 }),
             last_error: Some(error.clone()),
+            refresh_started: None,
         };
         assert_eq!(
             refresh_failure(&tokens_obtained_at(100), &failed),

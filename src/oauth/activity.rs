@@ -23,6 +23,10 @@ pub struct TokenActivity {
     pub last_refresh: Option<RefreshRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<ErrorRecord>,
+    /// When a refresh request was sent whose outcome is not recorded yet, Unix seconds: one in
+    /// flight now, or one cut off when its process ended (see [`note_refresh_start`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_started: Option<u64>,
 }
 
 /// The outcome of the last refresh (or client credentials renewal).
@@ -93,6 +97,7 @@ pub fn note_refresh(dir: &Path, id: &SourceId, result: Result<(), &OAuthError>) 
             _ => 0,
         };
         activity.last_refresh = Some(RefreshRecord { at: now(), ok: result.is_ok(), failures });
+        activity.refresh_started = None;
         if let Err(err) = result {
             let mut error = ErrorRecord::of(err, id);
             if failures > 0 {
@@ -101,6 +106,18 @@ pub fn note_refresh(dir: &Path, id: &SourceId, result: Result<(), &OAuthError>) 
             activity.last_error = Some(error);
         }
     });
+}
+
+/// Records that a refresh request is about to be sent (under the source's refresh lock), and
+/// tells whether an earlier one never recorded its outcome: its process ended while waiting for
+/// the server, so the server may have rotated the refresh token in an answer nobody read.
+pub fn note_refresh_start(dir: &Path, id: &SourceId) -> bool {
+    let mut cut_off = false;
+    update(dir, id, |activity| {
+        cut_off = activity.refresh_started.is_some();
+        activity.refresh_started = Some(now());
+    });
+    cut_off
 }
 
 /// Records a sign-in outcome: an error is kept; a success clears the last error it fixed.
@@ -147,5 +164,15 @@ mod tests {
         assert!(error.hint.is_some_and(|h| h.contains("lanyard connect s")), "with a hint");
         note_sign_in(dir.path(), &id, Ok(()));
         assert!(load(dir.path(), &id).last_error.is_none(), "a sign-in clears the error it fixed");
+    }
+
+    #[test]
+    fn a_refresh_start_without_an_outcome_is_reported_as_cut_off_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let id: SourceId = "s".parse().unwrap();
+        assert!(!note_refresh_start(dir.path(), &id), "nothing started before");
+        note_refresh(dir.path(), &id, Ok(()));
+        assert!(!note_refresh_start(dir.path(), &id), "the last refresh recorded its outcome");
+        assert!(note_refresh_start(dir.path(), &id), "the one before never did: it was cut off");
     }
 }

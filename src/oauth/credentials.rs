@@ -214,10 +214,11 @@ impl<'a> Credentials<'a> {
         }
         let step = Step::Refresh;
         let origin = Origin::of(&tokens.token_endpoint);
+        let cut_off = activity::note_refresh_start(&self.activity_dir, id);
         let (status, body) =
             post_form(&super::http::client()?, id, step, &tokens.token_endpoint, &auth, &fields).await?;
         if !(200..300).contains(&status) {
-            return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body)).await);
+            return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body), cut_off).await);
         }
         let renewed = TokenAnswer::parse(id, &origin, step, &body)?.renew(&tokens);
         // Rotation safety: the server has spent the old refresh token, so the new one is in the
@@ -230,8 +231,15 @@ impl<'a> Credentials<'a> {
         Ok(renewed)
     }
 
-    /// What a refused refresh means for the stored state.
-    async fn refused(&self, id: &SourceId, tokens: &StoredTokens, err: OAuthError) -> OAuthError {
+    /// What a refused refresh means for the stored state. `cut_off`: an earlier refresh of these
+    /// tokens never recorded its outcome (see [`activity::note_refresh_start`]).
+    async fn refused(
+        &self,
+        id: &SourceId,
+        tokens: &StoredTokens,
+        err: OAuthError,
+        cut_off: bool,
+    ) -> OAuthError {
         let code = match &err {
             OAuthError::Refused { code, .. } => code.clone(),
             _ => return err,
@@ -240,6 +248,9 @@ impl<'a> Credentials<'a> {
             "invalid_grant" => {
                 if let Err(err) = StoredTokens::delete(self.vault, id).await {
                     return err;
+                }
+                if cut_off {
+                    return OAuthError::RefreshCutOff { id: id.clone(), code };
                 }
                 OAuthError::SignInExpired { id: id.clone(), code }
             }

@@ -60,6 +60,7 @@ mod tests {
         TokenActivity {
             last_refresh: Some(RefreshRecord { at, ok: false, failures }),
             last_error: Some(ErrorRecord { at, message: "down".into(), hint: None, retry_at }),
+            refresh_started: None,
         }
     }
 

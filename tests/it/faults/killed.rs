@@ -109,6 +109,7 @@ async fn issue_6_serve_killed_after_the_server_rotated_ends_in_a_clear_sign_in_n
     let message = error_message(&answer);
     assert!(message.contains(&format!("`{}`", source.id)), "the error names the source: {message}");
     assert!(message.contains(&format!("lanyard connect {}", source.id)), "and the command: {message}");
+    assert!(message.contains("cut off"), "and why: the earlier refresh was cut off: {message}");
     assert_eq!(
         refresh_results(&source).await,
         (1, 0, 1),
