@@ -23,8 +23,9 @@ pub struct TokenActivity {
     pub last_refresh: Option<RefreshRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<ErrorRecord>,
-    /// When a refresh request was sent whose outcome is not recorded yet, Unix seconds: one in
-    /// flight now, or one cut off when its process ended (see [`note_refresh_start`]).
+    /// When a refresh request was sent whose outcome is not known, Unix seconds: one in flight
+    /// now, one cut off when its process ended, or one whose answer was lost to a timeout (see
+    /// [`note_refresh_start`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_started: Option<u64>,
 }
@@ -97,7 +98,9 @@ pub fn note_refresh(dir: &Path, id: &SourceId, result: Result<(), &OAuthError>) 
             _ => 0,
         };
         activity.last_refresh = Some(RefreshRecord { at: now(), ok: result.is_ok(), failures });
-        activity.refresh_started = None;
+        if !result.is_err_and(answer_lost) {
+            activity.refresh_started = None;
+        }
         if let Err(err) = result {
             let mut error = ErrorRecord::of(err, id);
             if failures > 0 {
@@ -118,6 +121,13 @@ pub fn note_refresh_start(dir: &Path, id: &SourceId) -> bool {
         activity.refresh_started = Some(now());
     });
     cut_off
+}
+
+/// Whether a refresh failed after its request may have reached the server (a timeout, a
+/// connection cut while waiting for the answer): the server may have rotated the refresh token in
+/// an answer that never arrived, so the start stays recorded as if the refresh had been cut off.
+fn answer_lost(err: &OAuthError) -> bool {
+    matches!(err, OAuthError::Unreachable { err, .. } if !err.is_connect())
 }
 
 /// Records a sign-in outcome: an error is kept; a success clears the last error it fixed.

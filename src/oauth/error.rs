@@ -165,10 +165,11 @@ pub enum OAuthError {
     SignInExpired { id: SourceId, code: OAuthErrorCode },
 
     /// The refresh token was refused right after an earlier refresh was cut off (the process
-    /// ended while waiting for the server's answer): the server most likely rotated the token
-    /// in that answer, which was lost, and then took the old one for a stolen copy.
+    /// ended, or the request timed out, while waiting for the server's answer): the server most
+    /// likely rotated the token in that answer, which was lost, and then took the old one for a
+    /// stolen copy.
     #[error(
-        "source `{id}`: an earlier token refresh was cut off (Lanyard stopped while waiting for the server's answer), and now the server refuses the refresh token ({code}), most likely because it had already replaced it in the lost answer; run `lanyard connect {id}` to sign in again"
+        "source `{id}`: an earlier token refresh was cut off (Lanyard stopped, or gave up, while waiting for the server's answer), and now the server refuses the refresh token ({code}), most likely because it had already replaced it in the lost answer; run `lanyard connect {id}` to sign in again"
     )]
     RefreshCutOff { id: SourceId, code: OAuthErrorCode },
 

@@ -169,3 +169,43 @@ async fn issue_6_a_slow_token_endpoint_is_waited_for_by_every_agent_and_asked_on
     }
     assert_eq!(source.refreshes().await, 1, "eight agents waiting on a slow server, one refresh");
 }
+
+#[tokio::test]
+async fn issue_6_a_token_endpoint_slower_than_the_timeout_keeps_the_sign_in_until_the_server_says_otherwise()
+{
+    // The server takes longer than Lanyard waits (30 s), then rotates the refresh token anyway,
+    // in an answer nobody reads. With reuse detection that sign-in cannot be saved by any client;
+    // what Lanyard owes is a clear error, the refresh token kept while it may still be good, no
+    // hammering, and a message that says what happened when the server refuses it.
+    let source = Source::sign_in("as-timeout", &[], None).await;
+    let (_serve, base) = start_serve(&source.home).await.expect("lanyard serve starts");
+    let fixture = source.fixture();
+    fixture
+        .control("token-failures", json!({ "count": 1, "delay_ms": 40000, "grant_type": "refresh_token" }))
+        .await
+        .expect("the fixture arms the delay");
+    fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
+
+    let timed_out = whoami_once(&base, &source.id).await;
+    let message = error_message(&timed_out);
+    assert!(message.contains(&format!("`{}`", source.id)), "the agent's error names the source: {timed_out}");
+    assert!(message.contains("could not reach"), "and says the server did not answer: {timed_out}");
+    let row = source.status().await;
+    assert_retrying_with_the_refresh_token(&row);
+    assert!(row["refresh_started"].is_u64(), "the lost answer is remembered: {row}");
+
+    poll("the server to rotate the token for the request it kept", Duration::from_millis(500), || async {
+        (fixture.count("/tokens_issued/refresh_token").await.unwrap_or(0) == 1).then_some(())
+    })
+    .await;
+    let answer = poll("the backoff to run out", Duration::from_millis(500), || async {
+        let answer = whoami_once(&base, &source.id).await;
+        (answer["error"]["code"] == super::SIGN_IN_NEEDED).then_some(answer)
+    })
+    .await;
+    let message = error_message(&answer);
+    assert!(message.contains("cut off"), "the error says an earlier refresh was cut off: {message}");
+    assert!(message.contains(&format!("lanyard connect {}", source.id)), "and what to do: {message}");
+    assert_eq!(source.refreshes().await, 2, "the slow refresh and one more after the backoff, nothing else");
+    assert_eq!(source.status().await["state"], "needs_sign_in", "the source reads as needing a sign-in");
+}
