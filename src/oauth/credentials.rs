@@ -155,13 +155,13 @@ impl<'a> Credentials<'a> {
             Err(err) => crate::activity_log::Event::RefreshFailed { error: err.to_string() },
         };
         crate::activity_log::record(id, event);
-        match renewed {
-            Ok(tokens) => Ok(AccessToken::of(&tokens, self.renewal)),
-            Err(err) if retry::is_transient(&err) && fallback.is_some() => {
+        match (renewed, fallback) {
+            (Ok(tokens), _) => Ok(AccessToken::of(&tokens, self.renewal)),
+            (Err(err), Some(fallback)) if retry::is_transient(&err) => {
                 info!(source = %id, "the refresh failed for now; the current access token is still valid");
-                Ok(fallback.expect("checked just above"))
+                Ok(fallback)
             }
-            Err(err) => Err(err),
+            (Err(err), _) => Err(err),
         }
     }
 
