@@ -196,7 +196,7 @@ impl StoredTokens {
         let document = self.to_document();
         let text = Secret::new(serde_json::to_string(&document).expect("the token document serializes"));
         vault
-            .set_or_hold(&VaultKey::source_tokens(id), &text)
+            .set_or_hold(&VaultKey::source_tokens(id), &text, obtained_later)
             .await
             .map_err(|err| OAuthError::Vault { id: id.clone(), err })
     }
@@ -254,6 +254,14 @@ impl StoredTokens {
             account: self.account.clone(),
         }
     }
+}
+
+/// Whether the token document `stored` was obtained after `held` (a sign-in or a refresh that
+/// happened since `held` was kept in memory). A document that does not parse is not newer.
+fn obtained_later(stored: &Secret, held: &Secret) -> bool {
+    let obtained =
+        |text: &Secret| serde_json::from_str::<Document>(text.expose()).ok().map(|d| d.obtained_at);
+    matches!((obtained(stored), obtained(held)), (Some(stored), Some(held)) if stored > held)
 }
 
 /// A successful token endpoint answer (RFC 6749 5.1).
@@ -383,6 +391,18 @@ mod tests {
         );
         assert_eq!(back.resource.as_deref(), Some("https://mcp.example/mcp"), "the resource survives");
         assert!(!format!("{back:?}").contains("at-1"), "Debug never shows a token");
+    }
+
+    #[test]
+    fn a_document_obtained_later_supersedes_a_held_one() {
+        let text = |tokens: &StoredTokens| Secret::new(serde_json::to_string(&tokens.to_document()).unwrap());
+        let mut older = sample();
+        older.obtained_at = 100;
+        let mut newer = sample();
+        newer.obtained_at = 200;
+        assert!(obtained_later(&text(&newer), &text(&older)), "a later sign-in wins over held tokens");
+        assert!(!obtained_later(&text(&older), &text(&newer)), "held tokens win over older ones");
+        assert!(!obtained_later(&Secret::new("not json"), &text(&older)), "nonsense is never newer");
     }
 
     #[test]

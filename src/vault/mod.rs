@@ -169,11 +169,20 @@ impl fmt::Display for VaultKey {
 ///
 /// A value that must not be lost but that the keychain refused ([`Vault::set_or_hold`]: rotated
 /// tokens, whose predecessors the server has already spent) is held in this process's memory,
-/// never on disk, until a later read of its key writes it.
+/// never on disk, until a later read of its key writes it, unless the keychain has a newer value
+/// by then (another process wrote one, e.g. a new sign-in).
 pub struct Vault {
     kind: StoreKind,
     store: Mutex<Option<Arc<CredentialStore>>>,
-    held: std::sync::Mutex<HashMap<VaultKey, Secret>>,
+    held: std::sync::Mutex<HashMap<VaultKey, Held>>,
+}
+
+/// A value the keychain refused, and how to tell whether the keychain's own value is newer.
+#[derive(Clone)]
+struct Held {
+    value: Secret,
+    /// `(stored, held)`: whether the value now in the keychain supersedes the held one.
+    stored_is_newer: fn(&Secret, &Secret) -> bool,
 }
 
 impl fmt::Debug for Vault {
@@ -219,16 +228,41 @@ impl Vault {
     }
 
     /// The secret under `key`, or `None` if there is none. A value held since the keychain
-    /// refused it is the answer, and is written now if the keychain takes it.
+    /// refused it is settled first (see [`Vault::settle`]).
     #[instrument(skip_all, fields(key = %key, store = self.kind.as_str()))]
     pub async fn get(&self, key: &VaultKey) -> Result<Option<Secret>, VaultError> {
         if let Some(held) = self.held(key) {
-            match self.set(key, &held).await {
-                Ok(()) => info!("a held value is in the keychain now"),
-                Err(err) => debug!(%err, "the keychain still refuses a held value; it stays in memory"),
-            }
-            return Ok(Some(held));
+            return Ok(Some(self.settle(key, held).await));
         }
+        self.read(key).await
+    }
+
+    /// What a read of a key with a held value gives: the keychain's own value when it is newer
+    /// (and the held one is dropped), else the held one, written now if the keychain takes it.
+    /// While the keychain cannot be read, the held value.
+    async fn settle(&self, key: &VaultKey, held: Held) -> Secret {
+        match self.read(key).await {
+            Ok(Some(stored)) if stored != held.value && (held.stored_is_newer)(&stored, &held.value) => {
+                info!("the keychain holds a newer value than the one held in memory; that one is dropped");
+                self.release(key);
+                stored
+            }
+            Ok(_) => {
+                match self.set(key, &held.value).await {
+                    Ok(()) => info!("a held value is in the keychain now"),
+                    Err(err) => debug!(%err, "the keychain still refuses a held value; it stays in memory"),
+                }
+                held.value
+            }
+            Err(err) => {
+                debug!(%err, "the keychain cannot be read; the held value stands in");
+                held.value
+            }
+        }
+    }
+
+    /// The keychain's own value under `key`.
+    async fn read(&self, key: &VaultKey) -> Result<Option<Secret>, VaultError> {
         match self.call_reconnecting(key, Op::Read, |entry| entry.get_password()).await? {
             Ok(value) => {
                 debug!(found = true, "read");
@@ -260,15 +294,22 @@ impl Vault {
     }
 
     /// Like [`Vault::set`], but a value the keychain refuses is held in memory (see [`Vault`])
-    /// instead of dropped; the error still comes back, to be reported.
+    /// instead of dropped; the error still comes back, to be reported. `stored_is_newer(stored,
+    /// held)` tells, when the keychain answers again, whether its value supersedes this one.
     #[instrument(skip_all, fields(key = %key, store = self.kind.as_str()))]
-    pub async fn set_or_hold(&self, key: &VaultKey, value: &Secret) -> Result<(), VaultError> {
+    pub async fn set_or_hold(
+        &self,
+        key: &VaultKey,
+        value: &Secret,
+        stored_is_newer: fn(&Secret, &Secret) -> bool,
+    ) -> Result<(), VaultError> {
         let written = self.set(key, value).await;
         if written.is_err() {
             warn!(
                 "the keychain refused a value that must not be lost; holding it in memory until it takes it"
             );
-            self.held.lock().expect("held values").insert(key.clone(), value.clone());
+            let held = Held { value: value.clone(), stored_is_newer };
+            self.held.lock().expect("held values").insert(key.clone(), held);
         }
         written
     }
@@ -352,7 +393,7 @@ impl Vault {
             .map_err(|err| VaultError::Interrupted { kind, op, err })
     }
 
-    fn held(&self, key: &VaultKey) -> Option<Secret> {
+    fn held(&self, key: &VaultKey) -> Option<Held> {
         self.held.lock().expect("held values").get(key).cloned()
     }
 
