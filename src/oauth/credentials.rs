@@ -224,7 +224,7 @@ impl<'a> Credentials<'a> {
         // Rotation safety: the server has spent the old refresh token, so the new one is in the
         // vault before anyone uses the new access token; if the keychain refuses it (locked, its
         // daemon gone), it is held in memory and written on a later read, never dropped.
-        if let Err(err) = renewed.save_or_hold(self.vault, id).await {
+        if let Err(err) = renewed.save_or_hold(self.vault, id, &tokens).await {
             warn!(source = %id, %err, "the rotated tokens are held in memory until the keychain takes them");
         }
         info!(source = %id, rotated = renewed.refresh_token != tokens.refresh_token, "tokens refreshed");

@@ -189,14 +189,23 @@ impl StoredTokens {
             .map_err(|err| OAuthError::Vault { id: id.clone(), err })
     }
 
-    /// Stores renewed tokens whose predecessors the server has already spent: if the keychain
-    /// refuses them they are held in this process's memory until it takes them (see
-    /// [`Vault::set_or_hold`]), and the refusal is returned to be reported.
-    pub async fn save_or_hold(&self, vault: &Vault, id: &SourceId) -> Result<(), OAuthError> {
+    /// Stores renewed tokens that replace `spent` (whose refresh token the server has just
+    /// used up): if the keychain refuses them they are held in this process's memory until it
+    /// takes them (see [`Vault::set_or_hold`]), unless by then the keychain holds tokens other
+    /// than `spent` (a sign-in made meanwhile), which win. The refusal is returned to be reported.
+    pub async fn save_or_hold(
+        &self,
+        vault: &Vault,
+        id: &SourceId,
+        spent: &StoredTokens,
+    ) -> Result<(), OAuthError> {
         let document = self.to_document();
         let text = Secret::new(serde_json::to_string(&document).expect("the token document serializes"));
+        let spent = spent.refresh_token.clone();
+        let supersedes: crate::vault::Supersedes =
+            std::sync::Arc::new(move |stored| replaced(stored, spent.as_ref()));
         vault
-            .set_or_hold(&VaultKey::source_tokens(id), &text, obtained_later)
+            .set_or_hold(&VaultKey::source_tokens(id), &text, supersedes)
             .await
             .map_err(|err| OAuthError::Vault { id: id.clone(), err })
     }
@@ -256,12 +265,13 @@ impl StoredTokens {
     }
 }
 
-/// Whether the token document `stored` was obtained after `held` (a sign-in or a refresh that
-/// happened since `held` was kept in memory). A document that does not parse is not newer.
-fn obtained_later(stored: &Secret, held: &Secret) -> bool {
-    let obtained =
-        |text: &Secret| serde_json::from_str::<Document>(text.expose()).ok().map(|d| d.obtained_at);
-    matches!((obtained(stored), obtained(held)), (Some(stored), Some(held)) if stored > held)
+/// Whether the token document `stored` is other than the one whose refresh token `spent` was:
+/// someone wrote new tokens since. A document that does not parse replaces nothing.
+fn replaced(stored: &Secret, spent: Option<&Secret>) -> bool {
+    match serde_json::from_str::<Document>(stored.expose()) {
+        Ok(document) => document.refresh_token.as_deref() != spent.map(Secret::expose),
+        Err(_) => false,
+    }
 }
 
 /// A successful token endpoint answer (RFC 6749 5.1).
@@ -394,15 +404,15 @@ mod tests {
     }
 
     #[test]
-    fn a_document_obtained_later_supersedes_a_held_one() {
+    fn stored_tokens_other_than_the_spent_ones_supersede_held_ones() {
         let text = |tokens: &StoredTokens| Secret::new(serde_json::to_string(&tokens.to_document()).unwrap());
-        let mut older = sample();
-        older.obtained_at = 100;
-        let mut newer = sample();
-        newer.obtained_at = 200;
-        assert!(obtained_later(&text(&newer), &text(&older)), "a later sign-in wins over held tokens");
-        assert!(!obtained_later(&text(&older), &text(&newer)), "held tokens win over older ones");
-        assert!(!obtained_later(&Secret::new("not json"), &text(&older)), "nonsense is never newer");
+        let spent = sample();
+        let mut signed_in = sample();
+        signed_in.refresh_token = Some(Secret::new("rt-from-a-new-sign-in"));
+        let spent_token = spent.refresh_token.as_ref();
+        assert!(replaced(&text(&signed_in), spent_token), "a sign-in made meanwhile wins over held tokens");
+        assert!(!replaced(&text(&spent), spent_token), "the spent tokens are replaced by the held ones");
+        assert!(!replaced(&Secret::new("not json"), spent_token), "nonsense never wins");
     }
 
     #[test]

@@ -177,12 +177,14 @@ pub struct Vault {
     held: std::sync::Mutex<HashMap<VaultKey, Held>>,
 }
 
+/// Whether a value now in the keychain supersedes a held one (see [`Vault::set_or_hold`]).
+pub type Supersedes = Arc<dyn Fn(&Secret) -> bool + Send + Sync>;
+
 /// A value the keychain refused, and how to tell whether the keychain's own value is newer.
 #[derive(Clone)]
 struct Held {
     value: Secret,
-    /// `(stored, held)`: whether the value now in the keychain supersedes the held one.
-    stored_is_newer: fn(&Secret, &Secret) -> bool,
+    supersedes: Supersedes,
 }
 
 impl fmt::Debug for Vault {
@@ -242,7 +244,7 @@ impl Vault {
     /// While the keychain cannot be read, the held value.
     async fn settle(&self, key: &VaultKey, held: Held) -> Secret {
         match self.read(key).await {
-            Ok(Some(stored)) if stored != held.value && (held.stored_is_newer)(&stored, &held.value) => {
+            Ok(Some(stored)) if stored != held.value && (held.supersedes)(&stored) => {
                 info!("the keychain holds a newer value than the one held in memory; that one is dropped");
                 self.release(key);
                 stored
@@ -294,21 +296,22 @@ impl Vault {
     }
 
     /// Like [`Vault::set`], but a value the keychain refuses is held in memory (see [`Vault`])
-    /// instead of dropped; the error still comes back, to be reported. `stored_is_newer(stored,
-    /// held)` tells, when the keychain answers again, whether its value supersedes this one.
+    /// instead of dropped; the error still comes back, to be reported. `supersedes(stored)` tells,
+    /// when the keychain answers again, whether the value it has then is newer than this one
+    /// (written by someone else meanwhile) rather than the one this replaced.
     #[instrument(skip_all, fields(key = %key, store = self.kind.as_str()))]
     pub async fn set_or_hold(
         &self,
         key: &VaultKey,
         value: &Secret,
-        stored_is_newer: fn(&Secret, &Secret) -> bool,
+        supersedes: Supersedes,
     ) -> Result<(), VaultError> {
         let written = self.set(key, value).await;
         if written.is_err() {
             warn!(
                 "the keychain refused a value that must not be lost; holding it in memory until it takes it"
             );
-            let held = Held { value: value.clone(), stored_is_newer };
+            let held = Held { value: value.clone(), supersedes };
             self.held.lock().expect("held values").insert(key.clone(), held);
         }
         written
