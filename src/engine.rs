@@ -460,7 +460,7 @@ impl Engine {
                 return Ok(SourceState::Error { tokens: TokenStatus::of(tokens), error: error.clone() });
             }
         }
-        let usable = |t: &StoredTokens| t.is_fresh(oauth::DEFAULT_MARGIN) || t.can_refresh();
+        let usable = |t: &StoredTokens| t.is_fresh(oauth::DEFAULT_RENEWAL) || t.can_refresh();
         if let Some(tokens) = tokens.as_ref().filter(|t| uses_sign_in(profile) && usable(t)) {
             let scopes = oauth::step_up::missing(tokens);
             if !scopes.is_empty() {
@@ -470,7 +470,7 @@ impl Engine {
         Ok(match tokens {
             None if uses_sign_in(profile) => SourceState::NeedsSignIn,
             None => SourceState::Ready,
-            Some(tokens) if tokens.is_fresh(oauth::DEFAULT_MARGIN) => {
+            Some(tokens) if tokens.is_fresh(oauth::DEFAULT_RENEWAL) => {
                 SourceState::Connected { tokens: TokenStatus::of(&tokens) }
             }
             Some(tokens) if uses_sign_in(profile) && !tokens.can_refresh() => SourceState::NeedsSignIn,

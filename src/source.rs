@@ -24,8 +24,9 @@ pub enum SourceState {
     NeedsSignIn,
     /// Holds an access token that is valid beyond the refresh margin.
     Connected { tokens: TokenStatus },
-    /// The access token has expired or expires within the refresh margin; it is renewed on the
-    /// next use (refresh token, or a new client credentials request).
+    /// The access token has expired or is due for renewal (within the refresh margin of its
+    /// expiry, or past half of a short life); it is renewed on the next use (refresh token, or a
+    /// new client credentials request).
     Expiring { tokens: TokenStatus },
     /// The tokens in the keychain cannot be read; signing in again replaces them.
     TokensUnreadable,
@@ -116,7 +117,12 @@ impl SourceState {
             Self::TokensUnreadable => "tokens unreadable".to_owned(),
             Self::NeedsMoreScope { scopes, .. } => format!("needs more scope ({})", scopes.join(" ")),
             Self::Refreshing { .. } => "refreshing".to_owned(),
-            Self::Error { error, .. } => format!("error, retrying on next use ({})", relative_time(error.at)),
+            Self::Error { error, .. } => match error.retry_at.filter(|at| *at > crate::oauth::now()) {
+                Some(at) => {
+                    format!("error, retrying {} (failed {})", relative_time(at), relative_time(error.at))
+                }
+                None => format!("error, retrying on next use ({})", relative_time(error.at)),
+            },
         }
     }
 
@@ -254,10 +260,12 @@ mod tests {
     #[test]
     fn a_failed_refresh_newer_than_the_tokens_is_an_error_state() {
         use crate::oauth::activity::RefreshRecord;
-        let error = ErrorRecord { at: 200, message: "down".into(), hint: Some("later".into()) };
+        let error =
+            ErrorRecord { at: 200, message: "down".into(), hint: Some("later".into()), retry_at: None };
         let failed = TokenActivity {
-            last_refresh: Some(RefreshRecord { at: 200, ok: false }),
+            last_refresh: Some(RefreshRecord { at: 200, ok: false, failures: 1 }),
             last_error: Some(error.clone()),
+            refresh_started: None,
         };
         assert_eq!(
             refresh_failure(&tokens_obtained_at(100), &failed),
@@ -269,7 +277,10 @@ mod tests {
             None,
             "tokens obtained after the failure (a sign-in, another process's refresh) are not"
         );
-        let ok = TokenActivity { last_refresh: Some(RefreshRecord { at: 200, ok: true }), ..failed.clone() };
+        let ok = TokenActivity {
+            last_refresh: Some(RefreshRecord { at: 200, ok: true, failures: 0 }),
+            ..failed.clone()
+        };
         assert_eq!(refresh_failure(&tokens_obtained_at(100), &ok), None, "a refresh that worked is no error");
         let cleared = TokenActivity { last_error: None, ..failed };
         assert_eq!(refresh_failure(&tokens_obtained_at(100), &cleared), None, "a cleared error is none");
@@ -278,8 +289,12 @@ mod tests {
     #[test]
     fn the_error_state_says_it_retries_and_keeps_its_hint() {
         let tokens = TokenStatus::of(&tokens_obtained_at(100));
-        let error =
-            ErrorRecord { at: crate::oauth::now(), message: "down".into(), hint: Some("check it".into()) };
+        let error = ErrorRecord {
+            at: crate::oauth::now(),
+            message: "down".into(),
+            hint: Some("check it".into()),
+            retry_at: None,
+        };
         let state = SourceState::Error { tokens, error };
         assert!(state.summary().starts_with("error, retrying on next use"), "{}", state.summary());
         let id: SourceId = "s".parse().unwrap();

@@ -7,6 +7,9 @@
 //! credentials are added instead. Answers stream back as they come. Only where the tool filter
 //! applies is a body looked at: a POST calling a tool (alias mapped back, hidden tool answered
 //! here), and the answer to a POST that lists tools (JSON or each event of a stream rewritten).
+//! An event stream that breaks off before its end (the server died mid-call) ends with a
+//! JSON-RPC error event per request of the POST, naming the source, so that an agent's call ends
+//! with an answer instead of a cut connection.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -26,7 +29,7 @@ use super::credentials::Credentials;
 use super::jsonrpc::{IdKey, Peeked, error_reply, peek};
 use super::rewrite::{Outbound, Rewriter};
 use crate::activity_log::{self, AgentKind, Event};
-use crate::profile::{Resolved, ResolvedTransport};
+use crate::profile::{Resolved, ResolvedTransport, SourceId};
 use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, reqwest_error};
 
 /// Agent request headers that go upstream; every other header stays here.
@@ -158,7 +161,13 @@ impl Forwarder {
                 requests: requests.clone(),
                 done: Arc::new(AtomicBool::new(false)),
             });
+            let events = content_type.starts_with("text/event-stream");
             match guard {
+                Some(guard) if events => Body::from_stream(error_on_cut(
+                    guard.watch(answer.bytes_stream()),
+                    self.target.id.clone(),
+                    requests,
+                )),
                 Some(guard) => Body::from_stream(guard.watch(answer.bytes_stream())),
                 None => Body::from_stream(answer.bytes_stream()),
             }
@@ -177,7 +186,11 @@ impl Forwarder {
                 }
             }
         } else if content_type.starts_with("text/event-stream") {
-            Body::from_stream(self.rewrite_events(answer, lists))
+            Body::from_stream(error_on_cut(
+                self.rewrite_events(answer, lists),
+                self.target.id.clone(),
+                requests,
+            ))
         } else {
             Body::from_stream(answer.bytes_stream())
         };
@@ -210,6 +223,37 @@ impl Forwarder {
     fn failed(&self, requests: &[Value], err: &BridgeError) -> Response {
         failure(&self.target.id, requests, err)
     }
+}
+
+/// `events` (an SSE body) as they come; should it fail before its end, one JSON-RPC error event
+/// per request in `requests` (naming `source`) ends it instead of the failure.
+fn error_on_cut<S, E>(
+    events: S,
+    source: SourceId,
+    requests: Vec<Value>,
+) -> impl futures::Stream<Item = Result<Bytes, E>> + Send + 'static
+where
+    S: futures::Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Send + 'static,
+{
+    events.scan(Some(requests), move |pending, chunk| {
+        let next = match chunk {
+            Ok(bytes) => Some(Ok(bytes)),
+            Err(_) => pending.take().map(|requests| {
+                let err: BridgeError = UpstreamError::Disconnected { id: source.clone() }.into();
+                tracing::debug!(source = %source, "the upstream's event stream broke off mid-answer");
+                // A blank line first ends any event the upstream left half-written.
+                let mut out = b"\n\n".to_vec();
+                for id in &requests {
+                    out.extend_from_slice(b"event: message\ndata: ");
+                    out.extend_from_slice(&error_reply(id, err.json_rpc_code(), &err.to_string(), &source));
+                    out.extend_from_slice(b"\n\n");
+                }
+                Ok(Bytes::from(out))
+            }),
+        };
+        futures::future::ready(next)
+    })
 }
 
 /// Cancels, upstream, the requests of a POST whose answer the agent stopped reading before it

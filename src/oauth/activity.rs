@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::{OAuthError, OAuthErrorKind};
+use super::retry;
 use super::tokens::now;
 use crate::profile::SourceId;
 
@@ -22,6 +23,11 @@ pub struct TokenActivity {
     pub last_refresh: Option<RefreshRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<ErrorRecord>,
+    /// When a refresh request was sent whose outcome is not known, Unix seconds: one in flight
+    /// now, one cut off when its process ended, or one whose answer was lost to a timeout (see
+    /// [`note_refresh_start`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_started: Option<u64>,
 }
 
 /// The outcome of the last refresh (or client credentials renewal).
@@ -30,6 +36,10 @@ pub struct RefreshRecord {
     /// Unix seconds.
     pub at: u64,
     pub ok: bool,
+    /// Transient failures in a row up to this one (server down, 5xx, timeout), which set the
+    /// backoff (see `retry`); 0 after a success or a failure that is not worth retrying.
+    #[serde(default)]
+    pub failures: u32,
 }
 
 /// The last error while signing in or refreshing, worded for the person.
@@ -39,6 +49,9 @@ pub struct ErrorRecord {
     pub at: u64,
     pub message: String,
     pub hint: Option<String>,
+    /// When the next refresh may be tried, Unix seconds, after a transient failure (backoff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<u64>,
 }
 
 impl ErrorRecord {
@@ -47,13 +60,14 @@ impl ErrorRecord {
             // A server's refusal names the per-profile switch that fixes it.
             _ if let OAuthError::Refused { code, .. } = err => Some(code.hint(id)),
             OAuthErrorKind::NeedsSignIn => Some(format!("run `lanyard connect {id}`")),
-            OAuthErrorKind::Connection => {
-                Some("check that the server is reachable; the next use tries again".to_owned())
-            }
+            OAuthErrorKind::Connection => Some(
+                "check that the server is reachable; Lanyard keeps the sign-in and tries again later"
+                    .to_owned(),
+            ),
             OAuthErrorKind::Keychain => Some("check that the keychain is unlocked".to_owned()),
             _ => None,
         };
-        Self { at: now(), message: err.to_string(), hint }
+        Self { at: now(), message: err.to_string(), hint, retry_at: None }
     }
 }
 
@@ -74,14 +88,46 @@ pub fn load(dir: &Path, id: &SourceId) -> TokenActivity {
         .unwrap_or_default()
 }
 
-/// Records a refresh outcome (and the error, when it failed).
+/// Records a refresh outcome (and the error, when it failed). A transient failure counts one
+/// more in a row and sets when the next attempt may happen (see `retry`).
 pub fn note_refresh(dir: &Path, id: &SourceId, result: Result<(), &OAuthError>) {
     update(dir, id, |activity| {
-        activity.last_refresh = Some(RefreshRecord { at: now(), ok: result.is_ok() });
+        let before = activity.last_refresh.as_ref().filter(|r| !r.ok).map_or(0, |r| r.failures);
+        let failures = match result {
+            Err(err) if retry::is_transient(err) => before.saturating_add(1),
+            _ => 0,
+        };
+        activity.last_refresh = Some(RefreshRecord { at: now(), ok: result.is_ok(), failures });
+        if !result.is_err_and(answer_lost) {
+            activity.refresh_started = None;
+        }
         if let Err(err) = result {
-            activity.last_error = Some(ErrorRecord::of(err, id));
+            let mut error = ErrorRecord::of(err, id);
+            if failures > 0 {
+                error.retry_at = Some(error.at.saturating_add(retry::delay(failures)));
+            }
+            activity.last_error = Some(error);
         }
     });
+}
+
+/// Records that a refresh request is about to be sent (under the source's refresh lock), and
+/// tells whether an earlier one never recorded its outcome: its process ended while waiting for
+/// the server, so the server may have rotated the refresh token in an answer nobody read.
+pub fn note_refresh_start(dir: &Path, id: &SourceId) -> bool {
+    let mut cut_off = false;
+    update(dir, id, |activity| {
+        cut_off = activity.refresh_started.is_some();
+        activity.refresh_started = Some(now());
+    });
+    cut_off
+}
+
+/// Whether a refresh failed after its request may have reached the server (a timeout, a
+/// connection cut while waiting for the answer): the server may have rotated the refresh token in
+/// an answer that never arrived, so the start stays recorded as if the refresh had been cut off.
+fn answer_lost(err: &OAuthError) -> bool {
+    matches!(err, OAuthError::Unreachable { err, .. } if !err.is_connect())
 }
 
 /// Records a sign-in outcome: an error is kept; a success clears the last error it fixed.
@@ -128,5 +174,15 @@ mod tests {
         assert!(error.hint.is_some_and(|h| h.contains("lanyard connect s")), "with a hint");
         note_sign_in(dir.path(), &id, Ok(()));
         assert!(load(dir.path(), &id).last_error.is_none(), "a sign-in clears the error it fixed");
+    }
+
+    #[test]
+    fn a_refresh_start_without_an_outcome_is_reported_as_cut_off_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let id: SourceId = "s".parse().unwrap();
+        assert!(!note_refresh_start(dir.path(), &id), "nothing started before");
+        note_refresh(dir.path(), &id, Ok(()));
+        assert!(!note_refresh_start(dir.path(), &id), "the last refresh recorded its outcome");
+        assert!(note_refresh_start(dir.path(), &id), "the one before never did: it was cut off");
     }
 }

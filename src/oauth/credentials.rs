@@ -7,20 +7,23 @@
 //! process, and is released if the process dies), then re-reads the vault, because another
 //! process may have refreshed while this one waited; only if the tokens there still need it
 //! does it refresh. The rotated refresh token is stored before the new access token is handed
-//! out. A refused refresh (`invalid_grant`) deletes the tokens, so the source reads as *needs
+//! out, and when the keychain refuses it, it is held in memory until the keychain takes it. A
+//! refused refresh (`invalid_grant`) deletes the tokens, so the source reads as *needs
 //! sign-in*; a dead dynamic registration (`invalid_client`) is dropped too. Each refresh's
-//! outcome is noted in `activity` for `lanyard status`.
+//! outcome is noted in `activity` for `lanyard status`. A refresh that failed on the server's
+//! side (down, slow, 5xx) keeps the tokens and is not tried again before its backoff runs out
+//! (`retry`); meanwhile an access token that has not expired yet is still handed out.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tracing::{debug, info, instrument};
+use tracing::{debug, info, instrument, warn};
 use url::Url;
 
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, post_form, refusal};
-use super::tokens::{StoredTokens, TokenAnswer};
-use super::{activity, client_credentials, registration, step_up};
+use super::tokens::{Renewal, StoredTokens, TokenAnswer};
+use super::{activity, client_credentials, registration, retry, step_up};
 use crate::profile::{Auth, OAuthSettings, Profile, SourceId};
 use crate::secret::Secret;
 use crate::upstream::Origin;
@@ -29,17 +32,28 @@ use crate::vault::{Vault, VaultKey};
 /// Refresh this long before the access token expires.
 pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
 
+/// When every Lanyard process renews a token: [`DEFAULT_MARGIN`] before it expires, or half-way
+/// through its life when that is shorter than twice the margin.
+pub const DEFAULT_RENEWAL: Renewal = Renewal::Before(DEFAULT_MARGIN);
+
 /// An access token handed out by [`Credentials::access`], with its expiry.
 #[derive(Debug, Clone)]
 pub struct AccessToken {
     pub token: Secret,
     /// Unix seconds; `None` when the server did not say.
     pub expires_at: Option<u64>,
+    /// When to ask for a renewal, Unix seconds (see [`StoredTokens::renew_at`]); `None` when the
+    /// server gave no expiry.
+    pub renew_at: Option<u64>,
 }
 
 impl AccessToken {
-    fn of(tokens: StoredTokens) -> Self {
-        Self { token: tokens.access_token, expires_at: tokens.expires_at }
+    fn of(tokens: &StoredTokens, renewal: Renewal) -> Self {
+        Self {
+            token: tokens.access_token.clone(),
+            expires_at: tokens.expires_at,
+            renew_at: tokens.renew_at(renewal),
+        }
     }
 }
 
@@ -49,22 +63,24 @@ pub struct Credentials<'a> {
     vault: &'a Vault,
     lock_dir: PathBuf,
     activity_dir: PathBuf,
-    margin: Duration,
+    renewal: Renewal,
 }
 
 impl<'a> Credentials<'a> {
-    /// Locks live in `<data dir>/locks`; the margin is [`DEFAULT_MARGIN`].
+    /// Locks live in `<data dir>/locks`; tokens are renewed [`DEFAULT_MARGIN`] before they
+    /// expire, or half-way through a shorter life ([`DEFAULT_RENEWAL`]).
     pub fn new(vault: &'a Vault) -> Self {
         Self {
             vault,
             lock_dir: default_lock_dir(),
             activity_dir: activity::default_dir(),
-            margin: DEFAULT_MARGIN,
+            renewal: DEFAULT_RENEWAL,
         }
     }
 
+    /// Renews tokens exactly `margin` before they expire, however short their life.
     pub fn with_margin(mut self, margin: Duration) -> Self {
-        self.margin = margin;
+        self.renewal = Renewal::Exactly(margin);
         self
     }
 
@@ -73,8 +89,8 @@ impl<'a> Credentials<'a> {
         self
     }
 
-    pub fn margin(&self) -> Duration {
-        self.margin
+    pub fn renewal(&self) -> Renewal {
+        self.renewal
     }
 
     /// A bearer token for `profile`'s server at `mcp_url`, refreshed first if it expires within
@@ -100,9 +116,9 @@ impl<'a> Credentials<'a> {
     ) -> Result<AccessToken, OAuthError> {
         let id = profile.id();
         let usable =
-            |tokens: &StoredTokens| tokens.is_fresh(self.margin) && refused != Some(&tokens.access_token);
+            |tokens: &StoredTokens| tokens.is_fresh(self.renewal) && refused != Some(&tokens.access_token);
         match (&profile.auth, StoredTokens::load(self.vault, id).await?) {
-            (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(tokens)),
+            (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(&tokens, self.renewal)),
             (Auth::OAuth(_), None) => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
             (Auth::OAuth(_) | Auth::ClientCredentials(_), _) => {}
             (other, _) => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }),
@@ -112,10 +128,20 @@ impl<'a> Credentials<'a> {
         let current = match StoredTokens::load(self.vault, id).await? {
             Some(tokens) if usable(&tokens) => {
                 debug!("another process renewed the tokens");
-                return Ok(AccessToken::of(tokens));
+                return Ok(AccessToken::of(&tokens, self.renewal));
             }
             current => current,
         };
+        // While the server has trouble, an access token that has not expired yet keeps working.
+        let fallback = current
+            .as_ref()
+            .filter(|tokens| still_valid(tokens, refused))
+            .map(|tokens| AccessToken::of(tokens, self.renewal));
+        let obtained_at = current.as_ref().map(|tokens| tokens.obtained_at);
+        if let Some(retry_at) = retry::held_back_until(&activity::load(&self.activity_dir, id), obtained_at) {
+            debug!(retry_at, "the last refresh failed; waiting out its backoff");
+            return fallback.ok_or(OAuthError::RetryLater { id: id.clone(), retry_at });
+        }
         let renewed = match (&profile.auth, current) {
             (Auth::ClientCredentials(settings), _) => {
                 client_credentials::fetch(&super::http::client()?, self.vault, id, mcp_url, settings).await
@@ -129,7 +155,14 @@ impl<'a> Credentials<'a> {
             Err(err) => crate::activity_log::Event::RefreshFailed { error: err.to_string() },
         };
         crate::activity_log::record(id, event);
-        Ok(AccessToken::of(renewed?))
+        match (renewed, fallback) {
+            (Ok(tokens), _) => Ok(AccessToken::of(&tokens, self.renewal)),
+            (Err(err), Some(fallback)) if retry::is_transient(&err) => {
+                info!(source = %id, "the refresh failed for now; the current access token is still valid");
+                Ok(fallback)
+            }
+            (Err(err), _) => Err(err),
+        }
     }
 
     /// Records a `403 insufficient_scope` for `profile`'s source: the challenged scopes join the
@@ -181,21 +214,32 @@ impl<'a> Credentials<'a> {
         }
         let step = Step::Refresh;
         let origin = Origin::of(&tokens.token_endpoint);
+        let cut_off = activity::note_refresh_start(&self.activity_dir, id);
         let (status, body) =
             post_form(&super::http::client()?, id, step, &tokens.token_endpoint, &auth, &fields).await?;
         if !(200..300).contains(&status) {
-            return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body)).await);
+            return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body), cut_off).await);
         }
         let renewed = TokenAnswer::parse(id, &origin, step, &body)?.renew(&tokens);
-        // Rotation safety: the new refresh token is in the vault before anyone uses the new
-        // access token. If this write fails, the error is returned and nothing is handed out.
-        renewed.save(self.vault, id).await?;
+        // Rotation safety: the server has spent the old refresh token, so the new one is in the
+        // vault before anyone uses the new access token; if the keychain refuses it (locked, its
+        // daemon gone), it is held in memory and written on a later read, never dropped.
+        if let Err(err) = renewed.save_or_hold(self.vault, id, &tokens).await {
+            warn!(source = %id, %err, "the rotated tokens are held in memory until the keychain takes them");
+        }
         info!(source = %id, rotated = renewed.refresh_token != tokens.refresh_token, "tokens refreshed");
         Ok(renewed)
     }
 
-    /// What a refused refresh means for the stored state.
-    async fn refused(&self, id: &SourceId, tokens: &StoredTokens, err: OAuthError) -> OAuthError {
+    /// What a refused refresh means for the stored state. `cut_off`: an earlier refresh of these
+    /// tokens never recorded its outcome (see [`activity::note_refresh_start`]).
+    async fn refused(
+        &self,
+        id: &SourceId,
+        tokens: &StoredTokens,
+        err: OAuthError,
+        cut_off: bool,
+    ) -> OAuthError {
         let code = match &err {
             OAuthError::Refused { code, .. } => code.clone(),
             _ => return err,
@@ -204,6 +248,9 @@ impl<'a> Credentials<'a> {
             "invalid_grant" => {
                 if let Err(err) = StoredTokens::delete(self.vault, id).await {
                     return err;
+                }
+                if cut_off {
+                    return OAuthError::RefreshCutOff { id: id.clone(), code };
                 }
                 OAuthError::SignInExpired { id: id.clone(), code }
             }
@@ -227,6 +274,13 @@ impl<'a> Credentials<'a> {
             _ => err,
         }
     }
+}
+
+/// Whether `tokens`' access token can still be used while a refresh is impossible: the server did
+/// not just refuse it, and it has an expiry that is still ahead (the margin is for refreshing
+/// early, not a limit on use).
+fn still_valid(tokens: &StoredTokens, refused: Option<&Secret>) -> bool {
+    refused != Some(&tokens.access_token) && tokens.expires_at.is_some_and(|at| at > super::tokens::now())
 }
 
 /// How the client that got `tokens` authenticates: the profile's pre-registered secret, the

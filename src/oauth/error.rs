@@ -42,7 +42,7 @@ impl OAuthErrorCode {
             "access_denied" => format!("the sign-in was refused; run `lanyard connect {id}` to try again"),
             "invalid_grant" => format!("the sign-in is no longer valid; run `lanyard connect {id}`"),
             "temporarily_unavailable" | "server_error" => {
-                "the server has a problem; try again later".to_owned()
+                "the server has a problem for now; Lanyard keeps the sign-in and tries again later".to_owned()
             }
             _ => format!("run `lanyard connect {id}` to try again"),
         }
@@ -163,6 +163,15 @@ pub enum OAuthError {
         "source `{id}`: the sign-in expired and the server refused the refresh token ({code}); run `lanyard connect {id}` to sign in again"
     )]
     SignInExpired { id: SourceId, code: OAuthErrorCode },
+
+    /// The refresh token was refused right after an earlier refresh was cut off (the process
+    /// ended, or the request timed out, while waiting for the server's answer): the server most
+    /// likely rotated the token in that answer, which was lost, and then took the old one for a
+    /// stolen copy.
+    #[error(
+        "source `{id}`: an earlier token refresh was cut off (Lanyard stopped, or gave up, while waiting for the server's answer), and now the server refuses the refresh token ({code}), most likely because it had already replaced it in the lost answer; run `lanyard connect {id}` to sign in again"
+    )]
+    RefreshCutOff { id: SourceId, code: OAuthErrorCode },
 
     #[error(
         "source `{id}`: authorization server {issuer} no longer knows Lanyard's client registration (invalid_client), so it was dropped; run `lanyard connect {id}` to register again and sign in"
@@ -335,6 +344,14 @@ pub enum OAuthError {
     #[error("source `{id}`: the stored tokens cannot be read ({problem}); run `lanyard connect {id}`")]
     CorruptTokens { id: SourceId, problem: String },
 
+    /// The last refresh failed on the server's side and its backoff has not run out: nothing was
+    /// sent. The tokens, refresh token included, are kept.
+    #[error(
+        "source `{id}`: the last token refresh failed (the authorization server was unreachable or had trouble); Lanyard keeps the sign-in and tries again {}",
+        crate::source::relative_time(*retry_at)
+    )]
+    RetryLater { id: SourceId, retry_at: u64 },
+
     #[error("source `{id}`: could not lock `{}` to refresh the tokens alone", path.display())]
     Lock {
         id: SourceId,
@@ -357,6 +374,7 @@ impl OAuthError {
         match self {
             Self::NeedsSignIn { .. }
             | Self::SignInExpired { .. }
+            | Self::RefreshCutOff { .. }
             | Self::RegistrationDropped { .. }
             | Self::NeedsMoreScope { .. } => Kind::NeedsSignIn,
             Self::MissingClientSecret { .. } | Self::ScopeNotGranted { .. } => Kind::Config,
@@ -375,12 +393,17 @@ impl OAuthError {
             | Self::RedirectPortBusy { .. }
             | Self::UnsafeAuthorizationUrl { .. } => Kind::Config,
             Self::Refused { code, .. } if code.as_str() == "invalid_grant" => Kind::NeedsSignIn,
-            Self::Refused { code, .. } if code.as_str() == "temporarily_unavailable" => Kind::Connection,
+            Self::Refused { code, .. }
+                if matches!(code.as_str(), "temporarily_unavailable" | "server_error") =>
+            {
+                Kind::Connection
+            }
             Self::Refused { .. } => Kind::Config,
             Self::Redirected { .. } => Kind::Config,
             Self::Unreachable { .. }
             | Self::HttpStatus { .. }
             | Self::BadAnswer { .. }
+            | Self::RetryLater { .. }
             | Self::Listener { .. } => Kind::Connection,
             Self::Vault { .. } => Kind::Keychain,
             Self::CorruptTokens { .. } => Kind::NeedsSignIn,

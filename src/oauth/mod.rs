@@ -16,10 +16,11 @@
 //! RFC 8414 in the spec's order), `registration` (pre-registered, Client ID Metadata Document,
 //! RFC 7591), `pkce`, `browser` (opening the URL without a shell), `redirect` (loopback listener
 //! and paste-back, `state`/`iss` checks), `authorize` (the sign-in), `client_credentials`,
-//! `credentials` (refresh under a per-source lock), `step_up` (`403 insufficient_scope`, acted on
-//! only by an explicit sign-in), `account` (who signed in, from the ID token), `activity` (last
-//! refresh and last error, for status), `pending` (the sign-in a flow waits for, for status), `revoke`, `tokens`
-//! (the stored model), `http` (shared request rules), `error`.
+//! `credentials` (refresh under a per-source lock), `retry` (backoff after a failed refresh),
+//! `step_up` (`403 insufficient_scope`, acted on only by an explicit sign-in), `account` (who
+//! signed in, from the ID token), `activity` (last refresh and last error, for status), `pending`
+//! (the sign-in a flow waits for, for status), `revoke`, `tokens` (the stored model), `http`
+//! (shared request rules), `error`.
 
 pub(crate) mod account;
 pub mod activity;
@@ -36,6 +37,7 @@ mod pkce;
 mod private_net;
 pub(crate) mod redirect;
 mod registration;
+pub mod retry;
 mod revoke;
 pub mod step_up;
 pub(crate) mod tokens;
@@ -43,8 +45,10 @@ pub(crate) mod tokens;
 pub use authorize::{DEFAULT_TIMEOUT, ShowUrl, SignInOptions, sign_in};
 pub use browser::{Browser, UserAgent};
 pub use client_credentials::fetch as client_credentials;
-pub use credentials::{AccessToken, Credentials, DEFAULT_MARGIN, default_lock_dir, refresh_in_flight};
+pub use credentials::{
+    AccessToken, Credentials, DEFAULT_MARGIN, DEFAULT_RENEWAL, default_lock_dir, refresh_in_flight,
+};
 pub use error::{OAuthError, OAuthErrorCode, OAuthErrorKind, Problem, Step};
 pub use http::{MAX_BODY, client as http_client};
 pub use revoke::{Disconnected, disconnect};
-pub use tokens::{Account, Grant, StepUp, StoredTokens, now};
+pub use tokens::{Account, Grant, Renewal, StepUp, StoredTokens, now};

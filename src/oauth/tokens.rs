@@ -57,6 +57,16 @@ pub struct StoredTokens {
     pub account: Option<Account>,
 }
 
+/// When an access token is renewed, relative to its expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// This long before it expires, or half-way through its life when that comes later, so that
+    /// a token that lives less than twice the margin is not renewed on every use.
+    Before(Duration),
+    /// Exactly this long before it expires, however short its life.
+    Exactly(Duration),
+}
+
 /// A pending step-up: scopes the server asked for beyond the granted ones, and how many
 /// sign-ins have asked for them already (the bound, [`super::step_up::MAX_STEP_UPS`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,10 +139,21 @@ impl Drop for Document {
 }
 
 impl StoredTokens {
-    /// Whether the access token is still good for `margin` from now. A token without an expiry
-    /// is trusted until the server refuses it.
-    pub fn is_fresh(&self, margin: Duration) -> bool {
-        self.expires_at.is_none_or(|at| at > now().saturating_add(margin.as_secs()))
+    /// Whether the access token needs no renewal yet (see [`StoredTokens::renew_at`]). A token
+    /// without an expiry is trusted until the server refuses it.
+    pub fn is_fresh(&self, renewal: Renewal) -> bool {
+        self.renew_at(renewal).is_none_or(|at| at > now())
+    }
+
+    /// When to renew the access token, Unix seconds; `None` when the server gave no expiry.
+    pub fn renew_at(&self, renewal: Renewal) -> Option<u64> {
+        self.expires_at.map(|at| {
+            let before = match renewal {
+                Renewal::Before(margin) => margin.as_secs().min(at.saturating_sub(self.obtained_at) / 2),
+                Renewal::Exactly(margin) => margin.as_secs(),
+            };
+            at.saturating_sub(before)
+        })
     }
 
     /// Whether a refresh token is held and not known to be expired.
@@ -164,6 +185,27 @@ impl StoredTokens {
         let text = Secret::new(serde_json::to_string(&document).expect("the token document serializes"));
         vault
             .set(&VaultKey::source_tokens(id), &text)
+            .await
+            .map_err(|err| OAuthError::Vault { id: id.clone(), err })
+    }
+
+    /// Stores renewed tokens that replace `spent` (whose refresh token the server has just
+    /// used up): if the keychain refuses them they are held in this process's memory until it
+    /// takes them (see [`Vault::set_or_hold`]), unless by then the keychain holds tokens other
+    /// than `spent` (a sign-in made meanwhile), which win. The refusal is returned to be reported.
+    pub async fn save_or_hold(
+        &self,
+        vault: &Vault,
+        id: &SourceId,
+        spent: &StoredTokens,
+    ) -> Result<(), OAuthError> {
+        let document = self.to_document();
+        let text = Secret::new(serde_json::to_string(&document).expect("the token document serializes"));
+        let spent = spent.refresh_token.clone();
+        let supersedes: crate::vault::Supersedes =
+            std::sync::Arc::new(move |stored| replaced(stored, spent.as_ref()));
+        vault
+            .set_or_hold(&VaultKey::source_tokens(id), &text, supersedes)
             .await
             .map_err(|err| OAuthError::Vault { id: id.clone(), err })
     }
@@ -220,6 +262,15 @@ impl StoredTokens {
             step_up: self.step_up.clone(),
             account: self.account.clone(),
         }
+    }
+}
+
+/// Whether the token document `stored` is other than the one whose refresh token `spent` was:
+/// someone wrote new tokens since. A document that does not parse replaces nothing.
+fn replaced(stored: &Secret, spent: Option<&Secret>) -> bool {
+    match serde_json::from_str::<Document>(stored.expose()) {
+        Ok(document) => document.refresh_token.as_deref() != spent.map(Secret::expose),
+        Err(_) => false,
     }
 }
 
@@ -353,13 +404,43 @@ mod tests {
     }
 
     #[test]
+    fn stored_tokens_other_than_the_spent_ones_supersede_held_ones() {
+        let text = |tokens: &StoredTokens| Secret::new(serde_json::to_string(&tokens.to_document()).unwrap());
+        let spent = sample();
+        let mut signed_in = sample();
+        signed_in.refresh_token = Some(Secret::new("rt-from-a-new-sign-in"));
+        let spent_token = spent.refresh_token.as_ref();
+        assert!(replaced(&text(&signed_in), spent_token), "a sign-in made meanwhile wins over held tokens");
+        assert!(!replaced(&text(&spent), spent_token), "the spent tokens are replaced by the held ones");
+        assert!(!replaced(&Secret::new("not json"), spent_token), "nonsense never wins");
+    }
+
+    #[test]
     fn freshness_uses_the_margin() {
         let mut tokens = sample();
+        tokens.obtained_at = now() - 3600;
         tokens.expires_at = Some(now() + 30);
-        assert!(tokens.is_fresh(Duration::from_secs(10)), "30 s left, 10 s margin");
-        assert!(!tokens.is_fresh(Duration::from_secs(60)), "30 s left, 60 s margin");
+        assert!(tokens.is_fresh(Renewal::Before(Duration::from_secs(10))), "30 s left, 10 s margin");
+        assert!(!tokens.is_fresh(Renewal::Before(Duration::from_secs(60))), "30 s left, 60 s margin");
         tokens.expires_at = None;
-        assert!(tokens.is_fresh(Duration::from_secs(60)), "no expiry: trusted until refused");
+        assert!(
+            tokens.is_fresh(Renewal::Before(Duration::from_secs(60))),
+            "no expiry: trusted until refused"
+        );
+    }
+
+    #[test]
+    fn a_token_shorter_lived_than_the_margin_is_renewed_half_way() {
+        let mut tokens = sample();
+        tokens.obtained_at = now();
+        tokens.expires_at = Some(now() + 40);
+        let default = Renewal::Before(Duration::from_secs(60));
+        assert_eq!(tokens.renew_at(default), Some(now() + 20), "half-way through 40 s");
+        assert!(tokens.is_fresh(default), "a fresh 40 s token is not renewed at once");
+        assert!(!tokens.is_fresh(Renewal::Exactly(Duration::from_secs(60))), "unless asked to be exact");
+        tokens.obtained_at = now() - 30;
+        tokens.expires_at = Some(now() + 10);
+        assert!(!tokens.is_fresh(default), "past half-way it is renewed");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod error;
 mod store;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -165,9 +166,25 @@ impl fmt::Display for VaultKey {
 /// enough, with no restart of Lanyard (a failed open is one quick D-Bus connect, so retrying is
 /// cheap). A Secret Service connection whose provider went away is dropped and reopened (see
 /// [`Vault::call_reconnecting`]).
+///
+/// A value that must not be lost but that the keychain refused ([`Vault::set_or_hold`]: rotated
+/// tokens, whose predecessors the server has already spent) is held in this process's memory,
+/// never on disk, until a later read of its key writes it, unless the keychain has a newer value
+/// by then (another process wrote one, e.g. a new sign-in).
 pub struct Vault {
     kind: StoreKind,
     store: Mutex<Option<Arc<CredentialStore>>>,
+    held: std::sync::Mutex<HashMap<VaultKey, Held>>,
+}
+
+/// Whether a value now in the keychain supersedes a held one (see [`Vault::set_or_hold`]).
+pub type Supersedes = Arc<dyn Fn(&Secret) -> bool + Send + Sync>;
+
+/// A value the keychain refused, and how to tell whether the keychain's own value is newer.
+#[derive(Clone)]
+struct Held {
+    value: Secret,
+    supersedes: Supersedes,
 }
 
 impl fmt::Debug for Vault {
@@ -192,12 +209,12 @@ impl Vault {
         if !kind.is_available() {
             return Err(VaultError::Unsupported { kind });
         }
-        Ok(Self { kind, store: Mutex::new(None) })
+        Ok(Self { kind, store: Mutex::new(None), held: std::sync::Mutex::default() })
     }
 
     /// A vault on its own, empty, in-memory mock store: for tests of other modules only.
     pub fn mock() -> Self {
-        Self { kind: StoreKind::Mock, store: Mutex::new(None) }
+        Self { kind: StoreKind::Mock, store: Mutex::new(None), held: std::sync::Mutex::default() }
     }
 
     /// Which store this vault uses (for `lanyard status`).
@@ -212,9 +229,42 @@ impl Vault {
         self.store().await.map(drop)
     }
 
-    /// The secret under `key`, or `None` if there is none.
+    /// The secret under `key`, or `None` if there is none. A value held since the keychain
+    /// refused it is settled first (see [`Vault::settle`]).
     #[instrument(skip_all, fields(key = %key, store = self.kind.as_str()))]
     pub async fn get(&self, key: &VaultKey) -> Result<Option<Secret>, VaultError> {
+        if let Some(held) = self.held(key) {
+            return Ok(Some(self.settle(key, held).await));
+        }
+        self.read(key).await
+    }
+
+    /// What a read of a key with a held value gives: the keychain's own value when it is newer
+    /// (and the held one is dropped), else the held one, written now if the keychain takes it.
+    /// While the keychain cannot be read, the held value.
+    async fn settle(&self, key: &VaultKey, held: Held) -> Secret {
+        match self.read(key).await {
+            Ok(Some(stored)) if stored != held.value && (held.supersedes)(&stored) => {
+                info!("the keychain holds a newer value than the one held in memory; that one is dropped");
+                self.release(key);
+                stored
+            }
+            Ok(_) => {
+                match self.set(key, &held.value).await {
+                    Ok(()) => info!("a held value is in the keychain now"),
+                    Err(err) => debug!(%err, "the keychain still refuses a held value; it stays in memory"),
+                }
+                held.value
+            }
+            Err(err) => {
+                debug!(%err, "the keychain cannot be read; the held value stands in");
+                held.value
+            }
+        }
+    }
+
+    /// The keychain's own value under `key`.
+    async fn read(&self, key: &VaultKey) -> Result<Option<Secret>, VaultError> {
         match self.call_reconnecting(key, Op::Read, |entry| entry.get_password()).await? {
             Ok(value) => {
                 debug!(found = true, "read");
@@ -235,6 +285,7 @@ impl Vault {
         match self.call_reconnecting(key, Op::Write, move |entry| entry.set_password(sent.expose())).await? {
             Ok(()) => {
                 debug!("written");
+                self.release(key);
                 Ok(())
             }
             Err(err) => {
@@ -244,9 +295,32 @@ impl Vault {
         }
     }
 
+    /// Like [`Vault::set`], but a value the keychain refuses is held in memory (see [`Vault`])
+    /// instead of dropped; the error still comes back, to be reported. `supersedes(stored)` tells,
+    /// when the keychain answers again, whether the value it has then is newer than this one
+    /// (written by someone else meanwhile) rather than the one this replaced.
+    #[instrument(skip_all, fields(key = %key, store = self.kind.as_str()))]
+    pub async fn set_or_hold(
+        &self,
+        key: &VaultKey,
+        value: &Secret,
+        supersedes: Supersedes,
+    ) -> Result<(), VaultError> {
+        let written = self.set(key, value).await;
+        if written.is_err() {
+            warn!(
+                "the keychain refused a value that must not be lost; holding it in memory until it takes it"
+            );
+            let held = Held { value: value.clone(), supersedes };
+            self.held.lock().expect("held values").insert(key.clone(), held);
+        }
+        written
+    }
+
     /// Removes the secret under `key`; `true` if there was one.
     #[instrument(skip_all, fields(key = %key, store = self.kind.as_str()))]
     pub async fn delete(&self, key: &VaultKey) -> Result<bool, VaultError> {
+        self.release(key);
         match self.call_reconnecting(key, Op::Delete, |entry| entry.delete_credential()).await? {
             Ok(()) => {
                 debug!(deleted = true, "delete");
@@ -320,6 +394,14 @@ impl Vault {
         tokio::task::spawn_blocking(move || call(&store::entry(&*opened, kind, &key)?))
             .await
             .map_err(|err| VaultError::Interrupted { kind, op, err })
+    }
+
+    fn held(&self, key: &VaultKey) -> Option<Held> {
+        self.held.lock().expect("held values").get(key).cloned()
+    }
+
+    fn release(&self, key: &VaultKey) {
+        self.held.lock().expect("held values").remove(key);
     }
 
     fn failed(&self, err: VaultError) -> VaultError {

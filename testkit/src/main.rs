@@ -12,6 +12,8 @@
 //! options:
 //!   --exit-after-start                      write a line to stderr and exit with status 3
 //!                                           before answering anything
+//!   --port=N                                (http) listen on 127.0.0.1:N, to come back on the
+//!                                           same address after being killed
 //! ```
 //! Tools: `echo {message}`, `add {a, b}`, `fail` (a JSON-RPC error), `sleep {ms}`. One resource
 //! (`test://greeting`) and one prompt (`greet {name?}`).
@@ -157,7 +159,7 @@ enum Mode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: lanyard-test-server (stdio | http) [--exit-after-start]");
+    eprintln!("usage: lanyard-test-server (stdio | http) [--exit-after-start] [--port=N]");
     ExitCode::from(2)
 }
 
@@ -165,12 +167,16 @@ fn usage() -> ExitCode {
 async fn main() -> ExitCode {
     let mut mode = None;
     let mut exit_after_start = false;
+    let mut port = 0;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "stdio" => mode = Some(Mode::Stdio),
             "http" => mode = Some(Mode::Http),
             "--exit-after-start" => exit_after_start = true,
-            _ => return usage(),
+            _ => match arg.strip_prefix("--port=").map(str::parse) {
+                Some(Ok(n)) => port = n,
+                _ => return usage(),
+            },
         }
     }
     let Some(mode) = mode else { return usage() };
@@ -180,7 +186,7 @@ async fn main() -> ExitCode {
     }
     let served = match mode {
         Mode::Stdio => serve_stdio().await,
-        Mode::Http => serve_http().await,
+        Mode::Http => serve_http(port).await,
     };
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -198,7 +204,7 @@ async fn serve_stdio() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn serve_http() -> Result<(), Box<dyn std::error::Error>> {
+async fn serve_http(port: u16) -> Result<(), Box<dyn std::error::Error>> {
     use axum::serve::ListenerExt as _;
 
     let service: StreamableHttpService<TestServer, LocalSessionManager> = StreamableHttpService::new(
@@ -207,7 +213,7 @@ async fn serve_http() -> Result<(), Box<dyn std::error::Error>> {
         StreamableHttpServerConfig::default(),
     );
     let router = axum::Router::new().nest_service("/mcp", service);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let port = listener.local_addr()?.port();
     // Nagle plus delayed ACK would stall every call by tens of milliseconds.
     let listener = listener.tap_io(|tcp| {

@@ -5,6 +5,7 @@ mod bridge;
 mod bridge_oauth;
 mod cli;
 mod doctor;
+mod faults;
 mod hostile;
 mod merged;
 mod network;

@@ -318,10 +318,23 @@ async fn issue_3_a_refresh_that_fails_on_a_server_error_is_an_error_state_that_k
     assert!(row["error"]["at"].is_u64(), "with its time: {row}");
     assert!(row["hint"].as_str().is_some_and(|h| !h.is_empty()), "and a hint: {row}");
     let (stdout, _) = source.expect(&["status", id], 0);
-    assert!(stdout.contains("error, retrying on next use"), "the text status says it retries: {stdout}");
+    assert!(stdout.contains("error, retrying in"), "the text status says it retries, and when: {stdout}");
 
-    let (stdout, _) = source.expect(&["call", id, "whoami"], 0);
-    assert!(stdout.contains("\"sub\":\"alice\""), "the next use refreshes with the kept token: {stdout}");
+    // Issue 6: the next attempt waits out a backoff; a use after it refreshes with the kept token.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let stdout = loop {
+        let (code, stdout, stderr) = source.home.run(&["call", id, "whoami"]);
+        if code == 0 {
+            break stdout;
+        }
+        assert!(stderr.contains("tries again"), "a use within the backoff says when it retries: {stderr}");
+        assert!(std::time::Instant::now() < deadline, "the source did not recover: {stderr}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    assert!(
+        stdout.contains("\"sub\":\"alice\""),
+        "a use after the backoff refreshes with the kept token: {stdout}"
+    );
     let row = source.status();
     assert_eq!(row["state"], "connected", "a refresh that worked ends the error state: {row}");
     assert_eq!(row["last_refresh"]["ok"], true, "and is the last refresh: {row}");

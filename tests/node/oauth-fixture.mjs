@@ -43,6 +43,7 @@
 // `--help` lists the flags.
 
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
@@ -67,6 +68,12 @@ const HELP = `oauth-fixture: OAuth authorization server + protected MCP server f
   --cc-auth-method M       client_secret_basic | client_secret_post for the pre-registered
                            client-credentials client (default client_secret_basic)
   --json-response          MCP POST answers as application/json instead of an SSE stream
+  --as-port N              the authorization server's port (default 0: one the OS picks)
+  --mcp-port N             the MCP server's port (default 0: one the OS picks)
+  --state-file PATH        keep the authorization server's store (clients, grants, tokens) in
+                           this file, written on every change and read at start: a fixture
+                           killed and started again on the same ports with the same file knows
+                           every token it issued before (an authorization server that restarts)
   --ignore-stdin           do not exit when stdin closes (for running it by hand in background)
   --verbose                log every HTTP request to stderr
   --help
@@ -84,6 +91,9 @@ const { values: flags } = parseArgs({
     },
     'cc-auth-method': { type: 'string', default: 'client_secret_basic' },
     'json-response': { type: 'boolean', default: false },
+    'as-port': { type: 'string', default: '0' },
+    'mcp-port': { type: 'string', default: '0' },
+    'state-file': { type: 'string' },
     'ignore-stdin': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -123,6 +133,8 @@ const fixture = {
   denyScopes: new Set(), // scopes the "user" unticks on the consent screen
   challengeScope: flags['challenge-scope'],
   tokenFailures: [], // armed failure rules for the token endpoint, see POST /__fixture/token-failures
+  omitExpiresIn: false, // token responses leave out `expires_in` (POST /__fixture/config)
+  expiresInSkew: 0, // seconds added to the `expires_in` reported (a clock that runs behind)
 };
 
 // Scopes of the MCP resource server. `mcp:admin` exists so a test can do a step-up.
@@ -150,6 +162,9 @@ function freshStats() {
     // outcome of token requests by grant_type: { ok, error, injected } and error codes seen
     token_results: {},
     token_log: [], // [{ at, grant_type, client_id, resource[], scope, status, error }]
+    // tokens issued by grant_type, counted when the server issues them: also when the client
+    // left before the answer reached it (a rotated refresh token the client never saw)
+    tokens_issued: {},
     authorization_requests: 0,
     authorization_log: [], // [{ at, client_id, redirect_uri, resource[], scope, code_challenge_method, state_present, login_hint }]
     registrations: 0,
@@ -179,6 +194,20 @@ const pushLog = (list, entry) => {
 // ------------------------------------------------------------------------------------------------
 
 const store = new Map(); // `${model}:${id}` -> { model, payload, expiresAt (ms) }
+// --state-file: the store survives a restart. Written whole, synchronously, through a rename, after
+// every change, so that even SIGKILL leaves the last state on disk.
+const stateFile = flags['state-file'];
+if (stateFile && fs.existsSync(stateFile)) {
+  for (const [key, entry] of JSON.parse(fs.readFileSync(stateFile, 'utf8'))) {
+    store.set(key, { ...entry, expiresAt: entry.expiresAt ?? Infinity });
+  }
+}
+function persist() {
+  if (!stateFile) return;
+  const entries = [...store].map(([key, e]) => [key, { ...e, expiresAt: Number.isFinite(e.expiresAt) ? e.expiresAt : null }]);
+  fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(entries));
+  fs.renameSync(`${stateFile}.tmp`, stateFile);
+}
 const metadataDocuments = new Map(); // Client ID Metadata Document URL -> its JSON document
 // Entries outlive their token's `exp` a little so oidc-provider reports "expired" rather than
 // "not found" (both are invalid_grant / inactive; the message is just clearer).
@@ -207,6 +236,7 @@ class FixtureAdapter {
   async upsert(id, payload, expiresIn) {
     const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 + STORE_SLACK_MS : Infinity;
     store.set(this.key(id), { model: this.model, payload, expiresAt });
+    persist();
   }
 
   async find(id) {
@@ -232,16 +262,19 @@ class FixtureAdapter {
   async consume(id) {
     const payload = await this.find(id);
     if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+    persist();
   }
 
   async destroy(id) {
     store.delete(this.key(id));
+    persist();
   }
 
   async revokeByGrantId(grantId) {
     for (const [key, payload] of [...this.entries()]) {
       if (payload.grantId === grantId) store.delete(key);
     }
+    persist();
   }
 }
 
@@ -288,17 +321,17 @@ function createLoopbackServer(handler) {
   server.headersTimeout = 70_000;
   return server;
 }
-const listen = (server) => new Promise((resolve, reject) => {
+const listen = (server, port) => new Promise((resolve, reject) => {
   server.once('error', reject);
-  server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+  server.listen(port, '127.0.0.1', () => resolve(server.address().port));
 });
 
 // Bind both ports first: the issuer URL and the MCP resource URI must be known before the
 // authorization server is configured (the resource URI is its only audience).
 const asServer = createLoopbackServer((req, res) => asHandler(req, res));
 const mcpServer = createLoopbackServer((req, res) => mcpHandler(req, res));
-const asPort = await listen(asServer);
-const mcpPort = await listen(mcpServer);
+const asPort = await listen(asServer, Number(flags['as-port']));
+const mcpPort = await listen(mcpServer, Number(flags['mcp-port']));
 
 const issuer = `http://127.0.0.1:${asPort}`;
 const mcpOrigin = `http://127.0.0.1:${mcpPort}`;
@@ -488,7 +521,11 @@ provider.on('grant.error', (ctx, err) => {
   if (entry) entry.error = err.error;
   log(`token error: ${err.error} (${err.error_description ?? ''}${err.error_detail ? `; ${err.error_detail}` : ''})`);
 });
-provider.on('grant.success', (ctx) => verbose(`token issued: grant_type=${ctx.oidc.params.grant_type}`));
+provider.on('grant.success', (ctx) => {
+  const grantType = ctx.oidc.params.grant_type;
+  stats.tokens_issued[grantType] = (stats.tokens_issued[grantType] ?? 0) + 1;
+  verbose(`token issued: grant_type=${grantType}`);
+});
 provider.on('registration_create.success', (_ctx, client) => {
   stats.registrations += 1;
   const meta = client.metadata();
@@ -512,6 +549,16 @@ provider.use(async (ctx, next) => {
   if (ctx.oidc?.route === 'discovery' && ctx.body?.scopes_supported) {
     ctx.body.scopes_supported = [...new Set([...ctx.body.scopes_supported, ...MCP_SCOPES])];
   }
+});
+
+// Token answers the way some servers send them (POST /__fixture/config): without `expires_in`
+// at all, or with one larger than the token really lives (the client's clock, or the server's,
+// is off by that much). The token itself expires when it always did.
+provider.use(async (ctx, next) => {
+  await next();
+  if (ctx.oidc?.route !== 'token' || ctx.status !== 200 || typeof ctx.body?.expires_in !== 'number') return;
+  if (fixture.omitExpiresIn) delete ctx.body.expires_in;
+  else if (fixture.expiresInSkew) ctx.body.expires_in += fixture.expiresInSkew;
 });
 
 const providerCallback = provider.callback();
@@ -597,6 +644,10 @@ async function handleToken(req, res) {
   };
   pushLog(stats.token_log, entry);
   tokenEntries.set(req, entry);
+  let clientGone = false;
+  res.on('close', () => {
+    if (!res.writableFinished) clientGone = true;
+  });
   res.on('finish', () => {
     entry.status = res.statusCode;
     if (entry.injected) return;
@@ -615,6 +666,15 @@ async function handleToken(req, res) {
     if (rule.delay_ms) {
       log(`token endpoint: delaying ${grantType} request by ${rule.delay_ms} ms (injected)`);
       await sleep(rule.delay_ms);
+      if (rule.abandon && clientGone) {
+        // An authorization server that stops work on a request whose client went away: nothing
+        // is consumed, the refresh token presented stays valid.
+        log(`token endpoint: the client left during the delay; ${grantType} request abandoned (injected)`);
+        entry.injected = true;
+        results.injected += 1;
+        results.abandoned = (results.abandoned ?? 0) + 1;
+        return;
+      }
     }
     if (rule.drop) {
       log(`token endpoint: dropping ${grantType} connection (injected)`);
@@ -719,10 +779,13 @@ async function asHandler(req, res) {
 //   POST /__fixture/stats/reset          zero the counters and logs
 //   POST /__fixture/consent              {"mode":"deny"|"approve", "deny_scopes":["mcp:admin"]}
 //   POST /__fixture/config               {"access_ttl":5, "refresh_ttl":60, "user":"bob",
-//                                         "challenge_scope":"mcp:read"}   (tokens issued later)
+//                                         "challenge_scope":"mcp:read", "omit_expires_in":true,
+//                                         "expires_in_skew":3600}   (tokens issued later)
 //   POST /__fixture/token-failures       {"count":1, "status":503, "error":"...", "delay_ms":0,
-//                                         "drop":false, "grant_type":"refresh_token"}  (arms a rule;
-//                                         {"clear":true} disarms all)
+//                                         "drop":false, "abandon":false,
+//                                         "grant_type":"refresh_token"}  (arms a rule;
+//                                         {"clear":true} disarms all; with "abandon", a request
+//                                         whose client left during the delay is not processed)
 //   POST /__fixture/revoke-all           server-side revocation: every grant, access/refresh token,
 //                                         code, AS session and client-credentials token
 //                                         (?sub=alice: only that user's grants, tokens and sessions)
@@ -768,6 +831,8 @@ function settings() {
     consent: fixture.consent,
     deny_scopes: [...fixture.denyScopes],
     challenge_scope: fixture.challengeScope,
+    omit_expires_in: fixture.omitExpiresIn,
+    expires_in_skew: fixture.expiresInSkew,
     token_failures: fixture.tokenFailures,
   };
 }
@@ -776,8 +841,8 @@ const CONTROL_ENDPOINTS = [
   'GET  /__fixture/stats',
   'POST /__fixture/stats/reset',
   'POST /__fixture/consent {"mode":"deny"|"approve","deny_scopes":[...]}',
-  'POST /__fixture/config {"access_ttl","refresh_ttl","user","challenge_scope"}',
-  'POST /__fixture/token-failures {"count","status","error","delay_ms","drop","grant_type"} | {"clear":true}',
+  'POST /__fixture/config {"access_ttl","refresh_ttl","user","challenge_scope","omit_expires_in","expires_in_skew"}',
+  'POST /__fixture/token-failures {"count","status","error","delay_ms","drop","abandon","grant_type"} | {"clear":true}',
   'POST /__fixture/revoke-all [?sub=alice]',
   'POST /__fixture/expire-access-tokens',
   'POST /__fixture/forget-clients',
@@ -824,6 +889,8 @@ async function handleControl(req, res, url) {
       if (p.refresh_ttl !== undefined) fixture.refreshTtl = positiveIntOr400(p.refresh_ttl);
       if (p.user !== undefined) fixture.user = String(p.user);
       if (p.challenge_scope !== undefined) fixture.challengeScope = String(p.challenge_scope);
+      if (p.omit_expires_in !== undefined) fixture.omitExpiresIn = p.omit_expires_in === true || p.omit_expires_in === 'true';
+      if (p.expires_in_skew !== undefined) fixture.expiresInSkew = Number(p.expires_in_skew) || 0;
       log(`config: ${JSON.stringify(settings())}`);
       return sendJson(res, 200, settings());
     }
@@ -839,6 +906,7 @@ async function handleControl(req, res, url) {
         error: p.error,
         delay_ms: Number(p.delay_ms ?? 0),
         drop: p.drop === true || p.drop === 'true',
+        abandon: p.abandon === true || p.abandon === 'true',
         grant_type: p.grant_type,
       };
       if (!Number.isSafeInteger(rule.count) || rule.count < 1) return sendJson(res, 400, { error: 'count must be >= 1' });
@@ -857,6 +925,7 @@ async function handleControl(req, res, url) {
         store.delete(key);
         counts[entry.model] = (counts[entry.model] ?? 0) + 1;
       }
+      persist();
       log(`revoke-all${sub ? ` for ${sub}` : ''}: ${JSON.stringify(counts)}`);
       return sendJson(res, 200, { revoked: counts });
     }
@@ -868,6 +937,7 @@ async function handleControl(req, res, url) {
         entry.payload.exp = past;
         n += 1;
       }
+      persist();
       log(`expired ${n} access tokens`);
       return sendJson(res, 200, { expired: n });
     }
@@ -878,6 +948,7 @@ async function handleControl(req, res, url) {
         store.delete(key);
         n += 1;
       }
+      persist();
       log(`forgot ${n} registered clients`);
       return sendJson(res, 200, { forgotten: n });
     }
@@ -900,6 +971,7 @@ async function handleControl(req, res, url) {
         return sendJson(res, 400, { error: err.error ?? 'invalid_client_metadata', error_description: err.error_description ?? String(err.message ?? err) });
       }
       store.set(`Client:${metadata.client_id}`, { model: 'Client', payload: metadata, expiresAt: Infinity });
+      persist();
       log(`pre-registered client ${metadata.client_id} (${metadata.application_type}, ${method}, redirect_uris ${JSON.stringify(metadata.redirect_uris)})`);
       return sendJson(res, 200, { client_id: metadata.client_id, client_secret: metadata.client_secret });
     }

@@ -83,8 +83,8 @@ pub struct ErrorView {
 impl From<TokenActivity> for ActivityView {
     fn from(activity: TokenActivity) -> Self {
         Self {
-            last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok }| RefreshView { at, ok }),
-            last_error: activity.last_error.map(|ErrorRecord { at, message, hint }| ErrorView {
+            last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok, .. }| RefreshView { at, ok }),
+            last_error: activity.last_error.map(|ErrorRecord { at, message, hint, .. }| ErrorView {
                 at,
                 message,
                 hint,

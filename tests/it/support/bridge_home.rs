@@ -97,8 +97,18 @@ pub fn bridge_token() -> String {
 /// `lanyard serve --port 0` in `home`, and its base URL (`http://127.0.0.1:<port>`).
 pub async fn start_serve(home: &Home) -> anyhow::Result<(ChildGuard, String)> {
     bridge_token();
+    start_serve_with(home, &[]).await
+}
+
+/// [`start_serve`] with extra environment variables (a recording `$BROWSER`, another session
+/// bus); the install's bridge token is whatever that environment's keychain holds.
+pub async fn start_serve_with(
+    home: &Home,
+    envs: &[(&str, &std::ffi::OsStr)],
+) -> anyhow::Result<(ChildGuard, String)> {
     let mut child = home
         .lanyard(&["serve", "--port", "0"])
+        .envs(envs.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -8,6 +8,7 @@
 
 pub mod bridge_home;
 pub mod oauth_fixture;
+pub mod private_keychain;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -97,8 +98,15 @@ pub fn sse(url: &str) -> ResolvedTransport {
 
 /// Starts `lanyard-test-server http` and returns it with its MCP URL.
 pub async fn start_test_server_http() -> anyhow::Result<(ChildGuard, String)> {
+    start_test_server_http_on(0).await
+}
+
+/// [`start_test_server_http`] on 127.0.0.1:`port` (0: a free one), e.g. to start it again where
+/// a killed one was.
+pub async fn start_test_server_http_on(port: u16) -> anyhow::Result<(ChildGuard, String)> {
     let mut child = Command::new(test_server_bin())
         .arg("http")
+        .arg(format!("--port={port}"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -90,6 +90,32 @@ impl OAuthFixture {
         })
     }
 
+    /// The fixture's process id (to stop or kill it on purpose).
+    pub fn pid(&self) -> u32 {
+        self._child.id().expect("the fixture runs until it is killed")
+    }
+
+    /// Kills the fixture at once (SIGKILL) and waits for it to be gone: the authorization server
+    /// and the MCP server are down. A fixture started with `--state-file` can be started again
+    /// with [`OAuthFixture::restart_flags`] and knows every token it issued.
+    pub async fn kill(mut self) {
+        let _ = self._child.start_kill();
+        let _ = self._child.wait().await;
+    }
+
+    /// The flags that start a fixture on this one's ports, with `state_file`.
+    pub fn restart_flags(&self, state_file: &Path) -> Vec<String> {
+        let port = |url: &str| Url::parse(url).ok().and_then(|u| u.port()).expect("fixture URLs have ports");
+        vec![
+            "--as-port".into(),
+            port(&self.issuer).to_string(),
+            "--mcp-port".into(),
+            port(&self.mcp).to_string(),
+            "--state-file".into(),
+            state_file.display().to_string(),
+        ]
+    }
+
     /// `GET /__fixture/stats`.
     pub async fn stats(&self) -> anyhow::Result<Value> {
         let response = self.http.get(format!("{}/stats", self.control)).send().await?;
