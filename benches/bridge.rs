@@ -5,7 +5,7 @@
 //! prints, in one run: added latency per `tools/call` (p50, p99) for stdio agent -> HTTP upstream
 //! and HTTP agent -> stdio upstream, calls per second at concurrency 1 and 16 (as a ratio of
 //! direct), the time from spawning `lanyard bridge` to the first answered `tools/list` (upstream
-//! already running), and the resident memory of the bridge processes. Under `cargo test` it does
+//! already running, and with a running hub), and the resident memory of the bridge processes. Under `cargo test` it does
 //! nothing: timings are measured, never asserted.
 //!
 //! Throughput on a shared 2-core machine moves from run to run, so each path and its direct
@@ -368,6 +368,26 @@ async fn run() -> anyhow::Result<()> {
         compare((direct_http.peer(), direct_http_processes), (via_forward.peer(), forward_processes)).await?;
     via_forward.cancel().await?;
     direct_http.cancel().await?;
+
+    // `lanyard bridge` while the hub (`lanyard serve`) runs: it only pipes the agent to the hub.
+    let mut hub_starts = Vec::new();
+    let mut hub_rss = None;
+    for _ in 0..STARTS {
+        let start = Instant::now();
+        let child =
+            home.command(&["bridge", "bench-http"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+        let (client, child) = stdio_client(child).await?;
+        client.peer().list_tools(None).await?;
+        hub_starts.push(start.elapsed().as_secs_f64() * 1e3);
+        for _ in 0..WARMUP {
+            client.peer().call_tool(echo()).await?;
+        }
+        hub_rss = child.id().and_then(rss_kib);
+        client.cancel().await?;
+        drop(child);
+    }
+    hub_starts.sort_by(f64::total_cmp);
+    let hub_start_ms = hub_starts[hub_starts.len() / 2];
     drop(serve);
 
     // Start: spawn `lanyard bridge` (upstream already running) until tools/list is answered.
@@ -423,11 +443,15 @@ async fn run() -> anyhow::Result<()> {
         serve_r.p50 - (direct_stdio_r.p50 + direct_http_r.p50)
     );
     println!("bridge start to first tools/list (median of {STARTS}, upstream running): {start_ms:.1} ms");
+    println!(
+        "bridge start to first tools/list through a running hub (median of {STARTS}): {hub_start_ms:.1} ms"
+    );
     let mib = |kib: Option<u64>| kib.map_or("?".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
     println!(
         "RSS after the runs: lanyard bridge (stdio -> HTTP) {}, lanyard serve {}",
         mib(bridge_rss),
         mib(serve_rss)
     );
+    println!("RSS of a bridge piping to the hub, after {WARMUP} calls: {}", mib(hub_rss));
     Ok(())
 }
