@@ -238,19 +238,18 @@ async fn issue_6_a_sign_in_made_while_tokens_were_held_in_memory_is_not_overwrit
     let signed_in = rig.stored().await;
 
     // Once its held token is due for renewal, `lanyard serve` reads the keychain again: it must
-    // take the newer sign-in, not write its older tokens over it.
+    // take the newer sign-in, not refresh its older tokens and write them over it (then every
+    // call would go on answering "alice" and this poll would run out). On a slow machine bob's
+    // own 30 s token may be due by the time `serve` takes it and get refreshed once: that is the
+    // new sign-in renewed, which is fine, so the keychain is compared only when it was not.
     poll("lanyard serve to move to the new sign-in", Duration::from_millis(500), || async {
         let mut agent = Agent::with_token(&rig.base, &rig.id, rig.token.clone());
         agent.initialize().await.get("result")?;
-        let moved = subject(&agent.call(1, "whoami", json!({})).await).as_deref() == Some("bob");
-        let refreshed = rig.fixture.count("/token_requests/refresh_token").await.unwrap_or(0) > 1;
-        (moved || refreshed).then_some(())
+        (subject(&agent.call(1, "whoami", json!({})).await).as_deref() == Some("bob")).then_some(())
     })
     .await;
-    assert_eq!(
-        rig.fixture.count("/token_requests/refresh_token").await.unwrap(),
-        1,
-        "the held, older tokens were dropped for the new sign-in, not refreshed and written over it"
-    );
+    if rig.fixture.count("/token_requests/refresh_token").await.unwrap() > 1 {
+        return;
+    }
     assert_eq!(rig.stored().await, signed_in, "the keychain still holds what the new sign-in stored");
 }
