@@ -154,10 +154,27 @@ async fn throughput(peer: &Peer<RoleClient>, concurrency: usize) -> anyhow::Resu
     Ok(THROUGHPUT_CALLS as f64 / start.elapsed().as_secs_f64())
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// A process's memory in KiB: resident (RSS), its proportional share of pages shared with other
+/// processes (PSS), and the pages only it holds (private). Most of a Lanyard process's RSS is the
+/// executable's own pages, which every `lanyard` process on the machine shares.
+#[derive(Clone, Copy)]
+struct Memory {
+    rss: u64,
+    pss: u64,
+    private: u64,
+}
+
+fn memory(pid: u32) -> Option<Memory> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = rollup.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some(Memory {
+        rss: field("Rss:")?,
+        pss: field("Pss:")?,
+        private: field("Private_Clean:")? + field("Private_Dirty:")?,
+    })
 }
 
 /// Nanoseconds on a CPU so far, summed over the threads of `pid` (0 for this process).
@@ -335,7 +352,7 @@ async fn run() -> anyhow::Result<()> {
     let bridge_processes = Processes { lanyard: bridge_child.id(), upstream: upstream_http_pid };
     let (direct_http_r, bridge_r) =
         compare((direct_http.peer(), direct_http_processes), (via_bridge.peer(), bridge_processes)).await?;
-    let bridge_rss = bridge_child.id().and_then(rss_kib);
+    let bridge_rss = bridge_child.id().and_then(memory);
     via_bridge.cancel().await?;
     drop(bridge_child);
 
@@ -356,7 +373,7 @@ async fn run() -> anyhow::Result<()> {
     let serve_processes = Processes { lanyard: serve.id(), upstream: serve.id().and_then(child_of) };
     let (direct_stdio_r, serve_r) =
         compare((direct_stdio.peer(), direct_stdio_processes), (via_serve.peer(), serve_processes)).await?;
-    let serve_rss = serve.id().and_then(rss_kib);
+    let serve_rss = serve.id().and_then(memory);
     via_serve.cancel().await?;
     direct_stdio.cancel().await?;
     drop(direct_child);
@@ -382,7 +399,7 @@ async fn run() -> anyhow::Result<()> {
         for _ in 0..WARMUP {
             client.peer().call_tool(echo()).await?;
         }
-        hub_rss = child.id().and_then(rss_kib);
+        hub_rss = child.id().and_then(memory);
         client.cancel().await?;
         drop(child);
     }
@@ -446,12 +463,15 @@ async fn run() -> anyhow::Result<()> {
     println!(
         "bridge start to first tools/list through a running hub (median of {STARTS}): {hub_start_ms:.1} ms"
     );
-    let mib = |kib: Option<u64>| kib.map_or("?".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
-    println!(
-        "RSS after the runs: lanyard bridge (stdio -> HTTP) {}, lanyard serve {}",
-        mib(bridge_rss),
-        mib(serve_rss)
-    );
-    println!("RSS of a bridge piping to the hub, after {WARMUP} calls: {}", mib(hub_rss));
+    let mib = |memory: Option<Memory>| {
+        memory.map_or("?".to_owned(), |m| {
+            let mib = |kib: u64| kib as f64 / 1024.0;
+            format!("{:.1} / {:.1} / {:.1} MiB", mib(m.rss), mib(m.pss), mib(m.private))
+        })
+    };
+    println!("memory after the runs, RSS / PSS / private:");
+    println!("- lanyard bridge (stdio -> HTTP): {}", mib(bridge_rss));
+    println!("- lanyard serve: {}", mib(serve_rss));
+    println!("- lanyard bridge piping to the hub, after {WARMUP} calls: {}", mib(hub_rss));
     Ok(())
 }
