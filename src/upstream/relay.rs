@@ -182,7 +182,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_without_a_call_is_refused_with_the_source_named() {
-        let relay = Relay::new(SourceId::new("ev").expect("a valid id"));
+        let relay = Relay::new("ev".parse::<SourceId>().expect("a valid id"));
         let refused = relay.request(ServerRequest::PingRequest(PingRequest::default()), None).await;
         let err = refused.expect_err("no call is in flight");
         assert_eq!(err.code, ErrorCode::METHOD_NOT_FOUND, "refused as a method the client cannot serve");
@@ -191,7 +191,7 @@ mod tests {
 
     #[tokio::test]
     async fn progress_goes_to_the_call_that_owns_the_token_and_stops_when_it_ends() {
-        let relay = Arc::new(Relay::new(SourceId::new("ev").expect("a valid id")));
+        let relay = Arc::new(Relay::new("ev".parse::<SourceId>().expect("a valid id")));
         let (tx1, mut rx1) = mpsc::channel(4);
         let (tx2, mut rx2) = mpsc::channel(4);
         let first = relay.register(RequestId::Number(1), token(1), tx1);
@@ -209,7 +209,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_on_a_calls_own_stream_goes_to_that_call() {
-        let relay = Arc::new(Relay::new(SourceId::new("ev").expect("a valid id")));
+        let relay = Arc::new(Relay::new("ev".parse::<SourceId>().expect("a valid id")));
         let (tx1, mut rx1) = mpsc::channel(4);
         let (tx2, mut rx2) = mpsc::channel(4);
         let _first = relay.register(RequestId::Number(1), token(1), tx1);

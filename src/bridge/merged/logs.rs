@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn a_message_is_tagged_with_its_source_and_keeps_its_own_logger() {
-        let id = SourceId::new("ev").expect("a valid id");
+        let id = "ev".parse::<SourceId>().expect("a valid id");
         let plain =
             SourceLog::tagged(&id, LoggingMessageNotificationParam::new(LoggingLevel::Info, "x".into()));
         assert_eq!(plain.0.logger.as_deref(), Some("ev"), "a message without a logger gets the source");
