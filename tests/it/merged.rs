@@ -55,17 +55,7 @@ impl Agent {
 
     /// Starts `lanyard bridge --all` and initializes it, declaring `capabilities`.
     async fn start_with(home: &Home, capabilities: Value) -> Self {
-        let mut child = home
-            .lanyard(&["bridge", "--all"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("lanyard bridge --all starts");
-        let stdin = child.stdin.take().expect("stdin is piped");
-        let lines = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
-        let mut agent =
-            Self { child, stdin, lines, next_id: 1, notifications: Vec::new(), asked: Vec::new() };
+        let mut agent = Self::spawn(home);
         let init = agent
             .request(
                 "initialize",
@@ -78,6 +68,20 @@ impl Agent {
         );
         agent.send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" })).await;
         agent
+    }
+
+    /// Starts `lanyard bridge --all` without a handshake (a 2026-07-28 agent needs none).
+    fn spawn(home: &Home) -> Self {
+        let mut child = home
+            .lanyard(&["bridge", "--all"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("lanyard bridge --all starts");
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let lines = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
+        Self { child, stdin, lines, next_id: 1, notifications: Vec::new(), asked: Vec::new() }
     }
 
     async fn send(&mut self, message: Value) {
@@ -563,4 +567,43 @@ async fn serve_mcp_carries_progress_sampling_and_logging_to_an_sdk_agent() {
         "the SDK agent answered the source's sampling request over HTTP: {report}"
     );
     assert_eq!(report["logging"]["logger"], "ev", "a source's log message reaches the SDK agent: {report}");
+}
+
+/// The `_meta` every request of a 2026-07-28 agent carries in place of a handshake.
+fn stateless_meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": { "name": "merged-test", "version": "1" },
+    })
+}
+
+#[tokio::test]
+async fn a_stateless_agent_hears_of_list_changes_through_subscriptions_listen() {
+    // A 2026-07-28 agent has no session for `list_changed` to be pushed on; it keeps a
+    // `subscriptions/listen` request open instead.
+    let home = Home::new();
+    home.add(&["rec", "--", "node", &recording_server()]).await;
+    let mut agent = Agent::spawn(&home);
+    let listen = agent
+        .send_request(
+            "subscriptions/listen",
+            json!({ "notifications": { "toolsListChanged": true }, "_meta": stateless_meta() }),
+        )
+        .await;
+    let acknowledged = agent.notification(is_method("notifications/subscriptions/acknowledged")).await;
+    assert_eq!(
+        acknowledged["params"]["notifications"]["toolsListChanged"], true,
+        "the merged server accepts tool list changes: {acknowledged}"
+    );
+    let announced = agent
+        .request("tools/call", json!({ "name": "rec__announce", "arguments": {}, "_meta": stateless_meta() }))
+        .await;
+    assert_eq!(text(&announced), "announced", "a stateless call is routed: {announced}");
+    let changed = agent.notification(is_method("notifications/tools/list_changed")).await;
+    assert_eq!(
+        changed["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        json!(listen),
+        "the change comes on the agent's listen request: {changed}"
+    );
 }

@@ -1,8 +1,9 @@
 // A minimal MCP server over stdio for Lanyard's merged-server tests, written line by line so
-// the test sees exactly what reached the server. Its one tool, `wait`, reports progress once and
+// the test sees exactly what reached the server. Its tool `wait` reports progress once and
 // never answers by itself; when the client cancels a request, the server says in a log message
-// which request id was cancelled and which `tools/call` ids it had seen, so a test can check the
-// cancellation arrived under the id the server knows the call by.
+// which request id was cancelled and which `wait` call ids it had seen, so a test can check the
+// cancellation arrived under the id the server knows the call by. Its tool `announce` sends
+// `notifications/tools/list_changed`, then answers.
 import readline from "node:readline";
 
 const calls = [];
@@ -19,7 +20,7 @@ readline.createInterface({ input: process.stdin }).on("line", (line) => {
         id: message.id,
         result: {
           protocolVersion: message.params.protocolVersion,
-          capabilities: { tools: {}, logging: {} },
+          capabilities: { tools: { listChanged: true }, logging: {} },
           serverInfo: { name: "recording-server", version: "1.0.0" },
         },
       });
@@ -27,10 +28,20 @@ readline.createInterface({ input: process.stdin }).on("line", (line) => {
     case "tools/list":
       send({
         id: message.id,
-        result: { tools: [{ name: "wait", description: "Answers only when cancelled", inputSchema: { type: "object" } }] },
+        result: {
+          tools: [
+            { name: "wait", description: "Answers only when cancelled", inputSchema: { type: "object" } },
+            { name: "announce", description: "Says the tool list changed", inputSchema: { type: "object" } },
+          ],
+        },
       });
       break;
     case "tools/call":
+      if (message.params?.name === "announce") {
+        send({ method: "notifications/tools/list_changed" });
+        send({ id: message.id, result: { content: [{ type: "text", text: "announced" }] } });
+        break;
+      }
       calls.push(message.id);
       send({
         method: "notifications/progress",

@@ -16,7 +16,8 @@
 //!   never fail the whole list. See [`sources`] for connecting and retrying.
 //! - **Changes.** When an upstream sends `notifications/tools/list_changed` (or the prompt or
 //!   resource variant), or a source that was down joins, every agent session gets the matching
-//!   `list_changed` notification and lists again.
+//!   `list_changed` notification and lists again. A 2026-07-28 agent, which has no session to
+//!   push to, gets the same notifications on its open `subscriptions/listen` request.
 //!
 //! - **During a call** ([`relay`]): a source's progress reaches the agent under the agent's own
 //!   progress token, its sampling, elicitation and roots requests go to the agent that made the

@@ -19,9 +19,9 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse, Implementation,
     ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
     PaginatedRequestParams, Prompt, ReadResourceRequestParams, ReadResourceResponse, Resource,
-    ServerCapabilities, ServerConfig, SetLevelRequestParams, Tool,
+    ServerCapabilities, ServerConfig, ServerNotification, SetLevelRequestParams, SubscriptionFilter, Tool,
 };
-use rmcp::service::{NotificationContext, Peer, RequestContext};
+use rmcp::service::{NotificationContext, Peer, RequestContext, SubscriptionContext, SubscriptionSendError};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
@@ -327,6 +327,49 @@ impl ServerHandler for MergedServer {
         }
         if let Some(messages) = lock(&self.logs).take() {
             tokio::spawn(logs::forward(context.peer, messages, self.level.subscribe(), self.session.clone()));
+        }
+    }
+
+    /// 2026-07-28 agents have no session to push to: they ask for list changes with
+    /// `subscriptions/listen`, and get them for as long as that request stays open.
+    fn accepted_subscription_filter(&self, _requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        Some(
+            SubscriptionFilter::builder()
+                .tools_list_changed()
+                .prompts_list_changed()
+                .resources_list_changed()
+                .build(),
+        )
+    }
+
+    async fn listen(&self, subscription: SubscriptionContext) -> Result<(), ErrorData> {
+        let mut changes = self.merged.sources().changes();
+        loop {
+            let change = tokio::select! {
+                () = subscription.cancelled() => return Ok(()),
+                () = self.session.cancelled() => return Ok(()),
+                change = changes.recv() => change,
+            };
+            let notification = match change {
+                Ok(ListChanged::Prompts) => {
+                    ServerNotification::PromptListChangedNotification(Default::default())
+                }
+                Ok(ListChanged::Resources) => {
+                    ServerNotification::ResourceListChangedNotification(Default::default())
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    ServerNotification::ToolListChangedNotification(Default::default())
+                }
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            };
+            match subscription.sink().send(notification).await {
+                // The agent did not ask for this kind of change.
+                Ok(()) | Err(SubscriptionSendError::NotificationNotAccepted(_)) => {}
+                Err(err) => {
+                    debug!(%err, "the agent's subscription ended");
+                    return Ok(());
+                }
+            }
         }
     }
 
