@@ -607,3 +607,42 @@ async fn a_stateless_agent_hears_of_list_changes_through_subscriptions_listen() 
         "the change comes on the agent's listen request: {changed}"
     );
 }
+
+#[tokio::test]
+async fn a_stateless_agent_gets_progress_and_a_clear_refusal_for_sampling() {
+    // 2026-07-28 forbids requests from server to client (servers answer `input_required`
+    // instead, which the merged server does not do yet): the source hears that, never silence.
+    let home = Home::new();
+    let js = everything_js().display().to_string();
+    home.add(&["ev", "--", "node", &js, "stdio"]).await;
+    let mut agent = Agent::spawn(&home);
+    let mut meta = stateless_meta();
+    meta["io.modelcontextprotocol/clientCapabilities"] = json!({ "sampling": {} });
+    meta["progressToken"] = json!("stateless-1");
+    let long = agent
+        .request(
+            "tools/call",
+            json!({
+                "name": "ev__trigger-long-running-operation",
+                "arguments": { "duration": 1, "steps": 2 },
+                "_meta": meta.clone(),
+            }),
+        )
+        .await;
+    assert!(text(&long).contains("completed"), "a stateless call is routed: {long}");
+    let first = agent.notifications.iter().find(|n| n["method"] == "notifications/progress");
+    assert_eq!(
+        first.map(|p| (&p["params"]["progressToken"], p["params"]["progress"].as_f64())),
+        Some((&json!("stateless-1"), Some(1.0))),
+        "progress reaches a stateless agent under its token: {:?}",
+        agent.notifications
+    );
+
+    let sampled =
+        agent.request("tools/call", json!({ "name": "ev__trigger-sampling-request", "arguments": { "prompt": "ping" }, "_meta": meta })).await;
+    assert!(
+        sampled.to_string().contains("not allowed on protocol 2026-07-28"),
+        "the source is told why the stateless agent was not asked: {sampled}"
+    );
+    assert!(agent.asked.is_empty(), "a stateless agent is never sent a request: {:?}", agent.asked);
+}
