@@ -14,7 +14,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use crate::support::bridge_home::{Home, bridge_token, run_agent, start_serve};
-use crate::support::{children_of, everything_js, test_server_bin};
+use crate::support::{Everything, children_of, everything_js, start_everything, test_server_bin};
 
 /// How long one answer may take; server-everything starts in about a second on an idle machine.
 const ANSWER_DEADLINE: Duration = Duration::from_secs(60);
@@ -645,4 +645,35 @@ async fn a_stateless_agent_gets_progress_and_a_clear_refusal_for_sampling() {
         "the source is told why the stateless agent was not asked: {sampled}"
     );
     assert!(agent.asked.is_empty(), "a stateless agent is never sent a request: {:?}", agent.asked);
+}
+
+#[tokio::test]
+async fn a_streamable_http_sources_progress_and_sampling_reach_the_agent() {
+    // Over streamable HTTP the source's sampling request comes on the response stream of the
+    // call it belongs to, which is how the merged server finds the call.
+    let (_server, url) =
+        start_everything(Everything::StreamableHttp).await.expect("server-everything starts");
+    let home = Home::new();
+    home.add(&["evh", "--url", &url]).await;
+    let mut agent = Agent::start_with(&home, every_capability()).await;
+    let long = agent
+        .request(
+            "tools/call",
+            json!({
+                "name": "evh__trigger-long-running-operation",
+                "arguments": { "duration": 1, "steps": 2 },
+                "_meta": { "progressToken": "http-progress" },
+            }),
+        )
+        .await;
+    assert!(text(&long).contains("completed"), "the long-running call finishes: {long}");
+    let first = agent.notifications.iter().find(|n| n["method"] == "notifications/progress");
+    assert_eq!(
+        first.map(|p| (&p["params"]["progressToken"], p["params"]["progress"].as_f64())),
+        Some((&json!("http-progress"), Some(1.0))),
+        "an HTTP source's progress reaches the agent under its token: {:?}",
+        agent.notifications
+    );
+    let sampled = agent.call("evh__trigger-sampling-request", json!({ "prompt": "over http" })).await;
+    assert!(text(&sampled).contains(SAMPLED), "the agent's sampling answer went back over HTTP: {sampled}");
 }
