@@ -100,8 +100,15 @@ pub(super) async fn call_tool(
     tokio::pin!(call);
     loop {
         tokio::select! {
-            answered = &mut call => return answered,
+            // What the source sent before its answer goes to the agent before the answer.
+            biased;
             Some(event) = incoming.recv() => on_event(event, agent_token.as_ref(), context).await,
+            answered = &mut call => {
+                while let Ok(event) = incoming.try_recv() {
+                    on_event(event, agent_token.as_ref(), context).await;
+                }
+                return answered;
+            }
         }
     }
 }
