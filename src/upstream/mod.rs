@@ -203,7 +203,8 @@ impl Upstream {
     /// [`Upstream::call_tool`] for a caller that hears what the server sends about the call:
     /// its progress, and its requests for sampling, elicitation and roots (answered through
     /// [`CallEvent::Request`]) come on `events`. When `cancel` fires, the server is told with
-    /// `notifications/cancelled` for this request and [`UpstreamError::Cancelled`] returned.
+    /// `notifications/cancelled` for this request and [`UpstreamError::Cancelled`] returned; a
+    /// call out of time is cancelled at the server the same way.
     #[instrument(skip_all, fields(source = %self.target.id, tool = exposed_name))]
     pub async fn call_tool_relayed(
         &self,
@@ -241,15 +242,22 @@ impl Upstream {
         };
         let result = tokio::select! {
             answered = self.request("tools/call", answer) => answered,
-            () = cancel.cancelled() => {
-                debug!(request = %request_id, "the caller cancelled; telling the server");
-                let notice = CancelledNotificationParam::new(Some(request_id), Some("cancelled by the agent".to_owned()));
-                if let Err(err) = peer.notify_cancelled(notice).await {
-                    debug!(%err, "could not tell the server of the cancellation");
-                }
-                return Err(UpstreamError::Cancelled { id: self.target.id.clone() });
-            }
+            () = cancel.cancelled() => Err(UpstreamError::Cancelled { id: self.target.id.clone() }),
         };
+        // A call given up on here (cancelled by the caller, or out of time) is given up on by the
+        // server too.
+        let reason = match &result {
+            Err(UpstreamError::Cancelled { .. }) => Some("cancelled by the agent"),
+            Err(UpstreamError::RequestTimeout { .. }) => Some("request timeout"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            debug!(request = %request_id, reason, "telling the server the call is given up");
+            let notice = CancelledNotificationParam::new(Some(request_id), Some(reason.to_owned()));
+            if let Err(err) = peer.notify_cancelled(notice).await {
+                debug!(%err, "could not tell the server the call is given up");
+            }
+        }
         self.tool_answer(exposed_name, result)
     }
 
