@@ -29,7 +29,7 @@ const EVENT_BUFFER: usize = 32;
 /// Why a source's request during a call did not reach the agent.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum RelayError {
+pub enum AskAgentError {
     #[error(
         "the agent did not declare the `{capability}` capability, so Lanyard cannot pass `{method}` on to it"
     )]
@@ -74,12 +74,12 @@ impl std::fmt::Display for Capability {
     }
 }
 
-impl From<RelayError> for ErrorData {
-    fn from(err: RelayError) -> Self {
+impl From<AskAgentError> for ErrorData {
+    fn from(err: AskAgentError) -> Self {
         let message = err.to_string();
         match err {
-            RelayError::Agent { err: ServiceError::McpError(answer), .. } => answer,
-            RelayError::AgentLacks { .. } | RelayError::NotCarried { .. } => {
+            AskAgentError::Agent { err: ServiceError::McpError(answer), .. } => answer,
+            AskAgentError::AgentLacks { .. } | AskAgentError::NotCarried { .. } => {
                 ErrorData::new(ErrorCode::METHOD_NOT_FOUND, message, None)
             }
             _ => ErrorData::internal_error(message, None),
@@ -139,26 +139,26 @@ async fn on_event(
 async fn ask_agent(
     request: ServerRequest,
     context: &RequestContext<RoleServer>,
-) -> Result<ClientResult, RelayError> {
+) -> Result<ClientResult, AskAgentError> {
     let (method, capability) = match &request {
         ServerRequest::CreateMessageRequest(_) => ("sampling/createMessage", Some(Capability::Sampling)),
         ServerRequest::ElicitRequest(_) => ("elicitation/create", Some(Capability::Elicitation)),
         ServerRequest::ListRootsRequest(_) => ("roots/list", Some(Capability::Roots)),
         ServerRequest::PingRequest(_) => ("ping", None),
         ServerRequest::CustomRequest(custom) => {
-            return Err(RelayError::NotCarried { method: custom.method.clone() });
+            return Err(AskAgentError::NotCarried { method: custom.method.clone() });
         }
-        _ => return Err(RelayError::NotCarried { method: "a request of a newer revision".to_owned() }),
+        _ => return Err(AskAgentError::NotCarried { method: "a request of a newer revision".to_owned() }),
     };
     if let Some(capability) = capability {
         let declared = agent_capabilities(context).is_some_and(|caps| capability.declared_in(&caps));
         if !declared {
-            return Err(RelayError::AgentLacks { method, capability });
+            return Err(AskAgentError::AgentLacks { method, capability });
         }
     }
     tokio::select! {
-        answered = context.peer.send_request(request) => answered.map_err(|err| RelayError::Agent { method, err }),
-        () = context.ct.cancelled() => Err(RelayError::Cancelled { method }),
+        answered = context.peer.send_request(request) => answered.map_err(|err| AskAgentError::Agent { method, err }),
+        () = context.ct.cancelled() => Err(AskAgentError::Cancelled { method }),
     }
 }
 
