@@ -677,3 +677,53 @@ async fn a_streamable_http_sources_progress_and_sampling_reach_the_agent() {
     let sampled = agent.call("evh__trigger-sampling-request", json!({ "prompt": "over http" })).await;
     assert!(text(&sampled).contains(SAMPLED), "the agent's sampling answer went back over HTTP: {sampled}");
 }
+
+#[tokio::test]
+async fn serve_mcp_answers_a_stateless_http_call_with_its_progress() {
+    let home = Home::new();
+    let js = everything_js().display().to_string();
+    home.add(&["ev", "--", "node", &js, "stdio"]).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let mut meta = stateless_meta();
+    meta["progressToken"] = json!("http-stateless");
+    let body = json!({
+        "jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": { "name": "ev__trigger-long-running-operation", "arguments": { "duration": 1, "steps": 2 }, "_meta": meta },
+    });
+    let response = reqwest::Client::new()
+        .post(format!("{base}/mcp"))
+        .bearer_auth(bridge_token())
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "ev__trigger-long-running-operation")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("lanyard serve answers");
+    let status = response.status().as_u16();
+    let text = tokio::time::timeout(ANSWER_DEADLINE, response.text())
+        .await
+        .expect("the stream ends in time")
+        .expect("read the answer");
+    assert_eq!(status, 200, "a stateless call is taken without a session: {text}");
+    let messages: Vec<Value> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("data:"))
+        .filter_map(|data| serde_json::from_str(data.trim()).ok())
+        .collect();
+    let answer = messages.iter().find(|m| m["id"] == 7);
+    assert!(
+        answer.is_some_and(|a| a["result"]["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("completed"))),
+        "the stateless call is routed and answered: {text}"
+    );
+    let progress = messages.iter().find(|m| m["method"] == "notifications/progress");
+    assert_eq!(
+        progress.map(|p| &p["params"]["progressToken"]),
+        Some(&json!("http-stateless")),
+        "progress comes on the call's own stream under the agent's token: {text}"
+    );
+}
