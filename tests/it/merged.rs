@@ -686,22 +686,12 @@ async fn serve_mcp_answers_a_stateless_http_call_with_its_progress() {
     let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
     let mut meta = stateless_meta();
     meta["progressToken"] = json!("http-stateless");
-    let body = json!({
-        "jsonrpc": "2.0", "id": 7, "method": "tools/call",
-        "params": { "name": "ev__trigger-long-running-operation", "arguments": { "duration": 1, "steps": 2 }, "_meta": meta },
+    let params = json!({
+        "name": "ev__trigger-long-running-operation",
+        "arguments": { "duration": 1, "steps": 2 },
+        "_meta": meta,
     });
-    let response = reqwest::Client::new()
-        .post(format!("{base}/mcp"))
-        .bearer_auth(bridge_token())
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2026-07-28")
-        .header("mcp-method", "tools/call")
-        .header("mcp-name", "ev__trigger-long-running-operation")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("lanyard serve answers");
+    let response = stateless_post(&base, 7, "tools/call", params).await;
     let status = response.status().as_u16();
     let text = tokio::time::timeout(ANSWER_DEADLINE, response.text())
         .await
@@ -725,5 +715,80 @@ async fn serve_mcp_answers_a_stateless_http_call_with_its_progress() {
         progress.map(|p| &p["params"]["progressToken"]),
         Some(&json!("http-stateless")),
         "progress comes on the call's own stream under the agent's token: {text}"
+    );
+}
+
+/// A stateless (2026-07-28) POST to `/mcp` of `lanyard serve`, with the headers that era wants.
+async fn stateless_post(base: &str, id: u64, method: &str, params: Value) -> reqwest::Response {
+    let name = params["name"].as_str().unwrap_or_default().to_owned();
+    let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}/mcp"))
+        .bearer_auth(bridge_token())
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", method);
+    if !name.is_empty() {
+        request = request.header("mcp-name", name);
+    }
+    request.body(body.to_string()).send().await.expect("lanyard serve answers")
+}
+
+/// Reads an event stream until a message that `wanted` accepts (the test fails after
+/// [`ANSWER_DEADLINE`]); returns it.
+async fn read_until(
+    response: &mut reqwest::Response,
+    seen: &mut String,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    loop {
+        let found = seen
+            .lines()
+            .filter_map(|line| line.strip_prefix("data:"))
+            .filter_map(|data| serde_json::from_str::<Value>(data.trim()).ok())
+            .find(|message| wanted(message));
+        if let Some(found) = found {
+            return found;
+        }
+        let chunk = tokio::time::timeout(ANSWER_DEADLINE, response.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("the stream went quiet; so far: {seen}"))
+            .expect("read the stream")
+            .unwrap_or_else(|| panic!("the stream ended; so far: {seen}"));
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn serve_mcp_tells_a_stateless_http_listener_of_list_changes() {
+    let home = Home::new();
+    home.add(&["rec", "--", "node", &recording_server()]).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let mut listen = stateless_post(
+        &base,
+        1,
+        "subscriptions/listen",
+        json!({ "notifications": { "toolsListChanged": true }, "_meta": stateless_meta() }),
+    )
+    .await;
+    assert_eq!(listen.status().as_u16(), 200, "the listen request is taken");
+    let mut seen = String::new();
+    read_until(&mut listen, &mut seen, is_method("notifications/subscriptions/acknowledged")).await;
+    let announced = stateless_post(
+        &base,
+        2,
+        "tools/call",
+        json!({ "name": "rec__announce", "arguments": {}, "_meta": stateless_meta() }),
+    )
+    .await
+    .text()
+    .await
+    .expect("read the call's answer");
+    assert!(announced.contains("announced"), "the stateless call is routed: {announced}");
+    let changed = read_until(&mut listen, &mut seen, is_method("notifications/tools/list_changed")).await;
+    assert_eq!(
+        changed["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], 1,
+        "the change comes on the listen request's stream: {changed}"
     );
 }
