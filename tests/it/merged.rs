@@ -4,7 +4,8 @@
 //! whose command does not exist and a disabled one beside them. What a source sends during a
 //! call (progress, sampling, elicitation, roots, log messages) and the agent's cancellation are
 //! checked against server-everything and `tests/node/recording-server.mjs`, which reports in a
-//! log message which request id its cancellation named.
+//! log message which request id its cancellation named. 2026-07-28 agents, which send no
+//! `initialize`, are driven the same ways: over stdio and with stateless POSTs to `/mcp`.
 
 use std::process::Stdio;
 use std::time::Duration;

@@ -28,6 +28,9 @@
 //!
 //! A source's request that comes while no agent call is in flight on it (server-everything asks
 //! for roots right after connecting) has nobody to go to and is refused with an error saying so.
+//! A 2026-07-28 agent cannot be sent requests at all (that revision has servers answer
+//! `input_required` instead, which the merged server does not do yet), so its sources get rmcp's
+//! refusal; nor does it get log messages, which are pushed to session-based agents only.
 
 mod logs;
 mod naming;
