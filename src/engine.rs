@@ -17,7 +17,7 @@ use crate::profile::{
 };
 use crate::secret::Secret;
 use crate::source::{SourceState, SourceStatus, TokenStatus, refresh_failure, uses_sign_in, uses_tokens};
-use crate::upstream::{Upstream, UpstreamError};
+use crate::upstream::{Offers, Upstream, UpstreamError};
 use crate::vault::{Vault, VaultError, VaultKey};
 
 /// Everything that can go wrong in an engine operation.
@@ -157,6 +157,22 @@ impl Engine {
         self.connect_profile(&profile).await
     }
 
+    /// [`Engine::connect`], declaring what `offers` says in the handshake: the merged server
+    /// offers its agents' sampling, elicitation and roots.
+    pub async fn connect_offering(&self, id: &SourceId, offers: Offers) -> Result<Upstream, Error> {
+        let profile = self.profile(id)?;
+        if !profile.enabled {
+            return Err(Error::Disabled { id: id.clone() });
+        }
+        let connected = self.connect_profile_once(&profile, offers).await;
+        let event = match &connected {
+            Ok(_) => Event::Connected,
+            Err(err) => Event::ConnectFailed { error: err.to_string() },
+        };
+        activity_log::record(profile.id(), event);
+        connected
+    }
+
     /// A saved, enabled source made ready to connect (variables expanded, secrets read), without
     /// connecting and without a bearer token: what the bridge needs to pass messages through. The
     /// bridge asks [`Engine::credentials`] for a token per request instead, so that a long session
@@ -174,7 +190,7 @@ impl Engine {
     /// For a source with OAuth or client credentials, a fresh bearer token goes along; when the
     /// server refuses it (401), the token is renewed once and the connection tried again.
     pub async fn connect_profile(&self, profile: &Profile) -> Result<Upstream, Error> {
-        let connected = self.connect_profile_once(profile).await;
+        let connected = self.connect_profile_once(profile, Offers::Nothing).await;
         let event = match &connected {
             Ok(_) => Event::Connected,
             Err(err) => Event::ConnectFailed { error: err.to_string() },
@@ -183,11 +199,11 @@ impl Engine {
         connected
     }
 
-    async fn connect_profile_once(&self, profile: &Profile) -> Result<Upstream, Error> {
+    async fn connect_profile_once(&self, profile: &Profile, offers: Offers) -> Result<Upstream, Error> {
         let base = resolve(profile, &self.vault).await?;
         let mut resolved = base.clone();
         let bearer = self.attach_credentials(profile, &mut resolved, None).await?;
-        match (Upstream::connect(resolved).await, bearer) {
+        match (Upstream::connect_offering(resolved, offers).await, bearer) {
             (Err(err @ UpstreamError::Unauthorized { .. }), Some(_)) if is_step_up(&err) => {
                 Err(self.refusal(profile, err).await)
             }
@@ -195,7 +211,7 @@ impl Engine {
                 tracing::debug!(source = %profile.id(), "the server refused the token; renewing it once");
                 let mut retry = base;
                 self.attach_credentials(profile, &mut retry, Some(&refused)).await?;
-                Ok(Upstream::connect(retry).await?)
+                Ok(Upstream::connect_offering(retry, offers).await?)
             }
             (connected, _) => Ok(connected?),
         }

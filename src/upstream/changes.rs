@@ -1,19 +1,31 @@
 //! Hears a server's `notifications/*/list_changed`, so a caller that shows the server's lists to
 //! someone else (the merged bridge) can tell them the lists changed.
 //!
-//! It is the client side of the session: besides the handshake's client info it only turns the
-//! three list-changed notifications into [`ListChanged`] values on a broadcast channel. Nobody
+//! It is the client side of the session: besides the handshake's client info it turns the three
+//! list-changed notifications into [`ListChanged`] values on a broadcast channel, and hands
+//! progress, log messages and the server's own requests to the session's [`Relay`]. Nobody
 //! listening is normal; a lagging listener only loses change signals, never requests. The first
 //! subscription is made with the channel, so a change the server reports right after the
 //! handshake (before anyone could subscribe) still reaches the first listener.
 
-use std::sync::{Mutex, PoisonError};
+#![expect(
+    deprecated,
+    reason = "sampling, roots and logging are deprecated by SEP-2577, but servers of earlier revisions still use them"
+)]
+
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rmcp::ClientHandler;
-use rmcp::model::ClientConfig;
-use rmcp::service::{NotificationContext, RoleClient};
+use rmcp::model::{
+    ClientConfig, ClientResult, CreateMessageRequest, CreateMessageRequestParams, CreateMessageResult,
+    ElicitRequest, ElicitRequestParams, ElicitResult, ErrorData, ListRootsRequest, ListRootsResult,
+    LoggingMessageNotificationParam, ProgressNotificationParam, ServerRequest,
+};
+use rmcp::service::{InboundStreamOrigin, NotificationContext, RequestContext, RoleClient};
 use tokio::sync::broadcast;
 use tracing::debug;
+
+use super::relay::Relay;
 
 /// Change signals kept for a slow listener before the oldest are dropped.
 const BUFFER: usize = 16;
@@ -30,15 +42,29 @@ pub enum ListChanged {
 /// The client handler of an [`Upstream`](super::Upstream) session.
 pub(crate) struct Listener {
     config: ClientConfig,
+    relay: Arc<Relay>,
     changes: broadcast::Sender<ListChanged>,
     /// The subscription made with the channel, for the first caller of [`Listener::subscribe`].
     first: Mutex<Option<broadcast::Receiver<ListChanged>>>,
 }
 
 impl Listener {
-    pub(crate) fn new(config: ClientConfig) -> Self {
+    pub(crate) fn new(config: ClientConfig, relay: Arc<Relay>) -> Self {
         let (changes, first) = broadcast::channel(BUFFER);
-        Self { config, changes, first: Mutex::new(Some(first)) }
+        Self { config, relay, changes, first: Mutex::new(Some(first)) }
+    }
+
+    pub(crate) fn relay(&self) -> &Arc<Relay> {
+        &self.relay
+    }
+
+    /// Takes a server's request to the call it belongs to.
+    async fn relay_request(
+        &self,
+        request: ServerRequest,
+        context: &RequestContext<RoleClient>,
+    ) -> Result<ClientResult, ErrorData> {
+        self.relay.request(request, context.extensions.get::<InboundStreamOrigin>()).await
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<ListChanged> {
@@ -69,4 +95,57 @@ impl ClientHandler for Listener {
     async fn on_resource_list_changed(&self, _context: NotificationContext<RoleClient>) {
         self.note(ListChanged::Resources);
     }
+
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.relay.progress(params);
+    }
+
+    async fn on_logging_message(
+        &self,
+        params: LoggingMessageNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.relay.log(params);
+    }
+
+    async fn create_message(
+        &self,
+        params: CreateMessageRequestParams,
+        context: RequestContext<RoleClient>,
+    ) -> Result<CreateMessageResult, ErrorData> {
+        let request = ServerRequest::CreateMessageRequest(CreateMessageRequest::new(params));
+        match self.relay_request(request, &context).await? {
+            ClientResult::CreateMessageResult(result) => Ok(*result),
+            other => Err(unexpected("sampling/createMessage", &other)),
+        }
+    }
+
+    async fn create_elicitation(
+        &self,
+        params: ElicitRequestParams,
+        context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        let request = ServerRequest::ElicitRequest(ElicitRequest::new(params));
+        match self.relay_request(request, &context).await? {
+            ClientResult::ElicitResult(result) => Ok(result),
+            other => Err(unexpected("elicitation/create", &other)),
+        }
+    }
+
+    async fn list_roots(&self, context: RequestContext<RoleClient>) -> Result<ListRootsResult, ErrorData> {
+        let request = ServerRequest::ListRootsRequest(ListRootsRequest::default());
+        match self.relay_request(request, &context).await? {
+            ClientResult::ListRootsResult(result) => Ok(result),
+            other => Err(unexpected("roots/list", &other)),
+        }
+    }
+}
+
+/// The agent answered a request with a result of another kind.
+fn unexpected(method: &str, _answer: &ClientResult) -> ErrorData {
+    ErrorData::internal_error(format!("the agent answered `{method}` with a result of another kind"), None)
 }

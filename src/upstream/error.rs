@@ -186,6 +186,9 @@ pub enum UpstreamError {
 
     #[error("source `{id}`: the connection to the server was lost; connect again")]
     Disconnected { id: SourceId },
+
+    #[error("source `{id}`: the call was cancelled by the agent")]
+    Cancelled { id: SourceId },
 }
 
 /// How an HTTP answer showed it was not MCP.
@@ -229,7 +232,7 @@ impl UpstreamError {
             Self::NotMcp { .. } | Self::SseEndpoint { .. } | Self::Protocol { .. } => Kind::Protocol,
             Self::Unauthorized { .. } => Kind::NeedsSignIn,
             Self::ConnectTimeout { .. } | Self::RequestTimeout { .. } => Kind::Timeout,
-            Self::ToolHidden { .. } | Self::ToolNotFound { .. } => Kind::Usage,
+            Self::ToolHidden { .. } | Self::ToolNotFound { .. } | Self::Cancelled { .. } => Kind::Usage,
             Self::JsonRpc { .. } => Kind::Tool,
         }
     }
@@ -257,7 +260,8 @@ impl UpstreamError {
             | Self::ToolNotFound { id, .. }
             | Self::SseEndpoint { id, .. }
             | Self::Protocol { id, .. }
-            | Self::Disconnected { id } => id,
+            | Self::Disconnected { id }
+            | Self::Cancelled { id } => id,
         }
     }
 }

@@ -7,10 +7,16 @@
 //! transports come back as one [`UpstreamError`]. Dropping an `Upstream` ends the session and
 //! kills a stdio child; [`Upstream::close`] does the same politely.
 
+#![expect(
+    deprecated,
+    reason = "sampling, roots and logging are deprecated by SEP-2577, but servers of earlier revisions still use them"
+)]
+
 mod changes;
 mod classify;
 mod error;
 mod http;
+mod relay;
 pub(crate) mod sse;
 mod stdio;
 
@@ -20,12 +26,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, GetPromptRequestParams,
-    GetPromptResult, Implementation, PaginatedRequestParams, Prompt, ProtocolVersion,
-    ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate, ServerPeerInfo, Tool,
+    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam, ClientCapabilities,
+    ClientConfig, ClientRequest, ElicitationCapability, GetPromptRequestParams, GetPromptResult,
+    Implementation, LoggingLevel, LoggingMessageNotificationParam, PaginatedRequestParams, Prompt,
+    ProtocolVersion, ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate,
+    RootsCapabilities, SamplingCapability, ServerPeerInfo, ServerResult, SetLevelRequestParams, Tool,
 };
-use rmcp::service::RunningService;
+use rmcp::service::{PeerRequestOptions, RunningService};
 use rmcp::{RoleClient, ServiceError, ServiceExt};
+use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, instrument};
 
 pub use self::changes::ListChanged;
@@ -34,6 +43,8 @@ use self::classify::Diagnosis;
 pub(crate) use self::classify::{Target, reqwest_error};
 pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError, UpstreamErrorKind};
 pub(crate) use self::http::{MAX_MESSAGE_BYTES, client as http_client, read_bounded};
+use self::relay::Relay;
+pub use self::relay::{CallEvent, RelayError};
 pub use self::stdio::stderr_log_path;
 pub(crate) use self::stdio::{Launch, StdioChild, spawn_pipes};
 use crate::profile::{Resolved, ResolvedTransport, SourceId, ToolFilter, TransportKind};
@@ -44,6 +55,18 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 /// A server that keeps handing out cursors past this many pages is broken.
 const MAX_PAGES: usize = 1000;
+
+/// What the client side of a session offers the server in the handshake.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Offers {
+    /// Nothing: the session only asks (the CLI, the app's *Test*).
+    #[default]
+    Nothing,
+    /// Sampling, elicitation and roots, answered by whoever made the call in flight
+    /// ([`Upstream::call_tool_relayed`]): the merged server, which asks its agents.
+    AgentRequests,
+}
 
 /// A live MCP session with one server.
 pub struct Upstream {
@@ -77,23 +100,34 @@ impl Upstream {
     /// Connects and completes the `initialize` handshake within the profile's connect timeout.
     /// A stdio server's stderr goes to `<source-id>.stderr.log` in [`crate::paths::log_dir`].
     pub async fn connect(resolved: Resolved) -> Result<Upstream, UpstreamError> {
-        Self::connect_with_log_dir(resolved, &crate::paths::log_dir()).await
+        Self::connect_offering(resolved, Offers::Nothing).await
+    }
+
+    /// [`Upstream::connect`], declaring what `offers` says in the handshake.
+    pub async fn connect_offering(resolved: Resolved, offers: Offers) -> Result<Upstream, UpstreamError> {
+        let span =
+            info_span!("connect", source = %resolved.id, transport = %transport_kind(&resolved.transport));
+        Self::connect_inner(resolved, &crate::paths::log_dir(), offers).instrument(span).await
     }
 
     /// [`Upstream::connect`], with a stdio server's stderr log in `log_dir` instead.
     pub async fn connect_with_log_dir(resolved: Resolved, log_dir: &Path) -> Result<Upstream, UpstreamError> {
         let span =
             info_span!("connect", source = %resolved.id, transport = %transport_kind(&resolved.transport));
-        Self::connect_inner(resolved, log_dir).instrument(span).await
+        Self::connect_inner(resolved, log_dir, Offers::Nothing).instrument(span).await
     }
 
-    async fn connect_inner(resolved: Resolved, log_dir: &Path) -> Result<Upstream, UpstreamError> {
+    async fn connect_inner(
+        resolved: Resolved,
+        log_dir: &Path,
+        offers: Offers,
+    ) -> Result<Upstream, UpstreamError> {
         let Resolved { id, transport, timeouts, tools } = resolved;
         let limit = timeouts.connect();
         let kind = transport_kind(&transport);
         let target = target_of(&id, &transport);
         let (service, child) =
-            match tokio::time::timeout(limit, handshake(&target, transport, limit, log_dir)).await {
+            match tokio::time::timeout(limit, handshake(&target, transport, limit, log_dir, offers)).await {
                 Ok(connected) => connected?,
                 Err(_) => return Err(UpstreamError::ConnectTimeout { id, limit }),
             };
@@ -163,6 +197,88 @@ impl Upstream {
         let mut params = CallToolRequestParams::new(upstream_name.to_owned());
         params.arguments = arguments;
         let result = self.request("tools/call", self.service.call_tool(params)).await;
+        self.tool_answer(exposed_name, result)
+    }
+
+    /// [`Upstream::call_tool`] for a caller that hears what the server sends about the call:
+    /// its progress, and its requests for sampling, elicitation and roots (answered through
+    /// [`CallEvent::Request`]) come on `events`. When `cancel` fires, the server is told with
+    /// `notifications/cancelled` for this request and [`UpstreamError::Cancelled`] returned; a
+    /// call out of time is cancelled at the server the same way.
+    #[instrument(skip_all, fields(source = %self.target.id, tool = exposed_name))]
+    pub async fn call_tool_relayed(
+        &self,
+        exposed_name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        events: tokio::sync::mpsc::Sender<CallEvent>,
+        cancel: &CancellationToken,
+    ) -> Result<CallToolResult, UpstreamError> {
+        let upstream_name = self
+            .tools
+            .upstream_name(exposed_name)
+            .map_err(|err| UpstreamError::ToolHidden { id: self.target.id.clone(), err })?;
+        let mut params = CallToolRequestParams::new(upstream_name.to_owned());
+        params.arguments = arguments;
+        let peer = self.service.peer();
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let handle = match peer.send_request_with_option(request, PeerRequestOptions::no_options()).await {
+            Ok(handle) => handle,
+            Err(err) => {
+                let diagnosis = classify::service_error(&self.target, "tools/call", err);
+                return Err(self.failure(diagnosis).await);
+            }
+        };
+        let request_id = handle.id.clone();
+        let _registered = self.service.service().relay().register(
+            request_id.clone(),
+            handle.progress_token.clone(),
+            events,
+        );
+        let answer = async {
+            match handle.await_response().await? {
+                ServerResult::CallToolResult(result) => Ok(result),
+                _ => Err(rmcp::ServiceError::UnexpectedResponse),
+            }
+        };
+        let result = tokio::select! {
+            answered = self.request("tools/call", answer) => answered,
+            () = cancel.cancelled() => Err(UpstreamError::Cancelled { id: self.target.id.clone() }),
+        };
+        // A call given up on here (cancelled by the caller, or out of time) is given up on by the
+        // server too.
+        let reason = match &result {
+            Err(UpstreamError::Cancelled { .. }) => Some("cancelled by the agent"),
+            Err(UpstreamError::RequestTimeout { .. }) => Some("request timeout"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            debug!(request = %request_id, reason, "telling the server the call is given up");
+            let notice = CancelledNotificationParam::new(Some(request_id), Some(reason.to_owned()));
+            if let Err(err) = peer.notify_cancelled(notice).await {
+                debug!(%err, "could not tell the server the call is given up");
+            }
+        }
+        self.tool_answer(exposed_name, result)
+    }
+
+    /// Log messages the server sends (`notifications/message`), from now on.
+    pub fn log_messages(&self) -> tokio::sync::broadcast::Receiver<LoggingMessageNotificationParam> {
+        self.service.service().relay().subscribe_logs()
+    }
+
+    /// Asks the server to send log messages at `level` and above (`logging/setLevel`).
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn set_log_level(&self, level: LoggingLevel) -> Result<(), UpstreamError> {
+        self.request("logging/setLevel", self.service.set_level(SetLevelRequestParams::new(level))).await
+    }
+
+    /// A `tools/call` answer in the words callers expect: an unknown tool becomes
+    /// [`UpstreamError::ToolNotFound`].
+    fn tool_answer(
+        &self,
+        exposed_name: &str,
+        result: Result<CallToolResult, UpstreamError>,
+    ) -> Result<CallToolResult, UpstreamError> {
         match result {
             Err(UpstreamError::JsonRpc { code, message, .. }) if is_unknown_tool(code, &message) => {
                 Err(UpstreamError::ToolNotFound { id: self.target.id.clone(), name: exposed_name.to_owned() })
@@ -322,6 +438,7 @@ async fn handshake(
     transport: ResolvedTransport,
     connect_timeout: Duration,
     log_dir: &Path,
+    offers: Offers,
 ) -> Result<(RunningService<RoleClient, Listener>, Option<StdioChild>), UpstreamError> {
     let connecting = match transport {
         ResolvedTransport::Stdio { command, args, env, cwd } => {
@@ -338,7 +455,7 @@ async fn handshake(
             Connecting::Sse(sse::connect(target, client, &url).await?)
         }
     };
-    let config = Listener::new(client_config());
+    let config = Listener::new(client_config(offers), Arc::new(Relay::new(target.id.clone())));
     match connecting {
         Connecting::Stdio(transport, child) => match config.serve(transport).await {
             Ok(service) => Ok((service, Some(child))),
@@ -365,11 +482,15 @@ async fn handshake(
 
 /// Who we are in the handshake. The protocol version is the newest that still has `initialize`,
 /// which every server released so far understands.
-fn client_config() -> ClientConfig {
-    let mut config = ClientConfig::new(
-        ClientCapabilities::default(),
-        Implementation::new("lanyard", env!("CARGO_PKG_VERSION")),
-    );
+fn client_config(offers: Offers) -> ClientConfig {
+    let mut capabilities = ClientCapabilities::default();
+    if offers == Offers::AgentRequests {
+        capabilities.sampling = Some(SamplingCapability::default());
+        capabilities.elicitation = Some(ElicitationCapability::default());
+        capabilities.roots = Some(RootsCapabilities::default());
+    }
+    let mut config =
+        ClientConfig::new(capabilities, Implementation::new("lanyard", env!("CARGO_PKG_VERSION")));
     config.protocol_version = ProtocolVersion::LATEST_WITH_INITIALIZE;
     config
 }

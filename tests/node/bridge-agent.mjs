@@ -8,6 +8,7 @@
 //   "hidden":  "tool-name"                              call a tool that should be refused
 //   "progress": { "tool": "trigger-long-running-operation", "arguments": {...} }
 //   "sampling": { "tool": "trigger-sampling-request", "arguments": {...} }
+//   "logging": { "tool": "toggle-simulated-logging" }    call it, then wait for the first log message
 //   "unknown": "some/method"                            send a request no server knows
 //   "calls":   [{ "tool": "t", "arguments": {...} }]   call each tool; report text, isError or error
 //   "prompt":  { "name": "p", "arguments": {...} }     list prompts, then get this one
@@ -18,7 +19,11 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CreateMessageRequestSchema, ResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageRequestSchema,
+  LoggingMessageNotificationSchema,
+  ResultSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 
 const SAMPLING_REPLY = "sampled by the bridge-agent";
 
@@ -39,6 +44,16 @@ async function main() {
     role: "assistant",
     content: { type: "text", text: SAMPLING_REPLY },
   }));
+  // Log messages, kept from the start; `logging` waits for the first.
+  const logs = [];
+  let logged = null;
+  const firstLog = new Promise((resolve) => {
+    logged = resolve;
+  });
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    logs.push(n.params);
+    logged();
+  });
   let transport;
   if (plan.stdio) {
     transport = new StdioClientTransport({
@@ -84,6 +99,12 @@ async function main() {
   if (plan.sampling) {
     const result = await client.callTool({ name: plan.sampling.tool, arguments: plan.sampling.arguments ?? {} });
     out.sampling = result.content?.[0]?.text ?? null;
+  }
+  if (plan.logging) {
+    await client.callTool({ name: plan.logging.tool, arguments: plan.logging.arguments ?? {} });
+    // The test's own deadline bounds this wait.
+    await firstLog;
+    out.logging = { logger: logs[0]?.logger ?? null, level: logs[0]?.level ?? null };
   }
   if (plan.unknown) {
     try {

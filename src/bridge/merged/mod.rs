@@ -16,12 +16,25 @@
 //!   never fail the whole list. See [`sources`] for connecting and retrying.
 //! - **Changes.** When an upstream sends `notifications/tools/list_changed` (or the prompt or
 //!   resource variant), or a source that was down joins, every agent session gets the matching
-//!   `list_changed` notification and lists again.
+//!   `list_changed` notification and lists again. A 2026-07-28 agent, which has no session to
+//!   push to, gets the same notifications on its open `subscriptions/listen` request.
 //!
-//! Everything else an upstream might send (progress, logging, sampling and elicitation requests)
-//! does not cross the merge: use the per-source bridge for a server that needs it.
+//! - **During a call** ([`relay`]): a source's progress reaches the agent under the agent's own
+//!   progress token, its sampling, elicitation and roots requests go to the agent that made the
+//!   call (refused with a JSON-RPC error if that agent did not declare the capability), and the
+//!   agent's `notifications/cancelled` reaches the source with the source's own request id.
+//! - **Log messages** ([`logs`]) of every source reach every agent, `logger` naming the source;
+//!   an agent's `logging/setLevel` filters its own session only.
+//!
+//! A source's request that comes while no agent call is in flight on it (server-everything asks
+//! for roots right after connecting) has nobody to go to and is refused with an error saying so.
+//! A 2026-07-28 agent cannot be sent requests at all (that revision has servers answer
+//! `input_required` instead, which the merged server does not do yet), so its sources get rmcp's
+//! refusal; nor does it get log messages, which are pushed to session-based agents only.
 
+mod logs;
 mod naming;
+mod relay;
 mod routing;
 mod server;
 mod sources;

@@ -6,6 +6,11 @@
 //! across an `.await`. A call whose name is in no table (an agent that calls without listing,
 //! or a table from before a change) lists once more before giving up.
 
+#![expect(
+    deprecated,
+    reason = "logging is deprecated by SEP-2577, but agents of earlier revisions still use it"
+)]
+
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -14,19 +19,21 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse, Implementation,
     ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
     PaginatedRequestParams, Prompt, ReadResourceRequestParams, ReadResourceResponse, Resource,
-    ServerCapabilities, ServerConfig, Tool,
+    ServerCapabilities, ServerConfig, ServerNotification, SetLevelRequestParams, SubscriptionFilter, Tool,
 };
-use rmcp::service::{NotificationContext, Peer, RequestContext};
+use rmcp::service::{NotificationContext, Peer, RequestContext, SubscriptionContext, SubscriptionSendError};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::{debug, warn};
 
 use super::MergedError;
+use super::logs::{self, Level, SourceLog};
+use super::relay;
 use super::routing::{self, Owners, Route, Table};
 use super::sources::Sources;
 use crate::profile::SourceId;
-use crate::upstream::{ListChanged, Upstream, UpstreamError};
+use crate::upstream::{CallEvent, ListChanged, Upstream, UpstreamError};
 
 const INSTRUCTIONS: &str = "Every enabled Lanyard source in one server. Tools and prompts are named \
 `<source>__<name>`; resources keep their own URIs.";
@@ -178,14 +185,18 @@ impl Merged {
         })
     }
 
-    pub(crate) async fn call_tool(
+    /// Calls a merged tool on its source; what the source sends about the call comes on
+    /// `events`, and `cancel` tells the source the agent gave up (see [`super::relay`]).
+    pub(crate) async fn call_tool_relayed(
         &self,
         name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        events: mpsc::Sender<CallEvent>,
+        cancel: &CancellationToken,
     ) -> Result<rmcp::model::CallToolResult, MergedError> {
         let route = self.route(Named::Tool, name).await?;
         let upstream = self.sources.get(&route.source).await?;
-        match upstream.call_tool(&route.name, arguments).await {
+        match upstream.call_tool_relayed(&route.name, arguments, events, cancel).await {
             Ok(result) => Ok(result),
             Err(err) => Err(self.refusal(&route.source, err).await),
         }
@@ -252,6 +263,10 @@ pub(crate) struct MergedServer {
     /// Subscribed when the session is made, so a change that comes before the agent's
     /// `initialized` is still told once it is.
     changes: Mutex<Option<broadcast::Receiver<ListChanged>>>,
+    /// The sources' log messages, subscribed like `changes`.
+    logs: Mutex<Option<broadcast::Receiver<SourceLog>>>,
+    /// The lowest level this agent wants log messages at (`logging/setLevel`); all until it says.
+    level: watch::Sender<Level>,
     session: CancellationToken,
     _ended: DropGuard,
 }
@@ -259,9 +274,10 @@ pub(crate) struct MergedServer {
 impl MergedServer {
     pub(crate) fn new(merged: Arc<Merged>) -> Self {
         let changes = Mutex::new(Some(merged.sources().changes()));
+        let logs = Mutex::new(Some(merged.sources().logs()));
         let session = CancellationToken::new();
         let _ended = session.clone().drop_guard();
-        Self { merged, changes, session, _ended }
+        Self { merged, changes, logs, level: watch::channel(Level::default()).0, session, _ended }
     }
 }
 
@@ -298,6 +314,7 @@ impl ServerHandler for MergedServer {
             .enable_prompts_list_changed()
             .enable_resources()
             .enable_resources_list_changed()
+            .enable_logging()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("lanyard", env!("CARGO_PKG_VERSION")))
@@ -306,8 +323,63 @@ impl ServerHandler for MergedServer {
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
         if let Some(changes) = lock(&self.changes).take() {
-            tokio::spawn(forward_changes(context.peer, changes, self.session.clone()));
+            tokio::spawn(forward_changes(context.peer.clone(), changes, self.session.clone()));
         }
+        if let Some(messages) = lock(&self.logs).take() {
+            tokio::spawn(logs::forward(context.peer, messages, self.level.subscribe(), self.session.clone()));
+        }
+    }
+
+    /// 2026-07-28 agents have no session to push to: they ask for list changes with
+    /// `subscriptions/listen`, and get them for as long as that request stays open.
+    fn accepted_subscription_filter(&self, _requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        Some(
+            SubscriptionFilter::builder()
+                .tools_list_changed()
+                .prompts_list_changed()
+                .resources_list_changed()
+                .build(),
+        )
+    }
+
+    async fn listen(&self, subscription: SubscriptionContext) -> Result<(), ErrorData> {
+        let mut changes = self.merged.sources().changes();
+        loop {
+            let change = tokio::select! {
+                () = subscription.cancelled() => return Ok(()),
+                () = self.session.cancelled() => return Ok(()),
+                change = changes.recv() => change,
+            };
+            let notification = match change {
+                Ok(ListChanged::Prompts) => {
+                    ServerNotification::PromptListChangedNotification(Default::default())
+                }
+                Ok(ListChanged::Resources) => {
+                    ServerNotification::ResourceListChangedNotification(Default::default())
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    ServerNotification::ToolListChangedNotification(Default::default())
+                }
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            };
+            match subscription.sink().send(notification).await {
+                // The agent did not ask for this kind of change.
+                Ok(()) | Err(SubscriptionSendError::NotificationNotAccepted(_)) => {}
+                Err(err) => {
+                    debug!(%err, "the agent's subscription ended");
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.level.send_replace(Level::from(request.level));
+        Ok(())
     }
 
     async fn list_tools(
@@ -321,9 +393,9 @@ impl ServerHandler for MergedServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        Ok(self.merged.call_tool(&request.name, request.arguments).await?.into())
+        Ok(relay::call_tool(&self.merged, request, &context).await?.into())
     }
 
     async fn list_prompts(

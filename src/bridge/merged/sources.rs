@@ -15,20 +15,24 @@ use tokio::sync::{Mutex, OnceCell, broadcast};
 use tracing::{debug, info, warn};
 
 use super::MergedError;
+use super::logs::SourceLog;
 use crate::Engine;
 use crate::profile::SourceId;
-use crate::upstream::{ListChanged, Upstream};
+use crate::upstream::{ListChanged, Offers, Upstream};
 
 /// How long a source that failed to connect is left alone before a list tries it again.
 const RETRY_AFTER: Duration = Duration::from_secs(10);
 /// List-change signals kept for a slow agent session before the oldest are dropped.
 const CHANGE_BUFFER: usize = 16;
+/// Log messages kept for a slow agent session before the oldest are dropped.
+const LOG_BUFFER: usize = 64;
 
 /// Every saved source, in id order, and the connections to them.
 pub(crate) struct Sources {
     engine: Arc<Engine>,
     slots: OnceCell<Vec<Slot>>,
     changes: broadcast::Sender<ListChanged>,
+    logs: broadcast::Sender<SourceLog>,
 }
 
 struct Slot {
@@ -50,7 +54,12 @@ enum State {
 
 impl Sources {
     pub(crate) fn new(engine: Arc<Engine>) -> Self {
-        Self { engine, slots: OnceCell::new(), changes: broadcast::channel(CHANGE_BUFFER).0 }
+        Self {
+            engine,
+            slots: OnceCell::new(),
+            changes: broadcast::channel(CHANGE_BUFFER).0,
+            logs: broadcast::channel(LOG_BUFFER).0,
+        }
     }
 
     pub(crate) fn engine(&self) -> &Engine {
@@ -60,6 +69,11 @@ impl Sources {
     /// Signals when an upstream's list changed, or a source joined the merged lists.
     pub(crate) fn changes(&self) -> broadcast::Receiver<ListChanged> {
         self.changes.subscribe()
+    }
+
+    /// Every source's log messages, tagged with the source.
+    pub(crate) fn logs(&self) -> broadcast::Receiver<SourceLog> {
+        self.logs.subscribe()
     }
 
     async fn slots(&self) -> Result<&[Slot], MergedError> {
@@ -138,10 +152,11 @@ impl Sources {
             State::Failed { .. } | State::Idle => {}
         }
         let was_failed = matches!(&*state, State::Failed { .. });
-        match self.engine.connect(&slot.id).await {
+        match self.engine.connect_offering(&slot.id, Offers::AgentRequests).await {
             Ok(upstream) => {
                 let upstream = Arc::new(upstream);
                 self.forward_changes(&upstream);
+                self.forward_logs(&upstream);
                 let joined_late = was_failed;
                 *state = State::Connected(Arc::clone(&upstream));
                 info!(source = %slot.id, "joined the merged server");
@@ -174,6 +189,26 @@ impl Sources {
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         let _ = to_agents.send(ListChanged::Tools);
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+
+    /// Passes an upstream's log messages on to every agent session, until it closes.
+    fn forward_logs(&self, upstream: &Upstream) {
+        let mut from_upstream = upstream.log_messages();
+        let to_agents = self.logs.clone();
+        let id = upstream.id().clone();
+        tokio::spawn(async move {
+            loop {
+                match from_upstream.recv().await {
+                    Ok(message) => {
+                        let _ = to_agents.send(SourceLog::tagged(&id, message));
+                    }
+                    Err(broadcast::error::RecvError::Lagged(lost)) => {
+                        debug!(source = %id, lost, "log messages dropped; the merged server fell behind");
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
