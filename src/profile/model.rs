@@ -328,8 +328,9 @@ impl Auth {
     }
 }
 
-/// Settings for per-user sign-in, including the switches for servers that bend the rules.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// Settings for per-user sign-in, including the switches for servers that bend the rules. The
+/// default is what a profile file without any of the keys means (`resource` sent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OAuthSettings {
     /// A pre-registered client id; without one, Lanyard registers itself.
@@ -356,6 +357,21 @@ pub struct OAuthSettings {
     /// Accept discovered endpoints in a private network although the MCP server is public.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_private_network: bool,
+}
+
+impl Default for OAuthSettings {
+    fn default() -> Self {
+        Self {
+            client_id: None,
+            client_secret: None,
+            client_metadata_url: None,
+            scopes: None,
+            redirect_port: None,
+            resource_param: true,
+            extra_params: BTreeMap::new(),
+            allow_private_network: false,
+        }
+    }
 }
 
 /// Settings for a service account (client credentials grant).
@@ -436,5 +452,17 @@ pub struct ToolFilter {
 impl ToolFilter {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_oauth_settings_are_what_a_file_without_keys_means() {
+        let from_file: OAuthSettings = toml::from_str("").expect("an empty table is valid");
+        assert_eq!(OAuthSettings::default(), from_file);
+        assert!(OAuthSettings::default().resource_param, "RFC 8707 `resource` is sent unless turned off");
     }
 }
