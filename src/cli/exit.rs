@@ -4,6 +4,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use lanyard::bridge::BridgeError;
 use lanyard::oauth::{OAuthError, OAuthErrorKind};
 use lanyard::profile::{ImportError, ProfileError, ResolveError};
 use lanyard::upstream::UpstreamError;
@@ -81,18 +82,31 @@ pub fn classify(err: &anyhow::Error) -> Exit {
             return exit_for_upstream(upstream);
         }
         if let Some(engine) = cause.downcast_ref::<lanyard::Error>() {
-            return match engine {
-                lanyard::Error::Profile(_) | lanyard::Error::Disabled { .. } => Exit::Profile,
-                lanyard::Error::Vault(_) => Exit::Keychain,
-                lanyard::Error::Resolve(ResolveError::Vault { .. }) => Exit::Keychain,
-                lanyard::Error::Resolve(_) => Exit::Profile,
-                lanyard::Error::Upstream(upstream) => exit_for_upstream(upstream),
-                lanyard::Error::OAuth(oauth) => exit_for_oauth(oauth),
+            return exit_for_engine(engine);
+        }
+        // Its variants are transparent, so the chain skips the error they carry: look inside.
+        if let Some(bridge) = cause.downcast_ref::<BridgeError>() {
+            return match bridge {
+                BridgeError::Upstream(upstream) => exit_for_upstream(upstream),
+                BridgeError::Engine(engine) => exit_for_engine(engine),
+                BridgeError::Vault(_) => Exit::Keychain,
                 _ => Exit::Failure,
             };
         }
     }
     Exit::Failure
+}
+
+fn exit_for_engine(err: &lanyard::Error) -> Exit {
+    match err {
+        lanyard::Error::Profile(_) | lanyard::Error::Disabled { .. } => Exit::Profile,
+        lanyard::Error::Vault(_) => Exit::Keychain,
+        lanyard::Error::Resolve(ResolveError::Vault { .. }) => Exit::Keychain,
+        lanyard::Error::Resolve(_) => Exit::Profile,
+        lanyard::Error::Upstream(upstream) => exit_for_upstream(upstream),
+        lanyard::Error::OAuth(oauth) => exit_for_oauth(oauth),
+        _ => Exit::Failure,
+    }
 }
 
 fn exit_for_upstream(err: &UpstreamError) -> Exit {

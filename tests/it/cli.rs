@@ -348,3 +348,14 @@ fn closed_stdout_ends_quietly() {
     assert!(!run.stderr.contains("panicked"), "a closed pipe is not a crash: {}", run.stderr);
     assert_eq!(run.code, 0, "a closed pipe ends quietly: {}", run.stderr);
 }
+
+/// `lanyard bridge` exits with the same codes as every other command: a missing or disabled
+/// source is a profile error (5), not a bare failure.
+#[test]
+fn bridge_exit_codes_follow_the_error() {
+    let home = Home::new();
+    home.run(&["bridge", "nowhere"]).fails_with(5, "nowhere");
+    home.run(&["profile", "add", "off", "--", "true"]).ok();
+    home.run(&["profile", "edit", "off", "--disable"]).ok();
+    home.run(&["bridge", "off"]).fails_with(5, "off");
+}
