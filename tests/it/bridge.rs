@@ -497,3 +497,57 @@ async fn http_agent_gets_a_single_answer_as_json() {
     let reply: Value = answer.json().await.expect("a JSON-RPC answer");
     assert_eq!(reply["result"]["content"][0]["text"], json!("two"), "the session goes on: {reply}");
 }
+
+/// Another account on the same machine gets neither the bridge token (the keychain's session bus
+/// refuses it, even with the bus address in hand) nor past the door without it. Acting as
+/// another user needs root; elsewhere the test says so and checks nothing.
+#[tokio::test]
+async fn another_unix_user_gets_neither_the_bridge_token_nor_past_the_door() {
+    let uid = std::process::Command::new("id").arg("-u").output().expect("id runs");
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        eprintln!("skipped: acting as another user needs root");
+        return;
+    }
+    let upstream = CountingUpstream::start().await.expect("the counting upstream starts");
+    let home = Home::new();
+    home.add(&["guarded", "--url", &upstream.url]).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let token = bridge_token();
+    let port = base.rsplit(':').next().unwrap().to_owned();
+
+    // A home of its own for the other user, and our binary where it may run it.
+    let theirs = tempfile::tempdir().expect("a temporary folder");
+    let bin = theirs.path().join("lanyard");
+    std::fs::copy(crate::support::bridge_home::lanyard_bin(), &bin).expect("copy the binary");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(theirs.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let as_nobody = |program: &str, args: &[&str]| {
+        let mut command = std::process::Command::new("setpriv");
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--", program])
+            .args(args)
+            .env("HOME", theirs.path())
+            .env("LANYARD_CONFIG_DIR", theirs.path().join("config"))
+            .env("LANYARD_DATA_DIR", theirs.path().join("data"))
+            .env_remove("LANYARD_LOG");
+        command.output().expect("setpriv runs")
+    };
+
+    let stolen = as_nobody(bin.to_str().unwrap(), &["bridge-token"]);
+    let said =
+        format!("{}{}", String::from_utf8_lossy(&stolen.stdout), String::from_utf8_lossy(&stolen.stderr));
+    assert_eq!(stolen.status.code(), Some(6), "another user cannot reach our keychain: {said}");
+    assert!(!said.contains(&token), "and never sees the bridge token");
+
+    let request = format!(
+        "exec 3<>/dev/tcp/127.0.0.1/{port}; printf 'POST /mcp/guarded HTTP/1.1\\r\\nHost: 127.0.0.1:{port}\\r\\n\
+         Content-Type: application/json\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\n{{}}' >&3; head -1 <&3"
+    );
+    let knocked = as_nobody("bash", &["-c", &request]);
+    let status_line = String::from_utf8_lossy(&knocked.stdout).into_owned();
+    assert!(
+        status_line.starts_with("HTTP/1.1 401"),
+        "another user without the token is refused: {status_line:?}"
+    );
+    assert_eq!(upstream.hits(), 0, "and reaches no upstream");
+}
