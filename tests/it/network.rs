@@ -282,3 +282,35 @@ fn issue_7_a_missing_ca_bundle_is_refused_when_the_source_is_added() {
     let (_, listed, _) = lanyard(home.path(), &["profile", "list"]);
     assert!(!listed.contains("corp"), "nothing is saved: {listed}");
 }
+
+#[tokio::test]
+async fn issue_7_sign_in_requests_trust_the_source_ca_bundle() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (_server, url) = start_private_tls_server(dir.path()).await;
+    let home = tempfile::tempdir().expect("a temp home");
+    let home = home.path();
+    let bundle = dir.path().join("ca.pem");
+    let add =
+        ["profile", "add", "corp", "--url", &url, "--auth", "oauth", "--ca-bundle", bundle.to_str().unwrap()];
+    let (code, _, stderr) = lanyard(home, &add);
+    assert_eq!(code, 0, "an OAuth source with a bundle is saved: {stderr}");
+    let (code, _, stderr) = lanyard(home, &["profile", "add", "other", "--url", &url, "--auth", "oauth"]);
+    assert_eq!(code, 0, "the same server without a bundle: {stderr}");
+
+    // Discovery is the sign-in's first request; the server has no metadata, so it stops there,
+    // before any browser would open.
+    let (code, _, stderr) = lanyard(home, &["connect", "corp", "--no-browser"]);
+    assert_ne!(code, 0, "the server publishes no OAuth metadata");
+    assert!(
+        stderr.contains("protected resource metadata"),
+        "discovery got the server's answers over TLS: {stderr}"
+    );
+    assert!(!stderr.contains("invalid peer certificate"), "the certificate was trusted: {stderr}");
+
+    let (code, _, stderr) = lanyard(home, &["connect", "other", "--no-browser"]);
+    assert_ne!(code, 0, "without the bundle discovery cannot connect");
+    assert!(
+        stderr.contains("invalid peer certificate"),
+        "and the refusal is the certificate, so the bundle made the difference above: {stderr}"
+    );
+}
