@@ -333,7 +333,16 @@ impl Engine {
     /// Forgets a source's tokens, revoking them first where the server offers it.
     pub async fn disconnect(&self, id: &SourceId) -> Result<Disconnected, Error> {
         let profile = self.profile(id)?;
-        let outcome = oauth::disconnect(&oauth::http_client_for(&profile)?, &self.vault, &profile).await?;
+        // A broken `ca_bundle` must not keep tokens on this machine: they are forgotten anyway,
+        // and a revocation that fails without the bundle is reported as such.
+        let http = match oauth::http_client_for(&profile) {
+            Ok(http) => http,
+            Err(err) => {
+                tracing::warn!(source = %id, %err, "revoking without the source's CA bundle");
+                oauth::http_client()?
+            }
+        };
+        let outcome = oauth::disconnect(&http, &self.vault, &profile).await?;
         if !matches!(outcome, Disconnected::NothingStored) {
             activity_log::record(
                 id,
