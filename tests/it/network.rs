@@ -314,3 +314,46 @@ async fn issue_7_sign_in_requests_trust_the_source_ca_bundle() {
         "and the refusal is the certificate, so the bundle made the difference above: {stderr}"
     );
 }
+
+#[test]
+fn issue_7_doctor_checks_a_source_ca_bundle() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    make_test_ca(dir.path());
+    let home = tempfile::tempdir().expect("a temp home");
+    let home = home.path();
+    let bundle = home.join("corp-ca.pem");
+    std::fs::copy(dir.path().join("ca.pem"), &bundle).expect("copy the test CA");
+    let url = format!("https://127.0.0.1:{}/mcp", free_port().unwrap());
+    let add = ["profile", "add", "corp", "--url", &url, "--ca-bundle", bundle.to_str().unwrap()];
+    let (code, _, stderr) = lanyard(home, &add);
+    assert_eq!(code, 0, "the source is saved: {stderr}");
+    let corp = |report: &serde_json::Value| -> Vec<(String, String)> {
+        let all = report["findings"].as_array().expect("doctor lists findings");
+        all.iter()
+            .filter(|f| f["subject"] == "corp")
+            .map(|f| (f["outcome"].as_str().unwrap().to_owned(), f["detail"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let doctor = || {
+        let (_, stdout, stderr) = lanyard(home, &["doctor", "--json"]);
+        serde_json::from_str::<serde_json::Value>(&stdout)
+            .unwrap_or_else(|err| panic!("doctor --json is JSON ({err}): {stdout}{stderr}"))
+    };
+
+    let found = corp(&doctor());
+    assert!(
+        found.iter().any(|(outcome, detail)| outcome == "ok"
+            && detail.contains("ca_bundle")
+            && detail.contains("1 certificate")),
+        "a readable bundle is reported with its certificates: {found:?}"
+    );
+
+    std::fs::write(&bundle, "not a certificate\n").expect("break the bundle");
+    let found = corp(&doctor());
+    assert!(
+        found.iter().any(|(outcome, detail)| outcome == "problem"
+            && detail.contains("ca_bundle")
+            && detail.contains(bundle.to_str().unwrap())),
+        "a broken bundle is a problem naming the field and the path: {found:?}"
+    );
+}
