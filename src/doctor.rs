@@ -179,7 +179,14 @@ async fn source(engine: &Engine, profile: &Profile) -> Vec<Finding> {
         Err(err) => findings.push(Finding::new(Area::Source, &id, Outcome::Problem, err.to_string())),
     }
     let reach = match resolve(profile, engine.vault()).await {
-        Ok(resolved) => reachability(&id, &resolved.transport).await,
+        Ok(resolved) => {
+            if let Some(bundle) = &resolved.ca_bundle {
+                let detail =
+                    format!("ca_bundle {} holds {} certificate(s)", bundle.path().display(), bundle.len());
+                findings.push(Finding::new(Area::Source, &id, Outcome::Ok, detail));
+            }
+            reachability(&id, &resolved.transport).await
+        }
         Err(err) => Finding::new(Area::Source, &id, Outcome::Problem, err.to_string()),
     };
     findings.push(reach);

@@ -311,7 +311,7 @@ impl Engine {
             ResolvedTransport::Http { url, .. } | ResolvedTransport::Sse { url, .. } => url.clone(),
             ResolvedTransport::Stdio { .. } => return Err(OAuthError::NotHttp { id: id.clone() }.into()),
         };
-        let http = oauth::http_client()?;
+        let http = oauth::http_client_trusting(resolved.ca_bundle.as_ref())?;
         // `lanyard status` in another process shows the URL while this flow waits for it.
         let options = oauth::pending::recording(options, oauth::pending::default_dir(), id);
         let signed_in = match &profile.auth {
@@ -333,7 +333,16 @@ impl Engine {
     /// Forgets a source's tokens, revoking them first where the server offers it.
     pub async fn disconnect(&self, id: &SourceId) -> Result<Disconnected, Error> {
         let profile = self.profile(id)?;
-        let outcome = oauth::disconnect(&oauth::http_client()?, &self.vault, &profile).await?;
+        // A broken `ca_bundle` must not keep tokens on this machine: they are forgotten anyway,
+        // and a revocation that fails without the bundle is reported as such.
+        let http = match oauth::http_client_for(&profile) {
+            Ok(http) => http,
+            Err(err) => {
+                tracing::warn!(source = %id, %err, "revoking without the source's CA bundle");
+                oauth::http_client()?
+            }
+        };
+        let outcome = oauth::disconnect(&http, &self.vault, &profile).await?;
         if !matches!(outcome, Disconnected::NothingStored) {
             activity_log::record(
                 id,
@@ -364,7 +373,8 @@ impl Engine {
                 ResolvedTransport::Stdio { .. } => return Err(OAuthError::NotHttp { id: id.clone() }.into()),
             };
             let memory = Vault::mock();
-            let tokens = oauth::sign_in(&oauth::http_client()?, &memory, id, &url, settings, options).await?;
+            let http = oauth::http_client_trusting(resolved.ca_bundle.as_ref())?;
+            let tokens = oauth::sign_in(&http, &memory, id, &url, settings, options).await?;
             let bearer = Secret::new(format!("Bearer {}", tokens.access_token.expose()));
             set_header(headers, "Authorization", bearer);
         }

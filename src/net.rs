@@ -6,15 +6,20 @@
 //!   `NO_PROXY`; loopback (`localhost`, `127.0.0.0/8`, `::1`) never goes through a proxy, because
 //!   a local MCP server, the bridge and the sign-in redirect live there.
 //! - TLS trusts the operating system's store, plus the PEM bundle named by `LANYARD_CA_BUNDLE`
-//!   for a private PKI.
+//!   for a private PKI, plus a source's own bundle (`ca_bundle` in its profile, a [`CaBundle`])
+//!   for every request made for that source: one team's private CA is trusted for its server and
+//!   sign-in only, not for every other source.
 //!
 //! The environment is read once per process. A value that cannot be used is an error naming the
 //! variable, never silently ignored: a proxy setting that is dropped would send traffic around
 //! the proxy. A proxy URL may carry a password, so it never appears in an error or a log.
 
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use reqwest::{Certificate, NoProxy, Proxy};
+
+use crate::profile::{ExpandError, Profile, SourceId};
 
 /// Always excluded from proxying, whatever `NO_PROXY` says.
 const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
@@ -31,6 +36,75 @@ pub enum NetError {
     CaBundleUnreadable { path: String, reason: String },
     #[error("`{CA_BUNDLE_VAR}` names {path}, which holds no PEM certificate; give a PEM bundle or unset it")]
     CaBundleInvalid { path: String },
+    #[error(
+        "source `{id}`, ca_bundle: {path} cannot be read ({reason}); fix the path or clear it with `lanyard profile edit {id} --no-ca-bundle`"
+    )]
+    SourceCaBundleUnreadable { id: SourceId, path: String, reason: String },
+    #[error(
+        "source `{id}`, ca_bundle: {path} holds no PEM certificate; give a PEM bundle or clear it with `lanyard profile edit {id} --no-ca-bundle`"
+    )]
+    SourceCaBundleInvalid { id: SourceId, path: String },
+    #[error("source `{id}`, ca_bundle: {err}")]
+    SourceCaBundleExpand { id: SourceId, err: ExpandError },
+}
+
+/// The extra CAs one source trusts, read from the PEM file its profile names. Read when the
+/// source is used, so an edited file takes effect at the next connection.
+#[derive(Debug, Clone)]
+pub struct CaBundle {
+    path: PathBuf,
+    certs: Vec<Certificate>,
+}
+
+impl CaBundle {
+    /// The bundle `profile` names, with `${VAR}` expanded through `lookup`; `None` without one.
+    pub fn of(profile: &Profile, lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, NetError> {
+        let Some(raw) = &profile.ca_bundle else { return Ok(None) };
+        let id = profile.id();
+        let path = crate::profile::expand(&raw.to_string_lossy(), lookup)
+            .map_err(|err| NetError::SourceCaBundleExpand { id: id.clone(), err })?;
+        Self::read(id, Path::new(&path)).map(Some)
+    }
+
+    /// [`CaBundle::of`] with the process environment.
+    pub fn of_env(profile: &Profile) -> Result<Option<Self>, NetError> {
+        Self::of(profile, |name| std::env::var(name).ok())
+    }
+
+    /// Reads `path` for source `id`; an unreadable file or one without a certificate is an error
+    /// naming the source, the field and the path.
+    pub fn read(id: &SourceId, path: &Path) -> Result<Self, NetError> {
+        let shown = path.display().to_string();
+        let certs = read_bundle(&shown).map_err(|err| match err {
+            NetError::CaBundleUnreadable { path, reason } => {
+                NetError::SourceCaBundleUnreadable { id: id.clone(), path, reason }
+            }
+            _ => NetError::SourceCaBundleInvalid { id: id.clone(), path: shown.clone() },
+        })?;
+        Ok(Self { path: path.to_owned(), certs })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many certificates the file holds.
+    pub fn len(&self) -> usize {
+        self.certs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.certs.is_empty()
+    }
+}
+
+/// [`client_builder`], also trusting a source's own `bundle` when it has one.
+pub fn client_builder_trusting(bundle: Option<&CaBundle>) -> Result<reqwest::ClientBuilder, NetError> {
+    let builder = client_builder()?;
+    Ok(match bundle {
+        Some(bundle) => builder.tls_certs_merge(bundle.certs.iter().cloned()),
+        None => builder,
+    })
 }
 
 /// What the environment asks for, read once.
@@ -146,5 +220,71 @@ mod tests {
         let err = settings(&[(CA_BUNDLE_VAR, empty.to_str().unwrap())]).expect_err("refused");
         assert!(matches!(err, NetError::CaBundleInvalid { .. }), "{err:?}");
         assert!(err.to_string().contains("empty.pem"), "{err}");
+    }
+
+    /// A self-signed CA certificate, only ever parsed here.
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----\n\
+MIIBkzCCATmgAwIBAgIUIYUYK0JTU9vREyyXm8MGcWnTRRQwCgYIKoZIzj0EAwIw\n\
+HzEdMBsGA1UEAwwUTGFueWFyZCBVbml0IFRlc3QgQ0EwHhcNMjYxMTI3MTc1OTA2\n\
+WhcNMzYxMTI0MTc1OTA2WjAfMR0wGwYDVQQDDBRMYW55YXJkIFVuaXQgVGVzdCBD\n\
+QTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABIhOE1E8N7h++y7Ad3gED+DLdDxb\n\
+AZEhjVDLYzG3T5KztrBTl1oS3ukgPTD9t0LcSVg6G85X0DEXT+FuLvzya56jUzBR\n\
+MB0GA1UdDgQWBBTHum9QFuwtXYxyYd4U96/4xrJ2ATAfBgNVHSMEGDAWgBTHum9Q\n\
+FuwtXYxyYd4U96/4xrJ2ATAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gA\n\
+MEUCIB5+DlaTTtkIkeuAMQMgvsgHU9TP/AzU/dO0Lfza7aQ0AiEAoWnsD0HXbW01\n\
+8Rx9+aQmYfGTU2ENcacb9/5lZMcNXlg=\n\
+-----END CERTIFICATE-----\n";
+
+    fn http_source(ca_bundle: &str) -> Profile {
+        let transport = crate::profile::Transport::Http {
+            url: "https://mcp.corp.example/mcp".into(),
+            headers: Default::default(),
+        };
+        let mut profile = Profile::new("corp".parse().unwrap(), transport);
+        profile.ca_bundle = Some(ca_bundle.into());
+        profile
+    }
+
+    #[test]
+    fn a_source_bundle_path_is_expanded_then_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), TEST_CA).unwrap();
+        let profile = http_source("${PKI_DIR}/ca.pem");
+        let pki_dir = dir.path().to_str().unwrap().to_owned();
+        let bundle = CaBundle::of(&profile, |name| (name == "PKI_DIR").then(|| pki_dir.clone()))
+            .expect("the expanded path holds a certificate")
+            .expect("the profile names a bundle");
+        assert_eq!(bundle.path(), dir.path().join("ca.pem"), "the path is the expanded one");
+        assert_eq!(bundle.len(), 1, "the one certificate is read");
+
+        let err = CaBundle::of(&profile, |_| None).expect_err("an unset variable is refused");
+        assert!(
+            matches!(&err, NetError::SourceCaBundleExpand { id, .. } if id.as_str() == "corp"),
+            "names the source: {err:?}"
+        );
+        assert!(err.to_string().contains("PKI_DIR"), "and the variable: {err}");
+        let mut none = profile.clone();
+        none.ca_bundle = None;
+        assert!(CaBundle::of(&none, |_| None).unwrap().is_none(), "no bundle, nothing read");
+    }
+
+    #[test]
+    fn a_source_bundle_error_names_the_source_the_field_and_the_path() {
+        let id: SourceId = "corp".parse().unwrap();
+        let err = CaBundle::read(&id, Path::new("/nonexistent/corp-ca.pem")).expect_err("refused");
+        assert!(matches!(err, NetError::SourceCaBundleUnreadable { .. }), "{err:?}");
+        let text = err.to_string();
+        for part in ["`corp`", "ca_bundle", "/nonexistent/corp-ca.pem"] {
+            assert!(text.contains(part), "the error names {part}: {text}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "-----BEGIN NOTHING-----\n").unwrap();
+        let err = CaBundle::read(&id, &empty).expect_err("refused");
+        assert_eq!(
+            err,
+            NetError::SourceCaBundleInvalid { id, path: empty.display().to_string() },
+            "a file without a certificate is refused, naming it"
+        );
     }
 }

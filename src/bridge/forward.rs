@@ -54,7 +54,7 @@ impl Forwarder {
         let ResolvedTransport::Http { url, .. } = &resolved.transport else {
             unreachable!("the forwarder serves streamable HTTP sources only");
         };
-        let target = crate::upstream::target_of(&resolved.id, &resolved.transport);
+        let target = crate::upstream::target_of(resolved);
         let client = crate::upstream::http_client(&target, &[], resolved.timeouts.connect())?;
         Ok(Self {
             credentials: Arc::new(credentials),

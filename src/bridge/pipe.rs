@@ -170,7 +170,7 @@ impl Pipe {
         let rewriter = Rewriter::new(resolved.id.clone(), resolved.tools.clone());
         let http = match &resolved.transport {
             ResolvedTransport::Http { .. } | ResolvedTransport::Sse { .. } => {
-                let target = crate::upstream::target_of(&resolved.id, &resolved.transport);
+                let target = crate::upstream::target_of(&resolved);
                 Some(crate::upstream::http_client(&target, &[], resolved.timeouts.connect())?)
             }
             ResolvedTransport::Stdio { .. } => None,

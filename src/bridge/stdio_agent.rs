@@ -52,8 +52,13 @@ async fn through_hub(engine: &Engine, id: &SourceId) -> Result<Option<(Resolved,
     let headers = vec![("Authorization".to_owned(), Secret::new(format!("Bearer {}", token.expose())))];
     let credentials = Credentials::fixed(id, &headers)?;
     let transport = ResolvedTransport::Http { url, headers: Vec::new() };
-    let resolved =
-        Resolved { id: id.clone(), transport, timeouts: profile.timeouts, tools: ToolFilter::default() };
+    let resolved = Resolved {
+        id: id.clone(),
+        transport,
+        timeouts: profile.timeouts,
+        tools: ToolFilter::default(),
+        ca_bundle: None,
+    };
     Ok(Some((resolved, credentials)))
 }
 

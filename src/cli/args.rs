@@ -206,6 +206,9 @@ pub struct EditArgs {
     /// Remove an environment variable (repeatable).
     #[arg(long, value_name = "NAME")]
     pub remove_env: Vec<String>,
+    /// Stop trusting the source's own CA bundle.
+    #[arg(long, conflicts_with = "ca_bundle")]
+    pub no_ca_bundle: bool,
     /// Replace the command and arguments of a stdio server, after `--`.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -247,6 +250,10 @@ pub struct ProfileSettings {
     /// Working folder for a stdio server.
     #[arg(long)]
     pub cwd: Option<PathBuf>,
+    /// A PEM file of extra CAs trusted for this source's server and sign-in (http, sse), on top
+    /// of the OS store and `LANYARD_CA_BUNDLE`; `${VAR}` expands at connect time.
+    #[arg(long, value_name = "PATH")]
+    pub ca_bundle: Option<PathBuf>,
     /// Seconds allowed to start and initialize the connection.
     #[arg(long, value_name = "SECONDS")]
     pub connect_timeout: Option<u64>,

@@ -5,6 +5,7 @@ use std::fmt;
 use std::process::ExitCode;
 
 use lanyard::bridge::BridgeError;
+use lanyard::net::NetError;
 use lanyard::oauth::{OAuthError, OAuthErrorKind};
 use lanyard::profile::{ImportError, ProfileError, ResolveError};
 use lanyard::upstream::UpstreamError;
@@ -66,7 +67,7 @@ pub fn classify(err: &anyhow::Error) -> Exit {
         if cause.is::<VaultError>() {
             return Exit::Keychain;
         }
-        if cause.is::<ProfileError>() || cause.is::<ImportError>() {
+        if cause.is::<ProfileError>() || cause.is::<ImportError>() || cause.is::<NetError>() {
             return Exit::Profile;
         }
         if let Some(resolve) = cause.downcast_ref::<ResolveError>() {

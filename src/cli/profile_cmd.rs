@@ -85,6 +85,9 @@ pub async fn edit(engine: &Engine, args: EditArgs) -> Result<()> {
     if args.disable {
         changed.enabled = false;
     }
+    if args.no_ca_bundle {
+        changed.ca_bundle = None;
+    }
     match &mut changed.transport {
         Transport::Http { headers, .. } | Transport::Sse { headers, .. } => {
             remove_named(headers, &args.remove_header, "header")?;

@@ -118,6 +118,20 @@ pub fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<NewSec
             }
         }
     }
+    if let Some(path) = &settings.ca_bundle {
+        if is_stdio {
+            return Err(UsageError::new("--ca-bundle applies to --url sources").into());
+        }
+        // A path without variables is checked now, so a typo is caught before it is saved, and
+        // saved absolute, since `lanyard serve` and the app run in other folders.
+        let path = if path.to_string_lossy().contains("${") {
+            path.clone()
+        } else {
+            lanyard::net::CaBundle::read(profile.id(), path)?;
+            std::path::absolute(path).with_context(|| format!("make {} absolute", path.display()))?
+        };
+        profile.ca_bundle = Some(path);
+    }
     if let Some(seconds) = settings.connect_timeout {
         profile.timeouts.connect_secs = seconds;
     }

@@ -142,11 +142,12 @@ impl<'a> Credentials<'a> {
             debug!(retry_at, "the last refresh failed; waiting out its backoff");
             return fallback.ok_or(OAuthError::RetryLater { id: id.clone(), retry_at });
         }
+        let http = super::http::client_for(profile)?;
         let renewed = match (&profile.auth, current) {
             (Auth::ClientCredentials(settings), _) => {
-                client_credentials::fetch(&super::http::client()?, self.vault, id, mcp_url, settings).await
+                client_credentials::fetch(&http, self.vault, id, mcp_url, settings).await
             }
-            (Auth::OAuth(settings), Some(tokens)) => self.refresh(id, settings, tokens).await,
+            (Auth::OAuth(settings), Some(tokens)) => self.refresh(&http, id, settings, tokens).await,
             _ => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
         };
         activity::note_refresh(&self.activity_dir, id, renewed.as_ref().map(drop));
@@ -199,6 +200,7 @@ impl<'a> Credentials<'a> {
     /// Uses the refresh token, under the lock. Stores the result before returning it.
     async fn refresh(
         &self,
+        http: &reqwest::Client,
         id: &SourceId,
         settings: &OAuthSettings,
         tokens: StoredTokens,
@@ -215,8 +217,7 @@ impl<'a> Credentials<'a> {
         let step = Step::Refresh;
         let origin = Origin::of(&tokens.token_endpoint);
         let cut_off = activity::note_refresh_start(&self.activity_dir, id);
-        let (status, body) =
-            post_form(&super::http::client()?, id, step, &tokens.token_endpoint, &auth, &fields).await?;
+        let (status, body) = post_form(http, id, step, &tokens.token_endpoint, &auth, &fields).await?;
         if !(200..300).contains(&status) {
             return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body), cut_off).await);
         }

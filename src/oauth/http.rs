@@ -2,6 +2,9 @@
 //! a size limit, every endpoint checked before credentials go to it, and OAuth error bodies
 //! turned into codes.
 //!
+//! Every OAuth request for a source also trusts the source's `ca_bundle`, because its
+//! authorization server usually sits in the same private PKI as its MCP server.
+//!
 //! Redirects are not followed because a metadata or token request that is redirected could carry
 //! a client secret or a code to a server nobody named; well-behaved servers answer in place.
 
@@ -12,7 +15,8 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::{OAuthError, OAuthErrorCode, Problem, Step};
-use crate::profile::SourceId;
+use crate::net::CaBundle;
+use crate::profile::{Profile, SourceId};
 use crate::secret::Secret;
 use crate::upstream::Origin;
 
@@ -22,7 +26,17 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The client for every OAuth request: no redirects, a time limit, Nagle off.
 pub fn client() -> Result<reqwest::Client, OAuthError> {
-    crate::net::client_builder()?
+    client_trusting(None)
+}
+
+/// [`client`] for `profile`'s source: it also trusts the source's `ca_bundle`.
+pub fn client_for(profile: &Profile) -> Result<reqwest::Client, OAuthError> {
+    client_trusting(CaBundle::of_env(profile)?.as_ref())
+}
+
+/// [`client`], also trusting `bundle`.
+pub fn client_trusting(bundle: Option<&CaBundle>) -> Result<reqwest::Client, OAuthError> {
+    crate::net::client_builder_trusting(bundle)?
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(10))

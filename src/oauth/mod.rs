@@ -49,6 +49,8 @@ pub use credentials::{
     AccessToken, Credentials, DEFAULT_MARGIN, DEFAULT_RENEWAL, default_lock_dir, refresh_in_flight,
 };
 pub use error::{OAuthError, OAuthErrorCode, OAuthErrorKind, Problem, Step};
-pub use http::{MAX_BODY, client as http_client};
+pub use http::{
+    MAX_BODY, client as http_client, client_for as http_client_for, client_trusting as http_client_trusting,
+};
 pub use revoke::{Disconnected, disconnect};
 pub use tokens::{Account, Grant, Renewal, StepUp, StoredTokens, now};

@@ -269,6 +269,7 @@ transport = { type = "stdio", command = "npx", args = ["-y", "@modelcontextproto
 
 [sources.github]
 auth = { kind = "oauth", scopes = ["repo"] }
+ca_bundle = "${PKI_DIR:-/etc/corp}/ca.pem"
 
 [sources.github.transport]
 type = "http"
@@ -299,7 +300,14 @@ alias = { create_issue = "new_issue" }
             matches!(&github.auth, Auth::OAuth(o) if o.scopes.as_deref() == Some(&["repo".to_owned()][..]))
         );
         assert_eq!(github.tools.exclude, vec!["delete_repo"]);
-        assert!(file.get(&"everything".parse().unwrap()).unwrap().enabled, "enabled by default");
+        assert_eq!(
+            github.ca_bundle.as_deref(),
+            Some(Path::new("${PKI_DIR:-/etc/corp}/ca.pem")),
+            "ca_bundle is kept unexpanded"
+        );
+        let everything = file.get(&"everything".parse().unwrap()).unwrap();
+        assert!(everything.enabled, "enabled by default");
+        assert_eq!(everything.ca_bundle, None, "no bundle unless one is named");
     }
 
     #[test]
@@ -318,6 +326,20 @@ alias = { create_issue = "new_issue" }
         };
         assert_eq!(location.line, 4, "colour is on line 4: {err}");
         assert!(message.contains("colour"), "the message names the unknown key: {err}");
+    }
+
+    #[test]
+    fn ca_bundle_belongs_to_the_source_not_the_transport() {
+        let text = "version = 1\n[sources.a]\ntransport = { type = \"http\", url = \"http://x\", ca_bundle = \"/ca.pem\" }\n";
+        let err = parse(text).unwrap_err();
+        assert!(err.to_string().contains("ca_bundle"), "inside transport it is an unknown key: {err}");
+        let text = "version = 1\n[sources.a]\nca_bundle = \"/ca.pem\"\ntransport = { type = \"stdio\", command = \"x\" }\n";
+        let err = parse(text).unwrap_err();
+        let ProfileError::Invalid { problem, location: Some(location), .. } = &err else {
+            panic!("expected a validation error, got {err:?}")
+        };
+        assert_eq!(problem.field, "ca_bundle", "a stdio source cannot have one: {err}");
+        assert_eq!(location.line, 2, "the error points at the source's table: {err}");
     }
 
     #[test]

@@ -157,6 +157,11 @@ pub struct Profile {
     pub name: Option<String>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub enabled: bool,
+    /// A PEM file of extra CAs trusted for this source's requests (its server, discovery,
+    /// sign-in and tokens), on top of the OS store and `LANYARD_CA_BUNDLE`. At the source level,
+    /// not in `transport`, because the sign-in endpoints need it as much as the server does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_bundle: Option<PathBuf>,
     pub transport: Transport,
     #[serde(default, skip_serializing_if = "Auth::is_none")]
     pub auth: Auth,
@@ -172,6 +177,7 @@ impl Profile {
             id: Some(id),
             name: None,
             enabled: true,
+            ca_bundle: None,
             transport,
             auth: Auth::None,
             timeouts: Timeouts::default(),

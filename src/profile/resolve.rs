@@ -9,6 +9,7 @@ use url::Url;
 
 use super::expand::{ExpandError, expand};
 use super::model::{ConfigValue, Profile, SecretRef, SourceId, Timeouts, ToolFilter, Transport};
+use crate::net::{CaBundle, NetError};
 use crate::secret::Secret;
 use crate::vault::{Vault, VaultError, VaultKey};
 
@@ -19,6 +20,8 @@ pub struct Resolved {
     pub transport: ResolvedTransport,
     pub timeouts: Timeouts,
     pub tools: ToolFilter,
+    /// The extra CAs the profile's `ca_bundle` names, read at resolve time.
+    pub ca_bundle: Option<CaBundle>,
 }
 
 /// A transport with every value final. Header and environment values are all [`Secret`]s,
@@ -46,6 +49,9 @@ pub enum ResolveError {
     MissingSecret { id: SourceId, field: String, reference: SecretRef },
     #[error("source `{id}`: {err}")]
     Vault { id: SourceId, err: VaultError },
+    /// The profile's `ca_bundle` cannot be used; the error names the source and the path.
+    #[error("{err}")]
+    CaBundle { err: NetError },
 }
 
 /// Resolves `profile` against the process environment and `vault`.
@@ -107,7 +113,8 @@ pub async fn resolve_with(
             }
         }
     };
-    Ok(Resolved { id, transport, timeouts: profile.timeouts, tools: profile.tools.clone() })
+    let ca_bundle = CaBundle::of(profile, &lookup).map_err(|err| ResolveError::CaBundle { err })?;
+    Ok(Resolved { id, transport, timeouts: profile.timeouts, tools: profile.tools.clone(), ca_bundle })
 }
 
 async fn value_of(

@@ -58,6 +58,17 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
         }
     }
     let is_http = !matches!(profile.transport, Transport::Stdio { .. });
+    if let Some(path) = &profile.ca_bundle {
+        if !is_http {
+            return Err(problem(
+                "ca_bundle",
+                "applies to http and sse sources; a stdio server makes its own connections",
+            ));
+        }
+        if path.as_os_str().is_empty() {
+            return Err(problem("ca_bundle", "is empty; give the path of a PEM file or leave it out"));
+        }
+    }
     match &profile.auth {
         Auth::None | Auth::Headers => {}
         Auth::OAuth(_) | Auth::ClientCredentials(_) | Auth::Passthrough if !is_http => {
@@ -217,6 +228,21 @@ mod tests {
         profile.tools.alias.insert("a".into(), "same".into());
         profile.tools.alias.insert("b".into(), "same".into());
         assert!(validate(&profile).unwrap_err().reason.contains("already"), "duplicate aliases are refused");
+    }
+
+    #[test]
+    fn ca_bundle_is_for_http_sources_and_not_empty() {
+        let mut profile = http("https://example.com/mcp");
+        profile.ca_bundle = Some("${HOME}/corp-ca.pem".into());
+        assert_eq!(validate(&profile), Ok(()), "the file is read at connect time, after expansion");
+        profile.ca_bundle = Some("".into());
+        assert_eq!(validate(&profile).unwrap_err().field, "ca_bundle", "an empty path is refused");
+        let mut stdio = Profile::new(
+            "s".parse().unwrap(),
+            Transport::Stdio { command: "x".into(), args: vec![], env: Default::default(), cwd: None },
+        );
+        stdio.ca_bundle = Some("/etc/corp-ca.pem".into());
+        assert_eq!(validate(&stdio).unwrap_err().field, "ca_bundle", "a stdio source makes no TLS requests");
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub(crate) struct Target {
     pub origin: Option<Origin>,
     /// Whether the URL is `https:`; a failed connect there may be a TLS failure.
     pub https: bool,
+    /// The source's own extra CAs, trusted by every client made for it.
+    pub ca_bundle: Option<crate::net::CaBundle>,
 }
 
 /// What a failure turned out to be.

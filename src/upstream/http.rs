@@ -1,5 +1,5 @@
 //! The HTTP side shared by both HTTP transports: the reqwest client that carries a profile's
-//! headers, rmcp's streamable HTTP transport on top of it, and a second look at an HTTP answer
+//! headers and trusts its `ca_bundle`, rmcp's streamable HTTP transport on top of it, and a second look at an HTTP answer
 //! that was not MCP, to say what it was.
 //!
 //! Header values are marked sensitive so that reqwest and hyper never print them, and redirects
@@ -40,7 +40,7 @@ pub(crate) fn client(
         header_value.set_sensitive(true);
         map.insert(header_name, header_value);
     }
-    crate::net::client_builder()
+    crate::net::client_builder_trusting(target.ca_bundle.as_ref())
         .map_err(|err| UpstreamError::Network { id: target.id.clone(), err })?
         .default_headers(map)
         .tcp_nodelay(true)

@@ -122,10 +122,10 @@ impl Upstream {
         log_dir: &Path,
         offers: Offers,
     ) -> Result<Upstream, UpstreamError> {
-        let Resolved { id, transport, timeouts, tools } = resolved;
+        let target = target_of(&resolved);
+        let Resolved { id, transport, timeouts, tools, .. } = resolved;
         let limit = timeouts.connect();
         let kind = transport_kind(&transport);
-        let target = target_of(&id, &transport);
         let (service, child) =
             match tokio::time::timeout(limit, handshake(&target, transport, limit, log_dir, offers)).await {
                 Ok(connected) => connected?,
@@ -495,15 +495,16 @@ fn client_config(offers: Offers) -> ClientConfig {
     config
 }
 
-pub(crate) fn target_of(id: &SourceId, transport: &ResolvedTransport) -> Target {
-    let url = match transport {
+pub(crate) fn target_of(resolved: &Resolved) -> Target {
+    let url = match &resolved.transport {
         ResolvedTransport::Stdio { .. } => None,
         ResolvedTransport::Http { url, .. } | ResolvedTransport::Sse { url, .. } => Some(url),
     };
     Target {
-        id: id.clone(),
+        id: resolved.id.clone(),
         origin: url.map(Origin::of),
         https: url.is_some_and(|url| url.scheme() == "https"),
+        ca_bundle: resolved.ca_bundle.clone(),
     }
 }
 

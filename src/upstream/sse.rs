@@ -274,7 +274,7 @@ mod tests {
     use super::*;
 
     fn target() -> Target {
-        Target { id: "legacy".parse().expect("a valid id"), origin: None, https: false }
+        Target { id: "legacy".parse().expect("a valid id"), origin: None, https: false, ca_bundle: None }
     }
 
     fn events(chunks: &'static [&'static str]) -> Events {

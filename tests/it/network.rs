@@ -1,7 +1,8 @@
 //! Networks people actually have (issue 7): a forward proxy from the environment is used for
 //! upstreams, never for loopback, and a proxy setting that cannot be used is an error naming the
 //! variable; a server whose certificate comes from a private CA is trusted with `LANYARD_CA_BUNDLE`
-//! and only then. The proxy is Debian's tinyproxy, started on 127.0.0.1 by the test.
+//! and only then, or with the source's own `ca_bundle`, which no other source shares. The proxy is
+//! Debian's tinyproxy, started on 127.0.0.1 by the test.
 //!
 //! A loopback URL never goes through a proxy, so the upstream is addressed as `0.0.0.0:<port>`:
 //! not a loopback name to Lanyard's rules, yet the same local server to the kernel, so the test
@@ -155,26 +156,31 @@ fn make_test_ca(dir: &Path) {
     ]);
 }
 
-#[tokio::test]
-async fn issue_7_a_server_of_a_private_ca_is_trusted_only_with_the_bundle() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    make_test_ca(dir.path());
+/// A plain HTTPS server (Node's own) on 127.0.0.1 with a certificate of the test CA made in
+/// `dir`, answering every request with 404: enough to tell a finished TLS handshake from a
+/// refused certificate. Returns it and its `/mcp` URL.
+async fn start_private_tls_server(dir: &Path) -> (ChildGuard, String) {
+    make_test_ca(dir);
     let port = free_port().expect("a free port");
-    // A plain HTTPS server (Node's own) that answers every request with 404: enough to tell a
-    // finished TLS handshake from a refused certificate.
     let script = format!(
         "const fs=require('fs');require('https').createServer({{key:fs.readFileSync('srv.key'),cert:fs.readFileSync('srv.pem')}},(q,s)=>{{s.writeHead(404,{{'content-type':'text/plain'}});s.end('not here')}}).listen({port},'127.0.0.1')"
     );
     let child = tokio::process::Command::new("node")
         .args(["-e", &script])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .stdin(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .expect("node runs");
-    let _server = ChildGuard::new(child);
+    let server = ChildGuard::new(child);
     wait_for_port(port).await.expect("the HTTPS server listens");
-    let url = format!("https://127.0.0.1:{port}/mcp");
+    (server, format!("https://127.0.0.1:{port}/mcp"))
+}
+
+#[tokio::test]
+async fn issue_7_a_server_of_a_private_ca_is_trusted_only_with_the_bundle() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (_server, url) = start_private_tls_server(dir.path()).await;
 
     let (code, _, stderr) = tools(&url, &[]);
     assert_ne!(code, 0, "an unknown issuer is refused");
@@ -185,4 +191,169 @@ async fn issue_7_a_server_of_a_private_ca_is_trusted_only_with_the_bundle() {
     assert_ne!(code, 0, "the server is not an MCP server, so the command still fails");
     assert!(!stderr.contains("TLS handshake"), "with the bundle the certificate is trusted: {stderr}");
     assert!(stderr.contains("404"), "and the server's own answer comes through: {stderr}");
+}
+
+/// `lanyard <args>` with its config and data in `home` and no proxy or CA variables; exit code,
+/// stdout, stderr.
+fn lanyard(home: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lanyard"));
+    command
+        .args(args)
+        .env("LANYARD_CONFIG_DIR", home.join("config"))
+        .env("LANYARD_DATA_DIR", home.join("data"))
+        .env_remove("LANYARD_LOG")
+        .env_remove("LANYARD_CA_BUNDLE")
+        .stdin(Stdio::null());
+    for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+        command.env_remove(var);
+    }
+    let output = command.output().expect("lanyard runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn issue_7_a_source_trusts_its_own_ca_bundle_and_only_that_source() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (_server, url) = start_private_tls_server(dir.path()).await;
+    let home = tempfile::tempdir().expect("a temp home");
+    let home = home.path();
+    // A copy of the CA, so that breaking it later leaves the server's files alone.
+    let bundle = home.join("corp-ca.pem");
+    std::fs::copy(dir.path().join("ca.pem"), &bundle).expect("copy the test CA");
+    let bundle_arg = bundle.to_str().unwrap();
+
+    let (code, _, stderr) =
+        lanyard(home, &["profile", "add", "corp", "--url", &url, "--ca-bundle", bundle_arg]);
+    assert_eq!(code, 0, "a source with a readable bundle is saved: {stderr}");
+    let (code, _, stderr) = lanyard(home, &["profile", "add", "other", "--url", &url]);
+    assert_eq!(code, 0, "a second source for the same server, without a bundle: {stderr}");
+    let (_, shown, _) = lanyard(home, &["profile", "show", "corp"]);
+    assert!(
+        shown.contains("ca_bundle") && shown.contains(bundle_arg),
+        "show prints the bundle's path: {shown}"
+    );
+
+    let (code, _, stderr) = lanyard(home, &["tools", "corp"]);
+    assert_ne!(code, 0, "the server is not an MCP server, so the command still fails");
+    assert!(!stderr.contains("TLS handshake"), "the source's bundle makes its server trusted: {stderr}");
+    assert!(stderr.contains("404"), "and the server's own answer comes through: {stderr}");
+
+    let (code, _, stderr) = lanyard(home, &["tools", "other"]);
+    assert_ne!(code, 0, "another source does not borrow the bundle");
+    assert!(stderr.contains("TLS handshake"), "its refusal is about the certificate: {stderr}");
+
+    std::fs::write(&bundle, "not a certificate\n").expect("break the bundle");
+    let (code, _, stderr) = lanyard(home, &["tools", "corp"]);
+    assert_eq!(code, 5, "a broken bundle is a profile problem (exit 5): {stderr}");
+    for part in ["`corp`", "ca_bundle", bundle_arg, "no PEM certificate"] {
+        assert!(stderr.contains(part), "the error names {part}: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+
+    let (code, _, stderr) = lanyard(home, &["profile", "edit", "corp", "--no-ca-bundle"]);
+    assert_eq!(code, 0, "the bundle can be cleared: {stderr}");
+    let (_, shown, _) = lanyard(home, &["profile", "show", "corp"]);
+    assert!(!shown.contains("ca_bundle"), "cleared means gone from the file: {shown}");
+    let (code, _, stderr) = lanyard(home, &["tools", "corp"]);
+    assert_ne!(code, 0, "without its bundle the source is refused");
+    assert!(
+        stderr.contains("TLS handshake"),
+        "by the certificate check, so the bundle did the trusting: {stderr}"
+    );
+}
+
+#[test]
+fn issue_7_a_missing_ca_bundle_is_refused_when_the_source_is_added() {
+    let home = tempfile::tempdir().expect("a temp home");
+    let missing = home.path().join("nowhere").join("ca.pem");
+    let missing = missing.to_str().unwrap();
+    let (code, _, stderr) = lanyard(
+        home.path(),
+        &["profile", "add", "corp", "--url", "https://127.0.0.1:9/mcp", "--ca-bundle", missing],
+    );
+    assert_eq!(code, 5, "an unreadable bundle is a profile problem (exit 5): {stderr}");
+    for part in ["`corp`", "ca_bundle", missing, "cannot be read"] {
+        assert!(stderr.contains(part), "the error names {part}: {stderr}");
+    }
+    let (_, listed, _) = lanyard(home.path(), &["profile", "list"]);
+    assert!(!listed.contains("corp"), "nothing is saved: {listed}");
+}
+
+#[tokio::test]
+async fn issue_7_sign_in_requests_trust_the_source_ca_bundle() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (_server, url) = start_private_tls_server(dir.path()).await;
+    let home = tempfile::tempdir().expect("a temp home");
+    let home = home.path();
+    let bundle = dir.path().join("ca.pem");
+    let add =
+        ["profile", "add", "corp", "--url", &url, "--auth", "oauth", "--ca-bundle", bundle.to_str().unwrap()];
+    let (code, _, stderr) = lanyard(home, &add);
+    assert_eq!(code, 0, "an OAuth source with a bundle is saved: {stderr}");
+    let (code, _, stderr) = lanyard(home, &["profile", "add", "other", "--url", &url, "--auth", "oauth"]);
+    assert_eq!(code, 0, "the same server without a bundle: {stderr}");
+
+    // Discovery is the sign-in's first request; the server has no metadata, so it stops there,
+    // before any browser would open.
+    let (code, _, stderr) = lanyard(home, &["connect", "corp", "--no-browser"]);
+    assert_ne!(code, 0, "the server publishes no OAuth metadata");
+    assert!(
+        stderr.contains("protected resource metadata"),
+        "discovery got the server's answers over TLS: {stderr}"
+    );
+    assert!(!stderr.contains("invalid peer certificate"), "the certificate was trusted: {stderr}");
+
+    let (code, _, stderr) = lanyard(home, &["connect", "other", "--no-browser"]);
+    assert_ne!(code, 0, "without the bundle discovery cannot connect");
+    assert!(
+        stderr.contains("invalid peer certificate"),
+        "and the refusal is the certificate, so the bundle made the difference above: {stderr}"
+    );
+}
+
+#[test]
+fn issue_7_doctor_checks_a_source_ca_bundle() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    make_test_ca(dir.path());
+    let home = tempfile::tempdir().expect("a temp home");
+    let home = home.path();
+    let bundle = home.join("corp-ca.pem");
+    std::fs::copy(dir.path().join("ca.pem"), &bundle).expect("copy the test CA");
+    let url = format!("https://127.0.0.1:{}/mcp", free_port().unwrap());
+    let add = ["profile", "add", "corp", "--url", &url, "--ca-bundle", bundle.to_str().unwrap()];
+    let (code, _, stderr) = lanyard(home, &add);
+    assert_eq!(code, 0, "the source is saved: {stderr}");
+    let corp = |report: &serde_json::Value| -> Vec<(String, String)> {
+        let all = report["findings"].as_array().expect("doctor lists findings");
+        all.iter()
+            .filter(|f| f["subject"] == "corp")
+            .map(|f| (f["outcome"].as_str().unwrap().to_owned(), f["detail"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let doctor = || {
+        let (_, stdout, stderr) = lanyard(home, &["doctor", "--json"]);
+        serde_json::from_str::<serde_json::Value>(&stdout)
+            .unwrap_or_else(|err| panic!("doctor --json is JSON ({err}): {stdout}{stderr}"))
+    };
+
+    let found = corp(&doctor());
+    assert!(
+        found.iter().any(|(outcome, detail)| outcome == "ok"
+            && detail.contains("ca_bundle")
+            && detail.contains("1 certificate")),
+        "a readable bundle is reported with its certificates: {found:?}"
+    );
+
+    std::fs::write(&bundle, "not a certificate\n").expect("break the bundle");
+    let found = corp(&doctor());
+    assert!(
+        found.iter().any(|(outcome, detail)| outcome == "problem"
+            && detail.contains("ca_bundle")
+            && detail.contains(bundle.to_str().unwrap())),
+        "a broken bundle is a problem naming the field and the path: {found:?}"
+    );
 }

@@ -66,7 +66,7 @@ impl HttpLink {
     ) -> Self {
         let stop = CancellationToken::new();
         let inner = Inner {
-            target: crate::upstream::target_of(&resolved.id, &resolved.transport),
+            target: crate::upstream::target_of(resolved),
             url,
             client,
             credentials,

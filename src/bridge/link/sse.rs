@@ -47,7 +47,7 @@ impl SseLink {
         shared: Arc<Shared>,
         generation: u64,
     ) -> Result<Self, BridgeError> {
-        let target = crate::upstream::target_of(&resolved.id, &resolved.transport);
+        let target = crate::upstream::target_of(resolved);
         let response = credentials
             .send(|headers| stream_request(&client, &url).headers(headers))
             .await?

@@ -73,7 +73,13 @@ pub fn id(name: &str) -> SourceId {
 
 /// A resolved profile with default timeouts and no tool filter.
 pub fn resolved(name: &str, transport: ResolvedTransport) -> Resolved {
-    Resolved { id: id(name), transport, timeouts: Timeouts::default(), tools: ToolFilter::default() }
+    Resolved {
+        id: id(name),
+        transport,
+        timeouts: Timeouts::default(),
+        tools: ToolFilter::default(),
+        ca_bundle: None,
+    }
 }
 
 /// A stdio transport running `command args…` with no extra environment.
