@@ -111,6 +111,10 @@ impl NewSource {
         profile.enabled = before.enabled;
         profile.timeouts = before.timeouts;
         profile.tools = before.tools.clone();
+        // A stdio source cannot have one (the profile refuses it), so a switch to stdio drops it.
+        if !matches!(profile.transport, Transport::Stdio { .. }) {
+            profile.ca_bundle = before.ca_bundle.clone();
+        }
         profile.auth = match (std::mem::take(&mut profile.auth), &before.auth) {
             (Auth::OAuth(new), Auth::OAuth(old)) => {
                 Auth::OAuth(OAuthSettings { scopes: new.scopes, ..old.clone() })
@@ -468,7 +472,8 @@ mod tests {
 
     #[test]
     fn editing_keeps_a_blank_secret_and_what_the_form_does_not_show() {
-        let before = saved();
+        let mut before = saved();
+        before.ca_bundle = Some("/etc/corp/ca.pem".into());
         let form = http("https://new.example/mcp", vec![header("X-Api-Key", "", true)]);
         let (after, secrets) = form.into_edit(&before).unwrap();
         assert!(secrets.is_empty(), "a blank secret keeps the stored one, nothing new to store");
@@ -480,6 +485,7 @@ mod tests {
         );
         assert!(!after.enabled, "enabled is not the form's to change");
         assert_eq!(after.tools, before.tools, "tool filters are kept");
+        assert_eq!(after.ca_bundle, before.ca_bundle, "the source's CA bundle is kept");
 
         let form = http("https://new.example/mcp", vec![header("X-Other", "", true)]);
         assert!(form.into_edit(&before).is_err(), "a blank secret under a new name has nothing to keep");
