@@ -6,6 +6,7 @@ mod bridge_oauth;
 mod cli;
 mod doctor;
 mod hostile;
+mod leaks;
 mod merged;
 mod network;
 mod oauth;
