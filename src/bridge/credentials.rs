@@ -16,7 +16,6 @@
 //! source gets only Lanyard's credentials, and the agent's `Authorization` never reaches it.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
@@ -67,7 +66,7 @@ struct Tokens {
 struct Held {
     token: Secret,
     header: HeaderValue,
-    expires_at: Option<u64>,
+    renew_at: Option<u64>,
 }
 
 impl Held {
@@ -75,11 +74,11 @@ impl Held {
         let mut header = HeaderValue::from_str(&format!("Bearer {}", access.token.expose()))
             .map_err(|_| UpstreamError::InvalidHeader { id: id.clone(), name: "Authorization".into() })?;
         header.set_sensitive(true);
-        Ok(Self { token: access.token, header, expires_at: access.expires_at })
+        Ok(Self { token: access.token, header, renew_at: access.renew_at })
     }
 
-    fn is_fresh(&self, margin: Duration) -> bool {
-        self.expires_at.is_none_or(|at| at > crate::oauth::now().saturating_add(margin.as_secs()))
+    fn is_fresh(&self) -> bool {
+        self.renew_at.is_none_or(|at| at > crate::oauth::now())
     }
 }
 
@@ -183,12 +182,11 @@ impl Credentials {
 impl Tokens {
     /// The held token while it is fresh; otherwise one from the token manager.
     async fn current(&self, id: &SourceId) -> Result<Held, BridgeError> {
-        let margin = crate::oauth::DEFAULT_MARGIN;
-        if let Some(held) = self.held().filter(|held| held.is_fresh(margin)) {
+        if let Some(held) = self.held().filter(Held::is_fresh) {
             return Ok(held);
         }
         let _renewing = self.renewing.lock().await;
-        if let Some(held) = self.held().filter(|held| held.is_fresh(margin)) {
+        if let Some(held) = self.held().filter(Held::is_fresh) {
             return Ok(held); // renewed by another request while this one waited
         }
         self.fetch(id, None).await
@@ -197,8 +195,7 @@ impl Tokens {
     /// A token other than `refused`, which the upstream just answered 401 to.
     async fn renew(&self, id: &SourceId, refused: &Secret) -> Result<Held, BridgeError> {
         let _renewing = self.renewing.lock().await;
-        let margin = crate::oauth::DEFAULT_MARGIN;
-        if let Some(held) = self.held().filter(|held| &held.token != refused && held.is_fresh(margin)) {
+        if let Some(held) = self.held().filter(|held| &held.token != refused && held.is_fresh()) {
             return Ok(held); // renewed by another request while this one waited
         }
         self.fetch(id, Some(refused)).await

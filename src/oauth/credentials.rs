@@ -35,11 +35,15 @@ pub struct AccessToken {
     pub token: Secret,
     /// Unix seconds; `None` when the server did not say.
     pub expires_at: Option<u64>,
+    /// When a holder should ask for a token again (Unix seconds, see
+    /// [`StoredTokens::renew_at`]); `None` when the server gave no expiry.
+    pub renew_at: Option<u64>,
 }
 
 impl AccessToken {
-    fn of(tokens: StoredTokens) -> Self {
-        Self { token: tokens.access_token, expires_at: tokens.expires_at }
+    fn of(tokens: StoredTokens, margin: Duration) -> Self {
+        let renew_at = tokens.renew_at(margin);
+        Self { token: tokens.access_token, expires_at: tokens.expires_at, renew_at }
     }
 }
 
@@ -102,7 +106,7 @@ impl<'a> Credentials<'a> {
         let usable =
             |tokens: &StoredTokens| tokens.is_fresh(self.margin) && refused != Some(&tokens.access_token);
         match (&profile.auth, StoredTokens::load(self.vault, id).await?) {
-            (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(tokens)),
+            (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(tokens, self.margin)),
             (Auth::OAuth(_), None) => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
             (Auth::OAuth(_) | Auth::ClientCredentials(_), _) => {}
             (other, _) => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }),
@@ -112,7 +116,7 @@ impl<'a> Credentials<'a> {
         let current = match StoredTokens::load(self.vault, id).await? {
             Some(tokens) if usable(&tokens) => {
                 debug!("another process renewed the tokens");
-                return Ok(AccessToken::of(tokens));
+                return Ok(AccessToken::of(tokens, self.margin));
             }
             current => current,
         };
@@ -129,7 +133,7 @@ impl<'a> Credentials<'a> {
             Err(err) => crate::activity_log::Event::RefreshFailed { error: err.to_string() },
         };
         crate::activity_log::record(id, event);
-        Ok(AccessToken::of(renewed?))
+        Ok(AccessToken::of(renewed?, self.margin))
     }
 
     /// Records a `403 insufficient_scope` for `profile`'s source: the challenged scopes join the

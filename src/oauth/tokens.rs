@@ -132,7 +132,17 @@ impl StoredTokens {
     /// Whether the access token is still good for `margin` from now. A token without an expiry
     /// is trusted until the server refuses it.
     pub fn is_fresh(&self, margin: Duration) -> bool {
-        self.expires_at.is_none_or(|at| at > now().saturating_add(margin.as_secs()))
+        self.renew_at(margin).is_none_or(|at| at > now())
+    }
+
+    /// When the access token should be renewed: `margin` before it expires, or a quarter of
+    /// its life before when it lives less than four margins. Without the cap a token that lives
+    /// shorter than the margin would be stale from the moment it arrives and be refreshed on
+    /// every use. `None` when the server gave no expiry.
+    pub fn renew_at(&self, margin: Duration) -> Option<u64> {
+        let expires_at = self.expires_at?;
+        let lifetime = expires_at.saturating_sub(self.obtained_at);
+        Some(expires_at.saturating_sub(margin.as_secs().min(lifetime / 4)))
     }
 
     /// Whether a refresh token is held and not known to be expired.
@@ -355,11 +365,29 @@ mod tests {
     #[test]
     fn freshness_uses_the_margin() {
         let mut tokens = sample();
+        tokens.obtained_at = now() - 3600;
         tokens.expires_at = Some(now() + 30);
         assert!(tokens.is_fresh(Duration::from_secs(10)), "30 s left, 10 s margin");
         assert!(!tokens.is_fresh(Duration::from_secs(60)), "30 s left, 60 s margin");
         tokens.expires_at = None;
         assert!(tokens.is_fresh(Duration::from_secs(60)), "no expiry: trusted until refused");
+    }
+
+    #[test]
+    fn a_short_lived_token_is_renewed_a_quarter_of_its_life_before_expiry() {
+        let mut tokens = sample();
+        let margin = Duration::from_secs(60);
+        let t = now();
+        tokens.obtained_at = t;
+        tokens.expires_at = Some(t + 30);
+        assert_eq!(tokens.renew_at(margin), Some(t + 23), "a 30 s token is renewed 7 s before expiry");
+        assert!(tokens.is_fresh(margin), "a token that just arrived is fresh, whatever the margin");
+        tokens.obtained_at = t - 25;
+        tokens.expires_at = Some(t + 5);
+        assert!(!tokens.is_fresh(margin), "in the last quarter of its life it is renewed");
+        tokens.obtained_at = t;
+        tokens.expires_at = Some(t + 3600);
+        assert_eq!(tokens.renew_at(margin), Some(t + 3540), "a long-lived one a margin before expiry");
     }
 
     #[test]
