@@ -7,6 +7,7 @@ mod cli;
 mod doctor;
 mod hostile;
 mod leaks;
+mod load;
 mod merged;
 mod network;
 mod oauth;
