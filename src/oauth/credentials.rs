@@ -41,8 +41,7 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
-    fn of(tokens: StoredTokens, margin: Duration) -> Self {
-        let renew_at = tokens.renew_at(margin);
+    fn of(renew_at: Option<u64>, tokens: StoredTokens) -> Self {
         Self { token: tokens.access_token, expires_at: tokens.expires_at, renew_at }
     }
 }
@@ -54,6 +53,10 @@ pub struct Credentials<'a> {
     lock_dir: PathBuf,
     activity_dir: PathBuf,
     margin: Duration,
+    /// Whether `margin` was set with [`Credentials::with_margin`] and holds whatever the
+    /// token's life (otherwise it is capped for short-lived tokens, see
+    /// [`StoredTokens::renew_at`]).
+    exact: bool,
 }
 
 impl<'a> Credentials<'a> {
@@ -64,12 +67,25 @@ impl<'a> Credentials<'a> {
             lock_dir: default_lock_dir(),
             activity_dir: activity::default_dir(),
             margin: DEFAULT_MARGIN,
+            exact: false,
         }
     }
 
+    /// Renews tokens exactly `margin` before they expire, however short their life: a margin
+    /// longer than a token's life renews it on every use.
     pub fn with_margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
+        self.exact = true;
         self
+    }
+
+    /// When `tokens` are due for renewal, Unix seconds; `None` when the server gave no expiry.
+    fn renew_at(&self, tokens: &StoredTokens) -> Option<u64> {
+        if self.exact {
+            tokens.expires_at.map(|at| at.saturating_sub(self.margin.as_secs()))
+        } else {
+            tokens.renew_at(self.margin)
+        }
     }
 
     pub fn with_lock_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -103,10 +119,13 @@ impl<'a> Credentials<'a> {
         refused: Option<&Secret>,
     ) -> Result<AccessToken, OAuthError> {
         let id = profile.id();
-        let usable =
-            |tokens: &StoredTokens| tokens.is_fresh(self.margin) && refused != Some(&tokens.access_token);
+        let usable = |tokens: &StoredTokens| {
+            self.renew_at(tokens).is_none_or(|at| at > super::now()) && refused != Some(&tokens.access_token)
+        };
         match (&profile.auth, StoredTokens::load(self.vault, id).await?) {
-            (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(tokens, self.margin)),
+            (_, Some(tokens)) if usable(&tokens) => {
+                return Ok(AccessToken::of(self.renew_at(&tokens), tokens));
+            }
             (Auth::OAuth(_), None) => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
             (Auth::OAuth(_) | Auth::ClientCredentials(_), _) => {}
             (other, _) => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }),
@@ -116,7 +135,7 @@ impl<'a> Credentials<'a> {
         let current = match StoredTokens::load(self.vault, id).await? {
             Some(tokens) if usable(&tokens) => {
                 debug!("another process renewed the tokens");
-                return Ok(AccessToken::of(tokens, self.margin));
+                return Ok(AccessToken::of(self.renew_at(&tokens), tokens));
             }
             current => current,
         };
@@ -133,7 +152,8 @@ impl<'a> Credentials<'a> {
             Err(err) => crate::activity_log::Event::RefreshFailed { error: err.to_string() },
         };
         crate::activity_log::record(id, event);
-        Ok(AccessToken::of(renewed?, self.margin))
+        let renewed = renewed?;
+        Ok(AccessToken::of(self.renew_at(&renewed), renewed))
     }
 
     /// Records a `403 insufficient_scope` for `profile`'s source: the challenged scopes join the
