@@ -7,6 +7,8 @@ mod cli;
 mod doctor;
 mod faults;
 mod hostile;
+mod leaks;
+mod load;
 mod merged;
 mod network;
 mod oauth;

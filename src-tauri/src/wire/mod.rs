@@ -288,6 +288,115 @@ mod tests {
         assert_eq!(serde_json::to_value(AuthView::OAuth).unwrap(), "oauth", "the UI compares this spelling");
     }
 
+    /// Issue 6, "Secrets never leak": every payload about a source that crosses into the web
+    /// view, built from sources whose forms held planted secrets in every place one can go and
+    /// from tokens the keychain would hold, serialized and searched.
+    #[test]
+    fn issue_6_no_planted_secret_reaches_a_window_payload() {
+        use form::{NamedValue, NewClientCredentials, NewTransport};
+        use lanyard::oauth::{Grant, StoredTokens};
+        use lanyard::source::TokenStatus;
+        use lanyard::{Secret, profile::Profile};
+
+        const PLANTED: [&str; 7] = [
+            "planted-header-4b1e",
+            "planted-env-9d03",
+            "planted-query-77c2",
+            "planted-client-secret-c1a8",
+            "planted-service-token-e5f0",
+            "planted-access-token-2a6b",
+            "planted-refresh-token-8f4d",
+        ];
+        let secret =
+            |name: &str, value: &str| NamedValue { name: name.into(), value: value.into(), secret: true };
+        let text =
+            |name: &str, value: &str| NamedValue { name: name.into(), value: value.into(), secret: false };
+        let forms = [
+            NewSource {
+                id: "remote".into(),
+                name: Some("Remote".into()),
+                transport: NewTransport::Http {
+                    url: format!("https://mcp.example/mcp?key={}", PLANTED[2]),
+                    headers: vec![secret("X-Api-Key", PLANTED[0]), text("X-Team", "${TEAM}")],
+                },
+                oauth: None,
+                client_credentials: None,
+            },
+            NewSource {
+                id: "local".into(),
+                name: None,
+                transport: NewTransport::Stdio {
+                    command: "server".into(),
+                    args: vec!["--stdio".into()],
+                    env: vec![secret("API_KEY", PLANTED[1]), text("LOG_LEVEL", "debug")],
+                    cwd: None,
+                },
+                oauth: None,
+                client_credentials: None,
+            },
+            NewSource {
+                id: "service".into(),
+                name: None,
+                transport: NewTransport::Sse { url: "https://mcp.example/sse".into(), headers: vec![] },
+                oauth: None,
+                client_credentials: Some(NewClientCredentials {
+                    client_id: "svc".into(),
+                    client_secret: PLANTED[3].into(),
+                    scopes: vec!["mcp:read".into()],
+                    service_token_header: "X-Service-Token".into(),
+                    service_token: PLANTED[4].into(),
+                }),
+            },
+        ];
+        let tokens = StoredTokens {
+            access_token: Secret::new(PLANTED[5]),
+            refresh_token: Some(Secret::new(PLANTED[6])),
+            expires_at: Some(2_000_000_000),
+            refresh_expires_at: None,
+            scopes: vec!["mcp:read".into()],
+            issuer: "https://as.example".into(),
+            token_endpoint: "https://as.example/token".parse().unwrap(),
+            revocation_endpoint: None,
+            client_id: "svc".into(),
+            client_auth_method: "client_secret_basic".into(),
+            resource: Some("https://mcp.example/sse".into()),
+            grant: Grant::ClientCredentials,
+            obtained_at: 1_999_999_000,
+            step_up: None,
+            account: None,
+        };
+        let status = TokenStatus::of(&tokens);
+        let mut payloads = Vec::new();
+        let mut held = 0;
+        for form in forms {
+            let (profile, secrets): (Profile, _) = form.into_profile().expect("the form converts");
+            held += secrets.len();
+            let stored: Vec<_> = secrets.iter().map(|(reference, _)| reference.clone()).collect();
+            payloads.push(serde_json::to_string(&SourceSettings::new(&profile, &stored)).unwrap());
+            for state in [
+                SourceState::Ready,
+                SourceState::Connected { tokens: status.clone() },
+                SourceState::Expiring { tokens: status.clone() },
+                SourceState::Refreshing { tokens: status.clone() },
+                SourceState::NeedsMoreScope { tokens: status.clone(), scopes: vec!["mcp:admin".into()] },
+            ] {
+                let view = SourceView::from(SourceStatus::new(&profile, state));
+                payloads.push(serde_json::to_string(&view).unwrap());
+            }
+        }
+        payloads.push(serde_json::to_string(&TokensView::from(&status)).unwrap());
+        assert_eq!(
+            held, 4,
+            "the header, env, client and service secrets went to the vault, so they were planted"
+        );
+        assert!(payloads.iter().any(|p| p.contains("X-Api-Key")), "the payloads do describe the sources");
+        for payload in &payloads {
+            for planted in PLANTED {
+                assert!(!payload.contains(planted), "`{planted}` crossed into the window: {payload}");
+            }
+        }
+    }
+
     #[test]
     fn an_error_state_reaches_the_ui_with_its_message_hint_and_time() {
         let tokens = TokensView {
