@@ -18,7 +18,6 @@
 //! `Host` and `Origin` checked, all before any upstream is touched. Credentials for HTTP upstreams
 //! come from one function per request ([`credentials`]), where OAuth tokens will plug in.
 
-mod agent_io;
 mod agents;
 mod credentials;
 mod door;

@@ -11,15 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tracing::info;
 
 use super::BridgeError;
-use super::agent_io::AgentIo;
 use super::credentials::Credentials;
 use super::hub;
-use super::lines::{Line, read_line, read_line_async};
+use super::lines::{Line, read_line};
 use super::pipe::Pipe;
 use crate::Engine;
 use crate::activity_log::AgentKind;
@@ -64,9 +62,8 @@ async fn through_hub(engine: &Engine, id: &SourceId) -> Result<Option<(Resolved,
 
 /// Runs the bridge for one source on this process's stdin and stdout until stdin ends.
 ///
-/// Pipes and sockets (what IDEs give) are driven by the runtime itself (see [`AgentIo`]); other
-/// kinds of stdin and stdout by plain threads with blocking I/O, never tokio's stdin and stdout,
-/// which hand every read and write to its blocking pool.
+/// Both ends run on plain threads with blocking I/O: tokio's stdin and stdout hand every read
+/// and write to its blocking pool, a thread hop per message that showed up in the p99.
 ///
 /// With `use_hub`, a running hub (see `hub`) serves the source and this process only pipes the
 /// agent's messages to it; otherwise, or when no hub proves itself, this process connects to the
@@ -95,76 +92,6 @@ pub async fn run_stdio(
     let (for_agent, to_agent) = mpsc::unbounded_channel();
     let pipe = Pipe::new(resolved, Arc::new(credentials), log_dir.to_owned(), for_agent)?;
     info!(%source, "bridge started");
-    let outcome = match AgentIo::open() {
-        Some(io) => on_the_runtime(&pipe, io, to_agent).await,
-        None => on_threads(&pipe, to_agent).await,
-    };
-    info!(%source, "the agent closed its input; ending the session");
-    outcome
-}
-
-/// The session with stdin and stdout driven by the runtime (pipes and sockets).
-async fn on_the_runtime(
-    pipe: &Pipe,
-    io: AgentIo,
-    to_agent: mpsc::UnboundedReceiver<Bytes>,
-) -> Result<(), BridgeError> {
-    let AgentIo { input, output, .. } = &mut { io };
-    let writer = write_lines_async(output, to_agent);
-    let reader = async {
-        let mut input = tokio::io::BufReader::new(input);
-        let mut buf = Vec::with_capacity(4096);
-        let outcome = loop {
-            match read_line_async(&mut input, &mut buf, MAX_MESSAGE_BYTES).await {
-                Ok(Line::End) => break Ok(()),
-                Ok(Line::Message(line)) => pipe.on_agent_message(line).await,
-                Ok(Line::TooLarge) => pipe.refuse_oversized(),
-                Err(err) => break Err(BridgeError::AgentIo { err }),
-            }
-        };
-        pipe.close().await;
-        outcome
-    };
-    let mut writer = std::pin::pin!(writer);
-    tokio::select! {
-        outcome = reader => {
-            // Answers still queued get a moment to be written.
-            let _ = tokio::time::timeout(DRAIN_GRACE, writer).await;
-            outcome
-        }
-        () = &mut writer => {
-            // The agent stopped reading: nothing more can reach it.
-            pipe.close().await;
-            Ok(())
-        }
-    }
-}
-
-/// Writes each message for the agent as one line, flushing when no more are queued. Ends when
-/// the pipe is gone or the agent stops reading.
-async fn write_lines_async(
-    output: &mut std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
-    mut to_agent: mpsc::UnboundedReceiver<Bytes>,
-) {
-    let mut output = tokio::io::BufWriter::new(output);
-    while let Some(message) = to_agent.recv().await {
-        let written = async {
-            output.write_all(&message).await?;
-            output.write_all(b"\n").await?;
-            if to_agent.is_empty() {
-                output.flush().await?;
-            }
-            std::io::Result::Ok(())
-        };
-        if written.await.is_err() {
-            return;
-        }
-    }
-    let _ = output.flush().await;
-}
-
-/// The session with stdin and stdout on plain threads with blocking I/O (a terminal, a file).
-async fn on_threads(pipe: &Pipe, to_agent: mpsc::UnboundedReceiver<Bytes>) -> Result<(), BridgeError> {
     let writer = tokio::task::spawn_blocking(move || write_lines(to_agent));
     let (lines, mut agent_lines) = mpsc::channel(READ_AHEAD);
     // Detached: a read blocked on a silent agent must not keep the process alive at exit.
@@ -180,7 +107,9 @@ async fn on_threads(pipe: &Pipe, to_agent: mpsc::UnboundedReceiver<Bytes>) -> Re
             Some(Err(err)) => break Err(BridgeError::AgentIo { err }),
         }
     };
+    info!(%source, "the agent closed its input; ending the session");
     pipe.close().await;
+    drop(pipe);
     let _ = tokio::time::timeout(DRAIN_GRACE, writer).await;
     outcome
 }
