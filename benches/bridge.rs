@@ -14,11 +14,13 @@
 //! (from `/proc/<pid>/task/*/schedstat`): unlike calls per second it hardly depends on what else
 //! the machine is doing, so it shows where a path's cost lies.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{listening, test_server_bin};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 use rmcp::model::CallToolRequestParams;
@@ -27,7 +29,6 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::async_rw::AsyncRwTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{RoleClient, ServiceExt};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 const WARMUP: usize = 200;
@@ -70,27 +71,6 @@ impl Home {
         }
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     }
-}
-
-fn test_server_bin() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().and_then(Path::parent).context("bench binary in target/<profile>/deps")?;
-    let bin = dir.join("lanyard-test-server");
-    if !bin.is_file() {
-        bail!(
-            "{} is missing: `cargo build --release -p lanyard-testkit` (scripts/bench.sh does)",
-            bin.display()
-        );
-    }
-    Ok(bin)
-}
-
-/// Reads the `listening on <url>` line a server prints first.
-async fn listening(child: &mut Child) -> anyhow::Result<String> {
-    let stdout = child.stdout.take().context("stdout piped")?;
-    let mut line = String::new();
-    tokio::time::timeout(Duration::from_secs(30), BufReader::new(stdout).read_line(&mut line)).await??;
-    Ok(line.trim().strip_prefix("listening on ").context("address line")?.to_owned())
 }
 
 async fn stdio_client(mut child: Child) -> anyhow::Result<(Client, Child)> {
@@ -325,7 +305,7 @@ fn child_of(pid: u32) -> Option<u32> {
 }
 
 async fn run() -> anyhow::Result<()> {
-    let server = test_server_bin()?;
+    let server = test_server_bin("scripts/bench.sh")?;
     let home = Home { dir: tempfile::tempdir()? };
     let token = home.run(&["bridge-token"]).await?;
 

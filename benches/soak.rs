@@ -16,8 +16,11 @@
 //! Settings (environment): `SOAK_SECS` (default 150), `SOAK_AGENTS` (50), `SOAK_IN_FLIGHT` (20),
 //! `SOAK_TOKEN_TTL` (30 s).
 
+mod common;
+
+use common::{listening, test_server_bin};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -110,27 +113,6 @@ impl Home {
         }
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     }
-}
-
-fn test_server_bin() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().and_then(Path::parent).context("bench binary in target/<profile>/deps")?;
-    let bin = dir.join("lanyard-test-server");
-    if !bin.is_file() {
-        bail!(
-            "{} is missing: `cargo build --release -p lanyard-testkit` (scripts/soak.sh does)",
-            bin.display()
-        );
-    }
-    Ok(bin)
-}
-
-/// Reads the `listening on <url>` line a server prints first.
-async fn listening(child: &mut Child) -> anyhow::Result<String> {
-    let stdout = child.stdout.take().context("stdout piped")?;
-    let mut line = String::new();
-    tokio::time::timeout(Duration::from_secs(30), BufReader::new(stdout).read_line(&mut line)).await??;
-    Ok(line.trim().strip_prefix("listening on ").context("address line")?.to_owned())
 }
 
 /// The OAuth fixture under Node 22; it exits when its stdin closes.
@@ -303,7 +285,7 @@ async fn add_sources(home: &Home, fixture: &Fixture, http_url: &str, server: &Pa
 
 async fn run() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
-    let server = test_server_bin()?;
+    let server = test_server_bin("scripts/soak.sh")?;
     let home = Home { dir: tempfile::tempdir()? };
     let token = home.run(&["bridge-token"], &[]).await?;
     let fixture = Fixture::start(settings.token_ttl).await?;
