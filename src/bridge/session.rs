@@ -52,11 +52,11 @@ struct Session {
 #[derive(Default)]
 struct Routes {
     /// Each request's answer stream, by request id.
-    waiting: HashMap<IdKey, mpsc::UnboundedSender<Bytes>>,
+    waiting: HashMap<IdKey, mpsc::UnboundedSender<Routed>>,
     /// Progress token -> the request that carried it.
     progress: HashMap<IdKey, IdKey>,
     /// The agent's GET stream.
-    listener: Option<mpsc::UnboundedSender<Bytes>>,
+    listener: Option<mpsc::UnboundedSender<Routed>>,
 }
 
 impl Sessions {
@@ -155,8 +155,8 @@ impl Sessions {
         let session_header = HeaderValue::from_str(&session_id).expect("session ids are hex");
         if is_initialize {
             let mut last = None;
-            while let Some(message) = rx.recv().await {
-                last = Some(message);
+            while let Some(routed) = rx.recv().await {
+                last = Some(routed.message);
             }
             let Some(answer) = last else {
                 return (StatusCode::BAD_GATEWAY, "the server ended before answering initialize")
@@ -168,15 +168,16 @@ impl Sessions {
         }
         let mut first = None;
         if let Some(CancelOnDrop { pending, .. }) = &guard
-            && let [only] = pending.as_slice()
+            && pending.len() == 1
         {
+            // This stream gets a lone answer only for its one request: that is the whole reply.
             match rx.recv().await {
-                Some(message) if is_answer_to(&message, &only.0) => {
+                Some(Routed { message, lone_answer: true }) => {
                     let mut response = json(StatusCode::OK, message);
                     response.headers_mut().insert(SESSION_ID, session_header);
                     return response;
                 }
-                message => first = message,
+                routed => first = routed,
             }
         }
         let mut response = sse(first, rx, guard);
@@ -255,9 +256,11 @@ pub(crate) fn cancelled(id: &serde_json::Value) -> Bytes {
     Bytes::from(note.to_string())
 }
 
-/// Whether `message` is the answer to request `key` (and nothing else).
-fn is_answer_to(message: &Bytes, key: &IdKey) -> bool {
-    matches!(peek(message).as_deref(), Some([only]) if only.response_key().as_ref() == Some(key))
+/// A server message on its way to one of the agent's streams.
+struct Routed {
+    message: Bytes,
+    /// The message is one response and nothing else (as read once, when it was routed).
+    lone_answer: bool,
 }
 
 /// Sends each message from the server to the stream that should carry it.
@@ -288,7 +291,8 @@ impl ToAgent for RouteSink {
         }
         match target {
             Some(stream) => {
-                let _ = stream.send(message);
+                let lone_answer = peeked.len() == 1 && answered.len() == 1;
+                let _ = stream.send(Routed { message, lone_answer });
             }
             None => debug!("a server message had no open stream to go to; dropped"),
         }
@@ -298,14 +302,14 @@ impl ToAgent for RouteSink {
 /// An event stream of `first` (if any), then `messages`, ending when their senders are gone;
 /// `guard` is dropped with it.
 fn sse(
-    first: Option<Bytes>,
-    messages: mpsc::UnboundedReceiver<Bytes>,
+    first: Option<Routed>,
+    messages: mpsc::UnboundedReceiver<Routed>,
     guard: Option<CancelOnDrop>,
 ) -> Response {
     let messages = futures::stream::iter(first).chain(UnboundedReceiverStream::new(messages));
-    let events = messages.map(move |message| {
+    let events = messages.map(move |routed| {
         let _keep = &guard;
-        let data = String::from_utf8_lossy(&message).into_owned();
+        let data = String::from_utf8_lossy(&routed.message).into_owned();
         sse_stream::Sse::default().event("message").data(data).encode().map_err(std::io::Error::other)
     });
     (
