@@ -9,11 +9,14 @@
 //! here), and the answer to a POST that lists tools (JSON or each event of a stream rewritten).
 //! An event stream that breaks off before its end (the server died mid-call) ends with a
 //! JSON-RPC error event per request of the POST, naming the source, so that an agent's call ends
-//! with an answer instead of a cut connection.
+//! with an answer instead of a cut connection. So does a POST whose requests the server has not
+//! answered within the source's `timeouts.request_secs`: the agent gets an error saying so and
+//! the server a `notifications/cancelled`, instead of both waiting on each other for ever.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -22,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::Value;
+use tokio::time::Instant;
 use url::Url;
 
 use super::BridgeError;
@@ -47,6 +51,8 @@ pub(crate) struct Forwarder {
     client: reqwest::Client,
     credentials: Arc<Credentials>,
     rewriter: Rewriter,
+    /// How long the requests of one POST may wait for their answers.
+    request_limit: Duration,
 }
 
 impl Forwarder {
@@ -59,6 +65,7 @@ impl Forwarder {
         Ok(Self {
             credentials: Arc::new(credentials),
             rewriter: Rewriter::new(resolved.id.clone(), resolved.tools.clone()),
+            request_limit: resolved.timeouts.request(),
             target,
             url: url.clone(),
             client,
@@ -68,6 +75,9 @@ impl Forwarder {
     pub async fn handle(&self, request: Request) -> Response {
         let (parts, body) = request.into_parts();
         let mut requests: Vec<Value> = Vec::new();
+        let mut first_method = None;
+        // The requests to cancel upstream if the agent goes or they are late (never `initialize`).
+        let mut cancellable: Vec<Value> = Vec::new();
         let mut lists: HashSet<IdKey> = HashSet::new();
         let mut outgoing = None;
         if parts.method == Method::POST {
@@ -77,6 +87,12 @@ impl Forwarder {
             };
             if let Some(peeked) = peek(&bytes) {
                 requests = peeked.iter().filter(|p| p.is_request()).filter_map(|p| p.id.clone()).collect();
+                first_method = peeked.iter().find(|p| p.is_request()).and_then(|p| p.method.clone());
+                cancellable = peeked
+                    .iter()
+                    .filter(|p| p.is_request() && !p.method_is("initialize"))
+                    .filter_map(|p| p.id.clone())
+                    .collect();
                 if peeked.iter().any(|p| p.is_request() && p.method_is("initialize")) {
                     activity_log::record(&self.target.id, Event::BridgeSession { agent: AgentKind::Http });
                 }
@@ -112,7 +128,28 @@ impl Forwarder {
                 None => request,
             }
         };
-        let answer = match self.credentials.send(build).await {
+        // The requests' answers are due by then; notifications and GET streams have no deadline.
+        let deadline = (!requests.is_empty()).then(|| Late {
+            at: Instant::now() + self.request_limit,
+            err: UpstreamError::RequestTimeout {
+                id: self.target.id.clone(),
+                method: first_method.unwrap_or_default().into(),
+                limit: self.request_limit,
+            }
+            .into(),
+        });
+        let sent = self.credentials.send(build);
+        let sent = match &deadline {
+            Some(late) => match tokio::time::timeout_at(late.at, sent).await {
+                Ok(sent) => sent,
+                Err(_) => {
+                    drop(self.canceller(agent_headers, cancellable));
+                    return self.failed(&requests, &late.err);
+                }
+            },
+            None => sent.await,
+        };
+        let answer = match sent {
             Ok(Ok(answer)) => answer,
             Ok(Err(err)) => return self.failed(&requests, &reqwest_error(&self.target, err).into()),
             Err(err) => return self.failed(&requests, &err),
@@ -153,20 +190,14 @@ impl Forwarder {
             .unwrap_or_default()
             .to_owned();
         let body = if lists.is_empty() {
-            let guard = (!requests.is_empty()).then(|| CancelOnDrop {
-                client: self.client.clone(),
-                url: self.url.clone(),
-                credentials: Arc::clone(&self.credentials),
-                headers: agent_headers,
-                requests: requests.clone(),
-                done: Arc::new(AtomicBool::new(false)),
-            });
+            let guard = (!requests.is_empty()).then(|| self.canceller(agent_headers, cancellable));
             let events = content_type.starts_with("text/event-stream");
             match guard {
                 Some(guard) if events => Body::from_stream(error_on_cut(
                     guard.watch(answer.bytes_stream()),
                     self.target.id.clone(),
                     requests,
+                    deadline,
                 )),
                 Some(guard) => Body::from_stream(guard.watch(answer.bytes_stream())),
                 None => Body::from_stream(answer.bytes_stream()),
@@ -190,6 +221,7 @@ impl Forwarder {
                 self.rewrite_events(answer, lists),
                 self.target.id.clone(),
                 requests,
+                deadline,
             ))
         } else {
             Body::from_stream(answer.bytes_stream())
@@ -219,41 +251,91 @@ impl Forwarder {
         })
     }
 
+    /// A guard that cancels `requests` upstream unless the answer stream it watches ends.
+    fn canceller(&self, headers: HeaderMap, requests: Vec<Value>) -> CancelOnDrop {
+        CancelOnDrop {
+            client: self.client.clone(),
+            url: self.url.clone(),
+            credentials: Arc::clone(&self.credentials),
+            headers,
+            requests,
+            done: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
     /// An upstream failure, as JSON-RPC errors for the requests in the message, or a 502.
     fn failed(&self, requests: &[Value], err: &BridgeError) -> Response {
         failure(&self.target.id, requests, err)
     }
 }
 
-/// `events` (an SSE body) as they come; should it fail before its end, one JSON-RPC error event
-/// per request in `requests` (naming `source`) ends it instead of the failure.
+/// When the requests of a POST are late, and the error that says so.
+struct Late {
+    at: Instant,
+    err: BridgeError,
+}
+
+/// `events` (an SSE body) as they come. Should it fail before its end, or still run when the
+/// `deadline` passes, it ends instead with one JSON-RPC error event per request in `requests`
+/// (naming `source`); dropping the rest of `events` then cancels them upstream (see
+/// [`CancelOnDrop`]).
 fn error_on_cut<S, E>(
     events: S,
     source: SourceId,
     requests: Vec<Value>,
+    deadline: Option<Late>,
 ) -> impl futures::Stream<Item = Result<Bytes, E>> + Send + 'static
 where
     S: futures::Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: Send + 'static,
 {
-    events.scan(Some(requests), move |pending, chunk| {
-        let next = match chunk {
-            Ok(bytes) => Some(Ok(bytes)),
-            Err(_) => pending.take().map(|requests| {
-                let err: BridgeError = UpstreamError::Disconnected { id: source.clone() }.into();
-                tracing::debug!(source = %source, "the upstream's event stream broke off mid-answer");
-                // A blank line first ends any event the upstream left half-written.
-                let mut out = b"\n\n".to_vec();
-                for id in &requests {
-                    out.extend_from_slice(b"event: message\ndata: ");
-                    out.extend_from_slice(&error_reply(id, err.json_rpc_code(), &err.to_string(), &source));
-                    out.extend_from_slice(b"\n\n");
+    let (late, err) = match deadline {
+        Some(Late { at, err }) => (Some(Box::pin(tokio::time::sleep_until(at))), Some(err)),
+        None => (None, None),
+    };
+    let state = Cut { events: Box::pin(events), late, late_err: err, pending: Some(requests), source };
+    futures::stream::unfold(state, |mut cut| async move {
+        let requests = cut.pending.as_ref()?;
+        let ending = tokio::select! {
+            chunk = cut.events.next() => match chunk {
+                Some(Ok(bytes)) => return Some((Ok(bytes), cut)),
+                None => return None,
+                Some(Err(_)) => {
+                    tracing::debug!(source = %cut.source, "the upstream's event stream broke off mid-answer");
+                    UpstreamError::Disconnected { id: cut.source.clone() }.into()
                 }
-                Ok(Bytes::from(out))
-            }),
+            },
+            () = async { cut.late.as_mut().expect("polled only with a deadline").await }, if cut.late.is_some() => {
+                tracing::debug!(source = %cut.source, "the upstream did not answer in time; cancelling");
+                cut.late_err.take().expect("a deadline comes with its error")
+            }
         };
-        futures::future::ready(next)
+        let out = error_events(requests, &ending, &cut.source);
+        cut.pending = None;
+        Some((Ok(out), cut))
     })
+}
+
+/// What [`error_on_cut`] keeps between chunks.
+struct Cut<S> {
+    events: std::pin::Pin<Box<S>>,
+    late: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    late_err: Option<BridgeError>,
+    /// The requests to answer with an error, until the stream ends one way or the other.
+    pending: Option<Vec<Value>>,
+    source: SourceId,
+}
+
+/// One JSON-RPC error event per request, after a blank line that ends any event the upstream
+/// left half-written.
+fn error_events(requests: &[Value], err: &BridgeError, source: &SourceId) -> Bytes {
+    let mut out = b"\n\n".to_vec();
+    for id in requests {
+        out.extend_from_slice(b"event: message\ndata: ");
+        out.extend_from_slice(&error_reply(id, err.json_rpc_code(), &err.to_string(), source));
+        out.extend_from_slice(b"\n\n");
+    }
+    Bytes::from(out)
 }
 
 /// Cancels, upstream, the requests of a POST whose answer the agent stopped reading before it

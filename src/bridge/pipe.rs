@@ -7,21 +7,28 @@
 //! each of them with an error naming the source instead of leaving the agent hanging), which of
 //! them are `tools/list` (so their answers get filtered), and the agent's own `initialize`, which
 //! it replays to a restarted upstream so the next request works without the agent noticing.
+//! A request the upstream leaves unanswered past the source's `timeouts.request_secs` is answered
+//! with an error saying so and cancelled upstream (a once-a-second sweep, so the hot path pays
+//! only for reading the clock); should its answer come after all, it is dropped, since the agent
+//! already has one.
 //! The upstream end is a [`Link`]: a line pipe to a child process, or a streamable HTTP client.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::{debug, info, warn};
 
 use super::BridgeError;
 use super::credentials::Credentials;
-use super::jsonrpc::{INVALID_REQUEST, IdKey, PARSE_ERROR, Peeked, error_reply, peek};
+use super::jsonrpc::{INVALID_REQUEST, IdKey, PARSE_ERROR, Peeked, UPSTREAM_FAILED, error_reply, peek};
 use super::link::Link;
 use super::rewrite::{Outbound, Rewriter};
 use crate::profile::{Resolved, ResolvedTransport, SourceId};
@@ -52,7 +59,7 @@ struct State {
     generation: u64,
     /// Whether the current link has been reported dead.
     dead: bool,
-    inflight: HashMap<IdKey, Value>,
+    inflight: HashMap<IdKey, InFlight>,
     lists: HashSet<IdKey>,
     /// The agent's `initialize` and `notifications/initialized`, replayed to a new upstream.
     initialize: Option<Bytes>,
@@ -60,6 +67,17 @@ struct State {
     /// The answer awaited by a replayed `initialize`, which the agent must not see.
     replay: Option<(IdKey, oneshot::Sender<Bytes>)>,
 }
+
+/// An agent request the upstream has not answered yet.
+struct InFlight {
+    id: Value,
+    method: String,
+    /// When the agent gets a timeout error instead.
+    due: Instant,
+}
+
+/// How often in-flight requests are checked against their deadline.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 impl Shared {
     pub fn source(&self) -> &SourceId {
@@ -82,8 +100,15 @@ impl Shared {
                 }
                 return;
             }
+            let mut responses = 0;
+            let mut awaited = false;
             for key in peeked.iter().filter_map(Peeked::response_key) {
-                state.inflight.remove(&key);
+                responses += 1;
+                awaited |= state.inflight.remove(&key).is_some();
+            }
+            if responses == peeked.len() && !awaited {
+                debug!(source = %self.source(), "an answer came after the agent got an error instead; dropped");
+                return;
             }
             let state = &mut *state;
             self.rewriter.inbound(raw, &peeked, &mut state.lists)
@@ -98,7 +123,7 @@ impl Shared {
             ids.iter()
                 .filter_map(|key| {
                     state.lists.remove(key);
-                    state.inflight.remove(key)
+                    state.inflight.remove(key).map(|request| request.id)
                 })
                 .collect()
         };
@@ -116,7 +141,7 @@ impl Shared {
             state.dead = true;
             state.replay = None;
             state.lists.clear();
-            state.inflight.drain().map(|(_, id)| id).collect()
+            state.inflight.drain().map(|(_, request)| request.id).collect()
         };
         info!(source = %self.source(), in_flight = answered.len(), "the upstream went away: {err}");
         self.answer_with(answered, err);
@@ -128,6 +153,32 @@ impl Shared {
         if state.generation == generation {
             state.dead = true;
         }
+    }
+
+    /// Takes the requests whose deadline has passed, answering each with a timeout error.
+    fn answer_late(&self, now: Instant, limit: Duration) -> Vec<Value> {
+        let late: Vec<InFlight> = {
+            let mut state = self.state.lock().expect("pipe state lock");
+            let State { inflight, lists, .. } = &mut *state;
+            inflight
+                .extract_if(|key, request| {
+                    let late = request.due <= now;
+                    if late {
+                        lists.remove(key);
+                    }
+                    late
+                })
+                .map(|(_, request)| request)
+                .collect()
+        };
+        late.into_iter()
+            .map(|InFlight { id, method, .. }| {
+                let err =
+                    UpstreamError::RequestTimeout { id: self.source().clone(), method: method.into(), limit };
+                self.to_agent.send(error_reply(&id, UPSTREAM_FAILED, &err.to_string(), self.source()));
+                id
+            })
+            .collect()
     }
 
     fn answer_with(&self, ids: Vec<Value>, err: &BridgeError) {
@@ -153,8 +204,10 @@ pub(crate) struct Pipe {
     credentials: Arc<Credentials>,
     http: Option<reqwest::Client>,
     shared: Arc<Shared>,
-    link: tokio::sync::Mutex<Option<Link>>,
+    link: Arc<tokio::sync::Mutex<Option<Link>>>,
     replays: AtomicU64,
+    /// Stops the deadline sweep with the pipe.
+    _sweep: DropGuard,
 }
 
 impl Pipe {
@@ -176,14 +229,23 @@ impl Pipe {
             ResolvedTransport::Stdio { .. } => None,
         };
         let shared = Arc::new(Shared { rewriter, to_agent, state: std::sync::Mutex::new(State::default()) });
+        let link = Arc::new(tokio::sync::Mutex::new(None));
+        let stop = CancellationToken::new();
+        tokio::spawn(sweep(
+            Arc::downgrade(&shared),
+            Arc::downgrade(&link),
+            resolved.timeouts.request(),
+            stop.clone(),
+        ));
         let pipe = Pipe {
             resolved,
             log_dir,
             credentials,
             http,
             shared,
-            link: tokio::sync::Mutex::new(None),
+            link,
             replays: AtomicU64::new(0),
+            _sweep: stop.drop_guard(),
         };
         Ok(pipe)
     }
@@ -216,13 +278,15 @@ impl Pipe {
         let requests: Vec<IdKey> = peeked.iter().filter_map(Peeked::request_key).collect();
         let is_initialize = peeked.iter().any(|p| p.is_request() && p.method_is("initialize"));
         {
+            let due = Instant::now() + self.resolved.timeouts.request();
             let mut state = self.shared.state.lock().expect("pipe state lock");
             for p in &peeked {
-                if let (Some(key), Some(id)) = (p.request_key(), p.id.clone()) {
-                    if p.method_is("tools/list") {
+                if let (Some(key), Some(id), Some(method)) = (p.request_key(), p.id.clone(), p.method.clone())
+                {
+                    if method == "tools/list" {
                         state.lists.insert(key.clone());
                     }
-                    state.inflight.insert(key, id);
+                    state.inflight.insert(key, InFlight { id, method, due });
                 }
                 if p.is_request() && p.method_is("initialize") {
                     state.initialize = Some(raw.clone());
@@ -333,6 +397,40 @@ impl Pipe {
     pub async fn close(&self) {
         if let Some(link) = self.link.lock().await.take() {
             link.close().await;
+        }
+    }
+}
+
+/// Every [`SWEEP_EVERY`], answers the requests past their deadline and cancels them upstream,
+/// until `stop` or until the pipe is gone.
+async fn sweep(
+    shared: Weak<Shared>,
+    link: Weak<tokio::sync::Mutex<Option<Link>>>,
+    limit: Duration,
+    stop: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(SWEEP_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        let Some(shared) = shared.upgrade() else { return };
+        let late = shared.answer_late(Instant::now(), limit);
+        if late.is_empty() {
+            continue;
+        }
+        debug!(source = %shared.source(), count = late.len(), "requests past the request timeout; cancelling them");
+        let Some(link) = link.upgrade() else { return };
+        let link = link.lock().await;
+        let Some(link) = link.as_ref() else { continue };
+        for id in late {
+            let cancel = super::session::cancelled(&id);
+            let peeked = peek(&cancel).unwrap_or_default();
+            if link.send(cancel, &peeked).await.is_err() {
+                break; // the link is gone, and the request with it
+            }
         }
     }
 }

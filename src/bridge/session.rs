@@ -251,7 +251,7 @@ pub(crate) fn cancelled(id: &serde_json::Value) -> Bytes {
     let note = serde_json::json!({
         "jsonrpc": "2.0",
         "method": "notifications/cancelled",
-        "params": { "requestId": id, "reason": "the agent disconnected" },
+        "params": { "requestId": id, "reason": "no longer awaited: the agent left or the request timed out" },
     });
     Bytes::from(note.to_string())
 }

@@ -81,7 +81,7 @@ pub(super) fn service_error(target: &Target, method: &'static str, err: ServiceE
         ServiceError::TransportSend(error) => transport_error(target, error.error),
         ServiceError::TransportClosed | ServiceError::Cancelled { .. } => Diagnosis::Closed,
         ServiceError::Timeout { timeout } => {
-            Diagnosis::Known(UpstreamError::RequestTimeout { id, method, limit: timeout })
+            Diagnosis::Known(UpstreamError::RequestTimeout { id, method: method.into(), limit: timeout })
         }
         other => Diagnosis::Known(protocol(target, Box::new(other))),
     }

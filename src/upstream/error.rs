@@ -157,7 +157,7 @@ pub enum UpstreamError {
         "source `{id}`: `{method}` got no answer within {} s; raise `timeouts.request_secs` if the server is just slow",
         limit.as_secs_f64()
     )]
-    RequestTimeout { id: SourceId, method: &'static str, limit: Duration },
+    RequestTimeout { id: SourceId, method: std::borrow::Cow<'static, str>, limit: Duration },
 
     #[error("source `{id}`: the server answered `{method}` with error {code}: {message}")]
     JsonRpc { id: SourceId, method: &'static str, code: i32, message: String },

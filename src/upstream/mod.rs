@@ -395,7 +395,7 @@ impl Upstream {
             Ok(Err(err)) => Err(self.failure(classify::service_error(&self.target, method, err)).await),
             Err(_) => Err(UpstreamError::RequestTimeout {
                 id: self.target.id.clone(),
-                method,
+                method: method.into(),
                 limit: self.request_timeout,
             }),
         }

@@ -15,11 +15,13 @@
 //!   --port=N                                (http) listen on 127.0.0.1:N, to come back on the
 //!                                           same address after being killed
 //! ```
-//! Tools: `echo {message}`, `add {a, b}`, `fail` (a JSON-RPC error), `sleep {ms}`. One resource
+//! Tools: `echo {message}`, `add {a, b}`, `fail` (a JSON-RPC error), `sleep {ms}` (ends early
+//! when cancelled) and `cancelled_sleeps` (how many were, in this process). One resource
 //! (`test://greeting`) and one prompt (`greet {name?}`).
 
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -38,6 +40,8 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt, schemars, tool, too
 /// The exit status of `--exit-after-start`, so tests can check it is reported.
 const EARLY_EXIT_STATUS: u8 = 3;
 const GREETING_URI: &str = "test://greeting";
+/// `sleep` calls ended by the client's `notifications/cancelled`, over every session.
+static CANCELLED_SLEEPS: AtomicU64 = AtomicU64::new(0);
 const GREETING: &str = "hello from lanyard-test-server";
 
 #[derive(Debug, Clone)]
@@ -86,9 +90,23 @@ impl TestServer {
     }
 
     #[tool(description = "Waits the given number of milliseconds, then answers")]
-    async fn sleep(&self, Parameters(SleepArgs { ms }): Parameters<SleepArgs>) -> String {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        format!("slept {ms} ms")
+    async fn sleep(
+        &self,
+        Parameters(SleepArgs { ms }): Parameters<SleepArgs>,
+        context: RequestContext<RoleServer>,
+    ) -> String {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(ms)) => format!("slept {ms} ms"),
+            () = context.ct.cancelled() => {
+                CANCELLED_SLEEPS.fetch_add(1, Ordering::Relaxed);
+                "cancelled".to_owned()
+            }
+        }
+    }
+
+    #[tool(description = "How many `sleep` calls the client cancelled, in this process")]
+    fn cancelled_sleeps(&self) -> String {
+        CANCELLED_SLEEPS.load(Ordering::Relaxed).to_string()
     }
 }
 

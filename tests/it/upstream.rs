@@ -401,7 +401,7 @@ async fn slow_tool_hits_the_request_timeout_and_the_session_survives() {
     let err =
         upstream.call_tool("sleep", args(json!({ "ms": 5000 }))).await.expect_err("5 s is over the limit");
     assert!(
-        matches!(&err, UpstreamError::RequestTimeout { limit, method: "tools/call", .. } if *limit == Duration::from_secs(1)),
+        matches!(&err, UpstreamError::RequestTimeout { limit, method, .. } if *limit == Duration::from_secs(1) && method == "tools/call"),
         "expected RequestTimeout after 1 s, got {err:?}"
     );
     assert!(err.to_string().contains("timeouts.request_secs"), "the message names the setting: {err}");
