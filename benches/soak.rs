@@ -41,6 +41,10 @@ use tokio::process::{Child, ChildStdin, Command};
 const RSS_EVERY: Duration = Duration::from_secs(5);
 /// A call that takes longer than this counts as failed (Lanyard's, since it holds the call).
 const CALL_DEADLINE: Duration = Duration::from_secs(60);
+/// Every source's `timeouts.request_secs`, well under [`CALL_DEADLINE`]: a call an upstream
+/// leaves unanswered comes back as Lanyard's timeout error naming the source, so a hang shows
+/// where it was.
+const REQUEST_TIMEOUT_SECS: &str = "20";
 /// JSON-RPC codes Lanyard's bridge answers with itself (see `src/bridge/jsonrpc.rs`).
 const SIGN_IN_NEEDED: i32 = -32001;
 const UPSTREAM_FAILED: i32 = -32000;
@@ -254,7 +258,8 @@ fn rss_kib(pid: u32) -> Option<u64> {
 /// Sets up the sources in `home` and signs the OAuth one in.
 async fn add_sources(home: &Home, fixture: &Fixture, http_url: &str, server: &Path) -> anyhow::Result<()> {
     let mcp = fixture.text("/mcp")?;
-    home.run(&["profile", "add", "oauth", "--url", &mcp, "--auth", "oauth"], &[]).await?;
+    let limit = ["--request-timeout", REQUEST_TIMEOUT_SECS];
+    home.run(&["profile", "add", "oauth", "--url", &mcp, "--auth", "oauth", limit[0], limit[1]], &[]).await?;
     home.run(&["connect", "oauth"], &[]).await.context("sign in through tests/it/support/browser.sh")?;
     let client_id = fixture.text("/client_credentials/client_id")?;
     let secret = fixture.text("/client_credentials/client_secret")?;
@@ -273,13 +278,15 @@ async fn add_sources(home: &Home, fixture: &Fixture, http_url: &str, server: &Pa
             "SOAK_CC_SECRET",
             "--scope",
             "mcp:read",
+            limit[0],
+            limit[1],
         ],
         &[("SOAK_CC_SECRET", &secret)],
     )
     .await?;
     let server = server.display().to_string();
-    home.run(&["profile", "add", "stdio", "--", &server, "stdio"], &[]).await?;
-    home.run(&["profile", "add", "http", "--url", http_url], &[]).await?;
+    home.run(&["profile", "add", "stdio", limit[0], limit[1], "--", &server, "stdio"], &[]).await?;
+    home.run(&["profile", "add", "http", "--url", http_url, limit[0], limit[1]], &[]).await?;
     Ok(())
 }
 
