@@ -66,6 +66,9 @@ pub struct RefreshView {
     #[ts(type = "number")]
     pub at: u64,
     pub ok: bool,
+    /// Transient failures in a row up to this refresh (server down, 5xx, timeout), which set the
+    /// engine's backoff; 0 after a success or a refusal.
+    pub failures: u32,
 }
 
 /// The last sign-in or refresh error, in the engine's words, with what to do.
@@ -78,16 +81,24 @@ pub struct ErrorView {
     pub at: u64,
     pub message: String,
     pub hint: Option<String>,
+    /// When the next refresh may be tried after a transient failure (backoff), Unix seconds.
+    #[ts(type = "number | null")]
+    pub retry_at: Option<u64>,
 }
 
 impl From<TokenActivity> for ActivityView {
     fn from(activity: TokenActivity) -> Self {
         Self {
-            last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok, .. }| RefreshView { at, ok }),
-            last_error: activity.last_error.map(|ErrorRecord { at, message, hint, .. }| ErrorView {
+            last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok, failures }| RefreshView {
+                at,
+                ok,
+                failures,
+            }),
+            last_error: activity.last_error.map(|ErrorRecord { at, message, hint, retry_at }| ErrorView {
                 at,
                 message,
                 hint,
+                retry_at,
             }),
         }
     }
