@@ -370,7 +370,7 @@ mod tests {
             step_up: None,
             account: None,
         };
-        let status = TokenStatus::of(&tokens);
+        let status = TokenStatus::of(&tokens, &Auth::None);
         let mut payloads = Vec::new();
         let mut held = 0;
         for form in forms {
@@ -413,6 +413,11 @@ mod tests {
             refresh_expires_at: None,
             obtained_at: 1,
             account: None,
+            client: tokens::ClientView {
+                registration: tokens::RegistrationView::Dynamic,
+                client_id: "c".into(),
+                client_secret_set: false,
+            },
         };
         let state = StateView::Error {
             tokens,
@@ -469,7 +474,7 @@ mod tests {
         profile.auth = Auth::OAuth(OAuthSettings::default());
         let mut row = SourceStatus::new(
             &profile,
-            SourceState::Error { tokens: TokenStatus::of(&tokens), error: error.clone() },
+            SourceState::Error { tokens: TokenStatus::of(&tokens, &profile.auth), error: error.clone() },
         );
         row.activity = TokenActivity {
             last_refresh: Some(RefreshRecord { at: error.at, ok: false, failures: 3 }),

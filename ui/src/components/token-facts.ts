@@ -1,8 +1,9 @@
 // What a signed-in source holds, at a glance: the expiry countdown, the granted scopes, the
-// issuer and the account; and the last sign-in or refresh error with its time and what to do.
+// issuer, how the client is registered there, and the account; and the last sign-in or refresh error with its time and what to do.
 // Shared by the list (compact) and the detail view (full). Nothing here is secret: the wire
 // carries token status, never a token.
 import type { ActivityView, SourceView, TokensView } from "../api";
+import { registrationLabel, secretLabel } from "../lib/client";
 import { clockTime } from "../lib/countdown";
 import { h } from "../lib/dom";
 import { retryEl } from "./badge";
@@ -23,6 +24,7 @@ export function tokenFacts(tokens: TokensView, now: number): HTMLElement[] {
     ["Access token", countdownEl(tokens, now, "detail-expiry")],
     ["Scopes", scopesEl(tokens.scopes, "detail-scopes")],
     ["Issuer", tokens.issuer],
+    ["Client", clientEl(tokens)],
   ];
   if (tokens.account) facts.push(["Account", tokens.account]);
   facts.push([
@@ -38,6 +40,18 @@ export function tokenFacts(tokens: TokensView, now: number): HTMLElement[] {
     h("dt", {}, term),
     h("dd", { "data-testid": `fact-${term.toLowerCase().replace(/ /g, "-")}` }, value),
   ]);
+}
+
+/** The client the tokens were issued to: its registration, its id and whether a secret is set. */
+function clientEl(tokens: TokensView): HTMLElement {
+  const { client } = tokens;
+  return h(
+    "span",
+    { "data-registration": client.registration },
+    `${registrationLabel(client)}: `,
+    h("code", { "data-testid": "client-id" }, client.clientId),
+    h("span", { class: "muted" }, ` (${secretLabel(client)})`),
+  );
 }
 
 /**

@@ -180,6 +180,17 @@ describe("source detail", () => {
     expect(q(over, "retry-countdown")?.textContent).toBe("on next use");
   });
 
+  it("the client registration beside the issuer: its kind, its id, and only whether a secret is set", () => {
+    const dynamic = render({ source: connected(), now: 1_800_000_000 }).el;
+    expect(q(dynamic, "fact-issuer")?.textContent).toBe("https://as.example");
+    expect(q(dynamic, "fact-client")?.textContent).toBe("dynamic registration (RFC 7591): dyn-4f2a (public client, no secret)");
+    const client = { registration: "preRegistered", clientId: "lanyard-desktop", clientSecretSet: true } as const;
+    const pre = render({ source: connected({ client }), now: 1_800_000_000 }).el;
+    expect(q(pre, "fact-client")?.querySelector<HTMLElement>("[data-registration]")?.dataset.registration).toBe("preRegistered");
+    expect(q(pre, "client-id")?.textContent).toBe("lanyard-desktop");
+    expect(q(pre, "fact-client")?.textContent).toContain("client secret set");
+  });
+
   it("no failure facts outside the error state", () => {
     expect(q(render({ source: connected(), now: 1_800_000_000 }).el, "fact-failures")).toBeNull();
   });
