@@ -326,6 +326,7 @@ mod tests {
                 },
                 oauth: None,
                 client_credentials: None,
+                passthrough: false,
             },
             NewSource {
                 id: "local".into(),
@@ -338,13 +339,16 @@ mod tests {
                 },
                 oauth: None,
                 client_credentials: None,
+                passthrough: false,
             },
             NewSource {
                 id: "service".into(),
                 name: None,
                 transport: NewTransport::Sse { url: "https://mcp.example/sse".into(), headers: vec![] },
                 oauth: None,
+                passthrough: false,
                 client_credentials: Some(NewClientCredentials {
+                    token_url: String::new(),
                     client_id: "svc".into(),
                     client_secret: PLANTED[3].into(),
                     scopes: vec!["mcp:read".into()],
