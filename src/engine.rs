@@ -480,27 +480,33 @@ impl Engine {
         };
         if let Some(tokens) = &tokens {
             if oauth::refresh_in_flight(&oauth::default_lock_dir(), profile.id()) {
-                return Ok(SourceState::Refreshing { tokens: TokenStatus::of(tokens) });
+                return Ok(SourceState::Refreshing { tokens: TokenStatus::of(tokens, &profile.auth) });
             }
             if let Some(error) = refresh_failure(tokens, activity) {
-                return Ok(SourceState::Error { tokens: TokenStatus::of(tokens), error: error.clone() });
+                return Ok(SourceState::Error {
+                    tokens: TokenStatus::of(tokens, &profile.auth),
+                    error: error.clone(),
+                });
             }
         }
         let usable = |t: &StoredTokens| t.is_fresh(oauth::DEFAULT_RENEWAL) || t.can_refresh();
         if let Some(tokens) = tokens.as_ref().filter(|t| uses_sign_in(profile) && usable(t)) {
             let scopes = oauth::step_up::missing(tokens);
             if !scopes.is_empty() {
-                return Ok(SourceState::NeedsMoreScope { tokens: TokenStatus::of(tokens), scopes });
+                return Ok(SourceState::NeedsMoreScope {
+                    tokens: TokenStatus::of(tokens, &profile.auth),
+                    scopes,
+                });
             }
         }
         Ok(match tokens {
             None if uses_sign_in(profile) => SourceState::NeedsSignIn,
             None => SourceState::Ready,
             Some(tokens) if tokens.is_fresh(oauth::DEFAULT_RENEWAL) => {
-                SourceState::Connected { tokens: TokenStatus::of(&tokens) }
+                SourceState::Connected { tokens: TokenStatus::of(&tokens, &profile.auth) }
             }
             Some(tokens) if uses_sign_in(profile) && !tokens.can_refresh() => SourceState::NeedsSignIn,
-            Some(tokens) => SourceState::Expiring { tokens: TokenStatus::of(&tokens) },
+            Some(tokens) => SourceState::Expiring { tokens: TokenStatus::of(&tokens, &profile.auth) },
         })
     }
 

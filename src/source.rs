@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::oauth::ClientKind;
 use crate::oauth::activity::{ErrorRecord, TokenActivity};
 use crate::oauth::pending::PendingSignIn;
 use crate::oauth::{Account, Grant, StoredTokens};
@@ -59,10 +60,24 @@ pub struct TokenStatus {
     pub obtained_at: u64,
     /// Who signed in, when the server said (ID token claims).
     pub account: Option<Account>,
+    /// The OAuth client the tokens were issued to.
+    pub client: ClientStatus,
+}
+
+/// How the client behind a source's tokens is registered at the authorization server. A client
+/// id is not a secret; a client secret is only ever "used" or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientStatus {
+    pub kind: ClientKind,
+    pub client_id: String,
+    /// Whether the client authenticates with a secret at the token endpoint (a confidential
+    /// client); `false` for a public client.
+    pub has_secret: bool,
 }
 
 impl TokenStatus {
-    pub fn of(tokens: &StoredTokens) -> Self {
+    /// `auth`: the source's profile settings, which tell how its client was registered.
+    pub fn of(tokens: &StoredTokens, auth: &Auth) -> Self {
         Self {
             issuer: tokens.issuer.clone(),
             scopes: tokens.scopes.clone(),
@@ -72,6 +87,11 @@ impl TokenStatus {
             refresh_expires_at: tokens.refresh_expires_at,
             obtained_at: tokens.obtained_at,
             account: tokens.account.clone(),
+            client: ClientStatus {
+                kind: ClientKind::of(auth, &tokens.client_id),
+                client_id: tokens.client_id.clone(),
+                has_secret: tokens.client_auth_method != "none",
+            },
         }
     }
 }
@@ -288,7 +308,7 @@ mod tests {
 
     #[test]
     fn the_error_state_says_it_retries_and_keeps_its_hint() {
-        let tokens = TokenStatus::of(&tokens_obtained_at(100));
+        let tokens = TokenStatus::of(&tokens_obtained_at(100), &Auth::None);
         let error = ErrorRecord {
             at: crate::oauth::now(),
             message: "down".into(),

@@ -52,5 +52,6 @@ pub use error::{OAuthError, OAuthErrorCode, OAuthErrorKind, Problem, Step};
 pub use http::{
     MAX_BODY, client as http_client, client_for as http_client_for, client_trusting as http_client_trusting,
 };
+pub use registration::ClientKind;
 pub use revoke::{Disconnected, disconnect};
 pub use tokens::{Account, Grant, Renewal, StepUp, StoredTokens, now};

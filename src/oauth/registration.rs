@@ -14,17 +14,48 @@ use url::Url;
 use super::discovery::ServerMetadata;
 use super::error::{OAuthError, Problem, Step};
 use super::http::{ClientAuth, bad, parse_json, read_limited, refusal, unreachable};
-use crate::profile::{OAuthSettings, SourceId};
+use crate::profile::{Auth, OAuthSettings, SourceId};
 use crate::secret::Secret;
 use crate::upstream::Origin;
 use crate::vault::{Vault, VaultKey};
 
-/// Where the client came from; decides whether it may be dropped and re-registered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the client came from; decides whether it may be dropped and re-registered, and is shown
+/// by `lanyard status` and the app beside the issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ClientKind {
+    /// The profile's own client id (`--client-id`); a service account's client is one too.
     PreRegistered,
+    /// The profile's Client ID Metadata Document URL, used as the client id.
     MetadataDocument,
+    /// Registered by Lanyard (RFC 7591), kept per issuer in the vault.
     Dynamic,
+}
+
+impl ClientKind {
+    /// Which client `client_id` (the one the tokens were issued to) is for a source with `auth`:
+    /// the order of [`client_for`], read backwards from its outcome, so that status needs no
+    /// keychain read of the registration. A client id that is neither the profile's nor its
+    /// metadata document URL was registered dynamically.
+    pub fn of(auth: &Auth, client_id: &str) -> Self {
+        match auth {
+            Auth::OAuth(settings) if settings.client_id.as_deref() == Some(client_id) => Self::PreRegistered,
+            Auth::OAuth(settings) if settings.client_metadata_url.as_deref() == Some(client_id) => {
+                Self::MetadataDocument
+            }
+            Auth::ClientCredentials(_) => Self::PreRegistered,
+            _ => Self::Dynamic,
+        }
+    }
+
+    /// In words, for status lines.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::PreRegistered => "pre-registered",
+            Self::MetadataDocument => "Client ID Metadata Document",
+            Self::Dynamic => "dynamic registration (RFC 7591)",
+        }
+    }
 }
 
 /// The client for one sign-in or refresh.
@@ -214,6 +245,28 @@ mod tests {
         assert!(matches!(post, ClientAuth::Post { .. }), "post when only post is offered");
         let public = with_secret("c".into(), None, |_| true);
         assert!(matches!(public, ClientAuth::None { .. }), "no secret: a public client");
+    }
+
+    #[test]
+    fn the_kind_of_a_client_is_read_back_from_the_profile() {
+        let settings = OAuthSettings {
+            client_id: Some("pre".into()),
+            client_metadata_url: Some("https://lanyard.example/client.json".into()),
+            ..OAuthSettings::default()
+        };
+        let auth = Auth::OAuth(settings);
+        assert_eq!(ClientKind::of(&auth, "pre"), ClientKind::PreRegistered, "the profile's own id");
+        assert_eq!(
+            ClientKind::of(&auth, "https://lanyard.example/client.json"),
+            ClientKind::MetadataDocument,
+            "the metadata document URL is the client id"
+        );
+        assert_eq!(ClientKind::of(&auth, "issued-7"), ClientKind::Dynamic, "anything else was registered");
+        assert_eq!(
+            ClientKind::of(&Auth::OAuth(OAuthSettings::default()), "issued-7"),
+            ClientKind::Dynamic,
+            "a profile without a client registers itself"
+        );
     }
 
     fn server(cimd: bool) -> ServerMetadata {

@@ -113,8 +113,20 @@ async fn issue_3_step_up_waits_for_reconnect_which_requests_the_union() {
     let row = source.status();
     assert_eq!(row["state"], "connected", "the step-up is no longer pending: {row}");
     assert_eq!(row["tokens"]["account"]["sub"], "alice", "status names the signed-in account: {row}");
+    assert_eq!(
+        row["tokens"]["client"]["kind"], "dynamic",
+        "a profile without a client id registered itself (RFC 7591): {row}"
+    );
+    assert!(
+        row["tokens"]["client"]["client_id"].as_str().is_some_and(|c| !c.is_empty()),
+        "the registered client's id is shown: {row}"
+    );
     let (stdout, _) = source.expect(&["status", id], 0);
     assert!(stdout.contains("signed in as alice"), "the text status names the account: {stdout}");
+    assert!(
+        stdout.contains("dynamic registration (RFC 7591)"),
+        "the text status says how the client is registered: {stdout}"
+    );
 }
 
 #[tokio::test]

@@ -306,6 +306,9 @@ try {
       const scopes = await detail.scopes();
       assert.ok(scopes.includes("mcp:read") && scopes.includes("mcp:write"), `granted scopes shown: ${scopes}`);
       assert.equal(await detail.signInAction(), "disconnect", "a connected source offers Disconnect");
+      const client = await detail.client();
+      assert.equal(client.registration, "dynamic", "a profile without a client id registers itself (RFC 7591)");
+      assert.ok(client.clientId.length > 0, "the registered client's id is shown beside the issuer");
       connectedUntil = first.at;
       await shot("08-connected-detail");
       sources = await detail.back();
@@ -425,6 +428,12 @@ try {
       assert.match(message, /URL/, `a bad URL is refused inline: ${message}`);
       await form.fill("field-url", moved);
       await form.addSecretRow("X-Api-Key", planted);
+      await form.fill("field-redirect-port", "70000");
+      await form.fill("field-auth-params", "login_hint=alice");
+      await form.save();
+      const portError = await session.waitFor("the port error", () => form.error("redirectPort"));
+      assert.match(portError, /1 to 65535/, `a port out of range is refused inline: ${portError}`);
+      await form.fill("field-redirect-port", "49999");
       await form.save();
       const shown = moved.split("?")[0];
       await session.waitFor("the detail with the new URL", async () => (await detail.target()) === `${shown}?…`);
@@ -432,14 +441,48 @@ try {
       assert.ok(saved.includes(moved), `the profile holds the new URL: ${saved}`);
       assert.match(saved, /X-Api-Key\]\s*secret = "header\/X-Api-Key"/, `the header is a keychain reference: ${saved}`);
       assert.ok(!saved.includes(planted), "the secret is not in the profile file");
+      assert.match(saved, /redirect_port = 49999/, `the redirect port is saved: ${saved}`);
+      assert.match(saved, /login_hint = "alice"/, `the extra sign-in parameter is saved: ${saved}`);
       const again = await detail.edit();
       assert.equal(await again.value("field-url"), shown, "a URL's query (which may hold a key) stays out of the window");
       assert.ok(await session.find('[data-testid="url-hidden-note"]'), "the form says the URL has a part it does not show");
       assert.equal(await again.value("row-0-value"), "", "the secret never comes back into the window");
       assert.match(await again.placeholder("row-0-value"), /^set/, "only that it is set");
+      assert.equal(await again.value("field-redirect-port"), "49999", "the form shows the saved port");
+      assert.equal(await again.value("field-auth-params"), "login_hint=alice", "and the saved parameters");
       await shot("14-edit");
       await (await session.find('[data-testid="cancel"]')).click();
       sources = await new DetailPage(session).back();
+    });
+
+    await step("a service account added in the form (token URL, client id and secret): Test lists the tools", async () => {
+      const { token_endpoint: tokenUrl } = await (await fetch(`${fixture.issuer}/.well-known/openid-configuration`)).json();
+      const { client_id: clientId, client_secret: clientSecret } = fixture.clientCredentials;
+      const before = await tokenRequests("client_credentials");
+      sources = await new SourcesPage(session).open();
+      const form = await sources.add();
+      await form.addHttpWithClientCredentials({ id: "service", url: fixture.mcp, tokenUrl, clientId, clientSecret, scopes: "mcp:read" });
+      await form.save();
+      sources = await new SourcesPage(session).open();
+      await session.waitFor("the service row", async () => (await sources.badge("service")) !== null);
+      const saved = await readFile(join(configDir, "profiles.toml"), "utf8");
+      assert.ok(saved.includes(`token_url = "${tokenUrl}"`), `the token URL is saved: ${saved}`);
+      assert.ok(!saved.includes(clientSecret), "the client secret is not in the profile file");
+      const detail = await sources.openSource("service");
+      await detail.test();
+      const tools = await session.waitFor("the tool list", async () => {
+        const error = await detail.lastError();
+        if (error) throw new Error(`Test failed: ${error}`);
+        const names = await detail.toolNames();
+        return names.length ? names : null;
+      });
+      assert.ok(tools.includes("echo"), `the fixture's MCP server offers echo; the list was ${tools.join(", ")}`);
+      assert.equal(await tokenRequests("client_credentials"), before + 1, "one token, without a browser, at the typed token URL");
+      await session.waitFor("the service account's token status", async () => (await session.findAll('[data-testid="fact-client"]')).length === 1);
+      assert.deepEqual(await detail.client(), { registration: "preRegistered", clientId }, "the service account's own client");
+      await detail.remove();
+      sources = await new SourcesPage(session).open();
+      await session.waitFor("the service row to go", async () => (await sources.badge("service")) === null);
     });
 
     await step("Start at login is off by default; turning it on writes the login item, off removes it", async () => {

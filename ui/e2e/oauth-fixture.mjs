@@ -44,6 +44,8 @@ export async function startOAuthFixture({ node, script, args = [], log = process
   return {
     issuer: ready.issuer,
     mcp: ready.mcp,
+    /** The service account the fixture registered: `client_id`, `client_secret`. */
+    clientCredentials: ready.client_credentials,
     stats: () => control("GET", "stats"),
     /** `POST /__fixture/<path>` with a JSON body. */
     post: (path, body = {}) => control("POST", path, body),

@@ -166,6 +166,16 @@ export class FormPage {
     await this.fill("field-url", url);
     await this.select("field-sign-in", "oauth");
   }
+  async addHttpWithClientCredentials({ id, url, tokenUrl, clientId, clientSecret, scopes }) {
+    await this.fill("field-id", id);
+    await this.select("field-transport", "http");
+    await this.fill("field-url", url);
+    await this.select("field-sign-in", "clientCredentials");
+    await this.fill("field-token-url", tokenUrl);
+    await this.fill("field-client-id", clientId);
+    await this.fill("field-client-secret", clientSecret);
+    await this.fill("field-scopes", scopes);
+  }
   async save() {
     await (await this.s.find(tid("save-source"))).click();
   }
@@ -228,6 +238,11 @@ export class DetailPage {
   }
   async scopes() {
     return (await (await this.s.find(tid("detail-scopes"))).attribute("data-scopes")).split(" ");
+  }
+  /** How the client behind the tokens is registered, and its id. */
+  async client() {
+    const fact = await this.s.find(`${tid("fact-client")} [data-registration]`);
+    return { registration: await fact.attribute("data-registration"), clientId: await (await this.s.find(tid("client-id"))).text() };
   }
   async tokenError() {
     const found = await this.s.findAll(tid("detail-token-error-message"));

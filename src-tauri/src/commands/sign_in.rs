@@ -41,13 +41,15 @@ pub async fn sign_in(
         timeout: DEFAULT_TIMEOUT,
         show_url: Some(show_url),
     };
+    let engine = engine.get()?;
+    let auth = engine.profile(&id)?.auth;
     let signed_in = tokio::select! {
-        signed_in = engine.get()?.sign_in(&id, options) => Some(signed_in),
+        signed_in = engine.sign_in(&id, options) => Some(signed_in),
         () = cancel.cancelled() => None,
     };
     AppEvent::SourcesChanged(SourceRef { id: id.to_string() }).emit(&app);
     match signed_in {
-        Some(signed_in) => Ok(TokensView::from(&TokenStatus::of(&signed_in?))),
+        Some(signed_in) => Ok(TokensView::from(&TokenStatus::of(&signed_in?, &auth))),
         None => Err(UiError::new(UiErrorKind::Cancelled, format!("the sign-in of `{id}` was cancelled"))),
     }
 }

@@ -6,10 +6,12 @@
 //! A URL's query and fragment can carry keys, so they never cross either: the form gets the URL
 //! without them, and a URL saved back unchanged keeps the stored one whole.
 //!
-//! Editing changes what the form shows (name, transport, sign-in kind and its fields) and keeps
-//! everything else of the saved profile (enabled, timeouts, tool filters, the sign-in settings the
-//! form does not show, such as a redirect port). A secret field left blank keeps the stored
-//! secret.
+//! Editing changes what the form shows (name, transport, sign-in kind and its fields: scopes, a
+//! pre-registered client id, redirect port and extra authorization parameters; a service
+//! account's token URL) and keeps everything else of the saved profile (enabled, timeouts, tool
+//! filters, the sign-in settings the form does not show, such as a Client ID Metadata Document
+//! URL, `resource_param` or a pre-registered client's secret). A secret field left blank keeps the
+//! stored secret.
 
 use std::collections::BTreeMap;
 
@@ -37,17 +39,50 @@ pub struct NewSource {
     pub oauth: Option<NewOAuth>,
     /// A service account (OAuth client credentials); `null` otherwise.
     pub client_credentials: Option<NewClientCredentials>,
+    /// The agent's own `Authorization` goes to the server unchanged (token passthrough); only
+    /// when neither `oauth` nor `client_credentials` is given.
+    pub passthrough: bool,
 }
 
-/// The sign-in settings the form offers; everything else keeps the engine's defaults
-/// (the server's suggested scopes, dynamic registration, an ephemeral loopback redirect).
+/// The sign-in settings the form offers; blank ones keep the engine's defaults (the server's
+/// suggested scopes, dynamic registration, an ephemeral loopback redirect).
 #[derive(Debug, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[ts(export, export_to = TS_DIR)]
 pub struct NewOAuth {
     /// Scopes to request instead of the server's suggestion; empty for the suggestion.
     pub scopes: Vec<String>,
+    /// A pre-registered client id; blank to register dynamically (RFC 7591).
+    pub client_id: String,
+    /// A fixed loopback redirect port (a pre-registered client usually needs one); `null` for
+    /// an ephemeral one.
+    pub redirect_port: Option<u16>,
+    /// Extra authorization request parameters, such as `login_hint` or `prompt`.
+    pub extra_params: Vec<AuthParam>,
 }
+
+/// One extra authorization request parameter. Not a secret: it is sent in the browser's URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export, export_to = TS_DIR)]
+pub struct AuthParam {
+    pub name: String,
+    pub value: String,
+}
+
+/// Parameters Lanyard sets itself in an authorization request; the engine never lets
+/// `extra_params` replace them, so the form refuses them rather than save a setting that does
+/// nothing.
+const RESERVED_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "scope",
+    "resource",
+];
 
 /// A service account: its client id and secret, scopes, and an optional extra service token sent
 /// in a header of its own. The token endpoint is discovered from the server.
@@ -55,6 +90,8 @@ pub struct NewOAuth {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[ts(export, export_to = TS_DIR)]
 pub struct NewClientCredentials {
+    /// The token endpoint; blank to discover it from the server.
+    pub token_url: String,
     pub client_id: String,
     /// Blank when editing keeps the stored secret.
     pub client_secret: String,
@@ -116,12 +153,18 @@ impl NewSource {
             profile.ca_bundle = before.ca_bundle.clone();
         }
         profile.auth = match (std::mem::take(&mut profile.auth), &before.auth) {
-            (Auth::OAuth(new), Auth::OAuth(old)) => {
-                Auth::OAuth(OAuthSettings { scopes: new.scopes, ..old.clone() })
-            }
+            (Auth::OAuth(new), Auth::OAuth(old)) => Auth::OAuth(OAuthSettings {
+                // A pre-registered client's secret (set with the CLI) stays while there is a
+                // client id; without one it would be refused, and the engine forgets it.
+                client_secret: old.client_secret.clone().filter(|_| new.client_id.is_some()),
+                client_id: new.client_id,
+                scopes: new.scopes,
+                redirect_port: new.redirect_port,
+                extra_params: new.extra_params,
+                ..old.clone()
+            }),
             (Auth::ClientCredentials(new), Auth::ClientCredentials(old)) => {
                 Auth::ClientCredentials(ClientCredentialsSettings {
-                    token_url: old.token_url.clone(),
                     allow_private_network: old.allow_private_network,
                     ..new
                 })
@@ -181,7 +224,10 @@ impl NewSource {
         profile.name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
         if let Some(oauth) = self.oauth {
             profile.auth = Auth::OAuth(OAuthSettings {
+                client_id: non_blank(oauth.client_id),
                 scopes: scope_list(oauth.scopes),
+                redirect_port: oauth.redirect_port,
+                extra_params: param_map(oauth.extra_params)?,
                 // The same default as a profile file without the key: send RFC 8707 `resource`.
                 resource_param: true,
                 ..OAuthSettings::default()
@@ -194,7 +240,7 @@ impl NewSource {
                 Some(take_secret(SecretRef::service_token(), cc.service_token, "the service token")?)
             };
             profile.auth = Auth::ClientCredentials(ClientCredentialsSettings {
-                token_url: None,
+                token_url: non_blank(cc.token_url),
                 client_id: cc.client_id.trim().to_owned(),
                 client_secret: take_secret(
                     SecretRef::client_secret(),
@@ -206,11 +252,43 @@ impl NewSource {
                 service_token,
                 allow_private_network: false,
             });
+        } else if self.passthrough {
+            profile.auth = Auth::Passthrough;
         } else if has_headers {
             profile.auth = Auth::Headers;
         }
         Ok((profile, secrets))
     }
+}
+
+/// Trimmed; `None` when blank.
+fn non_blank(text: String) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// The extra authorization parameters as the profile keeps them. A blank name, a name given twice
+/// or one Lanyard sets itself is refused: the form checks these too, so this only catches a
+/// caller that skipped it.
+fn param_map(params: Vec<AuthParam>) -> Result<BTreeMap<String, String>, UiError> {
+    let mut map = BTreeMap::new();
+    for AuthParam { name, value } in params {
+        let name = name.trim().to_owned();
+        let problem = if name.is_empty() {
+            Some("an extra sign-in parameter has no name".to_owned())
+        } else if RESERVED_PARAMS.contains(&name.as_str()) {
+            Some(format!("the sign-in parameter `{name}` is set by Lanyard itself; remove it"))
+        } else if map.contains_key(&name) {
+            Some(format!("the sign-in parameter `{name}` is given twice"))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(UiError::new(UiErrorKind::InvalidProfile, problem));
+        }
+        map.insert(name, value);
+    }
+    Ok(map)
 }
 
 /// A URL sent back as the form showed it (without query) stays the stored URL, query and all.
@@ -290,16 +368,25 @@ pub enum AuthSettings {
     /// None, or credentials in headers.
     None,
     #[serde(rename = "oauth")]
-    OAuth { scopes: Vec<String> },
+    OAuth {
+        scopes: Vec<String>,
+        /// A pre-registered client id; `null` for dynamic registration.
+        client_id: Option<String>,
+        #[ts(type = "number | null")]
+        redirect_port: Option<u16>,
+        extra_params: Vec<AuthParam>,
+    },
     ClientCredentials {
+        /// `null`: discovered from the server.
+        token_url: Option<String>,
         client_id: String,
         client_secret_set: bool,
         scopes: Vec<String>,
         service_token_header: Option<String>,
         service_token_set: bool,
     },
-    /// A kind the form does not edit (passthrough); kept as it is unless another is chosen.
-    Other { name: String },
+    /// The agent's own credentials, passed through.
+    Passthrough,
 }
 
 impl SourceSettings {
@@ -344,15 +431,25 @@ impl SourceSettings {
         };
         let auth = match &profile.auth {
             Auth::None | Auth::Headers => AuthSettings::None,
-            Auth::OAuth(o) => AuthSettings::OAuth { scopes: o.scopes.clone().unwrap_or_default() },
+            Auth::OAuth(o) => AuthSettings::OAuth {
+                scopes: o.scopes.clone().unwrap_or_default(),
+                client_id: o.client_id.clone(),
+                redirect_port: o.redirect_port,
+                extra_params: o
+                    .extra_params
+                    .iter()
+                    .map(|(name, value)| AuthParam { name: name.clone(), value: value.clone() })
+                    .collect(),
+            },
+            Auth::Passthrough => AuthSettings::Passthrough,
             Auth::ClientCredentials(cc) => AuthSettings::ClientCredentials {
+                token_url: cc.token_url.clone(),
                 client_id: cc.client_id.clone(),
                 client_secret_set: stored.contains(&cc.client_secret),
                 scopes: cc.scopes.clone().unwrap_or_default(),
                 service_token_header: cc.service_token_header.clone(),
                 service_token_set: cc.service_token.as_ref().is_some_and(|r| stored.contains(r)),
             },
-            other => AuthSettings::Other { name: other.kind_name().to_owned() },
         };
         Self { id: profile.id().to_string(), name: profile.name.clone(), transport, auth }
     }
@@ -369,7 +466,12 @@ mod tests {
             transport: NewTransport::Http { url: url.into(), headers },
             oauth: None,
             client_credentials: None,
+            passthrough: false,
         }
+    }
+
+    fn oauth(scopes: Vec<String>) -> NewOAuth {
+        NewOAuth { scopes, client_id: String::new(), redirect_port: None, extra_params: vec![] }
     }
 
     fn header(name: &str, value: &str, secret: bool) -> NamedValue {
@@ -408,7 +510,7 @@ mod tests {
     #[test]
     fn an_oauth_form_asks_for_sign_in_with_the_resource_parameter() {
         let mut form = http("https://mcp.example.com/mcp", vec![]);
-        form.oauth = Some(NewOAuth { scopes: vec![" mcp:read ".into(), "".into()] });
+        form.oauth = Some(oauth(vec![" mcp:read ".into(), "".into()]));
         let (profile, secrets) = form.into_profile().unwrap();
         assert!(secrets.is_empty(), "an OAuth source has no secret of its own before sign-in");
         let Auth::OAuth(settings) = &profile.auth else {
@@ -422,13 +524,14 @@ mod tests {
         );
 
         let mut form = http("https://mcp.example.com/mcp", vec![]);
-        form.oauth = Some(NewOAuth { scopes: vec![] });
+        form.oauth = Some(oauth(vec![]));
         let Auth::OAuth(settings) = form.into_profile().unwrap().0.auth else { panic!("expected OAuth") };
         assert_eq!(settings.scopes, None, "no scopes typed means the server's suggestion");
     }
 
     fn client_credentials(secret: &str, header: &str, token: &str) -> NewClientCredentials {
         NewClientCredentials {
+            token_url: String::new(),
             client_id: " svc ".into(),
             client_secret: secret.into(),
             scopes: vec!["read".into()],
@@ -496,16 +599,43 @@ mod tests {
         let mut before = saved();
         before.auth = Auth::OAuth(OAuthSettings {
             client_id: Some("pre-registered".into()),
+            client_secret: Some(SecretRef::client_secret()),
+            client_metadata_url: Some("https://lanyard.example/client.json".into()),
             redirect_port: Some(8765),
-            resource_param: true,
+            resource_param: false,
+            extra_params: BTreeMap::from([("prompt".to_owned(), "consent".to_owned())]),
             ..OAuthSettings::default()
         });
-        let mut form = http("https://old.example/mcp", vec![]);
-        form.oauth = Some(NewOAuth { scopes: vec!["a".into()] });
+        // The form as `SourceSettings` filled it, saved with only the scopes changed.
+        let json = serde_json::to_value(SourceSettings::new(&before, &[])).unwrap();
+        assert_eq!(json["auth"]["clientId"], "pre-registered", "{json}");
+        assert_eq!(json["auth"]["redirectPort"], 8765, "{json}");
+        assert_eq!(json["auth"]["extraParams"][0], serde_json::json!({"name": "prompt", "value": "consent"}));
+        let mut form = http("https://old.example/mcp", vec![header("X-Api-Key", "", true)]);
+        form.oauth = Some(NewOAuth {
+            scopes: vec!["a".into()],
+            client_id: "pre-registered".into(),
+            redirect_port: Some(8765),
+            extra_params: vec![AuthParam { name: "prompt".into(), value: "consent".into() }],
+        });
         let Auth::OAuth(after) = form.into_edit(&before).unwrap().0.auth else { panic!("expected OAuth") };
-        assert_eq!(after.client_id.as_deref(), Some("pre-registered"), "the client id is kept");
-        assert_eq!(after.redirect_port, Some(8765), "the redirect port is kept");
-        assert_eq!(after.scopes, Some(vec!["a".to_owned()]), "the scopes are the form's");
+        let Auth::OAuth(old) = &before.auth else { unreachable!() };
+        assert_eq!(
+            after,
+            OAuthSettings { scopes: Some(vec!["a".to_owned()]), ..old.clone() },
+            "only the scopes changed; the secret, metadata URL and resource switch the form does not show are kept"
+        );
+
+        let mut form = http("https://old.example/mcp", vec![header("X-Api-Key", "", true)]);
+        form.oauth = Some(oauth(vec![]));
+        let (profile, _) = form.into_edit(&before).unwrap();
+        let Auth::OAuth(after) = &profile.auth else { panic!("expected OAuth") };
+        assert_eq!(
+            (after.client_id.as_deref(), after.client_secret.as_ref(), after.redirect_port),
+            (None, None, None),
+            "a cleared client id is dynamic registration, and its secret goes with it"
+        );
+        assert!(after.extra_params.is_empty(), "the parameters were removed in the form");
 
         let mut form = http("https://old.example/mcp", vec![]);
         form.id = "other".into();
@@ -514,6 +644,78 @@ mod tests {
             UiErrorKind::InvalidProfile,
             "ids do not change"
         );
+    }
+
+    #[test]
+    fn an_oauth_form_sets_a_pre_registered_client_its_port_and_extra_parameters() {
+        let mut form = http("https://mcp.example.com/mcp", vec![]);
+        form.oauth = Some(NewOAuth {
+            scopes: vec![],
+            client_id: " lanyard-desktop ".into(),
+            redirect_port: Some(8765),
+            extra_params: vec![
+                AuthParam { name: " login_hint ".into(), value: "alice@example.com".into() },
+                AuthParam { name: "prompt".into(), value: "consent".into() },
+            ],
+        });
+        let Auth::OAuth(settings) = form.into_profile().unwrap().0.auth else { panic!("expected OAuth") };
+        assert_eq!(settings.client_id.as_deref(), Some("lanyard-desktop"), "trimmed");
+        assert_eq!(settings.redirect_port, Some(8765));
+        assert_eq!(
+            settings.extra_params,
+            BTreeMap::from([
+                ("login_hint".to_owned(), "alice@example.com".to_owned()),
+                ("prompt".to_owned(), "consent".to_owned())
+            ]),
+            "names trimmed, values as typed"
+        );
+
+        for (params, why) in [
+            (vec![("", "x")], "a blank name"),
+            (vec![("state", "x")], "a parameter Lanyard sets itself"),
+            (vec![("prompt", "a"), ("prompt", "b")], "a name given twice"),
+        ] {
+            let mut form = http("https://mcp.example.com/mcp", vec![]);
+            let mut o = oauth(vec![]);
+            o.extra_params =
+                params.iter().map(|(n, v)| AuthParam { name: (*n).into(), value: (*v).into() }).collect();
+            form.oauth = Some(o);
+            assert_eq!(
+                form.into_profile().unwrap_err().kind,
+                UiErrorKind::InvalidProfile,
+                "{why} is refused"
+            );
+        }
+    }
+
+    #[test]
+    fn a_passthrough_form_passes_the_agents_credentials_and_reads_back_as_passthrough() {
+        let mut form = http("https://mcp.example.com/mcp", vec![]);
+        form.passthrough = true;
+        let (profile, _) = form.into_profile().unwrap();
+        assert_eq!(profile.auth, Auth::Passthrough, "token passthrough is chosen in the form");
+        let json = serde_json::to_value(SourceSettings::new(&profile, &[])).unwrap();
+        assert_eq!(json["auth"], serde_json::json!({"kind": "passthrough"}), "the form can show it: {json}");
+    }
+
+    #[test]
+    fn a_service_accounts_token_url_is_the_forms_blank_is_discovery() {
+        let mut form = http("https://mcp.example.com/mcp", vec![]);
+        let mut cc = client_credentials("cs", "", "");
+        cc.token_url = " https://as.example/token ".into();
+        form.client_credentials = Some(cc);
+        let (before, _) = form.into_profile().unwrap();
+        let Auth::ClientCredentials(settings) = &before.auth else { panic!("expected client credentials") };
+        assert_eq!(settings.token_url.as_deref(), Some("https://as.example/token"), "trimmed");
+        let json = serde_json::to_value(SourceSettings::new(&before, &[SecretRef::client_secret()])).unwrap();
+        assert_eq!(json["auth"]["tokenUrl"], "https://as.example/token", "the form shows it: {json}");
+
+        let mut form = http("https://mcp.example.com/mcp", vec![]);
+        form.client_credentials = Some(client_credentials("", "", ""));
+        let (after, secrets) = form.into_edit(&before).unwrap();
+        assert!(secrets.is_empty(), "the blank secret keeps the stored one");
+        let Auth::ClientCredentials(settings) = after.auth else { panic!("expected client credentials") };
+        assert_eq!(settings.token_url, None, "a cleared token URL means discovery again");
     }
 
     #[test]

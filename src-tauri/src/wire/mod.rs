@@ -137,6 +137,10 @@ pub enum StateView {
         /// When it failed, Unix seconds.
         #[ts(type = "number")]
         at: u64,
+        /// When the next refresh may be tried (the engine's backoff after transient failures),
+        /// Unix seconds; `null` when the next use tries at once.
+        #[ts(type = "number | null")]
+        retry_at: Option<u64>,
     },
     /// A state this build of the app does not know yet; `summary` says it in words.
     Other {
@@ -165,6 +169,7 @@ impl From<&SourceState> for StateView {
                 message: error.message.clone(),
                 hint: error.hint.clone(),
                 at: error.at,
+                retry_at: error.retry_at,
             },
             other => Self::Other { summary: other.summary() },
         }
@@ -321,6 +326,7 @@ mod tests {
                 },
                 oauth: None,
                 client_credentials: None,
+                passthrough: false,
             },
             NewSource {
                 id: "local".into(),
@@ -333,13 +339,16 @@ mod tests {
                 },
                 oauth: None,
                 client_credentials: None,
+                passthrough: false,
             },
             NewSource {
                 id: "service".into(),
                 name: None,
                 transport: NewTransport::Sse { url: "https://mcp.example/sse".into(), headers: vec![] },
                 oauth: None,
+                passthrough: false,
                 client_credentials: Some(NewClientCredentials {
+                    token_url: String::new(),
                     client_id: "svc".into(),
                     client_secret: PLANTED[3].into(),
                     scopes: vec!["mcp:read".into()],
@@ -365,7 +374,7 @@ mod tests {
             step_up: None,
             account: None,
         };
-        let status = TokenStatus::of(&tokens);
+        let status = TokenStatus::of(&tokens, &Auth::None);
         let mut payloads = Vec::new();
         let mut held = 0;
         for form in forms {
@@ -408,13 +417,84 @@ mod tests {
             refresh_expires_at: None,
             obtained_at: 1,
             account: None,
+            client: tokens::ClientView {
+                registration: tokens::RegistrationView::Dynamic,
+                client_id: "c".into(),
+                client_secret_set: false,
+            },
         };
-        let state = StateView::Error { tokens, message: "down".into(), hint: Some("later".into()), at: 7 };
+        let state = StateView::Error {
+            tokens,
+            message: "down".into(),
+            hint: Some("later".into()),
+            at: 7,
+            retry_at: Some(37),
+        };
         let json = serde_json::to_value(state).unwrap();
         assert_eq!(json["kind"], "error", "the UI switches on `kind`: {json}");
         assert_eq!(json["message"], "down", "the last error's message: {json}");
         assert_eq!(json["hint"], "later", "its hint: {json}");
         assert_eq!(json["at"], 7, "its time: {json}");
         assert_eq!(json["tokens"]["hasRefreshToken"], true, "the refresh token is kept: {json}");
+        assert_eq!(json["retryAt"], 37, "the backoff's end, for the countdown: {json}");
+    }
+
+    /// Issue "proof": the engine's refresh backoff (10 s doubling to 5 min) reaches the window
+    /// as the error state's `retryAt` and the last refresh's `failures`, with the message.
+    #[test]
+    fn the_refresh_backoff_crosses_from_the_engine_state_and_activity() {
+        use lanyard::oauth::activity::{ErrorRecord, RefreshRecord, TokenActivity};
+        use lanyard::oauth::{Grant, StoredTokens};
+        use lanyard::profile::{Profile, Transport};
+        use lanyard::source::TokenStatus;
+
+        let tokens = StoredTokens {
+            access_token: lanyard::Secret::new("planted-access-0c3e"),
+            refresh_token: Some(lanyard::Secret::new("planted-refresh-77aa")),
+            expires_at: Some(2_000_000_000),
+            refresh_expires_at: None,
+            scopes: vec![],
+            issuer: "https://as.example".into(),
+            token_endpoint: "https://as.example/token".parse().unwrap(),
+            revocation_endpoint: None,
+            client_id: "c".into(),
+            client_auth_method: "none".into(),
+            resource: None,
+            grant: Grant::AuthorizationCode,
+            obtained_at: 1_999_999_000,
+            step_up: None,
+            account: None,
+        };
+        let error = ErrorRecord {
+            at: 1_999_999_500,
+            message: "source `remote`: token endpoint https://as.example unreachable".into(),
+            hint: Some("check that the server is reachable".into()),
+            retry_at: Some(1_999_999_540),
+        };
+        let mut profile = Profile::new(
+            "remote".parse().unwrap(),
+            Transport::Http { url: "https://mcp.example/mcp".into(), headers: Default::default() },
+        );
+        profile.auth = Auth::OAuth(OAuthSettings::default());
+        let mut row = SourceStatus::new(
+            &profile,
+            SourceState::Error { tokens: TokenStatus::of(&tokens, &profile.auth), error: error.clone() },
+        );
+        row.activity = TokenActivity {
+            last_refresh: Some(RefreshRecord { at: error.at, ok: false, failures: 3 }),
+            last_error: Some(error),
+            refresh_started: None,
+        };
+        let json = serde_json::to_value(SourceView::from(row)).unwrap();
+        assert_eq!(json["state"]["kind"], "error", "{json}");
+        assert_eq!(json["state"]["retryAt"], 1_999_999_540u64, "the countdown's end: {json}");
+        assert_eq!(json["activity"]["lastRefresh"]["failures"], 3, "failures in a row: {json}");
+        assert_eq!(json["activity"]["lastError"]["retryAt"], 1_999_999_540u64, "{json}");
+        assert!(
+            json["state"]["message"].as_str().unwrap().contains("unreachable"),
+            "the last error's message: {json}"
+        );
+        let text = json.to_string();
+        assert!(!text.contains("planted"), "no token crosses: {text}");
     }
 }

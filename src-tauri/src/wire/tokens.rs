@@ -4,7 +4,7 @@
 //! own schedule.
 
 use lanyard::oauth::activity::{ErrorRecord, RefreshRecord, TokenActivity};
-use lanyard::oauth::{Disconnected, Grant};
+use lanyard::oauth::{ClientKind, Disconnected, Grant};
 use lanyard::source::TokenStatus;
 use serde::Serialize;
 use ts_rs::TS;
@@ -32,6 +32,42 @@ pub struct TokensView {
     pub obtained_at: u64,
     /// Who signed in (email, else name, else subject), when the server said.
     pub account: Option<String>,
+    /// How the client the tokens were issued to is registered at the issuer.
+    pub client: ClientView,
+}
+
+/// The OAuth client behind a source's tokens: its kind of registration and its id (not a
+/// secret), and whether it uses a client secret, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct ClientView {
+    pub registration: RegistrationView,
+    pub client_id: String,
+    pub client_secret_set: bool,
+}
+
+/// The engine's `ClientKind`, as the window words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub enum RegistrationView {
+    /// The profile's own client id (or a service account's).
+    PreRegistered,
+    /// A Client ID Metadata Document URL is the client id.
+    MetadataDocument,
+    /// Lanyard registered itself (RFC 7591).
+    Dynamic,
+}
+
+impl From<ClientKind> for RegistrationView {
+    fn from(kind: ClientKind) -> Self {
+        match kind {
+            ClientKind::PreRegistered => Self::PreRegistered,
+            ClientKind::MetadataDocument => Self::MetadataDocument,
+            ClientKind::Dynamic => Self::Dynamic,
+        }
+    }
 }
 
 impl From<&TokenStatus> for TokensView {
@@ -45,6 +81,11 @@ impl From<&TokenStatus> for TokensView {
             refresh_expires_at: tokens.refresh_expires_at,
             obtained_at: tokens.obtained_at,
             account: tokens.account.as_ref().and_then(|a| a.label()).map(str::to_owned),
+            client: ClientView {
+                registration: tokens.client.kind.into(),
+                client_id: tokens.client.client_id.clone(),
+                client_secret_set: tokens.client.has_secret,
+            },
         }
     }
 }
@@ -66,6 +107,9 @@ pub struct RefreshView {
     #[ts(type = "number")]
     pub at: u64,
     pub ok: bool,
+    /// Transient failures in a row up to this refresh (server down, 5xx, timeout), which set the
+    /// engine's backoff; 0 after a success or a refusal.
+    pub failures: u32,
 }
 
 /// The last sign-in or refresh error, in the engine's words, with what to do.
@@ -78,16 +122,24 @@ pub struct ErrorView {
     pub at: u64,
     pub message: String,
     pub hint: Option<String>,
+    /// When the next refresh may be tried after a transient failure (backoff), Unix seconds.
+    #[ts(type = "number | null")]
+    pub retry_at: Option<u64>,
 }
 
 impl From<TokenActivity> for ActivityView {
     fn from(activity: TokenActivity) -> Self {
         Self {
-            last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok, .. }| RefreshView { at, ok }),
-            last_error: activity.last_error.map(|ErrorRecord { at, message, hint, .. }| ErrorView {
+            last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok, failures }| RefreshView {
+                at,
+                ok,
+                failures,
+            }),
+            last_error: activity.last_error.map(|ErrorRecord { at, message, hint, retry_at }| ErrorView {
                 at,
                 message,
                 hint,
+                retry_at,
             }),
         }
     }
@@ -138,6 +190,11 @@ mod tests {
             refresh_expires_at: None,
             obtained_at: 1_800_000_000,
             account: Some(lanyard::oauth::Account { sub: Some("alice".into()), email: None, name: None }),
+            client: lanyard::source::ClientStatus {
+                kind: ClientKind::Dynamic,
+                client_id: "dyn-1".into(),
+                has_secret: false,
+            },
         };
         let view = TokensView::from(&status);
         assert_eq!(
@@ -151,6 +208,66 @@ mod tests {
                 .unwrap();
         assert_eq!(json["kind"], "needsMoreScope", "the UI switches on `kind`");
         assert_eq!(json["tokens"]["accessExpiresAt"], 1_900_000_000u64, "camelCase expiry for the countdown");
+    }
+
+    fn stored(client_id: &str, method: &str) -> lanyard::oauth::StoredTokens {
+        lanyard::oauth::StoredTokens {
+            access_token: lanyard::Secret::new("planted-access-91b0"),
+            refresh_token: None,
+            expires_at: None,
+            refresh_expires_at: None,
+            scopes: vec![],
+            issuer: "https://as.example".into(),
+            token_endpoint: "https://as.example/token".parse().unwrap(),
+            revocation_endpoint: None,
+            client_id: client_id.into(),
+            client_auth_method: method.into(),
+            resource: None,
+            grant: Grant::AuthorizationCode,
+            obtained_at: 1,
+            step_up: None,
+            account: None,
+        }
+    }
+
+    /// The detail view shows beside the issuer how the client is registered and its id; whether
+    /// it has a secret crosses as a flag only.
+    #[test]
+    fn the_client_registration_crosses_with_its_id_and_only_whether_a_secret_is_set() {
+        use lanyard::profile::{Auth, ClientCredentialsSettings, OAuthSettings, SecretRef};
+        let pre = Auth::OAuth(OAuthSettings {
+            client_id: Some("lanyard-desktop".into()),
+            client_secret: Some(SecretRef::client_secret()),
+            ..OAuthSettings::default()
+        });
+        let cimd = Auth::OAuth(OAuthSettings {
+            client_metadata_url: Some("https://lanyard.example/client.json".into()),
+            ..OAuthSettings::default()
+        });
+        let service = Auth::ClientCredentials(ClientCredentialsSettings {
+            token_url: None,
+            client_id: "svc".into(),
+            client_secret: SecretRef::client_secret(),
+            scopes: None,
+            service_token_header: None,
+            service_token: None,
+            allow_private_network: false,
+        });
+        let cases = [
+            (&pre, "lanyard-desktop", "client_secret_basic", "preRegistered", true),
+            (&cimd, "https://lanyard.example/client.json", "none", "metadataDocument", false),
+            (&cimd, "dyn-7f", "none", "dynamic", false),
+            (&pre, "dyn-8a", "client_secret_post", "dynamic", true),
+            (&service, "svc", "client_secret_basic", "preRegistered", true),
+        ];
+        for (auth, client_id, method, registration, secret) in cases {
+            let view = TokensView::from(&TokenStatus::of(&stored(client_id, method), auth));
+            let json = serde_json::to_value(&view).unwrap();
+            assert_eq!(json["client"]["registration"], registration, "{client_id} with {auth:?}: {json}");
+            assert_eq!(json["client"]["clientId"], client_id, "the id is shown: {json}");
+            assert_eq!(json["client"]["clientSecretSet"], secret, "{method} means a secret or none: {json}");
+            assert!(!json.to_string().contains("planted"), "no token crosses: {json}");
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
 export type { HubFailureView } from "./generated/HubFailureView";
 export type { ActivityView } from "./generated/ActivityView";
+export type { ClientView } from "./generated/ClientView";
 export type { AppEvent } from "./generated/AppEvent";
 export type { NewOAuth } from "./generated/NewOAuth";
 export type { NamedValue } from "./generated/NamedValue";

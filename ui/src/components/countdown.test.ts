@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { tokens } from "../lib/fixtures";
+import { badgeFor } from "../lib/badge";
+import { refreshFailing, tokens } from "../lib/fixtures";
+import { badgeEl } from "./badge";
 import { countdownEl, tickCountdowns } from "./countdown";
 
 describe("countdown element", () => {
@@ -28,5 +30,26 @@ describe("countdown element", () => {
   it("a person's token without a refresh token is not renewable", () => {
     const el = countdownEl(tokens({ accessExpiresAt: 900, hasRefreshToken: false }), 1_000);
     expect(el.classList.contains("error"), "expired and nothing can renew it").toBe(true);
+  });
+});
+
+describe("retry badge", () => {
+  it("counts down to the engine's next refresh attempt in place, then says the next use tries", () => {
+    const el = badgeEl(badgeFor(refreshFailing(2, 1_083)), 1_000, "source-badge");
+    const root = document.createElement("div");
+    root.append(el);
+    expect(el.textContent).toBe("Error, retrying in 1:23");
+    expect(el.dataset.code, "E2E and tests select on the code, not the words").toBe("error");
+    tickCountdowns(root, 1_060);
+    expect(el.textContent, "a minute later, without a re-render").toBe("Error, retrying in 0:23");
+    tickCountdowns(root, 1_090);
+    expect(el.textContent).toBe("Error, retrying on next use");
+  });
+  it("leaves other badges' words alone", () => {
+    const el = badgeEl({ label: "Connected", tone: "ok", code: "connected" }, 1_000, "b");
+    const root = document.createElement("div");
+    root.append(el);
+    tickCountdowns(root, 1_090);
+    expect(el.textContent).toBe("Connected");
   });
 });

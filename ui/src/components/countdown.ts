@@ -4,6 +4,7 @@
 import type { TokensView } from "../api";
 import { countdown } from "../lib/countdown";
 import { h } from "../lib/dom";
+import { paintRetry } from "./badge";
 
 const TONES = ["ok", "warn", "error", "muted"];
 
@@ -29,7 +30,8 @@ function paint(el: HTMLElement, now: number): void {
   el.dataset.expired = String(c.expired);
 }
 
-/** Brings every countdown under `root` to `now`. */
+/** Brings every countdown under `root` to `now`: token expiries and refresh retry badges. */
 export function tickCountdowns(root: ParentNode, now: number): void {
   for (const el of root.querySelectorAll<HTMLElement>(".countdown")) paint(el, now);
+  for (const el of root.querySelectorAll<HTMLElement>(".retry-countdown")) paintRetry(el, now);
 }

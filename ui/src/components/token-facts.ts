@@ -1,10 +1,12 @@
 // What a signed-in source holds, at a glance: the expiry countdown, the granted scopes, the
-// issuer and the account; and the last sign-in or refresh error with its time and what to do.
+// issuer, how the client is registered there, and the account; and the last sign-in or refresh error with its time and what to do.
 // Shared by the list (compact) and the detail view (full). Nothing here is secret: the wire
 // carries token status, never a token.
-import type { ActivityView, TokensView } from "../api";
+import type { ActivityView, SourceView, TokensView } from "../api";
+import { registrationLabel, secretLabel } from "../lib/client";
 import { clockTime } from "../lib/countdown";
 import { h } from "../lib/dom";
+import { retryEl } from "./badge";
 import { countdownEl } from "./countdown";
 
 /** The scopes as chips; "none" when the server granted none. */
@@ -22,6 +24,7 @@ export function tokenFacts(tokens: TokensView, now: number): HTMLElement[] {
     ["Access token", countdownEl(tokens, now, "detail-expiry")],
     ["Scopes", scopesEl(tokens.scopes, "detail-scopes")],
     ["Issuer", tokens.issuer],
+    ["Client", clientEl(tokens)],
   ];
   if (tokens.account) facts.push(["Account", tokens.account]);
   facts.push([
@@ -37,6 +40,43 @@ export function tokenFacts(tokens: TokensView, now: number): HTMLElement[] {
     h("dt", {}, term),
     h("dd", { "data-testid": `fact-${term.toLowerCase().replace(/ /g, "-")}` }, value),
   ]);
+}
+
+/** The client the tokens were issued to: its registration, its id and whether a secret is set. */
+function clientEl(tokens: TokensView): HTMLElement {
+  const { client } = tokens;
+  return h(
+    "span",
+    { "data-registration": client.registration },
+    `${registrationLabel(client)}: `,
+    h("code", { "data-testid": "client-id" }, client.clientId),
+    h("span", { class: "muted" }, ` (${secretLabel(client)})`),
+  );
+}
+
+/**
+ * For a source whose refresh failed: how many times in a row, and when the engine tries again (a
+ * ticking countdown to the end of its backoff). Nothing for other states.
+ */
+export function refreshFailureFacts(source: SourceView, now: number): HTMLElement[] {
+  if (source.state.kind !== "error") return [];
+  const failures = source.activity.lastRefresh?.ok === false ? source.activity.lastRefresh.failures : 0;
+  const retryAt = source.state.retryAt;
+  return [
+    h("dt", {}, "Failed refreshes"),
+    h(
+      "dd",
+      { "data-testid": "fact-failures", "data-failures": String(failures) },
+      failures === 1 ? "1 (the last one)" : `${failures} in a row`,
+    ),
+    h("dt", {}, "Next refresh"),
+    h(
+      "dd",
+      { "data-testid": "fact-retry" },
+      retryEl(retryAt, now, "retry-countdown"),
+      retryAt !== null && retryAt > now ? h("span", { class: "muted" }, ` (at ${clockTime(retryAt)})`) : null,
+    ),
+  ];
 }
 
 /** The last refresh error with its time and hint, or nothing when there is none. */

@@ -50,9 +50,11 @@ describe("badgeFor, signed-in sources", () => {
   });
   it("shows a refresh in flight, and a failed refresh as an error that retries", () => {
     expect(badgeFor(source({ state: { kind: "refreshing", tokens: tokens() } }))).toMatchObject({ code: "refreshing", tone: "ok" });
-    const error = { kind: "error", tokens: tokens(), message: "down", hint: null, at: 0 } as const;
-    expect(badgeFor(source({ state: error }))).toMatchObject({ code: "error", tone: "error" });
+    const error = { kind: "error", tokens: tokens(), message: "down", hint: null, at: 0, retryAt: 83 } as const;
+    expect(badgeFor(source({ state: error }))).toMatchObject({ code: "error", tone: "error", retryAt: 83 });
     expect(badgeFor(source({ state: error })).label).toContain("retrying");
+    expect(badgeFor(source({ state: { ...error, retryAt: null } })).retryAt, "no backoff: on next use").toBeNull();
+    expect(badgeFor(connected()).retryAt, "only a failed refresh counts down").toBeUndefined();
   });
 });
 

@@ -24,6 +24,9 @@ export interface Badge {
   tone: Tone;
   /** Stable across wording changes: tests and E2E select on this. */
   code: BadgeCode;
+  /** For a failed refresh: when the engine tries again (Unix seconds, `null` on next use); the
+   *  badge then counts down to it and `label` is its text at no particular time. */
+  retryAt?: number | null;
 }
 
 /** The outcome of the last Test of a source during this session, if any. */
@@ -98,7 +101,7 @@ export function badgeFor(source: SourceView, test?: TestOutcome, signIn?: SignIn
     case "refreshing":
       return { label: "Refreshing", tone: "ok", code: "refreshing" };
     case "error":
-      return { label: "Error, retrying on next use", tone: "error", code: "error" };
+      return { label: "Error, retrying", tone: "error", code: "error", retryAt: source.state.retryAt };
     case "other":
       return { label: source.state.summary, tone: "muted", code: "unknown" };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SOON_SECS, countdown, duration } from "./countdown";
+import { SOON_SECS, clock, countdown, duration, retryText, retryWhen } from "./countdown";
 
 describe("duration", () => {
   it("reads in the largest two units", () => {
@@ -39,5 +39,22 @@ describe("countdown", () => {
   it("moves with the clock", () => {
     expect(countdown(now + 61, now, true).text).toBe("expires in 1m 1s");
     expect(countdown(now + 61, now + 1, true).text).toBe("expires in 1m 0s");
+  });
+});
+
+describe("the refresh backoff's countdown", () => {
+  it("reads as a clock", () => {
+    expect(clock(83)).toBe("1:23");
+    expect(clock(5)).toBe("0:05");
+    expect(clock(300)).toBe("5:00");
+    expect(clock(3723)).toBe("1:02:03");
+    expect(clock(-4), "never negative").toBe("0:00");
+  });
+  it("counts down to the engine's next attempt, then says the next use tries", () => {
+    expect(retryText(1_083, 1_000)).toBe("Error, retrying in 1:23");
+    expect(retryText(1_001, 1_000)).toBe("Error, retrying in 0:01");
+    expect(retryText(1_000, 1_000), "the backoff is over").toBe("Error, retrying on next use");
+    expect(retryText(null, 1_000), "no backoff recorded").toBe("Error, retrying on next use");
+    expect(retryWhen(1_010, 1_000)).toBe("in 0:10");
   });
 });

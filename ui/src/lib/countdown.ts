@@ -46,3 +46,26 @@ export const nowSecs = (): number => Math.floor(Date.now() / 1000);
 export function clockTime(at: number): string {
   return new Date(at * 1000).toLocaleTimeString();
 }
+
+/** Seconds as a clock, "1:23", "0:05", "1:02:03": the refresh backoff's countdown. */
+export function clock(secs: number): string {
+  const s = Math.max(0, Math.floor(secs));
+  const ss = String(s % 60).padStart(2, "0");
+  if (s < 3600) return `${Math.floor(s / 60)}:${ss}`;
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${ss}`;
+}
+
+/**
+ * The badge of a source whose last refresh failed, at `now`: "Error, retrying in 1:23" while the
+ * engine's backoff runs (`retryAt`, Unix seconds), then "Error, retrying on next use" (the engine
+ * tries again when the source is next used, by an agent or a Test).
+ */
+export function retryText(retryAt: number | null, now: number): string {
+  return `Error, retrying ${retryWhen(retryAt, now)}`;
+}
+
+/** When the engine tries a failed refresh again: "in 1:23", or "on next use" once the backoff
+ *  is over (or there was none). */
+export function retryWhen(retryAt: number | null, now: number): string {
+  return retryAt === null || retryAt <= now ? "on next use" : `in ${clock(retryAt - now)}`;
+}

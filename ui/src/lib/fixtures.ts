@@ -46,6 +46,7 @@ export function tokens(overrides: Partial<TokensView> = {}): TokensView {
     refreshExpiresAt: null,
     obtainedAt: 1_800_000_000,
     account: "alice@example.com",
+    client: { registration: "dynamic", clientId: "dyn-4f2a", clientSecretSet: false },
     ...overrides,
   };
 }
@@ -57,11 +58,25 @@ export const connected = (overrides: Partial<TokensView> = {}, source: Partial<S
 export const signInExpired = () =>
   needsSignIn({
     activity: {
-      lastRefresh: { at: 1_800_000_100, ok: false },
+      lastRefresh: { at: 1_800_000_100, ok: false, failures: 0 },
       lastError: {
         at: 1_800_000_100,
         message: "source `github`: the sign-in expired and the server refused the refresh token (invalid_grant)",
         hint: "run `lanyard connect github`",
+        retryAt: null,
       },
     },
   });
+
+/** The authorization server was down for the last `failures` refreshes; the engine waits until
+ *  `retryAt` (its backoff) before trying again. */
+export function refreshFailing(failures: number, retryAt: number | null): SourceView {
+  const message = "source `github`: token endpoint https://as.example unreachable";
+  const hint = "check that the server is reachable; Lanyard keeps the sign-in and tries again later";
+  const at = 1_800_000_000;
+  return oauthSource({
+    state: { kind: "error", tokens: tokens(), message, hint, at, retryAt },
+    hint,
+    activity: { lastRefresh: { at, ok: false, failures }, lastError: { at, message, hint, retryAt } },
+  });
+}

@@ -61,6 +61,7 @@ describe("toNewSource", () => {
       },
       oauth: null,
       clientCredentials: null,
+      passthrough: false,
     });
   });
   it("sends headers for http and sse", () => {
@@ -71,13 +72,17 @@ describe("toNewSource", () => {
       transport: { kind: "sse", url: "https://mcp.example.com/mcp", headers: [{ name: "X-Team", value: "core", secret: false }] },
       oauth: null,
       clientCredentials: null,
+      passthrough: false,
     });
   });
   it("asks for a browser sign-in with the scopes typed, or the server's when none", () => {
     expect(toNewSource(http({ signIn: "oauth", scopes: " mcp:read  mcp:write " })).oauth).toEqual({
       scopes: ["mcp:read", "mcp:write"],
+      clientId: "",
+      redirectPort: null,
+      extraParams: [],
     });
-    expect(toNewSource(http({ signIn: "oauth" })).oauth, "empty means the server's suggestion").toEqual({ scopes: [] });
+    expect(toNewSource(http({ signIn: "oauth" })).oauth?.scopes, "empty means the server's suggestion").toEqual([]);
     expect(toNewSource(stdio({ signIn: "oauth" })).oauth, "a local program never signs in").toBeNull();
   });
 });
@@ -87,6 +92,54 @@ describe("validate, sign-in", () => {
     expect(validate(http({ signIn: "oauth", scopes: "mcp:read openid" }))).toEqual({});
     expect(validate(http({ signIn: "oauth", scopes: 'mcp:"read"' })).scopes).toMatch(/quotes/);
     expect(validate(http({ signIn: "none", scopes: 'mcp:"read"' })).scopes, "ignored without sign-in").toBeUndefined();
+    expect(validate(http({ signIn: "passthrough", scopes: 'mcp:"read"' })).scopes, "passthrough has none").toBeUndefined();
+  });
+  it("a redirect port is 1 to 65535, or blank for any free one", () => {
+    const port = (redirectPort: string) => validate(http({ signIn: "oauth", redirectPort })).redirectPort;
+    expect(port("")).toBeUndefined();
+    expect(port("8765")).toBeUndefined();
+    expect(port("65535")).toBeUndefined();
+    expect(port("0")).toMatch(/1 to 65535/);
+    expect(port("65536")).toMatch(/1 to 65535/);
+    expect(port("80a")).toMatch(/1 to 65535/);
+    expect(port("-1")).toMatch(/1 to 65535/);
+    expect(validate(http({ signIn: "none", redirectPort: "0" })).redirectPort, "only checked for OAuth").toBeUndefined();
+  });
+  it("extra parameters are name=value lines with RFC 6749 names, none Lanyard sets, none twice", () => {
+    const params = (authParams: string) => validate(http({ signIn: "oauth", authParams })).authParams;
+    expect(params("login_hint=alice@example.com\n\nprompt=consent")).toBeUndefined();
+    expect(params("acr_values=a=b"), "a value may hold =").toBeUndefined();
+    expect(params("prompt")).toMatch(/Line 1: write name=value/);
+    expect(params("ok=1\nbad name=x")).toMatch(/Line 2: a parameter name/);
+    expect(params("=x")).toMatch(/parameter name/);
+    expect(params("state=x")).toMatch(/sets state itself/);
+    expect(params("prompt=a\nprompt=b")).toMatch(/Line 2: prompt is given twice/);
+  });
+  it("a pre-registered client id has no spaces", () => {
+    expect(validate(http({ signIn: "oauth", oauthClientId: " lanyard-desktop " }))).toEqual({});
+    expect(validate(http({ signIn: "oauth", oauthClientId: "a b" })).oauthClientId).toMatch(/spaces/);
+  });
+  it("goes to the shell with the client id, the port and the parameters", () => {
+    const draft = http({
+      signIn: "oauth",
+      oauthClientId: " lanyard-desktop ",
+      redirectPort: " 8765 ",
+      authParams: " login_hint = alice@example.com\nacr_values=a=b\n",
+    });
+    expect(toNewSource(draft).oauth).toEqual({
+      scopes: [],
+      clientId: "lanyard-desktop",
+      redirectPort: 8765,
+      extraParams: [
+        { name: "login_hint", value: " alice@example.com" },
+        { name: "acr_values", value: "a=b" },
+      ],
+    });
+  });
+  it("token passthrough sends neither OAuth nor a service account", () => {
+    const wire = toNewSource(http({ signIn: "passthrough" }));
+    expect(wire).toMatchObject({ passthrough: true, oauth: null, clientCredentials: null });
+    expect(toNewSource(http({ signIn: "oauth" })).passthrough).toBe(false);
   });
 });
 
@@ -101,8 +154,18 @@ describe("client credentials", () => {
     expect(validate(cc({ serviceTokenHeader: "X-Service" })).serviceToken).toMatch(/service token/);
     expect(validate(cc({ serviceTokenHeader: "bad header" })).serviceTokenHeader).toMatch(/header/);
   });
+  it("a token URL is blank (discovered) or an https URL, plain http only to this machine", () => {
+    const tokenUrl = (url: string) => validate(cc({ tokenUrl: url })).tokenUrl;
+    expect(tokenUrl("")).toBeUndefined();
+    expect(tokenUrl("https://as.example/token")).toBeUndefined();
+    expect(tokenUrl("http://127.0.0.1:9000/token")).toBeUndefined();
+    expect(tokenUrl("http://as.example/token")).toMatch(/https/);
+    expect(tokenUrl("as.example/token")).toMatch(/Not a URL/);
+    expect(tokenUrl("${AS}/token"), "expanded when used").toBeUndefined();
+  });
   it("goes to the shell with its scopes; no header, no token", () => {
-    expect(toNewSource(cc({ scopes: "a b", serviceToken: "left over" })).clientCredentials).toEqual({
+    expect(toNewSource(cc({ scopes: "a b", serviceToken: "left over", tokenUrl: " https://as.example/token " })).clientCredentials).toEqual({
+      tokenUrl: "https://as.example/token",
       clientId: "svc",
       clientSecret: "s",
       scopes: ["a", "b"],
@@ -146,6 +209,7 @@ describe("editing", () => {
       transport: { kind: "http", url: "https://x.example/mcp", urlHiddenPart: true, headers: [] },
       auth: {
         kind: "clientCredentials",
+        tokenUrl: "https://as.example/token",
         clientId: "svc-client",
         clientSecretSet: true,
         scopes: ["read"],
@@ -153,7 +217,52 @@ describe("editing", () => {
         serviceTokenSet: false,
       },
     });
-    expect(draft).toMatchObject({ signIn: "clientCredentials", clientId: "svc-client", clientSecret: "", scopes: "read", urlHidden: true });
+    expect(draft).toMatchObject({
+      signIn: "clientCredentials",
+      clientId: "svc-client",
+      clientSecret: "",
+      scopes: "read",
+      urlHidden: true,
+      tokenUrl: "https://as.example/token",
+    });
     expect(validate(draft).serviceToken, "a header whose token the keychain lacks").toMatch(/service token/);
+  });
+  it("an OAuth source comes back with its client id, port and parameters, and saves back unchanged", () => {
+    const draft = draftFrom({
+      id: "remote",
+      name: null,
+      transport: { kind: "http", url: "https://x.example/mcp", urlHiddenPart: false, headers: [] },
+      auth: {
+        kind: "oauth",
+        scopes: ["mcp:read"],
+        clientId: "lanyard-desktop",
+        redirectPort: 8765,
+        extraParams: [
+          { name: "login_hint", value: "alice@example.com" },
+          { name: "acr_values", value: "a=b" },
+        ],
+      },
+    });
+    expect(draft).toMatchObject({ signIn: "oauth", oauthClientId: "lanyard-desktop", redirectPort: "8765" });
+    expect(validate(draft)).toEqual({});
+    expect(toNewSource(draft).oauth).toEqual({
+      scopes: ["mcp:read"],
+      clientId: "lanyard-desktop",
+      redirectPort: 8765,
+      extraParams: [
+        { name: "login_hint", value: "alice@example.com" },
+        { name: "acr_values", value: "a=b" },
+      ],
+    });
+  });
+  it("a passthrough source comes back as passthrough", () => {
+    const draft = draftFrom({
+      id: "p",
+      name: null,
+      transport: { kind: "http", url: "https://x.example/mcp", urlHiddenPart: false, headers: [] },
+      auth: { kind: "passthrough" },
+    });
+    expect(draft.signIn).toBe("passthrough");
+    expect(toNewSource(draft).passthrough).toBe(true);
   });
 });

@@ -11,9 +11,9 @@ export interface Row {
   stored?: boolean;
 }
 
-/** How an HTTP or SSE source proves who it is: nothing or headers, a browser sign-in, or a
- *  service account (client credentials). */
-export type SignIn = "none" | "oauth" | "clientCredentials";
+/** How an HTTP or SSE source proves who it is: nothing or headers, a browser sign-in, a
+ *  service account (client credentials), or the agent's own credentials passed through. */
+export type SignIn = "none" | "oauth" | "clientCredentials" | "passthrough";
 
 export interface Draft {
   id: string;
@@ -32,6 +32,14 @@ export interface Draft {
   /** The stdio program's working folder; blank for Lanyard's own. */
   cwd: string;
   rows: Row[];
+  /** OAuth: a pre-registered client id; blank for dynamic registration. */
+  oauthClientId: string;
+  /** OAuth: a fixed loopback redirect port; blank for any free one. */
+  redirectPort: string;
+  /** OAuth: extra authorization parameters, one `name=value` per line. */
+  authParams: string;
+  /** Client credentials: the token endpoint; blank to discover it. */
+  tokenUrl: string;
   clientId: string;
   clientSecret: string;
   clientSecretStored: boolean;
@@ -46,6 +54,10 @@ export type Field =
   | "command"
   | "url"
   | "scopes"
+  | "oauthClientId"
+  | "redirectPort"
+  | "authParams"
+  | "tokenUrl"
   | "clientId"
   | "clientSecret"
   | "serviceTokenHeader"
@@ -67,6 +79,10 @@ export function emptyDraft(): Draft {
     urlHidden: false,
     cwd: "",
     rows: [],
+    oauthClientId: "",
+    redirectPort: "",
+    authParams: "",
+    tokenUrl: "",
     clientId: "",
     clientSecret: "",
     clientSecretStored: false,
@@ -99,8 +115,14 @@ export function draftFrom(settings: SourceSettings): Draft {
   if (a.kind === "oauth") {
     draft.signIn = "oauth";
     draft.scopes = a.scopes.join(" ");
+    draft.oauthClientId = a.clientId ?? "";
+    draft.redirectPort = a.redirectPort === null ? "" : String(a.redirectPort);
+    draft.authParams = a.extraParams.map((p) => `${p.name}=${p.value}`).join("\n");
+  } else if (a.kind === "passthrough") {
+    draft.signIn = "passthrough";
   } else if (a.kind === "clientCredentials") {
     draft.signIn = "clientCredentials";
+    draft.tokenUrl = a.tokenUrl ?? "";
     draft.clientId = a.clientId;
     draft.clientSecretStored = a.clientSecretSet;
     draft.scopes = a.scopes.join(" ");
@@ -115,6 +137,20 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ENV_NAME = /^[^=\0]+$/;
 /** RFC 6749 scope tokens: printable ASCII without space, `"` or `\`. */
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+/** RFC 6749 parameter names (Appendix A: letters, digits, `-`, `.`, `_`). */
+const PARAM_NAME = /^[A-Za-z0-9._-]+$/;
+/** Parameters Lanyard sets itself in an authorization request; the engine never lets extra
+ *  parameters replace them. */
+export const RESERVED_PARAMS = [
+  "response_type",
+  "client_id",
+  "redirect_uri",
+  "state",
+  "code_challenge",
+  "code_challenge_method",
+  "scope",
+  "resource",
+];
 
 export function validate(draft: Draft): Errors {
   const errors: Errors = {};
@@ -132,10 +168,24 @@ export function validate(draft: Draft): Errors {
       const problem = urlProblem(url);
       if (problem) errors.url = problem;
     }
-    if (draft.signIn !== "none" && !scopeList(draft.scopes).every((scope) => SCOPE.test(scope))) {
+    const scoped = draft.signIn === "oauth" || draft.signIn === "clientCredentials";
+    if (scoped && !scopeList(draft.scopes).every((scope) => SCOPE.test(scope))) {
       errors.scopes = "Separate scopes with spaces; a scope has no quotes or backslashes.";
     }
+    if (draft.signIn === "oauth") {
+      if (/\s/.test(draft.oauthClientId.trim())) errors.oauthClientId = "A client id has no spaces.";
+      const port = draft.redirectPort.trim();
+      if (port !== "" && portOf(port) === undefined)
+        errors.redirectPort = "Use a port from 1 to 65535, or leave it blank for any free port.";
+      const problem = paramsProblem(draft.authParams);
+      if (problem) errors.authParams = problem;
+    }
     if (draft.signIn === "clientCredentials") {
+      const tokenUrl = draft.tokenUrl.trim();
+      if (tokenUrl !== "" && !tokenUrl.includes("${")) {
+        const problem = urlProblem(tokenUrl) ?? clearTextProblem(tokenUrl);
+        if (problem) errors.tokenUrl = problem;
+      }
       if (draft.clientId.trim() === "") errors.clientId = "Give the service account's client id.";
       if (draft.clientSecret === "" && !draft.clientSecretStored) errors.clientSecret = "Type the client secret.";
       const header = draft.serviceTokenHeader.trim();
@@ -173,6 +223,48 @@ function urlProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** A port number from 1 to 65535, or `undefined`. */
+function portOf(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** The first problem with the `name=value` lines of extra authorization parameters. */
+function paramsProblem(text: string): string | undefined {
+  const seen = new Set<string>();
+  for (const [i, line] of text.split("\n").entries()) {
+    if (line.trim() === "") continue;
+    const at = `Line ${i + 1}`;
+    const eq = line.indexOf("=");
+    if (eq < 0) return `${at}: write name=value, e.g. login_hint=alice@example.com.`;
+    const name = line.slice(0, eq).trim();
+    if (!PARAM_NAME.test(name)) return `${at}: a parameter name is letters, digits, -, . or _.`;
+    if (RESERVED_PARAMS.includes(name)) return `${at}: Lanyard sets ${name} itself; remove the line.`;
+    if (seen.has(name)) return `${at}: ${name} is given twice.`;
+    seen.add(name);
+  }
+  return undefined;
+}
+
+/** The extra authorization parameters of a draft that validates. */
+function paramList(text: string): { name: string; value: string }[] {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      const eq = line.indexOf("=");
+      return { name: line.slice(0, eq).trim(), value: line.slice(eq + 1) };
+    });
+}
+
+/** A token URL must not send the client secret over plain http, except to this machine. */
+function clearTextProblem(text: string): string | undefined {
+  const url = new URL(text);
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  return url.protocol === "http:" && !loopback ? "Use https:// (plain http:// only to this machine)." : undefined;
+}
+
 function scopeList(text: string): string[] {
   return text.split(/\s+/).filter((scope) => scope !== "");
 }
@@ -200,6 +292,7 @@ export function toNewSource(draft: Draft): NewSource {
         },
         oauth: null,
         clientCredentials: null,
+        passthrough: false,
       };
     case "http":
     case "sse":
@@ -207,10 +300,19 @@ export function toNewSource(draft: Draft): NewSource {
         id,
         name,
         transport: { kind: draft.transport, url: draft.url.trim(), headers: values },
-        oauth: draft.signIn === "oauth" ? { scopes: scopeList(draft.scopes) } : null,
+        oauth:
+          draft.signIn === "oauth"
+            ? {
+                scopes: scopeList(draft.scopes),
+                clientId: draft.oauthClientId.trim(),
+                redirectPort: draft.redirectPort.trim() === "" ? null : (portOf(draft.redirectPort.trim()) ?? null),
+                extraParams: paramList(draft.authParams),
+              }
+            : null,
         clientCredentials:
           draft.signIn === "clientCredentials"
             ? {
+                tokenUrl: draft.tokenUrl.trim(),
                 clientId: draft.clientId.trim(),
                 clientSecret: draft.clientSecret,
                 scopes: scopeList(draft.scopes),
@@ -218,6 +320,7 @@ export function toNewSource(draft: Draft): NewSource {
                 serviceToken: draft.serviceTokenHeader.trim() === "" ? "" : draft.serviceToken,
               }
             : null,
+        passthrough: draft.signIn === "passthrough",
       };
   }
 }

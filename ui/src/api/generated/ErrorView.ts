@@ -7,4 +7,8 @@ export type ErrorView = {
 /**
  * Unix seconds.
  */
-at: number, message: string, hint: string | null, };
+at: number, message: string, hint: string | null, 
+/**
+ * When the next refresh may be tried after a transient failure (backoff), Unix seconds.
+ */
+retryAt: number | null, };

@@ -4,7 +4,11 @@
  * A service account: its client id and secret, scopes, and an optional extra service token sent
  * in a header of its own. The token endpoint is discovered from the server.
  */
-export type NewClientCredentials = { clientId: string, 
+export type NewClientCredentials = { 
+/**
+ * The token endpoint; blank to discover it from the server.
+ */
+tokenUrl: string, clientId: string, 
 /**
  * Blank when editing keeps the stored secret.
  */

@@ -15,4 +15,9 @@ oauth: NewOAuth | null,
 /**
  * A service account (OAuth client credentials); `null` otherwise.
  */
-clientCredentials: NewClientCredentials | null, };
+clientCredentials: NewClientCredentials | null, 
+/**
+ * The agent's own `Authorization` goes to the server unchanged (token passthrough); only
+ * when neither `oauth` nor `client_credentials` is given.
+ */
+passthrough: boolean, };

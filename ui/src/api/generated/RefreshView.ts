@@ -4,4 +4,9 @@ export type RefreshView = {
 /**
  * Unix seconds.
  */
-at: number, ok: boolean, };
+at: number, ok: boolean, 
+/**
+ * Transient failures in a row up to this refresh (server down, 5xx, timeout), which set the
+ * engine's backoff; 0 after a success or a refusal.
+ */
+failures: number, };

@@ -12,4 +12,9 @@ hint: string | null,
 /**
  * When it failed, Unix seconds.
  */
-at: number, } | { "kind": "other", summary: string, };
+at: number, 
+/**
+ * When the next refresh may be tried (the engine's backoff after transient failures),
+ * Unix seconds; `null` when the next use tries at once.
+ */
+retryAt: number | null, } | { "kind": "other", summary: string, };

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { TestOutcome } from "../../lib/badge";
-import { connected, disabled, needsSignIn, signInExpired, source, tokens } from "../../lib/fixtures";
+import { connected, disabled, needsSignIn, refreshFailing, signInExpired, source, tokens } from "../../lib/fixtures";
 import { detailView, type DetailProps } from "./detail-view";
 
 function render(over: Partial<DetailProps> = {}) {
@@ -164,6 +164,35 @@ describe("source detail", () => {
     expect(q(el, "detail-token-error-message")?.textContent).toContain("refused the refresh token");
     expect(q(el, "detail-token-error-hint")?.textContent).toContain("lanyard connect github");
     expect(q(el, "sign-in-action")?.dataset.action).toBe("reconnect");
+  });
+
+  it("refresh failing: the failure count, the countdown to the next try and the last error", () => {
+    const now = 1_800_000_000;
+    const { el } = render({ source: refreshFailing(3, now + 40), now });
+    expect(q(el, "detail-badge")?.textContent).toBe("Error, retrying in 0:40");
+    expect(q(el, "fact-failures")?.dataset.failures).toBe("3");
+    expect(q(el, "fact-failures")?.textContent).toBe("3 in a row");
+    expect(q(el, "retry-countdown")?.textContent).toBe("in 0:40");
+    expect(q(el, "detail-token-error-message")?.textContent).toContain("unreachable");
+    expect(q(el, "sign-in-action")?.dataset.action, "the sign-in is kept: Disconnect").toBe("disconnect");
+    const over = render({ source: refreshFailing(1, now - 5), now }).el;
+    expect(q(over, "fact-failures")?.textContent).toBe("1 (the last one)");
+    expect(q(over, "retry-countdown")?.textContent).toBe("on next use");
+  });
+
+  it("the client registration beside the issuer: its kind, its id, and only whether a secret is set", () => {
+    const dynamic = render({ source: connected(), now: 1_800_000_000 }).el;
+    expect(q(dynamic, "fact-issuer")?.textContent).toBe("https://as.example");
+    expect(q(dynamic, "fact-client")?.textContent).toBe("dynamic registration (RFC 7591): dyn-4f2a (public client, no secret)");
+    const client = { registration: "preRegistered", clientId: "lanyard-desktop", clientSecretSet: true } as const;
+    const pre = render({ source: connected({ client }), now: 1_800_000_000 }).el;
+    expect(q(pre, "fact-client")?.querySelector<HTMLElement>("[data-registration]")?.dataset.registration).toBe("preRegistered");
+    expect(q(pre, "client-id")?.textContent).toBe("lanyard-desktop");
+    expect(q(pre, "fact-client")?.textContent).toContain("client secret set");
+  });
+
+  it("no failure facts outside the error state", () => {
+    expect(q(render({ source: connected(), now: 1_800_000_000 }).el, "fact-failures")).toBeNull();
   });
 
   it("needs more scope: shows the tokens held and offers Reconnect", () => {

@@ -5,9 +5,10 @@
 // Enable/Disable and Remove.
 import type { LogEntryView, SourceView } from "../../api";
 import { activityList } from "../../components/activity-list";
+import { badgeEl } from "../../components/badge";
 import { errorBanner } from "../../components/error-banner";
 import { signInStatus } from "../../components/sign-in-status";
-import { lastTokenError, tokenFacts } from "../../components/token-facts";
+import { lastTokenError, refreshFailureFacts, tokenFacts } from "../../components/token-facts";
 import {
   authLabel,
   badgeFor,
@@ -66,7 +67,7 @@ export function detailView(props: DetailProps): HTMLElement {
       { class: "bar" },
       h("button", { class: "link", "data-testid": "back", onclick: () => props.onBack() }, "← Sources"),
       h("h1", { id: "detail-title", tabindex: "-1" }, source.name),
-      h("span", { class: `badge ${badge.tone}`, "data-testid": "detail-badge", "data-code": badge.code }, badge.label),
+      badgeEl(badge, props.now, "detail-badge"),
     ),
     props.notice ? h("p", { class: "notice", role: "status", "data-testid": "notice" }, props.notice) : null,
     h(
@@ -82,7 +83,17 @@ export function detailView(props: DetailProps): HTMLElement {
       h("dd", { "data-testid": "fact-auth" }, authLabel(source)),
     ),
     tokens
-      ? h("div", {}, h("h2", {}, "Sign-in"), h("dl", { class: "facts", "data-testid": "token-facts" }, tokenFacts(tokens, props.now)))
+      ? h(
+          "div",
+          {},
+          h("h2", {}, "Sign-in"),
+          h(
+            "dl",
+            { class: "facts", "data-testid": "token-facts" },
+            tokenFacts(tokens, props.now),
+            refreshFailureFacts(source, props.now),
+          ),
+        )
       : null,
     signInStatus(props.signIn, () => props.onCancelSignIn()),
     todo ? h("p", { class: "hint", "data-testid": "detail-hint" }, `To do: ${todo}`) : null,

@@ -67,6 +67,7 @@ describe("add source form", () => {
       transport: { kind: "stdio", command: "node", args: ["/srv/index.js", "stdio"], env: [], cwd: null },
       oauth: null,
       clientCredentials: null,
+      passthrough: false,
     } satisfies NewSource);
   });
 
@@ -102,7 +103,10 @@ describe("add source form", () => {
     type(el, "field-scopes", "mcp:read");
     await submit(el);
     expect(props.onSubmit).toHaveBeenCalledWith(
-      expect.objectContaining({ id: "fixture", oauth: { scopes: ["mcp:read"] } }),
+      expect.objectContaining({
+        id: "fixture",
+        oauth: { scopes: ["mcp:read"], clientId: "", redirectPort: null, extraParams: [] },
+      }),
     );
   });
 
@@ -176,8 +180,81 @@ describe("edit source form", () => {
     await submit(el);
     expect(props.onSubmit).toHaveBeenCalledWith(
       expect.objectContaining({
-        clientCredentials: { clientId: "svc", clientSecret: "cs", scopes: [], serviceTokenHeader: "", serviceToken: "" },
+        clientCredentials: {
+          tokenUrl: "",
+          clientId: "svc",
+          clientSecret: "cs",
+          scopes: [],
+          serviceTokenHeader: "",
+          serviceToken: "",
+        },
       }),
+    );
+  });
+
+  it("OAuth: client id, redirect port and extra parameters, checked inline and kept when not touched", async () => {
+    const initial = {
+      ...saved(),
+      signIn: "oauth" as const,
+      oauthClientId: "lanyard-desktop",
+      redirectPort: "8765",
+      authParams: "prompt=consent",
+    };
+    const { el, props } = render({ initial, editing: true });
+    expect(q(el, "oauth-fields").hidden).toBe(false);
+    expect(q(el, "field-oauth-client-id").value).toBe("lanyard-desktop");
+    expect(q<HTMLTextAreaElement>(el, "field-auth-params").value).toBe("prompt=consent");
+    type(el, "field-redirect-port", "70000");
+    q(el, "field-redirect-port").dispatchEvent(new Event("blur"));
+    expect(q(el, "error-redirectPort").textContent, "shown once the field is left").toMatch(/1 to 65535/);
+    const params = q<HTMLTextAreaElement>(el, "field-auth-params");
+    params.value = "prompt=consent\nstate=x";
+    params.dispatchEvent(new Event("input"));
+    await submit(el);
+    expect(q(el, "error-authParams").textContent).toMatch(/Line 2: Lanyard sets state itself/);
+    expect(props.onSubmit, "nothing is saved while a field is wrong").not.toHaveBeenCalled();
+    type(el, "field-redirect-port", "8765");
+    params.value = "prompt=consent";
+    params.dispatchEvent(new Event("input"));
+    await submit(el);
+    expect(props.onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({
+        oauth: {
+          scopes: [],
+          clientId: "lanyard-desktop",
+          redirectPort: 8765,
+          extraParams: [{ name: "prompt", value: "consent" }],
+        },
+        passthrough: false,
+      }),
+    );
+  });
+
+  it("token passthrough can be chosen: no scopes, a word on what agents send", async () => {
+    const { el, props } = render({ initial: { ...saved(), rows: [] }, editing: true });
+    expect(q(el, "passthrough-note").hidden).toBe(true);
+    const signIn = q<HTMLSelectElement>(el, "field-sign-in");
+    signIn.value = "passthrough";
+    signIn.dispatchEvent(new Event("change"));
+    expect(q(el, "passthrough-note").hidden).toBe(false);
+    expect(q(el, "scopes-fields").hidden, "passthrough asks for no scopes").toBe(true);
+    await submit(el);
+    expect(props.onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({ passthrough: true, oauth: null, clientCredentials: null }),
+    );
+  });
+
+  it("client credentials: a token URL that is not https is refused inline", async () => {
+    const initial = { ...saved(), rows: [], signIn: "clientCredentials" as const, clientId: "svc", clientSecretStored: true };
+    const { el, props } = render({ initial, editing: true });
+    type(el, "field-token-url", "http://as.example/token");
+    await submit(el);
+    expect(q(el, "error-tokenUrl").textContent).toMatch(/https/);
+    expect(props.onSubmit).not.toHaveBeenCalled();
+    type(el, "field-token-url", "https://as.example/token");
+    await submit(el);
+    expect(props.onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({ clientCredentials: expect.objectContaining({ tokenUrl: "https://as.example/token" }) }),
     );
   });
 });

@@ -2,6 +2,8 @@
 // the field once it was touched (or after a submit attempt), secrets use password inputs and are
 // sent once, to be stored in the keychain; the shell never sends them back. Editing, the id is
 // fixed, and a stored secret shows as "set": left blank it is kept, typed over it is replaced.
+// Every sign-in kind is offered with its settings (OAuth: a pre-registered client id, redirect
+// port, scopes, extra parameters; a service account: token URL, client, scopes; passthrough).
 import type { NewSource, TransportView, UiError } from "../../api";
 import { errorBanner } from "../../components/error-banner";
 import { h } from "../../lib/dom";
@@ -112,8 +114,38 @@ export function formView(props: FormProps): HTMLElement {
     h("option", { value: "none" }, "None, or credentials in headers below"),
     h("option", { value: "oauth" }, "Sign in with the browser (OAuth)"),
     h("option", { value: "clientCredentials" }, "Service account (OAuth client credentials)"),
+    h("option", { value: "passthrough" }, "The agent's own credentials, passed through"),
   );
   signInSelect.value = draft.signIn;
+  const oauthClientIdInput = bind(
+    "oauthClientId",
+    text("f-oauth-client-id", draft.oauthClientId, {
+      "data-testid": "field-oauth-client-id",
+      placeholder: "none: Lanyard registers itself",
+    }),
+    (v) => (draft.oauthClientId = v),
+  );
+  const redirectPortInput = bind(
+    "redirectPort",
+    text("f-redirect-port", draft.redirectPort, {
+      "data-testid": "field-redirect-port",
+      placeholder: "any free port",
+      inputmode: "numeric",
+    }),
+    (v) => (draft.redirectPort = v),
+  );
+  const authParamsInput = bind(
+    "authParams",
+    h("textarea", {
+      id: "f-auth-params",
+      rows: "2",
+      spellcheck: "false",
+      "data-testid": "field-auth-params",
+      placeholder: "login_hint=alice@example.com",
+    }),
+    (v) => (draft.authParams = v),
+  );
+  authParamsInput.value = draft.authParams;
   const oauthFields = h(
     "div",
     { "data-testid": "oauth-fields" },
@@ -121,9 +153,27 @@ export function formView(props: FormProps): HTMLElement {
       "p",
       { class: "muted" },
       props.editing
-        ? "Changed scopes take effect at the next sign-in: click Reconnect after saving."
+        ? "Changed sign-in settings take effect at the next sign-in: click Reconnect after saving."
         : "After adding it, click Connect: the sign-in opens in your browser.",
     ),
+    h("label", { for: "f-oauth-client-id" }, "Client id, when the server gave you one (optional)"),
+    oauthClientIdInput,
+    errorSlot("oauthClientId"),
+    h("label", { for: "f-redirect-port" }, "Redirect port on 127.0.0.1 (optional; a registered client usually needs one)"),
+    redirectPortInput,
+    errorSlot("redirectPort"),
+    h("label", { for: "f-auth-params" }, "Extra sign-in parameters, one name=value per line (optional)"),
+    authParamsInput,
+    errorSlot("authParams"),
+  );
+  const tokenUrlInput = bind(
+    "tokenUrl",
+    text("f-token-url", draft.tokenUrl, {
+      "data-testid": "field-token-url",
+      placeholder: "found from the server",
+      inputmode: "url",
+    }),
+    (v) => (draft.tokenUrl = v),
   );
   const clientIdInput = bind(
     "clientId",
@@ -154,6 +204,9 @@ export function formView(props: FormProps): HTMLElement {
   const ccFields = h(
     "div",
     { "data-testid": "client-credentials-fields" },
+    h("label", { for: "f-token-url" }, "Token URL (optional)"),
+    tokenUrlInput,
+    errorSlot("tokenUrl"),
     h("label", { for: "f-client-id" }, "Client id"),
     clientIdInput,
     errorSlot("clientId"),
@@ -166,7 +219,12 @@ export function formView(props: FormProps): HTMLElement {
     h("label", { for: "f-service-token" }, "Service token (stored in the keychain)"),
     serviceTokenInput,
     errorSlot("serviceToken"),
-    h("p", { class: "muted" }, "The token endpoint is found from the server; tokens come without a browser."),
+    h("p", { class: "muted" }, "Without a token URL, the token endpoint is found from the server; tokens come without a browser."),
+  );
+  const passthroughNote = h(
+    "p",
+    { class: "muted", "data-testid": "passthrough-note" },
+    "Agents send their own Authorization header, which goes to the server unchanged; they send the bridge token in Lanyard-Bridge-Token then.",
   );
   const scopesFields = h(
     "div",
@@ -214,6 +272,7 @@ export function formView(props: FormProps): HTMLElement {
     oauthFields,
     ccFields,
     scopesFields,
+    passthroughNote,
   );
   const rowsTitle = h("h2", {});
   const rowsBox = h("div", { class: "rows", "data-testid": "rows" });
@@ -286,7 +345,8 @@ export function formView(props: FormProps): HTMLElement {
     httpFields.hidden = stdio;
     oauthFields.hidden = stdio || draft.signIn !== "oauth";
     ccFields.hidden = stdio || draft.signIn !== "clientCredentials";
-    scopesFields.hidden = stdio || draft.signIn === "none";
+    scopesFields.hidden = stdio || draft.signIn === "none" || draft.signIn === "passthrough";
+    passthroughNote.hidden = stdio || draft.signIn !== "passthrough";
     renderRows();
   };
   signInSelect.addEventListener("change", () => {

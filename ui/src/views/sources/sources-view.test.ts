@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { SourceView } from "../../api";
 import type { SignInProgress, TestOutcome } from "../../lib/badge";
-import { connected, disabled, needsSignIn, signInExpired, source } from "../../lib/fixtures";
+import { connected, disabled, needsSignIn, refreshFailing, signInExpired, source } from "../../lib/fixtures";
 import { sourcesView, type SourcesProps } from "./sources-view";
 
 function render(over: Partial<SourcesProps> = {}) {
@@ -134,6 +134,19 @@ describe("sources view", () => {
     expect(r.querySelector<HTMLElement>('[data-testid="source-action"]')?.dataset.action).toBe("reconnect");
     expect(r.querySelector('[data-testid="row-token-error-message"]')?.textContent).toContain("invalid_grant");
     expect(r.querySelector('[data-testid="row-token-error-hint"]')?.textContent).toContain("lanyard connect github");
+  });
+
+  it("refresh failing: the badge counts down to the engine's next try, with the last error under the row", () => {
+    const now = 1_800_000_000;
+    const { el } = render({ sources: [refreshFailing(2, now + 83)], now });
+    const r = row(el, "github");
+    expect(r.dataset.state).toBe("error");
+    expect(r.querySelector('[data-testid="source-badge"]')?.textContent).toBe("Error, retrying in 1:23");
+    expect(r.querySelector('[data-testid="row-token-error-message"]')?.textContent).toContain("unreachable");
+    const late = render({ sources: [refreshFailing(2, now - 1)], now });
+    expect(row(late.el, "github").querySelector('[data-testid="source-badge"]')?.textContent).toBe(
+      "Error, retrying on next use",
+    );
   });
 
   it("signing in: the row waits for the browser and its action is off", () => {

@@ -3,6 +3,7 @@
 // expiry countdown, the granted scopes and the last token error; plus Add, Import and the way to
 // the bridge panel (with the hub's state), and the Start at login setting. Renders from the state it is given; the app owns it.
 import type { HubView, ImportView, SourceView, UiError } from "../../api";
+import { badgeEl } from "../../components/badge";
 import { countdownEl } from "../../components/countdown";
 import { errorBanner } from "../../components/error-banner";
 import { lastTokenError, scopesEl } from "../../components/token-facts";
@@ -135,7 +136,7 @@ function row(source: SourceView, props: SourcesProps): HTMLElement {
     ),
     h("span", { class: "transport", "data-testid": "source-transport" }, transportLabel(source)),
     h("span", { class: "target muted", title: source.target }, source.target),
-    h("span", { class: `badge ${badge.tone}`, "data-testid": "source-badge", "data-code": badge.code }, badge.label),
+    badgeEl(badge, props.now, "source-badge"),
     h(
       "button",
       {
