@@ -6,7 +6,10 @@
 //! sources a bearer token from the engine's token manager ([`crate::oauth::Credentials`]). The
 //! token is kept in memory until the time the token manager gave for renewing it (the refresh
 //! margin before expiry, or half-way through a short life), so the keychain is read once per
-//! token, not once per call. A 401 to a token we added renews it
+//! token, not once per call. From then until it expires, requests go on with it while one
+//! renewal runs in the background: a slow authorization server never holds up calls whose token
+//! still works. Only a token that has expired makes requests wait for the new one. A 401 to a
+//! token we added renews it
 //! (refresh, or a new service token; one refresh per source across processes, the token manager
 //! sees to that) and sends the request once more, so an agent never notices an expiry. A source
 //! that needs sign-in is never signed in from here: the request fails with an error that names
@@ -16,6 +19,7 @@
 //! unchanged (the door has already taken the bridge token out of the request); every other
 //! source gets only Lanyard's credentials, and the agent's `Authorization` never reaches it.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use reqwest::StatusCode;
@@ -50,7 +54,7 @@ enum Bearer {
     /// The agent's own header, forwarded unchanged (`auth = passthrough`).
     Agent,
     /// The token manager: OAuth sign-in or client credentials.
-    Tokens(Box<Tokens>),
+    Tokens(Arc<Tokens>),
 }
 
 /// An OAuth source's access token, kept between requests.
@@ -61,6 +65,9 @@ struct Tokens {
     held: Mutex<Option<Held>>,
     /// One renewal at a time in this process; the token manager's lock covers other processes.
     renewing: tokio::sync::Mutex<()>,
+    /// The earliest Unix second a renewal may start in the background again: at most one a
+    /// second while the held token is due (the token manager's backoff decides the rest).
+    next_background: AtomicU64,
 }
 
 #[derive(Clone)]
@@ -69,6 +76,8 @@ struct Held {
     header: HeaderValue,
     /// When the token manager wants this token renewed, Unix seconds.
     renew_at: Option<u64>,
+    /// When the token stops working, Unix seconds, if the server said.
+    expires_at: Option<u64>,
 }
 
 impl Held {
@@ -76,11 +85,16 @@ impl Held {
         let mut header = HeaderValue::from_str(&format!("Bearer {}", access.token.expose()))
             .map_err(|_| UpstreamError::InvalidHeader { id: id.clone(), name: "Authorization".into() })?;
         header.set_sensitive(true);
-        Ok(Self { token: access.token, header, renew_at: access.renew_at })
+        Ok(Self { token: access.token, header, renew_at: access.renew_at, expires_at: access.expires_at })
     }
 
     fn is_fresh(&self) -> bool {
         self.renew_at.is_none_or(|at| at > crate::oauth::now())
+    }
+
+    /// Due for renewal, but still working for a while.
+    fn is_unexpired(&self) -> bool {
+        self.expires_at.is_some_and(|at| at > crate::oauth::now().saturating_add(EXPIRY_SLACK_SECS))
     }
 }
 
@@ -108,12 +122,13 @@ impl Credentials {
             headers.push((name, token));
         }
         let bearer = match &profile.auth {
-            Auth::OAuth(_) | Auth::ClientCredentials(_) => Bearer::Tokens(Box::new(Tokens {
+            Auth::OAuth(_) | Auth::ClientCredentials(_) => Bearer::Tokens(Arc::new(Tokens {
                 engine: Arc::clone(engine),
                 profile: profile.clone(),
                 url: url.clone(),
                 held: Mutex::new(None),
                 renewing: tokio::sync::Mutex::new(()),
+                next_background: AtomicU64::new(0),
             })),
             Auth::Passthrough => Bearer::Agent,
             Auth::None | Auth::Headers => Bearer::Profile,
@@ -182,16 +197,55 @@ impl Credentials {
 }
 
 impl Tokens {
-    /// The held token while it is fresh; otherwise one from the token manager.
-    async fn current(&self, id: &SourceId) -> Result<Held, BridgeError> {
-        if let Some(held) = self.held().filter(Held::is_fresh) {
-            return Ok(held);
+    /// The held token while it is fresh, or while it still works with a renewal started in the
+    /// background; otherwise one from the token manager.
+    async fn current(self: &Arc<Self>, id: &SourceId) -> Result<Held, BridgeError> {
+        if let Some(held) = self.held() {
+            if held.is_fresh() {
+                return Ok(held);
+            }
+            if held.is_unexpired() {
+                self.renew_in_background(id);
+                return Ok(held);
+            }
         }
         let _renewing = self.renewing.lock().await;
         if let Some(held) = self.held().filter(Held::is_fresh) {
             return Ok(held); // renewed by another request while this one waited
         }
         self.fetch(id, None).await
+    }
+
+    /// Starts a renewal on its own task, unless one runs or started less than a second ago. A
+    /// failure keeps the held token (it still works); the next due request tries again, within
+    /// the token manager's backoff.
+    fn renew_in_background(self: &Arc<Self>, id: &SourceId) {
+        let now = crate::oauth::now();
+        let next = self.next_background.load(Ordering::Relaxed);
+        if now < next
+            || self
+                .next_background
+                .compare_exchange(next, now.saturating_add(1), Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let (tokens, id) = (Arc::clone(self), id.clone());
+        tokio::spawn(async move {
+            let Ok(_renewing) = tokens.renewing.try_lock() else { return };
+            if tokens.held().is_some_and(|held| held.is_fresh()) {
+                return; // renewed meanwhile
+            }
+            match tokens.engine.credentials().access(&tokens.profile, &tokens.url, None).await {
+                Ok(access) => match Held::new(access, &id) {
+                    Ok(held) => *tokens.held.lock().expect("token lock") = Some(held),
+                    Err(err) => debug!(source = %id, "the renewed token is unusable: {err}"),
+                },
+                Err(err) => {
+                    debug!(source = %id, "renewing ahead of expiry failed; the token still works: {err}")
+                }
+            }
+        });
     }
 
     /// A token other than `refused`, which the upstream just answered 401 to.
@@ -224,6 +278,9 @@ impl Tokens {
         *self.held.lock().expect("token lock") = None;
     }
 }
+
+/// A token this close to its expiry is not used any more: a request needs time to arrive.
+const EXPIRY_SLACK_SECS: u64 = 2;
 
 fn token_error(err: OAuthError) -> BridgeError {
     crate::Error::from(err).into()

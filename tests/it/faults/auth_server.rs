@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Source, error_message, poll, subject, whoami_once};
+use super::{Agent, Source, error_message, poll, subject, whoami_once};
 use crate::support::bridge_home::start_serve;
 
 /// A failed refresh's record in a `status --json` row: (transient failures in a row, retry time).
@@ -208,4 +208,45 @@ async fn issue_6_a_token_endpoint_slower_than_the_timeout_keeps_the_sign_in_unti
     assert!(message.contains(&format!("lanyard connect {}", source.id)), "and what to do: {message}");
     assert_eq!(source.refreshes().await, 2, "the slow refresh and one more after the backoff, nothing else");
     assert_eq!(source.status().await["state"], "needs_sign_in", "the source reads as needing a sign-in");
+}
+
+/// Half-way through a token's life the renewal starts, and a slow token endpoint holds up no
+/// call: while the refresh is still at the server, calls go through with the token that still
+/// works, and once it is done they carry the new one. One refresh in all.
+#[tokio::test]
+async fn issue_6_a_slow_refresh_ahead_of_expiry_holds_up_no_call() {
+    let source = Source::sign_in("as-ahead", &["--access-ttl", "20"], None).await;
+    let (_serve, base) = start_serve(&source.home).await.expect("lanyard serve starts");
+    let fixture = source.fixture();
+    fixture
+        .control("token-failures", json!({ "count": 1, "delay_ms": 8000, "grant_type": "refresh_token" }))
+        .await
+        .expect("the fixture arms the delay");
+    let mut agent = Agent::new(&base, &source.id);
+    assert!(agent.initialize().await.get("result").is_some(), "the session starts");
+    let mut n = 1;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while source.refreshes().await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the renewal never reached the server");
+        let answer = agent.call(n, "whoami", json!({})).await;
+        assert_eq!(subject(&answer).as_deref(), Some("alice"), "calls before the renewal work: {answer}");
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let during = agent.call(n, "whoami", json!({})).await;
+    assert_eq!(subject(&during).as_deref(), Some("alice"), "a call during the slow refresh works: {during}");
+    let row = source.status().await;
+    assert_eq!(
+        row["state"], "refreshing",
+        "the call was answered while the refresh was still at the server, not after it: {row}"
+    );
+
+    poll("the refresh to finish", Duration::from_millis(200), || async {
+        (source.status().await["state"] == "connected").then_some(())
+    })
+    .await;
+    let after = agent.call(n + 1, "whoami", json!({})).await;
+    assert_eq!(subject(&after).as_deref(), Some("alice"), "calls after the refresh work: {after}");
+    assert_eq!(source.refreshes().await, 1, "one refresh, however many calls came while it ran");
 }
