@@ -101,6 +101,15 @@ impl Held {
 /// What [`Credentials::send`] got back: the upstream's answer, or the transport error.
 pub(crate) type Sent = Result<reqwest::Response, reqwest::Error>;
 
+/// The wait in which [`Credentials::send_by`] ran out of time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Missed {
+    /// No token yet (a renewal was under way): the request was not sent.
+    Token,
+    /// The request went out; its answer did not come.
+    Answer,
+}
+
 impl Credentials {
     /// The credentials of `resolved`, a source whose saved profile is `profile`. The profile's
     /// headers are checked once here, so that a bad one is a configuration error.
@@ -159,10 +168,41 @@ impl Credentials {
         &self,
         build: impl Fn(HeaderMap) -> reqwest::RequestBuilder,
     ) -> Result<Sent, BridgeError> {
-        let Bearer::Tokens(tokens) = &self.bearer else {
+        let held = self.token().await?;
+        self.send_with(held, build).await
+    }
+
+    /// [`Credentials::send`] by `deadline`, saying which wait it missed: the token (the request
+    /// was never sent) or the answer.
+    pub async fn send_by(
+        &self,
+        deadline: tokio::time::Instant,
+        build: impl Fn(HeaderMap) -> reqwest::RequestBuilder,
+    ) -> Result<Result<Sent, BridgeError>, Missed> {
+        let held = match tokio::time::timeout_at(deadline, self.token()).await {
+            Ok(Ok(held)) => held,
+            Ok(Err(err)) => return Ok(Err(err)),
+            Err(_) => return Err(Missed::Token),
+        };
+        tokio::time::timeout_at(deadline, self.send_with(held, build)).await.map_err(|_| Missed::Answer)
+    }
+
+    /// The token to send, for a source that takes one from the token manager.
+    async fn token(&self) -> Result<Option<Held>, BridgeError> {
+        match &self.bearer {
+            Bearer::Tokens(tokens) => tokens.current(&self.id).await.map(Some),
+            Bearer::Profile | Bearer::Agent => Ok(None),
+        }
+    }
+
+    async fn send_with(
+        &self,
+        held: Option<Held>,
+        build: impl Fn(HeaderMap) -> reqwest::RequestBuilder,
+    ) -> Result<Sent, BridgeError> {
+        let (Bearer::Tokens(tokens), Some(held)) = (&self.bearer, held) else {
             return Ok(build(self.headers.clone()).send().await);
         };
-        let held = tokens.current(&self.id).await?;
         let sent = build(self.with_bearer(&held)).send().await;
         match &sent {
             Ok(answer) if answer.status() == StatusCode::UNAUTHORIZED => {
@@ -209,11 +249,7 @@ impl Tokens {
                 return Ok(held);
             }
         }
-        let _renewing = self.renewing.lock().await;
-        if let Some(held) = self.held().filter(Held::is_fresh) {
-            return Ok(held); // renewed by another request while this one waited
-        }
-        self.fetch(id, None).await
+        self.renew_detached(id, None).await
     }
 
     /// Starts a renewal on its own task, unless one runs or started less than a second ago. A
@@ -249,12 +285,33 @@ impl Tokens {
     }
 
     /// A token other than `refused`, which the upstream just answered 401 to.
-    async fn renew(&self, id: &SourceId, refused: &Secret) -> Result<Held, BridgeError> {
-        let _renewing = self.renewing.lock().await;
-        if let Some(held) = self.held().filter(|held| &held.token != refused && held.is_fresh()) {
-            return Ok(held); // renewed by another request while this one waited
+    async fn renew(self: &Arc<Self>, id: &SourceId, refused: &Secret) -> Result<Held, BridgeError> {
+        self.renew_detached(id, Some(refused.clone())).await
+    }
+
+    /// A fresh token other than `refused`, renewed on a task of its own: a request that gives up
+    /// while it waits (its agent left, its deadline passed) never cuts a refresh off half-way, so
+    /// a refresh token the server has just rotated is stored whatever becomes of the request.
+    async fn renew_detached(
+        self: &Arc<Self>,
+        id: &SourceId,
+        refused: Option<Secret>,
+    ) -> Result<Held, BridgeError> {
+        let (tokens, source) = (Arc::clone(self), id.clone());
+        let renewal = tokio::spawn(async move {
+            let _renewing = tokens.renewing.lock().await;
+            if let Some(held) =
+                tokens.held().filter(|held| held.is_fresh() && Some(&held.token) != refused.as_ref())
+            {
+                return Ok(held); // renewed by another request while this one waited
+            }
+            tokens.fetch(&source, refused.as_ref()).await
+        });
+        match renewal.await {
+            Ok(held) => held,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(_) => Err(UpstreamError::Cancelled { id: id.clone() }.into()), // the runtime is stopping
         }
-        self.fetch(id, Some(refused)).await
     }
 
     async fn fetch(&self, id: &SourceId, refused: Option<&Secret>) -> Result<Held, BridgeError> {

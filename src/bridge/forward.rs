@@ -29,7 +29,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::BridgeError;
-use super::credentials::Credentials;
+use super::credentials::{Credentials, Missed};
 use super::jsonrpc::{IdKey, Peeked, error_reply, peek};
 use super::rewrite::{Outbound, Rewriter};
 use crate::activity_log::{self, AgentKind, Event};
@@ -129,25 +129,33 @@ impl Forwarder {
             }
         };
         // The requests' answers are due by then; notifications and GET streams have no deadline.
+        let method = first_method.unwrap_or_default();
         let deadline = (!requests.is_empty()).then(|| Late {
             at: Instant::now() + self.request_limit,
             err: UpstreamError::RequestTimeout {
                 id: self.target.id.clone(),
-                method: first_method.unwrap_or_default().into(),
+                method: method.clone().into(),
                 limit: self.request_limit,
             }
             .into(),
         });
-        let sent = self.credentials.send(build);
         let sent = match &deadline {
-            Some(late) => match tokio::time::timeout_at(late.at, sent).await {
+            Some(late) => match self.credentials.send_by(late.at, build).await {
                 Ok(sent) => sent,
-                Err(_) => {
+                Err(Missed::Token) => {
+                    let err = UpstreamError::TokenTimeout {
+                        id: self.target.id.clone(),
+                        method: method.into(),
+                        limit: self.request_limit,
+                    };
+                    return self.failed(&requests, &err.into());
+                }
+                Err(Missed::Answer) => {
                     drop(self.canceller(agent_headers, cancellable));
                     return self.failed(&requests, &late.err);
                 }
             },
-            None => sent.await,
+            None => self.credentials.send(build).await,
         };
         let answer = match sent {
             Ok(Ok(answer)) => answer,

@@ -159,6 +159,12 @@ pub enum UpstreamError {
     )]
     RequestTimeout { id: SourceId, method: std::borrow::Cow<'static, str>, limit: Duration },
 
+    #[error(
+        "source `{id}`: `{method}` was not sent: no access token within {} s, as the authorization server is slow or unreachable; Lanyard keeps trying, and `lanyard status {id}` shows how it goes",
+        limit.as_secs_f64()
+    )]
+    TokenTimeout { id: SourceId, method: std::borrow::Cow<'static, str>, limit: Duration },
+
     #[error("source `{id}`: the server answered `{method}` with error {code}: {message}")]
     JsonRpc { id: SourceId, method: &'static str, code: i32, message: String },
 
@@ -231,7 +237,9 @@ impl UpstreamError {
             | Self::Disconnected { .. } => Kind::Connection,
             Self::NotMcp { .. } | Self::SseEndpoint { .. } | Self::Protocol { .. } => Kind::Protocol,
             Self::Unauthorized { .. } => Kind::NeedsSignIn,
-            Self::ConnectTimeout { .. } | Self::RequestTimeout { .. } => Kind::Timeout,
+            Self::ConnectTimeout { .. } | Self::RequestTimeout { .. } | Self::TokenTimeout { .. } => {
+                Kind::Timeout
+            }
             Self::ToolHidden { .. } | Self::ToolNotFound { .. } | Self::Cancelled { .. } => Kind::Usage,
             Self::JsonRpc { .. } => Kind::Tool,
         }
@@ -255,6 +263,7 @@ impl UpstreamError {
             | Self::Unauthorized { id, .. }
             | Self::ConnectTimeout { id, .. }
             | Self::RequestTimeout { id, .. }
+            | Self::TokenTimeout { id, .. }
             | Self::JsonRpc { id, .. }
             | Self::ToolHidden { id, .. }
             | Self::ToolNotFound { id, .. }

@@ -250,3 +250,47 @@ async fn issue_6_a_slow_refresh_ahead_of_expiry_holds_up_no_call() {
     assert_eq!(subject(&after).as_deref(), Some("alice"), "calls after the refresh work: {after}");
     assert_eq!(source.refreshes().await, 1, "one refresh, however many calls came while it ran");
 }
+
+/// A token that has expired and a refresh slower than the source's request timeout: the agent's
+/// request ends at the timeout with an error saying it was never sent for want of a token (not
+/// that the server was slow), and the refresh it started is not cut off: it finishes, is stored,
+/// and the next request uses it without another refresh.
+#[tokio::test]
+async fn issue_6_a_request_out_of_time_waiting_for_a_token_says_so_and_the_refresh_still_lands() {
+    let source = Source::sign_in("as-late", &["--access-ttl", "4"], None).await;
+    let edited = source
+        .home
+        .lanyard(&["profile", "edit", &source.id, "--request-timeout", "2"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .expect("lanyard runs");
+    assert!(edited.status.success(), "the request timeout is set: {}", String::from_utf8_lossy(&edited.stderr));
+    let fixture = source.fixture();
+    fixture
+        .control("token-failures", json!({ "count": 1, "delay_ms": 6000, "grant_type": "refresh_token" }))
+        .await
+        .expect("the fixture arms the delay");
+    let expires_at = source.status().await["tokens"]["access_expires_at"].as_u64().expect("an expiry");
+    poll("the access token to expire", Duration::from_millis(200), || async {
+        (lanyard::oauth::now() > expires_at).then_some(())
+    })
+    .await;
+    let (_serve, base) = start_serve(&source.home).await.expect("lanyard serve starts");
+
+    let mut agent = Agent::new(&base, &source.id);
+    let init = agent.initialize().await;
+    let message = error_message(&init);
+    assert!(
+        message.contains(&format!("`{}`", source.id))
+            && message.contains("`initialize` was not sent: no access token within 2 s"),
+        "the request ends at its timeout, saying it waited for a token: {init}"
+    );
+    poll("the refresh to land", Duration::from_millis(200), || async {
+        (source.status().await["state"] == "connected").then_some(())
+    })
+    .await;
+    let answer = whoami_once(&base, &source.id).await;
+    assert_eq!(subject(&answer).as_deref(), Some("alice"), "the next session uses the new token: {answer}");
+    assert_eq!(source.refreshes().await, 1, "the refresh the late request started was the only one");
+}
