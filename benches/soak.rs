@@ -198,6 +198,8 @@ struct Tally {
     /// The upstream's own JSON-RPC error or a tool result marked as an error.
     upstream: AtomicU64,
     samples: Mutex<BTreeMap<String, u64>>,
+    /// How long calls took, answered or not: call counts by power-of-two milliseconds.
+    durations: [AtomicU64; 18],
 }
 
 impl Tally {
@@ -207,6 +209,27 @@ impl Tally {
         if samples.len() < SAMPLES || samples.contains_key(&what) {
             *samples.entry(what).or_default() += 1;
         }
+    }
+
+    fn took(&self, elapsed: Duration) {
+        let ms = elapsed.as_millis().max(1) as u64;
+        let bucket = (63 - ms.leading_zeros() as usize).min(self.durations.len() - 1);
+        self.durations[bucket].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The upper bound, in ms, of the bucket holding quantile `q` of the call durations.
+    fn quantile_ms(&self, q: f64) -> u64 {
+        let counts: Vec<u64> = self.durations.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let total: u64 = counts.iter().sum();
+        let wanted = (total as f64 * q).ceil() as u64;
+        let mut seen = 0;
+        for (bucket, count) in counts.iter().enumerate() {
+            seen += count;
+            if seen >= wanted.max(1) {
+                return 2u64 << bucket;
+            }
+        }
+        0
     }
 
     fn record(
@@ -335,7 +358,9 @@ async fn run() -> anyhow::Result<()> {
                 let mut n = 0;
                 while Instant::now() < deadline {
                     n += 1;
+                    let started = Instant::now();
                     tally.record(tokio::time::timeout(CALL_DEADLINE, peer.call_tool(echo(source, n))).await);
+                    tally.took(started.elapsed());
                 }
             }));
         }
@@ -355,11 +380,20 @@ async fn run() -> anyhow::Result<()> {
         rss.push((start.elapsed().as_secs(), kib));
     }
     let stats = fixture.stats().await?;
+    let status: Value = serde_json::from_str(&home.run(&["status", "--json"], &[]).await?)?;
     for (_, client) in agents {
         client.cancel().await?;
     }
     drop(serve);
 
+    // The last error each source recorded, in Lanyard's words: where a failure came from.
+    for row in status["sources"].as_array().into_iter().flatten() {
+        for field in ["error", "last_error"] {
+            if let Some(message) = row[field]["message"].as_str() {
+                println!("{field} of {}: {message}", row["id"].as_str().unwrap_or("?"));
+            }
+        }
+    }
     report(&settings, elapsed, &tallies, &stats, &rss)
 }
 
@@ -404,9 +438,9 @@ fn report(
     );
     println!();
     println!(
-        "| source | agents | calls ok | failed: Lanyard | failed: upstream, reported by Lanyard (-32000) | failed: upstream's own error | calls/s |"
+        "| source | agents | calls ok | failed: Lanyard | failed: upstream, reported by Lanyard (-32000) | failed: upstream's own error | calls/s | call time p50 / p99 / p99.9 (≤ ms) |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     let (mut total_ok, mut total_lanyard) = (0, 0);
     for (index, source) in SOURCES.iter().enumerate() {
         let tally = &tallies[source.id];
@@ -416,15 +450,18 @@ fn report(
         total_ok += ok;
         total_lanyard += lanyard;
         println!(
-            "| {} | {agents} | {ok} | {lanyard} | {} | {} | {:.0} |",
+            "| {} | {agents} | {ok} | {lanyard} | {} | {} | {:.0} | {} / {} / {} |",
             source.label,
             tally.upstream_reported.load(Ordering::Relaxed),
             tally.upstream.load(Ordering::Relaxed),
-            ok as f64 / elapsed
+            ok as f64 / elapsed,
+            tally.quantile_ms(0.5),
+            tally.quantile_ms(0.99),
+            tally.quantile_ms(0.999),
         );
     }
     println!(
-        "| all | {} | {total_ok} | {total_lanyard} | | | {:.0} |",
+        "| all | {} | {total_ok} | {total_lanyard} | | | {:.0} | |",
         settings.agents,
         total_ok as f64 / elapsed
     );

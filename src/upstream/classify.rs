@@ -169,7 +169,23 @@ pub(crate) fn reqwest_error(target: &Target, err: reqwest::Error) -> UpstreamErr
     if err.is_connect() || err.is_dns() || err.is_timeout() {
         return UpstreamError::Unreachable { id, origin, err };
     }
+    if connection_lost(&err) {
+        return UpstreamError::Disconnected { id };
+    }
     UpstreamError::Protocol { id, err: Box::new(err) }
+}
+
+/// Whether the connection broke under the request (reset, closed before the answer was complete),
+/// which says nothing about whether the server speaks MCP.
+fn connection_lost(err: &reqwest::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    chain(err).any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(io.kind(), ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof)
+        }) || cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(|h| h.is_incomplete_message() || h.is_closed() || h.is_canceled())
+    })
 }
 
 /// Whether a connect failure happened in the TLS layer. rustls is not ours to name, so this goes

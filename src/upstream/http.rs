@@ -26,6 +26,11 @@ const PROBE_BODY_BYTES: usize = 64 * 1024;
 const MAX_REDIRECTS: usize = 5;
 
 /// A client that sends `headers` with every request.
+/// How long an idle connection to an upstream is kept for the next request. Under the 5 s after
+/// which Node's HTTP servers (most MCP servers) close an idle connection: reusing a connection
+/// the server is closing at that moment fails the request with nothing to show for it.
+const POOL_IDLE: Duration = Duration::from_secs(4);
+
 pub(crate) fn client(
     target: &Target,
     headers: &[(String, Secret)],
@@ -44,6 +49,7 @@ pub(crate) fn client(
         .map_err(|err| UpstreamError::Network { id: target.id.clone(), err })?
         .default_headers(map)
         .tcp_nodelay(true)
+        .pool_idle_timeout(POOL_IDLE)
         .connect_timeout(connect_timeout)
         .redirect(reqwest::redirect::Policy::custom(|attempt| {
             let same_origin =

@@ -197,3 +197,30 @@ async fn issue_6_calls_past_the_request_timeout_end_on_every_pass_through_path()
     }
     assert_eq!(cancelled, "1", "the hub cancelled the late call at the stdio server");
 }
+
+/// A server that reads the request and hangs up without answering: the agent hears that the
+/// connection was lost (not that the server does not speak MCP).
+#[tokio::test]
+async fn issue_6_a_server_that_hangs_up_mid_request_is_reported_as_a_lost_connection() {
+    use tokio::io::AsyncReadExt;
+    let home = Home::new();
+    let rude = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let url = format!("http://{}/mcp", rude.local_addr().expect("an address"));
+    let hangs_up = tokio::spawn(async move {
+        while let Ok((mut connection, _)) = rude.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = connection.read(&mut request).await;
+            drop(connection); // no answer
+        }
+    });
+    home.add(&["rude", "--url", &url]).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let mut agent = Agent::new(&base, "rude");
+    let init = agent.initialize().await;
+    let message = init["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`rude`") && message.contains("connection to the server was lost"),
+        "the agent hears the connection was lost: {init}"
+    );
+    hangs_up.abort();
+}
