@@ -41,10 +41,10 @@ use tokio::process::{Child, ChildStdin, Command};
 const RSS_EVERY: Duration = Duration::from_secs(5);
 /// A call that takes longer than this counts as failed (Lanyard's, since it holds the call).
 const CALL_DEADLINE: Duration = Duration::from_secs(60);
-/// Every source's `timeouts.request_secs`, well under [`CALL_DEADLINE`]: a call an upstream
+/// Every source's `timeouts.request_secs`, under [`CALL_DEADLINE`]: a call an upstream
 /// leaves unanswered comes back as Lanyard's timeout error naming the source, so a hang shows
 /// where it was.
-const REQUEST_TIMEOUT_SECS: &str = "20";
+const REQUEST_TIMEOUT_SECS: &str = "50";
 /// JSON-RPC codes Lanyard's bridge answers with itself (see `src/bridge/jsonrpc.rs`).
 const SIGN_IN_NEEDED: i32 = -32001;
 const UPSTREAM_FAILED: i32 = -32000;

@@ -122,37 +122,26 @@ impl Forwarder {
         let build = |credentials: HeaderMap| {
             let mut headers = agent_headers.clone();
             headers.extend(credentials);
-            let request = self.client.request(method.clone(), self.url.as_str()).headers(headers);
+            let request = self.client.request(method.clone(), self.url.clone()).headers(headers);
             match &outgoing {
                 Some(bytes) => request.body(bytes.clone()),
                 None => request,
             }
         };
         // The requests' answers are due by then; notifications and GET streams have no deadline.
-        let method = first_method.unwrap_or_default();
         let deadline = (!requests.is_empty()).then(|| Late {
             at: Instant::now() + self.request_limit,
-            err: UpstreamError::RequestTimeout {
-                id: self.target.id.clone(),
-                method: method.clone().into(),
-                limit: self.request_limit,
-            }
-            .into(),
+            limit: self.request_limit,
+            source: self.target.id.clone(),
+            method: first_method.unwrap_or_default(),
         });
         let sent = match &deadline {
             Some(late) => match self.credentials.send_by(late.at, build).await {
                 Ok(sent) => sent,
-                Err(Missed::Token) => {
-                    let err = UpstreamError::TokenTimeout {
-                        id: self.target.id.clone(),
-                        method: method.into(),
-                        limit: self.request_limit,
-                    };
-                    return self.failed(&requests, &err.into());
-                }
+                Err(Missed::Token) => return self.failed(&requests, &late.error(Missed::Token)),
                 Err(Missed::Answer) => {
                     drop(self.canceller(agent_headers, cancellable));
-                    return self.failed(&requests, &late.err);
+                    return self.failed(&requests, &late.error(Missed::Answer));
                 }
             },
             None => self.credentials.send(build).await,
@@ -277,10 +266,25 @@ impl Forwarder {
     }
 }
 
-/// When the requests of a POST are late, and the error that says so.
+/// When the requests of a POST are late, and what the error then says.
 struct Late {
     at: Instant,
-    err: BridgeError,
+    limit: Duration,
+    source: SourceId,
+    /// The method of the POST's first request.
+    method: String,
+}
+
+impl Late {
+    /// The error for requests that missed the deadline waiting for `what`.
+    fn error(&self, what: Missed) -> BridgeError {
+        let (id, method, limit) = (self.source.clone(), self.method.clone().into(), self.limit);
+        match what {
+            Missed::Token => UpstreamError::TokenTimeout { id, method, limit },
+            Missed::Answer => UpstreamError::RequestTimeout { id, method, limit },
+        }
+        .into()
+    }
 }
 
 /// `events` (an SSE body) as they come. Should it fail before its end, or still run when the
@@ -297,11 +301,8 @@ where
     S: futures::Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: Send + 'static,
 {
-    let (late, err) = match deadline {
-        Some(Late { at, err }) => (Some(Box::pin(tokio::time::sleep_until(at))), Some(err)),
-        None => (None, None),
-    };
-    let state = Cut { events: Box::pin(events), late, late_err: err, pending: Some(requests), source };
+    let late = deadline.map(|late| (Box::pin(tokio::time::sleep_until(late.at)), late));
+    let state = Cut { events: Box::pin(events), late, pending: Some(requests), source };
     futures::stream::unfold(state, |mut cut| async move {
         let requests = cut.pending.as_ref()?;
         let ending = tokio::select! {
@@ -313,9 +314,9 @@ where
                     UpstreamError::Disconnected { id: cut.source.clone() }.into()
                 }
             },
-            () = async { cut.late.as_mut().expect("polled only with a deadline").await }, if cut.late.is_some() => {
+            () = async { cut.late.as_mut().expect("polled only with a deadline").0.as_mut().await }, if cut.late.is_some() => {
                 tracing::debug!(source = %cut.source, "the upstream did not answer in time; cancelling");
-                cut.late_err.take().expect("a deadline comes with its error")
+                cut.late.as_ref().expect("polled only with a deadline").1.error(Missed::Answer)
             }
         };
         let out = error_events(requests, &ending, &cut.source);
@@ -327,8 +328,7 @@ where
 /// What [`error_on_cut`] keeps between chunks.
 struct Cut<S> {
     events: std::pin::Pin<Box<S>>,
-    late: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
-    late_err: Option<BridgeError>,
+    late: Option<(std::pin::Pin<Box<tokio::time::Sleep>>, Late)>,
     /// The requests to answer with an error, until the stream ends one way or the other.
     pending: Option<Vec<Value>>,
     source: SourceId,
@@ -393,7 +393,7 @@ impl Drop for CancelOnDrop {
                     let mut all = headers.clone();
                     all.extend(credentials);
                     client
-                        .post(url.as_str())
+                        .post(url.clone())
                         .headers(all)
                         .header(header::CONTENT_TYPE, "application/json")
                         .body(body.clone())

@@ -134,7 +134,7 @@ impl Inner {
         let had_session = self.session.lock().expect("session lock").id.is_some();
         let sent = self.send(|headers| {
             self.client
-                .post(self.url.as_str())
+                .post(self.url.clone())
                 .headers(headers)
                 .header(ACCEPT, ACCEPT_BOTH)
                 .header(CONTENT_TYPE, "application/json")
@@ -249,7 +249,7 @@ impl Inner {
     /// The GET stream for server-initiated messages, if the server offers one.
     async fn listen(&self) {
         let sent = self.send(|headers| {
-            self.client.get(self.url.as_str()).headers(headers).header(ACCEPT, "text/event-stream")
+            self.client.get(self.url.clone()).headers(headers).header(ACCEPT, "text/event-stream")
         });
         let response = tokio::select! {
             _ = self.stop.cancelled() => return,
@@ -271,7 +271,7 @@ impl Inner {
         if self.session.lock().expect("session lock").id.is_none() {
             return;
         }
-        let sent = self.send(|headers| self.client.delete(self.url.as_str()).headers(headers));
+        let sent = self.send(|headers| self.client.delete(self.url.clone()).headers(headers));
         match tokio::time::timeout(DELETE_GRACE, sent).await {
             Ok(Ok(Ok(response))) => {
                 debug!(source = %self.id(), status = %response.status(), "session deleted")
