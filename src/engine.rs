@@ -317,7 +317,7 @@ impl Engine {
         let signed_in = match &profile.auth {
             Auth::OAuth(settings) => oauth::sign_in(&http, &self.vault, id, &url, settings, options).await,
             Auth::ClientCredentials(settings) => {
-                oauth::client_credentials(&http, &self.vault, id, &url, settings).await
+                oauth::client_credentials(&http, &self.vault, id, &url, settings, None).await
             }
             other => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }.into()),
         };

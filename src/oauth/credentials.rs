@@ -144,8 +144,8 @@ impl<'a> Credentials<'a> {
         }
         let http = super::http::client_for(profile)?;
         let renewed = match (&profile.auth, current) {
-            (Auth::ClientCredentials(settings), _) => {
-                client_credentials::fetch(&http, self.vault, id, mcp_url, settings).await
+            (Auth::ClientCredentials(settings), current) => {
+                client_credentials::fetch(&http, self.vault, id, mcp_url, settings, current.as_ref()).await
             }
             (Auth::OAuth(settings), Some(tokens)) => self.refresh(&http, id, settings, tokens).await,
             _ => return Err(OAuthError::NeedsSignIn { id: id.clone() }),

@@ -468,3 +468,55 @@ async fn issue_3_a_service_account_sends_its_extra_service_token_in_the_named_he
     }
     bench.expect(&["profile", "rm", &bench.id], &[], 0);
 }
+
+/// A service account's next token comes from the token endpoint its last one came from: one
+/// request, no discovery of the MCP server and its authorization server first.
+#[tokio::test]
+async fn issue_3_a_service_account_renews_at_the_known_token_endpoint_without_discovery() {
+    let bench = Bench::new("ccrenew").await;
+    let secret = bench.fixture.cc_client_secret.clone();
+    let client_id = bench.fixture.cc_client_id.clone();
+    bench.expect(
+        &[
+            "profile",
+            "add",
+            &bench.id,
+            "--url",
+            &bench.fixture.mcp,
+            "--auth",
+            "client-credentials",
+            "--client-id",
+            &client_id,
+            "--client-secret-env",
+            "CC_SECRET",
+            "--scope",
+            "mcp:read",
+        ],
+        &[("CC_SECRET", &secret)],
+        0,
+    );
+    bench.expect(&["call", &bench.id, "whoami"], &[], 0);
+    let first = bench.stats().await;
+    assert_eq!(first["token_requests"]["client_credentials"], 1, "one token so far: {first}");
+    let discovered = first["discovery"].clone();
+    assert_ne!(
+        discovered,
+        serde_json::json!({ "openid_configuration": 0, "oauth_authorization_server": 0 }),
+        "the first token needed discovery: {first}"
+    );
+
+    bench
+        .fixture
+        .control("expire-access-tokens", serde_json::json!({}))
+        .await
+        .expect("the fixture expires tokens");
+    let (stdout, _) = bench.expect(&["call", &bench.id, "whoami"], &[], 0);
+    assert!(
+        stdout.contains(&format!("\"client_id\":\"{client_id}\"")),
+        "the call works with a new token: {stdout}"
+    );
+    let second = bench.stats().await;
+    assert_eq!(second["token_requests"]["client_credentials"], 2, "the expired token was renewed: {second}");
+    assert_eq!(second["discovery"], discovered, "the renewal asked no discovery document: {second}");
+    bench.expect(&["profile", "rm", &bench.id], &[], 0);
+}
