@@ -40,6 +40,23 @@ pub enum Error {
     Import(#[from] ImportError),
 }
 
+impl Error {
+    /// The message without its `lanyard` command and the fix as data, for front-ends with their
+    /// own buttons; `None` when the message names no command such a front-end has a button for.
+    pub fn advice(&self) -> Option<crate::remedy::Advice> {
+        match self {
+            Self::OAuth(err) => err.advice(),
+            Self::Upstream(err) => err.advice(),
+            Self::Disabled { id } => Some(crate::remedy::Advice::new(
+                id,
+                format!("source `{id}` is disabled"),
+                crate::remedy::Remedy::Enable,
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// What [`Engine::import_config`] did.
 #[derive(Debug, Default)]
 pub struct ImportOutcome {

@@ -61,6 +61,8 @@ const cli = env("LANYARD_CLI_BIN");
 const xdgConfig = env("XDG_CONFIG_HOME");
 assert.equal(env("LANYARD_BRIDGE_PORT"), "0", "the app's hub must take a free port in tests");
 env("BROWSER"); // read by the app's engine, not here: without it a real browser would open
+/** A `lanyard` command where the window has a button of its own (issue "desktop app"). */
+const CLI_COMMAND = /lanyard (connect|reconnect|status)|--enable/;
 /** How long a sign-in through the scripted browser may take (discovery, registration, redirects). */
 const SIGN_IN_MS = 30_000;
 
@@ -378,10 +380,15 @@ try {
       assert.equal(sent[0].summary, "Lanyard", "the notification says who sends it");
       assert.match(sent[0].body, /^OAuth fixture needs you to sign in again\b/, `it names the source: ${sent[0].body}`);
       assert.match(sent[0].body, /Reconnect/, `and the window's fix: ${sent[0].body}`);
+      assert.match((await detail.tokenErrorHint()) ?? "", /click Reconnect/, "the hint names the window's button");
+      const shown = await session.execute("return document.body.innerText");
+      assert.doesNotMatch(shown, CLI_COMMAND, `the window names its own buttons, not CLI commands: ${shown}`);
       sources = await detail.back();
       await session.waitFor("the row", async () => (await sources.badge("fixture")) === "needs-sign-in");
       assert.equal(await sources.action("fixture"), "reconnect");
       assert.equal((await notifications()).length, 1, "a later read of the same state notifies no more");
+      const listed = await session.execute("return document.body.innerText");
+      assert.doesNotMatch(listed, CLI_COMMAND, `the list names the window's buttons too: ${listed}`);
       await shot("10-revoked");
     });
 
