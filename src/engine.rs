@@ -184,7 +184,9 @@ impl Engine {
         let connected = self.connect_profile_once(&profile, offers).await;
         let event = match &connected {
             Ok(_) => Event::Connected,
-            Err(err) => Event::ConnectFailed { error: err.to_string() },
+            Err(err) => {
+                Event::ConnectFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
+            }
         };
         activity_log::record(profile.id(), event);
         connected
@@ -210,7 +212,9 @@ impl Engine {
         let connected = self.connect_profile_once(profile, Offers::Nothing).await;
         let event = match &connected {
             Ok(_) => Event::Connected,
-            Err(err) => Event::ConnectFailed { error: err.to_string() },
+            Err(err) => {
+                Event::ConnectFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
+            }
         };
         activity_log::record(profile.id(), event);
         connected
@@ -341,7 +345,9 @@ impl Engine {
         oauth::activity::note_sign_in(&oauth::activity::default_dir(), id, signed_in.as_ref().map(drop));
         let event = match &signed_in {
             Ok(_) => Event::SignedIn,
-            Err(err) => Event::SignInFailed { error: err.to_string() },
+            Err(err) => {
+                Event::SignInFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
+            }
         };
         activity_log::record(id, event);
         Ok(signed_in?)
