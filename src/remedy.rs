@@ -76,6 +76,9 @@ pub enum Setting {
     Client,
     /// The fixed loopback redirect port (`--redirect-port`).
     RedirectPort,
+    /// A pre-registered client's id and redirect port together: a sign-in that never came back
+    /// may be the server refusing them in the browser (`--client-id`, `--redirect-port`).
+    RegisteredClient,
 }
 
 /// Reads an optional remedy, taking one this build does not know for none (see the module doc).

@@ -440,8 +440,18 @@ impl OAuthError {
                 ),
                 Remedy::ChangeSetting { setting: Setting::RedirectPort },
             )),
-            Self::TimedOut { id, limit, pre_registered: false } => {
-                sign_in(id, format!("source `{id}`: the sign-in did not finish within {} s", limit.as_secs()))
+            Self::TimedOut { id, limit, pre_registered } => {
+                let problem =
+                    format!("source `{id}`: the sign-in did not finish within {} s", limit.as_secs());
+                if *pre_registered {
+                    Some(Advice::new(
+                        id,
+                        problem,
+                        Remedy::ChangeSetting { setting: Setting::RegisteredClient },
+                    ))
+                } else {
+                    sign_in(id, problem)
+                }
             }
             Self::StateMismatch { id } => sign_in(
                 id,
@@ -553,6 +563,7 @@ mod tests {
             OAuthError::AuthorizationFailed { id: id(), code: code("access_denied") },
             OAuthError::RedirectPortBusy { id: id(), port: 49999, err: std::io::ErrorKind::AddrInUse.into() },
             OAuthError::TimedOut { id: id(), limit: Duration::from_secs(300), pre_registered: false },
+            OAuthError::TimedOut { id: id(), limit: Duration::from_secs(300), pre_registered: true },
             OAuthError::StateMismatch { id: id() },
             OAuthError::IssuerMixUp { id: id(), expected: "https://as.example".into(), found: None },
             OAuthError::CorruptTokens { id: id(), problem: "not JSON".into() },
@@ -568,7 +579,11 @@ mod tests {
         }
         let pre_registered =
             OAuthError::TimedOut { id: id(), limit: Duration::from_secs(1), pre_registered: true };
-        assert!(pre_registered.advice().is_none(), "its instruction names settings the app does not show");
+        assert_eq!(
+            pre_registered.advice().map(|a| a.remedy),
+            Some(Remedy::ChangeSetting { setting: Setting::RegisteredClient }),
+            "a pre-registered client's timeout points at its id and redirect port"
+        );
     }
 
     #[test]

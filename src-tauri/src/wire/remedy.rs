@@ -60,6 +60,9 @@ pub fn window_hint(remedy: &Remedy, ctx: HintContext<'_>) -> Option<String> {
         Remedy::GrantScopes { scopes } => {
             format!("click Reconnect to sign in again and grant {}", scopes.join(" "))
         }
+        Remedy::ChangeSetting { setting: Setting::Client } if auth == AuthView::ClientCredentials => {
+            "click Edit and check the client id and secret".to_owned()
+        }
         Remedy::ChangeSetting { setting } => setting_hint(*setting, id),
         Remedy::Enable => "click Enable".to_owned(),
         Remedy::StoreSecret { reference } if oauth && *reference == SecretRef::client_secret().0 => format!(
@@ -95,6 +98,7 @@ fn setting_hint(setting: Setting, id: &SourceId) -> String {
             "click Edit and check the redirect port (a pre-registered client needs the one it was registered with)"
                 .to_owned()
         }
+        Setting::RegisteredClient => "sign in again; if the browser showed an error about the client or its redirect URI, click Edit and check the client id and the redirect port".to_owned(),
         Setting::ResourceParam => format!(
             "if the server does not support the `resource` parameter (RFC 8707), leave it out with `lanyard profile edit {id} --no-resource-param` (the app's form cannot yet)"
         ),
@@ -143,7 +147,13 @@ mod tests {
             Remedy::UnlockKeychain,
             Remedy::WatchStatus,
         ];
-        for setting in [Setting::Scopes, Setting::ResourceParam, Setting::Client, Setting::RedirectPort] {
+        for setting in [
+            Setting::Scopes,
+            Setting::ResourceParam,
+            Setting::Client,
+            Setting::RedirectPort,
+            Setting::RegisteredClient,
+        ] {
             all.push(Remedy::ChangeSetting { setting });
         }
         all
@@ -173,10 +183,16 @@ mod tests {
     #[test]
     fn settings_the_form_has_point_at_edit() {
         let id: SourceId = "github".parse().unwrap();
-        for setting in [Setting::Scopes, Setting::Client, Setting::RedirectPort] {
+        for setting in [Setting::Scopes, Setting::Client, Setting::RedirectPort, Setting::RegisteredClient] {
             let hint = window_hint(&Remedy::ChangeSetting { setting }, ctx(&id, AuthView::OAuth)).unwrap();
             assert!(hint.contains("click Edit"), "{setting:?}: {hint}");
         }
+        let client = Remedy::ChangeSetting { setting: Setting::Client };
+        let service = window_hint(&client, ctx(&id, AuthView::ClientCredentials)).unwrap();
+        assert_eq!(
+            service, "click Edit and check the client id and secret",
+            "a service account registers nothing"
+        );
         let secret = Remedy::StoreSecret { reference: "header/X-Api-Key".into() };
         assert_eq!(
             window_hint(&secret, ctx(&id, AuthView::Headers)).unwrap(),
