@@ -39,15 +39,27 @@ pub enum Event {
     Connected,
     ConnectFailed {
         error: String,
+        /// `error` without its terminal instruction, when it ends in one (see
+        /// [`crate::remedy::Advice`]), for front-ends with their own words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        problem: Option<String>,
     },
     SignedIn,
     SignInFailed {
         error: String,
+        /// `error` without its terminal instruction, when it ends in one (see
+        /// [`crate::remedy::Advice`]), for front-ends with their own words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        problem: Option<String>,
     },
     /// The tokens were renewed (refresh token, or a new client-credentials token).
     Refreshed,
     RefreshFailed {
         error: String,
+        /// `error` without its terminal instruction, when it ends in one (see
+        /// [`crate::remedy::Advice`]), for front-ends with their own words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        problem: Option<String>,
     },
     /// The tokens were forgotten; `revoked` when the server confirmed the revocation.
     Disconnected {
@@ -132,7 +144,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let id: SourceId = "gh".parse().unwrap();
         record_in(dir.path(), &id, Event::Connected);
-        record_in(dir.path(), &id, Event::RefreshFailed { error: "down".into() });
+        record_in(dir.path(), &id, Event::RefreshFailed { error: "down".into(), problem: None });
         record_in(dir.path(), &id, Event::Disconnected { revoked: true });
         let all = read(dir.path(), &id, 10);
         assert_eq!(all.len(), 3, "{all:?}");
@@ -148,7 +160,7 @@ mod tests {
         let id: SourceId = "big".parse().unwrap();
         let error = "x".repeat(1000);
         for _ in 0..300 {
-            record_in(dir.path(), &id, Event::ConnectFailed { error: error.clone() });
+            record_in(dir.path(), &id, Event::ConnectFailed { error: error.clone(), problem: None });
         }
         let size = std::fs::metadata(file(dir.path(), &id)).unwrap().len();
         assert!(size <= MAX_BYTES + 2048, "the current file stays near the cap: {size}");

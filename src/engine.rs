@@ -40,6 +40,23 @@ pub enum Error {
     Import(#[from] ImportError),
 }
 
+impl Error {
+    /// The message without its `lanyard` command and the fix as data, for front-ends with their
+    /// own buttons; `None` when the message names no command such a front-end has a button for.
+    pub fn advice(&self) -> Option<crate::remedy::Advice> {
+        match self {
+            Self::OAuth(err) => err.advice(),
+            Self::Upstream(err) => err.advice(),
+            Self::Disabled { id } => Some(crate::remedy::Advice::new(
+                id,
+                format!("source `{id}` is disabled"),
+                crate::remedy::Remedy::Enable,
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// What [`Engine::import_config`] did.
 #[derive(Debug, Default)]
 pub struct ImportOutcome {
@@ -167,7 +184,9 @@ impl Engine {
         let connected = self.connect_profile_once(&profile, offers).await;
         let event = match &connected {
             Ok(_) => Event::Connected,
-            Err(err) => Event::ConnectFailed { error: err.to_string() },
+            Err(err) => {
+                Event::ConnectFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
+            }
         };
         activity_log::record(profile.id(), event);
         connected
@@ -193,7 +212,9 @@ impl Engine {
         let connected = self.connect_profile_once(profile, Offers::Nothing).await;
         let event = match &connected {
             Ok(_) => Event::Connected,
-            Err(err) => Event::ConnectFailed { error: err.to_string() },
+            Err(err) => {
+                Event::ConnectFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
+            }
         };
         activity_log::record(profile.id(), event);
         connected
@@ -324,7 +345,9 @@ impl Engine {
         oauth::activity::note_sign_in(&oauth::activity::default_dir(), id, signed_in.as_ref().map(drop));
         let event = match &signed_in {
             Ok(_) => Event::SignedIn,
-            Err(err) => Event::SignInFailed { error: err.to_string() },
+            Err(err) => {
+                Event::SignInFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
+            }
         };
         activity_log::record(id, event);
         Ok(signed_in?)

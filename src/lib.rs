@@ -16,6 +16,7 @@ pub mod net;
 pub mod oauth;
 pub mod paths;
 pub mod profile;
+pub mod remedy;
 pub mod secret;
 pub mod source;
 pub mod upstream;

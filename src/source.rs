@@ -8,6 +8,7 @@ use crate::oauth::activity::{ErrorRecord, TokenActivity};
 use crate::oauth::pending::PendingSignIn;
 use crate::oauth::{Account, Grant, StoredTokens};
 use crate::profile::{Auth, Profile, SecretRef, SourceId, TransportKind};
+use crate::remedy::Remedy;
 
 /// Where a source stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -165,6 +166,26 @@ impl SourceState {
             Self::Connected { .. } | Self::Expiring { .. } | Self::Refreshing { .. } => None,
         }
     }
+
+    /// The fix [`Self::hint`] names, as data, for front-ends with their own words. `None` when
+    /// there is nothing to do, or for an error recorded before remedies were (its hint is text
+    /// only).
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::Disabled => Some(Remedy::Enable),
+            Self::MissingSecret { reference } => {
+                Some(Remedy::StoreSecret { reference: reference.to_string() })
+            }
+            Self::NeedsSignIn | Self::TokensUnreadable => Some(Remedy::SignIn),
+            Self::NeedsMoreScope { scopes, .. } => Some(Remedy::GrantScopes { scopes: scopes.clone() }),
+            Self::Error { error, .. } => match (&error.remedy, &error.hint) {
+                (Some(remedy), _) => Some(remedy.clone()),
+                (None, None) => Some(Remedy::RetryOnNextUse),
+                (None, Some(_)) => None,
+            },
+            Self::Ready | Self::Connected { .. } | Self::Expiring { .. } | Self::Refreshing { .. } => None,
+        }
+    }
 }
 
 /// One row of `lanyard status`.
@@ -280,8 +301,14 @@ mod tests {
     #[test]
     fn a_failed_refresh_newer_than_the_tokens_is_an_error_state() {
         use crate::oauth::activity::RefreshRecord;
-        let error =
-            ErrorRecord { at: 200, message: "down".into(), hint: Some("later".into()), retry_at: None };
+        let error = ErrorRecord {
+            at: 200,
+            message: "down".into(),
+            hint: Some("later".into()),
+            problem: None,
+            remedy: None,
+            retry_at: None,
+        };
         let failed = TokenActivity {
             last_refresh: Some(RefreshRecord { at: 200, ok: false, failures: 1 }),
             last_error: Some(error.clone()),
@@ -313,6 +340,8 @@ mod tests {
             at: crate::oauth::now(),
             message: "down".into(),
             hint: Some("check it".into()),
+            problem: None,
+            remedy: Some(Remedy::ServerUnreachable),
             retry_at: None,
         };
         let state = SourceState::Error { tokens, error };
@@ -323,5 +352,44 @@ mod tests {
         assert_eq!(json["state"], "error", "the JSON state name: {json}");
         assert_eq!(json["error"]["message"], "down", "the JSON carries the error: {json}");
         assert!(json["tokens"]["has_refresh_token"] == true, "the refresh token is kept: {json}");
+        assert_eq!(state.remedy(), Some(Remedy::ServerUnreachable), "the recorded remedy is the state's");
+    }
+
+    #[test]
+    fn every_state_with_a_hint_has_its_remedy_as_data() {
+        let id: SourceId = "s".parse().unwrap();
+        let tokens = || TokenStatus::of(&tokens_obtained_at(100), &Auth::None);
+        let error = |hint: Option<&str>| ErrorRecord {
+            at: 1,
+            message: "down".into(),
+            hint: hint.map(str::to_owned),
+            problem: None,
+            remedy: None,
+            retry_at: None,
+        };
+        let reference = SecretRef::header("X-Api-Key");
+        let cases = [
+            (SourceState::Disabled, Some(Remedy::Enable)),
+            (SourceState::Ready, None),
+            (
+                SourceState::MissingSecret { reference },
+                Some(Remedy::StoreSecret { reference: "header/X-Api-Key".into() }),
+            ),
+            (SourceState::NeedsSignIn, Some(Remedy::SignIn)),
+            (SourceState::TokensUnreadable, Some(Remedy::SignIn)),
+            (
+                SourceState::NeedsMoreScope { tokens: tokens(), scopes: vec!["admin".into()] },
+                Some(Remedy::GrantScopes { scopes: vec!["admin".into()] }),
+            ),
+            (SourceState::Error { tokens: tokens(), error: error(None) }, Some(Remedy::RetryOnNextUse)),
+            (SourceState::Error { tokens: tokens(), error: error(Some("old words")) }, None),
+            (SourceState::Connected { tokens: tokens() }, None),
+        ];
+        for (state, remedy) in cases {
+            assert_eq!(state.remedy(), remedy, "the remedy of {}", state.summary());
+            if remedy.is_some() {
+                assert!(state.hint(&id).is_some(), "the CLI names a fix for {} too", state.summary());
+            }
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! The one error type the web view receives: a kind the UI branches on, and a message in plain
 //! words that it shows. Each engine error is mapped to a kind on purpose, here and nowhere else;
 //! the UI never parses message text. Messages come from the engine's own `Display`, which by
-//! design never contains a secret (secrets are a type without `Display`).
+//! design never contains a secret (secrets are a type without `Display`), or, where that ends in
+//! a `lanyard` command the window has a button for, from the error's advice (its problem, the
+//! same words without the command) and the window's name for the fix.
 
 use lanyard::bridge::IdeConfigError;
 use lanyard::oauth::{OAuthError, OAuthErrorKind};
@@ -65,7 +67,10 @@ impl From<lanyard::Error> for UiError {
             lanyard::Error::OAuth(oauth) => oauth_kind(oauth),
             _ => K::Other,
         };
-        Self::new(kind, err.to_string())
+        // The engine's words are for the terminal; where they end in a command the window has
+        // a button for, the window's own (`wire::remedy`).
+        let message = crate::wire::window_message(&err).unwrap_or_else(|| err.to_string());
+        Self::new(kind, message)
     }
 }
 

@@ -65,11 +65,11 @@ pub fn logs(engine: &Engine, args: LogsArgs) -> anyhow::Result<()> {
     for entry in &entries {
         let what = match &entry.event {
             Event::Connected => "connected".to_owned(),
-            Event::ConnectFailed { error } => format!("connect failed: {error}"),
+            Event::ConnectFailed { error, .. } => format!("connect failed: {error}"),
             Event::SignedIn => "signed in".to_owned(),
-            Event::SignInFailed { error } => format!("sign-in failed: {error}"),
+            Event::SignInFailed { error, .. } => format!("sign-in failed: {error}"),
             Event::Refreshed => "tokens renewed".to_owned(),
-            Event::RefreshFailed { error } => format!("renewal failed: {error}"),
+            Event::RefreshFailed { error, .. } => format!("renewal failed: {error}"),
             Event::Disconnected { revoked: true } => "disconnected (tokens revoked at the server)".to_owned(),
             Event::Disconnected { revoked: false } => "disconnected (tokens forgotten)".to_owned(),
             Event::BridgeSession { agent } => {

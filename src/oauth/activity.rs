@@ -15,6 +15,7 @@ use super::error::{OAuthError, OAuthErrorKind};
 use super::retry;
 use super::tokens::now;
 use crate::profile::SourceId;
+use crate::remedy::Remedy;
 
 /// What happened lately to a source's tokens.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +49,16 @@ pub struct ErrorRecord {
     /// Unix seconds.
     pub at: u64,
     pub message: String,
+    /// What to do, worded for the terminal (`lanyard status`).
     pub hint: Option<String>,
+    /// `message` without its terminal instruction, when it ends in one (see
+    /// [`OAuthError::advice`]), for front-ends that add their own words for `remedy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The same fix as data, for front-ends with their own words (the app's buttons); `None`
+    /// in records written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::remedy::lenient")]
+    pub remedy: Option<Remedy>,
     /// When the next refresh may be tried, Unix seconds, after a transient failure (backoff).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at: Option<u64>,
@@ -56,18 +66,42 @@ pub struct ErrorRecord {
 
 impl ErrorRecord {
     pub fn of(err: &OAuthError, id: &SourceId) -> Self {
-        let hint = match err.kind() {
+        let advice = err.advice();
+        let problem = advice.as_ref().map(|a| a.problem.clone());
+        let (hint, remedy) = match err.kind() {
             // A server's refusal names the per-profile switch that fixes it.
-            _ if let OAuthError::Refused { code, .. } = err => Some(code.hint(id)),
-            OAuthErrorKind::NeedsSignIn => Some(format!("run `lanyard connect {id}`")),
-            OAuthErrorKind::Connection => Some(
+            _ if let OAuthError::Refused { code, .. } = err => (code.hint(id), code.remedy()),
+            OAuthErrorKind::NeedsSignIn => (format!("run `lanyard connect {id}`"), Remedy::SignIn),
+            OAuthErrorKind::Connection => (
                 "check that the server is reachable; Lanyard keeps the sign-in and tries again later"
                     .to_owned(),
+                Remedy::ServerUnreachable,
             ),
-            OAuthErrorKind::Keychain => Some("check that the keychain is unlocked".to_owned()),
-            _ => None,
+            OAuthErrorKind::Keychain => {
+                ("check that the keychain is unlocked".to_owned(), Remedy::UnlockKeychain)
+            }
+            _ => {
+                let remedy = advice.map(|a| a.remedy);
+                return Self {
+                    at: now(),
+                    message: err.to_string(),
+                    hint: None,
+                    problem,
+                    remedy,
+                    retry_at: None,
+                };
+            }
         };
-        Self { at: now(), message: err.to_string(), hint, retry_at: None }
+        // The advice's remedy is the one its problem pairs with; the kind's is the fallback.
+        let remedy = advice.map_or(remedy, |a| a.remedy);
+        Self {
+            at: now(),
+            message: err.to_string(),
+            hint: Some(hint),
+            problem,
+            remedy: Some(remedy),
+            retry_at: None,
+        }
     }
 }
 
@@ -172,6 +206,12 @@ mod tests {
         assert_eq!(activity.last_refresh.map(|r| r.ok), Some(false), "the failed refresh is recorded");
         let error = activity.last_error.expect("the error is recorded");
         assert!(error.hint.is_some_and(|h| h.contains("lanyard connect s")), "with a hint");
+        assert_eq!(error.remedy, Some(Remedy::SignIn), "and the same fix as data, read back from the file");
+        assert_eq!(
+            error.problem.as_deref(),
+            Some("source `s` needs sign-in"),
+            "the message without the command"
+        );
         note_sign_in(dir.path(), &id, Ok(()));
         assert!(load(dir.path(), &id).last_error.is_none(), "a sign-in clears the error it fixed");
     }

@@ -153,7 +153,10 @@ impl<'a> Credentials<'a> {
         activity::note_refresh(&self.activity_dir, id, renewed.as_ref().map(drop));
         let event = match &renewed {
             Ok(_) => crate::activity_log::Event::Refreshed,
-            Err(err) => crate::activity_log::Event::RefreshFailed { error: err.to_string() },
+            Err(err) => crate::activity_log::Event::RefreshFailed {
+                error: err.to_string(),
+                problem: err.advice().map(|a| a.problem),
+            },
         };
         crate::activity_log::record(id, event);
         match (renewed, fallback) {

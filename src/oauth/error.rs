@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::profile::SourceId;
+use crate::remedy::{Advice, Remedy, Setting};
 use crate::upstream::Origin;
 use crate::vault::VaultError;
 
@@ -45,6 +46,18 @@ impl OAuthErrorCode {
                 "the server has a problem for now; Lanyard keeps the sign-in and tries again later".to_owned()
             }
             _ => format!("run `lanyard connect {id}` to try again"),
+        }
+    }
+
+    /// The fix [`Self::hint`] names, as data, for front-ends that word it their own way.
+    pub fn remedy(&self) -> Remedy {
+        match self.0.as_str() {
+            "invalid_scope" => Remedy::ChangeSetting { setting: Setting::Scopes },
+            "invalid_target" => Remedy::ChangeSetting { setting: Setting::ResourceParam },
+            "invalid_client" | "unauthorized_client" => Remedy::ChangeSetting { setting: Setting::Client },
+            "invalid_redirect_uri" => Remedy::ChangeSetting { setting: Setting::RedirectPort },
+            "temporarily_unavailable" | "server_error" => Remedy::ServerTroubled,
+            _ => Remedy::SignIn,
         }
     }
 }
@@ -369,6 +382,97 @@ pub enum OAuthError {
 }
 
 impl OAuthError {
+    /// For errors whose message ends in a `lanyard` command that a front-end with its own
+    /// buttons would word differently: the message up to that command, and the fix as data.
+    /// `None` for the rest, whose message names no command or a setting only the CLI changes.
+    pub fn advice(&self) -> Option<Advice> {
+        let sign_in = |id: &SourceId, problem: String| Some(Advice::new(id, problem, Remedy::SignIn));
+        match self {
+            Self::NeedsSignIn { id } => sign_in(id, format!("source `{id}` needs sign-in")),
+            Self::SignInExpired { id, code } => sign_in(
+                id,
+                format!(
+                    "source `{id}`: the sign-in expired and the server refused the refresh token ({code})"
+                ),
+            ),
+            Self::RefreshCutOff { id, code } => sign_in(
+                id,
+                format!(
+                    "source `{id}`: an earlier token refresh was cut off (Lanyard stopped, or gave up, while waiting for the server's answer), and now the server refuses the refresh token ({code}), most likely because it had already replaced it in the lost answer"
+                ),
+            ),
+            Self::RegistrationDropped { id, issuer } => sign_in(
+                id,
+                format!(
+                    "source `{id}`: authorization server {issuer} no longer knows Lanyard's client registration (invalid_client), so it was dropped"
+                ),
+            ),
+            Self::NeedsMoreScope { id, scopes } => Some(Advice::new(
+                id,
+                format!(
+                    "source `{id}`: the server wants more permission than this sign-in granted (scopes `{}`)",
+                    scopes.join(" ")
+                ),
+                Remedy::GrantScopes { scopes: scopes.clone() },
+            )),
+            Self::ScopeNotGranted { id, scopes, attempts } => Some(Advice::new(
+                id,
+                format!(
+                    "source `{id}`: the server still asks for scopes `{}` after {attempts} sign-ins that requested them, so another sign-in will not help; the account may not be allowed them: ask the server's administrator",
+                    scopes.join(" ")
+                ),
+                Remedy::ChangeSetting { setting: Setting::Scopes },
+            )),
+            Self::Refused { id, origin, step, code } => Some(Advice::new(
+                id,
+                format!("source `{id}`: {origin} refused the {step} ({code})"),
+                code.remedy(),
+            )),
+            Self::AuthorizationFailed { id, code } => Some(Advice::new(
+                id,
+                format!("source `{id}`: the sign-in in the browser ended with `{code}`"),
+                code.remedy(),
+            )),
+            Self::RedirectPortBusy { id, port, .. } => Some(Advice::new(
+                id,
+                format!(
+                    "source `{id}`: port {port} on 127.0.0.1 is busy, so the sign-in redirect cannot be received; close the program using it"
+                ),
+                Remedy::ChangeSetting { setting: Setting::RedirectPort },
+            )),
+            Self::TimedOut { id, limit, pre_registered } => {
+                let problem =
+                    format!("source `{id}`: the sign-in did not finish within {} s", limit.as_secs());
+                if *pre_registered {
+                    Some(Advice::new(
+                        id,
+                        problem,
+                        Remedy::ChangeSetting { setting: Setting::RegisteredClient },
+                    ))
+                } else {
+                    sign_in(id, problem)
+                }
+            }
+            Self::StateMismatch { id } => sign_in(
+                id,
+                format!(
+                    "source `{id}`: the sign-in answer carried the wrong `state`, so it may not come from the sign-in Lanyard started; ignored it and stopped"
+                ),
+            ),
+            Self::IssuerMixUp { id, expected, found } => sign_in(
+                id,
+                format!(
+                    "source `{id}`: the sign-in answer came from issuer `{}`, not `{expected}` (RFC 9207 `iss` check), a sign of a mix-up attack; stopped",
+                    found.as_deref().unwrap_or("(none)")
+                ),
+            ),
+            Self::CorruptTokens { id, problem } => {
+                sign_in(id, format!("source `{id}`: the stored tokens cannot be read ({problem})"))
+            }
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> OAuthErrorKind {
         use OAuthErrorKind as Kind;
         match self {
@@ -440,6 +544,65 @@ mod tests {
             hint("invalid_redirect_uri").contains("--redirect-port"),
             "a refused redirect points at the port"
         );
+    }
+
+    /// Issue "desktop app": the advice is the message up to its `lanyard` command, so the
+    /// window can show the problem and its own fix while the CLI keeps its words.
+    #[test]
+    fn advice_is_the_message_without_its_terminal_instruction() {
+        let origin = Origin::of(&url::Url::parse("https://as.example/token").unwrap());
+        let code = |c: &str| OAuthErrorCode(c.to_owned());
+        let errors = [
+            OAuthError::NeedsSignIn { id: id() },
+            OAuthError::SignInExpired { id: id(), code: code("invalid_grant") },
+            OAuthError::RefreshCutOff { id: id(), code: code("invalid_grant") },
+            OAuthError::RegistrationDropped { id: id(), issuer: "https://as.example".into() },
+            OAuthError::NeedsMoreScope { id: id(), scopes: vec!["admin".into()] },
+            OAuthError::ScopeNotGranted { id: id(), scopes: vec!["admin".into()], attempts: 2 },
+            OAuthError::Refused { id: id(), origin, step: Step::CodeExchange, code: code("invalid_scope") },
+            OAuthError::AuthorizationFailed { id: id(), code: code("access_denied") },
+            OAuthError::RedirectPortBusy { id: id(), port: 49999, err: std::io::ErrorKind::AddrInUse.into() },
+            OAuthError::TimedOut { id: id(), limit: Duration::from_secs(300), pre_registered: false },
+            OAuthError::TimedOut { id: id(), limit: Duration::from_secs(300), pre_registered: true },
+            OAuthError::StateMismatch { id: id() },
+            OAuthError::IssuerMixUp { id: id(), expected: "https://as.example".into(), found: None },
+            OAuthError::CorruptTokens { id: id(), problem: "not JSON".into() },
+        ];
+        for err in errors {
+            let message = err.to_string();
+            let advice = err.advice().unwrap_or_else(|| panic!("advice for: {message}"));
+            let rest = message.strip_prefix(&advice.problem).unwrap_or_else(|| {
+                panic!("the problem must be the start of the message:\n{}\n{message}", advice.problem)
+            });
+            assert!(rest.contains("lanyard "), "what is left is the terminal instruction: {rest}");
+            assert!(!advice.problem.contains("lanyard "), "the problem names no command: {}", advice.problem);
+        }
+        let pre_registered =
+            OAuthError::TimedOut { id: id(), limit: Duration::from_secs(1), pre_registered: true };
+        assert_eq!(
+            pre_registered.advice().map(|a| a.remedy),
+            Some(Remedy::ChangeSetting { setting: Setting::RegisteredClient }),
+            "a pre-registered client's timeout points at its id and redirect port"
+        );
+    }
+
+    #[test]
+    fn each_code_has_the_remedy_its_hint_names() {
+        let remedy = |code: &str| OAuthErrorCode(code.to_owned()).remedy();
+        let setting = |setting| Remedy::ChangeSetting { setting };
+        assert_eq!(remedy("invalid_scope"), setting(Setting::Scopes), "--scope");
+        assert_eq!(remedy("invalid_target"), setting(Setting::ResourceParam), "--no-resource-param");
+        assert_eq!(remedy("invalid_client"), setting(Setting::Client), "--client-id");
+        assert_eq!(remedy("unauthorized_client"), setting(Setting::Client), "--client-id");
+        assert_eq!(remedy("invalid_redirect_uri"), setting(Setting::RedirectPort), "--redirect-port");
+        assert_eq!(remedy("server_error"), Remedy::ServerTroubled, "tries again later");
+        for code in ["invalid_grant", "access_denied", "something_new"] {
+            assert_eq!(remedy(code), Remedy::SignIn, "{code}: sign in again");
+            assert!(
+                OAuthErrorCode(code.to_owned()).hint(&id()).contains("lanyard connect"),
+                "as the CLI says"
+            );
+        }
     }
 
     #[test]

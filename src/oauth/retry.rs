@@ -59,7 +59,14 @@ mod tests {
     fn failed(at: u64, failures: u32, retry_at: Option<u64>) -> TokenActivity {
         TokenActivity {
             last_refresh: Some(RefreshRecord { at, ok: false, failures }),
-            last_error: Some(ErrorRecord { at, message: "down".into(), hint: None, retry_at }),
+            last_error: Some(ErrorRecord {
+                at,
+                message: "down".into(),
+                hint: None,
+                problem: None,
+                remedy: None,
+                retry_at,
+            }),
             refresh_started: None,
         }
     }

@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::filter::FilterError;
 use crate::profile::SourceId;
+use crate::remedy::{Advice, Remedy};
 
 /// The scheme, host and port of a URL: enough to say where, never what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -220,6 +221,22 @@ pub enum SseEndpointProblem {
 }
 
 impl UpstreamError {
+    /// For errors whose message ends in a `lanyard` command: the message up to it, and the fix
+    /// as data (see [`crate::remedy`]).
+    pub fn advice(&self) -> Option<Advice> {
+        match self {
+            Self::TokenTimeout { id, method, limit } => Some(Advice::new(
+                id,
+                format!(
+                    "source `{id}`: `{method}` was not sent: no access token within {} s, as the authorization server is slow or unreachable; Lanyard keeps trying",
+                    limit.as_secs_f64()
+                ),
+                Remedy::WatchStatus,
+            )),
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> UpstreamErrorKind {
         use UpstreamErrorKind as Kind;
         match self {
@@ -343,5 +360,24 @@ impl fmt::Display for SseEndpointMessage<'_> {
                 "source `{id}`: the SSE server at {origin} asked to post messages to {other}, another origin; refused so that the profile's headers stay with {origin}"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod advice_tests {
+    use super::*;
+
+    #[test]
+    fn a_token_wait_names_the_status_as_data_and_keeps_its_cli_words() {
+        let err = UpstreamError::TokenTimeout {
+            id: "s".parse().unwrap(),
+            method: "tools/list".into(),
+            limit: Duration::from_secs(20),
+        };
+        let message = err.to_string();
+        let advice = err.advice().expect("advice");
+        assert_eq!(advice.remedy, Remedy::WatchStatus, "the fix is to watch the status");
+        let rest = message.strip_prefix(&advice.problem).expect("the problem starts the message");
+        assert!(rest.contains("`lanyard status s`"), "the CLI keeps its command: {message}");
     }
 }

@@ -7,8 +7,10 @@
 // fixture (oidc-provider + a protected MCP server): add an HTTP source with browser sign-in,
 // Connect (the engine opens $BROWSER, a scripted user agent that follows the redirects to the
 // engine's loopback listener), see Connected with a live countdown and the scopes, force expiry
-// at the fixture and see Test renew the token, revoke server-side and see Needs sign-in,
-// Reconnect, see the detail's Activity, Disconnect, cancel a sign-in that waits, edit the
+// at the fixture and see Test renew the token, revoke server-side and see Needs sign-in and
+// exactly one desktop notification naming the source (received by a real dunst on the test's
+// D-Bus session, ui/e2e/desktop-notifications.mjs; none before, none for the window's own
+// Disconnect, none from a later start of the app), Reconnect, see the detail's Activity, Disconnect, cancel a sign-in that waits, edit the
 // source's URL and add a secret header. Before the bridge steps, the tool editor hides a tool and
 // aliases another, and the hub's tools/list shows the result; the bridge panel counts the agent's
 // session, and a filter changed while the hub runs reaches its next session. Last in the first
@@ -29,6 +31,8 @@
 //   LANYARD_BRIDGE_PORT  0, so the app's hub takes a free port (never a fixed one in tests)
 //   XDG_CONFIG_HOME  a temporary folder (scripts/with-keychain.sh), where Claude Desktop's file goes
 //   HOME             a temporary folder with a .config, where Start at login writes its login item
+//   DBUS_SESSION_BUS_ADDRESS, DISPLAY  the private bus (scripts/with-keychain.sh) and the Xvfb
+//                    display (xvfb-run) that the app and the dunst started here share
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -38,6 +42,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startDriver } from "./driver.mjs";
+import { environmentOf, startNotificationDaemon } from "./desktop-notifications.mjs";
 import { startOAuthFixture } from "./oauth-fixture.mjs";
 import { endSession, initialize, listToolNames } from "./mcp.mjs";
 import { BridgePage, DetailPage, FormPage, SourcesPage } from "./pages.mjs";
@@ -56,6 +61,8 @@ const cli = env("LANYARD_CLI_BIN");
 const xdgConfig = env("XDG_CONFIG_HOME");
 assert.equal(env("LANYARD_BRIDGE_PORT"), "0", "the app's hub must take a free port in tests");
 env("BROWSER"); // read by the app's engine, not here: without it a real browser would open
+/** A `lanyard` command where the window has a button of its own (issue "desktop app"). */
+const CLI_COMMAND = /lanyard (connect|reconnect|status)|--enable/;
 /** How long a sign-in through the scripted browser may take (discovery, registration, redirects). */
 const SIGN_IN_MS = 30_000;
 
@@ -83,7 +90,16 @@ await mkdir(screens, { recursive: true });
 assert.deepEqual(await readdir(configDir), [], "the test must start from an empty profile folder");
 
 const fixture = await startOAuthFixture({ node: env("NODE22"), script: env("OAUTH_FIXTURE") });
+let desktop;
 try {
+  // Before the app starts, so that the app's notifications reach this dunst and nothing else.
+  desktop = await startNotificationDaemon();
+  /** The notifications the desktop received, checked to be the app's own. */
+  const notifications = async () => {
+    const all = await desktop.received();
+    for (const n of all) assert.equal(n.appname, "lanyard-app", `only the app notifies on this bus: ${JSON.stringify(n)}`);
+    return all;
+  };
   const driver = await startDriver({ tauriDriver: env("TAURI_DRIVER") });
   let session;
   try {
@@ -341,7 +357,14 @@ try {
       connectedUntil = renewed.at;
     });
 
-    await step("server-side revocation: Test finds the sign-in gone; Needs sign-in, Reconnect", async () => {
+    await step("server-side revocation: Test finds the sign-in gone; Needs sign-in, Reconnect, one desktop notification", async () => {
+      const { pid } = JSON.parse(await readFile(join(dataDir, "hub.json"), "utf8"));
+      assert.equal(await environmentOf(pid, "DBUS_SESSION_BUS_ADDRESS"), desktop.bus, "the app talks to the D-Bus session dunst serves");
+      assert.deepEqual(
+        await notifications(),
+        [],
+        "no notification so far: not for a source that never signed in, nor for signing in, Connected or a renewal",
+      );
       await fixture.post("revoke-all");
       const detail = new DetailPage(session);
       await detail.test();
@@ -349,9 +372,23 @@ try {
       assert.equal(await detail.signInAction(), "reconnect", "a sign-in that ran out offers Reconnect");
       const error = await session.waitFor("the last token error", () => detail.tokenError());
       assert.match(error, /invalid_grant/, `the refused refresh is named: ${error}`);
+      const sent = await session.waitFor("the desktop notification", async () => {
+        const all = await notifications();
+        return all.length ? all : null;
+      });
+      assert.equal(sent.length, 1, `one notification for one source turning to Needs sign-in: ${JSON.stringify(sent)}`);
+      assert.equal(sent[0].summary, "Lanyard", "the notification says who sends it");
+      assert.match(sent[0].body, /^OAuth fixture needs you to sign in again\b/, `it names the source: ${sent[0].body}`);
+      assert.match(sent[0].body, /Reconnect/, `and the window's fix: ${sent[0].body}`);
+      assert.match((await detail.tokenErrorHint()) ?? "", /click Reconnect/, "the hint names the window's button");
+      const shown = await session.execute("return document.body.innerText");
+      assert.doesNotMatch(shown, CLI_COMMAND, `the window names its own buttons, not CLI commands: ${shown}`);
       sources = await detail.back();
       await session.waitFor("the row", async () => (await sources.badge("fixture")) === "needs-sign-in");
       assert.equal(await sources.action("fixture"), "reconnect");
+      assert.equal((await notifications()).length, 1, "a later read of the same state notifies no more");
+      const listed = await session.execute("return document.body.innerText");
+      assert.doesNotMatch(listed, CLI_COMMAND, `the list names the window's buttons too: ${listed}`);
       await shot("10-revoked");
     });
 
@@ -386,6 +423,7 @@ try {
       const notice = await (await session.find('[data-testid="notice"]')).text();
       assert.match(notice, /revoked/, `the outcome is announced: ${notice}`);
       assert.equal(await sources.expiry("fixture"), null, "no tokens, no countdown");
+      assert.equal((await notifications()).length, 1, "the window's own Disconnect is no news to notify");
     });
 
     await step("Cancel stops a sign-in that waits for the browser: the loopback listener closes, nothing is kept", async () => {
@@ -569,6 +607,7 @@ try {
       assert.equal(await bridge.address(), null, "no address while the hub does not run");
       await second.waitFor("the snippet", async () => (await bridge.snippet()).includes("fixture"));
       await second.screenshot(join(screens, "12-port-taken.png"));
+      assert.equal((await notifications()).length, 1, "a start that finds a source needing a sign-in does not notify");
     });
   } finally {
     await second?.delete();
@@ -576,6 +615,7 @@ try {
     holder.close();
   }
 } finally {
+  await desktop?.stop();
   await fixture.stop();
 }
 console.log(`e2e: ${steps.length} steps passed; screenshots in ${screens}`);

@@ -248,6 +248,11 @@ export class DetailPage {
     const found = await this.s.findAll(tid("detail-token-error-message"));
     return found.length ? found[0].text() : null;
   }
+  /** The last token error's hint, in the window's words, or null. */
+  async tokenErrorHint() {
+    const found = await this.s.findAll(tid("detail-token-error-hint"));
+    return found.length ? found[0].text() : null;
+  }
   async notice() {
     const found = await this.s.findAll(tid("notice"));
     return found.length ? found[0].text() : null;

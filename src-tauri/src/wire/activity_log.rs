@@ -1,4 +1,6 @@
 //! A source's activity log as the detail view lists it: the engine's entries, mapped one to one.
+//! A failure shows what happened: the error without the `lanyard` command its message ends in
+//! (the engine's `problem`), since the window has buttons for those (see `remedy`).
 //! Redacted by construction upstream (the engine's events carry only its own error messages), so
 //! nothing here needs filtering.
 
@@ -50,11 +52,17 @@ impl From<Entry> for LogEntryView {
     fn from(entry: Entry) -> Self {
         let event = match entry.event {
             Event::Connected => LogEventView::Connected,
-            Event::ConnectFailed { error } => LogEventView::ConnectFailed { error },
+            Event::ConnectFailed { error, problem } => {
+                LogEventView::ConnectFailed { error: problem.unwrap_or(error) }
+            }
             Event::SignedIn => LogEventView::SignedIn,
-            Event::SignInFailed { error } => LogEventView::SignInFailed { error },
+            Event::SignInFailed { error, problem } => {
+                LogEventView::SignInFailed { error: problem.unwrap_or(error) }
+            }
             Event::Refreshed => LogEventView::Refreshed,
-            Event::RefreshFailed { error } => LogEventView::RefreshFailed { error },
+            Event::RefreshFailed { error, problem } => {
+                LogEventView::RefreshFailed { error: problem.unwrap_or(error) }
+            }
             Event::Disconnected { revoked } => LogEventView::Disconnected { revoked },
             Event::BridgeSession { agent } => {
                 LogEventView::BridgeSession { over_http: agent == AgentKind::Http }
@@ -71,7 +79,8 @@ mod tests {
 
     #[test]
     fn entries_reach_the_ui_with_a_kind_and_their_time() {
-        let entry = Entry { at: 7, event: Event::RefreshFailed { error: "server down".into() } };
+        let entry =
+            Entry { at: 7, event: Event::RefreshFailed { error: "server down".into(), problem: None } };
         let json = serde_json::to_value(LogEntryView::from(entry)).unwrap();
         assert_eq!(
             json,
@@ -79,5 +88,16 @@ mod tests {
         );
         let session = Entry { at: 8, event: Event::BridgeSession { agent: AgentKind::Http } };
         assert_eq!(LogEntryView::from(session).event, LogEventView::BridgeSession { over_http: true });
+    }
+
+    /// Issue "desktop app": the log says what happened, not which command the CLI would run.
+    #[test]
+    fn a_failure_shows_its_problem_without_the_cli_command() {
+        let id: lanyard::profile::SourceId = "fixture".parse().unwrap();
+        let err = lanyard::oauth::OAuthError::NeedsSignIn { id };
+        let event = Event::RefreshFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) };
+        assert!(err.to_string().contains("lanyard connect"), "the CLI's `lanyard logs` keeps the command");
+        let view = LogEntryView::from(Entry { at: 7, event }).event;
+        assert_eq!(view, LogEventView::RefreshFailed { error: "source `fixture` needs sign-in".into() });
     }
 }

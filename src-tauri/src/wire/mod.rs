@@ -18,6 +18,7 @@ mod agents;
 mod bridge;
 mod form;
 mod health;
+mod remedy;
 mod tokens;
 mod tools;
 
@@ -28,6 +29,8 @@ pub use bridge::{
 };
 pub use form::{NewSource, SourceSettings};
 pub use health::HealthView;
+pub(crate) use remedy::window_message;
+use remedy::{HintContext, SignInButton, window_hint, window_words};
 pub use tokens::{ActivityView, DisconnectView, TokensView};
 pub use tools::{ToolChoiceInput, ToolChoiceView};
 
@@ -48,7 +51,8 @@ pub struct SourceView {
     /// How the source proves who it is; the UI offers Connect for `oauth`.
     pub auth: AuthView,
     pub state: StateView,
-    /// What to do about the state, in words, when there is something to do.
+    /// What to do about the state, in the window's words (its buttons, not CLI commands), when
+    /// there is something to do.
     pub hint: Option<String>,
     /// The last refresh and the last sign-in or refresh error, for sources with tokens.
     pub activity: ActivityView,
@@ -132,7 +136,7 @@ pub enum StateView {
     Error {
         tokens: TokensView,
         message: String,
-        /// What to do about it, when the engine knows.
+        /// What to do about it, in the window's words, when the engine knows.
         hint: Option<String>,
         /// When it failed, Unix seconds.
         #[ts(type = "number")]
@@ -148,8 +152,9 @@ pub enum StateView {
     },
 }
 
-impl From<&SourceState> for StateView {
-    fn from(state: &SourceState) -> Self {
+impl StateView {
+    /// The engine's state, with hints in the window's words for the source `ctx` describes.
+    fn of(state: &SourceState, ctx: HintContext<'_>) -> Self {
         match state {
             SourceState::Disabled => Self::Disabled,
             SourceState::Ready => Self::Ready,
@@ -164,13 +169,10 @@ impl From<&SourceState> for StateView {
             }
             SourceState::TokensUnreadable => Self::TokensUnreadable,
             SourceState::Refreshing { tokens } => Self::Refreshing { tokens: tokens.into() },
-            SourceState::Error { tokens, error } => Self::Error {
-                tokens: tokens.into(),
-                message: error.message.clone(),
-                hint: error.hint.clone(),
-                at: error.at,
-                retry_at: error.retry_at,
-            },
+            SourceState::Error { tokens, error } => {
+                let (message, hint) = window_words(error, ctx.after_an_error());
+                Self::Error { tokens: tokens.into(), message, hint, at: error.at, retry_at: error.retry_at }
+            }
             other => Self::Other { summary: other.summary() },
         }
     }
@@ -187,17 +189,27 @@ impl From<TransportKind> for TransportView {
 }
 
 impl From<SourceStatus> for SourceView {
+    /// The engine's `hint` (worded for the terminal) stays behind: the window's hints are made
+    /// from the state's remedy (see `remedy`).
     fn from(row: SourceStatus) -> Self {
+        let auth = AuthView::from_kind_name(row.auth);
+        // As the window's main action: Reconnect once a sign-in or refresh failed.
+        let sign_in =
+            if row.activity.last_error.is_some() { SignInButton::Reconnect } else { SignInButton::Connect };
+        let ctx = HintContext { id: &row.id, auth, sign_in };
+        let state = StateView::of(&row.state, ctx);
+        let hint = row.state.remedy().and_then(|r| window_hint(&r, ctx));
+        let activity = ActivityView::of(row.activity, ctx);
         Self {
             id: row.id.to_string(),
             name: row.name,
             enabled: row.enabled,
             transport: row.transport.into(),
             target: row.target,
-            auth: AuthView::from_kind_name(row.auth),
-            state: (&row.state).into(),
-            hint: row.hint,
-            activity: row.activity.into(),
+            auth,
+            state,
+            hint,
+            activity,
         }
     }
 }
@@ -469,6 +481,8 @@ mod tests {
             at: 1_999_999_500,
             message: "source `remote`: token endpoint https://as.example unreachable".into(),
             hint: Some("check that the server is reachable".into()),
+            problem: None,
+            remedy: Some(lanyard::remedy::Remedy::ServerUnreachable),
             retry_at: Some(1_999_999_540),
         };
         let mut profile = Profile::new(
@@ -494,7 +508,58 @@ mod tests {
             json["state"]["message"].as_str().unwrap().contains("unreachable"),
             "the last error's message: {json}"
         );
+        assert_eq!(
+            json["state"]["hint"],
+            "check that the server is reachable; Lanyard keeps the sign-in and tries again later",
+            "the error's hint, from its remedy: {json}"
+        );
+        assert_eq!(
+            json["activity"]["lastError"]["hint"], json["state"]["hint"],
+            "the same in the activity: {json}"
+        );
         let text = json.to_string();
         assert!(!text.contains("planted"), "no token crosses: {text}");
+    }
+
+    /// Issue "desktop app": the window names its own buttons where the CLI names commands.
+    #[test]
+    fn hints_reach_the_window_in_its_own_words_the_cli_keeps_its_own() {
+        use lanyard::oauth::OAuthError;
+        use lanyard::oauth::activity::{ErrorRecord, TokenActivity};
+        use lanyard::profile::{Profile, Transport};
+
+        let id: lanyard::profile::SourceId = "fixture".parse().unwrap();
+        let mut profile = Profile::new(
+            id.clone(),
+            Transport::Http {
+                url: "https://mcp.example/mcp?key=planted-query-5d1".into(),
+                headers: Default::default(),
+            },
+        );
+        profile.auth = Auth::OAuth(OAuthSettings::default());
+        let fresh = SourceStatus::new(&profile, SourceState::NeedsSignIn);
+        assert_eq!(fresh.hint.as_deref(), Some("run `lanyard connect fixture`"), "the CLI's words stay");
+        let view = SourceView::from(fresh.clone());
+        assert_eq!(
+            view.hint.as_deref(),
+            Some("click Connect to sign in with your browser"),
+            "before any sign-in the window offers Connect"
+        );
+
+        let mut revoked = fresh;
+        let refused = OAuthError::NeedsSignIn { id: id.clone() };
+        revoked.activity =
+            TokenActivity { last_error: Some(ErrorRecord::of(&refused, &id)), ..Default::default() };
+        let cli_hint = revoked.activity.last_error.as_ref().and_then(|e| e.hint.clone());
+        assert_eq!(cli_hint.as_deref(), Some("run `lanyard connect fixture`"), "the recorded CLI hint stays");
+        let json = serde_json::to_value(SourceView::from(revoked)).unwrap();
+        assert_eq!(json["hint"], "click Reconnect to sign in with your browser", "after a refusal: {json}");
+        assert_eq!(json["activity"]["lastError"]["hint"], json["hint"], "the last error's hint too: {json}");
+        let text = json.to_string();
+        assert!(!text.contains("lanyard connect"), "no CLI command for what a button does: {text}");
+        assert!(!text.contains("planted"), "no URL query crosses: {text}");
+
+        let disabled = SourceView::from(SourceStatus::new(&profile, SourceState::Disabled));
+        assert_eq!(disabled.hint.as_deref(), Some("click Enable"), "the detail's own toggle");
     }
 }

@@ -3,13 +3,14 @@
 //! sources and form types because it follows the engine's `oauth` model, which changes on its
 //! own schedule.
 
-use lanyard::oauth::activity::{ErrorRecord, RefreshRecord, TokenActivity};
+use lanyard::oauth::activity::{RefreshRecord, TokenActivity};
 use lanyard::oauth::{ClientKind, Disconnected, Grant};
 use lanyard::source::TokenStatus;
 use serde::Serialize;
 use ts_rs::TS;
 
 use super::TS_DIR;
+use super::remedy::{HintContext, window_words};
 
 /// What the app may know about a source's tokens: never the tokens themselves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -112,7 +113,7 @@ pub struct RefreshView {
     pub failures: u32,
 }
 
-/// The last sign-in or refresh error, in the engine's words, with what to do.
+/// The last sign-in or refresh error, in the engine's words, with what to do in the window's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export, export_to = TS_DIR)]
@@ -127,19 +128,18 @@ pub struct ErrorView {
     pub retry_at: Option<u64>,
 }
 
-impl From<TokenActivity> for ActivityView {
-    fn from(activity: TokenActivity) -> Self {
+impl ActivityView {
+    /// The engine's record, its error's hint in the window's words (see `remedy`).
+    pub(super) fn of(activity: TokenActivity, ctx: HintContext<'_>) -> Self {
         Self {
             last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok, failures }| RefreshView {
                 at,
                 ok,
                 failures,
             }),
-            last_error: activity.last_error.map(|ErrorRecord { at, message, hint, retry_at }| ErrorView {
-                at,
-                message,
-                hint,
-                retry_at,
+            last_error: activity.last_error.map(|record| {
+                let (message, hint) = window_words(&record, ctx.after_an_error());
+                ErrorView { at: record.at, message, hint, retry_at: record.retry_at }
             }),
         }
     }

@@ -100,10 +100,10 @@ describe("tokensOf", () => {
 });
 
 describe("todoFor", () => {
-  it("names the button when a sign-in is the fix, the engine's hint otherwise", () => {
+  it("names the button when a sign-in is the fix, the shell's hint otherwise", () => {
     expect(todoFor(needsSignIn())).toBe("click Connect to sign in with your browser.");
     expect(todoFor(signInExpired())).toBe("click Reconnect to sign in with your browser.");
-    expect(todoFor(disabled())).toContain("--enable");
+    expect(todoFor(disabled()), "the shell's hint, in the window's words").toBe("click Enable");
     const more = source({ auth: "oauth", state: { kind: "needsMoreScope", tokens: tokens(), scopes: ["mcp:admin"] } });
     expect(todoFor(more), "the scope the server asked for is named").toBe(
       "click Reconnect to sign in again and grant mcp:admin.",

@@ -153,8 +153,9 @@ export function mainActionFor(source: SourceView, test?: TestOutcome, signIn?: S
 }
 
 /**
- * What to do, in the app's words: for a source whose fix is a sign-in, the button to click; else
- * the engine's hint (which names the CLI command, also right for the app's settings).
+ * What to do, in the app's words: for a source whose fix is a sign-in, the button to click (which
+ * the window knows best: a refused Test, a sign-in under way); else the shell's hint, which the
+ * shell words from the engine's remedy with the window's buttons, not the CLI's commands.
  */
 export function todoFor(source: SourceView, test?: TestOutcome, signIn?: SignInProgress): string | null {
   const action = mainActionFor(source, test, signIn);

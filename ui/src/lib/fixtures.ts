@@ -20,7 +20,7 @@ export const disabled = () =>
   source({
     enabled: false,
     state: { kind: "disabled" },
-    hint: "enable it with `lanyard profile edit everything --enable`",
+    hint: "click Enable",
   });
 
 const oauthSource = (overrides: Partial<SourceView>) =>
@@ -34,7 +34,7 @@ const oauthSource = (overrides: Partial<SourceView>) =>
   });
 
 export const needsSignIn = (overrides: Partial<SourceView> = {}) =>
-  oauthSource({ state: { kind: "needsSignIn" }, hint: "run `lanyard connect github`", ...overrides });
+  oauthSource({ state: { kind: "needsSignIn" }, hint: "click Connect to sign in with your browser", ...overrides });
 
 export function tokens(overrides: Partial<TokensView> = {}): TokensView {
   return {
@@ -54,15 +54,17 @@ export function tokens(overrides: Partial<TokensView> = {}): TokensView {
 export const connected = (overrides: Partial<TokensView> = {}, source: Partial<SourceView> = {}) =>
   oauthSource({ state: { kind: "connected", tokens: tokens(overrides) }, ...source });
 
-/** Signed in once; the last refresh was refused, so the engine asks for a new sign-in. */
+/** Signed in once; the last refresh was refused, so the engine asks for a new sign-in. The shell
+ *  sends the error's problem without the CLI's instruction, and the hint in the window's words. */
 export const signInExpired = () =>
   needsSignIn({
+    hint: "click Reconnect to sign in with your browser",
     activity: {
       lastRefresh: { at: 1_800_000_100, ok: false, failures: 0 },
       lastError: {
         at: 1_800_000_100,
         message: "source `github`: the sign-in expired and the server refused the refresh token (invalid_grant)",
-        hint: "run `lanyard connect github`",
+        hint: "click Reconnect to sign in with your browser",
         retryAt: null,
       },
     },

@@ -17,7 +17,8 @@ target: string,
  */
 auth: AuthView, state: StateView, 
 /**
- * What to do about the state, in words, when there is something to do.
+ * What to do about the state, in the window's words (its buttons, not CLI commands), when
+ * there is something to do.
  */
 hint: string | null, 
 /**

@@ -6,7 +6,7 @@ import type { TokensView } from "./TokensView";
  */
 export type StateView = { "kind": "disabled" } | { "kind": "ready" } | { "kind": "missingSecret", reference: string, } | { "kind": "needsSignIn" } | { "kind": "connected", tokens: TokensView, } | { "kind": "expiring", tokens: TokensView, } | { "kind": "needsMoreScope", tokens: TokensView, scopes: Array<string>, } | { "kind": "tokensUnreadable" } | { "kind": "refreshing", tokens: TokensView, } | { "kind": "error", tokens: TokensView, message: string, 
 /**
- * What to do about it, when the engine knows.
+ * What to do about it, in the window's words, when the engine knows.
  */
 hint: string | null, 
 /**

@@ -158,11 +158,20 @@ describe("source detail", () => {
     expect(q(el, "sign-in-action")?.textContent).toBe("Reconnect");
   });
 
+  it("names the window's buttons, never a CLI command, in every state", () => {
+    const states = [source(), disabled(), needsSignIn(), signInExpired(), connected(), refreshFailing(2, null)];
+    for (const s of states) {
+      const text = render({ source: s }).el.textContent ?? "";
+      expect(text, `${s.state.kind}: ${text}`).not.toMatch(/lanyard (connect|reconnect|status|profile)|--enable/);
+    }
+    expect(q(render({ source: disabled() }).el, "detail-hint")?.textContent).toBe("To do: click Enable");
+  });
+
   it("sign-in expired: the last token error with its time and hint, and Reconnect", () => {
     const { el } = render({ source: signInExpired() });
     expect(q(el, "detail-token-error")?.dataset.at).toBe("1800000100");
     expect(q(el, "detail-token-error-message")?.textContent).toContain("refused the refresh token");
-    expect(q(el, "detail-token-error-hint")?.textContent).toContain("lanyard connect github");
+    expect(q(el, "detail-token-error-hint")?.textContent).toContain("click Reconnect");
     expect(q(el, "sign-in-action")?.dataset.action).toBe("reconnect");
   });
 

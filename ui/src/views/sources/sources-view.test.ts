@@ -133,7 +133,9 @@ describe("sources view", () => {
     expect(r.dataset.state).toBe("needs-sign-in");
     expect(r.querySelector<HTMLElement>('[data-testid="source-action"]')?.dataset.action).toBe("reconnect");
     expect(r.querySelector('[data-testid="row-token-error-message"]')?.textContent).toContain("invalid_grant");
-    expect(r.querySelector('[data-testid="row-token-error-hint"]')?.textContent).toContain("lanyard connect github");
+    expect(r.querySelector('[data-testid="row-token-error-hint"]')?.textContent).toBe(
+      " (click Reconnect to sign in with your browser)",
+    );
   });
 
   it("refresh failing: the badge counts down to the engine's next try, with the last error under the row", () => {
