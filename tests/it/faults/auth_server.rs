@@ -54,7 +54,12 @@ async fn issue_6_authorization_server_down_during_refresh_backs_off_and_recovers
             "the agent's error names the source: {answer}"
         );
     }
-    let row = source.status().await;
+    // The token still works for a while, so the refresh runs beside the calls, not before them.
+    let row = poll("the failed refresh to show", Duration::from_millis(200), || async {
+        let row = source.status().await;
+        (row["state"] == "error").then_some(row)
+    })
+    .await;
     assert_retrying_with_the_refresh_token(&row);
     assert!(
         row["error"]["message"].as_str().unwrap_or_default().contains("could not reach"),
