@@ -265,7 +265,11 @@ async fn issue_6_a_request_out_of_time_waiting_for_a_token_says_so_and_the_refre
         .output()
         .await
         .expect("lanyard runs");
-    assert!(edited.status.success(), "the request timeout is set: {}", String::from_utf8_lossy(&edited.stderr));
+    assert!(
+        edited.status.success(),
+        "the request timeout is set: {}",
+        String::from_utf8_lossy(&edited.stderr)
+    );
     let fixture = source.fixture();
     fixture
         .control("token-failures", json!({ "count": 1, "delay_ms": 6000, "grant_type": "refresh_token" }))
