@@ -8,13 +8,13 @@
 //! replaced by a rename on every save (`ProfileStore::save`), which file-system watchers see as
 //! the watched file going away, and a one-second poll of one file needs no dependency.
 //!
-//! The rule callers keep: they read [`ProfileWatch::current`] (or follow [`ProfileWatch::subscribe`])
-//! instead of loading the file themselves, so that a file broken by hand never stops what runs:
-//! the last file that read cleanly stays current, and the error, naming `profiles.toml:<line>`,
-//! is logged once per change of the file.
+//! The rule callers keep: they read [`ProfileWatch::current`] or [`ProfileWatch::look_now`] (or
+//! follow [`ProfileWatch::subscribe`]) instead of loading the file themselves, so that a file
+//! broken by hand never stops what runs: the last file that read cleanly stays current, and the
+//! error, naming `profiles.toml:<line>`, is logged once per change of the file.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
@@ -28,55 +28,56 @@ pub(crate) const EVERY: Duration = Duration::from_secs(1);
 
 /// The last profile file that read cleanly, kept current by a task; dropping the watch stops it.
 pub(crate) struct ProfileWatch {
-    current: watch::Receiver<Option<Arc<ProfileFile>>>,
-    store: ProfileStore,
+    shared: Arc<Shared>,
     _stop: DropGuard,
+}
+
+/// What the task and the callers of [`ProfileWatch::look_now`] share.
+struct Shared {
+    reader: Mutex<Reader>,
+    publish: watch::Sender<Option<Arc<ProfileFile>>>,
 }
 
 impl ProfileWatch {
     /// Reads the file now and starts following it. A file that does not read now is logged and
     /// [`current`](Self::current) is `None` until it is fixed.
     pub(crate) fn start(store: ProfileStore) -> Arc<Self> {
-        let mut reader = Reader::new(store.clone());
-        let first = match reader.check() {
-            Checked::Read(file) => Some(file),
-            Checked::Broken(err) => {
-                error!("the profile file cannot be read; sources are served once it is fixed: {err}");
-                None
-            }
-            Checked::Same => None,
-        };
-        let (publish, current) = watch::channel(first);
+        let shared =
+            Arc::new(Shared { reader: Mutex::new(Reader::new(store)), publish: watch::channel(None).0 });
+        shared.look();
         let stop = CancellationToken::new();
-        tokio::spawn(follow(reader, publish, stop.clone()));
-        Arc::new(Self { current, store, _stop: stop.drop_guard() })
+        tokio::spawn(follow(Arc::clone(&shared), stop.clone()));
+        Arc::new(Self { shared, _stop: stop.drop_guard() })
     }
 
     /// The last profile file that read cleanly; `None` while it never has.
     pub(crate) fn current(&self) -> Option<Arc<ProfileFile>> {
-        self.current.borrow().clone()
+        self.shared.publish.borrow().clone()
     }
 
-    /// [`current`](Self::current), or the error that keeps the file from reading (read now, so
-    /// it is the file's present state).
-    pub(crate) fn current_or_error(&self) -> Result<Arc<ProfileFile>, ProfileError> {
+    /// Looks at the file now rather than at the next tick (one `stat`, a read only when it
+    /// changed), then gives [`current`](Self::current), or the error that keeps the file from
+    /// reading while it never has. For the first request to a source: a source added a moment
+    /// ago is served at once, as it was before the hub followed the file.
+    pub(crate) fn look_now(&self) -> Result<Arc<ProfileFile>, ProfileError> {
+        self.shared.look();
         match self.current() {
             Some(file) => Ok(file),
-            None => self.store.load().map(Arc::new),
+            None => lock(&self.shared.reader).store.load().map(Arc::new),
         }
     }
 
     /// Follows every new clean read of the file.
     pub(crate) fn subscribe(&self) -> watch::Receiver<Option<Arc<ProfileFile>>> {
-        self.current.clone()
+        self.shared.publish.subscribe()
     }
 }
 
-async fn follow(
-    mut reader: Reader,
-    publish: watch::Sender<Option<Arc<ProfileFile>>>,
-    stop: CancellationToken,
-) {
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+async fn follow(shared: Arc<Shared>, stop: CancellationToken) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -84,26 +85,35 @@ async fn follow(
             () = stop.cancelled() => return,
             _ = ticks.tick() => {}
         }
+        shared.look();
+    }
+}
+
+impl Shared {
+    /// One look at the file: a clean read that differs is published, a broken file logged.
+    fn look(&self) {
+        let mut reader = lock(&self.reader);
         match reader.check() {
             Checked::Same => {}
             Checked::Read(file) => {
-                let recovered = publish.borrow().is_none() || reader.was_broken;
-                reader.was_broken = false;
-                if recovered {
+                let had = self.publish.borrow().clone();
+                if had.is_some() && reader.was_broken {
                     info!(file = %reader.store.path().display(), "the profile file reads again; serving it");
-                } else {
-                    debug!("the profile file changed; following it");
                 }
-                let unchanged = publish.borrow().as_deref() == Some(&*file);
-                if !unchanged {
-                    publish.send_replace(Some(file));
+                reader.was_broken = false;
+                if had.as_deref() != Some(&*file) {
+                    debug!("the profile file changed; following it");
+                    self.publish.send_replace(Some(file));
                 }
             }
             Checked::Broken(err) => {
+                let serving = if self.publish.borrow().is_some() {
+                    "still serving the sources as they were"
+                } else {
+                    "sources are served once it is fixed"
+                };
                 reader.was_broken = true;
-                error!(
-                    "the profile file changed but cannot be read; still serving the sources as they were: {err}"
-                );
+                error!("the profile file cannot be read; {serving}: {err}");
             }
         }
     }

@@ -262,7 +262,7 @@ impl Door {
             return Ok(Arc::clone(&made.route));
         }
         // Read under the lock: a change published meanwhile is applied after this route is in.
-        let file = self.profiles.current_or_error().map_err(crate::Error::from)?;
+        let file = self.profiles.look_now().map_err(crate::Error::from)?;
         let profile = file
             .get(id)
             .cloned()

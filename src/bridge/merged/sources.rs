@@ -169,10 +169,8 @@ impl Sources {
         if let Some(slots) = &*lineup {
             return Ok(Arc::clone(slots));
         }
-        let file = self
-            .profiles
-            .current_or_error()
-            .map_err(|err| MergedError::Profiles { err: Arc::new(err.into()) })?;
+        let file =
+            self.profiles.look_now().map_err(|err| MergedError::Profiles { err: Arc::new(err.into()) })?;
         let slots = reconcile(&file, &[]).lineup;
         info!(sources = slots.len(), "merged server: sources read from the profile file");
         *lineup = Some(Arc::clone(&slots));
