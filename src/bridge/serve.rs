@@ -237,11 +237,16 @@ pub struct SourceRoutes(Arc<Door>);
 impl SourceRoutes {
     /// Forgets `id`'s route: its next new session resolves the source from the profile again. A
     /// session already under way keeps its route (and a stdio child) until it ends; an agent
-    /// whose session the new route does not know is told so (404) and starts a new one.
+    /// whose session the new route does not know is told so (404) and starts a new one. The
+    /// merged server connects to it again too. Edits the profile file shows are followed
+    /// without this; it is for a change it does not show (a secret's new value).
     pub async fn forget(&self, id: &SourceId) {
         if self.0.routes.lock().await.remove(id).is_some() {
             debug!(source = %id, "route forgotten; the next request resolves the source again");
         }
+        // In the background: closing the old session may wait for a connection under way.
+        let (sources, id) = (Arc::clone(self.0.merged.sources()), id.clone());
+        tokio::spawn(async move { sources.renew(&id).await });
     }
 }
 

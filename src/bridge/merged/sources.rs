@@ -89,14 +89,16 @@ struct Reconciled {
     removed: Vec<Arc<Slot>>,
 }
 
-/// The slots for `file`, keeping each of `old` whose profile is unchanged.
-fn reconcile(file: &ProfileFile, old: &[Arc<Slot>]) -> Reconciled {
+/// The slots for `file`, keeping each of `old` whose profile is unchanged, except `renew`'s.
+fn reconcile(file: &ProfileFile, old: &[Arc<Slot>], renew: Option<&SourceId>) -> Reconciled {
     let mut profiles: Vec<_> = file.profiles().collect();
     profiles.sort_by(|a, b| a.id().as_str().cmp(b.id().as_str()));
     let (mut lineup, mut added, mut removed) = (Vec::new(), Vec::new(), Vec::new());
     for profile in profiles {
         match old.iter().find(|slot| &slot.id == profile.id()) {
-            Some(slot) if slot.profile == *profile => lineup.push(Arc::clone(slot)),
+            Some(slot) if slot.profile == *profile && renew != Some(&slot.id) => {
+                lineup.push(Arc::clone(slot))
+            }
             found => {
                 removed.extend(found.cloned());
                 let slot = Arc::new(Slot::new(profile));
@@ -171,7 +173,7 @@ impl Sources {
         }
         let file =
             self.profiles.look_now().map_err(|err| MergedError::Profiles { err: Arc::new(err.into()) })?;
-        let slots = reconcile(&file, &[]).lineup;
+        let slots = reconcile(&file, &[], None).lineup;
         info!(sources = slots.len(), "merged server: sources read from the profile file");
         *lineup = Some(Arc::clone(&slots));
         Ok(slots)
@@ -188,19 +190,27 @@ impl Sources {
             while files.changed().await.is_ok() {
                 let Some(file) = files.borrow_and_update().clone() else { continue };
                 let Some(sources) = sources.upgrade() else { return };
-                sources.apply(&file).await;
+                sources.apply(&file, None).await;
             }
         })
     }
 
-    /// Puts `file`'s sources in place of the slots: closes the sessions of slots that left,
-    /// connects the new ones, and tells agents which lists changed.
-    async fn apply(self: &Arc<Self>, file: &ProfileFile) {
+    /// Makes `id`'s slot anew from the profile file as it is now, so that it connects again with
+    /// what the vault holds now: for a secret changed without a change the file shows.
+    pub(crate) async fn renew(self: &Arc<Self>, id: &SourceId) {
+        if let Ok(file) = self.profiles.look_now() {
+            self.apply(&file, Some(id)).await;
+        }
+    }
+
+    /// Puts `file`'s sources in place of the slots (and `renew`'s slot anew): closes the
+    /// sessions of slots that left, connects the new ones, and tells agents which lists changed.
+    async fn apply(self: &Arc<Self>, file: &ProfileFile, renew: Option<&SourceId>) {
         let Reconciled { added, removed, .. } = {
             let mut lineup = self.lineup();
             // Not used yet: the first use reads the file as it is then.
             let Some(old) = &*lineup else { return };
-            let reconciled = reconcile(file, old);
+            let reconciled = reconcile(file, old, renew);
             *lineup = Some(Arc::clone(&reconciled.lineup));
             reconciled
         };
@@ -393,13 +403,13 @@ mod tests {
 
     #[test]
     fn unchanged_sources_keep_their_slots_and_the_rest_are_added_or_removed() {
-        let first = reconcile(&file(&format!("{B}{A}")), &[]);
+        let first = reconcile(&file(&format!("{B}{A}")), &[], None);
         assert_eq!(ids(&first.lineup), ["a", "b"], "slots are in id order");
         assert_eq!(ids(&first.added), ["a", "b"], "a first lineup adds every source");
 
         let b_changed = "[sources.b]\ntransport = { type = \"stdio\", command = \"b2\" }\n";
         let c = "[sources.c]\nenabled = false\ntransport = { type = \"stdio\", command = \"c\" }\n";
-        let next = reconcile(&file(&format!("{b_changed}{c}")), &first.lineup);
+        let next = reconcile(&file(&format!("{b_changed}{c}")), &first.lineup, None);
         assert_eq!(ids(&next.lineup), ["b", "c"], "a removed source has no slot");
         assert_eq!(ids(&next.added), ["b", "c"], "a changed source gets a new slot, a new one too");
         assert_eq!(ids(&next.removed), ["b", "a"], "the changed source's old slot and the removed one leave");
@@ -409,8 +419,14 @@ mod tests {
             "a disabled source's slot is disabled"
         );
 
-        let same = reconcile(&file(&format!("{b_changed}{c}")), &next.lineup);
+        let same = reconcile(&file(&format!("{b_changed}{c}")), &next.lineup, None);
         assert!(same.added.is_empty() && same.removed.is_empty(), "an unchanged file changes no slot");
         assert!(Arc::ptr_eq(&same.lineup[0], &next.lineup[0]), "an unchanged source keeps its slot");
+
+        let b: SourceId = "b".parse().unwrap();
+        let renewed = reconcile(&file(&format!("{b_changed}{c}")), &next.lineup, Some(&b));
+        assert_eq!(ids(&renewed.added), ["b"], "a renewed source gets a new slot");
+        assert_eq!(ids(&renewed.removed), ["b"], "and its old one leaves");
+        assert!(Arc::ptr_eq(&renewed.lineup[1], &next.lineup[1]), "the others keep theirs");
     }
 }
