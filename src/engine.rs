@@ -177,11 +177,20 @@ impl Engine {
     /// [`Engine::connect`], declaring what `offers` says in the handshake: the merged server
     /// offers its agents' sampling, elicitation and roots.
     pub async fn connect_offering(&self, id: &SourceId, offers: Offers) -> Result<Upstream, Error> {
-        let profile = self.profile(id)?;
+        self.connect_profile_offering(&self.profile(id)?, offers).await
+    }
+
+    /// [`Engine::connect_offering`] with a profile the caller already holds (a hub serving the
+    /// last profile file that read cleanly, while the file on disk may be broken).
+    pub async fn connect_profile_offering(
+        &self,
+        profile: &Profile,
+        offers: Offers,
+    ) -> Result<Upstream, Error> {
         if !profile.enabled {
-            return Err(Error::Disabled { id: id.clone() });
+            return Err(Error::Disabled { id: profile.id().clone() });
         }
-        let connected = self.connect_profile_once(&profile, offers).await;
+        let connected = self.connect_profile_once(profile, offers).await;
         let event = match &connected {
             Ok(_) => Event::Connected,
             Err(err) => {
@@ -198,11 +207,16 @@ impl Engine {
     /// outlives its tokens.
     pub async fn resolve_source(&self, id: &SourceId) -> Result<(Profile, Resolved), Error> {
         let profile = self.profile(id)?;
-        if !profile.enabled {
-            return Err(Error::Disabled { id: id.clone() });
-        }
-        let resolved = resolve(&profile, &self.vault).await?;
+        let resolved = self.resolve_profile(&profile).await?;
         Ok((profile, resolved))
+    }
+
+    /// [`Engine::resolve_source`] with a profile the caller already holds.
+    pub async fn resolve_profile(&self, profile: &Profile) -> Result<Resolved, Error> {
+        if !profile.enabled {
+            return Err(Error::Disabled { id: profile.id().clone() });
+        }
+        Ok(resolve(profile, &self.vault).await?)
     }
 
     /// Connects to a saved profile's settings.

@@ -115,7 +115,9 @@ impl Hub {
         self.running().map(|serving| Arc::clone(&serving.agents))
     }
 
-    /// Tells the hub that `id`'s profile changed: agents' next sessions get the new settings.
+    /// Tells the hub that `id`'s profile changed: agents' next sessions get the new settings. The
+    /// hub follows the profile file by itself within a second; telling it makes the change
+    /// immediate and covers a secret's new value, which the file does not show.
     pub async fn source_changed(&self, id: &SourceId) {
         if let Some(serving) = self.running() {
             serving.routes.forget(id).await;

@@ -30,6 +30,7 @@ mod lines;
 mod link;
 mod merged;
 mod pipe;
+mod profile_watch;
 mod rewrite;
 mod serve;
 mod session;

@@ -4,9 +4,13 @@
 //! The listener binds loopback only and sets `TCP_NODELAY` on every accepted socket (Nagle plus
 //! delayed ACK would stall each call of a Node agent by ~45 ms). Every request passes the
 //! [`door`](super::door) first. A source is resolved (variables, vault secrets) on its first
-//! request and kept for the life of the server: a changed profile takes effect after a restart,
-//! or at the source's next request once its owner calls [`SourceRoutes::forget`] (the app does
-//! after each edit it makes). Sessions under way keep the route they started on until they end.
+//! request and its route kept while its profile stays as it was. The server follows the profile
+//! file ([`ProfileWatch`]): when a source's profile changes, or it is removed or disabled, its
+//! route is forgotten, so the next new session resolves it again (or is told it is gone), and a
+//! new source is served at once. Its owner may also call [`SourceRoutes::forget`] itself (the app
+//! does after each edit it makes, which also covers a changed secret the file does not show).
+//! Sessions under way keep the route they started on until they end. A file broken by hand
+//! changes nothing: the last one that read cleanly is served until it is fixed.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -29,9 +33,10 @@ use super::door;
 use super::forward::Forwarder;
 use super::hub;
 use super::merged::{self, Merged};
+use super::profile_watch::ProfileWatch;
 use super::session::Sessions;
 use crate::Engine;
-use crate::profile::{ProfileError, ResolvedTransport, SourceId};
+use crate::profile::{Profile, ProfileError, ProfileFile, ResolvedTransport, SourceId};
 use crate::secret::Secret;
 
 /// The port `lanyard serve` listens on unless told otherwise (`--port`).
@@ -52,9 +57,17 @@ struct Door {
     token: Secret,
     port: u16,
     log_dir: PathBuf,
-    routes: tokio::sync::Mutex<HashMap<SourceId, Arc<Route>>>,
+    /// The profile file as last read cleanly.
+    profiles: Arc<ProfileWatch>,
+    routes: tokio::sync::Mutex<HashMap<SourceId, Made>>,
     /// The agent sessions seen at the door.
     agents: Arc<Agents>,
+}
+
+/// A route and the profile it was made from, to tell when the profile changed.
+struct Made {
+    profile: Profile,
+    route: Arc<Route>,
 }
 
 enum Route {
@@ -72,12 +85,14 @@ pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server
         tokio::net::TcpListener::bind(wanted).await.map_err(|err| BridgeError::Bind { addr: wanted, err })?;
     let addr = listener.local_addr().map_err(|err| BridgeError::Bind { addr: wanted, err })?;
     let engine = Arc::new(engine);
+    let profiles = ProfileWatch::start(engine.profile_store().clone());
     let state = Arc::new(Door {
-        merged: Arc::new(Merged::new(Arc::clone(&engine))),
+        merged: Arc::new(Merged::new(Arc::clone(&engine), Arc::clone(&profiles))),
         engine,
         token,
         port: addr.port(),
         log_dir,
+        profiles,
         routes: tokio::sync::Mutex::new(HashMap::new()),
         agents: Arc::new(Agents::default()),
     });
@@ -104,6 +119,8 @@ impl Server {
         let Server { listener, addr, state } = self;
         let sessions_end = tokio_util::sync::CancellationToken::new();
         let all = merged::service(Arc::clone(&state.merged), sessions_end.clone());
+        let following = tokio::spawn(follow_profiles(Arc::clone(&state)));
+        let merged_following = state.merged.sources().follow(state.profiles.subscribe());
         let router = Router::new()
             .route("/mcp/{source}", any(per_source))
             .route_service("/mcp", all)
@@ -124,11 +141,13 @@ impl Server {
             )
             .ok();
         let served = axum::serve(listener, router).await;
+        following.abort();
+        merged_following.abort();
         drop(announced);
         sessions_end.cancel();
         state.merged.sources().close().await;
-        for route in state.routes.lock().await.values() {
-            if let Route::Sessions(sessions) = &**route {
+        for made in state.routes.lock().await.values() {
+            if let Route::Sessions(sessions) = &*made.route {
                 sessions.close_all().await;
             }
         }
@@ -218,22 +237,43 @@ pub struct SourceRoutes(Arc<Door>);
 impl SourceRoutes {
     /// Forgets `id`'s route: its next new session resolves the source from the profile again. A
     /// session already under way keeps its route (and a stdio child) until it ends; an agent
-    /// whose session the new route does not know is told so (404) and starts a new one.
+    /// whose session the new route does not know is told so (404) and starts a new one. The
+    /// merged server connects to it again too. Edits the profile file shows are followed
+    /// without this; it is for a change it does not show (a secret's new value).
     pub async fn forget(&self, id: &SourceId) {
         if self.0.routes.lock().await.remove(id).is_some() {
             debug!(source = %id, "route forgotten; the next request resolves the source again");
         }
+        // In the background: closing the old session may wait for a connection under way.
+        let (sources, id) = (Arc::clone(self.0.merged.sources()), id.clone());
+        tokio::spawn(async move { sources.renew(&id).await });
+    }
+}
+
+/// Forgets the route of every source whose profile changed, each time the file does.
+async fn follow_profiles(state: Arc<Door>) {
+    let mut changes = state.profiles.subscribe();
+    while changes.changed().await.is_ok() {
+        let Some(file) = changes.borrow_and_update().clone() else { continue };
+        state.forget_changed(&file).await;
     }
 }
 
 impl Door {
-    /// The route of a source, made on first use.
+    /// The route of a source, made on first use from the profile file as last read cleanly.
     async fn route(&self, id: &SourceId) -> Result<Arc<Route>, BridgeError> {
         let mut routes = self.routes.lock().await;
-        if let Some(route) = routes.get(id) {
-            return Ok(Arc::clone(route));
+        if let Some(made) = routes.get(id) {
+            return Ok(Arc::clone(&made.route));
         }
-        let (profile, resolved) = self.engine.resolve_source(id).await?;
+        // Read under the lock: a change published meanwhile is applied after this route is in.
+        let file = self.profiles.look_now().map_err(crate::Error::from)?;
+        let profile = file
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ProfileError::NotFound { id: id.clone() })
+            .map_err(crate::Error::from)?;
+        let resolved = self.engine.resolve_profile(&profile).await?;
         let route = match &resolved.transport {
             ResolvedTransport::Http { .. } => {
                 let credentials = Credentials::new(&self.engine, &profile, &resolved).await?;
@@ -245,7 +285,20 @@ impl Door {
             }
         };
         let route = Arc::new(route);
-        routes.insert(id.clone(), Arc::clone(&route));
+        routes.insert(id.clone(), Made { profile, route: Arc::clone(&route) });
         Ok(route)
+    }
+
+    /// Forgets the routes whose source `file` removed, disabled or changed (see
+    /// [`SourceRoutes::forget`] for what happens to their sessions).
+    async fn forget_changed(&self, file: &ProfileFile) {
+        let mut routes = self.routes.lock().await;
+        routes.retain(|id, made| {
+            let kept = file.get(id).is_some_and(|now| now.enabled && *now == made.profile);
+            if !kept {
+                info!(source = %id, "the source's profile changed; its next session gets the new settings");
+            }
+            kept
+        });
     }
 }

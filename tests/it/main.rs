@@ -8,6 +8,7 @@ mod doctor;
 mod faults;
 mod hostile;
 mod leaks;
+mod live_profiles;
 mod load;
 mod merged;
 mod network;

@@ -6,6 +6,8 @@
 //! checked against server-everything and `tests/node/recording-server.mjs`, which reports in a
 //! log message which request id its cancellation named. 2026-07-28 agents, which send no
 //! `initialize`, are driven the same ways: over stdio and with stateless POSTs to `/mcp`.
+//! `lanyard bridge --all` following profile edits is here; `/mcp` following them is in
+//! `live_profiles`.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -310,6 +312,42 @@ async fn an_upstream_tool_list_change_reaches_the_agent() {
         tools.iter().any(|t| t == "ev__echo"),
         "the list after the change still has ev's tools: {tools:?}"
     );
+}
+
+#[tokio::test]
+async fn bridge_all_follows_profile_edits_and_tells_the_agent() {
+    // `lanyard bridge --all` runs for as long as the IDE does, so an edit must reach it without a
+    // restart: a changed source reconnects with its new settings, a disabled one leaves.
+    let home = Home::new();
+    let server = test_server_bin().display().to_string();
+    home.add(&["kit", "--", &server, "stdio"]).await;
+    let mut agent = Agent::start(&home).await;
+    let tools = agent.tool_names().await;
+    assert!(tools.iter().any(|t| t == "kit__add"), "kit__add is merged before the edit: {tools:?}");
+    let is_change = |message: &Value| message["method"] == "notifications/tools/list_changed";
+
+    let edit = |args: &'static [&'static str]| {
+        let mut command = home.lanyard(args);
+        async move {
+            let output = command.stdin(Stdio::null()).output().await.expect("lanyard runs");
+            assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        }
+    };
+    agent.notifications.clear();
+    edit(&["profile", "edit", "kit", "--exclude", "add"]).await;
+    agent.notification(is_change).await;
+    let tools = agent.tool_names().await;
+    assert!(!tools.iter().any(|t| t == "kit__add"), "the excluded tool left the merged list: {tools:?}");
+    assert!(tools.iter().any(|t| t == "kit__echo"), "kit's other tools stay: {tools:?}");
+
+    agent.notifications.clear();
+    edit(&["profile", "edit", "kit", "--disable"]).await;
+    agent.notification(is_change).await;
+    let tools = agent.tool_names().await;
+    assert!(!tools.iter().any(|t| t.starts_with("kit__")), "a disabled source leaves the list: {tools:?}");
+    let off = agent.call("kit__echo", json!({ "message": "x" })).await;
+    let message = off["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`kit`") && message.contains("disabled"), "a call says it is disabled: {off}");
 }
 
 #[tokio::test]

@@ -15,8 +15,9 @@
 //!   with the reason logged; a call to one of their names gets that reason as its error. They
 //!   never fail the whole list. See [`sources`] for connecting and retrying.
 //! - **Changes.** When an upstream sends `notifications/tools/list_changed` (or the prompt or
-//!   resource variant), or a source that was down joins, every agent session gets the matching
-//!   `list_changed` notification and lists again. A 2026-07-28 agent, which has no session to
+//!   resource variant), a source that was down joins, or the profile file adds, removes, disables
+//!   or changes a source, every agent session gets the matching `list_changed` notification and
+//!   lists again. A 2026-07-28 agent, which has no session to
 //!   push to, gets the same notifications on its open `subscriptions/listen` request.
 //!
 //! - **During a call** ([`relay`]): a source's progress reaches the agent under the agent's own
@@ -52,6 +53,7 @@ use tracing::info;
 pub(crate) use self::server::Merged;
 use self::server::MergedServer;
 use super::BridgeError;
+use super::profile_watch::ProfileWatch;
 use crate::Engine;
 use crate::profile::SourceId;
 use crate::upstream::{UpstreamError, UpstreamErrorKind};
@@ -127,10 +129,12 @@ impl From<MergedError> for BridgeError {
 
 /// Runs the merged server on this process's stdin and stdout until the agent closes its input.
 pub async fn run_stdio(engine: Engine) -> Result<(), BridgeError> {
-    let merged = Arc::new(Merged::new(Arc::new(engine)));
+    let profiles = ProfileWatch::start(engine.profile_store().clone());
+    let merged = Arc::new(Merged::new(Arc::new(engine), Arc::clone(&profiles)));
     // The session subscribes to list changes before any upstream can report one.
     let server = MergedServer::new(Arc::clone(&merged));
     merged.sources().warm_up();
+    let following = merged.sources().follow(profiles.subscribe());
     info!("merged bridge started");
     let running = server
         .serve(rmcp::transport::stdio())
@@ -138,6 +142,7 @@ pub async fn run_stdio(engine: Engine) -> Result<(), BridgeError> {
         .map_err(|err| MergedError::AgentSession { err: Box::new(err) })?;
     let _ = running.waiting().await;
     info!("the agent closed its input; ending every session");
+    following.abort();
     merged.sources().close().await;
     Ok(())
 }

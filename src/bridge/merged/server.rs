@@ -32,6 +32,7 @@ use super::logs::{self, Level, SourceLog};
 use super::relay;
 use super::routing::{self, Owners, Route, Table};
 use super::sources::Sources;
+use crate::bridge::profile_watch::ProfileWatch;
 use crate::profile::SourceId;
 use crate::upstream::{CallEvent, ListChanged, Upstream, UpstreamError};
 
@@ -62,9 +63,9 @@ enum Named {
 }
 
 impl Merged {
-    pub(crate) fn new(engine: Arc<crate::Engine>) -> Self {
+    pub(crate) fn new(engine: Arc<crate::Engine>, profiles: Arc<ProfileWatch>) -> Self {
         Self {
-            sources: Arc::new(Sources::new(engine)),
+            sources: Arc::new(Sources::new(engine, profiles)),
             tools: Mutex::default(),
             prompts: Mutex::default(),
             resources: Mutex::default(),

@@ -106,14 +106,21 @@ pub async fn start_serve_with(
     home: &Home,
     envs: &[(&str, &std::ffi::OsStr)],
 ) -> anyhow::Result<(ChildGuard, String)> {
-    let mut child = home
-        .lanyard(&["serve", "--port", "0"])
-        .envs(envs.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("start lanyard serve")?;
+    spawn_serve(home.lanyard(&["serve", "--port", "0"]).envs(envs.iter().copied()).stderr(Stdio::inherit()))
+        .await
+}
+
+/// [`start_serve`] with its log (stderr, INFO and up) written to `log`, for tests that read it.
+pub async fn start_serve_logged(home: &Home, log: &std::path::Path) -> anyhow::Result<(ChildGuard, String)> {
+    bridge_token();
+    let file = std::fs::File::create(log).with_context(|| format!("create {}", log.display()))?;
+    spawn_serve(home.lanyard(&["serve", "--port", "0"]).env("LANYARD_LOG", "lanyard=info").stderr(file)).await
+}
+
+/// Starts a prepared `lanyard serve` and reads the address it prints.
+async fn spawn_serve(command: &mut Command) -> anyhow::Result<(ChildGuard, String)> {
+    let mut child =
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).spawn().context("start lanyard serve")?;
     let stdout = child.stdout.take().context("stdout is piped")?;
     let guard = ChildGuard::new(child);
     let mut line = String::new();
