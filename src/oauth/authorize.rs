@@ -33,8 +33,9 @@ use crate::vault::Vault;
 /// The default time a person has to finish signing in.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Parameters the profile's `extra_params` may not replace.
-const RESERVED: &[&str] = &[
+/// Parameters Lanyard sets itself in an authorization request, which the profile's
+/// `extra_params` may not replace (a setting naming one would do nothing, so editors refuse it).
+pub const RESERVED_PARAMS: &[&str] = &[
     "response_type",
     "client_id",
     "redirect_uri",
@@ -238,7 +239,7 @@ pub fn authorization_url(request: &AuthorizationRequest<'_>) -> Url {
             query.append_pair("resource", resource);
         }
         for (name, value) in request.extra {
-            if !RESERVED.contains(&name.as_str()) {
+            if !RESERVED_PARAMS.contains(&name.as_str()) {
                 query.append_pair(name, value);
             }
         }

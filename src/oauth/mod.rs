@@ -42,7 +42,7 @@ mod revoke;
 pub mod step_up;
 pub(crate) mod tokens;
 
-pub use authorize::{DEFAULT_TIMEOUT, ShowUrl, SignInOptions, sign_in};
+pub use authorize::{DEFAULT_TIMEOUT, RESERVED_PARAMS, ShowUrl, SignInOptions, sign_in};
 pub use browser::{Browser, UserAgent};
 pub use client_credentials::fetch as client_credentials;
 pub use credentials::{

@@ -70,20 +70,6 @@ pub struct AuthParam {
     pub value: String,
 }
 
-/// Parameters Lanyard sets itself in an authorization request; the engine never lets
-/// `extra_params` replace them, so the form refuses them rather than save a setting that does
-/// nothing.
-const RESERVED_PARAMS: &[&str] = &[
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-    "scope",
-    "resource",
-];
-
 /// A service account: its client id and secret, scopes, and an optional extra service token sent
 /// in a header of its own. The token endpoint is discovered from the server.
 #[derive(Debug, Deserialize, TS)]
@@ -276,7 +262,7 @@ fn param_map(params: Vec<AuthParam>) -> Result<BTreeMap<String, String>, UiError
         let name = name.trim().to_owned();
         let problem = if name.is_empty() {
             Some("an extra sign-in parameter has no name".to_owned())
-        } else if RESERVED_PARAMS.contains(&name.as_str()) {
+        } else if lanyard::oauth::RESERVED_PARAMS.contains(&name.as_str()) {
             Some(format!("the sign-in parameter `{name}` is set by Lanyard itself; remove it"))
         } else if map.contains_key(&name) {
             Some(format!("the sign-in parameter `{name}` is given twice"))

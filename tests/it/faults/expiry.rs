@@ -144,5 +144,18 @@ async fn issue_6_tokens_that_live_less_than_the_refresh_margin_are_not_refreshed
         let answer = agent.call(n, "whoami", json!({})).await;
         assert_eq!(subject(&answer).as_deref(), Some("alice"), "call {n} works: {answer}");
     }
+    // The token still works past half-way, so its refresh runs beside the calls.
+    poll("the refresh past half-way", Duration::from_millis(200), || async {
+        (source.refreshes().await >= 1).then_some(())
+    })
+    .await;
+    poll("the refreshed token to be in use", Duration::from_millis(200), || async {
+        (source.status().await["state"] == "connected").then_some(())
+    })
+    .await;
+    for n in 9..=11 {
+        let answer = agent.call(n, "whoami", json!({})).await;
+        assert_eq!(subject(&answer).as_deref(), Some("alice"), "call {n} works: {answer}");
+    }
     assert_eq!(source.refreshes().await, 1, "past half-way, one refresh, and the new token is reused");
 }
