@@ -207,7 +207,7 @@ impl Credentials {
         match &sent {
             Ok(answer) if answer.status() == StatusCode::UNAUTHORIZED => {
                 debug!(source = %self.id, "the upstream refused the token; renewing it once");
-                let renewed = tokens.renew(&self.id, &held.token).await?;
+                let renewed = tokens.renew_detached(&self.id, Some(held.token.clone())).await?;
                 Ok(build(self.with_bearer(&renewed)).send().await)
             }
             _ => Ok(sent),
@@ -284,12 +284,8 @@ impl Tokens {
         });
     }
 
-    /// A token other than `refused`, which the upstream just answered 401 to.
-    async fn renew(self: &Arc<Self>, id: &SourceId, refused: &Secret) -> Result<Held, BridgeError> {
-        self.renew_detached(id, Some(refused.clone())).await
-    }
-
-    /// A fresh token other than `refused`, renewed on a task of its own: a request that gives up
+    /// A fresh token other than `refused` (the one the upstream just answered 401 to, if any),
+    /// renewed on a task of its own: a request that gives up
     /// while it waits (its agent left, its deadline passed) never cuts a refresh off half-way, so
     /// a refresh token the server has just rotated is stored whatever becomes of the request.
     async fn renew_detached(

@@ -190,14 +190,25 @@ impl Upstream {
         exposed_name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> Result<CallToolResult, UpstreamError> {
+        let params = self.call_params(exposed_name, arguments)?;
+        let result = self.request("tools/call", self.service.call_tool(params)).await;
+        self.tool_answer(exposed_name, result)
+    }
+
+    /// The server's own request for a call of `exposed_name` (alias mapped back); a name the
+    /// filter hides is refused here.
+    fn call_params(
+        &self,
+        exposed_name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<CallToolRequestParams, UpstreamError> {
         let upstream_name = self
             .tools
             .upstream_name(exposed_name)
             .map_err(|err| UpstreamError::ToolHidden { id: self.target.id.clone(), err })?;
         let mut params = CallToolRequestParams::new(upstream_name.to_owned());
         params.arguments = arguments;
-        let result = self.request("tools/call", self.service.call_tool(params)).await;
-        self.tool_answer(exposed_name, result)
+        Ok(params)
     }
 
     /// [`Upstream::call_tool`] for a caller that hears what the server sends about the call:
@@ -213,12 +224,7 @@ impl Upstream {
         events: tokio::sync::mpsc::Sender<CallEvent>,
         cancel: &CancellationToken,
     ) -> Result<CallToolResult, UpstreamError> {
-        let upstream_name = self
-            .tools
-            .upstream_name(exposed_name)
-            .map_err(|err| UpstreamError::ToolHidden { id: self.target.id.clone(), err })?;
-        let mut params = CallToolRequestParams::new(upstream_name.to_owned());
-        params.arguments = arguments;
+        let params = self.call_params(exposed_name, arguments)?;
         let peer = self.service.peer();
         let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
         let handle = match peer.send_request_with_option(request, PeerRequestOptions::no_options()).await {

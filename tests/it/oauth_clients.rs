@@ -57,6 +57,31 @@ impl Bench {
         )
     }
 
+    /// Adds the fixture's service account (client credentials, scope `mcp:read`) as the source,
+    /// with `extra` flags and environment.
+    fn add_service_account(&self, extra: &[&str], env: &[(&str, &str)]) {
+        let client_id = self.fixture.cc_client_id.clone();
+        let mut args = vec![
+            "profile",
+            "add",
+            &self.id,
+            "--url",
+            &self.fixture.mcp,
+            "--auth",
+            "client-credentials",
+            "--client-id",
+            &client_id,
+            "--client-secret-env",
+            "CC_SECRET",
+            "--scope",
+            "mcp:read",
+        ];
+        args.extend_from_slice(extra);
+        let mut env = env.to_vec();
+        env.push(("CC_SECRET", &self.fixture.cc_client_secret));
+        self.expect(&args, &env, 0);
+    }
+
     fn expect(&self, args: &[&str], env: &[(&str, &str)], want: i32) -> (String, String) {
         let (code, stdout, stderr) = self.run(args, env);
         assert_eq!(code, want, "`lanyard {}`\nstdout: {stdout}\nstderr: {stderr}", args.join(" "));
@@ -424,30 +449,10 @@ async fn issue_3_extra_parameters_and_no_resource_reach_the_server_as_the_profil
 async fn issue_3_a_service_account_sends_its_extra_service_token_in_the_named_header() {
     let bench = Bench::new("servicetoken").await;
     let planted = format!("svc-{}", bench.id);
-    let secret = bench.fixture.cc_client_secret.clone();
     let client_id = bench.fixture.cc_client_id.clone();
-    bench.expect(
-        &[
-            "profile",
-            "add",
-            &bench.id,
-            "--url",
-            &bench.fixture.mcp,
-            "--auth",
-            "client-credentials",
-            "--client-id",
-            &client_id,
-            "--client-secret-env",
-            "CC_SECRET",
-            "--scope",
-            "mcp:read",
-            "--service-token-header",
-            "X-Service-Token",
-            "--service-token-env",
-            "SVC_TOKEN",
-        ],
-        &[("CC_SECRET", &secret), ("SVC_TOKEN", &planted)],
-        0,
+    bench.add_service_account(
+        &["--service-token-header", "X-Service-Token", "--service-token-env", "SVC_TOKEN"],
+        &[("SVC_TOKEN", &planted)],
     );
     let (stdout, stderr) = bench.expect(&["call", &bench.id, "whoami"], &[], 0);
     assert!(
@@ -474,27 +479,8 @@ async fn issue_3_a_service_account_sends_its_extra_service_token_in_the_named_he
 #[tokio::test]
 async fn issue_3_a_service_account_renews_at_the_known_token_endpoint_without_discovery() {
     let bench = Bench::new("ccrenew").await;
-    let secret = bench.fixture.cc_client_secret.clone();
     let client_id = bench.fixture.cc_client_id.clone();
-    bench.expect(
-        &[
-            "profile",
-            "add",
-            &bench.id,
-            "--url",
-            &bench.fixture.mcp,
-            "--auth",
-            "client-credentials",
-            "--client-id",
-            &client_id,
-            "--client-secret-env",
-            "CC_SECRET",
-            "--scope",
-            "mcp:read",
-        ],
-        &[("CC_SECRET", &secret)],
-        0,
-    );
+    bench.add_service_account(&[], &[]);
     bench.expect(&["call", &bench.id, "whoami"], &[], 0);
     let first = bench.stats().await;
     assert_eq!(first["token_requests"]["client_credentials"], 1, "one token so far: {first}");
