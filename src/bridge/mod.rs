@@ -18,6 +18,8 @@
 //! `Host` and `Origin` checked, all before any upstream is touched. Credentials for HTTP upstreams
 //! come from one function per request ([`credentials`]), where OAuth tokens will plug in.
 
+#[cfg(unix)]
+mod agent_pipes;
 mod agents;
 mod credentials;
 mod door;

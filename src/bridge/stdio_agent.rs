@@ -12,11 +12,16 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tracing::info;
 
 use super::BridgeError;
+#[cfg(unix)]
+use super::agent_pipes;
 use super::credentials::Credentials;
 use super::hub;
+#[cfg(unix)]
+use super::lines::read_line_async;
 use super::lines::{Line, read_line};
 use super::pipe::Pipe;
 use crate::Engine;
@@ -28,8 +33,11 @@ use url::Url;
 
 /// How long answers still queued for the agent get to be written after its input ended.
 const DRAIN_GRACE: Duration = Duration::from_secs(1);
-/// Agent lines read ahead of the pipe.
+/// Agent lines read ahead of the pipe by the reading thread.
 const READ_AHEAD: usize = 64;
+/// Bytes read from the agent's pipe at a time.
+#[cfg(unix)]
+const READ_BUFFER: usize = 64 * 1024;
 
 /// The source as the hub serves it (`/mcp/<id>`, with the bridge token), when a hub runs. The
 /// hub applies the source's tool filters and credentials, so this end adds none.
@@ -62,8 +70,10 @@ async fn through_hub(engine: &Engine, id: &SourceId) -> Result<Option<(Resolved,
 
 /// Runs the bridge for one source on this process's stdin and stdout until stdin ends.
 ///
-/// Both ends run on plain threads with blocking I/O: tokio's stdin and stdout hand every read
-/// and write to its blocking pool, a thread hop per message that showed up in the p99.
+/// Where stdin and stdout are pipes, they are read and written on the runtime (see
+/// [`agent_pipes`](super::agent_pipes)); otherwise on plain threads with blocking I/O, since
+/// tokio's stdin and stdout hand every read and write to its blocking pool, a thread hop per
+/// message that showed up in the p99.
 ///
 /// With `use_hub`, a running hub (see `hub`) serves the source and this process only pipes the
 /// agent's messages to it; otherwise, or when no hub proves itself, this process connects to the
@@ -91,20 +101,14 @@ pub async fn run_stdio(
     let source = resolved.id.clone();
     let (for_agent, to_agent) = mpsc::unbounded_channel();
     let pipe = Pipe::new(resolved, Arc::new(credentials), log_dir.to_owned(), for_agent)?;
+    let (mut input, writer) = AgentInput::start(to_agent)?;
     info!(%source, "bridge started");
-    let writer = tokio::task::spawn_blocking(move || write_lines(to_agent));
-    let (lines, mut agent_lines) = mpsc::channel(READ_AHEAD);
-    // Detached: a read blocked on a silent agent must not keep the process alive at exit.
-    std::thread::Builder::new()
-        .name("lanyard-stdin".into())
-        .spawn(move || read_lines(lines))
-        .map_err(|err| BridgeError::AgentIo { err })?;
     let outcome = loop {
-        match agent_lines.recv().await {
-            None | Some(Ok(Line::End)) => break Ok(()),
-            Some(Ok(Line::Message(line))) => pipe.on_agent_message(line).await,
-            Some(Ok(Line::TooLarge)) => pipe.refuse_oversized(),
-            Some(Err(err)) => break Err(BridgeError::AgentIo { err }),
+        match input.next().await {
+            Ok(Line::End) => break Ok(()),
+            Ok(Line::Message(line)) => pipe.on_agent_message(line).await,
+            Ok(Line::TooLarge) => pipe.refuse_oversized(),
+            Err(err) => break Err(BridgeError::AgentIo { err }),
         }
     };
     info!(%source, "the agent closed its input; ending the session");
@@ -112,6 +116,45 @@ pub async fn run_stdio(
     drop(pipe);
     let _ = tokio::time::timeout(DRAIN_GRACE, writer).await;
     outcome
+}
+
+/// The agent's lines, read on the runtime or by a thread of their own.
+enum AgentInput {
+    #[cfg(unix)]
+    Pipe {
+        input: tokio::io::BufReader<agent_pipes::Input>,
+        buf: Vec<u8>,
+    },
+    Thread(mpsc::Receiver<std::io::Result<Line>>),
+}
+
+impl AgentInput {
+    /// Starts reading stdin and writing `to_agent` to stdout; the writer ends once `to_agent`
+    /// closes and its messages are written.
+    fn start(to_agent: mpsc::UnboundedReceiver<Bytes>) -> Result<(Self, JoinHandle<()>), BridgeError> {
+        #[cfg(unix)]
+        if let Some(pipes) = agent_pipes::open() {
+            let writer = tokio::spawn(write_lines_async(to_agent, pipes.output));
+            let input = tokio::io::BufReader::with_capacity(READ_BUFFER, pipes.input);
+            return Ok((AgentInput::Pipe { input, buf: Vec::with_capacity(READ_BUFFER) }, writer));
+        }
+        let writer = tokio::task::spawn_blocking(move || write_lines(to_agent));
+        let (lines, agent_lines) = mpsc::channel(READ_AHEAD);
+        // Detached: a read blocked on a silent agent must not keep the process alive at exit.
+        std::thread::Builder::new()
+            .name("lanyard-stdin".into())
+            .spawn(move || read_lines(lines))
+            .map_err(|err| BridgeError::AgentIo { err })?;
+        Ok((AgentInput::Thread(agent_lines), writer))
+    }
+
+    async fn next(&mut self) -> std::io::Result<Line> {
+        match self {
+            #[cfg(unix)]
+            AgentInput::Pipe { input, buf } => read_line_async(input, buf, MAX_MESSAGE_BYTES).await,
+            AgentInput::Thread(lines) => lines.recv().await.unwrap_or(Ok(Line::End)),
+        }
+    }
 }
 
 /// Reads the agent's lines, skipping blank ones and capping their size, until end of input or a
@@ -141,4 +184,22 @@ fn write_lines(mut to_agent: mpsc::UnboundedReceiver<Bytes>) {
         }
     }
     let _ = output.flush();
+}
+
+/// [`write_lines`] on the runtime.
+#[cfg(unix)]
+async fn write_lines_async(mut to_agent: mpsc::UnboundedReceiver<Bytes>, output: agent_pipes::Output) {
+    use tokio::io::AsyncWriteExt;
+    let mut output = tokio::io::BufWriter::new(output);
+    while let Some(message) = to_agent.recv().await {
+        let written = async {
+            output.write_all(&message).await?;
+            output.write_all(b"\n").await?;
+            if to_agent.is_empty() { output.flush().await } else { Ok(()) }
+        };
+        if written.await.is_err() {
+            return; // the agent is gone
+        }
+    }
+    let _ = output.flush().await;
 }

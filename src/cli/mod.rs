@@ -23,7 +23,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     exit_quietly_when_stdout_closes();
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match runtime_for(&cli.command).enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
@@ -36,6 +36,17 @@ pub fn run() -> ExitCode {
             eprintln!("error: {err:#}");
             classify(&err).into()
         }
+    }
+}
+
+/// One thread for the per-source stdio bridge: it passes one agent's messages through, and on
+/// one thread a message and its answer cross no thread on the way (waking another thread is
+/// most of what a message costs, see the README's bridge profile). Everything else may use the
+/// machine's cores.
+fn runtime_for(command: &Command) -> tokio::runtime::Builder {
+    match command {
+        Command::Bridge(args) if args.id.is_some() => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
     }
 }
 
