@@ -4,7 +4,9 @@
 //! The agent's request goes to the source's URL with only the MCP headers kept (`Accept`,
 //! `Content-Type`, `Mcp-Session-Id`, `MCP-Protocol-Version`, `Last-Event-ID`); its
 //! `Authorization` (our bridge token), cookies and `Origin` stay here, and the source's
-//! credentials are added instead. Answers stream back as they come. Only where the tool filter
+//! credentials are added instead. Event streams pass back as they come; a JSON answer to a
+//! request is read whole first (up to the message size cap), so that one the server leaves
+//! half-sent can still be replaced by an error. Only where the tool filter
 //! applies is a body looked at: a POST calling a tool (alias mapped back, hidden tool answered
 //! here), and the answer to a POST that lists tools (JSON or each event of a stream rewritten).
 //! An event stream that breaks off before its end (the server died mid-call) ends with a
@@ -186,42 +188,50 @@ impl Forwarder {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let body = if lists.is_empty() {
-            let guard = (!requests.is_empty()).then(|| self.canceller(agent_headers, cancellable));
-            let events = content_type.starts_with("text/event-stream");
-            match guard {
-                Some(guard) if events => Body::from_stream(error_on_cut(
+        let events = content_type.starts_with("text/event-stream");
+        let body = match deadline {
+            // Notifications and responses from the agent: nothing is awaited.
+            None => Body::from_stream(answer.bytes_stream()),
+            Some(late) if content_type.starts_with("application/json") => {
+                // Read whole within the deadline: once a JSON body is under way to the agent it
+                // cannot be replaced by an error any more, so a half-sent one would hang the agent.
+                let guard = self.canceller(agent_headers, cancellable);
+                let read = crate::upstream::read_bounded(answer, MAX_MESSAGE_BYTES);
+                let bytes = match tokio::time::timeout_at(late.at, read).await {
+                    Ok(Some(bytes)) => Bytes::from(bytes),
+                    Ok(None) => {
+                        let err = UpstreamError::Disconnected { id: self.target.id.clone() };
+                        return self.failed(&requests, &err.into());
+                    }
+                    Err(_) => return self.failed(&requests, &late.error(Missed::Answer)),
+                };
+                guard.answered();
+                match peek(&bytes) {
+                    Some(peeked) if !lists.is_empty() => {
+                        Body::from(self.rewriter.inbound(bytes, &peeked, &mut lists))
+                    }
+                    _ => Body::from(bytes),
+                }
+            }
+            Some(late) if events && lists.is_empty() => {
+                let guard = self.canceller(agent_headers, cancellable);
+                Body::from_stream(error_on_cut(
                     guard.watch(answer.bytes_stream()),
                     self.target.id.clone(),
                     requests,
-                    deadline,
-                )),
-                Some(guard) => Body::from_stream(guard.watch(answer.bytes_stream())),
-                None => Body::from_stream(answer.bytes_stream()),
+                    Some(late),
+                ))
             }
-        } else if content_type.starts_with("application/json") {
-            match crate::upstream::read_bounded(answer, MAX_MESSAGE_BYTES).await {
-                Some(bytes) => {
-                    let bytes = Bytes::from(bytes);
-                    match peek(&bytes) {
-                        Some(peeked) => Body::from(self.rewriter.inbound(bytes, &peeked, &mut lists)),
-                        None => Body::from(bytes),
-                    }
-                }
-                None => {
-                    let err = UpstreamError::Disconnected { id: self.target.id.clone() };
-                    return self.failed(&requests, &err.into());
-                }
-            }
-        } else if content_type.starts_with("text/event-stream") {
-            Body::from_stream(error_on_cut(
+            Some(late) if events => Body::from_stream(error_on_cut(
                 self.rewrite_events(answer, lists),
                 self.target.id.clone(),
                 requests,
-                deadline,
-            ))
-        } else {
-            Body::from_stream(answer.bytes_stream())
+                Some(late),
+            )),
+            Some(_) => {
+                let guard = self.canceller(agent_headers, cancellable);
+                Body::from_stream(guard.watch(answer.bytes_stream()))
+            }
         };
         response.body(body).unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
     }
@@ -359,6 +369,11 @@ struct CancelOnDrop {
 }
 
 impl CancelOnDrop {
+    /// The requests were answered: nothing to cancel.
+    fn answered(self) {
+        self.done.store(true, Ordering::Release);
+    }
+
     /// `body`, marking the guard done when it ends; the guard lives as long as the stream.
     fn watch<S>(self, body: S) -> impl futures::Stream<Item = reqwest::Result<Bytes>> + Send + 'static
     where

@@ -73,6 +73,15 @@ async fn answer_to(lines: &mut Option<BufReader<std::io::PipeReader>>, id: u64) 
     answer
 }
 
+/// Waits for the bridge to end, its input having ended, and checks that it ended cleanly.
+async fn ends_cleanly(bridge: &mut tokio::process::Child) {
+    let status = tokio::time::timeout(Duration::from_secs(30), bridge.wait())
+        .await
+        .expect("the bridge ends when its input does")
+        .expect("wait");
+    assert!(status.success(), "the bridge ends cleanly: {status}");
+}
+
 fn tool_names(answer: &Value) -> Vec<&str> {
     answer["result"]["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect()
 }
@@ -107,11 +116,7 @@ async fn issue_4_pipes_are_polled_non_blocking_and_their_flags_are_put_back_at_t
     );
 
     drop(to_bridge);
-    let status = tokio::time::timeout(Duration::from_secs(30), bridge.wait())
-        .await
-        .expect("the bridge ends when its input does")
-        .expect("wait");
-    assert!(status.success(), "the bridge ends cleanly: {status}");
+    ends_cleanly(&mut bridge).await;
     let me = std::process::id();
     assert!(
         !non_blocking(me, shared_in.as_raw_fd()),
@@ -144,11 +149,7 @@ async fn issue_4_a_bridge_reading_a_file_answers_every_line_on_its_threads() {
     answer_to(&mut lines, 0).await;
     let answer = answer_to(&mut lines, 1).await;
     assert!(tool_names(&answer).contains(&"echo"), "every line of the file is answered: {answer}");
-    let status = tokio::time::timeout(Duration::from_secs(30), bridge.wait())
-        .await
-        .expect("the bridge ends at the end of the file")
-        .expect("wait");
-    assert!(status.success(), "the bridge ends cleanly: {status}");
+    ends_cleanly(&mut bridge).await;
 }
 
 #[tokio::test]
@@ -175,7 +176,5 @@ async fn issue_4_a_stdout_that_stderr_shares_stays_blocking_so_no_log_line_fails
     let answer = answer_to(&mut lines, 1).await;
     assert!(tool_names(&answer).contains(&"echo"), "answers arrive between the log lines: {answer}");
     drop(to_bridge);
-    let status =
-        tokio::time::timeout(Duration::from_secs(30), bridge.wait()).await.expect("ends").expect("wait");
-    assert!(status.success(), "the bridge ends cleanly: {status}");
+    ends_cleanly(&mut bridge).await;
 }

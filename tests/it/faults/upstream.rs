@@ -137,6 +137,38 @@ async fn issue_6_an_http_server_that_never_answers_gets_the_request_timeout() {
     held.abort();
 }
 
+/// A server that sends the headers of a JSON answer and half its body, then stalls: the
+/// forward still answers within the request timeout, since a JSON answer is read whole first.
+#[tokio::test]
+async fn issue_6_a_json_answer_left_half_sent_gets_the_request_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let home = Home::new();
+    let stalling = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let url = format!("http://{}/mcp", stalling.local_addr().expect("an address"));
+    let held = tokio::spawn(async move {
+        let mut connections = Vec::new();
+        while let Ok((mut connection, _)) = stalling.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = connection.read(&mut request).await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n";
+            let _ = connection.write_all(format!("{head}{{\"jsonrpc\":\"2.0\",").as_bytes()).await;
+            connections.push(connection); // the rest of the body never comes
+        }
+    });
+    home.add(&["stalling", "--url", &url, "--request-timeout", "2"]).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let mut agent = Agent::new(&base, "stalling");
+    let init = tokio::time::timeout(std::time::Duration::from_secs(60), agent.initialize())
+        .await
+        .expect("initialize is answered well before the agent gives up");
+    let message = init["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`stalling`") && message.contains("`initialize` got no answer within 2 s"),
+        "a half-sent answer ends with the request timeout's error naming the source: {init}"
+    );
+    held.abort();
+}
+
 /// The message of the timeout error every path gives a call to `slow` with a 2 s limit.
 fn is_late_error(answer: &Value, source: &str) -> bool {
     let message = answer["error"]["message"].as_str().unwrap_or_default();
