@@ -117,8 +117,9 @@ impl Engine {
         Ok(())
     }
 
-    /// Changes a profile and stores any new secrets. Secrets the profile no longer refers to are
-    /// removed from the vault afterwards.
+    /// Changes a profile and stores any new secrets, counting them in the profile's
+    /// `secrets_revision`. Secrets the profile no longer refers to are removed from the vault
+    /// afterwards.
     pub async fn edit_profile(
         &self,
         id: &SourceId,
@@ -131,6 +132,11 @@ impl Engine {
             let mut profile =
                 file.get(id).cloned().ok_or_else(|| ProfileError::NotFound { id: id.clone() })?;
             change(&mut profile);
+            if !secrets.is_empty() {
+                // The file's only sign of a new secret value: a running hub sees the profile
+                // change and resolves the source again.
+                profile.secrets_revision = profile.secrets_revision.wrapping_add(1);
+            }
             file.replace(profile.clone())?;
             Ok(profile)
         })?;

@@ -116,8 +116,8 @@ impl Hub {
     }
 
     /// Tells the hub that `id`'s profile changed: agents' next sessions get the new settings. The
-    /// hub follows the profile file by itself within a second; telling it makes the change
-    /// immediate and covers a secret's new value, which the file does not show.
+    /// hub follows the profile file by itself within a second (a secret's new value included);
+    /// telling it makes the change immediate.
     pub async fn source_changed(&self, id: &SourceId) {
         if let Some(serving) = self.running() {
             serving.routes.forget(id).await;

@@ -7,8 +7,9 @@
 //! request and its route kept while its profile stays as it was. The server follows the profile
 //! file ([`ProfileWatch`]): when a source's profile changes, or it is removed or disabled, its
 //! route is forgotten, so the next new session resolves it again (or is told it is gone), and a
-//! new source is served at once. Its owner may also call [`SourceRoutes::forget`] itself (the app
-//! does after each edit it makes, which also covers a changed secret the file does not show).
+//! new source is served at once. A secret's new value shows in the file as the profile's
+//! `secrets_revision`. Its owner may also call [`SourceRoutes::forget`] itself (the app does after
+//! each edit it makes, so that the edit applies at once rather than within the second).
 //! Sessions under way keep the route they started on until they end. A file broken by hand
 //! changes nothing: the last one that read cleanly is served until it is fixed.
 
@@ -238,8 +239,9 @@ impl SourceRoutes {
     /// Forgets `id`'s route: its next new session resolves the source from the profile again. A
     /// session already under way keeps its route (and a stdio child) until it ends; an agent
     /// whose session the new route does not know is told so (404) and starts a new one. The
-    /// merged server connects to it again too. Edits the profile file shows are followed
-    /// without this; it is for a change it does not show (a secret's new value).
+    /// merged server connects to it again too. Edits of the profile file (a secret's new value
+    /// included, see `Profile::secrets_revision`) are followed without this within a second;
+    /// this applies one at once.
     pub async fn forget(&self, id: &SourceId) {
         if self.0.routes.lock().await.remove(id).is_some() {
             debug!(source = %id, "route forgotten; the next request resolves the source again");

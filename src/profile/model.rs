@@ -169,6 +169,12 @@ pub struct Profile {
     pub timeouts: Timeouts,
     #[serde(default, skip_serializing_if = "ToolFilter::is_empty")]
     pub tools: ToolFilter,
+    /// Goes up each time one of the source's secrets gets a new value in the keychain. The
+    /// values never appear here, so without it such a change would leave the file as it was,
+    /// and a running hub, which follows the file, would go on using the old value. A count,
+    /// not a secret; absent while 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub secrets_revision: u32,
 }
 
 impl Profile {
@@ -182,6 +188,7 @@ impl Profile {
             auth: Auth::None,
             timeouts: Timeouts::default(),
             tools: ToolFilter::default(),
+            secrets_revision: 0,
         }
     }
 
@@ -220,6 +227,10 @@ impl Profile {
 
 fn yes() -> bool {
     true
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 fn is_true(value: &bool) -> bool {

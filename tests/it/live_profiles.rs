@@ -15,7 +15,7 @@ use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::support::bridge_home::{Home, bridge_token, start_serve, start_serve_logged};
+use crate::support::bridge_home::{CountingUpstream, Home, bridge_token, start_serve, start_serve_logged};
 use crate::support::test_server_bin;
 
 /// How long a change may take to show; the hub looks at the file once a second.
@@ -220,4 +220,47 @@ async fn a_profile_file_broken_by_hand_leaves_the_last_good_one_served_until_it_
     })
     .await;
     assert!(log_text(&log).contains("reads again"), "the recovery is logged: {}", log_text(&log));
+}
+
+/// Runs `lanyard <args>` in `home` with `input` on its stdin (a secret's value) and fails the
+/// test if it fails.
+async fn lanyard_with_input(home: &Home, args: &[&str], input: &str) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = home
+        .lanyard(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lanyard runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin.write_all(format!("{input}\n").as_bytes()).await.expect("write the value");
+    drop(stdin);
+    let output = child.wait_with_output().await.expect("lanyard ends");
+    assert!(output.status.success(), "lanyard {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[tokio::test]
+async fn a_secret_given_a_new_value_reaches_the_running_hub_without_a_restart() {
+    let home = Home::new();
+    let upstream = CountingUpstream::start().await.expect("the recording upstream starts");
+    let add = ["profile", "add", "keyed", "--url", &upstream.url, "--header-secret", "Authorization"];
+    lanyard_with_input(&home, &add, "Bearer first-value").await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let url = format!("{base}/mcp/keyed");
+    let last_seen = || upstream.authorizations().last().cloned().flatten();
+
+    initialize_status(&url).await;
+    assert_eq!(last_seen().as_deref(), Some("Bearer first-value"), "the hub sends the stored value");
+
+    let edit = ["profile", "edit", "keyed", "--header-secret", "Authorization"];
+    lanyard_with_input(&home, &edit, "Bearer second-value").await;
+    let file = std::fs::read_to_string(profile_file(&home)).expect("read the profile file");
+    assert!(file.contains("secrets_revision = 1"), "the new value is counted in the file: {file}");
+    assert!(!file.contains("second-value"), "the value itself stays out of the file: {file}");
+    eventually("a new session sends the secret's new value", || async {
+        initialize_status(&url).await;
+        last_seen().as_deref() == Some("Bearer second-value")
+    })
+    .await;
 }
