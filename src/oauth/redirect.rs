@@ -2,7 +2,8 @@
 //!
 //! [`LoopbackRedirect`] binds 127.0.0.1 (an ephemeral port unless the profile fixes one; a busy
 //! fixed port is an error, never a silent switch) for one flow only. It answers requests for
-//! other paths (a browser's `/favicon.ico`) with 404, takes the first request to `/callback`,
+//! other paths (a browser's `/favicon.ico`) with 404, reads its connections side by side (a
+//! browser may open one it sends nothing on), takes the first request to `/callback`,
 //! answers the browser with a small page saying what happened and that the tab can be closed,
 //! and stops listening. For machines without a browser, [`read_pasted`] takes the address the
 //! browser ended on, typed or pasted in. Both go through [`check`], which holds the rules:
@@ -11,6 +12,8 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tracing::debug;
@@ -25,6 +28,8 @@ const CALLBACK_PATH: &str = "/callback";
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
 /// How long one browser connection may take to send its request.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+/// Browser connections read at once; a browser opens a handful at most.
+const MAX_OPEN_CONNECTIONS: usize = 16;
 
 /// The parameters of the redirect, before checks.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -127,12 +132,25 @@ impl LoopbackRedirect {
     }
 
     /// Waits for the callback, checks it, answers the browser, and stops listening.
+    ///
+    /// Connections are read side by side: a browser may open one and send nothing on it (a
+    /// speculative preconnect), and the callback must not wait behind it for its deadline.
     pub async fn receive(self, id: &SourceId, expected: &Expected) -> Result<Secret, OAuthError> {
+        let mut reading = FuturesUnordered::new();
         loop {
-            let (stream, _) =
-                self.listener.accept().await.map_err(|err| OAuthError::Listener { id: id.clone(), err })?;
-            let _ = stream.set_nodelay(true);
-            let Some((stream, target)) = read_target(stream).await else { continue };
+            let read = tokio::select! {
+                accepted = self.listener.accept() => {
+                    let (stream, _) = accepted.map_err(|err| OAuthError::Listener { id: id.clone(), err })?;
+                    // Past the bound the connection is closed at once; the browser retries.
+                    if reading.len() < MAX_OPEN_CONNECTIONS {
+                        let _ = stream.set_nodelay(true);
+                        reading.push(read_target(stream));
+                    }
+                    continue;
+                }
+                Some(read) = reading.next(), if !reading.is_empty() => read,
+            };
+            let Some((stream, target)) = read else { continue };
             let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
             if path != CALLBACK_PATH {
                 respond(
@@ -314,6 +332,33 @@ mod tests {
         let mut empty: &[u8] = b"nothing here\n";
         let err = read_pasted(&id(), &mut empty, &expected(false)).await.unwrap_err();
         assert!(matches!(err, OAuthError::PasteBackClosed { .. }), "{err:?}");
+    }
+
+    /// A browser's preconnect (a connection that sends nothing) must not hold up the callback
+    /// on the next connection until the preconnect's read deadline passes.
+    #[tokio::test]
+    async fn the_callback_is_read_beside_connections_that_send_nothing() {
+        let redirect = LoopbackRedirect::bind(&id(), None).await.unwrap();
+        let address = format!("127.0.0.1:{}", redirect.port);
+        let receiving = tokio::spawn(async move { redirect.receive(&id(), &expected(false)).await });
+        let mut idle = Vec::new();
+        for _ in 0..3 {
+            idle.push(TcpStream::connect(&address).await.unwrap());
+        }
+        let mut browser = TcpStream::connect(&address).await.unwrap();
+        browser.write_all(b"GET /callback?code=abc&state=st HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        // Read one after the other, the three idle connections would hold the callback for
+        // three read deadlines (30 s); side by side it is answered at once.
+        let code = tokio::time::timeout(REQUEST_DEADLINE - Duration::from_secs(2), receiving)
+            .await
+            .expect("the callback is answered before any idle connection's deadline")
+            .unwrap()
+            .unwrap();
+        assert_eq!(code.expose(), "abc", "the code from the callback");
+        let mut page = String::new();
+        browser.read_to_string(&mut page).await.unwrap();
+        assert!(page.starts_with("HTTP/1.1 200"), "the browser is told it worked: {page}");
+        drop(idle);
     }
 
     #[tokio::test]
