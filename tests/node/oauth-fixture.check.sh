@@ -57,10 +57,10 @@ js() {
             const j = JSON.parse(d);
             const v = new Function("j", `return (${process.argv[1]})`)(j);
             process.stdout.write(typeof v === "string" ? v : JSON.stringify(v) ?? "");
-        });' "$1"
+        });' -- "$1"
 }
 # Query parameter NAME of URL, decoded.
-qparam() { "$NODE" -e 'process.stdout.write(new URL(process.argv[1]).searchParams.get(process.argv[2]) ?? "")' "$1" "$2"; }
+qparam() { "$NODE" -e 'process.stdout.write(new URL(process.argv[1]).searchParams.get(process.argv[2]) ?? "")' -- "$1" "$2"; }
 
 # ---------------------------------------------------------------------------------------------
 echo "# starting the fixture (access tokens live 30 s)"
@@ -185,7 +185,7 @@ pass "registered public client $PUBLIC_ID (MCP scopes in its registration are ac
 # pkce: sets VERIFIER and CHALLENGE (S256).
 pkce() {
     VERIFIER=$("$NODE" -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))')
-    CHALLENGE=$("$NODE" -e 'process.stdout.write(require("crypto").createHash("sha256").update(process.argv[1]).digest("base64url"))' "$VERIFIER")
+    CHALLENGE=$("$NODE" -e 'process.stdout.write(require("crypto").createHash("sha256").update(process.argv[1]).digest("base64url"))' -- "$VERIFIER")
 }
 # auth_args PORT SCOPE STATE: curl -G arguments of an authorization request.
 auth_args() {
