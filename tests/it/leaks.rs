@@ -32,7 +32,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use crate::bridge::initialize;
 use crate::oauth::{Cleanup, unique_id, vault};
-use crate::support::bridge_home::{Home, bridge_token};
+use crate::support::bridge_home::{Home, bridge_token, output_with_input};
 use crate::support::oauth_fixture::{OAuthFixture, browser_script};
 use crate::support::{ChildGuard, free_port, start_test_server_http, test_server_bin};
 
@@ -214,17 +214,7 @@ impl Cli {
 
     /// Runs `lanyard <args>` with `stdin`; returns exit code, stdout and stderr.
     async fn run(&mut self, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("lanyard runs");
-        let mut input = child.stdin.take().expect("stdin is piped");
-        input.write_all(stdin.as_bytes()).await.expect("write lanyard's stdin");
-        drop(input);
-        let output = child.wait_with_output().await.expect("lanyard ends");
+        let output = output_with_input(&mut self.command(args), stdin).await;
         let (stdout, stderr) = (
             String::from_utf8_lossy(&output.stdout).into_owned(),
             String::from_utf8_lossy(&output.stderr).into_owned(),

@@ -15,7 +15,9 @@ use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::support::bridge_home::{CountingUpstream, Home, bridge_token, start_serve, start_serve_logged};
+use crate::support::bridge_home::{
+    CountingUpstream, Home, bridge_token, output_with_input, start_serve, start_serve_logged,
+};
 use crate::support::test_server_bin;
 
 /// How long a change may take to show; the hub looks at the file once a second.
@@ -225,18 +227,7 @@ async fn a_profile_file_broken_by_hand_leaves_the_last_good_one_served_until_it_
 /// Runs `lanyard <args>` in `home` with `input` on its stdin (a secret's value) and fails the
 /// test if it fails.
 async fn lanyard_with_input(home: &Home, args: &[&str], input: &str) {
-    use tokio::io::AsyncWriteExt;
-    let mut child = home
-        .lanyard(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("lanyard runs");
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    stdin.write_all(format!("{input}\n").as_bytes()).await.expect("write the value");
-    drop(stdin);
-    let output = child.wait_with_output().await.expect("lanyard ends");
+    let output = output_with_input(&mut home.lanyard(args), &format!("{input}\n")).await;
     assert!(output.status.success(), "lanyard {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
 }
 

@@ -69,6 +69,22 @@ impl Home {
     }
 }
 
+/// Runs a prepared `lanyard` command with `input` on its stdin (a secret's value, an answer to a
+/// prompt) and its output captured.
+pub async fn output_with_input(command: &mut Command, input: &str) -> std::process::Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lanyard runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin.write_all(input.as_bytes()).await.expect("write lanyard's stdin");
+    drop(stdin);
+    child.wait_with_output().await.expect("lanyard ends")
+}
+
 pub fn lanyard_bin() -> &'static str {
     env!("CARGO_BIN_EXE_lanyard")
 }
