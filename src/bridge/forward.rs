@@ -206,11 +206,11 @@ impl Forwarder {
                     Err(_) => return self.failed(&requests, &late.error(Missed::Answer)),
                 };
                 guard.answered();
-                match peek(&bytes) {
-                    Some(peeked) if !lists.is_empty() => {
-                        Body::from(self.rewriter.inbound(bytes, &peeked, &mut lists))
-                    }
-                    _ => Body::from(bytes),
+                // Parsed only when a `tools/list` answer may need filtering.
+                let peeked = if lists.is_empty() { None } else { peek(&bytes) };
+                match peeked {
+                    Some(peeked) => Body::from(self.rewriter.inbound(bytes, &peeked, &mut lists)),
+                    None => Body::from(bytes),
                 }
             }
             Some(late) if events && lists.is_empty() => {

@@ -136,7 +136,7 @@ impl AgentInput {
         if let Some(pipes) = agent_pipes::open() {
             let writer = tokio::spawn(write_lines_async(to_agent, pipes.output));
             let input = tokio::io::BufReader::with_capacity(READ_BUFFER, pipes.input);
-            return Ok((AgentInput::Pipe { input, buf: Vec::with_capacity(READ_BUFFER) }, writer));
+            return Ok((AgentInput::Pipe { input, buf: Vec::with_capacity(4096) }, writer));
         }
         let writer = tokio::task::spawn_blocking(move || write_lines(to_agent));
         let (lines, agent_lines) = mpsc::channel(READ_AHEAD);
