@@ -9,6 +9,7 @@
 use crate::activity_log::{self, Event};
 use crate::filter::ToolChoice;
 use crate::oauth::activity::TokenActivity;
+use crate::oauth::binding::Binding;
 use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
 use crate::profile::{Auth, Resolved, ResolvedTransport};
 use crate::profile::{
@@ -144,7 +145,33 @@ impl Engine {
         let dropped =
             before.secret_refs().into_iter().filter(|r| !still_used.contains(r)).cloned().collect::<Vec<_>>();
         self.forget_secrets(id, dropped.iter()).await;
+        if token_binding(&before) != token_binding(&after) {
+            self.sign_out_outdated(&before).await;
+        }
         Ok(after)
+    }
+
+    /// Ends the sign-in of `before`, a profile just replaced by one whose tokens would be bound
+    /// elsewhere (another URL, auth kind, client or scopes): its tokens are revoked where its
+    /// server offers it, and removed. A failure is logged; the tokens could not be used anyway,
+    /// because their binding no longer matches.
+    async fn sign_out_outdated(&self, before: &Profile) {
+        let http = match oauth::http_client_for(before) {
+            Ok(http) => http,
+            Err(err) => {
+                tracing::warn!(source = %before.id(), %err, "cannot revoke the old sign-in's tokens");
+                return;
+            }
+        };
+        match oauth::disconnect(&http, &self.vault, before).await {
+            Ok(Disconnected::NothingStored) => {}
+            Ok(outcome) => {
+                tracing::info!(source = %before.id(), ?outcome, "the sign-in settings changed; the old tokens are gone");
+                let revoked = matches!(outcome, Disconnected::Revoked);
+                activity_log::record(before.id(), Event::Disconnected { revoked });
+            }
+            Err(err) => tracing::warn!(source = %before.id(), %err, "could not end the old sign-in"),
+        }
     }
 
     /// Which of a profile's secret references the vault holds a value for: an edit form says
@@ -521,6 +548,11 @@ impl Engine {
             Err(OAuthError::CorruptTokens { .. }) => return Ok(SourceState::TokensUnreadable),
             Err(err) => return Err(err.into()),
         };
+        let wanted = token_binding(profile);
+        let issued_elsewhere = |tokens: &StoredTokens| matches!((&tokens.binding, &wanted), (Some(bound), Some(wanted)) if bound.mismatch(wanted).is_some());
+        if tokens.as_ref().is_some_and(issued_elsewhere) {
+            return Ok(SourceState::NeedsSignIn);
+        }
         if let Some(tokens) = &tokens {
             if oauth::refresh_in_flight(&oauth::default_lock_dir(), profile.id()) {
                 return Ok(SourceState::Refreshing { tokens: TokenStatus::of(tokens, &profile.auth) });
@@ -569,6 +601,11 @@ impl Engine {
             }
         }
     }
+}
+
+/// Where `profile`'s tokens would be bound; `None` for a profile without tokens.
+fn token_binding(profile: &Profile) -> Option<Binding> {
+    crate::profile::server_url(profile).and_then(|url| Binding::of(&profile.auth, &url))
 }
 
 /// Whether an upstream refusal is a `403 insufficient_scope` (step-up), not an expired token.

@@ -117,6 +117,7 @@ pub fn token_response(data: &[u8]) {
                 obtained_at: 0,
                 step_up: None,
                 account: None,
+                binding: None,
             };
             let renewed = answer.renew(&held);
             assert!(renewed.refresh_token.is_some(), "a refresh lost the refresh token");

@@ -295,6 +295,7 @@ mod tests {
             obtained_at: at,
             step_up: None,
             account: None,
+            binding: None,
         }
     }
 

@@ -17,6 +17,7 @@ use tracing::{info, instrument};
 use url::Url;
 
 use super::account::from_id_token;
+use super::binding::Binding;
 use super::browser::Browser;
 use super::discovery::{Discovery, ServerMetadata, discover};
 use super::error::{OAuthError, Problem, Step};
@@ -165,6 +166,7 @@ pub async fn sign_in(
         new_tokens(answer, &discovery, client.auth.client_id(), client.auth.method(), resource, scopes);
     tokens.step_up = step_up;
     tokens.account = account;
+    tokens.binding = Some(Binding::oauth(settings, mcp_url));
     tokens.save(vault, id).await?;
     info!(source = %id, scopes = tokens.scopes.len(), "signed in");
     Ok(tokens)
@@ -195,6 +197,7 @@ fn new_tokens(
         obtained_at: at,
         step_up: None,
         account: None,
+        binding: None,
     }
 }
 

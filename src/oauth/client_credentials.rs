@@ -8,6 +8,7 @@
 use tracing::{debug, info, instrument};
 use url::Url;
 
+use super::binding::Binding;
 use super::discovery::{canonical_resource, discover};
 use super::error::{OAuthError, Step};
 use super::http::{endpoint, post_form, refusal};
@@ -42,7 +43,7 @@ pub async fn fetch(
     if settings.token_url.is_none()
         && let Some(known) = previous.and_then(|tokens| Endpoints::known(tokens, settings, &secret))
     {
-        match request(http, vault, id, settings, known).await {
+        match request(http, vault, id, mcp_url, settings, known).await {
             Err(err) if !super::retry::is_transient(&err) => {
                 debug!(source = %id, "the last token's endpoints did not work; discovering them again: {err}");
             }
@@ -50,7 +51,7 @@ pub async fn fetch(
         }
     }
     let endpoints = Endpoints::find(http, id, mcp_url, settings, secret).await?;
-    request(http, vault, id, settings, endpoints).await
+    request(http, vault, id, mcp_url, settings, endpoints).await
 }
 
 /// Where and how to ask for a token.
@@ -128,6 +129,7 @@ async fn request(
     http: &reqwest::Client,
     vault: &Vault,
     id: &SourceId,
+    mcp_url: &Url,
     settings: &ClientCredentialsSettings,
     endpoints: Endpoints,
 ) -> Result<StoredTokens, OAuthError> {
@@ -162,6 +164,7 @@ async fn request(
         obtained_at: at,
         step_up: None,
         account: None,
+        binding: Some(Binding::client_credentials(settings, mcp_url)),
     };
     tokens.save(vault, id).await?;
     info!(source = %id, "service token obtained");

@@ -20,6 +20,7 @@ use std::time::Duration;
 use tracing::{debug, info, instrument, warn};
 use url::Url;
 
+use super::binding::Binding;
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, post_form, refusal};
 use super::tokens::{Renewal, StoredTokens, TokenAnswer};
@@ -117,7 +118,8 @@ impl<'a> Credentials<'a> {
         let id = profile.id();
         let usable =
             |tokens: &StoredTokens| tokens.is_fresh(self.renewal) && refused != Some(&tokens.access_token);
-        match (&profile.auth, StoredTokens::load(self.vault, id).await?) {
+        let wanted = Binding::of(&profile.auth, mcp_url);
+        match (&profile.auth, self.load_bound(id, wanted.as_ref()).await?) {
             (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(&tokens, self.renewal)),
             (Auth::OAuth(_), None) => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
             (Auth::OAuth(_) | Auth::ClientCredentials(_), _) => {}
@@ -125,7 +127,7 @@ impl<'a> Credentials<'a> {
         }
         let _lock = SourceLock::acquire(&self.lock_dir, id).await?;
         // Another process may have renewed while this one waited for the lock.
-        let current = match StoredTokens::load(self.vault, id).await? {
+        let current = match self.load_bound(id, wanted.as_ref()).await? {
             Some(tokens) if usable(&tokens) => {
                 debug!("another process renewed the tokens");
                 return Ok(AccessToken::of(&tokens, self.renewal));
@@ -147,7 +149,9 @@ impl<'a> Credentials<'a> {
             (Auth::ClientCredentials(settings), current) => {
                 client_credentials::fetch(&http, self.vault, id, mcp_url, settings, current.as_ref()).await
             }
-            (Auth::OAuth(settings), Some(tokens)) => self.refresh(&http, id, settings, tokens).await,
+            (Auth::OAuth(settings), Some(tokens)) => {
+                self.refresh(&http, id, settings, tokens, wanted.clone()).await
+            }
             _ => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
         };
         activity::note_refresh(&self.activity_dir, id, renewed.as_ref().map(drop));
@@ -167,6 +171,21 @@ impl<'a> Credentials<'a> {
             }
             (Err(err), _) => Err(err),
         }
+    }
+
+    /// `id`'s tokens, if they were issued for `wanted`. Tokens issued for another server or other
+    /// sign-in settings are removed, never handed out: the source needs a new sign-in.
+    async fn load_bound(
+        &self,
+        id: &SourceId,
+        wanted: Option<&Binding>,
+    ) -> Result<Option<StoredTokens>, OAuthError> {
+        let Some(tokens) = StoredTokens::load(self.vault, id).await? else { return Ok(None) };
+        let (Some(bound), Some(wanted)) = (&tokens.binding, wanted) else { return Ok(Some(tokens)) };
+        let Some(changed) = bound.mismatch(wanted) else { return Ok(Some(tokens)) };
+        warn!(source = %id, signed_in_at = %bound.server, ?changed, "removing tokens issued for other settings");
+        StoredTokens::delete(self.vault, id).await?;
+        Err(OAuthError::SignInOutdated { id: id.clone(), signed_in_at: bound.server.clone(), changed })
     }
 
     /// Records a `403 insufficient_scope` for `profile`'s source: the challenged scopes join the
@@ -207,6 +226,7 @@ impl<'a> Credentials<'a> {
         id: &SourceId,
         settings: &OAuthSettings,
         tokens: StoredTokens,
+        binding: Option<Binding>,
     ) -> Result<StoredTokens, OAuthError> {
         let Some(refresh_token) = tokens.refresh_token.clone().filter(|_| tokens.can_refresh()) else {
             StoredTokens::delete(self.vault, id).await?;
@@ -224,7 +244,9 @@ impl<'a> Credentials<'a> {
         if !(200..300).contains(&status) {
             return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body), cut_off).await);
         }
-        let renewed = TokenAnswer::parse(id, &origin, step, &body)?.renew(&tokens);
+        let mut renewed = TokenAnswer::parse(id, &origin, step, &body)?.renew(&tokens);
+        // Tokens from before bindings existed get the profile's now (see `binding`).
+        renewed.binding = renewed.binding.or(binding);
         // Rotation safety: the server has spent the old refresh token, so the new one is in the
         // vault before anyone uses the new access token; if the keychain refuses it (locked, its
         // daemon gone), it is held in memory and written on a later read, never dropped.

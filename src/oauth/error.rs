@@ -11,6 +11,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::binding::Mismatch;
 use crate::profile::SourceId;
 use crate::remedy::{Advice, Remedy, Setting};
 use crate::upstream::Origin;
@@ -185,6 +186,11 @@ pub enum OAuthError {
         "source `{id}`: an earlier token refresh was cut off (Lanyard stopped, or gave up, while waiting for the server's answer), and now the server refuses the refresh token ({code}), most likely because it had already replaced it in the lost answer; run `lanyard connect {id}` to sign in again"
     )]
     RefreshCutOff { id: SourceId, code: OAuthErrorCode },
+
+    /// The tokens were issued for another server or other sign-in settings than the profile
+    /// has now (see [`super::binding`]); they were removed, unsent.
+    #[error("source `{id}`: {}; run `lanyard connect {id}` to sign in again", changed.problem(signed_in_at))]
+    SignInOutdated { id: SourceId, signed_in_at: String, changed: Mismatch },
 
     #[error(
         "source `{id}`: authorization server {issuer} no longer knows Lanyard's client registration (invalid_client), so it was dropped; run `lanyard connect {id}` to register again and sign in"
@@ -389,6 +395,9 @@ impl OAuthError {
         let sign_in = |id: &SourceId, problem: String| Some(Advice::new(id, problem, Remedy::SignIn));
         match self {
             Self::NeedsSignIn { id } => sign_in(id, format!("source `{id}` needs sign-in")),
+            Self::SignInOutdated { id, signed_in_at, changed } => {
+                sign_in(id, format!("source `{id}`: {}", changed.problem(signed_in_at)))
+            }
             Self::SignInExpired { id, code } => sign_in(
                 id,
                 format!(
@@ -477,6 +486,7 @@ impl OAuthError {
         use OAuthErrorKind as Kind;
         match self {
             Self::NeedsSignIn { .. }
+            | Self::SignInOutdated { .. }
             | Self::SignInExpired { .. }
             | Self::RefreshCutOff { .. }
             | Self::RegistrationDropped { .. }
@@ -555,6 +565,11 @@ mod tests {
         let errors = [
             OAuthError::NeedsSignIn { id: id() },
             OAuthError::SignInExpired { id: id(), code: code("invalid_grant") },
+            OAuthError::SignInOutdated {
+                id: id(),
+                signed_in_at: "https://a.example/mcp".into(),
+                changed: Mismatch::Server,
+            },
             OAuthError::RefreshCutOff { id: id(), code: code("invalid_grant") },
             OAuthError::RegistrationDropped { id: id(), issuer: "https://as.example".into() },
             OAuthError::NeedsMoreScope { id: id(), scopes: vec!["admin".into()] },

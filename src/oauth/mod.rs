@@ -25,6 +25,7 @@
 pub(crate) mod account;
 pub mod activity;
 mod authorize;
+pub mod binding;
 mod browser;
 pub mod challenge;
 mod client_credentials;

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::binding::Binding;
 use super::error::{OAuthError, Problem, Step};
 use super::http::{bad, parse_json, shown};
 use crate::profile::SourceId;
@@ -55,6 +56,9 @@ pub struct StoredTokens {
     pub step_up: Option<StepUp>,
     /// Who signed in, when the server said (ID token claims).
     pub account: Option<Account>,
+    /// The server and settings these tokens were issued for; `None` in documents written before
+    /// bindings existed (see [`super::binding`]).
+    pub binding: Option<Binding>,
 }
 
 /// When an access token is renewed, relative to its expiry.
@@ -122,6 +126,8 @@ struct Document {
     step_up: Option<StepUp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     account: Option<Account>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    binding: Option<Binding>,
 }
 
 fn public_client() -> String {
@@ -240,6 +246,7 @@ impl StoredTokens {
             obtained_at: document.obtained_at,
             step_up: document.step_up.take(),
             account: document.account.take(),
+            binding: document.binding.take(),
         })
     }
 
@@ -261,6 +268,7 @@ impl StoredTokens {
             obtained_at: self.obtained_at,
             step_up: self.step_up.clone(),
             account: self.account.clone(),
+            binding: self.binding.clone(),
         }
     }
 }
@@ -383,6 +391,7 @@ mod tests {
             obtained_at: now(),
             step_up: None,
             account: None,
+            binding: None,
         }
     }
 

@@ -18,5 +18,6 @@ pub use model::{
 };
 pub use resolve::{
     ResolveError, Resolved, ResolvedTransport, SecretSource, parse_http_url, resolve, resolve_with,
+    server_url,
 };
 pub use validate::{Problem, is_portable_tool_name};

@@ -142,6 +142,14 @@ async fn value_of(
     })
 }
 
+/// The URL of an HTTP or SSE profile's server with its variables expanded from the process
+/// environment; `None` for stdio, or when the URL does not expand or parse (connecting says why).
+pub fn server_url(profile: &Profile) -> Option<Url> {
+    let (Transport::Http { url, .. } | Transport::Sse { url, .. }) = &profile.transport else { return None };
+    let expanded = expand(url, |name| std::env::var(name).ok()).ok()?;
+    parse_http_url(profile.id(), "url", &expanded).ok()
+}
+
 /// Parses an upstream URL, accepting only http and https.
 pub fn parse_http_url(id: &SourceId, field: &str, given: &str) -> Result<Url, ResolveError> {
     let url = Url::parse(given).map_err(|err| ResolveError::BadUrl {
