@@ -6,7 +6,10 @@
 //! adding writes secrets first and the profile last; removing drops the profile first and its
 //! secrets after.
 
+use std::sync::Arc;
+
 use crate::activity_log::{self, Event};
+use crate::credentials::SourceCredentials;
 use crate::filter::ToolChoice;
 use crate::oauth::activity::TokenActivity;
 use crate::oauth::binding::Binding;
@@ -32,13 +35,27 @@ pub enum Error {
     #[error(transparent)]
     Resolve(#[from] ResolveError),
     #[error(transparent)]
-    Upstream(#[from] UpstreamError),
+    Upstream(UpstreamError),
     #[error(transparent)]
     OAuth(#[from] OAuthError),
     #[error("source `{id}` is disabled; enable it with `lanyard profile edit {id} --enable`")]
     Disabled { id: SourceId },
     #[error(transparent)]
     Import(#[from] ImportError),
+}
+
+impl From<UpstreamError> for Error {
+    /// A request that was not sent for want of credentials says why in the credential
+    /// component's own words (sign-in needed, keychain locked), not as an upstream failure.
+    fn from(err: UpstreamError) -> Self {
+        match err {
+            UpstreamError::Credentials { id, err } => match err.downcast::<Error>() {
+                Ok(inner) => *inner,
+                Err(err) => Self::Upstream(UpstreamError::Credentials { id, err }),
+            },
+            err => Self::Upstream(err),
+        }
+    }
 }
 
 impl Error {
@@ -70,7 +87,8 @@ pub struct ImportOutcome {
 /// Profiles and the vault, together.
 pub struct Engine {
     profiles: ProfileStore,
-    vault: Vault,
+    /// Shared with the credential components of open sessions, which outlive a call.
+    vault: Arc<Vault>,
 }
 
 impl Engine {
@@ -80,7 +98,7 @@ impl Engine {
     }
 
     pub fn new(profiles: ProfileStore, vault: Vault) -> Self {
-        Self { profiles, vault }
+        Self { profiles, vault: Arc::new(vault) }
     }
 
     pub fn profile_store(&self) -> &ProfileStore {
@@ -89,6 +107,11 @@ impl Engine {
 
     pub fn vault(&self) -> &Vault {
         &self.vault
+    }
+
+    /// The vault, for a component that outlives the call that made it.
+    pub fn shared_vault(&self) -> Arc<Vault> {
+        Arc::clone(&self.vault)
     }
 
     pub fn load(&self) -> Result<ProfileFile, Error> {
@@ -268,20 +291,11 @@ impl Engine {
     }
 
     async fn connect_profile_once(&self, profile: &Profile, offers: Offers) -> Result<Upstream, Error> {
-        let base = resolve(profile, &self.vault).await?;
-        let mut resolved = base.clone();
-        let bearer = self.attach_credentials(profile, &mut resolved, None).await?;
-        match (Upstream::connect_offering(resolved, offers).await, bearer) {
-            (Err(err @ UpstreamError::Unauthorized { .. }), Some(_)) if is_step_up(&err) => {
-                Err(self.refusal(profile, err).await)
-            }
-            (Err(UpstreamError::Unauthorized { .. }), Some(refused)) => {
-                tracing::debug!(source = %profile.id(), "the server refused the token; renewing it once");
-                let mut retry = base;
-                self.attach_credentials(profile, &mut retry, Some(&refused)).await?;
-                Ok(Upstream::connect_offering(retry, offers).await?)
-            }
-            (connected, _) => Ok(connected?),
+        let resolved = resolve(profile, &self.vault).await?;
+        let authorizer = SourceCredentials::new(self, profile, &resolved).await?.authorizer();
+        match Upstream::connect_authorized(resolved, offers, authorizer).await {
+            Ok(upstream) => Ok(upstream),
+            Err(err) => Err(self.refusal(profile, err).await),
         }
     }
 
@@ -302,54 +316,14 @@ impl Engine {
         }
     }
 
-    /// What an upstream error means for a signed-in source. A `403 insufficient_scope` is
-    /// recorded as a pending step-up and reported as [`OAuthError::NeedsMoreScope`] (or
-    /// [`OAuthError::ScopeNotGranted`] past the bound); it never starts a sign-in, because this
-    /// runs on background paths too. Any other error comes back as it was.
+    /// What an upstream error means for a source: see [`crate::credentials::refusal`].
     pub async fn refusal(&self, profile: &Profile, err: UpstreamError) -> Error {
-        let challenged = match &err {
-            UpstreamError::Unauthorized { www_authenticate: Some(header), .. } if uses_sign_in(profile) => {
-                oauth::step_up::insufficient_scope(header)
-            }
-            _ => None,
-        };
-        match challenged {
-            Some(scopes) => self.credentials().note_insufficient_scope(profile, scopes).await.into(),
-            None => err.into(),
-        }
+        crate::credentials::refusal(&self.vault, profile, err).await
     }
 
     /// The token manager for this engine's vault: fresh bearer tokens for OAuth sources.
     pub fn credentials(&self) -> Credentials<'_> {
         Credentials::new(&self.vault)
-    }
-
-    /// Adds `Authorization: Bearer <token>` (and a service token header) for a source whose
-    /// auth is OAuth or client credentials; returns the bearer token added. `refused` is a
-    /// token the server just rejected, which forces a renewal.
-    pub async fn attach_credentials(
-        &self,
-        profile: &Profile,
-        resolved: &mut Resolved,
-        refused: Option<&Secret>,
-    ) -> Result<Option<Secret>, Error> {
-        if !uses_tokens(profile) {
-            return Ok(None);
-        }
-        let (url, headers) = match &mut resolved.transport {
-            ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
-                (url.clone(), headers)
-            }
-            ResolvedTransport::Stdio { .. } => {
-                return Err(OAuthError::NotHttp { id: profile.id().clone() }.into());
-            }
-        };
-        let bearer = self.credentials().bearer(profile, &url, refused).await?;
-        set_header(headers, "Authorization", Secret::new(format!("Bearer {}", bearer.expose())));
-        if let Some((name, token)) = self.service_token_header(profile).await? {
-            set_header(headers, &name, token);
-        }
-        Ok(Some(bearer))
     }
 
     /// The extra service token a client-credentials profile sends in a header of its own, read
@@ -606,12 +580,6 @@ impl Engine {
 /// Where `profile`'s tokens would be bound; `None` for a profile without tokens.
 fn token_binding(profile: &Profile) -> Option<Binding> {
     crate::profile::server_url(profile).and_then(|url| Binding::of(&profile.auth, &url))
-}
-
-/// Whether an upstream refusal is a `403 insufficient_scope` (step-up), not an expired token.
-fn is_step_up(err: &UpstreamError) -> bool {
-    matches!(err, UpstreamError::Unauthorized { www_authenticate: Some(header), .. }
-        if oauth::step_up::insufficient_scope(header).is_some())
 }
 
 /// Sets a header, replacing one of the same name (any case).

@@ -31,10 +31,10 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::BridgeError;
-use super::credentials::{Credentials, Missed};
 use super::jsonrpc::{IdKey, Peeked, error_reply, peek};
 use super::rewrite::{Outbound, Rewriter};
 use crate::activity_log::{self, AgentKind, Event};
+use crate::credentials::{Missed, SourceCredentials};
 use crate::profile::{Resolved, ResolvedTransport, SourceId};
 use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, reqwest_error};
 
@@ -51,14 +51,14 @@ pub(crate) struct Forwarder {
     target: Target,
     url: Url,
     client: reqwest::Client,
-    credentials: Arc<Credentials>,
+    credentials: Arc<SourceCredentials>,
     rewriter: Rewriter,
     /// How long the requests of one POST may wait for their answers.
     request_limit: Duration,
 }
 
 impl Forwarder {
-    pub fn new(resolved: &Resolved, credentials: Credentials) -> Result<Self, BridgeError> {
+    pub fn new(resolved: &Resolved, credentials: SourceCredentials) -> Result<Self, BridgeError> {
         let ResolvedTransport::Http { url, .. } = &resolved.transport else {
             unreachable!("the forwarder serves streamable HTTP sources only");
         };
@@ -151,7 +151,7 @@ impl Forwarder {
         let answer = match sent {
             Ok(Ok(answer)) => answer,
             Ok(Err(err)) => return self.failed(&requests, &reqwest_error(&self.target, err).into()),
-            Err(err) => return self.failed(&requests, &err),
+            Err(err) => return self.failed(&requests, &err.into()),
         };
         let status = answer.status();
         if self.credentials.passes_agent_authorization() {
@@ -164,7 +164,7 @@ impl Forwarder {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             let err = self.credentials.refusal(www_authenticate).await;
-            return self.failed(&requests, &err);
+            return self.failed(&requests, &err.into());
         }
         if status.is_server_error() {
             // An agent shows "HTTP 500" without saying which server; say it, and what it was.
@@ -361,7 +361,7 @@ fn error_events(requests: &[Value], err: &BridgeError, source: &SourceId) -> Byt
 struct CancelOnDrop {
     client: reqwest::Client,
     url: Url,
-    credentials: Arc<Credentials>,
+    credentials: Arc<SourceCredentials>,
     /// The agent's headers that went with the request (session, protocol version).
     headers: HeaderMap,
     requests: Vec<Value>,

@@ -21,7 +21,6 @@
 #[cfg(unix)]
 mod agent_pipes;
 mod agents;
-mod credentials;
 mod door;
 mod forward;
 mod hub;

@@ -27,10 +27,10 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::{debug, info, warn};
 
 use super::BridgeError;
-use super::credentials::Credentials;
 use super::jsonrpc::{INVALID_REQUEST, IdKey, PARSE_ERROR, Peeked, UPSTREAM_FAILED, error_reply, peek};
 use super::link::Link;
 use super::rewrite::{Outbound, Rewriter};
+use crate::credentials::SourceCredentials;
 use crate::profile::{Resolved, ResolvedTransport, SourceId};
 use crate::upstream::UpstreamError;
 
@@ -201,7 +201,7 @@ impl Shared {
 pub(crate) struct Pipe {
     resolved: Resolved,
     log_dir: PathBuf,
-    credentials: Arc<Credentials>,
+    credentials: Arc<SourceCredentials>,
     http: Option<reqwest::Client>,
     shared: Arc<Shared>,
     link: Arc<tokio::sync::Mutex<Option<Link>>>,
@@ -211,11 +211,11 @@ pub(crate) struct Pipe {
 }
 
 impl Pipe {
-    /// A pipe for `resolved` with its `credentials` (see [`Credentials::new`]), sending the
+    /// A pipe for `resolved` with its `credentials` (see [`SourceCredentials::new`]), sending the
     /// agent's messages to `to_agent`. Nothing is started until the agent's first message.
     pub fn new(
         resolved: Resolved,
-        credentials: Arc<Credentials>,
+        credentials: Arc<SourceCredentials>,
         log_dir: PathBuf,
         to_agent: impl ToAgent,
     ) -> Result<Self, BridgeError> {

@@ -29,7 +29,6 @@ use tracing::{debug, info, warn};
 
 use super::BridgeError;
 use super::agents::{self, Agents};
-use super::credentials::Credentials;
 use super::door;
 use super::forward::Forwarder;
 use super::hub;
@@ -37,6 +36,7 @@ use super::merged::{self, Merged};
 use super::profile_watch::ProfileWatch;
 use super::session::Sessions;
 use crate::Engine;
+use crate::credentials::SourceCredentials;
 use crate::profile::{Profile, ProfileError, ProfileFile, ResolvedTransport, SourceId};
 use crate::secret::Secret;
 
@@ -278,11 +278,11 @@ impl Door {
         let resolved = self.engine.resolve_profile(&profile).await?;
         let route = match &resolved.transport {
             ResolvedTransport::Http { .. } => {
-                let credentials = Credentials::new(&self.engine, &profile, &resolved).await?;
+                let credentials = SourceCredentials::new(&self.engine, &profile, &resolved).await?;
                 Route::Http(Forwarder::new(&resolved, credentials)?)
             }
             ResolvedTransport::Stdio { .. } | ResolvedTransport::Sse { .. } => {
-                let credentials = Credentials::new(&self.engine, &profile, &resolved).await?;
+                let credentials = SourceCredentials::new(&self.engine, &profile, &resolved).await?;
                 Route::Sessions(Sessions::new(resolved, credentials, self.log_dir.clone()))
             }
         };

@@ -26,19 +26,19 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tracing::debug;
 
 use super::BridgeError;
-use super::credentials::Credentials;
 use super::forward::json;
 use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, error_reply, peek};
 use super::link::SESSION_ID;
 use super::pipe::{Pipe, ToAgent};
 use crate::activity_log::{AgentKind, Event};
+use crate::credentials::SourceCredentials;
 use crate::profile::Resolved;
 use crate::upstream::MAX_MESSAGE_BYTES;
 
 /// The live agent sessions of one stdio source.
 pub(crate) struct Sessions {
     resolved: Resolved,
-    credentials: Arc<Credentials>,
+    credentials: Arc<SourceCredentials>,
     log_dir: PathBuf,
     live: Mutex<HashMap<String, Arc<Session>>>,
 }
@@ -62,7 +62,7 @@ struct Routes {
 impl Sessions {
     /// Sessions with `resolved`'s upstream: a stdio child (no `credentials`, its secrets are in
     /// its environment) or a legacy SSE server, one upstream session per agent session.
-    pub fn new(resolved: Resolved, credentials: Credentials, log_dir: PathBuf) -> Self {
+    pub fn new(resolved: Resolved, credentials: SourceCredentials, log_dir: PathBuf) -> Self {
         Self { resolved, credentials: Arc::new(credentials), log_dir, live: Mutex::new(HashMap::new()) }
     }
 

@@ -18,7 +18,6 @@ use tracing::info;
 use super::BridgeError;
 #[cfg(unix)]
 use super::agent_pipes;
-use super::credentials::Credentials;
 use super::hub;
 #[cfg(unix)]
 use super::lines::read_line_async;
@@ -26,6 +25,7 @@ use super::lines::{Line, read_line};
 use super::pipe::Pipe;
 use crate::Engine;
 use crate::activity_log::AgentKind;
+use crate::credentials::SourceCredentials;
 use crate::profile::{Resolved, ResolvedTransport, SourceId, ToolFilter};
 use crate::secret::Secret;
 use crate::upstream::MAX_MESSAGE_BYTES;
@@ -41,7 +41,10 @@ const READ_BUFFER: usize = 64 * 1024;
 
 /// The source as the hub serves it (`/mcp/<id>`, with the bridge token), when a hub runs. The
 /// hub applies the source's tool filters and credentials, so this end adds none.
-async fn through_hub(engine: &Engine, id: &SourceId) -> Result<Option<(Resolved, Credentials)>, BridgeError> {
+async fn through_hub(
+    engine: &Engine,
+    id: &SourceId,
+) -> Result<Option<(Resolved, SourceCredentials)>, BridgeError> {
     let profile = engine.profile(id)?;
     if !profile.enabled {
         return Err(crate::Error::Disabled { id: id.clone() }.into());
@@ -56,7 +59,7 @@ async fn through_hub(engine: &Engine, id: &SourceId) -> Result<Option<(Resolved,
     let url =
         Url::parse(&format!("http://{addr}/mcp/{id}")).expect("a loopback URL with a source id is valid");
     let headers = vec![("Authorization".to_owned(), Secret::new(format!("Bearer {}", token.expose())))];
-    let credentials = Credentials::fixed(id, &headers)?;
+    let credentials = SourceCredentials::fixed(id, &headers)?;
     let transport = ResolvedTransport::Http { url, headers: Vec::new() };
     let resolved = Resolved {
         id: id.clone(),
@@ -94,7 +97,7 @@ pub async fn run_stdio(
                 crate::activity_log::Event::BridgeSession { agent: AgentKind::Stdio },
             );
             let (profile, resolved) = engine.resolve_source(id).await?;
-            let credentials = Credentials::new(&engine, &profile, &resolved).await?;
+            let credentials = SourceCredentials::new(&engine, &profile, &resolved).await?;
             (resolved, credentials)
         }
     };

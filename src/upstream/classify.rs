@@ -126,9 +126,12 @@ fn streamable_http_error(target: &Target, err: StreamableHttpError<reqwest::Erro
         | StreamableHttpError::HttpStatus(_)
         | StreamableHttpError::ResponseBodyTooLarge { .. }
         | StreamableHttpError::SessionExpired) => Diagnosis::OddHttpAnswer(protocol(target, Box::new(err))),
+        StreamableHttpError::Io(err) => match super::authorized::credential_failure(err) {
+            Ok(failure) => Diagnosis::Known(UpstreamError::Credentials { id, err: failure.0 }),
+            Err(_) => Diagnosis::Closed,
+        },
         StreamableHttpError::TransportChannelClosed
         | StreamableHttpError::UnexpectedEndOfStream
-        | StreamableHttpError::Io(_)
         | StreamableHttpError::Sse(_) => Diagnosis::Closed,
         other => Diagnosis::Known(protocol(target, Box::new(other))),
     }

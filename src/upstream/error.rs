@@ -196,6 +196,16 @@ pub enum UpstreamError {
 
     #[error("source `{id}`: the call was cancelled by the agent")]
     Cancelled { id: SourceId },
+
+    /// A request was not sent because its credentials could not be had. The credential
+    /// component's own error, which names the source and the fix, is inside; the engine's
+    /// error takes it out (`From<UpstreamError> for Error`).
+    #[error("{err}")]
+    Credentials {
+        id: SourceId,
+        #[source]
+        err: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// How an HTTP answer showed it was not MCP.
@@ -253,7 +263,7 @@ impl UpstreamError {
             | Self::Tls { .. }
             | Self::Disconnected { .. } => Kind::Connection,
             Self::NotMcp { .. } | Self::SseEndpoint { .. } | Self::Protocol { .. } => Kind::Protocol,
-            Self::Unauthorized { .. } => Kind::NeedsSignIn,
+            Self::Unauthorized { .. } | Self::Credentials { .. } => Kind::NeedsSignIn,
             Self::ConnectTimeout { .. } | Self::RequestTimeout { .. } | Self::TokenTimeout { .. } => {
                 Kind::Timeout
             }
@@ -278,6 +288,7 @@ impl UpstreamError {
             | Self::Tls { id, .. }
             | Self::NotMcp { id, .. }
             | Self::Unauthorized { id, .. }
+            | Self::Credentials { id, .. }
             | Self::ConnectTimeout { id, .. }
             | Self::RequestTimeout { id, .. }
             | Self::TokenTimeout { id, .. }

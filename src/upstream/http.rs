@@ -15,6 +15,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use url::Url;
 
+use super::authorized::AuthorizedClient;
 use super::classify::{Target, reqwest_error};
 use super::error::{NotMcpProblem, UpstreamError};
 use crate::secret::Secret;
@@ -66,9 +67,9 @@ pub(crate) fn client(
 
 /// rmcp's streamable HTTP client transport over `client`.
 pub(super) fn streamable(
-    client: reqwest::Client,
+    client: AuthorizedClient,
     url: &Url,
-) -> StreamableHttpClientTransport<reqwest::Client> {
+) -> StreamableHttpClientTransport<AuthorizedClient> {
     let config =
         StreamableHttpClientTransportConfig::with_uri(url.as_str()).max_sse_event_size(MAX_MESSAGE_BYTES);
     StreamableHttpClientTransport::with_client(client, config)
@@ -79,7 +80,7 @@ pub(super) fn streamable(
 /// answer looks like MCP after all, `fallback` (rmcp's own complaint) stands.
 pub(super) async fn explain_answer(
     target: &Target,
-    client: &reqwest::Client,
+    client: &AuthorizedClient,
     url: &Url,
     fallback: UpstreamError,
 ) -> UpstreamError {
@@ -93,12 +94,12 @@ pub(super) async fn explain_answer(
             "clientInfo": { "name": "lanyard", "version": env!("CARGO_PKG_VERSION") }
         }
     });
-    let sent = client
-        .post(url.as_str())
-        .header(ACCEPT, "application/json, text/event-stream")
-        .json(&probe)
-        .send()
-        .await;
+    let mut request =
+        client.http().post(url.as_str()).header(ACCEPT, "application/json, text/event-stream").json(&probe);
+    if let Some(token) = client.current_bearer().await {
+        request = request.bearer_auth(token.expose());
+    }
+    let sent = request.send().await;
     let response = match sent {
         Ok(response) => response,
         Err(err) => return reqwest_error(target, err),

@@ -12,6 +12,7 @@
     reason = "sampling, roots and logging are deprecated by SEP-2577, but servers of earlier revisions still use them"
 )]
 
+mod authorized;
 mod changes;
 mod classify;
 mod error;
@@ -37,6 +38,8 @@ use rmcp::{RoleClient, ServiceError, ServiceExt};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, instrument};
 
+use self::authorized::AuthorizedClient;
+pub use self::authorized::{Authorizer, CredentialFailure};
 pub use self::changes::ListChanged;
 use self::changes::Listener;
 use self::classify::Diagnosis;
@@ -92,7 +95,7 @@ impl std::fmt::Debug for Upstream {
 /// A transport ready for the handshake, with what the handshake's failure needs to be explained.
 enum Connecting {
     Stdio(stdio::StdioTransport, StdioChild),
-    Http(rmcp::transport::StreamableHttpClientTransport<reqwest::Client>, reqwest::Client, url::Url),
+    Http(rmcp::transport::StreamableHttpClientTransport<AuthorizedClient>, AuthorizedClient, url::Url),
     Sse(sse::SseTransport),
 }
 
@@ -100,34 +103,37 @@ impl Upstream {
     /// Connects and completes the `initialize` handshake within the profile's connect timeout.
     /// A stdio server's stderr goes to `<source-id>.stderr.log` in [`crate::paths::log_dir`].
     pub async fn connect(resolved: Resolved) -> Result<Upstream, UpstreamError> {
-        Self::connect_offering(resolved, Offers::Nothing).await
+        Self::connect_authorized(resolved, Offers::Nothing, None).await
     }
 
-    /// [`Upstream::connect`], declaring what `offers` says in the handshake.
-    pub async fn connect_offering(resolved: Resolved, offers: Offers) -> Result<Upstream, UpstreamError> {
+    /// [`Upstream::connect`], declaring what `offers` says in the handshake, with every HTTP
+    /// request's bearer token from `authorizer` (see [`Authorizer`]).
+    pub async fn connect_authorized(
+        resolved: Resolved,
+        offers: Offers,
+        authorizer: Option<Arc<dyn Authorizer>>,
+    ) -> Result<Upstream, UpstreamError> {
         let span =
             info_span!("connect", source = %resolved.id, transport = %transport_kind(&resolved.transport));
-        Self::connect_inner(resolved, &crate::paths::log_dir(), offers).instrument(span).await
+        let connecting = Connect { log_dir: &crate::paths::log_dir(), offers, authorizer };
+        Self::connect_inner(resolved, connecting).instrument(span).await
     }
 
     /// [`Upstream::connect`], with a stdio server's stderr log in `log_dir` instead.
     pub async fn connect_with_log_dir(resolved: Resolved, log_dir: &Path) -> Result<Upstream, UpstreamError> {
         let span =
             info_span!("connect", source = %resolved.id, transport = %transport_kind(&resolved.transport));
-        Self::connect_inner(resolved, log_dir, Offers::Nothing).instrument(span).await
+        let connecting = Connect { log_dir, offers: Offers::Nothing, authorizer: None };
+        Self::connect_inner(resolved, connecting).instrument(span).await
     }
 
-    async fn connect_inner(
-        resolved: Resolved,
-        log_dir: &Path,
-        offers: Offers,
-    ) -> Result<Upstream, UpstreamError> {
+    async fn connect_inner(resolved: Resolved, connecting: Connect<'_>) -> Result<Upstream, UpstreamError> {
         let target = target_of(&resolved);
         let Resolved { id, transport, timeouts, tools, .. } = resolved;
         let limit = timeouts.connect();
         let kind = transport_kind(&transport);
         let (service, child) =
-            match tokio::time::timeout(limit, handshake(&target, transport, limit, log_dir, offers)).await {
+            match tokio::time::timeout(limit, handshake(&target, transport, limit, connecting)).await {
                 Ok(connected) => connected?,
                 Err(_) => return Err(UpstreamError::ConnectTimeout { id, limit }),
             };
@@ -438,13 +444,21 @@ impl Upstream {
     }
 }
 
+/// How to connect, beside the resolved profile.
+struct Connect<'a> {
+    /// Where a stdio server's stderr goes.
+    log_dir: &'a Path,
+    offers: Offers,
+    /// Where HTTP requests get their bearer token.
+    authorizer: Option<Arc<dyn Authorizer>>,
+}
+
 /// Opens the transport and runs the handshake.
 async fn handshake(
     target: &Target,
     transport: ResolvedTransport,
     connect_timeout: Duration,
-    log_dir: &Path,
-    offers: Offers,
+    Connect { log_dir, offers, authorizer }: Connect<'_>,
 ) -> Result<(RunningService<RoleClient, Listener>, Option<StdioChild>), UpstreamError> {
     let connecting = match transport {
         ResolvedTransport::Stdio { command, args, env, cwd } => {
@@ -453,7 +467,7 @@ async fn handshake(
             Connecting::Stdio(transport, child)
         }
         ResolvedTransport::Http { url, headers } => {
-            let client = http::client(target, &headers, connect_timeout)?;
+            let client = AuthorizedClient::new(http::client(target, &headers, connect_timeout)?, authorizer);
             Connecting::Http(http::streamable(client.clone(), &url), client, url)
         }
         ResolvedTransport::Sse { url, headers } => {

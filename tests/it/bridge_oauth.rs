@@ -20,16 +20,21 @@ use crate::support::oauth_fixture::{OAuthFixture, browser_script};
 const SIGN_IN_NEEDED: i64 = -32001;
 
 /// An OAuth source at the fixture, signed in through `lanyard connect` in its own home.
-struct SignedIn {
-    fixture: OAuthFixture,
-    home: Home,
-    id: String,
+pub(crate) struct SignedIn {
+    pub(crate) fixture: OAuthFixture,
+    pub(crate) home: Home,
+    pub(crate) id: String,
     _cleanup: Cleanup,
 }
 
 impl SignedIn {
     async fn new(tag: &str) -> Self {
-        let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
+        Self::at_fixture_with(tag, &[]).await
+    }
+
+    /// A source signed in at a fixture started with `flags` (`--access-ttl 4`, ...).
+    pub(crate) async fn at_fixture_with(tag: &str, flags: &[&str]) -> Self {
+        let fixture = OAuthFixture::start(flags).await.expect("the OAuth fixture starts");
         let id = unique_id(tag).to_string();
         let cleanup = Cleanup(vec![
             format!("source:{id}/oauth/tokens"),
@@ -47,11 +52,11 @@ impl SignedIn {
         Self { fixture, home, id, _cleanup: cleanup }
     }
 
-    async fn refreshes(&self) -> u64 {
+    pub(crate) async fn refreshes(&self) -> u64 {
         self.fixture.count("/token_requests/refresh_token").await.expect("the fixture's stats answer")
     }
 
-    async fn status(&self) -> Value {
+    pub(crate) async fn status(&self) -> Value {
         let output =
             self.home.lanyard(&["status", &self.id, "--json"]).stdin(Stdio::null()).output().await.unwrap();
         let status: Value = serde_json::from_slice(&output.stdout).expect("status --json is JSON");
@@ -64,7 +69,7 @@ fn call_whoami(id: u64) -> Value {
 }
 
 /// The subject the fixture's `whoami` tool saw in the token, from a `tools/call` answer.
-fn subject(answer: &Value) -> Option<String> {
+pub(crate) fn subject(answer: &Value) -> Option<String> {
     let text = answer["result"]["content"][0]["text"].as_str()?;
     let who: Value = serde_json::from_str(text).ok()?;
     who["sub"].as_str().map(str::to_owned)

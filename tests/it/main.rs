@@ -5,6 +5,7 @@ mod agent_stdio;
 mod bridge;
 mod bridge_oauth;
 mod cli;
+mod credential_paths;
 mod doctor;
 mod faults;
 mod hostile;

@@ -11,6 +11,7 @@
 //   "logging": { "tool": "toggle-simulated-logging" }    call it, then wait for the first log message
 //   "unknown": "some/method"                            send a request no server knows
 //   "calls":   [{ "tool": "t", "arguments": {...} }]   call each tool; report text, isError or error
+//              { "wait_ms": 5000 } in the list waits that long on the same session first
 //   "prompt":  { "name": "p", "arguments": {...} }     list prompts, then get this one
 //   "resources": ["uri", ...]                          list resources, then read each
 // It prints one JSON object with what happened, e.g. {"tools": [...], "echo": "hi", ...}, and
@@ -117,6 +118,10 @@ async function main() {
   if (plan.calls) {
     out.calls = [];
     for (const call of plan.calls) {
+      if (call.wait_ms) {
+        await new Promise((resolve) => setTimeout(resolve, call.wait_ms));
+        continue;
+      }
       try {
         const result = await client.callTool({ name: call.tool, arguments: call.arguments ?? {} });
         out.calls.push({ text: result.content?.[0]?.text ?? null, isError: result.isError ?? false });

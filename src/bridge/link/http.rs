@@ -7,7 +7,7 @@
 //! request; after `notifications/initialized` a GET stream carries server-initiated messages when
 //! the server offers one; closing DELETEs the session. `initialize` is awaited before anything else
 //! is sent (its answer names the session); every other POST runs on its own task, so slow calls
-//! do not hold up fast ones. Credentials come from [`Credentials::send`] per request.
+//! do not hold up fast ones. SourceCredentials come from [`SourceCredentials::send`] per request.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,9 +22,9 @@ use tracing::debug;
 use url::Url;
 
 use super::super::BridgeError;
-use super::super::credentials::{Credentials, Sent};
 use super::super::jsonrpc::{IdKey, Peeked, peek};
 use super::super::pipe::Shared;
+use crate::credentials::{Sent, SourceCredentials};
 use crate::profile::Resolved;
 use crate::upstream::{MAX_MESSAGE_BYTES, NotMcpProblem, Origin, Target, UpstreamError, reqwest_error};
 
@@ -42,7 +42,7 @@ struct Inner {
     target: Target,
     url: Url,
     client: reqwest::Client,
-    credentials: Arc<Credentials>,
+    credentials: Arc<SourceCredentials>,
     shared: Arc<Shared>,
     generation: u64,
     session: Mutex<Session>,
@@ -60,7 +60,7 @@ impl HttpLink {
         resolved: &Resolved,
         url: Url,
         client: reqwest::Client,
-        credentials: Arc<Credentials>,
+        credentials: Arc<SourceCredentials>,
         shared: Arc<Shared>,
         generation: u64,
     ) -> Self {
@@ -110,7 +110,7 @@ impl Inner {
     }
 
     /// Sends one request with the session, the protocol version and fresh credentials; `build`
-    /// gets those headers (see [`Credentials::send`] for the renewal on a 401).
+    /// gets those headers (see [`SourceCredentials::send`] for the renewal on a 401).
     async fn send(&self, build: impl Fn(HeaderMap) -> reqwest::RequestBuilder) -> Result<Sent, BridgeError> {
         let session = self.session.lock().expect("session lock").clone();
         let mut headers = HeaderMap::new();
@@ -127,6 +127,7 @@ impl Inner {
                 build(all)
             })
             .await
+            .map_err(BridgeError::from)
     }
 
     /// POSTs one message and hands on what comes back. Failures answer `requests` with an error.
@@ -164,7 +165,7 @@ impl Inner {
             let www_authenticate =
                 response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_owned);
             let err = self.credentials.refusal(www_authenticate).await;
-            return self.shared.fail(&requests, &err);
+            return self.shared.fail(&requests, &err.into());
         }
         if status == StatusCode::NOT_FOUND && had_session {
             // The server forgot the session: start over on the next request.

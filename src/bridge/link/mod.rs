@@ -18,9 +18,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::BridgeError;
-use super::credentials::Credentials;
 use super::jsonrpc::Peeked;
 use super::pipe::Shared;
+use crate::credentials::SourceCredentials;
 use crate::profile::{Resolved, ResolvedTransport};
 
 pub(crate) enum Link {
@@ -34,7 +34,7 @@ impl Link {
         resolved: &Resolved,
         log_dir: &Path,
         client: Option<reqwest::Client>,
-        credentials: Arc<Credentials>,
+        credentials: Arc<SourceCredentials>,
         shared: Arc<Shared>,
         generation: u64,
     ) -> Result<Self, BridgeError> {

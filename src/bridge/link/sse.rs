@@ -18,9 +18,9 @@ use tracing::debug;
 use url::Url;
 
 use super::super::BridgeError;
-use super::super::credentials::Credentials;
 use super::super::jsonrpc::{IdKey, Peeked};
 use super::super::pipe::Shared;
+use crate::credentials::SourceCredentials;
 use crate::profile::Resolved;
 use crate::upstream::sse::{Events, open_events, stream_request};
 use crate::upstream::{MAX_MESSAGE_BYTES, NotMcpProblem, Origin, Target, UpstreamError, reqwest_error};
@@ -34,7 +34,7 @@ struct Inner {
     target: Target,
     endpoint: Url,
     client: reqwest::Client,
-    credentials: Arc<Credentials>,
+    credentials: Arc<SourceCredentials>,
     shared: Arc<Shared>,
 }
 
@@ -43,7 +43,7 @@ impl SseLink {
         resolved: &Resolved,
         url: Url,
         client: reqwest::Client,
-        credentials: Arc<Credentials>,
+        credentials: Arc<SourceCredentials>,
         shared: Arc<Shared>,
         generation: u64,
     ) -> Result<Self, BridgeError> {
@@ -53,7 +53,7 @@ impl SseLink {
             .await?
             .map_err(|err| reqwest_error(&target, err))?;
         if matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-            return Err(credentials.refusal(www_authenticate(&response)).await);
+            return Err(credentials.refusal(www_authenticate(&response)).await.into());
         }
         let (endpoint, events) = open_events(&target, &url, response).await?;
         let stop = CancellationToken::new();
@@ -89,7 +89,7 @@ impl Inner {
             .map_err(|err| reqwest_error(&self.target, err))?;
         let status = response.status();
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-            return Err(self.credentials.refusal(www_authenticate(&response)).await);
+            return Err(self.credentials.refusal(www_authenticate(&response)).await.into());
         }
         if !status.is_success() {
             let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok());

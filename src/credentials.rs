@@ -1,19 +1,21 @@
-//! Where the bridge gets the credentials for one request to an HTTP upstream, and what it does
-//! when the upstream refuses them.
+//! The credentials of one source's requests, for every path that talks to an HTTP upstream: the
+//! bridge's HTTP forward and stdio pass-through ([`SourceCredentials::send`]) and every rmcp
+//! session (the merged server, the CLI, the app, doctor), which asks per request through
+//! [`Authorizer`]. One component, so that every path renews the same way.
 //!
-//! [`Credentials::send`] is the only way the bridge talks to an HTTP upstream, so every request
-//! carries fresh credentials: the profile's headers, plus for OAuth and client-credentials
-//! sources a bearer token from the engine's token manager ([`crate::oauth::Credentials`]). The
-//! token is kept in memory until the time the token manager gave for renewing it (the refresh
-//! margin before expiry, or half-way through a short life), so the keychain is read once per
-//! token, not once per call. From then until it expires, requests go on with it while one
-//! renewal runs in the background: a slow authorization server never holds up calls whose token
-//! still works. Only a token that has expired makes requests wait for the new one. A 401 to a
-//! token we added renews it
-//! (refresh, or a new service token; one refresh per source across processes, the token manager
-//! sees to that) and sends the request once more, so an agent never notices an expiry. A source
-//! that needs sign-in is never signed in from here: the request fails with an error that names
-//! the source and the command that fixes it.
+//! Each request carries the profile's headers, plus for OAuth and client-credentials sources a
+//! bearer token from the engine's token manager ([`crate::oauth::Credentials`]). The token is
+//! kept in memory until the time the token manager gave for renewing it (the refresh margin
+//! before expiry, or half-way through a short life), so the keychain is read once per token, not
+//! once per call. From then until it expires, requests go on with it while one renewal runs in
+//! the background: a slow authorization server never holds up calls whose token still works.
+//! Only a token that has expired makes requests wait for the new one. A 401 to a token we added
+//! renews it (refresh, or a new service token; one refresh per source across processes, the
+//! token manager sees to that) and sends the request once more, so an agent never notices an
+//! expiry. The token manager hands out only tokens bound to this source's server and settings
+//! (see [`crate::oauth::binding`]). A source that needs sign-in is never signed in from here: the
+//! request fails with an error that names the source and the command that fixes it; a `403
+//! insufficient_scope` is recorded for step-up ([`refusal`]).
 //!
 //! With `auth = passthrough`, the agent's own `Authorization` header goes to the upstream
 //! unchanged (the door has already taken the bridge token out of the request); every other
@@ -27,23 +29,25 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use tracing::debug;
 use url::Url;
 
-use super::BridgeError;
-use crate::Engine;
+use futures::future::BoxFuture;
+
+use crate::engine::{Engine, Error};
 use crate::oauth::{AccessToken, OAuthError};
 use crate::profile::{Auth, Profile, Resolved, ResolvedTransport, SourceId};
 use crate::secret::Secret;
-use crate::upstream::UpstreamError;
+use crate::upstream::{Authorizer, UpstreamError};
+use crate::vault::Vault;
 
 /// The credentials of one source, as HTTP headers.
-pub(crate) struct Credentials {
+pub struct SourceCredentials {
     id: SourceId,
     headers: HeaderMap,
     bearer: Bearer,
 }
 
-impl std::fmt::Debug for Credentials {
+impl std::fmt::Debug for SourceCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("SourceCredentials").field("id", &self.id).finish_non_exhaustive()
     }
 }
 
@@ -59,7 +63,7 @@ enum Bearer {
 
 /// An OAuth source's access token, kept between requests.
 struct Tokens {
-    engine: Arc<Engine>,
+    vault: Arc<Vault>,
     profile: Profile,
     url: Url,
     held: Mutex<Option<Held>>,
@@ -81,7 +85,7 @@ struct Held {
 }
 
 impl Held {
-    fn new(access: AccessToken, id: &SourceId) -> Result<Self, BridgeError> {
+    fn new(access: AccessToken, id: &SourceId) -> Result<Self, Error> {
         let mut header = HeaderValue::from_str(&format!("Bearer {}", access.token.expose()))
             .map_err(|_| UpstreamError::InvalidHeader { id: id.clone(), name: "Authorization".into() })?;
         header.set_sensitive(true);
@@ -98,26 +102,22 @@ impl Held {
     }
 }
 
-/// What [`Credentials::send`] got back: the upstream's answer, or the transport error.
-pub(crate) type Sent = Result<reqwest::Response, reqwest::Error>;
+/// What [`SourceCredentials::send`] got back: the upstream's answer, or the transport error.
+pub type Sent = Result<reqwest::Response, reqwest::Error>;
 
-/// The wait in which [`Credentials::send_by`] ran out of time.
+/// The wait in which [`SourceCredentials::send_by`] ran out of time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Missed {
+pub enum Missed {
     /// No token yet (a renewal was under way): the request was not sent.
     Token,
     /// The request went out; its answer did not come.
     Answer,
 }
 
-impl Credentials {
+impl SourceCredentials {
     /// The credentials of `resolved`, a source whose saved profile is `profile`. The profile's
     /// headers are checked once here, so that a bad one is a configuration error.
-    pub async fn new(
-        engine: &Arc<Engine>,
-        profile: &Profile,
-        resolved: &Resolved,
-    ) -> Result<Self, BridgeError> {
+    pub async fn new(engine: &Engine, profile: &Profile, resolved: &Resolved) -> Result<Self, Error> {
         let id = &resolved.id;
         let (url, headers) = match &resolved.transport {
             ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
@@ -132,7 +132,7 @@ impl Credentials {
         }
         let bearer = match &profile.auth {
             Auth::OAuth(_) | Auth::ClientCredentials(_) => Bearer::Tokens(Arc::new(Tokens {
-                engine: Arc::clone(engine),
+                vault: engine.shared_vault(),
                 profile: profile.clone(),
                 url: url.clone(),
                 held: Mutex::new(None),
@@ -146,7 +146,7 @@ impl Credentials {
     }
 
     /// Fixed headers and nothing else (the hub's bridge token, for a bridge going through it).
-    pub fn fixed(id: &SourceId, headers: &[(String, Secret)]) -> Result<Self, BridgeError> {
+    pub fn fixed(id: &SourceId, headers: &[(String, Secret)]) -> Result<Self, Error> {
         Ok(Self { id: id.clone(), headers: header_map(id, headers)?, bearer: Bearer::Profile })
     }
 
@@ -164,21 +164,18 @@ impl Credentials {
     /// everything else added (it may be called twice, so it must be cheap to repeat). A 401 to a
     /// token Lanyard added renews the token and sends once more. The outer error is a credential
     /// problem (sign-in needed, keychain); the inner result is what the upstream did.
-    pub async fn send(
-        &self,
-        build: impl Fn(HeaderMap) -> reqwest::RequestBuilder,
-    ) -> Result<Sent, BridgeError> {
+    pub async fn send(&self, build: impl Fn(HeaderMap) -> reqwest::RequestBuilder) -> Result<Sent, Error> {
         let held = self.token().await?;
         self.send_with(held, build).await
     }
 
-    /// [`Credentials::send`] by `deadline`, saying which wait it missed: the token (the request
+    /// [`SourceCredentials::send`] by `deadline`, saying which wait it missed: the token (the request
     /// was never sent) or the answer.
     pub async fn send_by(
         &self,
         deadline: tokio::time::Instant,
         build: impl Fn(HeaderMap) -> reqwest::RequestBuilder,
-    ) -> Result<Result<Sent, BridgeError>, Missed> {
+    ) -> Result<Result<Sent, Error>, Missed> {
         let held = match tokio::time::timeout_at(deadline, self.token()).await {
             Ok(Ok(held)) => held,
             Ok(Err(err)) => return Ok(Err(err)),
@@ -188,7 +185,7 @@ impl Credentials {
     }
 
     /// The token to send, for a source that takes one from the token manager.
-    async fn token(&self) -> Result<Option<Held>, BridgeError> {
+    async fn token(&self) -> Result<Option<Held>, Error> {
         match &self.bearer {
             Bearer::Tokens(tokens) => tokens.current(&self.id).await.map(Some),
             Bearer::Profile | Bearer::Agent => Ok(None),
@@ -199,7 +196,7 @@ impl Credentials {
         &self,
         held: Option<Held>,
         build: impl Fn(HeaderMap) -> reqwest::RequestBuilder,
-    ) -> Result<Sent, BridgeError> {
+    ) -> Result<Sent, Error> {
         let (Bearer::Tokens(tokens), Some(held)) = (&self.bearer, held) else {
             return Ok(build(self.headers.clone()).send().await);
         };
@@ -214,19 +211,23 @@ impl Credentials {
         }
     }
 
-    /// Why the upstream's 401 or 403 answer refused a request, as the error for the agent. A
-    /// `403 insufficient_scope` to a signed-in source is recorded as a pending step-up (the
-    /// person grants it with Reconnect); nothing here opens a browser.
-    pub async fn refusal(&self, www_authenticate: Option<String>) -> BridgeError {
-        if let Bearer::Tokens(tokens) = &self.bearer
-            && let Some(header) = &www_authenticate
-            && let Some(scopes) = crate::oauth::step_up::insufficient_scope(header)
-            && matches!(tokens.profile.auth, Auth::OAuth(_))
-        {
-            let err = tokens.engine.credentials().note_insufficient_scope(&tokens.profile, scopes).await;
-            return crate::Error::from(err).into();
+    /// Why the upstream's 401 or 403 answer refused a request, as the error for the agent (see
+    /// [`refusal`]).
+    pub async fn refusal(&self, www_authenticate: Option<String>) -> Error {
+        let err = UpstreamError::Unauthorized { id: self.id.clone(), www_authenticate };
+        match &self.bearer {
+            Bearer::Tokens(tokens) => refusal(&tokens.vault, &tokens.profile, err).await,
+            Bearer::Profile | Bearer::Agent => err.into(),
         }
-        UpstreamError::Unauthorized { id: self.id.clone(), www_authenticate }.into()
+    }
+
+    /// This component as the bearer token source of an rmcp session; `None` when the source's
+    /// `Authorization` comes from nowhere or its own headers.
+    pub fn authorizer(self) -> Option<Arc<dyn Authorizer>> {
+        match self.bearer {
+            Bearer::Tokens(tokens) => Some(Arc::new(SessionTokens { id: self.id, tokens })),
+            Bearer::Profile | Bearer::Agent => None,
+        }
     }
 
     fn with_bearer(&self, held: &Held) -> HeaderMap {
@@ -239,7 +240,7 @@ impl Credentials {
 impl Tokens {
     /// The held token while it is fresh, or while it still works with a renewal started in the
     /// background; otherwise one from the token manager.
-    async fn current(self: &Arc<Self>, id: &SourceId) -> Result<Held, BridgeError> {
+    async fn current(self: &Arc<Self>, id: &SourceId) -> Result<Held, Error> {
         if let Some(held) = self.held() {
             if held.is_fresh() {
                 return Ok(held);
@@ -272,7 +273,10 @@ impl Tokens {
             if tokens.held().is_some_and(|held| held.is_fresh()) {
                 return; // renewed meanwhile
             }
-            match tokens.engine.credentials().access(&tokens.profile, &tokens.url, None).await {
+            match crate::oauth::Credentials::new(&tokens.vault)
+                .access(&tokens.profile, &tokens.url, None)
+                .await
+            {
                 Ok(access) => match Held::new(access, &id) {
                     Ok(held) => *tokens.held.lock().expect("token lock") = Some(held),
                     Err(err) => debug!(source = %id, "the renewed token is unusable: {err}"),
@@ -288,11 +292,7 @@ impl Tokens {
     /// renewed on a task of its own: a request that gives up
     /// while it waits (its agent left, its deadline passed) never cuts a refresh off half-way, so
     /// a refresh token the server has just rotated is stored whatever becomes of the request.
-    async fn renew_detached(
-        self: &Arc<Self>,
-        id: &SourceId,
-        refused: Option<Secret>,
-    ) -> Result<Held, BridgeError> {
+    async fn renew_detached(self: &Arc<Self>, id: &SourceId, refused: Option<Secret>) -> Result<Held, Error> {
         let (tokens, source) = (Arc::clone(self), id.clone());
         let renewal = tokio::spawn(async move {
             let _renewing = tokens.renewing.lock().await;
@@ -310,8 +310,9 @@ impl Tokens {
         }
     }
 
-    async fn fetch(&self, id: &SourceId, refused: Option<&Secret>) -> Result<Held, BridgeError> {
-        let access = self.engine.credentials().access(&self.profile, &self.url, refused).await;
+    async fn fetch(&self, id: &SourceId, refused: Option<&Secret>) -> Result<Held, Error> {
+        let access =
+            crate::oauth::Credentials::new(&self.vault).access(&self.profile, &self.url, refused).await;
         let held = match access {
             Ok(access) => Held::new(access, id)?,
             Err(err) => {
@@ -332,14 +333,61 @@ impl Tokens {
     }
 }
 
+/// A source's tokens as an rmcp session's [`Authorizer`].
+struct SessionTokens {
+    id: SourceId,
+    tokens: Arc<Tokens>,
+}
+
+impl Authorizer for SessionTokens {
+    fn bearer(&self) -> BoxFuture<'_, Result<Option<Secret>, Box<dyn std::error::Error + Send + Sync>>> {
+        Box::pin(async move {
+            let held = self.tokens.current(&self.id).await.map_err(Box::new)?;
+            Ok(Some(held.token))
+        })
+    }
+
+    fn renew(
+        &self,
+        refused: Secret,
+    ) -> BoxFuture<'_, Result<Secret, Box<dyn std::error::Error + Send + Sync>>> {
+        Box::pin(async move {
+            let held = self.tokens.renew_detached(&self.id, Some(refused)).await.map_err(Box::new)?;
+            Ok(held.token)
+        })
+    }
+}
+
+/// What an upstream's refusal means for a source, on every path. A `403 insufficient_scope` to
+/// a signed-in source is recorded as a pending step-up and reported as
+/// [`OAuthError::NeedsMoreScope`] (or [`OAuthError::ScopeNotGranted`] past the bound); it never
+/// starts a sign-in, because this runs on background paths too (the person grants it with
+/// Reconnect). Any other error comes back as it was.
+pub async fn refusal(vault: &Vault, profile: &Profile, err: UpstreamError) -> Error {
+    let challenged = match &err {
+        UpstreamError::Unauthorized { www_authenticate: Some(header), .. }
+            if matches!(profile.auth, Auth::OAuth(_)) =>
+        {
+            crate::oauth::step_up::insufficient_scope(header)
+        }
+        _ => None,
+    };
+    match challenged {
+        Some(scopes) => {
+            crate::oauth::Credentials::new(vault).note_insufficient_scope(profile, scopes).await.into()
+        }
+        None => err.into(),
+    }
+}
+
 /// A token this close to its expiry is not used any more: a request needs time to arrive.
 const EXPIRY_SLACK_SECS: u64 = 2;
 
-fn token_error(err: OAuthError) -> BridgeError {
-    crate::Error::from(err).into()
+fn token_error(err: OAuthError) -> Error {
+    err.into()
 }
 
-fn header_map(id: &SourceId, headers: &[(String, Secret)]) -> Result<HeaderMap, BridgeError> {
+fn header_map(id: &SourceId, headers: &[(String, Secret)]) -> Result<HeaderMap, Error> {
     let mut map = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
         let invalid = || UpstreamError::InvalidHeader { id: id.clone(), name: name.clone() };
