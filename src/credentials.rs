@@ -342,7 +342,7 @@ struct SessionTokens {
 impl Authorizer for SessionTokens {
     fn bearer(&self) -> BoxFuture<'_, Result<Option<Secret>, Box<dyn std::error::Error + Send + Sync>>> {
         Box::pin(async move {
-            let held = self.tokens.current(&self.id).await.map_err(Box::new)?;
+            let held = self.tokens.current(&self.id).await.map_err(boxed)?;
             Ok(Some(held.token))
         })
     }
@@ -352,10 +352,16 @@ impl Authorizer for SessionTokens {
         refused: Secret,
     ) -> BoxFuture<'_, Result<Secret, Box<dyn std::error::Error + Send + Sync>>> {
         Box::pin(async move {
-            let held = self.tokens.renew_detached(&self.id, Some(refused)).await.map_err(Box::new)?;
+            let held = self.tokens.renew_detached(&self.id, Some(refused)).await.map_err(boxed)?;
             Ok(held.token)
         })
     }
+}
+
+/// The engine's error as rmcp's seam carries it, boxed once, so that the engine can take it out
+/// again by its type.
+fn boxed(err: Error) -> Box<dyn std::error::Error + Send + Sync> {
+    Box::new(err)
 }
 
 /// What an upstream's refusal means for a source, on every path. A `403 insufficient_scope` to

@@ -291,8 +291,15 @@ impl Engine {
     }
 
     async fn connect_profile_once(&self, profile: &Profile, offers: Offers) -> Result<Upstream, Error> {
-        let resolved = resolve(profile, &self.vault).await?;
+        let mut resolved = resolve(profile, &self.vault).await?;
         let authorizer = SourceCredentials::new(self, profile, &resolved).await?.authorizer();
+        // A service account's extra token is a fixed secret: it goes along as a header.
+        if let Some((name, token)) = self.service_token_header(profile).await?
+            && let ResolvedTransport::Http { headers, .. } | ResolvedTransport::Sse { headers, .. } =
+                &mut resolved.transport
+        {
+            set_header(headers, &name, token);
+        }
         match Upstream::connect_authorized(resolved, offers, authorizer).await {
             Ok(upstream) => Ok(upstream),
             Err(err) => Err(self.refusal(profile, err).await),

@@ -67,6 +67,7 @@ async fn through_hub(
         timeouts: profile.timeouts,
         tools: ToolFilter::default(),
         ca_bundle: None,
+        protocol: profile.protocol,
     };
     Ok(Some((resolved, credentials)))
 }

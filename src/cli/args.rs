@@ -260,6 +260,10 @@ pub struct ProfileSettings {
     /// Seconds allowed for one request.
     #[arg(long, value_name = "SECONDS")]
     pub request_timeout: Option<u64>,
+    /// The MCP revision to speak: `auto` (ask the server, the default), `2026-07-28`,
+    /// `2025-11-25` or `2025-06-18`.
+    #[arg(long, value_name = "REVISION")]
+    pub protocol: Option<lanyard::profile::Protocol>,
     /// Only these tools are exposed (repeatable).
     #[arg(long, value_name = "TOOL")]
     pub include: Vec<String>,

@@ -138,6 +138,9 @@ pub fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<NewSec
     if let Some(seconds) = settings.request_timeout {
         profile.timeouts.request_secs = seconds;
     }
+    if let Some(protocol) = settings.protocol {
+        profile.protocol = protocol;
+    }
     if !settings.include.is_empty() {
         profile.tools.include = settings.include.clone();
     }

@@ -169,6 +169,9 @@ pub struct Profile {
     pub timeouts: Timeouts,
     #[serde(default, skip_serializing_if = "ToolFilter::is_empty")]
     pub tools: ToolFilter,
+    /// The protocol revision to speak to the server; `auto` asks the server first.
+    #[serde(default, skip_serializing_if = "Protocol::is_auto")]
+    pub protocol: Protocol,
     /// Goes up each time one of the source's secrets gets a new value in the keychain. The
     /// values never appear here, so without it such a change would leave the file as it was,
     /// and a running hub, which follows the file, would go on using the old value. A count,
@@ -188,6 +191,7 @@ impl Profile {
             auth: Auth::None,
             timeouts: Timeouts::default(),
             tools: ToolFilter::default(),
+            protocol: Protocol::Auto,
             secrets_revision: 0,
         }
     }
@@ -410,6 +414,66 @@ pub struct ClientCredentialsSettings {
     /// Accept discovered endpoints in a private network although the MCP server is public.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_private_network: bool,
+}
+
+/// Which MCP protocol revision a source is spoken to in.
+///
+/// `auto` asks the server with `server/discover` (2026-07-28 and later) and falls back to the
+/// `initialize` handshake of earlier revisions when the server does not know it, as the spec
+/// says a client should. A pin skips the probe: a revision with `server/discover` is required of
+/// the server, an older one is asked for in `initialize`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Protocol {
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    #[serde(rename = "2026-07-28")]
+    V2026_07_28,
+    #[serde(rename = "2025-11-25")]
+    V2025_11_25,
+    #[serde(rename = "2025-06-18")]
+    V2025_06_18,
+}
+
+impl Protocol {
+    /// Every choice, in the words of the profile file and the `--protocol` flag.
+    pub const NAMES: [&str; 4] = ["auto", "2026-07-28", "2025-11-25", "2025-06-18"];
+
+    pub fn is_auto(&self) -> bool {
+        *self == Self::Auto
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::V2026_07_28 => "2026-07-28",
+            Self::V2025_11_25 => "2025-11-25",
+            Self::V2025_06_18 => "2025-06-18",
+        }
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "auto" => Ok(Self::Auto),
+            "2026-07-28" => Ok(Self::V2026_07_28),
+            "2025-11-25" => Ok(Self::V2025_11_25),
+            "2025-06-18" => Ok(Self::V2025_06_18),
+            other => Err(format!(
+                "`{other}` is not a protocol revision Lanyard speaks; use one of {}",
+                Self::NAMES.join(", ")
+            )),
+        }
+    }
 }
 
 /// Time limits, in seconds.

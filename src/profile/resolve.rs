@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use url::Url;
 
 use super::expand::{ExpandError, expand};
-use super::model::{ConfigValue, Profile, SecretRef, SourceId, Timeouts, ToolFilter, Transport};
+use super::model::{ConfigValue, Profile, Protocol, SecretRef, SourceId, Timeouts, ToolFilter, Transport};
 use crate::net::{CaBundle, NetError};
 use crate::secret::Secret;
 use crate::vault::{Vault, VaultError, VaultKey};
@@ -22,6 +22,7 @@ pub struct Resolved {
     pub tools: ToolFilter,
     /// The extra CAs the profile's `ca_bundle` names, read at resolve time.
     pub ca_bundle: Option<CaBundle>,
+    pub protocol: Protocol,
 }
 
 /// A transport with every value final. Header and environment values are all [`Secret`]s,
@@ -114,7 +115,14 @@ pub async fn resolve_with(
         }
     };
     let ca_bundle = CaBundle::of(profile, &lookup).map_err(|err| ResolveError::CaBundle { err })?;
-    Ok(Resolved { id, transport, timeouts: profile.timeouts, tools: profile.tools.clone(), ca_bundle })
+    Ok(Resolved {
+        id,
+        transport,
+        timeouts: profile.timeouts,
+        tools: profile.tools.clone(),
+        ca_bundle,
+        protocol: profile.protocol,
+    })
 }
 
 async fn value_of(

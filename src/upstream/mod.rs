@@ -34,7 +34,7 @@ use rmcp::model::{
     RootsCapabilities, SamplingCapability, ServerPeerInfo, ServerResult, SetLevelRequestParams, Tool,
 };
 use rmcp::service::{PeerRequestOptions, RunningService};
-use rmcp::{RoleClient, ServiceError, ServiceExt};
+use rmcp::{ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceError, ServiceExt};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, instrument};
 
@@ -50,7 +50,7 @@ use self::relay::Relay;
 pub use self::relay::{CallEvent, RelayError};
 pub use self::stdio::stderr_log_path;
 pub(crate) use self::stdio::{Launch, StdioChild, spawn_pipes};
-use crate::profile::{Resolved, ResolvedTransport, SourceId, ToolFilter, TransportKind};
+use crate::profile::{Protocol, Resolved, ResolvedTransport, SourceId, ToolFilter, TransportKind};
 
 /// How long a closing server gets to exit by itself before it is killed.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -129,11 +129,14 @@ impl Upstream {
 
     async fn connect_inner(resolved: Resolved, connecting: Connect<'_>) -> Result<Upstream, UpstreamError> {
         let target = target_of(&resolved);
-        let Resolved { id, transport, timeouts, tools, .. } = resolved;
+        let Resolved { id, transport, timeouts, tools, protocol, .. } = resolved;
         let limit = timeouts.connect();
         let kind = transport_kind(&transport);
+        let lifecycle = lifecycle(protocol, kind);
         let (service, child) =
-            match tokio::time::timeout(limit, handshake(&target, transport, limit, connecting)).await {
+            match tokio::time::timeout(limit, handshake(&target, transport, limit, lifecycle, connecting))
+                .await
+            {
                 Ok(connected) => connected?,
                 Err(_) => return Err(UpstreamError::ConnectTimeout { id, limit }),
             };
@@ -458,6 +461,7 @@ async fn handshake(
     target: &Target,
     transport: ResolvedTransport,
     connect_timeout: Duration,
+    (lifecycle, initialize_version): (ClientLifecycleMode, ProtocolVersion),
     Connect { log_dir, offers, authorizer }: Connect<'_>,
 ) -> Result<(RunningService<RoleClient, Listener>, Option<StdioChild>), UpstreamError> {
     let connecting = match transport {
@@ -475,24 +479,29 @@ async fn handshake(
             Connecting::Sse(sse::connect(target, client, &url).await?)
         }
     };
-    let config = Listener::new(client_config(offers), Arc::new(Relay::new(target.id.clone())));
+    let config =
+        Listener::new(client_config(offers, initialize_version), Arc::new(Relay::new(target.id.clone())));
     match connecting {
-        Connecting::Stdio(transport, child) => match config.serve(transport).await {
-            Ok(service) => Ok((service, Some(child))),
-            Err(err) => Err(match classify::init_error(target, err) {
-                Diagnosis::Closed => child.exited_error(&target.id, EXIT_GRACE).await,
-                diagnosis => diagnosis.into_error(target),
-            }),
-        },
-        Connecting::Http(transport, client, url) => match config.serve(transport).await {
-            Ok(service) => Ok((service, None)),
-            Err(err) => Err(match classify::init_error(target, err) {
-                Diagnosis::OddHttpAnswer(fallback) => {
-                    http::explain_answer(target, &client, &url, fallback).await
-                }
-                diagnosis => diagnosis.into_error(target),
-            }),
-        },
+        Connecting::Stdio(transport, child) => {
+            match config.serve_with_lifecycle(transport, lifecycle).await {
+                Ok(service) => Ok((service, Some(child))),
+                Err(err) => Err(match classify::init_error(target, err) {
+                    Diagnosis::Closed => child.exited_error(&target.id, EXIT_GRACE).await,
+                    diagnosis => diagnosis.into_error(target),
+                }),
+            }
+        }
+        Connecting::Http(transport, client, url) => {
+            match config.serve_with_lifecycle(transport, lifecycle).await {
+                Ok(service) => Ok((service, None)),
+                Err(err) => Err(match classify::init_error(target, err) {
+                    Diagnosis::OddHttpAnswer(fallback) => {
+                        http::explain_answer(target, &client, &url, fallback).await
+                    }
+                    diagnosis => diagnosis.into_error(target),
+                }),
+            }
+        }
         Connecting::Sse(transport) => match config.serve(transport).await {
             Ok(service) => Ok((service, None)),
             Err(err) => Err(classify::init_error(target, err).into_error(target)),
@@ -500,9 +509,35 @@ async fn handshake(
     }
 }
 
+/// How the session starts for a profile's `protocol` choice, and the revision asked for in an
+/// `initialize` handshake. `auto` probes with `server/discover` and falls back to `initialize`
+/// when the server does not know it (rmcp turns a legacy HTTP server's refusal of the sessionless
+/// probe into that answer). Legacy SSE is a transport of the `initialize` era only, so it never
+/// probes.
+fn lifecycle(protocol: Protocol, transport: TransportKind) -> (ClientLifecycleMode, ProtocolVersion) {
+    let newest_with_initialize = ProtocolVersion::LATEST_WITH_INITIALIZE;
+    match (protocol, transport) {
+        (Protocol::V2025_06_18, _) => (ClientLifecycleMode::Initialize, ProtocolVersion::V_2025_06_18),
+        (Protocol::V2025_11_25, _) | (_, TransportKind::Sse) => {
+            (ClientLifecycleMode::Initialize, newest_with_initialize)
+        }
+        (Protocol::V2026_07_28, _) => (
+            ClientLifecycleMode::Discover { preferred_versions: vec![ProtocolVersion::V_2026_07_28] },
+            newest_with_initialize,
+        ),
+        (Protocol::Auto, _) => (
+            ClientLifecycleMode::Auto {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+                legacy_version: Some(newest_with_initialize.clone()),
+            },
+            newest_with_initialize,
+        ),
+    }
+}
+
 /// Who we are in the handshake. The protocol version is the newest that still has `initialize`,
 /// which every server released so far understands.
-fn client_config(offers: Offers) -> ClientConfig {
+fn client_config(offers: Offers, initialize_version: ProtocolVersion) -> ClientConfig {
     let mut capabilities = ClientCapabilities::default();
     if offers == Offers::AgentRequests {
         capabilities.sampling = Some(SamplingCapability::default());
@@ -511,7 +546,7 @@ fn client_config(offers: Offers) -> ClientConfig {
     }
     let mut config =
         ClientConfig::new(capabilities, Implementation::new("lanyard", env!("CARGO_PKG_VERSION")));
-    config.protocol_version = ProtocolVersion::LATEST_WITH_INITIALIZE;
+    config.protocol_version = initialize_version;
     config
 }
 

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::bridge_oauth::SignedIn;
-use crate::support::bridge_home::{bridge_token, lanyard_bin, run_agent, start_serve};
+use crate::support::bridge_home::{CountingUpstream, bridge_token, lanyard_bin, run_agent, start_serve};
 
 /// The fixture's access token life, in seconds.
 const ACCESS_TTL: &str = "4";
@@ -124,4 +124,111 @@ async fn issue_14_lanyard_call_renews_across_an_expiry() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(PAST_EXPIRY_MS)).await;
     }
+}
+
+/// The JSON-RPC error code of "sign-in needed" (see `src/bridge/jsonrpc.rs`).
+const SIGN_IN_NEEDED: i64 = -32001;
+
+async fn lanyard_output(source: &SignedIn, args: &[&str]) -> std::process::Output {
+    source.home.lanyard(args).stdin(std::process::Stdio::null()).output().await.expect("lanyard runs")
+}
+
+#[track_caller]
+fn assert_no_bearer_reached(upstream: &CountingUpstream, what: &str) {
+    let bearers: Vec<_> = upstream.authorizations().into_iter().flatten().collect();
+    assert!(
+        bearers.is_empty(),
+        "{what}: the other server received no token, but got {} Authorization headers",
+        bearers.len()
+    );
+}
+
+#[tokio::test]
+async fn issue_14_a_url_edit_sends_no_token_to_the_new_server_and_needs_sign_in() {
+    let source = signed_in("bound-url").await;
+    let other = CountingUpstream::start().await.expect("the other server starts");
+    let edited = lanyard_output(&source, &["profile", "edit", &source.id, "--url", &other.url]).await;
+    assert!(edited.status.success(), "the URL edit is saved: {}", String::from_utf8_lossy(&edited.stderr));
+    assert_eq!(
+        source.fixture.count("/revocations").await.unwrap(),
+        2,
+        "the old sign-in's refresh and access tokens are revoked where they were issued"
+    );
+
+    let called = lanyard_output(&source, &["call", &source.id, "whoami"]).await;
+    let stderr = String::from_utf8_lossy(&called.stderr);
+    assert!(!called.status.success(), "the call at the new server fails: {stderr}");
+    assert!(stderr.contains(&format!("lanyard connect {}", source.id)), "and says to sign in: {stderr}");
+    assert_no_bearer_reached(&other, "lanyard call after a URL edit");
+    let row = source.status().await;
+    assert_eq!(row["state"], "needs_sign_in", "the source needs sign-in at its new URL: {row}");
+}
+
+#[tokio::test]
+async fn issue_14_a_client_edit_ends_the_sign_in_at_the_same_server() {
+    let source = signed_in("bound-client").await;
+    let edited = lanyard_output(
+        &source,
+        &["profile", "edit", &source.id, "--auth", "oauth", "--client-id", "another-client"],
+    )
+    .await;
+    assert!(edited.status.success(), "the client edit is saved: {}", String::from_utf8_lossy(&edited.stderr));
+    assert!(source.fixture.count("/revocations").await.unwrap() >= 1, "the old sign-in is revoked");
+    let requests_before = source.fixture.count("/mcp/requests").await.unwrap();
+    let called = lanyard_output(&source, &["call", &source.id, "whoami"]).await;
+    assert!(!called.status.success(), "the old sign-in is not used for the new client");
+    assert_eq!(
+        source.fixture.count("/mcp/requests").await.unwrap(),
+        requests_before,
+        "no request with the old client's token reached the server"
+    );
+    let row = source.status().await;
+    assert_eq!(row["state"], "needs_sign_in", "the source needs sign-in with its new client: {row}");
+}
+
+#[tokio::test]
+async fn issue_14_a_hand_edit_under_a_running_hub_sends_no_token_to_the_new_server() {
+    let source = signed_in("bound-hand").await;
+    let other = CountingUpstream::start().await.expect("the other server starts");
+    let (_serve, base) = start_serve(&source.home).await.expect("lanyard serve starts");
+    let first =
+        run_agent(&source.home, &one_call(bridge_http(&base, &source.id))).await.expect("the agent runs");
+    assert_eq!(subjects(&first).len(), 1, "one call: {first}");
+    assert!(subjects(&first)[0].is_ok(), "the source works before the edit: {first}");
+
+    let file = source.home.envs()[0].1.join("profiles.toml");
+    let text = std::fs::read_to_string(&file).expect("the profile file reads");
+    assert!(text.contains(&source.fixture.mcp), "the profile file names the server: {text}");
+    std::fs::write(&file, text.replace(&source.fixture.mcp, &other.url)).expect("the hand edit is written");
+
+    // The hub picks the change up from the file; until it has, the agent may still reach the
+    // old server, which is fine. What must never happen is a token at the new one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        // The agent is refused at its first request: `initialize`, or the call.
+        let report = run_agent(&source.home, &one_call(bridge_http(&base, &source.id))).await;
+        let refused = match &report {
+            Ok(report) => report["calls"][0]["error"]["code"].as_i64() == Some(SIGN_IN_NEEDED),
+            Err(err) => err.to_string().contains(&format!("lanyard connect {}", source.id)),
+        };
+        if refused {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the hub never asked for a new sign-in: {report:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    assert_no_bearer_reached(&other, "/mcp/<id> after a hand edit");
+    let row = source.status().await;
+    assert_eq!(row["state"], "needs_sign_in", "the source needs sign-in at its new URL: {row}");
+}
+
+fn bridge_http(base: &str, id: &str) -> Value {
+    json!({ "http": { "url": format!("{base}/mcp/{id}"), "token": bridge_token() } })
+}
+
+/// One `whoami` call.
+fn one_call(connect: Value) -> Value {
+    let mut plan = connect;
+    plan["calls"] = json!([{ "tool": "whoami" }]);
+    plan
 }

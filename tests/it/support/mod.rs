@@ -79,6 +79,7 @@ pub fn resolved(name: &str, transport: ResolvedTransport) -> Resolved {
         timeouts: Timeouts::default(),
         tools: ToolFilter::default(),
         ca_bundle: None,
+        protocol: lanyard::profile::Protocol::Auto,
     }
 }
 
