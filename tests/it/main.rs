@@ -16,6 +16,7 @@ mod network;
 mod oauth;
 mod oauth_cli;
 mod oauth_clients;
+mod redirects;
 mod support;
 mod upstream;
 mod vault;
