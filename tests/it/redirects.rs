@@ -106,15 +106,27 @@ enum Then {
 }
 
 /// The first origin: a tiny streamable HTTP MCP server at `/mcp` that answers `initialize` with a
-/// session id and does `then` with the rest, `/old-mcp` redirecting to `/mcp` (the same origin),
-/// and a token endpoint at `/token` that redirects with `token` when given.
+/// session id and does `then` with the rest, a legacy SSE stream at `/sse` that does `then` at
+/// once, `/old-mcp` redirecting to `/mcp` (the same origin), and a token endpoint at `/token` that
+/// redirects with `token` when given.
 async fn first_origin(then: Then, token: Option<(StatusCode, String)>) -> String {
+    let sse_then = then.clone();
+    let sse = any(move || {
+        let then = sse_then.clone();
+        async move {
+            match then {
+                Then::Redirect(status, to) => (status, [(header::LOCATION, to)]).into_response(),
+                Then::Answer => StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    });
     let mcp = any(move |headers: HeaderMap, request: Request| {
         let then = then.clone();
         async move { mcp_answer(&then, &headers, request).await }
     });
     let router = Router::new()
         .route("/mcp", mcp)
+        .route("/sse", sse)
         .route("/old-mcp", any(|| async { (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, "/mcp")]) }))
         .route(
             "/token",
@@ -210,29 +222,56 @@ fn tokens(token_endpoint: &str, access: &str, refresh: &str, expires_at: u64) ->
     }
 }
 
+/// Both redirects that keep the method and send the body again.
+const REDIRECTS: [StatusCode; 2] = [StatusCode::TEMPORARY_REDIRECT, StatusCode::PERMANENT_REDIRECT];
+
 #[tokio::test]
-async fn issue_14_an_mcp_request_redirected_to_another_origin_carries_nothing_there() {
-    for status in [StatusCode::TEMPORARY_REDIRECT, StatusCode::PERMANENT_REDIRECT] {
+async fn issue_14_a_secret_header_is_not_redirected_to_another_origin() {
+    for status in REDIRECTS {
         let other = OtherOrigin::start().await;
         let first = first_origin(Then::Redirect(status, format!("{}/mcp", other.base)), None).await;
         let home = Home::new();
-
-        // A secret header.
-        let headed = unique_id("redirect-header");
-        let _cleanup = Cleanup(vec![
-            format!("source:{headed}/header/{HEADER}"),
-            format!("source:{headed}/oauth/tokens"),
-        ]);
-        let secret = format!("planted-header-secret-{headed}");
+        let id = unique_id("redirect-header");
+        let _cleanup = Cleanup(vec![format!("source:{id}/header/{HEADER}")]);
+        let secret = format!("planted-header-secret-{id}");
         let flag = format!("{HEADER}=ISSUE_14_SECRET");
+        let url = format!("{first}/mcp");
+        let (code, _, stderr) = lanyard(
+            &home,
+            &["profile", "add", id.as_str(), "--url", &url, "--header-secret-env", &flag],
+            &[("ISSUE_14_SECRET", &secret)],
+        )
+        .await;
+        assert_eq!(code, 0, "the source is added: {stderr}");
+
+        let case = format!("a secret header, {status}");
+        let tools = lanyard(&home, &["tools", id.as_str()], &[]).await;
+        other.assert_untouched(&case, &[("secret header", &secret), ("session id", SESSION)]);
+        assert_refused(&case, &tools, &first, &other.base);
+    }
+}
+
+#[tokio::test]
+async fn issue_14_a_legacy_sse_stream_is_not_redirected_to_another_origin() {
+    for status in REDIRECTS {
+        let other = OtherOrigin::start().await;
+        let first = first_origin(Then::Redirect(status, format!("{}/sse", other.base)), None).await;
+        let home = Home::new();
+        let id = unique_id("redirect-sse");
+        let _cleanup = Cleanup(vec![format!("source:{id}/header/{HEADER}")]);
+        let secret = format!("planted-header-secret-{id}");
+        let flag = format!("{HEADER}=ISSUE_14_SECRET");
+        let url = format!("{first}/sse");
         let (code, _, stderr) = lanyard(
             &home,
             &[
                 "profile",
                 "add",
-                headed.as_str(),
+                id.as_str(),
                 "--url",
-                &format!("{first}/mcp"),
+                &url,
+                "--transport",
+                "sse",
                 "--header-secret-env",
                 &flag,
             ],
@@ -240,71 +279,80 @@ async fn issue_14_an_mcp_request_redirected_to_another_origin_carries_nothing_th
         )
         .await;
         assert_eq!(code, 0, "the source is added: {stderr}");
-        let case = format!("a secret header, {status}");
-        let tools = lanyard(&home, &["tools", headed.as_str()], &[]).await;
-        assert_refused(&case, &tools, &first, &other.base);
-        other.assert_untouched(&case, &[("secret header", &secret), ("session id", SESSION)]);
 
-        // OAuth tokens.
-        let signed = unique_id("redirect-oauth");
-        let _cleanup = Cleanup(vec![format!("source:{signed}/oauth/tokens")]);
-        let access = format!("planted-access-{signed}");
-        let (code, _, stderr) = lanyard(
-            &home,
-            &["profile", "add", signed.as_str(), "--url", &format!("{first}/mcp"), "--auth", "oauth"],
-            &[],
-        )
-        .await;
-        assert_eq!(code, 0, "the source is added: {stderr}");
-        let fresh = tokens(&format!("{first}/token"), &access, "planted-unused-refresh", now() + 3600);
-        fresh.save(&vault(), &signed).await.expect("the tokens are stored");
-        let case = format!("OAuth tokens, {status}");
-        let call = lanyard(&home, &["call", signed.as_str(), "whoami"], &[]).await;
-        assert_refused(&case, &call, &first, &other.base);
-        other.assert_untouched(&case, &[("access token", &access), ("session id", SESSION)]);
+        let case = format!("a legacy SSE stream, {status}");
+        let tools = lanyard(&home, &["tools", id.as_str()], &[]).await;
+        other.assert_untouched(&case, &[("secret header", &secret)]);
+        assert_refused(&case, &tools, &first, &other.base);
     }
 }
 
 #[tokio::test]
-async fn issue_14_a_token_request_redirected_to_another_origin_sends_no_secret_there() {
-    for status in [StatusCode::TEMPORARY_REDIRECT, StatusCode::PERMANENT_REDIRECT] {
+async fn issue_14_an_access_token_is_not_redirected_to_another_origin() {
+    for status in REDIRECTS {
+        let other = OtherOrigin::start().await;
+        let first = first_origin(Then::Redirect(status, format!("{}/mcp", other.base)), None).await;
+        let home = Home::new();
+        let id = unique_id("redirect-oauth");
+        let _cleanup = Cleanup(vec![format!("source:{id}/oauth/tokens")]);
+        let access = format!("planted-access-{id}");
+        let url = format!("{first}/mcp");
+        let (code, _, stderr) =
+            lanyard(&home, &["profile", "add", id.as_str(), "--url", &url, "--auth", "oauth"], &[]).await;
+        assert_eq!(code, 0, "the source is added: {stderr}");
+        let fresh = tokens(&format!("{first}/token"), &access, "planted-unused-refresh", now() + 3600);
+        fresh.save(&vault(), &id).await.expect("the tokens are stored");
+
+        let case = format!("OAuth tokens, {status}");
+        let call = lanyard(&home, &["call", id.as_str(), "whoami"], &[]).await;
+        other.assert_untouched(&case, &[("access token", &access), ("session id", SESSION)]);
+        assert_refused(&case, &call, &first, &other.base);
+    }
+}
+
+#[tokio::test]
+async fn issue_14_a_refresh_token_is_not_redirected_to_another_origin() {
+    for status in REDIRECTS {
         let other = OtherOrigin::start().await;
         let first = first_origin(Then::Answer, Some((status, format!("{}/token", other.base)))).await;
         let home = Home::new();
-
-        // A refresh: the refresh token is in the body a 307/308 would send again.
-        let expired = unique_id("redirect-refresh");
-        let _cleanup = Cleanup(vec![format!("source:{expired}/oauth/tokens")]);
-        let refresh = format!("planted-refresh-{expired}");
-        let (code, _, stderr) = lanyard(
-            &home,
-            &["profile", "add", expired.as_str(), "--url", &format!("{first}/mcp"), "--auth", "oauth"],
-            &[],
-        )
-        .await;
+        let id = unique_id("redirect-refresh");
+        let _cleanup = Cleanup(vec![format!("source:{id}/oauth/tokens")]);
+        // The refresh token is in the body, which a followed 307/308 would send again.
+        let refresh = format!("planted-refresh-{id}");
+        let url = format!("{first}/mcp");
+        let (code, _, stderr) =
+            lanyard(&home, &["profile", "add", id.as_str(), "--url", &url, "--auth", "oauth"], &[]).await;
         assert_eq!(code, 0, "the source is added: {stderr}");
         let stale = tokens(&format!("{first}/token"), "planted-expired-access", &refresh, now() - 60);
-        stale.save(&vault(), &expired).await.expect("the tokens are stored");
-        let case = format!("a refresh, {status}");
-        let tools = lanyard(&home, &["tools", expired.as_str()], &[]).await;
-        assert_refused(&case, &tools, &first, &other.base);
-        other.assert_untouched(&case, &[("refresh token", &refresh)]);
+        stale.save(&vault(), &id).await.expect("the tokens are stored");
 
-        // Client credentials: the client secret goes in the request.
-        let service = unique_id("redirect-cc");
-        let _cleanup = Cleanup(vec![
-            format!("source:{service}/oauth/tokens"),
-            format!("source:{service}/oauth/client-secret"),
-        ]);
-        let secret = format!("planted-client-secret-{service}");
+        let case = format!("a refresh, {status}");
+        let tools = lanyard(&home, &["tools", id.as_str()], &[]).await;
+        other.assert_untouched(&case, &[("refresh token", &refresh)]);
+        assert_refused(&case, &tools, &first, &other.base);
+    }
+}
+
+#[tokio::test]
+async fn issue_14_a_client_secret_is_not_redirected_to_another_origin() {
+    for status in REDIRECTS {
+        let other = OtherOrigin::start().await;
+        let first = first_origin(Then::Answer, Some((status, format!("{}/token", other.base)))).await;
+        let home = Home::new();
+        let id = unique_id("redirect-cc");
+        let _cleanup =
+            Cleanup(vec![format!("source:{id}/oauth/tokens"), format!("source:{id}/oauth/client-secret")]);
+        let secret = format!("planted-client-secret-{id}");
+        let (url, token_url) = (format!("{first}/mcp"), format!("{first}/token"));
         let (code, _, stderr) = lanyard(
             &home,
             &[
                 "profile",
                 "add",
-                service.as_str(),
+                id.as_str(),
                 "--url",
-                &format!("{first}/mcp"),
+                &url,
                 "--auth",
                 "client-credentials",
                 "--client-id",
@@ -312,18 +360,19 @@ async fn issue_14_a_token_request_redirected_to_another_origin_sends_no_secret_t
                 "--client-secret-env",
                 "ISSUE_14_CLIENT_SECRET",
                 "--token-url",
-                &format!("{first}/token"),
+                &token_url,
             ],
             &[("ISSUE_14_CLIENT_SECRET", &secret)],
         )
         .await;
         assert_eq!(code, 0, "the source is added: {stderr}");
+
         let case = format!("client credentials, {status}");
-        let tools = lanyard(&home, &["tools", service.as_str()], &[]).await;
-        assert_refused(&case, &tools, &first, &other.base);
+        let tools = lanyard(&home, &["tools", id.as_str()], &[]).await;
         use base64::Engine as _;
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("issue-14-service:{secret}"));
         other.assert_untouched(&case, &[("client secret", &secret), ("client secret, Basic", &basic)]);
+        assert_refused(&case, &tools, &first, &other.base);
     }
 }
 
@@ -371,11 +420,11 @@ async fn issue_14_the_bridge_forward_carries_nothing_to_another_origin() {
         .await
         .expect("tools/list is answered");
     let reply = listed.text().await.expect("a body");
+    other.assert_untouched("the bridge forward", &[("secret header", &secret), ("session id", SESSION)]);
     assert!(
         reply.contains("\"error\"") && reply.contains(&first) && reply.contains(&other.base),
         "the agent gets an error naming both origins: {reply}"
     );
-    other.assert_untouched("the bridge forward", &[("secret header", &secret), ("session id", SESSION)]);
 }
 
 #[tokio::test]
