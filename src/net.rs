@@ -1,4 +1,5 @@
-//! The network posture every outbound HTTP client shares: proxies and extra trusted CAs.
+//! The network posture every outbound HTTP client shares: proxies, extra trusted CAs and
+//! redirects.
 //!
 //! Corporate networks reach the internet through a proxy and often run a private PKI, so every
 //! client Lanyard builds (upstreams, discovery, token calls) starts from [`client_builder`]:
@@ -10,14 +11,26 @@
 //!   for every request made for that source: one team's private CA is trusted for its server and
 //!   sign-in only, not for every other source.
 //!
+//! - Redirects: a request never follows a redirect to another origin (scheme, host, port),
+//!   because everything it carries would go along to a server nobody named: the source's headers,
+//!   its `Authorization`, the `Mcp-Session-Id`, and for a 307/308 the body itself. reqwest's
+//!   default follows any redirect and strips only a few headers (`Authorization`, `Cookie`), so no
+//!   client keeps it: [`client_builder`] starts from [`no_redirects`], and a client that talks
+//!   to an MCP server switches to [`same_origin_redirects`]. Both live here so that there is one
+//!   rule; a refused redirect ends the request with a [`RedirectRefused`] in its error chain
+//!   (found with [`refused_redirect`]), or, without following, as the 3xx answer itself.
+//!
 //! The environment is read once per process. A value that cannot be used is an error naming the
 //! variable, never silently ignored: a proxy setting that is dropped would send traffic around
 //! the proxy. A proxy URL may carry a password, so it never appears in an error or a log.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use reqwest::redirect::Policy;
 use reqwest::{Certificate, NoProxy, Proxy};
+use url::Url;
 
 use crate::profile::{ExpandError, Profile, SourceId};
 
@@ -25,6 +38,93 @@ use crate::profile::{ExpandError, Profile, SourceId};
 const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
 /// The variable naming an extra CA bundle (PEM).
 pub const CA_BUNDLE_VAR: &str = "LANYARD_CA_BUNDLE";
+/// The most redirects within one origin that one request follows.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// The scheme, host and port of a URL: enough to say where, never what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin(String);
+
+impl Origin {
+    /// The scheme, host and port of `url`. A URL without such an origin (`file:`, `data:`,
+    /// `javascript:`) is named by its scheme alone, since the rest may be anything.
+    pub fn of(url: &Url) -> Self {
+        match url.origin() {
+            origin @ url::Origin::Tuple(..) => Self(origin.ascii_serialization()),
+            url::Origin::Opaque(_) => Self(format!("{}:", url.scheme())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For the rare error without a URL behind it.
+    pub(crate) fn unknown() -> Self {
+        Self("the server".to_owned())
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A redirect that [`same_origin_redirects`] did not follow. It sits in the chain of the
+/// `reqwest::Error` the request ends with; callers turn it into their own error with
+/// [`refused_redirect`], naming the source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedirectRefused {
+    #[error(
+        "{from} redirected the request to {to}, another origin; Lanyard does not follow that, since the request's headers, tokens and body would go along to a server nobody named"
+    )]
+    OtherOrigin { from: Origin, to: Origin },
+    #[error("{from} redirected the request more than {MAX_REDIRECTS} times")]
+    TooMany { from: Origin },
+}
+
+/// Follows a redirect only within the origin the request was first sent to, at most
+/// [`MAX_REDIRECTS`] times; any other redirect ends the request with a [`RedirectRefused`],
+/// before anything is sent to the new address.
+pub fn same_origin_redirects() -> Policy {
+    Policy::custom(|attempt| {
+        // `previous` holds every URL requested so far, the first one included.
+        let Some(first) = attempt.previous().first() else { return attempt.stop() };
+        let from = Origin::of(attempt.previous().last().unwrap_or(first));
+        if attempt.url().origin() != first.origin() {
+            let to = Origin::of(attempt.url());
+            attempt.error(RedirectRefused::OtherOrigin { from, to })
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(RedirectRefused::TooMany { from })
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// Follows no redirect: the 3xx is the answer. For the OAuth endpoints (metadata, registration,
+/// token, revocation) and the hub's proof, which have no business redirecting; see
+/// `oauth::http` for how that answer is worded.
+pub fn no_redirects() -> Policy {
+    Policy::none()
+}
+
+/// The redirect [`same_origin_redirects`] refused, when that is what ended `err`.
+pub fn refused_redirect(err: &reqwest::Error) -> Option<&RedirectRefused> {
+    if !err.is_redirect() {
+        return None;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = cause {
+        if let Some(refused) = current.downcast_ref::<RedirectRefused>() {
+            return Some(refused);
+        }
+        cause = current.source();
+    }
+    None
+}
 
 /// Why the network settings from the environment cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -114,12 +214,13 @@ struct Settings {
     extra_roots: Vec<Certificate>,
 }
 
-/// A client builder with the proxies and trusted CAs of this process's environment.
+/// A client builder with the proxies and trusted CAs of this process's environment, following no
+/// redirect until the caller chooses [`same_origin_redirects`].
 pub fn client_builder() -> Result<reqwest::ClientBuilder, NetError> {
     static SETTINGS: OnceLock<Result<Settings, NetError>> = OnceLock::new();
     let settings = SETTINGS.get_or_init(|| Settings::from_env(&|name| std::env::var(name).ok())).as_ref();
     let settings = settings.map_err(Clone::clone)?;
-    let mut builder = reqwest::Client::builder().no_proxy();
+    let mut builder = reqwest::Client::builder().no_proxy().redirect(no_redirects());
     for proxy in &settings.proxies {
         builder = builder.proxy(proxy.clone());
     }

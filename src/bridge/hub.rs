@@ -80,7 +80,14 @@ pub(crate) async fn find(data_dir: &Path, token: &Secret) -> Option<SocketAddr> 
     let announced = read(&data_dir.join(FILE_NAME))?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, announced.port));
     let nonce = nonce();
-    let client = reqwest::Client::builder().no_proxy().timeout(PROOF_TIMEOUT).build().ok()?;
+    // No redirect: the proof must come from the listener on the announced port itself, not from
+    // a hub somewhere else that the program on this port sends us to.
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(crate::net::no_redirects())
+        .timeout(PROOF_TIMEOUT)
+        .build()
+        .ok()?;
     let answer = client.get(format!("http://{addr}{PROOF_PATH}?nonce={nonce}")).send().await;
     let proof = match answer {
         Ok(answer) => answer.headers().get(PROOF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned),

@@ -14,7 +14,7 @@
 //! grant does not use PKCE.
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, WWW_AUTHENTICATE};
 use serde::Deserialize;
 use tracing::{debug, instrument};
 use url::Url;
@@ -361,21 +361,8 @@ async fn fetch(http: &reqwest::Client, id: &SourceId, url: &Url, step: Step) -> 
         .map_err(|err| unreachable(id, &origin, step, err))?;
     let status = response.status();
     debug!(%origin, status = status.as_u16(), %step, "fetched metadata");
-    if status.is_redirection() {
-        // Only the target's origin is named: its path and query are the server's to choose.
-        let to = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|location| url.join(location).ok())
-            .map(|target| Origin::of(&target));
-        return Ok(Fetched::Redirected(OAuthError::Redirected {
-            id: id.clone(),
-            origin,
-            step,
-            status: status.as_u16(),
-            to,
-        }));
+    if let Some(refused) = http::redirected(id, url, step, &response) {
+        return Ok(Fetched::Redirected(refused));
     }
     if status.is_client_error() {
         return Ok(Fetched::Absent);

@@ -237,7 +237,7 @@ pub enum OAuthError {
     HttpStatus { id: SourceId, origin: Origin, step: Step, status: u16 },
 
     #[error(
-        "source `{id}`: {origin} answered the {step} with a redirect (HTTP {status}) to {}; Lanyard does not follow redirects while signing in, since they could lead credentials to a server nobody named: the server has to answer at the URL itself",
+        "source `{id}`: {origin} answered the {step} with a redirect (HTTP {status}) to {}; Lanyard does not follow redirects in sign-in and token requests, since they could lead credentials to a server nobody named: the server has to answer at the URL itself",
         to.as_ref().map_or("an unreadable address", Origin::as_str)
     )]
     Redirected { id: SourceId, origin: Origin, step: Step, status: u16, to: Option<Origin> },

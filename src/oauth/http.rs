@@ -5,8 +5,12 @@
 //! Every OAuth request for a source also trusts the source's `ca_bundle`, because its
 //! authorization server usually sits in the same private PKI as its MCP server.
 //!
-//! Redirects are not followed because a metadata or token request that is redirected could carry
-//! a client secret or a code to a server nobody named; well-behaved servers answer in place.
+//! Redirects are not followed at all ([`crate::net::no_redirects`], not the same-origin rule MCP
+//! requests keep), because a metadata, registration, token or revocation request that is
+//! redirected could carry a refresh token, a client secret, a code or a PKCE verifier (a 307/308
+//! sends the body again) to a server nobody named, and these endpoints have no reason to move:
+//! the metadata names them, and well-behaved servers answer in place. A redirect is the answer,
+//! worded by [`redirected`] as [`OAuthError::Redirected`], naming where it pointed.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -37,7 +41,7 @@ pub fn client_for(profile: &Profile) -> Result<reqwest::Client, OAuthError> {
 /// [`client`], also trusting `bundle`.
 pub fn client_trusting(bundle: Option<&CaBundle>) -> Result<reqwest::Client, OAuthError> {
     crate::net::client_builder_trusting(bundle)?
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(crate::net::no_redirects())
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(10))
         .tcp_nodelay(true)
@@ -157,6 +161,28 @@ pub fn unreachable(id: &SourceId, origin: &Origin, step: Step, err: reqwest::Err
     OAuthError::Unreachable { id: id.clone(), origin: origin.clone(), step, err: err.without_url() }
 }
 
+/// The error for an answer from `url` that is a redirect, which is never followed; `None` for any
+/// other answer. Only the target's origin is named: its path and query are the server's to choose.
+pub fn redirected(id: &SourceId, url: &Url, step: Step, response: &reqwest::Response) -> Option<OAuthError> {
+    let status = response.status();
+    if !status.is_redirection() {
+        return None;
+    }
+    let to = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|location| url.join(location).ok())
+        .map(|target| Origin::of(&target));
+    Some(OAuthError::Redirected {
+        id: id.clone(),
+        origin: Origin::of(url),
+        step,
+        status: status.as_u16(),
+        to,
+    })
+}
+
 /// An OAuth error body (RFC 6749 5.2).
 #[derive(Debug, serde::Deserialize)]
 struct ErrorBody {
@@ -253,6 +279,9 @@ pub async fn post_form(
         .send()
         .await
         .map_err(|err| unreachable(id, &origin, step, err))?;
+    if let Some(err) = redirected(id, endpoint, step, &response) {
+        return Err(err);
+    }
     let status = response.status().as_u16();
     let body = read_limited(id, &origin, step, response).await?;
     Ok((status, body))

@@ -209,6 +209,9 @@ async fn register(
         .send()
         .await
         .map_err(|err| unreachable(id, &origin, step, err))?;
+    if let Some(err) = super::http::redirected(id, endpoint, step, &response) {
+        return Err(err);
+    }
     let status = response.status().as_u16();
     let body = read_limited(id, &origin, step, response).await?;
     if !(200..300).contains(&status) {

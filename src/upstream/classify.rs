@@ -158,6 +158,9 @@ fn sse_send_error(target: &Target, err: SseSendError) -> Diagnosis {
 pub(crate) fn reqwest_error(target: &Target, err: reqwest::Error) -> UpstreamError {
     let err = err.without_url();
     let id = target.id.clone();
+    if let Some(refused) = crate::net::refused_redirect(&err) {
+        return UpstreamError::Redirected { id, refused: refused.clone() };
+    }
     let origin = origin(target);
     if chain(&err).any(|cause| {
         cause

@@ -11,41 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use url::Url;
-
 use crate::filter::FilterError;
 use crate::profile::SourceId;
 use crate::remedy::{Advice, Remedy};
 
-/// The scheme, host and port of a URL: enough to say where, never what was asked.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Origin(String);
-
-impl Origin {
-    /// The scheme, host and port of `url`. A URL without such an origin (`file:`, `data:`,
-    /// `javascript:`) is named by its scheme alone, since the rest may be anything.
-    pub fn of(url: &Url) -> Self {
-        match url.origin() {
-            origin @ url::Origin::Tuple(..) => Self(origin.ascii_serialization()),
-            url::Origin::Opaque(_) => Self(format!("{}:", url.scheme())),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// For the rare error without a URL behind it.
-    pub(super) fn unknown() -> Self {
-        Self("the server".to_owned())
-    }
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use crate::net::Origin;
 
 /// What a caller should do about an [`UpstreamError`], without matching every variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +109,9 @@ pub enum UpstreamError {
         #[source]
         err: reqwest::Error,
     },
+
+    #[error("source `{id}`: {}; set the source's URL to where the server answers itself", refused)]
+    Redirected { id: SourceId, refused: crate::net::RedirectRefused },
 
     #[error("{}", NotMcpMessage { id, origin, status: *status, content_type, problem: *problem })]
     NotMcp { id: SourceId, origin: Origin, status: u16, content_type: Option<String>, problem: NotMcpProblem },
@@ -255,6 +228,7 @@ impl UpstreamError {
             | Self::InvalidHeader { .. }
             | Self::HttpClient { .. }
             | Self::Network { .. }
+            | Self::Redirected { .. }
             | Self::Log { .. } => Kind::Config,
             Self::Spawn { .. }
             | Self::ProcessExited { .. }
@@ -283,6 +257,7 @@ impl UpstreamError {
             | Self::InvalidHeader { id, .. }
             | Self::HttpClient { id, .. }
             | Self::Network { id, .. }
+            | Self::Redirected { id, .. }
             | Self::ConnectionRefused { id, .. }
             | Self::Unreachable { id, .. }
             | Self::Tls { id, .. }

@@ -3,8 +3,9 @@
 //! that was not MCP, to say what it was.
 //!
 //! Header values are marked sensitive so that reqwest and hyper never print them, and redirects
-//! to another origin are not followed, because our headers would go along to a server the person
-//! never named. `TCP_NODELAY` is on: without it some servers stall every call by tens of
+//! to another origin are not followed ([`crate::net::same_origin_redirects`]), because our
+//! headers, the session id and a 307/308's body would go along to a server the person never
+//! named; such a redirect ends in [`UpstreamError::Redirected`]. `TCP_NODELAY` is on: without it some servers stall every call by tens of
 //! milliseconds (Nagle plus delayed ACK).
 
 use std::time::Duration;
@@ -24,7 +25,6 @@ use crate::secret::Secret;
 pub(crate) const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 /// How much of a body is read to tell what it is.
 const PROBE_BODY_BYTES: usize = 64 * 1024;
-const MAX_REDIRECTS: usize = 5;
 
 /// A client that sends `headers` with every request.
 /// How long an idle connection to an upstream is kept for the next request. Under the 5 s after
@@ -52,15 +52,7 @@ pub(crate) fn client(
         .tcp_nodelay(true)
         .pool_idle_timeout(POOL_IDLE)
         .connect_timeout(connect_timeout)
-        .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            let same_origin =
-                attempt.previous().first().is_none_or(|first| first.origin() == attempt.url().origin());
-            if !same_origin || attempt.previous().len() > MAX_REDIRECTS {
-                attempt.stop()
-            } else {
-                attempt.follow()
-            }
-        }))
+        .redirect(crate::net::same_origin_redirects())
         .build()
         .map_err(|err| UpstreamError::HttpClient { id: target.id.clone(), err: err.without_url() })
 }

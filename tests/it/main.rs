@@ -17,6 +17,7 @@ mod network;
 mod oauth;
 mod oauth_cli;
 mod oauth_clients;
+mod redirects;
 mod support;
 mod upstream;
 mod vault;
