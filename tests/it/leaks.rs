@@ -682,8 +682,8 @@ async fn issue_6_planted_secrets_never_leak_from_any_flow() {
     cli.fails(&["tools", &badmeta]).await;
     cli.run(&["call", &pass, "echo", "--args", "{}"], "").await;
     for (account, value) in [
-        (format!("source:{dead}/header/X-Api-Key"), &dead_secret),
-        (format!("source:{badmeta}/oauth/client-secret"), &badmeta_secret),
+        (cli.home.account(&format!("source:{dead}/header/X-Api-Key")), &dead_secret),
+        (cli.home.account(&format!("source:{badmeta}/oauth/client-secret")), &badmeta_secret),
     ] {
         assert!(
             in_keychain(&account, value),
