@@ -8,6 +8,7 @@ mod cli;
 mod doctor;
 mod faults;
 mod hostile;
+mod installs;
 mod leaks;
 mod live_profiles;
 mod load;
