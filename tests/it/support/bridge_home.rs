@@ -47,6 +47,12 @@ impl Home {
         self.dir.path().join("config")
     }
 
+    /// The keychain as this home's `lanyard` sees it: in its install's namespace.
+    pub fn vault(&self) -> lanyard::vault::Vault {
+        let profiles = self.config_dir().join("profiles.toml");
+        crate::oauth::vault().in_install(lanyard::vault::InstallFile::beside(&profiles))
+    }
+
     /// The keychain account this home's `lanyard` stores `account` under.
     pub fn account(&self, account: &str) -> String {
         super::install_account(&self.config_dir(), account)
