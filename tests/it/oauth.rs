@@ -672,7 +672,7 @@ async fn cli_connect_call_status_disconnect_and_no_token_leaks() {
     assert!(stdout.contains("access token expires in"), "text status shows the expiry: {stdout}");
 
     let tokens =
-        StoredTokens::load(&vault(), &id).await.unwrap().expect("the CLI stored tokens in the keychain");
+        StoredTokens::load(&home.vault(), &id).await.unwrap().expect("the CLI stored tokens in the keychain");
     let planted =
         [tokens.access_token.expose().to_owned(), tokens.refresh_token.as_ref().unwrap().expose().to_owned()];
 
