@@ -1,12 +1,21 @@
 //! `lanyard doctor`: everything that commonly stands between a person and a working source,
 //! checked in one go, each finding with what to do about it.
 //!
-//! Checks only look: nothing is signed in, refreshed, started or written. Reachability is a TCP
+//! Checks only look: nothing is signed in, refreshed, started or written, except that
+//! `--prune` ([`Orphans::Prune`]) removes this install's keychain entries that no source of the
+//! profile file owns. Reachability is a TCP
 //! connect to an HTTP source's host (no request, so no credential leaves the machine) or a
 //! look-up of a stdio source's program; the bridge port is probed for a hub with the same proof
 //! that `lanyard bridge` uses. Findings carry ids, paths, origins and error texts that are
 //! already redacted by construction (see `secret`), never a secret value.
+//!
+//! Keychain entries are judged by name only (no value is read), and only against a profile file
+//! that read cleanly: a broken file owns nothing, and pruning against it would wipe the install.
+//! Registrations (per issuer, reused by the next sign-in there), the bridge token and names this
+//! version does not make are never called orphans; other installs' entries and those from before
+//! namespaces are counted and left alone.
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,10 +25,10 @@ use serde_json::Value;
 
 use crate::Engine;
 use crate::bridge::{IdeClient, default_config_path};
-use crate::profile::{Profile, ResolvedTransport, resolve};
-use crate::source::SourceState;
+use crate::profile::{Profile, ResolvedTransport, SourceId, resolve};
+use crate::source::{SourceState, uses_tokens};
 use crate::upstream::Origin;
-use crate::vault::VaultKey;
+use crate::vault::{Entries, InstallId, KeyKind, Listing, VaultKey};
 
 /// How long a reachability probe may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -60,6 +69,73 @@ pub enum Outcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// Lanyard's keychain entries held against the profile file; `None` when they could not be
+    /// listed (a finding says why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keychain_entries: Option<KeychainEntries>,
+}
+
+/// What to do with keychain entries that no source owns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orphans {
+    /// List them.
+    Report,
+    /// Remove this install's (`lanyard doctor --prune`).
+    Prune,
+}
+
+/// Lanyard's keychain entries, by whose they are. Names only, never values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct KeychainEntries {
+    /// Whether the store can list its entries. When it cannot (the kernel keyring), nothing
+    /// below was looked at, and orphans cannot be found.
+    pub listable: bool,
+    /// This install (the namespace of this profile file's entries).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub install: Option<InstallId>,
+    /// How many entries this install holds, orphans included.
+    pub count: usize,
+    /// Whether the profile file read cleanly, so that entries could be held against it.
+    pub judged: bool,
+    /// This install's entries that no source owns (still there).
+    pub orphans: Vec<Orphan>,
+    /// Orphans that `--prune` removed.
+    pub pruned: Vec<Orphan>,
+    /// Entries from before installs had namespaces, not moved into one yet.
+    pub unscoped: usize,
+    /// Entries of other installs (other profile files), by install id. Never touched.
+    pub other_installs: BTreeMap<InstallId, usize>,
+}
+
+/// A keychain entry of this install that no source of the profile file owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Orphan {
+    /// The entry's name in the install, e.g. `source:old/header/Authorization`.
+    pub entry: String,
+    pub source: String,
+    pub reason: OrphanReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrphanReason {
+    /// The profile file has no source of that id.
+    NoSuchSource,
+    /// The source exists but refers to no secret of that name.
+    SecretNotReferenced,
+    /// The source exists but its sign-in kind keeps no tokens.
+    TokensNotUsed,
+}
+
+impl Orphan {
+    fn describe(&self) -> String {
+        let why = match self.reason {
+            OrphanReason::NoSuchSource => format!("no source `{}`", self.source),
+            OrphanReason::SecretNotReferenced => format!("`{}` does not refer to it", self.source),
+            OrphanReason::TokensNotUsed => format!("`{}` keeps no tokens", self.source),
+        };
+        format!("{} ({why})", self.entry)
+    }
 }
 
 impl Report {
@@ -82,13 +158,18 @@ impl Finding {
 
 /// Runs every check. `bridge_port` is the port `lanyard serve` would use.
 pub async fn doctor(engine: &Engine, bridge_port: u16) -> Report {
+    doctor_with(engine, bridge_port, Orphans::Report).await
+}
+
+/// [`doctor`], with keychain entries no source owns listed or removed as `orphans` says.
+pub async fn doctor_with(engine: &Engine, bridge_port: u16, orphans: Orphans) -> Report {
     let mut findings = vec![keychain(engine).await];
-    let profiles = match engine.load() {
+    let (profiles, judged) = match engine.load() {
         Ok(file) => {
             let path = engine.profile_store().path().display().to_string();
             let count = file.profiles().count();
             findings.push(Finding::new(Area::Profiles, path, Outcome::Ok, format!("{count} source(s)")));
-            file.profiles().cloned().collect::<Vec<_>>()
+            (file.profiles().cloned().collect::<Vec<_>>(), true)
         }
         Err(err) => {
             let path = engine.profile_store().path().display().to_string();
@@ -96,9 +177,12 @@ pub async fn doctor(engine: &Engine, bridge_port: u16) -> Report {
                 Finding::new(Area::Profiles, path, Outcome::Problem, err.to_string())
                     .fix("fix the file at the line named; Lanyard never rewrites a file it cannot read"),
             );
-            Vec::new()
+            (Vec::new(), false)
         }
     };
+    let (finding, keychain_entries) =
+        keychain_entries(engine, judged.then_some(&profiles[..]), orphans).await;
+    findings.push(finding);
     findings.push(bridge_port_finding(engine, bridge_port).await);
     for profile in &profiles {
         findings.extend(source(engine, profile).await);
@@ -109,7 +193,124 @@ pub async fn doctor(engine: &Engine, bridge_port: u16) -> Report {
             findings.extend(ide(&path, &ids));
         }
     }
-    Report { findings }
+    Report { findings, keychain_entries }
+}
+
+/// This install's keychain entries held against `profiles` (`None`: the file did not read, so
+/// nothing is judged), orphans removed when `orphans` says so.
+async fn keychain_entries(
+    engine: &Engine,
+    profiles: Option<&[Profile]>,
+    orphans: Orphans,
+) -> (Finding, Option<KeychainEntries>) {
+    let subject = "entries";
+    let listed = match engine.vault().entries().await {
+        Ok(Listing::Listed(entries)) => entries,
+        Ok(Listing::NotListable { kind }) => {
+            let outcome = if orphans == Orphans::Prune { Outcome::Warning } else { Outcome::Ok };
+            let detail = format!(
+                "the {kind} can only look entries up by name, not list them, so entries no source owns cannot be found (nothing was pruned)"
+            );
+            return (
+                Finding::new(Area::Keychain, subject, outcome, detail),
+                Some(KeychainEntries::default()),
+            );
+        }
+        Err(err) => {
+            let finding = Finding::new(Area::Keychain, subject, Outcome::Problem, err.to_string())
+                .fix("unlock the keychain (or start its service) and run the command again");
+            return (finding, None);
+        }
+    };
+    let Entries { mine, unscoped, others } = listed;
+    let mut report = KeychainEntries {
+        listable: true,
+        install: engine.vault().install_id().await.ok().flatten().cloned(),
+        count: mine.len(),
+        judged: profiles.is_some(),
+        orphans: profiles.map(|profiles| orphans_among(&mine, profiles)).unwrap_or_default(),
+        pruned: Vec::new(),
+        unscoped: unscoped.len(),
+        other_installs: others,
+    };
+    let mut failed = None;
+    if orphans == Orphans::Prune {
+        for orphan in std::mem::take(&mut report.orphans) {
+            let key = mine
+                .iter()
+                .find(|key| key.account() == orphan.entry)
+                .expect("an orphan is one of the entries");
+            match engine.vault().delete(key).await {
+                Ok(_) => report.pruned.push(orphan),
+                Err(err) => {
+                    failed.get_or_insert(err);
+                    report.orphans.push(orphan);
+                }
+            }
+        }
+    }
+    let others: usize = report.other_installs.values().sum();
+    let mut detail =
+        format!("{} entr{} of this install", report.count, if report.count == 1 { "y" } else { "ies" });
+    if others > 0 || report.unscoped > 0 {
+        detail.push_str(&format!(
+            "; {others} of {} other install(s) and {} from before installs had namespaces, left alone",
+            report.other_installs.len(),
+            report.unscoped
+        ));
+    }
+    let finding = if let Some(err) = failed {
+        Finding::new(Area::Keychain, subject, Outcome::Problem, format!("{detail}; pruning failed: {err}"))
+            .fix("unlock the keychain (or start its service) and run `lanyard doctor --prune` again")
+    } else if !report.judged {
+        Finding::new(
+            Area::Keychain,
+            subject,
+            Outcome::Ok,
+            format!("{detail}; not held against the profile file, which does not read"),
+        )
+    } else if !report.orphans.is_empty() {
+        let names: Vec<String> = report.orphans.iter().map(Orphan::describe).collect();
+        Finding::new(
+            Area::Keychain,
+            subject,
+            Outcome::Warning,
+            format!("{detail}; no source owns {}", names.join(", ")),
+        )
+        .fix("`lanyard doctor --prune` removes them")
+    } else if !report.pruned.is_empty() {
+        let names: Vec<String> = report.pruned.iter().map(Orphan::describe).collect();
+        Finding::new(Area::Keychain, subject, Outcome::Ok, format!("{detail}; removed {}", names.join(", ")))
+    } else {
+        Finding::new(Area::Keychain, subject, Outcome::Ok, format!("{detail}, each owned by a source"))
+    };
+    (finding, Some(report))
+}
+
+/// The entries among `mine` that no profile owns. Registrations, the bridge token and names
+/// this version does not make are never orphans (see the module docs).
+fn orphans_among(mine: &[VaultKey], profiles: &[Profile]) -> Vec<Orphan> {
+    let find = |id: &SourceId| profiles.iter().find(|p| p.id() == id);
+    mine.iter()
+        .filter_map(|key| {
+            let (source, reason) = match key.kind() {
+                KeyKind::SourceSecret { id, reference } => match find(&id) {
+                    None => (id, OrphanReason::NoSuchSource),
+                    Some(p) if !p.secret_refs().contains(&&reference) => {
+                        (id, OrphanReason::SecretNotReferenced)
+                    }
+                    Some(_) => return None,
+                },
+                KeyKind::SourceTokens { id } => match find(&id) {
+                    None => (id, OrphanReason::NoSuchSource),
+                    Some(p) if !uses_tokens(p) => (id, OrphanReason::TokensNotUsed),
+                    Some(_) => return None,
+                },
+                _ => return None,
+            };
+            Some(Orphan { entry: key.account().to_owned(), source: source.to_string(), reason })
+        })
+        .collect()
 }
 
 async fn keychain(engine: &Engine) -> Finding {
@@ -328,14 +529,46 @@ mod tests {
     }
 
     #[test]
+    fn entries_no_source_owns_are_orphans_and_nothing_else_is() {
+        use crate::profile::{ConfigValue, SecretRef, Transport};
+        let id = |name: &str| name.parse::<SourceId>().unwrap();
+        let header = SecretRef::header("X-Api-Key");
+        let transport = Transport::Http {
+            url: "https://example.com/mcp".into(),
+            headers: [("X-Api-Key".to_owned(), ConfigValue::Secret(header.clone()))].into(),
+        };
+        let profiles = [Profile::new(id("kept"), transport)];
+        let entries = [
+            VaultKey::source_secret(&id("kept"), &header),
+            VaultKey::source_secret(&id("kept"), &SecretRef::header("Old")),
+            VaultKey::source_tokens(&id("kept")),
+            VaultKey::source_secret(&id("gone"), &header),
+            VaultKey::registration("https://as.example"),
+            VaultKey::bridge_token(),
+        ];
+        let found = orphans_among(&entries, &profiles);
+        let seen: Vec<(&str, OrphanReason)> = found.iter().map(|o| (o.entry.as_str(), o.reason)).collect();
+        assert_eq!(
+            seen,
+            [
+                ("source:kept/header/Old", OrphanReason::SecretNotReferenced),
+                ("source:kept/oauth/tokens", OrphanReason::TokensNotUsed),
+                ("source:gone/header/X-Api-Key", OrphanReason::NoSuchSource),
+            ],
+            "the referenced secret, the registration and the bridge token are owned"
+        );
+    }
+
+    #[test]
     fn the_worst_outcome_wins() {
         let report = Report {
+            keychain_entries: None,
             findings: vec![
                 Finding::new(Area::Source, "a", Outcome::Ok, ""),
                 Finding::new(Area::Source, "b", Outcome::Warning, ""),
             ],
         };
         assert_eq!(report.worst(), Outcome::Warning);
-        assert_eq!(Report { findings: vec![] }.worst(), Outcome::Ok);
+        assert_eq!(Report { findings: vec![], keychain_entries: None }.worst(), Outcome::Ok);
     }
 }

@@ -22,7 +22,7 @@ use crate::profile::{
 use crate::secret::Secret;
 use crate::source::{SourceState, SourceStatus, TokenStatus, refresh_failure, uses_sign_in, uses_tokens};
 use crate::upstream::{Offers, Upstream, UpstreamError};
-use crate::vault::{Vault, VaultError, VaultKey};
+use crate::vault::{InstallFile, Vault, VaultError, VaultKey};
 
 /// Everything that can go wrong in an engine operation.
 #[derive(Debug, thiserror::Error)]
@@ -92,9 +92,12 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// The engine on the default profile file and the keychain chosen by `LANYARD_KEYCHAIN`.
+    /// The engine on the default profile file and the keychain chosen by `LANYARD_KEYCHAIN`, in
+    /// that file's install namespace (see [`crate::vault`]).
     pub fn open() -> Result<Self, Error> {
-        Ok(Self::new(ProfileStore::open_default(), Vault::from_env()?))
+        let profiles = ProfileStore::open_default();
+        let vault = Vault::from_env()?.in_install(InstallFile::beside(profiles.path()));
+        Ok(Self::new(profiles, vault))
     }
 
     pub fn new(profiles: ProfileStore, vault: Vault) -> Self {

@@ -63,7 +63,7 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Print a redacted bundle (versions, OS, sources without secrets, recent activity, doctor)
     /// to attach to a bug report.
-    Diagnostics(DoctorArgs),
+    Diagnostics(DiagnosticsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -79,7 +79,21 @@ pub struct LogsArgs {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// Print JSON instead of text (`diagnostics` always prints JSON).
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The bridge port to check.
+    #[arg(long, default_value_t = lanyard::bridge::DEFAULT_PORT)]
+    pub port: u16,
+    /// Remove this install's keychain entries that no source owns (other installs' entries are
+    /// never touched).
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnosticsArgs {
+    /// Accepted for symmetry with `doctor`; `diagnostics` always prints JSON.
     #[arg(long)]
     pub json: bool,
     /// The bridge port to check.

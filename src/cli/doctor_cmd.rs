@@ -4,15 +4,16 @@
 use std::io::Write;
 
 use lanyard::Engine;
-use lanyard::doctor::{Outcome, Report};
+use lanyard::doctor::{Orphans, Outcome, Report};
 
 use lanyard::activity_log::{self, Event};
 
-use super::args::{DoctorArgs, LogsArgs};
+use super::args::{DiagnosticsArgs, DoctorArgs, LogsArgs};
 
 /// Prints every finding; fails (exit 1) when one of them is a problem.
 pub async fn doctor(engine: &Engine, args: DoctorArgs) -> anyhow::Result<()> {
-    let report = lanyard::doctor::doctor(engine, args.port).await;
+    let orphans = if args.prune { Orphans::Prune } else { Orphans::Report };
+    let report = lanyard::doctor::doctor_with(engine, args.port, orphans).await;
     if args.json {
         super::print_json(&report)?;
     } else {
@@ -24,7 +25,7 @@ pub async fn doctor(engine: &Engine, args: DoctorArgs) -> anyhow::Result<()> {
     }
 }
 
-pub async fn diagnostics(engine: &Engine, args: DoctorArgs) -> anyhow::Result<()> {
+pub async fn diagnostics(engine: &Engine, args: DiagnosticsArgs) -> anyhow::Result<()> {
     super::print_json(&lanyard::diagnostics::diagnostics(engine, args.port).await)
 }
 

@@ -7,6 +7,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::path::PathBuf;
 
 use zeroize::Zeroize;
 
@@ -108,6 +109,35 @@ pub enum VaultError {
         err: PlatformError,
     },
 
+    /// The install's id file could not be read or made (see [`InstallFile`](super::InstallFile)).
+    #[error(
+        "{path}: cannot {action} this install's id file ({err}): check the folder's permissions; this profile file's keychain entries are found by it",
+        path = path.display()
+    )]
+    InstallFile {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        err: std::io::Error,
+    },
+
+    /// The install's id file exists but holds no id.
+    #[error(
+        "{path} does not hold an install id (16 to 64 lowercase hex digits): restore it from a backup, or delete it to start a new install whose keychain entries are empty",
+        path = path.display()
+    )]
+    InvalidInstallId { path: PathBuf },
+
+    /// The store could not list Lanyard's entries (it can list them, but failed this time).
+    #[error(
+        "the {kind} could not list Lanyard's entries: check that it is running and unlocked, then try again"
+    )]
+    List {
+        kind: StoreKind,
+        #[source]
+        err: PlatformError,
+    },
+
     /// The blocking keychain call panicked or was cancelled (the runtime is shutting down).
     #[error("the {kind} call to {op} did not finish (it panicked, or Lanyard is shutting down): try again")]
     Interrupted {
@@ -166,6 +196,7 @@ pub enum Op {
     Read,
     Write,
     Delete,
+    List,
 }
 
 impl fmt::Display for Op {
@@ -175,6 +206,7 @@ impl fmt::Display for Op {
             Op::Read => "read",
             Op::Write => "write",
             Op::Delete => "delete",
+            Op::List => "list",
         })
     }
 }

@@ -1,27 +1,55 @@
 //! The vault: every secret Lanyard keeps, in the OS keychain, one entry per secret.
 //!
-//! Each entry has the service `lanyard` and the account [`VaultKey::account`]. The store is chosen
-//! by `LANYARD_KEYCHAIN` (see [`StoreKind::choose`]) and is never swapped behind the caller's back:
-//! there is no plaintext fallback and no silent move to another store. Creating a [`Vault`] touches
-//! no keychain, so commands that need no secret work on a machine without one; the first
-//! get/set/delete opens the store. Nobody else in Lanyard calls keyring-core, and the keychain's
-//! blocking calls run on tokio's blocking pool. Secrets enter as `&Secret` and leave as `Secret`.
+//! Each entry has the service `lanyard` and an account made from [`VaultKey::account`]. The store
+//! is chosen by `LANYARD_KEYCHAIN` (see [`StoreKind::choose`]) and is never swapped behind the
+//! caller's back: there is no plaintext fallback and no silent move to another store. Creating a
+//! [`Vault`] touches no keychain, so commands that need no secret work on a machine without one;
+//! the first get/set/delete opens the store. Nobody else in Lanyard calls keyring-core, and the
+//! keychain's blocking calls run on tokio's blocking pool. Secrets enter as `&Secret` and leave
+//! as `Secret`.
+//!
+//! **One namespace per install.** A vault opened for a profile file ([`Vault::in_install`]) names
+//! every entry `install:<id>/<account>`, with the id of [`InstallFile`] (see `install.rs` for why
+//! a random id kept beside the file), so two profile files on one keychain never read each
+//! other's entries. Callers keep naming keys by source, issuer or purpose alone; the prefix is
+//! added here. Every kind of key is per install:
+//! - source secrets and tokens, because source ids are names a person picks in one file, and the
+//!   same id in another file is another source (issue 14: a token crossed that way);
+//! - client registrations, although keyed by issuer: a registration's client secret and its
+//!   redirect belong to the install that registered, and one install dropping a registration the
+//!   server refused (`invalid_client`) must not sign the other out;
+//! - the bridge token, because the hub announcement (`hub.json`) is found through the data folder,
+//!   which two installs may share: with one token, a `lanyard bridge` of one install would accept
+//!   the other install's hub as proven and reach that install's sources.
+//!
+//! **Entries from before namespaces** (named by the bare account) are moved, not dropped: the first
+//! install that reads or deletes one claims all of them (it writes its id under the bare account
+//! `installs/legacy-owner`), and from then on it alone moves them in, each on its first read:
+//! write the new entry, then delete the old one. A failed write keeps the old entry and still
+//! answers with its value, so nothing is lost half-way; a failed delete leaves a stale copy that
+//! the new entry shadows. One owner for the lot, because the old entries all came from the one
+//! profile file that used the keychain before, and letting each key go to whichever install asks
+//! first would hand one file's token to another file's source of the same id, the very bug.
+//! Vaults made with [`Vault::new`] or [`Vault::mock`] are unscoped: they use bare accounts, for
+//! tests and tools that look at that layout.
 
 mod error;
+mod install;
 mod store;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
 use keyring_core::CredentialStore;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
 use tracing::{debug, info, instrument, warn};
 
 use crate::profile::{SecretRef, SourceId};
 use crate::secret::Secret;
 
 pub use error::{Op, PlatformError, VaultError};
+pub use install::{INSTALL_ID_FILE, InstallFile, InstallId};
 
 /// The keychain service of every Lanyard entry.
 pub const SERVICE: &str = "lanyard";
@@ -148,9 +176,94 @@ impl VaultKey {
     pub fn bridge_token() -> Self {
         Self("bridge/token".to_owned())
     }
+    /// The name of this entry within an install (the keychain account of an unscoped vault).
     pub fn account(&self) -> &str {
         &self.0
     }
+
+    /// What the entry is for, read back from its name: `lanyard doctor` matches it against the
+    /// profile file.
+    pub fn kind(&self) -> KeyKind {
+        if let Some(rest) = self.0.strip_prefix("source:")
+            && let Some((id, what)) = rest.split_once('/')
+            && let Ok(id) = id.parse::<SourceId>()
+        {
+            return match what {
+                "oauth/tokens" => KeyKind::SourceTokens { id },
+                reference => KeyKind::SourceSecret { id, reference: SecretRef(reference.to_owned()) },
+            };
+        }
+        if let Some(issuer) =
+            self.0.strip_prefix("issuer:").and_then(|rest| rest.strip_suffix("/registration"))
+        {
+            return KeyKind::Registration { issuer: issuer.to_owned() };
+        }
+        if self == &Self::bridge_token() { KeyKind::BridgeToken } else { KeyKind::Unknown }
+    }
+
+    /// The keychain account of this key in install `id`.
+    fn in_install(&self, id: &InstallId) -> Self {
+        Self(format!("{INSTALL_PREFIX}{id}/{}", self.0))
+    }
+
+    /// The bare account that records which install claimed the entries from before namespaces.
+    fn legacy_owner() -> Self {
+        Self("installs/legacy-owner".to_owned())
+    }
+
+    /// A stored account split into its install (`None`: from before namespaces) and its key.
+    fn from_account(account: &str) -> (Option<InstallId>, Self) {
+        if let Some(rest) = account.strip_prefix(INSTALL_PREFIX)
+            && let Some((id, key)) = rest.split_once('/')
+            && let Some(id) = InstallId::parse(id)
+        {
+            return (Some(id), Self(key.to_owned()));
+        }
+        (None, Self(account.to_owned()))
+    }
+}
+
+/// How a namespaced account starts: `install:<id>/`.
+const INSTALL_PREFIX: &str = "install:";
+
+/// What a vault entry is for (see [`VaultKey::kind`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyKind {
+    SourceSecret {
+        id: SourceId,
+        reference: SecretRef,
+    },
+    SourceTokens {
+        id: SourceId,
+    },
+    Registration {
+        issuer: String,
+    },
+    BridgeToken,
+    /// A name this version of Lanyard does not make.
+    Unknown,
+}
+
+/// Lanyard's entries in a store, by name (no value is read), sorted by whose they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entries {
+    /// This vault's own entries: its install's, or the bare ones for an unscoped vault.
+    pub mine: Vec<VaultKey>,
+    /// Entries from before installs had namespaces, not moved into one yet (install vaults only).
+    pub unscoped: Vec<VaultKey>,
+    /// How many entries each other install holds.
+    pub others: BTreeMap<InstallId, usize>,
+}
+
+/// The answer of [`Vault::entries`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listing {
+    Listed(Entries),
+    /// The store can only look entries up by name, not list them (the kernel keyring).
+    NotListable {
+        kind: StoreKind,
+    },
 }
 
 impl fmt::Display for VaultKey {
@@ -175,6 +288,21 @@ pub struct Vault {
     kind: StoreKind,
     store: Mutex<Option<Arc<CredentialStore>>>,
     held: std::sync::Mutex<HashMap<VaultKey, Held>>,
+    scope: Scope,
+}
+
+/// Whose entries a vault reads and writes (see the module docs).
+#[derive(Debug)]
+enum Scope {
+    /// Bare accounts: the layout from before namespaces.
+    Unscoped,
+    /// One install's entries. The id is read (or made) at the first keychain call.
+    Install {
+        file: InstallFile,
+        id: OnceCell<InstallId>,
+        /// Whether this install holds the entries from before namespaces, once known.
+        owns_legacy: std::sync::Mutex<Option<bool>>,
+    },
 }
 
 /// Whether a value now in the keychain supersedes a held one (see [`Vault::set_or_hold`]).
@@ -189,7 +317,7 @@ struct Held {
 
 impl fmt::Debug for Vault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Vault").field("kind", &self.kind).finish_non_exhaustive()
+        f.debug_struct("Vault").field("kind", &self.kind).field("scope", &self.scope).finish_non_exhaustive()
     }
 }
 
@@ -209,12 +337,43 @@ impl Vault {
         if !kind.is_available() {
             return Err(VaultError::Unsupported { kind });
         }
-        Ok(Self { kind, store: Mutex::new(None), held: std::sync::Mutex::default() })
+        Ok(Self { kind, store: Mutex::new(None), held: std::sync::Mutex::default(), scope: Scope::Unscoped })
     }
 
     /// A vault on its own, empty, in-memory mock store: for tests of other modules only.
     pub fn mock() -> Self {
-        Self { kind: StoreKind::Mock, store: Mutex::new(None), held: std::sync::Mutex::default() }
+        Self {
+            kind: StoreKind::Mock,
+            store: Mutex::new(None),
+            held: std::sync::Mutex::default(),
+            scope: Scope::Unscoped,
+        }
+    }
+
+    /// This vault, reading and writing only the entries of the install whose id `file` keeps.
+    /// Touches neither the file nor the keychain yet.
+    pub fn in_install(self, file: InstallFile) -> Self {
+        let scope = Scope::Install { file, id: OnceCell::new(), owns_legacy: std::sync::Mutex::new(None) };
+        Self { scope, ..self }
+    }
+
+    /// The id of this vault's install, made now if the install has none yet; `None` for an
+    /// unscoped vault.
+    pub async fn install_id(&self) -> Result<Option<&InstallId>, VaultError> {
+        match &self.scope {
+            Scope::Unscoped => Ok(None),
+            Scope::Install { file, id, .. } => {
+                let file = file.clone();
+                let id = id
+                    .get_or_try_init(|| async move {
+                        tokio::task::spawn_blocking(move || file.read_or_create())
+                            .await
+                            .map_err(|err| VaultError::Interrupted { kind: self.kind, op: Op::Open, err })?
+                    })
+                    .await?;
+                Ok(Some(id))
+            }
+        }
     }
 
     /// Which store this vault uses (for `lanyard status`).
@@ -230,20 +389,29 @@ impl Vault {
     }
 
     /// The secret under `key`, or `None` if there is none. A value held since the keychain
-    /// refused it is settled first (see [`Vault::settle`]).
+    /// refused it is settled first (see [`Vault::settle`]); an entry from before namespaces is
+    /// moved into this install (see the module docs).
     #[instrument(skip_all, fields(key = %key, store = self.kind.as_str()))]
     pub async fn get(&self, key: &VaultKey) -> Result<Option<Secret>, VaultError> {
         if let Some(held) = self.held(key) {
             return Ok(Some(self.settle(key, held).await));
         }
-        self.read(key).await
+        let stored = self.stored(key).await?;
+        match self.read(&stored).await? {
+            Some(value) => Ok(Some(value)),
+            None => self.adopt(key, &stored).await,
+        }
     }
 
     /// What a read of a key with a held value gives: the keychain's own value when it is newer
     /// (and the held one is dropped), else the held one, written now if the keychain takes it.
     /// While the keychain cannot be read, the held value.
     async fn settle(&self, key: &VaultKey, held: Held) -> Secret {
-        match self.read(key).await {
+        let read = match self.stored(key).await {
+            Ok(stored) => self.read(&stored).await,
+            Err(err) => Err(err),
+        };
+        match read {
             Ok(Some(stored)) if stored != held.value && (held.supersedes)(&stored) => {
                 info!("the keychain holds a newer value than the one held in memory; that one is dropped");
                 self.release(key);
@@ -263,9 +431,17 @@ impl Vault {
         }
     }
 
-    /// The keychain's own value under `key`.
-    async fn read(&self, key: &VaultKey) -> Result<Option<Secret>, VaultError> {
-        match self.call_reconnecting(key, Op::Read, |entry| entry.get_password()).await? {
+    /// The keychain account `key` is stored under in this vault's scope.
+    async fn stored(&self, key: &VaultKey) -> Result<VaultKey, VaultError> {
+        Ok(match self.install_id().await? {
+            Some(id) => key.in_install(id),
+            None => key.clone(),
+        })
+    }
+
+    /// The keychain's own value under the account `stored`.
+    async fn read(&self, stored: &VaultKey) -> Result<Option<Secret>, VaultError> {
+        match self.call_reconnecting(stored, Op::Read, |entry| entry.get_password()).await? {
             Ok(value) => {
                 debug!(found = true, "read");
                 Ok(Some(Secret::new(value)))
@@ -274,22 +450,32 @@ impl Vault {
                 debug!(found = false, "read");
                 Ok(None)
             }
-            Err(err) => Err(self.failed(VaultError::from_keyring(self.kind, key, Op::Read, err))),
+            Err(err) => Err(self.failed(VaultError::from_keyring(self.kind, stored, Op::Read, err))),
         }
     }
 
     /// Stores `value` under `key`, replacing any value there.
     #[instrument(skip_all, fields(key = %key, store = self.kind.as_str()))]
     pub async fn set(&self, key: &VaultKey, value: &Secret) -> Result<(), VaultError> {
+        let stored = self.stored(key).await?;
+        self.write(&stored, value).await?;
+        self.release(key);
+        Ok(())
+    }
+
+    /// Writes `value` under the account `stored`.
+    async fn write(&self, stored: &VaultKey, value: &Secret) -> Result<(), VaultError> {
         let sent = value.clone();
-        match self.call_reconnecting(key, Op::Write, move |entry| entry.set_password(sent.expose())).await? {
+        match self
+            .call_reconnecting(stored, Op::Write, move |entry| entry.set_password(sent.expose()))
+            .await?
+        {
             Ok(()) => {
                 debug!("written");
-                self.release(key);
                 Ok(())
             }
             Err(err) => {
-                let err = VaultError::from_keyring(self.kind, key, Op::Write, err).redact(value.expose());
+                let err = VaultError::from_keyring(self.kind, stored, Op::Write, err).redact(value.expose());
                 Err(self.failed(err))
             }
         }
@@ -317,11 +503,23 @@ impl Vault {
         written
     }
 
-    /// Removes the secret under `key`; `true` if there was one.
+    /// Removes the secret under `key`; `true` if there was one. An entry from before namespaces
+    /// under the same name goes too when this install holds those, or the next read would bring
+    /// it back.
     #[instrument(skip_all, fields(key = %key, store = self.kind.as_str()))]
     pub async fn delete(&self, key: &VaultKey) -> Result<bool, VaultError> {
         self.release(key);
-        match self.call_reconnecting(key, Op::Delete, |entry| entry.delete_credential()).await? {
+        let stored = self.stored(key).await?;
+        let deleted = self.remove(&stored).await?;
+        if stored != *key && self.read(key).await?.is_some() && self.owns_legacy().await? {
+            return Ok(self.remove(key).await? || deleted);
+        }
+        Ok(deleted)
+    }
+
+    /// Deletes the account `stored`; `true` if it was there.
+    async fn remove(&self, stored: &VaultKey) -> Result<bool, VaultError> {
+        match self.call_reconnecting(stored, Op::Delete, |entry| entry.delete_credential()).await? {
             Ok(()) => {
                 debug!(deleted = true, "delete");
                 Ok(true)
@@ -330,8 +528,101 @@ impl Vault {
                 debug!(deleted = false, "delete");
                 Ok(false)
             }
-            Err(err) => Err(self.failed(VaultError::from_keyring(self.kind, key, Op::Delete, err))),
+            Err(err) => Err(self.failed(VaultError::from_keyring(self.kind, stored, Op::Delete, err))),
         }
+    }
+
+    /// The entry from before namespaces for `key`, moved to `stored` in this install if this
+    /// install holds those entries: written anew first, the old one deleted after, so a failure
+    /// in between loses nothing (the old entry stays, and the value is still answered).
+    async fn adopt(&self, key: &VaultKey, stored: &VaultKey) -> Result<Option<Secret>, VaultError> {
+        if stored == key {
+            return Ok(None);
+        }
+        let Some(value) = self.read(key).await? else { return Ok(None) };
+        if !self.owns_legacy().await? {
+            debug!("an entry from before namespaces belongs to another install; not used");
+            return Ok(None);
+        }
+        if let Err(err) = self.write(stored, &value).await {
+            warn!(%err, "could not move a keychain entry into this install's namespace; it is used where it is");
+            return Ok(Some(value));
+        }
+        match self.remove(key).await {
+            Ok(_) => info!("a keychain entry from before namespaces was moved into this install's"),
+            Err(err) => {
+                warn!(%err, "moved a keychain entry into this install's namespace, but the old one stays")
+            }
+        }
+        Ok(Some(value))
+    }
+
+    /// Whether this install holds the entries from before namespaces, claiming them if no
+    /// install has yet (see the module docs). Two installs claiming at once both write; the id
+    /// read back afterwards decides, so at most the later writer and the earlier one that read
+    /// its own id back before the later write can both believe they won. Cached once known.
+    async fn owns_legacy(&self) -> Result<bool, VaultError> {
+        let Scope::Install { owns_legacy, .. } = &self.scope else { return Ok(false) };
+        if let Some(known) = *owns_legacy.lock().expect("legacy owner") {
+            return Ok(known);
+        }
+        let Some(id) = self.install_id().await? else { return Ok(false) };
+        let marker = VaultKey::legacy_owner();
+        let owner = match self.read(&marker).await? {
+            Some(owner) => owner,
+            None => {
+                self.write(&marker, &Secret::new(id.as_str())).await?;
+                info!(install = %id, "this install takes over the keychain entries from before namespaces");
+                self.read(&marker).await?.unwrap_or_else(|| Secret::new(""))
+            }
+        };
+        let ours = InstallId::parse(owner.expose()).as_ref() == Some(id);
+        *owns_legacy.lock().expect("legacy owner") = Some(ours);
+        Ok(ours)
+    }
+
+    /// Every Lanyard entry in the store, by name, sorted by whose it is (see [`Entries`]). No
+    /// value is read. [`Listing::NotListable`] when the store cannot list (the kernel keyring).
+    #[instrument(skip_all, fields(store = self.kind.as_str()))]
+    pub async fn entries(&self) -> Result<Listing, VaultError> {
+        let mine = self.install_id().await?.cloned();
+        let opened = self.store().await?;
+        let kind = self.kind;
+        let searched = tokio::task::spawn_blocking(move || {
+            let found = opened.search(&HashMap::from([("service", SERVICE)]))?;
+            // The mock store matches the service as a substring; the name must be exact.
+            let accounts = found
+                .iter()
+                .filter_map(keyring_core::Entry::get_specifiers)
+                .filter(|(service, _)| service == SERVICE)
+                .map(|(_, account)| account);
+            Ok::<_, keyring_core::Error>(accounts.collect::<Vec<String>>())
+        })
+        .await
+        .map_err(|err| VaultError::Interrupted { kind, op: Op::List, err })?;
+        let accounts = match searched {
+            Ok(accounts) => accounts,
+            Err(keyring_core::Error::NotSupportedByStore(_)) => return Ok(Listing::NotListable { kind }),
+            Err(err) => {
+                return Err(self.failed(VaultError::List { kind, err: PlatformError::from_keyring(err) }));
+            }
+        };
+        let mut entries = Entries::default();
+        for account in accounts {
+            let (install, key) = VaultKey::from_account(&account);
+            match (install, &mine) {
+                (None, _) if key == VaultKey::legacy_owner() => {}
+                (None, None) => entries.mine.push(key),
+                (None, Some(_)) => entries.unscoped.push(key),
+                (Some(install), Some(mine)) if install == *mine => entries.mine.push(key),
+                (Some(install), _) => *entries.others.entry(install).or_default() += 1,
+            }
+        }
+        for list in [&mut entries.mine, &mut entries.unscoped] {
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            list.dedup();
+        }
+        Ok(Listing::Listed(entries))
     }
 
     /// The open store, opening it first if needed. The lock is held while opening so concurrent
@@ -506,6 +797,127 @@ mod tests {
             VaultKey::source_secret(&source("personal"), &SecretRef::header("Authorization")),
             "two sources never share an entry"
         );
+    }
+
+    #[test]
+    fn an_install_prefixes_every_kind_of_key() {
+        let id = InstallId::parse("0123456789abcdef").unwrap();
+        let github = source("github");
+        let header = VaultKey::source_secret(&github, &SecretRef::header("Authorization"));
+        let cases = [
+            (header.clone(), "install:0123456789abcdef/source:github/header/Authorization"),
+            (VaultKey::source_tokens(&github), "install:0123456789abcdef/source:github/oauth/tokens"),
+            (
+                VaultKey::registration("https://auth.example.com"),
+                "install:0123456789abcdef/issuer:https://auth.example.com/registration",
+            ),
+            (VaultKey::bridge_token(), "install:0123456789abcdef/bridge/token"),
+        ];
+        for (key, account) in cases {
+            let stored = key.in_install(&id);
+            assert_eq!(stored.account(), account, "{key} is stored under its install");
+            assert_eq!(
+                VaultKey::from_account(stored.account()),
+                (Some(id.clone()), key.clone()),
+                "the stored account reads back as install + key"
+            );
+        }
+        let other = InstallId::parse("fedcba9876543210").unwrap();
+        assert_ne!(header.in_install(&id), header.in_install(&other), "two installs never share an entry");
+        assert_eq!(
+            VaultKey::from_account("source:github/oauth/tokens"),
+            (None, VaultKey::source_tokens(&github)),
+            "a bare account is from before namespaces"
+        );
+        assert_eq!(
+            VaultKey::from_account("install:nothex/x").0,
+            None,
+            "a prefix without a valid id is not an install"
+        );
+    }
+
+    #[test]
+    fn a_key_says_what_it_is_for() {
+        let github = source("github");
+        assert_eq!(
+            VaultKey::source_secret(&github, &SecretRef::header("X-Api-Key")).kind(),
+            KeyKind::SourceSecret { id: github.clone(), reference: SecretRef::header("X-Api-Key") }
+        );
+        assert_eq!(VaultKey::source_tokens(&github).kind(), KeyKind::SourceTokens { id: github });
+        assert_eq!(
+            VaultKey::registration("https://as.example/tenant").kind(),
+            KeyKind::Registration { issuer: "https://as.example/tenant".to_owned() }
+        );
+        assert_eq!(VaultKey::bridge_token().kind(), KeyKind::BridgeToken);
+        assert_eq!(VaultKey::legacy_owner().kind(), KeyKind::Unknown, "bookkeeping is no secret's");
+    }
+
+    /// A mock vault in an install whose id file lives in `dir`.
+    fn install_vault(dir: &tempfile::TempDir) -> Vault {
+        Vault::mock().in_install(InstallFile::beside(&dir.path().join("profiles.toml")))
+    }
+
+    #[tokio::test]
+    async fn an_entry_from_before_namespaces_is_moved_on_first_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = install_vault(&dir);
+        let key = VaultKey::source_tokens(&source("h"));
+        vault.write(&key, &Secret::new("old-tokens")).await.unwrap(); // the bare account
+        let got = vault.get(&key).await.unwrap();
+        assert_eq!(got.as_ref().map(Secret::expose), Some("old-tokens"), "the old value is answered");
+        let id = vault.install_id().await.unwrap().cloned().expect("an install vault has an id");
+        assert_eq!(
+            vault.read(&key.in_install(&id)).await.unwrap().as_ref().map(Secret::expose),
+            Some("old-tokens"),
+            "the value now lives in the install's namespace"
+        );
+        assert!(vault.read(&key).await.unwrap().is_none(), "the old entry is gone");
+        assert_eq!(
+            vault.read(&VaultKey::legacy_owner()).await.unwrap().as_ref().map(Secret::expose),
+            Some(id.as_str()),
+            "the install recorded that it holds the old entries"
+        );
+    }
+
+    #[tokio::test]
+    async fn old_entries_claimed_by_another_install_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = install_vault(&dir);
+        let key = VaultKey::source_secret(&source("h"), &SecretRef::header("Authorization"));
+        vault.write(&VaultKey::legacy_owner(), &Secret::new("fedcba9876543210")).await.unwrap();
+        vault.write(&key, &Secret::new("theirs")).await.unwrap();
+        assert!(vault.get(&key).await.unwrap().is_none(), "another install's old entry is not read");
+        assert!(!vault.delete(&key).await.unwrap(), "nor deleted");
+        assert!(vault.read(&key).await.unwrap().is_some(), "it stays for its owner");
+    }
+
+    #[tokio::test]
+    async fn deleting_also_removes_an_old_entry_of_the_same_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = install_vault(&dir);
+        let key = VaultKey::source_tokens(&source("h"));
+        vault.write(&key, &Secret::new("old")).await.unwrap();
+        assert!(vault.delete(&key).await.unwrap(), "there was an entry to delete");
+        assert!(vault.get(&key).await.unwrap().is_none(), "and nothing comes back at the next read");
+    }
+
+    #[tokio::test]
+    async fn entries_are_sorted_by_whose_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = install_vault(&dir);
+        let mine = VaultKey::source_tokens(&source("a"));
+        vault.set(&mine, &Secret::new("x")).await.unwrap();
+        let old = VaultKey::source_tokens(&source("b"));
+        vault.write(&old, &Secret::new("x")).await.unwrap();
+        let other = InstallId::parse("fedcba9876543210").unwrap();
+        vault.write(&mine.in_install(&other), &Secret::new("x")).await.unwrap();
+        vault.write(&VaultKey::legacy_owner(), &Secret::new(other.as_str())).await.unwrap();
+        let Listing::Listed(entries) = vault.entries().await.unwrap() else {
+            panic!("the mock store can list");
+        };
+        assert_eq!(entries.mine, vec![mine], "this install's own entry");
+        assert_eq!(entries.unscoped, vec![old], "the old entry, without the bookkeeping one");
+        assert_eq!(entries.others, BTreeMap::from([(other, 1)]), "the other install, counted");
     }
 
     #[test]

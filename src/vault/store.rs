@@ -41,7 +41,8 @@ pub(super) fn open(kind: StoreKind) -> Result<Arc<CredentialStore>, VaultError> 
     }
 }
 
-/// The entry for `key`: service `lanyard`, account `key.account()`. Building touches nothing on
+/// The entry for the stored key `key` (with its install prefix, see [`super::Vault`]): service
+/// `lanyard`, account `key.account()`. Building touches nothing on
 /// most stores; keyutils looks up the session keyring here, so this runs on the blocking pool too.
 pub(super) fn entry(store: &CredentialStore, kind: StoreKind, key: &VaultKey) -> keyring_core::Result<Entry> {
     match kind {

@@ -168,7 +168,8 @@ fn header_secret_goes_to_the_keychain_not_the_file() {
     let file = std::fs::read_to_string(home.profile_file()).expect("profile file written");
     assert!(!file.contains(&planted), "the secret must never be written to the profile file:\n{file}");
     assert!(file.contains("header/X-Api-Key"), "the file keeps a reference:\n{file}");
-    let account = format!("source:{id}/header/X-Api-Key");
+    let account =
+        crate::support::install_account(&home.config_dir(), &format!("source:{id}/header/X-Api-Key"));
     assert_eq!(
         keychain_lookup(&account).as_deref(),
         Some(planted.as_str()),
@@ -288,7 +289,8 @@ fn import_claude_desktop_config() {
     assert_eq!(report["skipped"][0]["name"], "broken", "the broken entry is reported: {report}");
     let file = std::fs::read_to_string(home.profile_file()).unwrap();
     assert!(!file.contains(&planted), "the imported token is not in the profile file");
-    assert_eq!(keychain_lookup(&format!("source:{id}/env/API_TOKEN")).as_deref(), Some(planted.as_str()));
+    let account = crate::support::install_account(&home.config_dir(), &format!("source:{id}/env/API_TOKEN"));
+    assert_eq!(keychain_lookup(&account).as_deref(), Some(planted.as_str()));
     home.run(&["call", &id, "echo", "--args", r#"{"message":"imported"}"#]).ok();
     home.run(&["profile", "rm", &id]).ok();
 }

@@ -25,13 +25,14 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use lanyard::oauth::StoredTokens;
 use lanyard::profile::SourceId;
+use lanyard::vault::Vault;
 use serde_json::{Value, json};
 use sha2::Digest;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use crate::bridge::initialize;
-use crate::oauth::{Cleanup, unique_id, vault};
+use crate::oauth::{Cleanup, unique_id};
 use crate::support::bridge_home::{Home, bridge_token, output_with_input};
 use crate::support::oauth_fixture::{OAuthFixture, browser_script};
 use crate::support::{ChildGuard, free_port, start_test_server_http, test_server_bin};
@@ -59,9 +60,9 @@ impl Planted {
     }
 
     /// Remembers the tokens the keychain holds for `id` now, under `tag`.
-    async fn tokens(&mut self, id: &SourceId, tag: &str) -> StoredTokens {
+    async fn tokens(&mut self, vault: &Vault, id: &SourceId, tag: &str) -> StoredTokens {
         let tokens =
-            StoredTokens::load(&vault(), id).await.expect("the keychain answers").expect("tokens stored");
+            StoredTokens::load(vault, id).await.expect("the keychain answers").expect("tokens stored");
         self.keep(&format!("{tag} access token"), tokens.access_token.expose());
         if let Some(refresh) = &tokens.refresh_token {
             self.keep(&format!("{tag} refresh token"), refresh.expose());
@@ -637,7 +638,7 @@ async fn issue_6_planted_secrets_never_leak_from_any_flow() {
     assert!(stdout.contains("is connected"), "the sign-in works: {stdout}");
     let (stdout, _) = cli.expect(&["call", &signin, "whoami"], "", 0).await;
     assert!(stdout.contains("\"sub\":\"alice\""), "the access token reached the server: {stdout}");
-    planted.tokens(&signin_id, "first").await;
+    planted.tokens(&cli.home.vault(), &signin_id, "first").await;
     cli.expect(&["status", &signin], "", 0).await;
     cli.expect(&["status", &signin, "--json"], "", 0).await;
     fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
@@ -647,13 +648,13 @@ async fn issue_6_planted_secrets_never_leak_from_any_flow() {
         stats["token_results"]["refresh_token"]["ok"], 1,
         "the refresh token and the client secret were accepted: {stats}"
     );
-    planted.tokens(&signin_id, "refreshed").await;
+    planted.tokens(&cli.home.vault(), &signin_id, "refreshed").await;
     let (stdout, _) = cli.expect(&["disconnect", &signin], "", 0).await;
     assert!(stdout.contains("revoked"), "disconnect revokes: {stdout}");
     cli.fails(&["call", &signin, "whoami"]).await;
     cli.expect(&["connect", &signin], "", 0).await;
     cli.expect(&["call", &signin, "whoami"], "", 0).await;
-    planted.tokens(&signin_id, "second sign-in").await;
+    planted.tokens(&cli.home.vault(), &signin_id, "second sign-in").await;
 
     // ---- client credentials with a service token ----
     let (stdout, _) = cli.expect(&["call", &service, "whoami"], "", 0).await;
@@ -661,10 +662,10 @@ async fn issue_6_planted_secrets_never_leak_from_any_flow() {
         stdout.contains(&fixture.cc_client_id),
         "the client-credentials token reached the server: {stdout}"
     );
-    planted.tokens(&service_id, "client-credentials").await;
+    planted.tokens(&cli.home.vault(), &service_id, "client-credentials").await;
     cli.expect(&["connect", &service], "", 0).await;
     cli.expect(&["call", &service, "whoami", "--json"], "", 0).await;
-    planted.tokens(&service_id, "renewed client-credentials").await;
+    planted.tokens(&cli.home.vault(), &service_id, "renewed client-credentials").await;
     let stats = fixture.stats().await.expect("the fixture's stats");
     assert_eq!(
         stats["mcp"]["service_token_sha256"],
@@ -682,8 +683,8 @@ async fn issue_6_planted_secrets_never_leak_from_any_flow() {
     cli.fails(&["tools", &badmeta]).await;
     cli.run(&["call", &pass, "echo", "--args", "{}"], "").await;
     for (account, value) in [
-        (format!("source:{dead}/header/X-Api-Key"), &dead_secret),
-        (format!("source:{badmeta}/oauth/client-secret"), &badmeta_secret),
+        (cli.home.account(&format!("source:{dead}/header/X-Api-Key")), &dead_secret),
+        (cli.home.account(&format!("source:{badmeta}/oauth/client-secret")), &badmeta_secret),
     ] {
         assert!(
             in_keychain(&account, value),

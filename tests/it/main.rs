@@ -9,6 +9,7 @@ mod credential_paths;
 mod doctor;
 mod faults;
 mod hostile;
+mod installs;
 mod leaks;
 mod live_profiles;
 mod load;

@@ -49,9 +49,12 @@ pub(crate) struct Cleanup(pub(crate) Vec<String>);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        for account in &self.0 {
+        // Test homes share the test run's install (see `support::test_run_install_id`), so an
+        // entry stored by `lanyard` in one of them is under that install's prefix.
+        let install = crate::support::test_run_install_id();
+        for account in self.0.iter().flat_map(|a| [a.clone(), format!("install:{install}/{a}")]) {
             let _ = Command::new("secret-tool")
-                .args(["clear", "service", "lanyard", "username", account])
+                .args(["clear", "service", "lanyard", "username", &account])
                 .status();
         }
     }
@@ -580,6 +583,23 @@ pub(crate) struct Home {
 }
 
 impl Home {
+    /// A home in the test run's install (see `support::test_run_install_id`).
+    pub(crate) fn new() -> Self {
+        let home = Self { dir: tempfile::tempdir().expect("a temp dir") };
+        crate::support::join_test_run_install(&home.dir.path().join("config"));
+        home
+    }
+
+    /// The keychain account this home's `lanyard` stores `account` under.
+    pub(crate) fn account(&self, account: &str) -> String {
+        crate::support::install_account(&self.dir.path().join("config"), account)
+    }
+
+    /// The keychain as this home's `lanyard` sees it: in its install's namespace.
+    pub(crate) fn vault(&self) -> Vault {
+        vault().in_install(lanyard::vault::InstallFile::beside(&self.dir.path().join("config/profiles.toml")))
+    }
+
     pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_lanyard"));
         command
@@ -617,7 +637,7 @@ impl Home {
 #[tokio::test]
 async fn cli_connect_call_status_disconnect_and_no_token_leaks() {
     let fixture = OAuthFixture::start(&[]).await.unwrap();
-    let home = Home { dir: tempfile::tempdir().unwrap() };
+    let home = Home::new();
     let id = unique_id("cli");
     let _cleanup =
         Cleanup(vec![format!("source:{id}/oauth/tokens"), format!("issuer:{}/registration", fixture.issuer)]);
@@ -652,7 +672,7 @@ async fn cli_connect_call_status_disconnect_and_no_token_leaks() {
     assert!(stdout.contains("access token expires in"), "text status shows the expiry: {stdout}");
 
     let tokens =
-        StoredTokens::load(&vault(), &id).await.unwrap().expect("the CLI stored tokens in the keychain");
+        StoredTokens::load(&home.vault(), &id).await.unwrap().expect("the CLI stored tokens in the keychain");
     let planted =
         [tokens.access_token.expose().to_owned(), tokens.refresh_token.as_ref().unwrap().expose().to_owned()];
 

@@ -13,7 +13,7 @@ use lanyard::profile::SourceId;
 use lanyard::vault::VaultKey;
 use serde_json::{Value, json};
 
-use crate::oauth::{Cleanup, Home, unique_id, vault};
+use crate::oauth::{Cleanup, Home, unique_id};
 use crate::support::oauth_fixture::OAuthFixture;
 
 /// A saved OAuth source in its own Lanyard home, signed in through the CLI.
@@ -27,7 +27,7 @@ struct CliSource {
 impl CliSource {
     async fn connected(tag: &str) -> Self {
         let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
-        let home = Home { dir: tempfile::tempdir().expect("a temp dir") };
+        let home = Home::new();
         let id = unique_id(tag);
         let cleanup = Cleanup(vec![
             format!("source:{id}/oauth/tokens"),
@@ -168,7 +168,7 @@ async fn issue_3_invalid_client_on_refresh_drops_the_registration_and_connect_re
     let id = &source.text;
     let key = VaultKey::registration(&source.fixture.issuer);
     assert!(
-        vault().get(&key).await.expect("the keychain answers").is_some(),
+        source.home.vault().get(&key).await.expect("the keychain answers").is_some(),
         "the dynamic registration is kept per issuer"
     );
     assert_eq!(source.count("/registrations").await, 1, "one registration so far");
@@ -186,7 +186,7 @@ async fn issue_3_invalid_client_on_refresh_drops_the_registration_and_connect_re
         "the refresh was refused with invalid_client"
     );
     assert!(
-        vault().get(&key).await.expect("the keychain answers").is_none(),
+        source.home.vault().get(&key).await.expect("the keychain answers").is_none(),
         "the dead registration was dropped from the keychain"
     );
     let row = source.status();
@@ -248,7 +248,7 @@ async fn issue_3_six_processes_after_expiry_refresh_exactly_once() {
 #[tokio::test]
 async fn issue_3_one_off_url_mode_signs_in_and_keeps_nothing() {
     let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
-    let home = Home { dir: tempfile::tempdir().expect("a temp dir") };
+    let home = Home::new();
     let one_off: SourceId = "one-off".parse().unwrap();
     let _cleanup = Cleanup(vec![format!("issuer:{}/registration", fixture.issuer)]);
 
@@ -266,7 +266,7 @@ async fn issue_3_one_off_url_mode_signs_in_and_keeps_nothing() {
         "it exchanged one code"
     );
 
-    let keychain = vault();
+    let keychain = home.vault();
     assert!(
         keychain.get(&VaultKey::registration(&fixture.issuer)).await.unwrap().is_none(),
         "the registration was not kept in the keychain"
@@ -381,7 +381,7 @@ async fn finish(child: std::process::Child) -> (Option<i32>, String) {
 #[tokio::test]
 async fn issue_3_status_shows_the_pending_sign_in_url_until_the_flow_ends() {
     let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
-    let home = Home { dir: tempfile::tempdir().expect("a temp dir") };
+    let home = Home::new();
     let id = unique_id("pending");
     let text = id.to_string();
     let _cleanup =
@@ -459,7 +459,13 @@ async fn issue_7_logs_tell_the_sign_in_refresh_and_disconnect_without_a_token() 
     source.fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
     source.expect(&["call", id, "whoami"], 0);
     let tokens = std::process::Command::new("secret-tool")
-        .args(["lookup", "service", "lanyard", "username", &format!("source:{id}/oauth/tokens")])
+        .args([
+            "lookup",
+            "service",
+            "lanyard",
+            "username",
+            &source.home.account(&format!("source:{id}/oauth/tokens")),
+        ])
         .output()
         .expect("secret-tool runs");
     let tokens: Value = serde_json::from_slice(&tokens.stdout).expect("the tokens document is JSON");

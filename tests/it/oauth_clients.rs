@@ -37,12 +37,7 @@ impl Bench {
             format!("source:{id}/oauth/client-secret"),
             format!("issuer:{}/registration", fixture.issuer),
         ]);
-        Self {
-            fixture,
-            home: Home { dir: tempfile::tempdir().expect("a temp dir") },
-            id: id.to_string(),
-            _cleanup: cleanup,
-        }
+        Self { fixture, home: Home::new(), id: id.to_string(), _cleanup: cleanup }
     }
 
     /// Runs `lanyard <args>` with extra environment variables; returns code, stdout, stderr.

@@ -65,7 +65,7 @@ async fn issue_6_keychain_gone_or_locked_mid_run_gives_clear_errors_keeps_no_pla
     assert!(agent.initialize().await.get("result").is_some(), "the session starts");
     let first = agent.call(1, "whoami", json!({})).await;
     assert_eq!(subject(&first).as_deref(), Some("alice"), "the source works: {first}");
-    let account = format!("source:{id}/oauth/tokens");
+    let account = home.account(&format!("source:{id}/oauth/tokens"));
     let mut seen = tokens_in(&keychain.lookup(&account).await.expect("the tokens are in the keychain"));
 
     // The keyring daemon goes away; the next call needs the keychain (the token was refused).
@@ -203,7 +203,7 @@ impl LockedMidRefresh {
 
     async fn stored(&self) -> String {
         self.keychain
-            .lookup(&format!("source:{}/oauth/tokens", self.id))
+            .lookup(&self.home.account(&format!("source:{}/oauth/tokens", self.id)))
             .await
             .expect("the tokens are stored")
     }

@@ -19,6 +19,11 @@ use super::ChildGuard;
 const AGENT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A private Lanyard home: its own profile file and logs (the keychain is the session's).
+///
+/// Every home made with [`Home::new`] belongs to one install of the whole test run (its config
+/// folder gets that install's `install-id`), so they share the install's keychain namespace and
+/// its bridge token, the one [`bridge_token`] reads. [`Home::own_install`] is a home of its own
+/// install, as a second profile file on the machine is.
 pub struct Home {
     dir: tempfile::TempDir,
     /// `$BROWSER` for `lanyard connect` in this home, when sign-in is part of the test.
@@ -26,8 +31,31 @@ pub struct Home {
 }
 
 impl Home {
+    /// A home in the test run's install (see [`Home`]).
     pub fn new() -> Self {
+        let home = Self::own_install();
+        super::join_test_run_install(&home.config_dir());
+        home
+    }
+
+    /// A home that is an install of its own: `lanyard` makes its `install-id` on first use.
+    pub fn own_install() -> Self {
         Self { dir: tempfile::tempdir().expect("a temp dir"), browser: None }
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    /// The keychain as this home's `lanyard` sees it: in its install's namespace.
+    pub fn vault(&self) -> lanyard::vault::Vault {
+        let profiles = self.config_dir().join("profiles.toml");
+        crate::oauth::vault().in_install(lanyard::vault::InstallFile::beside(&profiles))
+    }
+
+    /// The keychain account this home's `lanyard` stores `account` under.
+    pub fn account(&self, account: &str) -> String {
+        super::install_account(&self.config_dir(), account)
     }
 
     /// A home whose `lanyard connect` signs in through `browser` (a scripted user agent).
@@ -89,14 +117,16 @@ pub fn lanyard_bin() -> &'static str {
     env!("CARGO_BIN_EXE_lanyard")
 }
 
-/// The install's bridge token, made once for the whole test run through `lanyard bridge-token`,
-/// so that parallel tests never race to create it.
+/// The bridge token of the test run's install (see [`Home`]), made once for the whole test run
+/// through `lanyard bridge-token`, so that parallel tests never race to create it.
 pub fn bridge_token() -> String {
     static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TOKEN
         .get_or_init(|| {
+            let home = Home::new();
             let output = std::process::Command::new(lanyard_bin())
                 .arg("bridge-token")
+                .envs(home.envs())
                 .env_remove("LANYARD_LOG")
                 .output()
                 .expect("lanyard bridge-token runs");

@@ -194,6 +194,37 @@ pub async fn serve(router: axum::Router) -> anyhow::Result<SocketAddr> {
     Ok(addr)
 }
 
+/// The install id that test homes share unless a test wants an install of its own, made once per
+/// test run: their entries and bridge token are one install's, as they were one keychain's
+/// before installs had namespaces.
+pub fn test_run_install_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.subsec_nanos());
+        format!("{:08x}{:08x}", std::process::id(), nanos)
+    })
+}
+
+/// Makes the config folder `config_dir` part of the test run's install (see
+/// [`test_run_install_id`]) by writing its `install-id` before `lanyard` makes one.
+pub fn join_test_run_install(config_dir: &Path) {
+    std::fs::create_dir_all(config_dir).expect("create the config folder");
+    std::fs::write(config_dir.join("install-id"), test_run_install_id()).expect("write the install id");
+}
+
+/// The keychain account under which `lanyard`, with its config in `config_dir`, stores `account`:
+/// `install:<id>/<account>`, the id read from `config_dir/install-id`. Spelled out here rather
+/// than asked of the library, so that a change of the stored layout (which strands every entry
+/// people have) fails the tests.
+pub fn install_account(config_dir: &Path, account: &str) -> String {
+    let file = config_dir.join("install-id");
+    let id = std::fs::read_to_string(&file)
+        .unwrap_or_else(|err| panic!("{} should hold the install id: {err}", file.display()));
+    format!("install:{}/{account}", id.trim())
+}
+
 /// A scratch folder for a test's logs, removed when dropped.
 pub fn scratch_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("create a temp dir")
