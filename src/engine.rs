@@ -437,11 +437,15 @@ impl Engine {
 
     /// Lists a saved source's tools the way an agent sees them (filters applied): connect,
     /// `tools/list`, close. The app's *Test* button; nothing is kept running.
+    /// A `403 insufficient_scope` becomes [`OAuthError::NeedsMoreScope`], as for a call.
     pub async fn list_tools(&self, id: &SourceId) -> Result<Vec<rmcp::model::Tool>, Error> {
         let upstream = self.connect(id).await?;
         let listed = upstream.list_tools().await;
         upstream.close().await;
-        Ok(listed?)
+        match listed {
+            Ok(tools) => Ok(tools),
+            Err(err) => Err(self.refusal(&self.profile(id)?, err).await),
+        }
     }
 
     /// A saved source's tools as the server lists them, before its filter, with what the filter
@@ -456,7 +460,11 @@ impl Engine {
         let upstream = self.connect_profile(&profile).await?;
         let listed = upstream.list_tools().await;
         upstream.close().await;
-        Ok(listed?
+        let listed = match listed {
+            Ok(tools) => tools,
+            Err(err) => return Err(self.refusal(&profile, err).await),
+        };
+        Ok(listed
             .into_iter()
             .map(|tool| {
                 let choice = filter.choice(&tool.name);

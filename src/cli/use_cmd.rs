@@ -17,10 +17,21 @@ use super::{print_json, progress};
 const ONE_OFF_ID: &str = "one-off";
 
 pub async fn tools(engine: &Engine, args: ToolsArgs) -> Result<()> {
-    let upstream = connect(engine, args.target.id, &args.target.adhoc).await?;
-    let listed = upstream.list_tools().await;
-    upstream.close().await;
-    let tools = listed?;
+    let tools = match args.target.id {
+        Some(id) => {
+            if args.target.adhoc.url.is_some() {
+                return Err(UsageError::new("give a source id or --url, not both").into());
+            }
+            progress(&format!("Connecting to `{id}`…"));
+            engine.list_tools(&id).await?
+        }
+        None => {
+            let upstream = connect_one_off(engine, &args.target.adhoc).await?;
+            let listed = upstream.list_tools().await;
+            upstream.close().await;
+            listed?
+        }
+    };
     if args.json {
         return print_json(&serde_json::json!({ "tools": tools }));
     }
@@ -64,7 +75,7 @@ pub async fn call(engine: &Engine, args: CallArgs) -> Result<()> {
             engine.call_tool(&id, &tool, arguments).await?
         }
         None => {
-            let upstream = connect(engine, None, &args.adhoc).await?;
+            let upstream = connect_one_off(engine, &args.adhoc).await?;
             let called = upstream.call_tool(&tool, arguments).await;
             upstream.close().await;
             called?
@@ -81,24 +92,14 @@ pub async fn call(engine: &Engine, args: CallArgs) -> Result<()> {
     Ok(())
 }
 
-async fn connect(engine: &Engine, id: Option<SourceId>, adhoc: &ProfileSettings) -> Result<Upstream> {
-    match id {
-        Some(id) => {
-            if adhoc.url.is_some() {
-                return Err(UsageError::new("give a source id or --url, not both").into());
-            }
-            progress(&format!("Connecting to `{id}`…"));
-            Ok(engine.connect(&id).await?)
-        }
-        None => {
-            let one_off: SourceId = ONE_OFF_ID.parse().context("the one-off id is a valid slug")?;
-            let (profile, secrets) = new_profile(one_off, adhoc, &[])?;
-            progress("Connecting…");
-            // `--auth oauth` signs in as part of this command; nothing of it is kept.
-            let sign_in = super::auth_cmd::sign_in_options(false, lanyard::oauth::DEFAULT_TIMEOUT);
-            Ok(engine.connect_unsaved(&profile, &secrets, Some(sign_in)).await?)
-        }
-    }
+/// Connects to the server `--url` names, keeping nothing.
+async fn connect_one_off(engine: &Engine, adhoc: &ProfileSettings) -> Result<Upstream> {
+    let one_off: SourceId = ONE_OFF_ID.parse().context("the one-off id is a valid slug")?;
+    let (profile, secrets) = new_profile(one_off, adhoc, &[])?;
+    progress("Connecting…");
+    // `--auth oauth` signs in as part of this command; nothing of it is kept.
+    let sign_in = super::auth_cmd::sign_in_options(false, lanyard::oauth::DEFAULT_TIMEOUT);
+    Ok(engine.connect_unsaved(&profile, &secrets, Some(sign_in)).await?)
 }
 
 /// Prints a tool result for people: text as text, structured content as JSON, other content

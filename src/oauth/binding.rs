@@ -17,9 +17,11 @@
 //! sign-in. The issuer is checked separately against what discovery finds, at sign-in and on
 //! every later discovery.
 //!
-//! Token documents written before bindings existed have none. They are taken to belong to the
-//! profile as it is when they are first used, and get its binding with their next renewal: the
-//! only choice that keeps existing sign-ins working, and no worse than before.
+//! Token documents written before bindings existed have none. Their `resource`, when the
+//! RFC 8707 parameter was sent, still names their server and is checked the same way; otherwise
+//! they are taken to belong to the profile as it is when they are first used. Either way they get
+//! the profile's binding with their next renewal: the only choice that keeps existing sign-ins
+//! working.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

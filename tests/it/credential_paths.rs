@@ -232,3 +232,38 @@ fn one_call(connect: Value) -> Value {
     plan["calls"] = json!([{ "tool": "whoami" }]);
     plan
 }
+
+#[tokio::test]
+async fn issue_14_ten_agents_on_the_merged_server_outlive_several_expiries_with_one_refresh_at_a_time() {
+    let source = signed_in("paths-ten").await;
+    let (_serve, base) = start_serve(&source.home).await.expect("lanyard serve starts");
+    let tool = format!("{}__whoami", source.id);
+    let mut plan = json!({ "http": { "url": format!("{base}/mcp"), "token": bridge_token() } });
+    plan["calls"] = json!([
+        { "tool": tool }, { "wait_ms": PAST_EXPIRY_MS }, { "tool": tool },
+        { "wait_ms": PAST_EXPIRY_MS }, { "tool": tool },
+    ]);
+    let started = std::time::Instant::now();
+    let agents = (0..10).map(|_| run_agent(&source.home, &plan));
+    let reports = futures::future::join_all(agents).await;
+    let elapsed = started.elapsed();
+    for (n, report) in reports.iter().enumerate() {
+        let report = report.as_ref().expect("the agent runs");
+        let seen = subjects(report);
+        assert_eq!(seen.len(), 3, "agent {n}: three calls: {report}");
+        assert!(
+            seen.iter().all(|s| s.as_deref() == Ok("alice")),
+            "agent {n}: every call across two expiries reaches the server signed in: {report}"
+        );
+    }
+    // The fixture rotates refresh tokens and revokes the grant when one is used twice, so a
+    // second refresh racing the first would have failed the calls above. Renewals come no more
+    // often than once per half-life of a token (2 s), whatever the number of agents.
+    let refreshes = source.refreshes().await;
+    let half_lives = elapsed.as_secs() / 2 + 1;
+    assert!(refreshes >= 2, "two expiries passed, so at least two renewals: {refreshes}");
+    assert!(
+        refreshes <= half_lives,
+        "ten agents share one renewal per half-life, not one each: {refreshes} in {elapsed:?}"
+    );
+}

@@ -179,6 +179,7 @@ fn tokens() -> StoredTokens {
         obtained_at: now(),
         step_up: None,
         account: None,
+        binding: None,
     }
 }
 

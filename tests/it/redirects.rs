@@ -219,6 +219,7 @@ fn tokens(token_endpoint: &str, access: &str, refresh: &str, expires_at: u64) ->
         obtained_at: now(),
         step_up: None,
         account: None,
+        binding: None,
     }
 }
 
