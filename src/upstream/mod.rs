@@ -132,14 +132,26 @@ impl Upstream {
         let Resolved { id, transport, timeouts, tools, protocol, .. } = resolved;
         let limit = timeouts.connect();
         let kind = transport_kind(&transport);
-        let lifecycle = lifecycle(protocol, kind);
-        let (service, child) =
-            match tokio::time::timeout(limit, handshake(&target, transport, limit, lifecycle, connecting))
-                .await
-            {
-                Ok(connected) => connected?,
-                Err(_) => return Err(UpstreamError::ConnectTimeout { id, limit }),
-            };
+        let start = lifecycle(protocol, kind);
+        let probing = matches!(start.0, ClientLifecycleMode::Auto { .. });
+        let connected = tokio::time::timeout(limit, async {
+            let again = probing.then(|| (transport.clone(), connecting.clone()));
+            match (handshake(&target, transport, limit, start, connecting).await, again) {
+                // A server that answers the probe with anything but a clean refusal (an empty
+                // result, a wrong answer) is still a server of the earlier era: the spec says
+                // to fall back on any error, so start over with `initialize` alone.
+                (Err(err), Some((transport, connecting))) if answered_oddly(&err) => {
+                    debug!(%err, "the server/discover probe went wrong; starting over with initialize");
+                    let legacy = (ClientLifecycleMode::Initialize, ProtocolVersion::LATEST_WITH_INITIALIZE);
+                    handshake(&target, transport, limit, legacy, connecting).await
+                }
+                (connected, _) => connected,
+            }
+        });
+        let (service, child) = match connected.await {
+            Ok(connected) => connected?,
+            Err(_) => return Err(UpstreamError::ConnectTimeout { id, limit }),
+        };
         let server_info = service.peer().peer_info();
         match server_info.as_ref().and_then(|info| info.server_info.as_ref()) {
             Some(server) => info!(server = %server.name, version = %server.version, "connected"),
@@ -447,7 +459,15 @@ impl Upstream {
     }
 }
 
+/// Whether a failed handshake got an answer that was not what the handshake expected (rather
+/// than no answer, or a refusal of the credentials): worth one more try with the other era's
+/// handshake.
+fn answered_oddly(err: &UpstreamError) -> bool {
+    matches!(err.kind(), UpstreamErrorKind::Protocol | UpstreamErrorKind::Tool)
+}
+
 /// How to connect, beside the resolved profile.
+#[derive(Clone)]
 struct Connect<'a> {
     /// Where a stdio server's stderr goes.
     log_dir: &'a Path,
