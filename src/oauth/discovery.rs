@@ -157,9 +157,11 @@ pub fn resource_covers(resource: &str, mcp_url: &Url) -> bool {
     wanted == given || wanted.starts_with(&format!("{}/", given.trim_end_matches('/')))
 }
 
-/// Whether two issuer identifiers are the same (RFC 8414 3.3; a trailing slash is forgiven).
-fn same_issuer(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
+/// Whether two issuer identifiers are the same: identical strings, as RFC 8414 3.3 and RFC 9207
+/// say, with no case folding, default-port or trailing-slash normalization (a server that
+/// differs by a slash is another issuer, which a mix-up attacker could be).
+pub(super) fn same_issuer(a: &str, b: &str) -> bool {
+    a == b
 }
 
 /// Runs discovery for the MCP server at `mcp_url`.
@@ -181,29 +183,78 @@ pub async fn discover(http: &reqwest::Client, id: &SourceId, mcp_url: &Url) -> R
 }
 
 /// The first request, without a token. A 401 gives the challenge; any other answer gives none
-/// (discovery then tries the well-known URLs).
+/// (discovery then tries the well-known URLs). The probe is the `initialize` of the earlier
+/// revisions; a server of 2026-07-28 or later may refuse that before it looks at credentials
+/// (`400`, missing protocol headers), so a client error is followed by the current revision's
+/// first request, `server/discover` with its headers, to get the challenge after all.
 async fn probe(
     http: &reqwest::Client,
     id: &SourceId,
     mcp_url: &Url,
 ) -> Result<Option<BearerChallenge>, OAuthError> {
-    let origin = Origin::of(mcp_url);
+    let client_info = serde_json::json!({ "name": "lanyard", "version": env!("CARGO_PKG_VERSION") });
     let initialize = serde_json::json!({
         "jsonrpc": "2.0", "id": 0, "method": "initialize",
         "params": {
             "protocolVersion": rmcp::model::ProtocolVersion::LATEST_WITH_INITIALIZE.as_str(),
             "capabilities": {},
-            "clientInfo": { "name": "lanyard", "version": env!("CARGO_PKG_VERSION") }
+            "clientInfo": client_info,
         }
     });
-    let response = http
+    let first = probe_with(http, id, mcp_url, &initialize, &[]).await?;
+    if first != Probed::Refused {
+        return Ok(first.challenge());
+    }
+    let current = rmcp::model::ProtocolVersion::LATEST.as_str();
+    let discover = serde_json::json!({
+        "jsonrpc": "2.0", "id": 0, "method": "server/discover",
+        "params": { "_meta": {
+            "io.modelcontextprotocol/protocolVersion": current,
+            "io.modelcontextprotocol/clientInfo": client_info,
+            "io.modelcontextprotocol/clientCapabilities": {},
+        } }
+    });
+    let headers = [("MCP-Protocol-Version", current), ("Mcp-Method", "server/discover")];
+    Ok(probe_with(http, id, mcp_url, &discover, &headers).await?.challenge())
+}
+
+/// What a probe got back.
+#[derive(Debug, PartialEq)]
+enum Probed {
+    /// A `401` or `403`, with the bearer challenge if it had one.
+    Challenged(Option<BearerChallenge>),
+    /// A `4xx` other than those: the request itself was refused.
+    Refused,
+    /// Anything else (no sign-in wall, or a server error).
+    Other,
+}
+
+impl Probed {
+    fn challenge(self) -> Option<BearerChallenge> {
+        match self {
+            Self::Challenged(challenge) => challenge,
+            Self::Refused | Self::Other => None,
+        }
+    }
+}
+
+async fn probe_with(
+    http: &reqwest::Client,
+    id: &SourceId,
+    mcp_url: &Url,
+    body: &serde_json::Value,
+    extra_headers: &[(&str, &str)],
+) -> Result<Probed, OAuthError> {
+    let origin = Origin::of(mcp_url);
+    let mut request = http
         .post(mcp_url.as_str())
         .header(ACCEPT, "application/json, text/event-stream")
         .header(CONTENT_TYPE, "application/json")
-        .body(initialize.to_string())
-        .send()
-        .await
-        .map_err(|err| unreachable(id, &origin, Step::Probe, err))?;
+        .body(body.to_string());
+    for (name, value) in extra_headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.map_err(|err| unreachable(id, &origin, Step::Probe, err))?;
     let status = response.status();
     let headers: Vec<String> = response
         .headers()
@@ -212,10 +263,13 @@ async fn probe(
         .filter_map(|value| value.to_str().ok().map(str::to_owned))
         .collect();
     debug!(status = status.as_u16(), challenges = headers.len(), "probed");
-    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        return Ok(challenge::bearer(headers.iter().map(String::as_str)));
-    }
-    Ok(None)
+    Ok(if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        Probed::Challenged(challenge::bearer(headers.iter().map(String::as_str)))
+    } else if status.is_client_error() {
+        Probed::Refused
+    } else {
+        Probed::Other
+    })
 }
 
 async fn find_resource_metadata(
@@ -466,9 +520,13 @@ mod tests {
         let id: SourceId = "s".parse().unwrap();
         let from = Origin::of(&url("https://auth.example.com"));
         let ok =
-            check_server_metadata(&id, "https://auth.example.com", &from, raw("https://auth.example.com/"))
-                .expect("a trailing slash on the issuer is forgiven");
+            check_server_metadata(&id, "https://auth.example.com", &from, raw("https://auth.example.com"))
+                .expect("the same issuer");
         assert!(ok.supports_s256(), "S256 is read");
+        let slashed =
+            check_server_metadata(&id, "https://auth.example.com", &from, raw("https://auth.example.com/"))
+                .expect_err("issuers are compared exactly: a trailing slash makes another one");
+        assert!(matches!(slashed, OAuthError::IssuerMismatch { .. }), "{slashed:?}");
         assert!(ok.takes_auth_method("client_secret_basic"), "basic is the default method");
         let err =
             check_server_metadata(&id, "https://auth.example.com", &from, raw("https://evil.example.com"))

@@ -83,7 +83,7 @@ pub fn check(id: &SourceId, answer: Answer, expected: &Expected) -> Result<Secre
     // RFC 9207: when present, `iss` must match; when promised, it must be present. Checked on
     // error answers too, since a mix-up attacker can send errors.
     match &answer.iss {
-        Some(iss) if iss.trim_end_matches('/') != expected.issuer.trim_end_matches('/') => {
+        Some(iss) if !super::discovery::same_issuer(iss, &expected.issuer) => {
             return Err(OAuthError::IssuerMixUp {
                 id: id.clone(),
                 expected: expected.issuer.clone(),
