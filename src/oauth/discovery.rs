@@ -7,6 +7,13 @@
 //!    Connect path-inserted, OpenID Connect path-appended (or the two root forms for an issuer
 //!    without a path). Its `issuer` must equal the one asked for (RFC 8414 3.3), and every
 //!    endpoint must be https or loopback http.
+//! 4. A server of the 2025-03-26 revision publishes no protected resource metadata: when neither
+//!    the challenge nor the well-known URLs give any, that revision's rules apply. The
+//!    authorization server is the MCP server's origin (its path dropped), its RFC 8414 metadata
+//!    is read at the origin's well-known URL with the issuer checked like any other, and when it
+//!    has none, the default endpoints `/authorize`, `/token` and `/register` at the origin are
+//!    used. Only "nothing published" falls back: a redirect, a bad document or a metadata
+//!    document for another resource stops discovery as before.
 //!
 //! Kept apart from the flows because both sign-in and client credentials need it, and because
 //! the URL orders are exactly what servers disagree on: they are pure functions with unit tests.
@@ -168,7 +175,19 @@ pub(super) fn same_issuer(a: &str, b: &str) -> bool {
 #[instrument(skip_all, fields(source = %id))]
 pub async fn discover(http: &reqwest::Client, id: &SourceId, mcp_url: &Url) -> Result<Discovery, OAuthError> {
     let challenge = probe(http, id, mcp_url).await?;
-    let resource_metadata = find_resource_metadata(http, id, mcp_url, challenge.as_ref()).await?;
+    let resource_metadata = match find_resource_metadata(http, id, mcp_url, challenge.as_ref()).await {
+        Ok(metadata) => metadata,
+        Err(OAuthError::NoResourceMetadata { .. }) => {
+            let server = legacy_server_metadata(http, id, mcp_url).await?;
+            return Ok(Discovery {
+                resource: canonical_resource(mcp_url),
+                resource_metadata: None,
+                server,
+                challenge,
+            });
+        }
+        Err(err) => return Err(err),
+    };
     let issuer = resource_metadata
         .authorization_servers
         .first()
@@ -179,6 +198,48 @@ pub async fn discover(http: &reqwest::Client, id: &SourceId, mcp_url: &Url) -> R
         resource_metadata: Some(resource_metadata),
         server,
         challenge,
+    })
+}
+
+/// The authorization server of a 2025-03-26 server, which has no protected resource metadata:
+/// the MCP server's origin is the issuer, its RFC 8414 metadata is used when it has some (the
+/// issuer checked as on every other path), else the revision's default endpoints.
+async fn legacy_server_metadata(
+    http: &reqwest::Client,
+    id: &SourceId,
+    mcp_url: &Url,
+) -> Result<ServerMetadata, OAuthError> {
+    let issuer = mcp_url.origin().ascii_serialization();
+    debug!(source = %id, "no protected resource metadata; the MCP server's origin is the authorization server");
+    match server_metadata(http, id, &issuer).await {
+        Err(OAuthError::NoServerMetadata { .. }) => {
+            debug!(source = %id, "no authorization server metadata; using the default endpoints");
+            default_endpoints(id, &Origin::of(mcp_url), &issuer)
+        }
+        found => found,
+    }
+}
+
+/// The endpoints the 2025-03-26 revision says a server without metadata has, at `issuer` (an
+/// origin).
+fn default_endpoints(id: &SourceId, from: &Origin, issuer: &str) -> Result<ServerMetadata, OAuthError> {
+    let at = |what: &'static str, path: &str| {
+        endpoint(id, from, Step::ServerMetadata, what, &format!("{issuer}{path}"))
+    };
+    Ok(ServerMetadata {
+        issuer: issuer.to_owned(),
+        authorization_endpoint: Some(at("authorization_endpoint", "/authorize")?),
+        token_endpoint: at("token_endpoint", "/token")?,
+        registration_endpoint: Some(at("registration_endpoint", "/register")?),
+        revocation_endpoint: None,
+        // Without metadata nothing says which PKCE methods the server takes. The 2025-03-26
+        // revision requires PKCE of every client and server (S256 when the client can), so a
+        // server that follows it takes S256; sign-in would otherwise refuse every such server.
+        code_challenge_methods_supported: vec!["S256".to_owned()],
+        authorization_response_iss_parameter_supported: false,
+        client_id_metadata_document_supported: false,
+        token_endpoint_auth_methods_supported: None,
+        scopes_supported: None,
     })
 }
 
@@ -539,6 +600,34 @@ mod tests {
         assert!(
             matches!(err, OAuthError::InsecureEndpoint { what: "token_endpoint", .. }),
             "plain http off loopback is refused: {err:?}"
+        );
+    }
+
+    #[test]
+    fn a_server_without_metadata_has_the_2025_03_26_default_endpoints() {
+        let id: SourceId = "s".parse().unwrap();
+        let mcp = url("https://mcp.example.com/v1/mcp");
+        let issuer = mcp.origin().ascii_serialization();
+        let server = default_endpoints(&id, &Origin::of(&mcp), &issuer).expect("https endpoints");
+        assert_eq!(server.issuer, "https://mcp.example.com", "the origin is the issuer, the path dropped");
+        assert_eq!(
+            server.authorization_endpoint.as_ref().map(Url::as_str),
+            Some("https://mcp.example.com/authorize"),
+            "authorize at the origin"
+        );
+        assert_eq!(server.token_endpoint.as_str(), "https://mcp.example.com/token", "token at the origin");
+        assert_eq!(
+            server.registration_endpoint.as_ref().map(Url::as_str),
+            Some("https://mcp.example.com/register"),
+            "register at the origin"
+        );
+        assert!(server.supports_s256(), "PKCE S256 is assumed: the 2025-03-26 revision requires PKCE");
+        let plain = url("http://mcp.example.com/mcp");
+        let err = default_endpoints(&id, &Origin::of(&plain), &plain.origin().ascii_serialization())
+            .expect_err("plain http off loopback");
+        assert!(
+            matches!(err, OAuthError::InsecureEndpoint { .. }),
+            "no credentials over plain http: {err:?}"
         );
     }
 

@@ -11,6 +11,7 @@ mod faults;
 mod hostile;
 mod installs;
 mod leaks;
+mod legacy_discovery;
 mod live_profiles;
 mod load;
 mod merged;
