@@ -321,6 +321,15 @@ pub struct AuthSettings {
     /// Read the OAuth client secret from this environment variable into the keychain.
     #[arg(long, value_name = "VAR")]
     pub client_secret_env: Option<String>,
+    /// Authenticate with a private key instead of a secret (`private_key_jwt`, client-credentials):
+    /// the PEM file is read once into the keychain, and each token request carries a fresh
+    /// assertion signed with it.
+    #[arg(long, value_name = "PEM_FILE")]
+    pub client_key_file: Option<PathBuf>,
+    /// The client key's signing algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384
+    /// or EdDSA (default: from the key, RS256 for RSA, ES256 for P-256, ES384 for P-384).
+    #[arg(long, value_name = "ALG")]
+    pub client_key_alg: Option<lanyard::profile::KeyAlg>,
     /// A Client ID Metadata Document URL (oauth).
     #[arg(long, value_name = "URL")]
     pub client_metadata_url: Option<String>,

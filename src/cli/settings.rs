@@ -3,16 +3,18 @@
 //! terminal prompt or the environment, and never from an argument.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 
 use lanyard::Secret;
 use lanyard::profile::{
-    Auth, ClientCredentialsSettings, ConfigValue, OAuthSettings, Profile, SecretRef, SourceId, Transport,
+    Auth, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile, SecretRef,
+    SourceId, Transport,
 };
 
-use super::args::{AuthKind, HttpTransport, ProfileSettings};
+use super::args::{AuthKind, AuthSettings, HttpTransport, ProfileSettings};
 use super::exit::UsageError;
 
 /// Secrets read from the command line's sources, to be stored with the profile.
@@ -226,6 +228,12 @@ fn apply_auth(
             if let Some(id) = &auth.client_id {
                 oauth.client_id = Some(id.clone());
             }
+            if auth.client_key_file.is_some() || auth.client_key_alg.is_some() {
+                return Err(UsageError::new(
+                    "--client-key-file and --client-key-alg apply to --auth client-credentials",
+                )
+                .into());
+            }
             if let Some(var) = &auth.client_secret_env {
                 secrets.push((SecretRef::client_secret(), env_secret(var, "--client-secret-env")?));
                 oauth.client_secret = Some(SecretRef::client_secret());
@@ -264,24 +272,15 @@ fn apply_auth(
             let mut cc = existing.unwrap_or(ClientCredentialsSettings {
                 token_url: None,
                 client_id: client_id.clone(),
-                client_secret: SecretRef::client_secret(),
+                client_secret: None,
+                client_key: None,
                 scopes: None,
                 service_token_header: None,
                 service_token: None,
                 allow_private_network: false,
             });
             cc.client_id = client_id;
-            match &auth.client_secret_env {
-                Some(var) => {
-                    secrets.push((SecretRef::client_secret(), env_secret(var, "--client-secret-env")?))
-                }
-                None if !matches!(profile.auth, Auth::ClientCredentials(_)) => {
-                    return Err(
-                        UsageError::new("--auth client-credentials needs --client-secret-env VAR").into()
-                    );
-                }
-                None => {}
-            }
+            apply_client_proof(&mut cc, auth, secrets)?;
             if let Some(url) = &auth.token_url {
                 cc.token_url = Some(url.clone());
             }
@@ -304,10 +303,76 @@ fn apply_auth(
     Ok(())
 }
 
+/// The service account's proof: a secret from `--client-secret-env`, or a private key from
+/// `--client-key-file` (the one given replaces the other), or what the profile had.
+fn apply_client_proof(
+    cc: &mut ClientCredentialsSettings,
+    auth: &AuthSettings,
+    secrets: &mut NewSecrets,
+) -> Result<()> {
+    match (&auth.client_key_file, &auth.client_secret_env) {
+        (Some(_), Some(_)) => {
+            return Err(UsageError::new("give --client-secret-env or --client-key-file, not both").into());
+        }
+        (Some(path), None) => {
+            let (pem, alg) = read_client_key(path, auth.client_key_alg)?;
+            secrets.push((SecretRef::client_key(), pem));
+            cc.client_key = Some(ClientKey { secret: SecretRef::client_key(), alg });
+            cc.client_secret = None;
+        }
+        (None, Some(var)) => {
+            secrets.push((SecretRef::client_secret(), env_secret(var, "--client-secret-env")?));
+            cc.client_secret = Some(SecretRef::client_secret());
+            cc.client_key = None;
+        }
+        (None, None) => {
+            if let Some(alg) = auth.client_key_alg {
+                // The stored key is checked against it at the next token request.
+                let key = cc.client_key.as_mut().ok_or_else(|| {
+                    UsageError::new(
+                        "--client-key-alg goes with --client-key-file (this source has no client key)",
+                    )
+                })?;
+                key.alg = alg;
+            }
+        }
+    }
+    if cc.client_secret.is_none() && cc.client_key.is_none() {
+        return Err(UsageError::new(
+            "--auth client-credentials needs --client-secret-env VAR or --client-key-file key.pem",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Reads a PEM private key and checks that it signs with `alg` (or finds the algorithm its type
+/// implies). The file is read once, here; the profile keeps only the keychain entry.
+fn read_client_key(path: &Path, alg: Option<KeyAlg>) -> Result<(Secret, KeyAlg)> {
+    const MAX_PEM: u64 = 64 * 1024;
+    let flag = "--client-key-file";
+    let file = std::fs::File::open(path).with_context(|| format!("{flag}: open {}", path.display()))?;
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    file.take(MAX_PEM + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{flag}: read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_PEM {
+        return Err(UsageError::new(format!("{flag} {}: larger than a PEM key", path.display())).into());
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| UsageError::new(format!("{flag} {}: not a PEM file (not text)", path.display())))?;
+    let pem = Secret::new(text.to_owned());
+    let alg = lanyard::oauth::check_key(&pem, alg)
+        .map_err(|problem| UsageError::new(format!("{flag} {}: {problem}", path.display())))?;
+    Ok((pem, alg))
+}
+
 fn refuse_auth_flags_without_kind(settings: &ProfileSettings) -> Result<()> {
     let auth = &settings.auth;
     let given = auth.client_id.is_some()
         || auth.client_secret_env.is_some()
+        || auth.client_key_file.is_some()
+        || auth.client_key_alg.is_some()
         || auth.client_metadata_url.is_some()
         || auth.scope.is_some()
         || auth.redirect_port.is_some()

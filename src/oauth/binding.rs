@@ -160,7 +160,8 @@ mod tests {
         let service = ClientCredentialsSettings {
             token_url: None,
             client_id: "c".into(),
-            client_secret: crate::profile::SecretRef::client_secret(),
+            client_secret: Some(crate::profile::SecretRef::client_secret()),
+            client_key: None,
             scopes: None,
             service_token_header: None,
             service_token: None,

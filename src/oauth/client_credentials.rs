@@ -1,20 +1,23 @@
 //! Service accounts: the OAuth client credentials grant (RFC 6749 4.4).
 //!
 //! The token endpoint is the profile's `token_url`, or discovered from the MCP server like a
-//! sign-in would. The client secret comes from the vault. `resource` (RFC 8707) is always sent,
+//! sign-in would. The client proves itself with a client secret or, with `private_key_jwt`
+//! (RFC 7523, MCP SEP-1046), with an assertion signed by its private key for each request; the
+//! secret or the key comes from the vault. `resource` (RFC 8707) is always sent,
 //! because a token without an audience is useless to an MCP server that checks it. There is no
 //! refresh token: renewal asks again, under the same per-source lock as a refresh.
 
 use tracing::{debug, info, instrument};
 use url::Url;
 
+use super::assertion::SigningKey;
 use super::binding::Binding;
 use super::discovery::{canonical_resource, discover};
 use super::error::{OAuthError, Step};
-use super::http::{endpoint, post_form, refusal};
+use super::http::{ClientAuth, endpoint, post_form, refusal};
 use super::registration::with_secret;
 use super::tokens::{Grant, StoredTokens, TokenAnswer, now};
-use crate::profile::{ClientCredentialsSettings, SourceId};
+use crate::profile::{ClientCredentialsSettings, SecretRef, SourceId};
 use crate::secret::Secret;
 use crate::upstream::Origin;
 use crate::vault::{Vault, VaultKey};
@@ -32,16 +35,9 @@ pub async fn fetch(
     settings: &ClientCredentialsSettings,
     previous: Option<&StoredTokens>,
 ) -> Result<StoredTokens, OAuthError> {
-    let secret = vault
-        .get(&VaultKey::source_secret(id, &settings.client_secret))
-        .await
-        .map_err(|err| OAuthError::Vault { id: id.clone(), err })?
-        .ok_or_else(|| OAuthError::MissingClientSecret {
-            id: id.clone(),
-            reference: settings.client_secret.clone(),
-        })?;
+    let proof = Proof::load(vault, id, settings).await?;
     if settings.token_url.is_none()
-        && let Some(known) = previous.and_then(|tokens| Endpoints::known(tokens, settings, &secret))
+        && let Some(known) = previous.and_then(|tokens| Endpoints::known(tokens, settings, &proof))
     {
         match request(http, vault, id, mcp_url, settings, known).await {
             Err(err) if !super::retry::is_transient(&err) => {
@@ -50,8 +46,62 @@ pub async fn fetch(
             done => return done,
         }
     }
-    let endpoints = Endpoints::find(http, id, mcp_url, settings, secret).await?;
+    let endpoints = Endpoints::find(http, id, mcp_url, settings, proof).await?;
     request(http, vault, id, mcp_url, settings, endpoints).await
+}
+
+/// What a service account proves itself with, read from the vault.
+pub(super) enum Proof {
+    Secret(Secret),
+    Key(SigningKey),
+}
+
+impl Proof {
+    /// The profile's client secret or client key.
+    pub(super) async fn load(
+        vault: &Vault,
+        id: &SourceId,
+        settings: &ClientCredentialsSettings,
+    ) -> Result<Self, OAuthError> {
+        let read = |reference: &SecretRef| {
+            let key = VaultKey::source_secret(id, reference);
+            async move { vault.get(&key).await.map_err(|err| OAuthError::Vault { id: id.clone(), err }) }
+        };
+        match (&settings.client_key, &settings.client_secret) {
+            (Some(key), _) => {
+                let pem = read(&key.secret).await?.ok_or_else(|| OAuthError::MissingClientKey {
+                    id: id.clone(),
+                    reference: key.secret.clone(),
+                })?;
+                Ok(Self::Key(SigningKey::new(pem, key.alg)))
+            }
+            (None, Some(reference)) => {
+                let secret = read(reference).await?.ok_or_else(|| OAuthError::MissingClientSecret {
+                    id: id.clone(),
+                    reference: reference.clone(),
+                })?;
+                Ok(Self::Secret(secret))
+            }
+            (None, None) => {
+                Err(OAuthError::MissingClientSecret { id: id.clone(), reference: SecretRef::client_secret() })
+            }
+        }
+    }
+
+    /// How `client_id` authenticates at the authorization server `audience` (its issuer, or the
+    /// token endpoint when no issuer is known): the key always signs; a secret goes the way the
+    /// server takes (`takes`).
+    pub(super) fn auth(
+        self,
+        client_id: String,
+        audience: String,
+        takes: impl Fn(&str) -> bool,
+    ) -> ClientAuth {
+        match self {
+            Self::Key(key) => ClientAuth::PrivateKeyJwt { client_id, key, audience },
+            Self::Secret(secret) => with_secret(client_id, Some(secret), takes),
+        }
+    }
 }
 
 /// Where and how to ask for a token.
@@ -59,7 +109,7 @@ struct Endpoints {
     token_endpoint: Url,
     issuer: String,
     revocation_endpoint: Option<Url>,
-    auth: super::http::ClientAuth,
+    auth: ClientAuth,
     resource: String,
     /// The scopes to ask for when the profile names none.
     default_scopes: Vec<String>,
@@ -67,16 +117,20 @@ struct Endpoints {
 
 impl Endpoints {
     /// The endpoints `tokens` (a client-credentials token of this client) were obtained from.
-    fn known(tokens: &StoredTokens, settings: &ClientCredentialsSettings, secret: &Secret) -> Option<Self> {
+    fn known(tokens: &StoredTokens, settings: &ClientCredentialsSettings, proof: &Proof) -> Option<Self> {
         if tokens.grant != Grant::ClientCredentials || tokens.client_id != settings.client_id {
             return None;
         }
         let method = tokens.client_auth_method.as_str();
+        let proof = match proof {
+            Proof::Secret(secret) => Proof::Secret(secret.clone()),
+            Proof::Key(key) => Proof::Key(key.clone()),
+        };
         Some(Self {
             token_endpoint: tokens.token_endpoint.clone(),
             issuer: tokens.issuer.clone(),
             revocation_endpoint: tokens.revocation_endpoint.clone(),
-            auth: with_secret(settings.client_id.clone(), Some(secret.clone()), |m| m == method),
+            auth: proof.auth(settings.client_id.clone(), tokens.issuer.clone(), |m| m == method),
             resource: tokens.resource.clone()?,
             default_scopes: tokens.scopes.clone(),
         })
@@ -88,19 +142,20 @@ impl Endpoints {
         id: &SourceId,
         mcp_url: &Url,
         settings: &ClientCredentialsSettings,
-        secret: Secret,
+        proof: Proof,
     ) -> Result<Self, OAuthError> {
         Ok(match &settings.token_url {
             Some(raw) => {
                 let from = Origin::of(mcp_url);
                 let url = endpoint(id, &from, Step::ClientCredentials, "token_url", raw)?;
+                // Without metadata no issuer is known, so an assertion names the token
+                // endpoint as its audience (RFC 7523 3 allows it).
+                let audience = url.to_string();
                 Self {
                     issuer: url.origin().ascii_serialization(),
                     token_endpoint: url,
                     revocation_endpoint: None,
-                    auth: with_secret(settings.client_id.clone(), Some(secret), |m| {
-                        m == "client_secret_basic"
-                    }),
+                    auth: proof.auth(settings.client_id.clone(), audience, |m| m == "client_secret_basic"),
                     resource: canonical_resource(mcp_url),
                     default_scopes: Vec::new(),
                 }
@@ -113,7 +168,7 @@ impl Endpoints {
                     token_endpoint: server.token_endpoint.clone(),
                     issuer: server.issuer.clone(),
                     revocation_endpoint: server.revocation_endpoint.clone(),
-                    auth: with_secret(settings.client_id.clone(), Some(secret), |m| {
+                    auth: proof.auth(settings.client_id.clone(), server.issuer.clone(), |m| {
                         server.takes_auth_method(m)
                     }),
                     resource: discovery.resource.clone(),

@@ -345,7 +345,7 @@ pub async fn client_auth(
         match registration::load(vault, id, &tokens.issuer).await? {
             Some(client) if client.auth.client_id() == client_id => match client.auth {
                 ClientAuth::Basic { secret, .. } | ClientAuth::Post { secret, .. } => Some(secret),
-                ClientAuth::None { .. } => None,
+                ClientAuth::None { .. } | ClientAuth::PrivateKeyJwt { .. } => None,
             },
             _ => None,
         }

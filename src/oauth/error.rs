@@ -215,6 +215,16 @@ pub enum OAuthError {
     MissingClientSecret { id: SourceId, reference: crate::profile::SecretRef },
 
     #[error(
+        "source `{id}`: the client key `{reference}` is not in the keychain; store it with `lanyard profile edit {id} --client-key-file key.pem`"
+    )]
+    MissingClientKey { id: SourceId, reference: crate::profile::SecretRef },
+
+    #[error(
+        "source `{id}`: the client key cannot sign the token request: {problem}; give another with `lanyard profile edit {id} --client-key-file key.pem [--client-key-alg ALG]`"
+    )]
+    ClientKey { id: SourceId, problem: super::assertion::KeyError },
+
+    #[error(
         "source `{id}` does not use sign-in (its auth is `{auth}`); set `--auth oauth` or `--auth client-credentials` with `lanyard profile edit {id}`"
     )]
     NotOAuth { id: SourceId, auth: &'static str },
@@ -491,7 +501,10 @@ impl OAuthError {
             | Self::RefreshCutOff { .. }
             | Self::RegistrationDropped { .. }
             | Self::NeedsMoreScope { .. } => Kind::NeedsSignIn,
-            Self::MissingClientSecret { .. } | Self::ScopeNotGranted { .. } => Kind::Config,
+            Self::MissingClientSecret { .. }
+            | Self::MissingClientKey { .. }
+            | Self::ClientKey { .. }
+            | Self::ScopeNotGranted { .. } => Kind::Config,
             Self::Network(_) | Self::HttpClient { .. } => Kind::Config,
             Self::NotOAuth { .. }
             | Self::NotHttp { .. }

@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::assertion::{ASSERTION_TYPE, SigningKey};
 use super::error::{OAuthError, OAuthErrorCode, Problem, Step};
 use crate::net::CaBundle;
 use crate::profile::{Profile, SourceId};
@@ -211,6 +212,9 @@ pub enum ClientAuth {
     Basic { client_id: String, secret: Secret },
     /// `client_secret_post`: id and secret in the form.
     Post { client_id: String, secret: Secret },
+    /// `private_key_jwt` (RFC 7523 2.2): an assertion signed with the key, fresh for each request,
+    /// for the authorization server named by `audience`.
+    PrivateKeyJwt { client_id: String, key: SigningKey, audience: String },
 }
 
 impl ClientAuth {
@@ -220,20 +224,27 @@ impl ClientAuth {
             Self::None { .. } => "none",
             Self::Basic { .. } => "client_secret_basic",
             Self::Post { .. } => "client_secret_post",
+            Self::PrivateKeyJwt { .. } => "private_key_jwt",
         }
     }
 
     pub fn client_id(&self) -> &str {
         match self {
-            Self::None { client_id } | Self::Basic { client_id, .. } | Self::Post { client_id, .. } => {
-                client_id
-            }
+            Self::None { client_id }
+            | Self::Basic { client_id, .. }
+            | Self::Post { client_id, .. }
+            | Self::PrivateKeyJwt { client_id, .. } => client_id,
         }
     }
 }
 
-/// The form of a token-like request, with the client's id (and secret, for `client_secret_post`).
-fn form_body(auth: &ClientAuth, fields: &[(&str, &str)]) -> zeroize::Zeroizing<String> {
+/// The form of a token-like request, with the client's id (and secret, for `client_secret_post`,
+/// or `assertion`, for `private_key_jwt`).
+fn form_body(
+    auth: &ClientAuth,
+    assertion: Option<&Secret>,
+    fields: &[(&str, &str)],
+) -> zeroize::Zeroizing<String> {
     let mut form = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in fields {
         form.append_pair(name, value);
@@ -246,6 +257,14 @@ fn form_body(auth: &ClientAuth, fields: &[(&str, &str)]) -> zeroize::Zeroizing<S
             form.append_pair("client_id", client_id);
             // The secret leaves its wrapper into the request body.
             form.append_pair("client_secret", secret.expose());
+        }
+        ClientAuth::PrivateKeyJwt { client_id, .. } => {
+            form.append_pair("client_id", client_id);
+            if let Some(assertion) = assertion {
+                form.append_pair("client_assertion_type", ASSERTION_TYPE);
+                // The signed assertion leaves its wrapper into the request body.
+                form.append_pair("client_assertion", assertion.expose());
+            }
         }
         ClientAuth::Basic { .. } => {}
     }
@@ -273,7 +292,14 @@ pub async fn post_form(
         let pass: String = url::form_urlencoded::byte_serialize(secret.expose().as_bytes()).collect();
         request = request.basic_auth(user, Some(pass));
     }
-    let body = form_body(auth, fields);
+    let assertion = match auth {
+        ClientAuth::PrivateKeyJwt { client_id, key, audience } => Some(
+            key.assertion(client_id, audience)
+                .map_err(|problem| OAuthError::ClientKey { id: id.clone(), problem })?,
+        ),
+        _ => None,
+    };
+    let body = form_body(auth, assertion.as_ref(), fields);
     let response = request
         .body(body.as_str().to_owned())
         .send()

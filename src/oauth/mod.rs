@@ -17,13 +17,14 @@
 //! RFC 7591), `pkce`, `browser` (opening the URL without a shell), `redirect` (loopback listener
 //! and paste-back, `state`/`iss` checks), `authorize` (the sign-in), `client_credentials`,
 //! `credentials` (refresh under a per-source lock), `retry` (backoff after a failed refresh),
-//! `step_up` (`403 insufficient_scope`, acted on only by an explicit sign-in), `account` (who
+//! `assertion` (the signed JWTs of `private_key_jwt`), `step_up` (`403 insufficient_scope`, acted on only by an explicit sign-in), `account` (who
 //! signed in, from the ID token), `activity` (last refresh and last error, for status), `pending`
 //! (the sign-in a flow waits for, for status), `revoke`, `tokens` (the stored model), `http`
 //! (shared request rules), `error`.
 
 pub(crate) mod account;
 pub mod activity;
+mod assertion;
 mod authorize;
 pub mod binding;
 mod browser;
@@ -43,6 +44,7 @@ mod revoke;
 pub mod step_up;
 pub(crate) mod tokens;
 
+pub use assertion::{KeyError, check_key};
 pub use authorize::{DEFAULT_TIMEOUT, RESERVED_PARAMS, ShowUrl, SignInOptions, sign_in};
 pub use browser::{Browser, UserAgent};
 pub use client_credentials::fetch as client_credentials;

@@ -6,6 +6,7 @@
 
 use tracing::{info, instrument, warn};
 
+use super::client_credentials::Proof;
 use super::credentials::client_auth;
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, post_form, refusal};
@@ -13,7 +14,7 @@ use super::registration::with_secret;
 use super::tokens::StoredTokens;
 use crate::profile::{Auth, Profile};
 use crate::upstream::Origin;
-use crate::vault::{Vault, VaultKey};
+use crate::vault::Vault;
 
 /// What a disconnect did.
 #[derive(Debug)]
@@ -46,12 +47,17 @@ pub async fn disconnect(
             let auth = match &profile.auth {
                 Auth::OAuth(settings) => client_auth(vault, id, settings, &tokens).await?,
                 Auth::ClientCredentials(settings) => {
-                    let secret = vault
-                        .get(&VaultKey::source_secret(id, &settings.client_secret))
-                        .await
-                        .map_err(|err| OAuthError::Vault { id: id.clone(), err })?;
                     let method = tokens.client_auth_method.clone();
-                    with_secret(tokens.client_id.clone(), secret, |m| m == method)
+                    match Proof::load(vault, id, settings).await {
+                        Ok(proof) => {
+                            proof.auth(tokens.client_id.clone(), tokens.issuer.clone(), |m| m == method)
+                        }
+                        // Without its secret the client still asks, as a public client would.
+                        Err(OAuthError::MissingClientSecret { .. } | OAuthError::MissingClientKey { .. }) => {
+                            with_secret(tokens.client_id.clone(), None, |m| m == method)
+                        }
+                        Err(err) => return Err(err),
+                    }
                 }
                 _ => ClientAuth::None { client_id: tokens.client_id.clone() },
             };

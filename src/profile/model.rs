@@ -87,6 +87,9 @@ impl SecretRef {
     pub fn service_token() -> Self {
         Self("oauth/service-token".to_owned())
     }
+    pub fn client_key() -> Self {
+        Self("oauth/client-key".to_owned())
+    }
 }
 
 impl fmt::Display for SecretRef {
@@ -220,7 +223,8 @@ impl Profile {
         match &self.auth {
             Auth::OAuth(oauth) => refs.extend(oauth.client_secret.as_ref()),
             Auth::ClientCredentials(cc) => {
-                refs.push(&cc.client_secret);
+                refs.extend(cc.client_secret.as_ref());
+                refs.extend(cc.client_key.as_ref().map(|key| &key.secret));
                 refs.extend(cc.service_token.as_ref());
             }
             Auth::None | Auth::Headers | Auth::Passthrough => {}
@@ -403,7 +407,13 @@ pub struct ClientCredentialsSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     pub client_id: String,
-    pub client_secret: SecretRef,
+    /// The client secret, for `client_secret_basic` or `client_secret_post`. A profile has this
+    /// or a `client_key`, never both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<SecretRef>,
+    /// The private key for `private_key_jwt` (RFC 7523 client authentication).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<ClientKey>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// An extra service token sent in the named header with every request.
@@ -414,6 +424,85 @@ pub struct ClientCredentialsSettings {
     /// Accept discovered endpoints in a private network although the MCP server is public.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_private_network: bool,
+}
+
+/// A service account's private key: the PEM in the vault (read once from a file, never kept as a
+/// path), and the JWS algorithm its client assertions are signed with. In TOML:
+/// `client_key = { secret = "oauth/client-key", alg = "ES256" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientKey {
+    pub secret: SecretRef,
+    pub alg: KeyAlg,
+}
+
+/// The JWS algorithms a client assertion can be signed with (RFC 7518 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeyAlg {
+    #[serde(rename = "RS256")]
+    Rs256,
+    #[serde(rename = "RS384")]
+    Rs384,
+    #[serde(rename = "RS512")]
+    Rs512,
+    #[serde(rename = "PS256")]
+    Ps256,
+    #[serde(rename = "PS384")]
+    Ps384,
+    #[serde(rename = "PS512")]
+    Ps512,
+    #[serde(rename = "ES256")]
+    Es256,
+    #[serde(rename = "ES384")]
+    Es384,
+    #[serde(rename = "EdDSA")]
+    EdDsa,
+}
+
+impl KeyAlg {
+    /// Every choice, in the words of the profile file and the `--client-key-alg` flag.
+    pub const ALL: [Self; 9] = [
+        Self::Rs256,
+        Self::Rs384,
+        Self::Rs512,
+        Self::Ps256,
+        Self::Ps384,
+        Self::Ps512,
+        Self::Es256,
+        Self::Es384,
+        Self::EdDsa,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rs256 => "RS256",
+            Self::Rs384 => "RS384",
+            Self::Rs512 => "RS512",
+            Self::Ps256 => "PS256",
+            Self::Ps384 => "PS384",
+            Self::Ps512 => "PS512",
+            Self::Es256 => "ES256",
+            Self::Es384 => "ES384",
+            Self::EdDsa => "EdDSA",
+        }
+    }
+}
+
+impl fmt::Display for KeyAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for KeyAlg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|alg| alg.as_str().eq_ignore_ascii_case(text)).ok_or_else(|| {
+            let names: Vec<_> = Self::ALL.iter().map(|alg| alg.as_str()).collect();
+            format!("`{text}` is not a signing algorithm Lanyard knows; use one of {}", names.join(", "))
+        })
+    }
 }
 
 /// Which MCP protocol revision a source is spoken to in.

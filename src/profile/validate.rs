@@ -98,6 +98,21 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
             if cc.client_id.trim().is_empty() {
                 return Err(problem("auth.client_id", "is empty"));
             }
+            match (&cc.client_secret, &cc.client_key) {
+                (Some(_), None) | (None, Some(_)) => {}
+                (None, None) => {
+                    return Err(problem(
+                        "auth.client_secret",
+                        "is missing: a service account proves itself with `client_secret` or `client_key`",
+                    ));
+                }
+                (Some(_), Some(_)) => {
+                    return Err(problem(
+                        "auth.client_key",
+                        "and `client_secret` are both set; a service account uses one of them",
+                    ));
+                }
+            }
             if let Some(url) = &cc.token_url {
                 check_url("auth.token_url", url, true)?;
             }
@@ -203,7 +218,8 @@ mod tests {
         let mut cc = ClientCredentialsSettings {
             token_url: Some("http://auth.example.com/token".into()),
             client_id: "svc".into(),
-            client_secret: SecretRef::client_secret(),
+            client_secret: Some(SecretRef::client_secret()),
+            client_key: None,
             scopes: None,
             service_token_header: None,
             service_token: None,
@@ -216,8 +232,23 @@ mod tests {
             "http to a remote host is refused"
         );
         cc.token_url = Some("http://127.0.0.1:8080/token".into());
-        profile.auth = Auth::ClientCredentials(cc);
+        profile.auth = Auth::ClientCredentials(cc.clone());
         assert_eq!(validate(&profile), Ok(()), "loopback may be plain http");
+        let key =
+            crate::profile::ClientKey { secret: SecretRef::client_key(), alg: crate::profile::KeyAlg::Es256 };
+        cc.client_key = Some(key.clone());
+        profile.auth = Auth::ClientCredentials(cc.clone());
+        assert_eq!(
+            validate(&profile).unwrap_err().field,
+            "auth.client_key",
+            "a secret and a key are refused"
+        );
+        cc.client_secret = None;
+        profile.auth = Auth::ClientCredentials(cc.clone());
+        assert_eq!(validate(&profile), Ok(()), "a key alone is a service account's proof");
+        cc.client_key = None;
+        profile.auth = Auth::ClientCredentials(cc);
+        assert_eq!(validate(&profile).unwrap_err().field, "auth.client_secret", "neither is refused");
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //   LANYARD_BIN  the lanyard binary (default: target/debug/lanyard of this checkout)
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -152,10 +152,16 @@ function run() {
         ["--auth", "oauth", "--client-id", context.client_id, "--client-secret-env", "CONFORMANCE_CLIENT_SECRET"],
         { CONFORMANCE_CLIENT_SECRET: context.client_secret },
       );
-    case "auth/client-credentials-jwt":
-      // Lanyard has no private_key_jwt client authentication: it can only try a client secret.
-      console.error("lanyard has no private_key_jwt setting; trying client credentials without it");
-      return signInAndCall(["--auth", "client-credentials", "--client-id", context.client_id]);
+    case "auth/client-credentials-jwt": {
+      // The key goes to a file of the run's home, as a person would keep it, and from there into
+      // the keychain; the profile keeps the algorithm the scenario names.
+      const keyFile = join(home, "client-key.pem");
+      writeFileSync(keyFile, context.private_key_pem, { mode: 0o600 });
+      const alg = context.signing_algorithm ? ["--client-key-alg", context.signing_algorithm] : [];
+      return signInAndCall(
+        ["--auth", "client-credentials", "--client-id", context.client_id, "--client-key-file", keyFile, ...alg],
+      );
+    }
     default:
       if (scenario.startsWith("auth/")) {
         // Every other auth scenario: the ordinary sign-in in the browser (no credentials given).

@@ -5,6 +5,7 @@ mod agent_stdio;
 mod bridge;
 mod bridge_oauth;
 mod cli;
+mod client_key;
 mod credential_paths;
 mod doctor;
 mod faults;

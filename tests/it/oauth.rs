@@ -88,9 +88,11 @@ impl Setup {
         let mut profile = Profile::new(id.clone(), Transport::Http { url, headers: Default::default() });
         profile.auth = auth(&fixture);
         let secrets = match &profile.auth {
-            Auth::ClientCredentials(cc) => {
-                vec![(cc.client_secret.clone(), Secret::new(fixture.cc_client_secret.clone()))]
-            }
+            Auth::ClientCredentials(cc) => cc
+                .client_secret
+                .iter()
+                .map(|reference| (reference.clone(), Secret::new(fixture.cc_client_secret.clone())))
+                .collect(),
             _ => Vec::new(),
         };
         let cleanup = Cleanup(vec![
@@ -333,7 +335,8 @@ async fn client_credentials_get_a_service_token() {
         Auth::ClientCredentials(ClientCredentialsSettings {
             token_url: None,
             client_id: fixture.cc_client_id.clone(),
-            client_secret: SecretRef::client_secret(),
+            client_secret: Some(SecretRef::client_secret()),
+            client_key: None,
             scopes: Some(vec!["mcp:read".into()]),
             service_token_header: None,
             service_token: None,

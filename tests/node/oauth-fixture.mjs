@@ -34,6 +34,9 @@
 //   grant (reuse detection). Revoking any token of a grant (RFC 7009) revokes all of its tokens.
 // - Native clients' loopback redirect URIs match on any port (RFC 8252 7.3), registered with or
 //   without a port. PKCE S256 is required of every client.
+// - Two client-credentials clients are pre-registered: `fixture-m2m` with a client secret, and
+//   `fixture-m2m-jwt` with `private_key_jwt` (its private key is in the ready line). The token log
+//   records how each token request authenticated, with a JWT assertion's claims.
 // - Dynamically registered clients without `token_endpoint_auth_method` are confidential
 //   (client_secret_basic, a `client_secret` is issued); `none` gives a public client. MCP scopes
 //   in a registration's `scope` are dropped from it (oidc-provider allows only its own there).
@@ -355,6 +358,20 @@ const ccClient = {
   // a token can carry is the resource server's list (getResourceServerInfo).
 };
 
+// A client-credentials client that authenticates with `private_key_jwt` (RFC 7523): its public
+// key is registered here, and its private key (PKCS#8 PEM, RSA) goes in the ready line, for tests
+// of a service account that holds a key instead of a secret. No secret is issued to it, so a token
+// request without a valid signed assertion is refused.
+const ccJwtKeys = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const ccJwtClient = {
+  client_id: 'fixture-m2m-jwt',
+  grant_types: ['client_credentials'],
+  response_types: [],
+  redirect_uris: [],
+  token_endpoint_auth_method: 'private_key_jwt',
+  jwks: { keys: [{ ...ccJwtKeys.publicKey.export({ format: 'jwk' }), use: 'sig' }] },
+};
+
 // The MCP server's own client at the AS: it only authenticates to the introspection endpoint.
 const rsClient = {
   client_id: 'fixture-mcp-resource-server',
@@ -375,7 +392,7 @@ const signingKey = {
 
 const provider = new Provider(issuer, {
   adapter: FixtureAdapter,
-  clients: [ccClient, rsClient],
+  clients: [ccClient, ccJwtClient, rsClient],
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomSecret()] },
 
@@ -617,6 +634,35 @@ async function handleInteraction(req, res) {
   return sendJson(res, 400, { error: 'unsupported_prompt', prompt: prompt.name });
 }
 
+// How a token request authenticates its client, for the token log: the method, and for a JWT
+// assertion its header and claims as sent (not verified here; oidc-provider verifies them), so a
+// test can check `aud` and the lifetime. Never the secret or the signature.
+function clientAuthOf(form, authz) {
+  const assertion = form.get('client_assertion');
+  if (assertion) {
+    const [header, payload] = assertion.split('.').slice(0, 2).map((part) => {
+      try {
+        return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+      } catch {
+        return null;
+      }
+    });
+    return {
+      method: 'jwt',
+      assertion_type: form.get('client_assertion_type'),
+      alg: header?.alg ?? null,
+      iss: payload?.iss ?? null,
+      sub: payload?.sub ?? null,
+      aud: payload?.aud ?? null,
+      lifetime: typeof payload?.exp === 'number' && typeof payload?.iat === 'number' ? payload.exp - payload.iat : null,
+      jti: typeof payload?.jti === 'string' ? payload.jti : null,
+    };
+  }
+  if (authz?.toLowerCase().startsWith('basic ')) return { method: 'basic' };
+  if (form.get('client_secret')) return { method: 'post' };
+  return { method: 'none' };
+}
+
 // Token endpoint front: reads the form itself (oidc-provider then uses the pre-read body), counts
 // the request by grant type and applies injected failures BEFORE oidc-provider sees the request,
 // so a failed request consumes nothing (a code or refresh token stays usable).
@@ -637,6 +683,7 @@ async function handleToken(req, res) {
     at: new Date().toISOString(),
     grant_type: grantType,
     client_id: clientId,
+    client_auth: clientAuthOf(form, authz),
     resource: form.getAll('resource'),
     scope: form.get('scope'),
     status: null,
@@ -1242,6 +1289,10 @@ const ready = {
     client_id: ccClient.client_id,
     client_secret: ccClient.client_secret,
     token_endpoint_auth_method: ccClient.token_endpoint_auth_method,
+  },
+  client_credentials_jwt: {
+    client_id: ccJwtClient.client_id,
+    private_key_pem: ccJwtKeys.privateKey.export({ format: 'pem', type: 'pkcs8' }),
   },
   pid: process.pid,
 };

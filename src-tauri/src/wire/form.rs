@@ -152,6 +152,8 @@ impl NewSource {
             (Auth::ClientCredentials(new), Auth::ClientCredentials(old)) => {
                 Auth::ClientCredentials(ClientCredentialsSettings {
                     allow_private_network: old.allow_private_network,
+                    // A client key (set with the CLI) stays while the form gives no secret.
+                    client_key: old.client_key.clone().filter(|_| new.client_secret.is_none()),
                     ..new
                 })
             }
@@ -228,11 +230,13 @@ impl NewSource {
             profile.auth = Auth::ClientCredentials(ClientCredentialsSettings {
                 token_url: non_blank(cc.token_url),
                 client_id: cc.client_id.trim().to_owned(),
-                client_secret: take_secret(
-                    SecretRef::client_secret(),
-                    cc.client_secret,
-                    "the client secret",
-                )?,
+                // A blank secret on a source with a client key keeps the key (see `into_edit`).
+                client_secret: if cc.client_secret.is_empty() && kept.contains(&SecretRef::client_key()) {
+                    None
+                } else {
+                    Some(take_secret(SecretRef::client_secret(), cc.client_secret, "the client secret")?)
+                },
+                client_key: None,
                 scopes: scope_list(cc.scopes),
                 service_token_header: (!header.is_empty()).then_some(header),
                 service_token,
@@ -431,7 +435,11 @@ impl SourceSettings {
             Auth::ClientCredentials(cc) => AuthSettings::ClientCredentials {
                 token_url: cc.token_url.clone(),
                 client_id: cc.client_id.clone(),
-                client_secret_set: stored.contains(&cc.client_secret),
+                client_secret_set: cc
+                    .client_secret
+                    .iter()
+                    .chain(cc.client_key.as_ref().map(|key| &key.secret))
+                    .any(|r| stored.contains(r)),
                 scopes: cc.scopes.clone().unwrap_or_default(),
                 service_token_header: cc.service_token_header.clone(),
                 service_token_set: cc.service_token.as_ref().is_some_and(|r| stored.contains(r)),
@@ -519,7 +527,8 @@ mod tests {
         NewClientCredentials {
             token_url: String::new(),
             client_id: " svc ".into(),
-            client_secret: secret.into(),
+            client_secret: Some(secret.into()),
+            client_key: None,
             scopes: vec!["read".into()],
             service_token_header: header.into(),
             service_token: token.into(),
@@ -729,7 +738,8 @@ mod tests {
         before.auth = Auth::ClientCredentials(ClientCredentialsSettings {
             token_url: None,
             client_id: "svc".into(),
-            client_secret: SecretRef::client_secret(),
+            client_secret: Some(SecretRef::client_secret()),
+            client_key: None,
             scopes: None,
             service_token_header: Some("X-Service-Token".into()),
             service_token: Some(SecretRef::service_token()),

@@ -281,7 +281,8 @@ mod tests {
         let cc = ClientCredentialsSettings {
             token_url: None,
             client_id: "c".into(),
-            client_secret: SecretRef::header("x"),
+            client_secret: Some(SecretRef::header("x")),
+            client_key: None,
             scopes: None,
             service_token_header: None,
             service_token: None,

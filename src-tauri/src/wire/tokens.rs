@@ -247,7 +247,8 @@ mod tests {
         let service = Auth::ClientCredentials(ClientCredentialsSettings {
             token_url: None,
             client_id: "svc".into(),
-            client_secret: SecretRef::client_secret(),
+            client_secret: Some(SecretRef::client_secret()),
+            client_key: None,
             scopes: None,
             service_token_header: None,
             service_token: None,

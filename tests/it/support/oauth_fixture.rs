@@ -29,6 +29,9 @@ pub struct OAuthFixture {
     pub control: String,
     pub cc_client_id: String,
     pub cc_client_secret: String,
+    /// The `private_key_jwt` client-credentials client and its private key (PKCS#8 PEM).
+    pub cc_jwt_client_id: String,
+    pub cc_jwt_private_key: String,
     http: reqwest::Client,
     _stdin: ChildStdin,
     _child: Child,
@@ -84,6 +87,8 @@ impl OAuthFixture {
             control: text("/control")?,
             cc_client_id: text("/client_credentials/client_id")?,
             cc_client_secret: text("/client_credentials/client_secret")?,
+            cc_jwt_client_id: text("/client_credentials_jwt/client_id")?,
+            cc_jwt_private_key: text("/client_credentials_jwt/private_key_pem")?,
             http: reqwest::Client::new(),
             _stdin: stdin,
             _child: child,
