@@ -527,8 +527,7 @@ mod tests {
         NewClientCredentials {
             token_url: String::new(),
             client_id: " svc ".into(),
-            client_secret: Some(secret.into()),
-            client_key: None,
+            client_secret: secret.into(),
             scopes: vec!["read".into()],
             service_token_header: header.into(),
             service_token: token.into(),
