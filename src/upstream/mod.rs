@@ -81,6 +81,8 @@ pub struct Upstream {
     server_info: Option<Arc<ServerPeerInfo>>,
     /// The server process, for stdio.
     child: Option<StdioChild>,
+    /// Set once the session has listed the server's tools (see [`Upstream::know_the_tools`]).
+    tools_known: tokio::sync::OnceCell<()>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -165,6 +167,7 @@ impl Upstream {
             service,
             server_info,
             child,
+            tools_known: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -197,6 +200,7 @@ impl Upstream {
                 Ok((page.tools, page.next_cursor))
             })
             .await?;
+        let _ = self.tools_known.set(());
         let listed = tools.len();
         let tools = self.tools.apply_all(tools);
         debug!(listed, exposed = tools.len(), "listed tools");
@@ -212,8 +216,29 @@ impl Upstream {
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> Result<CallToolResult, UpstreamError> {
         let params = self.call_params(exposed_name, arguments)?;
+        self.know_the_tools().await;
         let result = self.request("tools/call", self.service.call_tool(params)).await;
         self.tool_answer(exposed_name, result)
+    }
+
+    /// Lists the server's tools once per session before the first call, when the session speaks
+    /// a revision with standard headers (2026-07-28 on): a call must mirror the arguments its
+    /// tool marks `x-mcp-header` into `Mcp-Param-*` headers, and rmcp learns which from the
+    /// listing. A one-shot `lanyard call` would otherwise call a tool this session never listed.
+    /// A failed listing is left to the call to report.
+    async fn know_the_tools(&self) {
+        let standard_headers =
+            self.server_info.as_ref().is_some_and(|info| !info.protocol_version.has_initialize());
+        if !standard_headers {
+            return;
+        }
+        self.tools_known
+            .get_or_init(|| async {
+                if let Err(err) = self.list_tools().await {
+                    debug!(%err, "listing the tools before the first call failed");
+                }
+            })
+            .await;
     }
 
     /// The server's own request for a call of `exposed_name` (alias mapped back); a name the
@@ -246,6 +271,7 @@ impl Upstream {
         cancel: &CancellationToken,
     ) -> Result<CallToolResult, UpstreamError> {
         let params = self.call_params(exposed_name, arguments)?;
+        self.know_the_tools().await;
         let peer = self.service.peer();
         let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
         let handle = match peer.send_request_with_option(request, PeerRequestOptions::no_options()).await {
