@@ -251,7 +251,7 @@ impl Engine {
         }
         let connected = self.connect_profile_once(profile, offers).await;
         let event = match &connected {
-            Ok(_) => Event::Connected,
+            Ok(upstream) => Event::Connected { protocol: upstream.protocol().map(str::to_owned) },
             Err(err) => {
                 Event::ConnectFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
             }
@@ -284,7 +284,7 @@ impl Engine {
     pub async fn connect_profile(&self, profile: &Profile) -> Result<Upstream, Error> {
         let connected = self.connect_profile_once(profile, Offers::Nothing).await;
         let event = match &connected {
-            Ok(_) => Event::Connected,
+            Ok(upstream) => Event::Connected { protocol: upstream.protocol().map(str::to_owned) },
             Err(err) => {
                 Event::ConnectFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
             }
@@ -518,6 +518,7 @@ impl Engine {
             if uses_sign_in(profile) {
                 row.pending_sign_in = oauth::pending::load(&oauth::pending::default_dir(), profile.id());
             }
+            row.protocol = activity_log::last_protocol(&activity_log::default_dir(), profile.id());
             rows.push(row);
         }
         Ok(rows)

@@ -184,6 +184,11 @@ impl Upstream {
         self.child.as_ref().and_then(StdioChild::pid)
     }
 
+    /// The protocol revision the session speaks, as negotiated in the handshake.
+    pub fn protocol(&self) -> Option<&str> {
+        self.server_info.as_ref().map(|info| info.protocol_version.as_str())
+    }
+
     /// What the server said about itself in the handshake.
     pub fn server_info(&self) -> Option<&ServerPeerInfo> {
         self.server_info.as_deref()
@@ -525,13 +530,17 @@ async fn handshake(
             Connecting::Sse(sse::connect(target, client, &url).await?)
         }
     };
+    let first = match lifecycle {
+        ClientLifecycleMode::Discover { .. } => "server/discover",
+        _ => "initialize",
+    };
     let config =
         Listener::new(client_config(offers, initialize_version), Arc::new(Relay::new(target.id.clone())));
     match connecting {
         Connecting::Stdio(transport, child) => {
             match config.serve_with_lifecycle(transport, lifecycle).await {
                 Ok(service) => Ok((service, Some(child))),
-                Err(err) => Err(match classify::init_error(target, err) {
+                Err(err) => Err(match classify::init_error(target, first, err) {
                     Diagnosis::Closed => child.exited_error(&target.id, EXIT_GRACE).await,
                     diagnosis => diagnosis.into_error(target),
                 }),
@@ -540,7 +549,7 @@ async fn handshake(
         Connecting::Http(transport, client, url) => {
             match config.serve_with_lifecycle(transport, lifecycle).await {
                 Ok(service) => Ok((service, None)),
-                Err(err) => Err(match classify::init_error(target, err) {
+                Err(err) => Err(match classify::init_error(target, first, err) {
                     Diagnosis::OddHttpAnswer(fallback) => {
                         http::explain_answer(target, &client, &url, fallback).await
                     }
@@ -550,7 +559,7 @@ async fn handshake(
         }
         Connecting::Sse(transport) => match config.serve(transport).await {
             Ok(service) => Ok((service, None)),
-            Err(err) => Err(classify::init_error(target, err).into_error(target)),
+            Err(err) => Err(classify::init_error(target, first, err).into_error(target)),
         },
     }
 }
