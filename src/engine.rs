@@ -418,17 +418,35 @@ impl Engine {
     ) -> Result<Upstream, Error> {
         let lookup = |name: &str| std::env::var(name).ok();
         let mut resolved = resolve_with(profile, &SecretSource::Memory(secrets), lookup).await?;
-        if let (Auth::OAuth(settings), Some(options)) = (&profile.auth, sign_in) {
-            let id = profile.id();
-            let (url, headers) = match &mut resolved.transport {
-                ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
-                    (url.clone(), headers)
-                }
-                ResolvedTransport::Stdio { .. } => return Err(OAuthError::NotHttp { id: id.clone() }.into()),
-            };
-            let memory = Vault::mock();
-            let http = oauth::http_client_trusting(resolved.ca_bundle.as_ref())?;
-            let tokens = oauth::sign_in(&http, &memory, id, &url, settings, options).await?;
+        let url = match &resolved.transport {
+            ResolvedTransport::Http { url, .. } | ResolvedTransport::Sse { url, .. } => Some(url.clone()),
+            ResolvedTransport::Stdio { .. } => None,
+        };
+        let id = profile.id();
+        // The command's own secrets (a pre-registered client's, a service account's) are where
+        // a sign-in looks for them, in a vault that is gone when this returns.
+        let memory = Vault::mock();
+        for (reference, value) in secrets {
+            memory.set(&VaultKey::source_secret(id, reference), value).await?;
+        }
+        let http = || oauth::http_client_trusting(resolved.ca_bundle.as_ref());
+        let tokens = match (&profile.auth, sign_in, &url) {
+            (Auth::OAuth(_) | Auth::ClientCredentials(_), _, None) => {
+                return Err(OAuthError::NotHttp { id: id.clone() }.into());
+            }
+            (Auth::OAuth(settings), Some(options), Some(url)) => {
+                Some(oauth::sign_in(&http()?, &memory, id, url, settings, options).await?)
+            }
+            (Auth::ClientCredentials(settings), _, Some(url)) => {
+                Some(oauth::client_credentials(&http()?, &memory, id, url, settings, None).await?)
+            }
+            _ => None,
+        };
+        if let (
+            Some(tokens),
+            ResolvedTransport::Http { headers, .. } | ResolvedTransport::Sse { headers, .. },
+        ) = (tokens, &mut resolved.transport)
+        {
             let bearer = Secret::new(format!("Bearer {}", tokens.access_token.expose()));
             set_header(headers, "Authorization", bearer);
         }

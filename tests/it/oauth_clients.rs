@@ -501,3 +501,37 @@ async fn issue_3_a_service_account_renews_at_the_known_token_endpoint_without_di
     assert_eq!(second["discovery"], discovered, "the renewal asked no discovery document: {second}");
     bench.expect(&["profile", "rm", &bench.id], &[], 0);
 }
+
+/// The one-off `--url` mode takes a service account too: the token is fetched with the secret
+/// given for this command, used, and kept nowhere.
+#[tokio::test]
+async fn issue_15_a_one_off_service_account_gets_its_token_and_keeps_nothing() {
+    let bench = Bench::new("oneoff-cc").await;
+    let client_id = bench.fixture.cc_client_id.clone();
+    let secret = bench.fixture.cc_client_secret.clone();
+    let args = [
+        "call",
+        "--url",
+        &bench.fixture.mcp,
+        "--auth",
+        "client-credentials",
+        "--client-id",
+        &client_id,
+        "--client-secret-env",
+        "CC_SECRET",
+        "--scope",
+        "mcp:read",
+        "whoami",
+    ];
+    let (stdout, _) = bench.expect(&args, &[("CC_SECRET", &secret)], 0);
+    assert!(stdout.contains(&client_id), "the call reaches the server as the service account: {stdout}");
+    assert_eq!(
+        bench.fixture.count("/token_requests/client_credentials").await.unwrap(),
+        1,
+        "one token was asked for"
+    );
+    assert!(
+        !bench.home.dir.path().join("config/profiles.toml").exists(),
+        "no profile was written for the one-off server"
+    );
+}
