@@ -400,25 +400,19 @@ async fn issue_3_a_refused_scope_names_the_scope_switch() {
 #[tokio::test]
 async fn issue_3_extra_parameters_and_no_resource_reach_the_server_as_the_profile_says() {
     let bench = Bench::new("switches").await;
-    bench.expect(
-        &[
-            "profile",
-            "add",
-            &bench.id,
-            "--url",
-            &bench.fixture.mcp,
-            "--auth",
-            "oauth",
-            "--auth-param",
-            "login_hint=alice@fixture.invalid",
-            "--auth-param",
-            "state=not-this-one",
-            "--no-resource-param",
-        ],
-        &[],
-        0,
+    let add = |extra: &'static [&'static str]| {
+        let mut args = vec!["profile", "add", &bench.id, "--url", &bench.fixture.mcp, "--auth", "oauth"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--auth-param", "login_hint=alice@fixture.invalid", "--no-resource-param"]);
+        args
+    };
+    // A parameter Lanyard sets itself would never be sent: the profile refuses it, unsaved.
+    let (_, stderr) = bench.expect(&add(&["--auth-param", "state=not-this-one"]), &[], 5);
+    assert!(
+        stderr.contains("auth.extra_params.state") && stderr.contains("remove it"),
+        "the refusal names the parameter: {stderr}"
     );
-    // The extra `state` would fail the sign-in's `state` check if it replaced Lanyard's own.
+    bench.expect(&add(&[]), &[], 0);
     let (stdout, _) = bench.expect(&["connect", &bench.id], &[], 0);
     assert!(stdout.contains("is connected"), "the sign-in works without `resource`: {stdout}");
     let stats = bench.stats().await;
