@@ -61,6 +61,9 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 /// A server that keeps handing out cursors past this many pages is broken.
 const MAX_PAGES: usize = 1000;
+/// How long a session that offers a person's answers waits for the standalone event stream
+/// before its first request (see [`AuthorizedClient::standalone_answered`]).
+const STANDALONE_GRACE: Duration = Duration::from_secs(2);
 
 /// What the client side of a session offers the server in the handshake.
 #[derive(Debug, Clone, Default)]
@@ -509,6 +512,7 @@ async fn handshake(
         Offers::Person(elicitor) => Some(Arc::clone(elicitor)),
         _ => None,
     };
+    let asks_person = person.is_some();
     let config =
         Listener::new(client_config(&offers, initialize_version), Arc::new(Relay::new(target.id.clone())))
             .answering_elicitation(person);
@@ -524,7 +528,12 @@ async fn handshake(
         }
         Connecting::Http(transport, client, url) => {
             match config.serve_with_lifecycle(transport, lifecycle).await {
-                Ok(service) => Ok((service, None)),
+                Ok(service) => {
+                    if asks_person && !client.standalone_answered(STANDALONE_GRACE).await {
+                        debug!("the standalone event stream is not answered yet; going on");
+                    }
+                    Ok((service, None))
+                }
                 Err(err) => Err(match classify::init_error(target, err) {
                     Diagnosis::OddHttpAnswer(fallback) => {
                         http::explain_answer(target, &client, &url, fallback).await
