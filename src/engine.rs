@@ -309,15 +309,17 @@ impl Engine {
         }
     }
 
-    /// Calls a tool of a saved source on a fresh connection (the CLI's `lanyard call`). A
+    /// Calls a tool of a saved source on a fresh connection (the CLI's `lanyard call`), declaring
+    /// what `offers` says (the CLI offers its person's answers to elicitation). A
     /// `403 insufficient_scope` becomes [`OAuthError::NeedsMoreScope`], see [`Engine::refusal`].
     pub async fn call_tool(
         &self,
         id: &SourceId,
         name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        offers: Offers,
     ) -> Result<rmcp::model::CallToolResult, Error> {
-        let upstream = self.connect(id).await?;
+        let upstream = self.connect_offering(id, offers).await?;
         let called = upstream.call_tool(name, arguments).await;
         upstream.close().await;
         match called {
@@ -409,12 +411,14 @@ impl Engine {
     /// Connects to a profile that is not saved, with its secrets in memory: the CLI's one-off
     /// `--url` mode, which keeps nothing. An OAuth profile signs in first with `sign_in` (the
     /// person ran the command, so a browser may open); its registration and tokens live in an
-    /// in-memory vault that is gone when this returns, never in the keychain.
+    /// in-memory vault that is gone when this returns, never in the keychain. The handshake
+    /// declares what `offers` says.
     pub async fn connect_unsaved(
         &self,
         profile: &Profile,
         secrets: &[(SecretRef, Secret)],
         sign_in: Option<SignInOptions>,
+        offers: Offers,
     ) -> Result<Upstream, Error> {
         let lookup = |name: &str| std::env::var(name).ok();
         let mut resolved = resolve_with(profile, &SecretSource::Memory(secrets), lookup).await?;
@@ -450,7 +454,7 @@ impl Engine {
             let bearer = Secret::new(format!("Bearer {}", tokens.access_token.expose()));
             set_header(headers, "Authorization", bearer);
         }
-        Ok(Upstream::connect(resolved).await?)
+        Ok(Upstream::connect_authorized(resolved, offers, None).await?)
     }
 
     /// Lists a saved source's tools the way an agent sees them (filters applied): connect,

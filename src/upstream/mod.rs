@@ -17,6 +17,7 @@ mod changes;
 mod classify;
 mod error;
 mod http;
+mod person;
 mod relay;
 pub(crate) mod sse;
 mod stdio;
@@ -28,10 +29,11 @@ use std::time::Duration;
 
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam, ClientCapabilities,
-    ClientConfig, ClientRequest, ElicitationCapability, GetPromptRequestParams, GetPromptResult,
-    Implementation, LoggingLevel, LoggingMessageNotificationParam, PaginatedRequestParams, Prompt,
-    ProtocolVersion, ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate,
+    ClientConfig, ClientRequest, ElicitationCapability, FormElicitationCapability, GetPromptRequestParams,
+    GetPromptResult, Implementation, LoggingLevel, LoggingMessageNotificationParam, PaginatedRequestParams,
+    Prompt, ProtocolVersion, ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate,
     RootsCapabilities, SamplingCapability, ServerPeerInfo, ServerResult, SetLevelRequestParams, Tool,
+    UrlElicitationCapability,
 };
 use rmcp::service::{PeerRequestOptions, RunningService};
 use rmcp::{ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceError, ServiceExt};
@@ -46,6 +48,7 @@ use self::classify::Diagnosis;
 pub(crate) use self::classify::{Target, reqwest_error};
 pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError, UpstreamErrorKind};
 pub(crate) use self::http::{MAX_MESSAGE_BYTES, client as http_client, read_bounded};
+pub use self::person::Elicitor;
 use self::relay::Relay;
 pub use self::relay::{CallEvent, RelayError};
 pub use self::stdio::stderr_log_path;
@@ -58,17 +61,23 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 /// A server that keeps handing out cursors past this many pages is broken.
 const MAX_PAGES: usize = 1000;
+/// How long a session that offers a person's answers waits for the standalone event stream
+/// before its first request (see [`AuthorizedClient::standalone_answered`]).
+const STANDALONE_GRACE: Duration = Duration::from_secs(2);
 
 /// What the client side of a session offers the server in the handshake.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub enum Offers {
-    /// Nothing: the session only asks (the CLI, the app's *Test*).
+    /// Nothing: the session only asks (`lanyard tools`, the app's *Test*).
     #[default]
     Nothing,
     /// Sampling, elicitation and roots, answered by whoever made the call in flight
     /// ([`Upstream::call_tool_relayed`]): the merged server, which asks its agents.
     AgentRequests,
+    /// Elicitation (form and URL mode), answered by the person who made the call: the CLI's
+    /// `lanyard call`, through its terminal.
+    Person(Arc<dyn Elicitor>),
 }
 
 /// A live MCP session with one server.
@@ -534,8 +543,14 @@ async fn handshake(
         ClientLifecycleMode::Discover { .. } => "server/discover",
         _ => "initialize",
     };
+    let person = match &offers {
+        Offers::Person(elicitor) => Some(Arc::clone(elicitor)),
+        _ => None,
+    };
+    let asks_person = person.is_some();
     let config =
-        Listener::new(client_config(offers, initialize_version), Arc::new(Relay::new(target.id.clone())));
+        Listener::new(client_config(&offers, initialize_version), Arc::new(Relay::new(target.id.clone())))
+            .answering_elicitation(person);
     match connecting {
         Connecting::Stdio(transport, child) => {
             match config.serve_with_lifecycle(transport, lifecycle).await {
@@ -548,7 +563,12 @@ async fn handshake(
         }
         Connecting::Http(transport, client, url) => {
             match config.serve_with_lifecycle(transport, lifecycle).await {
-                Ok(service) => Ok((service, None)),
+                Ok(service) => {
+                    if asks_person && !client.standalone_answered(STANDALONE_GRACE).await {
+                        debug!("the standalone event stream is not answered yet; going on");
+                    }
+                    Ok((service, None))
+                }
                 Err(err) => Err(match classify::init_error(target, first, err) {
                     Diagnosis::OddHttpAnswer(fallback) => {
                         http::explain_answer(target, &client, &url, fallback).await
@@ -592,12 +612,22 @@ fn lifecycle(protocol: Protocol, transport: TransportKind) -> (ClientLifecycleMo
 
 /// Who we are in the handshake. The protocol version is the newest that still has `initialize`,
 /// which every server released so far understands.
-fn client_config(offers: Offers, initialize_version: ProtocolVersion) -> ClientConfig {
+fn client_config(offers: &Offers, initialize_version: ProtocolVersion) -> ClientConfig {
     let mut capabilities = ClientCapabilities::default();
-    if offers == Offers::AgentRequests {
-        capabilities.sampling = Some(SamplingCapability::default());
-        capabilities.elicitation = Some(ElicitationCapability::default());
-        capabilities.roots = Some(RootsCapabilities::default());
+    match offers {
+        Offers::Nothing => {}
+        Offers::AgentRequests => {
+            capabilities.sampling = Some(SamplingCapability::default());
+            capabilities.elicitation = Some(ElicitationCapability::default());
+            capabilities.roots = Some(RootsCapabilities::default());
+        }
+        Offers::Person(_) => {
+            capabilities.elicitation = Some(
+                ElicitationCapability::new()
+                    .with_form(FormElicitationCapability::new())
+                    .with_url(UrlElicitationCapability::new()),
+            );
+        }
     }
     let mut config =
         ClientConfig::new(capabilities, Implementation::new("lanyard", env!("CARGO_PKG_VERSION")));

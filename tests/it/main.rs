@@ -7,6 +7,7 @@ mod bridge_oauth;
 mod cli;
 mod credential_paths;
 mod doctor;
+mod elicitation;
 mod faults;
 mod hostile;
 mod installs;
