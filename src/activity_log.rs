@@ -35,8 +35,11 @@ pub struct Entry {
 #[non_exhaustive]
 pub enum Event {
     /// A connection to the upstream was opened (`lanyard tools`, `call`, the app's Test, the
-    /// merged server).
-    Connected,
+    /// merged server), speaking `protocol` (absent in lines from before it was recorded).
+    Connected {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        protocol: Option<String>,
+    },
     ConnectFailed {
         error: String,
         /// `error` without its terminal instruction, when it ends in one (see
@@ -115,6 +118,14 @@ fn append(dir: &Path, id: &SourceId, entry: &Entry) -> std::io::Result<()> {
     options.open(&path)?.write_all(&line)
 }
 
+/// The protocol revision `id`'s last recorded connection spoke, if one is in its recent log.
+pub fn last_protocol(dir: &Path, id: &SourceId) -> Option<String> {
+    read(dir, id, 200).into_iter().rev().find_map(|entry| match entry.event {
+        Event::Connected { protocol } => protocol,
+        _ => None,
+    })
+}
+
 /// The last `limit` entries of `id`'s log, oldest first; lines that do not parse are skipped.
 pub fn read(dir: &Path, id: &SourceId, limit: usize) -> Vec<Entry> {
     let path = file(dir, id);
@@ -143,12 +154,12 @@ mod tests {
     fn entries_come_back_in_order_and_limited() {
         let dir = tempfile::tempdir().unwrap();
         let id: SourceId = "gh".parse().unwrap();
-        record_in(dir.path(), &id, Event::Connected);
+        record_in(dir.path(), &id, Event::Connected { protocol: None });
         record_in(dir.path(), &id, Event::RefreshFailed { error: "down".into(), problem: None });
         record_in(dir.path(), &id, Event::Disconnected { revoked: true });
         let all = read(dir.path(), &id, 10);
         assert_eq!(all.len(), 3, "{all:?}");
-        assert_eq!(all[0].event, Event::Connected, "oldest first");
+        assert_eq!(all[0].event, Event::Connected { protocol: None }, "oldest first");
         let last = read(dir.path(), &id, 1);
         assert_eq!(last[0].event, Event::Disconnected { revoked: true }, "the limit keeps the newest");
         assert!(read(dir.path(), &"other".parse().unwrap(), 10).is_empty(), "logs are per source");

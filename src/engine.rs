@@ -251,7 +251,7 @@ impl Engine {
         }
         let connected = self.connect_profile_once(profile, offers).await;
         let event = match &connected {
-            Ok(_) => Event::Connected,
+            Ok(upstream) => Event::Connected { protocol: upstream.protocol().map(str::to_owned) },
             Err(err) => {
                 Event::ConnectFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
             }
@@ -284,7 +284,7 @@ impl Engine {
     pub async fn connect_profile(&self, profile: &Profile) -> Result<Upstream, Error> {
         let connected = self.connect_profile_once(profile, Offers::Nothing).await;
         let event = match &connected {
-            Ok(_) => Event::Connected,
+            Ok(upstream) => Event::Connected { protocol: upstream.protocol().map(str::to_owned) },
             Err(err) => {
                 Event::ConnectFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
             }
@@ -309,15 +309,17 @@ impl Engine {
         }
     }
 
-    /// Calls a tool of a saved source on a fresh connection (the CLI's `lanyard call`). A
+    /// Calls a tool of a saved source on a fresh connection (the CLI's `lanyard call`), declaring
+    /// what `offers` says (the CLI offers its person's answers to elicitation). A
     /// `403 insufficient_scope` becomes [`OAuthError::NeedsMoreScope`], see [`Engine::refusal`].
     pub async fn call_tool(
         &self,
         id: &SourceId,
         name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        offers: Offers,
     ) -> Result<rmcp::model::CallToolResult, Error> {
-        let upstream = self.connect(id).await?;
+        let upstream = self.connect_offering(id, offers).await?;
         let called = upstream.call_tool(name, arguments).await;
         upstream.close().await;
         match called {
@@ -409,30 +411,50 @@ impl Engine {
     /// Connects to a profile that is not saved, with its secrets in memory: the CLI's one-off
     /// `--url` mode, which keeps nothing. An OAuth profile signs in first with `sign_in` (the
     /// person ran the command, so a browser may open); its registration and tokens live in an
-    /// in-memory vault that is gone when this returns, never in the keychain.
+    /// in-memory vault that is gone when this returns, never in the keychain. The handshake
+    /// declares what `offers` says.
     pub async fn connect_unsaved(
         &self,
         profile: &Profile,
         secrets: &[(SecretRef, Secret)],
         sign_in: Option<SignInOptions>,
+        offers: Offers,
     ) -> Result<Upstream, Error> {
         let lookup = |name: &str| std::env::var(name).ok();
         let mut resolved = resolve_with(profile, &SecretSource::Memory(secrets), lookup).await?;
-        if let (Auth::OAuth(settings), Some(options)) = (&profile.auth, sign_in) {
-            let id = profile.id();
-            let (url, headers) = match &mut resolved.transport {
-                ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
-                    (url.clone(), headers)
-                }
-                ResolvedTransport::Stdio { .. } => return Err(OAuthError::NotHttp { id: id.clone() }.into()),
-            };
-            let memory = Vault::mock();
-            let http = oauth::http_client_trusting(resolved.ca_bundle.as_ref())?;
-            let tokens = oauth::sign_in(&http, &memory, id, &url, settings, options).await?;
+        let url = match &resolved.transport {
+            ResolvedTransport::Http { url, .. } | ResolvedTransport::Sse { url, .. } => Some(url.clone()),
+            ResolvedTransport::Stdio { .. } => None,
+        };
+        let id = profile.id();
+        // The command's own secrets (a pre-registered client's, a service account's) are where
+        // a sign-in looks for them, in a vault that is gone when this returns.
+        let memory = Vault::mock();
+        for (reference, value) in secrets {
+            memory.set(&VaultKey::source_secret(id, reference), value).await?;
+        }
+        let http = || oauth::http_client_trusting(resolved.ca_bundle.as_ref());
+        let tokens = match (&profile.auth, sign_in, &url) {
+            (Auth::OAuth(_) | Auth::ClientCredentials(_), _, None) => {
+                return Err(OAuthError::NotHttp { id: id.clone() }.into());
+            }
+            (Auth::OAuth(settings), Some(options), Some(url)) => {
+                Some(oauth::sign_in(&http()?, &memory, id, url, settings, options).await?)
+            }
+            (Auth::ClientCredentials(settings), _, Some(url)) => {
+                Some(oauth::client_credentials(&http()?, &memory, id, url, settings, None).await?)
+            }
+            _ => None,
+        };
+        if let (
+            Some(tokens),
+            ResolvedTransport::Http { headers, .. } | ResolvedTransport::Sse { headers, .. },
+        ) = (tokens, &mut resolved.transport)
+        {
             let bearer = Secret::new(format!("Bearer {}", tokens.access_token.expose()));
             set_header(headers, "Authorization", bearer);
         }
-        Ok(Upstream::connect(resolved).await?)
+        Ok(Upstream::connect_authorized(resolved, offers, None).await?)
     }
 
     /// Lists a saved source's tools the way an agent sees them (filters applied): connect,
@@ -518,6 +540,7 @@ impl Engine {
             if uses_sign_in(profile) {
                 row.pending_sign_in = oauth::pending::load(&oauth::pending::default_dir(), profile.id());
             }
+            row.protocol = activity_log::last_protocol(&activity_log::default_dir(), profile.id());
             rows.push(row);
         }
         Ok(rows)

@@ -207,6 +207,9 @@ pub struct SourceStatus {
     /// The sign-in a `lanyard connect` (or the app) is waiting for right now, with its URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_sign_in: Option<PendingSignIn>,
+    /// The MCP revision the source's last connection spoke (from its activity log).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
 }
 
 impl SourceStatus {
@@ -224,6 +227,7 @@ impl SourceStatus {
             state,
             activity: TokenActivity::default(),
             pending_sign_in: None,
+            protocol: None,
         }
     }
 }

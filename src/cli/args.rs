@@ -417,6 +417,19 @@ pub struct CallArgs {
     /// Print the whole result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// When the server asks for input (MCP elicitation): `ask` on the terminal (declined when
+    /// none is attached), `decline` without asking, or `accept-defaults`: accept a form with
+    /// its default values (declined when a required field has none).
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = ElicitMode::Ask)]
+    pub elicit: ElicitMode,
+}
+
+/// What `lanyard call` does with a server's request for input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ElicitMode {
+    Ask,
+    Decline,
+    AcceptDefaults,
 }
 
 #[derive(Debug, Args)]

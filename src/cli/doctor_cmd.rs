@@ -65,7 +65,8 @@ pub fn logs(engine: &Engine, args: LogsArgs) -> anyhow::Result<()> {
     }
     for entry in &entries {
         let what = match &entry.event {
-            Event::Connected => "connected".to_owned(),
+            Event::Connected { protocol: Some(protocol) } => format!("connected, speaking {protocol}"),
+            Event::Connected { protocol: None } => "connected".to_owned(),
             Event::ConnectFailed { error, .. } => format!("connect failed: {error}"),
             Event::SignedIn => "signed in".to_owned(),
             Event::SignInFailed { error, .. } => format!("sign-in failed: {error}"),

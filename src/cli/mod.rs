@@ -4,6 +4,7 @@ mod args;
 mod auth_cmd;
 mod bridge_cmd;
 mod doctor_cmd;
+mod elicit;
 mod exit;
 mod profile_cmd;
 mod settings;

@@ -27,6 +27,9 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
             row.state.summary(),
             row.target
         );
+        if let Some(protocol) = &row.protocol {
+            println!("{:<20} speaks MCP {protocol} (last connection)", "");
+        }
         if let Some(tokens) = row.state.tokens() {
             let scopes = if tokens.scopes.is_empty() { "(none)".to_owned() } else { tokens.scopes.join(" ") };
             println!("{:<20} issuer {}  scopes {scopes}", "", tokens.issuer);

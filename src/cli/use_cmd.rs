@@ -2,14 +2,17 @@
 //! A saved source is named by its id; `--url` talks to a server without saving anything (with
 //! `--auth oauth` it signs in first, keeping the registration and tokens in memory only).
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use rmcp::model::{CallToolResult, ContentBlock};
 
 use lanyard::Engine;
 use lanyard::profile::SourceId;
-use lanyard::upstream::Upstream;
+use lanyard::upstream::{Offers, Upstream};
 
 use super::args::{CallArgs, ProfileSettings, ToolsArgs};
+use super::elicit::Terminal;
 use super::exit::{ToolReportedError, UsageError};
 use super::settings::new_profile;
 use super::{print_json, progress};
@@ -26,7 +29,7 @@ pub async fn tools(engine: &Engine, args: ToolsArgs) -> Result<()> {
             engine.list_tools(&id).await?
         }
         None => {
-            let upstream = connect_one_off(engine, &args.target.adhoc).await?;
+            let upstream = connect_one_off(engine, &args.target.adhoc, Offers::Nothing).await?;
             let listed = upstream.list_tools().await;
             upstream.close().await;
             listed?
@@ -72,10 +75,13 @@ pub async fn call(engine: &Engine, args: CallArgs) -> Result<()> {
                 return Err(UsageError::new("give a source id or --url, not both").into());
             }
             progress(&format!("Connecting to `{id}`…"));
-            engine.call_tool(&id, &tool, arguments).await?
+            let person = Terminal::new(args.elicit, None);
+            engine.call_tool(&id, &tool, arguments, Offers::Person(Arc::new(person))).await?
         }
         None => {
-            let upstream = connect_one_off(engine, &args.adhoc).await?;
+            let server = args.adhoc.url.as_ref().map(|url| format!("the server at {}", server_of(url)));
+            let person = Offers::Person(Arc::new(Terminal::new(args.elicit, server)));
+            let upstream = connect_one_off(engine, &args.adhoc, person).await?;
             let called = upstream.call_tool(&tool, arguments).await;
             upstream.close().await;
             called?
@@ -92,14 +98,26 @@ pub async fn call(engine: &Engine, args: CallArgs) -> Result<()> {
     Ok(())
 }
 
-/// Connects to the server `--url` names, keeping nothing.
-async fn connect_one_off(engine: &Engine, adhoc: &ProfileSettings) -> Result<Upstream> {
+/// Connects to the server `--url` names, keeping nothing, offering the server what `offers` says.
+async fn connect_one_off(engine: &Engine, adhoc: &ProfileSettings, offers: Offers) -> Result<Upstream> {
     let one_off: SourceId = ONE_OFF_ID.parse().context("the one-off id is a valid slug")?;
     let (profile, secrets) = new_profile(one_off, adhoc, &[])?;
     progress("Connecting…");
     // `--auth oauth` signs in as part of this command; nothing of it is kept.
     let sign_in = super::auth_cmd::sign_in_options(false, lanyard::oauth::DEFAULT_TIMEOUT);
-    Ok(engine.connect_unsaved(&profile, &secrets, Some(sign_in)).await?)
+    Ok(engine.connect_unsaved(&profile, &secrets, Some(sign_in), offers).await?)
+}
+
+/// A `--url` as the person knows the server: its host and port (no path or query).
+fn server_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(url) => match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            _ => url.scheme().to_owned(),
+        },
+        Err(_) => "--url".to_owned(),
+    }
 }
 
 /// Prints a tool result for people: text as text, structured content as JSON, other content

@@ -34,18 +34,9 @@ use crate::vault::Vault;
 /// The default time a person has to finish signing in.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Parameters Lanyard sets itself in an authorization request, which the profile's
-/// `extra_params` may not replace (a setting naming one would do nothing, so editors refuse it).
-pub const RESERVED_PARAMS: &[&str] = &[
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-    "scope",
-    "resource",
-];
+/// Parameters Lanyard sets itself in an authorization request (see
+/// [`crate::profile::RESERVED_AUTH_PARAMS`], where the profile rule lives).
+pub use crate::profile::RESERVED_AUTH_PARAMS as RESERVED_PARAMS;
 
 /// Shows the authorization URL to the person (printed, or put in a window).
 pub type ShowUrl = Arc<dyn Fn(&Url) + Send + Sync>;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::model::{Profile, SourceId};
-use super::validate::{Problem, validate};
+use super::validate::{Problem, validate, validate_new};
 
 /// The format version this build reads and writes.
 pub const CURRENT_VERSION: u32 = 1;
@@ -85,7 +85,7 @@ impl ProfileFile {
 
     /// Adds a new profile; an existing id is an error rather than an overwrite.
     pub fn insert(&mut self, profile: Profile) -> Result<(), ProfileError> {
-        validate(&profile)
+        validate_new(&profile)
             .map_err(|problem| ProfileError::InvalidNew { id: profile.id().clone(), problem })?;
         let id = profile.id().clone();
         if self.sources.contains_key(&id) {
@@ -97,7 +97,7 @@ impl ProfileFile {
 
     /// Replaces an existing profile.
     pub fn replace(&mut self, profile: Profile) -> Result<(), ProfileError> {
-        validate(&profile)
+        validate_new(&profile)
             .map_err(|problem| ProfileError::InvalidNew { id: profile.id().clone(), problem })?;
         let slot = self
             .sources

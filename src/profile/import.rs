@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::model::{Auth, ConfigValue, Profile, SecretRef, SourceId, Transport};
-use super::validate::validate;
+use super::validate::validate_new;
 use crate::secret::Secret;
 
 /// A profile to create, with the secrets that go into the vault alongside it.
@@ -155,7 +155,7 @@ fn import_entry(name: &str, entry: &Value) -> Result<ImportedProfile, String> {
     if has_headers {
         profile.auth = Auth::Headers;
     }
-    validate(&profile).map_err(|problem| problem.to_string())?;
+    validate_new(&profile).map_err(|problem| problem.to_string())?;
     Ok(ImportedProfile { profile, secrets, notes })
 }
 

@@ -399,6 +399,20 @@ impl Default for OAuthSettings {
     }
 }
 
+/// Parameters Lanyard sets itself in an authorization request, which `extra_params` may not
+/// replace: a setting naming one would do nothing, so the profile refuses it, whichever editor
+/// made it (the CLI's `--auth-param`, the app's form, a hand edit).
+pub const RESERVED_AUTH_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "scope",
+    "resource",
+];
+
 /// Settings for a service account (client credentials grant).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

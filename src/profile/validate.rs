@@ -8,7 +8,7 @@ use std::fmt;
 
 use url::Url;
 
-use super::model::{Auth, Profile, Transport};
+use super::model::{Auth, Profile, RESERVED_AUTH_PARAMS, Transport};
 
 /// One thing wrong with a profile: the field and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,23 @@ fn problem(field: impl Into<String>, reason: impl Into<String>) -> Problem {
 /// Whether `name` is a tool name every MCP client accepts.
 pub fn is_portable_tool_name(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Checks a profile being written (added, edited, imported): [`validate`], plus the rules a
+/// file written before them may still break without losing its sources. Such a file loads, and
+/// the setting is ignored where it always was; the next edit of that source must fix it.
+pub fn validate_new(profile: &Profile) -> Result<(), Problem> {
+    validate(profile)?;
+    if let Auth::OAuth(oauth) = &profile.auth
+        && let Some(name) =
+            oauth.extra_params.keys().find(|name| RESERVED_AUTH_PARAMS.contains(&name.as_str()))
+    {
+        return Err(problem(
+            format!("auth.extra_params.{name}"),
+            "is set by Lanyard itself in every sign-in, so this value would never be sent; remove it",
+        ));
+    }
+    Ok(())
 }
 
 /// Checks `profile`, returning the first problem found.
@@ -210,6 +227,20 @@ mod tests {
         );
         profile.auth = Auth::OAuth(Default::default());
         assert_eq!(validate(&profile).unwrap_err().field, "auth.kind");
+    }
+
+    #[test]
+    fn an_authorization_parameter_lanyard_sets_itself_is_refused() {
+        let mut profile = http("https://example.com/mcp");
+        let mut oauth = crate::profile::OAuthSettings::default();
+        oauth.extra_params.insert("login_hint".into(), "me@example.com".into());
+        profile.auth = Auth::OAuth(oauth.clone());
+        assert_eq!(validate_new(&profile), Ok(()), "a parameter of the person's own passes");
+        oauth.extra_params.insert("state".into(), "x".into());
+        profile.auth = Auth::OAuth(oauth);
+        assert_eq!(validate(&profile), Ok(()), "a file written before the rule still loads");
+        let err = validate_new(&profile).unwrap_err();
+        assert_eq!(err.field, "auth.extra_params.state", "an edit must fix it: {err}");
     }
 
     #[test]

@@ -52,13 +52,67 @@ pub struct CredentialFailure(pub BoxError);
 pub(crate) struct AuthorizedClient {
     http: reqwest::Client,
     authorizer: Option<Arc<dyn Authorizer>>,
+    /// Where the session's standalone event stream (the GET rmcp opens after the handshake of a
+    /// session with an id) stands.
+    standalone: Arc<tokio::sync::watch::Sender<Standalone>>,
+}
+
+/// The standalone event stream of an HTTP session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standalone {
+    /// No session id seen: there will be no such stream.
+    NotExpected,
+    /// The server gave a session id, so rmcp will open the stream.
+    Expected,
+    /// The server answered the stream's GET, opening it or not.
+    Answered,
 }
 
 type HttpError = StreamableHttpError<reqwest::Error>;
 
 impl AuthorizedClient {
     pub fn new(http: reqwest::Client, authorizer: Option<Arc<dyn Authorizer>>) -> Self {
-        Self { http, authorizer }
+        let standalone = Arc::new(tokio::sync::watch::channel(Standalone::NotExpected).0);
+        Self { http, authorizer, standalone }
+    }
+
+    /// Waits at most `limit` for the server to answer the session's standalone event stream.
+    /// A server may send a request there the moment a call arrives, and some (the TypeScript
+    /// SDK's) drop it when that stream is not open yet, leaving the call to wait for an answer to
+    /// a question that never came.
+    /// A session without an id has no such stream: no wait.
+    pub async fn standalone_answered(&self, limit: std::time::Duration) -> bool {
+        let mut stream = self.standalone.subscribe();
+        let waited = stream.wait_for(|stream| *stream != Standalone::Expected);
+        matches!(tokio::time::timeout(limit, waited).await, Ok(Ok(_)))
+    }
+
+    /// Notes a session id in a POST's answer: the standalone stream will follow.
+    fn note_post(
+        &self,
+        answer: Result<StreamableHttpPostResponse, HttpError>,
+    ) -> Result<StreamableHttpPostResponse, HttpError> {
+        if let Ok(
+            StreamableHttpPostResponse::Json(_, Some(_)) | StreamableHttpPostResponse::Sse(_, Some(_)),
+        ) = &answer
+        {
+            self.standalone.send_if_modified(|stream| {
+                let first = *stream == Standalone::NotExpected;
+                if first {
+                    *stream = Standalone::Expected;
+                }
+                first
+            });
+        }
+        answer
+    }
+
+    /// Notes the answer to the standalone stream's GET (the one without a `Last-Event-ID`).
+    fn note_stream<T>(&self, last_event_id: Option<&String>, answer: T) -> T {
+        if last_event_id.is_none() {
+            self.standalone.send_replace(Standalone::Answered);
+        }
+        answer
     }
 
     pub fn http(&self) -> &reqwest::Client {
@@ -107,46 +161,19 @@ pub(super) fn credential_failure(err: std::io::Error) -> Result<CredentialFailur
 impl StreamableHttpClient for AuthorizedClient {
     type Error = reqwest::Error;
 
+    // rmcp sends with the `*_with_*` methods, which carry its transport-wide size limits; the
+    // plain ones the trait requires use the default limits.
     async fn post_message(
         &self,
         uri: Arc<str>,
         message: ClientJsonRpcMessage,
         session_id: Option<Arc<str>>,
-        _auth_header: Option<String>,
+        auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<StreamableHttpPostResponse, HttpError> {
-        self.authorized(|token| {
-            self.http.post_message(
-                Arc::clone(&uri),
-                message.clone(),
-                session_id.clone(),
-                token,
-                custom_headers.clone(),
-            )
-        })
-        .await
-    }
-
-    async fn post_message_with_max_sse_event_size(
-        &self,
-        uri: Arc<str>,
-        message: ClientJsonRpcMessage,
-        session_id: Option<Arc<str>>,
-        _auth_header: Option<String>,
-        custom_headers: HashMap<HeaderName, HeaderValue>,
-        max_sse_event_size: usize,
-    ) -> Result<StreamableHttpPostResponse, HttpError> {
-        self.authorized(|token| {
-            self.http.post_message_with_max_sse_event_size(
-                Arc::clone(&uri),
-                message.clone(),
-                session_id.clone(),
-                token,
-                custom_headers.clone(),
-                max_sse_event_size,
-            )
-        })
-        .await
+        let limits = StreamableHttpResponseLimits::default();
+        self.post_message_with_response_limits(uri, message, session_id, auth_header, custom_headers, limits)
+            .await
     }
 
     async fn post_message_with_response_limits(
@@ -158,17 +185,19 @@ impl StreamableHttpClient for AuthorizedClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         limits: StreamableHttpResponseLimits,
     ) -> Result<StreamableHttpPostResponse, HttpError> {
-        self.authorized(|token| {
-            self.http.post_message_with_response_limits(
-                Arc::clone(&uri),
-                message.clone(),
-                session_id.clone(),
-                token,
-                custom_headers.clone(),
-                limits,
-            )
-        })
-        .await
+        let answer = self
+            .authorized(|token| {
+                self.http.post_message_with_response_limits(
+                    Arc::clone(&uri),
+                    message.clone(),
+                    session_id.clone(),
+                    token,
+                    custom_headers.clone(),
+                    limits,
+                )
+            })
+            .await;
+        self.note_post(answer)
     }
 
     async fn delete_session(
@@ -189,18 +218,18 @@ impl StreamableHttpClient for AuthorizedClient {
         uri: Arc<str>,
         session_id: Option<Arc<str>>,
         last_event_id: Option<String>,
-        _auth_header: Option<String>,
+        auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, HttpError> {
-        self.authorized(|token| {
-            self.http.get_stream(
-                Arc::clone(&uri),
-                session_id.clone(),
-                last_event_id.clone(),
-                token,
-                custom_headers.clone(),
-            )
-        })
+        let limit = StreamableHttpResponseLimits::default().max_sse_event_size;
+        self.get_stream_with_max_sse_event_size(
+            uri,
+            session_id,
+            last_event_id,
+            auth_header,
+            custom_headers,
+            limit,
+        )
         .await
     }
 
@@ -213,16 +242,18 @@ impl StreamableHttpClient for AuthorizedClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, HttpError> {
-        self.authorized(|token| {
-            self.http.get_stream_with_max_sse_event_size(
-                Arc::clone(&uri),
-                session_id.clone(),
-                last_event_id.clone(),
-                token,
-                custom_headers.clone(),
-                max_sse_event_size,
-            )
-        })
-        .await
+        let answer = self
+            .authorized(|token| {
+                self.http.get_stream_with_max_sse_event_size(
+                    Arc::clone(&uri),
+                    session_id.clone(),
+                    last_event_id.clone(),
+                    token,
+                    custom_headers.clone(),
+                    max_sse_event_size,
+                )
+            })
+            .await;
+        self.note_stream(last_event_id.as_ref(), answer)
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! It is the client side of the session: besides the handshake's client info it turns the three
 //! list-changed notifications into [`ListChanged`] values on a broadcast channel, and hands
-//! progress, log messages and the server's own requests to the session's [`Relay`]. Nobody
+//! progress, log messages and the server's own requests to the session's [`Relay`] (elicitation
+//! goes to the person's [`Elicitor`] instead where the session has one: the CLI's own calls). Nobody
 //! listening is normal; a lagging listener only loses change signals, never requests. The first
 //! subscription is made with the channel, so a change the server reports right after the
 //! handshake (before anyone could subscribe) still reaches the first listener.
@@ -25,6 +26,7 @@ use rmcp::service::{InboundStreamOrigin, NotificationContext, RequestContext, Ro
 use tokio::sync::broadcast;
 use tracing::debug;
 
+use super::person::Elicitor;
 use super::relay::Relay;
 
 /// Change signals kept for a slow listener before the oldest are dropped.
@@ -43,6 +45,9 @@ pub enum ListChanged {
 pub(crate) struct Listener {
     config: ClientConfig,
     relay: Arc<Relay>,
+    /// Who answers `elicitation/create` when the session's own user does (the CLI); without
+    /// one, the request goes to the call in flight through the relay.
+    person: Option<Arc<dyn Elicitor>>,
     changes: broadcast::Sender<ListChanged>,
     /// The subscription made with the channel, for the first caller of [`Listener::subscribe`].
     first: Mutex<Option<broadcast::Receiver<ListChanged>>>,
@@ -51,7 +56,13 @@ pub(crate) struct Listener {
 impl Listener {
     pub(crate) fn new(config: ClientConfig, relay: Arc<Relay>) -> Self {
         let (changes, first) = broadcast::channel(BUFFER);
-        Self { config, relay, changes, first: Mutex::new(Some(first)) }
+        Self { config, relay, changes, first: Mutex::new(Some(first)), person: None }
+    }
+
+    /// Has `person` answer the server's elicitation requests instead of the call in flight.
+    pub(crate) fn answering_elicitation(mut self, person: Option<Arc<dyn Elicitor>>) -> Self {
+        self.person = person;
+        self
     }
 
     pub(crate) fn relay(&self) -> &Arc<Relay> {
@@ -129,6 +140,10 @@ impl ClientHandler for Listener {
         params: ElicitRequestParams,
         context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
+        if let Some(person) = &self.person {
+            debug!(source = %self.relay.id(), "the server asks the person for input");
+            return Ok(person.elicit(self.relay.id(), params).await);
+        }
         let request = ServerRequest::ElicitRequest(ElicitRequest::new(params));
         match self.relay_request(request, &context).await? {
             ClientResult::ElicitResult(result) => Ok(result),

@@ -52,18 +52,21 @@ impl Diagnosis {
     }
 }
 
-/// A failed `initialize` handshake.
-pub(super) fn init_error(target: &Target, err: ClientInitializeError) -> Diagnosis {
+/// A failed handshake, whose first request was `first` (`initialize`, or `server/discover` for
+/// a session pinned to a revision without `initialize`).
+pub(super) fn init_error(target: &Target, first: &'static str, err: ClientInitializeError) -> Diagnosis {
     match err {
         ClientInitializeError::ConnectionClosed(_) | ClientInitializeError::Cancelled => Diagnosis::Closed,
         ClientInitializeError::TransportError { error, .. } => transport_error(target, error.error),
         ClientInitializeError::JsonRpcError(data) => Diagnosis::Known(UpstreamError::JsonRpc {
             id: target.id.clone(),
-            method: "initialize",
+            method: first,
             code: data.code.0,
             message: data.message.into_owned(),
         }),
-        ClientInitializeError::LegacyFallbackFailed { fallback, .. } => init_error(target, *fallback),
+        ClientInitializeError::LegacyFallbackFailed { fallback, .. } => {
+            init_error(target, "initialize", *fallback)
+        }
         other => Diagnosis::Known(protocol(target, Box::new(other))),
     }
 }

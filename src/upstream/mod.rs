@@ -17,6 +17,7 @@ mod changes;
 mod classify;
 mod error;
 mod http;
+mod person;
 mod relay;
 pub(crate) mod sse;
 mod stdio;
@@ -28,10 +29,11 @@ use std::time::Duration;
 
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam, ClientCapabilities,
-    ClientConfig, ClientRequest, ElicitationCapability, GetPromptRequestParams, GetPromptResult,
-    Implementation, LoggingLevel, LoggingMessageNotificationParam, PaginatedRequestParams, Prompt,
-    ProtocolVersion, ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate,
+    ClientConfig, ClientRequest, ElicitationCapability, FormElicitationCapability, GetPromptRequestParams,
+    GetPromptResult, Implementation, LoggingLevel, LoggingMessageNotificationParam, PaginatedRequestParams,
+    Prompt, ProtocolVersion, ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate,
     RootsCapabilities, SamplingCapability, ServerPeerInfo, ServerResult, SetLevelRequestParams, Tool,
+    UrlElicitationCapability,
 };
 use rmcp::service::{PeerRequestOptions, RunningService};
 use rmcp::{ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceError, ServiceExt};
@@ -46,6 +48,7 @@ use self::classify::Diagnosis;
 pub(crate) use self::classify::{Target, reqwest_error};
 pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError, UpstreamErrorKind};
 pub(crate) use self::http::{MAX_MESSAGE_BYTES, client as http_client, read_bounded};
+pub use self::person::Elicitor;
 use self::relay::Relay;
 pub use self::relay::{CallEvent, RelayError};
 pub use self::stdio::stderr_log_path;
@@ -58,17 +61,23 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 /// A server that keeps handing out cursors past this many pages is broken.
 const MAX_PAGES: usize = 1000;
+/// How long a session that offers a person's answers waits for the standalone event stream
+/// before its first request (see [`AuthorizedClient::standalone_answered`]).
+const STANDALONE_GRACE: Duration = Duration::from_secs(2);
 
 /// What the client side of a session offers the server in the handshake.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub enum Offers {
-    /// Nothing: the session only asks (the CLI, the app's *Test*).
+    /// Nothing: the session only asks (`lanyard tools`, the app's *Test*).
     #[default]
     Nothing,
     /// Sampling, elicitation and roots, answered by whoever made the call in flight
     /// ([`Upstream::call_tool_relayed`]): the merged server, which asks its agents.
     AgentRequests,
+    /// Elicitation (form and URL mode), answered by the person who made the call: the CLI's
+    /// `lanyard call`, through its terminal.
+    Person(Arc<dyn Elicitor>),
 }
 
 /// A live MCP session with one server.
@@ -81,6 +90,8 @@ pub struct Upstream {
     server_info: Option<Arc<ServerPeerInfo>>,
     /// The server process, for stdio.
     child: Option<StdioChild>,
+    /// Set once the session has listed the server's tools (see [`Upstream::know_the_tools`]).
+    tools_known: tokio::sync::OnceCell<()>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -165,6 +176,7 @@ impl Upstream {
             service,
             server_info,
             child,
+            tools_known: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -179,6 +191,11 @@ impl Upstream {
     /// The server process's id, for stdio.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().and_then(StdioChild::pid)
+    }
+
+    /// The protocol revision the session speaks, as negotiated in the handshake.
+    pub fn protocol(&self) -> Option<&str> {
+        self.server_info.as_ref().map(|info| info.protocol_version.as_str())
     }
 
     /// What the server said about itself in the handshake.
@@ -197,6 +214,7 @@ impl Upstream {
                 Ok((page.tools, page.next_cursor))
             })
             .await?;
+        let _ = self.tools_known.set(());
         let listed = tools.len();
         let tools = self.tools.apply_all(tools);
         debug!(listed, exposed = tools.len(), "listed tools");
@@ -212,8 +230,29 @@ impl Upstream {
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> Result<CallToolResult, UpstreamError> {
         let params = self.call_params(exposed_name, arguments)?;
+        self.know_the_tools().await;
         let result = self.request("tools/call", self.service.call_tool(params)).await;
         self.tool_answer(exposed_name, result)
+    }
+
+    /// Lists the server's tools once per session before the first call, when the session speaks
+    /// a revision with standard headers (2026-07-28 on): a call must mirror the arguments its
+    /// tool marks `x-mcp-header` into `Mcp-Param-*` headers, and rmcp learns which from the
+    /// listing. A one-shot `lanyard call` would otherwise call a tool this session never listed.
+    /// A failed listing is left to the call to report.
+    async fn know_the_tools(&self) {
+        let standard_headers =
+            self.server_info.as_ref().is_some_and(|info| !info.protocol_version.has_initialize());
+        if !standard_headers {
+            return;
+        }
+        self.tools_known
+            .get_or_init(|| async {
+                if let Err(err) = self.list_tools().await {
+                    debug!(%err, "listing the tools before the first call failed");
+                }
+            })
+            .await;
     }
 
     /// The server's own request for a call of `exposed_name` (alias mapped back); a name the
@@ -246,6 +285,7 @@ impl Upstream {
         cancel: &CancellationToken,
     ) -> Result<CallToolResult, UpstreamError> {
         let params = self.call_params(exposed_name, arguments)?;
+        self.know_the_tools().await;
         let peer = self.service.peer();
         let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
         let handle = match peer.send_request_with_option(request, PeerRequestOptions::no_options()).await {
@@ -499,13 +539,23 @@ async fn handshake(
             Connecting::Sse(sse::connect(target, client, &url).await?)
         }
     };
+    let first = match lifecycle {
+        ClientLifecycleMode::Discover { .. } => "server/discover",
+        _ => "initialize",
+    };
+    let person = match &offers {
+        Offers::Person(elicitor) => Some(Arc::clone(elicitor)),
+        _ => None,
+    };
+    let asks_person = person.is_some();
     let config =
-        Listener::new(client_config(offers, initialize_version), Arc::new(Relay::new(target.id.clone())));
+        Listener::new(client_config(&offers, initialize_version), Arc::new(Relay::new(target.id.clone())))
+            .answering_elicitation(person);
     match connecting {
         Connecting::Stdio(transport, child) => {
             match config.serve_with_lifecycle(transport, lifecycle).await {
                 Ok(service) => Ok((service, Some(child))),
-                Err(err) => Err(match classify::init_error(target, err) {
+                Err(err) => Err(match classify::init_error(target, first, err) {
                     Diagnosis::Closed => child.exited_error(&target.id, EXIT_GRACE).await,
                     diagnosis => diagnosis.into_error(target),
                 }),
@@ -513,8 +563,13 @@ async fn handshake(
         }
         Connecting::Http(transport, client, url) => {
             match config.serve_with_lifecycle(transport, lifecycle).await {
-                Ok(service) => Ok((service, None)),
-                Err(err) => Err(match classify::init_error(target, err) {
+                Ok(service) => {
+                    if asks_person && !client.standalone_answered(STANDALONE_GRACE).await {
+                        debug!("the standalone event stream is not answered yet; going on");
+                    }
+                    Ok((service, None))
+                }
+                Err(err) => Err(match classify::init_error(target, first, err) {
                     Diagnosis::OddHttpAnswer(fallback) => {
                         http::explain_answer(target, &client, &url, fallback).await
                     }
@@ -524,7 +579,7 @@ async fn handshake(
         }
         Connecting::Sse(transport) => match config.serve(transport).await {
             Ok(service) => Ok((service, None)),
-            Err(err) => Err(classify::init_error(target, err).into_error(target)),
+            Err(err) => Err(classify::init_error(target, first, err).into_error(target)),
         },
     }
 }
@@ -557,12 +612,22 @@ fn lifecycle(protocol: Protocol, transport: TransportKind) -> (ClientLifecycleMo
 
 /// Who we are in the handshake. The protocol version is the newest that still has `initialize`,
 /// which every server released so far understands.
-fn client_config(offers: Offers, initialize_version: ProtocolVersion) -> ClientConfig {
+fn client_config(offers: &Offers, initialize_version: ProtocolVersion) -> ClientConfig {
     let mut capabilities = ClientCapabilities::default();
-    if offers == Offers::AgentRequests {
-        capabilities.sampling = Some(SamplingCapability::default());
-        capabilities.elicitation = Some(ElicitationCapability::default());
-        capabilities.roots = Some(RootsCapabilities::default());
+    match offers {
+        Offers::Nothing => {}
+        Offers::AgentRequests => {
+            capabilities.sampling = Some(SamplingCapability::default());
+            capabilities.elicitation = Some(ElicitationCapability::default());
+            capabilities.roots = Some(RootsCapabilities::default());
+        }
+        Offers::Person(_) => {
+            capabilities.elicitation = Some(
+                ElicitationCapability::new()
+                    .with_form(FormElicitationCapability::new())
+                    .with_url(UrlElicitationCapability::new()),
+            );
+        }
     }
     let mut config =
         ClientConfig::new(capabilities, Implementation::new("lanyard", env!("CARGO_PKG_VERSION")));

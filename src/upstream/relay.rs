@@ -90,6 +90,10 @@ impl Relay {
         Self { id, calls: Mutex::default(), logs: broadcast::channel(LOG_BUFFER).0 }
     }
 
+    pub(crate) fn id(&self) -> &SourceId {
+        &self.id
+    }
+
     fn calls(&self) -> std::sync::MutexGuard<'_, Vec<Registered>> {
         self.calls.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -71,6 +71,29 @@ function lanyard(args, extraEnv = {}) {
   return { status: run.status ?? 1, stdout: run.stdout };
 }
 
+/** Quotes one word for `sh -c`. */
+const shellWord = (word) => `'${word.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Runs `lanyard ARGS` on a pseudo-terminal (util-linux `script`), the way a person at a terminal
+ * runs it, with `typed` as what they type; returns its exit code. The terminal's output (prompts
+ * and result) is echoed to stderr.
+ */
+function lanyardAtTerminal(args, typed) {
+  console.error(`+ (at a terminal, typing ${JSON.stringify(typed)}) lanyard ${args.join(" ")}`);
+  const command = [lanyardBin, ...args].map(shellWord).join(" ");
+  const run = spawnSync("script", ["--quiet", "--return", "--command", command, "/dev/null"], {
+    env: baseEnv,
+    input: typed,
+    stdio: ["pipe", "pipe", "inherit"],
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  process.stderr.write(run.stdout ?? "");
+  if (run.error) throw run.error;
+  return run.status ?? 1;
+}
+
 /** Sample arguments for a tool: a plain value for each required property, by its type. */
 function sampleArguments(tool) {
   const schema = tool.inputSchema ?? {};
@@ -132,6 +155,19 @@ function run() {
       if (!focal) return 1;
       const args = JSON.stringify({ schema: focal.inputSchema });
       return lanyard(["call", "--url", url, "json_schema_echo", "--args", args]).status;
+    }
+    case "elicitation-sep1034-client-defaults": {
+      // The server asks for a form whose fields all have defaults. A person at a terminal says
+      // yes to answering, presses Enter at each field (SEP-1034: an empty answer is the
+      // default), and Enter again to send.
+      const listed = lanyard(["tools", "--url", url, "--json"]);
+      if (listed.status !== 0) return listed.status;
+      let status = 0;
+      for (const tool of JSON.parse(listed.stdout).tools ?? []) {
+        const typed = "y\n" + "\n".repeat(20);
+        status = Math.max(status, lanyardAtTerminal(["call", "--url", url, tool.name, "--args", "{}"], typed));
+      }
+      return status;
     }
     case "http-custom-headers": {
       // The scenario names the calls to make (values that need header encoding).

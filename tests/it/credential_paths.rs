@@ -267,3 +267,37 @@ async fn issue_14_ten_agents_on_the_merged_server_outlive_several_expiries_with_
         "ten agents share one renewal per half-life, not one each: {refreshes} in {elapsed:?}"
     );
 }
+
+/// Issue 15: a session asks the server which era it speaks (`server/discover`, then `initialize`)
+/// and `status` shows what the last connection spoke; a pinned revision is kept and used.
+#[tokio::test]
+async fn issue_15_status_shows_the_revision_spoken_and_a_pinned_one_is_used() {
+    let home = crate::support::bridge_home::Home::new();
+    let js = crate::support::everything_js().display().to_string();
+    home.add(&["auto-era", "--", "node", &js]).await;
+    home.add(&["pinned-era", "--protocol", "2026-07-28", "--", "node", &js]).await;
+    let run = |args: &[&str]| home.lanyard(args).stdin(std::process::Stdio::null()).output();
+
+    let listed = run(&["tools", "auto-era"]).await.expect("lanyard runs");
+    assert!(
+        listed.status.success(),
+        "auto falls back to initialize: {}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let status = run(&["status", "auto-era", "--json"]).await.expect("lanyard runs");
+    let status: Value = serde_json::from_slice(&status.stdout).expect("status --json is JSON");
+    assert_eq!(
+        status["sources"][0]["protocol"], "2025-11-25",
+        "status shows the revision server-everything (an initialize-era server) spoke: {status}"
+    );
+
+    let shown = run(&["profile", "show", "pinned-era", "--json"]).await.expect("lanyard runs");
+    let shown: Value = serde_json::from_slice(&shown.stdout).expect("profile show --json is JSON");
+    assert!(shown.to_string().contains("2026-07-28"), "the pin is saved: {shown}");
+    let pinned = run(&["tools", "pinned-era"]).await.expect("lanyard runs");
+    let stderr = String::from_utf8_lossy(&pinned.stderr);
+    assert!(
+        !pinned.status.success() && stderr.contains("server/discover"),
+        "a session pinned to 2026-07-28 asks server/discover only, which this server lacks: {stderr}"
+    );
+}

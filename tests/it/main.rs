@@ -8,6 +8,7 @@ mod cli;
 mod client_key;
 mod credential_paths;
 mod doctor;
+mod elicitation;
 mod faults;
 mod hostile;
 mod installs;

@@ -400,25 +400,19 @@ async fn issue_3_a_refused_scope_names_the_scope_switch() {
 #[tokio::test]
 async fn issue_3_extra_parameters_and_no_resource_reach_the_server_as_the_profile_says() {
     let bench = Bench::new("switches").await;
-    bench.expect(
-        &[
-            "profile",
-            "add",
-            &bench.id,
-            "--url",
-            &bench.fixture.mcp,
-            "--auth",
-            "oauth",
-            "--auth-param",
-            "login_hint=alice@fixture.invalid",
-            "--auth-param",
-            "state=not-this-one",
-            "--no-resource-param",
-        ],
-        &[],
-        0,
+    let add = |extra: &'static [&'static str]| {
+        let mut args = vec!["profile", "add", &bench.id, "--url", &bench.fixture.mcp, "--auth", "oauth"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--auth-param", "login_hint=alice@fixture.invalid", "--no-resource-param"]);
+        args
+    };
+    // A parameter Lanyard sets itself would never be sent: the profile refuses it, unsaved.
+    let (_, stderr) = bench.expect(&add(&["--auth-param", "state=not-this-one"]), &[], 5);
+    assert!(
+        stderr.contains("auth.extra_params.state") && stderr.contains("remove it"),
+        "the refusal names the parameter: {stderr}"
     );
-    // The extra `state` would fail the sign-in's `state` check if it replaced Lanyard's own.
+    bench.expect(&add(&[]), &[], 0);
     let (stdout, _) = bench.expect(&["connect", &bench.id], &[], 0);
     assert!(stdout.contains("is connected"), "the sign-in works without `resource`: {stdout}");
     let stats = bench.stats().await;
@@ -500,4 +494,38 @@ async fn issue_3_a_service_account_renews_at_the_known_token_endpoint_without_di
     assert_eq!(second["token_requests"]["client_credentials"], 2, "the expired token was renewed: {second}");
     assert_eq!(second["discovery"], discovered, "the renewal asked no discovery document: {second}");
     bench.expect(&["profile", "rm", &bench.id], &[], 0);
+}
+
+/// The one-off `--url` mode takes a service account too: the token is fetched with the secret
+/// given for this command, used, and kept nowhere.
+#[tokio::test]
+async fn issue_15_a_one_off_service_account_gets_its_token_and_keeps_nothing() {
+    let bench = Bench::new("oneoff-cc").await;
+    let client_id = bench.fixture.cc_client_id.clone();
+    let secret = bench.fixture.cc_client_secret.clone();
+    let args = [
+        "call",
+        "--url",
+        &bench.fixture.mcp,
+        "--auth",
+        "client-credentials",
+        "--client-id",
+        &client_id,
+        "--client-secret-env",
+        "CC_SECRET",
+        "--scope",
+        "mcp:read",
+        "whoami",
+    ];
+    let (stdout, _) = bench.expect(&args, &[("CC_SECRET", &secret)], 0);
+    assert!(stdout.contains(&client_id), "the call reaches the server as the service account: {stdout}");
+    assert_eq!(
+        bench.fixture.count("/token_requests/client_credentials").await.unwrap(),
+        1,
+        "one token was asked for"
+    );
+    assert!(
+        !bench.home.dir.path().join("config/profiles.toml").exists(),
+        "no profile was written for the one-off server"
+    );
 }

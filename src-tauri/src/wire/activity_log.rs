@@ -51,7 +51,7 @@ pub enum LogEventView {
 impl From<Entry> for LogEntryView {
     fn from(entry: Entry) -> Self {
         let event = match entry.event {
-            Event::Connected => LogEventView::Connected,
+            Event::Connected { .. } => LogEventView::Connected,
             Event::ConnectFailed { error, problem } => {
                 LogEventView::ConnectFailed { error: problem.unwrap_or(error) }
             }

@@ -386,6 +386,7 @@ mod tests {
             obtained_at: 1_999_999_000,
             step_up: None,
             account: None,
+            binding: None,
         };
         let status = TokenStatus::of(&tokens, &Auth::None);
         let mut payloads = Vec::new();
@@ -477,6 +478,7 @@ mod tests {
             obtained_at: 1_999_999_000,
             step_up: None,
             account: None,
+            binding: None,
         };
         let error = ErrorRecord {
             at: 1_999_999_500,

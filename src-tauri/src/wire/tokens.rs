@@ -227,6 +227,7 @@ mod tests {
             obtained_at: 1,
             step_up: None,
             account: None,
+            binding: None,
         }
     }
 
