@@ -297,12 +297,13 @@ async fn issue_7_sign_in_requests_trust_the_source_ca_bundle() {
     let (code, _, stderr) = lanyard(home, &["profile", "add", "other", "--url", &url, "--auth", "oauth"]);
     assert_eq!(code, 0, "the same server without a bundle: {stderr}");
 
-    // Discovery is the sign-in's first request; the server has no metadata, so it stops there,
-    // before any browser would open.
+    // Discovery is the sign-in's first request. The server has no metadata, so discovery falls
+    // back to the 2025-03-26 default endpoints at its origin and stops at the registration the
+    // server does not have, before any browser would open: an HTTP answer, over TLS.
     let (code, _, stderr) = lanyard(home, &["connect", "corp", "--no-browser"]);
     assert_ne!(code, 0, "the server publishes no OAuth metadata");
     assert!(
-        stderr.contains("protected resource metadata"),
+        stderr.contains("answered the client registration with HTTP 404"),
         "discovery got the server's answers over TLS: {stderr}"
     );
     assert!(!stderr.contains("invalid peer certificate"), "the certificate was trusted: {stderr}");
