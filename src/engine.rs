@@ -564,7 +564,9 @@ impl Engine {
             Err(err) => return Err(err.into()),
         };
         let wanted = token_binding(profile);
-        let issued_elsewhere = |tokens: &StoredTokens| matches!((&tokens.binding, &wanted), (Some(bound), Some(wanted)) if bound.mismatch(wanted).is_some());
+        let issued_elsewhere = |tokens: &StoredTokens| {
+            wanted.as_ref().is_some_and(|wanted| tokens.issued_elsewhere(wanted).is_some())
+        };
         if tokens.as_ref().is_some_and(issued_elsewhere) {
             return Ok(SourceState::NeedsSignIn);
         }

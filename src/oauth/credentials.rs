@@ -20,7 +20,7 @@ use std::time::Duration;
 use tracing::{debug, info, instrument, warn};
 use url::Url;
 
-use super::binding::{Binding, Mismatch};
+use super::binding::Binding;
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, post_form, refusal};
 use super::tokens::{Renewal, StoredTokens, TokenAnswer};
@@ -182,19 +182,7 @@ impl<'a> Credentials<'a> {
     ) -> Result<Option<StoredTokens>, OAuthError> {
         let Some(tokens) = StoredTokens::load(self.vault, id).await? else { return Ok(None) };
         let Some(wanted) = wanted else { return Ok(Some(tokens)) };
-        let (signed_in_at, changed) = match &tokens.binding {
-            Some(bound) => (bound.server.clone(), bound.mismatch(wanted)),
-            // Tokens from before bindings: their `resource`, when it was sent, still tells
-            // which server they are for (the server's URL, or a prefix of it that its metadata
-            // named, which discovery checked).
-            None => match &tokens.resource {
-                Some(resource) if !wanted.server.starts_with(resource.trim_end_matches('/')) => {
-                    (resource.clone(), Some(Mismatch::Server))
-                }
-                _ => (wanted.server.clone(), None),
-            },
-        };
-        let Some(changed) = changed else { return Ok(Some(tokens)) };
+        let Some((signed_in_at, changed)) = tokens.issued_elsewhere(wanted) else { return Ok(Some(tokens)) };
         warn!(source = %id, %signed_in_at, ?changed, "removing tokens issued for other settings");
         StoredTokens::delete(self.vault, id).await?;
         Err(OAuthError::SignInOutdated { id: id.clone(), signed_in_at, changed })

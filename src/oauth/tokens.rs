@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::binding::Binding;
+use super::binding::{Binding, Mismatch};
 use super::error::{OAuthError, Problem, Step};
 use super::http::{bad, parse_json, shown};
 use crate::profile::SourceId;
@@ -160,6 +160,20 @@ impl StoredTokens {
             };
             at.saturating_sub(before)
         })
+    }
+
+    /// Where these tokens were issued and what differs, when that is not `wanted` (see
+    /// [`super::binding`]); `None` when they may be sent there. Tokens from before bindings are
+    /// judged by their `resource`, when it was sent: the server's URL must still lie under it
+    /// (the server's own URL, or a prefix its metadata named, which discovery checked).
+    pub fn issued_elsewhere(&self, wanted: &Binding) -> Option<(String, Mismatch)> {
+        match (&self.binding, &self.resource) {
+            (Some(bound), _) => bound.mismatch(wanted).map(|changed| (bound.server.clone(), changed)),
+            (None, Some(resource)) if !wanted.server.starts_with(resource.trim_end_matches('/')) => {
+                Some((resource.clone(), Mismatch::Server))
+            }
+            (None, _) => None,
+        }
     }
 
     /// Whether a refresh token is held and not known to be expired.
@@ -373,6 +387,30 @@ pub fn now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_judged_by_their_binding_or_else_their_resource() {
+        let settings = crate::profile::OAuthSettings::default();
+        let at = |url: &str| Binding::oauth(&settings, &Url::parse(url).unwrap());
+        let legacy = sample();
+        assert_eq!(legacy.issued_elsewhere(&at("https://mcp.example/mcp")), None, "their own server");
+        assert_eq!(
+            legacy.issued_elsewhere(&at("https://other.example/mcp")),
+            Some(("https://mcp.example/mcp".to_owned(), Mismatch::Server)),
+            "tokens from before bindings are kept from another server by their resource"
+        );
+        let bound = StoredTokens { binding: Some(at("https://mcp.example/mcp")), resource: None, ..sample() };
+        assert_eq!(
+            bound.issued_elsewhere(&at("https://mcp.example/mcp")),
+            None,
+            "the server they are bound to"
+        );
+        assert_eq!(
+            bound.issued_elsewhere(&at("https://other.example/mcp")).map(|(_, changed)| changed),
+            Some(Mismatch::Server),
+            "a binding names its server"
+        );
+    }
 
     fn sample() -> StoredTokens {
         StoredTokens {
