@@ -115,9 +115,10 @@ pub enum Missed {
 }
 
 impl SourceCredentials {
-    /// The credentials of `resolved`, a source whose saved profile is `profile`. The profile's
-    /// headers are checked once here, so that a bad one is a configuration error.
-    pub async fn new(engine: &Engine, profile: &Profile, resolved: &Resolved) -> Result<Self, Error> {
+    /// The credentials of `resolved` (from [`Engine::resolve_profile`], which adds a service
+    /// account's extra token to the fixed headers), a source whose saved profile is `profile`.
+    /// The headers are checked once here, so that a bad one is a configuration error.
+    pub fn new(engine: &Engine, profile: &Profile, resolved: &Resolved) -> Result<Self, Error> {
         let id = &resolved.id;
         let (url, headers) = match &resolved.transport {
             ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
@@ -125,11 +126,6 @@ impl SourceCredentials {
             }
             ResolvedTransport::Stdio { .. } => return Ok(Self::none(id)),
         };
-        let mut headers = headers.clone();
-        if let Some((name, token)) = engine.service_token_header(profile).await? {
-            headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
-            headers.push((name, token));
-        }
         let bearer = match &profile.auth {
             Auth::OAuth(_) | Auth::ClientCredentials(_) => Bearer::Tokens(Arc::new(Tokens {
                 vault: engine.shared_vault(),
@@ -142,7 +138,7 @@ impl SourceCredentials {
             Auth::Passthrough => Bearer::Agent,
             Auth::None | Auth::Headers => Bearer::Profile,
         };
-        Ok(Self { id: id.clone(), headers: header_map(id, &headers)?, bearer })
+        Ok(Self { id: id.clone(), headers: header_map(id, headers)?, bearer })
     }
 
     /// Fixed headers and nothing else (the hub's bridge token, for a bridge going through it).

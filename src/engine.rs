@@ -275,7 +275,20 @@ impl Engine {
         if !profile.enabled {
             return Err(Error::Disabled { id: profile.id().clone() });
         }
-        Ok(resolve(profile, &self.vault).await?)
+        self.resolve_for_requests(profile).await
+    }
+
+    /// `profile` resolved with every fixed header its requests carry: its own, and a service
+    /// account's extra token, read from the vault once here for the whole session.
+    async fn resolve_for_requests(&self, profile: &Profile) -> Result<Resolved, Error> {
+        let mut resolved = resolve(profile, &self.vault).await?;
+        if let Some((name, token)) = self.service_token_header(profile).await?
+            && let ResolvedTransport::Http { headers, .. } | ResolvedTransport::Sse { headers, .. } =
+                &mut resolved.transport
+        {
+            set_header(headers, &name, token);
+        }
+        Ok(resolved)
     }
 
     /// Connects to a saved profile's settings.
@@ -294,15 +307,8 @@ impl Engine {
     }
 
     async fn connect_profile_once(&self, profile: &Profile, offers: Offers) -> Result<Upstream, Error> {
-        let mut resolved = resolve(profile, &self.vault).await?;
-        let authorizer = SourceCredentials::new(self, profile, &resolved).await?.authorizer();
-        // A service account's extra token is a fixed secret: it goes along as a header.
-        if let Some((name, token)) = self.service_token_header(profile).await?
-            && let ResolvedTransport::Http { headers, .. } | ResolvedTransport::Sse { headers, .. } =
-                &mut resolved.transport
-        {
-            set_header(headers, &name, token);
-        }
+        let resolved = self.resolve_for_requests(profile).await?;
+        let authorizer = SourceCredentials::new(self, profile, &resolved)?.authorizer();
         match Upstream::connect_authorized(resolved, offers, authorizer).await {
             Ok(upstream) => Ok(upstream),
             Err(err) => Err(self.refusal(profile, err).await),
