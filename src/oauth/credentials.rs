@@ -119,7 +119,7 @@ impl<'a> Credentials<'a> {
         let usable =
             |tokens: &StoredTokens| tokens.is_fresh(self.renewal) && refused != Some(&tokens.access_token);
         let wanted = Binding::of(&profile.auth, mcp_url);
-        match (&profile.auth, self.load_bound(id, wanted.as_ref()).await?) {
+        match (&profile.auth, self.load_bound(profile, wanted.as_ref()).await?) {
             (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(&tokens, self.renewal)),
             (Auth::OAuth(_), None) => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
             (Auth::OAuth(_) | Auth::ClientCredentials(_), _) => {}
@@ -127,7 +127,7 @@ impl<'a> Credentials<'a> {
         }
         let _lock = SourceLock::acquire(&self.lock_dir, id).await?;
         // Another process may have renewed while this one waited for the lock.
-        let current = match self.load_bound(id, wanted.as_ref()).await? {
+        let current = match self.load_bound(profile, wanted.as_ref()).await? {
             Some(tokens) if usable(&tokens) => {
                 debug!("another process renewed the tokens");
                 return Ok(AccessToken::of(&tokens, self.renewal));
@@ -173,18 +173,30 @@ impl<'a> Credentials<'a> {
         }
     }
 
-    /// `id`'s tokens, if they were issued for `wanted`. Tokens issued for another server or other
-    /// sign-in settings are removed, never handed out: the source needs a new sign-in.
+    /// `profile`'s tokens, if they were issued for `wanted`. Tokens issued for another server or
+    /// other sign-in settings are never handed out: they are revoked where they were issued (when
+    /// that server offers it) and removed, and the source needs a new sign-in. Whichever process
+    /// first sees such tokens ends them, so a hand edit of the file is followed like an edit
+    /// through `lanyard profile edit` or the app.
     async fn load_bound(
         &self,
-        id: &SourceId,
+        profile: &Profile,
         wanted: Option<&Binding>,
     ) -> Result<Option<StoredTokens>, OAuthError> {
+        let id = profile.id();
         let Some(tokens) = StoredTokens::load(self.vault, id).await? else { return Ok(None) };
         let Some(wanted) = wanted else { return Ok(Some(tokens)) };
         let Some((signed_in_at, changed)) = tokens.issued_elsewhere(wanted) else { return Ok(Some(tokens)) };
-        warn!(source = %id, %signed_in_at, ?changed, "removing tokens issued for other settings");
-        StoredTokens::delete(self.vault, id).await?;
+        warn!(source = %id, %signed_in_at, ?changed, "ending the sign-in of tokens issued for other settings");
+        // Revoked at the server that issued them, where it offers that; removed either way.
+        let ended = match super::http::client_for(profile) {
+            Ok(http) => super::revoke::end_outdated(&http, self.vault, profile, &tokens).await.map(drop),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = ended {
+            warn!(source = %id, %err, "could not revoke the outdated tokens; removing them");
+            StoredTokens::delete(self.vault, id).await?;
+        }
         Err(OAuthError::SignInOutdated { id: id.clone(), signed_in_at, changed })
     }
 

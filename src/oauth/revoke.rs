@@ -37,15 +37,50 @@ pub async fn disconnect(
     vault: &Vault,
     profile: &Profile,
 ) -> Result<Disconnected, OAuthError> {
-    let id = profile.id();
-    let Some(tokens) = StoredTokens::load(vault, id).await? else {
+    let Some(tokens) = StoredTokens::load(vault, profile.id()).await? else {
         return Ok(Disconnected::NothingStored);
     };
+    revoke_and_forget(http, vault, profile, &tokens, Clients::Current).await
+}
+
+/// Revokes and deletes `tokens`, stored for `profile`'s source but issued for other settings than
+/// its own now (a hand edit of the file moved the source to another server or client). The OAuth
+/// client that got them authenticates as it registered; a client-credentials source asks as a
+/// public client, since its configured secret or key may now belong to another client.
+#[instrument(skip_all, fields(source = %profile.id()))]
+pub(crate) async fn end_outdated(
+    http: &reqwest::Client,
+    vault: &Vault,
+    profile: &Profile,
+    tokens: &StoredTokens,
+) -> Result<Disconnected, OAuthError> {
+    revoke_and_forget(http, vault, profile, tokens, Clients::Public).await
+}
+
+/// Which client authentication a revocation may present for client-credentials tokens.
+enum Clients {
+    /// The profile's own secret or key: the tokens were issued to this profile's client.
+    Current,
+    /// None: the tokens may have been issued to another client.
+    Public,
+}
+
+async fn revoke_and_forget(
+    http: &reqwest::Client,
+    vault: &Vault,
+    profile: &Profile,
+    tokens: &StoredTokens,
+    clients: Clients,
+) -> Result<Disconnected, OAuthError> {
+    let id = profile.id();
     let outcome = match &tokens.revocation_endpoint {
         None => Disconnected::Forgotten,
         Some(endpoint) => {
             let auth = match &profile.auth {
-                Auth::OAuth(settings) => client_auth(vault, id, settings, &tokens).await?,
+                Auth::OAuth(settings) => client_auth(vault, id, settings, tokens).await?,
+                Auth::ClientCredentials(_) if matches!(clients, Clients::Public) => {
+                    ClientAuth::None { client_id: tokens.client_id.clone() }
+                }
                 Auth::ClientCredentials(settings) => {
                     let method = tokens.client_auth_method.clone();
                     match Proof::load(vault, id, settings).await {

@@ -218,6 +218,10 @@ async fn issue_14_a_hand_edit_under_a_running_hub_sends_no_token_to_the_new_serv
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
     assert_no_bearer_reached(&other, "/mcp/<id> after a hand edit");
+    assert!(
+        source.fixture.count("/revocations").await.unwrap() >= 1,
+        "the tokens of the sign-in the hand edit outdated are revoked where they were issued"
+    );
     let row = source.status().await;
     assert_eq!(row["state"], "needs_sign_in", "the source needs sign-in at its new URL: {row}");
 }
