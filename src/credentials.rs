@@ -102,7 +102,7 @@ impl Held {
     }
 }
 
-/// What [`SourceCredentials::send`] got back: the upstream's answer, or the transport error.
+/// What a request sent through reqwest got back: the upstream's answer, or the transport error.
 pub type Sent = Result<reqwest::Response, reqwest::Error>;
 
 /// The wait in which [`SourceCredentials::send_by`] ran out of time.
@@ -156,28 +156,37 @@ impl SourceCredentials {
         matches!(self.bearer, Bearer::Agent)
     }
 
-    /// Sends one request: `build` gets the credential headers and returns the request with
+    /// Sends one request: `exchange` gets the credential headers and sends the request with
     /// everything else added (it may be called twice, so it must be cheap to repeat). A 401 to a
     /// token Lanyard added renews the token and sends once more. The outer error is a credential
     /// problem (sign-in needed, keychain); the inner result is what the upstream did.
-    pub async fn send(&self, build: impl Fn(HeaderMap) -> reqwest::RequestBuilder) -> Result<Sent, Error> {
+    pub async fn send<E, Sending>(
+        &self,
+        exchange: impl Fn(HeaderMap) -> Sending,
+    ) -> Result<Result<reqwest::Response, E>, Error>
+    where
+        Sending: Future<Output = Result<reqwest::Response, E>>,
+    {
         let held = self.token().await?;
-        self.send_with(held, build).await
+        self.send_with(held, exchange).await
     }
 
     /// [`SourceCredentials::send`] by `deadline`, saying which wait it missed: the token (the request
     /// was never sent) or the answer.
-    pub async fn send_by(
+    pub async fn send_by<E, Sending>(
         &self,
         deadline: tokio::time::Instant,
-        build: impl Fn(HeaderMap) -> reqwest::RequestBuilder,
-    ) -> Result<Result<Sent, Error>, Missed> {
+        exchange: impl Fn(HeaderMap) -> Sending,
+    ) -> Result<Result<Result<reqwest::Response, E>, Error>, Missed>
+    where
+        Sending: Future<Output = Result<reqwest::Response, E>>,
+    {
         let held = match tokio::time::timeout_at(deadline, self.token()).await {
             Ok(Ok(held)) => held,
             Ok(Err(err)) => return Ok(Err(err)),
             Err(_) => return Err(Missed::Token),
         };
-        tokio::time::timeout_at(deadline, self.send_with(held, build)).await.map_err(|_| Missed::Answer)
+        tokio::time::timeout_at(deadline, self.send_with(held, exchange)).await.map_err(|_| Missed::Answer)
     }
 
     /// The token to send, for a source that takes one from the token manager.
@@ -188,20 +197,23 @@ impl SourceCredentials {
         }
     }
 
-    async fn send_with(
+    async fn send_with<E, Sending>(
         &self,
         held: Option<Held>,
-        build: impl Fn(HeaderMap) -> reqwest::RequestBuilder,
-    ) -> Result<Sent, Error> {
+        exchange: impl Fn(HeaderMap) -> Sending,
+    ) -> Result<Result<reqwest::Response, E>, Error>
+    where
+        Sending: Future<Output = Result<reqwest::Response, E>>,
+    {
         let (Bearer::Tokens(tokens), Some(held)) = (&self.bearer, held) else {
-            return Ok(build(self.headers.clone()).send().await);
+            return Ok(exchange(self.headers.clone()).await);
         };
-        let sent = build(self.with_bearer(&held)).send().await;
+        let sent = exchange(self.with_bearer(&held)).await;
         match &sent {
             Ok(answer) if answer.status() == StatusCode::UNAUTHORIZED => {
                 debug!(source = %self.id, "the upstream refused the token; renewing it once");
                 let renewed = tokens.renew_detached(&self.id, Some(held.token.clone())).await?;
-                Ok(build(self.with_bearer(&renewed)).send().await)
+                Ok(exchange(self.with_bearer(&renewed)).await)
             }
             _ => Ok(sent),
         }

@@ -207,6 +207,26 @@ pub fn client_builder_trusting(bundle: Option<&CaBundle>) -> Result<reqwest::Cli
     })
 }
 
+/// Whether a plain-HTTP request to `url` goes straight to its server: it is `http://`, and no
+/// proxy is configured or `url` is a loopback address, which never goes through one. The
+/// bridge's forward opens such connections itself (see `bridge::paired`); every other request
+/// goes through a client from [`client_builder`].
+pub fn reaches_directly(url: &Url) -> bool {
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    url.scheme() == "http" && (loopback || settings().is_ok_and(|settings| settings.proxies.is_empty()))
+}
+
+/// The environment's settings, read once per process.
+fn settings() -> Result<&'static Settings, &'static NetError> {
+    static SETTINGS: OnceLock<Result<Settings, NetError>> = OnceLock::new();
+    SETTINGS.get_or_init(|| Settings::from_env(&|name| std::env::var(name).ok())).as_ref()
+}
+
 /// What the environment asks for, read once.
 #[derive(Debug)]
 struct Settings {
@@ -217,9 +237,7 @@ struct Settings {
 /// A client builder with the proxies and trusted CAs of this process's environment, following no
 /// redirect until the caller chooses [`same_origin_redirects`].
 pub fn client_builder() -> Result<reqwest::ClientBuilder, NetError> {
-    static SETTINGS: OnceLock<Result<Settings, NetError>> = OnceLock::new();
-    let settings = SETTINGS.get_or_init(|| Settings::from_env(&|name| std::env::var(name).ok())).as_ref();
-    let settings = settings.map_err(Clone::clone)?;
+    let settings = settings().map_err(Clone::clone)?;
     let mut builder = reqwest::Client::builder().no_proxy().redirect(no_redirects());
     for proxy in &settings.proxies {
         builder = builder.proxy(proxy.clone());

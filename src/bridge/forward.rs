@@ -26,12 +26,15 @@ use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::StreamExt;
+use http_body_util::Full;
 use serde_json::Value;
 use tokio::time::Instant;
+use tracing::debug;
 use url::Url;
 
 use super::BridgeError;
 use super::jsonrpc::{IdKey, Peeked, error_reply, peek};
+use super::paired::{AgentConnection, PlainOrigin, Unanswered};
 use super::rewrite::{Outbound, Rewriter};
 use crate::activity_log::{self, AgentKind, Event};
 use crate::credentials::{Missed, SourceCredentials};
@@ -51,6 +54,9 @@ pub(crate) struct Forwarder {
     target: Target,
     url: Url,
     client: reqwest::Client,
+    /// The source's origin when requests may go on the agent connection's own upstream
+    /// connection.
+    plain: Option<PlainOrigin>,
     credentials: Arc<SourceCredentials>,
     rewriter: Rewriter,
     /// How long the requests of one POST may wait for their answers.
@@ -65,6 +71,7 @@ impl Forwarder {
         let target = crate::upstream::target_of(resolved);
         let client = crate::upstream::http_client(&target, &[], resolved.timeouts.connect())?;
         Ok(Self {
+            plain: PlainOrigin::of(url, resolved.timeouts.connect()),
             credentials: Arc::new(credentials),
             rewriter: Rewriter::new(resolved.id.clone(), resolved.tools.clone()),
             request_limit: resolved.timeouts.request(),
@@ -113,22 +120,16 @@ impl Forwarder {
                 outgoing = Some(bytes); // not JSON-RPC: the upstream says so in its own words
             }
         }
-        let method = match reqwest::Method::from_bytes(parts.method.as_str().as_bytes()) {
-            Ok(method) => method,
-            Err(_) => return StatusCode::METHOD_NOT_ALLOWED.into_response(),
-        };
+        let method = parts.method;
         let mut agent_headers = kept(&parts.headers, &REQUEST_HEADERS);
         if self.credentials.passes_agent_authorization() {
             agent_headers.extend(kept(&parts.headers, &[AGENT_AUTHORIZATION]));
         }
+        let connection = parts.extensions.get::<AgentConnection>();
         let build = |credentials: HeaderMap| {
             let mut headers = agent_headers.clone();
             headers.extend(credentials);
-            let request = self.client.request(method.clone(), self.url.clone()).headers(headers);
-            match &outgoing {
-                Some(bytes) => request.body(bytes.clone()),
-                None => request,
-            }
+            self.exchange(connection, method.clone(), headers, outgoing.clone())
         };
         // The requests' answers are due by then; notifications and GET streams have no deadline.
         let deadline = (!requests.is_empty()).then(|| Late {
@@ -150,7 +151,7 @@ impl Forwarder {
         };
         let answer = match sent {
             Ok(Ok(answer)) => answer,
-            Ok(Err(err)) => return self.failed(&requests, &reqwest_error(&self.target, err).into()),
+            Ok(Err(err)) => return self.failed(&requests, &err.into()),
             Err(err) => return self.failed(&requests, &err.into()),
         };
         let status = answer.status();
@@ -234,6 +235,44 @@ impl Forwarder {
             }
         };
         response.body(body).unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+    }
+
+    /// Sends one request upstream: on the agent connection's own upstream connection where the
+    /// source is reached over plain HTTP (see [`paired`](super::paired)), otherwise, or when that
+    /// connection cannot take it, through reqwest. An answer that redirects is asked again
+    /// through reqwest, whose redirect rule decides whether it is followed.
+    async fn exchange(
+        &self,
+        connection: Option<&AgentConnection>,
+        method: Method,
+        headers: HeaderMap,
+        body: Option<Bytes>,
+    ) -> Result<reqwest::Response, UpstreamError> {
+        if let (Some(connection), Some(origin)) = (connection, &self.plain) {
+            let mut request = Request::new(Full::new(body.clone().unwrap_or_default()));
+            *request.method_mut() = method.clone();
+            *request.headers_mut() = headers.clone();
+            match connection.send(origin, request).await {
+                Ok(answer) if !answer.status().is_redirection() => {
+                    return Ok(reqwest::Response::from(answer.map(reqwest::Body::wrap)));
+                }
+                Ok(_) | Err(Unanswered::Unsent) => {}
+                Err(Unanswered::Refused) => {
+                    let origin = crate::upstream::Origin::of(&self.url);
+                    return Err(UpstreamError::ConnectionRefused { id: self.target.id.clone(), origin });
+                }
+                Err(Unanswered::Broken(err)) => {
+                    debug!(source = %self.target.id, %err, "the upstream connection broke under a request");
+                    return Err(UpstreamError::Disconnected { id: self.target.id.clone() });
+                }
+            }
+        }
+        let request = self.client.request(method, self.url.clone()).headers(headers);
+        let request = match body {
+            Some(bytes) => request.body(bytes),
+            None => request,
+        };
+        request.send().await.map_err(|err| reqwest_error(&self.target, err))
     }
 
     /// The events of an SSE answer, with `tools/list` answers filtered.
@@ -320,12 +359,12 @@ where
                 Some(Ok(bytes)) => return Some((Ok(bytes), cut)),
                 None => return None,
                 Some(Err(_)) => {
-                    tracing::debug!(source = %cut.source, "the upstream's event stream broke off mid-answer");
+                    debug!(source = %cut.source, "the upstream's event stream broke off mid-answer");
                     UpstreamError::Disconnected { id: cut.source.clone() }.into()
                 }
             },
             () = async { cut.late.as_mut().expect("polled only with a deadline").0.as_mut().await }, if cut.late.is_some() => {
-                tracing::debug!(source = %cut.source, "the upstream did not answer in time; cancelling");
+                debug!(source = %cut.source, "the upstream did not answer in time; cancelling");
                 cut.late.as_ref().expect("polled only with a deadline").1.error(Missed::Answer)
             }
         };
@@ -412,10 +451,11 @@ impl Drop for CancelOnDrop {
                         .headers(all)
                         .header(header::CONTENT_TYPE, "application/json")
                         .body(body.clone())
+                        .send()
                 };
                 let sent = credentials.send(build).await;
                 let ok = matches!(sent, Ok(Ok(_)));
-                tracing::debug!(ok, "the agent left mid-call; cancelled the request upstream");
+                debug!(ok, "the agent left mid-call; cancelled the request upstream");
             }
         });
     }

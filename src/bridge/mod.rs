@@ -30,6 +30,7 @@ pub(crate) mod jsonrpc;
 mod lines;
 mod link;
 mod merged;
+mod paired;
 mod pipe;
 mod profile_watch;
 mod rewrite;

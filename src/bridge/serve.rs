@@ -2,7 +2,9 @@
 //! every enabled source merged at `/mcp` (see [`merged`](super::merged)).
 //!
 //! The listener binds loopback only and sets `TCP_NODELAY` on every accepted socket (Nagle plus
-//! delayed ACK would stall each call of a Node agent by ~45 ms). Every request passes the
+//! delayed ACK would stall each call of a Node agent by ~45 ms); each agent connection is served
+//! in one task with the upstream connections its requests open ([`paired`](super::paired)).
+//! Every request passes the
 //! [`door`](super::door) first. A source is resolved (variables, vault secrets) on its first
 //! request and its route kept while its profile stays as it was. The server follows the profile
 //! file ([`ProfileWatch`]): when a source's profile changes, or it is removed or disabled, its
@@ -24,7 +26,6 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use axum::serve::ListenerExt;
 use tracing::{debug, info, warn};
 
 use super::BridgeError;
@@ -130,18 +131,13 @@ impl Server {
             })
             .layer(middleware::from_fn_with_state(Arc::clone(&state), check_door))
             .with_state(Arc::clone(&state));
-        let listener = listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                debug!(%err, "could not set TCP_NODELAY");
-            }
-        });
         info!(%addr, "bridge listening");
         let announced = hub::announce(&crate::paths::data_dir(), addr.port())
             .inspect_err(
                 |err| warn!(%err, "cannot announce the hub; `lanyard bridge` processes will not use it"),
             )
             .ok();
-        let served = axum::serve(listener, router).await;
+        let served = super::paired::serve(listener, router).await;
         following.abort();
         merged_following.abort();
         drop(announced);

@@ -124,7 +124,7 @@ impl Inner {
             .send(|credentials| {
                 let mut all = headers.clone();
                 all.extend(credentials);
-                build(all)
+                build(all).send()
             })
             .await
             .map_err(BridgeError::from)

@@ -49,7 +49,7 @@ impl SseLink {
     ) -> Result<Self, BridgeError> {
         let target = crate::upstream::target_of(resolved);
         let response = credentials
-            .send(|headers| stream_request(&client, &url).headers(headers))
+            .send(|headers| stream_request(&client, &url).headers(headers).send())
             .await?
             .map_err(|err| reqwest_error(&target, err))?;
         if matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
@@ -84,6 +84,7 @@ impl Inner {
                     .headers(headers)
                     .header(CONTENT_TYPE, "application/json")
                     .body(raw.clone())
+                    .send()
             })
             .await?
             .map_err(|err| reqwest_error(&self.target, err))?;
