@@ -9,6 +9,7 @@ use url::Url;
 
 use super::expand::{ExpandError, expand};
 use super::model::{ConfigValue, Profile, Protocol, SecretRef, SourceId, Timeouts, ToolFilter, Transport};
+use super::validate::MissingScheme;
 use crate::net::{CaBundle, NetError};
 use crate::secret::Secret;
 use crate::vault::{Vault, VaultError, VaultKey};
@@ -42,6 +43,8 @@ pub enum ResolveError {
     Expand { id: SourceId, field: String, err: ExpandError },
     #[error("source `{id}`, {field}: `{given}` is not a valid URL ({err})")]
     BadUrl { id: SourceId, field: String, given: String, err: url::ParseError },
+    #[error("source `{id}`, {field}: {missing}")]
+    MissingScheme { id: SourceId, field: String, missing: MissingScheme },
     #[error("source `{id}`, {field}: only http and https URLs are supported, not `{scheme}:`")]
     UnsupportedScheme { id: SourceId, field: String, scheme: String },
     #[error(
@@ -160,6 +163,9 @@ pub fn server_url(profile: &Profile) -> Option<Url> {
 
 /// Parses an upstream URL, accepting only http and https.
 pub fn parse_http_url(id: &SourceId, field: &str, given: &str) -> Result<Url, ResolveError> {
+    if let Some(missing) = MissingScheme::of(given) {
+        return Err(ResolveError::MissingScheme { id: id.clone(), field: field.to_owned(), missing });
+    }
     let url = Url::parse(given).map_err(|err| ResolveError::BadUrl {
         id: id.clone(),
         field: field.to_owned(),
