@@ -30,7 +30,7 @@ pub async fn add(engine: &Engine, args: AddArgs) -> Result<()> {
 
 /// How long `profile add` and `profile edit` spend checking a tool filter against the server
 /// before they give up on it (quietly: the profile is saved, and the filter works either way).
-const FILTER_CHECK_LIMIT: Duration = Duration::from_secs(10);
+const FILTER_CHECK_LIMIT: Duration = Duration::from_secs(15);
 
 /// Whether the command line gave tool filter entries, which name tools the server may not have.
 fn names_tools(settings: &ProfileSettings) -> bool {
