@@ -341,6 +341,30 @@ alias = { create_issue = "new_issue" }
     }
 
     #[test]
+    fn an_unknown_id_names_the_closest_ids_wherever_it_is_resolved() {
+        let mut file = parse(EXAMPLE).unwrap();
+        let typo: SourceId = "everythin".parse().unwrap();
+        let everything: SourceId = "everything".parse().unwrap();
+        for err in [
+            file.require(&typo).unwrap_err(),
+            file.clone().remove(&typo).unwrap_err(),
+            file.clone()
+                .replace(Profile { id: Some(typo.clone()), ..file.get(&everything).unwrap().clone() })
+                .unwrap_err(),
+        ] {
+            assert!(
+                matches!(&err, ProfileError::NotFound { near, .. } if near == &vec![everything.clone()]),
+                "the near miss names `everything`: {err:?}"
+            );
+            assert!(err.to_string().contains("did you mean `everything`?"), "and says so: {err}");
+        }
+        let far = file.require(&"weather".parse().unwrap()).unwrap_err();
+        assert!(matches!(&far, ProfileError::NotFound { near, .. } if near.is_empty()), "{far:?}");
+        assert!(far.to_string().contains("lanyard profile list"), "no suggestion: the list is named: {far}");
+        assert!(file.remove(&everything).is_ok(), "an id that is there is found");
+    }
+
+    #[test]
     fn round_trip_keeps_everything() {
         let file = parse(EXAMPLE).unwrap();
         let again = parse(&file.to_toml()).expect("what we write, we read");

@@ -163,21 +163,28 @@ pub fn server_url(profile: &Profile) -> Option<Url> {
 
 /// Parses an upstream URL, accepting only http and https.
 pub fn parse_http_url(id: &SourceId, field: &str, given: &str) -> Result<Url, ResolveError> {
-    if let Some(missing) = MissingScheme::of(given) {
-        return Err(ResolveError::MissingScheme { id: id.clone(), field: field.to_owned(), missing });
-    }
-    let url = Url::parse(given).map_err(|err| ResolveError::BadUrl {
-        id: id.clone(),
-        field: field.to_owned(),
-        given: given.to_owned(),
-        err,
+    // Only a URL that is not http(s) is looked at again, for a scheme left out.
+    let missing_scheme = || {
+        MissingScheme::of(given).map(|missing| ResolveError::MissingScheme {
+            id: id.clone(),
+            field: field.to_owned(),
+            missing,
+        })
+    };
+    let url = Url::parse(given).map_err(|err| {
+        missing_scheme().unwrap_or_else(|| ResolveError::BadUrl {
+            id: id.clone(),
+            field: field.to_owned(),
+            given: given.to_owned(),
+            err,
+        })
     })?;
     match url.scheme() {
         "http" | "https" => Ok(url),
-        scheme => Err(ResolveError::UnsupportedScheme {
+        scheme => Err(missing_scheme().unwrap_or_else(|| ResolveError::UnsupportedScheme {
             id: id.clone(),
             field: field.to_owned(),
             scheme: scheme.to_owned(),
-        }),
+        })),
     }
 }

@@ -166,18 +166,19 @@ fn check_url(field: &str, given: &str, https_only: bool) -> Result<(), Problem> 
     if given.contains("${") {
         return Ok(());
     }
-    if let Some(missing) = MissingScheme::of(given) {
-        return Err(problem(field, missing.to_string()));
-    }
-    let url =
-        Url::parse(given).map_err(|err| problem(field, format!("`{given}` is not a valid URL ({err})")))?;
+    // Only a URL that is not http(s) is looked at again, for a scheme left out.
+    let missing_scheme = || MissingScheme::of(given).map(|missing| problem(field, missing.to_string()));
+    let url = Url::parse(given).map_err(|err| {
+        missing_scheme().unwrap_or_else(|| problem(field, format!("`{given}` is not a valid URL ({err})")))
+    })?;
     match url.scheme() {
         "https" => Ok(()),
         "http" if !https_only || is_loopback(&url) => Ok(()),
         "http" => {
             Err(problem(field, "must be https (plain http is allowed for 127.0.0.1 and localhost only)"))
         }
-        other => Err(problem(field, format!("must be an http or https URL, not `{other}:`"))),
+        other => Err(missing_scheme()
+            .unwrap_or_else(|| problem(field, format!("must be an http or https URL, not `{other}:`")))),
     }
 }
 
