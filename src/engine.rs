@@ -21,7 +21,7 @@ use crate::profile::{
 };
 use crate::secret::Secret;
 use crate::source::{SourceState, SourceStatus, TokenStatus, refresh_failure, uses_sign_in, uses_tokens};
-use crate::upstream::{Offers, Upstream, UpstreamError};
+use crate::upstream::{Offers, ToolListing, Upstream, UpstreamError};
 use crate::vault::{InstallFile, Vault, VaultError, VaultKey};
 
 /// Everything that can go wrong in an engine operation.
@@ -123,7 +123,7 @@ impl Engine {
 
     pub fn profile(&self, id: &SourceId) -> Result<Profile, Error> {
         let file = self.load()?;
-        file.get(id).cloned().ok_or_else(|| ProfileError::NotFound { id: id.clone() }.into())
+        Ok(file.require(id)?.clone())
     }
 
     /// Adds a profile and stores its secrets. Nothing is written when the id is taken.
@@ -156,8 +156,7 @@ impl Engine {
         let before = self.profile(id)?;
         self.store_secrets(id, &secrets).await?;
         let after = self.profiles.update(|file| {
-            let mut profile =
-                file.get(id).cloned().ok_or_else(|| ProfileError::NotFound { id: id.clone() })?;
+            let mut profile = file.require(id)?.clone();
             change(&mut profile);
             if !secrets.is_empty() {
                 // The file's only sign of a new secret value: a running hub sees the profile
@@ -476,6 +475,18 @@ impl Engine {
         }
     }
 
+    /// [`Engine::list_tools`], with the source's tool filter entries that name no tool the server
+    /// offers (the CLI warns about them).
+    pub async fn list_tools_checked(&self, id: &SourceId) -> Result<ToolListing, Error> {
+        let upstream = self.connect(id).await?;
+        let listed = upstream.list_tools_checked().await;
+        upstream.close().await;
+        match listed {
+            Ok(listing) => Ok(listing),
+            Err(err) => Err(self.refusal(&self.profile(id)?, err).await),
+        }
+    }
+
     /// A saved source's tools as the server lists them, before its filter, with what the filter
     /// says about each: the app's tool editor. Connects the way an agent's request does
     /// (credentials, renewal on 401), lists, closes.
@@ -530,8 +541,8 @@ impl Engine {
     /// The state of every source, or of one.
     pub async fn status(&self, only: Option<&SourceId>) -> Result<Vec<SourceStatus>, Error> {
         let file = self.load()?;
-        if let Some(id) = only.filter(|id| file.get(id).is_none()) {
-            return Err(ProfileError::NotFound { id: id.clone() }.into());
+        if let Some(id) = only {
+            file.require(id)?;
         }
         let mut rows = Vec::new();
         for profile in file.profiles().filter(|p| only.is_none_or(|id| p.id() == id)) {
@@ -555,6 +566,9 @@ impl Engine {
     async fn state_of(&self, profile: &Profile, activity: &TokenActivity) -> Result<SourceState, Error> {
         if !profile.enabled {
             return Ok(SourceState::Disabled);
+        }
+        if let Some(command) = crate::program::missing_command(profile) {
+            return Ok(SourceState::CommandNotFound { command });
         }
         for reference in profile.secret_refs() {
             if self.vault.get(&VaultKey::source_secret(profile.id(), reference)).await?.is_none() {

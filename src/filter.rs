@@ -101,6 +101,49 @@ impl ToolFilter {
     }
 }
 
+/// A filter entry that names no tool the server offers: a typo, or a tool the server no longer
+/// has. The filter still works (the entry just does nothing), so this is worth a warning, not an
+/// error: a server may offer a tool only at times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmatched {
+    /// The filter's field: `include`, `exclude`, `alias` or `description`.
+    pub field: &'static str,
+    /// The upstream tool name the entry gives.
+    pub name: String,
+    /// Offered tools close to `name`, best first.
+    pub near: Vec<String>,
+}
+
+impl std::fmt::Display for Unmatched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the tool filter's `{}` names `{}`, but the server offers no such tool",
+            self.field, self.name
+        )?;
+        crate::suggest::DidYouMean { near: &self.near, then: "" }.fmt(f)
+    }
+}
+
+impl ToolFilter {
+    /// The entries of this filter that name none of the tools in `offered` (the server's own
+    /// names, before the filter), in the order include, exclude, alias, description.
+    pub fn unmatched(&self, offered: &[&str]) -> Vec<Unmatched> {
+        let entries = (self.include.iter().map(|name| ("include", name)))
+            .chain(self.exclude.iter().map(|name| ("exclude", name)))
+            .chain(self.alias.keys().map(|name| ("alias", name)))
+            .chain(self.description.keys().map(|name| ("description", name)));
+        entries
+            .filter(|(_, name)| !offered.contains(&name.as_str()))
+            .map(|(field, name)| Unmatched {
+                field,
+                name: name.clone(),
+                near: crate::suggest::closest(name, offered.iter().copied()),
+            })
+            .collect()
+    }
+}
+
 /// One upstream tool's place in a [`ToolFilter`]: shown or hidden, its alias and its
 /// description override (`None`: the upstream's own).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +269,30 @@ mod tests {
         let f = ToolFilter { include: vec!["add".into()], ..ToolFilter::default() };
         let next = f.with_choices(&[pick("add", false, None), pick("echo", false, None)]);
         assert!(!next.allows("add") && !next.allows("echo"), "hidden stays hidden: {next:?}");
+    }
+
+    #[test]
+    fn entries_naming_no_offered_tool_are_reported_with_the_closest_names() {
+        let f = ToolFilter {
+            include: vec!["echo".into()],
+            exclude: vec!["longRunningOperation".into()],
+            alias: [("get-sun".to_owned(), "sum".to_owned())].into(),
+            description: [("echo".to_owned(), "Says it back".to_owned())].into(),
+        };
+        let unmatched = f.unmatched(&["echo", "get-sum", "simulate-research-query"]);
+        let named: Vec<_> = unmatched.iter().map(|u| (u.field, u.name.as_str())).collect();
+        assert_eq!(
+            named,
+            vec![("exclude", "longRunningOperation"), ("alias", "get-sun")],
+            "only entries naming no offered tool are reported"
+        );
+        assert_eq!(unmatched[1].near, vec!["get-sum".to_owned()], "a typo gets the tool it meant");
+        assert!(
+            unmatched[1].to_string().contains("did you mean `get-sum`?"),
+            "the warning offers it: {}",
+            unmatched[1]
+        );
+        assert!(f.unmatched(&["echo", "get-sun", "longRunningOperation"]).is_empty(), "all offered");
     }
 
     #[test]

@@ -17,9 +17,11 @@ pub mod net;
 pub mod oauth;
 pub mod paths;
 pub mod profile;
+pub mod program;
 pub mod remedy;
 pub mod secret;
 pub mod source;
+pub mod suggest;
 pub mod upstream;
 pub mod vault;
 

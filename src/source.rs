@@ -19,6 +19,9 @@ pub enum SourceState {
     Disabled,
     /// Nothing stands in the way of connecting.
     Ready,
+    /// A stdio source whose program is not found (not on `PATH`, or no such file): starting it
+    /// would fail.
+    CommandNotFound { command: String },
     /// A secret the profile refers to is not in the vault.
     MissingSecret { reference: SecretRef },
     /// The source uses per-user sign-in and holds no usable tokens: none yet, or the sign-in
@@ -128,6 +131,7 @@ impl SourceState {
         match self {
             Self::Disabled => "disabled".to_owned(),
             Self::Ready => "ready".to_owned(),
+            Self::CommandNotFound { command } => format!("command `{command}` not found"),
             Self::MissingSecret { reference } => format!("missing secret `{reference}`"),
             Self::NeedsSignIn => "needs sign-in".to_owned(),
             Self::Connected { tokens } => match tokens.access_expires_at {
@@ -152,6 +156,9 @@ impl SourceState {
         match self {
             Self::Disabled => Some(format!("enable it with `lanyard profile edit {id} --enable`")),
             Self::Ready => None,
+            Self::CommandNotFound { .. } => Some(format!(
+                "install it or put it on PATH, or change the command with `lanyard profile edit {id} -- <command> [args...]`"
+            )),
             Self::MissingSecret { reference } => {
                 Some(format!("store it again with `lanyard profile edit {id}` (secret `{reference}`)"))
             }
@@ -183,7 +190,11 @@ impl SourceState {
                 (None, None) => Some(Remedy::RetryOnNextUse),
                 (None, Some(_)) => None,
             },
-            Self::Ready | Self::Connected { .. } | Self::Expiring { .. } | Self::Refreshing { .. } => None,
+            Self::Ready
+            | Self::CommandNotFound { .. }
+            | Self::Connected { .. }
+            | Self::Expiring { .. }
+            | Self::Refreshing { .. } => None,
         }
     }
 }
@@ -376,6 +387,8 @@ mod tests {
         let cases = [
             (SourceState::Disabled, Some(Remedy::Enable)),
             (SourceState::Ready, None),
+            // The fix (install a program) is outside Lanyard: the hint says it in words only.
+            (SourceState::CommandNotFound { command: "mcp-x".into() }, None),
             (
                 SourceState::MissingSecret { reference },
                 Some(Remedy::StoreSecret { reference: "header/X-Api-Key".into() }),

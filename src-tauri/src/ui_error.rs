@@ -126,7 +126,8 @@ mod tests {
     #[test]
     fn errors_map_to_the_kind_the_ui_branches_on() {
         let id: SourceId = "gh".parse().unwrap();
-        let missing: UiError = lanyard::Error::Profile(ProfileError::NotFound { id: id.clone() }).into();
+        let missing: UiError =
+            lanyard::Error::Profile(ProfileError::NotFound { id: id.clone(), near: Vec::new() }).into();
         assert_eq!(missing.kind, UiErrorKind::InvalidProfile, "an unknown source is a profile problem");
         let disabled: UiError = lanyard::Error::Disabled { id }.into();
         assert_eq!(disabled.kind, UiErrorKind::InvalidProfile, "a disabled source is a profile setting");

@@ -266,11 +266,7 @@ impl Door {
         }
         // Read under the lock: a change published meanwhile is applied after this route is in.
         let file = self.profiles.look_now().map_err(crate::Error::from)?;
-        let profile = file
-            .get(id)
-            .cloned()
-            .ok_or_else(|| ProfileError::NotFound { id: id.clone() })
-            .map_err(crate::Error::from)?;
+        let profile = file.require(id).cloned().map_err(crate::Error::from)?;
         let resolved = self.engine.resolve_profile(&profile).await?;
         let route = match &resolved.transport {
             ResolvedTransport::Http { .. } => {

@@ -385,32 +385,66 @@ pub struct ImportArgs {
     pub json: bool,
 }
 
+/// The help heading of the flags that describe a one-off server (`--url` mode): none of them
+/// applies to a saved source, so they are kept apart from the command's own.
+const ONE_OFF_HEADING: &str = "One-off server (with --url, instead of a saved source)";
+
+/// Said under `tools --help` and `call --help`: the one-off flags are shared with `profile add`,
+/// whose help speaks of the keychain.
+const ONE_OFF_NOTE: &str = "\
+With --url nothing is saved: a secret read by a one-off flag (--header-secret, --client-secret-env,
+...) and the tokens of an --auth oauth sign-in stay in memory for this command only.";
+
 /// Which server a one-shot command talks to: a saved source, or a URL given right here.
 #[derive(Debug, Args)]
 pub struct Target {
     /// The source id (or use --url for a server without a saved profile).
     #[arg(required_unless_present = "url")]
     pub id: Option<SourceId>,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = ONE_OFF_HEADING)]
     pub adhoc: ProfileSettings,
 }
 
+// The one-off flags that only a stdio profile or a saved one uses are hidden here (a one-off
+// server is an HTTP or SSE URL and has no name). They are still accepted, and refused with a
+// reason, as the command line's shape is kept for the tools that drive it.
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "lanyard tools [OPTIONS] <ID>\n       lanyard tools --url <URL> [OPTIONS]",
+    after_help = ONE_OFF_NOTE,
+    mut_arg("name", |arg| arg.hide(true)),
+    mut_arg("env", |arg| arg.hide(true)),
+    mut_arg("env_secret", |arg| arg.hide(true)),
+    mut_arg("env_secret_env", |arg| arg.hide(true)),
+    mut_arg("cwd", |arg| arg.hide(true)),
+)]
 pub struct ToolsArgs {
-    #[command(flatten)]
-    pub target: Target,
     /// Print JSON (the tools as the MCP `tools/list` result shapes them).
     #[arg(long)]
     pub json: bool,
+    // Last: its one-off flags go under their own heading, which holds for the flags after it.
+    #[command(flatten)]
+    pub target: Target,
 }
 
+// The one-off flags that do not apply to a call are hidden as for `tools`.
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "lanyard call [OPTIONS] <ID> <TOOL>\n       lanyard call --url <URL> [OPTIONS] <TOOL>",
+    after_help = ONE_OFF_NOTE,
+    mut_arg("name", |arg| arg.hide(true)),
+    mut_arg("env", |arg| arg.hide(true)),
+    mut_arg("env_secret", |arg| arg.hide(true)),
+    mut_arg("env_secret_env", |arg| arg.hide(true)),
+    mut_arg("cwd", |arg| arg.hide(true)),
+)]
 pub struct CallArgs {
-    /// The source id, then the tool; with --url, only the tool.
-    #[arg(required = true, num_args = 1..=2, value_name = "ID] [TOOL")]
-    pub positional: Vec<String>,
-    #[command(flatten)]
-    pub adhoc: ProfileSettings,
+    /// The saved source whose tool to call; with --url, leave it out and give only the tool.
+    #[arg(required = true, value_name = "ID")]
+    pub first: String,
+    /// The tool to call.
+    #[arg(value_name = "TOOL")]
+    pub second: Option<String>,
     /// The tool's arguments as a JSON object.
     #[arg(long, value_name = "JSON")]
     pub args: Option<String>,
@@ -422,6 +456,9 @@ pub struct CallArgs {
     /// its default values (declined when a required field has none).
     #[arg(long, value_enum, value_name = "HOW", default_value_t = ElicitMode::Ask)]
     pub elicit: ElicitMode,
+    // Last: its flags go under their own heading, which holds for the flags after it.
+    #[command(flatten, next_help_heading = ONE_OFF_HEADING)]
+    pub adhoc: ProfileSettings,
 }
 
 /// What `lanyard call` does with a server's request for input.

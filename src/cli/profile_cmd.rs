@@ -1,17 +1,19 @@
 //! `lanyard profile ...` and `lanyard import`: editing the profile file and the vault together.
 
+use std::time::Duration;
+
 use anyhow::Result;
 use serde_json::json;
 
 use lanyard::Engine;
-use lanyard::profile::{ConfigValue, Profile, ProfileError, Transport, import_file};
-use lanyard::source::redact_url_query;
+use lanyard::profile::{ConfigValue, Profile, ProfileError, SourceId, Transport, import_file};
+use lanyard::source::{SourceState, redact_url_query};
 use lanyard::vault::VaultKey;
 
-use super::args::{AddArgs, EditArgs, ImportArgs, RmArgs, ShowArgs};
+use super::args::{AddArgs, EditArgs, ImportArgs, ProfileSettings, RmArgs, ShowArgs};
 use super::exit::UsageError;
-use super::print_json;
 use super::settings::{apply, new_profile};
+use super::{print_json, progress};
 
 pub async fn add(engine: &Engine, args: AddArgs) -> Result<()> {
     let (profile, secrets) = new_profile(args.id, &args.settings, &args.command)?;
@@ -22,7 +24,59 @@ pub async fn add(engine: &Engine, args: AddArgs) -> Result<()> {
     if count > 0 {
         println!("Stored {count} secret(s) in the {} keychain.", keychain_name(engine));
     }
+    warn_about_saved(engine, &id, names_tools(&args.settings)).await;
     Ok(())
+}
+
+/// How long `profile add` and `profile edit` spend checking a tool filter against the server
+/// before they give up on it (quietly: the profile is saved, and the filter works either way).
+const FILTER_CHECK_LIMIT: Duration = Duration::from_secs(15);
+
+/// Whether the command line gave tool filter entries, which name tools the server may not have.
+fn names_tools(settings: &ProfileSettings) -> bool {
+    !(settings.include.is_empty()
+        && settings.exclude.is_empty()
+        && settings.alias.is_empty()
+        && settings.description.is_empty())
+}
+
+/// Warnings about a source just saved, on stderr; none of them undoes the save. A stdio command
+/// that is not found is named (and `lanyard status` keeps saying so). With `check_filter`, a
+/// source that is ready to connect is asked for its tools once, and filter entries that name no
+/// tool it offers are named; a source that needs sign-in, or a server that cannot be reached in
+/// [`FILTER_CHECK_LIMIT`], is not checked.
+async fn warn_about_saved(engine: &Engine, id: &SourceId, check_filter: bool) {
+    let state = match engine.status(Some(id)).await {
+        Ok(rows) => rows.into_iter().next().map(|row| row.state),
+        Err(err) => {
+            tracing::debug!(source = %id, %err, "no status to warn about");
+            None
+        }
+    };
+    match state {
+        Some(SourceState::CommandNotFound { command }) => {
+            eprintln!(
+                "warning: source `{id}`: the command `{command}` is not found (not installed, or not on PATH); \
+                 the source cannot start until it is"
+            );
+            return;
+        }
+        Some(SourceState::Ready | SourceState::Connected { .. } | SourceState::Expiring { .. }) => {}
+        _ => return,
+    }
+    if !check_filter {
+        return;
+    }
+    progress(&format!("Checking the tool filter against `{id}`…"));
+    match tokio::time::timeout(FILTER_CHECK_LIMIT, engine.list_tools_checked(id)).await {
+        Ok(Ok(listing)) => {
+            for unmatched in &listing.unmatched {
+                eprintln!("warning: source `{id}`: {unmatched}");
+            }
+        }
+        Ok(Err(err)) => tracing::debug!(source = %id, %err, "the tool filter was not checked"),
+        Err(_) => tracing::debug!(source = %id, "the tool filter was not checked in time"),
+    }
 }
 
 pub fn list(engine: &Engine, json: bool) -> Result<()> {
@@ -108,6 +162,7 @@ pub async fn edit(engine: &Engine, args: EditArgs) -> Result<()> {
     }
     let profile = engine.edit_profile(&args.id, secrets, |profile| *profile = changed).await?;
     println!("Updated source `{}` ({}).", profile.id(), describe(&profile));
+    warn_about_saved(engine, profile.id(), names_tools(&args.settings)).await;
     Ok(())
 }
 

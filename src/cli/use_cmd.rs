@@ -9,7 +9,9 @@ use rmcp::model::{CallToolResult, ContentBlock};
 
 use lanyard::Engine;
 use lanyard::profile::SourceId;
-use lanyard::upstream::{Offers, Upstream};
+use lanyard::source::redact_url_query;
+use lanyard::suggest::DidYouMean;
+use lanyard::upstream::{Offers, Upstream, UpstreamError};
 
 use super::args::{CallArgs, ProfileSettings, ToolsArgs};
 use super::elicit::Terminal;
@@ -20,21 +22,26 @@ use super::{print_json, progress};
 const ONE_OFF_ID: &str = "one-off";
 
 pub async fn tools(engine: &Engine, args: ToolsArgs) -> Result<()> {
-    let tools = match args.target.id {
+    let (listing, whose) = match args.target.id {
         Some(id) => {
             if args.target.adhoc.url.is_some() {
                 return Err(UsageError::new("give a source id or --url, not both").into());
             }
             progress(&format!("Connecting to `{id}`…"));
-            engine.list_tools(&id).await?
+            (engine.list_tools_checked(&id).await?, format!("source `{id}`: "))
         }
         None => {
             let upstream = connect_one_off(engine, &args.target.adhoc, Offers::Nothing).await?;
-            let listed = upstream.list_tools().await;
+            let listed = upstream.list_tools_checked().await;
             upstream.close().await;
-            listed?
+            (listed?, String::new())
         }
     };
+    // On stderr, so that `--json` output stays clean: the filter works, an entry just does nothing.
+    for unmatched in &listing.unmatched {
+        eprintln!("warning: {whose}{unmatched}");
+    }
+    let tools = listing.tools;
     if args.json {
         return print_json(&serde_json::json!({ "tools": tools }));
     }
@@ -51,11 +58,11 @@ pub async fn tools(engine: &Engine, args: ToolsArgs) -> Result<()> {
 }
 
 pub async fn call(engine: &Engine, args: CallArgs) -> Result<()> {
-    let (id, tool) = match (args.adhoc.url.is_some(), args.positional.as_slice()) {
-        (true, [tool]) => (None, tool.clone()),
-        (false, [id, tool]) => (Some(id.parse::<SourceId>()?), tool.clone()),
-        (true, _) => return Err(UsageError::new("with --url, give only the tool name").into()),
-        (false, _) => return Err(UsageError::new("give the source id and the tool name").into()),
+    let (id, tool) = match (args.adhoc.url.is_some(), &args.first, &args.second) {
+        (true, tool, None) => (None, tool.clone()),
+        (false, id, Some(tool)) => (Some(id.parse::<SourceId>()?), tool.clone()),
+        (true, _, Some(_)) => return Err(UsageError::new("with --url, give only the tool name").into()),
+        (false, _, None) => return Err(UsageError::new("give the source id and the tool name").into()),
     };
     let arguments = match &args.args {
         None => None,
@@ -84,7 +91,16 @@ pub async fn call(engine: &Engine, args: CallArgs) -> Result<()> {
             let upstream = connect_one_off(engine, &args.adhoc, person).await?;
             let called = upstream.call_tool(&tool, arguments).await;
             upstream.close().await;
-            called?
+            match called {
+                // The engine's words name `lanyard tools <id>`; a one-off server has no id.
+                Err(UpstreamError::ToolNotFound { name, near, .. }) => {
+                    let url = args.adhoc.url.as_deref().map(redact_url_query).unwrap_or_default();
+                    let then = format!("`lanyard tools --url {url}` lists its tools");
+                    let near = DidYouMean { near: &near, then };
+                    return Err(UsageError::new(format!("the server has no tool `{name}`{near}")).into());
+                }
+                called => called?,
+            }
         }
     };
     if args.json {

@@ -79,6 +79,22 @@ impl ProfileFile {
         self.sources.get(id)
     }
 
+    /// The profile of `id`, or [`ProfileError::NotFound`] naming the ids close to it. Every
+    /// command that takes a source id resolves it here (or through [`Self::not_found`]), so a
+    /// typo gets the same "did you mean" everywhere.
+    pub fn require(&self, id: &SourceId) -> Result<&Profile, ProfileError> {
+        self.sources.get(id).ok_or_else(|| self.not_found(id))
+    }
+
+    /// The error for an `id` this file has no source of, with the ids close to it.
+    pub fn not_found(&self, id: &SourceId) -> ProfileError {
+        let near = crate::suggest::closest(id.as_str(), self.sources.keys().map(SourceId::as_str))
+            .into_iter()
+            .filter_map(|near| near.parse().ok())
+            .collect();
+        ProfileError::NotFound { id: id.clone(), near }
+    }
+
     pub fn profiles(&self) -> impl Iterator<Item = &Profile> {
         self.sources.values()
     }
@@ -99,17 +115,16 @@ impl ProfileFile {
     pub fn replace(&mut self, profile: Profile) -> Result<(), ProfileError> {
         validate_new(&profile)
             .map_err(|problem| ProfileError::InvalidNew { id: profile.id().clone(), problem })?;
-        let slot = self
-            .sources
-            .get_mut(profile.id())
-            .ok_or_else(|| ProfileError::NotFound { id: profile.id().clone() })?;
-        *slot = profile;
+        if !self.sources.contains_key(profile.id()) {
+            return Err(self.not_found(profile.id()));
+        }
+        self.sources.insert(profile.id().clone(), profile);
         Ok(())
     }
 
     /// Removes a profile and returns it, so its secrets can be removed too.
     pub fn remove(&mut self, id: &SourceId) -> Result<Profile, ProfileError> {
-        self.sources.remove(id).ok_or_else(|| ProfileError::NotFound { id: id.clone() })
+        self.sources.remove(id).ok_or_else(|| self.not_found(id))
     }
 }
 
@@ -160,8 +175,12 @@ pub enum ProfileError {
     Invalid { path: PathBuf, location: Option<Location>, id: SourceId, problem: Problem },
     #[error("source `{id}`: {problem}")]
     InvalidNew { id: SourceId, problem: Problem },
-    #[error("no source named `{id}`; `lanyard profile list` shows the sources there are")]
-    NotFound { id: SourceId },
+    #[error("no source named `{id}`{}", DidYouMeanIds(near))]
+    NotFound {
+        id: SourceId,
+        /// The ids close to `id`, best first (empty when none is).
+        near: Vec<SourceId>,
+    },
     #[error(
         "a source named `{id}` already exists; pick another id or remove it first with `lanyard profile rm {id}`"
     )]
@@ -173,6 +192,17 @@ pub enum ProfileError {
         #[source]
         err: io::Error,
     },
+}
+
+/// "did you mean" for source ids.
+struct DidYouMeanIds<'a>(&'a [SourceId]);
+
+impl std::fmt::Display for DidYouMeanIds<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let near: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        let then = "`lanyard profile list` shows the sources there are";
+        crate::suggest::DidYouMean { near: &near, then }.fmt(f)
+    }
 }
 
 /// The profile file on disk.
@@ -308,6 +338,30 @@ alias = { create_issue = "new_issue" }
         let everything = file.get(&"everything".parse().unwrap()).unwrap();
         assert!(everything.enabled, "enabled by default");
         assert_eq!(everything.ca_bundle, None, "no bundle unless one is named");
+    }
+
+    #[test]
+    fn an_unknown_id_names_the_closest_ids_wherever_it_is_resolved() {
+        let mut file = parse(EXAMPLE).unwrap();
+        let typo: SourceId = "everythin".parse().unwrap();
+        let everything: SourceId = "everything".parse().unwrap();
+        for err in [
+            file.require(&typo).unwrap_err(),
+            file.clone().remove(&typo).unwrap_err(),
+            file.clone()
+                .replace(Profile { id: Some(typo.clone()), ..file.get(&everything).unwrap().clone() })
+                .unwrap_err(),
+        ] {
+            assert!(
+                matches!(&err, ProfileError::NotFound { near, .. } if near == &vec![everything.clone()]),
+                "the near miss names `everything`: {err:?}"
+            );
+            assert!(err.to_string().contains("did you mean `everything`?"), "and says so: {err}");
+        }
+        let far = file.require(&"weather".parse().unwrap()).unwrap_err();
+        assert!(matches!(&far, ProfileError::NotFound { near, .. } if near.is_empty()), "{far:?}");
+        assert!(far.to_string().contains("lanyard profile list"), "no suggestion: the list is named: {far}");
+        assert!(file.remove(&everything).is_ok(), "an id that is there is found");
     }
 
     #[test]

@@ -20,4 +20,4 @@ pub use resolve::{
     ResolveError, Resolved, ResolvedTransport, SecretSource, parse_http_url, resolve, resolve_with,
     server_url,
 };
-pub use validate::{Problem, is_portable_tool_name};
+pub use validate::{MissingScheme, Problem, is_portable_tool_name};

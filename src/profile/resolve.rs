@@ -9,6 +9,7 @@ use url::Url;
 
 use super::expand::{ExpandError, expand};
 use super::model::{ConfigValue, Profile, Protocol, SecretRef, SourceId, Timeouts, ToolFilter, Transport};
+use super::validate::MissingScheme;
 use crate::net::{CaBundle, NetError};
 use crate::secret::Secret;
 use crate::vault::{Vault, VaultError, VaultKey};
@@ -42,6 +43,8 @@ pub enum ResolveError {
     Expand { id: SourceId, field: String, err: ExpandError },
     #[error("source `{id}`, {field}: `{given}` is not a valid URL ({err})")]
     BadUrl { id: SourceId, field: String, given: String, err: url::ParseError },
+    #[error("source `{id}`, {field}: {missing}")]
+    MissingScheme { id: SourceId, field: String, missing: MissingScheme },
     #[error("source `{id}`, {field}: only http and https URLs are supported, not `{scheme}:`")]
     UnsupportedScheme { id: SourceId, field: String, scheme: String },
     #[error(
@@ -160,18 +163,28 @@ pub fn server_url(profile: &Profile) -> Option<Url> {
 
 /// Parses an upstream URL, accepting only http and https.
 pub fn parse_http_url(id: &SourceId, field: &str, given: &str) -> Result<Url, ResolveError> {
-    let url = Url::parse(given).map_err(|err| ResolveError::BadUrl {
-        id: id.clone(),
-        field: field.to_owned(),
-        given: given.to_owned(),
-        err,
+    // Only a URL that is not http(s) is looked at again, for a scheme left out.
+    let missing_scheme = || {
+        MissingScheme::of(given).map(|missing| ResolveError::MissingScheme {
+            id: id.clone(),
+            field: field.to_owned(),
+            missing,
+        })
+    };
+    let url = Url::parse(given).map_err(|err| {
+        missing_scheme().unwrap_or_else(|| ResolveError::BadUrl {
+            id: id.clone(),
+            field: field.to_owned(),
+            given: given.to_owned(),
+            err,
+        })
     })?;
     match url.scheme() {
         "http" | "https" => Ok(url),
-        scheme => Err(ResolveError::UnsupportedScheme {
+        scheme => Err(missing_scheme().unwrap_or_else(|| ResolveError::UnsupportedScheme {
             id: id.clone(),
             field: field.to_owned(),
             scheme: scheme.to_owned(),
-        }),
+        })),
     }
 }

@@ -166,15 +166,77 @@ fn check_url(field: &str, given: &str, https_only: bool) -> Result<(), Problem> 
     if given.contains("${") {
         return Ok(());
     }
-    let url =
-        Url::parse(given).map_err(|err| problem(field, format!("`{given}` is not a valid URL ({err})")))?;
+    // Only a URL that is not http(s) is looked at again, for a scheme left out.
+    let missing_scheme = || MissingScheme::of(given).map(|missing| problem(field, missing.to_string()));
+    let url = Url::parse(given).map_err(|err| {
+        missing_scheme().unwrap_or_else(|| problem(field, format!("`{given}` is not a valid URL ({err})")))
+    })?;
     match url.scheme() {
         "https" => Ok(()),
         "http" if !https_only || is_loopback(&url) => Ok(()),
         "http" => {
             Err(problem(field, "must be https (plain http is allowed for 127.0.0.1 and localhost only)"))
         }
-        other => Err(problem(field, format!("must be an http or https URL, not `{other}:`"))),
+        other => Err(missing_scheme()
+            .unwrap_or_else(|| problem(field, format!("must be an http or https URL, not `{other}:`")))),
+    }
+}
+
+/// A server URL typed without its scheme, as `127.0.0.1:3001/mcp` or `example.com/mcp`: the URL
+/// parser calls the first a "relative URL without a base" and the second a URL of scheme
+/// `example.com:` when a port follows, neither of which tells a person what to do. The scheme to
+/// add is `http` for a loopback host (a local server rarely has a certificate) and `https`
+/// otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingScheme {
+    /// The text as given.
+    pub given: String,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+}
+
+impl MissingScheme {
+    /// `Some` when `given` is not an http(s) URL but becomes one, with a host that looks like a
+    /// server's (`localhost`, an IP address, or a name with a dot), once a scheme is put before
+    /// it; `None` for a proper URL and for text that no scheme would fix.
+    pub fn of(given: &str) -> Option<Self> {
+        let given = given.trim();
+        match Url::parse(given) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => return None,
+            // `localhost:3001/mcp` parses with the scheme `localhost`: a port, not a path, follows.
+            Ok(_) => {
+                let after = given.split_once(':').map_or("", |(_, after)| after);
+                if !after.starts_with(|c: char| c.is_ascii_digit()) {
+                    return None;
+                }
+            }
+            Err(url::ParseError::RelativeUrlWithoutBase) => {}
+            Err(_) => return None,
+        }
+        let rest = given.trim_start_matches('/');
+        let url = Url::parse(&format!("http://{rest}")).ok()?;
+        let server_like = match url.host()? {
+            url::Host::Domain(name) => name == "localhost" || name.contains('.'),
+            url::Host::Ipv4(_) | url::Host::Ipv6(_) => true,
+        };
+        server_like.then(|| Self {
+            given: given.to_owned(),
+            scheme: if is_loopback(&url) { "http" } else { "https" },
+        })
+    }
+
+    /// The URL with the scheme added.
+    pub fn suggestion(&self) -> String {
+        format!("{}://{}", self.scheme, self.given.trim_start_matches('/'))
+    }
+}
+
+impl fmt::Display for MissingScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.scheme {
+            "http" => write!(f, "`{}` has no scheme; add `http://` (`{}`)", self.given, self.suggestion()),
+            _ => write!(f, "`{}` has no scheme; did you mean `{}`?", self.given, self.suggestion()),
+        }
     }
 }
 
@@ -194,6 +256,31 @@ mod tests {
 
     fn http(url: &str) -> Profile {
         Profile::new("s".parse().unwrap(), Transport::Http { url: url.into(), headers: Default::default() })
+    }
+
+    #[test]
+    fn a_url_without_a_scheme_gets_the_scheme_to_add() {
+        let hint = |given: &str| MissingScheme::of(given).map(|m| (m.suggestion(), m.to_string()));
+        let (local, said) = hint("127.0.0.1:3001/mcp").expect("an address and a path");
+        assert_eq!(local, "http://127.0.0.1:3001/mcp", "http for a loopback server");
+        assert!(said.contains("add `http://`"), "the message says what to add: {said}");
+        assert_eq!(
+            hint("localhost:3001/mcp").unwrap().0,
+            "http://localhost:3001/mcp",
+            "the `localhost:` scheme"
+        );
+        assert_eq!(hint("[::1]:8080/mcp").unwrap().0, "http://[::1]:8080/mcp", "IPv6 loopback");
+        let (remote, said) = hint("example.com/mcp").expect("a host name and a path");
+        assert_eq!(remote, "https://example.com/mcp", "https for any other server");
+        assert!(said.contains("did you mean `https://example.com/mcp`?"), "{said}");
+        assert_eq!(hint("mcp.example.com:8443/mcp").unwrap().0, "https://mcp.example.com:8443/mcp");
+        for fine_or_hopeless in
+            ["https://example.com/mcp", "http://127.0.0.1:1/mcp", "ftp://x", "not a url", "mcp"]
+        {
+            assert_eq!(hint(fine_or_hopeless), None, "no scheme hint for `{fine_or_hopeless}`");
+        }
+        let err = validate(&http("example.com/mcp")).unwrap_err();
+        assert!(err.reason.contains("https://example.com/mcp"), "saving says it too: {err}");
     }
 
     #[test]

@@ -149,8 +149,16 @@ pub enum UpstreamError {
         err: FilterError,
     },
 
-    #[error("source `{id}`: the server has no tool `{name}`; list its tools with `lanyard tools {id}`")]
-    ToolNotFound { id: SourceId, name: String },
+    #[error(
+        "source `{id}`: the server has no tool `{name}`{}",
+        crate::suggest::DidYouMean { near, then: format_args!("`lanyard tools {id}` lists its tools") }
+    )]
+    ToolNotFound {
+        id: SourceId,
+        name: String,
+        /// The tools close to `name`, best first (empty when none is, or when unknown).
+        near: Vec<String>,
+    },
 
     #[error("{}", SseEndpointMessage { id, origin, problem })]
     SseEndpoint { id: SourceId, origin: Origin, problem: SseEndpointProblem },

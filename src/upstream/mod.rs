@@ -65,6 +65,14 @@ const MAX_PAGES: usize = 1000;
 /// before its first request (see [`AuthorizedClient::standalone_answered`]).
 const STANDALONE_GRACE: Duration = Duration::from_secs(2);
 
+/// A session's tools as agents see them, and the tool filter's entries that name no tool the
+/// server offers.
+#[derive(Debug, Clone)]
+pub struct ToolListing {
+    pub tools: Vec<Tool>,
+    pub unmatched: Vec<crate::filter::Unmatched>,
+}
+
 /// What the client side of a session offers the server in the handshake.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -206,6 +214,26 @@ impl Upstream {
     /// Every tool, across all pages, as agents see them: filtered, renamed, re-described.
     #[instrument(skip_all, fields(source = %self.target.id))]
     pub async fn list_tools(&self) -> Result<Vec<Tool>, UpstreamError> {
+        let offered = self.offered_tools().await?;
+        let listed = offered.len();
+        let tools = self.tools.apply_all(offered);
+        debug!(listed, exposed = tools.len(), "listed tools");
+        Ok(tools)
+    }
+
+    /// [`Upstream::list_tools`], with the tool filter's entries that name no tool the server
+    /// offers (for a person listing the tools: a typo in a filter otherwise does nothing, unseen).
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn list_tools_checked(&self) -> Result<ToolListing, UpstreamError> {
+        let offered = self.offered_tools().await?;
+        let names: Vec<&str> = offered.iter().map(|tool| tool.name.as_ref()).collect();
+        let unmatched = self.tools.unmatched(&names);
+        let tools = self.tools.apply_all(offered);
+        Ok(ToolListing { tools, unmatched })
+    }
+
+    /// Every tool as the server lists it, before the filter.
+    async fn offered_tools(&self) -> Result<Vec<Tool>, UpstreamError> {
         let peer = self.service.peer();
         let tools = self
             .all_pages("tools/list", |cursor| async move {
@@ -215,14 +243,14 @@ impl Upstream {
             })
             .await?;
         let _ = self.tools_known.set(());
-        let listed = tools.len();
-        let tools = self.tools.apply_all(tools);
-        debug!(listed, exposed = tools.len(), "listed tools");
         Ok(tools)
     }
 
     /// Calls a tool by the name agents see. A name the filter hides is refused without asking
-    /// the server. A tool's own failure (`isError`) is a normal result, not an error.
+    /// the server. A tool's own failure (`isError`) is a normal result, not an error, unless the
+    /// tool does not exist: many servers answer a call of an unknown tool with `isError` rather
+    /// than a JSON-RPC error, so after a failed call the tools are listed, and a name that is not
+    /// among them becomes [`UpstreamError::ToolNotFound`] with the closest names.
     #[instrument(skip_all, fields(source = %self.target.id, tool = exposed_name))]
     pub async fn call_tool(
         &self,
@@ -232,7 +260,29 @@ impl Upstream {
         let params = self.call_params(exposed_name, arguments)?;
         self.know_the_tools().await;
         let result = self.request("tools/call", self.service.call_tool(params)).await;
-        self.tool_answer(exposed_name, result)
+        let answer = self.tool_answer(exposed_name, result);
+        let failed = match &answer {
+            Ok(result) => result.is_error == Some(true),
+            Err(err) => matches!(err, UpstreamError::ToolNotFound { .. }),
+        };
+        if !failed {
+            return answer;
+        }
+        match self.list_tools().await {
+            Ok(tools) if !tools.iter().any(|tool| tool.name == exposed_name) => {
+                let names = tools.iter().map(|tool| tool.name.as_ref());
+                Err(UpstreamError::ToolNotFound {
+                    id: self.target.id.clone(),
+                    name: exposed_name.to_owned(),
+                    near: crate::suggest::closest(exposed_name, names),
+                })
+            }
+            Ok(_) => answer,
+            Err(err) => {
+                debug!(%err, "could not list the tools to tell a failed call from an unknown tool");
+                answer
+            }
+        }
     }
 
     /// Lists the server's tools once per session before the first call, when the session speaks
@@ -348,7 +398,11 @@ impl Upstream {
     ) -> Result<CallToolResult, UpstreamError> {
         match result {
             Err(UpstreamError::JsonRpc { code, message, .. }) if is_unknown_tool(code, &message) => {
-                Err(UpstreamError::ToolNotFound { id: self.target.id.clone(), name: exposed_name.to_owned() })
+                Err(UpstreamError::ToolNotFound {
+                    id: self.target.id.clone(),
+                    name: exposed_name.to_owned(),
+                    near: Vec::new(),
+                })
             }
             other => {
                 if let Ok(result) = &other {

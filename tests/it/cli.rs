@@ -9,12 +9,12 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 /// A private Lanyard home: its own profile file and logs.
-struct Home {
+pub(crate) struct Home {
     dir: tempfile::TempDir,
 }
 
 impl Home {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { dir: tempfile::tempdir().expect("a temp dir") }
     }
 
@@ -22,11 +22,11 @@ impl Home {
         self.dir.path().join("config")
     }
 
-    fn profile_file(&self) -> PathBuf {
+    pub(crate) fn profile_file(&self) -> PathBuf {
         self.config_dir().join("profiles.toml")
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_lanyard"));
         command
             .args(args)
@@ -37,7 +37,7 @@ impl Home {
         command
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command(args).output().expect("lanyard runs"))
     }
 
@@ -55,10 +55,10 @@ impl Home {
 }
 
 /// One finished `lanyard` run.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl From<Output> for Run {
@@ -73,28 +73,28 @@ impl From<Output> for Run {
 
 impl Run {
     #[track_caller]
-    fn ok(self) -> Self {
+    pub(crate) fn ok(self) -> Self {
         assert_eq!(self.code, 0, "expected success\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
         self
     }
 
     #[track_caller]
-    fn fails_with(self, code: i32, needle: &str) -> Self {
+    pub(crate) fn fails_with(self, code: i32, needle: &str) -> Self {
         assert_eq!(self.code, code, "wrong exit code\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
         assert!(self.stderr.contains(needle), "stderr should mention `{needle}`:\n{}", self.stderr);
         self
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.stdout))
     }
 }
 
-fn everything_js() -> String {
+pub(crate) fn everything_js() -> String {
     crate::support::everything_js().display().to_string()
 }
 
-async fn everything_over_http() -> (crate::support::ChildGuard, String) {
+pub(crate) async fn everything_over_http() -> (crate::support::ChildGuard, String) {
     crate::support::start_everything(crate::support::Everything::StreamableHttp)
         .await
         .expect("server-everything starts")

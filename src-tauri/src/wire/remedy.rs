@@ -261,7 +261,8 @@ mod tests {
         let text = window_message(&waited).unwrap();
         assert!(text.ends_with("the source's status shows how it goes"), "{text}");
         assert!(!text.contains("lanyard status"), "{text}");
-        let unknown = lanyard::Error::Profile(lanyard::profile::ProfileError::NotFound { id });
+        let unknown =
+            lanyard::Error::Profile(lanyard::profile::ProfileError::NotFound { id, near: Vec::new() });
         assert_eq!(window_message(&unknown), None, "errors without advice keep their message");
     }
 }

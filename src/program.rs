@@ -1,0 +1,117 @@
+//! Whether a stdio source's program can be found, looked up the way the OS will look it up when
+//! the source starts: a name is searched on `PATH` (the profile's own `PATH` when it sets one), a
+//! path is taken as it is. Separate from starting the server because `profile add` and `status`
+//! want the answer without starting anything: a command that is not installed is then reported
+//! where the source is added and shown, not first when an agent connects.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::profile::{ConfigValue, Profile, Transport, expand};
+
+/// The command of a stdio `profile` when it is certainly not found: `Some(command)` (with
+/// variables expanded). `None` when it is found, when the profile is not stdio, or when it cannot
+/// be told without starting it (a variable that does not expand, a `PATH` kept as a secret).
+pub fn missing_command(profile: &Profile) -> Option<String> {
+    let Transport::Stdio { command, env, cwd, .. } = &profile.transport else { return None };
+    let lookup = |name: &str| std::env::var(name).ok();
+    let command = expand(command, lookup).ok()?;
+    let path = match env.get("PATH") {
+        Some(ConfigValue::Text(value)) => OsString::from(expand(value, lookup).ok()?),
+        Some(ConfigValue::Secret(_)) => return None,
+        None => std::env::var_os("PATH")?,
+    };
+    let cwd = match cwd {
+        Some(dir) => Some(PathBuf::from(expand(&dir.to_string_lossy(), lookup).ok()?)),
+        None => None,
+    };
+    (!is_found(&command, &path, cwd.as_deref())).then_some(command)
+}
+
+/// Whether `command` names a program: a path (relative ones from `cwd` or from here, since
+/// which of the two the OS uses differs), or a name in one of `path`'s folders.
+fn is_found(command: &str, path: &std::ffi::OsStr, cwd: Option<&Path>) -> bool {
+    let given = Path::new(command);
+    if given.components().count() > 1 || given.is_absolute() {
+        return cwd.is_some_and(|dir| is_program(&dir.join(given))) || is_program(given);
+    }
+    std::env::split_paths(path).any(|dir| candidates(&dir.join(given)).iter().any(|file| is_program(file)))
+}
+
+/// The files a name may stand for: itself, and on Windows with each of `PATHEXT`'s endings.
+fn candidates(file: &Path) -> Vec<PathBuf> {
+    let mut files = vec![file.to_owned()];
+    if cfg!(windows) {
+        let extensions = std::env::var("PATHEXT").unwrap_or_else(|_| ".COM;.EXE;.BAT;.CMD".to_owned());
+        for extension in extensions.split(';').filter(|e| !e.is_empty()) {
+            let mut name = file.as_os_str().to_owned();
+            name.push(extension);
+            files.push(PathBuf::from(name));
+        }
+    }
+    files
+}
+
+/// A file this user may run (on Unix: some execute bit is set).
+fn is_program(file: &Path) -> bool {
+    let Ok(metadata) = std::fs::metadata(file) else { return false };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        metadata.is_file() && metadata.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        metadata.is_file()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::SourceId;
+
+    fn stdio(command: &str, env: &[(&str, &str)]) -> Profile {
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), ConfigValue::Text((*v).to_owned()))).collect();
+        let id: SourceId = "s".parse().unwrap();
+        Profile::new(id, Transport::Stdio { command: command.into(), args: vec![], env, cwd: None })
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_program_is_found_on_the_path_the_source_will_use() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let program = dir.path().join("lanyard-test-prog");
+        std::fs::write(&program, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let bin = dir.path().to_str().unwrap();
+
+        assert_eq!(missing_command(&stdio("lanyard-test-prog", &[("PATH", bin)])), None, "found on its PATH");
+        assert_eq!(
+            missing_command(&stdio("lanyard-test-prog", &[("PATH", "/nonexistent")])).as_deref(),
+            Some("lanyard-test-prog"),
+            "not on the PATH the profile sets"
+        );
+        assert_eq!(missing_command(&stdio(program.to_str().unwrap(), &[])), None, "a path to it is found");
+        let missing = dir.path().join("nope");
+        assert!(missing_command(&stdio(missing.to_str().unwrap(), &[])).is_some(), "a path to nothing");
+
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(
+            missing_command(&stdio("lanyard-test-prog", &[("PATH", bin)])).is_some(),
+            "a file without an execute bit is not a program"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_told_without_starting_is_not_called_missing() {
+        let unset = stdio("${LANYARD_TEST_SURELY_UNSET_VAR}", &[]);
+        assert_eq!(missing_command(&unset), None, "a variable that does not expand is left to connecting");
+        let http = Profile::new(
+            "h".parse().unwrap(),
+            Transport::Http { url: "http://127.0.0.1:1/mcp".into(), headers: Default::default() },
+        );
+        assert_eq!(missing_command(&http), None, "not a stdio source");
+    }
+}
