@@ -7,7 +7,7 @@
 # hub the app hosts takes a free port (LANYARD_BRIDGE_PORT=0), never the default one. HOME is a
 # temporary folder too, so that Start at login writes its login item there and nowhere real.
 # Screenshots land in target/e2e-screens/; with UPDATE_SCREENSHOTS=1 they are also copied to
-# docs/screenshots/ (the ones the README shows).
+# docs/screenshots/ (the ones README.md and docs/app.md show).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

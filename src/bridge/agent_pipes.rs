@@ -2,8 +2,8 @@
 //!
 //! Read and written with blocking calls on threads of their own, every message crosses threads
 //! twice, reader to runtime and runtime to writer, and on a small machine those wake-ups were
-//! most of what `lanyard bridge` cost per call (the README's profile: two thirds of its time in
-//! the kernel, switching). Registered with the runtime's poller instead, the agent's ends are
+//! most of what `lanyard bridge` cost per call (the profile in docs/performance.md: two thirds of
+//! its time in the kernel, switching). Registered with the runtime's poller instead, the agent's ends are
 //! read and written by the same thread that talks to the upstream.
 //!
 //! Only pipes and sockets qualify. A terminal or a file cannot be polled, and a terminal left

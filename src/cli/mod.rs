@@ -3,6 +3,8 @@
 mod args;
 mod auth_cmd;
 mod bridge_cmd;
+#[cfg(test)]
+mod doc_commands;
 mod doctor_cmd;
 mod elicit;
 mod exit;
@@ -42,8 +44,8 @@ pub fn run() -> ExitCode {
 
 /// One thread for the per-source stdio bridge: it passes one agent's messages through, and on
 /// one thread a message and its answer cross no thread on the way (waking another thread is
-/// most of what a message costs, see the README's bridge profile). Everything else may use the
-/// machine's cores.
+/// most of what a message costs, see the bridge's profile in docs/performance.md). Everything
+/// else may use the machine's cores.
 fn runtime_for(command: &Command) -> tokio::runtime::Builder {
     match command {
         Command::Bridge(args) if args.id.is_some() => tokio::runtime::Builder::new_current_thread(),
