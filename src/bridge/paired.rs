@@ -67,7 +67,7 @@ impl PlainOrigin {
             None => url.path().to_owned(),
         };
         Some(Self {
-            address: format!("{}:{port}", host.trim_start_matches('[').trim_end_matches(']')),
+            address: format!("{host}:{port}"),
             host: HeaderValue::from_str(&authority).ok()?,
             target: target.parse().ok()?,
             connect_timeout,
@@ -170,7 +170,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Serves `router` on every connection `listener` accepts (with `TCP_NODELAY`: Nagle plus
 /// delayed ACK would stall each call of a Node agent by ~45 ms), each request carrying its
 /// connection's [`AgentConnection`].
+///
+/// Connections are dealt out in turn to one single-threaded runtime per core ([`Lanes`]): a
+/// connection, its requests and its upstream connections then live on one thread, where a
+/// request and its answer cross no thread on the way, while the hub as a whole still uses every
+/// core. (One multi-threaded runtime moves tasks between threads and wakes one thread from
+/// another several times per call; one single-threaded runtime for all agents cost a third of
+/// the hub's capacity under many agents. See docs/performance.md.)
 pub(crate) async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
+    let lanes = Lanes::start()?;
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -184,7 +192,47 @@ pub(crate) async fn serve(listener: TcpListener, router: Router) -> std::io::Res
         if let Err(err) = stream.set_nodelay(true) {
             debug!(%err, "could not set TCP_NODELAY");
         }
-        tokio::spawn(serve_connection(stream, router.clone()));
+        lanes.serve(stream, router.clone())?;
+    }
+}
+
+/// The threads that serve agent connections, each with a single-threaded runtime; they end
+/// when this is dropped (the connections they serve with them).
+struct Lanes {
+    lanes: Vec<mpsc::UnboundedSender<(std::net::TcpStream, Router)>>,
+    next: std::cell::Cell<usize>,
+}
+
+impl Lanes {
+    fn start() -> std::io::Result<Self> {
+        let count = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let mut lanes = Vec::with_capacity(count);
+        for n in 0..count {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let (send, mut connections) = mpsc::unbounded_channel::<(std::net::TcpStream, Router)>();
+            std::thread::Builder::new().name(format!("lanyard-lane-{n}")).spawn(move || {
+                runtime.block_on(async move {
+                    while let Some((stream, router)) = connections.recv().await {
+                        match TcpStream::from_std(stream) {
+                            Ok(stream) => drop(tokio::spawn(serve_connection(stream, router))),
+                            Err(err) => debug!(%err, "could not take over an agent connection"),
+                        }
+                    }
+                });
+            })?;
+            lanes.push(send);
+        }
+        Ok(Self { lanes, next: std::cell::Cell::new(0) })
+    }
+
+    /// Hands `stream` to the next lane.
+    fn serve(&self, stream: TcpStream, router: Router) -> std::io::Result<()> {
+        let n = self.next.get();
+        self.next.set((n + 1) % self.lanes.len());
+        let stream = stream.into_std()?;
+        self.lanes[n]
+            .send((stream, router))
+            .map_err(|_| std::io::Error::other("a connection thread has ended"))
     }
 }
 
@@ -213,5 +261,32 @@ async fn serve_connection(stream: TcpStream, router: Router) {
             Some(connection) = new_connections.recv() => upstreams.push(connection),
             Some(()) = upstreams.next(), if !upstreams.is_empty() => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(url: &str) -> Option<PlainOrigin> {
+        PlainOrigin::of(&url.parse().unwrap(), Duration::from_secs(1))
+    }
+
+    #[test]
+    fn plain_http_sources_get_their_address_host_and_target() {
+        let v4 = origin("http://127.0.0.1:3001/mcp?x=1").expect("plain loopback HTTP takes this path");
+        assert_eq!(v4.address, "127.0.0.1:3001");
+        assert_eq!(v4.host, "127.0.0.1:3001");
+        assert_eq!(v4.target, "/mcp?x=1", "the query goes with the path");
+        let v6 = origin("http://[::1]:3002/mcp").expect("IPv6 loopback too");
+        assert_eq!(v6.address, "[::1]:3002", "an IPv6 address keeps its brackets to be connected to");
+        let default_port = origin("http://localhost/mcp").expect("a name");
+        assert_eq!(default_port.address, "localhost:80");
+        assert_eq!(default_port.host, "localhost", "Host names the port only when the URL does");
+    }
+
+    #[test]
+    fn tls_sources_stay_with_reqwest() {
+        assert!(origin("https://127.0.0.1:3001/mcp").is_none(), "TLS is reqwest's");
     }
 }

@@ -45,7 +45,8 @@ pub fn run() -> ExitCode {
 /// One thread for the per-source stdio bridge: it passes one agent's messages through, and on
 /// one thread a message and its answer cross no thread on the way (waking another thread is
 /// most of what a message costs, see the bridge's profile in docs/performance.md). Everything
-/// else may use the machine's cores.
+/// else may use the machine's cores (`lanyard serve` serves each agent connection on one
+/// thread of its own, see `bridge::paired`).
 fn runtime_for(command: &Command) -> tokio::runtime::Builder {
     match command {
         Command::Bridge(args) if args.id.is_some() => tokio::runtime::Builder::new_current_thread(),
