@@ -34,7 +34,7 @@ use url::Url;
 
 use super::BridgeError;
 use super::jsonrpc::{IdKey, Peeked, error_reply, peek};
-use super::paired::{AgentConnection, PlainOrigin, Unanswered};
+use super::paired::{PlainOrigin, Unanswered};
 use super::rewrite::{Outbound, Rewriter};
 use crate::activity_log::{self, AgentKind, Event};
 use crate::credentials::{Missed, SourceCredentials};
@@ -54,8 +54,7 @@ pub(crate) struct Forwarder {
     target: Target,
     url: Url,
     client: reqwest::Client,
-    /// The source's origin when requests may go on the agent connection's own upstream
-    /// connection.
+    /// The source's origin when requests may go on the forward's own upstream connections.
     plain: Option<PlainOrigin>,
     credentials: Arc<SourceCredentials>,
     rewriter: Rewriter,
@@ -125,11 +124,10 @@ impl Forwarder {
         if self.credentials.passes_agent_authorization() {
             agent_headers.extend(kept(&parts.headers, &[AGENT_AUTHORIZATION]));
         }
-        let connection = parts.extensions.get::<AgentConnection>();
         let build = |credentials: HeaderMap| {
             let mut headers = agent_headers.clone();
             headers.extend(credentials);
-            self.exchange(connection, method.clone(), headers, outgoing.clone())
+            self.exchange(method.clone(), headers, outgoing.clone())
         };
         // The requests' answers are due by then; notifications and GET streams have no deadline.
         let deadline = (!requests.is_empty()).then(|| Late {
@@ -237,22 +235,21 @@ impl Forwarder {
         response.body(body).unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
     }
 
-    /// Sends one request upstream: on the agent connection's own upstream connection where the
-    /// source is reached over plain HTTP (see [`paired`](super::paired)), otherwise, or when that
-    /// connection cannot take it, through reqwest. An answer that redirects is asked again
-    /// through reqwest, whose redirect rule decides whether it is followed.
+    /// Sends one request upstream: on a connection of this thread's own where the source is
+    /// reached over plain HTTP (see [`paired`](super::paired)), otherwise, or when that cannot
+    /// take it, through reqwest. An answer that redirects is asked again through reqwest, whose
+    /// redirect rule decides whether it is followed.
     async fn exchange(
         &self,
-        connection: Option<&AgentConnection>,
         method: Method,
         headers: HeaderMap,
         body: Option<Bytes>,
     ) -> Result<reqwest::Response, UpstreamError> {
-        if let (Some(connection), Some(origin)) = (connection, &self.plain) {
+        if let Some(origin) = &self.plain {
             let mut request = Request::new(Full::new(body.clone().unwrap_or_default()));
             *request.method_mut() = method.clone();
             *request.headers_mut() = headers.clone();
-            match connection.send(origin, request).await {
+            match super::paired::send(origin, request).await {
                 Ok(answer) if !answer.status().is_redirection() => {
                     return Ok(reqwest::Response::from(answer.map(reqwest::Body::wrap)));
                 }

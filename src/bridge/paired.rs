@@ -1,39 +1,41 @@
-//! The HTTP forward's own upstream connections: one plain-HTTP connection to the source per
-//! agent connection, polled by the task that serves the agent's connection.
+//! The HTTP forward's own upstream connections, and the threads that serve agent connections.
 //!
 //! Why: through reqwest's pool, a request crosses to the pool's connection task and its answer
-//! crosses back (on the multi-threaded runtime, often to the other core and back), which cost
-//! about three times the CPU per call of a connection polled where the agent's request already
-//! is, and most of the forward's added latency (`scripts/bench.sh`, docs/performance.md). An agent
-//! speaks HTTP/1.1 to the bridge, one request at a time per connection, so one upstream
-//! connection per agent connection is enough and is free whenever a request comes.
+//! crosses back (on a multi-threaded runtime, often to the other core and back), which cost
+//! about twice the CPU per call and most of the forward's added latency (`scripts/bench.sh`,
+//! docs/performance.md). So `lanyard serve` serves agent connections on one single-threaded
+//! runtime per core, each accepting on the same socket ([`serve`]), and on each of those
+//! threads the forward keeps its own idle upstream connections ([`send`]): a request, its
+//! upstream connection and its answer then stay on one thread, and a connection is used again
+//! by the next request on that thread, whichever agent connection it comes on (many clients
+//! open a connection per request).
 //!
 //! Only plain `http://` sources reached without a proxy take this path ([`reaches_directly`]):
 //! a server on this machine or the local network, where the bridge's own cost is most of what a
 //! call costs. TLS, proxies and redirects stay with reqwest, the one place their settings (CA
 //! bundles, proxies, the same-origin redirect rule) are applied: a request that cannot go this
-//! way (no kept connection and connecting fails other than by refusal) is left to the caller to
-//! send through reqwest, so that its failure is classified where every other one is.
+//! way (connecting fails other than by refusal, or the kept connection closed before the request
+//! went) is left to the caller to send through reqwest, so that its failure is classified where
+//! every other one is.
 //!
 //! [`reaches_directly`]: crate::net::reaches_directly
 
-use std::convert::Infallible;
-use std::future::Future;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, Request, Response, Uri};
 use bytes::Bytes;
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 use http_body_util::Full;
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use tower_service::Service;
 use tracing::debug;
 use url::Url;
@@ -87,180 +89,196 @@ pub(crate) enum Unanswered {
     Broken(hyper::Error),
 }
 
-/// The upstream connections of one agent connection; a handle in each of its requests.
-#[derive(Clone)]
-pub(crate) struct AgentConnection(Arc<Shared>);
+/// Idle upstream connections kept per thread and origin address, at most this many each.
+const IDLE_PER_ORIGIN: usize = 8;
 
-struct Shared {
-    /// The connection free for the next request, with the origin it goes to.
-    kept: Mutex<Option<(String, SendRequest<Full<Bytes>>)>>,
-    /// New connections, for the agent connection's task to poll.
-    drive: mpsc::UnboundedSender<Driven>,
+thread_local! {
+    /// This thread's idle upstream connections, by origin address. Their connection tasks run
+    /// on this thread's runtime.
+    static IDLE: RefCell<HashMap<String, Vec<SendRequest<Full<Bytes>>>>> = RefCell::new(HashMap::new());
 }
 
-type Driven = Pin<Box<dyn Future<Output = ()> + Send>>;
-
-impl AgentConnection {
-    /// Sends `request` to `origin` on this agent connection's upstream connection, made now if
-    /// there is none (or it went to another origin, or it closed). `request` needs only its
-    /// method, headers and body: the target and `Host` come from `origin`.
-    pub(crate) async fn send(
-        &self,
-        origin: &PlainOrigin,
-        mut request: Request<Full<Bytes>>,
-    ) -> Result<Response<Incoming>, Unanswered> {
-        *request.uri_mut() = origin.target.clone();
-        request.headers_mut().insert(axum::http::header::HOST, origin.host.clone());
-        let kept = self.take(&origin.address);
-        let mut sender = match kept {
-            Some(sender) => sender,
-            None => self.connect(origin).await?,
-        };
-        if sender.ready().await.is_err() {
-            sender = self.connect(origin).await?;
-        }
-        let answer = match sender.try_send_request(request).await {
-            Ok(answer) => answer,
-            Err(mut failed) => {
-                return Err(match failed.take_message() {
-                    Some(_) => {
-                        debug!(error = %failed.error(), "the upstream connection closed before the request went");
-                        Unanswered::Unsent
-                    }
-                    None => Unanswered::Broken(failed.into_error()),
-                });
-            }
-        };
-        *lock(&self.0.kept) = Some((origin.address.clone(), sender));
-        Ok(answer)
-    }
-
-    fn take(&self, address: &str) -> Option<SendRequest<Full<Bytes>>> {
-        let (to, sender) = lock(&self.0.kept).take()?;
-        (to == address && !sender.is_closed()).then_some(sender)
-    }
-
-    async fn connect(&self, origin: &PlainOrigin) -> Result<SendRequest<Full<Bytes>>, Unanswered> {
-        let stream =
-            match tokio::time::timeout(origin.connect_timeout, TcpStream::connect(&origin.address)).await {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
-                    return Err(Unanswered::Refused);
+/// Sends `request` to `origin` on an idle connection of this thread, or a new one. `request`
+/// needs only its method, headers and body: the target and `Host` come from `origin`. The
+/// connection goes back to the idle ones once the answer's body has been read to its end.
+pub(crate) async fn send(
+    origin: &PlainOrigin,
+    mut request: Request<Full<Bytes>>,
+) -> Result<Response<Returning>, Unanswered> {
+    *request.uri_mut() = origin.target.clone();
+    request.headers_mut().insert(axum::http::header::HOST, origin.host.clone());
+    // A kept connection becomes ready once its task has seen the last answer end; should it
+    // close instead, a new one is made.
+    let mut sender = match idle(&origin.address) {
+        Some(mut sender) => match sender.ready().await {
+            Ok(()) => sender,
+            Err(_) => connect(origin).await?,
+        },
+        None => connect(origin).await?,
+    };
+    let answer = match sender.try_send_request(request).await {
+        Ok(answer) => answer,
+        Err(mut failed) => {
+            return Err(match failed.take_message() {
+                Some(_) => {
+                    debug!(error = %failed.error(), "the upstream connection closed before the request went");
+                    Unanswered::Unsent
                 }
-                Ok(Err(_)) | Err(_) => return Err(Unanswered::Unsent),
-            };
-        let _ = stream.set_nodelay(true);
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|_| Unanswered::Unsent)?;
-        let connection: Driven = Box::pin(async move {
-            if let Err(err) = connection.await {
-                debug!(%err, "an upstream connection of the forward ended");
+                None => Unanswered::Broken(failed.into_error()),
+            });
+        }
+    };
+    let returned = Some((origin.address.clone(), sender));
+    Ok(answer.map(|body| Returning { body, ended: false, sender: returned }))
+}
+
+/// The idle connection to `address` kept last; closed ones are dropped.
+fn idle(address: &str) -> Option<SendRequest<Full<Bytes>>> {
+    IDLE.with_borrow_mut(|idle| {
+        let kept = idle.get_mut(address)?;
+        kept.retain(|sender| !sender.is_closed());
+        kept.pop()
+    })
+}
+
+async fn connect(origin: &PlainOrigin) -> Result<SendRequest<Full<Bytes>>, Unanswered> {
+    let stream = match tokio::time::timeout(origin.connect_timeout, TcpStream::connect(&origin.address)).await
+    {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Err(Unanswered::Refused);
+        }
+        Ok(Err(_)) | Err(_) => return Err(Unanswered::Unsent),
+    };
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|_| Unanswered::Unsent)?;
+    tokio::spawn(async move {
+        if let Err(err) = connection.await {
+            debug!(%err, "an upstream connection of the forward ended");
+        }
+    });
+    Ok(sender)
+}
+
+/// An answer's body that gives its connection back to the thread's idle ones once it has been
+/// read to its end (a body dropped before that leaves a connection hyper closes).
+pub(crate) struct Returning {
+    body: Incoming,
+    ended: bool,
+    sender: Option<(String, SendRequest<Full<Bytes>>)>,
+}
+
+impl hyper::body::Body for Returning {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        if let Poll::Ready(None) = polled {
+            self.ended = true;
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Returning {
+    fn drop(&mut self) {
+        let Some((address, sender)) = self.sender.take() else { return };
+        if !(self.ended || self.body.is_end_stream()) || sender.is_closed() {
+            return;
+        }
+        IDLE.with_borrow_mut(|idle| {
+            let kept = idle.entry(address).or_default();
+            if kept.len() < IDLE_PER_ORIGIN {
+                kept.push(sender);
             }
         });
-        self.0.drive.send(connection).map_err(|_| Unanswered::Unsent)?;
-        Ok(sender)
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Serves `router` on every connection `listener` accepts (with `TCP_NODELAY`: Nagle plus
-/// delayed ACK would stall each call of a Node agent by ~45 ms), each request carrying its
-/// connection's [`AgentConnection`].
+/// delayed ACK would stall each call of a Node agent by ~45 ms), until this future is dropped.
 ///
-/// Connections are dealt out in turn to one single-threaded runtime per core ([`Lanes`]): a
-/// connection, its requests and its upstream connections then live on one thread, where a
-/// request and its answer cross no thread on the way, while the hub as a whole still uses every
-/// core. (One multi-threaded runtime moves tasks between threads and wakes one thread from
-/// another several times per call; one single-threaded runtime for all agents cost a third of
-/// the hub's capacity under many agents. See docs/performance.md.)
+/// One thread per core, each with a single-threaded runtime, accepts on the same socket and
+/// serves what it accepted: a connection, its requests and the upstream connections they use
+/// then live on one thread, where a request and its answer cross no thread on the way (nor does
+/// a new connection, and many clients open one per request), while the hub as a whole still
+/// uses every core. (One multi-threaded runtime moves tasks between threads and wakes one
+/// thread from another several times per call; one single-threaded runtime for all agents cost
+/// a third of the hub's capacity under many agents. See docs/performance.md.)
 pub(crate) async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
-    let lanes = Lanes::start()?;
+    let listener = listener.into_std()?;
+    let stop = CancellationToken::new();
+    let _stop_on_drop = stop.clone().drop_guard();
+    let (failed, mut failure) = mpsc::unbounded_channel();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    for n in 0..threads {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let (listener, router, stop, failed) =
+            (listener.try_clone()?, router.clone(), stop.clone(), failed.clone());
+        std::thread::Builder::new().name(format!("lanyard-serve-{n}")).spawn(move || {
+            runtime.block_on(async move {
+                match TcpListener::from_std(listener) {
+                    Ok(listener) => accept(listener, router, stop).await,
+                    Err(err) => drop(failed.send(err)),
+                }
+            });
+        })?;
+    }
+    drop(failed);
+    // Only a thread that could not start says anything; the others serve until the stop.
+    match failure.recv().await {
+        Some(err) => Err(err),
+        None => std::future::pending().await,
+    }
+}
+
+/// One thread's accept loop, until `stop`.
+async fn accept(listener: TcpListener, router: Router, stop: CancellationToken) {
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let accepted = tokio::select! {
+            () = stop.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                if let Err(err) = stream.set_nodelay(true) {
+                    debug!(%err, "could not set TCP_NODELAY");
+                }
+                tokio::spawn(serve_connection(stream, router.clone()));
+            }
             Err(err) => {
                 // Out of file descriptors and the like: wait, rather than spin or stop serving.
                 debug!(%err, "accepting a connection failed");
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
             }
-        };
-        if let Err(err) = stream.set_nodelay(true) {
-            debug!(%err, "could not set TCP_NODELAY");
         }
-        lanes.serve(stream, router.clone())?;
     }
 }
 
-/// The threads that serve agent connections, each with a single-threaded runtime; they end
-/// when this is dropped (the connections they serve with them).
-struct Lanes {
-    lanes: Vec<mpsc::UnboundedSender<(std::net::TcpStream, Router)>>,
-    next: std::cell::Cell<usize>,
-}
-
-impl Lanes {
-    fn start() -> std::io::Result<Self> {
-        let count = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let mut lanes = Vec::with_capacity(count);
-        for n in 0..count {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            let (send, mut connections) = mpsc::unbounded_channel::<(std::net::TcpStream, Router)>();
-            std::thread::Builder::new().name(format!("lanyard-lane-{n}")).spawn(move || {
-                runtime.block_on(async move {
-                    while let Some((stream, router)) = connections.recv().await {
-                        match TcpStream::from_std(stream) {
-                            Ok(stream) => drop(tokio::spawn(serve_connection(stream, router))),
-                            Err(err) => debug!(%err, "could not take over an agent connection"),
-                        }
-                    }
-                });
-            })?;
-            lanes.push(send);
-        }
-        Ok(Self { lanes, next: std::cell::Cell::new(0) })
-    }
-
-    /// Hands `stream` to the next lane.
-    fn serve(&self, stream: TcpStream, router: Router) -> std::io::Result<()> {
-        let n = self.next.get();
-        self.next.set((n + 1) % self.lanes.len());
-        let stream = stream.into_std()?;
-        self.lanes[n]
-            .send((stream, router))
-            .map_err(|_| std::io::Error::other("a connection thread has ended"))
-    }
-}
-
-/// One agent connection, and the upstream connections its requests open, in one task.
+/// One agent connection, served on the thread that accepted it.
 async fn serve_connection(stream: TcpStream, router: Router) {
-    let (drive, mut new_connections) = mpsc::unbounded_channel();
-    let connection = AgentConnection(Arc::new(Shared { kept: Mutex::new(None), drive }));
-    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-        request.extensions_mut().insert(connection.clone());
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let mut router = router.clone();
-        async move { Ok::<_, Infallible>(router.call(request).await.unwrap_or_else(|never| match never {})) }
+        async move { router.call(request).await }
     });
-    let agent = hyper::server::conn::http1::Builder::new()
+    let served = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades();
-    tokio::pin!(agent);
-    let mut upstreams = FuturesUnordered::new();
-    loop {
-        tokio::select! {
-            served = &mut agent => {
-                if let Err(err) = served {
-                    debug!(%err, "an agent connection ended with an error");
-                }
-                return;
-            }
-            Some(connection) = new_connections.recv() => upstreams.push(connection),
-            Some(()) = upstreams.next(), if !upstreams.is_empty() => {}
-        }
+    if let Err(err) = served.await {
+        debug!(%err, "an agent connection ended with an error");
     }
 }
 
