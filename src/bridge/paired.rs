@@ -24,7 +24,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::{HeaderValue, Request, Response, Uri};
@@ -95,7 +95,7 @@ const IDLE_PER_ORIGIN: usize = 8;
 thread_local! {
     /// This thread's idle upstream connections, by origin address. Their connection tasks run
     /// on this thread's runtime.
-    static IDLE: RefCell<HashMap<String, Vec<SendRequest<Full<Bytes>>>>> = RefCell::new(HashMap::new());
+    static IDLE: RefCell<HashMap<String, Vec<Idle>>> = RefCell::new(HashMap::new());
 }
 
 /// Sends `request` to `origin` on an idle connection of this thread, or a new one. `request`
@@ -132,12 +132,21 @@ pub(crate) async fn send(
     Ok(answer.map(|body| Returning { body, ended: false, sender: returned }))
 }
 
-/// The idle connection to `address` kept last; closed ones are dropped.
+/// A kept connection and since when it is idle.
+struct Idle {
+    since: Instant,
+    sender: SendRequest<Full<Bytes>>,
+}
+
+/// The idle connection to `address` kept last. Closed ones are dropped, and so are those idle
+/// for [`POOL_IDLE`](crate::upstream::POOL_IDLE) or more, as reqwest's pool does: a server may
+/// close an idle connection just as a request goes out on it (Node's after 5 s), which would
+/// lose that request.
 fn idle(address: &str) -> Option<SendRequest<Full<Bytes>>> {
     IDLE.with_borrow_mut(|idle| {
         let kept = idle.get_mut(address)?;
-        kept.retain(|sender| !sender.is_closed());
-        kept.pop()
+        kept.retain(|idle| !idle.sender.is_closed() && idle.since.elapsed() < crate::upstream::POOL_IDLE);
+        kept.pop().map(|idle| idle.sender)
     })
 }
 
@@ -202,7 +211,7 @@ impl Drop for Returning {
         IDLE.with_borrow_mut(|idle| {
             let kept = idle.entry(address).or_default();
             if kept.len() < IDLE_PER_ORIGIN {
-                kept.push(sender);
+                kept.push(Idle { since: Instant::now(), sender });
             }
         });
     }

@@ -30,7 +30,7 @@ const PROBE_BODY_BYTES: usize = 64 * 1024;
 /// How long an idle connection to an upstream is kept for the next request. Under the 5 s after
 /// which Node's HTTP servers (most MCP servers) close an idle connection: reusing a connection
 /// the server is closing at that moment fails the request with nothing to show for it.
-const POOL_IDLE: Duration = Duration::from_secs(4);
+pub(crate) const POOL_IDLE: Duration = Duration::from_secs(4);
 
 pub(crate) fn client(
     target: &Target,

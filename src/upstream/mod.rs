@@ -47,7 +47,7 @@ use self::changes::Listener;
 use self::classify::Diagnosis;
 pub(crate) use self::classify::{Target, reqwest_error};
 pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError, UpstreamErrorKind};
-pub(crate) use self::http::{MAX_MESSAGE_BYTES, client as http_client, read_bounded};
+pub(crate) use self::http::{MAX_MESSAGE_BYTES, POOL_IDLE, client as http_client, read_bounded};
 pub use self::person::Elicitor;
 use self::relay::Relay;
 pub use self::relay::{CallEvent, RelayError};
