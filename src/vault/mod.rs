@@ -35,6 +35,8 @@
 
 mod error;
 mod install;
+#[cfg(target_os = "linux")]
+pub mod keyutils;
 mod store;
 
 use std::collections::{BTreeMap, HashMap};
