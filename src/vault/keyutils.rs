@@ -92,7 +92,12 @@ impl CredentialStoreApi for Store {
         format!("{:?}", self.kind)
     }
 
-    fn build(&self, service: &str, user: &str, _: Option<&HashMap<&str, &str>>) -> keyring_core::Result<Entry> {
+    fn build(
+        &self,
+        service: &str,
+        user: &str,
+        _: Option<&HashMap<&str, &str>>,
+    ) -> keyring_core::Result<Entry> {
         let cred = Cred { ring: self.ring, service: service.to_owned(), account: user.to_owned() };
         Ok(Entry::new_with_credential(Arc::new(cred)))
     }
