@@ -7,9 +7,11 @@
 //! search, so a secret was lost between two commands. This store puts every key straight into
 //! the per-user persistent keyring (`keyctl get_persistent`, persistent-keyring(7)), which the
 //! kernel keeps across sessions and processes of the same user:
-//! - opening the store asks the kernel for that keyring and links it into this process's own
-//!   keyring, which makes the process its possessor (the keyring grants its owner nothing
-//!   without possession) and restarts its expiry timer;
+//! - each call asks the kernel for that keyring and links it into the calling thread's own
+//!   keyring, which makes the thread its possessor (the keyring grants its owner nothing without
+//!   possession) and restarts its expiry timer. Per call and per thread, because a thread's
+//!   keyrings are its own credentials: the vault's calls run on whichever blocking-pool thread
+//!   is free, and one that never linked the keyring would be refused;
 //! - keys are added to, searched in and invalidated in that keyring only.
 //!
 //! The persistent keyring is forgotten when it has gone unused for
@@ -47,21 +49,20 @@ pub fn expiry() -> Option<Duration> {
     text.trim().parse().ok().map(Duration::from_secs)
 }
 
-/// The store: one kernel keyring, found once when it is opened.
+/// The store: which kernel keyring it uses, found when it is opened.
 #[derive(Debug)]
 pub struct Store {
-    ring: KeyRing,
     kind: Ring,
 }
 
 impl Store {
     /// Finds the persistent keyring (or, on a kernel without one, the session keyring).
     pub fn open() -> keyring_core::Result<Arc<Self>> {
-        match KeyRing::get_persistent(KeyRingIdentifier::Process) {
-            Ok(ring) => Ok(Arc::new(Self { ring, kind: Ring::Persistent })),
+        match KeyRing::get_persistent(KeyRingIdentifier::Thread) {
+            Ok(_) => Ok(Arc::new(Self { kind: Ring::Persistent })),
             Err(KeyError::OperationNotSupported) => {
-                let ring = KeyRing::from_special_id(KeyRingIdentifier::Session, false).map_err(storage)?;
-                Ok(Arc::new(Self { ring, kind: Ring::Session }))
+                KeyRing::from_special_id(KeyRingIdentifier::Session, false).map_err(storage)?;
+                Ok(Arc::new(Self { kind: Ring::Session }))
             }
             Err(err) => Err(storage(err)),
         }
@@ -98,14 +99,14 @@ impl CredentialStoreApi for Store {
         user: &str,
         _: Option<&HashMap<&str, &str>>,
     ) -> keyring_core::Result<Entry> {
-        let cred = Cred { ring: self.ring, service: service.to_owned(), account: user.to_owned() };
+        let cred = Cred { kind: self.kind, service: service.to_owned(), account: user.to_owned() };
         Ok(Entry::new_with_credential(Arc::new(cred)))
     }
 
     /// Lists the keys of the keyring whose service is `spec["service"]` (by name, no value read).
     fn search(&self, spec: &HashMap<&str, &str>) -> keyring_core::Result<Vec<Entry>> {
         let wanted = spec.get("service").copied();
-        let links = self.ring.get_links(4096).map_err(platform)?;
+        let links = ring(self.kind)?.get_links(4096).map_err(platform)?;
         let mut found = Vec::new();
         for link in links.iter() {
             let LinkNode::Key(key) = link else { continue };
@@ -130,10 +131,18 @@ impl CredentialStoreApi for Store {
     }
 }
 
+/// The keyring of `kind`, possessed by the calling thread (see the module docs).
+fn ring(kind: Ring) -> keyring_core::Result<KeyRing> {
+    match kind {
+        Ring::Persistent => KeyRing::get_persistent(KeyRingIdentifier::Thread).map_err(storage),
+        Ring::Session => KeyRing::from_special_id(KeyRingIdentifier::Session, false).map_err(storage),
+    }
+}
+
 /// One key in the store's keyring.
 #[derive(Debug)]
 struct Cred {
-    ring: KeyRing,
+    kind: Ring,
     service: String,
     account: String,
 }
@@ -149,22 +158,31 @@ impl CredentialApi for Cred {
         if secret.is_empty() {
             return Err(Error::Invalid("secret".to_owned(), "cannot be empty".to_owned()));
         }
-        self.ring.add_key(&self.description(), secret).map_err(classify)?;
+        ring(self.kind)?.add_key(&self.description(), secret).map_err(classify)?;
         Ok(())
     }
 
     fn get_secret(&self) -> keyring_core::Result<Vec<u8>> {
-        let key = self.ring.search(&self.description()).map_err(classify)?;
+        let key = ring(self.kind)?.search(&self.description()).map_err(classify)?;
         key.read_to_vec().map_err(classify)
     }
 
+    /// Takes the key out of the keyring, then invalidates it. Invalidating alone is not enough:
+    /// the kernel collects an invalidated key a moment later, and until then a search still
+    /// finds it and answers `EACCES`, which would read as a refusal rather than as "gone". The
+    /// key is held in this process's own keyring meanwhile, so that it stays ours to invalidate.
     fn delete_credential(&self) -> keyring_core::Result<()> {
-        let key = self.ring.search(&self.description()).map_err(classify)?;
-        key.invalidate().map_err(classify)
+        let ring = ring(self.kind)?;
+        let key = ring.search(&self.description()).map_err(classify)?;
+        let own = KeyRing::from_special_id(KeyRingIdentifier::Thread, true).map_err(classify)?;
+        own.link_key(key).map_err(classify)?;
+        let unlinked = ring.unlink_key(key).map_err(classify);
+        let invalidated = key.invalidate().map_err(classify);
+        unlinked.and(invalidated)
     }
 
     fn get_credential(&self) -> keyring_core::Result<Option<Arc<Credential>>> {
-        self.ring.search(&self.description()).map_err(classify)?;
+        ring(self.kind)?.search(&self.description()).map_err(classify)?;
         Ok(None)
     }
 
