@@ -35,7 +35,9 @@ pub enum HubView {
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 #[ts(export, export_to = TS_DIR)]
 pub enum HubFailureView {
-    PortTaken { port: u16 },
+    PortTaken {
+        port: u16,
+    },
     BadPortSetting,
     /// The keychain that holds the bridge token cannot be used; the message says why and what to do.
     Keychain,
@@ -205,9 +207,14 @@ mod tests {
         );
         assert!(json["message"].as_str().unwrap().contains("7587"), "the message names the port: {json}");
 
-        let keychain = HubState::Failed { reason: HubFailure::Keychain { message: "no Secret Service".into() } };
+        let keychain =
+            HubState::Failed { reason: HubFailure::Keychain { message: "no Secret Service".into() } };
         let json = serde_json::to_value(HubView::from(&keychain)).unwrap();
-        assert_eq!(json["reason"], json!({"kind": "keychain"}), "a keychain failure is its own reason: {json}");
+        assert_eq!(
+            json["reason"],
+            json!({"kind": "keychain"}),
+            "a keychain failure is its own reason: {json}"
+        );
     }
 
     #[test]
