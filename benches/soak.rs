@@ -53,7 +53,19 @@ const SAMPLES: usize = 8;
 
 type Client = RunningService<RoleClient, ()>;
 
-fn main() -> anyhow::Result<()> {
+/// Errors end the run as the `lanyard` CLI's do, one `error:` line with its causes (a `main` that
+/// returns the error would print Rust's `Error: ` and the debug form instead).
+fn main() -> std::process::ExitCode {
+    match bench() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn bench() -> anyhow::Result<()> {
     if !std::env::args().any(|arg| arg == "--bench") {
         eprintln!("soak benchmark: run it with scripts/soak.sh (cargo bench --bench soak)");
         return Ok(());

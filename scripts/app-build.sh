@@ -7,5 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/app-deps.sh
-(cd ui && npm run --silent build)
+scripts/ui-build.sh   # only changed files, so an unchanged front end rebuilds nothing
 cargo build --locked -p lanyard-app -p lanyard "$@"

@@ -2,10 +2,18 @@
 # Installs what the test suite needs on a fresh Debian machine: the keychain (gnome-keyring on a
 # private D-Bus session), a forward proxy (tinyproxy, started by the tests on loopback only when they
 # need it) and the real MCP and OAuth servers the integration tests run against.
-# Safe to run again: it installs only what is missing.
+# Safe to run again: it installs only what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/apt-install.sh dbus gnome-keyring libsecret-tools keyutils curl tinyproxy openssl
 
-(cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+# npm ci deletes and reinstalls node_modules every time (~30 s); skip it when the lock file (by
+# content, so a checkout that only touches its date does not count) and Node's version are the
+# ones the last install was made from. The stamp is written after a complete install only.
+stamp=tests/node/node_modules/.lanyard-installed
+want="$(sha256sum tests/node/package-lock.json | cut -d' ' -f1) node $(node --version)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+    printf '%s\n' "$want" >"$stamp"
+fi

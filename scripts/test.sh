@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
 scripts/app-deps.sh                 # WebKitGTK, Xvfb, WebKitWebDriver; the front end's npm packages
-(cd ui && npm run --silent build)   # the app embeds ui/dist, so it exists before cargo builds
+scripts/ui-build.sh                 # the app embeds ui/dist, so it exists before cargo builds
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 tests/node/oauth-fixture.check.sh   # the OAuth test fixture still behaves as the tests expect

@@ -25,10 +25,10 @@ use serde_json::Value;
 
 use crate::Engine;
 use crate::bridge::{IdeClient, default_config_path};
-use crate::profile::{Profile, ResolvedTransport, SourceId, resolve};
+use crate::profile::{Profile, ResolveError, ResolvedTransport, SourceId, resolve};
 use crate::source::{SourceState, uses_tokens};
 use crate::upstream::Origin;
-use crate::vault::{Entries, InstallId, KeyKind, Listing, VaultKey};
+use crate::vault::{Entries, InstallId, KeyKind, KeychainState, Listing, VaultKey};
 
 /// How long a reachability probe may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -163,7 +163,9 @@ pub async fn doctor(engine: &Engine, bridge_port: u16) -> Report {
 
 /// [`doctor`], with keychain entries no source owns listed or removed as `orphans` says.
 pub async fn doctor_with(engine: &Engine, bridge_port: u16, orphans: Orphans) -> Report {
-    let mut findings = vec![keychain(engine).await];
+    let state = engine.vault().state().await;
+    let keychain_usable = state.is_usable();
+    let mut findings = vec![keychain(engine, &state)];
     let (profiles, judged) = match engine.load() {
         Ok(file) => {
             let path = engine.profile_store().path().display().to_string();
@@ -180,12 +182,18 @@ pub async fn doctor_with(engine: &Engine, bridge_port: u16, orphans: Orphans) ->
             (Vec::new(), false)
         }
     };
-    let (finding, keychain_entries) =
-        keychain_entries(engine, judged.then_some(&profiles[..]), orphans).await;
-    findings.push(finding);
+    // A keychain that cannot be used is one problem, said once above: the checks that need it
+    // (the entries, each source's secrets and tokens) are left out rather than failing again.
+    let keychain_entries = if keychain_usable {
+        let (finding, entries) = keychain_entries(engine, judged.then_some(&profiles[..]), orphans).await;
+        findings.push(finding);
+        entries
+    } else {
+        None
+    };
     findings.push(bridge_port_finding(engine, bridge_port).await);
     for profile in &profiles {
-        findings.extend(source(engine, profile).await);
+        findings.extend(source(engine, profile, keychain_usable).await);
     }
     let ids: Vec<String> = profiles.iter().map(|p| p.id().to_string()).collect();
     for client in [IdeClient::ClaudeDesktop, IdeClient::Cursor, IdeClient::Vscode, IdeClient::Zed] {
@@ -313,12 +321,17 @@ fn orphans_among(mine: &[VaultKey], profiles: &[Profile]) -> Vec<Orphan> {
         .collect()
 }
 
-async fn keychain(engine: &Engine) -> Finding {
-    let kind = engine.vault().kind().to_string();
-    match engine.vault().get(&VaultKey::bridge_token()).await {
-        Ok(_) => Finding::new(Area::Keychain, kind, Outcome::Ok, "reachable and readable"),
-        Err(err) => Finding::new(Area::Keychain, kind, Outcome::Problem, err.to_string())
-            .fix("unlock the keychain (or start its service) and run the command again"),
+/// The keychain's state, with its fix when it cannot be used.
+fn keychain(engine: &Engine, state: &KeychainState) -> Finding {
+    let subject = engine.vault().kind().as_str();
+    let outcome = if state.is_usable() { Outcome::Ok } else { Outcome::Problem };
+    let finding = Finding::new(Area::Keychain, subject, outcome, state.to_string());
+    match state.fix() {
+        Some(fix) => finding.fix(fix),
+        None if outcome == Outcome::Problem => {
+            finding.fix("follow the instruction above, then run `lanyard doctor` again")
+        }
+        None => finding,
     }
 }
 
@@ -350,8 +363,10 @@ async fn bridge_port_finding(engine: &Engine, port: u16) -> Finding {
     .fix("stop that program, or run `lanyard serve --port <another port>`")
 }
 
-/// The source's sign-in state and whether its server can be reached.
-async fn source(engine: &Engine, profile: &Profile) -> Vec<Finding> {
+/// The source's sign-in state and whether its server can be reached. With a keychain that cannot
+/// be used (`keychain_usable` false, already reported), a failure to read this source's secrets
+/// or tokens is not reported again.
+async fn source(engine: &Engine, profile: &Profile, keychain_usable: bool) -> Vec<Finding> {
     let id = profile.id().to_string();
     if !profile.enabled {
         return vec![Finding::new(Area::Source, id, Outcome::Ok, "disabled; agents do not see it")];
@@ -360,6 +375,9 @@ async fn source(engine: &Engine, profile: &Profile) -> Vec<Finding> {
     match engine.status(Some(profile.id())).await {
         Ok(rows) => {
             for row in rows {
+                if !keychain_usable && matches!(row.state, SourceState::TokensUnreadable) {
+                    continue; // the keychain's problem, reported once above
+                }
                 let outcome = match &row.state {
                     SourceState::NeedsSignIn
                     | SourceState::MissingSecret { .. }
@@ -369,15 +387,21 @@ async fn source(engine: &Engine, profile: &Profile) -> Vec<Finding> {
                     _ => Outcome::Ok,
                 };
                 let mut finding = Finding::new(Area::Source, &id, outcome, row.state.summary());
-                if outcome != Outcome::Ok
-                    && let Some(hint) = row.hint
-                {
-                    finding = finding.fix(hint);
+                match row.hint {
+                    Some(hint) if outcome != Outcome::Ok => finding = finding.fix(hint),
+                    None if outcome == Outcome::Problem => {
+                        finding = finding.fix(format!("run `lanyard status {id}` for what to do"));
+                    }
+                    _ => {}
                 }
                 findings.push(finding);
             }
         }
-        Err(err) => findings.push(Finding::new(Area::Source, &id, Outcome::Problem, err.to_string())),
+        Err(err) if !keychain_usable && is_keychain_error(&err) => {}
+        Err(err) => findings.push(
+            Finding::new(Area::Source, &id, Outcome::Problem, err.to_string())
+                .fix(format!("run `lanyard status {id}` for the source's state and what to do")),
+        ),
     }
     let reach = match resolve(profile, engine.vault()).await {
         Ok(resolved) => {
@@ -388,10 +412,23 @@ async fn source(engine: &Engine, profile: &Profile) -> Vec<Finding> {
             }
             reachability(&id, &resolved.transport).await
         }
-        Err(err) => Finding::new(Area::Source, &id, Outcome::Problem, err.to_string()),
+        Err(ResolveError::Vault { .. }) if !keychain_usable => Finding::new(
+            Area::Source,
+            &id,
+            Outcome::Warning,
+            "not checked: its secrets are in the keychain, which cannot be used (see above)",
+        ),
+        Err(err) => Finding::new(Area::Source, &id, Outcome::Problem, err.to_string())
+            .fix(format!("check the source's settings with `lanyard profile show {id}`")),
     };
     findings.push(reach);
     findings
+}
+
+/// Whether `err` is the keychain failing (rather than the source or the profile).
+fn is_keychain_error(err: &crate::Error) -> bool {
+    matches!(err, crate::Error::Vault(_) | crate::Error::Resolve(ResolveError::Vault { .. }))
+        || std::error::Error::source(err).is_some_and(|source| source.is::<crate::vault::VaultError>())
 }
 
 async fn reachability(id: &str, transport: &ResolvedTransport) -> Finding {
@@ -409,7 +446,9 @@ async fn reachability(id: &str, transport: &ResolvedTransport) -> Finding {
                     Finding::new(Area::Source, id, Outcome::Ok, format!("{origin} accepts connections"))
                 }
                 Ok(Err(err)) => Finding::new(Area::Source, id, Outcome::Problem, format!("{origin}: {err}"))
-                    .fix("check that the server runs and the URL is right (`lanyard profile show`)"),
+                    .fix(format!(
+                        "check that the server runs and the URL is right (`lanyard profile show {id}`)"
+                    )),
                 Err(_) => Finding::new(
                     Area::Source,
                     id,
@@ -422,7 +461,9 @@ async fn reachability(id: &str, transport: &ResolvedTransport) -> Finding {
         ResolvedTransport::Stdio { command, .. } => match find_program(command) {
             Some(path) => Finding::new(Area::Source, id, Outcome::Ok, format!("runs {}", path.display())),
             None => Finding::new(Area::Source, id, Outcome::Problem, format!("`{command}` was not found"))
-                .fix("install it, or give its full path with `lanyard profile edit <id> -- <command>`"),
+                .fix(format!(
+                    "install it, or give its full path with `lanyard profile edit {id} -- <command>`"
+                )),
         },
     }
 }

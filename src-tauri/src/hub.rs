@@ -47,6 +47,9 @@ pub enum HubFailure {
     PortTaken { port: u16 },
     /// [`PORT_VAR`] is set to something that is not a port number.
     BadPortSetting { value: String },
+    /// The keychain, which holds the bridge token, cannot be used (missing, locked, refusing);
+    /// the vault's own words, which name the fix.
+    Keychain { message: String },
     /// The engine or the server could not start; the engine's own words (never a secret).
     CannotStart { message: String },
     /// The server stopped after it had started.
@@ -64,6 +67,9 @@ impl std::fmt::Display for HubFailure {
             ),
             Self::BadPortSetting { value } => {
                 write!(f, "{PORT_VAR} is set to `{value}`, which is not a port number (0 to 65535)")
+            }
+            Self::Keychain { message } => {
+                write!(f, "the bridge could not read its token from the keychain: {message}")
             }
             Self::CannotStart { message } => write!(f, "the bridge could not start: {message}"),
             Self::Stopped { message } => write!(f, "the bridge stopped: {message}"),
@@ -185,6 +191,7 @@ fn start_failure(err: &BridgeError) -> HubFailure {
         BridgeError::Bind { addr, err } if err.kind() == std::io::ErrorKind::AddrInUse => {
             HubFailure::PortTaken { port: addr.port() }
         }
+        BridgeError::Vault(err) => HubFailure::Keychain { message: err.to_string() },
         other => HubFailure::CannotStart { message: other.to_string() },
     }
 }

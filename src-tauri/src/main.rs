@@ -25,7 +25,9 @@ fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,lanyard=info")),
+                // Lanyard's own targets only: a dependency's log (rmcp's worker errors, ...)
+                // shows only when RUST_LOG asks for it.
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off,lanyard=info,lanyard_app=info")),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -19,8 +19,11 @@ use ts_rs::TS;
 pub enum UiErrorKind {
     /// The server wants a (new) sign-in: offer Connect / Reconnect.
     NeedsSignIn,
-    /// The keychain is locked, missing or refused access: say how to unlock it.
+    /// The keychain is locked: say how to unlock it.
     KeychainLocked,
+    /// No keychain can be used (no Secret Service on this machine, or one that keeps nothing):
+    /// nothing to unlock; the message names the keychain to use.
+    NoKeychain,
     /// The profile cannot work as written: point at the form.
     InvalidProfile,
     /// The server could not be reached, went away or timed out: offer to try again.
@@ -74,14 +77,16 @@ impl From<lanyard::Error> for UiError {
     }
 }
 
-/// A keychain that cannot be used right now (locked, absent, refusing) is one state for the UI;
-/// a misconfigured `LANYARD_KEYCHAIN` or a damaged entry is something else.
+/// A locked keychain is something to unlock; a missing one (no Secret Service) or one that
+/// refuses or keeps nothing is not, and saying "unlock" there sends the person the wrong way. A
+/// misconfigured `LANYARD_KEYCHAIN` or a damaged entry is something else again.
 fn vault_kind(err: &VaultError) -> UiErrorKind {
     match err {
-        VaultError::Locked { .. }
-        | VaultError::NoSecretService { .. }
+        VaultError::Locked { .. } => UiErrorKind::KeychainLocked,
+        VaultError::NoSecretService { .. }
         | VaultError::Open { .. }
-        | VaultError::AccessDenied { .. } => UiErrorKind::KeychainLocked,
+        | VaultError::AccessDenied { .. }
+        | VaultError::NotKept { .. } => UiErrorKind::NoKeychain,
         _ => UiErrorKind::Other,
     }
 }
@@ -138,6 +143,17 @@ mod tests {
         );
         let bad_id: UiError = "Not An Id".parse::<SourceId>().unwrap_err().into();
         assert_eq!(bad_id.kind, UiErrorKind::InvalidProfile, "a bad id is a form problem");
+    }
+
+    /// Issue 17: with no Secret Service the window said "Unlock your keychain", though there
+    /// was nothing to unlock.
+    #[test]
+    fn a_missing_keychain_is_not_a_locked_one() {
+        let kept = VaultError::NotKept {
+            kind: lanyard::vault::StoreKind::Keyutils,
+            key: lanyard::vault::VaultKey::bridge_token(),
+        };
+        assert_eq!(UiError::from(kept).kind, UiErrorKind::NoKeychain, "a keychain that keeps nothing");
     }
 
     #[test]

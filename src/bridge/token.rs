@@ -3,7 +3,8 @@
 //! It is made once per install from the operating system's CSPRNG (32 bytes, hex), kept in the
 //! vault under [`VaultKey::bridge_token`], shown by `lanyard bridge-token`, and compared in
 //! constant time. When two processes create it at once, both read back what the keychain kept,
-//! so they end up agreeing on one value.
+//! so they end up agreeing on one value. A keychain that fails, or keeps nothing, is an error:
+//! never a token that is not stored.
 
 use crate::secret::Secret;
 use crate::vault::{Vault, VaultError, VaultKey};
@@ -17,8 +18,9 @@ pub async fn bridge_token(vault: &Vault) -> Result<Secret, VaultError> {
         return Ok(token);
     }
     vault.set(&key, &new_token()).await?;
-    let stored = vault.get(&key).await?;
-    Ok(stored.expect("the bridge token was just written"))
+    // A keychain that takes the value but keeps nothing must be an error: a token printed now
+    // and gone at the next command would be a different token on every call.
+    vault.get(&key).await?.ok_or(VaultError::NotKept { kind: vault.kind(), key })
 }
 
 /// A fresh random token.

@@ -79,16 +79,29 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// Logs go to stderr, quiet by default (`LANYARD_LOG` raises them), so stdout stays clean for
-/// `--json` and for an agent's stdio stream.
+/// Logs go to stderr, quiet by default, so stdout stays clean for `--json` and for an agent's
+/// stdio stream. `LANYARD_LOG` (or else `RUST_LOG`) sets the filter; without either, Lanyard's own
+/// warnings and errors are shown and dependencies (rmcp, hyper, reqwest, ...) say nothing: their
+/// failures reach the person as Lanyard's own message, once (see [`default_filter`]).
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LANYARD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = ["LANYARD_LOG", "RUST_LOG"]
+        .into_iter()
+        .find_map(|var| {
+            std::env::var(var).ok().filter(|value| !value.trim().is_empty())?;
+            tracing_subscriber::EnvFilter::try_from_env(var).ok()
+        })
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default_filter()));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+/// The filter without `LANYARD_LOG` / `RUST_LOG`: Lanyard's targets (the engine and this binary
+/// are both `lanyard`) at `warn`, everything else off.
+pub(crate) const fn default_filter() -> &'static str {
+    "off,lanyard=warn"
 }
 
 /// `lanyard tools x | head` closes our stdout early; like other command-line tools, stop quietly

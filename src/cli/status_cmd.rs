@@ -7,15 +7,22 @@ use super::args::StatusArgs;
 use super::print_json;
 
 pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
+    let keychain = engine.vault().state().await;
     let rows = engine.status(args.id.as_ref()).await?;
     if args.json {
         return print_json(&serde_json::json!({
             "keychain": engine.vault().kind(),
+            "keychain_state": keychain,
+            "keychain_fix": keychain.fix(),
             "profiles": engine.profile_store().path(),
             "sources": rows,
         }));
     }
-    println!("keychain: {}   profiles: {}", engine.vault().kind(), engine.profile_store().path().display());
+    println!("keychain: {keychain}");
+    if let Some(fix) = keychain.fix() {
+        println!("  -> {fix}");
+    }
+    println!("profiles: {}", engine.profile_store().path().display());
     if rows.is_empty() {
         println!("No sources yet. Add one with `lanyard profile add` or `lanyard import`.");
     }

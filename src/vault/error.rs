@@ -34,8 +34,9 @@ pub enum VaultError {
     /// Nothing answered as `org.freedesktop.secrets`: no session bus, or no keyring daemon on it.
     /// (The two look the same from here: the Secret Service client reports both as "unavailable".)
     #[error(
-        "no Secret Service is reachable: there is no D-Bus session bus, or no keyring daemon on it (session bus: {}). Start gnome-keyring or enable KeePassXC's Secret Service integration, or opt in to the kernel keyring with {KEYCHAIN_ENV}=keyutils (it forgets at reboot)",
-        .bus_address.as_deref().map_or("DBUS_SESSION_BUS_ADDRESS is unset", |address| address)
+        "no Secret Service is reachable: there is no D-Bus session bus, or no keyring daemon on it (session bus: {}). To fix it, {}",
+        .bus_address.as_deref().map_or("DBUS_SESSION_BUS_ADDRESS is unset", |address| address),
+        super::no_secret_service_fix()
     )]
     NoSecretService {
         /// `DBUS_SESSION_BUS_ADDRESS` when the connection was tried, if it was set.
@@ -64,9 +65,9 @@ pub enum VaultError {
         err: PlatformError,
     },
 
-    /// The kernel keyring refused access, typically because there is no session keyring.
+    /// The kernel keyring refused access to the user's persistent keyring.
     #[error(
-        "the kernel keyring refused access (while trying to {op} {key}): run Lanyard inside a session keyring, e.g. `keyctl session - lanyard ...`, or unset {KEYCHAIN_ENV} to use the Secret Service"
+        "the kernel keyring refused access (while trying to {op} {key}): check that this user may use its persistent keyring (`keyctl get_persistent @u` prints a number), or unset {KEYCHAIN_ENV} to use the Secret Service"
     )]
     AccessDenied {
         key: VaultKey,
@@ -108,6 +109,13 @@ pub enum VaultError {
         #[source]
         err: PlatformError,
     },
+
+    /// The keychain took a value without an error, but a read straight after found nothing: it
+    /// does not keep what Lanyard writes, and a value made up now would be lost at once.
+    #[error(
+        "the {kind} accepted {key} but did not keep it (a read straight after found nothing), so Lanyard cannot keep secrets there: check `lanyard status` for the keychain's state and its fix"
+    )]
+    NotKept { kind: StoreKind, key: VaultKey },
 
     /// The install's id file could not be read or made (see [`InstallFile`](super::InstallFile)).
     #[error(
@@ -330,8 +338,8 @@ mod tests {
             "a keyutils refusal is access denied: {denied:?}"
         );
         assert!(
-            denied.to_string().contains("keyctl session"),
-            "the message should say how to get a session keyring: {denied}"
+            denied.to_string().contains("keyctl get_persistent"),
+            "the message should say how to check the persistent keyring: {denied}"
         );
     }
 

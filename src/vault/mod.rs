@@ -35,6 +35,9 @@
 
 mod error;
 mod install;
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+mod state;
 mod store;
 
 use std::collections::{BTreeMap, HashMap};
@@ -50,6 +53,7 @@ use crate::secret::Secret;
 
 pub use error::{Op, PlatformError, VaultError};
 pub use install::{INSTALL_ID_FILE, InstallFile, InstallId};
+pub use state::{KeychainState, expiry_words, no_secret_service_fix};
 
 /// The keychain service of every Lanyard entry.
 pub const SERVICE: &str = "lanyard";
@@ -64,7 +68,8 @@ pub const KEYCHAIN_ENV: &str = "LANYARD_KEYCHAIN";
 pub enum StoreKind {
     /// The freedesktop Secret Service (gnome-keyring, KeePassXC, KWallet) over D-Bus. Linux default.
     SecretService,
-    /// The Linux kernel keyring. Opt-in for headless machines: it forgets everything at reboot.
+    /// The Linux kernel keyring, in the user's persistent keyring. Opt-in for headless machines:
+    /// it forgets everything at reboot, or once unused for the kernel's persistent keyring expiry.
     Keyutils,
     /// The macOS login keychain. macOS default.
     MacosKeychain,
@@ -152,6 +157,15 @@ impl fmt::Display for StoreKind {
             StoreKind::Mock => "in-memory test keychain",
         })
     }
+}
+
+/// How long the kernel keeps an unused persistent keyring, in seconds (`None`: not Linux, or
+/// the setting cannot be read).
+fn keyutils_expiry_secs() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    return keyutils::expiry().map(|expiry| expiry.as_secs());
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 /// The name of one vault entry (the keychain "account"; the service is always `lanyard`).
@@ -379,6 +393,30 @@ impl Vault {
     /// Which store this vault uses (for `lanyard status`).
     pub fn kind(&self) -> StoreKind {
         self.kind
+    }
+
+    /// The keychain's state (see [`KeychainState`]): opens the store and reads one bookkeeping
+    /// entry, which no source owns, so a locked keychain shows as locked.
+    #[instrument(skip_all, fields(store = self.kind.as_str()))]
+    pub async fn state(&self) -> KeychainState {
+        let opened = match self.store().await {
+            Ok(opened) => opened,
+            Err(err) => return KeychainState::from_error(self.kind, &err),
+        };
+        if let Err(err) = self.read(&VaultKey::legacy_owner()).await {
+            return KeychainState::from_error(self.kind, &err);
+        }
+        #[cfg(target_os = "linux")]
+        if let Some(store) = opened.as_any().downcast_ref::<keyutils::Store>() {
+            return match store.ring() {
+                keyutils::Ring::Persistent => {
+                    KeychainState::KeyutilsPersistent { expiry_secs: keyutils_expiry_secs() }
+                }
+                keyutils::Ring::Session => KeychainState::KeyutilsSession,
+            };
+        }
+        drop(opened);
+        KeychainState::Ok { kind: self.kind }
     }
 
     /// Opens the store now, as the first get/set/delete would: for the Secret Service, connects

@@ -28,7 +28,7 @@ pub(super) fn open(kind: StoreKind) -> Result<Arc<CredentialStore>, VaultError> 
             }),
         },
         #[cfg(target_os = "linux")]
-        StoreKind::Keyutils => Ok(linux_keyutils_keyring_store::Store::new()
+        StoreKind::Keyutils => Ok(super::keyutils::Store::open()
             .map_err(|err| VaultError::Open { kind, err: PlatformError::from_keyring(err) })?),
         // Needs the `keychain` feature of apple-native-keyring-store (the crate has no default).
         #[cfg(target_os = "macos")]
@@ -43,7 +43,7 @@ pub(super) fn open(kind: StoreKind) -> Result<Arc<CredentialStore>, VaultError> 
 
 /// The entry for the stored key `key` (with its install prefix, see [`super::Vault`]): service
 /// `lanyard`, account `key.account()`. Building touches nothing on
-/// most stores; keyutils looks up the session keyring here, so this runs on the blocking pool too.
+/// most stores; it runs on the blocking pool all the same.
 pub(super) fn entry(store: &CredentialStore, kind: StoreKind, key: &VaultKey) -> keyring_core::Result<Entry> {
     match kind {
         // Secret Service items show a label in Seahorse / KeePassXC; the default would be

@@ -10,6 +10,7 @@ mod credential_paths;
 mod doctor;
 mod elicitation;
 mod faults;
+mod headless;
 mod hints;
 mod hostile;
 mod installs;

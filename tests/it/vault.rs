@@ -1,6 +1,6 @@
 //! The vault against real keychains: gnome-keyring over D-Bus (run the suite under
-//! `scripts/with-keychain.sh`, which gives it a private, unlocked one), the kernel keyring inside
-//! `keyctl session`, and no Secret Service at all.
+//! `scripts/with-keychain.sh`, which gives it a private, unlocked one), the kernel keyring (its
+//! per-user persistent keyring, also from inside a `keyctl session`), and no Secret Service at all.
 //!
 //! Entries are checked through the keychain's own tools (`secret-tool`, `keyctl`), not only through
 //! the vault, so a test proves the secret really is in the keychain under service `lanyard`. Every
@@ -321,24 +321,40 @@ struct KeyutilsCleanup(Vec<String>);
 impl Drop for KeyutilsCleanup {
     fn drop(&mut self) {
         for description in &self.0 {
-            let _ = Command::new("keyctl").args(["purge", "-s", "user", description]).output();
+            if let Some(id) = persistent_key(description) {
+                let _ = persistent_keyctl(&format!("keyctl invalidate {id}"));
+            }
         }
     }
 }
 
-/// The value of the kernel key the keyutils store uses for `key`, read with `keyctl`.
-fn keyctl_read(key: &VaultKey) -> Option<String> {
-    let description = format!("keyring:{}@lanyard", key.account());
-    let found = Command::new("keyctl")
-        .args(["search", "@s", "user", &description])
+/// Runs `script` with `$ring` set to the user's persistent keyring, in a fresh session keyring
+/// that links it (so the script possesses it and may read its keys); stdout if it succeeded.
+pub(crate) fn persistent_keyctl(script: &str) -> Option<String> {
+    let full = format!("ring=$(keyctl get_persistent @s) && {script}");
+    let out = Command::new("keyctl")
+        .args(["session", "-", "sh", "-c", &full])
         .output()
-        .expect("keyctl should run");
-    if !found.status.success() {
-        return None;
-    }
-    let id = String::from_utf8_lossy(&found.stdout).trim().to_owned();
-    let read = Command::new("keyctl").args(["pipe", &id]).output().expect("keyctl should run");
-    read.status.success().then(|| String::from_utf8_lossy(&read.stdout).into_owned())
+        .expect("keyctl should run (scripts/install-test-deps.sh installs keyutils)");
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The id of the key `description` in the user's persistent keyring.
+fn persistent_key(description: &str) -> Option<String> {
+    persistent_keyctl(&format!("keyctl search \"$ring\" user '{description}'")).map(|id| id.trim().to_owned())
+}
+
+/// The value of the kernel key the keyutils store uses for `key`, read with `keyctl` from the
+/// user's persistent keyring, where the store keeps it.
+fn keyctl_read(key: &VaultKey) -> Option<String> {
+    keyctl_read_account(key.account())
+}
+
+/// [`keyctl_read`] for a keychain account as stored (e.g. with its install prefix).
+pub(crate) fn keyctl_read_account(account: &str) -> Option<String> {
+    let description = format!("keyring:{account}@lanyard");
+    let id = persistent_key(&description)?;
+    persistent_keyctl(&format!("keyctl pipe {id}"))
 }
 
 #[tokio::test]
@@ -363,7 +379,7 @@ async fn child_keyutils_round_trip() {
     assert_eq!(
         keyctl_read(&mine).as_deref(),
         Some("kernel-first"),
-        "the value is a kernel key named after the account"
+        "the value is a kernel key named after the account, in the persistent keyring"
     );
 
     vault.set(&mine, &Secret::new("kernel-second")).await.expect("overwriting works");

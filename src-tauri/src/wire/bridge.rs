@@ -35,8 +35,12 @@ pub enum HubView {
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 #[ts(export, export_to = TS_DIR)]
 pub enum HubFailureView {
-    PortTaken { port: u16 },
+    PortTaken {
+        port: u16,
+    },
     BadPortSetting,
+    /// The keychain that holds the bridge token cannot be used; the message says why and what to do.
+    Keychain,
     CannotStart,
     Stopped,
 }
@@ -50,6 +54,7 @@ impl From<&HubState> for HubView {
                 let kind = match reason {
                     HubFailure::PortTaken { port } => HubFailureView::PortTaken { port: *port },
                     HubFailure::BadPortSetting { .. } => HubFailureView::BadPortSetting,
+                    HubFailure::Keychain { .. } => HubFailureView::Keychain,
                     HubFailure::CannotStart { .. } => HubFailureView::CannotStart,
                     HubFailure::Stopped { .. } => HubFailureView::Stopped,
                 };
@@ -201,6 +206,15 @@ mod tests {
             "the panel branches on the reason"
         );
         assert!(json["message"].as_str().unwrap().contains("7587"), "the message names the port: {json}");
+
+        let keychain =
+            HubState::Failed { reason: HubFailure::Keychain { message: "no Secret Service".into() } };
+        let json = serde_json::to_value(HubView::from(&keychain)).unwrap();
+        assert_eq!(
+            json["reason"],
+            json!({"kind": "keychain"}),
+            "a keychain failure is its own reason: {json}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ import type { UiErrorKind } from "./generated/UiErrorKind";
 const KINDS: readonly UiErrorKind[] = [
   "NeedsSignIn",
   "KeychainLocked",
+  "NoKeychain",
   "InvalidProfile",
   "Unreachable",
   "SignInFailed",

@@ -6,6 +6,8 @@ export function advice(error: UiError): string | null {
   switch (error.kind) {
     case "KeychainLocked":
       return "Unlock your keychain (log in to the desktop session or open your keyring app), then try again.";
+    case "NoKeychain":
+      return "No keychain can keep Lanyard's secrets here. Start a Secret Service (gnome-keyring, or KeePassXC's integration), or start Lanyard with LANYARD_KEYCHAIN=keyutils; see docs/keychain.md.";
     case "NeedsSignIn":
       return "The server wants a new sign-in: click Reconnect.";
     case "SignInFailed":

@@ -14,6 +14,12 @@ describe("hubSummary", () => {
     expect(taken.advice).toContain("7587");
     expect(taken.advice).toContain("LANYARD_BRIDGE_PORT");
   });
+  it("a keychain that cannot be used says to fix the keychain, not to unlock it", () => {
+    const failed = hubSummary({ kind: "failed", reason: { kind: "keychain" }, message: "no Secret Service is reachable" });
+    expect(failed.code).toBe("failed");
+    expect(failed.advice).toContain("keychain");
+    expect(failed.advice, "nothing is locked").not.toMatch(/unlock/i);
+  });
   it("other failures are errors", () => {
     const failed = hubSummary({ kind: "failed", reason: { kind: "cannotStart" }, message: "keychain locked" });
     expect(failed.tone).toBe("error");

@@ -27,6 +27,13 @@ export function hubSummary(hub: HubView | null): HubSummary {
       };
     case "badPortSetting":
       return { code: "failed", label: "Not running", tone: "error", advice: "Fix LANYARD_BRIDGE_PORT and restart Lanyard." };
+    case "keychain":
+      return {
+        code: "failed",
+        label: "Not running",
+        tone: "error",
+        advice: "The bridge keeps its token in the keychain: fix the keychain as the message says, then restart Lanyard.",
+      };
     case "cannotStart":
     case "stopped":
       return { code: "failed", label: "Not running", tone: "error", advice: "Restart Lanyard to try again." };

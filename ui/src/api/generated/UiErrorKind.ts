@@ -3,4 +3,4 @@
 /**
  * Only the cases the UI does something different for.
  */
-export type UiErrorKind = "NeedsSignIn" | "KeychainLocked" | "InvalidProfile" | "Unreachable" | "SignInFailed" | "Cancelled" | "Other";
+export type UiErrorKind = "NeedsSignIn" | "KeychainLocked" | "NoKeychain" | "InvalidProfile" | "Unreachable" | "SignInFailed" | "Cancelled" | "Other";

@@ -99,6 +99,14 @@ describe("sources view", () => {
     expect(banner.textContent).toContain("Unlock your keychain");
   });
 
+  it("error: no keychain at all is not called locked (issue 17)", () => {
+    const { el } = render({ error: { kind: "NoKeychain", message: "no Secret Service is reachable" } });
+    const banner = q(el, "error-banner")!;
+    expect(banner.dataset.kind).toBe("NoKeychain");
+    expect(banner.textContent, "nothing to unlock").not.toContain("Unlock");
+    expect(banner.textContent, "the keychain that works headless").toContain("LANYARD_KEYCHAIN=keyutils");
+  });
+
   it("import: submits the typed path and shows what was added and skipped", () => {
     const { el, props } = render({ imported: { added: ["a"], skipped: [{ name: "b", reason: "exists" }] } });
     (q(el, "import-path") as HTMLInputElement).value = " /tmp/claude.json ";
