@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -378,6 +378,9 @@ async fn source(engine: &Engine, profile: &Profile, keychain_usable: bool) -> Ve
                 if !keychain_usable && matches!(row.state, SourceState::TokensUnreadable) {
                     continue; // the keychain's problem, reported once above
                 }
+                if matches!(row.state, SourceState::CommandNotFound { .. }) {
+                    continue; // reported once below, where the program is looked for
+                }
                 let outcome = match &row.state {
                     SourceState::NeedsSignIn
                     | SourceState::MissingSecret { .. }
@@ -458,23 +461,18 @@ async fn reachability(id: &str, transport: &ResolvedTransport) -> Finding {
                 .fix("check the network, the proxy settings (`HTTPS_PROXY`) and the URL"),
             }
         }
-        ResolvedTransport::Stdio { command, .. } => match find_program(command) {
-            Some(path) => Finding::new(Area::Source, id, Outcome::Ok, format!("runs {}", path.display())),
-            None => Finding::new(Area::Source, id, Outcome::Problem, format!("`{command}` was not found"))
-                .fix(format!(
-                    "install it, or give its full path with `lanyard profile edit {id} -- <command>`"
-                )),
-        },
+        ResolvedTransport::Stdio { command, env, cwd, .. } => {
+            let path = env.iter().find(|(name, _)| name == "PATH").map(|(_, value)| value.expose().into());
+            if crate::program::is_found(command, path, cwd.as_deref()) {
+                Finding::new(Area::Source, id, Outcome::Ok, format!("runs `{command}`"))
+            } else {
+                Finding::new(Area::Source, id, Outcome::Problem, format!("`{command}` was not found"))
+                    .fix(format!(
+                        "install it, or give its full path with `lanyard profile edit {id} -- <command>`"
+                    ))
+            }
+        }
     }
-}
-
-/// `command` as the OS would find it: a path as given, a bare name on `PATH`.
-fn find_program(command: &str) -> Option<PathBuf> {
-    let given = Path::new(command);
-    if given.components().count() > 1 {
-        return given.is_file().then(|| given.to_owned());
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(command)).find(|path| path.is_file())
 }
 
 /// The entries of an IDE's config file that run Lanyard, and whether their sources exist.
@@ -563,10 +561,11 @@ mod tests {
 
     #[test]
     fn programs_are_found_by_path_or_on_path() {
-        assert!(find_program("sh").is_some(), "sh is on PATH");
-        assert!(find_program("/bin/sh").is_some(), "a full path is taken as given");
-        assert!(find_program("/nonexistent/lanyard-doctor-test").is_none());
-        assert!(find_program("lanyard-doctor-no-such-program").is_none());
+        let found = |command| crate::program::is_found(command, None, None);
+        assert!(found("sh"), "sh is on PATH");
+        assert!(found("/bin/sh"), "a full path is taken as given");
+        assert!(!found("/nonexistent/lanyard-doctor-test"));
+        assert!(!found("lanyard-doctor-no-such-program"));
     }
 
     #[test]

@@ -25,12 +25,19 @@ pub fn missing_command(profile: &Profile) -> Option<String> {
         Some(dir) => Some(PathBuf::from(expand(&dir.to_string_lossy(), lookup).ok()?)),
         None => None,
     };
-    (!is_found(&command, &path, cwd.as_deref())).then_some(command)
+    (!found_in(&command, &path, cwd.as_deref())).then_some(command)
+}
+
+/// Whether a resolved stdio command is found, on the `path` its environment sets (the
+/// process's own `PATH` when `None`), for a source whose variables are already expanded.
+pub fn is_found(command: &str, path: Option<OsString>, cwd: Option<&Path>) -> bool {
+    let path = path.or_else(|| std::env::var_os("PATH")).unwrap_or_default();
+    found_in(command, &path, cwd)
 }
 
 /// Whether `command` names a program: a path (relative ones from `cwd` or from here, since
 /// which of the two the OS uses differs), or a name in one of `path`'s folders.
-fn is_found(command: &str, path: &std::ffi::OsStr, cwd: Option<&Path>) -> bool {
+fn found_in(command: &str, path: &std::ffi::OsStr, cwd: Option<&Path>) -> bool {
     let given = Path::new(command);
     if given.components().count() > 1 || given.is_absolute() {
         return cwd.is_some_and(|dir| is_program(&dir.join(given))) || is_program(given);

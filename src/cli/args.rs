@@ -20,7 +20,7 @@ Environment:
   LANYARD_CONFIG_DIR  folder of profiles.toml (default: the OS config folder + /lanyard)
   LANYARD_DATA_DIR    folder of logs (default: the OS data folder + /lanyard)
   LANYARD_KEYCHAIN    secret-service (default on Linux) or keyutils (kernel keyring, forgets at reboot)
-  LANYARD_LOG         log filter for stderr, e.g. debug or lanyard=trace (default: warn)";
+  LANYARD_LOG         log filter for stderr, e.g. debug or lanyard=trace (default: Lanyard's own warnings; RUST_LOG too)";
 
 /// Keeps your MCP server connections and their credentials in one place.
 #[derive(Debug, Parser)]
