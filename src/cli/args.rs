@@ -330,6 +330,11 @@ pub struct AuthSettings {
     /// or EdDSA (default: from the key, RS256 for RSA, ES256 for P-256, ES384 for P-384).
     #[arg(long, value_name = "ALG")]
     pub client_key_alg: Option<lanyard::profile::KeyAlg>,
+    /// The authorization server (issuer) the pre-registered client belongs to (oauth,
+    /// client-credentials): its secret or key is shown to no other. Without it, the issuer of
+    /// the source's current tokens counts.
+    #[arg(long, value_name = "ISSUER")]
+    pub client_issuer: Option<String>,
     /// A Client ID Metadata Document URL (oauth).
     #[arg(long, value_name = "URL")]
     pub client_metadata_url: Option<String>,

@@ -238,6 +238,9 @@ fn apply_auth(
                 secrets.push((SecretRef::client_secret(), env_secret(var, "--client-secret-env")?));
                 oauth.client_secret = Some(SecretRef::client_secret());
             }
+            if let Some(issuer) = &auth.client_issuer {
+                oauth.client_issuer = Some(issuer.clone());
+            }
             if let Some(url) = &auth.client_metadata_url {
                 oauth.client_metadata_url = Some(url.clone());
             }
@@ -274,6 +277,7 @@ fn apply_auth(
                 client_id: client_id.clone(),
                 client_secret: None,
                 client_key: None,
+                client_issuer: None,
                 scopes: None,
                 service_token_header: None,
                 service_token: None,
@@ -283,6 +287,9 @@ fn apply_auth(
             apply_client_proof(&mut cc, auth, secrets)?;
             if let Some(url) = &auth.token_url {
                 cc.token_url = Some(url.clone());
+            }
+            if let Some(issuer) = &auth.client_issuer {
+                cc.client_issuer = Some(issuer.clone());
             }
             if scopes.is_some() {
                 cc.scopes = scopes;
@@ -374,6 +381,7 @@ fn refuse_auth_flags_without_kind(settings: &ProfileSettings) -> Result<()> {
         || auth.client_key_file.is_some()
         || auth.client_key_alg.is_some()
         || auth.client_metadata_url.is_some()
+        || auth.client_issuer.is_some()
         || auth.scope.is_some()
         || auth.redirect_port.is_some()
         || auth.no_resource_param

@@ -80,16 +80,17 @@ pub async fn sign_in(
     })?;
     let redirect = LoopbackRedirect::bind(id, settings.redirect_port).await?;
     let redirect_uri = redirect.redirect_uri();
-    let client = registration::client_for(http, vault, id, settings, server, &redirect_uri).await?;
-
-    let pkce = Pkce::new();
-    let state = random_token(16);
     let held = match StoredTokens::load(vault, id).await {
         Ok(held) => held,
         // Unreadable tokens are replaced by this sign-in; nothing of them is needed.
         Err(OAuthError::CorruptTokens { .. }) => None,
         Err(err) => return Err(err),
     };
+    let client =
+        registration::client_for(http, vault, id, settings, server, &redirect_uri, held.as_ref()).await?;
+
+    let pkce = Pkce::new();
+    let state = random_token(16);
     let requested = with_openid(discovery.scopes(settings.scopes.as_deref()), server, settings);
     let (scopes, step_up) = step_up::for_sign_in(requested, held.as_ref());
     let resource = settings.resource_param.then(|| discovery.resource.clone());

@@ -162,6 +162,7 @@ mod tests {
             client_id: "c".into(),
             client_secret: Some(crate::profile::SecretRef::client_secret()),
             client_key: None,
+            client_issuer: None,
             scopes: None,
             service_token_header: None,
             service_token: None,

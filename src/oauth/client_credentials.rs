@@ -15,7 +15,7 @@ use super::binding::Binding;
 use super::discovery::{canonical_resource, discover};
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, endpoint, post_form, refusal};
-use super::registration::with_secret;
+use super::registration::{check_home, home_issuer, with_secret};
 use super::tokens::{Grant, StoredTokens, TokenAnswer, now};
 use crate::profile::{ClientCredentialsSettings, SecretRef, SourceId};
 use crate::secret::Secret;
@@ -46,7 +46,15 @@ pub async fn fetch(
             done => return done,
         }
     }
-    let endpoints = Endpoints::find(http, id, mcp_url, settings, proof).await?;
+    let held = match previous {
+        Some(_) => None,
+        // A new token asked for by a sign-in: the source's current one still says where this
+        // client belongs.
+        None => StoredTokens::load(vault, id).await.ok().flatten(),
+    };
+    let home =
+        home_issuer(settings.client_issuer.as_deref(), &settings.client_id, previous.or(held.as_ref()));
+    let endpoints = Endpoints::find(http, id, mcp_url, settings, proof, home).await?;
     request(http, vault, id, mcp_url, settings, endpoints).await
 }
 
@@ -143,6 +151,7 @@ impl Endpoints {
         mcp_url: &Url,
         settings: &ClientCredentialsSettings,
         proof: Proof,
+        home: Option<&str>,
     ) -> Result<Self, OAuthError> {
         Ok(match &settings.token_url {
             Some(raw) => {
@@ -164,6 +173,7 @@ impl Endpoints {
                 let discovery = discover(http, id, mcp_url).await?;
                 super::private_net::check(id, mcp_url, &discovery, settings.allow_private_network)?;
                 let server = &discovery.server;
+                check_home(id, home, &server.issuer)?;
                 Self {
                     token_endpoint: server.token_endpoint.clone(),
                     issuer: server.issuer.clone(),

@@ -335,10 +335,13 @@ pub async fn client_auth(
     }
     let secret = if settings.client_id.as_deref() == Some(client_id.as_str()) {
         match &settings.client_secret {
-            Some(reference) => vault
-                .get(&VaultKey::source_secret(id, reference))
-                .await
-                .map_err(|err| OAuthError::Vault { id: id.clone(), err })?,
+            Some(reference) => {
+                registration::check_home(id, settings.client_issuer.as_deref(), &tokens.issuer)?;
+                vault
+                    .get(&VaultKey::source_secret(id, reference))
+                    .await
+                    .map_err(|err| OAuthError::Vault { id: id.clone(), err })?
+            }
             None => None,
         }
     } else {

@@ -215,6 +215,11 @@ pub enum OAuthError {
     MissingClientSecret { id: SourceId, reference: crate::profile::SecretRef },
 
     #[error(
+        "source `{id}`: its server now names the authorization server {named}, but its pre-registered client belongs to {registered_at}, so the client's secret was not shown to {named}; register a client there and set it with `lanyard profile edit {id} --client-id ID --client-secret-env VAR --client-issuer {named}`, or, if {named} is where the client was registered, pin it with `lanyard profile edit {id} --client-issuer {named}`"
+    )]
+    ClientIssuerMoved { id: SourceId, registered_at: String, named: String },
+
+    #[error(
         "source `{id}`: the client key `{reference}` is not in the keychain; store it with `lanyard profile edit {id} --client-key-file key.pem`"
     )]
     MissingClientKey { id: SourceId, reference: crate::profile::SecretRef },
@@ -452,6 +457,13 @@ impl OAuthError {
                 format!("source `{id}`: the sign-in in the browser ended with `{code}`"),
                 code.remedy(),
             )),
+            Self::ClientIssuerMoved { id, registered_at, named } => Some(Advice::new(
+                id,
+                format!(
+                    "source `{id}`: its server now names the authorization server {named}, but its pre-registered client belongs to {registered_at}, so the client's secret was not shown to {named}"
+                ),
+                Remedy::ChangeSetting { setting: Setting::Client },
+            )),
             Self::RedirectPortBusy { id, port, .. } => Some(Advice::new(
                 id,
                 format!(
@@ -502,6 +514,7 @@ impl OAuthError {
             | Self::RegistrationDropped { .. }
             | Self::NeedsMoreScope { .. } => Kind::NeedsSignIn,
             Self::MissingClientSecret { .. }
+            | Self::ClientIssuerMoved { .. }
             | Self::MissingClientKey { .. }
             | Self::ClientKey { .. }
             | Self::ScopeNotGranted { .. } => Kind::Config,
@@ -585,6 +598,11 @@ mod tests {
             },
             OAuthError::RefreshCutOff { id: id(), code: code("invalid_grant") },
             OAuthError::RegistrationDropped { id: id(), issuer: "https://as.example".into() },
+            OAuthError::ClientIssuerMoved {
+                id: id(),
+                registered_at: "https://as.example".into(),
+                named: "https://other.example".into(),
+            },
             OAuthError::NeedsMoreScope { id: id(), scopes: vec!["admin".into()] },
             OAuthError::ScopeNotGranted { id: id(), scopes: vec!["admin".into()], attempts: 2 },
             OAuthError::Refused { id: id(), origin, step: Step::CodeExchange, code: code("invalid_scope") },

@@ -14,6 +14,7 @@ use url::Url;
 use super::discovery::ServerMetadata;
 use super::error::{OAuthError, Problem, Step};
 use super::http::{ClientAuth, bad, parse_json, read_limited, refusal, unreachable};
+use super::tokens::StoredTokens;
 use crate::profile::{Auth, OAuthSettings, SourceId};
 use crate::secret::Secret;
 use crate::upstream::Origin;
@@ -91,8 +92,9 @@ pub async fn client_for(
     settings: &OAuthSettings,
     server: &ServerMetadata,
     redirect_uri: &Url,
+    held: Option<&StoredTokens>,
 ) -> Result<Client, OAuthError> {
-    if let Some(client) = configured(vault, id, settings, server).await? {
+    if let Some(client) = configured(vault, id, settings, server, held).await? {
         return Ok(client);
     }
     if let Some(url) =
@@ -109,23 +111,60 @@ pub async fn client_for(
     register(http, vault, id, server, redirect_uri).await
 }
 
-/// The pre-registered client of a profile, with its secret from the vault.
+/// The pre-registered client of a profile, with its secret from the vault. `held` are the
+/// source's tokens from before this sign-in, if any: a client with a secret is refused at an
+/// authorization server other than its own (see [`home_issuer`]).
 pub async fn configured(
     vault: &Vault,
     id: &SourceId,
     settings: &OAuthSettings,
     server: &ServerMetadata,
+    held: Option<&StoredTokens>,
 ) -> Result<Option<Client>, OAuthError> {
     let Some(client_id) = settings.client_id.clone() else { return Ok(None) };
     let secret = match &settings.client_secret {
-        Some(reference) => vault
-            .get(&VaultKey::source_secret(id, reference))
-            .await
-            .map_err(|err| OAuthError::Vault { id: id.clone(), err })?,
+        Some(reference) => {
+            let home = home_issuer(settings.client_issuer.as_deref(), &client_id, held);
+            check_home(id, home, &server.issuer)?;
+            vault
+                .get(&VaultKey::source_secret(id, reference))
+                .await
+                .map_err(|err| OAuthError::Vault { id: id.clone(), err })?
+        }
         None => None,
     };
     let auth = with_secret(client_id, secret, |method| server.takes_auth_method(method));
     Ok(Some(Client { auth, kind: ClientKind::PreRegistered }))
+}
+
+/// The authorization server a pre-registered client belongs to: the profile's `client_issuer`
+/// when it names one, else the issuer that issued the source's current tokens to this client.
+/// `None` before the first sign-in, when the server the person configured is taken at its word.
+///
+/// A person registers such a client at one authorization server; when the MCP server's metadata
+/// later names another (a move, or a server taken over), that other server must not be shown the
+/// client's secret or an assertion signed with its key (the MCP spec's authorization server
+/// change; registrations Lanyard makes itself are kept per issuer and are safe by construction).
+pub fn home_issuer<'a>(
+    pinned: Option<&'a str>,
+    client_id: &str,
+    held: Option<&'a StoredTokens>,
+) -> Option<&'a str> {
+    pinned
+        .or_else(|| held.filter(|tokens| tokens.client_id == client_id).map(|tokens| tokens.issuer.as_str()))
+}
+
+/// Refuses to present a pre-registered client's credentials at `named` when the client belongs
+/// to another authorization server. Issuers are compared as the exact strings they are.
+pub fn check_home(id: &SourceId, home: Option<&str>, named: &str) -> Result<(), OAuthError> {
+    match home {
+        Some(home) if home != named => Err(OAuthError::ClientIssuerMoved {
+            id: id.clone(),
+            registered_at: home.to_owned(),
+            named: named.to_owned(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Basic when the server takes it, else post; a public client without a secret.
@@ -299,17 +338,17 @@ mod tests {
             client_metadata_url: Some(document.clone()),
             ..OAuthSettings::default()
         };
-        let chosen = client_for(&http, &vault, &id, &both, &server(true), &redirect).await.unwrap();
+        let chosen = client_for(&http, &vault, &id, &both, &server(true), &redirect, None).await.unwrap();
         assert_eq!(chosen.kind, ClientKind::PreRegistered, "a pre-registered client comes first");
         assert_eq!(chosen.auth.client_id(), "pre", "with the profile's id");
 
         let cimd = OAuthSettings { client_metadata_url: Some(document.clone()), ..OAuthSettings::default() };
-        let chosen = client_for(&http, &vault, &id, &cimd, &server(true), &redirect).await.unwrap();
+        let chosen = client_for(&http, &vault, &id, &cimd, &server(true), &redirect, None).await.unwrap();
         assert_eq!(chosen.kind, ClientKind::MetadataDocument, "then a metadata document the server supports");
         assert_eq!(chosen.auth.client_id(), document, "whose URL is the client id");
         assert!(matches!(chosen.auth, ClientAuth::None { .. }), "a metadata-document client is public");
 
-        let err = client_for(&http, &vault, &id, &cimd, &server(false), &redirect).await.unwrap_err();
+        let err = client_for(&http, &vault, &id, &cimd, &server(false), &redirect, None).await.unwrap_err();
         assert!(
             matches!(err, OAuthError::NoRegistration { .. }),
             "a server without metadata-document support gets dynamic registration, here unavailable: {err:?}"
@@ -318,14 +357,68 @@ mod tests {
             Stored { client_id: "dyn".into(), client_secret: None, token_endpoint_auth_method: None };
         let text = Secret::new(serde_json::to_string(&stored).unwrap());
         vault.set(&VaultKey::registration("https://as.example"), &text).await.unwrap();
-        let chosen = client_for(&http, &vault, &id, &cimd, &server(false), &redirect).await.unwrap();
+        let chosen = client_for(&http, &vault, &id, &cimd, &server(false), &redirect, None).await.unwrap();
         assert_eq!(chosen.kind, ClientKind::Dynamic, "the kept dynamic registration is reused");
         assert_eq!(chosen.auth.client_id(), "dyn", "the registered id");
-        let chosen = client_for(&http, &vault, &id, &cimd, &server(true), &redirect).await.unwrap();
+        let chosen = client_for(&http, &vault, &id, &cimd, &server(true), &redirect, None).await.unwrap();
         assert_eq!(
             chosen.kind,
             ClientKind::MetadataDocument,
             "a metadata document still wins over a kept registration when the server supports it"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pre_registered_secret_goes_to_its_own_authorization_server_only() {
+        let vault = Vault::mock();
+        let id: SourceId = "s".parse().unwrap();
+        let reference = crate::profile::SecretRef::client_secret();
+        vault.set(&VaultKey::source_secret(&id, &reference), &Secret::new("s3cret")).await.unwrap();
+        let settings = OAuthSettings {
+            client_id: Some("c".into()),
+            client_secret: Some(reference),
+            ..OAuthSettings::default()
+        };
+        let moved = ServerMetadata { issuer: "https://elsewhere.example".into(), ..server(false) };
+        let held = crate::oauth::tokens::tests::sample();
+        assert_eq!(held.issuer, "https://as.example", "the tokens came from the first server");
+
+        let chosen = configured(&vault, &id, &settings, &server(false), Some(&held)).await.unwrap();
+        assert!(
+            matches!(chosen.map(|c| c.auth), Some(ClientAuth::Basic { .. })),
+            "at its own server the client proves itself with its secret"
+        );
+        let err = configured(&vault, &id, &settings, &moved, Some(&held)).await.unwrap_err();
+        assert!(
+            matches!(&err, OAuthError::ClientIssuerMoved { registered_at, named, .. }
+                if registered_at == "https://as.example" && named == "https://elsewhere.example"),
+            "another server named by the metadata is refused before the secret is read: {err:?}"
+        );
+        let pinned = OAuthSettings { client_issuer: Some("https://as.example".into()), ..settings.clone() };
+        assert!(
+            configured(&vault, &id, &pinned, &moved, None).await.is_err(),
+            "a pinned issuer holds without any tokens"
+        );
+        let repinned =
+            OAuthSettings { client_issuer: Some("https://elsewhere.example".into()), ..settings.clone() };
+        assert!(
+            configured(&vault, &id, &repinned, &moved, Some(&held)).await.is_ok(),
+            "the profile's pin wins over the tokens' issuer: the person moved the client"
+        );
+        let other_client = crate::oauth::tokens::StoredTokens { client_id: "dyn-1".into(), ..held };
+        assert!(
+            configured(&vault, &id, &settings, &moved, Some(&other_client)).await.is_ok(),
+            "tokens issued to another client say nothing of where this one belongs"
+        );
+        assert!(
+            configured(&vault, &id, &settings, &moved.clone(), None).await.is_ok(),
+            "on first use the configured server is taken at its word"
+        );
+        let public = OAuthSettings { client_secret: None, ..settings };
+        let held = crate::oauth::tokens::tests::sample();
+        assert!(
+            configured(&vault, &id, &public, &moved, Some(&held)).await.is_ok(),
+            "a client without a secret shows nothing secret anywhere"
         );
     }
 

@@ -385,7 +385,7 @@ pub fn now() -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -412,7 +412,7 @@ mod tests {
         );
     }
 
-    fn sample() -> StoredTokens {
+    pub(crate) fn sample() -> StoredTokens {
         StoredTokens {
             access_token: Secret::new("at-1"),
             refresh_token: Some(Secret::new("rt-1")),

@@ -364,6 +364,10 @@ pub struct OAuthSettings {
     /// The pre-registered client's secret, in the vault.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<SecretRef>,
+    /// The authorization server (its issuer) the pre-registered client belongs to: its secret is
+    /// shown to no other. Without it, the issuer of the source's current tokens counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_issuer: Option<String>,
     /// A Client ID Metadata Document URL, used when the server supports them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_metadata_url: Option<String>,
@@ -389,6 +393,7 @@ impl Default for OAuthSettings {
         Self {
             client_id: None,
             client_secret: None,
+            client_issuer: None,
             client_metadata_url: None,
             scopes: None,
             redirect_port: None,
@@ -428,6 +433,11 @@ pub struct ClientCredentialsSettings {
     /// The private key for `private_key_jwt` (RFC 7523 client authentication).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key: Option<ClientKey>,
+    /// The authorization server (its issuer) the client belongs to when the token endpoint is
+    /// discovered: its secret or assertion goes to no other. Without it, the issuer of the
+    /// source's current token counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_issuer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// An extra service token sent in the named header with every request.

@@ -338,6 +338,7 @@ mod tests {
             client_id: "svc".into(),
             client_secret: Some(SecretRef::client_secret()),
             client_key: None,
+            client_issuer: None,
             scopes: None,
             service_token_header: None,
             service_token: None,

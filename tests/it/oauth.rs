@@ -337,6 +337,7 @@ async fn client_credentials_get_a_service_token() {
             client_id: fixture.cc_client_id.clone(),
             client_secret: Some(SecretRef::client_secret()),
             client_key: None,
+            client_issuer: None,
             scopes: Some(vec!["mcp:read".into()]),
             service_token_header: None,
             service_token: None,

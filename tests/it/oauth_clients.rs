@@ -529,3 +529,132 @@ async fn issue_15_a_one_off_service_account_gets_its_token_and_keeps_nothing() {
         "no profile was written for the one-off server"
     );
 }
+
+/// Points the bench fixture's protected resource metadata at another authorization server, as a
+/// server that moved (or was taken over) would.
+async fn move_to(bench: &Bench, other: &OAuthFixture) {
+    bench
+        .fixture
+        .control("config", json!({"authorization_servers": [other.issuer]}))
+        .await
+        .expect("the fixture names the other authorization server");
+}
+
+/// What the other authorization server was asked for: token requests and authorizations.
+async fn asked_of(other: &OAuthFixture) -> (Value, Value) {
+    let stats = other.stats().await.expect("the other fixture's stats answer");
+    (stats["token_log"].clone(), stats["authorization_log"].clone())
+}
+
+#[tokio::test]
+async fn issue_14_a_service_account_shows_its_secret_to_no_authorization_server_but_its_own() {
+    let bench = Bench::new("ccmoved").await;
+    let other = OAuthFixture::start(&[]).await.expect("a second OAuth fixture starts");
+    bench.add_service_account(&[], &[]);
+    bench.expect(&["tools", &bench.id], &[], 0);
+
+    move_to(&bench, &other).await;
+    let (_, stderr) = bench.expect(&["reconnect", &bench.id], &[], 5);
+    assert!(
+        stderr.contains(&format!("belongs to {}", bench.fixture.issuer)) && stderr.contains(&other.issuer),
+        "the refusal names both authorization servers: {stderr}"
+    );
+    assert!(stderr.contains("--client-issuer"), "and the setting that accepts the move: {stderr}");
+    let (tokens, _) = asked_of(&other).await;
+    assert_eq!(tokens, json!([]), "the other server received no token request, so no secret");
+
+    // The person pins the client to its own server: the pin holds without any tokens.
+    bench.expect(&["disconnect", &bench.id], &[], 0);
+    bench.expect(
+        &[
+            "profile",
+            "edit",
+            &bench.id,
+            "--auth",
+            "client-credentials",
+            "--client-issuer",
+            &bench.fixture.issuer,
+        ],
+        &[],
+        0,
+    );
+    bench.expect(&["connect", &bench.id], &[], 5);
+    let (tokens, _) = asked_of(&other).await;
+    assert_eq!(tokens, json!([]), "still nothing at the other server");
+}
+
+#[tokio::test]
+async fn issue_14_a_pre_registered_client_secret_is_not_shown_to_a_new_authorization_server() {
+    let bench = Bench::new("premoved").await;
+    let other = OAuthFixture::start(&[]).await.expect("a second OAuth fixture starts");
+    let port = free_port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let client = bench
+        .pre_register(
+            json!({"redirect_uris": [redirect], "token_endpoint_auth_method": "client_secret_basic"}),
+        )
+        .await;
+    let client_id = client["client_id"].as_str().expect("the fixture names the client").to_owned();
+    let secret = client["client_secret"].as_str().expect("a confidential client has a secret").to_owned();
+    let port_text = port.to_string();
+    let add = [
+        "profile",
+        "add",
+        &bench.id,
+        "--url",
+        &bench.fixture.mcp,
+        "--auth",
+        "oauth",
+        "--client-id",
+        &client_id,
+        "--client-secret-env",
+        "PRE_REGISTERED_SECRET",
+        "--redirect-port",
+        &port_text,
+    ];
+    bench.expect(&add, &[("PRE_REGISTERED_SECRET", &secret)], 0);
+    bench.connect_and_call(&[]);
+
+    move_to(&bench, &other).await;
+    let (_, stderr) = bench.expect(&["reconnect", &bench.id], &[], 5);
+    assert!(
+        stderr.contains(&format!("belongs to {}", bench.fixture.issuer)),
+        "the refusal says why: {stderr}"
+    );
+    let (tokens, authorizations) = asked_of(&other).await;
+    assert_eq!(tokens, json!([]), "the other server received no token request");
+    assert_eq!(authorizations, json!([]), "and no authorization request: the browser never opened");
+    let (stdout, _) = bench.expect(&["call", &bench.id, "whoami"], &[], 0);
+    assert!(
+        stdout.contains("\"sub\":\"alice\""),
+        "the tokens of the first server still work there: {stdout}"
+    );
+}
+
+#[tokio::test]
+async fn issue_14_a_dynamic_client_registers_anew_at_a_new_authorization_server_and_brings_no_refresh_token()
+{
+    let bench = Bench::new("dynmoved").await;
+    let other = OAuthFixture::start(&[]).await.expect("a second OAuth fixture starts");
+    let _other_registration = Cleanup(vec![format!("issuer:{}/registration", other.issuer)]);
+    bench.expect(&["profile", "add", &bench.id, "--url", &bench.fixture.mcp, "--auth", "oauth"], &[], 0);
+    bench.connect_and_call(&[]);
+    let first = bench.stats().await;
+    let first_client = first["authorization_log"][0]["client_id"].as_str().expect("a client id").to_owned();
+
+    move_to(&bench, &other).await;
+    // The other server takes the registration and the sign-in, but refuses a token for a resource
+    // that is not its own; what matters is what it was shown.
+    let _ = bench.run(&["reconnect", &bench.id], &[]);
+    let stats = other.stats().await.expect("the other fixture's stats answer");
+    assert_eq!(stats["registrations"], 1, "Lanyard registered anew at the other server: {stats}");
+    let shown = stats.to_string();
+    assert!(!shown.contains(&first_client), "the first server's client id never reached it: {shown}");
+    let refreshes = stats["token_log"]
+        .as_array()
+        .expect("a token log")
+        .iter()
+        .filter(|entry| entry["grant_type"] == "refresh_token")
+        .count();
+    assert_eq!(refreshes, 0, "no refresh token was presented there: {stats}");
+}

@@ -135,6 +135,9 @@ const fixture = {
   consent: flags.consent, // 'approve' | 'deny'
   denyScopes: new Set(), // scopes the "user" unticks on the consent screen
   challengeScope: flags['challenge-scope'],
+  // Issuers the MCP server's protected resource metadata names; null: this authorization server
+  // (POST /__fixture/config {"authorization_servers":[...]}, a server that moved to another one).
+  authorizationServers: null,
   tokenFailures: [], // armed failure rules for the token endpoint, see POST /__fixture/token-failures
   omitExpiresIn: false, // token responses leave out `expires_in` (POST /__fixture/config)
   expiresInSkew: 0, // seconds added to the `expires_in` reported (a clock that runs behind)
@@ -827,7 +830,9 @@ async function asHandler(req, res) {
 //   POST /__fixture/consent              {"mode":"deny"|"approve", "deny_scopes":["mcp:admin"]}
 //   POST /__fixture/config               {"access_ttl":5, "refresh_ttl":60, "user":"bob",
 //                                         "challenge_scope":"mcp:read", "omit_expires_in":true,
-//                                         "expires_in_skew":3600}   (tokens issued later)
+//                                         "expires_in_skew":3600,   (tokens issued later)
+//                                         "authorization_servers":["https://..."]}  (what the
+//                                         protected resource metadata names; null: this one)
 //   POST /__fixture/token-failures       {"count":1, "status":503, "error":"...", "delay_ms":0,
 //                                         "drop":false, "abandon":false,
 //                                         "grant_type":"refresh_token"}  (arms a rule;
@@ -880,6 +885,7 @@ function settings() {
     challenge_scope: fixture.challengeScope,
     omit_expires_in: fixture.omitExpiresIn,
     expires_in_skew: fixture.expiresInSkew,
+    authorization_servers: fixture.authorizationServers ?? [issuer],
     token_failures: fixture.tokenFailures,
   };
 }
@@ -888,7 +894,7 @@ const CONTROL_ENDPOINTS = [
   'GET  /__fixture/stats',
   'POST /__fixture/stats/reset',
   'POST /__fixture/consent {"mode":"deny"|"approve","deny_scopes":[...]}',
-  'POST /__fixture/config {"access_ttl","refresh_ttl","user","challenge_scope","omit_expires_in","expires_in_skew"}',
+  'POST /__fixture/config {"access_ttl","refresh_ttl","user","challenge_scope","omit_expires_in","expires_in_skew","authorization_servers"}',
   'POST /__fixture/token-failures {"count","status","error","delay_ms","drop","abandon","grant_type"} | {"clear":true}',
   'POST /__fixture/revoke-all [?sub=alice]',
   'POST /__fixture/expire-access-tokens',
@@ -938,6 +944,9 @@ async function handleControl(req, res, url) {
       if (p.challenge_scope !== undefined) fixture.challengeScope = String(p.challenge_scope);
       if (p.omit_expires_in !== undefined) fixture.omitExpiresIn = p.omit_expires_in === true || p.omit_expires_in === 'true';
       if (p.expires_in_skew !== undefined) fixture.expiresInSkew = Number(p.expires_in_skew) || 0;
+      if (p.authorization_servers !== undefined) {
+        fixture.authorizationServers = Array.isArray(p.authorization_servers) ? p.authorization_servers.map(String) : null;
+      }
       log(`config: ${JSON.stringify(settings())}`);
       return sendJson(res, 200, settings());
     }
@@ -1175,7 +1184,10 @@ async function mcpHandler(req, res) {
 
     // RFC 9728: both the path-inserted location for /mcp and the root location.
     if (req.method === 'GET' && (path === '/.well-known/oauth-protected-resource/mcp' || path === '/.well-known/oauth-protected-resource')) {
-      return sendJson(res, 200, protectedResourceMetadata);
+      return sendJson(res, 200, {
+        ...protectedResourceMetadata,
+        authorization_servers: fixture.authorizationServers ?? [issuer],
+      });
     }
     if (path !== '/mcp') return sendJson(res, 404, { error: 'not found' });
 

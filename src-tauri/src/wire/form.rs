@@ -154,6 +154,7 @@ impl NewSource {
                     allow_private_network: old.allow_private_network,
                     // A client key (set with the CLI) stays while the form gives no secret.
                     client_key: old.client_key.clone().filter(|_| new.client_secret.is_none()),
+                    client_issuer: old.client_issuer.clone(),
                     ..new
                 })
             }
@@ -237,6 +238,7 @@ impl NewSource {
                     Some(take_secret(SecretRef::client_secret(), cc.client_secret, "the client secret")?)
                 },
                 client_key: None,
+                client_issuer: None,
                 scopes: scope_list(cc.scopes),
                 service_token_header: (!header.is_empty()).then_some(header),
                 service_token,
@@ -739,6 +741,7 @@ mod tests {
             client_id: "svc".into(),
             client_secret: Some(SecretRef::client_secret()),
             client_key: None,
+            client_issuer: None,
             scopes: None,
             service_token_header: Some("X-Service-Token".into()),
             service_token: Some(SecretRef::service_token()),

@@ -283,6 +283,7 @@ mod tests {
             client_id: "c".into(),
             client_secret: Some(SecretRef::header("x")),
             client_key: None,
+            client_issuer: None,
             scopes: None,
             service_token_header: None,
             service_token: None,
