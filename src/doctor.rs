@@ -466,10 +466,11 @@ async fn reachability(id: &str, transport: &ResolvedTransport) -> Finding {
             if crate::program::is_found(command, path, cwd.as_deref()) {
                 Finding::new(Area::Source, id, Outcome::Ok, format!("runs `{command}`"))
             } else {
-                Finding::new(Area::Source, id, Outcome::Problem, format!("`{command}` was not found"))
-                    .fix(format!(
+                Finding::new(Area::Source, id, Outcome::Problem, format!("`{command}` was not found")).fix(
+                    format!(
                         "install it, or give its full path with `lanyard profile edit {id} -- <command>`"
-                    ))
+                    ),
+                )
             }
         }
     }
