@@ -2,9 +2,11 @@
 //! client (that costs ~0.3-0.45 ms per call here).
 //!
 //! The agent's request goes to the source's URL with only the MCP headers kept (`Accept`,
-//! `Content-Type`, `Mcp-Session-Id`, `MCP-Protocol-Version`, `Last-Event-ID`); its
-//! `Authorization` (our bridge token), cookies and `Origin` stay here, and the source's
-//! credentials are added instead. Event streams pass back as they come; a JSON answer to a
+//! `Content-Type`, `Mcp-Session-Id`, `MCP-Protocol-Version`, `Last-Event-ID`, and the SEP-2243
+//! `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*`, which a 2026-07-28 server requires and checks
+//! against the body); its `Authorization` (our bridge token), cookies and `Origin` stay here, and
+//! the source's credentials are added instead. A call whose alias the tool filter maps back gets
+//! `Mcp-Name` set to the upstream name too, so that header and body still agree. Event streams pass back as they come; a JSON answer to a
 //! request is read whole first (up to the message size cap), so that one the server leaves
 //! half-sent can still be replaced by an error. Only where the tool filter
 //! applies is a body looked at: a POST calling a tool (alias mapped back, hidden tool answered
@@ -22,7 +24,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::StreamExt;
@@ -42,8 +44,18 @@ use crate::profile::{Resolved, ResolvedTransport, SourceId};
 use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, reqwest_error};
 
 /// Agent request headers that go upstream; every other header stays here.
-const REQUEST_HEADERS: [&str; 5] =
-    ["accept", "content-type", "mcp-session-id", "mcp-protocol-version", "last-event-id"];
+const REQUEST_HEADERS: [&str; 7] = [
+    "accept",
+    "content-type",
+    "mcp-session-id",
+    "mcp-protocol-version",
+    "last-event-id",
+    "mcp-method",
+    "mcp-name",
+];
+/// Agent request headers with this prefix go upstream too: SEP-2243 tool arguments mirrored into
+/// headers (`Mcp-Param-Region: …`), which the server checks against the call's arguments.
+const REQUEST_HEADER_PREFIX: &str = "mcp-param-";
 /// Upstream answer headers that go back to the agent.
 const RESPONSE_HEADERS: [&str; 4] = ["content-type", "mcp-session-id", "cache-control", "www-authenticate"];
 /// The agent's own credential, forwarded only to a source with `auth = passthrough` (the door
@@ -88,6 +100,8 @@ impl Forwarder {
         let mut cancellable: Vec<Value> = Vec::new();
         let mut lists: HashSet<IdKey> = HashSet::new();
         let mut outgoing = None;
+        // The upstream name of a tool called by its alias, for `Mcp-Name`.
+        let mut renamed = None;
         if parts.method == Method::POST {
             let bytes = match axum::body::to_bytes(body, MAX_MESSAGE_BYTES).await {
                 Ok(bytes) => bytes,
@@ -111,8 +125,13 @@ impl Forwarder {
                         .filter_map(Peeked::request_key)
                         .collect();
                 }
-                match self.rewriter.outbound(bytes, &peeked) {
-                    Outbound::Forward(bytes) => outgoing = Some(bytes),
+                match self.rewriter.outbound(bytes.clone(), &peeked) {
+                    Outbound::Forward(forwarded) => {
+                        if self.rewriter.is_active() && forwarded != bytes {
+                            renamed = called_tool(&forwarded);
+                        }
+                        outgoing = Some(forwarded);
+                    }
                     Outbound::Refuse(reply) => return json(StatusCode::OK, reply),
                 }
             } else {
@@ -121,6 +140,18 @@ impl Forwarder {
         }
         let method = parts.method;
         let mut agent_headers = kept(&parts.headers, &REQUEST_HEADERS);
+        agent_headers.extend(
+            parts
+                .headers
+                .iter()
+                .filter(|(name, _)| name.as_str().starts_with(REQUEST_HEADER_PREFIX))
+                .map(|(name, value)| (name.clone(), value.clone())),
+        );
+        if let Some(name) = renamed.and_then(|name| HeaderValue::from_str(&name).ok())
+            && agent_headers.contains_key(MCP_NAME)
+        {
+            agent_headers.insert(MCP_NAME, name);
+        }
         if self.credentials.passes_agent_authorization() {
             agent_headers.extend(kept(&parts.headers, &[AGENT_AUTHORIZATION]));
         }
@@ -478,6 +509,17 @@ pub(crate) fn failure(source: &crate::profile::SourceId, requests: &[Value], err
 
 pub(crate) fn json(status: StatusCode, body: Bytes) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
+
+/// The tool a single `tools/call` message calls (a batch carries no `Mcp-Name`).
+fn called_tool(body: &[u8]) -> Option<String> {
+    let message: Value = serde_json::from_slice(body).ok()?;
+    if message.get("method").and_then(Value::as_str) != Some("tools/call") {
+        return None;
+    }
+    message.pointer("/params/name").and_then(Value::as_str).map(str::to_owned)
 }
 
 /// The headers of `from` named in `names`.

@@ -9,6 +9,8 @@
 //! lanyard-test-server stdio                 MCP on stdin/stdout
 //! lanyard-test-server http                  streamable HTTP on 127.0.0.1:<free port>; prints
 //!                                           `listening on http://127.0.0.1:<port>/mcp`
+//! lanyard-test-server conformance           the same, serving what the official conformance
+//!                                           suite's server scenarios call (see `conformance`)
 //! options:
 //!   --exit-after-start                      write a line to stderr and exit with status 3
 //!                                           before answering anything
@@ -18,6 +20,8 @@
 //! Tools: `echo {message}`, `add {a, b}`, `fail` (a JSON-RPC error), `sleep {ms}` (ends early
 //! when cancelled) and `cancelled_sleeps` (how many were, in this process). One resource
 //! (`test://greeting`) and one prompt (`greet {name?}`).
+
+mod conformance;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -174,10 +178,11 @@ impl ServerHandler for TestServer {
 enum Mode {
     Stdio,
     Http,
+    Conformance,
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: lanyard-test-server (stdio | http) [--exit-after-start] [--port=N]");
+    eprintln!("usage: lanyard-test-server (stdio | http | conformance) [--exit-after-start] [--port=N]");
     ExitCode::from(2)
 }
 
@@ -190,6 +195,7 @@ async fn main() -> ExitCode {
         match arg.as_str() {
             "stdio" => mode = Some(Mode::Stdio),
             "http" => mode = Some(Mode::Http),
+            "conformance" => mode = Some(Mode::Conformance),
             "--exit-after-start" => exit_after_start = true,
             _ => match arg.strip_prefix("--port=").map(str::parse) {
                 Some(Ok(n)) => port = n,
@@ -204,7 +210,11 @@ async fn main() -> ExitCode {
     }
     let served = match mode {
         Mode::Stdio => serve_stdio().await,
-        Mode::Http => serve_http(port).await,
+        Mode::Http => serve_http(port, TestServer::new).await,
+        Mode::Conformance => {
+            let server = conformance::ConformanceServer::new();
+            serve_http(port, move || server.clone()).await
+        }
     };
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -222,11 +232,14 @@ async fn serve_stdio() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn serve_http(port: u16) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve_http<S: ServerHandler>(
+    port: u16,
+    make: impl Fn() -> S + Send + Sync + 'static,
+) -> Result<(), Box<dyn std::error::Error>> {
     use axum::serve::ListenerExt as _;
 
-    let service: StreamableHttpService<TestServer, LocalSessionManager> = StreamableHttpService::new(
-        || Ok(TestServer::new()),
+    let service: StreamableHttpService<S, LocalSessionManager> = StreamableHttpService::new(
+        move || Ok(make()),
         Default::default(),
         StreamableHttpServerConfig::default(),
     );

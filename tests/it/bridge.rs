@@ -158,6 +158,49 @@ async fn http_agent_to_http_upstream_passes_everything_through() {
     assert_pass_through(&report, "ev-http");
 }
 
+/// Issue 15: a 2026-07-28 server refuses a request without the SEP-2243 headers (`Mcp-Method`,
+/// `Mcp-Name`, `Mcp-Param-*`) or whose headers disagree with its body, so the forward passes them
+/// on, with `Mcp-Name` following the tool filter's alias back to the upstream name.
+#[tokio::test]
+async fn issue_15_the_forward_passes_the_standard_mcp_headers() {
+    let upstream = CountingUpstream::start().await.expect("the counting upstream starts");
+    let home = Home::new();
+    home.add(&["headed", "--url", &upstream.url, "--alias", "weather=forecast"]).await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let body = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": { "name": "forecast", "arguments": { "region": "eu" } },
+    });
+    // Saving the profile and starting the hub may probe the upstream; only our call counts.
+    let before = upstream.hits();
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/mcp/headed"))
+        .header("authorization", format!("Bearer {}", bridge_token()))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "forecast")
+        .header("mcp-param-region", "eu")
+        .header("x-agent-own", "stays")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the bridge answers");
+    assert!(answer.status().is_success(), "the call is forwarded and answered (an error here)");
+    let seen = upstream.headers().split_off(before);
+    assert_eq!(seen.len(), 1, "exactly the one call reaches the upstream");
+    let header = |name: &str| seen[0].get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert_eq!(header("mcp-method").as_deref(), Some("tools/call"), "Mcp-Method goes upstream");
+    assert_eq!(
+        header("mcp-name").as_deref(),
+        Some("weather"),
+        "Mcp-Name names the upstream tool, as the body does after the alias is mapped back"
+    );
+    assert_eq!(header("mcp-param-region").as_deref(), Some("eu"), "Mcp-Param-* headers go upstream");
+    assert_eq!(header("x-agent-own"), None, "other agent headers stay at the bridge");
+}
+
 #[tokio::test]
 async fn the_door_refuses_before_any_upstream_is_touched() {
     let upstream = CountingUpstream::start().await.expect("the counting upstream starts");

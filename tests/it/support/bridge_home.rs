@@ -213,17 +213,21 @@ pub struct CountingUpstream {
     pub url: String,
     hits: Arc<AtomicUsize>,
     authorizations: Arc<std::sync::Mutex<Vec<Option<String>>>>,
+    headers: Arc<std::sync::Mutex<Vec<axum::http::HeaderMap>>>,
 }
 
 impl CountingUpstream {
     pub async fn start() -> anyhow::Result<Self> {
         let hits = Arc::new(AtomicUsize::new(0));
         let authorizations = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (counter, seen) = (Arc::clone(&hits), Arc::clone(&authorizations));
+        let all_headers = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (counter, seen, kept) =
+            (Arc::clone(&hits), Arc::clone(&authorizations), Arc::clone(&all_headers));
         let router = axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
-            let (counter, seen) = (Arc::clone(&counter), Arc::clone(&seen));
+            let (counter, seen, kept) = (Arc::clone(&counter), Arc::clone(&seen), Arc::clone(&kept));
             async move {
                 counter.fetch_add(1, Ordering::SeqCst);
+                kept.lock().unwrap().push(headers.clone());
                 let authorization =
                     headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
                 seen.lock().unwrap().push(authorization);
@@ -231,7 +235,12 @@ impl CountingUpstream {
             }
         });
         let addr = super::serve(router).await?;
-        Ok(Self { url: format!("http://{addr}/mcp"), hits, authorizations })
+        Ok(Self { url: format!("http://{addr}/mcp"), hits, authorizations, headers: all_headers })
+    }
+
+    /// The headers of each request that reached this upstream, in order.
+    pub fn headers(&self) -> Vec<axum::http::HeaderMap> {
+        self.headers.lock().unwrap().clone()
     }
 
     /// The `Authorization` header of each request that reached this upstream, in order.
