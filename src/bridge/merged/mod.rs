@@ -72,8 +72,6 @@ pub enum MergedError {
     UnknownResource { uri: String },
     #[error("there is no source `{id}`; see `lanyard profile list`")]
     UnknownSource { id: SourceId },
-    #[error("source `{id}` is disabled; enable it with `lanyard profile edit {id} --enable`")]
-    Disabled { id: SourceId },
     #[error("{err} (so source `{id}` is left out of the merged server)")]
     Unavailable {
         id: SourceId,
@@ -107,7 +105,7 @@ impl MergedError {
             MergedError::UnknownTool { .. }
             | MergedError::UnknownPrompt { .. }
             | MergedError::UnknownResource { .. } => ErrorKind::Usage,
-            MergedError::UnknownSource { .. } | MergedError::Disabled { .. } => ErrorKind::Profile,
+            MergedError::UnknownSource { .. } => ErrorKind::Profile,
             MergedError::Unavailable { err, .. } | MergedError::Profiles { err } => err.kind(),
             MergedError::Source(err) => err.kind(),
             MergedError::AgentSession { .. } => ErrorKind::Other,
