@@ -631,7 +631,10 @@ mod tests {
         let origin = Origin::of(&url::Url::parse("https://as.example/token").unwrap());
         let code = |c: &str| OAuthErrorCode(c.to_owned());
         let cases = [
-            (OAuthError::NeedsSignIn { id: id() }, "source `github` needs sign-in: run `lanyard connect github`"),
+            (
+                OAuthError::NeedsSignIn { id: id() },
+                "source `github` needs sign-in: run `lanyard connect github`",
+            ),
             (
                 OAuthError::NeedsMoreScope { id: id(), scopes: vec!["a".into(), "b".into()] },
                 "source `github`: the server wants more permission than this sign-in granted (scopes `a b`); run `lanyard reconnect github` to sign in again and grant it",
