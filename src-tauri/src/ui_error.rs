@@ -1,9 +1,10 @@
 //! The one error type the web view receives: a kind the UI branches on, and a message in plain
 //! words that it shows. The engine says each error's kind ([`ErrorKind`]); each kind is mapped
-//! to the window's on purpose, here and nowhere else; the UI never parses message text. Messages come from the engine's own `Display`, which by
-//! design never contains a secret (secrets are a type without `Display`), or, where that ends in
-//! a `lanyard` command the window has a button for, from the error's advice (its problem, the
-//! same words without the command) and the window's name for the fix.
+//! to the window's on purpose, here and nowhere else; the UI never parses message text.
+//! Messages come from the engine's own `Display`, which by design never contains a secret
+//! (secrets are a type without `Display`), or, where that ends in a `lanyard` command the window
+//! has a button for, from the error's advice (its problem, the same words without the command)
+//! and the window's name for the fix.
 
 use lanyard::ErrorKind;
 use lanyard::bridge::IdeConfigError;
