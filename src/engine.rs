@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use crate::ErrorKind;
 use crate::activity_log::{self, Event};
 use crate::credentials::SourceCredentials;
 use crate::filter::ToolChoice;
@@ -19,6 +20,7 @@ use crate::profile::{
     ImportError, Profile, ProfileError, ProfileFile, ProfileStore, ResolveError, SecretRef, SecretSource,
     Skipped, SourceId, import_file, resolve, resolve_with,
 };
+use crate::remedy::{Advice, Remedy};
 use crate::secret::Secret;
 use crate::source::{SourceState, SourceStatus, TokenStatus, refresh_failure, uses_sign_in, uses_tokens};
 use crate::upstream::{Offers, ToolListing, Upstream, UpstreamError};
@@ -38,7 +40,7 @@ pub enum Error {
     Upstream(UpstreamError),
     #[error(transparent)]
     OAuth(#[from] OAuthError),
-    #[error("source `{id}` is disabled; enable it with `lanyard profile edit {id} --enable`")]
+    #[error("{}; enable it with `lanyard profile edit {id} --enable`", disabled(id))]
     Disabled { id: SourceId },
     #[error(transparent)]
     Import(#[from] ImportError),
@@ -58,18 +60,45 @@ impl From<UpstreamError> for Error {
     }
 }
 
+/// What [`Error::Disabled`] is, without the command that fixes it.
+fn disabled(id: &SourceId) -> String {
+    format!("source `{id}` is disabled")
+}
+
 impl Error {
+    /// What kind of thing went wrong, for front-ends that react to it (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Profile(err) => err.kind(),
+            Self::Vault(err) => err.kind(),
+            Self::Resolve(err) => err.kind(),
+            Self::Upstream(err) => err.kind(),
+            Self::OAuth(err) => err.kind(),
+            Self::Disabled { .. } => ErrorKind::Profile,
+            Self::Import(err) => err.kind(),
+        }
+    }
+
+    /// The fix, as data, for each front-end to word its own way; `None` when there is no one
+    /// fix to name.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::Vault(err) => err.remedy(),
+            Self::Resolve(err) => err.remedy(),
+            Self::Upstream(err) => err.remedy(),
+            Self::OAuth(err) => err.remedy(),
+            Self::Disabled { .. } => Some(Remedy::Enable),
+            Self::Profile(_) | Self::Import(_) => None,
+        }
+    }
+
     /// The message without its `lanyard` command and the fix as data, for front-ends with their
     /// own buttons; `None` when the message names no command such a front-end has a button for.
-    pub fn advice(&self) -> Option<crate::remedy::Advice> {
+    pub fn advice(&self) -> Option<Advice> {
         match self {
             Self::OAuth(err) => err.advice(),
             Self::Upstream(err) => err.advice(),
-            Self::Disabled { id } => Some(crate::remedy::Advice::new(
-                id,
-                format!("source `{id}` is disabled"),
-                crate::remedy::Remedy::Enable,
-            )),
+            Self::Disabled { id } => Some(Advice::new(id, disabled(id), Remedy::Enable)),
             _ => None,
         }
     }

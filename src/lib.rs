@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod diagnostics;
 pub mod doctor;
 pub mod engine;
+pub mod error_kind;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzz;
@@ -26,4 +27,5 @@ pub mod upstream;
 pub mod vault;
 
 pub use engine::{Engine, Error};
+pub use error_kind::ErrorKind;
 pub use secret::Secret;

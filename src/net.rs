@@ -148,6 +148,13 @@ pub enum NetError {
     SourceCaBundleExpand { id: SourceId, err: ExpandError },
 }
 
+impl NetError {
+    /// Proxy and CA settings are the profile's (or its environment's) to fix.
+    pub fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::Profile
+    }
+}
+
 /// The extra CAs one source trusts, read from the PEM file its profile names. Read when the
 /// source is used, so an edited file takes effect at the next connection.
 #[derive(Debug, Clone)]

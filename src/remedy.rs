@@ -6,9 +6,11 @@
 //! its own buttons. Keeping the fix as data lets each front-end word it without parsing the
 //! other's English. A remedy holds no secret: at most a keychain entry's name and scope names.
 //!
-//! Errors whose message ends in a terminal instruction also offer an [`Advice`]: the same message
-//! without that instruction, and the fix as a remedy. The CLI prints the message whole; the app
-//! shows the problem and says the fix its own way.
+//! Errors give their fix with `remedy()`, beside their kind (`kind()`, see [`crate::ErrorKind`]).
+//! Those whose message ends in a terminal instruction also offer an [`Advice`]: the same message
+//! without that instruction (the problem, written once in the error's module), and the fix as a
+//! remedy. The CLI prints the message whole; the app shows the problem and says the fix its own
+//! way.
 //!
 //! Remedies are stored with a source's sign-in activity (`oauth-activity/<id>.json`), so a file
 //! written by a newer Lanyard may hold one this build does not know: [`lenient`] reads that as no

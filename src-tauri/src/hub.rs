@@ -14,9 +14,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use lanyard::Engine;
 use lanyard::bridge::{self, Agents, BridgeError, SourceRoutes};
 use lanyard::profile::SourceId;
+use lanyard::{Engine, ErrorKind};
 use tauri::AppHandle;
 use tokio::sync::{oneshot, watch};
 
@@ -191,8 +191,12 @@ fn start_failure(err: &BridgeError) -> HubFailure {
         BridgeError::Bind { addr, err } if err.kind() == std::io::ErrorKind::AddrInUse => {
             HubFailure::PortTaken { port: addr.port() }
         }
-        BridgeError::Vault(err) => HubFailure::Keychain { message: err.to_string() },
-        other => HubFailure::CannotStart { message: other.to_string() },
+        other => match other.kind() {
+            ErrorKind::KeychainLocked | ErrorKind::NoKeychain | ErrorKind::Keychain => {
+                HubFailure::Keychain { message: other.to_string() }
+            }
+            _ => HubFailure::CannotStart { message: other.to_string() },
+        },
     }
 }
 
@@ -233,6 +237,19 @@ mod tests {
         assert!(
             matches!(failure, HubFailure::CannotStart { .. }),
             "another bind error is not a taken port: {failure:?}"
+        );
+    }
+
+    #[test]
+    fn a_keychain_that_holds_no_token_is_a_keychain_failure() {
+        let kept = lanyard::vault::VaultError::NotKept {
+            kind: lanyard::vault::StoreKind::Keyutils,
+            key: lanyard::vault::VaultKey::bridge_token(),
+        };
+        let failure = start_failure(&BridgeError::Vault(kept));
+        assert!(
+            matches!(failure, HubFailure::Keychain { .. }),
+            "the panel points at the keychain: {failure:?}"
         );
     }
 }

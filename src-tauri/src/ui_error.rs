@@ -1,14 +1,14 @@
 //! The one error type the web view receives: a kind the UI branches on, and a message in plain
-//! words that it shows. Each engine error is mapped to a kind on purpose, here and nowhere else;
-//! the UI never parses message text. Messages come from the engine's own `Display`, which by
-//! design never contains a secret (secrets are a type without `Display`), or, where that ends in
-//! a `lanyard` command the window has a button for, from the error's advice (its problem, the
-//! same words without the command) and the window's name for the fix.
+//! words that it shows. The engine says each error's kind ([`ErrorKind`]); each kind is mapped
+//! to the window's on purpose, here and nowhere else; the UI never parses message text.
+//! Messages come from the engine's own `Display`, which by design never contains a secret
+//! (secrets are a type without `Display`), or, where that ends in a `lanyard` command the window
+//! has a button for, from the error's advice (its problem, the same words without the command)
+//! and the window's name for the fix.
 
+use lanyard::ErrorKind;
 use lanyard::bridge::IdeConfigError;
-use lanyard::oauth::{OAuthError, OAuthErrorKind};
-use lanyard::profile::{InvalidSourceId, ProfileError, ResolveError};
-use lanyard::upstream::UpstreamErrorKind;
+use lanyard::profile::InvalidSourceId;
 use lanyard::vault::VaultError;
 use serde::Serialize;
 use ts_rs::TS;
@@ -50,56 +50,33 @@ impl UiError {
     }
 }
 
+/// The window's reaction to each kind of engine error, on purpose and in one place.
+impl From<ErrorKind> for UiErrorKind {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::NeedsSignIn => Self::NeedsSignIn,
+            ErrorKind::KeychainLocked => Self::KeychainLocked,
+            ErrorKind::NoKeychain => Self::NoKeychain,
+            ErrorKind::Profile | ErrorKind::ConnectionSetup => Self::InvalidProfile,
+            ErrorKind::Unreachable => Self::Unreachable,
+            ErrorKind::SignInFailed => Self::SignInFailed,
+            // The profile file itself, not the form; the message says which and why.
+            ErrorKind::ProfileFile => Self::Other,
+            ErrorKind::Usage
+            | ErrorKind::Protocol
+            | ErrorKind::Keychain
+            | ErrorKind::ServerError
+            | ErrorKind::Other => Self::Other,
+        }
+    }
+}
+
 impl From<lanyard::Error> for UiError {
     fn from(err: lanyard::Error) -> Self {
-        use UiErrorKind as K;
-        let kind = match &err {
-            lanyard::Error::Profile(ProfileError::Io { .. }) => K::Other,
-            lanyard::Error::Profile(_) => K::InvalidProfile,
-            lanyard::Error::Disabled { .. } => K::InvalidProfile,
-            lanyard::Error::Vault(vault) => vault_kind(vault),
-            lanyard::Error::Resolve(ResolveError::Vault { err, .. }) => vault_kind(err),
-            lanyard::Error::Resolve(_) => K::InvalidProfile,
-            lanyard::Error::Import(_) => K::InvalidProfile,
-            lanyard::Error::Upstream(upstream) => match upstream.kind() {
-                UpstreamErrorKind::NeedsSignIn => K::NeedsSignIn,
-                UpstreamErrorKind::Connection | UpstreamErrorKind::Timeout => K::Unreachable,
-                UpstreamErrorKind::Config => K::InvalidProfile,
-                _ => K::Other,
-            },
-            lanyard::Error::OAuth(oauth) => oauth_kind(oauth),
-            _ => K::Other,
-        };
         // The engine's words are for the terminal; where they end in a command the window has
         // a button for, the window's own (`wire::remedy`).
         let message = crate::wire::window_message(&err).unwrap_or_else(|| err.to_string());
-        Self::new(kind, message)
-    }
-}
-
-/// A locked keychain is something to unlock; a missing one (no Secret Service) or one that
-/// refuses or keeps nothing is not, and saying "unlock" there sends the person the wrong way. A
-/// misconfigured `LANYARD_KEYCHAIN` or a damaged entry is something else again.
-fn vault_kind(err: &VaultError) -> UiErrorKind {
-    match err {
-        VaultError::Locked { .. } => UiErrorKind::KeychainLocked,
-        VaultError::NoSecretService { .. }
-        | VaultError::Open { .. }
-        | VaultError::AccessDenied { .. }
-        | VaultError::NotKept { .. } => UiErrorKind::NoKeychain,
-        _ => UiErrorKind::Other,
-    }
-}
-
-/// Sign-in and refresh errors, by what the person can do about them.
-fn oauth_kind(err: &OAuthError) -> UiErrorKind {
-    match err.kind() {
-        OAuthErrorKind::NeedsSignIn => UiErrorKind::NeedsSignIn,
-        OAuthErrorKind::Config => UiErrorKind::InvalidProfile,
-        OAuthErrorKind::Connection => UiErrorKind::Unreachable,
-        OAuthErrorKind::Keychain => UiErrorKind::KeychainLocked,
-        OAuthErrorKind::SignIn => UiErrorKind::SignInFailed,
-        _ => UiErrorKind::Other,
+        Self::new(err.kind().into(), message)
     }
 }
 
@@ -119,14 +96,15 @@ impl From<IdeConfigError> for UiError {
 
 impl From<InvalidSourceId> for UiError {
     fn from(err: InvalidSourceId) -> Self {
-        Self::new(UiErrorKind::InvalidProfile, err.to_string())
+        Self::new(ErrorKind::Profile.into(), err.to_string())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lanyard::profile::SourceId;
+    use lanyard::oauth::OAuthError;
+    use lanyard::profile::{ProfileError, SourceId};
 
     #[test]
     fn errors_map_to_the_kind_the_ui_branches_on() {
@@ -174,6 +152,44 @@ mod tests {
             UiErrorKind::InvalidProfile,
             "sign-in on a stdio source is a profile problem"
         );
+    }
+
+    /// The window's kind for each engine kind: what the UI branches on.
+    #[test]
+    fn each_engine_kind_has_one_window_kind() {
+        use ErrorKind as E;
+        use UiErrorKind as U;
+        let table = [
+            (E::Usage, U::Other),
+            (E::Profile, U::InvalidProfile),
+            (E::ProfileFile, U::Other),
+            (E::ConnectionSetup, U::InvalidProfile),
+            (E::Unreachable, U::Unreachable),
+            (E::Protocol, U::Other),
+            (E::NeedsSignIn, U::NeedsSignIn),
+            (E::SignInFailed, U::SignInFailed),
+            (E::KeychainLocked, U::KeychainLocked),
+            (E::NoKeychain, U::NoKeychain),
+            (E::Keychain, U::Other),
+            (E::ServerError, U::Other),
+            (E::Other, U::Other),
+        ];
+        for (engine, window) in table {
+            assert_eq!(UiErrorKind::from(engine), window, "{engine:?}");
+        }
+    }
+
+    /// Issue 16: a keychain failure during sign-in is the keychain's kind, as anywhere else, so
+    /// a missing keychain is not offered an unlock there either (issue 17).
+    #[test]
+    fn a_keychain_failure_in_a_sign_in_keeps_its_kind() {
+        let id: SourceId = "gh".parse().unwrap();
+        let kept = VaultError::NotKept {
+            kind: lanyard::vault::StoreKind::Keyutils,
+            key: lanyard::vault::VaultKey::bridge_token(),
+        };
+        let err: UiError = lanyard::Error::OAuth(OAuthError::Vault { id, err: kept }).into();
+        assert_eq!(err.kind, UiErrorKind::NoKeychain, "nothing to unlock: {}", err.message);
     }
 
     #[test]

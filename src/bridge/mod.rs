@@ -50,6 +50,7 @@ pub use serve::{DEFAULT_PORT, Server, SourceRoutes, serve};
 pub use stdio_agent::run_stdio;
 pub use token::bridge_token;
 
+use crate::ErrorKind;
 use crate::upstream::UpstreamError;
 use crate::vault::VaultError;
 
@@ -82,23 +83,41 @@ pub enum BridgeError {
 }
 
 impl BridgeError {
-    /// Whether the person has to sign in (again) before this source works: the agent gets
-    /// [`jsonrpc::SIGN_IN_NEEDED`] and a message naming the command, never a browser window.
-    pub fn needs_sign_in(&self) -> bool {
+    /// What kind of thing went wrong: the kind of the error carried, or the bridge's own.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            BridgeError::Upstream(err) => err.kind() == crate::upstream::UpstreamErrorKind::NeedsSignIn,
-            BridgeError::Engine(err) => match &**err {
-                crate::Error::OAuth(err) => err.kind() == crate::oauth::OAuthErrorKind::NeedsSignIn,
-                crate::Error::Upstream(err) => err.kind() == crate::upstream::UpstreamErrorKind::NeedsSignIn,
-                _ => false,
-            },
-            _ => false,
+            BridgeError::Upstream(err) => err.kind(),
+            BridgeError::Engine(err) => err.kind(),
+            BridgeError::Vault(err) => err.kind(),
+            BridgeError::Merged(err) => err.kind(),
+            BridgeError::Bind { .. } | BridgeError::AgentIo { .. } => ErrorKind::Other,
         }
     }
 
-    /// The JSON-RPC error code an agent gets for this error.
+    /// Whether the person has to sign in (again) before this source works: the agent gets
+    /// [`jsonrpc::SIGN_IN_NEEDED`] and a message naming the command, never a browser window.
+    pub fn needs_sign_in(&self) -> bool {
+        self.kind() == ErrorKind::NeedsSignIn
+    }
+
+    /// The JSON-RPC error code an agent gets for this error. Agents branch on these codes, so
+    /// they stay as they are: only a needed sign-in has its own.
     pub(crate) fn json_rpc_code(&self) -> i32 {
-        if self.needs_sign_in() { jsonrpc::SIGN_IN_NEEDED } else { jsonrpc::UPSTREAM_FAILED }
+        match self.kind() {
+            ErrorKind::NeedsSignIn => jsonrpc::SIGN_IN_NEEDED,
+            ErrorKind::Usage
+            | ErrorKind::Profile
+            | ErrorKind::ProfileFile
+            | ErrorKind::ConnectionSetup
+            | ErrorKind::Unreachable
+            | ErrorKind::Protocol
+            | ErrorKind::SignInFailed
+            | ErrorKind::KeychainLocked
+            | ErrorKind::NoKeychain
+            | ErrorKind::Keychain
+            | ErrorKind::ServerError
+            | ErrorKind::Other => jsonrpc::UPSTREAM_FAILED,
+        }
     }
 }
 

@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{OAuthError, OAuthErrorKind};
+use super::error::OAuthError;
 use super::retry;
 use super::tokens::now;
+use crate::ErrorKind;
 use crate::profile::SourceId;
 use crate::remedy::Remedy;
 
@@ -66,40 +67,28 @@ pub struct ErrorRecord {
 
 impl ErrorRecord {
     pub fn of(err: &OAuthError, id: &SourceId) -> Self {
-        let advice = err.advice();
-        let problem = advice.as_ref().map(|a| a.problem.clone());
         let (hint, remedy) = match err.kind() {
             // A server's refusal names the per-profile switch that fixes it.
-            _ if let OAuthError::Refused { code, .. } = err => (code.hint(id), code.remedy()),
-            OAuthErrorKind::NeedsSignIn => (format!("run `lanyard connect {id}`"), Remedy::SignIn),
-            OAuthErrorKind::Connection => (
-                "check that the server is reachable; Lanyard keeps the sign-in and tries again later"
-                    .to_owned(),
-                Remedy::ServerUnreachable,
+            _ if let OAuthError::Refused { code, .. } = err => (Some(code.hint(id)), err.remedy()),
+            ErrorKind::NeedsSignIn => (Some(format!("run `lanyard connect {id}`")), err.remedy()),
+            ErrorKind::Unreachable => (
+                Some(
+                    "check that the server is reachable; Lanyard keeps the sign-in and tries again later"
+                        .to_owned(),
+                ),
+                err.remedy(),
             ),
-            OAuthErrorKind::Keychain => {
-                ("check that the keychain is unlocked".to_owned(), Remedy::UnlockKeychain)
+            ErrorKind::KeychainLocked | ErrorKind::NoKeychain | ErrorKind::Keychain => {
+                (Some("check that the keychain is unlocked".to_owned()), Some(Remedy::UnlockKeychain))
             }
-            _ => {
-                let remedy = advice.map(|a| a.remedy);
-                return Self {
-                    at: now(),
-                    message: err.to_string(),
-                    hint: None,
-                    problem,
-                    remedy,
-                    retry_at: None,
-                };
-            }
+            _ => (None, err.remedy()),
         };
-        // The advice's remedy is the one its problem pairs with; the kind's is the fallback.
-        let remedy = advice.map_or(remedy, |a| a.remedy);
         Self {
             at: now(),
             message: err.to_string(),
-            hint: Some(hint),
-            problem,
-            remedy: Some(remedy),
+            hint,
+            problem: err.advice().map(|a| a.problem),
+            remedy,
             retry_at: None,
         }
     }

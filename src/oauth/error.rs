@@ -2,7 +2,10 @@
 //! has to fix it.
 //!
 //! One enum for the whole `oauth` module, so the CLI and the app pick a reaction (exit code, UI
-//! badge) from [`OAuthError::kind`] and never from the text. Variants carry the source id, the
+//! badge) from [`OAuthError::kind`] and never from the text. A message that ends in a `lanyard`
+//! command is its problem, written once (`OAuthError::problem`), then that command: the CLI
+//! prints both, a front-end with its own buttons prints the problem and its own words for
+//! [`OAuthError::remedy`]. Variants carry the source id, the
 //! origin of the server involved and the OAuth error code; never a URL with a query, a token or a
 //! response body. Errors caused by a server that bends the rules name the per-profile switch that
 //! works around it (`--scope`, `--no-resource-param`, `--redirect-port`, `--client-id`).
@@ -12,6 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::binding::Mismatch;
+use crate::ErrorKind;
 use crate::profile::SourceId;
 use crate::remedy::{Advice, Remedy, Setting};
 use crate::upstream::Origin;
@@ -141,27 +145,11 @@ fn pre_registered_timeout_hint(id: &SourceId) -> String {
     )
 }
 
-/// What a caller should do about an [`OAuthError`], without matching every variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OAuthErrorKind {
-    /// The person has to sign in (again): `lanyard connect <id>`.
-    NeedsSignIn,
-    /// The profile or the server's setup is wrong; a profile switch or the server's admin fixes it.
-    Config,
-    /// A server could not be reached or answered nonsense; trying later may work.
-    Connection,
-    /// The keychain failed.
-    Keychain,
-    /// The sign-in was abandoned, refused or tampered with.
-    SignIn,
-}
-
 /// Why signing in, refreshing or revoking failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OAuthError {
-    #[error("source `{id}` needs sign-in: run `lanyard connect {id}`")]
+    #[error("{}: run `lanyard connect {id}`", self.problem_text())]
     NeedsSignIn { id: SourceId },
 
     #[error(transparent)]
@@ -173,39 +161,30 @@ pub enum OAuthError {
         err: reqwest::Error,
     },
 
-    #[error(
-        "source `{id}`: the sign-in expired and the server refused the refresh token ({code}); run `lanyard connect {id}` to sign in again"
-    )]
+    #[error("{}; run `lanyard connect {id}` to sign in again", self.problem_text())]
     SignInExpired { id: SourceId, code: OAuthErrorCode },
 
     /// The refresh token was refused right after an earlier refresh was cut off (the process
     /// ended, or the request timed out, while waiting for the server's answer): the server most
     /// likely rotated the token in that answer, which was lost, and then took the old one for a
     /// stolen copy.
-    #[error(
-        "source `{id}`: an earlier token refresh was cut off (Lanyard stopped, or gave up, while waiting for the server's answer), and now the server refuses the refresh token ({code}), most likely because it had already replaced it in the lost answer; run `lanyard connect {id}` to sign in again"
-    )]
+    #[error("{}; run `lanyard connect {id}` to sign in again", self.problem_text())]
     RefreshCutOff { id: SourceId, code: OAuthErrorCode },
 
     /// The tokens were issued for another server or other sign-in settings than the profile
     /// has now (see [`super::binding`]); they were removed, unsent.
-    #[error("source `{id}`: {}; run `lanyard connect {id}` to sign in again", changed.problem(signed_in_at))]
+    #[error("{}; run `lanyard connect {id}` to sign in again", self.problem_text())]
     SignInOutdated { id: SourceId, signed_in_at: String, changed: Mismatch },
 
-    #[error(
-        "source `{id}`: authorization server {issuer} no longer knows Lanyard's client registration (invalid_client), so it was dropped; run `lanyard connect {id}` to register again and sign in"
-    )]
+    #[error("{}; run `lanyard connect {id}` to register again and sign in", self.problem_text())]
     RegistrationDropped { id: SourceId, issuer: String },
 
-    #[error(
-        "source `{id}`: the server wants more permission than this sign-in granted (scopes `{}`); run `lanyard reconnect {id}` to sign in again and grant it",
-        scopes.join(" ")
-    )]
+    #[error("{}; run `lanyard reconnect {id}` to sign in again and grant it", self.problem_text())]
     NeedsMoreScope { id: SourceId, scopes: Vec<String> },
 
     #[error(
-        "source `{id}`: the server still asks for scopes `{}` after {attempts} sign-ins that requested them, so another sign-in will not help; the account may not be allowed them: ask the server's administrator, or choose other scopes with `lanyard profile edit {id} --scope '<scopes>'`",
-        scopes.join(" ")
+        "{}, or choose other scopes with `lanyard profile edit {id} --scope '<scopes>'`",
+        self.problem_text()
     )]
     ScopeNotGranted { id: SourceId, scopes: Vec<String>, attempts: u32 },
 
@@ -215,7 +194,8 @@ pub enum OAuthError {
     MissingClientSecret { id: SourceId, reference: crate::profile::SecretRef },
 
     #[error(
-        "source `{id}`: its server now names the authorization server {named}, but its pre-registered client belongs to {registered_at}, so the client's secret was not shown to {named}; register a client there and set it with `lanyard profile edit {id} --client-id ID --client-secret-env VAR --client-issuer {named}`, or, if {named} is where the client was registered, pin it with `lanyard profile edit {id} --client-issuer {named}`"
+        "{}; register a client there and set it with `lanyard profile edit {id} --client-id ID --client-secret-env VAR --client-issuer {named}`, or, if {named} is where the client was registered, pin it with `lanyard profile edit {id} --client-issuer {named}`",
+        self.problem_text()
     )]
     ClientIssuerMoved { id: SourceId, registered_at: String, named: String },
 
@@ -304,14 +284,15 @@ pub enum OAuthError {
     )]
     NoRegistration { id: SourceId, issuer: String },
 
-    #[error("source `{id}`: {origin} refused the {step} ({code}): {}", code.hint(id))]
+    #[error("{}: {}", self.problem_text(), code.hint(id))]
     Refused { id: SourceId, origin: Origin, step: Step, code: OAuthErrorCode },
 
-    #[error("source `{id}`: the sign-in in the browser ended with `{code}`: {}", code.hint(id))]
+    #[error("{}: {}", self.problem_text(), code.hint(id))]
     AuthorizationFailed { id: SourceId, code: OAuthErrorCode },
 
     #[error(
-        "source `{id}`: port {port} on 127.0.0.1 is busy, so the sign-in redirect cannot be received; close the program using it, or pick another port with `lanyard profile edit {id} --redirect-port <port>`"
+        "{}, or pick another port with `lanyard profile edit {id} --redirect-port <port>`",
+        self.problem_text()
     )]
     RedirectPortBusy {
         id: SourceId,
@@ -343,8 +324,8 @@ pub enum OAuthError {
     },
 
     #[error(
-        "source `{id}`: the sign-in did not finish within {} s; run `lanyard connect {id}` again (`--timeout` allows more time){}",
-        limit.as_secs(),
+        "{}; run `lanyard connect {id}` again (`--timeout` allows more time){}",
+        self.problem_text(),
         if *pre_registered { pre_registered_timeout_hint(id) } else { String::new() }
     )]
     TimedOut {
@@ -356,15 +337,10 @@ pub enum OAuthError {
         pre_registered: bool,
     },
 
-    #[error(
-        "source `{id}`: the sign-in answer carried the wrong `state`, so it may not come from the sign-in Lanyard started; ignored it and stopped. Run `lanyard connect {id}` again"
-    )]
+    #[error("{}. Run `lanyard connect {id}` again", self.problem_text())]
     StateMismatch { id: SourceId },
 
-    #[error(
-        "source `{id}`: the sign-in answer came from issuer `{}`, not `{expected}` (RFC 9207 `iss` check), a sign of a mix-up attack; stopped. Run `lanyard connect {id}` again",
-        found.as_deref().unwrap_or("(none)")
-    )]
+    #[error("{}. Run `lanyard connect {id}` again", self.problem_text())]
     IssuerMixUp { id: SourceId, expected: String, found: Option<String> },
 
     #[error(
@@ -375,7 +351,7 @@ pub enum OAuthError {
     #[error("source `{id}`: the paste-back input ended before a sign-in answer was given")]
     PasteBackClosed { id: SourceId },
 
-    #[error("source `{id}`: the stored tokens cannot be read ({problem}); run `lanyard connect {id}`")]
+    #[error("{}; run `lanyard connect {id}`", self.problem_text())]
     CorruptTokens { id: SourceId, problem: String },
 
     /// The last refresh failed on the server's side and its backoff has not run out: nothing was
@@ -403,94 +379,76 @@ pub enum OAuthError {
 }
 
 impl OAuthError {
-    /// For errors whose message ends in a `lanyard` command that a front-end with its own
-    /// buttons would word differently: the message up to that command, and the fix as data.
-    /// `None` for the rest, whose message names no command or a setting only the CLI changes.
-    pub fn advice(&self) -> Option<Advice> {
-        let sign_in = |id: &SourceId, problem: String| Some(Advice::new(id, problem, Remedy::SignIn));
-        match self {
-            Self::NeedsSignIn { id } => sign_in(id, format!("source `{id}` needs sign-in")),
+    /// What happened, for the errors whose message goes on to say what to do with a `lanyard`
+    /// command: the start of that message, written only here. The CLI prints it with its
+    /// command (the variant's `#[error]`); a front-end with its own buttons prints it with its
+    /// own words for [`Self::remedy`] (see [`Self::advice`]).
+    fn problem(&self) -> Option<(&SourceId, String)> {
+        Some(match self {
+            Self::NeedsSignIn { id } => (id, format!("source `{id}` needs sign-in")),
             Self::SignInOutdated { id, signed_in_at, changed } => {
-                sign_in(id, format!("source `{id}`: {}", changed.problem(signed_in_at)))
+                (id, format!("source `{id}`: {}", changed.problem(signed_in_at)))
             }
-            Self::SignInExpired { id, code } => sign_in(
+            Self::SignInExpired { id, code } => (
                 id,
                 format!(
                     "source `{id}`: the sign-in expired and the server refused the refresh token ({code})"
                 ),
             ),
-            Self::RefreshCutOff { id, code } => sign_in(
+            Self::RefreshCutOff { id, code } => (
                 id,
                 format!(
                     "source `{id}`: an earlier token refresh was cut off (Lanyard stopped, or gave up, while waiting for the server's answer), and now the server refuses the refresh token ({code}), most likely because it had already replaced it in the lost answer"
                 ),
             ),
-            Self::RegistrationDropped { id, issuer } => sign_in(
+            Self::RegistrationDropped { id, issuer } => (
                 id,
                 format!(
                     "source `{id}`: authorization server {issuer} no longer knows Lanyard's client registration (invalid_client), so it was dropped"
                 ),
             ),
-            Self::NeedsMoreScope { id, scopes } => Some(Advice::new(
+            Self::NeedsMoreScope { id, scopes } => (
                 id,
                 format!(
                     "source `{id}`: the server wants more permission than this sign-in granted (scopes `{}`)",
                     scopes.join(" ")
                 ),
-                Remedy::GrantScopes { scopes: scopes.clone() },
-            )),
-            Self::ScopeNotGranted { id, scopes, attempts } => Some(Advice::new(
+            ),
+            Self::ScopeNotGranted { id, scopes, attempts } => (
                 id,
                 format!(
                     "source `{id}`: the server still asks for scopes `{}` after {attempts} sign-ins that requested them, so another sign-in will not help; the account may not be allowed them: ask the server's administrator",
                     scopes.join(" ")
                 ),
-                Remedy::ChangeSetting { setting: Setting::Scopes },
-            )),
-            Self::Refused { id, origin, step, code } => Some(Advice::new(
-                id,
-                format!("source `{id}`: {origin} refused the {step} ({code})"),
-                code.remedy(),
-            )),
-            Self::AuthorizationFailed { id, code } => Some(Advice::new(
-                id,
-                format!("source `{id}`: the sign-in in the browser ended with `{code}`"),
-                code.remedy(),
-            )),
-            Self::ClientIssuerMoved { id, registered_at, named } => Some(Advice::new(
+            ),
+            Self::Refused { id, origin, step, code } => {
+                (id, format!("source `{id}`: {origin} refused the {step} ({code})"))
+            }
+            Self::AuthorizationFailed { id, code } => {
+                (id, format!("source `{id}`: the sign-in in the browser ended with `{code}`"))
+            }
+            Self::ClientIssuerMoved { id, registered_at, named } => (
                 id,
                 format!(
                     "source `{id}`: its server now names the authorization server {named}, but its pre-registered client belongs to {registered_at}, so the client's secret was not shown to {named}"
                 ),
-                Remedy::ChangeSetting { setting: Setting::Client },
-            )),
-            Self::RedirectPortBusy { id, port, .. } => Some(Advice::new(
+            ),
+            Self::RedirectPortBusy { id, port, .. } => (
                 id,
                 format!(
                     "source `{id}`: port {port} on 127.0.0.1 is busy, so the sign-in redirect cannot be received; close the program using it"
                 ),
-                Remedy::ChangeSetting { setting: Setting::RedirectPort },
-            )),
-            Self::TimedOut { id, limit, pre_registered } => {
-                let problem =
-                    format!("source `{id}`: the sign-in did not finish within {} s", limit.as_secs());
-                if *pre_registered {
-                    Some(Advice::new(
-                        id,
-                        problem,
-                        Remedy::ChangeSetting { setting: Setting::RegisteredClient },
-                    ))
-                } else {
-                    sign_in(id, problem)
-                }
+            ),
+            Self::TimedOut { id, limit, .. } => {
+                (id, format!("source `{id}`: the sign-in did not finish within {} s", limit.as_secs()))
             }
-            Self::StateMismatch { id } => sign_in(
+            Self::StateMismatch { id } => (
                 id,
                 format!(
                     "source `{id}`: the sign-in answer carried the wrong `state`, so it may not come from the sign-in Lanyard started; ignored it and stopped"
                 ),
             ),
-            Self::IssuerMixUp { id, expected, found } => sign_in(
+            Self::IssuerMixUp { id, expected, found } => (
                 id,
                 format!(
                     "source `{id}`: the sign-in answer came from issuer `{}`, not `{expected}` (RFC 9207 `iss` check), a sign of a mix-up attack; stopped",
@@ -498,27 +456,61 @@ impl OAuthError {
                 ),
             ),
             Self::CorruptTokens { id, problem } => {
-                sign_in(id, format!("source `{id}`: the stored tokens cannot be read ({problem})"))
+                (id, format!("source `{id}`: the stored tokens cannot be read ({problem})"))
             }
-            _ => None,
-        }
+            _ => return None,
+        })
     }
 
-    pub fn kind(&self) -> OAuthErrorKind {
-        use OAuthErrorKind as Kind;
+    /// [`Self::problem`] for a `#[error]` that only variants with a problem use.
+    fn problem_text(&self) -> String {
+        self.problem().map(|(_, problem)| problem).unwrap_or_default()
+    }
+
+    /// The fix, as data: the one the message's instruction names, else the one its kind
+    /// implies (sign in again, wait for the server, the keychain's own fix).
+    pub fn remedy(&self) -> Option<Remedy> {
+        Some(match self {
+            Self::NeedsMoreScope { scopes, .. } => Remedy::GrantScopes { scopes: scopes.clone() },
+            Self::ScopeNotGranted { .. } => Remedy::ChangeSetting { setting: Setting::Scopes },
+            Self::Refused { code, .. } | Self::AuthorizationFailed { code, .. } => code.remedy(),
+            Self::ClientIssuerMoved { .. } => Remedy::ChangeSetting { setting: Setting::Client },
+            Self::RedirectPortBusy { .. } => Remedy::ChangeSetting { setting: Setting::RedirectPort },
+            Self::TimedOut { pre_registered: true, .. } => {
+                Remedy::ChangeSetting { setting: Setting::RegisteredClient }
+            }
+            Self::TimedOut { .. } | Self::StateMismatch { .. } | Self::IssuerMixUp { .. } => Remedy::SignIn,
+            Self::Vault { err, .. } => return err.remedy(),
+            _ => match self.kind() {
+                ErrorKind::NeedsSignIn => Remedy::SignIn,
+                ErrorKind::Unreachable => Remedy::ServerUnreachable,
+                _ => return None,
+            },
+        })
+    }
+
+    /// For errors whose message ends in a `lanyard` command that a front-end with its own
+    /// buttons would word differently: the message up to that command, and the fix as data.
+    /// `None` for the rest, whose message names no command or a setting only the CLI changes.
+    pub fn advice(&self) -> Option<Advice> {
+        let (id, problem) = self.problem()?;
+        Some(Advice::new(id, problem, self.remedy()?))
+    }
+
+    pub fn kind(&self) -> ErrorKind {
         match self {
             Self::NeedsSignIn { .. }
             | Self::SignInOutdated { .. }
             | Self::SignInExpired { .. }
             | Self::RefreshCutOff { .. }
             | Self::RegistrationDropped { .. }
-            | Self::NeedsMoreScope { .. } => Kind::NeedsSignIn,
+            | Self::NeedsMoreScope { .. } => ErrorKind::NeedsSignIn,
             Self::MissingClientSecret { .. }
             | Self::ClientIssuerMoved { .. }
             | Self::MissingClientKey { .. }
             | Self::ClientKey { .. }
-            | Self::ScopeNotGranted { .. } => Kind::Config,
-            Self::Network(_) | Self::HttpClient { .. } => Kind::Config,
+            | Self::ScopeNotGranted { .. } => ErrorKind::Profile,
+            Self::Network(_) | Self::HttpClient { .. } => ErrorKind::Profile,
             Self::NotOAuth { .. }
             | Self::NotHttp { .. }
             | Self::NoResourceMetadata { .. }
@@ -531,22 +523,22 @@ impl OAuthError {
             | Self::PrivateNetwork { .. }
             | Self::NoRegistration { .. }
             | Self::RedirectPortBusy { .. }
-            | Self::UnsafeAuthorizationUrl { .. } => Kind::Config,
-            Self::Refused { code, .. } if code.as_str() == "invalid_grant" => Kind::NeedsSignIn,
+            | Self::UnsafeAuthorizationUrl { .. } => ErrorKind::Profile,
+            Self::Refused { code, .. } if code.as_str() == "invalid_grant" => ErrorKind::NeedsSignIn,
             Self::Refused { code, .. }
                 if matches!(code.as_str(), "temporarily_unavailable" | "server_error") =>
             {
-                Kind::Connection
+                ErrorKind::Unreachable
             }
-            Self::Refused { .. } => Kind::Config,
-            Self::Redirected { .. } => Kind::Config,
+            Self::Refused { .. } => ErrorKind::Profile,
+            Self::Redirected { .. } => ErrorKind::Profile,
             Self::Unreachable { .. }
             | Self::HttpStatus { .. }
             | Self::BadAnswer { .. }
             | Self::RetryLater { .. }
-            | Self::Listener { .. } => Kind::Connection,
-            Self::Vault { .. } => Kind::Keychain,
-            Self::CorruptTokens { .. } => Kind::NeedsSignIn,
+            | Self::Listener { .. } => ErrorKind::Unreachable,
+            Self::Vault { err, .. } => err.kind(),
+            Self::CorruptTokens { .. } => ErrorKind::NeedsSignIn,
             Self::AuthorizationFailed { .. }
             | Self::Browser { .. }
             | Self::TimedOut { .. }
@@ -554,7 +546,7 @@ impl OAuthError {
             | Self::IssuerMixUp { .. }
             | Self::BadCallback { .. }
             | Self::PasteBackClosed { .. }
-            | Self::Lock { .. } => Kind::SignIn,
+            | Self::Lock { .. } => ErrorKind::SignInFailed,
         }
     }
 }
@@ -632,6 +624,43 @@ mod tests {
         );
     }
 
+    /// Issue 16: the problem is written once and the message built from it; the CLI's words
+    /// stay as they were, letter for letter.
+    #[test]
+    fn messages_built_from_their_problem_keep_the_cli_words() {
+        let origin = Origin::of(&url::Url::parse("https://as.example/token").unwrap());
+        let code = |c: &str| OAuthErrorCode(c.to_owned());
+        let cases = [
+            (
+                OAuthError::NeedsSignIn { id: id() },
+                "source `github` needs sign-in: run `lanyard connect github`",
+            ),
+            (
+                OAuthError::NeedsMoreScope { id: id(), scopes: vec!["a".into(), "b".into()] },
+                "source `github`: the server wants more permission than this sign-in granted (scopes `a b`); run `lanyard reconnect github` to sign in again and grant it",
+            ),
+            (
+                OAuthError::Refused { id: id(), origin, step: Step::Refresh, code: code("invalid_grant") },
+                "source `github`: https://as.example refused the token refresh (invalid_grant): the sign-in is no longer valid; run `lanyard connect github`",
+            ),
+            (
+                OAuthError::TimedOut { id: id(), limit: Duration::from_secs(300), pre_registered: false },
+                "source `github`: the sign-in did not finish within 300 s; run `lanyard connect github` again (`--timeout` allows more time)",
+            ),
+            (
+                OAuthError::IssuerMixUp { id: id(), expected: "https://as.example".into(), found: None },
+                "source `github`: the sign-in answer came from issuer `(none)`, not `https://as.example` (RFC 9207 `iss` check), a sign of a mix-up attack; stopped. Run `lanyard connect github` again",
+            ),
+            (
+                OAuthError::CorruptTokens { id: id(), problem: "not JSON".into() },
+                "source `github`: the stored tokens cannot be read (not JSON); run `lanyard connect github`",
+            ),
+        ];
+        for (err, cli) in cases {
+            assert_eq!(err.to_string(), cli, "the CLI's message");
+        }
+    }
+
     #[test]
     fn each_code_has_the_remedy_its_hint_names() {
         let remedy = |code: &str| OAuthErrorCode(code.to_owned()).remedy();
@@ -697,7 +726,7 @@ mod tests {
     #[test]
     fn refused_refresh_reads_as_sign_in_needed() {
         let err = OAuthError::SignInExpired { id: id(), code: OAuthErrorCode("invalid_grant".into()) };
-        assert_eq!(err.kind(), OAuthErrorKind::NeedsSignIn, "an expired sign-in needs a new one");
+        assert_eq!(err.kind(), ErrorKind::NeedsSignIn, "an expired sign-in needs a new one");
         let text = err.to_string();
         assert!(text.contains("invalid_grant") && text.contains("lanyard connect github"), "{text}");
     }

@@ -51,7 +51,7 @@ pub use client_credentials::fetch as client_credentials;
 pub use credentials::{
     AccessToken, Credentials, DEFAULT_MARGIN, DEFAULT_RENEWAL, default_lock_dir, refresh_in_flight,
 };
-pub use error::{OAuthError, OAuthErrorCode, OAuthErrorKind, Problem, Step};
+pub use error::{OAuthError, OAuthErrorCode, Problem, Step};
 pub use http::{
     MAX_BODY, client as http_client, client_for as http_client_for, client_trusting as http_client_trusting,
 };

@@ -10,7 +10,7 @@
 //! (`invalid_grant`) is not retried at all: it means *sign in again*.
 
 use super::activity::TokenActivity;
-use super::error::{OAuthError, OAuthErrorKind};
+use super::error::OAuthError;
 use super::tokens::now;
 
 /// The wait after the first failure in a row, in seconds.
@@ -21,7 +21,7 @@ pub const MAX_DELAY: u64 = 300;
 /// Whether `err` is the authorization server's momentary trouble, worth trying again later with
 /// the same refresh token.
 pub fn is_transient(err: &OAuthError) -> bool {
-    err.kind() == OAuthErrorKind::Connection
+    err.kind() == crate::ErrorKind::Unreachable
 }
 
 /// The wait before the next attempt after `failures` failures in a row (at least one).

@@ -194,6 +194,22 @@ pub enum ProfileError {
     },
 }
 
+impl ProfileError {
+    /// A file that cannot be read or written is not fixed in the form, unlike everything else.
+    pub fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Io { .. } => crate::ErrorKind::ProfileFile,
+            Self::Parse { .. }
+            | Self::MissingVersion { .. }
+            | Self::UnsupportedVersion { .. }
+            | Self::Invalid { .. }
+            | Self::InvalidNew { .. }
+            | Self::NotFound { .. }
+            | Self::AlreadyExists { .. } => crate::ErrorKind::Profile,
+        }
+    }
+}
+
 /// "did you mean" for source ids.
 struct DidYouMeanIds<'a>(&'a [SourceId]);
 

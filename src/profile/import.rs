@@ -55,6 +55,13 @@ pub enum ImportError {
     NoServers { path: PathBuf },
 }
 
+impl ImportError {
+    /// The file given to import is the one to fix, as a profile would be.
+    pub fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::Profile
+    }
+}
+
 /// Reads and parses an MCP client config file.
 pub fn import_file(path: &Path) -> Result<ImportReport, ImportError> {
     let text =

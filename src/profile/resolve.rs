@@ -58,6 +58,32 @@ pub enum ResolveError {
     CaBundle { err: NetError },
 }
 
+impl ResolveError {
+    /// A keychain failure is the keychain's kind; everything else is the profile's to fix.
+    pub fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Vault { err, .. } => err.kind(),
+            Self::Expand { .. }
+            | Self::BadUrl { .. }
+            | Self::MissingScheme { .. }
+            | Self::UnsupportedScheme { .. }
+            | Self::MissingSecret { .. }
+            | Self::CaBundle { .. } => crate::ErrorKind::Profile,
+        }
+    }
+
+    /// The fix, as data: store the missing secret again, or the keychain's own.
+    pub fn remedy(&self) -> Option<crate::remedy::Remedy> {
+        match self {
+            Self::MissingSecret { reference, .. } => {
+                Some(crate::remedy::Remedy::StoreSecret { reference: reference.0.clone() })
+            }
+            Self::Vault { err, .. } => err.remedy(),
+            _ => None,
+        }
+    }
+}
+
 /// Resolves `profile` against the process environment and `vault`.
 pub async fn resolve(profile: &Profile, vault: &Vault) -> Result<Resolved, ResolveError> {
     resolve_with(profile, &SecretSource::Vault(vault), |name| std::env::var(name).ok()).await

@@ -5,37 +5,21 @@
 //! never a full URL (its query may hold a token), a header value or a response body beyond a short
 //! snippet. Callers that only need to pick a reaction (exit code, UI badge) use
 //! [`UpstreamError::kind`] instead of matching every variant.
+//!
+//! A message that ends in a `lanyard` command is its problem, written once (`problem`), then
+//! that command; a front-end with its own words for the fix shows the problem alone.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitStatus;
 use std::time::Duration;
 
+use crate::ErrorKind;
 use crate::filter::FilterError;
 use crate::profile::SourceId;
 use crate::remedy::{Advice, Remedy};
 
 pub use crate::net::Origin;
-
-/// What a caller should do about an [`UpstreamError`], without matching every variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum UpstreamErrorKind {
-    /// The profile cannot work as written: a missing command or folder, an invalid header.
-    Config,
-    /// The server could not be reached, or went away.
-    Connection,
-    /// The server wants credentials: sign in, or fix the configured ones.
-    NeedsSignIn,
-    /// Something answered, but not in MCP.
-    Protocol,
-    /// A time limit ran out.
-    Timeout,
-    /// The caller asked for something this source does not offer (a hidden or unknown tool).
-    Usage,
-    /// The server understood the request and answered it with an error.
-    Tool,
-}
 
 /// Why talking to one MCP server failed.
 #[derive(Debug, thiserror::Error)]
@@ -133,10 +117,7 @@ pub enum UpstreamError {
     )]
     RequestTimeout { id: SourceId, method: std::borrow::Cow<'static, str>, limit: Duration },
 
-    #[error(
-        "source `{id}`: `{method}` was not sent: no access token within {} s, as the authorization server is slow or unreachable; Lanyard keeps trying, and `lanyard status {id}` shows how it goes",
-        limit.as_secs_f64()
-    )]
+    #[error("{}, and `lanyard status {id}` shows how it goes", self.problem_text())]
     TokenTimeout { id: SourceId, method: std::borrow::Cow<'static, str>, limit: Duration },
 
     #[error("source `{id}`: the server answered `{method}` with error {code}: {message}")]
@@ -212,24 +193,38 @@ pub enum SseEndpointProblem {
 }
 
 impl UpstreamError {
-    /// For errors whose message ends in a `lanyard` command: the message up to it, and the fix
-    /// as data (see [`crate::remedy`]).
-    pub fn advice(&self) -> Option<Advice> {
+    /// What happened, for the errors whose message goes on to name a `lanyard` command: the
+    /// start of that message, written only here.
+    fn problem(&self) -> Option<String> {
         match self {
-            Self::TokenTimeout { id, method, limit } => Some(Advice::new(
-                id,
-                format!(
-                    "source `{id}`: `{method}` was not sent: no access token within {} s, as the authorization server is slow or unreachable; Lanyard keeps trying",
-                    limit.as_secs_f64()
-                ),
-                Remedy::WatchStatus,
+            Self::TokenTimeout { id, method, limit } => Some(format!(
+                "source `{id}`: `{method}` was not sent: no access token within {} s, as the authorization server is slow or unreachable; Lanyard keeps trying",
+                limit.as_secs_f64()
             )),
             _ => None,
         }
     }
 
-    pub fn kind(&self) -> UpstreamErrorKind {
-        use UpstreamErrorKind as Kind;
+    /// [`Self::problem`] for a `#[error]` that only variants with a problem use.
+    fn problem_text(&self) -> String {
+        self.problem().unwrap_or_default()
+    }
+
+    /// The fix, as data (see [`crate::remedy`]).
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::TokenTimeout { .. } => Some(Remedy::WatchStatus),
+            _ => None,
+        }
+    }
+
+    /// For errors whose message ends in a `lanyard` command: the message up to it, and the fix
+    /// as data (see [`crate::remedy`]).
+    pub fn advice(&self) -> Option<Advice> {
+        Some(Advice::new(self.source_id(), self.problem()?, self.remedy()?))
+    }
+
+    pub fn kind(&self) -> ErrorKind {
         match self {
             Self::CommandNotFound { .. }
             | Self::WorkingDirMissing { .. }
@@ -237,20 +232,20 @@ impl UpstreamError {
             | Self::HttpClient { .. }
             | Self::Network { .. }
             | Self::Redirected { .. }
-            | Self::Log { .. } => Kind::Config,
+            | Self::Log { .. } => ErrorKind::ConnectionSetup,
             Self::Spawn { .. }
             | Self::ProcessExited { .. }
             | Self::ConnectionRefused { .. }
             | Self::Unreachable { .. }
             | Self::Tls { .. }
-            | Self::Disconnected { .. } => Kind::Connection,
-            Self::NotMcp { .. } | Self::SseEndpoint { .. } | Self::Protocol { .. } => Kind::Protocol,
-            Self::Unauthorized { .. } | Self::Credentials { .. } => Kind::NeedsSignIn,
-            Self::ConnectTimeout { .. } | Self::RequestTimeout { .. } | Self::TokenTimeout { .. } => {
-                Kind::Timeout
-            }
-            Self::ToolHidden { .. } | Self::ToolNotFound { .. } | Self::Cancelled { .. } => Kind::Usage,
-            Self::JsonRpc { .. } => Kind::Tool,
+            | Self::Disconnected { .. }
+            | Self::ConnectTimeout { .. }
+            | Self::RequestTimeout { .. }
+            | Self::TokenTimeout { .. } => ErrorKind::Unreachable,
+            Self::NotMcp { .. } | Self::SseEndpoint { .. } | Self::Protocol { .. } => ErrorKind::Protocol,
+            Self::Unauthorized { .. } | Self::Credentials { .. } => ErrorKind::NeedsSignIn,
+            Self::ToolHidden { .. } | Self::ToolNotFound { .. } | Self::Cancelled { .. } => ErrorKind::Usage,
+            Self::JsonRpc { .. } => ErrorKind::ServerError,
         }
     }
 

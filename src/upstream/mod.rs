@@ -46,7 +46,7 @@ pub use self::changes::ListChanged;
 use self::changes::Listener;
 use self::classify::Diagnosis;
 pub(crate) use self::classify::{Target, reqwest_error};
-pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError, UpstreamErrorKind};
+pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError};
 pub(crate) use self::http::{MAX_MESSAGE_BYTES, POOL_IDLE, client as http_client, read_bounded};
 pub use self::person::Elicitor;
 use self::relay::Relay;
@@ -557,7 +557,7 @@ impl Upstream {
 /// than no answer, or a refusal of the credentials): worth one more try with the other era's
 /// handshake.
 fn answered_oddly(err: &UpstreamError) -> bool {
-    matches!(err.kind(), UpstreamErrorKind::Protocol | UpstreamErrorKind::Tool)
+    matches!(err.kind(), crate::ErrorKind::Protocol | crate::ErrorKind::ServerError)
 }
 
 /// How to connect, beside the resolved profile.

@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use zeroize::Zeroize;
 
 use super::{KEYCHAIN_ENV, StoreKind, VaultKey};
+use crate::ErrorKind;
+use crate::remedy::Remedy;
 
 /// Why the vault could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +159,37 @@ pub enum VaultError {
 }
 
 impl VaultError {
+    /// A locked keychain is something to unlock; a missing one (no Secret Service) or one that
+    /// refuses or keeps nothing is not, and saying "unlock" there sends the person the wrong way.
+    /// A misconfigured `LANYARD_KEYCHAIN` or a damaged entry is something else again.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Locked { .. } => ErrorKind::KeychainLocked,
+            Self::NoSecretService { .. }
+            | Self::Open { .. }
+            | Self::AccessDenied { .. }
+            | Self::NotKept { .. } => ErrorKind::NoKeychain,
+            Self::UnknownKeychain { .. }
+            | Self::Unsupported { .. }
+            | Self::NotText { .. }
+            | Self::Ambiguous { .. }
+            | Self::Rejected { .. }
+            | Self::Platform { .. }
+            | Self::InstallFile { .. }
+            | Self::InvalidInstallId { .. }
+            | Self::List { .. }
+            | Self::Interrupted { .. } => ErrorKind::Keychain,
+        }
+    }
+
+    /// The fix, as data, where the keychain needs only the person's hand.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::Locked { .. } => Some(Remedy::UnlockKeychain),
+            _ => None,
+        }
+    }
+
     /// Classifies a keychain error for `key`. `NoEntry` is a normal answer and is handled by the
     /// caller before this; if it arrives here anyway it is reported as a platform failure.
     pub(super) fn from_keyring(kind: StoreKind, key: &VaultKey, op: Op, err: keyring_core::Error) -> Self {

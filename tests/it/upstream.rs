@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use lanyard::ErrorKind;
 use lanyard::Secret;
 use lanyard::filter::FilterError;
 use lanyard::profile::{ResolvedTransport, Timeouts, ToolFilter};
-use lanyard::upstream::{NotMcpProblem, Upstream, UpstreamError, UpstreamErrorKind};
+use lanyard::upstream::{NotMcpProblem, Upstream, UpstreamError};
 use rmcp::model::CallToolResult;
 use serde_json::json;
 
@@ -147,7 +148,7 @@ async fn check_filters(transport: ResolvedTransport) {
         matches!(&hidden, UpstreamError::ToolHidden { err: FilterError::Hidden { .. }, .. }),
         "an excluded tool is refused as hidden, got {hidden:?}"
     );
-    assert_eq!(hidden.kind(), UpstreamErrorKind::Usage, "calling a hidden tool is the caller's mistake");
+    assert_eq!(hidden.kind(), ErrorKind::Usage, "calling a hidden tool is the caller's mistake");
     assert!(hidden.to_string().contains("hidden"), "the message says the tool is hidden: {hidden}");
 
     let by_upstream_name =
@@ -215,7 +216,7 @@ async fn command_not_found_names_the_command() {
     let message = err.to_string();
     assert!(message.contains("lanyard-no-such-command-4711"), "the message names the command: {message}");
     assert!(message.contains("PATH"), "the message points at PATH: {message}");
-    assert_eq!(err.kind(), UpstreamErrorKind::Config, "a missing command is a profile problem");
+    assert_eq!(err.kind(), ErrorKind::ConnectionSetup, "a missing command is a profile problem");
 }
 
 #[tokio::test]
@@ -234,7 +235,7 @@ async fn process_exiting_early_reports_status_and_stderr() {
     let message = err.to_string();
     assert!(message.contains("exiting on purpose"), "the message shows the stderr line: {message}");
     assert!(message.contains("early-exit.stderr.log"), "the message names the log file: {message}");
-    assert_eq!(err.kind(), UpstreamErrorKind::Connection, "a dead server is a connection problem");
+    assert_eq!(err.kind(), ErrorKind::Unreachable, "a dead server is a connection problem");
 }
 
 #[tokio::test]
@@ -252,7 +253,7 @@ async fn connection_refused_names_the_origin() {
     let message = err.to_string();
     assert!(message.contains(&format!("http://127.0.0.1:{port}")), "the message names the origin: {message}");
     assert!(!message.contains("token=x"), "the message never shows the URL's query: {message}");
-    assert_eq!(err.kind(), UpstreamErrorKind::Connection);
+    assert_eq!(err.kind(), ErrorKind::Unreachable);
 }
 
 #[tokio::test]
@@ -281,7 +282,7 @@ async fn html_404_is_not_mcp() {
         "status and type in the message: {message}"
     );
     assert!(!message.contains("nothing here"), "the body stays out of the message: {message}");
-    assert_eq!(err.kind(), UpstreamErrorKind::Protocol);
+    assert_eq!(err.kind(), ErrorKind::Protocol);
 }
 
 #[tokio::test]
@@ -322,7 +323,7 @@ async fn http_401_asks_for_sign_in() {
         panic!("expected Unauthorized, got {err:?}");
     };
     assert_eq!(www_authenticate.as_deref(), Some(CHALLENGE), "the challenge is kept for the sign-in flow");
-    assert_eq!(err.kind(), UpstreamErrorKind::NeedsSignIn, "a 401 means sign in");
+    assert_eq!(err.kind(), ErrorKind::NeedsSignIn, "a 401 means sign in");
     assert!(err.to_string().contains("sign in"), "the message says to sign in: {err}");
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains(planted), "the configured credential must never show in an error: {shown}");
@@ -345,7 +346,7 @@ async fn tls_to_a_plain_http_port_fails_as_tls() {
     let err = connect_err(support::resolved("tls", support::http(&https))).await;
     assert!(matches!(&err, UpstreamError::Tls { .. }), "expected Tls, got {err:?}");
     assert!(err.to_string().contains("TLS"), "the message says TLS: {err}");
-    assert_eq!(err.kind(), UpstreamErrorKind::Connection);
+    assert_eq!(err.kind(), ErrorKind::Unreachable);
 }
 
 #[tokio::test]
@@ -362,7 +363,7 @@ async fn server_that_never_answers_hits_the_connect_timeout() {
         matches!(&err, UpstreamError::ConnectTimeout { limit, .. } if *limit == Duration::from_secs(1)),
         "expected ConnectTimeout after 1 s, got {err:?}"
     );
-    assert_eq!(err.kind(), UpstreamErrorKind::Timeout);
+    assert_eq!(err.kind(), ErrorKind::Unreachable);
 }
 
 #[tokio::test]
@@ -376,7 +377,7 @@ async fn json_rpc_error_from_a_tool_keeps_code_and_message() {
     assert!(message.contains("always fails"), "the server's message is kept: {message}");
     assert_eq!(*method, "tools/call", "the failed method is named");
     assert!(err.to_string().contains("-32603"), "the code is in the message: {err}");
-    assert_eq!(err.kind(), UpstreamErrorKind::Tool);
+    assert_eq!(err.kind(), ErrorKind::ServerError);
     upstream.close().await;
 }
 
@@ -388,7 +389,7 @@ async fn unknown_tool_is_reported_as_not_found() {
         matches!(&err, UpstreamError::ToolNotFound { name, .. } if name == "no-such-tool"),
         "expected ToolNotFound, got {err:?}"
     );
-    assert_eq!(err.kind(), UpstreamErrorKind::Usage);
+    assert_eq!(err.kind(), ErrorKind::Usage);
     upstream.close().await;
 }
 

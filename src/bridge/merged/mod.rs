@@ -55,8 +55,9 @@ use self::server::MergedServer;
 use super::BridgeError;
 use super::profile_watch::ProfileWatch;
 use crate::Engine;
+use crate::ErrorKind;
 use crate::profile::SourceId;
-use crate::upstream::{UpstreamError, UpstreamErrorKind};
+use crate::upstream::UpstreamError;
 
 /// Why the merged server could not answer a request. Each goes back to the agent as a JSON-RPC
 /// error with this text.
@@ -71,8 +72,6 @@ pub enum MergedError {
     UnknownResource { uri: String },
     #[error("there is no source `{id}`; see `lanyard profile list`")]
     UnknownSource { id: SourceId },
-    #[error("source `{id}` is disabled; enable it with `lanyard profile edit {id} --enable`")]
-    Disabled { id: SourceId },
     #[error("{err} (so source `{id}` is left out of the merged server)")]
     Unavailable {
         id: SourceId,
@@ -99,6 +98,21 @@ impl From<crate::Error> for MergedError {
     }
 }
 
+impl MergedError {
+    /// What kind of thing went wrong: the kind of the source's error, or the merged server's own.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            MergedError::UnknownTool { .. }
+            | MergedError::UnknownPrompt { .. }
+            | MergedError::UnknownResource { .. } => ErrorKind::Usage,
+            MergedError::UnknownSource { .. } => ErrorKind::Profile,
+            MergedError::Unavailable { err, .. } | MergedError::Profiles { err } => err.kind(),
+            MergedError::Source(err) => err.kind(),
+            MergedError::AgentSession { .. } => ErrorKind::Other,
+        }
+    }
+}
+
 impl From<MergedError> for ErrorData {
     fn from(err: MergedError) -> Self {
         let message = err.to_string();
@@ -111,7 +125,7 @@ impl From<MergedError> for ErrorData {
                 crate::Error::Upstream(UpstreamError::JsonRpc { code, .. }) => {
                     ErrorData::new(rmcp::model::ErrorCode(*code), message, None)
                 }
-                crate::Error::Upstream(upstream) if upstream.kind() == UpstreamErrorKind::Usage => {
+                crate::Error::Upstream(upstream) if upstream.kind() == ErrorKind::Usage => {
                     ErrorData::invalid_params(message, None)
                 }
                 _ => ErrorData::internal_error(message, None),

@@ -288,7 +288,7 @@ impl Sources {
     async fn ready(&self, slot: &Slot, now: bool) -> Result<Arc<Upstream>, MergedError> {
         let mut state = slot.state.lock().await;
         match &*state {
-            State::Disabled => return Err(MergedError::Disabled { id: slot.id.clone() }),
+            State::Disabled => return Err(crate::Error::Disabled { id: slot.id.clone() }.into()),
             State::Replaced => return Err(MergedError::UnknownSource { id: slot.id.clone() }),
             State::Connected(upstream) if !upstream.is_closed() => return Ok(Arc::clone(upstream)),
             State::Connected(_) => info!(source = %slot.id, "the session ended; connecting again"),
