@@ -4,7 +4,10 @@
 //! Each agent message is POSTed as it came (`Accept: application/json, text/event-stream`); the
 //! answer is a JSON body or an event stream whose events are handed to the agent as they arrive.
 //! The upstream's `Mcp-Session-Id` and the negotiated `MCP-Protocol-Version` go with every later
-//! request; after `notifications/initialized` a GET stream carries server-initiated messages when
+//! request. A 2026-07-28 agent has no `initialize`: each of its requests names the revision in
+//! `_meta`, and that revision becomes the header, with the SEP-2243 `Mcp-Method` and `Mcp-Name`
+//! the server checks against the body (`Mcp-Param-*`, which need the tool's schema, are not
+//! added); after `notifications/initialized` a GET stream carries server-initiated messages when
 //! the server offers one; closing DELETEs the session. `initialize` is awaited before anything else
 //! is sent (its answer names the session); every other POST runs on its own task, so slow calls
 //! do not hold up fast ones. SourceCredentials come from [`SourceCredentials::send`] per request.
@@ -31,6 +34,11 @@ use crate::upstream::{MAX_MESSAGE_BYTES, NotMcpProblem, Origin, Target, Upstream
 pub(crate) const SESSION_ID: &str = "mcp-session-id";
 pub(crate) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
 const ACCEPT_BOTH: &str = "application/json, text/event-stream";
+const MCP_METHOD: &str = "mcp-method";
+const MCP_NAME: &str = "mcp-name";
+/// The first revision without `initialize`, whose requests carry SEP-2243 headers (ISO dates
+/// compare as text).
+const STANDARD_HEADERS_SINCE: &str = "2026-07-28";
 const DELETE_GRACE: Duration = Duration::from_secs(2);
 
 pub(crate) struct HttpLink {
@@ -84,12 +92,13 @@ impl HttpLink {
         let initialized = peeked.iter().any(|p| p.method_is("notifications/initialized"));
         let requests: Vec<IdKey> = peeked.iter().filter_map(Peeked::request_key).collect();
         let inner = Arc::clone(&self.inner);
+        let standard = inner.standard_headers(peeked);
         if initialize.is_some() {
-            inner.post(raw, requests, initialize).await;
+            inner.post(raw, requests, initialize, standard).await;
             return Ok(());
         }
         tokio::spawn(async move {
-            inner.post(raw, requests, None).await;
+            inner.post(raw, requests, None, standard).await;
             if initialized {
                 inner.listen().await;
             }
@@ -130,13 +139,42 @@ impl Inner {
             .map_err(BridgeError::from)
     }
 
+    /// The headers a 2026-07-28 message carries over HTTP (SEP-2243): its revision (kept as the
+    /// session's, for the notifications that name none), `Mcp-Method` and `Mcp-Name`. Empty for
+    /// the `initialize` era and for a batch, which 2026-07-28 does not have.
+    fn standard_headers(&self, peeked: &[Peeked]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let [message] = peeked else { return headers };
+        let mut session = self.session.lock().expect("session lock");
+        if let Some(version) = message.protocol_version.as_deref()
+            && version >= STANDARD_HEADERS_SINCE
+            && let Ok(value) = HeaderValue::from_str(version)
+        {
+            session.protocol = Some(value);
+        }
+        let modern =
+            session.protocol.as_ref().is_some_and(|v| v.as_bytes() >= STANDARD_HEADERS_SINCE.as_bytes());
+        if !modern {
+            return headers;
+        }
+        if let Some(method) = message.method.as_deref().and_then(|m| HeaderValue::from_str(m).ok()) {
+            headers.insert(MCP_METHOD, method);
+        }
+        if let Some(name) = message.name.as_deref().and_then(|n| HeaderValue::from_str(&header_text(n)).ok())
+        {
+            headers.insert(MCP_NAME, name);
+        }
+        headers
+    }
+
     /// POSTs one message and hands on what comes back. Failures answer `requests` with an error.
-    async fn post(&self, raw: Bytes, requests: Vec<IdKey>, initialize: Option<IdKey>) {
+    async fn post(&self, raw: Bytes, requests: Vec<IdKey>, initialize: Option<IdKey>, standard: HeaderMap) {
         let had_session = self.session.lock().expect("session lock").id.is_some();
         let sent = self.send(|headers| {
             self.client
                 .post(self.url.clone())
                 .headers(headers)
+                .headers(standard.clone())
                 .header(ACCEPT, ACCEPT_BOTH)
                 .header(CONTENT_TYPE, "application/json")
                 .body(raw.clone())
@@ -279,5 +317,29 @@ impl Inner {
             }
             _ => debug!(source = %self.id(), "could not delete the session"),
         }
+    }
+}
+
+/// A header value as SEP-2243 writes it: as is when it is plain printable ASCII without edge
+/// spaces, else Base64 inside `=?base64?…?=`.
+fn header_text(value: &str) -> String {
+    use base64::Engine as _;
+    let edge_space = value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']);
+    if edge_space || value.chars().any(|c| !(' '..='~').contains(&c)) {
+        format!("=?base64?{}?=", base64::engine::general_purpose::STANDARD.encode(value))
+    } else {
+        value.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_text;
+
+    #[test]
+    fn header_text_is_plain_or_base64() {
+        assert_eq!(header_text("test://a b"), "test://a b", "printable ASCII goes as is");
+        assert_eq!(header_text("caf\u{e9}"), "=?base64?Y2Fmw6k=?=", "anything else goes as Base64");
+        assert_eq!(header_text(" x"), "=?base64?IHg=?=", "so does an edge space, which HTTP would drop");
     }
 }
