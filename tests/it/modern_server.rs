@@ -33,6 +33,8 @@ const SOURCE: &str = "modern";
 const TOOL: &str = "test_simple_text";
 /// What `test_simple_text` answers.
 const ANSWER: &str = "This is a simple text response for testing.";
+/// A tool whose `region` argument the server also wants in `Mcp-Param-Region` (SEP-2243).
+const HEADER_TOOL: &str = "test_custom_headers";
 
 /// `lanyard-test-server conformance --only-2026-07-28`, writing its request log to a temp dir.
 struct ModernServer {
@@ -170,19 +172,29 @@ where
     ().serve_with_lifecycle(transport, lifecycle).await.expect("the agent opens a 2026-07-28 session")
 }
 
-/// Calls [`TOOL`] on `agent` and checks the answer.
+/// The text of a call's first content block.
+fn text_of(result: &Result<rmcp::model::CallToolResult, rmcp::ServiceError>) -> Option<String> {
+    let block = result.as_ref().ok()?.content.first()?;
+    block.as_text().map(|text| text.text.clone())
+}
+
+/// Calls [`TOOL`] on `agent`, then lists the tools and calls [`HEADER_TOOL`], whose argument
+/// travels in an `Mcp-Param-Region` header too, and checks both answers: two calls in all.
 async fn assert_modern_agent_called(agent: RunningService<RoleClient, ()>, path: &str) {
     let result = agent.call_tool(CallToolRequestParams::new(TOOL)).await;
-    let text = result
-        .as_ref()
-        .ok()
-        .and_then(|result| result.content.first())
-        .and_then(|block| block.as_text())
-        .map(|text| text.text.clone());
     assert_eq!(
-        text.as_deref(),
+        text_of(&result).as_deref(),
         Some(ANSWER),
         "{path}: a 2026-07-28 agent's call reaches the 2026-07-28-only server: {result:?}"
+    );
+    let tools = agent.list_all_tools().await.expect("the agent lists the tools");
+    assert!(tools.iter().any(|tool| tool.name == HEADER_TOOL), "{path}: {HEADER_TOOL} is listed");
+    let region = json!({ "region": "eu-west" }).as_object().cloned().unwrap_or_default();
+    let result = agent.call_tool(CallToolRequestParams::new(HEADER_TOOL).with_arguments(region)).await;
+    assert_eq!(
+        text_of(&result).as_deref(),
+        Some("region=eu-west"),
+        "{path}: a call whose argument the server wants in Mcp-Param-Region gets that header: {result:?}"
     );
     let _ = agent.cancel().await;
 }
@@ -233,7 +245,7 @@ async fn issue_15_bridge_one_source_carries_a_2026_07_28_agent_to_a_2026_07_28_o
     let stdin = bridge.stdin.take().expect("stdin is piped");
     let _bridge = ChildGuard::new(bridge);
     assert_modern_agent_called(modern_agent((stdout, stdin)).await, "bridge <id>").await;
-    server.assert_called_on_2026_07_28("bridge <id>", 1);
+    server.assert_called_on_2026_07_28("bridge <id>", 2);
 }
 
 #[tokio::test]
@@ -284,8 +296,8 @@ async fn issue_15_the_hub_works_against_a_2026_07_28_only_server() {
     let config = StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp/{SOURCE}"));
     let transport = StreamableHttpClientTransport::with_client(http_client, config);
     assert_modern_agent_called(modern_agent(transport).await, "/mcp/<id>").await;
-    server.assert_called_on_2026_07_28("/mcp/<id>", 3);
+    server.assert_called_on_2026_07_28("/mcp/<id>", 4);
 
     let report = run_agent(&home, &one_call(http(&format!("/mcp/{SOURCE}")), TOOL)).await;
-    assert_initialize_refused_after_calls(&server, &report, "/mcp/<id>", 3);
+    assert_initialize_refused_after_calls(&server, &report, "/mcp/<id>", 4);
 }

@@ -6,12 +6,13 @@
 //! The upstream's `Mcp-Session-Id` and the negotiated `MCP-Protocol-Version` go with every later
 //! request. A 2026-07-28 agent has no `initialize`: each of its requests names the revision in
 //! `_meta`, and that revision becomes the header, with the SEP-2243 `Mcp-Method` and `Mcp-Name`
-//! the server checks against the body (`Mcp-Param-*`, which need the tool's schema, are not
-//! added); after `notifications/initialized` a GET stream carries server-initiated messages when
+//! the server checks against the body, and the `Mcp-Param-*` of a tool whose schema (learned from
+//! the `tools/list` answers passing back) marks arguments with `x-mcp-header`; after `notifications/initialized` a GET stream carries server-initiated messages when
 //! the server offers one; closing DELETEs the session. `initialize` is awaited before anything else
 //! is sent (its answer names the session); every other POST runs on its own task, so slow calls
 //! do not hold up fast ones. SourceCredentials come from [`SourceCredentials::send`] per request.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -54,8 +55,14 @@ struct Inner {
     shared: Arc<Shared>,
     generation: u64,
     session: Mutex<Session>,
+    /// Per tool, the arguments its schema marks with `x-mcp-header`.
+    param_headers: Mutex<HashMap<String, Vec<Marked>>>,
     stop: CancellationToken,
 }
+
+/// An argument marked with `x-mcp-header`: its path from the arguments' root, and the header
+/// name (without `Mcp-Param-`).
+type Marked = (Vec<String>, String);
 
 #[derive(Default, Clone)]
 struct Session {
@@ -81,6 +88,7 @@ impl HttpLink {
             shared,
             generation,
             session: Mutex::new(Session::default()),
+            param_headers: Mutex::default(),
             stop: stop.clone(),
         };
         HttpLink { inner: Arc::new(inner), _stop: stop.drop_guard() }
@@ -92,7 +100,7 @@ impl HttpLink {
         let initialized = peeked.iter().any(|p| p.method_is("notifications/initialized"));
         let requests: Vec<IdKey> = peeked.iter().filter_map(Peeked::request_key).collect();
         let inner = Arc::clone(&self.inner);
-        let standard = inner.standard_headers(peeked);
+        let standard = inner.standard_headers(&raw, peeked);
         if initialize.is_some() {
             inner.post(raw, requests, initialize, standard).await;
             return Ok(());
@@ -142,7 +150,7 @@ impl Inner {
     /// The headers a 2026-07-28 message carries over HTTP (SEP-2243): its revision (kept as the
     /// session's, for the notifications that name none), `Mcp-Method` and `Mcp-Name`. Empty for
     /// the `initialize` era and for a batch, which 2026-07-28 does not have.
-    fn standard_headers(&self, peeked: &[Peeked]) -> HeaderMap {
+    fn standard_headers(&self, raw: &[u8], peeked: &[Peeked]) -> HeaderMap {
         let mut headers = HeaderMap::new();
         let [message] = peeked else { return headers };
         let mut session = self.session.lock().expect("session lock");
@@ -164,7 +172,54 @@ impl Inner {
         {
             headers.insert(MCP_NAME, name);
         }
+        drop(session);
+        if message.method_is("tools/call")
+            && let Some(tool) = message.name.as_deref()
+        {
+            self.add_param_headers(tool, raw, &mut headers);
+        }
         headers
+    }
+
+    /// Adds `Mcp-Param-<header>` for each argument of `tool` its schema marks, as the call in
+    /// `raw` gives it (a string, number or boolean; other values and absent ones get none).
+    fn add_param_headers(&self, tool: &str, raw: &[u8], headers: &mut HeaderMap) {
+        let marked = self.param_headers.lock().expect("param headers lock").get(tool).cloned();
+        let Some(marked) = marked else { return };
+        let Ok(call) = serde_json::from_slice::<Value>(raw) else { return };
+        let Some(arguments) = call.pointer("/params/arguments") else { return };
+        for (path, header) in marked {
+            let value = path.iter().try_fold(arguments, |value, key| value.get(key));
+            let text = match value {
+                Some(Value::String(text)) => text.clone(),
+                Some(value @ (Value::Number(_) | Value::Bool(_))) => value.to_string(),
+                _ => continue,
+            };
+            let name = reqwest::header::HeaderName::from_bytes(format!("mcp-param-{header}").as_bytes());
+            if let (Ok(name), Ok(value)) = (name, HeaderValue::from_str(&header_text(&text))) {
+                headers.insert(name, value);
+            }
+        }
+    }
+
+    /// Learns, from an answer listing tools, which arguments travel in `Mcp-Param-*` headers.
+    /// Only answers that mention `x-mcp-header` are parsed.
+    fn learn_param_headers(&self, raw: &[u8]) {
+        const MARK: &[u8] = b"x-mcp-header";
+        if !raw.windows(MARK.len()).any(|window| window == MARK) {
+            return;
+        }
+        let Ok(answer) = serde_json::from_slice::<Value>(raw) else { return };
+        let Some(tools) = answer.pointer("/result/tools").and_then(Value::as_array) else { return };
+        let mut known = self.param_headers.lock().expect("param headers lock");
+        for tool in tools {
+            let Some(name) = tool.get("name").and_then(Value::as_str) else { continue };
+            let mut marked = Vec::new();
+            collect_marked(tool.pointer("/inputSchema/properties"), &mut Vec::new(), &mut marked);
+            if !marked.is_empty() {
+                known.insert(name.to_owned(), marked);
+            }
+        }
     }
 
     /// POSTs one message and hands on what comes back. Failures answer `requests` with an error.
@@ -214,6 +269,20 @@ impl Inner {
         let content_type =
             response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         if !status.is_success() {
+            // A refusal in JSON-RPC terms (a 2026-07-28 server's `-32020` header mismatch, say)
+            // is the server's answer, and says more than the status alone.
+            if content_type.starts_with("application/json")
+                && let Some(body) = crate::upstream::read_bounded(response, MAX_MESSAGE_BYTES).await
+                && peek(&body).is_some_and(|answers| {
+                    answers
+                        .iter()
+                        .any(|answer| answer.response_key().is_some_and(|key| requests.contains(&key)))
+                })
+            {
+                self.deliver(Bytes::from(body), None);
+                let err = UpstreamError::Disconnected { id: self.id().clone() };
+                return self.shared.fail(&requests, &err.into());
+            }
             return self.shared.fail(&requests, &self.not_mcp(status, &content_type, NotMcpProblem::Status));
         }
         if content_type.starts_with("text/event-stream") {
@@ -273,6 +342,7 @@ impl Inner {
     /// One message (or batch) from the upstream. The answer to `initialize` also names the
     /// protocol version that later requests must carry.
     fn deliver(&self, raw: Bytes, initialize: Option<&IdKey>) {
+        self.learn_param_headers(&raw);
         if let Some(key) = initialize
             && let Some(peeked) = peek(&raw)
             && peeked.iter().any(|p| p.response_key().as_ref() == Some(key))
@@ -320,6 +390,19 @@ impl Inner {
     }
 }
 
+/// The `x-mcp-header` marks under `properties`, nested ones included, as (path, header name).
+fn collect_marked(properties: Option<&Value>, path: &mut Vec<String>, out: &mut Vec<Marked>) {
+    let Some(Value::Object(properties)) = properties else { return };
+    for (name, schema) in properties {
+        path.push(name.clone());
+        if let Some(header) = schema.get("x-mcp-header").and_then(Value::as_str).filter(|h| !h.is_empty()) {
+            out.push((path.clone(), header.to_owned()));
+        }
+        collect_marked(schema.get("properties"), path, out);
+        path.pop();
+    }
+}
+
 /// A header value as SEP-2243 writes it: as is when it is plain printable ASCII without edge
 /// spaces, else Base64 inside `=?base64?…?=`.
 fn header_text(value: &str) -> String {
@@ -334,7 +417,27 @@ fn header_text(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::header_text;
+    use serde_json::json;
+
+    use super::{collect_marked, header_text};
+
+    #[test]
+    fn marked_arguments_are_found_at_any_depth() {
+        let properties = json!({
+            "region": { "type": "string", "x-mcp-header": "Region" },
+            "plain": { "type": "string" },
+            "target": { "type": "object", "properties": { "zone": { "type": "string", "x-mcp-header": "Zone" } } },
+            "empty": { "type": "string", "x-mcp-header": "" },
+        });
+        let mut marked = Vec::new();
+        collect_marked(Some(&properties), &mut Vec::new(), &mut marked);
+        marked.sort();
+        let expected = vec![
+            (vec!["region".to_owned()], "Region".to_owned()),
+            (vec!["target".to_owned(), "zone".to_owned()], "Zone".to_owned()),
+        ];
+        assert_eq!(marked, expected, "each non-empty mark, with its path, and nothing else");
+    }
 
     #[test]
     fn header_text_is_plain_or_base64() {
