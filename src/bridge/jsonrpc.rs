@@ -2,7 +2,9 @@
 //!
 //! The pass-through bridge forwards the bytes it received. It only needs to know, per message,
 //! whether it is a request, a notification or a response, its id and its method: enough to apply
-//! tool filters, to answer in-flight requests when an upstream dies, and to route answers. Ids are
+//! tool filters, to answer in-flight requests when an upstream dies, and to route answers. A
+//! 2026-07-28 request also names its revision in `_meta` and, over HTTP, must repeat that and its
+//! method and name in headers, so those are read too. Ids are
 //! compared by their JSON text ([`IdKey`]), so `1` and `"1"` stay different, as JSON-RPC wants.
 
 use bytes::Bytes;
@@ -40,6 +42,11 @@ pub(crate) struct Peeked {
     /// `params._meta.progressToken` of a request, or `params.progressToken` of a progress
     /// notification: how progress finds its way back to the right HTTP stream.
     pub progress_token: Option<Value>,
+    /// The revision a 2026-07-28-era request names in `_meta` (`None` for the `initialize` era).
+    pub protocol_version: Option<String>,
+    /// What the request acts on, for the `Mcp-Name` header: `params.name` (a tool or prompt),
+    /// `params.uri` (a resource) or `params.taskId`.
+    pub name: Option<String>,
 }
 
 impl Peeked {
@@ -82,21 +89,53 @@ struct ParamsShape {
     meta: Option<MetaShape>,
     #[serde(default, rename = "progressToken")]
     progress_token: Option<Value>,
+    #[serde(default)]
+    name: Option<Value>,
+    #[serde(default)]
+    uri: Option<Value>,
+    #[serde(default, rename = "taskId")]
+    task_id: Option<Value>,
 }
 
 #[derive(Deserialize)]
 struct MetaShape {
     #[serde(default, rename = "progressToken")]
     progress_token: Option<Value>,
+    #[serde(default, rename = "io.modelcontextprotocol/protocolVersion")]
+    protocol_version: Option<Value>,
 }
+
+/// The methods whose `Mcp-Name` is `params.name`, `params.uri` and `params.taskId` (SEP-2243).
+const NAMED_BY_NAME: &[&str] = &["tools/call", "prompts/get"];
+const NAMED_BY_URI: &[&str] = &["resources/read", "resources/subscribe", "resources/unsubscribe"];
+const NAMED_BY_TASK_ID: &[&str] = &["tasks/get", "tasks/update", "tasks/cancel"];
 
 impl From<Shape> for Peeked {
     fn from(shape: Shape) -> Self {
-        let progress_token = shape.params.and_then(|params| {
-            params.progress_token.or_else(|| params.meta.and_then(|meta| meta.progress_token))
-        });
+        let method = shape.method;
+        let (progress_token, protocol_version, name) = match shape.params {
+            None => (None, None, None),
+            Some(params) => {
+                let (meta_token, protocol_version) = match params.meta {
+                    Some(meta) => (meta.progress_token, meta.protocol_version),
+                    None => (None, None),
+                };
+                let named = |methods: &[&str]| method.as_deref().is_some_and(|m| methods.contains(&m));
+                let name = if named(NAMED_BY_NAME) {
+                    params.name
+                } else if named(NAMED_BY_URI) {
+                    params.uri
+                } else if named(NAMED_BY_TASK_ID) {
+                    params.task_id
+                } else {
+                    None
+                };
+                let text = |value: Option<Value>| value.and_then(|v| v.as_str().map(str::to_owned));
+                (params.progress_token.or(meta_token), text(protocol_version), text(name))
+            }
+        };
         // `"id": null` only appears on error responses to unparsable requests.
-        Peeked { id: shape.id, method: shape.method, progress_token }
+        Peeked { id: shape.id, method, progress_token, protocol_version, name }
     }
 }
 
@@ -154,5 +193,23 @@ mod tests {
             2
         );
         assert!(peek(b"not json").is_none(), "garbage is not a message");
+    }
+
+    #[test]
+    fn a_2026_07_28_request_names_its_revision_and_what_it_acts_on() {
+        let call = &peek(
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}"#,
+        )
+        .unwrap()[0];
+        assert_eq!(call.protocol_version.as_deref(), Some("2026-07-28"), "the revision sits in _meta");
+        assert_eq!(call.name.as_deref(), Some("echo"), "a tool call acts on its tool");
+        let read =
+            &peek(br#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"test://a"}}"#)
+                .unwrap()[0];
+        assert_eq!(read.name.as_deref(), Some("test://a"), "a read acts on its resource");
+        assert_eq!(read.protocol_version, None, "an initialize-era request names no revision");
+        let list =
+            &peek(br#"{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"name":"x"}}"#).unwrap()[0];
+        assert_eq!(list.name, None, "a listing acts on nothing, whatever its params hold");
     }
 }

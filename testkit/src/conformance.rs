@@ -16,11 +16,17 @@
 //! state on the server and hand the client only an opaque handle as `requestState`: a handle this
 //! process did not issue, or issued for another tool, is refused, which is the integrity check
 //! the tampered-state scenario asks for without any key to manage.
+//!
+//! With `--only-2026-07-28` it is a server of that revision alone, the kind that never had the
+//! `initialize` handshake: it names only 2026-07-28 as supported, so `server/discover` offers
+//! that one and rmcp's own negotiation refuses `initialize` with `-32000 Unsupported protocol
+//! version` (the error a client's fallback must not paper over). Everything else is unchanged.
 
 // Logging, sampling, roots and resource subscriptions are deprecated in the newest revision
 // (SEP-2577) and still required by the older ones the suite runs.
 #![allow(deprecated)]
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,9 +34,10 @@ use std::time::Duration;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ClientResult, CompleteRequestParams,
-    CompleteResult, ErrorCode, GetPromptRequestParams, GetPromptResponse, GetPromptResult, InputRequests,
-    InputRequiredResult, InputResponses, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
-    ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    CompleteResult, ErrorCode, GetPromptRequestParams, GetPromptResponse, GetPromptResult,
+    InitializeRequestParams, InitializeResult, InputRequests, InputRequiredResult, InputResponses,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
     ReadResourceResult, ServerCapabilities, ServerConfig, ServerNotification, ServerRequest,
     SetLevelRequestParams, SubscribeRequestParams, SubscriptionFilter, Tool, UnsubscribeRequestParams,
 };
@@ -39,6 +46,8 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
+
+use crate::request_log::RequestLog;
 
 /// A 1×1 red PNG.
 const PNG: &str =
@@ -94,17 +103,28 @@ enum ListChange {
     Prompts,
 }
 
+/// The protocol revisions the server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revisions {
+    /// Every revision rmcp knows, with and without `initialize`.
+    All,
+    /// 2026-07-28 alone: `server/discover` and per-request metadata, no `initialize`.
+    Only2026,
+}
+
 /// One server for every session and request: a stateless (2026-07-28) request gets a fresh
 /// handler, so what outlives a request (issued states, listeners) is shared here.
 #[derive(Debug, Clone)]
 pub struct ConformanceServer {
     states: Arc<IssuedStates>,
     changes: broadcast::Sender<ListChange>,
+    revisions: Revisions,
+    log: Option<Arc<RequestLog>>,
 }
 
 impl ConformanceServer {
-    pub fn new() -> Self {
-        Self { states: Arc::default(), changes: broadcast::channel(16).0 }
+    pub fn new(revisions: Revisions, log: Option<Arc<RequestLog>>) -> Self {
+        Self { states: Arc::default(), changes: broadcast::channel(16).0, revisions, log }
     }
 }
 
@@ -673,6 +693,34 @@ fn listing(key: &str, items: Value) -> Value {
 }
 
 impl ServerHandler for ConformanceServer {
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        match self.revisions {
+            Revisions::All => Cow::Borrowed(ProtocolVersion::KNOWN_VERSIONS),
+            Revisions::Only2026 => Cow::Owned(vec![ProtocolVersion::V_2026_07_28]),
+        }
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, ErrorData> {
+        context.peer.set_peer_info(request.clone());
+        let answer = self.negotiate_initialize(&request);
+        if let Some(log) = &self.log {
+            let outcome = match &answer {
+                Ok(result) => {
+                    json!({ "initialize": "accepted", "requested": request.protocol_version, "agreed": result.protocol_version })
+                }
+                Err(err) => {
+                    json!({ "initialize": "refused", "requested": request.protocol_version, "code": err.code.0 })
+                }
+            };
+            log.record(&outcome);
+        }
+        answer
+    }
+
     fn get_info(&self) -> ServerConfig {
         let capabilities: ServerCapabilities = serde_json::from_value(json!({
             "tools": { "listChanged": true },

@@ -16,15 +16,23 @@
 //!                                           before answering anything
 //!   --port=N                                (http) listen on 127.0.0.1:N, to come back on the
 //!                                           same address after being killed
+//!   --only-2026-07-28                       (conformance) speak that revision alone: answer
+//!                                           `server/discover`, refuse `initialize`
+//!   --request-log=PATH                      (http, conformance) write each request's JSON-RPC
+//!                                           method and `MCP-Protocol-Version` header, and how
+//!                                           `initialize` was answered, to PATH (see `request_log`)
 //! ```
 //! Tools: `echo {message}`, `add {a, b}`, `fail` (a JSON-RPC error), `sleep {ms}` (ends early
 //! when cancelled) and `cancelled_sleeps` (how many were, in this process). One resource
 //! (`test://greeting`) and one prompt (`greet {name?}`).
 
 mod conformance;
+mod request_log;
 
 use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -182,7 +190,10 @@ enum Mode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: lanyard-test-server (stdio | http | conformance) [--exit-after-start] [--port=N]");
+    eprintln!(
+        "usage: lanyard-test-server (stdio | http | conformance) [--exit-after-start] [--port=N] \
+         [--only-2026-07-28] [--request-log=PATH]"
+    );
     ExitCode::from(2)
 }
 
@@ -191,29 +202,51 @@ async fn main() -> ExitCode {
     let mut mode = None;
     let mut exit_after_start = false;
     let mut port = 0;
+    let mut revisions = conformance::Revisions::All;
+    let mut log_path = None;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "stdio" => mode = Some(Mode::Stdio),
             "http" => mode = Some(Mode::Http),
             "conformance" => mode = Some(Mode::Conformance),
             "--exit-after-start" => exit_after_start = true,
-            _ => match arg.strip_prefix("--port=").map(str::parse) {
-                Some(Ok(n)) => port = n,
-                _ => return usage(),
-            },
+            "--only-2026-07-28" => revisions = conformance::Revisions::Only2026,
+            _ => {
+                if let Some(path) = arg.strip_prefix("--request-log=") {
+                    log_path = Some(PathBuf::from(path));
+                    continue;
+                }
+                match arg.strip_prefix("--port=").map(str::parse) {
+                    Some(Ok(n)) => port = n,
+                    _ => return usage(),
+                }
+            }
         }
     }
     let Some(mode) = mode else { return usage() };
+    let modern_only = revisions == conformance::Revisions::Only2026;
+    if (modern_only && !matches!(mode, Mode::Conformance))
+        || (log_path.is_some() && matches!(mode, Mode::Stdio))
+    {
+        return usage();
+    }
     if exit_after_start {
         eprintln!("lanyard-test-server: exiting on purpose (--exit-after-start)");
         return ExitCode::from(EARLY_EXIT_STATUS);
     }
+    let log = match log_path.as_deref().map(request_log::RequestLog::create).transpose() {
+        Ok(log) => log.map(Arc::new),
+        Err(err) => {
+            eprintln!("lanyard-test-server: cannot write the request log: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let served = match mode {
         Mode::Stdio => serve_stdio().await,
-        Mode::Http => serve_http(port, TestServer::new).await,
+        Mode::Http => serve_http(port, log, TestServer::new).await,
         Mode::Conformance => {
-            let server = conformance::ConformanceServer::new();
-            serve_http(port, move || server.clone()).await
+            let server = conformance::ConformanceServer::new(revisions, log.clone());
+            serve_http(port, log, move || server.clone()).await
         }
     };
     match served {
@@ -234,6 +267,7 @@ async fn serve_stdio() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn serve_http<S: ServerHandler>(
     port: u16,
+    log: Option<Arc<request_log::RequestLog>>,
     make: impl Fn() -> S + Send + Sync + 'static,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use axum::serve::ListenerExt as _;
@@ -243,7 +277,10 @@ async fn serve_http<S: ServerHandler>(
         Default::default(),
         StreamableHttpServerConfig::default(),
     );
-    let router = axum::Router::new().nest_service("/mcp", service);
+    let mut router = axum::Router::new().nest_service("/mcp", service);
+    if let Some(log) = log {
+        router = router.layer(axum::middleware::from_fn_with_state(log, request_log::log_arrival));
+    }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let port = listener.local_addr()?.port();
     // Nagle plus delayed ACK would stall every call by tens of milliseconds.

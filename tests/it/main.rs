@@ -19,6 +19,7 @@ mod legacy_discovery;
 mod live_profiles;
 mod load;
 mod merged;
+mod modern_server;
 mod network;
 mod oauth;
 mod oauth_cli;
