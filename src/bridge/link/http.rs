@@ -7,8 +7,9 @@
 //! request. A 2026-07-28 agent has no `initialize`: each of its requests names the revision in
 //! `_meta`, and that revision becomes the header, with the SEP-2243 `Mcp-Method` and `Mcp-Name`
 //! the server checks against the body, and the `Mcp-Param-*` of a tool whose schema (learned from
-//! the `tools/list` answers passing back) marks arguments with `x-mcp-header`; after `notifications/initialized` a GET stream carries server-initiated messages when
-//! the server offers one; closing DELETEs the session. `initialize` is awaited before anything else
+//! the `tools/list` answers passing back) marks arguments with `x-mcp-header`. After
+//! `notifications/initialized` a GET stream carries server-initiated messages when the server
+//! offers one; closing DELETEs the session. `initialize` is awaited before anything else
 //! is sent (its answer names the session); every other POST runs on its own task, so slow calls
 //! do not hold up fast ones. SourceCredentials come from [`SourceCredentials::send`] per request.
 
