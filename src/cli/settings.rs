@@ -213,6 +213,9 @@ fn apply_auth(
     let kind = match (auth.auth, &profile.auth) {
         (Some(kind), _) => kind,
         (None, Auth::None) if any_header => AuthKind::Headers,
+        // An edit of a source that signs in already changes its settings in place.
+        (None, Auth::OAuth(_)) => AuthKind::Oauth,
+        (None, Auth::ClientCredentials(_)) => AuthKind::ClientCredentials,
         (None, _) => return refuse_auth_flags_without_kind(settings),
     };
     let scopes = auth.scope.as_ref().map(|s| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
@@ -231,6 +234,15 @@ fn apply_auth(
             if auth.client_key_file.is_some() || auth.client_key_alg.is_some() {
                 return Err(UsageError::new(
                     "--client-key-file and --client-key-alg apply to --auth client-credentials",
+                )
+                .into());
+            }
+            if auth.token_url.is_some()
+                || auth.service_token_header.is_some()
+                || auth.service_token_env.is_some()
+            {
+                return Err(UsageError::new(
+                    "--token-url, --service-token-header and --service-token-env apply to --auth client-credentials",
                 )
                 .into());
             }
@@ -267,6 +279,16 @@ fn apply_auth(
                 Auth::ClientCredentials(existing) => Some(existing.clone()),
                 _ => None,
             };
+            if auth.client_metadata_url.is_some()
+                || auth.redirect_port.is_some()
+                || auth.no_resource_param
+                || !auth.auth_param.is_empty()
+            {
+                return Err(UsageError::new(
+                    "--client-metadata-url, --redirect-port, --no-resource-param and --auth-param apply to --auth oauth (a browser sign-in)",
+                )
+                .into());
+            }
             let client_id = auth
                 .client_id
                 .clone()

@@ -201,6 +201,32 @@ fn plain_credential_on_the_command_line_is_refused() {
 }
 
 #[test]
+fn sign_in_settings_are_edited_in_place_and_flags_of_the_other_kind_are_refused() {
+    let home = Home::new();
+    home.run(&["profile", "add", "signs-in", "--url", "http://127.0.0.1:9/mcp", "--auth", "oauth"]).ok();
+    home.run(&[
+        "profile",
+        "edit",
+        "signs-in",
+        "--scope",
+        "read write",
+        "--client-issuer",
+        "https://as.example",
+    ])
+    .ok();
+    let file = std::fs::read_to_string(home.profile_file()).expect("the profile file");
+    assert!(file.contains("\"read\"") && file.contains("https://as.example"), "edited in place:\n{file}");
+    assert!(file.contains("oauth"), "still an OAuth source:\n{file}");
+    let before = file;
+    home.run(&["profile", "edit", "signs-in", "--token-url", "https://as.example/token"])
+        .fails_with(2, "apply to --auth client-credentials");
+    let after = std::fs::read_to_string(home.profile_file()).expect("the profile file");
+    assert_eq!(after, before, "a refused edit writes nothing");
+    home.run(&["profile", "add", "plain", "--url", "http://127.0.0.1:9/mcp"]).ok();
+    home.run(&["profile", "edit", "plain", "--scope", "read"]).fails_with(2, "need --auth oauth");
+}
+
+#[test]
 fn malformed_profile_file_names_line_and_is_left_untouched() {
     let home = Home::new();
     std::fs::create_dir_all(home.config_dir()).unwrap();
