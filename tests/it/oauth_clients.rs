@@ -92,6 +92,38 @@ impl Bench {
         self.fixture.control("clients", body).await.expect("the fixture pre-registers the client")
     }
 
+    /// Pre-registers a confidential client (`client_secret_basic`) with a fixed redirect port and
+    /// adds the source with it, its secret from the environment; returns the secret.
+    async fn add_confidential_client(&self) -> String {
+        let port = free_port();
+        let redirect = format!("http://127.0.0.1:{port}/callback");
+        let client = self
+            .pre_register(
+                json!({"redirect_uris": [redirect], "token_endpoint_auth_method": "client_secret_basic"}),
+            )
+            .await;
+        let client_id = client["client_id"].as_str().expect("the fixture names the client").to_owned();
+        let secret = client["client_secret"].as_str().expect("a confidential client has a secret").to_owned();
+        let port_text = port.to_string();
+        let add = [
+            "profile",
+            "add",
+            &self.id,
+            "--url",
+            &self.fixture.mcp,
+            "--auth",
+            "oauth",
+            "--client-id",
+            &client_id,
+            "--client-secret-env",
+            "PRE_REGISTERED_SECRET",
+            "--redirect-port",
+            &port_text,
+        ];
+        self.expect(&add, &[("PRE_REGISTERED_SECRET", &secret)], 0);
+        secret
+    }
+
     /// Connects, then calls `whoami`; checks both worked as alice.
     fn connect_and_call(&self, env: &[(&str, &str)]) {
         let (stdout, _) = self.expect(&["connect", &self.id], env, 0);
@@ -149,35 +181,7 @@ async fn issue_3_a_pre_registered_public_client_signs_in_on_its_fixed_redirect_p
 #[tokio::test]
 async fn issue_3_a_pre_registered_confidential_client_sends_its_secret_from_the_keychain() {
     let bench = Bench::new("preconfidential").await;
-    let port = free_port();
-    let redirect = format!("http://127.0.0.1:{port}/callback");
-    let client = bench
-        .pre_register(
-            json!({"redirect_uris": [redirect], "token_endpoint_auth_method": "client_secret_basic"}),
-        )
-        .await;
-    let client_id = client["client_id"].as_str().expect("the fixture names the client").to_owned();
-    let secret = client["client_secret"].as_str().expect("a confidential client has a secret").to_owned();
-    let port_text = port.to_string();
-    bench.expect(
-        &[
-            "profile",
-            "add",
-            &bench.id,
-            "--url",
-            &bench.fixture.mcp,
-            "--auth",
-            "oauth",
-            "--client-id",
-            &client_id,
-            "--client-secret-env",
-            "PRE_REGISTERED_SECRET",
-            "--redirect-port",
-            &port_text,
-        ],
-        &[("PRE_REGISTERED_SECRET", &secret)],
-        0,
-    );
+    let secret = bench.add_confidential_client().await;
 
     // The secret is read from the keychain now, not from the environment.
     bench.connect_and_call(&[]);
@@ -587,32 +591,7 @@ async fn issue_14_a_service_account_shows_its_secret_to_no_authorization_server_
 async fn issue_14_a_pre_registered_client_secret_is_not_shown_to_a_new_authorization_server() {
     let bench = Bench::new("premoved").await;
     let other = OAuthFixture::start(&[]).await.expect("a second OAuth fixture starts");
-    let port = free_port();
-    let redirect = format!("http://127.0.0.1:{port}/callback");
-    let client = bench
-        .pre_register(
-            json!({"redirect_uris": [redirect], "token_endpoint_auth_method": "client_secret_basic"}),
-        )
-        .await;
-    let client_id = client["client_id"].as_str().expect("the fixture names the client").to_owned();
-    let secret = client["client_secret"].as_str().expect("a confidential client has a secret").to_owned();
-    let port_text = port.to_string();
-    let add = [
-        "profile",
-        "add",
-        &bench.id,
-        "--url",
-        &bench.fixture.mcp,
-        "--auth",
-        "oauth",
-        "--client-id",
-        &client_id,
-        "--client-secret-env",
-        "PRE_REGISTERED_SECRET",
-        "--redirect-port",
-        &port_text,
-    ];
-    bench.expect(&add, &[("PRE_REGISTERED_SECRET", &secret)], 0);
+    bench.add_confidential_client().await;
     bench.connect_and_call(&[]);
 
     move_to(&bench, &other).await;
