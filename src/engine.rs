@@ -505,9 +505,10 @@ impl Engine {
     }
 
     /// [`Engine::list_tools`], with the source's tool filter entries that name no tool the server
-    /// offers (the CLI warns about them).
-    pub async fn list_tools_checked(&self, id: &SourceId) -> Result<ToolListing, Error> {
-        let upstream = self.connect(id).await?;
+    /// offers (the CLI warns about them), declaring what `offers` says in the handshake: the CLI
+    /// declares what `lanyard call` does, so the server lists the tools it would call.
+    pub async fn list_tools_checked(&self, id: &SourceId, offers: Offers) -> Result<ToolListing, Error> {
+        let upstream = self.connect_offering(id, offers).await?;
         let listed = upstream.list_tools_checked().await;
         upstream.close().await;
         match listed {

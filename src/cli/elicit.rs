@@ -11,6 +11,10 @@
 //!
 //! The questions are asked on a thread of their own, not on the runtime: a read of stdin cannot
 //! be interrupted, and a prompt left waiting after its call ended must not keep the process alive.
+//!
+//! `lanyard tools` declares the same capabilities as `lanyard call` ([`Listing`]), so that a
+//! server that shapes its tool list by what the client can do lists the tools `call` can use.
+//! It asks nothing: a question during a listing is declined, as `call` does without a terminal.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -79,6 +83,35 @@ impl Elicitor for Terminal {
                     answered.await.unwrap_or_else(|_| answer(ElicitationAction::Cancel))
                 }
             }
+        })
+    }
+}
+
+/// `lanyard tools`: declares elicitation like [`Terminal`] but never asks; a server that asks
+/// anyway while its tools are listed gets `decline`, with one line on stderr.
+#[derive(Debug)]
+pub struct Listing {
+    /// How the server is named (its source id, or the host of a `--url`).
+    server: Option<String>,
+}
+
+impl Listing {
+    /// `server` names the server in the line on stderr; `None` names it by its source id.
+    pub fn new(server: Option<String>) -> Self {
+        Self { server }
+    }
+}
+
+impl Elicitor for Listing {
+    fn elicit<'a>(
+        &'a self,
+        source: &'a SourceId,
+        request: ElicitRequestParams,
+    ) -> BoxFuture<'a, ElicitResult> {
+        let server = self.server.clone().unwrap_or_else(|| format!("`{source}`"));
+        Box::pin(async move {
+            eprintln!("{}; declined (listing tools asks nothing)", asked(&server, &request));
+            answer(ElicitationAction::Decline)
         })
     }
 }

@@ -1,5 +1,6 @@
 //! `lanyard profile ...` and `lanyard import`: editing the profile file and the vault together.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -8,9 +9,11 @@ use serde_json::json;
 use lanyard::Engine;
 use lanyard::profile::{ConfigValue, Profile, ProfileError, SourceId, Transport, import_file};
 use lanyard::source::{SourceState, redact_url_query};
+use lanyard::upstream::Offers;
 use lanyard::vault::VaultKey;
 
 use super::args::{AddArgs, EditArgs, ImportArgs, ProfileSettings, RmArgs, ShowArgs};
+use super::elicit::Listing;
 use super::exit::UsageError;
 use super::settings::{apply, new_profile};
 use super::{print_json, progress};
@@ -68,7 +71,9 @@ async fn warn_about_saved(engine: &Engine, id: &SourceId, check_filter: bool) {
         return;
     }
     progress(&format!("Checking the tool filter against `{id}`…"));
-    match tokio::time::timeout(FILTER_CHECK_LIMIT, engine.list_tools_checked(id)).await {
+    // Listed as `lanyard tools` lists them, so the filter is checked against the same tools.
+    let offers = Offers::Person(Arc::new(Listing::new(None)));
+    match tokio::time::timeout(FILTER_CHECK_LIMIT, engine.list_tools_checked(id, offers)).await {
         Ok(Ok(listing)) => {
             for unmatched in &listing.unmatched {
                 eprintln!("warning: source `{id}`: {unmatched}");

@@ -1,4 +1,5 @@
-//! `lanyard tools` and `lanyard call`: one connection, one request, the answer printed.
+//! `lanyard tools` and `lanyard call`: one connection, one request, the answer printed. Both
+//! declare the same client capabilities, so a server lists to `tools` what `call` can use.
 //! A saved source is named by its id; `--url` talks to a server without saving anything (with
 //! `--auth oauth` it signs in first, keeping the registration and tokens in memory only).
 
@@ -14,7 +15,7 @@ use lanyard::suggest::DidYouMean;
 use lanyard::upstream::{Offers, Upstream, UpstreamError};
 
 use super::args::{CallArgs, ProfileSettings, ToolsArgs};
-use super::elicit::Terminal;
+use super::elicit::{Listing, Terminal};
 use super::exit::{ToolReportedError, UsageError};
 use super::settings::new_profile;
 use super::{print_json, progress};
@@ -28,10 +29,14 @@ pub async fn tools(engine: &Engine, args: ToolsArgs) -> Result<()> {
                 return Err(UsageError::new("give a source id or --url, not both").into());
             }
             progress(&format!("Connecting to `{id}`…"));
-            (engine.list_tools_checked(&id).await?, format!("source `{id}`: "))
+            let offers = Offers::Person(Arc::new(Listing::new(None)));
+            (engine.list_tools_checked(&id, offers).await?, format!("source `{id}`: "))
         }
         None => {
-            let upstream = connect_one_off(engine, &args.target.adhoc, Offers::Nothing).await?;
+            let server =
+                args.target.adhoc.url.as_ref().map(|url| format!("the server at {}", server_of(url)));
+            let offers = Offers::Person(Arc::new(Listing::new(server)));
+            let upstream = connect_one_off(engine, &args.target.adhoc, offers).await?;
             let listed = upstream.list_tools_checked().await;
             upstream.close().await;
             (listed?, String::new())

@@ -248,6 +248,12 @@ fn default_endpoints(id: &SourceId, from: &Origin, issuer: &str) -> Result<Serve
 /// revisions; a server of 2026-07-28 or later may refuse that before it looks at credentials
 /// (`400`, missing protocol headers), so a client error is followed by the current revision's
 /// first request, `server/discover` with its headers, to get the challenge after all.
+///
+/// A server may also let `initialize` through without credentials and guard only what comes
+/// after it. Its challenge then names the scope the session needs, which the sign-in must ask
+/// for instead of the metadata's `scopes_supported`, so an `initialize` that succeeds is
+/// followed by `server/discover` too: the request a session sends first, so the one whose
+/// refusal would otherwise end it.
 async fn probe(
     http: &reqwest::Client,
     id: &SourceId,
@@ -263,7 +269,7 @@ async fn probe(
         }
     });
     let first = probe_with(http, id, mcp_url, &initialize, &[]).await?;
-    if first != Probed::Refused {
+    if !matches!(first, Probed::Refused | Probed::Passed) {
         return Ok(first.challenge());
     }
     let current = rmcp::model::ProtocolVersion::LATEST.as_str();
@@ -286,7 +292,9 @@ enum Probed {
     Challenged(Option<BearerChallenge>),
     /// A `4xx` other than those: the request itself was refused.
     Refused,
-    /// Anything else (no sign-in wall, or a server error).
+    /// A `2xx`: no sign-in wall in front of this request.
+    Passed,
+    /// Anything else (a redirect, a server error).
     Other,
 }
 
@@ -294,7 +302,7 @@ impl Probed {
     fn challenge(self) -> Option<BearerChallenge> {
         match self {
             Self::Challenged(challenge) => challenge,
-            Self::Refused | Self::Other => None,
+            Self::Refused | Self::Passed | Self::Other => None,
         }
     }
 }
@@ -328,6 +336,8 @@ async fn probe_with(
         Probed::Challenged(challenge::bearer(headers.iter().map(String::as_str)))
     } else if status.is_client_error() {
         Probed::Refused
+    } else if status.is_success() {
+        Probed::Passed
     } else {
         Probed::Other
     })

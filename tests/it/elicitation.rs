@@ -188,3 +188,38 @@ async fn elicit_accept_defaults_answers_without_asking_when_every_required_field
     );
     assert!(stderr.contains("the required field `name` has no default"), "stderr says why: {stderr}");
 }
+
+/// The tool names `lanyard ARGS --json` lists.
+async fn listed_tools(home: &Home, args: &[&str]) -> Vec<String> {
+    let output = home.lanyard(args).stdin(Stdio::null()).output().await.expect("lanyard runs");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "`lanyard {}` lists\nstdout: {stdout}\nstderr: {stderr}",
+        args.join(" ")
+    );
+    let listed: Value = serde_json::from_str(&stdout).unwrap_or_else(|err| panic!("JSON ({err}): {stdout}"));
+    let tools = listed["tools"].as_array().unwrap_or_else(|| panic!("a tool list: {listed}"));
+    tools.iter().filter_map(|tool| tool["name"].as_str().map(str::to_owned)).collect()
+}
+
+/// Issue 15: `lanyard tools` declares what `lanyard call` declares, so a server that lists tools
+/// by the client's capabilities (server-everything lists its elicitation tool only to a client
+/// that declares elicitation) lists to `tools` the tools `call` can use, for a saved source and
+/// for a one-off `--url`.
+#[tokio::test]
+async fn issue_15_tools_declares_elicitation_like_call_and_lists_the_same_tools() {
+    let home = home_with_everything().await;
+    let saved = listed_tools(&home, &["tools", "ev", "--json"]).await;
+    assert!(
+        saved.iter().any(|name| name == "trigger-elicitation-request"),
+        "`tools <id>` declares elicitation, so the elicitation tool `call` can use is listed: {saved:?}"
+    );
+
+    let (_server, url) = crate::cli::everything_over_http().await;
+    let one_off = listed_tools(&home, &["tools", "--url", &url, "--json"]).await;
+    assert!(
+        one_off.iter().any(|name| name == "trigger-elicitation-request"),
+        "`tools --url` declares elicitation too: {one_off:?}"
+    );
+}

@@ -26,7 +26,12 @@ struct CliSource {
 
 impl CliSource {
     async fn connected(tag: &str) -> Self {
-        let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
+        Self::connected_with(tag, &[]).await
+    }
+
+    /// [`CliSource::connected`] against a fixture started with `flags`.
+    async fn connected_with(tag: &str, flags: &[&str]) -> Self {
+        let fixture = OAuthFixture::start(flags).await.expect("the OAuth fixture starts");
         let home = Home::new();
         let id = unique_id(tag);
         let cleanup = Cleanup(vec![
@@ -127,6 +132,27 @@ async fn issue_3_step_up_waits_for_reconnect_which_requests_the_union() {
         stdout.contains("dynamic registration (RFC 7591)"),
         "the text status says how the client is registered: {stdout}"
     );
+}
+
+/// Issue 15: a server that answers `initialize` without a token and challenges only what comes
+/// after it. The first sign-in asks for the scope of that challenge, not for everything the
+/// metadata's `scopes_supported` lists, and the session then works with the tokens it got.
+#[tokio::test]
+async fn issue_15_sign_in_asks_for_the_challenged_scope_when_initialize_needs_no_token() {
+    let source =
+        CliSource::connected_with("openinit", &["--open-initialize", "--challenge-scope", "mcp:read"]).await;
+    assert!(
+        source.count("/mcp/open_initialize").await >= 1,
+        "the sign-in probe's initialize went through without a token, as this server allows"
+    );
+    assert_eq!(
+        source.last_requested_scopes().await,
+        set(&["openid", "mcp:read"]),
+        "the first sign-in asks for the scope the server's challenge names (plus openid), not \
+         scopes_supported (mcp:read mcp:write mcp:admin)"
+    );
+    let (stdout, _) = source.expect(&["tools", &source.text], 0);
+    assert!(stdout.contains("whoami"), "the signed-in session lists the tools: {stdout}");
 }
 
 #[tokio::test]

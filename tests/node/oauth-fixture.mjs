@@ -71,6 +71,9 @@ const HELP = `oauth-fixture: OAuth authorization server + protected MCP server f
   --cc-auth-method M       client_secret_basic | client_secret_post for the pre-registered
                            client-credentials client (default client_secret_basic)
   --json-response          MCP POST answers as application/json instead of an SSE stream
+  --open-initialize        answer an \`initialize\` without a token (200, no session) and guard
+                           only what comes after it, like a server that lets a client learn
+                           about it before signing in
   --as-port N              the authorization server's port (default 0: one the OS picks)
   --mcp-port N             the MCP server's port (default 0: one the OS picks)
   --state-file PATH        keep the authorization server's store (clients, grants, tokens) in
@@ -94,6 +97,7 @@ const { values: flags } = parseArgs({
     },
     'cc-auth-method': { type: 'string', default: 'client_secret_basic' },
     'json-response': { type: 'boolean', default: false },
+    'open-initialize': { type: 'boolean', default: false },
     'as-port': { type: 'string', default: '0' },
     'mcp-port': { type: 'string', default: '0' },
     'state-file': { type: 'string' },
@@ -1200,6 +1204,27 @@ async function mcpHandler(req, res) {
       stats.mcp.service_token_sha256 = crypto.createHash('sha256').update(serviceToken).digest('hex');
     }
     const auth = await authenticate(req);
+    if (auth.missing && flags['open-initialize'] && req.method === 'POST') {
+      // The initialize of a client that has not signed in yet goes through; anything else is
+      // refused with the challenge, as below.
+      let message;
+      try {
+        message = JSON.parse((await readBody(req)).toString('utf8'));
+      } catch {
+        message = undefined;
+      }
+      if (!isInitializeRequest(message)) return unauthorized(res);
+      stats.mcp.open_initialize = (stats.mcp.open_initialize ?? 0) + 1;
+      return sendJson(res, 200, {
+        jsonrpc: '2.0',
+        id: message.id,
+        result: {
+          protocolVersion: message.params.protocolVersion,
+          capabilities: { tools: {} },
+          serverInfo: { name: 'oauth-fixture', version: '1.0.0' },
+        },
+      });
+    }
     if (auth.missing) return unauthorized(res);
     if (!auth.authInfo) return unauthorized(res, 'invalid_token', auth.reason);
     const { authInfo } = auth;
