@@ -35,7 +35,7 @@ use tracing::debug;
 use url::Url;
 
 use super::BridgeError;
-use super::jsonrpc::{IdKey, Peeked, error_reply, peek};
+use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, peek};
 use super::paired::{PlainOrigin, Unanswered};
 use super::rewrite::{Outbound, Rewriter};
 use crate::activity_log::{self, AgentKind, Event};
@@ -470,7 +470,7 @@ impl Drop for CancelOnDrop {
         let requests = std::mem::take(&mut self.requests);
         tokio::spawn(async move {
             for id in requests {
-                let body = super::session::cancelled(&id);
+                let body = cancelled(&id);
                 let build = |credentials: HeaderMap| {
                     let mut all = headers.clone();
                     all.extend(credentials);
@@ -505,10 +505,6 @@ pub(crate) fn failure(source: &crate::profile::SourceId, requests: &[Value], err
             json(StatusCode::OK, Bytes::from(serde_json::to_vec(&replies).expect("JSON")))
         }
     }
-}
-
-pub(crate) fn json(status: StatusCode, body: Bytes) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");

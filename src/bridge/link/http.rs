@@ -27,8 +27,8 @@ use tracing::debug;
 use url::Url;
 
 use super::super::BridgeError;
+use super::super::inflight::Shared;
 use super::super::jsonrpc::{IdKey, Peeked, peek};
-use super::super::pipe::Shared;
 use crate::credentials::{Sent, SourceCredentials};
 use crate::profile::Resolved;
 use crate::upstream::{MAX_MESSAGE_BYTES, NotMcpProblem, Origin, Target, UpstreamError, reqwest_error};

@@ -13,8 +13,8 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::{debug, warn};
 
 use super::super::BridgeError;
+use super::super::inflight::Shared;
 use super::super::lines::{Line, read_line_async};
-use super::super::pipe::Shared;
 use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::{Launch, MAX_MESSAGE_BYTES, StdioChild, UpstreamError, spawn_pipes};
 
