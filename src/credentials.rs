@@ -93,12 +93,12 @@ impl Held {
     }
 
     fn is_fresh(&self) -> bool {
-        self.renew_at.is_none_or(|at| at > crate::oauth::now())
+        self.renew_at.is_none_or(|at| at > crate::clock::now())
     }
 
     /// Due for renewal, but still working for a while.
     fn is_unexpired(&self) -> bool {
-        self.expires_at.is_some_and(|at| at > crate::oauth::now().saturating_add(EXPIRY_SLACK_SECS))
+        self.expires_at.is_some_and(|at| at > crate::clock::now().saturating_add(EXPIRY_SLACK_SECS))
     }
 }
 
@@ -265,7 +265,7 @@ impl Tokens {
     /// failure keeps the held token (it still works); the next due request tries again, within
     /// the token manager's backoff.
     fn renew_in_background(self: &Arc<Self>, id: &SourceId) {
-        let now = crate::oauth::now();
+        let now = crate::clock::now();
         let next = self.next_background.load(Ordering::Relaxed);
         if now < next
             || self

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::OAuthError;
 use super::retry;
-use super::tokens::now;
 use crate::ErrorKind;
+use crate::clock::now;
 use crate::profile::SourceId;
 use crate::remedy::Remedy;
 

@@ -21,7 +21,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
 use super::pkce::random_token;
-use super::tokens::now;
+use crate::clock::now;
 use crate::profile::KeyAlg;
 use crate::secret::Secret;
 

@@ -318,7 +318,7 @@ impl<'a> Credentials<'a> {
 /// not just refuse it, and it has an expiry that is still ahead (the margin is for refreshing
 /// early, not a limit on use).
 fn still_valid(tokens: &StoredTokens, refused: Option<&Secret>) -> bool {
-    refused != Some(&tokens.access_token) && tokens.expires_at.is_some_and(|at| at > super::tokens::now())
+    refused != Some(&tokens.access_token) && tokens.expires_at.is_some_and(|at| at > crate::clock::now())
 }
 
 /// How the client that got `tokens` authenticates: the profile's pre-registered secret, the

@@ -358,7 +358,7 @@ pub enum OAuthError {
     /// sent. The tokens, refresh token included, are kept.
     #[error(
         "source `{id}`: the last token refresh failed (the authorization server was unreachable or had trouble); Lanyard keeps the sign-in and tries again {}",
-        crate::source::relative_time(*retry_at)
+        crate::clock::relative_time(*retry_at)
     )]
     RetryLater { id: SourceId, retry_at: u64 },
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::authorize::{ShowUrl, SignInOptions};
-use super::tokens::now;
+use crate::clock::now;
 use crate::profile::SourceId;
 
 /// A sign-in waiting for the person, as `lanyard status` shows it.

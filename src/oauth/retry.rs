@@ -11,7 +11,7 @@
 
 use super::activity::TokenActivity;
 use super::error::OAuthError;
-use super::tokens::now;
+use crate::clock::now;
 
 /// The wait after the first failure in a row, in seconds.
 pub const FIRST_DELAY: u64 = 10;

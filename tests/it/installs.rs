@@ -10,7 +10,8 @@
 use std::process::{Command, Stdio};
 
 use lanyard::Engine;
-use lanyard::oauth::{Grant, StoredTokens, now};
+use lanyard::clock::now;
+use lanyard::oauth::{Grant, StoredTokens};
 use lanyard::profile::{ProfileStore, SourceId};
 use lanyard::vault::{InstallFile, StoreKind, Vault, VaultKey};
 use serde_json::Value;
