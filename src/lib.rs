@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod diagnostics;
 pub mod doctor;
 pub mod engine;
+pub mod error_chain;
 pub mod error_kind;
 pub mod filter;
 #[doc(hidden)]
