@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// When a log file is rotated.
 pub const MAX_BYTES: u64 = 256 * 1024;

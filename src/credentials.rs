@@ -32,8 +32,9 @@ use url::Url;
 use futures::future::BoxFuture;
 
 use crate::engine::{Engine, Error};
+use crate::ids::SourceId;
 use crate::oauth::{AccessToken, OAuthError};
-use crate::profile::{Auth, Profile, Resolved, ResolvedTransport, SourceId};
+use crate::profile::{Auth, Profile, Resolved, ResolvedTransport};
 use crate::secret::Secret;
 use crate::upstream::{Authorizer, UpstreamError};
 use crate::vault::Vault;

@@ -12,13 +12,14 @@ use crate::ErrorKind;
 use crate::activity_log::{self, Event};
 use crate::credentials::SourceCredentials;
 use crate::filter::ToolChoice;
+use crate::ids::{SecretRef, SourceId};
 use crate::oauth::activity::TokenActivity;
 use crate::oauth::binding::Binding;
 use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
 use crate::profile::{Auth, Resolved, ResolvedTransport};
 use crate::profile::{
-    ImportError, Profile, ProfileError, ProfileFile, ProfileStore, ResolveError, SecretRef, SecretSource,
-    Skipped, SourceId, import_file, resolve, resolve_with,
+    ImportError, Profile, ProfileError, ProfileFile, ProfileStore, ResolveError, SecretSource, Skipped,
+    import_file, resolve, resolve_with,
 };
 use crate::remedy::{Advice, Remedy};
 use crate::secret::Secret;

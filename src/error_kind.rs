@@ -55,8 +55,9 @@ mod tests {
 
     use super::*;
     use crate::bridge::BridgeError;
+    use crate::ids::{SecretRef, SourceId};
     use crate::oauth::{OAuthError, OAuthErrorCode};
-    use crate::profile::{ImportError, ProfileError, ResolveError, SecretRef, SourceId};
+    use crate::profile::{ImportError, ProfileError, ResolveError};
     use crate::upstream::{NotMcpProblem, Origin, UpstreamError};
     use crate::vault::{StoreKind, VaultError, VaultKey};
 

@@ -12,6 +12,7 @@ use std::path::Path;
 use url::Url;
 
 use crate::bridge::jsonrpc;
+use crate::ids::SourceId;
 use crate::oauth::account::from_id_token;
 use crate::oauth::challenge;
 use crate::oauth::discovery::{self, canonical_resource, resource_metadata_urls, server_metadata_urls};
@@ -19,7 +20,7 @@ use crate::oauth::http::{is_safe_endpoint, refusal};
 use crate::oauth::redirect::{Answer, Expected, check, request_target};
 use crate::oauth::tokens::{Grant, StoredTokens, TokenAnswer};
 use crate::oauth::{OAuthError, Step};
-use crate::profile::{ProfileFile, SourceId, expand, parse_import, variables};
+use crate::profile::{ProfileFile, expand, parse_import, variables};
 use crate::secret::Secret;
 use crate::upstream::Origin;
 

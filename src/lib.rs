@@ -16,6 +16,7 @@ pub mod error_kind;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod ids;
 pub mod net;
 pub mod oauth;
 pub mod paths;

@@ -32,7 +32,8 @@ use reqwest::redirect::Policy;
 use reqwest::{Certificate, NoProxy, Proxy};
 use url::Url;
 
-use crate::profile::{ExpandError, Profile, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{ExpandError, Profile};
 
 /// Always excluded from proxying, whatever `NO_PROXY` says.
 const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";

@@ -76,7 +76,7 @@ fn is_program(file: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::SourceId;
+    use crate::ids::SourceId;
 
     fn stdio(command: &str, env: &[(&str, &str)]) -> Profile {
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), ConfigValue::Text((*v).to_owned()))).collect();

@@ -4,11 +4,12 @@
 use serde::Serialize;
 
 use crate::clock::relative_time;
+use crate::ids::{SecretRef, SourceId};
 use crate::oauth::ClientKind;
 use crate::oauth::activity::{ErrorRecord, TokenActivity};
 use crate::oauth::pending::PendingSignIn;
 use crate::oauth::{Account, Grant, StoredTokens};
-use crate::profile::{Auth, Profile, SecretRef, SourceId, TransportKind};
+use crate::profile::{Auth, Profile, TransportKind};
 use crate::remedy::Remedy;
 
 /// Where a source stands.

@@ -40,7 +40,8 @@ use super::paired::{PlainOrigin, Unanswered};
 use super::rewrite::{Outbound, Rewriter};
 use crate::activity_log::{self, AgentKind, Event};
 use crate::credentials::{Missed, SourceCredentials};
-use crate::profile::{Resolved, ResolvedTransport, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, reqwest_error};
 
 /// Agent request headers that go upstream; every other header stays here.
@@ -491,7 +492,7 @@ impl Drop for CancelOnDrop {
 
 /// Answers the requests of a POST with an error naming the source; with no request to answer,
 /// a 502 with the same text.
-pub(crate) fn failure(source: &crate::profile::SourceId, requests: &[Value], err: &BridgeError) -> Response {
+pub(crate) fn failure(source: &crate::ids::SourceId, requests: &[Value], err: &BridgeError) -> Response {
     let code = err.json_rpc_code();
     let message = err.to_string();
     match requests {

@@ -17,7 +17,7 @@ use tracing::{debug, info, warn};
 use super::BridgeError;
 use super::jsonrpc::{IdKey, Peeked, UPSTREAM_FAILED, error_reply, peek};
 use super::rewrite::Rewriter;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::upstream::UpstreamError;
 
 /// Where the messages for the agent go. Called from the link's tasks, so it must not block.

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// JSON-RPC's "invalid params", used for a tool the filter hides.
 pub(crate) const INVALID_PARAMS: i32 = -32602;

@@ -31,7 +31,8 @@ use super::jsonrpc::{INVALID_REQUEST, IdKey, PARSE_ERROR, Peeked, cancelled, err
 use super::link::Link;
 use super::rewrite::{Outbound, Rewriter};
 use crate::credentials::SourceCredentials;
-use crate::profile::{Resolved, ResolvedTransport, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::UpstreamError;
 
 /// One agent session with one source.

@@ -38,7 +38,8 @@ use super::profile_watch::ProfileWatch;
 use super::session::Sessions;
 use crate::Engine;
 use crate::credentials::SourceCredentials;
-use crate::profile::{Profile, ProfileError, ProfileFile, ResolvedTransport, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{Profile, ProfileError, ProfileFile, ResolvedTransport};
 use crate::secret::Secret;
 
 /// The port `lanyard serve` listens on unless told otherwise (`--port`).

@@ -311,7 +311,5 @@ fn sse(
 
 /// A fresh, unguessable session id.
 fn session_id() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system's random source works");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::ids::random_hex(16)
 }

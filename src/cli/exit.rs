@@ -84,9 +84,10 @@ mod tests {
     use std::time::Duration;
 
     use lanyard::bridge::BridgeError;
+    use lanyard::ids::{SecretRef, SourceId};
     use lanyard::net::NetError;
     use lanyard::oauth::{OAuthError, OAuthErrorCode, Step};
-    use lanyard::profile::{ImportError, ProfileError, ResolveError, SecretRef, SourceId};
+    use lanyard::profile::{ImportError, ProfileError, ResolveError};
     use lanyard::upstream::{Origin, UpstreamError};
     use lanyard::vault::{StoreKind, VaultError, VaultKey};
 

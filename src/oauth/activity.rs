@@ -15,7 +15,7 @@ use super::error::OAuthError;
 use super::retry;
 use crate::ErrorKind;
 use crate::clock::now;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::remedy::Remedy;
 
 /// What happened lately to a source's tokens.

@@ -160,7 +160,7 @@ mod tests {
         let service = ClientCredentialsSettings {
             token_url: None,
             client_id: "c".into(),
-            client_secret: Some(crate::profile::SecretRef::client_secret()),
+            client_secret: Some(crate::ids::SecretRef::client_secret()),
             client_key: None,
             client_issuer: None,
             scopes: None,

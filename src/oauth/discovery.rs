@@ -29,7 +29,7 @@ use url::Url;
 use super::challenge::{self, BearerChallenge};
 use super::error::{OAuthError, Problem, Step};
 use super::http::{self, bad, endpoint, parse_json, read_limited, unreachable};
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::upstream::Origin;
 
 /// RFC 9728 protected resource metadata, the parts Lanyard uses.

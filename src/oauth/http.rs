@@ -20,8 +20,9 @@ use url::Url;
 
 use super::assertion::{ASSERTION_TYPE, SigningKey};
 use super::error::{OAuthError, OAuthErrorCode, Problem, Step};
+use crate::ids::SourceId;
 use crate::net::CaBundle;
-use crate::profile::{Profile, SourceId};
+use crate::profile::Profile;
 use crate::secret::Secret;
 use crate::upstream::Origin;
 

@@ -20,7 +20,7 @@ use url::Url;
 
 use super::authorize::{ShowUrl, SignInOptions};
 use crate::clock::now;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// A sign-in waiting for the person, as `lanyard status` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

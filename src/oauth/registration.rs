@@ -15,7 +15,8 @@ use super::discovery::ServerMetadata;
 use super::error::{OAuthError, Problem, Step};
 use super::http::{ClientAuth, bad, parse_json, read_limited, refusal, unreachable};
 use super::tokens::StoredTokens;
-use crate::profile::{Auth, OAuthSettings, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{Auth, OAuthSettings};
 use crate::secret::Secret;
 use crate::upstream::Origin;
 use crate::vault::{Vault, VaultKey};
@@ -372,7 +373,7 @@ mod tests {
     async fn a_pre_registered_secret_goes_to_its_own_authorization_server_only() {
         let vault = Vault::mock();
         let id: SourceId = "s".parse().unwrap();
-        let reference = crate::profile::SecretRef::client_secret();
+        let reference = crate::ids::SecretRef::client_secret();
         vault.set(&VaultKey::source_secret(&id, &reference), &Secret::new("s3cret")).await.unwrap();
         let settings = OAuthSettings {
             client_id: Some("c".into()),

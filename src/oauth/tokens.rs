@@ -16,7 +16,7 @@ use super::binding::{Binding, Mismatch};
 use super::error::{OAuthError, Problem, Step};
 use super::http::{bad, parse_json, shown};
 use crate::clock::now;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::secret::Secret;
 use crate::upstream::Origin;
 use crate::vault::{Vault, VaultKey};

@@ -13,8 +13,8 @@ pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore};
 pub(crate) use import::strip_jsonc;
 pub use import::{ImportError, ImportReport, ImportedProfile, Skipped, import_file, parse_import};
 pub use model::{
-    Auth, ClientCredentialsSettings, ClientKey, ConfigValue, InvalidSourceId, KeyAlg, OAuthSettings, Profile,
-    Protocol, RESERVED_AUTH_PARAMS, SecretRef, SourceId, Timeouts, ToolFilter, Transport, TransportKind,
+    Auth, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile, Protocol,
+    RESERVED_AUTH_PARAMS, Timeouts, ToolFilter, Transport, TransportKind,
 };
 pub use resolve::{
     ResolveError, Resolved, ResolvedTransport, SecretSource, parse_http_url, resolve, resolve_with,

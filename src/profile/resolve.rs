@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use url::Url;
 
 use super::expand::{ExpandError, expand};
-use super::model::{ConfigValue, Profile, Protocol, SecretRef, SourceId, Timeouts, ToolFilter, Transport};
+use super::model::{ConfigValue, Profile, Protocol, Timeouts, ToolFilter, Transport};
 use super::validate::MissingScheme;
+use crate::ids::{SecretRef, SourceId};
 use crate::net::{CaBundle, NetError};
 use crate::secret::Secret;
 use crate::vault::{Vault, VaultError, VaultKey};

@@ -13,7 +13,7 @@ use rmcp::transport::streamable_http_client::StreamableHttpError;
 
 use super::error::{Origin, UpstreamError};
 use super::sse::SseSendError;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use crate::ErrorKind;
 use crate::filter::FilterError;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::remedy::{Advice, Remedy};
 
 pub use crate::net::Origin;

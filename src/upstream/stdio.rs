@@ -20,7 +20,7 @@ use tokio::sync::{oneshot, watch};
 use tracing::debug;
 
 use super::error::UpstreamError;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::secret::Secret;
 
 /// How much of the end of the stderr log goes into an error message.

@@ -123,7 +123,7 @@ impl HttpLink {
 }
 
 impl Inner {
-    fn id(&self) -> &crate::profile::SourceId {
+    fn id(&self) -> &crate::ids::SourceId {
         &self.target.id
     }
 

@@ -26,7 +26,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 const QUEUE: usize = 256;
 
 pub(crate) struct StdioLink {
-    source: crate::profile::SourceId,
+    source: crate::ids::SourceId,
     to_child: mpsc::Sender<Bytes>,
     child: Arc<StdioChild>,
     _stop: DropGuard,

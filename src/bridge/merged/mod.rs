@@ -56,7 +56,7 @@ use super::BridgeError;
 use super::profile_watch::ProfileWatch;
 use crate::Engine;
 use crate::ErrorKind;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::upstream::UpstreamError;
 
 /// Why the merged server could not answer a request. Each goes back to the agent as a JSON-RPC

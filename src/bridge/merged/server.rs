@@ -33,7 +33,7 @@ use super::relay;
 use super::routing::{self, Owners, Route, Table};
 use super::sources::Sources;
 use crate::bridge::profile_watch::ProfileWatch;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::upstream::{CallEvent, ListChanged, Upstream, UpstreamError};
 
 const INSTRUCTIONS: &str = "Every enabled Lanyard source in one server. Tools and prompts are named \
