@@ -12,6 +12,7 @@ use std::path::Path;
 use url::Url;
 
 use crate::bridge::jsonrpc;
+use crate::expand::{expand, variables};
 use crate::ids::SourceId;
 use crate::oauth::account::from_id_token;
 use crate::oauth::challenge;
@@ -20,7 +21,7 @@ use crate::oauth::http::{is_safe_endpoint, refusal};
 use crate::oauth::redirect::{Answer, Expected, check, request_target};
 use crate::oauth::tokens::{Grant, StoredTokens, TokenAnswer};
 use crate::oauth::{OAuthError, Step};
-use crate::profile::{ProfileFile, expand, parse_import, variables};
+use crate::profile::{ProfileFile, parse_import};
 use crate::secret::Secret;
 use crate::upstream::Origin;
 

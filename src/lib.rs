@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod engine;
 pub mod error_chain;
 pub mod error_kind;
+pub mod expand;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzz;

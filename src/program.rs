@@ -7,7 +7,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::profile::{ConfigValue, Profile, Transport, expand};
+use crate::expand::expand;
+use crate::profile::{ConfigValue, Profile, Transport};
 
 /// The command of a stdio `profile` when it is certainly not found: `Some(command)` (with
 /// variables expanded). `None` when it is found, when the profile is not stdio, or when it cannot

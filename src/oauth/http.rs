@@ -37,7 +37,7 @@ pub fn client() -> Result<reqwest::Client, OAuthError> {
 
 /// [`client`] for `profile`'s source: it also trusts the source's `ca_bundle`.
 pub fn client_for(profile: &Profile) -> Result<reqwest::Client, OAuthError> {
-    client_trusting(CaBundle::of_env(profile)?.as_ref())
+    client_trusting(crate::profile::ca_bundle_of_env(profile)?.as_ref())
 }
 
 /// [`client`], also trusting `bundle`.
