@@ -31,7 +31,7 @@ use url::Url;
 
 use futures::future::BoxFuture;
 
-use crate::engine::{Engine, Error};
+use crate::error::Error;
 use crate::ids::SourceId;
 use crate::oauth::{AccessToken, OAuthError};
 use crate::profile::{Auth, Profile, Resolved, ResolvedTransport};
@@ -116,10 +116,11 @@ pub enum Missed {
 }
 
 impl SourceCredentials {
-    /// The credentials of `resolved` (from [`Engine::resolve_profile`], which adds a service
-    /// account's extra token to the fixed headers), a source whose saved profile is `profile`.
+    /// The credentials of `resolved` (from [`crate::Engine::resolve_profile`], which adds a
+    /// service account's extra token to the fixed headers), a source whose saved profile is
+    /// `profile`, with tokens from `vault` (the engine's, [`crate::Engine::shared_vault`]).
     /// The headers are checked once here, so that a bad one is a configuration error.
-    pub fn new(engine: &Engine, profile: &Profile, resolved: &Resolved) -> Result<Self, Error> {
+    pub fn new(vault: Arc<Vault>, profile: &Profile, resolved: &Resolved) -> Result<Self, Error> {
         let id = &resolved.id;
         let (url, headers) = match &resolved.transport {
             ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
@@ -129,7 +130,7 @@ impl SourceCredentials {
         };
         let bearer = match &profile.auth {
             Auth::OAuth(_) | Auth::ClientCredentials(_) => Bearer::Tokens(Arc::new(Tokens {
-                vault: engine.shared_vault(),
+                vault,
                 profile: profile.clone(),
                 url: url.clone(),
                 held: Mutex::new(None),

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod diagnostics;
 pub mod doctor;
 pub mod engine;
+pub mod error;
 pub mod error_chain;
 pub mod error_kind;
 pub mod expand;
@@ -30,6 +31,7 @@ pub mod suggest;
 pub mod upstream;
 pub mod vault;
 
-pub use engine::{Engine, Error};
+pub use engine::Engine;
+pub use error::Error;
 pub use error_kind::ErrorKind;
 pub use secret::Secret;

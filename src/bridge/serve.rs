@@ -271,11 +271,11 @@ impl Door {
         let resolved = self.engine.resolve_profile(&profile).await?;
         let route = match &resolved.transport {
             ResolvedTransport::Http { .. } => {
-                let credentials = SourceCredentials::new(&self.engine, &profile, &resolved)?;
+                let credentials = SourceCredentials::new(self.engine.shared_vault(), &profile, &resolved)?;
                 Route::Http(Forwarder::new(&resolved, credentials)?)
             }
             ResolvedTransport::Stdio { .. } | ResolvedTransport::Sse { .. } => {
-                let credentials = SourceCredentials::new(&self.engine, &profile, &resolved)?;
+                let credentials = SourceCredentials::new(self.engine.shared_vault(), &profile, &resolved)?;
                 Route::Sessions(Sessions::new(resolved, credentials, self.log_dir.clone()))
             }
         };

@@ -99,7 +99,7 @@ pub async fn run_stdio(
                 crate::activity_log::Event::BridgeSession { agent: AgentKind::Stdio },
             );
             let (profile, resolved) = engine.resolve_source(id).await?;
-            let credentials = SourceCredentials::new(&engine, &profile, &resolved)?;
+            let credentials = SourceCredentials::new(engine.shared_vault(), &profile, &resolved)?;
             (resolved, credentials)
         }
     };
