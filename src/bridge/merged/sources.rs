@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, broadcast, watch};
 use tracing::{debug, info, warn};
 
-use super::MergedError;
+use super::error::MergedError;
 use super::logs::SourceLog;
 use crate::Engine;
 use crate::bridge::profile_watch::ProfileWatch;
