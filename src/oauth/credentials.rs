@@ -141,7 +141,9 @@ impl<'a> Credentials<'a> {
             .filter(|tokens| still_valid(tokens, refused))
             .map(|tokens| AccessToken::of(tokens, self.renewal));
         let obtained_at = current.as_ref().map(|tokens| tokens.obtained_at);
-        if let Some(retry_at) = retry::held_back_until(&activity::load(&self.activity_dir, id), obtained_at) {
+        if let Some(retry_at) =
+            activity::held_back_until(&activity::load(&self.activity_dir, id), obtained_at)
+        {
             debug!(retry_at, "the last refresh failed; waiting out its backoff");
             return fallback.ok_or(OAuthError::RetryLater { id: id.clone(), retry_at });
         }
