@@ -12,7 +12,8 @@ use url::Url;
 
 use super::assertion::SigningKey;
 use super::binding::Binding;
-use super::discovery::{canonical_resource, discover};
+use super::binding::canonical_resource;
+use super::discovery::discover;
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, endpoint, post_form, refusal};
 use super::registration::{check_home, home_issuer, with_secret};
