@@ -11,8 +11,7 @@ use rmcp::ServiceError;
 use rmcp::service::ClientInitializeError;
 use rmcp::transport::streamable_http_client::StreamableHttpError;
 
-use super::error::{Origin, UpstreamError};
-use super::sse::SseSendError;
+use super::error::{Origin, SseSendError, UpstreamError};
 use crate::ids::SourceId;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
