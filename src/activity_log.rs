@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// When a log file is rotated.
 pub const MAX_BYTES: u64 = 256 * 1024;
@@ -97,7 +97,7 @@ pub fn record(id: &SourceId, event: Event) {
 
 /// Appends `event` to `id`'s log in `dir`.
 pub fn record_in(dir: &Path, id: &SourceId, event: Event) {
-    let entry = Entry { at: crate::oauth::now(), event };
+    let entry = Entry { at: crate::clock::now(), event };
     if let Err(err) = append(dir, id, &entry) {
         tracing::debug!(source = %id, %err, "could not write the activity log");
     }

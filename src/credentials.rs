@@ -31,9 +31,10 @@ use url::Url;
 
 use futures::future::BoxFuture;
 
-use crate::engine::{Engine, Error};
+use crate::error::Error;
+use crate::ids::SourceId;
 use crate::oauth::{AccessToken, OAuthError};
-use crate::profile::{Auth, Profile, Resolved, ResolvedTransport, SourceId};
+use crate::profile::{Auth, Profile, Resolved, ResolvedTransport};
 use crate::secret::Secret;
 use crate::upstream::{Authorizer, UpstreamError};
 use crate::vault::Vault;
@@ -93,12 +94,12 @@ impl Held {
     }
 
     fn is_fresh(&self) -> bool {
-        self.renew_at.is_none_or(|at| at > crate::oauth::now())
+        self.renew_at.is_none_or(|at| at > crate::clock::now())
     }
 
     /// Due for renewal, but still working for a while.
     fn is_unexpired(&self) -> bool {
-        self.expires_at.is_some_and(|at| at > crate::oauth::now().saturating_add(EXPIRY_SLACK_SECS))
+        self.expires_at.is_some_and(|at| at > crate::clock::now().saturating_add(EXPIRY_SLACK_SECS))
     }
 }
 
@@ -115,10 +116,11 @@ pub enum Missed {
 }
 
 impl SourceCredentials {
-    /// The credentials of `resolved` (from [`Engine::resolve_profile`], which adds a service
-    /// account's extra token to the fixed headers), a source whose saved profile is `profile`.
+    /// The credentials of `resolved` (from [`crate::Engine::resolve_profile`], which adds a
+    /// service account's extra token to the fixed headers), a source whose saved profile is
+    /// `profile`, with tokens from `vault` (the engine's, [`crate::Engine::shared_vault`]).
     /// The headers are checked once here, so that a bad one is a configuration error.
-    pub fn new(engine: &Engine, profile: &Profile, resolved: &Resolved) -> Result<Self, Error> {
+    pub fn new(vault: Arc<Vault>, profile: &Profile, resolved: &Resolved) -> Result<Self, Error> {
         let id = &resolved.id;
         let (url, headers) = match &resolved.transport {
             ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
@@ -128,7 +130,7 @@ impl SourceCredentials {
         };
         let bearer = match &profile.auth {
             Auth::OAuth(_) | Auth::ClientCredentials(_) => Bearer::Tokens(Arc::new(Tokens {
-                vault: engine.shared_vault(),
+                vault,
                 profile: profile.clone(),
                 url: url.clone(),
                 held: Mutex::new(None),
@@ -265,7 +267,7 @@ impl Tokens {
     /// failure keeps the held token (it still works); the next due request tries again, within
     /// the token manager's backoff.
     fn renew_in_background(self: &Arc<Self>, id: &SourceId) {
-        let now = crate::oauth::now();
+        let now = crate::clock::now();
         let next = self.next_background.load(Ordering::Relaxed);
         if now < next
             || self

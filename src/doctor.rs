@@ -25,7 +25,8 @@ use serde_json::Value;
 
 use crate::Engine;
 use crate::bridge::{IdeClient, default_config_path};
-use crate::profile::{Profile, ResolveError, ResolvedTransport, SourceId, resolve};
+use crate::ids::SourceId;
+use crate::profile::{Profile, ResolveError, ResolvedTransport, resolve};
 use crate::source::{SourceState, uses_tokens};
 use crate::upstream::Origin;
 use crate::vault::{Entries, InstallId, KeyKind, KeychainState, Listing, VaultKey};
@@ -571,7 +572,8 @@ mod tests {
 
     #[test]
     fn entries_no_source_owns_are_orphans_and_nothing_else_is() {
-        use crate::profile::{ConfigValue, SecretRef, Transport};
+        use crate::ids::SecretRef;
+        use crate::profile::{ConfigValue, Transport};
         let id = |name: &str| name.parse::<SourceId>().unwrap();
         let header = SecretRef::header("X-Api-Key");
         let transport = Transport::Http {

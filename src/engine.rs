@@ -8,101 +8,23 @@
 
 use std::sync::Arc;
 
-use crate::ErrorKind;
 use crate::activity_log::{self, Event};
 use crate::credentials::SourceCredentials;
+use crate::error::Error;
 use crate::filter::ToolChoice;
+use crate::ids::{SecretRef, SourceId};
 use crate::oauth::activity::TokenActivity;
 use crate::oauth::binding::Binding;
 use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
 use crate::profile::{Auth, Resolved, ResolvedTransport};
 use crate::profile::{
-    ImportError, Profile, ProfileError, ProfileFile, ProfileStore, ResolveError, SecretRef, SecretSource,
-    Skipped, SourceId, import_file, resolve, resolve_with,
+    Profile, ProfileError, ProfileFile, ProfileStore, SecretSource, Skipped, import_file, resolve,
+    resolve_with,
 };
-use crate::remedy::{Advice, Remedy};
 use crate::secret::Secret;
 use crate::source::{SourceState, SourceStatus, TokenStatus, refresh_failure, uses_sign_in, uses_tokens};
 use crate::upstream::{Offers, ToolListing, Upstream, UpstreamError};
-use crate::vault::{InstallFile, Vault, VaultError, VaultKey};
-
-/// Everything that can go wrong in an engine operation.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    #[error(transparent)]
-    Profile(#[from] ProfileError),
-    #[error(transparent)]
-    Vault(#[from] VaultError),
-    #[error(transparent)]
-    Resolve(#[from] ResolveError),
-    #[error(transparent)]
-    Upstream(UpstreamError),
-    #[error(transparent)]
-    OAuth(#[from] OAuthError),
-    #[error("{}; enable it with `lanyard profile edit {id} --enable`", disabled(id))]
-    Disabled { id: SourceId },
-    #[error(transparent)]
-    Import(#[from] ImportError),
-}
-
-impl From<UpstreamError> for Error {
-    /// A request that was not sent for want of credentials says why in the credential
-    /// component's own words (sign-in needed, keychain locked), not as an upstream failure.
-    fn from(err: UpstreamError) -> Self {
-        match err {
-            UpstreamError::Credentials { id, err } => match err.downcast::<Error>() {
-                Ok(inner) => *inner,
-                Err(err) => Self::Upstream(UpstreamError::Credentials { id, err }),
-            },
-            err => Self::Upstream(err),
-        }
-    }
-}
-
-/// What [`Error::Disabled`] is, without the command that fixes it.
-fn disabled(id: &SourceId) -> String {
-    format!("source `{id}` is disabled")
-}
-
-impl Error {
-    /// What kind of thing went wrong, for front-ends that react to it (see [`ErrorKind`]).
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Profile(err) => err.kind(),
-            Self::Vault(err) => err.kind(),
-            Self::Resolve(err) => err.kind(),
-            Self::Upstream(err) => err.kind(),
-            Self::OAuth(err) => err.kind(),
-            Self::Disabled { .. } => ErrorKind::Profile,
-            Self::Import(err) => err.kind(),
-        }
-    }
-
-    /// The fix, as data, for each front-end to word its own way; `None` when there is no one
-    /// fix to name.
-    pub fn remedy(&self) -> Option<Remedy> {
-        match self {
-            Self::Vault(err) => err.remedy(),
-            Self::Resolve(err) => err.remedy(),
-            Self::Upstream(err) => err.remedy(),
-            Self::OAuth(err) => err.remedy(),
-            Self::Disabled { .. } => Some(Remedy::Enable),
-            Self::Profile(_) | Self::Import(_) => None,
-        }
-    }
-
-    /// The message without its `lanyard` command and the fix as data, for front-ends with their
-    /// own buttons; `None` when the message names no command such a front-end has a button for.
-    pub fn advice(&self) -> Option<Advice> {
-        match self {
-            Self::OAuth(err) => err.advice(),
-            Self::Upstream(err) => err.advice(),
-            Self::Disabled { id } => Some(Advice::new(id, disabled(id), Remedy::Enable)),
-            _ => None,
-        }
-    }
-}
+use crate::vault::{InstallFile, Vault, VaultKey};
 
 /// What [`Engine::import_config`] did.
 #[derive(Debug, Default)]
@@ -336,7 +258,7 @@ impl Engine {
 
     async fn connect_profile_once(&self, profile: &Profile, offers: Offers) -> Result<Upstream, Error> {
         let resolved = self.resolve_for_requests(profile).await?;
-        let authorizer = SourceCredentials::new(self, profile, &resolved)?.authorizer();
+        let authorizer = SourceCredentials::new(self.shared_vault(), profile, &resolved)?.authorizer();
         match Upstream::connect_authorized(resolved, offers, authorizer).await {
             Ok(upstream) => Ok(upstream),
             Err(err) => Err(self.refusal(profile, err).await),

@@ -5,10 +5,12 @@
 //! front-end's edge. No front-end classifies an error by its type or its text. The fix itself is
 //! a [`crate::remedy::Remedy`] beside the kind (`remedy()` on the same errors).
 //!
+//! This module is on the ground floor and imports nothing from the crate, so that every module can
+//! name its kind; finding the kind inside a foreign error chain, which has to know every error type,
+//! is [`crate::error_chain`]'s job, on the top floor.
+//!
 //! The enum is exhaustive on purpose: a new kind must make every front-end decide what it means
 //! there, instead of falling into a catch-all unnoticed.
-
-use std::error::Error as StdError;
 
 /// What kind of thing went wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,47 +49,15 @@ pub enum ErrorKind {
     Other,
 }
 
-impl ErrorKind {
-    /// The kind of `err` itself (not of its sources) when it is one of the engine's errors.
-    /// Walk an error chain with this to find the first error that knows its kind.
-    pub fn of(err: &(dyn StdError + 'static)) -> Option<Self> {
-        use crate::bridge::BridgeError;
-        use crate::net::NetError;
-        use crate::oauth::OAuthError;
-        use crate::profile::{ImportError, ProfileError, ResolveError};
-        use crate::upstream::UpstreamError;
-        use crate::vault::VaultError;
-
-        if let Some(err) = err.downcast_ref::<crate::Error>() {
-            Some(err.kind())
-        } else if let Some(err) = err.downcast_ref::<OAuthError>() {
-            Some(err.kind())
-        } else if let Some(err) = err.downcast_ref::<UpstreamError>() {
-            Some(err.kind())
-        } else if let Some(err) = err.downcast_ref::<VaultError>() {
-            Some(err.kind())
-        } else if let Some(err) = err.downcast_ref::<ProfileError>() {
-            Some(err.kind())
-        } else if let Some(err) = err.downcast_ref::<ResolveError>() {
-            Some(err.kind())
-        } else if let Some(err) = err.downcast_ref::<ImportError>() {
-            Some(err.kind())
-        } else if let Some(err) = err.downcast_ref::<NetError>() {
-            Some(err.kind())
-        } else {
-            err.downcast_ref::<BridgeError>().map(BridgeError::kind)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
     use super::*;
     use crate::bridge::BridgeError;
+    use crate::ids::{SecretRef, SourceId};
     use crate::oauth::{OAuthError, OAuthErrorCode};
-    use crate::profile::{ImportError, ProfileError, ResolveError, SecretRef, SourceId};
+    use crate::profile::{ImportError, ProfileError, ResolveError};
     use crate::upstream::{NotMcpProblem, Origin, UpstreamError};
     use crate::vault::{StoreKind, VaultError, VaultKey};
 
@@ -221,7 +191,7 @@ mod tests {
         for (err, kind, code) in table() {
             let shown = err.to_string();
             assert_eq!(err.kind(), kind, "kind of: {shown}");
-            assert_eq!(ErrorKind::of(&err), Some(kind), "found through the chain: {shown}");
+            assert_eq!(crate::error_chain::kind_of(&err), Some(kind), "found through the chain: {shown}");
             let bridged = BridgeError::from(err);
             assert_eq!(bridged.kind(), kind, "the bridge keeps the engine's kind: {shown}");
             assert_eq!(bridged.json_rpc_code(), code, "JSON-RPC code of: {shown}");
@@ -247,10 +217,14 @@ mod tests {
     #[test]
     fn the_kind_is_found_in_a_chain_and_only_for_the_engines_errors() {
         let wrapped = anyhow::Error::from(OAuthError::NeedsSignIn { id: id() }).context("signing in");
-        let found = wrapped.chain().find_map(ErrorKind::of);
+        let found = wrapped.chain().find_map(crate::error_chain::kind_of);
         assert_eq!(found, Some(ErrorKind::NeedsSignIn), "past the context to the engine's error");
         let foreign = std::io::Error::other("disk");
-        assert_eq!(ErrorKind::of(&foreign), None, "an error from outside the engine has no kind");
+        assert_eq!(
+            crate::error_chain::kind_of(&foreign),
+            None,
+            "an error from outside the engine has no kind"
+        );
     }
 
     /// Each remedy once, as data; the CLI's message and the advice share the same problem.

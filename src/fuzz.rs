@@ -12,14 +12,17 @@ use std::path::Path;
 use url::Url;
 
 use crate::bridge::jsonrpc;
+use crate::expand::{expand, variables};
+use crate::ids::SourceId;
 use crate::oauth::account::from_id_token;
+use crate::oauth::binding::canonical_resource;
 use crate::oauth::challenge;
-use crate::oauth::discovery::{self, canonical_resource, resource_metadata_urls, server_metadata_urls};
+use crate::oauth::discovery::{self, resource_metadata_urls, server_metadata_urls};
 use crate::oauth::http::{is_safe_endpoint, refusal};
 use crate::oauth::redirect::{Answer, Expected, check, request_target};
 use crate::oauth::tokens::{Grant, StoredTokens, TokenAnswer};
 use crate::oauth::{OAuthError, Step};
-use crate::profile::{ProfileFile, SourceId, expand, parse_import, variables};
+use crate::profile::{ProfileFile, parse_import};
 use crate::secret::Secret;
 use crate::upstream::Origin;
 

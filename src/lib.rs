@@ -6,14 +6,19 @@
 
 pub mod activity_log;
 pub mod bridge;
+pub mod clock;
 pub mod credentials;
 pub mod diagnostics;
 pub mod doctor;
 pub mod engine;
+pub mod error;
+pub mod error_chain;
 pub mod error_kind;
+pub mod expand;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod ids;
 pub mod net;
 pub mod oauth;
 pub mod paths;
@@ -26,6 +31,7 @@ pub mod suggest;
 pub mod upstream;
 pub mod vault;
 
-pub use engine::{Engine, Error};
+pub use engine::Engine;
+pub use error::Error;
 pub use error_kind::ErrorKind;
 pub use secret::Secret;

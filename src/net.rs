@@ -32,7 +32,8 @@ use reqwest::redirect::Policy;
 use reqwest::{Certificate, NoProxy, Proxy};
 use url::Url;
 
-use crate::profile::{ExpandError, Profile, SourceId};
+use crate::expand::ExpandError;
+use crate::ids::SourceId;
 
 /// Always excluded from proxying, whatever `NO_PROXY` says.
 const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
@@ -164,20 +165,6 @@ pub struct CaBundle {
 }
 
 impl CaBundle {
-    /// The bundle `profile` names, with `${VAR}` expanded through `lookup`; `None` without one.
-    pub fn of(profile: &Profile, lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, NetError> {
-        let Some(raw) = &profile.ca_bundle else { return Ok(None) };
-        let id = profile.id();
-        let path = crate::profile::expand(&raw.to_string_lossy(), lookup)
-            .map_err(|err| NetError::SourceCaBundleExpand { id: id.clone(), err })?;
-        Self::read(id, Path::new(&path)).map(Some)
-    }
-
-    /// [`CaBundle::of`] with the process environment.
-    pub fn of_env(profile: &Profile) -> Result<Option<Self>, NetError> {
-        Self::of(profile, |name| std::env::var(name).ok())
-    }
-
     /// Reads `path` for source `id`; an unreadable file or one without a certificate is an error
     /// naming the source, the field and the path.
     pub fn read(id: &SourceId, path: &Path) -> Result<Self, NetError> {
@@ -310,6 +297,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+    use crate::profile::Profile;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, NetError> {
         let vars: HashMap<String, String> =
@@ -377,13 +365,14 @@ MEUCIB5+DlaTTtkIkeuAMQMgvsgHU9TP/AzU/dO0Lfza7aQ0AiEAoWnsD0HXbW01\n\
         std::fs::write(dir.path().join("ca.pem"), TEST_CA).unwrap();
         let profile = http_source("${PKI_DIR}/ca.pem");
         let pki_dir = dir.path().to_str().unwrap().to_owned();
-        let bundle = CaBundle::of(&profile, |name| (name == "PKI_DIR").then(|| pki_dir.clone()))
-            .expect("the expanded path holds a certificate")
-            .expect("the profile names a bundle");
+        let bundle =
+            crate::profile::ca_bundle_of(&profile, |name| (name == "PKI_DIR").then(|| pki_dir.clone()))
+                .expect("the expanded path holds a certificate")
+                .expect("the profile names a bundle");
         assert_eq!(bundle.path(), dir.path().join("ca.pem"), "the path is the expanded one");
         assert_eq!(bundle.len(), 1, "the one certificate is read");
 
-        let err = CaBundle::of(&profile, |_| None).expect_err("an unset variable is refused");
+        let err = crate::profile::ca_bundle_of(&profile, |_| None).expect_err("an unset variable is refused");
         assert!(
             matches!(&err, NetError::SourceCaBundleExpand { id, .. } if id.as_str() == "corp"),
             "names the source: {err:?}"
@@ -391,7 +380,7 @@ MEUCIB5+DlaTTtkIkeuAMQMgvsgHU9TP/AzU/dO0Lfza7aQ0AiEAoWnsD0HXbW01\n\
         assert!(err.to_string().contains("PKI_DIR"), "and the variable: {err}");
         let mut none = profile.clone();
         none.ca_bundle = None;
-        assert!(CaBundle::of(&none, |_| None).unwrap().is_none(), "no bundle, nothing read");
+        assert!(crate::profile::ca_bundle_of(&none, |_| None).unwrap().is_none(), "no bundle, nothing read");
     }
 
     #[test]

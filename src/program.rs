@@ -7,7 +7,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::profile::{ConfigValue, Profile, Transport, expand};
+use crate::expand::expand;
+use crate::profile::{ConfigValue, Profile, Transport};
 
 /// The command of a stdio `profile` when it is certainly not found: `Some(command)` (with
 /// variables expanded). `None` when it is found, when the profile is not stdio, or when it cannot
@@ -76,7 +77,7 @@ fn is_program(file: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::SourceId;
+    use crate::ids::SourceId;
 
     fn stdio(command: &str, env: &[(&str, &str)]) -> Profile {
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), ConfigValue::Text((*v).to_owned()))).collect();

@@ -18,7 +18,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// One way out of a state or an error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

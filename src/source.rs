@@ -3,11 +3,13 @@
 
 use serde::Serialize;
 
+use crate::clock::relative_time;
+use crate::ids::{SecretRef, SourceId};
 use crate::oauth::ClientKind;
 use crate::oauth::activity::{ErrorRecord, TokenActivity};
 use crate::oauth::pending::PendingSignIn;
 use crate::oauth::{Account, Grant, StoredTokens};
-use crate::profile::{Auth, Profile, SecretRef, SourceId, TransportKind};
+use crate::profile::{Auth, Profile, TransportKind};
 use crate::remedy::Remedy;
 
 /// Where a source stands.
@@ -100,19 +102,6 @@ impl TokenStatus {
     }
 }
 
-/// "in 4m 10s", "2h 5m ago": a Unix time relative to now, for status lines.
-pub fn relative_time(at: u64) -> String {
-    let now = crate::oauth::now();
-    let (delta, future) = if at >= now { (at - now, true) } else { (now - at, false) };
-    let text = match delta {
-        0..60 => format!("{delta}s"),
-        60..3600 => format!("{}m {}s", delta / 60, delta % 60),
-        3600..86400 => format!("{}h {}m", delta / 3600, delta % 3600 / 60),
-        _ => format!("{}d {}h", delta / 86400, delta % 86400 / 3600),
-    };
-    if future { format!("in {text}") } else { format!("{text} ago") }
-}
-
 impl SourceState {
     /// The tokens behind the state, for the states that hold some.
     pub fn tokens(&self) -> Option<&TokenStatus> {
@@ -142,7 +131,7 @@ impl SourceState {
             Self::TokensUnreadable => "tokens unreadable".to_owned(),
             Self::NeedsMoreScope { scopes, .. } => format!("needs more scope ({})", scopes.join(" ")),
             Self::Refreshing { .. } => "refreshing".to_owned(),
-            Self::Error { error, .. } => match error.retry_at.filter(|at| *at > crate::oauth::now()) {
+            Self::Error { error, .. } => match error.retry_at.filter(|at| *at > crate::clock::now()) {
                 Some(at) => {
                     format!("error, retrying {} (failed {})", relative_time(at), relative_time(error.at))
                 }
@@ -279,13 +268,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn relative_times_read_naturally() {
-        let now = crate::oauth::now();
-        assert!(relative_time(now + 250).starts_with("in 4m "), "minutes ahead");
-        assert_eq!(relative_time(now - 7500), "2h 5m ago", "hours behind");
-    }
-
-    #[test]
     fn query_strings_never_reach_status() {
         let shown = redact_url_query("https://x.example/mcp?api_key=planted");
         assert!(!shown.contains("planted"), "the query was shown: {shown}");
@@ -353,7 +335,7 @@ mod tests {
     fn the_error_state_says_it_retries_and_keeps_its_hint() {
         let tokens = TokenStatus::of(&tokens_obtained_at(100), &Auth::None);
         let error = ErrorRecord {
-            at: crate::oauth::now(),
+            at: crate::clock::now(),
             message: "down".into(),
             hint: Some("check it".into()),
             problem: None,

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use lanyard::bridge::{self, Agents, BridgeError, SourceRoutes};
-use lanyard::profile::SourceId;
+use lanyard::ids::SourceId;
 use lanyard::{Engine, ErrorKind};
 use tauri::AppHandle;
 use tokio::sync::{oneshot, watch};

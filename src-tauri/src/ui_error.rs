@@ -8,7 +8,7 @@
 
 use lanyard::ErrorKind;
 use lanyard::bridge::IdeConfigError;
-use lanyard::profile::InvalidSourceId;
+use lanyard::ids::InvalidSourceId;
 use lanyard::vault::VaultError;
 use serde::Serialize;
 use ts_rs::TS;
@@ -103,8 +103,9 @@ impl From<InvalidSourceId> for UiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lanyard::ids::SourceId;
     use lanyard::oauth::OAuthError;
-    use lanyard::profile::{ProfileError, SourceId};
+    use lanyard::profile::ProfileError;
 
     #[test]
     fn errors_map_to_the_kind_the_ui_branches_on() {

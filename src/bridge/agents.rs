@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// How long a session counts after its last request.
 pub const RECENT: Duration = Duration::from_secs(600);

@@ -35,12 +35,13 @@ use tracing::debug;
 use url::Url;
 
 use super::BridgeError;
-use super::jsonrpc::{IdKey, Peeked, error_reply, peek};
+use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, peek};
 use super::paired::{PlainOrigin, Unanswered};
 use super::rewrite::{Outbound, Rewriter};
 use crate::activity_log::{self, AgentKind, Event};
 use crate::credentials::{Missed, SourceCredentials};
-use crate::profile::{Resolved, ResolvedTransport, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, reqwest_error};
 
 /// Agent request headers that go upstream; every other header stays here.
@@ -470,7 +471,7 @@ impl Drop for CancelOnDrop {
         let requests = std::mem::take(&mut self.requests);
         tokio::spawn(async move {
             for id in requests {
-                let body = super::session::cancelled(&id);
+                let body = cancelled(&id);
                 let build = |credentials: HeaderMap| {
                     let mut all = headers.clone();
                     all.extend(credentials);
@@ -491,7 +492,7 @@ impl Drop for CancelOnDrop {
 
 /// Answers the requests of a POST with an error naming the source; with no request to answer,
 /// a 502 with the same text.
-pub(crate) fn failure(source: &crate::profile::SourceId, requests: &[Value], err: &BridgeError) -> Response {
+pub(crate) fn failure(source: &crate::ids::SourceId, requests: &[Value], err: &BridgeError) -> Response {
     let code = err.json_rpc_code();
     let message = err.to_string();
     match requests {
@@ -505,10 +506,6 @@ pub(crate) fn failure(source: &crate::profile::SourceId, requests: &[Value], err
             json(StatusCode::OK, Bytes::from(serde_json::to_vec(&replies).expect("JSON")))
         }
     }
-}
-
-pub(crate) fn json(status: StatusCode, body: Bytes) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");

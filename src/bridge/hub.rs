@@ -135,9 +135,7 @@ fn mac(token: &Secret, nonce: &str) -> Hmac<Sha256> {
 }
 
 fn nonce() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system's random source works");
-    hex(&bytes)
+    crate::ids::random_hex(16)
 }
 
 fn hex(bytes: &[u8]) -> String {

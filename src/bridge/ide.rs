@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// The agents we know how to configure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

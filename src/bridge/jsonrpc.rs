@@ -6,12 +6,19 @@
 //! 2026-07-28 request also names its revision in `_meta` and, over HTTP, must repeat that and its
 //! method and name in headers, so those are read too. Ids are
 //! compared by their JSON text ([`IdKey`]), so `1` and `"1"` stay different, as JSON-RPC wants.
+//!
+//! The few messages the bridge writes itself (an error reply naming the source, a
+//! `notifications/cancelled`, a JSON body over HTTP) live here too, at the bottom of the bridge, so
+//! that every path (`forward`, `session`, `pipe`, the links) uses one wording without importing
+//! another path.
 
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// JSON-RPC's "invalid params", used for a tool the filter hides.
 pub(crate) const INVALID_PARAMS: i32 = -32602;
@@ -159,6 +166,21 @@ pub(crate) fn error_reply(id: &Value, code: i32, message: &str, source: &SourceI
         "error": { "code": code, "message": message, "data": { "source": source.as_str() } },
     });
     Bytes::from(serde_json::to_vec(&reply).expect("a JSON value serializes"))
+}
+
+/// `notifications/cancelled` for request `id`, sent upstream for a request nobody awaits any more.
+pub(crate) fn cancelled(id: &Value) -> Bytes {
+    let note = json!({
+        "jsonrpc": "2.0",
+        "method": "notifications/cancelled",
+        "params": { "requestId": id, "reason": "no longer awaited: the agent left or the request timed out" },
+    });
+    Bytes::from(note.to_string())
+}
+
+/// An HTTP response carrying the JSON-RPC message `body`.
+pub(crate) fn json(status: StatusCode, body: Bytes) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ mod forward;
 mod hub;
 mod ide;
 mod ide_file;
+mod inflight;
 pub(crate) mod jsonrpc;
 mod lines;
 mod link;

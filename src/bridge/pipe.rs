@@ -13,7 +13,6 @@
 //! already has one.
 //! The upstream end is a [`Link`]: a line pipe to a child process, or a streamable HTTP client.
 
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -21,181 +20,20 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::{debug, info, warn};
 
 use super::BridgeError;
-use super::jsonrpc::{INVALID_REQUEST, IdKey, PARSE_ERROR, Peeked, UPSTREAM_FAILED, error_reply, peek};
+use super::inflight::{InFlight, SWEEP_EVERY, Shared, ToAgent};
+use super::jsonrpc::{INVALID_REQUEST, IdKey, PARSE_ERROR, Peeked, cancelled, error_reply, peek};
 use super::link::Link;
 use super::rewrite::{Outbound, Rewriter};
 use crate::credentials::SourceCredentials;
-use crate::profile::{Resolved, ResolvedTransport, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::UpstreamError;
-
-/// Where the messages for the agent go. Called from the link's tasks, so it must not block.
-pub(crate) trait ToAgent: Send + Sync + 'static {
-    fn send(&self, message: Bytes);
-}
-
-impl ToAgent for mpsc::UnboundedSender<Bytes> {
-    fn send(&self, message: Bytes) {
-        // A closed channel means the agent is gone; its session ends on its side.
-        let _ = mpsc::UnboundedSender::send(self, message);
-    }
-}
-
-/// What a pipe and its link's tasks share: the way to the agent and the bookkeeping.
-pub(crate) struct Shared {
-    rewriter: Rewriter,
-    to_agent: Box<dyn ToAgent>,
-    state: std::sync::Mutex<State>,
-}
-
-#[derive(Default)]
-struct State {
-    /// The current link's generation; it goes up at every (re)connect.
-    generation: u64,
-    /// Whether the current link has been reported dead.
-    dead: bool,
-    inflight: HashMap<IdKey, InFlight>,
-    lists: HashSet<IdKey>,
-    /// The agent's `initialize` and `notifications/initialized`, replayed to a new upstream.
-    initialize: Option<Bytes>,
-    initialized: Option<Bytes>,
-    /// The answer awaited by a replayed `initialize`, which the agent must not see.
-    replay: Option<(IdKey, oneshot::Sender<Bytes>)>,
-}
-
-/// An agent request the upstream has not answered yet.
-struct InFlight {
-    id: Value,
-    method: String,
-    /// When the agent gets a timeout error instead.
-    due: Instant,
-}
-
-/// How often in-flight requests are checked against their deadline.
-const SWEEP_EVERY: Duration = Duration::from_secs(1);
-
-impl Shared {
-    pub fn source(&self) -> &SourceId {
-        self.rewriter.source()
-    }
-
-    /// A message from the upstream: filtered if it answers a `tools/list`, then sent to the agent.
-    pub fn on_upstream_message(&self, raw: Bytes) {
-        let Some(peeked) = peek(&raw) else {
-            warn!(source = %self.source(), "the upstream sent something that is not JSON-RPC; dropped");
-            return;
-        };
-        let raw = {
-            let mut state = self.state.lock().expect("pipe state lock");
-            if let Some(key) = peeked.first().and_then(Peeked::response_key)
-                && state.replay.as_ref().is_some_and(|(awaited, _)| *awaited == key)
-            {
-                if let Some((_, answer)) = state.replay.take() {
-                    let _ = answer.send(raw);
-                }
-                return;
-            }
-            let mut responses = 0;
-            let mut awaited = false;
-            for key in peeked.iter().filter_map(Peeked::response_key) {
-                responses += 1;
-                awaited |= state.inflight.remove(&key).is_some();
-            }
-            if responses == peeked.len() && !awaited {
-                debug!(source = %self.source(), "an answer came after the agent got an error instead; dropped");
-                return;
-            }
-            let state = &mut *state;
-            self.rewriter.inbound(raw, &peeked, &mut state.lists)
-        };
-        self.to_agent.send(raw);
-    }
-
-    /// Answers those of `ids` still in flight with `err`.
-    pub fn fail(&self, ids: &[IdKey], err: &BridgeError) {
-        let answered: Vec<Value> = {
-            let mut state = self.state.lock().expect("pipe state lock");
-            ids.iter()
-                .filter_map(|key| {
-                    state.lists.remove(key);
-                    state.inflight.remove(key).map(|request| request.id)
-                })
-                .collect()
-        };
-        self.answer_with(answered, err);
-    }
-
-    /// The link of `generation` is gone: answer everything in flight, reconnect on the next
-    /// request.
-    pub fn link_closed(&self, generation: u64, err: &BridgeError) {
-        let answered: Vec<Value> = {
-            let mut state = self.state.lock().expect("pipe state lock");
-            if state.generation != generation || state.dead {
-                return;
-            }
-            state.dead = true;
-            state.replay = None;
-            state.lists.clear();
-            state.inflight.drain().map(|(_, request)| request.id).collect()
-        };
-        info!(source = %self.source(), in_flight = answered.len(), "the upstream went away: {err}");
-        self.answer_with(answered, err);
-    }
-
-    /// Marks the link of `generation` dead without answering anything else.
-    pub fn mark_dead(&self, generation: u64) {
-        let mut state = self.state.lock().expect("pipe state lock");
-        if state.generation == generation {
-            state.dead = true;
-        }
-    }
-
-    /// Takes the requests whose deadline has passed, answering each with a timeout error.
-    fn answer_late(&self, now: Instant, limit: Duration) -> Vec<Value> {
-        let late: Vec<InFlight> = {
-            let mut state = self.state.lock().expect("pipe state lock");
-            let State { inflight, lists, .. } = &mut *state;
-            inflight
-                .extract_if(|key, request| {
-                    let late = request.due <= now;
-                    if late {
-                        lists.remove(key);
-                    }
-                    late
-                })
-                .map(|(_, request)| request)
-                .collect()
-        };
-        late.into_iter()
-            .map(|InFlight { id, method, .. }| {
-                let err =
-                    UpstreamError::RequestTimeout { id: self.source().clone(), method: method.into(), limit };
-                self.to_agent.send(error_reply(&id, UPSTREAM_FAILED, &err.to_string(), self.source()));
-                id
-            })
-            .collect()
-    }
-
-    fn answer_with(&self, ids: Vec<Value>, err: &BridgeError) {
-        if ids.is_empty() {
-            return;
-        }
-        let code = err.json_rpc_code();
-        let message = if err.needs_sign_in() {
-            err.to_string()
-        } else {
-            format!("{err} (Lanyard reconnects on the next request)")
-        };
-        for id in ids {
-            self.to_agent.send(error_reply(&id, code, &message, self.source()));
-        }
-    }
-}
 
 /// One agent session with one source.
 pub(crate) struct Pipe {
@@ -228,7 +66,7 @@ impl Pipe {
             }
             ResolvedTransport::Stdio { .. } => None,
         };
-        let shared = Arc::new(Shared { rewriter, to_agent, state: std::sync::Mutex::new(State::default()) });
+        let shared = Arc::new(Shared::new(rewriter, to_agent));
         let link = Arc::new(tokio::sync::Mutex::new(None));
         let stop = CancellationToken::new();
         tokio::spawn(sweep(
@@ -426,7 +264,7 @@ async fn sweep(
         let link = link.lock().await;
         let Some(link) = link.as_ref() else { continue };
         for id in late {
-            let cancel = super::session::cancelled(&id);
+            let cancel = cancelled(&id);
             let peeked = peek(&cancel).unwrap_or_default();
             if link.send(cancel, &peeked).await.is_err() {
                 break; // the link is gone, and the request with it

@@ -14,7 +14,8 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::jsonrpc::{INVALID_PARAMS, IdKey, Peeked, error_reply};
-use crate::profile::{SourceId, ToolFilter};
+use crate::ids::SourceId;
+use crate::profile::ToolFilter;
 use crate::upstream::UpstreamError;
 
 /// One source's tool filter, ready to apply to raw messages.

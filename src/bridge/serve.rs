@@ -38,7 +38,8 @@ use super::profile_watch::ProfileWatch;
 use super::session::Sessions;
 use crate::Engine;
 use crate::credentials::SourceCredentials;
-use crate::profile::{Profile, ProfileError, ProfileFile, ResolvedTransport, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{Profile, ProfileError, ProfileFile, ResolvedTransport};
 use crate::secret::Secret;
 
 /// The port `lanyard serve` listens on unless told otherwise (`--port`).
@@ -270,11 +271,11 @@ impl Door {
         let resolved = self.engine.resolve_profile(&profile).await?;
         let route = match &resolved.transport {
             ResolvedTransport::Http { .. } => {
-                let credentials = SourceCredentials::new(&self.engine, &profile, &resolved)?;
+                let credentials = SourceCredentials::new(self.engine.shared_vault(), &profile, &resolved)?;
                 Route::Http(Forwarder::new(&resolved, credentials)?)
             }
             ResolvedTransport::Stdio { .. } | ResolvedTransport::Sse { .. } => {
-                let credentials = SourceCredentials::new(&self.engine, &profile, &resolved)?;
+                let credentials = SourceCredentials::new(self.engine.shared_vault(), &profile, &resolved)?;
                 Route::Sessions(Sessions::new(resolved, credentials, self.log_dir.clone()))
             }
         };

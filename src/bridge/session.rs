@@ -26,10 +26,10 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tracing::debug;
 
 use super::BridgeError;
-use super::forward::json;
-use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, error_reply, peek};
+use super::inflight::ToAgent;
+use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, cancelled, error_reply, json, peek};
 use super::link::SESSION_ID;
-use super::pipe::{Pipe, ToAgent};
+use super::pipe::Pipe;
 use crate::activity_log::{AgentKind, Event};
 use crate::credentials::SourceCredentials;
 use crate::profile::Resolved;
@@ -246,16 +246,6 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// `notifications/cancelled` for request `id`.
-pub(crate) fn cancelled(id: &serde_json::Value) -> Bytes {
-    let note = serde_json::json!({
-        "jsonrpc": "2.0",
-        "method": "notifications/cancelled",
-        "params": { "requestId": id, "reason": "no longer awaited: the agent left or the request timed out" },
-    });
-    Bytes::from(note.to_string())
-}
-
 /// A server message on its way to one of the agent's streams.
 struct Routed {
     message: Bytes,
@@ -321,7 +311,5 @@ fn sse(
 
 /// A fresh, unguessable session id.
 fn session_id() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system's random source works");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::ids::random_hex(16)
 }

@@ -26,7 +26,8 @@ use super::pipe::Pipe;
 use crate::Engine;
 use crate::activity_log::AgentKind;
 use crate::credentials::SourceCredentials;
-use crate::profile::{Resolved, ResolvedTransport, SourceId, ToolFilter};
+use crate::ids::SourceId;
+use crate::profile::{Resolved, ResolvedTransport, ToolFilter};
 use crate::secret::Secret;
 use crate::upstream::MAX_MESSAGE_BYTES;
 use url::Url;
@@ -98,7 +99,7 @@ pub async fn run_stdio(
                 crate::activity_log::Event::BridgeSession { agent: AgentKind::Stdio },
             );
             let (profile, resolved) = engine.resolve_source(id).await?;
-            let credentials = SourceCredentials::new(&engine, &profile, &resolved)?;
+            let credentials = SourceCredentials::new(engine.shared_vault(), &profile, &resolved)?;
             (resolved, credentials)
         }
     };

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use lanyard::profile::SourceId;
+use lanyard::ids::SourceId;
 
 const EXIT_CODES: &str = "\
 Exit codes:

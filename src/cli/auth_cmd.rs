@@ -8,8 +8,9 @@ use std::time::Duration;
 use anyhow::Result;
 
 use lanyard::Engine;
+use lanyard::clock::relative_time;
 use lanyard::oauth::{Browser, Disconnected, SignInOptions};
-use lanyard::source::{SourceState, relative_time};
+use lanyard::source::SourceState;
 
 use super::args::{ConnectArgs, DisconnectArgs};
 

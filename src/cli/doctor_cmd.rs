@@ -80,10 +80,10 @@ pub fn logs(engine: &Engine, args: LogsArgs) -> anyhow::Result<()> {
             other => format!("{other:?}"),
         };
         // An entry is never in the future; one from this very second reads "just now".
-        let when = if entry.at >= lanyard::oauth::now() {
+        let when = if entry.at >= lanyard::clock::now() {
             "just now".to_owned()
         } else {
-            lanyard::source::relative_time(entry.at)
+            lanyard::clock::relative_time(entry.at)
         };
         writeln!(out, "{when:>12}  {what}")?;
     }

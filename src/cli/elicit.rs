@@ -26,7 +26,7 @@ use rmcp::model::{
 };
 use serde_json::{Map, Value};
 
-use lanyard::profile::SourceId;
+use lanyard::ids::SourceId;
 use lanyard::upstream::Elicitor;
 
 use super::args::ElicitMode;

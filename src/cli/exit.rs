@@ -57,9 +57,13 @@ impl std::error::Error for ToolReportedError {}
 /// Picks the exit code for an error: the kind of the first error in its chain that knows one.
 pub fn classify(err: &anyhow::Error) -> Exit {
     err.chain()
-        .find_map(
-            |cause| if cause.is::<UsageError>() { Some(ErrorKind::Usage) } else { ErrorKind::of(cause) },
-        )
+        .find_map(|cause| {
+            if cause.is::<UsageError>() {
+                Some(ErrorKind::Usage)
+            } else {
+                lanyard::error_chain::kind_of(cause)
+            }
+        })
         .map_or(Exit::Failure, exit_for)
 }
 
@@ -80,9 +84,10 @@ mod tests {
     use std::time::Duration;
 
     use lanyard::bridge::BridgeError;
+    use lanyard::ids::{SecretRef, SourceId};
     use lanyard::net::NetError;
     use lanyard::oauth::{OAuthError, OAuthErrorCode, Step};
-    use lanyard::profile::{ImportError, ProfileError, ResolveError, SecretRef, SourceId};
+    use lanyard::profile::{ImportError, ProfileError, ResolveError};
     use lanyard::upstream::{Origin, UpstreamError};
     use lanyard::vault::{StoreKind, VaultError, VaultKey};
 

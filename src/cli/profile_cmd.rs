@@ -7,7 +7,8 @@ use anyhow::Result;
 use serde_json::json;
 
 use lanyard::Engine;
-use lanyard::profile::{ConfigValue, Profile, ProfileError, SourceId, Transport, import_file};
+use lanyard::ids::SourceId;
+use lanyard::profile::{ConfigValue, Profile, ProfileError, Transport, import_file};
 use lanyard::source::{SourceState, redact_url_query};
 use lanyard::upstream::Offers;
 use lanyard::vault::VaultKey;

@@ -9,9 +9,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use lanyard::Secret;
+use lanyard::ids::{SecretRef, SourceId};
 use lanyard::profile::{
-    Auth, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile, SecretRef,
-    SourceId, Transport,
+    Auth, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile, Transport,
 };
 
 use super::args::{AuthKind, AuthSettings, HttpTransport, ProfileSettings};

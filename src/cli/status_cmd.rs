@@ -1,7 +1,7 @@
 //! `lanyard status`: each source's state, with what to do about it.
 
 use lanyard::Engine;
-use lanyard::source::relative_time;
+use lanyard::clock::relative_time;
 
 use super::args::StatusArgs;
 use super::print_json;

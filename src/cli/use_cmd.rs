@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use rmcp::model::{CallToolResult, ContentBlock};
 
 use lanyard::Engine;
-use lanyard::profile::SourceId;
+use lanyard::ids::SourceId;
 use lanyard::source::redact_url_query;
 use lanyard::suggest::DidYouMean;
 use lanyard::upstream::{Offers, Upstream, UpstreamError};

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::OAuthError;
 use super::retry;
-use super::tokens::now;
 use crate::ErrorKind;
-use crate::profile::SourceId;
+use crate::clock::now;
+use crate::ids::SourceId;
 use crate::remedy::Remedy;
 
 /// What happened lately to a source's tokens.
@@ -178,6 +178,19 @@ fn update(dir: &Path, id: &SourceId, change: impl FnOnce(&mut TokenActivity)) {
     if let Err(err) = write() {
         tracing::warn!(source = %id, %err, "could not record the token activity");
     }
+}
+
+/// The Unix time before which a refresh of tokens obtained at `obtained_at` must not be tried,
+/// when the last attempt failed transiently after they were obtained and that time is still ahead.
+/// `None` means go ahead. Tokens obtained after the failure (a sign-in, another process's refresh)
+/// are not held back by it.
+pub fn held_back_until(activity: &TokenActivity, obtained_at: Option<u64>) -> Option<u64> {
+    let refresh = activity.last_refresh.as_ref().filter(|r| !r.ok && r.failures > 0)?;
+    if obtained_at.is_some_and(|obtained| obtained > refresh.at) {
+        return None;
+    }
+    let retry_at = activity.last_error.as_ref()?.retry_at?;
+    (retry_at > now()).then_some(retry_at)
 }
 
 #[cfg(test)]

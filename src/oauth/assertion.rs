@@ -20,8 +20,8 @@
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
-use super::pkce::random_token;
-use super::tokens::now;
+use crate::clock::now;
+use crate::ids::random_base64url;
 use crate::profile::KeyAlg;
 use crate::secret::Secret;
 
@@ -76,7 +76,7 @@ impl SigningKey {
             aud: audience,
             iat,
             exp: iat.saturating_add(LIFETIME_SECS),
-            jti: random_token(16),
+            jti: random_base64url(16),
         };
         jsonwebtoken::encode(&Header::new(algorithm(self.alg)), &claims, &key)
             .map(Secret::new)

@@ -22,12 +22,15 @@ use super::browser::Browser;
 use super::discovery::{Discovery, ServerMetadata, discover};
 use super::error::{OAuthError, Problem, Step};
 use super::http::{bad, post_form, refusal};
-use super::pkce::{Pkce, random_token};
+use super::pkce::Pkce;
 use super::redirect::{Expected, LoopbackRedirect, read_pasted};
 use super::registration::{self, ClientKind};
 use super::step_up;
-use super::tokens::{Grant, StoredTokens, TokenAnswer, now};
-use crate::profile::{OAuthSettings, SourceId};
+use super::tokens::{Grant, StoredTokens, TokenAnswer};
+use crate::clock::now;
+use crate::ids::SourceId;
+use crate::ids::random_base64url;
+use crate::profile::OAuthSettings;
 use crate::upstream::Origin;
 use crate::vault::Vault;
 
@@ -90,7 +93,7 @@ pub async fn sign_in(
         registration::client_for(http, vault, id, settings, server, &redirect_uri, held.as_ref()).await?;
 
     let pkce = Pkce::new();
-    let state = random_token(16);
+    let state = random_base64url(16);
     let requested = with_openid(discovery.scopes(settings.scopes.as_deref()), server, settings);
     let (scopes, step_up) = step_up::for_sign_in(requested, held.as_ref());
     let resource = settings.resource_param.then(|| discovery.resource.clone());

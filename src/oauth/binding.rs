@@ -27,7 +27,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::discovery::canonical_resource;
 use crate::profile::{Auth, ClientCredentialsSettings, OAuthSettings};
 
 /// The server and settings a source's tokens were issued for.
@@ -113,9 +112,27 @@ impl Mismatch {
     }
 }
 
+/// The canonical URI of an MCP server (MCP spec, RFC 8707): no fragment, no query.
+pub fn canonical_resource(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    url.set_query(None);
+    let text = url.to_string();
+    if url.path() == "/" { text.trim_end_matches('/').to_owned() } else { text }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_resource_drops_query_fragment_and_root_slash() {
+        assert_eq!(
+            canonical_resource(&url("HTTPS://MCP.example.com/mcp?a=b#c")),
+            "https://mcp.example.com/mcp"
+        );
+        assert_eq!(canonical_resource(&url("https://mcp.example.com/")), "https://mcp.example.com");
+    }
 
     fn url(text: &str) -> Url {
         Url::parse(text).unwrap()
@@ -160,7 +177,7 @@ mod tests {
         let service = ClientCredentialsSettings {
             token_url: None,
             client_id: "c".into(),
-            client_secret: Some(crate::profile::SecretRef::client_secret()),
+            client_secret: Some(crate::ids::SecretRef::client_secret()),
             client_key: None,
             client_issuer: None,
             scopes: None,

@@ -17,7 +17,7 @@ use url::Url;
 
 use super::error::OAuthError;
 use super::http::is_safe_endpoint;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::upstream::Origin;
 
 /// Something that can show a URL to the person: the app's web view, a test's scripted client.

@@ -12,12 +12,15 @@ use url::Url;
 
 use super::assertion::SigningKey;
 use super::binding::Binding;
-use super::discovery::{canonical_resource, discover};
+use super::binding::canonical_resource;
+use super::discovery::discover;
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, endpoint, post_form, refusal};
 use super::registration::{check_home, home_issuer, with_secret};
-use super::tokens::{Grant, StoredTokens, TokenAnswer, now};
-use crate::profile::{ClientCredentialsSettings, SecretRef, SourceId};
+use super::tokens::{Grant, StoredTokens, TokenAnswer};
+use crate::clock::now;
+use crate::ids::{SecretRef, SourceId};
+use crate::profile::ClientCredentialsSettings;
 use crate::secret::Secret;
 use crate::upstream::Origin;
 use crate::vault::{Vault, VaultKey};

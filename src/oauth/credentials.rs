@@ -22,13 +22,14 @@ use url::Url;
 
 use super::binding::Binding;
 use super::error::{OAuthError, Step};
-use super::http::{ClientAuth, post_form, refusal};
+use super::http::{post_form, refusal};
 use super::tokens::{Renewal, StoredTokens, TokenAnswer};
 use super::{activity, client_credentials, registration, retry, step_up};
-use crate::profile::{Auth, OAuthSettings, Profile, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{Auth, OAuthSettings, Profile};
 use crate::secret::Secret;
 use crate::upstream::Origin;
-use crate::vault::{Vault, VaultKey};
+use crate::vault::Vault;
 
 /// Refresh this long before the access token expires.
 pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
@@ -140,7 +141,9 @@ impl<'a> Credentials<'a> {
             .filter(|tokens| still_valid(tokens, refused))
             .map(|tokens| AccessToken::of(tokens, self.renewal));
         let obtained_at = current.as_ref().map(|tokens| tokens.obtained_at);
-        if let Some(retry_at) = retry::held_back_until(&activity::load(&self.activity_dir, id), obtained_at) {
+        if let Some(retry_at) =
+            activity::held_back_until(&activity::load(&self.activity_dir, id), obtained_at)
+        {
             debug!(retry_at, "the last refresh failed; waiting out its backoff");
             return fallback.ok_or(OAuthError::RetryLater { id: id.clone(), retry_at });
         }
@@ -244,7 +247,7 @@ impl<'a> Credentials<'a> {
             StoredTokens::delete(self.vault, id).await?;
             return Err(OAuthError::NeedsSignIn { id: id.clone() });
         };
-        let auth = client_auth(self.vault, id, settings, &tokens).await?;
+        let auth = registration::client_auth(self.vault, id, settings, &tokens).await?;
         let mut fields = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
         if let Some(resource) = &tokens.resource {
             fields.push(("resource", resource));
@@ -318,48 +321,7 @@ impl<'a> Credentials<'a> {
 /// not just refuse it, and it has an expiry that is still ahead (the margin is for refreshing
 /// early, not a limit on use).
 fn still_valid(tokens: &StoredTokens, refused: Option<&Secret>) -> bool {
-    refused != Some(&tokens.access_token) && tokens.expires_at.is_some_and(|at| at > super::tokens::now())
-}
-
-/// How the client that got `tokens` authenticates: the profile's pre-registered secret, the
-/// dynamic registration's secret, or none.
-pub async fn client_auth(
-    vault: &Vault,
-    id: &SourceId,
-    settings: &OAuthSettings,
-    tokens: &StoredTokens,
-) -> Result<ClientAuth, OAuthError> {
-    let client_id = tokens.client_id.clone();
-    if tokens.client_auth_method == "none" {
-        return Ok(ClientAuth::None { client_id });
-    }
-    let secret = if settings.client_id.as_deref() == Some(client_id.as_str()) {
-        match &settings.client_secret {
-            Some(reference) => {
-                registration::check_home(id, settings.client_issuer.as_deref(), &tokens.issuer)?;
-                vault
-                    .get(&VaultKey::source_secret(id, reference))
-                    .await
-                    .map_err(|err| OAuthError::Vault { id: id.clone(), err })?
-            }
-            None => None,
-        }
-    } else {
-        match registration::load(vault, id, &tokens.issuer).await? {
-            Some(client) if client.auth.client_id() == client_id => match client.auth {
-                ClientAuth::Basic { secret, .. } | ClientAuth::Post { secret, .. } => Some(secret),
-                ClientAuth::None { .. } | ClientAuth::PrivateKeyJwt { .. } => None,
-            },
-            _ => None,
-        }
-    };
-    Ok(match secret {
-        None => ClientAuth::None { client_id },
-        Some(secret) if tokens.client_auth_method == "client_secret_post" => {
-            ClientAuth::Post { client_id, secret }
-        }
-        Some(secret) => ClientAuth::Basic { client_id, secret },
-    })
+    refused != Some(&tokens.access_token) && tokens.expires_at.is_some_and(|at| at > crate::clock::now())
 }
 
 /// The folder of the per-source refresh locks.

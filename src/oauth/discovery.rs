@@ -26,10 +26,11 @@ use serde::Deserialize;
 use tracing::{debug, instrument};
 use url::Url;
 
+use super::binding::canonical_resource;
 use super::challenge::{self, BearerChallenge};
 use super::error::{OAuthError, Problem, Step};
 use super::http::{self, bad, endpoint, parse_json, read_limited, unreachable};
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::upstream::Origin;
 
 /// RFC 9728 protected resource metadata, the parts Lanyard uses.
@@ -109,15 +110,6 @@ impl Discovery {
             .or_else(|| self.resource_metadata.as_ref().and_then(|m| m.scopes_supported.clone()))
             .unwrap_or_default()
     }
-}
-
-/// The canonical URI of an MCP server (MCP spec, RFC 8707): no fragment, no query.
-pub fn canonical_resource(url: &Url) -> String {
-    let mut url = url.clone();
-    url.set_fragment(None);
-    url.set_query(None);
-    let text = url.to_string();
-    if url.path() == "/" { text.trim_end_matches('/').to_owned() } else { text }
 }
 
 /// The well-known protected resource metadata URLs for `mcp_url`, in the order the spec says:
@@ -565,15 +557,6 @@ mod tests {
             "a string prefix that is not a path prefix"
         );
         assert!(!resource_covers("not a url", &mcp), "garbage");
-    }
-
-    #[test]
-    fn canonical_resource_drops_query_fragment_and_root_slash() {
-        assert_eq!(
-            canonical_resource(&url("HTTPS://MCP.example.com/mcp?a=b#c")),
-            "https://mcp.example.com/mcp"
-        );
-        assert_eq!(canonical_resource(&url("https://mcp.example.com/")), "https://mcp.example.com");
     }
 
     fn raw(issuer: &str) -> RawServerMetadata {

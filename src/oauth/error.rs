@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use super::binding::Mismatch;
 use crate::ErrorKind;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::remedy::{Advice, Remedy, Setting};
 use crate::upstream::Origin;
 use crate::vault::VaultError;
@@ -191,7 +191,7 @@ pub enum OAuthError {
     #[error(
         "source `{id}`: the client secret `{reference}` is not in the keychain; store it with `lanyard profile edit {id} --client-secret-env VAR`"
     )]
-    MissingClientSecret { id: SourceId, reference: crate::profile::SecretRef },
+    MissingClientSecret { id: SourceId, reference: crate::ids::SecretRef },
 
     #[error(
         "{}; register a client there and set it with `lanyard profile edit {id} --client-id ID --client-secret-env VAR --client-issuer {named}`, or, if {named} is where the client was registered, pin it with `lanyard profile edit {id} --client-issuer {named}`",
@@ -202,7 +202,7 @@ pub enum OAuthError {
     #[error(
         "source `{id}`: the client key `{reference}` is not in the keychain; store it with `lanyard profile edit {id} --client-key-file key.pem`"
     )]
-    MissingClientKey { id: SourceId, reference: crate::profile::SecretRef },
+    MissingClientKey { id: SourceId, reference: crate::ids::SecretRef },
 
     #[error(
         "source `{id}`: the client key cannot sign the token request: {problem}; give another with `lanyard profile edit {id} --client-key-file key.pem [--client-key-alg ALG]`"
@@ -358,7 +358,7 @@ pub enum OAuthError {
     /// sent. The tokens, refresh token included, are kept.
     #[error(
         "source `{id}`: the last token refresh failed (the authorization server was unreachable or had trouble); Lanyard keeps the sign-in and tries again {}",
-        crate::source::relative_time(*retry_at)
+        crate::clock::relative_time(*retry_at)
     )]
     RetryLater { id: SourceId, retry_at: u64 },
 

@@ -20,8 +20,9 @@ use url::Url;
 
 use super::assertion::{ASSERTION_TYPE, SigningKey};
 use super::error::{OAuthError, OAuthErrorCode, Problem, Step};
+use crate::ids::SourceId;
 use crate::net::CaBundle;
-use crate::profile::{Profile, SourceId};
+use crate::profile::Profile;
 use crate::secret::Secret;
 use crate::upstream::Origin;
 
@@ -36,7 +37,7 @@ pub fn client() -> Result<reqwest::Client, OAuthError> {
 
 /// [`client`] for `profile`'s source: it also trusts the source's `ca_bundle`.
 pub fn client_for(profile: &Profile) -> Result<reqwest::Client, OAuthError> {
-    client_trusting(CaBundle::of_env(profile)?.as_ref())
+    client_trusting(crate::profile::ca_bundle_of_env(profile)?.as_ref())
 }
 
 /// [`client`], also trusting `bundle`.

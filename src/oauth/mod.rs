@@ -57,4 +57,4 @@ pub use http::{
 };
 pub use registration::ClientKind;
 pub use revoke::{Disconnected, disconnect};
-pub use tokens::{Account, Grant, Renewal, StepUp, StoredTokens, now};
+pub use tokens::{Account, Grant, Renewal, StepUp, StoredTokens};

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::authorize::{ShowUrl, SignInOptions};
-use super::tokens::now;
-use crate::profile::SourceId;
+use crate::clock::now;
+use crate::ids::SourceId;
 
 /// A sign-in waiting for the person, as `lanyard status` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,11 +1,12 @@
-//! The random values of one sign-in: the PKCE verifier and its S256 challenge (RFC 7636), and
-//! the `state` that ties the browser's answer to the request. Each comes from the OS's random
-//! source and is used for one flow only.
+//! The PKCE verifier of one sign-in and its S256 challenge (RFC 7636). The verifier comes from the
+//! OS's random source (through [`crate::ids`], like the sign-in's `state`) and is used for one
+//! flow only.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
+use crate::ids::random_base64url;
 use crate::secret::Secret;
 
 /// A PKCE verifier and its S256 challenge.
@@ -17,7 +18,7 @@ pub struct Pkce {
 
 impl Pkce {
     pub fn new() -> Self {
-        let verifier = random_token(32);
+        let verifier = random_base64url(32);
         let challenge = challenge_of(&verifier);
         Self { verifier: Secret::new(verifier), challenge }
     }
@@ -32,13 +33,6 @@ impl Default for Pkce {
 /// The S256 challenge of a verifier: base64url(SHA-256(verifier)), unpadded.
 pub fn challenge_of(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-/// `bytes` random bytes as unpadded base64url (43 characters for 32 bytes).
-pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).expect("the OS random source works");
-    URL_SAFE_NO_PAD.encode(&buf)
 }
 
 #[cfg(test)]

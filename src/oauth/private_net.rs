@@ -15,7 +15,7 @@ use url::{Host, Url};
 
 use super::discovery::Discovery;
 use super::error::OAuthError;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::upstream::Origin;
 
 /// Refuses `discovery`'s endpoints that are private while `mcp_url` is not, unless `allowed`.

@@ -21,7 +21,7 @@ use url::Url;
 
 use super::error::{OAuthError, OAuthErrorCode};
 use super::http::shown;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::secret::Secret;
 
 const CALLBACK_PATH: &str = "/callback";

@@ -15,7 +15,8 @@ use super::discovery::ServerMetadata;
 use super::error::{OAuthError, Problem, Step};
 use super::http::{ClientAuth, bad, parse_json, read_limited, refusal, unreachable};
 use super::tokens::StoredTokens;
-use crate::profile::{Auth, OAuthSettings, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{Auth, OAuthSettings};
 use crate::secret::Secret;
 use crate::upstream::Origin;
 use crate::vault::{Vault, VaultKey};
@@ -275,6 +276,48 @@ async fn register(
     Ok(Client { auth: with_secret(client_id, secret, |m| m == method), kind: ClientKind::Dynamic })
 }
 
+/// How the client that got `tokens` authenticates: the profile's pre-registered secret, the
+/// dynamic registration's secret, or none. Here, beside the registrations it reads, so that both
+/// refresh (`credentials`) and revocation (`revoke`) ask one place.
+pub async fn client_auth(
+    vault: &Vault,
+    id: &SourceId,
+    settings: &OAuthSettings,
+    tokens: &StoredTokens,
+) -> Result<ClientAuth, OAuthError> {
+    let client_id = tokens.client_id.clone();
+    if tokens.client_auth_method == "none" {
+        return Ok(ClientAuth::None { client_id });
+    }
+    let secret = if settings.client_id.as_deref() == Some(client_id.as_str()) {
+        match &settings.client_secret {
+            Some(reference) => {
+                check_home(id, settings.client_issuer.as_deref(), &tokens.issuer)?;
+                vault
+                    .get(&VaultKey::source_secret(id, reference))
+                    .await
+                    .map_err(|err| OAuthError::Vault { id: id.clone(), err })?
+            }
+            None => None,
+        }
+    } else {
+        match load(vault, id, &tokens.issuer).await? {
+            Some(client) if client.auth.client_id() == client_id => match client.auth {
+                ClientAuth::Basic { secret, .. } | ClientAuth::Post { secret, .. } => Some(secret),
+                ClientAuth::None { .. } | ClientAuth::PrivateKeyJwt { .. } => None,
+            },
+            _ => None,
+        }
+    };
+    Ok(match secret {
+        None => ClientAuth::None { client_id },
+        Some(secret) if tokens.client_auth_method == "client_secret_post" => {
+            ClientAuth::Post { client_id, secret }
+        }
+        Some(secret) => ClientAuth::Basic { client_id, secret },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,7 +415,7 @@ mod tests {
     async fn a_pre_registered_secret_goes_to_its_own_authorization_server_only() {
         let vault = Vault::mock();
         let id: SourceId = "s".parse().unwrap();
-        let reference = crate::profile::SecretRef::client_secret();
+        let reference = crate::ids::SecretRef::client_secret();
         vault.set(&VaultKey::source_secret(&id, &reference), &Secret::new("s3cret")).await.unwrap();
         let settings = OAuthSettings {
             client_id: Some("c".into()),

@@ -6,12 +6,11 @@
 //! calling during an outage would otherwise send twenty refreshes a second to a server that is
 //! already struggling. The delay doubles with each failure in a row ([`FIRST_DELAY`] up to
 //! [`MAX_DELAY`]), is kept in the source's activity record so every Lanyard process on the
-//! machine honours it, and ends with the first refresh that gets an answer. A refusal
-//! (`invalid_grant`) is not retried at all: it means *sign in again*.
+//! machine honours it (read there by [`super::activity::held_back_until`]), and ends with the
+//! first refresh that gets an answer. A refusal (`invalid_grant`) is not retried at all: it means
+//! *sign in again*.
 
-use super::activity::TokenActivity;
 use super::error::OAuthError;
-use super::tokens::now;
 
 /// The wait after the first failure in a row, in seconds.
 pub const FIRST_DELAY: u64 = 10;
@@ -30,23 +29,11 @@ pub fn delay(failures: u32) -> u64 {
     FIRST_DELAY.saturating_mul(1 << doublings).min(MAX_DELAY)
 }
 
-/// The Unix time before which a refresh of tokens obtained at `obtained_at` must not be tried,
-/// when the last attempt failed transiently after they were obtained and that time is still ahead.
-/// `None` means go ahead. Tokens obtained after the failure (a sign-in, another process's refresh)
-/// are not held back by it.
-pub fn held_back_until(activity: &TokenActivity, obtained_at: Option<u64>) -> Option<u64> {
-    let refresh = activity.last_refresh.as_ref().filter(|r| !r.ok && r.failures > 0)?;
-    if obtained_at.is_some_and(|obtained| obtained > refresh.at) {
-        return None;
-    }
-    let retry_at = activity.last_error.as_ref()?.retry_at?;
-    (retry_at > now()).then_some(retry_at)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::activity::{ErrorRecord, RefreshRecord};
+    use crate::clock::now;
+    use crate::oauth::activity::{ErrorRecord, RefreshRecord, TokenActivity, held_back_until};
 
     #[test]
     fn the_delay_doubles_up_to_the_cap() {

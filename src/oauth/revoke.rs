@@ -7,9 +7,9 @@
 use tracing::{info, instrument, warn};
 
 use super::client_credentials::Proof;
-use super::credentials::client_auth;
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, post_form, refusal};
+use super::registration::client_auth;
 use super::registration::with_secret;
 use super::tokens::StoredTokens;
 use crate::profile::{Auth, Profile};

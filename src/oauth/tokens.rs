@@ -7,7 +7,7 @@
 //! relative `expires_in` means nothing once stored. The endpoints and the client id travel with
 //! the tokens, so a refresh needs no discovery and a process that only refreshes stays cheap.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -15,7 +15,8 @@ use url::Url;
 use super::binding::{Binding, Mismatch};
 use super::error::{OAuthError, Problem, Step};
 use super::http::{bad, parse_json, shown};
-use crate::profile::SourceId;
+use crate::clock::now;
+use crate::ids::SourceId;
 use crate::secret::Secret;
 use crate::upstream::Origin;
 use crate::vault::{Vault, VaultKey};
@@ -377,11 +378,6 @@ impl TokenAnswer {
             ..previous.clone()
         }
     }
-}
-
-/// Now, in Unix seconds.
-pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]

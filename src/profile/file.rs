@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Profile, SourceId};
+use super::model::Profile;
 use super::validate::{Problem, validate, validate_new};
+use crate::ids::SourceId;
 
 /// The format version this build reads and writes.
 pub const CURRENT_VERSION: u32 = 1;
@@ -304,7 +305,8 @@ impl ProfileStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::{Auth, ConfigValue, SecretRef, Transport};
+    use crate::ids::SecretRef;
+    use crate::profile::{Auth, ConfigValue, Transport};
 
     const EXAMPLE: &str = r#"
 version = 1

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::model::{Auth, ConfigValue, Profile, SecretRef, SourceId, Transport};
+use super::model::{Auth, ConfigValue, Profile, Transport};
 use super::validate::validate_new;
+use crate::ids::{SecretRef, SourceId};
 use crate::secret::Secret;
 
 /// A profile to create, with the secrets that go into the vault alongside it.

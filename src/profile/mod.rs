@@ -1,23 +1,21 @@
 //! Connection profiles: the model, the profile file, `${VAR}` expansion, resolution against the
 //! vault, and import from IDE config files.
 
-mod expand;
 mod file;
 mod import;
 mod model;
 mod resolve;
 mod validate;
 
-pub use expand::{ExpandError, expand, variables};
 pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore};
 pub(crate) use import::strip_jsonc;
 pub use import::{ImportError, ImportReport, ImportedProfile, Skipped, import_file, parse_import};
 pub use model::{
-    Auth, ClientCredentialsSettings, ClientKey, ConfigValue, InvalidSourceId, KeyAlg, OAuthSettings, Profile,
-    Protocol, RESERVED_AUTH_PARAMS, SecretRef, SourceId, Timeouts, ToolFilter, Transport, TransportKind,
+    Auth, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile, Protocol,
+    RESERVED_AUTH_PARAMS, Timeouts, ToolFilter, Transport, TransportKind,
 };
 pub use resolve::{
-    ResolveError, Resolved, ResolvedTransport, SecretSource, parse_http_url, resolve, resolve_with,
-    server_url,
+    ResolveError, Resolved, ResolvedTransport, SecretSource, ca_bundle_of, ca_bundle_of_env, parse_http_url,
+    resolve, resolve_with, server_url,
 };
 pub use validate::{MissingScheme, Problem, is_portable_tool_name};

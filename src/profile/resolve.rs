@@ -7,9 +7,10 @@ use std::path::PathBuf;
 
 use url::Url;
 
-use super::expand::{ExpandError, expand};
-use super::model::{ConfigValue, Profile, Protocol, SecretRef, SourceId, Timeouts, ToolFilter, Transport};
+use super::model::{ConfigValue, Profile, Protocol, Timeouts, ToolFilter, Transport};
 use super::validate::MissingScheme;
+use crate::expand::{ExpandError, expand};
+use crate::ids::{SecretRef, SourceId};
 use crate::net::{CaBundle, NetError};
 use crate::secret::Secret;
 use crate::vault::{Vault, VaultError, VaultKey};
@@ -98,6 +99,24 @@ pub enum SecretSource<'a> {
 }
 
 /// [`resolve`] with explicit secret and variable lookups.
+/// The CA bundle `profile` names, with `${VAR}` expanded through `lookup`; `None` without one.
+/// Here rather than in [`crate::net`], so that the network posture never needs the profile model.
+pub fn ca_bundle_of(
+    profile: &Profile,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Option<CaBundle>, NetError> {
+    let Some(raw) = &profile.ca_bundle else { return Ok(None) };
+    let id = profile.id();
+    let path = expand(&raw.to_string_lossy(), lookup)
+        .map_err(|err| NetError::SourceCaBundleExpand { id: id.clone(), err })?;
+    CaBundle::read(id, std::path::Path::new(&path)).map(Some)
+}
+
+/// [`ca_bundle_of`] with the process environment.
+pub fn ca_bundle_of_env(profile: &Profile) -> Result<Option<CaBundle>, NetError> {
+    ca_bundle_of(profile, |name| std::env::var(name).ok())
+}
+
 pub async fn resolve_with(
     profile: &Profile,
     secrets: &SecretSource<'_>,
@@ -143,7 +162,7 @@ pub async fn resolve_with(
             }
         }
     };
-    let ca_bundle = CaBundle::of(profile, &lookup).map_err(|err| ResolveError::CaBundle { err })?;
+    let ca_bundle = ca_bundle_of(profile, &lookup).map_err(|err| ResolveError::CaBundle { err })?;
     Ok(Resolved {
         id,
         transport,

@@ -252,7 +252,8 @@ fn is_loopback(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::{ClientCredentialsSettings, SecretRef};
+    use crate::ids::SecretRef;
+    use crate::profile::ClientCredentialsSettings;
 
     fn http(url: &str) -> Profile {
         Profile::new("s".parse().unwrap(), Transport::Http { url: url.into(), headers: Default::default() })

@@ -11,9 +11,8 @@ use rmcp::ServiceError;
 use rmcp::service::ClientInitializeError;
 use rmcp::transport::streamable_http_client::StreamableHttpError;
 
-use super::error::{Origin, UpstreamError};
-use super::sse::SseSendError;
-use crate::profile::SourceId;
+use super::error::{Origin, SseSendError, UpstreamError};
+use crate::ids::SourceId;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 

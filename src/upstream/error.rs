@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use crate::ErrorKind;
 use crate::filter::FilterError;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::remedy::{Advice, Remedy};
 
 pub use crate::net::Origin;
@@ -350,6 +350,20 @@ impl fmt::Display for SseEndpointMessage<'_> {
             ),
         }
     }
+}
+
+/// Why a message could not be posted to a legacy SSE server. The SSE transport returns it inside
+/// rmcp's error chain and [`super::classify`] reads it back, so it lives here, below both.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SseSendError {
+    #[error("could not post the message: {0}")]
+    Http(#[source] reqwest::Error),
+    #[error("the server wants credentials")]
+    Unauthorized { www_authenticate: Option<String> },
+    #[error("the server answered the post with HTTP {status}")]
+    Status { status: u16, content_type: Option<String> },
+    #[error("could not encode the message: {0}")]
+    Serialize(#[source] serde_json::Error),
 }
 
 #[cfg(test)]

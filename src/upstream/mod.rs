@@ -53,7 +53,8 @@ use self::relay::Relay;
 pub use self::relay::{CallEvent, RelayError};
 pub use self::stdio::stderr_log_path;
 pub(crate) use self::stdio::{Launch, StdioChild, spawn_pipes};
-use crate::profile::{Protocol, Resolved, ResolvedTransport, SourceId, ToolFilter, TransportKind};
+use crate::ids::SourceId;
+use crate::profile::{Protocol, Resolved, ResolvedTransport, ToolFilter, TransportKind};
 
 /// How long a closing server gets to exit by itself before it is killed.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);

@@ -10,7 +10,7 @@
 use futures::future::BoxFuture;
 use rmcp::model::{ElicitRequestParams, ElicitResult};
 
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// Asks the person at hand what a server wants to know, in form or URL mode.
 pub trait Elicitor: Send + Sync + std::fmt::Debug + 'static {

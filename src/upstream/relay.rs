@@ -23,7 +23,7 @@ use rmcp::service::InboundStreamOrigin;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::debug;
 
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// Log messages kept for a slow listener before the oldest are dropped.
 const LOG_BUFFER: usize = 64;

@@ -23,7 +23,7 @@ use tracing::{debug, warn};
 use url::Url;
 
 use super::classify::{Target, reqwest_error};
-use super::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError};
+use super::error::{NotMcpProblem, Origin, SseEndpointProblem, SseSendError, UpstreamError};
 use super::http::{Answer, MAX_MESSAGE_BYTES, read_bounded};
 
 /// How much of a POST's answer is read (and dropped) so the connection can be reused.
@@ -39,19 +39,6 @@ pub(super) struct SseTransport {
     endpoint: Arc<Url>,
     incoming: mpsc::Receiver<ServerJsonRpcMessage>,
     stop_reader: Option<DropGuard>,
-}
-
-/// Why a message could not be posted.
-#[derive(Debug, thiserror::Error)]
-pub(super) enum SseSendError {
-    #[error("could not post the message: {0}")]
-    Http(#[source] reqwest::Error),
-    #[error("the server wants credentials")]
-    Unauthorized { www_authenticate: Option<String> },
-    #[error("the server answered the post with HTTP {status}")]
-    Status { status: u16, content_type: Option<String> },
-    #[error("could not encode the message: {0}")]
-    Serialize(#[source] serde_json::Error),
 }
 
 /// Why the event stream could not be read.

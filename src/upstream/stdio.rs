@@ -20,7 +20,7 @@ use tokio::sync::{oneshot, watch};
 use tracing::debug;
 
 use super::error::UpstreamError;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::secret::Secret;
 
 /// How much of the end of the stderr log goes into an error message.
@@ -140,9 +140,8 @@ async fn open_log(path: &Path, command: &str) -> std::io::Result<(std::fs::File,
     #[cfg(unix)]
     options.mode(0o600);
     let mut file = options.open(path).await?;
-    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     // The command only, never its arguments or environment: those may hold credentials.
-    let marker = format!("--- lanyard started `{command}` at unix time {} ---\n", since_epoch.as_secs());
+    let marker = format!("--- lanyard started `{command}` at unix time {} ---\n", crate::clock::now());
     file.write_all(marker.as_bytes()).await?;
     file.flush().await?;
     let start = file.metadata().await?.len();

@@ -43,9 +43,7 @@ impl InstallId {
 
     /// A fresh random id.
     fn random() -> Self {
-        let mut bytes = [0u8; ID_BYTES];
-        getrandom::fill(&mut bytes).expect("the operating system's random source works");
-        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        Self(crate::ids::random_hex(ID_BYTES))
     }
 
     pub fn as_str(&self) -> &str {

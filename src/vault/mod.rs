@@ -48,7 +48,7 @@ use keyring_core::CredentialStore;
 use tokio::sync::{Mutex, OnceCell};
 use tracing::{debug, info, instrument, warn};
 
-use crate::profile::{SecretRef, SourceId};
+use crate::ids::{SecretRef, SourceId};
 use crate::secret::Secret;
 
 pub use error::{Op, PlatformError, VaultError};

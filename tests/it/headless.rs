@@ -73,7 +73,7 @@ impl Drop for KernelCleanup {
 async fn issue_17_a_keyutils_secret_stored_by_one_command_is_read_by_the_next() {
     let home = Home::own_install();
     let source = crate::support::id("headless-api");
-    let header = VaultKey::source_secret(&source, &lanyard::profile::SecretRef::header("X-Api-Key"));
+    let header = VaultKey::source_secret(&source, &lanyard::ids::SecretRef::header("X-Api-Key"));
     let _cleanup = KernelCleanup::new(&home, vec![header.clone(), VaultKey::bridge_token()]);
 
     let added = output_with_input(
@@ -193,7 +193,7 @@ async fn issue_17_status_names_the_keychain_state() {
 async fn issue_17_doctor_reports_a_missing_keychain_once_with_its_fix() {
     let home = Home::own_install();
     let source = crate::support::id("needs-secret");
-    let header = VaultKey::source_secret(&source, &lanyard::profile::SecretRef::header("X-Api-Key"));
+    let header = VaultKey::source_secret(&source, &lanyard::ids::SecretRef::header("X-Api-Key"));
     let _cleanup = KernelCleanup::new(&home, vec![header]);
     let dead = free_port().expect("a free port");
     let url = format!("http://127.0.0.1:{dead}/mcp");

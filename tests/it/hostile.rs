@@ -16,8 +16,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use lanyard::Engine;
+use lanyard::ids::SourceId;
 use lanyard::oauth::{Browser, OAuthError, SignInOptions, StoredTokens, UserAgent};
-use lanyard::profile::{Auth, OAuthSettings, Profile, ProfileStore, SourceId, Transport};
+use lanyard::profile::{Auth, OAuthSettings, Profile, ProfileStore, Transport};
 use serde_json::{Value, json};
 use url::Url;
 

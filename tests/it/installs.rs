@@ -10,8 +10,10 @@
 use std::process::{Command, Stdio};
 
 use lanyard::Engine;
-use lanyard::oauth::{Grant, StoredTokens, now};
-use lanyard::profile::{ProfileStore, SourceId};
+use lanyard::clock::now;
+use lanyard::ids::SourceId;
+use lanyard::oauth::{Grant, StoredTokens};
+use lanyard::profile::ProfileStore;
 use lanyard::vault::{InstallFile, StoreKind, Vault, VaultKey};
 use serde_json::Value;
 use url::Url;
@@ -221,7 +223,7 @@ async fn issue_14_old_entries_move_into_the_first_install_that_claims_them_witho
     // left for each source is the old, bare one.
     for home in [&first, &second] {
         for id in [&moved, &left] {
-            let key = VaultKey::source_secret(id, &lanyard::profile::SecretRef::env("API_KEY"));
+            let key = VaultKey::source_secret(id, &lanyard::ids::SecretRef::env("API_KEY"));
             let account = home.account(key.account());
             let _ = Command::new("secret-tool")
                 .args(["clear", "service", "lanyard", "username", &account])
@@ -253,7 +255,7 @@ async fn issue_14_doctor_lists_entries_no_source_owns_and_prune_removes_only_thi
     let (home, other) = (Home::own_install(), Home::own_install());
     let kept = unique_id("kept");
     let gone = unique_id("gone");
-    let secret = |id: &SourceId| VaultKey::source_secret(id, &lanyard::profile::SecretRef::env("API_KEY"));
+    let secret = |id: &SourceId| VaultKey::source_secret(id, &lanyard::ids::SecretRef::env("API_KEY"));
     make_install(&home);
     make_install(&other);
     let _cleanup = Cleanup(in_installs(

@@ -15,10 +15,9 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
+use lanyard::ids::{SecretRef, SourceId};
 use lanyard::oauth::{Browser, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
-use lanyard::profile::{
-    Auth, ClientCredentialsSettings, OAuthSettings, Profile, ProfileStore, SecretRef, SourceId, Transport,
-};
+use lanyard::profile::{Auth, ClientCredentialsSettings, OAuthSettings, Profile, ProfileStore, Transport};
 use lanyard::source::SourceState;
 use lanyard::vault::{StoreKind, Vault};
 use lanyard::{Engine, Secret};

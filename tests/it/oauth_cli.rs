@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::process::{Command, Output, Stdio};
 
-use lanyard::profile::SourceId;
+use lanyard::ids::SourceId;
 use lanyard::vault::VaultKey;
 use serde_json::{Value, json};
 

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lanyard::Secret;
-use lanyard::profile::{SecretRef, SourceId};
+use lanyard::ids::{SecretRef, SourceId};
 use lanyard::vault::{StoreKind, Vault, VaultError, VaultKey};
 
 /// Set by `scripts/with-keychain.sh` inside its private D-Bus session.

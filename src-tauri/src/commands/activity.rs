@@ -2,7 +2,7 @@
 //! from the engine's per-source file, which every Lanyard process appends to.
 
 use lanyard::activity_log;
-use lanyard::profile::SourceId;
+use lanyard::ids::SourceId;
 
 use crate::ui_error::UiError;
 use crate::wire::LogEntryView;

@@ -7,7 +7,7 @@
 
 use lanyard::Engine;
 use lanyard::bridge;
-use lanyard::profile::SourceId;
+use lanyard::ids::SourceId;
 use tauri::State;
 
 use super::AppEngine;

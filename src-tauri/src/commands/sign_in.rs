@@ -9,8 +9,8 @@
 
 use std::sync::Arc;
 
+use lanyard::ids::SourceId;
 use lanyard::oauth::{Browser, DEFAULT_TIMEOUT, ShowUrl, SignInOptions};
-use lanyard::profile::SourceId;
 use lanyard::source::TokenStatus;
 use tauri::{AppHandle, State};
 

@@ -1,6 +1,6 @@
 //! Sources: list with status, add, read for editing and edit, enable/disable, remove.
 
-use lanyard::profile::SourceId;
+use lanyard::ids::SourceId;
 use tauri::State;
 
 use super::AppEngine;

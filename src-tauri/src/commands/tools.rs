@@ -3,7 +3,7 @@
 //! choices into the profile (the engine validates them before it writes).
 
 use lanyard::filter::ToolChoice;
-use lanyard::profile::SourceId;
+use lanyard::ids::SourceId;
 use tauri::State;
 
 use super::AppEngine;

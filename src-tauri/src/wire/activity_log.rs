@@ -93,7 +93,7 @@ mod tests {
     /// Issue "desktop app": the log says what happened, not which command the CLI would run.
     #[test]
     fn a_failure_shows_its_problem_without_the_cli_command() {
-        let id: lanyard::profile::SourceId = "fixture".parse().unwrap();
+        let id: lanyard::ids::SourceId = "fixture".parse().unwrap();
         let err = lanyard::oauth::OAuthError::NeedsSignIn { id };
         let event = Event::RefreshFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) };
         assert!(err.to_string().contains("lanyard connect"), "the CLI's `lanyard logs` keeps the command");

@@ -16,9 +16,8 @@
 use std::collections::BTreeMap;
 
 use lanyard::Secret;
-use lanyard::profile::{
-    Auth, ClientCredentialsSettings, ConfigValue, OAuthSettings, Profile, SecretRef, SourceId, Transport,
-};
+use lanyard::ids::{SecretRef, SourceId};
+use lanyard::profile::{Auth, ClientCredentialsSettings, ConfigValue, OAuthSettings, Profile, Transport};
 use lanyard::source::redact_url_query;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

@@ -261,7 +261,8 @@ impl From<ImportOutcome> for ImportView {
 
 #[cfg(test)]
 mod tests {
-    use lanyard::profile::{Auth, OAuthSettings, SecretRef};
+    use lanyard::ids::SecretRef;
+    use lanyard::profile::{Auth, OAuthSettings};
 
     use super::*;
 
@@ -532,7 +533,7 @@ mod tests {
         use lanyard::oauth::activity::{ErrorRecord, TokenActivity};
         use lanyard::profile::{Profile, Transport};
 
-        let id: lanyard::profile::SourceId = "fixture".parse().unwrap();
+        let id: lanyard::ids::SourceId = "fixture".parse().unwrap();
         let mut profile = Profile::new(
             id.clone(),
             Transport::Http {

@@ -9,8 +9,8 @@
 //! A remedy holds no secret (a keychain entry's name and scope names at most), so neither can a
 //! hint made from it.
 
+use lanyard::ids::{SecretRef, SourceId};
 use lanyard::oauth::activity::ErrorRecord;
-use lanyard::profile::{SecretRef, SourceId};
 use lanyard::remedy::{Remedy, Setting};
 
 use super::AuthView;

@@ -235,7 +235,8 @@ mod tests {
     /// it has a secret crosses as a flag only.
     #[test]
     fn the_client_registration_crosses_with_its_id_and_only_whether_a_secret_is_set() {
-        use lanyard::profile::{Auth, ClientCredentialsSettings, OAuthSettings, SecretRef};
+        use lanyard::ids::SecretRef;
+        use lanyard::profile::{Auth, ClientCredentialsSettings, OAuthSettings};
         let pre = Auth::OAuth(OAuthSettings {
             client_id: Some("lanyard-desktop".into()),
             client_secret: Some(SecretRef::client_secret()),

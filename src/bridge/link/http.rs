@@ -27,8 +27,8 @@ use tracing::debug;
 use url::Url;
 
 use super::super::BridgeError;
+use super::super::inflight::Shared;
 use super::super::jsonrpc::{IdKey, Peeked, peek};
-use super::super::pipe::Shared;
 use crate::credentials::{Sent, SourceCredentials};
 use crate::profile::Resolved;
 use crate::upstream::{MAX_MESSAGE_BYTES, NotMcpProblem, Origin, Target, UpstreamError, reqwest_error};
@@ -123,7 +123,7 @@ impl HttpLink {
 }
 
 impl Inner {
-    fn id(&self) -> &crate::profile::SourceId {
+    fn id(&self) -> &crate::ids::SourceId {
         &self.target.id
     }
 

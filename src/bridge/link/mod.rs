@@ -18,8 +18,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::BridgeError;
+use super::inflight::Shared;
 use super::jsonrpc::Peeked;
-use super::pipe::Shared;
 use crate::credentials::SourceCredentials;
 use crate::profile::{Resolved, ResolvedTransport};
 

@@ -18,8 +18,8 @@ use tracing::debug;
 use url::Url;
 
 use super::super::BridgeError;
+use super::super::inflight::Shared;
 use super::super::jsonrpc::{IdKey, Peeked};
-use super::super::pipe::Shared;
 use crate::credentials::SourceCredentials;
 use crate::profile::Resolved;
 use crate::upstream::sse::{Events, open_events, stream_request};

@@ -13,8 +13,8 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::{debug, warn};
 
 use super::super::BridgeError;
+use super::super::inflight::Shared;
 use super::super::lines::{Line, read_line_async};
-use super::super::pipe::Shared;
 use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::{Launch, MAX_MESSAGE_BYTES, StdioChild, UpstreamError, spawn_pipes};
 
@@ -26,7 +26,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 const QUEUE: usize = 256;
 
 pub(crate) struct StdioLink {
-    source: crate::profile::SourceId,
+    source: crate::ids::SourceId,
     to_child: mpsc::Sender<Bytes>,
     child: Arc<StdioChild>,
     _stop: DropGuard,

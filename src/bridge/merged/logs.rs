@@ -19,7 +19,7 @@ use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// One source's log message, tagged for the agents.
 #[derive(Debug, Clone)]

@@ -33,6 +33,7 @@
 //! `input_required` instead, which the merged server does not do yet), so its sources get rmcp's
 //! refusal; nor does it get log messages, which are pushed to session-based agents only.
 
+mod error;
 mod logs;
 mod naming;
 mod relay;
@@ -43,103 +44,18 @@ mod sources;
 use std::sync::Arc;
 
 use rmcp::ServiceExt;
-use rmcp::model::ErrorData;
 use rmcp::transport::StreamableHttpServerConfig;
 use rmcp::transport::streamable_http_server::StreamableHttpService;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+pub use self::error::MergedError;
 pub(crate) use self::server::Merged;
 use self::server::MergedServer;
 use super::BridgeError;
 use super::profile_watch::ProfileWatch;
 use crate::Engine;
-use crate::ErrorKind;
-use crate::profile::SourceId;
-use crate::upstream::UpstreamError;
-
-/// Why the merged server could not answer a request. Each goes back to the agent as a JSON-RPC
-/// error with this text.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum MergedError {
-    #[error("no source offers a tool `{name}`; list the tools again (names are `<source>__<tool>`)")]
-    UnknownTool { name: String },
-    #[error("no source offers a prompt `{name}`; list the prompts again (names are `<source>__<prompt>`)")]
-    UnknownPrompt { name: String },
-    #[error("no source offers the resource `{uri}`")]
-    UnknownResource { uri: String },
-    #[error("there is no source `{id}`; see `lanyard profile list`")]
-    UnknownSource { id: SourceId },
-    #[error("{err} (so source `{id}` is left out of the merged server)")]
-    Unavailable {
-        id: SourceId,
-        #[source]
-        err: Arc<crate::Error>,
-    },
-    #[error(transparent)]
-    Source(Box<crate::Error>),
-    #[error("cannot read the sources: {err}")]
-    Profiles {
-        #[source]
-        err: Arc<crate::Error>,
-    },
-    #[error("the agent's MCP session could not start: {err}")]
-    AgentSession {
-        #[source]
-        err: Box<rmcp::service::ServerInitializeError>,
-    },
-}
-
-impl From<crate::Error> for MergedError {
-    fn from(err: crate::Error) -> Self {
-        MergedError::Source(Box::new(err))
-    }
-}
-
-impl MergedError {
-    /// What kind of thing went wrong: the kind of the source's error, or the merged server's own.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            MergedError::UnknownTool { .. }
-            | MergedError::UnknownPrompt { .. }
-            | MergedError::UnknownResource { .. } => ErrorKind::Usage,
-            MergedError::UnknownSource { .. } => ErrorKind::Profile,
-            MergedError::Unavailable { err, .. } | MergedError::Profiles { err } => err.kind(),
-            MergedError::Source(err) => err.kind(),
-            MergedError::AgentSession { .. } => ErrorKind::Other,
-        }
-    }
-}
-
-impl From<MergedError> for ErrorData {
-    fn from(err: MergedError) -> Self {
-        let message = err.to_string();
-        match &err {
-            MergedError::UnknownTool { .. } | MergedError::UnknownPrompt { .. } => {
-                ErrorData::invalid_params(message, None)
-            }
-            MergedError::UnknownResource { .. } => ErrorData::resource_not_found(message, None),
-            MergedError::Source(inner) => match &**inner {
-                crate::Error::Upstream(UpstreamError::JsonRpc { code, .. }) => {
-                    ErrorData::new(rmcp::model::ErrorCode(*code), message, None)
-                }
-                crate::Error::Upstream(upstream) if upstream.kind() == ErrorKind::Usage => {
-                    ErrorData::invalid_params(message, None)
-                }
-                _ => ErrorData::internal_error(message, None),
-            },
-            _ => ErrorData::internal_error(message, None),
-        }
-    }
-}
-
-impl From<MergedError> for BridgeError {
-    fn from(err: MergedError) -> Self {
-        BridgeError::Merged(Box::new(err))
-    }
-}
 
 /// Runs the merged server on this process's stdin and stdout until the agent closes its input.
 pub async fn run_stdio(engine: Engine) -> Result<(), BridgeError> {

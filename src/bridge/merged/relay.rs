@@ -11,16 +11,14 @@
 //! the agent to the call through the handler's task.
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientResult, ErrorCode, ErrorData,
-    ProgressToken, ServerRequest,
+    CallToolResult, ClientCapabilities, ClientResult, ErrorCode, ErrorData, ProgressToken, ServerRequest,
 };
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServiceError};
 use tokio::sync::mpsc;
 use tracing::debug;
 
-use super::MergedError;
-use super::server::Merged;
+use super::error::MergedError;
 use crate::upstream::CallEvent;
 
 /// Progress and requests of one call held for the agent before the source is slowed down.
@@ -87,16 +85,20 @@ impl From<AskAgentError> for ErrorData {
     }
 }
 
-/// Calls the routed tool, passing its progress and requests to the agent of `context` until it
-/// answers; the agent's `notifications/cancelled` (rmcp cancels `context.ct`) reaches the source.
-pub(super) async fn call_tool(
-    merged: &Merged,
-    request: CallToolRequestParams,
+/// Runs `call` (the routed tool, given where to send what the source says before its answer),
+/// passing its progress and requests to the agent of `context` until it answers; the agent's
+/// `notifications/cancelled` (rmcp cancels `context.ct`) reaches the source. The call comes in as
+/// a closure so that the relay needs nothing of the handler that routes it.
+pub(super) async fn call_tool<Call>(
     context: &RequestContext<RoleServer>,
-) -> Result<CallToolResult, MergedError> {
+    call: impl FnOnce(mpsc::Sender<CallEvent>) -> Call,
+) -> Result<CallToolResult, MergedError>
+where
+    Call: Future<Output = Result<CallToolResult, MergedError>>,
+{
     let (events, mut incoming) = mpsc::channel(EVENT_BUFFER);
     let agent_token = context.meta.get_progress_token();
-    let call = merged.call_tool_relayed(&request.name, request.arguments, events, &context.ct);
+    let call = call(events);
     tokio::pin!(call);
     loop {
         tokio::select! {

@@ -13,7 +13,7 @@ use rmcp::model::Resource;
 use tracing::warn;
 
 use super::naming::Namer;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 
 /// Where a merged name leads.
 #[derive(Debug, Clone, PartialEq, Eq)]

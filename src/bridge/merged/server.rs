@@ -27,13 +27,13 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::{debug, warn};
 
-use super::MergedError;
+use super::error::MergedError;
 use super::logs::{self, Level, SourceLog};
 use super::relay;
 use super::routing::{self, Owners, Route, Table};
 use super::sources::Sources;
 use crate::bridge::profile_watch::ProfileWatch;
-use crate::profile::SourceId;
+use crate::ids::SourceId;
 use crate::upstream::{CallEvent, ListChanged, Upstream, UpstreamError};
 
 const INSTRUCTIONS: &str = "Every enabled Lanyard source in one server. Tools and prompts are named \
@@ -396,7 +396,9 @@ impl ServerHandler for MergedServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        Ok(relay::call_tool(&self.merged, request, &context).await?.into())
+        let CallToolRequestParams { name, arguments, .. } = request;
+        let call = |events| self.merged.call_tool_relayed(&name, arguments, events, &context.ct);
+        Ok(relay::call_tool(&context, call).await?.into())
     }
 
     async fn list_prompts(

@@ -19,11 +19,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, broadcast, watch};
 use tracing::{debug, info, warn};
 
-use super::MergedError;
+use super::error::MergedError;
 use super::logs::SourceLog;
 use crate::Engine;
 use crate::bridge::profile_watch::ProfileWatch;
-use crate::profile::{Profile, ProfileFile, SourceId};
+use crate::ids::SourceId;
+use crate::profile::{Profile, ProfileFile};
 use crate::upstream::{ListChanged, Offers, Upstream};
 
 /// How long a source that failed to connect is left alone before a list tries it again.

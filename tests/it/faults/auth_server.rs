@@ -282,7 +282,7 @@ async fn issue_6_a_request_out_of_time_waiting_for_a_token_says_so_and_the_refre
         .expect("the fixture arms the delay");
     let expires_at = source.status().await["tokens"]["access_expires_at"].as_u64().expect("an expiry");
     poll("the access token to expire", Duration::from_millis(200), || async {
-        (lanyard::oauth::now() > expires_at).then_some(())
+        (lanyard::clock::now() > expires_at).then_some(())
     })
     .await;
     let (_serve, base) = start_serve(&source.home).await.expect("lanyard serve starts");

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use lanyard::oauth::now;
+use lanyard::clock::now;
 use serde_json::{Value, json};
 
 use super::{Agent, RecordingBrowser, Source, poll, signal, subject, whoami_once};

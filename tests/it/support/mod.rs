@@ -16,7 +16,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use lanyard::profile::{Resolved, ResolvedTransport, SourceId, Timeouts, ToolFilter};
+use lanyard::ids::SourceId;
+use lanyard::profile::{Resolved, ResolvedTransport, Timeouts, ToolFilter};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 

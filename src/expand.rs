@@ -1,5 +1,7 @@
 //! `${VAR}` and `${VAR:-default}` expansion, done at connect time and never at save time, so the
 //! profile file keeps the reference and a changed environment takes effect on the next connect.
+//! It is a string rule with no knowledge of profiles, on the ground floor, so that the network
+//! settings (a source's `ca_bundle`) and the launch of a program expand the same way.
 //!
 //! `$${` writes a literal `${`. A `$` not followed by `{` is left alone, so ordinary values such
 //! as `a$b` need no escaping.

@@ -1,0 +1,92 @@
+//! The engine's error: everything that can go wrong in an engine operation, one variant per module
+//! whose error it carries.
+//!
+//! It sits below the engine's operations and the credential component, because both return it:
+//! kept in `engine.rs`, the credential component and the engine would import each other. It knows
+//! the module errors it wraps and nothing above them.
+
+use crate::ErrorKind;
+use crate::ids::SourceId;
+use crate::oauth::OAuthError;
+use crate::profile::{ImportError, ProfileError, ResolveError};
+use crate::remedy::{Advice, Remedy};
+use crate::upstream::UpstreamError;
+use crate::vault::VaultError;
+
+/// Everything that can go wrong in an engine operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    #[error(transparent)]
+    Upstream(UpstreamError),
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    #[error("{}; enable it with `lanyard profile edit {id} --enable`", disabled(id))]
+    Disabled { id: SourceId },
+    #[error(transparent)]
+    Import(#[from] ImportError),
+}
+
+impl From<UpstreamError> for Error {
+    /// A request that was not sent for want of credentials says why in the credential
+    /// component's own words (sign-in needed, keychain locked), not as an upstream failure.
+    fn from(err: UpstreamError) -> Self {
+        match err {
+            UpstreamError::Credentials { id, err } => match err.downcast::<Error>() {
+                Ok(inner) => *inner,
+                Err(err) => Self::Upstream(UpstreamError::Credentials { id, err }),
+            },
+            err => Self::Upstream(err),
+        }
+    }
+}
+
+/// What [`Error::Disabled`] is, without the command that fixes it.
+fn disabled(id: &SourceId) -> String {
+    format!("source `{id}` is disabled")
+}
+
+impl Error {
+    /// What kind of thing went wrong, for front-ends that react to it (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Profile(err) => err.kind(),
+            Self::Vault(err) => err.kind(),
+            Self::Resolve(err) => err.kind(),
+            Self::Upstream(err) => err.kind(),
+            Self::OAuth(err) => err.kind(),
+            Self::Disabled { .. } => ErrorKind::Profile,
+            Self::Import(err) => err.kind(),
+        }
+    }
+
+    /// The fix, as data, for each front-end to word its own way; `None` when there is no one
+    /// fix to name.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::Vault(err) => err.remedy(),
+            Self::Resolve(err) => err.remedy(),
+            Self::Upstream(err) => err.remedy(),
+            Self::OAuth(err) => err.remedy(),
+            Self::Disabled { .. } => Some(Remedy::Enable),
+            Self::Profile(_) | Self::Import(_) => None,
+        }
+    }
+
+    /// The message without its `lanyard` command and the fix as data, for front-ends with their
+    /// own buttons; `None` when the message names no command such a front-end has a button for.
+    pub fn advice(&self) -> Option<Advice> {
+        match self {
+            Self::OAuth(err) => err.advice(),
+            Self::Upstream(err) => err.advice(),
+            Self::Disabled { id } => Some(Advice::new(id, disabled(id), Remedy::Enable)),
+            _ => None,
+        }
+    }
+}
