@@ -12,12 +12,9 @@
 //! own refusal: both are checked here.
 
 use std::process::Stdio;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::Command;
 
 use rmcp::model::{CallToolRequestParams, ProtocolVersion};
 use rmcp::service::RunningService;
@@ -26,7 +23,7 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use rmcp::{ClientLifecycleMode, ClientServiceExt as _, RoleClient};
 
 use crate::support::bridge_home::{Home, bridge_token, lanyard_bin, run_agent, start_serve};
-use crate::support::{ChildGuard, test_server_bin};
+use crate::support::{ChildGuard, start_test_server};
 
 /// The id the server gets in each test's home.
 const SOURCE: &str = "modern";
@@ -48,28 +45,12 @@ impl ModernServer {
     async fn start() -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("a temp dir for the request log")?;
         let log = dir.path().join("requests.jsonl");
-        let mut child = Command::new(test_server_bin())
-            .arg("conformance")
-            .arg("--only-2026-07-28")
-            .arg(format!("--request-log={}", log.display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("start lanyard-test-server conformance --only-2026-07-28")?;
-        let stdout = child.stdout.take().context("the server's stdout is piped")?;
-        let guard = ChildGuard::new(child);
-        let mut line = String::new();
-        tokio::time::timeout(Duration::from_secs(30), BufReader::new(stdout).read_line(&mut line))
-            .await
-            .context("the server did not print its address in time")?
-            .context("read the server's address line")?;
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .with_context(|| format!("unexpected first line {line:?}"))?
-            .to_owned();
+        let args = [
+            "conformance".to_owned(),
+            "--only-2026-07-28".to_owned(),
+            format!("--request-log={}", log.display()),
+        ];
+        let (guard, url) = start_test_server(&args).await?;
         Ok(Self { url, log, _dir: dir, _child: guard })
     }
 

@@ -112,15 +112,20 @@ pub async fn start_test_server_http() -> anyhow::Result<(ChildGuard, String)> {
 /// [`start_test_server_http`] on 127.0.0.1:`port` (0: a free one), e.g. to start it again where
 /// a killed one was.
 pub async fn start_test_server_http_on(port: u16) -> anyhow::Result<(ChildGuard, String)> {
+    start_test_server(&["http".to_owned(), format!("--port={port}")]).await
+}
+
+/// Starts `lanyard-test-server <args>` (a mode that serves HTTP) and returns it with the URL its
+/// first line names.
+pub async fn start_test_server(args: &[String]) -> anyhow::Result<(ChildGuard, String)> {
     let mut child = Command::new(test_server_bin())
-        .arg("http")
-        .arg(format!("--port={port}"))
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .context("start lanyard-test-server http")?;
+        .with_context(|| format!("start lanyard-test-server {}", args.join(" ")))?;
     let stdout = child.stdout.take().context("the server's stdout is piped")?;
     let guard = ChildGuard::new(child);
     let mut line = String::new();
