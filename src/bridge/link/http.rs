@@ -71,6 +71,13 @@ struct Session {
     protocol: Option<HeaderValue>,
 }
 
+impl Session {
+    /// Whether the session's revision wants the SEP-2243 headers (ISO dates compare as text).
+    fn wants_standard_headers(&self) -> bool {
+        self.protocol.as_ref().is_some_and(|v| v.as_bytes() >= STANDARD_HEADERS_SINCE.as_bytes())
+    }
+}
+
 impl HttpLink {
     pub fn open(
         resolved: &Resolved,
@@ -161,9 +168,7 @@ impl Inner {
         {
             session.protocol = Some(value);
         }
-        let modern =
-            session.protocol.as_ref().is_some_and(|v| v.as_bytes() >= STANDARD_HEADERS_SINCE.as_bytes());
-        if !modern {
+        if !session.wants_standard_headers() {
             return headers;
         }
         if let Some(method) = message.method.as_deref().and_then(|m| HeaderValue::from_str(m).ok()) {
@@ -343,7 +348,10 @@ impl Inner {
     /// One message (or batch) from the upstream. The answer to `initialize` also names the
     /// protocol version that later requests must carry.
     fn deliver(&self, raw: Bytes, initialize: Option<&IdKey>) {
-        self.learn_param_headers(&raw);
+        // Only a 2026-07-28 session sends `Mcp-Param-*`: others skip the scan of every answer.
+        if self.session.lock().expect("session lock").wants_standard_headers() {
+            self.learn_param_headers(&raw);
+        }
         if let Some(key) = initialize
             && let Some(peeked) = peek(&raw)
             && peeked.iter().any(|p| p.response_key().as_ref() == Some(key))
