@@ -83,12 +83,7 @@ pub async fn sign_in(
     })?;
     let redirect = LoopbackRedirect::bind(id, settings.redirect_port).await?;
     let redirect_uri = redirect.redirect_uri();
-    let held = match StoredTokens::load(vault, id).await {
-        Ok(held) => held,
-        // Unreadable tokens are replaced by this sign-in; nothing of them is needed.
-        Err(OAuthError::CorruptTokens { .. }) => None,
-        Err(err) => return Err(err),
-    };
+    let held = StoredTokens::load_replaced(vault, id).await?;
     let client =
         registration::client_for(http, vault, id, settings, server, &redirect_uri, held.as_ref()).await?;
 

@@ -53,7 +53,7 @@ pub async fn fetch(
         Some(_) => None,
         // A new token asked for by a sign-in: the source's current one still says where this
         // client belongs.
-        None => StoredTokens::load(vault, id).await.ok().flatten(),
+        None => StoredTokens::load_replaced(vault, id).await?,
     };
     let home =
         home_issuer(settings.client_issuer.as_deref(), &settings.client_id, previous.or(held.as_ref()));

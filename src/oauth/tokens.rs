@@ -200,6 +200,15 @@ impl StoredTokens {
         })
     }
 
+    /// The tokens a new sign-in will replace: like [`load`](Self::load), but unreadable ones
+    /// count as none, since nothing of them is needed any more.
+    pub async fn load_replaced(vault: &Vault, id: &SourceId) -> Result<Option<Self>, OAuthError> {
+        match Self::load(vault, id).await {
+            Err(OAuthError::CorruptTokens { .. }) => Ok(None),
+            loaded => loaded,
+        }
+    }
+
     /// Stores these tokens as `id`'s, replacing what was there.
     pub async fn save(&self, vault: &Vault, id: &SourceId) -> Result<(), OAuthError> {
         let document = self.to_document();
