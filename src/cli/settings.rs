@@ -143,6 +143,9 @@ pub fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<NewSec
     if let Some(protocol) = settings.protocol {
         profile.protocol = protocol;
     }
+    if let Some(prefix) = &settings.merged_prefix {
+        profile.merged_prefix = Some(prefix.clone());
+    }
     if !settings.include.is_empty() {
         profile.tools.include = settings.include.clone();
     }

@@ -76,8 +76,8 @@ impl From<MergedError> for ErrorData {
             }
             MergedError::UnknownResource { .. } => ErrorData::resource_not_found(message, None),
             MergedError::Source(inner) => match &**inner {
-                crate::Error::Upstream(UpstreamError::JsonRpc { code, .. }) => {
-                    ErrorData::new(rmcp::model::ErrorCode(*code), message, None)
+                crate::Error::Upstream(UpstreamError::JsonRpc { code, data, .. }) => {
+                    ErrorData::new(rmcp::model::ErrorCode(*code), message, data.as_deref().cloned())
                 }
                 crate::Error::Upstream(upstream) if upstream.kind() == ErrorKind::Usage => {
                     ErrorData::invalid_params(message, None)

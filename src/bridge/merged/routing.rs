@@ -41,9 +41,11 @@ impl Table {
 }
 
 /// Names every item of `lists` (in source order, then list order) and returns the renamed
-/// items with their table. `name` reads an item's name, `rename` replaces it.
+/// items with their table. `prefix` gives a source's merged prefix, `name` reads an item's name,
+/// `rename` replaces it.
 pub(crate) fn merge<T>(
     lists: Vec<(SourceId, Vec<T>)>,
+    prefix: impl Fn(&SourceId) -> String,
     name: impl Fn(&T) -> String,
     mut rename: impl FnMut(&mut T, String),
 ) -> (Vec<T>, Table) {
@@ -51,9 +53,10 @@ pub(crate) fn merge<T>(
     let mut table = Table::default();
     let mut merged = Vec::new();
     for (source, items) in lists {
+        let prefix = prefix(&source);
         for mut item in items {
             let exposed = name(&item);
-            let new_name = namer.name(source.as_str(), &exposed);
+            let new_name = namer.name(source.as_str(), &prefix, &exposed);
             table.routes.insert(new_name.clone(), Route { source: source.clone(), name: exposed });
             rename(&mut item, new_name);
             merged.push(item);
@@ -110,7 +113,7 @@ mod tests {
             (id("alpha"), vec!["echo".to_owned(), "odd.name".to_owned()]),
             (id("beta"), vec!["echo".to_owned()]),
         ];
-        let (names, table) = merge(lists, String::clone, |item, new| *item = new);
+        let (names, table) = merge(lists, |id| id.to_string(), String::clone, |item, new| *item = new);
         assert_eq!(names[0], "alpha__echo");
         assert_eq!(names[2], "beta__echo");
         assert_eq!(table.len(), 3, "every item has a route");

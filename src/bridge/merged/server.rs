@@ -34,7 +34,7 @@ use super::routing::{self, Owners, Route, Table};
 use super::sources::Sources;
 use crate::bridge::profile_watch::ProfileWatch;
 use crate::ids::SourceId;
-use crate::upstream::{CallEvent, ListChanged, Upstream, UpstreamError};
+use crate::upstream::{CallEvent, CallingAgent, ListChanged, Upstream, UpstreamError};
 
 const INSTRUCTIONS: &str = "Every enabled Lanyard source in one server. Tools and prompts are named \
 `<source>__<name>`; resources keep their own URIs.";
@@ -123,8 +123,10 @@ impl Merged {
 
     pub(crate) async fn list_tools(&self) -> Result<Vec<Tool>, MergedError> {
         let lists = self.gather(Offer::Tools, "tools", |u| async move { u.list_tools().await }).await?;
+        let prefixes = self.sources.merged_prefixes();
         let (tools, table) = routing::merge(
             lists,
+            |id| prefix_of(&prefixes, id),
             |tool: &Tool| tool.name.to_string(),
             |tool, name| tool.name = Cow::Owned(name),
         );
@@ -135,8 +137,13 @@ impl Merged {
 
     pub(crate) async fn list_prompts(&self) -> Result<Vec<Prompt>, MergedError> {
         let lists = self.gather(Offer::Prompts, "prompts", |u| async move { u.list_prompts().await }).await?;
-        let (prompts, table) =
-            routing::merge(lists, |prompt: &Prompt| prompt.name.clone(), |prompt, name| prompt.name = name);
+        let prefixes = self.sources.merged_prefixes();
+        let (prompts, table) = routing::merge(
+            lists,
+            |id| prefix_of(&prefixes, id),
+            |prompt: &Prompt| prompt.name.clone(),
+            |prompt, name| prompt.name = name,
+        );
         *lock(&self.prompts) = Arc::new(table);
         Ok(prompts)
     }
@@ -192,12 +199,13 @@ impl Merged {
         &self,
         name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        agent: &CallingAgent,
         events: mpsc::Sender<CallEvent>,
         cancel: &CancellationToken,
-    ) -> Result<rmcp::model::CallToolResult, MergedError> {
+    ) -> Result<CallToolResponse, MergedError> {
         let route = self.route(Named::Tool, name).await?;
         let upstream = self.sources.get(&route.source).await?;
-        match upstream.call_tool_relayed(&route.name, arguments, events, cancel).await {
+        match upstream.call_tool_relayed(&route.name, arguments, agent, events, cancel).await {
             Ok(result) => Ok(result),
             Err(err) => Err(self.refusal(&route.source, err).await),
         }
@@ -207,10 +215,11 @@ impl Merged {
         &self,
         name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
-    ) -> Result<rmcp::model::GetPromptResult, MergedError> {
+        agent: &CallingAgent,
+    ) -> Result<GetPromptResponse, MergedError> {
         let route = self.route(Named::Prompt, name).await?;
         let upstream = self.sources.get(&route.source).await?;
-        match upstream.get_prompt(&route.name, arguments).await {
+        match upstream.get_prompt_for(&route.name, arguments, agent).await {
             Ok(result) => Ok(result),
             Err(err) => Err(self.refusal(&route.source, err).await),
         }
@@ -252,6 +261,11 @@ impl Merged {
             Err(_) => crate::Error::from(err).into(),
         }
     }
+}
+
+/// A listed source's merged prefix; its id if its slot went while the list was made.
+fn prefix_of(prefixes: &std::collections::HashMap<SourceId, String>, id: &SourceId) -> String {
+    prefixes.get(id).cloned().unwrap_or_else(|| id.to_string())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -393,12 +407,15 @@ impl ServerHandler for MergedServer {
 
     async fn call_tool(
         &self,
-        request: CallToolRequestParams,
+        mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let rounds =
+            relay::input_rounds(&context, request.input_responses.take(), request.request_state.take());
         let CallToolRequestParams { name, arguments, .. } = request;
-        let call = |events| self.merged.call_tool_relayed(&name, arguments, events, &context.ct);
-        Ok(relay::call_tool(&context, call).await?.into())
+        let agent = CallingAgent { declared: relay::agent_capabilities(&context), rounds };
+        let call = |events| self.merged.call_tool_relayed(&name, arguments, &agent, events, &context.ct);
+        Ok(relay::call_tool(&context, call).await?)
     }
 
     async fn list_prompts(
@@ -412,9 +429,11 @@ impl ServerHandler for MergedServer {
     async fn get_prompt(
         &self,
         request: GetPromptRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        Ok(self.merged.get_prompt(&request.name, request.arguments).await?.into())
+        let rounds = relay::input_rounds(&context, request.input_responses, request.request_state);
+        let agent = CallingAgent { declared: relay::agent_capabilities(&context), rounds };
+        Ok(self.merged.get_prompt(&request.name, request.arguments, &agent).await?)
     }
 
     async fn list_resources(
