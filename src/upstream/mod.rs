@@ -29,12 +29,12 @@ use std::time::Duration;
 
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResponse, CallToolResult, CancelledNotificationParam,
-    ClientCapabilities, ClientConfig, ClientRequest, DEFAULT_MRTR_MAX_ROUNDS, ElicitationCapability,
-    FormElicitationCapability, GetPromptRequest, GetPromptRequestParams, GetPromptResponse, GetPromptResult,
-    Implementation, LoggingLevel, LoggingMessageNotificationParam, PaginatedRequestParams, Prompt,
-    ProtocolVersion, ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate,
-    RootsCapabilities, SamplingCapability, ServerPeerInfo, ServerResult, SetLevelRequestParams, Tool,
-    UrlElicitationCapability,
+    ClientCapabilities, ClientConfig, ClientRequest, CompleteRequestParams, CompleteResult,
+    DEFAULT_MRTR_MAX_ROUNDS, ElicitationCapability, FormElicitationCapability, GetPromptRequest,
+    GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation, LoggingLevel,
+    LoggingMessageNotificationParam, PaginatedRequestParams, Prompt, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate, RootsCapabilities,
+    SamplingCapability, ServerPeerInfo, ServerResult, SetLevelRequestParams, Tool, UrlElicitationCapability,
 };
 use rmcp::service::{PeerRequestOptions, RunningService};
 use rmcp::{ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceError, ServiceExt};
@@ -530,6 +530,12 @@ impl Upstream {
         let mut params = GetPromptRequestParams::new(name);
         params.arguments = arguments;
         self.request("prompts/get", self.service.get_prompt(params)).await
+    }
+
+    /// Completes an argument of a prompt or resource template (`completion/complete`).
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn complete(&self, params: CompleteRequestParams) -> Result<CompleteResult, UpstreamError> {
+        self.request("completion/complete", self.service.complete(params)).await
     }
 
     /// [`Upstream::get_prompt`] for an agent's request: an agent of 2026-07-28 gets the

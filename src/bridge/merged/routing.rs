@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use rmcp::model::Resource;
+use rmcp::model::{Resource, ResourceTemplate};
 use tracing::warn;
 
 use super::naming::Namer;
@@ -80,17 +80,29 @@ impl Owners {
 /// Concatenates the resource lists (in source order), keeping a URI for the first source that
 /// lists it.
 pub(crate) fn merge_resources(lists: Vec<(SourceId, Vec<Resource>)>) -> (Vec<Resource>, Owners) {
+    merge_by_uri(lists, |resource| &resource.uri)
+}
+
+/// Concatenates the resource template lists as [`merge_resources`] does, by URI template.
+pub(crate) fn merge_templates(
+    lists: Vec<(SourceId, Vec<ResourceTemplate>)>,
+) -> (Vec<ResourceTemplate>, Owners) {
+    merge_by_uri(lists, |template| &template.uri_template)
+}
+
+fn merge_by_uri<T>(lists: Vec<(SourceId, Vec<T>)>, uri_of: impl Fn(&T) -> &String) -> (Vec<T>, Owners) {
     let mut owners = Owners::default();
     let mut merged = Vec::new();
     for (source, resources) in lists {
         for resource in resources {
-            match owners.by_uri.entry(resource.uri.clone()) {
+            let uri = uri_of(&resource);
+            match owners.by_uri.entry(uri.clone()) {
                 Entry::Vacant(slot) => {
                     slot.insert(source.clone());
                     merged.push(resource);
                 }
                 Entry::Occupied(owner) => {
-                    warn!(source = %source, owner = %owner.get(), uri = %resource.uri,
+                    warn!(source = %source, owner = %owner.get(), %uri,
                         "two sources list the same resource URI; the merged server keeps the first");
                 }
             }

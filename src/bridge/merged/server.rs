@@ -16,10 +16,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::join_all;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse, Implementation,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, Prompt, ReadResourceRequestParams, ReadResourceResponse, Resource,
-    ServerCapabilities, ServerConfig, ServerNotification, SetLevelRequestParams, SubscriptionFilter, Tool,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, GetPromptRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, Prompt, ReadResourceRequestParams, ReadResourceResponse,
+    Reference, Resource, ServerCapabilities, ServerConfig, ServerNotification, SetLevelRequestParams,
+    SubscriptionFilter, Tool,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext, SubscriptionContext, SubscriptionSendError};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -45,6 +46,8 @@ pub(crate) struct Merged {
     tools: Mutex<Arc<Table>>,
     prompts: Mutex<Arc<Table>>,
     resources: Mutex<Arc<Owners>>,
+    /// Resource template URI -> the source that listed it, for completions of its variables.
+    templates: Mutex<Arc<Owners>>,
 }
 
 /// Which capability a source must have declared for a list to be asked of it.
@@ -69,6 +72,7 @@ impl Merged {
             tools: Mutex::default(),
             prompts: Mutex::default(),
             resources: Mutex::default(),
+            templates: Mutex::default(),
         }
     }
 
@@ -164,7 +168,38 @@ impl Merged {
                 u.list_resource_templates().await
             })
             .await?;
-        Ok(lists.into_iter().flat_map(|(_, templates)| templates).collect())
+        let (templates, owners) = routing::merge_templates(lists);
+        *lock(&self.templates) = Arc::new(owners);
+        Ok(templates)
+    }
+
+    /// Asks the source of a merged prompt, or of a resource template, to complete one of its
+    /// arguments (`completion/complete`); the prompt is named to the source by its own name.
+    pub(crate) async fn complete(
+        &self,
+        mut params: CompleteRequestParams,
+    ) -> Result<CompleteResult, MergedError> {
+        let source = match &mut params.r#ref {
+            Reference::Prompt(prompt) => {
+                let route = self.route(Named::Prompt, &prompt.name).await?;
+                prompt.name = route.name;
+                route.source
+            }
+            Reference::Resource(template) => {
+                let mut owner = lock(&self.templates).get(&template.uri).cloned();
+                if owner.is_none() {
+                    self.list_resource_templates().await?;
+                    owner = lock(&self.templates).get(&template.uri).cloned();
+                }
+                owner.ok_or_else(|| MergedError::UnknownResource { uri: template.uri.clone() })?
+            }
+            _ => return Err(MergedError::UnknownReference),
+        };
+        let upstream = self.sources.get(&source).await?;
+        match upstream.complete(params).await {
+            Ok(result) => Ok(result),
+            Err(err) => Err(self.refusal(&source, err).await),
+        }
     }
 
     /// Where a merged tool or prompt name leads: the table of the last list, else a fresh list.
@@ -330,6 +365,7 @@ impl ServerHandler for MergedServer {
             .enable_resources()
             .enable_resources_list_changed()
             .enable_logging()
+            .enable_completions()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("lanyard", env!("CARGO_PKG_VERSION")))
@@ -424,6 +460,14 @@ impl ServerHandler for MergedServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
         Ok(ListPromptsResult::with_all_items(self.merged.list_prompts().await?))
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        Ok(self.merged.complete(request).await?)
     }
 
     async fn get_prompt(
