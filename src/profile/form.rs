@@ -247,3 +247,150 @@ pub fn shown_url(url: &str) -> String {
     let redacted = redact_url_query(url);
     redacted.strip_suffix("?…").map(str::to_owned).unwrap_or(redacted)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::profile::Protocol;
+
+    fn http(url: &str, headers: Vec<FormValue>) -> Form {
+        Form {
+            id: "remote".into(),
+            name: None,
+            transport: FormTransport::Http { url: url.into(), headers },
+            auth: FormAuth::Plain,
+        }
+    }
+
+    fn header(name: &str, value: &str, secret: bool) -> FormValue {
+        FormValue { name: name.into(), value: value.into(), secret }
+    }
+
+    fn saved() -> Profile {
+        let form = http("https://old.example/mcp?key=planted", vec![header("X-Api-Key", "old", true)]);
+        let (mut profile, _) = form.into_new().unwrap();
+        profile.enabled = false;
+        profile.tools.exclude = vec!["rm".into()];
+        profile.protocol = Protocol::V2025_06_18;
+        profile.ca_bundle = Some("/etc/corp/ca.pem".into());
+        profile
+    }
+
+    #[test]
+    fn a_new_form_stores_secrets_apart_and_headers_mean_header_auth() {
+        let mut form = http("https://x.example/mcp", vec![header("X-Api-Key", "planted", true)]);
+        form.name = Some(" Remote ".into());
+        let (profile, secrets) = form.into_new().unwrap();
+        assert_eq!(secrets.len(), 1, "the secret goes to the vault");
+        assert!(!format!("{profile:?}").contains("planted"), "the profile keeps a reference only");
+        assert_eq!(profile.name.as_deref(), Some("Remote"), "trimmed");
+        assert_eq!(profile.auth, Auth::Headers);
+        let blank = http("https://x.example/mcp", vec![header("X-Api-Key", "", true)]);
+        assert!(matches!(blank.into_new(), Err(DraftError::EmptySecret { .. })), "nothing to keep yet");
+    }
+
+    #[test]
+    fn an_edit_changes_what_the_form_shows_and_keeps_the_rest() {
+        let before = saved();
+        let form = http("https://old.example/mcp", vec![header("X-Api-Key", "", true)]);
+        let (after, secrets) = form.into_edit(&before).unwrap();
+        assert!(secrets.is_empty(), "a blank secret keeps the stored one");
+        assert_eq!(
+            after.transport.target(),
+            "https://old.example/mcp?key=planted",
+            "the URL as shown keeps its query"
+        );
+        assert_eq!(after.secret_refs(), before.secret_refs());
+        assert!(!after.enabled, "enabled is not the form's");
+        assert_eq!(after.tools, before.tools, "tool filters are kept");
+        assert_eq!(after.protocol, before.protocol, "the protocol revision is kept");
+        assert_eq!(after.ca_bundle, before.ca_bundle, "the CA bundle is kept");
+
+        let stdio = Form {
+            transport: FormTransport::Stdio { command: " srv ".into(), args: vec![], env: vec![], cwd: None },
+            ..http("", vec![])
+        };
+        let (after, _) = stdio.into_edit(&before).unwrap();
+        assert_eq!(after.ca_bundle, None, "a stdio source has no CA bundle");
+        assert_eq!(after.transport.target(), "srv", "trimmed");
+        let other = Form { id: "other".into(), ..http("https://old.example/mcp", vec![]) };
+        assert!(matches!(other.into_edit(&before), Err(DraftError::IdChanged)), "ids do not change");
+    }
+
+    #[test]
+    fn an_oauth_edit_keeps_the_settings_the_form_does_not_show() {
+        let mut before = saved();
+        before.auth = Auth::OAuth(OAuthSettings {
+            client_id: Some("pre-registered".into()),
+            client_secret: Some(SecretRef::client_secret()),
+            client_metadata_url: Some("https://lanyard.example/client.json".into()),
+            resource_param: false,
+            ..OAuthSettings::default()
+        });
+        let oauth = |client_id: &str, extra: Vec<(String, String)>| {
+            let form = http("https://old.example/mcp", vec![header("X-Api-Key", "", true)]);
+            let auth = FormAuth::OAuth(FormOAuth {
+                scopes: vec![" a ".into(), "".into()],
+                client_id: client_id.into(),
+                redirect_port: None,
+                extra_params: extra,
+            });
+            Form { auth, ..form }
+        };
+        let Auth::OAuth(after) = oauth("pre-registered", vec![]).into_edit(&before).unwrap().0.auth else {
+            panic!("expected OAuth")
+        };
+        let Auth::OAuth(old) = &before.auth else { unreachable!() };
+        assert_eq!(
+            after,
+            OAuthSettings { scopes: Some(vec!["a".into()]), ..old.clone() },
+            "only the scopes changed"
+        );
+
+        let Auth::OAuth(after) = oauth("", vec![]).into_edit(&before).unwrap().0.auth else { panic!() };
+        assert_eq!((after.client_id, after.client_secret), (None, None), "no client id, no client secret");
+
+        let reserved = oauth("", vec![("state".into(), "x".into())]);
+        assert!(matches!(reserved.into_edit(&before), Err(DraftError::ReservedAuthParam { .. })));
+        let form = oauth("", vec![("prompt".into(), "consent".into())]);
+        let form = Form {
+            transport: FormTransport::Http { url: "https://x.example".into(), headers: vec![] },
+            ..form
+        };
+        let (new, _) = form.into_new().unwrap();
+        let Auth::OAuth(settings) = new.auth else { panic!() };
+        assert!(settings.resource_param, "a new sign-in sends RFC 8707 `resource`");
+        assert_eq!(settings.extra_params, BTreeMap::from([("prompt".into(), "consent".into())]));
+    }
+
+    #[test]
+    fn a_service_account_keeps_its_stored_secret_or_key_when_the_form_leaves_it_blank() {
+        let account = |secret: &str| {
+            let auth = FormAuth::ServiceAccount(FormServiceAccount {
+                token_url: String::new(),
+                client_id: " svc ".into(),
+                client_secret: secret.into(),
+                scopes: vec![],
+                service_token_header: "X-Service-Token".into(),
+                service_token: "st".into(),
+            });
+            Form { auth, ..http("https://x.example/mcp", vec![]) }
+        };
+        let (before, secrets) = account("cs").into_new().unwrap();
+        let refs: Vec<_> = secrets.iter().map(|(r, _)| r.clone()).collect();
+        assert_eq!(refs, vec![SecretRef::service_token(), SecretRef::client_secret()], "both to the vault");
+        assert!(matches!(account("").into_new(), Err(DraftError::EmptySecret { .. })), "no secret to keep");
+
+        let (after, secrets) = account("").into_edit(&before).unwrap();
+        assert_eq!(secrets.len(), 1, "only the retyped service token is stored");
+        let Auth::ClientCredentials(cc) = after.auth else { panic!("expected a service account") };
+        assert_eq!(
+            cc.client_secret,
+            Some(SecretRef::client_secret()),
+            "the blank secret keeps the stored one"
+        );
+        assert_eq!(cc.client_id, "svc", "trimmed");
+    }
+}
