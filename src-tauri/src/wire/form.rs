@@ -4,21 +4,22 @@
 //! [`SourceSettings`]: a saved source's settings to fill the edit form, where a secret is only
 //! "set" or "not set", never its value, and a URL shows without its query ([`shown_url`]).
 //!
-//! [`RESERVED_AUTH_PARAMS`] is written for the front end (`ReservedAuthParams.ts`) by this
-//! module's tests, so the form checks the same names the engine refuses.
+//! The engine's [`RESERVED_AUTH_PARAMS`](lanyard::profile::RESERVED_AUTH_PARAMS) are written for
+//! the front end (`ReservedAuthParams.ts`) by this module's tests, so that the form checks the
+//! same names the engine refuses.
 
 use std::collections::BTreeMap;
 
 use lanyard::ids::SecretRef;
 use lanyard::profile::{
-    Auth, ConfigValue, DraftError, Form, FormAuth, FormOAuth, FormServiceAccount, FormTransport, FormValue,
-    NewSecrets, Profile, Transport, shown_url,
+    Auth, ConfigValue, Form, FormAuth, FormOAuth, FormServiceAccount, FormTransport, FormValue, NewSecrets,
+    Profile, Transport, shown_url,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::TS_DIR;
-use crate::ui_error::{UiError, UiErrorKind};
+use crate::ui_error::UiError;
 
 /// The form's content. Values marked `secret` are stored in the vault and the profile keeps
 /// only a reference to them.
@@ -147,13 +148,6 @@ impl NewSource {
             (None, None) => FormAuth::Plain,
         };
         Form { id: self.id, name: self.name, transport, auth }
-    }
-}
-
-/// Every problem with a form is the form's to fix.
-impl From<DraftError> for UiError {
-    fn from(err: DraftError) -> Self {
-        UiError::new(UiErrorKind::InvalidProfile, err.to_string())
     }
 }
 
@@ -308,6 +302,7 @@ mod tests {
     use lanyard::profile::{ClientCredentialsSettings, OAuthSettings, RESERVED_AUTH_PARAMS};
 
     use super::*;
+    use crate::ui_error::UiErrorKind;
 
     /// Writes the names the engine refuses as extra sign-in parameters for the front end, as
     /// ts-rs writes the types, and fails while the committed file differs, so the form's own
