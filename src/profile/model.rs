@@ -346,6 +346,10 @@ pub const RESERVED_AUTH_PARAMS: &[&str] = &[
     "resource",
 ];
 
+/// Why a [`RESERVED_AUTH_PARAMS`] name is refused, after the name, wherever it is refused.
+pub(crate) const RESERVED_REASON: &str =
+    "is set by Lanyard itself in every sign-in, so this value would never be sent; remove it";
+
 /// Settings for a service account (client credentials grant).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -8,7 +8,7 @@ use std::fmt;
 
 use url::Url;
 
-use super::model::{Auth, Profile, RESERVED_AUTH_PARAMS, Transport};
+use super::model::{Auth, Profile, RESERVED_AUTH_PARAMS, RESERVED_REASON, Transport};
 
 /// One thing wrong with a profile: the field and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,10 +45,7 @@ pub fn validate_new(profile: &Profile) -> Result<(), Problem> {
         && let Some(name) =
             oauth.extra_params.keys().find(|name| RESERVED_AUTH_PARAMS.contains(&name.as_str()))
     {
-        return Err(problem(
-            format!("auth.extra_params.{name}"),
-            "is set by Lanyard itself in every sign-in, so this value would never be sent; remove it",
-        ));
+        return Err(problem(format!("auth.extra_params.{name}"), RESERVED_REASON));
     }
     Ok(())
 }
