@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use crate::clock::relative_time;
+use crate::history::{ErrorRecord, TokenActivity};
 use crate::ids::{SecretRef, SourceId};
 use crate::oauth::ClientKind;
-use crate::oauth::activity::{ErrorRecord, TokenActivity};
 use crate::oauth::pending::PendingSignIn;
 use crate::oauth::{Account, Grant, StoredTokens};
 use crate::profile::{Auth, Profile, TransportKind};
@@ -298,7 +298,7 @@ mod tests {
 
     #[test]
     fn a_failed_refresh_newer_than_the_tokens_is_an_error_state() {
-        use crate::oauth::activity::RefreshRecord;
+        use crate::history::RefreshRecord;
         let error = ErrorRecord {
             at: 200,
             message: "down".into(),

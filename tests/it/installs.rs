@@ -13,7 +13,6 @@ use lanyard::Engine;
 use lanyard::clock::now;
 use lanyard::ids::SourceId;
 use lanyard::oauth::{Grant, StoredTokens};
-use lanyard::profile::ProfileStore;
 use lanyard::vault::{InstallFile, StoreKind, Vault, VaultKey};
 use serde_json::Value;
 use url::Url;
@@ -157,7 +156,7 @@ async fn issue_14_tokens_of_one_profile_file_are_not_used_by_the_same_source_of_
     .await;
     assert_eq!(code, 0, "profile add in the second install, another server, never signed in");
 
-    let engine = Engine::new(ProfileStore::at(profile_file(&mine)), vault_of(&mine));
+    let engine = Engine::new(mine.dirs(), vault_of(&mine));
     tokens().save(engine.vault(), &id).await.expect("the tokens are stored in the first install");
 
     assert_eq!(state(&mine, &text).await, "connected", "the first install is signed in");

@@ -16,8 +16,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use lanyard::ids::{SecretRef, SourceId};
-use lanyard::oauth::{Browser, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
-use lanyard::profile::{Auth, ClientCredentialsSettings, OAuthSettings, Profile, ProfileStore, Transport};
+use lanyard::oauth::{Browser, Disconnected, OAuthError, SignInOptions, StoredTokens};
+use lanyard::paths::Dirs;
+use lanyard::profile::{Auth, ClientCredentialsSettings, OAuthSettings, Profile, Transport};
 use lanyard::source::SourceState;
 use lanyard::vault::{StoreKind, Vault};
 use lanyard::{Engine, Secret};
@@ -81,7 +82,7 @@ impl Setup {
         auth: impl FnOnce(&OAuthFixture) -> Auth,
     ) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let engine = Engine::new(ProfileStore::at(dir.path().join("profiles.toml")), vault());
+        let engine = Engine::new(Dirs::new(dir.path(), dir.path().join("data")), vault());
         let id = unique_id(tag);
         let url = url.unwrap_or_else(|| fixture.mcp.clone());
         let mut profile = Profile::new(id.clone(), Transport::Http { url, headers: Default::default() });
@@ -224,7 +225,7 @@ async fn refresh_rotates_and_stores_the_new_refresh_token_first() {
     let setup = Setup::new("refresh", &[], oauth()).await;
     let first = setup.sign_in().await;
     // A margin longer than the token's life makes the token "about to expire" now.
-    let eager = Credentials::new(setup.engine.vault()).with_margin(Duration::from_secs(3600));
+    let eager = setup.engine.credentials().with_margin(Duration::from_secs(3600));
     let bearer = eager.bearer(&setup.profile(), &setup.mcp_url(), None).await.expect("the refresh works");
     assert_ne!(bearer, first.access_token, "a new access token");
     let stored = setup.tokens().await.expect("tokens are kept");
@@ -243,7 +244,7 @@ async fn refresh_rotates_and_stores_the_new_refresh_token_first() {
         "resource is sent on refresh: {stats}"
     );
 
-    let calm = Credentials::new(setup.engine.vault());
+    let calm = setup.engine.credentials();
     let same = calm.bearer(&setup.profile(), &setup.mcp_url(), None).await.unwrap();
     assert_eq!(same, bearer, "a fresh token is handed out without refreshing");
     assert_eq!(setup.fixture.count("/token_requests/refresh_token").await.unwrap(), 1, "still one refresh");
@@ -268,7 +269,7 @@ async fn concurrent_refreshers_refresh_exactly_once() {
     for _ in 0..8 {
         let (setup, refused) = (setup.clone(), refused.clone());
         tasks.push(tokio::spawn(async move {
-            let credentials = Credentials::new(setup.engine.vault());
+            let credentials = setup.engine.credentials();
             credentials.bearer(&setup.profile(), &setup.mcp_url(), Some(&refused)).await
         }));
     }
@@ -294,7 +295,7 @@ async fn a_refused_refresh_means_sign_in_again() {
     let setup = Setup::new("invalidgrant", &[], oauth()).await;
     setup.sign_in().await;
     setup.fixture.control("revoke-all", json!({})).await.unwrap();
-    let eager = Credentials::new(setup.engine.vault()).with_margin(Duration::from_secs(3600));
+    let eager = setup.engine.credentials().with_margin(Duration::from_secs(3600));
     let err = eager.bearer(&setup.profile(), &setup.mcp_url(), None).await.expect_err("the grant is gone");
     assert!(matches!(err, OAuthError::SignInExpired { .. }), "{err:?}");
     let text = err.to_string();

@@ -47,6 +47,11 @@ impl Home {
         self.dir.path().join("config")
     }
 
+    /// This home's folders, as its `lanyard` sees them (see [`Home::envs`]).
+    pub fn dirs(&self) -> lanyard::paths::Dirs {
+        lanyard::paths::Dirs::new(self.config_dir(), self.dir.path().join("data"))
+    }
+
     /// The keychain as this home's `lanyard` sees it: in its install's namespace.
     pub fn vault(&self) -> lanyard::vault::Vault {
         let profiles = self.config_dir().join("profiles.toml");
@@ -64,14 +69,12 @@ impl Home {
     }
 
     pub fn envs(&self) -> [(&'static str, PathBuf); 2] {
-        [
-            ("LANYARD_CONFIG_DIR", self.dir.path().join("config")),
-            ("LANYARD_DATA_DIR", self.dir.path().join("data")),
-        ]
+        let dirs = self.dirs();
+        [("LANYARD_CONFIG_DIR", dirs.config().to_owned()), ("LANYARD_DATA_DIR", dirs.data().to_owned())]
     }
 
     pub fn log_dir(&self) -> PathBuf {
-        self.dir.path().join("data").join("logs")
+        self.dirs().logs()
     }
 
     /// `lanyard <args>` in this home, as a tokio command.
