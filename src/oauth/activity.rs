@@ -13,21 +13,21 @@ use crate::remedy::Remedy;
 
 impl ErrorRecord {
     pub fn of(err: &OAuthError, id: &SourceId) -> Self {
-        let (hint, remedy) = match err.kind() {
-            // A server's refusal names the per-profile switch that fixes it.
-            _ if let OAuthError::Refused { code, .. } = err => (Some(code.hint(id)), err.remedy()),
-            ErrorKind::NeedsSignIn => (Some(format!("run `lanyard connect {id}`")), err.remedy()),
-            ErrorKind::Unreachable => (
-                Some(
-                    "check that the server is reachable; Lanyard keeps the sign-in and tries again later"
-                        .to_owned(),
-                ),
-                err.remedy(),
-            ),
+        let remedy = match err.kind() {
             ErrorKind::KeychainLocked | ErrorKind::NoKeychain | ErrorKind::Keychain => {
-                (Some("check that the keychain is unlocked".to_owned()), Some(Remedy::UnlockKeychain))
+                Some(Remedy::UnlockKeychain)
             }
-            _ => (None, err.remedy()),
+            _ => err.remedy(),
+        };
+        let hint = match err.kind() {
+            // A server's refusal names the per-profile switch that fixes it.
+            _ if let OAuthError::Refused { code, .. } = err => Some(code.hint(id)),
+            ErrorKind::NeedsSignIn => Some(Remedy::SignIn.command(id)),
+            ErrorKind::Unreachable => Some(Remedy::ServerUnreachable.command(id)),
+            ErrorKind::KeychainLocked | ErrorKind::NoKeychain | ErrorKind::Keychain => {
+                Some(Remedy::UnlockKeychain.command(id))
+            }
+            _ => None,
         };
         Self {
             at: now(),
