@@ -34,6 +34,7 @@ use futures::future::BoxFuture;
 use crate::error::Error;
 use crate::ids::SourceId;
 use crate::oauth::{AccessToken, OAuthError};
+use crate::paths::Dirs;
 use crate::profile::{Auth, Profile, Resolved, ResolvedTransport};
 use crate::secret::Secret;
 use crate::upstream::{Authorizer, UpstreamError};
@@ -65,6 +66,8 @@ enum Bearer {
 /// An OAuth source's access token, kept between requests.
 struct Tokens {
     vault: Arc<Vault>,
+    /// Where the token manager keeps its locks and records what it did.
+    dirs: Dirs,
     profile: Profile,
     url: Url,
     held: Mutex<Option<Held>>,
@@ -118,9 +121,15 @@ pub enum Missed {
 impl SourceCredentials {
     /// The credentials of `resolved` (from [`crate::Engine::resolve_profile`], which adds a
     /// service account's extra token to the fixed headers), a source whose saved profile is
-    /// `profile`, with tokens from `vault` (the engine's, [`crate::Engine::shared_vault`]).
+    /// `profile`, with tokens from `vault` (the engine's, [`crate::Engine::shared_vault`]) and the
+    /// token manager's locks and records in `dirs` (see [`crate::Engine::source_credentials`]).
     /// The headers are checked once here, so that a bad one is a configuration error.
-    pub fn new(vault: Arc<Vault>, profile: &Profile, resolved: &Resolved) -> Result<Self, Error> {
+    pub fn new(
+        vault: Arc<Vault>,
+        dirs: &Dirs,
+        profile: &Profile,
+        resolved: &Resolved,
+    ) -> Result<Self, Error> {
         let id = &resolved.id;
         let (url, headers) = match &resolved.transport {
             ResolvedTransport::Http { url, headers } | ResolvedTransport::Sse { url, headers } => {
@@ -131,6 +140,7 @@ impl SourceCredentials {
         let bearer = match &profile.auth {
             Auth::OAuth(_) | Auth::ClientCredentials(_) => Bearer::Tokens(Arc::new(Tokens {
                 vault,
+                dirs: dirs.clone(),
                 profile: profile.clone(),
                 url: url.clone(),
                 held: Mutex::new(None),
@@ -226,7 +236,7 @@ impl SourceCredentials {
     pub async fn refusal(&self, www_authenticate: Option<String>) -> Error {
         let err = UpstreamError::Unauthorized { id: self.id.clone(), www_authenticate };
         match &self.bearer {
-            Bearer::Tokens(tokens) => refusal(&tokens.vault, &tokens.profile, err).await,
+            Bearer::Tokens(tokens) => refusal(&tokens.manager(), &tokens.profile, err).await,
             Bearer::Profile | Bearer::Agent => err.into(),
         }
     }
@@ -248,6 +258,11 @@ impl SourceCredentials {
 }
 
 impl Tokens {
+    /// The engine's token manager, on this source's vault and folders.
+    fn manager(&self) -> crate::oauth::Credentials<'_> {
+        crate::oauth::Credentials::new(&self.vault, &self.dirs)
+    }
+
     /// The held token while it is fresh, or while it still works with a renewal started in the
     /// background; otherwise one from the token manager.
     async fn current(self: &Arc<Self>, id: &SourceId) -> Result<Held, Error> {
@@ -283,10 +298,7 @@ impl Tokens {
             if tokens.held().is_some_and(|held| held.is_fresh()) {
                 return; // renewed meanwhile
             }
-            match crate::oauth::Credentials::new(&tokens.vault)
-                .access(&tokens.profile, &tokens.url, None)
-                .await
-            {
+            match tokens.manager().access(&tokens.profile, &tokens.url, None).await {
                 Ok(access) => match Held::new(access, &id) {
                     Ok(held) => *tokens.held.lock().expect("token lock") = Some(held),
                     Err(err) => debug!(source = %id, "the renewed token is unusable: {err}"),
@@ -321,8 +333,7 @@ impl Tokens {
     }
 
     async fn fetch(&self, id: &SourceId, refused: Option<&Secret>) -> Result<Held, Error> {
-        let access =
-            crate::oauth::Credentials::new(&self.vault).access(&self.profile, &self.url, refused).await;
+        let access = self.manager().access(&self.profile, &self.url, refused).await;
         let held = match access {
             Ok(access) => Held::new(access, id)?,
             Err(err) => {
@@ -379,7 +390,11 @@ fn boxed(err: Error) -> Box<dyn std::error::Error + Send + Sync> {
 /// [`OAuthError::NeedsMoreScope`] (or [`OAuthError::ScopeNotGranted`] past the bound); it never
 /// starts a sign-in, because this runs on background paths too (the person grants it with
 /// Reconnect). Any other error comes back as it was.
-pub async fn refusal(vault: &Vault, profile: &Profile, err: UpstreamError) -> Error {
+pub async fn refusal(
+    manager: &crate::oauth::Credentials<'_>,
+    profile: &Profile,
+    err: UpstreamError,
+) -> Error {
     let challenged = match &err {
         UpstreamError::Unauthorized { www_authenticate: Some(header), .. }
             if matches!(profile.auth, Auth::OAuth(_)) =>
@@ -389,9 +404,7 @@ pub async fn refusal(vault: &Vault, profile: &Profile, err: UpstreamError) -> Er
         _ => None,
     };
     match challenged {
-        Some(scopes) => {
-            crate::oauth::Credentials::new(vault).note_insufficient_scope(profile, scopes).await.into()
-        }
+        Some(scopes) => manager.note_insufficient_scope(profile, scopes).await.into(),
         None => err.into(),
     }
 }

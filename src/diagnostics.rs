@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::Engine;
 use crate::doctor::{Report, doctor};
-use crate::oauth::activity::{self, TokenActivity};
+use crate::history::TokenActivity;
 use crate::profile::{Profile, Transport};
 use crate::upstream::Origin;
 
@@ -51,7 +51,8 @@ pub struct SourceSummary {
 pub async fn diagnostics(engine: &Engine, bridge_port: u16) -> Bundle {
     let profiles: Vec<Profile> =
         engine.load().map(|file| file.profiles().cloned().collect()).unwrap_or_default();
-    let sources = profiles.iter().map(summary).collect();
+    let sources =
+        profiles.iter().map(|profile| summary(profile, engine.history().tokens(profile.id()))).collect();
     Bundle {
         lanyard_version: env!("CARGO_PKG_VERSION"),
         os: std::env::consts::OS,
@@ -62,7 +63,7 @@ pub async fn diagnostics(engine: &Engine, bridge_port: u16) -> Bundle {
     }
 }
 
-fn summary(profile: &Profile) -> SourceSummary {
+fn summary(profile: &Profile, activity: TokenActivity) -> SourceSummary {
     let (transport, origin, program, argument_count, header_names, env_names) = match &profile.transport {
         Transport::Stdio { command, args, env, .. } => {
             let program = std::path::Path::new(command).file_name().map(|n| n.to_string_lossy().into_owned());
@@ -93,6 +94,6 @@ fn summary(profile: &Profile) -> SourceSummary {
         env_names,
         auth: profile.auth.kind_name(),
         tool_filter: profile.tools != Default::default(),
-        activity: activity::load(&activity::default_dir(), profile.id()),
+        activity,
     }
 }

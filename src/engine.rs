@@ -8,14 +8,14 @@
 
 use std::sync::Arc;
 
-use crate::activity_log::{self, Event};
 use crate::credentials::SourceCredentials;
 use crate::error::Error;
 use crate::filter::ToolChoice;
+use crate::history::{Event, History, TokenActivity};
 use crate::ids::{SecretRef, SourceId};
-use crate::oauth::activity::TokenActivity;
 use crate::oauth::binding::Binding;
 use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
+use crate::paths::Dirs;
 use crate::profile::{Auth, Resolved, ResolvedTransport};
 use crate::profile::{
     Profile, ProfileError, ProfileFile, ProfileStore, SecretSource, Skipped, import_file, resolve,
@@ -35,24 +35,46 @@ pub struct ImportOutcome {
     pub skipped: Vec<Skipped>,
 }
 
-/// Profiles and the vault, together.
+/// Profiles, the vault and Lanyard's folders, together.
 pub struct Engine {
     profiles: ProfileStore,
     /// Shared with the credential components of open sessions, which outlive a call.
     vault: Arc<Vault>,
+    /// Every folder the engine and its parts write to; no part works one out on its own.
+    dirs: Dirs,
+    history: History,
 }
 
 impl Engine {
-    /// The engine on the default profile file and the keychain chosen by `LANYARD_KEYCHAIN`, in
-    /// that file's install namespace (see [`crate::vault`]).
+    /// [`Engine::open_in`] the folders the environment chooses ([`Dirs::from_env`]).
     pub fn open() -> Result<Self, Error> {
-        let profiles = ProfileStore::open_default();
-        let vault = Vault::from_env()?.in_install(InstallFile::beside(profiles.path()));
-        Ok(Self::new(profiles, vault))
+        Self::open_in(Dirs::from_env())
     }
 
-    pub fn new(profiles: ProfileStore, vault: Vault) -> Self {
-        Self { profiles, vault: Arc::new(vault) }
+    /// The engine on the profile file in `dirs`' config folder and the keychain chosen by
+    /// `LANYARD_KEYCHAIN`, in that file's install namespace (see [`crate::vault`]).
+    pub fn open_in(dirs: Dirs) -> Result<Self, Error> {
+        let profiles = ProfileStore::in_folder(dirs.config());
+        let vault = Vault::from_env()?.in_install(InstallFile::beside(profiles.path()));
+        Ok(Self::assemble(profiles, vault, dirs))
+    }
+
+    /// The engine on the profile file in `dirs`' config folder and `vault` as it is.
+    pub fn new(dirs: Dirs, vault: Vault) -> Self {
+        Self::assemble(ProfileStore::in_folder(dirs.config()), vault, dirs)
+    }
+
+    fn assemble(profiles: ProfileStore, vault: Vault, dirs: Dirs) -> Self {
+        Self { profiles, vault: Arc::new(vault), history: History::in_dirs(&dirs), dirs }
+    }
+
+    pub fn dirs(&self) -> &Dirs {
+        &self.dirs
+    }
+
+    /// What happened to each source (`lanyard logs`, the app's activity list).
+    pub fn history(&self) -> &History {
+        &self.history
     }
 
     pub fn profile_store(&self) -> &ProfileStore {
@@ -144,7 +166,7 @@ impl Engine {
             Ok(outcome) => {
                 tracing::info!(source = %before.id(), ?outcome, "the sign-in settings changed; the old tokens are gone");
                 let revoked = matches!(outcome, Disconnected::Revoked);
-                activity_log::record(before.id(), Event::Disconnected { revoked });
+                self.history.record(before.id(), Event::Disconnected { revoked });
             }
             Err(err) => tracing::warn!(source = %before.id(), %err, "could not end the old sign-in"),
         }
@@ -169,8 +191,7 @@ impl Engine {
             self.vault.delete(&VaultKey::source_secret(id, reference)).await?;
         }
         self.vault.delete(&VaultKey::source_tokens(id)).await?;
-        oauth::activity::forget(&oauth::activity::default_dir(), id);
-        activity_log::forget(id);
+        self.history.forget(id);
         Ok(profile)
     }
 
@@ -206,7 +227,7 @@ impl Engine {
                 Event::ConnectFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
             }
         };
-        activity_log::record(profile.id(), event);
+        self.history.record(profile.id(), event);
         connected
     }
 
@@ -252,14 +273,14 @@ impl Engine {
                 Event::ConnectFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
             }
         };
-        activity_log::record(profile.id(), event);
+        self.history.record(profile.id(), event);
         connected
     }
 
     async fn connect_profile_once(&self, profile: &Profile, offers: Offers) -> Result<Upstream, Error> {
         let resolved = self.resolve_for_requests(profile).await?;
-        let authorizer = SourceCredentials::new(self.shared_vault(), profile, &resolved)?.authorizer();
-        match Upstream::connect_authorized(resolved, offers, authorizer).await {
+        let authorizer = self.source_credentials(profile, &resolved)?.authorizer();
+        match Upstream::connect_authorized(resolved, &self.dirs.logs(), offers, authorizer).await {
             Ok(upstream) => Ok(upstream),
             Err(err) => Err(self.refusal(profile, err).await),
         }
@@ -286,12 +307,23 @@ impl Engine {
 
     /// What an upstream error means for a source: see [`crate::credentials::refusal`].
     pub async fn refusal(&self, profile: &Profile, err: UpstreamError) -> Error {
-        crate::credentials::refusal(&self.vault, profile, err).await
+        crate::credentials::refusal(&self.credentials(), profile, err).await
     }
 
-    /// The token manager for this engine's vault: fresh bearer tokens for OAuth sources.
+    /// The token manager for this engine's vault and folders: fresh bearer tokens for OAuth
+    /// sources.
     pub fn credentials(&self) -> Credentials<'_> {
-        Credentials::new(&self.vault)
+        Credentials::new(&self.vault, &self.dirs)
+    }
+
+    /// The credentials of a source's requests (see [`SourceCredentials::new`]), for a component
+    /// that outlives the call that made it (a bridge session).
+    pub fn source_credentials(
+        &self,
+        profile: &Profile,
+        resolved: &Resolved,
+    ) -> Result<SourceCredentials, Error> {
+        SourceCredentials::new(self.shared_vault(), &self.dirs, profile, resolved)
     }
 
     /// The extra service token a client-credentials profile sends in a header of its own, read
@@ -323,7 +355,7 @@ impl Engine {
         };
         let http = oauth::http_client_trusting(resolved.ca_bundle.as_ref())?;
         // `lanyard status` in another process shows the URL while this flow waits for it.
-        let options = oauth::pending::recording(options, oauth::pending::default_dir(), id);
+        let options = oauth::pending::recording(options, self.dirs.sign_ins(), id);
         let signed_in = match &profile.auth {
             Auth::OAuth(settings) => oauth::sign_in(&http, &self.vault, id, &url, settings, options).await,
             Auth::ClientCredentials(settings) => {
@@ -331,14 +363,7 @@ impl Engine {
             }
             other => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }.into()),
         };
-        oauth::activity::note_sign_in(&oauth::activity::default_dir(), id, signed_in.as_ref().map(drop));
-        let event = match &signed_in {
-            Ok(_) => Event::SignedIn,
-            Err(err) => {
-                Event::SignInFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) }
-            }
-        };
-        activity_log::record(id, event);
+        oauth::activity::note_sign_in(&self.history, id, signed_in.as_ref().map(drop));
         Ok(signed_in?)
     }
 
@@ -356,10 +381,8 @@ impl Engine {
         };
         let outcome = oauth::disconnect(&http, &self.vault, &profile).await?;
         if !matches!(outcome, Disconnected::NothingStored) {
-            activity_log::record(
-                id,
-                Event::Disconnected { revoked: matches!(outcome, Disconnected::Revoked) },
-            );
+            self.history
+                .record(id, Event::Disconnected { revoked: matches!(outcome, Disconnected::Revoked) });
         }
         Ok(outcome)
     }
@@ -410,7 +433,7 @@ impl Engine {
             let bearer = Secret::new(format!("Bearer {}", tokens.access_token.expose()));
             set_header(headers, "Authorization", bearer);
         }
-        Ok(Upstream::connect_authorized(resolved, offers, None).await?)
+        Ok(Upstream::connect_authorized(resolved, &self.dirs.logs(), offers, None).await?)
     }
 
     /// Lists a saved source's tools the way an agent sees them (filters applied): connect,
@@ -499,7 +522,7 @@ impl Engine {
         let mut rows = Vec::new();
         for profile in file.profiles().filter(|p| only.is_none_or(|id| p.id() == id)) {
             let activity = if uses_tokens(profile) {
-                oauth::activity::load(&oauth::activity::default_dir(), profile.id())
+                self.history.tokens(profile.id())
             } else {
                 TokenActivity::default()
             };
@@ -507,9 +530,9 @@ impl Engine {
             let mut row = SourceStatus::new(profile, state);
             row.activity = activity;
             if uses_sign_in(profile) {
-                row.pending_sign_in = oauth::pending::load(&oauth::pending::default_dir(), profile.id());
+                row.pending_sign_in = oauth::pending::load(&self.dirs.sign_ins(), profile.id());
             }
-            row.protocol = activity_log::last_protocol(&activity_log::default_dir(), profile.id());
+            row.protocol = self.history.last_protocol(profile.id());
             rows.push(row);
         }
         Ok(rows)
@@ -543,7 +566,7 @@ impl Engine {
             return Ok(SourceState::NeedsSignIn);
         }
         if let Some(tokens) = &tokens {
-            if oauth::refresh_in_flight(&oauth::default_lock_dir(), profile.id()) {
+            if oauth::refresh_in_flight(&self.dirs.locks(), profile.id()) {
                 return Ok(SourceState::Refreshing { tokens: TokenStatus::of(tokens, &profile.auth) });
             }
             if let Some(error) = refresh_failure(tokens, activity) {
@@ -610,7 +633,7 @@ mod tests {
     #[tokio::test]
     async fn import_config_adds_new_sources_and_never_overwrites() {
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::new(ProfileStore::at(dir.path().join("profiles.toml")), Vault::mock());
+        let engine = Engine::new(Dirs::new(dir.path(), dir.path().join("data")), Vault::mock());
         let config = dir.path().join("claude_desktop_config.json");
         std::fs::write(&config, r#"{"mcpServers": {"files": {"command": "node", "args": ["x.js"]}}}"#)
             .unwrap();
@@ -627,7 +650,7 @@ mod tests {
     async fn tool_choices_are_saved_and_a_bad_alias_is_refused_unsaved() {
         use crate::profile::Transport;
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::new(ProfileStore::at(dir.path().join("profiles.toml")), Vault::mock());
+        let engine = Engine::new(Dirs::new(dir.path(), dir.path().join("data")), Vault::mock());
         let id: SourceId = "tools".parse().unwrap();
         let transport =
             Transport::Stdio { command: "x".into(), args: vec![], env: Default::default(), cwd: None };

@@ -4,7 +4,6 @@
 //! the desktop shell are thin callers of one library, and most tests run without a display.
 //! Imports point one way: front-ends use this crate's public API; this crate never knows them.
 
-pub mod activity_log;
 pub mod bridge;
 pub mod clock;
 pub mod credentials;
@@ -18,6 +17,7 @@ pub mod expand;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod history;
 pub mod ids;
 pub mod net;
 pub mod oauth;

@@ -12,9 +12,12 @@
 //! remedy. The CLI prints the message whole; the app shows the problem and says the fix its own
 //! way.
 //!
-//! Remedies are stored with a source's sign-in activity (`oauth-activity/<id>.json`), so a file
-//! written by a newer Lanyard may hold one this build does not know: [`lenient`] reads that as no
-//! remedy instead of losing the whole record.
+//! The terminal's words for each remedy are written once, in [`Remedy::command`]; the hints of
+//! `lanyard status` are made from it.
+//!
+//! Remedies are stored with a source's sign-ins and refreshes in its history
+//! ([`crate::history`]), so a line written by a newer Lanyard may hold one this build does not
+//! know: [`lenient`] reads that as no remedy instead of losing the whole record.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -46,6 +49,35 @@ pub enum Remedy {
     /// Lanyard is already at it (a slow authorization server); the source's status shows how it
     /// goes (`lanyard status`).
     WatchStatus,
+}
+
+impl Remedy {
+    /// The remedy as the terminal says it: the `lanyard` command that applies it (or, for the
+    /// remedies with nothing to run, what to check), for source `id`. Every hint `lanyard status`
+    /// shows is worded from here, so that a fix is written once, beside its data.
+    pub fn command(&self, id: &SourceId) -> String {
+        match self {
+            Remedy::SignIn => format!("run `lanyard connect {id}`"),
+            Remedy::GrantScopes { scopes } => {
+                format!("run `lanyard reconnect {id}` to sign in again and grant `{}`", scopes.join(" "))
+            }
+            Remedy::ChangeSetting { setting } => setting.command(id),
+            Remedy::Enable => format!("enable it with `lanyard profile edit {id} --enable`"),
+            Remedy::StoreSecret { reference } => {
+                format!("store it again with `lanyard profile edit {id}` (secret `{reference}`)")
+            }
+            Remedy::ServerUnreachable => {
+                "check that the server is reachable; Lanyard keeps the sign-in and tries again later"
+                    .to_owned()
+            }
+            Remedy::ServerTroubled => "Lanyard keeps the sign-in and tries again later".to_owned(),
+            Remedy::RetryOnNextUse => {
+                format!("the next use tries again; if it keeps failing, run `lanyard reconnect {id}`")
+            }
+            Remedy::UnlockKeychain => "check that the keychain is unlocked".to_owned(),
+            Remedy::WatchStatus => format!("`lanyard status {id}` shows how it goes"),
+        }
+    }
 }
 
 /// An error's message without its terminal instruction, and the fix that instruction names.
@@ -83,6 +115,25 @@ pub enum Setting {
     RegisteredClient,
 }
 
+impl Setting {
+    /// The `lanyard profile edit` that changes this setting of source `id`.
+    fn command(self, id: &SourceId) -> String {
+        match self {
+            Setting::Scopes => format!("choose others with `lanyard profile edit {id} --scope '<scopes>'`"),
+            Setting::ResourceParam => format!("run `lanyard profile edit {id} --no-resource-param`"),
+            Setting::Client => format!(
+                "check `--client-id`/`--client-secret-env` with `lanyard profile edit {id}`, or remove them so Lanyard registers itself"
+            ),
+            Setting::RedirectPort => {
+                format!("set it with `lanyard profile edit {id} --redirect-port <port>`")
+            }
+            Setting::RegisteredClient => {
+                format!("check `--client-id` and `--redirect-port` with `lanyard profile edit {id}`")
+            }
+        }
+    }
+}
+
 /// Reads an optional remedy, taking one this build does not know for none (see the module doc).
 pub fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Remedy>, D::Error> {
     let value = Option::<serde_json::Value>::deserialize(deserializer)?;
@@ -92,6 +143,20 @@ pub fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Reme
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_terminal_words_each_remedy_as_a_command_for_its_source() {
+        let id: SourceId = "gh".parse().unwrap();
+        assert_eq!(Remedy::SignIn.command(&id), "run `lanyard connect gh`");
+        let scopes = Remedy::GrantScopes { scopes: vec!["repo".into(), "admin".into()] };
+        assert_eq!(scopes.command(&id), "run `lanyard reconnect gh` to sign in again and grant `repo admin`");
+        let setting = Remedy::ChangeSetting { setting: Setting::ResourceParam };
+        assert_eq!(setting.command(&id), "run `lanyard profile edit gh --no-resource-param`");
+        assert!(
+            Remedy::UnlockKeychain.command(&id).contains("keychain"),
+            "a remedy with nothing to run says what to check"
+        );
+    }
 
     #[derive(Deserialize)]
     struct Holder {

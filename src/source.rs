@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use crate::clock::relative_time;
+use crate::history::{ErrorRecord, TokenActivity};
 use crate::ids::{SecretRef, SourceId};
 use crate::oauth::ClientKind;
-use crate::oauth::activity::{ErrorRecord, TokenActivity};
 use crate::oauth::pending::PendingSignIn;
 use crate::oauth::{Account, Grant, StoredTokens};
 use crate::profile::{Auth, Profile, TransportKind};
@@ -140,26 +140,18 @@ impl SourceState {
         }
     }
 
-    /// What to do about it, when there is something to do.
+    /// What to do about it, when there is something to do: the state's remedy as the terminal
+    /// says it ([`Remedy::command`]); for an error, the hint recorded with it.
     pub fn hint(&self, id: &SourceId) -> Option<String> {
         match self {
-            Self::Disabled => Some(format!("enable it with `lanyard profile edit {id} --enable`")),
-            Self::Ready => None,
+            // The fix is outside Lanyard (install a program), so it has no remedy as data.
             Self::CommandNotFound { .. } => Some(format!(
                 "install it or put it on PATH, or change the command with `lanyard profile edit {id} -- <command> [args...]`"
             )),
-            Self::MissingSecret { reference } => {
-                Some(format!("store it again with `lanyard profile edit {id}` (secret `{reference}`)"))
+            Self::Error { error, .. } => {
+                Some(error.hint.clone().unwrap_or_else(|| Remedy::RetryOnNextUse.command(id)))
             }
-            Self::NeedsSignIn | Self::TokensUnreadable => Some(format!("run `lanyard connect {id}`")),
-            Self::NeedsMoreScope { scopes, .. } => Some(format!(
-                "run `lanyard reconnect {id}` to sign in again and grant `{}`",
-                scopes.join(" ")
-            )),
-            Self::Error { error, .. } => Some(error.hint.clone().unwrap_or_else(|| {
-                format!("the next use tries again; if it keeps failing, run `lanyard reconnect {id}`")
-            })),
-            Self::Connected { .. } | Self::Expiring { .. } | Self::Refreshing { .. } => None,
+            _ => self.remedy().map(|remedy| remedy.command(id)),
         }
     }
 
@@ -298,7 +290,7 @@ mod tests {
 
     #[test]
     fn a_failed_refresh_newer_than_the_tokens_is_an_error_state() {
-        use crate::oauth::activity::RefreshRecord;
+        use crate::history::RefreshRecord;
         let error = ErrorRecord {
             at: 200,
             message: "down".into(),
@@ -387,8 +379,13 @@ mod tests {
         ];
         for (state, remedy) in cases {
             assert_eq!(state.remedy(), remedy, "the remedy of {}", state.summary());
-            if remedy.is_some() {
-                assert!(state.hint(&id).is_some(), "the CLI names a fix for {} too", state.summary());
+            if let Some(remedy) = remedy {
+                assert_eq!(
+                    state.hint(&id),
+                    Some(remedy.command(&id)),
+                    "the CLI words the same fix for {}",
+                    state.summary()
+                );
             }
         }
     }

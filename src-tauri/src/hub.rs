@@ -165,7 +165,7 @@ async fn host(port: Result<u16, HubFailure>, set: &impl Fn(HubState), serving: &
         Ok(engine) => engine,
         Err(err) => return failed(HubFailure::CannotStart { message: err.to_string() }),
     };
-    let server = match bridge::serve(engine, port, lanyard::paths::log_dir()).await {
+    let server = match bridge::serve(engine, port).await {
         Ok(server) => server,
         Err(err) => return failed(start_failure(&err)),
     };

@@ -38,8 +38,8 @@ use super::BridgeError;
 use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, peek};
 use super::paired::{PlainOrigin, Unanswered};
 use super::rewrite::{Outbound, Rewriter};
-use crate::activity_log::{self, AgentKind, Event};
 use crate::credentials::{Missed, SourceCredentials};
+use crate::history::{AgentKind, Event, History};
 use crate::ids::SourceId;
 use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, reqwest_error};
@@ -70,13 +70,19 @@ pub(crate) struct Forwarder {
     /// The source's origin when requests may go on the forward's own upstream connections.
     plain: Option<PlainOrigin>,
     credentials: Arc<SourceCredentials>,
+    /// Where an agent's new session is recorded.
+    history: History,
     rewriter: Rewriter,
     /// How long the requests of one POST may wait for their answers.
     request_limit: Duration,
 }
 
 impl Forwarder {
-    pub fn new(resolved: &Resolved, credentials: SourceCredentials) -> Result<Self, BridgeError> {
+    pub fn new(
+        resolved: &Resolved,
+        credentials: SourceCredentials,
+        history: History,
+    ) -> Result<Self, BridgeError> {
         let ResolvedTransport::Http { url, .. } = &resolved.transport else {
             unreachable!("the forwarder serves streamable HTTP sources only");
         };
@@ -85,6 +91,7 @@ impl Forwarder {
         Ok(Self {
             plain: PlainOrigin::of(url, resolved.timeouts.connect()),
             credentials: Arc::new(credentials),
+            history,
             rewriter: Rewriter::new(resolved.id.clone(), resolved.tools.clone()),
             request_limit: resolved.timeouts.request(),
             target,
@@ -117,7 +124,7 @@ impl Forwarder {
                     .filter_map(|p| p.id.clone())
                     .collect();
                 if peeked.iter().any(|p| p.is_request() && p.method_is("initialize")) {
-                    activity_log::record(&self.target.id, Event::BridgeSession { agent: AgentKind::Http });
+                    self.history.record(&self.target.id, Event::BridgeSession { agent: AgentKind::Http });
                 }
                 if self.rewriter.is_active() {
                     lists = peeked

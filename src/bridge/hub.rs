@@ -107,12 +107,12 @@ pub(crate) async fn find(data_dir: &Path, token: &Secret) -> Option<SocketAddr> 
 /// The address of this install's running hub, if one runs and proves itself; never creates the
 /// bridge token (for `lanyard doctor`, which only looks).
 pub async fn running_hub(engine: &crate::Engine) -> Option<SocketAddr> {
-    let data_dir = crate::paths::data_dir();
-    if !announced(&data_dir) {
+    let data_dir = engine.dirs().data();
+    if !announced(data_dir) {
         return None;
     }
     let token = engine.vault().get(&crate::vault::VaultKey::bridge_token()).await.ok()??;
-    find(&data_dir, &token).await
+    find(data_dir, &token).await
 }
 
 /// The proof for `nonce`: hex HMAC-SHA256 keyed with the bridge token. `None` for a nonce that

@@ -130,3 +130,9 @@ impl From<crate::Error> for BridgeError {
         }
     }
 }
+
+impl From<MergedError> for BridgeError {
+    fn from(err: MergedError) -> Self {
+        BridgeError::Merged(Box::new(err))
+    }
+}

@@ -17,7 +17,6 @@
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -37,7 +36,6 @@ use super::merged::{self, Merged};
 use super::profile_watch::ProfileWatch;
 use super::session::Sessions;
 use crate::Engine;
-use crate::credentials::SourceCredentials;
 use crate::ids::SourceId;
 use crate::profile::{Profile, ProfileError, ProfileFile, ResolvedTransport};
 use crate::secret::Secret;
@@ -59,7 +57,6 @@ struct Door {
     merged: Arc<Merged>,
     token: Secret,
     port: u16,
-    log_dir: PathBuf,
     /// The profile file as last read cleanly.
     profiles: Arc<ProfileWatch>,
     routes: tokio::sync::Mutex<HashMap<SourceId, Made>>,
@@ -81,7 +78,7 @@ enum Route {
 }
 
 /// Binds 127.0.0.1:`port` (0 for a free one) with the install's bridge token.
-pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server, BridgeError> {
+pub async fn serve(engine: Engine, port: u16) -> Result<Server, BridgeError> {
     let token = super::bridge_token(engine.vault()).await?;
     let wanted = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let listener =
@@ -94,7 +91,6 @@ pub async fn serve(engine: Engine, port: u16, log_dir: PathBuf) -> Result<Server
         engine,
         token,
         port: addr.port(),
-        log_dir,
         profiles,
         routes: tokio::sync::Mutex::new(HashMap::new()),
         agents: Arc::new(Agents::default()),
@@ -133,7 +129,7 @@ impl Server {
             .layer(middleware::from_fn_with_state(Arc::clone(&state), check_door))
             .with_state(Arc::clone(&state));
         info!(%addr, "bridge listening");
-        let announced = hub::announce(&crate::paths::data_dir(), addr.port())
+        let announced = hub::announce(state.engine.dirs().data(), addr.port())
             .inspect_err(
                 |err| warn!(%err, "cannot announce the hub; `lanyard bridge` processes will not use it"),
             )
@@ -271,12 +267,13 @@ impl Door {
         let resolved = self.engine.resolve_profile(&profile).await?;
         let route = match &resolved.transport {
             ResolvedTransport::Http { .. } => {
-                let credentials = SourceCredentials::new(self.engine.shared_vault(), &profile, &resolved)?;
-                Route::Http(Forwarder::new(&resolved, credentials)?)
+                let credentials = self.engine.source_credentials(&profile, &resolved)?;
+                Route::Http(Forwarder::new(&resolved, credentials, self.engine.history().clone())?)
             }
             ResolvedTransport::Stdio { .. } | ResolvedTransport::Sse { .. } => {
-                let credentials = SourceCredentials::new(self.engine.shared_vault(), &profile, &resolved)?;
-                Route::Sessions(Sessions::new(resolved, credentials, self.log_dir.clone()))
+                let credentials = self.engine.source_credentials(&profile, &resolved)?;
+                let history = self.engine.history().clone();
+                Route::Sessions(Sessions::new(resolved, credentials, self.engine.dirs().logs(), history))
             }
         };
         let route = Arc::new(route);

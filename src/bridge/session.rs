@@ -30,8 +30,8 @@ use super::inflight::ToAgent;
 use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, cancelled, error_reply, json, peek};
 use super::link::SESSION_ID;
 use super::pipe::Pipe;
-use crate::activity_log::{AgentKind, Event};
 use crate::credentials::SourceCredentials;
+use crate::history::{AgentKind, Event, History};
 use crate::profile::Resolved;
 use crate::upstream::MAX_MESSAGE_BYTES;
 
@@ -40,6 +40,8 @@ pub(crate) struct Sessions {
     resolved: Resolved,
     credentials: Arc<SourceCredentials>,
     log_dir: PathBuf,
+    /// Where an agent's new session is recorded.
+    history: History,
     live: Mutex<HashMap<String, Arc<Session>>>,
 }
 
@@ -62,8 +64,14 @@ struct Routes {
 impl Sessions {
     /// Sessions with `resolved`'s upstream: a stdio child (no `credentials`, its secrets are in
     /// its environment) or a legacy SSE server, one upstream session per agent session.
-    pub fn new(resolved: Resolved, credentials: SourceCredentials, log_dir: PathBuf) -> Self {
-        Self { resolved, credentials: Arc::new(credentials), log_dir, live: Mutex::new(HashMap::new()) }
+    pub fn new(
+        resolved: Resolved,
+        credentials: SourceCredentials,
+        log_dir: PathBuf,
+        history: History,
+    ) -> Self {
+        let credentials = Arc::new(credentials);
+        Self { resolved, credentials, log_dir, history, live: Mutex::new(HashMap::new()) }
     }
 
     pub async fn handle(&self, request: Request) -> Response {
@@ -187,7 +195,7 @@ impl Sessions {
 
     /// Starts a session (its child starts with the `initialize` message).
     fn start(&self) -> Result<(String, Arc<Session>), BridgeError> {
-        crate::activity_log::record(&self.resolved.id, Event::BridgeSession { agent: AgentKind::Http });
+        self.history.record(&self.resolved.id, Event::BridgeSession { agent: AgentKind::Http });
         let credentials = Arc::clone(&self.credentials);
         let routes = Arc::new(Mutex::new(Routes::default()));
         let sink = RouteSink(Arc::clone(&routes));

@@ -6,7 +6,6 @@
 //! upstream (HTTP session deleted, child stopped) and the bridge.
 
 use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,8 +23,8 @@ use super::lines::read_line_async;
 use super::lines::{Line, read_line};
 use super::pipe::Pipe;
 use crate::Engine;
-use crate::activity_log::AgentKind;
 use crate::credentials::SourceCredentials;
+use crate::history::{AgentKind, Event};
 use crate::ids::SourceId;
 use crate::profile::{Resolved, ResolvedTransport, ToolFilter};
 use crate::secret::Secret;
@@ -50,12 +49,12 @@ async fn through_hub(
     if !profile.enabled {
         return Err(crate::Error::Disabled { id: id.clone() }.into());
     }
-    let data_dir = crate::paths::data_dir();
-    if !hub::announced(&data_dir) {
+    let data_dir = engine.dirs().data();
+    if !hub::announced(data_dir) {
         return Ok(None);
     }
     let token = super::bridge_token(engine.vault()).await?;
-    let Some(addr) = hub::find(&data_dir, &token).await else { return Ok(None) };
+    let Some(addr) = hub::find(data_dir, &token).await else { return Ok(None) };
     info!(source = %id, %addr, "serving through the hub");
     let url =
         Url::parse(&format!("http://{addr}/mcp/{id}")).expect("a loopback URL with a source id is valid");
@@ -83,29 +82,21 @@ async fn through_hub(
 /// With `use_hub`, a running hub (see `hub`) serves the source and this process only pipes the
 /// agent's messages to it; otherwise, or when no hub proves itself, this process connects to the
 /// source itself.
-pub async fn run_stdio(
-    engine: Arc<Engine>,
-    id: &SourceId,
-    log_dir: &Path,
-    use_hub: bool,
-) -> Result<(), BridgeError> {
+pub async fn run_stdio(engine: Arc<Engine>, id: &SourceId, use_hub: bool) -> Result<(), BridgeError> {
     let hub = if use_hub { through_hub(&engine, id).await? } else { None };
     let (resolved, credentials) = match hub {
         Some(through_hub) => through_hub,
         None => {
             // Through a hub, the hub records the session.
-            crate::activity_log::record(
-                id,
-                crate::activity_log::Event::BridgeSession { agent: AgentKind::Stdio },
-            );
+            engine.history().record(id, Event::BridgeSession { agent: AgentKind::Stdio });
             let (profile, resolved) = engine.resolve_source(id).await?;
-            let credentials = SourceCredentials::new(engine.shared_vault(), &profile, &resolved)?;
+            let credentials = engine.source_credentials(&profile, &resolved)?;
             (resolved, credentials)
         }
     };
     let source = resolved.id.clone();
     let (for_agent, to_agent) = mpsc::unbounded_channel();
-    let pipe = Pipe::new(resolved, Arc::new(credentials), log_dir.to_owned(), for_agent)?;
+    let pipe = Pipe::new(resolved, Arc::new(credentials), engine.dirs().logs(), for_agent)?;
     let (mut input, writer) = AgentInput::start(to_agent)?;
     info!(%source, "bridge started");
     let outcome = loop {

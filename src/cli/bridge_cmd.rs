@@ -19,12 +19,12 @@ pub async fn bridge(engine: Engine, args: BridgeArgs) -> anyhow::Result<()> {
         return Ok(());
     };
     let engine = std::sync::Arc::new(engine);
-    bridge::run_stdio(engine, &id, &lanyard::paths::log_dir(), !args.no_hub).await?;
+    bridge::run_stdio(engine, &id, !args.no_hub).await?;
     Ok(())
 }
 
 pub async fn serve(engine: Engine, args: ServeArgs) -> anyhow::Result<()> {
-    let server = bridge::serve(engine, args.port, lanyard::paths::log_dir()).await?;
+    let server = bridge::serve(engine, args.port).await?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening on http://{}", server.local_addr())?;

@@ -1,12 +1,12 @@
 //! `lanyard logs`, `lanyard doctor` and `lanyard diagnostics`: thin callers of
-//! [`lanyard::activity_log`], [`lanyard::doctor`] and [`lanyard::diagnostics`].
+//! [`lanyard::history`], [`lanyard::doctor`] and [`lanyard::diagnostics`].
 
 use std::io::Write;
 
 use lanyard::Engine;
 use lanyard::doctor::{Orphans, Outcome, Report};
 
-use lanyard::activity_log::{self, Event};
+use lanyard::history::Event;
 
 use super::args::{DiagnosticsArgs, DoctorArgs, LogsArgs};
 
@@ -55,7 +55,7 @@ fn print_text(report: &Report) -> anyhow::Result<()> {
 /// A source's activity, newest last.
 pub fn logs(engine: &Engine, args: LogsArgs) -> anyhow::Result<()> {
     engine.profile(&args.id)?; // an unknown id is an error, not an empty log
-    let entries = activity_log::read(&activity_log::default_dir(), &args.id, args.limit);
+    let entries = engine.history().read(&args.id, args.limit);
     if args.json {
         return super::print_json(&entries);
     }

@@ -10,9 +10,10 @@
 //! out, and when the keychain refuses it, it is held in memory until the keychain takes it. A
 //! refused refresh (`invalid_grant`) deletes the tokens, so the source reads as *needs
 //! sign-in*; a dead dynamic registration (`invalid_client`) is dropped too. Each refresh's
-//! outcome is noted in `activity` for `lanyard status`. A refresh that failed on the server's
-//! side (down, slow, 5xx) keeps the tokens and is not tried again before its backoff runs out
-//! (`retry`); meanwhile an access token that has not expired yet is still handed out.
+//! start and outcome go to the source's history (`activity`, [`crate::history`]) for `lanyard
+//! status`. A refresh that failed on the server's side (down, slow, 5xx) keeps the tokens and is
+//! not tried again before its backoff runs out (`retry`); meanwhile an access token that has not
+//! expired yet is still handed out.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,7 +26,9 @@ use super::error::{OAuthError, Step};
 use super::http::{post_form, refusal};
 use super::tokens::{Renewal, StoredTokens, TokenAnswer};
 use super::{activity, client_credentials, registration, retry, step_up};
+use crate::history::History;
 use crate::ids::SourceId;
+use crate::paths::Dirs;
 use crate::profile::{Auth, OAuthSettings, Profile};
 use crate::secret::Secret;
 use crate::upstream::Origin;
@@ -64,30 +67,21 @@ impl AccessToken {
 pub struct Credentials<'a> {
     vault: &'a Vault,
     lock_dir: PathBuf,
-    activity_dir: PathBuf,
+    history: History,
     renewal: Renewal,
 }
 
 impl<'a> Credentials<'a> {
-    /// Locks live in `<data dir>/locks`; tokens are renewed [`DEFAULT_MARGIN`] before they
-    /// expire, or half-way through a shorter life ([`DEFAULT_RENEWAL`]).
-    pub fn new(vault: &'a Vault) -> Self {
-        Self {
-            vault,
-            lock_dir: default_lock_dir(),
-            activity_dir: activity::default_dir(),
-            renewal: DEFAULT_RENEWAL,
-        }
+    /// Locks live in `dirs`' lock folder and outcomes go to the sources' histories there; tokens
+    /// are renewed [`DEFAULT_MARGIN`] before they expire, or half-way through a shorter life
+    /// ([`DEFAULT_RENEWAL`]).
+    pub fn new(vault: &'a Vault, dirs: &Dirs) -> Self {
+        Self { vault, lock_dir: dirs.locks(), history: History::in_dirs(dirs), renewal: DEFAULT_RENEWAL }
     }
 
     /// Renews tokens exactly `margin` before they expire, however short their life.
     pub fn with_margin(mut self, margin: Duration) -> Self {
         self.renewal = Renewal::Exactly(margin);
-        self
-    }
-
-    pub fn with_lock_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.lock_dir = dir.into();
         self
     }
 
@@ -141,9 +135,7 @@ impl<'a> Credentials<'a> {
             .filter(|tokens| still_valid(tokens, refused))
             .map(|tokens| AccessToken::of(tokens, self.renewal));
         let obtained_at = current.as_ref().map(|tokens| tokens.obtained_at);
-        if let Some(retry_at) =
-            activity::held_back_until(&activity::load(&self.activity_dir, id), obtained_at)
-        {
+        if let Some(retry_at) = activity::held_back_until(&self.history.tokens(id), obtained_at) {
             debug!(retry_at, "the last refresh failed; waiting out its backoff");
             return fallback.ok_or(OAuthError::RetryLater { id: id.clone(), retry_at });
         }
@@ -157,15 +149,7 @@ impl<'a> Credentials<'a> {
             }
             _ => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
         };
-        activity::note_refresh(&self.activity_dir, id, renewed.as_ref().map(drop));
-        let event = match &renewed {
-            Ok(_) => crate::activity_log::Event::Refreshed,
-            Err(err) => crate::activity_log::Event::RefreshFailed {
-                error: err.to_string(),
-                problem: err.advice().map(|a| a.problem),
-            },
-        };
-        crate::activity_log::record(id, event);
+        activity::note_refresh(&self.history, id, renewed.as_ref().map(drop));
         match (renewed, fallback) {
             (Ok(tokens), _) => Ok(AccessToken::of(&tokens, self.renewal)),
             (Err(err), Some(fallback)) if retry::is_transient(&err) => {
@@ -254,7 +238,7 @@ impl<'a> Credentials<'a> {
         }
         let step = Step::Refresh;
         let origin = Origin::of(&tokens.token_endpoint);
-        let cut_off = activity::note_refresh_start(&self.activity_dir, id);
+        let cut_off = activity::note_refresh_start(&self.history, id);
         let (status, body) = post_form(http, id, step, &tokens.token_endpoint, &auth, &fields).await?;
         if !(200..300).contains(&status) {
             return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body), cut_off).await);
@@ -322,11 +306,6 @@ impl<'a> Credentials<'a> {
 /// early, not a limit on use).
 fn still_valid(tokens: &StoredTokens, refused: Option<&Secret>) -> bool {
     refused != Some(&tokens.access_token) && tokens.expires_at.is_some_and(|at| at > crate::clock::now())
-}
-
-/// The folder of the per-source refresh locks.
-pub fn default_lock_dir() -> PathBuf {
-    crate::paths::data_dir().join("locks")
 }
 
 /// Whether some process (this one included) holds `id`'s refresh lock right now: a refresh (or a

@@ -30,27 +30,25 @@ impl OAuthErrorCode {
         &self.0
     }
 
-    /// What to do about this code, naming the profile switch that fixes a server-specific one.
+    /// What to do about this code, naming the profile switch that fixes a server-specific one:
+    /// what the code means, then its remedy as the terminal says it ([`Remedy::command`]).
     pub fn hint(&self, id: &SourceId) -> String {
+        let fix = self.remedy().command(id);
         match self.0.as_str() {
-            "invalid_scope" => format!(
-                "the server refused the requested scopes: choose others with `lanyard profile edit {id} --scope '<scopes>'`"
-            ),
+            "invalid_scope" => format!("the server refused the requested scopes: {fix}"),
             "invalid_target" => format!(
-                "the server refused the `resource` parameter (RFC 8707): if it does not support it, run `lanyard profile edit {id} --no-resource-param`"
+                "the server refused the `resource` parameter (RFC 8707): if it does not support it, {fix}"
             ),
-            "invalid_client" | "unauthorized_client" => format!(
-                "the server does not accept Lanyard's client: check `--client-id`/`--client-secret-env` with `lanyard profile edit {id}`, or remove them so Lanyard registers itself"
-            ),
-            "invalid_redirect_uri" => format!(
-                "the server refused the loopback redirect URI: if the client is pre-registered with a fixed port, set it with `lanyard profile edit {id} --redirect-port <port>`"
-            ),
-            "access_denied" => format!("the sign-in was refused; run `lanyard connect {id}` to try again"),
-            "invalid_grant" => format!("the sign-in is no longer valid; run `lanyard connect {id}`"),
-            "temporarily_unavailable" | "server_error" => {
-                "the server has a problem for now; Lanyard keeps the sign-in and tries again later".to_owned()
+            "invalid_client" | "unauthorized_client" => {
+                format!("the server does not accept Lanyard's client: {fix}")
             }
-            _ => format!("run `lanyard connect {id}` to try again"),
+            "invalid_redirect_uri" => format!(
+                "the server refused the loopback redirect URI: if the client is pre-registered with a fixed port, {fix}"
+            ),
+            "access_denied" => format!("the sign-in was refused; {fix} to try again"),
+            "invalid_grant" => format!("the sign-in is no longer valid; {fix}"),
+            "temporarily_unavailable" | "server_error" => format!("the server has a problem for now; {fix}"),
+            _ => format!("{fix} to try again"),
         }
     }
 

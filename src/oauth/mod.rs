@@ -18,7 +18,7 @@
 //! and paste-back, `state`/`iss` checks), `authorize` (the sign-in), `client_credentials`,
 //! `credentials` (refresh under a per-source lock), `retry` (backoff after a failed refresh),
 //! `assertion` (the signed JWTs of `private_key_jwt`), `step_up` (`403 insufficient_scope`, acted on only by an explicit sign-in), `account` (who
-//! signed in, from the ID token), `activity` (last refresh and last error, for status), `pending`
+//! signed in, from the ID token), `activity` (what refreshes and sign-ins record in a source's history, for status), `pending`
 //! (the sign-in a flow waits for, for status), `revoke`, `tokens` (the stored model), `http`
 //! (shared request rules), `error`.
 
@@ -48,9 +48,7 @@ pub use assertion::{KeyError, check_key};
 pub use authorize::{DEFAULT_TIMEOUT, RESERVED_PARAMS, ShowUrl, SignInOptions, sign_in};
 pub use browser::{Browser, UserAgent};
 pub use client_credentials::fetch as client_credentials;
-pub use credentials::{
-    AccessToken, Credentials, DEFAULT_MARGIN, DEFAULT_RENEWAL, default_lock_dir, refresh_in_flight,
-};
+pub use credentials::{AccessToken, Credentials, DEFAULT_MARGIN, DEFAULT_RENEWAL, refresh_in_flight};
 pub use error::{OAuthError, OAuthErrorCode, Problem, Step};
 pub use http::{
     MAX_BODY, client as http_client, client_for as http_client_for, client_trusting as http_client_trusting,

@@ -33,11 +33,6 @@ pub struct PendingSignIn {
     pub expires_at: u64,
 }
 
-/// The folder of the pending sign-in files.
-pub fn default_dir() -> PathBuf {
-    crate::paths::data_dir().join("sign-ins")
-}
-
 fn file(dir: &Path, id: &SourceId) -> PathBuf {
     dir.join(format!("{id}.json"))
 }

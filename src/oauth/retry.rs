@@ -33,7 +33,8 @@ pub fn delay(failures: u32) -> u64 {
 mod tests {
     use super::*;
     use crate::clock::now;
-    use crate::oauth::activity::{ErrorRecord, RefreshRecord, TokenActivity, held_back_until};
+    use crate::history::{ErrorRecord, RefreshRecord, TokenActivity};
+    use crate::oauth::activity::held_back_until;
 
     #[test]
     fn the_delay_doubles_up_to_the_cap() {

@@ -229,9 +229,9 @@ pub struct ProfileStore {
 }
 
 impl ProfileStore {
-    /// The file in Lanyard's config folder (`LANYARD_CONFIG_DIR` overrides it).
-    pub fn open_default() -> Self {
-        Self::at(crate::paths::config_dir().join(FILE_NAME))
+    /// The file in Lanyard's config folder (see [`crate::paths::Dirs::config`]).
+    pub fn in_folder(config: &Path) -> Self {
+        Self::at(config.join(FILE_NAME))
     }
 
     pub fn at(path: impl Into<PathBuf>) -> Self {

@@ -121,26 +121,23 @@ enum Connecting {
 }
 
 impl Upstream {
-    /// Connects and completes the `initialize` handshake within the profile's connect timeout.
-    /// A stdio server's stderr goes to `<source-id>.stderr.log` in [`crate::paths::log_dir`].
-    pub async fn connect(resolved: Resolved) -> Result<Upstream, UpstreamError> {
-        Self::connect_authorized(resolved, Offers::Nothing, None).await
-    }
-
-    /// [`Upstream::connect`], declaring what `offers` says in the handshake, with every HTTP
-    /// request's bearer token from `authorizer` (see [`Authorizer`]).
+    /// Connects and completes the `initialize` handshake within the profile's connect timeout,
+    /// declaring what `offers` says, with every HTTP request's bearer token from `authorizer` (see
+    /// [`Authorizer`]). A stdio server's stderr goes to `<source-id>.stderr.log` in `log_dir`
+    /// (the engine's [`crate::paths::Dirs::logs`]).
     pub async fn connect_authorized(
         resolved: Resolved,
+        log_dir: &Path,
         offers: Offers,
         authorizer: Option<Arc<dyn Authorizer>>,
     ) -> Result<Upstream, UpstreamError> {
         let span =
             info_span!("connect", source = %resolved.id, transport = %transport_kind(&resolved.transport));
-        let connecting = Connect { log_dir: &crate::paths::log_dir(), offers, authorizer };
+        let connecting = Connect { log_dir, offers, authorizer };
         Self::connect_inner(resolved, connecting).instrument(span).await
     }
 
-    /// [`Upstream::connect`], with a stdio server's stderr log in `log_dir` instead.
+    /// [`Upstream::connect_authorized`] offering nothing and with no bearer tokens.
     pub async fn connect_with_log_dir(resolved: Resolved, log_dir: &Path) -> Result<Upstream, UpstreamError> {
         let span =
             info_span!("connect", source = %resolved.id, transport = %transport_kind(&resolved.transport));

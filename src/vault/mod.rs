@@ -35,8 +35,10 @@
 
 mod error;
 mod install;
+mod key;
 #[cfg(target_os = "linux")]
 pub mod keyutils;
+mod kind;
 mod state;
 mod store;
 
@@ -48,79 +50,15 @@ use keyring_core::CredentialStore;
 use tokio::sync::{Mutex, OnceCell};
 use tracing::{debug, info, instrument, warn};
 
-use crate::ids::{SecretRef, SourceId};
 use crate::secret::Secret;
 
 pub use error::{Op, PlatformError, VaultError};
 pub use install::{INSTALL_ID_FILE, InstallFile, InstallId};
+pub use key::{KeyKind, SERVICE, VaultKey};
+pub use kind::{KEYCHAIN_ENV, StoreKind};
 pub use state::{KeychainState, expiry_words, no_secret_service_fix};
 
-/// The keychain service of every Lanyard entry.
-pub const SERVICE: &str = "lanyard";
-
-/// The environment variable that picks the store.
-pub const KEYCHAIN_ENV: &str = "LANYARD_KEYCHAIN";
-
-/// Which keychain backs the vault. Its `serde` name is also its `LANYARD_KEYCHAIN` value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum StoreKind {
-    /// The freedesktop Secret Service (gnome-keyring, KeePassXC, KWallet) over D-Bus. Linux default.
-    SecretService,
-    /// The Linux kernel keyring, in the user's persistent keyring. Opt-in for headless machines:
-    /// it forgets everything at reboot, or once unused for the kernel's persistent keyring expiry.
-    Keyutils,
-    /// The macOS login keychain. macOS default.
-    MacosKeychain,
-    /// The Windows Credential Manager. Windows default.
-    WindowsCredentialManager,
-    /// keyring-core's in-memory mock, for unit tests of other modules only: each [`Vault`] has its
-    /// own, and it forgets everything when that `Vault` is dropped.
-    Mock,
-}
-
 impl StoreKind {
-    const ALL: [StoreKind; 5] = [
-        StoreKind::SecretService,
-        StoreKind::Keyutils,
-        StoreKind::MacosKeychain,
-        StoreKind::WindowsCredentialManager,
-        StoreKind::Mock,
-    ];
-
-    /// The `LANYARD_KEYCHAIN` value (and `serde` name) of this store.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            StoreKind::SecretService => "secret-service",
-            StoreKind::Keyutils => "keyutils",
-            StoreKind::MacosKeychain => "macos-keychain",
-            StoreKind::WindowsCredentialManager => "windows-credential-manager",
-            StoreKind::Mock => "mock",
-        }
-    }
-
-    /// The store used when `LANYARD_KEYCHAIN` is unset: this operating system's own keychain.
-    pub const fn platform_default() -> Self {
-        if cfg!(target_os = "macos") {
-            StoreKind::MacosKeychain
-        } else if cfg!(target_os = "windows") {
-            StoreKind::WindowsCredentialManager
-        } else {
-            StoreKind::SecretService
-        }
-    }
-
-    /// Whether this build can use the store on this operating system.
-    pub const fn is_available(self) -> bool {
-        match self {
-            StoreKind::SecretService | StoreKind::Keyutils => cfg!(target_os = "linux"),
-            StoreKind::MacosKeychain => cfg!(target_os = "macos"),
-            StoreKind::WindowsCredentialManager => cfg!(target_os = "windows"),
-            StoreKind::Mock => true,
-        }
-    }
-
     /// The store named by a `LANYARD_KEYCHAIN` value; unset or empty means the platform default.
     pub fn choose(value: Option<&str>) -> Result<Self, VaultError> {
         let kind = match value {
@@ -131,31 +69,6 @@ impl StoreKind {
                 .ok_or_else(|| VaultError::UnknownKeychain { value: value.to_owned() })?,
         };
         if kind.is_available() { Ok(kind) } else { Err(VaultError::Unsupported { kind }) }
-    }
-
-    /// The `LANYARD_KEYCHAIN` values this build accepts on this system, for error messages.
-    fn accepted_values() -> String {
-        let names: Vec<String> = Self::ALL
-            .into_iter()
-            .filter(|kind| kind.is_available())
-            .map(|kind| match kind {
-                StoreKind::Mock => format!("{} (for tests only)", kind.as_str()),
-                _ => kind.as_str().to_owned(),
-            })
-            .collect();
-        names.join(", ")
-    }
-}
-
-impl fmt::Display for StoreKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            StoreKind::SecretService => "Secret Service keychain",
-            StoreKind::Keyutils => "kernel keyring (keyutils)",
-            StoreKind::MacosKeychain => "macOS keychain",
-            StoreKind::WindowsCredentialManager => "Windows Credential Manager",
-            StoreKind::Mock => "in-memory test keychain",
-        })
     }
 }
 
@@ -168,53 +81,7 @@ fn keyutils_expiry_secs() -> Option<u64> {
     None
 }
 
-/// The name of one vault entry (the keychain "account"; the service is always `lanyard`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct VaultKey(String);
-
 impl VaultKey {
-    /// A secret header, env value or client secret of one source, e.g.
-    /// `source:github/header/Authorization`.
-    pub fn source_secret(id: &SourceId, reference: &SecretRef) -> Self {
-        Self(format!("source:{id}/{reference}"))
-    }
-    /// The OAuth tokens of one source.
-    pub fn source_tokens(id: &SourceId) -> Self {
-        Self(format!("source:{id}/oauth/tokens"))
-    }
-    /// A dynamic client registration, shared by every source signed in at that issuer.
-    pub fn registration(issuer: &str) -> Self {
-        Self(format!("issuer:{issuer}/registration"))
-    }
-    /// The token local clients present to the bridge.
-    pub fn bridge_token() -> Self {
-        Self("bridge/token".to_owned())
-    }
-    /// The name of this entry within an install (the keychain account of an unscoped vault).
-    pub fn account(&self) -> &str {
-        &self.0
-    }
-
-    /// What the entry is for, read back from its name: `lanyard doctor` matches it against the
-    /// profile file.
-    pub fn kind(&self) -> KeyKind {
-        if let Some(rest) = self.0.strip_prefix("source:")
-            && let Some((id, what)) = rest.split_once('/')
-            && let Ok(id) = id.parse::<SourceId>()
-        {
-            return match what {
-                "oauth/tokens" => KeyKind::SourceTokens { id },
-                reference => KeyKind::SourceSecret { id, reference: SecretRef(reference.to_owned()) },
-            };
-        }
-        if let Some(issuer) =
-            self.0.strip_prefix("issuer:").and_then(|rest| rest.strip_suffix("/registration"))
-        {
-            return KeyKind::Registration { issuer: issuer.to_owned() };
-        }
-        if self == &Self::bridge_token() { KeyKind::BridgeToken } else { KeyKind::Unknown }
-    }
-
     /// The keychain account of this key in install `id`.
     fn in_install(&self, id: &InstallId) -> Self {
         Self(format!("{INSTALL_PREFIX}{id}/{}", self.0))
@@ -240,25 +107,6 @@ impl VaultKey {
 /// How a namespaced account starts: `install:<id>/`.
 const INSTALL_PREFIX: &str = "install:";
 
-/// What a vault entry is for (see [`VaultKey::kind`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyKind {
-    SourceSecret {
-        id: SourceId,
-        reference: SecretRef,
-    },
-    SourceTokens {
-        id: SourceId,
-    },
-    Registration {
-        issuer: String,
-    },
-    BridgeToken,
-    /// A name this version of Lanyard does not make.
-    Unknown,
-}
-
 /// Lanyard's entries in a store, by name (no value is read), sorted by whose they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Entries {
@@ -278,12 +126,6 @@ pub enum Listing {
     NotListable {
         kind: StoreKind,
     },
-}
-
-impl fmt::Display for VaultKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 /// Secrets in one keychain store.
@@ -742,6 +584,7 @@ impl Vault {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{SecretRef, SourceId};
 
     fn source(id: &str) -> SourceId {
         id.parse().expect("a valid source id")

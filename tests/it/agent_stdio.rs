@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::bridge::initialize;
-use crate::support::bridge_home::Home;
+use crate::support::home::Home;
 use crate::support::test_server_bin;
 
 /// `O_NONBLOCK` as `/proc/<pid>/fdinfo` prints the flags (octal).

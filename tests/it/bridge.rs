@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
-use crate::support::bridge_home::{CountingUpstream, Home, bridge_token, run_agent, start_serve};
+use crate::support::bridge_home::{CountingUpstream, bridge_token, run_agent, start_serve};
+use crate::support::home::Home;
 use crate::support::{Everything, children_of, everything_js, start_everything, test_server_bin};
 
 /// The filter every server-everything source gets: `get-env` hidden, `echo` exposed as `say`,
@@ -87,7 +88,7 @@ async fn stdio_agent_to_stdio_upstream_passes_everything_through() {
     args.extend_from_slice(&FILTER);
     args.extend_from_slice(&["--", "node", &js, "stdio"]);
     home.add(&args).await;
-    let connect = json!({ "stdio": { "command": crate::support::bridge_home::lanyard_bin(), "args": ["bridge", "ev-stdio"] } });
+    let connect = json!({ "stdio": { "command": crate::support::home::lanyard_bin(), "args": ["bridge", "ev-stdio"] } });
     let report = run_agent(&home, &plan(connect)).await.expect("the agent runs");
     assert_pass_through(&report, "ev-stdio");
 }
@@ -100,7 +101,8 @@ async fn stdio_agent_to_http_upstream_passes_everything_through() {
     let mut args = vec!["ev-http", "--url", &url];
     args.extend_from_slice(&FILTER);
     home.add(&args).await;
-    let connect = json!({ "stdio": { "command": crate::support::bridge_home::lanyard_bin(), "args": ["bridge", "ev-http"] } });
+    let connect =
+        json!({ "stdio": { "command": crate::support::home::lanyard_bin(), "args": ["bridge", "ev-http"] } });
     let report = run_agent(&home, &plan(connect)).await.expect("the agent runs");
     assert_pass_through(&report, "ev-http");
 }
@@ -112,7 +114,8 @@ async fn stdio_agent_to_legacy_sse_upstream_passes_everything_through() {
     let mut args = vec!["ev-sse", "--url", &url, "--transport", "sse"];
     args.extend_from_slice(&FILTER);
     home.add(&args).await;
-    let connect = json!({ "stdio": { "command": crate::support::bridge_home::lanyard_bin(), "args": ["bridge", "ev-sse"] } });
+    let connect =
+        json!({ "stdio": { "command": crate::support::home::lanyard_bin(), "args": ["bridge", "ev-sse"] } });
     let report = run_agent(&home, &plan(connect)).await.expect("the agent runs");
     assert_pass_through(&report, "ev-sse");
 }
@@ -561,7 +564,7 @@ async fn another_unix_user_gets_neither_the_bridge_token_nor_past_the_door() {
     // A home of its own for the other user, and our binary where it may run it.
     let theirs = tempfile::tempdir().expect("a temporary folder");
     let bin = theirs.path().join("lanyard");
-    std::fs::copy(crate::support::bridge_home::lanyard_bin(), &bin).expect("copy the binary");
+    std::fs::copy(crate::support::home::lanyard_bin(), &bin).expect("copy the binary");
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(theirs.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
     let as_nobody = |program: &str, args: &[&str]| {

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use crate::bridge::{RawBridge, initialize};
 use crate::oauth::{Cleanup, unique_id};
-use crate::support::bridge_home::{CountingUpstream, Home, bridge_token, start_serve};
+use crate::support::bridge_home::{CountingUpstream, bridge_token, start_serve};
+use crate::support::home::Home;
 use crate::support::oauth_fixture::{OAuthFixture, browser_script};
 
 /// The JSON-RPC error code of "sign-in needed" (see `src/bridge/jsonrpc.rs`).

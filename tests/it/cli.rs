@@ -2,93 +2,9 @@
 //! Each test gets its own config and data folders; secrets go to the real Secret Service that
 //! `scripts/with-keychain.sh` provides.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-use serde_json::Value;
-
-/// A private Lanyard home: its own profile file and logs.
-pub(crate) struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    pub(crate) fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("a temp dir") }
-    }
-
-    fn config_dir(&self) -> PathBuf {
-        self.dir.path().join("config")
-    }
-
-    pub(crate) fn profile_file(&self) -> PathBuf {
-        self.config_dir().join("profiles.toml")
-    }
-
-    pub(crate) fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lanyard"));
-        command
-            .args(args)
-            .env("LANYARD_CONFIG_DIR", self.config_dir())
-            .env("LANYARD_DATA_DIR", self.dir.path().join("data"))
-            .env_remove("LANYARD_LOG")
-            .stdin(Stdio::null());
-        command
-    }
-
-    pub(crate) fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.command(args).output().expect("lanyard runs"))
-    }
-
-    fn run_with_stdin(&self, args: &[&str], input: &str) -> Run {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("lanyard runs");
-        child.stdin.take().expect("stdin is piped").write_all(input.as_bytes()).expect("write stdin");
-        Run::from(child.wait_with_output().expect("lanyard finishes"))
-    }
-}
-
-/// One finished `lanyard` run.
-pub(crate) struct Run {
-    pub(crate) code: i32,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(output: Output) -> Self {
-        Self {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-}
-
-impl Run {
-    #[track_caller]
-    pub(crate) fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "expected success\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
-        self
-    }
-
-    #[track_caller]
-    pub(crate) fn fails_with(self, code: i32, needle: &str) -> Self {
-        assert_eq!(self.code, code, "wrong exit code\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
-        assert!(self.stderr.contains(needle), "stderr should mention `{needle}`:\n{}", self.stderr);
-        self
-    }
-
-    pub(crate) fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.stdout))
-    }
-}
+use crate::support::home::{Home, Run};
 
 pub(crate) fn everything_js() -> String {
     crate::support::everything_js().display().to_string()
@@ -121,7 +37,7 @@ fn keychain_lookup(account: &str) -> Option<String> {
 
 #[test]
 fn stdio_profile_lists_tools_and_calls_echo() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["profile", "add", "everything", "--", "node", &everything_js(), "stdio"]).ok();
     let listed = home.run(&["tools", "everything", "--json"]).ok().json();
     let names: Vec<&str> =
@@ -131,14 +47,14 @@ fn stdio_profile_lists_tools_and_calls_echo() {
     let called = home.run(&["call", "everything", "echo", "--args", r#"{"message":"hello lanyard"}"#]).ok();
     assert!(called.stdout.contains("hello lanyard"), "echo echoes: {}", called.stdout);
 
-    let log = home.dir.path().join("data/logs/everything.stderr.log");
+    let log = home.path().join("data/logs/everything.stderr.log");
     assert!(log.exists(), "the server's stderr goes to its per-source log at {}", log.display());
 }
 
 #[tokio::test]
 async fn http_profile_lists_tools_and_calls_echo() {
     let (_server, url) = everything_over_http().await;
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["profile", "add", "web", "--url", &url]).ok();
     let called =
         home.run(&["call", "web", "echo", "--args", r#"{"message":"over http"}"#, "--json"]).ok().json();
@@ -149,7 +65,7 @@ async fn http_profile_lists_tools_and_calls_echo() {
 #[tokio::test]
 async fn one_off_url_mode_keeps_nothing() {
     let (_server, url) = everything_over_http().await;
-    let home = Home::new();
+    let home = Home::own_install();
     let run = home.run(&["tools", "--url", &url]).ok();
     assert!(run.stdout.contains("echo"), "tools of a URL without a profile: {}", run.stdout);
     assert!(!home.profile_file().exists(), "the one-off mode must not write a profile file");
@@ -157,7 +73,7 @@ async fn one_off_url_mode_keeps_nothing() {
 
 #[test]
 fn header_secret_goes_to_the_keychain_not_the_file() {
-    let home = Home::new();
+    let home = Home::own_install();
     let id = unique("sec");
     let planted = format!("planted-{}", unique("value"));
     home.run_with_stdin(
@@ -186,7 +102,7 @@ fn header_secret_goes_to_the_keychain_not_the_file() {
 
 #[test]
 fn plain_credential_on_the_command_line_is_refused() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&[
         "profile",
         "add",
@@ -202,7 +118,7 @@ fn plain_credential_on_the_command_line_is_refused() {
 
 #[test]
 fn sign_in_settings_are_edited_in_place_and_flags_of_the_other_kind_are_refused() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["profile", "add", "signs-in", "--url", "http://127.0.0.1:9/mcp", "--auth", "oauth"]).ok();
     home.run(&[
         "profile",
@@ -255,7 +171,7 @@ fn issue_16_a_reserved_auth_param_is_refused_as_a_usage_error() {
 
 #[test]
 fn malformed_profile_file_names_line_and_is_left_untouched() {
-    let home = Home::new();
+    let home = Home::own_install();
     std::fs::create_dir_all(home.config_dir()).unwrap();
     let broken =
         "version = 1\n\n[sources.a]\ntransport = { type = \"http\", url = \"http://x\" }\ncolour = \"red\"\n";
@@ -272,7 +188,7 @@ fn malformed_profile_file_names_line_and_is_left_untouched() {
 
 #[test]
 fn unset_variable_names_profile_and_variable() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&[
         "profile",
         "add",
@@ -291,7 +207,7 @@ fn unset_variable_names_profile_and_variable() {
 
 #[test]
 fn excluded_tool_is_neither_listed_nor_callable() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&[
         "profile",
         "add",
@@ -321,9 +237,9 @@ fn excluded_tool_is_neither_listed_nor_callable() {
 
 #[test]
 fn import_claude_desktop_config() {
-    let home = Home::new();
+    let home = Home::own_install();
     let suffix = unique("imp");
-    let config = home.dir.path().join("claude_desktop_config.json");
+    let config = home.path().join("claude_desktop_config.json");
     let planted = format!("ghp-{suffix}");
     std::fs::write(
         &config,
@@ -350,7 +266,7 @@ fn import_claude_desktop_config() {
 
 #[test]
 fn command_not_found_is_a_connection_error() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["profile", "add", "ghost", "--", "lanyard-no-such-command-xyz"]).ok();
     home.run(&["tools", "ghost"]).fails_with(3, "lanyard-no-such-command-xyz");
 }
@@ -358,13 +274,13 @@ fn command_not_found_is_a_connection_error() {
 #[test]
 fn connection_refused_is_a_connection_error() {
     let port = crate::support::free_port().expect("a free port");
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["tools", "--url", &format!("http://127.0.0.1:{port}/mcp")]).fails_with(3, "127.0.0.1");
 }
 
 #[test]
 fn unknown_source_and_bad_arguments() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["tools", "nope"]).fails_with(5, "no source named `nope`");
     home.run(&["profile", "add", "Bad Id", "--url", "http://x"]).fails_with(2, "not a valid source id");
     home.run(&["profile", "add", "both", "--url", "http://x", "--", "cmd"]).fails_with(2, "not both");
@@ -374,7 +290,7 @@ fn unknown_source_and_bad_arguments() {
 
 #[test]
 fn status_and_list_speak_json() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["profile", "add", "legacy", "--url", "http://127.0.0.1:9/sse", "--transport", "sse"]).ok();
     let list = home.run(&["profile", "list", "--json"]).ok().json();
     assert_eq!(list[0]["transport"], "sse");
@@ -390,7 +306,7 @@ fn status_and_list_speak_json() {
 
 #[test]
 fn closed_stdout_ends_quietly() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["profile", "add", "everything", "--", "node", &everything_js(), "stdio"]).ok();
     let mut child = home
         .command(&["tools", "everything"])
@@ -408,7 +324,7 @@ fn closed_stdout_ends_quietly() {
 /// source is a profile error (5), not a bare failure.
 #[test]
 fn bridge_exit_codes_follow_the_error() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["bridge", "nowhere"]).fails_with(5, "nowhere");
     home.run(&["profile", "add", "off", "--", "true"]).ok();
     home.run(&["profile", "edit", "off", "--disable"]).ok();

@@ -8,7 +8,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::oauth::{Cleanup, Home, unique_id};
+use crate::oauth::{Cleanup, cli_home, unique_id};
+use crate::support::home::Run;
 use crate::support::oauth_fixture::OAuthFixture;
 
 /// The token log's client-credentials requests, oldest first.
@@ -26,7 +27,7 @@ async fn cc_requests(fixture: &OAuthFixture) -> Vec<Value> {
 #[tokio::test]
 async fn a_service_account_signs_its_token_requests_with_its_key_and_keeps_it_in_the_keychain() {
     let fixture = OAuthFixture::start(&[]).await.unwrap();
-    let home = Home::new();
+    let home = cli_home();
     let id = unique_id("jwt");
     let id_text = id.to_string();
     let _cleanup =
@@ -39,7 +40,7 @@ async fn a_service_account_signs_its_token_requests_with_its_key_and_keeps_it_in
 
     let mut transcript = String::new();
     let mut step = |args: &[&str], want: i32| -> (String, String) {
-        let (code, stdout, stderr) = home.run(args);
+        let Run { code, stdout, stderr } = home.run(args);
         transcript.push_str(&stdout);
         transcript.push_str(&stderr);
         assert_eq!(code, want, "`lanyard {}`\nstdout: {stdout}\nstderr: {stderr}", args.join(" "));
@@ -106,7 +107,7 @@ async fn a_service_account_signs_its_token_requests_with_its_key_and_keeps_it_in
     assert_eq!(cc["client_key"]["alg"], "RS256", "the algorithm is kept in the profile: {shown}");
     assert!(cc.get("client_secret").is_none(), "a key replaces the secret: {shown}");
     assert_eq!(shown["secrets"]["oauth/client-key"], "set", "the key is in the keychain: {shown}");
-    let profiles = std::fs::read_to_string(home.dir.path().join("config/profiles.toml")).expect("the file");
+    let profiles = std::fs::read_to_string(home.profile_file()).expect("the file");
     assert!(!profiles.contains(&key_path), "the key file's path is not kept: {profiles}");
 
     // A key the server does not know is refused: the assertion is what authenticates.
@@ -129,7 +130,7 @@ async fn a_service_account_signs_its_token_requests_with_its_key_and_keeps_it_in
         ],
         0,
     );
-    let (code, stdout, stderr) = home.run(&["reconnect", &id_text]);
+    let Run { code, stdout, stderr } = home.run(&["reconnect", &id_text]);
     transcript.push_str(&stdout);
     transcript.push_str(&stderr);
     assert_ne!(code, 0, "a key the server does not know gets no token: {stdout}{stderr}");
@@ -160,7 +161,7 @@ fn pem_body(pem: &str) -> &str {
 #[tokio::test]
 async fn a_key_that_cannot_sign_is_refused_when_it_is_given() {
     let fixture = OAuthFixture::start(&[]).await.unwrap();
-    let home = Home::new();
+    let home = cli_home();
     let id = unique_id("badkey");
     let id_text = id.to_string();
     let keys = tempfile::tempdir().expect("a temp dir");
@@ -183,19 +184,19 @@ async fn a_key_that_cannot_sign_is_refused_when_it_is_given() {
         home.run(&args)
     };
 
-    let (code, _, stderr) = add(&["--client-key-file", &key_path, "--client-key-alg", "ES256"]);
+    let Run { code, stderr, .. } = add(&["--client-key-file", &key_path, "--client-key-alg", "ES256"]);
     assert_eq!(code, 2, "an RSA key named ES256 is a usage error: {stderr}");
     assert!(stderr.contains("cannot sign ES256"), "says why: {stderr}");
     let not_a_key = keys.path().join("cert.txt");
     std::fs::write(&not_a_key, "hello").unwrap();
-    let (code, _, stderr) = add(&["--client-key-file", &not_a_key.display().to_string()]);
+    let Run { code, stderr, .. } = add(&["--client-key-file", &not_a_key.display().to_string()]);
     assert_eq!(code, 2, "a file that is not a key is a usage error: {stderr}");
     assert!(stderr.contains("not a PEM private key"), "says why: {stderr}");
-    let (code, _, stderr) = add(&["--client-key-file", &key_path, "--client-secret-env", "HOME"]);
+    let Run { code, stderr, .. } = add(&["--client-key-file", &key_path, "--client-secret-env", "HOME"]);
     assert_eq!(code, 2, "a key and a secret at once: {stderr}");
-    let (code, _, stderr) = add(&[]);
+    let Run { code, stderr, .. } = add(&[]);
     assert_eq!(code, 2, "a service account needs a secret or a key: {stderr}");
     assert!(stderr.contains("--client-key-file"), "names the new way too: {stderr}");
-    let (code, _, _) = home.run(&["profile", "show", &id_text]);
+    let Run { code, .. } = home.run(&["profile", "show", &id_text]);
     assert_ne!(code, 0, "nothing was saved");
 }

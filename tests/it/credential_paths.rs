@@ -7,7 +7,8 @@
 use serde_json::{Value, json};
 
 use crate::bridge_oauth::SignedIn;
-use crate::support::bridge_home::{CountingUpstream, bridge_token, lanyard_bin, run_agent, start_serve};
+use crate::support::bridge_home::{CountingUpstream, bridge_token, run_agent, start_serve};
+use crate::support::home::lanyard_bin;
 
 /// The fixture's access token life, in seconds.
 const ACCESS_TTL: &str = "4";
@@ -276,7 +277,7 @@ async fn issue_14_ten_agents_on_the_merged_server_outlive_several_expiries_with_
 /// and `status` shows what the last connection spoke; a pinned revision is kept and used.
 #[tokio::test]
 async fn issue_15_status_shows_the_revision_spoken_and_a_pinned_one_is_used() {
-    let home = crate::support::bridge_home::Home::new();
+    let home = crate::support::home::Home::new();
     let js = crate::support::everything_js().display().to_string();
     home.add(&["auto-era", "--", "node", &js]).await;
     home.add(&["pinned-era", "--protocol", "2026-07-28", "--", "node", &js]).await;

@@ -8,7 +8,8 @@ use std::process::Stdio;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
-use crate::support::bridge_home::{Home, bridge_token};
+use crate::support::bridge_home::bridge_token;
+use crate::support::home::Home;
 use crate::support::{free_port, test_server_bin};
 
 const PLANTED: [&str; 4] =

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-use crate::support::bridge_home::{Home, lanyard_bin};
 use crate::support::everything_js;
+use crate::support::home::{Home, lanyard_bin};
 
 /// A home with server-everything over stdio saved as `ev`.
 async fn home_with_everything() -> Home {

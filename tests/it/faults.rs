@@ -19,35 +19,16 @@ mod upstream;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::oauth::{Cleanup, unique_id};
-use crate::support::bridge_home::{Home, bridge_token};
+use crate::support::bridge_home::bridge_token;
+use crate::support::home::Home;
 use crate::support::oauth_fixture::{OAuthFixture, browser_script};
 
 /// The JSON-RPC error code of "sign-in needed" (see `src/bridge/jsonrpc.rs`).
 const SIGN_IN_NEEDED: i64 = -32001;
-
-/// How long a poll waits for a state before the test fails.
-const POLL_DEADLINE: Duration = Duration::from_secs(120);
-
-/// Polls `check` every `every` until it gives `Some`, failing the test after [`POLL_DEADLINE`].
-async fn poll<T, F, Fut>(what: &str, every: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + POLL_DEADLINE;
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting for {what} after {POLL_DEADLINE:?}");
-        tokio::time::sleep(every).await;
-    }
-}
 
 /// An OAuth source at a fixture that keeps its store in a file (so it can be killed and started
 /// again), signed in through `lanyard connect` in its own home.

@@ -11,8 +11,8 @@ use lanyard::vault::{InstallFile, StoreKind, Vault, VaultKey};
 use serde_json::Value;
 use tokio::process::Command;
 
-use crate::support::bridge_home::{Home, output_with_input};
 use crate::support::free_port;
+use crate::support::home::{Home, output_with_input};
 
 /// A session bus address with nothing behind it: the Secret Service cannot be reached.
 const NO_BUS: &str = "unix:path=/nonexistent/lanyard-test-bus";

@@ -3,7 +3,8 @@
 //! to add, a tool filter entry or a stdio command that matches nothing is warned about, and the
 //! help of `call` and `tools` shows what applies, one-off flags apart.
 
-use crate::cli::{Home, everything_js, everything_over_http};
+use crate::cli::{everything_js, everything_over_http};
+use crate::support::home::Home;
 
 const MISSING_COMMAND: &str = "lanyard-no-such-command-xyz";
 
@@ -11,7 +12,7 @@ const MISSING_COMMAND: &str = "lanyard-no-such-command-xyz";
 /// closest id for a typo, and none offers an unrelated one.
 #[test]
 fn issue_17_a_near_miss_source_id_gets_the_closest_id_from_every_command() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["profile", "add", "everything", "--", "true"]).ok();
     home.run(&["profile", "add", "github", "--", "true"]).ok();
     let commands: [&[&str]; 12] = [
@@ -56,7 +57,7 @@ fn issue_17_a_near_miss_source_id_gets_the_closest_id_from_every_command() {
 /// point at `lanyard tools`, while a real tool's own error stays a tool error.
 #[test]
 fn issue_17_a_mistyped_tool_on_a_real_server_gets_the_closest_names() {
-    let home = Home::new();
+    let home = Home::own_install();
     home.run(&["profile", "add", "everything", "--", "node", &everything_js(), "stdio"]).ok();
     let run = home
         .run(&["call", "everything", "echoo", "--args", r#"{"message":"hi"}"#])
@@ -85,7 +86,7 @@ fn issue_17_a_mistyped_tool_on_a_real_server_gets_the_closest_names() {
 #[tokio::test]
 async fn issue_17_a_mistyped_tool_of_a_one_off_server_points_at_tools_with_its_url() {
     let (_server, url) = everything_over_http().await;
-    let home = Home::new();
+    let home = Home::own_install();
     let run = home
         .run(&["call", "--url", &url, "echoo", "--args", r#"{"message":"hi"}"#])
         .fails_with(2, "the server has no tool `echoo`; did you mean `echo`?");
@@ -100,7 +101,7 @@ async fn issue_17_a_mistyped_tool_of_a_one_off_server_points_at_tools_with_its_u
 /// a base" does not say what to do.
 #[test]
 fn issue_17_a_url_without_a_scheme_says_which_scheme_to_add() {
-    let home = Home::new();
+    let home = Home::own_install();
     let local =
         home.run(&["profile", "add", "local", "--url", "127.0.0.1:3001/mcp"]).fails_with(5, "add `http://`");
     assert!(
@@ -134,7 +135,7 @@ fn issue_17_a_url_without_a_scheme_says_which_scheme_to_add() {
 /// error, when the profile is added and when its tools are listed.
 #[test]
 fn issue_17_filter_entries_that_match_no_tool_of_a_real_server_are_warned_about() {
-    let home = Home::new();
+    let home = Home::own_install();
     let js = everything_js();
     let added = home
         .run(&[
@@ -202,7 +203,7 @@ fn issue_17_filter_entries_that_match_no_tool_of_a_real_server_are_warned_about(
 /// and `status` says it is not found instead of *ready*.
 #[test]
 fn issue_17_a_stdio_command_not_on_path_is_warned_about_and_status_says_not_found() {
-    let home = Home::new();
+    let home = Home::own_install();
     let added = home.run(&["profile", "add", "ghost", "--", MISSING_COMMAND, "--flag"]).ok();
     assert!(
         added.stderr.contains("warning")
@@ -232,7 +233,7 @@ fn issue_17_a_stdio_command_not_on_path_is_warned_about_and_status_says_not_foun
 /// one-off server hidden, and every flag still accepted.
 #[test]
 fn issue_17_call_and_tools_help_show_what_applies_with_one_off_flags_apart() {
-    let home = Home::new();
+    let home = Home::own_install();
     for (command, own, usage) in [
         ("call", &["--args", "--json", "--elicit"][..], "lanyard call [OPTIONS] <ID> <TOOL>"),
         ("tools", &["--json"][..], "lanyard tools [OPTIONS] <ID>"),

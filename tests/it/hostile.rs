@@ -18,7 +18,8 @@ use axum::routing::{any, get, post};
 use lanyard::Engine;
 use lanyard::ids::SourceId;
 use lanyard::oauth::{Browser, OAuthError, SignInOptions, StoredTokens, UserAgent};
-use lanyard::profile::{Auth, OAuthSettings, Profile, ProfileStore, Transport};
+use lanyard::paths::Dirs;
+use lanyard::profile::{Auth, OAuthSettings, Profile, Transport};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -149,7 +150,7 @@ struct Outcome {
 async fn sign_in(tag: &str, answers: Answers) -> Outcome {
     let base = hostile_server(answers).await;
     let dir = tempfile::tempdir().expect("a temp dir");
-    let engine = Engine::new(ProfileStore::at(dir.path().join("profiles.toml")), vault());
+    let engine = Engine::new(Dirs::new(dir.path(), dir.path().join("data")), vault());
     let id: SourceId = unique_id(tag);
     let account = format!("source:{id}/oauth/tokens");
     let _cleanup = Cleanup(vec![account.clone(), format!("issuer:{base}/registration")]);

@@ -13,13 +13,13 @@ use lanyard::Engine;
 use lanyard::clock::now;
 use lanyard::ids::SourceId;
 use lanyard::oauth::{Grant, StoredTokens};
-use lanyard::profile::ProfileStore;
 use lanyard::vault::{InstallFile, StoreKind, Vault, VaultKey};
 use serde_json::Value;
 use url::Url;
 
 use crate::oauth::{Cleanup, unique_id};
-use crate::support::bridge_home::{CountingUpstream, Home, output_with_input};
+use crate::support::bridge_home::CountingUpstream;
+use crate::support::home::{Home, output_with_input};
 
 /// Runs `lanyard <args>` in `home`; exit code and stdout (stderr goes to the test's output).
 async fn lanyard(home: &Home, args: &[&str]) -> (i32, String) {
@@ -35,14 +35,10 @@ async fn state(home: &Home, id: &str) -> String {
     status["sources"][0]["state"].as_str().unwrap_or_default().to_owned()
 }
 
-fn profile_file(home: &Home) -> std::path::PathBuf {
-    home.config_dir().join("profiles.toml")
-}
-
 /// Makes `home`'s install id now (as its first `lanyard` call would), so that its accounts can
 /// be named for clean-up before anything is stored.
 fn make_install(home: &Home) {
-    InstallFile::beside(&profile_file(home)).read_or_create().expect("the install id is made");
+    InstallFile::beside(&home.profile_file()).read_or_create().expect("the install id is made");
 }
 
 /// `accounts` in each of `homes`, for [`Cleanup`].
@@ -58,7 +54,7 @@ fn in_installs(homes: &[&Home], accounts: &[String]) -> Vec<String> {
 fn vault_of(home: &Home) -> Vault {
     Vault::new(StoreKind::SecretService)
         .expect("the Secret Service is available on Linux")
-        .in_install(InstallFile::beside(&profile_file(home)))
+        .in_install(InstallFile::beside(&home.profile_file()))
 }
 
 /// The value `secret-tool` finds under the account `account` (service `lanyard`).
@@ -107,7 +103,7 @@ async fn issue_14_a_header_secret_of_one_profile_file_never_reaches_the_same_sou
     assert!(added.status.success(), "profile add: {}", String::from_utf8_lossy(&added.stderr));
     // The other profile file has the same source, its secret never set there.
     std::fs::create_dir_all(theirs.config_dir()).unwrap();
-    std::fs::copy(profile_file(&mine), profile_file(&theirs)).unwrap();
+    std::fs::copy(mine.profile_file(), theirs.profile_file()).unwrap();
 
     lanyard(&mine, &["tools", &id]).await; // the upstream answers 500; its record is what counts
     let sent = upstream.authorizations();
@@ -157,7 +153,7 @@ async fn issue_14_tokens_of_one_profile_file_are_not_used_by_the_same_source_of_
     .await;
     assert_eq!(code, 0, "profile add in the second install, another server, never signed in");
 
-    let engine = Engine::new(ProfileStore::at(profile_file(&mine)), vault_of(&mine));
+    let engine = Engine::new(mine.dirs(), vault_of(&mine));
     tokens().save(engine.vault(), &id).await.expect("the tokens are stored in the first install");
 
     assert_eq!(state(&mine, &text).await, "connected", "the first install is signed in");

@@ -33,7 +33,8 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use crate::bridge::initialize;
 use crate::oauth::{Cleanup, unique_id};
-use crate::support::bridge_home::{Home, bridge_token, output_with_input};
+use crate::support::bridge_home::bridge_token;
+use crate::support::home::{Home, output_with_input};
 use crate::support::oauth_fixture::{OAuthFixture, browser_script};
 use crate::support::{ChildGuard, free_port, start_test_server_http, test_server_bin};
 
@@ -241,7 +242,7 @@ impl Cli {
     }
 
     fn dir(&self) -> PathBuf {
-        self.home.envs()[0].1.parent().expect("the config dir is inside the home").to_owned()
+        self.home.path().to_owned()
     }
 }
 

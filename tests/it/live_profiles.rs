@@ -3,8 +3,7 @@
 //! hand), and rmcp agents that look at `/mcp/<source>` and the merged `/mcp` afterwards. Changes
 //! take effect within about a second, so every check polls with a generous deadline.
 
-use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -15,10 +14,9 @@ use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::support::bridge_home::{
-    CountingUpstream, Home, bridge_token, output_with_input, start_serve, start_serve_logged,
-};
-use crate::support::test_server_bin;
+use crate::support::bridge_home::{CountingUpstream, bridge_token, start_serve, start_serve_logged};
+use crate::support::home::{Home, output_with_input};
+use crate::support::{eventually, test_server_bin};
 
 /// How long a change may take to show; the hub looks at the file once a second.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -64,28 +62,10 @@ async fn new_session_tools(url: &str) -> Option<Vec<String>> {
     Some(names)
 }
 
-/// Polls `check` until it holds; fails the test with `what` after [`DEADLINE`].
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let started = tokio::time::Instant::now();
-    while !check().await {
-        assert!(started.elapsed() < DEADLINE, "{what} (not within {DEADLINE:?})");
-        tokio::time::sleep(POLL).await;
-    }
-}
-
 /// Runs `lanyard <args>` in `home` and fails the test if it fails.
 async fn lanyard(home: &Home, args: &[&str]) {
     let output = home.lanyard(args).stdin(Stdio::null()).output().await.expect("lanyard runs");
     assert!(output.status.success(), "lanyard {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-}
-
-fn profile_file(home: &Home) -> PathBuf {
-    let (_, config) = &home.envs()[0];
-    config.join("profiles.toml")
 }
 
 fn kit() -> String {
@@ -120,8 +100,8 @@ async fn an_edited_source_gets_its_new_settings_at_the_next_session_without_a_re
     assert!(before.iter().any(|t| t == "add"), "kit lists `add` before the edit: {before:?}");
 
     lanyard(&home, &["profile", "edit", "kit", "--exclude", "add"]).await;
-    eventually("a new session of kit leaves out `add` after `profile edit --exclude add`", || async {
-        new_session_tools(&url).await.is_some_and(|tools| !tools.iter().any(|t| t == "add"))
+    eventually("a new session of kit leaves out `add` after `profile edit --exclude add`", POLL, || async {
+        new_session_tools(&url).await.is_some_and(|tools| !tools.iter().any(|t| t == "add")).then_some(())
     })
     .await;
 
@@ -131,8 +111,8 @@ async fn an_edited_source_gets_its_new_settings_at_the_next_session_without_a_re
     assert!(added.iter().any(|t| t == "echo"), "the new source is served without a restart: {added:?}");
     lanyard(&home, &["profile", "rm", "kit2"]).await;
     let gone = format!("{base}/mcp/kit2");
-    eventually("a removed source answers a new session with 404", || async {
-        initialize_status(&gone).await == 404
+    eventually("a removed source answers a new session with 404", POLL, || async {
+        (initialize_status(&gone).await == 404).then_some(())
     })
     .await;
 }
@@ -194,12 +174,15 @@ async fn a_profile_file_broken_by_hand_leaves_the_last_good_one_served_until_it_
     let log = scratch.path().join("serve.log");
     let (_serve, base) = start_serve_logged(&home, &log).await.expect("lanyard serve starts");
 
-    let path = profile_file(&home);
+    let path = home.profile_file();
     let good = std::fs::read_to_string(&path).expect("the profile file exists");
     let line = good.lines().count() + 1;
     std::fs::write(&path, format!("{good}this is not toml\n")).expect("break the file");
     let named = format!("profiles.toml:{line}:");
-    eventually("the hub logs the broken file's line", || async { log_text(&log).contains(&named) }).await;
+    eventually("the hub logs the broken file's line", POLL, || async {
+        log_text(&log).contains(&named).then_some(())
+    })
+    .await;
 
     // Nothing served kit before the break: it is served from the last good file.
     let tools =
@@ -215,10 +198,11 @@ async fn a_profile_file_broken_by_hand_leaves_the_last_good_one_served_until_it_
 
     std::fs::write(&path, &good).expect("fix the file");
     lanyard(&home, &["profile", "edit", "kit", "--exclude", "add"]).await;
-    eventually("after the fix, an edit reaches kit's next session", || async {
+    eventually("after the fix, an edit reaches kit's next session", POLL, || async {
         new_session_tools(&format!("{base}/mcp/kit"))
             .await
             .is_some_and(|tools| !tools.iter().any(|t| t == "add"))
+            .then_some(())
     })
     .await;
     assert!(log_text(&log).contains("reads again"), "the recovery is logged: {}", log_text(&log));
@@ -246,12 +230,12 @@ async fn a_secret_given_a_new_value_reaches_the_running_hub_without_a_restart() 
 
     let edit = ["profile", "edit", "keyed", "--header-secret", "Authorization"];
     lanyard_with_input(&home, &edit, "Bearer second-value").await;
-    let file = std::fs::read_to_string(profile_file(&home)).expect("read the profile file");
+    let file = std::fs::read_to_string(home.profile_file()).expect("read the profile file");
     assert!(file.contains("secrets_revision = 1"), "the new value is counted in the file: {file}");
     assert!(!file.contains("second-value"), "the value itself stays out of the file: {file}");
-    eventually("a new session sends the secret's new value", || async {
+    eventually("a new session sends the secret's new value", POLL, || async {
         initialize_status(&url).await;
-        last_seen().as_deref() == Some("Bearer second-value")
+        (last_seen().as_deref() == Some("Bearer second-value")).then_some(())
     })
     .await;
 }

@@ -14,7 +14,8 @@ use rmcp::{RoleClient, ServiceExt};
 use serde_json::json;
 
 use crate::oauth::{Cleanup, unique_id};
-use crate::support::bridge_home::{Home, bridge_token, start_serve};
+use crate::support::bridge_home::{bridge_token, start_serve};
+use crate::support::home::Home;
 use crate::support::oauth_fixture::{OAuthFixture, browser_script};
 use crate::support::test_server_bin;
 

@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
-use crate::support::bridge_home::{Home, bridge_token, run_agent, start_serve};
+use crate::support::bridge_home::{bridge_token, run_agent, start_serve};
+use crate::support::home::Home;
 use crate::support::{Everything, children_of, everything_js, start_everything, test_server_bin};
 
 /// How long one answer may take; server-everything starts in about a second on an idle machine.

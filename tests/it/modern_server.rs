@@ -22,7 +22,8 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{ClientLifecycleMode, ClientServiceExt as _, RoleClient};
 
-use crate::support::bridge_home::{Home, bridge_token, lanyard_bin, run_agent, start_serve};
+use crate::support::bridge_home::{bridge_token, run_agent, start_serve};
+use crate::support::home::{Home, lanyard_bin};
 use crate::support::{ChildGuard, start_test_server};
 
 /// The id the server gets in each test's home.

@@ -11,6 +11,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::support::home::{Home, Run};
 use crate::support::{ChildGuard, Everything, free_port, start_everything, wait_for_port};
 
 /// tinyproxy on 127.0.0.1 with its log in `dir`; returns it, its URL and the log's path.
@@ -37,16 +38,10 @@ async fn start_tinyproxy(dir: &Path) -> (ChildGuard, String, std::path::PathBuf)
     (ChildGuard::new(child), format!("http://127.0.0.1:{port}"), log)
 }
 
-/// `lanyard tools --url <url>` in an empty home with `env`; exit code, stdout, stderr.
-fn tools(url: &str, env: &[(&str, &str)]) -> (i32, String, String) {
-    let home = tempfile::tempdir().expect("a temp dir");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lanyard"));
-    command
-        .args(["tools", "--url", url])
-        .env("LANYARD_CONFIG_DIR", home.path().join("config"))
-        .env("LANYARD_DATA_DIR", home.path().join("data"))
-        .env_remove("LANYARD_LOG")
-        .stdin(Stdio::null());
+/// `lanyard tools --url <url>` in an empty home with `env`.
+fn tools(url: &str, env: &[(&str, &str)]) -> Run {
+    let home = Home::own_install();
+    let mut command = home.command(&["tools", "--url", url]);
     for var in [
         "HTTP_PROXY",
         "HTTPS_PROXY",
@@ -60,12 +55,7 @@ fn tools(url: &str, env: &[(&str, &str)]) -> (i32, String, String) {
         command.env_remove(var);
     }
     command.envs(env.iter().copied());
-    let output = command.output().expect("lanyard runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    Run::from(command.output().expect("lanyard runs"))
 }
 
 #[tokio::test]
@@ -76,24 +66,25 @@ async fn issue_7_upstreams_go_through_the_proxy_and_loopback_never_does() {
     let (_proxy, proxy_url, log) = start_tinyproxy(dir.path()).await;
     let through = url.replacen("127.0.0.1", "0.0.0.0", 1);
 
-    let (code, stdout, stderr) = tools(&through, &[("HTTP_PROXY", &proxy_url)]);
+    let Run { code, stdout, stderr } = tools(&through, &[("HTTP_PROXY", &proxy_url)]);
     assert_eq!(code, 0, "the tools are listed through the proxy: {stderr}");
     assert!(stdout.contains("echo"), "server-everything's tools arrive: {stdout}");
     let seen = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(seen.contains("0.0.0.0"), "the proxy saw the upstream's requests: {seen}");
 
     let dead_proxy = format!("http://127.0.0.1:{}", free_port().unwrap());
-    let (code, _, stderr) = tools(&url, &[("HTTP_PROXY", &dead_proxy), ("HTTPS_PROXY", &dead_proxy)]);
+    let Run { code, stderr, .. } = tools(&url, &[("HTTP_PROXY", &dead_proxy), ("HTTPS_PROXY", &dead_proxy)]);
     assert_eq!(code, 0, "a loopback upstream bypasses even a dead proxy: {stderr}");
-    let (code, _, stderr) = tools(&through, &[("HTTP_PROXY", &dead_proxy), ("NO_PROXY", "0.0.0.0")]);
+    let Run { code, stderr, .. } = tools(&through, &[("HTTP_PROXY", &dead_proxy), ("NO_PROXY", "0.0.0.0")]);
     assert_eq!(code, 0, "NO_PROXY is honoured: {stderr}");
-    let (code, _, _) = tools(&through, &[("HTTP_PROXY", &dead_proxy)]);
+    let Run { code, .. } = tools(&through, &[("HTTP_PROXY", &dead_proxy)]);
     assert_ne!(code, 0, "without NO_PROXY the dead proxy is used, and fails: the bypass above was real");
 }
 
 #[test]
 fn issue_7_an_unusable_proxy_setting_is_an_error_naming_the_variable() {
-    let (code, _, stderr) = tools("http://0.0.0.0:9/mcp", &[("HTTP_PROXY", "not a url, with p4ssword")]);
+    let Run { code, stderr, .. } =
+        tools("http://0.0.0.0:9/mcp", &[("HTTP_PROXY", "not a url, with p4ssword")]);
     assert_ne!(code, 0, "the command fails");
     assert!(stderr.contains("HTTP_PROXY"), "the error names the variable: {stderr}");
     assert!(!stderr.contains("p4ssword"), "and never repeats the value, which may hold a password: {stderr}");
@@ -182,83 +173,70 @@ async fn issue_7_a_server_of_a_private_ca_is_trusted_only_with_the_bundle() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (_server, url) = start_private_tls_server(dir.path()).await;
 
-    let (code, _, stderr) = tools(&url, &[]);
+    let Run { code, stderr, .. } = tools(&url, &[]);
     assert_ne!(code, 0, "an unknown issuer is refused");
     assert!(stderr.contains("TLS handshake"), "the refusal is about the certificate: {stderr}");
 
     let bundle = dir.path().join("ca.pem");
-    let (code, _, stderr) = tools(&url, &[("LANYARD_CA_BUNDLE", bundle.to_str().unwrap())]);
+    let Run { code, stderr, .. } = tools(&url, &[("LANYARD_CA_BUNDLE", bundle.to_str().unwrap())]);
     assert_ne!(code, 0, "the server is not an MCP server, so the command still fails");
     assert!(!stderr.contains("TLS handshake"), "with the bundle the certificate is trusted: {stderr}");
     assert!(stderr.contains("404"), "and the server's own answer comes through: {stderr}");
 }
 
-/// `lanyard <args>` with its config and data in `home` and no proxy or CA variables; exit code,
-/// stdout, stderr.
-fn lanyard(home: &Path, args: &[&str]) -> (i32, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lanyard"));
-    command
-        .args(args)
-        .env("LANYARD_CONFIG_DIR", home.join("config"))
-        .env("LANYARD_DATA_DIR", home.join("data"))
-        .env_remove("LANYARD_LOG")
-        .env_remove("LANYARD_CA_BUNDLE")
-        .stdin(Stdio::null());
+/// `lanyard <args>` in `home` with no proxy or CA variables.
+fn lanyard(home: &Home, args: &[&str]) -> Run {
+    let mut command = home.command(args);
+    command.env_remove("LANYARD_CA_BUNDLE");
     for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
         command.env_remove(var);
     }
-    let output = command.output().expect("lanyard runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    Run::from(command.output().expect("lanyard runs"))
 }
 
 #[tokio::test]
 async fn issue_7_a_source_trusts_its_own_ca_bundle_and_only_that_source() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (_server, url) = start_private_tls_server(dir.path()).await;
-    let home = tempfile::tempdir().expect("a temp home");
-    let home = home.path();
+    let home = &Home::own_install();
     // A copy of the CA, so that breaking it later leaves the server's files alone.
-    let bundle = home.join("corp-ca.pem");
+    let bundle = home.path().join("corp-ca.pem");
     std::fs::copy(dir.path().join("ca.pem"), &bundle).expect("copy the test CA");
     let bundle_arg = bundle.to_str().unwrap();
 
-    let (code, _, stderr) =
+    let Run { code, stderr, .. } =
         lanyard(home, &["profile", "add", "corp", "--url", &url, "--ca-bundle", bundle_arg]);
     assert_eq!(code, 0, "a source with a readable bundle is saved: {stderr}");
-    let (code, _, stderr) = lanyard(home, &["profile", "add", "other", "--url", &url]);
+    let Run { code, stderr, .. } = lanyard(home, &["profile", "add", "other", "--url", &url]);
     assert_eq!(code, 0, "a second source for the same server, without a bundle: {stderr}");
-    let (_, shown, _) = lanyard(home, &["profile", "show", "corp"]);
+    let Run { stdout: shown, .. } = lanyard(home, &["profile", "show", "corp"]);
     assert!(
         shown.contains("ca_bundle") && shown.contains(bundle_arg),
         "show prints the bundle's path: {shown}"
     );
 
-    let (code, _, stderr) = lanyard(home, &["tools", "corp"]);
+    let Run { code, stderr, .. } = lanyard(home, &["tools", "corp"]);
     assert_ne!(code, 0, "the server is not an MCP server, so the command still fails");
     assert!(!stderr.contains("TLS handshake"), "the source's bundle makes its server trusted: {stderr}");
     assert!(stderr.contains("404"), "and the server's own answer comes through: {stderr}");
 
-    let (code, _, stderr) = lanyard(home, &["tools", "other"]);
+    let Run { code, stderr, .. } = lanyard(home, &["tools", "other"]);
     assert_ne!(code, 0, "another source does not borrow the bundle");
     assert!(stderr.contains("TLS handshake"), "its refusal is about the certificate: {stderr}");
 
     std::fs::write(&bundle, "not a certificate\n").expect("break the bundle");
-    let (code, _, stderr) = lanyard(home, &["tools", "corp"]);
+    let Run { code, stderr, .. } = lanyard(home, &["tools", "corp"]);
     assert_eq!(code, 5, "a broken bundle is a profile problem (exit 5): {stderr}");
     for part in ["`corp`", "ca_bundle", bundle_arg, "no PEM certificate"] {
         assert!(stderr.contains(part), "the error names {part}: {stderr}");
     }
     assert!(!stderr.contains("panicked"), "no panic: {stderr}");
 
-    let (code, _, stderr) = lanyard(home, &["profile", "edit", "corp", "--no-ca-bundle"]);
+    let Run { code, stderr, .. } = lanyard(home, &["profile", "edit", "corp", "--no-ca-bundle"]);
     assert_eq!(code, 0, "the bundle can be cleared: {stderr}");
-    let (_, shown, _) = lanyard(home, &["profile", "show", "corp"]);
+    let Run { stdout: shown, .. } = lanyard(home, &["profile", "show", "corp"]);
     assert!(!shown.contains("ca_bundle"), "cleared means gone from the file: {shown}");
-    let (code, _, stderr) = lanyard(home, &["tools", "corp"]);
+    let Run { code, stderr, .. } = lanyard(home, &["tools", "corp"]);
     assert_ne!(code, 0, "without its bundle the source is refused");
     assert!(
         stderr.contains("TLS handshake"),
@@ -268,18 +246,18 @@ async fn issue_7_a_source_trusts_its_own_ca_bundle_and_only_that_source() {
 
 #[test]
 fn issue_7_a_missing_ca_bundle_is_refused_when_the_source_is_added() {
-    let home = tempfile::tempdir().expect("a temp home");
+    let home = &Home::own_install();
     let missing = home.path().join("nowhere").join("ca.pem");
     let missing = missing.to_str().unwrap();
-    let (code, _, stderr) = lanyard(
-        home.path(),
+    let Run { code, stderr, .. } = lanyard(
+        home,
         &["profile", "add", "corp", "--url", "https://127.0.0.1:9/mcp", "--ca-bundle", missing],
     );
     assert_eq!(code, 5, "an unreadable bundle is a profile problem (exit 5): {stderr}");
     for part in ["`corp`", "ca_bundle", missing, "cannot be read"] {
         assert!(stderr.contains(part), "the error names {part}: {stderr}");
     }
-    let (_, listed, _) = lanyard(home.path(), &["profile", "list"]);
+    let Run { stdout: listed, .. } = lanyard(home, &["profile", "list"]);
     assert!(!listed.contains("corp"), "nothing is saved: {listed}");
 }
 
@@ -287,20 +265,20 @@ fn issue_7_a_missing_ca_bundle_is_refused_when_the_source_is_added() {
 async fn issue_7_sign_in_requests_trust_the_source_ca_bundle() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (_server, url) = start_private_tls_server(dir.path()).await;
-    let home = tempfile::tempdir().expect("a temp home");
-    let home = home.path();
+    let home = &Home::own_install();
     let bundle = dir.path().join("ca.pem");
     let add =
         ["profile", "add", "corp", "--url", &url, "--auth", "oauth", "--ca-bundle", bundle.to_str().unwrap()];
-    let (code, _, stderr) = lanyard(home, &add);
+    let Run { code, stderr, .. } = lanyard(home, &add);
     assert_eq!(code, 0, "an OAuth source with a bundle is saved: {stderr}");
-    let (code, _, stderr) = lanyard(home, &["profile", "add", "other", "--url", &url, "--auth", "oauth"]);
+    let Run { code, stderr, .. } =
+        lanyard(home, &["profile", "add", "other", "--url", &url, "--auth", "oauth"]);
     assert_eq!(code, 0, "the same server without a bundle: {stderr}");
 
     // Discovery is the sign-in's first request. The server has no metadata, so discovery falls
     // back to the 2025-03-26 default endpoints at its origin and stops at the registration the
     // server does not have, before any browser would open: an HTTP answer, over TLS.
-    let (code, _, stderr) = lanyard(home, &["connect", "corp", "--no-browser"]);
+    let Run { code, stderr, .. } = lanyard(home, &["connect", "corp", "--no-browser"]);
     assert_ne!(code, 0, "the server publishes no OAuth metadata");
     assert!(
         stderr.contains("answered the client registration with HTTP 404"),
@@ -308,7 +286,7 @@ async fn issue_7_sign_in_requests_trust_the_source_ca_bundle() {
     );
     assert!(!stderr.contains("invalid peer certificate"), "the certificate was trusted: {stderr}");
 
-    let (code, _, stderr) = lanyard(home, &["connect", "other", "--no-browser"]);
+    let Run { code, stderr, .. } = lanyard(home, &["connect", "other", "--no-browser"]);
     assert_ne!(code, 0, "without the bundle discovery cannot connect");
     assert!(
         stderr.contains("invalid peer certificate"),
@@ -320,13 +298,12 @@ async fn issue_7_sign_in_requests_trust_the_source_ca_bundle() {
 fn issue_7_doctor_checks_a_source_ca_bundle() {
     let dir = tempfile::tempdir().expect("a temp dir");
     make_test_ca(dir.path());
-    let home = tempfile::tempdir().expect("a temp home");
-    let home = home.path();
-    let bundle = home.join("corp-ca.pem");
+    let home = &Home::own_install();
+    let bundle = home.path().join("corp-ca.pem");
     std::fs::copy(dir.path().join("ca.pem"), &bundle).expect("copy the test CA");
     let url = format!("https://127.0.0.1:{}/mcp", free_port().unwrap());
     let add = ["profile", "add", "corp", "--url", &url, "--ca-bundle", bundle.to_str().unwrap()];
-    let (code, _, stderr) = lanyard(home, &add);
+    let Run { code, stderr, .. } = lanyard(home, &add);
     assert_eq!(code, 0, "the source is saved: {stderr}");
     let corp = |report: &serde_json::Value| -> Vec<(String, String)> {
         let all = report["findings"].as_array().expect("doctor lists findings");
@@ -336,7 +313,7 @@ fn issue_7_doctor_checks_a_source_ca_bundle() {
             .collect()
     };
     let doctor = || {
-        let (_, stdout, stderr) = lanyard(home, &["doctor", "--json"]);
+        let Run { stdout, stderr, .. } = lanyard(home, &["doctor", "--json"]);
         serde_json::from_str::<serde_json::Value>(&stdout)
             .unwrap_or_else(|err| panic!("doctor --json is JSON ({err}): {stdout}{stderr}"))
     };

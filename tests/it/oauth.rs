@@ -5,8 +5,7 @@
 //! drives the real `lanyard` binary with `$BROWSER` pointing at a curl script.
 //! Issue 3: "Sign-in that follows the MCP authorization spec".
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,14 +15,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use lanyard::ids::{SecretRef, SourceId};
-use lanyard::oauth::{Browser, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
-use lanyard::profile::{Auth, ClientCredentialsSettings, OAuthSettings, Profile, ProfileStore, Transport};
+use lanyard::oauth::{Browser, Disconnected, OAuthError, SignInOptions, StoredTokens};
+use lanyard::paths::Dirs;
+use lanyard::profile::{Auth, ClientCredentialsSettings, OAuthSettings, Profile, Transport};
 use lanyard::source::SourceState;
 use lanyard::vault::{StoreKind, Vault};
 use lanyard::{Engine, Secret};
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::support::home::{Home, Run};
 use crate::support::oauth_fixture::{OAuthFixture, ScriptedBrowser, browser_script};
 use crate::support::serve;
 
@@ -81,7 +82,7 @@ impl Setup {
         auth: impl FnOnce(&OAuthFixture) -> Auth,
     ) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let engine = Engine::new(ProfileStore::at(dir.path().join("profiles.toml")), vault());
+        let engine = Engine::new(Dirs::new(dir.path(), dir.path().join("data")), vault());
         let id = unique_id(tag);
         let url = url.unwrap_or_else(|| fixture.mcp.clone());
         let mut profile = Profile::new(id.clone(), Transport::Http { url, headers: Default::default() });
@@ -224,7 +225,7 @@ async fn refresh_rotates_and_stores_the_new_refresh_token_first() {
     let setup = Setup::new("refresh", &[], oauth()).await;
     let first = setup.sign_in().await;
     // A margin longer than the token's life makes the token "about to expire" now.
-    let eager = Credentials::new(setup.engine.vault()).with_margin(Duration::from_secs(3600));
+    let eager = setup.engine.credentials().with_margin(Duration::from_secs(3600));
     let bearer = eager.bearer(&setup.profile(), &setup.mcp_url(), None).await.expect("the refresh works");
     assert_ne!(bearer, first.access_token, "a new access token");
     let stored = setup.tokens().await.expect("tokens are kept");
@@ -243,7 +244,7 @@ async fn refresh_rotates_and_stores_the_new_refresh_token_first() {
         "resource is sent on refresh: {stats}"
     );
 
-    let calm = Credentials::new(setup.engine.vault());
+    let calm = setup.engine.credentials();
     let same = calm.bearer(&setup.profile(), &setup.mcp_url(), None).await.unwrap();
     assert_eq!(same, bearer, "a fresh token is handed out without refreshing");
     assert_eq!(setup.fixture.count("/token_requests/refresh_token").await.unwrap(), 1, "still one refresh");
@@ -268,7 +269,7 @@ async fn concurrent_refreshers_refresh_exactly_once() {
     for _ in 0..8 {
         let (setup, refused) = (setup.clone(), refused.clone());
         tasks.push(tokio::spawn(async move {
-            let credentials = Credentials::new(setup.engine.vault());
+            let credentials = setup.engine.credentials();
             credentials.bearer(&setup.profile(), &setup.mcp_url(), Some(&refused)).await
         }));
     }
@@ -294,7 +295,7 @@ async fn a_refused_refresh_means_sign_in_again() {
     let setup = Setup::new("invalidgrant", &[], oauth()).await;
     setup.sign_in().await;
     setup.fixture.control("revoke-all", json!({})).await.unwrap();
-    let eager = Credentials::new(setup.engine.vault()).with_margin(Duration::from_secs(3600));
+    let eager = setup.engine.credentials().with_margin(Duration::from_secs(3600));
     let err = eager.bearer(&setup.profile(), &setup.mcp_url(), None).await.expect_err("the grant is gone");
     assert!(matches!(err, OAuthError::SignInExpired { .. }), "{err:?}");
     let text = err.to_string();
@@ -581,73 +582,23 @@ async fn an_authorization_server_that_is_down_is_named() {
 // The real CLI, with `$BROWSER` pointing at a curl script
 // ------------------------------------------------------------------------------------------------
 
-pub(crate) struct Home {
-    pub(crate) dir: tempfile::TempDir,
-}
-
-impl Home {
-    /// A home in the test run's install (see `support::test_run_install_id`).
-    pub(crate) fn new() -> Self {
-        let home = Self { dir: tempfile::tempdir().expect("a temp dir") };
-        crate::support::join_test_run_install(&home.dir.path().join("config"));
-        home
-    }
-
-    /// The keychain account this home's `lanyard` stores `account` under.
-    pub(crate) fn account(&self, account: &str) -> String {
-        crate::support::install_account(&self.dir.path().join("config"), account)
-    }
-
-    /// The keychain as this home's `lanyard` sees it: in its install's namespace.
-    pub(crate) fn vault(&self) -> Vault {
-        vault().in_install(lanyard::vault::InstallFile::beside(&self.dir.path().join("config/profiles.toml")))
-    }
-
-    pub(crate) fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lanyard"));
-        command
-            .args(args)
-            .env("LANYARD_CONFIG_DIR", self.dir.path().join("config"))
-            .env("LANYARD_DATA_DIR", self.dir.path().join("data"))
-            .env("LANYARD_LOG", "debug")
-            .env("BROWSER", browser_script())
-            .stdin(Stdio::null());
-        command
-    }
-
-    pub(crate) fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let Output { status, stdout, stderr } = self.command(args).output().expect("lanyard runs");
-        (
-            status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&stdout).into_owned(),
-            String::from_utf8_lossy(&stderr).into_owned(),
-        )
-    }
-
-    pub(crate) fn files(&self) -> Vec<PathBuf> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() { walk(&path, out) } else { out.push(path) }
-            }
-        }
-        let mut out = Vec::new();
-        walk(self.dir.path(), &mut out);
-        out
-    }
+/// A home whose `lanyard connect` signs in through the scripted browser, every run logging at
+/// debug level so that the tests can check that no token reaches a log.
+pub(crate) fn cli_home() -> Home {
+    Home::with_browser(browser_script()).logging("debug")
 }
 
 #[tokio::test]
 async fn cli_connect_call_status_disconnect_and_no_token_leaks() {
     let fixture = OAuthFixture::start(&[]).await.unwrap();
-    let home = Home::new();
+    let home = cli_home();
     let id = unique_id("cli");
     let _cleanup =
         Cleanup(vec![format!("source:{id}/oauth/tokens"), format!("issuer:{}/registration", fixture.issuer)]);
     let id_text = id.to_string();
     let mut transcript = String::new();
     let mut step = |args: &[&str], want: i32| -> (String, String) {
-        let (code, stdout, stderr) = home.run(args);
+        let Run { code, stdout, stderr } = home.run(args);
         transcript.push_str(&stdout);
         transcript.push_str(&stderr);
         assert_eq!(code, want, "`lanyard {}`\nstdout: {stdout}\nstderr: {stderr}", args.join(" "));

@@ -13,7 +13,9 @@ use lanyard::ids::SourceId;
 use lanyard::vault::VaultKey;
 use serde_json::{Value, json};
 
-use crate::oauth::{Cleanup, Home, unique_id};
+use crate::oauth::{Cleanup, cli_home, unique_id};
+use crate::support::eventually;
+use crate::support::home::{Home, Run};
 use crate::support::oauth_fixture::OAuthFixture;
 
 /// A saved OAuth source in its own Lanyard home, signed in through the CLI.
@@ -32,7 +34,7 @@ impl CliSource {
     /// [`CliSource::connected`] against a fixture started with `flags`.
     async fn connected_with(tag: &str, flags: &[&str]) -> Self {
         let fixture = OAuthFixture::start(flags).await.expect("the OAuth fixture starts");
-        let home = Home::new();
+        let home = cli_home();
         let id = unique_id(tag);
         let cleanup = Cleanup(vec![
             format!("source:{id}/oauth/tokens"),
@@ -47,7 +49,7 @@ impl CliSource {
 
     /// Runs `lanyard <args>` and checks its exit code; returns stdout and stderr.
     fn expect(&self, args: &[&str], want: i32) -> (String, String) {
-        let (code, stdout, stderr) = self.home.run(args);
+        let Run { code, stdout, stderr } = self.home.run(args);
         assert_eq!(code, want, "`lanyard {}`\nstdout: {stdout}\nstderr: {stderr}", args.join(" "));
         (stdout, stderr)
     }
@@ -274,11 +276,11 @@ async fn issue_3_six_processes_after_expiry_refresh_exactly_once() {
 #[tokio::test]
 async fn issue_3_one_off_url_mode_signs_in_and_keeps_nothing() {
     let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
-    let home = Home::new();
+    let home = cli_home();
     let one_off: SourceId = "one-off".parse().unwrap();
     let _cleanup = Cleanup(vec![format!("issuer:{}/registration", fixture.issuer)]);
 
-    let (code, stdout, stderr) = home.run(&["tools", "--url", &fixture.mcp, "--auth", "oauth"]);
+    let Run { code, stdout, stderr } = home.run(&["tools", "--url", &fixture.mcp, "--auth", "oauth"]);
     assert_eq!(code, 0, "the one-off command signs in and lists\nstdout: {stdout}\nstderr: {stderr}");
     assert!(
         stdout.contains("whoami") && stdout.contains("admin"),
@@ -301,17 +303,14 @@ async fn issue_3_one_off_url_mode_signs_in_and_keeps_nothing() {
         keychain.get(&VaultKey::source_tokens(&one_off)).await.unwrap().is_none(),
         "the tokens were not kept in the keychain"
     );
-    assert!(
-        !home.dir.path().join("config/profiles.toml").exists(),
-        "no profile was written for the one-off server"
-    );
+    assert!(!home.profile_file().exists(), "no profile was written for the one-off server");
 }
 
 #[tokio::test]
 async fn issue_3_status_shows_refreshing_while_another_process_holds_the_refresh_lock() {
     let source = CliSource::connected("refreshing").await;
     let id = &source.text;
-    let lock_dir = source.home.dir.path().join("data/locks");
+    let lock_dir = source.home.dirs().locks();
     std::fs::create_dir_all(&lock_dir).expect("the lock folder can be made");
     let lock = std::fs::File::options()
         .create(true)
@@ -342,7 +341,7 @@ async fn issue_3_a_refresh_that_fails_on_a_server_error_is_an_error_state_that_k
         .expect("the fixture arms a refresh failure");
     source.fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
 
-    let (code, _, stderr) = source.home.run(&["call", id, "whoami"]);
+    let Run { code, stderr, .. } = source.home.run(&["call", id, "whoami"]);
     assert_ne!(code, 0, "the call cannot succeed while the refresh fails: {stderr}");
     assert_ne!(code, 4, "a server error is not a reason to sign in again: {stderr}");
 
@@ -361,7 +360,7 @@ async fn issue_3_a_refresh_that_fails_on_a_server_error_is_an_error_state_that_k
     // Issue 6: the next attempt waits out a backoff; a use after it refreshes with the kept token.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let stdout = loop {
-        let (code, stdout, stderr) = source.home.run(&["call", id, "whoami"]);
+        let Run { code, stdout, stderr } = source.home.run(&["call", id, "whoami"]);
         if code == 0 {
             break stdout;
         }
@@ -378,19 +377,13 @@ async fn issue_3_a_refresh_that_fails_on_a_server_error_is_an_error_state_that_k
     assert_eq!(row["last_refresh"]["ok"], true, "and is the last refresh: {row}");
 }
 
-/// Polls `lanyard status <id> --json` until `ready` accepts the row, within a deadline.
-fn poll_status(home: &Home, id: &str, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let (code, stdout, stderr) = home.run(&["status", id, "--json"]);
-        assert_eq!(code, 0, "status runs\nstdout: {stdout}\nstderr: {stderr}");
-        let status: Value = serde_json::from_str(&stdout).expect("status --json is JSON");
-        let row = status["sources"][0].clone();
-        if ready(&row) {
-            return row;
-        }
-        assert!(std::time::Instant::now() < deadline, "status never showed {what}: {row}");
-    }
+/// Polls `lanyard status <id> --json` until `ready` accepts the row.
+async fn poll_status(home: &Home, id: &str, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    eventually(&format!("status to show {what}"), std::time::Duration::from_millis(50), || async {
+        let row = home.run(&["status", id, "--json"]).ok().json()["sources"][0].clone();
+        ready(&row).then_some(row)
+    })
+    .await
 }
 
 /// Waits for a child `lanyard` within a deadline; returns its exit code and stderr.
@@ -407,14 +400,15 @@ async fn finish(child: std::process::Child) -> (Option<i32>, String) {
 #[tokio::test]
 async fn issue_3_status_shows_the_pending_sign_in_url_until_the_flow_ends() {
     let fixture = OAuthFixture::start(&[]).await.expect("the OAuth fixture starts");
-    let home = Home::new();
+    let home = cli_home();
     let id = unique_id("pending");
     let text = id.to_string();
     let _cleanup =
         Cleanup(vec![format!("source:{id}/oauth/tokens"), format!("issuer:{}/registration", fixture.issuer)]);
-    let (code, _, stderr) = home.run(&["profile", "add", &text, "--url", &fixture.mcp, "--auth", "oauth"]);
+    let Run { code, stderr, .. } =
+        home.run(&["profile", "add", &text, "--url", &fixture.mcp, "--auth", "oauth"]);
     assert_eq!(code, 0, "the profile is added: {stderr}");
-    let record = home.dir.path().join(format!("data/sign-ins/{id}.json"));
+    let record = home.dirs().sign_ins().join(format!("{id}.json"));
     // A browser that opens nothing, so the flow waits for the person.
     let waiting = || {
         home.command(&["connect", &text, "--timeout", "120"])
@@ -428,7 +422,7 @@ async fn issue_3_status_shows_the_pending_sign_in_url_until_the_flow_ends() {
 
     // Ctrl-C ends the flow and removes its record.
     let child = waiting();
-    let row = poll_status(&home, &text, "the pending sign-in", has_pending);
+    let row = poll_status(&home, &text, "the pending sign-in", has_pending).await;
     let url = row["pending_sign_in"]["url"].as_str().expect("the pending sign-in has its URL").to_owned();
     assert!(url.starts_with(&format!("{}/auth?", fixture.issuer)), "the authorization URL: {url}");
     assert!(url.contains("state=") && url.contains("code_challenge_method=S256"), "the whole URL: {url}");
@@ -440,7 +434,7 @@ async fn issue_3_status_shows_the_pending_sign_in_url_until_the_flow_ends() {
         let mode = std::fs::metadata(&record).expect("the record is a file").permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "the pending sign-in is readable by its owner only");
     }
-    let (code, stdout, _) = home.run(&["status", &text]);
+    let Run { code, stdout, .. } = home.run(&["status", &text]);
     assert_eq!(code, 0, "text status runs");
     assert!(
         stdout.contains("sign-in pending") && stdout.contains(&url),
@@ -456,11 +450,11 @@ async fn issue_3_status_shows_the_pending_sign_in_url_until_the_flow_ends() {
 
     // A process killed outright leaves its record, which status ignores.
     let mut child = waiting();
-    poll_status(&home, &text, "the second pending sign-in", has_pending);
+    poll_status(&home, &text, "the second pending sign-in", has_pending).await;
     child.kill().expect("the child is killed");
     finish(child).await;
     assert!(record.exists(), "a killed process cannot remove its record");
-    let row = poll_status(&home, &text, "any row", |_| true);
+    let row = poll_status(&home, &text, "any row", |_| true).await;
     assert!(row["pending_sign_in"].is_null(), "a record whose process is gone is ignored: {row}");
 
     // A flow that times out removes its record.
@@ -510,9 +504,8 @@ async fn issue_7_logs_tell_the_sign_in_refresh_and_disconnect_without_a_token() 
     assert!(text.contains("tokens renewed"), "the text form names the events: {text}");
     assert!(!text.contains(" in "), "past events are never shown as to come: {text}");
 
-    let log =
-        std::fs::read_to_string(source.home.dir.path().join("data/activity").join(format!("{id}.jsonl")))
-            .expect("the log file exists");
+    let log = std::fs::read_to_string(source.home.dirs().history().join(format!("{id}.jsonl")))
+        .expect("the log file exists");
     for field in ["access_token", "refresh_token"] {
         let token = tokens[field].as_str().unwrap_or_else(|| panic!("{field} was stored: {tokens}"));
         assert!(!log.contains(token), "the {field} must not reach the activity log");

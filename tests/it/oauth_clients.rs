@@ -11,7 +11,8 @@
 use serde_json::{Value, json};
 use sha2::Digest;
 
-use crate::oauth::{Cleanup, Home, unique_id};
+use crate::oauth::{Cleanup, cli_home, unique_id};
+use crate::support::home::{Home, Run};
 use crate::support::oauth_fixture::OAuthFixture;
 
 /// A port that was free a moment ago, for a fixed redirect port.
@@ -37,19 +38,14 @@ impl Bench {
             format!("source:{id}/oauth/client-secret"),
             format!("issuer:{}/registration", fixture.issuer),
         ]);
-        Self { fixture, home: Home::new(), id: id.to_string(), _cleanup: cleanup }
+        Self { fixture, home: cli_home(), id: id.to_string(), _cleanup: cleanup }
     }
 
-    /// Runs `lanyard <args>` with extra environment variables; returns code, stdout, stderr.
-    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    /// Runs `lanyard <args>` with extra environment variables.
+    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = self.home.command(args);
         command.envs(env.iter().copied());
-        let output = command.output().expect("lanyard runs");
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        Run::from(command.output().expect("lanyard runs"))
     }
 
     /// Adds the fixture's service account (client credentials, scope `mcp:read`) as the source,
@@ -78,7 +74,7 @@ impl Bench {
     }
 
     fn expect(&self, args: &[&str], env: &[(&str, &str)], want: i32) -> (String, String) {
-        let (code, stdout, stderr) = self.run(args, env);
+        let Run { code, stdout, stderr } = self.run(args, env);
         assert_eq!(code, want, "`lanyard {}`\nstdout: {stdout}\nstderr: {stderr}", args.join(" "));
         (stdout, stderr)
     }
@@ -230,7 +226,7 @@ async fn issue_3_a_busy_fixed_redirect_port_is_an_error_naming_the_switch() {
         0,
     );
 
-    let (code, _, stderr) = bench.run(&["connect", &bench.id], &[]);
+    let Run { code, stderr, .. } = bench.run(&["connect", &bench.id], &[]);
     assert_eq!(code, 5, "a busy fixed port is a profile problem (exit 5): {stderr}");
     assert!(
         stderr.contains(&format!("port {port}")) && stderr.contains("busy"),
@@ -326,7 +322,7 @@ async fn issue_3_server_refusals_name_the_profile_switch_that_fixes_them() {
         &[("WRONG_SECRET", "not-the-secret")],
         0,
     );
-    let (code, _, stderr) = bench.run(&["connect", &bench.id], &[]);
+    let Run { code, stderr, .. } = bench.run(&["connect", &bench.id], &[]);
     assert_eq!(code, 5, "a refused client is a profile problem (exit 5): {stderr}");
     assert!(
         stderr.contains("invalid_client") && stderr.contains("--client-id"),
@@ -354,7 +350,7 @@ async fn issue_3_server_refusals_name_the_profile_switch_that_fixes_them() {
         &[],
         0,
     );
-    let (code, _, stderr) = bench.run(&["connect", &bench.id, "--timeout", "2"], &[]);
+    let Run { code, stderr, .. } = bench.run(&["connect", &bench.id, "--timeout", "2"], &[]);
     assert_ne!(code, 0, "the sign-in cannot finish: {stderr}");
     assert!(
         stderr.contains("did not finish") && stderr.contains("--redirect-port"),
@@ -385,7 +381,7 @@ async fn issue_3_a_refused_scope_names_the_scope_switch() {
         )
         .await
         .expect("the fixture arms the refusal");
-    let (code, _, stderr) = bench.run(&["connect", &bench.id], &[]);
+    let Run { code, stderr, .. } = bench.run(&["connect", &bench.id], &[]);
     assert_eq!(code, 5, "a refused scope is a profile problem (exit 5): {stderr}");
     assert!(
         stderr.contains("invalid_scope")
@@ -528,10 +524,7 @@ async fn issue_15_a_one_off_service_account_gets_its_token_and_keeps_nothing() {
         1,
         "one token was asked for"
     );
-    assert!(
-        !bench.home.dir.path().join("config/profiles.toml").exists(),
-        "no profile was written for the one-off server"
-    );
+    assert!(!bench.home.profile_file().exists(), "no profile was written for the one-off server");
 }
 
 /// Points the bench fixture's protected resource metadata at another authorization server, as a

@@ -22,7 +22,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::oauth::{Cleanup, unique_id, vault};
-use crate::support::bridge_home::{Home, bridge_token, output_with_input, start_serve};
+use crate::support::bridge_home::{bridge_token, start_serve};
+use crate::support::home::{Home, output_with_input};
 use crate::support::serve;
 
 /// The session id the first origin hands out; it must never reach the second.

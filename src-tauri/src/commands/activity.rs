@@ -1,9 +1,10 @@
 //! A source's activity log (`lanyard logs <id>`) for the detail view: the newest entries, read
 //! from the engine's per-source file, which every Lanyard process appends to.
 
-use lanyard::activity_log;
 use lanyard::ids::SourceId;
+use tauri::State;
 
+use super::AppEngine;
 use crate::ui_error::UiError;
 use crate::wire::LogEntryView;
 
@@ -12,8 +13,8 @@ const SHOWN: usize = 50;
 
 /// The last entries of a source's log, newest first.
 #[tauri::command]
-pub fn source_activity(id: String) -> Result<Vec<LogEntryView>, UiError> {
+pub fn source_activity(id: String, engine: State<'_, AppEngine>) -> Result<Vec<LogEntryView>, UiError> {
     let id: SourceId = id.parse()?;
-    let entries = activity_log::read(&activity_log::default_dir(), &id, SHOWN);
+    let entries = engine.history().read(&id, SHOWN);
     Ok(entries.into_iter().rev().map(LogEntryView::from).collect())
 }

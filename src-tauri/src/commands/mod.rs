@@ -12,20 +12,31 @@ pub mod sources;
 pub mod tools;
 
 use lanyard::Engine;
+use lanyard::history::History;
+use lanyard::paths::Dirs;
 
 use crate::ui_error::UiError;
 
 /// The engine as the app holds it. Opening it can fail (an unknown `LANYARD_KEYCHAIN` value, a
 /// store this system lacks); the window still opens and every command answers with the reason,
-/// so "no keychain" is a state the person sees, not a crash.
-pub struct AppEngine(Result<Engine, UiError>);
+/// so "no keychain" is a state the person sees, not a crash. The sources' histories need no
+/// keychain, so they are read even then.
+pub struct AppEngine {
+    engine: Result<Engine, UiError>,
+    history: History,
+}
 
 impl AppEngine {
     pub fn open() -> Self {
-        Self(Engine::open().map_err(UiError::from))
+        let dirs = Dirs::from_env();
+        Self { history: History::in_dirs(&dirs), engine: Engine::open_in(dirs).map_err(UiError::from) }
     }
 
     pub fn get(&self) -> Result<&Engine, UiError> {
-        self.0.as_ref().map_err(Clone::clone)
+        self.engine.as_ref().map_err(Clone::clone)
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
     }
 }

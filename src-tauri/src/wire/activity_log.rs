@@ -4,7 +4,7 @@
 //! Redacted by construction upstream (the engine's events carry only its own error messages), so
 //! nothing here needs filtering.
 
-use lanyard::activity_log::{AgentKind, Entry, Event};
+use lanyard::history::{AgentKind, Entry, Event};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -56,12 +56,12 @@ impl From<Entry> for LogEntryView {
                 LogEventView::ConnectFailed { error: problem.unwrap_or(error) }
             }
             Event::SignedIn => LogEventView::SignedIn,
-            Event::SignInFailed { error, problem } => {
-                LogEventView::SignInFailed { error: problem.unwrap_or(error) }
+            Event::SignInFailed { error, detail } => {
+                LogEventView::SignInFailed { error: detail.problem.unwrap_or(error) }
             }
             Event::Refreshed => LogEventView::Refreshed,
-            Event::RefreshFailed { error, problem } => {
-                LogEventView::RefreshFailed { error: problem.unwrap_or(error) }
+            Event::RefreshFailed { error, detail, .. } => {
+                LogEventView::RefreshFailed { error: detail.problem.unwrap_or(error) }
             }
             Event::Disconnected { revoked } => LogEventView::Disconnected { revoked },
             Event::BridgeSession { agent } => {
@@ -76,11 +76,16 @@ impl From<Entry> for LogEntryView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lanyard::history::FailureDetail;
+
+    fn failed(error: String, problem: Option<String>) -> Event {
+        let detail = FailureDetail { problem, ..FailureDetail::default() };
+        Event::RefreshFailed { error, detail, failures: 0, answer_lost: false }
+    }
 
     #[test]
     fn entries_reach_the_ui_with_a_kind_and_their_time() {
-        let entry =
-            Entry { at: 7, event: Event::RefreshFailed { error: "server down".into(), problem: None } };
+        let entry = Entry { at: 7, event: failed("server down".into(), None) };
         let json = serde_json::to_value(LogEntryView::from(entry)).unwrap();
         assert_eq!(
             json,
@@ -95,7 +100,7 @@ mod tests {
     fn a_failure_shows_its_problem_without_the_cli_command() {
         let id: lanyard::ids::SourceId = "fixture".parse().unwrap();
         let err = lanyard::oauth::OAuthError::NeedsSignIn { id };
-        let event = Event::RefreshFailed { error: err.to_string(), problem: err.advice().map(|a| a.problem) };
+        let event = failed(err.to_string(), err.advice().map(|a| a.problem));
         assert!(err.to_string().contains("lanyard connect"), "the CLI's `lanyard logs` keeps the command");
         let view = LogEntryView::from(Entry { at: 7, event }).event;
         assert_eq!(view, LogEventView::RefreshFailed { error: "source `fixture` needs sign-in".into() });

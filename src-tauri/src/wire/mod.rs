@@ -459,7 +459,7 @@ mod tests {
     /// as the error state's `retryAt` and the last refresh's `failures`, with the message.
     #[test]
     fn the_refresh_backoff_crosses_from_the_engine_state_and_activity() {
-        use lanyard::oauth::activity::{ErrorRecord, RefreshRecord, TokenActivity};
+        use lanyard::history::{ErrorRecord, RefreshRecord, TokenActivity};
         use lanyard::oauth::{Grant, StoredTokens};
         use lanyard::profile::{Profile, Transport};
         use lanyard::source::TokenStatus;
@@ -529,8 +529,8 @@ mod tests {
     /// Issue "desktop app": the window names its own buttons where the CLI names commands.
     #[test]
     fn hints_reach_the_window_in_its_own_words_the_cli_keeps_its_own() {
+        use lanyard::history::{ErrorRecord, TokenActivity};
         use lanyard::oauth::OAuthError;
-        use lanyard::oauth::activity::{ErrorRecord, TokenActivity};
         use lanyard::profile::{Profile, Transport};
 
         let id: lanyard::ids::SourceId = "fixture".parse().unwrap();

@@ -9,8 +9,8 @@
 //! A remedy holds no secret (a keychain entry's name and scope names at most), so neither can a
 //! hint made from it.
 
+use lanyard::history::ErrorRecord;
 use lanyard::ids::{SecretRef, SourceId};
-use lanyard::oauth::activity::ErrorRecord;
 use lanyard::remedy::{Remedy, Setting};
 
 use super::AuthView;

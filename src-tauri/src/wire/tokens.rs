@@ -3,7 +3,7 @@
 //! sources and form types because it follows the engine's `oauth` model, which changes on its
 //! own schedule.
 
-use lanyard::oauth::activity::{RefreshRecord, TokenActivity};
+use lanyard::history::{RefreshRecord, TokenActivity};
 use lanyard::oauth::{ClientKind, Disconnected, Grant};
 use lanyard::source::TokenStatus;
 use serde::Serialize;

@@ -1,5 +1,5 @@
 //! Why the merged server could not answer a request, and how each reason reaches an agent (a
-//! JSON-RPC error) or the bridge ([`BridgeError`]).
+//! JSON-RPC error) or the bridge ([`BridgeError`](crate::bridge::BridgeError), which wraps it).
 //!
 //! Its own file below the handler, the source pool and the relay, which all return it, so that
 //! none of them imports the module that assembles the merged server.
@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use rmcp::model::ErrorData;
 
-use super::super::BridgeError;
 use crate::ErrorKind;
 use crate::ids::SourceId;
 use crate::upstream::UpstreamError;
@@ -93,11 +92,5 @@ impl From<MergedError> for ErrorData {
             },
             _ => ErrorData::internal_error(message, None),
         }
-    }
-}
-
-impl From<MergedError> for BridgeError {
-    fn from(err: MergedError) -> Self {
-        BridgeError::Merged(Box::new(err))
     }
 }

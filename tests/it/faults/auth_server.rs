@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Agent, Source, error_message, poll, subject, whoami_once};
+use super::{Agent, Source, error_message, subject, whoami_once};
 use crate::support::bridge_home::start_serve;
+use crate::support::eventually;
 
 /// A failed refresh's record in a `status --json` row: (transient failures in a row, retry time).
 fn backoff(row: &Value) -> (u64, Option<u64>) {
@@ -39,7 +40,7 @@ async fn issue_6_authorization_server_down_during_refresh_backs_off_and_recovers
     assert_eq!(subject(&first).as_deref(), Some("alice"), "the source works before the outage: {first}");
 
     let restart = source.kill_fixture().await;
-    poll("the token to need a refresh", Duration::from_secs(1), || async {
+    eventually("the token to need a refresh", Duration::from_secs(1), || async {
         (source.status().await["state"] == "expiring").then_some(())
     })
     .await;
@@ -55,7 +56,7 @@ async fn issue_6_authorization_server_down_during_refresh_backs_off_and_recovers
         );
     }
     // The token still works for a while, so the refresh runs beside the calls, not before them.
-    let row = poll("the failed refresh to show", Duration::from_millis(200), || async {
+    let row = eventually("the failed refresh to show", Duration::from_millis(200), || async {
         let row = source.status().await;
         (row["state"] == "error").then_some(row)
     })
@@ -72,7 +73,7 @@ async fn issue_6_authorization_server_down_during_refresh_backs_off_and_recovers
     );
 
     source.restart_fixture(&restart).await;
-    poll("the source to refresh by itself", Duration::from_millis(500), || async {
+    eventually("the source to refresh by itself", Duration::from_millis(500), || async {
         let answer = whoami_once(&base, &source.id).await;
         let row = source.status().await;
         (subject(&answer).as_deref() == Some("alice") && row["last_refresh"]["ok"] == true).then_some(())
@@ -123,7 +124,7 @@ async fn issue_6_a_failing_token_endpoint_is_not_hammered_and_the_source_recover
     assert!(text.contains("error, retrying in"), "`lanyard status` says it retries, and when: {text}");
 
     fixture.control("token-failures", json!({ "clear": true })).await.expect("the fixture disarms");
-    poll("the source to recover by itself", Duration::from_millis(500), || async {
+    eventually("the source to recover by itself", Duration::from_millis(500), || async {
         let answer = whoami_once(&base, &source.id).await;
         (subject(&answer).as_deref() == Some("alice")).then_some(())
     })
@@ -158,7 +159,7 @@ async fn issue_6_a_slow_token_endpoint_is_waited_for_by_every_agent_and_asked_on
             tokio::spawn(async move { whoami_once(&base, &id).await })
         })
         .collect();
-    poll("the refresh to reach the slow server", Duration::from_millis(100), || async {
+    eventually("the refresh to reach the slow server", Duration::from_millis(100), || async {
         (source.refreshes().await >= 1).then_some(())
     })
     .await;
@@ -199,11 +200,13 @@ async fn issue_6_a_token_endpoint_slower_than_the_timeout_keeps_the_sign_in_unti
     assert_retrying_with_the_refresh_token(&row);
     assert!(row["refresh_started"].is_u64(), "the lost answer is remembered: {row}");
 
-    poll("the server to rotate the token for the request it kept", Duration::from_millis(500), || async {
-        (fixture.count("/tokens_issued/refresh_token").await.unwrap_or(0) == 1).then_some(())
-    })
+    eventually(
+        "the server to rotate the token for the request it kept",
+        Duration::from_millis(500),
+        || async { (fixture.count("/tokens_issued/refresh_token").await.unwrap_or(0) == 1).then_some(()) },
+    )
     .await;
-    let answer = poll("the backoff to run out", Duration::from_millis(500), || async {
+    let answer = eventually("the backoff to run out", Duration::from_millis(500), || async {
         let answer = whoami_once(&base, &source.id).await;
         (answer["error"]["code"] == super::SIGN_IN_NEEDED).then_some(answer)
     })
@@ -247,7 +250,7 @@ async fn issue_6_a_slow_refresh_ahead_of_expiry_holds_up_no_call() {
         "the call was answered while the refresh was still at the server, not after it: {row}"
     );
 
-    poll("the refresh to finish", Duration::from_millis(200), || async {
+    eventually("the refresh to finish", Duration::from_millis(200), || async {
         (source.status().await["state"] == "connected").then_some(())
     })
     .await;
@@ -281,7 +284,7 @@ async fn issue_6_a_request_out_of_time_waiting_for_a_token_says_so_and_the_refre
         .await
         .expect("the fixture arms the delay");
     let expires_at = source.status().await["tokens"]["access_expires_at"].as_u64().expect("an expiry");
-    poll("the access token to expire", Duration::from_millis(200), || async {
+    eventually("the access token to expire", Duration::from_millis(200), || async {
         (lanyard::clock::now() > expires_at).then_some(())
     })
     .await;
@@ -295,7 +298,7 @@ async fn issue_6_a_request_out_of_time_waiting_for_a_token_says_so_and_the_refre
             && message.contains("`initialize` was not sent: no access token within 2 s"),
         "the request ends at its timeout, saying it waited for a token: {init}"
     );
-    poll("the refresh to land", Duration::from_millis(200), || async {
+    eventually("the refresh to land", Duration::from_millis(200), || async {
         (source.status().await["state"] == "connected").then_some(())
     })
     .await;

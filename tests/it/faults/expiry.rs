@@ -8,8 +8,9 @@ use std::time::Duration;
 use lanyard::clock::now;
 use serde_json::{Value, json};
 
-use super::{Agent, RecordingBrowser, Source, poll, signal, subject, whoami_once};
+use super::{Agent, RecordingBrowser, Source, signal, subject, whoami_once};
 use crate::support::bridge_home::{start_serve, start_serve_with};
+use crate::support::eventually;
 
 /// 401 answers the fixture's MCP server has given so far.
 async fn refusals(source: &Source) -> u64 {
@@ -96,7 +97,7 @@ async fn issue_6_laptop_sleep_past_expiry_then_twenty_agents_make_one_refresh_an
     let pid = serve.id().expect("lanyard serve runs");
     signal(pid, "-STOP");
     source.fixture().control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
-    poll("Lanyard's clock to pass the refresh point", Duration::from_secs(1), || async {
+    eventually("Lanyard's clock to pass the refresh point", Duration::from_secs(1), || async {
         (source.status().await["state"] == "expiring").then_some(())
     })
     .await;
@@ -136,7 +137,7 @@ async fn issue_6_tokens_that_live_less_than_the_refresh_margin_are_not_refreshed
     }
     assert_eq!(source.refreshes().await, 0, "five calls on a fresh short-lived token, no refresh");
 
-    poll("the token to pass half its life", Duration::from_secs(1), || async {
+    eventually("the token to pass half its life", Duration::from_secs(1), || async {
         (source.status().await["state"] == "expiring").then_some(())
     })
     .await;
@@ -145,11 +146,11 @@ async fn issue_6_tokens_that_live_less_than_the_refresh_margin_are_not_refreshed
         assert_eq!(subject(&answer).as_deref(), Some("alice"), "call {n} works: {answer}");
     }
     // The token still works past half-way, so its refresh runs beside the calls.
-    poll("the refresh past half-way", Duration::from_millis(200), || async {
+    eventually("the refresh past half-way", Duration::from_millis(200), || async {
         (source.refreshes().await >= 1).then_some(())
     })
     .await;
-    poll("the refreshed token to be in use", Duration::from_millis(200), || async {
+    eventually("the refreshed token to be in use", Duration::from_millis(200), || async {
         (source.status().await["state"] == "connected").then_some(())
     })
     .await;

@@ -10,9 +10,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Agent, error_message, files_under, poll, subject};
+use super::{Agent, error_message, files_under, subject};
 use crate::oauth::unique_id;
-use crate::support::bridge_home::{Home, start_serve_with};
+use crate::support::bridge_home::start_serve_with;
+use crate::support::eventually;
+use crate::support::home::Home;
 use crate::support::oauth_fixture::{OAuthFixture, browser_script};
 use crate::support::private_keychain::PrivateKeychain;
 
@@ -37,7 +39,7 @@ fn tokens_in(document: &str) -> Vec<String> {
 
 /// Calls `whoami` on new sessions until one succeeds.
 async fn until_it_works(base: &str, id: &str, token: &str, what: &str) {
-    poll(what, Duration::from_millis(500), || async {
+    eventually(what, Duration::from_millis(500), || async {
         let mut agent = Agent::with_token(base, id, token.to_owned());
         agent.initialize().await.get("result")?;
         (subject(&agent.call(1, "whoami", json!({})).await).as_deref() == Some("alice")).then_some(())
@@ -179,7 +181,7 @@ impl LockedMidRefresh {
             }
             agent.call(1, "whoami", json!({})).await
         });
-        poll("the refresh to reach the server", Duration::from_millis(50), || async {
+        eventually("the refresh to reach the server", Duration::from_millis(50), || async {
             (fixture.count("/token_requests/refresh_token").await.unwrap_or(0) >= 1).then_some(())
         })
         .await;
@@ -242,7 +244,7 @@ async fn issue_6_a_sign_in_made_while_tokens_were_held_in_memory_is_not_overwrit
     // call would go on answering "alice" and this poll would run out). On a slow machine bob's
     // own 30 s token may be due by the time `serve` takes it and get refreshed once: that is the
     // new sign-in renewed, which is fine, so the keychain is compared only when it was not.
-    poll("lanyard serve to move to the new sign-in", Duration::from_millis(500), || async {
+    eventually("lanyard serve to move to the new sign-in", Duration::from_millis(500), || async {
         let mut agent = Agent::with_token(&rig.base, &rig.id, rig.token.clone());
         agent.initialize().await.get("result")?;
         (subject(&agent.call(1, "whoami", json!({})).await).as_deref() == Some("bob")).then_some(())

@@ -15,8 +15,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{RecordingBrowser, SIGN_IN_NEEDED, Source, error_message, poll, signal, subject, whoami_once};
+use super::{RecordingBrowser, SIGN_IN_NEEDED, Source, error_message, signal, subject, whoami_once};
 use crate::support::bridge_home::{start_serve, start_serve_with};
+use crate::support::eventually;
 
 /// What became of refresh requests at the fixture: (tokens issued, requests abandoned, refusals
 /// with `invalid_grant`). Issued counts when the server rotated, even if the answer never arrived.
@@ -48,7 +49,7 @@ async fn kill_mid_refresh(tag: &str, abandon: bool) -> Source {
     fixture.control("expire-access-tokens", json!({})).await.expect("the fixture expires tokens");
     let (agent_base, agent_id) = (base.clone(), source.id.clone());
     let agent = tokio::spawn(async move { whoami_once(&agent_base, &agent_id).await });
-    poll("the refresh to reach the server", Duration::from_millis(50), || async {
+    eventually("the refresh to reach the server", Duration::from_millis(50), || async {
         (source.refreshes().await >= 1).then_some(())
     })
     .await;
@@ -63,9 +64,11 @@ async fn kill_mid_refresh(tag: &str, abandon: bool) -> Source {
 #[tokio::test]
 async fn issue_6_serve_killed_before_the_server_rotated_loses_no_token() {
     let source = kill_mid_refresh("kill-early", true).await;
-    poll("the server to abandon the refresh of the dead process", Duration::from_millis(200), || async {
-        (refresh_results(&source).await.1 == 1).then_some(())
-    })
+    eventually(
+        "the server to abandon the refresh of the dead process",
+        Duration::from_millis(200),
+        || async { (refresh_results(&source).await.1 == 1).then_some(()) },
+    )
     .await;
 
     let (_serve, base) = start_serve(&source.home).await.expect("lanyard serve starts again");
@@ -90,7 +93,7 @@ async fn issue_6_serve_killed_before_the_server_rotated_loses_no_token() {
 #[tokio::test]
 async fn issue_6_serve_killed_after_the_server_rotated_ends_in_a_clear_sign_in_needed() {
     let source = kill_mid_refresh("kill-late", false).await;
-    poll(
+    eventually(
         "the server to rotate the refresh token for the dead process",
         Duration::from_millis(200),
         || async { (refresh_results(&source).await.0 == 1).then_some(()) },

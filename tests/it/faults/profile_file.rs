@@ -10,7 +10,8 @@ use std::process::Stdio;
 use serde_json::json;
 
 use super::Agent;
-use crate::support::bridge_home::{Home, start_serve_logged};
+use crate::support::bridge_home::start_serve_logged;
+use crate::support::home::Home;
 use crate::support::{start_test_server_http, test_server_bin};
 
 fn echoed(answer: &serde_json::Value) -> Option<&str> {

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use super::{Agent, signal};
 use crate::bridge::RawBridge;
-use crate::support::bridge_home::{Home, bridge_token, start_serve};
+use crate::support::bridge_home::{bridge_token, start_serve};
+use crate::support::home::Home;
 use crate::support::{start_test_server_http_on, test_server_bin};
 
 fn echoed(answer: &Value) -> Option<&str> {

@@ -1,6 +1,5 @@
-//! What the bridge tests share: a private Lanyard home to add sources to, the install's bridge
-//! token, `lanyard serve` on a free port, the TypeScript SDK agent, and an upstream that counts
-//! the requests that reach it.
+//! What the bridge tests share: the install's bridge token, `lanyard serve` on a free port in a
+//! [`Home`], the TypeScript SDK agent, and an upstream that counts the requests that reach it.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -14,108 +13,10 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 use super::ChildGuard;
+use super::home::Home;
 
 /// How long one agent run may take before the test fails.
 const AGENT_DEADLINE: Duration = Duration::from_secs(60);
-
-/// A private Lanyard home: its own profile file and logs (the keychain is the session's).
-///
-/// Every home made with [`Home::new`] belongs to one install of the whole test run (its config
-/// folder gets that install's `install-id`), so they share the install's keychain namespace and
-/// its bridge token, the one [`bridge_token`] reads. [`Home::own_install`] is a home of its own
-/// install, as a second profile file on the machine is.
-pub struct Home {
-    dir: tempfile::TempDir,
-    /// `$BROWSER` for `lanyard connect` in this home, when sign-in is part of the test.
-    browser: Option<PathBuf>,
-}
-
-impl Home {
-    /// A home in the test run's install (see [`Home`]).
-    pub fn new() -> Self {
-        let home = Self::own_install();
-        super::join_test_run_install(&home.config_dir());
-        home
-    }
-
-    /// A home that is an install of its own: `lanyard` makes its `install-id` on first use.
-    pub fn own_install() -> Self {
-        Self { dir: tempfile::tempdir().expect("a temp dir"), browser: None }
-    }
-
-    pub fn config_dir(&self) -> PathBuf {
-        self.dir.path().join("config")
-    }
-
-    /// The keychain as this home's `lanyard` sees it: in its install's namespace.
-    pub fn vault(&self) -> lanyard::vault::Vault {
-        let profiles = self.config_dir().join("profiles.toml");
-        crate::oauth::vault().in_install(lanyard::vault::InstallFile::beside(&profiles))
-    }
-
-    /// The keychain account this home's `lanyard` stores `account` under.
-    pub fn account(&self, account: &str) -> String {
-        super::install_account(&self.config_dir(), account)
-    }
-
-    /// A home whose `lanyard connect` signs in through `browser` (a scripted user agent).
-    pub fn with_browser(browser: PathBuf) -> Self {
-        Self { browser: Some(browser), ..Self::new() }
-    }
-
-    pub fn envs(&self) -> [(&'static str, PathBuf); 2] {
-        [
-            ("LANYARD_CONFIG_DIR", self.dir.path().join("config")),
-            ("LANYARD_DATA_DIR", self.dir.path().join("data")),
-        ]
-    }
-
-    pub fn log_dir(&self) -> PathBuf {
-        self.dir.path().join("data").join("logs")
-    }
-
-    /// `lanyard <args>` in this home, as a tokio command.
-    pub fn lanyard(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(lanyard_bin());
-        command.args(args).envs(self.envs()).env_remove("LANYARD_LOG").kill_on_drop(true);
-        if let Some(browser) = &self.browser {
-            command.env("BROWSER", browser);
-        }
-        command
-    }
-
-    /// Runs `lanyard profile add <args>` and fails the test if it fails.
-    pub async fn add(&self, args: &[&str]) {
-        let mut full = vec!["profile", "add"];
-        full.extend_from_slice(args);
-        let output = self.lanyard(&full).stdin(Stdio::null()).output().await.expect("lanyard runs");
-        assert!(
-            output.status.success(),
-            "profile add {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-}
-
-/// Runs a prepared `lanyard` command with `input` on its stdin (a secret's value, an answer to a
-/// prompt) and its output captured.
-pub async fn output_with_input(command: &mut Command, input: &str) -> std::process::Output {
-    use tokio::io::AsyncWriteExt;
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("lanyard runs");
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    stdin.write_all(input.as_bytes()).await.expect("write lanyard's stdin");
-    drop(stdin);
-    child.wait_with_output().await.expect("lanyard ends")
-}
-
-pub fn lanyard_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_lanyard")
-}
 
 /// The bridge token of the test run's install (see [`Home`]), made once for the whole test run
 /// through `lanyard bridge-token`, so that parallel tests never race to create it.
@@ -123,19 +24,13 @@ pub fn bridge_token() -> String {
     static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TOKEN
         .get_or_init(|| {
-            let home = Home::new();
-            let output = std::process::Command::new(lanyard_bin())
-                .arg("bridge-token")
-                .envs(home.envs())
-                .env_remove("LANYARD_LOG")
-                .output()
-                .expect("lanyard bridge-token runs");
-            assert!(
-                output.status.success(),
+            let run = Home::new().run(&["bridge-token"]);
+            assert_eq!(
+                run.code, 0,
                 "lanyard bridge-token failed (run under scripts/with-keychain.sh): {}",
-                String::from_utf8_lossy(&output.stderr)
+                run.stderr
             );
-            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+            run.stdout.trim().to_owned()
         })
         .clone()
 }

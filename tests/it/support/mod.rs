@@ -7,6 +7,7 @@
 #![allow(dead_code, reason = "each test module uses a different part of the support code")]
 
 pub mod bridge_home;
+pub mod home;
 pub mod oauth_fixture;
 pub mod private_keychain;
 
@@ -187,6 +188,30 @@ pub async fn wait_for_port(port: u16) -> anyhow::Result<()> {
             bail!("nothing accepted connections on 127.0.0.1:{port} within {STARTUP_DEADLINE:?}");
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// How long [`eventually`] waits for a state before the test fails.
+pub const EVENTUALLY_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Polls `check` every `every` until it gives `Some`, and returns that: for a state another process
+/// reaches in its own time (an edit picked up, a token renewed, a status row changed). Fails the
+/// test, naming `what`, when nothing came within [`EVENTUALLY_DEADLINE`].
+pub async fn eventually<T, F, Fut>(what: &str, every: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + EVENTUALLY_DEADLINE;
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting for {what} after {EVENTUALLY_DEADLINE:?}"
+        );
+        tokio::time::sleep(every).await;
     }
 }
 
