@@ -6,6 +6,7 @@
 
 pub mod activity_log;
 pub mod bridge;
+pub mod clients;
 pub mod clock;
 pub mod credentials;
 pub mod diagnostics;
