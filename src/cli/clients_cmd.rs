@@ -1,0 +1,148 @@
+//! `lanyard clients` and `lanyard config`: thin callers of [`lanyard::clients`].
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use lanyard::Engine;
+use lanyard::clients::{self, Client, ClientReport, Env, Scope, Stdio};
+use serde_json::Value;
+
+use super::args::{ConfigArgs, ScopeArg};
+
+/// Every known client, installed or not, with its files.
+pub fn clients(json: bool) -> anyhow::Result<()> {
+    let reports = clients::inspect_all(&current_env()?);
+    if json {
+        return super::print_json(&reports);
+    }
+    let mut stdout = std::io::stdout().lock();
+    for report in &reports {
+        write_client(&mut stdout, report)?;
+    }
+    writeln!(stdout, "\nSet one up with `lanyard config <id> --write`.")?;
+    Ok(())
+}
+
+fn write_client(out: &mut impl Write, report: &ClientReport) -> std::io::Result<()> {
+    let state = if report.installed { "installed" } else { "not found" };
+    writeln!(out, "{:<16} {:<20} {state}", report.id, report.name)?;
+    for file in &report.files {
+        let scope = match file.scope {
+            Scope::User => "user",
+            Scope::Project => "project",
+        };
+        let holds = match (&file.error, file.exists) {
+            (Some(err), _) => format!("cannot be read: {err}"),
+            (None, false) => "no file yet".to_owned(),
+            (None, true) if file.via_lanyard.is_empty() => {
+                format!("{}, none through Lanyard", servers(file.servers))
+            }
+            (None, true) => format!(
+                "{}, {} through Lanyard ({})",
+                servers(file.servers),
+                file.via_lanyard.len(),
+                file.via_lanyard.join(", ")
+            ),
+        };
+        writeln!(out, "  {scope:<8} {}: {holds}", file.path.display())?;
+    }
+    Ok(())
+}
+
+/// Prints, writes or undoes a client's entries.
+pub fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
+    let client = clients::find(&args.client).context("no such client; `lanyard clients` lists them")?;
+    let env = current_env()?;
+    let scope = match args.scope {
+        Some(ScopeArg::User) => Scope::User,
+        Some(ScopeArg::Project) => Scope::Project,
+        None => client.scopes().first().copied().unwrap_or(Scope::User),
+    };
+    if !client.has_scope(scope) && args.file.is_none() {
+        anyhow::bail!(
+            "{} has no {} config file; leave out --scope (or give a file with --file)",
+            client.name,
+            scope_name(scope)
+        );
+    }
+    let path = || -> anyhow::Result<PathBuf> {
+        match &args.file {
+            Some(file) => Ok(file.clone()),
+            None => client.file(&env, scope).context("this client has no file for that scope"),
+        }
+    };
+    if args.undo {
+        let undone = clients::undo(&path()?)?;
+        let what = if undone.removed { "removed" } else { "restored" };
+        println!("{what} {} (from {})", undone.path.display(), undone.from.display());
+        return Ok(());
+    }
+    let entries = entries(engine, client, &args.sources)?;
+    if !args.write {
+        print!("{}", clients::snippet(client, &entries)?);
+        return Ok(());
+    }
+    let written = clients::write_entries(client, &path()?, &entries)?;
+    let mut stdout = std::io::stdout().lock();
+    match &written.backup {
+        Some(backup) => {
+            writeln!(stdout, "wrote {}", written.path.display())?;
+            writeln!(stdout, "the previous file is kept as {}", backup.display())?;
+        }
+        None => writeln!(stdout, "{} already has these entries; nothing changed", written.path.display())?,
+    }
+    for (what, names) in [("added", &written.added), ("replaced", &written.replaced)] {
+        if !names.is_empty() {
+            writeln!(stdout, "{what}: {}", names.join(", "))?;
+        }
+    }
+    if written.backup.is_some() {
+        let scope_flag =
+            if args.scope.is_some() { format!(" --scope {}", scope_name(scope)) } else { String::new() };
+        writeln!(stdout, "undo with `lanyard config {}{scope_flag} --undo`", client.id)?;
+    }
+    Ok(())
+}
+
+/// One entry per source (every enabled one by default) that runs this binary's bridge.
+fn entries(
+    engine: &Engine,
+    client: &Client,
+    chosen: &[lanyard::ids::SourceId],
+) -> anyhow::Result<Vec<(String, Value)>> {
+    let sources = if chosen.is_empty() {
+        let file = engine.load()?;
+        file.profiles().filter(|p| p.enabled).map(|p| p.id().clone()).collect()
+    } else {
+        for id in chosen {
+            engine.profile(id)?;
+        }
+        chosen.to_vec()
+    };
+    let program = std::env::current_exe().context("find the lanyard executable")?;
+    let program = program.to_string_lossy();
+    Ok(sources
+        .iter()
+        .map(|id| {
+            let args = vec!["bridge".to_owned(), id.as_str().to_owned()];
+            let entry = client.stdio_entry(Stdio { name: id.as_str(), command: &program, args: &args });
+            (id.as_str().to_owned(), entry)
+        })
+        .collect())
+}
+
+fn servers(count: usize) -> String {
+    if count == 1 { "1 server".to_owned() } else { format!("{count} servers") }
+}
+
+fn scope_name(scope: Scope) -> &'static str {
+    match scope {
+        Scope::User => "user",
+        Scope::Project => "project",
+    }
+}
+
+fn current_env() -> anyhow::Result<Env> {
+    Env::current().context("cannot find the home folder, so the clients' files cannot be found")
+}

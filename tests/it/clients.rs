@@ -1,0 +1,141 @@
+//! `lanyard clients` and `lanyard config <client>` end to end, with a temporary home laid out as
+//! a person's would be: every known client set up, checked and undone through the binary.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::cli::{Home, Run};
+
+/// A Lanyard home plus a fake user home folder and a project folder to run in.
+struct Person {
+    lanyard: Home,
+    home: tempfile::TempDir,
+    project: PathBuf,
+}
+
+impl Person {
+    fn new() -> Self {
+        let home = tempfile::tempdir().expect("a temp dir");
+        let project = home.path().join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        Self { lanyard: Home::new(), home, project }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut command = self.lanyard.command(args);
+        command.env("HOME", self.home.path()).env("PATH", "").current_dir(&self.project);
+        for var in ["XDG_CONFIG_HOME", "APPDATA", "CODEX_HOME", "COPILOT_HOME", "CLAUDE_CONFIG_DIR"] {
+            command.env_remove(var);
+        }
+        Run::from(command.output().expect("lanyard runs"))
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.home.path().join(relative)
+    }
+
+    fn clients(&self) -> Vec<Value> {
+        self.run(&["clients", "--json"]).ok().json().as_array().expect("a list").clone()
+    }
+
+    fn client(&self, id: &str) -> Value {
+        self.clients().into_iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("{id} is listed"))
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn clients_lists_every_client_with_its_files_and_what_goes_through_lanyard() {
+    let person = Person::new();
+    write(
+        &person.path(".cursor/mcp.json"),
+        r#"{"mcpServers": {"mine": {"command": "npx"}, "gh": {"command": "/old/lanyard", "args": ["bridge", "gh"]}}}"#,
+    );
+    let clients = person.clients();
+    assert!(clients.len() >= 19, "every known client is listed: {}", clients.len());
+    let cursor = person.client("cursor");
+    assert_eq!(cursor["installed"], true, "{cursor}");
+    assert_eq!(cursor["files"][0]["servers"], 2, "{cursor}");
+    assert_eq!(cursor["files"][0]["via_lanyard"], serde_json::json!(["gh"]), "{cursor}");
+    assert_eq!(person.client("goose")["installed"], false, "nothing of Goose's is there");
+    let text = person.run(&["clients"]).ok().stdout;
+    assert!(text.contains("2 servers, 1 through Lanyard (gh)"), "{text}");
+}
+
+#[test]
+fn every_client_is_set_up_listed_and_undone_through_the_binary() {
+    let person = Person::new();
+    person.run(&["profile", "add", "local", "--", "my-server", "stdio"]).ok();
+    for client in person.clients() {
+        let id = client["id"].as_str().unwrap();
+        let file = PathBuf::from(client["files"][0]["path"].as_str().unwrap());
+        let written = person.run(&["config", id, "--write"]).ok();
+        assert!(written.stdout.contains("added: local"), "{id}: {}", written.stdout);
+        assert!(file.exists(), "{id}: {} is written", file.display());
+        let listed = person.client(id);
+        assert_eq!(listed["installed"], true, "{id}: its file makes it installed");
+        assert!(
+            listed["files"][0]["via_lanyard"].as_array().unwrap().contains(&Value::from("local")),
+            "{id}: the entry is read back as Lanyard's: {listed}"
+        );
+        let undone = person.run(&["config", id, "--undo"]);
+        // VS Code and the Copilot CLI share one file: the second undo finds the first's done.
+        if undone.code != 0 {
+            assert!(undone.stderr.contains("nothing to undo"), "{id}: {}", undone.stderr);
+            continue;
+        }
+        assert!(!file.exists(), "{id}: undo removes the file Lanyard created");
+    }
+}
+
+#[test]
+fn a_file_with_comments_is_edited_in_place_and_undone_byte_for_byte() {
+    let person = Person::new();
+    person.run(&["profile", "add", "local", "--", "my-server", "stdio"]).ok();
+    let zed = person.path(".config/zed/settings.json");
+    let before = "// Zed settings\n{\n  \"theme\": \"One Dark\", // mine\n  \"context_servers\": {\n    \"other\": { \"command\": \"x\", \"args\": [] },\n  },\n}\n";
+    write(&zed, before);
+    person.run(&["config", "zed", "--write"]).ok();
+    let after = std::fs::read_to_string(&zed).unwrap();
+    assert!(after.contains("// Zed settings") && after.contains("// mine"), "{after}");
+    assert!(after.contains("\"local\""), "{after}");
+    person.run(&["config", "zed", "--undo"]).ok();
+    assert_eq!(std::fs::read_to_string(&zed).unwrap(), before, "undo restores the file byte for byte");
+}
+
+#[test]
+fn a_broken_file_is_refused_and_left_alone() {
+    let person = Person::new();
+    person.run(&["profile", "add", "local", "--", "my-server", "stdio"]).ok();
+    let codex = person.path(".codex/config.toml");
+    let broken = "[mcp_servers\nmodel = 1\n";
+    write(&codex, broken);
+    let run = person.run(&["config", "codex", "--write"]);
+    assert_ne!(run.code, 0, "the write fails");
+    assert!(
+        run.stderr.contains("not valid TOML") && run.stderr.contains("left it as it was"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&codex).unwrap(), broken);
+    assert_eq!(std::fs::read_dir(codex.parent().unwrap()).unwrap().count(), 1, "no backup is left");
+    let listed = person.client("codex");
+    assert!(listed["files"][0]["error"].as_str().is_some_and(|e| e.contains("TOML")), "{listed}");
+}
+
+#[test]
+fn project_scope_writes_the_projects_file() {
+    let person = Person::new();
+    person.run(&["profile", "add", "local", "--", "my-server", "stdio"]).ok();
+    person.run(&["config", "claude-code", "--scope", "project", "--write"]).ok();
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(person.project.join(".mcp.json")).unwrap()).unwrap();
+    assert_eq!(written["mcpServers"]["local"]["args"], serde_json::json!(["bridge", "local"]), "{written}");
+    assert!(!person.path(".claude.json").exists(), "the user's file is not touched");
+    person.run(&["config", "goose", "--scope", "project"]).fails_with(1, "Goose has no project config file");
+}
