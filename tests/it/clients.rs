@@ -139,3 +139,31 @@ fn project_scope_writes_the_projects_file() {
     assert!(!person.path(".claude.json").exists(), "the user's file is not touched");
     person.run(&["config", "goose", "--scope", "project"]).fails_with(1, "Goose has no project config file");
 }
+
+#[test]
+fn doctor_checks_each_installed_clients_entries() {
+    let person = Person::new();
+    person.run(&["profile", "add", "local", "--", "my-server", "stdio"]).ok();
+    person.run(&["profile", "add", "off", "--", "my-server", "stdio"]).ok();
+    person.run(&["profile", "edit", "off", "--disable"]).ok();
+    person.run(&["config", "cursor", "--write", "--source", "local", "--source", "off"]).ok();
+    write(
+        &person.path(".gemini/settings.json"),
+        r#"{"mcpServers": {"moved": {"command": "/nonexistent/old/lanyard", "args": ["bridge", "local"]}}}"#,
+    );
+    write(&person.path(".continue/config.yaml"), "mcpServers: [\n");
+    let run = person.run(&["doctor", "--json"]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("JSON: {}", run.stdout));
+    let ide: Vec<&Value> =
+        report["findings"].as_array().unwrap().iter().filter(|f| f["area"] == "ide").collect();
+    let about = |needle: &str| {
+        ide.iter()
+            .find(|f| f["detail"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("a finding about {needle}: {ide:?}"))
+    };
+    assert_eq!(about("`local` (Cursor)")["outcome"], "ok");
+    assert_eq!(about("`off` (Cursor)")["outcome"], "warning", "a disabled source");
+    assert_eq!(about("/nonexistent/old/lanyard")["outcome"], "problem", "a stale path");
+    assert_eq!(about("Continue's file")["outcome"], "problem", "a file that no longer parses");
+    assert!(about("Continue's file")["fix"].as_str().unwrap().contains("lanyard config continue --undo"));
+}
