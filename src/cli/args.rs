@@ -35,7 +35,8 @@ pub enum Command {
     /// Add, list, show, edit or remove connection profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),
-    /// Create profiles from a Claude Desktop, Cursor or VS Code MCP config file.
+    /// Create profiles from an MCP client's config file, or take over a client's servers
+    /// (`--from <client>`, `--from all`).
     Import(ImportArgs),
     /// List the tools a source offers (after its tool filters).
     Tools(ToolsArgs),
@@ -395,9 +396,22 @@ pub struct RmArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "\
+--from reads a client's own (user) file, never a project's: a repository's .mcp.json is not
+imported unless it is named as a file. Secrets found in env and headers go to the keychain.")]
 pub struct ImportArgs {
     /// claude_desktop_config.json, ~/.cursor/mcp.json, .vscode/mcp.json, ...
-    pub file: PathBuf,
+    #[arg(required_unless_present = "from", conflicts_with = "from")]
+    pub file: Option<PathBuf>,
+    /// Import the servers of this client's user file (`all`: of every installed client).
+    #[arg(long, value_name = "CLIENT", value_parser = clap::builder::PossibleValuesParser::new(
+        lanyard::clients::catalogue().iter().map(|client| client.id).chain(["all"])
+    ))]
+    pub from: Option<String>,
+    /// With --from: replace the imported entries in the client's file by ones that run
+    /// `lanyard bridge` (the old file kept; `lanyard config <client> --undo` reverts it).
+    #[arg(long, requires = "from")]
+    pub replace: bool,
     /// Show what would be imported without changing anything.
     #[arg(long)]
     pub dry_run: bool,

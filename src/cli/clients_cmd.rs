@@ -1,4 +1,5 @@
-//! `lanyard clients` and `lanyard config`: thin callers of [`lanyard::clients`].
+//! `lanyard clients`, `lanyard config` and `lanyard import --from`: thin callers of
+//! [`lanyard::clients`].
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,7 +9,8 @@ use lanyard::Engine;
 use lanyard::clients::{self, Client, ClientReport, Env, Scope, Stdio};
 use serde_json::Value;
 
-use super::args::{ConfigArgs, ScopeArg};
+use super::args::{ConfigArgs, ImportArgs, ScopeArg};
+use super::profile_cmd::{Imported, add_imported, imported_json, print_imported};
 
 /// Every known client, installed or not, with its files.
 pub fn clients(json: bool) -> anyhow::Result<()> {
@@ -103,6 +105,101 @@ pub fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
         writeln!(stdout, "undo with `lanyard config {}{scope_flag} --undo`", client.id)?;
     }
     Ok(())
+}
+
+/// `lanyard import --from <client>|all [--replace]`: a client's own servers become sources, and
+/// with `--replace` its entries run `lanyard bridge` instead. Only user files are read: a
+/// project's file is untrusted input, imported only when named as a file.
+pub async fn import_from(engine: &Engine, args: &ImportArgs) -> anyhow::Result<()> {
+    let env = current_env()?;
+    let from = args.from.as_deref().unwrap_or("all");
+    let chosen: Vec<&Client> = match from {
+        "all" => clients::catalogue().iter().filter(|client| client.installed(&env)).collect(),
+        id => vec![clients::find(id).context("no such client; `lanyard clients` lists them")?],
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut reports = Vec::new();
+    for client in chosen {
+        let Some(path) = client.file(&env, Scope::User) else { continue };
+        if !path.exists() {
+            if from != "all" {
+                anyhow::bail!(
+                    "{} has no file at {}; there is nothing to import",
+                    client.name,
+                    path.display()
+                );
+            }
+            continue;
+        }
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let servers = match clients::read_file(client, &path) {
+            Ok(servers) => servers,
+            Err(err) if from == "all" => {
+                eprintln!("skipped {}: {} {err}", client.name, path.display());
+                continue;
+            }
+            Err(err) => anyhow::bail!("{} {err}; nothing was imported", path.display()),
+        };
+        let theirs = servers
+            .into_iter()
+            .filter(|(_, entry)| clients::via_lanyard(entry).is_none())
+            .map(|(name, entry)| (name, clients::normalize(client, &entry)));
+        let report = lanyard::profile::import_servers(theirs);
+        let (imported, skipped) = add_imported(engine, report, args.dry_run).await?;
+        let replaced = if args.replace && !args.dry_run && !imported.is_empty() {
+            Some(replace_entries(client, &path, &imported).with_context(|| {
+                format!("the sources were added, but {} was left as it was", path.display())
+            })?)
+        } else {
+            None
+        };
+        if args.json {
+            let mut json = imported_json(args.dry_run, &imported, &skipped);
+            json["client"] = Value::from(client.id);
+            json["file"] = Value::from(path.display().to_string());
+            json["replaced"] = Value::from(replaced.as_ref().map_or(0, |w| w.replaced.len()));
+            reports.push(json);
+            continue;
+        }
+        print_imported(args.dry_run, &format!("{} ({})", client.name, path.display()), &imported, &skipped);
+        if let Some(written) = replaced {
+            println!(
+                "  replaced {} entr{} in {} by `lanyard bridge`; undo with `lanyard config {} --undo`",
+                written.replaced.len(),
+                if written.replaced.len() == 1 { "y" } else { "ies" },
+                path.display(),
+                client.id
+            );
+        }
+    }
+    if args.json {
+        return super::print_json(&reports);
+    }
+    if seen.is_empty() {
+        println!("No installed client has a config file to import from.");
+    }
+    Ok(())
+}
+
+/// Each imported server's entry, under its own name, now running `lanyard bridge <id>`.
+fn replace_entries(
+    client: &Client,
+    path: &std::path::Path,
+    imported: &[Imported],
+) -> anyhow::Result<clients::Written> {
+    let program = std::env::current_exe().context("find the lanyard executable")?;
+    let program = program.to_string_lossy();
+    let entries: Vec<(String, Value)> = imported
+        .iter()
+        .map(|server| {
+            let args = vec!["bridge".to_owned(), server.id.as_str().to_owned()];
+            let entry = client.stdio_entry(Stdio { name: &server.name, command: &program, args: &args });
+            (server.name.clone(), entry)
+        })
+        .collect();
+    Ok(clients::write_entries(client, path, &entries)?)
 }
 
 /// One entry per source (every enabled one by default) that runs this binary's bridge.

@@ -10,6 +10,7 @@ mod document;
 mod entry;
 mod env;
 mod file;
+mod import;
 mod inventory;
 mod known;
 
@@ -21,6 +22,7 @@ pub use document::{DocError, Document, Format, Place};
 pub use entry::{Http, Stdio, TOKEN_VAR, ViaLanyard, via_lanyard};
 pub use env::{Env, Os};
 pub use file::{ClientFileError, Undone, Written, snippet, undo, write_entries};
+pub use import::normalize;
 pub use inventory::{ClientReport, FileReport, inspect, inspect_all, read_file};
 
 /// Which of a client's files: the person's own, or the one in the current project.

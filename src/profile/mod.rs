@@ -9,7 +9,9 @@ mod validate;
 
 pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore};
 pub(crate) use import::strip_jsonc;
-pub use import::{ImportError, ImportReport, ImportedProfile, Skipped, import_file, parse_import};
+pub use import::{
+    ImportError, ImportReport, ImportedProfile, Skipped, import_file, import_servers, parse_import,
+};
 pub use model::{
     Auth, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile, Protocol,
     RESERVED_AUTH_PARAMS, Timeouts, ToolFilter, Transport, TransportKind,

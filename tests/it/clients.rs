@@ -167,3 +167,68 @@ fn doctor_checks_each_installed_clients_entries() {
     assert_eq!(about("Continue's file")["outcome"], "problem", "a file that no longer parses");
     assert!(about("Continue's file")["fix"].as_str().unwrap().contains("lanyard config continue --undo"));
 }
+
+#[test]
+fn import_from_takes_over_a_clients_servers_and_undo_puts_its_file_back() {
+    let person = Person::new();
+    let cursor = person.path(".cursor/mcp.json");
+    let before = r#"{
+  // my servers
+  "mcpServers": {
+    "files": { "command": "my-server", "args": ["stdio"], "env": { "API_KEY": "planted-import-4e1a" } },
+    "remote": { "url": "https://mcp.example.com/mcp", "headers": { "X-Team": "${TEAM}" } }
+  }
+}
+"#;
+    write(&cursor, before);
+    let goose = person.path(".config/goose/config.yaml");
+    let goose_before = "# goose\nextensions:\n  docs:\n    name: docs\n    type: stdio\n    cmd: docs-server\n    args: []\n    enabled: true\n";
+    write(&goose, goose_before);
+    write(&person.project.join(".mcp.json"), r#"{"mcpServers": {"repo": {"command": "repo-server"}}}"#);
+
+    let dry = person.run(&["import", "--from", "all", "--dry-run", "--json"]).ok().json();
+    assert!(dry.as_array().unwrap().iter().all(|r| r["dry_run"] == true), "{dry}");
+    assert_eq!(person.run(&["profile", "list", "--json"]).ok().json().as_array().unwrap().len(), 0);
+
+    let run = person.run(&["import", "--from", "all", "--replace"]).ok();
+    assert!(run.stdout.contains("undo with `lanyard config cursor --undo`"), "{}", run.stdout);
+    let ids: Vec<String> = person
+        .run(&["profile", "list", "--json"])
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["docs", "files", "remote"], "the servers of both clients, not the project's");
+    let profiles = std::fs::read_to_string(person.lanyard.profile_file()).unwrap();
+    assert!(!profiles.contains("planted-import-4e1a"), "the secret went to the keychain: {profiles}");
+
+    let after = std::fs::read_to_string(&cursor).unwrap();
+    assert!(after.contains("// my servers") && !after.contains("planted-import-4e1a"), "{after}");
+    let cursor_report = person.client("cursor");
+    assert_eq!(
+        cursor_report["files"][0]["via_lanyard"],
+        serde_json::json!(["files", "remote"]),
+        "{cursor_report}"
+    );
+    let goose_after: Value = serde_norway::from_str(&std::fs::read_to_string(&goose).unwrap()).unwrap();
+    assert_eq!(
+        goose_after["extensions"]["docs"]["args"],
+        serde_json::json!(["bridge", "docs"]),
+        "{goose_after}"
+    );
+
+    let again = person.run(&["import", "--from", "cursor"]).ok();
+    assert!(
+        again.stdout.contains("Imported 0 source(s)"),
+        "Lanyard's own entries are not imported: {}",
+        again.stdout
+    );
+
+    person.run(&["config", "cursor", "--undo"]).ok();
+    person.run(&["config", "goose", "--undo"]).ok();
+    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), before, "undo puts the client's file back");
+    assert_eq!(std::fs::read_to_string(&goose).unwrap(), goose_before);
+}
