@@ -232,3 +232,75 @@ fn import_from_takes_over_a_clients_servers_and_undo_puts_its_file_back() {
     assert_eq!(std::fs::read_to_string(&cursor).unwrap(), before, "undo puts the client's file back");
     assert_eq!(std::fs::read_to_string(&goose).unwrap(), goose_before);
 }
+
+/// A client's own command line from `tests/clients`, run with the person's home and no network
+/// at all (its own network namespace), so that nothing it does leaves the machine.
+/// Returns its stdout and its stderr.
+fn client_cli(person: &Person, program: &str, args: &[&str]) -> (String, String) {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/node_modules/.bin").join(program);
+    assert!(bin.exists(), "{} is missing: run scripts/install-test-deps.sh", bin.display());
+    let output = std::process::Command::new("unshare")
+        .arg("--net")
+        .arg(&bin)
+        .args(args)
+        .env("HOME", person.home.path())
+        .env("CODEX_HOME", person.path(".codex"))
+        .current_dir(&person.project)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("unshare runs (util-linux, as root)");
+    assert!(output.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn codex_itself_lists_the_servers_lanyard_wrote() {
+    let person = Person::new();
+    person.run(&["profile", "add", "local", "--", "my-server", "stdio"]).ok();
+    write(
+        &person.path(".codex/config.toml"),
+        "# mine\nmodel = \"o3\"\n\n[mcp_servers.other]\ncommand = \"other-server\"\n",
+    );
+    person.run(&["config", "codex", "--write"]).ok();
+    let (stdout, _) = client_cli(&person, "codex", &["mcp", "list", "--json"]);
+    let listed: Value = serde_json::from_str(&stdout).unwrap_or_else(|err| panic!("JSON ({err}): {stdout}"));
+    let server = |name: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {listed}"))
+            .clone()
+    };
+    let local = server("local");
+    assert_eq!(local["enabled"], true, "{local}");
+    assert_eq!(local["transport"]["type"], "stdio", "{local}");
+    assert_eq!(local["transport"]["command"], env!("CARGO_BIN_EXE_lanyard"), "{local}");
+    assert_eq!(local["transport"]["args"], serde_json::json!(["bridge", "local"]), "{local}");
+    assert_eq!(
+        server("other")["transport"]["command"],
+        "other-server",
+        "the person's own server is still read"
+    );
+}
+
+#[test]
+fn gemini_cli_itself_lists_the_servers_lanyard_wrote() {
+    let person = Person::new();
+    person.run(&["profile", "add", "local", "--", "my-server", "stdio"]).ok();
+    write(
+        &person.path(".gemini/settings.json"),
+        "{\n  // mine\n  \"mcpServers\": { \"other\": { \"httpUrl\": \"http://127.0.0.1:9/mcp\" } }\n}\n",
+    );
+    person.run(&["config", "gemini-cli", "--write"]).ok();
+    // Gemini CLI prints its report on stderr.
+    let (stdout, stderr) = client_cli(&person, "gemini", &["mcp", "list"]);
+    let listed = format!("{stdout}{stderr}");
+    let lanyard = env!("CARGO_BIN_EXE_lanyard");
+    assert!(listed.contains(&format!("local: {lanyard} bridge local (stdio)")), "{listed}");
+    assert!(listed.contains("other: http://127.0.0.1:9/mcp (http)"), "{listed}");
+}
