@@ -486,7 +486,7 @@ fn client_files(env: &Env, profiles: &[Profile]) -> Vec<Finding> {
             let subject = file.path.display().to_string();
             if let Some(err) = &file.error {
                 findings.push(
-                    Finding::new(Area::Ide, &subject, Outcome::Problem, format!("{}'s file {err}", client.name))
+                    Finding::new(Area::Ide, &subject, Outcome::Problem, format!("{}'s file does not read: {err}", client.name))
                         .fix(format!(
                             "fix the file; if Lanyard's last write broke it, `lanyard config {} --undo` puts back the one before",
                             client.id

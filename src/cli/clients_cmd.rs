@@ -10,6 +10,7 @@ use lanyard::clients::{self, Client, ClientReport, Env, Scope, Stdio};
 use serde_json::Value;
 
 use super::args::{ConfigArgs, ImportArgs, ScopeArg};
+use super::exit::UsageError;
 use super::profile_cmd::{Imported, add_imported, imported_json, print_imported};
 
 /// Every known client, installed or not, with its files.
@@ -35,7 +36,7 @@ fn write_client(out: &mut impl Write, report: &ClientReport) -> std::io::Result<
             Scope::Project => "project",
         };
         let holds = match (&file.error, file.exists) {
-            (Some(err), _) => format!("cannot be read: {err}"),
+            (Some(err), _) => format!("does not read: {err}"),
             (None, false) => "no file yet".to_owned(),
             (None, true) if file.via_lanyard.is_empty() => {
                 format!("{}, none through Lanyard", servers(file.servers))
@@ -62,11 +63,12 @@ pub fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
         None => client.scopes().first().copied().unwrap_or(Scope::User),
     };
     if !client.has_scope(scope) && args.file.is_none() {
-        anyhow::bail!(
+        return Err(UsageError::new(format!(
             "{} has no {} config file; leave out --scope (or give a file with --file)",
             client.name,
             scope_name(scope)
-        );
+        ))
+        .into());
     }
     let path = || -> anyhow::Result<PathBuf> {
         match &args.file {
@@ -137,10 +139,10 @@ pub async fn import_from(engine: &Engine, args: &ImportArgs) -> anyhow::Result<(
         let servers = match clients::read_file(client, &path) {
             Ok(servers) => servers,
             Err(err) if from == "all" => {
-                eprintln!("skipped {}: {} {err}", client.name, path.display());
+                eprintln!("skipped {}: {}: {err}", client.name, path.display());
                 continue;
             }
-            Err(err) => anyhow::bail!("{} {err}; nothing was imported", path.display()),
+            Err(err) => anyhow::bail!("{}: {err}; nothing was imported", path.display()),
         };
         let theirs = servers
             .into_iter()

@@ -26,7 +26,7 @@ pub enum ClientFileError {
         err: std::io::Error,
     },
     #[error(
-        "{} {err}; Lanyard left it as it was: fix it, or paste the snippet (`lanyard config` without --write) by hand",
+        "{}: {err}; Lanyard left it as it was: fix it, or paste the snippet (`lanyard config` without --write) by hand",
         path.display()
     )]
     Refused { path: PathBuf, err: DocError },

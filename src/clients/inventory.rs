@@ -92,7 +92,7 @@ pub fn read_file(client: &Client, path: &Path) -> Result<Vec<(String, Value)>, D
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(DocError::CannotEdit(format!("cannot be read: {err}"))),
+        Err(err) => return Err(DocError::CannotEdit(format!("unreadable: {err}"))),
     };
     let doc = Document::parse(client.format, &text)?;
     doc.servers(client.place(&doc.value()))

@@ -137,7 +137,7 @@ fn project_scope_writes_the_projects_file() {
         serde_json::from_str(&std::fs::read_to_string(person.project.join(".mcp.json")).unwrap()).unwrap();
     assert_eq!(written["mcpServers"]["local"]["args"], serde_json::json!(["bridge", "local"]), "{written}");
     assert!(!person.path(".claude.json").exists(), "the user's file is not touched");
-    person.run(&["config", "goose", "--scope", "project"]).fails_with(1, "Goose has no project config file");
+    person.run(&["config", "goose", "--scope", "project"]).fails_with(2, "Goose has no project config file");
 }
 
 #[test]

@@ -47,7 +47,7 @@ impl Place {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DocError {
-    #[error("is not valid {format}: {message}")]
+    #[error("not valid {format}: {message}")]
     Syntax { format: &'static str, message: String },
     #[error("`{key}` is not {expected}")]
     WrongShape { key: String, expected: &'static str },

@@ -32,9 +32,7 @@ impl YamlDoc {
 
     pub fn upsert(&mut self, place: Place, name: &str, entry: &Value) -> Result<(), DocError> {
         let refuse = |why: &str| {
-            DocError::CannotEdit(format!(
-                "cannot add the entry without touching other lines ({why}); paste the snippet by hand"
-            ))
+            DocError::CannotEdit(format!("the entry cannot be added without touching other lines ({why})"))
         };
         let expected = expected_after(&self.value, place, name, entry)
             .ok_or_else(|| refuse("the servers' key has another shape"))?;
@@ -243,7 +241,7 @@ mod tests {
         let text = "extensions: {developer: {enabled: true}}\n";
         let mut doc = YamlDoc::parse(text).unwrap();
         let err = doc.upsert(Place::Map(&["extensions"]), "github", &entry()).unwrap_err();
-        assert!(err.to_string().contains("paste the snippet"), "{err}");
+        assert!(err.to_string().contains("without touching other lines"), "{err}");
         assert_eq!(doc.render(), text);
     }
 }
