@@ -4,7 +4,10 @@
 //! cannot parse, leaving it untouched; it changes only the entries it writes; it keeps the old
 //! file beside it (`<file>.lanyard-backup`, numbered when there is one already, or an empty
 //! `<file>.lanyard-absent` when there was no file), and replaces the file by a rename so that
-//! no reader ever sees half of it. `--undo` puts back the newest of those, byte for byte.
+//! no reader ever sees half of it. `--undo` puts back the newest of those, byte for byte, but
+//! only while the file is still as that write left it (a digest of it is kept beside the backup
+//! as `<backup>.sha256`): changes made since would be lost, so then it refuses and names the
+//! backup.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -32,6 +35,12 @@ pub enum ClientFileError {
     Refused { path: PathBuf, err: DocError },
     #[error("nothing to undo for {}: no backup of it from `lanyard config --write` is left", path.display())]
     NothingToUndo { path: PathBuf },
+    #[error(
+        "{} changed after Lanyard wrote it, and undoing would lose those changes; the file from before Lanyard's write is {}: compare the two and copy what you want by hand",
+        path.display(),
+        backup.display()
+    )]
+    ChangedSince { path: PathBuf, backup: PathBuf },
 }
 
 /// What [`write_entries`] did.
@@ -110,8 +119,12 @@ pub fn write_entries(
         path: backup.clone(),
         err,
     })?;
-    if let Err(err) = replace(path, new.as_bytes()) {
+    let digest = digest_path(&backup);
+    let written =
+        std::fs::write(&digest, hex_digest(new.as_bytes())).and_then(|()| replace(path, new.as_bytes()));
+    if let Err(err) = written {
         let _ = std::fs::remove_file(&backup);
+        let _ = std::fs::remove_file(&digest);
         return Err(io("write", err));
     }
     Ok(Written { path: path.to_owned(), backup: Some(backup), added, replaced: kept })
@@ -124,6 +137,17 @@ pub fn undo(path: &Path) -> Result<Undone, ClientFileError> {
         return Err(ClientFileError::NothingToUndo { path: path.to_owned() });
     };
     let io = |action, err| ClientFileError::Io { action, path: path.to_owned(), err };
+    let digest = digest_path(&from);
+    if let Ok(expected) = std::fs::read_to_string(&digest) {
+        let now = match std::fs::read(path) {
+            Ok(bytes) => Some(hex_digest(&bytes)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+            Err(err) => return Err(io("read", err)),
+        };
+        if now.as_deref() != Some(expected.trim()) {
+            return Err(ClientFileError::ChangedSince { path: path.to_owned(), backup: from });
+        }
+    }
     if existed {
         let bytes = std::fs::read(&from).map_err(|err| ClientFileError::Io {
             action: "read",
@@ -143,6 +167,7 @@ pub fn undo(path: &Path) -> Result<Undone, ClientFileError> {
         path: from.clone(),
         err,
     })?;
+    let _ = std::fs::remove_file(&digest);
     Ok(Undone { path: path.to_owned(), from, removed: !existed })
 }
 
@@ -179,6 +204,16 @@ fn next_backup(path: &Path, existed: bool) -> PathBuf {
     let kind = if existed { BACKUP } else { ABSENT };
     let number = if next == 0 { String::new() } else { format!("-{next}") };
     PathBuf::from(format!("{}{kind}{number}", path.display()))
+}
+
+/// Where the digest of what a write left is kept: beside its backup.
+fn digest_path(backup: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.sha256", backup.display()))
+}
+
+fn hex_digest(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Replaces `path` with `bytes` by a rename from a temporary file beside it, keeping the old

@@ -498,6 +498,22 @@ fn servers_of(client: &Client, value: &Value) -> Vec<(String, Value)> {
 }
 
 #[test]
+fn undo_refuses_when_the_file_changed_after_the_write() {
+    let client = client("cursor");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mcp.json");
+    std::fs::write(&path, "{}\n").unwrap();
+    let written = write_entries(client, &path, &stdio_entries(client)).unwrap();
+    let edited = std::fs::read_to_string(&path).unwrap().replace("github", "github2");
+    std::fs::write(&path, &edited).unwrap();
+    let err = undo(&path).expect_err("the person's later edit would be lost");
+    assert!(matches!(err, ClientFileError::ChangedSince { .. }), "{err}");
+    assert!(err.to_string().contains("mcp.json.lanyard-backup"), "it names the backup: {err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited, "the file is left as the person made it");
+    assert!(written.backup.unwrap().exists(), "the backup is kept");
+}
+
+#[test]
 fn opencode_v2_keeps_its_servers_under_mcp_servers() {
     let client = client("opencode");
     let dir = tempfile::tempdir().unwrap();
