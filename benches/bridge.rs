@@ -33,6 +33,8 @@ use tokio::process::{Child, Command};
 
 const WARMUP: usize = 200;
 const LATENCY_CALLS: usize = 2000;
+/// Calls in a row on one path before the latency run turns to the other.
+const LATENCY_BLOCK: usize = 100;
 const THROUGHPUT_CALLS: usize = 4000;
 /// Alternating rounds of direct and bridged throughput runs.
 const ROUNDS: usize = 3;
@@ -109,20 +111,34 @@ fn echo() -> CallToolRequestParams {
     params
 }
 
-/// p50 and p99 of one call at a time, in microseconds.
-async fn latency(peer: &Peer<RoleClient>) -> anyhow::Result<(f64, f64)> {
-    for _ in 0..WARMUP {
-        peer.call_tool(echo()).await?;
+/// p50 and p99 of one call at a time, in microseconds, for a baseline and a path. The calls go
+/// in alternating blocks of [`LATENCY_BLOCK`], so that what else the machine does at a moment
+/// weighs on both alike (one run of each after the other moved the added p50 by ±60 µs).
+async fn latencies(
+    base: &Peer<RoleClient>,
+    path: &Peer<RoleClient>,
+) -> anyhow::Result<((f64, f64), (f64, f64))> {
+    for peer in [base, path] {
+        for _ in 0..WARMUP {
+            peer.call_tool(echo()).await?;
+        }
     }
-    let mut samples = Vec::with_capacity(LATENCY_CALLS);
-    for _ in 0..LATENCY_CALLS {
-        let start = Instant::now();
-        peer.call_tool(echo()).await?;
-        samples.push(start.elapsed().as_secs_f64() * 1e6);
+    let mut samples = [Vec::with_capacity(LATENCY_CALLS), Vec::with_capacity(LATENCY_CALLS)];
+    for _ in 0..LATENCY_CALLS / LATENCY_BLOCK {
+        for (peer, samples) in [base, path].into_iter().zip(samples.iter_mut()) {
+            for _ in 0..LATENCY_BLOCK {
+                let start = Instant::now();
+                peer.call_tool(echo()).await?;
+                samples.push(start.elapsed().as_secs_f64() * 1e6);
+            }
+        }
     }
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    Ok((at(0.50), at(0.99)))
+    let [base, path] = samples.map(|mut samples| {
+        samples.sort_by(f64::total_cmp);
+        let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+        (at(0.50), at(0.99))
+    });
+    Ok((base, path))
 }
 
 /// Calls per second with `concurrency` calls in flight.
@@ -260,8 +276,7 @@ async fn compare(
     base: (&Peer<RoleClient>, Processes),
     path: (&Peer<RoleClient>, Processes),
 ) -> anyhow::Result<(PathResult, PathResult)> {
-    let (base_p50, base_p99) = latency(base.0).await?;
-    let (path_p50, path_p99) = latency(path.0).await?;
+    let ((base_p50, base_p99), (path_p50, path_p99)) = latencies(base.0, path.0).await?;
     let base_c1 = throughput(base.0, 1).await?;
     let path_c1 = throughput(path.0, 1).await?;
     let mut rounds: Vec<Round> = Vec::new();

@@ -9,9 +9,9 @@
 # /mcp/conformance (`server-forward-*`), and through the merged server at /mcp
 # (`server-merged-*`). The hub runs in a private keychain (tests/conformance/hub.sh) behind a
 # loopback proxy that adds the bridge token. The forward must score exactly what the server
-# scores alone: the script fails on any scenario where the two differ. The merged server prefixes
-# tool names with the source id, so most tool scenarios cannot pass there; its results are
-# recorded and compared with the baseline only.
+# scores alone: the script fails on any scenario where the two differ. The source has no merged
+# prefix (`--merged-prefix ""`), so the merged server offers the names the scenarios call; its
+# results are compared with the baseline only.
 #
 # Prints the score per set and each scenario's result, and keeps the suite's own output and
 # every scenario's checks under target/conformance/. A scenario passes when the suite says so

@@ -155,8 +155,14 @@ mod tests {
                 UPSTREAM_FAILED,
             ),
             (
-                UpstreamError::JsonRpc { id: id(), method: "tools/call", code: -32602, message: "no".into() }
-                    .into(),
+                UpstreamError::JsonRpc {
+                    id: id(),
+                    method: "tools/call",
+                    code: -32602,
+                    message: "no".into(),
+                    data: None,
+                }
+                .into(),
                 K::ServerError,
                 UPSTREAM_FAILED,
             ),

@@ -3,6 +3,10 @@
 //! path is taken as it is. Separate from starting the server because `profile add` and `status`
 //! want the answer without starting anything: a command that is not installed is then reported
 //! where the source is added and shown, not first when an agent connects.
+//!
+//! Also where the `lanyard` command itself is, for the IDE configs the app writes
+//! ([`installed_cli`]): an IDE starts `lanyard bridge <id>` itself, so its config must name a
+//! program that exists.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -58,6 +62,40 @@ fn candidates(file: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// The `lanyard` command an IDE config should start: the one installed beside the running
+/// executable first (the app and the CLI ship together), else the first on `PATH`. Only
+/// absolute `PATH` entries count: a relative one would resolve against whatever folder the IDE
+/// happens to start in.
+pub fn installed_cli() -> Result<PathBuf, CliNotFound> {
+    let beside = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf));
+    let name = format!("lanyard{}", std::env::consts::EXE_SUFFIX);
+    find_beside_or_on_path(beside.as_deref(), std::env::var_os("PATH"), &name).ok_or_else(|| {
+        let looked = match &beside {
+            Some(dir) => format!("{} and the folders on PATH", dir.display()),
+            None => "the folders on PATH".to_owned(),
+        };
+        CliNotFound { looked }
+    })
+}
+
+/// No `lanyard` command where [`installed_cli`] looked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the `lanyard` command was not found in {looked}; install it there")]
+pub struct CliNotFound {
+    /// Where it was looked for, in words.
+    pub looked: String,
+}
+
+fn find_beside_or_on_path(beside: Option<&Path>, path: Option<OsString>, name: &str) -> Option<PathBuf> {
+    let on_path =
+        path.iter().flat_map(std::env::split_paths).filter(|dir| dir.is_absolute()).collect::<Vec<_>>();
+    beside
+        .into_iter()
+        .chain(on_path.iter().map(PathBuf::as_path))
+        .map(|dir| dir.join(name))
+        .find(|p| is_program(p))
 }
 
 /// A file this user may run (on Unix: some execute bit is set).
@@ -121,5 +159,57 @@ mod tests {
             Transport::Http { url: "http://127.0.0.1:1/mcp".into(), headers: Default::default() },
         );
         assert_eq!(missing_command(&http), None, "not a stdio source");
+    }
+
+    #[cfg(unix)]
+    fn program_in(dir: &Path, name: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_cli_beside_the_app_wins_over_path() {
+        let scratch = tempfile::tempdir().unwrap();
+        let beside = program_in(&scratch.path().join("app"), "lanyard");
+        let on_path = program_in(&scratch.path().join("bin"), "lanyard");
+        let path = std::env::join_paths([on_path.parent().unwrap()]).unwrap();
+        assert_eq!(
+            find_beside_or_on_path(beside.parent(), Some(path.clone()), "lanyard"),
+            Some(beside),
+            "the CLI shipped with the app comes first"
+        );
+        assert_eq!(
+            find_beside_or_on_path(Some(&scratch.path().join("nowhere")), Some(path), "lanyard"),
+            Some(on_path),
+            "else the first on PATH"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn no_cli_found_is_none_and_relative_path_entries_are_ignored() {
+        let scratch = tempfile::tempdir().unwrap();
+        let empty = scratch.path().join("empty");
+        std::fs::create_dir_all(&empty).unwrap();
+        assert_eq!(find_beside_or_on_path(Some(&empty), None, "lanyard"), None, "no program anywhere");
+        let relative = std::env::join_paths(["relative/bin"]).unwrap();
+        assert_eq!(
+            find_beside_or_on_path(Some(&empty), Some(relative), "lanyard"),
+            None,
+            "a relative PATH entry is skipped"
+        );
+        let plain = scratch.path().join("plain");
+        std::fs::create_dir_all(&plain).unwrap();
+        std::fs::write(plain.join("lanyard"), "not executable").unwrap();
+        assert_eq!(
+            find_beside_or_on_path(Some(&plain), None, "lanyard"),
+            None,
+            "a file that cannot run does not count"
+        );
     }
 }

@@ -7,7 +7,6 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-mod cli_binary;
 mod commands;
 mod events;
 mod hub;

@@ -9,6 +9,7 @@
 use lanyard::ErrorKind;
 use lanyard::bridge::IdeConfigError;
 use lanyard::ids::InvalidSourceId;
+use lanyard::profile::DraftError;
 use lanyard::vault::VaultError;
 use serde::Serialize;
 use ts_rs::TS;
@@ -91,6 +92,14 @@ impl From<VaultError> for UiError {
 impl From<IdeConfigError> for UiError {
     fn from(err: IdeConfigError) -> Self {
         Self::new(UiErrorKind::Other, err.to_string())
+    }
+}
+
+/// An edit the engine refuses (a blank secret with nothing to keep, a reserved sign-in
+/// parameter, a changed id): the form's to fix.
+impl From<DraftError> for UiError {
+    fn from(err: DraftError) -> Self {
+        Self::new(UiErrorKind::InvalidProfile, err.to_string())
     }
 }
 

@@ -216,6 +216,7 @@ impl Pipe {
                 method: "initialize",
                 code: error.get("code").and_then(Value::as_i64).unwrap_or_default() as i32,
                 message: error.get("message").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                data: error.get("data").cloned().map(Box::new),
             }
             .into());
         }

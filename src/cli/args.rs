@@ -295,6 +295,10 @@ pub struct ProfileSettings {
     /// `2025-11-25` or `2025-06-18`.
     #[arg(long, value_name = "REVISION")]
     pub protocol: Option<lanyard::profile::Protocol>,
+    /// What the merged server (`bridge --all`, `/mcp`) puts before this source's tool and
+    /// prompt names, as `PREFIX__name`; `""` for none (default: the source id).
+    #[arg(long, value_name = "PREFIX")]
+    pub merged_prefix: Option<String>,
     /// Only these tools are exposed (repeatable).
     #[arg(long, value_name = "TOOL")]
     pub include: Vec<String>,
@@ -452,6 +456,7 @@ pub struct Target {
     mut_arg("env_secret", |arg| arg.hide(true)),
     mut_arg("env_secret_env", |arg| arg.hide(true)),
     mut_arg("cwd", |arg| arg.hide(true)),
+    mut_arg("merged_prefix", |arg| arg.hide(true)),
 )]
 pub struct ToolsArgs {
     /// Print JSON (the tools as the MCP `tools/list` result shapes them).
@@ -472,6 +477,7 @@ pub struct ToolsArgs {
     mut_arg("env_secret", |arg| arg.hide(true)),
     mut_arg("env_secret_env", |arg| arg.hide(true)),
     mut_arg("cwd", |arg| arg.hide(true)),
+    mut_arg("merged_prefix", |arg| arg.hide(true)),
 )]
 pub struct CallArgs {
     /// The saved source whose tool to call; with --url, leave it out and give only the tool.

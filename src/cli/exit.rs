@@ -172,8 +172,14 @@ mod tests {
             (UpstreamError::ToolNotFound { id: id(), name: "x".into(), near: Vec::new() }.into(), 2),
             (UpstreamError::Cancelled { id: id() }.into(), 2),
             (
-                UpstreamError::JsonRpc { id: id(), method: "tools/call", code: 1, message: "no".into() }
-                    .into(),
+                UpstreamError::JsonRpc {
+                    id: id(),
+                    method: "tools/call",
+                    code: 1,
+                    message: "no".into(),
+                    data: None,
+                }
+                .into(),
                 1,
             ),
             (lanyard::Error::from(UpstreamError::Disconnected { id: id() }).into(), 3),

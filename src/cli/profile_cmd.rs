@@ -8,7 +8,7 @@ use serde_json::json;
 
 use lanyard::Engine;
 use lanyard::ids::SourceId;
-use lanyard::profile::{ConfigValue, ImportReport, Profile, ProfileError, Transport, import_file};
+use lanyard::profile::{ConfigValue, Draft, ImportReport, Profile, ProfileError, Transport, import_file};
 use lanyard::source::{SourceState, redact_url_query};
 use lanyard::upstream::Offers;
 use lanyard::vault::VaultKey;
@@ -137,8 +137,9 @@ pub async fn show(engine: &Engine, args: ShowArgs) -> Result<()> {
 }
 
 pub async fn edit(engine: &Engine, args: EditArgs) -> Result<()> {
-    let mut changed = engine.profile(&args.id)?;
-    let secrets = apply(&mut changed, &args.settings)?;
+    let mut draft = Draft::edit(&engine.profile(&args.id)?);
+    apply(&mut draft, &args.settings)?;
+    let changed = draft.profile_mut();
     if args.enable {
         changed.enabled = true;
     }
@@ -166,6 +167,7 @@ pub async fn edit(engine: &Engine, args: EditArgs) -> Result<()> {
             }
         }
     }
+    let (changed, secrets) = draft.finish();
     let profile = engine.edit_profile(&args.id, secrets, |profile| *profile = changed).await?;
     println!("Updated source `{}` ({}).", profile.id(), describe(&profile));
     warn_about_saved(engine, profile.id(), names_tools(&args.settings)).await;

@@ -1,5 +1,7 @@
 //! Turns command-line settings into a profile and the secrets that go with it, for `profile add`,
-//! `profile edit` and the one-off `--url` mode. Secret values are read here, from stdin, a
+//! `profile edit` and the one-off `--url` mode, through the engine's [`Draft`], which holds the
+//! rules every front end shares (secret references, reserved sign-in parameters); a value the
+//! draft refuses is a usage error, named by its flag. Secret values are read here, from stdin, a
 //! terminal prompt or the environment, and never from an argument.
 
 use std::collections::BTreeMap;
@@ -11,14 +13,12 @@ use anyhow::{Context, Result};
 use lanyard::Secret;
 use lanyard::ids::{SecretRef, SourceId};
 use lanyard::profile::{
-    Auth, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile, Transport,
+    Auth, ClientCredentialsSettings, ClientKey, Draft, DraftError, KeyAlg, NewSecrets, OAuthSettings,
+    Profile, Transport, Value, auth_params,
 };
 
 use super::args::{AuthKind, AuthSettings, HttpTransport, ProfileSettings};
 use super::exit::UsageError;
-
-/// Secrets read from the command line's sources, to be stored with the profile.
-pub type NewSecrets = Vec<(SecretRef, Secret)>;
 
 /// Builds a new profile from `settings` and, for stdio, `command`.
 pub fn new_profile(
@@ -49,14 +49,14 @@ pub fn new_profile(
             cwd: None,
         },
     };
-    let mut profile = Profile::new(id, transport);
-    let secrets = apply(&mut profile, settings)?;
-    Ok((profile, secrets))
+    let mut draft = Draft::new(Profile::new(id, transport));
+    apply(&mut draft, settings)?;
+    Ok(draft.finish())
 }
 
-/// Applies every setting given on the command line to `profile`, returning new secrets.
-pub fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<NewSecrets> {
-    let mut secrets = Vec::new();
+/// Applies every setting given on the command line to `draft`, new secrets included.
+pub fn apply(draft: &mut Draft, settings: &ProfileSettings) -> Result<()> {
+    let profile = draft.profile_mut();
     if let Some(name) = &settings.name {
         profile.name = Some(name.clone());
     }
@@ -96,30 +96,24 @@ pub fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<NewSec
         return Err(UsageError::new("--env and --cwd apply to stdio sources").into());
     }
 
-    let mut stdin = SecretInput::new();
-    match &mut profile.transport {
-        Transport::Http { headers, .. } | Transport::Sse { headers, .. } => {
-            let flags = ValueFlags {
-                plain: (&settings.header, ':', "--header", "Name: value"),
-                from_stdin: (&settings.header_secret, "--header-secret"),
-                from_env: (&settings.header_secret_env, "--header-secret-env"),
-                reference: SecretRef::header,
-            };
-            flags.apply(headers, &mut secrets, &mut stdin)?;
-        }
-        Transport::Stdio { env, cwd, .. } => {
-            let flags = ValueFlags {
-                plain: (&settings.env, '=', "--env", "NAME=value"),
-                from_stdin: (&settings.env_secret, "--env-secret"),
-                from_env: (&settings.env_secret_env, "--env-secret-env"),
-                reference: SecretRef::env,
-            };
-            flags.apply(env, &mut secrets, &mut stdin)?;
-            if let Some(dir) = &settings.cwd {
-                *cwd = Some(dir.clone());
-            }
-        }
+    if let (Transport::Stdio { cwd, .. }, Some(dir)) = (&mut profile.transport, &settings.cwd) {
+        *cwd = Some(dir.clone());
     }
+    let flags = if is_stdio {
+        ValueFlags {
+            plain: (&settings.env, '=', "--env", "NAME=value"),
+            from_stdin: (&settings.env_secret, "--env-secret"),
+            from_env: (&settings.env_secret_env, "--env-secret-env"),
+        }
+    } else {
+        ValueFlags {
+            plain: (&settings.header, ':', "--header", "Name: value"),
+            from_stdin: (&settings.header_secret, "--header-secret"),
+            from_env: (&settings.header_secret_env, "--header-secret-env"),
+        }
+    };
+    flags.apply(draft, &mut SecretInput::new())?;
+    let profile = draft.profile_mut();
     if let Some(path) = &settings.ca_bundle {
         if is_stdio {
             return Err(UsageError::new("--ca-bundle applies to --url sources").into());
@@ -143,6 +137,9 @@ pub fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<NewSec
     if let Some(protocol) = settings.protocol {
         profile.protocol = protocol;
     }
+    if let Some(prefix) = &settings.merged_prefix {
+        profile.merged_prefix = Some(prefix.clone());
+    }
     if !settings.include.is_empty() {
         profile.tools.include = settings.include.clone();
     }
@@ -157,8 +154,7 @@ pub fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<NewSec
         let (tool, text) = split_pair(pair, "--description", "tool=text")?;
         profile.tools.description.insert(tool, text);
     }
-    apply_auth(profile, settings, any_header, &mut secrets)?;
-    Ok(secrets)
+    apply_auth(draft, settings, any_header)
 }
 
 /// The three ways to give a header or an environment variable: plain text, a secret from stdin
@@ -168,16 +164,11 @@ struct ValueFlags<'a> {
     plain: (&'a [String], char, &'static str, &'static str),
     from_stdin: (&'a [String], &'static str),
     from_env: (&'a [String], &'static str),
-    reference: fn(&str) -> SecretRef,
 }
 
 impl ValueFlags<'_> {
-    fn apply(
-        &self,
-        map: &mut BTreeMap<String, ConfigValue>,
-        secrets: &mut NewSecrets,
-        stdin: &mut SecretInput,
-    ) -> Result<()> {
+    /// Sets the values on `draft`, whose transport takes them (headers, or a stdio's env).
+    fn apply(&self, draft: &mut Draft, stdin: &mut SecretInput) -> Result<()> {
         let (values, separator, flag, shape) = self.plain;
         for given in values {
             let (name, value) = given
@@ -186,30 +177,28 @@ impl ValueFlags<'_> {
                 .filter(|(n, _)| !n.is_empty())
                 .ok_or_else(|| UsageError::new(format!("{flag} `{given}`: expected `{shape}`")))?;
             refuse_plain_credential(name, value, self.from_stdin.1)?;
-            map.insert(name.to_owned(), ConfigValue::Text(value.to_owned()));
+            draft.set_value(name, Value::Text(value.to_owned())).map_err(|e| refused(flag, given, e))?;
         }
         for name in self.from_stdin.0 {
-            let reference = (self.reference)(name);
-            secrets.push((reference.clone(), stdin.read(&format!("Value of {name}"))?));
-            map.insert(name.clone(), ConfigValue::Secret(reference));
+            let value = Value::Secret(stdin.read(&format!("Value of {name}"))?);
+            draft.set_value(name, value).map_err(|e| refused(self.from_stdin.1, name, e))?;
         }
         for pair in self.from_env.0 {
             let (name, value) = from_env(pair, self.from_env.1)?;
-            let reference = (self.reference)(&name);
-            secrets.push((reference.clone(), value));
-            map.insert(name, ConfigValue::Secret(reference));
+            draft.set_value(&name, Value::Secret(value)).map_err(|e| refused(self.from_env.1, pair, e))?;
         }
         Ok(())
     }
 }
 
-fn apply_auth(
-    profile: &mut Profile,
-    settings: &ProfileSettings,
-    any_header: bool,
-    secrets: &mut NewSecrets,
-) -> Result<()> {
+/// A value the draft refuses, as a usage error that names the flag and what was given.
+fn refused(flag: &str, given: &str, err: DraftError) -> anyhow::Error {
+    UsageError::new(format!("{flag} `{given}`: {err}")).into()
+}
+
+fn apply_auth(draft: &mut Draft, settings: &ProfileSettings, any_header: bool) -> Result<()> {
     let auth = &settings.auth;
+    let profile = draft.profile();
     let kind = match (auth.auth, &profile.auth) {
         (Some(kind), _) => kind,
         (None, Auth::None) if any_header => AuthKind::Headers,
@@ -219,7 +208,7 @@ fn apply_auth(
         (None, _) => return refuse_auth_flags_without_kind(settings),
     };
     let scopes = auth.scope.as_ref().map(|s| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
-    profile.auth = match kind {
+    let new_auth = match kind {
         AuthKind::None => Auth::None,
         AuthKind::Headers => Auth::Headers,
         AuthKind::Passthrough => Auth::Passthrough,
@@ -247,8 +236,8 @@ fn apply_auth(
                 .into());
             }
             if let Some(var) = &auth.client_secret_env {
-                secrets.push((SecretRef::client_secret(), env_secret(var, "--client-secret-env")?));
-                oauth.client_secret = Some(SecretRef::client_secret());
+                let value = env_secret(var, "--client-secret-env")?;
+                oauth.client_secret = Some(draft.secret(SecretRef::client_secret(), value));
             }
             if let Some(issuer) = &auth.client_issuer {
                 oauth.client_issuer = Some(issuer.clone());
@@ -268,14 +257,14 @@ fn apply_auth(
             if auth.allow_private_network {
                 oauth.allow_private_network = true;
             }
-            for pair in &auth.auth_param {
-                let (name, value) = split_pair(pair, "--auth-param", "name=value")?;
-                oauth.extra_params.insert(name, value);
-            }
+            let given = auth.auth_param.iter().map(|pair| split_pair(pair, "--auth-param", "name=value"));
+            let given = given.collect::<Result<Vec<_>>>()?;
+            let params = auth_params(given).map_err(|e| UsageError::new(format!("--auth-param: {e}")))?;
+            oauth.extra_params.extend(params);
             Auth::OAuth(oauth)
         }
         AuthKind::ClientCredentials => {
-            let existing = match &profile.auth {
+            let existing = match &draft.profile().auth {
                 Auth::ClientCredentials(existing) => Some(existing.clone()),
                 _ => None,
             };
@@ -306,7 +295,7 @@ fn apply_auth(
                 allow_private_network: false,
             });
             cc.client_id = client_id;
-            apply_client_proof(&mut cc, auth, secrets)?;
+            apply_client_proof(&mut cc, auth, draft)?;
             if let Some(url) = &auth.token_url {
                 cc.token_url = Some(url.clone());
             }
@@ -323,12 +312,13 @@ fn apply_auth(
                 cc.service_token_header = Some(header.clone());
             }
             if let Some(var) = &auth.service_token_env {
-                secrets.push((SecretRef::service_token(), env_secret(var, "--service-token-env")?));
-                cc.service_token = Some(SecretRef::service_token());
+                let value = env_secret(var, "--service-token-env")?;
+                cc.service_token = Some(draft.secret(SecretRef::service_token(), value));
             }
             Auth::ClientCredentials(cc)
         }
     };
+    draft.profile_mut().auth = new_auth;
     Ok(())
 }
 
@@ -337,7 +327,7 @@ fn apply_auth(
 fn apply_client_proof(
     cc: &mut ClientCredentialsSettings,
     auth: &AuthSettings,
-    secrets: &mut NewSecrets,
+    draft: &mut Draft,
 ) -> Result<()> {
     match (&auth.client_key_file, &auth.client_secret_env) {
         (Some(_), Some(_)) => {
@@ -345,13 +335,12 @@ fn apply_client_proof(
         }
         (Some(path), None) => {
             let (pem, alg) = read_client_key(path, auth.client_key_alg)?;
-            secrets.push((SecretRef::client_key(), pem));
-            cc.client_key = Some(ClientKey { secret: SecretRef::client_key(), alg });
+            cc.client_key = Some(ClientKey { secret: draft.secret(SecretRef::client_key(), pem), alg });
             cc.client_secret = None;
         }
         (None, Some(var)) => {
-            secrets.push((SecretRef::client_secret(), env_secret(var, "--client-secret-env")?));
-            cc.client_secret = Some(SecretRef::client_secret());
+            let value = env_secret(var, "--client-secret-env")?;
+            cc.client_secret = Some(draft.secret(SecretRef::client_secret(), value));
             cc.client_key = None;
         }
         (None, None) => {

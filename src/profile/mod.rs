@@ -1,13 +1,17 @@
 //! Connection profiles: the model, the profile file, `${VAR}` expansion, resolution against the
-//! vault, and import from IDE config files.
+//! vault, import from IDE config files, and how an edit from a front end becomes a profile.
 
+mod draft;
 mod file;
+mod form;
 mod import;
 mod model;
 mod resolve;
 mod validate;
 
+pub use draft::{Draft, DraftError, NewSecrets, Value, auth_params};
 pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore};
+pub use form::{Form, FormAuth, FormOAuth, FormServiceAccount, FormTransport, FormValue, shown_url};
 pub(crate) use import::strip_jsonc;
 pub use import::{
     ImportError, ImportReport, ImportedProfile, Skipped, import_file, import_servers, parse_import,

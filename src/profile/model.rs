@@ -88,6 +88,10 @@ pub struct Profile {
     pub timeouts: Timeouts,
     #[serde(default, skip_serializing_if = "ToolFilter::is_empty")]
     pub tools: ToolFilter,
+    /// What the merged server puts before this source's tool and prompt names, with `__`
+    /// between: the id when absent, nothing when empty (see [`Profile::merged_prefix`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_prefix: Option<String>,
     /// The protocol revision to speak to the server; `auto` asks the server first.
     #[serde(default, skip_serializing_if = "Protocol::is_auto")]
     pub protocol: Protocol,
@@ -110,6 +114,7 @@ impl Profile {
             auth: Auth::None,
             timeouts: Timeouts::default(),
             tools: ToolFilter::default(),
+            merged_prefix: None,
             protocol: Protocol::Auto,
             secrets_revision: 0,
         }
@@ -118,6 +123,13 @@ impl Profile {
     /// The profile's id. Every profile that came from a file or a constructor has one.
     pub fn id(&self) -> &SourceId {
         self.id.as_ref().expect("a profile gets its id when it is loaded or built")
+    }
+
+    /// The prefix of this source's names in the merged server: `<prefix>__<name>`, or the name
+    /// alone when it is empty. Without a setting, the id: two sources may well offer a tool of
+    /// the same name, and an agent then still tells them apart.
+    pub fn merged_prefix(&self) -> &str {
+        self.merged_prefix.as_deref().unwrap_or(self.id().as_str())
     }
 
     pub fn display_name(&self) -> &str {
@@ -333,6 +345,10 @@ pub const RESERVED_AUTH_PARAMS: &[&str] = &[
     "scope",
     "resource",
 ];
+
+/// Why a [`RESERVED_AUTH_PARAMS`] name is refused, after the name, wherever it is refused.
+pub(crate) const RESERVED_REASON: &str =
+    "is set by Lanyard itself in every sign-in, so this value would never be sent; remove it";
 
 /// Settings for a service account (client credentials grant).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use std::fmt;
 
 use url::Url;
 
-use super::model::{Auth, Profile, RESERVED_AUTH_PARAMS, Transport};
+use super::model::{Auth, Profile, RESERVED_AUTH_PARAMS, RESERVED_REASON, Transport};
 
 /// One thing wrong with a profile: the field and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,10 @@ fn problem(field: impl Into<String>, reason: impl Into<String>) -> Problem {
     Problem { field: field.into(), reason: reason.into() }
 }
 
+/// The longest merged-server prefix: it leaves a tool name of 64 characters room for most of
+/// the tool's own name.
+const MERGED_PREFIX_MAX: usize = 32;
+
 /// Whether `name` is a tool name every MCP client accepts.
 pub fn is_portable_tool_name(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -41,10 +45,7 @@ pub fn validate_new(profile: &Profile) -> Result<(), Problem> {
         && let Some(name) =
             oauth.extra_params.keys().find(|name| RESERVED_AUTH_PARAMS.contains(&name.as_str()))
     {
-        return Err(problem(
-            format!("auth.extra_params.{name}"),
-            "is set by Lanyard itself in every sign-in, so this value would never be sent; remove it",
-        ));
+        return Err(problem(format!("auth.extra_params.{name}"), RESERVED_REASON));
     }
     Ok(())
 }
@@ -141,6 +142,18 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
             }
         }
         Auth::Passthrough => {}
+    }
+    if let Some(prefix) = &profile.merged_prefix
+        && !(prefix.len() <= MERGED_PREFIX_MAX
+            && prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    {
+        return Err(problem(
+            "merged_prefix",
+            format!(
+                "`{prefix}` is not a prefix clients accept in a tool name; use at most \
+                 {MERGED_PREFIX_MAX} letters, digits, `_` or `-`, or \"\" for none"
+            ),
+        ));
     }
     let mut aliases = BTreeSet::new();
     for (tool, alias) in &profile.tools.alias {
@@ -369,6 +382,21 @@ mod tests {
         cc.client_key = None;
         profile.auth = Auth::ClientCredentials(cc);
         assert_eq!(validate(&profile).unwrap_err().field, "auth.client_secret", "neither is refused");
+    }
+
+    #[test]
+    fn a_merged_prefix_is_a_name_part_clients_accept_or_nothing() {
+        let mut profile = http("https://example.com/mcp");
+        for fine in ["", "gh", "team-a_2"] {
+            profile.merged_prefix = Some(fine.into());
+            assert_eq!(validate(&profile), Ok(()), "`{fine}` is a prefix");
+        }
+        for bad in ["git.hub", "ü", &"x".repeat(33)] {
+            profile.merged_prefix = Some(bad.into());
+            let problem = validate(&profile).unwrap_err();
+            assert_eq!(problem.field, "merged_prefix", "`{bad}` is refused");
+            assert!(problem.reason.contains("\"\" for none"), "the fix is said: {}", problem.reason);
+        }
     }
 
     #[test]

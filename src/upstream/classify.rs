@@ -62,6 +62,7 @@ pub(super) fn init_error(target: &Target, first: &'static str, err: ClientInitia
             method: first,
             code: data.code.0,
             message: data.message.into_owned(),
+            data: data.data.map(Box::new),
         }),
         ClientInitializeError::LegacyFallbackFailed { fallback, .. } => {
             init_error(target, "initialize", *fallback)
@@ -79,6 +80,7 @@ pub(super) fn service_error(target: &Target, method: &'static str, err: ServiceE
             method,
             code: data.code.0,
             message: data.message.into_owned(),
+            data: data.data.map(Box::new),
         }),
         ServiceError::TransportSend(error) => transport_error(target, error.error),
         ServiceError::TransportClosed | ServiceError::Cancelled { .. } => Diagnosis::Closed,

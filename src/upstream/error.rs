@@ -121,7 +121,15 @@ pub enum UpstreamError {
     TokenTimeout { id: SourceId, method: std::borrow::Cow<'static, str>, limit: Duration },
 
     #[error("source `{id}`: the server answered `{method}` with error {code}: {message}")]
-    JsonRpc { id: SourceId, method: &'static str, code: i32, message: String },
+    JsonRpc {
+        id: SourceId,
+        method: &'static str,
+        code: i32,
+        message: String,
+        /// The error's `data`, which some errors are defined by (`-32021` names the capabilities
+        /// the server needs): the merged server passes it on to the agent. Never shown in text.
+        data: Option<Box<serde_json::Value>>,
+    },
 
     #[error("source `{id}`: {err}")]
     ToolHidden {

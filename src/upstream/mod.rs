@@ -28,12 +28,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam, ClientCapabilities,
-    ClientConfig, ClientRequest, ElicitationCapability, FormElicitationCapability, GetPromptRequestParams,
-    GetPromptResult, Implementation, LoggingLevel, LoggingMessageNotificationParam, PaginatedRequestParams,
-    Prompt, ProtocolVersion, ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate,
-    RootsCapabilities, SamplingCapability, ServerPeerInfo, ServerResult, SetLevelRequestParams, Tool,
-    UrlElicitationCapability,
+    CallToolRequest, CallToolRequestParams, CallToolResponse, CallToolResult, CancelledNotificationParam,
+    ClientCapabilities, ClientConfig, ClientRequest, CompleteRequestParams, CompleteResult,
+    DEFAULT_MRTR_MAX_ROUNDS, ElicitationCapability, FormElicitationCapability, GetPromptRequest,
+    GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation, LoggingLevel,
+    LoggingMessageNotificationParam, PaginatedRequestParams, Prompt, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate, RootsCapabilities,
+    SamplingCapability, ServerPeerInfo, ServerResult, SetLevelRequestParams, Tool, UrlElicitationCapability,
 };
 use rmcp::service::{PeerRequestOptions, RunningService};
 use rmcp::{ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceError, ServiceExt};
@@ -50,7 +51,7 @@ pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError};
 pub(crate) use self::http::{MAX_MESSAGE_BYTES, POOL_IDLE, client as http_client, read_bounded};
 pub use self::person::Elicitor;
 use self::relay::Relay;
-pub use self::relay::{CallEvent, RelayError};
+pub use self::relay::{CallEvent, CallingAgent, InputRounds, RelayError};
 pub use self::stdio::stderr_log_path;
 pub(crate) use self::stdio::{Launch, StdioChild, spawn_pipes};
 use crate::ids::SourceId;
@@ -292,9 +293,7 @@ impl Upstream {
     /// listing. A one-shot `lanyard call` would otherwise call a tool this session never listed.
     /// A failed listing is left to the call to report.
     async fn know_the_tools(&self) {
-        let standard_headers =
-            self.server_info.as_ref().is_some_and(|info| !info.protocol_version.has_initialize());
-        if !standard_headers {
+        if !self.speaks_standard_headers() {
             return;
         }
         self.tools_known
@@ -304,6 +303,12 @@ impl Upstream {
                 }
             })
             .await;
+    }
+
+    /// Whether the session speaks a revision without `initialize` (2026-07-28 on), with its
+    /// standard headers and per-request metadata.
+    fn speaks_standard_headers(&self) -> bool {
+        self.server_info.as_ref().is_some_and(|info| !info.protocol_version.has_initialize())
     }
 
     /// The server's own request for a call of `exposed_name` (alias mapped back); a name the
@@ -324,37 +329,86 @@ impl Upstream {
 
     /// [`Upstream::call_tool`] for a caller that hears what the server sends about the call:
     /// its progress, and its requests for sampling, elicitation and roots (answered through
-    /// [`CallEvent::Request`]) come on `events`. When `cancel` fires, the server is told with
-    /// `notifications/cancelled` for this request and [`UpstreamError::Cancelled`] returned; a
-    /// call out of time is cancelled at the server the same way.
+    /// [`CallEvent::Request`]) come on `events`. A server of 2026-07-28 asks with an
+    /// `input_required` result instead, answered as `agent.rounds` says, and is told with the
+    /// call what the agent can be asked. When `cancel` fires, the
+    /// server is told with `notifications/cancelled` for this request and
+    /// [`UpstreamError::Cancelled`] returned; a call out of time is cancelled at the server the
+    /// same way.
     #[instrument(skip_all, fields(source = %self.target.id, tool = exposed_name))]
     pub async fn call_tool_relayed(
         &self,
         exposed_name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        agent: &CallingAgent,
         events: tokio::sync::mpsc::Sender<CallEvent>,
         cancel: &CancellationToken,
-    ) -> Result<CallToolResult, UpstreamError> {
-        let params = self.call_params(exposed_name, arguments)?;
+    ) -> Result<CallToolResponse, UpstreamError> {
+        let mut params = self.call_params(exposed_name, arguments)?;
+        if let InputRounds::Agent { responses, state } = &agent.rounds {
+            params.input_responses = responses.clone();
+            params.request_state = state.clone();
+        }
         self.know_the_tools().await;
+        for _ in 0..DEFAULT_MRTR_MAX_ROUNDS {
+            let answer = match self.relayed_round(params.clone(), agent, &events, cancel).await {
+                Ok(CallToolResponse::Complete(result)) => {
+                    return self.tool_answer(exposed_name, Ok(result)).map(CallToolResponse::Complete);
+                }
+                Ok(answer) => answer,
+                Err(err) => return self.tool_answer(exposed_name, Err(err)).map(CallToolResponse::Complete),
+            };
+            let required = match (answer, &agent.rounds) {
+                (CallToolResponse::InputRequired(required), InputRounds::Relayed) => required,
+                (answer, _) => return Ok(answer),
+            };
+            let asked = required.input_requests.unwrap_or_default();
+            if asked.is_empty() && required.request_state.is_none() {
+                return Err(self.refused("tools/call", ServiceError::UnexpectedResponse).await);
+            }
+            let responses = match relay::answer_inputs(asked, &events).await {
+                Ok(responses) => responses,
+                Err(refused) => {
+                    return Err(self.refused("tools/call", ServiceError::McpError(refused)).await);
+                }
+            };
+            params.input_responses = (!responses.is_empty()).then_some(responses);
+            params.request_state = required.request_state;
+        }
+        let exceeded = ServiceError::InputRequiredRoundsExceeded { max_rounds: DEFAULT_MRTR_MAX_ROUNDS };
+        Err(self.refused("tools/call", exceeded).await)
+    }
+
+    /// A failure of `method` as the session's classifier words it.
+    async fn refused(&self, method: &'static str, err: ServiceError) -> UpstreamError {
+        self.failure(classify::service_error(&self.target, method, err)).await
+    }
+
+    /// One `tools/call` of a relayed call: what the server sends about it goes to `events`.
+    async fn relayed_round(
+        &self,
+        params: CallToolRequestParams,
+        agent: &CallingAgent,
+        events: &tokio::sync::mpsc::Sender<CallEvent>,
+        cancel: &CancellationToken,
+    ) -> Result<CallToolResponse, UpstreamError> {
         let peer = self.service.peer();
         let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
-        let handle = match peer.send_request_with_option(request, PeerRequestOptions::no_options()).await {
+        let handle = match peer.send_request_with_option(request, self.options_for(agent)).await {
             Ok(handle) => handle,
-            Err(err) => {
-                let diagnosis = classify::service_error(&self.target, "tools/call", err);
-                return Err(self.failure(diagnosis).await);
-            }
+            Err(err) => return Err(self.refused("tools/call", err).await),
         };
         let request_id = handle.id.clone();
         let _registered = self.service.service().relay().register(
             request_id.clone(),
             handle.progress_token.clone(),
-            events,
+            events.clone(),
         );
         let answer = async {
             match handle.await_response().await? {
-                ServerResult::CallToolResult(result) => Ok(result),
+                ServerResult::CallToolResult(result) => Ok(CallToolResponse::Complete(result)),
+                ServerResult::InputRequiredResult(result) => Ok(CallToolResponse::InputRequired(result)),
+                ServerResult::CreateTaskResult(result) => Ok(CallToolResponse::Task(result)),
                 _ => Err(rmcp::ServiceError::UnexpectedResponse),
             }
         };
@@ -376,7 +430,7 @@ impl Upstream {
                 debug!(%err, "could not tell the server the call is given up");
             }
         }
-        self.tool_answer(exposed_name, result)
+        result
     }
 
     /// Log messages the server sends (`notifications/message`), from now on.
@@ -476,6 +530,57 @@ impl Upstream {
         let mut params = GetPromptRequestParams::new(name);
         params.arguments = arguments;
         self.request("prompts/get", self.service.get_prompt(params)).await
+    }
+
+    /// Completes an argument of a prompt or resource template (`completion/complete`).
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn complete(&self, params: CompleteRequestParams) -> Result<CompleteResult, UpstreamError> {
+        self.request("completion/complete", self.service.complete(params)).await
+    }
+
+    /// [`Upstream::get_prompt`] for an agent's request: an agent of 2026-07-28 gets the
+    /// server's `input_required` as it is and brings the answers back in its next try (see
+    /// [`InputRounds::Agent`]); another gets the prompt, with the rounds answered here.
+    pub async fn get_prompt_for(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        agent: &CallingAgent,
+    ) -> Result<GetPromptResponse, UpstreamError> {
+        let InputRounds::Agent { responses, state } = &agent.rounds else {
+            return self.get_prompt(name, arguments).await.map(GetPromptResponse::Complete);
+        };
+        let mut params = GetPromptRequestParams::new(name);
+        params.arguments = arguments;
+        params.input_responses = responses.clone();
+        params.request_state = state.clone();
+        let request = ClientRequest::GetPromptRequest(GetPromptRequest::new(params));
+        let answer = async {
+            let handle =
+                self.service.peer().send_request_with_option(request, self.options_for(agent)).await?;
+            match handle.await_response().await? {
+                ServerResult::GetPromptResult(result) => Ok(GetPromptResponse::Complete(result)),
+                ServerResult::InputRequiredResult(result) => Ok(GetPromptResponse::InputRequired(result)),
+                _ => Err(ServiceError::UnexpectedResponse),
+            }
+        };
+        self.request("prompts/get", answer).await
+    }
+
+    /// How a request made for `agent` goes: a session of 2026-07-28 reads the client's
+    /// capabilities from each request, and the session's own (everything Lanyard can carry)
+    /// would let the server ask an agent that cannot answer. An older session declared them
+    /// once, in `initialize`.
+    fn options_for(&self, agent: &CallingAgent) -> PeerRequestOptions {
+        let mut options = PeerRequestOptions::no_options();
+        if self.speaks_standard_headers()
+            && let Some(capabilities) = agent.carried_capabilities()
+        {
+            let mut meta = rmcp::model::RequestMetaObject::default();
+            meta.set_client_capabilities(capabilities);
+            options.meta = Some(meta);
+        }
+        options
     }
 
     /// Signals each time the server says its tool, prompt or resource list changed. The first

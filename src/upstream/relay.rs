@@ -6,18 +6,21 @@
 //! channel. A server request that came on that call's HTTP response stream goes to that call;
 //! one whose transport cannot tell (stdio, SSE, the standalone HTTP stream) goes to the most
 //! recent call still in flight. A request with no call to go to is refused with an error that says
-//! why, never left unanswered. Progress for a token nobody registered is dropped.
+//! why, never left unanswered. Progress for a token nobody registered yet waits a little for its
+//! call (a server may report progress before rmcp has handed the call its request id), and is
+//! dropped, oldest first, when too much of it waits.
 
 #![expect(
     deprecated,
     reason = "sampling, roots and logging are deprecated by SEP-2577, but servers of earlier revisions still use them"
 )]
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rmcp::model::{
-    ClientResult, ErrorCode, ErrorData, LoggingMessageNotificationParam, ProgressNotificationParam,
-    ProgressToken, RequestId, ServerRequest,
+    ClientCapabilities, ClientResult, ErrorCode, ErrorData, InputRequest, InputRequests, InputResponses,
+    LoggingMessageNotificationParam, ProgressNotificationParam, ProgressToken, RequestId, ServerRequest,
 };
 use rmcp::service::InboundStreamOrigin;
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -25,6 +28,8 @@ use tracing::debug;
 
 use crate::ids::SourceId;
 
+/// Progress notifications kept for calls not registered yet (see [`Calls::unclaimed`]).
+const UNCLAIMED_PROGRESS: usize = 16;
 /// Log messages kept for a slow listener before the oldest are dropped.
 const LOG_BUFFER: usize = 64;
 
@@ -62,8 +67,18 @@ impl From<RelayError> for ErrorData {
 #[derive(Debug)]
 pub(crate) struct Relay {
     id: SourceId,
-    calls: Mutex<Vec<Registered>>,
+    calls: Mutex<Calls>,
     logs: broadcast::Sender<LoggingMessageNotificationParam>,
+}
+
+/// The calls in flight, and the latest progress that came for none of them.
+#[derive(Debug, Default)]
+struct Calls {
+    registered: Vec<Registered>,
+    /// A server may report progress before its call is registered: the request is on its way
+    /// (and answered on its own stream) by the time rmcp hands back the request id and token.
+    /// Such progress waits here for its call, oldest dropped first.
+    unclaimed: VecDeque<ProgressNotificationParam>,
 }
 
 #[derive(Debug)]
@@ -81,7 +96,7 @@ pub(crate) struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.relay.calls().retain(|call| call.request != self.request);
+        self.relay.calls().registered.retain(|call| call.request != self.request);
     }
 }
 
@@ -94,7 +109,7 @@ impl Relay {
         &self.id
     }
 
-    fn calls(&self) -> std::sync::MutexGuard<'_, Vec<Registered>> {
+    fn calls(&self) -> std::sync::MutexGuard<'_, Calls> {
         self.calls.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -106,7 +121,14 @@ impl Relay {
         token: ProgressToken,
         events: mpsc::Sender<CallEvent>,
     ) -> Registration {
-        self.calls().push(Registered { request: request.clone(), token, events });
+        let mut calls = self.calls();
+        let (early, others) =
+            calls.unclaimed.drain(..).partition(|progress| progress.progress_token == token);
+        calls.unclaimed = others;
+        for progress in early {
+            hand_over(&self.id, &events, progress);
+        }
+        calls.registered.push(Registered { request: request.clone(), token, events });
         Registration { relay: Arc::clone(self), request }
     }
 
@@ -122,15 +144,16 @@ impl Relay {
     /// Hands progress to the call that owns its token. Never waits: a caller too slow to take
     /// progress loses some of it, and the session's reading is never held up.
     pub(crate) fn progress(&self, progress: ProgressNotificationParam) {
-        let events =
-            self.calls().iter().find(|call| call.token == progress.progress_token).map(|c| c.events.clone());
-        match events {
-            Some(events) => {
-                if events.try_send(CallEvent::Progress(progress)).is_err() {
-                    debug!(source = %self.id, "a progress notification was dropped; the call is busy or gone");
+        let mut calls = self.calls();
+        match calls.registered.iter().find(|call| call.token == progress.progress_token) {
+            Some(call) => hand_over(&self.id, &call.events, progress),
+            None => {
+                if calls.unclaimed.len() == UNCLAIMED_PROGRESS {
+                    calls.unclaimed.pop_front();
+                    debug!(source = %self.id, "progress for no call in flight; dropped");
                 }
+                calls.unclaimed.push_back(progress);
             }
-            None => debug!(source = %self.id, "progress for no call in flight; dropped"),
         }
     }
 
@@ -142,7 +165,7 @@ impl Relay {
     ) -> Result<ClientResult, ErrorData> {
         let method = method_of(&request).to_owned();
         let events = {
-            let calls = self.calls();
+            let calls = &self.calls().registered;
             let on_its_stream = match origin {
                 Some(InboundStreamOrigin::OutboundRequest(id)) => {
                     calls.iter().find(|call| &call.request == id)
@@ -160,6 +183,83 @@ impl Relay {
             return Err(ended().into());
         }
         answered.await.unwrap_or_else(|_| Err(ended().into()))
+    }
+}
+
+/// The agent a relayed call is made for.
+#[derive(Debug, Clone, Default)]
+pub struct CallingAgent {
+    /// What it declared it can be asked; a server of 2026-07-28 is told this, limited to what
+    /// Lanyard carries, with the call, so that it asks only for what the agent can give.
+    pub declared: Option<ClientCapabilities>,
+    pub rounds: InputRounds,
+}
+
+impl CallingAgent {
+    /// What of the agent's declaration Lanyard can carry to a server: sampling, elicitation and
+    /// roots, the input requests it passes on.
+    pub(crate) fn carried_capabilities(&self) -> Option<ClientCapabilities> {
+        let declared = self.declared.as_ref()?;
+        let mut carried = ClientCapabilities::default();
+        carried.sampling = declared.sampling.clone();
+        carried.elicitation = declared.elicitation.clone();
+        carried.roots = declared.roots.clone();
+        Some(carried)
+    }
+}
+
+/// Who answers a server's `input_required` result (SEP-2322, 2026-07-28) to a relayed call.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub enum InputRounds {
+    /// The caller, asked through [`CallEvent::Request`] as if the server had sent each input
+    /// request during the call; the call is then made again with the answers. For an agent of
+    /// an earlier revision, which can be sent requests but knows nothing of `input_required`.
+    #[default]
+    Relayed,
+    /// The agent itself, which speaks 2026-07-28: an `input_required` result goes back to it as
+    /// it is, and its next try of the call brings the answers and the server's state, passed
+    /// on unchanged (the server checks the state; Lanyard never reads it).
+    Agent { responses: Option<InputResponses>, state: Option<String> },
+}
+
+/// Answers each of `requests` through the caller's `events`, as a request the server sent
+/// during the call would be. An input request the caller refuses fails the whole round with the
+/// caller's error, as a refused request during a call fails that call.
+pub(crate) async fn answer_inputs(
+    requests: InputRequests,
+    events: &mpsc::Sender<CallEvent>,
+) -> Result<InputResponses, ErrorData> {
+    let mut responses = InputResponses::new();
+    for (key, request) in requests {
+        let request = match request {
+            InputRequest::CreateMessage(request) => ServerRequest::CreateMessageRequest(request),
+            InputRequest::Elicitation(request) => ServerRequest::ElicitRequest(request),
+            InputRequest::ListRoots(request) => ServerRequest::ListRootsRequest(request),
+            other => {
+                let message = format!("an input request Lanyard does not know: {other:?}");
+                return Err(ErrorData::new(ErrorCode::METHOD_NOT_FOUND, message, None));
+            }
+        };
+        let method = method_of(&request);
+        let (answer, answered) = oneshot::channel();
+        let gone =
+            || ErrorData::internal_error(format!("the caller ended before answering `{method}`"), None);
+        if events.send(CallEvent::Request { request, answer }).await.is_err() {
+            return Err(gone());
+        }
+        let result = answered.await.unwrap_or_else(|_| Err(gone()))?;
+        let value = serde_json::to_value(result)
+            .map_err(|err| ErrorData::internal_error(format!("the answer to `{method}`: {err}"), None))?;
+        responses.insert(key, value);
+    }
+    Ok(responses)
+}
+
+/// Gives `progress` to a call, never waiting (see [`Relay::progress`]).
+fn hand_over(source: &SourceId, events: &mpsc::Sender<CallEvent>, progress: ProgressNotificationParam) {
+    if events.try_send(CallEvent::Progress(progress)).is_err() {
+        debug!(%source, "a progress notification was dropped; the call is busy or gone");
     }
 }
 
@@ -209,6 +309,24 @@ mod tests {
         drop(first);
         relay.progress(ProgressNotificationParam::new(token(1), 1.0));
         assert!(rx1.try_recv().is_err(), "an ended call gets nothing more");
+    }
+
+    #[tokio::test]
+    async fn progress_that_comes_before_its_call_is_registered_waits_for_it() {
+        let relay = Arc::new(Relay::new("ev".parse::<SourceId>().expect("a valid id")));
+        relay.progress(ProgressNotificationParam::new(token(7), 0.0));
+        relay.progress(ProgressNotificationParam::new(token(8), 0.25));
+        let (tx, mut rx) = mpsc::channel(4);
+        let _call = relay.register(RequestId::Number(7), token(7), tx);
+        assert!(
+            matches!(rx.try_recv(), Ok(CallEvent::Progress(p)) if p.progress == 0.0),
+            "the early progress reaches its call once it registers"
+        );
+        assert!(rx.try_recv().is_err(), "another token's progress does not");
+        for n in 0..=UNCLAIMED_PROGRESS {
+            relay.progress(ProgressNotificationParam::new(token(100 + n as i64), 0.5));
+        }
+        assert_eq!(relay.calls().unclaimed.len(), UNCLAIMED_PROGRESS, "what waits is bounded");
     }
 
     #[tokio::test]

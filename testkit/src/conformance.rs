@@ -17,6 +17,10 @@
 //! process did not issue, or issued for another tool, is refused, which is the integrity check
 //! the tampered-state scenario asks for without any key to manage.
 //!
+//! The tools that ask the client during a call (`test_sampling`, `test_elicitation*`) send it a
+//! request in a session of an earlier revision and answer `input_required` in a 2026-07-28
+//! request, which cannot be sent requests, as that revision has servers do.
+//!
 //! With `--only-2026-07-28` it is a server of that revision alone, the kind that never had the
 //! `initialize` handshake: it names only 2026-07-28 as supported, so `server/discover` offers
 //! that one and rmcp's own negotiation refuses `initialize` with `-32000 Unsupported protocol
@@ -127,6 +131,10 @@ impl ConformanceServer {
         Self { states: Arc::default(), changes: broadcast::channel(16).0, revisions, log }
     }
 }
+
+/// The key of the one input request of a tool that asks the client mid-call (`test_sampling`,
+/// `test_elicitation*`) in a 2026-07-28 request.
+const ASKED: &str = "asked";
 
 /// The capabilities a 2026-07-28 request declares in its `_meta`, as JSON.
 fn declared_capabilities(context: &RequestContext<RoleServer>) -> Value {
@@ -322,22 +330,41 @@ impl ConformanceServer {
     }
 
     /// Sends the client a request during a call (the 2025 lifecycle) and returns its answer.
-    async fn ask(&self, context: &RequestContext<RoleServer>, request: Value) -> Result<Value, ErrorData> {
+    /// The client's answer to `request`. A request of 2026-07-28 cannot be sent requests, so
+    /// there the answer comes in the call's retry, under [`ASKED`], and the first round answers
+    /// `input_required` (as `Err`); an older session is sent the request during the call.
+    async fn ask(
+        &self,
+        context: &RequestContext<RoleServer>,
+        responses: Option<&InputResponses>,
+        request: Value,
+    ) -> Result<Result<Value, CallToolResponse>, ErrorData> {
+        if let Some(answer) = responses.and_then(|responses| responses.get(ASKED)) {
+            return Ok(Ok(answer.clone()));
+        }
+        if context.protocol_version().is_some_and(|version| version >= ProtocolVersion::V_2026_07_28) {
+            let mut requests = serde_json::Map::new();
+            requests.insert(ASKED.to_owned(), request);
+            return Ok(Err(CallToolResponse::InputRequired(input_required(Value::Object(requests), None)?)));
+        }
         let request: ServerRequest = typed(request)?;
         let answer: ClientResult = context.peer.send_request(request).await.map_err(peer_error)?;
-        serde_json::to_value(answer).map_err(|err| ErrorData::internal_error(err.to_string(), None))
+        serde_json::to_value(answer).map(Ok).map_err(|err| ErrorData::internal_error(err.to_string(), None))
     }
 
     async fn elicit_and_report(
         &self,
         context: &RequestContext<RoleServer>,
+        responses: Option<&InputResponses>,
         message: &str,
         schema: Value,
         prefix: &str,
     ) -> Result<CallToolResponse, ErrorData> {
-        let answer = self
-            .ask(context, json!({ "method": "elicitation/create", "params": { "message": message, "requestedSchema": schema } }))
-            .await?;
+        let request = json!({ "method": "elicitation/create", "params": { "message": message, "requestedSchema": schema } });
+        let answer = match self.ask(context, responses, request).await? {
+            Ok(answer) => answer,
+            Err(input_required) => return Ok(input_required),
+        };
         let action = answer.get("action").and_then(Value::as_str).unwrap_or("unknown");
         let content = answer.get("content").cloned().unwrap_or(Value::Null);
         text_result(format!("{prefix}action={action}, content={content}"))
@@ -403,7 +430,10 @@ impl ConformanceServer {
                 text_result("Progress reported to 100 of 100")
             }
             "test_sampling" => {
-                let answer = self.ask(&context, sample(&argument("prompt"), 100)).await?;
+                let answer = match self.ask(&context, responses, sample(&argument("prompt"), 100)).await? {
+                    Ok(answer) => answer,
+                    Err(input_required) => return Ok(input_required),
+                };
                 let text = answer.pointer("/content/text").and_then(Value::as_str).unwrap_or_default();
                 text_result(format!("LLM response: {text}"))
             }
@@ -416,7 +446,8 @@ impl ConformanceServer {
                     },
                     "required": ["username", "email"],
                 });
-                self.elicit_and_report(&context, &argument("message"), schema, "User response: ").await
+                self.elicit_and_report(&context, responses, &argument("message"), schema, "User response: ")
+                    .await
             }
             "test_elicitation_sep1034_defaults" => {
                 let schema = json!({
@@ -431,6 +462,7 @@ impl ConformanceServer {
                 });
                 self.elicit_and_report(
                     &context,
+                    responses,
                     "Please review these values",
                     schema,
                     "Elicitation completed: ",
@@ -454,7 +486,14 @@ impl ConformanceServer {
                         "titledMulti": { "type": "array", "items": { "anyOf": titled([("value1", "First Choice"), ("value2", "Second Choice"), ("value3", "Third Choice")]) } },
                     },
                 });
-                self.elicit_and_report(&context, "Please choose", schema, "Elicitation completed: ").await
+                self.elicit_and_report(
+                    &context,
+                    responses,
+                    "Please choose",
+                    schema,
+                    "Elicitation completed: ",
+                )
+                .await
             }
             "test_reconnection" => {
                 tokio::time::sleep(Duration::from_millis(100)).await;

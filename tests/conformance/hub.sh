@@ -4,7 +4,8 @@
 #
 #   hub.sh <upstream MCP URL> <folder> <node>
 #
-# Saves one source, `conformance`, pointing at the upstream, in an empty config folder under
+# Saves one source, `conformance`, pointing at the upstream (with no merged prefix, so that the
+# merged server offers the tool and prompt names the scenarios call), in an empty config folder under
 # <folder>; starts `lanyard serve` on a free loopback port, and tests/conformance/token-proxy.mjs
 # in front of it (the suite cannot send the bridge token itself). Prints `ready <proxy URL>` once
 # both accept connections (the source is then at <proxy URL>/mcp/conformance, the merged server at
@@ -33,7 +34,7 @@ first_line() {
     return 1
 }
 
-"$LANYARD_BIN" profile add conformance --url "$upstream" >"$dir/profile.log" 2>&1
+"$LANYARD_BIN" profile add conformance --url "$upstream" --merged-prefix "" >"$dir/profile.log" 2>&1
 "$LANYARD_BIN" serve --port 0 </dev/null >"$dir/serve.out" 2>"$dir/serve.log" &
 serve_pid=$!
 listening=$(first_line "$dir/serve.out") || { echo "hub.sh: lanyard serve did not start; see $dir/serve.log" >&2; exit 1; }

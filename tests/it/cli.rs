@@ -226,6 +226,33 @@ fn sign_in_settings_are_edited_in_place_and_flags_of_the_other_kind_are_refused(
     home.run(&["profile", "edit", "plain", "--scope", "read"]).fails_with(2, "need --auth oauth");
 }
 
+/// Issue 16: a sign-in parameter Lanyard sets itself was accepted by `--auth-param` and never
+/// sent. The engine's draft refuses it, as for the app's form, before anything is written.
+#[test]
+fn issue_16_a_reserved_auth_param_is_refused_as_a_usage_error() {
+    let home = Home::new();
+    let add = ["profile", "add", "signs-in", "--url", "http://127.0.0.1:9/mcp", "--auth", "oauth"];
+    for reserved in ["state", "redirect_uri", "scope"] {
+        let param = format!("{reserved}=x");
+        let run = home.run(&[&add[..], &["--auth-param", &param]].concat());
+        let run = run.fails_with(2, &format!("the sign-in parameter `{reserved}` is set by Lanyard itself"));
+        assert!(run.stderr.contains("--auth-param"), "the refusal names the flag: {}", run.stderr);
+        assert!(run.stderr.contains("never be sent"), "and says why: {}", run.stderr);
+        assert!(!home.profile_file().exists(), "nothing written after a refused add");
+    }
+    home.run(&[&add[..], &["--auth-param", "login_hint=a@example.com"]].concat()).ok();
+    let before = std::fs::read_to_string(home.profile_file()).expect("the profile file");
+    home.run(&["profile", "edit", "signs-in", "--auth-param", "resource=https://elsewhere"])
+        .fails_with(2, "`resource` is set by Lanyard itself");
+    home.run(&["profile", "edit", "signs-in", "--auth-param", "prompt=a", "--auth-param", "prompt=b"])
+        .fails_with(2, "`prompt` is given twice");
+    let after = std::fs::read_to_string(home.profile_file()).expect("the profile file");
+    assert_eq!(after, before, "a refused edit writes nothing");
+    home.run(&["profile", "edit", "signs-in", "--auth-param", "login_hint=b@example.com"]).ok();
+    let edited = std::fs::read_to_string(home.profile_file()).expect("the profile file");
+    assert!(edited.contains("b@example.com"), "an edit replaces a parameter of the person's own:\n{edited}");
+}
+
 #[test]
 fn malformed_profile_file_names_line_and_is_left_untouched() {
     let home = Home::new();

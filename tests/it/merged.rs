@@ -244,6 +244,37 @@ async fn bridge_all_lists_every_source_prefixed_and_routes_each_call() {
 }
 
 #[tokio::test]
+async fn a_source_may_name_its_tools_with_another_prefix_or_none() {
+    let home = Home::new();
+    let js = everything_js().display().to_string();
+    home.add(&["ev", "--merged-prefix", "", "--", "node", &js, "stdio"]).await;
+    let server = test_server_bin().display().to_string();
+    home.add(&["kit", "--merged-prefix", "k", "--", &server, "stdio"]).await;
+    let refused = home
+        .lanyard(&["profile", "edit", "kit", "--merged-prefix", "k.it"])
+        .output()
+        .await
+        .expect("lanyard runs");
+    assert_eq!(refused.status.code(), Some(5), "a prefix clients refuse makes an invalid profile");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("merged_prefix"),
+        "the error names the setting: {}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let mut agent = Agent::start(&home).await;
+    let tools = agent.tool_names().await;
+    for expected in ["echo", "get-sum", "k__echo", "k__add"] {
+        assert!(tools.iter().any(|t| t == expected), "`{expected}` is in the merged list: {tools:?}");
+    }
+    assert!(!tools.iter().any(|t| t.starts_with("ev__") || t.starts_with("kit__")), "{tools:?}");
+    let echo = agent.call("echo", json!({ "message": "bare" })).await;
+    assert_eq!(text(&echo), "Echo: bare", "an unprefixed name is routed to its source: {echo}");
+    let kit = agent.call("k__echo", json!({ "message": "prefixed" })).await;
+    assert_eq!(text(&kit), "prefixed", "a chosen prefix is routed to its source: {kit}");
+}
+
+#[tokio::test]
 async fn bridge_all_reaches_prompts_and_resources_of_each_source() {
     let home = Home::new();
     two_sources(&home).await;

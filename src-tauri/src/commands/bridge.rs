@@ -3,15 +3,15 @@
 //!
 //! The snippets name the enabled sources, each run as `lanyard bridge <id>` by the IDE, so no
 //! credential ever lands in an IDE's file; the `lanyard` program is the one beside the app or on
-//! `PATH` ([`cli_binary`](crate::cli_binary)).
+//! `PATH` ([`installed_cli`]).
 
 use lanyard::Engine;
 use lanyard::bridge;
 use lanyard::ids::SourceId;
+use lanyard::program::installed_cli;
 use tauri::State;
 
 use super::AppEngine;
-use crate::cli_binary;
 use crate::hub::Hub;
 use crate::ui_error::{UiError, UiErrorKind};
 use crate::wire::{
@@ -42,7 +42,7 @@ pub async fn ide_config(
     engine: State<'_, AppEngine>,
 ) -> Result<IdeConfigView, UiError> {
     let sources = enabled_sources(engine.get()?)?;
-    let cli = CliView::new(cli_binary::find().as_deref(), cli_binary::places);
+    let cli = CliView::new(installed_cli());
     let snippet = bridge::ide_snippet(client.into(), cli.program(), &sources);
     Ok(IdeConfigView {
         client,
@@ -61,15 +61,8 @@ pub async fn write_ide_config(
     engine: State<'_, AppEngine>,
 ) -> Result<WrittenView, UiError> {
     let sources = enabled_sources(engine.get()?)?;
-    let program = cli_binary::find().ok_or_else(|| {
-        let looked = cli_binary::places();
-        UiError::new(
-            UiErrorKind::Other,
-            format!(
-                "the `lanyard` command was not found in {looked}; install it there, then write the config"
-            ),
-        )
-    })?;
+    let program = installed_cli()
+        .map_err(|missing| UiError::new(UiErrorKind::Other, format!("{missing}, then write the config")))?;
     let path = app_config_path(bridge::default_config_path(client.into())).ok_or_else(|| {
         UiError::new(
             UiErrorKind::Other,

@@ -5,9 +5,10 @@
 //! The bridge token is the one secret that crosses into the web view, and only as the answer to
 //! the *Reveal* click ([`RevealedToken`]); it has no `Debug` that shows it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use lanyard::bridge::{IdeClient, Written};
+use lanyard::program::CliNotFound;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -115,10 +116,10 @@ pub enum CliView {
 }
 
 impl CliView {
-    pub fn new(found: Option<&Path>, looked: impl FnOnce() -> String) -> Self {
+    pub fn new(found: Result<PathBuf, CliNotFound>) -> Self {
         match found {
-            Some(path) => Self::Found { path: path.display().to_string() },
-            None => Self::Missing { looked: looked() },
+            Ok(path) => Self::Found { path: path.display().to_string() },
+            Err(CliNotFound { looked }) => Self::Missing { looked },
         }
     }
 
@@ -219,14 +220,14 @@ mod tests {
 
     #[test]
     fn a_missing_cli_still_gives_a_snippet_program_and_says_where_it_looked() {
-        let missing = CliView::new(None, || "/opt/lanyard and PATH".into());
+        let missing = CliView::new(Err(CliNotFound { looked: "/opt/lanyard and PATH".into() }));
         assert_eq!(missing.program(), "lanyard", "the snippet falls back to the bare name");
         assert_eq!(
             serde_json::to_value(&missing).unwrap(),
             json!({"kind": "missing", "looked": "/opt/lanyard and PATH"}),
             "the panel says where it looked"
         );
-        let found = CliView::new(Some(Path::new("/opt/lanyard/lanyard")), || unreachable!());
+        let found = CliView::new(Ok(PathBuf::from("/opt/lanyard/lanyard")));
         assert_eq!(found.program(), "/opt/lanyard/lanyard", "the found program goes into the snippet");
     }
 

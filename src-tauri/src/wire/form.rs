@@ -1,29 +1,25 @@
-//! The add and edit form's shapes. Inward, [`NewSource`]: what the person typed, secret values
+//! The add and edit form's shapes, translated to and from the engine's [`Form`], which holds
+//! the rules of saving one. Inward, [`NewSource`]: what the person typed, secret values
 //! included, which go straight to the vault while the profile keeps only a reference. Outward,
 //! [`SourceSettings`]: a saved source's settings to fill the edit form, where a secret is only
-//! "set" or "not set", never its value.
+//! "set" or "not set", never its value, and a URL shows without its query ([`shown_url`]).
 //!
-//! A URL's query and fragment can carry keys, so they never cross either: the form gets the URL
-//! without them, and a URL saved back unchanged keeps the stored one whole.
-//!
-//! Editing changes what the form shows (name, transport, sign-in kind and its fields: scopes, a
-//! pre-registered client id, redirect port and extra authorization parameters; a service
-//! account's token URL) and keeps everything else of the saved profile (enabled, timeouts, tool
-//! filters, the sign-in settings the form does not show, such as a Client ID Metadata Document
-//! URL, `resource_param` or a pre-registered client's secret). A secret field left blank keeps the
-//! stored secret.
+//! The engine's [`RESERVED_AUTH_PARAMS`](lanyard::profile::RESERVED_AUTH_PARAMS) are written for
+//! the front end (`ReservedAuthParams.ts`) by this module's tests, so that the form checks the
+//! same names the engine refuses.
 
 use std::collections::BTreeMap;
 
-use lanyard::Secret;
-use lanyard::ids::{SecretRef, SourceId};
-use lanyard::profile::{Auth, ClientCredentialsSettings, ConfigValue, OAuthSettings, Profile, Transport};
-use lanyard::source::redact_url_query;
+use lanyard::ids::SecretRef;
+use lanyard::profile::{
+    Auth, ConfigValue, Form, FormAuth, FormOAuth, FormServiceAccount, FormTransport, FormValue, NewSecrets,
+    Profile, Transport, shown_url,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::TS_DIR;
-use crate::ui_error::{UiError, UiErrorKind};
+use crate::ui_error::UiError;
 
 /// The form's content. Values marked `secret` are stored in the vault and the profile keeps
 /// only a reference to them.
@@ -107,201 +103,52 @@ pub struct NamedValue {
     pub secret: bool,
 }
 
-/// The secrets to store beside a profile.
-pub type Secrets = Vec<(SecretRef, Secret)>;
-
 impl NewSource {
-    /// The profile to add and the secrets that go into the vault beside it. This is argument
-    /// conversion only; the engine validates the profile when it is added.
-    pub fn into_profile(self) -> Result<(Profile, Secrets), UiError> {
-        self.build(&[])
+    /// The profile to add and the secrets that go into the vault beside it.
+    pub fn into_profile(self) -> Result<(Profile, NewSecrets), UiError> {
+        Ok(self.into_form().into_new()?)
     }
 
     /// The saved profile `before` with the form's settings, and the secrets to store. A blank
     /// secret keeps the one `before` refers to under the same name.
-    pub fn into_edit(self, before: &Profile) -> Result<(Profile, Secrets), UiError> {
-        let id: SourceId = self.id.trim().parse()?;
-        if &id != before.id() {
-            return Err(UiError::new(
-                UiErrorKind::InvalidProfile,
-                "a source's id cannot change; add a new source instead",
-            ));
-        }
-        let kept: Vec<SecretRef> = before.secret_refs().into_iter().cloned().collect();
-        let (mut profile, secrets) = self.build(&kept)?;
-        keep_hidden_url_parts(&mut profile.transport, &before.transport);
-        profile.enabled = before.enabled;
-        profile.timeouts = before.timeouts;
-        profile.tools = before.tools.clone();
-        // A stdio source cannot have one (the profile refuses it), so a switch to stdio drops it.
-        if !matches!(profile.transport, Transport::Stdio { .. }) {
-            profile.ca_bundle = before.ca_bundle.clone();
-        }
-        profile.auth = match (std::mem::take(&mut profile.auth), &before.auth) {
-            (Auth::OAuth(new), Auth::OAuth(old)) => Auth::OAuth(OAuthSettings {
-                // A pre-registered client's secret (set with the CLI) stays while there is a
-                // client id; without one it would be refused, and the engine forgets it.
-                client_secret: old.client_secret.clone().filter(|_| new.client_id.is_some()),
-                client_id: new.client_id,
-                scopes: new.scopes,
-                redirect_port: new.redirect_port,
-                extra_params: new.extra_params,
-                ..old.clone()
-            }),
-            (Auth::ClientCredentials(new), Auth::ClientCredentials(old)) => {
-                Auth::ClientCredentials(ClientCredentialsSettings {
-                    allow_private_network: old.allow_private_network,
-                    // A client key (set with the CLI) stays while the form gives no secret.
-                    client_key: old.client_key.clone().filter(|_| new.client_secret.is_none()),
-                    client_issuer: old.client_issuer.clone(),
-                    ..new
-                })
-            }
-            (new, _) => new,
-        };
-        Ok((profile, secrets))
+    pub fn into_edit(self, before: &Profile) -> Result<(Profile, NewSecrets), UiError> {
+        Ok(self.into_form().into_edit(before)?)
     }
 
-    /// `kept`: the secret references a blank secret value may keep.
-    fn build(self, kept: &[SecretRef]) -> Result<(Profile, Secrets), UiError> {
-        let id: SourceId = self.id.trim().parse()?;
-        let mut secrets = Vec::new();
-        let mut take_secret =
-            |reference: SecretRef, value: String, what: &str| -> Result<SecretRef, UiError> {
-                if !value.is_empty() {
-                    secrets.push((reference.clone(), Secret::new(value)));
-                } else if !kept.contains(&reference) {
-                    return Err(UiError::new(
-                        UiErrorKind::InvalidProfile,
-                        format!("{what} is empty; type it in, or remove it"),
-                    ));
-                }
-                Ok(reference)
-            };
-        let mut collect = |values: Vec<NamedValue>, reference: fn(&str) -> SecretRef| {
-            let mut out = BTreeMap::new();
-            for NamedValue { name, value, secret } in values {
-                let name = name.trim().to_owned();
-                let value = if secret {
-                    ConfigValue::Secret(take_secret(reference(&name), value, "a secret value")?)
-                } else {
-                    ConfigValue::Text(value)
-                };
-                out.insert(name, value);
-            }
-            Ok::<_, UiError>(out)
+    fn into_form(self) -> Form {
+        let values = |values: Vec<NamedValue>| {
+            values
+                .into_iter()
+                .map(|NamedValue { name, value, secret }| FormValue { name, value, secret })
+                .collect()
         };
-        let (transport, has_headers) = match self.transport {
+        let transport = match self.transport {
             NewTransport::Stdio { command, args, env, cwd } => {
-                let env = collect(env, SecretRef::env)?;
-                let cwd = cwd.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).map(Into::into);
-                (Transport::Stdio { command: command.trim().to_owned(), args, env, cwd }, false)
+                FormTransport::Stdio { command, args, env: values(env), cwd }
             }
-            NewTransport::Http { url, headers } => {
-                let headers = collect(headers, SecretRef::header)?;
-                let has = !headers.is_empty();
-                (Transport::Http { url: url.trim().to_owned(), headers }, has)
-            }
-            NewTransport::Sse { url, headers } => {
-                let headers = collect(headers, SecretRef::header)?;
-                let has = !headers.is_empty();
-                (Transport::Sse { url: url.trim().to_owned(), headers }, has)
-            }
+            NewTransport::Http { url, headers } => FormTransport::Http { url, headers: values(headers) },
+            NewTransport::Sse { url, headers } => FormTransport::Sse { url, headers: values(headers) },
         };
-        let mut profile = Profile::new(id, transport);
-        profile.name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        if let Some(oauth) = self.oauth {
-            profile.auth = Auth::OAuth(OAuthSettings {
-                client_id: non_blank(oauth.client_id),
-                scopes: scope_list(oauth.scopes),
-                redirect_port: oauth.redirect_port,
-                extra_params: param_map(oauth.extra_params)?,
-                // The same default as a profile file without the key: send RFC 8707 `resource`.
-                resource_param: true,
-                ..OAuthSettings::default()
-            });
-        } else if let Some(cc) = self.client_credentials {
-            let header = cc.service_token_header.trim().to_owned();
-            let service_token = if header.is_empty() {
-                None
-            } else {
-                Some(take_secret(SecretRef::service_token(), cc.service_token, "the service token")?)
-            };
-            profile.auth = Auth::ClientCredentials(ClientCredentialsSettings {
-                token_url: non_blank(cc.token_url),
-                client_id: cc.client_id.trim().to_owned(),
-                // A blank secret on a source with a client key keeps the key (see `into_edit`).
-                client_secret: if cc.client_secret.is_empty() && kept.contains(&SecretRef::client_key()) {
-                    None
-                } else {
-                    Some(take_secret(SecretRef::client_secret(), cc.client_secret, "the client secret")?)
-                },
-                client_key: None,
-                client_issuer: None,
-                scopes: scope_list(cc.scopes),
-                service_token_header: (!header.is_empty()).then_some(header),
-                service_token,
-                allow_private_network: false,
-            });
-        } else if self.passthrough {
-            profile.auth = Auth::Passthrough;
-        } else if has_headers {
-            profile.auth = Auth::Headers;
-        }
-        Ok((profile, secrets))
-    }
-}
-
-/// Trimmed; `None` when blank.
-fn non_blank(text: String) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
-/// The extra authorization parameters as the profile keeps them. A blank name, a name given twice
-/// or one Lanyard sets itself is refused: the form checks these too, so this only catches a
-/// caller that skipped it.
-fn param_map(params: Vec<AuthParam>) -> Result<BTreeMap<String, String>, UiError> {
-    let mut map = BTreeMap::new();
-    for AuthParam { name, value } in params {
-        let name = name.trim().to_owned();
-        let problem = if name.is_empty() {
-            Some("an extra sign-in parameter has no name".to_owned())
-        } else if lanyard::oauth::RESERVED_PARAMS.contains(&name.as_str()) {
-            Some(format!("the sign-in parameter `{name}` is set by Lanyard itself; remove it"))
-        } else if map.contains_key(&name) {
-            Some(format!("the sign-in parameter `{name}` is given twice"))
-        } else {
-            None
+        let auth = match (self.oauth, self.client_credentials) {
+            (Some(o), _) => FormAuth::OAuth(FormOAuth {
+                scopes: o.scopes,
+                client_id: o.client_id,
+                redirect_port: o.redirect_port,
+                extra_params: o.extra_params.into_iter().map(|p| (p.name, p.value)).collect(),
+            }),
+            (None, Some(cc)) => FormAuth::ServiceAccount(FormServiceAccount {
+                token_url: cc.token_url,
+                client_id: cc.client_id,
+                client_secret: cc.client_secret,
+                scopes: cc.scopes,
+                service_token_header: cc.service_token_header,
+                service_token: cc.service_token,
+            }),
+            (None, None) if self.passthrough => FormAuth::Passthrough,
+            (None, None) => FormAuth::Plain,
         };
-        if let Some(problem) = problem {
-            return Err(UiError::new(UiErrorKind::InvalidProfile, problem));
-        }
-        map.insert(name, value);
+        Form { id: self.id, name: self.name, transport, auth }
     }
-    Ok(map)
-}
-
-/// A URL sent back as the form showed it (without query) stays the stored URL, query and all.
-fn keep_hidden_url_parts(after: &mut Transport, before: &Transport) {
-    let (Transport::Http { url, .. } | Transport::Sse { url, .. }) = after else { return };
-    let (Transport::Http { url: old, .. } | Transport::Sse { url: old, .. }) = before else { return };
-    if *url == shown_url(old) {
-        url.clone_from(old);
-    }
-}
-
-/// The URL as the form shows it: without query, fragment or password (the engine's redaction,
-/// without its "there was more" mark, so that saving it back unchanged is recognised).
-fn shown_url(url: &str) -> String {
-    let redacted = redact_url_query(url);
-    redacted.strip_suffix("?…").map(str::to_owned).unwrap_or(redacted)
-}
-
-/// Scopes trimmed, blanks dropped; none at all means the server's suggestion.
-fn scope_list(scopes: Vec<String>) -> Option<Vec<String>> {
-    let scopes: Vec<String> = scopes.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-    (!scopes.is_empty()).then_some(scopes)
 }
 
 /// A saved source's settings, to fill the edit form. No secret value: only whether it is set.
@@ -452,7 +299,32 @@ impl SourceSettings {
 
 #[cfg(test)]
 mod tests {
+    use lanyard::profile::{ClientCredentialsSettings, OAuthSettings, RESERVED_AUTH_PARAMS};
+
     use super::*;
+    use crate::ui_error::UiErrorKind;
+
+    /// Writes the names the engine refuses as extra sign-in parameters for the front end, as
+    /// ts-rs writes the types, and fails while the committed file differs, so the form's own
+    /// check (`ui/src/lib/validate.ts`) never drifts from the engine's.
+    #[test]
+    fn export_reserved_auth_params() {
+        let names: Vec<String> = RESERVED_AUTH_PARAMS.iter().map(|n| format!("  \"{n}\",\n")).collect();
+        let text = format!(
+            "// Written by `cargo test -p lanyard-app` from the engine's RESERVED_AUTH_PARAMS. Do not edit.\n\n\
+             /** Parameters Lanyard sets itself in an authorization request; the engine refuses them as\n \
+             *  extra sign-in parameters. */\n\
+             export const RESERVED_AUTH_PARAMS: readonly string[] = [\n{}];\n",
+            names.concat()
+        );
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../ui/src/api/generated/ReservedAuthParams.ts");
+        let before = std::fs::read_to_string(&path).unwrap_or_default();
+        if before != text {
+            std::fs::write(&path, &text).unwrap();
+        }
+        assert_eq!(before, text, "{} was out of date and is now written again; commit it", path.display());
+    }
 
     fn http(url: &str, headers: Vec<NamedValue>) -> NewSource {
         NewSource {

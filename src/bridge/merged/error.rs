@@ -18,10 +18,16 @@ use crate::upstream::UpstreamError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MergedError {
-    #[error("no source offers a tool `{name}`; list the tools again (names are `<source>__<tool>`)")]
+    #[error(
+        "no source offers a tool `{name}`; list the tools again (names are `<source>__<tool>`, unless a source sets another prefix)"
+    )]
     UnknownTool { name: String },
-    #[error("no source offers a prompt `{name}`; list the prompts again (names are `<source>__<prompt>`)")]
+    #[error(
+        "no source offers a prompt `{name}`; list the prompts again (names are `<source>__<prompt>`, unless a source sets another prefix)"
+    )]
     UnknownPrompt { name: String },
+    #[error("`completion/complete` names a kind of reference this version of Lanyard does not know")]
+    UnknownReference,
     #[error("no source offers the resource `{uri}`")]
     UnknownResource { uri: String },
     #[error("there is no source `{id}`; see `lanyard profile list`")]
@@ -58,6 +64,7 @@ impl MergedError {
         match self {
             MergedError::UnknownTool { .. }
             | MergedError::UnknownPrompt { .. }
+            | MergedError::UnknownReference
             | MergedError::UnknownResource { .. } => ErrorKind::Usage,
             MergedError::UnknownSource { .. } => ErrorKind::Profile,
             MergedError::Unavailable { err, .. } | MergedError::Profiles { err } => err.kind(),
@@ -71,13 +78,13 @@ impl From<MergedError> for ErrorData {
     fn from(err: MergedError) -> Self {
         let message = err.to_string();
         match &err {
-            MergedError::UnknownTool { .. } | MergedError::UnknownPrompt { .. } => {
-                ErrorData::invalid_params(message, None)
-            }
+            MergedError::UnknownTool { .. }
+            | MergedError::UnknownPrompt { .. }
+            | MergedError::UnknownReference => ErrorData::invalid_params(message, None),
             MergedError::UnknownResource { .. } => ErrorData::resource_not_found(message, None),
             MergedError::Source(inner) => match &**inner {
-                crate::Error::Upstream(UpstreamError::JsonRpc { code, .. }) => {
-                    ErrorData::new(rmcp::model::ErrorCode(*code), message, None)
+                crate::Error::Upstream(UpstreamError::JsonRpc { code, data, .. }) => {
+                    ErrorData::new(rmcp::model::ErrorCode(*code), message, data.as_deref().cloned())
                 }
                 crate::Error::Upstream(upstream) if upstream.kind() == ErrorKind::Usage => {
                     ErrorData::invalid_params(message, None)

@@ -6,7 +6,8 @@
 //! `lanyard bridge --all` (stdio, [`run_stdio`]) and at `/mcp` of `lanyard serve` ([`service`],
 //! behind the same door as `/mcp/<source>`).
 //!
-//! - **Names.** Tools and prompts are `<source>__<name>`, cleaned to `[A-Za-z0-9_-]`, at most 64
+//! - **Names.** Tools and prompts are `<prefix>__<name>` (the prefix is the source id unless its
+//!   profile's `merged_prefix` says otherwise, and may be empty), cleaned to `[A-Za-z0-9_-]`, at most 64
 //!   characters, with a hash suffix when cleaned, cut or colliding: the rule is in [`naming`].
 //! - **Resources** keep their upstream URI (resource links in tool results stay readable); a URI
 //!   is routed to the source that listed it, and a URI nobody listed (one built from a resource
@@ -27,11 +28,19 @@
 //! - **Log messages** ([`logs`]) of every source reach every agent, `logger` naming the source;
 //!   an agent's `logging/setLevel` filters its own session only.
 //!
+//! - **Input rounds** (2026-07-28, SEP-2322): a source of that revision asks with an
+//!   `input_required` result instead of a request. An agent of the same revision gets that
+//!   result as it is and brings the answers in its next try of the call or prompt, which goes to
+//!   the same source with the source's `requestState` untouched; an agent of an earlier revision
+//!   is sent each input request as a request during its call, and the call is made again with
+//!   the answers. Either way the source is told, with each call, what the agent declared it can
+//!   be asked (sampling, elicitation, roots), so it asks for nothing the agent cannot give.
+//!
 //! A source's request that comes while no agent call is in flight on it (server-everything asks
 //! for roots right after connecting) has nobody to go to and is refused with an error saying so.
-//! A 2026-07-28 agent cannot be sent requests at all (that revision has servers answer
-//! `input_required` instead, which the merged server does not do yet), so its sources get rmcp's
-//! refusal; nor does it get log messages, which are pushed to session-based agents only.
+//! A 2026-07-28 agent cannot be sent requests at all, so an older source's request during its
+//! call gets rmcp's refusal (the merged server does not turn it into `input_required`); nor does
+//! such an agent get log messages, which are pushed to session-based agents only.
 
 mod error;
 mod logs;

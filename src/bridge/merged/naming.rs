@@ -3,8 +3,9 @@
 //! Agents reject names outside `^[A-Za-z0-9_-]{1,64}$`, and two sources may well offer a tool of
 //! the same name, so every name is made here by one deterministic rule:
 //!
-//! 1. The name is `<source>__<name>`: the source id, two underscores, and the name as the source
-//!    exposes it (after its own aliases and filters).
+//! 1. The name is `<prefix>__<name>`: the source's merged prefix (its id unless its profile sets
+//!    `merged_prefix`), two underscores, and the name as the source exposes it (after its own
+//!    aliases and filters); with an empty prefix, the name alone.
 //! 2. Every character outside `A-Z a-z 0-9 _ -` becomes `_`.
 //! 3. If step 2 changed anything, or the name is longer than 64 characters, or an entry named
 //!    before holds it already, it becomes its first 55 characters, `_`, and 8 hex digits of the
@@ -13,7 +14,8 @@
 //!    taken over `<source>\n<name>\n<n>` for n = 1, 2, … until the name is free.
 //!
 //! Entries are named in source id order, then in each source's list order, so the same lists give
-//! the same names. A name that needed cleaning (step 2) is hashed whether or not it collides, so
+//! the same names (a source without a prefix whose tool has the name of another's therefore keeps
+//! it if its id comes first). A name that needed cleaning (step 2) is hashed whether or not it collides, so
 //! its merged name does not depend on what other tools exist. Calls are routed by a table built
 //! alongside (see [`super::routing`]), never by splitting a name, so `__` inside a name is fine.
 
@@ -51,9 +53,10 @@ impl Namer {
         Self::default()
     }
 
-    /// The merged name for `name` of `source`, never one given out before by this namer.
-    pub(crate) fn name(&mut self, source: &str, name: &str) -> String {
-        let joined = format!("{source}{SEPARATOR}{name}");
+    /// The merged name for `name` of `source`, whose names take `prefix`, never one given out
+    /// before by this namer.
+    pub(crate) fn name(&mut self, source: &str, prefix: &str, name: &str) -> String {
+        let joined = if prefix.is_empty() { name.to_owned() } else { format!("{prefix}{SEPARATOR}{name}") };
         let clean: String =
             joined.chars().map(|c| if c.is_ascii() && allowed(c as u8) { c } else { '_' }).collect();
         let changed = clean != joined;
@@ -94,38 +97,61 @@ mod tests {
     #[test]
     fn plain_names_are_prefixed_with_the_source() {
         let mut namer = Namer::new();
-        assert_eq!(namer.name("github", "search"), "github__search", "a clean short name is kept as is");
-        assert_eq!(namer.name("files", "read-file"), "files__read-file", "`-` is allowed");
-        assert_eq!(namer.name("files", "a__b"), "files__a__b", "`__` inside a name is fine");
+        assert_eq!(
+            namer.name("github", "github", "search"),
+            "github__search",
+            "a clean short name is kept as is"
+        );
+        assert_eq!(namer.name("files", "files", "read-file"), "files__read-file", "`-` is allowed");
+        assert_eq!(namer.name("files", "files", "a__b"), "files__a__b", "`__` inside a name is fine");
     }
 
     #[test]
     fn the_same_name_in_two_sources_gives_two_names() {
         let mut namer = Namer::new();
-        let a = namer.name("alpha", "echo");
-        let b = namer.name("beta", "echo");
+        let a = namer.name("alpha", "alpha", "echo");
+        let b = namer.name("beta", "beta", "echo");
         assert_eq!((a.as_str(), b.as_str()), ("alpha__echo", "beta__echo"), "the prefix keeps them apart");
+    }
+
+    #[test]
+    fn a_source_may_name_its_tools_with_another_prefix_or_none() {
+        let mut namer = Namer::new();
+        assert_eq!(namer.name("github-enterprise", "gh", "search"), "gh__search", "a chosen prefix");
+        assert_eq!(namer.name("everything", "", "echo"), "echo", "no prefix: the name alone");
+        let taken = namer.name("other", "", "echo");
+        assert_ne!(taken, "echo", "a name given out before is never given again");
+        assert!(taken.starts_with("echo_") && is_valid(&taken), "it is hashed instead: {taken}");
+        assert_eq!(
+            Namer::new().name("everything", "", "echo"),
+            Namer::new().name("everything", "", "echo"),
+            "the same lists give the same names"
+        );
     }
 
     #[test]
     fn cleaned_names_get_a_stable_hash_suffix() {
         let mut namer = Namer::new();
-        let dotted = namer.name("fs", "read.file");
+        let dotted = namer.name("fs", "fs", "read.file");
         assert!(dotted.starts_with("fs__read_file_"), "the dot becomes `_`, then the hash: {dotted}");
         assert_eq!(dotted.len(), "fs__read_file_".len() + HASH_DIGITS, "8 hex digits: {dotted}");
         assert!(is_valid(&dotted), "the result is valid: {dotted}");
         // The clean spelling is not disturbed, whichever comes first.
-        let plain = namer.name("fs", "read_file");
+        let plain = namer.name("fs", "fs", "read_file");
         assert_eq!(plain, "fs__read_file", "a clean name keeps its name even after a cleaned look-alike");
         let mut other_order = Namer::new();
-        assert_eq!(other_order.name("fs", "read_file"), "fs__read_file");
-        assert_eq!(other_order.name("fs", "read.file"), dotted, "the cleaned name does not depend on order");
+        assert_eq!(other_order.name("fs", "fs", "read_file"), "fs__read_file");
+        assert_eq!(
+            other_order.name("fs", "fs", "read.file"),
+            dotted,
+            "the cleaned name does not depend on order"
+        );
     }
 
     #[test]
     fn non_ascii_and_spaces_are_replaced() {
         let mut namer = Namer::new();
-        let name = namer.name("wiki", "sök sida/π");
+        let name = namer.name("wiki", "wiki", "sök sida/π");
         assert!(is_valid(&name), "only allowed characters remain: {name}");
         assert!(name.starts_with("wiki__s_k_sida__"), "each bad character becomes one `_`: {name}");
     }
@@ -134,20 +160,20 @@ mod tests {
     fn colliding_names_are_told_apart_deterministically() {
         // `a` + `b__c` and `a__b` + `c` both spell `a__b__c`; the first in order keeps it.
         let mut namer = Namer::new();
-        let first = namer.name("a", "b__c");
-        let second = namer.name("a__b", "c");
+        let first = namer.name("a", "a", "b__c");
+        let second = namer.name("a__b", "a__b", "c");
         assert_eq!(first, "a__b__c", "the first entry keeps the plain name");
         assert_ne!(second, first, "the second gets another name");
         assert!(second.starts_with("a__b__c_") && is_valid(&second), "hash suffix: {second}");
         let mut again = Namer::new();
-        again.name("a", "b__c");
-        assert_eq!(again.name("a__b", "c"), second, "the same order gives the same names");
+        again.name("a", "a", "b__c");
+        assert_eq!(again.name("a__b", "a__b", "c"), second, "the same order gives the same names");
     }
 
     #[test]
     fn a_name_listed_twice_still_gets_distinct_names() {
         let mut namer = Namer::new();
-        let names: Vec<String> = (0..4).map(|_| namer.name("dup", "tool")).collect();
+        let names: Vec<String> = (0..4).map(|_| namer.name("dup", "dup", "tool")).collect();
         let distinct: HashSet<&String> = names.iter().collect();
         assert_eq!(distinct.len(), 4, "every entry gets its own name: {names:?}");
         assert_eq!(names[0], "dup__tool", "the first keeps the plain name");
@@ -158,12 +184,12 @@ mod tests {
     fn long_names_are_cut_to_64_with_a_hash() {
         let mut namer = Namer::new();
         let long = "x".repeat(100);
-        let name = namer.name("source", &long);
+        let name = namer.name("source", "source", &long);
         assert_eq!(name.len(), MAX_LEN, "cut to exactly the limit: {name}");
         assert!(is_valid(&name), "valid: {name}");
         assert!(name.starts_with("source__xxx"), "the start is kept: {name}");
         // Two long names that share their first 55 characters still differ.
-        let other = namer.name("source", &format!("{long}y"));
+        let other = namer.name("source", "source", &format!("{long}y"));
         assert_ne!(name, other, "the hash tells them apart");
         assert_eq!(other.len(), MAX_LEN);
     }
@@ -172,11 +198,11 @@ mod tests {
     fn the_limit_itself_is_kept_and_one_more_is_cut() {
         let mut namer = Namer::new();
         let at_limit = "t".repeat(MAX_LEN - "s__".len());
-        assert_eq!(namer.name("s", &at_limit).len(), MAX_LEN, "64 characters pass unchanged");
+        assert_eq!(namer.name("s", "s", &at_limit).len(), MAX_LEN, "64 characters pass unchanged");
         let expected = format!("s__{}_{}", &at_limit[..KEPT - 3], short_hash("s", &at_limit, 0));
-        assert_eq!(namer.name("s", &at_limit), expected, "a second entry of the same name is hashed");
+        assert_eq!(namer.name("s", "s", &at_limit), expected, "a second entry of the same name is hashed");
         let over = "t".repeat(MAX_LEN - "s__".len() + 1);
-        let cut = namer.name("s", &over);
+        let cut = namer.name("s", "s", &over);
         assert_eq!(cut.len(), MAX_LEN, "65 characters are cut: {cut}");
         assert!(cut.ends_with(&short_hash("s", &over, 0)), "with the plain hash: {cut}");
     }
@@ -185,7 +211,7 @@ mod tests {
     fn empty_and_odd_inputs_never_panic() {
         let mut namer = Namer::new();
         for name in ["", "_", "-", "🙂", "\n", &"é".repeat(80)] {
-            let merged = namer.name("s", name);
+            let merged = namer.name("s", "s", name);
             assert!(is_valid(&merged), "{name:?} gives a valid name: {merged}");
         }
     }

@@ -11,7 +11,8 @@
 //! the agent to the call through the handler's task.
 
 use rmcp::model::{
-    CallToolResult, ClientCapabilities, ClientResult, ErrorCode, ErrorData, ProgressToken, ServerRequest,
+    CallToolResponse, ClientCapabilities, ClientResult, ErrorCode, ErrorData, InputResponses, ProgressToken,
+    ProtocolVersion, ServerRequest,
 };
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServiceError};
@@ -19,7 +20,7 @@ use tokio::sync::mpsc;
 use tracing::debug;
 
 use super::error::MergedError;
-use crate::upstream::CallEvent;
+use crate::upstream::{CallEvent, InputRounds};
 
 /// Progress and requests of one call held for the agent before the source is slowed down.
 const EVENT_BUFFER: usize = 32;
@@ -92,9 +93,9 @@ impl From<AskAgentError> for ErrorData {
 pub(super) async fn call_tool<Call>(
     context: &RequestContext<RoleServer>,
     call: impl FnOnce(mpsc::Sender<CallEvent>) -> Call,
-) -> Result<CallToolResult, MergedError>
+) -> Result<CallToolResponse, MergedError>
 where
-    Call: Future<Output = Result<CallToolResult, MergedError>>,
+    Call: Future<Output = Result<CallToolResponse, MergedError>>,
 {
     let (events, mut incoming) = mpsc::channel(EVENT_BUFFER);
     let agent_token = context.meta.get_progress_token();
@@ -164,9 +165,22 @@ async fn ask_agent(
     }
 }
 
+/// How the agent of `context` answers a source's input requests: an agent of 2026-07-28
+/// itself, with `responses` and `state` from its request; an older one when asked.
+pub(super) fn input_rounds(
+    context: &RequestContext<RoleServer>,
+    responses: Option<InputResponses>,
+    state: Option<String>,
+) -> InputRounds {
+    match context.protocol_version() {
+        Some(version) if version >= ProtocolVersion::V_2026_07_28 => InputRounds::Agent { responses, state },
+        _ => InputRounds::Relayed,
+    }
+}
+
 /// What the agent declared: in this request's `_meta` (2026-07-28's stateless requests), else in
 /// its `initialize`.
-fn agent_capabilities(context: &RequestContext<RoleServer>) -> Option<ClientCapabilities> {
+pub(super) fn agent_capabilities(context: &RequestContext<RoleServer>) -> Option<ClientCapabilities> {
     context
         .meta
         .client_capabilities()

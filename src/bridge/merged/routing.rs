@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use rmcp::model::Resource;
+use rmcp::model::{Resource, ResourceTemplate};
 use tracing::warn;
 
 use super::naming::Namer;
@@ -41,9 +41,11 @@ impl Table {
 }
 
 /// Names every item of `lists` (in source order, then list order) and returns the renamed
-/// items with their table. `name` reads an item's name, `rename` replaces it.
+/// items with their table. `prefix` gives a source's merged prefix, `name` reads an item's name,
+/// `rename` replaces it.
 pub(crate) fn merge<T>(
     lists: Vec<(SourceId, Vec<T>)>,
+    prefix: impl Fn(&SourceId) -> String,
     name: impl Fn(&T) -> String,
     mut rename: impl FnMut(&mut T, String),
 ) -> (Vec<T>, Table) {
@@ -51,9 +53,10 @@ pub(crate) fn merge<T>(
     let mut table = Table::default();
     let mut merged = Vec::new();
     for (source, items) in lists {
+        let prefix = prefix(&source);
         for mut item in items {
             let exposed = name(&item);
-            let new_name = namer.name(source.as_str(), &exposed);
+            let new_name = namer.name(source.as_str(), &prefix, &exposed);
             table.routes.insert(new_name.clone(), Route { source: source.clone(), name: exposed });
             rename(&mut item, new_name);
             merged.push(item);
@@ -77,17 +80,29 @@ impl Owners {
 /// Concatenates the resource lists (in source order), keeping a URI for the first source that
 /// lists it.
 pub(crate) fn merge_resources(lists: Vec<(SourceId, Vec<Resource>)>) -> (Vec<Resource>, Owners) {
+    merge_by_uri(lists, |resource| &resource.uri)
+}
+
+/// Concatenates the resource template lists as [`merge_resources`] does, by URI template.
+pub(crate) fn merge_templates(
+    lists: Vec<(SourceId, Vec<ResourceTemplate>)>,
+) -> (Vec<ResourceTemplate>, Owners) {
+    merge_by_uri(lists, |template| &template.uri_template)
+}
+
+fn merge_by_uri<T>(lists: Vec<(SourceId, Vec<T>)>, uri_of: impl Fn(&T) -> &String) -> (Vec<T>, Owners) {
     let mut owners = Owners::default();
     let mut merged = Vec::new();
     for (source, resources) in lists {
         for resource in resources {
-            match owners.by_uri.entry(resource.uri.clone()) {
+            let uri = uri_of(&resource);
+            match owners.by_uri.entry(uri.clone()) {
                 Entry::Vacant(slot) => {
                     slot.insert(source.clone());
                     merged.push(resource);
                 }
                 Entry::Occupied(owner) => {
-                    warn!(source = %source, owner = %owner.get(), uri = %resource.uri,
+                    warn!(source = %source, owner = %owner.get(), %uri,
                         "two sources list the same resource URI; the merged server keeps the first");
                 }
             }
@@ -110,7 +125,7 @@ mod tests {
             (id("alpha"), vec!["echo".to_owned(), "odd.name".to_owned()]),
             (id("beta"), vec!["echo".to_owned()]),
         ];
-        let (names, table) = merge(lists, String::clone, |item, new| *item = new);
+        let (names, table) = merge(lists, |id| id.to_string(), String::clone, |item, new| *item = new);
         assert_eq!(names[0], "alpha__echo");
         assert_eq!(names[2], "beta__echo");
         assert_eq!(table.len(), 3, "every item has a route");

@@ -16,10 +16,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::join_all;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse, Implementation,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, Prompt, ReadResourceRequestParams, ReadResourceResponse, Resource,
-    ServerCapabilities, ServerConfig, ServerNotification, SetLevelRequestParams, SubscriptionFilter, Tool,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, GetPromptRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, Prompt, ReadResourceRequestParams, ReadResourceResponse,
+    Reference, Resource, ServerCapabilities, ServerConfig, ServerNotification, SetLevelRequestParams,
+    SubscriptionFilter, Tool,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext, SubscriptionContext, SubscriptionSendError};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -34,7 +35,7 @@ use super::routing::{self, Owners, Route, Table};
 use super::sources::Sources;
 use crate::bridge::profile_watch::ProfileWatch;
 use crate::ids::SourceId;
-use crate::upstream::{CallEvent, ListChanged, Upstream, UpstreamError};
+use crate::upstream::{CallEvent, CallingAgent, ListChanged, Upstream, UpstreamError};
 
 const INSTRUCTIONS: &str = "Every enabled Lanyard source in one server. Tools and prompts are named \
 `<source>__<name>`; resources keep their own URIs.";
@@ -45,6 +46,8 @@ pub(crate) struct Merged {
     tools: Mutex<Arc<Table>>,
     prompts: Mutex<Arc<Table>>,
     resources: Mutex<Arc<Owners>>,
+    /// Resource template URI -> the source that listed it, for completions of its variables.
+    templates: Mutex<Arc<Owners>>,
 }
 
 /// Which capability a source must have declared for a list to be asked of it.
@@ -69,6 +72,7 @@ impl Merged {
             tools: Mutex::default(),
             prompts: Mutex::default(),
             resources: Mutex::default(),
+            templates: Mutex::default(),
         }
     }
 
@@ -123,8 +127,10 @@ impl Merged {
 
     pub(crate) async fn list_tools(&self) -> Result<Vec<Tool>, MergedError> {
         let lists = self.gather(Offer::Tools, "tools", |u| async move { u.list_tools().await }).await?;
+        let prefixes = self.sources.merged_prefixes();
         let (tools, table) = routing::merge(
             lists,
+            |id| prefix_of(&prefixes, id),
             |tool: &Tool| tool.name.to_string(),
             |tool, name| tool.name = Cow::Owned(name),
         );
@@ -135,8 +141,13 @@ impl Merged {
 
     pub(crate) async fn list_prompts(&self) -> Result<Vec<Prompt>, MergedError> {
         let lists = self.gather(Offer::Prompts, "prompts", |u| async move { u.list_prompts().await }).await?;
-        let (prompts, table) =
-            routing::merge(lists, |prompt: &Prompt| prompt.name.clone(), |prompt, name| prompt.name = name);
+        let prefixes = self.sources.merged_prefixes();
+        let (prompts, table) = routing::merge(
+            lists,
+            |id| prefix_of(&prefixes, id),
+            |prompt: &Prompt| prompt.name.clone(),
+            |prompt, name| prompt.name = name,
+        );
         *lock(&self.prompts) = Arc::new(table);
         Ok(prompts)
     }
@@ -157,7 +168,38 @@ impl Merged {
                 u.list_resource_templates().await
             })
             .await?;
-        Ok(lists.into_iter().flat_map(|(_, templates)| templates).collect())
+        let (templates, owners) = routing::merge_templates(lists);
+        *lock(&self.templates) = Arc::new(owners);
+        Ok(templates)
+    }
+
+    /// Asks the source of a merged prompt, or of a resource template, to complete one of its
+    /// arguments (`completion/complete`); the prompt is named to the source by its own name.
+    pub(crate) async fn complete(
+        &self,
+        mut params: CompleteRequestParams,
+    ) -> Result<CompleteResult, MergedError> {
+        let source = match &mut params.r#ref {
+            Reference::Prompt(prompt) => {
+                let route = self.route(Named::Prompt, &prompt.name).await?;
+                prompt.name = route.name;
+                route.source
+            }
+            Reference::Resource(template) => {
+                let mut owner = lock(&self.templates).get(&template.uri).cloned();
+                if owner.is_none() {
+                    self.list_resource_templates().await?;
+                    owner = lock(&self.templates).get(&template.uri).cloned();
+                }
+                owner.ok_or_else(|| MergedError::UnknownResource { uri: template.uri.clone() })?
+            }
+            _ => return Err(MergedError::UnknownReference),
+        };
+        let upstream = self.sources.get(&source).await?;
+        match upstream.complete(params).await {
+            Ok(result) => Ok(result),
+            Err(err) => Err(self.refusal(&source, err).await),
+        }
     }
 
     /// Where a merged tool or prompt name leads: the table of the last list, else a fresh list.
@@ -192,12 +234,13 @@ impl Merged {
         &self,
         name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        agent: &CallingAgent,
         events: mpsc::Sender<CallEvent>,
         cancel: &CancellationToken,
-    ) -> Result<rmcp::model::CallToolResult, MergedError> {
+    ) -> Result<CallToolResponse, MergedError> {
         let route = self.route(Named::Tool, name).await?;
         let upstream = self.sources.get(&route.source).await?;
-        match upstream.call_tool_relayed(&route.name, arguments, events, cancel).await {
+        match upstream.call_tool_relayed(&route.name, arguments, agent, events, cancel).await {
             Ok(result) => Ok(result),
             Err(err) => Err(self.refusal(&route.source, err).await),
         }
@@ -207,10 +250,11 @@ impl Merged {
         &self,
         name: &str,
         arguments: Option<serde_json::Map<String, serde_json::Value>>,
-    ) -> Result<rmcp::model::GetPromptResult, MergedError> {
+        agent: &CallingAgent,
+    ) -> Result<GetPromptResponse, MergedError> {
         let route = self.route(Named::Prompt, name).await?;
         let upstream = self.sources.get(&route.source).await?;
-        match upstream.get_prompt(&route.name, arguments).await {
+        match upstream.get_prompt_for(&route.name, arguments, agent).await {
             Ok(result) => Ok(result),
             Err(err) => Err(self.refusal(&route.source, err).await),
         }
@@ -252,6 +296,11 @@ impl Merged {
             Err(_) => crate::Error::from(err).into(),
         }
     }
+}
+
+/// A listed source's merged prefix; its id if its slot went while the list was made.
+fn prefix_of(prefixes: &std::collections::HashMap<SourceId, String>, id: &SourceId) -> String {
+    prefixes.get(id).cloned().unwrap_or_else(|| id.to_string())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -316,6 +365,7 @@ impl ServerHandler for MergedServer {
             .enable_resources()
             .enable_resources_list_changed()
             .enable_logging()
+            .enable_completions()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("lanyard", env!("CARGO_PKG_VERSION")))
@@ -393,12 +443,15 @@ impl ServerHandler for MergedServer {
 
     async fn call_tool(
         &self,
-        request: CallToolRequestParams,
+        mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let rounds =
+            relay::input_rounds(&context, request.input_responses.take(), request.request_state.take());
         let CallToolRequestParams { name, arguments, .. } = request;
-        let call = |events| self.merged.call_tool_relayed(&name, arguments, events, &context.ct);
-        Ok(relay::call_tool(&context, call).await?.into())
+        let agent = CallingAgent { declared: relay::agent_capabilities(&context), rounds };
+        let call = |events| self.merged.call_tool_relayed(&name, arguments, &agent, events, &context.ct);
+        Ok(relay::call_tool(&context, call).await?)
     }
 
     async fn list_prompts(
@@ -409,12 +462,22 @@ impl ServerHandler for MergedServer {
         Ok(ListPromptsResult::with_all_items(self.merged.list_prompts().await?))
     }
 
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        Ok(self.merged.complete(request).await?)
+    }
+
     async fn get_prompt(
         &self,
         request: GetPromptRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        Ok(self.merged.get_prompt(&request.name, request.arguments).await?.into())
+        let rounds = relay::input_rounds(&context, request.input_responses, request.request_state);
+        let agent = CallingAgent { declared: relay::agent_capabilities(&context), rounds };
+        Ok(self.merged.get_prompt(&request.name, request.arguments, &agent).await?)
     }
 
     async fn list_resources(

@@ -13,6 +13,7 @@
 //! settings. Each time, agents are told which merged lists changed. A slot keeps the profile it
 //! was made from, so a file broken by hand changes nothing until it is fixed.
 
+use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -269,19 +270,30 @@ impl Sources {
         self.ready(slot, true).await
     }
 
-    /// The id of the saved source whose merged names start with `prefix__`, for an error that
+    /// Each source's merged prefix ([`Profile::merged_prefix`]), as its slot's profile says.
+    pub(crate) fn merged_prefixes(&self) -> HashMap<SourceId, String> {
+        self.slots()
+            .map(|slots| {
+                slots.iter().map(|slot| (slot.id.clone(), slot.profile.merged_prefix().to_owned())).collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The id of the saved source whose merged names start with `<prefix>__`, for an error that
     /// names it when a call reaches no route.
     pub(crate) async fn owner_of(&self, merged_name: &str) -> Option<SourceId> {
         let slots = self.slots().ok()?;
         slots
             .iter()
-            .filter(|slot| {
-                merged_name
-                    .strip_prefix(slot.id.as_str())
-                    .is_some_and(|rest| rest.starts_with(super::naming::SEPARATOR))
+            .map(|slot| (slot, slot.profile.merged_prefix()))
+            .filter(|(_, prefix)| {
+                !prefix.is_empty()
+                    && merged_name
+                        .strip_prefix(prefix)
+                        .is_some_and(|rest| rest.starts_with(super::naming::SEPARATOR))
             })
-            .max_by_key(|slot| slot.id.as_str().len())
-            .map(|slot| slot.id.clone())
+            .max_by_key(|(_, prefix)| prefix.len())
+            .map(|(slot, _)| slot.id.clone())
     }
 
     /// Connects the slot if it is not (or its session ended), unless it failed recently and

@@ -2,6 +2,8 @@
 // field), the draft made from a saved source's settings, and the wire value sent to the shell. The engine checks again when it saves; these checks are
 // there so mistakes show while typing, not after a round trip.
 import type { NamedValue, NewSource, SettingRow, SourceSettings, TransportView } from "../api";
+// Values, not only types: the engine's list, written by the shell's tests.
+import { RESERVED_AUTH_PARAMS } from "../api/generated/ReservedAuthParams";
 
 export interface Row {
   name: string;
@@ -139,19 +141,6 @@ const ENV_NAME = /^[^=\0]+$/;
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 /** RFC 6749 parameter names (Appendix A: letters, digits, `-`, `.`, `_`). */
 const PARAM_NAME = /^[A-Za-z0-9._-]+$/;
-/** Parameters Lanyard sets itself in an authorization request; the engine never lets extra
- *  parameters replace them. */
-export const RESERVED_PARAMS = [
-  "response_type",
-  "client_id",
-  "redirect_uri",
-  "state",
-  "code_challenge",
-  "code_challenge_method",
-  "scope",
-  "resource",
-];
-
 export function validate(draft: Draft): Errors {
   const errors: Errors = {};
   const id = draft.id.trim();
@@ -240,7 +229,7 @@ function paramsProblem(text: string): string | undefined {
     if (eq < 0) return `${at}: write name=value, e.g. login_hint=alice@example.com.`;
     const name = line.slice(0, eq).trim();
     if (!PARAM_NAME.test(name)) return `${at}: a parameter name is letters, digits, -, . or _.`;
-    if (RESERVED_PARAMS.includes(name)) return `${at}: Lanyard sets ${name} itself; remove the line.`;
+    if (RESERVED_AUTH_PARAMS.includes(name)) return `${at}: Lanyard sets ${name} itself; remove the line.`;
     if (seen.has(name)) return `${at}: ${name} is given twice.`;
     seen.add(name);
   }

@@ -1,0 +1,237 @@
+//! How an edit from a front end becomes a profile and the secrets stored beside it, whichever
+//! front end made it: the CLI's `profile add` and `profile edit`, the app's form ([`Form`]).
+//! The front ends only translate (flags, the form's JSON) into calls on a [`Draft`]; the rules
+//! are here, once:
+//!
+//! - a secret value goes to the vault and the profile keeps a reference to it; a header's is
+//!   `header/NAME`, an environment variable's `env/NAME`;
+//! - a secret left blank in an edit keeps the stored one, and is refused where there is none;
+//! - an extra authorization parameter has a name, is given once, and is not one Lanyard sets
+//!   itself ([`RESERVED_AUTH_PARAMS`]): such a value would never be sent.
+//!
+//! A `Draft` is refused with a [`DraftError`] before anything is stored. The profile it makes
+//! is still checked as a whole when it is written ([`ProfileStore`]), like every profile.
+//!
+//! [`Form`]: super::Form
+//! [`ProfileStore`]: super::ProfileStore
+
+use std::collections::BTreeMap;
+
+use crate::ids::{InvalidSourceId, SecretRef};
+use crate::secret::Secret;
+
+use super::model::{ConfigValue, Profile, RESERVED_AUTH_PARAMS, RESERVED_REASON, Transport};
+
+/// Secret values to store in the vault beside a profile, under the references it keeps.
+pub type NewSecrets = Vec<(SecretRef, Secret)>;
+
+/// Why an edit cannot become a profile. Each names the value at fault; none holds a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DraftError {
+    #[error(transparent)]
+    Id(#[from] InvalidSourceId),
+    #[error("a source's id cannot change; add a new source instead")]
+    IdChanged,
+    #[error("{what} is empty; type it in, or remove it")]
+    EmptySecret { what: String },
+    #[error("an extra sign-in parameter has no name")]
+    UnnamedAuthParam,
+    #[error("the sign-in parameter `{name}` {}", RESERVED_REASON)]
+    ReservedAuthParam { name: String },
+    #[error("the sign-in parameter `{name}` is given twice")]
+    AuthParamTwice { name: String },
+}
+
+/// A header's or an environment variable's new value.
+#[derive(Debug)]
+pub enum Value {
+    /// Kept in the profile as written (`${VAR}` expands at connect time).
+    Text(String),
+    /// Stored in the vault; the profile keeps a reference.
+    Secret(Secret),
+    /// A secret left blank in an edit: the stored value stays.
+    KeepSecret,
+}
+
+/// A profile being made from an edit, with the secret values to store beside it.
+#[derive(Debug)]
+pub struct Draft {
+    profile: Profile,
+    secrets: NewSecrets,
+    /// The references of the profile being edited, which a blank secret keeps.
+    stored: Vec<SecretRef>,
+}
+
+impl Draft {
+    /// A new source, starting from `profile`.
+    pub fn new(profile: Profile) -> Self {
+        Self { profile, secrets: Vec::new(), stored: Vec::new() }
+    }
+
+    /// An edit of the saved `before`, starting as it is.
+    pub fn edit(before: &Profile) -> Self {
+        let stored = before.secret_refs().into_iter().cloned().collect();
+        Self { profile: before.clone(), secrets: Vec::new(), stored }
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The settings that hold no secret are set directly.
+    pub fn profile_mut(&mut self) -> &mut Profile {
+        &mut self.profile
+    }
+
+    /// Whether the edited profile referred to `reference` (so that a blank value may keep it).
+    pub fn has_stored(&self, reference: &SecretRef) -> bool {
+        self.stored.contains(reference)
+    }
+
+    /// A secret given now, to store under `reference`, which the profile then keeps.
+    pub fn secret(&mut self, reference: SecretRef, value: Secret) -> SecretRef {
+        self.secrets.retain(|(r, _)| *r != reference);
+        self.secrets.push((reference.clone(), value));
+        reference
+    }
+
+    /// A secret field that an edit may leave blank (`None`) to keep the stored value; `what`
+    /// names it when there is none to keep.
+    pub fn secret_or_stored(
+        &mut self,
+        reference: SecretRef,
+        value: Option<Secret>,
+        what: &str,
+    ) -> Result<SecretRef, DraftError> {
+        match value {
+            Some(value) => Ok(self.secret(reference, value)),
+            None if self.has_stored(&reference) => Ok(reference),
+            None => Err(DraftError::EmptySecret { what: what.to_owned() }),
+        }
+    }
+
+    /// Sets a header (http, sse) or an environment variable (stdio): the values the transport
+    /// takes. The name is trimmed.
+    pub fn set_value(&mut self, name: &str, value: Value) -> Result<(), DraftError> {
+        let name = name.trim().to_owned();
+        let stdio = matches!(self.profile.transport, Transport::Stdio { .. });
+        let reference = if stdio { SecretRef::env(&name) } else { SecretRef::header(&name) };
+        let value = match value {
+            Value::Text(text) => ConfigValue::Text(text),
+            Value::Secret(secret) => ConfigValue::Secret(self.secret(reference, secret)),
+            Value::KeepSecret => {
+                ConfigValue::Secret(self.secret_or_stored(reference, None, "a secret value")?)
+            }
+        };
+        let (Transport::Stdio { env: values, .. }
+        | Transport::Http { headers: values, .. }
+        | Transport::Sse { headers: values, .. }) = &mut self.profile.transport;
+        values.insert(name, value);
+        Ok(())
+    }
+
+    /// The profile and the secrets to store beside it. Secrets it no longer refers to are not
+    /// stored (a value given, then removed again in the same edit).
+    pub fn finish(self) -> (Profile, NewSecrets) {
+        let Self { profile, mut secrets, .. } = self;
+        let used = profile.secret_refs();
+        secrets.retain(|(reference, _)| used.contains(&reference));
+        (profile, secrets)
+    }
+}
+
+/// Extra authorization parameters as given, as the profile keeps them: names trimmed, values as
+/// typed. A blank name, a name given twice and one Lanyard sets itself are refused.
+pub fn auth_params(
+    given: impl IntoIterator<Item = (String, String)>,
+) -> Result<BTreeMap<String, String>, DraftError> {
+    let mut params = BTreeMap::new();
+    for (name, value) in given {
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            return Err(DraftError::UnnamedAuthParam);
+        }
+        if RESERVED_AUTH_PARAMS.contains(&name.as_str()) {
+            return Err(DraftError::ReservedAuthParam { name });
+        }
+        if params.contains_key(&name) {
+            return Err(DraftError::AuthParamTwice { name });
+        }
+        params.insert(name, value);
+    }
+    Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http() -> Profile {
+        let transport = Transport::Http { url: "https://mcp.example/mcp".into(), headers: BTreeMap::new() };
+        Profile::new("remote".parse().unwrap(), transport)
+    }
+
+    #[test]
+    fn a_secret_value_goes_to_the_vault_and_the_profile_keeps_its_reference() {
+        let mut draft = Draft::new(http());
+        draft.set_value(" X-Api-Key ", Value::Secret(Secret::new("planted"))).unwrap();
+        draft.set_value("X-Team", Value::Text("core".into())).unwrap();
+        let (profile, secrets) = draft.finish();
+        assert_eq!(secrets.len(), 1, "only the secret goes to the vault");
+        assert_eq!(secrets[0].0, SecretRef::header("X-Api-Key"), "a header's reference, name trimmed");
+        assert!(!format!("{profile:?}").contains("planted"), "the profile holds no secret");
+    }
+
+    #[test]
+    fn a_blank_secret_keeps_the_stored_one_and_only_that() {
+        let mut new = Draft::new(http());
+        let err = new.set_value("X-Api-Key", Value::KeepSecret).unwrap_err();
+        assert!(matches!(err, DraftError::EmptySecret { .. }), "nothing to keep when adding: {err}");
+
+        let mut saved = Draft::new(http());
+        saved.set_value("X-Api-Key", Value::Secret(Secret::new("old"))).unwrap();
+        let (before, _) = saved.finish();
+        let mut edit = Draft::edit(&before);
+        edit.set_value("X-Api-Key", Value::KeepSecret).unwrap();
+        let (after, secrets) = edit.finish();
+        assert!(secrets.is_empty(), "nothing new to store");
+        assert_eq!(after.secret_refs(), before.secret_refs(), "the stored secret is still referred to");
+        let mut edit = Draft::edit(&before);
+        assert!(edit.set_value("X-Other", Value::KeepSecret).is_err(), "a new name has nothing to keep");
+    }
+
+    #[test]
+    fn a_secret_no_longer_referred_to_is_not_stored() {
+        let mut draft = Draft::new(http());
+        draft.set_value("X-Api-Key", Value::Secret(Secret::new("v"))).unwrap();
+        if let Transport::Http { headers, .. } = &mut draft.profile_mut().transport {
+            headers.clear();
+        }
+        assert!(draft.finish().1.is_empty(), "a removed header's secret is not stored");
+    }
+
+    #[test]
+    fn extra_parameters_need_a_name_given_once_that_lanyard_does_not_set() {
+        let pairs = |given: &[(&str, &str)]| {
+            auth_params(given.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())))
+        };
+        assert_eq!(
+            pairs(&[(" login_hint ", "a@b"), ("prompt", "consent")]).unwrap(),
+            BTreeMap::from([("login_hint".into(), "a@b".into()), ("prompt".into(), "consent".into())]),
+            "names trimmed, values as given"
+        );
+        assert!(matches!(pairs(&[(" ", "x")]), Err(DraftError::UnnamedAuthParam)));
+        assert!(matches!(pairs(&[("p", "a"), ("p", "b")]), Err(DraftError::AuthParamTwice { .. })));
+        for reserved in RESERVED_AUTH_PARAMS {
+            let err = pairs(&[(reserved, "x")]).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                matches!(err, DraftError::ReservedAuthParam { .. })
+                    && text.contains(&format!("`{reserved}`"))
+                    && text.contains("Lanyard itself"),
+                "`{reserved}` is refused, named, with the reason: {text}"
+            );
+        }
+    }
+}
