@@ -114,7 +114,7 @@ pub fn write_entries(
     let folder = folder_of(path);
     std::fs::create_dir_all(folder).map_err(|err| io("create the folder of", err))?;
     let backup = next_backup(path, old.is_some());
-    std::fs::write(&backup, old.as_deref().unwrap_or_default()).map_err(|err| ClientFileError::Io {
+    write_private(&backup, old.as_deref().unwrap_or_default()).map_err(|err| ClientFileError::Io {
         action: "keep a backup of",
         path: backup.clone(),
         err,
@@ -204,6 +204,17 @@ fn next_backup(path: &Path, existed: bool) -> PathBuf {
     let kind = if existed { BACKUP } else { ABSENT };
     let number = if next == 0 { String::new() } else { format!("-{next}") };
     PathBuf::from(format!("{}{kind}{number}", path.display()))
+}
+
+/// Writes a new file only its owner can read: a client's old file may hold API keys in clear.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// Where the digest of what a write left is kept: beside its backup.

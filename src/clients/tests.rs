@@ -513,6 +513,25 @@ fn undo_refuses_when_the_file_changed_after_the_write() {
     assert!(written.backup.unwrap().exists(), "the backup is kept");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_backup_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let client = client("claude-desktop");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("claude_desktop_config.json");
+    std::fs::write(&path, r#"{"mcpServers": {"x": {"command": "x", "env": {"API_KEY": "in-clear"}}}}"#)
+        .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let backup = write_entries(client, &path, &stdio_entries(client)).unwrap().backup.unwrap();
+    assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o644,
+        "the file keeps its mode"
+    );
+}
+
 #[test]
 fn opencode_v2_keeps_its_servers_under_mcp_servers() {
     let client = client("opencode");
