@@ -11,9 +11,13 @@ scripts/apt-install.sh dbus gnome-keyring libsecret-tools keyutils curl tinyprox
 # npm ci deletes and reinstalls node_modules every time (~30 s); skip it when the lock file (by
 # content, so a checkout that only touches its date does not count) and Node's version are the
 # ones the last install was made from. The stamp is written after a complete install only.
-stamp=tests/node/node_modules/.lanyard-installed
-want="$(sha256sum tests/node/package-lock.json | cut -d' ' -f1) node $(node --version)"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
-    printf '%s\n' "$want" >"$stamp"
-fi
+# tests/node holds the MCP and OAuth servers; tests/clients the MCP clients' own command lines
+# (Codex, Gemini CLI) that the tests ask to list what `lanyard config --write` wrote.
+for dir in tests/node tests/clients; do
+    stamp=$dir/node_modules/.lanyard-installed
+    want="$(sha256sum $dir/package-lock.json | cut -d' ' -f1) node $(node --version)"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        (cd $dir && npm ci --no-audit --no-fund --loglevel=error)
+        printf '%s\n' "$want" >"$stamp"
+    fi
+done

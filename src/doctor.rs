@@ -17,14 +17,12 @@
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::Engine;
-use crate::bridge::{IdeClient, default_config_path};
+use crate::clients::{self, Client, Env, ViaLanyard};
 use crate::ids::SourceId;
 use crate::profile::{Profile, ResolveError, ResolvedTransport, resolve};
 use crate::source::{SourceState, uses_tokens};
@@ -196,11 +194,8 @@ pub async fn doctor_with(engine: &Engine, bridge_port: u16, orphans: Orphans) ->
     for profile in &profiles {
         findings.extend(source(engine, profile, keychain_usable).await);
     }
-    let ids: Vec<String> = profiles.iter().map(|p| p.id().to_string()).collect();
-    for client in [IdeClient::ClaudeDesktop, IdeClient::Cursor, IdeClient::Vscode, IdeClient::Zed] {
-        if let Some(path) = default_config_path(client) {
-            findings.extend(ide(&path, &ids));
-        }
+    if let Some(env) = Env::current() {
+        findings.extend(client_files(&env, &profiles));
     }
     Report { findings, keychain_entries }
 }
@@ -477,61 +472,74 @@ async fn reachability(id: &str, transport: &ResolvedTransport) -> Finding {
     }
 }
 
-/// The entries of an IDE's config file that run Lanyard, and whether their sources exist.
-fn ide(path: &Path, known: &[String]) -> Vec<Finding> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
-    let subject = path.display().to_string();
-    let Ok(root) = serde_json::from_str::<Value>(&crate::profile::strip_jsonc(&text)) else {
-        return vec![Finding::new(
-            Area::Ide,
-            subject,
-            Outcome::Warning,
-            "not valid JSON; the IDE may not read it either",
-        )];
-    };
+/// Each installed client's config files: one that no longer parses, and each entry that goes
+/// through Lanyard (its source gone or disabled, its `lanyard` program moved). A file two
+/// clients share is checked once.
+fn client_files(env: &Env, profiles: &[Profile]) -> Vec<Finding> {
+    let mut seen = std::collections::BTreeSet::new();
     let mut findings = Vec::new();
-    for key in ["mcpServers", "servers", "context_servers"] {
-        for (name, entry) in root.get(key).and_then(Value::as_object).into_iter().flatten() {
-            let runs_lanyard = entry
-                .get("command")
-                .and_then(Value::as_str)
-                .is_some_and(|c| Path::new(c).file_stem().is_some_and(|s| s == "lanyard"));
-            if !runs_lanyard {
+    for client in clients::catalogue().iter().filter(|client| client.installed(env)) {
+        for file in clients::inspect(client, env).files {
+            if !file.exists || !seen.insert(file.path.clone()) {
                 continue;
             }
-            let args: Vec<&str> = entry
-                .get("args")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            let finding = match args.as_slice() {
-                ["bridge", "--all", ..] => {
-                    Finding::new(Area::Ide, &subject, Outcome::Ok, format!("`{name}` runs the merged server"))
-                }
-                ["bridge", id, ..] if known.iter().any(|k| k == id) => Finding::new(
-                    Area::Ide,
-                    &subject,
-                    Outcome::Ok,
-                    format!("`{name}` runs `lanyard bridge {id}`"),
-                ),
-                ["bridge", id, ..] => Finding::new(
-                    Area::Ide,
-                    &subject,
-                    Outcome::Problem,
-                    format!("`{name}` runs `lanyard bridge {id}`, but there is no source `{id}`"),
-                )
-                .fix("add the source, or rewrite the entry with `lanyard config <client> --write`"),
-                _ => Finding::new(
-                    Area::Ide,
-                    &subject,
-                    Outcome::Warning,
-                    format!("`{name}` runs lanyard without `bridge`"),
-                ),
-            };
-            findings.push(finding);
+            let subject = file.path.display().to_string();
+            if let Some(err) = &file.error {
+                findings.push(
+                    Finding::new(Area::Ide, &subject, Outcome::Problem, format!("{}'s file does not read: {err}", client.name))
+                        .fix(format!(
+                            "fix the file; if Lanyard's last write broke it, `lanyard config {} --undo` puts back the one before",
+                            client.id
+                        )),
+                );
+                continue;
+            }
+            for (name, via) in &file.lanyard_entries {
+                findings.extend(lanyard_entry(client, &subject, name, via, profiles));
+            }
         }
+    }
+    findings
+}
+
+/// One entry that goes through Lanyard, judged against the sources and this machine: each
+/// thing wrong with it, or that it is fine.
+fn lanyard_entry(
+    client: &Client,
+    subject: &str,
+    name: &str,
+    via: &ViaLanyard,
+    profiles: &[Profile],
+) -> Vec<Finding> {
+    let rewrite = format!("`lanyard config {} --write` rewrites it", client.id);
+    let said = |outcome, detail: String| {
+        Finding::new(Area::Ide, subject, outcome, format!("`{name}` ({}) {detail}", client.name))
+    };
+    let mut findings = Vec::new();
+    if let ViaLanyard::Bridge { program, .. } | ViaLanyard::Merged { program } = via {
+        let text = program.to_string_lossy();
+        if !crate::program::is_found(&text, None, None) {
+            findings.push(
+                said(Outcome::Problem, format!("runs {text}, which is not there any more"))
+                    .fix(format!("{rewrite} with this lanyard's path")),
+            );
+        }
+    }
+    let runs = match via.source() {
+        Some(id) => format!("runs `lanyard bridge {id}`"),
+        None => "runs the merged server".to_owned(),
+    };
+    match via.source().map(|id| (id, profiles.iter().find(|p| p.id().as_str() == id))) {
+        Some((id, None)) => findings.push(
+            said(Outcome::Problem, format!("{runs}, but there is no source `{id}`"))
+                .fix(format!("add the source, or remove the entry; {rewrite} for the sources there are")),
+        ),
+        Some((id, Some(profile))) if !profile.enabled => findings.push(
+            said(Outcome::Warning, format!("{runs}, but the source is disabled"))
+                .fix(format!("`lanyard profile edit {id} --enable`, or remove the entry")),
+        ),
+        _ if findings.is_empty() => findings.push(said(Outcome::Ok, runs)),
+        _ => {}
     }
     findings
 }
@@ -540,25 +548,62 @@ fn ide(path: &Path, known: &[String]) -> Vec<Finding> {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
-    fn ide_entries_that_run_lanyard_are_checked_against_the_sources() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("mcp.json");
-        std::fs::write(
-            &path,
-            r#"{ // a comment
-              "mcpServers": {
-                "good": {"command": "/usr/bin/lanyard", "args": ["bridge", "github"]},
-                "stale": {"command": "lanyard", "args": ["bridge", "gone"]},
-                "other": {"command": "npx", "args": ["something"]}
-              }}"#,
-        )
-        .unwrap();
-        let findings = ide(&path, &["github".to_owned()]);
-        assert_eq!(findings.len(), 2, "only the entries that run lanyard: {findings:?}");
-        assert_eq!(findings[0].outcome, Outcome::Ok, "{findings:?}");
-        assert_eq!(findings[1].outcome, Outcome::Problem, "an entry for a source that is gone: {findings:?}");
-        assert!(findings[1].detail.contains("gone"), "{findings:?}");
+    fn client_entries_that_run_lanyard_are_checked_against_the_sources_and_the_machine() {
+        let home = tempfile::tempdir().unwrap();
+        let env = Env::new(clients::Os::Linux, home.path(), home.path().join("project"));
+        let cursor = home.path().join(".cursor");
+        std::fs::create_dir_all(&cursor).unwrap();
+        let lanyard = home.path().join("bin").join("lanyard");
+        std::fs::create_dir_all(lanyard.parent().unwrap()).unwrap();
+        std::fs::write(&lanyard, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&lanyard, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let lanyard = lanyard.display().to_string();
+        let text = serde_json::json!({ "mcpServers": {
+            "good": {"command": lanyard, "args": ["bridge", "github"]},
+            "gone": {"command": lanyard, "args": ["bridge", "gone"]},
+            "off": {"command": lanyard, "args": ["bridge", "off"]},
+            "moved": {"command": "/nonexistent/old/lanyard", "args": ["bridge", "github"]},
+            "other": {"command": "npx", "args": ["something"]},
+        }});
+        std::fs::write(cursor.join("mcp.json"), format!("// mine\n{text}")).unwrap();
+        std::fs::create_dir_all(home.path().join(".codex")).unwrap();
+        std::fs::write(home.path().join(".codex/config.toml"), "[mcp_servers\n").unwrap();
+        let profile = |id: &str, enabled: bool| {
+            let mut profile = crate::profile::Profile::new(
+                id.parse().unwrap(),
+                crate::profile::Transport::Stdio {
+                    command: "x".into(),
+                    args: vec![],
+                    env: Default::default(),
+                    cwd: None,
+                },
+            );
+            profile.enabled = enabled;
+            profile
+        };
+        let findings = client_files(&env, &[profile("github", true), profile("off", false)]);
+        let about = |name: &str| {
+            findings
+                .iter()
+                .find(|f| f.detail.contains(&format!("`{name}`")))
+                .unwrap_or_else(|| panic!("{name}: {findings:?}"))
+        };
+        assert_eq!(about("good").outcome, Outcome::Ok, "{findings:?}");
+        assert_eq!(about("gone").outcome, Outcome::Problem, "a source that is gone: {findings:?}");
+        assert_eq!(about("off").outcome, Outcome::Warning, "a disabled source: {findings:?}");
+        assert_eq!(about("moved").outcome, Outcome::Problem, "a stale path: {findings:?}");
+        assert!(
+            about("moved").fix.as_deref().is_some_and(|fix| fix.contains("lanyard config cursor --write"))
+        );
+        assert!(
+            !findings.iter().any(|f| f.detail.contains("`other`")),
+            "only Lanyard's entries: {findings:?}"
+        );
+        let codex = findings.iter().find(|f| f.subject.ends_with("config.toml")).expect("the broken file");
+        assert_eq!(codex.outcome, Outcome::Problem, "{codex:?}");
+        assert!(codex.detail.contains("TOML"), "{codex:?}");
     }
 
     #[test]

@@ -35,7 +35,8 @@ pub enum Command {
     /// Add, list, show, edit or remove connection profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),
-    /// Create profiles from a Claude Desktop, Cursor or VS Code MCP config file.
+    /// Create profiles from an MCP client's config file, or take over a client's servers
+    /// (`--from <client>`, `--from all`).
     Import(ImportArgs),
     /// List the tools a source offers (after its tool filters).
     Tools(ToolsArgs),
@@ -55,7 +56,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the token agents send to `lanyard serve` (made on first use, kept in the keychain).
     BridgeToken,
-    /// Print the MCP config snippet that points an IDE at `lanyard bridge`.
+    /// List the agents and IDEs Lanyard knows: installed or not, their config files, how many
+    /// servers each holds and how many go through Lanyard.
+    Clients(JsonFlag),
+    /// Print the MCP config snippet that points a client at `lanyard bridge`, or write it into
+    /// the client's file (`--write`), or undo that (`--undo`).
     Config(ConfigArgs),
     /// Show what happened to a source: connects, sign-ins, refreshes, disconnects, bridge sessions.
     Logs(LogsArgs),
@@ -134,29 +139,41 @@ pub struct ServeArgs {
     pub port: u16,
 }
 
+/// Which of a client's config files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum IdeArg {
-    ClaudeDesktop,
-    Cursor,
-    Vscode,
-    Zed,
+pub enum ScopeArg {
+    /// The person's own file (the default where the client has one).
+    User,
+    /// The file in the current folder's project.
+    Project,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    group(clap::ArgGroup::new("action").args(["write", "undo"])),
+    after_help = "`lanyard clients` lists the clients and their files. Every entry runs `lanyard bridge <id>` over\nstdio, so no credential is written into a client's file."
+)]
 pub struct ConfigArgs {
-    /// The IDE or agent to configure.
-    #[arg(value_enum)]
-    pub client: IdeArg,
+    /// The agent or IDE to configure (`lanyard clients` lists them).
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(
+        lanyard::clients::catalogue().iter().map(|client| client.id)
+    ))]
+    pub client: String,
+    /// Which of the client's files (default: the user's, where the client has one).
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeArg>,
     /// Only these sources (repeatable; default: every enabled source).
-    #[arg(long = "source", value_name = "ID")]
+    #[arg(long = "source", value_name = "ID", conflicts_with = "undo")]
     pub sources: Vec<SourceId>,
-    /// Merge the snippet into the client's config file (other entries kept, the old file backed
-    /// up beside it as `<file>.lanyard-backup`) instead of printing it.
+    /// Merge the entries into the client's config file (other entries, comments and layout
+    /// kept, the old file kept beside it as `<file>.lanyard-backup`) instead of printing them.
     #[arg(long)]
     pub write: bool,
-    /// The config file for --write (default: the client's usual one; VS Code's is
-    /// `.vscode/mcp.json` in the current folder).
-    #[arg(long, value_name = "PATH", requires = "write")]
+    /// Put back the client's file as it was before the last --write.
+    #[arg(long, conflicts_with = "write")]
+    pub undo: bool,
+    /// The config file for --write or --undo (default: the client's own for the scope).
+    #[arg(long, value_name = "PATH", requires = "action")]
     pub file: Option<std::path::PathBuf>,
 }
 
@@ -383,9 +400,22 @@ pub struct RmArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "\
+--from reads a client's own (user) file, never a project's: a repository's .mcp.json is not
+imported unless it is named as a file. Secrets found in env and headers go to the keychain.")]
 pub struct ImportArgs {
     /// claude_desktop_config.json, ~/.cursor/mcp.json, .vscode/mcp.json, ...
-    pub file: PathBuf,
+    #[arg(required_unless_present = "from", conflicts_with = "from")]
+    pub file: Option<PathBuf>,
+    /// Import the servers of this client's user file (`all`: of every installed client).
+    #[arg(long, value_name = "CLIENT", value_parser = clap::builder::PossibleValuesParser::new(
+        lanyard::clients::catalogue().iter().map(|client| client.id).chain(["all"])
+    ))]
+    pub from: Option<String>,
+    /// With --from: replace the imported entries in the client's file by ones that run
+    /// `lanyard bridge` (the old file kept; `lanyard config <client> --undo` reverts it).
+    #[arg(long, requires = "from")]
+    pub replace: bool,
     /// Show what would be imported without changing anything.
     #[arg(long)]
     pub dry_run: bool,

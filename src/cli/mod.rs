@@ -3,6 +3,7 @@
 mod args;
 mod auth_cmd;
 mod bridge_cmd;
+mod clients_cmd;
 #[cfg(test)]
 mod doc_commands;
 mod doctor_cmd;
@@ -72,7 +73,8 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Bridge(args) => bridge_cmd::bridge(engine, args).await,
         Command::Serve(args) => bridge_cmd::serve(engine, args).await,
         Command::BridgeToken => bridge_cmd::token(&engine).await,
-        Command::Config(args) => bridge_cmd::config(&engine, args),
+        Command::Clients(args) => clients_cmd::clients(args.json),
+        Command::Config(args) => clients_cmd::config(&engine, args),
         Command::Logs(args) => doctor_cmd::logs(&engine, args),
         Command::Doctor(args) => doctor_cmd::doctor(&engine, args).await,
         Command::Diagnostics(args) => doctor_cmd::diagnostics(&engine, args).await,

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use lanyard::Engine;
 use lanyard::ids::SourceId;
-use lanyard::profile::{ConfigValue, Draft, Profile, ProfileError, Transport, import_file};
+use lanyard::profile::{ConfigValue, Draft, ImportReport, Profile, ProfileError, Transport, import_file};
 use lanyard::source::{SourceState, redact_url_query};
 use lanyard::upstream::Offers;
 use lanyard::vault::VaultKey;
@@ -194,7 +194,31 @@ pub async fn remove(engine: &Engine, args: RmArgs) -> Result<()> {
 }
 
 pub async fn import(engine: &Engine, args: ImportArgs) -> Result<()> {
-    let report = import_file(&args.file)?;
+    let Some(file) = &args.file else { return super::clients_cmd::import_from(engine, &args).await };
+    let report = import_file(file)?;
+    let (imported, skipped) = add_imported(engine, report, args.dry_run).await?;
+    if args.json {
+        return print_json(&imported_json(args.dry_run, &imported, &skipped));
+    }
+    print_imported(args.dry_run, &file.display().to_string(), &imported, &skipped);
+    Ok(())
+}
+
+/// One imported (or, with `dry_run`, importable) source.
+pub(super) struct Imported {
+    /// The server's name in the file it came from.
+    pub name: String,
+    pub id: SourceId,
+    pub row: serde_json::Value,
+}
+
+/// Adds the profiles of `report` that do not exist yet (nothing with `dry_run`); returns them
+/// and the servers skipped, with why.
+pub(super) async fn add_imported(
+    engine: &Engine,
+    report: ImportReport,
+    dry_run: bool,
+) -> Result<(Vec<Imported>, Vec<(String, String)>)> {
     let existing = engine.load()?;
     let mut imported = Vec::new();
     let mut skipped: Vec<(String, String)> =
@@ -210,7 +234,7 @@ pub async fn import(engine: &Engine, args: ImportArgs) -> Result<()> {
             "id": id, "name": name, "transport": entry.profile.transport.kind(),
             "secrets": entry.secrets.len(), "notes": entry.notes,
         });
-        if !args.dry_run {
+        if !dry_run {
             match engine.add_profile(entry.profile, entry.secrets).await {
                 Ok(()) => {}
                 Err(lanyard::Error::Profile(ProfileError::AlreadyExists { .. })) => {
@@ -220,16 +244,26 @@ pub async fn import(engine: &Engine, args: ImportArgs) -> Result<()> {
                 Err(err) => return Err(err.into()),
             }
         }
-        imported.push(row);
+        imported.push(Imported { name, id, row });
     }
-    if args.json {
-        let skipped: Vec<_> =
-            skipped.iter().map(|(name, reason)| json!({"name": name, "reason": reason})).collect();
-        return print_json(&json!({"dry_run": args.dry_run, "imported": imported, "skipped": skipped}));
-    }
-    let verb = if args.dry_run { "Would import" } else { "Imported" };
-    println!("{verb} {} source(s) from {}.", imported.len(), args.file.display());
-    for row in &imported {
+    Ok((imported, skipped))
+}
+
+pub(super) fn imported_json(
+    dry_run: bool,
+    imported: &[Imported],
+    skipped: &[(String, String)],
+) -> serde_json::Value {
+    let imported: Vec<_> = imported.iter().map(|i| i.row.clone()).collect();
+    let skipped: Vec<_> =
+        skipped.iter().map(|(name, reason)| json!({"name": name, "reason": reason})).collect();
+    json!({"dry_run": dry_run, "imported": imported, "skipped": skipped})
+}
+
+pub(super) fn print_imported(dry_run: bool, from: &str, imported: &[Imported], skipped: &[(String, String)]) {
+    let verb = if dry_run { "Would import" } else { "Imported" };
+    println!("{verb} {} source(s) from {from}.", imported.len());
+    for Imported { row, .. } in imported {
         println!(
             "  + {} ({}), {} secret(s) to the keychain",
             row["id"].as_str().unwrap_or_default(),
@@ -240,10 +274,9 @@ pub async fn import(engine: &Engine, args: ImportArgs) -> Result<()> {
             println!("      note: {}", note.as_str().unwrap_or_default());
         }
     }
-    for (name, reason) in &skipped {
+    for (name, reason) in skipped {
         println!("  - skipped `{name}`: {reason}");
     }
-    Ok(())
 }
 
 fn summary_json(profile: &Profile) -> serde_json::Value {

@@ -82,9 +82,15 @@ pub fn parse_import(text: &str, path: &Path) -> Result<ImportReport, ImportError
         .iter()
         .find_map(|key| root.get(key).and_then(Value::as_object))
         .ok_or_else(|| ImportError::NoServers { path: path.to_owned() })?;
+    Ok(import_servers(servers.iter().map(|(name, entry)| (name.clone(), entry.clone()))))
+}
+
+/// The profiles for `servers` (name, entry in the `command`/`args`/`env` or
+/// `type`/`url`/`headers` shape), each id taken once.
+pub fn import_servers(servers: impl IntoIterator<Item = (String, Value)>) -> ImportReport {
     let mut report = ImportReport::default();
     let mut taken = BTreeMap::new();
-    for (name, entry) in servers {
+    for (name, entry) in &servers.into_iter().collect::<Vec<_>>() {
         match import_entry(name, entry) {
             Ok(imported) => {
                 let id = imported.profile.id().clone();
@@ -100,7 +106,7 @@ pub fn parse_import(text: &str, path: &Path) -> Result<ImportReport, ImportError
             Err(reason) => report.skipped.push(Skipped { name: name.clone(), reason }),
         }
     }
-    Ok(report)
+    report
 }
 
 fn import_entry(name: &str, entry: &Value) -> Result<ImportedProfile, String> {

@@ -13,7 +13,9 @@ pub use draft::{Draft, DraftError, NewSecrets, Value, auth_params};
 pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore};
 pub use form::{Form, FormAuth, FormOAuth, FormServiceAccount, FormTransport, FormValue, shown_url};
 pub(crate) use import::strip_jsonc;
-pub use import::{ImportError, ImportReport, ImportedProfile, Skipped, import_file, parse_import};
+pub use import::{
+    ImportError, ImportReport, ImportedProfile, Skipped, import_file, import_servers, parse_import,
+};
 pub use model::{
     Auth, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile, Protocol,
     RESERVED_AUTH_PARAMS, Timeouts, ToolFilter, Transport, TransportKind,

@@ -6,6 +6,7 @@ mod bridge;
 mod bridge_oauth;
 mod cli;
 mod client_key;
+mod clients;
 mod credential_paths;
 mod doctor;
 mod elicitation;
