@@ -18,13 +18,17 @@ use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, S
 use crate::paths::Dirs;
 use crate::profile::{Auth, Resolved, ResolvedTransport};
 use crate::profile::{
-    Profile, ProfileError, ProfileFile, ProfileStore, SecretSource, Skipped, import_file, resolve,
-    resolve_with,
+    ImportReport, Profile, ProfileError, ProfileFile, ProfileStore, SecretSource, Skipped, import_file,
+    resolve, resolve_with,
 };
 use crate::secret::Secret;
 use crate::source::{SourceState, SourceStatus, TokenStatus, refresh_failure, uses_sign_in, uses_tokens};
 use crate::upstream::{Offers, ToolListing, Upstream, UpstreamError};
 use crate::vault::{InstallFile, Vault, VaultKey};
+
+mod clients;
+
+pub use clients::TakenOver;
 
 /// What [`Engine::import_config`] did.
 #[derive(Debug, Default)]
@@ -497,7 +501,11 @@ impl Engine {
     /// id is free, secrets into the vault. A clash with an existing source is reported as
     /// skipped, never overwritten.
     pub async fn import_config(&self, path: &std::path::Path) -> Result<ImportOutcome, Error> {
-        let report = import_file(path)?;
+        self.add_imported(import_file(path)?).await
+    }
+
+    /// Adds each profile of an import whose id is free; a clash is reported as skipped.
+    async fn add_imported(&self, report: ImportReport) -> Result<ImportOutcome, Error> {
         let mut outcome = ImportOutcome { added: Vec::new(), skipped: report.skipped };
         for entry in report.profiles {
             let id = entry.profile.id().clone();

@@ -6,6 +6,7 @@
 //! the module errors it wraps and nothing above them.
 
 use crate::ErrorKind;
+use crate::clients::ClientFileError;
 use crate::ids::SourceId;
 use crate::oauth::OAuthError;
 use crate::profile::{ImportError, ProfileError, ResolveError};
@@ -31,6 +32,9 @@ pub enum Error {
     Disabled { id: SourceId },
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// An agent's or IDE's own config file that Lanyard could not read or write.
+    #[error(transparent)]
+    ClientFile(#[from] ClientFileError),
 }
 
 impl From<UpstreamError> for Error {
@@ -63,6 +67,8 @@ impl Error {
             Self::OAuth(err) => err.kind(),
             Self::Disabled { .. } => ErrorKind::Profile,
             Self::Import(err) => err.kind(),
+            // The client's file, named in the message with what to do; nothing to branch on.
+            Self::ClientFile(_) => ErrorKind::Other,
         }
     }
 
@@ -75,7 +81,7 @@ impl Error {
             Self::Upstream(err) => err.remedy(),
             Self::OAuth(err) => err.remedy(),
             Self::Disabled { .. } => Some(Remedy::Enable),
-            Self::Profile(_) | Self::Import(_) => None,
+            Self::Profile(_) | Self::Import(_) | Self::ClientFile(_) => None,
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use lanyard::Engine;
-use lanyard::clients::{self, Client, ClientReport, Env, Scope, Stdio};
+use lanyard::clients::{self, Client, ClientReport, Env, Scope};
 use serde_json::Value;
 
 use super::args::{ConfigArgs, ImportArgs, ScopeArg};
@@ -136,7 +136,7 @@ pub async fn import_from(engine: &Engine, args: &ImportArgs) -> anyhow::Result<(
         if !seen.insert(path.clone()) {
             continue;
         }
-        let servers = match clients::read_file(client, &path) {
+        let theirs = match clients::importable(client, &path) {
             Ok(servers) => servers,
             Err(err) if from == "all" => {
                 eprintln!("skipped {}: {}: {err}", client.name, path.display());
@@ -144,10 +144,6 @@ pub async fn import_from(engine: &Engine, args: &ImportArgs) -> anyhow::Result<(
             }
             Err(err) => anyhow::bail!("{}: {err}; nothing was imported", path.display()),
         };
-        let theirs = servers
-            .into_iter()
-            .filter(|(_, entry)| clients::via_lanyard(entry).is_none())
-            .map(|(name, entry)| (name, clients::normalize(client, &entry)));
         let report = lanyard::profile::import_servers(theirs);
         let (imported, skipped) = add_imported(engine, report, args.dry_run).await?;
         let replaced = if args.replace && !args.dry_run && !imported.is_empty() {
@@ -191,15 +187,10 @@ fn replace_entries(
     path: &std::path::Path,
     imported: &[Imported],
 ) -> anyhow::Result<clients::Written> {
-    let program = std::env::current_exe().context("find the lanyard executable")?;
-    let program = program.to_string_lossy();
+    let program = this_program()?;
     let entries: Vec<(String, Value)> = imported
         .iter()
-        .map(|server| {
-            let args = vec!["bridge".to_owned(), server.id.as_str().to_owned()];
-            let entry = client.stdio_entry(Stdio { name: &server.name, command: &program, args: &args });
-            (server.name.clone(), entry)
-        })
+        .map(|server| (server.name.clone(), client.bridge_entry(&program, server.id.as_str())))
         .collect();
     Ok(clients::write_entries(client, path, &entries)?)
 }
@@ -210,25 +201,13 @@ fn entries(
     client: &Client,
     chosen: &[lanyard::ids::SourceId],
 ) -> anyhow::Result<Vec<(String, Value)>> {
-    let sources = if chosen.is_empty() {
-        let file = engine.load()?;
-        file.profiles().filter(|p| p.enabled).map(|p| p.id().clone()).collect()
-    } else {
-        for id in chosen {
-            engine.profile(id)?;
-        }
-        chosen.to_vec()
-    };
+    Ok(engine.bridge_entries(client, &this_program()?, chosen)?)
+}
+
+/// This `lanyard` binary, as the entries it writes run it.
+fn this_program() -> anyhow::Result<String> {
     let program = std::env::current_exe().context("find the lanyard executable")?;
-    let program = program.to_string_lossy();
-    Ok(sources
-        .iter()
-        .map(|id| {
-            let args = vec!["bridge".to_owned(), id.as_str().to_owned()];
-            let entry = client.stdio_entry(Stdio { name: id.as_str(), command: &program, args: &args });
-            (id.as_str().to_owned(), entry)
-        })
-        .collect())
+    Ok(program.to_string_lossy().into_owned())
 }
 
 fn servers(count: usize) -> String {

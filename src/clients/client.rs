@@ -81,6 +81,13 @@ impl Client {
         (self.stdio)(stdio)
     }
 
+    /// Its entry that runs `program bridge <source>`: what `lanyard config`, the app's *Set up*
+    /// and a take-over write.
+    pub fn bridge_entry(&self, program: &str, source: &str) -> Value {
+        let args = ["bridge".to_owned(), source.to_owned()];
+        self.stdio_entry(Stdio { name: source, command: program, args: &args })
+    }
+
     /// Its entry for an HTTP server with the bridge token taken from `http.token_var` in the
     /// client's own syntax; `None` when it has no way to keep the token out of its file.
     pub fn http_entry(&self, http: Http) -> Option<Value> {

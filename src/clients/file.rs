@@ -41,6 +41,8 @@ pub enum ClientFileError {
         backup.display()
     )]
     ChangedSince { path: PathBuf, backup: PathBuf },
+    #[error("{}: {err}; nothing was imported: fix the file, then try again", path.display())]
+    Unreadable { path: PathBuf, err: DocError },
 }
 
 /// What [`write_entries`] did.
@@ -50,6 +52,8 @@ pub struct Written {
     /// The copy of the previous file (or the marker that there was none); `None` when nothing
     /// had to change.
     pub backup: Option<PathBuf>,
+    /// There was no file before: the backup only marks that, and undo removes the file.
+    pub created: bool,
     pub added: Vec<String>,
     pub replaced: Vec<String>,
 }
@@ -109,7 +113,7 @@ pub fn write_entries(
     }
     let new = doc.render();
     if old.as_deref() == Some(new.as_bytes()) {
-        return Ok(Written { path: path.to_owned(), backup: None, added, replaced: kept });
+        return Ok(Written { path: path.to_owned(), backup: None, created: false, added, replaced: kept });
     }
     let folder = folder_of(path);
     std::fs::create_dir_all(folder).map_err(|err| io("create the folder of", err))?;
@@ -127,7 +131,7 @@ pub fn write_entries(
         let _ = std::fs::remove_file(&digest);
         return Err(io("write", err));
     }
-    Ok(Written { path: path.to_owned(), backup: Some(backup), added, replaced: kept })
+    Ok(Written { path: path.to_owned(), backup: Some(backup), created: old.is_none(), added, replaced: kept })
 }
 
 /// Puts back the file as it was before the newest `--write` (removing it when there was none).
@@ -169,6 +173,11 @@ pub fn undo(path: &Path) -> Result<Undone, ClientFileError> {
     })?;
     let _ = std::fs::remove_file(&digest);
     Ok(Undone { path: path.to_owned(), from, removed: !existed })
+}
+
+/// The backup [`undo`] would put back for `path`, when there is one.
+pub fn last_backup(path: &Path) -> Option<PathBuf> {
+    backups(path).into_iter().max_by_key(|(n, _, _)| *n).map(|(_, backup, _)| backup)
 }
 
 const BACKUP: &str = ".lanyard-backup";

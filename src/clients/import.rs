@@ -7,9 +7,28 @@
 //! the import itself (and its rule that no secret is copied into the profile file) is written
 //! once.
 
+use std::path::Path;
+
 use serde_json::{Map, Value};
 
 use super::client::Client;
+use super::document::DocError;
+use super::entry::via_lanyard;
+use super::inventory::read_file;
+
+/// The servers in `client`'s file at `path` that do not go through Lanyard yet, in the import
+/// shape: what taking the client over imports, and what the app counts as the servers Lanyard
+/// could manage.
+pub fn importable(client: &Client, path: &Path) -> Result<Vec<(String, Value)>, DocError> {
+    Ok(read_file(client, path)?
+        .into_iter()
+        .filter(|(_, entry)| via_lanyard(entry).is_none())
+        .map(|(name, entry)| {
+            let entry = normalize(client, &entry);
+            (name, entry)
+        })
+        .collect())
+}
 
 /// `entry` of `client` in the import shape.
 pub fn normalize(client: &Client, entry: &Value) -> Value {

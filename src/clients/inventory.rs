@@ -37,9 +37,41 @@ pub struct FileReport {
     /// Why it could not be read, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The backup `lanyard config --undo` would put back, when Lanyard wrote the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undo_from: Option<PathBuf>,
     /// Each server that goes through Lanyard, with how.
     #[serde(skip)]
     pub lanyard_entries: Vec<(String, ViaLanyard)>,
+}
+
+/// Where a client's file stands with Lanyard: the states the desktop app's Clients view shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// No server at all (or no file yet): *Set up* points it at Lanyard.
+    NotSetUp,
+    /// Every server in it goes through Lanyard.
+    UsesLanyard { entries: usize },
+    /// `servers` of its own that Lanyard could take over, beside `via_lanyard` that go through
+    /// Lanyard already.
+    CouldManage { servers: usize, via_lanyard: usize },
+    /// The file does not read (broken, unreadable): nothing is written into it.
+    Unreadable { error: String },
+}
+
+impl FileReport {
+    /// Where this file stands with Lanyard.
+    pub fn standing(&self) -> Standing {
+        if let Some(error) = &self.error {
+            return Standing::Unreadable { error: error.clone() };
+        }
+        let via_lanyard = self.via_lanyard.len();
+        match self.servers.saturating_sub(via_lanyard) {
+            0 if via_lanyard == 0 => Standing::NotSetUp,
+            0 => Standing::UsesLanyard { entries: via_lanyard },
+            servers => Standing::CouldManage { servers, via_lanyard },
+        }
+    }
 }
 
 /// Every known client.
@@ -69,6 +101,7 @@ fn file_report(client: &Client, scope: Scope, path: PathBuf) -> FileReport {
     let mut report = FileReport {
         scope,
         exists: path.exists(),
+        undo_from: super::file::last_backup(&path),
         path,
         servers: 0,
         via_lanyard: Vec::new(),

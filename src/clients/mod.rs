@@ -19,9 +19,9 @@ pub use client::{Client, Scope};
 pub use document::{DocError, Document, Format, Place};
 pub use entry::{Http, Stdio, TOKEN_VAR, ViaLanyard, via_lanyard};
 pub use env::{Env, Os};
-pub use file::{ClientFileError, Undone, Written, snippet, undo, write_entries};
-pub use import::normalize;
-pub use inventory::{ClientReport, FileReport, inspect, inspect_all, read_file};
+pub use file::{ClientFileError, Undone, Written, last_backup, snippet, undo, write_entries};
+pub use import::{importable, normalize};
+pub use inventory::{ClientReport, FileReport, Standing, inspect, inspect_all, read_file};
 
 /// Every known client.
 pub fn catalogue() -> &'static [Client] {

@@ -547,3 +547,37 @@ fn opencode_v2_keeps_its_servers_under_mcp_servers() {
     assert_eq!(value["mcp"]["servers"]["github"]["command"][0], PROGRAM, "{value}");
     assert!(value["mcp"].get("github").is_none(), "{value}");
 }
+
+/// The app's three states (and a broken file), through the same inventory `lanyard clients` reads.
+#[test]
+fn a_files_standing_follows_what_it_holds_and_undo_is_offered_after_a_write() {
+    let client = client("cursor");
+    let home = tempfile::tempdir().unwrap();
+    let env = Env::new(Os::Linux, home.path(), home.path().join("project"));
+    let path = client.file(&env, Scope::User).unwrap();
+    let user = |env: &Env| inspect(client, env).files.into_iter().find(|f| f.scope == Scope::User).unwrap();
+    assert_eq!(user(&env).standing(), Standing::NotSetUp, "no file yet");
+    assert_eq!(user(&env).undo_from, None);
+
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, r#"{"mcpServers": {"mine": {"command": "my-server", "env": {"K": "v"}}}}"#)
+        .unwrap();
+    assert_eq!(user(&env).standing(), Standing::CouldManage { servers: 1, via_lanyard: 0 });
+    let theirs = importable(client, &path).unwrap();
+    assert_eq!(theirs, vec![("mine".to_owned(), json!({"command": "my-server", "env": {"K": "v"}}))]);
+
+    let entries = vec![("github".to_owned(), client.bridge_entry(PROGRAM, "github"))];
+    assert_eq!(entries, stdio_entries(client), "the bridge entry is the stdio entry running `bridge <id>`");
+    let written = write_entries(client, &path, &entries).unwrap();
+    let after = user(&env);
+    assert_eq!(after.standing(), Standing::CouldManage { servers: 1, via_lanyard: 1 });
+    assert_eq!(after.undo_from, written.backup, "undo is offered with the backup it puts back");
+    assert_eq!(importable(client, &path).unwrap().len(), 1, "Lanyard's own entry is not importable");
+
+    let mine = vec![("mine".to_owned(), client.bridge_entry(PROGRAM, "mine"))];
+    write_entries(client, &path, &mine).unwrap();
+    assert_eq!(user(&env).standing(), Standing::UsesLanyard { entries: 2 });
+
+    std::fs::write(&path, "{ not json").unwrap();
+    assert!(matches!(user(&env).standing(), Standing::Unreadable { .. }));
+}

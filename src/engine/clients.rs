@@ -1,0 +1,138 @@
+//! The engine's side of the clients: the entries Lanyard writes into an agent's or IDE's file,
+//! and taking a client's own servers over.
+//!
+//! The catalogue ([`crate::clients`]) knows each client's file and spelling; what goes into the
+//! file depends on the profile (which sources are enabled), and taking over adds sources, so
+//! both are engine operations, shared by `lanyard config`, `lanyard import --from` and the
+//! desktop app's Clients view.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{Engine, ImportOutcome};
+use crate::clients::{self, Client, ClientFileError, Written};
+use crate::error::Error;
+use crate::ids::SourceId;
+use crate::profile::import_servers;
+
+/// What [`Engine::take_over`] did.
+#[derive(Debug)]
+pub struct TakenOver {
+    pub imported: ImportOutcome,
+    /// The client's file with the imported servers' entries running `lanyard bridge` instead;
+    /// `None` when nothing was imported, so nothing was written.
+    pub written: Option<Written>,
+}
+
+impl Engine {
+    /// One entry per source (every enabled one when `chosen` is empty), under the source's id,
+    /// each running `program bridge <id>` in `client`'s spelling.
+    pub fn bridge_entries(
+        &self,
+        client: &Client,
+        program: &str,
+        chosen: &[SourceId],
+    ) -> Result<Vec<(String, Value)>, Error> {
+        let sources = if chosen.is_empty() {
+            self.load()?.profiles().filter(|p| p.enabled).map(|p| p.id().clone()).collect()
+        } else {
+            for id in chosen {
+                self.profile(id)?;
+            }
+            chosen.to_vec()
+        };
+        Ok(sources
+            .iter()
+            .map(|id| (id.as_str().to_owned(), client.bridge_entry(program, id.as_str())))
+            .collect())
+    }
+
+    /// Points `client`'s file at `path` at Lanyard: an entry per enabled source, every other
+    /// entry kept, the old file backed up for [`clients::undo`].
+    pub fn set_up_client(&self, client: &Client, path: &Path, program: &str) -> Result<Written, Error> {
+        let entries = self.bridge_entries(client, program, &[])?;
+        Ok(clients::write_entries(client, path, &entries)?)
+    }
+
+    /// Takes `client` over: the servers in its file at `path` that do not go through Lanyard
+    /// become sources (secrets into the keychain; an id that exists is skipped, never
+    /// overwritten), and their entries, under their own names, run `program bridge <id>`
+    /// instead, in one write that [`clients::undo`] reverts (the sources stay).
+    pub async fn take_over(&self, client: &Client, path: &Path, program: &str) -> Result<TakenOver, Error> {
+        let servers = clients::importable(client, path)
+            .map_err(|err| ClientFileError::Unreadable { path: path.to_owned(), err })?;
+        let report = import_servers(servers);
+        let names: BTreeMap<SourceId, String> = report
+            .profiles
+            .iter()
+            .map(|entry| (entry.profile.id().clone(), entry.profile.display_name().to_owned()))
+            .collect();
+        let imported = self.add_imported(report).await?;
+        let entries: Vec<(String, Value)> = imported
+            .added
+            .iter()
+            .filter_map(|id| Some((names.get(id)?.clone(), client.bridge_entry(program, id.as_str()))))
+            .collect();
+        let written =
+            if entries.is_empty() { None } else { Some(clients::write_entries(client, path, &entries)?) };
+        Ok(TakenOver { imported, written })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::paths::Dirs;
+    use crate::vault::Vault;
+
+    fn engine(dir: &Path) -> Engine {
+        Engine::new(Dirs::new(dir, dir.join("data")), Vault::mock())
+    }
+
+    #[tokio::test]
+    async fn taking_a_client_over_imports_its_servers_and_points_their_entries_at_lanyard() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path());
+        let client = clients::find("cursor").unwrap();
+        let path = dir.path().join("mcp.json");
+        let before = r#"{"mcpServers": {"My Server": {"command": "my-server", "args": ["--x"]}}}"#;
+        std::fs::write(&path, before).unwrap();
+
+        let taken = engine.take_over(client, &path, "/bin/lanyard").await.unwrap();
+        assert_eq!(taken.imported.added, vec!["my-server".parse::<SourceId>().unwrap()]);
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(
+            file["mcpServers"]["My Server"],
+            json!({"command": "/bin/lanyard", "args": ["bridge", "my-server"]}),
+            "the entry keeps its name and now runs the bridge: {file}"
+        );
+        assert!(engine.profile(&"my-server".parse().unwrap()).is_ok(), "the server is a source now");
+
+        let again = engine.take_over(client, &path, "/bin/lanyard").await.unwrap();
+        assert!(again.imported.added.is_empty() && again.written.is_none(), "nothing left to take over");
+
+        clients::undo(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "undo puts the file back");
+
+        let set_up = engine.set_up_client(client, &path, "/bin/lanyard").unwrap();
+        assert_eq!(set_up.added, vec!["my-server".to_owned()], "Set up writes an entry per enabled source");
+    }
+
+    #[tokio::test]
+    async fn a_file_that_does_not_read_is_not_taken_over_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path());
+        let client = clients::find("cursor").unwrap();
+        let path = dir.path().join("mcp.json");
+        std::fs::write(&path, "{ broken").unwrap();
+        let err = engine.take_over(client, &path, "/bin/lanyard").await.unwrap_err();
+        assert!(err.to_string().contains("mcp.json"), "the error names the file: {err}");
+        assert!(err.to_string().contains("nothing was imported"), "and says nothing happened: {err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ broken");
+        assert!(engine.load().unwrap().profiles().next().is_none());
+    }
+}
