@@ -7,7 +7,7 @@
 //! and the window's name for the fix.
 
 use lanyard::ErrorKind;
-use lanyard::bridge::IdeConfigError;
+use lanyard::clients::ClientFileError;
 use lanyard::ids::InvalidSourceId;
 use lanyard::profile::DraftError;
 use lanyard::vault::VaultError;
@@ -74,6 +74,10 @@ impl From<ErrorKind> for UiErrorKind {
 
 impl From<lanyard::Error> for UiError {
     fn from(err: lanyard::Error) -> Self {
+        let err = match err {
+            lanyard::Error::ClientFile(err) => return err.into(),
+            err => err,
+        };
         // The engine's words are for the terminal; where they end in a command the window has
         // a button for, the window's own (`wire::remedy`).
         let message = crate::wire::window_message(&err).unwrap_or_else(|| err.to_string());
@@ -87,11 +91,22 @@ impl From<VaultError> for UiError {
     }
 }
 
-/// An IDE's config file that cannot be merged into (broken JSON, comments, not writable): the
-/// message names the file and says what to do; the UI has nothing else to offer than showing it.
-impl From<IdeConfigError> for UiError {
-    fn from(err: IdeConfigError) -> Self {
-        Self::new(UiErrorKind::Other, err.to_string())
+/// An agent's or IDE's own file that Lanyard cannot read, write or put back: the message names
+/// the file and says what to do, with the window's words where the engine's name a `lanyard
+/// config` command; the UI has nothing else to offer than showing it.
+impl From<ClientFileError> for UiError {
+    fn from(err: ClientFileError) -> Self {
+        let message = match &err {
+            ClientFileError::Refused { path, err } => format!(
+                "{}: {err}; Lanyard left it as it was: fix it, or copy the snippet from the Bridge panel into it by hand",
+                path.display()
+            ),
+            ClientFileError::NothingToUndo { path } => {
+                format!("Nothing to undo for {}: Lanyard has no backup of it left", path.display())
+            }
+            _ => err.to_string(),
+        };
+        Self::new(UiErrorKind::Other, message)
     }
 }
 
@@ -203,10 +218,18 @@ mod tests {
     }
 
     #[test]
-    fn ide_config_errors_keep_their_words() {
-        let refused: UiError =
-            IdeConfigError::HasComments { path: std::path::PathBuf::from("/c/settings.json") }.into();
+    fn client_file_errors_name_the_file_in_the_windows_words() {
+        let path = std::path::PathBuf::from("/c/settings.json");
+        let refused: UiError = lanyard::Error::ClientFile(ClientFileError::Refused {
+            path: path.clone(),
+            err: lanyard::clients::DocError::CannotEdit("not an object".into()),
+        })
+        .into();
         assert!(refused.message.contains("settings.json"), "the message names the file: {}", refused.message);
+        assert!(refused.message.contains("Bridge panel"), "and the window's way out: {}", refused.message);
+        assert!(!refused.message.contains("lanyard config"), "not the CLI's: {}", refused.message);
+        let nothing: UiError = ClientFileError::NothingToUndo { path }.into();
+        assert!(!nothing.message.contains("lanyard config"), "{}", nothing.message);
     }
 
     #[test]

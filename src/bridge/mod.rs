@@ -24,8 +24,6 @@ mod agents;
 mod door;
 mod forward;
 mod hub;
-mod ide;
-mod ide_file;
 mod inflight;
 pub(crate) mod jsonrpc;
 mod lines;
@@ -44,8 +42,6 @@ use std::net::SocketAddr;
 
 pub use agents::{AgentCount, AgentRoute, Agents, RECENT as AGENTS_RECENT};
 pub use hub::running_hub;
-pub use ide::{IdeClient, ide_snippet};
-pub use ide_file::{IdeConfigError, Written, default_config_path, write_config};
 pub use merged::{MergedError, run_stdio as run_stdio_merged};
 pub use serve::{DEFAULT_PORT, Server, SourceRoutes, serve};
 pub use stdio_agent::run_stdio;

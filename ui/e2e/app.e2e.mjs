@@ -14,7 +14,8 @@
 // source's URL and add a secret header. Before the bridge steps, the tool editor hides a tool and
 // aliases another, and the hub's tools/list shows the result; the bridge panel counts the agent's
 // session, and a filter changed while the hub runs reaches its next session. Last in the first
-// app: Start at login on and off (a login item in the temporary HOME), closing the window (a
+// app: the Clients view finds Cursor in the temporary HOME, Set up writes its file and Undo puts
+// it back byte for byte; Start at login on and off (a login item in the temporary HOME), closing the window (a
 // WM_DELETE_WINDOW message, ui/e2e/x-window.py) keeps the hub answering, and a second start of the
 // app shows the one window and exits. Screenshots of each state go to $SCREENS_DIR.
 //
@@ -39,7 +40,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { startDriver } from "./driver.mjs";
 import { environmentOf, startNotificationDaemon } from "./desktop-notifications.mjs";
@@ -521,6 +522,43 @@ try {
       await detail.remove();
       sources = await new SourcesPage(session).open();
       await session.waitFor("the service row to go", async () => (await sources.badge("service")) === null);
+    });
+
+    await step("the Clients view: Cursor, found in the temporary HOME, is set up, its file checked, and Undo puts it back byte for byte", async () => {
+      const home = env("HOME");
+      assert.ok(home.startsWith(tmpdir()), `HOME must be a temporary folder here: ${home}`);
+      const file = join(home, ".cursor", "mcp.json");
+      // The person's own file, with a server of theirs and a setting, in their own layout.
+      const before = '{\n    "mcpServers": {\n        "mine": { "command": "my-server", "args": ["--port", "1"] }\n    },\n    "theme": "dark"\n}\n';
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, before);
+      sources = await new SourcesPage(session).open();
+      const clients = await sources.openClients();
+      await session.waitFor("Cursor's row", async () => (await clients.state("cursor")) === "could-manage");
+      const installed = await clients.installed();
+      assert.ok(installed.includes("cursor"), `Cursor is listed as installed: ${installed.join(", ")}`);
+      assert.equal(await clients.state("claude-desktop"), "uses-lanyard", "Claude Desktop's file got Lanyard's entry from Write to config");
+      assert.equal(await clients.stateText("cursor"), "Has 1 server Lanyard could manage");
+      assert.equal(await clients.path("cursor"), file, "the row names the client's own file");
+      assert.equal(await clients.offers("cursor", "client-undo"), false, "nothing to undo before Lanyard wrote it");
+      await shot("17-clients");
+
+      const outcome = await clients.click("cursor", "client-set-up");
+      assert.match(outcome, /Added: fixture\./, `the outcome names the entry added: ${outcome}`);
+      const written = JSON.parse(await readFile(file, "utf8"));
+      assert.deepEqual(written.mcpServers.fixture, { command: cli, args: ["bridge", "fixture"] }, "Lanyard's entry runs the CLI's bridge");
+      assert.deepEqual(written.mcpServers.mine, { command: "my-server", args: ["--port", "1"] }, "the person's own server is kept");
+      assert.equal(written.theme, "dark", "and so is every other setting");
+      assert.deepEqual(Object.keys(written.mcpServers).sort(), ["fixture", "mine"], `one entry per enabled source: ${JSON.stringify(written)}`);
+      await session.waitFor("Undo to be offered", () => clients.offers("cursor", "client-undo"));
+      await shot("18-client-set-up");
+
+      const undone = await clients.click("cursor", "client-undo");
+      assert.match(undone, /back as it was/, `the outcome says the file is back: ${undone}`);
+      assert.equal(await readFile(file, "utf8"), before, "Undo restores the file byte for byte");
+      await session.waitFor("Undo to go", async () => !(await clients.offers("cursor", "client-undo")));
+      assert.equal(await clients.state("cursor"), "could-manage");
+      sources = await clients.back();
     });
 
     await step("Start at login is off by default; turning it on writes the login item, off removes it", async () => {

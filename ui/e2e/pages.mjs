@@ -64,6 +64,59 @@ export class SourcesPage {
     await this.s.find(tid("bridge-view"));
     return new BridgePage(this.s);
   }
+  async openClients() {
+    await (await this.s.find(tid("open-clients"))).click();
+    await this.s.find(tid("clients-view"));
+    return new ClientsPage(this.s);
+  }
+}
+
+export class ClientsPage {
+  constructor(session) {
+    this.s = session;
+  }
+  row(id) {
+    return tid(`client-row-${id}`);
+  }
+  /** The ids of the clients listed as installed, in order. */
+  async installed() {
+    const rows = await this.s.findAll(`${tid("clients-installed")} > li`);
+    return Promise.all(rows.map(async (r) => (await r.attribute("data-testid")).replace("client-row-", "")));
+  }
+  /** The row's state code (`not-set-up`, `uses-lanyard`, `could-manage`, `unreadable`), or null when not listed. */
+  async state(id) {
+    const found = await this.s.findAll(`${this.row(id)} ${tid("client-state")}`);
+    return found.length ? found[0].attribute("data-code") : null;
+  }
+  async stateText(id) {
+    return (await this.s.find(`${this.row(id)} ${tid("client-state")}`)).text();
+  }
+  async path(id) {
+    return (await this.s.find(`${this.row(id)} ${tid("client-path")}`)).text();
+  }
+  /** Whether the row offers a button (`client-set-up`, `client-import`, `client-undo`). */
+  async offers(id, button) {
+    return (await this.s.findAll(`${this.row(id)} ${tid(button)}`)).length === 1;
+  }
+  /** Clicks a row's button and returns the outcome's text once it shows (failing on an error). */
+  async click(id, button) {
+    const outcome = async () => {
+      const found = await this.s.findAll(`${this.row(id)} ${tid("client-outcome")}`);
+      return found.length ? found[0].text() : null;
+    };
+    const before = await outcome();
+    await (await this.s.find(`${this.row(id)} ${tid(button)}`)).click();
+    return this.s.waitFor(`${button}'s outcome`, async () => {
+      const failed = await this.s.findAll(`${this.row(id)} ${tid("client-error-message")}`);
+      if (failed.length) throw new Error(`${button} failed: ${await failed[0].text()}`);
+      const now = await outcome();
+      return now !== before ? now : null;
+    });
+  }
+  async back() {
+    await (await this.s.find(tid("back"))).click();
+    return new SourcesPage(this.s);
+  }
 }
 
 export class BridgePage {

@@ -3,10 +3,11 @@
 // are pure renderers. Status is re-read after each move, when the shell says a source changed,
 // when the window comes back into view, and on a modest schedule (`lib/schedule.ts`); between
 // reads the countdowns tick on their own, with no call to the shell. The bridge panel keeps its
-// own state and moves (`bridge-panel.ts`).
+// own state and moves (`bridge-panel.ts`), and so does the Clients view (`clients-panel.ts`).
 import * as api from "./api";
 import type { NewSource, SourceView, UiError } from "./api";
 import { BridgePanel } from "./bridge-panel";
+import { ClientsPanel } from "./clients-panel";
 import { tickCountdowns } from "./components/countdown";
 import { isBusy, mainActionFor, type SignInProgress, type TestOutcome } from "./lib/badge";
 import { nowSecs } from "./lib/countdown";
@@ -25,7 +26,8 @@ type Route =
   | { view: "detail"; id: string }
   | { view: "add" }
   | { view: "edit"; id: string; draft: Draft }
-  | { view: "bridge" };
+  | { view: "bridge" }
+  | { view: "clients" };
 
 export class App {
   private route: Route = { view: "list" };
@@ -49,6 +51,13 @@ export class App {
   private readonly bridge = new BridgePanel(() => {
     if (!this.inForm()) this.render();
   });
+
+  private readonly clients = new ClientsPanel(
+    () => {
+      if (!this.inForm()) this.render();
+    },
+    () => void this.reload(),
+  );
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -160,6 +169,7 @@ export class App {
     if (this.route.view === "bridge") this.bridge.close();
     this.route = route;
     if (route.view === "bridge") void this.bridge.open();
+    if (route.view === "clients") void this.clients.open();
     this.confirmingRemove = false;
     this.notice = undefined;
     this.render(true);
@@ -178,6 +188,10 @@ export class App {
   private view(): HTMLElement {
     const route = this.route;
     if (route.view === "bridge") return this.bridge.view(this.sources, () => this.go({ view: "list" }));
+    if (route.view === "clients") {
+      const enabled = (this.sources ?? []).filter((s) => s.enabled).length;
+      return this.clients.view(enabled, () => this.go({ view: "list" }));
+    }
     if (route.view === "add") {
       return formView({
         onSubmit: (source) => this.add(source),
@@ -232,6 +246,7 @@ export class App {
       imported: this.imported,
       hub: this.bridge.hubState,
       onBridge: () => this.go({ view: "bridge" }),
+      onClients: () => this.go({ view: "clients" }),
       startAtLogin: this.startAtLogin,
       onStartAtLogin: (enabled) => void this.setStartAtLogin(enabled),
       onOpen: (id) => void this.openDetail(id),
@@ -430,6 +445,6 @@ export class App {
 function focusPath(el: Element | null): string | undefined {
   const id = el instanceof HTMLElement ? el.dataset.testid : undefined;
   if (!id) return undefined;
-  const row = el?.closest<HTMLElement>("[data-testid^='source-row-']")?.dataset.testid;
+  const row = el?.closest<HTMLElement>("[data-testid^='source-row-'], [data-testid^='client-row-']")?.dataset.testid;
   return row && row !== id ? `[data-testid="${row}"] [data-testid="${id}"]` : `[data-testid="${id}"]`;
 }

@@ -3,20 +3,19 @@
 //!
 //! The snippets name the enabled sources, each run as `lanyard bridge <id>` by the IDE, so no
 //! credential ever lands in an IDE's file; the `lanyard` program is the one beside the app or on
-//! `PATH` ([`installed_cli`]).
+//! `PATH` ([`installed_cli`]). Each IDE is the engine's catalogued client (`lanyard::clients`),
+//! written the way the Clients view's Set up writes it.
 
-use lanyard::Engine;
 use lanyard::bridge;
-use lanyard::ids::SourceId;
+use lanyard::clients;
 use lanyard::program::installed_cli;
 use tauri::State;
 
 use super::AppEngine;
+use super::clients::{cli_program, user_file};
 use crate::hub::Hub;
 use crate::ui_error::{UiError, UiErrorKind};
-use crate::wire::{
-    AgentsView, CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView, app_config_path,
-};
+use crate::wire::{AgentsView, CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView};
 
 #[tauri::command]
 pub fn hub_status(hub: State<'_, Hub>) -> HubView {
@@ -36,21 +35,24 @@ pub async fn reveal_bridge_token(engine: State<'_, AppEngine>) -> Result<Reveale
     Ok(RevealedToken::new(&token))
 }
 
+/// The chosen client's snippet: an entry per enabled source in its own format, and the file
+/// *Write to config* writes (the client's user file, as the Clients view's Set up).
 #[tauri::command]
 pub async fn ide_config(
     client: IdeClientView,
     engine: State<'_, AppEngine>,
 ) -> Result<IdeConfigView, UiError> {
-    let sources = enabled_sources(engine.get()?)?;
+    let (catalogued, path) = user_file(client.catalogue_id())?;
     let cli = CliView::new(installed_cli());
-    let snippet = bridge::ide_snippet(client.into(), cli.program(), &sources);
+    let entries = engine.get()?.bridge_entries(catalogued, cli.program(), &[])?;
+    let snippet = clients::snippet(catalogued, &entries)
+        .map_err(|err| UiError::new(UiErrorKind::Other, format!("cannot write the snippet: {err}")))?;
     Ok(IdeConfigView {
         client,
-        snippet: serde_json::to_string_pretty(&snippet).expect("a JSON value serializes"),
+        snippet,
         cli,
-        config_path: app_config_path(bridge::default_config_path(client.into()))
-            .map(|path| path.display().to_string()),
-        sources: u32::try_from(sources.len()).unwrap_or(u32::MAX),
+        config_path: Some(path.display().to_string()),
+        sources: u32::try_from(entries.len()).unwrap_or(u32::MAX),
     })
 }
 
@@ -60,20 +62,6 @@ pub async fn write_ide_config(
     client: IdeClientView,
     engine: State<'_, AppEngine>,
 ) -> Result<WrittenView, UiError> {
-    let sources = enabled_sources(engine.get()?)?;
-    let program = installed_cli()
-        .map_err(|missing| UiError::new(UiErrorKind::Other, format!("{missing}, then write the config")))?;
-    let path = app_config_path(bridge::default_config_path(client.into())).ok_or_else(|| {
-        UiError::new(
-            UiErrorKind::Other,
-            "this client keeps its config per workspace; copy the snippet into the workspace's file",
-        )
-    })?;
-    let snippet = bridge::ide_snippet(client.into(), &program.to_string_lossy(), &sources);
-    Ok(bridge::write_config(&path, &snippet)?.into())
-}
-
-/// The sources an IDE config names: the enabled ones, as `lanyard config` does.
-fn enabled_sources(engine: &Engine) -> Result<Vec<SourceId>, UiError> {
-    Ok(engine.load()?.profiles().filter(|p| p.enabled).map(|p| p.id().clone()).collect())
+    let (catalogued, path) = user_file(client.catalogue_id())?;
+    Ok(engine.get()?.set_up_client(catalogued, &path, &cli_program("write the config")?)?.into())
 }

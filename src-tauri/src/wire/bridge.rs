@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use lanyard::bridge::{IdeClient, Written};
+use lanyard::clients::Written;
 use lanyard::program::CliNotFound;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -76,13 +76,14 @@ pub enum IdeClientView {
     Zed,
 }
 
-impl From<IdeClientView> for IdeClient {
-    fn from(client: IdeClientView) -> Self {
-        match client {
-            IdeClientView::ClaudeDesktop => IdeClient::ClaudeDesktop,
-            IdeClientView::Cursor => IdeClient::Cursor,
-            IdeClientView::Vscode => IdeClient::Vscode,
-            IdeClientView::Zed => IdeClient::Zed,
+impl IdeClientView {
+    /// Its id in the engine's catalogue of clients.
+    pub fn catalogue_id(self) -> &'static str {
+        match self {
+            Self::ClaudeDesktop => "claude-desktop",
+            Self::Cursor => "cursor",
+            Self::Vscode => "vscode",
+            Self::Zed => "zed",
         }
     }
 }
@@ -94,11 +95,11 @@ impl From<IdeClientView> for IdeClient {
 #[ts(export, export_to = TS_DIR)]
 pub struct IdeConfigView {
     pub client: IdeClientView,
-    /// Pretty-printed JSON, ready to copy.
+    /// In the client's own format, ready to copy.
     pub snippet: String,
     pub cli: CliView,
-    /// The file *Write to config* merges into; `null` when the app has no sensible default
-    /// (VS Code's file is per workspace).
+    /// The file *Write to config* merges into (the client's user file); `null` when the app
+    /// has none to offer.
     pub config_path: Option<String>,
     /// How many enabled sources the snippet names.
     pub sources: u32,
@@ -132,13 +133,7 @@ impl CliView {
     }
 }
 
-/// Where the app would write `client`'s config: the engine's default, unless that is relative
-/// (VS Code's `.vscode/mcp.json` belongs to a workspace the app knows nothing of).
-pub fn app_config_path(default: Option<PathBuf>) -> Option<PathBuf> {
-    default.filter(|path| path.is_absolute())
-}
-
-/// What *Write to config* did.
+/// What *Write to config* (and the Clients view's Set up) did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export, export_to = TS_DIR)]
@@ -146,6 +141,8 @@ pub struct WrittenView {
     pub path: String,
     /// The copy of the previous file, when there was one.
     pub backup: Option<String>,
+    /// `false` when the file had these entries already, so nothing was written.
+    pub changed: bool,
     pub added: Vec<String>,
     pub replaced: Vec<String>,
 }
@@ -154,7 +151,9 @@ impl From<Written> for WrittenView {
     fn from(written: Written) -> Self {
         Self {
             path: written.path.display().to_string(),
-            backup: written.backup.map(|b| b.display().to_string()),
+            changed: written.backup.is_some(),
+            // A new file's backup only marks that there was none.
+            backup: written.backup.filter(|_| !written.created).map(|b| b.display().to_string()),
             added: written.added,
             replaced: written.replaced,
         }
@@ -232,25 +231,14 @@ mod tests {
     }
 
     #[test]
-    fn only_absolute_default_paths_are_written_by_the_app() {
-        assert_eq!(
-            app_config_path(Some(PathBuf::from(".vscode/mcp.json"))),
-            None,
-            "a workspace file is not ours to pick"
-        );
-        assert_eq!(app_config_path(None), None);
-        let claude = PathBuf::from("/home/a/.config/Claude/claude_desktop_config.json");
-        assert_eq!(app_config_path(Some(claude.clone())), Some(claude));
-    }
-
-    #[test]
     fn clients_cross_by_their_camel_case_names() {
         let client: IdeClientView = serde_json::from_value(json!("claudeDesktop")).unwrap();
-        assert_eq!(
-            IdeClient::from(client),
-            IdeClient::ClaudeDesktop,
-            "the UI's name maps to the engine's client"
-        );
+        assert_eq!(client.catalogue_id(), "claude-desktop", "the UI's name maps to the catalogue's client");
+        for client in
+            [IdeClientView::ClaudeDesktop, IdeClientView::Cursor, IdeClientView::Vscode, IdeClientView::Zed]
+        {
+            assert!(lanyard::clients::find(client.catalogue_id()).is_some(), "{client:?} is catalogued");
+        }
         assert!(
             serde_json::from_value::<IdeClientView>(json!("emacs")).is_err(),
             "unknown clients are refused"
@@ -269,11 +257,29 @@ mod tests {
         let view = WrittenView::from(Written {
             path: PathBuf::from("/c/claude.json"),
             backup: Some(PathBuf::from("/c/claude.json.lanyard-backup")),
+            created: false,
             added: vec!["a".into()],
             replaced: vec!["b".into()],
         });
         let json = serde_json::to_value(view).unwrap();
         assert_eq!(json["backup"], "/c/claude.json.lanyard-backup", "{json}");
         assert_eq!(json["replaced"], json!(["b"]), "{json}");
+        let created = WrittenView::from(Written {
+            path: PathBuf::from("/c/claude.json"),
+            backup: Some(PathBuf::from("/c/claude.json.lanyard-absent")),
+            created: true,
+            added: vec!["a".into()],
+            replaced: Vec::new(),
+        });
+        assert_eq!(created.backup, None, "a new file had nothing to back up");
+        assert!(created.changed);
+        let same = WrittenView::from(Written {
+            path: PathBuf::from("/c/claude.json"),
+            backup: None,
+            created: false,
+            added: Vec::new(),
+            replaced: vec!["a".into()],
+        });
+        assert!(!same.changed, "nothing was written");
     }
 }

@@ -16,6 +16,7 @@ use ts_rs::TS;
 mod activity_log;
 mod agents;
 mod bridge;
+mod clients;
 mod form;
 mod health;
 mod remedy;
@@ -24,9 +25,8 @@ mod tools;
 
 pub use activity_log::LogEntryView;
 pub use agents::AgentsView;
-pub use bridge::{
-    CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView, app_config_path,
-};
+pub use bridge::{CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView};
+pub use clients::{ClientsView, TakenOverView, UndoneView};
 pub use form::{NewSource, SourceSettings};
 pub use health::HealthView;
 pub(crate) use remedy::window_message;

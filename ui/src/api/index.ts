@@ -19,12 +19,18 @@ import type { ToolChoiceInput } from "./generated/ToolChoiceInput";
 import type { ToolChoiceView } from "./generated/ToolChoiceView";
 import type { ToolView } from "./generated/ToolView";
 import type { WrittenView } from "./generated/WrittenView";
+import type { ClientsView } from "./generated/ClientsView";
+import type { TakenOverView } from "./generated/TakenOverView";
+import type { UndoneView } from "./generated/UndoneView";
 
 export type { DisconnectView, ImportView, NewSource, SourceView, TokensView, ToolView };
 export type { ToolChoiceInput, ToolChoiceView, SourceSettings, LogEntryView, AgentsView };
 export type { SettingRow } from "./generated/SettingRow";
 export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
+export type { ClientsView, TakenOverView, UndoneView };
+export type { McpClientView } from "./generated/McpClientView";
+export type { ClientStateView } from "./generated/ClientStateView";
 export type { HubFailureView } from "./generated/HubFailureView";
 export type { ActivityView } from "./generated/ActivityView";
 export type { ClientView } from "./generated/ClientView";
@@ -67,6 +73,14 @@ export const hubAgents = () => call<AgentsView>("hub_agents");
 export const revealBridgeToken = () => call<RevealedToken>("reveal_bridge_token");
 export const ideConfig = (client: IdeClientView) => call<IdeConfigView>("ide_config", { client });
 export const writeIdeConfig = (client: IdeClientView) => call<WrittenView>("write_ide_config", { client });
+/** Every agent and IDE Lanyard knows, with where its own file stands with Lanyard. */
+export const listClients = () => call<ClientsView>("list_clients");
+/** Set up: an entry per enabled source in the client's file, running `lanyard bridge`. */
+export const setUpClient = (id: string) => call<WrittenView>("set_up_client", { id });
+/** Import: the client's own servers become sources, and its entries go through Lanyard. */
+export const importClient = (id: string) => call<TakenOverView>("import_client", { id });
+/** Undo: the client's file as it was before Lanyard's last write. */
+export const undoClient = (id: string) => call<UndoneView>("undo_client", { id });
 /** Whether the app starts at login, and turning it on or off (answers the new setting). */
 export const startAtLogin = () => call<boolean>("start_at_login");
 export const setStartAtLogin = (enabled: boolean) => call<boolean>("set_start_at_login", { enabled });

@@ -59,6 +59,7 @@ export const clientLabel = (id: IdeClientView) => CLIENTS.find((c) => c.id === i
 
 /** What Write to config did, one sentence per fact. */
 export function writtenLines(written: WrittenView): string[] {
+  if (!written.changed) return [`${written.path} already has these entries; nothing changed.`];
   const lines = [`Wrote ${written.path}.`];
   if (written.added.length) lines.push(`Added: ${written.added.join(", ")}.`);
   if (written.replaced.length) lines.push(`Replaced: ${written.replaced.join(", ")}.`);

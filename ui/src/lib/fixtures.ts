@@ -1,5 +1,5 @@
 // Sample wire values for tests, one per state the views must handle.
-import type { SourceView, TokensView } from "../api";
+import type { McpClientView, SourceView, TokensView } from "../api";
 
 export function source(overrides: Partial<SourceView> = {}): SourceView {
   return {
@@ -81,4 +81,17 @@ export function refreshFailing(failures: number, retryAt: number | null): Source
     hint,
     activity: { lastRefresh: { at, ok: false, failures }, lastError: { at, message, hint, retryAt } },
   });
+}
+
+/** A client of the catalogue, installed and not set up. */
+export function mcpClient(overrides: Partial<McpClientView> = {}): McpClientView {
+  return {
+    id: "cursor",
+    name: "Cursor",
+    installed: true,
+    path: "/home/a/.cursor/mcp.json",
+    state: { kind: "notSetUp" },
+    canUndo: false,
+    ...overrides,
+  };
 }

@@ -8,12 +8,12 @@ import type { IdeClientView } from "./IdeClientView";
  */
 export type IdeConfigView = { client: IdeClientView, 
 /**
- * Pretty-printed JSON, ready to copy.
+ * In the client's own format, ready to copy.
  */
 snippet: string, cli: CliView, 
 /**
- * The file *Write to config* merges into; `null` when the app has no sensible default
- * (VS Code's file is per workspace).
+ * The file *Write to config* merges into (the client's user file); `null` when the app
+ * has none to offer.
  */
 configPath: string | null, 
 /**

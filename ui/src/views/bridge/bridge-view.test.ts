@@ -128,15 +128,15 @@ describe("bridge view", () => {
     expect((q(el, "write-config") as HTMLButtonElement).disabled).toBe(true);
   });
 
-  it("VS Code: no file of its own to write, so it says where to paste", () => {
+  it("no file to write: Write to config is off and it says to paste by hand", () => {
     const vscode = config({ client: "vscode", configPath: null });
     const { el } = render({ client: "vscode", config: { kind: "ready", config: vscode } });
     expect((q(el, "write-config") as HTMLButtonElement).disabled).toBe(true);
-    expect(q(el, "config-path")?.textContent).toContain(".vscode/mcp.json");
+    expect(q(el, "config-path")?.textContent).toContain("paste the snippet into its config by hand");
   });
 
   it("write result: the file, what was added and replaced, and the backup", () => {
-    const written = { path: "/c/claude.json", backup: "/c/claude.json.lanyard-backup", added: ["everything"], replaced: ["old"] };
+    const written = { path: "/c/claude.json", backup: "/c/claude.json.lanyard-backup", changed: true, added: ["everything"], replaced: ["old"] };
     const { el } = render({ write: { kind: "written", written } });
     const text = q(el, "write-result")?.textContent ?? "";
     expect(text).toContain("Wrote /c/claude.json.");

@@ -211,7 +211,7 @@ function configBody(props: BridgeProps): HTMLElement {
     copiedLine(props.copied, "snippet"),
     c.configPath
       ? h("p", { class: "muted", "data-testid": "config-path" }, `Write to config merges these entries into ${c.configPath}, keeping everything else and a backup of the old file.`)
-      : h("p", { class: "muted", "data-testid": "config-path" }, `${clientLabel(c.client)} keeps this per workspace: paste the snippet into the workspace's .vscode/mcp.json.`),
+      : h("p", { class: "muted", "data-testid": "config-path" }, `Lanyard has no file of ${clientLabel(c.client)}'s to write here: paste the snippet into its config by hand.`),
     writeOutcome(props.write),
   );
 }

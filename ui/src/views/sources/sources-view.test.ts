@@ -16,6 +16,7 @@ function render(over: Partial<SourcesProps> = {}) {
     onImport: vi.fn(),
     hub: null,
     onBridge: vi.fn(),
+    onClients: vi.fn(),
     startAtLogin: false,
     onStartAtLogin: vi.fn(),
     ...over,
@@ -34,6 +35,12 @@ describe("sources view", () => {
     q(el, "add-source")!.click();
     expect(props.onAdd).toHaveBeenCalled();
     expect(q(el, "import-form")).not.toBeNull();
+  });
+
+  it("Clients opens the Clients view", () => {
+    const { el, props } = render();
+    q(el, "open-clients")!.click();
+    expect(props.onClients).toHaveBeenCalled();
   });
 
   it("Start at login: shown as it is set, off by default, and toggled", () => {

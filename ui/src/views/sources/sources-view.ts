@@ -1,7 +1,7 @@
 // The sources list: one row per source with name, transport, status badge and its main action
 // (Test, Connect, Reconnect, Disconnect, Enable), and under it, for a source with tokens, the
-// expiry countdown, the granted scopes and the last token error; plus Add, Import and the way to
-// the bridge panel (with the hub's state), and the Start at login setting. Renders from the state it is given; the app owns it.
+// expiry countdown, the granted scopes and the last token error; plus Add, Import, the way to
+// the bridge panel (with the hub's state) and to the Clients view, and the Start at login setting. Renders from the state it is given; the app owns it.
 import type { HubView, ImportView, SourceView, UiError } from "../../api";
 import { badgeEl } from "../../components/badge";
 import { countdownEl } from "../../components/countdown";
@@ -29,6 +29,8 @@ export interface SourcesProps {
   onAdd(): void;
   onImport(path: string): void;
   onBridge(): void;
+  /** Opens the Clients view: the agents and IDEs to point at Lanyard. */
+  onClients(): void;
   /** Whether the app starts at login; `null` while unknown (or on a desktop that cannot say). */
   startAtLogin: boolean | null;
   onStartAtLogin(enabled: boolean): void;
@@ -63,6 +65,7 @@ export function sourcesView(props: SourcesProps): HTMLElement {
       "header",
       { class: "bar" },
       h("h1", { id: "sources-title", tabindex: "-1" }, "Sources"),
+      h("button", { "data-testid": "open-clients", onclick: () => props.onClients() }, "Clients"),
       bridgeButton(props),
       h("button", { class: "primary", "data-testid": "add-source", onclick: () => props.onAdd() }, "Add source"),
     ),
