@@ -91,8 +91,9 @@ export class ClientsPage {
   async stateText(id) {
     return (await this.s.find(`${this.row(id)} ${tid("client-state")}`)).text();
   }
+  /** The client's file as the row names it (in full: the row may shorten it on screen). */
   async path(id) {
-    return (await this.s.find(`${this.row(id)} ${tid("client-path")}`)).text();
+    return (await this.s.find(`${this.row(id)} ${tid("client-path")}`)).attribute("title");
   }
   /** Whether the row offers a button (`client-set-up`, `client-import`, `client-undo`). */
   async offers(id, button) {

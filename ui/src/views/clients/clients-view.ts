@@ -93,7 +93,6 @@ function clientRow(client: McpClientView, cli: CliView, props: ClientsProps): HT
     { class: "client-row", "data-testid": `client-row-${client.id}`, "data-state": summary.code },
     h("span", { class: "name" }, client.name),
     h("span", { class: `badge ${summary.tone}`, "data-testid": "client-state", "data-code": summary.code }, summary.label),
-    client.path ? h("span", { class: "target muted mono", "data-testid": "client-path", title: client.path }, client.path) : null,
     h(
       "div",
       { class: "actions" },
@@ -105,6 +104,7 @@ function clientRow(client: McpClientView, cli: CliView, props: ClientsProps): HT
         : null,
       offers.undo ? button(offers.undo, "client-undo", busyLabel("undo", "Undo", "Undoing…"), () => props.onUndo(client.id)) : null,
     ),
+    client.path ? h("p", { class: "target muted mono", "data-testid": "client-path", title: client.path }, client.path) : null,
     offers.setUp?.why ? h("p", { class: "hint", "data-testid": "client-why" }, offers.setUp.why) : null,
     client.state.kind === "unreadable" ? h("p", { class: "muted", "data-testid": "client-file-error" }, client.state.error) : null,
     outcome(move),
