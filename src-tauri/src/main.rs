@@ -12,7 +12,6 @@ mod commands;
 mod events;
 mod hub;
 mod lifecycle;
-mod sign_ins;
 mod tray;
 mod ui_error;
 mod wire;
@@ -41,7 +40,6 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .on_window_event(lifecycle::on_window_event)
         .manage(AppEngine::open_in(dirs.clone()))
-        .manage(sign_ins::WaitingSignIns::default())
         .setup(|app| {
             app.manage(hub::start(app.handle().clone(), dirs));
             app.manage(tray::AppTray::build(app.handle()));
