@@ -8,7 +8,7 @@
 //! UI does not follow fails `npm run check`.
 
 use lanyard::engine::ImportOutcome;
-use lanyard::profile::TransportKind;
+use lanyard::profile::{AuthKind, TransportKind};
 use lanyard::source::{SourceState, SourceStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -87,15 +87,14 @@ pub enum AuthView {
     Other,
 }
 
-impl AuthView {
-    /// From the engine's `Auth::kind_name` (what `SourceStatus` carries).
-    fn from_kind_name(name: &str) -> Self {
-        match name {
-            "none" => Self::None,
-            "headers" => Self::Headers,
-            "oauth" => Self::OAuth,
-            "client_credentials" => Self::ClientCredentials,
-            "passthrough" => Self::Passthrough,
+impl From<AuthKind> for AuthView {
+    fn from(kind: AuthKind) -> Self {
+        match kind {
+            AuthKind::None => Self::None,
+            AuthKind::Headers => Self::Headers,
+            AuthKind::OAuth => Self::OAuth,
+            AuthKind::ClientCredentials => Self::ClientCredentials,
+            AuthKind::Passthrough => Self::Passthrough,
             _ => Self::Other,
         }
     }
@@ -192,7 +191,7 @@ impl From<SourceStatus> for SourceView {
     /// The engine's `hint` (worded for the terminal) stays behind: the window's hints are made
     /// from the state's remedy (see `remedy`).
     fn from(row: SourceStatus) -> Self {
-        let auth = AuthView::from_kind_name(row.auth);
+        let auth = AuthView::from(row.auth);
         // As the window's main action: Reconnect once a sign-in or refresh failed.
         let sign_in =
             if row.activity.last_error.is_some() { SignInButton::Reconnect } else { SignInButton::Connect };
@@ -298,12 +297,7 @@ mod tests {
             (Auth::Passthrough, AuthView::Passthrough),
         ];
         for (auth, view) in kinds {
-            assert_eq!(
-                AuthView::from_kind_name(auth.kind_name()),
-                view,
-                "{} maps to its own view",
-                auth.kind_name()
-            );
+            assert_eq!(AuthView::from(auth.kind()), view, "{} maps to its own view", auth.kind_name());
         }
         assert_eq!(serde_json::to_value(AuthView::OAuth).unwrap(), "oauth", "the UI compares this spelling");
     }
