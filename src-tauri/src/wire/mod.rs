@@ -9,6 +9,7 @@
 
 use lanyard::engine::ImportOutcome;
 use lanyard::profile::{AuthKind, TransportKind};
+use lanyard::remedy::window::{Context, SignInButton, record_words};
 use lanyard::source::{SourceState, SourceStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -18,7 +19,6 @@ mod agents;
 mod bridge;
 mod form;
 mod health;
-mod remedy;
 mod tokens;
 mod tools;
 
@@ -29,8 +29,6 @@ pub use bridge::{
 };
 pub use form::{NewSource, SourceSettings};
 pub use health::HealthView;
-pub(crate) use remedy::window_message;
-use remedy::{HintContext, SignInButton, window_hint, window_words};
 pub use tokens::{ActivityView, DisconnectView, TokensView};
 pub use tools::{ToolChoiceInput, ToolChoiceView};
 
@@ -153,7 +151,7 @@ pub enum StateView {
 
 impl StateView {
     /// The engine's state, with hints in the window's words for the source `ctx` describes.
-    fn of(state: &SourceState, ctx: HintContext<'_>) -> Self {
+    fn of(state: &SourceState, ctx: Context<'_>) -> Self {
         match state {
             SourceState::Disabled => Self::Disabled,
             SourceState::Ready => Self::Ready,
@@ -169,7 +167,7 @@ impl StateView {
             SourceState::TokensUnreadable => Self::TokensUnreadable,
             SourceState::Refreshing { tokens } => Self::Refreshing { tokens: tokens.into() },
             SourceState::Error { tokens, error } => {
-                let (message, hint) = window_words(error, ctx.after_an_error());
+                let (message, hint) = record_words(error, ctx.after_an_error());
                 Self::Error { tokens: tokens.into(), message, hint, at: error.at, retry_at: error.retry_at }
             }
             other => Self::Other { summary: other.summary() },
@@ -189,15 +187,14 @@ impl From<TransportKind> for TransportView {
 
 impl From<SourceStatus> for SourceView {
     /// The engine's `hint` (worded for the terminal) stays behind: the window's hints are made
-    /// from the state's remedy (see `remedy`).
+    /// from the state's remedy, in the window's words (`lanyard::remedy::window`).
     fn from(row: SourceStatus) -> Self {
-        let auth = AuthView::from(row.auth);
         // As the window's main action: Reconnect once a sign-in or refresh failed.
         let sign_in =
             if row.activity.last_error.is_some() { SignInButton::Reconnect } else { SignInButton::Connect };
-        let ctx = HintContext { id: &row.id, auth, sign_in };
+        let ctx = Context { id: &row.id, auth: Some(row.auth), sign_in };
         let state = StateView::of(&row.state, ctx);
-        let hint = row.state.remedy().and_then(|r| window_hint(&r, ctx));
+        let hint = row.state.remedy().map(|remedy| remedy.in_window(ctx));
         let activity = ActivityView::of(row.activity, ctx);
         Self {
             id: row.id.to_string(),
@@ -205,7 +202,7 @@ impl From<SourceStatus> for SourceView {
             enabled: row.enabled,
             transport: row.transport.into(),
             target: row.target,
-            auth,
+            auth: row.auth.into(),
             state,
             hint,
             activity,
