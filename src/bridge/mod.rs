@@ -23,6 +23,7 @@ mod agent_pipes;
 mod agents;
 mod door;
 mod forward;
+mod hosted;
 mod hub;
 mod ide;
 mod ide_file;
@@ -43,6 +44,7 @@ mod token;
 use std::net::SocketAddr;
 
 pub use agents::{AgentCount, AgentRoute, Agents, RECENT as AGENTS_RECENT};
+pub use hosted::{HUB_PORT_VAR, HostedHub, HubFailure, HubState, hub_port_from_env};
 pub use hub::running_hub;
 pub use ide::{IdeClient, ide_snippet};
 pub use ide_file::{IdeConfigError, Written, default_config_path, write_config};
