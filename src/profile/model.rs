@@ -414,6 +414,24 @@ pub struct ClientCredentialsSettings {
     pub allow_private_network: bool,
 }
 
+impl ClientCredentialsSettings {
+    /// A service account `client_id` that proves itself with the client secret kept in the
+    /// keychain under its usual reference, with nothing else set.
+    pub fn with_client_secret(client_id: impl Into<String>) -> Self {
+        Self {
+            token_url: None,
+            client_id: client_id.into(),
+            client_secret: Some(SecretRef::client_secret()),
+            client_key: None,
+            client_issuer: None,
+            scopes: None,
+            service_token_header: None,
+            service_token: None,
+            allow_private_network: false,
+        }
+    }
+}
+
 /// A service account's private key: the PEM in the vault (read once from a file, never kept as a
 /// path), and the JWS algorithm its client assertions are signed with. In TOML:
 /// `client_key = { secret = "oauth/client-key", alg = "ES256" }`.
@@ -620,15 +638,8 @@ mod tests {
     #[test]
     fn an_auth_kind_is_named_as_the_profile_file_tags_it() {
         let service = ClientCredentialsSettings {
-            token_url: None,
-            client_id: "svc".into(),
             client_secret: None,
-            client_key: None,
-            client_issuer: None,
-            scopes: None,
-            service_token_header: None,
-            service_token: None,
-            allow_private_network: false,
+            ..ClientCredentialsSettings::with_client_secret("svc")
         };
         let all = [
             Auth::None,

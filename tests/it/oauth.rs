@@ -14,7 +14,7 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
-use lanyard::ids::{SecretRef, SourceId};
+use lanyard::ids::SourceId;
 use lanyard::oauth::{Browser, Disconnected, OAuthError, SignInOptions, StoredTokens};
 use lanyard::paths::Dirs;
 use lanyard::profile::{Auth, ClientCredentialsSettings, OAuthSettings, Profile, Transport};
@@ -333,15 +333,8 @@ async fn disconnect_revokes_then_forgets() {
 async fn client_credentials_get_a_service_token() {
     let setup = Setup::new("m2m", &[], |fixture| {
         Auth::ClientCredentials(ClientCredentialsSettings {
-            token_url: None,
-            client_id: fixture.cc_client_id.clone(),
-            client_secret: Some(SecretRef::client_secret()),
-            client_key: None,
-            client_issuer: None,
             scopes: Some(vec!["mcp:read".into()]),
-            service_token_header: None,
-            service_token: None,
-            allow_private_network: false,
+            ..ClientCredentialsSettings::with_client_secret(fixture.cc_client_id.clone())
         })
     })
     .await;

@@ -276,15 +276,8 @@ mod tests {
     fn every_engine_auth_kind_has_its_own_view() {
         use lanyard::profile::ClientCredentialsSettings;
         let cc = ClientCredentialsSettings {
-            token_url: None,
-            client_id: "c".into(),
             client_secret: Some(SecretRef::header("x")),
-            client_key: None,
-            client_issuer: None,
-            scopes: None,
-            service_token_header: None,
-            service_token: None,
-            allow_private_network: false,
+            ..ClientCredentialsSettings::with_client_secret("c")
         };
         let kinds = [
             (Auth::None, AuthView::None),

@@ -246,17 +246,7 @@ mod tests {
             client_metadata_url: Some("https://lanyard.example/client.json".into()),
             ..OAuthSettings::default()
         });
-        let service = Auth::ClientCredentials(ClientCredentialsSettings {
-            token_url: None,
-            client_id: "svc".into(),
-            client_secret: Some(SecretRef::client_secret()),
-            client_key: None,
-            client_issuer: None,
-            scopes: None,
-            service_token_header: None,
-            service_token: None,
-            allow_private_network: false,
-        });
+        let service = Auth::ClientCredentials(ClientCredentialsSettings::with_client_secret("svc"));
         let cases = [
             (&pre, "lanyard-desktop", "client_secret_basic", "preRegistered", true),
             (&cimd, "https://lanyard.example/client.json", "none", "metadataDocument", false),
