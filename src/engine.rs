@@ -14,6 +14,7 @@ use crate::filter::ToolChoice;
 use crate::history::{Event, History, TokenActivity};
 use crate::ids::{SecretRef, SourceId};
 use crate::oauth::binding::Binding;
+use crate::oauth::waiting::WaitingSignIns;
 use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
 use crate::paths::Dirs;
 use crate::profile::{Auth, Resolved, ResolvedTransport};
@@ -47,6 +48,8 @@ pub struct Engine {
     /// Every folder the engine and its parts write to; no part works one out on its own.
     dirs: Dirs,
     history: History,
+    /// The sign-ins [`Engine::cancel_sign_in`] can stop.
+    waiting: WaitingSignIns,
 }
 
 impl Engine {
@@ -69,7 +72,8 @@ impl Engine {
     }
 
     fn assemble(profiles: ProfileStore, vault: Vault, dirs: Dirs) -> Self {
-        Self { profiles, vault: Arc::new(vault), history: History::in_dirs(&dirs), dirs }
+        let history = History::in_dirs(&dirs);
+        Self { profiles, vault: Arc::new(vault), history, dirs, waiting: WaitingSignIns::default() }
     }
 
     pub fn dirs(&self) -> &Dirs {
@@ -369,6 +373,26 @@ impl Engine {
         };
         oauth::activity::note_sign_in(&self.history, id, signed_in.as_ref().map(drop));
         Ok(signed_in?)
+    }
+
+    /// [`Engine::sign_in`], which [`Engine::cancel_sign_in`] can stop while it waits for the
+    /// person: `Ok(None)` when it was cancelled. For a front end with a *Cancel* button.
+    pub async fn sign_in_cancellable(
+        &self,
+        id: &SourceId,
+        options: SignInOptions,
+    ) -> Result<Option<StoredTokens>, Error> {
+        let mut waiting = self.waiting.begin(id);
+        tokio::select! {
+            signed_in = self.sign_in(id, options) => signed_in.map(Some),
+            () = waiting.cancelled() => Ok(None),
+        }
+    }
+
+    /// Stops the cancellable sign-in of `id` that waits for the browser (or for the server's
+    /// answer); false when none runs. Nothing is stored and its loopback listener closes.
+    pub fn cancel_sign_in(&self, id: &SourceId) -> bool {
+        self.waiting.cancel(id)
     }
 
     /// Forgets a source's tokens, revoking them first where the server offers it.

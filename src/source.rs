@@ -9,7 +9,7 @@ use crate::ids::{SecretRef, SourceId};
 use crate::oauth::ClientKind;
 use crate::oauth::pending::PendingSignIn;
 use crate::oauth::{Account, Grant, StoredTokens};
-use crate::profile::{Auth, Profile, TransportKind};
+use crate::profile::{Auth, AuthKind, Profile, TransportKind};
 use crate::remedy::Remedy;
 
 /// Where a source stands.
@@ -189,7 +189,7 @@ pub struct SourceStatus {
     pub transport: TransportKind,
     pub deprecated_transport: bool,
     pub target: String,
-    pub auth: &'static str,
+    pub auth: AuthKind,
     #[serde(flatten)]
     pub state: SourceState,
     pub hint: Option<String>,
@@ -214,7 +214,7 @@ impl SourceStatus {
             transport: kind,
             deprecated_transport: kind.is_deprecated(),
             target: redact_url_query(&profile.transport.target()),
-            auth: profile.auth.kind_name(),
+            auth: profile.auth.kind(),
             hint: state.hint(profile.id()),
             state,
             activity: TokenActivity::default(),

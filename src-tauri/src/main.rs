@@ -1,9 +1,10 @@
 //! Lanyard's desktop app: wiring only. The engine is opened once and handed to the commands as
 //! Tauri state; every command lives in `commands/` and makes one engine call. The app also hosts
-//! the hub (`hub.rs`: the engine's HTTP bridge, with its own engine) from start to quit, and the
-//! tray icon with the sources' health (`tray.rs`); one instance runs at a time, and closing the
-//! window keeps it (and the hub) running in the tray (`lifecycle.rs`). Nothing here reads the keychain, the network
-//! or the profile file itself: that is the engine's job.
+//! the hub (`hub.rs`: the engine's HTTP bridge, with its own engine on the same folders) from
+//! start to quit, and the tray icon with the sources' health (`tray.rs`); one instance runs at a
+//! time, and closing the window keeps it (and the hub) running in the tray (`lifecycle.rs`).
+//! Nothing here reads the keychain, the network or the profile file itself: that is the engine's
+//! job.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -11,13 +12,13 @@ mod commands;
 mod events;
 mod hub;
 mod lifecycle;
-mod sign_ins;
 mod tray;
 mod ui_error;
 mod wire;
 
 use commands::AppEngine;
 use hub::Hub;
+use lanyard::paths::Dirs;
 use tauri::Manager;
 
 fn main() {
@@ -31,16 +32,16 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
 
+    let dirs = Dirs::from_env();
     let app = tauri::Builder::default()
         // First, so that a second start hands over to the running app before anything else runs.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| lifecycle::show_main(app)))
         .plugin(tauri_plugin_autostart::Builder::new().app_name("Lanyard").build())
         .plugin(tauri_plugin_notification::init())
         .on_window_event(lifecycle::on_window_event)
-        .manage(AppEngine::open())
-        .manage(sign_ins::WaitingSignIns::default())
+        .manage(AppEngine::open_in(dirs.clone()))
         .setup(|app| {
-            app.manage(Hub::start(app.handle().clone()));
+            app.manage(hub::start(app.handle().clone(), dirs));
             app.manage(tray::AppTray::build(app.handle()));
             quit_on_terminate(app.handle().clone());
             Ok(())
@@ -80,8 +81,8 @@ fn main() {
         if let tauri::RunEvent::Exit = event {
             // Agents' bridges must not find a hub that is going away: stop it and take its
             // announcement back before the process ends.
-            if let Some(hub) = app.try_state::<Hub>() {
-                hub.stop();
+            if let Some(running) = app.try_state::<Hub>() {
+                hub::stop(&running);
             }
         }
     });

@@ -4,7 +4,7 @@
 //! Messages come from the engine's own `Display`, which by design never contains a secret
 //! (secrets are a type without `Display`), or, where that ends in a `lanyard` command the window
 //! has a button for, from the error's advice (its problem, the same words without the command)
-//! and the window's name for the fix.
+//! and the window's name for the fix (`lanyard::remedy::window`).
 
 use lanyard::ErrorKind;
 use lanyard::clients::ClientFileError;
@@ -79,8 +79,8 @@ impl From<lanyard::Error> for UiError {
             err => err,
         };
         // The engine's words are for the terminal; where they end in a command the window has
-        // a button for, the window's own (`wire::remedy`).
-        let message = crate::wire::window_message(&err).unwrap_or_else(|| err.to_string());
+        // a button for, the window's own.
+        let message = lanyard::remedy::window::error_message(&err).unwrap_or_else(|| err.to_string());
         Self::new(err.kind().into(), message)
     }
 }

@@ -23,6 +23,7 @@ mod agent_pipes;
 mod agents;
 mod door;
 mod forward;
+mod hosted;
 mod hub;
 mod inflight;
 pub(crate) mod jsonrpc;
@@ -41,6 +42,7 @@ mod token;
 use std::net::SocketAddr;
 
 pub use agents::{AgentCount, AgentRoute, Agents, RECENT as AGENTS_RECENT};
+pub use hosted::{HUB_PORT_VAR, HostedHub, HubFailure, HubState, hub_port_from_env};
 pub use hub::running_hub;
 pub use merged::{MergedError, run_stdio as run_stdio_merged};
 pub use serve::{DEFAULT_PORT, Server, SourceRoutes, serve};

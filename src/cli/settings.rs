@@ -284,15 +284,8 @@ fn apply_auth(draft: &mut Draft, settings: &ProfileSettings, any_header: bool) -
                 .or_else(|| existing.as_ref().map(|e| e.client_id.clone()))
                 .ok_or_else(|| UsageError::new("--auth client-credentials needs --client-id"))?;
             let mut cc = existing.unwrap_or(ClientCredentialsSettings {
-                token_url: None,
-                client_id: client_id.clone(),
                 client_secret: None,
-                client_key: None,
-                client_issuer: None,
-                scopes: None,
-                service_token_header: None,
-                service_token: None,
-                allow_private_network: false,
+                ..ClientCredentialsSettings::with_client_secret(client_id.clone())
             });
             cc.client_id = client_id;
             apply_client_proof(&mut cc, auth, draft)?;

@@ -174,17 +174,7 @@ mod tests {
     #[test]
     fn a_service_account_is_not_a_sign_in() {
         let at = url("https://a.example/mcp");
-        let service = ClientCredentialsSettings {
-            token_url: None,
-            client_id: "c".into(),
-            client_secret: Some(crate::ids::SecretRef::client_secret()),
-            client_key: None,
-            client_issuer: None,
-            scopes: None,
-            service_token_header: None,
-            service_token: None,
-            allow_private_network: false,
-        };
+        let service = ClientCredentialsSettings::with_client_secret("c");
         let signed_in = OAuthSettings { client_id: Some("c".into()), ..OAuthSettings::default() };
         assert_eq!(
             Binding::client_credentials(&service, &at).mismatch(&Binding::oauth(&signed_in, &at)),

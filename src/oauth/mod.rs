@@ -19,7 +19,7 @@
 //! `credentials` (refresh under a per-source lock), `retry` (backoff after a failed refresh),
 //! `assertion` (the signed JWTs of `private_key_jwt`), `step_up` (`403 insufficient_scope`, acted on only by an explicit sign-in), `account` (who
 //! signed in, from the ID token), `activity` (what refreshes and sign-ins record in a source's history, for status), `pending`
-//! (the sign-in a flow waits for, for status), `revoke`, `tokens` (the stored model), `http`
+//! (the sign-in a flow waits for, for status), `waiting` (the sign-ins *Cancel* can stop), `revoke`, `tokens` (the stored model), `http`
 //! (shared request rules), `error`.
 
 pub(crate) mod account;
@@ -43,6 +43,7 @@ pub mod retry;
 mod revoke;
 pub mod step_up;
 pub(crate) mod tokens;
+pub(crate) mod waiting;
 
 pub use assertion::{KeyError, check_key};
 pub use authorize::{DEFAULT_TIMEOUT, RESERVED_PARAMS, ShowUrl, SignInOptions, sign_in};

@@ -270,12 +270,44 @@ impl Auth {
         matches!(self, Self::None)
     }
 
+    /// The kind of auth, without its settings.
+    pub fn kind(&self) -> AuthKind {
+        match self {
+            Self::None => AuthKind::None,
+            Self::Headers => AuthKind::Headers,
+            Self::OAuth(_) => AuthKind::OAuth,
+            Self::ClientCredentials(_) => AuthKind::ClientCredentials,
+            Self::Passthrough => AuthKind::Passthrough,
+        }
+    }
+
+    /// The kind's name, as the profile file and `lanyard status --json` spell it.
     pub fn kind_name(&self) -> &'static str {
+        self.kind().name()
+    }
+}
+
+/// The kinds of [`Auth`]: what a front end branches on (which buttons a source gets, how a fix
+/// is worded). Serialized as the profile file spells the kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuthKind {
+    None,
+    Headers,
+    #[serde(rename = "oauth")]
+    OAuth,
+    ClientCredentials,
+    Passthrough,
+}
+
+impl AuthKind {
+    pub fn name(self) -> &'static str {
         match self {
             Self::None => "none",
             Self::Headers => "headers",
-            Self::OAuth(_) => "oauth",
-            Self::ClientCredentials(_) => "client_credentials",
+            Self::OAuth => "oauth",
+            Self::ClientCredentials => "client_credentials",
             Self::Passthrough => "passthrough",
         }
     }
@@ -380,6 +412,24 @@ pub struct ClientCredentialsSettings {
     /// Accept discovered endpoints in a private network although the MCP server is public.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_private_network: bool,
+}
+
+impl ClientCredentialsSettings {
+    /// A service account `client_id` that proves itself with the client secret kept in the
+    /// keychain under its usual reference, with nothing else set.
+    pub fn with_client_secret(client_id: impl Into<String>) -> Self {
+        Self {
+            token_url: None,
+            client_id: client_id.into(),
+            client_secret: Some(SecretRef::client_secret()),
+            client_key: None,
+            client_issuer: None,
+            scopes: None,
+            service_token_header: None,
+            service_token: None,
+            allow_private_network: false,
+        }
+    }
 }
 
 /// A service account's private key: the PEM in the vault (read once from a file, never kept as a
@@ -584,6 +634,26 @@ impl ToolFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_auth_kind_is_named_as_the_profile_file_tags_it() {
+        let service = ClientCredentialsSettings {
+            client_secret: None,
+            ..ClientCredentialsSettings::with_client_secret("svc")
+        };
+        let all = [
+            Auth::None,
+            Auth::Headers,
+            Auth::OAuth(OAuthSettings::default()),
+            Auth::ClientCredentials(service),
+            Auth::Passthrough,
+        ];
+        for auth in all {
+            let tag = serde_json::to_value(&auth).unwrap()["kind"].clone();
+            assert_eq!(serde_json::to_value(auth.kind()).unwrap(), tag, "{auth:?}");
+            assert_eq!(auth.kind_name(), tag, "{auth:?}");
+        }
+    }
 
     #[test]
     fn default_oauth_settings_are_what_a_file_without_keys_means() {

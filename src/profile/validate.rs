@@ -349,14 +349,7 @@ mod tests {
         let mut profile = http("https://example.com/mcp");
         let mut cc = ClientCredentialsSettings {
             token_url: Some("http://auth.example.com/token".into()),
-            client_id: "svc".into(),
-            client_secret: Some(SecretRef::client_secret()),
-            client_key: None,
-            client_issuer: None,
-            scopes: None,
-            service_token_header: None,
-            service_token: None,
-            allow_private_network: false,
+            ..ClientCredentialsSettings::with_client_secret("svc")
         };
         profile.auth = Auth::ClientCredentials(cc.clone());
         assert_eq!(

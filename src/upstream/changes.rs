@@ -20,7 +20,8 @@ use rmcp::ClientHandler;
 use rmcp::model::{
     ClientConfig, ClientResult, CreateMessageRequest, CreateMessageRequestParams, CreateMessageResult,
     ElicitRequest, ElicitRequestParams, ElicitResult, ErrorData, ListRootsRequest, ListRootsResult,
-    LoggingMessageNotificationParam, ProgressNotificationParam, ServerRequest,
+    LoggingMessageNotificationParam, ProgressNotificationParam, ResourceUpdatedNotificationParam,
+    ServerRequest,
 };
 use rmcp::service::{InboundStreamOrigin, NotificationContext, RequestContext, RoleClient};
 use tokio::sync::broadcast;
@@ -83,6 +84,12 @@ impl Listener {
         first.unwrap_or_else(|| self.changes.subscribe())
     }
 
+    /// Where this session's list changes are announced, for a change heard elsewhere than in
+    /// this handler (a `subscriptions/listen` stream).
+    pub(crate) fn announcer(&self) -> broadcast::Sender<ListChanged> {
+        self.changes.clone()
+    }
+
     fn note(&self, change: ListChanged) {
         debug!(?change, "the server says a list changed");
         // An error only means nobody is listening.
@@ -113,6 +120,14 @@ impl ClientHandler for Listener {
         _context: NotificationContext<RoleClient>,
     ) {
         self.relay.progress(params);
+    }
+
+    async fn on_resource_updated(
+        &self,
+        params: ResourceUpdatedNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.relay.updated(params);
     }
 
     async fn on_logging_message(

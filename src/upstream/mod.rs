@@ -9,7 +9,7 @@
 
 #![expect(
     deprecated,
-    reason = "sampling, roots and logging are deprecated by SEP-2577, but servers of earlier revisions still use them"
+    reason = "sampling, roots, logging and resource subscriptions are deprecated by SEP-2577, but servers of earlier revisions still use them"
 )]
 
 mod authorized;
@@ -17,6 +17,7 @@ mod changes;
 mod classify;
 mod error;
 mod http;
+mod listen;
 mod person;
 mod relay;
 pub(crate) mod sse;
@@ -33,8 +34,10 @@ use rmcp::model::{
     DEFAULT_MRTR_MAX_ROUNDS, ElicitationCapability, FormElicitationCapability, GetPromptRequest,
     GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation, LoggingLevel,
     LoggingMessageNotificationParam, PaginatedRequestParams, Prompt, ProtocolVersion,
-    ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate, RootsCapabilities,
-    SamplingCapability, ServerPeerInfo, ServerResult, SetLevelRequestParams, Tool, UrlElicitationCapability,
+    ReadResourceRequestParams, ReadResourceResult, Resource, ResourceTemplate,
+    ResourceUpdatedNotificationParam, RootsCapabilities, SamplingCapability, ServerNotification,
+    ServerPeerInfo, ServerResult, SetLevelRequestParams, SubscribeRequestParams, Tool,
+    UnsubscribeRequestParams, UrlElicitationCapability,
 };
 use rmcp::service::{PeerRequestOptions, RunningService};
 use rmcp::{ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceError, ServiceExt};
@@ -102,6 +105,8 @@ pub struct Upstream {
     child: Option<StdioChild>,
     /// Set once the session has listed the server's tools (see [`Upstream::know_the_tools`]).
     tools_known: tokio::sync::OnceCell<()>,
+    /// The session's `subscriptions/listen` requests (2026-07-28), ended with it.
+    listens: std::sync::Mutex<listen::Listens>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -184,6 +189,7 @@ impl Upstream {
             server_info,
             child,
             tools_known: tokio::sync::OnceCell::new(),
+            listens: std::sync::Mutex::default(),
         })
     }
 
@@ -428,6 +434,94 @@ impl Upstream {
             }
         }
         result
+    }
+
+    /// `notifications/resources/updated` the server sends, from now on.
+    pub fn resource_updates(&self) -> tokio::sync::broadcast::Receiver<ResourceUpdatedNotificationParam> {
+        self.service.service().relay().subscribe_updates()
+    }
+
+    /// Asks the server to tell of changes to the resource `uri`, which then come on
+    /// [`Upstream::resource_updates`]: `resources/subscribe`, or in a session of 2026-07-28 a
+    /// `subscriptions/listen` for that resource, kept open until [`Upstream::unsubscribe`].
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn subscribe(&self, uri: &str) -> Result<(), UpstreamError> {
+        if !self.speaks_standard_headers() {
+            return self
+                .request("resources/subscribe", self.service.subscribe(SubscribeRequestParams::new(uri)))
+                .await;
+        }
+        let subscription =
+            self.request("subscriptions/listen", self.service.peer().listen(listen::updates_of(uri))).await?;
+        let relay = Arc::clone(self.service.service().relay());
+        let following = listen::follow(subscription, move |notification| {
+            if let ServerNotification::ResourceUpdatedNotification(updated) = notification {
+                relay.updated(updated.params);
+            }
+        });
+        if let Some(before) = self.listens().resources.insert(uri.to_owned(), following) {
+            before.abort();
+        }
+        Ok(())
+    }
+
+    /// Tells the server to stop telling of changes to `uri` (`resources/unsubscribe`, or the
+    /// end of its `subscriptions/listen`).
+    #[instrument(skip_all, fields(source = %self.target.id))]
+    pub async fn unsubscribe(&self, uri: &str) -> Result<(), UpstreamError> {
+        if !self.speaks_standard_headers() {
+            return self
+                .request(
+                    "resources/unsubscribe",
+                    self.service.unsubscribe(UnsubscribeRequestParams::new(uri)),
+                )
+                .await;
+        }
+        if let Some(following) = self.listens().resources.remove(uri) {
+            following.abort();
+        }
+        Ok(())
+    }
+
+    /// In a session of 2026-07-28, opens a `subscriptions/listen` for the list changes the
+    /// server declared, so that they come on [`Upstream::list_changes`] as an older session's
+    /// do. Nothing to do in an older session, or once done. A server that refuses is left as it
+    /// is: its lists are still read afresh whenever an agent lists.
+    pub async fn follow_list_changes(&self) {
+        if !self.speaks_standard_headers() || self.listens().lists.is_some() {
+            return;
+        }
+        let Some(filter) =
+            self.server_info.as_ref().and_then(|info| listen::list_changes_of(&info.capabilities))
+        else {
+            return;
+        };
+        let subscription =
+            match self.request("subscriptions/listen", self.service.peer().listen(filter)).await {
+                Ok(subscription) => subscription,
+                Err(err) => {
+                    debug!(%err, "the server did not take a subscriptions/listen for its list changes");
+                    return;
+                }
+            };
+        let changes = self.service.service().announcer();
+        let following = listen::follow(subscription, move |notification| {
+            let change = match notification {
+                ServerNotification::ToolListChangedNotification(_) => ListChanged::Tools,
+                ServerNotification::PromptListChangedNotification(_) => ListChanged::Prompts,
+                ServerNotification::ResourceListChangedNotification(_) => ListChanged::Resources,
+                _ => return,
+            };
+            // An error only means nobody is listening.
+            let _ = changes.send(change);
+        });
+        if let Some(before) = self.listens().lists.replace(following) {
+            before.abort();
+        }
+    }
+
+    fn listens(&self) -> std::sync::MutexGuard<'_, listen::Listens> {
+        self.listens.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Log messages the server sends (`notifications/message`), from now on.

@@ -20,7 +20,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rmcp::model::{
     ClientCapabilities, ClientResult, ErrorCode, ErrorData, InputRequest, InputRequests, InputResponses,
-    LoggingMessageNotificationParam, ProgressNotificationParam, ProgressToken, RequestId, ServerRequest,
+    LoggingMessageNotificationParam, ProgressNotificationParam, ProgressToken, RequestId,
+    ResourceUpdatedNotificationParam, ServerRequest,
 };
 use rmcp::service::InboundStreamOrigin;
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -69,6 +70,9 @@ pub(crate) struct Relay {
     id: SourceId,
     calls: Mutex<Calls>,
     logs: broadcast::Sender<LoggingMessageNotificationParam>,
+    /// `notifications/resources/updated`, for whoever subscribed to a resource through this
+    /// session (the merged server, for its agents).
+    updates: broadcast::Sender<ResourceUpdatedNotificationParam>,
 }
 
 /// The calls in flight, and the latest progress that came for none of them.
@@ -102,7 +106,12 @@ impl Drop for Registration {
 
 impl Relay {
     pub(crate) fn new(id: SourceId) -> Self {
-        Self { id, calls: Mutex::default(), logs: broadcast::channel(LOG_BUFFER).0 }
+        Self {
+            id,
+            calls: Mutex::default(),
+            logs: broadcast::channel(LOG_BUFFER).0,
+            updates: broadcast::channel(LOG_BUFFER).0,
+        }
     }
 
     pub(crate) fn id(&self) -> &SourceId {
@@ -130,6 +139,15 @@ impl Relay {
         }
         calls.registered.push(Registered { request: request.clone(), token, events });
         Registration { relay: Arc::clone(self), request }
+    }
+
+    pub(crate) fn subscribe_updates(&self) -> broadcast::Receiver<ResourceUpdatedNotificationParam> {
+        self.updates.subscribe()
+    }
+
+    pub(crate) fn updated(&self, update: ResourceUpdatedNotificationParam) {
+        // An error only means nobody is listening.
+        let _ = self.updates.send(update);
     }
 
     pub(crate) fn subscribe_logs(&self) -> broadcast::Receiver<LoggingMessageNotificationParam> {

@@ -597,3 +597,49 @@ async fn another_unix_user_gets_neither_the_bridge_token_nor_past_the_door() {
     );
     assert_eq!(upstream.hits(), 0, "and reaches no upstream");
 }
+
+/// The hub as the desktop app hosts it (`lanyard::bridge::HostedHub`): it runs on the port asked
+/// for and announces itself (a bridge finds it by its proof), a second one on the same port is
+/// told the port is taken, and stopping takes the announcement back.
+#[tokio::test]
+async fn the_hosted_hub_runs_announces_itself_and_stops() {
+    use std::sync::{Arc, Mutex};
+
+    use lanyard::bridge::{HostedHub, HubFailure, HubState, running_hub};
+
+    bridge_token();
+    let home = Home::new();
+    let engine = || Ok(lanyard::Engine::new(home.dirs(), home.vault()));
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let hear = Arc::clone(&heard);
+    let (hub, run) =
+        HostedHub::new(engine(), Ok(0), move |state: &HubState| hear.lock().unwrap().push(state.clone()));
+    let task = tokio::spawn(run);
+    let address = crate::support::eventually("the hub to run", Duration::from_millis(50), || async {
+        match hub.state() {
+            HubState::Running { address } => Some(address),
+            _ => None,
+        }
+    })
+    .await;
+    assert!(hub.agents().is_some(), "a running hub counts its agents");
+    let probe = lanyard::Engine::new(home.dirs(), home.vault());
+    assert_eq!(running_hub(&probe).await, Some(address), "the hub is announced and proves itself");
+
+    let (second, run_second) = HostedHub::new(engine(), Ok(address.port()), |_: &HubState| {});
+    run_second.await;
+    assert_eq!(
+        second.state(),
+        HubState::Failed { reason: HubFailure::PortTaken { port: address.port() } },
+        "a taken port is a state of the hub, not a crash"
+    );
+
+    hub.stop().await;
+    task.await.expect("the hub's task ends when it is stopped");
+    assert_eq!(running_hub(&probe).await, None, "stopping takes the announcement back");
+    let heard = heard.lock().unwrap().clone();
+    assert!(
+        matches!(heard.as_slice(), [HubState::Running { .. }]),
+        "the host heard it run (stopping on request is no failure to report): {heard:?}"
+    );
+}

@@ -324,6 +324,39 @@ async fn bridge_all_reaches_prompts_and_resources_of_each_source() {
 }
 
 #[tokio::test]
+async fn an_agent_subscribed_to_a_resource_hears_of_its_updates() {
+    let home = Home::new();
+    let js = everything_js().display().to_string();
+    home.add(&["ev", "--", "node", &js, "stdio"]).await;
+    let mut agent = Agent::start(&home).await;
+    let listed = agent.request("resources/list", json!({})).await;
+    let uri = listed["result"]["resources"][0]["uri"]
+        .as_str()
+        .expect("server-everything lists resources")
+        .to_owned();
+    let subscribed = agent.request("resources/subscribe", json!({ "uri": uri })).await;
+    assert!(subscribed.get("error").is_none(), "the merged server takes the subscription: {subscribed}");
+
+    // server-everything sends an update for every subscribed URI as soon as this is turned on.
+    let toggled = agent.call("ev__toggle-subscriber-updates", json!({})).await;
+    assert!(toggled.get("error").is_none(), "{toggled}");
+    let updated = agent
+        .notification(|n| {
+            n["method"] == "notifications/resources/updated" && n["params"]["uri"] == uri.as_str()
+        })
+        .await;
+    assert_eq!(updated["params"]["uri"], uri.as_str(), "the source's update reaches the agent: {updated}");
+
+    let unsubscribed = agent.request("resources/unsubscribe", json!({ "uri": uri })).await;
+    assert!(unsubscribed.get("error").is_none(), "{unsubscribed}");
+    let unknown = agent.request("resources/subscribe", json!({ "uri": "nowhere://nothing" })).await;
+    assert!(
+        unknown["error"]["message"].as_str().is_some_and(|m| m.contains("nowhere://nothing")),
+        "a URI no source lists is refused with the URI named: {unknown}"
+    );
+}
+
+#[tokio::test]
 async fn an_upstream_tool_list_change_reaches_the_agent() {
     // server-everything registers more tools once its client is initialized, and says so with
     // `notifications/tools/list_changed`; the merged server must pass that on.

@@ -14,7 +14,7 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
-use lanyard::ids::{SecretRef, SourceId};
+use lanyard::ids::SourceId;
 use lanyard::oauth::{Browser, Disconnected, OAuthError, SignInOptions, StoredTokens};
 use lanyard::paths::Dirs;
 use lanyard::profile::{Auth, ClientCredentialsSettings, OAuthSettings, Profile, Transport};
@@ -333,15 +333,8 @@ async fn disconnect_revokes_then_forgets() {
 async fn client_credentials_get_a_service_token() {
     let setup = Setup::new("m2m", &[], |fixture| {
         Auth::ClientCredentials(ClientCredentialsSettings {
-            token_url: None,
-            client_id: fixture.cc_client_id.clone(),
-            client_secret: Some(SecretRef::client_secret()),
-            client_key: None,
-            client_issuer: None,
             scopes: Some(vec!["mcp:read".into()]),
-            service_token_header: None,
-            service_token: None,
-            allow_private_network: false,
+            ..ClientCredentialsSettings::with_client_secret(fixture.cc_client_id.clone())
         })
     })
     .await;
@@ -643,4 +636,36 @@ async fn cli_connect_call_status_disconnect_and_no_token_leaks() {
             assert!(!text.contains(secret.as_str()), "a token was written to {}", file.display());
         }
     }
+}
+
+/// The app's *Cancel*: a sign-in that waits for the person stops when cancelled, stores nothing
+/// and takes its pending record back; with none waiting, there is nothing to cancel.
+#[tokio::test]
+async fn a_waiting_sign_in_stops_when_cancelled_and_keeps_nothing() {
+    let setup = Setup::new("cancel", &[], oauth()).await;
+    let record = setup.engine.dirs().sign_ins().join(format!("{}.json", setup.id));
+    let shown = Arc::new(tokio::sync::Notify::new());
+    let tell = Arc::clone(&shown);
+    let options = SignInOptions {
+        // Opens nothing: the flow waits for the person.
+        browser: Browser::None,
+        paste_back: None,
+        timeout: Duration::from_secs(120),
+        show_url: Some(Arc::new(move |_| tell.notify_one())),
+    };
+    assert!(!setup.engine.cancel_sign_in(&setup.id), "no sign-in runs yet");
+    let cancel = async {
+        shown.notified().await;
+        assert!(record.is_file(), "the waiting sign-in is recorded for `lanyard status`");
+        assert!(setup.engine.cancel_sign_in(&setup.id), "the waiting sign-in is cancelled");
+    };
+    let (outcome, ()) = tokio::time::timeout(Duration::from_secs(60), async {
+        tokio::join!(setup.engine.sign_in_cancellable(&setup.id, options), cancel)
+    })
+    .await
+    .expect("the cancel ends the sign-in at once, not at its timeout");
+    assert!(matches!(outcome, Ok(None)), "a cancelled sign-in is no failure: {outcome:?}");
+    assert!(setup.tokens().await.is_none(), "nothing is stored");
+    assert!(!record.exists(), "the pending record goes with the flow");
+    assert!(!setup.engine.cancel_sign_in(&setup.id), "an ended sign-in cannot be cancelled");
 }

@@ -28,8 +28,8 @@ pub struct AppEngine {
 }
 
 impl AppEngine {
-    pub fn open() -> Self {
-        let dirs = Dirs::from_env();
+    /// The engine on `dirs`, the folders the whole app uses.
+    pub fn open_in(dirs: Dirs) -> Self {
         Self { history: History::in_dirs(&dirs), engine: Engine::open_in(dirs).map_err(UiError::from) }
     }
 

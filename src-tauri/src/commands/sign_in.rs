@@ -5,18 +5,17 @@
 //! it runs, the authorization URL is announced with [`AppEvent::SignInWaiting`] so the window can
 //! show it; when either command ends, [`AppEvent::SourcesChanged`] tells the window to re-read
 //! status. The result crossing back is the token *status*, never a token. *Cancel* stops a
-//! sign-in that waits ([`WaitingSignIns`]); it then ends with [`UiErrorKind::Cancelled`].
+//! sign-in that waits (`Engine::cancel_sign_in`); it then ends with [`UiErrorKind::Cancelled`].
 
 use std::sync::Arc;
 
 use lanyard::ids::SourceId;
-use lanyard::oauth::{Browser, DEFAULT_TIMEOUT, ShowUrl, SignInOptions};
+use lanyard::oauth::{ShowUrl, SignInOptions};
 use lanyard::source::TokenStatus;
 use tauri::{AppHandle, State};
 
 use super::AppEngine;
 use crate::events::{AppEvent, SignInWaiting, SourceRef};
-use crate::sign_ins::WaitingSignIns;
 use crate::ui_error::{UiError, UiErrorKind};
 use crate::wire::{DisconnectView, TokensView};
 
@@ -27,29 +26,20 @@ pub async fn sign_in(
     id: String,
     app: AppHandle,
     engine: State<'_, AppEngine>,
-    waiting: State<'_, WaitingSignIns>,
 ) -> Result<TokensView, UiError> {
     let id: SourceId = id.parse()?;
-    let mut cancel = waiting.begin(id.as_str());
     let (announce, source) = (app.clone(), id.to_string());
     let show_url: ShowUrl = Arc::new(move |url| {
         AppEvent::SignInWaiting(SignInWaiting { id: source.clone(), url: url.to_string() }).emit(&announce);
     });
-    let options = SignInOptions {
-        browser: Browser::FromEnv,
-        paste_back: None,
-        timeout: DEFAULT_TIMEOUT,
-        show_url: Some(show_url),
-    };
+    // The browser from the environment, no paste-back, the default timeout.
+    let options = SignInOptions { show_url: Some(show_url), ..SignInOptions::default() };
     let engine = engine.get()?;
     let auth = engine.profile(&id)?.auth;
-    let signed_in = tokio::select! {
-        signed_in = engine.sign_in(&id, options) => Some(signed_in),
-        () = cancel.cancelled() => None,
-    };
+    let signed_in = engine.sign_in_cancellable(&id, options).await;
     AppEvent::SourcesChanged(SourceRef { id: id.to_string() }).emit(&app);
-    match signed_in {
-        Some(signed_in) => Ok(TokensView::from(&TokenStatus::of(&signed_in?, &auth))),
+    match signed_in? {
+        Some(tokens) => Ok(TokensView::from(&TokenStatus::of(&tokens, &auth))),
         None => Err(UiError::new(UiErrorKind::Cancelled, format!("the sign-in of `{id}` was cancelled"))),
     }
 }
@@ -57,8 +47,9 @@ pub async fn sign_in(
 /// Stops a sign-in of `id` that waits for the browser (or for the server's answer); false when
 /// none runs. Nothing is stored and the loopback listener closes.
 #[tauri::command]
-pub fn cancel_sign_in(id: String, waiting: State<'_, WaitingSignIns>) -> bool {
-    waiting.cancel(&id)
+pub fn cancel_sign_in(id: String, engine: State<'_, AppEngine>) -> bool {
+    let (Ok(id), Ok(engine)) = (id.parse::<SourceId>(), engine.get()) else { return false };
+    engine.cancel_sign_in(&id)
 }
 
 /// Forgets a source's tokens, revoking them first where the server offers it.

@@ -1,6 +1,6 @@
 //! A source's activity log as the detail view lists it: the engine's entries, mapped one to one.
 //! A failure shows what happened: the error without the `lanyard` command its message ends in
-//! (the engine's `problem`), since the window has buttons for those (see `remedy`).
+//! (the engine's `problem`), since the window has buttons for those (`lanyard::remedy::window`).
 //! Redacted by construction upstream (the engine's events carry only its own error messages), so
 //! nothing here needs filtering.
 

@@ -608,15 +608,9 @@ mod tests {
     fn settings_say_set_or_not_set_and_never_carry_a_secret() {
         let mut before = saved();
         before.auth = Auth::ClientCredentials(ClientCredentialsSettings {
-            token_url: None,
-            client_id: "svc".into(),
-            client_secret: Some(SecretRef::client_secret()),
-            client_key: None,
-            client_issuer: None,
-            scopes: None,
             service_token_header: Some("X-Service-Token".into()),
             service_token: Some(SecretRef::service_token()),
-            allow_private_network: false,
+            ..ClientCredentialsSettings::with_client_secret("svc")
         });
         let settings =
             SourceSettings::new(&before, &[SecretRef::header("X-Api-Key"), SecretRef::client_secret()]);

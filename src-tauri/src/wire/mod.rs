@@ -8,7 +8,8 @@
 //! UI does not follow fails `npm run check`.
 
 use lanyard::engine::ImportOutcome;
-use lanyard::profile::TransportKind;
+use lanyard::profile::{AuthKind, TransportKind};
+use lanyard::remedy::window::{Context, SignInButton, record_words};
 use lanyard::source::{SourceState, SourceStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -19,7 +20,6 @@ mod bridge;
 mod clients;
 mod form;
 mod health;
-mod remedy;
 mod tokens;
 mod tools;
 
@@ -29,8 +29,6 @@ pub use bridge::{CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, 
 pub use clients::{ClientsView, TakenOverView, UndoneView};
 pub use form::{NewSource, SourceSettings};
 pub use health::HealthView;
-pub(crate) use remedy::window_message;
-use remedy::{HintContext, SignInButton, window_hint, window_words};
 pub use tokens::{ActivityView, DisconnectView, TokensView};
 pub use tools::{ToolChoiceInput, ToolChoiceView};
 
@@ -87,15 +85,14 @@ pub enum AuthView {
     Other,
 }
 
-impl AuthView {
-    /// From the engine's `Auth::kind_name` (what `SourceStatus` carries).
-    fn from_kind_name(name: &str) -> Self {
-        match name {
-            "none" => Self::None,
-            "headers" => Self::Headers,
-            "oauth" => Self::OAuth,
-            "client_credentials" => Self::ClientCredentials,
-            "passthrough" => Self::Passthrough,
+impl From<AuthKind> for AuthView {
+    fn from(kind: AuthKind) -> Self {
+        match kind {
+            AuthKind::None => Self::None,
+            AuthKind::Headers => Self::Headers,
+            AuthKind::OAuth => Self::OAuth,
+            AuthKind::ClientCredentials => Self::ClientCredentials,
+            AuthKind::Passthrough => Self::Passthrough,
             _ => Self::Other,
         }
     }
@@ -154,7 +151,7 @@ pub enum StateView {
 
 impl StateView {
     /// The engine's state, with hints in the window's words for the source `ctx` describes.
-    fn of(state: &SourceState, ctx: HintContext<'_>) -> Self {
+    fn of(state: &SourceState, ctx: Context<'_>) -> Self {
         match state {
             SourceState::Disabled => Self::Disabled,
             SourceState::Ready => Self::Ready,
@@ -170,7 +167,7 @@ impl StateView {
             SourceState::TokensUnreadable => Self::TokensUnreadable,
             SourceState::Refreshing { tokens } => Self::Refreshing { tokens: tokens.into() },
             SourceState::Error { tokens, error } => {
-                let (message, hint) = window_words(error, ctx.after_an_error());
+                let (message, hint) = record_words(error, ctx.after_an_error());
                 Self::Error { tokens: tokens.into(), message, hint, at: error.at, retry_at: error.retry_at }
             }
             other => Self::Other { summary: other.summary() },
@@ -190,15 +187,14 @@ impl From<TransportKind> for TransportView {
 
 impl From<SourceStatus> for SourceView {
     /// The engine's `hint` (worded for the terminal) stays behind: the window's hints are made
-    /// from the state's remedy (see `remedy`).
+    /// from the state's remedy, in the window's words (`lanyard::remedy::window`).
     fn from(row: SourceStatus) -> Self {
-        let auth = AuthView::from_kind_name(row.auth);
         // As the window's main action: Reconnect once a sign-in or refresh failed.
         let sign_in =
             if row.activity.last_error.is_some() { SignInButton::Reconnect } else { SignInButton::Connect };
-        let ctx = HintContext { id: &row.id, auth, sign_in };
+        let ctx = Context { id: &row.id, auth: Some(row.auth), sign_in };
         let state = StateView::of(&row.state, ctx);
-        let hint = row.state.remedy().and_then(|r| window_hint(&r, ctx));
+        let hint = row.state.remedy().map(|remedy| remedy.in_window(ctx));
         let activity = ActivityView::of(row.activity, ctx);
         Self {
             id: row.id.to_string(),
@@ -206,7 +202,7 @@ impl From<SourceStatus> for SourceView {
             enabled: row.enabled,
             transport: row.transport.into(),
             target: row.target,
-            auth,
+            auth: row.auth.into(),
             state,
             hint,
             activity,
@@ -280,15 +276,8 @@ mod tests {
     fn every_engine_auth_kind_has_its_own_view() {
         use lanyard::profile::ClientCredentialsSettings;
         let cc = ClientCredentialsSettings {
-            token_url: None,
-            client_id: "c".into(),
             client_secret: Some(SecretRef::header("x")),
-            client_key: None,
-            client_issuer: None,
-            scopes: None,
-            service_token_header: None,
-            service_token: None,
-            allow_private_network: false,
+            ..ClientCredentialsSettings::with_client_secret("c")
         };
         let kinds = [
             (Auth::None, AuthView::None),
@@ -298,12 +287,7 @@ mod tests {
             (Auth::Passthrough, AuthView::Passthrough),
         ];
         for (auth, view) in kinds {
-            assert_eq!(
-                AuthView::from_kind_name(auth.kind_name()),
-                view,
-                "{} maps to its own view",
-                auth.kind_name()
-            );
+            assert_eq!(AuthView::from(auth.kind()), view, "{} maps to its own view", auth.kind_name());
         }
         assert_eq!(serde_json::to_value(AuthView::OAuth).unwrap(), "oauth", "the UI compares this spelling");
     }

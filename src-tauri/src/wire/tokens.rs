@@ -5,12 +5,12 @@
 
 use lanyard::history::{RefreshRecord, TokenActivity};
 use lanyard::oauth::{ClientKind, Disconnected, Grant};
+use lanyard::remedy::window::{Context, record_words};
 use lanyard::source::TokenStatus;
 use serde::Serialize;
 use ts_rs::TS;
 
 use super::TS_DIR;
-use super::remedy::{HintContext, window_words};
 
 /// What the app may know about a source's tokens: never the tokens themselves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -129,8 +129,8 @@ pub struct ErrorView {
 }
 
 impl ActivityView {
-    /// The engine's record, its error's hint in the window's words (see `remedy`).
-    pub(super) fn of(activity: TokenActivity, ctx: HintContext<'_>) -> Self {
+    /// The engine's record, its error's hint in the window's words.
+    pub(super) fn of(activity: TokenActivity, ctx: Context<'_>) -> Self {
         Self {
             last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok, failures }| RefreshView {
                 at,
@@ -138,7 +138,7 @@ impl ActivityView {
                 failures,
             }),
             last_error: activity.last_error.map(|record| {
-                let (message, hint) = window_words(&record, ctx.after_an_error());
+                let (message, hint) = record_words(&record, ctx.after_an_error());
                 ErrorView { at: record.at, message, hint, retry_at: record.retry_at }
             }),
         }
@@ -246,17 +246,7 @@ mod tests {
             client_metadata_url: Some("https://lanyard.example/client.json".into()),
             ..OAuthSettings::default()
         });
-        let service = Auth::ClientCredentials(ClientCredentialsSettings {
-            token_url: None,
-            client_id: "svc".into(),
-            client_secret: Some(SecretRef::client_secret()),
-            client_key: None,
-            client_issuer: None,
-            scopes: None,
-            service_token_header: None,
-            service_token: None,
-            allow_private_network: false,
-        });
+        let service = Auth::ClientCredentials(ClientCredentialsSettings::with_client_secret("svc"));
         let cases = [
             (&pre, "lanyard-desktop", "client_secret_basic", "preRegistered", true),
             (&cimd, "https://lanyard.example/client.json", "none", "metadataDocument", false),

@@ -25,6 +25,11 @@
 //!   progress token, its sampling, elicitation and roots requests go to the agent that made the
 //!   call (refused with a JSON-RPC error if that agent did not declare the capability), and the
 //!   agent's `notifications/cancelled` reaches the source with the source's own request id.
+//! - **Resource subscriptions**: `resources/subscribe` goes to the source that listed the URI,
+//!   once for all agents (the last `resources/unsubscribe`, or the end of the last subscribed
+//!   session, tells it to stop), and the source's `notifications/resources/updated` reach the
+//!   agents that subscribed. A source of 2026-07-28 is asked with `subscriptions/listen`
+//!   instead, and one is opened on it for its list changes too ([`crate::upstream`]'s listens).
 //! - **Log messages** ([`logs`]) of every source reach every agent, `logger` naming the source;
 //!   an agent's `logging/setLevel` filters its own session only.
 //!

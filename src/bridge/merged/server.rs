@@ -8,10 +8,11 @@
 
 #![expect(
     deprecated,
-    reason = "logging is deprecated by SEP-2577, but agents of earlier revisions still use it"
+    reason = "logging and resource subscriptions are deprecated by SEP-2577, but agents of earlier revisions still use them"
 )]
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::join_all;
@@ -19,8 +20,9 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, GetPromptRequestParams,
     GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
     ListToolsResult, PaginatedRequestParams, Prompt, ReadResourceRequestParams, ReadResourceResponse,
-    Reference, Resource, ServerCapabilities, ServerConfig, ServerNotification, SetLevelRequestParams,
-    SubscriptionFilter, Tool,
+    Reference, Resource, ResourceUpdatedNotificationParam, ServerCapabilities, ServerConfig,
+    ServerNotification, SetLevelRequestParams, SubscribeRequestParams, SubscriptionFilter, Tool,
+    UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext, SubscriptionContext, SubscriptionSendError};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -48,6 +50,10 @@ pub(crate) struct Merged {
     resources: Mutex<Arc<Owners>>,
     /// Resource template URI -> the source that listed it, for completions of its variables.
     templates: Mutex<Arc<Owners>>,
+    /// Resource URI -> how many agent sessions subscribed to it. The source is asked by the
+    /// first and told to stop by the last, so one agent leaving ends no other's subscription.
+    /// Held across the source's answer, so a subscribe and an unsubscribe never cross.
+    subscribers: tokio::sync::Mutex<HashMap<String, usize>>,
 }
 
 /// Which capability a source must have declared for a list to be asked of it.
@@ -73,6 +79,7 @@ impl Merged {
             prompts: Mutex::default(),
             resources: Mutex::default(),
             templates: Mutex::default(),
+            subscribers: tokio::sync::Mutex::default(),
         }
     }
 
@@ -266,12 +273,7 @@ impl Merged {
         &self,
         uri: &str,
     ) -> Result<rmcp::model::ReadResourceResult, MergedError> {
-        let mut owner = lock(&self.resources).get(uri).cloned();
-        if owner.is_none() {
-            self.list_resources().await?;
-            owner = lock(&self.resources).get(uri).cloned();
-        }
-        if let Some(id) = owner {
+        if let Some(id) = self.resource_owner(uri).await? {
             let upstream = self.sources.get(&id).await?;
             return match upstream.read_resource(uri).await {
                 Ok(result) => Ok(result),
@@ -287,6 +289,57 @@ impl Merged {
         Err(MergedError::UnknownResource { uri: uri.to_owned() })
     }
 
+    /// The source that listed `uri`: the table of the last list, else a fresh list.
+    async fn resource_owner(&self, uri: &str) -> Result<Option<SourceId>, MergedError> {
+        if let Some(id) = lock(&self.resources).get(uri) {
+            return Ok(Some(id.clone()));
+        }
+        self.list_resources().await?;
+        Ok(lock(&self.resources).get(uri).cloned())
+    }
+
+    /// One more agent session wants `uri`'s updates; the source that listed it is asked on the
+    /// first (`resources/subscribe`).
+    pub(crate) async fn subscribe(&self, uri: &str) -> Result<(), MergedError> {
+        let mut subscribers = self.subscribers.lock().await;
+        if let Some(count) = subscribers.get_mut(uri) {
+            *count += 1;
+            return Ok(());
+        }
+        let id = self
+            .resource_owner(uri)
+            .await?
+            .ok_or_else(|| MergedError::UnknownResource { uri: uri.to_owned() })?;
+        let upstream = self.sources.get(&id).await?;
+        if let Err(err) = upstream.subscribe(uri).await {
+            return Err(self.refusal(&id, err).await);
+        }
+        subscribers.insert(uri.to_owned(), 1);
+        Ok(())
+    }
+
+    /// One agent session less wants `uri`'s updates; the source is told to stop on the last.
+    pub(crate) async fn unsubscribe(&self, uri: &str) -> Result<(), MergedError> {
+        let mut subscribers = self.subscribers.lock().await;
+        match subscribers.get_mut(uri) {
+            Some(count) if *count > 1 => {
+                *count -= 1;
+                return Ok(());
+            }
+            Some(_) => {
+                subscribers.remove(uri);
+            }
+            // Never subscribed: nothing to undo.
+            None => return Ok(()),
+        }
+        let Some(id) = self.resource_owner(uri).await? else { return Ok(()) };
+        let upstream = self.sources.get(&id).await?;
+        match upstream.unsubscribe(uri).await {
+            Ok(()) => Ok(()),
+            Err(err) => Err(self.refusal(&id, err).await),
+        }
+    }
+
     /// An upstream error in the engine's words (a `403 insufficient_scope` becomes "needs more
     /// scope", as for `lanyard call`).
     async fn refusal(&self, id: &SourceId, err: UpstreamError) -> MergedError {
@@ -299,7 +352,7 @@ impl Merged {
 }
 
 /// A listed source's merged prefix; its id if its slot went while the list was made.
-fn prefix_of(prefixes: &std::collections::HashMap<SourceId, String>, id: &SourceId) -> String {
+fn prefix_of(prefixes: &HashMap<SourceId, String>, id: &SourceId) -> String {
     prefixes.get(id).cloned().unwrap_or_else(|| id.to_string())
 }
 
@@ -315,6 +368,11 @@ pub(crate) struct MergedServer {
     changes: Mutex<Option<broadcast::Receiver<ListChanged>>>,
     /// The sources' log messages, subscribed like `changes`.
     logs: Mutex<Option<broadcast::Receiver<SourceLog>>>,
+    /// The sources' resource updates, subscribed like `changes`; the agent is told of those in
+    /// `subscribed`.
+    updates: Mutex<Option<broadcast::Receiver<ResourceUpdatedNotificationParam>>>,
+    /// The resource URIs this agent subscribed to.
+    subscribed: Arc<Mutex<HashSet<String>>>,
     /// The lowest level this agent wants log messages at (`logging/setLevel`); all until it says.
     level: watch::Sender<Level>,
     session: CancellationToken,
@@ -325,13 +383,73 @@ impl MergedServer {
     pub(crate) fn new(merged: Arc<Merged>) -> Self {
         let changes = Mutex::new(Some(merged.sources().changes()));
         let logs = Mutex::new(Some(merged.sources().logs()));
+        let updates = Mutex::new(Some(merged.sources().resource_updates()));
         let session = CancellationToken::new();
         let _ended = session.clone().drop_guard();
-        Self { merged, changes, logs, level: watch::channel(Level::default()).0, session, _ended }
+        Self {
+            merged,
+            changes,
+            logs,
+            updates,
+            subscribed: Arc::default(),
+            level: watch::channel(Level::default()).0,
+            session,
+            _ended,
+        }
     }
 }
 
 /// Sends the agent a `list_changed` for every change an upstream reports, until the session ends.
+impl Drop for MergedServer {
+    /// The session ended: its subscriptions end too (the sources are told once no other
+    /// session wants the URI).
+    fn drop(&mut self) {
+        let uris: Vec<String> = lock(&self.subscribed).drain().collect();
+        if uris.is_empty() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let merged = Arc::clone(&self.merged);
+        runtime.spawn(async move {
+            for uri in uris {
+                if let Err(err) = merged.unsubscribe(&uri).await {
+                    debug!(%uri, "could not end a subscription of a session that ended: {err}");
+                }
+            }
+        });
+    }
+}
+
+/// Tells the agent of the resource updates of the URIs it subscribed to, until the session ends.
+async fn forward_updates(
+    peer: Peer<RoleServer>,
+    mut updates: broadcast::Receiver<ResourceUpdatedNotificationParam>,
+    subscribed: Arc<Mutex<HashSet<String>>>,
+    ended: CancellationToken,
+) {
+    loop {
+        let update = tokio::select! {
+            () = ended.cancelled() => return,
+            update = updates.recv() => update,
+        };
+        let update = match update {
+            Ok(update) => update,
+            Err(broadcast::error::RecvError::Lagged(lost)) => {
+                debug!(lost, "resource updates dropped; the agent fell behind");
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if !lock(&subscribed).contains(&update.uri) {
+            continue;
+        }
+        if let Err(err) = peer.notify_resource_updated(update).await {
+            debug!(%err, "could not tell the agent a resource changed; the session is gone");
+            return;
+        }
+    }
+}
+
 async fn forward_changes(
     peer: Peer<RoleServer>,
     mut changes: broadcast::Receiver<ListChanged>,
@@ -363,6 +481,7 @@ impl ServerHandler for MergedServer {
             .enable_prompts()
             .enable_prompts_list_changed()
             .enable_resources()
+            .enable_resources_subscribe()
             .enable_resources_list_changed()
             .enable_logging()
             .enable_completions()
@@ -375,6 +494,10 @@ impl ServerHandler for MergedServer {
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
         if let Some(changes) = lock(&self.changes).take() {
             tokio::spawn(forward_changes(context.peer.clone(), changes, self.session.clone()));
+        }
+        if let Some(updates) = lock(&self.updates).take() {
+            let subscribed = Arc::clone(&self.subscribed);
+            tokio::spawn(forward_updates(context.peer.clone(), updates, subscribed, self.session.clone()));
         }
         if let Some(messages) = lock(&self.logs).take() {
             tokio::spawn(logs::forward(context.peer, messages, self.level.subscribe(), self.session.clone()));
@@ -502,5 +625,29 @@ impl ServerHandler for MergedServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         Ok(self.merged.read_resource(&request.uri).await?.into())
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        if lock(&self.subscribed).contains(&request.uri) {
+            return Ok(());
+        }
+        self.merged.subscribe(&request.uri).await?;
+        lock(&self.subscribed).insert(request.uri);
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        if !lock(&self.subscribed).remove(&request.uri) {
+            return Ok(());
+        }
+        Ok(self.merged.unsubscribe(&request.uri).await?)
     }
 }

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
+use rmcp::model::ResourceUpdatedNotificationParam;
 use tokio::sync::{Mutex, broadcast, watch};
 use tracing::{debug, info, warn};
 
@@ -47,6 +48,9 @@ pub(crate) struct Sources {
     lineup: std::sync::Mutex<Option<Lineup>>,
     changes: broadcast::Sender<ListChanged>,
     logs: broadcast::Sender<SourceLog>,
+    /// Every source's `notifications/resources/updated` (resource URIs are kept as they are,
+    /// so no source needs naming).
+    updates: broadcast::Sender<ResourceUpdatedNotificationParam>,
 }
 
 struct Slot {
@@ -145,6 +149,7 @@ impl Sources {
             lineup: std::sync::Mutex::new(None),
             changes: broadcast::channel(CHANGE_BUFFER).0,
             logs: broadcast::channel(LOG_BUFFER).0,
+            updates: broadcast::channel(LOG_BUFFER).0,
         }
     }
 
@@ -160,6 +165,10 @@ impl Sources {
     /// Every source's log messages, tagged with the source.
     pub(crate) fn logs(&self) -> broadcast::Receiver<SourceLog> {
         self.logs.subscribe()
+    }
+
+    pub(crate) fn resource_updates(&self) -> broadcast::Receiver<ResourceUpdatedNotificationParam> {
+        self.updates.subscribe()
     }
 
     fn lineup(&self) -> std::sync::MutexGuard<'_, Option<Lineup>> {
@@ -315,7 +324,9 @@ impl Sources {
             Ok(upstream) => {
                 let upstream = Arc::new(upstream);
                 self.forward_changes(&upstream);
+                upstream.follow_list_changes().await;
                 self.forward_logs(&upstream);
+                self.forward_updates(&upstream);
                 let joined_late = was_failed;
                 *state = State::Connected(Arc::clone(&upstream));
                 info!(source = %slot.id, "joined the merged server");
@@ -368,6 +379,27 @@ impl Sources {
                     }
                     Err(broadcast::error::RecvError::Lagged(lost)) => {
                         debug!(source = %id, lost, "log messages dropped; the merged server fell behind");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+
+    /// Passes an upstream's resource updates on to every agent session, until it closes; each
+    /// session keeps those of the URIs its agent subscribed to.
+    fn forward_updates(&self, upstream: &Upstream) {
+        let mut from_upstream = upstream.resource_updates();
+        let to_agents = self.updates.clone();
+        let id = upstream.id().clone();
+        tokio::spawn(async move {
+            loop {
+                match from_upstream.recv().await {
+                    Ok(update) => {
+                        let _ = to_agents.send(update);
+                    }
+                    Err(broadcast::error::RecvError::Lagged(lost)) => {
+                        debug!(source = %id, lost, "resource updates dropped; the merged server fell behind");
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 }

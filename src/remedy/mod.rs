@@ -13,11 +13,14 @@
 //! way.
 //!
 //! The terminal's words for each remedy are written once, in [`Remedy::command`]; the hints of
-//! `lanyard status` are made from it.
+//! `lanyard status` are made from it. The window's words (its buttons) are written beside them,
+//! in [`window`].
 //!
 //! Remedies are stored with a source's sign-ins and refreshes in its history
 //! ([`crate::history`]), so a line written by a newer Lanyard may hold one this build does not
 //! know: [`lenient`] reads that as no remedy instead of losing the whole record.
+
+pub mod window;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
