@@ -710,7 +710,7 @@ impl Upstream {
         debug!(method, "request");
         match tokio::time::timeout(self.request_timeout, call).await {
             Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(err)) => Err(self.failure(classify::service_error(&self.target, method, err)).await),
+            Ok(Err(err)) => Err(self.refused(method, err).await),
             Err(_) => Err(UpstreamError::RequestTimeout {
                 id: self.target.id.clone(),
                 method: method.into(),

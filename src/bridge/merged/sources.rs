@@ -323,10 +323,8 @@ impl Sources {
         match self.engine.connect_profile_offering(&slot.profile, Offers::AgentRequests).await {
             Ok(upstream) => {
                 let upstream = Arc::new(upstream);
-                self.forward_changes(&upstream);
+                self.forward(&upstream);
                 upstream.follow_list_changes().await;
-                self.forward_logs(&upstream);
-                self.forward_updates(&upstream);
                 let joined_late = was_failed;
                 *state = State::Connected(Arc::clone(&upstream));
                 info!(source = %slot.id, "joined the merged server");
@@ -345,66 +343,29 @@ impl Sources {
         }
     }
 
-    /// Passes an upstream's list-changed signals on to every agent session, until it closes.
-    fn forward_changes(&self, upstream: &Upstream) {
-        let mut from_upstream = upstream.list_changes();
-        let to_agents = self.changes.clone();
+    /// Passes an upstream's list changes, log messages (tagged with the source) and resource
+    /// updates on to every agent session, until the upstream closes.
+    fn forward(&self, upstream: &Upstream) {
         let id = upstream.id().clone();
-        tokio::spawn(async move {
-            loop {
-                match from_upstream.recv().await {
-                    Ok(change) => {
-                        debug!(source = %id, ?change, "passing a list change on to the agents");
-                        let _ = to_agents.send(change);
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        let _ = to_agents.send(ListChanged::Tools);
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
-            }
-        });
-    }
-
-    /// Passes an upstream's log messages on to every agent session, until it closes.
-    fn forward_logs(&self, upstream: &Upstream) {
-        let mut from_upstream = upstream.log_messages();
-        let to_agents = self.logs.clone();
-        let id = upstream.id().clone();
-        tokio::spawn(async move {
-            loop {
-                match from_upstream.recv().await {
-                    Ok(message) => {
-                        let _ = to_agents.send(SourceLog::tagged(&id, message));
-                    }
-                    Err(broadcast::error::RecvError::Lagged(lost)) => {
-                        debug!(source = %id, lost, "log messages dropped; the merged server fell behind");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
-            }
-        });
-    }
-
-    /// Passes an upstream's resource updates on to every agent session, until it closes; each
-    /// session keeps those of the URIs its agent subscribed to.
-    fn forward_updates(&self, upstream: &Upstream) {
-        let mut from_upstream = upstream.resource_updates();
-        let to_agents = self.updates.clone();
-        let id = upstream.id().clone();
-        tokio::spawn(async move {
-            loop {
-                match from_upstream.recv().await {
-                    Ok(update) => {
-                        let _ = to_agents.send(update);
-                    }
-                    Err(broadcast::error::RecvError::Lagged(lost)) => {
-                        debug!(source = %id, lost, "resource updates dropped; the merged server fell behind");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
-            }
-        });
+        // A lost list change is made good by telling agents to list the tools again.
+        pass_on(
+            &id,
+            "list changes",
+            upstream.list_changes(),
+            &self.changes,
+            |change| change,
+            Some(ListChanged::Tools),
+        );
+        let tagged = id.clone();
+        pass_on(
+            &id,
+            "log messages",
+            upstream.log_messages(),
+            &self.logs,
+            move |message| SourceLog::tagged(&tagged, message),
+            None,
+        );
+        pass_on(&id, "resource updates", upstream.resource_updates(), &self.updates, |update| update, None);
     }
 
     /// Starts connecting every enabled source in the background, so the agent's first list
@@ -429,6 +390,36 @@ impl Sources {
             }
         }
     }
+}
+
+/// Passes what an upstream sends on `from` to the agent sessions' `to`, made into what they get
+/// by `into`, until the upstream closes. When this falls behind, `lagged` goes in place of what
+/// was lost, if something can stand in for it; otherwise the loss is logged.
+fn pass_on<T, U>(
+    id: &SourceId,
+    what: &'static str,
+    mut from: broadcast::Receiver<T>,
+    to: &broadcast::Sender<U>,
+    into: impl Fn(T) -> U + Send + 'static,
+    lagged: Option<U>,
+) where
+    T: Clone + Send + 'static,
+    U: Clone + Send + 'static,
+{
+    let (id, to) = (id.clone(), to.clone());
+    tokio::spawn(async move {
+        loop {
+            match from.recv().await {
+                // An error only means no agent session is listening.
+                Ok(item) => drop(to.send(into(item))),
+                Err(broadcast::error::RecvError::Lagged(lost)) => match &lagged {
+                    Some(stand_in) => drop(to.send(stand_in.clone())),
+                    None => debug!(source = %id, lost, "{what} dropped; the merged server fell behind"),
+                },
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
 }
 
 #[cfg(test)]
