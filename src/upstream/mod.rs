@@ -93,7 +93,8 @@ pub enum Offers {
     /// ([`Upstream::call_tool_relayed`]): the merged server, which asks its agents.
     AgentRequests,
     /// Elicitation (form and URL mode), answered by the person who made the call: the CLI's
-    /// `lanyard call`, through its terminal.
+    /// `lanyard call`, through its terminal; the app's *Try a tool*, through its window
+    /// ([`PersonRelay`]).
     Person(Arc<dyn Elicitor>),
 }
 

@@ -193,23 +193,23 @@ mod tests {
         let told = asked.recv().await.unwrap();
         assert_eq!(told.source, source());
         assert_eq!(relay.url_of(told.number), None, "a form has no URL to open");
-        assert!(matches!(&told.request, ElicitRequestParams::FormElicitationParams { message, .. } if message == "Your name?"));
+        assert!(
+            matches!(&told.request, ElicitRequestParams::FormElicitationParams { message, .. } if message == "Your name?")
+        );
         assert!(relay.answer(told.number, PersonAnswer::Accept(content(json!({ "name": "Ada" })))));
         let result = asking.await.unwrap();
         assert_eq!(result.action, ElicitationAction::Accept);
         assert_eq!(result.content, Some(json!({ "name": "Ada" })));
-        assert!(
-            !relay.answer(told.number, PersonAnswer::Decline),
-            "a second answer finds nobody waiting"
-        );
+        assert!(!relay.answer(told.number, PersonAnswer::Decline), "a second answer finds nobody waiting");
     }
 
     #[tokio::test]
     async fn decline_and_cancel_carry_no_content() {
         let (relay, mut asked) = relay(Duration::from_secs(30));
-        for (answer, action) in
-            [(PersonAnswer::Decline, ElicitationAction::Decline), (PersonAnswer::Cancel, ElicitationAction::Cancel)]
-        {
+        for (answer, action) in [
+            (PersonAnswer::Decline, ElicitationAction::Decline),
+            (PersonAnswer::Cancel, ElicitationAction::Cancel),
+        ] {
             let asking = tokio::spawn({
                 let relay = Arc::clone(&relay);
                 async move { relay.elicit(&source(), form()).await }
@@ -233,7 +233,11 @@ mod tests {
             async move { relay.elicit(&source(), url).await }
         });
         let told = asked.recv().await.unwrap();
-        assert!(matches!(told.request, ElicitRequestParams::UrlElicitationParams { .. }), "{:?}", told.request);
+        assert!(
+            matches!(told.request, ElicitRequestParams::UrlElicitationParams { .. }),
+            "{:?}",
+            told.request
+        );
         assert_eq!(
             relay.url_of(told.number),
             Some((source(), url::Url::parse("https://example.com/form").unwrap())),
@@ -275,6 +279,10 @@ mod tests {
         assert!(relay.answer(a.number, PersonAnswer::Accept(content(json!({ "name": "A" })))));
         let mut actions = [first.await.unwrap().action, second.await.unwrap().action];
         actions.sort_by_key(|action| action == &ElicitationAction::Decline);
-        assert_eq!(actions, [ElicitationAction::Accept, ElicitationAction::Decline], "each wait got its own answer");
+        assert_eq!(
+            actions,
+            [ElicitationAction::Accept, ElicitationAction::Decline],
+            "each wait got its own answer"
+        );
     }
 }
