@@ -537,7 +537,8 @@ try {
     try {
       await step("a 2026-07-28-only server over HTTP: Test lists its tools, the detail says it speaks 2026-07-28", async () => {
         sources = await new SourcesPage(session).open();
-        const form = await sources.add();
+        // The list may still be re-rendering from its first read; a click on a replaced button is retried.
+        const form = await session.waitFor("the add form", async () => (await sources.add()) ?? null);
         await form.fill("field-id", "modern");
         await form.fill("field-name", "Modern");
         await form.select("field-transport", "http");
