@@ -298,7 +298,7 @@ impl Engine {
     }
 
     /// Calls a tool of a saved source on a fresh connection (the CLI's `lanyard call`), declaring
-    /// what `offers` says (the CLI offers its person's answers to elicitation). A
+    /// what `offers` says (the CLI and the app offer their person's answers to elicitation). A
     /// `403 insufficient_scope` becomes [`OAuthError::NeedsMoreScope`], see [`Engine::refusal`].
     pub async fn call_tool(
         &self,
