@@ -19,7 +19,7 @@ pub use import::{
     ImportError, ImportReport, ImportedProfile, Skipped, import_file, import_servers, parse_import,
 };
 pub use model::{
-    Auth, AuthKind, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile,
+    Auth, AuthKind, CatalogOrigin, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile,
     Protocol, RESERVED_AUTH_PARAMS, Timeouts, ToolFilter, Transport, TransportKind,
 };
 pub use resolve::{
