@@ -109,7 +109,9 @@ pub async fn add(
         other => {
             return Err(CatalogError::OtherOrigin {
                 id: id.to_string(),
-                existing: other.as_ref().map_or_else(|| "no registry (it was added by hand)".to_owned(), |o| o.name.clone()),
+                existing: other
+                    .as_ref()
+                    .map_or_else(|| "no registry (it was added by hand)".to_owned(), |o| o.name.clone()),
                 name: plan.name.clone(),
             });
         }

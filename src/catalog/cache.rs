@@ -66,7 +66,9 @@ impl Cache {
             entries: Vec::new(),
         });
         cached.entries.retain(|old| {
-            !entries.iter().any(|new| new.server.name == old.server.name && new.server.version == old.server.version)
+            !entries
+                .iter()
+                .any(|new| new.server.name == old.server.name && new.server.version == old.server.version)
         });
         cached.entries.extend(entries.iter().cloned());
         cached.fetched_at = crate::clock::now();

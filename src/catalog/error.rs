@@ -9,7 +9,9 @@ use crate::suggest::DidYouMean;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CatalogError {
-    #[error("`{given}` is not a registry address ({reason}); give an https:// URL or a folder of server.json files")]
+    #[error(
+        "`{given}` is not a registry address ({reason}); give an https:// URL or a folder of server.json files"
+    )]
     BadAddress { given: String, reason: String },
     #[error("{path}: {reason}; fix the file or remove it to use the official registry alone", path = path.display())]
     Settings { path: PathBuf, reason: String },
@@ -27,7 +29,9 @@ pub enum CatalogError {
     VersionNotFound { name: String, version: String, versions: Vec<String> },
     #[error("`{name}` {version} offers nothing Lanyard can run: {reasons}")]
     NothingToAdd { name: String, version: String, reasons: String },
-    #[error("{label} is a secret, and Lanyard does not put secrets on a command line, where other programs can read them; pick another package or a remote")]
+    #[error(
+        "{label} is a secret, and Lanyard does not put secrets on a command line, where other programs can read them; pick another package or a remote"
+    )]
     SecretOnCommandLine { label: String },
     #[error("{label} is required; give a value")]
     MissingInput { label: String },

@@ -50,11 +50,10 @@ pub struct HttpRegistry {
 impl HttpRegistry {
     /// The registry at `base`; each request gives up after `timeout`.
     pub fn new(base: Url, timeout: Duration) -> Result<Self, CatalogError> {
-        let client = client_builder()?
-            .redirect(same_origin_redirects())
-            .timeout(timeout)
-            .build()
-            .map_err(|err| CatalogError::Unreachable { registry: base.to_string(), reason: err.to_string() })?;
+        let client =
+            client_builder()?.redirect(same_origin_redirects()).timeout(timeout).build().map_err(|err| {
+                CatalogError::Unreachable { registry: base.to_string(), reason: err.to_string() }
+            })?;
         let shown = base.as_str().trim_end_matches('/').to_owned();
         Ok(Self { base, shown, client, timeout })
     }
@@ -81,7 +80,10 @@ impl HttpRegistry {
             match next {
                 Some(next) if cursor.as_ref() != Some(&next) => cursor = Some(next),
                 Some(_) => {
-                    fetched.notes.push(Note::new(&self.shown, "the registry handed back the same cursor twice; the listing stops there"));
+                    fetched.notes.push(Note::new(
+                        &self.shown,
+                        "the registry handed back the same cursor twice; the listing stops there",
+                    ));
                     return Ok(fetched);
                 }
                 None => return Ok(fetched),
@@ -124,7 +126,8 @@ impl HttpRegistry {
             match Entry::from_value(value) {
                 Ok(entry) => fetched.entries.push(entry),
                 Err(reason) => {
-                    let which = named.map_or_else(|| "an entry without a name".to_owned(), |n| format!("`{n}`"));
+                    let which =
+                        named.map_or_else(|| "an entry without a name".to_owned(), |n| format!("`{n}`"));
                     fetched.notes.push(Note::new(&self.shown, format!("{which} was skipped: {reason}")));
                 }
             }

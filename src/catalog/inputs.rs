@@ -145,7 +145,11 @@ impl Template {
     /// The value with the answers (or their defaults) filled in; `None` when an answer it needs
     /// is missing and optional, so that the value is left out. A missing required answer is an
     /// error, as is an answer that is not one of its question's choices.
-    pub fn render(&self, questions: &[Question], answers: &Answers) -> Result<Option<Rendered>, CatalogError> {
+    pub fn render(
+        &self,
+        questions: &[Question],
+        answers: &Answers,
+    ) -> Result<Option<Rendered>, CatalogError> {
         let mut value = String::new();
         let mut secret = false;
         for part in &self.parts {
@@ -157,7 +161,9 @@ impl Template {
                     let answer = given.or_else(|| question.and_then(|q| q.default.clone()));
                     let Some(answer) = answer else {
                         return match question {
-                            Some(q) if q.required => Err(CatalogError::MissingInput { label: q.label.clone() }),
+                            Some(q) if q.required => {
+                                Err(CatalogError::MissingInput { label: q.label.clone() })
+                            }
                             _ => Ok(None),
                         };
                     };
@@ -216,7 +222,8 @@ mod tests {
             "value": "Bearer {token}", "isSecret": true,
             "variables": {"token": {"isRequired": true, "description": "API token"}}
         }));
-        let template = Template::of_input("header:Authorization", "header Authorization", &auth, &mut questions);
+        let template =
+            Template::of_input("header:Authorization", "header Authorization", &auth, &mut questions);
         assert_eq!(questions.len(), 1);
         assert!(questions[0].secret && questions[0].must_ask(), "{questions:?}");
         assert_eq!(template.preview(&questions), "Bearer <secret>");
@@ -233,7 +240,12 @@ mod tests {
     #[test]
     fn optional_values_without_an_answer_are_left_out_and_defaults_fill_in() {
         let mut questions = Vec::new();
-        let level = Template::of_input("env:LEVEL", "LEVEL", &input(serde_json::json!({"default": "info"})), &mut questions);
+        let level = Template::of_input(
+            "env:LEVEL",
+            "LEVEL",
+            &input(serde_json::json!({"default": "info"})),
+            &mut questions,
+        );
         let extra = Template::of_input("env:EXTRA", "EXTRA", &input(serde_json::json!({})), &mut questions);
         let answers = Answers::new();
         assert_eq!(level.render(&questions, &answers).unwrap().unwrap().value.expose(), "info");

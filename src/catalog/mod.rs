@@ -29,7 +29,10 @@ pub use add::{Added, add, questions_left, sign_in_kind};
 pub use cache::{Cache, Cached};
 pub use error::CatalogError;
 pub use inputs::{Answers, Question};
-pub use model::{Argument, Entry, EntryMeta, Input, KeyValueInput, Official, Package, RemoteTransport, Repository, ServerJson};
+pub use model::{
+    Argument, Entry, EntryMeta, Input, KeyValueInput, Official, Package, RemoteTransport, Repository,
+    ServerJson,
+};
 pub use plan::{Built, Choice, Offer, PackageKind, Plan, offers};
 pub use registries::{OFFICIAL_REGISTRY, Registries, RegistryAddress, RegistryStore};
 pub use verify::{Check, Verdict};
@@ -165,17 +168,13 @@ impl Catalog {
         for address in &self.registries {
             let shown = address.to_string();
             let fetched = match self.reach(address) {
-                Ok(Registry::Http(registry)) => {
-                    // The API searches names by substring: ask for the longest word, filter here.
-                    let longest = words.iter().max_by_key(|w| w.len()).map(String::as_str);
-                    match registry.list_latest(longest).await {
-                        Ok(fetched) => {
-                            self.cache.store(address, &fetched.entries);
-                            Ok((fetched, None))
-                        }
-                        Err(err) => self.from_cache(address, err),
+                Ok(Registry::Http(registry)) => match search_each_word(&registry, &words).await {
+                    Ok(fetched) => {
+                        self.cache.store(address, &fetched.entries);
+                        Ok((fetched, None))
                     }
-                }
+                    Err(err) => self.from_cache(address, err),
+                },
                 Ok(Registry::Folder(path)) => folder::read_folder(&path).map(|f| (latest_only(f), None)),
                 Err(err) => Err(err),
             };
@@ -183,7 +182,11 @@ impl Catalog {
                 Ok((fetched, cached_at)) => {
                     outcome.notes.extend(fetched.notes);
                     let matching = latest_entries(fetched.entries).into_iter().filter(|e| matches(e, &words));
-                    outcome.hits.extend(matching.map(|entry| Hit { registry: shown.clone(), entry, cached_at }));
+                    outcome.hits.extend(matching.map(|entry| Hit {
+                        registry: shown.clone(),
+                        entry,
+                        cached_at,
+                    }));
                 }
                 Err(err) => outcome.notes.push(Note::new(&shown, err.to_string())),
             }
@@ -192,7 +195,11 @@ impl Catalog {
     }
 
     /// What the cache holds for `address`, after `err` kept the registry from answering.
-    fn from_cache(&self, address: &RegistryAddress, err: CatalogError) -> Result<(Fetched, Option<u64>), CatalogError> {
+    fn from_cache(
+        &self,
+        address: &RegistryAddress,
+        err: CatalogError,
+    ) -> Result<(Fetched, Option<u64>), CatalogError> {
         let Some(cached) = self.cache.load(address) else { return Err(err) };
         let note = Note::new(
             &address.to_string(),
@@ -287,11 +294,11 @@ impl Catalog {
     pub async fn checks(&self, entry: &Entry, plan: &Plan) -> Vec<Check> {
         let mut checks = verify::namespace_checks(&entry.server);
         if !plan.is_remote() {
-            for package in entry.server.packages.iter().filter(|p| p.registry_type.eq_ignore_ascii_case(&plan.runs)) {
+            for package in
+                entry.server.packages.iter().filter(|p| p.registry_type.eq_ignore_ascii_case(&plan.runs))
+            {
                 checks.push(verify::package_check(&entry.server, package, self.timeout).await);
             }
-        } else {
-            checks.retain(|check| check.subject.starts_with("remote") || check.subject.starts_with("repository"));
         }
         checks
     }
@@ -303,7 +310,10 @@ impl Catalog {
         for profile in file.profiles() {
             let Some(origin) = &profile.catalog else { continue };
             let Ok(address) = origin.registry.parse::<RegistryAddress>() else {
-                report.notes.push(Note::new(&origin.registry, format!("source `{}`: not a registry address", profile.id())));
+                report.notes.push(Note::new(
+                    &origin.registry,
+                    format!("source `{}`: not a registry address", profile.id()),
+                ));
                 continue;
             };
             if !self.registries.contains(&address) {
@@ -324,11 +334,45 @@ impl Catalog {
                         });
                     }
                 }
-                Err(err) => report.notes.push(Note::new(&origin.registry, format!("source `{}`: {err}", profile.id()))),
+                Err(err) => report
+                    .notes
+                    .push(Note::new(&origin.registry, format!("source `{}`: {err}", profile.id()))),
             }
         }
         report
     }
+}
+
+/// The latest entries whose names hold any of `words` (the API searches names by substring),
+/// each word asked for once; entries found twice are kept once. Without words, every entry.
+async fn search_each_word(registry: &HttpRegistry, words: &[String]) -> Result<Fetched, CatalogError> {
+    if words.is_empty() {
+        return registry.list_latest(None).await;
+    }
+    let mut all = Fetched::default();
+    let mut asked: Vec<&str> = Vec::new();
+    for word in words {
+        if asked.contains(&word.as_str()) {
+            continue;
+        }
+        asked.push(word);
+        let fetched = registry.list_latest(Some(word)).await?;
+        for note in fetched.notes {
+            if !all.notes.contains(&note) {
+                all.notes.push(note);
+            }
+        }
+        for entry in fetched.entries {
+            let seen = all
+                .entries
+                .iter()
+                .any(|e| e.server.name == entry.server.name && e.server.version == entry.server.version);
+            if !seen {
+                all.entries.push(entry);
+            }
+        }
+    }
+    Ok(all)
 }
 
 /// A folder's entries cut to each server's latest version.
@@ -369,14 +413,18 @@ mod tests {
     use super::*;
 
     fn entry(name: &str, version: &str, latest: Option<bool>) -> Entry {
-        let mut entry = Entry::from_value(serde_json::json!({"name": name, "version": version, "description": "Weather data"})).unwrap();
+        let mut entry = Entry::from_value(
+            serde_json::json!({"name": name, "version": version, "description": "Weather data"}),
+        )
+        .unwrap();
         entry.meta.official = latest.map(|l| Official { is_latest: Some(l), ..Default::default() });
         entry
     }
 
     #[test]
     fn the_latest_is_the_one_marked_latest_else_the_highest() {
-        let marked = latest_entries(vec![entry("a/x", "2.0.0", Some(false)), entry("a/x", "1.0.0", Some(true))]);
+        let marked =
+            latest_entries(vec![entry("a/x", "2.0.0", Some(false)), entry("a/x", "1.0.0", Some(true))]);
         assert_eq!(marked[0].server.version, "1.0.0");
         let highest = latest_entries(vec![entry("a/x", "1.9.0", None), entry("a/x", "1.10.0", None)]);
         assert_eq!(highest[0].server.version, "1.10.0");

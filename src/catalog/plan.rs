@@ -107,7 +107,10 @@ pub fn offers(server: &ServerJson) -> Vec<Offer> {
 
 fn package_unsupported(package: &Package) -> Option<String> {
     let Some(kind) = PackageKind::of(&package.registry_type) else {
-        return Some(format!("`{}` packages are not supported; pick another package or a remote", package.registry_type));
+        return Some(format!(
+            "`{}` packages are not supported; pick another package or a remote",
+            package.registry_type
+        ));
     };
     if let Some(transport) = &package.transport
         && !transport.kind.eq_ignore_ascii_case("stdio")
@@ -213,7 +216,9 @@ impl Plan {
                 "it lists no package and no remote".to_owned()
             } else {
                 all.iter()
-                    .filter_map(|o| o.unsupported.as_ref().map(|why| format!("{} {}: {why}", o.runs, o.target)))
+                    .filter_map(|o| {
+                        o.unsupported.as_ref().map(|why| format!("{} {}: {why}", o.runs, o.target))
+                    })
                     .collect::<Vec<_>>()
                     .join("; ")
             };
@@ -256,10 +261,14 @@ impl Plan {
         match &self.shape {
             Shape::Stdio { command, before, after, env, pass_env } => {
                 let mut words = vec![command.clone()];
-                let piece = |p: &ArgPiece| p.values.iter().map(|v| v.preview(&self.questions)).collect::<Vec<_>>();
+                let piece =
+                    |p: &ArgPiece| p.values.iter().map(|v| v.preview(&self.questions)).collect::<Vec<_>>();
                 words.extend(before.iter().flat_map(piece));
                 if *pass_env {
-                    words.extend(env.iter().flat_map(|(name, _)| ["-e".to_owned(), name.clone()]));
+                    // In the order `build` passes them: by name.
+                    let names: std::collections::BTreeSet<&String> =
+                        env.iter().map(|(name, _)| name).collect();
+                    words.extend(names.into_iter().flat_map(|name| ["-e".to_owned(), name.clone()]));
                 }
                 words.extend(after.iter().flat_map(piece));
                 shell_words(&words)
@@ -290,8 +299,10 @@ impl Plan {
     /// `weather-server`.
     pub fn suggested_id(&self) -> SourceId {
         let last = self.name.rsplit('/').next().unwrap_or(&self.name).to_ascii_lowercase();
-        let mut id: String =
-            last.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+        let mut id: String = last
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .collect();
         id = id.trim_start_matches(['-', '_']).chars().take(SourceId::MAX_LEN).collect();
         id.parse().unwrap_or_else(|_| "server".parse().expect("a fixed valid id"))
     }
@@ -303,7 +314,9 @@ impl Plan {
         let kept = |name: &str| -> Option<ConfigValue> {
             match keep? {
                 Transport::Stdio { env, .. } => env.get(name).cloned(),
-                Transport::Http { headers, .. } | Transport::Sse { headers, .. } => headers.get(name).cloned(),
+                Transport::Http { headers, .. } | Transport::Sse { headers, .. } => {
+                    headers.get(name).cloned()
+                }
             }
         };
         let mut secrets = Vec::new();
@@ -337,7 +350,12 @@ impl Plan {
                 let mut words = vec![command.clone()];
                 words.extend(args.iter().cloned());
                 Ok(Built {
-                    transport: Transport::Stdio { command: command.clone(), args, env: env_values, cwd: None },
+                    transport: Transport::Stdio {
+                        command: command.clone(),
+                        args,
+                        env: env_values,
+                        cwd: None,
+                    },
                     secrets,
                     shown: shell_words(&words),
                     secret_names,
@@ -400,13 +418,22 @@ fn secret_refused(label: &str) -> CatalogError {
 
 fn package_shape(package: &Package, questions: &mut Vec<Question>) -> Shape {
     let kind = PackageKind::of(&package.registry_type).expect("only supported packages are planned");
-    let command = package.runtime_hint.clone().filter(|h| !h.trim().is_empty()).unwrap_or_else(|| kind.runtime().to_owned());
+    let command = package
+        .runtime_hint
+        .clone()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| kind.runtime().to_owned());
     let runtime_args = arguments(&package.runtime_arguments, "runtime", questions);
     let package_args = arguments(&package.package_arguments, "arg", questions);
     let env = package.environment_variables.iter().map(|var| env_slot(var, questions)).collect();
     let identifier = package.identifier.trim();
     let version = package.version.as_deref().map(str::trim).filter(|v| !v.is_empty());
-    let fixed = |words: &[&str]| words.iter().map(|w| ArgPiece { values: vec![Template::text(*w)], label: (*w).to_owned() }).collect::<Vec<_>>();
+    let fixed = |words: &[&str]| {
+        words
+            .iter()
+            .map(|w| ArgPiece { values: vec![Template::text(*w)], label: (*w).to_owned() })
+            .collect::<Vec<_>>()
+    };
     let mut before = Vec::new();
     let mut after = Vec::new();
     let reference = match (kind, version) {
@@ -417,7 +444,10 @@ fn package_shape(package: &Package, questions: &mut Vec<Question>) -> Shape {
     };
     match kind {
         PackageKind::Npm => {
-            let says_yes = package.runtime_arguments.iter().any(|a| matches!(a.input.value.as_deref(), Some("-y" | "--yes")) || matches!(a.name.as_deref(), Some("-y" | "--yes")));
+            let says_yes = package.runtime_arguments.iter().any(|a| {
+                matches!(a.input.value.as_deref(), Some("-y" | "--yes"))
+                    || matches!(a.name.as_deref(), Some("-y" | "--yes"))
+            });
             if !says_yes {
                 before.extend(fixed(&["-y"]));
             }
@@ -457,7 +487,11 @@ fn image_has_tag(identifier: &str) -> bool {
 fn arguments(arguments: &[Argument], prefix: &str, questions: &mut Vec<Question>) -> Vec<ArgPiece> {
     let mut pieces = Vec::new();
     for (index, argument) in arguments.iter().enumerate() {
-        let tag = argument.name.clone().or_else(|| argument.value_hint.clone()).unwrap_or_else(|| index.to_string());
+        let tag = argument
+            .name
+            .clone()
+            .or_else(|| argument.value_hint.clone())
+            .unwrap_or_else(|| index.to_string());
         let key = format!("{prefix}:{tag}");
         match (argument.kind.eq_ignore_ascii_case("named"), &argument.name) {
             (true, Some(name)) => {
@@ -588,7 +622,10 @@ mod tests {
         }));
         let plan = |index| Plan::new("r", &entry, Some(Choice::Package(index))).unwrap();
         assert_eq!(plan(0).preview(), "uvx multi-mcp==3.1.0");
-        assert_eq!(plan(1).preview(), "docker run -i --rm --network host -e TOKEN docker.io/example/multi:3.1.0");
+        assert_eq!(
+            plan(1).preview(),
+            "docker run -i --rm --network host -e TOKEN docker.io/example/multi:3.1.0"
+        );
         let built = plan(1).build(&answers(&[("env:TOKEN", "s3cret")]), None).unwrap();
         assert!(!built.shown.contains("s3cret"), "{}", built.shown);
         assert_eq!(plan(2).preview(), "dnx Example.Multi@3.1.0 --yes -- mcp");
@@ -610,7 +647,8 @@ mod tests {
         let plan = Plan::new("r", &entry, None).unwrap();
         assert!(plan.is_remote());
         assert_eq!(plan.preview(), "https://<tenant>.example.com/mcp");
-        let built = plan.build(&answers(&[("url/tenant", "acme"), ("header:X-Api-Key", "abc")]), None).unwrap();
+        let built =
+            plan.build(&answers(&[("url/tenant", "acme"), ("header:X-Api-Key", "abc")]), None).unwrap();
         let Transport::Http { url, headers } = &built.transport else { panic!("http") };
         assert_eq!(url, "https://acme.example.com/mcp");
         assert_eq!(headers.get("X-Api-Key"), Some(&ConfigValue::Secret(SecretRef::header("X-Api-Key"))));
@@ -639,7 +677,11 @@ mod tests {
         let built = plan.build(&Answers::new(), Some(&before)).unwrap();
         let Transport::Stdio { args, env, .. } = &built.transport else { panic!("stdio") };
         assert_eq!(args, &["-y", "@example/weather@2.0.0"]);
-        assert_eq!(env.get("UNITS"), Some(&ConfigValue::Text("imperial".into())), "the person's setting stays");
+        assert_eq!(
+            env.get("UNITS"),
+            Some(&ConfigValue::Text("imperial".into())),
+            "the person's setting stays"
+        );
         assert_eq!(env.get("API_KEY"), Some(&ConfigValue::Secret(SecretRef::env("API_KEY"))));
         assert!(built.secrets.is_empty(), "the kept secret is not asked for nor stored again");
     }

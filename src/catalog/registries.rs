@@ -45,8 +45,10 @@ impl FromStr for RegistryAddress {
         }
         let lower = text.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
-            let url = Url::parse(text)
-                .map_err(|err| CatalogError::BadAddress { given: text.to_owned(), reason: err.to_string() })?;
+            let url = Url::parse(text).map_err(|err| CatalogError::BadAddress {
+                given: text.to_owned(),
+                reason: err.to_string(),
+            })?;
             return Ok(Self::Http(url));
         }
         if lower.contains("://") {
@@ -148,10 +150,8 @@ impl RegistryStore {
     fn save(&self, settings: &Registries) -> Result<(), CatalogError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|err| self.io(err))?;
-        let body = toml::to_string_pretty(settings).map_err(|err| CatalogError::Settings {
-            path: self.path.clone(),
-            reason: err.to_string(),
-        })?;
+        let body = toml::to_string_pretty(settings)
+            .map_err(|err| CatalogError::Settings { path: self.path.clone(), reason: err.to_string() })?;
         let text = format!("# The MCP registries `lanyard catalog` searches, in order.\n{body}");
         let mut temp = tempfile::Builder::new()
             .prefix(".registries.")

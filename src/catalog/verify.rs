@@ -57,9 +57,10 @@ pub fn namespace_checks(server: &ServerJson) -> Vec<Check> {
     let mut checks = Vec::new();
     if let Some(owner) = namespace.strip_prefix("io.github.") {
         if let Some(repository) = &server.repository {
-            let repo_owner = Url::parse(&repository.url).ok().filter(|u| u.host_str() == Some("github.com")).and_then(
-                |u| u.path_segments().and_then(|mut s| s.next().map(str::to_ascii_lowercase)),
-            );
+            let repo_owner = Url::parse(&repository.url)
+                .ok()
+                .filter(|u| u.host_str() == Some("github.com"))
+                .and_then(|u| u.path_segments().and_then(|mut s| s.next().map(str::to_ascii_lowercase)));
             let subject = format!("repository {}", repository.url);
             let verdict = match repo_owner {
                 Some(found) if found == owner => Verdict::Verified(format!("GitHub owner `{owner}`")),
@@ -78,7 +79,9 @@ pub fn namespace_checks(server: &ServerJson) -> Vec<Check> {
         let Some(url) = &remote.url else { continue };
         let subject = format!("remote {url}");
         // A URL with `{variables}` in its host is checked after them.
-        let host = Url::parse(&url.replace(['{', '}'], "")).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        let host = Url::parse(&url.replace(['{', '}'], ""))
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
         let verdict = match host {
             Some(host) if host == domain || host.ends_with(&format!(".{domain}")) => {
                 Verdict::Verified(format!("served under {domain}"))
@@ -100,7 +103,10 @@ pub async fn package_check(server: &ServerJson, package: &Package, timeout: Dura
         "npm" => npm(server, package, &version, timeout).await,
         "pypi" => pypi(server, package, &version, timeout).await,
         "mcpb" => match &package.file_sha256 {
-            Some(_) => Verdict::Unchecked("bundles are not run by Lanyard; the entry gives a SHA-256 to check the download against".into()),
+            Some(_) => Verdict::Unchecked(
+                "bundles are not run by Lanyard; the entry gives a SHA-256 to check the download against"
+                    .into(),
+            ),
             None => Verdict::Mismatch("a bundle without a SHA-256: its download cannot be checked".into()),
         },
         _ => Verdict::Unchecked(format!("Lanyard cannot check the ownership of {kind} packages")),
@@ -121,7 +127,10 @@ async fn npm(server: &ServerJson, package: &Package, version: &str, timeout: Dur
     match document.get("mcpName").and_then(|v| v.as_str()) {
         Some(named) if named == server.name => Verdict::Verified(format!("its package.json names `{named}`")),
         Some(named) => Verdict::Mismatch(format!("its package.json names `{named}`, not `{}`", server.name)),
-        None => Verdict::Mismatch(format!("its package.json has no `mcpName`, so it does not name `{}`", server.name)),
+        None => Verdict::Mismatch(format!(
+            "its package.json has no `mcpName`, so it does not name `{}`",
+            server.name
+        )),
     }
 }
 
@@ -161,7 +170,11 @@ async fn get_json(url: Url, timeout: Duration) -> Result<serde_json::Value, Stri
         .map_err(|err| err.to_string())?;
     let origin = crate::net::Origin::of(&url);
     let response = client.get(url).send().await.map_err(|err| {
-        if err.is_timeout() { format!("{origin} did not answer in time") } else { format!("{origin} cannot be reached") }
+        if err.is_timeout() {
+            format!("{origin} did not answer in time")
+        } else {
+            format!("{origin} cannot be reached")
+        }
     })?;
     if !response.status().is_success() {
         return Err(format!("{origin} answered {}", response.status().as_u16()));
