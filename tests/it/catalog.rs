@@ -2,6 +2,8 @@
 //! over `server.json` fixtures: several versions, paging, a broken document, a slow answer), a
 //! folder of the same documents, and real servers behind the entries: Lanyard's test server
 //! over HTTP, server-everything from npm through `npx`, mcp-server-time from PyPI through `uvx`.
+//! The registry is served by this process while `lanyard` runs as a child that the test waits
+//! for, so the runtime has threads of its own to answer on.
 
 use std::time::Duration;
 
@@ -32,7 +34,7 @@ fn profile_text(home: &Home) -> String {
     std::fs::read_to_string(home.profile_file()).expect("the profile file exists")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_pages_through_the_registry_and_skips_a_broken_document() {
     let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
     let home = Home::new();
@@ -65,7 +67,7 @@ async fn search_pages_through_the_registry_and_skips_a_broken_document() {
     assert!(!words.stdout.contains(ECHO), "{}", words.stdout);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_registry_is_answered_from_the_cache_and_says_how_old_it_is() {
     let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
     let home = Home::new();
@@ -91,7 +93,7 @@ async fn a_slow_registry_is_answered_from_the_cache_and_says_how_old_it_is() {
     assert!(run.stderr.contains("no answer within"), "{}", run.stderr);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_folder_of_server_json_files_is_a_registry() {
     let folder = fixture_folder("http://127.0.0.1:9/mcp");
     let path = folder.path().to_str().expect("a UTF-8 path");
@@ -125,7 +127,7 @@ async fn a_folder_of_server_json_files_is_a_registry() {
     catalog(&home, &["show", "io.github.lanyard-tests/ecko"], path).fails_with(2, "did you mean");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_package_that_does_not_name_its_server_is_flagged() {
     let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
     let home = Home::new();
@@ -151,7 +153,7 @@ async fn a_package_that_does_not_name_its_server_is_flagged() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_add_needs_yes_and_saves_nothing() {
     let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
     let home = Home::new();
@@ -159,7 +161,7 @@ async fn without_a_terminal_add_needs_yes_and_saves_nothing() {
     assert!(!home.profile_file().exists(), "nothing was saved");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_is_added_with_its_secret_in_the_keychain_then_updated_keeping_the_settings() {
     let (_server, mcp_url) = start_test_server_http().await.expect("the test server starts");
     let registry = FixtureRegistry::start(&mcp_url).await;
@@ -219,7 +221,7 @@ async fn a_remote_is_added_with_its_secret_in_the_keychain_then_updated_keeping_
     home.run(&["profile", "rm", "catalog-echo"]).ok();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_npm_package_is_added_and_run_with_npx() {
     let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
     let home = Home::new();
@@ -245,7 +247,7 @@ async fn an_npm_package_is_added_and_run_with_npx() {
     home.run(&["profile", "rm", "catalog-everything"]).ok();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pypi_package_is_added_and_run_with_uvx() {
     assert!(
         std::process::Command::new("uvx").arg("--version").output().is_ok_and(|o| o.status.success()),
@@ -286,7 +288,7 @@ async fn a_pypi_package_is_added_and_run_with_uvx() {
     home.run(&["profile", "rm", "catalog-time"]).ok();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registries_are_settings() {
     let home = Home::new();
     let listed = home.run(&["catalog", "registry", "list"]).ok();
