@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use super::error::CatalogError;
+use super::fetched::{Fetched, Note};
 use super::model::Entry;
-use super::{Fetched, Note};
 
 /// How deep below the folder files are looked for.
 const MAX_DEPTH: usize = 4;

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use url::Url;
 
 use super::error::CatalogError;
+use super::fetched::{Fetched, Note};
 use super::model::Entry;
-use super::{Fetched, Note};
 use crate::net::{client_builder, refused_redirect, same_origin_redirects};
 
 /// Entries asked for per page.

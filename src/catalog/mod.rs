@@ -12,6 +12,7 @@
 mod add;
 mod cache;
 mod error;
+mod fetched;
 mod folder;
 mod http;
 mod inputs;
@@ -28,6 +29,7 @@ use serde::Serialize;
 pub use add::{Added, add, questions_left, sign_in_kind};
 pub use cache::{Cache, Cached};
 pub use error::CatalogError;
+pub use fetched::{Fetched, Note};
 pub use inputs::{Answers, Question};
 pub use model::{
     Argument, Entry, EntryMeta, Input, KeyValueInput, Official, Package, RemoteTransport, Repository,
@@ -45,27 +47,6 @@ use http::HttpRegistry;
 
 /// How long one request to a registry may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Something worth telling the person that did not stop the operation: a document skipped, a
-/// registry answered from the cache.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Note {
-    pub registry: String,
-    pub text: String,
-}
-
-impl Note {
-    pub fn new(registry: &str, text: impl Into<String>) -> Self {
-        Self { registry: registry.to_owned(), text: text.into() }
-    }
-}
-
-/// Entries read from a registry, and the notes on what was skipped.
-#[derive(Debug, Default)]
-pub struct Fetched {
-    pub entries: Vec<Entry>,
-    pub notes: Vec<Note>,
-}
 
 /// An entry and the registry it came from.
 #[derive(Debug, Clone, Serialize)]
@@ -173,7 +154,7 @@ impl Catalog {
                         self.cache.store(address, &fetched.entries);
                         Ok((fetched, None))
                     }
-                    Err(err) => self.from_cache(address, err),
+                    Err(err) => self.cached_instead(address, err),
                 },
                 Ok(Registry::Folder(path)) => folder::read_folder(&path).map(|f| (latest_only(f), None)),
                 Err(err) => Err(err),
@@ -195,7 +176,7 @@ impl Catalog {
     }
 
     /// What the cache holds for `address`, after `err` kept the registry from answering.
-    fn from_cache(
+    fn cached_instead(
         &self,
         address: &RegistryAddress,
         err: CatalogError,
@@ -234,7 +215,7 @@ impl Catalog {
                         Ok((fetched, None))
                     }
                     Ok(None) => Ok((Fetched::default(), None)),
-                    Err(err) => self.from_cache(address, err).map(|(mut fetched, at)| {
+                    Err(err) => self.cached_instead(address, err).map(|(mut fetched, at)| {
                         fetched.entries.retain(|e| e.server.name == name);
                         (fetched, at)
                     }),
