@@ -128,3 +128,49 @@ pub async fn add(
         .await?;
     Ok(Added { id: id.clone(), updated: true, shown, secrets_stored, auth: saved.auth.kind_name() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A server that answers every request with `status` and, when given, a challenge.
+    async fn answering(status: u16, challenge: Option<&'static str>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+        let app = axum::Router::new().fallback(move || async move {
+            let mut response = axum::response::Response::new(axum::body::Body::empty());
+            *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
+            if let Some(challenge) = challenge {
+                response.headers_mut().insert("www-authenticate", challenge.parse().unwrap());
+            }
+            response
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    }
+
+    fn remote(url: String, secret_header: bool) -> Built {
+        Built {
+            transport: Transport::Http { url: url.clone(), headers: BTreeMap::new() },
+            secrets: Vec::new(),
+            shown: url,
+            secret_names: if secret_header { vec!["X-Api-Key".into()] } else { Vec::new() },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_remote_that_challenges_for_a_bearer_token_gets_oauth() {
+        let limit = Duration::from_secs(5);
+        let oauth = answering(401, Some(r#"Bearer resource_metadata="http://127.0.0.1:9/prm""#)).await;
+        assert!(matches!(sign_in_kind(&remote(oauth.clone(), false), limit).await, Auth::OAuth(_)));
+        assert!(
+            matches!(sign_in_kind(&remote(oauth, true), limit).await, Auth::Headers),
+            "a secret header the person gave is the sign-in"
+        );
+        let open = answering(200, None).await;
+        assert!(matches!(sign_in_kind(&remote(open, false), limit).await, Auth::None));
+        let basic = answering(401, Some("Basic realm=x")).await;
+        assert!(matches!(sign_in_kind(&remote(basic, false), limit).await, Auth::None));
+    }
+}

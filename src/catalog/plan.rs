@@ -235,10 +235,23 @@ impl Plan {
                 reasons: format!("{} {}: {why}", offer.runs, offer.target),
             });
         }
+        let unknown = || CatalogError::NothingToAdd {
+            name: server.name.clone(),
+            version: server.version.clone(),
+            reasons: format!("{} {}: not a kind Lanyard runs", offer.runs, offer.target),
+        };
         let mut questions = Vec::new();
         let shape = match offer.choice {
-            Choice::Package(index) => package_shape(&server.packages[index], &mut questions),
-            Choice::Remote(index) => remote_shape(&server.remotes[index], &mut questions),
+            Choice::Package(index) => {
+                let package = server.packages.get(index).ok_or_else(unknown)?;
+                let kind = PackageKind::of(&package.registry_type).ok_or_else(unknown)?;
+                package_shape(kind, package, &mut questions)
+            }
+            Choice::Remote(index) => {
+                let remote = server.remotes.get(index).ok_or_else(unknown)?;
+                let kind = remote_kind(&remote.kind).ok_or_else(unknown)?;
+                remote_shape(kind, remote, &mut questions)
+            }
         };
         Ok(Self {
             registry: registry.to_owned(),
@@ -274,14 +287,6 @@ impl Plan {
                 shell_words(&words)
             }
             Shape::Remote { url, .. } => url.preview(&self.questions),
-        }
-    }
-
-    /// The environment variables (stdio) or headers (remote) the plan sets, by name.
-    pub fn value_names(&self) -> Vec<String> {
-        match &self.shape {
-            Shape::Stdio { env, .. } => env.iter().map(|(name, _)| name.clone()).collect(),
-            Shape::Remote { headers, .. } => headers.iter().map(|(name, _)| name.clone()).collect(),
         }
     }
 
@@ -416,8 +421,7 @@ fn secret_refused(label: &str) -> CatalogError {
     CatalogError::SecretOnCommandLine { label: label.to_owned() }
 }
 
-fn package_shape(package: &Package, questions: &mut Vec<Question>) -> Shape {
-    let kind = PackageKind::of(&package.registry_type).expect("only supported packages are planned");
+fn package_shape(kind: PackageKind, package: &Package, questions: &mut Vec<Question>) -> Shape {
     let command = package
         .runtime_hint
         .clone()
@@ -521,8 +525,7 @@ fn env_slot(var: &KeyValueInput, questions: &mut Vec<Question>) -> (String, Temp
     (var.name.clone(), Template::of_input(&key, &label, &var.input, questions))
 }
 
-fn remote_shape(remote: &RemoteTransport, questions: &mut Vec<Question>) -> Shape {
-    let kind = remote_kind(&remote.kind).expect("only supported remotes are planned");
+fn remote_shape(kind: RemoteKind, remote: &RemoteTransport, questions: &mut Vec<Question>) -> Shape {
     let url_input = super::model::Input {
         value: remote.url.clone(),
         variables: remote.variables.clone(),

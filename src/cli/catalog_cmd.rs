@@ -197,6 +197,7 @@ pub async fn add(engine: &Engine, args: CatalogAddArgs) -> Result<()> {
     let what = if plan.is_remote() { "connect to" } else { "run" };
     println!("Source `{id}` will {what}: {}", plan.preview());
     let left = questions_left(&plan, existing.as_ref());
+    print_questions(&left);
     let answers = answers(&left, &args.set, interactive)?;
     let built = plan.build(&answers, existing.as_ref().map(|p| &p.transport))?;
     if built.shown != plan.preview() {
