@@ -27,8 +27,20 @@ use super::{print_json, progress};
 /// download the package first.
 const CHECK_LIMIT: Duration = Duration::from_secs(300);
 
+/// A registry address as given, a folder made absolute so that it means the same from any
+/// working folder (it is saved in the settings and in a source's record).
+fn address(text: &str) -> Result<RegistryAddress> {
+    Ok(match text.parse::<RegistryAddress>()? {
+        RegistryAddress::Folder(path) => RegistryAddress::Folder(
+            std::path::absolute(&path)
+                .with_context(|| format!("{}: cannot make the path absolute", path.display()))?,
+        ),
+        address => address,
+    })
+}
+
 fn catalog(engine: &Engine, choice: &RegistryChoice) -> Result<Catalog> {
-    let only = choice.registry.as_deref().map(str::parse::<RegistryAddress>).transpose()?;
+    let only = choice.registry.as_deref().map(address).transpose()?;
     let mut catalog = Catalog::open(engine.dirs(), only)?;
     if let Ok(text) = std::env::var("LANYARD_CATALOG_TIMEOUT") {
         let seconds: f64 = text.trim().parse().ok().filter(|s: &f64| *s > 0.0).ok_or_else(|| {
@@ -184,9 +196,6 @@ pub async fn add(engine: &Engine, args: CatalogAddArgs) -> Result<()> {
             origin.name, origin.version, plan.version
         );
     }
-    let checks = catalog.checks(&found.hit.entry, &plan).await;
-    print_checks(&checks);
-
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !interactive && !args.yes {
         return Err(UsageError::new(
@@ -196,6 +205,8 @@ pub async fn add(engine: &Engine, args: CatalogAddArgs) -> Result<()> {
     }
     let what = if plan.is_remote() { "connect to" } else { "run" };
     println!("Source `{id}` will {what}: {}", plan.preview());
+    let checks = catalog.checks(&found.hit.entry, &plan).await;
+    print_checks(&checks);
     let left = questions_left(&plan, existing.as_ref());
     print_questions(&left);
     let answers = answers(&left, &args.set, interactive)?;
@@ -382,7 +393,7 @@ pub fn registry(engine: &Engine, command: RegistryCommand) -> Result<()> {
             }
         }
         RegistryCommand::Add(arg) => {
-            let address: RegistryAddress = arg.address.parse()?;
+            let address = address(&arg.address)?;
             if store.add(address.clone())? {
                 println!("Added registry {address}.");
             } else {
@@ -390,7 +401,7 @@ pub fn registry(engine: &Engine, command: RegistryCommand) -> Result<()> {
             }
         }
         RegistryCommand::Rm(arg) => {
-            let address: RegistryAddress = arg.address.parse()?;
+            let address = address(&arg.address)?;
             if !store.remove(&address)? {
                 return Err(UsageError::new(format!(
                     "registry {address} is not listed; `lanyard catalog registry list` shows them"
