@@ -82,6 +82,21 @@ pub async fn sign_in_kind(built: &Built, timeout: Duration) -> Auth {
     }
 }
 
+/// Whether `plan` may be saved over `existing`: only a source made from the same server is
+/// updated; one made from another, or by hand, is left alone.
+pub fn may_update(existing: &Profile, plan: &Plan) -> Result<(), CatalogError> {
+    match &existing.catalog {
+        Some(origin) if origin.name == plan.name => Ok(()),
+        other => Err(CatalogError::OtherOrigin {
+            id: existing.id().to_string(),
+            existing: other
+                .as_ref()
+                .map_or_else(|| "no registry (it was added by hand)".to_owned(), |o| o.name.clone()),
+            name: plan.name.clone(),
+        }),
+    }
+}
+
 /// Saves `plan` with `answers` as source `id`: a new source with `auth`, or, when `id` was made
 /// from the same server, that source at the plan's version (keeping its settings and secrets).
 /// A source of that id made some other way is left alone.
@@ -104,18 +119,7 @@ pub async fn add(
         engine.add_profile(profile, built.secrets).await?;
         return Ok(Added { id: id.clone(), updated: false, shown, secrets_stored, auth });
     };
-    match &existing.catalog {
-        Some(origin) if origin.name == plan.name => {}
-        other => {
-            return Err(CatalogError::OtherOrigin {
-                id: id.to_string(),
-                existing: other
-                    .as_ref()
-                    .map_or_else(|| "no registry (it was added by hand)".to_owned(), |o| o.name.clone()),
-                name: plan.name.clone(),
-            });
-        }
-    }
+    may_update(&existing, plan)?;
     let built = plan.build(answers, Some(&existing.transport))?;
     let (shown, secrets_stored) = (built.shown.clone(), built.secrets.len());
     let origin = plan.origin();

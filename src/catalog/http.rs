@@ -194,21 +194,11 @@ impl HttpRegistry {
     }
 }
 
-/// An error and its causes, `: `-joined, without the request's URL (the registry is named
-/// already).
+/// What went wrong with a request and its causes, `: `-joined; the registry is named by the
+/// caller.
 fn causes(err: &reqwest::Error) -> String {
-    let mut text = match err.url() {
-        Some(_) => {
-            let mut plain = String::new();
-            if err.is_connect() {
-                plain.push_str("cannot connect");
-            } else {
-                plain.push_str("the request failed");
-            }
-            plain
-        }
-        None => err.to_string(),
-    };
+    let mut text =
+        if err.is_connect() { "cannot connect".to_owned() } else { "the request failed".to_owned() };
     let mut cause = std::error::Error::source(err);
     while let Some(current) = cause {
         text.push_str(": ");

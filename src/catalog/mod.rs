@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use add::{Added, add, questions_left, sign_in_kind};
+pub use add::{Added, add, may_update, questions_left, sign_in_kind};
 pub use cache::{Cache, Cached};
 pub use error::CatalogError;
 pub use fetched::{Fetched, Note};

@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 
 use lanyard::Engine;
 use lanyard::catalog::{
-    Answers, Catalog, Choice, Found, Note, Plan, Question, RegistryAddress, RegistryStore, Verdict, offers,
-    questions_left, sign_in_kind,
+    Answers, Catalog, Choice, Found, Note, Plan, Question, RegistryAddress, RegistryStore, Verdict,
+    may_update, offers, questions_left, sign_in_kind,
 };
 use lanyard::ids::SourceId;
 use lanyard::profile::{Auth, Profile};
@@ -190,6 +190,9 @@ pub async fn add(engine: &Engine, args: CatalogAddArgs) -> Result<()> {
         None => made_from(&file, &plan.name).unwrap_or_else(|| plan.suggested_id()),
     };
     let existing = file.get(&id).cloned();
+    if let Some(existing) = &existing {
+        may_update(existing, &plan)?;
+    }
     if let Some(origin) = existing.as_ref().and_then(|p| p.catalog.as_ref()) {
         println!(
             "Source `{id}` runs {} {}; this updates it to {} (its settings and secrets stay).",

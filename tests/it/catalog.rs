@@ -159,6 +159,14 @@ async fn without_a_terminal_add_needs_yes_and_saves_nothing() {
     let home = Home::new();
     catalog_with_stdin(&home, &["add", ECHO], &registry.url, "a-key\n").fails_with(2, "--yes");
     assert!(!home.profile_file().exists(), "nothing was saved");
+
+    home.run(&["profile", "add", "echo", "--url", "http://127.0.0.1:9/mcp"]).ok();
+    let before = profile_text(&home);
+    let refused =
+        catalog_with_stdin(&home, &["add", ECHO, "--as", "echo", "--yes"], &registry.url, "a-key\n");
+    refused.fails_with(2, "added by hand");
+    assert_eq!(profile_text(&home), before, "a source made by hand is never replaced");
+    home.run(&["profile", "rm", "echo"]).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
