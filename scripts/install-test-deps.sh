@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 
 scripts/apt-install.sh dbus gnome-keyring libsecret-tools keyutils curl tinyproxy openssl
 
+# uv: the catalogue's tests add a PyPI package, which `uvx` runs.
+if ! command -v uvx >/dev/null; then
+    python3 -m pip install --quiet uv
+fi
+
 # npm ci deletes and reinstalls node_modules every time (~30 s); skip it when the lock file (by
 # content, so a checkout that only touches its date does not count) and Node's version are the
 # ones the last install was made from. The stamp is written after a complete install only.

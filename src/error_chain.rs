@@ -8,6 +8,7 @@ use std::error::Error as StdError;
 
 use crate::ErrorKind;
 use crate::bridge::BridgeError;
+use crate::catalog::CatalogError;
 use crate::net::NetError;
 use crate::oauth::OAuthError;
 use crate::profile::{ImportError, ProfileError, ResolveError};
@@ -30,6 +31,8 @@ pub fn kind_of(err: &(dyn StdError + 'static)) -> Option<ErrorKind> {
     } else if let Some(err) = err.downcast_ref::<ResolveError>() {
         Some(err.kind())
     } else if let Some(err) = err.downcast_ref::<ImportError>() {
+        Some(err.kind())
+    } else if let Some(err) = err.downcast_ref::<CatalogError>() {
         Some(err.kind())
     } else if let Some(err) = err.downcast_ref::<NetError>() {
         Some(err.kind())

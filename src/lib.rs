@@ -5,6 +5,7 @@
 //! Imports point one way: front-ends use this crate's public API; this crate never knows them.
 
 pub mod bridge;
+pub mod catalog;
 pub mod clients;
 pub mod clock;
 pub mod credentials;

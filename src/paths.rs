@@ -68,6 +68,11 @@ impl Dirs {
         self.data.join("oauth-activity")
     }
 
+    /// What was last fetched from each MCP registry (see [`crate::catalog`]).
+    pub fn catalog_cache(&self) -> PathBuf {
+        self.data.join("catalog")
+    }
+
     /// The sign-ins waiting for the person (see [`crate::oauth::pending`]).
     pub fn sign_ins(&self) -> PathBuf {
         self.data.join("sign-ins")
@@ -86,7 +91,7 @@ mod tests {
     fn every_folder_but_the_config_is_under_the_data_folder() {
         let dirs = Dirs::new("/c", "/d");
         assert_eq!(dirs.config(), Path::new("/c"));
-        for folder in [dirs.logs(), dirs.locks(), dirs.history(), dirs.sign_ins()] {
+        for folder in [dirs.logs(), dirs.locks(), dirs.history(), dirs.sign_ins(), dirs.catalog_cache()] {
             assert!(folder.starts_with("/d"), "{folder:?}");
         }
     }

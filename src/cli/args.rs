@@ -20,6 +20,7 @@ Environment:
   LANYARD_CONFIG_DIR  folder of profiles.toml (default: the OS config folder + /lanyard)
   LANYARD_DATA_DIR    folder of logs (default: the OS data folder + /lanyard)
   LANYARD_KEYCHAIN    secret-service (default on Linux) or keyutils (kernel keyring, forgets at reboot)
+  LANYARD_CATALOG_TIMEOUT  seconds one request to an MCP registry may take (default: 20)
   LANYARD_LOG         log filter for stderr, e.g. debug or lanyard=trace (default: Lanyard's own warnings; RUST_LOG too)";
 
 /// Keeps your MCP server connections and their credentials in one place.
@@ -69,6 +70,124 @@ pub enum Command {
     /// Print a redacted bundle (versions, OS, sources without secrets, recent activity, doctor)
     /// to attach to a bug report.
     Diagnostics(DiagnosticsArgs),
+    /// Find servers in MCP registries and add them as sources.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Search the registries for servers whose name, title or description hold every word.
+    Search(CatalogSearchArgs),
+    /// Show a server: its versions, what it runs, what it needs, and whether it checks out.
+    Show(CatalogShowArgs),
+    /// Add a server as a source, or a newer version over the source made from it. Shows the
+    /// exact command or URL and asks before saving; required secrets go to the keychain.
+    Add(CatalogAddArgs),
+    /// List the sources whose registry entry has a newer version.
+    Outdated(CatalogOutdatedArgs),
+    /// List, add or remove the registries the catalogue reads.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+/// `--registry`, taken by every catalogue command.
+#[derive(Debug, Args)]
+pub struct RegistryChoice {
+    /// Use only this registry: an http(s) URL, or a folder of server.json files.
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogSearchArgs {
+    /// Words the server's name, title or description must hold.
+    #[arg(required = true)]
+    pub words: Vec<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub registry: RegistryChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogShowArgs {
+    /// The server's name in the registry, e.g. io.github.owner/server.
+    pub name: String,
+    /// A version other than the latest.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub registry: RegistryChoice,
+}
+
+/// What of an entry to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunsChoice {
+    Npm,
+    Pypi,
+    Oci,
+    Nuget,
+    Remote,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Without a terminal, --yes is needed, and the values the server requires (secrets included) are
+read from stdin, one line each, in the order the command lists them. --set gives a value that is
+not secret on the command line.")]
+pub struct CatalogAddArgs {
+    /// The server's name in the registry, e.g. io.github.owner/server.
+    pub name: String,
+    /// A version other than the latest.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// The new source's id (default: from the server's name; an update finds the source made
+    /// from the same server).
+    #[arg(long = "as", value_name = "ID")]
+    pub id: Option<SourceId>,
+    /// Run this kind of package, or the remote endpoint (default: the first package Lanyard can
+    /// run, else the remote).
+    #[arg(long = "use", value_enum, value_name = "KIND")]
+    pub runs: Option<RunsChoice>,
+    /// A value that is not secret: `NAME=value`, NAME being the environment variable, header or
+    /// argument the server asks for.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Save without asking (for scripts).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub registry: RegistryChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogOutdatedArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub registry: RegistryChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// List the registries the catalogue reads, in order.
+    List(JsonFlag),
+    /// Add a registry: an http(s) URL, or a folder of server.json files.
+    Add(RegistryAddressArg),
+    /// Remove a registry.
+    Rm(RegistryAddressArg),
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryAddressArg {
+    /// An http(s) URL, or a folder of server.json files.
+    pub address: String,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod args;
 mod auth_cmd;
 mod bridge_cmd;
+mod catalog_cmd;
 mod clients_cmd;
 #[cfg(test)]
 mod doc_commands;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, ProfileCommand};
+use args::{CatalogCommand, Cli, Command, ProfileCommand};
 use exit::{Exit, classify};
 
 /// Runs the command line and returns the process's exit code.
@@ -78,6 +79,11 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Logs(args) => doctor_cmd::logs(&engine, args),
         Command::Doctor(args) => doctor_cmd::doctor(&engine, args).await,
         Command::Diagnostics(args) => doctor_cmd::diagnostics(&engine, args).await,
+        Command::Catalog(CatalogCommand::Search(args)) => catalog_cmd::search(&engine, args).await,
+        Command::Catalog(CatalogCommand::Show(args)) => catalog_cmd::show(&engine, args).await,
+        Command::Catalog(CatalogCommand::Add(args)) => catalog_cmd::add(&engine, args).await,
+        Command::Catalog(CatalogCommand::Outdated(args)) => catalog_cmd::outdated(&engine, args).await,
+        Command::Catalog(CatalogCommand::Registry(command)) => catalog_cmd::registry(&engine, command),
     }
 }
 

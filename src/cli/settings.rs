@@ -484,16 +484,16 @@ fn env_secret(var: &str, flag: &str) -> Result<Secret> {
 }
 
 /// Reads secret values: one line of stdin each, or a prompt without echo on a terminal.
-struct SecretInput {
+pub(super) struct SecretInput {
     interactive: bool,
 }
 
 impl SecretInput {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self { interactive: std::io::stdin().is_terminal() }
     }
 
-    fn read(&mut self, label: &str) -> Result<Secret> {
+    pub(super) fn read(&mut self, label: &str) -> Result<Secret> {
         let value = if self.interactive {
             rpassword::prompt_password(format!("{label}: "))
                 .context("reading the secret from the terminal")?

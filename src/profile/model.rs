@@ -101,6 +101,26 @@ pub struct Profile {
     /// not a secret; absent while 0.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub secrets_revision: u32,
+    /// Where the source came from when it was added from an MCP registry (`lanyard catalog
+    /// add`): `lanyard catalog outdated` asks that registry whether a newer version exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<CatalogOrigin>,
+}
+
+/// The registry entry a source was made from. In TOML:
+/// `catalog = { registry = "https://registry.modelcontextprotocol.io", name = "io.github.x/y", version = "1.2.0" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogOrigin {
+    /// The registry's URL, or the folder's path.
+    pub registry: String,
+    /// The server's name in the registry, e.g. `io.github.owner/server`.
+    pub name: String,
+    pub version: String,
+    /// What of the entry runs: `npm`, `pypi`, `oci`, `nuget` for a package, `remote` for an
+    /// endpoint; an update keeps to the same kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<String>,
 }
 
 impl Profile {
@@ -117,6 +137,7 @@ impl Profile {
             merged_prefix: None,
             protocol: Protocol::Auto,
             secrets_revision: 0,
+            catalog: None,
         }
     }
 

@@ -4,6 +4,7 @@
 mod agent_stdio;
 mod bridge;
 mod bridge_oauth;
+mod catalog;
 mod cli;
 mod client_key;
 mod clients;

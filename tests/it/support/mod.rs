@@ -10,6 +10,7 @@ pub mod bridge_home;
 pub mod home;
 pub mod oauth_fixture;
 pub mod private_keychain;
+pub mod registry;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,312 @@
+//! `lanyard catalog`: a registry served from the test (`support::registry`, the official API
+//! over `server.json` fixtures: several versions, paging, a broken document, a slow answer), a
+//! folder of the same documents, and real servers behind the entries: Lanyard's test server
+//! over HTTP, server-everything from npm through `npx`, mcp-server-time from PyPI through `uvx`.
+//! The registry is served by this process while `lanyard` runs as a child that the test waits
+//! for, so the runtime has threads of its own to answer on.
+
+use std::time::Duration;
+
+use lanyard::ids::SecretRef;
+use lanyard::vault::VaultKey;
+
+use crate::support::home::{Home, Run};
+use crate::support::registry::{FixtureRegistry, fixture_folder};
+use crate::support::{id, start_test_server_http};
+
+const ECHO: &str = "io.github.lanyard-tests/echo";
+
+fn catalog(home: &Home, args: &[&str], registry: &str) -> Run {
+    let mut full = vec!["catalog"];
+    full.extend_from_slice(args);
+    full.extend_from_slice(&["--registry", registry]);
+    home.run(&full)
+}
+
+fn catalog_with_stdin(home: &Home, args: &[&str], registry: &str, input: &str) -> Run {
+    let mut full = vec!["catalog"];
+    full.extend_from_slice(args);
+    full.extend_from_slice(&["--registry", registry]);
+    home.run_with_stdin(&full, input)
+}
+
+fn profile_text(home: &Home) -> String {
+    std::fs::read_to_string(home.profile_file()).expect("the profile file exists")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_pages_through_the_registry_and_skips_a_broken_document() {
+    let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
+    let home = Home::new();
+
+    let found = catalog(&home, &["search", "io.github", "--json"], &registry.url).ok();
+    let hits = found.json()["hits"].as_array().cloned().expect("a list of hits");
+    let names: Vec<&str> = hits.iter().filter_map(|h| h["server"]["name"].as_str()).collect();
+    for wanted in
+        [ECHO, "io.github.modelcontextprotocol/server-everything", "io.github.modelcontextprotocol/time"]
+    {
+        assert!(names.contains(&wanted), "{wanted} is found across the pages: {names:?}");
+    }
+    let echo = hits.iter().find(|h| h["server"]["name"] == ECHO).expect("echo");
+    assert_eq!(echo["server"]["version"], "1.1.0", "the latest version is listed");
+    assert!(
+        found.stderr.contains("io.github.lanyard-tests/broken") && found.stderr.contains("skipped"),
+        "{}",
+        found.stderr
+    );
+    let pages = registry.requests().iter().filter(|r| r.starts_with("/v0/servers?")).count();
+    assert!(pages >= 3, "the listing followed the cursor: {:?}", registry.requests());
+    assert!(registry.requests().iter().any(|r| r.contains("cursor=")), "{:?}", registry.requests());
+
+    let words = catalog(&home, &["search", "reference", "everything"], &registry.url).ok();
+    assert!(
+        words.stdout.contains("server-everything"),
+        "every word is matched in the description: {}",
+        words.stdout
+    );
+    assert!(!words.stdout.contains(ECHO), "{}", words.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_registry_is_answered_from_the_cache_and_says_how_old_it_is() {
+    let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
+    let home = Home::new();
+    catalog(&home, &["search", "echo"], &registry.url).ok();
+
+    registry.slow_down(Duration::from_secs(5));
+    let mut command = home.command(&["catalog", "search", "echo", "--registry", &registry.url]);
+    command.env("LANYARD_CATALOG_TIMEOUT", "1");
+    let run = Run::from(command.output().expect("lanyard runs")).ok();
+    assert!(run.stdout.contains(ECHO), "the cached entry is shown: {}", run.stdout);
+    assert!(run.stderr.contains("no answer within") && run.stderr.contains("ago"), "{}", run.stderr);
+
+    let mut command = home.command(&["catalog", "show", ECHO, "--registry", &registry.url]);
+    command.env("LANYARD_CATALOG_TIMEOUT", "1");
+    let shown = Run::from(command.output().expect("lanyard runs")).ok();
+    assert!(shown.stdout.contains("io.github.lanyard-tests/echo 1.1.0"), "{}", shown.stdout);
+
+    let fresh = Home::new();
+    let mut command = fresh.command(&["catalog", "search", "echo", "--registry", &registry.url]);
+    command.env("LANYARD_CATALOG_TIMEOUT", "1");
+    let run = Run::from(command.output().expect("lanyard runs")).ok();
+    assert!(run.stdout.contains("No server matches"), "no cache, no hits: {}", run.stdout);
+    assert!(run.stderr.contains("no answer within"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_of_server_json_files_is_a_registry() {
+    let folder = fixture_folder("http://127.0.0.1:9/mcp");
+    let path = folder.path().to_str().expect("a UTF-8 path");
+    let home = Home::new();
+
+    let found = catalog(&home, &["search", "weather"], path).ok();
+    assert!(
+        found.stdout.contains("com.example/weather 3.2.0"),
+        "a bare server.json is read: {}",
+        found.stdout
+    );
+    assert!(found.stderr.contains("broken.json"), "the broken file is named: {}", found.stderr);
+
+    let shown = catalog(&home, &["show", "com.example/weather"], path).ok();
+    assert!(
+        shown.stdout.contains(
+            "would run: docker run -i --rm -e UNITS -e WEATHER_API_KEY docker.io/example/weather:3.2.0"
+        ),
+        "{}",
+        shown.stdout
+    );
+    assert!(shown.stdout.contains("WEATHER_API_KEY (required, secret"), "{}", shown.stdout);
+    assert!(
+        shown.stderr.contains("weather.example.net") && shown.stderr.contains("does not match"),
+        "an endpoint outside the namespace's domain is flagged: {}",
+        shown.stderr
+    );
+
+    let versions = catalog(&home, &["show", ECHO, "--version", "2.0.0"], path);
+    versions.fails_with(2, "has no version `2.0.0`");
+    catalog(&home, &["show", "io.github.lanyard-tests/ecko"], path).fails_with(2, "did you mean");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_that_does_not_name_its_server_is_flagged() {
+    let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
+    let home = Home::new();
+    let genuine =
+        catalog(&home, &["show", "io.github.modelcontextprotocol/server-everything"], &registry.url).ok();
+    assert!(
+        genuine.stdout.contains("verified:    npm package @modelcontextprotocol/server-everything"),
+        "{}",
+        genuine.stdout
+    );
+    assert!(!genuine.stderr.contains("does not match"), "{}", genuine.stderr);
+
+    let impostor = catalog(&home, &["show", "io.github.lanyard-tests/impostor"], &registry.url).ok();
+    assert!(
+        impostor.stderr.contains("does not match") && impostor.stderr.contains("server-everything"),
+        "{}",
+        impostor.stderr
+    );
+    assert!(
+        impostor.stderr.contains("someone-else"),
+        "the repository of another owner is flagged too: {}",
+        impostor.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_add_needs_yes_and_saves_nothing() {
+    let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
+    let home = Home::new();
+    catalog_with_stdin(&home, &["add", ECHO], &registry.url, "a-key\n").fails_with(2, "--yes");
+    assert!(!home.profile_file().exists(), "nothing was saved");
+
+    home.run(&["profile", "add", "echo", "--url", "http://127.0.0.1:9/mcp"]).ok();
+    let before = profile_text(&home);
+    let refused =
+        catalog_with_stdin(&home, &["add", ECHO, "--as", "echo", "--yes"], &registry.url, "a-key\n");
+    refused.fails_with(2, "added by hand");
+    assert_eq!(profile_text(&home), before, "a source made by hand is never replaced");
+    home.run(&["profile", "rm", "echo"]).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_is_added_with_its_secret_in_the_keychain_then_updated_keeping_the_settings() {
+    let (_server, mcp_url) = start_test_server_http().await.expect("the test server starts");
+    let registry = FixtureRegistry::start(&mcp_url).await;
+    let home = Home::new();
+    let secret = "catalog-secret-4711";
+
+    let added = catalog_with_stdin(
+        &home,
+        &["add", ECHO, "--version", "1.0.0", "--as", "catalog-echo", "--yes"],
+        &registry.url,
+        &format!("{secret}\n"),
+    )
+    .ok();
+    assert!(
+        added.stdout.contains(&format!("will connect to: {mcp_url}")),
+        "the URL is shown first: {}",
+        added.stdout
+    );
+    assert!(
+        added.stdout.contains("It works") && added.stdout.contains("echo"),
+        "its tools are listed: {}",
+        added.stdout
+    );
+    assert!(!added.stdout.contains(secret) && !added.stderr.contains(secret));
+
+    let text = profile_text(&home);
+    assert!(!text.contains(secret), "the secret is not in the profile file:\n{text}");
+    assert!(
+        text.contains(r#"name = "io.github.lanyard-tests/echo""#) && text.contains(r#"version = "1.0.0""#),
+        "{text}"
+    );
+    let source = id("catalog-echo");
+    let key = VaultKey::source_secret(&source, &SecretRef::header("X-Api-Key"));
+    let stored = home.vault().get(&key).await.expect("the keychain answers").expect("the secret is there");
+    assert_eq!(stored.expose(), secret);
+
+    let outdated = catalog(&home, &["outdated"], &registry.url).ok();
+    assert!(
+        outdated.stdout.contains("catalog-echo") && outdated.stdout.contains("1.0.0 -> 1.1.0"),
+        "{}",
+        outdated.stdout
+    );
+
+    home.run(&["profile", "edit", "catalog-echo", "--header", "X-Team: platform"]).ok();
+    let updated = catalog(&home, &["add", ECHO, "--yes"], &registry.url).ok();
+    assert!(updated.stdout.contains("Updated source `catalog-echo`"), "{}", updated.stdout);
+    let text = profile_text(&home);
+    assert!(
+        text.contains(r#"version = "1.1.0""#) && text.contains("platform"),
+        "the person's header stays:\n{text}"
+    );
+    let kept = home.vault().get(&key).await.expect("the keychain answers").expect("the secret stays");
+    assert_eq!(kept.expose(), secret);
+    let now = catalog(&home, &["outdated"], &registry.url).ok();
+    assert!(now.stdout.contains("up to date"), "{}", now.stdout);
+
+    home.run(&["profile", "rm", "catalog-echo"]).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_npm_package_is_added_and_run_with_npx() {
+    let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
+    let home = Home::new();
+    let added = catalog(
+        &home,
+        &["add", "io.github.modelcontextprotocol/server-everything", "--as", "catalog-everything", "--yes"],
+        &registry.url,
+    )
+    .ok();
+    assert!(
+        added.stdout.contains("will run: npx -y @modelcontextprotocol/server-everything@2026.8.31"),
+        "{}",
+        added.stdout
+    );
+    assert!(
+        added.stdout.contains("It works") && added.stdout.contains("echo"),
+        "{}\n{}",
+        added.stdout,
+        added.stderr
+    );
+    let text = profile_text(&home);
+    assert!(text.contains(r#"command = "npx""#) && text.contains(r#"runs = "npm""#), "{text}");
+    home.run(&["profile", "rm", "catalog-everything"]).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pypi_package_is_added_and_run_with_uvx() {
+    assert!(
+        std::process::Command::new("uvx").arg("--version").output().is_ok_and(|o| o.status.success()),
+        "uvx is missing: run scripts/install-test-deps.sh"
+    );
+    let registry = FixtureRegistry::start("http://127.0.0.1:9/mcp").await;
+    let home = Home::new();
+    let added = catalog(
+        &home,
+        &[
+            "add",
+            "io.github.modelcontextprotocol/time",
+            "--as",
+            "catalog-time",
+            "--set=--local-timezone=Europe/Oslo",
+            "--yes",
+        ],
+        &registry.url,
+    )
+    .ok();
+    assert!(
+        added.stdout.contains("will run: uvx mcp-server-time==2026.10.19 --local-timezone UTC"),
+        "the default is shown first: {}",
+        added.stdout
+    );
+    assert!(
+        added.stdout.contains("Exactly: uvx mcp-server-time==2026.10.19 --local-timezone Europe/Oslo"),
+        "{}",
+        added.stdout
+    );
+    assert!(
+        added.stdout.contains("It works") && added.stdout.contains("get_current_time"),
+        "{}\n{}",
+        added.stdout,
+        added.stderr
+    );
+    assert!(added.stdout.contains("verified:"), "the PyPI description names the server: {}", added.stdout);
+    home.run(&["profile", "rm", "catalog-time"]).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registries_are_settings() {
+    let home = Home::new();
+    let listed = home.run(&["catalog", "registry", "list"]).ok();
+    assert_eq!(listed.stdout.trim(), "https://registry.modelcontextprotocol.io");
+    home.run(&["catalog", "registry", "add", "https://mcp.corp.example"]).ok();
+    let listed = home.run(&["catalog", "registry", "list", "--json"]).ok();
+    assert_eq!(
+        listed.json(),
+        serde_json::json!(["https://registry.modelcontextprotocol.io", "https://mcp.corp.example"])
+    );
+    home.run(&["catalog", "registry", "rm", "https://mcp.corp.example"]).ok();
+    home.run(&["catalog", "registry", "rm", "https://mcp.corp.example"]).fails_with(2, "not listed");
+}
