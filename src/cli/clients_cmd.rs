@@ -222,5 +222,5 @@ fn scope_name(scope: Scope) -> &'static str {
 }
 
 fn current_env() -> anyhow::Result<Env> {
-    Env::current().context("cannot find the home folder, so the clients' files cannot be found")
+    Ok(Env::current()?)
 }

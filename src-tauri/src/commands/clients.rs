@@ -58,7 +58,5 @@ pub(super) fn user_file(id: &str) -> Result<(&'static Client, PathBuf), UiError>
 }
 
 fn current_env() -> Result<Env, UiError> {
-    Env::current().ok_or_else(|| {
-        UiError::new(UiErrorKind::Other, "cannot find the home folder, so the clients' files cannot be found")
-    })
+    Env::current().map_err(|err| UiError::new(UiErrorKind::Other, err.to_string()))
 }
