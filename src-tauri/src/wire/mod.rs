@@ -9,11 +9,10 @@
 //! `cargo test -p lanyard-app` runs; the UI type-checks against them, so a change here that the
 //! UI does not follow fails `npm run check`.
 
-use lanyard::engine::ImportOutcome;
 use lanyard::profile::{AuthKind, TransportKind};
 use lanyard::remedy::window::{Context, SignInButton, record_words};
 use lanyard::source::{SourceState, SourceStatus};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
 
 mod activity_log;
@@ -43,7 +42,7 @@ pub struct SourceView {
     pub id: String,
     pub name: String,
     pub enabled: bool,
-    pub transport: TransportView,
+    pub transport: TransportKind,
     /// The URL (query removed) or the command line.
     pub target: String,
     /// How the source proves who it is; the UI offers Connect for `oauth`.
@@ -54,16 +53,6 @@ pub struct SourceView {
     pub hint: Option<String>,
     /// The last refresh and the last sign-in or refresh error, for sources with tokens.
     pub activity: ActivityView,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = TS_DIR)]
-pub enum TransportView {
-    Stdio,
-    Http,
-    /// Deprecated by the MCP spec, still served by some.
-    Sse,
 }
 
 /// The engine's auth kinds, as the UI branches on them.
@@ -175,16 +164,6 @@ impl StateView {
     }
 }
 
-impl From<TransportKind> for TransportView {
-    fn from(kind: TransportKind) -> Self {
-        match kind {
-            TransportKind::Stdio => Self::Stdio,
-            TransportKind::Http => Self::Http,
-            TransportKind::Sse => Self::Sse,
-        }
-    }
-}
-
 impl From<SourceStatus> for SourceView {
     /// The engine's `hint` (worded for the terminal) stays behind: the window's hints are made
     /// from the state's remedy, in the window's words (`lanyard::remedy::window`).
@@ -200,7 +179,7 @@ impl From<SourceStatus> for SourceView {
             id: row.id.to_string(),
             name: row.name,
             enabled: row.enabled,
-            transport: row.transport.into(),
+            transport: row.transport,
             target: row.target,
             auth: row.auth.into(),
             state,
@@ -222,36 +201,6 @@ pub struct ToolView {
 impl ToolView {
     pub fn new(name: &str, description: Option<&str>) -> Self {
         Self { name: name.to_owned(), description: description.map(str::to_owned) }
-    }
-}
-
-/// What an import did.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = TS_DIR)]
-pub struct ImportView {
-    pub added: Vec<String>,
-    pub skipped: Vec<SkippedView>,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = TS_DIR)]
-pub struct SkippedView {
-    pub name: String,
-    pub reason: String,
-}
-
-impl From<ImportOutcome> for ImportView {
-    fn from(outcome: ImportOutcome) -> Self {
-        Self {
-            added: outcome.added.iter().map(ToString::to_string).collect(),
-            skipped: outcome
-                .skipped
-                .into_iter()
-                .map(|s| SkippedView { name: s.name, reason: s.reason })
-                .collect(),
-        }
     }
 }
 
