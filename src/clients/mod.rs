@@ -29,9 +29,14 @@ pub fn catalogue() -> &'static [Client] {
 }
 
 /// The client `lanyard config` calls `id`.
-pub fn find(id: &str) -> Option<&'static Client> {
-    known::ALL.iter().find(|client| client.id == id)
+pub fn find(id: &str) -> Result<&'static Client, UnknownClient> {
+    known::ALL.iter().find(|client| client.id == id).ok_or_else(|| UnknownClient(id.to_owned()))
 }
+
+/// An id that is not in the catalogue; each front end adds where the known ones are listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Lanyard does not know a client `{0}`")]
+pub struct UnknownClient(pub String);
 
 #[cfg(test)]
 mod tests;

@@ -231,7 +231,7 @@ fn documented() -> Vec<Documented> {
 }
 
 fn client(id: &str) -> &'static Client {
-    find(id).unwrap_or_else(|| panic!("{id} is in the catalogue"))
+    find(id).unwrap_or_else(|_| panic!("{id} is in the catalogue"))
 }
 
 fn stdio_entries(client: &Client) -> Vec<(String, Value)> {
