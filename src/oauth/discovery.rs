@@ -10,9 +10,11 @@
 //! 4. A server of the 2025-03-26 revision publishes no protected resource metadata: when neither
 //!    the challenge nor the well-known URLs give any, that revision's rules apply. The
 //!    authorization server is the MCP server's origin (its path dropped), its RFC 8414 metadata
-//!    is read at the origin's well-known URL with the issuer checked like any other, and when it
-//!    has none, the default endpoints `/authorize`, `/token` and `/register` at the origin are
-//!    used. Only "nothing published" falls back: a redirect, a bad document or a metadata
+//!    is read at the origin's well-known URL, and when it has none, the default endpoints
+//!    `/authorize`, `/token` and `/register` at the origin are used. That revision names the
+//!    authorization server by its origin alone, so the metadata's `issuer` must be on that
+//!    origin (a path under it is the server's own choice); an issuer on another origin is
+//!    refused as on every other path, and the issuer found is the one the tokens are bound to. Only "nothing published" falls back: a redirect, a bad document or a metadata
 //!    document for another resource stops discovery as before.
 //!
 //! Kept apart from the flows because both sign-in and client credentials need it, and because
@@ -194,8 +196,8 @@ pub async fn discover(http: &reqwest::Client, id: &SourceId, mcp_url: &Url) -> R
 }
 
 /// The authorization server of a 2025-03-26 server, which has no protected resource metadata:
-/// the MCP server's origin is the issuer, its RFC 8414 metadata is used when it has some (the
-/// issuer checked as on every other path), else the revision's default endpoints.
+/// the MCP server's origin is the authorization base URL, its RFC 8414 metadata is used when it
+/// has some (with an issuer on that origin), else the revision's default endpoints.
 async fn legacy_server_metadata(
     http: &reqwest::Client,
     id: &SourceId,
@@ -203,7 +205,7 @@ async fn legacy_server_metadata(
 ) -> Result<ServerMetadata, OAuthError> {
     let issuer = mcp_url.origin().ascii_serialization();
     debug!(source = %id, "no protected resource metadata; the MCP server's origin is the authorization server");
-    match server_metadata(http, id, &issuer).await {
+    match fetch_server_metadata(http, id, Expected::OnOrigin(&issuer)).await {
         Err(OAuthError::NoServerMetadata { .. }) => {
             debug!(source = %id, "no authorization server metadata; using the default endpoints");
             default_endpoints(id, &Origin::of(mcp_url), &issuer)
@@ -384,6 +386,32 @@ pub(crate) fn parse_resource_metadata(
     Ok(metadata)
 }
 
+/// What an authorization server metadata document's `issuer` must be.
+#[derive(Clone, Copy, Debug)]
+enum Expected<'a> {
+    /// The issuer a protected resource metadata document named: exactly that string.
+    Exactly(&'a str),
+    /// A 2025-03-26 server's authorization base URL, an origin: any issuer on that origin.
+    OnOrigin(&'a str),
+}
+
+impl<'a> Expected<'a> {
+    /// The URL the metadata is looked up under.
+    fn lookup(self) -> &'a str {
+        match self {
+            Self::Exactly(issuer) | Self::OnOrigin(issuer) => issuer,
+        }
+    }
+
+    fn accepts(self, found: &str) -> bool {
+        match self {
+            Self::Exactly(issuer) => same_issuer(found, issuer),
+            Self::OnOrigin(origin) => Url::parse(found)
+                .is_ok_and(|found| found.origin().ascii_serialization() == origin && found.query().is_none()),
+        }
+    }
+}
+
 /// Fetches and checks the metadata of the authorization server `issuer`.
 #[instrument(skip_all, fields(source = %id))]
 pub async fn server_metadata(
@@ -391,6 +419,15 @@ pub async fn server_metadata(
     id: &SourceId,
     issuer: &str,
 ) -> Result<ServerMetadata, OAuthError> {
+    fetch_server_metadata(http, id, Expected::Exactly(issuer)).await
+}
+
+async fn fetch_server_metadata(
+    http: &reqwest::Client,
+    id: &SourceId,
+    expected: Expected<'_>,
+) -> Result<ServerMetadata, OAuthError> {
+    let issuer = expected.lookup();
     let issuer_url = Url::parse(issuer)
         .map_err(|_| OAuthError::NoServerMetadata { id: id.clone(), issuer: issuer.to_owned() })?;
     if !http::is_safe_endpoint(&issuer_url) {
@@ -404,7 +441,10 @@ pub async fn server_metadata(
     let mut redirected = None;
     for url in server_metadata_urls(&issuer_url) {
         match fetch(http, id, &url, Step::ServerMetadata).await? {
-            Fetched::Body(body) => return parse_server_metadata(id, issuer, &Origin::of(&url), &body),
+            Fetched::Body(body) => {
+                let raw = parse_json(id, &Origin::of(&url), Step::ServerMetadata, &body)?;
+                return check_server_metadata(id, expected, &Origin::of(&url), raw);
+            }
             Fetched::Absent => {}
             Fetched::Redirected(refused) => {
                 redirected.get_or_insert(refused);
@@ -423,20 +463,25 @@ pub(crate) fn parse_server_metadata(
     from: &Origin,
     body: &[u8],
 ) -> Result<ServerMetadata, OAuthError> {
-    check_server_metadata(id, issuer, from, parse_json(id, from, Step::ServerMetadata, body)?)
+    let raw = parse_json(id, from, Step::ServerMetadata, body)?;
+    check_server_metadata(id, Expected::Exactly(issuer), from, raw)
 }
 
 fn check_server_metadata(
     id: &SourceId,
-    issuer: &str,
+    expected: Expected<'_>,
     from: &Origin,
     raw: RawServerMetadata,
 ) -> Result<ServerMetadata, OAuthError> {
     let step = Step::ServerMetadata;
     let found = raw.issuer.ok_or_else(|| bad(id, from, step, Problem::Missing("issuer")))?;
-    if !same_issuer(&found, issuer) {
+    if !expected.accepts(&found) {
         let found = http::shown(&found, 200);
-        return Err(OAuthError::IssuerMismatch { id: id.clone(), expected: issuer.to_owned(), found });
+        return Err(OAuthError::IssuerMismatch {
+            id: id.clone(),
+            expected: expected.lookup().to_owned(),
+            found,
+        });
     }
     let optional = |what: &'static str, raw: Option<String>| -> Result<Option<Url>, OAuthError> {
         raw.map(|raw| endpoint(id, from, step, what, &raw)).transpose()
@@ -573,27 +618,56 @@ mod tests {
     fn server_metadata_is_checked() {
         let id: SourceId = "s".parse().unwrap();
         let from = Origin::of(&url("https://auth.example.com"));
-        let ok =
-            check_server_metadata(&id, "https://auth.example.com", &from, raw("https://auth.example.com"))
-                .expect("the same issuer");
+        let ok = check_server_metadata(
+            &id,
+            Expected::Exactly("https://auth.example.com"),
+            &from,
+            raw("https://auth.example.com"),
+        )
+        .expect("the same issuer");
         assert!(ok.supports_s256(), "S256 is read");
-        let slashed =
-            check_server_metadata(&id, "https://auth.example.com", &from, raw("https://auth.example.com/"))
-                .expect_err("issuers are compared exactly: a trailing slash makes another one");
+        let slashed = check_server_metadata(
+            &id,
+            Expected::Exactly("https://auth.example.com"),
+            &from,
+            raw("https://auth.example.com/"),
+        )
+        .expect_err("issuers are compared exactly: a trailing slash makes another one");
         assert!(matches!(slashed, OAuthError::IssuerMismatch { .. }), "{slashed:?}");
         assert!(ok.takes_auth_method("client_secret_basic"), "basic is the default method");
-        let err =
-            check_server_metadata(&id, "https://auth.example.com", &from, raw("https://evil.example.com"))
-                .expect_err("another issuer");
+        let err = check_server_metadata(
+            &id,
+            Expected::Exactly("https://auth.example.com"),
+            &from,
+            raw("https://evil.example.com"),
+        )
+        .expect_err("another issuer");
         assert!(matches!(err, OAuthError::IssuerMismatch { .. }), "{err:?}");
         let mut insecure = raw("https://auth.example.com");
         insecure.token_endpoint = Some("http://auth.example.com/token".into());
-        let err = check_server_metadata(&id, "https://auth.example.com", &from, insecure)
+        let err = check_server_metadata(&id, Expected::Exactly("https://auth.example.com"), &from, insecure)
             .expect_err("http token endpoint");
         assert!(
             matches!(err, OAuthError::InsecureEndpoint { what: "token_endpoint", .. }),
             "plain http off loopback is refused: {err:?}"
         );
+    }
+
+    #[test]
+    fn a_2025_03_26_server_may_name_an_issuer_under_its_origin_and_no_other() {
+        let id: SourceId = "s".parse().unwrap();
+        let from = Origin::of(&url("https://mcp.example.com"));
+        let origin = Expected::OnOrigin("https://mcp.example.com");
+        for issuer in ["https://mcp.example.com", "https://mcp.example.com/oauth"] {
+            let server = check_server_metadata(&id, origin, &from, raw(issuer)).expect("on the origin");
+            assert_eq!(server.issuer, issuer, "the issuer found is the one the tokens are bound to");
+        }
+        for issuer in
+            ["https://evil.example.com/oauth", "http://mcp.example.com", "https://mcp.example.com:8443"]
+        {
+            let err = check_server_metadata(&id, origin, &from, raw(issuer)).expect_err(issuer);
+            assert!(matches!(err, OAuthError::IssuerMismatch { .. }), "{issuer}: {err:?}");
+        }
     }
 
     #[test]
@@ -628,7 +702,7 @@ mod tests {
     fn scopes_follow_override_then_challenge_then_metadata() {
         let server = check_server_metadata(
             &"s".parse().unwrap(),
-            "https://auth.example.com",
+            Expected::Exactly("https://auth.example.com"),
             &Origin::of(&url("https://auth.example.com")),
             raw("https://auth.example.com"),
         )

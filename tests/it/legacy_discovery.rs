@@ -1,6 +1,7 @@
 //! Discovery for MCP servers of the 2025-03-26 revision, which publish no protected resource
 //! metadata: the MCP server's origin is the authorization server, its RFC 8414 metadata is read
-//! at the origin (issuer checked), else the revision's default endpoints are used.
+//! at the origin (its issuer must be on that origin), else the revision's default endpoints are
+//! used.
 //! Issue 15: "Servers of the 2025-03-26 revision".
 
 use axum::Router;
@@ -95,8 +96,12 @@ async fn without_any_metadata_the_default_endpoints_are_used() {
     assert!(found.server.supports_s256(), "S256 is assumed, since the revision requires PKCE");
 }
 
+/// The conformance suite's `auth/2025-03-26-oauth-metadata-backcompat` server: its metadata at
+/// the origin's well-known URL names an issuer under a path of that origin. The 2025-03-26
+/// revision names the authorization server by its origin only, so that issuer is the server's
+/// own, and it is the one the tokens are bound to.
 #[tokio::test]
-async fn the_fallback_still_checks_the_issuer() {
+async fn the_fallback_takes_an_issuer_under_the_origin() {
     let mcp = legacy_server(Some(|base| {
         json!({
             "issuer": format!("{base}/oauth"),
@@ -106,9 +111,24 @@ async fn the_fallback_still_checks_the_issuer() {
         })
     }))
     .await;
-    let err = discover_at(&mcp).await.expect_err("metadata at the root URL for another issuer");
+    let found = discover_at(&mcp).await.expect("an issuer on the MCP server's own origin");
+    assert_eq!(found.server.issuer, format!("{}/oauth", origin(&mcp)), "the issuer as the metadata names it");
+}
+
+#[tokio::test]
+async fn the_fallback_refuses_an_issuer_on_another_origin() {
+    let mcp = legacy_server(Some(|_base| {
+        json!({
+            "issuer": "http://127.0.0.1:9/oauth",
+            "authorization_endpoint": "http://127.0.0.1:9/oauth/authorize",
+            "token_endpoint": "http://127.0.0.1:9/oauth/token",
+            "code_challenge_methods_supported": ["S256"],
+        })
+    }))
+    .await;
+    let err = discover_at(&mcp).await.expect_err("metadata at the origin for another origin's issuer");
     assert!(
         matches!(&err, OAuthError::IssuerMismatch { expected, .. } if *expected == origin(&mcp)),
-        "RFC 8414 3.3: metadata at the origin's well-known URL must name the origin: {err:?}"
+        "metadata at the origin's well-known URL must name an issuer on that origin: {err:?}"
     );
 }
