@@ -194,7 +194,7 @@ pub async fn doctor_with(engine: &Engine, bridge_port: u16, orphans: Orphans) ->
     for profile in &profiles {
         findings.extend(source(engine, profile, keychain_usable).await);
     }
-    if let Some(env) = Env::current() {
+    if let Ok(env) = Env::current() {
         findings.extend(client_files(&env, &profiles));
     }
     Report { findings, keychain_entries }

@@ -31,10 +31,12 @@ mod clients;
 
 pub use clients::TakenOver;
 
-/// What [`Engine::import_config`] did.
-#[derive(Debug, Default)]
+/// What [`Engine::import_config`] did; the desktop window shows it as it is (`ImportView`).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportView", export_to = crate::TS_DIR))]
 pub struct ImportOutcome {
     /// The sources created, in file order.
+    #[cfg_attr(feature = "ts", ts(as = "Vec<String>"))]
     pub added: Vec<SourceId>,
     /// Entries not imported, with the reason.
     pub skipped: Vec<Skipped>,

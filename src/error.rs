@@ -28,7 +28,7 @@ pub enum Error {
     Upstream(UpstreamError),
     #[error(transparent)]
     OAuth(#[from] OAuthError),
-    #[error("{}; enable it with `lanyard profile edit {id} --enable`", disabled(id))]
+    #[error("{}; {}", disabled(id), Remedy::Enable.command(id))]
     Disabled { id: SourceId },
     #[error(transparent)]
     Import(#[from] ImportError),

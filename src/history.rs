@@ -145,10 +145,13 @@ pub struct TokenActivity {
     pub refresh_started: Option<u64>,
 }
 
-/// The outcome of the last refresh (or client credentials renewal).
+/// The outcome of the last refresh (or client credentials renewal); the desktop window reads it
+/// as it is (`RefreshView`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "RefreshView", export_to = crate::TS_DIR))]
 pub struct RefreshRecord {
     /// Unix seconds.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: u64,
     pub ok: bool,
     /// Transient failures in a row up to this one (server down, 5xx, timeout), which set the

@@ -37,3 +37,8 @@ pub use engine::Engine;
 pub use error::Error;
 pub use error_kind::ErrorKind;
 pub use secret::Secret;
+
+/// Where the desktop app's tests write the TypeScript types (feature `ts`): the front end's
+/// `ui/src/api/generated/`, relative to `src-tauri/bindings/`, ts-rs's base when those tests run.
+#[cfg(feature = "ts")]
+pub const TS_DIR: &str = "../../ui/src/api/generated/";

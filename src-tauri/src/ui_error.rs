@@ -92,21 +92,11 @@ impl From<VaultError> for UiError {
 }
 
 /// An agent's or IDE's own file that Lanyard cannot read, write or put back: the message names
-/// the file and says what to do, with the window's words where the engine's name a `lanyard
-/// config` command; the UI has nothing else to offer than showing it.
+/// the file and says what to do, in the window's words (the engine's); the UI has nothing else to
+/// offer than showing it.
 impl From<ClientFileError> for UiError {
     fn from(err: ClientFileError) -> Self {
-        let message = match &err {
-            ClientFileError::Refused { path, err } => format!(
-                "{}: {err}; Lanyard left it as it was: fix it, or copy the snippet from the Bridge panel into it by hand",
-                path.display()
-            ),
-            ClientFileError::NothingToUndo { path } => {
-                format!("Nothing to undo for {}: Lanyard has no backup of it left", path.display())
-            }
-            _ => err.to_string(),
-        };
-        Self::new(UiErrorKind::Other, message)
+        Self::new(UiErrorKind::Other, err.in_window())
     }
 }
 

@@ -35,7 +35,7 @@ use tracing::debug;
 use url::Url;
 
 use super::BridgeError;
-use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, peek};
+use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, peek, read_message};
 use super::paired::{PlainOrigin, Unanswered};
 use super::rewrite::{Outbound, Rewriter};
 use crate::credentials::{Missed, SourceCredentials};
@@ -111,9 +111,9 @@ impl Forwarder {
         // The upstream name of a tool called by its alias, for `Mcp-Name`.
         let mut renamed = None;
         if parts.method == Method::POST {
-            let bytes = match axum::body::to_bytes(body, MAX_MESSAGE_BYTES).await {
+            let bytes = match read_message(body).await {
                 Ok(bytes) => bytes,
-                Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "the message is too large").into_response(),
+                Err(too_large) => return too_large,
             };
             if let Some(peeked) = peek(&bytes) {
                 requests = peeked.iter().filter(|p| p.is_request()).filter_map(|p| p.id.clone()).collect();

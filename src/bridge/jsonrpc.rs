@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::ids::SourceId;
+use crate::upstream::MAX_MESSAGE_BYTES;
 
 /// JSON-RPC's "invalid params", used for a tool the filter hides.
 pub(crate) const INVALID_PARAMS: i32 = -32602;
@@ -176,6 +177,13 @@ pub(crate) fn cancelled(id: &Value) -> Bytes {
         "params": { "requestId": id, "reason": "no longer awaited: the agent left or the request timed out" },
     });
     Bytes::from(note.to_string())
+}
+
+/// An agent's POST body, at most [`MAX_MESSAGE_BYTES`]; a larger one is answered `413`.
+pub(crate) async fn read_message(body: axum::body::Body) -> Result<Bytes, Response> {
+    axum::body::to_bytes(body, MAX_MESSAGE_BYTES)
+        .await
+        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "the message is too large").into_response())
 }
 
 /// An HTTP response carrying the JSON-RPC message `body`.

@@ -27,13 +27,12 @@ use tracing::debug;
 
 use super::BridgeError;
 use super::inflight::ToAgent;
-use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, cancelled, error_reply, json, peek};
+use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, cancelled, error_reply, json, peek, read_message};
 use super::link::SESSION_ID;
 use super::pipe::Pipe;
 use crate::credentials::SourceCredentials;
 use crate::history::{AgentKind, Event, History};
 use crate::profile::Resolved;
-use crate::upstream::MAX_MESSAGE_BYTES;
 
 /// The live agent sessions of one stdio source.
 pub(crate) struct Sessions {
@@ -107,9 +106,9 @@ impl Sessions {
         session_id: Option<String>,
         session: Option<Arc<Session>>,
     ) -> Response {
-        let body = match axum::body::to_bytes(request.into_body(), MAX_MESSAGE_BYTES).await {
+        let body = match read_message(request.into_body()).await {
             Ok(body) => body,
-            Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "the message is too large").into_response(),
+            Err(too_large) => return too_large,
         };
         let Some(peeked) = peek(&body) else {
             let reply = error_reply(

@@ -55,7 +55,7 @@ fn write_client(out: &mut impl Write, report: &ClientReport) -> std::io::Result<
 
 /// Prints, writes or undoes a client's entries.
 pub fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
-    let client = clients::find(&args.client).context("no such client; `lanyard clients` lists them")?;
+    let client = clients::find(&args.client).map_err(listed)?;
     let env = current_env()?;
     let scope = match args.scope {
         Some(ScopeArg::User) => Scope::User,
@@ -117,7 +117,7 @@ pub async fn import_from(engine: &Engine, args: &ImportArgs) -> anyhow::Result<(
     let from = args.from.as_deref().unwrap_or("all");
     let chosen: Vec<&Client> = match from {
         "all" => clients::catalogue().iter().filter(|client| client.installed(&env)).collect(),
-        id => vec![clients::find(id).context("no such client; `lanyard clients` lists them")?],
+        id => vec![clients::find(id).map_err(listed)?],
     };
     let mut seen = std::collections::BTreeSet::new();
     let mut reports = Vec::new();
@@ -221,6 +221,11 @@ fn scope_name(scope: Scope) -> &'static str {
     }
 }
 
+/// An unknown client, with where the terminal lists the known ones.
+fn listed(err: clients::UnknownClient) -> anyhow::Error {
+    anyhow::anyhow!("{err}; `lanyard clients` lists them")
+}
+
 fn current_env() -> anyhow::Result<Env> {
-    Env::current().context("cannot find the home folder, so the clients' files cannot be found")
+    Ok(Env::current()?)
 }

@@ -92,7 +92,7 @@ pub fn list(engine: &Engine, json: bool) -> Result<()> {
         return print_json(&rows);
     }
     if file.sources.is_empty() {
-        println!("No sources yet. Add one with `lanyard profile add` or `lanyard import`.");
+        println!("{}", super::status_cmd::NO_SOURCES);
         return Ok(());
     }
     println!("{:<20} {:<24} {:<16} {:<8} TARGET", "ID", "NAME", "TRANSPORT", "ENABLED");

@@ -6,6 +6,9 @@ use lanyard::clock::relative_time;
 use super::args::StatusArgs;
 use super::print_json;
 
+/// What `status` and `profile list` say before there is a source.
+pub(super) const NO_SOURCES: &str = "No sources yet. Add one with `lanyard profile add` or `lanyard import`.";
+
 pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
     let keychain = engine.vault().state().await;
     let rows = engine.status(args.id.as_ref()).await?;
@@ -24,7 +27,7 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
     }
     println!("profiles: {}", engine.profile_store().path().display());
     if rows.is_empty() {
-        println!("No sources yet. Add one with `lanyard profile add` or `lanyard import`.");
+        println!("{NO_SOURCES}");
     }
     for row in rows {
         println!(

@@ -40,18 +40,23 @@ pub struct Env {
     vars: BTreeMap<String, String>,
 }
 
+/// This machine has no home folder (no `$HOME`, and the OS names none) to find clients' files in.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("cannot find the home folder, so the clients' files cannot be found")]
+pub struct NoHomeFolder;
+
 /// The variables a client's paths or detection read; nothing else is taken from the process.
 const VARS: &[&str] =
     &["APPDATA", "XDG_CONFIG_HOME", "CODEX_HOME", "COPILOT_HOME", "CLAUDE_CONFIG_DIR", "PATH"];
 
 impl Env {
     /// This machine: its OS, `$HOME` (or the OS's home folder), the current folder.
-    pub fn current() -> Option<Self> {
-        let home = dirs::home_dir()?;
+    pub fn current() -> Result<Self, NoHomeFolder> {
+        let home = dirs::home_dir().ok_or(NoHomeFolder)?;
         let project = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let vars =
             VARS.iter().filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?))).collect();
-        Some(Self { os: Os::current(), home, project, vars })
+        Ok(Self { os: Os::current(), home, project, vars })
     }
 
     /// An environment made of the given parts (for tests and for the desktop shell).

@@ -28,12 +28,10 @@ pub enum ClientFileError {
         #[source]
         err: std::io::Error,
     },
-    #[error(
-        "{}: {err}; Lanyard left it as it was: fix it, or paste the snippet (`lanyard config` without --write) by hand",
-        path.display()
-    )]
+    /// Worded for the terminal; [`ClientFileError::in_window`] names the window's way to the snippet.
+    #[error("{}", refused(path, err, "paste the snippet (`lanyard config` without --write)"))]
     Refused { path: PathBuf, err: DocError },
-    #[error("nothing to undo for {}: no backup of it from `lanyard config --write` is left", path.display())]
+    #[error("nothing to undo for {}: Lanyard has no backup of it left", path.display())]
     NothingToUndo { path: PathBuf },
     #[error(
         "{} changed after Lanyard wrote it, and undoing would lose those changes; the file from before Lanyard's write is {}: compare the two and copy what you want by hand",
@@ -43,6 +41,24 @@ pub enum ClientFileError {
     ChangedSince { path: PathBuf, backup: PathBuf },
     #[error("{}: {err}; nothing was imported: fix the file, then try again", path.display())]
     Unreadable { path: PathBuf, err: DocError },
+}
+
+impl ClientFileError {
+    /// The message as the desktop window says it: where the terminal names `lanyard config`, the
+    /// Bridge panel that shows the snippet.
+    pub fn in_window(&self) -> String {
+        match self {
+            Self::Refused { path, err } => {
+                refused(path, err, "copy the snippet from the Bridge panel into it")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// A file Lanyard would not write, and `snippet`: where the person finds the entries to paste.
+fn refused(path: &Path, err: &DocError, snippet: &str) -> String {
+    format!("{}: {err}; Lanyard left it as it was: fix it, or {snippet} by hand", path.display())
 }
 
 /// What [`write_entries`] did.

@@ -18,7 +18,7 @@ mod known;
 pub use client::{Client, Scope};
 pub use document::{DocError, Document, Format, Place};
 pub use entry::{Http, Stdio, TOKEN_VAR, ViaLanyard, via_lanyard};
-pub use env::{Env, Os};
+pub use env::{Env, NoHomeFolder, Os};
 pub use file::{ClientFileError, Undone, Written, last_backup, snippet, undo, write_entries};
 pub use import::{importable, normalize};
 pub use inventory::{ClientReport, FileReport, Standing, inspect, inspect_all, read_file};
@@ -29,9 +29,14 @@ pub fn catalogue() -> &'static [Client] {
 }
 
 /// The client `lanyard config` calls `id`.
-pub fn find(id: &str) -> Option<&'static Client> {
-    known::ALL.iter().find(|client| client.id == id)
+pub fn find(id: &str) -> Result<&'static Client, UnknownClient> {
+    known::ALL.iter().find(|client| client.id == id).ok_or_else(|| UnknownClient(id.to_owned()))
 }
+
+/// An id that is not in the catalogue; each front end adds where the known ones are listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Lanyard does not know a client `{0}`")]
+pub struct UnknownClient(pub String);
 
 #[cfg(test)]
 mod tests;

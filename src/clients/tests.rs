@@ -231,7 +231,7 @@ fn documented() -> Vec<Documented> {
 }
 
 fn client(id: &str) -> &'static Client {
-    find(id).unwrap_or_else(|| panic!("{id} is in the catalogue"))
+    find(id).unwrap_or_else(|_| panic!("{id} is in the catalogue"))
 }
 
 fn stdio_entries(client: &Client) -> Vec<(String, Value)> {
@@ -460,6 +460,17 @@ fn a_broken_file_is_refused_and_left_untouched() {
         let err = write_entries(client, &path, &stdio_entries(client)).expect_err(doc.id);
         assert!(matches!(err, ClientFileError::Refused { .. }), "{}: {err}", doc.id);
         assert!(err.to_string().contains("left it as it was"), "{}: {err}", doc.id);
+        assert!(err.to_string().contains("`lanyard config` without --write"), "{}: {err}", doc.id);
+        let window = err.in_window();
+        assert_eq!(
+            window.replace(
+                "copy the snippet from the Bridge panel into it",
+                "paste the snippet (`lanyard config` without --write)"
+            ),
+            err.to_string(),
+            "{}: the same problem, with the window's way to the snippet: {window}",
+            doc.id
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{}", doc.id);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "{}: no backup", doc.id);
     }

@@ -33,36 +33,51 @@ impl OAuthErrorCode {
     /// What to do about this code, naming the profile switch that fixes a server-specific one:
     /// what the code means, then its remedy as the terminal says it ([`Remedy::command`]).
     pub fn hint(&self, id: &SourceId) -> String {
-        let fix = self.remedy().command(id);
-        match self.0.as_str() {
-            "invalid_scope" => format!("the server refused the requested scopes: {fix}"),
-            "invalid_target" => format!(
-                "the server refused the `resource` parameter (RFC 8707): if it does not support it, {fix}"
-            ),
-            "invalid_client" | "unauthorized_client" => {
-                format!("the server does not accept Lanyard's client: {fix}")
-            }
-            "invalid_redirect_uri" => format!(
-                "the server refused the loopback redirect URI: if the client is pre-registered with a fixed port, {fix}"
-            ),
-            "access_denied" => format!("the sign-in was refused; {fix} to try again"),
-            "invalid_grant" => format!("the sign-in is no longer valid; {fix}"),
-            "temporarily_unavailable" | "server_error" => format!("the server has a problem for now; {fix}"),
-            _ => format!("{fix} to try again"),
-        }
+        let CodeWords { meaning, remedy, then } = self.words();
+        format!("{meaning}{}{then}", remedy.command(id))
     }
 
     /// The fix [`Self::hint`] names, as data, for front-ends that word it their own way.
     pub fn remedy(&self) -> Remedy {
+        self.words().remedy
+    }
+
+    /// Each code's knowledge, written once: what it means, the fix, and the words after the fix.
+    fn words(&self) -> CodeWords {
+        let words = |meaning, remedy, then| CodeWords { meaning, remedy, then };
+        let setting = |setting| Remedy::ChangeSetting { setting };
         match self.0.as_str() {
-            "invalid_scope" => Remedy::ChangeSetting { setting: Setting::Scopes },
-            "invalid_target" => Remedy::ChangeSetting { setting: Setting::ResourceParam },
-            "invalid_client" | "unauthorized_client" => Remedy::ChangeSetting { setting: Setting::Client },
-            "invalid_redirect_uri" => Remedy::ChangeSetting { setting: Setting::RedirectPort },
-            "temporarily_unavailable" | "server_error" => Remedy::ServerTroubled,
-            _ => Remedy::SignIn,
+            "invalid_scope" => {
+                words("the server refused the requested scopes: ", setting(Setting::Scopes), "")
+            }
+            "invalid_target" => words(
+                "the server refused the `resource` parameter (RFC 8707): if it does not support it, ",
+                setting(Setting::ResourceParam),
+                "",
+            ),
+            "invalid_client" | "unauthorized_client" => {
+                words("the server does not accept Lanyard's client: ", setting(Setting::Client), "")
+            }
+            "invalid_redirect_uri" => words(
+                "the server refused the loopback redirect URI: if the client is pre-registered with a fixed port, ",
+                setting(Setting::RedirectPort),
+                "",
+            ),
+            "access_denied" => words("the sign-in was refused; ", Remedy::SignIn, " to try again"),
+            "invalid_grant" => words("the sign-in is no longer valid; ", Remedy::SignIn, ""),
+            "temporarily_unavailable" | "server_error" => {
+                words("the server has a problem for now; ", Remedy::ServerTroubled, "")
+            }
+            _ => words("", Remedy::SignIn, " to try again"),
         }
     }
+}
+
+/// What an [`OAuthErrorCode`] means and what fixes it: the hint is `meaning`, the fix, `then`.
+struct CodeWords {
+    meaning: &'static str,
+    remedy: Remedy,
+    then: &'static str,
 }
 
 impl fmt::Display for OAuthErrorCode {

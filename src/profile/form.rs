@@ -6,8 +6,14 @@
 //! settings the form does not show, such as a Client ID Metadata Document URL, `resource_param`
 //! or a pre-registered client's secret). A secret field left blank keeps the stored secret.
 //!
+//! A [`Form`] is what the window sends (`camelCase` JSON; its TypeScript twin, `NewSource`, is
+//! written by ts-rs with the feature `ts`), so the window's form and these rules cannot drift.
+//! The way back, a saved source's settings to fill the form, is [`SourceSettings`](super::SourceSettings).
+//!
 //! A URL's query and fragment can carry keys, so a form never shows them ([`shown_url`]); a URL
 //! saved back as it was shown keeps the stored one whole.
+
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{SecretRef, SourceId};
 use crate::secret::Secret;
@@ -17,7 +23,9 @@ use super::draft::{Draft, DraftError, NewSecrets, Value, auth_params};
 use super::model::{Auth, ClientCredentialsSettings, OAuthSettings, Profile, Transport};
 
 /// A saved form: text as typed (the rules trim it). A secret value left blank is `""`.
-#[derive(Debug)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NewSource", export_to = crate::TS_DIR))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Form {
     pub id: String,
     pub name: Option<String>,
@@ -25,7 +33,9 @@ pub struct Form {
     pub auth: FormAuth,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NewTransport", export_to = crate::TS_DIR))]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum FormTransport {
     Stdio { command: String, args: Vec<String>, env: Vec<FormValue>, cwd: Option<String> },
     Http { url: String, headers: Vec<FormValue> },
@@ -34,18 +44,27 @@ pub enum FormTransport {
 
 /// A header or environment variable. A `secret` one goes to the vault; blank, it keeps the
 /// stored value.
-#[derive(Debug)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NamedValue", export_to = crate::TS_DIR))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FormValue {
     pub name: String,
+    /// For a secret being edited, blank keeps the stored value.
     pub value: String,
     pub secret: bool,
 }
 
-#[derive(Debug)]
+/// How the source signs in, with the kinds `SourceSettings` spells back.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NewAuth", export_to = crate::TS_DIR))]
+#[serde(tag = "kind", rename_all = "camelCase")]
 pub enum FormAuth {
     /// No sign-in: none, or credentials in headers when there are headers.
+    #[serde(rename = "none")]
     Plain,
+    #[serde(rename = "oauth")]
     OAuth(FormOAuth),
+    #[serde(rename = "clientCredentials")]
     ServiceAccount(FormServiceAccount),
     /// The agent's own `Authorization` goes to the server unchanged.
     Passthrough,
@@ -53,24 +72,45 @@ pub enum FormAuth {
 
 /// A browser sign-in; blank fields keep the engine's defaults (the server's suggested scopes,
 /// dynamic registration, an ephemeral loopback redirect).
-#[derive(Debug)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NewOAuth", export_to = crate::TS_DIR))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FormOAuth {
+    /// Scopes to request instead of the server's suggestion; empty for the suggestion.
     pub scopes: Vec<String>,
+    /// A pre-registered client id; blank to register dynamically (RFC 7591).
     pub client_id: String,
+    /// A fixed loopback redirect port (a pre-registered client usually needs one); `null` for
+    /// an ephemeral one.
     pub redirect_port: Option<u16>,
-    /// `(name, value)`, as typed.
-    pub extra_params: Vec<(String, String)>,
+    /// Extra authorization request parameters, such as `login_hint` or `prompt`, as typed.
+    pub extra_params: Vec<AuthParam>,
+}
+
+/// One extra authorization request parameter. Not a secret: it is sent in the browser's URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = crate::TS_DIR))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuthParam {
+    pub name: String,
+    pub value: String,
 }
 
 /// A service account (client credentials). Blank `token_url`: discovered from the server; blank
-/// `service_token_header`: no service token.
-#[derive(Debug)]
+/// `service_token_header`: no service token. A blank secret, when editing, keeps the stored one.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NewClientCredentials", export_to = crate::TS_DIR))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FormServiceAccount {
+    /// The token endpoint; blank to discover it from the server.
     pub token_url: String,
     pub client_id: String,
+    /// Blank when editing keeps the stored secret.
     pub client_secret: String,
     pub scopes: Vec<String>,
+    /// The header the service token goes in; blank for none.
     pub service_token_header: String,
+    /// Blank when editing keeps the stored token.
     pub service_token: String,
 }
 
@@ -168,7 +208,7 @@ fn fill(
             client_id: non_blank(oauth.client_id),
             scopes: scope_list(oauth.scopes),
             redirect_port: oauth.redirect_port,
-            extra_params: auth_params(oauth.extra_params)?,
+            extra_params: auth_params(oauth.extra_params.into_iter().map(|p| (p.name, p.value)))?,
             // The same default as a profile file without the key: send RFC 8707 `resource`.
             resource_param: true,
             ..OAuthSettings::default()
@@ -335,7 +375,7 @@ mod tests {
                 scopes: vec![" a ".into(), "".into()],
                 client_id: client_id.into(),
                 redirect_port: None,
-                extra_params: extra,
+                extra_params: extra.into_iter().map(|(name, value)| AuthParam { name, value }).collect(),
             });
             Form { auth, ..form }
         };
@@ -392,5 +432,148 @@ mod tests {
             "the blank secret keeps the stored one"
         );
         assert_eq!(cc.client_id, "svc", "trimmed");
+    }
+
+    fn oauth(scopes: Vec<String>) -> FormOAuth {
+        FormOAuth { scopes, client_id: String::new(), redirect_port: None, extra_params: vec![] }
+    }
+
+    fn param(name: &str, value: &str) -> AuthParam {
+        AuthParam { name: name.into(), value: value.into() }
+    }
+
+    /// The JSON the window sends (`NewSource` in TypeScript) is a [`Form`].
+    #[test]
+    fn the_windows_json_is_a_form() {
+        let json = serde_json::json!({
+            "id": "remote",
+            "name": null,
+            "transport": {"kind": "http", "url": "https://x.example/mcp",
+                          "headers": [{"name": "X-Api-Key", "value": "planted", "secret": true}]},
+            "auth": {"kind": "oauth", "scopes": ["a"], "clientId": "", "redirectPort": 8765,
+                     "extraParams": [{"name": "prompt", "value": "consent"}]},
+        });
+        let form: Form = serde_json::from_value(json).unwrap();
+        let FormAuth::OAuth(o) = &form.auth else { panic!("expected OAuth: {form:?}") };
+        assert_eq!((o.redirect_port, &o.extra_params[..]), (Some(8765), &[param("prompt", "consent")][..]));
+        for (auth, kind) in [("none", "Plain"), ("passthrough", "Passthrough")] {
+            let json = serde_json::json!({"id": "x", "name": null, "auth": {"kind": auth},
+                                          "transport": {"kind": "sse", "url": "https://x", "headers": []}});
+            let form: Form = serde_json::from_value(json).unwrap();
+            assert_eq!(format!("{:?}", form.auth), kind);
+        }
+        let unknown = serde_json::json!({"id": "x", "name": null, "auth": {"kind": "none"}, "extra": 1,
+                                         "transport": {"kind": "sse", "url": "https://x", "headers": []}});
+        assert!(serde_json::from_value::<Form>(unknown).is_err(), "an unknown field is refused");
+    }
+
+    #[test]
+    fn an_oauth_form_asks_for_sign_in_with_the_resource_parameter() {
+        let form = Form {
+            auth: FormAuth::OAuth(oauth(vec![" mcp:read ".into(), "".into()])),
+            ..http("https://x", vec![])
+        };
+        let (profile, secrets) = form.into_new().unwrap();
+        assert!(secrets.is_empty(), "an OAuth source has no secret of its own before sign-in");
+        let Auth::OAuth(settings) = &profile.auth else {
+            panic!("expected OAuth auth, got {:?}", profile.auth)
+        };
+        assert!(settings.resource_param, "RFC 8707 `resource` is sent unless a profile turns it off");
+        assert_eq!(
+            settings.scopes.as_deref(),
+            Some(&["mcp:read".to_owned()][..]),
+            "scopes trimmed, blanks dropped"
+        );
+
+        let form = Form { auth: FormAuth::OAuth(oauth(vec![])), ..http("https://x", vec![]) };
+        let Auth::OAuth(settings) = form.into_new().unwrap().0.auth else { panic!("expected OAuth") };
+        assert_eq!(settings.scopes, None, "no scopes typed means the server's suggestion");
+    }
+
+    #[test]
+    fn an_oauth_form_sets_a_pre_registered_client_its_port_and_extra_parameters() {
+        let auth = FormAuth::OAuth(FormOAuth {
+            scopes: vec![],
+            client_id: " lanyard-desktop ".into(),
+            redirect_port: Some(8765),
+            extra_params: vec![param(" login_hint ", "alice@example.com"), param("prompt", "consent")],
+        });
+        let form = Form { auth, ..http("https://mcp.example.com/mcp", vec![]) };
+        let Auth::OAuth(settings) = form.into_new().unwrap().0.auth else { panic!("expected OAuth") };
+        assert_eq!(settings.client_id.as_deref(), Some("lanyard-desktop"), "trimmed");
+        assert_eq!(settings.redirect_port, Some(8765));
+        assert_eq!(
+            settings.extra_params,
+            BTreeMap::from([
+                ("login_hint".to_owned(), "alice@example.com".to_owned()),
+                ("prompt".to_owned(), "consent".to_owned())
+            ]),
+            "names trimmed, values as typed"
+        );
+
+        for (params, why) in [
+            (vec![param("", "x")], "a blank name"),
+            (vec![param("state", "x")], "a parameter Lanyard sets itself"),
+            (vec![param("prompt", "a"), param("prompt", "b")], "a name given twice"),
+        ] {
+            let auth = FormAuth::OAuth(FormOAuth { extra_params: params, ..oauth(vec![]) });
+            let form = Form { auth, ..http("https://mcp.example.com/mcp", vec![]) };
+            assert!(form.into_new().is_err(), "{why} is refused");
+        }
+    }
+
+    #[test]
+    fn an_oauth_edit_clears_a_client_and_its_parameters_when_the_form_does() {
+        let mut before = saved();
+        before.auth = Auth::OAuth(OAuthSettings {
+            client_id: Some("pre-registered".into()),
+            client_secret: Some(SecretRef::client_secret()),
+            redirect_port: Some(8765),
+            extra_params: BTreeMap::from([("prompt".to_owned(), "consent".to_owned())]),
+            ..OAuthSettings::default()
+        });
+        let form = Form { auth: FormAuth::OAuth(oauth(vec![])), ..http("https://old.example/mcp", vec![]) };
+        let Auth::OAuth(after) = form.into_edit(&before).unwrap().0.auth else { panic!("expected OAuth") };
+        assert_eq!(
+            (after.client_id.as_deref(), after.client_secret.as_ref(), after.redirect_port),
+            (None, None, None),
+            "a cleared client id is dynamic registration, and its secret goes with it"
+        );
+        assert!(after.extra_params.is_empty(), "the parameters were removed in the form");
+    }
+
+    #[test]
+    fn a_passthrough_form_passes_the_agents_credentials() {
+        let form = Form { auth: FormAuth::Passthrough, ..http("https://mcp.example.com/mcp", vec![]) };
+        assert_eq!(form.into_new().unwrap().0.auth, Auth::Passthrough);
+        let bad = Form { id: "Bad Id".into(), ..http("https://x", vec![]) };
+        assert!(matches!(bad.into_new(), Err(DraftError::Id(_))), "a bad id is refused");
+    }
+
+    #[test]
+    fn a_service_account_without_a_header_has_no_service_token_and_a_blank_token_url_is_discovery() {
+        let account = |token_url: &str, secret: &str| {
+            let auth = FormAuth::ServiceAccount(FormServiceAccount {
+                token_url: token_url.into(),
+                client_id: "svc".into(),
+                client_secret: secret.into(),
+                scopes: vec!["read".into()],
+                service_token_header: String::new(),
+                service_token: String::new(),
+            });
+            Form { auth, ..http("https://mcp.example.com/mcp", vec![]) }
+        };
+        let (before, _) = account(" https://as.example/token ", "cs").into_new().unwrap();
+        let Auth::ClientCredentials(cc) = &before.auth else { panic!("expected client credentials") };
+        assert_eq!(cc.token_url.as_deref(), Some("https://as.example/token"), "trimmed");
+        assert_eq!(
+            (&cc.service_token_header, &cc.service_token),
+            (&None, &None),
+            "no header, no service token"
+        );
+        let (after, secrets) = account("", "").into_edit(&before).unwrap();
+        assert!(secrets.is_empty(), "the blank secret keeps the stored one");
+        let Auth::ClientCredentials(cc) = after.auth else { panic!("expected client credentials") };
+        assert_eq!(cc.token_url, None, "a cleared token URL means discovery again");
     }
 }

@@ -27,7 +27,8 @@ pub struct ImportedProfile {
 }
 
 /// A server entry that was not imported, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SkippedView", export_to = crate::TS_DIR))]
 pub struct Skipped {
     pub name: String,
     pub reason: String,

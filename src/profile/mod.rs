@@ -7,11 +7,14 @@ mod form;
 mod import;
 mod model;
 mod resolve;
+mod settings;
 mod validate;
 
 pub use draft::{Draft, DraftError, NewSecrets, Value, auth_params};
 pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore};
-pub use form::{Form, FormAuth, FormOAuth, FormServiceAccount, FormTransport, FormValue, shown_url};
+pub use form::{
+    AuthParam, Form, FormAuth, FormOAuth, FormServiceAccount, FormTransport, FormValue, shown_url,
+};
 /// For the client catalogue's tests, which read JSONC files back.
 #[cfg(test)]
 pub(crate) use import::strip_jsonc;
@@ -26,4 +29,5 @@ pub use resolve::{
     ResolveError, Resolved, ResolvedTransport, SecretSource, ca_bundle_of, ca_bundle_of_env, parse_http_url,
     resolve, resolve_with, server_url,
 };
+pub use settings::{AuthSettings, SettingRow, SourceSettings, TransportSettings};
 pub use validate::{MissingScheme, Problem, is_portable_tool_name};

@@ -222,12 +222,14 @@ pub enum Transport {
     },
 }
 
-/// The transport's kind, for lists and status lines.
+/// The transport's kind, for lists and status lines (the desktop window's `TransportView`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "TransportView", export_to = crate::TS_DIR))]
 #[serde(rename_all = "snake_case")]
 pub enum TransportKind {
     Stdio,
     Http,
+    /// Deprecated by the MCP spec, still served by some.
     Sse,
 }
 

@@ -74,9 +74,8 @@ impl Remedy {
             Remedy::StoreSecret { reference } => {
                 format!("click Edit and type the secret `{reference}` again")
             }
-            Remedy::ServerUnreachable => {
-                "check that the server is reachable; Lanyard keeps the sign-in and tries again later".to_owned()
-            }
+            // Nothing to click: the terminal's words.
+            Remedy::ServerUnreachable | Remedy::UnlockKeychain => self.command(id),
             Remedy::ServerTroubled => {
                 "the server has a problem for now; Lanyard keeps the sign-in and tries again later".to_owned()
             }
@@ -84,7 +83,6 @@ impl Remedy {
                 "Test (or the next use) tries again; if it keeps failing, click Reconnect".to_owned()
             }
             Remedy::RetryOnNextUse => "Test (or the next use) tries again".to_owned(),
-            Remedy::UnlockKeychain => "check that the keychain is unlocked".to_owned(),
             Remedy::WatchStatus => "the source's status shows how it goes".to_owned(),
         }
     }

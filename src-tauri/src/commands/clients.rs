@@ -49,8 +49,7 @@ pub(super) fn cli_program(what: &str) -> Result<String, UiError> {
 
 /// The catalogue's client `id` and its user file on this machine.
 pub(super) fn user_file(id: &str) -> Result<(&'static Client, PathBuf), UiError> {
-    let client = clients::find(id)
-        .ok_or_else(|| UiError::new(UiErrorKind::Other, format!("Lanyard does not know a client `{id}`")))?;
+    let client = clients::find(id).map_err(|err| UiError::new(UiErrorKind::Other, err.to_string()))?;
     let path = client.file(&current_env()?, Scope::User).ok_or_else(|| {
         UiError::new(UiErrorKind::Other, format!("{} keeps its servers per project only", client.name))
     })?;
@@ -58,7 +57,5 @@ pub(super) fn user_file(id: &str) -> Result<(&'static Client, PathBuf), UiError>
 }
 
 fn current_env() -> Result<Env, UiError> {
-    Env::current().ok_or_else(|| {
-        UiError::new(UiErrorKind::Other, "cannot find the home folder, so the clients' files cannot be found")
-    })
+    Env::current().map_err(|err| UiError::new(UiErrorKind::Other, err.to_string()))
 }

@@ -2,14 +2,13 @@
 
 use std::path::PathBuf;
 
+use lanyard::engine::ImportOutcome;
 use tauri::State;
 
 use super::AppEngine;
 use crate::ui_error::UiError;
-use crate::wire::ImportView;
 
 #[tauri::command]
-pub async fn import_config(path: String, engine: State<'_, AppEngine>) -> Result<ImportView, UiError> {
-    let outcome = engine.get()?.import_config(&PathBuf::from(path)).await?;
-    Ok(outcome.into())
+pub async fn import_config(path: String, engine: State<'_, AppEngine>) -> Result<ImportOutcome, UiError> {
+    Ok(engine.get()?.import_config(&PathBuf::from(path)).await?)
 }

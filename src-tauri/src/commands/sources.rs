@@ -1,12 +1,13 @@
 //! Sources: list with status, add, read for editing and edit, enable/disable, remove.
 
 use lanyard::ids::SourceId;
+use lanyard::profile::{Form, SourceSettings};
 use tauri::State;
 
 use super::AppEngine;
 use crate::hub::Hub;
 use crate::ui_error::UiError;
-use crate::wire::{NewSource, SourceSettings, SourceView};
+use crate::wire::SourceView;
 
 #[tauri::command]
 pub async fn list_sources(engine: State<'_, AppEngine>) -> Result<Vec<SourceView>, UiError> {
@@ -17,8 +18,8 @@ pub async fn list_sources(engine: State<'_, AppEngine>) -> Result<Vec<SourceView
 /// Adds a source. Secret header and env values go straight to the vault through the engine;
 /// they are never echoed back.
 #[tauri::command]
-pub async fn add_source(source: NewSource, engine: State<'_, AppEngine>) -> Result<(), UiError> {
-    let (profile, secrets) = source.into_profile()?;
+pub async fn add_source(source: Form, engine: State<'_, AppEngine>) -> Result<(), UiError> {
+    let (profile, secrets) = source.into_new()?;
     Ok(engine.get()?.add_profile(profile, secrets).await?)
 }
 
@@ -36,7 +37,7 @@ pub async fn source_settings(id: String, engine: State<'_, AppEngine>) -> Result
 /// secret, and secrets the profile no longer refers to are removed by the engine.
 #[tauri::command]
 pub async fn edit_source(
-    source: NewSource,
+    source: Form,
     engine: State<'_, AppEngine>,
     hub: State<'_, Hub>,
 ) -> Result<(), UiError> {

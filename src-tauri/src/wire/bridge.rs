@@ -237,7 +237,7 @@ mod tests {
         for client in
             [IdeClientView::ClaudeDesktop, IdeClientView::Cursor, IdeClientView::Vscode, IdeClientView::Zed]
         {
-            assert!(lanyard::clients::find(client.catalogue_id()).is_some(), "{client:?} is catalogued");
+            assert!(lanyard::clients::find(client.catalogue_id()).is_ok(), "{client:?} is catalogued");
         }
         assert!(
             serde_json::from_value::<IdeClientView>(json!("emacs")).is_err(),

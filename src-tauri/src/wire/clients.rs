@@ -4,11 +4,11 @@
 //! input that is never imported without the person confirming each server.
 
 use lanyard::clients::{ClientReport, Scope, Standing, Undone};
-use lanyard::engine::TakenOver;
+use lanyard::engine::{ImportOutcome, TakenOver};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::{CliView, ImportView, TS_DIR, WrittenView};
+use super::{CliView, TS_DIR, WrittenView};
 
 /// Every client of the catalogue, in its order, and the `lanyard` program the entries run.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -91,14 +91,14 @@ impl From<ClientReport> for McpClientView {
 #[serde(rename_all = "camelCase")]
 #[ts(export, export_to = TS_DIR)]
 pub struct TakenOverView {
-    pub imported: ImportView,
+    pub imported: ImportOutcome,
     /// `null` when nothing was imported, so the file was left as it was.
     pub written: Option<WrittenView>,
 }
 
 impl From<TakenOver> for TakenOverView {
     fn from(taken: TakenOver) -> Self {
-        Self { imported: taken.imported.into(), written: taken.written.map(Into::into) }
+        Self { imported: taken.imported, written: taken.written.map(Into::into) }
     }
 }
 

@@ -1,24 +1,24 @@
 //! The shapes that cross the IPC boundary: `camelCase` structs of the shell's own, built from
 //! engine types at the edge, so the engine can change without the UI noticing and the UI never
 //! sees an engine type by accident. None of them can hold a secret: a secret value only travels
-//! inward (in [`NewSource`]) and goes straight to the vault.
+//! inward (in the engine's [`Form`](lanyard::profile::Form)) and goes straight to the vault.
+//! Where an engine type is already the window's shape (the add and edit form's, both ways), the
+//! engine derives its TypeScript twin itself (feature `ts`) and the shell sends it as it is.
 //!
 //! The TypeScript twins in `ui/src/api/generated/` are written from these by ts-rs when
 //! `cargo test -p lanyard-app` runs; the UI type-checks against them, so a change here that the
 //! UI does not follow fails `npm run check`.
 
-use lanyard::engine::ImportOutcome;
 use lanyard::profile::{AuthKind, TransportKind};
 use lanyard::remedy::window::{Context, SignInButton, record_words};
 use lanyard::source::{SourceState, SourceStatus};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
 
 mod activity_log;
 mod agents;
 mod bridge;
 mod clients;
-mod form;
 mod health;
 mod tokens;
 mod tools;
@@ -27,13 +27,12 @@ pub use activity_log::LogEntryView;
 pub use agents::AgentsView;
 pub use bridge::{CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView};
 pub use clients::{ClientsView, TakenOverView, UndoneView};
-pub use form::{NewSource, SourceSettings};
 pub use health::HealthView;
 pub use tokens::{ActivityView, DisconnectView, TokensView};
 pub use tools::{ElicitAnswerInput, ToolChoiceInput, ToolChoiceView, ToolResultView};
 
 /// Where ts-rs writes the TypeScript types, relative to `src-tauri/bindings/`.
-pub const TS_DIR: &str = "../../ui/src/api/generated/";
+pub const TS_DIR: &str = lanyard::TS_DIR;
 
 /// One row of the sources list.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -43,7 +42,7 @@ pub struct SourceView {
     pub id: String,
     pub name: String,
     pub enabled: bool,
-    pub transport: TransportView,
+    pub transport: TransportKind,
     /// The URL (query removed) or the command line.
     pub target: String,
     /// How the source proves who it is; the UI offers Connect for `oauth`.
@@ -56,16 +55,6 @@ pub struct SourceView {
     pub activity: ActivityView,
     /// The MCP revision the source's last connection spoke (`2026-07-28`, `2025-11-25`, ...).
     pub protocol: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = TS_DIR)]
-pub enum TransportView {
-    Stdio,
-    Http,
-    /// Deprecated by the MCP spec, still served by some.
-    Sse,
 }
 
 /// The engine's auth kinds, as the UI branches on them.
@@ -177,16 +166,6 @@ impl StateView {
     }
 }
 
-impl From<TransportKind> for TransportView {
-    fn from(kind: TransportKind) -> Self {
-        match kind {
-            TransportKind::Stdio => Self::Stdio,
-            TransportKind::Http => Self::Http,
-            TransportKind::Sse => Self::Sse,
-        }
-    }
-}
-
 impl From<SourceStatus> for SourceView {
     /// The engine's `hint` (worded for the terminal) stays behind: the window's hints are made
     /// from the state's remedy, in the window's words (`lanyard::remedy::window`).
@@ -202,7 +181,7 @@ impl From<SourceStatus> for SourceView {
             id: row.id.to_string(),
             name: row.name,
             enabled: row.enabled,
-            transport: row.transport.into(),
+            transport: row.transport,
             target: row.target,
             auth: row.auth.into(),
             state,
@@ -228,42 +207,45 @@ impl ToolView {
     }
 }
 
-/// What an import did.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = TS_DIR)]
-pub struct ImportView {
-    pub added: Vec<String>,
-    pub skipped: Vec<SkippedView>,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = TS_DIR)]
-pub struct SkippedView {
-    pub name: String,
-    pub reason: String,
-}
-
-impl From<ImportOutcome> for ImportView {
-    fn from(outcome: ImportOutcome) -> Self {
-        Self {
-            added: outcome.added.iter().map(ToString::to_string).collect(),
-            skipped: outcome
-                .skipped
-                .into_iter()
-                .map(|s| SkippedView { name: s.name, reason: s.reason })
-                .collect(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use lanyard::ids::SecretRef;
     use lanyard::profile::{Auth, OAuthSettings};
 
     use super::*;
+
+    /// The engine types the window reads and sends as they are (the add and edit form's), which
+    /// no wire type of the shell refers to, so no `#[ts(export)]` here writes them.
+    #[test]
+    fn export_the_engine_types_the_window_uses() {
+        use lanyard::profile::{Form, SourceSettings};
+        use ts_rs::TS;
+        Form::export_all().unwrap();
+        SourceSettings::export_all().unwrap();
+    }
+
+    /// Writes the names the engine refuses as extra sign-in parameters for the front end, as
+    /// ts-rs writes the types, and fails while the committed file differs, so the form's own
+    /// check (`ui/src/lib/validate.ts`) never drifts from the engine's.
+    #[test]
+    fn export_reserved_auth_params() {
+        use lanyard::profile::RESERVED_AUTH_PARAMS;
+        let names: Vec<String> = RESERVED_AUTH_PARAMS.iter().map(|n| format!("  \"{n}\",\n")).collect();
+        let text = format!(
+            "// Written by `cargo test -p lanyard-app` from the engine's RESERVED_AUTH_PARAMS. Do not edit.\n\n\
+             /** Parameters Lanyard sets itself in an authorization request; the engine refuses them as\n \
+             *  extra sign-in parameters. */\n\
+             export const RESERVED_AUTH_PARAMS: readonly string[] = [\n{}];\n",
+            names.concat()
+        );
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../ui/src/api/generated/ReservedAuthParams.ts");
+        let before = std::fs::read_to_string(&path).unwrap_or_default();
+        if before != text {
+            std::fs::write(&path, &text).unwrap();
+        }
+        assert_eq!(before, text, "{} was out of date and is now written again; commit it", path.display());
+    }
 
     #[test]
     fn states_serialize_with_a_kind_tag() {
@@ -300,8 +282,10 @@ mod tests {
     /// from tokens the keychain would hold, serialized and searched.
     #[test]
     fn issue_6_no_planted_secret_reaches_a_window_payload() {
-        use form::{NamedValue, NewClientCredentials, NewTransport};
         use lanyard::oauth::{Grant, StoredTokens};
+        use lanyard::profile::{
+            Form, FormAuth, FormServiceAccount, FormTransport, FormValue as NamedValue, SourceSettings,
+        };
         use lanyard::source::TokenStatus;
         use lanyard::{Secret, profile::Profile};
 
@@ -319,37 +303,31 @@ mod tests {
         let text =
             |name: &str, value: &str| NamedValue { name: name.into(), value: value.into(), secret: false };
         let forms = [
-            NewSource {
+            Form {
                 id: "remote".into(),
                 name: Some("Remote".into()),
-                transport: NewTransport::Http {
+                transport: FormTransport::Http {
                     url: format!("https://mcp.example/mcp?key={}", PLANTED[2]),
                     headers: vec![secret("X-Api-Key", PLANTED[0]), text("X-Team", "${TEAM}")],
                 },
-                oauth: None,
-                client_credentials: None,
-                passthrough: false,
+                auth: FormAuth::Plain,
             },
-            NewSource {
+            Form {
                 id: "local".into(),
                 name: None,
-                transport: NewTransport::Stdio {
+                transport: FormTransport::Stdio {
                     command: "server".into(),
                     args: vec!["--stdio".into()],
                     env: vec![secret("API_KEY", PLANTED[1]), text("LOG_LEVEL", "debug")],
                     cwd: None,
                 },
-                oauth: None,
-                client_credentials: None,
-                passthrough: false,
+                auth: FormAuth::Plain,
             },
-            NewSource {
+            Form {
                 id: "service".into(),
                 name: None,
-                transport: NewTransport::Sse { url: "https://mcp.example/sse".into(), headers: vec![] },
-                oauth: None,
-                passthrough: false,
-                client_credentials: Some(NewClientCredentials {
+                transport: FormTransport::Sse { url: "https://mcp.example/sse".into(), headers: vec![] },
+                auth: FormAuth::ServiceAccount(FormServiceAccount {
                     token_url: String::new(),
                     client_id: "svc".into(),
                     client_secret: PLANTED[3].into(),
@@ -381,7 +359,7 @@ mod tests {
         let mut payloads = Vec::new();
         let mut held = 0;
         for form in forms {
-            let (profile, secrets): (Profile, _) = form.into_profile().expect("the form converts");
+            let (profile, secrets): (Profile, _) = form.into_new().expect("the form converts");
             held += secrets.len();
             let stored: Vec<_> = secrets.iter().map(|(reference, _)| reference.clone()).collect();
             payloads.push(serde_json::to_string(&SourceSettings::new(&profile, &stored)).unwrap());

@@ -96,21 +96,8 @@ impl From<&TokenStatus> for TokensView {
 #[serde(rename_all = "camelCase")]
 #[ts(export, export_to = TS_DIR)]
 pub struct ActivityView {
-    pub last_refresh: Option<RefreshView>,
+    pub last_refresh: Option<RefreshRecord>,
     pub last_error: Option<ErrorView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = TS_DIR)]
-pub struct RefreshView {
-    /// Unix seconds.
-    #[ts(type = "number")]
-    pub at: u64,
-    pub ok: bool,
-    /// Transient failures in a row up to this refresh (server down, 5xx, timeout), which set the
-    /// engine's backoff; 0 after a success or a refusal.
-    pub failures: u32,
 }
 
 /// The last sign-in or refresh error, in the engine's words, with what to do in the window's.
@@ -132,11 +119,7 @@ impl ActivityView {
     /// The engine's record, its error's hint in the window's words.
     pub(super) fn of(activity: TokenActivity, ctx: Context<'_>) -> Self {
         Self {
-            last_refresh: activity.last_refresh.map(|RefreshRecord { at, ok, failures }| RefreshView {
-                at,
-                ok,
-                failures,
-            }),
+            last_refresh: activity.last_refresh,
             last_error: activity.last_error.map(|record| {
                 let (message, hint) = record_words(&record, ctx.after_an_error());
                 ErrorView { at: record.at, message, hint, retry_at: record.retry_at }

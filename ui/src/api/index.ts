@@ -1,5 +1,6 @@
 // One typed function per shell command. The wire types in ./generated are written by ts-rs from
-// src-tauri/src/wire/, ui_error.rs and events.rs (`cargo test -p lanyard-app`), so a change on
+// src-tauri/src/wire/, ui_error.rs and events.rs, and from the engine's add and edit form
+// (src/profile/form.rs, settings.rs) (`cargo test -p lanyard-app`), so a change on
 // the Rust side that this code does not follow fails the type check.
 import { call } from "./call";
 import type { AgentsView } from "./generated/AgentsView";
@@ -40,6 +41,7 @@ export type { ActivityView } from "./generated/ActivityView";
 export type { ClientView } from "./generated/ClientView";
 export type { AppEvent } from "./generated/AppEvent";
 export type { NewOAuth } from "./generated/NewOAuth";
+export type { NewAuth } from "./generated/NewAuth";
 export type { NamedValue } from "./generated/NamedValue";
 export type { NewTransport } from "./generated/NewTransport";
 export type { StateView } from "./generated/StateView";

@@ -104,10 +104,9 @@ describe("todoFor", () => {
     expect(todoFor(needsSignIn())).toBe("click Connect to sign in with your browser.");
     expect(todoFor(signInExpired())).toBe("click Reconnect to sign in with your browser.");
     expect(todoFor(disabled()), "the shell's hint, in the window's words").toBe("click Enable");
-    const more = source({ auth: "oauth", state: { kind: "needsMoreScope", tokens: tokens(), scopes: ["mcp:admin"] } });
-    expect(todoFor(more), "the scope the server asked for is named").toBe(
-      "click Reconnect to sign in again and grant mcp:admin.",
-    );
+    const hint = "click Reconnect to sign in again and grant mcp:admin";
+    const more = source({ auth: "oauth", hint, state: { kind: "needsMoreScope", tokens: tokens(), scopes: ["mcp:admin"] } });
+    expect(todoFor(more), "the scope the server asked for is named, in the shell's words").toBe(hint);
     expect(todoFor(connected()), "nothing to do while connected").toBeNull();
     expect(todoFor(needsSignIn(), undefined, { kind: "waiting", url: "u" }), "nothing new while waiting").toBeNull();
   });

@@ -159,9 +159,8 @@ export function mainActionFor(source: SourceView, test?: TestOutcome, signIn?: S
  */
 export function todoFor(source: SourceView, test?: TestOutcome, signIn?: SignInProgress): string | null {
   const action = mainActionFor(source, test, signIn);
-  if (action.kind === "reconnect" && source.state.kind === "needsMoreScope") {
-    return `click Reconnect to sign in again and grant ${source.state.scopes.join(" ")}.`;
-  }
+  // The scopes to grant: the shell's hint names them, from the engine's remedy.
+  if (action.kind === "reconnect" && source.state.kind === "needsMoreScope") return source.hint;
   if (action.kind === "connect" || action.kind === "reconnect") {
     return `click ${action.label} to sign in with your browser.`;
   }

@@ -59,9 +59,7 @@ describe("toNewSource", () => {
         env: [{ name: "K", value: "v", secret: true }],
         cwd: null,
       },
-      oauth: null,
-      clientCredentials: null,
-      passthrough: false,
+      auth: { kind: "none" },
     });
   });
   it("sends headers for http and sse", () => {
@@ -70,20 +68,19 @@ describe("toNewSource", () => {
       id: "remote",
       name: "Remote",
       transport: { kind: "sse", url: "https://mcp.example.com/mcp", headers: [{ name: "X-Team", value: "core", secret: false }] },
-      oauth: null,
-      clientCredentials: null,
-      passthrough: false,
+      auth: { kind: "none" },
     });
   });
   it("asks for a browser sign-in with the scopes typed, or the server's when none", () => {
-    expect(toNewSource(http({ signIn: "oauth", scopes: " mcp:read  mcp:write " })).oauth).toEqual({
+    expect(toNewSource(http({ signIn: "oauth", scopes: " mcp:read  mcp:write " })).auth).toEqual({
+      kind: "oauth",
       scopes: ["mcp:read", "mcp:write"],
       clientId: "",
       redirectPort: null,
       extraParams: [],
     });
-    expect(toNewSource(http({ signIn: "oauth" })).oauth?.scopes, "empty means the server's suggestion").toEqual([]);
-    expect(toNewSource(stdio({ signIn: "oauth" })).oauth, "a local program never signs in").toBeNull();
+    expect(toNewSource(http({ signIn: "oauth" })).auth, "empty means the server's suggestion").toMatchObject({ scopes: [] });
+    expect(toNewSource(stdio({ signIn: "oauth" })).auth, "a local program never signs in").toEqual({ kind: "none" });
   });
 });
 
@@ -126,7 +123,8 @@ describe("validate, sign-in", () => {
       redirectPort: " 8765 ",
       authParams: " login_hint = alice@example.com\nacr_values=a=b\n",
     });
-    expect(toNewSource(draft).oauth).toEqual({
+    expect(toNewSource(draft).auth).toEqual({
+      kind: "oauth",
       scopes: [],
       clientId: "lanyard-desktop",
       redirectPort: 8765,
@@ -138,8 +136,8 @@ describe("validate, sign-in", () => {
   });
   it("token passthrough sends neither OAuth nor a service account", () => {
     const wire = toNewSource(http({ signIn: "passthrough" }));
-    expect(wire).toMatchObject({ passthrough: true, oauth: null, clientCredentials: null });
-    expect(toNewSource(http({ signIn: "oauth" })).passthrough).toBe(false);
+    expect(wire.auth).toEqual({ kind: "passthrough" });
+    expect(toNewSource(http({ signIn: "oauth" })).auth.kind).toBe("oauth");
   });
 });
 
@@ -164,7 +162,8 @@ describe("client credentials", () => {
     expect(tokenUrl("${AS}/token"), "expanded when used").toBeUndefined();
   });
   it("goes to the shell with its scopes; no header, no token", () => {
-    expect(toNewSource(cc({ scopes: "a b", serviceToken: "left over", tokenUrl: " https://as.example/token " })).clientCredentials).toEqual({
+    expect(toNewSource(cc({ scopes: "a b", serviceToken: "left over", tokenUrl: " https://as.example/token " })).auth).toEqual({
+      kind: "clientCredentials",
       tokenUrl: "https://as.example/token",
       clientId: "svc",
       clientSecret: "s",
@@ -172,7 +171,7 @@ describe("client credentials", () => {
       serviceTokenHeader: "",
       serviceToken: "",
     });
-    expect(toNewSource(cc()).oauth).toBeNull();
+    expect(toNewSource(cc()).auth.kind).toBe("clientCredentials");
   });
 });
 
@@ -245,7 +244,8 @@ describe("editing", () => {
     });
     expect(draft).toMatchObject({ signIn: "oauth", oauthClientId: "lanyard-desktop", redirectPort: "8765" });
     expect(validate(draft)).toEqual({});
-    expect(toNewSource(draft).oauth).toEqual({
+    expect(toNewSource(draft).auth).toEqual({
+      kind: "oauth",
       scopes: ["mcp:read"],
       clientId: "lanyard-desktop",
       redirectPort: 8765,
@@ -263,6 +263,6 @@ describe("editing", () => {
       auth: { kind: "passthrough" },
     });
     expect(draft.signIn).toBe("passthrough");
-    expect(toNewSource(draft).passthrough).toBe(true);
+    expect(toNewSource(draft).auth).toEqual({ kind: "passthrough" });
   });
 });

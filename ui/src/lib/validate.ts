@@ -1,7 +1,7 @@
 // The add and edit form's model: the draft the person types, its checks (shown inline, field by
 // field), the draft made from a saved source's settings, and the wire value sent to the shell. The engine checks again when it saves; these checks are
 // there so mistakes show while typing, not after a round trip.
-import type { NamedValue, NewSource, SettingRow, SourceSettings, TransportView } from "../api";
+import type { NamedValue, NewAuth, NewSource, SettingRow, SourceSettings, TransportView } from "../api";
 // Values, not only types: the engine's list, written by the shell's tests.
 import { RESERVED_AUTH_PARAMS } from "../api/generated/ReservedAuthParams";
 
@@ -279,9 +279,7 @@ export function toNewSource(draft: Draft): NewSource {
           env: values,
           cwd: draft.cwd.trim() === "" ? null : draft.cwd.trim(),
         },
-        oauth: null,
-        clientCredentials: null,
-        passthrough: false,
+        auth: { kind: "none" },
       };
     case "http":
     case "sse":
@@ -289,27 +287,34 @@ export function toNewSource(draft: Draft): NewSource {
         id,
         name,
         transport: { kind: draft.transport, url: draft.url.trim(), headers: values },
-        oauth:
-          draft.signIn === "oauth"
-            ? {
-                scopes: scopeList(draft.scopes),
-                clientId: draft.oauthClientId.trim(),
-                redirectPort: draft.redirectPort.trim() === "" ? null : (portOf(draft.redirectPort.trim()) ?? null),
-                extraParams: paramList(draft.authParams),
-              }
-            : null,
-        clientCredentials:
-          draft.signIn === "clientCredentials"
-            ? {
-                tokenUrl: draft.tokenUrl.trim(),
-                clientId: draft.clientId.trim(),
-                clientSecret: draft.clientSecret,
-                scopes: scopeList(draft.scopes),
-                serviceTokenHeader: draft.serviceTokenHeader.trim(),
-                serviceToken: draft.serviceTokenHeader.trim() === "" ? "" : draft.serviceToken,
-              }
-            : null,
-        passthrough: draft.signIn === "passthrough",
+        auth: authOf(draft),
+      };
+  }
+}
+
+/** The sign-in part of the wire value, for a remote server. */
+function authOf(draft: Draft): NewAuth {
+  switch (draft.signIn) {
+    case "none":
+    case "passthrough":
+      return { kind: draft.signIn };
+    case "oauth":
+      return {
+        kind: "oauth",
+        scopes: scopeList(draft.scopes),
+        clientId: draft.oauthClientId.trim(),
+        redirectPort: draft.redirectPort.trim() === "" ? null : (portOf(draft.redirectPort.trim()) ?? null),
+        extraParams: paramList(draft.authParams),
+      };
+    case "clientCredentials":
+      return {
+        kind: "clientCredentials",
+        tokenUrl: draft.tokenUrl.trim(),
+        clientId: draft.clientId.trim(),
+        clientSecret: draft.clientSecret,
+        scopes: scopeList(draft.scopes),
+        serviceTokenHeader: draft.serviceTokenHeader.trim(),
+        serviceToken: draft.serviceTokenHeader.trim() === "" ? "" : draft.serviceToken,
       };
   }
 }

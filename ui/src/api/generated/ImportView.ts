@@ -2,6 +2,14 @@
 import type { SkippedView } from "./SkippedView";
 
 /**
- * What an import did.
+ * What [`Engine::import_config`] did; the desktop window shows it as it is (`ImportView`).
  */
-export type ImportView = { added: Array<string>, skipped: Array<SkippedView>, };
+export type ImportView = { 
+/**
+ * The sources created, in file order.
+ */
+added: Array<string>, 
+/**
+ * Entries not imported, with the reason.
+ */
+skipped: Array<SkippedView>, };

@@ -2,8 +2,8 @@
 import type { AuthParam } from "./AuthParam";
 
 /**
- * The sign-in settings the form offers; blank ones keep the engine's defaults (the server's
- * suggested scopes, dynamic registration, an ephemeral loopback redirect).
+ * A browser sign-in; blank fields keep the engine's defaults (the server's suggested scopes,
+ * dynamic registration, an ephemeral loopback redirect).
  */
 export type NewOAuth = { 
 /**
@@ -20,6 +20,6 @@ clientId: string,
  */
 redirectPort: number | null, 
 /**
- * Extra authorization request parameters, such as `login_hint` or `prompt`.
+ * Extra authorization request parameters, such as `login_hint` or `prompt`, as typed.
  */
 extraParams: Array<AuthParam>, };

@@ -65,9 +65,7 @@ describe("add source form", () => {
       id: "everything",
       name: null,
       transport: { kind: "stdio", command: "node", args: ["/srv/index.js", "stdio"], env: [], cwd: null },
-      oauth: null,
-      clientCredentials: null,
-      passthrough: false,
+      auth: { kind: "none" },
     } satisfies NewSource);
   });
 
@@ -105,7 +103,7 @@ describe("add source form", () => {
     expect(props.onSubmit).toHaveBeenCalledWith(
       expect.objectContaining({
         id: "fixture",
-        oauth: { scopes: ["mcp:read"], clientId: "", redirectPort: null, extraParams: [] },
+        auth: { kind: "oauth", scopes: ["mcp:read"], clientId: "", redirectPort: null, extraParams: [] },
       }),
     );
   });
@@ -180,7 +178,8 @@ describe("edit source form", () => {
     await submit(el);
     expect(props.onSubmit).toHaveBeenCalledWith(
       expect.objectContaining({
-        clientCredentials: {
+        auth: {
+          kind: "clientCredentials",
           tokenUrl: "",
           clientId: "svc",
           clientSecret: "cs",
@@ -219,13 +218,13 @@ describe("edit source form", () => {
     await submit(el);
     expect(props.onSubmit).toHaveBeenCalledWith(
       expect.objectContaining({
-        oauth: {
+        auth: {
+          kind: "oauth",
           scopes: [],
           clientId: "lanyard-desktop",
           redirectPort: 8765,
           extraParams: [{ name: "prompt", value: "consent" }],
         },
-        passthrough: false,
       }),
     );
   });
@@ -240,7 +239,7 @@ describe("edit source form", () => {
     expect(q(el, "scopes-fields").hidden, "passthrough asks for no scopes").toBe(true);
     await submit(el);
     expect(props.onSubmit).toHaveBeenCalledWith(
-      expect.objectContaining({ passthrough: true, oauth: null, clientCredentials: null }),
+      expect.objectContaining({ auth: { kind: "passthrough" } }),
     );
   });
 
@@ -254,7 +253,7 @@ describe("edit source form", () => {
     type(el, "field-token-url", "https://as.example/token");
     await submit(el);
     expect(props.onSubmit).toHaveBeenCalledWith(
-      expect.objectContaining({ clientCredentials: expect.objectContaining({ tokenUrl: "https://as.example/token" }) }),
+      expect.objectContaining({ auth: expect.objectContaining({ tokenUrl: "https://as.example/token" }) }),
     );
   });
 });
