@@ -5,6 +5,7 @@
 //! keeps everything else of the saved profile (enabled, timeouts, tool filters, the sign-in
 //! settings the form does not show, such as a Client ID Metadata Document URL, `resource_param`
 //! or a pre-registered client's secret). A secret field left blank keeps the stored secret.
+//! An enterprise source (set with the CLI) keeps its sign-in unless the form picks another kind.
 //!
 //! A URL's query and fragment can carry keys, so a form never shows them ([`shown_url`]); a URL
 //! saved back as it was shown keeps the stored one whole.
@@ -121,6 +122,9 @@ impl Form {
                     ..new
                 })
             }
+            // The form has no fields for enterprise sign-in: saving it without choosing another
+            // kind keeps the source's.
+            (Auth::None | Auth::Headers, Auth::Enterprise(old)) => Auth::Enterprise(old.clone()),
             (new, _) => new,
         };
         Ok(draft.finish())

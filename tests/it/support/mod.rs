@@ -82,6 +82,7 @@ pub fn resolved(name: &str, transport: ResolvedTransport) -> Resolved {
         tools: ToolFilter::default(),
         ca_bundle: None,
         protocol: lanyard::profile::Protocol::Auto,
+        auth: lanyard::profile::AuthKind::None,
     }
 }
 
