@@ -10,6 +10,7 @@ mod clients;
 mod credential_paths;
 mod doctor;
 mod elicitation;
+mod enterprise;
 mod faults;
 mod headless;
 mod hints;
