@@ -8,70 +8,13 @@
 //! Lanyard prints or writes holds the ID token, the identity provider's refresh token, an ID-JAG
 //! or an access token.
 
-use std::path::Path;
-use std::process::Stdio;
-use std::time::Duration;
-
-use anyhow::Context;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
 
 use crate::oauth::{Cleanup, cli_home, unique_id};
+use crate::support::enterprise_fixture::{EnterpriseFixture, identity_session_secrets};
 use crate::support::home::{Home, Run};
-use crate::support::oauth_fixture::{OAuthFixture, node22};
+use crate::support::oauth_fixture::OAuthFixture;
 use crate::support::start_test_server_http;
-
-/// The token exchange and the two MCP sites; stopped when dropped.
-struct EnterpriseFixture {
-    ready: Value,
-    http: reqwest::Client,
-    _stdin: ChildStdin,
-    _child: Child,
-}
-
-impl EnterpriseFixture {
-    async fn start(idp: &str, upstreams: &[&str]) -> anyhow::Result<Self> {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/enterprise-fixture.mjs");
-        let mut command = Command::new(node22());
-        command.arg(&script).args(["--idp", idp]);
-        for upstream in upstreams {
-            command.args(["--upstream", upstream]);
-        }
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(if std::env::var_os("LANYARD_FIXTURE_LOG").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            })
-            .kill_on_drop(true)
-            .spawn()
-            .context("start the enterprise fixture")?;
-        let stdin = child.stdin.take().context("stdin is piped")?;
-        let stdout = child.stdout.take().context("stdout is piped")?;
-        let mut line = String::new();
-        tokio::time::timeout(Duration::from_secs(60), BufReader::new(stdout).read_line(&mut line))
-            .await
-            .context("the enterprise fixture did not print its ready line in time")??;
-        let ready = serde_json::from_str(&line).with_context(|| format!("ready line {line:?}"))?;
-        Ok(Self { ready, http: reqwest::Client::new(), _stdin: stdin, _child: child })
-    }
-
-    fn text(&self, pointer: &str) -> String {
-        self.ready.pointer(pointer).and_then(Value::as_str).expect("the ready line names it").to_owned()
-    }
-
-    async fn get(&self, pointer: &str) -> Value {
-        let url = self.text(pointer);
-        self.http.get(url).send().await.expect("the fixture answers").json().await.expect("JSON")
-    }
-
-    async fn count(&self, pointer: &str) -> u64 {
-        self.get("/stats").await.pointer(pointer).and_then(Value::as_u64).unwrap_or(0)
-    }
-}
 
 /// Runs lanyard, records what it printed, and checks the exit code.
 fn step(home: &Home, transcript: &mut String, args: &[&str], env: &[(&str, &str)], want: i32) -> String {
@@ -182,18 +125,8 @@ async fn issue_22_one_identity_sign_in_serves_two_servers_until_sign_out() {
         let tokens = tokens.expect("tokens are in the keychain");
         planted.push((format!("{id}'s access token"), tokens.access_token.expose().to_owned()));
     }
-    let session = lanyard::vault::VaultKey::identity_session(&idp.issuer, &idp_client);
-    let session: Value = serde_json::from_str(
-        vault.get(&session).await.unwrap().expect("the identity session is in the keychain").expose(),
-    )
-    .unwrap();
-    for field in ["id_token", "refresh_token"] {
-        let value = session[field].as_str().expect("the session holds both").to_owned();
-        planted.push((format!("the identity session's {field}"), value));
-    }
-    for (n, grant) in fixture.get("/issued_grants").await.as_array().expect("a list").iter().enumerate() {
-        planted.push((format!("ID-JAG {n}"), grant.as_str().unwrap().to_owned()));
-    }
+    planted.extend(identity_session_secrets(&vault, &idp.issuer, &idp_client).await);
+    planted.extend(fixture.issued_grants().await);
     assert_eq!(planted.len(), 2 + 2 + 3, "every secret was found where it belongs");
 
     // Signing out of the identity provider ends it for both.

@@ -7,6 +7,7 @@
 #![allow(dead_code, reason = "each test module uses a different part of the support code")]
 
 pub mod bridge_home;
+pub mod enterprise_fixture;
 pub mod home;
 pub mod oauth_fixture;
 pub mod private_keychain;
