@@ -76,6 +76,17 @@ async fn issue_22_one_identity_sign_in_serves_two_servers_until_sign_out() {
         ];
         step(&home, &mut transcript, &add, &[("ENTERPRISE_SECRET", &secret)], 0);
     }
+    // Flags that do not fit are refused, naming what is missing or where they belong.
+    let url = fixture.text("/sites/0/mcp");
+    let without_idp =
+        ["profile", "add", "ent-bad", "--url", &url, "--auth", "enterprise", "--idp-client-id", "x"];
+    step(&home, &mut transcript, &without_idp, &[], 2);
+    assert!(transcript.contains("needs --idp-issuer"), "{transcript}");
+    let wrong_kind =
+        ["profile", "add", "ent-bad", "--url", &url, "--auth", "oauth", "--idp-issuer", &idp.issuer];
+    step(&home, &mut transcript, &wrong_kind, &[], 2);
+    assert!(transcript.contains("apply to --auth enterprise"), "{transcript}");
+
     let row = status_of(&home, &mut transcript, &a);
     assert_eq!(row["state"], "needs_sign_in", "before any sign-in: {row}");
     assert_eq!(row["identity"]["signed_in"], false, "no identity session yet: {row}");
