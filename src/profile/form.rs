@@ -283,6 +283,28 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_keeps_enterprise_sign_in_which_the_form_does_not_show() {
+        let mut before = saved();
+        let enterprise = crate::profile::EnterpriseSettings {
+            idp_issuer: "https://login.example".into(),
+            idp_client_id: "lanyard".into(),
+            idp_token_endpoint: None,
+            client_id: Some("crm".into()),
+            client_secret: None,
+            scopes: None,
+            allow_private_network: false,
+        };
+        before.auth = Auth::Enterprise(enterprise.clone());
+        let form = http("https://old.example/mcp?key=planted", vec![header("X-Api-Key", "", true)]);
+        let (after, _) = form.into_edit(&before).unwrap();
+        assert_eq!(after.auth, Auth::Enterprise(enterprise), "saving the form keeps the enterprise settings");
+        let mut form = http("https://old.example/mcp?key=planted", Vec::new());
+        form.auth = FormAuth::Passthrough;
+        let (after, _) = form.into_edit(&before).unwrap();
+        assert_eq!(after.auth, Auth::Passthrough, "choosing another kind replaces it");
+    }
+
+    #[test]
     fn a_new_form_stores_secrets_apart_and_headers_mean_header_auth() {
         let mut form = http("https://x.example/mcp", vec![header("X-Api-Key", "planted", true)]);
         form.name = Some(" Remote ".into());
