@@ -7,25 +7,29 @@
 # hub the app hosts takes a free port (LANYARD_BRIDGE_PORT=0), never the default one. HOME is a
 # temporary folder too, so that Start at login writes its login item there and nowhere real.
 # Screenshots land in target/e2e-screens/; with UPDATE_SCREENSHOTS=1 they are also copied to
-# docs/screenshots/ (the ones README.md and docs/app.md show).
+# docs/screenshots/ (the ones README.md and docs/app.md show). `target` is $CARGO_TARGET_DIR when
+# set, as for cargo itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/app-deps.sh
 (cd ui && npm run --silent check && npx vitest run --reporter=dot)
 scripts/app-build.sh
+cargo build --locked -p lanyard-testkit
 tauri_driver=$(scripts/app-tauri-driver.sh)
+target="${CARGO_TARGET_DIR:-$PWD/target}"
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # A home folder as a desktop session has one: with its ~/.config.
 mkdir -p "$scratch/config" "$scratch/data" "$scratch/home/.config"
-screens="$PWD/target/e2e-screens"
+screens="$target/e2e-screens"
 rm -rf "$screens"
 
 RUST_LOG="${RUST_LOG:-warn}" \
-LANYARD_APP_BIN="$PWD/target/debug/lanyard-app" \
-LANYARD_CLI_BIN="$PWD/target/debug/lanyard" \
+LANYARD_APP_BIN="$target/debug/lanyard-app" \
+LANYARD_CLI_BIN="$target/debug/lanyard" \
+TEST_SERVER_BIN="$target/debug/lanyard-test-server" \
 LANYARD_BRIDGE_PORT=0 \
 TAURI_DRIVER="$tauri_driver" \
 EVERYTHING_JS="$PWD/tests/node/node_modules/@modelcontextprotocol/server-everything/dist/index.js" \

@@ -189,7 +189,10 @@ impl Engine {
     pub async fn stored_secrets(&self, profile: &Profile) -> Result<Vec<SecretRef>, Error> {
         let mut stored = Vec::new();
         for reference in profile.secret_refs() {
-            if self.vault.get(&VaultKey::source_secret(profile.id(), reference)).await?.is_some() {
+            // A password manager's value is read only when a connection needs it.
+            if reference.is_external()
+                || self.vault.get(&VaultKey::source_secret(profile.id(), reference)).await?.is_some()
+            {
                 stored.push(reference.clone());
             }
         }
@@ -199,7 +202,7 @@ impl Engine {
     /// Removes a profile, then its secrets and tokens. Returns the removed profile.
     pub async fn remove_profile(&self, id: &SourceId) -> Result<Profile, Error> {
         let profile = self.profiles.update(|file| file.remove(id))?;
-        for reference in profile.secret_refs() {
+        for reference in profile.secret_refs().into_iter().filter(|r| !r.is_external()) {
             self.vault.delete(&VaultKey::source_secret(id, reference)).await?;
         }
         self.vault.delete(&VaultKey::source_tokens(id)).await?;
@@ -299,7 +302,7 @@ impl Engine {
     }
 
     /// Calls a tool of a saved source on a fresh connection (the CLI's `lanyard call`), declaring
-    /// what `offers` says (the CLI offers its person's answers to elicitation). A
+    /// what `offers` says (the CLI and the app offer their person's answers to elicitation). A
     /// `403 insufficient_scope` becomes [`OAuthError::NeedsMoreScope`], see [`Engine::refusal`].
     pub async fn call_tool(
         &self,
@@ -345,10 +348,8 @@ impl Engine {
         let (Some(name), Some(reference)) = (&cc.service_token_header, &cc.service_token) else {
             return Ok(None);
         };
-        let key = VaultKey::source_secret(profile.id(), reference);
-        let token = self.vault.get(&key).await?.ok_or_else(|| OAuthError::MissingClientSecret {
-            id: profile.id().clone(),
-            reference: reference.clone(),
+        let token = self.vault.source_secret(profile.id(), reference).await?.ok_or_else(|| {
+            OAuthError::MissingClientSecret { id: profile.id().clone(), reference: reference.clone() }
         })?;
         Ok(Some((name.clone(), token)))
     }
@@ -483,7 +484,9 @@ impl Engine {
         offers: Offers,
     ) -> Result<Upstream, Error> {
         let lookup = |name: &str| std::env::var(name).ok();
-        let mut resolved = resolve_with(profile, &SecretSource::Memory(secrets), lookup).await?;
+        let mut resolved =
+            resolve_with(profile, &SecretSource::Memory { values: secrets, vault: &self.vault }, lookup)
+                .await?;
         let url = match &resolved.transport {
             ResolvedTransport::Http { url, .. } | ResolvedTransport::Sse { url, .. } => Some(url.clone()),
             ResolvedTransport::Stdio { .. } => None,
@@ -636,7 +639,7 @@ impl Engine {
         if let Some(command) = crate::program::missing_command(profile) {
             return Ok(SourceState::CommandNotFound { command });
         }
-        for reference in profile.secret_refs() {
+        for reference in profile.secret_refs().into_iter().filter(|r| !r.is_external()) {
             if self.vault.get(&VaultKey::source_secret(profile.id(), reference)).await?.is_none() {
                 return Ok(SourceState::MissingSecret { reference: reference.clone() });
             }
@@ -711,7 +714,7 @@ impl Engine {
     /// Best-effort removal, used to roll back; a failure here is logged, not raised, because the
     /// error that caused the roll-back is the one to report.
     async fn forget_secrets<'a>(&self, id: &SourceId, references: impl Iterator<Item = &'a SecretRef>) {
-        for reference in references {
+        for reference in references.filter(|r| !r.is_external()) {
             if let Err(err) = self.vault.delete(&VaultKey::source_secret(id, reference)).await {
                 tracing::warn!(source = %id, %reference, %err, "could not remove a secret from the keychain");
             }

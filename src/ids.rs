@@ -92,6 +92,11 @@ impl SecretRef {
     pub fn client_key() -> Self {
         Self("oauth/client-key".to_owned())
     }
+    /// Whether this names a value in a password manager (`op://...`, see `vault/external.rs`)
+    /// rather than one of the source's own vault entries: Lanyard never writes or deletes it.
+    pub fn is_external(&self) -> bool {
+        self.0.contains("://")
+    }
 }
 
 impl fmt::Display for SecretRef {

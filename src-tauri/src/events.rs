@@ -22,6 +22,9 @@ pub enum AppEvent {
     SignInWaiting(SignInWaiting),
     /// The hub (the HTTP bridge the app hosts) started, failed or stopped.
     HubChanged(HubView),
+    /// A server asks the person something during a tool the window is trying: show the dialog
+    /// and answer with `answer_elicitation`.
+    ElicitationAsked(ElicitationAsked),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -41,6 +44,31 @@ pub struct SignInWaiting {
     pub url: String,
 }
 
+/// A server's question for the person (MCP elicitation), as the server sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = TS_DIR)]
+pub struct ElicitationAsked {
+    /// What the answer names.
+    #[ts(type = "number")]
+    pub number: u64,
+    pub source_id: String,
+    /// The request's params on the wire: a form (`message`, `requestedSchema`) or, with
+    /// `mode: "url"`, a `message` and a `url` that nothing opens by itself.
+    #[ts(type = "unknown")]
+    pub request: serde_json::Value,
+}
+
+impl From<lanyard::upstream::Asked> for ElicitationAsked {
+    fn from(asked: lanyard::upstream::Asked) -> Self {
+        Self {
+            number: asked.number,
+            source_id: asked.source.to_string(),
+            request: serde_json::to_value(&asked.request).unwrap_or_default(),
+        }
+    }
+}
+
 impl AppEvent {
     /// The Tauri event name: the variant's tag, as the TypeScript union spells it.
     pub fn name(&self) -> &'static str {
@@ -48,6 +76,7 @@ impl AppEvent {
             Self::SourcesChanged(_) => "sourcesChanged",
             Self::SignInWaiting(_) => "signInWaiting",
             Self::HubChanged(_) => "hubChanged",
+            Self::ElicitationAsked(_) => "elicitationAsked",
         }
     }
 
@@ -59,6 +88,7 @@ impl AppEvent {
             Self::SourcesChanged(payload) => app.emit(name, payload),
             Self::SignInWaiting(payload) => app.emit(name, payload),
             Self::HubChanged(payload) => app.emit(name, payload),
+            Self::ElicitationAsked(payload) => app.emit(name, payload),
         };
         if let Err(err) = sent {
             tracing::debug!(event = name, %err, "could not send an event to the window");
@@ -85,5 +115,29 @@ mod tests {
         let json = serde_json::to_value(&hub).unwrap();
         assert_eq!(json["event"], hub.name(), "the hub's event too");
         assert_eq!(json["payload"]["kind"], "starting", "its payload is the hub's state");
+    }
+
+    #[test]
+    fn a_question_reaches_the_window_as_the_server_sent_it() {
+        let request = serde_json::json!({
+            "message": "Your name?",
+            "requestedSchema": { "type": "object", "properties": { "name": { "type": "string", "default": "Ada" } } },
+        });
+        let asked = lanyard::upstream::Asked {
+            number: 7,
+            source: "modern".parse().unwrap(),
+            request: serde_json::from_value(request.clone()).unwrap(),
+        };
+        let event = AppEvent::ElicitationAsked(asked.into());
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["event"], "elicitationAsked");
+        assert_eq!(json["event"], event.name());
+        assert_eq!(json["payload"]["number"], 7);
+        assert_eq!(json["payload"]["sourceId"], "modern");
+        assert_eq!(json["payload"]["request"]["message"], request["message"]);
+        assert_eq!(
+            json["payload"]["request"]["requestedSchema"]["properties"],
+            request["requestedSchema"]["properties"]
+        );
     }
 }

@@ -42,6 +42,7 @@ fn main() {
         .manage(AppEngine::open_in(dirs.clone()))
         .setup(|app| {
             app.manage(hub::start(app.handle().clone(), dirs));
+            app.manage(commands::tools::Person::in_window(app.handle().clone()));
             app.manage(tray::AppTray::build(app.handle()));
             quit_on_terminate(app.handle().clone());
             Ok(())
@@ -54,6 +55,9 @@ fn main() {
             commands::sources::set_enabled,
             commands::sources::remove_source,
             commands::tools::list_tools,
+            commands::tools::call_tool,
+            commands::tools::answer_elicitation,
+            commands::tools::open_elicitation_url,
             commands::activity::source_activity,
             commands::tools::tool_choices,
             commands::tools::set_tool_choices,

@@ -268,6 +268,11 @@ pub struct ProfileSettings {
     /// keychain.
     #[arg(long, value_name = "NAME=VAR")]
     pub header_secret_env: Vec<String>,
+    /// A header whose value a password manager keeps, `NAME=REFERENCE` (`op://vault/item/field`,
+    /// `bw://item[/field]`, `pass://path` or `keychain://service/account`): read when a
+    /// connection needs it, never stored (repeatable).
+    #[arg(long, value_name = "NAME=REF")]
+    pub header_ref: Vec<String>,
     /// An environment variable for a stdio server, `NAME=value` (`${VAR}` expands at start).
     #[arg(long, value_name = "NAME=VALUE")]
     pub env: Vec<String>,
@@ -278,6 +283,10 @@ pub struct ProfileSettings {
     /// A secret environment variable read now from another environment variable.
     #[arg(long, value_name = "NAME=VAR")]
     pub env_secret_env: Vec<String>,
+    /// A secret environment variable whose value a password manager keeps, `NAME=REFERENCE`
+    /// (as for --header-ref): read when the server starts, never stored.
+    #[arg(long, value_name = "NAME=REF")]
+    pub env_ref: Vec<String>,
     /// Working folder for a stdio server.
     #[arg(long)]
     pub cwd: Option<PathBuf>,
@@ -344,6 +353,10 @@ pub struct AuthSettings {
     /// Read the OAuth client secret from this environment variable into the keychain.
     #[arg(long, value_name = "VAR")]
     pub client_secret_env: Option<String>,
+    /// The OAuth client secret kept in a password manager (`op://...`, as for --header-ref):
+    /// read at each token request, never stored.
+    #[arg(long, value_name = "REF")]
+    pub client_secret_ref: Option<String>,
     /// Authenticate with a private key instead of a secret (`private_key_jwt`, client-credentials):
     /// the PEM file is read once into the keychain, and each token request carries a fresh
     /// assertion signed with it.
@@ -467,6 +480,7 @@ pub struct Target {
     mut_arg("env", |arg| arg.hide(true)),
     mut_arg("env_secret", |arg| arg.hide(true)),
     mut_arg("env_secret_env", |arg| arg.hide(true)),
+    mut_arg("env_ref", |arg| arg.hide(true)),
     mut_arg("cwd", |arg| arg.hide(true)),
     mut_arg("merged_prefix", |arg| arg.hide(true)),
 )]
@@ -488,6 +502,7 @@ pub struct ToolsArgs {
     mut_arg("env", |arg| arg.hide(true)),
     mut_arg("env_secret", |arg| arg.hide(true)),
     mut_arg("env_secret_env", |arg| arg.hide(true)),
+    mut_arg("env_ref", |arg| arg.hide(true)),
     mut_arg("cwd", |arg| arg.hide(true)),
     mut_arg("merged_prefix", |arg| arg.hide(true)),
 )]

@@ -11,7 +11,7 @@ use lanyard::ids::SourceId;
 use lanyard::profile::{ConfigValue, Draft, ImportReport, Profile, ProfileError, Transport, import_file};
 use lanyard::source::{SourceState, redact_url_query};
 use lanyard::upstream::Offers;
-use lanyard::vault::VaultKey;
+use lanyard::vault::{ExternalRef, VaultKey};
 
 use super::args::{AddArgs, EditArgs, ImportArgs, ProfileSettings, RmArgs, ShowArgs};
 use super::elicit::Listing;
@@ -113,8 +113,20 @@ pub async fn show(engine: &Engine, args: ShowArgs) -> Result<()> {
     let profile = engine.profile(&args.id)?;
     let mut secrets = serde_json::Map::new();
     for reference in profile.secret_refs() {
-        let set = engine.vault().get(&VaultKey::source_secret(profile.id(), reference)).await?.is_some();
-        secrets.insert(reference.to_string(), json!(if set { "set" } else { "not set" }));
+        let state = match ExternalRef::parse(&reference.0) {
+            Some(Ok(external)) => format!("in {}, read when used", external.manager()),
+            Some(Err(_)) => "not a reference Lanyard can read".to_owned(),
+            None if engine
+                .vault()
+                .get(&VaultKey::source_secret(profile.id(), reference))
+                .await?
+                .is_some() =>
+            {
+                "set".to_owned()
+            }
+            None => "not set".to_owned(),
+        };
+        secrets.insert(reference.to_string(), json!(state));
     }
     if args.json {
         let mut value = serde_json::to_value(&profile)?;

@@ -16,6 +16,7 @@ use lanyard::profile::{
     Auth, ClientCredentialsSettings, ClientKey, Draft, DraftError, EnterpriseSettings, KeyAlg, NewSecrets,
     OAuthSettings, Profile, Transport, Value, auth_params,
 };
+use lanyard::vault::ExternalRef;
 
 use super::args::{AuthKind, AuthSettings, HttpTransport, ProfileSettings};
 use super::exit::UsageError;
@@ -86,9 +87,12 @@ pub fn apply(draft: &mut Draft, settings: &ProfileSettings) -> Result<()> {
 
     let any_header = !settings.header.is_empty()
         || !settings.header_secret.is_empty()
-        || !settings.header_secret_env.is_empty();
-    let any_env =
-        !settings.env.is_empty() || !settings.env_secret.is_empty() || !settings.env_secret_env.is_empty();
+        || !settings.header_secret_env.is_empty()
+        || !settings.header_ref.is_empty();
+    let any_env = !settings.env.is_empty()
+        || !settings.env_secret.is_empty()
+        || !settings.env_secret_env.is_empty()
+        || !settings.env_ref.is_empty();
     if any_header && is_stdio {
         return Err(UsageError::new("headers apply to --url sources; a stdio server takes --env").into());
     }
@@ -104,12 +108,14 @@ pub fn apply(draft: &mut Draft, settings: &ProfileSettings) -> Result<()> {
             plain: (&settings.env, '=', "--env", "NAME=value"),
             from_stdin: (&settings.env_secret, "--env-secret"),
             from_env: (&settings.env_secret_env, "--env-secret-env"),
+            from_manager: (&settings.env_ref, "--env-ref"),
         }
     } else {
         ValueFlags {
             plain: (&settings.header, ':', "--header", "Name: value"),
             from_stdin: (&settings.header_secret, "--header-secret"),
             from_env: (&settings.header_secret_env, "--header-secret-env"),
+            from_manager: (&settings.header_ref, "--header-ref"),
         }
     };
     flags.apply(draft, &mut SecretInput::new())?;
@@ -157,13 +163,15 @@ pub fn apply(draft: &mut Draft, settings: &ProfileSettings) -> Result<()> {
     apply_auth(draft, settings, any_header)
 }
 
-/// The three ways to give a header or an environment variable: plain text, a secret from stdin
-/// and a secret from another variable. Headers and env take the same flags with other names.
+/// The four ways to give a header or an environment variable: plain text, a secret from stdin,
+/// a secret from another variable and a reference to a password manager. Headers and env take
+/// the same flags with other names.
 struct ValueFlags<'a> {
     /// The values, the separator between name and value, the flag and the expected shape.
     plain: (&'a [String], char, &'static str, &'static str),
     from_stdin: (&'a [String], &'static str),
     from_env: (&'a [String], &'static str),
+    from_manager: (&'a [String], &'static str),
 }
 
 impl ValueFlags<'_> {
@@ -186,6 +194,12 @@ impl ValueFlags<'_> {
         for pair in self.from_env.0 {
             let (name, value) = from_env(pair, self.from_env.1)?;
             draft.set_value(&name, Value::Secret(value)).map_err(|e| refused(self.from_env.1, pair, e))?;
+        }
+        let (pairs, flag) = self.from_manager;
+        for pair in pairs {
+            let (name, reference) = split_pair(pair, flag, "NAME=REFERENCE")?;
+            let reference = manager_reference(&reference, flag)?;
+            draft.set_value(&name, Value::Reference(reference)).map_err(|e| refused(flag, pair, e))?;
         }
         Ok(())
     }
@@ -244,9 +258,20 @@ fn apply_auth(draft: &mut Draft, settings: &ProfileSettings, any_header: bool) -
                 )
                 .into());
             }
-            if let Some(var) = &auth.client_secret_env {
-                let value = env_secret(var, "--client-secret-env")?;
-                oauth.client_secret = Some(draft.secret(SecretRef::client_secret(), value));
+            match (&auth.client_secret_env, &auth.client_secret_ref) {
+                (Some(_), Some(_)) => {
+                    return Err(
+                        UsageError::new("give --client-secret-env or --client-secret-ref, not both").into()
+                    );
+                }
+                (Some(var), None) => {
+                    let value = env_secret(var, "--client-secret-env")?;
+                    oauth.client_secret = Some(draft.secret(SecretRef::client_secret(), value));
+                }
+                (None, Some(reference)) => {
+                    oauth.client_secret = Some(manager_reference(reference, "--client-secret-ref")?);
+                }
+                (None, None) => {}
             }
             if let Some(issuer) = &auth.client_issuer {
                 oauth.client_issuer = Some(issuer.clone());
@@ -345,7 +370,7 @@ fn enterprise_settings(
     {
         return Err(UsageError::new(
             "--auth enterprise takes --idp-issuer, --idp-client-id, --idp-token-endpoint, --client-id, \
-             --client-secret-env, --scope and --allow-private-network",
+             --client-secret-env or --client-secret-ref, --scope and --allow-private-network",
         )
         .into());
     }
@@ -378,12 +403,26 @@ fn enterprise_settings(
     if let Some(id) = &auth.client_id {
         enterprise.client_id = Some(id.clone());
     }
-    if let Some(var) = &auth.client_secret_env {
-        if enterprise.client_id.is_none() {
-            return Err(UsageError::new("--client-secret-env goes with --client-id (the client at the MCP server's authorization server)").into());
+    if (auth.client_secret_env.is_some() || auth.client_secret_ref.is_some())
+        && enterprise.client_id.is_none()
+    {
+        return Err(UsageError::new(
+            "--client-secret-env and --client-secret-ref go with --client-id (the client at the MCP server's authorization server)",
+        )
+        .into());
+    }
+    match (&auth.client_secret_env, &auth.client_secret_ref) {
+        (Some(_), Some(_)) => {
+            return Err(UsageError::new("give --client-secret-env or --client-secret-ref, not both").into());
         }
-        let value = env_secret(var, "--client-secret-env")?;
-        enterprise.client_secret = Some(draft.secret(SecretRef::client_secret(), value));
+        (Some(var), None) => {
+            let value = env_secret(var, "--client-secret-env")?;
+            enterprise.client_secret = Some(draft.secret(SecretRef::client_secret(), value));
+        }
+        (None, Some(reference)) => {
+            enterprise.client_secret = Some(manager_reference(reference, "--client-secret-ref")?);
+        }
+        (None, None) => {}
     }
     if scopes.is_some() {
         enterprise.scopes = scopes;
@@ -401,21 +440,22 @@ fn apply_client_proof(
     auth: &AuthSettings,
     draft: &mut Draft,
 ) -> Result<()> {
-    match (&auth.client_key_file, &auth.client_secret_env) {
-        (Some(_), Some(_)) => {
-            return Err(UsageError::new("give --client-secret-env or --client-key-file, not both").into());
-        }
-        (Some(path), None) => {
+    match (&auth.client_key_file, &auth.client_secret_env, &auth.client_secret_ref) {
+        (Some(path), None, None) => {
             let (pem, alg) = read_client_key(path, auth.client_key_alg)?;
             cc.client_key = Some(ClientKey { secret: draft.secret(SecretRef::client_key(), pem), alg });
             cc.client_secret = None;
         }
-        (None, Some(var)) => {
+        (None, Some(var), None) => {
             let value = env_secret(var, "--client-secret-env")?;
             cc.client_secret = Some(draft.secret(SecretRef::client_secret(), value));
             cc.client_key = None;
         }
-        (None, None) => {
+        (None, None, Some(reference)) => {
+            cc.client_secret = Some(manager_reference(reference, "--client-secret-ref")?);
+            cc.client_key = None;
+        }
+        (None, None, None) => {
             if let Some(alg) = auth.client_key_alg {
                 // The stored key is checked against it at the next token request.
                 let key = cc.client_key.as_mut().ok_or_else(|| {
@@ -426,10 +466,16 @@ fn apply_client_proof(
                 key.alg = alg;
             }
         }
+        _ => {
+            return Err(UsageError::new(
+                "give one of --client-secret-env, --client-secret-ref and --client-key-file",
+            )
+            .into());
+        }
     }
     if cc.client_secret.is_none() && cc.client_key.is_none() {
         return Err(UsageError::new(
-            "--auth client-credentials needs --client-secret-env VAR or --client-key-file key.pem",
+            "--auth client-credentials needs --client-secret-env VAR, --client-secret-ref REF or --client-key-file key.pem",
         )
         .into());
     }
@@ -461,6 +507,7 @@ fn refuse_auth_flags_without_kind(settings: &ProfileSettings) -> Result<()> {
     let auth = &settings.auth;
     let given = auth.client_id.is_some()
         || auth.client_secret_env.is_some()
+        || auth.client_secret_ref.is_some()
         || auth.client_key_file.is_some()
         || auth.client_key_alg.is_some()
         || auth.client_metadata_url.is_some()
@@ -513,6 +560,19 @@ fn split_pair(pair: &str, flag: &str, shape: &str) -> Result<(String, String)> {
 fn from_env(pair: &str, flag: &str) -> Result<(String, Secret)> {
     let (name, var) = split_pair(pair, flag, "NAME=VAR")?;
     Ok((name, env_secret(&var, flag)?))
+}
+
+/// A reference to a password manager as given to `flag`, checked now so that a typo is caught
+/// before it is saved; the value itself is read only when a connection needs it.
+fn manager_reference(given: &str, flag: &str) -> Result<SecretRef> {
+    match ExternalRef::parse(given) {
+        Some(Ok(_)) => Ok(SecretRef(given.to_owned())),
+        Some(Err(err)) => Err(UsageError::new(format!("{flag}: {err}")).into()),
+        None => Err(UsageError::new(format!(
+            "{flag} `{given}`: not a password manager reference; use op://vault/item/field, bw://item[/field], pass://path or keychain://service/account"
+        ))
+        .into()),
+    }
 }
 
 fn env_secret(var: &str, flag: &str) -> Result<Secret> {

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use rmcp::model::{CallToolResult, ContentBlock};
+use rmcp::model::CallToolResult;
 
 use lanyard::Engine;
 use lanyard::ids::SourceId;
@@ -141,29 +141,11 @@ fn server_of(url: &str) -> String {
     }
 }
 
-/// Prints a tool result for people: text as text, structured content as JSON, other content
-/// kinds as a one-line summary.
+/// Prints a tool result for people (see [`lanyard::upstream::readable`]).
 fn print_result(result: &CallToolResult) -> Result<()> {
-    for content in &result.content {
-        match content {
-            ContentBlock::Text(text) => println!("{}", text.text),
-            ContentBlock::Image(image) => {
-                println!("[image: {}, {} bytes base64]", image.mime_type, image.data.len())
-            }
-            ContentBlock::Audio(audio) => {
-                println!("[audio: {}, {} bytes base64]", audio.mime_type, audio.data.len())
-            }
-            ContentBlock::Resource(resource) => {
-                println!("[resource: {}]", serde_json::to_string(&resource.resource)?)
-            }
-            ContentBlock::ResourceLink(link) => println!("[resource link: {}]", link.uri),
-            other => println!("{}", serde_json::to_string(other)?),
-        }
-    }
-    if result.content.is_empty()
-        && let Some(structured) = &result.structured_content
-    {
-        print_json(structured)?;
+    let text = lanyard::upstream::readable(result);
+    if !text.is_empty() {
+        println!("{text}");
     }
     Ok(())
 }

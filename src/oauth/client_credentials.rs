@@ -23,7 +23,7 @@ use crate::ids::{SecretRef, SourceId};
 use crate::profile::ClientCredentialsSettings;
 use crate::secret::Secret;
 use crate::upstream::Origin;
-use crate::vault::{Vault, VaultKey};
+use crate::vault::Vault;
 
 /// Asks for a token for `id` and stores it. `previous`, the source's last token, lends its
 /// endpoints when the profile names no `token_url`: a renewal is then one request to the token
@@ -74,22 +74,20 @@ impl Proof {
         id: &SourceId,
         settings: &ClientCredentialsSettings,
     ) -> Result<Self, OAuthError> {
-        let read = |reference: &SecretRef| {
-            let key = VaultKey::source_secret(id, reference);
-            async move { vault.get(&key).await.map_err(|err| OAuthError::Vault { id: id.clone(), err }) }
+        let read = |reference: SecretRef| async move {
+            vault.source_secret(id, &reference).await.map_err(|err| OAuthError::Vault { id: id.clone(), err })
         };
         match (&settings.client_key, &settings.client_secret) {
             (Some(key), _) => {
-                let pem = read(&key.secret).await?.ok_or_else(|| OAuthError::MissingClientKey {
+                let pem = read(key.secret.clone()).await?.ok_or_else(|| OAuthError::MissingClientKey {
                     id: id.clone(),
                     reference: key.secret.clone(),
                 })?;
                 Ok(Self::Key(SigningKey::new(pem, key.alg)))
             }
             (None, Some(reference)) => {
-                let secret = read(reference).await?.ok_or_else(|| OAuthError::MissingClientSecret {
-                    id: id.clone(),
-                    reference: reference.clone(),
+                let secret = read(reference.clone()).await?.ok_or_else(|| {
+                    OAuthError::MissingClientSecret { id: id.clone(), reference: reference.clone() }
                 })?;
                 Ok(Self::Secret(secret))
             }

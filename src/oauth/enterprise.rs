@@ -32,7 +32,7 @@ use crate::ids::SourceId;
 use crate::profile::EnterpriseSettings;
 use crate::secret::Secret;
 use crate::upstream::Origin;
-use crate::vault::{Vault, VaultKey};
+use crate::vault::Vault;
 
 const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
@@ -217,7 +217,7 @@ async fn client_auth(
     let client_id = settings.client_id().to_owned();
     let Some(reference) = &settings.client_secret else { return Ok(ClientAuth::None { client_id }) };
     let secret = vault
-        .get(&VaultKey::source_secret(id, reference))
+        .source_secret(id, reference)
         .await
         .map_err(|err| OAuthError::Vault { id: id.clone(), err })?
         .ok_or_else(|| OAuthError::MissingClientSecret { id: id.clone(), reference: reference.clone() })?;

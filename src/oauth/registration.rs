@@ -128,7 +128,7 @@ pub async fn configured(
             let home = home_issuer(settings.client_issuer.as_deref(), &client_id, held);
             check_home(id, home, &server.issuer)?;
             vault
-                .get(&VaultKey::source_secret(id, reference))
+                .source_secret(id, reference)
                 .await
                 .map_err(|err| OAuthError::Vault { id: id.clone(), err })?
         }
@@ -294,7 +294,7 @@ pub async fn client_auth(
             Some(reference) => {
                 check_home(id, settings.client_issuer.as_deref(), &tokens.issuer)?;
                 vault
-                    .get(&VaultKey::source_secret(id, reference))
+                    .source_secret(id, reference)
                     .await
                     .map_err(|err| OAuthError::Vault { id: id.clone(), err })?
             }

@@ -50,6 +50,9 @@ pub enum Value {
     Text(String),
     /// Stored in the vault; the profile keeps a reference.
     Secret(Secret),
+    /// Kept in a password manager (`op://...`): the profile keeps this reference, and the value
+    /// is read when a connection needs it.
+    Reference(SecretRef),
     /// A secret left blank in an edit: the stored value stays.
     KeepSecret,
 }
@@ -61,18 +64,31 @@ pub struct Draft {
     secrets: NewSecrets,
     /// The references of the profile being edited, which a blank secret keeps.
     stored: Vec<SecretRef>,
+    /// The edited profile's secret header or env values by name: a blank one keeps its
+    /// reference, which may name a password manager rather than a vault entry.
+    stored_values: Vec<(String, SecretRef)>,
 }
 
 impl Draft {
     /// A new source, starting from `profile`.
     pub fn new(profile: Profile) -> Self {
-        Self { profile, secrets: Vec::new(), stored: Vec::new() }
+        Self { profile, secrets: Vec::new(), stored: Vec::new(), stored_values: Vec::new() }
     }
 
     /// An edit of the saved `before`, starting as it is.
     pub fn edit(before: &Profile) -> Self {
         let stored = before.secret_refs().into_iter().cloned().collect();
-        Self { profile: before.clone(), secrets: Vec::new(), stored }
+        let (Transport::Stdio { env: values, .. }
+        | Transport::Http { headers: values, .. }
+        | Transport::Sse { headers: values, .. }) = &before.transport;
+        let stored_values = values
+            .iter()
+            .filter_map(|(name, value)| match value {
+                ConfigValue::Secret(reference) => Some((name.clone(), reference.clone())),
+                ConfigValue::Text(_) => None,
+            })
+            .collect();
+        Self { profile: before.clone(), secrets: Vec::new(), stored, stored_values }
     }
 
     pub fn profile(&self) -> &Profile {
@@ -120,9 +136,11 @@ impl Draft {
         let value = match value {
             Value::Text(text) => ConfigValue::Text(text),
             Value::Secret(secret) => ConfigValue::Secret(self.secret(reference, secret)),
-            Value::KeepSecret => {
-                ConfigValue::Secret(self.secret_or_stored(reference, None, "a secret value")?)
-            }
+            Value::Reference(external) => ConfigValue::Secret(external),
+            Value::KeepSecret => match self.stored_values.iter().find(|(stored, _)| *stored == name) {
+                Some((_, kept)) => ConfigValue::Secret(kept.clone()),
+                None => ConfigValue::Secret(self.secret_or_stored(reference, None, "a secret value")?),
+            },
         };
         let (Transport::Stdio { env: values, .. }
         | Transport::Http { headers: values, .. }
@@ -199,6 +217,20 @@ mod tests {
         assert_eq!(after.secret_refs(), before.secret_refs(), "the stored secret is still referred to");
         let mut edit = Draft::edit(&before);
         assert!(edit.set_value("X-Other", Value::KeepSecret).is_err(), "a new name has nothing to keep");
+    }
+
+    #[test]
+    fn a_blank_secret_keeps_a_password_manager_reference() {
+        let reference = SecretRef("op://Work/GitHub/token".into());
+        let mut saved = Draft::new(http());
+        saved.set_value("X-Api-Key", Value::Reference(reference.clone())).unwrap();
+        let (before, secrets) = saved.finish();
+        assert!(secrets.is_empty(), "a reference stores nothing");
+        let mut edit = Draft::edit(&before);
+        edit.set_value("X-Api-Key", Value::KeepSecret).unwrap();
+        let (after, secrets) = edit.finish();
+        assert!(secrets.is_empty(), "nothing new to store");
+        assert_eq!(after.secret_refs(), [&reference], "the reference is kept, not swapped for a vault entry");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::expand::{ExpandError, expand};
 use crate::ids::{SecretRef, SourceId};
 use crate::net::{CaBundle, NetError};
 use crate::secret::Secret;
-use crate::vault::{Vault, VaultError, VaultKey};
+use crate::vault::{Vault, VaultError};
 
 /// A profile ready to connect: every value final, secrets still wrapped.
 #[derive(Debug, Clone)]
@@ -96,8 +96,9 @@ pub async fn resolve(profile: &Profile, vault: &Vault) -> Result<Resolved, Resol
 pub enum SecretSource<'a> {
     /// The keychain, for saved profiles.
     Vault(&'a Vault),
-    /// Values held in memory only, for one-off connections that keep nothing.
-    Memory(&'a [(SecretRef, Secret)]),
+    /// Values held in memory only, for one-off connections that keep nothing; a reference to a
+    /// password manager is still read, through `vault` (which only reads it).
+    Memory { values: &'a [(SecretRef, Secret)], vault: &'a Vault },
 }
 
 /// [`resolve`] with explicit secret and variable lookups.
@@ -188,11 +189,13 @@ async fn value_of(
         ConfigValue::Secret(reference) => reference,
     };
     let found = match secrets {
-        SecretSource::Vault(vault) => vault
-            .get(&VaultKey::source_secret(id, reference))
+        SecretSource::Memory { values, .. } if !reference.is_external() => {
+            values.iter().find(|(r, _)| r == reference).map(|(_, v)| v.clone())
+        }
+        SecretSource::Vault(vault) | SecretSource::Memory { vault, .. } => vault
+            .source_secret(id, reference)
             .await
             .map_err(|err| ResolveError::Vault { id: id.clone(), err })?,
-        SecretSource::Memory(values) => values.iter().find(|(r, _)| r == reference).map(|(_, v)| v.clone()),
     };
     found.ok_or_else(|| ResolveError::MissingSecret {
         id: id.clone(),

@@ -9,6 +9,7 @@ use std::fmt;
 use url::Url;
 
 use super::model::{Auth, Profile, RESERVED_AUTH_PARAMS, RESERVED_REASON, Transport};
+use crate::vault::ExternalRef;
 
 /// One thing wrong with a profile: the field and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,11 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
                     ));
                 }
             }
+        }
+    }
+    for reference in profile.secret_refs() {
+        if let Some(Err(err)) = ExternalRef::parse(&reference.0) {
+            return Err(problem("secret", err.to_string()));
         }
     }
     let is_http = !matches!(profile.transport, Transport::Stdio { .. });

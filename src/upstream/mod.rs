@@ -19,6 +19,8 @@ mod error;
 mod http;
 mod listen;
 mod person;
+mod person_relay;
+mod readable;
 mod relay;
 pub(crate) mod sse;
 mod stdio;
@@ -53,6 +55,8 @@ pub(crate) use self::classify::{Target, reqwest_error};
 pub use self::error::{NotMcpProblem, Origin, SseEndpointProblem, UpstreamError};
 pub(crate) use self::http::{MAX_MESSAGE_BYTES, POOL_IDLE, client as http_client, read_bounded};
 pub use self::person::Elicitor;
+pub use self::person_relay::{Asked, PersonAnswer, PersonRelay};
+pub use self::readable::readable;
 use self::relay::Relay;
 pub use self::relay::{CallEvent, CallingAgent, InputRounds, RelayError};
 pub use self::stdio::stderr_log_path;
@@ -89,7 +93,8 @@ pub enum Offers {
     /// ([`Upstream::call_tool_relayed`]): the merged server, which asks its agents.
     AgentRequests,
     /// Elicitation (form and URL mode), answered by the person who made the call: the CLI's
-    /// `lanyard call`, through its terminal.
+    /// `lanyard call`, through its terminal; the app's *Try a tool*, through its window
+    /// ([`PersonRelay`]).
     Person(Arc<dyn Elicitor>),
 }
 

@@ -1,5 +1,6 @@
 //! The seam where a server's `elicitation/create` reaches a person rather than an agent: the
-//! CLI's own sessions, where the one who ran `lanyard call` is the user the server wants to ask.
+//! CLI's own sessions, where the one who ran `lanyard call` is the user the server wants to ask,
+//! and the app's, where the person who pressed *Run* is ([`PersonRelay`](super::PersonRelay)).
 //!
 //! The engine knows no terminal and no window, so it only declares the capability and hands the
 //! request to an [`Elicitor`] the front-end gave it ([`Offers::Person`](super::Offers::Person)).

@@ -148,6 +148,10 @@ pub enum VaultError {
         err: PlatformError,
     },
 
+    /// A secret reference to a password manager could not be read.
+    #[error(transparent)]
+    External(#[from] super::ExternalError),
+
     /// The blocking keychain call panicked or was cancelled (the runtime is shutting down).
     #[error("the {kind} call to {op} did not finish (it panicked, or Lanyard is shutting down): try again")]
     Interrupted {
@@ -165,6 +169,8 @@ impl VaultError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Locked { .. } => ErrorKind::KeychainLocked,
+            Self::External(err) if err.is_in_profile() => ErrorKind::Profile,
+            Self::External(_) => ErrorKind::Keychain,
             Self::NoSecretService { .. }
             | Self::Open { .. }
             | Self::AccessDenied { .. }

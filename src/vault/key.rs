@@ -36,6 +36,11 @@ impl VaultKey {
     pub fn bridge_token() -> Self {
         Self("bridge/token".to_owned())
     }
+    /// Another program's keychain entry, named by a `keychain://service/account` reference: only
+    /// ever read, and named this way in errors.
+    pub(super) fn named(service: &str, account: &str) -> Self {
+        Self(format!("keychain://{service}/{account}"))
+    }
     /// The name of this entry within an install (the keychain account of an unscoped vault).
     pub fn account(&self) -> &str {
         &self.0

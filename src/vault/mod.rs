@@ -34,6 +34,7 @@
 //! tests and tools that look at that layout.
 
 mod error;
+mod external;
 mod install;
 mod key;
 #[cfg(target_os = "linux")]
@@ -53,6 +54,7 @@ use tracing::{debug, info, instrument, warn};
 use crate::secret::Secret;
 
 pub use error::{Op, PlatformError, VaultError};
+pub use external::{ExternalError, ExternalRef};
 pub use install::{INSTALL_ID_FILE, InstallFile, InstallId};
 pub use key::{KeyKind, SERVICE, VaultKey};
 pub use kind::{KEYCHAIN_ENV, StoreKind};
@@ -317,6 +319,44 @@ impl Vault {
             Some(id) => key.in_install(id),
             None => key.clone(),
         })
+    }
+
+    /// The value of a source's secret reference: its vault entry (`None` when there is none), or,
+    /// for a reference with a scheme, the password manager's value read now (see `external.rs`;
+    /// an error when there is none, naming the reference).
+    pub async fn source_secret(
+        &self,
+        id: &crate::ids::SourceId,
+        reference: &crate::ids::SecretRef,
+    ) -> Result<Option<Secret>, VaultError> {
+        match ExternalRef::parse(&reference.0) {
+            None => self.get(&VaultKey::source_secret(id, reference)).await,
+            Some(Err(bad)) => Err(bad.into()),
+            Some(Ok(ExternalRef::Keychain { service, account })) => match self.named(service, account).await?
+            {
+                Some(value) => Ok(Some(value)),
+                None => Err(ExternalError::NoEntry { reference: reference.0.clone() }.into()),
+            },
+            Some(Ok(external)) => Ok(Some(external.run(&reference.0).await?)),
+        }
+    }
+
+    /// The OS keychain's entry of another program (`service`, `account`), read as is: no install
+    /// prefix, no migration, never written.
+    async fn named(&self, service: &str, account: &str) -> Result<Option<Secret>, VaultError> {
+        let opened = self.store().await?;
+        let kind = self.kind;
+        let key = VaultKey::named(service, account);
+        let (service, account) = (service.to_owned(), account.to_owned());
+        let read =
+            tokio::task::spawn_blocking(move || opened.build(&service, &account, None)?.get_password())
+                .await
+                .map_err(|err| VaultError::Interrupted { kind, op: Op::Read, err })?;
+        match read {
+            Ok(value) => Ok(Some(Secret::new(value))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(err) => Err(self.failed(VaultError::from_keyring(kind, &key, Op::Read, err))),
+        }
     }
 
     /// The keychain's own value under the account `stored`.

@@ -223,3 +223,50 @@ async fn issue_15_tools_declares_elicitation_like_call_and_lists_the_same_tools(
         "`tools --url` declares elicitation too: {one_off:?}"
     );
 }
+
+/// The app's seam ([`lanyard::upstream::PersonRelay`]): a server that sends `elicitation/create`
+/// during a call (server-everything, an `initialize`-era server) reaches the front end as a
+/// numbered request, and the answer the front end gives by that number is what the server gets.
+/// The front end here is a task that answers from the relay's `tell`, as the app's window does
+/// through its event and command.
+#[tokio::test]
+async fn issue_15_app_relay_a_server_request_reaches_the_front_end_and_its_answer_the_server() {
+    use lanyard::upstream::{Offers, PersonAnswer, PersonRelay};
+    use rmcp::model::ElicitRequestParams;
+
+    let home = home_with_everything().await;
+    let engine = lanyard::Engine::new(home.dirs(), home.vault());
+    let (told, mut asked) = tokio::sync::mpsc::unbounded_channel();
+    let relay = std::sync::Arc::new(PersonRelay::new(std::time::Duration::from_secs(30), move |asked| {
+        let _ = told.send(asked);
+    }));
+    let front_end = {
+        let relay = std::sync::Arc::clone(&relay);
+        tokio::spawn(async move {
+            let asked = asked.recv().await.expect("the server's question reaches the front end");
+            assert_eq!(asked.source.as_str(), "ev");
+            let ElicitRequestParams::FormElicitationParams { requested_schema, .. } = &asked.request else {
+                panic!("server-everything asks with a form: {:?}", asked.request);
+            };
+            assert!(
+                requested_schema.properties.contains_key("name"),
+                "the form's fields come along: {requested_schema:?}"
+            );
+            let values = json!({ "name": "Ada", "check": true, "email": "ada@example.com", "integer": 7, "number": 1.5 });
+            assert!(relay.answer(asked.number, PersonAnswer::Accept(values.as_object().unwrap().clone())));
+        })
+    };
+    let id: lanyard::ids::SourceId = "ev".parse().unwrap();
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        engine.call_tool(&id, "trigger-elicitation-request", None, Offers::Person(relay)),
+    )
+    .await
+    .expect("the call ends")
+    .expect("the call succeeds");
+    front_end.await.expect("the front end answered");
+    let reported = raw_result(&lanyard::upstream::readable(&result));
+    assert_eq!(reported["action"], "accept", "the server heard accept: {reported}");
+    assert_eq!(reported["content"]["name"], "Ada", "the server got the front end's values: {reported}");
+    assert_eq!(reported["content"]["integer"], 7, "typed as given: {reported}");
+}

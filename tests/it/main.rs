@@ -27,6 +27,7 @@ mod oauth;
 mod oauth_cli;
 mod oauth_clients;
 mod redirects;
+mod secret_refs;
 mod support;
 mod upstream;
 mod vault;

@@ -32,6 +32,9 @@
 //   LANYARD_BRIDGE_PORT  0, so the app's hub takes a free port (never a fixed one in tests)
 //   XDG_CONFIG_HOME  a temporary folder (scripts/with-keychain.sh), where Claude Desktop's file goes
 //   HOME             a temporary folder with a .config, where Start at login writes its login item
+//   TEST_SERVER_BIN  lanyard-test-server (testkit), the 2026-07-28-only server the app is tried on
+//   E2E_ONLY         optional: run only the steps whose name contains this text (to iterate on
+//                    one part; the full run is the test)
 //   DBUS_SESSION_BUS_ADDRESS, DISPLAY  the private bus (scripts/with-keychain.sh) and the Xvfb
 //                    display (xvfb-run) that the app and the dunst started here share
 import assert from "node:assert/strict";
@@ -46,7 +49,8 @@ import { startDriver } from "./driver.mjs";
 import { environmentOf, startNotificationDaemon } from "./desktop-notifications.mjs";
 import { startOAuthFixture } from "./oauth-fixture.mjs";
 import { endSession, initialize, listToolNames } from "./mcp.mjs";
-import { BridgePage, DetailPage, FormPage, SourcesPage } from "./pages.mjs";
+import { BridgePage, DetailPage, ElicitationDialog, FormPage, SourcesPage } from "./pages.mjs";
+import { startModernServer } from "./modern-server.mjs";
 
 const env = (name) => {
   const value = process.env[name];
@@ -79,7 +83,9 @@ const listening = (port) =>
   });
 
 const steps = [];
+const only = process.env.E2E_ONLY;
 const step = async (name, fn) => {
+  if (only && !name.includes(only)) return;
   const started = Date.now();
   process.stdout.write(`e2e: ${name} ... `);
   await fn();
@@ -524,6 +530,85 @@ try {
       await session.waitFor("the service row to go", async () => (await sources.badge("service")) === null);
     });
 
+    // Issue 15: a server of the 2026-07-28 revision alone (it refuses `initialize`), and a tool
+    // that asks the person (elicitation) while the window tries it. The server's own request log
+    // is the witness of the revision spoken.
+    const modern = await startModernServer(env("TEST_SERVER_BIN"));
+    try {
+      await step("a 2026-07-28-only server over HTTP: Test lists its tools, the detail says it speaks 2026-07-28", async () => {
+        sources = await new SourcesPage(session).open();
+        // The list may still be re-rendering from its first read; a click on a replaced button is retried.
+        const form = await session.waitFor("the add form", async () => (await sources.add()) ?? null);
+        await form.fill("field-id", "modern");
+        await form.fill("field-name", "Modern");
+        await form.select("field-transport", "http");
+        await form.fill("field-url", modern.url);
+        await form.save();
+        sources = await new SourcesPage(session).open();
+        await session.waitFor("the modern row", async () => (await sources.badge("modern")) !== null);
+        const detail = await sources.openSource("modern");
+        await detail.test();
+        const tools = await session.waitFor("the tool list", async () => {
+          const error = await detail.lastError();
+          if (error) throw new Error(`Test failed: ${error}`);
+          const names = await detail.toolNames();
+          return names.length ? names : null;
+        });
+        for (const tool of ["test_simple_text", "test_elicitation_sep1034_defaults"]) {
+          assert.ok(tools.includes(tool), `the server's ${tool} is listed: ${tools.join(", ")}`);
+        }
+        const spoken = await session.waitFor("the revision spoken", () => detail.protocol());
+        assert.equal(spoken, "2026-07-28", "the detail says the last connection spoke 2026-07-28");
+        const log = await modern.requests();
+        assert.ok(log.some((r) => r.method === "server/discover"), `the session opened with server/discover: ${JSON.stringify(log)}`);
+        const listed = log.filter((r) => r.method === "tools/list");
+        assert.ok(listed.length > 0, `Test listed the tools at the server: ${JSON.stringify(log)}`);
+        for (const r of listed) assert.equal(r.protocolVersion, "2026-07-28", `tools/list carries MCP-Protocol-Version: 2026-07-28: ${JSON.stringify(r)}`);
+        assert.ok(
+          !log.some((r) => r.method === "initialize" || r.initialize !== undefined),
+          `no initialize was even tried, so none was accepted: ${JSON.stringify(log)}`,
+        );
+        await shot("19-modern-server");
+      });
+
+      await step("the 2026-07-28-only server's tool that asks: the dialog shows the server's form with its defaults; Accept sends the typed values, which the result shows", async () => {
+        const detail = new DetailPage(session);
+        const calls = async () => (await modern.requests()).filter((r) => r.method === "tools/call");
+        const before = (await calls()).length;
+        await detail.runTool("test_elicitation_sep1034_defaults");
+        const dialog = new ElicitationDialog(session);
+        assert.equal(await dialog.open(30_000), "form", "the server's question opens as a form");
+        assert.equal(await dialog.message(), "Please review these values");
+        assert.equal(await dialog.value("name"), "John Doe", "the schema's defaults are filled in (SEP-1034)");
+        assert.equal(await dialog.value("age"), "30");
+        assert.equal(await dialog.value("status"), "active");
+        assert.equal(await dialog.value("verified"), true);
+        await dialog.fill("name", "Ada Lovelace");
+        await dialog.fill("age", "36");
+        await shot("20-elicitation");
+        await dialog.accept();
+        const result = await detail.toolResult(30_000);
+        assert.ok(await dialog.isGone(), "the dialog closes once answered");
+        const answered = /^Elicitation completed: action=(\w+), content=(.*)$/s.exec(result);
+        assert.ok(answered, `the tool reports what the server got: ${result}`);
+        assert.equal(answered[1], "accept", `the server heard accept: ${result}`);
+        assert.deepEqual(
+          JSON.parse(answered[2]),
+          { name: "Ada Lovelace", age: 36, score: 95.5, status: "active", verified: true },
+          `the server got the typed values, typed as its schema says: ${result}`,
+        );
+        const tried = (await calls()).slice(before);
+        assert.equal(tried.length, 2, `one tools/call, then its retry with the answer (input_required): ${JSON.stringify(tried)}`);
+        for (const r of tried) assert.equal(r.protocolVersion, "2026-07-28", `tools/call carries MCP-Protocol-Version: 2026-07-28: ${JSON.stringify(r)}`);
+        assert.ok(!(await modern.requests()).some((r) => r.initialize === "accepted"), "the server never agreed to initialize");
+        await detail.remove();
+        sources = await new SourcesPage(session).open();
+        await session.waitFor("the modern row to go", async () => (await sources.badge("modern")) === null);
+      });
+    } finally {
+      modern.stop();
+    }
+
     await step("the Clients view: Cursor, found in the temporary HOME, is set up, its file checked, and Undo puts it back byte for byte", async () => {
       const home = env("HOME");
       assert.ok(home.startsWith(tmpdir()), `HOME must be a temporary folder here: ${home}`);
@@ -623,34 +708,37 @@ try {
   }
 
   // A second start of the app while its port is taken (as by `lanyard serve`): the window works,
-  // and the bridge panel says the port is in use, and why.
-  const holder = createServer();
-  await new Promise((resolve) => holder.listen(0, "127.0.0.1", resolve));
-  const takenPort = holder.address().port;
-  const secondDriver = await startDriver({
-    tauriDriver: env("TAURI_DRIVER"),
-    env: { ...process.env, LANYARD_BRIDGE_PORT: String(takenPort) },
-  });
-  let second;
-  try {
-    second = await secondDriver.session(app);
-    await step("with the port taken the app still opens, and the bridge panel says why", async () => {
-      const sources = await new SourcesPage(second).open();
-      await second.waitFor("the hub's failure", async () => (await sources.hubState()) === "port-taken");
-      await second.waitFor("the sources list", async () => (await sources.badge("fixture")) !== null);
-      const bridge = await sources.openBridge();
-      assert.equal(await bridge.hubState(), "port-taken");
-      const message = await bridge.hubFailure();
-      assert.match(message, new RegExp(`port ${takenPort}\\b.*in use`), `the panel names the port: ${message}`);
-      assert.equal(await bridge.address(), null, "no address while the hub does not run");
-      await second.waitFor("the snippet", async () => (await bridge.snippet()).includes("fixture"));
-      await second.screenshot(join(screens, "12-port-taken.png"));
-      assert.equal((await notifications()).length, 1, "a start that finds a source needing a sign-in does not notify");
+  // and the bridge panel says the port is in use, and why. (Not with E2E_ONLY: the first app,
+  // which the skipped steps quit, still runs, and a second start would only hand over to it.)
+  if (!only) {
+    const holder = createServer();
+    await new Promise((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const takenPort = holder.address().port;
+    const secondDriver = await startDriver({
+      tauriDriver: env("TAURI_DRIVER"),
+      env: { ...process.env, LANYARD_BRIDGE_PORT: String(takenPort) },
     });
-  } finally {
-    await second?.delete();
-    await secondDriver.stop();
-    holder.close();
+    let second;
+    try {
+      second = await secondDriver.session(app);
+      await step("with the port taken the app still opens, and the bridge panel says why", async () => {
+        const sources = await new SourcesPage(second).open();
+        await second.waitFor("the hub's failure", async () => (await sources.hubState()) === "port-taken");
+        await second.waitFor("the sources list", async () => (await sources.badge("fixture")) !== null);
+        const bridge = await sources.openBridge();
+        assert.equal(await bridge.hubState(), "port-taken");
+        const message = await bridge.hubFailure();
+        assert.match(message, new RegExp(`port ${takenPort}\\b.*in use`), `the panel names the port: ${message}`);
+        assert.equal(await bridge.address(), null, "no address while the hub does not run");
+        await second.waitFor("the snippet", async () => (await bridge.snippet()).includes("fixture"));
+        await second.screenshot(join(screens, "12-port-taken.png"));
+        assert.equal((await notifications()).length, 1, "a start that finds a source needing a sign-in does not notify");
+      });
+    } finally {
+      await second?.delete();
+      await secondDriver.stop();
+      holder.close();
+    }
   }
 } finally {
   await desktop?.stop();

@@ -356,6 +356,30 @@ export class DetailPage {
   async saveTools() {
     await (await this.s.find(tid("save-tools"))).click();
   }
+  /** The MCP revision the detail says the last connection spoke, or null when it says none. */
+  async protocol() {
+    const found = await this.s.findAll(tid("fact-protocol"));
+    return found.length ? found[0].attribute("data-protocol") : null;
+  }
+  /** Tries `name` (after Test listed it) with `args` as JSON; returns at once: the server may ask. */
+  async runTool(name, args = "{}") {
+    await (await this.s.find(`${tid("run-tool")} option[value="${name}"]`)).click();
+    await (await this.s.find(tid("run-args"))).type(args);
+    await (await this.s.find(tid("run-tool-button"))).click();
+  }
+  /** The tried tool's result text once it shows (failing on an error). */
+  async toolResult(timeout) {
+    return this.s.waitFor(
+      "the tool's result",
+      async () => {
+        const failed = await this.s.findAll(tid("tool-run-error"));
+        if (failed.length) throw new Error(`the call failed: ${await failed[0].text()}`);
+        const found = await this.s.findAll(tid("tool-result"));
+        return found.length ? found[0].text() : null;
+      },
+      timeout,
+    );
+  }
   async toggleEnabled() {
     await (await this.s.find(tid("toggle-enabled"))).click();
   }
@@ -370,5 +394,45 @@ export class DetailPage {
   async back() {
     await (await this.s.find(tid("back"))).click();
     return new SourcesPage(this.s);
+  }
+}
+
+/** The dialog a server's question (elicitation) opens while a tool is tried. */
+export class ElicitationDialog {
+  constructor(session) {
+    this.s = session;
+  }
+  /** Waits for the dialog and returns its kind (`form`, `url`, `unknown`). */
+  async open(timeout) {
+    return this.s.waitFor(
+      "the elicitation dialog",
+      async () => {
+        const found = await this.s.findAll(tid("elicitation-dialog"));
+        if (found.length) return found[0].attribute("data-kind");
+        for (const ended of ["tool-run-error", "tool-result"]) {
+          const shown = await this.s.findAll(tid(ended));
+          if (shown.length) throw new Error(`the call ended without asking: ${await shown[0].text()}`);
+        }
+        return null;
+      },
+      timeout,
+    );
+  }
+  async message() {
+    return (await this.s.find(tid("elicit-message"))).text();
+  }
+  /** A field's current value: text for inputs and selects, `true`/`false` for a checkbox. */
+  async value(name) {
+    const field = await this.s.find(tid(`elicit-field-${name}`));
+    return (await field.attribute("type")) === "checkbox" ? field.property("checked") : field.property("value");
+  }
+  async fill(name, value) {
+    await (await this.s.find(tid(`elicit-field-${name}`))).type(value);
+  }
+  async accept() {
+    await (await this.s.find(tid("elicit-accept"))).click();
+  }
+  async isGone() {
+    return (await this.s.findAll(tid("elicitation-dialog"))).length === 0;
   }
 }

@@ -8,6 +8,7 @@ import * as api from "./api";
 import type { NewSource, SourceView, UiError } from "./api";
 import { BridgePanel } from "./bridge-panel";
 import { ClientsPanel } from "./clients-panel";
+import { ElicitationPanel } from "./elicitation-panel";
 import { tickCountdowns } from "./components/countdown";
 import { isBusy, mainActionFor, type SignInProgress, type TestOutcome } from "./lib/badge";
 import { nowSecs } from "./lib/countdown";
@@ -18,6 +19,7 @@ import { newlyNeedingSignIn } from "./lib/sign-in-alerts";
 import { draftFrom, type Draft } from "./lib/validate";
 import { aliasErrors, draftsFrom, toChoices, type ToolEditor } from "./lib/tool-filters";
 import { detailView } from "./views/source-detail/detail-view";
+import { argumentsOf, newRun, type ToolRun } from "./views/source-detail/tool-runner";
 import { formView } from "./views/source-form/form-view";
 import { sourcesView } from "./views/sources/sources-view";
 
@@ -35,6 +37,8 @@ export class App {
   private tests = new Map<string, TestOutcome>();
   private signIns = new Map<string, SignInProgress>();
   private toolEditors = new Map<string, ToolEditor>();
+  /** The tool each source's detail is trying, per source. */
+  private runs = new Map<string, ToolRun>();
   /** Sources this window is signing out itself: their change is no news to notify. */
   private signingOut = new Set<string>();
   private startAtLogin: boolean | null = null;
@@ -58,6 +62,9 @@ export class App {
     },
     () => void this.reload(),
   );
+
+  // A server's questions during a tried tool, shown over any view; typed values live in it.
+  private readonly elicitations = new ElicitationPanel(() => this.render());
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -87,6 +94,7 @@ export class App {
         if (!isBusy(this.signIns.get(id))) void this.reload();
       });
       await api.onEvent("hubChanged", (hub) => this.bridge.setHub(hub));
+      await api.onEvent("elicitationAsked", (asked) => this.elicitations.ask(asked));
     } catch (err) {
       // Without events the app still works: every move re-reads status itself.
       this.error = api.toUiError(err);
@@ -180,9 +188,11 @@ export class App {
   private render(moveFocus = false): void {
     const focused = focusPath(document.activeElement);
     const view = this.view();
-    this.root.replaceChildren(view);
+    const nameOf = (id: string) => this.sources?.find((s) => s.id === id)?.name ?? id;
+    const dialog = this.elicitations.view(nameOf);
+    this.root.replaceChildren(...(dialog ? [view, dialog] : [view]));
     if (moveFocus) view.querySelector<HTMLElement>("h1")?.focus();
-    else if (focused) view.querySelector<HTMLElement>(focused)?.focus();
+    else if (focused) this.root.querySelector<HTMLElement>(focused)?.focus();
   }
 
   private view(): HTMLElement {
@@ -232,6 +242,8 @@ export class App {
             this.toolEditors.delete(source.id);
             this.render();
           },
+          run: this.runs.get(source.id),
+          onRun: () => void this.runTool(source.id),
         });
       }
       this.route = { view: "list" };
@@ -308,6 +320,7 @@ export class App {
     // What a Test found describes the old settings.
     this.tests.delete(source.id);
     this.toolEditors.delete(source.id);
+    this.runs.delete(source.id);
     this.route = { view: "detail", id: source.id };
     this.notice = "Saved. Agents that connect from now on use these settings.";
     await this.reload();
@@ -321,10 +334,35 @@ export class App {
     try {
       const tools = await api.listTools(id);
       this.tests.set(id, { kind: "ok", tools, at: new Date() });
+      const run = this.runs.get(id);
+      if (!run || !tools.some((tool) => tool.name === run.tool)) this.runs.set(id, newRun(tools));
     } catch (err) {
       this.tests.set(id, { kind: "failed", error: err as UiError, at: new Date() });
     }
     // A Test may have refreshed the tokens, or found the sign-in gone: read status again.
+    await this.reload();
+  }
+
+  /** Runs the chosen tool with the typed arguments; the server's questions meanwhile open the
+   *  elicitation dialog. */
+  private async runTool(id: string): Promise<void> {
+    const run = this.runs.get(id);
+    if (!run || run.state.kind === "running") return;
+    const args = argumentsOf(run.args);
+    if (typeof args === "string") {
+      run.argsError = args;
+      this.render();
+      return;
+    }
+    run.argsError = undefined;
+    run.state = { kind: "running" };
+    this.render();
+    try {
+      run.state = { kind: "done", result: await api.callTool(id, run.tool, args) };
+    } catch (err) {
+      run.state = { kind: "failed", error: err as UiError };
+    }
+    // A call may have refreshed the tokens, or found the sign-in gone: read status again.
     await this.reload();
   }
 
@@ -420,6 +458,7 @@ export class App {
       this.tests.delete(id);
       this.signIns.delete(id);
       this.toolEditors.delete(id);
+      this.runs.delete(id);
       this.route = { view: "list" };
     } catch (err) {
       this.error = err as UiError;

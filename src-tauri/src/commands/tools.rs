@@ -1,15 +1,69 @@
-//! *Test*: the tools a source offers, listed through the same path an agent uses; and the tool
-//! editor: every upstream tool with its place in the source's filter, and saving the person's
-//! choices into the profile (the engine validates them before it writes).
+//! *Test*: the tools a source offers, listed through the same path an agent uses; trying one,
+//! with the window's person answering what the server asks meanwhile (elicitation, relayed by
+//! the engine's [`PersonRelay`]: an event out, `answer_elicitation` back); and the tool editor:
+//! every upstream tool with its place in the source's filter, and saving the person's choices
+//! into the profile (the engine validates them before it writes).
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use lanyard::filter::ToolChoice;
 use lanyard::ids::SourceId;
-use tauri::State;
+use lanyard::oauth::Browser;
+use lanyard::upstream::{Offers, PersonRelay};
+use serde_json::{Map, Value};
+use tauri::{AppHandle, State};
 
 use super::AppEngine;
+use crate::events::AppEvent;
 use crate::hub::Hub;
 use crate::ui_error::UiError;
-use crate::wire::{ToolChoiceInput, ToolChoiceView, ToolView};
+use crate::wire::{ElicitAnswerInput, ToolChoiceInput, ToolChoiceView, ToolResultView, ToolView};
+
+/// How long a server's question waits for the person before it is answered `cancel`.
+const PATIENCE: Duration = Duration::from_secs(300);
+
+/// The window's person, as the servers of the tools it tries reach them.
+pub struct Person(Arc<PersonRelay>);
+
+impl Person {
+    /// Questions go to the window as [`AppEvent::ElicitationAsked`].
+    pub fn in_window(app: AppHandle) -> Self {
+        Self(Arc::new(PersonRelay::new(PATIENCE, move |asked| {
+            AppEvent::ElicitationAsked(asked.into()).emit(&app);
+        })))
+    }
+}
+
+/// Calls one tool of a source on a connection of its own, as `lanyard call` does.
+#[tauri::command]
+pub async fn call_tool(
+    id: String,
+    name: String,
+    arguments: Option<Map<String, Value>>,
+    engine: State<'_, AppEngine>,
+    person: State<'_, Person>,
+) -> Result<ToolResultView, UiError> {
+    let id: SourceId = id.parse()?;
+    let offers = Offers::Person(Arc::clone(&person.0) as _);
+    let result = engine.get()?.call_tool(&id, &name, arguments, offers).await?;
+    Ok(ToolResultView { is_error: result.is_error == Some(true), text: lanyard::upstream::readable(&result) })
+}
+
+/// Opens the URL of URL question `number` in the browser, when the person presses Open (nothing
+/// opens by itself); `false` when there is no such question waiting.
+#[tauri::command]
+pub fn open_elicitation_url(number: u64, person: State<'_, Person>) -> Result<bool, UiError> {
+    let Some((source, url)) = person.0.url_of(number) else { return Ok(false) };
+    Browser::FromEnv.open(&source, &url).map_err(lanyard::Error::from)?;
+    Ok(true)
+}
+
+/// The person's answer to question `number`; `false` when the server no longer waits for it.
+#[tauri::command]
+pub fn answer_elicitation(number: u64, answer: ElicitAnswerInput, person: State<'_, Person>) -> bool {
+    person.0.answer(number, answer.into())
+}
 
 #[tauri::command]
 pub async fn list_tools(id: String, engine: State<'_, AppEngine>) -> Result<Vec<ToolView>, UiError> {

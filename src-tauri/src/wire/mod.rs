@@ -30,7 +30,7 @@ pub use clients::{ClientsView, TakenOverView, UndoneView};
 pub use form::{NewSource, SourceSettings};
 pub use health::HealthView;
 pub use tokens::{ActivityView, DisconnectView, TokensView};
-pub use tools::{ToolChoiceInput, ToolChoiceView};
+pub use tools::{ElicitAnswerInput, ToolChoiceInput, ToolChoiceView, ToolResultView};
 
 /// Where ts-rs writes the TypeScript types, relative to `src-tauri/bindings/`.
 pub const TS_DIR: &str = "../../ui/src/api/generated/";
@@ -54,6 +54,8 @@ pub struct SourceView {
     pub hint: Option<String>,
     /// The last refresh and the last sign-in or refresh error, for sources with tokens.
     pub activity: ActivityView,
+    /// The MCP revision the source's last connection spoke (`2026-07-28`, `2025-11-25`, ...).
+    pub protocol: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -206,6 +208,7 @@ impl From<SourceStatus> for SourceView {
             state,
             hint,
             activity,
+            protocol: row.protocol,
         }
     }
 }

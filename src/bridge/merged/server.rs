@@ -46,6 +46,9 @@ const INSTRUCTIONS: &str = "Every enabled Lanyard source in one server. Tools an
 pub(crate) struct Merged {
     sources: Arc<Sources>,
     tools: Mutex<Arc<Table>>,
+    /// The merged tools with an argument that also travels in an `Mcp-Param-*` header (SEP-2243),
+    /// by merged name, as last listed: the HTTP layer checks an agent's headers against them.
+    headed: Mutex<Arc<HashMap<String, Tool>>>,
     prompts: Mutex<Arc<Table>>,
     resources: Mutex<Arc<Owners>>,
     /// Resource template URI -> the source that listed it, for completions of its variables.
@@ -76,6 +79,7 @@ impl Merged {
         Self {
             sources: Arc::new(Sources::new(engine, profiles)),
             tools: Mutex::default(),
+            headed: Mutex::default(),
             prompts: Mutex::default(),
             resources: Mutex::default(),
             templates: Mutex::default(),
@@ -143,6 +147,8 @@ impl Merged {
         );
         debug!(tools = tools.len(), "merged tool list");
         *lock(&self.tools) = Arc::new(table);
+        let headed = tools.iter().filter(|tool| has_param_header(&tool.input_schema));
+        *lock(&self.headed) = Arc::new(headed.map(|tool| (tool.name.to_string(), tool.clone())).collect());
         Ok(tools)
     }
 
@@ -356,6 +362,20 @@ fn prefix_of(prefixes: &HashMap<SourceId, String>, id: &SourceId) -> String {
     prefixes.get(id).cloned().unwrap_or_else(|| id.to_string())
 }
 
+/// Whether an input schema annotates a property with `x-mcp-header`, at any depth.
+fn has_param_header(schema: &serde_json::Map<String, serde_json::Value>) -> bool {
+    fn mentions(value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Object(object) => {
+                object.contains_key("x-mcp-header") || object.values().any(mentions)
+            }
+            serde_json::Value::Array(items) => items.iter().any(mentions),
+            _ => false,
+        }
+    }
+    schema.values().any(mentions)
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -554,6 +574,12 @@ impl ServerHandler for MergedServer {
     ) -> Result<(), ErrorData> {
         self.level.send_replace(Level::from(request.level));
         Ok(())
+    }
+
+    /// What the HTTP layer checks an agent's `Mcp-Param-*` headers against (SEP-2243): only the
+    /// tools that have such an argument, as last listed; for any other name it checks nothing.
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        lock(&self.merged.headed).get(name).cloned()
     }
 
     async fn list_tools(

@@ -18,12 +18,16 @@ import type { TokensView } from "./generated/TokensView";
 import type { ToolChoiceInput } from "./generated/ToolChoiceInput";
 import type { ToolChoiceView } from "./generated/ToolChoiceView";
 import type { ToolView } from "./generated/ToolView";
+import type { ToolResultView } from "./generated/ToolResultView";
+import type { ElicitAnswerInput } from "./generated/ElicitAnswerInput";
 import type { WrittenView } from "./generated/WrittenView";
 import type { ClientsView } from "./generated/ClientsView";
 import type { TakenOverView } from "./generated/TakenOverView";
 import type { UndoneView } from "./generated/UndoneView";
 
 export type { DisconnectView, ImportView, NewSource, SourceView, TokensView, ToolView };
+export type { ToolResultView, ElicitAnswerInput };
+export type { ElicitationAsked } from "./generated/ElicitationAsked";
 export type { ToolChoiceInput, ToolChoiceView, SourceSettings, LogEntryView, AgentsView };
 export type { SettingRow } from "./generated/SettingRow";
 export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
@@ -53,6 +57,15 @@ export const editSource = (source: NewSource) => call<void>("edit_source", { sou
 export const setEnabled = (id: string, enabled: boolean) => call<void>("set_enabled", { id, enabled });
 export const removeSource = (id: string) => call<void>("remove_source", { id });
 export const listTools = (id: string) => call<ToolView[]>("list_tools", { id });
+/** Tries one tool on a connection of its own; the server's questions meanwhile come as
+ *  `elicitationAsked` events. */
+export const callTool = (id: string, name: string, args: Record<string, unknown>) =>
+  call<ToolResultView>("call_tool", { id, name, arguments: args });
+/** The person's answer to a server's question; `false` when the server no longer waits. */
+export const answerElicitation = (number: number, answer: ElicitAnswerInput) =>
+  call<boolean>("answer_elicitation", { number, answer });
+/** Opens the URL a server's URL question names, when the person presses Open. */
+export const openElicitationUrl = (number: number) => call<boolean>("open_elicitation_url", { number });
 /** Every tool the server lists, before the source's filter, with the filter's say on each. */
 export const toolChoices = (id: string) => call<ToolChoiceView[]>("tool_choices", { id });
 export const setToolChoices = (id: string, choices: ToolChoiceInput[]) =>

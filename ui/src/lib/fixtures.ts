@@ -12,6 +12,7 @@ export function source(overrides: Partial<SourceView> = {}): SourceView {
     state: { kind: "ready" },
     hint: null,
     activity: { lastRefresh: null, lastError: null },
+    protocol: null,
     ...overrides,
   };
 }

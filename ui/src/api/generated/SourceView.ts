@@ -24,4 +24,8 @@ hint: string | null,
 /**
  * The last refresh and the last sign-in or refresh error, for sources with tokens.
  */
-activity: ActivityView, };
+activity: ActivityView, 
+/**
+ * The MCP revision the source's last connection spoke (`2026-07-28`, `2025-11-25`, ...).
+ */
+protocol: string | null, };

@@ -19,6 +19,7 @@ function render(over: Partial<DetailProps> = {}) {
     onEditTools: vi.fn(),
     onSaveTools: vi.fn(),
     onCancelTools: vi.fn(),
+    onRun: vi.fn(),
     ...over,
   };
   const el = detailView(props);
@@ -27,6 +28,22 @@ function render(over: Partial<DetailProps> = {}) {
 const q = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
 describe("source detail", () => {
+  it("says which MCP revision the last connection spoke, once there was one", () => {
+    expect(q(render().el, "fact-protocol")).toBeNull();
+    const el = render({ source: source({ protocol: "2026-07-28" }) }).el;
+    expect(q(el, "fact-protocol")?.dataset.protocol).toBe("2026-07-28");
+    expect(q(el, "fact-protocol")?.textContent).toBe("MCP 2026-07-28 (last connection)");
+  });
+
+  it("offers to try a listed tool once Test listed them", () => {
+    const tools = [{ name: "test_simple_text", description: null }];
+    const run = { tool: "test_simple_text", args: "{}", state: { kind: "idle" as const } };
+    expect(q(render({ run }).el, "tool-runner"), "not before Test").toBeNull();
+    const { el, props } = render({ run, test: { kind: "ok", tools, at: new Date() } });
+    q(el, "run-tool-button")!.click();
+    expect(props.onRun).toHaveBeenCalledOnce();
+  });
+
   it("Edit opens the form, and the tool editor is offered", () => {
     const { el, props } = render();
     q(el, "edit-source")!.click();

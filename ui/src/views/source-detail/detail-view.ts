@@ -1,7 +1,7 @@
 // One source: its settings in words; for a source that signs in, its token status (live expiry
 // countdown, scopes, issuer, account), Connect / Reconnect / Disconnect and where a sign-in
 // stands; the last error with what to do; the tools it offers (listed by Test, through the same
-// engine path an agent uses) and the tool editor (which of them agents see, under which names);
+// engine path an agent uses), trying one of them, and the tool editor (which of them agents see, under which names);
 // Enable/Disable and Remove.
 import type { LogEntryView, SourceView } from "../../api";
 import { activityList } from "../../components/activity-list";
@@ -23,6 +23,7 @@ import {
 import { h } from "../../lib/dom";
 import type { ToolEditor } from "../../lib/tool-filters";
 import { toolEditorView } from "./tool-editor";
+import { toolRunner, type ToolRun } from "./tool-runner";
 
 export interface DetailProps {
   source: SourceView;
@@ -51,6 +52,9 @@ export interface DetailProps {
   onEditTools(): void;
   onSaveTools(): void;
   onCancelTools(): void;
+  /** Trying a tool, once Test listed them. */
+  run?: ToolRun;
+  onRun(): void;
 }
 
 export function detailView(props: DetailProps): HTMLElement {
@@ -81,6 +85,10 @@ export function detailView(props: DetailProps): HTMLElement {
       h("dd", { class: "mono", "data-testid": "fact-target" }, source.target),
       h("dt", {}, "Auth"),
       h("dd", { "data-testid": "fact-auth" }, authLabel(source)),
+      source.protocol ? h("dt", {}, "Speaks") : null,
+      source.protocol
+        ? h("dd", { "data-testid": "fact-protocol", "data-protocol": source.protocol }, `MCP ${source.protocol} (last connection)`)
+        : null,
     ),
     tokens
       ? h(
@@ -134,6 +142,7 @@ export function detailView(props: DetailProps): HTMLElement {
       ),
     ),
     tools(test),
+    test?.kind === "ok" && props.run ? toolRunner({ tools: test.tools, run: props.run, onRun: () => props.onRun() }) : null,
     toolEditorView({
       editor: props.toolEditor,
       enabled: source.enabled,
