@@ -138,15 +138,17 @@ impl SourceCredentials {
             ResolvedTransport::Stdio { .. } => return Ok(Self::none(id)),
         };
         let bearer = match &profile.auth {
-            Auth::OAuth(_) | Auth::ClientCredentials(_) => Bearer::Tokens(Arc::new(Tokens {
-                vault,
-                dirs: dirs.clone(),
-                profile: profile.clone(),
-                url: url.clone(),
-                held: Mutex::new(None),
-                renewing: tokio::sync::Mutex::new(()),
-                next_background: AtomicU64::new(0),
-            })),
+            Auth::OAuth(_) | Auth::ClientCredentials(_) | Auth::Enterprise(_) => {
+                Bearer::Tokens(Arc::new(Tokens {
+                    vault,
+                    dirs: dirs.clone(),
+                    profile: profile.clone(),
+                    url: url.clone(),
+                    held: Mutex::new(None),
+                    renewing: tokio::sync::Mutex::new(()),
+                    next_background: AtomicU64::new(0),
+                }))
+            }
             Auth::Passthrough => Bearer::Agent,
             Auth::None | Auth::Headers => Bearer::Profile,
         };

@@ -15,7 +15,9 @@ use crate::history::{Event, History, TokenActivity};
 use crate::ids::{SecretRef, SourceId};
 use crate::oauth::binding::Binding;
 use crate::oauth::waiting::WaitingSignIns;
-use crate::oauth::{self, Credentials, Disconnected, OAuthError, SignInOptions, StoredTokens};
+use crate::oauth::{
+    self, Credentials, Disconnected, Identity, IdentitySession, OAuthError, SignInOptions, StoredTokens,
+};
 use crate::paths::Dirs;
 use crate::profile::{Auth, Resolved, ResolvedTransport};
 use crate::profile::{
@@ -23,7 +25,9 @@ use crate::profile::{
     resolve, resolve_with,
 };
 use crate::secret::Secret;
-use crate::source::{SourceState, SourceStatus, TokenStatus, refresh_failure, uses_sign_in, uses_tokens};
+use crate::source::{
+    IdentityStatus, SourceState, SourceStatus, TokenStatus, refresh_failure, uses_sign_in, uses_tokens,
+};
 use crate::upstream::{Offers, ToolListing, Upstream, UpstreamError};
 use crate::vault::{InstallFile, Vault, VaultKey};
 
@@ -355,6 +359,21 @@ impl Engine {
     /// Signs a source in: the browser flow for OAuth (only on the person's request), a new
     /// token for client credentials. Replaces any tokens it had.
     pub async fn sign_in(&self, id: &SourceId, options: SignInOptions) -> Result<StoredTokens, Error> {
+        self.sign_in_by(id, Identity::SignIn(options)).await
+    }
+
+    /// Connects an enterprise source with an ID token another tool obtained (`lanyard connect
+    /// --id-token-env`): it becomes the identity session, with no sign-in at the identity
+    /// provider, and the source gets its tokens from it.
+    pub async fn sign_in_with_id_token(
+        &self,
+        id: &SourceId,
+        id_token: Secret,
+    ) -> Result<StoredTokens, Error> {
+        self.sign_in_by(id, Identity::Given(id_token)).await
+    }
+
+    async fn sign_in_by(&self, id: &SourceId, identity: Identity) -> Result<StoredTokens, Error> {
         let profile = self.profile(id)?;
         if !profile.enabled {
             return Err(Error::Disabled { id: id.clone() });
@@ -366,16 +385,52 @@ impl Engine {
         };
         let http = oauth::http_client_trusting(resolved.ca_bundle.as_ref())?;
         // `lanyard status` in another process shows the URL while this flow waits for it.
-        let options = oauth::pending::recording(options, self.dirs.sign_ins(), id);
-        let signed_in = match &profile.auth {
-            Auth::OAuth(settings) => oauth::sign_in(&http, &self.vault, id, &url, settings, options).await,
-            Auth::ClientCredentials(settings) => {
+        let identity = match identity {
+            Identity::SignIn(options) => {
+                Identity::SignIn(oauth::pending::recording(options, self.dirs.sign_ins(), id))
+            }
+            given => given,
+        };
+        let locks = self.dirs.locks();
+        let signed_in = match (&profile.auth, identity) {
+            (Auth::Enterprise(settings), identity) => {
+                oauth::enterprise_connect(&http, &self.vault, &locks, id, &url, settings, identity).await
+            }
+            (Auth::OAuth(settings), Identity::SignIn(options)) => {
+                oauth::sign_in(&http, &self.vault, id, &url, settings, options).await
+            }
+            (Auth::ClientCredentials(settings), Identity::SignIn(_)) => {
                 oauth::client_credentials(&http, &self.vault, id, &url, settings, None).await
             }
-            other => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }.into()),
+            (other, _) => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }.into()),
         };
         oauth::activity::note_sign_in(&self.history, id, signed_in.as_ref().map(drop));
         Ok(signed_in?)
+    }
+
+    /// Signs out of the identity provider `issuer` (enterprise-managed authorization): every
+    /// identity session there ends, and every source that got its tokens from one is
+    /// disconnected (its tokens revoked where the server offers it, and forgotten). The sources
+    /// need sign-in again.
+    pub async fn sign_out_identity(&self, issuer: &str) -> Result<IdentitySignOut, Error> {
+        let file = self.load()?;
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        let mut out = IdentitySignOut::default();
+        for profile in file.profiles() {
+            let Auth::Enterprise(settings) = &profile.auth else { continue };
+            if !same(&settings.idp_issuer, issuer) {
+                continue;
+            }
+            out.matched = true;
+            let http = oauth::http_client_for(profile).or_else(|_| oauth::http_client())?;
+            if oauth::end_identity_session(&http, &self.vault, profile.id(), settings).await? {
+                out.sessions_ended += 1;
+            }
+            if !matches!(self.disconnect(profile.id()).await?, Disconnected::NothingStored) {
+                out.sources_disconnected.push(profile.id().clone());
+            }
+        }
+        Ok(out)
     }
 
     /// [`Engine::sign_in`], which [`Engine::cancel_sign_in`] can stop while it waits for the
@@ -570,6 +625,10 @@ impl Engine {
                 row.pending_sign_in = oauth::pending::load(&self.dirs.sign_ins(), profile.id());
             }
             row.protocol = self.history.last_protocol(profile.id());
+            if let Auth::Enterprise(settings) = &profile.auth {
+                let session = IdentitySession::load(&self.vault, profile.id(), settings).await?;
+                row.identity = Some(IdentityStatus::of(settings, session.as_ref()));
+            }
             rows.push(row);
         }
         Ok(rows)
@@ -613,6 +672,19 @@ impl Engine {
                 });
             }
         }
+        if let Auth::Enterprise(settings) = &profile.auth {
+            // Tokens come from the identity session without a browser while it can give ID tokens.
+            let session = IdentitySession::load(&self.vault, profile.id(), settings).await?;
+            let signed_in = session.as_ref().is_some_and(IdentitySession::is_usable);
+            return Ok(match tokens {
+                Some(tokens) if tokens.is_fresh(oauth::DEFAULT_RENEWAL) => {
+                    SourceState::Connected { tokens: TokenStatus::of(&tokens, &profile.auth) }
+                }
+                _ if !signed_in => SourceState::NeedsSignIn,
+                Some(tokens) => SourceState::Expiring { tokens: TokenStatus::of(&tokens, &profile.auth) },
+                None => SourceState::Ready,
+            });
+        }
         let usable = |t: &StoredTokens| t.is_fresh(oauth::DEFAULT_RENEWAL) || t.can_refresh();
         if let Some(tokens) = tokens.as_ref().filter(|t| uses_sign_in(profile) && usable(t)) {
             let scopes = oauth::step_up::missing(tokens);
@@ -650,6 +722,17 @@ impl Engine {
             }
         }
     }
+}
+
+/// What [`Engine::sign_out_identity`] did.
+#[derive(Debug, Default)]
+pub struct IdentitySignOut {
+    /// Whether any source uses that identity provider.
+    pub matched: bool,
+    /// Identity sessions that ended (one per client id used there).
+    pub sessions_ended: usize,
+    /// Sources whose tokens were forgotten.
+    pub sources_disconnected: Vec<SourceId>,
 }
 
 /// Where `profile`'s tokens would be bound; `None` for a profile without tokens.

@@ -8,8 +8,8 @@ use crate::history::{ErrorRecord, TokenActivity};
 use crate::ids::{SecretRef, SourceId};
 use crate::oauth::ClientKind;
 use crate::oauth::pending::PendingSignIn;
-use crate::oauth::{Account, Grant, StoredTokens};
-use crate::profile::{Auth, AuthKind, Profile, TransportKind};
+use crate::oauth::{Account, Grant, IdentitySession, StoredTokens};
+use crate::profile::{Auth, AuthKind, EnterpriseSettings, Profile, TransportKind};
 use crate::remedy::Remedy;
 
 /// Where a source stands.
@@ -202,6 +202,38 @@ pub struct SourceStatus {
     /// The MCP revision the source's last connection spoke (from its activity log).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
+    /// The identity session an enterprise source gets its tokens from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityStatus>,
+}
+
+/// What `lanyard status` shows of an identity session (enterprise-managed authorization): never
+/// its tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdentityStatus {
+    /// The identity provider's issuer.
+    pub issuer: String,
+    pub client_id: String,
+    /// Whether a session is held that can give ID tokens without the browser.
+    pub signed_in: bool,
+    /// When the ID token expires, Unix seconds, when it says.
+    pub id_token_expires_at: Option<u64>,
+    pub has_refresh_token: bool,
+    /// Who signed in, from the ID token.
+    pub account: Option<Account>,
+}
+
+impl IdentityStatus {
+    pub fn of(settings: &EnterpriseSettings, session: Option<&IdentitySession>) -> Self {
+        Self {
+            issuer: settings.idp_issuer.clone(),
+            client_id: settings.idp_client_id.clone(),
+            signed_in: session.is_some_and(IdentitySession::is_usable),
+            id_token_expires_at: session.and_then(|s| s.expires_at),
+            has_refresh_token: session.is_some_and(|s| s.refresh_token.is_some()),
+            account: session.and_then(|s| s.account.clone()),
+        }
+    }
 }
 
 impl SourceStatus {
@@ -220,6 +252,7 @@ impl SourceStatus {
             activity: TokenActivity::default(),
             pending_sign_in: None,
             protocol: None,
+            identity: None,
         }
     }
 }
@@ -252,7 +285,7 @@ pub fn uses_sign_in(profile: &Profile) -> bool {
 
 /// Whether a profile's auth kind keeps OAuth tokens (signed in, or a service account's).
 pub fn uses_tokens(profile: &Profile) -> bool {
-    matches!(profile.auth, Auth::OAuth(_) | Auth::ClientCredentials(_))
+    matches!(profile.auth, Auth::OAuth(_) | Auth::ClientCredentials(_) | Auth::Enterprise(_))
 }
 
 #[cfg(test)]

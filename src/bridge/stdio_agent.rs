@@ -68,6 +68,7 @@ async fn through_hub(
         tools: ToolFilter::default(),
         ca_bundle: None,
         protocol: profile.protocol,
+        auth: profile.auth.kind(),
     };
     Ok(Some((resolved, credentials)))
 }

@@ -455,6 +455,8 @@ pub enum AuthKind {
     Headers,
     Oauth,
     ClientCredentials,
+    /// Enterprise-managed authorization: one sign-in at the identity provider for every source.
+    Enterprise,
     Passthrough,
 }
 
@@ -510,6 +512,16 @@ pub struct AuthSettings {
     /// The token endpoint (client-credentials; discovered when left out).
     #[arg(long, value_name = "URL")]
     pub token_url: Option<String>,
+    /// The identity provider's issuer (enterprise).
+    #[arg(long, value_name = "URL")]
+    pub idp_issuer: Option<String>,
+    /// Lanyard's client id at the identity provider (enterprise).
+    #[arg(long, value_name = "ID")]
+    pub idp_client_id: Option<String>,
+    /// The identity provider's token endpoint (enterprise; discovered from the issuer when left
+    /// out).
+    #[arg(long, value_name = "URL")]
+    pub idp_token_endpoint: Option<String>,
     /// Header that carries an extra service token (client-credentials).
     #[arg(long, value_name = "NAME")]
     pub service_token_header: Option<String>,
@@ -662,9 +674,20 @@ pub struct ConnectArgs {
     /// Seconds allowed to finish signing in.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub timeout: u64,
+    /// An enterprise source: take the ID token from this environment variable (obtained by
+    /// another tool) as the identity session, instead of signing in to the identity provider.
+    #[arg(long, value_name = "VAR", conflicts_with = "no_browser")]
+    pub id_token_env: Option<String>,
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "\
+--idp signs out of an identity provider (enterprise sources): its identity sessions end, and every
+source that signs in there is disconnected and needs `lanyard connect` again.")]
 pub struct DisconnectArgs {
-    pub id: SourceId,
+    #[arg(required_unless_present = "idp", conflicts_with = "idp")]
+    pub id: Option<SourceId>,
+    /// Sign out of this identity provider (its issuer URL) instead of one source.
+    #[arg(long, value_name = "ISSUER")]
+    pub idp: Option<String>,
 }

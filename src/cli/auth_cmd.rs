@@ -8,11 +8,14 @@ use std::time::Duration;
 use anyhow::Result;
 
 use lanyard::Engine;
+use lanyard::Secret;
 use lanyard::clock::relative_time;
 use lanyard::oauth::{Browser, Disconnected, SignInOptions};
+use lanyard::profile::Auth;
 use lanyard::source::SourceState;
 
 use super::args::{ConnectArgs, DisconnectArgs};
+use super::exit::UsageError;
 
 pub async fn connect(engine: &Engine, args: ConnectArgs, again: bool) -> Result<()> {
     let id = &args.id;
@@ -26,11 +29,37 @@ pub async fn connect(engine: &Engine, args: ConnectArgs, again: bool) -> Result<
             return Ok(());
         }
     }
+    let given_id_token = match &args.id_token_env {
+        Some(var) => {
+            if !matches!(engine.profile(id)?.auth, Auth::Enterprise(_)) {
+                return Err(UsageError::new(format!(
+                    "--id-token-env applies to enterprise sources (`--auth enterprise`); `{id}` is not one"
+                ))
+                .into());
+            }
+            match std::env::var(var) {
+                Ok(value) if !value.is_empty() => Some(Secret::new(value)),
+                _ => {
+                    return Err(UsageError::new(format!(
+                        "--id-token-env: environment variable `{var}` is not set or empty"
+                    ))
+                    .into());
+                }
+            }
+        }
+        None => None,
+    };
     let options = sign_in_options(args.no_browser, Duration::from_secs(args.timeout));
     // On Ctrl-C the sign-in is dropped, which closes its listener and removes its pending
     // record, before the command ends.
+    let signing_in = async {
+        match given_id_token {
+            Some(id_token) => engine.sign_in_with_id_token(id, id_token).await,
+            None => engine.sign_in(id, options).await,
+        }
+    };
     let tokens = tokio::select! {
-        signed_in = engine.sign_in(id, options) => signed_in?,
+        signed_in = signing_in => signed_in?,
         _ = tokio::signal::ctrl_c() => anyhow::bail!("the sign-in of `{id}` was cancelled"),
     };
     let expiry =
@@ -63,7 +92,11 @@ pub fn sign_in_options(no_browser: bool, timeout: Duration) -> SignInOptions {
 }
 
 pub async fn disconnect(engine: &Engine, args: DisconnectArgs) -> Result<()> {
-    let id = &args.id;
+    let id = match (&args.id, &args.idp) {
+        (_, Some(issuer)) => return sign_out_identity(engine, issuer).await,
+        (Some(id), None) => id,
+        (None, None) => return Err(UsageError::new("give a source id, or --idp <issuer>").into()),
+    };
     match engine.disconnect(id).await? {
         Disconnected::NothingStored => println!("`{id}` held no tokens."),
         Disconnected::Revoked => println!("`{id}` is disconnected: its tokens were revoked and forgotten."),
@@ -76,6 +109,29 @@ pub async fn disconnect(engine: &Engine, args: DisconnectArgs) -> Result<()> {
             )
         }
         _ => println!("`{id}` is disconnected."),
+    }
+    Ok(())
+}
+
+/// `lanyard disconnect --idp <issuer>`: the identity sessions there end, and the sources that
+/// signed in through them are disconnected.
+async fn sign_out_identity(engine: &Engine, issuer: &str) -> Result<()> {
+    let out = engine.sign_out_identity(issuer).await?;
+    if !out.matched {
+        return Err(UsageError::new(format!(
+            "no source signs in at identity provider {issuer} (`lanyard status` lists each enterprise source's)"
+        ))
+        .into());
+    }
+    let sessions = match out.sessions_ended {
+        0 => "held no identity session".to_owned(),
+        1 => "ended its identity session".to_owned(),
+        n => format!("ended {n} identity sessions"),
+    };
+    println!("Signed out of {issuer}: {sessions}.");
+    if !out.sources_disconnected.is_empty() {
+        let ids: Vec<String> = out.sources_disconnected.iter().map(|id| format!("`{id}`")).collect();
+        println!("Disconnected {}; `lanyard connect <id>` signs in again.", ids.join(", "));
     }
     Ok(())
 }

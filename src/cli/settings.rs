@@ -13,8 +13,8 @@ use anyhow::{Context, Result};
 use lanyard::Secret;
 use lanyard::ids::{SecretRef, SourceId};
 use lanyard::profile::{
-    Auth, ClientCredentialsSettings, ClientKey, Draft, DraftError, KeyAlg, NewSecrets, OAuthSettings,
-    Profile, Transport, Value, auth_params,
+    Auth, ClientCredentialsSettings, ClientKey, Draft, DraftError, EnterpriseSettings, KeyAlg, NewSecrets,
+    OAuthSettings, Profile, Transport, Value, auth_params,
 };
 use lanyard::vault::ExternalRef;
 
@@ -219,9 +219,18 @@ fn apply_auth(draft: &mut Draft, settings: &ProfileSettings, any_header: bool) -
         // An edit of a source that signs in already changes its settings in place.
         (None, Auth::OAuth(_)) => AuthKind::Oauth,
         (None, Auth::ClientCredentials(_)) => AuthKind::ClientCredentials,
+        (None, Auth::Enterprise(_)) => AuthKind::Enterprise,
         (None, _) => return refuse_auth_flags_without_kind(settings),
     };
     let scopes = auth.scope.as_ref().map(|s| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+    if kind != AuthKind::Enterprise
+        && (auth.idp_issuer.is_some() || auth.idp_client_id.is_some() || auth.idp_token_endpoint.is_some())
+    {
+        return Err(UsageError::new(
+            "--idp-issuer, --idp-client-id and --idp-token-endpoint apply to --auth enterprise",
+        )
+        .into());
+    }
     let new_auth = match kind {
         AuthKind::None => Auth::None,
         AuthKind::Headers => Auth::Headers,
@@ -335,9 +344,93 @@ fn apply_auth(draft: &mut Draft, settings: &ProfileSettings, any_header: bool) -
             }
             Auth::ClientCredentials(cc)
         }
+        AuthKind::Enterprise => Auth::Enterprise(enterprise_settings(draft, auth, scopes)?),
     };
     draft.profile_mut().auth = new_auth;
     Ok(())
+}
+
+/// The settings of `--auth enterprise`: the identity provider (required for a new one) and the
+/// client at the MCP server's authorization server, over what the profile had.
+fn enterprise_settings(
+    draft: &mut Draft,
+    auth: &AuthSettings,
+    scopes: Option<Vec<String>>,
+) -> Result<EnterpriseSettings> {
+    if auth.client_key_file.is_some()
+        || auth.client_key_alg.is_some()
+        || auth.client_metadata_url.is_some()
+        || auth.redirect_port.is_some()
+        || auth.no_resource_param
+        || !auth.auth_param.is_empty()
+        || auth.token_url.is_some()
+        || auth.service_token_header.is_some()
+        || auth.service_token_env.is_some()
+        || auth.client_issuer.is_some()
+    {
+        return Err(UsageError::new(
+            "--auth enterprise takes --idp-issuer, --idp-client-id, --idp-token-endpoint, --client-id, \
+             --client-secret-env or --client-secret-ref, --scope and --allow-private-network",
+        )
+        .into());
+    }
+    let existing = match &draft.profile().auth {
+        Auth::Enterprise(existing) => Some(existing.clone()),
+        _ => None,
+    };
+    let needed = |given: &Option<String>, kept: Option<&String>, flag: &str| {
+        given.clone().or_else(|| kept.cloned()).ok_or_else(|| {
+            UsageError::new(format!("--auth enterprise needs {flag} (the company's identity provider)"))
+        })
+    };
+    let idp_issuer = needed(&auth.idp_issuer, existing.as_ref().map(|e| &e.idp_issuer), "--idp-issuer")?;
+    let idp_client_id =
+        needed(&auth.idp_client_id, existing.as_ref().map(|e| &e.idp_client_id), "--idp-client-id")?;
+    let mut enterprise = existing.unwrap_or(EnterpriseSettings {
+        idp_issuer: idp_issuer.clone(),
+        idp_client_id: idp_client_id.clone(),
+        idp_token_endpoint: None,
+        client_id: None,
+        client_secret: None,
+        scopes: None,
+        allow_private_network: false,
+    });
+    enterprise.idp_issuer = idp_issuer;
+    enterprise.idp_client_id = idp_client_id;
+    if let Some(url) = &auth.idp_token_endpoint {
+        enterprise.idp_token_endpoint = Some(url.clone());
+    }
+    if let Some(id) = &auth.client_id {
+        enterprise.client_id = Some(id.clone());
+    }
+    if (auth.client_secret_env.is_some() || auth.client_secret_ref.is_some())
+        && enterprise.client_id.is_none()
+    {
+        return Err(UsageError::new(
+            "--client-secret-env and --client-secret-ref go with --client-id (the client at the MCP server's authorization server)",
+        )
+        .into());
+    }
+    match (&auth.client_secret_env, &auth.client_secret_ref) {
+        (Some(_), Some(_)) => {
+            return Err(UsageError::new("give --client-secret-env or --client-secret-ref, not both").into());
+        }
+        (Some(var), None) => {
+            let value = env_secret(var, "--client-secret-env")?;
+            enterprise.client_secret = Some(draft.secret(SecretRef::client_secret(), value));
+        }
+        (None, Some(reference)) => {
+            enterprise.client_secret = Some(manager_reference(reference, "--client-secret-ref")?);
+        }
+        (None, None) => {}
+    }
+    if scopes.is_some() {
+        enterprise.scopes = scopes;
+    }
+    if auth.allow_private_network {
+        enterprise.allow_private_network = true;
+    }
+    Ok(enterprise)
 }
 
 /// The service account's proof: a secret from `--client-secret-env`, or a private key from
@@ -426,9 +519,15 @@ fn refuse_auth_flags_without_kind(settings: &ProfileSettings) -> Result<()> {
         || !auth.auth_param.is_empty()
         || auth.token_url.is_some()
         || auth.service_token_header.is_some()
-        || auth.service_token_env.is_some();
+        || auth.service_token_env.is_some()
+        || auth.idp_issuer.is_some()
+        || auth.idp_client_id.is_some()
+        || auth.idp_token_endpoint.is_some();
     if given {
-        return Err(UsageError::new("OAuth flags need --auth oauth or --auth client-credentials").into());
+        return Err(UsageError::new(
+            "OAuth flags need --auth oauth, --auth client-credentials or --auth enterprise",
+        )
+        .into());
     }
     Ok(())
 }

@@ -40,6 +40,28 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
         if let Some(protocol) = &row.protocol {
             println!("{:<20} speaks MCP {protocol} (last connection)", "");
         }
+        if let Some(identity) = &row.identity {
+            let session = if identity.signed_in {
+                let who = identity
+                    .account
+                    .as_ref()
+                    .and_then(|a| a.label())
+                    .map(|a| format!(" as {a}"))
+                    .unwrap_or_default();
+                let expiry = identity
+                    .id_token_expires_at
+                    .map(|at| format!(", ID token expires {}", relative_time(at)))
+                    .unwrap_or_default();
+                let refresh = if identity.has_refresh_token { ", renewed without the browser" } else { "" };
+                format!("signed in{who}{expiry}{refresh}")
+            } else {
+                "not signed in".to_owned()
+            };
+            println!(
+                "{:<20} identity provider {} (client {}): {session}",
+                "", identity.issuer, identity.client_id
+            );
+        }
         if let Some(tokens) = row.state.tokens() {
             let scopes = if tokens.scopes.is_empty() { "(none)".to_owned() } else { tokens.scopes.join(" ") };
             println!("{:<20} issuer {}  scopes {scopes}", "", tokens.issuer);

@@ -102,31 +102,13 @@ pub async fn sign_in(
         resource: resource.as_deref(),
         extra: &settings.extra_params,
     });
-    if let Some(show) = &options.show_url {
-        show(&url);
-    }
-    options.browser.open(id, &url)?;
-    info!(source = %id, "waiting for the sign-in in the browser");
-
     let expected = Expected {
         state,
         issuer: server.issuer.clone(),
         iss_required: server.authorization_response_iss_parameter_supported,
     };
-    let wait = async {
-        match options.paste_back {
-            Some(mut input) => tokio::select! {
-                got = redirect.receive(id, &expected) => got,
-                got = read_pasted(id, &mut *input, &expected) => got,
-            },
-            None => redirect.receive(id, &expected).await,
-        }
-    };
-    let code = tokio::time::timeout(options.timeout, wait).await.map_err(|_| OAuthError::TimedOut {
-        id: id.clone(),
-        limit: options.timeout,
-        pre_registered: client.kind == ClientKind::PreRegistered,
-    })??;
+    let pre_registered = client.kind == ClientKind::PreRegistered;
+    let code = ask_person(id, &url, redirect, &expected, options, pre_registered).await?;
 
     let mut fields = vec![
         ("grant_type", "authorization_code"),
@@ -160,6 +142,37 @@ pub async fn sign_in(
     tokens.save(vault, id).await?;
     info!(source = %id, scopes = tokens.scopes.len(), "signed in");
     Ok(tokens)
+}
+
+/// Shows `url` to the person and opens the browser on it, then waits, within the options'
+/// timeout, for the code at `redirect` (or pasted back), checked against `expected`.
+pub(super) async fn ask_person(
+    id: &SourceId,
+    url: &Url,
+    redirect: LoopbackRedirect,
+    expected: &Expected,
+    options: SignInOptions,
+    pre_registered: bool,
+) -> Result<crate::secret::Secret, OAuthError> {
+    if let Some(show) = &options.show_url {
+        show(url);
+    }
+    options.browser.open(id, url)?;
+    info!(source = %id, "waiting for the sign-in in the browser");
+    let wait = async {
+        match options.paste_back {
+            Some(mut input) => tokio::select! {
+                got = redirect.receive(id, expected) => got,
+                got = read_pasted(id, &mut *input, expected) => got,
+            },
+            None => redirect.receive(id, expected).await,
+        }
+    };
+    tokio::time::timeout(options.timeout, wait).await.map_err(|_| OAuthError::TimedOut {
+        id: id.clone(),
+        limit: options.timeout,
+        pre_registered,
+    })?
 }
 
 fn new_tokens(

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::profile::{Auth, ClientCredentialsSettings, OAuthSettings};
+use crate::profile::{Auth, ClientCredentialsSettings, EnterpriseSettings, OAuthSettings};
 
 /// The server and settings a source's tokens were issued for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +44,7 @@ impl Binding {
         match auth {
             Auth::OAuth(settings) => Some(Self::oauth(settings, mcp_url)),
             Auth::ClientCredentials(settings) => Some(Self::client_credentials(settings, mcp_url)),
+            Auth::Enterprise(settings) => Some(Self::enterprise(settings, mcp_url)),
             Auth::None | Auth::Headers | Auth::Passthrough => None,
         }
     }
@@ -67,6 +68,19 @@ impl Binding {
             settings.client_id,
             settings.scopes,
             settings.token_url
+        ]);
+        Self::new(mcp_url, &decisive)
+    }
+
+    /// The binding of tokens from an identity assertion grant: the identity provider and both
+    /// clients decide who the tokens are for.
+    pub fn enterprise(settings: &EnterpriseSettings, mcp_url: &Url) -> Self {
+        let decisive = serde_json::json!([
+            "enterprise",
+            settings.idp_issuer,
+            settings.idp_client_id,
+            settings.client_id(),
+            settings.scopes,
         ]);
         Self::new(mcp_url, &decisive)
     }

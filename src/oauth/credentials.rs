@@ -24,8 +24,9 @@ use url::Url;
 use super::binding::Binding;
 use super::error::{OAuthError, Step};
 use super::http::{post_form, refusal};
+use super::lock::SourceLock;
 use super::tokens::{Renewal, StoredTokens, TokenAnswer};
-use super::{activity, client_credentials, registration, retry, step_up};
+use super::{activity, client_credentials, enterprise, registration, retry, step_up};
 use crate::history::History;
 use crate::ids::SourceId;
 use crate::paths::Dirs;
@@ -117,7 +118,7 @@ impl<'a> Credentials<'a> {
         match (&profile.auth, self.load_bound(profile, wanted.as_ref()).await?) {
             (_, Some(tokens)) if usable(&tokens) => return Ok(AccessToken::of(&tokens, self.renewal)),
             (Auth::OAuth(_), None) => return Err(OAuthError::NeedsSignIn { id: id.clone() }),
-            (Auth::OAuth(_) | Auth::ClientCredentials(_), _) => {}
+            (Auth::OAuth(_) | Auth::ClientCredentials(_) | Auth::Enterprise(_), _) => {}
             (other, _) => return Err(OAuthError::NotOAuth { id: id.clone(), auth: other.kind_name() }),
         }
         let _lock = SourceLock::acquire(&self.lock_dir, id).await?;
@@ -143,6 +144,9 @@ impl<'a> Credentials<'a> {
         let renewed = match (&profile.auth, current) {
             (Auth::ClientCredentials(settings), current) => {
                 client_credentials::fetch(&http, self.vault, id, mcp_url, settings, current.as_ref()).await
+            }
+            (Auth::Enterprise(settings), _) => {
+                enterprise::fetch(&http, self.vault, &self.lock_dir, id, mcp_url, settings).await
             }
             (Auth::OAuth(settings), Some(tokens)) => {
                 self.refresh(&http, id, settings, tokens, wanted.clone()).await
@@ -314,34 +318,6 @@ fn still_valid(tokens: &StoredTokens, refused: Option<&Secret>) -> bool {
 pub fn refresh_in_flight(lock_dir: &Path, id: &SourceId) -> bool {
     let Ok(file) = std::fs::File::open(lock_dir.join(format!("{id}.lock"))) else { return false };
     matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
-}
-
-/// An exclusive lock on one source's lock file; released when dropped (the file closes).
-struct SourceLock {
-    _file: std::fs::File,
-}
-
-impl SourceLock {
-    async fn acquire(dir: &Path, id: &SourceId) -> Result<Self, OAuthError> {
-        let path = dir.join(format!("{id}.lock"));
-        let blocking_path = path.clone();
-        let locked = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-            if let Some(parent) = blocking_path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let file =
-                std::fs::File::options().create(true).truncate(false).write(true).open(&blocking_path)?;
-            file.lock()?;
-            Ok(file)
-        })
-        .await
-        .map_err(std::io::Error::other)
-        .and_then(|result| result);
-        match locked {
-            Ok(file) => Ok(Self { _file: file }),
-            Err(err) => Err(OAuthError::Lock { id: id.clone(), path, err }),
-        }
-    }
 }
 
 #[cfg(test)]

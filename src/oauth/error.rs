@@ -106,6 +106,15 @@ pub enum Step {
     ClientCredentials,
     /// RFC 7009 revocation.
     Revocation,
+    /// The identity provider's token endpoint, exchanging the sign-in's authorization code.
+    IdentitySignIn,
+    /// The identity provider's token endpoint, refreshing the identity session.
+    IdentityRefresh,
+    /// The identity provider's token endpoint, exchanging the ID token for an identity
+    /// assertion grant (RFC 8693).
+    TokenExchange,
+    /// The token endpoint, presenting an identity assertion grant (RFC 7523).
+    AssertionGrant,
 }
 
 impl fmt::Display for Step {
@@ -119,6 +128,10 @@ impl fmt::Display for Step {
             Self::Refresh => "token refresh",
             Self::ClientCredentials => "client credentials token request",
             Self::Revocation => "token revocation",
+            Self::IdentitySignIn => "identity provider sign-in (code exchange)",
+            Self::IdentityRefresh => "identity provider session refresh",
+            Self::TokenExchange => "token exchange for an identity assertion grant (ID-JAG)",
+            Self::AssertionGrant => "identity assertion grant token request",
         })
     }
 }
@@ -137,6 +150,8 @@ pub enum Problem {
     TooLarge,
     /// The token type is not `Bearer`.
     NotBearer(String),
+    /// A token exchange issued another type of token than the one asked for.
+    NotIdJag(String),
 }
 
 impl fmt::Display for Problem {
@@ -147,6 +162,9 @@ impl fmt::Display for Problem {
             Self::BadUrl(field) => write!(f, "`{field}` is not a valid URL"),
             Self::TooLarge => f.write_str("the answer is larger than 1 MiB"),
             Self::NotBearer(kind) => write!(f, "the token type is `{kind}`, not `Bearer`"),
+            Self::NotIdJag(kind) => {
+                write!(f, "the issued token type is `{kind}`, not an identity assertion grant")
+            }
         }
     }
 }

@@ -16,8 +16,10 @@
 //! RFC 8414 in the spec's order), `registration` (pre-registered, Client ID Metadata Document,
 //! RFC 7591), `pkce`, `browser` (opening the URL without a shell), `redirect` (loopback listener
 //! and paste-back, `state`/`iss` checks), `authorize` (the sign-in), `client_credentials`,
-//! `credentials` (refresh under a per-source lock), `retry` (backoff after a failed refresh),
-//! `assertion` (the signed JWTs of `private_key_jwt`), `step_up` (`403 insufficient_scope`, acted on only by an explicit sign-in), `account` (who
+//! `credentials` (refresh under a per-source lock), `lock` (the lock files), `retry` (backoff after a failed refresh),
+//! `assertion` (the signed JWTs of `private_key_jwt`), `identity` (the
+//! session at an enterprise identity provider), `enterprise` (tokens from it through an identity
+//! assertion grant), `step_up` (`403 insufficient_scope`, acted on only by an explicit sign-in), `account` (who
 //! signed in, from the ID token), `activity` (what refreshes and sign-ins record in a source's history, for status), `pending`
 //! (the sign-in a flow waits for, for status), `waiting` (the sign-ins *Cancel* can stop), `revoke`, `tokens` (the stored model), `http`
 //! (shared request rules), `error`.
@@ -32,8 +34,11 @@ pub mod challenge;
 mod client_credentials;
 mod credentials;
 pub mod discovery;
+mod enterprise;
 mod error;
 pub(crate) mod http;
+mod identity;
+mod lock;
 pub mod pending;
 mod pkce;
 mod private_net;
@@ -50,10 +55,12 @@ pub use authorize::{DEFAULT_TIMEOUT, RESERVED_PARAMS, ShowUrl, SignInOptions, si
 pub use browser::{Browser, UserAgent};
 pub use client_credentials::fetch as client_credentials;
 pub use credentials::{AccessToken, Credentials, DEFAULT_MARGIN, DEFAULT_RENEWAL, refresh_in_flight};
+pub use enterprise::{Identity, connect as enterprise_connect};
 pub use error::{OAuthError, OAuthErrorCode, Problem, Step};
 pub use http::{
     MAX_BODY, client as http_client, client_for as http_client_for, client_trusting as http_client_trusting,
 };
+pub use identity::{IdentitySession, end as end_identity_session};
 pub use registration::ClientKind;
 pub use revoke::{Disconnected, disconnect};
 pub use tokens::{Account, Grant, Renewal, StepUp, StoredTokens};

@@ -45,7 +45,7 @@ impl ClientKind {
             Auth::OAuth(settings) if settings.client_metadata_url.as_deref() == Some(client_id) => {
                 Self::MetadataDocument
             }
-            Auth::ClientCredentials(_) => Self::PreRegistered,
+            Auth::ClientCredentials(_) | Auth::Enterprise(_) => Self::PreRegistered,
             _ => Self::Dynamic,
         }
     }

@@ -29,6 +29,9 @@ pub enum Grant {
     AuthorizationCode,
     /// A service account; renewed by asking again.
     ClientCredentials,
+    /// Enterprise-managed authorization: an identity assertion grant (ID-JAG) from the identity
+    /// session; renewed with a new grant, no browser.
+    IdentityAssertion,
 }
 
 /// A source's tokens and what is needed to renew and revoke them.

@@ -5,6 +5,7 @@
 //! keeps everything else of the saved profile (enabled, timeouts, tool filters, the sign-in
 //! settings the form does not show, such as a Client ID Metadata Document URL, `resource_param`
 //! or a pre-registered client's secret). A secret field left blank keeps the stored secret.
+//! An enterprise source (set with the CLI) keeps its sign-in unless the form picks another kind.
 //!
 //! A [`Form`] is what the window sends (`camelCase` JSON; its TypeScript twin, `NewSource`, is
 //! written by ts-rs with the feature `ts`), so the window's form and these rules cannot drift.
@@ -161,6 +162,9 @@ impl Form {
                     ..new
                 })
             }
+            // The form has no fields for enterprise sign-in: saving it without choosing another
+            // kind keeps the source's.
+            (Auth::None | Auth::Headers, Auth::Enterprise(old)) => Auth::Enterprise(old.clone()),
             (new, _) => new,
         };
         Ok(draft.finish())
@@ -316,6 +320,28 @@ mod tests {
         profile.protocol = Protocol::V2025_06_18;
         profile.ca_bundle = Some("/etc/corp/ca.pem".into());
         profile
+    }
+
+    #[test]
+    fn an_edit_keeps_enterprise_sign_in_which_the_form_does_not_show() {
+        let mut before = saved();
+        let enterprise = crate::profile::EnterpriseSettings {
+            idp_issuer: "https://login.example".into(),
+            idp_client_id: "lanyard".into(),
+            idp_token_endpoint: None,
+            client_id: Some("crm".into()),
+            client_secret: None,
+            scopes: None,
+            allow_private_network: false,
+        };
+        before.auth = Auth::Enterprise(enterprise.clone());
+        let form = http("https://old.example/mcp?key=planted", vec![header("X-Api-Key", "", true)]);
+        let (after, _) = form.into_edit(&before).unwrap();
+        assert_eq!(after.auth, Auth::Enterprise(enterprise), "saving the form keeps the enterprise settings");
+        let mut form = http("https://old.example/mcp?key=planted", Vec::new());
+        form.auth = FormAuth::Passthrough;
+        let (after, _) = form.into_edit(&before).unwrap();
+        assert_eq!(after.auth, Auth::Passthrough, "choosing another kind replaces it");
     }
 
     #[test]

@@ -22,8 +22,9 @@ pub use import::{
     ImportError, ImportReport, ImportedProfile, Skipped, import_file, import_servers, parse_import,
 };
 pub use model::{
-    Auth, AuthKind, CatalogOrigin, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings,
-    Profile, Protocol, RESERVED_AUTH_PARAMS, Timeouts, ToolFilter, Transport, TransportKind,
+    Auth, AuthKind, CatalogOrigin, ClientCredentialsSettings, ClientKey, ConfigValue, ENTERPRISE_EXTENSION,
+    EnterpriseSettings, KeyAlg, OAuthSettings, Profile, Protocol, RESERVED_AUTH_PARAMS, Timeouts, ToolFilter,
+    Transport, TransportKind,
 };
 pub use resolve::{
     ResolveError, Resolved, ResolvedTransport, SecretSource, ca_bundle_of, ca_bundle_of_env, parse_http_url,

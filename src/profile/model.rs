@@ -176,6 +176,7 @@ impl Profile {
                 refs.extend(cc.client_key.as_ref().map(|key| &key.secret));
                 refs.extend(cc.service_token.as_ref());
             }
+            Auth::Enterprise(enterprise) => refs.extend(enterprise.client_secret.as_ref()),
             Auth::None | Auth::Headers | Auth::Passthrough => {}
         }
         refs
@@ -284,6 +285,9 @@ pub enum Auth {
     OAuth(OAuthSettings),
     /// A service account: OAuth client credentials grant.
     ClientCredentials(ClientCredentialsSettings),
+    /// Enterprise-managed authorization: one sign-in at the company's identity provider, then an
+    /// identity assertion grant (ID-JAG) per server, with no browser.
+    Enterprise(EnterpriseSettings),
     /// The agent's own `Authorization` header is forwarded to this source (HTTP bridge only).
     Passthrough,
 }
@@ -300,6 +304,7 @@ impl Auth {
             Self::Headers => AuthKind::Headers,
             Self::OAuth(_) => AuthKind::OAuth,
             Self::ClientCredentials(_) => AuthKind::ClientCredentials,
+            Self::Enterprise(_) => AuthKind::Enterprise,
             Self::Passthrough => AuthKind::Passthrough,
         }
     }
@@ -321,6 +326,7 @@ pub enum AuthKind {
     #[serde(rename = "oauth")]
     OAuth,
     ClientCredentials,
+    Enterprise,
     Passthrough,
 }
 
@@ -331,6 +337,7 @@ impl AuthKind {
             Self::Headers => "headers",
             Self::OAuth => "oauth",
             Self::ClientCredentials => "client_credentials",
+            Self::Enterprise => "enterprise",
             Self::Passthrough => "passthrough",
         }
     }
@@ -452,6 +459,47 @@ impl ClientCredentialsSettings {
             service_token: None,
             allow_private_network: false,
         }
+    }
+}
+
+/// The identifier of the enterprise-managed authorization extension, which an enterprise source
+/// declares in its handshake (`capabilities.extensions`).
+pub const ENTERPRISE_EXTENSION: &str = "io.modelcontextprotocol/enterprise-managed-authorization";
+
+/// Settings for enterprise-managed authorization (the MCP `ext-auth` extension, ID-JAG): the
+/// identity provider a person signs in to once, and the client this source uses at the MCP
+/// server's authorization server. Every source that names the same `idp_issuer` and
+/// `idp_client_id` shares one identity session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnterpriseSettings {
+    /// The identity provider's issuer (OpenID Connect discovery runs from it).
+    pub idp_issuer: String,
+    /// Lanyard's client at the identity provider (a public client, PKCE).
+    pub idp_client_id: String,
+    /// The identity provider's token endpoint, where ID tokens are exchanged; discovered from
+    /// the issuer when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_token_endpoint: Option<String>,
+    /// The client at the MCP server's authorization server that presents the grant; the
+    /// identity provider's client id when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// That client's secret, in the vault; a public client without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<SecretRef>,
+    /// Scopes to request instead of the ones the server suggests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// Accept discovered endpoints in a private network although the MCP server is public.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_private_network: bool,
+}
+
+impl EnterpriseSettings {
+    /// The client id at the MCP server's authorization server.
+    pub fn client_id(&self) -> &str {
+        self.client_id.as_deref().unwrap_or(&self.idp_client_id)
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use url::Url;
 
-use super::model::{ConfigValue, Profile, Protocol, Timeouts, ToolFilter, Transport};
+use super::model::{AuthKind, ConfigValue, Profile, Protocol, Timeouts, ToolFilter, Transport};
 use super::validate::MissingScheme;
 use crate::expand::{ExpandError, expand};
 use crate::ids::{SecretRef, SourceId};
@@ -25,6 +25,8 @@ pub struct Resolved {
     /// The extra CAs the profile's `ca_bundle` names, read at resolve time.
     pub ca_bundle: Option<CaBundle>,
     pub protocol: Protocol,
+    /// How the source signs in; an enterprise source declares that extension in its handshake.
+    pub auth: AuthKind,
 }
 
 /// A transport with every value final. Header and environment values are all [`Secret`]s,
@@ -171,6 +173,7 @@ pub async fn resolve_with(
         tools: profile.tools.clone(),
         ca_bundle,
         protocol: profile.protocol,
+        auth: profile.auth.kind(),
     })
 }
 

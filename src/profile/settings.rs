@@ -129,7 +129,8 @@ impl SourceSettings {
             },
         };
         let auth = match &profile.auth {
-            Auth::None | Auth::Headers => AuthSettings::None,
+            // Enterprise sign-in is set with the CLI; the form keeps it (see `Form::into_edit`).
+            Auth::None | Auth::Headers | Auth::Enterprise(_) => AuthSettings::None,
             Auth::OAuth(o) => AuthSettings::OAuth {
                 scopes: o.scopes.clone().unwrap_or_default(),
                 client_id: o.client_id.clone(),

@@ -95,7 +95,7 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
     }
     match &profile.auth {
         Auth::None | Auth::Headers => {}
-        Auth::OAuth(_) | Auth::ClientCredentials(_) | Auth::Passthrough if !is_http => {
+        Auth::OAuth(_) | Auth::ClientCredentials(_) | Auth::Enterprise(_) | Auth::Passthrough if !is_http => {
             return Err(problem(
                 "auth.kind",
                 format!(
@@ -145,6 +145,18 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
                     "auth.service_token_header",
                     "and `service_token` go together; set both or neither",
                 ));
+            }
+        }
+        Auth::Enterprise(enterprise) => {
+            check_url("auth.idp_issuer", &enterprise.idp_issuer, true)?;
+            if enterprise.idp_client_id.trim().is_empty() {
+                return Err(problem("auth.idp_client_id", "is empty"));
+            }
+            if let Some(url) = &enterprise.idp_token_endpoint {
+                check_url("auth.idp_token_endpoint", url, true)?;
+            }
+            if enterprise.client_secret.is_some() && enterprise.client_id.is_none() {
+                return Err(problem("auth.client_secret", "is set without `client_id`"));
             }
         }
         Auth::Passthrough => {}

@@ -62,7 +62,7 @@ pub use self::relay::{CallEvent, CallingAgent, InputRounds, RelayError};
 pub use self::stdio::stderr_log_path;
 pub(crate) use self::stdio::{Launch, StdioChild, spawn_pipes};
 use crate::ids::SourceId;
-use crate::profile::{Protocol, Resolved, ResolvedTransport, ToolFilter, TransportKind};
+use crate::profile::{AuthKind, Protocol, Resolved, ResolvedTransport, ToolFilter, TransportKind};
 
 /// How long a closing server gets to exit by itself before it is killed.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -143,7 +143,7 @@ impl Upstream {
     ) -> Result<Upstream, UpstreamError> {
         let span =
             info_span!("connect", source = %resolved.id, transport = %transport_kind(&resolved.transport));
-        let connecting = Connect { log_dir, offers, authorizer };
+        let connecting = Connect { log_dir, offers, authorizer, auth: resolved.auth };
         Self::connect_inner(resolved, connecting).instrument(span).await
     }
 
@@ -151,7 +151,7 @@ impl Upstream {
     pub async fn connect_with_log_dir(resolved: Resolved, log_dir: &Path) -> Result<Upstream, UpstreamError> {
         let span =
             info_span!("connect", source = %resolved.id, transport = %transport_kind(&resolved.transport));
-        let connecting = Connect { log_dir, offers: Offers::Nothing, authorizer: None };
+        let connecting = Connect { log_dir, offers: Offers::Nothing, authorizer: None, auth: resolved.auth };
         Self::connect_inner(resolved, connecting).instrument(span).await
     }
 
@@ -770,6 +770,8 @@ struct Connect<'a> {
     offers: Offers,
     /// Where HTTP requests get their bearer token.
     authorizer: Option<Arc<dyn Authorizer>>,
+    /// How the source signs in, for the extensions the handshake declares.
+    auth: AuthKind,
 }
 
 /// Opens the transport and runs the handshake.
@@ -778,7 +780,7 @@ async fn handshake(
     transport: ResolvedTransport,
     connect_timeout: Duration,
     (lifecycle, initialize_version): (ClientLifecycleMode, ProtocolVersion),
-    Connect { log_dir, offers, authorizer }: Connect<'_>,
+    Connect { log_dir, offers, authorizer, auth }: Connect<'_>,
 ) -> Result<(RunningService<RoleClient, Listener>, Option<StdioChild>), UpstreamError> {
     let connecting = match transport {
         ResolvedTransport::Stdio { command, args, env, cwd } => {
@@ -804,9 +806,11 @@ async fn handshake(
         _ => None,
     };
     let asks_person = person.is_some();
-    let config =
-        Listener::new(client_config(&offers, initialize_version), Arc::new(Relay::new(target.id.clone())))
-            .answering_elicitation(person);
+    let config = Listener::new(
+        client_config(&offers, auth, initialize_version),
+        Arc::new(Relay::new(target.id.clone())),
+    )
+    .answering_elicitation(person);
     match connecting {
         Connecting::Stdio(transport, child) => {
             match config.serve_with_lifecycle(transport, lifecycle).await {
@@ -868,8 +872,14 @@ fn lifecycle(protocol: Protocol, transport: TransportKind) -> (ClientLifecycleMo
 
 /// Who we are in the handshake. The protocol version is the newest that still has `initialize`,
 /// which every server released so far understands.
-fn client_config(offers: &Offers, initialize_version: ProtocolVersion) -> ClientConfig {
+/// An enterprise source declares the enterprise-managed authorization extension (SEP-2133
+/// `extensions`), so that the server knows its tokens come from the company's identity provider.
+fn client_config(offers: &Offers, auth: AuthKind, initialize_version: ProtocolVersion) -> ClientConfig {
     let mut capabilities = ClientCapabilities::default();
+    if auth == AuthKind::Enterprise {
+        let declared = [(crate::profile::ENTERPRISE_EXTENSION.to_owned(), Default::default())];
+        capabilities.extensions = Some(declared.into_iter().collect());
+    }
     match offers {
         Offers::Nothing => {}
         Offers::AgentRequests => {

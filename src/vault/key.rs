@@ -27,6 +27,11 @@ impl VaultKey {
     pub fn registration(issuer: &str) -> Self {
         Self(format!("issuer:{issuer}/registration"))
     }
+    /// An identity session at an identity provider (enterprise-managed authorization), shared by
+    /// every source that signs in there with that client: `idp:<issuer>#<client id>`.
+    pub fn identity_session(issuer: &str, client_id: &str) -> Self {
+        Self(format!("idp:{issuer}#{client_id}"))
+    }
     /// The token local clients present to the bridge.
     pub fn bridge_token() -> Self {
         Self("bridge/token".to_owned())
@@ -58,6 +63,10 @@ impl VaultKey {
         {
             return KeyKind::Registration { issuer: issuer.to_owned() };
         }
+        if let Some((issuer, client_id)) = self.0.strip_prefix("idp:").and_then(|rest| rest.rsplit_once('#'))
+        {
+            return KeyKind::IdentitySession { issuer: issuer.to_owned(), client_id: client_id.to_owned() };
+        }
         if self == &Self::bridge_token() { KeyKind::BridgeToken } else { KeyKind::Unknown }
     }
 }
@@ -75,6 +84,10 @@ pub enum KeyKind {
     },
     Registration {
         issuer: String,
+    },
+    IdentitySession {
+        issuer: String,
+        client_id: String,
     },
     BridgeToken,
     /// A name this version of Lanyard does not make.

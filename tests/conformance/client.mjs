@@ -198,6 +198,29 @@ function run() {
         ["--auth", "client-credentials", "--client-id", context.client_id, "--client-key-file", keyFile, ...alg],
       );
     }
+    case "auth/cross-app-access-complete-flow": // the stable suite's name for the same flow
+    case "auth/enterprise-managed-authorization": {
+      // The person signed in to the identity provider with another tool, which hands over the
+      // ID token; Lanyard exchanges it for an identity assertion grant at the identity
+      // provider and presents that at the MCP server's authorization server.
+      const added = lanyard(
+        [
+          "profile", "add", ID, "--url", url, "--auth", "enterprise",
+          "--idp-issuer", context.idp_issuer, "--idp-client-id", context.idp_client_id,
+          "--idp-token-endpoint", context.idp_token_endpoint,
+          "--client-id", context.client_id, "--client-secret-env", "CONFORMANCE_CLIENT_SECRET",
+        ],
+        { CONFORMANCE_CLIENT_SECRET: context.client_secret },
+      );
+      if (added.status !== 0) return added.status;
+      const connected = lanyard(["connect", ID, "--id-token-env", "CONFORMANCE_ID_TOKEN"], {
+        CONFORMANCE_ID_TOKEN: context.idp_id_token,
+      });
+      if (connected.status !== 0) return connected.status;
+      const listed = lanyard(["tools", ID]).status;
+      if (listed !== 0) return listed;
+      return lanyard(["call", ID, "test-tool", "--args", "{}"]).status;
+    }
     default:
       if (scenario.startsWith("auth/")) {
         // Every other auth scenario: the ordinary sign-in in the browser (no credentials given).

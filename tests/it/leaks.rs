@@ -1,7 +1,9 @@
 //! Issue 6, "Secrets never leak": unique secrets are planted in every kind of credential Lanyard
 //! holds (static and `${VAR}`-expanded header values, stdio environment secrets, an OAuth access
 //! and refresh token and a confidential client's secret from the real OAuth fixture, a
-//! client-credentials secret and its service-token header, the bridge token, an agent's own
+//! client-credentials secret and its service-token header, an enterprise source's identity
+//! session (ID token and refresh token), its identity assertion grants (ID-JAGs) and tokens, the
+//! bridge token, an agent's own
 //! `Authorization` for a passthrough source), every flow is driven with debug logging, failures
 //! included, and then everything a person or an agent can observe is searched for them: every
 //! command's stdout and stderr, `lanyard bridge`'s and `lanyard serve`'s logs, their answers to
@@ -34,6 +36,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 use crate::bridge::initialize;
 use crate::oauth::{Cleanup, unique_id};
 use crate::support::bridge_home::bridge_token;
+use crate::support::enterprise_fixture::{EnterpriseFixture, identity_session_secrets};
 use crate::support::home::{Home, output_with_input};
 use crate::support::oauth_fixture::{OAuthFixture, browser_script};
 use crate::support::{ChildGuard, free_port, start_test_server_http, test_server_bin};
@@ -673,6 +676,65 @@ async fn issue_6_planted_secrets_never_leak_from_any_flow() {
         sha256_hex(&service_token).as_str(),
         "the server saw the planted service token: {stats}"
     );
+
+    // ---- enterprise: one sign-in at the identity provider, identity assertion grants, sign-out ----
+    let (_enterprise_server, enterprise_upstream) =
+        start_test_server_http().await.expect("the enterprise site's MCP server starts");
+    let enterprise = EnterpriseFixture::start(&fixture.issuer, &[&enterprise_upstream])
+        .await
+        .expect("the enterprise fixture starts");
+    let (ent, idp_client) = (ids("ent"), enterprise.text("/idp_client_id"));
+    let ent_id: SourceId = ent.parse().unwrap();
+    let _enterprise_cleanup = Cleanup(vec![
+        format!("source:{ent}/oauth/tokens"),
+        format!("source:{ent}/oauth/client-secret"),
+        format!("idp:{}#{idp_client}", fixture.issuer),
+    ]);
+    let ent_secret = enterprise.text("/client_secret");
+    planted.keep("enterprise client secret", &ent_secret);
+    cli.env.push(("LEAK_ENT_SECRET".into(), ent_secret));
+    let (mcp, token_endpoint) = (enterprise.text("/sites/0/mcp"), enterprise.text("/token_endpoint"));
+    let client = enterprise.text("/client_id");
+    let add = [
+        "profile",
+        "add",
+        &ent,
+        "--url",
+        &mcp,
+        "--auth",
+        "enterprise",
+        "--idp-issuer",
+        &fixture.issuer,
+        "--idp-client-id",
+        &idp_client,
+        "--idp-token-endpoint",
+        &token_endpoint,
+        "--client-id",
+        &client,
+        "--client-secret-env",
+        "LEAK_ENT_SECRET",
+    ];
+    cli.expect(&add, "", 0).await;
+    cli.expect(&["connect", &ent], "", 0).await;
+    let (stdout, _) =
+        cli.expect(&["call", &ent, "echo", "--args", r#"{"message":"enterprise"}"#], "", 0).await;
+    assert!(stdout.contains("enterprise"), "the enterprise token reached the server: {stdout}");
+    cli.expect(&["status", &ent, "--json"], "", 0).await;
+    cli.expect(&["status", &ent], "", 0).await;
+    planted.tokens(&cli.home.vault(), &ent_id, "enterprise").await;
+    for (what, value) in identity_session_secrets(&cli.home.vault(), &fixture.issuer, &idp_client).await {
+        planted.keep(&what, &value);
+    }
+    cli.expect(&["disconnect", &ent], "", 0).await;
+    cli.expect(&["tools", &ent, "--json"], "", 0).await;
+    planted.tokens(&cli.home.vault(), &ent_id, "enterprise renewed").await;
+    let grants = enterprise.issued_grants().await;
+    assert_eq!(grants.len(), 2, "two identity assertion grants were issued");
+    for (what, value) in grants {
+        planted.keep(&what, &value);
+    }
+    cli.expect(&["disconnect", "--idp", &fixture.issuer], "", 0).await;
+    cli.fails(&["tools", &ent]).await;
 
     // ---- failures: a refusing server, a dead one, bad metadata ----
     cli.fails(&["call", &denied, "echo", "--args", "{}"]).await;

@@ -11,6 +11,7 @@ mod clients;
 mod credential_paths;
 mod doctor;
 mod elicitation;
+mod enterprise;
 mod faults;
 mod headless;
 mod hints;

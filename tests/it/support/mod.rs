@@ -7,6 +7,7 @@
 #![allow(dead_code, reason = "each test module uses a different part of the support code")]
 
 pub mod bridge_home;
+pub mod enterprise_fixture;
 pub mod home;
 pub mod oauth_fixture;
 pub mod private_keychain;
@@ -83,6 +84,7 @@ pub fn resolved(name: &str, transport: ResolvedTransport) -> Resolved {
         tools: ToolFilter::default(),
         ca_bundle: None,
         protocol: lanyard::profile::Protocol::Auto,
+        auth: lanyard::profile::AuthKind::None,
     }
 }
 
