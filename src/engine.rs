@@ -568,6 +568,7 @@ impl Engine {
                 row.pending_sign_in = oauth::pending::load(&self.dirs.sign_ins(), profile.id());
             }
             row.protocol = self.history.last_protocol(profile.id());
+            row.sandbox = crate::sandbox::status_of(profile, &self.dirs.logs());
             rows.push(row);
         }
         Ok(rows)

@@ -202,6 +202,9 @@ pub struct SourceStatus {
     /// The MCP revision the source's last connection spoke (from its activity log).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
+    /// A stdio source's fence: off, or what the kernel enforced at its last start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<crate::sandbox::SandboxStatus>,
 }
 
 impl SourceStatus {
@@ -220,6 +223,7 @@ impl SourceStatus {
             activity: TokenActivity::default(),
             pending_sign_in: None,
             protocol: None,
+            sandbox: None,
         }
     }
 }

@@ -20,7 +20,7 @@ pub use import::{
 };
 pub use model::{
     Auth, AuthKind, ClientCredentialsSettings, ClientKey, ConfigValue, KeyAlg, OAuthSettings, Profile,
-    Protocol, RESERVED_AUTH_PARAMS, Timeouts, ToolFilter, Transport, TransportKind,
+    Protocol, RESERVED_AUTH_PARAMS, Sandbox, SandboxNetwork, Timeouts, ToolFilter, Transport, TransportKind,
 };
 pub use resolve::{
     ResolveError, Resolved, ResolvedTransport, SecretSource, ca_bundle_of, ca_bundle_of_env, parse_http_url,
