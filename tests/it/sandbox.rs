@@ -87,6 +87,19 @@ fn make_executable(path: &Path) {
 #[cfg(not(unix))]
 fn make_executable(_path: &Path) {}
 
+/// Adds the probe as source `probe`, fenced with `network`, its own test server readable and its
+/// results folder writable.
+fn add_fenced_probe(home: &Home, probe: &Probe, network: &str) {
+    let server_dir = test_server_bin().parent().expect("the server's folder").display().to_string();
+    let mut add: Vec<String> =
+        ["profile", "add", "probe", "--sandbox-network", network].map(str::to_owned).into();
+    add.extend(["--sandbox-read".to_owned(), server_dir]);
+    add.extend(["--sandbox-write".to_owned(), probe.allowed.display().to_string()]);
+    add.extend(probe.env_args());
+    add.extend(["--".to_owned(), probe.script.display().to_string()]);
+    home.run(&add.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+}
+
 fn fence_of(home: &Home, id: &str) -> serde_json::Value {
     let status = home.run(&["status", id, "--json"]).ok().json();
     status["sources"][0]["sandbox"].clone()
@@ -160,6 +173,37 @@ fn loopback_is_kept_and_reported_as_not_enforced() {
     assert!(fence["detail"].as_str().is_some_and(|d| d.contains("NOT enforced")), "{fence}");
     assert!(probe.outcome("read").starts_with("refused"), "the files are still fenced");
     assert_eq!(probe.outcome("connect"), "allowed", "TCP is open, as reported");
+}
+
+/// The bridge's pass-through starts its own server process: the fence holds there too.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_bridge_starts_a_fenced_server_fenced() {
+    let home = Home::new();
+    let probe = Probe::new();
+    add_fenced_probe(&home, &probe, "none");
+    let messages = [
+        crate::bridge::initialize(0),
+        serde_json::json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+        serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list" }),
+    ];
+    let input: String = messages.iter().map(|message| format!("{message}\n")).collect();
+    let bridge = home.run_with_stdin(&["bridge", "probe"], &input).ok();
+    assert!(
+        bridge.stdout.contains("\"echo\""),
+        "the fenced server answered through the bridge:\n{}",
+        bridge.stdout
+    );
+    let fence = fence_of(&home, "probe");
+    if fence["state"] == "not_fenced" {
+        eprintln!("SKIPPED: this kernel does not enforce Landlock ({})", fence["detail"]);
+        return;
+    }
+    assert_eq!(fence["state"], "enforced", "{fence}");
+    for attempt in ["read", "write", "connect"] {
+        let outcome = probe.outcome(attempt);
+        assert!(outcome.contains("Permission denied"), "the kernel refused the {attempt}: {outcome}");
+    }
 }
 
 #[test]
