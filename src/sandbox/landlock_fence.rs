@@ -7,7 +7,7 @@
 
 use landlock::{
     ABI, Access, AccessFs, AccessNet, LandlockStatus, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetError,
-    RulesetStatus, path_beneath_rules,
+    RulesetStatus, Scope, path_beneath_rules,
 };
 
 use super::plan::FencePlan;
@@ -19,6 +19,9 @@ use crate::profile::SandboxNetwork;
 const FS_ABI: ABI = ABI::V5;
 /// TCP bind and connect.
 const NET_ABI: ABI = ABI::V4;
+/// Signals to processes outside the fence and connections to abstract Unix sockets made outside
+/// it (an X server's, say).
+const SCOPE_ABI: ABI = ABI::V6;
 
 /// What the kernel enforced.
 pub struct Enforced {
@@ -29,7 +32,8 @@ pub struct Enforced {
 
 /// Fences this process (and what it `exec`s) in `plan`.
 pub fn restrict_self(plan: &FencePlan) -> Result<Enforced, RulesetError> {
-    let mut ruleset = Ruleset::default().handle_access(AccessFs::from_all(FS_ABI))?;
+    let mut ruleset =
+        Ruleset::default().handle_access(AccessFs::from_all(FS_ABI))?.scope(Scope::from_all(SCOPE_ABI))?;
     if plan.network == SandboxNetwork::None {
         ruleset = ruleset.handle_access(AccessNet::from_all(NET_ABI))?;
     }
@@ -56,10 +60,11 @@ pub fn restrict_self(plan: &FencePlan) -> Result<Enforced, RulesetError> {
         (RulesetStatus::PartiallyEnforced, _) => (
             FenceState::Partly,
             format!(
-                "this kernel's Landlock (ABI {}) enforces only part of the fence (files need ABI {}, the network ABI {}); {network}",
+                "this kernel's Landlock (ABI {}) enforces only part of the fence (files need ABI {}, the network ABI {}, signals and abstract sockets ABI {}); {network}",
                 abi.unwrap_or_default(),
                 FS_ABI as i32,
-                NET_ABI as i32
+                NET_ABI as i32,
+                SCOPE_ABI as i32
             ),
         ),
         (RulesetStatus::FullyEnforced, SandboxNetwork::Loopback) => {

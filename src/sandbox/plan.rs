@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use crate::profile::{Sandbox, SandboxNetwork};
 
 /// Read-only folders and files of the system that programs load libraries, settings and
-/// certificates from. Missing ones are skipped when the fence is built.
+/// certificates from. Missing ones are skipped when the fence is built. Of `/proc`, only the
+/// server's own folder (`/proc/self` is opened by the launcher, whose process the server becomes)
+/// and the machine-wide facts: another process's folder holds its environment, and so its
+/// secrets.
 const SYSTEM_READ: &[&str] = &[
     "/usr",
     "/lib",
@@ -18,8 +21,16 @@ const SYSTEM_READ: &[&str] = &[
     "/sbin",
     "/etc",
     "/opt",
-    "/proc",
     "/sys",
+    "/proc/self",
+    "/proc/cpuinfo",
+    "/proc/meminfo",
+    "/proc/stat",
+    "/proc/loadavg",
+    "/proc/uptime",
+    "/proc/version",
+    "/proc/filesystems",
+    "/proc/sys",
     "/dev/urandom",
     "/dev/random",
     "/dev/zero",
@@ -171,6 +182,7 @@ mod tests {
         assert!(plan.write.contains(&PathBuf::from("/work")), "the working folder is writable: {plan:?}");
         assert!(plan.write.contains(&PathBuf::from("/tmp/x")), "the scratch folder is writable: {plan:?}");
         assert!(!plan.write.contains(&PathBuf::from("/tmp")), "not all of /tmp: {plan:?}");
+        assert!(!plan.read.contains(&PathBuf::from("/proc")), "not other processes' environments: {plan:?}");
     }
 
     #[test]

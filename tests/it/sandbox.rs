@@ -18,6 +18,7 @@ out="$PROBE_OUT"
 if err=$(cat "$PROBE_HIDDEN" 2>&1 >/dev/null); then echo "read=allowed"; else echo "read=refused: $err"; fi >> "$out"
 if err=$( (echo x > "$PROBE_OUTSIDE") 2>&1); then echo "write=allowed"; else echo "write=refused: $err"; fi >> "$out"
 if err=$( (echo x > "$PROBE_INSIDE") 2>&1); then echo "inside=allowed"; else echo "inside=refused: $err"; fi >> "$out"
+if err=$(cat "/proc/$PPID/environ" 2>&1 >/dev/null); then echo "environ=allowed"; else echo "environ=refused: $err"; fi >> "$out"
 if err=$(bash -c "exec 3<>/dev/tcp/127.0.0.1/$PROBE_PORT" 2>&1); then echo "connect=allowed"; else echo "connect=refused: $err"; fi >> "$out"
 exec "$PROBE_SERVER" stdio
 "#;
@@ -137,6 +138,10 @@ fn a_fenced_server_is_refused_by_the_kernel_and_an_unfenced_one_is_not() {
         assert!(outcome.contains("Permission denied"), "the kernel refused the {attempt}: {outcome}");
     }
     assert_eq!(probe.outcome("inside"), "allowed", "its own folder stays writable");
+    assert!(
+        probe.outcome("environ").contains("Permission denied"),
+        "Lanyard's own environment is out of reach"
+    );
     assert!(!probe.outside.join("written.txt").exists(), "nothing was written outside");
     let log = std::fs::read_to_string(home.log_dir().join("probe.stderr.log")).expect("the server's log");
     assert!(log.contains("lanyard fence: fenced (enforced)"), "the start says so in the log:\n{log}");
@@ -144,7 +149,7 @@ fn a_fenced_server_is_refused_by_the_kernel_and_an_unfenced_one_is_not() {
     home.run(&["profile", "edit", "probe", "--no-sandbox"]).ok();
     assert_eq!(fence_of(&home, "probe")["state"], "off");
     home.run(&["tools", "probe"]).ok();
-    for attempt in ["read", "write", "connect"] {
+    for attempt in ["read", "write", "connect", "environ"] {
         assert_eq!(probe.outcome(attempt), "allowed", "an unfenced server's {attempt} goes through");
     }
 }
