@@ -81,8 +81,10 @@ pub fn status_of(profile: &Profile, log_dir: &Path) -> Option<SandboxStatus> {
         return Some(SandboxStatus {
             state: FenceState::Off,
             network: None,
-            detail: "the server runs with your rights; fence it with `lanyard profile edit <id> --sandbox-network none`"
-                .to_owned(),
+            detail: format!(
+                "the server runs with your rights; fence it with `lanyard profile edit {} --sandbox-network none`",
+                profile.id()
+            ),
             last_start: None,
         });
     };
