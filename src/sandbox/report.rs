@@ -116,3 +116,52 @@ pub fn status_of(profile: &Profile, log_dir: &Path) -> Option<SandboxStatus> {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Sandbox;
+
+    fn stdio(sandbox: Option<Sandbox>) -> Profile {
+        let transport =
+            Transport::Stdio { command: "x".into(), args: vec![], env: Default::default(), cwd: None };
+        let mut profile = Profile::new("s".parse().unwrap(), transport);
+        profile.sandbox = sandbox;
+        profile
+    }
+
+    fn report(network: SandboxNetwork) -> FenceReport {
+        FenceReport {
+            state: FenceState::Enforced,
+            network,
+            detail: "files fenced".into(),
+            landlock_abi: Some(7),
+            at: 1,
+        }
+    }
+
+    #[test]
+    fn the_state_is_the_last_starts_report_for_the_setting_in_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let off = status_of(&stdio(None), dir.path()).unwrap();
+        assert_eq!(off.state, FenceState::Off);
+        let fenced = stdio(Some(Sandbox::default()));
+        assert_eq!(status_of(&fenced, dir.path()).unwrap().state, FenceState::NotStarted);
+        let path = report_path(dir.path(), fenced.id());
+        std::fs::write(&path, serde_json::to_vec(&report(SandboxNetwork::None)).unwrap()).unwrap();
+        let now = status_of(&fenced, dir.path()).unwrap();
+        if super::super::ENFORCED_ON_THIS_OS {
+            assert_eq!((now.state, now.last_start), (FenceState::Enforced, Some(1)));
+        } else {
+            assert_eq!(now.state, FenceState::NotFenced, "no fence here, whatever a file says");
+        }
+        std::fs::write(&path, serde_json::to_vec(&report(SandboxNetwork::Any)).unwrap()).unwrap();
+        let stale = status_of(&fenced, dir.path()).unwrap();
+        assert_ne!(stale.state, FenceState::Enforced, "a report for another setting does not count");
+        let http = Profile::new(
+            "h".parse().unwrap(),
+            Transport::Http { url: "http://x".into(), headers: Default::default() },
+        );
+        assert!(status_of(&http, dir.path()).is_none(), "an http source has no fence state");
+    }
+}
