@@ -629,6 +629,7 @@ impl Engine {
                 let session = IdentitySession::load(&self.vault, profile.id(), settings).await?;
                 row.identity = Some(IdentityStatus::of(settings, session.as_ref()));
             }
+            row.sandbox = crate::sandbox::status_of(profile, &self.dirs.logs());
             rows.push(row);
         }
         Ok(rows)

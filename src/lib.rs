@@ -27,6 +27,7 @@ pub mod paths;
 pub mod profile;
 pub mod program;
 pub mod remedy;
+pub mod sandbox;
 pub mod secret;
 pub mod source;
 pub mod suggest;

@@ -205,6 +205,9 @@ pub struct SourceStatus {
     /// The identity session an enterprise source gets its tokens from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<IdentityStatus>,
+    /// A stdio source's fence: off, or what the kernel enforced at its last start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<crate::sandbox::SandboxStatus>,
 }
 
 /// What `lanyard status` shows of an identity session (enterprise-managed authorization): never
@@ -253,6 +256,7 @@ impl SourceStatus {
             pending_sign_in: None,
             protocol: None,
             identity: None,
+            sandbox: None,
         }
     }
 }

@@ -73,6 +73,26 @@ pub enum Command {
     /// Find servers in MCP registries and add them as sources.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Starts a stdio server inside its fence; Lanyard runs this itself (see docs/sandbox.md).
+    #[command(hide = true)]
+    SandboxExec(SandboxExecArgs),
+}
+
+/// `lanyard sandbox-exec`: the fence's folders, network and report file, then the server.
+#[derive(Debug, Args)]
+pub struct SandboxExecArgs {
+    /// Where to write what the kernel enforced.
+    #[arg(long, value_name = "FILE")]
+    pub report: PathBuf,
+    #[arg(long, value_name = "PATH")]
+    pub read: Vec<PathBuf>,
+    #[arg(long, value_name = "PATH")]
+    pub write: Vec<PathBuf>,
+    #[arg(long, value_name = "NETWORK", value_parser = ["none", "loopback", "any"])]
+    pub network: String,
+    /// The server's command and arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -409,6 +429,22 @@ pub struct ProfileSettings {
     /// Working folder for a stdio server.
     #[arg(long)]
     pub cwd: Option<PathBuf>,
+    /// Fence a stdio server (Linux): how far it may reach on the network, `none` (no TCP),
+    /// `loopback` (stored, but the kernel cannot enforce it: see docs/sandbox.md) or `any`.
+    /// Any --sandbox-* flag turns the fence on.
+    #[arg(long, value_name = "NETWORK", value_parser = ["none", "loopback", "any"])]
+    pub sandbox_network: Option<String>,
+    /// A folder or file the fenced server may read, beyond the presets (repeatable; replaces
+    /// the saved list).
+    #[arg(long, value_name = "PATH")]
+    pub sandbox_read: Vec<PathBuf>,
+    /// A folder or file the fenced server may read and write, beyond the presets (repeatable;
+    /// replaces the saved list).
+    #[arg(long, value_name = "PATH")]
+    pub sandbox_write: Vec<PathBuf>,
+    /// Run the stdio server without a fence (removes the fence and its lists).
+    #[arg(long, conflicts_with_all = ["sandbox_network", "sandbox_read", "sandbox_write"])]
+    pub no_sandbox: bool,
     /// A PEM file of extra CAs trusted for this source's server and sign-in (http, sse), on top
     /// of the OS store and `LANYARD_CA_BUNDLE`; `${VAR}` expands at connect time.
     #[arg(long, value_name = "PATH")]
@@ -602,6 +638,10 @@ pub struct Target {
     mut_arg("env_ref", |arg| arg.hide(true)),
     mut_arg("cwd", |arg| arg.hide(true)),
     mut_arg("merged_prefix", |arg| arg.hide(true)),
+    mut_arg("sandbox_network", |arg| arg.hide(true)),
+    mut_arg("sandbox_read", |arg| arg.hide(true)),
+    mut_arg("sandbox_write", |arg| arg.hide(true)),
+    mut_arg("no_sandbox", |arg| arg.hide(true)),
 )]
 pub struct ToolsArgs {
     /// Print JSON (the tools as the MCP `tools/list` result shapes them).
@@ -624,6 +664,10 @@ pub struct ToolsArgs {
     mut_arg("env_ref", |arg| arg.hide(true)),
     mut_arg("cwd", |arg| arg.hide(true)),
     mut_arg("merged_prefix", |arg| arg.hide(true)),
+    mut_arg("sandbox_network", |arg| arg.hide(true)),
+    mut_arg("sandbox_read", |arg| arg.hide(true)),
+    mut_arg("sandbox_write", |arg| arg.hide(true)),
+    mut_arg("no_sandbox", |arg| arg.hide(true)),
 )]
 pub struct CallArgs {
     /// The saved source whose tool to call; with --url, leave it out and give only the tool.

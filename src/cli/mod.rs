@@ -26,16 +26,21 @@ use exit::{Exit, classify};
 /// Runs the command line and returns the process's exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    // Becomes the server: no runtime, no logging, nothing else of Lanyard's.
+    let command = match cli.command {
+        Command::SandboxExec(args) => return sandbox_exec(args),
+        command => command,
+    };
     exit_quietly_when_stdout_closes();
     init_logging();
-    let runtime = match runtime_for(&cli.command).enable_all().build() {
+    let runtime = match runtime_for(&command).enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
             return Exit::Failure.into();
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
+    match runtime.block_on(dispatch(command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -84,7 +89,24 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Catalog(CatalogCommand::Add(args)) => catalog_cmd::add(&engine, args).await,
         Command::Catalog(CatalogCommand::Outdated(args)) => catalog_cmd::outdated(&engine, args).await,
         Command::Catalog(CatalogCommand::Registry(command)) => catalog_cmd::registry(&engine, command),
+        Command::SandboxExec(_) => Err(anyhow::anyhow!("`sandbox-exec` runs before the engine opens")),
     }
+}
+
+/// `lanyard sandbox-exec`: fence this process and become the server (see `lanyard::sandbox`).
+fn sandbox_exec(args: args::SandboxExecArgs) -> ExitCode {
+    let network = match args.network.parse() {
+        Ok(network) => network,
+        Err(err) => {
+            eprintln!("lanyard sandbox-exec: {err}");
+            return ExitCode::from(125);
+        }
+    };
+    lanyard::sandbox::exec::run(lanyard::sandbox::exec::ExecRequest {
+        plan: lanyard::sandbox::FencePlan { read: args.read, write: args.write, network },
+        report: args.report,
+        command: args.command,
+    })
 }
 
 /// Logs go to stderr, quiet by default, so stdout stays clean for `--json` and for an agent's

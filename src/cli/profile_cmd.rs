@@ -242,10 +242,15 @@ pub(super) async fn add_imported(
             skipped.push((name, format!("a source `{id}` already exists")));
             continue;
         }
-        let row = json!({
+        let mut row = json!({
             "id": id, "name": name, "transport": entry.profile.transport.kind(),
-            "secrets": entry.secrets.len(), "notes": entry.notes,
+            "secrets": entry.secrets.len(), "notes": entry.notes, "enabled": entry.profile.enabled,
         });
+        if let Transport::Stdio { command, args, env, cwd } = &entry.profile.transport {
+            row["command"] = json!(std::iter::once(command).chain(args).collect::<Vec<_>>());
+            row["cwd"] = json!(cwd);
+            row["env_names"] = json!(env.keys().collect::<Vec<_>>());
+        }
         if !dry_run {
             match engine.add_profile(entry.profile, entry.secrets).await {
                 Ok(()) => {}
@@ -285,9 +290,18 @@ pub(super) fn print_imported(dry_run: bool, from: &str, imported: &[Imported], s
         for note in row["notes"].as_array().into_iter().flatten() {
             println!("      note: {}", note.as_str().unwrap_or_default());
         }
+        if let Some(command) = row["command"].as_array() {
+            print_for_approval(row, command);
+        }
     }
     for (name, reason) in skipped {
         println!("  - skipped `{name}`: {reason}");
+    }
+    let waiting = imported.iter().filter(|Imported { row, .. }| row["enabled"] == false).count();
+    if waiting > 0 {
+        println!(
+            "{waiting} stdio server(s) stored disabled: nothing runs until you check the command above and enable it."
+        );
     }
 }
 
@@ -321,4 +335,30 @@ fn keychain_name(engine: &Engine) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// What a person checks before an imported stdio server may run: the exact command line (each
+/// argument quoted where it needs to be), the working folder and the environment's names (their
+/// values are in the keychain or are variables).
+fn print_for_approval(row: &serde_json::Value, command: &[serde_json::Value]) {
+    let line: Vec<String> =
+        command.iter().map(|part| shell_quoted(part.as_str().unwrap_or_default())).collect();
+    println!("      runs: {}", line.join(" "));
+    println!("      in: {}", row["cwd"].as_str().unwrap_or("(Lanyard's own working folder)"));
+    let names: Vec<&str> =
+        row["env_names"].as_array().into_iter().flatten().filter_map(|n| n.as_str()).collect();
+    println!("      env: {}", if names.is_empty() { "(none)".to_owned() } else { names.join(", ") });
+    if row["enabled"] == false {
+        let id = row["id"].as_str().unwrap_or_default();
+        println!("      disabled until you enable it: `lanyard profile edit {id} --enable`");
+    }
+}
+
+/// `text` as a POSIX shell would need it to read one word.
+fn shell_quoted(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | '@' | '+' | ',')
+        });
+    if plain { text.to_owned() } else { format!("'{}'", text.replace('\'', r"'\''")) }
 }

@@ -14,7 +14,7 @@ use lanyard::Secret;
 use lanyard::ids::{SecretRef, SourceId};
 use lanyard::profile::{
     Auth, ClientCredentialsSettings, ClientKey, Draft, DraftError, EnterpriseSettings, KeyAlg, NewSecrets,
-    OAuthSettings, Profile, Transport, Value, auth_params,
+    OAuthSettings, Profile, Sandbox, Transport, Value, auth_params,
 };
 use lanyard::vault::ExternalRef;
 
@@ -103,6 +103,7 @@ pub fn apply(draft: &mut Draft, settings: &ProfileSettings) -> Result<()> {
     if let (Transport::Stdio { cwd, .. }, Some(dir)) = (&mut profile.transport, &settings.cwd) {
         *cwd = Some(dir.clone());
     }
+    apply_sandbox(profile, settings, is_stdio)?;
     let flags = if is_stdio {
         ValueFlags {
             plain: (&settings.env, '=', "--env", "NAME=value"),
@@ -161,6 +162,50 @@ pub fn apply(draft: &mut Draft, settings: &ProfileSettings) -> Result<()> {
         profile.tools.description.insert(tool, text);
     }
     apply_auth(draft, settings, any_header)
+}
+
+/// The fence flags: any `--sandbox-*` turns the fence on (network `none` unless given) and
+/// replaces the lists it names; `--no-sandbox` removes it. Paths without variables are saved
+/// absolute, since the server may be started from another folder.
+fn apply_sandbox(profile: &mut Profile, settings: &ProfileSettings, is_stdio: bool) -> Result<()> {
+    let any = settings.sandbox_network.is_some()
+        || !settings.sandbox_read.is_empty()
+        || !settings.sandbox_write.is_empty();
+    if (any || settings.no_sandbox) && !is_stdio {
+        return Err(UsageError::new(
+            "the --sandbox flags apply to stdio sources; an http or sse server runs elsewhere",
+        )
+        .into());
+    }
+    if settings.no_sandbox {
+        profile.sandbox = None;
+    }
+    if !any {
+        return Ok(());
+    }
+    let absolute = |paths: &[std::path::PathBuf]| -> Result<Vec<std::path::PathBuf>> {
+        paths
+            .iter()
+            .map(|path| {
+                if path.to_string_lossy().contains("${") {
+                    Ok(path.clone())
+                } else {
+                    std::path::absolute(path).with_context(|| format!("make {} absolute", path.display()))
+                }
+            })
+            .collect()
+    };
+    let sandbox = profile.sandbox.get_or_insert_with(Sandbox::default);
+    if let Some(network) = &settings.sandbox_network {
+        sandbox.network = network.parse().map_err(UsageError::new)?;
+    }
+    if !settings.sandbox_read.is_empty() {
+        sandbox.read = absolute(&settings.sandbox_read)?;
+    }
+    if !settings.sandbox_write.is_empty() {
+        sandbox.write = absolute(&settings.sandbox_write)?;
+    }
+    Ok(())
 }
 
 /// The four ways to give a header or an environment variable: plain text, a secret from stdin,

@@ -62,6 +62,10 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
                 "", identity.issuer, identity.client_id
             );
         }
+        if let Some(fence) = &row.sandbox {
+            let network = fence.network.map(|n| format!(", network {n}")).unwrap_or_default();
+            println!("{:<20} {}{network}: {}", "", fence.state.describe(), fence.detail);
+        }
         if let Some(tokens) = row.state.tokens() {
             let scopes = if tokens.scopes.is_empty() { "(none)".to_owned() } else { tokens.scopes.join(" ") };
             println!("{:<20} issuer {}  scopes {scopes}", "", tokens.issuer);

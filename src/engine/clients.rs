@@ -110,7 +110,9 @@ mod tests {
             json!({"command": "/bin/lanyard", "args": ["bridge", "my-server"]}),
             "the entry keeps its name and now runs the bridge: {file}"
         );
-        assert!(engine.profile(&"my-server".parse().unwrap()).is_ok(), "the server is a source now");
+        let id: SourceId = "my-server".parse().unwrap();
+        let source = engine.profile(&id).expect("the server is a source now");
+        assert!(!source.enabled, "a stdio server taken over waits for the person to enable it");
 
         let again = engine.take_over(client, &path, "/bin/lanyard").await.unwrap();
         assert!(again.imported.added.is_empty() && again.written.is_none(), "nothing left to take over");
@@ -118,6 +120,10 @@ mod tests {
         clients::undo(&path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "undo puts the file back");
 
+        let set_up = engine.set_up_client(client, &path, "/bin/lanyard").unwrap();
+        assert!(set_up.added.is_empty(), "Set up writes no entry for a disabled source: {:?}", set_up.added);
+        clients::undo(&path).unwrap();
+        engine.edit_profile(&id, Vec::new(), |profile| profile.enabled = true).await.unwrap();
         let set_up = engine.set_up_client(client, &path, "/bin/lanyard").unwrap();
         assert_eq!(set_up.added, vec!["my-server".to_owned()], "Set up writes an entry per enabled source");
     }

@@ -401,6 +401,23 @@ alias = { create_issue = "new_issue" }
     }
 
     #[test]
+    fn a_sandbox_is_read_for_stdio_sources_and_refused_elsewhere() {
+        let text = "version = 1\n[sources.a]\nsandbox = { read = [\"/data\"], network = \"loopback\" }\ntransport = { type = \"stdio\", command = \"x\" }\n";
+        let file = parse(text).unwrap();
+        let sandbox = file.profiles().next().unwrap().sandbox.clone().expect("the fence is read");
+        assert_eq!(sandbox.read, vec![std::path::PathBuf::from("/data")]);
+        assert!(sandbox.write.is_empty());
+        assert_eq!(sandbox.network, super::super::SandboxNetwork::Loopback);
+        let typo = text.replace("network", "netwrk");
+        assert!(parse(&typo).unwrap_err().to_string().contains("netwrk"), "an unknown key is an error");
+        let bad = text.replace("loopback", "lan");
+        assert!(parse(&bad).is_err(), "an unknown network setting is an error");
+        let http = "version = 1\n[sources.a]\nsandbox = { network = \"none\" }\ntransport = { type = \"http\", url = \"http://x\" }\n";
+        let err = parse(http).unwrap_err();
+        assert!(err.to_string().contains("sandbox"), "an http source has no fence: {err}");
+    }
+
+    #[test]
     fn ca_bundle_belongs_to_the_source_not_the_transport() {
         let text = "version = 1\n[sources.a]\ntransport = { type = \"http\", url = \"http://x\", ca_bundle = \"/ca.pem\" }\n";
         let err = parse(text).unwrap_err();

@@ -138,6 +138,9 @@ impl Form {
         // A stdio source cannot have one (the profile refuses it), so a switch to stdio drops it.
         if matches!(transport, Transport::Stdio { .. }) {
             profile.ca_bundle = None;
+        } else {
+            // Likewise the fence, which only a stdio server runs in.
+            profile.sandbox = None;
         }
         profile.transport = transport;
         fill(&mut draft, self.name, values, self.auth)?;

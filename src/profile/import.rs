@@ -6,6 +6,10 @@
 //! that are pure variable references (`${VAR}`, VS Code's `${env:VAR}`) stay as text. What cannot
 //! be carried over (VS Code `${input:...}` prompts, `envFile`, unknown shapes) is reported, never
 //! silently dropped.
+//!
+//! A stdio server comes in disabled: its command would run with the person's rights, and a config
+//! file (a repository's, say) is no proof that they want it to. Import shows the command line, the
+//! working folder and the environment's names, and the server runs only once they enable it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -167,6 +171,11 @@ fn import_entry(name: &str, entry: &Value) -> Result<ImportedProfile, String> {
     let has_headers = matches!(&transport, Transport::Http { headers, .. } | Transport::Sse { headers, .. } if !headers.is_empty());
     let mut profile = Profile::new(id, transport);
     profile.name = Some(name.to_owned());
+    // A program from someone else's file runs with the person's rights: it waits for them to
+    // read its command line and enable it (`lanyard profile edit <id> --enable`).
+    if matches!(profile.transport, Transport::Stdio { .. }) {
+        profile.enabled = false;
+    }
     if has_headers {
         profile.auth = Auth::Headers;
     }

@@ -81,6 +81,10 @@ pub struct Profile {
     /// not in `transport`, because the sign-in endpoints need it as much as the server does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_bundle: Option<PathBuf>,
+    /// The fence a stdio server runs in (see `docs/sandbox.md`); none while absent. At the
+    /// source level, beside `ca_bundle`, so a new transport setting never moves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<Sandbox>,
     pub transport: Transport,
     #[serde(default, skip_serializing_if = "Auth::is_none")]
     pub auth: Auth,
@@ -130,6 +134,7 @@ impl Profile {
             name: None,
             enabled: true,
             ca_bundle: None,
+            sandbox: None,
             transport,
             auth: Auth::None,
             timeouts: Timeouts::default(),
@@ -193,6 +198,64 @@ fn is_zero(value: &u32) -> bool {
 
 fn is_true(value: &bool) -> bool {
     *value
+}
+
+/// The fence of a stdio server: the folders it may read and write besides the presets, and how
+/// far it may reach on the network. In TOML: `sandbox = { read = [...], write = [...], network =
+/// "none" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sandbox {
+    /// Folders or files the server may read (and run programs from), beyond the presets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read: Vec<PathBuf>,
+    /// Folders or files the server may read and write, beyond the presets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub write: Vec<PathBuf>,
+    #[serde(default)]
+    pub network: SandboxNetwork,
+}
+
+/// How far a fenced server may reach on the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SandboxNetwork {
+    /// No TCP connection or listening socket at all.
+    #[default]
+    None,
+    /// This machine only. The kernel's fence cannot tell addresses apart, so this is stored and
+    /// reported as not enforced (see `docs/sandbox.md`).
+    Loopback,
+    /// Anywhere.
+    Any,
+}
+
+impl SandboxNetwork {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Loopback => "loopback",
+            Self::Any => "any",
+        }
+    }
+}
+
+impl fmt::Display for SandboxNetwork {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SandboxNetwork {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "none" => Ok(Self::None),
+            "loopback" => Ok(Self::Loopback),
+            "any" => Ok(Self::Any),
+            other => Err(format!("`{other}` is not a network setting; use none, loopback or any")),
+        }
+    }
 }
 
 /// How to reach the server.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use url::Url;
 
-use super::model::{AuthKind, ConfigValue, Profile, Protocol, Timeouts, ToolFilter, Transport};
+use super::model::{AuthKind, ConfigValue, Profile, Protocol, Sandbox, Timeouts, ToolFilter, Transport};
 use super::validate::MissingScheme;
 use crate::expand::{ExpandError, expand};
 use crate::ids::{SecretRef, SourceId};
@@ -33,9 +33,22 @@ pub struct Resolved {
 /// because any of them may carry a credential.
 #[derive(Debug, Clone)]
 pub enum ResolvedTransport {
-    Stdio { command: String, args: Vec<String>, env: Vec<(String, Secret)>, cwd: Option<PathBuf> },
-    Http { url: Url, headers: Vec<(String, Secret)> },
-    Sse { url: Url, headers: Vec<(String, Secret)> },
+    Stdio {
+        command: String,
+        args: Vec<String>,
+        env: Vec<(String, Secret)>,
+        cwd: Option<PathBuf>,
+        /// The fence to start it in, its paths expanded; `None` runs it unfenced.
+        sandbox: Option<Sandbox>,
+    },
+    Http {
+        url: Url,
+        headers: Vec<(String, Secret)>,
+    },
+    Sse {
+        url: Url,
+        headers: Vec<(String, Secret)>,
+    },
 }
 
 /// Why a profile could not be made ready to connect.
@@ -150,7 +163,27 @@ pub async fn resolve_with(
                 let field = format!("env.{name}");
                 resolved_env.push((name.clone(), value_of(&id, &field, value, secrets, &text).await?));
             }
-            ResolvedTransport::Stdio { command, args, env: resolved_env, cwd }
+            let sandbox = match &profile.sandbox {
+                Some(fence) => {
+                    let paths = |field: &str, paths: &[PathBuf]| {
+                        paths
+                            .iter()
+                            .enumerate()
+                            .map(|(index, path)| {
+                                text(&format!("sandbox.{field}[{index}]"), &path.to_string_lossy())
+                                    .map(PathBuf::from)
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    };
+                    Some(Sandbox {
+                        read: paths("read", &fence.read)?,
+                        write: paths("write", &fence.write)?,
+                        network: fence.network,
+                    })
+                }
+                None => None,
+            };
+            ResolvedTransport::Stdio { command, args, env: resolved_env, cwd, sandbox }
         }
         Transport::Http { url, headers } | Transport::Sse { url, headers } => {
             let url = parse_http_url(&id, "url", &text("url", url)?)?;

@@ -93,6 +93,15 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
             return Err(problem("ca_bundle", "is empty; give the path of a PEM file or leave it out"));
         }
     }
+    if let Some(sandbox) = &profile.sandbox {
+        if is_http {
+            return Err(problem("sandbox", "applies to stdio sources; an http or sse server runs elsewhere"));
+        }
+        let paths = sandbox.read.iter().chain(&sandbox.write);
+        if paths.into_iter().any(|path| path.as_os_str().is_empty()) {
+            return Err(problem("sandbox", "has an empty path; give a folder or a file, or leave it out"));
+        }
+    }
     match &profile.auth {
         Auth::None | Auth::Headers => {}
         Auth::OAuth(_) | Auth::ClientCredentials(_) | Auth::Enterprise(_) | Auth::Passthrough if !is_http => {

@@ -783,8 +783,14 @@ async fn handshake(
     Connect { log_dir, offers, authorizer, auth }: Connect<'_>,
 ) -> Result<(RunningService<RoleClient, Listener>, Option<StdioChild>), UpstreamError> {
     let connecting = match transport {
-        ResolvedTransport::Stdio { command, args, env, cwd } => {
-            let launch = stdio::Launch { command: &command, args: &args, env: &env, cwd: cwd.as_deref() };
+        ResolvedTransport::Stdio { command, args, env, cwd, sandbox } => {
+            let launch = stdio::Launch {
+                command: &command,
+                args: &args,
+                env: &env,
+                cwd: cwd.as_deref(),
+                sandbox: sandbox.as_ref(),
+            };
             let (transport, child) = stdio::spawn(&target.id, launch, log_dir).await?;
             Connecting::Stdio(transport, child)
         }

@@ -21,6 +21,7 @@ use tracing::debug;
 
 use super::error::UpstreamError;
 use crate::ids::SourceId;
+use crate::profile::Sandbox;
 use crate::secret::Secret;
 
 /// How much of the end of the stderr log goes into an error message.
@@ -41,12 +42,13 @@ pub(crate) struct StdioChild {
     log_start: u64,
 }
 
-/// What to start: the resolved `command`, `args`, `env` and `cwd` of a stdio profile.
+/// What to start: the resolved `command`, `args`, `env`, `cwd` and fence of a stdio profile.
 pub(crate) struct Launch<'a> {
     pub command: &'a str,
     pub args: &'a [String],
     pub env: &'a [(String, Secret)],
     pub cwd: Option<&'a Path>,
+    pub sandbox: Option<&'a Sandbox>,
 }
 
 /// The file in `log_dir` that holds a source's stderr.
@@ -80,9 +82,12 @@ pub(crate) async fn spawn_pipes(
         err,
     })?;
 
-    let mut command = Command::new(launch.command);
+    let mut command = command_for(id, &launch, log_dir).map_err(|err| UpstreamError::Spawn {
+        id: id.clone(),
+        command: launch.command.to_owned(),
+        err,
+    })?;
     command
-        .args(launch.args)
         // Every value may be a credential; this is where it leaves the process.
         .envs(launch.env.iter().map(|(name, value)| (name, value.expose())))
         .stdin(Stdio::piped())
@@ -124,6 +129,34 @@ pub(crate) async fn spawn_pipes(
     });
 
     Ok((stdin, stdout, StdioChild { pid, exit, _kill: kill, log, log_start }))
+}
+
+/// The command that starts the server: itself, or through `lanyard sandbox-exec` when it is
+/// fenced (on Linux; elsewhere the fence is reported as not enforced and the server starts as is).
+fn command_for(id: &SourceId, launch: &Launch<'_>, log_dir: &Path) -> std::io::Result<Command> {
+    let Some(sandbox) = launch.sandbox.filter(|_| crate::sandbox::ENFORCED_ON_THIS_OS) else {
+        let mut command = Command::new(launch.command);
+        command.args(launch.args);
+        return Ok(command);
+    };
+    let scratch = log_dir.parent().unwrap_or(log_dir).join("fence-tmp").join(id.as_str());
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&scratch)?;
+    let plan =
+        crate::sandbox::plan(sandbox, launch.command, launch.cwd, &scratch, dirs::home_dir().as_deref());
+    let report = crate::sandbox::report_path(log_dir, id);
+    // A report from an earlier start must not speak for this one.
+    match std::fs::remove_file(&report) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err),
+        _ => {}
+    }
+    let mut command = Command::new(crate::sandbox::launcher()?);
+    command.args(crate::sandbox::plan::launcher_args(&plan, &report, launch.command, launch.args));
+    command.env("TMPDIR", &scratch);
+    Ok(command)
 }
 
 /// Opens the log for appending, marks the start of this run, and says where the run begins.

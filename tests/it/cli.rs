@@ -260,8 +260,63 @@ fn import_claude_desktop_config() {
     assert!(!file.contains(&planted), "the imported token is not in the profile file");
     let account = crate::support::install_account(&home.config_dir(), &format!("source:{id}/env/API_TOKEN"));
     assert_eq!(keychain_lookup(&account).as_deref(), Some(planted.as_str()));
+    assert_eq!(
+        report["imported"][0]["enabled"], false,
+        "an imported stdio server waits for approval: {report}"
+    );
+    assert_eq!(report["imported"][0]["env_names"], serde_json::json!(["API_TOKEN"]), "{report}");
+    home.run(&["profile", "edit", &id, "--enable"]).ok();
     home.run(&["call", &id, "echo", "--args", r#"{"message":"imported"}"#]).ok();
     home.run(&["profile", "rm", &id]).ok();
+}
+
+#[test]
+fn an_imported_stdio_server_runs_only_once_enabled() {
+    let home = Home::own_install();
+    let dir = home.path().join("project");
+    std::fs::create_dir_all(&dir).unwrap();
+    let marker = dir.join("ran.marker");
+    let script = dir.join("server.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ntouch '{}'\nexec '{}' stdio\n",
+            marker.display(),
+            crate::support::test_server_bin().display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let config = dir.join(".mcp.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"mcpServers": {{"repo tool": {{"command": "{}", "args": ["--flag", "two words"], "cwd": "{}", "env": {{"LEVEL": "${{LEVEL:-info}}"}}}}}}}}"#,
+            script.display(),
+            dir.display()
+        ),
+    )
+    .unwrap();
+
+    let import = home.run(&["import", config.to_str().unwrap()]).ok();
+    assert!(
+        import.stdout.contains(&format!("runs: {} --flag 'two words'", script.display())),
+        "{}",
+        import.stdout
+    );
+    assert!(import.stdout.contains(&format!("in: {}", dir.display())), "{}", import.stdout);
+    assert!(import.stdout.contains("env: LEVEL"), "{}", import.stdout);
+    assert!(import.stdout.contains("lanyard profile edit repo-tool --enable"), "{}", import.stdout);
+    assert_eq!(home.run(&["status", "repo-tool", "--json"]).ok().json()["sources"][0]["enabled"], false);
+
+    home.run(&["tools", "repo-tool"]).fails_with(5, "disabled");
+    home.run(&["call", "repo-tool", "echo"]).fails_with(5, "disabled");
+    assert!(!marker.exists(), "nothing ran before the person enabled it");
+
+    home.run(&["profile", "edit", "repo-tool", "--enable"]).ok();
+    home.run(&["tools", "repo-tool"]).ok();
+    assert!(marker.exists(), "it runs once enabled");
 }
 
 #[test]

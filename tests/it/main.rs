@@ -28,6 +28,7 @@ mod oauth;
 mod oauth_cli;
 mod oauth_clients;
 mod redirects;
+mod sandbox;
 mod secret_refs;
 mod support;
 mod upstream;

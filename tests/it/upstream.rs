@@ -454,6 +454,7 @@ async fn planted_secrets_stay_out_of_logs_and_files() {
         args: vec!["stdio".to_owned()],
         env: vec![("LANYARD_TEST_TOKEN".to_owned(), Secret::new(planted))],
         cwd: None,
+        sandbox: None,
     };
     let resolved = support::resolved("secret-stdio", transport);
     let upstream = Upstream::connect_with_log_dir(resolved, logs.path()).await.expect("connect over stdio");

@@ -39,10 +39,10 @@ impl StdioLink {
         shared: Arc<Shared>,
         generation: u64,
     ) -> Result<Self, BridgeError> {
-        let ResolvedTransport::Stdio { command, args, env, cwd } = &resolved.transport else {
+        let ResolvedTransport::Stdio { command, args, env, cwd, sandbox } = &resolved.transport else {
             unreachable!("Link::open picks the stdio link for stdio sources only");
         };
-        let launch = Launch { command, args, env, cwd: cwd.as_deref() };
+        let launch = Launch { command, args, env, cwd: cwd.as_deref(), sandbox: sandbox.as_ref() };
         let (stdin, stdout, child) = spawn_pipes(&resolved.id, launch, log_dir).await?;
         debug!(source = %resolved.id, pid = child.pid(), generation, "started the server process");
         let child = Arc::new(child);

@@ -95,6 +95,7 @@ pub fn stdio(command: impl Into<String>, args: &[&str]) -> ResolvedTransport {
         args: args.iter().map(|arg| (*arg).to_owned()).collect(),
         env: Vec::new(),
         cwd: None,
+        sandbox: None,
     }
 }
 

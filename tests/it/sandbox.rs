@@ -1,0 +1,219 @@
+//! The fence of stdio servers, with the real kernel: a "server" that first tries to read a file
+//! outside its lists, write outside its folders and open a TCP connection to a listener this test
+//! runs on loopback, writes down what happened, and then becomes the test kit's MCP server. Fenced
+//! (network `none`), the kernel refuses all three and `lanyard status` says the fence is enforced;
+//! unfenced, all three work. On a kernel without Landlock the status must say *not fenced*, and
+//! the test says it was skipped.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use crate::support::home::Home;
+use crate::support::test_server_bin;
+
+/// Tries the three things, records each as `allowed` or `refused: <error>`, then serves MCP.
+const PROBE: &str = r#"#!/bin/sh
+out="$PROBE_OUT"
+: > "$out"
+if err=$(cat "$PROBE_HIDDEN" 2>&1 >/dev/null); then echo "read=allowed"; else echo "read=refused: $err"; fi >> "$out"
+if err=$( (echo x > "$PROBE_OUTSIDE") 2>&1); then echo "write=allowed"; else echo "write=refused: $err"; fi >> "$out"
+if err=$( (echo x > "$PROBE_INSIDE") 2>&1); then echo "inside=allowed"; else echo "inside=refused: $err"; fi >> "$out"
+if err=$(cat "/proc/$PPID/environ" 2>&1 >/dev/null); then echo "environ=allowed"; else echo "environ=refused: $err"; fi >> "$out"
+if err=$(bash -c "exec 3<>/dev/tcp/127.0.0.1/$PROBE_PORT" 2>&1); then echo "connect=allowed"; else echo "connect=refused: $err"; fi >> "$out"
+exec "$PROBE_SERVER" stdio
+"#;
+
+/// The probe's folders: its own (the command's, readable by preset), one it may write, and one
+/// outside both that holds a secret.
+struct Probe {
+    _dirs: [tempfile::TempDir; 3],
+    script: PathBuf,
+    allowed: PathBuf,
+    outside: PathBuf,
+    port: u16,
+}
+
+impl Probe {
+    fn new() -> Self {
+        let own = tempfile::tempdir().expect("a temp dir");
+        let allowed = tempfile::tempdir().expect("a temp dir");
+        let outside = tempfile::tempdir().expect("a temp dir");
+        let script = own.path().join("probe.sh");
+        std::fs::write(&script, PROBE).expect("write the probe");
+        make_executable(&script);
+        std::fs::write(outside.path().join("secret.txt"), "not for the server").expect("write the secret");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback listener");
+        let port = listener.local_addr().expect("its address").port();
+        std::thread::spawn(move || for _ in listener.incoming() {});
+        let (allowed_path, outside_path) = (allowed.path().to_owned(), outside.path().to_owned());
+        Self { _dirs: [own, allowed, outside], script, allowed: allowed_path, outside: outside_path, port }
+    }
+
+    /// `profile add` arguments for the probe as source `id`, before any fence flag.
+    fn env_args(&self) -> Vec<String> {
+        let server = test_server_bin();
+        [
+            ("PROBE_OUT", self.results().display().to_string()),
+            ("PROBE_HIDDEN", self.outside.join("secret.txt").display().to_string()),
+            ("PROBE_OUTSIDE", self.outside.join("written.txt").display().to_string()),
+            ("PROBE_INSIDE", self.allowed.join("written.txt").display().to_string()),
+            ("PROBE_PORT", self.port.to_string()),
+            ("PROBE_SERVER", server.display().to_string()),
+        ]
+        .into_iter()
+        .flat_map(|(name, value)| ["--env".to_owned(), format!("{name}={value}")])
+        .collect()
+    }
+
+    fn results(&self) -> PathBuf {
+        self.allowed.join("results.txt")
+    }
+
+    /// What the probe found, by attempt.
+    fn outcome(&self, attempt: &str) -> String {
+        let text = std::fs::read_to_string(self.results()).expect("the probe wrote its results");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{attempt}=")))
+            .unwrap_or_else(|| panic!("no `{attempt}` in the probe's results:\n{text}"))
+            .to_owned()
+    }
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod the probe");
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) {}
+
+/// Adds the probe as source `probe`, fenced with `network`, its own test server readable and its
+/// results folder writable.
+fn add_fenced_probe(home: &Home, probe: &Probe, network: &str) {
+    let server_dir = test_server_bin().parent().expect("the server's folder").display().to_string();
+    let mut add: Vec<String> =
+        ["profile", "add", "probe", "--sandbox-network", network].map(str::to_owned).into();
+    add.extend(["--sandbox-read".to_owned(), server_dir]);
+    add.extend(["--sandbox-write".to_owned(), probe.allowed.display().to_string()]);
+    add.extend(probe.env_args());
+    add.extend(["--".to_owned(), probe.script.display().to_string()]);
+    home.run(&add.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+}
+
+fn fence_of(home: &Home, id: &str) -> serde_json::Value {
+    let status = home.run(&["status", id, "--json"]).ok().json();
+    status["sources"][0]["sandbox"].clone()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fenced_server_is_refused_by_the_kernel_and_an_unfenced_one_is_not() {
+    let home = Home::new();
+    let probe = Probe::new();
+    let server_dir = test_server_bin().parent().expect("the server's folder").display().to_string();
+    let allowed = probe.allowed.display().to_string();
+    let script = probe.script.display().to_string();
+    let mut add: Vec<String> =
+        ["profile", "add", "probe", "--sandbox-network", "none"].map(str::to_owned).into();
+    add.extend(["--sandbox-read".to_owned(), server_dir, "--sandbox-write".to_owned(), allowed]);
+    add.extend(probe.env_args());
+    add.extend(["--".to_owned(), script]);
+    home.run(&add.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    assert_eq!(fence_of(&home, "probe")["state"], "not_started", "set, and no start yet");
+
+    let tools = home.run(&["tools", "probe"]).ok();
+    assert!(tools.stdout.contains("echo"), "the fenced server still serves MCP:\n{}", tools.stdout);
+    let fence = fence_of(&home, "probe");
+    if fence["state"] == "not_fenced" {
+        eprintln!("SKIPPED: this kernel does not enforce Landlock ({}); the status said so", fence["detail"]);
+        assert_eq!(probe.outcome("read"), "allowed", "not fenced means nothing was refused");
+        return;
+    }
+    assert_eq!(fence["state"], "enforced", "the kernel enforced the fence: {fence}");
+    assert_eq!(fence["network"], "none", "{fence}");
+    for attempt in ["read", "write", "connect"] {
+        let outcome = probe.outcome(attempt);
+        assert!(outcome.starts_with("refused"), "a fenced server's {attempt} is refused: {outcome}");
+        assert!(outcome.contains("Permission denied"), "the kernel refused the {attempt}: {outcome}");
+    }
+    assert_eq!(probe.outcome("inside"), "allowed", "its own folder stays writable");
+    assert!(
+        probe.outcome("environ").contains("Permission denied"),
+        "Lanyard's own environment is out of reach"
+    );
+    assert!(!probe.outside.join("written.txt").exists(), "nothing was written outside");
+    let log = std::fs::read_to_string(home.log_dir().join("probe.stderr.log")).expect("the server's log");
+    assert!(log.contains("lanyard fence: fenced (enforced)"), "the start says so in the log:\n{log}");
+
+    home.run(&["profile", "edit", "probe", "--no-sandbox"]).ok();
+    assert_eq!(fence_of(&home, "probe")["state"], "off");
+    home.run(&["tools", "probe"]).ok();
+    for attempt in ["read", "write", "connect", "environ"] {
+        assert_eq!(probe.outcome(attempt), "allowed", "an unfenced server's {attempt} goes through");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn loopback_is_kept_and_reported_as_not_enforced() {
+    let home = Home::new();
+    let probe = Probe::new();
+    let server_dir = test_server_bin().parent().expect("the server's folder").display().to_string();
+    let allowed = probe.allowed.display().to_string();
+    let script = probe.script.display().to_string();
+    let mut add: Vec<String> =
+        ["profile", "add", "probe", "--sandbox-network", "loopback"].map(str::to_owned).into();
+    add.extend(["--sandbox-read".to_owned(), server_dir, "--sandbox-write".to_owned(), allowed]);
+    add.extend(probe.env_args());
+    add.extend(["--".to_owned(), script]);
+    home.run(&add.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    home.run(&["tools", "probe"]).ok();
+    let fence = fence_of(&home, "probe");
+    if fence["state"] == "not_fenced" {
+        eprintln!("SKIPPED: this kernel does not enforce Landlock ({})", fence["detail"]);
+        return;
+    }
+    assert_eq!(fence["state"], "partly", "loopback cannot be enforced, and status says so: {fence}");
+    assert!(fence["detail"].as_str().is_some_and(|d| d.contains("NOT enforced")), "{fence}");
+    assert!(probe.outcome("read").starts_with("refused"), "the files are still fenced");
+    assert_eq!(probe.outcome("connect"), "allowed", "TCP is open, as reported");
+}
+
+/// The bridge's pass-through starts its own server process: the fence holds there too.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_bridge_starts_a_fenced_server_fenced() {
+    let home = Home::new();
+    let probe = Probe::new();
+    add_fenced_probe(&home, &probe, "none");
+    let messages = [
+        crate::bridge::initialize(0),
+        serde_json::json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+        serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list" }),
+    ];
+    let input: String = messages.iter().map(|message| format!("{message}\n")).collect();
+    let bridge = home.run_with_stdin(&["bridge", "probe"], &input).ok();
+    assert!(
+        bridge.stdout.contains("\"echo\""),
+        "the fenced server answered through the bridge:\n{}",
+        bridge.stdout
+    );
+    let fence = fence_of(&home, "probe");
+    if fence["state"] == "not_fenced" {
+        eprintln!("SKIPPED: this kernel does not enforce Landlock ({})", fence["detail"]);
+        return;
+    }
+    assert_eq!(fence["state"], "enforced", "{fence}");
+    for attempt in ["read", "write", "connect"] {
+        let outcome = probe.outcome(attempt);
+        assert!(outcome.contains("Permission denied"), "the kernel refused the {attempt}: {outcome}");
+    }
+}
+
+#[test]
+fn fence_flags_are_refused_for_an_http_source() {
+    let home = Home::new();
+    home.run(&["profile", "add", "web", "--url", "http://127.0.0.1:9/mcp", "--sandbox-network", "none"])
+        .fails_with(2, "--sandbox");
+}
