@@ -9,22 +9,27 @@
 //! [`ToolFilter`]'s, shared with `lanyard tools` and `lanyard call`.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use serde_json::Value;
 
 use super::jsonrpc::{INVALID_PARAMS, IdKey, Peeked, error_reply};
+use crate::agents::Grant;
 use crate::ids::SourceId;
 use crate::profile::ToolFilter;
 use crate::upstream::UpstreamError;
 
-/// One source's tool filter, ready to apply to raw messages.
+/// One source's tool filter, and the calling agent's rights there, ready to apply to raw
+/// messages.
 #[derive(Debug, Clone)]
 pub(crate) struct Rewriter {
     source: SourceId,
-    tools: ToolFilter,
+    tools: Arc<ToolFilter>,
     /// False when the filter changes nothing: messages then pass without a second look.
     active: bool,
+    /// What the calling agent may do here; `None` when it may do everything.
+    grant: Option<Arc<Grant>>,
 }
 
 /// What to do with a message from the agent.
@@ -39,7 +44,12 @@ pub(crate) enum Outbound {
 impl Rewriter {
     pub fn new(source: SourceId, tools: ToolFilter) -> Self {
         let active = tools != ToolFilter::default();
-        Self { source, tools, active }
+        Self { source, tools: Arc::new(tools), active, grant: None }
+    }
+
+    /// This rewriter for an agent with `grant` here (`None`: one that may do everything).
+    pub fn for_agent(&self, grant: Option<Arc<Grant>>) -> Self {
+        Self { grant, ..self.clone() }
     }
 
     pub fn source(&self) -> &SourceId {
@@ -48,13 +58,18 @@ impl Rewriter {
 
     /// Whether `tools/list` answers need rewriting at all.
     pub fn is_active(&self) -> bool {
-        self.active
+        self.active || self.grant.as_ref().is_some_and(|grant| grant.tools.is_some())
     }
 
     /// Applies the filter to a message (or batch) from the agent. A batch that calls a hidden
     /// tool is refused as a whole, each of its requests answered with an error: sending the rest
     /// would need answers merged from two places.
     pub fn outbound(&self, raw: Bytes, peeked: &[Peeked]) -> Outbound {
+        if let Some(grant) = &self.grant
+            && let Some(reply) = super::gate::refusal(grant, &self.source, peeked)
+        {
+            return Outbound::Refuse(reply);
+        }
         if !self.active || !peeked.iter().any(|p| p.method_is("tools/call")) {
             return Outbound::Forward(raw);
         }
@@ -127,7 +142,7 @@ impl Rewriter {
     /// Applies the filter to a message (or batch) from the upstream: answers to the `tools/list`
     /// requests in `lists` are rewritten, and their ids removed from it. Anything else passes.
     pub fn inbound(&self, raw: Bytes, peeked: &[Peeked], lists: &mut HashSet<IdKey>) -> Bytes {
-        if !self.active || lists.is_empty() {
+        if !self.is_active() || lists.is_empty() {
             return raw;
         }
         let hits: Vec<IdKey> =
@@ -163,6 +178,9 @@ impl Rewriter {
             let Some(exposed) = self.tools.exposed_name(&name).map(str::to_owned) else {
                 return false;
             };
+            if self.grant.as_ref().is_some_and(|grant| !grant.allows_tool(&exposed)) {
+                return false;
+            }
             if let Some(description) = self.tools.description.get(&name) {
                 tool["description"] = Value::String(description.clone());
             }

@@ -31,6 +31,10 @@ impl VaultKey {
     pub fn bridge_token() -> Self {
         Self("bridge/token".to_owned())
     }
+    /// The token agent `name` presents to the bridge.
+    pub fn agent_token(name: &crate::agents::AgentName) -> Self {
+        Self(format!("agent:{name}/token"))
+    }
     /// The name of this entry within an install (the keychain account of an unscoped vault).
     pub fn account(&self) -> &str {
         &self.0
@@ -53,6 +57,11 @@ impl VaultKey {
         {
             return KeyKind::Registration { issuer: issuer.to_owned() };
         }
+        if let Some(name) = self.0.strip_prefix("agent:").and_then(|rest| rest.strip_suffix("/token"))
+            && let Ok(name) = name.parse()
+        {
+            return KeyKind::AgentToken { name };
+        }
         if self == &Self::bridge_token() { KeyKind::BridgeToken } else { KeyKind::Unknown }
     }
 }
@@ -72,6 +81,9 @@ pub enum KeyKind {
         issuer: String,
     },
     BridgeToken,
+    AgentToken {
+        name: crate::agents::AgentName,
+    },
     /// A name this version of Lanyard does not make.
     Unknown,
 }
