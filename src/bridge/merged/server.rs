@@ -617,7 +617,7 @@ impl ServerHandler for MergedServer {
         let call_log = self.merged.sources().engine().call_log();
         let started = rights::started();
         if let Some(lack) = access.tool_lack(&route.source, &route.name) {
-            call_log.finished(access.name(), &route.source, &request.name, started, Outcome::Refused);
+            call_log.finished(access.name(), &route.source, &route.name, started, Outcome::Refused);
             return Err(rights::refused(&lack));
         }
         let rounds =
@@ -626,7 +626,7 @@ impl ServerHandler for MergedServer {
         let agent = CallingAgent { declared: relay::agent_capabilities(&context), rounds };
         let call = |events| self.merged.call_tool_relayed(&name, arguments, &agent, events, &context.ct);
         let answer = relay::call_tool(&context, call).await;
-        call_log.finished(access.name(), &route.source, &name, started, rights::outcome_of(&answer));
+        call_log.finished(access.name(), &route.source, &route.name, started, rights::outcome_of(&answer));
         Ok(answer?)
     }
 
