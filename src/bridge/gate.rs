@@ -150,14 +150,6 @@ pub(crate) struct Caller {
     pub grant: Option<Arc<Grant>>,
 }
 
-impl Caller {
-    /// The built-in `default` agent, for paths that have no door (tests).
-    #[cfg(test)]
-    pub(crate) fn everything() -> Self {
-        Self { access: Arc::new(Access::everything(crate::agents::AgentName::default_agent())), grant: None }
-    }
-}
-
 /// Calls the data lines of an event stream's events to [`Calls::saw`] as the stream passes,
 /// the bytes themselves untouched.
 pub(crate) struct EventWatch {

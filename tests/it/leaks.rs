@@ -897,7 +897,7 @@ async fn issue_20_the_call_log_holds_no_arguments_results_or_keys() {
     }
     observed.add("the hub's log", std::fs::read_to_string(&serve_log).unwrap_or_default());
     observed.files(&home.config_dir(), "after the calls");
-    observed.files(&home.dirs().data().to_owned(), "after the calls");
+    observed.files(home.dirs().data(), "after the calls");
     assert!(
         observed.texts.iter().any(|(origin, _)| origin.contains("calls.jsonl")),
         "the call log is among the files searched"

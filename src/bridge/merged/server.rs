@@ -724,14 +724,14 @@ impl ServerHandler for MergedServer {
         let access = rights::agent(self.agent.as_ref(), &context)?;
         let owner = if access.is_full() { None } else { self.merged.owner_of_resource(&request.uri).await? };
         let started = rights::started();
-        if !access.is_full() {
-            if let Err(refused) = rights::may_resource(&access, owner.as_ref()) {
-                if let Some(owner) = &owner {
-                    let call_log = self.merged.sources().engine().call_log();
-                    call_log.finished(access.name(), owner, "resources/read", started, Outcome::Refused);
-                }
-                return Err(refused);
+        if !access.is_full()
+            && let Err(refused) = rights::may_resource(&access, owner.as_ref())
+        {
+            if let Some(owner) = &owner {
+                let call_log = self.merged.sources().engine().call_log();
+                call_log.finished(access.name(), owner, "resources/read", started, Outcome::Refused);
             }
+            return Err(refused);
         }
         let answer = self.merged.read_resource(&request.uri).await;
         if let Some(owner) = owner.or(self.merged.resource_owners().get(&request.uri).cloned()) {
