@@ -268,6 +268,40 @@ mod tests {
     }
 
     #[test]
+    fn an_agents_grant_narrows_the_list_and_refuses_the_rest_by_exposed_name() {
+        let grant = crate::agents::Grant {
+            agent: "cursor".parse().unwrap(),
+            tools: Some(crate::agents::AgentTools { include: vec!["say".into()], exclude: vec![] }),
+            resources: true,
+            prompts: true,
+        };
+        let r = rewriter().for_agent(Some(Arc::new(grant)));
+        let raw = Bytes::from_static(
+            br#"{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"echo"},{"name":"add"},{"name":"rm"}]}}"#,
+        );
+        let peeked = peek(&raw).unwrap();
+        let mut lists: HashSet<IdKey> = [IdKey::of(&serde_json::json!(3))].into();
+        let value: Value = serde_json::from_slice(&r.inbound(raw, &peeked, &mut lists)).unwrap();
+        assert_eq!(
+            value["result"]["tools"],
+            serde_json::json!([{"name": "say"}]),
+            "the agent's one tool, aliased"
+        );
+        let Outbound::Forward(sent) =
+            out(&r, r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"say"}}"#)
+        else {
+            panic!("its own tool goes upstream")
+        };
+        assert!(sent.windows(6).any(|w| w == b"\"echo\""), "under the upstream name");
+        let Outbound::Refuse(reply) =
+            out(&r, r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add"}}"#)
+        else {
+            panic!("a tool the source exposes but the agent may not use is refused")
+        };
+        assert!(String::from_utf8_lossy(&reply).contains("agent `cursor`"));
+    }
+
+    #[test]
     fn batch_with_a_hidden_call_is_refused_whole() {
         let Outbound::Refuse(reply) = out(
             &rewriter(),

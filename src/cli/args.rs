@@ -168,7 +168,7 @@ pub enum ScopeArg {
 #[derive(Debug, Args)]
 #[command(
     group(clap::ArgGroup::new("action").args(["write", "undo"])),
-    after_help = "`lanyard clients` lists the clients and their files. Every entry runs `lanyard bridge <id>` over\nstdio, so no credential is written into a client's file."
+    after_help = "`lanyard clients` lists the clients and their files. Every entry runs `lanyard bridge <id>` over\nstdio, so no credential is written into a client's file; with --agent, the agent's own key is\n(LANYARD_AGENT_TOKEN), which opens only what that agent may use (see `lanyard agent`)."
 )]
 pub struct ConfigArgs {
     /// The agent or IDE to configure (`lanyard clients` lists them).
