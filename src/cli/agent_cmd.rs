@@ -63,7 +63,15 @@ fn edit(engine: &Engine, args: AgentEditArgs) -> anyhow::Result<()> {
     let tools = parse_tools(&args.rights.tools)?;
     let removed_tools = parse_tools(&args.remove_tool)?;
     let current = engine.agent(&args.name)?;
-    if !args.remove_source.is_empty() && current.profile.as_ref().is_some_and(|p| p.sources.is_none()) {
+    let every_source = current.profile.as_ref().is_some_and(|p| p.sources.is_none());
+    if every_source && !args.all_sources && !args.rights.sources.is_empty() {
+        return Err(UsageError::new(format!(
+            "agent `{}` may use every source already; to limit it to some, remove it and add it again with --source",
+            args.name
+        ))
+        .into());
+    }
+    if !args.remove_source.is_empty() && every_source {
         return Err(UsageError::new(format!(
             "agent `{}` may use every source; name the ones it may use with --source instead of removing some",
             args.name

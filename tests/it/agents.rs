@@ -258,11 +258,14 @@ async fn bad_agent_input_gets_a_clear_error_and_changes_nothing() {
     home.run(&["agent", "add", "Bad Name"]).fails_with(2, "not a valid agent name");
     home.run(&["agent", "edit", "alpha", "--source", "nope"]).fails_with(5, "no source named `nope`");
     home.run(&["agent", "edit", "alphx", "--resources"]).fails_with(5, "did you mean `alpha`");
+    home.run(&["agent", "add", "wide"]).ok();
+    let before = std::fs::read_to_string(home.profile_file()).unwrap();
+    home.run(&["agent", "edit", "wide", "--source", "th"]).fails_with(2, "every source already");
     assert_eq!(std::fs::read_to_string(home.profile_file()).unwrap(), before, "nothing was written");
 
     let list = home.run(&["agent", "list", "--json"]).ok().json();
     let listed: Vec<&str> = list.as_array().unwrap().iter().filter_map(|a| a["name"].as_str()).collect();
-    assert_eq!(listed, ["default", "alpha", "beta"], "the built-in agent first");
+    assert_eq!(listed, ["default", "alpha", "beta", "wide"], "the built-in agent first");
     home.run(&["agent", "edit", "alpha", "--no-resources", "--remove-tool", "th:echo", "--tool", "th:add"])
         .ok();
     let shown = home.run(&["agent", "show", "alpha", "--json"]).ok().json();
