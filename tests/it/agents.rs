@@ -258,10 +258,11 @@ async fn bad_agent_input_gets_a_clear_error_and_changes_nothing() {
     home.run(&["agent", "add", "Bad Name"]).fails_with(2, "not a valid agent name");
     home.run(&["agent", "edit", "alpha", "--source", "nope"]).fails_with(5, "no source named `nope`");
     home.run(&["agent", "edit", "alphx", "--resources"]).fails_with(5, "did you mean `alpha`");
+    assert_eq!(std::fs::read_to_string(home.profile_file()).unwrap(), before, "nothing was written");
     home.run(&["agent", "add", "wide"]).ok();
     let before = std::fs::read_to_string(home.profile_file()).unwrap();
     home.run(&["agent", "edit", "wide", "--source", "th"]).fails_with(2, "every source already");
-    assert_eq!(std::fs::read_to_string(home.profile_file()).unwrap(), before, "nothing was written");
+    assert_eq!(std::fs::read_to_string(home.profile_file()).unwrap(), before, "nor here");
 
     let list = home.run(&["agent", "list", "--json"]).ok().json();
     let listed: Vec<&str> = list.as_array().unwrap().iter().filter_map(|a| a["name"].as_str()).collect();
