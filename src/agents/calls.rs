@@ -86,7 +86,7 @@ impl CallFilter {
 /// The call log of an install.
 #[derive(Debug, Clone)]
 pub struct CallLog {
-    path: PathBuf,
+    path: Arc<Path>,
     writer: Arc<OnceLock<Mutex<mpsc::Sender<Job>>>>,
 }
 
@@ -98,12 +98,12 @@ enum Job {
 impl CallLog {
     /// The log in `data_dir`.
     pub fn in_dir(data_dir: &Path) -> Self {
-        Self { path: data_dir.join(FILE_NAME), writer: Arc::default() }
+        Self { path: Arc::from(data_dir.join(FILE_NAME)), writer: Arc::default() }
     }
 
     /// Records one call. Best effort: a log that cannot be written never fails the call.
     pub fn record(&self, call: Call) {
-        let writer = self.writer.get_or_init(|| Mutex::new(start_writer(self.path.clone())));
+        let writer = self.writer.get_or_init(|| Mutex::new(start_writer(self.path.to_path_buf())));
         if let Ok(writer) = writer.lock() {
             let _ = writer.send(Job::Write(call));
         }
@@ -141,7 +141,7 @@ impl CallLog {
 
     /// The newest `limit` calls that `filter` keeps, oldest first.
     pub fn read(&self, filter: &CallFilter, limit: usize) -> Vec<Call> {
-        let mut calls: Vec<Call> = [self.path.with_extension("jsonl.1"), self.path.clone()]
+        let mut calls: Vec<Call> = [self.path.with_extension("jsonl.1"), self.path.to_path_buf()]
             .iter()
             .filter_map(|path| std::fs::read_to_string(path).ok())
             .flat_map(|text| {
@@ -158,14 +158,29 @@ impl CallLog {
 fn start_writer(path: PathBuf) -> mpsc::Sender<Job> {
     let (jobs, queue) = mpsc::channel::<Job>();
     let spawned = std::thread::Builder::new().name("lanyard-calls".into()).spawn(move || {
-        while let Ok(job) = queue.recv() {
-            match job {
-                Job::Write(call) => {
-                    if let Err(err) = append(&path, &call) {
-                        tracing::debug!(%err, "could not write the call log");
+        let mut writer = Writer { path, open: None };
+        while let Ok(first) = queue.recv() {
+            // Whatever queued meanwhile goes in the same write.
+            let mut lines = Vec::new();
+            let mut flushes = Vec::new();
+            for job in std::iter::once(first).chain(std::iter::from_fn(|| queue.try_recv().ok())) {
+                match job {
+                    Job::Write(call) => {
+                        if serde_json::to_writer(&mut lines, &call).is_ok() {
+                            lines.push(b'\n');
+                        }
                     }
+                    Job::Flush(done) => flushes.push(done),
                 }
-                Job::Flush(done) => drop(done.send(())),
+            }
+            if !lines.is_empty()
+                && let Err(err) = writer.append(&lines)
+            {
+                tracing::debug!(%err, "could not write the call log");
+                writer.open = None;
+            }
+            for done in flushes {
+                let _ = done.send(());
             }
         }
     });
@@ -175,20 +190,52 @@ fn start_writer(path: PathBuf) -> mpsc::Sender<Job> {
     jobs
 }
 
-fn append(path: &Path, call: &Call) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+/// The log file kept open between writes: opened again when another process rotated it (the
+/// path names another file then) and rotated here when it is full.
+struct Writer {
+    path: PathBuf,
+    open: Option<(std::fs::File, FileId)>,
+}
+
+/// What tells one file from another at the same path.
+type FileId = (u64, u64);
+
+impl Writer {
+    fn append(&mut self, lines: &[u8]) -> std::io::Result<()> {
+        let now = std::fs::metadata(&self.path).ok();
+        if now.as_ref().is_some_and(|m| m.len() > MAX_BYTES) {
+            std::fs::rename(&self.path, self.path.with_extension("jsonl.1"))?;
+            self.open = None;
+        } else if !cfg!(unix) || now.as_ref().map(file_id) != self.open.as_ref().map(|(_, id)| *id) {
+            self.open = None;
+        }
+        if self.open.is_none() {
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut options = std::fs::OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(&self.path)?;
+            let id = file_id(&file.metadata()?);
+            self.open = Some((file, id));
+        }
+        let (file, _) = self.open.as_mut().expect("opened above");
+        file.write_all(lines)
     }
-    if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_BYTES) {
-        std::fs::rename(path, path.with_extension("jsonl.1"))?;
-    }
-    let mut line = serde_json::to_vec(call).map_err(std::io::Error::other)?;
-    line.push(b'\n');
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(&line)
+}
+
+#[cfg(unix)]
+fn file_id(metadata: &std::fs::Metadata) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.dev(), metadata.ino())
+}
+
+/// Elsewhere the file is opened for each write (see [`Writer::append`]).
+#[cfg(not(unix))]
+fn file_id(_: &std::fs::Metadata) -> FileId {
+    (0, 0)
 }
 
 #[cfg(test)]
@@ -224,10 +271,12 @@ mod tests {
     fn a_full_log_is_rotated_and_both_parts_are_read() {
         let dir = tempfile::tempdir().unwrap();
         let log = CallLog::in_dir(dir.path());
-        let line = serde_json::to_vec(&call("a", "one", Outcome::Ok)).unwrap().len() as u64 + 1;
-        let count = MAX_BYTES / line + 10;
+        let mut line = serde_json::to_vec(&call("a", "one", Outcome::Ok)).unwrap();
+        line.push(b'\n');
+        let count = MAX_BYTES / line.len() as u64 + 10;
+        let mut writer = Writer { path: log.path.to_path_buf(), open: None };
         for _ in 0..count {
-            append(&log.path, &call("a", "one", Outcome::Ok)).unwrap();
+            writer.append(&line).unwrap();
         }
         assert!(dir.path().join("calls.jsonl.1").exists(), "rotated");
         assert!(std::fs::metadata(&log.path).unwrap().len() < MAX_BYTES, "the current file starts over");
