@@ -347,6 +347,9 @@ async fn run() -> anyhow::Result<()> {
     let server_path = server.display().to_string();
     home.run(&["profile", "add", "bench-http", "--url", &upstream_url]).await?;
     home.run(&["profile", "add", "bench-stdio", "--", &server_path, "stdio"]).await?;
+    // An agent whose rights the forward checks on every call (one tool of one source).
+    home.run(&["agent", "add", "bench-agent", "--source", "bench-http", "--tool", "bench-http:echo"]).await?;
+    let agent_token = home.run(&["agent", "token", "bench-agent"]).await?;
 
     let upstream_http_pid = upstream_http.id();
     let direct_http = http_client(&upstream_url, None).await?;
@@ -391,6 +394,14 @@ async fn run() -> anyhow::Result<()> {
     let (direct_http_again, forward_r) =
         compare((direct_http.peer(), direct_http_processes), (via_forward.peer(), forward_processes)).await?;
     via_forward.cancel().await?;
+
+    // The same forward as that agent, against the forward as `default` (no check at all).
+    let as_default = http_client(&format!("{base}/mcp/bench-http"), Some(&token)).await?;
+    let as_agent = http_client(&format!("{base}/mcp/bench-http"), Some(&agent_token)).await?;
+    let (as_default_r, as_agent_r) =
+        compare((as_default.peer(), forward_processes), (as_agent.peer(), forward_processes)).await?;
+    as_default.cancel().await?;
+    as_agent.cancel().await?;
     direct_http.cancel().await?;
 
     // `lanyard bridge` while the hub (`lanyard serve`) runs: it only pipes the agent to the hub.
@@ -459,6 +470,8 @@ async fn run() -> anyhow::Result<()> {
     row("stdio agent -> lanyard bridge -> HTTP upstream", &bridge_r, &direct_http_r);
     row("direct HTTP, measured beside the forward", &direct_http_again, &direct_http_again);
     row("HTTP agent -> lanyard serve -> HTTP upstream", &forward_r, &direct_http_again);
+    row("HTTP agent -> lanyard serve -> HTTP upstream, as `default`", &as_default_r, &as_default_r);
+    row("the same, as an agent limited to one tool (rights checked)", &as_agent_r, &as_default_r);
     row("direct stdio (rmcp client -> test server child)", &direct_stdio_r, &direct_stdio_r);
     row("HTTP agent -> lanyard serve -> stdio upstream", &serve_r, &direct_stdio_r);
     println!();

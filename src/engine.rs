@@ -31,7 +31,10 @@ use crate::source::{
 use crate::upstream::{Offers, ToolListing, Upstream, UpstreamError};
 use crate::vault::{InstallFile, Vault, VaultKey};
 
+mod agents;
 mod clients;
+
+pub use agents::AgentSummary;
 
 pub use clients::TakenOver;
 
@@ -56,6 +59,8 @@ pub struct Engine {
     history: History,
     /// The sign-ins [`Engine::cancel_sign_in`] can stop.
     waiting: WaitingSignIns,
+    /// Which agent called what (see [`crate::agents::calls`]).
+    calls: crate::agents::CallLog,
 }
 
 impl Engine {
@@ -79,7 +84,8 @@ impl Engine {
 
     fn assemble(profiles: ProfileStore, vault: Vault, dirs: Dirs) -> Self {
         let history = History::in_dirs(&dirs);
-        Self { profiles, vault: Arc::new(vault), history, dirs, waiting: WaitingSignIns::default() }
+        let calls = crate::agents::CallLog::in_dir(dirs.data());
+        Self { profiles, vault: Arc::new(vault), history, dirs, waiting: WaitingSignIns::default(), calls }
     }
 
     pub fn dirs(&self) -> &Dirs {

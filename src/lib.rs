@@ -4,6 +4,7 @@
 //! the desktop shell are thin callers of one library, and most tests run without a display.
 //! Imports point one way: front-ends use this crate's public API; this crate never knows them.
 
+pub mod agents;
 pub mod bridge;
 pub mod catalog;
 pub mod clients;

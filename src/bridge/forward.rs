@@ -35,9 +35,11 @@ use tracing::debug;
 use url::Url;
 
 use super::BridgeError;
+use super::gate::{Caller, Calls, EventWatch};
 use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, peek, read_message};
 use super::paired::{PlainOrigin, Unanswered};
 use super::rewrite::{Outbound, Rewriter};
+use crate::agents::{CallLog, Outcome};
 use crate::credentials::{Missed, SourceCredentials};
 use crate::history::{AgentKind, Event, History};
 use crate::ids::SourceId;
@@ -75,6 +77,8 @@ pub(crate) struct Forwarder {
     rewriter: Rewriter,
     /// How long the requests of one POST may wait for their answers.
     request_limit: Duration,
+    /// Where agents' calls are recorded.
+    calls: CallLog,
 }
 
 impl Forwarder {
@@ -82,6 +86,7 @@ impl Forwarder {
         resolved: &Resolved,
         credentials: SourceCredentials,
         history: History,
+        calls: CallLog,
     ) -> Result<Self, BridgeError> {
         let ResolvedTransport::Http { url, .. } = &resolved.transport else {
             unreachable!("the forwarder serves streamable HTTP sources only");
@@ -94,14 +99,25 @@ impl Forwarder {
             history,
             rewriter: Rewriter::new(resolved.id.clone(), resolved.tools.clone()),
             request_limit: resolved.timeouts.request(),
+            calls,
             target,
             url: url.clone(),
             client,
         })
     }
 
-    pub async fn handle(&self, request: Request) -> Response {
+    pub async fn handle(&self, request: Request, caller: &Caller) -> Response {
+        let limited;
+        let rewriter = match &caller.grant {
+            None => &self.rewriter,
+            Some(grant) => {
+                limited = self.rewriter.for_agent(Some(Arc::clone(grant)));
+                &limited
+            }
+        };
         let (parts, body) = request.into_parts();
+        // The calls of this POST, recorded in the call log as their answers come.
+        let mut calls = None;
         let mut requests: Vec<Value> = Vec::new();
         let mut first_method = None;
         // The requests to cancel upstream if the agent goes or they are late (never `initialize`).
@@ -126,21 +142,27 @@ impl Forwarder {
                 if peeked.iter().any(|p| p.is_request() && p.method_is("initialize")) {
                     self.history.record(&self.target.id, Event::BridgeSession { agent: AgentKind::Http });
                 }
-                if self.rewriter.is_active() {
+                if rewriter.is_active() {
                     lists = peeked
                         .iter()
                         .filter(|p| p.method_is("tools/list"))
                         .filter_map(Peeked::request_key)
                         .collect();
                 }
-                match self.rewriter.outbound(bytes.clone(), &peeked) {
+                calls = Calls::of(&self.calls, &caller.access, &self.target.id, &peeked);
+                match rewriter.outbound(bytes.clone(), &peeked) {
                     Outbound::Forward(forwarded) => {
-                        if self.rewriter.is_active() && forwarded != bytes {
+                        if rewriter.is_active() && forwarded != bytes {
                             renamed = called_tool(&forwarded);
                         }
                         outgoing = Some(forwarded);
                     }
-                    Outbound::Refuse(reply) => return json(StatusCode::OK, reply),
+                    Outbound::Refuse(reply) => {
+                        if let Some(calls) = &mut calls {
+                            calls.ended(Outcome::Refused);
+                        }
+                        return json(StatusCode::OK, reply);
+                    }
                 }
             } else {
                 outgoing = Some(bytes); // not JSON-RPC: the upstream says so in its own words
@@ -178,8 +200,12 @@ impl Forwarder {
         let sent = match &deadline {
             Some(late) => match self.credentials.send_by(late.at, build).await {
                 Ok(sent) => sent,
-                Err(Missed::Token) => return self.failed(&requests, &late.error(Missed::Token)),
+                Err(Missed::Token) => {
+                    ended(&mut calls, Outcome::Timeout);
+                    return self.failed(&requests, &late.error(Missed::Token));
+                }
                 Err(Missed::Answer) => {
+                    ended(&mut calls, Outcome::Timeout);
                     drop(self.canceller(agent_headers, cancellable));
                     return self.failed(&requests, &late.error(Missed::Answer));
                 }
@@ -241,13 +267,19 @@ impl Forwarder {
                         let err = UpstreamError::Disconnected { id: self.target.id.clone() };
                         return self.failed(&requests, &err.into());
                     }
-                    Err(_) => return self.failed(&requests, &late.error(Missed::Answer)),
+                    Err(_) => {
+                        ended(&mut calls, Outcome::Timeout);
+                        return self.failed(&requests, &late.error(Missed::Answer));
+                    }
                 };
                 guard.answered();
+                if let Some(calls) = &mut calls {
+                    calls.saw(&bytes);
+                }
                 // Parsed only when a `tools/list` answer may need filtering.
                 let peeked = if lists.is_empty() { None } else { peek(&bytes) };
                 match peeked {
-                    Some(peeked) => Body::from(self.rewriter.inbound(bytes, &peeked, &mut lists)),
+                    Some(peeked) => Body::from(rewriter.inbound(bytes, &peeked, &mut lists)),
                     None => Body::from(bytes),
                 }
             }
@@ -261,7 +293,7 @@ impl Forwarder {
                 ))
             }
             Some(late) if events => Body::from_stream(error_on_cut(
-                self.rewrite_events(answer, lists),
+                rewrite_events(rewriter.clone(), answer, lists),
                 self.target.id.clone(),
                 requests,
                 Some(late),
@@ -270,6 +302,10 @@ impl Forwarder {
                 let guard = self.canceller(agent_headers, cancellable);
                 Body::from_stream(guard.watch(answer.bytes_stream()))
             }
+        };
+        let body = match calls {
+            Some(calls) if events => Body::from_stream(watched(body.into_data_stream(), calls)),
+            _ => body,
         };
         response.body(body).unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
     }
@@ -311,28 +347,6 @@ impl Forwarder {
         request.send().await.map_err(|err| reqwest_error(&self.target, err))
     }
 
-    /// The events of an SSE answer, with `tools/list` answers filtered.
-    fn rewrite_events(
-        &self,
-        answer: reqwest::Response,
-        mut lists: HashSet<IdKey>,
-    ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-        let rewriter = self.rewriter.clone();
-        let bytes = answer.bytes_stream().map(|chunk| chunk.map(std::io::Cursor::new));
-        sse_stream::SseByteStream::new(bytes).map(move |event| {
-            let mut event = event.map_err(std::io::Error::other)?;
-            if let Some(data) = event.data.take() {
-                let raw = Bytes::from(data);
-                let raw = match peek(&raw) {
-                    Some(peeked) => rewriter.inbound(raw, &peeked, &mut lists),
-                    None => raw,
-                };
-                event.data = Some(String::from_utf8_lossy(&raw).into_owned());
-            }
-            event.encode().map_err(std::io::Error::other)
-        })
-    }
-
     /// A guard that cancels `requests` upstream unless the answer stream it watches ends.
     fn canceller(&self, headers: HeaderMap, requests: Vec<Value>) -> CancelOnDrop {
         CancelOnDrop {
@@ -348,6 +362,48 @@ impl Forwarder {
     /// An upstream failure, as JSON-RPC errors for the requests in the message, or a 502.
     fn failed(&self, requests: &[Value], err: &BridgeError) -> Response {
         failure(&self.target.id, requests, err)
+    }
+}
+
+/// The events of an SSE answer, with `tools/list` answers filtered.
+fn rewrite_events(
+    rewriter: Rewriter,
+    answer: reqwest::Response,
+    mut lists: HashSet<IdKey>,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let bytes = answer.bytes_stream().map(|chunk| chunk.map(std::io::Cursor::new));
+    sse_stream::SseByteStream::new(bytes).map(move |event| {
+        let mut event = event.map_err(std::io::Error::other)?;
+        if let Some(data) = event.data.take() {
+            let raw = Bytes::from(data);
+            let raw = match peek(&raw) {
+                Some(peeked) => rewriter.inbound(raw, &peeked, &mut lists),
+                None => raw,
+            };
+            event.data = Some(String::from_utf8_lossy(&raw).into_owned());
+        }
+        event.encode().map_err(std::io::Error::other)
+    })
+}
+
+/// `body` as it passes, its events' answers recorded by `calls`.
+fn watched(
+    body: axum::body::BodyDataStream,
+    calls: Calls,
+) -> impl futures::Stream<Item = Result<Bytes, axum::Error>> + Send + 'static {
+    let mut watch = EventWatch::new(calls);
+    body.map(move |chunk| {
+        if let Ok(bytes) = &chunk {
+            watch.chunk(bytes);
+        }
+        chunk
+    })
+}
+
+/// The calls still open end with `outcome`.
+fn ended(calls: &mut Option<Calls>, outcome: Outcome) {
+    if let Some(calls) = calls {
+        calls.ended(outcome);
     }
 }
 

@@ -24,6 +24,9 @@ use crate::secret::Secret;
 
 /// The path of the proof endpoint; it is the only one the door opens without the bridge token.
 pub(crate) const PROOF_PATH: &str = "/lanyard/hub";
+/// Where the `default` agent asks a running hub to read the agents' keys again (after `lanyard
+/// agent rotate`).
+pub(crate) const KEYS_PATH: &str = "/lanyard/keys";
 /// The header the proof comes back in.
 pub(crate) const PROOF_HEADER: &str = "lanyard-hub-proof";
 /// How long a bridge waits for the hub's proof before serving the source itself. Generous: a
@@ -113,6 +116,31 @@ pub async fn running_hub(engine: &crate::Engine) -> Option<SocketAddr> {
     }
     let token = engine.vault().get(&crate::vault::VaultKey::bridge_token()).await.ok()??;
     find(data_dir, &token).await
+}
+
+/// Tells this install's running hub, if one runs and proves itself, to read the agents' keys
+/// again now. Best effort: a hub that cannot be told follows the profile file within a second.
+pub async fn reload_hub_keys(engine: &crate::Engine) {
+    let data_dir = engine.dirs().data();
+    if !announced(data_dir) {
+        return;
+    }
+    let Ok(token) = super::bridge_token(engine.vault()).await else { return };
+    let Some(addr) = find(data_dir, &token).await else { return };
+    let Ok(client) = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(crate::net::no_redirects())
+        .timeout(PROOF_TIMEOUT)
+        .build()
+    else {
+        return;
+    };
+    let sent = client.post(format!("http://{addr}{KEYS_PATH}")).bearer_auth(token.expose()).send().await;
+    match sent {
+        Ok(answer) if answer.status().is_success() => debug!(%addr, "the hub read the agents' keys again"),
+        Ok(answer) => debug!(%addr, status = %answer.status(), "the hub did not read the keys again"),
+        Err(err) => debug!(%addr, err = %err.without_url(), "the hub did not answer"),
+    }
 }
 
 /// The proof for `nonce`: hex HMAC-SHA256 keyed with the bridge token. `None` for a nonce that

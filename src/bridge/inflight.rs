@@ -15,8 +15,10 @@ use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
 use super::BridgeError;
+use super::gate::{Calls, Recorder};
 use super::jsonrpc::{IdKey, Peeked, UPSTREAM_FAILED, error_reply, peek};
 use super::rewrite::Rewriter;
+use crate::agents::Outcome;
 use crate::ids::SourceId;
 use crate::upstream::UpstreamError;
 
@@ -35,6 +37,9 @@ impl ToAgent for mpsc::UnboundedSender<Bytes> {
 /// What a pipe and its link's tasks share: the way to the agent and the bookkeeping.
 pub(crate) struct Shared {
     pub(super) rewriter: Rewriter,
+    /// Where the agent's calls are recorded; `None` where another process records them (a
+    /// stdio bridge going through the hub).
+    pub(super) recorder: Option<Recorder>,
     pub(super) to_agent: Box<dyn ToAgent>,
     pub(super) state: std::sync::Mutex<State>,
 }
@@ -60,14 +65,16 @@ pub(super) struct InFlight {
     pub(super) method: String,
     /// When the agent gets a timeout error instead.
     pub(super) due: Instant,
+    /// The call-log entry of a call, written when it ends (see [`Calls`]).
+    pub(super) call: Option<Calls>,
 }
 
 /// How often in-flight requests are checked against their deadline.
 pub(super) const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 impl Shared {
-    pub fn new(rewriter: Rewriter, to_agent: Box<dyn ToAgent>) -> Self {
-        Shared { rewriter, to_agent, state: std::sync::Mutex::new(State::default()) }
+    pub fn new(rewriter: Rewriter, recorder: Option<Recorder>, to_agent: Box<dyn ToAgent>) -> Self {
+        Shared { rewriter, recorder, to_agent, state: std::sync::Mutex::new(State::default()) }
     }
 
     pub fn source(&self) -> &SourceId {
@@ -94,7 +101,12 @@ impl Shared {
             let mut awaited = false;
             for key in peeked.iter().filter_map(Peeked::response_key) {
                 responses += 1;
-                awaited |= state.inflight.remove(&key).is_some();
+                if let Some(request) = state.inflight.remove(&key) {
+                    awaited = true;
+                    if let Some(mut call) = request.call {
+                        call.saw(&raw);
+                    }
+                }
             }
             if responses == peeked.len() && !awaited {
                 debug!(source = %self.source(), "an answer came after the agent got an error instead; dropped");
@@ -162,7 +174,10 @@ impl Shared {
                 .collect()
         };
         late.into_iter()
-            .map(|InFlight { id, method, .. }| {
+            .map(|InFlight { id, method, call, .. }| {
+                if let Some(mut call) = call {
+                    call.ended(Outcome::Timeout);
+                }
                 let err =
                     UpstreamError::RequestTimeout { id: self.source().clone(), method: method.into(), limit };
                 self.to_agent.send(error_reply(&id, UPSTREAM_FAILED, &err.to_string(), self.source()));

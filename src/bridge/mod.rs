@@ -23,6 +23,7 @@ mod agent_pipes;
 mod agents;
 mod door;
 mod forward;
+mod gate;
 mod hosted;
 mod hub;
 mod inflight;
@@ -43,11 +44,12 @@ use std::net::SocketAddr;
 
 pub use agents::{AgentCount, AgentRoute, Agents, RECENT as AGENTS_RECENT};
 pub use hosted::{HUB_PORT_VAR, HostedHub, HubFailure, HubState, hub_port_from_env};
-pub use hub::running_hub;
+pub use hub::{reload_hub_keys, running_hub};
 pub use merged::{MergedError, run_stdio as run_stdio_merged};
 pub use serve::{DEFAULT_PORT, Server, SourceRoutes, serve};
 pub use stdio_agent::run_stdio;
 pub use token::bridge_token;
+pub(crate) use token::{kept_token, new_token};
 
 use crate::ErrorKind;
 use crate::upstream::UpstreamError;
@@ -74,6 +76,10 @@ pub enum BridgeError {
     },
     #[error(transparent)]
     Merged(Box<MergedError>),
+    #[error(transparent)]
+    AgentProof(#[from] crate::agents::ProofError),
+    #[error("{0}")]
+    AgentLacks(crate::agents::Lack),
     #[error("the agent's standard input or output failed: {err}")]
     AgentIo {
         #[source]
@@ -89,6 +95,8 @@ impl BridgeError {
             BridgeError::Engine(err) => err.kind(),
             BridgeError::Vault(err) => err.kind(),
             BridgeError::Merged(err) => err.kind(),
+            BridgeError::AgentProof(err) => err.kind(),
+            BridgeError::AgentLacks(_) => ErrorKind::Profile,
             BridgeError::Bind { .. } | BridgeError::AgentIo { .. } => ErrorKind::Other,
         }
     }

@@ -26,14 +26,24 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::{debug, info, warn};
 
 use super::BridgeError;
+use super::gate::{Calls, Recorder};
 use super::inflight::{InFlight, SWEEP_EVERY, Shared, ToAgent};
 use super::jsonrpc::{INVALID_REQUEST, IdKey, PARSE_ERROR, Peeked, cancelled, error_reply, peek};
 use super::link::Link;
 use super::rewrite::{Outbound, Rewriter};
+use crate::agents::Outcome;
 use crate::credentials::SourceCredentials;
 use crate::ids::SourceId;
 use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::UpstreamError;
+
+/// Who a pipe serves: the agent's rights on the source (`None`: everything) and where its
+/// calls are recorded (`None`: elsewhere, by the hub this pipe goes through).
+#[derive(Clone, Default)]
+pub(crate) struct PipeAgent {
+    pub grant: Option<Arc<crate::agents::Grant>>,
+    pub recorder: Option<Recorder>,
+}
 
 /// One agent session with one source.
 pub(crate) struct Pipe {
@@ -55,10 +65,11 @@ impl Pipe {
         resolved: Resolved,
         credentials: Arc<SourceCredentials>,
         log_dir: PathBuf,
+        agent: PipeAgent,
         to_agent: impl ToAgent,
     ) -> Result<Self, BridgeError> {
         let to_agent: Box<dyn ToAgent> = Box::new(to_agent);
-        let rewriter = Rewriter::new(resolved.id.clone(), resolved.tools.clone());
+        let rewriter = Rewriter::new(resolved.id.clone(), resolved.tools.clone()).for_agent(agent.grant);
         let http = match &resolved.transport {
             ResolvedTransport::Http { .. } | ResolvedTransport::Sse { .. } => {
                 let target = crate::upstream::target_of(&resolved);
@@ -66,7 +77,7 @@ impl Pipe {
             }
             ResolvedTransport::Stdio { .. } => None,
         };
-        let shared = Arc::new(Shared::new(rewriter, to_agent));
+        let shared = Arc::new(Shared::new(rewriter, agent.recorder, to_agent));
         let link = Arc::new(tokio::sync::Mutex::new(None));
         let stop = CancellationToken::new();
         tokio::spawn(sweep(
@@ -108,7 +119,13 @@ impl Pipe {
         let raw = match self.shared.rewriter.outbound(raw, &peeked) {
             Outbound::Forward(raw) => raw,
             Outbound::Refuse(reply) => {
-                debug!(source = %self.source(), "refused a call of a hidden tool");
+                debug!(source = %self.source(), "refused a call the agent may not make");
+                if let Some(recorder) = &self.shared.recorder
+                    && let Some(mut calls) =
+                        Calls::of(&recorder.log, &recorder.access, self.source(), &peeked)
+                {
+                    calls.ended(Outcome::Refused);
+                }
                 self.shared.to_agent.send(reply);
                 return;
             }
@@ -124,7 +141,10 @@ impl Pipe {
                     if method == "tools/list" {
                         state.lists.insert(key.clone());
                     }
-                    state.inflight.insert(key, InFlight { id, method, due });
+                    let call = self.shared.recorder.as_ref().and_then(|recorder| {
+                        Calls::of(&recorder.log, &recorder.access, self.source(), std::slice::from_ref(p))
+                    });
+                    state.inflight.insert(key, InFlight { id, method, due, call });
                 }
                 if p.is_request() && p.method_is("initialize") {
                     state.initialize = Some(raw.clone());

@@ -9,22 +9,27 @@
 //! [`ToolFilter`]'s, shared with `lanyard tools` and `lanyard call`.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use serde_json::Value;
 
 use super::jsonrpc::{INVALID_PARAMS, IdKey, Peeked, error_reply};
+use crate::agents::Grant;
 use crate::ids::SourceId;
 use crate::profile::ToolFilter;
 use crate::upstream::UpstreamError;
 
-/// One source's tool filter, ready to apply to raw messages.
+/// One source's tool filter, and the calling agent's rights there, ready to apply to raw
+/// messages.
 #[derive(Debug, Clone)]
 pub(crate) struct Rewriter {
     source: SourceId,
-    tools: ToolFilter,
+    tools: Arc<ToolFilter>,
     /// False when the filter changes nothing: messages then pass without a second look.
     active: bool,
+    /// What the calling agent may do here; `None` when it may do everything.
+    grant: Option<Arc<Grant>>,
 }
 
 /// What to do with a message from the agent.
@@ -39,7 +44,12 @@ pub(crate) enum Outbound {
 impl Rewriter {
     pub fn new(source: SourceId, tools: ToolFilter) -> Self {
         let active = tools != ToolFilter::default();
-        Self { source, tools, active }
+        Self { source, tools: Arc::new(tools), active, grant: None }
+    }
+
+    /// This rewriter for an agent with `grant` here (`None`: one that may do everything).
+    pub fn for_agent(&self, grant: Option<Arc<Grant>>) -> Self {
+        Self { grant, ..self.clone() }
     }
 
     pub fn source(&self) -> &SourceId {
@@ -48,13 +58,18 @@ impl Rewriter {
 
     /// Whether `tools/list` answers need rewriting at all.
     pub fn is_active(&self) -> bool {
-        self.active
+        self.active || self.grant.as_ref().is_some_and(|grant| grant.tools.is_some())
     }
 
     /// Applies the filter to a message (or batch) from the agent. A batch that calls a hidden
     /// tool is refused as a whole, each of its requests answered with an error: sending the rest
     /// would need answers merged from two places.
     pub fn outbound(&self, raw: Bytes, peeked: &[Peeked]) -> Outbound {
+        if let Some(grant) = &self.grant
+            && let Some(reply) = super::gate::refusal(grant, &self.source, peeked)
+        {
+            return Outbound::Refuse(reply);
+        }
         if !self.active || !peeked.iter().any(|p| p.method_is("tools/call")) {
             return Outbound::Forward(raw);
         }
@@ -127,7 +142,7 @@ impl Rewriter {
     /// Applies the filter to a message (or batch) from the upstream: answers to the `tools/list`
     /// requests in `lists` are rewritten, and their ids removed from it. Anything else passes.
     pub fn inbound(&self, raw: Bytes, peeked: &[Peeked], lists: &mut HashSet<IdKey>) -> Bytes {
-        if !self.active || lists.is_empty() {
+        if !self.is_active() || lists.is_empty() {
             return raw;
         }
         let hits: Vec<IdKey> =
@@ -163,6 +178,9 @@ impl Rewriter {
             let Some(exposed) = self.tools.exposed_name(&name).map(str::to_owned) else {
                 return false;
             };
+            if self.grant.as_ref().is_some_and(|grant| !grant.allows_tool(&exposed)) {
+                return false;
+            }
             if let Some(description) = self.tools.description.get(&name) {
                 tool["description"] = Value::String(description.clone());
             }
@@ -247,6 +265,40 @@ mod tests {
         assert_eq!(value["result"]["tools"][1]["description"], "Adds", "description replaced");
         assert_eq!(value["result"]["nextCursor"], "c2", "the cursor passes");
         assert!(lists.is_empty(), "the answered list is forgotten");
+    }
+
+    #[test]
+    fn an_agents_grant_narrows_the_list_and_refuses_the_rest_by_exposed_name() {
+        let grant = crate::agents::Grant {
+            agent: "cursor".parse().unwrap(),
+            tools: Some(crate::agents::AgentTools { include: vec!["say".into()], exclude: vec![] }),
+            resources: true,
+            prompts: true,
+        };
+        let r = rewriter().for_agent(Some(Arc::new(grant)));
+        let raw = Bytes::from_static(
+            br#"{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"echo"},{"name":"add"},{"name":"rm"}]}}"#,
+        );
+        let peeked = peek(&raw).unwrap();
+        let mut lists: HashSet<IdKey> = [IdKey::of(&serde_json::json!(3))].into();
+        let value: Value = serde_json::from_slice(&r.inbound(raw, &peeked, &mut lists)).unwrap();
+        assert_eq!(
+            value["result"]["tools"],
+            serde_json::json!([{"name": "say"}]),
+            "the agent's one tool, aliased"
+        );
+        let Outbound::Forward(sent) =
+            out(&r, r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"say"}}"#)
+        else {
+            panic!("its own tool goes upstream")
+        };
+        assert!(sent.windows(6).any(|w| w == b"\"echo\""), "under the upstream name");
+        let Outbound::Refuse(reply) =
+            out(&r, r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add"}}"#)
+        else {
+            panic!("a tool the source exposes but the agent may not use is refused")
+        };
+        assert!(String::from_utf8_lossy(&reply).contains("agent `cursor`"));
     }
 
     #[test]

@@ -31,14 +31,16 @@ use super::BridgeError;
 use super::agents::{self, Agents};
 use super::door;
 use super::forward::Forwarder;
+use super::gate::{self, Caller};
 use super::hub;
+use super::jsonrpc::{json, peek};
 use super::merged::{self, Merged};
 use super::profile_watch::ProfileWatch;
 use super::session::Sessions;
 use crate::Engine;
+use crate::agents::{Access, Keyring, Lack, SourceAccess};
 use crate::ids::SourceId;
 use crate::profile::{Profile, ProfileError, ProfileFile, ResolvedTransport};
-use crate::secret::Secret;
 
 /// The port `lanyard serve` listens on unless told otherwise (`--port`).
 pub const DEFAULT_PORT: u16 = 7587;
@@ -55,7 +57,8 @@ struct Door {
     engine: Arc<Engine>,
     /// The merged server's upstreams, connected on its first request.
     merged: Arc<Merged>,
-    token: Secret,
+    /// Who each token belongs to; replaced whole when the agents or their keys change.
+    keys: std::sync::RwLock<Arc<Keyring>>,
     port: u16,
     /// The profile file as last read cleanly.
     profiles: Arc<ProfileWatch>,
@@ -77,19 +80,21 @@ enum Route {
     Sessions(Sessions),
 }
 
-/// Binds 127.0.0.1:`port` (0 for a free one) with the install's bridge token.
+/// Binds 127.0.0.1:`port` (0 for a free one) with the install's bridge token and every agent's.
 pub async fn serve(engine: Engine, port: u16) -> Result<Server, BridgeError> {
-    let token = super::bridge_token(engine.vault()).await?;
+    super::bridge_token(engine.vault()).await?;
     let wanted = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let listener =
         tokio::net::TcpListener::bind(wanted).await.map_err(|err| BridgeError::Bind { addr: wanted, err })?;
     let addr = listener.local_addr().map_err(|err| BridgeError::Bind { addr: wanted, err })?;
     let engine = Arc::new(engine);
     let profiles = ProfileWatch::start(engine.profile_store().clone());
+    let file = profiles.look_now().unwrap_or_default();
+    let keys = Keyring::load(engine.vault(), &file).await?;
     let state = Arc::new(Door {
         merged: Arc::new(Merged::new(Arc::clone(&engine), Arc::clone(&profiles))),
         engine,
-        token,
+        keys: std::sync::RwLock::new(Arc::new(keys)),
         port: addr.port(),
         profiles,
         routes: tokio::sync::Mutex::new(HashMap::new()),
@@ -155,8 +160,13 @@ async fn check_door(State(state): State<Arc<Door>>, mut request: Request, next: 
     if request.uri().path() == hub::PROOF_PATH {
         return prove_hub(&state, &request);
     }
-    match door::admit(request.headers_mut(), state.port, &state.token) {
-        Ok(()) => count_agent(&state.agents, request, next).await,
+    let keys = state.keyring();
+    match door::admit(request.headers_mut(), state.port, &keys) {
+        Ok(access) if request.uri().path() == hub::KEYS_PATH => reload_keys(&state, &access).await,
+        Ok(access) => {
+            request.extensions_mut().insert(access);
+            count_agent(&state.agents, request, next).await
+        }
         Err(refusal) => {
             debug!(?refusal, "request refused at the door");
             (refusal.status(), refusal.message()).into_response()
@@ -189,9 +199,29 @@ fn prove_hub(state: &Door, request: &Request) -> Response {
         return (refusal.status(), refusal.message()).into_response();
     }
     let nonce = request.uri().query().and_then(|q| q.strip_prefix("nonce=")).unwrap_or_default();
-    match hub::prove(&state.token, nonce) {
+    let keys = state.keyring();
+    let Some(token) = keys.default_token() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "no bridge token").into_response();
+    };
+    match hub::prove(token, nonce) {
         Some(proof) => (StatusCode::NO_CONTENT, [(hub::PROOF_HEADER, proof)]).into_response(),
         None => (StatusCode::BAD_REQUEST, "nonce: 16 to 128 hex digits").into_response(),
+    }
+}
+
+/// `POST /lanyard/keys` by the `default` agent: read every agent's key again now (`lanyard
+/// agent rotate` asks, so that an old key stops working at once).
+async fn reload_keys(state: &Door, access: &Access) -> Response {
+    if !access.name().is_default() {
+        return (StatusCode::FORBIDDEN, "only the bridge token may ask the hub to read the keys again")
+            .into_response();
+    }
+    match state.profiles.look_now() {
+        Ok(file) => match state.reload_keys(&file).await {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
+        },
+        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
     }
 }
 
@@ -203,6 +233,15 @@ async fn per_source(
     let Ok(id) = source.parse::<SourceId>() else {
         return (StatusCode::NOT_FOUND, "not a source id").into_response();
     };
+    let Some(access) = request.extensions().get::<Arc<Access>>().cloned() else {
+        return (StatusCode::UNAUTHORIZED, "no agent").into_response();
+    };
+    let grant = match access.source(&id) {
+        SourceAccess::Full => None,
+        SourceAccess::Limited(grant) => Some(grant),
+        SourceAccess::Denied(lack) => return denied(&id, &lack, request).await,
+    };
+    let caller = Caller { access, grant };
     let route = match state.route(&id).await {
         Ok(route) => route,
         Err(err) => {
@@ -219,8 +258,23 @@ async fn per_source(
         }
     };
     match &*route {
-        Route::Http(forwarder) => forwarder.handle(request).await,
-        Route::Sessions(sessions) => sessions.handle(request).await,
+        Route::Http(forwarder) => forwarder.handle(request, &caller).await,
+        Route::Sessions(sessions) => sessions.handle(request, &caller).await,
+    }
+}
+
+/// The answer to a request for a source the agent may not use: each JSON-RPC request of a POST
+/// answered with the refusal, anything else a 403 saying it. Nothing reaches the source.
+async fn denied(id: &SourceId, lack: &Lack, request: Request) -> Response {
+    let body = match axum::body::to_bytes(request.into_body(), crate::upstream::MAX_MESSAGE_BYTES).await {
+        Ok(body) => body,
+        Err(_) => return (StatusCode::FORBIDDEN, lack.to_string()).into_response(),
+    };
+    match peek(&body) {
+        Some(peeked) if peeked.iter().any(|p| p.is_request()) => {
+            json(StatusCode::OK, gate::denied(lack, id, &peeked))
+        }
+        _ => (StatusCode::FORBIDDEN, lack.to_string()).into_response(),
     }
 }
 
@@ -251,10 +305,27 @@ async fn follow_profiles(state: Arc<Door>) {
     while changes.changed().await.is_ok() {
         let Some(file) = changes.borrow_and_update().clone() else { continue };
         state.forget_changed(&file).await;
+        if let Err(err) = state.reload_keys(&file).await {
+            warn!("cannot read the agents' keys; the ones read before stay in use: {err}");
+        }
     }
 }
 
 impl Door {
+    /// Who each token belongs to, as last read.
+    fn keyring(&self) -> Arc<Keyring> {
+        Arc::clone(&self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Reads the keys of `file`'s agents (and the bridge token) again; the old keyring goes at
+    /// once, so a rotated or removed agent's old key stops working with the next request.
+    async fn reload_keys(&self, file: &ProfileFile) -> Result<(), crate::vault::VaultError> {
+        let keys = Keyring::load(self.engine.vault(), file).await?;
+        *self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keys);
+        debug!(agents = file.agents.len(), "agent keys read");
+        Ok(())
+    }
+
     /// The route of a source, made on first use from the profile file as last read cleanly.
     async fn route(&self, id: &SourceId) -> Result<Arc<Route>, BridgeError> {
         let mut routes = self.routes.lock().await;
@@ -268,12 +339,20 @@ impl Door {
         let route = match &resolved.transport {
             ResolvedTransport::Http { .. } => {
                 let credentials = self.engine.source_credentials(&profile, &resolved)?;
-                Route::Http(Forwarder::new(&resolved, credentials, self.engine.history().clone())?)
+                let (history, calls) = (self.engine.history().clone(), self.engine.call_log().clone());
+                Route::Http(Forwarder::new(&resolved, credentials, history, calls)?)
             }
             ResolvedTransport::Stdio { .. } | ResolvedTransport::Sse { .. } => {
                 let credentials = self.engine.source_credentials(&profile, &resolved)?;
                 let history = self.engine.history().clone();
-                Route::Sessions(Sessions::new(resolved, credentials, self.engine.dirs().logs(), history))
+                let calls = self.engine.call_log().clone();
+                Route::Sessions(Sessions::new(
+                    resolved,
+                    credentials,
+                    self.engine.dirs().logs(),
+                    history,
+                    calls,
+                ))
             }
         };
         let route = Arc::new(route);

@@ -26,10 +26,12 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tracing::debug;
 
 use super::BridgeError;
+use super::gate::{Caller, Recorder};
 use super::inflight::ToAgent;
 use super::jsonrpc::{IdKey, PARSE_ERROR, Peeked, cancelled, error_reply, json, peek, read_message};
 use super::link::SESSION_ID;
-use super::pipe::Pipe;
+use super::pipe::{Pipe, PipeAgent};
+use crate::agents::{AgentName, CallLog};
 use crate::credentials::SourceCredentials;
 use crate::history::{AgentKind, Event, History};
 use crate::profile::Resolved;
@@ -41,12 +43,16 @@ pub(crate) struct Sessions {
     log_dir: PathBuf,
     /// Where an agent's new session is recorded.
     history: History,
+    /// Where agents' calls are recorded.
+    calls: CallLog,
     live: Mutex<HashMap<String, Arc<Session>>>,
 }
 
 struct Session {
     pipe: Pipe,
     routes: Arc<Mutex<Routes>>,
+    /// The agent that started the session: the only one that may use it.
+    agent: AgentName,
 }
 
 /// Where the server's messages go.
@@ -68,20 +74,28 @@ impl Sessions {
         credentials: SourceCredentials,
         log_dir: PathBuf,
         history: History,
+        calls: CallLog,
     ) -> Self {
         let credentials = Arc::new(credentials);
-        Self { resolved, credentials, log_dir, history, live: Mutex::new(HashMap::new()) }
+        Self { resolved, credentials, log_dir, history, calls, live: Mutex::new(HashMap::new()) }
     }
 
-    pub async fn handle(&self, request: Request) -> Response {
+    pub async fn handle(&self, request: Request, caller: &Caller) -> Response {
         let session_id = request.headers().get(SESSION_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let session =
-            session_id.as_ref().and_then(|id| self.live.lock().expect("sessions lock").get(id).cloned());
+        // Another agent's session is no session to this one.
+        let session = session_id.as_ref().and_then(|id| {
+            self.live
+                .lock()
+                .expect("sessions lock")
+                .get(id)
+                .filter(|session| session.agent == *caller.access.name())
+                .cloned()
+        });
         if session_id.is_some() && session.is_none() {
             return (StatusCode::NOT_FOUND, "unknown or ended session; initialize again").into_response();
         }
         match *request.method() {
-            Method::POST => self.post(request, session_id, session).await,
+            Method::POST => self.post(request, session_id, session, caller).await,
             Method::GET => match session {
                 Some(session) => session.listen(),
                 None => (StatusCode::BAD_REQUEST, "GET needs an Mcp-Session-Id").into_response(),
@@ -105,6 +119,7 @@ impl Sessions {
         request: Request,
         session_id: Option<String>,
         session: Option<Arc<Session>>,
+        caller: &Caller,
     ) -> Response {
         let body = match read_message(request.into_body()).await {
             Ok(body) => body,
@@ -123,7 +138,7 @@ impl Sessions {
         let is_initialize = initialize.is_some();
         let (session_id, session) = match (session_id, session, initialize) {
             (Some(id), Some(session), _) => (id, session),
-            (None, _, Some(_)) => match self.start() {
+            (None, _, Some(_)) => match self.start(caller) {
                 Ok(started) => started,
                 Err(err) => {
                     let ids: Vec<_> =
@@ -193,13 +208,17 @@ impl Sessions {
     }
 
     /// Starts a session (its child starts with the `initialize` message).
-    fn start(&self) -> Result<(String, Arc<Session>), BridgeError> {
+    fn start(&self, caller: &Caller) -> Result<(String, Arc<Session>), BridgeError> {
         self.history.record(&self.resolved.id, Event::BridgeSession { agent: AgentKind::Http });
         let credentials = Arc::clone(&self.credentials);
         let routes = Arc::new(Mutex::new(Routes::default()));
         let sink = RouteSink(Arc::clone(&routes));
-        let pipe = Pipe::new(self.resolved.clone(), credentials, self.log_dir.clone(), sink)?;
-        let session = Arc::new(Session { pipe, routes });
+        let agent = PipeAgent {
+            grant: caller.grant.clone(),
+            recorder: Some(Recorder { log: self.calls.clone(), access: Arc::clone(&caller.access) }),
+        };
+        let pipe = Pipe::new(self.resolved.clone(), credentials, self.log_dir.clone(), agent, sink)?;
+        let session = Arc::new(Session { pipe, routes, agent: caller.access.name().clone() });
         let id = session_id();
         self.live.lock().expect("sessions lock").insert(id.clone(), Arc::clone(&session));
         debug!(source = %self.resolved.id, "agent session started");

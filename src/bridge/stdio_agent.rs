@@ -17,12 +17,14 @@ use tracing::info;
 use super::BridgeError;
 #[cfg(unix)]
 use super::agent_pipes;
+use super::gate::Recorder;
 use super::hub;
 #[cfg(unix)]
 use super::lines::read_line_async;
 use super::lines::{Line, read_line};
-use super::pipe::Pipe;
+use super::pipe::{Pipe, PipeAgent};
 use crate::Engine;
+use crate::agents::{Access, AgentName, SourceAccess};
 use crate::credentials::SourceCredentials;
 use crate::history::{AgentKind, Event};
 use crate::ids::SourceId;
@@ -44,6 +46,7 @@ const READ_BUFFER: usize = 64 * 1024;
 async fn through_hub(
     engine: &Engine,
     id: &SourceId,
+    agent_token: Option<&Secret>,
 ) -> Result<Option<(Resolved, SourceCredentials)>, BridgeError> {
     let profile = engine.profile(id)?;
     if !profile.enabled {
@@ -58,7 +61,9 @@ async fn through_hub(
     info!(source = %id, %addr, "serving through the hub");
     let url =
         Url::parse(&format!("http://{addr}/mcp/{id}")).expect("a loopback URL with a source id is valid");
-    let headers = vec![("Authorization".to_owned(), Secret::new(format!("Bearer {}", token.expose())))];
+    // The hub checks the agent's rights and records its calls, so the agent's own key goes.
+    let presented = agent_token.unwrap_or(&token);
+    let headers = vec![("Authorization".to_owned(), Secret::new(format!("Bearer {}", presented.expose())))];
     let credentials = SourceCredentials::fixed(id, &headers)?;
     let transport = ResolvedTransport::Http { url, headers: Vec::new() };
     let resolved = Resolved {
@@ -83,21 +88,36 @@ async fn through_hub(
 /// With `use_hub`, a running hub (see `hub`) serves the source and this process only pipes the
 /// agent's messages to it; otherwise, or when no hub proves itself, this process connects to the
 /// source itself.
-pub async fn run_stdio(engine: Arc<Engine>, id: &SourceId, use_hub: bool) -> Result<(), BridgeError> {
-    let hub = if use_hub { through_hub(&engine, id).await? } else { None };
-    let (resolved, credentials) = match hub {
-        Some(through_hub) => through_hub,
+///
+/// `agent` names the agent served (`None`: the built-in `default`); it must prove itself with
+/// its key in [`TOKEN_VAR`](crate::agents::TOKEN_VAR) (see [`prove_agent`]).
+pub async fn run_stdio(
+    engine: Arc<Engine>,
+    id: &SourceId,
+    use_hub: bool,
+    agent: Option<&AgentName>,
+) -> Result<(), BridgeError> {
+    let (access, agent_token) = prove_agent(&engine, agent).await?;
+    let grant = match access.source(id) {
+        SourceAccess::Full => None,
+        SourceAccess::Limited(grant) => Some(grant),
+        SourceAccess::Denied(lack) => return Err(BridgeError::AgentLacks(lack)),
+    };
+    let hub = if use_hub { through_hub(&engine, id, agent_token.as_ref()).await? } else { None };
+    let (resolved, credentials, agent) = match hub {
+        // The hub checks the agent's rights and records the session and the calls.
+        Some((resolved, credentials)) => (resolved, credentials, PipeAgent::default()),
         None => {
-            // Through a hub, the hub records the session.
             engine.history().record(id, Event::BridgeSession { agent: AgentKind::Stdio });
             let (profile, resolved) = engine.resolve_source(id).await?;
             let credentials = engine.source_credentials(&profile, &resolved)?;
-            (resolved, credentials)
+            let recorder = Recorder { log: engine.call_log().clone(), access };
+            (resolved, credentials, PipeAgent { grant, recorder: Some(recorder) })
         }
     };
     let source = resolved.id.clone();
     let (for_agent, to_agent) = mpsc::unbounded_channel();
-    let pipe = Pipe::new(resolved, Arc::new(credentials), engine.dirs().logs(), for_agent)?;
+    let pipe = Pipe::new(resolved, Arc::new(credentials), engine.dirs().logs(), agent, for_agent)?;
     let (mut input, writer) = AgentInput::start(to_agent)?;
     info!(%source, "bridge started");
     let outcome = loop {
@@ -112,7 +132,23 @@ pub async fn run_stdio(engine: Arc<Engine>, id: &SourceId, use_hub: bool) -> Res
     pipe.close().await;
     drop(pipe);
     let _ = tokio::time::timeout(DRAIN_GRACE, writer).await;
+    engine.call_log().flush();
     outcome
+}
+
+/// The agent a stdio bridge serves, and the key it proved itself with (`None` for `default`,
+/// which needs no proof: a process that can start the bridge can read the bridge token too).
+pub(crate) async fn prove_agent(
+    engine: &Engine,
+    agent: Option<&AgentName>,
+) -> Result<(Arc<Access>, Option<Secret>), BridgeError> {
+    let Some(name) = agent.filter(|name| !name.is_default()) else {
+        return Ok((Arc::new(Access::everything(AgentName::default_agent())), None));
+    };
+    let given = std::env::var(crate::agents::TOKEN_VAR).ok();
+    let file = engine.load()?;
+    let access = crate::agents::prove(engine.vault(), &file, name, given.as_deref()).await?;
+    Ok((Arc::new(access), given.map(Secret::new)))
 }
 
 /// The agent's lines, read on the runtime or by a thread of their own.

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use lanyard::agents::AgentName;
 use lanyard::ids::SourceId;
 
 const EXIT_CODES: &str = "\
@@ -63,8 +64,12 @@ pub enum Command {
     /// Print the MCP config snippet that points a client at `lanyard bridge`, or write it into
     /// the client's file (`--write`), or undo that (`--undo`).
     Config(ConfigArgs),
-    /// Show what happened to a source: connects, sign-ins, refreshes, disconnects, bridge sessions.
+    /// Show what happened to a source: connects, sign-ins, refreshes, disconnects, bridge
+    /// sessions and agents' calls; or, with --agent, what one agent called.
     Logs(LogsArgs),
+    /// Add, list, show, edit or remove agents: who may call the bridge, and what each may reach.
+    #[command(subcommand)]
+    Agent(AgentCommand),
     /// Check the keychain, the bridge port, each source and the IDE configs; say what to fix.
     Doctor(DoctorArgs),
     /// Print a redacted bundle (versions, OS, sources without secrets, recent activity, doctor)
@@ -211,8 +216,13 @@ pub struct RegistryAddressArg {
 }
 
 #[derive(Debug, Args)]
+#[command(override_usage = "lanyard logs <ID> [--json]\n       lanyard logs --agent <NAME> [--json]")]
 pub struct LogsArgs {
-    pub id: SourceId,
+    #[arg(required_unless_present = "agent")]
+    pub id: Option<SourceId>,
+    /// Show the calls of this agent (with a source id: on that source only).
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<AgentName>,
     /// How many of the newest entries to show.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
@@ -247,12 +257,16 @@ pub struct DiagnosticsArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    override_usage = "lanyard bridge <ID>\n       lanyard bridge --all",
+    override_usage = "lanyard bridge <ID> [--agent <NAME>]\n       lanyard bridge --all [--agent <NAME>]",
     after_help = "\
 With --all, tools and prompts are named `<source>__<name>` (only A-Z a-z 0-9 _ -, at most 64
 characters; a name that had to be cleaned, was too long or collides gets `_` and 8 hex digits of
 a hash); resources keep their URIs. Sources that are disabled, need sign-in or are down are left
-out, with the reason logged on stderr."
+out, with the reason logged on stderr.
+
+With --agent, the bridge serves as that agent (only its sources and tools) and must prove it: the
+agent's key in LANYARD_AGENT_TOKEN, which `lanyard config <client> --agent <name>` writes into the
+client's entry. Without the key, or with a wrong one, it refuses to start (exit code 2)."
 )]
 pub struct BridgeArgs {
     /// The source to serve.
@@ -265,6 +279,9 @@ pub struct BridgeArgs {
     /// runs (by default the bridge goes through it, so that one process refreshes the tokens).
     #[arg(long)]
     pub no_hub: bool,
+    /// Serve as this agent (see `lanyard agent`); its key must be in LANYARD_AGENT_TOKEN.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<AgentName>,
 }
 
 #[derive(Debug, Args)]
@@ -290,7 +307,7 @@ pub enum ScopeArg {
 #[derive(Debug, Args)]
 #[command(
     group(clap::ArgGroup::new("action").args(["write", "undo"])),
-    after_help = "`lanyard clients` lists the clients and their files. Every entry runs `lanyard bridge <id>` over\nstdio, so no credential is written into a client's file."
+    after_help = "`lanyard clients` lists the clients and their files. Every entry runs `lanyard bridge <id>` over\nstdio, so no credential is written into a client's file; with --agent, the agent's own key is\n(LANYARD_AGENT_TOKEN), which opens only what that agent may use (see `lanyard agent`)."
 )]
 pub struct ConfigArgs {
     /// The agent or IDE to configure (`lanyard clients` lists them).
@@ -304,6 +321,10 @@ pub struct ConfigArgs {
     /// Only these sources (repeatable; default: every enabled source).
     #[arg(long = "source", value_name = "ID", conflicts_with = "undo")]
     pub sources: Vec<SourceId>,
+    /// Entries for this agent: `lanyard bridge <id> --agent <name>` with the agent's key in the
+    /// entry's environment (default: every enabled source the agent may use).
+    #[arg(long, value_name = "NAME", conflicts_with = "undo")]
+    pub agent: Option<AgentName>,
     /// Merge the entries into the client's config file (other entries, comments and layout
     /// kept, the old file kept beside it as `<file>.lanyard-backup`) instead of printing them.
     #[arg(long)]
@@ -314,6 +335,97 @@ pub struct ConfigArgs {
     /// The config file for --write or --undo (default: the client's own for the scope).
     #[arg(long, value_name = "PATH", requires = "action")]
     pub file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Every agent has its own key: the bearer token it sends to `lanyard serve`, or, for a stdio
+entry, the key in LANYARD_AGENT_TOKEN that `lanyard bridge --agent <name>` checks. The built-in
+agent `default` holds the bridge token and may use everything.")]
+pub enum AgentCommand {
+    /// Add an agent. Without --source it may use every source; without --tool, every tool.
+    #[command(after_help = "\
+Examples:
+  lanyard agent add cursor --source tracker --tool tracker:search --tool tracker:get_issue
+  lanyard agent add scratch --source test-server --no-resources --no-prompts")]
+    Add(AgentAddArgs),
+    /// List the agents.
+    List(JsonFlag),
+    /// Show one agent's sources, tools and rights.
+    Show(AgentShowArgs),
+    /// Change an agent. Flags given change those rights; others stay.
+    Edit(AgentEditArgs),
+    /// Remove an agent and its key.
+    #[command(visible_alias = "remove")]
+    Rm(AgentNameArg),
+    /// Print an agent's key: the bearer token it sends to `lanyard serve`.
+    Token(AgentNameArg),
+    /// Give an agent a new key; the old one stops working at once.
+    Rotate(AgentNameArg),
+}
+
+#[derive(Debug, Args)]
+pub struct AgentNameArg {
+    pub name: AgentName,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentShowArgs {
+    pub name: AgentName,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentAddArgs {
+    /// Lowercase letters, digits, `-` and `_`; `default` is built in.
+    pub name: AgentName,
+    #[command(flatten)]
+    pub rights: AgentRights,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentEditArgs {
+    pub name: AgentName,
+    #[command(flatten)]
+    pub rights: AgentRights,
+    /// Let it use every source again.
+    #[arg(long, conflicts_with_all = ["sources", "remove_source"])]
+    pub all_sources: bool,
+    /// Take a source away (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub remove_source: Vec<SourceId>,
+    /// Take a tool away, `SOURCE:TOOL` (repeatable).
+    #[arg(long, value_name = "SOURCE:TOOL")]
+    pub remove_tool: Vec<String>,
+    /// Let it use every tool of a source again (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub all_tools: Vec<SourceId>,
+}
+
+/// The rights `agent add` sets and `agent edit` adds to.
+#[derive(Debug, Args)]
+pub struct AgentRights {
+    /// A source it may use (repeatable; without any: every source).
+    #[arg(long = "source", value_name = "ID")]
+    pub sources: Vec<SourceId>,
+    /// A tool it may use, `SOURCE:TOOL`, the name as the source exposes it (repeatable; a
+    /// source with none: every tool).
+    #[arg(long = "tool", value_name = "SOURCE:TOOL")]
+    pub tools: Vec<String>,
+    /// Let it use resources.
+    #[arg(long, conflicts_with = "no_resources")]
+    pub resources: bool,
+    /// Keep it from resources.
+    #[arg(long)]
+    pub no_resources: bool,
+    /// Let it use prompts.
+    #[arg(long, conflicts_with = "no_prompts")]
+    pub prompts: bool,
+    /// Keep it from prompts.
+    #[arg(long)]
+    pub no_prompts: bool,
 }
 
 #[derive(Debug, Subcommand)]

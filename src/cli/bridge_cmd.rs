@@ -15,11 +15,11 @@ pub async fn bridge(engine: Engine, args: BridgeArgs) -> anyhow::Result<()> {
         // A profile file that does not parse stops here, with its exit code, rather than at the
         // agent's first list.
         engine.load()?;
-        bridge::run_stdio_merged(engine).await?;
+        bridge::run_stdio_merged(engine, args.agent.as_ref()).await?;
         return Ok(());
     };
     let engine = std::sync::Arc::new(engine);
-    bridge::run_stdio(engine, &id, !args.no_hub).await?;
+    bridge::run_stdio(engine, &id, !args.no_hub, args.agent.as_ref()).await?;
     Ok(())
 }
 

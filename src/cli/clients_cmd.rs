@@ -54,7 +54,7 @@ fn write_client(out: &mut impl Write, report: &ClientReport) -> std::io::Result<
 }
 
 /// Prints, writes or undoes a client's entries.
-pub fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
+pub async fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
     let client = clients::find(&args.client).map_err(listed)?;
     let env = current_env()?;
     let scope = match args.scope {
@@ -82,7 +82,10 @@ pub fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
         println!("{what} {} (from {})", undone.path.display(), undone.from.display());
         return Ok(());
     }
-    let entries = entries(engine, client, &args.sources)?;
+    let entries = match &args.agent {
+        Some(agent) => engine.agent_entries(client, &this_program()?, agent, &args.sources).await?,
+        None => entries(engine, client, &args.sources)?,
+    };
     if !args.write {
         print!("{}", clients::snippet(client, &entries)?);
         return Ok(());

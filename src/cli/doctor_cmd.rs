@@ -4,9 +4,10 @@
 use std::io::Write;
 
 use lanyard::Engine;
+use lanyard::agents::{AgentName, Call, CallFilter};
 use lanyard::doctor::{Orphans, Outcome, Report};
-
 use lanyard::history::Event;
+use lanyard::ids::SourceId;
 
 use super::args::{DiagnosticsArgs, DoctorArgs, LogsArgs};
 
@@ -54,38 +55,125 @@ fn print_text(report: &Report) -> anyhow::Result<()> {
 
 /// A source's activity, newest last.
 pub fn logs(engine: &Engine, args: LogsArgs) -> anyhow::Result<()> {
-    engine.profile(&args.id)?; // an unknown id is an error, not an empty log
-    let entries = engine.history().read(&args.id, args.limit);
+    if let Some(agent) = &args.agent {
+        return agent_calls(engine, agent, args.id.as_ref(), args.limit, args.json);
+    }
+    let Some(id) = args.id else {
+        return Err(super::exit::UsageError::new("name a source, or an agent with --agent").into());
+    };
+    engine.profile(&id)?; // an unknown id is an error, not an empty log
+    let entries = engine.history().read(&id, args.limit);
+    let calls = engine.calls(&CallFilter { agent: None, source: Some(id.clone()) }, args.limit);
+    let mut lines: Vec<Line> =
+        entries.into_iter().map(Line::Event).chain(calls.into_iter().map(Line::Call)).collect();
+    lines.sort_by_key(Line::at_ms);
+    let skip = lines.len().saturating_sub(args.limit);
+    lines.drain(..skip);
     if args.json {
-        return super::print_json(&entries);
+        let values: Vec<serde_json::Value> = lines.iter().map(Line::json).collect::<Result<_, _>>()?;
+        return super::print_json(&values);
     }
     let mut out = std::io::stdout().lock();
-    if entries.is_empty() {
-        writeln!(out, "nothing recorded for `{}` yet", args.id)?;
+    if lines.is_empty() {
+        writeln!(out, "nothing recorded for `{id}` yet")?;
     }
-    for entry in &entries {
-        let what = match &entry.event {
-            Event::Connected { protocol: Some(protocol) } => format!("connected, speaking {protocol}"),
-            Event::Connected { protocol: None } => "connected".to_owned(),
-            Event::ConnectFailed { error, .. } => format!("connect failed: {error}"),
-            Event::SignedIn => "signed in".to_owned(),
-            Event::SignInFailed { error, .. } => format!("sign-in failed: {error}"),
-            Event::Refreshed => "tokens renewed".to_owned(),
-            Event::RefreshFailed { error, .. } => format!("renewal failed: {error}"),
-            Event::Disconnected { revoked: true } => "disconnected (tokens revoked at the server)".to_owned(),
-            Event::Disconnected { revoked: false } => "disconnected (tokens forgotten)".to_owned(),
-            Event::BridgeSession { agent } => {
-                format!("an agent connected through the bridge ({agent:?})").to_lowercase()
-            }
-            other => format!("{other:?}"),
+    for line in &lines {
+        let what = match line {
+            Line::Event(entry) => event_text(&entry.event),
+            Line::Call(call) => format!(
+                "agent `{}` called {}: {} ({} ms)",
+                call.agent,
+                call.name,
+                call.outcome.as_str(),
+                call.ms
+            ),
         };
-        // An entry is never in the future; one from this very second reads "just now".
-        let when = if entry.at >= lanyard::clock::now() {
-            "just now".to_owned()
-        } else {
-            lanyard::clock::relative_time(entry.at)
-        };
-        writeln!(out, "{when:>12}  {what}")?;
+        writeln!(out, "{:>12}  {what}", when(line.at_ms() / 1000))?;
     }
     Ok(())
+}
+
+/// One line of `lanyard logs <id>`: something that happened to the source, or an agent's call.
+enum Line {
+    Event(lanyard::history::Entry),
+    Call(Call),
+}
+
+impl Line {
+    fn at_ms(&self) -> u64 {
+        match self {
+            Line::Event(entry) => entry.at.saturating_mul(1000),
+            Line::Call(call) => call.at_ms,
+        }
+    }
+
+    /// The history's own entry, or the call as `{"event": "call", "at": <seconds>, ...}`.
+    fn json(&self) -> serde_json::Result<serde_json::Value> {
+        match self {
+            Line::Event(entry) => serde_json::to_value(entry),
+            Line::Call(call) => {
+                let mut value = serde_json::to_value(call)?;
+                value["event"] = "call".into();
+                value["at"] = (call.at_ms / 1000).into();
+                Ok(value)
+            }
+        }
+    }
+}
+
+/// What an agent called, across sources (or on one).
+fn agent_calls(
+    engine: &Engine,
+    agent: &AgentName,
+    source: Option<&SourceId>,
+    limit: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    engine.agent(agent)?; // an unknown agent is an error, not an empty log
+    if let Some(id) = source {
+        engine.profile(id)?;
+    }
+    let calls = engine.calls(&CallFilter { agent: Some(agent.clone()), source: source.cloned() }, limit);
+    if json {
+        return super::print_json(&calls);
+    }
+    let mut out = std::io::stdout().lock();
+    if calls.is_empty() {
+        writeln!(out, "no calls recorded for agent `{agent}` yet")?;
+    }
+    for call in &calls {
+        let when = when(call.at_ms / 1000);
+        writeln!(
+            out,
+            "{when:>12}  {}  {}: {} ({} ms)",
+            call.source,
+            call.name,
+            call.outcome.as_str(),
+            call.ms
+        )?;
+    }
+    Ok(())
+}
+
+/// When something happened; never in the future, one from this very second "just now".
+fn when(at: u64) -> String {
+    if at >= lanyard::clock::now() { "just now".to_owned() } else { lanyard::clock::relative_time(at) }
+}
+
+fn event_text(event: &Event) -> String {
+    match event {
+        Event::Connected { protocol: Some(protocol) } => format!("connected, speaking {protocol}"),
+        Event::Connected { protocol: None } => "connected".to_owned(),
+        Event::ConnectFailed { error, .. } => format!("connect failed: {error}"),
+        Event::SignedIn => "signed in".to_owned(),
+        Event::SignInFailed { error, .. } => format!("sign-in failed: {error}"),
+        Event::Refreshed => "tokens renewed".to_owned(),
+        Event::RefreshFailed { error, .. } => format!("renewal failed: {error}"),
+        Event::Disconnected { revoked: true } => "disconnected (tokens revoked at the server)".to_owned(),
+        Event::Disconnected { revoked: false } => "disconnected (tokens forgotten)".to_owned(),
+        Event::BridgeSession { agent } => {
+            format!("an agent connected through the bridge ({agent:?})").to_lowercase()
+        }
+        other => format!("{other:?}"),
+    }
 }

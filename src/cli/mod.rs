@@ -1,5 +1,6 @@
 //! The `lanyard` command: parse, call the engine, print. No engine logic lives here.
 
+mod agent_cmd;
 mod args;
 mod auth_cmd;
 mod bridge_cmd;
@@ -80,7 +81,8 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => bridge_cmd::serve(engine, args).await,
         Command::BridgeToken => bridge_cmd::token(&engine).await,
         Command::Clients(args) => clients_cmd::clients(args.json),
-        Command::Config(args) => clients_cmd::config(&engine, args),
+        Command::Config(args) => clients_cmd::config(&engine, args).await,
+        Command::Agent(command) => agent_cmd::run(&engine, command).await,
         Command::Logs(args) => doctor_cmd::logs(&engine, args),
         Command::Doctor(args) => doctor_cmd::doctor(&engine, args).await,
         Command::Diagnostics(args) => doctor_cmd::diagnostics(&engine, args).await,

@@ -88,6 +88,26 @@ impl Client {
         self.stdio_entry(Stdio { name: source, command: program, args: &args })
     }
 
+    /// Its entry that runs `program bridge <source> --agent <agent>` with the agent's token in
+    /// the entry's environment ([`crate::agents::TOKEN_VAR`]): a stdio bridge proves which agent
+    /// it serves with it, so that an entry cannot claim another agent's rights.
+    pub fn agent_entry(&self, program: &str, source: &str, agent: &str, token: &str) -> Value {
+        let args = ["bridge".to_owned(), source.to_owned(), "--agent".to_owned(), agent.to_owned()];
+        let mut entry = self.stdio_entry(Stdio { name: source, command: program, args: &args });
+        let key = match self.id {
+            "goose" => "envs",
+            "opencode" => "environment",
+            _ => "env",
+        };
+        if let Some(fields) = entry.as_object_mut() {
+            let env = fields.entry(key).or_insert_with(|| Value::Object(Default::default()));
+            if let Some(env) = env.as_object_mut() {
+                env.insert(crate::agents::TOKEN_VAR.to_owned(), Value::String(token.to_owned()));
+            }
+        }
+        entry
+    }
+
     /// Its entry for an HTTP server with the bridge token taken from `http.token_var` in the
     /// client's own syntax; `None` when it has no way to keep the token out of its file.
     pub fn http_entry(&self, http: Http) -> Option<Value> {

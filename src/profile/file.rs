@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::Profile;
 use super::validate::{Problem, validate, validate_new};
+use crate::agents::{AgentName, AgentProfile};
 use crate::ids::SourceId;
 
 /// The format version this build reads and writes.
@@ -29,11 +30,14 @@ pub struct ProfileFile {
     pub version: u32,
     #[serde(default)]
     pub sources: BTreeMap<SourceId, Profile>,
+    /// The agents and what each may reach (see [`crate::agents`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agents: BTreeMap<AgentName, AgentProfile>,
 }
 
 impl Default for ProfileFile {
     fn default() -> Self {
-        Self { version: CURRENT_VERSION, sources: BTreeMap::new() }
+        Self { version: CURRENT_VERSION, sources: BTreeMap::new(), agents: BTreeMap::new() }
     }
 }
 
@@ -67,7 +71,33 @@ impl ProfileFile {
                 problem,
             })?;
         }
+        if file.agents.keys().any(AgentName::is_default) {
+            return Err(ProfileError::Parse {
+                path: path.to_owned(),
+                location: text.find("[agents.default").map(|offset| Location::of(text, offset)),
+                message: "`default` is the built-in agent that may use everything; it has no table of its own. Rename the table".to_owned(),
+            });
+        }
         Ok(file)
+    }
+
+    /// The agent `name`, or [`ProfileError::AgentNotFound`] naming the agents close to it.
+    pub fn require_agent(&self, name: &AgentName) -> Result<&AgentProfile, ProfileError> {
+        self.agents.get(name).ok_or_else(|| self.agent_not_found(name))
+    }
+
+    /// The error for an agent `name` this file does not have.
+    pub fn agent_not_found(&self, name: &AgentName) -> ProfileError {
+        let near = crate::suggest::closest(name.as_str(), self.agents.keys().map(AgentName::as_str));
+        ProfileError::AgentNotFound { name: name.clone(), near }
+    }
+
+    /// Checks that every source `agent` names exists in this file.
+    pub fn check_agent_sources(&self, agent: &AgentProfile) -> Result<(), ProfileError> {
+        match agent.named_sources().find(|id| !self.sources.contains_key(*id)) {
+            Some(id) => Err(self.not_found(id)),
+            None => Ok(()),
+        }
     }
 
     /// The TOML text of this file.
@@ -182,6 +212,14 @@ pub enum ProfileError {
         /// The ids close to `id`, best first (empty when none is).
         near: Vec<SourceId>,
     },
+    #[error("no agent named `{name}`{}", crate::suggest::DidYouMean { near, then: "`lanyard agent list` shows the agents there are" })]
+    AgentNotFound { name: AgentName, near: Vec<String> },
+    #[error(
+        "an agent named `{name}` already exists; pick another name, or change it with `lanyard agent edit {name}`"
+    )]
+    AgentExists { name: AgentName },
+    #[error("`default` is the built-in agent that may use everything (the bridge token); pick another name")]
+    AgentReserved,
     #[error(
         "a source named `{id}` already exists; pick another id or remove it first with `lanyard profile rm {id}`"
     )]
@@ -206,7 +244,10 @@ impl ProfileError {
             | Self::Invalid { .. }
             | Self::InvalidNew { .. }
             | Self::NotFound { .. }
-            | Self::AlreadyExists { .. } => crate::ErrorKind::Profile,
+            | Self::AlreadyExists { .. }
+            | Self::AgentNotFound { .. }
+            | Self::AgentExists { .. }
+            | Self::AgentReserved => crate::ErrorKind::Profile,
         }
     }
 }

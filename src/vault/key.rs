@@ -41,6 +41,10 @@ impl VaultKey {
     pub(super) fn named(service: &str, account: &str) -> Self {
         Self(format!("keychain://{service}/{account}"))
     }
+    /// The token agent `name` presents to the bridge.
+    pub fn agent_token(name: &crate::agents::AgentName) -> Self {
+        Self(format!("agent:{name}/token"))
+    }
     /// The name of this entry within an install (the keychain account of an unscoped vault).
     pub fn account(&self) -> &str {
         &self.0
@@ -67,6 +71,11 @@ impl VaultKey {
         {
             return KeyKind::IdentitySession { issuer: issuer.to_owned(), client_id: client_id.to_owned() };
         }
+        if let Some(name) = self.0.strip_prefix("agent:").and_then(|rest| rest.strip_suffix("/token"))
+            && let Ok(name) = name.parse()
+        {
+            return KeyKind::AgentToken { name };
+        }
         if self == &Self::bridge_token() { KeyKind::BridgeToken } else { KeyKind::Unknown }
     }
 }
@@ -90,6 +99,9 @@ pub enum KeyKind {
         client_id: String,
     },
     BridgeToken,
+    AgentToken {
+        name: crate::agents::AgentName,
+    },
     /// A name this version of Lanyard does not make.
     Unknown,
 }

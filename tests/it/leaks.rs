@@ -891,3 +891,78 @@ async fn issue_6_planted_secrets_never_leak_from_any_flow() {
         cli.expect(&["profile", "rm", id], "", 0).await;
     }
 }
+
+/// Issue 20: the call log records who called what and how it ended, never what was sent or
+/// answered. An agent's calls (allowed, refused, failing) carry planted text in their arguments
+/// and results, through `lanyard serve` and a stdio bridge of its own; then the call log, every
+/// file under the config and data folders, the hub's log and every `lanyard logs` output are
+/// searched for that text and for the agent's key.
+#[tokio::test]
+async fn issue_20_the_call_log_holds_no_arguments_results_or_keys() {
+    let home = Home::own_install();
+    let nonce = crate::oauth::unique_id("n").to_string();
+    let mut planted = Planted::default();
+    let argument = planted.make("call argument", &nonce);
+    let refused_argument = planted.make("argument of a refused call", &nonce);
+    let failing_argument = planted.make("argument of a failing call", &nonce);
+    let (_server, url) = start_test_server_http().await.expect("lanyard-test-server starts");
+    let run = |args: &[&str]| home.run(args).ok();
+    run(&["profile", "add", "lk", "--url", &url]);
+    run(&["agent", "add", "leaky", "--source", "lk", "--tool", "lk:echo", "--tool", "lk:fail"]);
+    let key = run(&["agent", "token", "leaky"]).stdout.trim().to_owned();
+    planted.keep("agent key", &key);
+    let serve_log = home.path().join("serve.log");
+    let (_serve, base) = crate::support::bridge_home::start_serve_logged(&home, &serve_log)
+        .await
+        .expect("lanyard serve starts");
+    let calls = json!([
+        { "tool": "echo", "arguments": { "message": argument } },
+        { "tool": "add", "arguments": { "a": 1, "b": 2, "note": refused_argument } },
+        { "tool": "fail", "arguments": { "note": failing_argument } },
+    ]);
+    let connects = [
+        json!({ "http": { "url": format!("{base}/mcp/lk"), "token": key } }),
+        json!({ "stdio": { "command": crate::support::home::lanyard_bin(), "args": ["bridge", "lk", "--agent", "leaky", "--no-hub"] } }),
+    ];
+    for connect in connects {
+        let mut plan = json!({ "calls": calls });
+        plan.as_object_mut().unwrap().extend(connect.as_object().unwrap().clone());
+        let report =
+            crate::support::bridge_home::run_agent_with(&home, &plan, &[("LANYARD_AGENT_TOKEN", &key)])
+                .await
+                .expect("the agent runs");
+        assert_eq!(report["calls"][0]["text"], argument, "the planted text went and came back: {report}");
+    }
+    // Each secret must have reached the log's neighbourhood before the search means anything.
+    let entries = crate::support::eventually("six calls in the call log", Duration::from_millis(200), || {
+        let out = home.run(&["logs", "--agent", "leaky", "--json"]).ok().stdout;
+        let entries: Vec<Value> = serde_json::from_str(&out).expect("JSON");
+        async move { (entries.len() >= 6).then_some(entries) }
+    })
+    .await;
+    let outcomes: Vec<(&str, &str)> =
+        entries.iter().map(|e| (e["name"].as_str().unwrap(), e["outcome"].as_str().unwrap())).collect();
+    let want = [("echo", "ok"), ("add", "refused"), ("fail", "upstream_error")];
+    assert_eq!(outcomes, [want, want].concat(), "one entry per call, each with its outcome");
+    assert!(entries.iter().all(|e| e["agent"] == "leaky" && e["source"] == "lk"), "{entries:?}");
+
+    let mut observed = Observed::default();
+    for args in [
+        &["logs", "--agent", "leaky"][..],
+        &["logs", "--agent", "leaky", "--json"],
+        &["logs", "lk"],
+        &["logs", "lk", "--json"],
+    ] {
+        let run = home.run(args).ok();
+        observed.add(format!("`lanyard {}` stdout", args.join(" ")), run.stdout);
+        observed.add(format!("`lanyard {}` stderr", args.join(" ")), run.stderr);
+    }
+    observed.add("the hub's log", std::fs::read_to_string(&serve_log).unwrap_or_default());
+    observed.files(&home.config_dir(), "after the calls");
+    observed.files(home.dirs().data(), "after the calls");
+    assert!(
+        observed.texts.iter().any(|(origin, _)| origin.contains("calls.jsonl")),
+        "the call log is among the files searched"
+    );
+    observed.assert_clean(&planted, &[]);
+}

@@ -2,6 +2,7 @@
 //! started by `support/`.
 
 mod agent_stdio;
+mod agents;
 mod bridge;
 mod bridge_oauth;
 mod catalog;

@@ -51,6 +51,7 @@ mod error;
 mod logs;
 mod naming;
 mod relay;
+mod rights;
 mod routing;
 mod server;
 mod sources;
@@ -71,12 +72,14 @@ use super::BridgeError;
 use super::profile_watch::ProfileWatch;
 use crate::Engine;
 
-/// Runs the merged server on this process's stdin and stdout until the agent closes its input.
-pub async fn run_stdio(engine: Engine) -> Result<(), BridgeError> {
+/// Runs the merged server on this process's stdin and stdout until the agent closes its input,
+/// for `agent` (`None`: the built-in `default`), which must prove itself as for one source.
+pub async fn run_stdio(engine: Engine, agent: Option<&crate::agents::AgentName>) -> Result<(), BridgeError> {
+    let (access, _) = super::stdio_agent::prove_agent(&engine, agent).await?;
     let profiles = ProfileWatch::start(engine.profile_store().clone());
     let merged = Arc::new(Merged::new(Arc::new(engine), Arc::clone(&profiles)));
     // The session subscribes to list changes before any upstream can report one.
-    let server = MergedServer::new(Arc::clone(&merged));
+    let server = MergedServer::new(Arc::clone(&merged), Some(access));
     merged.sources().warm_up();
     let following = merged.sources().follow(profiles.subscribe());
     info!("merged bridge started");
@@ -88,6 +91,7 @@ pub async fn run_stdio(engine: Engine) -> Result<(), BridgeError> {
     info!("the agent closed its input; ending every session");
     following.abort();
     merged.sources().close().await;
+    merged.sources().engine().call_log().flush();
     Ok(())
 }
 
@@ -99,5 +103,9 @@ pub(crate) fn service(
 ) -> StreamableHttpService<MergedServer, LocalSessionManager> {
     let mut config = StreamableHttpServerConfig::default().disable_allowed_hosts();
     config.cancellation_token = cancel;
-    StreamableHttpService::new(move || Ok(MergedServer::new(Arc::clone(&merged))), Default::default(), config)
+    StreamableHttpService::new(
+        move || Ok(MergedServer::new(Arc::clone(&merged), None)),
+        Default::default(),
+        config,
+    )
 }

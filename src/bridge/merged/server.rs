@@ -33,8 +33,10 @@ use tracing::{debug, warn};
 use super::error::MergedError;
 use super::logs::{self, Level, SourceLog};
 use super::relay;
+use super::rights;
 use super::routing::{self, Owners, Route, Table};
 use super::sources::Sources;
+use crate::agents::{Access, Outcome};
 use crate::bridge::profile_watch::ProfileWatch;
 use crate::ids::SourceId;
 use crate::upstream::{CallEvent, CallingAgent, ListChanged, Upstream, UpstreamError};
@@ -215,6 +217,36 @@ impl Merged {
         }
     }
 
+    /// Where merged tool `name` leads (see [`Self::route`]).
+    pub(crate) async fn tool_route(&self, name: &str) -> Result<Route, MergedError> {
+        self.route(Named::Tool, name).await
+    }
+
+    /// Where merged prompt `name` leads (see [`Self::route`]).
+    pub(crate) async fn prompt_route(&self, name: &str) -> Result<Route, MergedError> {
+        self.route(Named::Prompt, name).await
+    }
+
+    /// The routes of the last tool list (for filtering it by an agent's rights).
+    pub(crate) fn tool_table(&self) -> Arc<Table> {
+        Arc::clone(&lock(&self.tools))
+    }
+
+    /// The routes of the last prompt list.
+    pub(crate) fn prompt_table(&self) -> Arc<Table> {
+        Arc::clone(&lock(&self.prompts))
+    }
+
+    /// The owners of the last resource list.
+    pub(crate) fn resource_owners(&self) -> Arc<Owners> {
+        Arc::clone(&lock(&self.resources))
+    }
+
+    /// The source that listed resource `uri` (listing again when none did yet).
+    pub(crate) async fn owner_of_resource(&self, uri: &str) -> Result<Option<SourceId>, MergedError> {
+        self.resource_owner(uri).await
+    }
+
     /// Where a merged tool or prompt name leads: the table of the last list, else a fresh list.
     async fn route(&self, kind: Named, name: &str) -> Result<Route, MergedError> {
         let table = |merged: &Self| match kind {
@@ -383,6 +415,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// One agent session's handler. Dropping it (the session ended) stops its change forwarder.
 pub(crate) struct MergedServer {
     merged: Arc<Merged>,
+    /// The agent served: fixed for a stdio session; `None` on `/mcp`, where each request carries
+    /// the agent the door admitted (see [`rights`](super::rights)).
+    agent: Option<Arc<Access>>,
     /// Subscribed when the session is made, so a change that comes before the agent's
     /// `initialized` is still told once it is.
     changes: Mutex<Option<broadcast::Receiver<ListChanged>>>,
@@ -400,7 +435,7 @@ pub(crate) struct MergedServer {
 }
 
 impl MergedServer {
-    pub(crate) fn new(merged: Arc<Merged>) -> Self {
+    pub(crate) fn new(merged: Arc<Merged>, agent: Option<Arc<Access>>) -> Self {
         let changes = Mutex::new(Some(merged.sources().changes()));
         let logs = Mutex::new(Some(merged.sources().logs()));
         let updates = Mutex::new(Some(merged.sources().resource_updates()));
@@ -408,6 +443,7 @@ impl MergedServer {
         let _ended = session.clone().drop_guard();
         Self {
             merged,
+            agent,
             changes,
             logs,
             updates,
@@ -585,9 +621,16 @@ impl ServerHandler for MergedServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.merged.list_tools().await?))
+        let access = rights::agent(self.agent.as_ref(), &context)?;
+        let mut tools = self.merged.list_tools().await?;
+        if !access.is_full() {
+            let table = self.merged.tool_table();
+            tools
+                .retain(|tool| table.get(&tool.name).is_some_and(|r| access.allows_tool(&r.source, &r.name)));
+        }
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     async fn call_tool(
@@ -595,27 +638,56 @@ impl ServerHandler for MergedServer {
         mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let access = rights::agent(self.agent.as_ref(), &context)?;
+        let route = self.merged.tool_route(&request.name).await?;
+        let call_log = self.merged.sources().engine().call_log();
+        let started = rights::started();
+        if let Some(lack) = access.tool_lack(&route.source, &route.name) {
+            call_log.finished(access.name(), &route.source, &route.name, started, Outcome::Refused);
+            return Err(rights::refused(&lack));
+        }
         let rounds =
             relay::input_rounds(&context, request.input_responses.take(), request.request_state.take());
         let CallToolRequestParams { name, arguments, .. } = request;
         let agent = CallingAgent { declared: relay::agent_capabilities(&context), rounds };
         let call = |events| self.merged.call_tool_relayed(&name, arguments, &agent, events, &context.ct);
-        Ok(relay::call_tool(&context, call).await?)
+        let answer = relay::call_tool(&context, call).await;
+        call_log.finished(access.name(), &route.source, &route.name, started, rights::outcome_of(&answer));
+        Ok(answer?)
     }
 
     async fn list_prompts(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        Ok(ListPromptsResult::with_all_items(self.merged.list_prompts().await?))
+        let access = rights::agent(self.agent.as_ref(), &context)?;
+        if !access.prompts() {
+            return Ok(ListPromptsResult::with_all_items(Vec::new()));
+        }
+        let mut prompts = self.merged.list_prompts().await?;
+        if !access.is_full() {
+            let table = self.merged.prompt_table();
+            prompts.retain(|prompt| table.get(&prompt.name).is_some_and(|r| access.allows_source(&r.source)));
+        }
+        Ok(ListPromptsResult::with_all_items(prompts))
     }
 
     async fn complete(
         &self,
         request: CompleteRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
+        let access = rights::agent(self.agent.as_ref(), &context)?;
+        if !access.is_full() {
+            match &request.r#ref {
+                Reference::Prompt(prompt) => {
+                    let route = self.merged.prompt_route(&prompt.name).await?;
+                    rights::may_prompt(&access, &route.source)?;
+                }
+                _ => rights::may_resource(&access, None)?,
+            }
+        }
         Ok(self.merged.complete(request).await?)
     }
 
@@ -624,40 +696,88 @@ impl ServerHandler for MergedServer {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
+        let access = rights::agent(self.agent.as_ref(), &context)?;
+        let route = self.merged.prompt_route(&request.name).await?;
+        let call_log = self.merged.sources().engine().call_log();
+        let started = rights::started();
+        if let Err(refused) = rights::may_prompt(&access, &route.source) {
+            call_log.finished(access.name(), &route.source, "prompts/get", started, Outcome::Refused);
+            return Err(refused);
+        }
         let rounds = relay::input_rounds(&context, request.input_responses, request.request_state);
         let agent = CallingAgent { declared: relay::agent_capabilities(&context), rounds };
-        Ok(self.merged.get_prompt(&request.name, request.arguments, &agent).await?)
+        let answer = self.merged.get_prompt(&request.name, request.arguments, &agent).await;
+        let outcome = if answer.is_ok() { Outcome::Ok } else { Outcome::UpstreamError };
+        call_log.finished(access.name(), &route.source, "prompts/get", started, outcome);
+        Ok(answer?)
     }
 
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(self.merged.list_resources().await?))
+        let access = rights::agent(self.agent.as_ref(), &context)?;
+        if !access.resources() {
+            return Ok(ListResourcesResult::with_all_items(Vec::new()));
+        }
+        let mut resources = self.merged.list_resources().await?;
+        if !access.is_full() {
+            let owners = self.merged.resource_owners();
+            resources.retain(|r| owners.get(&r.uri).is_some_and(|id| access.allows_source(id)));
+        }
+        Ok(ListResourcesResult::with_all_items(resources))
     }
 
     async fn list_resource_templates(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let access = rights::agent(self.agent.as_ref(), &context)?;
+        if !access.is_full() {
+            // Templates name no source an agent could be limited to; only a full agent gets them.
+            return Ok(ListResourceTemplatesResult::with_all_items(Vec::new()));
+        }
         Ok(ListResourceTemplatesResult::with_all_items(self.merged.list_resource_templates().await?))
     }
 
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        Ok(self.merged.read_resource(&request.uri).await?.into())
+        let access = rights::agent(self.agent.as_ref(), &context)?;
+        let owner = if access.is_full() { None } else { self.merged.owner_of_resource(&request.uri).await? };
+        let started = rights::started();
+        if !access.is_full()
+            && let Err(refused) = rights::may_resource(&access, owner.as_ref())
+        {
+            if let Some(owner) = &owner {
+                let call_log = self.merged.sources().engine().call_log();
+                call_log.finished(access.name(), owner, "resources/read", started, Outcome::Refused);
+            }
+            return Err(refused);
+        }
+        let answer = self.merged.read_resource(&request.uri).await;
+        if let Some(owner) = owner.or(self.merged.resource_owners().get(&request.uri).cloned()) {
+            let outcome = if answer.is_ok() { Outcome::Ok } else { Outcome::UpstreamError };
+            let call_log = self.merged.sources().engine().call_log();
+            call_log.finished(access.name(), &owner, "resources/read", started, outcome);
+        }
+        Ok(answer?.into())
     }
 
     async fn subscribe(
         &self,
         request: SubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
+        let access = rights::agent(self.agent.as_ref(), &context)?;
+        if !access.is_full() {
+            let owner = self.merged.owner_of_resource(&request.uri).await?;
+            rights::may_resource(&access, owner.as_ref())?;
+        }
         if lock(&self.subscribed).contains(&request.uri) {
             return Ok(());
         }

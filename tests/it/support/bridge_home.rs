@@ -78,6 +78,12 @@ async fn spawn_serve(command: &mut Command) -> anyhow::Result<(ChildGuard, Strin
 
 /// Runs tests/node/bridge-agent.mjs (the TypeScript SDK client) with `plan`; returns its report.
 pub async fn run_agent(home: &Home, plan: &Value) -> anyhow::Result<Value> {
+    run_agent_with(home, plan, &[]).await
+}
+
+/// [`run_agent`] with extra environment variables, which a stdio bridge it starts inherits (an
+/// agent's key in `LANYARD_AGENT_TOKEN`).
+pub async fn run_agent_with(home: &Home, plan: &Value, envs: &[(&str, &str)]) -> anyhow::Result<Value> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node/bridge-agent.mjs");
     let output = tokio::time::timeout(
         AGENT_DEADLINE,
@@ -85,6 +91,7 @@ pub async fn run_agent(home: &Home, plan: &Value) -> anyhow::Result<Value> {
             .arg(&script)
             .arg(plan.to_string())
             .envs(home.envs())
+            .envs(envs.iter().copied())
             .env_remove("LANYARD_LOG")
             .stdin(Stdio::null())
             .kill_on_drop(true)

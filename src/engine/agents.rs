@@ -1,0 +1,213 @@
+//! The engine's side of agents: adding, changing and removing `[agents.<name>]` tables and their
+//! keys, keeping the profile file and the keychain consistent (the key is made before the table
+//! is written, and forgotten after the table is gone), and telling a running hub at once.
+
+use serde_json::Value;
+
+use super::Engine;
+use crate::agents::{self, AgentName, AgentProfile, Call, CallFilter};
+use crate::clients::Client;
+use crate::error::Error;
+use crate::ids::SourceId;
+use crate::profile::ProfileError;
+use crate::secret::Secret;
+
+/// An agent as `lanyard agent list` and a window show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AgentSummary {
+    pub name: AgentName,
+    /// `None` for the built-in `default`, which may use everything.
+    pub profile: Option<AgentProfile>,
+    pub built_in: bool,
+}
+
+impl Engine {
+    /// `default` first, then every agent of the profile file by name.
+    pub fn agents(&self) -> Result<Vec<AgentSummary>, Error> {
+        let file = self.load()?;
+        let default = AgentSummary { name: AgentName::default_agent(), profile: None, built_in: true };
+        Ok(std::iter::once(default)
+            .chain(file.agents.into_iter().map(|(name, profile)| AgentSummary {
+                name,
+                profile: Some(profile),
+                built_in: false,
+            }))
+            .collect())
+    }
+
+    /// One agent.
+    pub fn agent(&self, name: &AgentName) -> Result<AgentSummary, Error> {
+        if name.is_default() {
+            return Ok(AgentSummary { name: name.clone(), profile: None, built_in: true });
+        }
+        let file = self.load()?;
+        let profile = file.require_agent(name)?.clone();
+        Ok(AgentSummary { name: name.clone(), profile: Some(profile), built_in: false })
+    }
+
+    /// Adds agent `name` with `profile` and makes its key; returns the key.
+    pub async fn add_agent(&self, name: &AgentName, profile: AgentProfile) -> Result<Secret, Error> {
+        if name.is_default() {
+            return Err(ProfileError::AgentReserved.into());
+        }
+        // Checked before the key is made, and again under the lock when writing.
+        let file = self.load()?;
+        if file.agents.contains_key(name) {
+            return Err(ProfileError::AgentExists { name: name.clone() }.into());
+        }
+        file.check_agent_sources(&profile)?;
+        // A key left from an agent of the same name removed earlier must not come back.
+        let token = agents::rotate_token(self.vault(), name).await?;
+        self.profiles.update(|file| {
+            if file.agents.contains_key(name) {
+                return Err(ProfileError::AgentExists { name: name.clone() });
+            }
+            file.check_agent_sources(&profile)?;
+            file.agents.insert(name.clone(), profile);
+            Ok(())
+        })?;
+        Ok(token)
+    }
+
+    /// Changes agent `name` with `change`; nothing is written when the result names a source
+    /// that does not exist.
+    pub fn edit_agent(
+        &self,
+        name: &AgentName,
+        change: impl FnOnce(&mut AgentProfile),
+    ) -> Result<AgentProfile, Error> {
+        if name.is_default() {
+            return Err(ProfileError::AgentReserved.into());
+        }
+        Ok(self.profiles.update(|file| {
+            let mut profile = file.require_agent(name)?.clone();
+            change(&mut profile);
+            file.check_agent_sources(&profile)?;
+            file.agents.insert(name.clone(), profile.clone());
+            Ok(profile)
+        })?)
+    }
+
+    /// Removes agent `name` and forgets its key: the table first, so that a failure half-way
+    /// leaves a key nobody presents rather than an agent without one.
+    pub async fn remove_agent(&self, name: &AgentName) -> Result<(), Error> {
+        if name.is_default() {
+            return Err(ProfileError::AgentReserved.into());
+        }
+        self.profiles
+            .update(|file| file.agents.remove(name).map(drop).ok_or_else(|| file.agent_not_found(name)))?;
+        agents::forget_token(self.vault(), name).await?;
+        Ok(())
+    }
+
+    /// Agent `name`'s key (made on first use).
+    pub async fn agent_token(&self, name: &AgentName) -> Result<Secret, Error> {
+        if !name.is_default() {
+            self.load()?.require_agent(name)?;
+        }
+        Ok(agents::agent_token(self.vault(), name).await?)
+    }
+
+    /// Gives agent `name` a new key. The old one stops working at once in a running hub (which
+    /// is told), and within a second in one that cannot be told (it follows the profile file,
+    /// where the agent's `key_revision` changes).
+    pub async fn rotate_agent(&self, name: &AgentName) -> Result<Secret, Error> {
+        if !name.is_default() {
+            self.load()?.require_agent(name)?;
+        }
+        let token = agents::rotate_token(self.vault(), name).await?;
+        if !name.is_default() {
+            self.profiles.update(|file| {
+                let missing = file.agent_not_found(name);
+                let agent = file.agents.get_mut(name).ok_or(missing)?;
+                agent.key_revision += 1;
+                Ok(())
+            })?;
+        }
+        crate::bridge::reload_hub_keys(self).await;
+        Ok(token)
+    }
+
+    /// Agent `name`'s entries for `client`: one per source (every one the agent may use when
+    /// `chosen` is empty), each running `program bridge <id> --agent <name>` with the agent's
+    /// key in its environment.
+    pub async fn agent_entries(
+        &self,
+        client: &Client,
+        program: &str,
+        name: &AgentName,
+        chosen: &[SourceId],
+    ) -> Result<Vec<(String, Value)>, Error> {
+        let file = self.load()?;
+        let access = agents::access_of(&file, name).ok_or_else(|| file.agent_not_found(name))?;
+        let sources: Vec<SourceId> = if chosen.is_empty() {
+            file.profiles()
+                .filter(|p| p.enabled && access.allows_source(p.id()))
+                .map(|p| p.id().clone())
+                .collect()
+        } else {
+            for id in chosen {
+                file.require(id)?;
+            }
+            chosen.to_vec()
+        };
+        let token = agents::agent_token(self.vault(), name).await?;
+        Ok(sources
+            .iter()
+            .map(|id| {
+                (
+                    id.as_str().to_owned(),
+                    client.agent_entry(program, id.as_str(), name.as_str(), token.expose()),
+                )
+            })
+            .collect())
+    }
+
+    /// The newest `limit` calls `filter` keeps, oldest first.
+    pub fn calls(&self, filter: &CallFilter, limit: usize) -> Vec<Call> {
+        self.calls.read(filter, limit)
+    }
+
+    /// The call log, for the bridge to record in.
+    pub fn call_log(&self) -> &agents::CallLog {
+        &self.calls
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Dirs;
+    use crate::vault::Vault;
+
+    fn engine(dir: &std::path::Path) -> Engine {
+        Engine::new(Dirs::new(dir, dir.join("data")), Vault::mock())
+    }
+
+    #[tokio::test]
+    async fn bad_input_is_refused_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path());
+        let name: AgentName = "cursor".parse().unwrap();
+        let unknown =
+            AgentProfile { sources: Some(vec!["nope".parse().unwrap()]), ..AgentProfile::everything() };
+        let err = engine.add_agent(&name, unknown).await.unwrap_err();
+        assert!(err.to_string().contains("no source named `nope`"), "{err}");
+        assert!(engine.load().unwrap().agents.is_empty(), "nothing written");
+        assert!(engine.add_agent(&AgentName::default_agent(), AgentProfile::everything()).await.is_err());
+
+        let token = engine.add_agent(&name, AgentProfile::everything()).await.unwrap();
+        assert_eq!(engine.agent_token(&name).await.unwrap(), token, "the key is kept");
+        assert!(engine.add_agent(&name, AgentProfile::everything()).await.is_err(), "no overwrite");
+        let err = engine.edit_agent(&name, |a| a.sources = Some(vec!["nope".parse().unwrap()])).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+        assert_eq!(engine.agent(&name).unwrap().profile, Some(AgentProfile::everything()), "unchanged");
+
+        let rotated = engine.rotate_agent(&name).await.unwrap();
+        assert_ne!(rotated, token);
+        assert_eq!(engine.agent(&name).unwrap().profile.unwrap().key_revision, 1, "the revision tells a hub");
+        engine.remove_agent(&name).await.unwrap();
+        let err = engine.agent_token(&name).await.unwrap_err();
+        assert!(err.to_string().contains("no agent named `cursor`"), "{err}");
+    }
+}
