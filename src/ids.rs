@@ -28,6 +28,15 @@ impl SourceId {
     }
 }
 
+/// Whether `given` is a name a person picks for a source or an agent: 1 to `max_len` lowercase
+/// letters, digits, `-` or `_`, starting with a letter or digit. Such names go into keychain
+/// entry names, file names and tool-name prefixes, so they stay plain.
+pub fn is_slug(given: &str, max_len: usize) -> bool {
+    let valid_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+    let starts_well = given.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    starts_well && given.len() <= max_len && given.chars().all(valid_char)
+}
+
 /// Why a string is not a valid [`SourceId`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -42,9 +51,7 @@ impl FromStr for SourceId {
     type Err = InvalidSourceId;
 
     fn from_str(given: &str) -> Result<Self, Self::Err> {
-        let valid_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
-        let starts_well = given.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        if starts_well && given.len() <= Self::MAX_LEN && given.chars().all(valid_char) {
+        if is_slug(given, Self::MAX_LEN) {
             Ok(Self(given.to_owned()))
         } else {
             Err(InvalidSourceId { given: given.to_owned() })

@@ -48,9 +48,7 @@ impl FromStr for AgentName {
     type Err = InvalidAgentName;
 
     fn from_str(given: &str) -> Result<Self, Self::Err> {
-        let valid_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
-        let starts_well = given.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        if starts_well && given.len() <= Self::MAX_LEN && given.chars().all(valid_char) {
+        if crate::ids::is_slug(given, Self::MAX_LEN) {
             Ok(Self(given.to_owned()))
         } else {
             Err(InvalidAgentName { given: given.to_owned() })

@@ -15,7 +15,7 @@ use super::binding::Binding;
 use super::binding::canonical_resource;
 use super::discovery::discover;
 use super::error::{OAuthError, Step};
-use super::http::{ClientAuth, endpoint, post_form, refusal};
+use super::http::{ClientAuth, endpoint};
 use super::registration::{check_home, home_issuer, with_secret};
 use super::tokens::{Grant, StoredTokens, TokenAnswer};
 use crate::clock::now;
@@ -206,13 +206,8 @@ async fn request(
     if !scope.is_empty() {
         fields.push(("scope", &scope));
     }
-    let step = Step::ClientCredentials;
-    let origin = Origin::of(&token_endpoint);
-    let (status, body) = post_form(http, id, step, &token_endpoint, &auth, &fields).await?;
-    if !(200..300).contains(&status) {
-        return Err(refusal(id, &origin, step, status, &body));
-    }
-    let answer = TokenAnswer::parse(id, &origin, step, &body)?;
+    let answer =
+        TokenAnswer::request(http, id, Step::ClientCredentials, &token_endpoint, &auth, &fields).await?;
     let at = now();
     let tokens = StoredTokens {
         access_token: answer.access_token,

@@ -174,13 +174,8 @@ async fn present(
     if !scope.is_empty() {
         fields.push(("scope", &scope));
     }
-    let step = Step::AssertionGrant;
-    let origin = Origin::of(&server.token_endpoint);
-    let (status, body) = post_form(http, id, step, &server.token_endpoint, &auth, &fields).await?;
-    if !(200..300).contains(&status) {
-        return Err(refusal(id, &origin, step, status, &body));
-    }
-    let answer = TokenAnswer::parse(id, &origin, step, &body)?;
+    let answer =
+        TokenAnswer::request(http, id, Step::AssertionGrant, &server.token_endpoint, &auth, &fields).await?;
     let at = now();
     let tokens = StoredTokens {
         access_token: answer.access_token,

@@ -287,11 +287,7 @@ pub async fn sign_in(
     ];
     let auth = ClientAuth::None { client_id: settings.idp_client_id.clone() };
     let step = Step::IdentitySignIn;
-    let (status, body) = post_form(http, id, step, &metadata.token_endpoint, &auth, &fields).await?;
-    if !(200..300).contains(&status) {
-        return Err(refusal(id, &origin, step, status, &body));
-    }
-    let answer = TokenAnswer::parse(id, &origin, step, &body)?;
+    let answer = TokenAnswer::request(http, id, step, &metadata.token_endpoint, &auth, &fields).await?;
     let id_token =
         answer.id_token.clone().ok_or_else(|| bad(id, &origin, step, Problem::Missing("id_token")))?;
     let session = IdentitySession {

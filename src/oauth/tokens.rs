@@ -14,7 +14,7 @@ use url::Url;
 
 use super::binding::{Binding, Mismatch};
 use super::error::{OAuthError, Problem, Step};
-use super::http::{bad, parse_json, shown};
+use super::http::{ClientAuth, bad, parse_json, post_form, refusal, shown};
 use crate::clock::now;
 use crate::ids::SourceId;
 use crate::secret::Secret;
@@ -352,6 +352,25 @@ fn seconds(value: Option<&serde_json::Value>) -> Option<u64> {
 }
 
 impl TokenAnswer {
+    /// Posts a grant (`fields`) to the token endpoint and reads the tokens it answers with; a
+    /// status other than 2xx is the endpoint's refusal, as an error. For grants whose refusal
+    /// needs nothing but reporting; the sign-in and refresh act on the refusal's code first.
+    pub async fn request(
+        http: &reqwest::Client,
+        id: &SourceId,
+        step: Step,
+        endpoint: &Url,
+        auth: &ClientAuth,
+        fields: &[(&str, &str)],
+    ) -> Result<Self, OAuthError> {
+        let origin = Origin::of(endpoint);
+        let (status, body) = post_form(http, id, step, endpoint, auth, fields).await?;
+        if !(200..300).contains(&status) {
+            return Err(refusal(id, &origin, step, status, &body));
+        }
+        Self::parse(id, &origin, step, &body)
+    }
+
     /// Parses a 2xx token endpoint body.
     pub fn parse(id: &SourceId, origin: &Origin, step: Step, body: &[u8]) -> Result<Self, OAuthError> {
         let mut raw: RawAnswer = parse_json(id, origin, step, body)?;
