@@ -6,11 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/apt-install.sh dbus gnome-keyring libsecret-tools keyutils curl tinyproxy openssl
+scripts/apt-install.sh dbus gnome-keyring libsecret-tools keyutils curl tinyproxy openssl python3-pip
 
-# uv: the catalogue's tests add a PyPI package, which `uvx` runs.
+# uv: the catalogue's tests add a PyPI package, which `uvx` runs. Debian's own Python refuses a
+# pip install outside a virtual environment (PEP 668) unless told; uv is a standalone program that
+# replaces no Debian package, so it is told.
 if ! command -v uvx >/dev/null; then
-    python3 -m pip install --quiet uv
+    python3 -m pip install --quiet uv 2>/dev/null || python3 -m pip install --quiet --break-system-packages uv
 fi
 
 # npm ci deletes and reinstalls node_modules every time (~30 s); skip it when the lock file (by

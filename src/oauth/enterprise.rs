@@ -59,19 +59,20 @@ pub async fn connect(
     settings: &EnterpriseSettings,
     identity: Identity,
 ) -> Result<StoredTokens, OAuthError> {
-    match identity {
-        Identity::Given(id_token) => {
-            identity::adopt(http, vault, id, settings, id_token).await?;
-        }
+    let session = match identity {
+        Identity::Given(id_token) => identity::adopt(http, vault, id, settings, id_token).await?,
         Identity::SignIn(options) => match identity::current(http, vault, lock_dir, id, settings).await {
-            Ok(_) => info!(source = %id, "the identity session is still signed in; no browser"),
+            Ok(session) => {
+                info!(source = %id, "the identity session is still signed in; no browser");
+                session
+            }
             Err(OAuthError::NeedsSignIn { .. }) => {
-                identity::sign_in(http, vault, id, settings, options).await?;
+                identity::sign_in(http, vault, id, settings, options).await?
             }
             Err(err) => return Err(err),
         },
-    }
-    fetch(http, vault, lock_dir, id, mcp_url, settings).await
+    };
+    tokens_from(http, vault, lock_dir, id, mcp_url, settings, session).await
 }
 
 /// New tokens for `id` from the identity session, stored; [`OAuthError::NeedsSignIn`] when there
@@ -86,6 +87,19 @@ pub async fn fetch(
     settings: &EnterpriseSettings,
 ) -> Result<StoredTokens, OAuthError> {
     let session = identity::current(http, vault, lock_dir, id, settings).await?;
+    tokens_from(http, vault, lock_dir, id, mcp_url, settings, session).await
+}
+
+/// New tokens for `id` from `session`, stored.
+async fn tokens_from(
+    http: &reqwest::Client,
+    vault: &Vault,
+    lock_dir: &Path,
+    id: &SourceId,
+    mcp_url: &Url,
+    settings: &EnterpriseSettings,
+    session: IdentitySession,
+) -> Result<StoredTokens, OAuthError> {
     let discovery = discover(http, id, mcp_url).await?;
     super::private_net::check(id, mcp_url, &discovery, settings.allow_private_network)?;
     let scopes = discovery.scopes(settings.scopes.as_deref());

@@ -263,25 +263,4 @@ mod tests {
         let long = "x".repeat(500);
         assert_eq!(first_line(long.as_bytes()).map(|l| l.chars().count()), Some(201));
     }
-
-    #[tokio::test]
-    async fn a_missing_program_is_named() {
-        let reference = "pass://does/not/matter";
-        let parsed = ExternalRef::Pass("does/not/matter");
-        // A program name no system has: the same path as a missing `pass`.
-        let err = match parsed.run(reference).await {
-            Err(err) => err,
-            // `pass` is installed here: the entry is missing instead, which is a refusal.
-            Ok(_) => panic!("no such entry can exist"),
-        };
-        assert!(
-            matches!(
-                err,
-                ExternalError::NotInstalled { program: "pass", .. }
-                    | ExternalError::Refused { program: "pass", .. }
-            ),
-            "{err}"
-        );
-        assert!(err.to_string().contains(reference), "the reference is named: {err}");
-    }
 }

@@ -111,15 +111,7 @@ fn fence_of(home: &Home, id: &str) -> serde_json::Value {
 fn a_fenced_server_is_refused_by_the_kernel_and_an_unfenced_one_is_not() {
     let home = Home::new();
     let probe = Probe::new();
-    let server_dir = test_server_bin().parent().expect("the server's folder").display().to_string();
-    let allowed = probe.allowed.display().to_string();
-    let script = probe.script.display().to_string();
-    let mut add: Vec<String> =
-        ["profile", "add", "probe", "--sandbox-network", "none"].map(str::to_owned).into();
-    add.extend(["--sandbox-read".to_owned(), server_dir, "--sandbox-write".to_owned(), allowed]);
-    add.extend(probe.env_args());
-    add.extend(["--".to_owned(), script]);
-    home.run(&add.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    add_fenced_probe(&home, &probe, "none");
     assert_eq!(fence_of(&home, "probe")["state"], "not_started", "set, and no start yet");
 
     let tools = home.run(&["tools", "probe"]).ok();
@@ -159,15 +151,7 @@ fn a_fenced_server_is_refused_by_the_kernel_and_an_unfenced_one_is_not() {
 fn loopback_is_kept_and_reported_as_not_enforced() {
     let home = Home::new();
     let probe = Probe::new();
-    let server_dir = test_server_bin().parent().expect("the server's folder").display().to_string();
-    let allowed = probe.allowed.display().to_string();
-    let script = probe.script.display().to_string();
-    let mut add: Vec<String> =
-        ["profile", "add", "probe", "--sandbox-network", "loopback"].map(str::to_owned).into();
-    add.extend(["--sandbox-read".to_owned(), server_dir, "--sandbox-write".to_owned(), allowed]);
-    add.extend(probe.env_args());
-    add.extend(["--".to_owned(), script]);
-    home.run(&add.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    add_fenced_probe(&home, &probe, "loopback");
     home.run(&["tools", "probe"]).ok();
     let fence = fence_of(&home, "probe");
     if fence["state"] == "not_fenced" {

@@ -45,6 +45,14 @@ async fn run_with_path(home: &Home, bin: &Path, args: &[&str]) -> std::process::
     command.output().await.expect("lanyard runs")
 }
 
+/// The `X-Api-Key` of every request that reached `upstream`, as the upstream recorded it.
+fn api_keys_sent(upstream: &CountingUpstream) -> Vec<String> {
+    let headers = upstream.headers();
+    let keys =
+        headers.iter().filter_map(|headers| headers.get("x-api-key")?.to_str().ok().map(str::to_owned));
+    keys.collect()
+}
+
 fn planted() -> String {
     format!("planted-op-{}", std::process::id())
 }
@@ -66,11 +74,7 @@ async fn issue_22_a_header_from_1password_reaches_the_server_and_is_written_nowh
 
     // The upstream answers 500, so the listing fails; what matters is what reached it.
     let output = run_with_path(&home, bin.path(), &["tools", "vaulted"]).await;
-    let sent: Vec<String> = upstream
-        .headers()
-        .iter()
-        .filter_map(|headers| headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned))
-        .collect();
+    let sent = api_keys_sent(&upstream);
     assert!(!sent.is_empty(), "the server received the header: {}", String::from_utf8_lossy(&output.stderr));
     assert!(sent.iter().all(|got| *got == value), "the value 1Password gave, on every request: {sent:?}");
 
@@ -213,11 +217,7 @@ async fn issue_22_another_programs_keychain_entry_is_read_and_left_alone() {
     ])
     .ok();
     home.lanyard(&["tools", "named"]).output().await.expect("lanyard runs");
-    let sent: Vec<String> = upstream
-        .headers()
-        .iter()
-        .filter_map(|headers| headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned))
-        .collect();
+    let sent = api_keys_sent(&upstream);
     assert!(!sent.is_empty() && sent.iter().all(|got| *got == value), "the entry's value was sent: {sent:?}");
 
     home.run(&["profile", "rm", "named"]).ok();
