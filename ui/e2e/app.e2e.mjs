@@ -661,7 +661,7 @@ try {
           await session.waitFor("the echo row to go", async () => (await sources.badge("echo")) === null);
         });
 
-        await step("an Add to Lanyard link: a bad one says why; a good one shows what it would add and runs nothing", async () => {
+        await step("the Catalogue from an Add to Lanyard link: a bad one says why; a good one shows what it would add and runs nothing", async () => {
           const follow = async (link) => {
             const second = spawn(app, [link], { env: process.env, stdio: "ignore" });
             const code = await new Promise((resolve) => second.once("exit", (c) => resolve(c)));
