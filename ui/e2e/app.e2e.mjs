@@ -628,7 +628,7 @@ try {
           assert.equal(details.registry, registry.url, "from the configured registry");
           assert.equal(details.preview, modern.url, "the exact URL it connects to, before anything is asked");
           assert.deepEqual(details.checks, ["verified"], "the GitHub namespace matches the repository's owner");
-          await shot("19-catalog-details");
+          await shot("21-catalog-details");
           await catalog.startAdd();
           assert.equal(await catalog.fieldType("header:X-Api-Key"), "password", "the secret header is typed unseen");
           await catalog.fill("header:X-Api-Key", "catalog-s3cret");
@@ -637,7 +637,7 @@ try {
           assert.match(review.secrets, /X-Api-Key/, "and the header that goes to the keychain");
           assert.ok(!(await session.execute("return document.body.innerText")).includes("catalog-s3cret"), "the secret is never shown");
           assert.ok(!existsSync(join(configDir, "profiles.toml")) || !(await readFile(join(configDir, "profiles.toml"), "utf8")).includes("lanyard-tests/echo"), "nothing is saved before the yes");
-          await shot("20-catalog-confirm");
+          await shot("22-catalog-confirm");
           sources = await catalog.confirm();
           const badge = await session.waitFor("the echo row", () => sources.badge("echo"));
           assert.equal(badge, "ready", "the added source, its secret in the keychain, is ready");
@@ -645,7 +645,7 @@ try {
           assert.ok(!saved.includes("catalog-s3cret"), "the secret is not in the profile file");
           assert.match(saved, /io\.github\.lanyard-tests\/echo/, `the profile remembers where it came from: ${saved}`);
           assert.equal(await sources.update("echo"), null, "at the latest version: no update offered");
-          await shot("21-catalog-added");
+          await shot("23-catalog-added");
           const detail = await sources.openSource("echo");
           await detail.test();
           const tools = await session.waitFor("the tool list", async () => {
@@ -680,7 +680,7 @@ try {
           });
           assert.ok(details.fromLink, "the details say a web page asked for them");
           assert.equal(details.preview, modern.url);
-          await shot("22-catalog-link");
+          await shot("24-catalog-link");
           assert.equal(await readFile(join(configDir, "profiles.toml"), "utf8"), before, "a link saves and runs nothing by itself");
           sources = await catalog.back();
         });
