@@ -363,10 +363,8 @@ pub fn id_for(file: &ProfileFile, plan: &Plan) -> SourceId {
         return id;
     }
     let base = plan.suggested_id();
-    (1..100)
-        .map(|n| if n == 1 { Some(base.clone()) } else { format!("{base}-{n}").parse().ok() })
-        .find_map(|id| id.filter(|id| file.get(id).is_none()))
-        .unwrap_or(base)
+    let numbered = (2..100).filter_map(|n| format!("{base}-{n}").parse::<SourceId>().ok());
+    std::iter::once(base.clone()).chain(numbered).find(|id| file.get(id).is_none()).unwrap_or(base)
 }
 
 /// The source made from the server `name`, for an update.

@@ -661,7 +661,7 @@ try {
           await session.waitFor("the echo row to go", async () => (await sources.badge("echo")) === null);
         });
 
-        await step("the Catalogue from an Add to Lanyard link: a bad one says why; a good one shows what it would add and runs nothing", async () => {
+        await step("the Catalogue from an Add to Lanyard link: a bad one says why; a good one shows what it would add and runs nothing; added at its older version, the source says a newer one is out", async () => {
           const follow = async (link) => {
             const second = spawn(app, [link], { env: process.env, stdio: "ignore" });
             const code = await new Promise((resolve) => second.once("exit", (c) => resolve(c)));
@@ -682,7 +682,18 @@ try {
           assert.equal(details.preview, modern.url);
           await shot("24-catalog-link");
           assert.equal(await readFile(join(configDir, "profiles.toml"), "utf8"), before, "a link saves and runs nothing by itself");
-          sources = await catalog.back();
+          // Added at that older version, the source says a newer one is out.
+          await catalog.startAdd();
+          await catalog.fill("header:X-Api-Key", "link-s3cret");
+          await catalog.review();
+          sources = await catalog.confirm();
+          assert.equal(await session.waitFor("the echo row", () => sources.badge("echo")), "ready");
+          const update = await session.waitFor("the update line", () => sources.update("echo"));
+          assert.match(update, /Version 1\.1\.0 is out \(this is 1\.0\.0\)/, `the newer version is named: ${update}`);
+          const detail = await sources.openSource("echo");
+          await detail.remove();
+          sources = await new SourcesPage(session).open();
+          await session.waitFor("the echo row to go", async () => (await sources.badge("echo")) === null);
         });
       } finally {
         registry.stop();

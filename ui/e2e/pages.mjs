@@ -70,8 +70,12 @@ export class SourcesPage {
     return new ClientsPage(this.s);
   }
   async openCatalog() {
-    await (await this.s.find(tid("open-catalog"))).click();
-    await this.s.find(tid("catalog-view"));
+    // The list may still be re-rendering from a read at start; a click on a replaced button is
+    // lost, so it is clicked again until the view shows.
+    await this.s.waitFor("the Catalogue", async () => {
+      if ((await this.s.findAll(tid("catalog-view"))).length === 0) await (await this.s.find(tid("open-catalog"))).click();
+      return (await this.s.findAll(tid("catalog-view"))).length === 1;
+    });
     return new CatalogPage(this.s);
   }
   /** The row's "Version X is out" line, or null when the source is up to date. */
