@@ -227,10 +227,10 @@ pub async fn answer(engine: &Engine, request: Request) -> Result<Answer, crate::
 }
 
 async fn respond(engine: &Engine, request: Request) -> Result<Answer, CatalogError> {
-    let configured = Catalog::open(engine.dirs(), None)?;
+    let configured = || Catalog::open(engine.dirs(), None);
     Ok(match request {
         Request::Search { words } => {
-            let outcome = configured.search(&words).await;
+            let outcome = configured()?.search(&words).await;
             Answer::Found(SearchView {
                 hits: outcome
                     .hits
@@ -243,13 +243,13 @@ async fn respond(engine: &Engine, request: Request) -> Result<Answer, CatalogErr
         Request::Details { registry, name, version } => {
             let catalog = only(engine, registry.as_deref())?;
             let found = catalog.find(&name, version.as_deref()).await?;
-            let known = configured.registries().iter().any(|r| r.to_string() == found.hit.registry);
+            let known = configured()?.registries().iter().any(|r| r.to_string() == found.hit.registry);
             Answer::Details(Box::new(details(&catalog, &engine.load()?, found, known).await))
         }
         Request::Add(request) => add(engine, request).await?,
         Request::Link { url } => Answer::Link(LinkView::read(&url)),
         Request::Outdated => {
-            let report = configured.outdated(&engine.load()?).await;
+            let report = configured()?.outdated(&engine.load()?).await;
             let sources = report.outdated.into_iter().map(|row| OutdatedSource {
                 id: row.id.to_string(),
                 registry: row.registry,
@@ -416,4 +416,52 @@ async fn add(engine: &Engine, request: AddRequest) -> Result<Answer, CatalogErro
         secrets_stored: added.secrets_stored,
         auth: added.auth.to_owned(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{Profile, Transport};
+
+    fn echo_plan() -> Plan {
+        let entry = super::super::Entry::from_value(serde_json::json!({
+            "name": "io.github.o/echo", "version": "1.1.0",
+            "remotes": [{"type": "streamable-http", "url": "https://echo.example/mcp"}]
+        }))
+        .unwrap();
+        Plan::new("https://r.example", &entry, None).unwrap()
+    }
+
+    fn source(id: &str, made_from: Option<&str>) -> Profile {
+        let transport = Transport::Http { url: "https://x.example/mcp".into(), headers: BTreeMap::new() };
+        let mut profile = Profile::new(id.parse().unwrap(), transport);
+        profile.catalog = made_from.map(|name| crate::profile::CatalogOrigin {
+            registry: "https://r.example".into(),
+            name: name.into(),
+            version: "1.0.0".into(),
+            runs: Some("remote".into()),
+        });
+        profile
+    }
+
+    #[test]
+    fn a_new_source_gets_a_free_id_and_an_update_the_source_made_from_the_server() {
+        let plan = echo_plan();
+        let mut file = ProfileFile::default();
+        assert_eq!(id_for(&file, &plan).as_str(), "echo");
+        file.insert(source("echo", None)).unwrap();
+        file.insert(source("echo-2", Some("io.github.other/echo"))).unwrap();
+        assert_eq!(id_for(&file, &plan).as_str(), "echo-3", "ids other sources have are skipped");
+        file.insert(source("mine", Some("io.github.o/echo"))).unwrap();
+        assert_eq!(id_for(&file, &plan).as_str(), "mine", "the source made from this server is updated");
+        assert_eq!(plan_view(&file, &plan).updates.as_deref(), Some("1.0.0"));
+    }
+
+    #[test]
+    fn checks_read_as_their_verdicts() {
+        let check = |verdict| check_view(Check { subject: "s".into(), verdict });
+        assert_eq!(check(Verdict::Mismatch("other owner".into())).verdict, "mismatch");
+        assert_eq!(check(Verdict::Verified("owner".into())).detail, "owner");
+        assert_eq!(check(Verdict::Unchecked("oci".into())).verdict, "unchecked");
+    }
 }

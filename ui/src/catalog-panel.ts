@@ -44,7 +44,7 @@ export class CatalogPanel {
   }
 
   /** An entry's details, as for an Update button of the sources list. */
-  openEntry = async (registry: string | null, name: string, version: string | null, fromLink = false): Promise<void> => {
+  async openEntry(registry: string | null, name: string, version: string | null, fromLink = false): Promise<void> {
     this.add = undefined;
     this.fromLink = fromLink;
     this.details = { kind: "loading", name };
@@ -55,7 +55,7 @@ export class CatalogPanel {
       this.details = { kind: "failed", error: err as UiError };
     }
     this.render();
-  };
+  }
 
   view(onBack: () => void): HTMLElement {
     return catalogView({
@@ -66,7 +66,11 @@ export class CatalogPanel {
       linkError: this.linkError,
       add: this.add,
       now: nowSecs(),
-      onBack,
+      onBack: () => {
+        // Typed values, secrets included, are not kept once the person leaves.
+        this.add = undefined;
+        onBack();
+      },
       onSearch: (words) => void this.runSearch(words),
       onWords: (words) => (this.words = words),
       onOpen: (hit: CatalogHitView) => void this.openEntry(hit.registry, hit.name, hit.version),
