@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The .deb, installed into a clean root with `dpkg -x` (no system change): it holds the app, the
-# `lanyard` CLI on the package's PATH, a desktop entry and icons, declares the app's version, and
+# `lanyard` CLI on the package's PATH, a desktop entry (declaring the `lanyard://` scheme) and icons, declares the app's version, and
 # the CLI runs from it (`--version`, and `status --json` against an empty profile folder in a
 # private keychain session). The .rpm, unpacked with rpm2cpio, holds the same and declares the
 # same version and WebKitGTK. Builds both packages first with scripts/package.sh.
@@ -28,6 +28,10 @@ dpkg-deb -f "$deb" Depends | grep -q libwebkit2gtk-4.1 || fail "the package does
 [ -x "$root/usr/bin/lanyard" ] || fail "no lanyard CLI in /usr/bin"
 ls "$root"/usr/share/applications/*.desktop >/dev/null 2>&1 || fail "no desktop entry"
 grep -q '^Exec=lanyard-app' "$root"/usr/share/applications/*.desktop || fail "the desktop entry does not start the app"
+# Add to Lanyard links: the desktop hands `lanyard://` URLs to the app, as its one argument.
+grep -q '^MimeType=.*x-scheme-handler/lanyard' "$root"/usr/share/applications/*.desktop \
+    || fail "the desktop entry does not declare the lanyard:// scheme"
+grep -q '^Exec=lanyard-app %u$' "$root"/usr/share/applications/*.desktop || fail "the desktop entry does not pass a link to the app"
 ls "$root"/usr/share/icons/hicolor/*/apps/* >/dev/null 2>&1 || fail "no icons"
 
 printed=$("$root/usr/bin/lanyard" --version)
@@ -44,6 +48,8 @@ rpm -qp --requires "$rpm" | grep -q 'libwebkit2gtk-4\.1' || fail "the .rpm does 
 [ -x "$rpm_root/usr/bin/lanyard-app" ] || fail "no app binary in the .rpm's /usr/bin"
 [ -x "$rpm_root/usr/bin/lanyard" ] || fail "no lanyard CLI in the .rpm's /usr/bin"
 ls "$rpm_root"/usr/share/applications/*.desktop >/dev/null 2>&1 || fail "no desktop entry in the .rpm"
+grep -q '^MimeType=.*x-scheme-handler/lanyard' "$rpm_root"/usr/share/applications/*.desktop \
+    || fail "the .rpm's desktop entry does not declare the lanyard:// scheme"
 printed=$("$rpm_root/usr/bin/lanyard" --version)
 [ "$printed" = "lanyard $want_version" ] || fail "lanyard --version from the .rpm printed '$printed'"
 echo "package-test: $(basename "$deb") and $(basename "$rpm") hold the app and the CLI; lanyard $want_version runs from them"

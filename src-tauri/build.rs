@@ -49,6 +49,7 @@ fn main() {
         "start_at_login",
         "set_start_at_login",
         "notify_sign_in_needed",
+        "catalog",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(commands))
         .expect("tauri-build failed (tauri.conf.json, capabilities/ or icons/)");

@@ -35,6 +35,19 @@ pub enum Error {
     /// An agent's or IDE's own config file that Lanyard could not read or write.
     #[error(transparent)]
     ClientFile(#[from] ClientFileError),
+    /// Finding or adding a server from an MCP registry.
+    #[error(transparent)]
+    Catalog(Box<crate::catalog::CatalogError>),
+}
+
+impl From<crate::catalog::CatalogError> for Error {
+    /// An engine error the catalogue met stays that error, with its kind and remedy.
+    fn from(err: crate::catalog::CatalogError) -> Self {
+        match err {
+            crate::catalog::CatalogError::Engine(err) => err,
+            err => Self::Catalog(Box::new(err)),
+        }
+    }
 }
 
 impl From<UpstreamError> for Error {
@@ -69,6 +82,7 @@ impl Error {
             Self::Import(err) => err.kind(),
             // The client's file, named in the message with what to do; nothing to branch on.
             Self::ClientFile(_) => ErrorKind::Other,
+            Self::Catalog(err) => err.kind(),
         }
     }
 
@@ -81,7 +95,7 @@ impl Error {
             Self::Upstream(err) => err.remedy(),
             Self::OAuth(err) => err.remedy(),
             Self::Disabled { .. } => Some(Remedy::Enable),
-            Self::Profile(_) | Self::Import(_) | Self::ClientFile(_) => None,
+            Self::Profile(_) | Self::Import(_) | Self::ClientFile(_) | Self::Catalog(_) => None,
         }
     }
 

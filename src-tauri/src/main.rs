@@ -38,6 +38,7 @@ fn main() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| lifecycle::show_main(app)))
         .plugin(tauri_plugin_autostart::Builder::new().app_name("Lanyard").build())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_deep_link::init())
         .on_window_event(lifecycle::on_window_event)
         .manage(AppEngine::open_in(dirs.clone()))
         .setup(|app| {
@@ -78,6 +79,7 @@ fn main() {
             commands::desktop::start_at_login,
             commands::desktop::set_start_at_login,
             commands::desktop::notify_sign_in_needed,
+            commands::catalog::catalog,
         ])
         .build(tauri::generate_context!())
         .expect("the Lanyard window could not start");

@@ -40,6 +40,8 @@ pub enum CatalogError {
     #[error("source `{id}` came from `{existing}`, not from `{name}`; pick another id with --as")]
     OtherOrigin { id: String, existing: String, name: String },
     #[error(transparent)]
+    Id(#[from] crate::ids::InvalidSourceId),
+    #[error(transparent)]
     Net(#[from] crate::net::NetError),
     #[error(transparent)]
     Engine(#[from] crate::Error),
@@ -58,7 +60,8 @@ impl CatalogError {
             | Self::VersionNotFound { .. }
             | Self::MissingInput { .. }
             | Self::NotAChoice { .. }
-            | Self::OtherOrigin { .. } => ErrorKind::Usage,
+            | Self::OtherOrigin { .. }
+            | Self::Id(_) => ErrorKind::Usage,
             Self::Settings { .. } => ErrorKind::ProfileFile,
             Self::Unreachable { .. } | Self::Status { .. } | Self::BadAnswer { .. } => ErrorKind::Unreachable,
             Self::Folder { .. } => ErrorKind::Usage,

@@ -16,11 +16,13 @@ mod fetched;
 mod folder;
 mod http;
 mod inputs;
+mod link;
 mod model;
 mod plan;
 mod registries;
 mod verify;
 mod version;
+pub mod window;
 
 use std::time::Duration;
 
@@ -31,6 +33,7 @@ pub use cache::{Cache, Cached};
 pub use error::CatalogError;
 pub use fetched::{Fetched, Note};
 pub use inputs::{Answers, Question};
+pub use link::{AddLink, LinkError, LinkView, SCHEME as LINK_SCHEME};
 pub use model::{
     Argument, Entry, EntryMeta, Input, KeyValueInput, Official, Package, RemoteTransport, Repository,
     ServerJson,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use lanyard::Engine;
+use lanyard::catalog::window::made_from;
 use lanyard::catalog::{
     Answers, Catalog, Choice, Found, Note, Plan, Question, RegistryAddress, RegistryStore, Verdict,
     may_update, offers, questions_left, sign_in_kind,
@@ -263,11 +264,6 @@ fn pick(found: &Found, runs: RunsChoice) -> Result<Choice> {
             ))
             .into()
         })
-}
-
-/// The source made from the server `name`, for an update without `--as`.
-fn made_from(file: &lanyard::profile::ProfileFile, name: &str) -> Option<SourceId> {
-    file.profiles().find(|p| p.catalog.as_ref().is_some_and(|o| o.name == name)).map(|p| p.id().clone())
 }
 
 /// The answers: `--set` values first, then each required question still open, asked on the

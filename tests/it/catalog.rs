@@ -310,3 +310,86 @@ async fn registries_are_settings() {
     home.run(&["catalog", "registry", "rm", "https://mcp.corp.example"]).ok();
     home.run(&["catalog", "registry", "rm", "https://mcp.corp.example"]).fails_with(2, "not listed");
 }
+
+/// The requests the desktop app's Catalogue view sends (`lanyard::catalog::window`), against
+/// the fixture registry and the session's keychain: search, details, an add that first only says
+/// what it would save, then saves with the secret in the keychain; a link read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_19_the_window_searches_sees_exactly_what_it_adds_and_adds_with_its_secret() {
+    use lanyard::catalog::window::{AddRequest, Answer, Request, answer};
+
+    let (_server, mcp_url) = start_test_server_http().await.expect("the test server starts");
+    let registry = FixtureRegistry::start(&mcp_url).await;
+    let home = Home::new();
+    std::fs::create_dir_all(home.config_dir()).unwrap();
+    std::fs::write(home.config_dir().join("registries.toml"), format!("registries = [{:?}]\n", registry.url))
+        .unwrap();
+    let engine = lanyard::Engine::new(home.dirs(), home.vault());
+    let secret = "window-secret-0815";
+    let ask = |request| answer(&engine, request);
+
+    let Answer::Found(found) = ask(Request::Search { words: "echo".into() }).await.unwrap() else {
+        panic!("a search answers with what it found")
+    };
+    let names: Vec<(&str, &str)> = found.hits.iter().map(|h| (h.name.as_str(), h.version.as_str())).collect();
+    assert_eq!(names, [(ECHO, "1.1.0")], "one server, at its latest version");
+
+    let details = Request::Details { registry: None, name: ECHO.into(), version: None };
+    let Answer::Details(details) = ask(details).await.unwrap() else { panic!("details") };
+    assert!(details.registry_known);
+    assert_eq!(details.publisher, "io.github.lanyard-tests");
+    let plan = details.plan.as_ref().expect("echo can be added");
+    assert_eq!((plan.preview.as_str(), plan.id.as_str(), plan.remote), (mcp_url.as_str(), "echo", true));
+    let key =
+        plan.questions.iter().find(|q| q.key == "header:X-Api-Key").expect("the secret header is asked");
+    assert!(key.must_ask && key.secret);
+    assert_eq!(details.checks.iter().map(|c| c.verdict.as_str()).collect::<Vec<_>>(), ["verified"]);
+
+    let add = |answers: &[(&str, &str)], confirmed| {
+        Request::Add(AddRequest {
+            registry: registry.url.clone(),
+            name: ECHO.into(),
+            version: "1.1.0".into(),
+            id: "echo".into(),
+            answers: answers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            confirmed,
+        })
+    };
+    let missing = ask(add(&[], false)).await.unwrap_err();
+    assert!(missing.to_string().contains("X-Api-Key is required"), "{missing}");
+
+    let Answer::Prepared(prepared) = ask(add(&[("header:X-Api-Key", secret)], false)).await.unwrap() else {
+        panic!("an unconfirmed add only says what it would save")
+    };
+    assert_eq!(
+        (prepared.shown.as_str(), prepared.secret_names.as_slice()),
+        (mcp_url.as_str(), &["X-Api-Key".to_owned()][..])
+    );
+    assert!(!home.profile_file().exists(), "nothing is saved before the yes");
+    let source = id("echo");
+    let vault_key = VaultKey::source_secret(&source, &SecretRef::header("X-Api-Key"));
+    assert!(home.vault().get(&vault_key).await.unwrap().is_none(), "nor kept in the keychain");
+
+    let added = ask(add(&[("header:X-Api-Key", secret)], true)).await.unwrap();
+    let sent = serde_json::to_string(&added).unwrap();
+    assert!(!sent.contains(secret), "no answer carries the secret back: {sent}");
+    let Answer::Added(added) = added else { panic!("a confirmed add saves") };
+    assert_eq!((added.id.as_str(), added.auth.as_str(), added.secrets_stored), ("echo", "headers", 1));
+    let stored = home.vault().get(&vault_key).await.unwrap().expect("the secret is in the keychain");
+    assert_eq!(stored.expose(), secret);
+    assert!(!profile_text(&home).contains(secret));
+    let tools = engine.list_tools(&source).await.expect("the added source lists its tools");
+    assert!(tools.iter().any(|t| t.name == "echo"), "{tools:?}");
+
+    let Answer::Outdated(outdated) = ask(Request::Outdated).await.unwrap() else { panic!("outdated") };
+    assert!(outdated.sources.is_empty(), "at the latest version: {:?}", outdated.sources);
+    let link = format!("lanyard://add?name={ECHO}&version=1.0.0");
+    let Answer::Link(lanyard::catalog::LinkView::Add { link }) =
+        ask(Request::Link { url: link }).await.unwrap()
+    else {
+        panic!("a good link is read")
+    };
+    assert_eq!((link.name.as_str(), link.version.as_deref()), (ECHO, Some("1.0.0")));
+
+    engine.remove_profile(&source).await.unwrap();
+}

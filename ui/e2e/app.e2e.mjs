@@ -14,7 +14,9 @@
 // source's URL and add a secret header. Before the bridge steps, the tool editor hides a tool and
 // aliases another, and the hub's tools/list shows the result; the bridge panel counts the agent's
 // session, and a filter changed while the hub runs reaches its next session. Last in the first
-// app: the Clients view finds Cursor in the temporary HOME, Set up writes its file and Undo puts
+// app: the Catalogue searches a registry served here, shows an entry's details and adds it with
+// a required secret (Ready, and Test lists its tools), and an Add to Lanyard link handed to a
+// second start of the app shows what it would add (a bad one says why); the Clients view finds Cursor in the temporary HOME, Set up writes its file and Undo puts
 // it back byte for byte; Start at login on and off (a login item in the temporary HOME), closing the window (a
 // WM_DELETE_WINDOW message, ui/e2e/x-window.py) keeps the hub answering, and a second start of the
 // app shows the one window and exits. Screenshots of each state go to $SCREENS_DIR.
@@ -49,7 +51,8 @@ import { startDriver } from "./driver.mjs";
 import { environmentOf, startNotificationDaemon } from "./desktop-notifications.mjs";
 import { startOAuthFixture } from "./oauth-fixture.mjs";
 import { endSession, initialize, listToolNames } from "./mcp.mjs";
-import { BridgePage, DetailPage, ElicitationDialog, FormPage, SourcesPage } from "./pages.mjs";
+import { BridgePage, CatalogPage, DetailPage, ElicitationDialog, FormPage, SourcesPage } from "./pages.mjs";
+import { startRegistry } from "./registry-fixture.mjs";
 import { startModernServer } from "./modern-server.mjs";
 
 const env = (name) => {
@@ -605,6 +608,96 @@ try {
         sources = await new SourcesPage(session).open();
         await session.waitFor("the modern row to go", async () => (await sources.badge("modern")) === null);
       });
+
+      // Issue 19: the Catalogue, over a registry served here from the engine's own fixtures
+      // (tests/fixtures/catalog), its remotes pointing at the 2026-07-28 server above.
+      const registry = await startRegistry(modern.url);
+      try {
+        await writeFile(join(configDir, "registries.toml"), `registries = [${JSON.stringify(registry.url)}]\n`);
+
+        await step("the Catalogue: search, see the details, add echo with its required secret; the source is Ready and Test lists its tools", async () => {
+          sources = await new SourcesPage(session).open();
+          const catalog = await sources.openCatalog();
+          const found = await catalog.search("echo");
+          assert.deepEqual(found, ["io.github.lanyard-tests/echo"], `one server matches, at its latest version: ${found.join(", ")}`);
+          await catalog.open("io.github.lanyard-tests/echo");
+          const details = await catalog.details();
+          assert.equal(details.version, "1.1.0", "the latest version");
+          assert.equal(details.publisher, "io.github.lanyard-tests");
+          assert.equal(details.repository, "https://github.com/lanyard-tests/echo");
+          assert.equal(details.registry, registry.url, "from the configured registry");
+          assert.equal(details.preview, modern.url, "the exact URL it connects to, before anything is asked");
+          assert.deepEqual(details.checks, ["verified"], "the GitHub namespace matches the repository's owner");
+          await shot("21-catalog-details");
+          await catalog.startAdd();
+          assert.equal(await catalog.fieldType("header:X-Api-Key"), "password", "the secret header is typed unseen");
+          await catalog.fill("header:X-Api-Key", "catalog-s3cret");
+          const review = await catalog.review();
+          assert.equal(review.exact, modern.url, "exactly the URL saved");
+          assert.match(review.secrets, /X-Api-Key/, "and the header that goes to the keychain");
+          assert.ok(!(await session.execute("return document.body.innerText")).includes("catalog-s3cret"), "the secret is never shown");
+          assert.ok(!existsSync(join(configDir, "profiles.toml")) || !(await readFile(join(configDir, "profiles.toml"), "utf8")).includes("lanyard-tests/echo"), "nothing is saved before the yes");
+          await shot("22-catalog-confirm");
+          sources = await catalog.confirm();
+          const badge = await session.waitFor("the echo row", () => sources.badge("echo"));
+          assert.equal(badge, "ready", "the added source, its secret in the keychain, is ready");
+          const saved = await readFile(join(configDir, "profiles.toml"), "utf8");
+          assert.ok(!saved.includes("catalog-s3cret"), "the secret is not in the profile file");
+          assert.match(saved, /io\.github\.lanyard-tests\/echo/, `the profile remembers where it came from: ${saved}`);
+          assert.equal(await sources.update("echo"), null, "at the latest version: no update offered");
+          await shot("23-catalog-added");
+          const detail = await sources.openSource("echo");
+          await detail.test();
+          const tools = await session.waitFor("the tool list", async () => {
+            const error = await detail.lastError();
+            if (error) throw new Error(`Test failed: ${error}`);
+            const names = await detail.toolNames();
+            return names.length ? names : null;
+          });
+          assert.ok(tools.includes("test_simple_text"), `the added source lists its tools: ${tools.join(", ")}`);
+          // The Clients step below counts one entry per enabled source: this one goes again.
+          await detail.remove();
+          sources = await new SourcesPage(session).open();
+          await session.waitFor("the echo row to go", async () => (await sources.badge("echo")) === null);
+        });
+
+        await step("the Catalogue from an Add to Lanyard link: a bad one says why; a good one shows what it would add and runs nothing; added at its older version, the source says a newer one is out", async () => {
+          const follow = async (link) => {
+            const second = spawn(app, [link], { env: process.env, stdio: "ignore" });
+            const code = await new Promise((resolve) => second.once("exit", (c) => resolve(c)));
+            assert.equal(code, 0, "the link's start hands it over to the running app and exits");
+          };
+          const before = await readFile(join(configDir, "profiles.toml"), "utf8");
+          await follow("lanyard://add?version=1.0.0");
+          const catalog = new CatalogPage(session);
+          const why = await session.waitFor("the link's error", () => catalog.linkError());
+          assert.match(why, /names no server/, `a link without a name is refused, saying why: ${why}`);
+          const link = `lanyard://add?registry=${encodeURIComponent(registry.url)}&name=${encodeURIComponent("io.github.lanyard-tests/echo")}&version=1.0.0`;
+          await follow(link);
+          const details = await session.waitFor("the linked entry", async () => {
+            const shown = await catalog.details();
+            return shown.version === "1.0.0" ? shown : null;
+          });
+          assert.ok(details.fromLink, "the details say a web page asked for them");
+          assert.equal(details.preview, modern.url);
+          await shot("24-catalog-link");
+          assert.equal(await readFile(join(configDir, "profiles.toml"), "utf8"), before, "a link saves and runs nothing by itself");
+          // Added at that older version, the source says a newer one is out.
+          await catalog.startAdd();
+          await catalog.fill("header:X-Api-Key", "link-s3cret");
+          await catalog.review();
+          sources = await catalog.confirm();
+          assert.equal(await session.waitFor("the echo row", () => sources.badge("echo")), "ready");
+          const update = await session.waitFor("the update line", () => sources.update("echo"));
+          assert.match(update, /Version 1\.1\.0 is out \(this is 1\.0\.0\)/, `the newer version is named: ${update}`);
+          const detail = await sources.openSource("echo");
+          await detail.remove();
+          sources = await new SourcesPage(session).open();
+          await session.waitFor("the echo row to go", async () => (await sources.badge("echo")) === null);
+        });
+      } finally {
+        registry.stop();
+      }
     } finally {
       modern.stop();
     }

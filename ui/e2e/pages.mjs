@@ -69,6 +69,107 @@ export class SourcesPage {
     await this.s.find(tid("clients-view"));
     return new ClientsPage(this.s);
   }
+  async openCatalog() {
+    // The list may still be re-rendering from a read at start; a click on a replaced button is
+    // lost, so it is clicked again until the view shows.
+    await this.s.waitFor("the Catalogue", async () => {
+      if ((await this.s.findAll(tid("catalog-view"))).length === 0) await (await this.s.find(tid("open-catalog"))).click();
+      return (await this.s.findAll(tid("catalog-view"))).length === 1;
+    });
+    return new CatalogPage(this.s);
+  }
+  /** The row's "Version X is out" line, or null when the source is up to date. */
+  async update(id) {
+    const found = await this.s.findAll(`${this.row(id)} ${tid("row-update")}`);
+    return found.length ? found[0].text() : null;
+  }
+}
+
+export class CatalogPage {
+  constructor(session) {
+    this.s = session;
+  }
+  /** Searches and returns the names of the servers found (failing on an error). */
+  async search(words) {
+    await this.s.waitFor("the first listing", async () => (await this.s.findAll(tid("catalog-loading"))).length === 0);
+    await (await this.s.find(tid("catalog-words"))).type(words);
+    await (await this.s.find(tid("catalog-search-button"))).click();
+    return this.s.waitFor("the search results", async () => {
+      const failed = await this.s.findAll(tid("catalog-error-message"));
+      if (failed.length) throw new Error(`search failed: ${await failed[0].text()}`);
+      if ((await this.s.findAll(tid("catalog-none"))).length) return [];
+      const hits = await this.s.findAll(`${tid("catalog-hits")} ${tid("catalog-hit")}`);
+      return hits.length ? Promise.all(hits.map((h) => h.attribute("data-name"))) : null;
+    });
+  }
+  /** Opens a result's details; resolves once they show. */
+  async open(name) {
+    await (await this.s.find(`${tid("catalog-hit")}[data-name="${name}"] ${tid("catalog-open")}`)).click();
+    await this.details();
+  }
+  /** The details shown: name, version and the facts by test id (failing on an error). */
+  async details() {
+    return this.s.waitFor("the details", async () => {
+      const failed = await this.s.findAll(tid("catalog-error-message"));
+      if (failed.length) throw new Error(`details failed: ${await failed[0].text()}`);
+      const shown = await this.s.findAll(tid("catalog-details"));
+      if (!shown.length) return null;
+      const text = async (id) => {
+        const found = await this.s.findAll(tid(id));
+        return found.length ? found[0].text() : null;
+      };
+      return {
+        name: await shown[0].attribute("data-name"),
+        version: await shown[0].attribute("data-version"),
+        publisher: await text("catalog-publisher"),
+        repository: await text("catalog-repository"),
+        registry: await text("catalog-registry"),
+        preview: await text("catalog-preview"),
+        fromLink: (await this.s.findAll(tid("catalog-from-link"))).length === 1,
+        checks: await Promise.all((await this.s.findAll(tid("catalog-check"))).map((c) => c.attribute("data-verdict"))),
+      };
+    });
+  }
+  async startAdd() {
+    await (await this.s.find(tid("catalog-add"))).click();
+    await this.s.find(tid("catalog-inputs"));
+  }
+  async fill(key, value) {
+    await (await this.s.find(tid(`catalog-input-${key}`))).type(value);
+  }
+  /** The type of a question's field (`password` for a secret). */
+  async fieldType(key) {
+    return (await this.s.find(tid(`catalog-input-${key}`))).attribute("type");
+  }
+  /** Continue: resolves with the exact command or URL and the secrets' names to confirm. */
+  async review() {
+    await (await this.s.find(tid("catalog-review"))).click();
+    return this.s.waitFor("the exact command or URL", async () => {
+      const failed = await this.s.findAll(tid("catalog-add-error-message"));
+      if (failed.length) throw new Error(`the add was refused: ${await failed[0].text()}`);
+      const exact = await this.s.findAll(tid("catalog-exact"));
+      if (!exact.length) return null;
+      const secrets = await this.s.findAll(tid("catalog-secret-names"));
+      return { exact: await exact[0].text(), secrets: secrets.length ? await secrets[0].text() : "" };
+    });
+  }
+  /** The person's yes: resolves on the sources list the app shows afterwards. */
+  async confirm() {
+    await (await this.s.find(tid("catalog-confirm"))).click();
+    await this.s.waitFor("the sources list", async () => {
+      const failed = await this.s.findAll(tid("catalog-add-error-message"));
+      if (failed.length) throw new Error(`the add failed: ${await failed[0].text()}`);
+      return (await this.s.findAll(tid("sources-view"))).length === 1;
+    }, 30_000);
+    return new SourcesPage(this.s);
+  }
+  async linkError() {
+    return (await this.s.find(tid("catalog-link-error"))).text();
+  }
+  async back() {
+    await (await this.s.find(tid("back"))).click();
+    return new SourcesPage(this.s).open();
+  }
 }
 
 export class ClientsPage {

@@ -7,6 +7,7 @@
 import * as api from "./api";
 import type { NewSource, SourceView, UiError } from "./api";
 import { BridgePanel } from "./bridge-panel";
+import { CatalogPanel } from "./catalog-panel";
 import { ClientsPanel } from "./clients-panel";
 import { ElicitationPanel } from "./elicitation-panel";
 import { tickCountdowns } from "./components/countdown";
@@ -29,7 +30,8 @@ type Route =
   | { view: "add" }
   | { view: "edit"; id: string; draft: Draft }
   | { view: "bridge" }
-  | { view: "clients" };
+  | { view: "clients" }
+  | { view: "catalog" };
 
 export class App {
   private route: Route = { view: "list" };
@@ -63,6 +65,15 @@ export class App {
     () => void this.reload(),
   );
 
+  private readonly catalog = new CatalogPanel(
+    () => {
+      if (this.route.view === "catalog") this.render();
+    },
+    (added) => void this.catalogAdded(added),
+  );
+  /** Sources whose registry entry has a newer version, as last read. */
+  private outdated: api.CatalogOutdatedSource[] = [];
+
   // A server's questions during a tried tool, shown over any view; typed values live in it.
   private readonly elicitations = new ElicitationPanel(() => this.render());
 
@@ -78,6 +89,52 @@ export class App {
       if (document.visibilityState === "visible") void this.reload();
     });
     await this.reload();
+    void this.readOutdated();
+    void this.readOpeningLink();
+  }
+
+  /** The sources from a registry with a newer version there; a registry out of reach says
+   *  nothing here (the Catalogue view shows why). */
+  private async readOutdated(): Promise<void> {
+    try {
+      this.outdated = (await api.catalogOutdated()).sources;
+      if (this.route.view === "list") this.render();
+    } catch {
+      this.outdated = [];
+    }
+  }
+
+  /** A `lanyard://` link the app was started or woken with: the Catalogue shows what it would add. */
+  private async readOpeningLink(): Promise<void> {
+    try {
+      const url = (await api.openingLinks())?.[0];
+      if (url) await this.openLink(url);
+    } catch {
+      // No deep-link support on this desktop: nothing was opened by a link.
+    }
+  }
+
+  private async openLink(url: string): Promise<void> {
+    try {
+      const link = await api.catalogLink(url);
+      this.go({ view: "catalog" });
+      this.catalog.openLink(link);
+    } catch (err) {
+      this.error = err as UiError;
+      this.render();
+    }
+  }
+
+  /** A source added from the Catalogue: the list with it, and the updates read again. */
+  private async catalogAdded(added: api.CatalogAddedView): Promise<void> {
+    this.tests.delete(added.id);
+    this.route = { view: "list" };
+    const verb = added.updated ? "Updated" : "Added";
+    this.notice =
+      added.auth === "oauth" ? `${verb} source ${added.id}. It needs a sign-in: click Connect.` : `${verb} source ${added.id}.`;
+    await this.reload();
+    this.root.querySelector<HTMLElement>("h1")?.focus();
+    void this.readOutdated();
   }
 
   /** The shell's events: a sign-in's URL while the browser has it, and "status changed". */
@@ -95,6 +152,7 @@ export class App {
       });
       await api.onEvent("hubChanged", (hub) => this.bridge.setHub(hub));
       await api.onEvent("elicitationAsked", (asked) => this.elicitations.ask(asked));
+      await api.onDeepLink((urls) => urls[0] && void this.openLink(urls[0]));
     } catch (err) {
       // Without events the app still works: every move re-reads status itself.
       this.error = api.toUiError(err);
@@ -178,6 +236,7 @@ export class App {
     this.route = route;
     if (route.view === "bridge") void this.bridge.open();
     if (route.view === "clients") void this.clients.open();
+    if (route.view === "catalog") this.catalog.open();
     this.confirmingRemove = false;
     this.notice = undefined;
     this.render(true);
@@ -202,6 +261,7 @@ export class App {
       const enabled = (this.sources ?? []).filter((s) => s.enabled).length;
       return this.clients.view(enabled, () => this.go({ view: "list" }));
     }
+    if (route.view === "catalog") return this.catalog.view(() => this.go({ view: "list" }));
     if (route.view === "add") {
       return formView({
         onSubmit: (source) => this.add(source),
@@ -259,6 +319,12 @@ export class App {
       hub: this.bridge.hubState,
       onBridge: () => this.go({ view: "bridge" }),
       onClients: () => this.go({ view: "clients" }),
+      onCatalog: () => this.go({ view: "catalog" }),
+      outdated: this.outdated,
+      onUpdate: (row) => {
+        this.go({ view: "catalog" });
+        void this.catalog.openEntry(row.registry, row.name, row.latest);
+      },
       startAtLogin: this.startAtLogin,
       onStartAtLogin: (enabled) => void this.setStartAtLogin(enabled),
       onOpen: (id) => void this.openDetail(id),

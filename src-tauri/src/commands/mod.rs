@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod bridge;
+pub mod catalog;
 pub mod clients;
 pub mod desktop;
 pub mod health;

@@ -222,6 +222,8 @@ mod tests {
         use ts_rs::TS;
         Form::export_all().unwrap();
         SourceSettings::export_all().unwrap();
+        lanyard::catalog::window::Request::export_all().unwrap();
+        lanyard::catalog::window::Answer::export_all().unwrap();
     }
 
     /// Writes the names the engine refuses as extra sign-in parameters for the front end, as

@@ -19,3 +19,8 @@ export function setListen(fake: Listen): void {
 export function onEvent<N extends EventName>(name: N, handler: (payload: PayloadOf<N>) => void): Promise<() => void> {
   return backend(name, (payload) => handler(payload as PayloadOf<N>));
 }
+
+/** The deep-link plugin's own event: the `lanyard://` links a web page opened while the app ran. */
+export function onDeepLink(handler: (urls: string[]) => void): Promise<() => void> {
+  return backend("deep-link://new-url", (payload) => handler(Array.isArray(payload) ? payload.filter((u) => typeof u === "string") : []));
+}

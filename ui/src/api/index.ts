@@ -4,6 +4,9 @@
 // the Rust side that this code does not follow fails the type check.
 import { call } from "./call";
 import type { AgentsView } from "./generated/AgentsView";
+import type { CatalogAdd } from "./generated/CatalogAdd";
+import type { CatalogAnswer } from "./generated/CatalogAnswer";
+import type { CatalogRequest } from "./generated/CatalogRequest";
 import type { DisconnectView } from "./generated/DisconnectView";
 import type { HealthView } from "./generated/HealthView";
 import type { HubView } from "./generated/HubView";
@@ -48,8 +51,9 @@ export type { StateView } from "./generated/StateView";
 export type { TransportView } from "./generated/TransportView";
 export type { UiError } from "./generated/UiError";
 export type { UiErrorKind } from "./generated/UiErrorKind";
+import { toUiError } from "./call";
 export { call, isUiError, setInvoke, toUiError } from "./call";
-export { onEvent, setListen } from "./events";
+export { onDeepLink, onEvent, setListen } from "./events";
 
 export const listSources = () => call<SourceView[]>("list_sources");
 export const addSource = (source: NewSource) => call<void>("add_source", { source });
@@ -103,3 +107,42 @@ export const setStartAtLogin = (enabled: boolean) => call<boolean>("set_start_at
 export const notifySignInNeeded = (names: string[]) => call<void>("notify_sign_in_needed", { names });
 /** Tells the tray icon the sources' overall health (no engine call). */
 export const setHealth = (health: HealthView) => call<void>("set_health", { health });
+
+// The Catalogue: every request is one `catalog` command, answered with a tagged union.
+export type { CatalogAdd } from "./generated/CatalogAdd";
+export type { CatalogAnswer } from "./generated/CatalogAnswer";
+export type { CatalogDetailsView } from "./generated/CatalogDetailsView";
+export type { CatalogHitView } from "./generated/CatalogHitView";
+export type { CatalogOutdatedSource } from "./generated/CatalogOutdatedSource";
+export type { CatalogPreparedView } from "./generated/CatalogPreparedView";
+export type { CatalogAddedView } from "./generated/CatalogAddedView";
+export type { CatalogQuestionView } from "./generated/CatalogQuestionView";
+export type { CatalogSearchView } from "./generated/CatalogSearchView";
+export type { CatalogOutdatedView } from "./generated/CatalogOutdatedView";
+export type { LinkView } from "./generated/LinkView";
+export type { AddLink } from "./generated/AddLink";
+
+type Answered<K extends CatalogAnswer["kind"]> = Extract<CatalogAnswer, { kind: K }>;
+
+/** One `catalog` request; its answer must be of `kind`, else the shell and the window disagree. */
+async function catalogCall<K extends CatalogAnswer["kind"]>(kind: K, request: CatalogRequest): Promise<Answered<K>> {
+  const answer = await call<CatalogAnswer>("catalog", { request });
+  if (answer.kind !== kind) throw toUiError(new Error(`the catalogue answered ${answer.kind}, not ${kind}`));
+  return answer as Answered<K>;
+}
+/** The latest version of each server matching `words`, from every configured registry. */
+export const catalogSearch = async (words: string) => (await catalogCall("found", { kind: "search", words })).content;
+/** One entry: from `registry` only when given. */
+export const catalogDetails = async (registry: string | null, name: string, version: string | null) =>
+  (await catalogCall("details", { kind: "details", registry, name, version })).content;
+/** With `confirmed: false`, exactly what would be saved; with `true`, saved (secrets to the keychain). */
+export const catalogPrepare = async (add: Omit<CatalogAdd, "confirmed">) =>
+  (await catalogCall("prepared", { kind: "add", ...add, confirmed: false })).content;
+export const catalogAdd = async (add: Omit<CatalogAdd, "confirmed">) =>
+  (await catalogCall("added", { kind: "add", ...add, confirmed: true })).content;
+/** The sources whose registry entry has a newer version. */
+export const catalogOutdated = async () => (await catalogCall("outdated", { kind: "outdated" })).content;
+/** A `lanyard://` link, read by the engine. */
+export const catalogLink = async (url: string) => (await catalogCall("link", { kind: "link", url })).content;
+/** The `lanyard://` links the app was opened with (the deep-link plugin's own command). */
+export const openingLinks = () => call<string[] | null>("plugin:deep-link|get_current");

@@ -17,6 +17,9 @@ function render(over: Partial<SourcesProps> = {}) {
     hub: null,
     onBridge: vi.fn(),
     onClients: vi.fn(),
+    onCatalog: vi.fn(),
+    outdated: [],
+    onUpdate: vi.fn(),
     startAtLogin: false,
     onStartAtLogin: vi.fn(),
     ...over,
@@ -41,6 +44,23 @@ describe("sources view", () => {
     const { el, props } = render();
     q(el, "open-clients")!.click();
     expect(props.onClients).toHaveBeenCalled();
+  });
+
+  it("the Catalogue is reachable from the bar and from the empty list", () => {
+    const { el, props } = render();
+    q(el, "open-catalog")!.click();
+    q(el, "empty-catalog")!.click();
+    expect(props.onCatalog).toHaveBeenCalledTimes(2);
+  });
+
+  it("a source whose registry entry has a newer version says so and opens it", () => {
+    const update = { id: "echo", registry: "https://r.example", name: "io.github.o/echo", current: "1.0.0", latest: "1.1.0" };
+    const { el, props } = render({ sources: [source({ id: "echo" }), source({ id: "other" })], outdated: [update] });
+    const line = row(el, "echo").querySelector<HTMLElement>('[data-testid="row-update"]')!;
+    expect(line.textContent).toContain("Version 1.1.0 is out (this is 1.0.0)");
+    expect(row(el, "other").querySelector('[data-testid="row-update"]'), "only the outdated source").toBeNull();
+    line.querySelector<HTMLElement>('[data-testid="row-update-open"]')!.click();
+    expect(props.onUpdate).toHaveBeenCalledWith(update);
   });
 
   it("Start at login: shown as it is set, off by default, and toggled", () => {

@@ -2,12 +2,13 @@
 // (Test, Connect, Reconnect, Disconnect, Enable), and under it, for a source with tokens, the
 // expiry countdown, the granted scopes and the last token error; plus Add, Import, the way to
 // the bridge panel (with the hub's state) and to the Clients view, and the Start at login setting. Renders from the state it is given; the app owns it.
-import type { HubView, ImportView, SourceView, UiError } from "../../api";
+import type { CatalogOutdatedSource, HubView, ImportView, SourceView, UiError } from "../../api";
 import { badgeEl } from "../../components/badge";
 import { countdownEl } from "../../components/countdown";
 import { errorBanner } from "../../components/error-banner";
 import { lastTokenError, scopesEl } from "../../components/token-facts";
 import { hubSummary } from "../../lib/bridge";
+import { updateFor } from "../../lib/catalog";
 import { badgeFor, mainActionFor, tokensOf, transportLabel, type SignInProgress, type TestOutcome } from "../../lib/badge";
 import { h } from "../../lib/dom";
 
@@ -31,6 +32,11 @@ export interface SourcesProps {
   onBridge(): void;
   /** Opens the Clients view: the agents and IDEs to point at Lanyard. */
   onClients(): void;
+  /** Opens the Catalogue: servers from the MCP registries. */
+  onCatalog(): void;
+  /** Sources whose registry entry has a newer version, and opening that version's details. */
+  outdated: readonly CatalogOutdatedSource[];
+  onUpdate(row: CatalogOutdatedSource): void;
   /** Whether the app starts at login; `null` while unknown (or on a desktop that cannot say). */
   startAtLogin: boolean | null;
   onStartAtLogin(enabled: boolean): void;
@@ -65,6 +71,7 @@ export function sourcesView(props: SourcesProps): HTMLElement {
       "header",
       { class: "bar" },
       h("h1", { id: "sources-title", tabindex: "-1" }, "Sources"),
+      h("button", { "data-testid": "open-catalog", onclick: () => props.onCatalog() }, "Catalogue"),
       h("button", { "data-testid": "open-clients", onclick: () => props.onClients() }, "Clients"),
       bridgeButton(props),
       h("button", { class: "primary", "data-testid": "add-source", onclick: () => props.onAdd() }, "Add source"),
@@ -113,7 +120,8 @@ function body(props: SourcesProps): HTMLElement {
       "div",
       { class: "empty", "data-testid": "sources-empty" },
       h("p", {}, "No sources yet."),
-      h("p", { class: "muted" }, "Add an MCP server, or import the ones another app already knows."),
+      h("p", { class: "muted" }, "Add an MCP server, find one in the catalogue, or import the ones another app already knows."),
+      h("button", { "data-testid": "empty-catalog", onclick: () => props.onCatalog() }, "Browse the catalogue"),
     );
   }
   return h(
@@ -152,6 +160,7 @@ function row(source: SourceView, props: SourcesProps): HTMLElement {
       running ? "Testing…" : action.label,
     ),
     tokenLine(source, signIn, props.now),
+    updateLine(updateFor(source.id, props.outdated), props),
   );
 }
 
@@ -170,6 +179,17 @@ function tokenLine(source: SourceView, signIn: SignInProgress | undefined, now: 
     tokens ? scopesEl(tokens.scopes) : null,
     tokens?.account ? h("span", { class: "muted", "data-testid": "account" }, tokens.account) : null,
     error,
+  );
+}
+
+/** Under the row of a source from a registry that has a newer version. */
+function updateLine(row: CatalogOutdatedSource | undefined, props: SourcesProps): HTMLElement | null {
+  if (!row) return null;
+  return h(
+    "p",
+    { class: "hint", "data-testid": "row-update" },
+    `Version ${row.latest} is out (this is ${row.current}). `,
+    h("button", { class: "link", "data-testid": "row-update-open", onclick: () => props.onUpdate(row) }, "See the update"),
   );
 }
 

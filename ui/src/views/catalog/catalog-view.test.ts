@@ -1,0 +1,85 @@
+import { describe, expect, it, vi } from "vitest";
+import type { CatalogDetailsView } from "../../api";
+import { catalogView, type CatalogProps } from "./catalog-view";
+
+function details(over: Partial<CatalogDetailsView> = {}): CatalogDetailsView {
+  return {
+    registry: "https://r.example",
+    name: "com.example/weather",
+    title: "com.example/weather",
+    description: "Forecasts",
+    version: "3.2.0",
+    cachedAt: null,
+    registryKnown: true,
+    publisher: "com.example",
+    repository: null,
+    website: null,
+    status: "deprecated",
+    versions: ["3.2.0"],
+    offers: [{ runs: "mcpb", target: "https://x/w.mcpb", transport: "stdio", unsupported: "`mcpb` packages are not supported" }],
+    plan: null,
+    problem: "`com.example/weather` 3.2.0 offers nothing Lanyard can run",
+    checks: [],
+    notes: ["registry https://other: no answer; showing what was fetched 2 h ago (the cache)"],
+    ...over,
+  };
+}
+
+function render(over: Partial<CatalogProps> = {}) {
+  const props: CatalogProps = {
+    words: "",
+    search: { kind: "idle" },
+    fromLink: false,
+    now: 1_800_000_000,
+    onBack: vi.fn(),
+    onSearch: vi.fn(),
+    onWords: vi.fn(),
+    onOpen: vi.fn(),
+    onCloseDetails: vi.fn(),
+    onStartAdd: vi.fn(),
+    onValue: vi.fn(),
+    onId: vi.fn(),
+    onReview: vi.fn(),
+    onConfirm: vi.fn(),
+    onCancelAdd: vi.fn(),
+    ...over,
+  };
+  const el = catalogView(props);
+  document.body.replaceChildren(el);
+  return { el, props };
+}
+const q = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+
+describe("catalogue view", () => {
+  it("an entry Lanyard cannot run says why and offers no Add", () => {
+    const { el } = render({ details: { kind: "ready", details: details() } });
+    expect(q(el, "catalog-problem")?.textContent).toContain("offers nothing Lanyard can run");
+    expect(q(el, "catalog-add")).toBeNull();
+    expect(q(el, "catalog-offers")?.textContent).toContain("not supported");
+    expect(q(el, "catalog-status")?.textContent).toBe("deprecated");
+    expect(q(el, "catalog-notes")?.textContent).toContain("the cache");
+  });
+
+  it("a registry that is not one of yours is named so, and a link's entry says where it came from", () => {
+    const { el } = render({ details: { kind: "ready", details: details({ registryKnown: false }) }, fromLink: true });
+    expect(q(el, "catalog-registry")?.textContent).toBe("https://r.example (not one of your registries)");
+    expect(q(el, "catalog-from-link")).not.toBeNull();
+  });
+
+  it("a search keeps the words typed and sends them trimmed", () => {
+    const { el, props } = render({ words: "wea" });
+    const input = el.querySelector<HTMLInputElement>('[data-testid="catalog-words"]')!;
+    expect(input.value).toBe("wea");
+    input.value = " weather ";
+    input.dispatchEvent(new Event("input"));
+    expect(props.onWords).toHaveBeenCalledWith(" weather ");
+    q(el, "catalog-search-button")!.click();
+    expect(props.onSearch).toHaveBeenCalledWith("weather");
+  });
+
+  it("a cached result says how old it is", () => {
+    const hit = { registry: "r", name: "a/b", title: "B", description: "", version: "1", cachedAt: 1_800_000_000 - 7200 };
+    const { el } = render({ search: { kind: "ready", view: { hits: [hit], notes: [] } } });
+    expect(q(el, "catalog-hit")?.textContent).toContain("fetched 2 h ago");
+  });
+});
