@@ -218,33 +218,11 @@ mod tests {
     /// no wire type of the shell refers to, so no `#[ts(export)]` here writes them.
     #[test]
     fn export_the_engine_types_the_window_uses() {
-        use lanyard::profile::{Form, SourceSettings};
+        use lanyard::profile::{FieldProblem, Form, SourceSettings};
         use ts_rs::TS;
         Form::export_all().unwrap();
+        FieldProblem::export_all().unwrap();
         SourceSettings::export_all().unwrap();
-    }
-
-    /// Writes the names the engine refuses as extra sign-in parameters for the front end, as
-    /// ts-rs writes the types, and fails while the committed file differs, so the form's own
-    /// check (`ui/src/lib/validate.ts`) never drifts from the engine's.
-    #[test]
-    fn export_reserved_auth_params() {
-        use lanyard::profile::RESERVED_AUTH_PARAMS;
-        let names: Vec<String> = RESERVED_AUTH_PARAMS.iter().map(|n| format!("  \"{n}\",\n")).collect();
-        let text = format!(
-            "// Written by `cargo test -p lanyard-app` from the engine's RESERVED_AUTH_PARAMS. Do not edit.\n\n\
-             /** Parameters Lanyard sets itself in an authorization request; the engine refuses them as\n \
-             *  extra sign-in parameters. */\n\
-             export const RESERVED_AUTH_PARAMS: readonly string[] = [\n{}];\n",
-            names.concat()
-        );
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../ui/src/api/generated/ReservedAuthParams.ts");
-        let before = std::fs::read_to_string(&path).unwrap_or_default();
-        if before != text {
-            std::fs::write(&path, &text).unwrap();
-        }
-        assert_eq!(before, text, "{} was out of date and is now written again; commit it", path.display());
     }
 
     #[test]
