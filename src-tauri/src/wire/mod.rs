@@ -10,7 +10,7 @@
 //! UI does not follow fails `npm run check`.
 
 use lanyard::profile::{AuthKind, TransportKind};
-use lanyard::remedy::window::{Context, SignInButton, record_words};
+use lanyard::remedy::window::{Context, SignInButton, SignInHints, record_words};
 use lanyard::source::{SourceState, SourceStatus};
 use serde::Serialize;
 use ts_rs::TS;
@@ -51,6 +51,9 @@ pub struct SourceView {
     /// What to do about the state, in the window's words (its buttons, not CLI commands), when
     /// there is something to do.
     pub hint: Option<String>,
+    /// For a source that signs in with the browser: the to-do for each sign-in button; which
+    /// one shows is the window's choice (it alone knows of a Test the server refused).
+    pub sign_in_hints: Option<SignInHints>,
     /// The last refresh and the last sign-in or refresh error, for sources with tokens.
     pub activity: ActivityView,
     /// The MCP revision the source's last connection spoke (`2026-07-28`, `2025-11-25`, ...).
@@ -186,6 +189,7 @@ impl From<SourceStatus> for SourceView {
             auth: row.auth.into(),
             state,
             hint,
+            sign_in_hints: SignInHints::of(ctx),
             activity,
             protocol: row.protocol,
         }
