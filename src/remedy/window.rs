@@ -91,9 +91,9 @@ impl Remedy {
             }
             Remedy::ChangeSetting { setting } => setting.in_window(id),
             Remedy::Enable => "click Enable".to_owned(),
-            Remedy::StoreSecret { reference } if oauth && *reference == SecretRef::client_secret().0 => format!(
-                "the app's form does not set a pre-registered client's secret yet: run `lanyard profile edit {id} --client-secret-env VAR`"
-            ),
+            Remedy::StoreSecret { reference } if oauth && *reference == SecretRef::client_secret().0 => {
+                format!("the app's form does not set a pre-registered client's secret yet: {}", self.command(id))
+            }
             Remedy::StoreSecret { reference } => {
                 format!("click Edit and type the secret `{reference}` again")
             }
