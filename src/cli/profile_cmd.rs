@@ -8,7 +8,9 @@ use serde_json::json;
 
 use lanyard::Engine;
 use lanyard::ids::SourceId;
-use lanyard::profile::{ConfigValue, Draft, ImportReport, Profile, ProfileError, Transport, import_file};
+use lanyard::profile::{
+    ConfigValue, Draft, ImportReport, Profile, ProfileError, Skipped, Transport, import_file,
+};
 use lanyard::source::{SourceState, redact_url_query};
 use lanyard::upstream::Offers;
 use lanyard::vault::{ExternalRef, VaultKey};
@@ -239,7 +241,8 @@ pub(super) async fn add_imported(
         let id = entry.profile.id().clone();
         let name = entry.profile.display_name().to_owned();
         if existing.get(&id).is_some() {
-            skipped.push((name, format!("a source `{id}` already exists")));
+            let clash = Skipped::clash(name, &id);
+            skipped.push((clash.name, clash.reason));
             continue;
         }
         let mut row = json!({
@@ -255,7 +258,8 @@ pub(super) async fn add_imported(
             match engine.add_profile(entry.profile, entry.secrets).await {
                 Ok(()) => {}
                 Err(lanyard::Error::Profile(ProfileError::AlreadyExists { .. })) => {
-                    skipped.push((name, format!("a source `{id}` already exists")));
+                    let clash = Skipped::clash(name, &id);
+                    skipped.push((clash.name, clash.reason));
                     continue;
                 }
                 Err(err) => return Err(err.into()),
