@@ -11,6 +11,7 @@ use lanyard::ids::SourceId;
 use lanyard::profile::{
     ConfigValue, Draft, ImportReport, Profile, ProfileError, Skipped, Transport, import_file,
 };
+use lanyard::remedy::Remedy;
 use lanyard::source::{SourceState, redact_url_query};
 use lanyard::upstream::Offers;
 use lanyard::vault::{ExternalRef, VaultKey};
@@ -352,9 +353,10 @@ fn print_for_approval(row: &serde_json::Value, command: &[serde_json::Value]) {
     let names: Vec<&str> =
         row["env_names"].as_array().into_iter().flatten().filter_map(|n| n.as_str()).collect();
     println!("      env: {}", if names.is_empty() { "(none)".to_owned() } else { names.join(", ") });
-    if row["enabled"] == false {
-        let id = row["id"].as_str().unwrap_or_default();
-        println!("      disabled until you enable it: `lanyard profile edit {id} --enable`");
+    if row["enabled"] == false
+        && let Some(Ok(id)) = row["id"].as_str().map(str::parse::<SourceId>)
+    {
+        println!("      disabled: {}", Remedy::Enable.command(&id));
     }
 }
 
