@@ -195,7 +195,7 @@ pub struct SignInCancelled {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OAuthError {
-    #[error("{}: run `lanyard connect {id}`", self.problem_text())]
+    #[error("{}: {}", self.problem_text(), Remedy::SignIn.command(id))]
     NeedsSignIn { id: SourceId },
 
     #[error(transparent)]
@@ -397,7 +397,7 @@ pub enum OAuthError {
     #[error("source `{id}`: the paste-back input ended before a sign-in answer was given")]
     PasteBackClosed { id: SourceId },
 
-    #[error("{}; run `lanyard connect {id}`", self.problem_text())]
+    #[error("{}; {}", self.problem_text(), Remedy::SignIn.command(id))]
     CorruptTokens { id: SourceId, problem: String },
 
     /// The last refresh failed on the server's side and its backoff has not run out: nothing was
