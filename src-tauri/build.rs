@@ -21,6 +21,7 @@ fn main() {
     let commands = tauri_build::AppManifest::new().commands(&[
         "list_sources",
         "add_source",
+        "check_source",
         "source_settings",
         "edit_source",
         "set_enabled",

@@ -603,7 +603,7 @@ impl Engine {
             match self.add_profile(entry.profile, entry.secrets).await {
                 Ok(()) => outcome.added.push(id),
                 Err(Error::Profile(ProfileError::AlreadyExists { .. })) => {
-                    outcome.skipped.push(Skipped { name, reason: format!("a source `{id}` already exists") })
+                    outcome.skipped.push(Skipped::clash(name, &id))
                 }
                 Err(err) => return Err(err),
             }

@@ -26,6 +26,12 @@ impl SourceId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A valid id standing in for one not typed well yet, so that the rest of a form can still
+    /// be checked (`profile::Form::problems`); never saved.
+    pub(crate) fn stand_in() -> Self {
+        Self("source".to_owned())
+    }
 }
 
 /// Whether `given` is a name a person picks for a source or an agent: 1 to `max_len` lowercase

@@ -51,6 +51,7 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             commands::sources::list_sources,
             commands::sources::add_source,
+            commands::sources::check_source,
             commands::sources::source_settings,
             commands::sources::edit_source,
             commands::sources::set_enabled,

@@ -10,7 +10,7 @@ use anyhow::Result;
 use lanyard::Engine;
 use lanyard::Secret;
 use lanyard::clock::relative_time;
-use lanyard::oauth::{Browser, Disconnected, SignInOptions};
+use lanyard::oauth::{Browser, Disconnected, SignInCancelled, SignInOptions};
 use lanyard::profile::Auth;
 use lanyard::source::SourceState;
 
@@ -60,7 +60,7 @@ pub async fn connect(engine: &Engine, args: ConnectArgs, again: bool) -> Result<
     };
     let tokens = tokio::select! {
         signed_in = signing_in => signed_in?,
-        _ = tokio::signal::ctrl_c() => anyhow::bail!("the sign-in of `{id}` was cancelled"),
+        _ = tokio::signal::ctrl_c() => return Err(SignInCancelled { id: id.clone() }.into()),
     };
     let expiry =
         tokens.expires_at.map(|at| format!(", token expires {}", relative_time(at))).unwrap_or_default();

@@ -14,6 +14,7 @@ use lanyard::catalog::{
 };
 use lanyard::ids::SourceId;
 use lanyard::profile::{Auth, Profile};
+use lanyard::remedy::Remedy;
 use lanyard::secret::Secret;
 
 use super::args::{
@@ -341,7 +342,7 @@ fn confirm(question: &str) -> Result<bool> {
 /// Lists the new source's tools and reports them; a source that needs a sign-in first says so.
 async fn check_tools(engine: &Engine, id: &SourceId, profile: &Profile) -> Result<()> {
     if matches!(profile.auth, Auth::OAuth(_)) {
-        println!("It needs a sign-in first: run `lanyard connect {id}`.");
+        println!("It needs a sign-in first: {}.", Remedy::SignIn.command(id));
         return Ok(());
     }
     progress(&format!("Listing the tools of `{id}`…"));

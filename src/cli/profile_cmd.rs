@@ -8,7 +8,10 @@ use serde_json::json;
 
 use lanyard::Engine;
 use lanyard::ids::SourceId;
-use lanyard::profile::{ConfigValue, Draft, ImportReport, Profile, ProfileError, Transport, import_file};
+use lanyard::profile::{
+    ConfigValue, Draft, ImportReport, Profile, ProfileError, Skipped, Transport, import_file,
+};
+use lanyard::remedy::Remedy;
 use lanyard::source::{SourceState, redact_url_query};
 use lanyard::upstream::Offers;
 use lanyard::vault::{ExternalRef, VaultKey};
@@ -239,7 +242,8 @@ pub(super) async fn add_imported(
         let id = entry.profile.id().clone();
         let name = entry.profile.display_name().to_owned();
         if existing.get(&id).is_some() {
-            skipped.push((name, format!("a source `{id}` already exists")));
+            let clash = Skipped::clash(name, &id);
+            skipped.push((clash.name, clash.reason));
             continue;
         }
         let mut row = json!({
@@ -255,7 +259,8 @@ pub(super) async fn add_imported(
             match engine.add_profile(entry.profile, entry.secrets).await {
                 Ok(()) => {}
                 Err(lanyard::Error::Profile(ProfileError::AlreadyExists { .. })) => {
-                    skipped.push((name, format!("a source `{id}` already exists")));
+                    let clash = Skipped::clash(name, &id);
+                    skipped.push((clash.name, clash.reason));
                     continue;
                 }
                 Err(err) => return Err(err.into()),
@@ -348,9 +353,10 @@ fn print_for_approval(row: &serde_json::Value, command: &[serde_json::Value]) {
     let names: Vec<&str> =
         row["env_names"].as_array().into_iter().flatten().filter_map(|n| n.as_str()).collect();
     println!("      env: {}", if names.is_empty() { "(none)".to_owned() } else { names.join(", ") });
-    if row["enabled"] == false {
-        let id = row["id"].as_str().unwrap_or_default();
-        println!("      disabled until you enable it: `lanyard profile edit {id} --enable`");
+    if row["enabled"] == false
+        && let Some(Ok(id)) = row["id"].as_str().map(str::parse::<SourceId>)
+    {
+        println!("      disabled: {}", Remedy::Enable.command(&id));
     }
 }
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use super::binding::Mismatch;
 use crate::ErrorKind;
-use crate::ids::SourceId;
+use crate::ids::{SecretRef, SourceId};
 use crate::remedy::{Advice, Remedy, Setting};
 use crate::upstream::Origin;
 use crate::vault::VaultError;
@@ -169,6 +169,13 @@ impl fmt::Display for Problem {
     }
 }
 
+/// A sign-in's own secret (client secret, service token, client key) the vault does not hold,
+/// and the command that stores it, worded by its remedy.
+fn missing_secret(id: &SourceId, what: &str, reference: &SecretRef) -> String {
+    let fix = Remedy::StoreSecret { reference: reference.0.clone() }.command(id);
+    format!("source `{id}`: the {what} `{reference}` is not in the keychain; {fix}")
+}
+
 /// The rest of a timed-out sign-in's message when the client was pre-registered.
 fn pre_registered_timeout_hint(id: &SourceId) -> String {
     format!(
@@ -176,11 +183,19 @@ fn pre_registered_timeout_hint(id: &SourceId) -> String {
     )
 }
 
+/// A sign-in the person stopped (the window's Cancel, the terminal's Ctrl-C): not a failure, so
+/// not an [`OAuthError`]; every front end says it in these words.
+#[derive(Debug, thiserror::Error)]
+#[error("the sign-in of `{id}` was cancelled")]
+pub struct SignInCancelled {
+    pub id: SourceId,
+}
+
 /// Why signing in, refreshing or revoking failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OAuthError {
-    #[error("{}: run `lanyard connect {id}`", self.problem_text())]
+    #[error("{}: {}", self.problem_text(), Remedy::SignIn.command(id))]
     NeedsSignIn { id: SourceId },
 
     #[error(transparent)]
@@ -219,8 +234,10 @@ pub enum OAuthError {
     )]
     ScopeNotGranted { id: SourceId, scopes: Vec<String>, attempts: u32 },
 
+    /// The client secret, or a service account's service token, which the vault does not hold.
     #[error(
-        "source `{id}`: the client secret `{reference}` is not in the keychain; store it with `lanyard profile edit {id} --client-secret-env VAR`"
+        "{}",
+        missing_secret(id, if *reference == SecretRef::service_token() { "service token" } else { "client secret" }, reference)
     )]
     MissingClientSecret { id: SourceId, reference: crate::ids::SecretRef },
 
@@ -230,9 +247,7 @@ pub enum OAuthError {
     )]
     ClientIssuerMoved { id: SourceId, registered_at: String, named: String },
 
-    #[error(
-        "source `{id}`: the client key `{reference}` is not in the keychain; store it with `lanyard profile edit {id} --client-key-file key.pem`"
-    )]
+    #[error("{}", missing_secret(id, "client key", reference))]
     MissingClientKey { id: SourceId, reference: crate::ids::SecretRef },
 
     #[error(
@@ -382,7 +397,7 @@ pub enum OAuthError {
     #[error("source `{id}`: the paste-back input ended before a sign-in answer was given")]
     PasteBackClosed { id: SourceId },
 
-    #[error("{}; run `lanyard connect {id}`", self.problem_text())]
+    #[error("{}; {}", self.problem_text(), Remedy::SignIn.command(id))]
     CorruptTokens { id: SourceId, problem: String },
 
     /// The last refresh failed on the server's side and its backoff has not run out: nothing was
@@ -603,6 +618,24 @@ mod tests {
             hint("invalid_redirect_uri").contains("--redirect-port"),
             "a refused redirect points at the port"
         );
+    }
+
+    /// Issue 16: a missing sign-in secret is worded by its remedy, the one place that names the
+    /// flag storing it, which the window's words for the same remedy use too.
+    #[test]
+    fn a_missing_sign_in_secret_names_what_it_is_and_the_flag_that_stores_it() {
+        let id: SourceId = "svc".parse().unwrap();
+        let secret =
+            OAuthError::MissingClientSecret { id: id.clone(), reference: SecretRef::client_secret() };
+        assert_eq!(
+            secret.to_string(),
+            "source `svc`: the client secret `oauth/client-secret` is not in the keychain; store it with `lanyard profile edit svc --client-secret-env VAR`"
+        );
+        let token = OAuthError::MissingClientSecret { id: id.clone(), reference: SecretRef::service_token() };
+        assert!(token.to_string().contains("the service token `oauth/service-token`"), "{token}");
+        assert!(token.to_string().ends_with("--service-token-env VAR`"), "{token}");
+        let key = OAuthError::MissingClientKey { id, reference: SecretRef::client_key() };
+        assert!(key.to_string().ends_with("--client-key-file key.pem`"), "{key}");
     }
 
     /// Issue "desktop app": the advice is the message up to its `lanyard` command, so the

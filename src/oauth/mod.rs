@@ -56,7 +56,7 @@ pub use browser::{Browser, UserAgent};
 pub use client_credentials::fetch as client_credentials;
 pub use credentials::{AccessToken, Credentials, DEFAULT_MARGIN, DEFAULT_RENEWAL, refresh_in_flight};
 pub use enterprise::{Identity, connect as enterprise_connect};
-pub use error::{OAuthError, OAuthErrorCode, Problem, Step};
+pub use error::{OAuthError, OAuthErrorCode, Problem, SignInCancelled, Step};
 pub use http::{
     MAX_BODY, client as http_client, client_for as http_client_for, client_trusting as http_client_trusting,
 };

@@ -21,6 +21,7 @@ use crate::ids::{InvalidSourceId, SecretRef};
 use crate::secret::Secret;
 
 use super::model::{ConfigValue, Profile, RESERVED_AUTH_PARAMS, RESERVED_REASON, Transport};
+use super::validate::Problem;
 
 /// Secret values to store in the vault beside a profile, under the references it keeps.
 pub type NewSecrets = Vec<(SecretRef, Secret)>;
@@ -29,18 +30,40 @@ pub type NewSecrets = Vec<(SecretRef, Secret)>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DraftError {
+    #[error("give the source an id, e.g. `github`")]
+    NoId,
     #[error(transparent)]
     Id(#[from] InvalidSourceId),
     #[error("a source's id cannot change; add a new source instead")]
     IdChanged,
-    #[error("{what} is empty; type it in, or remove it")]
+    #[error("{what} is empty; type it in")]
     EmptySecret { what: String },
+    /// A setting the profile's own rules refuse (`validate`), checked as it is set.
+    #[error(transparent)]
+    Setting(#[from] Problem),
+    #[error("`{name}` is given twice")]
+    ValueTwice { name: String },
     #[error("an extra sign-in parameter has no name")]
     UnnamedAuthParam,
+    #[error(
+        "the sign-in parameter name `{name}` has a character other than letters, digits, `-`, `.` or `_`"
+    )]
+    AuthParamName { name: String },
     #[error("the sign-in parameter `{name}` {}", RESERVED_REASON)]
     ReservedAuthParam { name: String },
     #[error("the sign-in parameter `{name}` is given twice")]
     AuthParamTwice { name: String },
+}
+
+impl DraftError {
+    /// The words for a form, under the field the problem is about: a profile rule's reason
+    /// without the profile file's field path, which the field itself stands for.
+    pub fn in_form(&self) -> String {
+        match self {
+            Self::Setting(problem) => problem.reason.clone(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// A header's or an environment variable's new value.
@@ -160,25 +183,36 @@ impl Draft {
 }
 
 /// Extra authorization parameters as given, as the profile keeps them: names trimmed, values as
-/// typed. A blank name, a name given twice and one Lanyard sets itself are refused.
+/// typed. Each name must pass [`auth_param_name`].
 pub fn auth_params(
     given: impl IntoIterator<Item = (String, String)>,
 ) -> Result<BTreeMap<String, String>, DraftError> {
     let mut params = BTreeMap::new();
     for (name, value) in given {
-        let name = name.trim().to_owned();
-        if name.is_empty() {
-            return Err(DraftError::UnnamedAuthParam);
-        }
-        if RESERVED_AUTH_PARAMS.contains(&name.as_str()) {
-            return Err(DraftError::ReservedAuthParam { name });
-        }
-        if params.contains_key(&name) {
-            return Err(DraftError::AuthParamTwice { name });
-        }
+        let name = auth_param_name(&name, &params)?;
         params.insert(name, value);
     }
     Ok(params)
+}
+
+/// An extra authorization parameter's name, trimmed, when it may join `params`: a name (RFC
+/// 6749, Appendix A: letters, digits, `-`, `.`, `_`), not given before, and not one Lanyard sets
+/// itself.
+pub fn auth_param_name(name: &str, params: &BTreeMap<String, String>) -> Result<String, DraftError> {
+    let name = name.trim().to_owned();
+    if name.is_empty() {
+        return Err(DraftError::UnnamedAuthParam);
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')) {
+        return Err(DraftError::AuthParamName { name });
+    }
+    if RESERVED_AUTH_PARAMS.contains(&name.as_str()) {
+        return Err(DraftError::ReservedAuthParam { name });
+    }
+    if params.contains_key(&name) {
+        return Err(DraftError::AuthParamTwice { name });
+    }
+    Ok(name)
 }
 
 #[cfg(test)]

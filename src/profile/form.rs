@@ -9,6 +9,9 @@
 //!
 //! A [`Form`] is what the window sends (`camelCase` JSON; its TypeScript twin, `NewSource`, is
 //! written by ts-rs with the feature `ts`), so the window's form and these rules cannot drift.
+//! The window asks [`Form::problems`] while the person types: every field's problem at once, as
+//! [`FieldProblem`]s, found by the code that saving runs (which stops at the first), in the words
+//! the CLI uses for the same rule. The window keeps no rule of its own but its text boxes' syntax.
 //! The way back, a saved source's settings to fill the form, is [`SourceSettings`](super::SourceSettings).
 //!
 //! A URL's query and fragment can carry keys, so a form never shows them ([`shown_url`]); a URL
@@ -20,11 +23,17 @@ use crate::ids::{SecretRef, SourceId};
 use crate::secret::Secret;
 use crate::source::redact_url_query;
 
-use super::draft::{Draft, DraftError, NewSecrets, Value, auth_params};
+use std::collections::BTreeMap;
+
+use super::draft::{Draft, DraftError, NewSecrets, Value, auth_param_name};
 use super::model::{Auth, ClientCredentialsSettings, OAuthSettings, Profile, Transport};
+use super::validate::{
+    Problem, bad_redirect_port, check_client_id, check_command, check_header_name, check_scopes,
+    check_service_client_id, check_url, check_value_name,
+};
 
 /// A saved form: text as typed (the rules trim it). A secret value left blank is `""`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NewSource", export_to = crate::TS_DIR))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Form {
@@ -34,7 +43,7 @@ pub struct Form {
     pub auth: FormAuth,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NewTransport", export_to = crate::TS_DIR))]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum FormTransport {
@@ -45,7 +54,7 @@ pub enum FormTransport {
 
 /// A header or environment variable. A `secret` one goes to the vault; blank, it keeps the
 /// stored value.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NamedValue", export_to = crate::TS_DIR))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FormValue {
@@ -56,7 +65,7 @@ pub struct FormValue {
 }
 
 /// How the source signs in, with the kinds `SourceSettings` spells back.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NewAuth", export_to = crate::TS_DIR))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum FormAuth {
@@ -73,7 +82,7 @@ pub enum FormAuth {
 
 /// A browser sign-in; blank fields keep the engine's defaults (the server's suggested scopes,
 /// dynamic registration, an ephemeral loopback redirect).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NewOAuth", export_to = crate::TS_DIR))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FormOAuth {
@@ -81,9 +90,9 @@ pub struct FormOAuth {
     pub scopes: Vec<String>,
     /// A pre-registered client id; blank to register dynamically (RFC 7591).
     pub client_id: String,
-    /// A fixed loopback redirect port (a pre-registered client usually needs one); `null` for
-    /// an ephemeral one.
-    pub redirect_port: Option<u16>,
+    /// A fixed loopback redirect port (a pre-registered client usually needs one), as typed;
+    /// blank for an ephemeral one.
+    pub redirect_port: String,
     /// Extra authorization request parameters, such as `login_hint` or `prompt`, as typed.
     pub extra_params: Vec<AuthParam>,
 }
@@ -99,7 +108,7 @@ pub struct AuthParam {
 
 /// A service account (client credentials). Blank `token_url`: discovered from the server; blank
 /// `service_token_header`: no service token. A blank secret, when editing, keeps the stored one.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NewClientCredentials", export_to = crate::TS_DIR))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FormServiceAccount {
@@ -115,156 +124,309 @@ pub struct FormServiceAccount {
     pub service_token: String,
 }
 
+/// A form field a problem is about; rows and extra parameters by their place in the form's lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = crate::TS_DIR))]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum FormField {
+    Id,
+    Command,
+    Url,
+    Scopes,
+    /// A browser sign-in's pre-registered client id.
+    #[serde(rename = "oauthClientId")]
+    OAuthClientId,
+    RedirectPort,
+    /// An extra authorization parameter, by its place in `extraParams`.
+    AuthParam {
+        index: u32,
+    },
+    TokenUrl,
+    /// A service account's client id.
+    ClientId,
+    ClientSecret,
+    ServiceTokenHeader,
+    ServiceToken,
+    /// A header's or variable's name, by its row.
+    RowName {
+        index: u32,
+    },
+    /// A header's or variable's value, by its row.
+    RowValue {
+        index: u32,
+    },
+}
+
+impl FormField {
+    fn row_name(index: usize) -> Self {
+        Self::RowName { index: place(index) }
+    }
+
+    fn row_value(index: usize) -> Self {
+        Self::RowValue { index: place(index) }
+    }
+}
+
+fn place(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}
+
+/// One problem with a form, for the field it is about, in the engine's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = crate::TS_DIR))]
+pub struct FieldProblem {
+    pub field: FormField,
+    pub message: String,
+}
+
+/// What the checks of a form found, field by field, in the form's order.
+#[derive(Debug, Default)]
+struct Found(Vec<(FormField, DraftError)>);
+
+impl Found {
+    fn add(&mut self, field: FormField, err: impl Into<DraftError>) {
+        self.0.push((field, err.into()));
+    }
+
+    /// The value, or `None` with the problem noted against `field`.
+    fn check<T, E: Into<DraftError>>(&mut self, field: FormField, result: Result<T, E>) -> Option<T> {
+        result.map_err(|err| self.add(field, err)).ok()
+    }
+}
+
 impl Form {
     /// A new source and the secrets to store beside it.
     pub fn into_new(self) -> Result<(Profile, NewSecrets), DraftError> {
-        let id: SourceId = self.id.trim().parse()?;
-        let (transport, values) = self.transport.split();
-        let mut draft = Draft::new(Profile::new(id, transport));
-        fill(&mut draft, self.name, values, self.auth)?;
-        Ok(draft.finish())
+        self.into_profile(None)
     }
 
     /// The saved `before` with the form's settings, and the secrets to store.
     pub fn into_edit(self, before: &Profile) -> Result<(Profile, NewSecrets), DraftError> {
-        let id: SourceId = self.id.trim().parse()?;
-        if &id != before.id() {
-            return Err(DraftError::IdChanged);
-        }
-        let mut draft = Draft::edit(before);
-        let (mut transport, values) = self.transport.split();
-        keep_hidden_url_parts(&mut transport, &before.transport);
-        let profile = draft.profile_mut();
-        // A stdio source cannot have one (the profile refuses it), so a switch to stdio drops it.
-        if matches!(transport, Transport::Stdio { .. }) {
-            profile.ca_bundle = None;
-        } else {
-            // Likewise the fence, which only a stdio server runs in.
-            profile.sandbox = None;
-        }
-        profile.transport = transport;
-        fill(&mut draft, self.name, values, self.auth)?;
-        let profile = draft.profile_mut();
-        profile.auth = match (std::mem::take(&mut profile.auth), &before.auth) {
-            (Auth::OAuth(new), Auth::OAuth(old)) => Auth::OAuth(OAuthSettings {
-                // A pre-registered client's secret (set with the CLI) stays while there is a
-                // client id; without one it would be refused, and the engine forgets it.
-                client_secret: old.client_secret.clone().filter(|_| new.client_id.is_some()),
-                client_id: new.client_id,
-                scopes: new.scopes,
-                redirect_port: new.redirect_port,
-                extra_params: new.extra_params,
-                ..old.clone()
-            }),
-            (Auth::ClientCredentials(new), Auth::ClientCredentials(old)) => {
-                Auth::ClientCredentials(ClientCredentialsSettings {
-                    allow_private_network: old.allow_private_network,
-                    // A client key (set with the CLI) stays while the form gives no secret.
-                    client_key: old.client_key.clone().filter(|_| new.client_secret.is_none()),
-                    client_issuer: old.client_issuer.clone(),
-                    ..new
-                })
-            }
-            // The form has no fields for enterprise sign-in: saving it without choosing another
-            // kind keeps the source's.
-            (Auth::None | Auth::Headers, Auth::Enterprise(old)) => Auth::Enterprise(old.clone()),
-            (new, _) => new,
-        };
-        Ok(draft.finish())
+        self.into_profile(Some(before))
     }
+
+    /// Every problem of the form, field by field: what saving it (new, or as an edit of
+    /// `before`) would refuse, found by the same code; none when it saves. The window asks this
+    /// as the person types, so a rule and its words live here only.
+    pub fn problems(&self, before: Option<&Profile>) -> Vec<FieldProblem> {
+        let mut found = Found::default();
+        self.clone().build(before, &mut found);
+        found.0.into_iter().map(|(field, err)| FieldProblem { field, message: err.in_form() }).collect()
+    }
+
+    fn into_profile(self, before: Option<&Profile>) -> Result<(Profile, NewSecrets), DraftError> {
+        let mut found = Found::default();
+        let made = self.build(before, &mut found);
+        match found.0.into_iter().next() {
+            Some((_, err)) => Err(err),
+            None => Ok(made),
+        }
+    }
+
+    /// The profile the form makes, its problems noted in `found` (the profile is then not to
+    /// be saved).
+    fn build(self, before: Option<&Profile>, found: &mut Found) -> (Profile, NewSecrets) {
+        let id = found.check(FormField::Id, parse_id(&self.id));
+        if let (Some(id), Some(before)) = (&id, before)
+            && id != before.id()
+        {
+            found.add(FormField::Id, DraftError::IdChanged);
+        }
+        let (mut transport, values) = self.transport.split(found);
+        let mut draft = match before {
+            None => Draft::new(Profile::new(id.unwrap_or_else(SourceId::stand_in), transport)),
+            Some(before) => {
+                keep_hidden_url_parts(&mut transport, &before.transport);
+                let mut draft = Draft::edit(before);
+                let profile = draft.profile_mut();
+                // A stdio source cannot have one (the profile refuses it), so a switch to stdio
+                // drops it.
+                if matches!(transport, Transport::Stdio { .. }) {
+                    profile.ca_bundle = None;
+                } else {
+                    // Likewise the fence, which only a stdio server runs in.
+                    profile.sandbox = None;
+                }
+                profile.transport = transport;
+                draft
+            }
+        };
+        fill(&mut draft, self.name, values, self.auth, found);
+        if let Some(before) = before {
+            keep_unshown_auth(draft.profile_mut(), &before.auth);
+        }
+        draft.finish()
+    }
+}
+
+/// The id as typed, trimmed.
+fn parse_id(given: &str) -> Result<SourceId, DraftError> {
+    match given.trim() {
+        "" => Err(DraftError::NoId),
+        id => Ok(id.parse()?),
+    }
+}
+
+/// An edit's sign-in keeps the saved settings the form does not show.
+fn keep_unshown_auth(profile: &mut Profile, before: &Auth) {
+    profile.auth = match (std::mem::take(&mut profile.auth), before) {
+        (Auth::OAuth(new), Auth::OAuth(old)) => Auth::OAuth(OAuthSettings {
+            // A pre-registered client's secret (set with the CLI) stays while there is a
+            // client id; without one it would be refused, and the engine forgets it.
+            client_secret: old.client_secret.clone().filter(|_| new.client_id.is_some()),
+            client_id: new.client_id,
+            scopes: new.scopes,
+            redirect_port: new.redirect_port,
+            extra_params: new.extra_params,
+            ..old.clone()
+        }),
+        (Auth::ClientCredentials(new), Auth::ClientCredentials(old)) => {
+            Auth::ClientCredentials(ClientCredentialsSettings {
+                allow_private_network: old.allow_private_network,
+                // A client key (set with the CLI) stays while the form gives no secret.
+                client_key: old.client_key.clone().filter(|_| new.client_secret.is_none()),
+                client_issuer: old.client_issuer.clone(),
+                ..new
+            })
+        }
+        // The form has no fields for enterprise sign-in: saving it without choosing another
+        // kind keeps the source's.
+        (Auth::None | Auth::Headers, Auth::Enterprise(old)) => Auth::Enterprise(old.clone()),
+        (new, _) => new,
+    };
 }
 
 impl FormTransport {
     /// The transport without its values, and the values, which go through the draft.
-    fn split(self) -> (Transport, Vec<FormValue>) {
+    fn split(self, found: &mut Found) -> (Transport, Vec<FormValue>) {
         match self {
             Self::Stdio { command, args, env, cwd } => {
                 let cwd = cwd.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).map(Into::into);
                 let command = command.trim().to_owned();
+                found.check(FormField::Command, check_command(&command));
                 (Transport::Stdio { command, args, env: Default::default(), cwd }, env)
             }
             Self::Http { url, headers } => {
-                (Transport::Http { url: url.trim().to_owned(), headers: Default::default() }, headers)
+                let url = url.trim().to_owned();
+                found.check(FormField::Url, check_url("transport.url", &url, false));
+                (Transport::Http { url, headers: Default::default() }, headers)
             }
             Self::Sse { url, headers } => {
-                (Transport::Sse { url: url.trim().to_owned(), headers: Default::default() }, headers)
+                let url = url.trim().to_owned();
+                found.check(FormField::Url, check_url("transport.url", &url, false));
+                (Transport::Sse { url, headers: Default::default() }, headers)
             }
         }
     }
 }
 
 /// Sets the rest of what the form shows on `draft`, whose transport is the form's already.
-fn fill(
-    draft: &mut Draft,
-    name: Option<String>,
-    values: Vec<FormValue>,
-    auth: FormAuth,
-) -> Result<(), DraftError> {
-    let has_headers = !values.is_empty() && !matches!(draft.profile().transport, Transport::Stdio { .. });
+fn fill(draft: &mut Draft, name: Option<String>, values: Vec<FormValue>, auth: FormAuth, found: &mut Found) {
+    let stdio = matches!(draft.profile().transport, Transport::Stdio { .. });
+    let has_headers = !values.is_empty() && !stdio;
     draft.profile_mut().name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    for FormValue { name, value, secret } in values {
+    let mut names: Vec<String> = Vec::new();
+    for (index, FormValue { name, value, secret }) in values.into_iter().enumerate() {
+        let name = name.trim().to_owned();
+        if found.check(FormField::row_name(index), check_value_name(&name, stdio)).is_some()
+            && names.iter().any(|given| given.eq_ignore_ascii_case(&name))
+        {
+            found.add(FormField::row_name(index), DraftError::ValueTwice { name: name.clone() });
+        }
         let value = match (secret, value.is_empty()) {
             (false, _) => Value::Text(value),
             (true, true) => Value::KeepSecret,
             (true, false) => Value::Secret(Secret::new(value)),
         };
-        draft.set_value(&name, value)?;
+        found.check(FormField::row_value(index), draft.set_value(&name, value));
+        names.push(name);
     }
     let auth = match auth {
         FormAuth::OAuth(oauth) => Auth::OAuth(OAuthSettings {
-            client_id: non_blank(oauth.client_id),
-            scopes: scope_list(oauth.scopes),
-            redirect_port: oauth.redirect_port,
-            extra_params: auth_params(oauth.extra_params.into_iter().map(|p| (p.name, p.value)))?,
+            client_id: found.check(FormField::OAuthClientId, client_id(oauth.client_id)).flatten(),
+            scopes: found.check(FormField::Scopes, scope_list(oauth.scopes)).flatten(),
+            redirect_port: found
+                .check(FormField::RedirectPort, redirect_port(&oauth.redirect_port))
+                .flatten(),
+            extra_params: extra_params(oauth.extra_params, found),
             // The same default as a profile file without the key: send RFC 8707 `resource`.
             resource_param: true,
             ..OAuthSettings::default()
         }),
-        FormAuth::ServiceAccount(cc) => Auth::ClientCredentials(service_account(cc, draft)?),
+        FormAuth::ServiceAccount(cc) => Auth::ClientCredentials(service_account(cc, draft, found)),
         FormAuth::Passthrough => Auth::Passthrough,
         FormAuth::Plain if has_headers => Auth::Headers,
         FormAuth::Plain => Auth::None,
     };
     draft.profile_mut().auth = auth;
-    Ok(())
+}
+
+/// A pre-registered client id, trimmed; `None` when blank (dynamic registration).
+fn client_id(given: String) -> Result<Option<String>, Problem> {
+    let client_id = non_blank(given);
+    client_id.as_deref().map(check_client_id).transpose()?;
+    Ok(client_id)
+}
+
+/// A redirect port as typed: blank for any free port.
+fn redirect_port(given: &str) -> Result<Option<u16>, Problem> {
+    match given.trim() {
+        "" => Ok(None),
+        port => port.parse().ok().filter(|&port| port != 0).map(Some).ok_or_else(bad_redirect_port),
+    }
+}
+
+/// The extra authorization parameters that pass, each one that does not noted at its place.
+fn extra_params(given: Vec<AuthParam>, found: &mut Found) -> BTreeMap<String, String> {
+    let mut params = BTreeMap::new();
+    for (index, AuthParam { name, value }) in given.into_iter().enumerate() {
+        let field = FormField::AuthParam { index: place(index) };
+        if let Some(name) = found.check(field, auth_param_name(&name, &params)) {
+            params.insert(name, value);
+        }
+    }
+    params
 }
 
 fn service_account(
     cc: FormServiceAccount,
     draft: &mut Draft,
-) -> Result<ClientCredentialsSettings, DraftError> {
+    found: &mut Found,
+) -> ClientCredentialsSettings {
     let secret = |value: String| (!value.is_empty()).then(|| Secret::new(value));
-    let header = cc.service_token_header.trim().to_owned();
-    let service_token = if header.is_empty() {
-        None
-    } else {
-        Some(draft.secret_or_stored(
-            SecretRef::service_token(),
-            secret(cc.service_token),
-            "the service token",
-        )?)
-    };
-    // A blank secret on a source with a client key keeps the key (see `into_edit`).
+    let token_url = non_blank(cc.token_url);
+    if let Some(url) = &token_url {
+        found.check(FormField::TokenUrl, check_url("auth.token_url", url, true));
+    }
+    let client_id = cc.client_id.trim().to_owned();
+    found.check(FormField::ClientId, check_service_client_id(&client_id));
+    let scopes = found.check(FormField::Scopes, scope_list(cc.scopes)).flatten();
+    // A blank secret on a source with a client key keeps the key (see `keep_unshown_auth`).
     let client_secret = if cc.client_secret.is_empty() && draft.has_stored(&SecretRef::client_key()) {
         None
     } else {
-        Some(draft.secret_or_stored(
-            SecretRef::client_secret(),
-            secret(cc.client_secret),
-            "the client secret",
-        )?)
+        let stored =
+            draft.secret_or_stored(SecretRef::client_secret(), secret(cc.client_secret), "the client secret");
+        found.check(FormField::ClientSecret, stored)
     };
-    Ok(ClientCredentialsSettings {
-        token_url: non_blank(cc.token_url),
-        client_id: cc.client_id.trim().to_owned(),
+    let header = non_blank(cc.service_token_header);
+    let service_token = header.as_ref().and_then(|header| {
+        found.check(FormField::ServiceTokenHeader, check_header_name("auth.service_token_header", header));
+        let stored =
+            draft.secret_or_stored(SecretRef::service_token(), secret(cc.service_token), "the service token");
+        found.check(FormField::ServiceToken, stored)
+    });
+    ClientCredentialsSettings {
+        token_url,
+        client_id,
         client_secret,
         client_key: None,
         client_issuer: None,
-        scopes: scope_list(cc.scopes),
-        service_token_header: (!header.is_empty()).then_some(header),
+        scopes,
+        service_token_header: header,
         service_token,
         allow_private_network: false,
-    })
+    }
 }
 
 /// Trimmed; `None` when blank.
@@ -274,9 +436,10 @@ fn non_blank(text: String) -> Option<String> {
 }
 
 /// Scopes trimmed, blanks dropped; none at all means the server's suggestion.
-fn scope_list(scopes: Vec<String>) -> Option<Vec<String>> {
+fn scope_list(scopes: Vec<String>) -> Result<Option<Vec<String>>, Problem> {
     let scopes: Vec<String> = scopes.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-    (!scopes.is_empty()).then_some(scopes)
+    check_scopes(&scopes)?;
+    Ok((!scopes.is_empty()).then_some(scopes))
 }
 
 /// A URL sent back as the form showed it (without query) stays the stored URL, query and all.
@@ -403,7 +566,7 @@ mod tests {
             let auth = FormAuth::OAuth(FormOAuth {
                 scopes: vec![" a ".into(), "".into()],
                 client_id: client_id.into(),
-                redirect_port: None,
+                redirect_port: String::new(),
                 extra_params: extra.into_iter().map(|(name, value)| AuthParam { name, value }).collect(),
             });
             Form { auth, ..form }
@@ -449,7 +612,7 @@ mod tests {
         };
         let (before, secrets) = account("cs").into_new().unwrap();
         let refs: Vec<_> = secrets.iter().map(|(r, _)| r.clone()).collect();
-        assert_eq!(refs, vec![SecretRef::service_token(), SecretRef::client_secret()], "both to the vault");
+        assert_eq!(refs, vec![SecretRef::client_secret(), SecretRef::service_token()], "both to the vault");
         assert!(matches!(account("").into_new(), Err(DraftError::EmptySecret { .. })), "no secret to keep");
 
         let (after, secrets) = account("").into_edit(&before).unwrap();
@@ -464,7 +627,7 @@ mod tests {
     }
 
     fn oauth(scopes: Vec<String>) -> FormOAuth {
-        FormOAuth { scopes, client_id: String::new(), redirect_port: None, extra_params: vec![] }
+        FormOAuth { scopes, client_id: String::new(), redirect_port: String::new(), extra_params: vec![] }
     }
 
     fn param(name: &str, value: &str) -> AuthParam {
@@ -479,12 +642,17 @@ mod tests {
             "name": null,
             "transport": {"kind": "http", "url": "https://x.example/mcp",
                           "headers": [{"name": "X-Api-Key", "value": "planted", "secret": true}]},
-            "auth": {"kind": "oauth", "scopes": ["a"], "clientId": "", "redirectPort": 8765,
+            "auth": {"kind": "oauth", "scopes": ["a"], "clientId": "", "redirectPort": " 8765 ",
                      "extraParams": [{"name": "prompt", "value": "consent"}]},
         });
         let form: Form = serde_json::from_value(json).unwrap();
         let FormAuth::OAuth(o) = &form.auth else { panic!("expected OAuth: {form:?}") };
-        assert_eq!((o.redirect_port, &o.extra_params[..]), (Some(8765), &[param("prompt", "consent")][..]));
+        assert_eq!(
+            (&o.redirect_port[..], &o.extra_params[..]),
+            (" 8765 ", &[param("prompt", "consent")][..])
+        );
+        let Auth::OAuth(settings) = form.clone().into_new().unwrap().0.auth else { panic!("expected OAuth") };
+        assert_eq!(settings.redirect_port, Some(8765), "the port as typed, trimmed");
         for (auth, kind) in [("none", "Plain"), ("passthrough", "Passthrough")] {
             let json = serde_json::json!({"id": "x", "name": null, "auth": {"kind": auth},
                                           "transport": {"kind": "sse", "url": "https://x", "headers": []}});
@@ -524,7 +692,7 @@ mod tests {
         let auth = FormAuth::OAuth(FormOAuth {
             scopes: vec![],
             client_id: " lanyard-desktop ".into(),
-            redirect_port: Some(8765),
+            redirect_port: "8765".into(),
             extra_params: vec![param(" login_hint ", "alice@example.com"), param("prompt", "consent")],
         });
         let form = Form { auth, ..http("https://mcp.example.com/mcp", vec![]) };
@@ -569,6 +737,95 @@ mod tests {
             "a cleared client id is dynamic registration, and its secret goes with it"
         );
         assert!(after.extra_params.is_empty(), "the parameters were removed in the form");
+    }
+
+    /// The window asks [`Form::problems`] as the person types: every field's problem at once,
+    /// in the words saving the form refuses it with.
+    #[test]
+    fn problems_name_each_field_in_the_words_saving_uses() {
+        use FormField::*;
+        let form = Form {
+            id: "Bad Id".into(),
+            name: None,
+            transport: FormTransport::Http {
+                url: "ftp://x.example".into(),
+                headers: vec![
+                    header(" ", "v", false),
+                    header("bad header", "v", false),
+                    header("X-Key", "", true),
+                    header("x-key", "v", false),
+                ],
+            },
+            auth: FormAuth::OAuth(FormOAuth {
+                scopes: vec!["a\"b".into()],
+                client_id: "has space".into(),
+                redirect_port: "70000".into(),
+                extra_params: vec![
+                    param("login_hint", "a"),
+                    param("state", "x"),
+                    param("login_hint", "b"),
+                    param("bad name", "x"),
+                ],
+            }),
+        };
+        let problems = form.problems(None);
+        let fields: Vec<FormField> = problems.iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            [
+                Id,
+                Url,
+                RowName { index: 0 },
+                RowName { index: 1 },
+                RowValue { index: 2 },
+                RowName { index: 3 },
+                OAuthClientId,
+                Scopes,
+                RedirectPort,
+                AuthParam { index: 1 },
+                AuthParam { index: 2 },
+                AuthParam { index: 3 },
+            ]
+        );
+        let refused = form.clone().into_new().unwrap_err();
+        assert_eq!(problems[0].message, refused.in_form(), "saving refuses the first, in the same words");
+        let reserved = DraftError::ReservedAuthParam { name: "state".into() };
+        assert_eq!(problems[9].message, reserved.to_string(), "the CLI's words for the same rule");
+        assert!(problems[1].message.contains("ftp"), "{}", problems[1].message);
+        assert!(problems[8].message.contains("1 to 65535"), "{}", problems[8].message);
+        assert!(problems.iter().all(|p| !p.message.contains("auth.") && !p.message.contains("transport.")));
+
+        let fine = http("https://x.example/mcp", vec![header("X-Key", "v", true)]);
+        assert_eq!(fine.problems(None), [], "a form that saves has no problems");
+    }
+
+    #[test]
+    fn an_edit_has_no_problem_with_a_blank_stored_secret_and_a_new_form_has() {
+        let before = saved();
+        let form = http("https://old.example/mcp", vec![header("X-Api-Key", "", true)]);
+        assert_eq!(form.problems(Some(&before)), [], "the stored secret is kept");
+        let problems = form.problems(None);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, FormField::RowValue { index: 0 });
+        let empty = Form { id: " ".into(), ..http(" ", vec![]) };
+        let fields: Vec<FormField> = empty.problems(None).iter().map(|p| p.field).collect();
+        assert_eq!(fields, [FormField::Id, FormField::Url], "blank required fields");
+    }
+
+    #[test]
+    fn a_service_account_form_checks_its_fields() {
+        let auth = FormAuth::ServiceAccount(FormServiceAccount {
+            token_url: "http://as.example/token".into(),
+            client_id: " ".into(),
+            client_secret: String::new(),
+            scopes: vec![],
+            service_token_header: "bad header".into(),
+            service_token: String::new(),
+        });
+        let form = Form { auth, ..http("https://x.example/mcp", vec![]) };
+        let fields: Vec<FormField> = form.problems(None).iter().map(|p| p.field).collect();
+        use FormField::*;
+        assert_eq!(fields, [TokenUrl, ClientId, ClientSecret, ServiceTokenHeader, ServiceToken]);
     }
 
     #[test]

@@ -38,6 +38,13 @@ pub struct Skipped {
     pub reason: String,
 }
 
+impl Skipped {
+    /// A server whose id a source has already: an import never overwrites one.
+    pub fn clash(name: String, id: &SourceId) -> Self {
+        Self { name, reason: format!("a source `{id}` already exists") }
+    }
+}
+
 /// What an import file holds.
 #[derive(Debug, Default)]
 pub struct ImportReport {

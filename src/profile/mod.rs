@@ -10,10 +10,11 @@ mod resolve;
 mod settings;
 mod validate;
 
-pub use draft::{Draft, DraftError, NewSecrets, Value, auth_params};
+pub use draft::{Draft, DraftError, NewSecrets, Value, auth_param_name, auth_params};
 pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore};
 pub use form::{
-    AuthParam, Form, FormAuth, FormOAuth, FormServiceAccount, FormTransport, FormValue, shown_url,
+    AuthParam, FieldProblem, Form, FormAuth, FormField, FormOAuth, FormServiceAccount, FormTransport,
+    FormValue, shown_url,
 };
 /// For the client catalogue's tests, which read JSONC files back.
 #[cfg(test)]

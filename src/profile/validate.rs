@@ -24,6 +24,8 @@ impl fmt::Display for Problem {
     }
 }
 
+impl std::error::Error for Problem {}
+
 fn problem(field: impl Into<String>, reason: impl Into<String>) -> Problem {
     Problem { field: field.into(), reason: reason.into() }
 }
@@ -42,37 +44,117 @@ pub fn is_portable_tool_name(name: &str) -> bool {
 /// the setting is ignored where it always was; the next edit of that source must fix it.
 pub fn validate_new(profile: &Profile) -> Result<(), Problem> {
     validate(profile)?;
-    if let Auth::OAuth(oauth) = &profile.auth
-        && let Some(name) =
-            oauth.extra_params.keys().find(|name| RESERVED_AUTH_PARAMS.contains(&name.as_str()))
-    {
-        return Err(problem(format!("auth.extra_params.{name}"), RESERVED_REASON));
+    match &profile.auth {
+        Auth::OAuth(oauth) => {
+            if let Some(name) =
+                oauth.extra_params.keys().find(|name| RESERVED_AUTH_PARAMS.contains(&name.as_str()))
+            {
+                return Err(problem(format!("auth.extra_params.{name}"), RESERVED_REASON));
+            }
+            if let Some(client_id) = &oauth.client_id {
+                check_client_id(client_id)?;
+            }
+            check_scopes(oauth.scopes.iter().flatten())?;
+        }
+        Auth::ClientCredentials(cc) => {
+            check_scopes(cc.scopes.iter().flatten())?;
+            if let Some(header) = &cc.service_token_header {
+                check_header_name("auth.service_token_header", header)?;
+            }
+        }
+        _ => {}
     }
     Ok(())
+}
+
+// The rules for one value each, which a form checks field by field (`super::form`) and the
+// whole-profile checks here apply to the profile it makes: each written once.
+
+/// A stdio source's program.
+pub(super) fn check_command(command: &str) -> Result<(), Problem> {
+    if command.trim().is_empty() {
+        return Err(problem("transport.command", "give the program to start, e.g. `npx` or a full path"));
+    }
+    Ok(())
+}
+
+/// A header's (http, sse) or an environment variable's (stdio) name.
+pub(super) fn check_value_name(name: &str, stdio: bool) -> Result<(), Problem> {
+    if !stdio {
+        return check_header_name(&format!("transport.headers.{name}"), name);
+    }
+    let field = format!("transport.env.{name}");
+    if name.is_empty() {
+        return Err(problem(field, NO_NAME));
+    }
+    if name.contains(['=', '\0']) {
+        return Err(problem(field, format!("`{name}` is not a valid variable name")));
+    }
+    Ok(())
+}
+
+const NO_NAME: &str = "give it a name, or remove it";
+
+pub(super) fn check_header_name(field: &str, name: &str) -> Result<(), Problem> {
+    if name.is_empty() {
+        return Err(problem(field, NO_NAME));
+    }
+    if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+        return Err(problem(field, format!("`{name}` is not a valid HTTP header name")));
+    }
+    Ok(())
+}
+
+/// A pre-registered OAuth client's id: it goes into URLs and forms as it is.
+pub(super) fn check_client_id(client_id: &str) -> Result<(), Problem> {
+    if client_id.chars().any(char::is_whitespace) {
+        return Err(problem("auth.client_id", "a client id has no spaces"));
+    }
+    Ok(())
+}
+
+/// A service account's client id, which it cannot do without.
+pub(super) fn check_service_client_id(client_id: &str) -> Result<(), Problem> {
+    if client_id.trim().is_empty() {
+        return Err(problem("auth.client_id", "give the service account's client id"));
+    }
+    Ok(())
+}
+
+/// Scopes to request: RFC 6749 scope tokens, printable ASCII without space, `"` or `\`.
+pub(super) fn check_scopes<'a>(scopes: impl IntoIterator<Item = &'a String>) -> Result<(), Problem> {
+    let token = |scope: &str| {
+        !scope.is_empty() && scope.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e))
+    };
+    match scopes.into_iter().find(|scope| !token(scope)) {
+        Some(bad) => Err(problem(
+            "auth.scopes",
+            format!(
+                "`{bad}` is not a scope: separate scopes with spaces; a scope has no quotes or backslashes"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A fixed loopback redirect port out of range.
+pub(super) fn bad_redirect_port() -> Problem {
+    problem("auth.redirect_port", "use a port from 1 to 65535, or leave it out for any free port")
 }
 
 /// Checks `profile`, returning the first problem found.
 pub fn validate(profile: &Profile) -> Result<(), Problem> {
     match &profile.transport {
         Transport::Stdio { command, env, .. } => {
-            if command.trim().is_empty() {
-                return Err(problem("transport.command", "is empty; give the program to start"));
-            }
+            check_command(command)?;
             for name in env.keys() {
-                if name.is_empty() || name.contains(['=', '\0']) {
-                    return Err(problem(format!("transport.env.{name}"), "is not a valid variable name"));
-                }
+                check_value_name(name, true)?;
             }
         }
         Transport::Http { url, headers } | Transport::Sse { url, headers } => {
             check_url("transport.url", url, false)?;
             for name in headers.keys() {
-                if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                    return Err(problem(
-                        format!("transport.headers.{name}"),
-                        "is not a valid HTTP header name",
-                    ));
-                }
+                check_value_name(name, false)?;
             }
         }
     }
@@ -118,19 +200,14 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
                 return Err(problem("auth.client_secret", "is set without `client_id`"));
             }
             if oauth.redirect_port == Some(0) {
-                return Err(problem(
-                    "auth.redirect_port",
-                    "must be 1-65535; leave it out for an ephemeral port",
-                ));
+                return Err(bad_redirect_port());
             }
             if let Some(url) = &oauth.client_metadata_url {
                 check_url("auth.client_metadata_url", url, true)?;
             }
         }
         Auth::ClientCredentials(cc) => {
-            if cc.client_id.trim().is_empty() {
-                return Err(problem("auth.client_id", "is empty"));
-            }
+            check_service_client_id(&cc.client_id)?;
             match (&cc.client_secret, &cc.client_key) {
                 (Some(_), None) | (None, Some(_)) => {}
                 (None, None) => {
@@ -202,9 +279,12 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
 
 /// Checks an http(s) URL unless it still holds `${VAR}` references. With `https_only`, plain
 /// http is accepted for loopback hosts only (credentials must not cross a network in clear).
-fn check_url(field: &str, given: &str, https_only: bool) -> Result<(), Problem> {
+pub(super) fn check_url(field: &str, given: &str, https_only: bool) -> Result<(), Problem> {
     if given.contains("${") {
         return Ok(());
+    }
+    if given.trim().is_empty() {
+        return Err(problem(field, "give a URL, e.g. `https://mcp.example.com/mcp`"));
     }
     // Only a URL that is not http(s) is looked at again, for a scheme left out.
     let missing_scheme = || MissingScheme::of(given).map(|missing| problem(field, missing.to_string()));
@@ -214,11 +294,9 @@ fn check_url(field: &str, given: &str, https_only: bool) -> Result<(), Problem> 
     match url.scheme() {
         "https" => Ok(()),
         "http" if !https_only || is_loopback(&url) => Ok(()),
-        "http" => {
-            Err(problem(field, "must be https (plain http is allowed for 127.0.0.1 and localhost only)"))
-        }
+        "http" => Err(problem(field, "use https (plain http only to 127.0.0.1 or localhost)")),
         other => Err(missing_scheme()
-            .unwrap_or_else(|| problem(field, format!("must be an http or https URL, not `{other}:`")))),
+            .unwrap_or_else(|| problem(field, format!("use an http or https URL, not `{other}:`")))),
     }
 }
 

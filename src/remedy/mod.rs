@@ -24,7 +24,7 @@ pub mod window;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::ids::SourceId;
+use crate::ids::{SecretRef, SourceId};
 
 /// One way out of a state or an error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,9 +66,10 @@ impl Remedy {
             }
             Remedy::ChangeSetting { setting } => setting.command(id),
             Remedy::Enable => format!("enable it with `lanyard profile edit {id} --enable`"),
-            Remedy::StoreSecret { reference } => {
-                format!("store it again with `lanyard profile edit {id}` (secret `{reference}`)")
-            }
+            Remedy::StoreSecret { reference } => match store_flag(reference) {
+                Some(flag) => format!("store it with `lanyard profile edit {id} {flag}`"),
+                None => format!("store it again with `lanyard profile edit {id}` (secret `{reference}`)"),
+            },
             Remedy::ServerUnreachable => {
                 "check that the server is reachable; Lanyard keeps the sign-in and tries again later"
                     .to_owned()
@@ -81,6 +82,18 @@ impl Remedy {
             Remedy::WatchStatus => format!("`lanyard status {id}` shows how it goes"),
         }
     }
+}
+
+/// The `lanyard profile edit` flag that stores a sign-in's own secret under `reference`; `None`
+/// for a header's or a variable's, which the profile names.
+fn store_flag(reference: &str) -> Option<&'static str> {
+    [
+        (SecretRef::client_secret(), "--client-secret-env VAR"),
+        (SecretRef::service_token(), "--service-token-env VAR"),
+        (SecretRef::client_key(), "--client-key-file key.pem"),
+    ]
+    .into_iter()
+    .find_map(|(known, flag)| (known.0 == reference).then_some(flag))
 }
 
 /// An error's message without its terminal instruction, and the fix that instruction names.
@@ -153,6 +166,16 @@ mod tests {
         assert_eq!(Remedy::SignIn.command(&id), "run `lanyard connect gh`");
         let scopes = Remedy::GrantScopes { scopes: vec!["repo".into(), "admin".into()] };
         assert_eq!(scopes.command(&id), "run `lanyard reconnect gh` to sign in again and grant `repo admin`");
+        let client_secret = Remedy::StoreSecret { reference: SecretRef::client_secret().0 };
+        assert_eq!(
+            client_secret.command(&id),
+            "store it with `lanyard profile edit gh --client-secret-env VAR`"
+        );
+        let header = Remedy::StoreSecret { reference: "header/X-Api-Key".into() };
+        assert_eq!(
+            header.command(&id),
+            "store it again with `lanyard profile edit gh` (secret `header/X-Api-Key`)"
+        );
         let setting = Remedy::ChangeSetting { setting: Setting::ResourceParam };
         assert_eq!(setting.command(&id), "run `lanyard profile edit gh --no-resource-param`");
         assert!(

@@ -9,6 +9,8 @@
 //! A remedy holds no secret (a keychain entry's name and scope names at most), so neither can a
 //! hint made from it.
 
+use serde::Serialize;
+
 use crate::history::ErrorRecord;
 use crate::ids::{SecretRef, SourceId};
 use crate::profile::AuthKind;
@@ -47,6 +49,27 @@ impl Context<'_> {
     }
 }
 
+/// The to-do for a new browser sign-in, once for each of the window's sign-in buttons: which
+/// button shows is the window's choice, by what only it knows (a Test the server refused, a
+/// sign-in that failed during this session); the words are these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = crate::TS_DIR))]
+pub struct SignInHints {
+    pub connect: String,
+    pub reconnect: String,
+}
+
+impl SignInHints {
+    /// For a source that signs in with the browser; `None` for the others, which have no such
+    /// button.
+    pub fn of(ctx: Context<'_>) -> Option<Self> {
+        (ctx.auth == Some(AuthKind::OAuth)).then(|| {
+            let words = |sign_in| Remedy::SignIn.in_window(Context { sign_in, ..ctx });
+            Self { connect: words(SignInButton::Connect), reconnect: words(SignInButton::Reconnect) }
+        })
+    }
+}
+
 impl Remedy {
     /// The remedy as the window says it, for the source `ctx` describes.
     pub fn in_window(&self, ctx: Context<'_>) -> String {
@@ -68,9 +91,9 @@ impl Remedy {
             }
             Remedy::ChangeSetting { setting } => setting.in_window(id),
             Remedy::Enable => "click Enable".to_owned(),
-            Remedy::StoreSecret { reference } if oauth && *reference == SecretRef::client_secret().0 => format!(
-                "the app's form does not set a pre-registered client's secret yet: run `lanyard profile edit {id} --client-secret-env VAR`"
-            ),
+            Remedy::StoreSecret { reference } if oauth && *reference == SecretRef::client_secret().0 => {
+                format!("the app's form does not set a pre-registered client's secret yet: {}", self.command(id))
+            }
             Remedy::StoreSecret { reference } => {
                 format!("click Edit and type the secret `{reference}` again")
             }
@@ -181,6 +204,16 @@ mod tests {
         );
         let service = Remedy::SignIn.in_window(ctx(&id, AuthKind::ClientCredentials));
         assert!(service.starts_with("click Test"), "a service account has no browser sign-in: {service}");
+    }
+
+    #[test]
+    fn the_sign_in_hints_are_the_sign_in_remedy_for_each_button() {
+        let id: SourceId = "github".parse().unwrap();
+        let hints = SignInHints::of(ctx(&id, AuthKind::OAuth)).expect("a browser sign-in has them");
+        assert_eq!(hints.connect, Remedy::SignIn.in_window(ctx(&id, AuthKind::OAuth)));
+        assert_eq!(hints.reconnect, Remedy::SignIn.in_window(ctx(&id, AuthKind::OAuth).after_an_error()));
+        assert!(hints.reconnect.contains("Reconnect"), "{}", hints.reconnect);
+        assert_eq!(SignInHints::of(ctx(&id, AuthKind::ClientCredentials)), None, "no sign-in button");
     }
 
     #[test]

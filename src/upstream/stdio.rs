@@ -104,7 +104,7 @@ pub(crate) async fn spawn_pipes(
         _ => UpstreamError::Spawn { id: id.clone(), command: launch.command.to_owned(), err },
     })?;
     let pid = child.id();
-    debug!(pid, "started the server process");
+    debug!(source = %id, pid, "started the server process");
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         unreachable!("stdin and stdout were piped just above");
     };
@@ -210,10 +210,16 @@ impl StdioChild {
 
     /// Lets the child exit by itself within `grace` (its stdin is closed by now), then kills it.
     pub async fn shutdown(self, grace: Duration) {
+        self.let_exit(grace).await;
+        // Dropping `_kill` makes the watcher kill a child that is still running.
+    }
+
+    /// Gives the child `grace` to exit by itself (its stdin is closed by now); one still running
+    /// is killed when its last holder lets go of it.
+    pub async fn let_exit(&self, grace: Duration) {
         if self.wait(grace).await.is_none() {
             debug!("the server process did not exit after its input closed; killing it");
         }
-        // Dropping `_kill` makes the watcher kill a child that is still running.
     }
 }
 

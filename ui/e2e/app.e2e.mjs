@@ -477,11 +477,20 @@ try {
       await form.fill("field-url", moved);
       await form.addSecretRow("X-Api-Key", planted);
       await form.fill("field-redirect-port", "70000");
-      await form.fill("field-auth-params", "login_hint=alice");
+      await form.fill("field-auth-params", "state=x");
       await form.save();
       const portError = await session.waitFor("the port error", () => form.error("redirectPort"));
       assert.match(portError, /1 to 65535/, `a port out of range is refused inline: ${portError}`);
+      // Issue 16: a rule and its words live in the engine once; the window shows the CLI's words.
+      const paramError = await session.waitFor("the parameter error", () => form.error("authParams"));
+      const refused = await promisify(execFile)(cli, ["profile", "add", "e2e-reserved", "--url", fixture.mcp, "--auth", "oauth", "--auth-param", "state=x"], { env: process.env }).then(
+        () => assert.fail("the CLI must refuse a parameter Lanyard sets itself"),
+        (err) => err.stderr,
+      );
+      const words = paramError.replace(/^Line 1: /, "");
+      assert.ok(words.includes("`state`") && refused.includes(words), `the window's words are the CLI's: ${paramError} / ${refused}`);
       await form.fill("field-redirect-port", "49999");
+      await form.fill("field-auth-params", "login_hint=alice");
       await form.save();
       const shown = moved.split("?")[0];
       await session.waitFor("the detail with the new URL", async () => (await detail.target()) === `${shown}?…`);

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use lanyard::ids::SourceId;
-use lanyard::oauth::{ShowUrl, SignInOptions};
+use lanyard::oauth::{ShowUrl, SignInCancelled, SignInOptions};
 use lanyard::source::TokenStatus;
 use tauri::{AppHandle, State};
 
@@ -40,7 +40,7 @@ pub async fn sign_in(
     AppEvent::SourcesChanged(SourceRef { id: id.to_string() }).emit(&app);
     match signed_in? {
         Some(tokens) => Ok(TokensView::from(&TokenStatus::of(&tokens, &auth))),
-        None => Err(UiError::new(UiErrorKind::Cancelled, format!("the sign-in of `{id}` was cancelled"))),
+        None => Err(UiError::new(UiErrorKind::Cancelled, SignInCancelled { id }.to_string())),
     }
 }
 

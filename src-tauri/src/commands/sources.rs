@@ -1,7 +1,8 @@
-//! Sources: list with status, add, read for editing and edit, enable/disable, remove.
+//! Sources: list with status, add, check the form, read for editing and edit, enable/disable,
+//! remove.
 
 use lanyard::ids::SourceId;
-use lanyard::profile::{Form, SourceSettings};
+use lanyard::profile::{FieldProblem, Form, SourceSettings};
 use tauri::State;
 
 use super::AppEngine;
@@ -21,6 +22,18 @@ pub async fn list_sources(engine: State<'_, AppEngine>) -> Result<Vec<SourceView
 pub async fn add_source(source: Form, engine: State<'_, AppEngine>) -> Result<(), UiError> {
     let (profile, secrets) = source.into_new()?;
     Ok(engine.get()?.add_profile(profile, secrets).await?)
+}
+
+/// The form's problems field by field, in the engine's words, as the person types: what saving
+/// it would refuse (editing: as an edit of the saved source); none when it saves.
+#[tauri::command]
+pub async fn check_source(
+    source: Form,
+    editing: bool,
+    engine: State<'_, AppEngine>,
+) -> Result<Vec<FieldProblem>, UiError> {
+    let before = if editing { Some(engine.get()?.profile(&source.id.trim().parse()?)?) } else { None };
+    Ok(source.problems(before.as_ref()))
 }
 
 /// A saved source's settings for the edit form: secrets only as "set" / "not set".

@@ -10,7 +10,7 @@
 //! UI does not follow fails `npm run check`.
 
 use lanyard::profile::{AuthKind, TransportKind};
-use lanyard::remedy::window::{Context, SignInButton, record_words};
+use lanyard::remedy::window::{Context, SignInButton, SignInHints, record_words};
 use lanyard::source::{SourceState, SourceStatus};
 use serde::Serialize;
 use ts_rs::TS;
@@ -51,6 +51,9 @@ pub struct SourceView {
     /// What to do about the state, in the window's words (its buttons, not CLI commands), when
     /// there is something to do.
     pub hint: Option<String>,
+    /// For a source that signs in with the browser: the to-do for each sign-in button; which
+    /// one shows is the window's choice (it alone knows of a Test the server refused).
+    pub sign_in_hints: Option<SignInHints>,
     /// The last refresh and the last sign-in or refresh error, for sources with tokens.
     pub activity: ActivityView,
     /// The MCP revision the source's last connection spoke (`2026-07-28`, `2025-11-25`, ...).
@@ -186,6 +189,7 @@ impl From<SourceStatus> for SourceView {
             auth: row.auth.into(),
             state,
             hint,
+            sign_in_hints: SignInHints::of(ctx),
             activity,
             protocol: row.protocol,
         }
@@ -218,35 +222,13 @@ mod tests {
     /// no wire type of the shell refers to, so no `#[ts(export)]` here writes them.
     #[test]
     fn export_the_engine_types_the_window_uses() {
-        use lanyard::profile::{Form, SourceSettings};
+        use lanyard::profile::{FieldProblem, Form, SourceSettings};
         use ts_rs::TS;
         Form::export_all().unwrap();
+        FieldProblem::export_all().unwrap();
         SourceSettings::export_all().unwrap();
         lanyard::catalog::window::Request::export_all().unwrap();
         lanyard::catalog::window::Answer::export_all().unwrap();
-    }
-
-    /// Writes the names the engine refuses as extra sign-in parameters for the front end, as
-    /// ts-rs writes the types, and fails while the committed file differs, so the form's own
-    /// check (`ui/src/lib/validate.ts`) never drifts from the engine's.
-    #[test]
-    fn export_reserved_auth_params() {
-        use lanyard::profile::RESERVED_AUTH_PARAMS;
-        let names: Vec<String> = RESERVED_AUTH_PARAMS.iter().map(|n| format!("  \"{n}\",\n")).collect();
-        let text = format!(
-            "// Written by `cargo test -p lanyard-app` from the engine's RESERVED_AUTH_PARAMS. Do not edit.\n\n\
-             /** Parameters Lanyard sets itself in an authorization request; the engine refuses them as\n \
-             *  extra sign-in parameters. */\n\
-             export const RESERVED_AUTH_PARAMS: readonly string[] = [\n{}];\n",
-            names.concat()
-        );
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../ui/src/api/generated/ReservedAuthParams.ts");
-        let before = std::fs::read_to_string(&path).unwrap_or_default();
-        if before != text {
-            std::fs::write(&path, &text).unwrap();
-        }
-        assert_eq!(before, text, "{} was out of date and is now written again; commit it", path.display());
     }
 
     #[test]

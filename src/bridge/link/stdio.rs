@@ -10,7 +10,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncWriteExt, BufReader, BufWriter};
 use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, DropGuard};
-use tracing::{debug, warn};
+use tracing::warn;
 
 use super::super::BridgeError;
 use super::super::inflight::Shared;
@@ -44,7 +44,6 @@ impl StdioLink {
         };
         let launch = Launch { command, args, env, cwd: cwd.as_deref(), sandbox: sandbox.as_ref() };
         let (stdin, stdout, child) = spawn_pipes(&resolved.id, launch, log_dir).await?;
-        debug!(source = %resolved.id, pid = child.pid(), generation, "started the server process");
         let child = Arc::new(child);
         let stop = CancellationToken::new();
 
@@ -109,8 +108,6 @@ impl StdioLink {
     pub async fn close(self) {
         let StdioLink { to_child, child, _stop, .. } = self;
         drop(to_child);
-        if child.wait(CLOSE_GRACE).await.is_none() {
-            debug!("the server process did not exit after its input closed; killing it");
-        }
+        child.let_exit(CLOSE_GRACE).await;
     }
 }

@@ -14,6 +14,7 @@ import type { IdeClientView } from "./generated/IdeClientView";
 import type { IdeConfigView } from "./generated/IdeConfigView";
 import type { ImportView } from "./generated/ImportView";
 import type { NewSource } from "./generated/NewSource";
+import type { FieldProblem } from "./generated/FieldProblem";
 import type { LogEntryView } from "./generated/LogEntryView";
 import type { RevealedToken } from "./generated/RevealedToken";
 import type { SourceSettings } from "./generated/SourceSettings";
@@ -44,6 +45,7 @@ export type { ActivityView } from "./generated/ActivityView";
 export type { ClientView } from "./generated/ClientView";
 export type { AppEvent } from "./generated/AppEvent";
 export type { NewOAuth } from "./generated/NewOAuth";
+export type { FieldProblem } from "./generated/FieldProblem";
 export type { NewAuth } from "./generated/NewAuth";
 export type { NamedValue } from "./generated/NamedValue";
 export type { NewTransport } from "./generated/NewTransport";
@@ -57,6 +59,9 @@ export { onDeepLink, onEvent, setListen } from "./events";
 
 export const listSources = () => call<SourceView[]>("list_sources");
 export const addSource = (source: NewSource) => call<void>("add_source", { source });
+/** The engine's problems with the add or edit form, field by field; none when it saves. */
+export const checkSource = (source: NewSource, editing: boolean) =>
+  call<FieldProblem[]>("check_source", { source, editing });
 /** A saved source's settings for the edit form; secrets only as set / not set. */
 export const sourceSettings = (id: string) => call<SourceSettings>("source_settings", { id });
 export const editSource = (source: NewSource) => call<void>("edit_source", { source });

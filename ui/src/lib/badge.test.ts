@@ -101,13 +101,19 @@ describe("tokensOf", () => {
 
 describe("todoFor", () => {
   it("names the button when a sign-in is the fix, the shell's hint otherwise", () => {
-    expect(todoFor(needsSignIn())).toBe("click Connect to sign in with your browser.");
-    expect(todoFor(signInExpired())).toBe("click Reconnect to sign in with your browser.");
+    expect(todoFor(needsSignIn()), "the engine's words for the button offered").toBe("click Connect to sign in with your browser");
+    expect(todoFor(signInExpired())).toBe("click Reconnect to sign in with your browser");
     expect(todoFor(disabled()), "the shell's hint, in the window's words").toBe("click Enable");
     const hint = "click Reconnect to sign in again and grant mcp:admin";
     const more = source({ auth: "oauth", hint, state: { kind: "needsMoreScope", tokens: tokens(), scopes: ["mcp:admin"] } });
     expect(todoFor(more), "the scope the server asked for is named, in the shell's words").toBe(hint);
     expect(todoFor(connected()), "nothing to do while connected").toBeNull();
     expect(todoFor(needsSignIn(), undefined, { kind: "waiting", url: "u" }), "nothing new while waiting").toBeNull();
+  });
+  it("the button is the window's choice, its words the engine's", () => {
+    const words = { connect: "the engine's words for Connect", reconnect: "the engine's words for Reconnect" };
+    const refused = { kind: "failed" as const, error: { kind: "NeedsSignIn" as const, message: "m" }, at: new Date() };
+    expect(todoFor(connected({}, { signInHints: words }), refused), "a Test the server refused").toBe(words.reconnect);
+    expect(todoFor(needsSignIn({ signInHints: words }))).toBe(words.connect);
   });
 });

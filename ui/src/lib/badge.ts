@@ -153,16 +153,16 @@ export function mainActionFor(source: SourceView, test?: TestOutcome, signIn?: S
 }
 
 /**
- * What to do, in the app's words: for a source whose fix is a sign-in, the button to click (which
- * the window knows best: a refused Test, a sign-in under way); else the shell's hint, which the
- * shell words from the engine's remedy with the window's buttons, not the CLI's commands.
+ * What to do, in the engine's words for the window (its buttons, not the CLI's commands): for a
+ * source whose fix is a sign-in, the engine's to-do for the button the window offers (which the
+ * window knows best: a refused Test, a sign-in under way); else the shell's hint.
  */
 export function todoFor(source: SourceView, test?: TestOutcome, signIn?: SignInProgress): string | null {
   const action = mainActionFor(source, test, signIn);
   // The scopes to grant: the shell's hint names them, from the engine's remedy.
   if (action.kind === "reconnect" && source.state.kind === "needsMoreScope") return source.hint;
   if (action.kind === "connect" || action.kind === "reconnect") {
-    return `click ${action.label} to sign in with your browser.`;
+    return source.signInHints?.[action.kind] ?? source.hint;
   }
   if (action.kind === "busy" || action.kind === "disconnect") return null;
   return source.hint;

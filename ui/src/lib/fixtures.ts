@@ -11,6 +11,7 @@ export function source(overrides: Partial<SourceView> = {}): SourceView {
     auth: "none",
     state: { kind: "ready" },
     hint: null,
+    signInHints: null,
     activity: { lastRefresh: null, lastError: null },
     protocol: null,
     ...overrides,
@@ -31,6 +32,7 @@ const oauthSource = (overrides: Partial<SourceView>) =>
     transport: "http",
     target: "https://api.example.com/mcp",
     auth: "oauth",
+    signInHints: { connect: "click Connect to sign in with your browser", reconnect: "click Reconnect to sign in with your browser" },
     ...overrides,
   });
 

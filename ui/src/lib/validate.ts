@@ -1,9 +1,9 @@
-// The add and edit form's model: the draft the person types, its checks (shown inline, field by
-// field), the draft made from a saved source's settings, and the wire value sent to the shell. The engine checks again when it saves; these checks are
-// there so mistakes show while typing, not after a round trip.
-import type { NamedValue, NewAuth, NewSource, SettingRow, SourceSettings, TransportView } from "../api";
-// Values, not only types: the engine's list, written by the shell's tests.
-import { RESERVED_AUTH_PARAMS } from "../api/generated/ReservedAuthParams";
+// The add and edit form's model: the draft the person types, the draft made from a saved
+// source's settings, the wire value sent to the shell, and where the engine's problems with it
+// show. The rules and their words are the engine's (`check_source`, asked as the person types):
+// the window only places each problem under its field, and checks the one syntax that is its own,
+// the `name=value` lines of the extra sign-in parameters' text box.
+import type { FieldProblem, NamedValue, NewAuth, NewSource, SettingRow, SourceSettings, TransportView } from "../api";
 
 export interface Row {
   name: string;
@@ -134,124 +134,39 @@ export function draftFrom(settings: SourceSettings): Draft {
   return draft;
 }
 
-const ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const ENV_NAME = /^[^=\0]+$/;
-/** RFC 6749 scope tokens: printable ASCII without space, `"` or `\`. */
-const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-/** RFC 6749 parameter names (Appendix A: letters, digits, `-`, `.`, `_`). */
-const PARAM_NAME = /^[A-Za-z0-9._-]+$/;
-export function validate(draft: Draft): Errors {
-  const errors: Errors = {};
-  const id = draft.id.trim();
-  if (id === "") errors.id = "Give the source an id, e.g. github.";
-  else if (!ID.test(id))
-    errors.id = "Use 1 to 40 lowercase letters, digits, - or _, starting with a letter or digit.";
+/** The window's own check: each non-blank line of the extra parameters' box is `name=value`. */
+export function ownErrors(draft: Draft): Errors {
+  if (draft.transport === "stdio" || draft.signIn !== "oauth") return {};
+  const line = paramLines(draft.authParams).find((p) => p.value === undefined);
+  return line ? { authParams: `Line ${line.line}: write name=value, e.g. login_hint=alice@example.com.` } : {};
+}
 
-  if (draft.transport === "stdio") {
-    if (draft.command.trim() === "") errors.command = "Give the program to start, e.g. npx or a full path.";
-  } else {
-    const url = draft.url.trim();
-    if (url === "") errors.url = "Give the server's URL, e.g. https://mcp.example.com/mcp.";
-    else if (!url.includes("${")) {
-      const problem = urlProblem(url);
-      if (problem) errors.url = problem;
-    }
-    const scoped = draft.signIn === "oauth" || draft.signIn === "clientCredentials";
-    if (scoped && !scopeList(draft.scopes).every((scope) => SCOPE.test(scope))) {
-      errors.scopes = "Separate scopes with spaces; a scope has no quotes or backslashes.";
-    }
-    if (draft.signIn === "oauth") {
-      if (/\s/.test(draft.oauthClientId.trim())) errors.oauthClientId = "A client id has no spaces.";
-      const port = draft.redirectPort.trim();
-      if (port !== "" && portOf(port) === undefined)
-        errors.redirectPort = "Use a port from 1 to 65535, or leave it blank for any free port.";
-      const problem = paramsProblem(draft.authParams);
-      if (problem) errors.authParams = problem;
-    }
-    if (draft.signIn === "clientCredentials") {
-      const tokenUrl = draft.tokenUrl.trim();
-      if (tokenUrl !== "" && !tokenUrl.includes("${")) {
-        const problem = urlProblem(tokenUrl) ?? clearTextProblem(tokenUrl);
-        if (problem) errors.tokenUrl = problem;
-      }
-      if (draft.clientId.trim() === "") errors.clientId = "Give the service account's client id.";
-      if (draft.clientSecret === "" && !draft.clientSecretStored) errors.clientSecret = "Type the client secret.";
-      const header = draft.serviceTokenHeader.trim();
-      if (header !== "" && !HEADER_NAME.test(header)) errors.serviceTokenHeader = "Not a valid HTTP header name.";
-      if (header !== "" && draft.serviceToken === "" && !draft.serviceTokenStored)
-        errors.serviceToken = "Type the service token, or clear the header name.";
-    }
+/** The engine's problems under their fields (the first for each), after the window's own. */
+export function errorsOf(draft: Draft, problems: FieldProblem[]): Errors {
+  const errors: Errors = ownErrors(draft);
+  const sent = paramLines(draft.authParams).filter((p) => p.value !== undefined);
+  for (const { field, message } of problems) {
+    const [key, text]: [Field, string] =
+      field.kind === "rowName"
+        ? [`row.${field.index}.name`, message]
+        : field.kind === "rowValue"
+          ? [`row.${field.index}.value`, message]
+          : field.kind === "authParam"
+            ? ["authParams", `Line ${sent[field.index]?.line ?? "?"}: ${message}`]
+            : [field.kind, message];
+    errors[key] ??= text;
   }
-
-  const seen = new Set<string>();
-  draft.rows.forEach((row, i) => {
-    const name = row.name.trim();
-    const valid = draft.transport === "stdio" ? ENV_NAME.test(name) : HEADER_NAME.test(name);
-    if (name === "") errors[`row.${i}.name`] = "Give a name, or remove the row.";
-    else if (!valid)
-      errors[`row.${i}.name`] =
-        draft.transport === "stdio" ? "Not a valid variable name." : "Not a valid HTTP header name.";
-    else if (seen.has(name.toLowerCase())) errors[`row.${i}.name`] = "Given twice.";
-    seen.add(name.toLowerCase());
-    if (row.secret && row.value === "" && !row.stored)
-      errors[`row.${i}.value`] = "Type the secret, or remove the row.";
-  });
   return errors;
 }
 
-function urlProblem(text: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return "Not a URL; it should look like https://mcp.example.com/mcp.";
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return "Use an http:// or https:// URL.";
-  if (url.hostname === "") return "The URL has no host.";
-  return undefined;
-}
-
-/** A port number from 1 to 65535, or `undefined`. */
-function portOf(text: string): number | undefined {
-  if (!/^\d{1,5}$/.test(text)) return undefined;
-  const port = Number(text);
-  return port >= 1 && port <= 65535 ? port : undefined;
-}
-
-/** The first problem with the `name=value` lines of extra authorization parameters. */
-function paramsProblem(text: string): string | undefined {
-  const seen = new Set<string>();
-  for (const [i, line] of text.split("\n").entries()) {
-    if (line.trim() === "") continue;
-    const at = `Line ${i + 1}`;
+/** The non-blank lines of the extra parameters' box, numbered from 1; `value` is undefined on a
+ *  line without `=`. */
+function paramLines(text: string): { line: number; name: string; value?: string }[] {
+  return text.split("\n").flatMap((line, i) => {
+    if (line.trim() === "") return [];
     const eq = line.indexOf("=");
-    if (eq < 0) return `${at}: write name=value, e.g. login_hint=alice@example.com.`;
-    const name = line.slice(0, eq).trim();
-    if (!PARAM_NAME.test(name)) return `${at}: a parameter name is letters, digits, -, . or _.`;
-    if (RESERVED_AUTH_PARAMS.includes(name)) return `${at}: Lanyard sets ${name} itself; remove the line.`;
-    if (seen.has(name)) return `${at}: ${name} is given twice.`;
-    seen.add(name);
-  }
-  return undefined;
-}
-
-/** The extra authorization parameters of a draft that validates. */
-function paramList(text: string): { name: string; value: string }[] {
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => {
-      const eq = line.indexOf("=");
-      return { name: line.slice(0, eq).trim(), value: line.slice(eq + 1) };
-    });
-}
-
-/** A token URL must not send the client secret over plain http, except to this machine. */
-function clearTextProblem(text: string): string | undefined {
-  const url = new URL(text);
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  return url.protocol === "http:" && !loopback ? "Use https:// (plain http:// only to this machine)." : undefined;
+    return eq < 0 ? [{ line: i + 1, name: line }] : [{ line: i + 1, name: line.slice(0, eq), value: line.slice(eq + 1) }];
+  });
 }
 
 function scopeList(text: string): string[] {
@@ -262,7 +177,9 @@ export function isValid(errors: Errors): boolean {
   return Object.keys(errors).length === 0;
 }
 
-/** The wire value for `add_source` and `edit_source`. Call only with a draft that validates. */
+/** The wire value for `check_source`, `add_source` and `edit_source`: text as typed, which the
+ *  engine trims and checks. Lines of the extra parameters' box without `=` are the window's own
+ *  problem (`ownErrors`) and are left out. */
 export function toNewSource(draft: Draft): NewSource {
   const values: NamedValue[] = draft.rows.map((r) => ({ name: r.name.trim(), value: r.value, secret: r.secret }));
   const name = draft.name.trim() === "" ? null : draft.name.trim();
@@ -303,8 +220,8 @@ function authOf(draft: Draft): NewAuth {
         kind: "oauth",
         scopes: scopeList(draft.scopes),
         clientId: draft.oauthClientId.trim(),
-        redirectPort: draft.redirectPort.trim() === "" ? null : (portOf(draft.redirectPort.trim()) ?? null),
-        extraParams: paramList(draft.authParams),
+        redirectPort: draft.redirectPort,
+        extraParams: paramLines(draft.authParams).flatMap(({ name, value }) => (value === undefined ? [] : [{ name, value }])),
       };
     case "clientCredentials":
       return {

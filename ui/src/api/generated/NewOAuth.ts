@@ -15,10 +15,10 @@ scopes: Array<string>,
  */
 clientId: string, 
 /**
- * A fixed loopback redirect port (a pre-registered client usually needs one); `null` for
- * an ephemeral one.
+ * A fixed loopback redirect port (a pre-registered client usually needs one), as typed;
+ * blank for an ephemeral one.
  */
-redirectPort: number | null, 
+redirectPort: string, 
 /**
  * Extra authorization request parameters, such as `login_hint` or `prompt`, as typed.
  */

@@ -113,7 +113,7 @@ describe("source detail", () => {
     const { el, props } = render({ source: needsSignIn() });
     expect(q(el, "detail-badge")?.dataset.code).toBe("needs-sign-in");
     expect(q(el, "detail-hint")?.textContent, "the app's own words: a button, not a command").toBe(
-      "To do: click Connect to sign in with your browser.",
+      "To do: click Connect to sign in with your browser",
     );
     expect(q(el, "token-facts"), "no tokens, no token facts").toBeNull();
     const button = q(el, "sign-in-action")!;

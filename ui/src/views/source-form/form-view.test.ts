@@ -1,7 +1,42 @@
-import { describe, expect, it, vi } from "vitest";
-import type { NewSource } from "../../api";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { FieldProblem, NewSource } from "../../api";
+import { setInvoke } from "../../api/call";
 import { emptyDraft } from "../../lib/validate";
 import { formView, type FormProps } from "./form-view";
+
+/** A stand-in for the engine's `check_source` (its rules are the engine's, tested there and in
+ *  the real window): a few problems, worded `engine: <field>`, so the test sees where each one
+ *  shows and that the form waits for them. */
+function fakeCheck(source: NewSource): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const add = (field: FieldProblem["field"]) => problems.push({ field, message: `engine: ${field.kind}` });
+  if (source.id === "") add({ kind: "id" });
+  const t = source.transport;
+  if (t.kind === "stdio" && t.command === "") add({ kind: "command" });
+  if (t.kind !== "stdio" && !/^https?:\/\/\S+$/.test(t.url)) add({ kind: "url" });
+  const a = source.auth;
+  if (a.kind === "oauth") {
+    if (a.redirectPort === "70000") add({ kind: "redirectPort" });
+    a.extraParams.forEach((p, index) => p.name === "state" && add({ kind: "authParam", index }));
+  }
+  if (a.kind === "clientCredentials") {
+    if (a.tokenUrl.startsWith("http:")) add({ kind: "tokenUrl" });
+    if (a.clientId === "") add({ kind: "clientId" });
+  }
+  return problems;
+}
+const checked: { source: NewSource; editing: boolean }[] = [];
+beforeEach(() => {
+  checked.length = 0;
+  setInvoke(async (command, args) => {
+    if (command !== "check_source") throw new Error(`unexpected ${command}`);
+    const { source, editing } = args as { source: NewSource; editing: boolean };
+    checked.push({ source, editing });
+    return fakeCheck(source);
+  });
+});
+/** Lets the engine's answers (and a save) arrive. */
+const settle = () => new Promise((r) => setTimeout(r, 5));
 
 function render(over: Partial<FormProps> = {}) {
   const props: FormProps = {
@@ -23,7 +58,7 @@ function type(el: HTMLElement, id: string, value: string) {
 }
 const submit = async (el: HTMLElement) => {
   el.dispatchEvent(new Event("submit", { cancelable: true }));
-  await Promise.resolve();
+  await settle();
 };
 
 describe("add source form", () => {
@@ -36,21 +71,38 @@ describe("add source form", () => {
     const { el, props } = render();
     type(el, "field-id", "everything");
     await submit(el);
-    expect(q(el, "error-command").textContent).toMatch(/program/);
+    expect(q(el, "error-command").textContent, "the engine's words").toBe("engine: command");
     expect(q(el, "field-command").getAttribute("aria-invalid")).toBe("true");
     expect(props.onSubmit).not.toHaveBeenCalled();
   });
 
-  it("bad URL: shown as soon as the field is left", () => {
+  it("bad URL: shown as soon as the field is left", async () => {
     const { el } = render();
     const select = q<HTMLSelectElement>(el, "field-transport");
     select.value = "http";
     select.dispatchEvent(new Event("change"));
     expect(q(el, "stdio-fields").hidden).toBe(true);
     type(el, "field-url", "mcp.example.com");
-    expect(q(el, "error-url").textContent).toMatch(/Not a URL/);
+    await settle();
+    expect(q(el, "error-url").textContent).toBe("engine: url");
+    expect(checked.at(-1)?.source.transport, "the form as typed").toMatchObject({ kind: "http", url: "mcp.example.com" });
     type(el, "field-url", "https://mcp.example.com/mcp");
+    await settle();
     expect(q(el, "error-url").hidden).toBe(true);
+  });
+
+  it("asks the engine a moment after the last key, not at every key", async () => {
+    const { el } = render();
+    await settle();
+    const before = checked.length;
+    const id = q(el, "field-id");
+    for (const text of ["e", "ev", "eve"]) {
+      id.value = text;
+      id.dispatchEvent(new Event("input"));
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    expect(checked.slice(before).map((c) => c.source.id), "once, with the last text").toEqual(["eve"]);
+    expect(checked.at(-1)?.editing).toBe(false);
   });
 
   it("sends a stdio source with its arguments, one per line", async () => {
@@ -103,7 +155,7 @@ describe("add source form", () => {
     expect(props.onSubmit).toHaveBeenCalledWith(
       expect.objectContaining({
         id: "fixture",
-        auth: { kind: "oauth", scopes: ["mcp:read"], clientId: "", redirectPort: null, extraParams: [] },
+        auth: { kind: "oauth", scopes: ["mcp:read"], clientId: "", redirectPort: "", extraParams: [] },
       }),
     );
   });
@@ -114,7 +166,6 @@ describe("add source form", () => {
     type(el, "field-id", "x");
     type(el, "field-command", "node");
     await submit(el);
-    await new Promise((r) => setTimeout(r, 0));
     expect(q(el, "form-error-message").textContent).toContain("already exists");
   });
 
@@ -158,7 +209,8 @@ describe("edit source form", () => {
     expect(el.querySelector('[data-testid="url-hidden-note"]')?.textContent).toMatch(/kept/);
     type(el, "field-url", "ftp://old.example");
     await submit(el);
-    expect(q(el, "error-url").textContent).toMatch(/http/);
+    expect(q(el, "error-url").textContent).toBe("engine: url");
+    expect(checked.at(-1)?.editing, "checked as an edit of the saved source").toBe(true);
     expect(props.onSubmit).not.toHaveBeenCalled();
   });
 
@@ -172,7 +224,7 @@ describe("edit source form", () => {
     expect(q(el, "field-client-secret").type).toBe("password");
     expect(q(el, "field-service-token").type).toBe("password");
     await submit(el);
-    expect(q(el, "error-clientId").textContent).toMatch(/client id/);
+    expect(q(el, "error-clientId").textContent).toBe("engine: clientId");
     type(el, "field-client-id", "svc");
     type(el, "field-client-secret", "cs");
     await submit(el);
@@ -204,14 +256,19 @@ describe("edit source form", () => {
     expect(q(el, "field-oauth-client-id").value).toBe("lanyard-desktop");
     expect(q<HTMLTextAreaElement>(el, "field-auth-params").value).toBe("prompt=consent");
     type(el, "field-redirect-port", "70000");
-    q(el, "field-redirect-port").dispatchEvent(new Event("blur"));
-    expect(q(el, "error-redirectPort").textContent, "shown once the field is left").toMatch(/1 to 65535/);
+    await settle();
+    expect(q(el, "error-redirectPort").textContent, "shown once the field is left").toBe("engine: redirectPort");
     const params = q<HTMLTextAreaElement>(el, "field-auth-params");
-    params.value = "prompt=consent\nstate=x";
+    params.value = "prompt=consent\n\nstate=x";
     params.dispatchEvent(new Event("input"));
     await submit(el);
-    expect(q(el, "error-authParams").textContent).toMatch(/Line 2: Lanyard sets state itself/);
+    expect(q(el, "error-authParams").textContent, "the engine's problem at its line").toBe("Line 3: engine: authParam");
     expect(props.onSubmit, "nothing is saved while a field is wrong").not.toHaveBeenCalled();
+    params.value = "prompt=consent\nlogin_hint";
+    params.dispatchEvent(new Event("input"));
+    await submit(el);
+    expect(q(el, "error-authParams").textContent, "the box's own syntax").toMatch(/^Line 2: write name=value/);
+    expect(props.onSubmit).not.toHaveBeenCalled();
     type(el, "field-redirect-port", "8765");
     params.value = "prompt=consent";
     params.dispatchEvent(new Event("input"));
@@ -222,7 +279,7 @@ describe("edit source form", () => {
           kind: "oauth",
           scopes: [],
           clientId: "lanyard-desktop",
-          redirectPort: 8765,
+          redirectPort: "8765",
           extraParams: [{ name: "prompt", value: "consent" }],
         },
       }),
@@ -248,7 +305,7 @@ describe("edit source form", () => {
     const { el, props } = render({ initial, editing: true });
     type(el, "field-token-url", "http://as.example/token");
     await submit(el);
-    expect(q(el, "error-tokenUrl").textContent).toMatch(/https/);
+    expect(q(el, "error-tokenUrl").textContent).toBe("engine: tokenUrl");
     expect(props.onSubmit).not.toHaveBeenCalled();
     type(el, "field-token-url", "https://as.example/token");
     await submit(el);

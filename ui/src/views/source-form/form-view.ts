@@ -1,17 +1,19 @@
-// The add and edit form. It owns its draft while open: fields update the draft, errors show under
-// the field once it was touched (or after a submit attempt), secrets use password inputs and are
+// The add and edit form. It owns its draft while open: fields update the draft, the engine checks
+// it as the person types (`check_source`, a moment after the last key, at once when a field is
+// left, and again on save), and its problems show under the field once it was touched (or after
+// a submit attempt), secrets use password inputs and are
 // sent once, to be stored in the keychain; the shell never sends them back. Editing, the id is
 // fixed, and a stored secret shows as "set": left blank it is kept, typed over it is replaced.
 // Every sign-in kind is offered with its settings (OAuth: a pre-registered client id, redirect
 // port, scopes, extra parameters; a service account: token URL, client, scopes; passthrough).
-import type { NewSource, TransportView, UiError } from "../../api";
+import { checkSource, type NewSource, type TransportView, type UiError } from "../../api";
 import { errorBanner } from "../../components/error-banner";
 import { h } from "../../lib/dom";
 import {
   emptyDraft,
+  errorsOf,
   isValid,
   toNewSource,
-  validate,
   type Draft,
   type Errors,
   type Field,
@@ -36,12 +38,32 @@ export function formView(props: FormProps): HTMLElement {
 
   const errorSlot = (field: Field) => {
     const el = h("p", { class: "field-error", id: `err-${field.replace(/\./g, "-")}`, "data-testid": `error-${field}` });
+    el.hidden = true;
     fieldErrors.set(field, el);
     return el;
   };
 
+  let errors: Errors = {};
+  let asked = 0;
+  /** Asks the engine; a newer question's answer wins. A failed check (no keychain, say) shows
+   *  only the window's own problems, and saving then says what is wrong. */
+  const check = async (): Promise<Errors> => {
+    const question = ++asked;
+    const problems = await checkSource(toNewSource(draft), props.editing ?? false).catch(() => []);
+    const found = errorsOf(draft, problems);
+    if (question === asked) {
+      errors = found;
+      refresh();
+    }
+    return found;
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const checkSoon = (delay = 250) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void check(), delay);
+  };
+
   const refresh = () => {
-    const errors: Errors = validate(draft);
     for (const [field, el] of fieldErrors) {
       const message = submitted || touched.has(field) ? errors[field as Field] : undefined;
       el.textContent = message ?? "";
@@ -58,11 +80,11 @@ export function formView(props: FormProps): HTMLElement {
     input.dataset.field = field;
     input.addEventListener("input", () => {
       set(input.value);
-      refresh();
+      checkSoon();
     });
     input.addEventListener("blur", () => {
       touched.add(field);
-      refresh();
+      checkSoon(0);
     });
     return input;
   };
@@ -309,7 +331,7 @@ export function formView(props: FormProps): HTMLElement {
         secret.addEventListener("change", () => {
           row.secret = secret.checked;
           value.type = row.secret ? "password" : "text";
-          refresh();
+          checkSoon(0);
         });
         const remove = h(
           "button",
@@ -337,6 +359,7 @@ export function formView(props: FormProps): HTMLElement {
       }),
     );
     refresh();
+    checkSoon(0);
   };
 
   const showTransport = () => {
@@ -370,8 +393,8 @@ export function formView(props: FormProps): HTMLElement {
       onsubmit: async (e: Event) => {
         e.preventDefault();
         submitted = true;
-        const errors = refresh();
-        if (!isValid(errors)) {
+        clearTimeout(timer);
+        if (!isValid(await check())) {
           form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
           return;
         }
