@@ -14,6 +14,7 @@ use super::assertion::SigningKey;
 use super::binding::Binding;
 use super::binding::canonical_resource;
 use super::discovery::discover;
+use super::dpop::DpopKey;
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, endpoint};
 use super::registration::{check_home, home_issuer, with_secret};
@@ -122,6 +123,8 @@ struct Endpoints {
     resource: String,
     /// The scopes to ask for when the profile names none.
     default_scopes: Vec<String>,
+    /// The key the tokens are bound to, when the server wants DPoP-bound tokens.
+    dpop: Option<DpopKey>,
 }
 
 impl Endpoints {
@@ -142,6 +145,7 @@ impl Endpoints {
             auth: proof.auth(settings.client_id.clone(), tokens.issuer.clone(), |m| m == method),
             resource: tokens.resource.clone()?,
             default_scopes: tokens.scopes.clone(),
+            dpop: tokens.dpop_key.clone(),
         })
     }
 
@@ -168,6 +172,7 @@ impl Endpoints {
                     auth: proof.auth(settings.client_id.clone(), audience, |m| m == "client_secret_basic"),
                     resource: canonical_resource(mcp_url),
                     default_scopes: Vec::new(),
+                    dpop: None,
                 }
             }
             None => {
@@ -184,6 +189,11 @@ impl Endpoints {
                     }),
                     resource: discovery.resource.clone(),
                     default_scopes: discovery.scopes(None),
+                    dpop: discovery
+                        .wants_dpop()
+                        .then(DpopKey::generate)
+                        .transpose()
+                        .map_err(|problem| OAuthError::Dpop { id: id.clone(), problem })?,
                 }
             }
         })
@@ -199,15 +209,25 @@ async fn request(
     settings: &ClientCredentialsSettings,
     endpoints: Endpoints,
 ) -> Result<StoredTokens, OAuthError> {
-    let Endpoints { token_endpoint, issuer, revocation_endpoint, auth, resource, default_scopes } = endpoints;
+    let Endpoints { token_endpoint, issuer, revocation_endpoint, auth, resource, default_scopes, dpop } =
+        endpoints;
     let scopes = settings.scopes.clone().unwrap_or(default_scopes);
     let scope = scopes.join(" ");
     let mut fields = vec![("grant_type", "client_credentials"), ("resource", resource.as_str())];
     if !scope.is_empty() {
         fields.push(("scope", &scope));
     }
-    let answer =
-        TokenAnswer::request(http, id, Step::ClientCredentials, &token_endpoint, &auth, &fields).await?;
+    let answer = TokenAnswer::request(
+        http,
+        id,
+        Step::ClientCredentials,
+        &token_endpoint,
+        &auth,
+        &fields,
+        dpop.as_ref(),
+    )
+    .await?;
+    let dpop_key = answer.bound_key(dpop.as_ref());
     let at = now();
     let tokens = StoredTokens {
         access_token: answer.access_token,
@@ -226,6 +246,7 @@ async fn request(
         step_up: None,
         account: None,
         binding: Some(Binding::client_credentials(settings, mcp_url)),
+        dpop_key,
     };
     tokens.save(vault, id).await?;
     info!(source = %id, "service token obtained");

@@ -240,6 +240,9 @@ pub enum OAuthError {
     )]
     ClientKey { id: SourceId, problem: super::assertion::KeyError },
 
+    #[error("source `{id}`: {problem}; try again, and if it keeps failing run `lanyard doctor`")]
+    Dpop { id: SourceId, problem: super::dpop::DpopError },
+
     #[error(
         "source `{id}` does not use sign-in (its auth is `{auth}`); set `--auth oauth` or `--auth client-credentials` with `lanyard profile edit {id}`"
     )]
@@ -577,6 +580,7 @@ impl OAuthError {
             | Self::IssuerMixUp { .. }
             | Self::BadCallback { .. }
             | Self::PasteBackClosed { .. }
+            | Self::Dpop { .. }
             | Self::Lock { .. } => ErrorKind::SignInFailed,
         }
     }
