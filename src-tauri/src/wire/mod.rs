@@ -354,6 +354,7 @@ mod tests {
             step_up: None,
             account: None,
             binding: None,
+            dpop_key: None,
         };
         let status = TokenStatus::of(&tokens, &Auth::None);
         let mut payloads = Vec::new();
@@ -446,6 +447,7 @@ mod tests {
             step_up: None,
             account: None,
             binding: None,
+            dpop_key: None,
         };
         let error = ErrorRecord {
             at: 1_999_999_500,

@@ -211,6 +211,7 @@ mod tests {
             step_up: None,
             account: None,
             binding: None,
+            dpop_key: None,
         }
     }
 
