@@ -244,6 +244,11 @@ pub enum OAuthError {
     Dpop { id: SourceId, problem: super::dpop::DpopError },
 
     #[error(
+        "source `{id}`: the workload identity token file {path} cannot be used ({problem}); check that the platform provides it there, or change it with `lanyard profile edit {id} --assertion-file PATH`"
+    )]
+    WorkloadToken { id: SourceId, path: String, problem: String },
+
+    #[error(
         "source `{id}` does not use sign-in (its auth is `{auth}`); set `--auth oauth` or `--auth client-credentials` with `lanyard profile edit {id}`"
     )]
     NotOAuth { id: SourceId, auth: &'static str },
@@ -543,6 +548,7 @@ impl OAuthError {
             | Self::ClientIssuerMoved { .. }
             | Self::MissingClientKey { .. }
             | Self::ClientKey { .. }
+            | Self::WorkloadToken { .. }
             | Self::ScopeNotGranted { .. } => ErrorKind::Profile,
             Self::Network(_) | Self::HttpClient { .. } => ErrorKind::Profile,
             Self::NotOAuth { .. }

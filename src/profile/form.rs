@@ -161,6 +161,7 @@ impl Form {
                     allow_private_network: old.allow_private_network,
                     // A client key (set with the CLI) stays while the form gives no secret.
                     client_key: old.client_key.clone().filter(|_| new.client_secret.is_none()),
+                    assertion_file: old.assertion_file.clone().filter(|_| new.client_secret.is_none()),
                     client_issuer: old.client_issuer.clone(),
                     ..new
                 })
@@ -259,6 +260,7 @@ fn service_account(
         client_id: cc.client_id.trim().to_owned(),
         client_secret,
         client_key: None,
+        assertion_file: None,
         client_issuer: None,
         scopes: scope_list(cc.scopes),
         service_token_header: (!header.is_empty()).then_some(header),

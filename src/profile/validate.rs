@@ -131,15 +131,21 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
             if cc.client_id.trim().is_empty() {
                 return Err(problem("auth.client_id", "is empty"));
             }
-            match (&cc.client_secret, &cc.client_key) {
-                (Some(_), None) | (None, Some(_)) => {}
-                (None, None) => {
+            match (&cc.client_secret, &cc.client_key, &cc.assertion_file) {
+                (Some(_), None, None) | (None, Some(_), None) | (None, None, Some(_)) => {}
+                (None, None, None) => {
                     return Err(problem(
                         "auth.client_secret",
-                        "is missing: a service account proves itself with `client_secret` or `client_key`",
+                        "is missing: a service account proves itself with `client_secret`, `client_key` or `assertion_file`",
                     ));
                 }
-                (Some(_), Some(_)) => {
+                (_, _, Some(_)) => {
+                    return Err(problem(
+                        "auth.assertion_file",
+                        "is set beside `client_secret` or `client_key`; a service account uses one of them",
+                    ));
+                }
+                (Some(_), Some(_), None) => {
                     return Err(problem(
                         "auth.client_key",
                         "and `client_secret` are both set; a service account uses one of them",
@@ -400,8 +406,18 @@ mod tests {
         profile.auth = Auth::ClientCredentials(cc.clone());
         assert_eq!(validate(&profile), Ok(()), "a key alone is a service account's proof");
         cc.client_key = None;
-        profile.auth = Auth::ClientCredentials(cc);
+        profile.auth = Auth::ClientCredentials(cc.clone());
         assert_eq!(validate(&profile).unwrap_err().field, "auth.client_secret", "neither is refused");
+        cc.assertion_file = Some("/var/run/secrets/tokens/mcp".into());
+        profile.auth = Auth::ClientCredentials(cc.clone());
+        assert_eq!(validate(&profile), Ok(()), "a workload identity token file alone is a proof");
+        cc.client_secret = Some(SecretRef::client_secret());
+        profile.auth = Auth::ClientCredentials(cc);
+        assert_eq!(
+            validate(&profile).unwrap_err().field,
+            "auth.assertion_file",
+            "a token file beside a secret is refused"
+        );
     }
 
     #[test]
