@@ -245,16 +245,20 @@ fn service_account(
             "the service token",
         )?)
     };
-    // A blank secret on a source with a client key keeps the key (see `into_edit`).
-    let client_secret = if cc.client_secret.is_empty() && draft.has_stored(&SecretRef::client_key()) {
-        None
-    } else {
-        Some(draft.secret_or_stored(
-            SecretRef::client_secret(),
-            secret(cc.client_secret),
-            "the client secret",
-        )?)
-    };
+    // A blank secret on a source with a client key or a workload token file keeps it (see
+    // `into_edit`); the draft still holds the saved auth here.
+    let workload =
+        matches!(&draft.profile().auth, Auth::ClientCredentials(old) if old.assertion_file.is_some());
+    let client_secret =
+        if cc.client_secret.is_empty() && (workload || draft.has_stored(&SecretRef::client_key())) {
+            None
+        } else {
+            Some(draft.secret_or_stored(
+                SecretRef::client_secret(),
+                secret(cc.client_secret),
+                "the client secret",
+            )?)
+        };
     Ok(ClientCredentialsSettings {
         token_url: non_blank(cc.token_url),
         client_id: cc.client_id.trim().to_owned(),
@@ -463,6 +467,23 @@ mod tests {
             "the blank secret keeps the stored one"
         );
         assert_eq!(cc.client_id, "svc", "trimmed");
+
+        let mut workload = before.clone();
+        if let Auth::ClientCredentials(cc) = &mut workload.auth {
+            cc.client_secret = None;
+            cc.assertion_file = Some("/run/tokens/mcp".into());
+        }
+        let (after, _) = account("").into_edit(&workload).unwrap();
+        let Auth::ClientCredentials(cc) = after.auth else { panic!("expected a service account") };
+        assert_eq!(cc.assertion_file.as_deref(), Some("/run/tokens/mcp"), "a workload keeps its token file");
+        assert_eq!(cc.client_secret, None, "and gets no secret");
+        let (after, _) = account("new-secret").into_edit(&workload).unwrap();
+        let Auth::ClientCredentials(cc) = after.auth else { panic!("expected a service account") };
+        assert_eq!(
+            (cc.assertion_file, cc.client_secret.is_some()),
+            (None, true),
+            "a typed secret replaces it"
+        );
     }
 
     fn oauth(scopes: Vec<String>) -> FormOAuth {
