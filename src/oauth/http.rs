@@ -16,9 +16,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use url::Url;
-
 use tracing::debug;
+use url::Url;
 
 use super::assertion::{ASSERTION_TYPE, SigningKey};
 use super::dpop::{self, DpopKey};
@@ -297,7 +296,8 @@ pub async fn post_form(
     Ok((status, body))
 }
 
-/// One post of [`post_form`]; also says whether the answer carried a new DPoP nonce.
+/// One post of [`post_form`]; also says whether the answer carried a DPoP nonce other than the
+/// one the proof had.
 async fn post_form_once(
     http: &reqwest::Client,
     id: &SourceId,
@@ -318,10 +318,11 @@ async fn post_form_once(
         let pass: String = url::form_urlencoded::byte_serialize(secret.expose().as_bytes()).collect();
         request = request.basic_auth(user, Some(pass));
     }
+    // The nonce the proof carries: the one this endpoint gave last.
+    let sent_nonce = dpop.and_then(|_| dpop::nonce_for(endpoint));
     if let Some(key) = dpop {
-        let nonce = dpop::nonce_for(endpoint);
         let proof = key
-            .proof("POST", endpoint, None, nonce.as_deref())
+            .proof("POST", endpoint, None, sent_nonce.as_deref())
             .map_err(|problem| OAuthError::Dpop { id: id.clone(), problem })?;
         // The proof leaves its wrapper into a header marked sensitive.
         let mut value = reqwest::header::HeaderValue::from_str(proof.expose())
@@ -346,11 +347,10 @@ async fn post_form_once(
         return Err(err);
     }
     let status = response.status().as_u16();
-    let before = dpop.and_then(|_| dpop::nonce_for(endpoint));
     if dpop.is_some() {
         dpop::remember_nonce(endpoint, response.headers());
     }
-    let new_nonce = dpop.is_some() && dpop::nonce_for(endpoint) != before;
+    let new_nonce = dpop.is_some() && dpop::nonce_for(endpoint) != sent_nonce;
     let body = read_limited(id, &origin, step, response).await?;
     Ok((status, body, new_nonce))
 }
