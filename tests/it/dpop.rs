@@ -164,6 +164,8 @@ async fn issue_22_the_dpop_key_is_in_the_keychain_and_in_no_file() {
         .expect("the keychain answers")
         .expect("the sign-in stored tokens");
     let key = tokens.dpop_key.expect("the tokens are DPoP-bound, with their key beside them");
+    let status = source.status().await;
+    assert_eq!(status["tokens"]["dpop"], true, "status says the tokens are bound to a key: {status}");
     let private = key.to_stored().expose().to_owned();
     let report = run_agent(&source.home, &two_calls(stdio(&["bridge", &source.id, "--no-hub"]), "whoami"))
         .await
