@@ -4,7 +4,11 @@
 //! [`Authorizer`]. One component, so that every path renews the same way.
 //!
 //! Each request carries the profile's headers, plus for OAuth and client-credentials sources a
-//! bearer token from the engine's token manager ([`crate::oauth::Credentials`]). The token is
+//! bearer token from the engine's token manager ([`crate::oauth::Credentials`]); a DPoP-bound
+//! token goes as `Authorization: DPoP` with a proof made for that one request (its method and
+//! URL, the token's hash, the server's latest nonce), so an agent never sees the key or a
+//! proof. A `401` that refuses the proof (`use_dpop_nonce`, or a proof the server says it has
+//! seen) is answered by one more try with a fresh proof and the server's new nonce. The token is
 //! kept in memory until the time the token manager gave for renewing it (the refresh margin
 //! before expiry, or half-way through a short life), so the keychain is read once per token, not
 //! once per call. From then until it expires, requests go on with it while one renewal runs in
@@ -24,8 +28,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode};
 use tracing::debug;
 use url::Url;
 
@@ -33,11 +37,12 @@ use futures::future::BoxFuture;
 
 use crate::error::Error;
 use crate::ids::SourceId;
+use crate::oauth::dpop::{self, DpopKey};
 use crate::oauth::{AccessToken, OAuthError};
 use crate::paths::Dirs;
 use crate::profile::{Auth, Profile, Resolved, ResolvedTransport};
 use crate::secret::Secret;
-use crate::upstream::{Authorizer, UpstreamError};
+use crate::upstream::{Authorization, Authorizer, UpstreamError};
 use crate::vault::Vault;
 
 /// The credentials of one source, as HTTP headers.
@@ -81,7 +86,10 @@ struct Tokens {
 #[derive(Clone)]
 struct Held {
     token: Secret,
+    /// `Bearer <token>`, or `DPoP <token>` for a DPoP-bound one.
     header: HeaderValue,
+    /// The key of a DPoP-bound token.
+    dpop: Option<DpopKey>,
     /// When the token manager wants this token renewed, Unix seconds.
     renew_at: Option<u64>,
     /// When the token stops working, Unix seconds, if the server said.
@@ -90,10 +98,37 @@ struct Held {
 
 impl Held {
     fn new(access: AccessToken, id: &SourceId) -> Result<Self, Error> {
-        let mut header = HeaderValue::from_str(&format!("Bearer {}", access.token.expose()))
+        let scheme = if access.dpop.is_some() { "DPoP" } else { "Bearer" };
+        let mut header = HeaderValue::from_str(&format!("{scheme} {}", access.token.expose()))
             .map_err(|_| UpstreamError::InvalidHeader { id: id.clone(), name: "Authorization".into() })?;
         header.set_sensitive(true);
-        Ok(Self { token: access.token, header, renew_at: access.renew_at, expires_at: access.expires_at })
+        Ok(Self {
+            token: access.token,
+            header,
+            dpop: access.dpop,
+            renew_at: access.renew_at,
+            expires_at: access.expires_at,
+        })
+    }
+
+    /// The headers that present this token on a `method` request to `url`: `Authorization`,
+    /// and for a DPoP-bound token a fresh proof with the server's latest nonce.
+    fn headers(&self, id: &SourceId, method: &Method, url: &Url) -> Result<HeaderMap, Error> {
+        let mut headers = HeaderMap::with_capacity(2);
+        headers.insert(AUTHORIZATION, self.header.clone());
+        if let Some(key) = &self.dpop {
+            let nonce = dpop::nonce_for(url);
+            let proof = key
+                .proof(method.as_str(), url, Some(&self.token), nonce.as_deref())
+                .map_err(|problem| OAuthError::Dpop { id: id.clone(), problem })?;
+            // The proof leaves its wrapper into a header marked sensitive.
+            let mut value = HeaderValue::from_str(proof.expose()).map_err(|_| {
+                UpstreamError::InvalidHeader { id: id.clone(), name: dpop::PROOF_HEADER.into() }
+            })?;
+            value.set_sensitive(true);
+            headers.insert(dpop::PROOF_HEADER, value);
+        }
+        Ok(headers)
     }
 
     fn is_fresh(&self) -> bool {
@@ -170,19 +205,22 @@ impl SourceCredentials {
         matches!(self.bearer, Bearer::Agent)
     }
 
-    /// Sends one request: `exchange` gets the credential headers and sends the request with
-    /// everything else added (it may be called twice, so it must be cheap to repeat). A 401 to a
-    /// token Lanyard added renews the token and sends once more. The outer error is a credential
-    /// problem (sign-in needed, keychain); the inner result is what the upstream did.
+    /// Sends one request, `method` to `url`: `exchange` gets the credential headers and sends
+    /// the request with everything else added (it may be called up to three times, so it must
+    /// be cheap to repeat). A 401 that refuses a DPoP proof sends once more with a fresh one; a
+    /// 401 to a token Lanyard added renews the token and sends once more. The outer error is a
+    /// credential problem (sign-in needed, keychain); the inner result is what the upstream did.
     pub async fn send<E, Sending>(
         &self,
+        method: &Method,
+        url: &Url,
         exchange: impl Fn(HeaderMap) -> Sending,
     ) -> Result<Result<reqwest::Response, E>, Error>
     where
         Sending: Future<Output = Result<reqwest::Response, E>>,
     {
         let held = self.token().await?;
-        self.send_with(held, exchange).await
+        self.send_with(held, method, url, exchange).await
     }
 
     /// [`SourceCredentials::send`] by `deadline`, saying which wait it missed: the token (the request
@@ -190,6 +228,8 @@ impl SourceCredentials {
     pub async fn send_by<E, Sending>(
         &self,
         deadline: tokio::time::Instant,
+        method: &Method,
+        url: &Url,
         exchange: impl Fn(HeaderMap) -> Sending,
     ) -> Result<Result<Result<reqwest::Response, E>, Error>, Missed>
     where
@@ -200,7 +240,9 @@ impl SourceCredentials {
             Ok(Err(err)) => return Ok(Err(err)),
             Err(_) => return Err(Missed::Token),
         };
-        tokio::time::timeout_at(deadline, self.send_with(held, exchange)).await.map_err(|_| Missed::Answer)
+        tokio::time::timeout_at(deadline, self.send_with(held, method, url, exchange))
+            .await
+            .map_err(|_| Missed::Answer)
     }
 
     /// The token to send, for a source that takes one from the token manager.
@@ -214,22 +256,39 @@ impl SourceCredentials {
     async fn send_with<E, Sending>(
         &self,
         held: Option<Held>,
+        method: &Method,
+        url: &Url,
         exchange: impl Fn(HeaderMap) -> Sending,
     ) -> Result<Result<reqwest::Response, E>, Error>
     where
         Sending: Future<Output = Result<reqwest::Response, E>>,
     {
-        let (Bearer::Tokens(tokens), Some(held)) = (&self.bearer, held) else {
+        let (Bearer::Tokens(tokens), Some(mut held)) = (&self.bearer, held) else {
             return Ok(exchange(self.headers.clone()).await);
         };
-        let sent = exchange(self.with_bearer(&held)).await;
-        match &sent {
-            Ok(answer) if answer.status() == StatusCode::UNAUTHORIZED => {
-                debug!(source = %self.id, "the upstream refused the token; renewing it once");
-                let renewed = tokens.renew_detached(&self.id, Some(held.token.clone())).await?;
-                Ok(exchange(self.with_bearer(&renewed)).await)
+        let (mut reproved, mut renewed) = (false, false);
+        loop {
+            let sent = exchange(self.with_token(&held, method, url)?).await;
+            let Ok(answer) = &sent else { return Ok(sent) };
+            if held.dpop.is_some() {
+                dpop::remember_nonce(url, answer.headers());
             }
-            _ => Ok(sent),
+            if answer.status() != StatusCode::UNAUTHORIZED {
+                return Ok(sent);
+            }
+            let challenges =
+                answer.headers().get_all(WWW_AUTHENTICATE).iter().filter_map(|v| v.to_str().ok());
+            if held.dpop.is_some() && !reproved && dpop::refuses_proof(challenges) {
+                debug!(source = %self.id, "the upstream refused the DPoP proof; once more with a fresh one");
+                reproved = true;
+                continue;
+            }
+            if renewed {
+                return Ok(sent);
+            }
+            debug!(source = %self.id, "the upstream refused the token; renewing it once");
+            renewed = true;
+            held = tokens.renew_detached(&self.id, Some(held.token.clone())).await?;
         }
     }
 
@@ -252,10 +311,10 @@ impl SourceCredentials {
         }
     }
 
-    fn with_bearer(&self, held: &Held) -> HeaderMap {
+    fn with_token(&self, held: &Held, method: &Method, url: &Url) -> Result<HeaderMap, Error> {
         let mut headers = self.headers.clone();
-        headers.insert(AUTHORIZATION, held.header.clone());
-        headers
+        headers.extend(held.headers(&self.id, method, url)?);
+        Ok(headers)
     }
 }
 
@@ -362,21 +421,34 @@ struct SessionTokens {
     tokens: Arc<Tokens>,
 }
 
+impl SessionTokens {
+    fn authorization(&self, held: Held, method: &Method, url: &Url) -> Result<Authorization, Error> {
+        let headers = held.headers(&self.id, method, url)?;
+        Ok(Authorization { token: held.token, headers })
+    }
+}
+
 impl Authorizer for SessionTokens {
-    fn bearer(&self) -> BoxFuture<'_, Result<Option<Secret>, Box<dyn std::error::Error + Send + Sync>>> {
+    fn authorize(
+        &self,
+        method: Method,
+        url: Url,
+    ) -> BoxFuture<'_, Result<Option<Authorization>, Box<dyn std::error::Error + Send + Sync>>> {
         Box::pin(async move {
             let held = self.tokens.current(&self.id).await.map_err(boxed)?;
-            Ok(Some(held.token))
+            self.authorization(held, &method, &url).map(Some).map_err(boxed)
         })
     }
 
     fn renew(
         &self,
         refused: Secret,
-    ) -> BoxFuture<'_, Result<Secret, Box<dyn std::error::Error + Send + Sync>>> {
+        method: Method,
+        url: Url,
+    ) -> BoxFuture<'_, Result<Authorization, Box<dyn std::error::Error + Send + Sync>>> {
         Box::pin(async move {
             let held = self.tokens.renew_detached(&self.id, Some(refused)).await.map_err(boxed)?;
-            Ok(held.token)
+            self.authorization(held, &method, &url).map_err(boxed)
         })
     }
 }

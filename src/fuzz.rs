@@ -98,7 +98,7 @@ pub fn server_metadata(data: &[u8]) {
 pub fn token_response(data: &[u8]) {
     let (id, endpoint) = (id(), url("https://auth.example.com/token"));
     let origin = Origin::of(&endpoint);
-    match TokenAnswer::parse(&id, &origin, Step::CodeExchange, data) {
+    match TokenAnswer::parse(&id, &origin, Step::CodeExchange, data, true) {
         Ok(answer) => {
             assert!(!answer.access_token.is_empty(), "an empty access token was accepted");
             if let Some(id_token) = &answer.id_token {
@@ -121,6 +121,7 @@ pub fn token_response(data: &[u8]) {
                 step_up: None,
                 account: None,
                 binding: None,
+                dpop_key: None,
             };
             let renewed = answer.renew(&held);
             assert!(renewed.refresh_token.is_some(), "a refresh lost the refresh token");

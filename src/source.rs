@@ -68,6 +68,8 @@ pub struct TokenStatus {
     pub account: Option<Account>,
     /// The OAuth client the tokens were issued to.
     pub client: ClientStatus,
+    /// Whether the tokens are bound to a key Lanyard holds (DPoP, RFC 9449).
+    pub dpop: bool,
 }
 
 /// How the client behind a source's tokens is registered at the authorization server. A client
@@ -98,6 +100,7 @@ impl TokenStatus {
                 client_id: tokens.client_id.clone(),
                 has_secret: tokens.client_auth_method != "none",
             },
+            dpop: tokens.dpop_key.is_some(),
         }
     }
 }
@@ -322,6 +325,7 @@ mod tests {
             step_up: None,
             account: None,
             binding: None,
+            dpop_key: None,
         }
     }
 

@@ -198,7 +198,7 @@ impl Forwarder {
             method: first_method.unwrap_or_default(),
         });
         let sent = match &deadline {
-            Some(late) => match self.credentials.send_by(late.at, build).await {
+            Some(late) => match self.credentials.send_by(late.at, &method, &self.url, build).await {
                 Ok(sent) => sent,
                 Err(Missed::Token) => {
                     ended(&mut calls, Outcome::Timeout);
@@ -210,7 +210,7 @@ impl Forwarder {
                     return self.failed(&requests, &late.error(Missed::Answer));
                 }
             },
-            None => self.credentials.send(build).await,
+            None => self.credentials.send(&method, &self.url, build).await,
         };
         let answer = match sent {
             Ok(Ok(answer)) => answer,
@@ -545,7 +545,7 @@ impl Drop for CancelOnDrop {
                         .body(body.clone())
                         .send()
                 };
-                let sent = credentials.send(build).await;
+                let sent = credentials.send(&reqwest::Method::POST, &url, build).await;
                 let ok = matches!(sent, Ok(Ok(_)));
                 debug!(ok, "the agent left mid-call; cancelled the request upstream");
             }

@@ -629,6 +629,11 @@ pub struct AuthSettings {
     /// assertion signed with it.
     #[arg(long, value_name = "PEM_FILE")]
     pub client_key_file: Option<PathBuf>,
+    /// Workload identity (client-credentials): present the JWT the platform keeps in this file
+    /// (a Kubernetes projected token, a cloud workload identity token) with the JWT bearer grant
+    /// instead of a secret or key; read at each token request, never copied.
+    #[arg(long, value_name = "JWT_FILE")]
+    pub assertion_file: Option<PathBuf>,
     /// The client key's signing algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384
     /// or EdDSA (default: from the key, RS256 for RSA, ES256 for P-256, ES384 for P-384).
     #[arg(long, value_name = "ALG")]

@@ -288,9 +288,12 @@ fn apply_auth(draft: &mut Draft, settings: &ProfileSettings, any_header: bool) -
             if let Some(id) = &auth.client_id {
                 oauth.client_id = Some(id.clone());
             }
-            if auth.client_key_file.is_some() || auth.client_key_alg.is_some() {
+            if auth.client_key_file.is_some()
+                || auth.client_key_alg.is_some()
+                || auth.assertion_file.is_some()
+            {
                 return Err(UsageError::new(
-                    "--client-key-file and --client-key-alg apply to --auth client-credentials",
+                    "--client-key-file, --client-key-alg and --assertion-file apply to --auth client-credentials",
                 )
                 .into());
             }
@@ -404,6 +407,7 @@ fn enterprise_settings(
 ) -> Result<EnterpriseSettings> {
     if auth.client_key_file.is_some()
         || auth.client_key_alg.is_some()
+        || auth.assertion_file.is_some()
         || auth.client_metadata_url.is_some()
         || auth.redirect_port.is_some()
         || auth.no_resource_param
@@ -478,27 +482,48 @@ fn enterprise_settings(
     Ok(enterprise)
 }
 
-/// The service account's proof: a secret from `--client-secret-env`, or a private key from
-/// `--client-key-file` (the one given replaces the other), or what the profile had.
+/// The service account's proof: a secret from `--client-secret-env`, a private key from
+/// `--client-key-file` or a workload identity token's file from `--assertion-file` (the one
+/// given replaces the others), or what the profile had.
 fn apply_client_proof(
     cc: &mut ClientCredentialsSettings,
     auth: &AuthSettings,
     draft: &mut Draft,
 ) -> Result<()> {
+    if let Some(path) = &auth.assertion_file {
+        if auth.client_key_file.is_some()
+            || auth.client_secret_env.is_some()
+            || auth.client_secret_ref.is_some()
+        {
+            return Err(UsageError::new(
+                "give one of --client-secret-env, --client-secret-ref, --client-key-file and --assertion-file",
+            )
+            .into());
+        }
+        let absolute = std::path::absolute(path)
+            .with_context(|| format!("--assertion-file: {} is not a usable path", path.display()))?;
+        cc.assertion_file = Some(absolute.display().to_string());
+        cc.client_secret = None;
+        cc.client_key = None;
+        return Ok(());
+    }
     match (&auth.client_key_file, &auth.client_secret_env, &auth.client_secret_ref) {
         (Some(path), None, None) => {
             let (pem, alg) = read_client_key(path, auth.client_key_alg)?;
             cc.client_key = Some(ClientKey { secret: draft.secret(SecretRef::client_key(), pem), alg });
             cc.client_secret = None;
+            cc.assertion_file = None;
         }
         (None, Some(var), None) => {
             let value = env_secret(var, "--client-secret-env")?;
             cc.client_secret = Some(draft.secret(SecretRef::client_secret(), value));
             cc.client_key = None;
+            cc.assertion_file = None;
         }
         (None, None, Some(reference)) => {
             cc.client_secret = Some(manager_reference(reference, "--client-secret-ref")?);
             cc.client_key = None;
+            cc.assertion_file = None;
         }
         (None, None, None) => {
             if let Some(alg) = auth.client_key_alg {
@@ -518,9 +543,9 @@ fn apply_client_proof(
             .into());
         }
     }
-    if cc.client_secret.is_none() && cc.client_key.is_none() {
+    if cc.client_secret.is_none() && cc.client_key.is_none() && cc.assertion_file.is_none() {
         return Err(UsageError::new(
-            "--auth client-credentials needs --client-secret-env VAR, --client-secret-ref REF or --client-key-file key.pem",
+            "--auth client-credentials needs --client-secret-env VAR, --client-secret-ref REF, --client-key-file key.pem or --assertion-file token.jwt",
         )
         .into());
     }
@@ -555,6 +580,7 @@ fn refuse_auth_flags_without_kind(settings: &ProfileSettings) -> Result<()> {
         || auth.client_secret_ref.is_some()
         || auth.client_key_file.is_some()
         || auth.client_key_alg.is_some()
+        || auth.assertion_file.is_some()
         || auth.client_metadata_url.is_some()
         || auth.client_issuer.is_some()
         || auth.scope.is_some()

@@ -85,7 +85,8 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
                 (true, Some(at)) => format!("expires {}", relative_time(at)),
                 (true, None) => "held".to_owned(),
             };
-            println!("{:<20} access token expires {access}  refresh token {refresh}", "");
+            let bound = if tokens.dpop { "  bound to Lanyard's key (DPoP)" } else { "" };
+            println!("{:<20} access token expires {access}  refresh token {refresh}{bound}", "");
         }
         if let Some(refresh) = &row.activity.last_refresh {
             let outcome = if refresh.ok { "ok" } else { "failed" };

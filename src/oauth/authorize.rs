@@ -4,7 +4,8 @@
 //! (`resource` unless the profile turns it off, scopes, the profile's extra parameters, which
 //! never override the protocol's own) -> show it and open the browser -> wait for the redirect or
 //! a pasted answer, within the timeout -> check `state` and `iss` -> exchange the code with the
-//! verifier and the same `resource` -> store the tokens. A pending step-up (see `step_up`) widens
+//! verifier and the same `resource` (and a DPoP proof of a new key when the server wants
+//! DPoP-bound tokens) -> store the tokens. A pending step-up (see `step_up`) widens
 //! the requested scopes to the union of held and challenged ones; `openid` is added when the
 //! server supports it and the profile does not pick the scopes, for the account shown in status.
 //! Only an explicit Connect / Reconnect runs this; background work never opens a browser.
@@ -20,6 +21,7 @@ use super::account::from_id_token;
 use super::binding::Binding;
 use super::browser::Browser;
 use super::discovery::{Discovery, ServerMetadata, discover};
+use super::dpop::DpopKey;
 use super::error::{OAuthError, Problem, Step};
 use super::http::{bad, post_form, refusal};
 use super::pkce::Pkce;
@@ -120,7 +122,13 @@ pub async fn sign_in(
         fields.push(("resource", resource));
     }
     let step = Step::CodeExchange;
-    let (status, body) = post_form(http, id, step, &server.token_endpoint, &client.auth, &fields).await?;
+    let dpop = discovery
+        .wants_dpop()
+        .then(DpopKey::generate)
+        .transpose()
+        .map_err(|problem| OAuthError::Dpop { id: id.clone(), problem })?;
+    let (status, body) =
+        post_form(http, id, step, &server.token_endpoint, &client.auth, &fields, dpop.as_ref()).await?;
     if !(200..300).contains(&status) {
         let err = refusal(id, &issuer_origin, step, status, &body);
         if client.kind == ClientKind::Dynamic
@@ -131,7 +139,8 @@ pub async fn sign_in(
         }
         return Err(err);
     }
-    let answer = TokenAnswer::parse(id, &issuer_origin, step, &body)?;
+    let answer = TokenAnswer::parse(id, &issuer_origin, step, &body, dpop.is_some())?;
+    let dpop_key = answer.bound_key(dpop.as_ref());
     let account =
         answer.id_token.as_ref().and_then(|t| from_id_token(t, &server.issuer, client.auth.client_id()));
     let mut tokens =
@@ -139,6 +148,7 @@ pub async fn sign_in(
     tokens.step_up = step_up;
     tokens.account = account;
     tokens.binding = Some(Binding::oauth(settings, mcp_url));
+    tokens.dpop_key = dpop_key;
     tokens.save(vault, id).await?;
     info!(source = %id, scopes = tokens.scopes.len(), "signed in");
     Ok(tokens)
@@ -201,6 +211,7 @@ fn new_tokens(
         step_up: None,
         account: None,
         binding: None,
+        dpop_key: None,
     }
 }
 

@@ -3,11 +3,13 @@
 //! Separate from discovery because it is pure parsing that servers get subtly wrong: several
 //! challenges in one header (`DPoP ..., Bearer ...`), unquoted values, odd spacing and case,
 //! escaped quotes, token68 blobs. Only the `Bearer` challenge's `resource_metadata`, `scope`,
-//! `error` and `error_description` matter to Lanyard; everything else is skipped, and a header
+//! `error` and `error_description` matter to Lanyard (or a `DPoP` challenge's, from a server
+//! that offers no `Bearer` one), and whether `DPoP` is offered; everything else is skipped, and a header
 //! that does not parse gives an empty answer rather than an error (discovery then falls back to
 //! the well-known URLs).
 
-/// What a `Bearer` challenge asked for.
+/// What a `Bearer` challenge (or, from a server that takes only DPoP-bound tokens, a `DPoP`
+/// challenge) asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BearerChallenge {
     /// RFC 9728: where the protected resource metadata is.
@@ -17,11 +19,18 @@ pub struct BearerChallenge {
     /// RFC 6750 error code: `invalid_token`, `insufficient_scope`, ...
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// The server also (or only) offered the `DPoP` scheme (RFC 9449 7.1): it takes
+    /// DPoP-bound tokens.
+    pub dpop: bool,
 }
 
-/// The first `Bearer` challenge in the header values, if any.
+/// The first `Bearer` challenge in the header values, else the first `DPoP` one, if any.
 pub fn bearer<'a>(headers: impl IntoIterator<Item = &'a str>) -> Option<BearerChallenge> {
-    headers.into_iter().flat_map(parse).find(|c| c.scheme.eq_ignore_ascii_case("bearer")).map(|c| {
+    let all: Vec<Challenge> = headers.into_iter().flat_map(parse).collect();
+    let is = |c: &Challenge, scheme: &str| c.scheme.eq_ignore_ascii_case(scheme);
+    let dpop = all.iter().any(|c| is(c, "dpop"));
+    let chosen = all.iter().find(|c| is(c, "bearer")).or_else(|| all.iter().find(|c| is(c, "dpop")));
+    chosen.map(|c| {
         let param = |name: &str| {
             c.params.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.clone())
         };
@@ -32,6 +41,7 @@ pub fn bearer<'a>(headers: impl IntoIterator<Item = &'a str>) -> Option<BearerCh
                 .filter(|scopes| !scopes.is_empty()),
             error: param("error"),
             error_description: param("error_description"),
+            dpop,
         }
     })
 }
@@ -176,6 +186,20 @@ mod tests {
         assert_eq!(got.error.as_deref(), Some("insufficient_scope"), "error of the Bearer challenge");
         assert_eq!(got.scope, Some(vec!["admin".to_owned()]), "an unquoted value");
         assert_eq!(got.resource_metadata, None, "DPoP's params are not Bearer's");
+        assert!(got.dpop, "the server takes DPoP-bound tokens too");
+    }
+
+    #[test]
+    fn a_dpop_only_challenge_counts() {
+        let got =
+            bearer([r#"DPoP resource_metadata="https://a.example/.well-known/oauth-protected-resource""#])
+                .expect("a DPoP challenge stands in for Bearer");
+        assert!(got.dpop, "DPoP-bound tokens wanted");
+        assert_eq!(
+            got.resource_metadata.as_deref(),
+            Some("https://a.example/.well-known/oauth-protected-resource")
+        );
+        assert!(!bearer(["Bearer realm=\"x\""]).unwrap().dpop, "Bearer alone wants no DPoP");
     }
 
     #[test]

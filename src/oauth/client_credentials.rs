@@ -3,7 +3,9 @@
 //! The token endpoint is the profile's `token_url`, or discovered from the MCP server like a
 //! sign-in would. The client proves itself with a client secret or, with `private_key_jwt`
 //! (RFC 7523, MCP SEP-1046), with an assertion signed by its private key for each request; the
-//! secret or the key comes from the vault. `resource` (RFC 8707) is always sent,
+//! secret or the key comes from the vault. A workload (SEP-1933, workload identity federation)
+//! instead presents the JWT its platform keeps in a file, with the JWT bearer grant (RFC 7523
+//! 2.1): the file is read at each token request, since the platform replaces it. `resource` (RFC 8707) is always sent,
 //! because a token without an audience is useless to an MCP server that checks it. There is no
 //! refresh token: renewal asks again, under the same per-source lock as a refresh.
 
@@ -14,6 +16,7 @@ use super::assertion::SigningKey;
 use super::binding::Binding;
 use super::binding::canonical_resource;
 use super::discovery::discover;
+use super::dpop::DpopKey;
 use super::error::{OAuthError, Step};
 use super::http::{ClientAuth, endpoint};
 use super::registration::{check_home, home_issuer, with_secret};
@@ -61,10 +64,12 @@ pub async fn fetch(
     request(http, vault, id, mcp_url, settings, endpoints).await
 }
 
-/// What a service account proves itself with, read from the vault.
+/// What a service account proves itself with, read from the vault (or, for a workload, where
+/// its platform keeps its identity token).
 pub(super) enum Proof {
     Secret(Secret),
     Key(SigningKey),
+    Workload(std::path::PathBuf),
 }
 
 impl Proof {
@@ -77,6 +82,9 @@ impl Proof {
         let read = |reference: SecretRef| async move {
             vault.source_secret(id, &reference).await.map_err(|err| OAuthError::Vault { id: id.clone(), err })
         };
+        if let Some(path) = &settings.assertion_file {
+            return Ok(Self::Workload(path.into()));
+        }
         match (&settings.client_key, &settings.client_secret) {
             (Some(key), _) => {
                 let pem = read(key.secret.clone()).await?.ok_or_else(|| OAuthError::MissingClientKey {
@@ -109,6 +117,8 @@ impl Proof {
         match self {
             Self::Key(key) => ClientAuth::PrivateKeyJwt { client_id, key, audience },
             Self::Secret(secret) => with_secret(client_id, Some(secret), takes),
+            // The workload's token is the grant itself; the client is public.
+            Self::Workload(_) => ClientAuth::None { client_id },
         }
     }
 }
@@ -122,6 +132,8 @@ struct Endpoints {
     resource: String,
     /// The scopes to ask for when the profile names none.
     default_scopes: Vec<String>,
+    /// The key the tokens are bound to, when the server wants DPoP-bound tokens.
+    dpop: Option<DpopKey>,
 }
 
 impl Endpoints {
@@ -134,6 +146,7 @@ impl Endpoints {
         let proof = match proof {
             Proof::Secret(secret) => Proof::Secret(secret.clone()),
             Proof::Key(key) => Proof::Key(key.clone()),
+            Proof::Workload(path) => Proof::Workload(path.clone()),
         };
         Some(Self {
             token_endpoint: tokens.token_endpoint.clone(),
@@ -142,6 +155,7 @@ impl Endpoints {
             auth: proof.auth(settings.client_id.clone(), tokens.issuer.clone(), |m| m == method),
             resource: tokens.resource.clone()?,
             default_scopes: tokens.scopes.clone(),
+            dpop: tokens.dpop_key.clone(),
         })
     }
 
@@ -168,6 +182,7 @@ impl Endpoints {
                     auth: proof.auth(settings.client_id.clone(), audience, |m| m == "client_secret_basic"),
                     resource: canonical_resource(mcp_url),
                     default_scopes: Vec::new(),
+                    dpop: None,
                 }
             }
             None => {
@@ -184,6 +199,11 @@ impl Endpoints {
                     }),
                     resource: discovery.resource.clone(),
                     default_scopes: discovery.scopes(None),
+                    dpop: discovery
+                        .wants_dpop()
+                        .then(DpopKey::generate)
+                        .transpose()
+                        .map_err(|problem| OAuthError::Dpop { id: id.clone(), problem })?,
                 }
             }
         })
@@ -199,15 +219,33 @@ async fn request(
     settings: &ClientCredentialsSettings,
     endpoints: Endpoints,
 ) -> Result<StoredTokens, OAuthError> {
-    let Endpoints { token_endpoint, issuer, revocation_endpoint, auth, resource, default_scopes } = endpoints;
+    let Endpoints { token_endpoint, issuer, revocation_endpoint, auth, resource, default_scopes, dpop } =
+        endpoints;
     let scopes = settings.scopes.clone().unwrap_or(default_scopes);
     let scope = scopes.join(" ");
-    let mut fields = vec![("grant_type", "client_credentials"), ("resource", resource.as_str())];
+    let workload = match &settings.assertion_file {
+        Some(path) => Some(workload_token(id, std::path::Path::new(path))?),
+        None => None,
+    };
+    let mut fields = match &workload {
+        Some(token) => vec![("grant_type", super::enterprise::JWT_BEARER), ("assertion", token.expose())],
+        None => vec![("grant_type", "client_credentials")],
+    };
+    fields.push(("resource", resource.as_str()));
     if !scope.is_empty() {
         fields.push(("scope", &scope));
     }
-    let answer =
-        TokenAnswer::request(http, id, Step::ClientCredentials, &token_endpoint, &auth, &fields).await?;
+    let answer = TokenAnswer::request(
+        http,
+        id,
+        Step::ClientCredentials,
+        &token_endpoint,
+        &auth,
+        &fields,
+        dpop.as_ref(),
+    )
+    .await?;
+    let dpop_key = answer.bound_key(dpop.as_ref());
     let at = now();
     let tokens = StoredTokens {
         access_token: answer.access_token,
@@ -226,8 +264,56 @@ async fn request(
         step_up: None,
         account: None,
         binding: Some(Binding::client_credentials(settings, mcp_url)),
+        dpop_key,
     };
     tokens.save(vault, id).await?;
     info!(source = %id, "service token obtained");
     Ok(tokens)
+}
+/// The largest workload identity token read.
+const MAX_WORKLOAD_TOKEN: u64 = 64 * 1024;
+
+/// The workload's identity token, as its platform keeps it in `path` now.
+fn workload_token(id: &SourceId, path: &std::path::Path) -> Result<Secret, OAuthError> {
+    use std::io::Read as _;
+    let unreadable = |problem: String| OAuthError::WorkloadToken {
+        id: id.clone(),
+        path: path.display().to_string(),
+        problem,
+    };
+    let file = std::fs::File::open(path).map_err(|err| unreadable(err.kind().to_string()))?;
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    file.take(MAX_WORKLOAD_TOKEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| unreadable(err.kind().to_string()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| unreadable("it is not text".to_owned()))?.trim();
+    if bytes.len() as u64 > MAX_WORKLOAD_TOKEN || text.is_empty() || text.split('.').count() != 3 {
+        return Err(unreadable("it does not hold one JWT".to_owned()));
+    }
+    Ok(Secret::new(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workload_token_is_read_fresh_from_its_file_and_must_be_one_jwt() {
+        let id: SourceId = "w".parse().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token.jwt");
+        std::fs::write(&path, "aaa.bbb.ccc\n").unwrap();
+        assert_eq!(workload_token(&id, &path).unwrap().expose(), "aaa.bbb.ccc", "trimmed");
+        std::fs::write(&path, "ddd.eee.fff").unwrap();
+        assert_eq!(workload_token(&id, &path).unwrap().expose(), "ddd.eee.fff", "the platform's new one");
+        std::fs::write(&path, "not a jwt").unwrap();
+        let err = workload_token(&id, &path).unwrap_err();
+        assert!(matches!(err, OAuthError::WorkloadToken { .. }), "{err:?}");
+        assert!(!err.to_string().contains("not a jwt"), "the content is never shown: {err}");
+        let missing = workload_token(&id, &dir.path().join("gone")).unwrap_err().to_string();
+        assert!(
+            missing.contains("gone") && missing.contains("--assertion-file"),
+            "names the file and the fix: {missing}"
+        );
+    }
 }

@@ -51,6 +51,9 @@ pub struct AccessToken {
     /// When to ask for a renewal, Unix seconds (see [`StoredTokens::renew_at`]); `None` when the
     /// server gave no expiry.
     pub renew_at: Option<u64>,
+    /// The key of a DPoP-bound token, whose proof each request must carry; `None` for a bearer
+    /// token.
+    pub dpop: Option<super::dpop::DpopKey>,
 }
 
 impl AccessToken {
@@ -59,6 +62,7 @@ impl AccessToken {
             token: tokens.access_token.clone(),
             expires_at: tokens.expires_at,
             renew_at: tokens.renew_at(renewal),
+            dpop: tokens.dpop_key.clone(),
         }
     }
 }
@@ -243,11 +247,12 @@ impl<'a> Credentials<'a> {
         let step = Step::Refresh;
         let origin = Origin::of(&tokens.token_endpoint);
         let cut_off = activity::note_refresh_start(&self.history, id);
-        let (status, body) = post_form(http, id, step, &tokens.token_endpoint, &auth, &fields).await?;
+        let dpop = tokens.dpop_key.as_ref();
+        let (status, body) = post_form(http, id, step, &tokens.token_endpoint, &auth, &fields, dpop).await?;
         if !(200..300).contains(&status) {
             return Err(self.refused(id, &tokens, refusal(id, &origin, step, status, &body), cut_off).await);
         }
-        let mut renewed = TokenAnswer::parse(id, &origin, step, &body)?.renew(&tokens);
+        let mut renewed = TokenAnswer::parse(id, &origin, step, &body, dpop.is_some())?.renew(&tokens);
         // Tokens from before bindings existed get the profile's now (see `binding`).
         renewed.binding = renewed.binding.or(binding);
         // Rotation safety: the server has spent the old refresh token, so the new one is in the

@@ -43,6 +43,12 @@ pub struct ResourceMetadata {
     pub authorization_servers: Vec<String>,
     #[serde(default)]
     pub scopes_supported: Option<Vec<String>>,
+    /// RFC 9449 5.2: the resource takes only DPoP-bound tokens.
+    #[serde(default)]
+    pub dpop_bound_access_tokens_required: bool,
+    /// RFC 9449 5.2: the proof algorithms the resource takes.
+    #[serde(default)]
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 /// RFC 8414 / OpenID Connect discovery metadata, endpoints checked.
@@ -58,6 +64,9 @@ pub struct ServerMetadata {
     pub client_id_metadata_document_supported: bool,
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
     pub scopes_supported: Option<Vec<String>>,
+    /// RFC 9449 5.1: the DPoP proof algorithms the token endpoint takes; absent when it says
+    /// nothing of DPoP.
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 impl ServerMetadata {
@@ -89,6 +98,7 @@ struct RawServerMetadata {
     client_id_metadata_document_supported: bool,
     token_endpoint_auth_methods_supported: Option<Vec<String>>,
     scopes_supported: Option<Vec<String>>,
+    dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 /// Everything discovery found for one MCP server.
@@ -111,6 +121,22 @@ impl Discovery {
             .or_else(|| self.challenge.as_ref().and_then(|c| c.scope.clone()))
             .or_else(|| self.resource_metadata.as_ref().and_then(|m| m.scopes_supported.clone()))
             .unwrap_or_default()
+    }
+
+    /// Whether the tokens for this server are to be DPoP-bound (RFC 9449): the MCP server asks
+    /// for them (a `DPoP` challenge, or its metadata requires or names proof algorithms), and
+    /// its authorization server takes Lanyard's ES256 proofs (or does not say which it takes).
+    /// An authorization server that offers DPoP is not enough: the MCP server may take only
+    /// bearer tokens.
+    pub fn wants_dpop(&self) -> bool {
+        let resource = self.resource_metadata.as_ref();
+        let resource_asks = self.challenge.as_ref().is_some_and(|c| c.dpop)
+            || resource.is_some_and(|m| {
+                m.dpop_bound_access_tokens_required || m.dpop_signing_alg_values_supported.is_some()
+            });
+        let algs = self.server.dpop_signing_alg_values_supported.as_ref();
+        let takes_es256 = algs.is_none_or(|algs| algs.iter().any(|alg| alg == super::dpop::ALGORITHM));
+        resource_asks && takes_es256
     }
 }
 
@@ -234,6 +260,7 @@ fn default_endpoints(id: &SourceId, from: &Origin, issuer: &str) -> Result<Serve
         client_id_metadata_document_supported: false,
         token_endpoint_auth_methods_supported: None,
         scopes_supported: None,
+        dpop_signing_alg_values_supported: None,
     })
 }
 
@@ -499,6 +526,7 @@ fn check_server_metadata(
         client_id_metadata_document_supported: raw.client_id_metadata_document_supported,
         token_endpoint_auth_methods_supported: raw.token_endpoint_auth_methods_supported,
         scopes_supported: raw.scopes_supported,
+        dpop_signing_alg_values_supported: raw.dpop_signing_alg_values_supported,
     })
 }
 
@@ -713,6 +741,8 @@ mod tests {
                 resource: "https://mcp.example.com/mcp".into(),
                 authorization_servers: vec![],
                 scopes_supported: Some(vec!["all".into()]),
+                dpop_bound_access_tokens_required: false,
+                dpop_signing_alg_values_supported: None,
             }),
             server,
             challenge: Some(BearerChallenge { scope: Some(vec!["read".into()]), ..Default::default() }),
@@ -721,5 +751,37 @@ mod tests {
         assert_eq!(discovery.scopes(Some(&["mine".into()])), ["mine"], "the profile overrides both");
         discovery.challenge = None;
         assert_eq!(discovery.scopes(None), ["all"], "scopes_supported without a challenge scope");
+    }
+
+    #[test]
+    fn dpop_is_used_when_the_mcp_server_asks_and_the_authorization_server_takes_es256() {
+        let id: SourceId = "s".parse().unwrap();
+        let from = Origin::of(&url("https://auth.example.com"));
+        let server = |algs: Option<&[&str]>| {
+            let mut raw = raw("https://auth.example.com");
+            raw.dpop_signing_alg_values_supported = algs.map(|a| a.iter().map(|s| s.to_string()).collect());
+            check_server_metadata(&id, Expected::Exactly("https://auth.example.com"), &from, raw).unwrap()
+        };
+        let discovery = |dpop_challenge: bool, algs: Option<&[&str]>| Discovery {
+            resource: "https://mcp.example.com/mcp".into(),
+            resource_metadata: None,
+            server: server(algs),
+            challenge: Some(BearerChallenge { dpop: dpop_challenge, ..Default::default() }),
+        };
+        assert!(discovery(true, Some(&["ES256", "RS256"])).wants_dpop(), "asked for and offered");
+        assert!(discovery(true, None).wants_dpop(), "asked for; the server does not say its algorithms");
+        assert!(!discovery(false, Some(&["ES256"])).wants_dpop(), "offered, but the MCP server takes bearer");
+        assert!(!discovery(true, Some(&["RS256"])).wants_dpop(), "no ES256: bearer it is");
+        let required = Discovery {
+            resource_metadata: Some(
+                serde_json::from_value(serde_json::json!({
+                    "resource": "https://mcp.example.com/mcp",
+                    "dpop_bound_access_tokens_required": true,
+                }))
+                .unwrap(),
+            ),
+            ..discovery(false, None)
+        };
+        assert!(required.wants_dpop(), "the resource metadata requires it");
     }
 }

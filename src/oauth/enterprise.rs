@@ -22,6 +22,7 @@ use url::Url;
 
 use super::binding::Binding;
 use super::discovery::{Discovery, discover};
+use super::dpop::DpopKey;
 use super::error::{OAuthError, Problem, Step};
 use super::http::{ClientAuth, bad, parse_json, post_form, refusal};
 use super::identity::{self, IdentitySession};
@@ -37,7 +38,7 @@ use crate::vault::Vault;
 const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
 const ID_JAG_TYPE: &str = "urn:ietf:params:oauth:token-type:id-jag";
-const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub(super) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// How the person's identity session comes about in `lanyard connect`.
 pub enum Identity {
@@ -152,7 +153,7 @@ async fn exchange(
     let auth = ClientAuth::None { client_id: session.client_id.clone() };
     let step = Step::TokenExchange;
     let origin = Origin::of(&session.token_endpoint);
-    let (status, body) = post_form(http, id, step, &session.token_endpoint, &auth, &fields).await?;
+    let (status, body) = post_form(http, id, step, &session.token_endpoint, &auth, &fields, None).await?;
     if !(200..300).contains(&status) {
         return Err(refusal(id, &origin, step, status, &body));
     }
@@ -179,6 +180,11 @@ async fn present(
 ) -> Result<StoredTokens, OAuthError> {
     let server = &discovery.server;
     let auth = client_auth(vault, id, settings, |method| server.takes_auth_method(method)).await?;
+    let dpop = discovery
+        .wants_dpop()
+        .then(DpopKey::generate)
+        .transpose()
+        .map_err(|problem| OAuthError::Dpop { id: id.clone(), problem })?;
     let scope = scopes.join(" ");
     let mut fields = vec![
         ("grant_type", JWT_BEARER),
@@ -188,8 +194,10 @@ async fn present(
     if !scope.is_empty() {
         fields.push(("scope", &scope));
     }
+    let step = Step::AssertionGrant;
     let answer =
-        TokenAnswer::request(http, id, Step::AssertionGrant, &server.token_endpoint, &auth, &fields).await?;
+        TokenAnswer::request(http, id, step, &server.token_endpoint, &auth, &fields, dpop.as_ref()).await?;
+    let dpop_key = answer.bound_key(dpop.as_ref());
     let at = now();
     let tokens = StoredTokens {
         access_token: answer.access_token,
@@ -209,6 +217,7 @@ async fn present(
         step_up: None,
         account: session.account.clone(),
         binding: Some(Binding::enterprise(settings, mcp_url)),
+        dpop_key,
     };
     tokens.save(vault, id).await?;
     info!(source = %id, "tokens obtained with an identity assertion grant");

@@ -255,6 +255,14 @@ pub enum OAuthError {
     )]
     ClientKey { id: SourceId, problem: super::assertion::KeyError },
 
+    #[error("source `{id}`: {problem}; try again, and if it keeps failing run `lanyard doctor`")]
+    Dpop { id: SourceId, problem: super::dpop::DpopError },
+
+    #[error(
+        "source `{id}`: the workload identity token file {path} cannot be used ({problem}); check that the platform provides it there, or change it with `lanyard profile edit {id} --assertion-file PATH`"
+    )]
+    WorkloadToken { id: SourceId, path: String, problem: String },
+
     #[error(
         "source `{id}` does not use sign-in (its auth is `{auth}`); set `--auth oauth` or `--auth client-credentials` with `lanyard profile edit {id}`"
     )]
@@ -555,6 +563,7 @@ impl OAuthError {
             | Self::ClientIssuerMoved { .. }
             | Self::MissingClientKey { .. }
             | Self::ClientKey { .. }
+            | Self::WorkloadToken { .. }
             | Self::ScopeNotGranted { .. } => ErrorKind::Profile,
             Self::Network(_) | Self::HttpClient { .. } => ErrorKind::Profile,
             Self::NotOAuth { .. }
@@ -592,6 +601,7 @@ impl OAuthError {
             | Self::IssuerMixUp { .. }
             | Self::BadCallback { .. }
             | Self::PasteBackClosed { .. }
+            | Self::Dpop { .. }
             | Self::Lock { .. } => ErrorKind::SignInFailed,
         }
     }

@@ -16,9 +16,11 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
+use tracing::debug;
 use url::Url;
 
 use super::assertion::{ASSERTION_TYPE, SigningKey};
+use super::dpop::{self, DpopKey};
 use super::error::{OAuthError, OAuthErrorCode, Problem, Step};
 use crate::ids::SourceId;
 use crate::net::CaBundle;
@@ -273,6 +275,8 @@ fn form_body(
 }
 
 /// Posts a form to a token-like endpoint (token, revocation) with the client's authentication.
+/// With a DPoP key (RFC 9449 5) the request carries a fresh proof, and an answer that asks for a
+/// nonce (`400 use_dpop_nonce` with `DPoP-Nonce`) is followed by one more try with it.
 /// Returns the status and the body, read with the size limit.
 pub async fn post_form(
     http: &reqwest::Client,
@@ -281,7 +285,28 @@ pub async fn post_form(
     endpoint: &Url,
     auth: &ClientAuth,
     fields: &[(&str, &str)],
+    dpop: Option<&DpopKey>,
 ) -> Result<(u16, Vec<u8>), OAuthError> {
+    let (status, body, nonce_asked) = post_form_once(http, id, step, endpoint, auth, fields, dpop).await?;
+    if dpop.is_some() && nonce_asked && status == 400 && asks_for_nonce(&body) {
+        debug!(source = %id, "the token endpoint asked for a DPoP nonce; once more with it");
+        let (status, body, _) = post_form_once(http, id, step, endpoint, auth, fields, dpop).await?;
+        return Ok((status, body));
+    }
+    Ok((status, body))
+}
+
+/// One post of [`post_form`]; also says whether the answer carried a DPoP nonce other than the
+/// one the proof had.
+async fn post_form_once(
+    http: &reqwest::Client,
+    id: &SourceId,
+    step: Step,
+    endpoint: &Url,
+    auth: &ClientAuth,
+    fields: &[(&str, &str)],
+    dpop: Option<&DpopKey>,
+) -> Result<(u16, Vec<u8>, bool), OAuthError> {
     let origin = Origin::of(endpoint);
     let mut request = http
         .post(endpoint.as_str())
@@ -292,6 +317,18 @@ pub async fn post_form(
         let user: String = url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
         let pass: String = url::form_urlencoded::byte_serialize(secret.expose().as_bytes()).collect();
         request = request.basic_auth(user, Some(pass));
+    }
+    // The nonce the proof carries: the one this endpoint gave last.
+    let sent_nonce = dpop.and_then(|_| dpop::nonce_for(endpoint));
+    if let Some(key) = dpop {
+        let proof = key
+            .proof("POST", endpoint, None, sent_nonce.as_deref())
+            .map_err(|problem| OAuthError::Dpop { id: id.clone(), problem })?;
+        // The proof leaves its wrapper into a header marked sensitive.
+        let mut value = reqwest::header::HeaderValue::from_str(proof.expose())
+            .map_err(|_| OAuthError::Dpop { id: id.clone(), problem: dpop::DpopError::Signing })?;
+        value.set_sensitive(true);
+        request = request.header(dpop::PROOF_HEADER, value);
     }
     let assertion = match auth {
         ClientAuth::PrivateKeyJwt { client_id, key, audience } => Some(
@@ -310,8 +347,17 @@ pub async fn post_form(
         return Err(err);
     }
     let status = response.status().as_u16();
+    if dpop.is_some() {
+        dpop::remember_nonce(endpoint, response.headers());
+    }
+    let new_nonce = dpop.is_some() && dpop::nonce_for(endpoint) != sent_nonce;
     let body = read_limited(id, &origin, step, response).await?;
-    Ok((status, body))
+    Ok((status, body, new_nonce))
+}
+
+/// Whether a token endpoint's error body is `use_dpop_nonce`.
+fn asks_for_nonce(body: &[u8]) -> bool {
+    serde_json::from_slice::<ErrorBody>(body).is_ok_and(|parsed| parsed.error == dpop::USE_NONCE)
 }
 
 #[cfg(test)]

@@ -287,7 +287,7 @@ pub async fn sign_in(
     ];
     let auth = ClientAuth::None { client_id: settings.idp_client_id.clone() };
     let step = Step::IdentitySignIn;
-    let answer = TokenAnswer::request(http, id, step, &metadata.token_endpoint, &auth, &fields).await?;
+    let answer = TokenAnswer::request(http, id, step, &metadata.token_endpoint, &auth, &fields, None).await?;
     let id_token =
         answer.id_token.clone().ok_or_else(|| bad(id, &origin, step, Problem::Missing("id_token")))?;
     let session = IdentitySession {
@@ -364,7 +364,7 @@ pub async fn end(
             Ok(Some(endpoint)) => {
                 let fields = [("token", refresh_token.expose()), ("token_type_hint", "refresh_token")];
                 let auth = ClientAuth::None { client_id: session.client_id.clone() };
-                match post_form(http, id, Step::Revocation, &endpoint, &auth, &fields).await {
+                match post_form(http, id, Step::Revocation, &endpoint, &auth, &fields, None).await {
                     Ok((status, _)) if (200..300).contains(&status) => {
                         info!(source = %id, "identity session revoked")
                     }
@@ -398,7 +398,7 @@ async fn refresh(
     let auth = ClientAuth::None { client_id: session.client_id.clone() };
     let step = Step::IdentityRefresh;
     let origin = Origin::of(&session.token_endpoint);
-    let (status, body) = post_form(http, id, step, &session.token_endpoint, &auth, &fields).await?;
+    let (status, body) = post_form(http, id, step, &session.token_endpoint, &auth, &fields, None).await?;
     if !(200..300).contains(&status) {
         let err = refusal(id, &origin, step, status, &body);
         if matches!(&err, OAuthError::Refused { code, .. } if code.as_str() == "invalid_grant") {
@@ -407,7 +407,7 @@ async fn refresh(
         }
         return Err(err);
     }
-    let answer = TokenAnswer::parse(id, &origin, step, &body)?;
+    let answer = TokenAnswer::parse(id, &origin, step, &body, false)?;
     let Some(id_token) = answer.id_token.clone() else {
         warn!(source = %id, "the identity provider's refresh gave no ID token; a sign-in is needed");
         IdentitySession::delete(vault, id, settings).await?;

@@ -17,7 +17,7 @@
 //! RFC 7591), `pkce`, `browser` (opening the URL without a shell), `redirect` (loopback listener
 //! and paste-back, `state`/`iss` checks), `authorize` (the sign-in), `client_credentials`,
 //! `credentials` (refresh under a per-source lock), `lock` (the lock files), `retry` (backoff after a failed refresh),
-//! `assertion` (the signed JWTs of `private_key_jwt`), `identity` (the
+//! `assertion` (the signed JWTs of `private_key_jwt`), `dpop` (proof-of-possession keys and proofs), `identity` (the
 //! session at an enterprise identity provider), `enterprise` (tokens from it through an identity
 //! assertion grant), `step_up` (`403 insufficient_scope`, acted on only by an explicit sign-in), `account` (who
 //! signed in, from the ID token), `activity` (what refreshes and sign-ins record in a source's history, for status), `pending`
@@ -34,6 +34,7 @@ pub mod challenge;
 mod client_credentials;
 mod credentials;
 pub mod discovery;
+pub mod dpop;
 mod enterprise;
 mod error;
 pub(crate) mod http;

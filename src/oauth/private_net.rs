@@ -122,6 +122,7 @@ mod tests {
             client_id_metadata_document_supported: false,
             token_endpoint_auth_methods_supported: None,
             scopes_supported: None,
+            dpop_signing_alg_values_supported: None,
         };
         Discovery {
             resource: "https://mcp.example/mcp".into(),

@@ -366,6 +366,7 @@ mod tests {
             client_id_metadata_document_supported: cimd,
             token_endpoint_auth_methods_supported: None,
             scopes_supported: None,
+            dpop_signing_alg_values_supported: None,
         }
     }
 

@@ -105,7 +105,7 @@ async fn revoke_and_forget(
                 let Some(token) = token else { continue };
                 let fields = [("token", token.expose()), ("token_type_hint", hint)];
                 let step = Step::Revocation;
-                match post_form(http, id, step, endpoint, &auth, &fields).await {
+                match post_form(http, id, step, endpoint, &auth, &fields, None).await {
                     Ok((status, _)) if (200..300).contains(&status) => {}
                     Ok((status, body)) => {
                         result = Err(refusal(id, &Origin::of(endpoint), step, status, &body))

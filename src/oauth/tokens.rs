@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::binding::{Binding, Mismatch};
+use super::dpop::DpopKey;
 use super::error::{OAuthError, Problem, Step};
 use super::http::{ClientAuth, bad, parse_json, post_form, refusal, shown};
 use crate::clock::now;
@@ -63,6 +64,9 @@ pub struct StoredTokens {
     /// The server and settings these tokens were issued for; `None` in documents written before
     /// bindings existed (see [`super::binding`]).
     pub binding: Option<Binding>,
+    /// The key the tokens are bound to (`token_type` `DPoP`, see [`super::dpop`]); `None` for
+    /// bearer tokens. Kept in this one vault entry with the tokens it binds.
+    pub dpop_key: Option<DpopKey>,
 }
 
 /// When an access token is renewed, relative to its expiry.
@@ -132,6 +136,12 @@ struct Document {
     account: Option<Account>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     binding: Option<Binding>,
+    /// `DPoP` for DPoP-bound tokens; absent for bearer tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token_type: Option<String>,
+    /// The private key of DPoP-bound tokens (PKCS#8, base64url).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dpop_key: Option<String>,
 }
 
 fn public_client() -> String {
@@ -145,6 +155,7 @@ impl Drop for Document {
         if let Some(token) = self.refresh_token.as_mut() {
             token.zeroize();
         }
+        self.dpop_key.zeroize();
     }
 }
 
@@ -199,7 +210,7 @@ impl StoredTokens {
             })?;
         Self::from_document(document).map(Some).ok_or_else(|| OAuthError::CorruptTokens {
             id: id.clone(),
-            problem: "an endpoint is not a URL".to_owned(),
+            problem: "an endpoint is not a URL, or the DPoP key is not one".to_owned(),
         })
     }
 
@@ -253,6 +264,10 @@ impl StoredTokens {
 
     fn from_document(mut document: Document) -> Option<Self> {
         let token_endpoint = Url::parse(&document.token_endpoint).ok()?;
+        let dpop_key = match document.dpop_key.take() {
+            Some(stored) => Some(DpopKey::from_stored(&Secret::new(stored))?),
+            None => None,
+        };
         let revocation_endpoint = match document.revocation_endpoint.take() {
             Some(raw) => Some(Url::parse(&raw).ok()?),
             None => None,
@@ -274,6 +289,7 @@ impl StoredTokens {
             step_up: document.step_up.take(),
             account: document.account.take(),
             binding: document.binding.take(),
+            dpop_key,
         })
     }
 
@@ -296,6 +312,8 @@ impl StoredTokens {
             step_up: self.step_up.clone(),
             account: self.account.clone(),
             binding: self.binding.clone(),
+            token_type: self.dpop_key.as_ref().map(|_| "DPoP".to_owned()),
+            dpop_key: self.dpop_key.as_ref().map(|key| key.to_stored().expose().to_owned()),
         }
     }
 }
@@ -320,6 +338,9 @@ pub struct TokenAnswer {
     pub scope: Option<Vec<String>>,
     /// An OpenID Connect ID token, when `openid` was requested.
     pub id_token: Option<Secret>,
+    /// Whether the access token is DPoP-bound (`token_type` `DPoP`), to the key whose proof the
+    /// request carried.
+    pub dpop_bound: bool,
 }
 
 #[derive(Deserialize)]
@@ -352,9 +373,10 @@ fn seconds(value: Option<&serde_json::Value>) -> Option<u64> {
 }
 
 impl TokenAnswer {
-    /// Posts a grant (`fields`) to the token endpoint and reads the tokens it answers with; a
-    /// status other than 2xx is the endpoint's refusal, as an error. For grants whose refusal
-    /// needs nothing but reporting; the sign-in and refresh act on the refusal's code first.
+    /// Posts a grant (`fields`) to the token endpoint, with a DPoP proof of `dpop` when given,
+    /// and reads the tokens it answers with; a status other than 2xx is the endpoint's refusal,
+    /// as an error. For grants whose refusal needs nothing but reporting; the sign-in and
+    /// refresh act on the refusal's code first.
     pub async fn request(
         http: &reqwest::Client,
         id: &SourceId,
@@ -362,24 +384,35 @@ impl TokenAnswer {
         endpoint: &Url,
         auth: &ClientAuth,
         fields: &[(&str, &str)],
+        dpop: Option<&DpopKey>,
     ) -> Result<Self, OAuthError> {
         let origin = Origin::of(endpoint);
-        let (status, body) = post_form(http, id, step, endpoint, auth, fields).await?;
+        let (status, body) = post_form(http, id, step, endpoint, auth, fields, dpop).await?;
         if !(200..300).contains(&status) {
             return Err(refusal(id, &origin, step, status, &body));
         }
-        Self::parse(id, &origin, step, &body)
+        Self::parse(id, &origin, step, &body, dpop.is_some())
     }
 
-    /// Parses a 2xx token endpoint body.
-    pub fn parse(id: &SourceId, origin: &Origin, step: Step, body: &[u8]) -> Result<Self, OAuthError> {
+    /// Parses a 2xx token endpoint body. `proved`: the request carried a DPoP proof, so a
+    /// `DPoP` token is expected; without one, only a bearer token is usable.
+    pub fn parse(
+        id: &SourceId,
+        origin: &Origin,
+        step: Step,
+        body: &[u8],
+        proved: bool,
+    ) -> Result<Self, OAuthError> {
         let mut raw: RawAnswer = parse_json(id, origin, step, body)?;
         let access_token = raw.access_token.take().filter(|t| !t.is_empty());
         let access_token =
             access_token.ok_or_else(|| bad(id, origin, step, Problem::Missing("access_token")))?;
-        if let Some(kind) = raw.token_type.as_deref().filter(|kind| !kind.eq_ignore_ascii_case("bearer")) {
-            return Err(bad(id, origin, step, Problem::NotBearer(shown(kind, 40))));
-        }
+        let dpop_bound = match raw.token_type.as_deref() {
+            None => false,
+            Some(kind) if kind.eq_ignore_ascii_case("bearer") => false,
+            Some(kind) if proved && kind.eq_ignore_ascii_case("dpop") => true,
+            Some(kind) => return Err(bad(id, origin, step, Problem::NotBearer(shown(kind, 40)))),
+        };
         Ok(Self {
             access_token: Secret::new(access_token),
             refresh_token: raw.refresh_token.take().filter(|t| !t.is_empty()).map(Secret::new),
@@ -387,7 +420,14 @@ impl TokenAnswer {
             refresh_expires_in: seconds(raw.refresh_expires_in.as_ref()),
             scope: raw.scope.as_deref().map(|s| s.split_ascii_whitespace().map(str::to_owned).collect()),
             id_token: raw.id_token.take().filter(|t| !t.is_empty()).map(Secret::new),
+            dpop_bound,
         })
+    }
+
+    /// The key the answer's tokens are bound to: `key`, whose proof the request carried, when
+    /// the server bound them; none for bearer tokens.
+    pub fn bound_key(&self, key: Option<&DpopKey>) -> Option<DpopKey> {
+        key.filter(|_| self.dpop_bound).cloned()
     }
 
     /// Renewed tokens: this answer over `previous`. A refresh token that did not rotate is kept,
@@ -395,6 +435,7 @@ impl TokenAnswer {
     pub fn renew(self, previous: &StoredTokens) -> StoredTokens {
         let at = now();
         let keeps_refresh = self.refresh_token.is_none();
+        let dpop_key = self.bound_key(previous.dpop_key.as_ref());
         StoredTokens {
             access_token: self.access_token,
             refresh_token: self.refresh_token.or_else(|| previous.refresh_token.clone()),
@@ -406,6 +447,7 @@ impl TokenAnswer {
             },
             scopes: self.scope.unwrap_or_else(|| previous.scopes.clone()),
             obtained_at: at,
+            dpop_key,
             ..previous.clone()
         }
     }
@@ -457,6 +499,7 @@ pub(crate) mod tests {
             step_up: None,
             account: None,
             binding: None,
+            dpop_key: None,
         }
     }
 
@@ -526,6 +569,7 @@ pub(crate) mod tests {
             &origin,
             Step::Refresh,
             br#"{"access_token":"at-2","token_type":"bearer","expires_in":"60"}"#,
+            false,
         )
         .unwrap();
         let renewed = answer.renew(&sample());
@@ -541,26 +585,54 @@ pub(crate) mod tests {
             &origin,
             Step::Refresh,
             br#"{"access_token":"at-3","refresh_token":"rt-2"}"#,
+            false,
         )
         .unwrap()
         .renew(&sample());
         assert_eq!(rotated.refresh_token.as_ref().map(Secret::expose), Some("rt-2"), "rotation replaces it");
     }
 
+    #[tokio::test]
+    async fn dpop_bound_tokens_keep_their_key_through_the_vault_and_a_refresh() {
+        let origin = Origin::of(&Url::parse("https://as.example").unwrap());
+        let id: SourceId = "s".parse().unwrap();
+        let key = DpopKey::generate().unwrap();
+        let bound = br#"{"access_token":"at-2","token_type":"DPoP","expires_in":60}"#;
+        let answer = TokenAnswer::parse(&id, &origin, Step::Refresh, bound, true).unwrap();
+        assert_eq!(answer.bound_key(Some(&key)), Some(key.clone()), "a DPoP answer binds the key proved");
+        let tokens = StoredTokens { dpop_key: Some(key.clone()), ..sample() };
+        let vault = Vault::mock();
+        tokens.save(&vault, &id).await.unwrap();
+        let back = StoredTokens::load(&vault, &id).await.unwrap().unwrap();
+        assert_eq!(back.dpop_key.as_ref().map(DpopKey::thumbprint), Some(key.thumbprint()), "kept");
+        let renewed = answer.renew(&back);
+        assert_eq!(renewed.dpop_key, Some(key), "a bound refresh keeps the key");
+        let unbound = TokenAnswer::parse(&id, &origin, Step::Refresh, br#"{"access_token":"at-3"}"#, true)
+            .unwrap()
+            .renew(&back);
+        assert_eq!(unbound.dpop_key, None, "a server that answers Bearer ends the binding");
+    }
+
     #[test]
     fn unusable_answers_are_refused() {
         let origin = Origin::of(&Url::parse("https://as.example").unwrap());
         let id: SourceId = "s".parse().unwrap();
-        let err = TokenAnswer::parse(&id, &origin, Step::Refresh, br#"{"token_type":"Bearer"}"#).unwrap_err();
+        let err = TokenAnswer::parse(&id, &origin, Step::Refresh, br#"{"token_type":"Bearer"}"#, false)
+            .unwrap_err();
         assert!(
             matches!(err, OAuthError::BadAnswer { problem: Problem::Missing("access_token"), .. }),
             "{err:?}"
         );
-        let err =
-            TokenAnswer::parse(&id, &origin, Step::Refresh, br#"{"access_token":"x","token_type":"DPoP"}"#)
-                .unwrap_err();
+        let err = TokenAnswer::parse(
+            &id,
+            &origin,
+            Step::Refresh,
+            br#"{"access_token":"x","token_type":"DPoP"}"#,
+            false,
+        )
+        .unwrap_err();
         assert!(matches!(err, OAuthError::BadAnswer { problem: Problem::NotBearer(_), .. }), "{err:?}");
-        let err = TokenAnswer::parse(&id, &origin, Step::Refresh, b"<html>").unwrap_err();
+        let err = TokenAnswer::parse(&id, &origin, Step::Refresh, b"<html>", false).unwrap_err();
         assert!(!err.to_string().contains("<html>"), "the body is never quoted: {err}");
     }
 }

@@ -285,6 +285,7 @@ fn keep_unshown_auth(profile: &mut Profile, before: &Auth) {
                 allow_private_network: old.allow_private_network,
                 // A client key (set with the CLI) stays while the form gives no secret.
                 client_key: old.client_key.clone().filter(|_| new.client_secret.is_none()),
+                assertion_file: old.assertion_file.clone().filter(|_| new.client_secret.is_none()),
                 client_issuer: old.client_issuer.clone(),
                 ..new
             })
@@ -401,8 +402,13 @@ fn service_account(
     let client_id = cc.client_id.trim().to_owned();
     found.check(FormField::ClientId, check_service_client_id(&client_id));
     let scopes = found.check(FormField::Scopes, scope_list(cc.scopes)).flatten();
-    // A blank secret on a source with a client key keeps the key (see `keep_unshown_auth`).
-    let client_secret = if cc.client_secret.is_empty() && draft.has_stored(&SecretRef::client_key()) {
+    // A blank secret on a source with a client key or a workload token file keeps it (see
+    // `keep_unshown_auth`); the draft still holds the saved auth here.
+    let workload =
+        matches!(&draft.profile().auth, Auth::ClientCredentials(old) if old.assertion_file.is_some());
+    let client_secret = if cc.client_secret.is_empty()
+        && (workload || draft.has_stored(&SecretRef::client_key()))
+    {
         None
     } else {
         let stored =
@@ -421,6 +427,7 @@ fn service_account(
         client_id,
         client_secret,
         client_key: None,
+        assertion_file: None,
         client_issuer: None,
         scopes,
         service_token_header: header,
@@ -624,6 +631,23 @@ mod tests {
             "the blank secret keeps the stored one"
         );
         assert_eq!(cc.client_id, "svc", "trimmed");
+
+        let mut workload = before.clone();
+        if let Auth::ClientCredentials(cc) = &mut workload.auth {
+            cc.client_secret = None;
+            cc.assertion_file = Some("/run/tokens/mcp".into());
+        }
+        let (after, _) = account("").into_edit(&workload).unwrap();
+        let Auth::ClientCredentials(cc) = after.auth else { panic!("expected a service account") };
+        assert_eq!(cc.assertion_file.as_deref(), Some("/run/tokens/mcp"), "a workload keeps its token file");
+        assert_eq!(cc.client_secret, None, "and gets no secret");
+        let (after, _) = account("new-secret").into_edit(&workload).unwrap();
+        let Auth::ClientCredentials(cc) = after.auth else { panic!("expected a service account") };
+        assert_eq!(
+            (cc.assertion_file, cc.client_secret.is_some()),
+            (None, true),
+            "a typed secret replaces it"
+        );
     }
 
     fn oauth(scopes: Vec<String>) -> FormOAuth {

@@ -490,6 +490,12 @@ pub struct ClientCredentialsSettings {
     /// The private key for `private_key_jwt` (RFC 7523 client authentication).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key: Option<ClientKey>,
+    /// Workload identity (SEP-1933): the file where the platform keeps the workload's JWT (a
+    /// Kubernetes projected service account token, a cloud workload identity token), presented
+    /// with the JWT bearer grant (RFC 7523 2.1) instead of a secret or a key. Read at each token
+    /// request, since the platform replaces it; never copied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion_file: Option<String>,
     /// The authorization server (its issuer) the client belongs to when the token endpoint is
     /// discovered: its secret or assertion goes to no other. Without it, the issuer of the
     /// source's current token counts.
@@ -516,6 +522,7 @@ impl ClientCredentialsSettings {
             client_id: client_id.into(),
             client_secret: Some(SecretRef::client_secret()),
             client_key: None,
+            assertion_file: None,
             client_issuer: None,
             scopes: None,
             service_token_header: None,

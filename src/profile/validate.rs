@@ -208,15 +208,21 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
         }
         Auth::ClientCredentials(cc) => {
             check_service_client_id(&cc.client_id)?;
-            match (&cc.client_secret, &cc.client_key) {
-                (Some(_), None) | (None, Some(_)) => {}
-                (None, None) => {
+            match (&cc.client_secret, &cc.client_key, &cc.assertion_file) {
+                (Some(_), None, None) | (None, Some(_), None) | (None, None, Some(_)) => {}
+                (None, None, None) => {
                     return Err(problem(
                         "auth.client_secret",
-                        "is missing: a service account proves itself with `client_secret` or `client_key`",
+                        "is missing: a service account proves itself with `client_secret`, `client_key` or `assertion_file`",
                     ));
                 }
-                (Some(_), Some(_)) => {
+                (_, _, Some(_)) => {
+                    return Err(problem(
+                        "auth.assertion_file",
+                        "is set beside `client_secret` or `client_key`; a service account uses one of them",
+                    ));
+                }
+                (Some(_), Some(_), None) => {
                     return Err(problem(
                         "auth.client_key",
                         "and `client_secret` are both set; a service account uses one of them",
@@ -478,8 +484,18 @@ mod tests {
         profile.auth = Auth::ClientCredentials(cc.clone());
         assert_eq!(validate(&profile), Ok(()), "a key alone is a service account's proof");
         cc.client_key = None;
-        profile.auth = Auth::ClientCredentials(cc);
+        profile.auth = Auth::ClientCredentials(cc.clone());
         assert_eq!(validate(&profile).unwrap_err().field, "auth.client_secret", "neither is refused");
+        cc.assertion_file = Some("/var/run/secrets/tokens/mcp".into());
+        profile.auth = Auth::ClientCredentials(cc.clone());
+        assert_eq!(validate(&profile), Ok(()), "a workload identity token file alone is a proof");
+        cc.client_secret = Some(SecretRef::client_secret());
+        profile.auth = Auth::ClientCredentials(cc);
+        assert_eq!(
+            validate(&profile).unwrap_err().field,
+            "auth.assertion_file",
+            "a token file beside a secret is refused"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The seam where a source's credentials meet rmcp's streamable HTTP client: every request the
 //! client makes (the handshake, each call, the event stream, the session's end) asks an
-//! [`Authorizer`] for the bearer token it carries, so a session outlives its tokens.
+//! [`Authorizer`] for the credentials it carries, so a session outlives its tokens: the
+//! `Authorization` header, and for a DPoP-bound token a proof made for that one request.
 //!
 //! A connection is long-lived (the merged server keeps one per source for hours), while an
 //! access token lives minutes to an hour. A token fixed when the connection opened would stop
@@ -8,6 +9,12 @@
 //! expiry in the background and hand out the current token. A `401` to a token Lanyard added is
 //! answered by one renewal and one retry, the same rule the HTTP forward follows. A `403
 //! insufficient_scope` is passed on unchanged: a step-up needs the person, not a renewal.
+//!
+//! A `401` that refuses a DPoP proof rather than the token (`use_dpop_nonce`, RFC 9449 9) is
+//! answered by one more try with a fresh proof carrying the server's nonce. rmcp keeps only the
+//! `WWW-Authenticate` of such an answer, not its `DPoP-Nonce`, so the nonce is learned from a
+//! `ping` sent beside rmcp's request, whose answer is read here and otherwise dropped: harmless
+//! to the server, and only when a server asks for a nonce Lanyard does not have yet.
 //!
 //! rmcp's error type is non-exhaustive, so a client of our own cannot carry its own error type
 //! through it without losing rmcp's variants. A credential failure (sign-in needed, keychain
@@ -20,25 +27,43 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
-use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::Method;
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
 use rmcp::model::ClientJsonRpcMessage;
 use rmcp::transport::streamable_http_client::{
     SseError, StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse,
     StreamableHttpResponseLimits,
 };
 use rmcp_sse_stream::Sse;
+use url::Url;
 
+use crate::oauth::dpop;
 use crate::secret::Secret;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Where an HTTP upstream's requests get their bearer token.
-pub trait Authorizer: Send + Sync + 'static {
-    /// The token for the next request; `None` to send none.
-    fn bearer(&self) -> BoxFuture<'_, Result<Option<Secret>, BoxError>>;
+/// The credentials of one request: the token it carries, and the headers that present it
+/// (`Authorization`, and for a DPoP-bound token the `DPoP` proof made for this request).
+#[derive(Clone)]
+pub struct Authorization {
+    pub token: Secret,
+    pub headers: HeaderMap,
+}
 
-    /// A token other than `refused`, which the server has just answered `401` to.
-    fn renew(&self, refused: Secret) -> BoxFuture<'_, Result<Secret, BoxError>>;
+/// Where an HTTP upstream's requests get their credentials.
+pub trait Authorizer: Send + Sync + 'static {
+    /// The credentials of the next request, `method` to `url`; `None` to send none. Asked again
+    /// for a retry: a DPoP proof is good for one request only.
+    fn authorize(&self, method: Method, url: Url) -> BoxFuture<'_, Result<Option<Authorization>, BoxError>>;
+
+    /// Credentials with a token other than `refused`, which the server has just answered `401`
+    /// to, for a request `method` to `url`.
+    fn renew(
+        &self,
+        refused: Secret,
+        method: Method,
+        url: Url,
+    ) -> BoxFuture<'_, Result<Authorization, BoxError>>;
 }
 
 /// Why a request was not sent: its credentials could not be had. Carries the credential
@@ -119,29 +144,97 @@ impl AuthorizedClient {
         &self.http
     }
 
-    /// The token the next request would carry, if it can be had: for a second look at an answer,
-    /// which must reach the server as the failed request did.
-    pub async fn current_bearer(&self) -> Option<Secret> {
-        self.authorizer.as_ref()?.bearer().await.ok().flatten()
+    /// The credentials a `method` request to `url` would carry, if they can be had: for a second
+    /// look at an answer, which must reach the server as the failed request did.
+    pub async fn current_authorization(&self, method: Method, url: &Url) -> HeaderMap {
+        let Some(authorizer) = &self.authorizer else { return HeaderMap::new() };
+        match authorizer.authorize(method, url.clone()).await {
+            Ok(Some(authorization)) => authorization.headers,
+            _ => HeaderMap::new(),
+        }
     }
 
-    /// Sends with the current token; after a `401` to it, once more with a renewed one.
-    async fn authorized<T, F, Fut>(&self, send: F) -> Result<T, HttpError>
+    /// Sends a `method` request to `uri` with the current credentials (`send` adds them to the
+    /// request's own `headers`); after a `401` that refuses the DPoP proof, once more with a
+    /// fresh one; after a `401` to the token, once more with a renewed one. `session` is the
+    /// request's session id, for the `ping` that learns a nonce.
+    async fn authorized<T, F, Fut>(
+        &self,
+        method: Method,
+        uri: &str,
+        session: Option<&Arc<str>>,
+        headers: &HashMap<HeaderName, HeaderValue>,
+        send: F,
+    ) -> Result<T, HttpError>
     where
-        F: Fn(Option<String>) -> Fut,
+        F: Fn(HashMap<HeaderName, HeaderValue>) -> Fut,
         Fut: Future<Output = Result<T, HttpError>>,
     {
-        let Some(authorizer) = &self.authorizer else { return send(None).await };
-        let token = authorizer.bearer().await.map_err(failure)?;
-        let sent = send(token.as_ref().map(|token| token.expose().to_owned())).await;
-        match (sent, token) {
-            (Err(StreamableHttpError::AuthRequired(_)), Some(refused)) => {
-                tracing::debug!("the server refused the token; renewing it once");
-                let renewed = authorizer.renew(refused).await.map_err(failure)?;
-                send(Some(renewed.expose().to_owned())).await
+        let (Some(authorizer), Ok(url)) = (&self.authorizer, Url::parse(uri)) else {
+            return send(headers.clone()).await;
+        };
+        let with = |authorization: &Authorization| {
+            let mut all = headers.clone();
+            all.extend(authorization.headers.iter().map(|(name, value)| (name.clone(), value.clone())));
+            all
+        };
+        let first = authorizer.authorize(method.clone(), url.clone()).await.map_err(failure)?;
+        let Some(mut current) = first else { return send(headers.clone()).await };
+        let (mut reproved, mut renewed) = (false, false);
+        loop {
+            let sent = send(with(&current)).await;
+            let Err(StreamableHttpError::AuthRequired(refusal)) = &sent else { return sent };
+            let proved = current.headers.contains_key(dpop::PROOF_HEADER);
+            if proved && !reproved && dpop::refuses_proof([refusal.www_authenticate_header.as_str()]) {
+                tracing::debug!("the server refused the DPoP proof; once more with a fresh one");
+                reproved = true;
+                self.learn_nonce(authorizer.as_ref(), &url, session, headers).await?;
+                match authorizer.authorize(method.clone(), url.clone()).await.map_err(failure)? {
+                    Some(fresh) => current = fresh,
+                    None => return sent,
+                }
+                continue;
             }
-            (sent, _) => sent,
+            if renewed {
+                return sent;
+            }
+            tracing::debug!("the server refused the token; renewing it once");
+            renewed = true;
+            current = authorizer
+                .renew(current.token.clone(), method.clone(), url.clone())
+                .await
+                .map_err(failure)?;
         }
+    }
+
+    /// Learns the DPoP nonce the server at `url` wants, from its answer to a `ping` (see the
+    /// module doc): rmcp does not pass that answer header on.
+    async fn learn_nonce(
+        &self,
+        authorizer: &dyn Authorizer,
+        url: &Url,
+        session: Option<&Arc<str>>,
+        headers: &HashMap<HeaderName, HeaderValue>,
+    ) -> Result<(), HttpError> {
+        let Some(authorization) = authorizer.authorize(Method::POST, url.clone()).await.map_err(failure)?
+        else {
+            return Ok(());
+        };
+        let ping = serde_json::json!({ "jsonrpc": "2.0", "id": "lanyard-dpop-nonce", "method": "ping" });
+        let mut request = self
+            .http
+            .post(url.as_str())
+            .header(ACCEPT, "application/json, text/event-stream")
+            .headers(headers.iter().map(|(name, value)| (name.clone(), value.clone())).collect())
+            .headers(authorization.headers)
+            .json(&ping);
+        if let Some(session) = session {
+            request = request.header("Mcp-Session-Id", session.as_ref());
+        }
+        if let Ok(answer) = request.send().await {
+            dpop::remember_nonce(url, answer.headers());
+        }
+        Ok(())
     }
 }
 
@@ -186,13 +279,13 @@ impl StreamableHttpClient for AuthorizedClient {
         limits: StreamableHttpResponseLimits,
     ) -> Result<StreamableHttpPostResponse, HttpError> {
         let answer = self
-            .authorized(|token| {
+            .authorized(Method::POST, &uri, session_id.as_ref(), &custom_headers, |headers| {
                 self.http.post_message_with_response_limits(
                     Arc::clone(&uri),
                     message.clone(),
                     session_id.clone(),
-                    token,
-                    custom_headers.clone(),
+                    None,
+                    headers,
                     limits,
                 )
             })
@@ -207,8 +300,8 @@ impl StreamableHttpClient for AuthorizedClient {
         _auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<(), HttpError> {
-        self.authorized(|token| {
-            self.http.delete_session(Arc::clone(&uri), Arc::clone(&session_id), token, custom_headers.clone())
+        self.authorized(Method::DELETE, &uri, Some(&session_id), &custom_headers, |headers| {
+            self.http.delete_session(Arc::clone(&uri), Arc::clone(&session_id), None, headers)
         })
         .await
     }
@@ -243,13 +336,13 @@ impl StreamableHttpClient for AuthorizedClient {
         max_sse_event_size: usize,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, HttpError> {
         let answer = self
-            .authorized(|token| {
+            .authorized(Method::GET, &uri, session_id.as_ref(), &custom_headers, |headers| {
                 self.http.get_stream_with_max_sse_event_size(
                     Arc::clone(&uri),
                     session_id.clone(),
                     last_event_id.clone(),
-                    token,
-                    custom_headers.clone(),
+                    None,
+                    headers,
                     max_sse_event_size,
                 )
             })

@@ -86,11 +86,13 @@ pub(super) async fn explain_answer(
             "clientInfo": { "name": "lanyard", "version": env!("CARGO_PKG_VERSION") }
         }
     });
-    let mut request =
-        client.http().post(url.as_str()).header(ACCEPT, "application/json, text/event-stream").json(&probe);
-    if let Some(token) = client.current_bearer().await {
-        request = request.bearer_auth(token.expose());
-    }
+    let credentials = client.current_authorization(reqwest::Method::POST, url).await;
+    let request = client
+        .http()
+        .post(url.as_str())
+        .header(ACCEPT, "application/json, text/event-stream")
+        .headers(credentials)
+        .json(&probe);
     let sent = request.send().await;
     let response = match sent {
         Ok(response) => response,

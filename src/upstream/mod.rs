@@ -47,7 +47,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, instrument};
 
 use self::authorized::AuthorizedClient;
-pub use self::authorized::{Authorizer, CredentialFailure};
+pub use self::authorized::{Authorization, Authorizer, CredentialFailure};
 pub use self::changes::ListChanged;
 use self::changes::Listener;
 use self::classify::Diagnosis;

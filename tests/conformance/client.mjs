@@ -198,6 +198,15 @@ function run() {
         ["--auth", "client-credentials", "--client-id", context.client_id, "--client-key-file", keyFile, ...alg],
       );
     }
+    case "auth/wif-jwt-bearer": {
+      // A workload whose platform keeps its identity token in a file (as Kubernetes projects a
+      // service account token): the profile names the file, and Lanyard presents what it holds.
+      const tokenFile = join(home, "workload-token.jwt");
+      writeFileSync(tokenFile, context.valid_jwt, { mode: 0o600 });
+      return signInAndCall(
+        ["--auth", "client-credentials", "--client-id", context.client_id, "--assertion-file", tokenFile],
+      );
+    }
     case "auth/cross-app-access-complete-flow": // the stable suite's name for the same flow
     case "auth/enterprise-managed-authorization": {
       // The person signed in to the identity provider with another tool, which hands over the

@@ -200,3 +200,66 @@ async fn a_key_that_cannot_sign_is_refused_when_it_is_given() {
     let Run { code, .. } = home.run(&["profile", "show", &id_text]);
     assert_ne!(code, 0, "nothing was saved");
 }
+
+/// Workload identity (SEP-1933, issue 22's neighbour in the conformance suite): the profile keeps
+/// only the path of the file the platform writes the workload's JWT to; each token request reads
+/// it and presents it once with the JWT bearer grant. oidc-provider here knows no such client (nor
+/// grant), so it refuses: the refusal is reported as the server's, with no second try and no
+/// other grant.
+#[tokio::test]
+async fn a_workload_presents_the_token_its_platform_keeps_in_a_file_once_per_request() {
+    let fixture = OAuthFixture::start(&[]).await.unwrap();
+    let home = cli_home();
+    let id = unique_id("wif");
+    let id_text = id.to_string();
+    let _cleanup = Cleanup(vec![format!("source:{id}/oauth/tokens")]);
+    let platform = tempfile::tempdir().expect("a temp dir");
+    let token_file = platform.path().join("token.jwt");
+    let token_path = token_file.display().to_string();
+    let workload_jwt = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ3b3JrbG9hZC1wbGFudGVkIn0.c2lnbmF0dXJl";
+
+    let added = home.run(&[
+        "profile",
+        "add",
+        &id_text,
+        "--url",
+        &fixture.mcp,
+        "--auth",
+        "client-credentials",
+        "--client-id",
+        "workload-1",
+        "--assertion-file",
+        &token_path,
+    ]);
+    assert_eq!(added.code, 0, "profile add takes --assertion-file: {}", added.stderr);
+    let profile = std::fs::read_to_string(home.profile_file()).expect("the profile file");
+    assert!(profile.contains(&format!("assertion_file = \"{token_path}\"")), "the path is kept: {profile}");
+
+    // The platform has not written the token yet.
+    let missing = home.run(&["connect", &id_text]);
+    assert_ne!(missing.code, 0, "no token file, no token");
+    assert!(
+        missing.stderr.contains(&token_path) && missing.stderr.contains("--assertion-file"),
+        "the error names the file and the fix: {}",
+        missing.stderr
+    );
+
+    std::fs::write(&token_file, format!("{workload_jwt}\n")).expect("the platform writes the token");
+    let refused = home.run(&["connect", &id_text]);
+    assert_ne!(refused.code, 0, "this authorization server takes no workload");
+    assert!(refused.stderr.contains("invalid_client"), "the server's refusal: {}", refused.stderr);
+    let stats = fixture.stats().await.expect("fixture stats");
+    let requests: Vec<&Value> = stats["token_log"].as_array().expect("a token log").iter().collect();
+    let bearer: Vec<&&Value> = requests
+        .iter()
+        .filter(|r| r["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer")
+        .collect();
+    assert_eq!(bearer.len(), 1, "one JWT bearer request, not retried: {requests:?}");
+    assert_eq!(bearer[0]["client_id"], "workload-1", "as a public client: {requests:?}");
+    assert_eq!(requests.len(), 1, "and no other grant tried instead: {requests:?}");
+    for file in home.files() {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).into_owned();
+        assert!(!text.contains("workload-planted") && !text.contains(workload_jwt), "{}", file.display());
+    }
+    assert!(!refused.stderr.contains(workload_jwt) && !refused.stdout.contains(workload_jwt), "never shown");
+}

@@ -178,6 +178,7 @@ fn tokens() -> StoredTokens {
         step_up: None,
         account: None,
         binding: None,
+        dpop_key: None,
     }
 }
 

@@ -11,6 +11,7 @@ mod client_key;
 mod clients;
 mod credential_paths;
 mod doctor;
+mod dpop;
 mod elicitation;
 mod enterprise;
 mod faults;

@@ -222,6 +222,7 @@ fn tokens(token_endpoint: &str, access: &str, refresh: &str, expires_at: u64) ->
         step_up: None,
         account: None,
         binding: None,
+        dpop_key: None,
     }
 }
 

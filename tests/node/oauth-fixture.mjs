@@ -80,6 +80,11 @@ const HELP = `oauth-fixture: OAuth authorization server + protected MCP server f
                            this file, written on every change and read at start: a fixture
                            killed and started again on the same ports with the same file knows
                            every token it issued before (an authorization server that restarts)
+  --dpop                   DPoP-bound tokens only (RFC 9449): the authorization server binds
+                           tokens to the client's key and demands a nonce in its proofs; the MCP
+                           server takes only \`Authorization: DPoP\` with a valid proof per request
+                           (method, URL, token hash, key thumbprint, its own nonce, a \`jti\` it
+                           has not seen) and logs each proof it checked (stats.mcp.dpop)
   --ignore-stdin           do not exit when stdin closes (for running it by hand in background)
   --verbose                log every HTTP request to stderr
   --help
@@ -101,6 +106,7 @@ const { values: flags } = parseArgs({
     'as-port': { type: 'string', default: '0' },
     'mcp-port': { type: 'string', default: '0' },
     'state-file': { type: 'string' },
+    dpop: { type: 'boolean', default: false },
     'ignore-stdin': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -145,6 +151,10 @@ const fixture = {
   tokenFailures: [], // armed failure rules for the token endpoint, see POST /__fixture/token-failures
   omitExpiresIn: false, // token responses leave out `expires_in` (POST /__fixture/config)
   expiresInSkew: 0, // seconds added to the `expires_in` reported (a clock that runs behind)
+  // --dpop: the MCP server's current nonce, and the proofs it is told to refuse as replays
+  // (POST /__fixture/dpop {"refuse_as_replayed":1}: one proof that a thief got there first with)
+  dpopNonce: crypto.randomBytes(16).toString('base64url'),
+  dpopRefuseAsReplayed: 0,
 };
 
 // Scopes of the MCP resource server. `mcp:admin` exists so a test can do a step-up.
@@ -189,6 +199,8 @@ function freshStats() {
     mcp: {
       requests: 0, ok: 0, unauthorized: 0, forbidden: 0, tool_calls: {},
       service_token_requests: 0, service_token_sha256: null,
+      // --dpop: every proof checked: { at, method, ok, reason, jti, jkt, nonce, ath_ok }
+      dpop: [],
     },
   };
 }
@@ -472,8 +484,11 @@ const provider = new Provider(issuer, {
     // that is an https URL names the client's metadata document. Documents are served from
     // memory (`fetch` below), as registered through POST /__fixture/client-metadata-documents.
     clientIdMetadataDocument: { enabled: true, ack: 'draft-02' },
-    // Off so no client gets sender-constrained (DPoP) tokens the MCP server would not check.
-    dPoP: { enabled: false },
+    // Off so no client gets sender-constrained (DPoP) tokens the MCP server would not check;
+    // --dpop turns it on, with a nonce required in every proof at the token endpoint.
+    dPoP: flags.dpop
+      ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
+      : { enabled: false },
     // RFC 8707. Access tokens are OPAQUE (oidc-provider's default format) and audience-bound to the
     // MCP resource; the MCP server validates them by introspection, which also sees revocation.
     // (oidc-provider refuses to introspect JWT access tokens, so JWT would have meant no
@@ -842,6 +857,10 @@ async function asHandler(req, res) {
 //                                         "grant_type":"refresh_token"}  (arms a rule;
 //                                         {"clear":true} disarms all; with "abandon", a request
 //                                         whose client left during the delay is not processed)
+//   POST /__fixture/dpop                 (--dpop) {"refuse_as_replayed":1} refuses the next valid
+//                                         proof as one seen before; {"rotate_nonce":true} makes
+//                                         the MCP server's nonce stale; {"replay_last":true} sends
+//                                         the last accepted proof again: {"accepted","reason"}
 //   POST /__fixture/revoke-all           server-side revocation: every grant, access/refresh token,
 //                                         code, AS session and client-credentials token
 //                                         (?sub=alice: only that user's grants, tokens and sessions)
@@ -900,6 +919,7 @@ const CONTROL_ENDPOINTS = [
   'POST /__fixture/consent {"mode":"deny"|"approve","deny_scopes":[...]}',
   'POST /__fixture/config {"access_ttl","refresh_ttl","user","challenge_scope","omit_expires_in","expires_in_skew","authorization_servers"}',
   'POST /__fixture/token-failures {"count","status","error","delay_ms","drop","abandon","grant_type"} | {"clear":true}',
+  'POST /__fixture/dpop {"refuse_as_replayed":N,"rotate_nonce":true,"replay_last":true} (--dpop)',
   'POST /__fixture/revoke-all [?sub=alice]',
   'POST /__fixture/expire-access-tokens',
   'POST /__fixture/forget-clients',
@@ -953,6 +973,20 @@ async function handleControl(req, res, url) {
       }
       log(`config: ${JSON.stringify(settings())}`);
       return sendJson(res, 200, settings());
+    }
+
+    case 'POST /__fixture/dpop': {
+      if (p.refuse_as_replayed !== undefined) fixture.dpopRefuseAsReplayed = Number(p.refuse_as_replayed) || 0;
+      if (p.rotate_nonce) fixture.dpopNonce = crypto.randomBytes(16).toString('base64url');
+      if (p.replay_last) {
+        // The last proof the MCP server accepted, sent again (a thief who copied the request):
+        // checked the way the MCP server checks every request.
+        if (!lastAcceptedProof) return sendJson(res, 409, { error: 'no proof accepted yet' });
+        const { method, proof, token, jkt } = lastAcceptedProof;
+        const checked = checkProof({ method, headers: { dpop: proof } }, token, jkt);
+        return sendJson(res, 200, { accepted: !!checked.ok, reason: checked.reason ?? null });
+      }
+      return sendJson(res, 200, { refuse_as_replayed: fixture.dpopRefuseAsReplayed });
     }
 
     case 'POST /__fixture/token-failures': {
@@ -1074,6 +1108,7 @@ const protectedResourceMetadata = {
   scopes_supported: MCP_SCOPES,
   bearer_methods_supported: ['header'],
   resource_name: 'Lanyard OAuth fixture MCP server',
+  ...(flags.dpop && { dpop_bound_access_tokens_required: true, dpop_signing_alg_values_supported: ['ES256'] }),
 };
 
 // RFC 6750 / RFC 9728 challenge. No `error` when no credentials were sent (RFC 6750 3.1).
@@ -1084,7 +1119,7 @@ function challenge({ error, description, scope } = {}) {
   parts.push(`resource_metadata="${prmUrl}"`);
   const wanted = scope ?? fixture.challengeScope;
   if (wanted) parts.push(`scope="${wanted}"`);
-  return `Bearer ${parts.join(', ')}`;
+  return `${flags.dpop ? 'DPoP algs="ES256",' : 'Bearer'} ${parts.join(', ')}`;
 }
 
 function unauthorized(res, error, description) {
@@ -1092,7 +1127,46 @@ function unauthorized(res, error, description) {
   verbose(`MCP 401: ${description ?? 'no token'}`);
   return sendJson(res, 401, { error: error ?? 'unauthorized', error_description: description ?? 'a bearer token is required' }, {
     'www-authenticate': challenge({ error, description }),
+    ...(flags.dpop && { 'dpop-nonce': fixture.dpopNonce }),
   });
+}
+
+// --dpop: the proof of one request (RFC 9449 4.3, 7.1), checked with node's own crypto against
+// the key it names, the token it presents (`ath`) and the key the token is bound to (`jkt`).
+const seenJtis = new Set();
+let lastAcceptedProof = null; // kept in memory for POST /__fixture/dpop {"replay_last":true}
+function checkProof(req, token, boundJkt) {
+  const proof = req.headers.dpop;
+  if (typeof proof !== 'string' || proof.includes(',')) return { reason: 'missing DPoP proof', error: 'invalid_dpop_proof' };
+  const [h, p, sig] = proof.split('.');
+  let header, claims;
+  try {
+    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+  } catch {
+    return { reason: 'DPoP proof is not a JWT', error: 'invalid_dpop_proof' };
+  }
+  const bad = (reason) => ({ reason, error: 'invalid_dpop_proof', claims });
+  if (header.typ !== 'dpop+jwt' || header.alg !== 'ES256' || !header.jwk || header.jwk.d) return bad('bad proof header');
+  const key = crypto.createPublicKey({ key: header.jwk, format: 'jwk' });
+  const signed = crypto.verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig ?? '', 'base64url'));
+  if (!signed) return bad('signature does not verify');
+  const { crv, kty, x, y } = header.jwk;
+  const jkt = crypto.createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
+  if (jkt !== boundJkt) return bad('proof key is not the key the token is bound to');
+  if (claims.htm !== req.method) return bad(`htm ${claims.htm} is not ${req.method}`);
+  if (claims.htu !== mcpUrl) return bad(`htu ${claims.htu} is not ${mcpUrl}`);
+  if (typeof claims.iat !== 'number' || Math.abs(Date.now() / 1000 - claims.iat) > 60) return bad('iat out of window');
+  if (claims.ath !== crypto.createHash('sha256').update(token).digest('base64url')) return bad('ath is not the token presented');
+  if (typeof claims.jti !== 'string' || seenJtis.has(claims.jti)) return bad('replayed proof (jti seen before)');
+  if (fixture.dpopRefuseAsReplayed > 0) {
+    fixture.dpopRefuseAsReplayed -= 1;
+    seenJtis.add(claims.jti);
+    return bad('replayed proof (refused as told)');
+  }
+  if (claims.nonce !== fixture.dpopNonce) return { reason: 'nonce missing or stale', error: 'use_dpop_nonce', claims };
+  seenJtis.add(claims.jti);
+  return { ok: true, claims, jkt };
 }
 
 // Validates the bearer token by asking the AS (RFC 7662) on every request: active (not expired,
@@ -1101,8 +1175,9 @@ function unauthorized(res, error, description) {
 async function authenticate(req) {
   const header = req.headers.authorization;
   if (!header) return { missing: true };
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
-  if (!match) return { reason: 'malformed Authorization header (expected Bearer <token>)' };
+  const scheme = flags.dpop ? 'DPoP' : 'Bearer';
+  const match = new RegExp(`^${scheme} +([A-Za-z0-9\\-._~+/]+=*)$`, 'i').exec(header.trim());
+  if (!match) return { reason: `malformed Authorization header (expected ${scheme} <token>)` };
   const token = match[1];
 
   const response = await fetch(`${issuer}/token/introspection`, {
@@ -1117,7 +1192,14 @@ async function authenticate(req) {
   const info = await response.json();
 
   if (!info.active) return { reason: 'token is not active (unknown, expired or revoked)' };
-  if (info.token_type !== 'Bearer') return { reason: 'not an access token' };
+  if (info.token_type !== (flags.dpop ? 'DPoP' : 'Bearer')) return { reason: `not a ${scheme} access token` };
+  if (flags.dpop) {
+    const checked = checkProof(req, token, info.cnf?.jkt);
+    const { jti, nonce, htm, htu } = checked.claims ?? {};
+    pushLog(stats.mcp.dpop, { at: Date.now(), method: req.method, ok: !!checked.ok, reason: checked.reason ?? null, jti, nonce, htm, htu, jkt: checked.jkt ?? null });
+    if (!checked.ok) return { reason: checked.reason, error: checked.error };
+    lastAcceptedProof = { method: req.method, proof: req.headers.dpop, token, jkt: info.cnf?.jkt };
+  }
   if (info.iss !== issuer) return { reason: `token issued by ${info.iss}, not ${issuer}` };
   const audiences = Array.isArray(info.aud) ? info.aud : info.aud ? [info.aud] : [];
   if (!audiences.includes(mcpUrl)) {
@@ -1226,7 +1308,7 @@ async function mcpHandler(req, res) {
       });
     }
     if (auth.missing) return unauthorized(res);
-    if (!auth.authInfo) return unauthorized(res, 'invalid_token', auth.reason);
+    if (!auth.authInfo) return unauthorized(res, auth.error ?? 'invalid_token', auth.reason);
     const { authInfo } = auth;
 
     let body;

@@ -338,6 +338,7 @@ mod tests {
             step_up: None,
             account: None,
             binding: None,
+            dpop_key: None,
         };
         let status = TokenStatus::of(&tokens, &Auth::None);
         let mut payloads = Vec::new();
@@ -430,6 +431,7 @@ mod tests {
             step_up: None,
             account: None,
             binding: None,
+            dpop_key: None,
         };
         let error = ErrorRecord {
             at: 1_999_999_500,

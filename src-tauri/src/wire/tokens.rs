@@ -178,6 +178,7 @@ mod tests {
                 client_id: "dyn-1".into(),
                 has_secret: false,
             },
+            dpop: false,
         };
         let view = TokensView::from(&status);
         assert_eq!(
@@ -211,6 +212,7 @@ mod tests {
             step_up: None,
             account: None,
             binding: None,
+            dpop_key: None,
         }
     }
 

@@ -136,7 +136,11 @@ impl Inner {
 
     /// Sends one request with the session, the protocol version and fresh credentials; `build`
     /// gets those headers (see [`SourceCredentials::send`] for the renewal on a 401).
-    async fn send(&self, build: impl Fn(HeaderMap) -> reqwest::RequestBuilder) -> Result<Sent, BridgeError> {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        build: impl Fn(HeaderMap) -> reqwest::RequestBuilder,
+    ) -> Result<Sent, BridgeError> {
         let session = self.session.lock().expect("session lock").clone();
         let mut headers = HeaderMap::new();
         if let Some(id) = session.id {
@@ -146,7 +150,7 @@ impl Inner {
             headers.insert(PROTOCOL_VERSION, protocol);
         }
         self.credentials
-            .send(|credentials| {
+            .send(&method, &self.url, |credentials| {
                 let mut all = headers.clone();
                 all.extend(credentials);
                 build(all).send()
@@ -231,7 +235,7 @@ impl Inner {
     /// POSTs one message and hands on what comes back. Failures answer `requests` with an error.
     async fn post(&self, raw: Bytes, requests: Vec<IdKey>, initialize: Option<IdKey>, standard: HeaderMap) {
         let had_session = self.session.lock().expect("session lock").id.is_some();
-        let sent = self.send(|headers| {
+        let sent = self.send(reqwest::Method::POST, |headers| {
             self.client
                 .post(self.url.clone())
                 .headers(headers)
@@ -366,7 +370,7 @@ impl Inner {
 
     /// The GET stream for server-initiated messages, if the server offers one.
     async fn listen(&self) {
-        let sent = self.send(|headers| {
+        let sent = self.send(reqwest::Method::GET, |headers| {
             self.client.get(self.url.clone()).headers(headers).header(ACCEPT, "text/event-stream")
         });
         let response = tokio::select! {
@@ -389,7 +393,8 @@ impl Inner {
         if self.session.lock().expect("session lock").id.is_none() {
             return;
         }
-        let sent = self.send(|headers| self.client.delete(self.url.clone()).headers(headers));
+        let sent = self
+            .send(reqwest::Method::DELETE, |headers| self.client.delete(self.url.clone()).headers(headers));
         match tokio::time::timeout(DELETE_GRACE, sent).await {
             Ok(Ok(Ok(response))) => {
                 debug!(source = %self.id(), status = %response.status(), "session deleted")

@@ -49,7 +49,9 @@ impl SseLink {
     ) -> Result<Self, BridgeError> {
         let target = crate::upstream::target_of(resolved);
         let response = credentials
-            .send(|headers| stream_request(&client, &url).headers(headers).send())
+            .send(&reqwest::Method::GET, &url, |headers| {
+                stream_request(&client, &url).headers(headers).send()
+            })
             .await?
             .map_err(|err| reqwest_error(&target, err))?;
         if matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
@@ -78,7 +80,7 @@ impl Inner {
     async fn post(&self, raw: Bytes) -> Result<(), BridgeError> {
         let response = self
             .credentials
-            .send(|headers| {
+            .send(&reqwest::Method::POST, &self.endpoint, |headers| {
                 self.client
                     .post(self.endpoint.as_str())
                     .headers(headers)
