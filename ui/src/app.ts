@@ -6,6 +6,7 @@
 // own state and moves (`bridge-panel.ts`), and so does the Clients view (`clients-panel.ts`).
 import * as api from "./api";
 import type { NewSource, SourceView, UiError } from "./api";
+import { AgentsPanel } from "./agents-panel";
 import { BridgePanel } from "./bridge-panel";
 import { ClientsPanel } from "./clients-panel";
 import { ElicitationPanel } from "./elicitation-panel";
@@ -29,7 +30,8 @@ type Route =
   | { view: "add" }
   | { view: "edit"; id: string; draft: Draft }
   | { view: "bridge" }
-  | { view: "clients" };
+  | { view: "clients" }
+  | { view: "agents" };
 
 export class App {
   private route: Route = { view: "list" };
@@ -62,6 +64,9 @@ export class App {
     },
     () => void this.reload(),
   );
+
+  // Its editor's draft lives in the panel; only a background read waits while it is open.
+  private readonly agents = new AgentsPanel(() => this.render());
 
   // A server's questions during a tried tool, shown over any view; typed values live in it.
   private readonly elicitations = new ElicitationPanel(() => this.render());
@@ -121,7 +126,7 @@ export class App {
   }
 
   private inForm(): boolean {
-    return this.route.view === "add" || this.route.view === "edit";
+    return this.route.view === "add" || this.route.view === "edit" || (this.route.view === "agents" && this.agents.editing);
   }
 
   /** Opens a source's detail with its activity log read first, so the view renders once. */
@@ -175,9 +180,11 @@ export class App {
 
   private go(route: Route): void {
     if (this.route.view === "bridge") this.bridge.close();
+    if (this.route.view === "agents") this.agents.close();
     this.route = route;
     if (route.view === "bridge") void this.bridge.open();
     if (route.view === "clients") void this.clients.open();
+    if (route.view === "agents") void this.agents.open();
     this.confirmingRemove = false;
     this.notice = undefined;
     this.render(true);
@@ -198,6 +205,7 @@ export class App {
   private view(): HTMLElement {
     const route = this.route;
     if (route.view === "bridge") return this.bridge.view(this.sources, () => this.go({ view: "list" }));
+    if (route.view === "agents") return this.agents.view(() => this.go({ view: "list" }));
     if (route.view === "clients") {
       const enabled = (this.sources ?? []).filter((s) => s.enabled).length;
       return this.clients.view(enabled, () => this.go({ view: "list" }));
@@ -259,6 +267,7 @@ export class App {
       hub: this.bridge.hubState,
       onBridge: () => this.go({ view: "bridge" }),
       onClients: () => this.go({ view: "clients" }),
+      onAgents: () => this.go({ view: "agents" }),
       startAtLogin: this.startAtLogin,
       onStartAtLogin: (enabled) => void this.setStartAtLogin(enabled),
       onOpen: (id) => void this.openDetail(id),

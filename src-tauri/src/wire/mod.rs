@@ -16,7 +16,6 @@ use serde::Serialize;
 use ts_rs::TS;
 
 mod activity_log;
-mod agents;
 mod bridge;
 mod clients;
 mod health;
@@ -24,7 +23,6 @@ mod tokens;
 mod tools;
 
 pub use activity_log::LogEntryView;
-pub use agents::AgentsView;
 pub use bridge::{CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView};
 pub use clients::{ClientsView, TakenOverView, UndoneView};
 pub use health::HealthView;
@@ -222,6 +220,9 @@ mod tests {
         use ts_rs::TS;
         Form::export_all().unwrap();
         SourceSettings::export_all().unwrap();
+        lanyard::agents::AgentsBoard::export_all().unwrap();
+        lanyard::bridge::AgentsView::export_all().unwrap();
+        lanyard::agents::AgentChange::export_all().unwrap();
     }
 
     /// Writes the names the engine refuses as extra sign-in parameters for the front end, as

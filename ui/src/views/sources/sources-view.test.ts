@@ -17,6 +17,7 @@ function render(over: Partial<SourcesProps> = {}) {
     hub: null,
     onBridge: vi.fn(),
     onClients: vi.fn(),
+    onAgents: vi.fn(),
     startAtLogin: false,
     onStartAtLogin: vi.fn(),
     ...over,
@@ -37,10 +38,12 @@ describe("sources view", () => {
     expect(q(el, "import-form")).not.toBeNull();
   });
 
-  it("Clients opens the Clients view", () => {
+  it("Clients opens the Clients view, Agents the Agents view", () => {
     const { el, props } = render();
     q(el, "open-clients")!.click();
     expect(props.onClients).toHaveBeenCalled();
+    q(el, "open-agents")!.click();
+    expect(props.onAgents).toHaveBeenCalled();
   });
 
   it("Start at login: shown as it is set, off by default, and toggled", () => {

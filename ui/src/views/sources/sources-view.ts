@@ -31,6 +31,8 @@ export interface SourcesProps {
   onBridge(): void;
   /** Opens the Clients view: the agents and IDEs to point at Lanyard. */
   onClients(): void;
+  /** Opens the Agents view: who may call the bridge, and what each called. */
+  onAgents(): void;
   /** Whether the app starts at login; `null` while unknown (or on a desktop that cannot say). */
   startAtLogin: boolean | null;
   onStartAtLogin(enabled: boolean): void;
@@ -66,6 +68,7 @@ export function sourcesView(props: SourcesProps): HTMLElement {
       { class: "bar" },
       h("h1", { id: "sources-title", tabindex: "-1" }, "Sources"),
       h("button", { "data-testid": "open-clients", onclick: () => props.onClients() }, "Clients"),
+      h("button", { "data-testid": "open-agents", onclick: () => props.onAgents() }, "Agents"),
       bridgeButton(props),
       h("button", { class: "primary", "data-testid": "add-source", onclick: () => props.onAdd() }, "Add source"),
     ),
