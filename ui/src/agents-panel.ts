@@ -139,7 +139,7 @@ export class AgentsPanel {
       this.board.board.agents.map((a) => a.name),
     );
     if (Object.keys(this.editorErrors).length > 0) return this.render();
-    const rights = rightsOf(draft, this.toolLists);
+    const rights = rightsOf(draft, this.toolLists, this.board.board.sources);
     this.saving = true;
     this.render();
     const done = await this.change({ kind: draft.mode, name: draft.name, rights });

@@ -68,5 +68,6 @@ pub async fn write_ide_config(
     engine: State<'_, AppEngine>,
 ) -> Result<WrittenView, UiError> {
     let (catalogued, path) = user_file(client.catalogue_id())?;
-    Ok(engine.get()?.set_up_client(catalogued, &path, &cli_program("write the config")?)?.into())
+    let program = cli_program("write the config")?;
+    Ok(engine.get()?.set_up_client(catalogued, &path, &program, None).await?.into())
 }

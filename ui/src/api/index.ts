@@ -103,8 +103,9 @@ export const ideConfig = (client: IdeClientView) => call<IdeConfigView>("ide_con
 export const writeIdeConfig = (client: IdeClientView) => call<WrittenView>("write_ide_config", { client });
 /** Every agent and IDE Lanyard knows, with where its own file stands with Lanyard. */
 export const listClients = () => call<ClientsView>("list_clients");
-/** Set up: an entry per enabled source in the client's file, running `lanyard bridge`. */
-export const setUpClient = (id: string) => call<WrittenView>("set_up_client", { id });
+/** Set up: an entry per enabled source in the client's file, running `lanyard bridge` (as
+ *  `agent`, with its key, when one is given: the sources that agent may use). */
+export const setUpClient = (id: string, agent?: string) => call<WrittenView>("set_up_client", agent ? { id, agent } : { id });
 /** Import: the client's own servers become sources, and its entries go through Lanyard. */
 export const importClient = (id: string) => call<TakenOverView>("import_client", { id });
 /** Undo: the client's file as it was before Lanyard's last write. */

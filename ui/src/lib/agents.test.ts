@@ -22,7 +22,7 @@ describe("agents logic", () => {
 
   it("an edit sends back what it did not touch unchanged", () => {
     const row = agent();
-    expect(rightsOf(draftOf(row), new Map())).toEqual(row.rights);
+    expect(rightsOf(draftOf(row), new Map(), ["tracker", "docs"])).toEqual(row.rights);
   });
 
   it("opened tool lists become include lists; every tool ticked is no rule", () => {
@@ -35,9 +35,16 @@ describe("agents logic", () => {
     expect(draft.picked.tracker, "ticked as the rule allows").toEqual(["search", "get"]);
     draft.picked.tracker = ["search"];
     draft.picked.docs = pickedOf(draft, "docs", ["read"]);
-    expect(rightsOf(draft, lists).tools).toEqual([{ source: "tracker", include: ["search"], exclude: [] }]);
+    const known = ["tracker", "docs"];
+    expect(rightsOf(draft, lists, known).tools).toEqual([{ source: "tracker", include: ["search"], exclude: [] }]);
     draft.sources = ["docs"];
-    expect(rightsOf(draft, lists).tools, "an unticked source keeps no rule").toEqual([]);
+    expect(rightsOf(draft, lists, known).tools, "an unticked source keeps no rule").toEqual([]);
+  });
+
+  it("a source removed from the profile file since is dropped, with its rule", () => {
+    const rights = rightsOf(draftOf(agent()), new Map(), ["docs"]);
+    expect(rights.sources).toEqual(["docs"]);
+    expect(rights.tools).toEqual([]);
   });
 
   it("a draft with no name, a taken name, no source or no tool is refused, by field", () => {

@@ -82,12 +82,13 @@ function inUse(draft: AgentDraft, source: string): boolean {
 }
 
 /** The rights the draft gives. A source whose list was opened gets the tools ticked (every one
- *  ticked: no rule, so tools the source adds later are allowed too); others keep their rule. */
-export function rightsOf(draft: AgentDraft, lists: ReadonlyMap<string, ToolList>): AgentRights {
+ *  ticked: no rule, so tools the source adds later are allowed too); others keep their rule. A
+ *  source no longer in the profile file (`known`) is dropped: the engine refuses to save it. */
+export function rightsOf(draft: AgentDraft, lists: ReadonlyMap<string, ToolList>, known: readonly string[]): AgentRights {
   const tools: ToolRule[] = [];
   const sources = new Set([...Object.keys(draft.rules), ...Object.keys(draft.picked)]);
   for (const source of [...sources].sort()) {
-    if (!inUse(draft, source)) continue;
+    if (!inUse(draft, source) || !known.includes(source)) continue;
     const picked = draft.picked[source];
     const list = lists.get(source);
     if (picked === undefined || list?.kind !== "ready") {
@@ -98,7 +99,7 @@ export function rightsOf(draft: AgentDraft, lists: ReadonlyMap<string, ToolList>
     }
   }
   return {
-    sources: draft.allSources ? null : [...draft.sources],
+    sources: draft.allSources ? null : draft.sources.filter((source) => known.includes(source)),
     tools,
     resources: draft.resources,
     prompts: draft.prompts,
