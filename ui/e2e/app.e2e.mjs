@@ -268,7 +268,7 @@ try {
       const agents = await sources.openAgents();
       assert.deepEqual(await agents.names(), ["default"], "the built-in agent is shown before any is added");
       await agents.addLimited("e2e", "everything", ["say"]);
-      await shot("19-agent-editor");
+      await shot("21-agent-editor");
       const saved = await agents.save();
       assert.match(saved, /Added e2e/, `the notice names the agent: ${saved}`);
       assert.equal(await agents.rights("e2e"), "Sources: everythingTools of everything: say");
@@ -305,7 +305,7 @@ try {
       assert.ok(calls.some((c) => c.name === "say" && c.outcome === "ok"), `the call of say: ${JSON.stringify(calls)}`);
       assert.ok(calls.some((c) => c.name === "get-env" && c.outcome === "refused"), `the refused one: ${JSON.stringify(calls)}`);
       assert.match(use.text, /^Last used just now · \d+ calls? today · \d+ errors?$/, use.text);
-      await shot("20-agents");
+      await shot("22-agents");
 
       const rotated = await new AgentsPage(session).rotate("e2e");
       assert.match(rotated, /new key/, rotated);

@@ -180,7 +180,7 @@ function editor(draft: AgentDraft, board: AgentsBoard, props: AgentsProps): HTML
   return h(
     "form",
     {
-      class: "group",
+      class: "group agent-editor",
       "data-testid": "agent-editor",
       onsubmit: (e: Event) => {
         e.preventDefault();
