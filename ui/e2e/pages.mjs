@@ -105,10 +105,12 @@ export class AgentsPage {
     await (await this.s.find(`${choice} ${tid("agent-source")}`)).click();
     await (await this.s.find(`${choice} ${tid("agent-choose-tools")}`)).click();
     await this.s.find(`${choice} ${tid("agent-tools")}`);
-    for (const box of await this.s.findAll(`${choice} ${tid("agent-tools")} input`)) {
-      const tool = (await box.attribute("data-testid")).replace("agent-tool-", "");
-      const checked = (await box.property("checked")) === true;
-      if (checked !== tools.includes(tool)) await box.click();
+    // Each click re-renders the editor: every box is found again by its tool.
+    const boxes = await this.s.findAll(`${choice} ${tid("agent-tools")} input`);
+    const names = await Promise.all(boxes.map(async (box) => (await box.attribute("data-testid")).replace("agent-tool-", "")));
+    for (const tool of names) {
+      const box = await this.s.find(`${choice} ${tid(`agent-tool-${tool}`)}`);
+      if (((await box.property("checked")) === true) !== tools.includes(tool)) await box.click();
     }
   }
   async save() {
