@@ -325,7 +325,14 @@ try {
       assert.deepEqual(claude.mcpServers.everything.args, ["bridge", "everything", "--agent", "e2e"], JSON.stringify(claude));
       assert.equal(claude.mcpServers.everything.env?.LANYARD_AGENT_TOKEN, fresh.trim(), "the entry proves the agent with its current key");
       sources = await clients.back();
-      await sources.openSource("everything");
+
+      // The source's detail names the agent of each call in its Activity.
+      const detail = await sources.openSource("everything");
+      const activity = await session.waitFor("the agent's calls in the source's Activity", async () => {
+        const text = await detail.activityText();
+        return text.includes("Agent e2e called say: ok") ? text : null;
+      });
+      assert.match(activity, /Agent e2e called get-env: refused/, activity);
     });
 
     await step("disabling shows Disabled in the detail and the list", async () => {

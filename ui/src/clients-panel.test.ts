@@ -78,6 +78,9 @@ describe("App, Clients view", () => {
     inRow("cursor", "client-set-up")!.click();
     await vi.waitFor(() => expect(q("client-outcome")?.textContent).toContain("Added: everything."));
     expect(calls.find((c) => c.command === "set_up_client")?.args).toEqual({ id: "cursor", agent: "ci" });
+    q("back")!.click();
+    await open();
+    expect((q("set-up-as") as HTMLSelectElement).value, "coming back, the plain entries again").toBe("");
   });
 
   it("opening reads the clients; nothing is written until a button is clicked", async () => {

@@ -20,9 +20,11 @@ export class ClientsPanel {
     private readonly sourcesChanged: () => void,
   ) {}
 
-  /** Opening the view: the clients read afresh, earlier outcomes forgotten. */
+  /** Opening the view: the clients read afresh, earlier outcomes and the agent chosen forgotten
+   *  (Set up writes the plain entries unless an agent is chosen again). */
   async open(): Promise<void> {
     this.moves.clear();
+    this.agent = null;
     this.clients = { kind: "loading" };
     await Promise.all([this.read(), this.readAgents()]);
   }
@@ -57,7 +59,6 @@ export class ClientsPanel {
     } catch {
       this.agents = [];
     }
-    if (this.agent !== null && !this.agents.includes(this.agent)) this.agent = null;
     this.render();
   }
 
