@@ -192,7 +192,7 @@ function editor(draft: AgentDraft, board: AgentsBoard, props: AgentsProps): HTML
     draft.mode === "add" ? name : null,
     errors.name ? h("p", { class: "field-error", "data-testid": "agent-name-error" }, errors.name) : null,
     h("h2", {}, "Sources"),
-    check("agent-all-sources", draft.allSources, "Every source (and tools of each)", (on) => (draft.allSources = on)),
+    check("agent-all-sources", draft.allSources, "Every source and tool, including ones added later", (on) => (draft.allSources = on)),
     draft.allSources
       ? null
       : h(
@@ -248,7 +248,7 @@ function toolBoxes(source: string, list: ToolList | undefined, picked: string[] 
   if (list.kind === "failed") return h("p", { class: "field-error", "data-testid": "agent-tools-failed" }, `Cannot list the tools of ${source}: ${list.message}`);
   return h(
     "div",
-    { class: "inline", "data-testid": "agent-tools" },
+    { class: "inline agent-tools", "data-testid": "agent-tools" },
     list.tools.map((tool) => {
       const box = h("input", { type: "checkbox", checked: picked.includes(tool), "data-testid": `agent-tool-${tool}` });
       box.addEventListener("change", () =>
