@@ -37,6 +37,8 @@ fn main() {
         "sign_in",
         "disconnect",
         "cancel_sign_in",
+        "agents_board",
+        "change_agent",
         "hub_status",
         "hub_agents",
         "reveal_bridge_token",

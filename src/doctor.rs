@@ -2,8 +2,8 @@
 //! checked in one go, each finding with what to do about it.
 //!
 //! Checks only look: nothing is signed in, refreshed, started or written, except that
-//! `--prune` ([`Orphans::Prune`]) removes this install's keychain entries that no source of the
-//! profile file owns. Reachability is a TCP
+//! `--prune` ([`Orphans::Prune`]) removes this install's keychain entries that no source or
+//! agent of the profile file owns. Reachability is a TCP
 //! connect to an HTTP source's host (no request, so no credential leaves the machine) or a
 //! look-up of a stdio source's program; the bridge port is probed for a hub with the same proof
 //! that `lanyard bridge` uses. Findings carry ids, paths, origins and error texts that are
@@ -11,8 +11,9 @@
 //!
 //! Keychain entries are judged by name only (no value is read), and only against a profile file
 //! that read cleanly: a broken file owns nothing, and pruning against it would wipe the install.
-//! Registrations (per issuer, reused by the next sign-in there), the bridge token and names this
-//! version does not make are never called orphans; other installs' entries and those from before
+//! An agent's key is an orphan when the profile file has no agent of its name. Registrations
+//! (per issuer, reused by the next sign-in there), the bridge token and names this version does
+//! not make are never called orphans; other installs' entries and those from before
 //! namespaces are counted and left alone.
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::Engine;
+use crate::agents::AgentName;
 use crate::clients::{self, Client, Env, ViaLanyard};
 use crate::ids::SourceId;
 use crate::profile::{Profile, ResolveError, ResolvedTransport, resolve};
@@ -74,7 +76,7 @@ pub struct Report {
     pub keychain_entries: Option<KeychainEntries>,
 }
 
-/// What to do with keychain entries that no source owns.
+/// What to do with keychain entries that no source or agent owns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Orphans {
     /// List them.
@@ -96,7 +98,7 @@ pub struct KeychainEntries {
     pub count: usize,
     /// Whether the profile file read cleanly, so that entries could be held against it.
     pub judged: bool,
-    /// This install's entries that no source owns (still there).
+    /// This install's entries that no source or agent owns (still there).
     pub orphans: Vec<Orphan>,
     /// Orphans that `--prune` removed.
     pub pruned: Vec<Orphan>,
@@ -111,6 +113,7 @@ pub struct KeychainEntries {
 pub struct Orphan {
     /// The entry's name in the install, e.g. `source:old/header/Authorization`.
     pub entry: String,
+    /// The source it was made for; for [`OrphanReason::NoSuchAgent`], the agent.
     pub source: String,
     pub reason: OrphanReason,
 }
@@ -124,6 +127,9 @@ pub enum OrphanReason {
     SecretNotReferenced,
     /// The source exists but its sign-in kind keeps no tokens.
     TokensNotUsed,
+    /// An agent's key, and the profile file has no agent of that name (it was removed while
+    /// the keychain could not be written, or the file was edited by hand).
+    NoSuchAgent,
 }
 
 impl Orphan {
@@ -132,6 +138,7 @@ impl Orphan {
             OrphanReason::NoSuchSource => format!("no source `{}`", self.source),
             OrphanReason::SecretNotReferenced => format!("`{}` does not refer to it", self.source),
             OrphanReason::TokensNotUsed => format!("`{}` keeps no tokens", self.source),
+            OrphanReason::NoSuchAgent => format!("no agent `{}`", self.source),
         };
         format!("{} ({why})", self.entry)
     }
@@ -160,17 +167,17 @@ pub async fn doctor(engine: &Engine, bridge_port: u16) -> Report {
     doctor_with(engine, bridge_port, Orphans::Report).await
 }
 
-/// [`doctor`], with keychain entries no source owns listed or removed as `orphans` says.
+/// [`doctor`], with keychain entries no source or agent owns listed or removed as `orphans` says.
 pub async fn doctor_with(engine: &Engine, bridge_port: u16, orphans: Orphans) -> Report {
     let state = engine.vault().state().await;
     let keychain_usable = state.is_usable();
     let mut findings = vec![keychain(engine, &state)];
-    let (profiles, judged) = match engine.load() {
+    let (profiles, agents, judged) = match engine.load() {
         Ok(file) => {
             let path = engine.profile_store().path().display().to_string();
             let count = file.profiles().count();
             findings.push(Finding::new(Area::Profiles, path, Outcome::Ok, format!("{count} source(s)")));
-            (file.profiles().cloned().collect::<Vec<_>>(), true)
+            (file.profiles().cloned().collect::<Vec<_>>(), file.agents.keys().cloned().collect(), true)
         }
         Err(err) => {
             let path = engine.profile_store().path().display().to_string();
@@ -178,13 +185,14 @@ pub async fn doctor_with(engine: &Engine, bridge_port: u16, orphans: Orphans) ->
                 Finding::new(Area::Profiles, path, Outcome::Problem, err.to_string())
                     .fix("fix the file at the line named; Lanyard never rewrites a file it cannot read"),
             );
-            (Vec::new(), false)
+            (Vec::new(), Vec::new(), false)
         }
     };
     // A keychain that cannot be used is one problem, said once above: the checks that need it
     // (the entries, each source's secrets and tokens) are left out rather than failing again.
     let keychain_entries = if keychain_usable {
-        let (finding, entries) = keychain_entries(engine, judged.then_some(&profiles[..]), orphans).await;
+        let owners = judged.then_some(Owners { profiles: &profiles, agents: &agents });
+        let (finding, entries) = keychain_entries(engine, owners, orphans).await;
         findings.push(finding);
         entries
     } else {
@@ -200,11 +208,18 @@ pub async fn doctor_with(engine: &Engine, bridge_port: u16, orphans: Orphans) ->
     Report { findings, keychain_entries }
 }
 
-/// This install's keychain entries held against `profiles` (`None`: the file did not read, so
+/// What the profile file says owns keychain entries: its sources and its agents.
+#[derive(Debug, Clone, Copy)]
+struct Owners<'a> {
+    profiles: &'a [Profile],
+    agents: &'a [AgentName],
+}
+
+/// This install's keychain entries held against `owners` (`None`: the file did not read, so
 /// nothing is judged), orphans removed when `orphans` says so.
 async fn keychain_entries(
     engine: &Engine,
-    profiles: Option<&[Profile]>,
+    owners: Option<Owners<'_>>,
     orphans: Orphans,
 ) -> (Finding, Option<KeychainEntries>) {
     let subject = "entries";
@@ -231,8 +246,8 @@ async fn keychain_entries(
         listable: true,
         install: engine.vault().install_id().await.ok().flatten().cloned(),
         count: mine.len(),
-        judged: profiles.is_some(),
-        orphans: profiles.map(|profiles| orphans_among(&mine, profiles)).unwrap_or_default(),
+        judged: owners.is_some(),
+        orphans: owners.map(|owners| orphans_among(&mine, owners)).unwrap_or_default(),
         pruned: Vec::new(),
         unscoped: unscoped.len(),
         other_installs: others,
@@ -279,7 +294,7 @@ async fn keychain_entries(
             Area::Keychain,
             subject,
             Outcome::Warning,
-            format!("{detail}; no source owns {}", names.join(", ")),
+            format!("{detail}; nothing in the profile file owns {}", names.join(", ")),
         )
         .fix("`lanyard doctor --prune` removes them")
     } else if !report.pruned.is_empty() {
@@ -291,10 +306,11 @@ async fn keychain_entries(
     (finding, Some(report))
 }
 
-/// The entries among `mine` that no profile owns. Registrations, the bridge token and names
-/// this version does not make are never orphans (see the module docs).
-fn orphans_among(mine: &[VaultKey], profiles: &[Profile]) -> Vec<Orphan> {
-    let find = |id: &SourceId| profiles.iter().find(|p| p.id() == id);
+/// The entries among `mine` that no source or agent of the profile file owns. Registrations,
+/// the bridge token and names this version does not make are never orphans (see the module
+/// docs).
+fn orphans_among(mine: &[VaultKey], owners: Owners<'_>) -> Vec<Orphan> {
+    let find = |id: &SourceId| owners.profiles.iter().find(|p| p.id() == id);
     mine.iter()
         .filter_map(|key| {
             let (source, reason) = match key.kind() {
@@ -310,6 +326,14 @@ fn orphans_among(mine: &[VaultKey], profiles: &[Profile]) -> Vec<Orphan> {
                     Some(p) if !uses_tokens(p) => (id, OrphanReason::TokensNotUsed),
                     Some(_) => return None,
                 },
+                KeyKind::AgentToken { name } if !owners.agents.contains(&name) => {
+                    let entry = key.account().to_owned();
+                    return Some(Orphan {
+                        entry,
+                        source: name.to_string(),
+                        reason: OrphanReason::NoSuchAgent,
+                    });
+                }
                 _ => return None,
             };
             Some(Orphan { entry: key.account().to_owned(), source: source.to_string(), reason })
@@ -633,8 +657,11 @@ mod tests {
             VaultKey::source_secret(&id("gone"), &header),
             VaultKey::registration("https://as.example"),
             VaultKey::bridge_token(),
+            VaultKey::agent_token(&"kept-agent".parse().unwrap()),
+            VaultKey::agent_token(&"gone-agent".parse().unwrap()),
         ];
-        let found = orphans_among(&entries, &profiles);
+        let agents = ["kept-agent".parse().unwrap()];
+        let found = orphans_among(&entries, Owners { profiles: &profiles, agents: &agents });
         let seen: Vec<(&str, OrphanReason)> = found.iter().map(|o| (o.entry.as_str(), o.reason)).collect();
         assert_eq!(
             seen,
@@ -642,8 +669,9 @@ mod tests {
                 ("source:kept/header/Old", OrphanReason::SecretNotReferenced),
                 ("source:kept/oauth/tokens", OrphanReason::TokensNotUsed),
                 ("source:gone/header/X-Api-Key", OrphanReason::NoSuchSource),
+                ("agent:gone-agent/token", OrphanReason::NoSuchAgent),
             ],
-            "the referenced secret, the registration and the bridge token are owned"
+            "the referenced secret, the registration, the bridge token and a kept agent's key are owned"
         );
     }
 

@@ -67,6 +67,8 @@ fn main() {
             commands::sign_in::sign_in,
             commands::sign_in::disconnect,
             commands::sign_in::cancel_sign_in,
+            commands::agents::agents_board,
+            commands::agents::change_agent,
             commands::bridge::hub_status,
             commands::bridge::hub_agents,
             commands::bridge::reveal_bridge_token,

@@ -12,11 +12,13 @@
 //! records each call in the [`calls`] log.
 
 mod access;
+mod board;
 pub mod calls;
 mod keys;
 mod model;
 
 pub use access::{Access, Grant, Lack, SourceAccess, Touches};
+pub use board::{AgentChange, AgentRights, AgentRow, AgentUse, AgentsBoard, ToolRule, board};
 pub use calls::{Call, CallFilter, CallLog, Outcome};
 pub use keys::{
     Keyring, ProofError, TOKEN_VAR, access_of, agent_token, existing_token, forget_token, prove,

@@ -32,6 +32,44 @@ pub struct AgentCount {
     pub sessions: usize,
 }
 
+/// The active sessions as the app's bridge panel shows them (*Connected agents*).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = crate::TS_DIR))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentsView {
+    /// How far back "active" reaches, in minutes.
+    pub recent_minutes: u32,
+    pub routes: Vec<AgentRouteView>,
+}
+
+/// One route's sessions: `source` is `null` for the merged server (`/mcp`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = crate::TS_DIR))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentRouteView {
+    pub source: Option<String>,
+    pub sessions: u32,
+}
+
+impl AgentsView {
+    /// These counts, in the panel's shape.
+    pub fn new(counts: Vec<AgentCount>) -> Self {
+        Self {
+            recent_minutes: u32::try_from(RECENT.as_secs() / 60).unwrap_or(u32::MAX),
+            routes: counts
+                .into_iter()
+                .map(|count| AgentRouteView {
+                    source: match count.route {
+                        AgentRoute::Merged => None,
+                        AgentRoute::Source(id) => Some(id.to_string()),
+                    },
+                    sessions: u32::try_from(count.sessions).unwrap_or(u32::MAX),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The sessions seen, by route and session id, with the time of their last request.
 #[derive(Debug, Default)]
 pub struct Agents {
@@ -110,6 +148,19 @@ mod tests {
             agents.active(later),
             vec![AgentCount { route: AgentRoute::Merged, sessions: 1 }],
             "a session quiet for RECENT no longer counts; an active one does"
+        );
+    }
+
+    #[test]
+    fn counts_reach_the_panel_per_route_with_the_window() {
+        let view = AgentsView::new(vec![
+            AgentCount { route: AgentRoute::Merged, sessions: 1 },
+            AgentCount { route: source("github"), sessions: 2 },
+        ]);
+        let json = serde_json::to_value(view).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"recentMinutes": 10, "routes": [{"source": null, "sessions": 1}, {"source": "github", "sessions": 2}]})
         );
     }
 

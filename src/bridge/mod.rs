@@ -42,7 +42,7 @@ mod token;
 
 use std::net::SocketAddr;
 
-pub use agents::{AgentCount, AgentRoute, Agents, RECENT as AGENTS_RECENT};
+pub use agents::{AgentCount, AgentRoute, AgentRouteView, Agents, AgentsView, RECENT as AGENTS_RECENT};
 pub use hosted::{HUB_PORT_VAR, HostedHub, HubFailure, HubState, hub_port_from_env};
 pub use hub::{reload_hub_keys, running_hub};
 pub use merged::{MergedError, run_stdio as run_stdio_merged};

@@ -239,7 +239,7 @@ pub struct DoctorArgs {
     /// The bridge port to check.
     #[arg(long, default_value_t = lanyard::bridge::DEFAULT_PORT)]
     pub port: u16,
-    /// Remove this install's keychain entries that no source owns (other installs' entries are
+    /// Remove this install's keychain entries that no source or agent owns (other installs' entries are
     /// never touched).
     #[arg(long)]
     pub prune: bool,

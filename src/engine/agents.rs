@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::Engine;
-use crate::agents::{self, AgentName, AgentProfile, Call, CallFilter};
+use crate::agents::{self, AgentChange, AgentName, AgentProfile, AgentsBoard, Call, CallFilter};
 use crate::clients::Client;
 use crate::error::Error;
 use crate::ids::SourceId;
@@ -66,6 +66,8 @@ impl Engine {
             file.agents.insert(name.clone(), profile);
             Ok(())
         })?;
+        // A running hub admits the new key at once rather than when it next reads the file.
+        crate::bridge::reload_hub_keys(self).await;
         Ok(token)
     }
 
@@ -97,6 +99,8 @@ impl Engine {
         self.profiles
             .update(|file| file.agents.remove(name).map(drop).ok_or_else(|| file.agent_not_found(name)))?;
         agents::forget_token(self.vault(), name).await?;
+        // And refuses the old key at once.
+        crate::bridge::reload_hub_keys(self).await;
         Ok(())
     }
 
@@ -163,6 +167,41 @@ impl Engine {
             .collect())
     }
 
+    /// The Agents view: every agent with its rights, and its use from the call log since
+    /// `since_ms` (Unix milliseconds; the window's midnight).
+    pub fn agents_board(&self, since_ms: u64) -> Result<AgentsBoard, Error> {
+        let file = self.load()?;
+        let calls = self.calls.read(&CallFilter::default(), usize::MAX);
+        Ok(agents::board(&file, &calls, since_ms))
+    }
+
+    /// One change from the Agents view. A new key is never returned: the window asks for a key
+    /// only to copy it into a client's setup.
+    pub async fn change_agent(&self, change: AgentChange) -> Result<(), Error> {
+        match change {
+            AgentChange::Add { name, rights } => {
+                self.add_agent(&name, rights.into_profile(0)).await.map(drop)
+            }
+            AgentChange::Edit { name, rights } => self
+                .edit_agent(&name, |profile| *profile = rights.into_profile(profile.key_revision))
+                .map(drop),
+            AgentChange::Rotate { name } => self.rotate_agent(&name).await.map(drop),
+            AgentChange::Remove { name } => self.remove_agent(&name).await,
+            AgentChange::Split { names } => self.split_default(&names).await,
+        }
+    }
+
+    /// Splits the built-in `default`: an agent allowed everything for each of `names` (the
+    /// window names them after the clients chosen), so that each client can have a key of its
+    /// own. A name that is already an agent is left as it is.
+    async fn split_default(&self, names: &[AgentName]) -> Result<(), Error> {
+        let existing = self.load()?.agents;
+        for name in names.iter().filter(|name| !existing.contains_key(*name)) {
+            self.add_agent(name, AgentProfile::everything()).await?;
+        }
+        Ok(())
+    }
+
     /// The newest `limit` calls `filter` keeps, oldest first.
     pub fn calls(&self, filter: &CallFilter, limit: usize) -> Vec<Call> {
         self.calls.read(filter, limit)
@@ -209,5 +248,71 @@ mod tests {
         engine.remove_agent(&name).await.unwrap();
         let err = engine.agent_token(&name).await.unwrap_err();
         assert!(err.to_string().contains("no agent named `cursor`"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_windows_changes_keep_the_key_and_count_use_from_the_call_log() {
+        use crate::agents::{AgentRights, Outcome, ToolRule};
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path());
+        let transport = crate::profile::Transport::Stdio {
+            command: "x".into(),
+            args: vec![],
+            env: Default::default(),
+            cwd: None,
+        };
+        let source = crate::profile::Profile::new("one".parse().unwrap(), transport);
+        engine.add_profile(source, Vec::new()).await.unwrap();
+        let name: AgentName = "ci".parse().unwrap();
+        let only_echo = AgentRights {
+            sources: Some(vec!["one".parse().unwrap()]),
+            tools: vec![ToolRule {
+                source: "one".parse().unwrap(),
+                include: vec!["echo".into()],
+                exclude: vec![],
+            }],
+            ..AgentRights::everything()
+        };
+        engine
+            .change_agent(AgentChange::Add { name: name.clone(), rights: only_echo.clone() })
+            .await
+            .unwrap();
+        let token = engine.agent_token(&name).await.unwrap();
+        engine.change_agent(AgentChange::Rotate { name: name.clone() }).await.unwrap();
+        let rotated = engine.agent_token(&name).await.unwrap();
+        assert_ne!(rotated, token);
+        let widened = AgentRights { tools: vec![], ..only_echo };
+        engine.change_agent(AgentChange::Edit { name: name.clone(), rights: widened }).await.unwrap();
+        let profile = engine.agent(&name).unwrap().profile.unwrap();
+        assert!(profile.tools.is_empty(), "the edit replaced the rules");
+        assert_eq!(profile.key_revision, 1, "an edit keeps the key's revision");
+        assert_eq!(engine.agent_token(&name).await.unwrap(), rotated, "and the key");
+
+        let split = AgentChange::Split { names: vec![name.clone(), "cursor".parse().unwrap()] };
+        engine.change_agent(split).await.unwrap();
+        assert_eq!(
+            engine.agent(&name).unwrap().profile.unwrap(),
+            profile,
+            "an agent that exists is left alone"
+        );
+        assert_eq!(
+            engine.agent(&"cursor".parse().unwrap()).unwrap().profile,
+            Some(AgentProfile::everything())
+        );
+
+        let log = engine.call_log();
+        let started = (std::time::SystemTime::now(), std::time::Instant::now());
+        log.finished(&name, &"one".parse().unwrap(), "echo", started, Outcome::Ok);
+        log.finished(&name, &"one".parse().unwrap(), "close", started, Outcome::Refused);
+        log.flush();
+        let board = engine.agents_board(0).unwrap();
+        let ci = board.agents.iter().find(|a| a.name == "ci").unwrap();
+        assert_eq!((ci.usage.calls, ci.usage.errors), (2, 1));
+        assert_eq!(board.sources, ["one"]);
+        let later = engine.agents_board(u64::MAX).unwrap();
+        assert_eq!(later.agents.iter().find(|a| a.name == "ci").unwrap().usage.calls, 0, "none since then");
+
+        engine.change_agent(AgentChange::Remove { name: name.clone() }).await.unwrap();
+        assert!(engine.agent(&name).is_err());
     }
 }

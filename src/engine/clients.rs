@@ -12,6 +12,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{Engine, ImportOutcome};
+use crate::agents::AgentName;
 use crate::clients::{self, Client, ClientFileError, Written};
 use crate::error::Error;
 use crate::ids::SourceId;
@@ -50,9 +51,20 @@ impl Engine {
     }
 
     /// Points `client`'s file at `path` at Lanyard: an entry per enabled source, every other
-    /// entry kept, the old file backed up for [`clients::undo`].
-    pub fn set_up_client(&self, client: &Client, path: &Path, program: &str) -> Result<Written, Error> {
-        let entries = self.bridge_entries(client, program, &[])?;
+    /// entry kept, the old file backed up for [`clients::undo`]. With `agent`, the entries are
+    /// that agent's (each source it may use, run with `--agent` and its key, see
+    /// [`Engine::agent_entries`]).
+    pub async fn set_up_client(
+        &self,
+        client: &Client,
+        path: &Path,
+        program: &str,
+        agent: Option<&AgentName>,
+    ) -> Result<Written, Error> {
+        let entries = match agent {
+            Some(agent) => self.agent_entries(client, program, agent, &[]).await?,
+            None => self.bridge_entries(client, program, &[])?,
+        };
         Ok(clients::write_entries(client, path, &entries)?)
     }
 
@@ -120,12 +132,31 @@ mod tests {
         clients::undo(&path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "undo puts the file back");
 
-        let set_up = engine.set_up_client(client, &path, "/bin/lanyard").unwrap();
+        let set_up = engine.set_up_client(client, &path, "/bin/lanyard", None).await.unwrap();
         assert!(set_up.added.is_empty(), "Set up writes no entry for a disabled source: {:?}", set_up.added);
         clients::undo(&path).unwrap();
         engine.edit_profile(&id, Vec::new(), |profile| profile.enabled = true).await.unwrap();
-        let set_up = engine.set_up_client(client, &path, "/bin/lanyard").unwrap();
+        let set_up = engine.set_up_client(client, &path, "/bin/lanyard", None).await.unwrap();
         assert_eq!(set_up.added, vec!["my-server".to_owned()], "Set up writes an entry per enabled source");
+
+        // As an agent: its sources only, each run with `--agent` and its key.
+        clients::undo(&path).unwrap();
+        let agent: AgentName = "ci".parse().unwrap();
+        let only = crate::agents::AgentProfile { sources: Some(vec![]), ..Default::default() };
+        engine.add_agent(&agent, only).await.unwrap();
+        let set_up = engine.set_up_client(client, &path, "/bin/lanyard", Some(&agent)).await.unwrap();
+        assert!(set_up.added.is_empty(), "an agent without sources gets no entry: {:?}", set_up.added);
+        engine.edit_agent(&agent, |a| a.sources = None).unwrap();
+        engine.set_up_client(client, &path, "/bin/lanyard", Some(&agent)).await.unwrap();
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let entry = &file["mcpServers"]["my-server"];
+        assert_eq!(entry["args"], json!(["bridge", "my-server", "--agent", "ci"]), "{file}");
+        let key = engine.agent_token(&agent).await.unwrap();
+        assert_eq!(
+            entry["env"]["LANYARD_AGENT_TOKEN"],
+            key.expose(),
+            "the entry proves the agent with its key"
+        );
     }
 
     #[tokio::test]

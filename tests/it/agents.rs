@@ -3,7 +3,9 @@
 //! through the hub and on its own, `lanyard bridge --all`), against `lanyard-test-server`, whose
 //! own request log witnesses what reached it. Also: a rotated key is refused at once by a running
 //! `lanyard serve`; a stdio bridge without its agent's key refuses to start; the call log holds
-//! one entry per call with its agent and outcome; bad input to `lanyard agent` changes nothing.
+//! one entry per call with its agent and outcome; bad input to `lanyard agent` changes nothing;
+//! a merged session gets only the resource templates of its agent's sources; `lanyard doctor`
+//! finds the key of an agent gone from the profile file.
 
 use serde_json::{Value, json};
 
@@ -275,4 +277,99 @@ async fn bad_agent_input_gets_a_clear_error_and_changes_nothing() {
     assert_eq!(shown["profile"]["tools"]["th"]["exclude"], json!(["echo"]), "exclude wins: {shown}");
     home.run(&["agent", "rm", "alpha"]).ok();
     home.run(&["agent", "token", "alpha"]).fails_with(5, "no agent named `alpha`");
+}
+
+/// How many `resources/read` requests reached an upstream, by its own log.
+fn upstream_reads(log: &std::path::Path) -> usize {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["method"] == "resources/read")
+        .count()
+}
+
+#[tokio::test]
+async fn a_merged_session_lists_and_reads_only_the_resource_templates_of_the_agents_sources() {
+    let home = Home::own_install();
+    let conf_log = home.path().join("conformance-requests.jsonl");
+    let args = ["conformance".to_owned(), format!("--request-log={}", conf_log.display())];
+    let (_conf, conf_url) = start_test_server(&args).await.expect("the conformance server starts");
+    home.add(&["conf", "--url", &conf_url]).await;
+    let (_th, th_url) = start_test_server(&["http".to_owned()]).await.expect("lanyard-test-server starts");
+    home.add(&["th", "--url", &th_url]).await;
+    home.run(&["agent", "add", "on-conf", "--source", "conf"]).ok();
+    home.run(&["agent", "add", "on-th", "--source", "th"]).ok();
+    home.run(&["agent", "add", "no-resources", "--source", "conf", "--no-resources"]).ok();
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    const TEMPLATE: &str = "test://template/{id}/data";
+    const BUILT: &str = "test://template/7/data";
+
+    for path in [Path::HttpMerged, Path::StdioMerged] {
+        let run = |agent: &'static str| {
+            let home = &home;
+            let base = &base;
+            async move {
+                let token = token_of(home, agent);
+                let mut plan = json!({ "templates": true, "resources": [BUILT] });
+                plan.as_object_mut()
+                    .unwrap()
+                    .extend(path.connect(base, agent, &token).as_object().unwrap().clone());
+                run_agent_with(home, &plan, &[("LANYARD_AGENT_TOKEN", &token)])
+                    .await
+                    .unwrap_or_else(|err| panic!("{agent} on {path:?}: {err:#}"))
+            }
+        };
+        let reads = upstream_reads(&conf_log);
+        let on_conf = run("on-conf").await;
+        assert_eq!(on_conf["templates"], json!([TEMPLATE]), "its source's template on {path:?}: {on_conf}");
+        let text = on_conf["read"][BUILT].as_str().unwrap_or_default();
+        assert!(text.contains("Data for ID: 7"), "a URI built from it reads on {path:?}: {on_conf}");
+        assert_eq!(upstream_reads(&conf_log), reads + 1);
+
+        for agent in ["on-th", "no-resources"] {
+            let report = run(agent).await;
+            assert_eq!(
+                report["templates"],
+                json!([]),
+                "{agent} gets no template of conf on {path:?}: {report}"
+            );
+            assert!(report["read"][BUILT]["message"].is_string(), "{agent} cannot read it: {report}");
+        }
+        assert_eq!(upstream_reads(&conf_log), reads + 1, "and the read never reached conf on {path:?}");
+    }
+}
+
+#[tokio::test]
+async fn doctor_finds_the_key_of_an_agent_gone_from_the_profile_file_and_prune_removes_it() {
+    let (home, _server, _log) = home_with_sources().await;
+    let key = token_of(&home, "alpha");
+    let beta = token_of(&home, "beta");
+    // The table taken out by hand: the key stays behind in the keychain.
+    let file = std::fs::read_to_string(home.profile_file()).unwrap();
+    let table: toml::Table = file.parse().unwrap();
+    let mut kept = table;
+    kept["agents"].as_table_mut().unwrap().remove("alpha");
+    std::fs::write(home.profile_file(), toml::to_string(&kept).unwrap()).unwrap();
+
+    let report = home.run(&["doctor", "--json"]).json();
+    let orphans = report["keychain_entries"]["orphans"].as_array().expect("orphans listed").clone();
+    assert_eq!(orphans.len(), 1, "beta's key is owned, alpha's is not: {report}");
+    assert_eq!(orphans[0]["entry"], "agent:alpha/token");
+    assert_eq!(orphans[0]["reason"], "no_such_agent");
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["area"] == "keychain" && f["outcome"] == "warning")
+        .unwrap_or_else(|| panic!("a warning names the orphan: {report}"));
+    assert!(finding["detail"].as_str().unwrap().contains("no agent `alpha`"), "{finding}");
+    assert!(finding["fix"].as_str().unwrap().contains("lanyard doctor --prune"), "{finding}");
+
+    let pruned = home.run(&["doctor", "--prune", "--json"]).json();
+    assert_eq!(pruned["keychain_entries"]["pruned"][0]["entry"], "agent:alpha/token", "{pruned}");
+    // Added again under the same name, the agent gets a new key, never the old one.
+    home.run(&["agent", "add", "alpha"]).ok();
+    assert_ne!(token_of(&home, "alpha"), key);
+    assert_eq!(token_of(&home, "beta"), beta, "beta's key is untouched");
 }

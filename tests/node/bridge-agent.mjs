@@ -14,6 +14,7 @@
 //              { "wait_ms": 5000 } in the list waits that long on the same session first
 //   "prompt":  { "name": "p", "arguments": {...} }     list prompts, then get this one
 //   "resources": ["uri", ...]                          list resources, then read each
+//   "templates": true                                  list the resource templates (by URI template)
 // It prints one JSON object with what happened, e.g. {"tools": [...], "echo": "hi", ...}, and
 // exits 0; an unexpected failure prints {"fatal": "..."} and exits 1. Everything passes the
 // process environment on, so the Rust test controls LANYARD_CONFIG_DIR and friends.
@@ -134,6 +135,9 @@ async function main() {
     out.prompts = (await client.listPrompts()).prompts.map((p) => p.name);
     const got = await client.getPrompt({ name: plan.prompt.name, arguments: plan.prompt.arguments ?? {} });
     out.prompt = got.messages?.[0]?.content?.text ?? null;
+  }
+  if (plan.templates) {
+    out.templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
   }
   if (plan.resources) {
     out.resourceList = (await client.listResources()).resources.map((r) => r.uri);

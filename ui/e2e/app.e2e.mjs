@@ -50,8 +50,8 @@ import { promisify } from "node:util";
 import { startDriver } from "./driver.mjs";
 import { environmentOf, startNotificationDaemon } from "./desktop-notifications.mjs";
 import { startOAuthFixture } from "./oauth-fixture.mjs";
-import { endSession, initialize, listToolNames } from "./mcp.mjs";
-import { BridgePage, CatalogPage, DetailPage, ElicitationDialog, FormPage, SourcesPage } from "./pages.mjs";
+import { callTool, endSession, initialize, listToolNames } from "./mcp.mjs";
+import { AgentsPage, BridgePage, CatalogPage, DetailPage, ElicitationDialog, FormPage, SourcesPage } from "./pages.mjs";
 import { startRegistry } from "./registry-fixture.mjs";
 import { startModernServer } from "./modern-server.mjs";
 
@@ -264,6 +264,78 @@ try {
       assert.deepEqual(written.mcpServers.everything.args, ["bridge", "everything"], "the file holds the entry");
       sources = await bridge.back();
       await sources.openSource("everything");
+    });
+
+    await step("the Agents view: an agent limited to one tool sees only it through the hub, its call and its refused call are counted, and Rotate key cuts the old key off", async () => {
+      sources = await new DetailPage(session).back();
+      const agents = await sources.openAgents();
+      assert.deepEqual(await agents.names(), ["default"], "the built-in agent is shown before any is added");
+      await agents.addLimited("e2e", "everything", ["say"]);
+      await shot("25-agent-editor");
+      const saved = await agents.save();
+      assert.match(saved, /Added e2e/, `the notice names the agent: ${saved}`);
+      assert.equal(await agents.rights("e2e"), "Sources: everythingTools of everything: say");
+      const profile = await readFile(join(configDir, "profiles.toml"), "utf8");
+      assert.match(profile, /\[agents\.e2e\.tools\.everything\]\s*include = \["say"\]/, `the profile holds the agent's rule: ${profile}`);
+
+      const { stdout } = await promisify(execFile)(cli, ["agent", "token", "e2e"], { env: process.env });
+      const key = stdout.trim();
+      const copied = await agents.copyKey("e2e");
+      if (!copied.copied) assert.equal(copied.key, key, "the key the window shows is the agent's own");
+      const { port } = JSON.parse(await readFile(join(dataDir, "hub.json"), "utf8"));
+      const url = `http://127.0.0.1:${port}/mcp/everything`;
+      const { session: mcp } = await initialize(url, key);
+      assert.deepEqual(await listToolNames(url, key, mcp), ["say"], "the agent sees its one tool");
+      const said = await callTool(url, key, mcp, "say", { message: "hi from e2e" });
+      assert.ok(said.result && !said.result.isError, `its tool answers: ${JSON.stringify(said)}`);
+      const refused = await callTool(url, key, mcp, "get-env", {}, 4);
+      assert.match(refused.error?.message ?? "", /agent `e2e` may not use tool `get-env`/, `a tool outside its set is refused: ${JSON.stringify(refused)}`);
+      await endSession(url, key, mcp);
+
+      // The view reads the call log when it opens: open it again until the hub has written it.
+      const logged = async () => {
+        const { stdout: out } = await promisify(execFile)(cli, ["logs", "--agent", "e2e", "--json"], { env: process.env });
+        return JSON.parse(out);
+      };
+      const use = await session.waitFor("the calls counted", async () => {
+        const page = await (await new AgentsPage(session).back()).openAgents();
+        const now = await page.use("e2e");
+        return now.calls >= 2 && now.errors >= 1 ? now : null;
+      });
+      const calls = await logged();
+      assert.equal(use.calls, calls.length, `the view counts what the call log holds: ${JSON.stringify(calls)}`);
+      assert.equal(use.errors, calls.filter((c) => c.outcome !== "ok").length, "and its errors");
+      assert.ok(calls.some((c) => c.name === "say" && c.outcome === "ok"), `the call of say: ${JSON.stringify(calls)}`);
+      assert.ok(calls.some((c) => c.name === "get-env" && c.outcome === "refused"), `the refused one: ${JSON.stringify(calls)}`);
+      assert.match(use.text, /^Last used just now · \d+ calls? today · \d+ errors?$/, use.text);
+      await shot("26-agents");
+
+      const rotated = await new AgentsPage(session).rotate("e2e");
+      assert.match(rotated, /new key/, rotated);
+      assert.equal((await initialize(url, key)).status, 401, "the old key no longer opens the hub, without a restart");
+      const { stdout: fresh } = await promisify(execFile)(cli, ["agent", "token", "e2e"], { env: process.env });
+      const next = await initialize(url, fresh.trim());
+      assert.equal(next.status, 200, "the new one does");
+      await endSession(url, fresh.trim(), next.session);
+
+      // The Clients view sets a client up as the agent: its source, run with --agent and its key.
+      const clients = await (await new AgentsPage(session).back()).openClients();
+      await session.waitFor("Claude Desktop's row", async () => (await clients.state("claude-desktop")) === "uses-lanyard");
+      await clients.setUpAs("e2e");
+      const outcome = await clients.click("claude-desktop", "client-set-up");
+      assert.match(outcome, /Replaced: everything\./, `the plain entry is replaced by the agent's: ${outcome}`);
+      const claude = JSON.parse(await readFile(join(xdgConfig, "Claude", "claude_desktop_config.json"), "utf8"));
+      assert.deepEqual(claude.mcpServers.everything.args, ["bridge", "everything", "--agent", "e2e"], JSON.stringify(claude));
+      assert.equal(claude.mcpServers.everything.env?.LANYARD_AGENT_TOKEN, fresh.trim(), "the entry proves the agent with its current key");
+      sources = await clients.back();
+
+      // The source's detail names the agent of each call in its Activity.
+      const detail = await sources.openSource("everything");
+      const activity = await session.waitFor("the agent's calls in the source's Activity", async () => {
+        const text = await detail.activityText();
+        return text.includes("Agent e2e called say: ok") ? text : null;
+      });
+      assert.match(activity, /Agent e2e called get-env: refused/, activity);
     });
 
     await step("disabling shows Disabled in the detail and the list", async () => {

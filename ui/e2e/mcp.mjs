@@ -65,6 +65,32 @@ export async function listToolNames(url, token, session, timeoutMs = 30_000) {
   }
 }
 
+/** Calls tool `name` with `args` in `session` (its handshake finished by `listToolNames`);
+ *  resolves to the JSON-RPC answer: `result` for a call that ran, `error` for one refused. */
+export async function callTool(url, token, session, name, args, id = 3, timeoutMs = 30_000) {
+  const headers = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    authorization: `Bearer ${token}`,
+    "mcp-session-id": session,
+    "mcp-protocol-version": "2025-06-18",
+  };
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } }),
+      signal: abort.signal,
+    });
+    if (!res.ok) throw new Error(`tools/call: HTTP ${res.status}: ${await res.text()}`);
+    return await readAnswer(res, id);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Ends an MCP session (so the hub stops the upstream child it started for it). */
 export async function endSession(url, token, session) {
   await fetch(url, { method: "DELETE", headers: { authorization: `Bearer ${token}`, "mcp-session-id": session } });

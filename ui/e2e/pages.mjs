@@ -83,6 +83,11 @@ export class SourcesPage {
     const found = await this.s.findAll(`${this.row(id)} ${tid("row-update")}`);
     return found.length ? found[0].text() : null;
   }
+  async openAgents() {
+    await (await this.s.find(tid("open-agents"))).click();
+    await this.s.find(tid("agents-list"));
+    return new AgentsPage(this.s);
+  }
 }
 
 export class CatalogPage {
@@ -172,6 +177,78 @@ export class CatalogPage {
   }
 }
 
+export class AgentsPage {
+  constructor(session) {
+    this.s = session;
+  }
+  row(name) {
+    return tid(`agent-row-${name}`);
+  }
+  /** The agents listed, in order. */
+  async names() {
+    const rows = await this.s.findAll(`${tid("agents-list")} > li`);
+    return Promise.all(rows.map(async (r) => (await r.attribute("data-testid")).replace("agent-row-", "")));
+  }
+  /** `{ calls, errors, text }` of an agent's use today, as its row shows it. */
+  async use(name) {
+    const row = await this.s.find(this.row(name));
+    const text = await (await this.s.find(`${this.row(name)} ${tid("agent-use")}`)).text();
+    return { calls: Number(await row.attribute("data-calls")), errors: Number(await row.attribute("data-errors")), text };
+  }
+  async rights(name) {
+    return (await this.s.find(`${this.row(name)} ${tid("agent-rights")}`)).text();
+  }
+  /** Adds agent `name` allowed `source` and, of its tools, only `tools`. */
+  async addLimited(name, source, tools) {
+    await (await this.s.find(tid("add-agent"))).click();
+    await (await this.s.find(tid("agent-name"))).type(name);
+    const choice = tid(`agent-source-${source}`);
+    await (await this.s.find(`${choice} ${tid("agent-source")}`)).click();
+    await (await this.s.find(`${choice} ${tid("agent-choose-tools")}`)).click();
+    await this.s.find(`${choice} ${tid("agent-tools")}`);
+    // Each click re-renders the editor: every box is found again by its tool.
+    const boxes = await this.s.findAll(`${choice} ${tid("agent-tools")} input`);
+    const names = await Promise.all(boxes.map(async (box) => (await box.attribute("data-testid")).replace("agent-tool-", "")));
+    for (const tool of names) {
+      const box = await this.s.find(`${choice} ${tid(`agent-tool-${tool}`)}`);
+      if (((await box.property("checked")) === true) !== tools.includes(tool)) await box.click();
+    }
+  }
+  async save() {
+    await (await this.s.find(tid("agent-save"))).click();
+    return this.s.waitFor("the agent saved", async () => {
+      const failed = await this.s.findAll(tid("agents-error-message"));
+      if (failed.length) throw new Error(`saving the agent failed: ${await failed[0].text()}`);
+      const notice = await this.s.findAll(tid("agents-notice"));
+      return notice.length ? notice[0].text() : null;
+    });
+  }
+  /** Copy key: `{ copied: true }`, or the key shown when the window has no clipboard. */
+  async copyKey(name) {
+    await (await this.s.find(`${this.row(name)} ${tid("agent-copy-key")}`)).click();
+    return this.s.waitFor("the key copied or shown", async () => {
+      if ((await this.s.findAll(`${this.row(name)} ${tid("agent-key-copied")}`)).length) return { copied: true };
+      const shown = await this.s.findAll(`${this.row(name)} ${tid("agent-key")}`);
+      return shown.length ? { copied: false, key: await shown[0].text() } : null;
+    });
+  }
+  /** Rotate key, confirmed with the second click; resolves to the notice. */
+  async rotate(name) {
+    const button = `${this.row(name)} ${tid("agent-rotate")}`;
+    await (await this.s.find(button)).click();
+    await this.s.find(`${this.row(name)} ${tid("agent-confirm")}`);
+    await (await this.s.find(button)).click();
+    return this.s.waitFor("the rotation", async () => {
+      const notice = await this.s.findAll(tid("agents-notice"));
+      return notice.length ? notice[0].text() : null;
+    });
+  }
+  async back() {
+    await (await this.s.find(tid("back"))).click();
+    return new SourcesPage(this.s);
+  }
+}
+
 export class ClientsPage {
   constructor(session) {
     this.s = session;
@@ -195,6 +272,11 @@ export class ClientsPage {
   /** The client's file as the row names it (in full: the row may shorten it on screen). */
   async path(id) {
     return (await this.s.find(`${this.row(id)} ${tid("client-path")}`)).attribute("title");
+  }
+  /** Chooses the agent Set up writes entries for (`""`: the default's plain entries). */
+  async setUpAs(agent) {
+    await (await this.s.find(`${tid("set-up-as")} option[value="${agent}"]`)).click();
+    await this.s.waitFor("the choice", async () => (await (await this.s.find(tid("set-up-as"))).property("value")) === agent);
   }
   /** Whether the row offers a button (`client-set-up`, `client-import`, `client-undo`). */
   async offers(id, button) {

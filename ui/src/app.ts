@@ -6,6 +6,7 @@
 // own state and moves (`bridge-panel.ts`), and so does the Clients view (`clients-panel.ts`).
 import * as api from "./api";
 import type { NewSource, SourceView, UiError } from "./api";
+import { AgentsPanel } from "./agents-panel";
 import { BridgePanel } from "./bridge-panel";
 import { CatalogPanel } from "./catalog-panel";
 import { ClientsPanel } from "./clients-panel";
@@ -31,7 +32,8 @@ type Route =
   | { view: "edit"; id: string; draft: Draft }
   | { view: "bridge" }
   | { view: "clients" }
-  | { view: "catalog" };
+  | { view: "catalog" }
+  | { view: "agents" };
 
 export class App {
   private route: Route = { view: "list" };
@@ -73,6 +75,8 @@ export class App {
   );
   /** Sources whose registry entry has a newer version, as last read. */
   private outdated: api.CatalogOutdatedSource[] = [];
+  // Its editor's draft lives in the panel; only a background read waits while it is open.
+  private readonly agents = new AgentsPanel(() => this.render());
 
   // A server's questions during a tried tool, shown over any view; typed values live in it.
   private readonly elicitations = new ElicitationPanel(() => this.render());
@@ -179,7 +183,7 @@ export class App {
   }
 
   private inForm(): boolean {
-    return this.route.view === "add" || this.route.view === "edit";
+    return this.route.view === "add" || this.route.view === "edit" || (this.route.view === "agents" && this.agents.editing);
   }
 
   /** Opens a source's detail with its activity log read first, so the view renders once. */
@@ -233,10 +237,12 @@ export class App {
 
   private go(route: Route): void {
     if (this.route.view === "bridge") this.bridge.close();
+    if (this.route.view === "agents") this.agents.close();
     this.route = route;
     if (route.view === "bridge") void this.bridge.open();
     if (route.view === "clients") void this.clients.open();
     if (route.view === "catalog") this.catalog.open();
+    if (route.view === "agents") void this.agents.open();
     this.confirmingRemove = false;
     this.notice = undefined;
     this.render(true);
@@ -257,6 +263,7 @@ export class App {
   private view(): HTMLElement {
     const route = this.route;
     if (route.view === "bridge") return this.bridge.view(this.sources, () => this.go({ view: "list" }));
+    if (route.view === "agents") return this.agents.view(() => this.go({ view: "list" }));
     if (route.view === "clients") {
       const enabled = (this.sources ?? []).filter((s) => s.enabled).length;
       return this.clients.view(enabled, () => this.go({ view: "list" }));
@@ -325,6 +332,7 @@ export class App {
         this.go({ view: "catalog" });
         void this.catalog.openEntry(row.registry, row.name, row.latest);
       },
+      onAgents: () => this.go({ view: "agents" }),
       startAtLogin: this.startAtLogin,
       onStartAtLogin: (enabled) => void this.setStartAtLogin(enabled),
       onOpen: (id) => void this.openDetail(id),

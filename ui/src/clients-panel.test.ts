@@ -30,6 +30,14 @@ describe("App, Clients view", () => {
           return { kind: "starting" };
         case "list_clients":
           return listed;
+        case "agents_board":
+          return {
+            sources: ["everything"],
+            agents: [
+              { name: "default", builtIn: true, rights: { sources: null, tools: [], resources: true, prompts: true }, use: { lastMs: null, calls: 0, errors: 0 } },
+              { name: "ci", builtIn: false, rights: { sources: ["everything"], tools: [], resources: true, prompts: true }, use: { lastMs: null, calls: 0, errors: 0 } },
+            ],
+          };
         case "set_up_client":
           if (failWith) throw failWith;
           listed = { ...listed, clients: [mcpClient({ state: { kind: "usesLanyard", entries: 1 }, canUndo: true }), listed.clients[1]!] };
@@ -59,6 +67,21 @@ describe("App, Clients view", () => {
     q("open-clients")!.click();
     await vi.waitFor(() => expect(q("clients-installed")).not.toBeNull());
   };
+
+  it("Set up as an agent sends the agent chosen; the default sends none", async () => {
+    await open();
+    await vi.waitFor(() => expect(q("set-up-as")).not.toBeNull());
+    const select = q("set-up-as") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value), "the built-in default is the plain choice").toEqual(["", "ci"]);
+    select.value = "ci";
+    select.dispatchEvent(new Event("change"));
+    inRow("cursor", "client-set-up")!.click();
+    await vi.waitFor(() => expect(q("client-outcome")?.textContent).toContain("Added: everything."));
+    expect(calls.find((c) => c.command === "set_up_client")?.args).toEqual({ id: "cursor", agent: "ci" });
+    q("back")!.click();
+    await open();
+    expect((q("set-up-as") as HTMLSelectElement).value, "coming back, the plain entries again").toBe("");
+  });
 
   it("opening reads the clients; nothing is written until a button is clicked", async () => {
     await open();

@@ -1,6 +1,7 @@
 // The Clients view's state and moves, apart from the App's so that each stays small: the
 // clients as last read (on opening the view and after each move, since a move changes a file),
-// and what each client's last Set up, Import or Undo did. One move per client at a time.
+// what each client's last Set up, Import or Undo did, and the agent Set up writes entries for
+// (none: the bridge token's plain entries). One move per client at a time.
 import * as api from "./api";
 import type { UiError } from "./api";
 import { importLines, setUpLines, undoneLines, type ClientMove } from "./lib/clients";
@@ -9,6 +10,9 @@ import { clientsView, type ClientsState } from "./views/clients/clients-view";
 export class ClientsPanel {
   private clients: ClientsState = { kind: "loading" };
   private moves = new Map<string, ClientMove>();
+  /** The agents one may set a client up as (besides the built-in default), and the one chosen. */
+  private agents: string[] = [];
+  private agent: string | null = null;
 
   /** `render` re-draws the app; `sourcesChanged` re-reads the sources after an Import. */
   constructor(
@@ -16,11 +20,13 @@ export class ClientsPanel {
     private readonly sourcesChanged: () => void,
   ) {}
 
-  /** Opening the view: the clients read afresh, earlier outcomes forgotten. */
+  /** Opening the view: the clients read afresh, earlier outcomes and the agent chosen forgotten
+   *  (Set up writes the plain entries unless an agent is chosen again). */
   async open(): Promise<void> {
     this.moves.clear();
+    this.agent = null;
     this.clients = { kind: "loading" };
-    await this.read();
+    await Promise.all([this.read(), this.readAgents()]);
   }
 
   view(enabledSources: number, onBack: () => void): HTMLElement {
@@ -28,8 +34,14 @@ export class ClientsPanel {
       clients: this.clients,
       moves: this.moves,
       enabledSources,
+      agents: this.agents,
+      agent: this.agent,
+      onAgent: (agent) => {
+        this.agent = agent;
+        this.render();
+      },
       onBack,
-      onSetUp: (id) => void this.move(id, "setUp", async () => setUpLines(await api.setUpClient(id))),
+      onSetUp: (id) => void this.move(id, "setUp", async () => setUpLines(await api.setUpClient(id, this.agent ?? undefined))),
       onImport: (id) =>
         void this.move(id, "import", async () => {
           const taken = await api.importClient(id);
@@ -38,6 +50,16 @@ export class ClientsPanel {
         }),
       onUndo: (id) => void this.move(id, "undo", async () => undoneLines(await api.undoClient(id))),
     });
+  }
+
+  /** The agents of the profile file, for Set up's choice; without them, plain entries only. */
+  private async readAgents(): Promise<void> {
+    try {
+      this.agents = (await api.agentsBoard(Date.now())).agents.filter((a) => !a.builtIn).map((a) => a.name);
+    } catch {
+      this.agents = [];
+    }
+    this.render();
   }
 
   private async read(): Promise<void> {

@@ -6,7 +6,8 @@
 //! `PATH` ([`installed_cli`]). Each IDE is the engine's catalogued client (`lanyard::clients`),
 //! written the way the Clients view's Set up writes it.
 
-use lanyard::bridge;
+use lanyard::agents::AgentName;
+use lanyard::bridge::AgentsView;
 use lanyard::clients;
 use lanyard::program::installed_cli;
 use tauri::State;
@@ -15,7 +16,7 @@ use super::AppEngine;
 use super::clients::{cli_program, user_file};
 use crate::hub::Hub;
 use crate::ui_error::{UiError, UiErrorKind};
-use crate::wire::{AgentsView, CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView};
+use crate::wire::{CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView};
 
 #[tauri::command]
 pub fn hub_status(hub: State<'_, Hub>) -> HubView {
@@ -28,10 +29,14 @@ pub fn hub_agents(hub: State<'_, Hub>) -> AgentsView {
     AgentsView::new(hub.agents().map(|agents| agents.active(std::time::Instant::now())).unwrap_or_default())
 }
 
-/// The install's bridge token, for the person who clicked *Reveal*. Never sent otherwise.
+/// The bridge token (the built-in agent `default`'s) or `agent`'s, for the person who clicked
+/// *Reveal* or *Copy key*. Never sent otherwise.
 #[tauri::command]
-pub async fn reveal_bridge_token(engine: State<'_, AppEngine>) -> Result<RevealedToken, UiError> {
-    let token = bridge::bridge_token(engine.get()?.vault()).await?;
+pub async fn reveal_bridge_token(
+    agent: Option<AgentName>,
+    engine: State<'_, AppEngine>,
+) -> Result<RevealedToken, UiError> {
+    let token = engine.get()?.agent_token(&agent.unwrap_or_else(AgentName::default_agent)).await?;
     Ok(RevealedToken::new(&token))
 }
 
@@ -63,5 +68,6 @@ pub async fn write_ide_config(
     engine: State<'_, AppEngine>,
 ) -> Result<WrittenView, UiError> {
     let (catalogued, path) = user_file(client.catalogue_id())?;
-    Ok(engine.get()?.set_up_client(catalogued, &path, &cli_program("write the config")?)?.into())
+    let program = cli_program("write the config")?;
+    Ok(engine.get()?.set_up_client(catalogued, &path, &program, None).await?.into())
 }

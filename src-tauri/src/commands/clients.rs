@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use lanyard::agents::AgentName;
 use lanyard::clients::{self, Client, Env, Scope};
 use lanyard::program::installed_cli;
 use tauri::State;
@@ -19,11 +20,17 @@ pub async fn list_clients() -> Result<ClientsView, UiError> {
     Ok(ClientsView::new(clients::inspect_all(&current_env()?), CliView::new(installed_cli())))
 }
 
-/// Set up: an entry per enabled source in the client's user file, running `lanyard bridge`.
+/// Set up: an entry per enabled source in the client's user file, running `lanyard bridge`
+/// (as `agent`, with its key, when one is chosen).
 #[tauri::command]
-pub async fn set_up_client(id: String, engine: State<'_, AppEngine>) -> Result<WrittenView, UiError> {
+pub async fn set_up_client(
+    id: String,
+    agent: Option<AgentName>,
+    engine: State<'_, AppEngine>,
+) -> Result<WrittenView, UiError> {
     let (client, path) = user_file(&id)?;
-    Ok(engine.get()?.set_up_client(client, &path, &cli_program("set it up")?)?.into())
+    let program = cli_program("set it up")?;
+    Ok(engine.get()?.set_up_client(client, &path, &program, agent.as_ref()).await?.into())
 }
 
 /// Import: the client's own servers become sources, and its entries run `lanyard bridge`.

@@ -3,6 +3,7 @@
 //! command seems to need belongs in the engine (`src/engine.rs`).
 
 pub mod activity;
+pub mod agents;
 pub mod bridge;
 pub mod catalog;
 pub mod clients;

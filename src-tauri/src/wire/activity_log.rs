@@ -1,9 +1,11 @@
-//! A source's activity log as the detail view lists it: the engine's entries, mapped one to one.
+//! A source's activity log as the detail view lists it: the engine's entries and the agents'
+//! calls on the source, each mapped one to one.
 //! A failure shows what happened: the error without the `lanyard` command its message ends in
 //! (the engine's `problem`), since the window has buttons for those (`lanyard::remedy::window`).
 //! Redacted by construction upstream (the engine's events carry only its own error messages), so
 //! nothing here needs filtering.
 
+use lanyard::agents::Call;
 use lanyard::history::{AgentKind, Entry, Event};
 use serde::Serialize;
 use ts_rs::TS;
@@ -44,6 +46,13 @@ pub enum LogEventView {
     BridgeSession {
         over_http: bool,
     },
+    /// An agent's call on the source (from the call log): who, what, and how it ended
+    /// (`ok`, `tool error`, `refused`, `upstream error`, `timeout`).
+    Call {
+        agent: String,
+        name: String,
+        outcome: String,
+    },
     /// An event this build of the app does not know yet.
     Other,
 }
@@ -73,6 +82,13 @@ impl From<Entry> for LogEntryView {
     }
 }
 
+impl From<Call> for LogEntryView {
+    fn from(call: Call) -> Self {
+        let (agent, outcome) = (call.agent.to_string(), call.outcome.as_str().to_owned());
+        Self { at: call.at_ms / 1000, event: LogEventView::Call { agent, name: call.name, outcome } }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +109,23 @@ mod tests {
         );
         let session = Entry { at: 8, event: Event::BridgeSession { agent: AgentKind::Http } };
         assert_eq!(LogEntryView::from(session).event, LogEventView::BridgeSession { over_http: true });
+    }
+
+    #[test]
+    fn a_call_shows_its_agent_tool_and_outcome_only() {
+        let call = Call {
+            at_ms: 7_500,
+            agent: "ci".parse().unwrap(),
+            source: "th".parse().unwrap(),
+            name: "echo".into(),
+            outcome: lanyard::agents::Outcome::Refused,
+            ms: 3,
+        };
+        let json = serde_json::to_value(LogEntryView::from(call)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"at": 7, "event": {"kind": "call", "agent": "ci", "name": "echo", "outcome": "refused"}})
+        );
     }
 
     /// Issue "desktop app": the log says what happened, not which command the CLI would run.

@@ -16,7 +16,6 @@ use serde::Serialize;
 use ts_rs::TS;
 
 mod activity_log;
-mod agents;
 mod bridge;
 mod clients;
 mod health;
@@ -24,7 +23,6 @@ mod tokens;
 mod tools;
 
 pub use activity_log::LogEntryView;
-pub use agents::AgentsView;
 pub use bridge::{CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView};
 pub use clients::{ClientsView, TakenOverView, UndoneView};
 pub use health::HealthView;
@@ -229,6 +227,9 @@ mod tests {
         SourceSettings::export_all().unwrap();
         lanyard::catalog::window::Request::export_all().unwrap();
         lanyard::catalog::window::Answer::export_all().unwrap();
+        lanyard::agents::AgentsBoard::export_all().unwrap();
+        lanyard::bridge::AgentsView::export_all().unwrap();
+        lanyard::agents::AgentChange::export_all().unwrap();
     }
 
     #[test]

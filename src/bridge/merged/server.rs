@@ -307,9 +307,13 @@ impl Merged {
 
     /// Reads a resource from the source that listed it; a URI nobody listed is tried on every
     /// source that offers resources, in id order, and the first answer wins.
+    /// Reads `uri` from the source that listed it, or, for a URI nobody listed (one built from a
+    /// resource template), from the first source that offers resources, `may_use` allows, and
+    /// can read it: an agent limited to some sources never reaches the others this way either.
     pub(crate) async fn read_resource(
         &self,
         uri: &str,
+        may_use: impl Fn(&SourceId) -> bool,
     ) -> Result<rmcp::model::ReadResourceResult, MergedError> {
         if let Some(id) = self.resource_owner(uri).await? {
             let upstream = self.sources.get(&id).await?;
@@ -318,13 +322,31 @@ impl Merged {
                 Err(err) => Err(self.refusal(&id, err).await),
             };
         }
-        for (id, upstream) in self.offering(Offer::Resources).await? {
+        for (id, upstream) in self.offering(Offer::Resources).await?.into_iter().filter(|(id, _)| may_use(id))
+        {
             match upstream.read_resource(uri).await {
                 Ok(result) => return Ok(result),
                 Err(err) => debug!(source = %id, "the source could not read an unlisted URI: {err}"),
             }
         }
         Err(MergedError::UnknownResource { uri: uri.to_owned() })
+    }
+
+    /// The owners of the last resource template list (by URI template).
+    pub(crate) fn template_owners(&self) -> Arc<Owners> {
+        Arc::clone(&lock(&self.templates))
+    }
+
+    /// The source that listed resource template `uri_template` (listing again when none did yet).
+    pub(crate) async fn owner_of_template(
+        &self,
+        uri_template: &str,
+    ) -> Result<Option<SourceId>, MergedError> {
+        if let Some(id) = lock(&self.templates).get(uri_template) {
+            return Ok(Some(id.clone()));
+        }
+        self.list_resource_templates().await?;
+        Ok(lock(&self.templates).get(uri_template).cloned())
     }
 
     /// The source that listed `uri`: the table of the last list, else a fresh list.
@@ -685,6 +707,10 @@ impl ServerHandler for MergedServer {
                     let route = self.merged.prompt_route(&prompt.name).await?;
                     rights::may_prompt(&access, &route.source)?;
                 }
+                Reference::Resource(template) => {
+                    let owner = self.merged.owner_of_template(&template.uri).await?;
+                    rights::may_resource(&access, owner.as_ref())?;
+                }
                 _ => rights::may_resource(&access, None)?,
             }
         }
@@ -735,11 +761,16 @@ impl ServerHandler for MergedServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
         let access = rights::agent(self.agent.as_ref(), &context)?;
-        if !access.is_full() {
-            // Templates name no source an agent could be limited to; only a full agent gets them.
+        if !access.resources() {
             return Ok(ListResourceTemplatesResult::with_all_items(Vec::new()));
         }
-        Ok(ListResourceTemplatesResult::with_all_items(self.merged.list_resource_templates().await?))
+        let mut templates = self.merged.list_resource_templates().await?;
+        if !access.is_full() {
+            // Only the templates of the agent's own sources.
+            let owners = self.merged.template_owners();
+            templates.retain(|t| owners.get(&t.uri_template).is_some_and(|id| access.allows_source(id)));
+        }
+        Ok(ListResourceTemplatesResult::with_all_items(templates))
     }
 
     async fn read_resource(
@@ -759,7 +790,7 @@ impl ServerHandler for MergedServer {
             }
             return Err(refused);
         }
-        let answer = self.merged.read_resource(&request.uri).await;
+        let answer = self.merged.read_resource(&request.uri, |id| access.allows_source(id)).await;
         if let Some(owner) = owner.or(self.merged.resource_owners().get(&request.uri).cloned()) {
             let outcome = if answer.is_ok() { Outcome::Ok } else { Outcome::UpstreamError };
             let call_log = self.merged.sources().engine().call_log();

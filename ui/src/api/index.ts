@@ -7,6 +7,8 @@ import type { AgentsView } from "./generated/AgentsView";
 import type { CatalogAdd } from "./generated/CatalogAdd";
 import type { CatalogAnswer } from "./generated/CatalogAnswer";
 import type { CatalogRequest } from "./generated/CatalogRequest";
+import type { AgentChange } from "./generated/AgentChange";
+import type { AgentsBoard } from "./generated/AgentsBoard";
 import type { DisconnectView } from "./generated/DisconnectView";
 import type { HealthView } from "./generated/HealthView";
 import type { HubView } from "./generated/HubView";
@@ -35,6 +37,12 @@ export type { ToolResultView, ElicitAnswerInput };
 export type { ElicitationAsked } from "./generated/ElicitationAsked";
 export type { ToolChoiceInput, ToolChoiceView, SourceSettings, LogEntryView, AgentsView };
 export type { SettingRow } from "./generated/SettingRow";
+export type { AgentChange, AgentsBoard };
+export type { AgentRow } from "./generated/AgentRow";
+export type { AgentRights } from "./generated/AgentRights";
+export type { AgentUse } from "./generated/AgentUse";
+export type { ToolRule } from "./generated/ToolRule";
+export type { RevealedToken };
 export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
 export type { ClientsView, TakenOverView, UndoneView };
@@ -93,14 +101,20 @@ export const disconnect = (id: string) => call<DisconnectView>("disconnect", { i
 export const hubStatus = () => call<HubView>("hub_status");
 /** The agent sessions the hub served recently, per route. */
 export const hubAgents = () => call<AgentsView>("hub_agents");
-/** The bridge token: only on the person's explicit Reveal click, never kept in a list or a log. */
-export const revealBridgeToken = () => call<RevealedToken>("reveal_bridge_token");
+/** The bridge token (the built-in agent `default`'s), or `agent`'s: only on the person's explicit
+ *  Reveal or Copy key click, never kept in a list or a log. */
+export const revealBridgeToken = (agent?: string) => call<RevealedToken>("reveal_bridge_token", agent ? { agent } : {});
+/** Every agent with its rights, and its use since `sinceMs` (Unix ms; the window's midnight). */
+export const agentsBoard = (sinceMs: number) => call<AgentsBoard>("agents_board", { sinceMs });
+/** Add, edit, rotate, remove, or split `default`; no key comes back. */
+export const changeAgent = (change: AgentChange) => call<void>("change_agent", { change });
 export const ideConfig = (client: IdeClientView) => call<IdeConfigView>("ide_config", { client });
 export const writeIdeConfig = (client: IdeClientView) => call<WrittenView>("write_ide_config", { client });
 /** Every agent and IDE Lanyard knows, with where its own file stands with Lanyard. */
 export const listClients = () => call<ClientsView>("list_clients");
-/** Set up: an entry per enabled source in the client's file, running `lanyard bridge`. */
-export const setUpClient = (id: string) => call<WrittenView>("set_up_client", { id });
+/** Set up: an entry per enabled source in the client's file, running `lanyard bridge` (as
+ *  `agent`, with its key, when one is given: the sources that agent may use). */
+export const setUpClient = (id: string, agent?: string) => call<WrittenView>("set_up_client", agent ? { id, agent } : { id });
 /** Import: the client's own servers become sources, and its entries go through Lanyard. */
 export const importClient = (id: string) => call<TakenOverView>("import_client", { id });
 /** Undo: the client's file as it was before Lanyard's last write. */

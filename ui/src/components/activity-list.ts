@@ -1,5 +1,5 @@
 // The Activity section of a source's detail: the newest entries of its activity log (connects,
-// sign-ins, renewals, disconnects, agents' bridge sessions), each with its time.
+// sign-ins, renewals, disconnects, agents' bridge sessions and calls, by agent), each with its time.
 import type { LogEntryView } from "../api";
 import { activityLine, isFailure } from "../lib/activity";
 import { h } from "../lib/dom";

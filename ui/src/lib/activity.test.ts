@@ -10,5 +10,9 @@ describe("activity lines", () => {
     expect(activityLine({ at: 1, event: { kind: "disconnected", revoked: true } })).toMatch(/revoked/);
     expect(activityLine({ at: 1, event: { kind: "bridgeSession", overHttp: false } })).toMatch(/stdio/);
     expect(isFailure({ at: 1, event: { kind: "connected" } })).toBe(false);
+    const call = { at: 1, event: { kind: "call" as const, agent: "ci", name: "echo", outcome: "ok" } };
+    expect(activityLine(call)).toBe("Agent ci called echo: ok");
+    expect(isFailure(call)).toBe(false);
+    expect(isFailure({ at: 1, event: { ...call.event, outcome: "refused" } }), "a call that did not end ok").toBe(true);
   });
 });

@@ -1,5 +1,6 @@
-// A source's activity log entries in words, for the detail view. The engine's entries carry no
-// secret by construction; the only free text is one of Lanyard's own error messages.
+// A source's activity log entries in words, for the detail view, with the agents' calls on it
+// among them. The engine's entries carry no secret by construction; the only free text is one of
+// Lanyard's own error messages, and a call names only its agent, tool and outcome.
 import type { LogEntryView } from "../api";
 
 export function activityLine(entry: LogEntryView): string {
@@ -21,6 +22,8 @@ export function activityLine(entry: LogEntryView): string {
       return e.revoked ? "Disconnected; the server revoked the tokens" : "Disconnected; the tokens were forgotten";
     case "bridgeSession":
       return `An agent connected through the bridge (${e.overHttp ? "HTTP" : "stdio"})`;
+    case "call":
+      return `Agent ${e.agent} called ${e.name}: ${e.outcome}`;
     case "other":
       return "Something this version of the app does not know how to say";
   }
@@ -28,4 +31,7 @@ export function activityLine(entry: LogEntryView): string {
 
 /** Whether an entry reports a failure (shown in the error colour). */
 export const isFailure = (entry: LogEntryView): boolean =>
-  entry.event.kind === "connectFailed" || entry.event.kind === "signInFailed" || entry.event.kind === "refreshFailed";
+  entry.event.kind === "connectFailed" ||
+  entry.event.kind === "signInFailed" ||
+  entry.event.kind === "refreshFailed" ||
+  (entry.event.kind === "call" && entry.event.outcome !== "ok");

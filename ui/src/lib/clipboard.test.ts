@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { copyText, setWriteText } from "./clipboard";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { copyText, setWriteText, WRITE_TIMEOUT_MS } from "./clipboard";
 
 describe("copyText", () => {
   afterEach(() => setWriteText(undefined));
@@ -14,5 +14,16 @@ describe("copyText", () => {
     expect(await copyText("abc")).toBe(false);
     setWriteText(undefined);
     expect(await copyText("abc")).toBe(false);
+  });
+  it("a clipboard that never answers is a false once the wait is over", async () => {
+    vi.useFakeTimers();
+    try {
+      setWriteText(() => new Promise(() => {}));
+      const copied = copyText("abc");
+      await vi.advanceTimersByTimeAsync(WRITE_TIMEOUT_MS);
+      expect(await copied).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -12,13 +12,22 @@ export function setWriteText(fake: WriteText | undefined): void {
   writer = fake;
 }
 
+/** How long a write may take: a web view that never answers counts as having no clipboard. */
+export const WRITE_TIMEOUT_MS = 3000;
+
 /** Whether `text` reached the clipboard. */
 export async function copyText(text: string): Promise<boolean> {
   if (!writer) return false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the clipboard did not answer")), WRITE_TIMEOUT_MS);
+  });
   try {
-    await writer(text);
+    await Promise.race([writer(text), late]);
     return true;
   } catch {
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }

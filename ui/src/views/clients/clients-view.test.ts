@@ -22,6 +22,9 @@ function render(over: Partial<ClientsProps> = {}) {
     clients: { kind: "ready", view: listed() },
     moves: new Map(),
     enabledSources: 1,
+    agents: [],
+    agent: null,
+    onAgent: vi.fn(),
     onBack: vi.fn(),
     onSetUp: vi.fn(),
     onImport: vi.fn(),
@@ -105,6 +108,18 @@ describe("clients view", () => {
     expect(q(failed, "clients-error-message")?.textContent).toBe("cannot find the home folder");
     const none = render({ clients: { kind: "ready", view: listed({ clients: [mcpClient({ installed: false })] }) } }).el;
     expect(q(none, "clients-none")).not.toBeNull();
+  });
+
+  it("Set up as: offered only when there are agents; the choice is called back", () => {
+    expect(q(render().el, "set-up-as"), "no agents, no choice").toBeNull();
+    const { el, props } = render({ agents: ["ci", "cursor"], agent: "ci" });
+    const select = q(el, "set-up-as") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(["", "ci", "cursor"]);
+    expect(select.value).toBe("ci");
+    expect(q(el, "set-up-as-note")?.textContent).toContain("ci may use");
+    select.value = "";
+    select.dispatchEvent(new Event("change"));
+    expect(props.onAgent).toHaveBeenCalledWith(null);
   });
 
   it("Back and Escape return to the sources", () => {

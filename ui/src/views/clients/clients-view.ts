@@ -14,6 +14,10 @@ export interface ClientsProps {
   moves: ReadonlyMap<string, ClientMove>;
   /** How many sources are enabled: Set up writes one entry for each. */
   enabledSources: number;
+  /** The agents Set up may write entries for, and the one chosen (`null`: the bridge token's). */
+  agents: string[];
+  agent: string | null;
+  onAgent(agent: string | null): void;
   onBack(): void;
   onSetUp(id: string): void;
   onImport(id: string): void;
@@ -44,6 +48,7 @@ export function clientsView(props: ClientsProps): HTMLElement {
       h("code", {}, "lanyard bridge <source>"),
       ", so no credential lands in it; Import makes the servers it has of its own Lanyard sources; Undo puts its file back as it was before Lanyard's last write.",
     ),
+    agentChoice(props),
     body(props),
   );
 }
@@ -68,6 +73,29 @@ function body(props: ClientsProps): HTMLElement {
           h("summary", {}, `Not found here (${others.length})`),
           h("ul", { class: "clients" }, others.map(row)),
         )
+      : null,
+  );
+}
+
+/** Which agent Set up writes entries for: the default (plain entries, the bridge token), or an
+ *  agent of the Agents view (the sources it may use, each run with `--agent` and its key). */
+function agentChoice(props: ClientsProps): HTMLElement | null {
+  if (props.agents.length === 0) return null;
+  const select = h(
+    "select",
+    { id: "set-up-as", "data-testid": "set-up-as" },
+    h("option", { value: "" }, "default (the bridge token)"),
+    props.agents.map((name) => h("option", { value: name }, name)),
+  );
+  select.value = props.agent ?? "";
+  select.addEventListener("change", () => props.onAgent(select.value === "" ? null : select.value));
+  return h(
+    "p",
+    { class: "setting" },
+    h("label", { for: "set-up-as" }, "Set up as agent"),
+    select,
+    props.agent
+      ? h("span", { class: "muted", "data-testid": "set-up-as-note" }, ` Entries for the sources ${props.agent} may use, each with its key in the entry's environment.`)
       : null,
   );
 }

@@ -20,6 +20,7 @@ function render(over: Partial<SourcesProps> = {}) {
     onCatalog: vi.fn(),
     outdated: [],
     onUpdate: vi.fn(),
+    onAgents: vi.fn(),
     startAtLogin: false,
     onStartAtLogin: vi.fn(),
     ...over,
@@ -40,10 +41,12 @@ describe("sources view", () => {
     expect(q(el, "import-form")).not.toBeNull();
   });
 
-  it("Clients opens the Clients view", () => {
+  it("Clients opens the Clients view, Agents the Agents view", () => {
     const { el, props } = render();
     q(el, "open-clients")!.click();
     expect(props.onClients).toHaveBeenCalled();
+    q(el, "open-agents")!.click();
+    expect(props.onAgents).toHaveBeenCalled();
   });
 
   it("the Catalogue is reachable from the bar and from the empty list", () => {

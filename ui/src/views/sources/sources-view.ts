@@ -37,6 +37,8 @@ export interface SourcesProps {
   /** Sources whose registry entry has a newer version, and opening that version's details. */
   outdated: readonly CatalogOutdatedSource[];
   onUpdate(row: CatalogOutdatedSource): void;
+  /** Opens the Agents view: who may call the bridge, and what each called. */
+  onAgents(): void;
   /** Whether the app starts at login; `null` while unknown (or on a desktop that cannot say). */
   startAtLogin: boolean | null;
   onStartAtLogin(enabled: boolean): void;
@@ -73,6 +75,7 @@ export function sourcesView(props: SourcesProps): HTMLElement {
       h("h1", { id: "sources-title", tabindex: "-1" }, "Sources"),
       h("button", { "data-testid": "open-catalog", onclick: () => props.onCatalog() }, "Catalogue"),
       h("button", { "data-testid": "open-clients", onclick: () => props.onClients() }, "Clients"),
+      h("button", { "data-testid": "open-agents", onclick: () => props.onAgents() }, "Agents"),
       bridgeButton(props),
       h("button", { class: "primary", "data-testid": "add-source", onclick: () => props.onAdd() }, "Add source"),
     ),
