@@ -35,6 +35,9 @@ pub enum Error {
     /// An agent's or IDE's own config file that Lanyard could not read or write.
     #[error(transparent)]
     ClientFile(#[from] ClientFileError),
+    /// The pinned tool definitions (see [`crate::pins`]).
+    #[error(transparent)]
+    Pins(#[from] crate::pins::PinError),
 }
 
 impl From<UpstreamError> for Error {
@@ -69,6 +72,7 @@ impl Error {
             Self::Import(err) => err.kind(),
             // The client's file, named in the message with what to do; nothing to branch on.
             Self::ClientFile(_) => ErrorKind::Other,
+            Self::Pins(err) => err.kind(),
         }
     }
 
@@ -81,7 +85,7 @@ impl Error {
             Self::Upstream(err) => err.remedy(),
             Self::OAuth(err) => err.remedy(),
             Self::Disabled { .. } => Some(Remedy::Enable),
-            Self::Profile(_) | Self::Import(_) | Self::ClientFile(_) => None,
+            Self::Profile(_) | Self::Import(_) | Self::ClientFile(_) | Self::Pins(_) => None,
         }
     }
 

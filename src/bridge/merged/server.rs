@@ -263,9 +263,15 @@ impl Merged {
         if let Some(route) = table(self).get(name) {
             return Ok(route.clone());
         }
-        // Not listed: if the name belongs to a source that is down, say why.
+        // Not listed: if the name belongs to a source that is down, or is a tool withheld until
+        // the person approves it, say why.
         if let Some(id) = self.sources.owner_of(name).await {
-            self.sources.get(&id).await?;
+            let upstream = self.sources.get(&id).await?;
+            let prefix = self.sources.merged_prefixes().get(&id).cloned().unwrap_or_else(|| id.to_string());
+            let own = name.strip_prefix(&prefix).and_then(|rest| rest.strip_prefix(super::naming::SEPARATOR));
+            if let (Named::Tool, Some(withheld)) = (kind, own.and_then(|own| upstream.withheld(own))) {
+                return Err(crate::Error::from(withheld).into());
+            }
         }
         Err(match kind {
             Named::Tool => MergedError::UnknownTool { name: name.to_owned() },
