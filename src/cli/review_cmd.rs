@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use lanyard::Engine;
 use lanyard::clock::relative_time;
 use lanyard::ids::SourceId;
-use lanyard::pins::PendingTool;
+use lanyard::pins::{Decision, PendingTool};
 
 use super::args::ToolsArgs;
 use super::exit::UsageError;
@@ -108,9 +108,9 @@ fn ask(name: &str) -> Result<Answer> {
 pub fn describe(change: &PendingTool) -> String {
     let what = match &change.renamed_from {
         Some(from) => format!("renamed from `{from}`"),
-        None => change.change.to_owned(),
+        None => change.change.name().to_owned(),
     };
-    let rejected = if change.decision == "rejected" { ", rejected" } else { "" };
+    let rejected = if change.decision == Decision::Rejected { ", rejected" } else { "" };
     let mut out =
         format!("`{}`: {what}{rejected} (first offered {})\n", change.name, relative_time(change.seen_at));
     for line in &change.diff {

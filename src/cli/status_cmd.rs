@@ -70,7 +70,7 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
             let waiting: Vec<&str> = row
                 .tool_changes
                 .iter()
-                .filter(|t| t.decision == "waiting")
+                .filter(|t| t.decision == lanyard::pins::Decision::Waiting)
                 .map(|t| t.name.as_str())
                 .collect();
             let rejected = row.tool_changes.len() - waiting.len();

@@ -59,6 +59,7 @@ pub enum Change {
 /// Where the person stands on a withheld tool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = crate::TS_DIR))]
 pub enum Decision {
     /// Not reviewed yet.
     Waiting,
@@ -104,6 +105,10 @@ impl Ledger {
             }
             for tool in offered {
                 next.pin(tool);
+            }
+            if complete {
+                // Whatever waited is either pinned now or no longer offered.
+                next.withheld.clear();
             }
             return next;
         }

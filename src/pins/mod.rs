@@ -244,6 +244,26 @@ impl SourcePins {
     }
 }
 
+/// What a withheld tool is, next to the pins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = crate::TS_DIR))]
+pub enum ChangeKind {
+    New,
+    Changed,
+    Renamed,
+}
+
+impl ChangeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Changed => "changed",
+            Self::Renamed => "renamed",
+        }
+    }
+}
+
 /// One withheld tool as the person reviews it: what changed, the readable difference, and the
 /// text worth a second look. `lanyard status --json` carries these under `tool_changes`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -251,13 +271,11 @@ impl SourcePins {
 pub struct PendingTool {
     /// The tool's upstream name, as offered now.
     pub name: String,
-    /// `new`, `changed` or `renamed`.
-    pub change: &'static str,
+    pub change: ChangeKind,
     /// For a rename: the name it was pinned under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
-    /// `waiting` for the person, or `rejected`.
-    pub decision: &'static str,
+    pub decision: Decision,
     /// When this definition was first offered, Unix seconds.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub seen_at: u64,
@@ -275,18 +293,17 @@ pub fn pending(ledger: &Ledger) -> Vec<PendingTool> {
         .iter()
         .map(|(name, held)| {
             let (change, renamed_from, before) = match &held.change {
-                Change::New => ("new", None, None),
-                Change::Changed => ("changed", None, ledger.pinned.get(name)),
-                Change::Renamed { from } => ("renamed", Some(from.clone()), ledger.pinned.get(from)),
+                Change::New => (ChangeKind::New, None, None),
+                Change::Changed => (ChangeKind::Changed, None, ledger.pinned.get(name)),
+                Change::Renamed { from } => {
+                    (ChangeKind::Renamed, Some(from.clone()), ledger.pinned.get(from))
+                }
             };
             PendingTool {
                 name: name.clone(),
                 change,
                 renamed_from,
-                decision: match held.decision {
-                    Decision::Waiting => "waiting",
-                    Decision::Rejected => "rejected",
-                },
+                decision: held.decision,
                 seen_at: held.seen_at,
                 diff: diff::readable(before.map(|pin| &pin.definition), &held.definition),
                 flags: suspicious::scan(&held.definition, &names),

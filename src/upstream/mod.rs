@@ -213,6 +213,13 @@ impl Upstream {
         self
     }
 
+    /// Why the whole source is withheld from agents (`tool_changes = "block"` with a change
+    /// waiting), if it is.
+    pub fn source_withheld(&self) -> Option<UpstreamError> {
+        let why = self.pins.as_ref()?.withheld_source()?;
+        Some(UpstreamError::ToolWithheld { id: self.target.id.clone(), why })
+    }
+
     /// Why the tool agents call `exposed_name` is withheld, if it is (see [`crate::pins`]).
     pub fn withheld(&self, exposed_name: &str) -> Option<UpstreamError> {
         let pins = self.pins.as_ref()?;

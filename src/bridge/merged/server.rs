@@ -98,6 +98,8 @@ impl Merged {
         let connected = self.sources.connected().await?;
         Ok(connected
             .into_iter()
+            // A source withheld whole lists no prompts or resources (its tools say so themselves).
+            .filter(|(_, upstream)| matches!(offer, Offer::Tools) || upstream.source_withheld().is_none())
             .filter(|(_, upstream)| {
                 upstream.server_info().is_none_or(|info| match offer {
                     Offer::Tools => info.capabilities.tools.is_some(),
@@ -305,6 +307,9 @@ impl Merged {
     ) -> Result<GetPromptResponse, MergedError> {
         let route = self.route(Named::Prompt, name).await?;
         let upstream = self.sources.get(&route.source).await?;
+        if let Some(withheld) = upstream.source_withheld() {
+            return Err(crate::Error::from(withheld).into());
+        }
         match upstream.get_prompt_for(&route.name, arguments, agent).await {
             Ok(result) => Ok(result),
             Err(err) => Err(self.refusal(&route.source, err).await),
@@ -319,6 +324,9 @@ impl Merged {
     ) -> Result<rmcp::model::ReadResourceResult, MergedError> {
         if let Some(id) = self.resource_owner(uri).await? {
             let upstream = self.sources.get(&id).await?;
+            if let Some(withheld) = upstream.source_withheld() {
+                return Err(crate::Error::from(withheld).into());
+            }
             return match upstream.read_resource(uri).await {
                 Ok(result) => Ok(result),
                 Err(err) => Err(self.refusal(&id, err).await),
