@@ -157,7 +157,7 @@ impl Rewriter {
     /// The answer to a message (or batch) that calls a withheld tool, or anything of a withheld
     /// source, or `None` when all may go. A batch is refused whole, as for hidden tools.
     fn withheld(&self, peeked: &[Peeked]) -> Option<Bytes> {
-        let pins = self.pins.as_ref()?;
+        let pins = self.pins.as_ref().filter(|pins| pins.withholds_anything())?;
         let reason = |p: &Peeked| {
             let method = p.method.as_deref().filter(|_| p.is_request())?;
             if !super::gate::is_call(method) {
@@ -212,17 +212,24 @@ impl Rewriter {
         let Ok(mut value) = serde_json::from_slice::<Value>(&raw) else {
             return raw;
         };
+        let mut changed = false;
         let mut each = |message: &mut Value| {
             let is_hit = message.get("id").is_some_and(|id| hits.contains(&IdKey::of(id)));
             let complete = message.pointer("/result/nextCursor").is_none_or(Value::is_null);
             if let (true, Some(Value::Array(tools))) = (is_hit, message.pointer_mut("/result/tools")) {
-                self.withhold_changed(tools, complete);
-                self.filter_tools(tools);
+                changed |= self.withhold_changed(tools, complete);
+                if self.is_active() {
+                    self.filter_tools(tools);
+                    changed = true;
+                }
             }
         };
         match &mut value {
             Value::Array(items) => items.iter_mut().for_each(&mut each),
             message => each(message),
+        }
+        if !changed {
+            return raw; // checked against the pins, and nothing withheld: the bytes as they came
         }
         Bytes::from(serde_json::to_vec(&value).expect("a JSON value serializes"))
     }
@@ -230,14 +237,17 @@ impl Rewriter {
     /// Checks listed tools against the pins and leaves out those withheld (all of them when the
     /// source is). `complete`: the page is the last of its listing (a server that pages its
     /// tools is checked page by page; see [`SourcePins::observe`]).
-    fn withhold_changed(&self, tools: &mut Vec<Value>, complete: bool) {
-        let Some(pins) = &self.pins else { return };
+    /// Returns whether any tool was left out.
+    fn withhold_changed(&self, tools: &mut Vec<Value>, complete: bool) -> bool {
+        let Some(pins) = &self.pins else { return false };
         let offered: Vec<Definition> = tools.iter().filter_map(Definition::from_wire).collect();
         let withholding = pins.observe_page(&offered, complete);
+        let before = tools.len();
         tools.retain(|tool| {
             let name = tool.get("name").and_then(Value::as_str).unwrap_or_default();
             !withholding.withholds(name)
         });
+        tools.len() != before
     }
 
     /// Hides, renames and re-describes listed tools, keeping every other field as it came.

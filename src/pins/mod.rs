@@ -214,6 +214,12 @@ impl SourcePins {
         self.reread().reason(&self.source, name)
     }
 
+    /// Whether anything was withheld at the last reading: the one check a message pays when
+    /// nothing is.
+    pub fn withholds_anything(&self) -> bool {
+        self.any.load(Ordering::Acquire)
+    }
+
     /// Why the whole source is withheld (`block` with a change waiting), if it is.
     pub fn withheld_source(&self) -> Option<Withheld> {
         if !self.any.load(Ordering::Acquire) || !self.last().whole_source() {
