@@ -13,6 +13,7 @@ export function source(overrides: Partial<SourceView> = {}): SourceView {
     hint: null,
     activity: { lastRefresh: null, lastError: null },
     protocol: null,
+    toolChanges: [],
     ...overrides,
   };
 }
