@@ -5,7 +5,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tracing::warn;
 
@@ -118,10 +118,6 @@ impl PinStore {
             .map_err(|err| fail("lock", err))?;
         file.lock().map_err(|err| fail("lock", err))?;
         Ok(file)
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 }
 
