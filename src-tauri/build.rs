@@ -33,6 +33,7 @@ fn main() {
         "source_activity",
         "tool_choices",
         "set_tool_choices",
+        "approve_tool_changes",
         "import_config",
         "sign_in",
         "disconnect",

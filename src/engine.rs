@@ -134,6 +134,8 @@ impl Engine {
             self.forget_secrets(&id, secrets.iter().map(|(reference, _)| reference)).await;
             return Err(err.into());
         }
+        // A new source starts over: its first listing is trusted on first use (or reviewed).
+        self.pin_store().forget(&id).map_err(crate::pins::PinError::from)?;
         Ok(())
     }
 
@@ -165,6 +167,10 @@ impl Engine {
         self.forget_secrets(id, dropped.iter()).await;
         if token_binding(&before) != token_binding(&after) {
             self.sign_out_outdated(&before).await;
+        }
+        if !before.enabled && after.enabled {
+            // Enabling is the person's trust: the next listing is pinned anew (or reviewed).
+            self.pin_store().forget(id).map_err(crate::pins::PinError::from)?;
         }
         Ok(after)
     }
@@ -215,6 +221,7 @@ impl Engine {
         }
         self.vault.delete(&VaultKey::source_tokens(id)).await?;
         self.history.forget(id);
+        self.pin_store().forget(id).map_err(crate::pins::PinError::from)?;
         Ok(profile)
     }
 
@@ -587,6 +594,64 @@ impl Engine {
         self.edit_profile(id, Vec::new(), |profile| profile.tools = profile.tools.with_choices(choices)).await
     }
 
+    /// Every source's pinned tool definitions (see [`crate::pins`]).
+    pub fn pin_store(&self) -> crate::pins::PinStore {
+        crate::pins::PinStore::new(self.dirs.pins())
+    }
+
+    /// `profile`'s pins, as a bridge checks its listings against them.
+    pub fn source_pins(&self, profile: &Profile) -> Arc<crate::pins::SourcePins> {
+        Arc::new(crate::pins::SourcePins::new(self.pin_store(), profile))
+    }
+
+    /// The tools of source `id` withheld from agents (new, changed or renamed since they were
+    /// approved, or rejected), each with its difference and suspicious text.
+    pub fn tool_changes(&self, id: &SourceId) -> Result<Vec<crate::pins::PendingTool>, Error> {
+        self.profile(id)?;
+        let ledger = self.pin_store().load(id).map_err(crate::pins::PinError::from)?;
+        Ok(ledger.as_ref().map(crate::pins::pending).unwrap_or_default())
+    }
+
+    /// Approves the withheld tools of source `id` named in `names` (every one with `None`):
+    /// their definitions are pinned, and agents get them at their next listing. Returns the names
+    /// approved; a name that is not withheld is an error, and then nothing is approved.
+    pub fn approve_tool_changes(
+        &self,
+        id: &SourceId,
+        names: Option<&[String]>,
+    ) -> Result<Vec<String>, Error> {
+        self.profile(id)?;
+        let approved = self.pin_store().update(id, |ledger| {
+            let Some(mut next) = ledger.cloned() else { return (None, Ok(Vec::new())) };
+            if let Some(missing) = names.into_iter().flatten().find(|name| !next.withheld.contains_key(*name))
+            {
+                let waiting = next.withheld.keys().cloned().collect();
+                let err =
+                    crate::pins::PinError::NotWithheld { id: id.clone(), name: missing.clone(), waiting };
+                return (Some(next), Err(err));
+            }
+            let approved = next.approve(names);
+            (Some(next), Ok(approved))
+        });
+        Ok(approved.map_err(crate::pins::PinError::from)??)
+    }
+
+    /// Rejects the withheld tool `name` of source `id`: it stays withheld until the server
+    /// offers another definition of it, or the person approves it.
+    pub fn reject_tool_change(&self, id: &SourceId, name: &str) -> Result<(), Error> {
+        self.profile(id)?;
+        let rejected = self.pin_store().update(id, |ledger| {
+            let mut next = ledger.cloned().unwrap_or_default();
+            if next.reject(name) {
+                return (Some(next), Ok(()));
+            }
+            let waiting = next.withheld.keys().cloned().collect();
+            let err = crate::pins::PinError::NotWithheld { id: id.clone(), name: name.to_owned(), waiting };
+            (ledger.cloned(), Err(err))
+        });
+        Ok(rejected.map_err(crate::pins::PinError::from)??)
+    }
+
     /// Imports every server of an MCP client config file (Claude Desktop, Cursor, VS Code) whose
     /// id is free, secrets into the vault. A clash with an existing source is reported as
     /// skipped, never overwritten.
@@ -636,6 +701,13 @@ impl Engine {
                 row.identity = Some(IdentityStatus::of(settings, session.as_ref()));
             }
             row.sandbox = crate::sandbox::status_of(profile, &self.dirs.logs());
+            row.tool_changes = match self.pin_store().load(profile.id()) {
+                Ok(ledger) => ledger.as_ref().map(crate::pins::pending).unwrap_or_default(),
+                Err(err) => {
+                    tracing::warn!(source = %profile.id(), "{err}");
+                    Vec::new()
+                }
+            };
             rows.push(row);
         }
         Ok(rows)

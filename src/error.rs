@@ -38,6 +38,9 @@ pub enum Error {
     /// Finding or adding a server from an MCP registry.
     #[error(transparent)]
     Catalog(Box<crate::catalog::CatalogError>),
+    /// The pinned tool definitions (see [`crate::pins`]).
+    #[error(transparent)]
+    Pins(#[from] crate::pins::PinError),
 }
 
 impl From<crate::catalog::CatalogError> for Error {
@@ -83,6 +86,7 @@ impl Error {
             // The client's file, named in the message with what to do; nothing to branch on.
             Self::ClientFile(_) => ErrorKind::Other,
             Self::Catalog(err) => err.kind(),
+            Self::Pins(err) => err.kind(),
         }
     }
 
@@ -95,7 +99,9 @@ impl Error {
             Self::Upstream(err) => err.remedy(),
             Self::OAuth(err) => err.remedy(),
             Self::Disabled { .. } => Some(Remedy::Enable),
-            Self::Profile(_) | Self::Import(_) | Self::ClientFile(_) | Self::Catalog(_) => None,
+            Self::Profile(_) | Self::Import(_) | Self::ClientFile(_) | Self::Catalog(_) | Self::Pins(_) => {
+                None
+            }
         }
     }
 

@@ -25,6 +25,7 @@ pub mod ids;
 pub mod net;
 pub mod oauth;
 pub mod paths;
+pub mod pins;
 pub mod profile;
 pub mod program;
 pub mod remedy;

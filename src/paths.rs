@@ -73,6 +73,11 @@ impl Dirs {
         self.data.join("catalog")
     }
 
+    /// Each source's pinned tool definitions (see [`crate::pins`]).
+    pub fn pins(&self) -> PathBuf {
+        self.data.join("pins")
+    }
+
     /// The sign-ins waiting for the person (see [`crate::oauth::pending`]).
     pub fn sign_ins(&self) -> PathBuf {
         self.data.join("sign-ins")
@@ -91,7 +96,9 @@ mod tests {
     fn every_folder_but_the_config_is_under_the_data_folder() {
         let dirs = Dirs::new("/c", "/d");
         assert_eq!(dirs.config(), Path::new("/c"));
-        for folder in [dirs.logs(), dirs.locks(), dirs.history(), dirs.sign_ins(), dirs.catalog_cache()] {
+        for folder in
+            [dirs.logs(), dirs.locks(), dirs.history(), dirs.sign_ins(), dirs.catalog_cache(), dirs.pins()]
+        {
             assert!(folder.starts_with("/d"), "{folder:?}");
         }
     }

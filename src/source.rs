@@ -211,6 +211,10 @@ pub struct SourceStatus {
     /// A stdio source's fence: off, or what the kernel enforced at its last start.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<crate::sandbox::SandboxStatus>,
+    /// The tools withheld from agents until the person reviews them (see [`crate::pins`]):
+    /// *tools changed*.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_changes: Vec<crate::pins::PendingTool>,
 }
 
 /// What `lanyard status` shows of an identity session (enterprise-managed authorization): never
@@ -260,6 +264,7 @@ impl SourceStatus {
             protocol: None,
             identity: None,
             sandbox: None,
+            tool_changes: Vec::new(),
         }
     }
 }

@@ -63,6 +63,7 @@ fn main() {
             commands::activity::source_activity,
             commands::tools::tool_choices,
             commands::tools::set_tool_choices,
+            commands::tools::approve_tool_changes,
             commands::import::import_config,
             commands::sign_in::sign_in,
             commands::sign_in::disconnect,

@@ -43,6 +43,7 @@ use crate::agents::{CallLog, Outcome};
 use crate::credentials::{Missed, SourceCredentials};
 use crate::history::{AgentKind, Event, History};
 use crate::ids::SourceId;
+use crate::pins::SourcePins;
 use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, reqwest_error};
 
@@ -87,6 +88,7 @@ impl Forwarder {
         credentials: SourceCredentials,
         history: History,
         calls: CallLog,
+        pins: Arc<SourcePins>,
     ) -> Result<Self, BridgeError> {
         let ResolvedTransport::Http { url, .. } = &resolved.transport else {
             unreachable!("the forwarder serves streamable HTTP sources only");
@@ -97,7 +99,7 @@ impl Forwarder {
             plain: PlainOrigin::of(url, resolved.timeouts.connect()),
             credentials: Arc::new(credentials),
             history,
-            rewriter: Rewriter::new(resolved.id.clone(), resolved.tools.clone()),
+            rewriter: Rewriter::new(resolved.id.clone(), resolved.tools.clone(), Some(pins)),
             request_limit: resolved.timeouts.request(),
             calls,
             target,
@@ -142,7 +144,7 @@ impl Forwarder {
                 if peeked.iter().any(|p| p.is_request() && p.method_is("initialize")) {
                     self.history.record(&self.target.id, Event::BridgeSession { agent: AgentKind::Http });
                 }
-                if rewriter.is_active() {
+                if rewriter.watches_lists() {
                     lists = peeked
                         .iter()
                         .filter(|p| p.method_is("tools/list"))

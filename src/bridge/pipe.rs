@@ -34,6 +34,7 @@ use super::rewrite::{Outbound, Rewriter};
 use crate::agents::Outcome;
 use crate::credentials::SourceCredentials;
 use crate::ids::SourceId;
+use crate::pins::SourcePins;
 use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::UpstreamError;
 
@@ -59,17 +60,19 @@ pub(crate) struct Pipe {
 }
 
 impl Pipe {
-    /// A pipe for `resolved` with its `credentials` (see [`SourceCredentials::new`]), sending the
-    /// agent's messages to `to_agent`. Nothing is started until the agent's first message.
+    /// A pipe for `resolved` with its `credentials` (see [`SourceCredentials::new`]) and its
+    /// `pins` (`None` where the hub checks them), sending the agent's messages to `to_agent`. Nothing is started until the agent's first message.
     pub fn new(
         resolved: Resolved,
         credentials: Arc<SourceCredentials>,
         log_dir: PathBuf,
         agent: PipeAgent,
+        pins: Option<Arc<SourcePins>>,
         to_agent: impl ToAgent,
     ) -> Result<Self, BridgeError> {
         let to_agent: Box<dyn ToAgent> = Box::new(to_agent);
-        let rewriter = Rewriter::new(resolved.id.clone(), resolved.tools.clone()).for_agent(agent.grant);
+        let rewriter =
+            Rewriter::new(resolved.id.clone(), resolved.tools.clone(), pins).for_agent(agent.grant);
         let http = match &resolved.transport {
             ResolvedTransport::Http { .. } | ResolvedTransport::Sse { .. } => {
                 let target = crate::upstream::target_of(&resolved);

@@ -340,7 +340,8 @@ impl Door {
             ResolvedTransport::Http { .. } => {
                 let credentials = self.engine.source_credentials(&profile, &resolved)?;
                 let (history, calls) = (self.engine.history().clone(), self.engine.call_log().clone());
-                Route::Http(Forwarder::new(&resolved, credentials, history, calls)?)
+                let pins = self.engine.source_pins(&profile);
+                Route::Http(Forwarder::new(&resolved, credentials, history, calls, pins)?)
             }
             ResolvedTransport::Stdio { .. } | ResolvedTransport::Sse { .. } => {
                 let credentials = self.engine.source_credentials(&profile, &resolved)?;
@@ -352,6 +353,7 @@ impl Door {
                     self.engine.dirs().logs(),
                     history,
                     calls,
+                    self.engine.source_pins(&profile),
                 ))
             }
         };

@@ -34,6 +34,7 @@ use super::pipe::{Pipe, PipeAgent};
 use crate::agents::{AgentName, CallLog};
 use crate::credentials::SourceCredentials;
 use crate::history::{AgentKind, Event, History};
+use crate::pins::SourcePins;
 use crate::profile::Resolved;
 
 /// The live agent sessions of one stdio source.
@@ -45,6 +46,8 @@ pub(crate) struct Sessions {
     history: History,
     /// Where agents' calls are recorded.
     calls: CallLog,
+    /// The source's pinned tool definitions, shared by its sessions.
+    pins: Arc<SourcePins>,
     live: Mutex<HashMap<String, Arc<Session>>>,
 }
 
@@ -75,9 +78,10 @@ impl Sessions {
         log_dir: PathBuf,
         history: History,
         calls: CallLog,
+        pins: Arc<SourcePins>,
     ) -> Self {
         let credentials = Arc::new(credentials);
-        Self { resolved, credentials, log_dir, history, calls, live: Mutex::new(HashMap::new()) }
+        Self { resolved, credentials, log_dir, history, calls, pins, live: Mutex::new(HashMap::new()) }
     }
 
     pub async fn handle(&self, request: Request, caller: &Caller) -> Response {
@@ -217,7 +221,8 @@ impl Sessions {
             grant: caller.grant.clone(),
             recorder: Some(Recorder { log: self.calls.clone(), access: Arc::clone(&caller.access) }),
         };
-        let pipe = Pipe::new(self.resolved.clone(), credentials, self.log_dir.clone(), agent, sink)?;
+        let pins = Some(Arc::clone(&self.pins));
+        let pipe = Pipe::new(self.resolved.clone(), credentials, self.log_dir.clone(), agent, pins, sink)?;
         let session = Arc::new(Session { pipe, routes, agent: caller.access.name().clone() });
         let id = session_id();
         self.live.lock().expect("sessions lock").insert(id.clone(), Arc::clone(&session));

@@ -104,20 +104,21 @@ pub async fn run_stdio(
         SourceAccess::Denied(lack) => return Err(BridgeError::AgentLacks(lack)),
     };
     let hub = if use_hub { through_hub(&engine, id, agent_token.as_ref()).await? } else { None };
-    let (resolved, credentials, agent) = match hub {
-        // The hub checks the agent's rights and records the session and the calls.
-        Some((resolved, credentials)) => (resolved, credentials, PipeAgent::default()),
+    let (resolved, credentials, agent, pins) = match hub {
+        // The hub checks the agent's rights and the pins, and records the session and the calls.
+        Some((resolved, credentials)) => (resolved, credentials, PipeAgent::default(), None),
         None => {
             engine.history().record(id, Event::BridgeSession { agent: AgentKind::Stdio });
             let (profile, resolved) = engine.resolve_source(id).await?;
             let credentials = engine.source_credentials(&profile, &resolved)?;
             let recorder = Recorder { log: engine.call_log().clone(), access };
-            (resolved, credentials, PipeAgent { grant, recorder: Some(recorder) })
+            let pins = Some(engine.source_pins(&profile));
+            (resolved, credentials, PipeAgent { grant, recorder: Some(recorder) }, pins)
         }
     };
     let source = resolved.id.clone();
     let (for_agent, to_agent) = mpsc::unbounded_channel();
-    let pipe = Pipe::new(resolved, Arc::new(credentials), engine.dirs().logs(), agent, for_agent)?;
+    let pipe = Pipe::new(resolved, Arc::new(credentials), engine.dirs().logs(), agent, pins, for_agent)?;
     let (mut input, writer) = AgentInput::start(to_agent)?;
     info!(%source, "bridge started");
     let outcome = loop {

@@ -557,6 +557,19 @@ pub struct ProfileSettings {
     /// Run the stdio server without a fence (removes the fence and its lists).
     #[arg(long, conflicts_with_all = ["sandbox_network", "sandbox_read", "sandbox_write"])]
     pub no_sandbox: bool,
+    /// What agents get when the server changes a tool's definition after it was approved, or
+    /// adds a tool: `ask` (withheld until approved with `lanyard tools <id> --review`, the
+    /// default), `allow` (accepted and pinned at once) or `block` (the whole source withheld
+    /// while a change waits). See docs/security.md.
+    #[arg(long, value_name = "SETTING", value_parser = ["ask", "allow", "block"])]
+    pub tool_changes: Option<String>,
+    /// The tools of the source's first listing wait for review too, instead of being trusted on
+    /// first use.
+    #[arg(long, conflicts_with = "no_review_first")]
+    pub review_first: bool,
+    /// Trust the first listing of the source's tools (the default).
+    #[arg(long)]
+    pub no_review_first: bool,
     /// A PEM file of extra CAs trusted for this source's server and sign-in (http, sse), on top
     /// of the OS store and `LANYARD_CA_BUNDLE`; `${VAR}` expands at connect time.
     #[arg(long, value_name = "PATH")]
@@ -759,11 +772,26 @@ pub struct Target {
     mut_arg("sandbox_read", |arg| arg.hide(true)),
     mut_arg("sandbox_write", |arg| arg.hide(true)),
     mut_arg("no_sandbox", |arg| arg.hide(true)),
+    mut_arg("tool_changes", |arg| arg.hide(true)),
+    mut_arg("review_first", |arg| arg.hide(true)),
+    mut_arg("no_review_first", |arg| arg.hide(true)),
 )]
 pub struct ToolsArgs {
     /// Print JSON (the tools as the MCP `tools/list` result shapes them).
     #[arg(long)]
     pub json: bool,
+    /// Review the tools withheld from agents because their definition changed (or they are new)
+    /// since they were approved: each change as a readable difference, approved or rejected one
+    /// by one on a terminal.
+    #[arg(long, conflicts_with_all = ["approve_all", "reject", "json"])]
+    pub review: bool,
+    /// Approve every withheld tool of the source: agents get them at their next listing.
+    #[arg(long, conflicts_with_all = ["reject", "json"])]
+    pub approve_all: bool,
+    /// Reject a withheld tool: it stays withheld until the server changes it again or it is
+    /// approved (repeatable).
+    #[arg(long, value_name = "NAME", conflicts_with = "json")]
+    pub reject: Vec<String>,
     // Last: its one-off flags go under their own heading, which holds for the flags after it.
     #[command(flatten)]
     pub target: Target,
@@ -785,6 +813,9 @@ pub struct ToolsArgs {
     mut_arg("sandbox_read", |arg| arg.hide(true)),
     mut_arg("sandbox_write", |arg| arg.hide(true)),
     mut_arg("no_sandbox", |arg| arg.hide(true)),
+    mut_arg("tool_changes", |arg| arg.hide(true)),
+    mut_arg("review_first", |arg| arg.hide(true)),
+    mut_arg("no_review_first", |arg| arg.hide(true)),
 )]
 pub struct CallArgs {
     /// The saved source whose tool to call; with --url, leave it out and give only the tool.

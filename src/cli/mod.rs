@@ -12,6 +12,7 @@ mod doctor_cmd;
 mod elicit;
 mod exit;
 mod profile_cmd;
+mod review_cmd;
 mod settings;
 mod status_cmd;
 mod use_cmd;

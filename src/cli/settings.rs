@@ -147,6 +147,12 @@ pub fn apply(draft: &mut Draft, settings: &ProfileSettings) -> Result<()> {
     if let Some(prefix) = &settings.merged_prefix {
         profile.merged_prefix = Some(prefix.clone());
     }
+    if let Some(changes) = &settings.tool_changes {
+        profile.tool_changes = changes.parse().map_err(UsageError::new)?;
+    }
+    if settings.review_first || settings.no_review_first {
+        profile.review_first = settings.review_first;
+    }
     if !settings.include.is_empty() {
         profile.tools.include = settings.include.clone();
     }

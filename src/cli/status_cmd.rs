@@ -66,6 +66,23 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
             let network = fence.network.map(|n| format!(", network {n}")).unwrap_or_default();
             println!("{:<20} {}{network}: {}", "", fence.state.describe(), fence.detail);
         }
+        if !row.tool_changes.is_empty() {
+            let waiting: Vec<&str> = row
+                .tool_changes
+                .iter()
+                .filter(|t| t.decision == lanyard::pins::Decision::Waiting)
+                .map(|t| t.name.as_str())
+                .collect();
+            let rejected = row.tool_changes.len() - waiting.len();
+            let rejected = if rejected > 0 { format!(", {rejected} rejected") } else { String::new() };
+            println!(
+                "{:<20} tools changed: {} waiting for review ({}){rejected}, withheld from agents",
+                "",
+                waiting.len(),
+                waiting.join(", ")
+            );
+            println!("{:<20}   -> lanyard tools {} --review", "", row.id);
+        }
         if let Some(tokens) = row.state.tokens() {
             let scopes = if tokens.scopes.is_empty() { "(none)".to_owned() } else { tokens.scopes.join(" ") };
             println!("{:<20} issuer {}  scopes {scopes}", "", tokens.issuer);

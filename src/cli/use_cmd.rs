@@ -23,6 +23,9 @@ use super::{print_json, progress};
 const ONE_OFF_ID: &str = "one-off";
 
 pub async fn tools(engine: &Engine, args: ToolsArgs) -> Result<()> {
+    if super::review_cmd::wanted(&args) {
+        return super::review_cmd::run(engine, &args);
+    }
     let (listing, whose) = match args.target.id {
         Some(id) => {
             if args.target.adhoc.url.is_some() {

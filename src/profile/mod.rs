@@ -25,7 +25,7 @@ pub use import::{
 pub use model::{
     Auth, AuthKind, CatalogOrigin, ClientCredentialsSettings, ClientKey, ConfigValue, ENTERPRISE_EXTENSION,
     EnterpriseSettings, KeyAlg, OAuthSettings, Profile, Protocol, RESERVED_AUTH_PARAMS, Sandbox,
-    SandboxNetwork, Timeouts, ToolFilter, Transport, TransportKind,
+    SandboxNetwork, Timeouts, ToolChanges, ToolFilter, Transport, TransportKind,
 };
 pub use resolve::{
     ResolveError, Resolved, ResolvedTransport, SecretSource, ca_bundle_of, ca_bundle_of_env, parse_http_url,

@@ -92,6 +92,14 @@ pub struct Profile {
     pub timeouts: Timeouts,
     #[serde(default, skip_serializing_if = "ToolFilter::is_empty")]
     pub tools: ToolFilter,
+    /// What a bridge does when the server changes a tool's definition after it was pinned (see
+    /// `docs/security.md`): `ask` (the default), `allow` or `block`.
+    #[serde(default, skip_serializing_if = "ToolChanges::is_ask")]
+    pub tool_changes: ToolChanges,
+    /// The tools of the first listing wait for the person's review too, instead of being trusted
+    /// on first use.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub review_first: bool,
     /// What the merged server puts before this source's tool and prompt names, with `__`
     /// between: the id when absent, nothing when empty (see [`Profile::merged_prefix`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,6 +147,8 @@ impl Profile {
             auth: Auth::None,
             timeouts: Timeouts::default(),
             tools: ToolFilter::default(),
+            tool_changes: ToolChanges::Ask,
+            review_first: false,
             merged_prefix: None,
             protocol: Protocol::Auto,
             secrets_revision: 0,
@@ -198,6 +208,51 @@ fn is_zero(value: &u32) -> bool {
 
 fn is_true(value: &bool) -> bool {
     *value
+}
+
+/// What a bridge does with a tool whose definition changed since it was pinned, or a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolChanges {
+    /// Withhold the tool from agents until the person approves it.
+    #[default]
+    Ask,
+    /// Accept it and pin the new definition at once.
+    Allow,
+    /// Withhold the whole source while a change waits for the person.
+    Block,
+}
+
+impl ToolChanges {
+    pub fn is_ask(&self) -> bool {
+        *self == Self::Ask
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ask => "ask",
+            Self::Allow => "allow",
+            Self::Block => "block",
+        }
+    }
+}
+
+impl fmt::Display for ToolChanges {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ToolChanges {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "ask" => Ok(Self::Ask),
+            "allow" => Ok(Self::Allow),
+            "block" => Ok(Self::Block),
+            other => Err(format!("`{other}` is not a setting for tool changes; use ask, allow or block")),
+        }
+    }
 }
 
 /// The fence of a stdio server: the folders it may read and write besides the presets, and how

@@ -184,6 +184,12 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
             return Err(problem("sandbox", "has an empty path; give a folder or a file, or leave it out"));
         }
     }
+    if profile.review_first && profile.tool_changes == super::model::ToolChanges::Allow {
+        return Err(problem(
+            "review_first",
+            "has no effect with tool_changes = \"allow\", which accepts every definition; use ask or block",
+        ));
+    }
     match &profile.auth {
         Auth::None | Auth::Headers => {}
         Auth::OAuth(_) | Auth::ClientCredentials(_) | Auth::Enterprise(_) | Auth::Passthrough if !is_http => {

@@ -138,6 +138,15 @@ pub enum UpstreamError {
         err: FilterError,
     },
 
+    /// A tool (or the whole source) withheld from agents until the person approves a change of
+    /// its definition (see [`crate::pins`]).
+    #[error("{why}")]
+    ToolWithheld {
+        id: SourceId,
+        #[source]
+        why: crate::pins::Withheld,
+    },
+
     #[error(
         "source `{id}`: the server has no tool `{name}`{}",
         crate::suggest::DidYouMean { near, then: format_args!("`lanyard tools {id}` lists its tools") }
@@ -252,7 +261,10 @@ impl UpstreamError {
             | Self::TokenTimeout { .. } => ErrorKind::Unreachable,
             Self::NotMcp { .. } | Self::SseEndpoint { .. } | Self::Protocol { .. } => ErrorKind::Protocol,
             Self::Unauthorized { .. } | Self::Credentials { .. } => ErrorKind::NeedsSignIn,
-            Self::ToolHidden { .. } | Self::ToolNotFound { .. } | Self::Cancelled { .. } => ErrorKind::Usage,
+            Self::ToolHidden { .. }
+            | Self::ToolWithheld { .. }
+            | Self::ToolNotFound { .. }
+            | Self::Cancelled { .. } => ErrorKind::Usage,
             Self::JsonRpc { .. } => ErrorKind::ServerError,
         }
     }
@@ -280,6 +292,7 @@ impl UpstreamError {
             | Self::TokenTimeout { id, .. }
             | Self::JsonRpc { id, .. }
             | Self::ToolHidden { id, .. }
+            | Self::ToolWithheld { id, .. }
             | Self::ToolNotFound { id, .. }
             | Self::SseEndpoint { id, .. }
             | Self::Protocol { id, .. }

@@ -108,6 +108,9 @@ pub struct Upstream {
     server_info: Option<Arc<ServerPeerInfo>>,
     /// The server process, for stdio.
     child: Option<StdioChild>,
+    /// The source's pinned tool definitions, for a session that serves agents (the merged
+    /// server): its listings are checked and withheld tools left out and refused.
+    pins: Option<Arc<crate::pins::SourcePins>>,
     /// Set once the session has listed the server's tools (see [`Upstream::know_the_tools`]).
     tools_known: tokio::sync::OnceCell<()>,
     /// The session's `subscriptions/listen` requests (2026-07-28), ended with it.
@@ -193,6 +196,7 @@ impl Upstream {
             service,
             server_info,
             child,
+            pins: None,
             tools_known: tokio::sync::OnceCell::new(),
             listens: std::sync::Mutex::default(),
         })
@@ -200,6 +204,28 @@ impl Upstream {
 
     pub fn id(&self) -> &SourceId {
         &self.target.id
+    }
+
+    /// This session serving agents: its tool listings are checked against `pins`, and a tool
+    /// they withhold is left out of the lists and refused when called.
+    pub fn with_pins(mut self, pins: Arc<crate::pins::SourcePins>) -> Self {
+        self.pins = Some(pins);
+        self
+    }
+
+    /// Why the whole source is withheld from agents (`tool_changes = "block"` with a change
+    /// waiting), if it is.
+    pub fn source_withheld(&self) -> Option<UpstreamError> {
+        let why = self.pins.as_ref()?.withheld_source()?;
+        Some(UpstreamError::ToolWithheld { id: self.target.id.clone(), why })
+    }
+
+    /// Why the tool agents call `exposed_name` is withheld, if it is (see [`crate::pins`]).
+    pub fn withheld(&self, exposed_name: &str) -> Option<UpstreamError> {
+        let pins = self.pins.as_ref()?;
+        let why =
+            pins.withheld_source().or_else(|| pins.withheld(self.tools.upstream_name(exposed_name).ok()?))?;
+        Some(UpstreamError::ToolWithheld { id: self.target.id.clone(), why })
     }
 
     pub fn transport(&self) -> TransportKind {
@@ -224,7 +250,7 @@ impl Upstream {
     /// Every tool, across all pages, as agents see them: filtered, renamed, re-described.
     #[instrument(skip_all, fields(source = %self.target.id))]
     pub async fn list_tools(&self) -> Result<Vec<Tool>, UpstreamError> {
-        let offered = self.offered_tools().await?;
+        let offered = self.unwithheld(self.offered_tools().await?);
         let listed = offered.len();
         let tools = self.tools.apply_all(offered);
         debug!(listed, exposed = tools.len(), "listed tools");
@@ -240,6 +266,17 @@ impl Upstream {
         let unmatched = self.tools.unmatched(&names);
         let tools = self.tools.apply_all(offered);
         Ok(ToolListing { tools, unmatched })
+    }
+
+    /// `offered` (a complete listing) checked against the pins, without the tools they
+    /// withhold; as it is in a session without pins.
+    fn unwithheld(&self, mut offered: Vec<Tool>) -> Vec<Tool> {
+        let Some(pins) = &self.pins else { return offered };
+        let definitions: Vec<crate::pins::Definition> =
+            offered.iter().map(crate::pins::Definition::from_tool).collect();
+        let withholding = pins.observe(&definitions);
+        offered.retain(|tool| !withholding.withholds(&tool.name));
+        offered
     }
 
     /// Every tool as the server lists it, before the filter.
@@ -330,6 +367,9 @@ impl Upstream {
             .tools
             .upstream_name(exposed_name)
             .map_err(|err| UpstreamError::ToolHidden { id: self.target.id.clone(), err })?;
+        if let Some(withheld) = self.withheld(exposed_name) {
+            return Err(withheld);
+        }
         let mut params = CallToolRequestParams::new(upstream_name.to_owned());
         params.arguments = arguments;
         Ok(params)

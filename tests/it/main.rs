@@ -29,6 +29,7 @@ mod network;
 mod oauth;
 mod oauth_cli;
 mod oauth_clients;
+mod pins;
 mod redirects;
 mod sandbox;
 mod secret_refs;

@@ -24,6 +24,10 @@ export class SourcesPage {
   async badgeText(id) {
     return (await this.s.find(`${this.row(id)} ${tid("source-badge")}`)).text();
   }
+  /** Whether the row says its tools changed (withheld from agents until approved). */
+  async toolsChanged(id) {
+    return (await this.s.findAll(`${this.row(id)} ${tid("tools-changed")}`)).length > 0;
+  }
   /** The row's main action (`test`, `connect`, `reconnect`, `disconnect`, `busy`, ...). */
   async action(id) {
     return (await this.s.find(`${this.row(id)} ${tid("source-action")}`)).attribute("data-action");
@@ -446,6 +450,24 @@ export class DetailPage {
   async toolNames() {
     const tools = await this.s.findAll(tid("tool"));
     return Promise.all(tools.map((t) => t.attribute("data-name")));
+  }
+  /** The tools withheld since they changed: `{ name, change, diff, flags }` each. */
+  async toolChanges() {
+    const changes = await this.s.findAll(tid("tool-change"));
+    return Promise.all(
+      changes.map(async (c) => ({
+        name: await c.attribute("data-name"),
+        change: await c.attribute("data-change"),
+        text: await c.text(),
+      })),
+    );
+  }
+  /** How many tools wait (counted without reading them, which a re-render may go stale under). */
+  async toolChangeCount() {
+    return (await this.s.findAll(tid("tool-change"))).length;
+  }
+  async approveTools() {
+    await (await this.s.find(tid("approve-tools"))).click();
   }
   async lastError() {
     const found = await this.s.findAll(tid("detail-error-message"));

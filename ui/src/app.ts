@@ -311,6 +311,7 @@ export class App {
           },
           run: this.runs.get(source.id),
           onRun: () => void this.runTool(source.id),
+          onApproveTools: () => void this.approveTools(source.id),
         });
       }
       this.route = { view: "list" };
@@ -506,6 +507,15 @@ export class App {
       this.tests.delete(id);
     } catch (err) {
       this.signIns.delete(id);
+      this.error = err as UiError;
+    }
+    await this.reload();
+  }
+
+  private async approveTools(id: string): Promise<void> {
+    try {
+      await api.approveToolChanges(id);
+    } catch (err) {
       this.error = err as UiError;
     }
     await this.reload();

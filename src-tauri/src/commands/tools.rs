@@ -83,6 +83,13 @@ pub async fn tool_choices(id: String, engine: State<'_, AppEngine>) -> Result<Ve
         .collect())
 }
 
+/// Approves every tool withheld from agents since it changed; agents get them at their next listing.
+#[tauri::command]
+pub fn approve_tool_changes(id: String, engine: State<'_, AppEngine>) -> Result<(), UiError> {
+    engine.get()?.approve_tool_changes(&id.parse()?, None)?;
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn set_tool_choices(
     id: String,

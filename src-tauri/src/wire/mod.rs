@@ -56,6 +56,8 @@ pub struct SourceView {
     pub activity: ActivityView,
     /// The MCP revision the source's last connection spoke (`2026-07-28`, `2025-11-25`, ...).
     pub protocol: Option<String>,
+    /// The tools withheld from agents since their definition changed: *tools changed*.
+    pub tool_changes: Vec<lanyard::pins::PendingTool>,
 }
 
 /// The engine's auth kinds, as the UI branches on them.
@@ -190,6 +192,7 @@ impl From<SourceStatus> for SourceView {
             sign_in_hints: SignInHints::of(ctx),
             activity,
             protocol: row.protocol,
+            tool_changes: row.tool_changes,
         }
     }
 }

@@ -98,6 +98,8 @@ impl Merged {
         let connected = self.sources.connected().await?;
         Ok(connected
             .into_iter()
+            // A source withheld whole lists no prompts or resources (its tools say so themselves).
+            .filter(|(_, upstream)| matches!(offer, Offer::Tools) || upstream.source_withheld().is_none())
             .filter(|(_, upstream)| {
                 upstream.server_info().is_none_or(|info| match offer {
                     Offer::Tools => info.capabilities.tools.is_some(),
@@ -263,9 +265,15 @@ impl Merged {
         if let Some(route) = table(self).get(name) {
             return Ok(route.clone());
         }
-        // Not listed: if the name belongs to a source that is down, say why.
+        // Not listed: if the name belongs to a source that is down, or is a tool withheld until
+        // the person approves it, say why.
         if let Some(id) = self.sources.owner_of(name).await {
-            self.sources.get(&id).await?;
+            let upstream = self.sources.get(&id).await?;
+            let prefix = self.sources.merged_prefixes().get(&id).cloned().unwrap_or_else(|| id.to_string());
+            let own = name.strip_prefix(&prefix).and_then(|rest| rest.strip_prefix(super::naming::SEPARATOR));
+            if let (Named::Tool, Some(withheld)) = (kind, own.and_then(|own| upstream.withheld(own))) {
+                return Err(crate::Error::from(withheld).into());
+            }
         }
         Err(match kind {
             Named::Tool => MergedError::UnknownTool { name: name.to_owned() },
@@ -299,6 +307,9 @@ impl Merged {
     ) -> Result<GetPromptResponse, MergedError> {
         let route = self.route(Named::Prompt, name).await?;
         let upstream = self.sources.get(&route.source).await?;
+        if let Some(withheld) = upstream.source_withheld() {
+            return Err(crate::Error::from(withheld).into());
+        }
         match upstream.get_prompt_for(&route.name, arguments, agent).await {
             Ok(result) => Ok(result),
             Err(err) => Err(self.refusal(&route.source, err).await),
@@ -317,6 +328,9 @@ impl Merged {
     ) -> Result<rmcp::model::ReadResourceResult, MergedError> {
         if let Some(id) = self.resource_owner(uri).await? {
             let upstream = self.sources.get(&id).await?;
+            if let Some(withheld) = upstream.source_withheld() {
+                return Err(crate::Error::from(withheld).into());
+            }
             return match upstream.read_resource(uri).await {
                 Ok(result) => Ok(result),
                 Err(err) => Err(self.refusal(&id, err).await),

@@ -322,7 +322,7 @@ impl Sources {
         let was_failed = matches!(&*state, State::Failed { .. });
         match self.engine.connect_profile_offering(&slot.profile, Offers::AgentRequests).await {
             Ok(upstream) => {
-                let upstream = Arc::new(upstream);
+                let upstream = Arc::new(upstream.with_pins(self.engine.source_pins(&slot.profile)));
                 self.forward(&upstream);
                 upstream.follow_list_changes().await;
                 let joined_late = was_failed;

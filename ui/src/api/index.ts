@@ -43,6 +43,7 @@ export type { AgentRights } from "./generated/AgentRights";
 export type { AgentUse } from "./generated/AgentUse";
 export type { ToolRule } from "./generated/ToolRule";
 export type { RevealedToken };
+export type { PendingTool } from "./generated/PendingTool";
 export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
 export type { ClientsView, TakenOverView, UndoneView };
@@ -89,6 +90,8 @@ export const openElicitationUrl = (number: number) => call<boolean>("open_elicit
 export const toolChoices = (id: string) => call<ToolChoiceView[]>("tool_choices", { id });
 export const setToolChoices = (id: string, choices: ToolChoiceInput[]) =>
   call<void>("set_tool_choices", { id, choices });
+/** Approves every tool withheld from agents since it changed (see `toolChanges`). */
+export const approveToolChanges = (id: string) => call<void>("approve_tool_changes", { id });
 /** The newest entries of a source's activity log, newest first. */
 export const sourceActivity = (id: string) => call<LogEntryView[]>("source_activity", { id });
 export const importConfig = (path: string) => call<ImportView>("import_config", { path });

@@ -14,6 +14,7 @@ export function source(overrides: Partial<SourceView> = {}): SourceView {
     signInHints: null,
     activity: { lastRefresh: null, lastError: null },
     protocol: null,
+    toolChanges: [],
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import { activityList } from "../../components/activity-list";
 import { badgeEl } from "../../components/badge";
 import { errorBanner } from "../../components/error-banner";
 import { signInStatus } from "../../components/sign-in-status";
+import { toolChangesView } from "../../components/tool-changes";
 import { lastTokenError, refreshFailureFacts, tokenFacts } from "../../components/token-facts";
 import {
   authLabel,
@@ -55,6 +56,8 @@ export interface DetailProps {
   /** Trying a tool, once Test listed them. */
   run?: ToolRun;
   onRun(): void;
+  /** Approves every tool withheld since it changed. */
+  onApproveTools(): void;
 }
 
 export function detailView(props: DetailProps): HTMLElement {
@@ -141,6 +144,7 @@ export function detailView(props: DetailProps): HTMLElement {
         props.confirmingRemove ? "Click again to remove" : "Remove",
       ),
     ),
+    toolChangesView(source, () => props.onApproveTools()),
     tools(test),
     test?.kind === "ok" && props.run ? toolRunner({ tools: test.tools, run: props.run, onRun: () => props.onRun() }) : null,
     toolEditorView({

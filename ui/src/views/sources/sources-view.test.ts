@@ -94,6 +94,15 @@ describe("sources view", () => {
     expect(props.onMainAction).toHaveBeenCalledWith(s);
   });
 
+  it("tools changed: the row says so while a change waits, not once it is only rejected", () => {
+    const change = { name: "echo", change: "changed" as const, renamed_from: null, seen_at: 1, diff: [], flags: [] };
+    const waiting = render({ sources: [source({ toolChanges: [{ ...change, decision: "waiting" }] })] }).el;
+    expect(row(waiting, "everything").querySelector('[data-testid="tools-changed"]')?.textContent).toBe("Tools changed");
+    const rejected = render({ sources: [source({ toolChanges: [{ ...change, decision: "rejected" }] })] }).el;
+    expect(row(rejected, "everything").querySelector('[data-testid="tools-changed"]')).toBeNull();
+    expect(row(render({ sources: [source()] }).el, "everything").querySelector('[data-testid="tools-changed"]')).toBeNull();
+  });
+
   it("connected: after a successful Test the badge says Connected", () => {
     const tests = new Map<string, TestOutcome>([["everything", { kind: "ok", tools: [], at: new Date() }]]);
     const { el } = render({ sources: [source()], tests });

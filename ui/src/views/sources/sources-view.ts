@@ -4,6 +4,7 @@
 // the bridge panel (with the hub's state) and to the Clients view, and the Start at login setting. Renders from the state it is given; the app owns it.
 import type { CatalogOutdatedSource, HubView, ImportView, SourceView, UiError } from "../../api";
 import { badgeEl } from "../../components/badge";
+import { toolChangesBadge } from "../../components/tool-changes";
 import { countdownEl } from "../../components/countdown";
 import { errorBanner } from "../../components/error-banner";
 import { lastTokenError, scopesEl } from "../../components/token-facts";
@@ -144,9 +145,14 @@ function row(source: SourceView, props: SourcesProps): HTMLElement {
     "li",
     { class: "source-row", "data-testid": `source-row-${source.id}`, "data-state": badge.code },
     h(
-      "button",
-      { class: "link name", "data-testid": "source-open", onclick: () => props.onOpen(source.id) },
-      source.name,
+      "span",
+      {},
+      h(
+        "button",
+        { class: "link name", "data-testid": "source-open", onclick: () => props.onOpen(source.id) },
+        source.name,
+      ),
+      toolChangesBadge(source),
     ),
     h("span", { class: "transport", "data-testid": "source-transport" }, transportLabel(source)),
     h("span", { class: "target muted", title: source.target }, source.target),
