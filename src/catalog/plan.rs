@@ -60,7 +60,7 @@ impl PackageKind {
     }
 }
 
-/// What of an entry to run: the CLI's `--runs`, the window's choice in its Add walk-through.
+/// What of an entry to run: the CLI's `--use`, the window's choice in its Add walk-through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "CatalogChoice", export_to = crate::TS_DIR))]
 #[serde(tag = "kind", content = "index", rename_all = "lowercase")]

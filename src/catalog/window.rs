@@ -30,7 +30,7 @@ pub enum Request {
     Search { words: String },
     /// One entry; from `registry` only when given (an entry found there, or a link's). Its plan
     /// runs `choice` of its packages and remotes, else the one `lanyard catalog add` picks
-    /// without `--runs`.
+    /// without `--use`.
     Details {
         registry: Option<String>,
         name: String,

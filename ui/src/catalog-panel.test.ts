@@ -216,7 +216,7 @@ describe("App, Catalogue view", () => {
       "npm @lanyard-tests/echo 1.1.0 over stdio",
       "remote http://127.0.0.1:1/mcp over streamable-http",
     ]);
-    expect(select.value, "the default the CLI picks without --runs").toBe("package:0");
+    expect(select.value, "the default the CLI picks without --use").toBe("package:0");
     q<HTMLInputElement>("catalog-id")!.value = "mine";
     q("catalog-id")!.dispatchEvent(new Event("input"));
     select.value = "remote:0";
