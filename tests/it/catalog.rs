@@ -415,5 +415,38 @@ async fn issue_19_the_window_searches_sees_exactly_what_it_adds_and_adds_with_it
     assert!(!details.registry_known, "the details flag it too");
     assert!(!other.requests().is_empty(), "looked up once asked to");
 
+    // An entry with a package and a remote: the window's choice picks what the plan runs and adds.
+    use lanyard::catalog::Choice;
+    const WEATHER: &str = "com.example/weather";
+    let weather = |choice| Request::Details { registry: None, name: WEATHER.into(), version: None, choice };
+    let Answer::Details(default) = ask(weather(None)).await.unwrap() else { panic!("details") };
+    let offered: Vec<Choice> = default.offers.iter().map(|o| o.choice).collect();
+    assert_eq!(offered, [Choice::Package(0), Choice::Remote(0)]);
+    assert_eq!(
+        default.plan.as_ref().map(|p| p.choice),
+        Some(Choice::Package(0)),
+        "the package, as without --use"
+    );
+    let Answer::Details(remote) = ask(weather(Some(Choice::Remote(0)))).await.unwrap() else {
+        panic!("details")
+    };
+    let plan = remote.plan.as_ref().expect("the remote can be added");
+    assert_eq!((plan.choice, plan.preview.as_str()), (Choice::Remote(0), "https://weather.example.net/mcp"));
+    assert!(
+        plan.questions.iter().all(|q| !q.key.starts_with("env:")),
+        "the package's variables are not asked"
+    );
+    let prepare = Request::Add(AddRequest {
+        registry: registry.url.clone(),
+        name: WEATHER.into(),
+        version: "3.2.0".into(),
+        id: "weather".into(),
+        choice: Some(Choice::Remote(0)),
+        answers: Default::default(),
+        confirmed: false,
+    });
+    let Answer::Prepared(prepared) = ask(prepare).await.unwrap() else { panic!("prepared") };
+    assert_eq!((prepared.shown.as_str(), prepared.remote), ("https://weather.example.net/mcp", true));
+
     engine.remove_profile(&source).await.unwrap();
 }
