@@ -3,8 +3,11 @@
 //! A link is input from any web page, so it is read strictly: the one action `add`, the
 //! parameters `name` (required), `version` and `registry` each at most once, nothing else. A
 //! registry in a link must be on the network (`https://` or `http://`): a page has no business
-//! naming a folder on this machine. A link never runs anything by itself; the app shows what it
-//! names and asks, as for an entry found by searching.
+//! naming a folder on this machine. A link never runs anything by itself, nor fetches anything:
+//! a page must not make Lanyard send a request to a host of its choosing. Reading one answers
+//! only with what it says and whether its registry is one of the configured ones; the app shows
+//! that and asks before it looks the entry up (a separate request), and asks again, with the exact
+//! command or URL, before it adds.
 
 use serde::Serialize;
 use url::Url;
@@ -87,19 +90,34 @@ impl AddLink {
     }
 }
 
-/// A link as the window gets it: what to add, or why the link cannot be followed.
+/// A link as the window gets it: what to add, or why the link cannot be followed. Nothing in it
+/// was fetched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = crate::TS_DIR))]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum LinkView {
-    Add { link: AddLink },
-    Invalid { message: String },
+    Add {
+        link: AddLink,
+        /// The link names no registry (the configured ones are asked) or one of the configured
+        /// ones; `false`: a registry the person never chose, to be flagged before it is asked.
+        registry_configured: bool,
+    },
+    Invalid {
+        message: String,
+    },
 }
 
 impl LinkView {
-    pub fn read(text: &str) -> Self {
+    /// Reads `text` against the `configured` registries, without a request to any of them.
+    pub fn read(text: &str, configured: &[super::RegistryAddress]) -> Self {
         match AddLink::parse(text) {
-            Ok(link) => Self::Add { link },
+            Ok(link) => {
+                let registry_configured = link
+                    .registry
+                    .as_ref()
+                    .is_none_or(|named| configured.iter().any(|c| c.to_string() == *named));
+                Self::Add { link, registry_configured }
+            }
             Err(err) => Self::Invalid { message: err.to_string() },
         }
     }
@@ -138,6 +156,24 @@ mod tests {
         let bare = AddLink::parse("LANYARD://add?name=com.example/weather").unwrap();
         assert_eq!(bare, AddLink { registry: None, name: "com.example/weather".into(), version: None });
         assert_eq!(AddLink::parse("lanyard:add?name=a/b").unwrap().name, "a/b");
+    }
+
+    #[test]
+    fn a_link_says_whether_its_registry_is_a_configured_one() {
+        let configured: Vec<super::super::RegistryAddress> =
+            vec!["https://mcp.corp.example/".parse().unwrap(), "/srv/registry".parse().unwrap()];
+        let configured_of = |link: &str| match LinkView::read(link, &configured) {
+            LinkView::Add { registry_configured, .. } => registry_configured,
+            LinkView::Invalid { message } => panic!("{link}: {message}"),
+        };
+        assert!(configured_of("lanyard://add?name=a/b"), "no registry: the configured ones are asked");
+        assert!(configured_of("lanyard://add?name=a/b&registry=https%3A%2F%2Fmcp.corp.example"));
+        assert!(
+            !configured_of("lanyard://add?name=a/b&registry=https%3A%2F%2Fevil.example%2Fmcp.corp.example"),
+            "a registry the person never chose is flagged"
+        );
+        assert!(!configured_of("lanyard://add?name=a/b&registry=https%3A%2F%2Fmcp.corp.example%3A8443"));
+        assert!(matches!(LinkView::read("lanyard://add", &configured), LinkView::Invalid { .. }));
     }
 
     #[test]

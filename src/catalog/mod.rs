@@ -30,7 +30,7 @@ use serde::Serialize;
 
 pub use add::{Added, add, may_update, questions_left, sign_in_kind};
 pub use cache::{Cache, Cached};
-pub use error::CatalogError;
+pub use error::{CatalogError, CatalogRemedy};
 pub use fetched::{Fetched, Note};
 pub use inputs::{Answers, Question};
 pub use link::{AddLink, LinkError, LinkView, SCHEME as LINK_SCHEME};

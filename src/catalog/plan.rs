@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::CatalogError;
 use super::inputs::{Answers, Question, Template};
@@ -60,8 +60,9 @@ impl PackageKind {
     }
 }
 
-/// What of an entry to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What of an entry to run: the CLI's `--use`, the window's choice in its Add walk-through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "CatalogChoice", export_to = crate::TS_DIR))]
 #[serde(tag = "kind", content = "index", rename_all = "lowercase")]
 pub enum Choice {
     Package(usize),
@@ -186,6 +187,8 @@ pub struct Plan {
     pub title: Option<String>,
     /// `npm`, `pypi`, `oci`, `nuget` or `remote`.
     pub runs: String,
+    /// The package or remote it runs.
+    pub choice: Choice,
     pub questions: Vec<Question>,
     shape: Shape,
 }
@@ -259,6 +262,7 @@ impl Plan {
             version: server.version.clone(),
             title: server.title.clone(),
             runs: offer.runs.clone(),
+            choice: offer.choice,
             questions,
             shape,
         })

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Answers, Catalog, CatalogError, Check, Found, LinkView, Note, Plan, RegistryAddress, Verdict, may_update,
-    offers, questions_left, sign_in_kind,
+    Answers, Catalog, CatalogError, Check, Choice, Found, LinkView, Note, Plan, RegistryAddress, Verdict,
+    may_update, offers, questions_left, sign_in_kind,
 };
 use crate::Engine;
 use crate::ids::SourceId;
@@ -28,13 +28,23 @@ use crate::secret::Secret;
 pub enum Request {
     /// The latest version of each server matching `words`, from every configured registry.
     Search { words: String },
-    /// One entry; from `registry` only when given (an entry found there, or a link's).
-    Details { registry: Option<String>, name: String, version: Option<String> },
+    /// One entry; from `registry` only when given (an entry found there, or a link's). Its plan
+    /// runs `choice` of its packages and remotes, else the one `lanyard catalog add` picks
+    /// without `--use`.
+    Details {
+        registry: Option<String>,
+        name: String,
+        version: Option<String>,
+        #[serde(default)]
+        choice: Option<Choice>,
+    },
     /// Adding `version` of `name` from `registry` as source `id` (or updating that source).
     Add(AddRequest),
     /// The sources whose registry entry has a newer version.
     Outdated,
-    /// A `lanyard://` link the app was opened with, read (nothing fetched, nothing run).
+    /// A `lanyard://` link the app was opened with, read: what it says and whether its registry
+    /// is a configured one, with no request to any registry; [`Request::Details`] looks it up
+    /// once the person said yes.
     Link { url: String },
 }
 
@@ -48,6 +58,9 @@ pub struct AddRequest {
     pub name: String,
     pub version: String,
     pub id: String,
+    /// The package or remote to run, as the details' plan ran it; the default one without.
+    #[serde(default)]
+    pub choice: Option<Choice>,
     pub answers: BTreeMap<String, String>,
     /// `false`: only say exactly what would be saved; `true`: the person said yes, save it.
     pub confirmed: bool,
@@ -121,6 +134,8 @@ pub struct DetailsView {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "CatalogOfferView", export_to = crate::TS_DIR))]
 #[serde(rename_all = "camelCase")]
 pub struct OfferView {
+    /// What to ask for to run this one ([`Request::Details`], [`AddRequest`]).
+    pub choice: Choice,
     /// `npm`, `pypi`, `oci`, `nuget`, `mcpb`, ..., or `remote`.
     pub runs: String,
     pub target: String,
@@ -134,6 +149,8 @@ pub struct OfferView {
 pub struct PlanView {
     /// `npm`, `pypi`, `oci`, `nuget` or `remote`.
     pub runs: String,
+    /// The offer it runs, one of [`DetailsView::offers`].
+    pub choice: Choice,
     /// Connects to a URL rather than starting a program.
     pub remote: bool,
     /// The command line or URL, with `<placeholders>` for what is asked and `<secret>` for
@@ -240,14 +257,14 @@ async fn respond(engine: &Engine, request: Request) -> Result<Answer, CatalogErr
                 notes: notes(outcome.notes),
             })
         }
-        Request::Details { registry, name, version } => {
+        Request::Details { registry, name, version, choice } => {
             let catalog = only(engine, registry.as_deref())?;
             let found = catalog.find(&name, version.as_deref()).await?;
             let known = configured()?.registries().iter().any(|r| r.to_string() == found.hit.registry);
-            Answer::Details(Box::new(details(&catalog, &engine.load()?, found, known).await))
+            Answer::Details(Box::new(details(&catalog, &engine.load()?, found, known, choice).await))
         }
         Request::Add(request) => add(engine, request).await?,
-        Request::Link { url } => Answer::Link(LinkView::read(&url)),
+        Request::Link { url } => Answer::Link(read_link(engine, &url)),
         Request::Outdated => {
             let report = configured()?.outdated(&engine.load()?).await;
             let sources = report.outdated.into_iter().map(|row| OutdatedSource {
@@ -260,6 +277,14 @@ async fn respond(engine: &Engine, request: Request) -> Result<Answer, CatalogErr
             Answer::Outdated(OutdatedView { sources: sources.collect(), notes: notes(report.notes) })
         }
     })
+}
+
+/// `url` read against the configured registries. A settings file that cannot be read configures
+/// nothing here, so a link's registry is flagged rather than the link lost (the settings' error
+/// shows on the next search).
+fn read_link(engine: &Engine, url: &str) -> LinkView {
+    let configured = Catalog::open(engine.dirs(), None).map(|c| c.registries().to_vec()).unwrap_or_default();
+    LinkView::read(url, &configured)
 }
 
 /// The catalogue of `registry` alone, or of the configured registries.
@@ -293,10 +318,16 @@ fn notes(notes: Vec<Note>) -> Vec<String> {
         .collect()
 }
 
-async fn details(catalog: &Catalog, file: &ProfileFile, found: Found, registry_known: bool) -> DetailsView {
+async fn details(
+    catalog: &Catalog,
+    file: &ProfileFile,
+    found: Found,
+    registry_known: bool,
+    choice: Option<Choice>,
+) -> DetailsView {
     let Found { hit, versions, notes: found_notes } = found;
     let server = &hit.entry.server;
-    let plan = Plan::new(&hit.registry, &hit.entry, None);
+    let plan = Plan::new(&hit.registry, &hit.entry, choice);
     let checks = match &plan {
         Ok(plan) => catalog.checks(&hit.entry, plan).await,
         Err(_) => Vec::new(),
@@ -313,20 +344,24 @@ async fn details(catalog: &Catalog, file: &ProfileFile, found: Found, registry_k
         website: server.website_url.clone(),
         status: hit.entry.status().filter(|s| *s != "active").map(str::to_owned),
         versions,
-        offers: offers(server)
-            .into_iter()
-            .map(|o| OfferView {
-                runs: o.runs,
-                target: o.target,
-                transport: o.transport,
-                unsupported: o.unsupported,
-            })
-            .collect(),
+        offers: offer_views(server),
         plan,
         problem,
         checks: checks.into_iter().map(check_view).collect(),
         notes: notes(found_notes),
     }
+}
+
+/// Every package and remote of `server`, each with the choice that runs it.
+fn offer_views(server: &super::ServerJson) -> Vec<OfferView> {
+    let view = |o: super::Offer| OfferView {
+        choice: o.choice,
+        runs: o.runs,
+        target: o.target,
+        transport: o.transport,
+        unsupported: o.unsupported,
+    };
+    offers(server).into_iter().map(view).collect()
 }
 
 fn plan_view(file: &ProfileFile, plan: &Plan) -> PlanView {
@@ -348,6 +383,7 @@ fn plan_view(file: &ProfileFile, plan: &Plan) -> PlanView {
         .collect();
     PlanView {
         runs: plan.runs.clone(),
+        choice: plan.choice,
         remote: plan.is_remote(),
         preview: plan.preview(),
         id: id.to_string(),
@@ -384,7 +420,7 @@ fn check_view(check: Check) -> CheckView {
 async fn add(engine: &Engine, request: AddRequest) -> Result<Answer, CatalogError> {
     let catalog = only(engine, Some(&request.registry))?;
     let found = catalog.find(&request.name, Some(&request.version)).await?;
-    let plan = Plan::new(&found.hit.registry, &found.hit.entry, None)?;
+    let plan = Plan::new(&found.hit.registry, &found.hit.entry, request.choice)?;
     let id: SourceId = request.id.trim().parse()?;
     let existing = engine.load()?.get(&id).cloned();
     if let Some(existing) = &existing {
@@ -455,6 +491,44 @@ mod tests {
         file.insert(source("mine", Some("io.github.o/echo"))).unwrap();
         assert_eq!(id_for(&file, &plan).as_str(), "mine", "the source made from this server is updated");
         assert_eq!(plan_view(&file, &plan).updates.as_deref(), Some("1.0.0"));
+    }
+
+    #[test]
+    fn each_offer_carries_the_choice_that_plans_it() {
+        let entry = super::super::Entry::from_value(serde_json::json!({
+            "name": "io.github.o/echo", "version": "1.1.0",
+            "packages": [{"registryType": "npm", "identifier": "@o/echo", "version": "1.1.0",
+                          "transport": {"type": "stdio"}}],
+            "remotes": [{"type": "streamable-http", "url": "https://echo.example/mcp"}]
+        }))
+        .unwrap();
+        let file = ProfileFile::default();
+        let offers = offer_views(&entry.server);
+        assert_eq!(
+            offers.iter().map(|o| o.choice).collect::<Vec<_>>(),
+            [Choice::Package(0), Choice::Remote(0)]
+        );
+        let default = plan_view(&file, &Plan::new("https://r.example", &entry, None).unwrap());
+        assert_eq!(
+            (default.choice, default.remote),
+            (Choice::Package(0), false),
+            "the package, without a choice"
+        );
+        for offer in &offers {
+            let chosen =
+                plan_view(&file, &Plan::new("https://r.example", &entry, Some(offer.choice)).unwrap());
+            assert_eq!((chosen.choice, chosen.runs.as_str()), (offer.choice, offer.runs.as_str()));
+        }
+        let remote =
+            plan_view(&file, &Plan::new("https://r.example", &entry, Some(Choice::Remote(0))).unwrap());
+        assert_eq!((remote.preview.as_str(), remote.remote), ("https://echo.example/mcp", true));
+        let request: Request = serde_json::from_value(serde_json::json!({
+            "kind": "add", "registry": "https://r.example", "name": "io.github.o/echo", "version": "1.1.0",
+            "id": "echo", "choice": {"kind": "remote", "index": 0}, "answers": {}, "confirmed": false
+        }))
+        .unwrap();
+        let Request::Add(add) = request else { panic!("an add") };
+        assert_eq!(add.choice, Some(Choice::Remote(0)), "the window's choice reaches the plan");
     }
 
     #[test]

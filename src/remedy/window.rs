@@ -146,10 +146,15 @@ pub fn record_words(record: &ErrorRecord, ctx: Context<'_>) -> (String, Option<S
 }
 
 /// A failed command's message in the window's words: the problem and what to click, when the
-/// engine's message ends in a command; `None` keeps the message. The source's auth is not at hand
+/// engine's message ends in a command (a catalogue error's fix in the Catalogue view's words:
+/// [`crate::catalog::CatalogError::in_window`]); `None` keeps the message. The source's auth is not at hand
 /// here; the sign-in errors with advice are the browser sign-in's own, and after an error the
 /// window offers Reconnect.
 pub fn error_message(err: &crate::Error) -> Option<String> {
+    if let crate::Error::Catalog(err) = err {
+        // The catalogue's fixes concern no source; it words them itself.
+        return err.remedy().map(|_| err.in_window());
+    }
     let advice = err.advice()?;
     let auth = matches!(err, crate::Error::OAuth(_)).then_some(AuthKind::OAuth);
     let ctx = Context { id: &advice.id, auth, sign_in: SignInButton::Reconnect };
@@ -297,6 +302,13 @@ mod tests {
         let text = error_message(&waited).unwrap();
         assert!(text.ends_with("the source's status shows how it goes"), "{text}");
         assert!(!text.contains("lanyard status"), "{text}");
+        let taken = crate::Error::from(crate::catalog::CatalogError::OtherOrigin {
+            id: "fixture".into(),
+            existing: "o/echo".into(),
+            name: "a/echo".into(),
+        });
+        let text = error_message(&taken).unwrap();
+        assert!(text.ends_with("type another source id in the Add form") && !text.contains("--as"), "{text}");
         let unknown = crate::Error::Profile(crate::profile::ProfileError::NotFound { id, near: Vec::new() });
         assert_eq!(error_message(&unknown), None, "errors without advice keep their message");
     }

@@ -334,7 +334,7 @@ async fn issue_19_the_window_searches_sees_exactly_what_it_adds_and_adds_with_it
     let names: Vec<(&str, &str)> = found.hits.iter().map(|h| (h.name.as_str(), h.version.as_str())).collect();
     assert_eq!(names, [(ECHO, "1.1.0")], "one server, at its latest version");
 
-    let details = Request::Details { registry: None, name: ECHO.into(), version: None };
+    let details = Request::Details { registry: None, name: ECHO.into(), version: None, choice: None };
     let Answer::Details(details) = ask(details).await.unwrap() else { panic!("details") };
     assert!(details.registry_known);
     assert_eq!(details.publisher, "io.github.lanyard-tests");
@@ -351,6 +351,7 @@ async fn issue_19_the_window_searches_sees_exactly_what_it_adds_and_adds_with_it
             name: ECHO.into(),
             version: "1.1.0".into(),
             id: "echo".into(),
+            choice: None,
             answers: answers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             confirmed,
         })
@@ -383,13 +384,69 @@ async fn issue_19_the_window_searches_sees_exactly_what_it_adds_and_adds_with_it
 
     let Answer::Outdated(outdated) = ask(Request::Outdated).await.unwrap() else { panic!("outdated") };
     assert!(outdated.sources.is_empty(), "at the latest version: {:?}", outdated.sources);
-    let link = format!("lanyard://add?name={ECHO}&version=1.0.0");
-    let Answer::Link(lanyard::catalog::LinkView::Add { link }) =
-        ask(Request::Link { url: link }).await.unwrap()
-    else {
-        panic!("a good link is read")
+    // A link is read without a request to any registry, its own or the configured ones.
+    let other = FixtureRegistry::start(&mcp_url).await;
+    let asked_before = registry.requests().len();
+    let read = |url: String| async move {
+        match ask(Request::Link { url }).await.unwrap() {
+            Answer::Link(lanyard::catalog::LinkView::Add { link, registry_configured }) => {
+                (link, registry_configured)
+            }
+            _ => panic!("a good link is read"),
+        }
     };
-    assert_eq!((link.name.as_str(), link.version.as_deref()), (ECHO, Some("1.0.0")));
+    let (link, configured) = read(format!("lanyard://add?name={ECHO}&version=1.0.0")).await;
+    assert_eq!((link.name.as_str(), link.version.as_deref(), configured), (ECHO, Some("1.0.0"), true));
+    let (_, configured) = read(format!("lanyard://add?registry={}&name={ECHO}", registry.url)).await;
+    assert!(configured, "the configured registry, named by the link");
+    let (link, configured) = read(format!("lanyard://add?registry={}&name={ECHO}", other.url)).await;
+    assert!(!configured, "a registry the person never chose is flagged");
+    assert_eq!(link.registry.as_deref(), Some(other.url.as_str()));
+    assert!(other.requests().is_empty(), "the link's registry got no request: {:?}", other.requests());
+    assert_eq!(registry.requests().len(), asked_before, "nor did the configured one");
+    // Once the person said yes, the details are a request of their own.
+    let details = Request::Details {
+        registry: Some(other.url.clone()),
+        name: ECHO.into(),
+        version: None,
+        choice: None,
+    };
+    let Answer::Details(details) = ask(details).await.unwrap() else { panic!("details") };
+    assert!(!details.registry_known, "the details flag it too");
+    assert!(!other.requests().is_empty(), "looked up once asked to");
+
+    // An entry with a package and a remote: the window's choice picks what the plan runs and adds.
+    use lanyard::catalog::Choice;
+    const WEATHER: &str = "com.example/weather";
+    let weather = |choice| Request::Details { registry: None, name: WEATHER.into(), version: None, choice };
+    let Answer::Details(default) = ask(weather(None)).await.unwrap() else { panic!("details") };
+    let offered: Vec<Choice> = default.offers.iter().map(|o| o.choice).collect();
+    assert_eq!(offered, [Choice::Package(0), Choice::Remote(0)]);
+    assert_eq!(
+        default.plan.as_ref().map(|p| p.choice),
+        Some(Choice::Package(0)),
+        "the package, as without --use"
+    );
+    let Answer::Details(remote) = ask(weather(Some(Choice::Remote(0)))).await.unwrap() else {
+        panic!("details")
+    };
+    let plan = remote.plan.as_ref().expect("the remote can be added");
+    assert_eq!((plan.choice, plan.preview.as_str()), (Choice::Remote(0), "https://weather.example.net/mcp"));
+    assert!(
+        plan.questions.iter().all(|q| !q.key.starts_with("env:")),
+        "the package's variables are not asked"
+    );
+    let prepare = Request::Add(AddRequest {
+        registry: registry.url.clone(),
+        name: WEATHER.into(),
+        version: "3.2.0".into(),
+        id: "weather".into(),
+        choice: Some(Choice::Remote(0)),
+        answers: Default::default(),
+        confirmed: false,
+    });
+    let Answer::Prepared(prepared) = ask(prepare).await.unwrap() else { panic!("prepared") };
+    assert_eq!((prepared.shown.as_str(), prepared.remote), ("https://weather.example.net/mcp", true));
 
     engine.remove_profile(&source).await.unwrap();
 }

@@ -791,7 +791,7 @@ try {
           await session.waitFor("the echo row to go", async () => (await sources.badge("echo")) === null);
         });
 
-        await step("the Catalogue from an Add to Lanyard link: a bad one says why; a good one shows what it would add and runs nothing; added at its older version, the source says a newer one is out", async () => {
+        await step("the Catalogue from an Add to Lanyard link: a bad one says why; a good one shows only what it says and sends no request before the yes (a registry not configured is flagged), then what it would add and runs nothing; added at its older version, the source says a newer one is out", async () => {
           const follow = async (link) => {
             const second = spawn(app, [link], { env: process.env, stdio: "ignore" });
             const code = await new Promise((resolve) => second.once("exit", (c) => resolve(c)));
@@ -802,15 +802,45 @@ try {
           const catalog = new CatalogPage(session);
           const why = await session.waitFor("the link's error", () => catalog.linkError());
           assert.match(why, /names no server/, `a link without a name is refused, saying why: ${why}`);
-          const link = `lanyard://add?registry=${encodeURIComponent(registry.url)}&name=${encodeURIComponent("io.github.lanyard-tests/echo")}&version=1.0.0`;
-          await follow(link);
+          const linkTo = (url) => `lanyard://add?registry=${encodeURIComponent(url)}&name=${encodeURIComponent("io.github.lanyard-tests/echo")}&version=1.0.0`;
+          // The entry's own requests (`/v0/servers/<name>/versions...`), apart from any listing.
+          const lookups = (served) => served.requests().filter((r) => r.includes("lanyard-tests"));
+          // A registry the person never chose: flagged, and it gets no request unless they say yes.
+          const stranger = await startRegistry(modern.url);
+          try {
+            await follow(linkTo(stranger.url));
+            const asked = await session.waitFor("the link's question", async () => {
+              const shown = await catalog.linkQuestion();
+              return shown?.registry === stranger.url ? shown : null;
+            });
+            assert.match(asked.unknown ?? "", /is not one of your registries/, `a registry not configured is flagged: ${JSON.stringify(asked)}`);
+            await shot("24-catalog-link");
+            await catalog.cancelLink();
+            assert.deepEqual(stranger.requests(), [], "a link's registry gets no request when the person says no");
+          } finally {
+            stranger.stop();
+          }
+          const beforeYes = lookups(registry).length;
+          await follow(linkTo(registry.url));
+          const asked = await session.waitFor("the link's question", async () => {
+            const shown = await catalog.linkQuestion();
+            return shown?.registry === registry.url ? shown : null;
+          });
+          assert.deepEqual(
+            asked,
+            { name: "io.github.lanyard-tests/echo", version: "1.0.0", registry: registry.url, unknown: null },
+            "the link's own words, its registry a configured one",
+          );
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          assert.equal(lookups(registry).length, beforeYes, `no request before the yes: ${JSON.stringify(lookups(registry).slice(beforeYes))}`);
+          await catalog.lookUp();
           const details = await session.waitFor("the linked entry", async () => {
             const shown = await catalog.details();
             return shown.version === "1.0.0" ? shown : null;
           });
+          assert.ok(lookups(registry).length > beforeYes, "looked up once the person said yes");
           assert.ok(details.fromLink, "the details say a web page asked for them");
           assert.equal(details.preview, modern.url);
-          await shot("24-catalog-link");
           assert.equal(await readFile(join(configDir, "profiles.toml"), "utf8"), before, "a link saves and runs nothing by itself");
           // Added at that older version, the source says a newer one is out.
           await catalog.startAdd();

@@ -175,6 +175,30 @@ export class CatalogPage {
   async linkError() {
     return (await this.s.find(tid("catalog-link-error"))).text();
   }
+  /** A link's question, before anything is fetched: what it says and the warning about its
+   *  registry (null when it is a configured one); null while not shown. */
+  async linkQuestion() {
+    if (!(await this.s.findAll(tid("catalog-link"))).length) return null;
+    const text = async (id) => {
+      const found = await this.s.findAll(tid(id));
+      return found.length ? found[0].text() : null;
+    };
+    return {
+      name: await text("catalog-link-name"),
+      version: await text("catalog-link-version"),
+      registry: await text("catalog-link-registry"),
+      unknown: await text("catalog-link-unknown"),
+    };
+  }
+  /** Yes to "Look it up?": resolves with the details. */
+  async lookUp() {
+    await (await this.s.find(tid("catalog-look-up"))).click();
+    return this.details();
+  }
+  /** No to "Look it up?". */
+  async cancelLink() {
+    await (await this.s.find(`${tid("catalog-link")} ${tid("catalog-close")}`)).click();
+  }
   async back() {
     await (await this.s.find(tid("back"))).click();
     return new SourcesPage(this.s).open();

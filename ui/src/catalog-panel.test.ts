@@ -6,6 +6,7 @@ import { App } from "./app";
 import { source } from "./lib/fixtures";
 
 const REGISTRY = "http://127.0.0.1:9";
+const LINK = "lanyard://add?registry=https://evil.example&name=io.github.lanyard-tests/echo&version=1.0.0";
 
 function details(over: Partial<CatalogDetailsView> = {}): CatalogDetailsView {
   return {
@@ -21,9 +22,10 @@ function details(over: Partial<CatalogDetailsView> = {}): CatalogDetailsView {
     website: null,
     status: null,
     versions: ["1.1.0", "1.0.0"],
-    offers: [{ runs: "remote", target: "http://127.0.0.1:1/mcp", transport: "streamable-http", unsupported: null }],
+    offers: [{ choice: { kind: "remote", index: 0 }, runs: "remote", target: "http://127.0.0.1:1/mcp", transport: "streamable-http", unsupported: null }],
     plan: {
       runs: "remote",
+      choice: { kind: "remote", index: 0 },
       remote: true,
       preview: "http://127.0.0.1:1/mcp",
       id: "echo",
@@ -44,6 +46,7 @@ function details(over: Partial<CatalogDetailsView> = {}): CatalogDetailsView {
 // (nothing saved before the person's yes), a link's details, and the list afterwards.
 describe("App, Catalogue view", () => {
   let calls: { command: string; args?: Record<string, unknown> }[];
+  let detailsAnswer: (request: Record<string, unknown>) => CatalogDetailsView;
   let sources: SourceView[];
   let openingLinks: string[] | null;
   let root: HTMLElement;
@@ -52,6 +55,7 @@ describe("App, Catalogue view", () => {
     calls = [];
     sources = [];
     openingLinks = null;
+    detailsAnswer = () => details();
     setInvoke(async (command, args) => {
       calls.push({ command, args });
       const request = args?.request as Record<string, unknown> | undefined;
@@ -68,12 +72,12 @@ describe("App, Catalogue view", () => {
             case "search":
               return { kind: "found", content: { hits: [{ ...details(), plan: undefined }], notes: ["http://x: not reached"] } };
             case "details":
-              return { kind: "details", content: details() };
+              return { kind: "details", content: detailsAnswer(request) };
             case "outdated":
               return { kind: "outdated", content: { sources: [], notes: [] } };
             case "link":
-              return request.url === "lanyard://add?name=io.github.lanyard-tests/echo"
-                ? { kind: "link", content: { kind: "add", link: { registry: null, name: "io.github.lanyard-tests/echo", version: null } } }
+              return request.url === LINK
+                ? { kind: "link", content: { kind: "add", link: { registry: "https://evil.example", name: "io.github.lanyard-tests/echo", version: "1.0.0" }, registryConfigured: false } }
                 : { kind: "link", content: { kind: "invalid", message: "this Add to Lanyard link cannot be used: it names no server (`name=`)" } };
             case "add":
               if (!request.confirmed) {
@@ -95,7 +99,7 @@ describe("App, Catalogue view", () => {
   const start = async () => {
     await new App(root).start();
   };
-  const q = (id: string) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+  const q = <E extends HTMLElement = HTMLElement>(id: string) => root.querySelector<E>(`[data-testid="${id}"]`);
   const requests = (kind: string) =>
     calls.filter((c) => c.command === "catalog" && (c.args?.request as { kind: string }).kind === kind).map((c) => c.args!.request as Record<string, unknown>);
   const input = (key: string) => root.querySelector<HTMLInputElement>(`[data-testid="catalog-input-${key}"]`)!;
@@ -131,6 +135,7 @@ describe("App, Catalogue view", () => {
         name: "io.github.lanyard-tests/echo",
         version: "1.1.0",
         id: "echo",
+        choice: { kind: "remote", index: 0 },
         answers: { "header:X-Api-Key": "s3cret", "header:X-Team": "core" },
         confirmed: false,
       },
@@ -160,13 +165,71 @@ describe("App, Catalogue view", () => {
     expect(requests("add").filter((r) => r.confirmed)).toHaveLength(0);
   });
 
-  it("a link the app was opened with shows its entry, saying where it came from", async () => {
-    openingLinks = ["lanyard://add?name=io.github.lanyard-tests/echo"];
+  it("a link the app was opened with shows only what it says, flags a registry not yours, and is looked up on yes", async () => {
+    openingLinks = [LINK];
     await start();
+    await vi.waitFor(() => expect(q("catalog-link")).not.toBeNull());
+    expect(q("catalog-link-name")?.textContent).toBe("io.github.lanyard-tests/echo");
+    expect(q("catalog-link-version")?.textContent).toBe("1.0.0");
+    expect(q("catalog-link-registry")?.textContent).toBe("https://evil.example");
+    expect(q("catalog-link-unknown")?.getAttribute("role"), "a registry the person never chose is flagged").toBe("alert");
+    expect(requests("details"), "nothing is looked up before the yes").toHaveLength(0);
+    q("catalog-look-up")!.click();
     await vi.waitFor(() => expect(q("catalog-details")).not.toBeNull());
     expect(q("catalog-from-link")).not.toBeNull();
-    expect(requests("details")).toEqual([{ kind: "details", registry: null, name: "io.github.lanyard-tests/echo", version: null }]);
+    expect(requests("details")).toEqual([
+      { kind: "details", registry: "https://evil.example", name: "io.github.lanyard-tests/echo", version: "1.0.0", choice: null },
+    ]);
     expect(requests("add"), "a link runs nothing by itself").toHaveLength(0);
+  });
+
+  it("Cancel on a link's question looks nothing up", async () => {
+    openingLinks = [LINK];
+    await start();
+    await vi.waitFor(() => expect(q("catalog-link")).not.toBeNull());
+    q("catalog-close")!.click();
+    expect(q("catalog-link")).toBeNull();
+    expect(requests("details")).toHaveLength(0);
+  });
+
+  it("an entry with a package and a remote lets the add choose, and adds the one chosen", async () => {
+    const npm = { kind: "package" as const, index: 0 };
+    const remote = { kind: "remote" as const, index: 0 };
+    const offers = [
+      { choice: npm, runs: "npm", target: "@lanyard-tests/echo 1.1.0", transport: "stdio", unsupported: null },
+      details().offers[0]!,
+    ];
+    detailsAnswer = (request) => {
+      const chosen = request.choice as typeof remote | null;
+      const base = details({ offers });
+      if (chosen?.kind === "remote") return base;
+      return { ...base, plan: { ...base.plan!, runs: "npm", choice: npm, remote: false, preview: "npx -y @lanyard-tests/echo@1.1.0", questions: [] } };
+    };
+    await start();
+    q("open-catalog")!.click();
+    await vi.waitFor(() => expect(q("catalog-hits")).not.toBeNull());
+    root.querySelector<HTMLElement>('[data-testid="catalog-open"]')!.click();
+    await vi.waitFor(() => expect(q("catalog-add")).not.toBeNull());
+    q("catalog-add")!.click();
+    const select = root.querySelector<HTMLSelectElement>('[data-testid="catalog-choice"]')!;
+    expect([...select.options].map((o) => o.textContent)).toEqual([
+      "npm @lanyard-tests/echo 1.1.0 over stdio",
+      "remote http://127.0.0.1:1/mcp over streamable-http",
+    ]);
+    expect(select.value, "the default the CLI picks without --use").toBe("package:0");
+    q<HTMLInputElement>("catalog-id")!.value = "mine";
+    q("catalog-id")!.dispatchEvent(new Event("input"));
+    select.value = "remote:0";
+    select.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(q("catalog-preview")?.textContent).toBe("http://127.0.0.1:1/mcp"));
+    expect(requests("details").at(-1)?.choice).toEqual(remote);
+    await vi.waitFor(() => expect(input("header:X-Api-Key")).not.toBeNull());
+    expect(q<HTMLInputElement>("catalog-id")?.value, "the id typed is kept").toBe("mine");
+    input("header:X-Api-Key").value = "k";
+    input("header:X-Api-Key").dispatchEvent(new Event("input"));
+    q("catalog-review")!.click();
+    await vi.waitFor(() => expect(q("catalog-confirm")).not.toBeNull());
+    expect(requests("add").map((r) => [r.id, r.choice])).toEqual([["mine", remote]]);
   });
 
   it("a bad link says why", async () => {

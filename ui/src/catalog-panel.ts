@@ -1,10 +1,11 @@
 // The Catalogue view's state and moves, apart from the App's so that each stays small: the last
 // search, the open entry's details, and an add under way (its typed values, secrets included,
 // live here only until the add is saved or cancelled; they go inward to the engine, which keeps
-// secrets in the keychain, and nothing sends them back). A `lanyard://` link opens an entry's
-// details the same way a search result does.
+// secrets in the keychain, and nothing sends them back). A `lanyard://` link first shows only what
+// it says; the entry is looked up (the only request it leads to) once the person says yes, then
+// its details open as a search result's do.
 import * as api from "./api";
-import type { CatalogAddedView, CatalogHitView, LinkView, UiError } from "./api";
+import type { CatalogAddedView, CatalogChoice, CatalogHitView, LinkView, UiError } from "./api";
 import { answersOf, initialValues, inputErrors } from "./lib/catalog";
 import { nowSecs } from "./lib/countdown";
 import { catalogView, type AddFlow, type DetailsState, type SearchState } from "./views/catalog/catalog-view";
@@ -30,7 +31,8 @@ export class CatalogPanel {
     if (this.search.kind === "idle") void this.runSearch("");
   }
 
-  /** A `lanyard://` link, read by the engine: its entry's details, or why it cannot be used. */
+  /** A `lanyard://` link, read by the engine: what it says, to be looked up on a yes, or why it
+   *  cannot be used. Nothing is fetched here. */
   openLink(link: LinkView): void {
     this.add = undefined;
     if (link.kind === "invalid") {
@@ -40,21 +42,38 @@ export class CatalogPanel {
       return;
     }
     this.linkError = undefined;
-    void this.openEntry(link.link.registry, link.link.name, link.link.version, true);
+    this.fromLink = true;
+    this.details = { kind: "link", link: link.link, registryConfigured: link.registryConfigured };
+    this.render();
   }
 
-  /** An entry's details, as for an Update button of the sources list. */
-  async openEntry(registry: string | null, name: string, version: string | null, fromLink = false): Promise<void> {
+  /** An entry's details, as for an Update button of the sources list; `choice` picks the package
+   *  or remote its plan runs. */
+  async openEntry(registry: string | null, name: string, version: string | null, fromLink = false, choice: CatalogChoice | null = null): Promise<void> {
     this.add = undefined;
     this.fromLink = fromLink;
     this.details = { kind: "loading", name };
     this.render();
     try {
-      this.details = { kind: "ready", details: await api.catalogDetails(registry, name, version) };
+      this.details = { kind: "ready", details: await api.catalogDetails(registry, name, version, choice) };
     } catch (err) {
       this.details = { kind: "failed", error: err as UiError };
     }
     this.render();
+  }
+
+  /** Another package or remote of the open entry: its plan asks other questions, so the add
+   *  starts again from them, keeping the id typed. */
+  private async choose(choice: CatalogChoice): Promise<void> {
+    const details = this.ready();
+    if (!details || this.add?.stage !== "inputs") return;
+    const id = this.add.id;
+    await this.openEntry(details.registry, details.name, details.version, this.fromLink, choice);
+    this.startAdd();
+    if (this.add) {
+      this.add.id = id;
+      this.render();
+    }
   }
 
   view(onBack: () => void): HTMLElement {
@@ -80,7 +99,13 @@ export class CatalogPanel {
         this.fromLink = false;
         this.render();
       },
+      onLookUp: () => {
+        if (this.details?.kind !== "link") return;
+        const { registry, name, version } = this.details.link;
+        void this.openEntry(registry, name, version, true);
+      },
       onStartAdd: () => this.startAdd(),
+      onChoose: (choice) => void this.choose(choice),
       onValue: (key, value) => {
         if (this.add?.stage === "inputs") this.add.values[key] = value;
       },
@@ -167,6 +192,7 @@ export class CatalogPanel {
       name: details.name,
       version: details.version,
       id: id.trim(),
+      choice: details.plan?.choice ?? null,
       answers: answersOf(details.plan?.questions ?? [], values),
     };
   }

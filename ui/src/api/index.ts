@@ -9,6 +9,7 @@ import type { CatalogAnswer } from "./generated/CatalogAnswer";
 import type { CatalogRequest } from "./generated/CatalogRequest";
 import type { AgentChange } from "./generated/AgentChange";
 import type { AgentsBoard } from "./generated/AgentsBoard";
+import type { CatalogChoice } from "./generated/CatalogChoice";
 import type { DisconnectView } from "./generated/DisconnectView";
 import type { HealthView } from "./generated/HealthView";
 import type { HubView } from "./generated/HubView";
@@ -141,6 +142,8 @@ export type { CatalogAddedView } from "./generated/CatalogAddedView";
 export type { CatalogQuestionView } from "./generated/CatalogQuestionView";
 export type { CatalogSearchView } from "./generated/CatalogSearchView";
 export type { CatalogOutdatedView } from "./generated/CatalogOutdatedView";
+export type { CatalogOfferView } from "./generated/CatalogOfferView";
+export type { CatalogChoice } from "./generated/CatalogChoice";
 export type { LinkView } from "./generated/LinkView";
 export type { AddLink } from "./generated/AddLink";
 
@@ -154,9 +157,9 @@ async function catalogCall<K extends CatalogAnswer["kind"]>(kind: K, request: Ca
 }
 /** The latest version of each server matching `words`, from every configured registry. */
 export const catalogSearch = async (words: string) => (await catalogCall("found", { kind: "search", words })).content;
-/** One entry: from `registry` only when given. */
-export const catalogDetails = async (registry: string | null, name: string, version: string | null) =>
-  (await catalogCall("details", { kind: "details", registry, name, version })).content;
+/** One entry: from `registry` only when given; its plan runs `choice` (the default one without). */
+export const catalogDetails = async (registry: string | null, name: string, version: string | null, choice: CatalogChoice | null = null) =>
+  (await catalogCall("details", { kind: "details", registry, name, version, choice })).content;
 /** With `confirmed: false`, exactly what would be saved; with `true`, saved (secrets to the keychain). */
 export const catalogPrepare = async (add: Omit<CatalogAdd, "confirmed">) =>
   (await catalogCall("prepared", { kind: "add", ...add, confirmed: false })).content;
@@ -164,7 +167,7 @@ export const catalogAdd = async (add: Omit<CatalogAdd, "confirmed">) =>
   (await catalogCall("added", { kind: "add", ...add, confirmed: true })).content;
 /** The sources whose registry entry has a newer version. */
 export const catalogOutdated = async () => (await catalogCall("outdated", { kind: "outdated" })).content;
-/** A `lanyard://` link, read by the engine. */
+/** A `lanyard://` link, read by the engine: what it says, nothing fetched (`catalogDetails` looks it up). */
 export const catalogLink = async (url: string) => (await catalogCall("link", { kind: "link", url })).content;
 /** The `lanyard://` links the app was opened with (the deep-link plugin's own command). */
 export const openingLinks = () => call<string[] | null>("plugin:deep-link|get_current");

@@ -2,7 +2,7 @@
 // typed ones, the answers sent (blank ones left out so the entry's default applies), how a check
 // and an update read. The engine checks the same again (`lanyard::catalog`); this is for saying
 // it inline, before a round trip.
-import type { CatalogOutdatedSource, CatalogQuestionView } from "../api";
+import type { CatalogChoice, CatalogOfferView, CatalogOutdatedSource, CatalogQuestionView } from "../api";
 
 export type Values = Record<string, string>;
 
@@ -66,4 +66,15 @@ export function cachedAge(cachedAt: number, now: number): string {
   const hours = Math.round(minutes / 60);
   if (hours < 48) return `${hours} h ago`;
   return `${Math.round(hours / 24)} days ago`;
+}
+
+/** The packages and remotes an add may choose between: those Lanyard can run. A choice is
+ *  offered only when there are several. */
+export function runnableOffers(offers: readonly CatalogOfferView[]): CatalogOfferView[] {
+  return offers.filter((o) => o.unsupported === null);
+}
+
+/** A choice as a form value, and back: `package:0`, `remote:1`. */
+export function choiceKey(choice: CatalogChoice): string {
+  return `${choice.kind}:${choice.index}`;
 }

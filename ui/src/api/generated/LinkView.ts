@@ -2,6 +2,12 @@
 import type { AddLink } from "./AddLink";
 
 /**
- * A link as the window gets it: what to add, or why the link cannot be followed.
+ * A link as the window gets it: what to add, or why the link cannot be followed. Nothing in it
+ * was fetched.
  */
-export type LinkView = { "kind": "add", link: AddLink, } | { "kind": "invalid", message: string, };
+export type LinkView = { "kind": "add", link: AddLink, 
+/**
+ * The link names no registry (the configured ones are asked) or one of the configured
+ * ones; `false`: a registry the person never chose, to be flagged before it is asked.
+ */
+registryConfigured: boolean, } | { "kind": "invalid", message: string, };

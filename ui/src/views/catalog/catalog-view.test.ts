@@ -16,7 +16,7 @@ function details(over: Partial<CatalogDetailsView> = {}): CatalogDetailsView {
     website: null,
     status: "deprecated",
     versions: ["3.2.0"],
-    offers: [{ runs: "mcpb", target: "https://x/w.mcpb", transport: "stdio", unsupported: "`mcpb` packages are not supported" }],
+    offers: [{ choice: { kind: "package", index: 0 }, runs: "mcpb", target: "https://x/w.mcpb", transport: "stdio", unsupported: "`mcpb` packages are not supported" }],
     plan: null,
     problem: "`com.example/weather` 3.2.0 offers nothing Lanyard can run",
     checks: [],
@@ -36,7 +36,9 @@ function render(over: Partial<CatalogProps> = {}) {
     onWords: vi.fn(),
     onOpen: vi.fn(),
     onCloseDetails: vi.fn(),
+    onLookUp: vi.fn(),
     onStartAdd: vi.fn(),
+    onChoose: vi.fn(),
     onValue: vi.fn(),
     onId: vi.fn(),
     onReview: vi.fn(),
@@ -64,6 +66,32 @@ describe("catalogue view", () => {
     const { el } = render({ details: { kind: "ready", details: details({ registryKnown: false }) }, fromLink: true });
     expect(q(el, "catalog-registry")?.textContent).toBe("https://r.example (not one of your registries)");
     expect(q(el, "catalog-from-link")).not.toBeNull();
+  });
+
+  it("a link shows only what it says and asks before it is looked up", () => {
+    const link = { registry: "https://evil.example", name: "a/b", version: null };
+    const { el, props } = render({ details: { kind: "link", link, registryConfigured: false }, fromLink: true });
+    expect(q(el, "catalog-link-version")?.textContent).toBe("the latest");
+    expect(q(el, "catalog-link-unknown")?.textContent).toContain("https://evil.example is not one of your registries");
+    expect(q(el, "catalog-details"), "no details before the yes").toBeNull();
+    q(el, "catalog-look-up")!.click();
+    expect(props.onLookUp).toHaveBeenCalledOnce();
+    const configured = render({ details: { kind: "link", link: { ...link, registry: null }, registryConfigured: true } });
+    expect(q(configured.el, "catalog-link-unknown")).toBeNull();
+    expect(q(configured.el, "catalog-link-registry")?.textContent).toBe("your registries");
+  });
+
+  it("the add offers a choice only between offers Lanyard can run", () => {
+    const plan = { runs: "npm", choice: { kind: "package" as const, index: 0 }, remote: false, preview: "npx -y x", id: "x", updates: null, questions: [] };
+    const runnable = (index: number, runs: string) => ({ choice: { kind: runs === "remote" ? ("remote" as const) : ("package" as const), index }, runs, target: `t${index}`, transport: "stdio", unsupported: null });
+    const add = { stage: "inputs" as const, id: "x", values: {}, errors: {}, checking: false };
+    const one = render({ details: { kind: "ready", details: details({ plan, problem: null, offers: [runnable(0, "npm"), ...details().offers] }) }, add });
+    expect(q(one.el, "catalog-choice"), "one runnable offer: nothing to choose").toBeNull();
+    const two = render({ details: { kind: "ready", details: details({ plan, problem: null, offers: [runnable(0, "npm"), runnable(0, "remote")] }) }, add });
+    const select = q(two.el, "catalog-choice") as HTMLSelectElement;
+    select.value = "remote:0";
+    select.dispatchEvent(new Event("change"));
+    expect(two.props.onChoose).toHaveBeenCalledWith({ kind: "remote", index: 0 });
   });
 
   it("a search keeps the words typed and sends them trimmed", () => {

@@ -1,12 +1,14 @@
 // The Catalogue view: search the MCP registries, open an entry's details (publisher,
 // repository, how it runs, what it needs, whether its package or endpoint belongs to its
 // publisher), and Add it in steps: the inputs (secrets in password fields, for the keychain),
-// then exactly what will run or be connected to, and only on the person's yes, the add. A
-// `lanyard://` link opens the details the same way, saying where it came from. Renders from the
-// state it is given; `catalog-panel.ts` owns it.
-import type { CatalogDetailsView, CatalogHitView, CatalogPreparedView, CatalogQuestionView, CatalogSearchView, UiError } from "../../api";
+// then exactly what will run or be connected to, and only on the person's yes, the add. An entry
+// with several packages or remotes Lanyard can run lets the person choose one while adding. A
+// `lanyard://` link first shows only what it says (its registry flagged when it is not one of the
+// person's) and asks before the entry is looked up; then the details open, saying where they came
+// from. Renders from the state it is given; `catalog-panel.ts` owns it.
+import type { AddLink, CatalogChoice, CatalogDetailsView, CatalogHitView, CatalogPreparedView, CatalogQuestionView, CatalogSearchView, UiError } from "../../api";
 import { errorBanner } from "../../components/error-banner";
-import { cachedAge, verdictLabel, type Values } from "../../lib/catalog";
+import { cachedAge, choiceKey, runnableOffers, verdictLabel, type Values } from "../../lib/catalog";
 import { h } from "../../lib/dom";
 
 export type SearchState =
@@ -16,6 +18,8 @@ export type SearchState =
   | { kind: "failed"; error: UiError };
 
 export type DetailsState =
+  /** A link read, nothing fetched yet: the person is asked whether to look it up. */
+  | { kind: "link"; link: AddLink; registryConfigured: boolean }
   | { kind: "loading"; name: string }
   | { kind: "ready"; details: CatalogDetailsView }
   | { kind: "failed"; error: UiError };
@@ -41,7 +45,11 @@ export interface CatalogProps {
   onWords(words: string): void;
   onOpen(hit: CatalogHitView): void;
   onCloseDetails(): void;
+  /** Yes to a link's "Look it up?": the only request a link leads to before the Add. */
+  onLookUp(): void;
   onStartAdd(): void;
+  /** Another of the entry's packages or remotes to add. */
+  onChoose(choice: CatalogChoice): void;
   onValue(key: string, value: string): void;
   onId(id: string): void;
   onReview(): void;
@@ -138,6 +146,7 @@ function notesEl(notes: readonly string[]): HTMLElement | null {
 
 function detailsPane(state: DetailsState, props: CatalogProps): HTMLElement {
   const back = h("button", { class: "link", "data-testid": "catalog-close", onclick: () => props.onCloseDetails() }, "← Results");
+  if (state.kind === "link") return linkPane(state.link, state.registryConfigured, props);
   if (state.kind === "loading") return h("div", {}, back, h("p", { class: "muted", "data-testid": "catalog-loading" }, `Reading ${state.name}…`));
   if (state.kind === "failed") return h("div", {}, back, errorBanner(state.error, "catalog-error"));
   const d = state.details;
@@ -159,6 +168,36 @@ function detailsPane(state: DetailsState, props: CatalogProps): HTMLElement {
     checksEl(d),
     d.problem ? h("div", { class: "banner error", role: "alert", "data-testid": "catalog-problem" }, h("p", {}, d.problem)) : null,
     d.plan ? planEl(d, props) : null,
+  );
+}
+
+/** What a link says, before anything is fetched, and the question whether to look it up. */
+function linkPane(link: AddLink, registryConfigured: boolean, props: CatalogProps): HTMLElement {
+  return h(
+    "article",
+    { class: "catalog-details", "data-testid": "catalog-link", "data-name": link.name },
+    h("p", { class: "notice wait", role: "status", "data-testid": "catalog-from-link" }, "A web page asks to add this server. Nothing has been fetched or run."),
+    h(
+      "dl",
+      { class: "facts" },
+      fact("Name", h("span", { class: "mono" }, link.name), "catalog-link-name"),
+      fact("Version", link.version ?? "the latest", "catalog-link-version"),
+      fact("Registry", link.registry ?? "your registries", "catalog-link-registry"),
+    ),
+    registryConfigured
+      ? null
+      : h(
+          "div",
+          { class: "banner error", role: "alert", "data-testid": "catalog-link-unknown" },
+          h("p", {}, `${link.registry} is not one of your registries. Looking it up sends a request to that address, chosen by the web page.`),
+        ),
+    h("p", {}, "Look it up? Lanyard then shows what it would add, and asks again before it adds anything."),
+    h(
+      "div",
+      { class: "inline" },
+      h("button", { class: "primary", "data-testid": "catalog-look-up", onclick: () => props.onLookUp() }, "Look it up"),
+      h("button", { "data-testid": "catalog-close", onclick: () => props.onCloseDetails() }, "Cancel"),
+    ),
   );
 }
 
@@ -236,13 +275,14 @@ function planEl(d: CatalogDetailsView, props: CatalogProps): HTMLElement {
     h("h3", {}, "What it needs"),
     needs,
     props.add
-      ? addEl(plan.questions, props.add, props)
+      ? addEl(d, props.add, props)
       : h("p", {}, h("button", { class: "primary", "data-testid": "catalog-add", onclick: () => props.onStartAdd() }, plan.updates ? "Update…" : "Add…"), update),
   );
 }
 
-function addEl(questions: readonly CatalogQuestionView[], add: AddFlow, props: CatalogProps): HTMLElement {
+function addEl(d: CatalogDetailsView, add: AddFlow, props: CatalogProps): HTMLElement {
   if (add.stage === "confirm") return confirmEl(add, props);
+  const questions = d.plan!.questions;
   const id = h("input", { id: "catalog-id", type: "text", value: add.id, "data-testid": "catalog-id", oninput: (e: Event) => props.onId((e.target as HTMLInputElement).value) });
   return h(
     "form",
@@ -254,6 +294,7 @@ function addEl(questions: readonly CatalogQuestionView[], add: AddFlow, props: C
         props.onReview();
       },
     },
+    choiceField(d, props),
     h("label", { for: "catalog-id" }, "Source id"),
     id,
     questions.map((q) => questionField(q, add, props)),
@@ -265,6 +306,30 @@ function addEl(questions: readonly CatalogQuestionView[], add: AddFlow, props: C
       h("button", { type: "button", "data-testid": "catalog-cancel", onclick: () => props.onCancelAdd() }, "Cancel"),
     ),
   );
+}
+
+/** Which package or remote to add, when the entry offers several Lanyard can run. */
+function choiceField(d: CatalogDetailsView, props: CatalogProps): HTMLElement | null {
+  const offers = runnableOffers(d.offers);
+  if (offers.length < 2 || !d.plan) return null;
+  const current = choiceKey(d.plan.choice);
+  const select = h(
+    "select",
+    {
+      id: "catalog-choice",
+      "data-testid": "catalog-choice",
+      onchange: (e: Event) => {
+        const chosen = offers.find((o) => choiceKey(o.choice) === (e.target as HTMLSelectElement).value);
+        if (chosen && choiceKey(chosen.choice) !== current) props.onChoose(chosen.choice);
+      },
+    },
+    offers.map((o) => {
+      const option = h("option", { value: choiceKey(o.choice) }, `${o.runs} ${o.target} over ${o.transport}`);
+      option.selected = choiceKey(o.choice) === current;
+      return option;
+    }),
+  );
+  return h("div", { class: "field" }, h("label", { for: "catalog-choice" }, "Runs as"), select);
 }
 
 function questionField(q: CatalogQuestionView, add: Extract<AddFlow, { stage: "inputs" }>, props: CatalogProps): HTMLElement {
