@@ -24,6 +24,7 @@ mod agents;
 mod door;
 mod forward;
 mod gate;
+mod gathered;
 mod hosted;
 mod hub;
 mod inflight;

@@ -40,6 +40,8 @@ use tower_service::Service;
 use tracing::debug;
 use url::Url;
 
+use super::gathered::Gathered;
+
 /// A plain-HTTP upstream as this path reaches it.
 #[derive(Debug, Clone)]
 pub(crate) struct PlainOrigin {
@@ -277,11 +279,12 @@ async fn accept(listener: TcpListener, router: Router, stop: CancellationToken) 
     }
 }
 
-/// One agent connection, served on the thread that accepted it.
+/// One agent connection, served on the thread that accepted it. Answers go out
+/// [`Gathered`]: what of a streamed answer is ready together leaves in one write.
 async fn serve_connection(stream: TcpStream, router: Router) {
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let mut router = router.clone();
-        async move { router.call(request).await }
+        async move { router.call(request).await.map(|response| response.map(Gathered::new)) }
     });
     let served = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service)
