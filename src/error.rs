@@ -44,12 +44,8 @@ pub enum Error {
 }
 
 impl From<crate::catalog::CatalogError> for Error {
-    /// An engine error the catalogue met stays that error, with its kind and remedy.
     fn from(err: crate::catalog::CatalogError) -> Self {
-        match err {
-            crate::catalog::CatalogError::Engine(err) => err,
-            err => Self::Catalog(Box::new(err)),
-        }
+        Self::Catalog(Box::new(err))
     }
 }
 

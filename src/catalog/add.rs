@@ -106,7 +106,7 @@ pub async fn add(
     id: &SourceId,
     answers: &Answers,
     auth: Auth,
-) -> Result<Added, CatalogError> {
+) -> Result<Added, crate::Error> {
     let existing = engine.load()?.get(id).cloned();
     let Some(existing) = existing else {
         let built = plan.build(answers, None)?;

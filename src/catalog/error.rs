@@ -49,8 +49,6 @@ pub enum CatalogError {
     Id(#[from] crate::ids::InvalidSourceId),
     #[error(transparent)]
     Net(#[from] crate::net::NetError),
-    #[error(transparent)]
-    Engine(#[from] crate::Error),
 }
 
 /// What to do about a catalogue error, as data.
@@ -128,7 +126,6 @@ impl CatalogError {
             Self::Folder { .. } => ErrorKind::Usage,
             Self::NothingToAdd { .. } | Self::SecretOnCommandLine { .. } => ErrorKind::Other,
             Self::Net(err) => err.kind(),
-            Self::Engine(err) => err.kind(),
         }
     }
 }

@@ -240,10 +240,6 @@ pub struct OutdatedSource {
 
 /// Answers `request` with `engine`'s folders and registries.
 pub async fn answer(engine: &Engine, request: Request) -> Result<Answer, crate::Error> {
-    Ok(respond(engine, request).await?)
-}
-
-async fn respond(engine: &Engine, request: Request) -> Result<Answer, CatalogError> {
     let configured = || Catalog::open(engine.dirs(), None);
     Ok(match request {
         Request::Search { words } => {
@@ -417,11 +413,11 @@ fn check_view(check: Check) -> CheckView {
     CheckView { subject: check.subject, verdict: verdict.to_owned(), detail }
 }
 
-async fn add(engine: &Engine, request: AddRequest) -> Result<Answer, CatalogError> {
+async fn add(engine: &Engine, request: AddRequest) -> Result<Answer, crate::Error> {
     let catalog = only(engine, Some(&request.registry))?;
     let found = catalog.find(&request.name, Some(&request.version)).await?;
     let plan = Plan::new(&found.hit.registry, &found.hit.entry, request.choice)?;
-    let id: SourceId = request.id.trim().parse()?;
+    let id: SourceId = request.id.trim().parse().map_err(CatalogError::from)?;
     let existing = engine.load()?.get(&id).cloned();
     if let Some(existing) = &existing {
         may_update(existing, &plan)?;
