@@ -12,7 +12,7 @@
 //   "unknown": "some/method"                            send a request no server knows
 //   "calls":   [{ "tool": "t", "arguments": {...} }]   call each tool; report text, isError or error
 //              { "wait_ms": 5000 } in the list waits that long on the same session first
-//   "prompt":  { "name": "p", "arguments": {...} }     list prompts, then get this one
+//   "prompt":  { "name": "p", "arguments": {...} }     list prompts, then get this one (text or error)
 //   "resources": ["uri", ...]                          list resources, then read each
 //   "templates": true                                  list the resource templates (by URI template)
 // It prints one JSON object with what happened, e.g. {"tools": [...], "echo": "hi", ...}, and
@@ -133,8 +133,12 @@ async function main() {
   }
   if (plan.prompt) {
     out.prompts = (await client.listPrompts()).prompts.map((p) => p.name);
-    const got = await client.getPrompt({ name: plan.prompt.name, arguments: plan.prompt.arguments ?? {} });
-    out.prompt = got.messages?.[0]?.content?.text ?? null;
+    try {
+      const got = await client.getPrompt({ name: plan.prompt.name, arguments: plan.prompt.arguments ?? {} });
+      out.prompt = got.messages?.[0]?.content?.text ?? null;
+    } catch (err) {
+      out.prompt = errorOf(err);
+    }
   }
   if (plan.templates) {
     out.templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
