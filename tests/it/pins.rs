@@ -316,3 +316,57 @@ async fn review_first_withholds_the_first_listing_and_allow_takes_changes() {
     assert!(tools(&allowed).contains(&"sum".to_owned()), "allow takes the change: {allowed}");
     assert!(fixture.status()["tool_changes"].is_null(), "and pins it");
 }
+
+/// An agent connected while the person approves: it is told the tool list changed, and its next
+/// list has the approved tools, without reconnecting.
+async fn an_approval_reaches_a_connected_agent(path: Path) {
+    let fixture = Fixture::new(path, &[]).await;
+    let _serve;
+    let serve = match path {
+        Path::StdioBridge | Path::MergedStdio => None,
+        _ => {
+            let (guard, base) = start_serve(&fixture.home).await.expect("lanyard serve starts");
+            _serve = guard;
+            Some(base)
+        }
+    };
+    let serve = serve.as_deref();
+    agent(&fixture, path, serve, json!([])).await;
+    fixture.change_tools();
+    let ready = fixture.home.path().join("listed");
+    let plan = json!({ "listen": { "ready_file": ready } });
+    let approve = async {
+        while !ready.exists() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        fixture.home.run(&["tools", SOURCE, "--approve-all"]).ok();
+    };
+    let (report, ()) = tokio::join!(agent_plan(&fixture, path, serve, plan), approve);
+    let before = tools(&report);
+    assert!(!before.contains(&path.tool("echo")), "withheld while connected: {report}");
+    let after: Vec<&str> = report["listen"]["tools"]
+        .as_array()
+        .expect("told, it lists again")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        after.contains(&path.tool("echo").as_str()) && after.contains(&path.tool("sum").as_str()),
+        "the next list has the approved tools: {report}"
+    );
+}
+
+#[tokio::test]
+async fn an_approval_reaches_an_agent_connected_to_the_stdio_bridge() {
+    an_approval_reaches_a_connected_agent(Path::StdioBridge).await;
+}
+
+#[tokio::test]
+async fn an_approval_reaches_an_agent_connected_to_the_merged_bridge() {
+    an_approval_reaches_a_connected_agent(Path::MergedStdio).await;
+}
+
+#[tokio::test]
+async fn an_approval_reaches_an_agent_connected_to_serve_with_a_stdio_upstream() {
+    an_approval_reaches_a_connected_agent(Path::ServeStdio).await;
+}
