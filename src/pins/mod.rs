@@ -282,6 +282,18 @@ impl SourcePins {
     }
 }
 
+/// The person's word on a withheld tool, from the app's Review (the CLI has `--approve-all`,
+/// `--reject NAME` and `--review`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Pin its definition: agents get it at once.
+    #[default]
+    Approve,
+    /// Keep it withheld until the server changes it again or it is approved.
+    Reject,
+}
+
 /// What a withheld tool is, next to the pins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
