@@ -370,3 +370,8 @@ async fn an_approval_reaches_an_agent_connected_to_the_merged_bridge() {
 async fn an_approval_reaches_an_agent_connected_to_serve_with_a_stdio_upstream() {
     an_approval_reaches_a_connected_agent(Path::ServeStdio).await;
 }
+
+#[tokio::test]
+async fn an_approval_reaches_an_agent_connected_to_serve_with_an_http_upstream() {
+    an_approval_reaches_a_connected_agent(Path::ServeHttp).await;
+}
