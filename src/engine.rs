@@ -922,7 +922,11 @@ mod tests {
         assert_eq!(decisions(&engine).len(), 3, "all three wait");
 
         engine.review_tool_change(&id, Some("echo"), Verdict::Reject).unwrap();
+        pins.reread();
+        assert_eq!(pins.releases(), 0, "a rejection gives agents nothing: they are not told");
         engine.review_tool_change(&id, Some("add"), Verdict::Approve).unwrap();
+        pins.reread();
+        assert_eq!(pins.releases(), 1, "an approval gives agents a tool: a bridge tells them");
         assert_eq!(
             decisions(&engine),
             [("echo".to_owned(), Decision::Rejected), ("rm".to_owned(), Decision::Waiting)],
