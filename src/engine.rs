@@ -652,6 +652,26 @@ impl Engine {
         Ok(rejected.map_err(crate::pins::PinError::from)??)
     }
 
+    /// The person's `verdict` on the withheld tool `name` of source `id`, or on every withheld
+    /// tool with `None` (the app's Review: Approve and Reject per tool, Approve for all).
+    pub fn review_tool_change(
+        &self,
+        id: &SourceId,
+        name: Option<&str>,
+        verdict: crate::pins::Verdict,
+    ) -> Result<(), Error> {
+        let names = name.map(|name| vec![name.to_owned()]);
+        match (verdict, names) {
+            (crate::pins::Verdict::Approve, names) => {
+                self.approve_tool_changes(id, names.as_deref()).map(drop)
+            }
+            (crate::pins::Verdict::Reject, Some(names)) => self.reject_tool_change(id, &names[0]),
+            (crate::pins::Verdict::Reject, None) => {
+                self.tool_changes(id)?.iter().try_for_each(|tool| self.reject_tool_change(id, &tool.name))
+            }
+        }
+    }
+
     /// Imports every server of an MCP client config file (Claude Desktop, Cursor, VS Code) whose
     /// id is free, secrets into the vault. A clash with an existing source is reported as
     /// skipped, never overwritten.
@@ -872,5 +892,49 @@ mod tests {
             "an alias used twice is refused: {refused:?}"
         );
         assert_eq!(engine.profile(&id).unwrap().tools, saved, "a refused change writes nothing");
+    }
+
+    #[tokio::test]
+    async fn the_apps_review_approves_or_rejects_one_tool_or_approves_all() {
+        use crate::pins::{Decision, Definition, Verdict};
+        use crate::profile::Transport;
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(Dirs::new(dir.path(), dir.path().join("data")), Vault::mock());
+        let id: SourceId = "pinned".parse().unwrap();
+        let transport =
+            Transport::Stdio { command: "x".into(), args: vec![], env: Default::default(), cwd: None };
+        let profile = Profile::new(id.clone(), transport);
+        engine.add_profile(profile.clone(), Vec::new()).await.unwrap();
+        let tools = |text: &str| -> Vec<Definition> {
+            ["echo", "add", "rm"]
+                .iter()
+                .filter_map(|name| {
+                    Definition::from_wire(&serde_json::json!({"name": name, "description": text}))
+                })
+                .collect()
+        };
+        let pins = engine.source_pins(&profile);
+        pins.observe(&tools("first"));
+        pins.observe(&tools("changed"));
+        let decisions = |engine: &Engine| -> Vec<(String, Decision)> {
+            engine.tool_changes(&id).unwrap().into_iter().map(|t| (t.name, t.decision)).collect()
+        };
+        assert_eq!(decisions(&engine).len(), 3, "all three wait");
+
+        engine.review_tool_change(&id, Some("echo"), Verdict::Reject).unwrap();
+        pins.reread();
+        assert_eq!(pins.releases(), 0, "a rejection gives agents nothing: they are not told");
+        engine.review_tool_change(&id, Some("add"), Verdict::Approve).unwrap();
+        pins.reread();
+        assert_eq!(pins.releases(), 1, "an approval gives agents a tool: a bridge tells them");
+        assert_eq!(
+            decisions(&engine),
+            [("echo".to_owned(), Decision::Rejected), ("rm".to_owned(), Decision::Waiting)],
+            "one rejected, one approved"
+        );
+        let err = engine.review_tool_change(&id, Some("add"), Verdict::Reject).unwrap_err();
+        assert!(err.to_string().contains("no tool `add` waiting"), "{err}");
+        engine.review_tool_change(&id, None, Verdict::Approve).unwrap();
+        assert!(decisions(&engine).is_empty(), "approve all takes the rejected one too");
     }
 }

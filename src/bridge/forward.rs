@@ -38,6 +38,7 @@ use super::BridgeError;
 use super::gate::{Caller, Calls, EventWatch};
 use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, peek, read_message};
 use super::paired::{PlainOrigin, Unanswered};
+use super::pins_watch;
 use super::rewrite::{Outbound, Rewriter};
 use crate::agents::{CallLog, Outcome};
 use crate::credentials::{Missed, SourceCredentials};
@@ -171,6 +172,7 @@ impl Forwarder {
             }
         }
         let method = parts.method;
+        let get = method == Method::GET;
         let mut agent_headers = kept(&parts.headers, &REQUEST_HEADERS);
         agent_headers.extend(
             parts
@@ -256,8 +258,12 @@ impl Forwarder {
             .to_owned();
         let events = content_type.starts_with("text/event-stream");
         let body = match deadline {
-            // Notifications and responses from the agent: nothing is awaited.
-            None => Body::from_stream(answer.bytes_stream()),
+            // The agent's stream of the server's own messages: an approval is told there too.
+            None => match rewriter.pins().filter(|_| get && events) {
+                Some(pins) => Body::from_stream(with_approvals(Arc::clone(pins), answer)),
+                // Notifications and responses from the agent: nothing is awaited.
+                None => Body::from_stream(answer.bytes_stream()),
+            },
             Some(late) if content_type.starts_with("application/json") => {
                 // Read whole within the deadline: once a JSON body is under way to the agent it
                 // cannot be replaced by an error any more, so a half-sent one would hang the agent.
@@ -386,6 +392,34 @@ fn rewrite_events(
         }
         event.encode().map_err(std::io::Error::other)
     })
+}
+
+/// The server's GET event stream with `notifications/tools/list_changed` added each time the
+/// person approves tools withheld here ([`pins_watch`]), for as long as the agent keeps it open.
+/// The server's events are parsed, so that one of ours never lands inside one of its own.
+fn with_approvals(
+    pins: Arc<SourcePins>,
+    answer: reqwest::Response,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let (tell, told) = tokio::sync::mpsc::channel::<()>(1);
+    let open = tell.clone();
+    // A full channel already holds a notice that covers this one.
+    let tell = move || {
+        let _ = tell.try_send(());
+    };
+    tokio::spawn(pins_watch::follow(pins, move || !open.is_closed(), tell));
+    let ours = futures::stream::unfold(told, |mut told| async move {
+        told.recv().await.map(|()| (Some(Ok(pins_watch::tools_changed_event())), told))
+    });
+    let bytes = answer.bytes_stream().map(|chunk| chunk.map(std::io::Cursor::new));
+    let theirs = sse_stream::SseByteStream::new(bytes)
+        .map(|event| event.map_err(std::io::Error::other)?.encode().map_err(std::io::Error::other))
+        .map(Some)
+        // Their end is the stream's end.
+        .chain(futures::stream::once(async { None }));
+    futures::stream::select(theirs, ours)
+        .take_while(|item| std::future::ready(item.is_some()))
+        .filter_map(std::future::ready)
 }
 
 /// `body` as it passes, its events' answers recorded by `calls`.

@@ -70,7 +70,8 @@ pub(crate) fn refusal(grant: &Grant, source: &SourceId, peeked: &[Peeked]) -> Op
     Some(Bytes::from(body.expect("a JSON value serializes")))
 }
 
-fn empty_list(method: Option<&str>) -> Value {
+/// The answer to a listing of resources, templates or prompts an agent may not have: none.
+pub(crate) fn empty_list(method: Option<&str>) -> Value {
     match method {
         Some("resources/templates/list") => json!({"resourceTemplates": []}),
         Some("prompts/list") => json!({"prompts": []}),

@@ -33,6 +33,7 @@ mod lines;
 mod link;
 mod merged;
 mod paired;
+mod pins_watch;
 mod pipe;
 mod profile_watch;
 mod rewrite;

@@ -89,6 +89,19 @@ impl Pipe {
             resolved.timeouts.request(),
             stop.clone(),
         ));
+        if let Some(pins) = shared.rewriter.pins() {
+            // An approval by the person tells the agent to list the tools again.
+            let (alive, weak) = (stop.clone(), Arc::downgrade(&shared));
+            tokio::spawn(super::pins_watch::follow(
+                Arc::clone(pins),
+                move || !alive.is_cancelled(),
+                move || {
+                    weak.upgrade()
+                        .into_iter()
+                        .for_each(|s| s.to_agent.send(super::pins_watch::tools_changed()))
+                },
+            ));
+        }
         let pipe = Pipe {
             resolved,
             log_dir,

@@ -138,7 +138,7 @@ struct Reader {
 /// What tells one version of the file from another without reading it. `Missing` reads as an
 /// empty file, as `ProfileStore::load` has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Stamp {
+pub(crate) enum Stamp {
     Missing,
     Present {
         modified: Option<SystemTime>,
@@ -152,7 +152,7 @@ enum Stamp {
 }
 
 impl Stamp {
-    fn of(path: &Path) -> Self {
+    pub(crate) fn of(path: &Path) -> Self {
         match std::fs::metadata(path) {
             Ok(meta) => {
                 #[cfg(unix)]

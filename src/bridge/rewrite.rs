@@ -14,10 +14,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::jsonrpc::{INVALID_PARAMS, IdKey, Peeked, error_reply};
-use crate::agents::Grant;
+use crate::agents::{Grant, Touches};
 use crate::ids::SourceId;
 use crate::pins::{Definition, SourcePins};
 use crate::profile::ToolFilter;
@@ -60,6 +60,11 @@ impl Rewriter {
 
     pub fn source(&self) -> &SourceId {
         &self.source
+    }
+
+    /// The source's pins, where this rewriter checks them.
+    pub fn pins(&self) -> Option<&Arc<SourcePins>> {
+        self.pins.as_ref()
     }
 
     /// Whether tool names need mapping or refusing by the filter or the agent's rights.
@@ -155,37 +160,51 @@ impl Rewriter {
     }
 
     /// The answer to a message (or batch) that calls a withheld tool, or anything of a withheld
-    /// source, or `None` when all may go. A batch is refused whole, as for hidden tools.
+    /// source, or `None` when all may go. A withheld source lists no prompts or resources (an
+    /// empty list, as the merged server has it) and refuses their reads. A batch is refused whole,
+    /// as for hidden tools.
     fn withheld(&self, peeked: &[Peeked]) -> Option<Bytes> {
         let pins = self.pins.as_ref().filter(|pins| pins.withholds_anything())?;
-        let reason = |p: &Peeked| {
+        let answer = |p: &Peeked| -> Option<Value> {
             let method = p.method.as_deref().filter(|_| p.is_request())?;
-            if !super::gate::is_call(method) {
+            let id = p.id.as_ref()?;
+            let listing = matches!(
+                Touches::of(method),
+                Touches::Resources { listing: true } | Touches::Prompts { listing: true }
+            );
+            if !listing && !super::gate::is_call(method) {
                 return None;
             }
-            if let Some(source) = pins.withheld_source() {
-                return Some(source);
-            }
-            let name = p.name.as_deref().filter(|_| method == "tools/call")?;
-            pins.withheld(self.tools.upstream_name(name).ok()?)
+            let reason = match pins.withheld_source() {
+                Some(_) if listing => {
+                    return Some(
+                        json!({"jsonrpc": "2.0", "id": id, "result": super::gate::empty_list(Some(method))}),
+                    );
+                }
+                Some(source) => source,
+                None => {
+                    let name = p.name.as_deref().filter(|_| method == "tools/call")?;
+                    pins.withheld(self.tools.upstream_name(name).ok()?)?
+                }
+            };
+            serde_json::from_slice(&error_reply(id, INVALID_PARAMS, &reason.to_string(), &self.source)).ok()
         };
-        let reasons: Vec<Option<String>> = peeked.iter().map(|p| reason(p).map(|r| r.to_string())).collect();
-        if reasons.iter().all(Option::is_none) {
+        let answers: Vec<Option<Value>> = peeked.iter().map(answer).collect();
+        if answers.iter().all(Option::is_none) {
             return None;
         }
         let replies: Vec<Value> = peeked
             .iter()
-            .zip(&reasons)
+            .zip(answers)
             .filter(|(p, _)| p.is_request())
-            .filter_map(|(p, reason)| {
-                let message = reason.clone().unwrap_or_else(|| {
-                    format!(
+            .filter_map(|(p, answer)| {
+                answer.or_else(|| {
+                    let message = format!(
                         "source `{}`: this batch was not sent because it calls a withheld tool; send the requests separately",
                         self.source
-                    )
-                });
-                let reply = error_reply(p.id.as_ref()?, INVALID_PARAMS, &message, &self.source);
-                serde_json::from_slice(&reply).ok()
+                    );
+                    serde_json::from_slice(&error_reply(p.id.as_ref()?, INVALID_PARAMS, &message, &self.source)).ok()
+                })
             })
             .collect();
         let body = match replies.as_slice() {

@@ -22,7 +22,8 @@ mod store;
 pub mod suspicious;
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
@@ -109,6 +110,12 @@ impl Withholding {
         self.tools.is_empty() && !self.source
     }
 
+    /// Whether `next` gives agents something this withheld: a tool approved (or gone), or the
+    /// whole source.
+    fn released_by(&self, next: &Self) -> bool {
+        (self.source && !next.source) || !self.tools.is_subset(&next.tools)
+    }
+
     /// Whether the whole source is withheld.
     pub fn whole_source(&self) -> bool {
         self.source
@@ -148,6 +155,8 @@ pub struct SourcePins {
     last: Mutex<Withholding>,
     /// Whether `last` withholds anything: a call pays one load for the common case.
     any: AtomicBool,
+    /// How many times a reading released something (see [`SourcePins::releases`]).
+    releases: AtomicU64,
 }
 
 impl SourcePins {
@@ -155,7 +164,14 @@ impl SourcePins {
     pub fn new(store: PinStore, profile: &Profile) -> Self {
         let policy = policy_of(profile);
         let source = profile.id().clone();
-        let pins = Self { source, store, policy, last: Mutex::default(), any: AtomicBool::new(false) };
+        let pins = Self {
+            source,
+            store,
+            policy,
+            last: Mutex::default(),
+            any: AtomicBool::new(false),
+            releases: AtomicU64::new(0),
+        };
         pins.reread();
         pins
     }
@@ -232,7 +248,20 @@ impl SourcePins {
         self.last.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn reread(&self) -> Withholding {
+    /// The file the pins are kept in, for a watcher of approvals by another process.
+    pub fn file(&self) -> PathBuf {
+        self.store.path(&self.source)
+    }
+
+    /// How many times a reading of the pins gave agents something that was withheld (the person
+    /// approved a tool or the whole source): a bridge that sees this go up tells its agents that
+    /// the tool list changed.
+    pub fn releases(&self) -> u64 {
+        self.releases.load(Ordering::Acquire)
+    }
+
+    /// Reads the pins again from the file, where another process may have changed them.
+    pub fn reread(&self) -> Withholding {
         let withholding = match self.store.load(&self.source) {
             Ok(ledger) => Withholding::of(ledger.as_ref(), self.policy),
             Err(err) => {
@@ -246,8 +275,23 @@ impl SourcePins {
 
     fn remember(&self, withholding: Withholding) {
         self.any.store(!withholding.is_empty(), Ordering::Release);
-        *self.last() = withholding;
+        let before = std::mem::replace(&mut *self.last(), withholding.clone());
+        if before.released_by(&withholding) {
+            self.releases.fetch_add(1, Ordering::AcqRel);
+        }
     }
+}
+
+/// The person's word on a withheld tool, from the app's Review (the CLI has `--approve-all`,
+/// `--reject NAME` and `--review`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Pin its definition: agents get it at once.
+    #[default]
+    Approve,
+    /// Keep it withheld until the server changes it again or it is approved.
+    Reject,
 }
 
 /// What a withheld tool is, next to the pins.

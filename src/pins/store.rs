@@ -33,7 +33,8 @@ impl PinStore {
         Self { dir: dir.into() }
     }
 
-    fn path(&self, id: &SourceId) -> PathBuf {
+    /// The file of source `id`'s pins.
+    pub fn path(&self, id: &SourceId) -> PathBuf {
         self.dir.join(format!("{id}.json"))
     }
 

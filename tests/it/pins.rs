@@ -4,7 +4,8 @@
 //! command that approves it) while the rest of the source keeps working, until the person runs
 //! `lanyard tools <id> --approve-all`. `status --json` carries the changes: the rename as a
 //! rename, the description's difference, and the suspicious text it flags. `--reject` keeps a
-//! tool withheld, and `tool_changes = "block"` withholds the whole source.
+//! tool withheld, and `tool_changes = "block"` withholds the whole source, its prompts and
+//! resources with it.
 
 use std::path::PathBuf;
 
@@ -88,6 +89,11 @@ impl Fixture {
 
 /// Lists the tools and makes `calls` through `path`, from a fresh agent session.
 async fn agent(fixture: &Fixture, path: Path, serve: Option<&str>, calls: Value) -> Value {
+    agent_plan(fixture, path, serve, json!({ "calls": calls })).await
+}
+
+/// Runs the agent with `plan` (see tests/node/bridge-agent.mjs) through `path`.
+async fn agent_plan(fixture: &Fixture, path: Path, serve: Option<&str>, mut plan: Value) -> Value {
     let connect = match (path, serve) {
         (Path::StdioBridge, _) => {
             json!({ "stdio": { "command": lanyard_bin(), "args": ["bridge", SOURCE] } })
@@ -103,7 +109,6 @@ async fn agent(fixture: &Fixture, path: Path, serve: Option<&str>, calls: Value)
         }
         (_, None) => unreachable!("an HTTP path needs lanyard serve"),
     };
-    let mut plan = json!({ "calls": calls });
     plan.as_object_mut().unwrap().extend(connect.as_object().unwrap().clone());
     run_agent(&fixture.home, &plan).await.expect("the agent runs")
 }
@@ -263,13 +268,27 @@ async fn block_withholds_the_whole_source_while_a_change_waits(path: Path) {
     let first = agent(&fixture, path, None, json!([])).await;
     assert!(tools(&first).contains(&echo), "{first}");
     fixture.change_tools();
-    let blocked = agent(&fixture, path, None, json!([{ "tool": sleeps }])).await;
+    let prompt = json!({ "name": path.tool("greet") });
+    let plan = json!({ "calls": [{ "tool": sleeps }], "prompt": prompt, "resources": ["test://greeting"] });
+    let blocked = agent_plan(&fixture, path, None, plan).await;
     assert_eq!(tools(&blocked), Vec::<String>::new(), "no tool of a blocked source is listed: {blocked}");
     let message = blocked["calls"][0]["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("is withheld") && message.contains("block"), "{message}");
+    assert_eq!(blocked["prompts"], json!([]), "nor a prompt: {blocked}");
+    assert_eq!(blocked["resourceList"], json!([]), "nor a resource: {blocked}");
+    for refused in [&blocked["prompt"], &blocked["read"]["test://greeting"]] {
+        let message = refused["message"].as_str().unwrap_or_default();
+        assert!(refused["code"].is_number(), "a get or read is refused: {blocked}");
+        if !path.merged() {
+            assert!(message.contains("is withheld") && message.contains("block"), "{message}");
+        }
+    }
     fixture.home.run(&["tools", SOURCE, "--approve-all"]).ok();
-    let back = agent(&fixture, path, None, json!([{ "tool": sleeps }])).await;
+    let plan = json!({ "calls": [{ "tool": sleeps }], "prompt": prompt, "resources": ["test://greeting"] });
+    let back = agent_plan(&fixture, path, None, plan).await;
     assert_eq!(back["calls"][0]["text"], "0", "approved, the source works again: {back}");
+    assert_eq!(back["prompts"], json!([path.tool("greet")]), "its prompts too: {back}");
+    assert_eq!(back["resourceList"], json!(["test://greeting"]), "and resources: {back}");
 }
 
 #[tokio::test]
@@ -296,4 +315,63 @@ async fn review_first_withholds_the_first_listing_and_allow_takes_changes() {
     let allowed = agent(&fixture, path, None, json!([])).await;
     assert!(tools(&allowed).contains(&"sum".to_owned()), "allow takes the change: {allowed}");
     assert!(fixture.status()["tool_changes"].is_null(), "and pins it");
+}
+
+/// An agent connected while the person approves: it is told the tool list changed, and its next
+/// list has the approved tools, without reconnecting.
+async fn an_approval_reaches_a_connected_agent(path: Path) {
+    let fixture = Fixture::new(path, &[]).await;
+    let _serve;
+    let serve = match path {
+        Path::StdioBridge | Path::MergedStdio => None,
+        _ => {
+            let (guard, base) = start_serve(&fixture.home).await.expect("lanyard serve starts");
+            _serve = guard;
+            Some(base)
+        }
+    };
+    let serve = serve.as_deref();
+    agent(&fixture, path, serve, json!([])).await;
+    fixture.change_tools();
+    let ready = fixture.home.path().join("listed");
+    let plan = json!({ "listen": { "ready_file": ready } });
+    let approve = async {
+        while !ready.exists() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        fixture.home.run(&["tools", SOURCE, "--approve-all"]).ok();
+    };
+    let (report, ()) = tokio::join!(agent_plan(&fixture, path, serve, plan), approve);
+    let before = tools(&report);
+    assert!(!before.contains(&path.tool("echo")), "withheld while connected: {report}");
+    let after: Vec<&str> = report["listen"]["tools"]
+        .as_array()
+        .expect("told, it lists again")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        after.contains(&path.tool("echo").as_str()) && after.contains(&path.tool("sum").as_str()),
+        "the next list has the approved tools: {report}"
+    );
+}
+
+#[tokio::test]
+async fn an_approval_reaches_an_agent_connected_to_the_stdio_bridge() {
+    an_approval_reaches_a_connected_agent(Path::StdioBridge).await;
+}
+
+#[tokio::test]
+async fn an_approval_reaches_an_agent_connected_to_the_merged_bridge() {
+    an_approval_reaches_a_connected_agent(Path::MergedStdio).await;
+}
+
+#[tokio::test]
+async fn an_approval_reaches_an_agent_connected_to_serve_with_a_stdio_upstream() {
+    an_approval_reaches_a_connected_agent(Path::ServeStdio).await;
+}
+
+#[tokio::test]
+async fn an_approval_reaches_an_agent_connected_to_serve_with_an_http_upstream() {
+    an_approval_reaches_a_connected_agent(Path::ServeHttp).await;
 }

@@ -12,18 +12,22 @@
 //   "unknown": "some/method"                            send a request no server knows
 //   "calls":   [{ "tool": "t", "arguments": {...} }]   call each tool; report text, isError or error
 //              { "wait_ms": 5000 } in the list waits that long on the same session first
-//   "prompt":  { "name": "p", "arguments": {...} }     list prompts, then get this one
+//   "prompt":  { "name": "p", "arguments": {...} }     list prompts, then get this one (text or error)
 //   "resources": ["uri", ...]                          list resources, then read each
 //   "templates": true                                  list the resource templates (by URI template)
+//   "listen":  { "ready_file": "path" }                after the first list, write the file, wait for
+//              notifications/tools/list_changed, then list the tools again (in "listen": {tools})
 // It prints one JSON object with what happened, e.g. {"tools": [...], "echo": "hi", ...}, and
 // exits 0; an unexpected failure prints {"fatal": "..."} and exits 1. Everything passes the
 // process environment on, so the Rust test controls LANYARD_CONFIG_DIR and friends.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { writeFileSync } from "node:fs";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import {
   CreateMessageRequestSchema,
   LoggingMessageNotificationSchema,
+  ToolListChangedNotificationSchema,
   ResultSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 
@@ -56,6 +60,12 @@ async function main() {
     logs.push(n.params);
     logged();
   });
+  // Tool list changes, kept from the start; `listen` waits for the first.
+  let toolsChanged = null;
+  const firstToolsChange = new Promise((resolve) => {
+    toolsChanged = resolve;
+  });
+  client.setNotificationHandler(ToolListChangedNotificationSchema, () => toolsChanged());
   let transport;
   if (plan.stdio) {
     transport = new StdioClientTransport({
@@ -133,8 +143,12 @@ async function main() {
   }
   if (plan.prompt) {
     out.prompts = (await client.listPrompts()).prompts.map((p) => p.name);
-    const got = await client.getPrompt({ name: plan.prompt.name, arguments: plan.prompt.arguments ?? {} });
-    out.prompt = got.messages?.[0]?.content?.text ?? null;
+    try {
+      const got = await client.getPrompt({ name: plan.prompt.name, arguments: plan.prompt.arguments ?? {} });
+      out.prompt = got.messages?.[0]?.content?.text ?? null;
+    } catch (err) {
+      out.prompt = errorOf(err);
+    }
   }
   if (plan.templates) {
     out.templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
@@ -150,6 +164,12 @@ async function main() {
         out.read[uri] = errorOf(err);
       }
     }
+  }
+  if (plan.listen) {
+    writeFileSync(plan.listen.ready_file, "listed\n");
+    // The test's own deadline bounds this wait.
+    await firstToolsChange;
+    out.listen = { tools: (await client.listTools()).tools.map((t) => t.name) };
   }
   await client.close();
 }

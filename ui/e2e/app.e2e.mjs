@@ -355,7 +355,7 @@ try {
       assert.equal(await sources.badge("everything"), null, "the removed source must not be listed");
     });
 
-    await step("tools changed: a tool the server changes is withheld from agents; the source shows Tools changed with the diff, and Approve gives it back", async () => {
+    await step("tools changed: a tool the server changes is withheld from agents; the source shows Tools changed with the diff; Reject keeps it withheld, Approve all gives it back", async () => {
       await session.waitFor("the hub to run", async () => (await sources.hubState()) === "running", 45_000);
       const run = promisify(execFile);
       const toolsFile = join(dataDir, "e2e-tools.json");
@@ -394,6 +394,9 @@ try {
       assert.equal(await sources.toolsChanged("pinned"), true, "the row says Tools changed");
       await shot("22-tools-changed");
       const again = await sources.openSource("pinned");
+      await again.rejectTool("echo");
+      await session.waitFor("the rejection", async () => (await again.toolChanges())[0]?.text.includes("rejected"));
+      assert.ok(!(await agentTools()).includes("echo"), "a rejected tool stays withheld");
       await again.approveTools();
       await session.waitFor("the changes to go", async () => (await again.toolChangeCount()) === 0);
       assert.ok((await agentTools()).includes("echo"), "approved, agents get the tool again");

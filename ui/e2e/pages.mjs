@@ -490,6 +490,9 @@ export class DetailPage {
   async toolChangeCount() {
     return (await this.s.findAll(tid("tool-change"))).length;
   }
+  async rejectTool(name) {
+    await (await this.s.find(`${tid("tool-change")}[data-name="${name}"] ${tid("reject-tool")}`)).click();
+  }
   async approveTools() {
     await (await this.s.find(tid("approve-tools"))).click();
   }

@@ -311,7 +311,7 @@ export class App {
           },
           run: this.runs.get(source.id),
           onRun: () => void this.runTool(source.id),
-          onApproveTools: () => void this.approveTools(source.id),
+          onReviewTools: (tool, verdict) => void this.reviewTools(source.id, tool, verdict),
         });
       }
       this.route = { view: "list" };
@@ -512,9 +512,9 @@ export class App {
     await this.reload();
   }
 
-  private async approveTools(id: string): Promise<void> {
+  private async reviewTools(id: string, tool?: string, verdict?: api.Verdict): Promise<void> {
     try {
-      await api.approveToolChanges(id);
+      await api.approveToolChanges(id, tool, verdict);
     } catch (err) {
       this.error = err as UiError;
     }

@@ -83,10 +83,15 @@ pub async fn tool_choices(id: String, engine: State<'_, AppEngine>) -> Result<Ve
         .collect())
 }
 
-/// Approves every tool withheld from agents since it changed; agents get them at their next listing.
+/// The person's verdict (approve unless told) on the withheld tool `tool`, or on every one.
 #[tauri::command]
-pub fn approve_tool_changes(id: String, engine: State<'_, AppEngine>) -> Result<(), UiError> {
-    engine.get()?.approve_tool_changes(&id.parse()?, None)?;
+pub fn approve_tool_changes(
+    id: String,
+    tool: Option<String>,
+    verdict: Option<lanyard::pins::Verdict>,
+    engine: State<'_, AppEngine>,
+) -> Result<(), UiError> {
+    engine.get()?.review_tool_change(&id.parse()?, tool.as_deref(), verdict.unwrap_or_default())?;
     Ok(())
 }
 

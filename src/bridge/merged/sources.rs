@@ -24,8 +24,10 @@ use tracing::{debug, info, warn};
 use super::error::MergedError;
 use super::logs::SourceLog;
 use crate::Engine;
+use crate::bridge::pins_watch;
 use crate::bridge::profile_watch::ProfileWatch;
 use crate::ids::SourceId;
+use crate::pins::SourcePins;
 use crate::profile::{Profile, ProfileFile};
 use crate::upstream::{ListChanged, Offers, Upstream};
 
@@ -322,8 +324,10 @@ impl Sources {
         let was_failed = matches!(&*state, State::Failed { .. });
         match self.engine.connect_profile_offering(&slot.profile, Offers::AgentRequests).await {
             Ok(upstream) => {
-                let upstream = Arc::new(upstream.with_pins(self.engine.source_pins(&slot.profile)));
+                let pins = self.engine.source_pins(&slot.profile);
+                let upstream = Arc::new(upstream.with_pins(Arc::clone(&pins)));
                 self.forward(&upstream);
+                self.follow_approvals(pins, &upstream);
                 upstream.follow_list_changes().await;
                 let joined_late = was_failed;
                 *state = State::Connected(Arc::clone(&upstream));
@@ -366,6 +370,17 @@ impl Sources {
             None,
         );
         pass_on(&id, "resource updates", upstream.resource_updates(), &self.updates, |update| update, None);
+    }
+
+    /// Tells agents to list the tools again whenever the person approves some of the source's
+    /// withheld tools ([`crate::bridge::pins_watch`]), until the upstream closes.
+    fn follow_approvals(&self, pins: Arc<SourcePins>, upstream: &Arc<Upstream>) {
+        let (upstream, changes) = (Arc::downgrade(upstream), self.changes.clone());
+        tokio::spawn(pins_watch::follow(
+            pins,
+            move || upstream.upgrade().is_some_and(|upstream| !upstream.is_closed()),
+            move || drop(changes.send(ListChanged::Tools)),
+        ));
     }
 
     /// Starts connecting every enabled source in the background, so the agent's first list

@@ -91,8 +91,11 @@ export const openElicitationUrl = (number: number) => call<boolean>("open_elicit
 export const toolChoices = (id: string) => call<ToolChoiceView[]>("tool_choices", { id });
 export const setToolChoices = (id: string, choices: ToolChoiceInput[]) =>
   call<void>("set_tool_choices", { id, choices });
-/** Approves every tool withheld from agents since it changed (see `toolChanges`). */
-export const approveToolChanges = (id: string) => call<void>("approve_tool_changes", { id });
+/** The person's word on a tool withheld from agents since it changed (see `toolChanges`). */
+export type Verdict = "approve" | "reject";
+/** Approves (or rejects) the withheld tool `tool`, or every withheld tool without one. */
+export const approveToolChanges = (id: string, tool?: string, verdict?: Verdict) =>
+  call<void>("approve_tool_changes", { id, tool: tool ?? null, verdict: verdict ?? null });
 /** The newest entries of a source's activity log, newest first. */
 export const sourceActivity = (id: string) => call<LogEntryView[]>("source_activity", { id });
 export const importConfig = (path: string) => call<ImportView>("import_config", { path });

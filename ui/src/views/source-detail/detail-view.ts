@@ -8,7 +8,7 @@ import { activityList } from "../../components/activity-list";
 import { badgeEl } from "../../components/badge";
 import { errorBanner } from "../../components/error-banner";
 import { signInStatus } from "../../components/sign-in-status";
-import { toolChangesView } from "../../components/tool-changes";
+import { type OnReview, toolChangesView } from "../../components/tool-changes";
 import { lastTokenError, refreshFailureFacts, tokenFacts } from "../../components/token-facts";
 import {
   authLabel,
@@ -56,8 +56,8 @@ export interface DetailProps {
   /** Trying a tool, once Test listed them. */
   run?: ToolRun;
   onRun(): void;
-  /** Approves every tool withheld since it changed. */
-  onApproveTools(): void;
+  /** The person's verdict on a tool withheld since it changed; every one without `tool`. */
+  onReviewTools: OnReview;
 }
 
 export function detailView(props: DetailProps): HTMLElement {
@@ -144,7 +144,7 @@ export function detailView(props: DetailProps): HTMLElement {
         props.confirmingRemove ? "Click again to remove" : "Remove",
       ),
     ),
-    toolChangesView(source, () => props.onApproveTools()),
+    toolChangesView(source, props.onReviewTools),
     tools(test),
     test?.kind === "ok" && props.run ? toolRunner({ tools: test.tools, run: props.run, onRun: () => props.onRun() }) : null,
     toolEditorView({
