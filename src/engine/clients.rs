@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Engine, ImportOutcome};
+use super::{AgentVia, Engine, ImportOutcome};
 use crate::agents::AgentName;
 use crate::clients::{self, Client, ClientFileError, Written};
 use crate::error::Error;
@@ -52,8 +52,9 @@ impl Engine {
 
     /// Points `client`'s file at `path` at Lanyard: an entry per enabled source, every other
     /// entry kept, the old file backed up for [`clients::undo`]. With `agent`, the entries are
-    /// that agent's (each source it may use, run with `--agent` and its key, see
-    /// [`Engine::agent_entries`]).
+    /// that agent's (each source it may use, see [`Engine::agent_entries`]): the hub's HTTP
+    /// address on the port the desktop app's hub takes when the client takes HTTP entries, the
+    /// stdio bridge run with `--agent` and its key otherwise.
     pub async fn set_up_client(
         &self,
         client: &Client,
@@ -62,7 +63,10 @@ impl Engine {
         agent: Option<&AgentName>,
     ) -> Result<Written, Error> {
         let entries = match agent {
-            Some(agent) => self.agent_entries(client, program, agent, &[]).await?,
+            Some(agent) => {
+                let port = crate::bridge::hub_port_from_env().unwrap_or(crate::bridge::DEFAULT_PORT);
+                self.agent_entries(client, program, agent, &[], AgentVia::preferred(client, port)).await?
+            }
             None => self.bridge_entries(client, program, &[])?,
         };
         Ok(clients::write_entries(client, path, &entries)?)
@@ -139,7 +143,8 @@ mod tests {
         let set_up = engine.set_up_client(client, &path, "/bin/lanyard", None).await.unwrap();
         assert_eq!(set_up.added, vec!["my-server".to_owned()], "Set up writes an entry per enabled source");
 
-        // As an agent: its sources only, each run with `--agent` and its key.
+        // As an agent: its sources only; Cursor takes HTTP, so each points at the hub with the
+        // agent's key named, not held.
         clients::undo(&path).unwrap();
         let agent: AgentName = "ci".parse().unwrap();
         let only = crate::agents::AgentProfile { sources: Some(vec![]), ..Default::default() };
@@ -148,15 +153,27 @@ mod tests {
         assert!(set_up.added.is_empty(), "an agent without sources gets no entry: {:?}", set_up.added);
         engine.edit_agent(&agent, |a| a.sources = None).unwrap();
         engine.set_up_client(client, &path, "/bin/lanyard", Some(&agent)).await.unwrap();
-        let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file: Value = serde_json::from_str(&text).unwrap();
         let entry = &file["mcpServers"]["my-server"];
-        assert_eq!(entry["args"], json!(["bridge", "my-server", "--agent", "ci"]), "{file}");
+        assert!(entry["url"].as_str().unwrap().ends_with("/mcp/my-server"), "{file}");
+        assert_eq!(entry["headers"]["Authorization"], "Bearer ${env:LANYARD_AGENT_TOKEN_CI}", "{file}");
         let key = engine.agent_token(&agent).await.unwrap();
-        assert_eq!(
-            entry["env"]["LANYARD_AGENT_TOKEN"],
-            key.expose(),
-            "the entry proves the agent with its key"
-        );
+        assert!(!text.contains(key.expose()), "the key stays out of the file: {text}");
+
+        // Over stdio, and for a client that takes no HTTP entry: the bridge with `--agent` and the key.
+        for (client, via) in
+            [(client, AgentVia::Stdio), (clients::find("zed").unwrap(), AgentVia::Http { port: 1 })]
+        {
+            let entries = engine.agent_entries(client, "/bin/lanyard", &agent, &[], via).await.unwrap();
+            let entry = &entries[0].1;
+            assert_eq!(entry["args"], json!(["bridge", "my-server", "--agent", "ci"]), "{entry}");
+            assert_eq!(
+                entry["env"]["LANYARD_AGENT_TOKEN"],
+                key.expose(),
+                "the entry proves the agent with its key"
+            );
+        }
     }
 
     #[tokio::test]
