@@ -330,9 +330,10 @@ pub struct ConfigArgs {
     /// With --agent: how the entries reach the hub (default: http where the client takes it).
     #[arg(long, value_enum, requires = "agent")]
     pub transport: Option<EntryTransport>,
-    /// With --agent over http: the port of `lanyard serve` or the desktop app's hub.
-    #[arg(long, requires = "agent", default_value_t = lanyard::bridge::DEFAULT_PORT)]
-    pub port: u16,
+    /// With --agent over http: the hub's port (default: the running `lanyard serve`'s or desktop
+    /// app's, else 7587).
+    #[arg(long, requires = "agent")]
+    pub port: Option<u16>,
     /// Merge the entries into the client's config file (other entries, comments and layout
     /// kept, the old file kept beside it as `<file>.lanyard-backup`) instead of printing them.
     #[arg(long)]

@@ -90,9 +90,15 @@ pub async fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
             ))
             .into());
         }
-        Some(EntryTransport::Http) => AgentVia::Http { port: args.port },
         Some(EntryTransport::Stdio) => AgentVia::Stdio,
-        None => AgentVia::preferred(client, args.port),
+        _ if args.agent.is_none() => AgentVia::Stdio,
+        Some(EntryTransport::Http) | None => {
+            let port = match args.port {
+                Some(port) => port,
+                None => engine.hub_port().await,
+            };
+            AgentVia::preferred(client, port)
+        }
     };
     let entries = match &args.agent {
         Some(agent) => engine.agent_entries(client, &this_program()?, agent, &args.sources, via).await?,

@@ -53,8 +53,9 @@ impl Engine {
     /// Points `client`'s file at `path` at Lanyard: an entry per enabled source, every other
     /// entry kept, the old file backed up for [`clients::undo`]. With `agent`, the entries are
     /// that agent's (each source it may use, see [`Engine::agent_entries`]): the hub's HTTP
-    /// address on the port the desktop app's hub takes when the client takes HTTP entries, the
-    /// stdio bridge run with `--agent` and its key otherwise.
+    /// address ([`Engine::hub_port`]) when the client takes HTTP entries, with the variable to
+    /// set to its key in [`Written::key_var`]; the stdio bridge run with `--agent` and its key
+    /// otherwise.
     pub async fn set_up_client(
         &self,
         client: &Client,
@@ -62,14 +63,26 @@ impl Engine {
         program: &str,
         agent: Option<&AgentName>,
     ) -> Result<Written, Error> {
-        let entries = match agent {
-            Some(agent) => {
-                let port = crate::bridge::hub_port_from_env().unwrap_or(crate::bridge::DEFAULT_PORT);
-                self.agent_entries(client, program, agent, &[], AgentVia::preferred(client, port)).await?
-            }
-            None => self.bridge_entries(client, program, &[])?,
+        let Some(agent) = agent else {
+            return Ok(clients::write_entries(client, path, &self.bridge_entries(client, program, &[])?)?);
         };
-        Ok(clients::write_entries(client, path, &entries)?)
+        let via = AgentVia::preferred(client, self.hub_port().await);
+        let entries = self.agent_entries(client, program, agent, &[], via).await?;
+        let mut written = clients::write_entries(client, path, &entries)?;
+        if via != AgentVia::Stdio {
+            written.key_var = Some(crate::agents::token_var_of(agent));
+        }
+        Ok(written)
+    }
+
+    /// The port agents' HTTP entries point at: the running hub's (`lanyard serve`, or the
+    /// desktop app's, which may have taken another port), else the one a hub would take.
+    pub async fn hub_port(&self) -> u16 {
+        if let Some(hub) = crate::bridge::running_hub(self).await {
+            return hub.port();
+        }
+        let wanted = crate::bridge::hub_port_from_env().ok().filter(|&port| port != 0);
+        wanted.unwrap_or(crate::bridge::DEFAULT_PORT)
     }
 
     /// Takes `client` over: the servers in its file at `path` that do not go through Lanyard
@@ -152,11 +165,16 @@ mod tests {
         let set_up = engine.set_up_client(client, &path, "/bin/lanyard", Some(&agent)).await.unwrap();
         assert!(set_up.added.is_empty(), "an agent without sources gets no entry: {:?}", set_up.added);
         engine.edit_agent(&agent, |a| a.sources = None).unwrap();
-        engine.set_up_client(client, &path, "/bin/lanyard", Some(&agent)).await.unwrap();
+        let written = engine.set_up_client(client, &path, "/bin/lanyard", Some(&agent)).await.unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let file: Value = serde_json::from_str(&text).unwrap();
         let entry = &file["mcpServers"]["my-server"];
         assert!(entry["url"].as_str().unwrap().ends_with("/mcp/my-server"), "{file}");
+        assert_eq!(
+            written.key_var.as_deref(),
+            Some("LANYARD_AGENT_TOKEN_CI"),
+            "the variable to set is named"
+        );
         assert_eq!(entry["headers"]["Authorization"], "Bearer ${env:LANYARD_AGENT_TOKEN_CI}", "{file}");
         let key = engine.agent_token(&agent).await.unwrap();
         assert!(!text.contains(key.expose()), "the key stays out of the file: {text}");

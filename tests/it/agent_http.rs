@@ -3,7 +3,8 @@
 //! agent's own variable in the client's syntax. Each file is read back the way its client reads
 //! it (its variables expanded from the environment), and the TypeScript SDK connects to
 //! `lanyard serve` with exactly that URL and those headers: the agent sees its one tool, a call
-//! outside it is refused, and the call log holds the calls under agent `x`.
+//! outside it is refused, and the call log holds the calls under agent `x`. Without `--port`
+//! the entries point at the running hub's port.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -88,19 +89,13 @@ async fn an_agents_http_entry_reaches_the_hub_as_that_agent_in_each_clients_own_
     let clients = ["cursor", "claude-code", "codex"];
     for client in clients {
         let file = home.path().join(format!("{client}.config"));
-        let run = home
-            .run(&[
-                "config",
-                client,
-                "--agent",
-                "x",
-                "--port",
-                &port,
-                "--file",
-                file.to_str().unwrap(),
-                "--write",
-            ])
-            .ok();
+        let path = file.to_str().unwrap();
+        let mut args = vec!["config", client, "--agent", "x", "--file", path, "--write"];
+        // The port given, or else the running hub's, found by its announcement.
+        if client == "cursor" {
+            args.extend(["--port", &port]);
+        }
+        let run = home.run(&args).ok();
         assert!(run.stderr.contains(VAR), "{client}: the output names the variable to set: {}", run.stderr);
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(text.contains(VAR) && !text.contains(&key), "{client}: the key is named, not held: {text}");
