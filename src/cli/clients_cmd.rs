@@ -82,23 +82,23 @@ pub async fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
         println!("{what} {} (from {})", undone.path.display(), undone.from.display());
         return Ok(());
     }
-    let via = match args.transport {
-        Some(EntryTransport::Http) if !client.takes_http() => {
+    // `--transport` needs `--agent`; an agent's entries take HTTP where the client has it.
+    let via = match (args.transport, &args.agent) {
+        (_, None) | (Some(EntryTransport::Stdio), _) => AgentVia::Stdio,
+        (Some(EntryTransport::Http), _) if !client.takes_http() => {
             return Err(UsageError::new(format!(
                 "{} takes no HTTP entry that keeps the key out of its file; leave out --transport http",
                 client.name
             ))
             .into());
         }
-        Some(EntryTransport::Stdio) => AgentVia::Stdio,
-        _ if args.agent.is_none() => AgentVia::Stdio,
-        Some(EntryTransport::Http) | None => {
-            let port = match args.port {
+        (None, _) if !client.takes_http() => AgentVia::Stdio,
+        _ => AgentVia::Http {
+            port: match args.port {
                 Some(port) => port,
                 None => engine.hub_port().await,
-            };
-            AgentVia::preferred(client, port)
-        }
+            },
+        },
     };
     let entries = match &args.agent {
         Some(agent) => engine.agent_entries(client, &this_program()?, agent, &args.sources, via).await?,

@@ -21,13 +21,6 @@ pub enum AgentVia {
     Http { port: u16 },
 }
 
-impl AgentVia {
-    /// HTTP to the hub on `port` for a client that takes it, stdio otherwise.
-    pub fn preferred(client: &Client, port: u16) -> Self {
-        if client.takes_http() { AgentVia::Http { port } } else { AgentVia::Stdio }
-    }
-}
-
 /// An agent as `lanyard agent list` and a window show it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AgentSummary {

@@ -66,7 +66,11 @@ impl Engine {
         let Some(agent) = agent else {
             return Ok(clients::write_entries(client, path, &self.bridge_entries(client, program, &[])?)?);
         };
-        let via = AgentVia::preferred(client, self.hub_port().await);
+        let via = if client.takes_http() {
+            AgentVia::Http { port: self.hub_port().await }
+        } else {
+            AgentVia::Stdio
+        };
         let entries = self.agent_entries(client, program, agent, &[], via).await?;
         let mut written = clients::write_entries(client, path, &entries)?;
         if via != AgentVia::Stdio {
