@@ -34,7 +34,7 @@ use crate::vault::{InstallFile, Vault, VaultKey};
 mod agents;
 mod clients;
 
-pub use agents::AgentSummary;
+pub use agents::{AgentSummary, AgentVia};
 
 pub use clients::TakenOver;
 

@@ -36,7 +36,7 @@ pub mod suggest;
 pub mod upstream;
 pub mod vault;
 
-pub use engine::Engine;
+pub use engine::{AgentVia, Engine};
 pub use error::Error;
 pub use error_kind::ErrorKind;
 pub use secret::Secret;

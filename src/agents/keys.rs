@@ -14,6 +14,18 @@ use crate::vault::{Vault, VaultError, VaultKey};
 /// The environment variable a stdio bridge reads its agent's token from.
 pub const TOKEN_VAR: &str = "LANYARD_AGENT_TOKEN";
 
+/// The environment variable an HTTP client's entry names for agent `name`'s token
+/// (`LANYARD_AGENT_TOKEN_CURSOR` for `cursor`): one per agent, so that clients started from one
+/// shell can each hold their own agent's key. Letters upper-cased, anything else `_`.
+pub fn token_var_of(name: &AgentName) -> String {
+    let suffix: String = name
+        .as_str()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .collect();
+    format!("{TOKEN_VAR}_{suffix}")
+}
+
 /// Agent `name`'s token, made on first use.
 pub async fn agent_token(vault: &Vault, name: &AgentName) -> Result<Secret, VaultError> {
     if name.is_default() {

@@ -22,6 +22,6 @@ pub use board::{AgentChange, AgentRights, AgentRow, AgentUse, AgentsBoard, ToolR
 pub use calls::{Call, CallFilter, CallLog, Outcome};
 pub use keys::{
     Keyring, ProofError, TOKEN_VAR, access_of, agent_token, existing_token, forget_token, prove,
-    rotate_token, token_matches,
+    rotate_token, token_matches, token_var_of,
 };
 pub use model::{AgentName, AgentProfile, AgentTools, DEFAULT_AGENT, InvalidAgentName};

@@ -321,10 +321,19 @@ pub struct ConfigArgs {
     /// Only these sources (repeatable; default: every enabled source).
     #[arg(long = "source", value_name = "ID", conflicts_with = "undo")]
     pub sources: Vec<SourceId>,
-    /// Entries for this agent: `lanyard bridge <id> --agent <name>` with the agent's key in the
-    /// entry's environment (default: every enabled source the agent may use).
+    /// Entries for this agent (every enabled source it may use, unless --source): the hub's
+    /// `/mcp/<id>` with the agent's key as bearer token, read from LANYARD_AGENT_TOKEN_<NAME>, for a
+    /// client that takes HTTP entries; `lanyard bridge <id> --agent <name>` with the key in the
+    /// entry's environment otherwise.
     #[arg(long, value_name = "NAME", conflicts_with = "undo")]
     pub agent: Option<AgentName>,
+    /// With --agent: how the entries reach the hub (default: http where the client takes it).
+    #[arg(long, value_enum, requires = "agent")]
+    pub transport: Option<EntryTransport>,
+    /// With --agent over http: the hub's port (default: the running `lanyard serve`'s or desktop
+    /// app's, else 7587).
+    #[arg(long, requires = "agent")]
+    pub port: Option<u16>,
     /// Merge the entries into the client's config file (other entries, comments and layout
     /// kept, the old file kept beside it as `<file>.lanyard-backup`) instead of printing them.
     #[arg(long)]
@@ -335,6 +344,13 @@ pub struct ConfigArgs {
     /// The config file for --write or --undo (default: the client's own for the scope).
     #[arg(long, value_name = "PATH", requires = "action")]
     pub file: Option<std::path::PathBuf>,
+}
+
+/// How `lanyard config --agent` entries reach the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EntryTransport {
+    Stdio,
+    Http,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,11 +5,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use lanyard::Engine;
 use lanyard::clients::{self, Client, ClientReport, Env, Scope};
+use lanyard::{AgentVia, Engine};
 use serde_json::Value;
 
-use super::args::{ConfigArgs, ImportArgs, ScopeArg};
+use super::args::{ConfigArgs, EntryTransport, ImportArgs, ScopeArg};
 use super::exit::UsageError;
 use super::profile_cmd::{Imported, add_imported, imported_json, print_imported};
 
@@ -82,10 +82,36 @@ pub async fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
         println!("{what} {} (from {})", undone.path.display(), undone.from.display());
         return Ok(());
     }
+    // `--transport` needs `--agent`; an agent's entries take HTTP where the client has it.
+    let via = match (args.transport, &args.agent) {
+        (_, None) | (Some(EntryTransport::Stdio), _) => AgentVia::Stdio,
+        (Some(EntryTransport::Http), _) if !client.takes_http() => {
+            return Err(UsageError::new(format!(
+                "{} takes no HTTP entry that keeps the key out of its file; leave out --transport http",
+                client.name
+            ))
+            .into());
+        }
+        (None, _) if !client.takes_http() => AgentVia::Stdio,
+        _ => AgentVia::Http {
+            port: match args.port {
+                Some(port) => port,
+                None => engine.hub_port().await,
+            },
+        },
+    };
     let entries = match &args.agent {
-        Some(agent) => engine.agent_entries(client, &this_program()?, agent, &args.sources).await?,
+        Some(agent) => engine.agent_entries(client, &this_program()?, agent, &args.sources, via).await?,
         None => entries(engine, client, &args.sources)?,
     };
+    if let (Some(agent), AgentVia::Http { port }) = (&args.agent, via) {
+        eprintln!(
+            "{} sends agent `{agent}`'s key from the environment variable {var}: set it, where {} starts, to what `lanyard agent token {agent}` prints (the key is not in the file); the entries reach `lanyard serve` or the desktop app's hub on port {port}",
+            client.name,
+            client.name,
+            var = lanyard::agents::token_var_of(agent),
+        );
+    }
     if !args.write {
         print!("{}", clients::snippet(client, &entries)?);
         return Ok(());

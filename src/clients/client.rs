@@ -108,6 +108,11 @@ impl Client {
         entry
     }
 
+    /// Whether its file takes an entry for the hub's HTTP address, the token named and not held.
+    pub fn takes_http(&self) -> bool {
+        self.http.is_some()
+    }
+
     /// Its entry for an HTTP server with the bridge token taken from `http.token_var` in the
     /// client's own syntax; `None` when it has no way to keep the token out of its file.
     pub fn http_entry(&self, http: Http) -> Option<Value> {

@@ -72,6 +72,9 @@ pub struct Written {
     pub created: bool,
     pub added: Vec<String>,
     pub replaced: Vec<String>,
+    /// The environment variable the entries read an agent's key from, which the person sets
+    /// where the client starts; `None` when they hold all they need.
+    pub key_var: Option<String>,
 }
 
 /// What [`undo`] did.
@@ -129,7 +132,14 @@ pub fn write_entries(
     }
     let new = doc.render();
     if old.as_deref() == Some(new.as_bytes()) {
-        return Ok(Written { path: path.to_owned(), backup: None, created: false, added, replaced: kept });
+        return Ok(Written {
+            path: path.to_owned(),
+            backup: None,
+            created: false,
+            added,
+            replaced: kept,
+            key_var: None,
+        });
     }
     let folder = folder_of(path);
     std::fs::create_dir_all(folder).map_err(|err| io("create the folder of", err))?;
@@ -147,7 +157,14 @@ pub fn write_entries(
         let _ = std::fs::remove_file(&digest);
         return Err(io("write", err));
     }
-    Ok(Written { path: path.to_owned(), backup: Some(backup), created: old.is_none(), added, replaced: kept })
+    Ok(Written {
+        path: path.to_owned(),
+        backup: Some(backup),
+        created: old.is_none(),
+        added,
+        replaced: kept,
+        key_var: None,
+    })
 }
 
 /// Puts back the file as it was before the newest `--write` (removing it when there was none).

@@ -6,11 +6,20 @@ use serde_json::Value;
 
 use super::Engine;
 use crate::agents::{self, AgentChange, AgentName, AgentProfile, AgentsBoard, Call, CallFilter};
-use crate::clients::Client;
+use crate::clients::{Client, Http};
 use crate::error::Error;
 use crate::ids::SourceId;
 use crate::profile::ProfileError;
 use crate::secret::Secret;
+
+/// How an agent's client entries reach the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentVia {
+    /// `lanyard bridge <id> --agent <name>`, the agent's key in the entry's environment.
+    Stdio,
+    /// The hub's `http://127.0.0.1:<port>/mcp/<id>`, for a client that takes HTTP entries.
+    Http { port: u16 },
+}
 
 /// An agent as `lanyard agent list` and a window show it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -133,14 +142,18 @@ impl Engine {
     }
 
     /// Agent `name`'s entries for `client`: one per source (every one the agent may use when
-    /// `chosen` is empty), each running `program bridge <id> --agent <name>` with the agent's
-    /// key in its environment.
+    /// `chosen` is empty). Over [`AgentVia::Stdio`], or for a client that takes no HTTP entry,
+    /// each runs `program bridge <id> --agent <name>` with the agent's key in its environment;
+    /// over [`AgentVia::Http`], each points at the hub's `/mcp/<id>` and sends the key as its
+    /// bearer token from the variable [`agents::token_var_of`] names, in the client's own syntax,
+    /// so the key stays out of the file.
     pub async fn agent_entries(
         &self,
         client: &Client,
         program: &str,
         name: &AgentName,
         chosen: &[SourceId],
+        via: AgentVia,
     ) -> Result<Vec<(String, Value)>, Error> {
         let file = self.load()?;
         let access = agents::access_of(&file, name).ok_or_else(|| file.agent_not_found(name))?;
@@ -156,15 +169,18 @@ impl Engine {
             chosen.to_vec()
         };
         let token = agents::agent_token(self.vault(), name).await?;
-        Ok(sources
-            .iter()
-            .map(|id| {
-                (
-                    id.as_str().to_owned(),
-                    client.agent_entry(program, id.as_str(), name.as_str(), token.expose()),
-                )
-            })
-            .collect())
+        let token_var = agents::token_var_of(name);
+        let entry = |id: &str| {
+            let http = match via {
+                AgentVia::Http { port } => {
+                    let url = format!("http://127.0.0.1:{port}/mcp/{id}");
+                    client.http_entry(Http { name: id, url: &url, token_var: &token_var })
+                }
+                AgentVia::Stdio => None,
+            };
+            http.unwrap_or_else(|| client.agent_entry(program, id, name.as_str(), token.expose()))
+        };
+        Ok(sources.iter().map(|id| (id.as_str().to_owned(), entry(id.as_str()))).collect())
     }
 
     /// The Agents view: every agent with its rights, and its use from the call log since

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Engine, ImportOutcome};
+use super::{AgentVia, Engine, ImportOutcome};
 use crate::agents::AgentName;
 use crate::clients::{self, Client, ClientFileError, Written};
 use crate::error::Error;
@@ -52,8 +52,10 @@ impl Engine {
 
     /// Points `client`'s file at `path` at Lanyard: an entry per enabled source, every other
     /// entry kept, the old file backed up for [`clients::undo`]. With `agent`, the entries are
-    /// that agent's (each source it may use, run with `--agent` and its key, see
-    /// [`Engine::agent_entries`]).
+    /// that agent's (each source it may use, see [`Engine::agent_entries`]): the hub's HTTP
+    /// address ([`Engine::hub_port`]) when the client takes HTTP entries, with the variable to
+    /// set to its key in [`Written::key_var`]; the stdio bridge run with `--agent` and its key
+    /// otherwise.
     pub async fn set_up_client(
         &self,
         client: &Client,
@@ -61,11 +63,30 @@ impl Engine {
         program: &str,
         agent: Option<&AgentName>,
     ) -> Result<Written, Error> {
-        let entries = match agent {
-            Some(agent) => self.agent_entries(client, program, agent, &[]).await?,
-            None => self.bridge_entries(client, program, &[])?,
+        let Some(agent) = agent else {
+            return Ok(clients::write_entries(client, path, &self.bridge_entries(client, program, &[])?)?);
         };
-        Ok(clients::write_entries(client, path, &entries)?)
+        let via = if client.takes_http() {
+            AgentVia::Http { port: self.hub_port().await }
+        } else {
+            AgentVia::Stdio
+        };
+        let entries = self.agent_entries(client, program, agent, &[], via).await?;
+        let mut written = clients::write_entries(client, path, &entries)?;
+        if via != AgentVia::Stdio {
+            written.key_var = Some(crate::agents::token_var_of(agent));
+        }
+        Ok(written)
+    }
+
+    /// The port agents' HTTP entries point at: the running hub's (`lanyard serve`, or the
+    /// desktop app's, which may have taken another port), else the one a hub would take.
+    pub async fn hub_port(&self) -> u16 {
+        if let Some(hub) = crate::bridge::running_hub(self).await {
+            return hub.port();
+        }
+        let wanted = crate::bridge::hub_port_from_env().ok().filter(|&port| port != 0);
+        wanted.unwrap_or(crate::bridge::DEFAULT_PORT)
     }
 
     /// Takes `client` over: the servers in its file at `path` that do not go through Lanyard
@@ -139,7 +160,8 @@ mod tests {
         let set_up = engine.set_up_client(client, &path, "/bin/lanyard", None).await.unwrap();
         assert_eq!(set_up.added, vec!["my-server".to_owned()], "Set up writes an entry per enabled source");
 
-        // As an agent: its sources only, each run with `--agent` and its key.
+        // As an agent: its sources only; Cursor takes HTTP, so each points at the hub with the
+        // agent's key named, not held.
         clients::undo(&path).unwrap();
         let agent: AgentName = "ci".parse().unwrap();
         let only = crate::agents::AgentProfile { sources: Some(vec![]), ..Default::default() };
@@ -147,16 +169,33 @@ mod tests {
         let set_up = engine.set_up_client(client, &path, "/bin/lanyard", Some(&agent)).await.unwrap();
         assert!(set_up.added.is_empty(), "an agent without sources gets no entry: {:?}", set_up.added);
         engine.edit_agent(&agent, |a| a.sources = None).unwrap();
-        engine.set_up_client(client, &path, "/bin/lanyard", Some(&agent)).await.unwrap();
-        let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let written = engine.set_up_client(client, &path, "/bin/lanyard", Some(&agent)).await.unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file: Value = serde_json::from_str(&text).unwrap();
         let entry = &file["mcpServers"]["my-server"];
-        assert_eq!(entry["args"], json!(["bridge", "my-server", "--agent", "ci"]), "{file}");
-        let key = engine.agent_token(&agent).await.unwrap();
+        assert!(entry["url"].as_str().unwrap().ends_with("/mcp/my-server"), "{file}");
         assert_eq!(
-            entry["env"]["LANYARD_AGENT_TOKEN"],
-            key.expose(),
-            "the entry proves the agent with its key"
+            written.key_var.as_deref(),
+            Some("LANYARD_AGENT_TOKEN_CI"),
+            "the variable to set is named"
         );
+        assert_eq!(entry["headers"]["Authorization"], "Bearer ${env:LANYARD_AGENT_TOKEN_CI}", "{file}");
+        let key = engine.agent_token(&agent).await.unwrap();
+        assert!(!text.contains(key.expose()), "the key stays out of the file: {text}");
+
+        // Over stdio, and for a client that takes no HTTP entry: the bridge with `--agent` and the key.
+        for (client, via) in
+            [(client, AgentVia::Stdio), (clients::find("zed").unwrap(), AgentVia::Http { port: 1 })]
+        {
+            let entries = engine.agent_entries(client, "/bin/lanyard", &agent, &[], via).await.unwrap();
+            let entry = &entries[0].1;
+            assert_eq!(entry["args"], json!(["bridge", "my-server", "--agent", "ci"]), "{entry}");
+            assert_eq!(
+                entry["env"]["LANYARD_AGENT_TOKEN"],
+                key.expose(),
+                "the entry proves the agent with its key"
+            );
+        }
     }
 
     #[tokio::test]

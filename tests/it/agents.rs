@@ -234,7 +234,19 @@ async fn a_stdio_bridge_without_its_agents_key_refuses_to_start() {
 async fn config_writes_an_agent_entry_that_proves_itself() {
     let (home, _server, _log) = home_with_sources().await;
     let file = home.path().join("cursor-mcp.json");
-    home.run(&["config", "cursor", "--agent", "alpha", "--file", file.to_str().unwrap(), "--write"]).ok();
+    let file_arg = file.to_str().unwrap();
+    home.run(&[
+        "config",
+        "cursor",
+        "--agent",
+        "alpha",
+        "--transport",
+        "stdio",
+        "--file",
+        file_arg,
+        "--write",
+    ])
+    .ok();
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let servers = written["mcpServers"].as_object().expect("servers");
     assert_eq!(servers.keys().collect::<Vec<_>>(), ["th"], "only the sources alpha may use: {written}");

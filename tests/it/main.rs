@@ -1,6 +1,7 @@
 //! Lanyard's integration tests: one binary, one module per data path, all against real parts
 //! started by `support/`.
 
+mod agent_http;
 mod agent_stdio;
 mod agents;
 mod bridge;

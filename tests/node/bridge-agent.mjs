@@ -4,6 +4,7 @@
 //
 // The plan says how to connect and what to do:
 //   { "stdio": { "command": "...", "args": [...] } }  or  { "http": { "url": "...", "token": "..." } }
+//   (or { "http": { "url": "...", "headers": {...} } }: exactly these headers on every request)
 //   "echo":    { "tool": "echo", "message": "hi" }        call a tool that echoes
 //   "hidden":  "tool-name"                              call a tool that should be refused
 //   "progress": { "tool": "trigger-long-running-operation", "arguments": {...} }
@@ -75,7 +76,8 @@ async function main() {
       stderr: "inherit",
     });
   } else if (plan.http) {
-    const headers = plan.http.token ? { Authorization: `Bearer ${plan.http.token}` } : {};
+    const headers =
+      plan.http.headers ?? (plan.http.token ? { Authorization: `Bearer ${plan.http.token}` } : {});
     transport = new StreamableHTTPClientTransport(new URL(plan.http.url), { requestInit: { headers } });
   } else {
     throw new Error("the plan needs `stdio` or `http`");

@@ -319,6 +319,9 @@ try {
       await endSession(url, fresh.trim(), next.session);
 
       // The Clients view sets a client up as the agent: its source, run with --agent and its key.
+      // Cursor (installed in the temporary HOME) takes HTTP: the hub's address, the key named.
+      const cursorFile = join(env("HOME"), ".cursor", "mcp.json");
+      await mkdir(dirname(cursorFile), { recursive: true });
       const clients = await (await new AgentsPage(session).back()).openClients();
       await session.waitFor("Claude Desktop's row", async () => (await clients.state("claude-desktop")) === "uses-lanyard");
       await clients.setUpAs("e2e");
@@ -327,6 +330,15 @@ try {
       const claude = JSON.parse(await readFile(join(xdgConfig, "Claude", "claude_desktop_config.json"), "utf8"));
       assert.deepEqual(claude.mcpServers.everything.args, ["bridge", "everything", "--agent", "e2e"], JSON.stringify(claude));
       assert.equal(claude.mcpServers.everything.env?.LANYARD_AGENT_TOKEN, fresh.trim(), "the entry proves the agent with its current key");
+      const viaHttp = await clients.click("cursor", "client-set-up");
+      assert.match(viaHttp, /variable LANYARD_AGENT_TOKEN_E2E/, `the row names the variable to set: ${viaHttp}`);
+      const cursor = JSON.parse(await readFile(cursorFile, "utf8"));
+      const entry = cursor.mcpServers.everything;
+      assert.deepEqual(entry, { url, headers: { Authorization: "Bearer ${env:LANYARD_AGENT_TOKEN_E2E}" } }, JSON.stringify(cursor));
+      const asCursor = await initialize(entry.url, fresh.trim());
+      assert.equal(asCursor.status, 200, "the entry's address is the app's hub, and the agent's key opens it");
+      await endSession(entry.url, fresh.trim(), asCursor.session);
+      assert.match(await clients.click("cursor", "client-undo"), /Removed/, "Undo takes the file away again");
       sources = await clients.back();
 
       // The source's detail names the agent of each call in its Activity.

@@ -145,6 +145,8 @@ pub struct WrittenView {
     pub changed: bool,
     pub added: Vec<String>,
     pub replaced: Vec<String>,
+    /// Set up as an agent over HTTP: the variable to set to the agent's key where the client starts.
+    pub key_var: Option<String>,
 }
 
 impl From<Written> for WrittenView {
@@ -156,6 +158,7 @@ impl From<Written> for WrittenView {
             backup: written.backup.filter(|_| !written.created).map(|b| b.display().to_string()),
             added: written.added,
             replaced: written.replaced,
+            key_var: written.key_var,
         }
     }
 }
@@ -260,16 +263,19 @@ mod tests {
             created: false,
             added: vec!["a".into()],
             replaced: vec!["b".into()],
+            key_var: Some("LANYARD_AGENT_TOKEN_X".into()),
         });
         let json = serde_json::to_value(view).unwrap();
         assert_eq!(json["backup"], "/c/claude.json.lanyard-backup", "{json}");
         assert_eq!(json["replaced"], json!(["b"]), "{json}");
+        assert_eq!(json["keyVar"], "LANYARD_AGENT_TOKEN_X", "{json}");
         let created = WrittenView::from(Written {
             path: PathBuf::from("/c/claude.json"),
             backup: Some(PathBuf::from("/c/claude.json.lanyard-absent")),
             created: true,
             added: vec!["a".into()],
             replaced: Vec::new(),
+            key_var: None,
         });
         assert_eq!(created.backup, None, "a new file had nothing to back up");
         assert!(created.changed);
@@ -279,6 +285,7 @@ mod tests {
             created: false,
             added: Vec::new(),
             replaced: vec!["a".into()],
+            key_var: None,
         });
         assert!(!same.changed, "nothing was written");
     }

@@ -39,7 +39,7 @@ describe("addresses", () => {
 
 describe("writtenLines", () => {
   it("names the file, what was added and replaced, and the backup", () => {
-    const lines = writtenLines({ path: "/c/a.json", backup: "/c/a.json.lanyard-backup", changed: true, added: ["x"], replaced: ["y"] });
+    const lines = writtenLines({ path: "/c/a.json", backup: "/c/a.json.lanyard-backup", changed: true, added: ["x"], replaced: ["y"], keyVar: null });
     expect(lines).toEqual([
       "Wrote /c/a.json.",
       "Added: x.",
@@ -48,10 +48,10 @@ describe("writtenLines", () => {
     ]);
   });
   it("a new file has no backup", () => {
-    expect(writtenLines({ path: "/c/a.json", backup: null, changed: true, added: ["x"], replaced: [] }).at(-1)).toMatch(/no backup/);
+    expect(writtenLines({ path: "/c/a.json", backup: null, changed: true, added: ["x"], replaced: [], keyVar: null }).at(-1)).toMatch(/no backup/);
   });
   it("a file that had the entries already was not written", () => {
-    expect(writtenLines({ path: "/c/a.json", backup: null, changed: false, added: [], replaced: ["x"] })).toEqual([
+    expect(writtenLines({ path: "/c/a.json", backup: null, changed: false, added: [], replaced: ["x"], keyVar: null })).toEqual([
       "/c/a.json already has these entries; nothing changed.",
     ]);
   });

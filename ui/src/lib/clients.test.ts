@@ -58,21 +58,23 @@ describe("what a row offers", () => {
 
 describe("outcomes in words", () => {
   it("Set up: the file, what was added, the backup, and that Undo puts it back", () => {
-    const lines = setUpLines({ path: "/c/mcp.json", backup: "/c/mcp.json.lanyard-backup", changed: true, added: ["gh"], replaced: [] });
+    const lines = setUpLines({ path: "/c/mcp.json", backup: "/c/mcp.json.lanyard-backup", changed: true, added: ["gh"], replaced: [], keyVar: null });
     expect(lines).toEqual([
       "Wrote /c/mcp.json.",
       "Added: gh.",
       "The previous file is kept as /c/mcp.json.lanyard-backup.",
       "Undo puts the file back.",
     ]);
-    const same = setUpLines({ path: "/c/mcp.json", backup: null, changed: false, added: [], replaced: ["gh"] });
+    const same = setUpLines({ path: "/c/mcp.json", backup: null, changed: false, added: [], replaced: ["gh"], keyVar: null });
     expect(same).toEqual(["/c/mcp.json already has these entries; nothing changed."]);
+    const asAgent = setUpLines({ path: "/c/mcp.json", backup: null, changed: true, added: ["gh"], replaced: [], keyVar: "LANYARD_AGENT_TOKEN_CI" });
+    expect(asAgent.find((l) => l.includes("LANYARD_AGENT_TOKEN_CI"))).toMatch(/set it, where the client starts, to the key \(Agents, Copy key\)/);
   });
 
   it("Import: the new sources, the skipped ones with why, and the file", () => {
     const lines = importLines({
       imported: { added: ["mine", "docs"], skipped: [{ name: "gh", reason: "a source `gh` already exists" }] },
-      written: { path: "/c/mcp.json", backup: "/c/mcp.json.lanyard-backup", changed: true, added: [], replaced: ["mine", "docs"] },
+      written: { path: "/c/mcp.json", backup: "/c/mcp.json.lanyard-backup", changed: true, added: [], replaced: ["mine", "docs"], keyVar: null },
     });
     expect(lines[0]).toBe("Imported 2 servers as sources: mine, docs.");
     expect(lines[1]).toBe("Skipped gh: a source `gh` already exists.");

@@ -68,6 +68,11 @@ export type ClientMove =
 /** What Set up did. */
 export function setUpLines(written: WrittenView): string[] {
   const lines = writtenLines(written);
+  if (written.keyVar) {
+    lines.push(
+      `The entries send the agent's key from the variable ${written.keyVar}, so it is not in the file: set it, where the client starts, to the key (Agents, Copy key).`,
+    );
+  }
   return written.changed ? [...lines, "Undo puts the file back."] : lines;
 }
 

@@ -11,4 +11,8 @@ backup: string | null,
 /**
  * `false` when the file had these entries already, so nothing was written.
  */
-changed: boolean, added: Array<string>, replaced: Array<string>, };
+changed: boolean, added: Array<string>, replaced: Array<string>, 
+/**
+ * Set up as an agent over HTTP: the variable to set to the agent's key where the client starts.
+ */
+keyVar: string | null, };

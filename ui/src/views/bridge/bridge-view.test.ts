@@ -136,7 +136,7 @@ describe("bridge view", () => {
   });
 
   it("write result: the file, what was added and replaced, and the backup", () => {
-    const written = { path: "/c/claude.json", backup: "/c/claude.json.lanyard-backup", changed: true, added: ["everything"], replaced: ["old"] };
+    const written = { path: "/c/claude.json", backup: "/c/claude.json.lanyard-backup", changed: true, added: ["everything"], replaced: ["old"], keyVar: null };
     const { el } = render({ write: { kind: "written", written } });
     const text = q(el, "write-result")?.textContent ?? "";
     expect(text).toContain("Wrote /c/claude.json.");
