@@ -9,7 +9,7 @@ use crate::agents::{self, AgentChange, AgentName, AgentProfile, AgentsBoard, Cal
 use crate::clients::{Client, Http};
 use crate::error::Error;
 use crate::ids::SourceId;
-use crate::profile::ProfileError;
+use crate::profile::{ProfileError, ProfileFile};
 use crate::secret::Secret;
 
 /// How an agent's client entries reach the hub.
@@ -61,16 +61,12 @@ impl Engine {
         }
         // Checked before the key is made, and again under the lock when writing.
         let file = self.load()?;
-        if file.agents.contains_key(name) {
-            return Err(ProfileError::AgentExists { name: name.clone() }.into());
-        }
+        name_is_free(&file, name)?;
         file.check_agent_sources(&profile)?;
         // A key left from an agent of the same name removed earlier must not come back.
         let token = agents::rotate_token(self.vault(), name).await?;
         self.profiles.update(|file| {
-            if file.agents.contains_key(name) {
-                return Err(ProfileError::AgentExists { name: name.clone() });
-            }
+            name_is_free(file, name)?;
             file.check_agent_sources(&profile)?;
             file.agents.insert(name.clone(), profile);
             Ok(())
@@ -229,6 +225,19 @@ impl Engine {
     }
 }
 
+/// `name` is taken, or reads its HTTP key from the same variable as another agent
+/// ([`agents::token_var_of`]), which would hand one agent's key to the other's client entries.
+fn name_is_free(file: &ProfileFile, name: &AgentName) -> Result<(), ProfileError> {
+    if file.agents.contains_key(name) {
+        return Err(ProfileError::AgentExists { name: name.clone() });
+    }
+    let var = agents::token_var_of(name);
+    match file.agents.keys().find(|other| agents::token_var_of(other) == var) {
+        Some(other) => Err(ProfileError::AgentVarTaken { name: name.clone(), other: other.clone(), var }),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,5 +339,17 @@ mod tests {
 
         engine.change_agent(AgentChange::Remove { name: name.clone() }).await.unwrap();
         assert!(engine.agent(&name).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_agent_whose_key_variable_another_reads_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path());
+        engine.add_agent(&"a-b".parse().unwrap(), AgentProfile::everything()).await.unwrap();
+        let before = engine.agents().unwrap().len();
+        let err = engine.add_agent(&"a_b".parse().unwrap(), AgentProfile::everything()).await.unwrap_err();
+        assert!(err.to_string().contains("LANYARD_AGENT_TOKEN_A_B"), "{err}");
+        assert!(err.to_string().contains("`a-b`"), "{err}");
+        assert_eq!(engine.agents().unwrap().len(), before, "nothing written");
     }
 }

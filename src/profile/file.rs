@@ -218,6 +218,10 @@ pub enum ProfileError {
         "an agent named `{name}` already exists; pick another name, or change it with `lanyard agent edit {name}`"
     )]
     AgentExists { name: AgentName },
+    #[error(
+        "agent `{name}` would read its key from `{var}`, as agent `{other}` does (`-` and `_` both become `_`); pick another name"
+    )]
+    AgentVarTaken { name: AgentName, other: AgentName, var: String },
     #[error("`default` is the built-in agent that may use everything (the bridge token); pick another name")]
     AgentReserved,
     #[error(
@@ -247,6 +251,7 @@ impl ProfileError {
             | Self::AlreadyExists { .. }
             | Self::AgentNotFound { .. }
             | Self::AgentExists { .. }
+            | Self::AgentVarTaken { .. }
             | Self::AgentReserved => crate::ErrorKind::Profile,
         }
     }
