@@ -77,6 +77,37 @@ pub struct Written {
     pub key_var: Option<String>,
 }
 
+/// [`Written`] as the window shows it (*Write to config*, the Clients view's Set up): paths as
+/// text, and whether anything changed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = crate::TS_DIR))]
+pub struct WrittenView {
+    pub path: String,
+    /// The copy of the previous file, when there was one.
+    pub backup: Option<String>,
+    /// `false` when the file had these entries already, so nothing was written.
+    pub changed: bool,
+    pub added: Vec<String>,
+    pub replaced: Vec<String>,
+    /// Set up as an agent over HTTP: the variable to set to the agent's key where the client starts.
+    pub key_var: Option<String>,
+}
+
+impl From<Written> for WrittenView {
+    fn from(written: Written) -> Self {
+        Self {
+            path: written.path.display().to_string(),
+            changed: written.backup.is_some(),
+            // A new file's backup only marks that there was none.
+            backup: written.backup.filter(|_| !written.created).map(|b| b.display().to_string()),
+            added: written.added,
+            replaced: written.replaced,
+            key_var: written.key_var,
+        }
+    }
+}
+
 /// What [`undo`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undone {
@@ -285,4 +316,45 @@ fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 fn folder_of(path: &Path) -> &Path {
     path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn written_outcomes_carry_paths_and_names() {
+        let view = WrittenView::from(Written {
+            path: PathBuf::from("/c/claude.json"),
+            backup: Some(PathBuf::from("/c/claude.json.lanyard-backup")),
+            created: false,
+            added: vec!["a".into()],
+            replaced: vec!["b".into()],
+            key_var: Some("LANYARD_AGENT_TOKEN_X".into()),
+        });
+        let json = serde_json::to_value(view).unwrap();
+        assert_eq!(json["backup"], "/c/claude.json.lanyard-backup", "{json}");
+        assert_eq!(json["replaced"], json!(["b"]), "{json}");
+        assert_eq!(json["keyVar"], "LANYARD_AGENT_TOKEN_X", "{json}");
+        let created = WrittenView::from(Written {
+            path: PathBuf::from("/c/claude.json"),
+            backup: Some(PathBuf::from("/c/claude.json.lanyard-absent")),
+            created: true,
+            added: vec!["a".into()],
+            replaced: Vec::new(),
+            key_var: None,
+        });
+        assert_eq!(created.backup, None, "a new file had nothing to back up");
+        assert!(created.changed);
+        let same = WrittenView::from(Written {
+            path: PathBuf::from("/c/claude.json"),
+            backup: None,
+            created: false,
+            added: Vec::new(),
+            replaced: vec!["a".into()],
+            key_var: None,
+        });
+        assert!(!same.changed, "nothing was written");
+    }
 }

@@ -19,7 +19,7 @@ pub use client::{Client, Scope};
 pub use document::{DocError, Document, Format, Place};
 pub use entry::{Http, Stdio, TOKEN_VAR, ViaLanyard, via_lanyard};
 pub use env::{Env, NoHomeFolder, Os};
-pub use file::{ClientFileError, Undone, Written, last_backup, snippet, undo, write_entries};
+pub use file::{ClientFileError, Undone, Written, WrittenView, last_backup, snippet, undo, write_entries};
 pub use import::{importable, normalize};
 pub use inventory::{ClientReport, FileReport, Standing, inspect, inspect_all, read_file};
 

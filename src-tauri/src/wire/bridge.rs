@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 
-use lanyard::clients::Written;
 use lanyard::program::CliNotFound;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -133,36 +132,6 @@ impl CliView {
     }
 }
 
-/// What *Write to config* (and the Clients view's Set up) did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = TS_DIR)]
-pub struct WrittenView {
-    pub path: String,
-    /// The copy of the previous file, when there was one.
-    pub backup: Option<String>,
-    /// `false` when the file had these entries already, so nothing was written.
-    pub changed: bool,
-    pub added: Vec<String>,
-    pub replaced: Vec<String>,
-    /// Set up as an agent over HTTP: the variable to set to the agent's key where the client starts.
-    pub key_var: Option<String>,
-}
-
-impl From<Written> for WrittenView {
-    fn from(written: Written) -> Self {
-        Self {
-            path: written.path.display().to_string(),
-            changed: written.backup.is_some(),
-            // A new file's backup only marks that there was none.
-            backup: written.backup.filter(|_| !written.created).map(|b| b.display().to_string()),
-            added: written.added,
-            replaced: written.replaced,
-            key_var: written.key_var,
-        }
-    }
-}
-
 /// The bridge token, revealed on the person's click. Serialized as the bare string; its `Debug`
 /// never shows it, so a log line or a panic message cannot carry it.
 #[derive(Clone, Serialize, TS)]
@@ -253,40 +222,5 @@ mod tests {
         let token = RevealedToken::new(&lanyard::Secret::new("s3cr3t-token"));
         assert_eq!(serde_json::to_value(&token).unwrap(), json!("s3cr3t-token"), "Reveal shows the value");
         assert!(!format!("{token:?}").contains("s3cr3t"), "Debug must not print the token");
-    }
-
-    #[test]
-    fn written_outcomes_carry_paths_and_names() {
-        let view = WrittenView::from(Written {
-            path: PathBuf::from("/c/claude.json"),
-            backup: Some(PathBuf::from("/c/claude.json.lanyard-backup")),
-            created: false,
-            added: vec!["a".into()],
-            replaced: vec!["b".into()],
-            key_var: Some("LANYARD_AGENT_TOKEN_X".into()),
-        });
-        let json = serde_json::to_value(view).unwrap();
-        assert_eq!(json["backup"], "/c/claude.json.lanyard-backup", "{json}");
-        assert_eq!(json["replaced"], json!(["b"]), "{json}");
-        assert_eq!(json["keyVar"], "LANYARD_AGENT_TOKEN_X", "{json}");
-        let created = WrittenView::from(Written {
-            path: PathBuf::from("/c/claude.json"),
-            backup: Some(PathBuf::from("/c/claude.json.lanyard-absent")),
-            created: true,
-            added: vec!["a".into()],
-            replaced: Vec::new(),
-            key_var: None,
-        });
-        assert_eq!(created.backup, None, "a new file had nothing to back up");
-        assert!(created.changed);
-        let same = WrittenView::from(Written {
-            path: PathBuf::from("/c/claude.json"),
-            backup: None,
-            created: false,
-            added: Vec::new(),
-            replaced: vec!["a".into()],
-            key_var: None,
-        });
-        assert!(!same.changed, "nothing was written");
     }
 }

@@ -23,9 +23,10 @@ mod tokens;
 mod tools;
 
 pub use activity_log::LogEntryView;
-pub use bridge::{CliView, HubView, IdeClientView, IdeConfigView, RevealedToken, WrittenView};
+pub use bridge::{CliView, HubView, IdeClientView, IdeConfigView, RevealedToken};
 pub use clients::{ClientsView, TakenOverView, UndoneView};
 pub use health::HealthView;
+pub use lanyard::clients::WrittenView;
 pub use tokens::{ActivityView, DisconnectView, TokensView};
 pub use tools::{ElicitAnswerInput, ToolChoiceInput, ToolChoiceView, ToolResultView};
 
@@ -233,6 +234,7 @@ mod tests {
         lanyard::agents::AgentsBoard::export_all().unwrap();
         lanyard::bridge::AgentsView::export_all().unwrap();
         lanyard::agents::AgentChange::export_all().unwrap();
+        lanyard::clients::WrittenView::export_all().unwrap();
     }
 
     #[test]
