@@ -78,7 +78,7 @@ fn network(tcp_refused: bool, sockets: &SocketFilter, network: SandboxNetwork) -
         ),
         (SandboxNetwork::Loopback, SocketFilter::Installed, _) => (
             Held::Some,
-            "network `loopback` is NOT enforced: the kernel cannot tell loopback from other addresses, so TCP and UDP are open to every address; raw and non-IP sockets refused, no io_uring (seccomp)"
+            "network `loopback` is NOT enforced: the kernel cannot tell loopback from other addresses, so TCP and UDP are open to every address; raw sockets and families other than Unix, netlink and IP refused, no io_uring (seccomp)"
                 .to_owned(),
         ),
         (SandboxNetwork::Loopback, _, _) => (
@@ -146,7 +146,10 @@ mod tests {
             describe(&landlock(Files::Fenced, false), &SocketFilter::Installed, SandboxNetwork::Loopback);
         assert_eq!(state, FenceState::Partly);
         assert!(detail.contains("NOT enforced") && detail.contains("TCP and UDP are open"), "{detail}");
-        assert!(detail.contains("raw and non-IP sockets refused"), "{detail}");
+        assert!(
+            detail.contains("raw sockets and families other than Unix, netlink and IP refused"),
+            "{detail}"
+        );
 
         let (state, detail) =
             describe(&landlock(Files::Fenced, false), &SocketFilter::NotAsked, SandboxNetwork::Any);

@@ -2,8 +2,8 @@
 //! rules cannot see.
 //!
 //! Landlock (ABI 4) refuses TCP `bind` and `connect` only: a server fenced with network `none`
-//! could still send UDP, open raw or packet sockets, or reach another machine through a family
-//! Landlock has no rule for (VSOCK to the hypervisor, Bluetooth, SCTP). Seccomp sees a system
+//! could still send UDP, open raw or packet sockets, or reach another machine over a protocol or
+//! family Landlock has no rule for (SCTP, VSOCK to the hypervisor, Bluetooth). Seccomp sees a system
 //! call's arguments but not the memory they point to, so it cannot read the address a socket is
 //! connected to either; the filter works on what it can see: the family and type given to
 //! `socket()` and `socketpair()`. A refused socket gets `EACCES`, the answer Landlock gives.
@@ -84,19 +84,34 @@ pub fn restrict_self(network: SandboxNetwork) -> SocketFilter {
 
 /// The filters for `network`, for this processor: the io_uring one, then the sockets one.
 fn programs(network: SandboxNetwork) -> Result<Vec<BpfProgram>, String> {
-    let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(|_| {
-        format!("Lanyard has no seccomp filter for this processor ({})", std::env::consts::ARCH)
-    })?;
-    let io_uring = [libc::SYS_io_uring_setup, libc::SYS_io_uring_enter, libc::SYS_io_uring_register]
-        .into_iter()
-        .map(|call| (call, Vec::new()));
-    let sockets = socket_rules(network).map_err(|err| err.to_string())?;
-    let sockets = [libc::SYS_socket, libc::SYS_socketpair].into_iter().map(|call| (call, sockets.clone()));
-    [(io_uring.collect::<Vec<_>>(), libc::ENOSYS), (sockets.collect::<Vec<_>>(), libc::EACCES)]
-        .into_iter()
-        .map(|(calls, errno)| compile(with_x32_numbers(calls), errno, arch))
-        .collect::<Result<_, _>>()
-        .map_err(|err| format!("cannot build the seccomp filter: {err}"))
+    let no_filter_here =
+        || format!("Lanyard has no seccomp filter for this processor ({})", std::env::consts::ARCH);
+    let (io_uring, sockets) = calls().ok_or_else(no_filter_here)?;
+    let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(|_| no_filter_here())?;
+    let socket_rules = socket_rules(network).map_err(|err| err.to_string())?;
+    [
+        (io_uring.map(|call| (call, Vec::new())).to_vec(), libc::ENOSYS),
+        (sockets.map(|call| (call, socket_rules.clone())).to_vec(), libc::EACCES),
+    ]
+    .into_iter()
+    .map(|(calls, errno)| compile(with_x32_numbers(calls), errno, arch))
+    .collect::<Result<_, _>>()
+    .map_err(|err| format!("cannot build the seccomp filter: {err}"))
+}
+
+/// The numbers of the calls the filters name on this processor: the io_uring ones, and `socket`
+/// and `socketpair`. `None` where seccompiler has no filter (it knows these three).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64"))]
+fn calls() -> Option<([i64; 3], [i64; 2])> {
+    Some((
+        [libc::SYS_io_uring_setup, libc::SYS_io_uring_enter, libc::SYS_io_uring_register],
+        [libc::SYS_socket, libc::SYS_socketpair],
+    ))
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64")))]
+fn calls() -> Option<([i64; 3], [i64; 2])> {
+    None
 }
 
 /// A filter that answers `errno` to the calls whose rules match (a call without rules always
