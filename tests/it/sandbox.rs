@@ -24,7 +24,17 @@ if err=$( (echo x > "$PROBE_INSIDE") 2>&1); then echo "inside=allowed"; else ech
 if err=$(cat "/proc/$PPID/environ" 2>&1 >/dev/null); then echo "environ=allowed"; else echo "environ=refused: $err"; fi >> "$out"
 if err=$(bash -c "exec 3<>/dev/tcp/127.0.0.1/$PROBE_PORT" 2>&1); then echo "connect=allowed"; else echo "connect=refused: $err"; fi >> "$out"
 if err=$(bash -c "echo datagram > /dev/udp/127.0.0.1/$PROBE_UDP_PORT" 2>&1); then echo "udp=allowed"; else echo "udp=refused: $err"; fi >> "$out"
+if [ -x /usr/bin/python3 ]; then echo "io_uring=$(/usr/bin/python3 -c "$IO_URING_SETUP" 2>&1)"; else echo "io_uring=no python3"; fi >> "$out"
 exec "$PROBE_SERVER" stdio
+"#;
+
+/// `io_uring_setup(1, &params)` (425 on x86_64 and aarch64) through ctypes, as the probe's Python
+/// runs it: `allowed`, or `refused: <error>`.
+const IO_URING_SETUP: &str = r#"
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.syscall(425, 1, ctypes.create_string_buffer(120))
+print("allowed" if fd >= 0 else "refused: " + os.strerror(ctypes.get_errno()))
 "#;
 
 /// The probe's folders: its own (the command's, readable by preset), one it may write, and one
@@ -74,6 +84,7 @@ impl Probe {
             ("PROBE_PORT", self.port.to_string()),
             ("PROBE_UDP_PORT", self.udp.local_addr().expect("its address").port().to_string()),
             ("PROBE_SERVER", server.display().to_string()),
+            ("IO_URING_SETUP", IO_URING_SETUP.to_owned()),
         ]
         .into_iter()
         .flat_map(|(name, value)| ["--env".to_owned(), format!("{name}={value}")])
@@ -137,6 +148,14 @@ fn without_landlock(fence: &serde_json::Value) -> bool {
     fence["state"] == "not_fenced" || fence["detail"].as_str().is_some_and(|d| d.contains("files NOT fenced"))
 }
 
+/// Checks the probe's io_uring attempt, when it had a Python to make it with.
+fn io_uring_is(probe: &Probe, expected: &str, what: &str) {
+    match probe.outcome("io_uring").as_str() {
+        "no python3" => eprintln!("SKIPPED: the io_uring check (no /usr/bin/python3)"),
+        outcome => assert_eq!(outcome, expected, "{what}"),
+    }
+}
+
 fn fence_of(home: &Home, id: &str) -> serde_json::Value {
     let status = home.run(&["status", id, "--json"]).ok().json();
     status["sources"][0]["sandbox"].clone()
@@ -171,6 +190,11 @@ fn a_fenced_server_is_refused_by_the_kernel_and_an_unfenced_one_is_not() {
         assert!(outcome.contains("Permission denied"), "the kernel refused the {attempt}: {outcome}");
     }
     assert!(!probe.datagram_arrived(Duration::from_millis(300)), "no datagram left the fence");
+    io_uring_is(
+        &probe,
+        "refused: Function not implemented",
+        "io_uring, which could go around the socket filter",
+    );
     assert_eq!(probe.outcome("inside"), "allowed", "its own folder stays writable");
     assert!(
         probe.outcome("environ").contains("Permission denied"),
@@ -187,6 +211,9 @@ fn a_fenced_server_is_refused_by_the_kernel_and_an_unfenced_one_is_not() {
         assert_eq!(probe.outcome(attempt), "allowed", "an unfenced server's {attempt} goes through");
     }
     assert!(probe.datagram_arrived(Duration::from_secs(5)), "an unfenced server's datagram arrives");
+    if probe.outcome("io_uring") != "no python3" {
+        assert!(!probe.outcome("io_uring").contains("Function not implemented"), "no filter unfenced");
+    }
 }
 
 #[cfg(target_os = "linux")]
@@ -208,6 +235,11 @@ fn loopback_is_kept_and_reported_as_not_enforced() {
     assert_eq!(probe.outcome("connect"), "allowed", "TCP is open, as reported");
     assert_eq!(probe.outcome("udp"), "allowed", "UDP is open, as reported (a local resolver needs it)");
     assert!(probe.datagram_arrived(Duration::from_secs(5)), "the datagram arrives");
+    io_uring_is(
+        &probe,
+        "refused: Function not implemented",
+        "io_uring is refused under a loopback fence too",
+    );
 }
 
 /// The bridge's pass-through starts its own server process: the fence holds there too.
