@@ -3,8 +3,10 @@
 //! runs on loopback and send a UDP datagram to a socket this test holds there, writes down what
 //! happened, and then becomes the test kit's MCP server. Fenced (network `none`), the kernel
 //! refuses all four (the test's UDP socket receives nothing) and `lanyard status` says the fence is
-//! enforced; unfenced, all four work (the datagram arrives). On a kernel without Landlock the
-//! status must say so, and the test says it was skipped.
+//! enforced; unfenced, all four work (the datagram arrives). Where `/usr/bin/python3` exists the
+//! probe also calls `io_uring_setup`, which could make sockets out of the socket filter's sight:
+//! fenced it answers ENOSYS. On a kernel without Landlock the status must say so, and the test
+//! says it was skipped.
 
 use std::io::ErrorKind;
 use std::net::{TcpListener, UdpSocket};
