@@ -1,6 +1,9 @@
 //! `lanyard sandbox-exec`: fences this process, reports what the kernel enforced, and becomes the
 //! server with `exec`. Hidden from help; only the engine starts it (see [`super::plan::launcher`]).
 //!
+//! The fence is put on the thread that then calls `exec` (Landlock and seccomp both hold for a
+//! thread and what it becomes), so no code has to run between `fork` and `exec`.
+//!
 //! Core dumps are turned off too, so a crash leaves no copy of the server's memory (and the
 //! secrets in its environment) on disk.
 
@@ -55,12 +58,14 @@ pub fn run(request: ExecRequest) -> ExitCode {
 
 #[cfg(target_os = "linux")]
 fn fence(plan: &FencePlan) -> Result<FenceReport, String> {
-    let enforced = super::landlock_fence::restrict_self(plan).map_err(|err| err.to_string())?;
+    let landlock = super::landlock_fence::restrict_self(plan).map_err(|err| err.to_string())?;
+    let sockets = super::socket_filter::restrict_self(plan.network);
+    let (state, detail) = super::enforced::describe(&landlock, &sockets, plan.network);
     Ok(FenceReport {
-        state: enforced.state,
+        state,
         network: plan.network,
-        detail: enforced.detail,
-        landlock_abi: enforced.abi,
+        detail,
+        landlock_abi: landlock.abi,
         at: crate::clock::now(),
     })
 }

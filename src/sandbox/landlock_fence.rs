@@ -2,8 +2,9 @@
 //!
 //! Best effort: a kernel that lacks part of what is asked enforces the rest, and the answer says
 //! which (fully, partly, not at all). Landlock's network rules (ABI 4) cover TCP `bind` and
-//! `connect` by port, not addresses; so `none` is enforced (no port is allowed), `any` needs no
-//! rule, and `loopback` cannot be said to the kernel and is reported as not enforced.
+//! `connect` by port, not addresses; so for `none` no port is allowed, `any` needs no rule, and
+//! `loopback` cannot be said to the kernel. The rest of the network is the socket filter's
+//! ([`super::socket_filter`]).
 
 use landlock::{
     ABI, Access, AccessFs, AccessNet, LandlockStatus, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetError,
@@ -11,7 +12,6 @@ use landlock::{
 };
 
 use super::plan::FencePlan;
-use super::report::FenceState;
 use crate::profile::SandboxNetwork;
 
 /// The file-system rights the fence handles: all of those of ABI 5 (reading, writing, making,
@@ -23,15 +23,30 @@ const NET_ABI: ABI = ABI::V4;
 /// it (an X server's, say).
 const SCOPE_ABI: ABI = ABI::V6;
 
-/// What the kernel enforced.
-pub struct Enforced {
-    pub state: FenceState,
-    pub detail: String,
+/// What Landlock enforced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Landlocked {
+    pub files: Files,
+    /// Whether TCP `bind` and `connect` are refused (asked for network `none`, ABI 4 and later).
+    pub tcp_refused: bool,
+    /// The Landlock ABI the kernel offers, when it has Landlock.
     pub abi: Option<i32>,
 }
 
+/// How far the kernel's Landlock fences the files (and signals and abstract sockets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Files {
+    Fenced,
+    /// An older Landlock, of this ABI, enforces part of it.
+    Partly {
+        abi: i32,
+    },
+    /// Nothing; why, in words.
+    NotFenced(String),
+}
+
 /// Fences this process (and what it `exec`s) in `plan`.
-pub fn restrict_self(plan: &FencePlan) -> Result<Enforced, RulesetError> {
+pub fn restrict_self(plan: &FencePlan) -> Result<Landlocked, RulesetError> {
     let mut ruleset =
         Ruleset::default().handle_access(AccessFs::from_all(FS_ABI))?.scope(Scope::from_all(SCOPE_ABI))?;
     if plan.network == SandboxNetwork::None {
@@ -42,48 +57,38 @@ pub fn restrict_self(plan: &FencePlan) -> Result<Enforced, RulesetError> {
         .add_rules(path_beneath_rules(&plan.read, AccessFs::from_read(FS_ABI)))?
         .add_rules(path_beneath_rules(&plan.write, AccessFs::from_all(FS_ABI)))?
         .restrict_self()?;
-    let abi = match status.landlock {
+    let (abi, effective) = match status.landlock {
         LandlockStatus::Available { effective_abi, kernel_abi } => {
-            Some(kernel_abi.unwrap_or(effective_abi as i32))
+            (Some(kernel_abi.unwrap_or(effective_abi as i32)), effective_abi as i32)
         }
-        _ => None,
+        _ => (None, 0),
     };
-    let network = match plan.network {
-        SandboxNetwork::None => "no TCP connections or listening",
-        SandboxNetwork::Loopback => {
-            "network `loopback` is NOT enforced: Landlock cannot tell loopback from other addresses, so TCP is open"
-        }
-        SandboxNetwork::Any => "network open",
+    let files = match status.ruleset {
+        RulesetStatus::FullyEnforced => Files::Fenced,
+        RulesetStatus::PartiallyEnforced => Files::Partly { abi: abi.unwrap_or(effective) },
+        RulesetStatus::NotEnforced => Files::NotFenced(not_enforced_reason(&status.landlock)),
     };
-    let (state, detail) = match (status.ruleset, plan.network) {
-        (RulesetStatus::NotEnforced, _) => (FenceState::NotFenced, not_enforced_reason(&status.landlock)),
-        (RulesetStatus::PartiallyEnforced, _) => (
-            FenceState::Partly,
-            format!(
-                "this kernel's Landlock (ABI {}) enforces only part of the fence (files need ABI {}, the network ABI {}, signals and abstract sockets ABI {}); {network}",
-                abi.unwrap_or_default(),
-                FS_ABI as i32,
-                NET_ABI as i32,
-                SCOPE_ABI as i32
-            ),
-        ),
-        (RulesetStatus::FullyEnforced, SandboxNetwork::Loopback) => {
-            (FenceState::Partly, format!("files fenced by Landlock; {network}"))
-        }
-        (RulesetStatus::FullyEnforced, _) => {
-            (FenceState::Enforced, format!("files fenced by Landlock; {network}"))
-        }
-    };
-    Ok(Enforced { state, detail, abi })
+    let tcp_refused = plan.network == SandboxNetwork::None
+        && status.ruleset != RulesetStatus::NotEnforced
+        && effective >= NET_ABI as i32;
+    Ok(Landlocked { files, tcp_refused, abi })
+}
+
+/// What an older Landlock leaves out, for the report.
+pub fn abi_needs() -> String {
+    format!(
+        "files need ABI {}, TCP rules ABI {}, signals and abstract sockets ABI {}",
+        FS_ABI as i32, NET_ABI as i32, SCOPE_ABI as i32
+    )
 }
 
 fn not_enforced_reason(landlock: &LandlockStatus) -> String {
-    let why = match landlock {
+    match landlock {
         LandlockStatus::NotImplemented => "this kernel has no Landlock",
         LandlockStatus::NotEnabled => {
             "Landlock is built into this kernel but not enabled (add `landlock` to the `lsm=` boot setting)"
         }
         _ => "the kernel enforced none of it",
-    };
-    format!("{why}; the server runs with your rights")
+    }
+    .to_owned()
 }

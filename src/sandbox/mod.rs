@@ -1,5 +1,6 @@
 //! The fence a stdio server can be started in: which folders it may read and write and how far it
-//! may reach on the network, enforced by the kernel (Landlock on Linux).
+//! may reach on the network, enforced by the kernel (on Linux: Landlock, and a seccomp filter on
+//! the sockets Landlock cannot see, [`socket_filter`]).
 //!
 //! A stdio server is a program run with the person's rights; a fence keeps one that misbehaves
 //! (or was tampered with) away from the rest of their files and the network. Restricting a
@@ -13,11 +14,15 @@
 //! [`plan`] decides the folders (the person's list plus presets), and is the same on every OS;
 //! only Linux enforces it. Elsewhere the setting is kept and reported as not enforced.
 
+#[cfg(target_os = "linux")]
+mod enforced;
 pub mod exec;
 #[cfg(target_os = "linux")]
 mod landlock_fence;
 pub mod plan;
 pub mod report;
+#[cfg(target_os = "linux")]
+mod socket_filter;
 
 pub use plan::{FencePlan, launcher, plan};
 pub use report::{FenceReport, FenceState, SandboxStatus, report_path, status_of};

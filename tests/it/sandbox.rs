@@ -1,17 +1,22 @@
 //! The fence of stdio servers, with the real kernel: a "server" that first tries to read a file
-//! outside its lists, write outside its folders and open a TCP connection to a listener this test
-//! runs on loopback, writes down what happened, and then becomes the test kit's MCP server. Fenced
-//! (network `none`), the kernel refuses all three and `lanyard status` says the fence is enforced;
-//! unfenced, all three work. On a kernel without Landlock the status must say *not fenced*, and
-//! the test says it was skipped.
+//! outside its lists, write outside its folders, open a TCP connection to a listener this test
+//! runs on loopback and send a UDP datagram to a socket this test holds there, writes down what
+//! happened, and then becomes the test kit's MCP server. Fenced (network `none`), the kernel
+//! refuses all four (the test's UDP socket receives nothing) and `lanyard status` says the fence is
+//! enforced; unfenced, all four work (the datagram arrives). Where `/usr/bin/python3` exists the
+//! probe also calls `io_uring_setup`, which could make sockets out of the socket filter's sight:
+//! fenced it answers ENOSYS. On a kernel without Landlock the status must say so, and the test
+//! says it was skipped.
 
-use std::net::TcpListener;
+use std::io::ErrorKind;
+use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::support::home::Home;
 use crate::support::test_server_bin;
 
-/// Tries the three things, records each as `allowed` or `refused: <error>`, then serves MCP.
+/// Tries the four things, records each as `allowed` or `refused: <error>`, then serves MCP.
 const PROBE: &str = r#"#!/bin/sh
 out="$PROBE_OUT"
 : > "$out"
@@ -20,7 +25,18 @@ if err=$( (echo x > "$PROBE_OUTSIDE") 2>&1); then echo "write=allowed"; else ech
 if err=$( (echo x > "$PROBE_INSIDE") 2>&1); then echo "inside=allowed"; else echo "inside=refused: $err"; fi >> "$out"
 if err=$(cat "/proc/$PPID/environ" 2>&1 >/dev/null); then echo "environ=allowed"; else echo "environ=refused: $err"; fi >> "$out"
 if err=$(bash -c "exec 3<>/dev/tcp/127.0.0.1/$PROBE_PORT" 2>&1); then echo "connect=allowed"; else echo "connect=refused: $err"; fi >> "$out"
+if err=$(bash -c "echo datagram > /dev/udp/127.0.0.1/$PROBE_UDP_PORT" 2>&1); then echo "udp=allowed"; else echo "udp=refused: $err"; fi >> "$out"
+if [ -x /usr/bin/python3 ]; then echo "io_uring=$(/usr/bin/python3 -c "$IO_URING_SETUP" 2>&1)"; else echo "io_uring=no python3"; fi >> "$out"
 exec "$PROBE_SERVER" stdio
+"#;
+
+/// `io_uring_setup(1, &params)` (425 on x86_64 and aarch64) through ctypes, as the probe's Python
+/// runs it: `allowed`, or `refused: <error>`.
+const IO_URING_SETUP: &str = r#"
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.syscall(425, 1, ctypes.create_string_buffer(120))
+print("allowed" if fd >= 0 else "refused: " + os.strerror(ctypes.get_errno()))
 "#;
 
 /// The probe's folders: its own (the command's, readable by preset), one it may write, and one
@@ -31,6 +47,8 @@ struct Probe {
     allowed: PathBuf,
     outside: PathBuf,
     port: u16,
+    /// Where the probe sends its datagram: what arrives here is the witness.
+    udp: UdpSocket,
 }
 
 impl Probe {
@@ -45,8 +63,16 @@ impl Probe {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback listener");
         let port = listener.local_addr().expect("its address").port();
         std::thread::spawn(move || for _ in listener.incoming() {});
+        let udp = UdpSocket::bind("127.0.0.1:0").expect("a loopback UDP socket");
         let (allowed_path, outside_path) = (allowed.path().to_owned(), outside.path().to_owned());
-        Self { _dirs: [own, allowed, outside], script, allowed: allowed_path, outside: outside_path, port }
+        Self {
+            _dirs: [own, allowed, outside],
+            script,
+            allowed: allowed_path,
+            outside: outside_path,
+            port,
+            udp,
+        }
     }
 
     /// `profile add` arguments for the probe as source `id`, before any fence flag.
@@ -58,11 +84,28 @@ impl Probe {
             ("PROBE_OUTSIDE", self.outside.join("written.txt").display().to_string()),
             ("PROBE_INSIDE", self.allowed.join("written.txt").display().to_string()),
             ("PROBE_PORT", self.port.to_string()),
+            ("PROBE_UDP_PORT", self.udp.local_addr().expect("its address").port().to_string()),
             ("PROBE_SERVER", server.display().to_string()),
+            ("IO_URING_SETUP", IO_URING_SETUP.to_owned()),
         ]
         .into_iter()
         .flat_map(|(name, value)| ["--env".to_owned(), format!("{name}={value}")])
         .collect()
+    }
+
+    /// Whether a datagram from the probe came within `wait` (it is sent before the server starts,
+    /// so by the time the server has answered it is here or it never will be).
+    fn datagram_arrived(&self, wait: Duration) -> bool {
+        self.udp.set_read_timeout(Some(wait)).expect("a read timeout");
+        let mut buffer = [0u8; 64];
+        match self.udp.recv(&mut buffer) {
+            Ok(len) => {
+                assert_eq!(&buffer[..len], b"datagram\n", "the probe's datagram");
+                true
+            }
+            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => false,
+            Err(err) => panic!("cannot read the test's UDP socket: {err}"),
+        }
     }
 
     fn results(&self) -> PathBuf {
@@ -101,6 +144,20 @@ fn add_fenced_probe(home: &Home, probe: &Probe, network: &str) {
     home.run(&add.iter().map(String::as_str).collect::<Vec<_>>()).ok();
 }
 
+/// Whether this kernel has no Landlock (or it is off), as the status says: then the files are not
+/// fenced (the socket filter may still fence the network, and the state says *partly*).
+fn without_landlock(fence: &serde_json::Value) -> bool {
+    fence["state"] == "not_fenced" || fence["detail"].as_str().is_some_and(|d| d.contains("files NOT fenced"))
+}
+
+/// Checks the probe's io_uring attempt, when it had a Python to make it with.
+fn io_uring_is(probe: &Probe, expected: &str, what: &str) {
+    match probe.outcome("io_uring").as_str() {
+        "no python3" => eprintln!("SKIPPED: the io_uring check (no /usr/bin/python3)"),
+        outcome => assert_eq!(outcome, expected, "{what}"),
+    }
+}
+
 fn fence_of(home: &Home, id: &str) -> serde_json::Value {
     let status = home.run(&["status", id, "--json"]).ok().json();
     status["sources"][0]["sandbox"].clone()
@@ -117,18 +174,29 @@ fn a_fenced_server_is_refused_by_the_kernel_and_an_unfenced_one_is_not() {
     let tools = home.run(&["tools", "probe"]).ok();
     assert!(tools.stdout.contains("echo"), "the fenced server still serves MCP:\n{}", tools.stdout);
     let fence = fence_of(&home, "probe");
-    if fence["state"] == "not_fenced" {
+    if without_landlock(&fence) {
         eprintln!("SKIPPED: this kernel does not enforce Landlock ({}); the status said so", fence["detail"]);
-        assert_eq!(probe.outcome("read"), "allowed", "not fenced means nothing was refused");
+        assert_eq!(probe.outcome("read"), "allowed", "files not fenced: the read went through");
         return;
     }
     assert_eq!(fence["state"], "enforced", "the kernel enforced the fence: {fence}");
     assert_eq!(fence["network"], "none", "{fence}");
-    for attempt in ["read", "write", "connect"] {
+    let detail = fence["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("no TCP (Landlock)") && detail.contains("no UDP, raw"),
+        "what holds, by what: {fence}"
+    );
+    for attempt in ["read", "write", "connect", "udp"] {
         let outcome = probe.outcome(attempt);
         assert!(outcome.starts_with("refused"), "a fenced server's {attempt} is refused: {outcome}");
         assert!(outcome.contains("Permission denied"), "the kernel refused the {attempt}: {outcome}");
     }
+    assert!(!probe.datagram_arrived(Duration::from_millis(300)), "no datagram left the fence");
+    io_uring_is(
+        &probe,
+        "refused: Function not implemented",
+        "io_uring, which could go around the socket filter",
+    );
     assert_eq!(probe.outcome("inside"), "allowed", "its own folder stays writable");
     assert!(
         probe.outcome("environ").contains("Permission denied"),
@@ -141,8 +209,12 @@ fn a_fenced_server_is_refused_by_the_kernel_and_an_unfenced_one_is_not() {
     home.run(&["profile", "edit", "probe", "--no-sandbox"]).ok();
     assert_eq!(fence_of(&home, "probe")["state"], "off");
     home.run(&["tools", "probe"]).ok();
-    for attempt in ["read", "write", "connect", "environ"] {
+    for attempt in ["read", "write", "connect", "environ", "udp"] {
         assert_eq!(probe.outcome(attempt), "allowed", "an unfenced server's {attempt} goes through");
+    }
+    assert!(probe.datagram_arrived(Duration::from_secs(5)), "an unfenced server's datagram arrives");
+    if probe.outcome("io_uring") != "no python3" {
+        assert!(!probe.outcome("io_uring").contains("Function not implemented"), "no filter unfenced");
     }
 }
 
@@ -154,14 +226,22 @@ fn loopback_is_kept_and_reported_as_not_enforced() {
     add_fenced_probe(&home, &probe, "loopback");
     home.run(&["tools", "probe"]).ok();
     let fence = fence_of(&home, "probe");
-    if fence["state"] == "not_fenced" {
+    if without_landlock(&fence) {
         eprintln!("SKIPPED: this kernel does not enforce Landlock ({})", fence["detail"]);
         return;
     }
     assert_eq!(fence["state"], "partly", "loopback cannot be enforced, and status says so: {fence}");
     assert!(fence["detail"].as_str().is_some_and(|d| d.contains("NOT enforced")), "{fence}");
+    assert!(fence["detail"].as_str().is_some_and(|d| d.contains("TCP and UDP are open")), "{fence}");
     assert!(probe.outcome("read").starts_with("refused"), "the files are still fenced");
     assert_eq!(probe.outcome("connect"), "allowed", "TCP is open, as reported");
+    assert_eq!(probe.outcome("udp"), "allowed", "UDP is open, as reported (a local resolver needs it)");
+    assert!(probe.datagram_arrived(Duration::from_secs(5)), "the datagram arrives");
+    io_uring_is(
+        &probe,
+        "refused: Function not implemented",
+        "io_uring is refused under a loopback fence too",
+    );
 }
 
 /// The bridge's pass-through starts its own server process: the fence holds there too.
@@ -184,15 +264,16 @@ fn the_bridge_starts_a_fenced_server_fenced() {
         bridge.stdout
     );
     let fence = fence_of(&home, "probe");
-    if fence["state"] == "not_fenced" {
+    if without_landlock(&fence) {
         eprintln!("SKIPPED: this kernel does not enforce Landlock ({})", fence["detail"]);
         return;
     }
     assert_eq!(fence["state"], "enforced", "{fence}");
-    for attempt in ["read", "write", "connect"] {
+    for attempt in ["read", "write", "connect", "udp"] {
         let outcome = probe.outcome(attempt);
         assert!(outcome.contains("Permission denied"), "the kernel refused the {attempt}: {outcome}");
     }
+    assert!(!probe.datagram_arrived(Duration::from_millis(300)), "no datagram left the fence");
 }
 
 #[test]
