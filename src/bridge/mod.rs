@@ -31,6 +31,7 @@ mod inflight;
 pub(crate) mod jsonrpc;
 mod lines;
 mod link;
+mod listens;
 mod merged;
 mod paired;
 mod pins_watch;
