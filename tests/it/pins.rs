@@ -423,16 +423,18 @@ async fn modern_agent(
         let agent = ().serve_with_lifecycle(transport, lifecycle).await.expect("a 2026-07-28 session opens");
         return (agent, Some(guard));
     };
+    let agent =
+        ().serve_with_lifecycle(http_transport(url), lifecycle).await.expect("a 2026-07-28 session opens");
+    (agent, None)
+}
+
+/// rmcp's streamable HTTP client to `url` of `lanyard serve`, with the bridge token.
+fn http_transport(url: String) -> StreamableHttpClientTransport<reqwest::Client> {
     let mut headers = reqwest::header::HeaderMap::new();
     let bearer = format!("Bearer {}", bridge_token()).parse().expect("the bridge token is a header value");
     headers.insert(reqwest::header::AUTHORIZATION, bearer);
     let client = reqwest::Client::builder().default_headers(headers).build().expect("an HTTP client");
-    let transport = StreamableHttpClientTransport::with_client(
-        client,
-        StreamableHttpClientTransportConfig::with_uri(url),
-    );
-    let agent = ().serve_with_lifecycle(transport, lifecycle).await.expect("a 2026-07-28 session opens");
-    (agent, None)
+    StreamableHttpClientTransport::with_client(client, StreamableHttpClientTransportConfig::with_uri(url))
 }
 
 /// The names of the tools `agent` lists now.
@@ -501,4 +503,21 @@ async fn an_approval_reaches_a_2026_agent_on_the_merged_bridge() {
 #[tokio::test]
 async fn an_approval_reaches_a_2026_agent_on_merged_serve() {
     an_approval_reaches_a_2026_agent_on_its_listen(Path::MergedHttp).await;
+}
+
+/// `/mcp/<id>` of a stdio server runs one server process per agent session, started by
+/// `initialize`, which a 2026-07-28 agent never sends: it is told which paths carry it instead.
+#[tokio::test]
+async fn a_2026_agent_at_mcp_id_of_a_stdio_server_is_told_which_paths_carry_it() {
+    let fixture = Fixture::new(Path::ServeStdio, &[]).await;
+    let (_serve, base) = start_serve(&fixture.home).await.expect("lanyard serve starts");
+    let lifecycle = ClientLifecycleMode::Discover { preferred_versions: vec![ProtocolVersion::V_2026_07_28] };
+    let transport = http_transport(format!("{base}/mcp/{SOURCE}"));
+    let refused =
+        ().serve_with_lifecycle(transport, lifecycle).await.map(drop).expect_err("no session to join");
+    let text = format!("{refused:?}");
+    assert!(
+        text.contains("`/mcp`") && text.contains(&format!("lanyard bridge {SOURCE} --no-hub")),
+        "the agent is told where to go: {text}"
+    );
 }
