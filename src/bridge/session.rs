@@ -141,24 +141,22 @@ impl Sessions {
         };
         let initialize = peeked.iter().find(|p| p.is_request() && p.method_is("initialize"));
         let is_initialize = initialize.is_some();
+        // Every request of the message answered with `err`.
+        let refuse = |err: &BridgeError| {
+            let ids: Vec<_> = peeked.iter().filter(|p| p.is_request()).filter_map(|p| p.id.clone()).collect();
+            super::forward::failure(&self.resolved.id, &ids, err)
+        };
         let (session_id, session) = match (session_id, session, initialize) {
             (Some(id), Some(session), _) => (id, session),
             (None, _, Some(_)) => match self.start(caller) {
                 Ok(started) => started,
-                Err(err) => {
-                    let ids: Vec<_> =
-                        peeked.iter().filter(|p| p.is_request()).filter_map(|p| p.id.clone()).collect();
-                    return super::forward::failure(&self.resolved.id, &ids, &err);
-                }
+                Err(err) => return refuse(&err),
             },
             // A 2026-07-28 agent has no `initialize` to start a session with: say where it can go.
             (None, _, None)
                 if peeked.iter().any(|p| p.protocol_version.is_some() || p.method_is("server/discover")) =>
             {
-                let ids: Vec<_> =
-                    peeked.iter().filter(|p| p.is_request()).filter_map(|p| p.id.clone()).collect();
-                let err = BridgeError::SessionNeeded { id: self.resolved.id.clone() };
-                return super::forward::failure(&self.resolved.id, &ids, &err);
+                return refuse(&BridgeError::SessionNeeded { id: self.resolved.id.clone() });
             }
             _ => {
                 return (StatusCode::BAD_REQUEST, "missing Mcp-Session-Id; send initialize first")
