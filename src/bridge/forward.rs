@@ -37,6 +37,7 @@ use url::Url;
 use super::BridgeError;
 use super::gate::{Caller, Calls, EventWatch};
 use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, peek, read_message};
+use super::listens;
 use super::paired::{PlainOrigin, Unanswered};
 use super::pins_watch;
 use super::rewrite::{Outbound, Rewriter};
@@ -129,6 +130,9 @@ impl Forwarder {
         let mut outgoing = None;
         // The upstream name of a tool called by its alias, for `Mcp-Name`.
         let mut renamed = None;
+        // A 2026-07-28 agent's `subscriptions/listen` (its id), and whether it asks for tool
+        // list changes, which the bridge tells of too ([`super::listens`]).
+        let mut listen = None;
         if parts.method == Method::POST {
             let bytes = match read_message(body).await {
                 Ok(bytes) => bytes,
@@ -151,6 +155,12 @@ impl Forwarder {
                         .filter(|p| p.method_is("tools/list"))
                         .filter_map(Peeked::request_key)
                         .collect();
+                }
+                if let [only] = peeked.as_slice()
+                    && only.is_request()
+                    && only.method_is(listens::LISTEN)
+                {
+                    listen = only.id.clone().map(|id| (id, listens::wants_tool_changes(&bytes)));
                 }
                 calls = Calls::of(&self.calls, &caller.access, &self.target.id, &peeked);
                 match rewriter.outbound(bytes.clone(), &peeked) {
@@ -194,8 +204,9 @@ impl Forwarder {
             headers.extend(credentials);
             self.exchange(method.clone(), headers, outgoing.clone())
         };
-        // The requests' answers are due by then; notifications and GET streams have no deadline.
-        let deadline = (!requests.is_empty()).then(|| Late {
+        // The requests' answers are due by then; notifications, GET streams and listens (open on
+        // purpose) have no deadline.
+        let deadline = (!requests.is_empty() && listen.is_none()).then(|| Late {
             at: Instant::now() + self.request_limit,
             limit: self.request_limit,
             source: self.target.id.clone(),
@@ -258,11 +269,24 @@ impl Forwarder {
             .to_owned();
         let events = content_type.starts_with("text/event-stream");
         let body = match deadline {
-            // The agent's stream of the server's own messages: an approval is told there too.
-            None => match rewriter.pins().filter(|_| get && events) {
-                Some(pins) => Body::from_stream(with_approvals(Arc::clone(pins), answer)),
+            None => match (rewriter.pins().filter(|_| events), listen) {
+                // A listen for tool list changes: an approval is told there too, on its id.
+                (Some(pins), Some((id, true))) => {
+                    let guard = self.canceller(agent_headers, cancellable);
+                    let stream = guard.watch(answer.bytes_stream());
+                    Body::from_stream(with_approvals(Arc::clone(pins), stream, Some(id)))
+                }
+                // A listen for other changes, or answered as JSON (a refusal).
+                (_, Some(_)) => {
+                    let guard = self.canceller(agent_headers, cancellable);
+                    Body::from_stream(guard.watch(answer.bytes_stream()))
+                }
+                // The agent's stream of the server's own messages: an approval is told there too.
+                (Some(pins), None) if get => {
+                    Body::from_stream(with_approvals(Arc::clone(pins), answer.bytes_stream(), None))
+                }
                 // Notifications and responses from the agent: nothing is awaited.
-                None => Body::from_stream(answer.bytes_stream()),
+                _ => Body::from_stream(answer.bytes_stream()),
             },
             Some(late) if content_type.starts_with("application/json") => {
                 // Read whole within the deadline: once a JSON body is under way to the agent it
@@ -394,26 +418,49 @@ fn rewrite_events(
     })
 }
 
-/// The server's GET event stream with `notifications/tools/list_changed` added each time the
-/// person approves tools withheld here ([`pins_watch`]), for as long as the agent keeps it open.
+/// The server's event stream with `notifications/tools/list_changed` added each time the person
+/// approves tools withheld here ([`pins_watch`]), for as long as the agent keeps it open: the
+/// agent's GET stream (`listen` is `None`), or a 2026-07-28 agent's `subscriptions/listen` of id
+/// `listen`, where the notice names that request and comes only once the server's
+/// acknowledgement, which is made to grant tool list changes, has passed ([`listens`]).
 /// The server's events are parsed, so that one of ours never lands inside one of its own.
 fn with_approvals(
     pins: Arc<SourcePins>,
-    answer: reqwest::Response,
+    answer: impl futures::Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
+    listen: Option<Value>,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let (tell, told) = tokio::sync::mpsc::channel::<()>(1);
     let open = tell.clone();
+    let acknowledged = Arc::new(AtomicBool::new(listen.is_none()));
+    let may_tell = Arc::clone(&acknowledged);
     // A full channel already holds a notice that covers this one.
     let tell = move || {
-        let _ = tell.try_send(());
+        if may_tell.load(Ordering::Acquire) {
+            let _ = tell.try_send(());
+        }
     };
     tokio::spawn(pins_watch::follow(pins, move || !open.is_closed(), tell));
-    let ours = futures::stream::unfold(told, |mut told| async move {
-        told.recv().await.map(|()| (Some(Ok(pins_watch::tools_changed_event())), told))
+    let notice = match &listen {
+        Some(id) => listens::tools_changed_event_on(id),
+        None => pins_watch::tools_changed_event(),
+    };
+    let ours = futures::stream::unfold(told, move |mut told| {
+        let notice = notice.clone();
+        async move { told.recv().await.map(|()| (Some(Ok(notice)), told)) }
     });
-    let bytes = answer.bytes_stream().map(|chunk| chunk.map(std::io::Cursor::new));
+    let bytes = answer.map(|chunk| chunk.map(std::io::Cursor::new));
     let theirs = sse_stream::SseByteStream::new(bytes)
-        .map(|event| event.map_err(std::io::Error::other)?.encode().map_err(std::io::Error::other))
+        .map(move |event| {
+            let mut event = event.map_err(std::io::Error::other)?;
+            if let (Some(id), Some(data)) = (&listen, &event.data)
+                && !acknowledged.load(Ordering::Acquire)
+                && let Some(granted) = listens::granting_tool_changes(data.as_bytes(), id)
+            {
+                event.data = Some(String::from_utf8_lossy(&granted).into_owned());
+                acknowledged.store(true, Ordering::Release);
+            }
+            event.encode().map_err(std::io::Error::other)
+        })
         .map(Some)
         // Their end is the stream's end.
         .chain(futures::stream::once(async { None }));

@@ -17,6 +17,7 @@ use tracing::{debug, info, warn};
 use super::BridgeError;
 use super::gate::{Calls, Recorder};
 use super::jsonrpc::{IdKey, Peeked, UPSTREAM_FAILED, error_reply, peek};
+use super::listens::Listens;
 use super::rewrite::Rewriter;
 use crate::agents::Outcome;
 use crate::ids::SourceId;
@@ -57,14 +58,17 @@ pub(super) struct State {
     pub(super) initialized: Option<Bytes>,
     /// The answer awaited by a replayed `initialize`, which the agent must not see.
     pub(super) replay: Option<(IdKey, oneshot::Sender<Bytes>)>,
+    /// The agent's open `subscriptions/listen` requests for tool list changes (2026-07-28).
+    pub(super) listens: Listens,
 }
 
 /// An agent request the upstream has not answered yet.
 pub(super) struct InFlight {
     pub(super) id: Value,
     pub(super) method: String,
-    /// When the agent gets a timeout error instead.
-    pub(super) due: Instant,
+    /// When the agent gets a timeout error instead (`None`: never, for a `subscriptions/listen`,
+    /// which stays open on purpose).
+    pub(super) due: Option<Instant>,
     /// The call-log entry of a call, written when it ends (see [`Calls`]).
     pub(super) call: Option<Calls>,
 }
@@ -113,9 +117,26 @@ impl Shared {
                 return;
             }
             let state = &mut *state;
+            let raw = state.listens.on_upstream(raw, &peeked);
             self.rewriter.inbound(raw, &peeked, &mut state.lists)
         };
         self.to_agent.send(raw);
+    }
+
+    /// Tells the agent the tool list changed (the person approved withheld tools): an agent of
+    /// the `initialize` era unprompted, a 2026-07-28 agent on each `subscriptions/listen` it has
+    /// open for that (see [`super::listens`]); one of neither has asked for nothing.
+    pub fn tell_tools_changed(&self) {
+        let (initialized, notices) = {
+            let state = self.state.lock().expect("pipe state lock");
+            (state.initialize.is_some(), state.listens.notices())
+        };
+        if initialized {
+            self.to_agent.send(super::pins_watch::tools_changed());
+        }
+        for notice in notices {
+            self.to_agent.send(notice);
+        }
     }
 
     /// Answers those of `ids` still in flight with `err`.
@@ -125,6 +146,7 @@ impl Shared {
             ids.iter()
                 .filter_map(|key| {
                     state.lists.remove(key);
+                    state.listens.end(key);
                     state.inflight.remove(key).map(|request| request.id)
                 })
                 .collect()
@@ -143,6 +165,7 @@ impl Shared {
             state.dead = true;
             state.replay = None;
             state.lists.clear();
+            state.listens.clear();
             state.inflight.drain().map(|(_, request)| request.id).collect()
         };
         info!(source = %self.source(), in_flight = answered.len(), "the upstream went away: {err}");
@@ -164,7 +187,7 @@ impl Shared {
             let State { inflight, lists, .. } = &mut *state;
             inflight
                 .extract_if(|key, request| {
-                    let late = request.due <= now;
+                    let late = request.due.is_some_and(|due| due <= now);
                     if late {
                         lists.remove(key);
                     }

@@ -31,6 +31,7 @@ mod inflight;
 pub(crate) mod jsonrpc;
 mod lines;
 mod link;
+mod listens;
 mod merged;
 mod paired;
 mod pins_watch;
@@ -82,6 +83,10 @@ pub enum BridgeError {
     AgentProof(#[from] crate::agents::ProofError),
     #[error("{0}")]
     AgentLacks(crate::agents::Lack),
+    #[error(
+        "source `{id}` runs as one server process per agent session at `/mcp/{id}`, and a session starts with `initialize`, which a 2026-07-28 agent does not send; reach it through `/mcp` (every source, merged) or `lanyard bridge {id} --no-hub` on stdio"
+    )]
+    SessionNeeded { id: crate::ids::SourceId },
     #[error("the agent's standard input or output failed: {err}")]
     AgentIo {
         #[source]
@@ -99,6 +104,7 @@ impl BridgeError {
             BridgeError::Merged(err) => err.kind(),
             BridgeError::AgentProof(err) => err.kind(),
             BridgeError::AgentLacks(_) => ErrorKind::Profile,
+            BridgeError::SessionNeeded { .. } => ErrorKind::Usage,
             BridgeError::Bind { .. } | BridgeError::AgentIo { .. } => ErrorKind::Other,
         }
     }

@@ -1,7 +1,8 @@
 //! Approvals reach the agents connected at that moment: when the person approves withheld tools
 //! (`lanyard tools <id> --approve-all` or `--review`, or the app: another process), every bridge
 //! session of the source sends its agent `notifications/tools/list_changed`, so the agent lists
-//! again and gets them without reconnecting.
+//! again and gets them without reconnecting. A 2026-07-28 agent, which is sent nothing unasked,
+//! gets it on the `subscriptions/listen` it keeps open for that ([`super::listens`]).
 //!
 //! The approval is written to the source's pins file ([`crate::pins`]), so this follows that file
 //! the way [`super::profile_watch`] follows the profile file: a `stat` every [`EVERY`], a read only

@@ -95,11 +95,7 @@ impl Pipe {
             tokio::spawn(super::pins_watch::follow(
                 Arc::clone(pins),
                 move || !alive.is_cancelled(),
-                move || {
-                    weak.upgrade()
-                        .into_iter()
-                        .for_each(|s| s.to_agent.send(super::pins_watch::tools_changed()))
-                },
+                move || weak.upgrade().into_iter().for_each(|shared| shared.tell_tools_changed()),
             ));
         }
         let pipe = Pipe {
@@ -151,6 +147,14 @@ impl Pipe {
         {
             let due = Instant::now() + self.resolved.timeouts.request();
             let mut state = self.shared.state.lock().expect("pipe state lock");
+            state.listens.on_agent(&raw, &peeked);
+            if let Some(key) = super::listens::cancelled_request(&raw, &peeked)
+                && state.inflight.get(&key).is_some_and(|request| request.due.is_none())
+            {
+                // A listen the agent gave up: nothing answers it any more (2026-07-28).
+                state.listens.end(&key);
+                state.inflight.remove(&key);
+            }
             for p in &peeked {
                 if let (Some(key), Some(id), Some(method)) = (p.request_key(), p.id.clone(), p.method.clone())
                 {
@@ -160,6 +164,7 @@ impl Pipe {
                     let call = self.shared.recorder.as_ref().and_then(|recorder| {
                         Calls::of(&recorder.log, &recorder.access, self.source(), std::slice::from_ref(p))
                     });
+                    let due = (method != super::listens::LISTEN).then_some(due);
                     state.inflight.insert(key, InFlight { id, method, due, call });
                 }
                 if p.is_request() && p.method_is("initialize") {

@@ -9,7 +9,8 @@
 //! server sends on its own goes, in this order of preference, to the stream of the request whose
 //! progress token it carries, to the agent's GET stream, or to any open request stream. Messages
 //! are routed by the task that read them from the server (see [`ToAgent`]). DELETE stops the
-//! child.
+//! child. A 2026-07-28 agent, which sends no `initialize`, has no session here: it is told which
+//! paths carry it instead.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -140,16 +141,23 @@ impl Sessions {
         };
         let initialize = peeked.iter().find(|p| p.is_request() && p.method_is("initialize"));
         let is_initialize = initialize.is_some();
+        // Every request of the message answered with `err`.
+        let refuse = |err: &BridgeError| {
+            let ids: Vec<_> = peeked.iter().filter(|p| p.is_request()).filter_map(|p| p.id.clone()).collect();
+            super::forward::failure(&self.resolved.id, &ids, err)
+        };
         let (session_id, session) = match (session_id, session, initialize) {
             (Some(id), Some(session), _) => (id, session),
             (None, _, Some(_)) => match self.start(caller) {
                 Ok(started) => started,
-                Err(err) => {
-                    let ids: Vec<_> =
-                        peeked.iter().filter(|p| p.is_request()).filter_map(|p| p.id.clone()).collect();
-                    return super::forward::failure(&self.resolved.id, &ids, &err);
-                }
+                Err(err) => return refuse(&err),
             },
+            // A 2026-07-28 agent has no `initialize` to start a session with: say where it can go.
+            (None, _, None)
+                if peeked.iter().any(|p| p.protocol_version.is_some() || p.method_is("server/discover")) =>
+            {
+                return refuse(&BridgeError::SessionNeeded { id: self.resolved.id.clone() });
+            }
             _ => {
                 return (StatusCode::BAD_REQUEST, "missing Mcp-Session-Id; send initialize first")
                     .into_response();

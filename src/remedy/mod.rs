@@ -52,6 +52,8 @@ pub enum Remedy {
     /// Lanyard is already at it (a slow authorization server); the source's status shows how it
     /// goes (`lanyard status`).
     WatchStatus,
+    /// The source's tools changed since they were approved: review them (`lanyard tools --review`).
+    ReviewTools,
 }
 
 impl Remedy {
@@ -80,6 +82,7 @@ impl Remedy {
             }
             Remedy::UnlockKeychain => "check that the keychain is unlocked".to_owned(),
             Remedy::WatchStatus => format!("`lanyard status {id}` shows how it goes"),
+            Remedy::ReviewTools => format!("review the changes with `lanyard tools {id} --review`"),
         }
     }
 }

@@ -107,6 +107,7 @@ impl Remedy {
             }
             Remedy::RetryOnNextUse => "Test (or the next use) tries again".to_owned(),
             Remedy::WatchStatus => "the source's status shows how it goes".to_owned(),
+            Remedy::ReviewTools => "click Review to approve or reject the changed tools".to_owned(),
         }
     }
 }
@@ -177,6 +178,7 @@ mod tests {
             Remedy::RetryOnNextUse,
             Remedy::UnlockKeychain,
             Remedy::WatchStatus,
+            Remedy::ReviewTools,
         ];
         for setting in [
             Setting::Scopes,

@@ -231,6 +231,7 @@ impl UpstreamError {
     pub fn remedy(&self) -> Option<Remedy> {
         match self {
             Self::TokenTimeout { .. } => Some(Remedy::WatchStatus),
+            Self::ToolWithheld { .. } => Some(Remedy::ReviewTools),
             _ => None,
         }
     }

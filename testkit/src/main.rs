@@ -30,7 +30,8 @@
 //! ```
 //! Tools: `echo {message}`, `add {a, b}`, `fail` (a JSON-RPC error), `sleep {ms}` (ends early
 //! when cancelled) and `cancelled_sleeps` (how many were, in this process). One resource
-//! (`test://greeting`) and one prompt (`greet {name?}`).
+//! (`test://greeting`) and one prompt (`greet {name?}`). A 2026-07-28 client's
+//! `subscriptions/listen` is held open, acknowledging no list changes (none are declared).
 
 mod conformance;
 mod request_log;
@@ -50,7 +51,7 @@ use rmcp::model::{
     GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult, ListResourcesResult,
     ListToolsResult, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage,
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, Role,
-    ServerCapabilities, ServerConfig,
+    ServerCapabilities, ServerConfig, SubscriptionFilter,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -192,6 +193,13 @@ impl ServerHandler for TestServer {
             return Err(ErrorData::invalid_params(format!("tool {} not found", request.name), None));
         }
         self.tool_router.call(ToolCallContext::new(self, request, context)).await
+    }
+
+    /// A 2026-07-28 client may keep a `subscriptions/listen` open. The server announces no list
+    /// changes (`listChanged` is not declared), so rmcp acknowledges none: what a bridge tells
+    /// such a client of its own (an approval of withheld tools) is the bridge's to add.
+    fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        Some(requested.clone())
     }
 
     fn get_info(&self) -> ServerConfig {

@@ -5,10 +5,20 @@
 //! `lanyard tools <id> --approve-all`. `status --json` carries the changes: the rename as a
 //! rename, the description's difference, and the suspicious text it flags. `--reject` keeps a
 //! tool withheld, and `tool_changes = "block"` withholds the whole source, its prompts and
-//! resources with it.
+//! resources with it; an agent that asks for one of them anyway is told why, on the merged
+//! server too. An agent connected while the person approves is told the tool list changed: an
+//! `initialize`-era agent (the TypeScript SDK) unprompted, a 2026-07-28 agent (rmcp's client,
+//! which has no GET stream) on the `subscriptions/listen` it keeps open.
 
 use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
 
+use rmcp::model::{ProtocolVersion, ServerNotification, SubscriptionFilter};
+use rmcp::service::RunningService;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::{ClientLifecycleMode, ClientServiceExt as _, RoleClient};
 use serde_json::{Value, json};
 
 use crate::support::bridge_home::{bridge_token, run_agent, start_serve};
@@ -278,10 +288,13 @@ async fn block_withholds_the_whole_source_while_a_change_waits(path: Path) {
     assert_eq!(blocked["resourceList"], json!([]), "nor a resource: {blocked}");
     for refused in [&blocked["prompt"], &blocked["read"]["test://greeting"]] {
         let message = refused["message"].as_str().unwrap_or_default();
-        assert!(refused["code"].is_number(), "a get or read is refused: {blocked}");
-        if !path.merged() {
-            assert!(message.contains("is withheld") && message.contains("block"), "{message}");
-        }
+        assert_eq!(refused["code"], -32602, "a get or read is refused as the call is: {blocked}");
+        assert!(
+            message.contains("is withheld")
+                && message.contains("block")
+                && message.contains(&format!("lanyard tools {SOURCE} --review")),
+            "the refusal says the source is blocked and what reviews it: {message}"
+        );
     }
     fixture.home.run(&["tools", SOURCE, "--approve-all"]).ok();
     let plan = json!({ "calls": [{ "tool": sleeps }], "prompt": prompt, "resources": ["test://greeting"] });
@@ -374,4 +387,137 @@ async fn an_approval_reaches_an_agent_connected_to_serve_with_a_stdio_upstream()
 #[tokio::test]
 async fn an_approval_reaches_an_agent_connected_to_serve_with_an_http_upstream() {
     an_approval_reaches_a_connected_agent(Path::ServeHttp).await;
+}
+
+#[tokio::test]
+async fn an_approval_reaches_an_agent_connected_to_merged_serve() {
+    an_approval_reaches_a_connected_agent(Path::MergedHttp).await;
+}
+
+/// An agent of the 2026-07-28 revision: rmcp's client with the `server/discover` lifecycle. It has
+/// no GET stream; it hears of changes only on a `subscriptions/listen` request it keeps open.
+async fn modern_agent(
+    fixture: &Fixture,
+    path: Path,
+    serve: Option<&str>,
+) -> (RunningService<RoleClient, ()>, Option<ChildGuard>) {
+    let lifecycle = ClientLifecycleMode::Discover { preferred_versions: vec![ProtocolVersion::V_2026_07_28] };
+    let url = match (path, serve) {
+        (Path::StdioBridge | Path::MergedStdio, _) => None,
+        (Path::MergedHttp, Some(base)) => Some(format!("{base}/mcp")),
+        (_, Some(base)) => Some(format!("{base}/mcp/{SOURCE}")),
+        (_, None) => unreachable!("an HTTP path needs lanyard serve"),
+    };
+    let Some(url) = url else {
+        let args: &[&str] = if path.merged() { &["bridge", "--all"] } else { &["bridge", SOURCE] };
+        let mut bridge = fixture
+            .home
+            .lanyard(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("lanyard bridge starts");
+        let transport = (bridge.stdout.take().expect("piped"), bridge.stdin.take().expect("piped"));
+        let guard = ChildGuard::new(bridge);
+        let agent = ().serve_with_lifecycle(transport, lifecycle).await.expect("a 2026-07-28 session opens");
+        return (agent, Some(guard));
+    };
+    let agent =
+        ().serve_with_lifecycle(http_transport(url), lifecycle).await.expect("a 2026-07-28 session opens");
+    (agent, None)
+}
+
+/// rmcp's streamable HTTP client to `url` of `lanyard serve`, with the bridge token.
+fn http_transport(url: String) -> StreamableHttpClientTransport<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let bearer = format!("Bearer {}", bridge_token()).parse().expect("the bridge token is a header value");
+    headers.insert(reqwest::header::AUTHORIZATION, bearer);
+    let client = reqwest::Client::builder().default_headers(headers).build().expect("an HTTP client");
+    StreamableHttpClientTransport::with_client(client, StreamableHttpClientTransportConfig::with_uri(url))
+}
+
+/// The names of the tools `agent` lists now.
+async fn listed_by(agent: &RunningService<RoleClient, ()>) -> Vec<String> {
+    let tools = agent.list_all_tools().await.expect("the agent lists the tools");
+    tools.into_iter().map(|tool| tool.name.to_string()).collect()
+}
+
+/// A 2026-07-28 agent connected while the person approves: the notice comes on its open
+/// `subscriptions/listen` (acknowledged for tool list changes, though the server itself announces
+/// none), and its next list has the approved tools.
+async fn an_approval_reaches_a_2026_agent_on_its_listen(path: Path) {
+    let fixture = Fixture::new(path, &[]).await;
+    let _serve;
+    let serve = match path {
+        Path::StdioBridge | Path::MergedStdio => None,
+        _ => {
+            let (guard, base) = start_serve(&fixture.home).await.expect("lanyard serve starts");
+            _serve = guard;
+            Some(base)
+        }
+    };
+    let (agent, _bridge) = modern_agent(&fixture, path, serve.as_deref()).await;
+    let (echo, sum) = (path.tool("echo"), path.tool("sum"));
+    let first = listed_by(&agent).await;
+    assert!(first.contains(&echo), "first use is trusted: {first:?}");
+    fixture.change_tools();
+    let withheld = listed_by(&agent).await;
+    assert!(!withheld.contains(&echo) && !withheld.contains(&sum), "withheld: {withheld:?}");
+
+    let filter = SubscriptionFilter::builder().tools_list_changed().build();
+    let mut listen = agent.peer().listen(filter).await.expect("the agent's subscriptions/listen is taken");
+    assert_eq!(
+        listen.acknowledged().tools_list_changed,
+        Some(true),
+        "tool list changes are acknowledged: {:?}",
+        listen.acknowledged()
+    );
+    fixture.home.run(&["tools", SOURCE, "--approve-all"]).ok();
+    let told = tokio::time::timeout(Duration::from_secs(30), listen.next()).await;
+    assert!(
+        matches!(told, Ok(Ok(Some(ServerNotification::ToolListChangedNotification(_))))),
+        "the approval is told on the agent's listen: {told:?}"
+    );
+    let after = listed_by(&agent).await;
+    assert!(after.contains(&echo) && after.contains(&sum), "the next list has the approved tools: {after:?}");
+    drop(listen);
+    let _ = agent.cancel().await;
+}
+
+#[tokio::test]
+async fn an_approval_reaches_a_2026_agent_on_the_stdio_bridge() {
+    an_approval_reaches_a_2026_agent_on_its_listen(Path::StdioBridge).await;
+}
+
+#[tokio::test]
+async fn an_approval_reaches_a_2026_agent_on_serve_with_an_http_upstream() {
+    an_approval_reaches_a_2026_agent_on_its_listen(Path::ServeHttp).await;
+}
+
+#[tokio::test]
+async fn an_approval_reaches_a_2026_agent_on_the_merged_bridge() {
+    an_approval_reaches_a_2026_agent_on_its_listen(Path::MergedStdio).await;
+}
+
+#[tokio::test]
+async fn an_approval_reaches_a_2026_agent_on_merged_serve() {
+    an_approval_reaches_a_2026_agent_on_its_listen(Path::MergedHttp).await;
+}
+
+/// `/mcp/<id>` of a stdio server runs one server process per agent session, started by
+/// `initialize`, which a 2026-07-28 agent never sends: it is told which paths carry it instead.
+#[tokio::test]
+async fn a_2026_agent_at_mcp_id_of_a_stdio_server_is_told_which_paths_carry_it() {
+    let fixture = Fixture::new(Path::ServeStdio, &[]).await;
+    let (_serve, base) = start_serve(&fixture.home).await.expect("lanyard serve starts");
+    let lifecycle = ClientLifecycleMode::Discover { preferred_versions: vec![ProtocolVersion::V_2026_07_28] };
+    let transport = http_transport(format!("{base}/mcp/{SOURCE}"));
+    let refused =
+        ().serve_with_lifecycle(transport, lifecycle).await.map(drop).expect_err("no session to join");
+    let text = format!("{refused:?}");
+    assert!(
+        text.contains("`/mcp`") && text.contains(&format!("lanyard bridge {SOURCE} --no-hub")),
+        "the agent is told where to go: {text}"
+    );
 }

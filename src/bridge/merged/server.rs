@@ -69,6 +69,15 @@ enum Offer {
     Resources,
 }
 
+/// Whether `upstream` declared `offer` (a server that declared nothing is asked).
+fn declares(upstream: &Upstream, offer: Offer) -> bool {
+    upstream.server_info().is_none_or(|info| match offer {
+        Offer::Tools => info.capabilities.tools.is_some(),
+        Offer::Prompts => info.capabilities.prompts.is_some(),
+        Offer::Resources => info.capabilities.resources.is_some(),
+    })
+}
+
 /// What a merged name stands for.
 #[derive(Clone, Copy)]
 enum Named {
@@ -100,14 +109,22 @@ impl Merged {
             .into_iter()
             // A source withheld whole lists no prompts or resources (its tools say so themselves).
             .filter(|(_, upstream)| matches!(offer, Offer::Tools) || upstream.source_withheld().is_none())
-            .filter(|(_, upstream)| {
-                upstream.server_info().is_none_or(|info| match offer {
-                    Offer::Tools => info.capabilities.tools.is_some(),
-                    Offer::Prompts => info.capabilities.prompts.is_some(),
-                    Offer::Resources => info.capabilities.resources.is_some(),
-                })
-            })
+            .filter(|(_, upstream)| declares(upstream, offer))
             .collect())
+    }
+
+    /// Why a connected source that `may_use` allows and that declared `offer` gives agents none
+    /// of it: withheld whole (`block` with a tool change waiting). The first such, in id order.
+    async fn blocked_offering(
+        &self,
+        offer: Offer,
+        may_use: impl Fn(&SourceId) -> bool,
+    ) -> Result<Option<UpstreamError>, MergedError> {
+        let connected = self.sources.connected().await?;
+        Ok(connected
+            .into_iter()
+            .filter(|(id, upstream)| may_use(id) && declares(upstream, offer))
+            .find_map(|(_, upstream)| upstream.source_withheld()))
     }
 
     /// Asks every source offering `offer` for a list at once; a source whose list fails is left
@@ -265,10 +282,13 @@ impl Merged {
         if let Some(route) = table(self).get(name) {
             return Ok(route.clone());
         }
-        // Not listed: if the name belongs to a source that is down, or is a tool withheld until
-        // the person approves it, say why.
+        // Not listed: if the name belongs to a source that is down or withheld whole, or is a tool
+        // withheld until the person approves it, say why.
         if let Some(id) = self.sources.owner_of(name).await {
             let upstream = self.sources.get(&id).await?;
+            if let Some(withheld) = upstream.source_withheld() {
+                return Err(crate::Error::from(withheld).into());
+            }
             let prefix = self.sources.merged_prefixes().get(&id).cloned().unwrap_or_else(|| id.to_string());
             let own = name.strip_prefix(&prefix).and_then(|rest| rest.strip_prefix(super::naming::SEPARATOR));
             if let (Named::Tool, Some(withheld)) = (kind, own.and_then(|own| upstream.withheld(own))) {
@@ -342,6 +362,11 @@ impl Merged {
                 Ok(result) => return Ok(result),
                 Err(err) => debug!(source = %id, "the source could not read an unlisted URI: {err}"),
             }
+        }
+        // A source withheld whole lists no resources, so its URIs have no owner here: rather than
+        // "no such resource", say which source is withheld and what releases it.
+        if let Some(withheld) = self.blocked_offering(Offer::Resources, may_use).await? {
+            return Err(crate::Error::from(withheld).into());
         }
         Err(MergedError::UnknownResource { uri: uri.to_owned() })
     }
