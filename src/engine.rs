@@ -153,6 +153,8 @@ impl Engine {
         let after = self.profiles.update(|file| {
             let mut profile = file.require(id)?.clone();
             change(&mut profile);
+            // Enabling is the approval a source from outside waits for.
+            profile.waiting_for_approval &= !profile.enabled;
             if !secrets.is_empty() {
                 // The file's only sign of a new secret value: a running hub sees the profile
                 // change and resolves the source again.
@@ -734,6 +736,9 @@ impl Engine {
     }
 
     async fn state_of(&self, profile: &Profile, activity: &TokenActivity) -> Result<SourceState, Error> {
+        if profile.waits_for_approval() {
+            return Ok(SourceState::WaitingForApproval);
+        }
         if !profile.enabled {
             return Ok(SourceState::Disabled);
         }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { SourceView } from "../../api";
 import type { SignInProgress, TestOutcome } from "../../lib/badge";
-import { connected, disabled, needsSignIn, refreshFailing, signInExpired, source } from "../../lib/fixtures";
+import { connected, disabled, needsSignIn, refreshFailing, signInExpired, source, waitingForApproval } from "../../lib/fixtures";
 import { sourcesView, type SourcesProps } from "./sources-view";
 
 function render(over: Partial<SourcesProps> = {}) {
@@ -33,6 +33,19 @@ const q = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-
 const row = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-testid="source-row-${id}"]`)!;
 
 describe("sources view", () => {
+  it("a source waiting for approval is marked, shows its command, and its action opens the detail", () => {
+    const { el, props } = render({ sources: [waitingForApproval(), disabled()] });
+    const waiting = row(el, "from-repo");
+    expect(waiting.dataset.state).toBe("waiting-for-approval");
+    expect(q(waiting, "source-badge")?.textContent).toBe("Waiting for your approval");
+    expect(q(waiting, "row-approval")?.textContent).toContain("node 'my server.js' --token-file a");
+    expect(q(waiting, "source-action")?.dataset.action, "approved where the command shows in full").toBe("details");
+    q(waiting, "source-action")!.click();
+    expect(props.onMainAction).toHaveBeenCalledWith(expect.objectContaining({ id: "from-repo" }));
+    expect(q(row(el, "everything"), "row-approval"), "one the person switched off waits for nobody").toBeNull();
+    expect(row(el, "everything").dataset.state).toBe("disabled");
+  });
+
   it("empty: says so and still offers Add and Import", () => {
     const { el, props } = render();
     expect(q(el, "sources-empty")?.textContent).toContain("No sources yet");

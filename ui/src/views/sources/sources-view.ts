@@ -10,7 +10,15 @@ import { errorBanner } from "../../components/error-banner";
 import { lastTokenError, scopesEl } from "../../components/token-facts";
 import { hubSummary } from "../../lib/bridge";
 import { updateFor } from "../../lib/catalog";
-import { badgeFor, mainActionFor, tokensOf, transportLabel, type SignInProgress, type TestOutcome } from "../../lib/badge";
+import {
+  badgeFor,
+  mainActionFor,
+  tokensOf,
+  transportLabel,
+  waitsForApproval,
+  type SignInProgress,
+  type TestOutcome,
+} from "../../lib/badge";
 import { h } from "../../lib/dom";
 
 export interface SourcesProps {
@@ -168,6 +176,7 @@ function row(source: SourceView, props: SourcesProps): HTMLElement {
       },
       running ? "Testing…" : action.label,
     ),
+    approvalLine(source),
     tokenLine(source, signIn, props.now),
     updateLine(updateFor(source.id, props.outdated), props),
   );
@@ -188,6 +197,18 @@ function tokenLine(source: SourceView, signIn: SignInProgress | undefined, now: 
     tokens ? scopesEl(tokens.scopes) : null,
     tokens?.account ? h("span", { class: "muted", "data-testid": "account" }, tokens.account) : null,
     error,
+  );
+}
+
+/** Under the row of a stdio source from outside: nothing runs until the person approves it, and
+ *  the command it would run shows here already. */
+function approvalLine(source: SourceView): HTMLElement | null {
+  if (!waitsForApproval(source)) return null;
+  return h(
+    "p",
+    { class: "hint", "data-testid": "row-approval" },
+    "Nothing has run yet: check what it runs, then approve it. It runs ",
+    h("code", {}, source.launch?.command_line ?? source.target),
   );
 }
 
