@@ -584,7 +584,7 @@ try {
         assert.ok(await listening(port), "the engine waits for the answer on its loopback listener");
         const pending = join(dataDir, "sign-ins", "fixture.json");
         assert.ok(existsSync(pending), "`lanyard status` can see the pending sign-in meanwhile");
-        await (await session.find('[data-testid="cancel-sign-in"]')).click();
+        await session.click('[data-testid="cancel-sign-in"]');
         const notice = await session.waitFor("the cancel notice", () => detail.notice());
         assert.equal(notice, "Sign-in cancelled.");
         assert.equal(await detail.signInAction(), "connect", "Connect is offered again");
@@ -644,7 +644,7 @@ try {
       assert.equal(await again.value("field-redirect-port"), "49999", "the form shows the saved port");
       assert.equal(await again.value("field-auth-params"), "login_hint=alice", "and the saved parameters");
       await shot("14-edit");
-      await (await session.find('[data-testid="cancel"]')).click();
+      await session.click('[data-testid="cancel"]');
       sources = await new DetailPage(session).back();
     });
 

@@ -33,7 +33,7 @@ export class SourcesPage {
     return (await this.s.find(`${this.row(id)} ${tid("source-action")}`)).attribute("data-action");
   }
   async clickAction(id) {
-    await (await this.s.find(`${this.row(id)} ${tid("source-action")}`)).click();
+    await this.s.click(`${this.row(id)} ${tid("source-action")}`);
   }
   /** The row's expiry countdown text, or null when the row shows none. */
   async expiry(id) {
@@ -45,11 +45,11 @@ export class SourcesPage {
     return found.length ? (await found[0].attribute("data-scopes")).split(" ") : null;
   }
   async add() {
-    await (await this.s.find(tid("add-source"))).click();
+    await this.s.click(tid("add-source"));
     return new FormPage(this.s);
   }
   async openSource(id) {
-    await (await this.s.find(`${this.row(id)} ${tid("source-open")}`)).click();
+    await this.s.click(`${this.row(id)} ${tid("source-open")}`);
     return new DetailPage(this.s);
   }
   /** The hub's state on the Bridge button (`starting`, `running`, `port-taken`, `failed`). */
@@ -61,15 +61,15 @@ export class SourcesPage {
     return (await (await this.s.find(tid("start-at-login"))).property("checked")) === true;
   }
   async toggleStartAtLogin() {
-    await (await this.s.find(tid("start-at-login"))).click();
+    await this.s.click(tid("start-at-login"));
   }
   async openBridge() {
-    await (await this.s.find(tid("open-bridge"))).click();
+    await this.s.click(tid("open-bridge"));
     await this.s.find(tid("bridge-view"));
     return new BridgePage(this.s);
   }
   async openClients() {
-    await (await this.s.find(tid("open-clients"))).click();
+    await this.s.click(tid("open-clients"));
     await this.s.find(tid("clients-view"));
     return new ClientsPage(this.s);
   }
@@ -77,7 +77,7 @@ export class SourcesPage {
     // The list may still be re-rendering from a read at start; a click on a replaced button is
     // lost, so it is clicked again until the view shows.
     await this.s.waitFor("the Catalogue", async () => {
-      if ((await this.s.findAll(tid("catalog-view"))).length === 0) await (await this.s.find(tid("open-catalog"))).click();
+      if ((await this.s.findAll(tid("catalog-view"))).length === 0) await this.s.click(tid("open-catalog"));
       return (await this.s.findAll(tid("catalog-view"))).length === 1;
     });
     return new CatalogPage(this.s);
@@ -88,7 +88,7 @@ export class SourcesPage {
     return found.length ? found[0].text() : null;
   }
   async openAgents() {
-    await (await this.s.find(tid("open-agents"))).click();
+    await this.s.click(tid("open-agents"));
     await this.s.find(tid("agents-list"));
     return new AgentsPage(this.s);
   }
@@ -102,7 +102,7 @@ export class CatalogPage {
   async search(words) {
     await this.s.waitFor("the first listing", async () => (await this.s.findAll(tid("catalog-loading"))).length === 0);
     await (await this.s.find(tid("catalog-words"))).type(words);
-    await (await this.s.find(tid("catalog-search-button"))).click();
+    await this.s.click(tid("catalog-search-button"));
     return this.s.waitFor("the search results", async () => {
       const failed = await this.s.findAll(tid("catalog-error-message"));
       if (failed.length) throw new Error(`search failed: ${await failed[0].text()}`);
@@ -113,7 +113,7 @@ export class CatalogPage {
   }
   /** Opens a result's details; resolves once they show. */
   async open(name) {
-    await (await this.s.find(`${tid("catalog-hit")}[data-name="${name}"] ${tid("catalog-open")}`)).click();
+    await this.s.click(`${tid("catalog-hit")}[data-name="${name}"] ${tid("catalog-open")}`);
     await this.details();
   }
   /** The details shown: name, version and the facts by test id (failing on an error). */
@@ -140,7 +140,7 @@ export class CatalogPage {
     });
   }
   async startAdd() {
-    await (await this.s.find(tid("catalog-add"))).click();
+    await this.s.click(tid("catalog-add"));
     await this.s.find(tid("catalog-inputs"));
   }
   async fill(key, value) {
@@ -152,7 +152,7 @@ export class CatalogPage {
   }
   /** Continue: resolves with the exact command or URL and the secrets' names to confirm. */
   async review() {
-    await (await this.s.find(tid("catalog-review"))).click();
+    await this.s.click(tid("catalog-review"));
     return this.s.waitFor("the exact command or URL", async () => {
       const failed = await this.s.findAll(tid("catalog-add-error-message"));
       if (failed.length) throw new Error(`the add was refused: ${await failed[0].text()}`);
@@ -164,7 +164,7 @@ export class CatalogPage {
   }
   /** The person's yes: resolves on the sources list the app shows afterwards. */
   async confirm() {
-    await (await this.s.find(tid("catalog-confirm"))).click();
+    await this.s.click(tid("catalog-confirm"));
     await this.s.waitFor("the sources list", async () => {
       const failed = await this.s.findAll(tid("catalog-add-error-message"));
       if (failed.length) throw new Error(`the add failed: ${await failed[0].text()}`);
@@ -192,15 +192,15 @@ export class CatalogPage {
   }
   /** Yes to "Look it up?": resolves with the details. */
   async lookUp() {
-    await (await this.s.find(tid("catalog-look-up"))).click();
+    await this.s.click(tid("catalog-look-up"));
     return this.details();
   }
   /** No to "Look it up?". */
   async cancelLink() {
-    await (await this.s.find(`${tid("catalog-link")} ${tid("catalog-close")}`)).click();
+    await this.s.click(`${tid("catalog-link")} ${tid("catalog-close")}`);
   }
   async back() {
-    await (await this.s.find(tid("back"))).click();
+    await this.s.click(tid("back"));
     return new SourcesPage(this.s).open();
   }
 }
@@ -228,11 +228,11 @@ export class AgentsPage {
   }
   /** Adds agent `name` allowed `source` and, of its tools, only `tools`. */
   async addLimited(name, source, tools) {
-    await (await this.s.find(tid("add-agent"))).click();
+    await this.s.click(tid("add-agent"));
     await (await this.s.find(tid("agent-name"))).type(name);
     const choice = tid(`agent-source-${source}`);
-    await (await this.s.find(`${choice} ${tid("agent-source")}`)).click();
-    await (await this.s.find(`${choice} ${tid("agent-choose-tools")}`)).click();
+    await this.s.click(`${choice} ${tid("agent-source")}`);
+    await this.s.click(`${choice} ${tid("agent-choose-tools")}`);
     await this.s.find(`${choice} ${tid("agent-tools")}`);
     // Each click re-renders the editor: every box is found again by its tool.
     const boxes = await this.s.findAll(`${choice} ${tid("agent-tools")} input`);
@@ -243,7 +243,7 @@ export class AgentsPage {
     }
   }
   async save() {
-    await (await this.s.find(tid("agent-save"))).click();
+    await this.s.click(tid("agent-save"));
     return this.s.waitFor("the agent saved", async () => {
       const failed = await this.s.findAll(tid("agents-error-message"));
       if (failed.length) throw new Error(`saving the agent failed: ${await failed[0].text()}`);
@@ -253,7 +253,7 @@ export class AgentsPage {
   }
   /** Copy key: `{ copied: true }`, or the key shown when the window has no clipboard. */
   async copyKey(name) {
-    await (await this.s.find(`${this.row(name)} ${tid("agent-copy-key")}`)).click();
+    await this.s.click(`${this.row(name)} ${tid("agent-copy-key")}`);
     return this.s.waitFor("the key copied or shown", async () => {
       if ((await this.s.findAll(`${this.row(name)} ${tid("agent-key-copied")}`)).length) return { copied: true };
       const shown = await this.s.findAll(`${this.row(name)} ${tid("agent-key")}`);
@@ -263,16 +263,16 @@ export class AgentsPage {
   /** Rotate key, confirmed with the second click; resolves to the notice. */
   async rotate(name) {
     const button = `${this.row(name)} ${tid("agent-rotate")}`;
-    await (await this.s.find(button)).click();
+    await this.s.click(button);
     await this.s.find(`${this.row(name)} ${tid("agent-confirm")}`);
-    await (await this.s.find(button)).click();
+    await this.s.click(button);
     return this.s.waitFor("the rotation", async () => {
       const notice = await this.s.findAll(tid("agents-notice"));
       return notice.length ? notice[0].text() : null;
     });
   }
   async back() {
-    await (await this.s.find(tid("back"))).click();
+    await this.s.click(tid("back"));
     return new SourcesPage(this.s);
   }
 }
@@ -303,7 +303,7 @@ export class ClientsPage {
   }
   /** Chooses the agent Set up writes entries for (`""`: the default's plain entries). */
   async setUpAs(agent) {
-    await (await this.s.find(`${tid("set-up-as")} option[value="${agent}"]`)).click();
+    await this.s.click(`${tid("set-up-as")} option[value="${agent}"]`);
     await this.s.waitFor("the choice", async () => (await (await this.s.find(tid("set-up-as"))).property("value")) === agent);
   }
   /** Whether the row offers a button (`client-set-up`, `client-import`, `client-undo`). */
@@ -317,7 +317,7 @@ export class ClientsPage {
       return found.length ? found[0].text() : null;
     };
     const before = await outcome();
-    await (await this.s.find(`${this.row(id)} ${tid(button)}`)).click();
+    await this.s.click(`${this.row(id)} ${tid(button)}`);
     return this.s.waitFor(`${button}'s outcome`, async () => {
       const failed = await this.s.findAll(`${this.row(id)} ${tid("client-error-message")}`);
       if (failed.length) throw new Error(`${button} failed: ${await failed[0].text()}`);
@@ -326,7 +326,7 @@ export class ClientsPage {
     });
   }
   async back() {
-    await (await this.s.find(tid("back"))).click();
+    await this.s.click(tid("back"));
     return new SourcesPage(this.s);
   }
 }
@@ -356,7 +356,7 @@ export class BridgePage {
   }
   /** Refreshes Connected agents and returns `{ <source or "merged">: sessions }`. */
   async agents() {
-    await (await this.s.find(tid("refresh-agents"))).click();
+    await this.s.click(tid("refresh-agents"));
     const routes = await this.s.findAll(tid("agent-route"));
     const out = {};
     for (const r of routes) out[await r.attribute("data-source")] = Number(await r.attribute("data-sessions"));
@@ -366,17 +366,17 @@ export class BridgePage {
     return (await this.s.findAll(tid("bridge-token"))).length === 1;
   }
   async reveal() {
-    await (await this.s.find(tid("reveal-token"))).click();
+    await this.s.click(tid("reveal-token"));
     return this.s.waitFor("the revealed token", async () => {
       const found = await this.s.findAll(tid("bridge-token"));
       return found.length ? found[0].text() : null;
     });
   }
   async hide() {
-    await (await this.s.find(tid("hide-token"))).click();
+    await this.s.click(tid("hide-token"));
   }
   async pickClient(id) {
-    await (await this.s.find(tid(`client-${id}`))).click();
+    await this.s.click(tid(`client-${id}`));
     await this.s.waitFor(`${id}'s config`, async () => {
       const found = await this.s.findAll(tid("ide-config"));
       return found.length > 0 && (await found[0].attribute("data-client")) === id;
@@ -393,7 +393,7 @@ export class BridgePage {
     return (await this.s.find(tid("config-path"))).text();
   }
   async writeConfig() {
-    await (await this.s.find(tid("write-config"))).click();
+    await this.s.click(tid("write-config"));
     return this.s.waitFor("the write outcome", async () => {
       const failed = await this.s.findAll(tid("write-error-message"));
       if (failed.length) throw new Error(`Write to config failed: ${await failed[0].text()}`);
@@ -402,7 +402,7 @@ export class BridgePage {
     });
   }
   async back() {
-    await (await this.s.find(tid("back"))).click();
+    await this.s.click(tid("back"));
     return new SourcesPage(this.s);
   }
 }
@@ -422,7 +422,7 @@ export class FormPage {
   }
   /** Picks an option of a <select> the way a person does: by clicking it. */
   async select(testid, value) {
-    await (await this.s.find(`${tid(testid)} option[value="${value}"]`)).click();
+    await this.s.click(`${tid(testid)} option[value="${value}"]`);
   }
   async addHttpWithSignIn({ id, name, url }) {
     await this.fill("field-id", id);
@@ -442,7 +442,7 @@ export class FormPage {
     await this.fill("field-scopes", scopes);
   }
   async save() {
-    await (await this.s.find(tid("save-source"))).click();
+    await this.s.click(tid("save-source"));
   }
   async value(testid) {
     return (await this.s.find(tid(testid))).property("value");
@@ -451,7 +451,7 @@ export class FormPage {
     return (await this.s.find(tid(testid))).attribute("placeholder");
   }
   async addSecretRow(name, value) {
-    await (await this.s.find(tid("add-row"))).click();
+    await this.s.click(tid("add-row"));
     const i = (await this.s.findAll('[data-testid^="row-"][data-testid$="-name"]')).length - 1;
     await this.fill(`row-${i}-name`, name);
     await this.fill(`row-${i}-value`, value);
@@ -469,7 +469,7 @@ export class DetailPage {
     return (await this.s.find(tid("detail-badge"))).attribute("data-code");
   }
   async test() {
-    await (await this.s.find(tid("test-source"))).click();
+    await this.s.click(tid("test-source"));
   }
   async toolNames() {
     const tools = await this.s.findAll(tid("tool"));
@@ -491,10 +491,10 @@ export class DetailPage {
     return (await this.s.findAll(tid("tool-change"))).length;
   }
   async rejectTool(name) {
-    await (await this.s.find(`${tid("tool-change")}[data-name="${name}"] ${tid("reject-tool")}`)).click();
+    await this.s.click(`${tid("tool-change")}[data-name="${name}"] ${tid("reject-tool")}`);
   }
   async approveTools() {
-    await (await this.s.find(tid("approve-tools"))).click();
+    await this.s.click(tid("approve-tools"));
   }
   async lastError() {
     const found = await this.s.findAll(tid("detail-error-message"));
@@ -506,7 +506,7 @@ export class DetailPage {
     return found.length ? found[0].attribute("data-action") : null;
   }
   async clickSignIn() {
-    await (await this.s.find(tid("sign-in-action"))).click();
+    await this.s.click(tid("sign-in-action"));
   }
   /** The sign-in URL shown while the browser has it, or null. */
   async signInUrl() {
@@ -555,13 +555,13 @@ export class DetailPage {
     return (await this.s.find(tid("fact-target"))).text();
   }
   async edit() {
-    await (await this.s.find(tid("edit-source"))).click();
+    await this.s.click(tid("edit-source"));
     await this.s.find(tid("source-form"));
     return new FormPage(this.s);
   }
   /** Opens the tool editor and waits for the server's tools; returns their upstream names. */
   async editTools() {
-    await (await this.s.find(tid("edit-tools"))).click();
+    await this.s.click(tid("edit-tools"));
     return this.s.waitFor(
       "the tool editor's rows",
       async () => {
@@ -575,7 +575,7 @@ export class DetailPage {
   }
   /** Clicks a tool's Show-to-agents toggle. */
   async toggleTool(name) {
-    await (await this.s.find(tid(`tool-exposed-${name}`))).click();
+    await this.s.click(tid(`tool-exposed-${name}`));
   }
   async aliasTool(name, alias) {
     // `type` clears the field first.
@@ -586,7 +586,7 @@ export class DetailPage {
     return (await el.text()) || null;
   }
   async saveTools() {
-    await (await this.s.find(tid("save-tools"))).click();
+    await this.s.click(tid("save-tools"));
   }
   /** The MCP revision the detail says the last connection spoke, or null when it says none. */
   async protocol() {
@@ -595,9 +595,9 @@ export class DetailPage {
   }
   /** Tries `name` (after Test listed it) with `args` as JSON; returns at once: the server may ask. */
   async runTool(name, args = "{}") {
-    await (await this.s.find(`${tid("run-tool")} option[value="${name}"]`)).click();
+    await this.s.click(`${tid("run-tool")} option[value="${name}"]`);
     await (await this.s.find(tid("run-args"))).type(args);
-    await (await this.s.find(tid("run-tool-button"))).click();
+    await this.s.click(tid("run-tool-button"));
   }
   /** The tried tool's result text once it shows (failing on an error). */
   async toolResult(timeout) {
@@ -613,18 +613,18 @@ export class DetailPage {
     );
   }
   async toggleEnabled() {
-    await (await this.s.find(tid("toggle-enabled"))).click();
+    await this.s.click(tid("toggle-enabled"));
   }
   async remove() {
     // Each click re-renders the view, so the button is looked up again every time.
-    await (await this.s.find(tid("remove-source"))).click();
+    await this.s.click(tid("remove-source"));
     await this.s.waitFor("the remove confirmation", async () =>
       (await (await this.s.find(tid("remove-source"))).text()).includes("again"),
     );
-    await (await this.s.find(tid("remove-source"))).click();
+    await this.s.click(tid("remove-source"));
   }
   async back() {
-    await (await this.s.find(tid("back"))).click();
+    await this.s.click(tid("back"));
     return new SourcesPage(this.s);
   }
 }
@@ -662,7 +662,7 @@ export class ElicitationDialog {
     await (await this.s.find(tid(`elicit-field-${name}`))).type(value);
   }
   async accept() {
-    await (await this.s.find(tid("elicit-accept"))).click();
+    await this.s.click(tid("elicit-accept"));
   }
   async isGone() {
     return (await this.s.findAll(tid("elicitation-dialog"))).length === 0;

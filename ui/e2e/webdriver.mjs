@@ -61,6 +61,23 @@ export class Session {
     throw new WebDriverError(`${last} after ${timeout} ms`);
   }
 
+  /**
+   * Clicks the first element matching `css`. The view re-renders whenever the engine answers, so
+   * an element found a moment ago may be gone; a stale reference means the click never happened,
+   * and the element is looked up again.
+   */
+  async click(css, timeout = 10_000) {
+    const until = Date.now() + timeout;
+    for (;;) {
+      try {
+        return await (await this.find(css, timeout)).click();
+      } catch (err) {
+        if (!(err instanceof WebDriverError && err.message.includes("stale element")) || Date.now() > until) throw err;
+        await sleep(50);
+      }
+    }
+  }
+
   /** Waits until `check()` returns a truthy value and returns it; `what` names it in the error. */
   async waitFor(what, check, timeout = 15_000) {
     const until = Date.now() + timeout;
