@@ -67,7 +67,7 @@ impl LaunchView {
         Some(Self {
             program: command.clone(),
             args: args.clone(),
-            command_line: shell_words(std::iter::once(command).chain(args)),
+            command_line: profile.transport.target(),
             cwd: cwd.as_ref().map(|dir| dir.display().to_string()),
             env,
             sandbox: profile.sandbox.as_ref().map(|fence| FenceView {

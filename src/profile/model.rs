@@ -403,10 +403,10 @@ impl Transport {
     /// Where it goes, for lists: the URL, or the command line.
     pub fn target(&self) -> String {
         match self {
-            Self::Stdio { command, args, .. } => std::iter::once(command.as_str())
-                .chain(args.iter().map(String::as_str))
-                .collect::<Vec<_>>()
-                .join(" "),
+            // Each word quoted where a shell would split it: `a 'b c'` is two arguments, not three.
+            Self::Stdio { command, args, .. } => {
+                crate::launch::shell_words(std::iter::once(command).chain(args))
+            }
             Self::Http { url, .. } | Self::Sse { url, .. } => url.clone(),
         }
     }

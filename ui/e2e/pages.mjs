@@ -46,9 +46,19 @@ export class SourcesPage {
   }
   /** Imports the MCP config file at `path` through the list's Import; answers with the result's text. */
   async importFile(path) {
-    await (await this.s.find(tid("import-path"))).type(path);
-    await this.s.click(tid("import-button"));
-    return (await this.s.find(tid("import-result"))).text();
+    // A re-render between typing and clicking loses the typed path (or the element): type and
+    // click again until the result shows.
+    let sentAt = 0;
+    return this.s.waitFor("the import's result", async () => {
+      const found = await this.s.findAll(tid("import-result"));
+      if (found.length) return found[0].text();
+      if (Date.now() - sentAt > 3_000) {
+        sentAt = Date.now();
+        await (await this.s.find(tid("import-path"))).type(path);
+        await this.s.click(tid("import-button"));
+      }
+      return null;
+    }, 30_000);
   }
   /** The line under a row waiting for approval (what it would run), or null. */
   async approvalLine(id) {
