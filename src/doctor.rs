@@ -388,6 +388,11 @@ async fn bridge_port_finding(engine: &Engine, port: u16) -> Finding {
 /// or tokens is not reported again.
 async fn source(engine: &Engine, profile: &Profile, keychain_usable: bool) -> Vec<Finding> {
     let id = profile.id().to_string();
+    if profile.waits_for_approval() {
+        let said =
+            "waiting for your approval (a program from outside that has not run); agents do not see it";
+        return vec![Finding::new(Area::Source, id, Outcome::Ok, said)];
+    }
     if !profile.enabled {
         return vec![Finding::new(Area::Source, id, Outcome::Ok, "disabled; agents do not see it")];
     }

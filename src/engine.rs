@@ -47,6 +47,9 @@ pub struct ImportOutcome {
     pub added: Vec<SourceId>,
     /// Entries not imported, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Of `added`, the stdio servers stored disabled until the person approves what they run.
+    #[cfg_attr(feature = "ts", ts(as = "Vec<String>"))]
+    pub waiting_for_approval: Vec<SourceId>,
 }
 
 /// Profiles, the vault and Lanyard's folders, together.
@@ -153,6 +156,8 @@ impl Engine {
         let after = self.profiles.update(|file| {
             let mut profile = file.require(id)?.clone();
             change(&mut profile);
+            // Enabling is the approval a source from outside waits for.
+            profile.waiting_for_approval &= !profile.enabled;
             if !secrets.is_empty() {
                 // The file's only sign of a new secret value: a running hub sees the profile
                 // change and resolves the source again.
@@ -681,12 +686,18 @@ impl Engine {
 
     /// Adds each profile of an import whose id is free; a clash is reported as skipped.
     async fn add_imported(&self, report: ImportReport) -> Result<ImportOutcome, Error> {
-        let mut outcome = ImportOutcome { added: Vec::new(), skipped: report.skipped };
+        let mut outcome = ImportOutcome { skipped: report.skipped, ..ImportOutcome::default() };
         for entry in report.profiles {
             let id = entry.profile.id().clone();
             let name = entry.profile.display_name().to_owned();
+            let waits = entry.profile.waits_for_approval();
             match self.add_profile(entry.profile, entry.secrets).await {
-                Ok(()) => outcome.added.push(id),
+                Ok(()) => {
+                    if waits {
+                        outcome.waiting_for_approval.push(id.clone());
+                    }
+                    outcome.added.push(id);
+                }
                 Err(Error::Profile(ProfileError::AlreadyExists { .. })) => {
                     outcome.skipped.push(Skipped::clash(name, &id))
                 }
@@ -734,6 +745,9 @@ impl Engine {
     }
 
     async fn state_of(&self, profile: &Profile, activity: &TokenActivity) -> Result<SourceState, Error> {
+        if profile.waits_for_approval() {
+            return Ok(SourceState::WaitingForApproval);
+        }
         if !profile.enabled {
             return Ok(SourceState::Disabled);
         }

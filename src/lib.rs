@@ -22,6 +22,7 @@ pub mod filter;
 pub mod fuzz;
 pub mod history;
 pub mod ids;
+pub mod launch;
 pub mod net;
 pub mod oauth;
 pub mod paths;

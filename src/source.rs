@@ -19,6 +19,9 @@ use crate::remedy::Remedy;
 pub enum SourceState {
     /// Switched off in its profile; agents do not see it.
     Disabled,
+    /// A stdio server from outside (an import, a project's file, a link), stored switched off
+    /// until the person has read what it runs and enabled it; agents do not see it.
+    WaitingForApproval,
     /// Nothing stands in the way of connecting.
     Ready,
     /// A stdio source whose program is not found (not on `PATH`, or no such file): starting it
@@ -122,6 +125,7 @@ impl SourceState {
     pub fn summary(&self) -> String {
         match self {
             Self::Disabled => "disabled".to_owned(),
+            Self::WaitingForApproval => "waiting for your approval".to_owned(),
             Self::Ready => "ready".to_owned(),
             Self::CommandNotFound { command } => format!("command `{command}` not found"),
             Self::MissingSecret { reference } => format!("missing secret `{reference}`"),
@@ -164,6 +168,7 @@ impl SourceState {
     pub fn remedy(&self) -> Option<Remedy> {
         match self {
             Self::Disabled => Some(Remedy::Enable),
+            Self::WaitingForApproval => Some(Remedy::Approve),
             Self::MissingSecret { reference } => {
                 Some(Remedy::StoreSecret { reference: reference.to_string() })
             }
@@ -215,6 +220,10 @@ pub struct SourceStatus {
     /// *tools changed*.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tool_changes: Vec<crate::pins::PendingTool>,
+    /// What a stdio source runs (command line, folder, environment names, fence), for the person
+    /// to check, above all while it waits for their approval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch: Option<crate::launch::LaunchView>,
 }
 
 /// What `lanyard status` shows of an identity session (enterprise-managed authorization): never
@@ -265,6 +274,7 @@ impl SourceStatus {
             identity: None,
             sandbox: None,
             tool_changes: Vec::new(),
+            launch: crate::launch::LaunchView::of(profile),
         }
     }
 }
@@ -406,6 +416,7 @@ mod tests {
         let reference = SecretRef::header("X-Api-Key");
         let cases = [
             (SourceState::Disabled, Some(Remedy::Enable)),
+            (SourceState::WaitingForApproval, Some(Remedy::Approve)),
             (SourceState::Ready, None),
             // The fix (install a program) is outside Lanyard: the hint says it in words only.
             (SourceState::CommandNotFound { command: "mcp-x".into() }, None),

@@ -28,6 +28,8 @@ pub struct Added {
     pub secrets_stored: usize,
     /// The sign-in kind the source got (`none`, `headers`, `oauth`).
     pub auth: &'static str,
+    /// Stored disabled until the person approves what it runs (a stdio server from a link).
+    pub waiting_for_approval: bool,
 }
 
 /// The questions still to ask before adding `plan` over `existing` (or as a new source): an
@@ -99,14 +101,22 @@ pub fn may_update(existing: &Profile, plan: &Plan) -> Result<(), CatalogError> {
 
 /// Saves `plan` with `answers` as source `id`: a new source with `auth`, or, when `id` was made
 /// from the same server, that source at the plan's version (keeping its settings and secrets).
-/// A source of that id made some other way is left alone.
+/// A source of that id made some other way is left alone. `from_link`: a web page asked for it
+/// (a `lanyard://` link), so a program it runs is stored disabled until the person approves it,
+/// as an imported one is; an update from a link too, since the program changes.
 pub async fn add(
     engine: &Engine,
     plan: &Plan,
     id: &SourceId,
     answers: &Answers,
     auth: Auth,
+    from_link: bool,
 ) -> Result<Added, crate::Error> {
+    let hold = |profile: &mut Profile| {
+        if from_link {
+            profile.hold_for_approval_if_stdio();
+        }
+    };
     let existing = engine.load()?.get(id).cloned();
     let Some(existing) = existing else {
         let built = plan.build(answers, None)?;
@@ -115,9 +125,17 @@ pub async fn add(
         profile.name = plan.title.clone();
         profile.auth = auth;
         profile.catalog = Some(plan.origin());
-        let auth = profile.auth.kind_name();
+        hold(&mut profile);
+        let (auth, waiting_for_approval) = (profile.auth.kind_name(), profile.waits_for_approval());
         engine.add_profile(profile, built.secrets).await?;
-        return Ok(Added { id: id.clone(), updated: false, shown, secrets_stored, auth });
+        return Ok(Added {
+            id: id.clone(),
+            updated: false,
+            shown,
+            secrets_stored,
+            auth,
+            waiting_for_approval,
+        });
     };
     may_update(&existing, plan)?;
     let built = plan.build(answers, Some(&existing.transport))?;
@@ -128,9 +146,17 @@ pub async fn add(
         .edit_profile(id, built.secrets, |profile| {
             profile.transport = transport;
             profile.catalog = Some(origin);
+            hold(profile);
         })
         .await?;
-    Ok(Added { id: id.clone(), updated: true, shown, secrets_stored, auth: saved.auth.kind_name() })
+    Ok(Added {
+        id: id.clone(),
+        updated: true,
+        shown,
+        secrets_stored,
+        auth: saved.auth.kind_name(),
+        waiting_for_approval: saved.waits_for_approval(),
+    })
 }
 
 #[cfg(test)]

@@ -64,6 +64,10 @@ pub struct AddRequest {
     pub answers: BTreeMap<String, String>,
     /// `false`: only say exactly what would be saved; `true`: the person said yes, save it.
     pub confirmed: bool,
+    /// A web page's `lanyard://` link led here: a program it runs waits for the person's
+    /// approval before it may run.
+    #[serde(default)]
+    pub from_link: bool,
 }
 
 /// The catalogue's answer to a [`Request`].
@@ -217,6 +221,8 @@ pub struct AddedView {
     pub secrets_stored: usize,
     /// The sign-in the source got: `none`, `headers` or `oauth` (then it needs Connect).
     pub auth: String,
+    /// Stored disabled until the person approves what it runs (a program a link asked for).
+    pub waiting_for_approval: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -440,13 +446,14 @@ async fn add(engine: &Engine, request: AddRequest) -> Result<Answer, crate::Erro
         Some(profile) => profile.auth.clone(),
         None => sign_in_kind(&built, catalog.timeout()).await,
     };
-    let added = super::add(engine, &plan, &id, &answers, auth).await?;
+    let added = super::add(engine, &plan, &id, &answers, auth, request.from_link).await?;
     Ok(Answer::Added(AddedView {
         id: added.id.to_string(),
         updated: added.updated,
         shown: added.shown,
         secrets_stored: added.secrets_stored,
         auth: added.auth.to_owned(),
+        waiting_for_approval: added.waiting_for_approval,
     }))
 }
 

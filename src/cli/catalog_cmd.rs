@@ -230,7 +230,7 @@ pub async fn add(engine: &Engine, args: CatalogAddArgs) -> Result<()> {
         Some(profile) => profile.auth.clone(),
         None => sign_in_kind(&built, catalog.timeout()).await,
     };
-    let added = lanyard::catalog::add(engine, &plan, &id, &answers, auth).await?;
+    let added = lanyard::catalog::add(engine, &plan, &id, &answers, auth, false).await?;
     if added.updated {
         println!("Updated source `{id}` to {} {}.", plan.name, plan.version);
     } else {

@@ -249,6 +249,7 @@ pub(super) async fn add_imported(
         let mut row = json!({
             "id": id, "name": name, "transport": entry.profile.transport.kind(),
             "secrets": entry.secrets.len(), "notes": entry.notes, "enabled": entry.profile.enabled,
+            "waiting_for_approval": entry.profile.waits_for_approval(),
         });
         if let Transport::Stdio { command, args, env, cwd } = &entry.profile.transport {
             row["command"] = json!(std::iter::once(command).chain(args).collect::<Vec<_>>());
@@ -302,10 +303,10 @@ pub(super) fn print_imported(dry_run: bool, from: &str, imported: &[Imported], s
     for (name, reason) in skipped {
         println!("  - skipped `{name}`: {reason}");
     }
-    let waiting = imported.iter().filter(|Imported { row, .. }| row["enabled"] == false).count();
+    let waiting = imported.iter().filter(|Imported { row, .. }| row["waiting_for_approval"] == true).count();
     if waiting > 0 {
         println!(
-            "{waiting} stdio server(s) stored disabled: nothing runs until you check the command above and enable it."
+            "{waiting} stdio server(s) stored disabled, waiting for your approval: nothing runs until you check the command above and enable it."
         );
     }
 }
@@ -346,25 +347,15 @@ fn keychain_name(engine: &Engine) -> String {
 /// argument quoted where it needs to be), the working folder and the environment's names (their
 /// values are in the keychain or are variables).
 fn print_for_approval(row: &serde_json::Value, command: &[serde_json::Value]) {
-    let line: Vec<String> =
-        command.iter().map(|part| shell_quoted(part.as_str().unwrap_or_default())).collect();
-    println!("      runs: {}", line.join(" "));
+    let words = command.iter().map(|part| part.as_str().unwrap_or_default());
+    println!("      runs: {}", lanyard::launch::shell_words(words));
     println!("      in: {}", row["cwd"].as_str().unwrap_or("(Lanyard's own working folder)"));
     let names: Vec<&str> =
         row["env_names"].as_array().into_iter().flatten().filter_map(|n| n.as_str()).collect();
     println!("      env: {}", if names.is_empty() { "(none)".to_owned() } else { names.join(", ") });
-    if row["enabled"] == false
+    if row["waiting_for_approval"] == true
         && let Some(Ok(id)) = row["id"].as_str().map(str::parse::<SourceId>)
     {
-        println!("      disabled: {}", Remedy::Enable.command(&id));
+        println!("      waiting for your approval: {}", Remedy::Approve.command(&id));
     }
-}
-
-/// `text` as a POSIX shell would need it to read one word.
-fn shell_quoted(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | '@' | '+' | ',')
-        });
-    if plain { text.to_owned() } else { format!("'{}'", text.replace('\'', r"'\''")) }
 }

@@ -137,6 +137,7 @@ mod tests {
 
         let taken = engine.take_over(client, &path, "/bin/lanyard").await.unwrap();
         assert_eq!(taken.imported.added, vec!["my-server".parse::<SourceId>().unwrap()]);
+        assert_eq!(taken.imported.waiting_for_approval, taken.imported.added, "and it says the server waits");
         let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(
             file["mcpServers"]["My Server"],
@@ -145,7 +146,7 @@ mod tests {
         );
         let id: SourceId = "my-server".parse().unwrap();
         let source = engine.profile(&id).expect("the server is a source now");
-        assert!(!source.enabled, "a stdio server taken over waits for the person to enable it");
+        assert!(source.waits_for_approval(), "a stdio server taken over waits for the person's approval");
 
         let again = engine.take_over(client, &path, "/bin/lanyard").await.unwrap();
         assert!(again.imported.added.is_empty() && again.written.is_none(), "nothing left to take over");

@@ -180,9 +180,7 @@ fn import_entry(name: &str, entry: &Value) -> Result<ImportedProfile, String> {
     profile.name = Some(name.to_owned());
     // A program from someone else's file runs with the person's rights: it waits for them to
     // read its command line and enable it (`lanyard profile edit <id> --enable`).
-    if matches!(profile.transport, Transport::Stdio { .. }) {
-        profile.enabled = false;
-    }
+    profile.hold_for_approval_if_stdio();
     if has_headers {
         profile.auth = Auth::Headers;
     }

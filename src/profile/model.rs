@@ -76,6 +76,12 @@ pub struct Profile {
     pub name: Option<String>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub enabled: bool,
+    /// Disabled because the person has not approved what it runs yet: a stdio server that came
+    /// from outside (an import, a client's or a project's file, a `lanyard://` link), as against
+    /// one they switched off. Enabling it is the approval and clears this (see
+    /// [`Profile::waits_for_approval`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub waiting_for_approval: bool,
     /// A PEM file of extra CAs trusted for this source's requests (its server, discovery,
     /// sign-in and tokens), on top of the OS store and `LANYARD_CA_BUNDLE`. At the source level,
     /// not in `transport`, because the sign-in endpoints need it as much as the server does.
@@ -141,6 +147,7 @@ impl Profile {
             id: Some(id),
             name: None,
             enabled: true,
+            waiting_for_approval: false,
             ca_bundle: None,
             sandbox: None,
             transport,
@@ -153,6 +160,22 @@ impl Profile {
             protocol: Protocol::Auto,
             secrets_revision: 0,
             catalog: None,
+        }
+    }
+
+    /// Whether it is off until the person approves what it runs (rather than switched off by
+    /// them). An enabled profile never waits, whatever the file says.
+    pub fn waits_for_approval(&self) -> bool {
+        !self.enabled && self.waiting_for_approval
+    }
+
+    /// Stores a stdio server from outside switched off until the person approves its command:
+    /// it would run with their rights, and a file or a link is no proof that they want it to.
+    /// Anything else (a URL to connect to) is left as it is.
+    pub fn hold_for_approval_if_stdio(&mut self) {
+        if matches!(self.transport, Transport::Stdio { .. }) {
+            self.enabled = false;
+            self.waiting_for_approval = true;
         }
     }
 
@@ -380,10 +403,10 @@ impl Transport {
     /// Where it goes, for lists: the URL, or the command line.
     pub fn target(&self) -> String {
         match self {
-            Self::Stdio { command, args, .. } => std::iter::once(command.as_str())
-                .chain(args.iter().map(String::as_str))
-                .collect::<Vec<_>>()
-                .join(" "),
+            // Each word quoted where a shell would split it: `a 'b c'` is two arguments, not three.
+            Self::Stdio { command, args, .. } => {
+                crate::launch::shell_words(std::iter::once(command).chain(args))
+            }
             Self::Http { url, .. } | Self::Sse { url, .. } => url.clone(),
         }
     }

@@ -39,6 +39,9 @@ pub enum Remedy {
     ChangeSetting { setting: Setting },
     /// Turn the source on (`--enable`).
     Enable,
+    /// Read what the source would run, then turn it on: the approval a stdio server from outside
+    /// waits for.
+    Approve,
     /// Store the secret the profile refers to again (its keychain entry's name, never its value).
     StoreSecret { reference: String },
     /// Nothing to do but check the server: it could not be reached, and Lanyard tries again later.
@@ -68,6 +71,9 @@ impl Remedy {
             }
             Remedy::ChangeSetting { setting } => setting.command(id),
             Remedy::Enable => format!("enable it with `lanyard profile edit {id} --enable`"),
+            Remedy::Approve => format!(
+                "check the command it runs (`lanyard profile show {id}`), then approve it with `lanyard profile edit {id} --enable`"
+            ),
             Remedy::StoreSecret { reference } => match store_flag(reference) {
                 Some(flag) => format!("store it with `lanyard profile edit {id} {flag}`"),
                 None => format!("store it again with `lanyard profile edit {id}` (secret `{reference}`)"),

@@ -91,6 +91,7 @@ impl Remedy {
             }
             Remedy::ChangeSetting { setting } => setting.in_window(id),
             Remedy::Enable => "click Enable".to_owned(),
+            Remedy::Approve => "check the command it runs, then click Approve and enable".to_owned(),
             Remedy::StoreSecret { reference } if oauth && *reference == SecretRef::client_secret().0 => {
                 format!("the app's form does not set a pre-registered client's secret yet: {}", self.command(id))
             }
@@ -171,6 +172,7 @@ mod tests {
             Remedy::SignIn,
             Remedy::GrantScopes { scopes: vec!["mcp:admin".into(), "mcp:write".into()] },
             Remedy::Enable,
+            Remedy::Approve,
             Remedy::StoreSecret { reference: "header/X-Api-Key".into() },
             Remedy::StoreSecret { reference: SecretRef::client_secret().0 },
             Remedy::ServerUnreachable,

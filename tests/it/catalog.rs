@@ -354,6 +354,7 @@ async fn issue_19_the_window_searches_sees_exactly_what_it_adds_and_adds_with_it
             choice: None,
             answers: answers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             confirmed,
+            from_link: false,
         })
     };
     let missing = ask(add(&[], false)).await.unwrap_err();
@@ -444,9 +445,36 @@ async fn issue_19_the_window_searches_sees_exactly_what_it_adds_and_adds_with_it
         choice: Some(Choice::Remote(0)),
         answers: Default::default(),
         confirmed: false,
+        from_link: false,
     });
     let Answer::Prepared(prepared) = ask(prepare).await.unwrap() else { panic!("prepared") };
     assert_eq!((prepared.shown.as_str(), prepared.remote), ("https://weather.example.net/mcp", true));
+
+    // A program a web page's link asked for is stored disabled, waiting for the person's
+    // approval, whatever they confirmed in the window; the status says so and shows what it runs.
+    let from_link = Request::Add(AddRequest {
+        registry: registry.url.clone(),
+        name: WEATHER.into(),
+        version: "3.2.0".into(),
+        id: "weather".into(),
+        choice: Some(Choice::Package(0)),
+        answers: [("env:WEATHER_API_KEY".to_owned(), "k3y".to_owned())].into(),
+        confirmed: true,
+        from_link: true,
+    });
+    let Answer::Added(added) = ask(from_link).await.unwrap() else { panic!("added") };
+    assert!(added.waiting_for_approval, "a program from a link waits");
+    let weather_id = id("weather");
+    let row = engine.status(Some(&weather_id)).await.unwrap().remove(0);
+    assert_eq!(row.state, lanyard::source::SourceState::WaitingForApproval);
+    let launch = row.launch.expect("a stdio source shows what it runs");
+    assert!(launch.command_line.starts_with("docker run"), "{}", launch.command_line);
+    assert!(launch.env.iter().any(|v| v.name == "WEATHER_API_KEY" && v.secret.is_some()), "{:?}", launch.env);
+    let Err(err) = engine.connect(&weather_id).await else { panic!("nothing runs before the approval") };
+    assert!(err.to_string().contains("disabled"), "{err}");
+    engine.edit_profile(&weather_id, Vec::new(), |p| p.enabled = true).await.unwrap();
+    assert!(!engine.profile(&weather_id).unwrap().waiting_for_approval, "enabling is the approval");
+    engine.remove_profile(&weather_id).await.unwrap();
 
     engine.remove_profile(&source).await.unwrap();
 }

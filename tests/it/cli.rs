@@ -308,15 +308,33 @@ fn an_imported_stdio_server_runs_only_once_enabled() {
     assert!(import.stdout.contains(&format!("in: {}", dir.display())), "{}", import.stdout);
     assert!(import.stdout.contains("env: LEVEL"), "{}", import.stdout);
     assert!(import.stdout.contains("lanyard profile edit repo-tool --enable"), "{}", import.stdout);
-    assert_eq!(home.run(&["status", "repo-tool", "--json"]).ok().json()["sources"][0]["enabled"], false);
+    let waiting = home.run(&["status", "repo-tool", "--json"]).ok().json()["sources"][0].clone();
+    assert_eq!(
+        (&waiting["enabled"], &waiting["state"]),
+        (&false.into(), &"waiting_for_approval".into()),
+        "{waiting}"
+    );
+    assert_eq!(
+        waiting["launch"]["command_line"],
+        format!("{} --flag 'two words'", script.display()).as_str(),
+        "the status shows what it would run: {waiting}"
+    );
+    assert_eq!(waiting["launch"]["env"], serde_json::json!([{"name": "LEVEL", "secret": null}]), "{waiting}");
+    let listed = home.run(&["status"]).ok();
+    assert!(listed.stdout.contains("waiting for your approval"), "{}", listed.stdout);
 
     home.run(&["tools", "repo-tool"]).fails_with(5, "disabled");
     home.run(&["call", "repo-tool", "echo"]).fails_with(5, "disabled");
     assert!(!marker.exists(), "nothing ran before the person enabled it");
 
     home.run(&["profile", "edit", "repo-tool", "--enable"]).ok();
+    assert!(!marker.exists(), "enabling alone runs nothing");
+    assert!(!std::fs::read_to_string(home.profile_file()).unwrap().contains("waiting_for_approval"));
     home.run(&["tools", "repo-tool"]).ok();
     assert!(marker.exists(), "it runs once enabled");
+    home.run(&["profile", "edit", "repo-tool", "--disable"]).ok();
+    let off = home.run(&["status", "repo-tool", "--json"]).ok().json();
+    assert_eq!(off["sources"][0]["state"], "disabled", "switched off by the person, not waiting: {off}");
 }
 
 #[test]

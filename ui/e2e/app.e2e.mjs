@@ -419,6 +419,45 @@ try {
       await session.waitFor("the pinned row to go", async () => (await sources.badge("pinned")) === null);
     });
 
+    await step("an imported stdio server waits for approval: the list and the detail show its exact command, folder and environment names; nothing runs until Approve and enable, then Test runs it", async () => {
+      // A project's .mcp.json whose server leaves a marker when it starts.
+      const project = join(dataDir, "e2e-project");
+      await mkdir(project, { recursive: true });
+      const marker = join(project, "ran.marker");
+      const script = join(project, "server.sh");
+      await writeFile(script, `#!/bin/sh\ntouch '${marker}'\nexec '${env("TEST_SERVER_BIN")}' stdio\n`, { mode: 0o755 });
+      const config = join(project, ".mcp.json");
+      await writeFile(
+        config,
+        JSON.stringify({ mcpServers: { "repo tool": { command: script, args: ["--flag", "two words"], cwd: project, env: { LEVEL: "${LEVEL:-info}" } } } }),
+      );
+      sources = await new SourcesPage(session).open();
+      const result = await sources.importFile(config);
+      assert.match(result, /Waiting for your approval: repo-tool/, result);
+      await session.waitFor("the waiting row", async () => (await sources.badge("repo-tool")) === "waiting-for-approval");
+      assert.equal(await sources.action("repo-tool"), "details", "approved in the detail, where the command shows in full");
+      assert.match(await sources.approvalLine("repo-tool"), /two words/);
+      await shot("27-waiting-for-approval");
+      const detail = await sources.openSource("repo-tool");
+      const approval = await session.waitFor("the approval", () => detail.approval());
+      assert.equal(approval.commandLine, `${script} --flag 'two words'`);
+      assert.deepEqual(approval.args, ['"--flag"', '"two words"'], "each argument on its own, quoted");
+      assert.equal(approval.cwd, project);
+      assert.deepEqual(approval.env, ["LEVEL"], "the environment's names, not its values");
+      assert.equal(await detail.badge(), "waiting-for-approval");
+      await shot("28-approve");
+      assert.ok(!existsSync(marker), "nothing ran before the approval");
+      await detail.approve();
+      await session.waitFor("Ready after the approval", async () => (await detail.badge()) === "ready");
+      assert.equal(await detail.approval(), null, "it no longer waits");
+      await detail.test();
+      await session.waitFor("the tools of the approved server", async () => (await detail.toolNames()).includes("echo"), 30_000);
+      assert.ok(existsSync(marker), "approved, it runs");
+      await detail.remove();
+      sources = await new SourcesPage(session).open();
+      await session.waitFor("the repo-tool row to go", async () => (await sources.badge("repo-tool")) === null);
+    });
+
     const tokenRequests = async (grant) => (await fixture.stats()).token_requests[grant] ?? 0;
     let connectedUntil = 0;
 

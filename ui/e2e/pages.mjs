@@ -44,6 +44,27 @@ export class SourcesPage {
     const found = await this.s.findAll(`${this.row(id)} ${tid("scopes")}`);
     return found.length ? (await found[0].attribute("data-scopes")).split(" ") : null;
   }
+  /** Imports the MCP config file at `path` through the list's Import; answers with the result's text. */
+  async importFile(path) {
+    // A re-render between typing and clicking loses the typed path (or the element): type and
+    // click again until the result shows.
+    let sentAt = 0;
+    return this.s.waitFor("the import's result", async () => {
+      const found = await this.s.findAll(tid("import-result"));
+      if (found.length) return found[0].text();
+      if (Date.now() - sentAt > 3_000) {
+        sentAt = Date.now();
+        await (await this.s.find(tid("import-path"))).type(path);
+        await this.s.click(tid("import-button"));
+      }
+      return null;
+    }, 30_000);
+  }
+  /** The line under a row waiting for approval (what it would run), or null. */
+  async approvalLine(id) {
+    const found = await this.s.findAll(`${this.row(id)} ${tid("row-approval")}`);
+    return found.length ? found[0].text() : null;
+  }
   async add() {
     await this.s.click(tid("add-source"));
     return new FormPage(this.s);
@@ -470,6 +491,23 @@ export class DetailPage {
   }
   async test() {
     await this.s.click(tid("test-source"));
+  }
+  /** The approval a stdio server from outside waits for, with what it runs; null when none. */
+  async approval() {
+    const found = await this.s.findAll(tid("approval"));
+    if (!found.length) return null;
+    const text = async (id) => (await this.s.find(`${tid("approval")} ${tid(id)}`)).text();
+    const args = await this.s.findAll(`${tid("approval")} ${tid("launch-arg")}`);
+    const env = await this.s.findAll(`${tid("approval")} ${tid("launch-env-name")}`);
+    return {
+      commandLine: await text("launch-command"),
+      args: await Promise.all(args.map((a) => a.text())),
+      cwd: await text("launch-cwd"),
+      env: await Promise.all(env.map((e) => e.attribute("data-name"))),
+    };
+  }
+  async approve() {
+    await this.s.click(tid("approve-source"));
   }
   async toolNames() {
     const tools = await this.s.findAll(tid("tool"));

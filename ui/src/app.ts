@@ -134,8 +134,11 @@ export class App {
     this.tests.delete(added.id);
     this.route = { view: "list" };
     const verb = added.updated ? "Updated" : "Added";
-    this.notice =
-      added.auth === "oauth" ? `${verb} source ${added.id}. It needs a sign-in: click Connect.` : `${verb} source ${added.id}.`;
+    this.notice = added.waitingForApproval
+      ? `${verb} source ${added.id}. A link asked for it, so it waits for your approval: nothing runs until you check its command and approve it.`
+      : added.auth === "oauth"
+        ? `${verb} source ${added.id}. It needs a sign-in: click Connect.`
+        : `${verb} source ${added.id}.`;
     await this.reload();
     this.root.querySelector<HTMLElement>("h1")?.focus();
     void this.readOutdated();

@@ -84,7 +84,7 @@ describe("App, Catalogue view", () => {
                 return { kind: "prepared", content: { id: request.id, remote: true, shown: "http://127.0.0.1:1/mcp", secretNames: ["X-Api-Key"], updates: null } };
               }
               sources = [source({ id: String(request.id), name: "Echo", transport: "http" })];
-              return { kind: "added", content: { id: request.id, updated: false, shown: "http://127.0.0.1:1/mcp", secretsStored: 1, auth: "headers" } };
+              return { kind: "added", content: { id: request.id, updated: false, shown: "http://127.0.0.1:1/mcp", secretsStored: 1, auth: "headers", waitingForApproval: false } };
           }
           throw new Error(`unexpected catalog request ${JSON.stringify(request)}`);
         default:
@@ -138,6 +138,7 @@ describe("App, Catalogue view", () => {
         choice: { kind: "remote", index: 0 },
         answers: { "header:X-Api-Key": "s3cret", "header:X-Team": "core" },
         confirmed: false,
+        fromLink: false,
       },
     ]);
     expect(root.textContent, "the secret is never shown back").not.toContain("s3cret");
@@ -181,6 +182,12 @@ describe("App, Catalogue view", () => {
       { kind: "details", registry: "https://evil.example", name: "io.github.lanyard-tests/echo", version: "1.0.0", choice: null },
     ]);
     expect(requests("add"), "a link runs nothing by itself").toHaveLength(0);
+    q("catalog-add")!.click();
+    input("header:X-Api-Key").value = "k";
+    input("header:X-Api-Key").dispatchEvent(new Event("input"));
+    q("catalog-review")!.click();
+    await vi.waitFor(() => expect(q("catalog-exact")).not.toBeNull());
+    expect(requests("add").map((r) => r.fromLink), "a program a link adds waits for the person's approval").toEqual([true]);
   });
 
   it("Cancel on a link's question looks nothing up", async () => {

@@ -194,6 +194,8 @@ export class CatalogPanel {
       id: id.trim(),
       choice: details.plan?.choice ?? null,
       answers: answersOf(details.plan?.questions ?? [], values),
+      // A program a web page's link asked for waits for the person's approval once added.
+      fromLink: this.fromLink,
     };
   }
 }

@@ -59,6 +59,8 @@ pub struct SourceView {
     pub protocol: Option<String>,
     /// The tools withheld from agents since their definition changed: *tools changed*.
     pub tool_changes: Vec<lanyard::pins::PendingTool>,
+    /// What a stdio source runs, for the person to check (above all before approving it).
+    pub launch: Option<lanyard::launch::LaunchView>,
 }
 
 /// The engine's auth kinds, as the UI branches on them.
@@ -99,6 +101,8 @@ impl From<AuthKind> for AuthView {
 #[ts(export, export_to = TS_DIR)]
 pub enum StateView {
     Disabled,
+    /// A stdio server from outside, disabled until the person approves what it runs.
+    WaitingForApproval,
     Ready,
     MissingSecret {
         reference: String,
@@ -149,6 +153,7 @@ impl StateView {
     fn of(state: &SourceState, ctx: Context<'_>) -> Self {
         match state {
             SourceState::Disabled => Self::Disabled,
+            SourceState::WaitingForApproval => Self::WaitingForApproval,
             SourceState::Ready => Self::Ready,
             SourceState::MissingSecret { reference } => {
                 Self::MissingSecret { reference: reference.to_string() }
@@ -194,6 +199,7 @@ impl From<SourceStatus> for SourceView {
             activity,
             protocol: row.protocol,
             tool_changes: row.tool_changes,
+            launch: row.launch,
         }
     }
 }

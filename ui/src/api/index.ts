@@ -45,6 +45,7 @@ export type { AgentUse } from "./generated/AgentUse";
 export type { ToolRule } from "./generated/ToolRule";
 export type { RevealedToken };
 export type { PendingTool } from "./generated/PendingTool";
+export type { LaunchView } from "./generated/LaunchView";
 export type { HealthView, HubView, IdeClientView, IdeConfigView, WrittenView };
 export type { CliView } from "./generated/CliView";
 export type { ClientsView, TakenOverView, UndoneView };

@@ -17,6 +17,7 @@ export type BadgeCode =
   | "missing-secret"
   | "error"
   | "disabled"
+  | "waiting-for-approval"
   | "unknown";
 
 export interface Badge {
@@ -67,13 +68,19 @@ export function tokensOf(source: SourceView): TokensView | undefined {
 /** Whether the source signs in with a person's browser (OAuth), so Connect applies. */
 export const usesSignIn = (source: SourceView): boolean => source.auth === "oauth";
 
+/** A stdio server from outside (an import, a project's file, a link), off until the person
+ *  approves what it runs. */
+export const waitsForApproval = (source: SourceView): boolean => source.state.kind === "waitingForApproval";
+
 export function badgeFor(source: SourceView, test?: TestOutcome, signIn?: SignInProgress): Badge {
-  if (source.state.kind !== "disabled" && (signIn?.kind === "starting" || signIn?.kind === "waiting")) {
+  if (source.enabled && (signIn?.kind === "starting" || signIn?.kind === "waiting")) {
     return { label: "Signing in…", tone: "muted", code: "signing-in" };
   }
   switch (source.state.kind) {
     case "disabled":
       return { label: "Disabled", tone: "muted", code: "disabled" };
+    case "waitingForApproval":
+      return { label: "Waiting for your approval", tone: "warn", code: "waiting-for-approval" };
     case "needsSignIn":
       return { label: "Needs sign-in", tone: "warn", code: "needs-sign-in" };
     case "needsMoreScope":
@@ -117,6 +124,8 @@ export type MainAction = { kind: MainActionKind; label: string };
  */
 export function mainActionFor(source: SourceView, test?: TestOutcome, signIn?: SignInProgress): MainAction {
   if (source.state.kind === "disabled") return { kind: "enable", label: "Enable" };
+  // Approving is done where the command shows in full: the detail.
+  if (waitsForApproval(source)) return { kind: "details", label: "Review…" };
   if (signIn?.kind === "starting" || signIn?.kind === "waiting") {
     return { kind: "busy", label: "Waiting for the browser…" };
   }

@@ -73,13 +73,14 @@ describe("outcomes in words", () => {
 
   it("Import: the new sources, the skipped ones with why, and the file", () => {
     const lines = importLines({
-      imported: { added: ["mine", "docs"], skipped: [{ name: "gh", reason: "a source `gh` already exists" }] },
+      imported: { added: ["mine", "docs"], skipped: [{ name: "gh", reason: "a source `gh` already exists" }], waiting_for_approval: ["mine"] },
       written: { path: "/c/mcp.json", backup: "/c/mcp.json.lanyard-backup", changed: true, added: [], replaced: ["mine", "docs"], keyVar: null },
     });
     expect(lines[0]).toBe("Imported 2 servers as sources: mine, docs.");
-    expect(lines[1]).toBe("Skipped gh: a source `gh` already exists.");
-    expect(lines[2]).toMatch(/^\/c\/mcp\.json now reaches them through Lanyard/);
-    expect(importLines({ imported: { added: [], skipped: [] }, written: null })).toEqual([
+    expect(lines[1]).toMatch(/^Waiting for your approval .*: mine\.$/);
+    expect(lines[2]).toBe("Skipped gh: a source `gh` already exists.");
+    expect(lines[3]).toMatch(/^\/c\/mcp\.json now reaches them through Lanyard/);
+    expect(importLines({ imported: { added: [], skipped: [], waiting_for_approval: [] }, written: null })).toEqual([
       "No server was imported.",
       "Its file was left as it was.",
     ]);

@@ -15,6 +15,7 @@ export function source(overrides: Partial<SourceView> = {}): SourceView {
     activity: { lastRefresh: null, lastError: null },
     protocol: null,
     toolChanges: [],
+    launch: null,
     ...overrides,
   };
 }
@@ -24,6 +25,29 @@ export const disabled = () =>
     enabled: false,
     state: { kind: "disabled" },
     hint: "click Enable",
+  });
+
+/** A stdio server from an import, stored off until the person approves what it runs. */
+export const waitingForApproval = (overrides: Partial<SourceView> = {}) =>
+  source({
+    id: "from-repo",
+    name: "from-repo",
+    enabled: false,
+    state: { kind: "waitingForApproval" },
+    hint: "check the command it runs, then click Approve and enable",
+    target: "node 'my server.js' --token-file a",
+    launch: {
+      program: "node",
+      args: ["my server.js", "--token-file", "a"],
+      command_line: "node 'my server.js' --token-file a",
+      cwd: "/home/me/repo",
+      env: [
+        { name: "API_KEY", secret: "env/API_KEY" },
+        { name: "MODE", secret: null },
+      ],
+      sandbox: { network: "none", read: ["/home/me/repo"], write: [] },
+    },
+    ...overrides,
   });
 
 const oauthSource = (overrides: Partial<SourceView>) =>

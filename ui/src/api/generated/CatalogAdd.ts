@@ -13,4 +13,9 @@ choice: CatalogChoice | null, answers: { [key in string]?: string },
 /**
  * `false`: only say exactly what would be saved; `true`: the person said yes, save it.
  */
-confirmed: boolean, };
+confirmed: boolean, 
+/**
+ * A web page's `lanyard://` link led here: a program it runs waits for the person's
+ * approval before it may run.
+ */
+fromLink: boolean, };

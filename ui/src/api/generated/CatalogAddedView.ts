@@ -4,4 +4,8 @@ export type CatalogAddedView = { id: string, updated: boolean, shown: string, se
 /**
  * The sign-in the source got: `none`, `headers` or `oauth` (then it needs Connect).
  */
-auth: string, };
+auth: string, 
+/**
+ * Stored disabled until the person approves what it runs (a program a link asked for).
+ */
+waitingForApproval: boolean, };

@@ -12,4 +12,8 @@ added: Array<string>,
 /**
  * Entries not imported, with the reason.
  */
-skipped: Array<SkippedView>, };
+skipped: Array<SkippedView>, 
+/**
+ * Of `added`, the stdio servers stored disabled until the person approves what they run.
+ */
+waiting_for_approval: Array<string>, };

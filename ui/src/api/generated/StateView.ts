@@ -4,7 +4,7 @@ import type { TokensView } from "./TokensView";
 /**
  * The engine's `SourceState`, mapped at the edge.
  */
-export type StateView = { "kind": "disabled" } | { "kind": "ready" } | { "kind": "missingSecret", reference: string, } | { "kind": "needsSignIn" } | { "kind": "connected", tokens: TokensView, } | { "kind": "expiring", tokens: TokensView, } | { "kind": "needsMoreScope", tokens: TokensView, scopes: Array<string>, } | { "kind": "tokensUnreadable" } | { "kind": "refreshing", tokens: TokensView, } | { "kind": "error", tokens: TokensView, message: string, 
+export type StateView = { "kind": "disabled" } | { "kind": "waitingForApproval" } | { "kind": "ready" } | { "kind": "missingSecret", reference: string, } | { "kind": "needsSignIn" } | { "kind": "connected", tokens: TokensView, } | { "kind": "expiring", tokens: TokensView, } | { "kind": "needsMoreScope", tokens: TokensView, scopes: Array<string>, } | { "kind": "tokensUnreadable" } | { "kind": "refreshing", tokens: TokensView, } | { "kind": "error", tokens: TokensView, message: string, 
 /**
  * What to do about it, in the window's words, when the engine knows.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { TestOutcome } from "../../lib/badge";
-import { connected, disabled, needsSignIn, refreshFailing, signInExpired, source, tokens } from "../../lib/fixtures";
+import { connected, disabled, needsSignIn, refreshFailing, signInExpired, source, tokens, waitingForApproval } from "../../lib/fixtures";
 import { detailView, type DetailProps } from "./detail-view";
 
 function render(over: Partial<DetailProps> = {}) {
@@ -269,6 +269,40 @@ describe("source detail", () => {
     expect(q(el, "toggle-enabled")?.textContent).toBe("Enable");
     q(el, "toggle-enabled")!.click();
     expect(props.onToggle).toHaveBeenCalled();
+  });
+
+  it("a stdio source shows what it runs: each word quoted, the folder, the environment's names and the fence", () => {
+    const launch = waitingForApproval().launch;
+    const { el } = render({ source: source({ launch }) });
+    expect(q(el, "approval"), "an enabled source waits for nobody").toBeNull();
+    expect(q(el, "launch-command")?.textContent).toBe("node 'my server.js' --token-file a");
+    expect(q(el, "launch-program")?.textContent).toBe('"node"');
+    const args = [...el.querySelectorAll<HTMLElement>('[data-testid="launch-arg"]')].map((a) => a.textContent);
+    expect(args, "an argument with a space stays one").toEqual(['"my server.js"', '"--token-file"', '"a"']);
+    expect(q(el, "launch-cwd")?.textContent).toBe("/home/me/repo");
+    const env = [...el.querySelectorAll<HTMLElement>('[data-testid="launch-env-name"]')];
+    expect(env.map((e) => e.dataset.name)).toEqual(["API_KEY", "MODE"]);
+    expect(env[0]!.textContent, "a secret as its reference").toContain("env/API_KEY");
+    expect(q(el, "launch-fence")?.textContent).toBe("network none; reads /home/me/repo");
+    const bare = render({ source: source({ launch: { ...launch!, args: [], cwd: null, env: [], sandbox: null } }) }).el;
+    expect(q(bare, "launch-no-args")).not.toBeNull();
+    expect(q(bare, "launch-cwd")?.textContent).toBe("Lanyard's own");
+    expect(q(bare, "launch-fence")?.textContent).toContain("runs with your rights");
+    expect(q(render({ source: connected() }).el, "launch"), "a source reached by URL runs nothing").toBeNull();
+  });
+
+  it("waiting for approval: the mark, what it runs first, and Approve and enable in place of Enable", () => {
+    const { el, props } = render({ source: waitingForApproval() });
+    expect(q(el, "detail-badge")?.dataset.code).toBe("waiting-for-approval");
+    const approval = q(el, "approval")!;
+    expect(approval.textContent).toContain("Waiting for your approval");
+    expect(q(approval, "launch-command")?.textContent).toBe("node 'my server.js' --token-file a");
+    expect(el.querySelectorAll('[data-testid="launch"]'), "what it runs shows once").toHaveLength(1);
+    expect(q(el, "toggle-enabled"), "enabling is the approval, next to the command").toBeNull();
+    expect((q(el, "test-source") as HTMLButtonElement).disabled).toBe(true);
+    expect(q(el, "detail-hint")?.textContent).toContain("Approve and enable");
+    q(approval, "approve-source")!.click();
+    expect(props.onToggle).toHaveBeenCalledOnce();
   });
 
   it("remove asks for a second click", () => {

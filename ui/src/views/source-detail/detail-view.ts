@@ -2,7 +2,8 @@
 // countdown, scopes, issuer, account), Connect / Reconnect / Disconnect and where a sign-in
 // stands; the last error with what to do; the tools it offers (listed by Test, through the same
 // engine path an agent uses), trying one of them, and the tool editor (which of them agents see, under which names);
-// Enable/Disable and Remove.
+// for a stdio source, what it runs (and, for one from outside, *Approve and enable*); Enable/Disable
+// and Remove.
 import type { LogEntryView, SourceView } from "../../api";
 import { activityList } from "../../components/activity-list";
 import { badgeEl } from "../../components/badge";
@@ -18,11 +19,13 @@ import {
   tokensOf,
   transportLabel,
   usesSignIn,
+  waitsForApproval,
   type SignInProgress,
   type TestOutcome,
 } from "../../lib/badge";
 import { h } from "../../lib/dom";
 import type { ToolEditor } from "../../lib/tool-filters";
+import { approvalPanel, launchFacts } from "./launch-facts";
 import { toolEditorView } from "./tool-editor";
 import { toolRunner, type ToolRun } from "./tool-runner";
 
@@ -42,6 +45,7 @@ export interface DetailProps {
   onDisconnect(): void;
   /** Stops a sign-in that waits for the browser. */
   onCancelSignIn(): void;
+  /** Enables a disabled source (for one waiting for approval: *Approve and enable*), or disables. */
   onToggle(): void;
   onRemove(): void;
   /** Opens the edit form. */
@@ -66,6 +70,7 @@ export function detailView(props: DetailProps): HTMLElement {
   const running = test?.kind === "running";
   const tokens = tokensOf(source);
   const todo = todoFor(source, test, props.signIn);
+  const waiting = waitsForApproval(source);
   return h(
     "section",
     { class: "view", "data-testid": "detail-view", "data-source": source.id, "aria-labelledby": "detail-title" },
@@ -77,6 +82,7 @@ export function detailView(props: DetailProps): HTMLElement {
       badgeEl(badge, props.now, "detail-badge"),
     ),
     props.notice ? h("p", { class: "notice", role: "status", "data-testid": "notice" }, props.notice) : null,
+    approvalPanel(source, () => props.onToggle()),
     h(
       "dl",
       { class: "facts" },
@@ -93,6 +99,7 @@ export function detailView(props: DetailProps): HTMLElement {
         ? h("dd", { "data-testid": "fact-protocol", "data-protocol": source.protocol }, `MCP ${source.protocol} (last connection)`)
         : null,
     ),
+    waiting || !source.launch ? null : h("div", {}, h("h2", {}, "What it runs"), launchFacts(source.launch)),
     tokens
       ? h(
           "div",
@@ -133,11 +140,14 @@ export function detailView(props: DetailProps): HTMLElement {
         running ? "Testing…" : "Test",
       ),
       h("button", { "data-testid": "edit-source", onclick: () => props.onEdit() }, "Edit"),
-      h(
-        "button",
-        { "data-testid": "toggle-enabled", onclick: () => props.onToggle() },
-        source.enabled ? "Disable" : "Enable",
-      ),
+      // Waiting for approval, enabling is the approval above, next to what it runs.
+      waiting
+        ? null
+        : h(
+            "button",
+            { "data-testid": "toggle-enabled", onclick: () => props.onToggle() },
+            source.enabled ? "Disable" : "Enable",
+          ),
       h(
         "button",
         { class: "danger", "data-testid": "remove-source", onclick: () => props.onRemove() },

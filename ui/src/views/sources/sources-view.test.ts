@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { SourceView } from "../../api";
 import type { SignInProgress, TestOutcome } from "../../lib/badge";
-import { connected, disabled, needsSignIn, refreshFailing, signInExpired, source } from "../../lib/fixtures";
+import { connected, disabled, needsSignIn, refreshFailing, signInExpired, source, waitingForApproval } from "../../lib/fixtures";
 import { sourcesView, type SourcesProps } from "./sources-view";
 
 function render(over: Partial<SourcesProps> = {}) {
@@ -33,6 +33,19 @@ const q = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-
 const row = (el: HTMLElement, id: string) => el.querySelector<HTMLElement>(`[data-testid="source-row-${id}"]`)!;
 
 describe("sources view", () => {
+  it("a source waiting for approval is marked, shows its command, and its action opens the detail", () => {
+    const { el, props } = render({ sources: [waitingForApproval(), disabled()] });
+    const waiting = row(el, "from-repo");
+    expect(waiting.dataset.state).toBe("waiting-for-approval");
+    expect(q(waiting, "source-badge")?.textContent).toBe("Waiting for your approval");
+    expect(q(waiting, "row-approval")?.textContent).toContain("node 'my server.js' --token-file a");
+    expect(q(waiting, "source-action")?.dataset.action, "approved where the command shows in full").toBe("details");
+    q(waiting, "source-action")!.click();
+    expect(props.onMainAction).toHaveBeenCalledWith(expect.objectContaining({ id: "from-repo" }));
+    expect(q(row(el, "everything"), "row-approval"), "one the person switched off waits for nobody").toBeNull();
+    expect(row(el, "everything").dataset.state).toBe("disabled");
+  });
+
   it("empty: says so and still offers Add and Import", () => {
     const { el, props } = render();
     expect(q(el, "sources-empty")?.textContent).toContain("No sources yet");
@@ -147,12 +160,13 @@ describe("sources view", () => {
   });
 
   it("import: submits the typed path and shows what was added and skipped", () => {
-    const { el, props } = render({ imported: { added: ["a"], skipped: [{ name: "b", reason: "exists" }] } });
+    const { el, props } = render({ imported: { added: ["a"], skipped: [{ name: "b", reason: "exists" }], waiting_for_approval: ["a"] } });
     (q(el, "import-path") as HTMLInputElement).value = " /tmp/claude.json ";
     q(el, "import-form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(props.onImport).toHaveBeenCalledWith("/tmp/claude.json");
     expect(q(el, "import-result")?.textContent).toContain("Imported 1 source(s): a");
     expect(q(el, "import-result")?.textContent).toContain("Skipped b: exists");
+    expect(q(el, "import-waiting")?.textContent, "a stdio server imported waits, and the import says so").toContain("Waiting for your approval: a.");
   });
 
   it("connected with sign-in: countdown, scopes and account under the row, Disconnect as action", () => {

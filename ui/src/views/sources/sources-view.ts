@@ -10,7 +10,15 @@ import { errorBanner } from "../../components/error-banner";
 import { lastTokenError, scopesEl } from "../../components/token-facts";
 import { hubSummary } from "../../lib/bridge";
 import { updateFor } from "../../lib/catalog";
-import { badgeFor, mainActionFor, tokensOf, transportLabel, type SignInProgress, type TestOutcome } from "../../lib/badge";
+import {
+  badgeFor,
+  mainActionFor,
+  tokensOf,
+  transportLabel,
+  waitsForApproval,
+  type SignInProgress,
+  type TestOutcome,
+} from "../../lib/badge";
 import { h } from "../../lib/dom";
 
 export interface SourcesProps {
@@ -168,6 +176,7 @@ function row(source: SourceView, props: SourcesProps): HTMLElement {
       },
       running ? "Testing…" : action.label,
     ),
+    approvalLine(source),
     tokenLine(source, signIn, props.now),
     updateLine(updateFor(source.id, props.outdated), props),
   );
@@ -191,6 +200,18 @@ function tokenLine(source: SourceView, signIn: SignInProgress | undefined, now: 
   );
 }
 
+/** Under the row of a stdio source from outside: nothing runs until the person approves it, and
+ *  the command it would run shows here already. */
+function approvalLine(source: SourceView): HTMLElement | null {
+  if (!waitsForApproval(source)) return null;
+  return h(
+    "p",
+    { class: "hint", "data-testid": "row-approval" },
+    "Nothing has run yet: check what it runs, then approve it. It runs ",
+    h("code", {}, source.launch?.command_line ?? source.target),
+  );
+}
+
 /** Under the row of a source from a registry that has a newer version. */
 function updateLine(row: CatalogOutdatedSource | undefined, props: SourcesProps): HTMLElement | null {
   if (!row) return null;
@@ -207,6 +228,13 @@ function importSummary(result: ImportView): HTMLElement {
     "div",
     { class: "notice", role: "status", "data-testid": "import-result" },
     h("p", {}, `Imported ${result.added.length} source(s)${result.added.length ? `: ${result.added.join(", ")}` : ""}.`),
+    result.waiting_for_approval.length
+      ? h(
+          "p",
+          { "data-testid": "import-waiting" },
+          `Waiting for your approval: ${result.waiting_for_approval.join(", ")}. These run programs on this computer; nothing runs until you check each command and approve it.`,
+        )
+      : null,
     result.skipped.length
       ? h("ul", {}, result.skipped.map((s) => h("li", {}, `Skipped ${s.name}: ${s.reason}`)))
       : null,
