@@ -21,8 +21,8 @@ use crate::oauth::{
 use crate::paths::Dirs;
 use crate::profile::{Auth, Resolved, ResolvedTransport};
 use crate::profile::{
-    ImportReport, Profile, ProfileError, ProfileFile, ProfileStore, SecretSource, Skipped, import_file,
-    resolve, resolve_with,
+    FieldProblem, Form, FormField, ImportReport, Profile, ProfileError, ProfileFile, ProfileStore,
+    SecretSource, Skipped, id_taken, import_file, resolve, resolve_with,
 };
 use crate::secret::Secret;
 use crate::source::{
@@ -120,6 +120,23 @@ impl Engine {
     pub fn profile(&self, id: &SourceId) -> Result<Profile, Error> {
         let file = self.load()?;
         Ok(file.require(id)?.clone())
+    }
+
+    /// The add or edit form's problems field by field ([`Form::problems`]), with the one only the
+    /// saved sources tell: adding, an id a source has already, which saving refuses too. Editing,
+    /// the form is checked as an edit of the saved source.
+    pub fn form_problems(&self, form: &Form, editing: bool) -> Result<Vec<FieldProblem>, Error> {
+        let file = self.load()?;
+        let id = form.id.trim().parse::<SourceId>().ok();
+        if editing && let Some(id) = &id {
+            return Ok(form.problems(Some(file.require(id)?)));
+        }
+        let mut problems = form.problems(None);
+        if let Some(id) = id.filter(|id| !editing && file.get(id).is_some()) {
+            let message = format!("{}; pick another id", id_taken(&id));
+            problems.insert(0, FieldProblem { field: FormField::Id, message });
+        }
+        Ok(problems)
     }
 
     /// Adds a profile and stores its secrets. Nothing is written when the id is taken.
@@ -877,6 +894,33 @@ mod tests {
         assert!(second.added.is_empty(), "an id that exists must not be imported again");
         assert_eq!(second.skipped.len(), 1, "the clash is reported as skipped: {:?}", second.skipped);
         assert!(engine.profile(&"files".parse().unwrap()).is_ok(), "the first import is kept");
+    }
+
+    /// Issue 16: the add form says an id is taken as the person types, as saving would.
+    #[tokio::test]
+    async fn the_form_check_names_a_taken_id_when_adding_only() {
+        use crate::profile::{FormAuth, FormTransport};
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(Dirs::new(dir.path(), dir.path().join("data")), Vault::mock());
+        let form = |id: &str| Form {
+            id: id.into(),
+            name: None,
+            transport: FormTransport::Stdio { command: "x".into(), args: vec![], env: vec![], cwd: None },
+            auth: FormAuth::Plain,
+        };
+        assert_eq!(engine.form_problems(&form("taken"), false).unwrap(), [], "a free id");
+        let (profile, secrets) = form("taken").into_new().unwrap();
+        engine.add_profile(profile, secrets).await.unwrap();
+
+        let problems = engine.form_problems(&form(" taken "), false).unwrap();
+        let saving = engine.add_profile(form("taken").into_new().unwrap().0, Vec::new()).await.unwrap_err();
+        assert_eq!(problems.iter().map(|p| p.field).collect::<Vec<_>>(), [FormField::Id], "{problems:?}");
+        let words = id_taken(&"taken".parse().unwrap());
+        assert!(problems[0].message.starts_with(&words), "{problems:?}");
+        assert!(saving.to_string().starts_with(&words), "saving says it in the same words: {saving}");
+        assert!(!problems[0].message.contains("lanyard"), "no CLI command in the form: {problems:?}");
+        assert_eq!(engine.form_problems(&form("taken"), true).unwrap(), [], "editing it is no clash");
+        assert_eq!(engine.form_problems(&form("free"), false).unwrap(), [], "another id is free");
     }
 
     #[tokio::test]

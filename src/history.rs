@@ -100,6 +100,52 @@ impl Event {
     fn is_shown(&self) -> bool {
         !matches!(self, Event::RefreshStarted | Event::TokenState { .. })
     }
+
+    /// What happened, in the words of a line of `lanyard logs <id>` and of the app's Activity:
+    /// written here only. A failure says its error as `reader` reads it.
+    pub fn describe(&self, reader: Reader) -> String {
+        let error = |error: &String, problem: &Option<String>| match (reader, problem) {
+            (Reader::Window, Some(problem)) => problem.clone(),
+            _ => error.clone(),
+        };
+        match self {
+            Event::Connected { protocol: Some(protocol) } => format!("Connected, speaking {protocol}"),
+            Event::Connected { protocol: None } => "Connected".to_owned(),
+            Event::ConnectFailed { error: e, problem } => format!("Could not connect: {}", error(e, problem)),
+            Event::SignedIn => "Signed in".to_owned(),
+            Event::SignInFailed { error: e, detail } => {
+                format!("Sign-in failed: {}", error(e, &detail.problem))
+            }
+            Event::RefreshStarted => "Renewing the tokens".to_owned(),
+            Event::Refreshed => "Tokens renewed".to_owned(),
+            Event::RefreshFailed { error: e, detail, .. } => {
+                format!("Renewing the tokens failed: {}", error(e, &detail.problem))
+            }
+            Event::Disconnected { revoked: true } => "Disconnected; the server revoked the tokens".to_owned(),
+            Event::Disconnected { revoked: false } => "Disconnected; the tokens were forgotten".to_owned(),
+            Event::BridgeSession { agent: AgentKind::Http } => {
+                "An agent connected through the bridge (HTTP)".to_owned()
+            }
+            Event::BridgeSession { agent: AgentKind::Stdio } => {
+                "An agent connected through the bridge (stdio)".to_owned()
+            }
+            Event::TokenState { .. } => "The token state so far".to_owned(),
+        }
+    }
+
+    /// Whether the event is something that failed (shown as a failure).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Event::ConnectFailed { .. } | Event::SignInFailed { .. } | Event::RefreshFailed { .. })
+    }
+}
+
+/// Who reads an event's error: the terminal, whose messages end in the `lanyard` command that
+/// fixes them, or a window, which has buttons for those and shows the problem alone (see
+/// [`crate::remedy::Advice`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Terminal,
+    Window,
 }
 
 /// What a sign-in or refresh failure carries besides its message, for `lanyard status` and the

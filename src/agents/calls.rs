@@ -47,6 +47,14 @@ pub struct Call {
     pub ms: u64,
 }
 
+impl Call {
+    /// The call in words, for `lanyard logs <source>` and the app's Activity: who called what and
+    /// how it ended.
+    pub fn describe(&self) -> String {
+        format!("Agent {} called {}: {} ({} ms)", self.agent, self.name, self.outcome.as_str(), self.ms)
+    }
+}
+
 /// How a call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

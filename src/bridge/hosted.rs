@@ -66,6 +66,26 @@ pub enum HubFailure {
     Stopped { message: String },
 }
 
+impl HubFailure {
+    /// What to do about it, for the host's window (the message says what happened): written
+    /// here, beside the failures, so that no front end words them itself.
+    pub fn advice(&self) -> String {
+        match self {
+            Self::PortTaken { port } => format!(
+                "To let this app host the bridge, stop whatever holds port {port} (for example lanyard serve) and \
+                 restart Lanyard, or start it with {HUB_PORT_VAR} set to another port."
+            ),
+            Self::BadPortSetting { .. } => format!("Fix {HUB_PORT_VAR} and restart Lanyard."),
+            Self::Keychain { .. } => {
+                "The bridge keeps its token in the keychain: fix the keychain as the message \
+                                      says, then restart Lanyard."
+                    .to_owned()
+            }
+            Self::CannotStart { .. } | Self::Stopped { .. } => "Restart Lanyard to try again.".to_owned(),
+        }
+    }
+}
+
 /// A hub being hosted: its lifecycle to read, and the handle that stops it.
 pub struct HostedHub {
     state: watch::Receiver<HubState>,
@@ -217,6 +237,19 @@ mod tests {
             Err(HubFailure::BadPortSetting { value: "70000".into() }),
             "out of range is refused with the value"
         );
+    }
+
+    #[test]
+    fn each_failure_says_what_to_do() {
+        let taken = HubFailure::PortTaken { port: 7587 }.advice();
+        assert!(taken.contains("7587") && taken.contains(HUB_PORT_VAR), "{taken}");
+        let keychain = HubFailure::Keychain { message: "no Secret Service".into() }.advice();
+        assert!(
+            keychain.contains("keychain") && !keychain.contains("unlock"),
+            "nothing is locked: {keychain}"
+        );
+        let bad = HubFailure::BadPortSetting { value: "x".into() }.advice();
+        assert!(bad.contains(HUB_PORT_VAR), "{bad}");
     }
 
     #[test]

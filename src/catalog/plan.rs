@@ -204,6 +204,16 @@ pub struct Built {
     pub secret_names: Vec<String>,
 }
 
+impl Built {
+    /// Where the secret values go, when there are any: the line `catalog add` prints and the
+    /// window shows before saving.
+    pub fn secrets_kept(&self) -> Option<String> {
+        (!self.secret_names.is_empty()).then(|| {
+            format!("Kept in the keychain, not in the profile file: {}", self.secret_names.join(", "))
+        })
+    }
+}
+
 impl Plan {
     /// The plan for `choice` of `entry`, or, without a choice, for the first package Lanyard
     /// can run, else the first remote.
@@ -610,6 +620,11 @@ mod tests {
         assert!(!env.contains_key("OPTIONAL"), "an optional value without an answer is left out");
         assert_eq!(built.secrets.len(), 1);
         assert_eq!(built.secrets[0].1.expose(), "k3y");
+        assert_eq!(
+            built.secrets_kept().as_deref(),
+            Some("Kept in the keychain, not in the profile file: API_KEY"),
+            "the words the CLI prints and the window shows"
+        );
         assert_eq!(plan.suggested_id().as_str(), "weather");
     }
 

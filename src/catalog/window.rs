@@ -206,6 +206,8 @@ pub struct PreparedView {
     pub shown: String,
     /// The environment variables or headers whose values go to the keychain.
     pub secret_names: Vec<String>,
+    /// That those values go to the keychain, in words, when there are any.
+    pub secrets_kept: Option<String>,
     /// The version of the source it updates, when it updates one.
     pub updates: Option<String>,
 }
@@ -437,6 +439,7 @@ async fn add(engine: &Engine, request: AddRequest) -> Result<Answer, crate::Erro
         return Ok(Answer::Prepared(PreparedView {
             id: id.to_string(),
             remote: plan.is_remote(),
+            secrets_kept: built.secrets_kept(),
             shown: built.shown,
             secret_names: built.secret_names,
             updates: existing.and_then(|p| p.catalog).map(|origin| origin.version),

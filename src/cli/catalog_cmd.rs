@@ -219,8 +219,8 @@ pub async fn add(engine: &Engine, args: CatalogAddArgs) -> Result<()> {
     if built.shown != plan.preview() {
         println!("Exactly: {}", built.shown);
     }
-    if !built.secret_names.is_empty() {
-        println!("Kept in the keychain, not in the profile file: {}", built.secret_names.join(", "));
+    if let Some(kept) = built.secrets_kept() {
+        println!("{kept}");
     }
     if interactive && !args.yes && !confirm(&format!("Save source `{id}`?"))? {
         println!("Nothing was saved.");

@@ -116,21 +116,12 @@ pub async fn config(engine: &Engine, args: ConfigArgs) -> anyhow::Result<()> {
         print!("{}", clients::snippet(client, &entries)?);
         return Ok(());
     }
-    let written = clients::write_entries(client, &path()?, &entries)?;
+    let written = clients::WrittenView::from(clients::write_entries(client, &path()?, &entries)?);
     let mut stdout = std::io::stdout().lock();
-    match &written.backup {
-        Some(backup) => {
-            writeln!(stdout, "wrote {}", written.path.display())?;
-            writeln!(stdout, "the previous file is kept as {}", backup.display())?;
-        }
-        None => writeln!(stdout, "{} already has these entries; nothing changed", written.path.display())?,
+    for line in &written.said {
+        writeln!(stdout, "{line}")?;
     }
-    for (what, names) in [("added", &written.added), ("replaced", &written.replaced)] {
-        if !names.is_empty() {
-            writeln!(stdout, "{what}: {}", names.join(", "))?;
-        }
-    }
-    if written.backup.is_some() {
+    if written.changed {
         let scope_flag =
             if args.scope.is_some() { format!(" --scope {}", scope_name(scope)) } else { String::new() };
         writeln!(stdout, "undo with `lanyard config {}{scope_flag} --undo`", client.id)?;

@@ -6,7 +6,7 @@ use std::io::Write;
 use lanyard::Engine;
 use lanyard::agents::{AgentName, Call, CallFilter};
 use lanyard::doctor::{Orphans, Outcome, Report};
-use lanyard::history::Event;
+use lanyard::history::Reader;
 use lanyard::ids::SourceId;
 
 use super::args::{DiagnosticsArgs, DoctorArgs, LogsArgs};
@@ -79,14 +79,8 @@ pub fn logs(engine: &Engine, args: LogsArgs) -> anyhow::Result<()> {
     }
     for line in &lines {
         let what = match line {
-            Line::Event(entry) => event_text(&entry.event),
-            Line::Call(call) => format!(
-                "agent `{}` called {}: {} ({} ms)",
-                call.agent,
-                call.name,
-                call.outcome.as_str(),
-                call.ms
-            ),
+            Line::Event(entry) => entry.event.describe(Reader::Terminal),
+            Line::Call(call) => call.describe(),
         };
         writeln!(out, "{:>12}  {what}", when(line.at_ms() / 1000))?;
     }
@@ -158,22 +152,4 @@ fn agent_calls(
 /// When something happened; never in the future, one from this very second "just now".
 fn when(at: u64) -> String {
     if at >= lanyard::clock::now() { "just now".to_owned() } else { lanyard::clock::relative_time(at) }
-}
-
-fn event_text(event: &Event) -> String {
-    match event {
-        Event::Connected { protocol: Some(protocol) } => format!("connected, speaking {protocol}"),
-        Event::Connected { protocol: None } => "connected".to_owned(),
-        Event::ConnectFailed { error, .. } => format!("connect failed: {error}"),
-        Event::SignedIn => "signed in".to_owned(),
-        Event::SignInFailed { error, .. } => format!("sign-in failed: {error}"),
-        Event::Refreshed => "tokens renewed".to_owned(),
-        Event::RefreshFailed { error, .. } => format!("renewal failed: {error}"),
-        Event::Disconnected { revoked: true } => "disconnected (tokens revoked at the server)".to_owned(),
-        Event::Disconnected { revoked: false } => "disconnected (tokens forgotten)".to_owned(),
-        Event::BridgeSession { agent } => {
-            format!("an agent connected through the bridge ({agent:?})").to_lowercase()
-        }
-        other => format!("{other:?}"),
-    }
 }

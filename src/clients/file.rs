@@ -92,20 +92,55 @@ pub struct WrittenView {
     pub replaced: Vec<String>,
     /// Set up as an agent over HTTP: the variable to set to the agent's key where the client starts.
     pub key_var: Option<String>,
+    /// What happened, one sentence per fact: the words `lanyard config --write` prints and the
+    /// window shows, written here only.
+    pub said: Vec<String>,
 }
 
 impl From<Written> for WrittenView {
     fn from(written: Written) -> Self {
+        let path = written.path.display().to_string();
+        // A new file's backup only marks that there was none.
+        let backup = written.backup.as_ref().filter(|_| !written.created).map(|b| b.display().to_string());
+        let said =
+            said(&path, written.backup.is_some(), backup.as_deref(), &written.added, &written.replaced);
         Self {
-            path: written.path.display().to_string(),
+            path,
             changed: written.backup.is_some(),
-            // A new file's backup only marks that there was none.
-            backup: written.backup.filter(|_| !written.created).map(|b| b.display().to_string()),
+            backup,
             added: written.added,
             replaced: written.replaced,
             key_var: written.key_var,
+            said,
         }
     }
+}
+
+/// [`WrittenView::said`].
+fn said(
+    path: &str,
+    changed: bool,
+    backup: Option<&str>,
+    added: &[String],
+    replaced: &[String],
+) -> Vec<String> {
+    if !changed {
+        return vec![format!("{path} already has these entries; nothing changed.")];
+    }
+    let mut lines = vec![format!("Wrote {path}.")];
+    for (what, names) in [("Added", added), ("Replaced", replaced)] {
+        if !names.is_empty() {
+            lines.push(format!("{what}: {}.", names.join(", ")));
+        }
+    }
+    if added.is_empty() && replaced.is_empty() {
+        lines.push("No sources to add: enable or add one first.".to_owned());
+    }
+    lines.push(match backup {
+        Some(backup) => format!("The previous file is kept as {backup}."),
+        None => "There was no file before, so no backup.".to_owned(),
+    });
+    lines
 }
 
 /// What [`undo`] did.
@@ -356,5 +391,17 @@ mod view_tests {
             key_var: None,
         });
         assert!(!same.changed, "nothing was written");
+        assert_eq!(same.said, ["/c/claude.json already has these entries; nothing changed."]);
+        assert_eq!(
+            json["said"],
+            json!([
+                "Wrote /c/claude.json.",
+                "Added: a.",
+                "Replaced: b.",
+                "The previous file is kept as /c/claude.json.lanyard-backup."
+            ]),
+            "{json}"
+        );
+        assert_eq!(created.said.last().map(String::as_str), Some("There was no file before, so no backup."));
     }
 }

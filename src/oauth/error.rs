@@ -195,7 +195,7 @@ pub struct SignInCancelled {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OAuthError {
-    #[error("{}: {}", self.problem_text(), Remedy::SignIn.command(id))]
+    #[error("{}: {}", self.problem_text(), self.instruction())]
     NeedsSignIn { id: SourceId },
 
     #[error(transparent)]
@@ -207,31 +207,28 @@ pub enum OAuthError {
         err: reqwest::Error,
     },
 
-    #[error("{}; run `lanyard connect {id}` to sign in again", self.problem_text())]
+    #[error("{}; {}", self.problem_text(), self.instruction())]
     SignInExpired { id: SourceId, code: OAuthErrorCode },
 
     /// The refresh token was refused right after an earlier refresh was cut off (the process
     /// ended, or the request timed out, while waiting for the server's answer): the server most
     /// likely rotated the token in that answer, which was lost, and then took the old one for a
     /// stolen copy.
-    #[error("{}; run `lanyard connect {id}` to sign in again", self.problem_text())]
+    #[error("{}; {}", self.problem_text(), self.instruction())]
     RefreshCutOff { id: SourceId, code: OAuthErrorCode },
 
     /// The tokens were issued for another server or other sign-in settings than the profile
     /// has now (see [`super::binding`]); they were removed, unsent.
-    #[error("{}; run `lanyard connect {id}` to sign in again", self.problem_text())]
+    #[error("{}; {}", self.problem_text(), self.instruction())]
     SignInOutdated { id: SourceId, signed_in_at: String, changed: Mismatch },
 
-    #[error("{}; run `lanyard connect {id}` to register again and sign in", self.problem_text())]
+    #[error("{}; {} to register again and sign in", self.problem_text(), self.instruction())]
     RegistrationDropped { id: SourceId, issuer: String },
 
-    #[error("{}; run `lanyard reconnect {id}` to sign in again and grant it", self.problem_text())]
+    #[error("{}; {}", self.problem_text(), self.instruction())]
     NeedsMoreScope { id: SourceId, scopes: Vec<String> },
 
-    #[error(
-        "{}, or choose other scopes with `lanyard profile edit {id} --scope '<scopes>'`",
-        self.problem_text()
-    )]
+    #[error("{}, or {}", self.problem_text(), self.instruction())]
     ScopeNotGranted { id: SourceId, scopes: Vec<String>, attempts: u32 },
 
     /// The client secret, or a service account's service token, which the vault does not hold.
@@ -378,8 +375,9 @@ pub enum OAuthError {
     },
 
     #[error(
-        "{}; run `lanyard connect {id}` again (`--timeout` allows more time){}",
+        "{}; {} again (`--timeout` allows more time){}",
         self.problem_text(),
+        Remedy::SignIn.command(id),
         if *pre_registered { pre_registered_timeout_hint(id) } else { String::new() }
     )]
     TimedOut {
@@ -391,10 +389,10 @@ pub enum OAuthError {
         pre_registered: bool,
     },
 
-    #[error("{}. Run `lanyard connect {id}` again", self.problem_text())]
+    #[error("{}; {} again", self.problem_text(), self.instruction())]
     StateMismatch { id: SourceId },
 
-    #[error("{}. Run `lanyard connect {id}` again", self.problem_text())]
+    #[error("{}; {} again", self.problem_text(), self.instruction())]
     IssuerMixUp { id: SourceId, expected: String, found: Option<String> },
 
     #[error(
@@ -405,7 +403,7 @@ pub enum OAuthError {
     #[error("source `{id}`: the paste-back input ended before a sign-in answer was given")]
     PasteBackClosed { id: SourceId },
 
-    #[error("{}; {}", self.problem_text(), Remedy::SignIn.command(id))]
+    #[error("{}; {}", self.problem_text(), self.instruction())]
     CorruptTokens { id: SourceId, problem: String },
 
     /// The last refresh failed on the server's side and its backoff has not run out: nothing was
@@ -519,6 +517,16 @@ impl OAuthError {
     /// [`Self::problem`] for a `#[error]` that only variants with a problem use.
     fn problem_text(&self) -> String {
         self.problem().map(|(_, problem)| problem).unwrap_or_default()
+    }
+
+    /// What the terminal says to do after [`Self::problem`]: [`Self::remedy`] in the words of
+    /// [`Remedy::command`], so that a message's instruction and the fix it gives front ends with
+    /// their own words are one.
+    fn instruction(&self) -> String {
+        match (self.problem(), self.remedy()) {
+            (Some((id, _)), Some(remedy)) => remedy.command(id),
+            _ => String::new(),
+        }
     }
 
     /// The fix, as data: the one the message's instruction names, else the one its kind
@@ -711,7 +719,7 @@ mod tests {
             ),
             (
                 OAuthError::NeedsMoreScope { id: id(), scopes: vec!["a".into(), "b".into()] },
-                "source `github`: the server wants more permission than this sign-in granted (scopes `a b`); run `lanyard reconnect github` to sign in again and grant it",
+                "source `github`: the server wants more permission than this sign-in granted (scopes `a b`); run `lanyard reconnect github` to sign in again and grant `a b`",
             ),
             (
                 OAuthError::Refused { id: id(), origin, step: Step::Refresh, code: code("invalid_grant") },
@@ -723,7 +731,7 @@ mod tests {
             ),
             (
                 OAuthError::IssuerMixUp { id: id(), expected: "https://as.example".into(), found: None },
-                "source `github`: the sign-in answer came from issuer `(none)`, not `https://as.example` (RFC 9207 `iss` check), a sign of a mix-up attack; stopped. Run `lanyard connect github` again",
+                "source `github`: the sign-in answer came from issuer `(none)`, not `https://as.example` (RFC 9207 `iss` check), a sign of a mix-up attack; stopped; run `lanyard connect github` again",
             ),
             (
                 OAuthError::CorruptTokens { id: id(), problem: "not JSON".into() },
@@ -732,6 +740,19 @@ mod tests {
         ];
         for (err, cli) in cases {
             assert_eq!(err.to_string(), cli, "the CLI's message");
+        }
+        // The instruction after the problem is the remedy as the terminal words it, not a
+        // second wording of it.
+        let errors = [
+            OAuthError::SignInExpired { id: id(), code: code("invalid_grant") },
+            OAuthError::RefreshCutOff { id: id(), code: code("invalid_grant") },
+            OAuthError::RegistrationDropped { id: id(), issuer: "https://as.example".into() },
+            OAuthError::ScopeNotGranted { id: id(), scopes: vec!["a".into()], attempts: 2 },
+            OAuthError::StateMismatch { id: id() },
+        ];
+        for err in errors {
+            let command = err.remedy().map(|r| r.command(&id())).unwrap_or_default();
+            assert!(err.to_string().contains(&command), "{err} says {command}");
         }
     }
 

@@ -224,9 +224,7 @@ pub enum ProfileError {
     AgentVarTaken { name: AgentName, other: AgentName, var: String },
     #[error("`default` is the built-in agent that may use everything (the bridge token); pick another name")]
     AgentReserved,
-    #[error(
-        "a source named `{id}` already exists; pick another id or remove it first with `lanyard profile rm {id}`"
-    )]
+    #[error("{}; pick another id or remove it first with `lanyard profile rm {id}`", id_taken(id))]
     AlreadyExists { id: SourceId },
     #[error("{path}: cannot {action}: {err}", path = path.display())]
     Io {
@@ -255,6 +253,12 @@ impl ProfileError {
             | Self::AgentReserved => crate::ErrorKind::Profile,
         }
     }
+}
+
+/// A source id that is taken, in the words the add form shows, an import's skip says and the
+/// CLI's [`ProfileError::AlreadyExists`] begins with.
+pub fn id_taken(id: &SourceId) -> String {
+    format!("a source named `{id}` already exists")
 }
 
 /// "did you mean" for source ids.

@@ -41,7 +41,7 @@ pub struct Skipped {
 impl Skipped {
     /// A server whose id a source has already: an import never overwrites one.
     pub fn clash(name: String, id: &SourceId) -> Self {
-        Self { name, reason: format!("a source `{id}` already exists") }
+        Self { name, reason: super::id_taken(id) }
     }
 }
 

@@ -171,7 +171,7 @@ async fn two_agents_see_and_call_only_their_own_tools_on_every_path() {
         assert_eq!(call["outcome"], expected, "{call}");
     }
     let text = home.run(&["logs", "th"]).ok().stdout;
-    assert!(text.contains("agent `beta` called add: ok"), "logs <source> names each call's agent: {text}");
+    assert!(text.contains("Agent beta called add: ok"), "logs <source> names each call's agent: {text}");
 }
 
 #[tokio::test]

@@ -443,7 +443,7 @@ async fn config_write_merges_into_the_clients_file_and_the_entry_works() {
         .expect("lanyard runs");
     assert!(output.status.success(), "config --write succeeds: {}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("added: local"), "it says what it added: {stdout}");
+    assert!(stdout.contains("Added: local."), "it says what it added: {stdout}");
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(
         written["mcpServers"]["mine"]["command"], "my-server",

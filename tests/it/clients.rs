@@ -75,7 +75,7 @@ fn every_client_is_set_up_listed_and_undone_through_the_binary() {
         let id = client["id"].as_str().unwrap();
         let file = PathBuf::from(client["files"][0]["path"].as_str().unwrap());
         let written = person.run(&["config", id, "--write"]).ok();
-        assert!(written.stdout.contains("added: local"), "{id}: {}", written.stdout);
+        assert!(written.stdout.contains("Added: local."), "{id}: {}", written.stdout);
         assert!(file.exists(), "{id}: {} is written", file.display());
         let listed = person.client(id);
         assert_eq!(listed["installed"], true, "{id}: its file makes it installed");

@@ -501,7 +501,7 @@ async fn issue_7_logs_tell_the_sign_in_refresh_and_disconnect_without_a_token() 
     );
     assert_eq!(entries[4]["revoked"], true, "the disconnect revoked at the server: {entries:?}");
     let (text, _) = source.expect(&["logs", id], 0);
-    assert!(text.contains("tokens renewed"), "the text form names the events: {text}");
+    assert!(text.contains("Tokens renewed"), "the text form names the events: {text}");
     assert!(!text.contains(" in "), "past events are never shown as to come: {text}");
 
     let log = std::fs::read_to_string(source.home.dirs().history().join(format!("{id}.jsonl")))

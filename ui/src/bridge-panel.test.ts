@@ -37,7 +37,7 @@ describe("App, bridge panel", () => {
             sources: 1,
           };
         case "write_ide_config":
-          return { path: "/c/config.json", backup: null, changed: true, added: ["everything"], replaced: [], keyVar: null };
+          return { path: "/c/config.json", backup: null, changed: true, added: ["everything"], replaced: [], keyVar: null, said: ["Added: everything."] };
         default:
           throw new Error(`unexpected command ${command}`);
       }

@@ -5,6 +5,7 @@
 import * as api from "./api";
 import type { AgentsView, HubView, IdeClientView, SourceView, UiError } from "./api";
 import type { ConfigState, CopyOutcome, TokenReveal, WriteState } from "./lib/bridge";
+import { advice } from "./components/error-banner";
 import { copyText } from "./lib/clipboard";
 import { bridgeView } from "./views/bridge/bridge-view";
 
@@ -88,7 +89,8 @@ export class BridgePanel {
     try {
       this.hub = await api.hubStatus();
     } catch (err) {
-      this.hub = { kind: "failed", reason: { kind: "cannotStart" }, message: (err as UiError).message };
+      const error = err as UiError;
+      this.hub = { kind: "failed", reason: { kind: "cannotStart" }, message: error.message, advice: advice(error) ?? "" };
     }
     this.render();
   }

@@ -81,7 +81,7 @@ describe("App, Catalogue view", () => {
                 : { kind: "link", content: { kind: "invalid", message: "this Add to Lanyard link cannot be used: it names no server (`name=`)" } };
             case "add":
               if (!request.confirmed) {
-                return { kind: "prepared", content: { id: request.id, remote: true, shown: "http://127.0.0.1:1/mcp", secretNames: ["X-Api-Key"], updates: null } };
+                return { kind: "prepared", content: { id: request.id, remote: true, shown: "http://127.0.0.1:1/mcp", secretNames: ["X-Api-Key"], secretsKept: "Kept words from the engine: X-Api-Key", updates: null } };
               }
               sources = [source({ id: String(request.id), name: "Echo", transport: "http" })];
               return { kind: "added", content: { id: request.id, updated: false, shown: "http://127.0.0.1:1/mcp", secretsStored: 1, auth: "headers", waitingForApproval: false } };
@@ -127,7 +127,7 @@ describe("App, Catalogue view", () => {
     input("header:X-Api-Key").dispatchEvent(new Event("input"));
     q("catalog-review")!.click();
     await vi.waitFor(() => expect(q("catalog-exact")?.textContent).toBe("http://127.0.0.1:1/mcp"));
-    expect(q("catalog-secret-names")?.textContent).toContain("X-Api-Key");
+    expect(q("catalog-secret-names")?.textContent, "the engine's words, as they are").toBe("Kept words from the engine: X-Api-Key");
     expect(requests("add")).toEqual([
       {
         kind: "add",

@@ -41,11 +41,11 @@ describe("App, Clients view", () => {
         case "set_up_client":
           if (failWith) throw failWith;
           listed = { ...listed, clients: [mcpClient({ state: { kind: "usesLanyard", entries: 1 }, canUndo: true }), listed.clients[1]!] };
-          return { path: "/home/a/.cursor/mcp.json", backup: null, changed: true, added: ["everything"], replaced: [], keyVar: null };
+          return { path: "/home/a/.cursor/mcp.json", backup: null, changed: true, added: ["everything"], replaced: [], keyVar: null, said: ["Added: everything."] };
         case "import_client":
           return {
             imported: { added: ["mine"], skipped: [], waiting_for_approval: [] },
-            written: { path: "/home/a/.codex/config.toml", backup: "/b", changed: true, added: [], replaced: ["mine"], keyVar: null },
+            written: { path: "/home/a/.codex/config.toml", backup: "/b", changed: true, added: [], replaced: ["mine"], keyVar: null, said: [] },
           };
         case "undo_client":
           listed = { ...listed, clients: [mcpClient(), listed.clients[1]!] };

@@ -32,8 +32,7 @@ pub async fn check_source(
     editing: bool,
     engine: State<'_, AppEngine>,
 ) -> Result<Vec<FieldProblem>, UiError> {
-    let before = if editing { Some(engine.get()?.profile(&source.id.trim().parse()?)?) } else { None };
-    Ok(source.problems(before.as_ref()))
+    Ok(engine.get()?.form_problems(&source, editing)?)
 }
 
 /// A saved source's settings for the edit form: secrets only as "set" / "not set".

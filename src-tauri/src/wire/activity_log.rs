@@ -1,12 +1,12 @@
 //! A source's activity log as the detail view lists it: the engine's entries and the agents'
-//! calls on the source, each mapped one to one.
-//! A failure shows what happened: the error without the `lanyard` command its message ends in
-//! (the engine's `problem`), since the window has buttons for those (`lanyard::remedy::window`).
+//! calls on the source, each in the engine's words (`Event::describe`, as a window reads them:
+//! a failure without the `lanyard` command its message ends in, since the window has buttons for
+//! those), with its kind to mark it by.
 //! Redacted by construction upstream (the engine's events carry only its own error messages), so
 //! nothing here needs filtering.
 
-use lanyard::agents::Call;
-use lanyard::history::{AgentKind, Entry, Event};
+use lanyard::agents::{Call, Outcome};
+use lanyard::history::{Entry, Event, Reader};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -20,79 +20,60 @@ pub struct LogEntryView {
     /// Unix seconds.
     #[ts(type = "number")]
     pub at: u64,
-    pub event: LogEventView,
+    pub kind: LogKind,
+    /// What happened, in the engine's words.
+    pub text: String,
+    /// Something failed (a connect, a sign-in, a renewal, a call that did not end `ok`).
+    pub failed: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
 #[ts(export, export_to = TS_DIR)]
-pub enum LogEventView {
+pub enum LogKind {
     Connected,
-    ConnectFailed {
-        error: String,
-    },
+    ConnectFailed,
     SignedIn,
-    SignInFailed {
-        error: String,
-    },
+    SignInFailed,
     Refreshed,
-    RefreshFailed {
-        error: String,
-    },
-    Disconnected {
-        revoked: bool,
-    },
-    /// An agent started a session through the bridge, over stdio or HTTP.
-    BridgeSession {
-        over_http: bool,
-    },
-    /// An agent's call on the source (from the call log): who, what, and how it ended
-    /// (`ok`, `tool error`, `refused`, `upstream error`, `timeout`).
-    Call {
-        agent: String,
-        name: String,
-        outcome: String,
-    },
+    RefreshFailed,
+    Disconnected,
+    BridgeSession,
+    /// An agent's call on the source (from the call log).
+    Call,
     /// An event this build of the app does not know yet.
     Other,
 }
 
 impl From<Entry> for LogEntryView {
     fn from(entry: Entry) -> Self {
-        let event = match entry.event {
-            Event::Connected { .. } => LogEventView::Connected,
-            Event::ConnectFailed { error, problem } => {
-                LogEventView::ConnectFailed { error: problem.unwrap_or(error) }
-            }
-            Event::SignedIn => LogEventView::SignedIn,
-            Event::SignInFailed { error, detail } => {
-                LogEventView::SignInFailed { error: detail.problem.unwrap_or(error) }
-            }
-            Event::Refreshed => LogEventView::Refreshed,
-            Event::RefreshFailed { error, detail, .. } => {
-                LogEventView::RefreshFailed { error: detail.problem.unwrap_or(error) }
-            }
-            Event::Disconnected { revoked } => LogEventView::Disconnected { revoked },
-            Event::BridgeSession { agent } => {
-                LogEventView::BridgeSession { over_http: agent == AgentKind::Http }
-            }
-            _ => LogEventView::Other,
+        let kind = match entry.event {
+            Event::Connected { .. } => LogKind::Connected,
+            Event::ConnectFailed { .. } => LogKind::ConnectFailed,
+            Event::SignedIn => LogKind::SignedIn,
+            Event::SignInFailed { .. } => LogKind::SignInFailed,
+            Event::Refreshed => LogKind::Refreshed,
+            Event::RefreshFailed { .. } => LogKind::RefreshFailed,
+            Event::Disconnected { .. } => LogKind::Disconnected,
+            Event::BridgeSession { .. } => LogKind::BridgeSession,
+            _ => LogKind::Other,
         };
-        Self { at: entry.at, event }
+        let (text, failed) = (entry.event.describe(Reader::Window), entry.event.is_failure());
+        Self { at: entry.at, kind, text, failed }
     }
 }
 
 impl From<Call> for LogEntryView {
     fn from(call: Call) -> Self {
-        let (agent, outcome) = (call.agent.to_string(), call.outcome.as_str().to_owned());
-        Self { at: call.at_ms / 1000, event: LogEventView::Call { agent, name: call.name, outcome } }
+        let (text, failed) = (call.describe(), call.outcome != Outcome::Ok);
+        Self { at: call.at_ms / 1000, kind: LogKind::Call, text, failed }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lanyard::history::FailureDetail;
+    use lanyard::history::{AgentKind, FailureDetail};
 
     fn failed(error: String, problem: Option<String>) -> Event {
         let detail = FailureDetail { problem, ..FailureDetail::default() };
@@ -100,15 +81,16 @@ mod tests {
     }
 
     #[test]
-    fn entries_reach_the_ui_with_a_kind_and_their_time() {
-        let entry = Entry { at: 7, event: failed("server down".into(), None) };
-        let json = serde_json::to_value(LogEntryView::from(entry)).unwrap();
+    fn entries_reach_the_ui_with_a_kind_their_time_and_the_engines_words() {
+        let event = failed("server down".into(), None);
+        let json = serde_json::to_value(LogEntryView::from(Entry { at: 7, event: event.clone() })).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"at": 7, "event": {"kind": "refreshFailed", "error": "server down"}})
+            serde_json::json!({"at": 7, "kind": "refreshFailed", "text": event.describe(Reader::Window), "failed": true})
         );
         let session = Entry { at: 8, event: Event::BridgeSession { agent: AgentKind::Http } };
-        assert_eq!(LogEntryView::from(session).event, LogEventView::BridgeSession { over_http: true });
+        let view = LogEntryView::from(session);
+        assert_eq!((view.kind, view.failed), (LogKind::BridgeSession, false));
     }
 
     #[test]
@@ -118,14 +100,12 @@ mod tests {
             agent: "ci".parse().unwrap(),
             source: "th".parse().unwrap(),
             name: "echo".into(),
-            outcome: lanyard::agents::Outcome::Refused,
+            outcome: Outcome::Refused,
             ms: 3,
         };
-        let json = serde_json::to_value(LogEntryView::from(call)).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"at": 7, "event": {"kind": "call", "agent": "ci", "name": "echo", "outcome": "refused"}})
-        );
+        let view = LogEntryView::from(call.clone());
+        assert_eq!((view.at, view.kind, view.failed), (7, LogKind::Call, true));
+        assert_eq!(view.text, call.describe());
     }
 
     /// Issue "desktop app": the log says what happened, not which command the CLI would run.
@@ -134,8 +114,11 @@ mod tests {
         let id: lanyard::ids::SourceId = "fixture".parse().unwrap();
         let err = lanyard::oauth::OAuthError::NeedsSignIn { id };
         let event = failed(err.to_string(), err.advice().map(|a| a.problem));
-        assert!(err.to_string().contains("lanyard connect"), "the CLI's `lanyard logs` keeps the command");
-        let view = LogEntryView::from(Entry { at: 7, event }).event;
-        assert_eq!(view, LogEventView::RefreshFailed { error: "source `fixture` needs sign-in".into() });
+        assert!(
+            event.describe(Reader::Terminal).contains("lanyard connect"),
+            "`lanyard logs` keeps the command"
+        );
+        let view = LogEntryView::from(Entry { at: 7, event });
+        assert!(!view.text.contains("lanyard connect"), "{}", view.text);
     }
 }

@@ -24,10 +24,11 @@ pub enum HubView {
     Running {
         address: String,
     },
-    /// Not running: `reason` to branch on, `message` in words.
+    /// Not running: `reason` to branch on, `message` in words, and `advice`: what to do.
     Failed {
         reason: HubFailureView,
         message: String,
+        advice: String,
     },
 }
 
@@ -58,7 +59,7 @@ impl From<&HubState> for HubView {
                     HubFailure::CannotStart { .. } => HubFailureView::CannotStart,
                     HubFailure::Stopped { .. } => HubFailureView::Stopped,
                 };
-                Self::Failed { reason: kind, message: reason.to_string() }
+                Self::Failed { reason: kind, message: reason.to_string(), advice: reason.advice() }
             }
         }
     }
@@ -178,6 +179,8 @@ mod tests {
             "the panel branches on the reason"
         );
         assert!(json["message"].as_str().unwrap().contains("7587"), "the message names the port: {json}");
+        let advice = HubFailure::PortTaken { port: 7587 }.advice();
+        assert_eq!(json["advice"], advice, "what to do, in the engine's words");
 
         let keychain =
             HubState::Failed { reason: HubFailure::Keychain { message: "no Secret Service".into() } };

@@ -397,6 +397,7 @@ mod tests {
             account: None,
             client: tokens::ClientView {
                 registration: tokens::RegistrationView::Dynamic,
+                registration_words: "dynamic".into(),
                 client_id: "c".into(),
                 client_secret_set: false,
             },

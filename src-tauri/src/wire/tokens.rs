@@ -44,6 +44,8 @@ pub struct TokensView {
 #[ts(export, export_to = TS_DIR)]
 pub struct ClientView {
     pub registration: RegistrationView,
+    /// The registration in words (the engine's, as `lanyard status` says it).
+    pub registration_words: String,
     pub client_id: String,
     pub client_secret_set: bool,
 }
@@ -84,6 +86,7 @@ impl From<&TokenStatus> for TokensView {
             account: tokens.account.as_ref().and_then(|a| a.label()).map(str::to_owned),
             client: ClientView {
                 registration: tokens.client.kind.into(),
+                registration_words: tokens.client.kind.describe().to_owned(),
                 client_id: tokens.client.client_id.clone(),
                 client_secret_set: tokens.client.has_secret,
             },
@@ -243,6 +246,8 @@ mod tests {
             let view = TokensView::from(&TokenStatus::of(&stored(client_id, method), auth));
             let json = serde_json::to_value(&view).unwrap();
             assert_eq!(json["client"]["registration"], registration, "{client_id} with {auth:?}: {json}");
+            let words = view.client.registration_words.as_str();
+            assert_eq!(words, TokenStatus::of(&stored(client_id, method), auth).client.kind.describe());
             assert_eq!(json["client"]["clientId"], client_id, "the id is shown: {json}");
             assert_eq!(json["client"]["clientSecretSet"], secret, "{method} means a secret or none: {json}");
             assert!(!json.to_string().contains("planted"), "no token crosses: {json}");

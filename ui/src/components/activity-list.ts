@@ -1,7 +1,7 @@
 // The Activity section of a source's detail: the newest entries of its activity log (connects,
-// sign-ins, renewals, disconnects, agents' bridge sessions and calls, by agent), each with its time.
+// sign-ins, renewals, disconnects, agents' bridge sessions and calls, by agent), each with its time,
+// in the engine's words (the same as `lanyard logs`).
 import type { LogEntryView } from "../api";
-import { activityLine, isFailure } from "../lib/activity";
 import { h } from "../lib/dom";
 
 /** `entries` newest first; `undefined` while not read yet. */
@@ -20,10 +20,10 @@ export function activityList(entries: LogEntryView[] | undefined): HTMLElement {
             entries.map((entry) =>
               h(
                 "li",
-                { "data-testid": "activity-entry", "data-kind": entry.event.kind, class: isFailure(entry) ? "failed" : undefined },
+                { "data-testid": "activity-entry", "data-kind": entry.kind, class: entry.failed ? "failed" : undefined },
                 h("time", { datetime: new Date(entry.at * 1000).toISOString() }, new Date(entry.at * 1000).toLocaleString()),
                 " ",
-                activityLine(entry),
+                entry.text,
               ),
             ),
           ),

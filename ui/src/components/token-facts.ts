@@ -3,7 +3,7 @@
 // Shared by the list (compact) and the detail view (full). Nothing here is secret: the wire
 // carries token status, never a token.
 import type { ActivityView, SourceView, TokensView } from "../api";
-import { registrationLabel, secretLabel } from "../lib/client";
+import { secretLabel } from "../lib/client";
 import { clockTime } from "../lib/countdown";
 import { h } from "../lib/dom";
 import { retryEl } from "./badge";
@@ -48,7 +48,7 @@ function clientEl(tokens: TokensView): HTMLElement {
   return h(
     "span",
     { "data-registration": client.registration },
-    `${registrationLabel(client)}: `,
+    `${client.registrationWords}: `,
     h("code", { "data-testid": "client-id" }, client.clientId),
     h("span", { class: "muted" }, ` (${secretLabel(client)})`),
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hubSummary, mergedUrl, servedSources, sourceUrl, writtenLines } from "./bridge";
+import { hubSummary, mergedUrl, servedSources, sourceUrl } from "./bridge";
 import { disabled, source } from "./fixtures";
 
 describe("hubSummary", () => {
@@ -8,20 +8,17 @@ describe("hubSummary", () => {
     expect(hubSummary(null).code, "no answer yet").toBe("starting");
     expect(hubSummary({ kind: "starting" }).tone).toBe("muted");
   });
-  it("a taken port says what to do, naming the port", () => {
-    const taken = hubSummary({ kind: "failed", reason: { kind: "portTaken", port: 7587 }, message: "in use" });
+  it("a taken port is a warning; every failure says what to do in the engine's words", () => {
+    const taken = hubSummary({ kind: "failed", reason: { kind: "portTaken", port: 7587 }, message: "in use", advice: "Engine advice 7587." });
     expect(taken.code).toBe("port-taken");
-    expect(taken.advice).toContain("7587");
-    expect(taken.advice).toContain("LANYARD_BRIDGE_PORT");
-  });
-  it("a keychain that cannot be used says to fix the keychain, not to unlock it", () => {
-    const failed = hubSummary({ kind: "failed", reason: { kind: "keychain" }, message: "no Secret Service is reachable" });
+    expect(taken.tone).toBe("warn");
+    expect(taken.advice, "the window does not word it again").toBe("Engine advice 7587.");
+    const failed = hubSummary({ kind: "failed", reason: { kind: "keychain" }, message: "no Secret Service is reachable", advice: "Keychain advice." });
     expect(failed.code).toBe("failed");
-    expect(failed.advice).toContain("keychain");
-    expect(failed.advice, "nothing is locked").not.toMatch(/unlock/i);
+    expect(failed.advice).toBe("Keychain advice.");
   });
   it("other failures are errors", () => {
-    const failed = hubSummary({ kind: "failed", reason: { kind: "cannotStart" }, message: "keychain locked" });
+    const failed = hubSummary({ kind: "failed", reason: { kind: "cannotStart" }, message: "keychain locked", advice: "Restart." });
     expect(failed.tone).toBe("error");
   });
 });
@@ -34,25 +31,5 @@ describe("addresses", () => {
   it("only enabled sources are served", () => {
     expect(servedSources([source(), disabled()]).map((s) => s.enabled)).toEqual([true]);
     expect(servedSources(null)).toEqual([]);
-  });
-});
-
-describe("writtenLines", () => {
-  it("names the file, what was added and replaced, and the backup", () => {
-    const lines = writtenLines({ path: "/c/a.json", backup: "/c/a.json.lanyard-backup", changed: true, added: ["x"], replaced: ["y"], keyVar: null });
-    expect(lines).toEqual([
-      "Wrote /c/a.json.",
-      "Added: x.",
-      "Replaced: y.",
-      "The previous file is kept as /c/a.json.lanyard-backup.",
-    ]);
-  });
-  it("a new file has no backup", () => {
-    expect(writtenLines({ path: "/c/a.json", backup: null, changed: true, added: ["x"], replaced: [], keyVar: null }).at(-1)).toMatch(/no backup/);
-  });
-  it("a file that had the entries already was not written", () => {
-    expect(writtenLines({ path: "/c/a.json", backup: null, changed: false, added: [], replaced: ["x"], keyVar: null })).toEqual([
-      "/c/a.json already has these entries; nothing changed.",
-    ]);
   });
 });

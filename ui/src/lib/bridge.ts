@@ -1,12 +1,12 @@
 // The bridge panel's logic: the hub's state in words and tone, the addresses agents use, the IDE
-// clients in the order offered, and what Write to config did, in words.
+// clients in the order offered.
 import type { HubView, IdeClientView, IdeConfigView, SourceView, UiError, WrittenView } from "../api";
 
 export interface HubSummary {
   code: "starting" | "running" | "port-taken" | "failed";
   label: string;
   tone: "ok" | "warn" | "error" | "muted";
-  /** What to do about it, when there is something to do. */
+  /** What to do about it, when there is something to do: the engine's words. */
   advice: string | null;
 }
 
@@ -15,29 +15,8 @@ export function hubSummary(hub: HubView | null): HubSummary {
     return { code: "starting", label: "Starting…", tone: "muted", advice: null };
   }
   if (hub.kind === "running") return { code: "running", label: "Running", tone: "ok", advice: null };
-  switch (hub.reason.kind) {
-    case "portTaken":
-      return {
-        code: "port-taken",
-        label: "Port in use",
-        tone: "warn",
-        advice:
-          `To let this app host the bridge, stop whatever holds port ${hub.reason.port} (for example ` +
-          "lanyard serve) and restart Lanyard, or start it with LANYARD_BRIDGE_PORT set to another port.",
-      };
-    case "badPortSetting":
-      return { code: "failed", label: "Not running", tone: "error", advice: "Fix LANYARD_BRIDGE_PORT and restart Lanyard." };
-    case "keychain":
-      return {
-        code: "failed",
-        label: "Not running",
-        tone: "error",
-        advice: "The bridge keeps its token in the keychain: fix the keychain as the message says, then restart Lanyard.",
-      };
-    case "cannotStart":
-    case "stopped":
-      return { code: "failed", label: "Not running", tone: "error", advice: "Restart Lanyard to try again." };
-  }
+  const failed = { code: "failed", label: "Not running", tone: "error", advice: hub.advice } as const;
+  return hub.reason.kind === "portTaken" ? { ...failed, code: "port-taken", label: "Port in use", tone: "warn" } : failed;
 }
 
 /** The merged server's URL: every enabled source behind one address. */
@@ -57,16 +36,8 @@ export const CLIENTS: readonly { id: IdeClientView; label: string }[] = [
 
 export const clientLabel = (id: IdeClientView) => CLIENTS.find((c) => c.id === id)?.label ?? id;
 
-/** What Write to config did, one sentence per fact. */
-export function writtenLines(written: WrittenView): string[] {
-  if (!written.changed) return [`${written.path} already has these entries; nothing changed.`];
-  const lines = [`Wrote ${written.path}.`];
-  if (written.added.length) lines.push(`Added: ${written.added.join(", ")}.`);
-  if (written.replaced.length) lines.push(`Replaced: ${written.replaced.join(", ")}.`);
-  if (!written.added.length && !written.replaced.length) lines.push("No sources to add: enable or add one first.");
-  lines.push(written.backup ? `The previous file is kept as ${written.backup}.` : "There was no file before, so no backup.");
-  return lines;
-}
+/** No `lanyard` command where the app looked: the first line of the Bridge and Clients banners. */
+export const cliMissingLine = (looked: string) => `The lanyard command was not found (looked in ${looked}).`;
 
 /** The bridge token in the panel: hidden until the person clicks Reveal, forgotten on leaving. */
 export type TokenReveal =

@@ -57,24 +57,20 @@ describe("what a row offers", () => {
 });
 
 describe("outcomes in words", () => {
-  it("Set up: the file, what was added, the backup, and that Undo puts it back", () => {
-    const lines = setUpLines({ path: "/c/mcp.json", backup: "/c/mcp.json.lanyard-backup", changed: true, added: ["gh"], replaced: [], keyVar: null });
-    expect(lines).toEqual([
-      "Wrote /c/mcp.json.",
-      "Added: gh.",
-      "The previous file is kept as /c/mcp.json.lanyard-backup.",
-      "Undo puts the file back.",
-    ]);
-    const same = setUpLines({ path: "/c/mcp.json", backup: null, changed: false, added: [], replaced: ["gh"], keyVar: null });
-    expect(same).toEqual(["/c/mcp.json already has these entries; nothing changed."]);
-    const asAgent = setUpLines({ path: "/c/mcp.json", backup: null, changed: true, added: ["gh"], replaced: [], keyVar: "LANYARD_AGENT_TOKEN_CI" });
+  it("Set up: what the engine says it did, and that Undo puts it back", () => {
+    const said = ["Engine: wrote /c/mcp.json.", "Engine: added gh."];
+    const lines = setUpLines({ path: "/c/mcp.json", backup: "/c/mcp.json.lanyard-backup", changed: true, added: ["gh"], replaced: [], keyVar: null, said });
+    expect(lines, "the engine's lines as they are").toEqual([...said, "Undo puts the file back."]);
+    const same = setUpLines({ path: "/c/mcp.json", backup: null, changed: false, added: [], replaced: ["gh"], keyVar: null, said: ["Engine: unchanged."] });
+    expect(same).toEqual(["Engine: unchanged."]);
+    const asAgent = setUpLines({ path: "/c/mcp.json", backup: null, changed: true, added: ["gh"], replaced: [], keyVar: "LANYARD_AGENT_TOKEN_CI", said: [] });
     expect(asAgent.find((l) => l.includes("LANYARD_AGENT_TOKEN_CI"))).toMatch(/set it, where the client starts, to the key \(Agents, Copy key\)/);
   });
 
   it("Import: the new sources, the skipped ones with why, and the file", () => {
     const lines = importLines({
       imported: { added: ["mine", "docs"], skipped: [{ name: "gh", reason: "a source `gh` already exists" }], waiting_for_approval: ["mine"] },
-      written: { path: "/c/mcp.json", backup: "/c/mcp.json.lanyard-backup", changed: true, added: [], replaced: ["mine", "docs"], keyVar: null },
+      written: { path: "/c/mcp.json", backup: "/c/mcp.json.lanyard-backup", changed: true, added: [], replaced: ["mine", "docs"], keyVar: null, said: [] },
     });
     expect(lines[0]).toBe("Imported 2 servers as sources: mine, docs.");
     expect(lines[1]).toMatch(/^Waiting for your approval .*: mine\.$/);

@@ -1,7 +1,6 @@
 // The Clients view's logic: each agent's or IDE's state in words and tone, which of Set up,
 // Import and Undo it offers (and why one is not available), and what each did, in words.
 import type { CliView, ClientStateView, McpClientView, TakenOverView, UiError, UndoneView, WrittenView } from "../api";
-import { writtenLines } from "./bridge";
 
 export interface StateSummary {
   code: "not-set-up" | "uses-lanyard" | "could-manage" | "unreadable";
@@ -67,7 +66,7 @@ export type ClientMove =
 
 /** What Set up did. */
 export function setUpLines(written: WrittenView): string[] {
-  const lines = writtenLines(written);
+  const lines = [...written.said];
   if (written.keyVar) {
     lines.push(
       `The entries send the agent's key from the variable ${written.keyVar}, so it is not in the file: set it, where the client starts, to the key (Agents, Copy key).`,

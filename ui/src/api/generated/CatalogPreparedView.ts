@@ -10,6 +10,10 @@ shown: string,
  */
 secretNames: Array<string>, 
 /**
+ * That those values go to the keychain, in words, when there are any.
+ */
+secretsKept: string | null, 
+/**
  * The version of the source it updates, when it updates one.
  */
 updates: string | null, };

@@ -4,4 +4,4 @@ import type { HubFailureView } from "./HubFailureView";
 /**
  * The hub's lifecycle, as the panel shows it.
  */
-export type HubView = { "kind": "starting" } | { "kind": "running", address: string, } | { "kind": "failed", reason: HubFailureView, message: string, };
+export type HubView = { "kind": "starting" } | { "kind": "running", address: string, } | { "kind": "failed", reason: HubFailureView, message: string, advice: string, };

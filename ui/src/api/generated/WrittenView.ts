@@ -16,4 +16,9 @@ changed: boolean, added: Array<string>, replaced: Array<string>,
 /**
  * Set up as an agent over HTTP: the variable to set to the agent's key where the client starts.
  */
-keyVar: string | null, };
+keyVar: string | null, 
+/**
+ * What happened, one sentence per fact: the words `lanyard config --write` prints and the
+ * window shows, written here only.
+ */
+said: Array<string>, };

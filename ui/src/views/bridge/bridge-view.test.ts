@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { IdeConfigView } from "../../api";
 import { disabled, source } from "../../lib/fixtures";
+import { cliMissingLine } from "../../lib/bridge";
 import { bridgeView, type BridgeProps } from "./bridge-view";
 
 const running = { kind: "running", address: "127.0.0.1:7587" } as const;
@@ -74,10 +75,11 @@ describe("bridge view", () => {
 
   it("port taken: says so, why, and what to do; no address", () => {
     const message = "port 7587 on 127.0.0.1 is already in use, most likely by `lanyard serve`";
-    const { el } = render({ hub: { kind: "failed", reason: { kind: "portTaken", port: 7587 }, message } });
+    const advice = "Stop what holds port 7587, in the engine's words.";
+    const { el } = render({ hub: { kind: "failed", reason: { kind: "portTaken", port: 7587 }, message, advice } });
     expect(q(el, "hub-badge")?.dataset.code).toBe("port-taken");
     expect(q(el, "hub-failed-message")?.textContent).toBe(message);
-    expect(q(el, "hub-advice")?.textContent).toContain("LANYARD_BRIDGE_PORT");
+    expect(q(el, "hub-advice")?.textContent, "the engine's advice, as it is").toBe(advice);
     expect(q(el, "hub-address")).toBeNull();
   });
 
@@ -124,7 +126,7 @@ describe("bridge view", () => {
     const missing = config({ cli: { kind: "missing", looked: "/opt/app and the folders on PATH" } });
     const { el } = render({ config: { kind: "ready", config: missing } });
     expect(q(el, "cli")?.dataset.cli).toBe("missing");
-    expect(q(el, "cli")?.textContent).toContain("/opt/app and the folders on PATH");
+    expect(q(el, "cli")?.querySelector("p")?.textContent, "the same words as the Clients view").toBe(cliMissingLine("/opt/app and the folders on PATH"));
     expect((q(el, "write-config") as HTMLButtonElement).disabled).toBe(true);
   });
 
@@ -135,14 +137,12 @@ describe("bridge view", () => {
     expect(q(el, "config-path")?.textContent).toContain("paste the snippet into its config by hand");
   });
 
-  it("write result: the file, what was added and replaced, and the backup", () => {
-    const written = { path: "/c/claude.json", backup: "/c/claude.json.lanyard-backup", changed: true, added: ["everything"], replaced: ["old"], keyVar: null };
+  it("write result: what the engine says it did, one line per fact, as it says it", () => {
+    const said = ["Engine: wrote /c/claude.json.", "Engine: added everything."];
+    const written = { path: "/c/claude.json", backup: "/c/claude.json.lanyard-backup", changed: true, added: ["everything"], replaced: ["old"], keyVar: null, said };
     const { el } = render({ write: { kind: "written", written } });
-    const text = q(el, "write-result")?.textContent ?? "";
-    expect(text).toContain("Wrote /c/claude.json.");
-    expect(text).toContain("Added: everything.");
-    expect(text).toContain("Replaced: old.");
-    expect(text).toContain("/c/claude.json.lanyard-backup");
+    const lines = [...(q(el, "write-result")?.querySelectorAll("p") ?? [])].map((p) => p.textContent);
+    expect(lines, "the window does not word it again").toEqual(said);
   });
 
   it("a refused write shows the reason", () => {

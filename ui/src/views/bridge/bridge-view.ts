@@ -7,11 +7,11 @@ import { errorBanner } from "../../components/error-banner";
 import {
   CLIENTS,
   clientLabel,
+  cliMissingLine,
   hubSummary,
   mergedUrl,
   servedSources,
   sourceUrl,
-  writtenLines,
   type ConfigState,
   type CopyOutcome,
   type TokenReveal,
@@ -223,7 +223,7 @@ function cliLine(c: IdeConfigView): HTMLElement {
   return h(
     "div",
     { class: "banner error", role: "alert", "data-testid": "cli", "data-cli": "missing" },
-    h("p", {}, `The lanyard command was not found (looked in ${c.cli.looked}).`),
+    h("p", {}, cliMissingLine(c.cli.looked)),
     h(
       "p",
       { class: "muted" },
@@ -248,7 +248,7 @@ function writeOutcome(write: WriteState | undefined): HTMLElement | null {
     return h(
       "div",
       { class: "notice", role: "status", "data-testid": "write-result" },
-      writtenLines(write.written).map((line) => h("p", {}, line)),
+      write.written.said.map((line) => h("p", {}, line)),
     );
   }
   if (write?.kind === "failed") return errorBanner(write.error, "write-error");

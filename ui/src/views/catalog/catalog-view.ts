@@ -379,9 +379,7 @@ function confirmEl(add: Extract<AddFlow, { stage: "confirm" }>, props: CatalogPr
     { class: "catalog-confirm", "data-testid": "catalog-confirm-step" },
     h("p", {}, p.updates ? `Source ${p.id} (now ${p.updates}) will ${verb}:` : `Source ${p.id} will ${verb}:`),
     h("pre", { class: "mono", "data-testid": "catalog-exact" }, p.shown),
-    p.secretNames.length
-      ? h("p", { "data-testid": "catalog-secret-names" }, `Kept in the keychain, not in the profile file: ${p.secretNames.join(", ")}`)
-      : null,
+    p.secretsKept ? h("p", { "data-testid": "catalog-secret-names" }, p.secretsKept) : null,
     add.error ? errorBanner(add.error, "catalog-add-error") : null,
     h(
       "div",

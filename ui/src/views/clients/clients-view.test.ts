@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ClientsView } from "../../api";
 import type { ClientMove } from "../../lib/clients";
+import { cliMissingLine } from "../../lib/bridge";
 import { mcpClient } from "../../lib/fixtures";
 import { clientsView, type ClientsProps } from "./clients-view";
 
@@ -75,7 +76,7 @@ describe("clients view", () => {
     expect(inRow(none, "cursor", "client-set-up")!.disabled).toBe(true);
     expect(row(none, "cursor").querySelector('[data-testid="client-why"]')?.textContent).toMatch(/Add or enable a source/);
     const noCli = render({ clients: { kind: "ready", view: listed({ cli: { kind: "missing", looked: "/opt and PATH" } }) } }).el;
-    expect(q(noCli, "clients-cli-missing")?.textContent).toContain("/opt and PATH");
+    expect(q(noCli, "clients-cli-missing")?.querySelector("p")?.textContent, "the same words as the Bridge view").toBe(cliMissingLine("/opt and PATH"));
     expect(inRow(noCli, "codex", "client-import")!.disabled).toBe(true);
   });
 

@@ -4,6 +4,7 @@
 // listed below, collapsed. Renders from the state it is given; `clients-panel.ts` owns it.
 import type { ClientsView, CliView, McpClientView, UiError } from "../../api";
 import { errorBanner } from "../../components/error-banner";
+import { cliMissingLine } from "../../lib/bridge";
 import { byInstalled, offersFor, stateSummary, type ClientMove, type Offer } from "../../lib/clients";
 import { h } from "../../lib/dom";
 
@@ -105,7 +106,7 @@ function cliLine(cli: CliView): HTMLElement | null {
   return h(
     "div",
     { class: "banner error", role: "alert", "data-testid": "clients-cli-missing" },
-    h("p", {}, `The lanyard command was not found (looked in ${cli.looked}).`),
+    h("p", {}, cliMissingLine(cli.looked)),
     h("p", { class: "muted" }, "The entries Lanyard writes run it: install it beside the app or on PATH to set a client up."),
   );
 }

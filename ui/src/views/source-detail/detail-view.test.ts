@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { TestOutcome } from "../../lib/badge";
+import { NO_TOOLS } from "../../components/no-tools";
 import { connected, disabled, needsSignIn, refreshFailing, signInExpired, source, tokens, waitingForApproval } from "../../lib/fixtures";
 import { detailView, type DetailProps } from "./detail-view";
 
@@ -86,19 +87,23 @@ describe("source detail", () => {
     expect(props.onEditTools).toHaveBeenCalled();
   });
 
-  it("activity: reading, nothing yet, and entries newest first with failures marked", () => {
+  it("activity: reading, nothing yet, and entries newest first in the engine's words, failures marked", () => {
     expect(q(render().el, "activity")?.textContent).toContain("Reading");
     expect(q(render({ activity: [] }).el, "activity-empty")).not.toBeNull();
     const { el } = render({
       activity: [
-        { at: 1_800_000_100, event: { kind: "refreshFailed", error: "token endpoint down" } },
-        { at: 1_800_000_000, event: { kind: "signedIn" } },
+        { at: 1_800_000_100, kind: "refreshFailed", text: "Renewal words from the engine: token endpoint down", failed: true },
+        { at: 1_800_000_000, kind: "signedIn", text: "Signed-in words from the engine", failed: false },
       ],
     });
     const entries = [...el.querySelectorAll<HTMLElement>('[data-testid="activity-entry"]')];
     expect(entries.map((e) => e.dataset.kind)).toEqual(["refreshFailed", "signedIn"]);
-    expect(entries[0]!.textContent).toContain("token endpoint down");
+    expect(entries.map((e) => e.lastChild?.textContent), "the window says each entry as the engine does").toEqual([
+      "Renewal words from the engine: token endpoint down",
+      "Signed-in words from the engine",
+    ]);
     expect(entries[0]!.classList.contains("failed")).toBe(true);
+    expect(entries[1]!.classList.contains("failed")).toBe(false);
   });
 
   it("ready, untested: Test is offered, no tools or error yet", () => {
@@ -128,7 +133,7 @@ describe("source detail", () => {
 
   it("connected with no tools: says the source offers none", () => {
     const { el } = render({ test: { kind: "ok", tools: [], at: new Date() } });
-    expect(q(el, "tools-empty")).not.toBeNull();
+    expect(q(el, "tools-empty")?.textContent, "the same words as the tool editor").toBe(NO_TOOLS);
   });
 
   it("error: shows the last error, its time and the advice for its kind", () => {
@@ -244,11 +249,12 @@ describe("source detail", () => {
     const dynamic = render({ source: connected(), now: 1_800_000_000 }).el;
     expect(q(dynamic, "fact-issuer")?.textContent).toBe("https://as.example");
     expect(q(dynamic, "fact-client")?.textContent).toBe("dynamic registration (RFC 7591): dyn-4f2a (public client, no secret)");
-    const client = { registration: "preRegistered", clientId: "lanyard-desktop", clientSecretSet: true } as const;
+    const client = { registration: "preRegistered", registrationWords: "words from the engine", clientId: "lanyard-desktop", clientSecretSet: true } as const;
     const pre = render({ source: connected({ client }), now: 1_800_000_000 }).el;
     expect(q(pre, "fact-client")?.querySelector<HTMLElement>("[data-registration]")?.dataset.registration).toBe("preRegistered");
     expect(q(pre, "client-id")?.textContent).toBe("lanyard-desktop");
     expect(q(pre, "fact-client")?.textContent).toContain("client secret set");
+    expect(q(pre, "fact-client")?.textContent, "the registration in the engine's words").toMatch(/^words from the engine: /);
   });
 
   it("no failure facts outside the error state", () => {

@@ -8,6 +8,7 @@ import type { LogEntryView, SourceView } from "../../api";
 import { activityList } from "../../components/activity-list";
 import { badgeEl } from "../../components/badge";
 import { errorBanner } from "../../components/error-banner";
+import { noTools } from "../../components/no-tools";
 import { signInStatus } from "../../components/sign-in-status";
 import { type OnReview, toolChangesView } from "../../components/tool-changes";
 import { lastTokenError, refreshFailureFacts, tokenFacts } from "../../components/token-facts";
@@ -194,7 +195,7 @@ function tools(test: TestOutcome | undefined): HTMLElement | null {
     { class: "tools" },
     h("h2", {}, `Tools (${test.tools.length})`),
     test.tools.length === 0
-      ? h("p", { class: "muted", "data-testid": "tools-empty" }, "This source offers no tools.")
+      ? noTools("tools-empty")
       : h(
           "ul",
           { "data-testid": "tools-list" },

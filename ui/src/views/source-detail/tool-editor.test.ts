@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ToolDraft, ToolEditor } from "../../lib/tool-filters";
+import { NO_TOOLS } from "../../components/no-tools";
 import { toolEditorView, type ToolEditorProps } from "./tool-editor";
 
 const draft = (name: string, over: Partial<ToolDraft> = {}): ToolDraft => ({
@@ -104,7 +105,7 @@ describe("tool editor", () => {
 
   it("a source without tools says so", () => {
     const { el, props } = render({ kind: "editing", drafts: [], saving: false });
-    expect(q(el, "tool-editor-empty")).not.toBeNull();
+    expect(q(el, "tool-editor-empty")?.textContent, "the same words as the tools list").toBe(NO_TOOLS);
     q(el, "cancel-tools")!.click();
     expect(props.onCancel).toHaveBeenCalled();
   });

@@ -2,6 +2,7 @@
 // with a Show-to-agents toggle, an alias and a description override, checked while typing. It
 // edits the drafts in place, so a re-render of the detail view keeps what was typed.
 import { errorBanner } from "../../components/error-banner";
+import { noTools } from "../../components/no-tools";
 import { h } from "../../lib/dom";
 import { aliasErrors, type ToolDraft, type ToolEditor } from "../../lib/tool-filters";
 
@@ -73,7 +74,7 @@ export function toolEditorView(props: ToolEditorProps): HTMLElement {
   section.append(
     editor.error ? errorBanner(editor.error, "tool-editor-error") : "",
     editor.drafts.length === 0
-      ? h("p", { class: "muted", "data-testid": "tool-editor-empty" }, "This source offers no tools.")
+      ? noTools("tool-editor-empty")
       : h("ul", { class: "tool-choices" }, editor.drafts.map((d) => row(d, refresh, errorSlots))),
     h(
       "div",
