@@ -79,20 +79,6 @@ impl LaunchView {
     }
 }
 
-/// `words` joined with spaces, each as a POSIX shell would need it to read one word.
-pub fn shell_words<S: AsRef<str>>(words: impl IntoIterator<Item = S>) -> String {
-    words.into_iter().map(|word| shell_quoted(word.as_ref())).collect::<Vec<_>>().join(" ")
-}
-
-/// `text` as a POSIX shell would need it to read one word.
-pub fn shell_quoted(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | '@' | '+' | ',')
-        });
-    if plain { text.to_owned() } else { format!("'{}'", text.replace('\'', r"'\''")) }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

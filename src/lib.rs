@@ -32,6 +32,7 @@ pub mod program;
 pub mod remedy;
 pub mod sandbox;
 pub mod secret;
+pub mod shell_quote;
 pub mod source;
 pub mod suggest;
 pub mod upstream;

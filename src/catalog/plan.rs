@@ -559,17 +559,10 @@ fn remote_shape(kind: RemoteKind, remote: &RemoteTransport, questions: &mut Vec<
     Shape::Remote { kind, url, headers }
 }
 
-/// Words joined for a person to read, each quoted when a shell would split it.
+/// Words joined for a person to read, each quoted when a shell would split it; the entry's
+/// `<placeholders>` and `%` stay bare.
 fn shell_words(words: &[String]) -> String {
-    words
-        .iter()
-        .map(|word| {
-            let plain = !word.is_empty()
-                && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:@=+,%<>".contains(c));
-            if plain { word.clone() } else { format!("'{}'", word.replace('\'', r"'\''")) }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    words.iter().map(|word| crate::shell_quote::quoted_unless(word, "%<>")).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -348,7 +348,7 @@ fn keychain_name(engine: &Engine) -> String {
 /// values are in the keychain or are variables).
 fn print_for_approval(row: &serde_json::Value, command: &[serde_json::Value]) {
     let words = command.iter().map(|part| part.as_str().unwrap_or_default());
-    println!("      runs: {}", lanyard::launch::shell_words(words));
+    println!("      runs: {}", lanyard::shell_quote::shell_words(words));
     println!("      in: {}", row["cwd"].as_str().unwrap_or("(Lanyard's own working folder)"));
     let names: Vec<&str> =
         row["env_names"].as_array().into_iter().flatten().filter_map(|n| n.as_str()).collect();

@@ -405,7 +405,7 @@ impl Transport {
         match self {
             // Each word quoted where a shell would split it: `a 'b c'` is two arguments, not three.
             Self::Stdio { command, args, .. } => {
-                crate::launch::shell_words(std::iter::once(command).chain(args))
+                crate::shell_quote::shell_words(std::iter::once(command).chain(args))
             }
             Self::Http { url, .. } | Self::Sse { url, .. } => url.clone(),
         }
