@@ -101,7 +101,7 @@ mod tests {
         };
         let mut profile = Profile::new("x".parse().unwrap(), transport);
         profile.sandbox =
-            Some(Sandbox { read: vec!["/data".into()], write: Vec::new(), network: SandboxNetwork::None });
+            Some(Sandbox { read: vec!["/data".into()], network: SandboxNetwork::None, ..Sandbox::default() });
         let launch = LaunchView::of(&profile).unwrap();
         assert_eq!(launch.command_line, r"'/opt/my server/run' --name 'a b' 'it'\''s' '' '$HOME'");
         assert_eq!(launch.args.len(), 5);

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use lanyard::agents::AgentName;
 use lanyard::ids::SourceId;
+use lanyard::profile::Sandbox;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -95,6 +96,12 @@ pub struct SandboxExecArgs {
     pub write: Vec<PathBuf>,
     #[arg(long, value_name = "NETWORK", value_parser = ["none", "loopback", "any"])]
     pub network: String,
+    /// The most private writable memory, in MB (RLIMIT_DATA).
+    #[arg(long, value_name = "MB")]
+    pub memory_mb: Option<u64>,
+    /// The most open files (RLIMIT_NOFILE).
+    #[arg(long, value_name = "N")]
+    pub open_files: Option<u64>,
     /// The server's command and arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -570,8 +577,18 @@ pub struct ProfileSettings {
     /// replaces the saved list).
     #[arg(long, value_name = "PATH")]
     pub sandbox_write: Vec<PathBuf>,
-    /// Run the stdio server without a fence (removes the fence and its lists).
-    #[arg(long, conflicts_with_all = ["sandbox_network", "sandbox_read", "sandbox_write"])]
+    /// The most memory the fenced server may use, in MB (its private writable memory,
+    /// RLIMIT_DATA; see docs/sandbox.md). No limit unless given.
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(Sandbox::MEMORY_MB))]
+    pub sandbox_memory: Option<u64>,
+    /// The most files and sockets the fenced server may hold open at once (RLIMIT_NOFILE).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(Sandbox::OPEN_FILES))]
+    pub sandbox_open_files: Option<u64>,
+    /// Run the stdio server without a fence (removes the fence, its lists and its limits).
+    #[arg(
+        long,
+        conflicts_with_all = ["sandbox_network", "sandbox_read", "sandbox_write", "sandbox_memory", "sandbox_open_files"]
+    )]
     pub no_sandbox: bool,
     /// What agents get when the server changes a tool's definition after it was approved, or
     /// adds a tool: `ask` (withheld until approved with `lanyard tools <id> --review`, the
@@ -787,6 +804,8 @@ pub struct Target {
     mut_arg("sandbox_network", |arg| arg.hide(true)),
     mut_arg("sandbox_read", |arg| arg.hide(true)),
     mut_arg("sandbox_write", |arg| arg.hide(true)),
+    mut_arg("sandbox_memory", |arg| arg.hide(true)),
+    mut_arg("sandbox_open_files", |arg| arg.hide(true)),
     mut_arg("no_sandbox", |arg| arg.hide(true)),
     mut_arg("tool_changes", |arg| arg.hide(true)),
     mut_arg("review_first", |arg| arg.hide(true)),
@@ -828,6 +847,8 @@ pub struct ToolsArgs {
     mut_arg("sandbox_network", |arg| arg.hide(true)),
     mut_arg("sandbox_read", |arg| arg.hide(true)),
     mut_arg("sandbox_write", |arg| arg.hide(true)),
+    mut_arg("sandbox_memory", |arg| arg.hide(true)),
+    mut_arg("sandbox_open_files", |arg| arg.hide(true)),
     mut_arg("no_sandbox", |arg| arg.hide(true)),
     mut_arg("tool_changes", |arg| arg.hide(true)),
     mut_arg("review_first", |arg| arg.hide(true)),

@@ -106,7 +106,12 @@ fn sandbox_exec(args: args::SandboxExecArgs) -> ExitCode {
         }
     };
     lanyard::sandbox::exec::run(lanyard::sandbox::exec::ExecRequest {
-        plan: lanyard::sandbox::FencePlan { read: args.read, write: args.write, network },
+        plan: lanyard::sandbox::FencePlan {
+            read: args.read,
+            write: args.write,
+            network,
+            limits: lanyard::sandbox::Limits { memory_mb: args.memory_mb, open_files: args.open_files },
+        },
         report: args.report,
         command: args.command,
     })

@@ -171,12 +171,14 @@ pub fn apply(draft: &mut Draft, settings: &ProfileSettings) -> Result<()> {
 }
 
 /// The fence flags: any `--sandbox-*` turns the fence on (network `none` unless given) and
-/// replaces the lists it names; `--no-sandbox` removes it. Paths without variables are saved
+/// replaces the lists and limits it names; `--no-sandbox` removes it. Paths without variables are saved
 /// absolute, since the server may be started from another folder.
 fn apply_sandbox(profile: &mut Profile, settings: &ProfileSettings, is_stdio: bool) -> Result<()> {
     let any = settings.sandbox_network.is_some()
         || !settings.sandbox_read.is_empty()
-        || !settings.sandbox_write.is_empty();
+        || !settings.sandbox_write.is_empty()
+        || settings.sandbox_memory.is_some()
+        || settings.sandbox_open_files.is_some();
     if (any || settings.no_sandbox) && !is_stdio {
         return Err(UsageError::new(
             "the --sandbox flags apply to stdio sources; an http or sse server runs elsewhere",
@@ -210,6 +212,12 @@ fn apply_sandbox(profile: &mut Profile, settings: &ProfileSettings, is_stdio: bo
     }
     if !settings.sandbox_write.is_empty() {
         sandbox.write = absolute(&settings.sandbox_write)?;
+    }
+    if let Some(mb) = settings.sandbox_memory {
+        sandbox.memory_mb = Some(mb);
+    }
+    if let Some(files) = settings.sandbox_open_files {
+        sandbox.open_files = Some(files);
     }
     Ok(())
 }

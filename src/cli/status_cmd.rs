@@ -63,7 +63,10 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
             );
         }
         if let Some(fence) = &row.sandbox {
-            let network = fence.network.map(|n| format!(", network {n}")).unwrap_or_default();
+            let mut network = fence.network.map(|n| format!(", network {n}")).unwrap_or_default();
+            if !fence.limits.is_empty() {
+                network = format!("{network}, {}", fence.limits.describe());
+            }
             println!("{:<20} {}{network}: {}", "", fence.state.describe(), fence.detail);
         }
         if !row.tool_changes.is_empty() {

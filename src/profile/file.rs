@@ -468,6 +468,35 @@ alias = { create_issue = "new_issue" }
     }
 
     #[test]
+    fn the_fences_limits_are_read_and_zero_or_absurd_ones_are_refused_by_name() {
+        let text = |limits: &str| {
+            format!(
+                "version = 1\n[sources.a]\nsandbox = {{ {limits} }}\ntransport = {{ type = \"stdio\", command = \"x\" }}\n"
+            )
+        };
+        let file = parse(&text("memory_mb = 512, open_files = 256")).unwrap();
+        let sandbox = file.profiles().next().unwrap().sandbox.clone().expect("the fence is read");
+        assert_eq!((sandbox.memory_mb, sandbox.open_files), (Some(512), Some(256)));
+        let none = parse(&text("network = \"none\"")).unwrap();
+        let sandbox = none.profiles().next().unwrap().sandbox.clone().unwrap();
+        assert_eq!((sandbox.memory_mb, sandbox.open_files), (None, None), "no limit unless asked");
+        for (limits, field) in [
+            ("memory_mb = 0", "sandbox.memory_mb"),
+            ("memory_mb = 99999999", "sandbox.memory_mb"),
+            ("open_files = 0", "sandbox.open_files"),
+            ("open_files = 3", "sandbox.open_files"),
+            ("open_files = 5000000", "sandbox.open_files"),
+        ] {
+            let err = parse(&text(limits)).unwrap_err().to_string();
+            assert!(
+                err.contains(field) && err.contains("from "),
+                "`{limits}` names {field} and the range: {err}"
+            );
+        }
+        assert!(parse(&text("memory_mb = -1")).is_err(), "a negative limit is an error");
+    }
+
+    #[test]
     fn ca_bundle_belongs_to_the_source_not_the_transport() {
         let text = "version = 1\n[sources.a]\ntransport = { type = \"http\", url = \"http://x\", ca_bundle = \"/ca.pem\" }\n";
         let err = parse(text).unwrap_err();

@@ -279,8 +279,8 @@ impl FromStr for ToolChanges {
 }
 
 /// The fence of a stdio server: the folders it may read and write besides the presets, and how
-/// far it may reach on the network. In TOML: `sandbox = { read = [...], write = [...], network =
-/// "none" }`.
+/// far it may reach on the network, and the resources it may hold. In TOML: `sandbox = { read =
+/// [...], write = [...], network = "none", memory_mb = 512, open_files = 256 }`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sandbox {
@@ -292,6 +292,22 @@ pub struct Sandbox {
     pub write: Vec<PathBuf>,
     #[serde(default)]
     pub network: SandboxNetwork,
+    /// The most private writable memory the server may have, in MB (`RLIMIT_DATA`); no limit
+    /// while absent. See `docs/sandbox.md` for why this and not the address space.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<u64>,
+    /// The most files and sockets the server may hold open at once (`RLIMIT_NOFILE`); the
+    /// inherited limit while absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_files: Option<u64>,
+}
+
+impl Sandbox {
+    /// The smallest and largest `memory_mb`: below 8 MB no runtime starts; above 1 TB is a typo.
+    pub const MEMORY_MB: std::ops::RangeInclusive<u64> = 8..=1024 * 1024;
+    /// The smallest and largest `open_files`: a server needs its three standard streams and the
+    /// files its runtime loads; Linux allows no more than 1048576 by default.
+    pub const OPEN_FILES: std::ops::RangeInclusive<u64> = 16..=1024 * 1024;
 }
 
 /// How far a fenced server may reach on the network.

@@ -179,6 +179,8 @@ pub async fn resolve_with(
                         read: paths("read", &fence.read)?,
                         write: paths("write", &fence.write)?,
                         network: fence.network,
+                        memory_mb: fence.memory_mb,
+                        open_files: fence.open_files,
                     })
                 }
                 None => None,

@@ -8,7 +8,7 @@ use std::fmt;
 
 use url::Url;
 
-use super::model::{Auth, Profile, RESERVED_AUTH_PARAMS, RESERVED_REASON, Transport};
+use super::model::{Auth, Profile, RESERVED_AUTH_PARAMS, RESERVED_REASON, Sandbox, Transport};
 use crate::vault::ExternalRef;
 
 /// One thing wrong with a profile: the field and what is wrong with it.
@@ -182,6 +182,22 @@ pub fn validate(profile: &Profile) -> Result<(), Problem> {
         let paths = sandbox.read.iter().chain(&sandbox.write);
         if paths.into_iter().any(|path| path.as_os_str().is_empty()) {
             return Err(problem("sandbox", "has an empty path; give a folder or a file, or leave it out"));
+        }
+        let limits = [
+            ("sandbox.memory_mb", sandbox.memory_mb, Sandbox::MEMORY_MB, "the most memory in MB"),
+            ("sandbox.open_files", sandbox.open_files, Sandbox::OPEN_FILES, "the most open files"),
+        ];
+        for (field, value, range, what) in limits {
+            if let Some(value) = value.filter(|value| !range.contains(value)) {
+                return Err(problem(
+                    field,
+                    format!(
+                        "is {value}; give {what} the server may have, from {} to {}, or leave it out",
+                        range.start(),
+                        range.end()
+                    ),
+                ));
+            }
         }
     }
     if profile.review_first && profile.tool_changes == super::model::ToolChanges::Allow {

@@ -5,7 +5,8 @@
 //! thread and what it becomes), so no code has to run between `fork` and `exec`.
 //!
 //! Core dumps are turned off too, so a crash leaves no copy of the server's memory (and the
-//! secrets in its environment) on disk.
+//! secrets in its environment) on disk, and the resource limits asked for are set
+//! ([`super::limits`]).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,7 +38,8 @@ pub fn run(request: ExecRequest) -> ExitCode {
     let report_file = std::fs::File::create(&request.report);
     core_dumps_off();
     let report = match fence(&request.plan) {
-        Ok(report) => report,
+        // After the fence, which opens a descriptor per folder while it is built.
+        Ok(report) => report.with_limits(request.plan.limits, &super::limits::apply(&request.plan.limits)),
         Err(err) => {
             eprintln!("lanyard sandbox-exec: cannot build the fence: {err}; the server was not started");
             return ExitCode::from(125);
@@ -66,6 +68,7 @@ fn fence(plan: &FencePlan) -> Result<FenceReport, String> {
         network: plan.network,
         detail,
         landlock_abi: landlock.abi,
+        limits: Default::default(),
         at: crate::clock::now(),
     })
 }
@@ -77,6 +80,7 @@ fn fence(plan: &FencePlan) -> Result<FenceReport, String> {
         network: plan.network,
         detail: "this OS has no fence Lanyard can enforce; the server runs with your rights".to_owned(),
         landlock_abi: None,
+        limits: Default::default(),
         at: crate::clock::now(),
     })
 }

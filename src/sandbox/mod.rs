@@ -1,6 +1,7 @@
 //! The fence a stdio server can be started in: which folders it may read and write and how far it
 //! may reach on the network, enforced by the kernel (on Linux: Landlock, and a seccomp filter on
-//! the sockets Landlock cannot see, [`socket_filter`]).
+//! the sockets Landlock cannot see, [`socket_filter`]), and how much memory and how many open
+//! files it may hold ([`limits`]).
 //!
 //! A stdio server is a program run with the person's rights; a fence keeps one that misbehaves
 //! (or was tampered with) away from the rest of their files and the network. Restricting a
@@ -19,11 +20,13 @@ mod enforced;
 pub mod exec;
 #[cfg(target_os = "linux")]
 mod landlock_fence;
+pub mod limits;
 pub mod plan;
 pub mod report;
 #[cfg(target_os = "linux")]
 mod socket_filter;
 
+pub use limits::Limits;
 pub use plan::{FencePlan, launcher, plan};
 pub use report::{FenceReport, FenceState, SandboxStatus, report_path, status_of};
 

@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use super::limits::Limits;
 use crate::profile::{Sandbox, SandboxNetwork};
 
 /// Read-only folders and files of the system that programs load libraries, settings and
@@ -51,12 +52,14 @@ const PACKAGE_CACHES: &[(&str, &[&str])] = &[
 /// Settings a package runner reads from the home folder.
 const PACKAGE_SETTINGS: &[&str] = &[".npmrc", ".config/uv"];
 
-/// The full fence of one start: every folder it may read, every one it may write, the network.
+/// The full fence of one start: every folder it may read, every one it may write, the network
+/// and the resource limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FencePlan {
     pub read: Vec<PathBuf>,
     pub write: Vec<PathBuf>,
     pub network: SandboxNetwork,
+    pub limits: Limits,
 }
 
 /// The fence for `command` started in `cwd` with `sandbox`'s lists; `scratch` is the source's
@@ -81,7 +84,12 @@ pub fn plan(
     }
     dedup(&mut read);
     dedup(&mut write);
-    FencePlan { read, write, network: sandbox.network }
+    FencePlan { read, write, network: sandbox.network, limits: limits_of(sandbox) }
+}
+
+/// The resource limits of `sandbox`.
+pub fn limits_of(sandbox: &Sandbox) -> Limits {
+    Limits { memory_mb: sandbox.memory_mb, open_files: sandbox.open_files }
 }
 
 /// The package caches of a runner, by the command's file name (`npx`, `/usr/bin/npx`, `npx.cmd`).
@@ -149,7 +157,14 @@ pub fn launcher_args(plan: &FencePlan, report: &Path, command: &str, args: &[Str
     for path in &plan.write {
         out.extend(["--write".into(), path.into()]);
     }
-    out.extend(["--network".into(), plan.network.name().into(), "--".into(), command.into()]);
+    out.extend(["--network".into(), plan.network.name().into()]);
+    if let Some(mb) = plan.limits.memory_mb {
+        out.extend(["--memory-mb".into(), mb.to_string().into()]);
+    }
+    if let Some(files) = plan.limits.open_files {
+        out.extend(["--open-files".into(), files.to_string().into()]);
+    }
+    out.extend(["--".into(), command.into()]);
     out.extend(args.iter().map(OsString::from));
     out
 }
@@ -163,6 +178,7 @@ mod tests {
             read: read.iter().map(PathBuf::from).collect(),
             write: write.iter().map(PathBuf::from).collect(),
             network: SandboxNetwork::None,
+            ..Sandbox::default()
         }
     }
 
@@ -202,6 +218,7 @@ mod tests {
             read: vec!["/r".into()],
             write: vec!["/w".into()],
             network: SandboxNetwork::Loopback,
+            limits: Limits { memory_mb: Some(64), open_files: None },
         };
         let args =
             launcher_args(&plan, Path::new("/logs/a.fence.json"), "srv", &["--read".into(), "x".into()]);
@@ -218,6 +235,8 @@ mod tests {
                 "/w",
                 "--network",
                 "loopback",
+                "--memory-mb",
+                "64",
                 "--",
                 "srv",
                 "--read",

@@ -282,3 +282,92 @@ fn fence_flags_are_refused_for_an_http_source() {
     home.run(&["profile", "add", "web", "--url", "http://127.0.0.1:9/mcp", "--sandbox-network", "none"])
         .fails_with(2, "--sandbox");
 }
+
+/// Tries to hold more open files than a limit of 32 allows and (with `/usr/bin/python3`) to
+/// allocate 256 MB, records each as `allowed` or `refused: <error>`, then serves MCP.
+const LIMITS_PROBE: &str = r#"#!/bin/sh
+out="$PROBE_OUT"
+: > "$out"
+if err=$(bash -c 'i=0; while [ $i -lt 64 ]; do exec {fd}</dev/null || exit 1; i=$((i+1)); done' 2>&1); then echo "files=allowed"; else echo "files=refused: $err"; fi >> "$out"
+if [ -x /usr/bin/python3 ]; then
+  if err=$(/usr/bin/python3 -c 'bytearray(256 << 20)' 2>&1); then echo "memory=allowed"; else echo "memory=refused: $(echo "$err" | tail -n 1)"; fi
+else echo "memory=no python3"; fi >> "$out"
+exec "$PROBE_SERVER" stdio
+"#;
+
+/// With `--sandbox-memory 64 --sandbox-open-files 32` the kernel refuses the probe a 256 MB
+/// buffer and a 33rd open file, and `status` shows the limits; without the fence both go through.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fenced_servers_memory_and_open_files_are_limited() {
+    let home = Home::new();
+    let own = tempfile::tempdir().expect("a temp dir");
+    let results_dir = tempfile::tempdir().expect("a temp dir");
+    let script = own.path().join("limits.sh");
+    std::fs::write(&script, LIMITS_PROBE).expect("write the probe");
+    make_executable(&script);
+    let results = results_dir.path().join("results.txt");
+    let server = test_server_bin();
+    let server_dir = server.parent().expect("the server's folder").display().to_string();
+    let add = [
+        "profile",
+        "add",
+        "probe",
+        "--sandbox-memory",
+        "64",
+        "--sandbox-open-files",
+        "32",
+        "--sandbox-read",
+        &server_dir,
+        "--sandbox-write",
+        &results_dir.path().display().to_string(),
+        "--env",
+        &format!("PROBE_OUT={}", results.display()),
+        "--env",
+        &format!("PROBE_SERVER={}", server.display()),
+        "--",
+        &script.display().to_string(),
+    ];
+    home.run(&add).ok();
+    let outcome = |attempt: &str| {
+        let text = std::fs::read_to_string(&results).expect("the probe wrote its results");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{attempt}=")))
+            .unwrap_or_else(|| panic!("no `{attempt}` in the probe's results:\n{text}"))
+            .to_owned()
+    };
+
+    let tools = home.run(&["tools", "probe"]).ok();
+    assert!(tools.stdout.contains("echo"), "the limited server still serves MCP:\n{}", tools.stdout);
+    let fence = fence_of(&home, "probe");
+    assert_eq!((fence["memory_mb"].as_u64(), fence["open_files"].as_u64()), (Some(64), Some(32)), "{fence}");
+    assert!(
+        fence["detail"].as_str().is_some_and(|d| d.contains("memory 64 MB, 32 open files (rlimits)")),
+        "the kernel set both: {fence}"
+    );
+    let text = home.run(&["status", "probe"]).ok().stdout;
+    assert!(text.contains("network none, memory 64 MB, 32 open files"), "{text}");
+    let files = outcome("files");
+    assert!(files.starts_with("refused") && files.contains("Too many open files"), "{files}");
+    match outcome("memory").as_str() {
+        "no python3" => eprintln!("SKIPPED: the memory check (no /usr/bin/python3)"),
+        memory => assert!(memory.contains("MemoryError"), "256 MB over a 64 MB limit: {memory}"),
+    }
+
+    home.run(&["profile", "edit", "probe", "--no-sandbox"]).ok();
+    home.run(&["tools", "probe"]).ok();
+    assert_eq!(outcome("files"), "allowed", "without the fence the files open");
+    if outcome("memory") != "no python3" {
+        assert_eq!(outcome("memory"), "allowed", "without the fence the 256 MB are there");
+    }
+}
+
+#[test]
+fn zero_or_absurd_limits_are_refused_naming_the_flag() {
+    let home = Home::new();
+    for (flag, value) in
+        [("--sandbox-memory", "0"), ("--sandbox-memory", "99999999"), ("--sandbox-open-files", "0")]
+    {
+        home.run(&["profile", "add", "x", flag, value, "--", "true"]).fails_with(2, flag);
+    }
+}
