@@ -251,7 +251,7 @@ impl Engine {
     pub async fn connect(&self, id: &SourceId) -> Result<Upstream, Error> {
         let profile = self.profile(id)?;
         if !profile.enabled {
-            return Err(Error::Disabled { id: id.clone() });
+            return Err(Error::not_enabled(&profile));
         }
         self.connect_profile(&profile).await
     }
@@ -270,7 +270,7 @@ impl Engine {
         offers: Offers,
     ) -> Result<Upstream, Error> {
         if !profile.enabled {
-            return Err(Error::Disabled { id: profile.id().clone() });
+            return Err(Error::not_enabled(profile));
         }
         let connected = self.connect_profile_once(profile, offers).await;
         let event = match &connected {
@@ -296,7 +296,7 @@ impl Engine {
     /// [`Engine::resolve_source`] with a profile the caller already holds.
     pub async fn resolve_profile(&self, profile: &Profile) -> Result<Resolved, Error> {
         if !profile.enabled {
-            return Err(Error::Disabled { id: profile.id().clone() });
+            return Err(Error::not_enabled(profile));
         }
         self.resolve_for_requests(profile).await
     }
@@ -411,7 +411,7 @@ impl Engine {
     async fn sign_in_by(&self, id: &SourceId, identity: Identity) -> Result<StoredTokens, Error> {
         let profile = self.profile(id)?;
         if !profile.enabled {
-            return Err(Error::Disabled { id: id.clone() });
+            return Err(Error::not_enabled(&profile));
         }
         let resolved = resolve(&profile, &self.vault).await?;
         let url = match &resolved.transport {
@@ -591,7 +591,7 @@ impl Engine {
     pub async fn tool_choices(&self, id: &SourceId) -> Result<Vec<(rmcp::model::Tool, ToolChoice)>, Error> {
         let mut profile = self.profile(id)?;
         if !profile.enabled {
-            return Err(Error::Disabled { id: id.clone() });
+            return Err(Error::not_enabled(&profile));
         }
         let filter = std::mem::take(&mut profile.tools);
         let upstream = self.connect_profile(&profile).await?;

@@ -30,6 +30,9 @@ pub enum Error {
     OAuth(#[from] OAuthError),
     #[error("{}; {}", disabled(id), Remedy::Enable.command(id))]
     Disabled { id: SourceId },
+    /// Off because it came from outside and runs a program: the person has not approved it yet.
+    #[error("{}; {}", waiting(id), Remedy::Approve.command(id))]
+    WaitingForApproval { id: SourceId },
     #[error(transparent)]
     Import(#[from] ImportError),
     /// An agent's or IDE's own config file that Lanyard could not read or write.
@@ -68,7 +71,21 @@ fn disabled(id: &SourceId) -> String {
     format!("source `{id}` is disabled")
 }
 
+/// What [`Error::WaitingForApproval`] is, without the command that fixes it.
+fn waiting(id: &SourceId) -> String {
+    format!(
+        "source `{id}` waits for your approval: it runs a program on this computer and came from an import or a link"
+    )
+}
+
 impl Error {
+    /// Why `profile` cannot be used while it is off: switched off by the person, or waiting for
+    /// their approval.
+    pub fn not_enabled(profile: &crate::profile::Profile) -> Self {
+        let id = profile.id().clone();
+        if profile.waits_for_approval() { Self::WaitingForApproval { id } } else { Self::Disabled { id } }
+    }
+
     /// What kind of thing went wrong, for front-ends that react to it (see [`ErrorKind`]).
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -77,7 +94,7 @@ impl Error {
             Self::Resolve(err) => err.kind(),
             Self::Upstream(err) => err.kind(),
             Self::OAuth(err) => err.kind(),
-            Self::Disabled { .. } => ErrorKind::Profile,
+            Self::Disabled { .. } | Self::WaitingForApproval { .. } => ErrorKind::Profile,
             Self::Import(err) => err.kind(),
             // The client's file, named in the message with what to do; nothing to branch on.
             Self::ClientFile(_) => ErrorKind::Other,
@@ -95,6 +112,7 @@ impl Error {
             Self::Upstream(err) => err.remedy(),
             Self::OAuth(err) => err.remedy(),
             Self::Disabled { .. } => Some(Remedy::Enable),
+            Self::WaitingForApproval { .. } => Some(Remedy::Approve),
             Self::Profile(_) | Self::Import(_) | Self::ClientFile(_) | Self::Catalog(_) | Self::Pins(_) => {
                 None
             }
@@ -108,6 +126,7 @@ impl Error {
             Self::OAuth(err) => err.advice(),
             Self::Upstream(err) => err.advice(),
             Self::Disabled { id } => Some(Advice::new(id, disabled(id), Remedy::Enable)),
+            Self::WaitingForApproval { id } => Some(Advice::new(id, waiting(id), Remedy::Approve)),
             _ => None,
         }
     }

@@ -298,6 +298,13 @@ mod tests {
         );
         let disabled = crate::Error::Disabled { id: id.clone() };
         assert_eq!(error_message(&disabled).as_deref(), Some("source `fixture` is disabled; click Enable"));
+        let waiting = crate::Error::WaitingForApproval { id: id.clone() };
+        assert_eq!(
+            error_message(&waiting).as_deref(),
+            Some(
+                "source `fixture` waits for your approval: it runs a program on this computer and came from an import or a link; check the command it runs, then click Approve and enable"
+            )
+        );
         let waited = crate::Error::Upstream(crate::upstream::UpstreamError::TokenTimeout {
             id: id.clone(),
             method: "tools/list".into(),

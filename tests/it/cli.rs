@@ -323,8 +323,8 @@ fn an_imported_stdio_server_runs_only_once_enabled() {
     let listed = home.run(&["status"]).ok();
     assert!(listed.stdout.contains("waiting for your approval"), "{}", listed.stdout);
 
-    home.run(&["tools", "repo-tool"]).fails_with(5, "disabled");
-    home.run(&["call", "repo-tool", "echo"]).fails_with(5, "disabled");
+    home.run(&["tools", "repo-tool"]).fails_with(5, "waits for your approval");
+    home.run(&["call", "repo-tool", "echo"]).fails_with(5, "waits for your approval");
     assert!(!marker.exists(), "nothing ran before the person enabled it");
 
     home.run(&["profile", "edit", "repo-tool", "--enable"]).ok();
