@@ -50,6 +50,23 @@ pub struct ImportOutcome {
     /// Of `added`, the stdio servers stored disabled until the person approves what they run.
     #[cfg_attr(feature = "ts", ts(as = "Vec<String>"))]
     pub waiting_for_approval: Vec<SourceId>,
+    /// What waiting for approval means, in the engine's words ([`ImportOutcome::waiting_said`]);
+    /// none when no source waits. Each front end adds how to approve (a command, a button).
+    pub waiting_said: Option<String>,
+}
+
+impl ImportOutcome {
+    /// The sentence every front end shows for the imported sources in `waiting` (written once
+    /// here); `None` when there are none.
+    pub fn waiting_said(waiting: &[SourceId]) -> Option<String> {
+        (!waiting.is_empty()).then(|| {
+            let ids: Vec<&str> = waiting.iter().map(SourceId::as_str).collect();
+            format!(
+                "Waiting for your approval: {}. These run programs on this computer; nothing runs until you check each command and approve it.",
+                ids.join(", ")
+            )
+        })
+    }
 }
 
 /// Profiles, the vault and Lanyard's folders, together.
@@ -721,6 +738,7 @@ impl Engine {
                 Err(err) => return Err(err),
             }
         }
+        outcome.waiting_said = ImportOutcome::waiting_said(&outcome.waiting_for_approval);
         Ok(outcome)
     }
 
@@ -894,6 +912,15 @@ mod tests {
         assert!(second.added.is_empty(), "an id that exists must not be imported again");
         assert_eq!(second.skipped.len(), 1, "the clash is reported as skipped: {:?}", second.skipped);
         assert!(engine.profile(&"files".parse().unwrap()).is_ok(), "the first import is kept");
+        assert_eq!(first.waiting_for_approval, first.added, "a stdio server from a file waits");
+        assert_eq!(
+            first.waiting_said.as_deref(),
+            Some(
+                "Waiting for your approval: files. These run programs on this computer; nothing runs until you check each command and approve it."
+            ),
+            "the import words the wait once, for every front end"
+        );
+        assert_eq!(second.waiting_said, None, "nothing waits, nothing is said");
     }
 
     /// Issue 16: the add form says an id is taken as the person types, as saving would.

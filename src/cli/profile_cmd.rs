@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use lanyard::Engine;
+use lanyard::engine::ImportOutcome;
 use lanyard::ids::SourceId;
 use lanyard::profile::{
     ConfigValue, Draft, ImportReport, Profile, ProfileError, Skipped, Transport, import_file,
@@ -303,11 +304,13 @@ pub(super) fn print_imported(dry_run: bool, from: &str, imported: &[Imported], s
     for (name, reason) in skipped {
         println!("  - skipped `{name}`: {reason}");
     }
-    let waiting = imported.iter().filter(|Imported { row, .. }| row["waiting_for_approval"] == true).count();
-    if waiting > 0 {
-        println!(
-            "{waiting} stdio server(s) stored disabled, waiting for your approval: nothing runs until you check the command above and enable it."
-        );
+    let waiting: Vec<SourceId> = imported
+        .iter()
+        .filter(|Imported { row, .. }| row["waiting_for_approval"] == true)
+        .map(|Imported { id, .. }| id.clone())
+        .collect();
+    if let Some(said) = ImportOutcome::waiting_said(&waiting) {
+        println!("{said} Each one's command, and how to approve it, is above.");
     }
 }
 

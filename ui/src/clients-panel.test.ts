@@ -44,7 +44,7 @@ describe("App, Clients view", () => {
           return { path: "/home/a/.cursor/mcp.json", backup: null, changed: true, added: ["everything"], replaced: [], keyVar: null, said: ["Added: everything."] };
         case "import_client":
           return {
-            imported: { added: ["mine"], skipped: [], waiting_for_approval: [] },
+            imported: { added: ["mine"], skipped: [], waiting_for_approval: [], waiting_said: null },
             written: { path: "/home/a/.codex/config.toml", backup: "/b", changed: true, added: [], replaced: ["mine"], keyVar: null, said: [] },
           };
         case "undo_client":

@@ -69,14 +69,14 @@ describe("outcomes in words", () => {
 
   it("Import: the new sources, the skipped ones with why, and the file", () => {
     const lines = importLines({
-      imported: { added: ["mine", "docs"], skipped: [{ name: "gh", reason: "a source `gh` already exists" }], waiting_for_approval: ["mine"] },
+      imported: { added: ["mine", "docs"], skipped: [{ name: "gh", reason: "a source `gh` already exists" }], waiting_for_approval: ["mine"], waiting_said: "Made-up words about mine." },
       written: { path: "/c/mcp.json", backup: "/c/mcp.json.lanyard-backup", changed: true, added: [], replaced: ["mine", "docs"], keyVar: null, said: [] },
     });
     expect(lines[0]).toBe("Imported 2 servers as sources: mine, docs.");
-    expect(lines[1]).toMatch(/^Waiting for your approval .*: mine\.$/);
+    expect(lines[1], "the engine's words as given, then where to look").toBe("Made-up words about mine. Sources shows each one.");
     expect(lines[2]).toBe("Skipped gh: a source `gh` already exists.");
     expect(lines[3]).toMatch(/^\/c\/mcp\.json now reaches them through Lanyard/);
-    expect(importLines({ imported: { added: [], skipped: [], waiting_for_approval: [] }, written: null })).toEqual([
+    expect(importLines({ imported: { added: [], skipped: [], waiting_for_approval: [], waiting_said: null }, written: null })).toEqual([
       "No server was imported.",
       "Its file was left as it was.",
     ]);

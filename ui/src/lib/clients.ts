@@ -77,11 +77,9 @@ export function setUpLines(written: WrittenView): string[] {
 
 /** What Import did. */
 export function importLines(taken: TakenOverView): string[] {
-  const { added, skipped, waiting_for_approval: waiting } = taken.imported;
+  const { added, skipped, waiting_said: waiting } = taken.imported;
   const lines = [added.length ? `Imported ${servers(added.length)} as sources: ${added.join(", ")}.` : "No server was imported."];
-  if (waiting.length) {
-    lines.push(`Waiting for your approval (they run programs; nothing runs until you check each command in Sources and approve it): ${waiting.join(", ")}.`);
-  }
+  if (waiting) lines.push(`${waiting} Sources shows each one.`);
   for (const s of skipped) lines.push(`Skipped ${s.name}: ${s.reason}.`);
   if (taken.written) {
     lines.push(`${taken.written.path} now reaches them through Lanyard; Undo puts the file back (the sources stay).`);

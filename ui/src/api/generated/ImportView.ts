@@ -16,4 +16,9 @@ skipped: Array<SkippedView>,
 /**
  * Of `added`, the stdio servers stored disabled until the person approves what they run.
  */
-waiting_for_approval: Array<string>, };
+waiting_for_approval: Array<string>, 
+/**
+ * What waiting for approval means, in the engine's words ([`ImportOutcome::waiting_said`]);
+ * none when no source waits. Each front end adds how to approve (a command, a button).
+ */
+waiting_said: string | null, };

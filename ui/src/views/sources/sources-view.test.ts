@@ -160,13 +160,13 @@ describe("sources view", () => {
   });
 
   it("import: submits the typed path and shows what was added and skipped", () => {
-    const { el, props } = render({ imported: { added: ["a"], skipped: [{ name: "b", reason: "exists" }], waiting_for_approval: ["a"] } });
+    const { el, props } = render({ imported: { added: ["a"], skipped: [{ name: "b", reason: "exists" }], waiting_for_approval: ["a"], waiting_said: "Made-up words about a." } });
     (q(el, "import-path") as HTMLInputElement).value = " /tmp/claude.json ";
     q(el, "import-form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(props.onImport).toHaveBeenCalledWith("/tmp/claude.json");
     expect(q(el, "import-result")?.textContent).toContain("Imported 1 source(s): a");
     expect(q(el, "import-result")?.textContent).toContain("Skipped b: exists");
-    expect(q(el, "import-waiting")?.textContent, "a stdio server imported waits, and the import says so").toContain("Waiting for your approval: a.");
+    expect(q(el, "import-waiting")?.textContent, "a stdio server imported waits, and the import says so").toBe("Made-up words about a.");
   });
 
   it("connected with sign-in: countdown, scopes and account under the row, Disconnect as action", () => {

@@ -228,13 +228,7 @@ function importSummary(result: ImportView): HTMLElement {
     "div",
     { class: "notice", role: "status", "data-testid": "import-result" },
     h("p", {}, `Imported ${result.added.length} source(s)${result.added.length ? `: ${result.added.join(", ")}` : ""}.`),
-    result.waiting_for_approval.length
-      ? h(
-          "p",
-          { "data-testid": "import-waiting" },
-          `Waiting for your approval: ${result.waiting_for_approval.join(", ")}. These run programs on this computer; nothing runs until you check each command and approve it.`,
-        )
-      : null,
+    result.waiting_said ? h("p", { "data-testid": "import-waiting" }, result.waiting_said) : null,
     result.skipped.length
       ? h("ul", {}, result.skipped.map((s) => h("li", {}, `Skipped ${s.name}: ${s.reason}`)))
       : null,
