@@ -115,6 +115,20 @@ pub enum AgentChange {
     },
 }
 
+impl AgentChange {
+    /// What the change did, as every front end says it (the CLI adds its next command); `None`
+    /// for a change the board itself shows (an add, an edit, a split).
+    pub fn said(&self) -> Option<String> {
+        match self {
+            AgentChange::Rotate { name } => {
+                Some(format!("{name} has a new key; the old one no longer works."))
+            }
+            AgentChange::Remove { name } => Some(format!("Removed {name} and its key.")),
+            AgentChange::Add { .. } | AgentChange::Edit { .. } | AgentChange::Split { .. } => None,
+        }
+    }
+}
+
 impl AgentRights {
     /// What `profile` allows, as the window shows it.
     pub fn of(profile: &AgentProfile) -> Self {
@@ -259,5 +273,15 @@ mod tests {
         let bad =
             serde_json::from_value::<AgentChange>(serde_json::json!({"kind": "remove", "name": "Bad Name"}));
         assert!(bad.unwrap_err().to_string().contains("not a valid agent name"));
+    }
+
+    #[test]
+    fn a_rotate_and_a_remove_are_worded_once_and_the_board_shows_the_rest() {
+        let name: AgentName = "ci".parse().unwrap();
+        let rotate = AgentChange::Rotate { name: name.clone() };
+        assert_eq!(rotate.said().as_deref(), Some("ci has a new key; the old one no longer works."));
+        let remove = AgentChange::Remove { name: name.clone() };
+        assert_eq!(remove.said().as_deref(), Some("Removed ci and its key."));
+        assert_eq!(AgentChange::Split { names: vec![name] }.said(), None);
     }
 }

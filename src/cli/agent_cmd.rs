@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use lanyard::Engine;
-use lanyard::agents::AgentProfile;
+use lanyard::agents::{AgentChange, AgentProfile};
 use lanyard::ids::SourceId;
 
 use super::args::{AgentAddArgs, AgentCommand, AgentEditArgs, AgentRights, AgentShowArgs};
@@ -16,8 +16,8 @@ pub async fn run(engine: &Engine, command: AgentCommand) -> anyhow::Result<()> {
         AgentCommand::Show(args) => show(engine, args),
         AgentCommand::Edit(args) => edit(engine, args),
         AgentCommand::Rm(args) => {
-            engine.remove_agent(&args.name).await?;
-            println!("removed agent `{}` and its key", args.name);
+            let said = engine.change_agent(AgentChange::Remove { name: args.name }).await?;
+            println!("{}", said.unwrap_or_default());
             Ok(())
         }
         AgentCommand::Token(args) => {
@@ -27,10 +27,11 @@ pub async fn run(engine: &Engine, command: AgentCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AgentCommand::Rotate(args) => {
-            engine.rotate_agent(&args.name).await?;
+            let name = args.name;
+            let said = engine.change_agent(AgentChange::Rotate { name: name.clone() }).await?;
             println!(
-                "agent `{name}` has a new key; the old one no longer works. Point its clients at the new one: `lanyard config <client> --agent {name} --write` (or `lanyard agent token {name}` for HTTP)",
-                name = args.name
+                "{} Point its clients at the new one: `lanyard config <client> --agent {name} --write` (or `lanyard agent token {name}` for HTTP)",
+                said.unwrap_or_default()
             );
             Ok(())
         }

@@ -189,7 +189,8 @@ impl Engine {
 
     /// One change from the Agents view. A new key is never returned: the window asks for a key
     /// only to copy it into a client's setup.
-    pub async fn change_agent(&self, change: AgentChange) -> Result<(), Error> {
+    pub async fn change_agent(&self, change: AgentChange) -> Result<Option<String>, Error> {
+        let said = change.said();
         match change {
             AgentChange::Add { name, rights } => {
                 self.add_agent(&name, rights.into_profile(0)).await.map(drop)
@@ -201,6 +202,7 @@ impl Engine {
             AgentChange::Remove { name } => self.remove_agent(&name).await,
             AgentChange::Split { names } => self.split_default(&names).await,
         }
+        .map(|()| said)
     }
 
     /// Splits the built-in `default`: an agent allowed everything for each of `names` (the

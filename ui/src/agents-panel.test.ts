@@ -29,8 +29,9 @@ describe("App, agents view", () => {
         case "list_sources":
           return [source()];
         case "set_health":
-        case "change_agent":
           return null;
+        case "change_agent":
+          return (args?.change as { kind: string }).kind === "remove" ? "Made-up words for the remove." : null;
         case "hub_status":
           return { kind: "starting" };
         case "agents_board":
@@ -83,7 +84,7 @@ describe("App, agents view", () => {
     q("agent-remove", q("agent-row-cursor")!)!.click();
     expect(sent("change_agent")).toEqual([]);
     q("agent-remove", q("agent-row-cursor")!)!.click();
-    await vi.waitFor(() => expect(q("agents-notice")?.textContent).toBe("Removed cursor and its key."));
+    await vi.waitFor(() => expect(q("agents-notice")?.textContent).toBe("Made-up words for the remove."));
     expect(sent("change_agent")).toEqual([{ change: { kind: "remove", name: "cursor" } }]);
     expect(sent("agents_board")).toHaveLength(2);
   });

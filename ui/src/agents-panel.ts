@@ -81,8 +81,8 @@ export class AgentsPanel {
         this.render();
       },
       onCopyKey: (name) => void this.copyKey(name),
-      onRotate: (name) => void this.confirmThen(name, "rotate", { kind: "rotate", name }, `${name} has a new key; the old one no longer works.`),
-      onRemove: (name) => void this.confirmThen(name, "remove", { kind: "remove", name }, `Removed ${name} and its key.`),
+      onRotate: (name) => void this.confirmThen(name, "rotate", { kind: "rotate", name }),
+      onRemove: (name) => void this.confirmThen(name, "remove", { kind: "remove", name }),
       onSplit: () => void this.openSplit(),
       onSplitChoose: (id, chosen) => {
         if (!this.split) return;
@@ -144,15 +144,15 @@ export class AgentsPanel {
     this.render();
     const done = await this.change({ kind: draft.mode, name: draft.name, rights });
     this.saving = false;
-    if (done) {
+    if (done !== false) {
       this.editor = null;
       this.notice = draft.mode === "add" ? `Added ${draft.name}. Copy its key, or set a client up as ${draft.name} in Clients.` : `Saved ${draft.name}.`;
     }
     await this.read();
   }
 
-  /** Rotate and Remove: the first click asks, the second does it. */
-  private async confirmThen(name: string, action: "rotate" | "remove", change: AgentChange, notice: string): Promise<void> {
+  /** Rotate and Remove: the first click asks, the second does it; the notice is the engine's words. */
+  private async confirmThen(name: string, action: "rotate" | "remove", change: AgentChange): Promise<void> {
     if (this.confirming?.agent !== name || this.confirming.action !== action) {
       this.confirming = { agent: name, action };
       this.render();
@@ -160,7 +160,8 @@ export class AgentsPanel {
     }
     this.confirming = null;
     this.key = null;
-    if (await this.change(change)) this.notice = notice;
+    const said = await this.change(change);
+    if (said !== false) this.notice = said ?? undefined;
     await this.read();
   }
 
@@ -192,17 +193,18 @@ export class AgentsPanel {
     this.split = null;
     if (names.length === 0) {
       this.notice = "Each client chosen has its agent already.";
-    } else if (await this.change({ kind: "split", names })) {
+    } else if ((await this.change({ kind: "split", names })) !== false) {
       this.notice = `Created ${names.join(", ")}. Set each client up as its agent in Clients.`;
     }
     await this.read();
   }
 
-  private async change(change: AgentChange): Promise<boolean> {
+  /** The engine's words for the change (null when it has none), or false when it failed. */
+  private async change(change: AgentChange): Promise<string | null | false> {
     try {
-      await api.changeAgent(change);
+      const said = await api.changeAgent(change);
       this.error = undefined;
-      return true;
+      return said;
     } catch (err) {
       this.error = err as UiError;
       this.notice = undefined;

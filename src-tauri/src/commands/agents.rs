@@ -12,8 +12,11 @@ pub fn agents_board(since_ms: u64, engine: State<'_, AppEngine>) -> Result<Agent
     Ok(engine.get()?.agents_board(since_ms)?)
 }
 
-/// Add, edit, rotate, remove or split; no key comes back (the window reads the board again).
+/// Add, edit, rotate, remove or split; no key comes back, only the engine's words for the change.
 #[tauri::command]
-pub async fn change_agent(change: AgentChange, engine: State<'_, AppEngine>) -> Result<(), UiError> {
+pub async fn change_agent(
+    change: AgentChange,
+    engine: State<'_, AppEngine>,
+) -> Result<Option<String>, UiError> {
     Ok(engine.get()?.change_agent(change).await?)
 }

@@ -115,7 +115,8 @@ export const revealBridgeToken = (agent?: string) => call<RevealedToken>("reveal
 /** Every agent with its rights, and its use since `sinceMs` (Unix ms; the window's midnight). */
 export const agentsBoard = (sinceMs: number) => call<AgentsBoard>("agents_board", { sinceMs });
 /** Add, edit, rotate, remove, or split `default`; no key comes back. */
-export const changeAgent = (change: AgentChange) => call<void>("change_agent", { change });
+/** The engine's words for what the change did (a rotate, a remove), or null. */
+export const changeAgent = (change: AgentChange) => call<string | null>("change_agent", { change });
 export const ideConfig = (client: IdeClientView) => call<IdeConfigView>("ide_config", { client });
 export const writeIdeConfig = (client: IdeClientView) => call<WrittenView>("write_ide_config", { client });
 /** Every agent and IDE Lanyard knows, with where its own file stands with Lanyard. */
