@@ -38,7 +38,7 @@ pub use model::{
     Argument, Entry, EntryMeta, Input, KeyValueInput, Official, Package, RemoteTransport, Repository,
     ServerJson,
 };
-pub use plan::{Built, Choice, Offer, PackageKind, Plan, offers};
+pub use plan::{Built, Choice, Offer, PackageKind, Plan, UPDATE_KEEPS, offers};
 pub use registries::{OFFICIAL_REGISTRY, Registries, RegistryAddress, RegistryStore};
 pub use verify::{Check, Verdict};
 pub use version::{compare as compare_versions, is_newer};

@@ -214,7 +214,16 @@ impl Built {
     }
 }
 
+/// What an update keeps, in the words every front end uses (the CLI's `catalog outdated` too).
+pub const UPDATE_KEEPS: &str = "its settings and secrets stay";
+
 impl Plan {
+    /// What adding this plan does to source `id`, made from version `from` of the same server:
+    /// the sentence the CLI and the window both show before an update.
+    pub fn update_said(&self, id: &SourceId, from: &str) -> String {
+        format!("This updates source {id} from {from} to {}; {UPDATE_KEEPS}.", self.version)
+    }
+
     /// The plan for `choice` of `entry`, or, without a choice, for the first package Lanyard
     /// can run, else the first remote.
     pub fn new(registry: &str, entry: &Entry, choice: Option<Choice>) -> Result<Self, CatalogError> {

@@ -165,6 +165,8 @@ pub struct PlanView {
     pub id: String,
     /// The version of the source it would update, when one was made from this server.
     pub updates: Option<String>,
+    /// What that update does, in the engine's words ([`Plan::update_said`]), when it is one.
+    pub update_said: Option<String>,
     /// What the person may give; an update asks only for what the source does not set yet.
     pub questions: Vec<QuestionView>,
 }
@@ -372,6 +374,7 @@ fn plan_view(file: &ProfileFile, plan: &Plan) -> PlanView {
     let id = id_for(file, plan);
     let existing = file.get(&id);
     let updates = existing.and_then(|p| p.catalog.as_ref()).map(|origin| origin.version.clone());
+    let update_said = updates.as_deref().map(|from| plan.update_said(&id, from));
     let questions = questions_left(plan, existing)
         .into_iter()
         .map(|q| QuestionView {
@@ -392,6 +395,7 @@ fn plan_view(file: &ProfileFile, plan: &Plan) -> PlanView {
         preview: plan.preview(),
         id: id.to_string(),
         updates,
+        update_said,
         questions,
     }
 }
@@ -497,6 +501,11 @@ mod tests {
         file.insert(source("mine", Some("io.github.o/echo"))).unwrap();
         assert_eq!(id_for(&file, &plan).as_str(), "mine", "the source made from this server is updated");
         assert_eq!(plan_view(&file, &plan).updates.as_deref(), Some("1.0.0"));
+        assert_eq!(
+            plan_view(&file, &plan).update_said.as_deref(),
+            Some("This updates source mine from 1.0.0 to 1.1.0; its settings and secrets stay."),
+            "the update is worded once, for the window and the CLI"
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 use lanyard::Engine;
 use lanyard::catalog::window::made_from;
 use lanyard::catalog::{
-    Answers, Catalog, Choice, Found, Note, Plan, Question, RegistryAddress, RegistryStore, Verdict,
-    may_update, offers, questions_left, sign_in_kind,
+    Answers, Catalog, Choice, Found, Note, Plan, Question, RegistryAddress, RegistryStore, UPDATE_KEEPS,
+    Verdict, may_update, offers, questions_left, sign_in_kind,
 };
 use lanyard::ids::SourceId;
 use lanyard::profile::{Auth, Profile};
@@ -196,10 +196,7 @@ pub async fn add(engine: &Engine, args: CatalogAddArgs) -> Result<()> {
         may_update(existing, &plan)?;
     }
     if let Some(origin) = existing.as_ref().and_then(|p| p.catalog.as_ref()) {
-        println!(
-            "Source `{id}` runs {} {}; this updates it to {} (its settings and secrets stay).",
-            origin.name, origin.version, plan.version
-        );
+        println!("{}", plan.update_said(&id, &origin.version));
     }
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !interactive && !args.yes {
@@ -376,7 +373,7 @@ pub async fn outdated(engine: &Engine, args: CatalogOutdatedArgs) -> Result<()> 
     for row in &report.outdated {
         println!("{}  {}  {} -> {}", row.id, row.name, row.current, row.latest);
     }
-    println!("Update one with `lanyard catalog add <name>`; its settings and secrets stay.");
+    println!("Update one with `lanyard catalog add <name>`; {UPDATE_KEEPS}.");
     Ok(())
 }
 

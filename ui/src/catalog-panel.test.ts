@@ -30,6 +30,7 @@ function details(over: Partial<CatalogDetailsView> = {}): CatalogDetailsView {
       preview: "http://127.0.0.1:1/mcp",
       id: "echo",
       updates: null,
+      updateSaid: null,
       questions: [
         { key: "header:X-Api-Key", label: "header X-Api-Key", description: "Your API key", mustAsk: true, secret: true, default: null, choices: [], placeholder: null },
         { key: "header:X-Team", label: "header X-Team", description: null, mustAsk: false, secret: false, default: "core", choices: [], placeholder: null },

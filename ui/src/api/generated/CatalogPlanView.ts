@@ -30,6 +30,10 @@ id: string,
  */
 updates: string | null, 
 /**
+ * What that update does, in the engine's words ([`Plan::update_said`]), when it is one.
+ */
+updateSaid: string | null, 
+/**
  * What the person may give; an update asks only for what the source does not set yet.
  */
 questions: Array<CatalogQuestionView>, };

@@ -82,7 +82,7 @@ describe("catalogue view", () => {
   });
 
   it("the add offers a choice only between offers Lanyard can run", () => {
-    const plan = { runs: "npm", choice: { kind: "package" as const, index: 0 }, remote: false, preview: "npx -y x", id: "x", updates: null, questions: [] };
+    const plan = { runs: "npm", choice: { kind: "package" as const, index: 0 }, remote: false, preview: "npx -y x", id: "x", updates: null, updateSaid: null, questions: [] };
     const runnable = (index: number, runs: string) => ({ choice: { kind: runs === "remote" ? ("remote" as const) : ("package" as const), index }, runs, target: `t${index}`, transport: "stdio", unsupported: null });
     const add = { stage: "inputs" as const, id: "x", values: {}, errors: {}, checking: false };
     const one = render({ details: { kind: "ready", details: details({ plan, problem: null, offers: [runnable(0, "npm"), ...details().offers] }) }, add });
@@ -92,6 +92,15 @@ describe("catalogue view", () => {
     select.value = "remote:0";
     select.dispatchEvent(new Event("change"));
     expect(two.props.onChoose).toHaveBeenCalledWith({ kind: "remote", index: 0 });
+  });
+
+  it("an update shows the engine's words for it as given", () => {
+    const plan = { runs: "npm", choice: { kind: "package" as const, index: 0 }, remote: false, preview: "npx -y x", id: "x", updates: "1.0.0", updateSaid: "Made-up update words.", questions: [] };
+    const { el } = render({ details: { kind: "ready", details: details({ plan, problem: null }) } });
+    expect(q(el, "catalog-update-said")?.textContent).toBe(" Made-up update words.");
+    expect(q(el, "catalog-add")?.textContent).toBe("Update…");
+    const fresh = render({ details: { kind: "ready", details: details({ plan: { ...plan, updates: null, updateSaid: null }, problem: null }) } });
+    expect(q(fresh.el, "catalog-update-said"), "a new source: no update to speak of").toBeNull();
   });
 
   it("a search keeps the words typed and sends them trimmed", () => {

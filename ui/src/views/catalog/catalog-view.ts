@@ -267,7 +267,7 @@ function planEl(d: CatalogDetailsView, props: CatalogProps): HTMLElement {
         ),
       )
     : h("p", { class: "muted" }, "It needs nothing from you.");
-  const update = plan.updates ? ` This updates source ${plan.id} from ${plan.updates}; its settings and secrets stay.` : "";
+  const update = plan.updateSaid ? h("span", { "data-testid": "catalog-update-said" }, ` ${plan.updateSaid}`) : null;
   return h(
     "div",
     { class: "plan" },
