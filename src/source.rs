@@ -86,6 +86,14 @@ pub struct ClientStatus {
     pub has_secret: bool,
 }
 
+impl ClientStatus {
+    /// Whether the client uses a secret, in the words `lanyard status` and the window both show
+    /// beside its id.
+    pub fn secret_words(&self) -> &'static str {
+        if self.has_secret { "with a client secret" } else { "public client, no secret" }
+    }
+}
+
 impl TokenStatus {
     /// `auth`: the source's profile settings, which tell how its client was registered.
     pub fn of(tokens: &StoredTokens, auth: &Auth) -> Self {
@@ -313,6 +321,14 @@ pub fn uses_tokens(profile: &Profile) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whether_a_client_uses_a_secret_is_worded_once() {
+        let client =
+            |has_secret| ClientStatus { kind: ClientKind::Dynamic, client_id: "c".into(), has_secret };
+        assert_eq!(client(true).secret_words(), "with a client secret");
+        assert_eq!(client(false).secret_words(), "public client, no secret");
+    }
 
     #[test]
     fn query_strings_never_reach_status() {

@@ -89,12 +89,12 @@ pub async fn status(engine: &Engine, args: StatusArgs) -> anyhow::Result<()> {
         if let Some(tokens) = row.state.tokens() {
             let scopes = if tokens.scopes.is_empty() { "(none)".to_owned() } else { tokens.scopes.join(" ") };
             println!("{:<20} issuer {}  scopes {scopes}", "", tokens.issuer);
-            let secret = if tokens.client.has_secret { "with a client secret" } else { "public" };
             println!(
-                "{:<20} client {} ({}, {secret})",
+                "{:<20} client {} ({}, {})",
                 "",
                 tokens.client.client_id,
-                tokens.client.kind.describe()
+                tokens.client.kind.describe(),
+                tokens.client.secret_words()
             );
             if let Some(account) = tokens.account.as_ref().and_then(|a| a.label()) {
                 println!("{:<20} signed in as {account}", "");

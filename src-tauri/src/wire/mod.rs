@@ -399,7 +399,7 @@ mod tests {
                 registration: tokens::RegistrationView::Dynamic,
                 registration_words: "dynamic".into(),
                 client_id: "c".into(),
-                client_secret_set: false,
+                secret_words: "public client, no secret".into(),
             },
         };
         let state = StateView::Error {

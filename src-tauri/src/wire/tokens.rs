@@ -38,7 +38,7 @@ pub struct TokensView {
 }
 
 /// The OAuth client behind a source's tokens: its kind of registration and its id (not a
-/// secret), and whether it uses a client secret, never the secret.
+/// secret), and whether it uses a client secret in the engine's words, never the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export, export_to = TS_DIR)]
@@ -47,7 +47,7 @@ pub struct ClientView {
     /// The registration in words (the engine's, as `lanyard status` says it).
     pub registration_words: String,
     pub client_id: String,
-    pub client_secret_set: bool,
+    pub secret_words: String,
 }
 
 /// The engine's `ClientKind`, as the window words it.
@@ -88,7 +88,7 @@ impl From<&TokenStatus> for TokensView {
                 registration: tokens.client.kind.into(),
                 registration_words: tokens.client.kind.describe().to_owned(),
                 client_id: tokens.client.client_id.clone(),
-                client_secret_set: tokens.client.has_secret,
+                secret_words: tokens.client.secret_words().to_owned(),
             },
         }
     }

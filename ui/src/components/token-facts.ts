@@ -3,7 +3,6 @@
 // Shared by the list (compact) and the detail view (full). Nothing here is secret: the wire
 // carries token status, never a token.
 import type { ActivityView, SourceView, TokensView } from "../api";
-import { secretLabel } from "../lib/client";
 import { clockTime } from "../lib/countdown";
 import { h } from "../lib/dom";
 import { retryEl } from "./badge";
@@ -42,7 +41,7 @@ export function tokenFacts(tokens: TokensView, now: number): HTMLElement[] {
   ]);
 }
 
-/** The client the tokens were issued to: its registration, its id and whether a secret is set. */
+/** The client the tokens were issued to: its registration, its id and whether a secret is set (the engine's words). */
 function clientEl(tokens: TokensView): HTMLElement {
   const { client } = tokens;
   return h(
@@ -50,7 +49,7 @@ function clientEl(tokens: TokensView): HTMLElement {
     { "data-registration": client.registration },
     `${client.registrationWords}: `,
     h("code", { "data-testid": "client-id" }, client.clientId),
-    h("span", { class: "muted" }, ` (${secretLabel(client)})`),
+    h("span", { class: "muted" }, ` (${client.secretWords})`),
   );
 }
 

@@ -74,7 +74,7 @@ export function tokens(overrides: Partial<TokensView> = {}): TokensView {
     refreshExpiresAt: null,
     obtainedAt: 1_800_000_000,
     account: "alice@example.com",
-    client: { registration: "dynamic", registrationWords: "dynamic registration (RFC 7591)", clientId: "dyn-4f2a", clientSecretSet: false },
+    client: { registration: "dynamic", registrationWords: "dynamic registration (RFC 7591)", clientId: "dyn-4f2a", secretWords: "public client, no secret" },
     ...overrides,
   };
 }

@@ -3,10 +3,10 @@ import type { RegistrationView } from "./RegistrationView";
 
 /**
  * The OAuth client behind a source's tokens: its kind of registration and its id (not a
- * secret), and whether it uses a client secret, never the secret.
+ * secret), and whether it uses a client secret in the engine's words, never the secret.
  */
 export type ClientView = { registration: RegistrationView, 
 /**
  * The registration in words (the engine's, as `lanyard status` says it).
  */
-registrationWords: string, clientId: string, clientSecretSet: boolean, };
+registrationWords: string, clientId: string, secretWords: string, };

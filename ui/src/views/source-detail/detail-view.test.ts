@@ -249,11 +249,11 @@ describe("source detail", () => {
     const dynamic = render({ source: connected(), now: 1_800_000_000 }).el;
     expect(q(dynamic, "fact-issuer")?.textContent).toBe("https://as.example");
     expect(q(dynamic, "fact-client")?.textContent).toBe("dynamic registration (RFC 7591): dyn-4f2a (public client, no secret)");
-    const client = { registration: "preRegistered", registrationWords: "words from the engine", clientId: "lanyard-desktop", clientSecretSet: true } as const;
+    const client = { registration: "preRegistered", registrationWords: "words from the engine", clientId: "lanyard-desktop", secretWords: "made-up secret words" } as const;
     const pre = render({ source: connected({ client }), now: 1_800_000_000 }).el;
     expect(q(pre, "fact-client")?.querySelector<HTMLElement>("[data-registration]")?.dataset.registration).toBe("preRegistered");
     expect(q(pre, "client-id")?.textContent).toBe("lanyard-desktop");
-    expect(q(pre, "fact-client")?.textContent).toContain("client secret set");
+    expect(q(pre, "fact-client")?.textContent, "whether a secret is set, in the engine's words").toContain("(made-up secret words)");
     expect(q(pre, "fact-client")?.textContent, "the registration in the engine's words").toMatch(/^words from the engine: /);
   });
 
