@@ -249,7 +249,8 @@ mod tests {
             let words = view.client.registration_words.as_str();
             assert_eq!(words, TokenStatus::of(&stored(client_id, method), auth).client.kind.describe());
             assert_eq!(json["client"]["clientId"], client_id, "the id is shown: {json}");
-            assert_eq!(json["client"]["clientSecretSet"], secret, "{method} means a secret or none: {json}");
+            let said = if secret { "with a client secret" } else { "public client, no secret" };
+            assert_eq!(json["client"]["secretWords"], said, "{method} means a secret or none: {json}");
             assert!(!json.to_string().contains("planted"), "no token crosses: {json}");
         }
     }
