@@ -471,7 +471,7 @@ async fn issue_19_the_window_searches_sees_exactly_what_it_adds_and_adds_with_it
     assert!(launch.command_line.starts_with("docker run"), "{}", launch.command_line);
     assert!(launch.env.iter().any(|v| v.name == "WEATHER_API_KEY" && v.secret.is_some()), "{:?}", launch.env);
     let Err(err) = engine.connect(&weather_id).await else { panic!("nothing runs before the approval") };
-    assert!(err.to_string().contains("disabled"), "{err}");
+    assert!(err.to_string().contains("waits for your approval"), "{err}");
     engine.edit_profile(&weather_id, Vec::new(), |p| p.enabled = true).await.unwrap();
     assert!(!engine.profile(&weather_id).unwrap().waiting_for_approval, "enabling is the approval");
     engine.remove_profile(&weather_id).await.unwrap();
