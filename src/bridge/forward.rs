@@ -36,7 +36,7 @@ use url::Url;
 
 use super::BridgeError;
 use super::gate::{Caller, Calls, EventWatch};
-use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, peek, read_message};
+use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, message_event, peek, read_message};
 use super::listens;
 use super::paired::{PlainOrigin, Unanswered};
 use super::pins_watch;
@@ -440,10 +440,10 @@ fn with_approvals(
         }
     };
     tokio::spawn(pins_watch::follow(pins, move || !open.is_closed(), tell));
-    let notice = match &listen {
-        Some(id) => listens::tools_changed_event_on(id),
-        None => pins_watch::tools_changed_event(),
-    };
+    let notice = message_event(&match &listen {
+        Some(id) => listens::tools_changed_on(id),
+        None => pins_watch::tools_changed(),
+    });
     let ours = futures::stream::unfold(told, move |mut told| {
         let notice = notice.clone();
         async move { told.recv().await.map(|()| (Some(Ok(notice)), told)) }
@@ -563,9 +563,12 @@ struct Cut<S> {
 fn error_events(requests: &[Value], err: &BridgeError, source: &SourceId) -> Bytes {
     let mut out = b"\n\n".to_vec();
     for id in requests {
-        out.extend_from_slice(b"event: message\ndata: ");
-        out.extend_from_slice(&error_reply(id, err.json_rpc_code(), &err.to_string(), source));
-        out.extend_from_slice(b"\n\n");
+        out.extend_from_slice(&message_event(&error_reply(
+            id,
+            err.json_rpc_code(),
+            &err.to_string(),
+            source,
+        )));
     }
     Bytes::from(out)
 }

@@ -186,6 +186,11 @@ pub(crate) async fn read_message(body: axum::body::Body) -> Result<Bytes, Respon
         .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "the message is too large").into_response())
 }
 
+/// The JSON-RPC message `message` as one event of a server-sent event stream.
+pub(crate) fn message_event(message: &[u8]) -> Bytes {
+    Bytes::from([b"event: message\ndata: ".as_slice(), message, b"\n\n"].concat())
+}
+
 /// An HTTP response carrying the JSON-RPC message `body`.
 pub(crate) fn json(status: StatusCode, body: Bytes) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()

@@ -53,11 +53,6 @@ pub(crate) fn tools_changed_on(id: &Value) -> Bytes {
     Bytes::from(notice.to_string())
 }
 
-/// [`tools_changed_on`] as an event of a server-sent event stream.
-pub(crate) fn tools_changed_event_on(id: &Value) -> Bytes {
-    Bytes::from([b"event: message\ndata: ".as_slice(), &tools_changed_on(id), b"\n\n"].concat())
-}
-
 /// If `raw` is the server's acknowledgement of listen `id`: the same, granting tool list changes
 /// (the agent asked for them, and the bridge has its own to tell). `None` for anything else.
 pub(crate) fn granting_tool_changes(raw: &[u8], id: &Value) -> Option<Bytes> {

@@ -47,11 +47,6 @@ pub(crate) async fn follow(pins: Arc<SourcePins>, goes_on: impl Fn() -> bool, te
     }
 }
 
-/// [`TOOLS_CHANGED`] as an event of a server-sent event stream.
-pub(crate) fn tools_changed_event() -> Bytes {
-    Bytes::from([b"event: message\ndata: ".as_slice(), TOOLS_CHANGED, b"\n\n"].concat())
-}
-
 /// [`TOOLS_CHANGED`] as a message to send.
 pub(crate) fn tools_changed() -> Bytes {
     Bytes::from_static(TOOLS_CHANGED)
