@@ -210,14 +210,14 @@ impl SourceCredentials {
     /// be cheap to repeat). A 401 that refuses a DPoP proof sends once more with a fresh one; a
     /// 401 to a token Lanyard added renews the token and sends once more. The outer error is a
     /// credential problem (sign-in needed, keychain); the inner result is what the upstream did.
-    pub async fn send<E, Sending>(
+    pub async fn send<A: Answered, E, Sending>(
         &self,
         method: &Method,
         url: &Url,
         exchange: impl Fn(HeaderMap) -> Sending,
-    ) -> Result<Result<reqwest::Response, E>, Error>
+    ) -> Result<Result<A, E>, Error>
     where
-        Sending: Future<Output = Result<reqwest::Response, E>>,
+        Sending: Future<Output = Result<A, E>>,
     {
         let held = self.token().await?;
         self.send_with(held, method, url, exchange).await
@@ -225,15 +225,15 @@ impl SourceCredentials {
 
     /// [`SourceCredentials::send`] by `deadline`, saying which wait it missed: the token (the request
     /// was never sent) or the answer.
-    pub async fn send_by<E, Sending>(
+    pub async fn send_by<A: Answered, E, Sending>(
         &self,
         deadline: tokio::time::Instant,
         method: &Method,
         url: &Url,
         exchange: impl Fn(HeaderMap) -> Sending,
-    ) -> Result<Result<Result<reqwest::Response, E>, Error>, Missed>
+    ) -> Result<Result<Result<A, E>, Error>, Missed>
     where
-        Sending: Future<Output = Result<reqwest::Response, E>>,
+        Sending: Future<Output = Result<A, E>>,
     {
         let held = match tokio::time::timeout_at(deadline, self.token()).await {
             Ok(Ok(held)) => held,
@@ -253,15 +253,15 @@ impl SourceCredentials {
         }
     }
 
-    async fn send_with<E, Sending>(
+    async fn send_with<A: Answered, E, Sending>(
         &self,
         held: Option<Held>,
         method: &Method,
         url: &Url,
         exchange: impl Fn(HeaderMap) -> Sending,
-    ) -> Result<Result<reqwest::Response, E>, Error>
+    ) -> Result<Result<A, E>, Error>
     where
-        Sending: Future<Output = Result<reqwest::Response, E>>,
+        Sending: Future<Output = Result<A, E>>,
     {
         let (Bearer::Tokens(tokens), Some(mut held)) = (&self.bearer, held) else {
             return Ok(exchange(self.headers.clone()).await);
@@ -315,6 +315,33 @@ impl SourceCredentials {
         let mut headers = self.headers.clone();
         headers.extend(held.headers(&self.id, method, url)?);
         Ok(headers)
+    }
+}
+
+/// What [`SourceCredentials::send`] reads of an answer to tell a refused token: its status and
+/// headers. An answer through reqwest, or one the forward read on its own connection.
+pub trait Answered {
+    fn status(&self) -> StatusCode;
+    fn headers(&self) -> &HeaderMap;
+}
+
+impl Answered for reqwest::Response {
+    fn status(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn headers(&self) -> &HeaderMap {
+        self.headers()
+    }
+}
+
+impl<B> Answered for axum::http::Response<B> {
+    fn status(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn headers(&self) -> &HeaderMap {
+        self.headers()
     }
 }
 

@@ -18,8 +18,10 @@
 //! the server a `notifications/cancelled`, instead of both waiting on each other for ever.
 
 use std::collections::HashSet;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -27,8 +29,9 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures::StreamExt;
-use http_body_util::Full;
+use futures::{StreamExt, TryStreamExt};
+use http_body_util::{BodyDataStream, BodyExt, Either, Full, Limited, StreamBody};
+use hyper::body::Frame;
 use serde_json::Value;
 use tokio::time::Instant;
 use tracing::debug;
@@ -38,7 +41,7 @@ use super::BridgeError;
 use super::gate::{Caller, Calls, EventWatch};
 use super::jsonrpc::{IdKey, Peeked, cancelled, error_reply, json, message_event, peek, read_message};
 use super::listens;
-use super::paired::{PlainOrigin, Unanswered};
+use super::paired::{PlainOrigin, Returning, Unanswered};
 use super::pins_watch;
 use super::rewrite::{Outbound, Rewriter};
 use crate::agents::{CallLog, Outcome};
@@ -50,23 +53,31 @@ use crate::profile::{Resolved, ResolvedTransport};
 use crate::upstream::{MAX_MESSAGE_BYTES, Target, UpstreamError, reqwest_error};
 
 /// Agent request headers that go upstream; every other header stays here.
-const REQUEST_HEADERS: [&str; 7] = [
-    "accept",
-    "content-type",
-    "mcp-session-id",
-    "mcp-protocol-version",
-    "last-event-id",
-    "mcp-method",
-    "mcp-name",
+const REQUEST_HEADERS: [HeaderName; 7] = [
+    header::ACCEPT,
+    header::CONTENT_TYPE,
+    MCP_SESSION_ID,
+    HeaderName::from_static("mcp-protocol-version"),
+    HeaderName::from_static("last-event-id"),
+    HeaderName::from_static("mcp-method"),
+    MCP_NAME,
 ];
 /// Agent request headers with this prefix go upstream too: SEP-2243 tool arguments mirrored into
 /// headers (`Mcp-Param-Region: …`), which the server checks against the call's arguments.
 const REQUEST_HEADER_PREFIX: &str = "mcp-param-";
 /// Upstream answer headers that go back to the agent.
-const RESPONSE_HEADERS: [&str; 4] = ["content-type", "mcp-session-id", "cache-control", "www-authenticate"];
+const RESPONSE_HEADERS: [HeaderName; 4] =
+    [header::CONTENT_TYPE, MCP_SESSION_ID, header::CACHE_CONTROL, header::WWW_AUTHENTICATE];
+/// An upstream's answer: from the forward's own connection, or through reqwest.
+type UpstreamBody = Either<Returning, reqwest::Body>;
+type Answer = axum::http::Response<UpstreamBody>;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// The agent's own credential, forwarded only to a source with `auth = passthrough` (the door
 /// has already removed the bridge token from the request).
-const AGENT_AUTHORIZATION: &str = "authorization";
+const AGENT_AUTHORIZATION: HeaderName = header::AUTHORIZATION;
+const MCP_SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
+const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 
 pub(crate) struct Forwarder {
     target: Target,
@@ -268,34 +279,35 @@ impl Forwarder {
             .unwrap_or_default()
             .to_owned();
         let events = content_type.starts_with("text/event-stream");
+        let answer = answer.into_body();
         let body = match deadline {
             None => match (rewriter.pins().filter(|_| events), listen) {
                 // A listen for tool list changes: an approval is told there too, on its id.
                 (Some(pins), Some((id, true))) => {
                     let guard = self.canceller(agent_headers, cancellable);
-                    let stream = guard.watch(answer.bytes_stream());
+                    let stream = guard.watch(data_of(answer));
                     Body::from_stream(with_approvals(Arc::clone(pins), stream, Some(id)))
                 }
                 // A listen for other changes, or answered as JSON (a refusal).
                 (_, Some(_)) => {
                     let guard = self.canceller(agent_headers, cancellable);
-                    Body::from_stream(guard.watch(answer.bytes_stream()))
+                    Body::from_stream(guard.watch(data_of(answer)))
                 }
                 // The agent's stream of the server's own messages: an approval is told there too.
                 (Some(pins), None) if get => {
-                    Body::from_stream(with_approvals(Arc::clone(pins), answer.bytes_stream(), None))
+                    Body::from_stream(with_approvals(Arc::clone(pins), data_of(answer), None))
                 }
                 // Notifications and responses from the agent: nothing is awaited.
-                _ => Body::from_stream(answer.bytes_stream()),
+                _ => Body::new(answer),
             },
             Some(late) if content_type.starts_with("application/json") => {
                 // Read whole within the deadline: once a JSON body is under way to the agent it
                 // cannot be replaced by an error any more, so a half-sent one would hang the agent.
                 let guard = self.canceller(agent_headers, cancellable);
-                let read = crate::upstream::read_bounded(answer, MAX_MESSAGE_BYTES);
+                let read = Limited::new(answer, MAX_MESSAGE_BYTES).collect();
                 let bytes = match tokio::time::timeout_at(late.at, read).await {
-                    Ok(Some(bytes)) => Bytes::from(bytes),
-                    Ok(None) => {
+                    Ok(Ok(read)) => read.to_bytes(),
+                    Ok(Err(_)) => {
                         let err = UpstreamError::Disconnected { id: self.target.id.clone() };
                         return self.failed(&requests, &err.into());
                     }
@@ -317,27 +329,19 @@ impl Forwarder {
             }
             Some(late) if events && lists.is_empty() => {
                 let guard = self.canceller(agent_headers, cancellable);
-                Body::from_stream(error_on_cut(
-                    guard.watch(answer.bytes_stream()),
-                    self.target.id.clone(),
-                    requests,
-                    Some(late),
-                ))
+                let cut = Cut::new(self.target.id.clone(), requests, late);
+                Body::new(Relayed::new(answer, Some(cut), Some(guard), calls.map(EventWatch::new)))
             }
-            Some(late) if events => Body::from_stream(error_on_cut(
-                rewrite_events(rewriter.clone(), answer, lists),
-                self.target.id.clone(),
-                requests,
-                Some(late),
-            )),
+            Some(late) if events => {
+                let rewritten =
+                    StreamBody::new(rewrite_events(rewriter.clone(), answer, lists).map_ok(Frame::data));
+                let cut = Cut::new(self.target.id.clone(), requests, late);
+                Body::new(Relayed::new(Box::pin(rewritten), Some(cut), None, calls.map(EventWatch::new)))
+            }
             Some(_) => {
                 let guard = self.canceller(agent_headers, cancellable);
-                Body::from_stream(guard.watch(answer.bytes_stream()))
+                Body::new(Relayed::new(answer, None, Some(guard), None))
             }
-        };
-        let body = match calls {
-            Some(calls) if events => Body::from_stream(watched(body.into_data_stream(), calls)),
-            _ => body,
         };
         response.body(body).unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
     }
@@ -351,15 +355,13 @@ impl Forwarder {
         method: Method,
         headers: HeaderMap,
         body: Option<Bytes>,
-    ) -> Result<reqwest::Response, UpstreamError> {
+    ) -> Result<Answer, UpstreamError> {
         if let Some(origin) = &self.plain {
             let mut request = Request::new(Full::new(body.clone().unwrap_or_default()));
             *request.method_mut() = method.clone();
             *request.headers_mut() = headers.clone();
             match super::paired::send(origin, request).await {
-                Ok(answer) if !answer.status().is_redirection() => {
-                    return Ok(reqwest::Response::from(answer.map(reqwest::Body::wrap)));
-                }
+                Ok(answer) if !answer.status().is_redirection() => return Ok(answer.map(Either::Left)),
                 Ok(_) | Err(Unanswered::Unsent) => {}
                 Err(Unanswered::Refused) => {
                     let origin = crate::upstream::Origin::of(&self.url);
@@ -376,7 +378,8 @@ impl Forwarder {
             Some(bytes) => request.body(bytes),
             None => request,
         };
-        request.send().await.map_err(|err| reqwest_error(&self.target, err))
+        let answer = request.send().await.map_err(|err| reqwest_error(&self.target, err))?;
+        Ok(axum::http::Response::from(answer).map(Either::Right))
     }
 
     /// A guard that cancels `requests` upstream unless the answer stream it watches ends.
@@ -400,10 +403,10 @@ impl Forwarder {
 /// The events of an SSE answer, with `tools/list` answers filtered.
 fn rewrite_events(
     rewriter: Rewriter,
-    answer: reqwest::Response,
+    answer: UpstreamBody,
     mut lists: HashSet<IdKey>,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-    let bytes = answer.bytes_stream().map(|chunk| chunk.map(std::io::Cursor::new));
+    let bytes = data_of(answer).map_ok(std::io::Cursor::new);
     sse_stream::SseByteStream::new(bytes).map(move |event| {
         let mut event = event.map_err(std::io::Error::other)?;
         if let Some(data) = event.data.take() {
@@ -418,6 +421,14 @@ fn rewrite_events(
     })
 }
 
+/// The data of an upstream answer as a stream, its errors as I/O errors (what the event parser
+/// and axum take).
+fn data_of(
+    answer: UpstreamBody,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    BodyDataStream::new(answer).map_err(std::io::Error::other)
+}
+
 /// The server's event stream with `notifications/tools/list_changed` added each time the person
 /// approves tools withheld here ([`pins_watch`]), for as long as the agent keeps it open: the
 /// agent's GET stream (`listen` is `None`), or a 2026-07-28 agent's `subscriptions/listen` of id
@@ -426,7 +437,7 @@ fn rewrite_events(
 /// The server's events are parsed, so that one of ours never lands inside one of its own.
 fn with_approvals(
     pins: Arc<SourcePins>,
-    answer: impl futures::Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
+    answer: impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
     listen: Option<Value>,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let (tell, told) = tokio::sync::mpsc::channel::<()>(1);
@@ -448,7 +459,7 @@ fn with_approvals(
         let notice = notice.clone();
         async move { told.recv().await.map(|()| (Some(Ok(notice)), told)) }
     });
-    let bytes = answer.map(|chunk| chunk.map(std::io::Cursor::new));
+    let bytes = answer.map_ok(std::io::Cursor::new);
     let theirs = sse_stream::SseByteStream::new(bytes)
         .map(move |event| {
             let mut event = event.map_err(std::io::Error::other)?;
@@ -467,20 +478,6 @@ fn with_approvals(
     futures::stream::select(theirs, ours)
         .take_while(|item| std::future::ready(item.is_some()))
         .filter_map(std::future::ready)
-}
-
-/// `body` as it passes, its events' answers recorded by `calls`.
-fn watched(
-    body: axum::body::BodyDataStream,
-    calls: Calls,
-) -> impl futures::Stream<Item = Result<Bytes, axum::Error>> + Send + 'static {
-    let mut watch = EventWatch::new(calls);
-    body.map(move |chunk| {
-        if let Ok(bytes) = &chunk {
-            watch.chunk(bytes);
-        }
-        chunk
-    })
 }
 
 /// The calls still open end with `outcome`.
@@ -511,51 +508,105 @@ impl Late {
     }
 }
 
-/// `events` (an SSE body) as they come. Should it fail before its end, or still run when the
-/// `deadline` passes, it ends instead with one JSON-RPC error event per request in `requests`
-/// (naming `source`); dropping the rest of `events` then cancels them upstream (see
-/// [`CancelOnDrop`]).
-fn error_on_cut<S, E>(
-    events: S,
-    source: SourceId,
-    requests: Vec<Value>,
-    deadline: Option<Late>,
-) -> impl futures::Stream<Item = Result<Bytes, E>> + Send + 'static
-where
-    S: futures::Stream<Item = Result<Bytes, E>> + Send + 'static,
-    E: Send + 'static,
-{
-    let late = deadline.map(|late| (Box::pin(tokio::time::sleep_until(late.at)), late));
-    let state = Cut { events: Box::pin(events), late, pending: Some(requests), source };
-    futures::stream::unfold(state, |mut cut| async move {
-        let requests = cut.pending.as_ref()?;
-        let ending = tokio::select! {
-            chunk = cut.events.next() => match chunk {
-                Some(Ok(bytes)) => return Some((Ok(bytes), cut)),
-                None => return None,
-                Some(Err(_)) => {
-                    debug!(source = %cut.source, "the upstream's event stream broke off mid-answer");
-                    UpstreamError::Disconnected { id: cut.source.clone() }.into()
-                }
-            },
-            () = async { cut.late.as_mut().expect("polled only with a deadline").0.as_mut().await }, if cut.late.is_some() => {
-                debug!(source = %cut.source, "the upstream did not answer in time; cancelling");
-                cut.late.as_ref().expect("polled only with a deadline").1.error(Missed::Answer)
-            }
-        };
-        let out = error_events(requests, &ending, &cut.source);
-        cut.pending = None;
-        Some((Ok(out), cut))
-    })
+/// An answer the forward streams back to the agent, as it comes. Its events' answers are recorded
+/// in the call log as they pass (`calls`). Should it break off before its end, or still run when
+/// the deadline passes, it ends instead with one JSON-RPC error event per request of the POST,
+/// naming the source (`cut`); dropped before its end, the `guard` cancels those requests
+/// upstream. One body rather than a stream adapter per job: each chunk of each answer passes
+/// through it.
+struct Relayed<B> {
+    upstream: B,
+    cut: Option<Cut>,
+    guard: Option<CancelOnDrop>,
+    calls: Option<EventWatch>,
+    ended: bool,
 }
 
-/// What [`error_on_cut`] keeps between chunks.
-struct Cut<S> {
-    events: std::pin::Pin<Box<S>>,
-    late: Option<(std::pin::Pin<Box<tokio::time::Sleep>>, Late)>,
-    /// The requests to answer with an error, until the stream ends one way or the other.
-    pending: Option<Vec<Value>>,
+/// What the agent is told when an answer breaks off or is late.
+struct Cut {
     source: SourceId,
+    requests: Vec<Value>,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    late: Late,
+}
+
+impl Cut {
+    fn new(source: SourceId, requests: Vec<Value>, late: Late) -> Self {
+        Self { source, requests, deadline: Box::pin(tokio::time::sleep_until(late.at)), late }
+    }
+}
+
+impl<B> Relayed<B> {
+    fn new(upstream: B, cut: Option<Cut>, guard: Option<CancelOnDrop>, calls: Option<EventWatch>) -> Self {
+        Self { upstream, cut, guard, calls, ended: false }
+    }
+
+    /// The error events that end the answer instead of the rest of it (the guard, left undone,
+    /// cancels the requests once the body is dropped).
+    fn cut_short(&mut self, cut: Cut, err: &BridgeError) -> Frame<Bytes> {
+        self.ended = true;
+        let events = error_events(&cut.requests, err, &cut.source);
+        if let Some(calls) = &mut self.calls {
+            calls.chunk(&events);
+        }
+        Frame::data(events)
+    }
+}
+
+impl<B> hyper::body::Body for Relayed<B>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut this.upstream).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let (Some(data), Some(calls)) = (frame.data_ref(), &mut this.calls) {
+                    calls.chunk(data);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(None) => {
+                this.ended = true;
+                if let Some(guard) = this.guard.take() {
+                    guard.answered();
+                }
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(err))) => match this.cut.take() {
+                Some(cut) => {
+                    debug!(source = %cut.source, "the upstream's answer broke off mid-way");
+                    let err = UpstreamError::Disconnected { id: cut.source.clone() }.into();
+                    Poll::Ready(Some(Ok(this.cut_short(cut, &err))))
+                }
+                None => {
+                    this.ended = true;
+                    Poll::Ready(Some(Err(err.into())))
+                }
+            },
+            Poll::Pending => {
+                let late = this.cut.as_mut().is_some_and(|cut| cut.deadline.as_mut().poll(cx).is_ready());
+                match this.cut.take_if(|_| late) {
+                    Some(cut) => {
+                        debug!(source = %cut.source, "the upstream did not answer in time; cancelling");
+                        let err = cut.late.error(Missed::Answer);
+                        Poll::Ready(Some(Ok(this.cut_short(cut, &err))))
+                    }
+                    None => Poll::Pending,
+                }
+            }
+        }
+    }
 }
 
 /// One JSON-RPC error event per request, after a blank line that ends any event the upstream
@@ -592,9 +643,10 @@ impl CancelOnDrop {
     }
 
     /// `body`, marking the guard done when it ends; the guard lives as long as the stream.
-    fn watch<S>(self, body: S) -> impl futures::Stream<Item = reqwest::Result<Bytes>> + Send + 'static
+    fn watch<S, E>(self, body: S) -> impl futures::Stream<Item = Result<Bytes, E>> + Send + 'static
     where
-        S: futures::Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
+        S: futures::Stream<Item = Result<Bytes, E>> + Send + 'static,
+        E: Send + 'static,
     {
         let done = Arc::clone(&self.done);
         let end = futures::stream::once(async move {
@@ -657,8 +709,6 @@ pub(crate) fn failure(source: &crate::ids::SourceId, requests: &[Value], err: &B
     }
 }
 
-const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
-
 /// The tool a single `tools/call` message calls (a batch carries no `Mcp-Name`).
 fn called_tool(body: &[u8]) -> Option<String> {
     let message: Value = serde_json::from_slice(body).ok()?;
@@ -669,11 +719,10 @@ fn called_tool(body: &[u8]) -> Option<String> {
 }
 
 /// The headers of `from` named in `names`.
-fn kept(from: &HeaderMap, names: &[&'static str]) -> HeaderMap {
+fn kept(from: &HeaderMap, names: &[HeaderName]) -> HeaderMap {
     let mut out = HeaderMap::new();
     for name in names {
-        let name = HeaderName::from_static(name);
-        for value in from.get_all(&name) {
+        for value in from.get_all(name) {
             out.append(name.clone(), value.clone());
         }
     }

@@ -13,8 +13,13 @@
 //! per-round ratios. Beside it, the CPU time each process spends per call at concurrency 16
 //! (from `/proc/<pid>/task/*/schedstat`): unlike calls per second it hardly depends on what else
 //! the machine is doing, so it shows where a path's cost lies.
+//!
+//! The HTTP forward is also measured against two forwards with nothing of Lanyard in them
+//! ([`floor`]): what an extra process costs at the least, and what a bare hyper forward costs.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod floor;
 
 use common::{listening, test_server_bin};
 use std::process::Stdio;
@@ -45,7 +50,12 @@ type Client = RunningService<RoleClient, ()>;
 /// Errors end the run as the `lanyard` CLI's do, one `error:` line with its causes (a `main` that
 /// returns the error would print Rust's `Error: ` and the debug form instead).
 fn main() -> std::process::ExitCode {
-    match bench() {
+    let args: Vec<String> = std::env::args().collect();
+    let run = match args.iter().position(|arg| arg == "--floor") {
+        Some(at) => floor::serve(args.get(at + 1), args.get(at + 2)),
+        None => bench(),
+    };
+    match run {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -111,21 +121,18 @@ fn echo() -> CallToolRequestParams {
     params
 }
 
-/// p50 and p99 of one call at a time, in microseconds, for a baseline and a path. The calls go
-/// in alternating blocks of [`LATENCY_BLOCK`], so that what else the machine does at a moment
-/// weighs on both alike (one run of each after the other moved the added p50 by ±60 µs).
-async fn latencies(
-    base: &Peer<RoleClient>,
-    path: &Peer<RoleClient>,
-) -> anyhow::Result<((f64, f64), (f64, f64))> {
-    for peer in [base, path] {
+/// p50 and p99 of one call at a time, in microseconds, for each of `peers`. The calls go in
+/// blocks of [`LATENCY_BLOCK`] that take turns, so that what else the machine does at a moment
+/// weighs on all alike (one run of each after the other moved the added p50 by ±60 µs).
+async fn latencies(peers: &[&Peer<RoleClient>]) -> anyhow::Result<Vec<(f64, f64)>> {
+    for peer in peers {
         for _ in 0..WARMUP {
             peer.call_tool(echo()).await?;
         }
     }
-    let mut samples = [Vec::with_capacity(LATENCY_CALLS), Vec::with_capacity(LATENCY_CALLS)];
+    let mut samples = vec![Vec::with_capacity(LATENCY_CALLS); peers.len()];
     for _ in 0..LATENCY_CALLS / LATENCY_BLOCK {
-        for (peer, samples) in [base, path].into_iter().zip(samples.iter_mut()) {
+        for (peer, samples) in peers.iter().zip(samples.iter_mut()) {
             for _ in 0..LATENCY_BLOCK {
                 let start = Instant::now();
                 peer.call_tool(echo()).await?;
@@ -133,12 +140,14 @@ async fn latencies(
             }
         }
     }
-    let [base, path] = samples.map(|mut samples| {
-        samples.sort_by(f64::total_cmp);
-        let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-        (at(0.50), at(0.99))
-    });
-    Ok((base, path))
+    Ok(samples
+        .into_iter()
+        .map(|mut samples| {
+            samples.sort_by(f64::total_cmp);
+            let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+            (at(0.50), at(0.99))
+        })
+        .collect())
 }
 
 /// Calls per second with `concurrency` calls in flight.
@@ -276,7 +285,8 @@ async fn compare(
     base: (&Peer<RoleClient>, Processes),
     path: (&Peer<RoleClient>, Processes),
 ) -> anyhow::Result<(PathResult, PathResult)> {
-    let ((base_p50, base_p99), (path_p50, path_p99)) = latencies(base.0, path.0).await?;
+    let measured = latencies(&[base.0, path.0]).await?;
+    let ((base_p50, base_p99), (path_p50, path_p99)) = (measured[0], measured[1]);
     let base_c1 = throughput(base.0, 1).await?;
     let path_c1 = throughput(path.0, 1).await?;
     let mut rounds: Vec<Round> = Vec::new();
@@ -393,6 +403,25 @@ async fn run() -> anyhow::Result<()> {
     let forward_processes = Processes { lanyard: serve.id(), upstream: upstream_http_pid };
     let (direct_http_again, forward_r) =
         compare((direct_http.peer(), direct_http_processes), (via_forward.peer(), forward_processes)).await?;
+
+    // The forward against what any forward costs here: a TCP relay and a bare hyper forward
+    // ([`floor`]), processes of their own, measured in the same blocks as direct and the forward.
+    let mut floors = Vec::new();
+    for kind in ["relay", "forward"] {
+        let mut process = Command::new(std::env::current_exe()?)
+            .args(["--floor", kind, &upstream_url])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let url = listening(&mut process).await?;
+        floors.push((process, http_client(&url, None).await?));
+    }
+    let floor_latencies =
+        latencies(&[direct_http.peer(), floors[0].1.peer(), floors[1].1.peer(), via_forward.peer()]).await?;
+    for (_, client) in floors {
+        client.cancel().await?;
+    }
     via_forward.cancel().await?;
 
     // The same forward as that agent, against the forward as `default` (no check at all).
@@ -478,6 +507,16 @@ async fn run() -> anyhow::Result<()> {
     println!(
         "HTTP agent -> stdio upstream vs direct stdio + one direct HTTP hop: {:+.0} µs p50",
         serve_r.p50 - (direct_stdio_r.p50 + direct_http_r.p50)
+    );
+    let added = |(p50, p99): (f64, f64)| {
+        format!("{:+.0} / {:+.0} µs", p50 - floor_latencies[0].0, p99 - floor_latencies[0].1)
+    };
+    println!(
+        "the forward against its floors, added p50 / p99 over direct HTTP ({:.0} µs p50), measured together: TCP relay {}; bare hyper forward {}; lanyard serve {}",
+        floor_latencies[0].0,
+        added(floor_latencies[1]),
+        added(floor_latencies[2]),
+        added(floor_latencies[3]),
     );
     println!("bridge start to first tools/list (median of {STARTS}, upstream running): {start_ms:.1} ms");
     println!(
