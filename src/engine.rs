@@ -22,7 +22,7 @@ use crate::paths::Dirs;
 use crate::profile::{Auth, Resolved, ResolvedTransport};
 use crate::profile::{
     FieldProblem, Form, FormField, ImportReport, Profile, ProfileError, ProfileFile, ProfileStore,
-    SecretSource, Skipped, id_taken, import_file, resolve, resolve_with,
+    RemovedSource, SecretSource, Skipped, id_taken, import_file, resolve, resolve_with,
 };
 use crate::secret::Secret;
 use crate::source::{
@@ -252,16 +252,18 @@ impl Engine {
         Ok(stored)
     }
 
-    /// Removes a profile, then its secrets and tokens. Returns the removed profile.
-    pub async fn remove_profile(&self, id: &SourceId) -> Result<Profile, Error> {
-        let profile = self.profiles.update(|file| file.remove(id))?;
+    /// Removes a profile, and in the same write every agent's mention of it; then its secrets
+    /// and tokens. Says what it removed (see [`RemovedSource::said`]).
+    pub async fn remove_profile(&self, id: &SourceId) -> Result<RemovedSource, Error> {
+        let removed = self.profiles.update(|file| file.remove(id))?;
+        let profile = &removed.profile;
         for reference in profile.secret_refs().into_iter().filter(|r| !r.is_external()) {
             self.vault.delete(&VaultKey::source_secret(id, reference)).await?;
         }
         self.vault.delete(&VaultKey::source_tokens(id)).await?;
         self.history.forget(id);
         self.pin_store().forget(id).map_err(crate::pins::PinError::from)?;
-        Ok(profile)
+        Ok(removed)
     }
 
     /// Connects to a saved source.

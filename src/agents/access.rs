@@ -233,6 +233,27 @@ mod tests {
     }
 
     #[test]
+    fn an_agent_whose_only_source_was_removed_reaches_nothing() {
+        let mut profile = AgentProfile {
+            sources: Some(vec![id("tracker")]),
+            tools: [(id("tracker"), AgentTools { include: vec!["search".into()], exclude: vec![] })].into(),
+            ..AgentProfile::everything()
+        };
+        assert!(profile.forget_source(&id("tracker")));
+        assert!(!profile.forget_source(&id("tracker")), "nothing left to forget");
+        // Read back from the file, as a hub does.
+        let written = toml::to_string(&profile).unwrap();
+        let profile: AgentProfile = toml::from_str(&written).unwrap();
+        let access = Access::of("cursor".parse().unwrap(), &profile);
+        assert!(!access.is_full(), "an empty list is not `every source`: {written}");
+        for source in ["tracker", "docs", "any"] {
+            assert!(!access.allows_source(&id(source)), "{source}");
+            assert!(!access.allows_tool(&id(source), "search"), "{source}");
+            assert!(matches!(access.source(&id(source)), SourceAccess::Denied(Lack::Source { .. })));
+        }
+    }
+
+    #[test]
     fn sources_tools_and_resources_are_checked() {
         let access = limited();
         assert!(!access.is_full());

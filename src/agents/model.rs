@@ -117,6 +117,16 @@ impl AgentProfile {
         self.sources.as_ref().is_none_or(|sources| sources.contains(id))
     }
 
+    /// Drops every mention of source `id` (in `sources` and the tool rules); whether there was
+    /// one. A list left empty stays a list: the agent then reaches nothing, never every source.
+    pub fn forget_source(&mut self, id: &SourceId) -> bool {
+        let listed = self.sources.as_ref().is_some_and(|sources| sources.contains(id));
+        if let Some(sources) = &mut self.sources {
+            sources.retain(|source| source != id);
+        }
+        self.tools.remove(id).is_some() || listed
+    }
+
     /// The source ids the profile names (its `sources` and the keys of `tools`), for checking
     /// them against the file's sources.
     pub fn named_sources(&self) -> impl Iterator<Item = &SourceId> {

@@ -189,6 +189,7 @@ fn show(engine: &Engine, args: AgentShowArgs) -> anyhow::Result<()> {
 fn summary(profile: &AgentProfile) -> String {
     let sources = match &profile.sources {
         None => "every source".to_owned(),
+        Some(sources) if sources.is_empty() => "no source".to_owned(),
         Some(sources) => sources.iter().map(SourceId::as_str).collect::<Vec<_>>().join(", "),
     };
     let ruled = if profile.tools.is_empty() { String::new() } else { "; some tools only".to_owned() };

@@ -204,8 +204,7 @@ fn remove_named(
 }
 
 pub async fn remove(engine: &Engine, args: RmArgs) -> Result<()> {
-    let profile = engine.remove_profile(&args.id).await?;
-    println!("Removed source `{}` and its secrets.", profile.id());
+    println!("{}", engine.remove_profile(&args.id).await?.said());
     Ok(())
 }
 

@@ -153,9 +153,61 @@ impl ProfileFile {
         Ok(())
     }
 
-    /// Removes a profile and returns it, so its secrets can be removed too.
-    pub fn remove(&mut self, id: &SourceId) -> Result<Profile, ProfileError> {
-        self.sources.remove(id).ok_or_else(|| self.not_found(id))
+    /// Removes source `id` and every agent's mention of it, so that agents name only sources
+    /// there are and stay editable. Returns the profile (so its secrets can be removed too) and
+    /// the agents that named it.
+    pub fn remove(&mut self, id: &SourceId) -> Result<RemovedSource, ProfileError> {
+        let profile = self.sources.remove(id).ok_or_else(|| self.not_found(id))?;
+        let mut removed = RemovedSource { profile, agents: Vec::new(), stranded: Vec::new() };
+        for (name, agent) in &mut self.agents {
+            if agent.forget_source(id) {
+                removed.agents.push(name.clone());
+                if agent.sources.as_ref().is_some_and(Vec::is_empty) {
+                    removed.stranded.push(name.clone());
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// What removing a source from the file did.
+#[derive(Debug, Clone)]
+pub struct RemovedSource {
+    pub profile: Profile,
+    /// The agents that named the source (among their sources or tool rules) and no longer do.
+    pub agents: Vec<AgentName>,
+    /// Of those, the ones left with no source: they reach nothing until they are given one.
+    pub stranded: Vec<AgentName>,
+}
+
+impl RemovedSource {
+    /// What the removal did, as every front end says it.
+    pub fn said(&self) -> String {
+        let mut said = format!("Removed source `{}` and its secrets.", self.profile.id());
+        if !self.agents.is_empty() {
+            let verb = if self.agents.len() == 1 { "lists" } else { "list" };
+            said += &format!(" {} no longer {verb} it.", agents_named(&self.agents));
+        }
+        if !self.stranded.is_empty() {
+            let (has, reaches) =
+                if self.stranded.len() == 1 { ("has", "reaches") } else { ("have", "reach") };
+            said += &format!(
+                " {} {has} no source left and {reaches} nothing until given one.",
+                agents_named(&self.stranded)
+            );
+        }
+        said
+    }
+}
+
+/// "Agent `a`", "Agents `a` and `b`", "Agents `a`, `b` and `c`".
+fn agents_named(names: &[AgentName]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => format!("Agent {last}"),
+        Some((last, rest)) => format!("Agents {} and {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
@@ -430,6 +482,43 @@ alias = { create_issue = "new_issue" }
         assert!(matches!(&far, ProfileError::NotFound { near, .. } if near.is_empty()), "{far:?}");
         assert!(far.to_string().contains("lanyard profile list"), "no suggestion: the list is named: {far}");
         assert!(file.remove(&everything).is_ok(), "an id that is there is found");
+    }
+
+    #[test]
+    fn removing_a_source_takes_it_out_of_every_agent_in_the_same_file() {
+        let text = format!(
+            "{EXAMPLE}\n[agents.cursor]\nsources = [\"github\"]\n[agents.cursor.tools.github]\ninclude = [\"search\"]\n\
+             [agents.both]\nsources = [\"everything\", \"github\"]\n\
+             [agents.wide.tools.github]\nexclude = [\"delete_repo\"]\n\
+             [agents.other]\nsources = [\"everything\"]\n"
+        );
+        let mut file = parse(&text).unwrap();
+        let github: SourceId = "github".parse().unwrap();
+        let removed = file.remove(&github).unwrap();
+        assert_eq!(removed.profile.id(), &github);
+        let names = |names: &[AgentName]| names.iter().map(AgentName::to_string).collect::<Vec<_>>();
+        assert_eq!(names(&removed.agents), ["both", "cursor", "wide"], "`other` never named it");
+        assert_eq!(names(&removed.stranded), ["cursor"], "its only source is gone");
+        for agent in file.agents.values() {
+            assert!(!agent.named_sources().any(|id| id == &github), "{agent:?}");
+            file.check_agent_sources(agent).expect("every agent names only sources there are");
+        }
+        let cursor = &file.agents[&"cursor".parse().unwrap()];
+        assert_eq!(cursor.sources, Some(vec![]), "an emptied list stays a list, not `every source`");
+        assert!(cursor.tools.is_empty());
+        assert_eq!(file.agents[&"wide".parse().unwrap()].sources, None, "every source, as before");
+        let again = parse(&file.to_toml()).expect("the file written reads back");
+        assert_eq!(again, file);
+        let said = removed.said();
+        assert!(said.starts_with("Removed source `github` and its secrets."), "{said}");
+        assert!(said.contains("Agents `both`, `cursor` and `wide` no longer list it."), "{said}");
+        assert!(said.contains("Agent `cursor` has no source left and reaches nothing"), "{said}");
+        let alone = file.remove(&"everything".parse().unwrap()).unwrap();
+        assert_eq!(names(&alone.agents), ["both", "other"]);
+        assert!(
+            !parse(EXAMPLE).unwrap().remove(&github).unwrap().said().contains("gent"),
+            "no agent, no word"
+        );
     }
 
     #[test]

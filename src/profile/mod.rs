@@ -11,7 +11,7 @@ mod settings;
 mod validate;
 
 pub use draft::{Draft, DraftError, NewSecrets, Value, auth_param_name, auth_params};
-pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore, id_taken};
+pub use file::{CURRENT_VERSION, ProfileError, ProfileFile, ProfileStore, RemovedSource, id_taken};
 pub use form::{
     AuthParam, FieldProblem, Form, FormAuth, FormField, FormOAuth, FormServiceAccount, FormTransport,
     FormValue, shown_url,

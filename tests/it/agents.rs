@@ -5,7 +5,8 @@
 //! `lanyard serve`; a stdio bridge without its agent's key refuses to start; the call log holds
 //! one entry per call with its agent and outcome; bad input to `lanyard agent` changes nothing;
 //! a merged session gets only the resource templates of its agent's sources; `lanyard doctor`
-//! finds the key of an agent gone from the profile file.
+//! finds the key of an agent gone from the profile file; removing a source takes it out of its
+//! agents, which stay editable.
 
 use serde_json::{Value, json};
 
@@ -384,4 +385,65 @@ async fn doctor_finds_the_key_of_an_agent_gone_from_the_profile_file_and_prune_r
     home.run(&["agent", "add", "alpha"]).ok();
     assert_ne!(token_of(&home, "alpha"), key);
     assert_eq!(token_of(&home, "beta"), beta, "beta's key is untouched");
+}
+
+/// Removing a source takes it out of every agent that named it, in the same write: each agent
+/// stays editable, the file still reads, `profile rm` names the agents, and a running hub
+/// follows: the agent left with no source reaches nothing until it is given one.
+#[tokio::test]
+async fn removing_a_source_takes_it_out_of_its_agents_and_they_stay_editable() {
+    let (home, _server, _log) = home_with_sources().await;
+    let (_serve, base) = start_serve(&home).await.expect("lanyard serve starts");
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let initialize = |source: &str, agent: &str| {
+        let request = client
+            .post(format!("{base}/mcp/{source}"))
+            .bearer_auth(token_of(&home, agent))
+            .header("accept", "application/json, text/event-stream")
+            .json(&json!({
+                "jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": { "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } }
+            }));
+        async move {
+            let response = request.send().await.expect("the hub answers");
+            (response.status().as_u16(), response.text().await.unwrap_or_default())
+        }
+    };
+
+    let removed = home.run(&["profile", "rm", "th"]).ok().stdout;
+    assert!(removed.contains("Removed source `th`"), "{removed}");
+    assert!(removed.contains("Agents `alpha` and `beta` no longer list it."), "{removed}");
+    assert!(removed.contains("Agent `alpha` has no source left and reaches nothing"), "{removed}");
+    let text = std::fs::read_to_string(home.profile_file()).unwrap();
+    let file = lanyard::profile::ProfileFile::parse(&text, &home.profile_file()).expect("the file reads");
+    for (name, agent) in &file.agents {
+        file.check_agent_sources(agent).unwrap_or_else(|err| panic!("{name}: {err}"));
+    }
+    for agent in ["alpha", "beta"] {
+        let shown = home.run(&["agent", "show", agent]).ok().stdout;
+        assert!(!shown.contains("th"), "{agent} no longer names th: {shown}");
+    }
+    assert!(home.run(&["agent", "list"]).ok().stdout.contains("no source"), "alpha has none");
+
+    // The stranded agent reaches nothing through the running hub; beta keeps its other source.
+    let (status, body) = initialize("ts", "alpha").await;
+    assert!(status != 401 && body.contains("agent `alpha` may not use source `ts`"), "{status}: {body}");
+    let (status, body) = initialize("ts", "beta").await;
+    assert!(status == 200 && body.contains("\"result\""), "beta still reaches ts: {status}: {body}");
+    let (status, body) = initialize("th", "beta").await;
+    let refused = status == 404 || body.contains("agent `beta` may not use source `th`");
+    assert!(refused && !body.contains("\"result\""), "th is gone: {status}: {body}");
+
+    // Both stay editable; the edit reaches the running hub.
+    home.run(&["agent", "edit", "beta", "--no-prompts"]).ok();
+    let edited = home.run(&["agent", "edit", "alpha", "--source", "ts"]).ok().stdout;
+    assert!(edited.contains("sources:   ts") && !edited.contains("th"), "{edited}");
+    eventually("the hub to let alpha reach ts", std::time::Duration::from_millis(200), || async {
+        let (status, body) = initialize("ts", "alpha").await;
+        (status == 200 && body.contains("\"result\"")).then_some(())
+    })
+    .await;
+    // Naming a source that does not exist says which, and the near one.
+    home.run(&["agent", "edit", "alpha", "--source", "tss"])
+        .fails_with(5, "no source named `tss`; did you mean `ts`?");
 }

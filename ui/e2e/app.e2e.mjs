@@ -359,12 +359,14 @@ try {
       await shot("05-disabled");
     });
 
-    await step("removing it empties the list again", async () => {
+    await step("removing it empties the list again and says which agent no longer lists it", async () => {
       const detail = await sources.openSource("everything");
       await detail.remove();
       sources = await new SourcesPage(session).open();
       await session.waitFor("the empty state", () => sources.isEmpty());
       assert.equal(await sources.badge("everything"), null, "the removed source must not be listed");
+      const said = await (await session.find('[data-testid="notice"]')).text();
+      assert.match(said, /Agent `e2e` no longer lists it/, `the window names the agent that listed it: ${said}`);
     });
 
     await step("tools changed: a tool the server changes is withheld from agents; the source shows Tools changed with the diff; Reject keeps it withheld, Approve all gives it back", async () => {

@@ -541,7 +541,7 @@ export class App {
       return;
     }
     try {
-      await api.removeSource(id);
+      this.notice = await api.removeSource(id);
       this.tests.delete(id);
       this.signIns.delete(id);
       this.toolEditors.delete(id);

@@ -79,9 +79,9 @@ pub async fn remove_source(
     id: String,
     engine: State<'_, AppEngine>,
     hub: State<'_, Hub>,
-) -> Result<(), UiError> {
+) -> Result<String, UiError> {
     let id: SourceId = id.parse()?;
-    engine.get()?.remove_profile(&id).await?;
+    let removed = engine.get()?.remove_profile(&id).await?;
     hub.source_changed(&id).await;
-    Ok(())
+    Ok(removed.said())
 }

@@ -77,7 +77,8 @@ export const checkSource = (source: NewSource, editing: boolean) =>
 export const sourceSettings = (id: string) => call<SourceSettings>("source_settings", { id });
 export const editSource = (source: NewSource) => call<void>("edit_source", { source });
 export const setEnabled = (id: string, enabled: boolean) => call<void>("set_enabled", { id, enabled });
-export const removeSource = (id: string) => call<void>("remove_source", { id });
+/** What the removal did, in the engine's words (the agents that no longer list the source). */
+export const removeSource = (id: string) => call<string>("remove_source", { id });
 export const listTools = (id: string) => call<ToolView[]>("list_tools", { id });
 /** Tries one tool on a connection of its own; the server's questions meanwhile come as
  *  `elicitationAsked` events. */
