@@ -18,7 +18,7 @@
 
 mod common;
 
-use common::{listening, test_server_bin};
+use common::{Home, http_test_server, listening, test_server_bin};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
@@ -53,24 +53,8 @@ const SAMPLES: usize = 8;
 
 type Client = RunningService<RoleClient, ()>;
 
-/// Errors end the run as the `lanyard` CLI's do, one `error:` line with its causes (a `main` that
-/// returns the error would print Rust's `Error: ` and the debug form instead).
 fn main() -> std::process::ExitCode {
-    match bench() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
-fn bench() -> anyhow::Result<()> {
-    if !std::env::args().any(|arg| arg == "--bench") {
-        eprintln!("soak benchmark: run it with scripts/soak.sh (cargo bench --bench soak)");
-        return Ok(());
-    }
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+    common::exit_code(common::as_bench("soak", "scripts/soak.sh", run()))
 }
 
 /// The run's settings, from the environment.
@@ -102,33 +86,6 @@ impl Settings {
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A private Lanyard home.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lanyard"));
-        command
-            .args(args)
-            .env("LANYARD_CONFIG_DIR", self.dir.path().join("config"))
-            .env("LANYARD_DATA_DIR", self.dir.path().join("data"))
-            .env("BROWSER", repo().join("tests/it/support/browser.sh"))
-            .env_remove("LANYARD_LOG")
-            .kill_on_drop(true);
-        command
-    }
-
-    async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<String> {
-        let output = self.command(args).envs(env.iter().copied()).stdin(Stdio::null()).output().await?;
-        if !output.status.success() {
-            bail!("lanyard {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    }
 }
 
 /// The OAuth fixture under Node 22; it exits when its stdin closes.
@@ -328,17 +285,10 @@ async fn add_sources(home: &Home, fixture: &Fixture, http_url: &str, server: &Pa
 async fn run() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     let server = test_server_bin("scripts/soak.sh")?;
-    let home = Home { dir: tempfile::tempdir()? };
+    let home = Home::new()?;
     let token = home.run(&["bridge-token"], &[]).await?;
     let fixture = Fixture::start(settings.token_ttl).await?;
-    let mut upstream_http = Command::new(&server)
-        .arg("http")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()?;
-    let http_url = listening(&mut upstream_http).await?;
+    let (_upstream_http, http_url) = http_test_server(&server).await?;
     add_sources(&home, &fixture, &http_url, &server).await?;
 
     let mut serve =

@@ -21,13 +21,13 @@
 mod common;
 mod floor;
 
-use common::{listening, test_server_bin};
+use common::{Home, http_test_server, listening, test_server_bin};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use rmcp::model::CallToolRequestParams;
 use rmcp::service::{Peer, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
@@ -47,54 +47,12 @@ const STARTS: usize = 10;
 
 type Client = RunningService<RoleClient, ()>;
 
-/// Errors end the run as the `lanyard` CLI's do, one `error:` line with its causes (a `main` that
-/// returns the error would print Rust's `Error: ` and the debug form instead).
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let run = match args.iter().position(|arg| arg == "--floor") {
+    common::exit_code(match args.iter().position(|arg| arg == "--floor") {
         Some(at) => floor::serve(args.get(at + 1), args.get(at + 2)),
-        None => bench(),
-    };
-    match run {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
-fn bench() -> anyhow::Result<()> {
-    if !std::env::args().any(|arg| arg == "--bench") {
-        eprintln!("bridge benchmark: run it with scripts/bench.sh (cargo bench --bench bridge)");
-        return Ok(());
-    }
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
-}
-
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lanyard"));
-        command
-            .args(args)
-            .env("LANYARD_CONFIG_DIR", self.dir.path().join("config"))
-            .env("LANYARD_DATA_DIR", self.dir.path().join("data"))
-            .env_remove("LANYARD_LOG")
-            .kill_on_drop(true);
-        command
-    }
-
-    async fn run(&self, args: &[&str]) -> anyhow::Result<String> {
-        let output = self.command(args).stdin(Stdio::null()).output().await?;
-        if !output.status.success() {
-            bail!("lanyard {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    }
+        None => common::as_bench("bridge", "scripts/bench.sh", run()),
+    })
 }
 
 async fn stdio_client(mut child: Child) -> anyhow::Result<(Client, Child)> {
@@ -102,6 +60,22 @@ async fn stdio_client(mut child: Child) -> anyhow::Result<(Client, Child)> {
     let stdout = child.stdout.take().context("stdout piped")?;
     let client = ().serve(AsyncRwTransport::new_client(stdout, stdin)).await?;
     Ok((client, child))
+}
+
+/// Spawns `lanyard bridge bench-http` and waits for the answer to its first `tools/list`: how long
+/// that took in ms, and the bridge.
+async fn started_bridge(home: &Home) -> anyhow::Result<(f64, Client, Child)> {
+    let start = Instant::now();
+    let child =
+        home.command(&["bridge", "bench-http"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+    let (client, child) = stdio_client(child).await?;
+    client.peer().list_tools(None).await?;
+    Ok((start.elapsed().as_secs_f64() * 1e3, client, child))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 async fn http_client(url: &str, token: Option<&str>) -> anyhow::Result<Client> {
@@ -343,23 +317,17 @@ fn child_of(pid: u32) -> Option<u32> {
 
 async fn run() -> anyhow::Result<()> {
     let server = test_server_bin("scripts/bench.sh")?;
-    let home = Home { dir: tempfile::tempdir()? };
-    let token = home.run(&["bridge-token"]).await?;
+    let home = Home::new()?;
+    let token = home.run(&["bridge-token"], &[]).await?;
 
-    let mut upstream_http = Command::new(&server)
-        .arg("http")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()?;
-    let upstream_url = listening(&mut upstream_http).await?;
+    let (upstream_http, upstream_url) = http_test_server(&server).await?;
     let server_path = server.display().to_string();
-    home.run(&["profile", "add", "bench-http", "--url", &upstream_url]).await?;
-    home.run(&["profile", "add", "bench-stdio", "--", &server_path, "stdio"]).await?;
+    home.run(&["profile", "add", "bench-http", "--url", &upstream_url], &[]).await?;
+    home.run(&["profile", "add", "bench-stdio", "--", &server_path, "stdio"], &[]).await?;
     // An agent whose rights the forward checks on every call (one tool of one source).
-    home.run(&["agent", "add", "bench-agent", "--source", "bench-http", "--tool", "bench-http:echo"]).await?;
-    let agent_token = home.run(&["agent", "token", "bench-agent"]).await?;
+    home.run(&["agent", "add", "bench-agent", "--source", "bench-http", "--tool", "bench-http:echo"], &[])
+        .await?;
+    let agent_token = home.run(&["agent", "token", "bench-agent"], &[]).await?;
 
     let upstream_http_pid = upstream_http.id();
     let direct_http = http_client(&upstream_url, None).await?;
@@ -437,12 +405,8 @@ async fn run() -> anyhow::Result<()> {
     let mut hub_starts = Vec::new();
     let mut hub_rss = None;
     for _ in 0..STARTS {
-        let start = Instant::now();
-        let child =
-            home.command(&["bridge", "bench-http"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
-        let (client, child) = stdio_client(child).await?;
-        client.peer().list_tools(None).await?;
-        hub_starts.push(start.elapsed().as_secs_f64() * 1e3);
+        let (start_ms, client, child) = started_bridge(&home).await?;
+        hub_starts.push(start_ms);
         for _ in 0..WARMUP {
             client.peer().call_tool(echo()).await?;
         }
@@ -450,24 +414,18 @@ async fn run() -> anyhow::Result<()> {
         client.cancel().await?;
         drop(child);
     }
-    hub_starts.sort_by(f64::total_cmp);
-    let hub_start_ms = hub_starts[hub_starts.len() / 2];
+    let hub_start_ms = median(hub_starts);
     drop(serve);
 
     // Start: spawn `lanyard bridge` (upstream already running) until tools/list is answered.
     let mut starts = Vec::new();
     for _ in 0..STARTS {
-        let start = Instant::now();
-        let child =
-            home.command(&["bridge", "bench-http"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
-        let (client, child) = stdio_client(child).await?;
-        client.peer().list_tools(None).await?;
-        starts.push(start.elapsed().as_secs_f64() * 1e3);
+        let (start_ms, client, child) = started_bridge(&home).await?;
+        starts.push(start_ms);
         client.cancel().await?;
         drop(child);
     }
-    starts.sort_by(f64::total_cmp);
-    let start_ms = starts[starts.len() / 2];
+    let start_ms = median(starts);
 
     println!(
         "lanyard bridge benchmark (echo tools/call, lanyard-test-server, {LATENCY_CALLS} calls per latency run, {THROUGHPUT_CALLS} per throughput run)"
