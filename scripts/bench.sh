@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bridge benchmark: release builds, then `benches/bridge.rs` against lanyard-test-server, with
+# The bridge benchmark: release builds, then `benches/bridge/` against lanyard-test-server, with
 # a private keychain for the bridge token. Prints a Markdown table; nothing is asserted.
 #   scripts/bench.sh
 set -euo pipefail
