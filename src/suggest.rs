@@ -55,24 +55,25 @@ pub struct DidYouMean<'a, T> {
 impl<T: fmt::Display> fmt::Display for DidYouMean<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let then = self.then.to_string();
-        let Some((last, rest)) = self.near.split_last() else {
-            return if then.is_empty() { Ok(()) } else { write!(f, "; {then}") };
-        };
-        f.write_str("; did you mean ")?;
-        for (index, name) in rest.iter().enumerate() {
-            if index > 0 {
-                f.write_str(", ")?;
+        if !self.near.is_empty() {
+            write!(f, "; did you mean {}?", quoted_list(self.near, "or"))?;
+            if !then.is_empty() {
+                write!(f, " {then}")?;
             }
-            write!(f, "`{name}`")?;
+            return Ok(());
         }
-        if !rest.is_empty() {
-            f.write_str(" or ")?;
-        }
-        write!(f, "`{last}`?")?;
-        if !then.is_empty() {
-            write!(f, " {then}")?;
-        }
-        Ok(())
+        if then.is_empty() { Ok(()) } else { write!(f, "; {then}") }
+    }
+}
+
+/// `names` in backticks, as a sentence lists them: `` `a` ``, `` `a` and `b` ``,
+/// `` `a`, `b` and `c` `` (with `conjunction`, "and" or "or", before the last).
+pub fn quoted_list(names: &[impl fmt::Display], conjunction: &str) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {conjunction} {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 

@@ -203,12 +203,8 @@ impl RemovedSource {
 
 /// "Agent `a`", "Agents `a` and `b`", "Agents `a`, `b` and `c`".
 fn agents_named(names: &[AgentName]) -> String {
-    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
-    match quoted.split_last() {
-        Some((last, [])) => format!("Agent {last}"),
-        Some((last, rest)) => format!("Agents {} and {last}", rest.join(", ")),
-        None => String::new(),
-    }
+    let noun = if names.len() == 1 { "Agent" } else { "Agents" };
+    format!("{noun} {}", crate::suggest::quoted_list(names, "and"))
 }
 
 /// A line and column, both counted from 1.
